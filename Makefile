@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: Apache-2.0
+# Thin wrapper over CMake for the two set-up commands of the README.
+.PHONY: all deps build demo test clean
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build -j2
+
+demo: build
+	./scripts/demo.sh
+
+test: deps
+	./scripts/test.sh
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: Apache-2.0
+# External libraries every vigil target links against. Kept as one list so
+# tests, fuzzers and benchmarks link exactly what the binary links.
+set(VIGIL_EXTERNAL_LIBS
+  PkgConfig::PCAP PkgConfig::HS PkgConfig::PCRE2 vigil_htp PkgConfig::OPENSSL
+  PkgConfig::ZLIB PkgConfig::JANSSON PkgConfig::YAML PkgConfig::MHD PkgConfig::SQLITE
+  PkgConfig::PQ PkgConfig::CURL Threads::Threads m)
+foreach(lib ${VIGIL_LIBS})
+  target_link_libraries(${lib} PUBLIC ${VIGIL_EXTERNAL_LIBS})
+endforeach()
+
+# vigil_link(target): link a test, fuzzer or benchmark against all of vigil.
+function(vigil_link target)
+  target_link_libraries(${target} PRIVATE -Wl,--start-group ${VIGIL_LIBS} -Wl,--end-group ${VIGIL_EXTERNAL_LIBS})
+endfunction()

@@ -1,0 +1,20 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Installs the Debian packages vigil builds, tests and demos with.
+# Idempotent: packages already present are skipped by apt-get.
+set -eu
+PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev python3 python3-yaml
+ libpcap-dev libhyperscan-dev libpcre2-dev libhtp-dev libssl-dev zlib1g-dev libmagic-dev
+ libjansson-dev libyaml-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
+ postgresql iproute2 curl"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# The whole test suite, as `make test` and CI run it:
+#   1. release build (-Werror) and every ctest test;
+#   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. every libFuzzer harness, briefly, on its seed corpus;
+#   4. the suricata-verify conformance ratchet and the tshark flow oracle.
+set -eu
+cd "$(dirname "$0")/.."
+JOBS=2
+SHARED=${VIGIL_SHARED:-$(cd .. && pwd)/shared}
+export VIGIL_SHARED="$SHARED"
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "release build"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j$JOBS
+step "unit and integration tests"
+ctest --test-dir build --output-on-failure -j$JOBS
+
+step "ASan+UBSan build and tests"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON -DCMAKE_C_COMPILER=clang >/dev/null
+cmake --build build-asan -j$JOBS
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j$JOBS
+
+step "fuzzers (short runs on seed corpora)"
+cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DVIGIL_FUZZ=ON -DCMAKE_C_COMPILER=clang >/dev/null
+cmake --build build-fuzz -j$JOBS
+./fuzz/run-fuzzers.sh build-fuzz "${FUZZ_SECONDS:-20}"
+
+if [ -x tests/conformance/ratchet.sh ]; then
+  step "suricata-verify conformance ratchet"
+  ./tests/conformance/ratchet.sh build/vigil
+fi
