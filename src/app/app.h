@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Application layer: protocol detection, parsers, transactions, files.
+ * Public interface for the sensor (which feeds it) and for detection and
+ * output (which read transactions). Parsers implement struct app_parser
+ * (app_parser.h). One struct app_layer_thread_ctx per worker. */
+#ifndef VIGIL_APP_H
+#define VIGIL_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app/app_buffer.h"
+
+struct packet;
+struct flow;
+struct json_writer;
+struct config;
+
+/* Numbering is internal; names are Suricata's (app_proto_name). */
+enum app_proto {
+    APP_PROTO_UNKNOWN = 0,
+    APP_PROTO_FAILED,
+    APP_PROTO_HTTP,
+    APP_PROTO_TLS,
+    APP_PROTO_DNS,
+    APP_PROTO_SSH,
+    APP_PROTO_SMTP,
+    APP_PROTO_FTP,
+    APP_PROTO_FTP_DATA,
+    APP_PROTO_MAX_BUILTIN,
+    APP_PROTO_MAX = 32, /* room for parsers added later (ICS protocols) */
+};
+
+/* "http", "tls", "dns", "ssh", "smtp", "ftp", "ftp-data", "failed", "unknown". */
+const char *app_proto_name(uint16_t proto);
+/* -1 if unknown. Accepts Suricata's aliases (e.g. "ssl" for tls, "http1"). */
+int app_proto_from_name(const char *name);
+
+/* Flags for app_layer_handle_tcp_data(). */
+enum app_data_flag {
+    APP_DATA_GAP = 1u << 0, /* bytes were lost before this chunk (data may be NULL, len = gap size) */
+    APP_DATA_EOF = 1u << 1, /* the direction is closed (FIN/RST/flow end); data may be empty */
+};
+
+/* Where the app layer sends events it wants logged. The sensor's output
+ * layer implements it: it writes the EVE header for the flow and packet, then
+ * calls write_body, which writes the protocol member(s) (e.g. "dns": {...})
+ * into the open top-level object, then ends the line. */
+struct app_event_sink {
+    void *user;
+    void (*emit)(void *user, const char *event_type, const struct flow *flow,
+                 const struct packet *packet, uint8_t direction,
+                 void (*write_body)(const void *object, struct json_writer *w), const void *object);
+    /* An app-layer anomaly (Suricata's "anomaly" event, type "applayer"), e.g.
+     * layer "http", event "REQUEST_HEADER_REPETITION". */
+    void (*anomaly)(void *user, const struct flow *flow, const struct packet *packet,
+                    uint16_t app_proto, const char *event_name);
+};
+
+struct app_layer_config {
+    bool enabled[APP_PROTO_MAX];          /* app-layer.protocols.<p>.enabled */
+    uint32_t http_request_body_limit;     /* libhtp request-body-limit (default 100 KiB) */
+    uint32_t http_response_body_limit;
+    uint32_t max_tx_per_flow;             /* transactions kept per flow at most (default 512) */
+    uint64_t memcap;                      /* app-layer state bytes per worker at most */
+    bool ja3_fingerprints, ja4_fingerprints;
+    bool file_hash_md5, file_hash_sha1, file_hash_sha256;
+    const char *file_store_dir;           /* extract files here by sha256 if set */
+    /* Output options of the HTTP/SMTP loggers (outputs.eve-log.types), loaded by
+     * app_http_config_load() (app_http.c). */
+    uint8_t http_dump_headers;            /* dump-all-headers: 1 request, 2 response, 3 both */
+    bool http_xff;                        /* xff enabled in extra-data mode: log "xff" */
+    const char *http_xff_header;          /* header name, default X-Forwarded-For */
+    bool smtp_extended;                   /* smtp extended logging (message-id, subject, ...) */
+};
+
+/* Loads the options above from the eve-log outputs of cfg (cfg may be NULL:
+ * Suricata's defaults). Called by app_layer_config_load. */
+void app_http_config_load(struct app_layer_config *out, const struct config *cfg);
+
+/* Defaults as Suricata's suricata.yaml; then overrides from cfg if non-NULL. */
+void app_layer_config_load(struct app_layer_config *out, const struct config *cfg);
+
+struct app_layer_thread_ctx;
+struct app_flow_state;
+
+/* Creates a worker's app-layer context. The sink is copied. NULL on ENOMEM. */
+struct app_layer_thread_ctx *app_layer_thread_ctx_new(const struct app_layer_config *cfg,
+                                                      const struct app_event_sink *sink);
+void app_layer_thread_ctx_free(struct app_layer_thread_ctx *ctx);
+
+/* Feeds in-order reassembled TCP bytes of one direction (0 = to server,
+ * 1 = to client). Creates *state on first use (owned by the flow; freed with
+ * app_flow_state_free). Runs protocol detection until decided, then the
+ * parser. packet is the packet that caused the data to be delivered. */
+void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                               struct flow *flow, const struct packet *packet, uint8_t direction,
+                               const uint8_t *data, uint32_t len, uint32_t flags);
+
+/* Feeds one UDP datagram's payload. */
+void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                          struct flow *flow, const struct packet *packet, uint8_t direction,
+                          const uint8_t *data, uint32_t len);
+
+/* Called when the flow ends: logs whatever transactions are still open
+ * (as Suricata does at flow end), closes files, and frees nothing. */
+void app_layer_flow_end(struct app_layer_thread_ctx *ctx, struct app_flow_state *state,
+                        struct flow *flow);
+
+void app_flow_state_free(struct app_flow_state *state);
+
+/* The detected protocol of the flow (APP_PROTO_UNKNOWN while undecided). */
+uint16_t app_flow_state_proto(const struct app_flow_state *state);
+
+/* Transactions, for detection and for alert metadata. A transaction handle is
+ * valid until the next app_layer_handle_* call on the flow. */
+struct app_tx;
+
+/* Calls fn for each live transaction of the flow, oldest first; stops when fn
+ * returns non-zero and returns that value. */
+int app_flow_state_tx_foreach(struct app_flow_state *state,
+                              int (*fn)(struct app_tx *tx, void *user), void *user);
+uint64_t app_tx_id(const struct app_tx *tx);
+/* Parser-specific progress: true when the direction's part is complete. */
+bool app_tx_complete(const struct app_tx *tx, uint8_t direction);
+/* Gets instance `index` (0-based; multi-buffers such as dns.answer.name have
+ * several) of a detection buffer. Returns 0 and sets data/len, or -ENOENT. */
+int app_tx_get_buffer(const struct app_tx *tx, enum app_buffer buffer, uint32_t index,
+                      const uint8_t **data, uint32_t *len);
+/* True if the app-layer event event_name was raised on the transaction;
+ * event_name is Suricata's "<proto>.<event>" as in app-layer-event rules
+ * (e.g. "dns.malformed_data"); the proto part must match the tx's parser. */
+bool app_tx_has_event(const struct app_tx *tx, const char *event_name);
+/* Writes the protocol member(s) of the transaction ("http": {...}) into an
+ * open JSON object: used for alerts' app-layer metadata. */
+void app_tx_write_json(const struct app_tx *tx, struct json_writer *w);
+
+struct app_layer_stats {
+    uint64_t flows[APP_PROTO_MAX];
+    uint64_t tx[APP_PROTO_MAX];
+    uint64_t errors[APP_PROTO_MAX];
+    uint64_t memuse, memcap_drops;
+};
+const struct app_layer_stats *app_layer_thread_stats(const struct app_layer_thread_ctx *ctx);
+void app_layer_stats_add(struct app_layer_stats *dst, const struct app_layer_stats *src);
+/* Writes "app_layer": {"flow": {"http": N, ...}, "tx": {...}} into an open object. */
+void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_writer *w);
+
+#endif

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Detection buffers that application-layer transactions provide, by
+ * Suricata's sticky-buffer name. Detection maps rule keywords to these ids
+ * with app_buffer_from_name(); parsers fill them in app_tx_get_buffer(). */
+#ifndef VIGIL_APP_BUFFER_H
+#define VIGIL_APP_BUFFER_H
+
+#define APP_BUFFER_LIST(X)                                                                         \
+    X(HTTP_URI, "http.uri") X(HTTP_URI_RAW, "http.uri.raw") X(HTTP_METHOD, "http.method")         \
+    X(HTTP_PROTOCOL, "http.protocol") X(HTTP_HOST, "http.host") X(HTTP_HOST_RAW, "http.host.raw") \
+    X(HTTP_USER_AGENT, "http.user_agent") X(HTTP_HEADER, "http.header")                           \
+    X(HTTP_HEADER_RAW, "http.header.raw") X(HTTP_HEADER_NAMES, "http.header_names")               \
+    X(HTTP_COOKIE, "http.cookie") X(HTTP_REFERER, "http.referer")                                 \
+    X(HTTP_CONTENT_TYPE, "http.content_type") X(HTTP_CONTENT_LEN, "http.content_len")             \
+    X(HTTP_ACCEPT, "http.accept") X(HTTP_ACCEPT_ENC, "http.accept_enc")                           \
+    X(HTTP_ACCEPT_LANG, "http.accept_lang") X(HTTP_CONNECTION, "http.connection")                 \
+    X(HTTP_REQUEST_LINE, "http.request_line") X(HTTP_START, "http.start")                         \
+    X(HTTP_REQUEST_BODY, "http.request_body") X(HTTP_RESPONSE_BODY, "http.response_body")         \
+    X(HTTP_STAT_CODE, "http.stat_code") X(HTTP_STAT_MSG, "http.stat_msg")                         \
+    X(HTTP_RESPONSE_LINE, "http.response_line") X(HTTP_SERVER, "http.server")                     \
+    X(HTTP_LOCATION, "http.location") X(HTTP_RESPONSE_HEADER, "http.response_header")             \
+    X(HTTP_RESPONSE_HEADER_RAW, "http.response_header.raw") X(FILE_DATA, "file.data")             \
+    X(FILE_NAME, "file.name")                                                                     \
+    X(DNS_QUERY, "dns.query") X(DNS_ANSWER_NAME, "dns.answer.name")                               \
+    X(DNS_QUERIES_RRNAME, "dns.queries.rrname") X(DNS_OPCODE, "dns.opcode")                       \
+    X(DNS_RCODE, "dns.rcode")                                                                     \
+    X(TLS_SNI, "tls.sni") X(TLS_VERSION, "tls.version") X(TLS_CERT_SUBJECT, "tls.cert_subject")   \
+    X(TLS_CERT_ISSUER, "tls.cert_issuer") X(TLS_CERT_SERIAL, "tls.cert_serial")                   \
+    X(TLS_CERT_FINGERPRINT, "tls.cert_fingerprint") X(TLS_CERTS, "tls.certs")                     \
+    X(TLS_ALPN, "tls.alpn") X(JA3_HASH, "ja3.hash") X(JA3_STRING, "ja3.string")                   \
+    X(JA3S_HASH, "ja3s.hash") X(JA3S_STRING, "ja3s.string") X(JA4_HASH, "ja4.hash")               \
+    X(SSH_PROTO, "ssh.proto") X(SSH_SOFTWARE, "ssh.software") X(SSH_HASSH, "ssh.hassh")           \
+    X(SSH_HASSH_STRING, "ssh.hassh.string") X(SSH_HASSH_SERVER, "ssh.hassh.server")               \
+    X(SSH_HASSH_SERVER_STRING, "ssh.hassh.server.string")                                         \
+    X(SMTP_HELO, "smtp.helo") X(SMTP_MAIL_FROM, "smtp.mail_from") X(SMTP_RCPT_TO, "smtp.rcpt_to") \
+    X(FTP_COMMAND, "ftp.command") X(FTP_COMMAND_DATA, "ftp.command_data")
+
+enum app_buffer {
+#define APP_BUFFER_ENUM(id, name) APP_BUFFER_##id,
+    APP_BUFFER_LIST(APP_BUFFER_ENUM)
+#undef APP_BUFFER_ENUM
+    APP_BUFFER_MAX
+};
+
+/* Suricata's name of a buffer ("http.uri"). */
+const char *app_buffer_name(enum app_buffer buffer);
+/* -1 if the name is not an application-layer buffer. */
+int app_buffer_from_name(const char *name);
+
+/* Buffers that exist in both directions of a transaction (http.header,
+ * http.header.raw, http.header_names, http.start, http.content_type,
+ * http.content_len, http.cookie, http.connection, file.data, ...): the index
+ * passed to app_tx_get_buffer selects the to-server instance; OR this bit into
+ * it to get the to-client (response) instance. */
+#define APP_BUFFER_INDEX_TOCLIENT 0x80000000u
+
+#endif

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The interface between the application-layer framework (app.c: detection,
+ * dispatch, memcap, logging) and the protocol parsers (app_<proto>.c). Not
+ * for use outside src/app/. */
+#ifndef VIGIL_APP_PARSER_H
+#define VIGIL_APP_PARSER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/app.h"
+
+/* Every parser transaction struct starts with this member:
+ *     struct dns_tx { struct app_tx base; ... };
+ * so the framework can hand it out as struct app_tx *. */
+struct app_tx {
+    const struct app_parser *parser;
+    uint64_t id;       /* 0-based per flow, in creation order */
+    bool logged;       /* the parser already logged it */
+};
+
+/* Passed to every parser call. */
+struct app_parse_ctx {
+    struct app_layer_thread_ctx *thread;
+    struct flow *flow;
+    const struct packet *packet; /* may be NULL at flow end */
+    uint64_t ts_usec;
+    /* Only during state_new of a flow detected through an expectation
+     * (app_expectation_add): the data given there, else NULL. The framework
+     * frees it with its data_free after state_new returns: copy what you keep. */
+    void *expectation_data;
+};
+
+enum app_probe_result {
+    APP_PROBE_NO = 0,        /* certainly not this protocol */
+    APP_PROBE_MATCH = 1,     /* this protocol */
+    APP_PROBE_NEED_MORE = 2, /* can't tell yet */
+};
+
+enum app_parser_ipproto { APP_IPPROTO_TCP = 1, APP_IPPROTO_UDP = 2 };
+
+struct app_parser {
+    uint16_t proto;          /* enum app_proto */
+    const char *name;        /* Suricata's name, e.g. "dns" */
+    uint8_t ipprotos;        /* enum app_parser_ipproto bits */
+    uint16_t ports[8];       /* port hints, 0-terminated; used as tie-breaker */
+
+    /* Content probe on the first bytes of a direction (TCP: accumulated
+     * stream bytes; UDP: one datagram). May be NULL (port-only detection). */
+    enum app_probe_result (*probe)(const uint8_t *data, uint32_t len, uint8_t direction);
+
+    /* Per-flow parser state. state_new returns NULL on ENOMEM. */
+    void *(*state_new)(struct app_parse_ctx *ctx);
+    void (*state_free)(void *state);
+
+    /* Parses stream bytes (TCP, in order) or one datagram (UDP) of one
+     * direction; flags are enum app_data_flag. Returns 0, or -1 if the parser
+     * gives up on this flow (counted as an error; no more data is fed). */
+    int (*parse)(void *state, struct app_parse_ctx *ctx, uint8_t direction, const uint8_t *data,
+                 uint32_t len, uint32_t flags);
+
+    /* Flow end: log what is still pending. May be NULL. */
+    void (*flow_end)(void *state, struct app_parse_ctx *ctx);
+
+    /* Transactions. */
+    int (*tx_foreach)(void *state, int (*fn)(struct app_tx *tx, void *user), void *user);
+    bool (*tx_complete)(const struct app_tx *tx, uint8_t direction);
+    int (*tx_get_buffer)(const struct app_tx *tx, enum app_buffer buffer, uint32_t index,
+                         const uint8_t **data, uint32_t *len);
+    void (*tx_write_json)(const struct app_tx *tx, struct json_writer *w);
+
+    /* Protocol change (STARTTLS, CONNECT, Upgrade): the parser returns the
+     * new protocol once the switch happened, else APP_PROTO_UNKNOWN. May be NULL. */
+    uint16_t (*switch_proto)(void *state);
+
+    /* App-layer events (Suricata's app-layer-event keyword) raised on a
+     * transaction: true if event_name (without the "<proto>." prefix, e.g.
+     * "malformed_data") was raised. May be NULL (no per-tx events). */
+    bool (*tx_has_event)(const struct app_tx *tx, const char *event_name);
+};
+
+/* Services the framework gives parsers. */
+
+/* Logs one event of event_type for the flow (see struct app_event_sink). */
+void app_parser_log(struct app_parse_ctx *ctx, const char *event_type, uint8_t direction,
+                    void (*write_body)(const void *object, struct json_writer *w),
+                    const void *object);
+/* Reports an app-layer anomaly (counted and logged as EVE "anomaly"). */
+void app_parser_anomaly(struct app_parse_ctx *ctx, uint16_t app_proto, const char *event_name);
+/* Memory accounting against the app-layer memcap: returns false (and counts a
+ * memcap drop) if size bytes can't be reserved; release what was reserved. */
+bool app_memory_reserve(struct app_parse_ctx *ctx, size_t size);
+void app_memory_release(struct app_parse_ctx *ctx, size_t size);
+/* The configuration in force. */
+const struct app_layer_config *app_parser_config(const struct app_parse_ctx *ctx);
+
+/* Same as app_memory_release without a parse context (for state_free, which
+ * gets none: keep ctx->thread from state_new). */
+void app_thread_memory_release(struct app_layer_thread_ctx *thread, size_t size);
+bool app_thread_memory_reserve(struct app_layer_thread_ctx *thread, size_t size);
+
+/* Counts a new transaction of app_proto in the stats (app_layer.tx.<proto>). */
+void app_parser_count_tx(struct app_parse_ctx *ctx, uint16_t app_proto);
+
+/* Returned by switch_proto when the parser hands the rest of the stream back
+ * to content detection (HTTP CONNECT / Upgrade): the framework frees the
+ * parser state and probes the following bytes again. */
+#define APP_PROTO_DETECT_AGAIN ((uint16_t)0xfffe)
+
+/* Expectations (FTP data channels): a future flow from `client` (NULL: any
+ * address) to `server`:`server_port` (from either side: the first packet may
+ * come from the server in active mode) is given app_proto without content
+ * detection. data (may be NULL) is handed to the new flow's state_new via
+ * ctx->expectation_data, then freed with data_free (may be NULL); an unused
+ * expectation's data is freed when it expires (after timeout_sec of
+ * capture time) or with the thread context. At most APP_EXPECTATION_MAX are
+ * kept per worker; the oldest is dropped. Returns 0 or -ENOMEM. */
+#define APP_EXPECTATION_MAX 256
+struct ip_address;
+int app_expectation_add(struct app_parse_ctx *ctx, uint16_t app_proto,
+                        const struct ip_address *client, const struct ip_address *server,
+                        uint16_t server_port, uint32_t timeout_sec, void *data,
+                        void (*data_free)(void *data));
+
+/* Content detection (app_detect.c): runs the probes of the candidate parsers
+ * (those supporting ipproto_bit) on data. Returns the chosen parser, or NULL;
+ * then *need_more says whether more bytes could still decide. Among several
+ * matches the one whose port hints contain port_a or port_b wins, else the
+ * first in table order. A parser without a probe is never chosen here.
+ * final: no more bytes will come (buffer full, EOF, UDP): take any match. */
+const struct app_parser *app_detect_probe(const struct app_parser *const *parsers, size_t count,
+                                          uint8_t ipproto_bit, const uint8_t *data, uint32_t len,
+                                          uint8_t direction, uint16_t port_a, uint16_t port_b,
+                                          bool final, bool *need_more);
+/* True if port is one of the parser's hints. */
+bool app_detect_port_hint(const struct app_parser *parser, uint16_t port);
+
+/* The parsers, defined in their own files. */
+extern const struct app_parser app_parser_http;
+extern const struct app_parser app_parser_dns_tcp;
+extern const struct app_parser app_parser_dns_udp;
+extern const struct app_parser app_parser_tls;
+extern const struct app_parser app_parser_ssh;
+extern const struct app_parser app_parser_smtp;
+extern const struct app_parser app_parser_ftp;
+extern const struct app_parser app_parser_ftp_data;
+
+#endif

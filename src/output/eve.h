@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* EVE JSON output (Suricata-compatible). One struct eve_file per log file,
+ * shared by workers; one struct eve_writer per worker, which formats events
+ * into a reused buffer and appends whole lines to the file in batches, so
+ * writing an event takes no lock and no allocation in steady state. */
+#ifndef VIGIL_OUTPUT_EVE_H
+#define VIGIL_OUTPUT_EVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode/packet.h"
+#include "util/json.h"
+
+struct flow;
+
+struct eve_file;
+
+/* Opens (truncates) path for writing. NULL with a reason in err on failure. */
+struct eve_file *eve_file_open(const char *path, char *err, size_t errlen);
+/* Flushes and closes; returns 0 or -errno if a write failed at any point. */
+int eve_file_close(struct eve_file *file);
+
+struct eve_options {
+    bool community_id;      /* add "community_id" to events that have a flow */
+    uint16_t community_id_seed;
+};
+
+struct eve_writer {
+    struct eve_file *file;
+    struct json_writer json;   /* the event being written */
+    char *batch;               /* complete lines not yet written to the file */
+    size_t batch_len, batch_cap;
+    struct eve_options options;
+    bool in_event;
+    uint64_t events_written;
+};
+
+int eve_writer_init(struct eve_writer *ew, struct eve_file *file, const struct eve_options *opts);
+/* Writes the batch to the file. */
+void eve_writer_flush(struct eve_writer *ew);
+/* Flushes, then frees the writer's buffers (not the file). */
+void eve_writer_free(struct eve_writer *ew);
+
+/* Which way round src/dest are written. */
+enum eve_direction {
+    EVE_DIR_PACKET, /* as the packet travelled */
+    EVE_DIR_FLOW,   /* as the flow's client -> server */
+};
+
+/* Starts an event and writes Suricata's common header: timestamp, flow_id,
+ * pcap_cnt, event_type, vlan, src/dest ip and port (or icmp type/code), proto,
+ * community_id. packet and flow may each be NULL (stats events have neither).
+ * ts_usec is used when packet is NULL. Returns the writer positioned inside
+ * the top-level object; finish with eve_event_end(). */
+struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_type,
+                                    const struct packet *packet, const struct flow *flow,
+                                    enum eve_direction dir, uint64_t ts_usec);
+/* Closes the event and queues the line. */
+void eve_event_end(struct eve_writer *ew);
+
+/* Suricata's textual timestamp: "2024-01-31T12:00:00.123456+0000" in the
+ * local time zone (TZ). out must hold 40 bytes. */
+void eve_format_timestamp(uint64_t ts_usec, char *out, size_t outlen);
+/* "TCP", "UDP", "ICMP", "IPv6-ICMP", ... or the number. */
+const char *eve_proto_name(uint8_t proto, char *buf, size_t buflen);
+/* Writes an IP address in Suricata's form (IPv6 compressed as inet_ntop does). */
+void eve_format_ip(const struct ip_address *a, char *out, size_t outlen);
+
+/* The "flow" event for a flow that ended (reason from f->end_reason). */
+void eve_log_flow(struct eve_writer *ew, const struct flow *f, const char *app_proto_name);
+
+/* An "anomaly" event. type is "decode", "stream" or "applayer"; event is the
+ * full name as Suricata writes it ("decoder.ipv4.trunc_pkt",
+ * "stream.pkt_invalid_ack"); layer/app_proto only for applayer. */
+void eve_log_anomaly(struct eve_writer *ew, const struct packet *p, const struct flow *f,
+                     const char *type, const char *event, const char *app_proto,
+                     const char *layer);
+
+#endif

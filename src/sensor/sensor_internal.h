@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The sensor: options, configuration and the worker pipeline behind
+ * `vigil run`. Internal to src/sensor/. */
+#ifndef VIGIL_SENSOR_INTERNAL_H
+#define VIGIL_SENSOR_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app/app.h"
+#include "capture/capture.h"
+#include "decode/decode.h"
+#include "flow/flow_table.h"
+#include "output/eve.h"
+#include "stream/stream.h"
+#include "util/spsc_ring.h"
+
+struct config;
+
+#define SENSOR_MAX_INPUTS 64
+#define SENSOR_MAX_SETS 128
+#define SENSOR_MAX_RULE_FILES 64
+#define SENSOR_MAX_THREADS 64
+
+enum checksum_mode { CHECKSUM_AUTO, CHECKSUM_ALL, CHECKSUM_NONE };
+
+struct sensor_options {
+    const char *pcap_files[SENSOR_MAX_INPUTS];
+    int pcap_file_count;
+    const char *interface;
+    enum capture_kind live_kind;        /* CAPTURE_PCAP_LIVE or CAPTURE_AF_PACKET */
+    char *bpf_filter;                   /* owned */
+    const char *config_path;
+    const char *rule_files[SENSOR_MAX_RULE_FILES];
+    int rule_file_count;
+    bool rules_exclusive;               /* -S: only these files, not the config's */
+    const char *log_dir;
+    enum checksum_mode checksum;
+    const char *sets[SENSOR_MAX_SETS];
+    int set_count;
+    int threads;
+    bool disable_detection;
+    bool verbose;
+    uint32_t stats_interval_sec;        /* live mode periodic stats (default 8) */
+};
+
+/* Parses `vigil run` arguments. Returns 0, 1 if --help was printed, or 2
+ * after printing a one-line usage error. */
+int sensor_options_parse(struct sensor_options *o, int argc, char **argv);
+void sensor_options_free(struct sensor_options *o);
+
+/* Per-worker configuration derived from the config file and options. */
+struct sensor_config {
+    struct decode_config decode;
+    struct flow_config flow;
+    struct stream_config stream;
+    struct app_layer_config app;
+    struct eve_options eve;
+    bool log_flow, log_anomaly, log_stats, log_app[APP_PROTO_MAX];
+    bool log_anomaly_decode, log_anomaly_stream, log_anomaly_applayer;
+};
+
+int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
+                        const struct sensor_options *o);
+
+struct worker_stats {
+    uint64_t packets, bytes;
+    uint64_t anomalies_logged;
+};
+
+struct worker {
+    int id;
+    const struct sensor_config *config;
+    struct decode_thread_ctx *decode;
+    struct flow_table *flows;
+    struct stream_thread_ctx *stream;
+    struct app_layer_thread_ctx *app;
+    struct eve_writer eve;
+    struct packet packet;
+    struct worker_stats stats;
+    uint64_t last_timeout_check_usec;
+    uint64_t now_usec;
+
+    /* threaded modes */
+    pthread_t thread;
+    struct spsc_ring ring;              /* pcap reader -> worker */
+    struct capture_source *source;      /* af-packet: the worker's own socket */
+    _Atomic bool input_done;
+    int result;
+};
+
+int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct eve_file *eve);
+void worker_fini(struct worker *w);
+/* Processes one frame (bytes valid for the duration of the call). */
+void worker_process_frame(struct worker *w, const struct capture_frame *frame, uint64_t pcap_cnt);
+/* Ends idle flows and expires fragments at packet time now_usec. */
+void worker_advance_time(struct worker *w, uint64_t now_usec);
+/* Ends every flow (reason shutdown) and flushes output. */
+void worker_shutdown(struct worker *w);
+
+/* Writes a "stats" event summing the workers. */
+void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
+                      const struct capture_stats *capture, uint64_t ts_usec, uint64_t uptime_sec);
+
+#endif

@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# ratchet.sh VIGIL_BIN [--update]
+# Runs the shared suricata-verify slice (../shared/conformance) against vigil.
+# Every test listed in passing.txt must pass: the list only grows. Tests that
+# newly pass are reported so they can be added (--update rewrites the list
+# with everything that passes now, keeping the old entries).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+update=${2:-}
+shared=${VIGIL_SHARED:-$here/../../../shared}
+runner=$shared/conformance/run.py
+list=$here/passing.txt
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+python3 "$runner" --verbose --jobs 2 --timeout 60 \
+  --cmd "$bin run -r {pcap} -S {rules} -c {yaml} -l {outdir} {args}" >"$log" 2>&1 || true
+
+passed=$(grep '^PASS ' "$log" | sed 's/^PASS \([^:]*\):.*/\1/' | sort -u)
+total=$(grep -cE '^(PASS|FAIL|SKIP) ' "$log" || true)
+npass=$(printf '%s\n' "$passed" | grep -c . || true)
+nskip=$(grep -c '^SKIP ' "$log" || true)
+
+missing=""
+if [ -f "$list" ]; then
+  for t in $(grep -v '^#' "$list" | grep .); do
+    printf '%s\n' "$passed" | grep -qx "$t" || missing="$missing $t"
+  done
+fi
+new=$(printf '%s\n' "$passed" | while read -r t; do
+  [ -n "$t" ] && ! grep -qx "$t" "$list" 2>/dev/null && echo "$t"; done || true)
+
+echo "conformance: $npass of $total suricata-verify tests pass ($nskip skipped by the runner)"
+if [ -n "$new" ]; then
+  echo "conformance: newly passing (add to tests/conformance/passing.txt):"
+  printf '  %s\n' $new
+fi
+if [ "$update" = "--update" ]; then
+  { echo "# suricata-verify tests vigil must keep passing (the ratchet; only grows)"
+    { grep -v '^#' "$list" 2>/dev/null || true; printf '%s\n' "$passed"; } | grep . | sort -u
+  } >"$list.tmp"
+  mv "$list.tmp" "$list"
+  echo "conformance: $list updated"
+fi
+if [ -n "$missing" ]; then
+  echo "conformance: REGRESSION: these listed tests no longer pass:"
+  for t in $missing; do grep "^FAIL $t:" "$log" || echo "  $t"; done
+  exit 1
+fi
