@@ -72,6 +72,17 @@ struct app_layer_config {
     bool http_xff;                        /* xff enabled in extra-data mode: log "xff" */
     const char *http_xff_header;          /* header name, default X-Forwarded-For */
     bool smtp_extended;                   /* smtp extended logging (message-id, subject, ...) */
+
+    /* DNS and TLS logging options (outputs.eve-log.types.dns / .tls), loaded
+     * by app_layer_config_load (app.c); Suricata 8's defaults. */
+    uint8_t dns_log_version;              /* 3 (Suricata 8) or 2 (Suricata 7 style) */
+    bool dns_log_requests, dns_log_responses;
+    bool dns_log_detailed, dns_log_grouped;
+    uint16_t dns_log_types[16];           /* query types to log; none listed = all */
+    uint8_t dns_log_type_count;
+    bool tls_log_certificate, tls_log_chain; /* server cert/chain as base64 ("custom") */
+    bool tls_log_client_certificate, tls_log_client_chain;
+    bool tls_log_subjectaltname;
 };
 
 /* Loads the options above from the eve-log outputs of cfg (cfg may be NULL:

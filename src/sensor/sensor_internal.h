@@ -13,7 +13,9 @@
 #include "capture/capture.h"
 #include "decode/decode.h"
 #include "flow/flow_table.h"
+#include "output/alert.h"
 #include "output/eve.h"
+#include "detect/detect_engine_packet.h"
 #include "stream/stream.h"
 #include "util/spsc_ring.h"
 
@@ -58,7 +60,8 @@ struct sensor_config {
     struct stream_config stream;
     struct app_layer_config app;
     struct eve_options eve;
-    bool log_flow, log_anomaly, log_stats, log_app[APP_PROTO_MAX];
+    bool log_flow, log_anomaly, log_stats, log_alert, log_app[APP_PROTO_MAX];
+    struct alert_log_options alert;
     bool log_anomaly_decode, log_anomaly_stream, log_anomaly_applayer;
 };
 
@@ -80,6 +83,9 @@ struct worker {
     struct eve_writer eve;
     struct packet packet;
     struct worker_stats stats;
+    const struct sensor_shared *shared;
+    struct detect_worker *detect;
+    struct detect_alert alerts[DETECT_MAX_ALERTS_PER_PACKET];
     uint64_t last_timeout_check_usec;
     uint64_t now_usec;
 
@@ -91,7 +97,14 @@ struct worker {
     int result;
 };
 
-int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct eve_file *eve);
+/* Shared by all workers; detection may be NULL (no rules). */
+struct sensor_shared {
+    const struct detect_engine *engine;
+    struct fast_log *fast_log;
+};
+
+int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct eve_file *eve,
+                const struct sensor_shared *shared);
 void worker_fini(struct worker *w);
 /* Processes one frame (bytes valid for the duration of the call). */
 void worker_process_frame(struct worker *w, const struct capture_frame *frame, uint64_t pcap_cnt);

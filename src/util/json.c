@@ -210,6 +210,10 @@ void json_string_len(struct json_writer *w, const void *s, size_t len)
 
 void json_string(struct json_writer *w, const char *s)
 {
+    if (!s) {
+        json_null(w);
+        return;
+    }
     json_string_len(w, s, strlen(s));
 }
 

@@ -16,7 +16,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 python3 "$runner" --verbose --jobs 2 --timeout 60 \
-  --cmd "$bin run -r {pcap} -S {rules} -c {yaml} -l {outdir} {args}" >"$log" 2>&1 || true
+  --cmd "$bin run -r {pcap} -S {rules} -c {yaml} -l {outdir} --set classification-file={classification} --set reference-config-file={reference} {args}" >"$log" 2>&1 || true
 
 passed=$(grep '^PASS ' "$log" | sed 's/^PASS \([^:]*\):.*/\1/' | sort -u)
 total=$(grep -cE '^(PASS|FAIL|SKIP) ' "$log" || true)

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Load client for the hub (run by bench/hub/run-bench.sh):
+ *   ingest: POSTs --objects indicators in envelopes of --batch over --clients
+ *           connections and reports objects/s (acknowledged objects only);
+ *   pages:  GETs --requests pages of --page objects at random added_after
+ *           points spread over the stored range, and reports p50/p99 latency;
+ *   baseline: the same number of GETs of the API root (no storage access),
+ *           so the page latency is also printed as a ratio to it. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct opts {
+    const char *url; /* base, e.g. http://127.0.0.1:8443 */
+    const char *token;
+    const char *collection;
+    long objects;
+    long batch;
+    int clients;
+    long requests;
+    int page;
+    int insecure;
+    int64_t first_added, last_added; /* microseconds, for random added_after */
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct buf {
+    char *data;
+    size_t len;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *ud)
+{
+    struct buf *b = ud;
+    size_t add = size * n;
+    char *nd = realloc(b->data, b->len + add + 1);
+    if (!nd)
+        return 0;
+    memcpy(nd + b->len, p, add);
+    b->data = nd;
+    b->len += add;
+    b->data[b->len] = 0;
+    return add;
+}
+
+static CURL *client_new(const struct opts *o, struct curl_slist **hdrs, struct buf *b)
+{
+    CURL *c = curl_easy_init();
+    char auth[256];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", o->token);
+    *hdrs = curl_slist_append(NULL, auth);
+    *hdrs = curl_slist_append(*hdrs, "Accept: application/taxii+json;version=2.1");
+    *hdrs = curl_slist_append(*hdrs, "Content-Type: application/taxii+json;version=2.1");
+    *hdrs = curl_slist_append(*hdrs, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdrs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
+    if (o->insecure) {
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    return c;
+}
+
+struct ingest_job {
+    const struct opts *o;
+    long first, count; /* object numbers */
+    long acked;
+    int failed;
+};
+
+static long count_successes(const char *body)
+{
+    const char *p = strstr(body ? body : "", "\"success_count\":");
+    return p ? strtol(p + 16, NULL, 10) : 0;
+}
+
+static void *ingest_thread(void *arg)
+{
+    struct ingest_job *j = arg;
+    const struct opts *o = j->o;
+    struct buf b = {0};
+    struct curl_slist *h;
+    CURL *c = client_new(o, &h, &b);
+    char url[512];
+    snprintf(url, sizeof url, "%s/vigil/collections/%s/objects/", o->url, o->collection);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    size_t cap = (size_t)o->batch * 512 + 64;
+    char *body = malloc(cap);
+    for (long i = 0; i < j->count && body; i += o->batch) {
+        long n = j->count - i < o->batch ? j->count - i : o->batch;
+        size_t len = (size_t)snprintf(body, cap, "{\"objects\":[");
+        for (long k = 0; k < n; k++) {
+            long num = j->first + i + k;
+            len += (size_t)snprintf(
+                body + len, cap - len,
+                "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%08lx-0000-"
+                "4000-8000-%012lx\",\"created\":\"2026-01-01T00:00:00.000Z\",\"modified\":"
+                "\"2026-01-01T00:00:00.000Z\",\"name\":\"bench %ld\",\"pattern_type\":\"stix\","
+                "\"pattern\":\"[ipv4-addr:value = '10.%ld.%ld.%ld']\",\"valid_from\":"
+                "\"2026-01-01T00:00:00Z\",\"object_marking_refs\":[\"marking-definition--bab4a63c-"
+                "aed9-4cf5-a766-dfca5abac2bb\"]}",
+                k ? "," : "", (unsigned long)(num >> 20), (unsigned long)num, num,
+                (num >> 16) & 255, (num >> 8) & 255, num & 255);
+        }
+        len += (size_t)snprintf(body + len, cap - len, "]}");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+        b.len = 0;
+        long code = 0;
+        if (curl_easy_perform(c) != CURLE_OK ||
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code != 202) {
+            j->failed++;
+            continue;
+        }
+        j->acked += count_successes(b.data);
+    }
+    free(body);
+    free(b.data);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+struct get_job {
+    const struct opts *o;
+    long count;
+    int baseline;
+    double *lat;
+    int failed;
+    unsigned seed;
+};
+
+static void *get_thread(void *arg)
+{
+    struct get_job *j = arg;
+    const struct opts *o = j->o;
+    struct buf b = {0};
+    struct curl_slist *h;
+    CURL *c = client_new(o, &h, &b);
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    for (long i = 0; i < j->count; i++) {
+        char url[768];
+        if (j->baseline) {
+            snprintf(url, sizeof url, "%s/vigil/", o->url);
+        } else {
+            int64_t span = o->last_added - o->first_added;
+            int64_t at = o->first_added + (span > 0 ? (int64_t)(rand_r(&j->seed) % (unsigned)
+                                                                  (span > 2000000000 ? 2000000000
+                                                                                     : span))
+                                                    : 0);
+            time_t sec = (time_t)(at / 1000000);
+            struct tm tm;
+            gmtime_r(&sec, &tm);
+            snprintf(url, sizeof url,
+                     "%s/vigil/collections/%s/objects/?limit=%d&added_after="
+                     "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+                     o->url, o->collection, o->page, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(at % 1000000));
+        }
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        b.len = 0;
+        double t0 = now_s();
+        long code = 0;
+        if (curl_easy_perform(c) != CURLE_OK ||
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code != 200)
+            j->failed++;
+        j->lat[i] = (now_s() - t0) * 1000.0;
+    }
+    free(b.data);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+static int run_gets(const struct opts *o, int baseline, double *p50, double *p99, int *failed)
+{
+    long per = o->requests / o->clients;
+    double *lat = calloc((size_t)(per * o->clients), sizeof *lat);
+    struct get_job *jobs = calloc((size_t)o->clients, sizeof *jobs);
+    pthread_t *t = calloc((size_t)o->clients, sizeof *t);
+    if (!lat || !jobs || !t)
+        return -ENOMEM;
+    for (int i = 0; i < o->clients; i++) {
+        jobs[i] = (struct get_job){.o = o, .count = per, .baseline = baseline,
+                                   .lat = lat + i * per, .seed = 12345u + (unsigned)i};
+        pthread_create(&t[i], NULL, get_thread, &jobs[i]);
+    }
+    *failed = 0;
+    for (int i = 0; i < o->clients; i++) {
+        pthread_join(t[i], NULL);
+        *failed += jobs[i].failed;
+    }
+    long n = per * o->clients;
+    qsort(lat, (size_t)n, sizeof *lat, cmp_double);
+    *p50 = lat[n / 2];
+    *p99 = lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1];
+    free(lat);
+    free(jobs);
+    free(t);
+    return 0;
+}
+
+static void usage(void)
+{
+    fputs("usage: hub_bench --url URL --token T --collection ID [--objects N] [--batch 1000]\n"
+          "                 [--clients 2] [--requests 2000] [--page 100] [--insecure]\n"
+          "                 [--range FIRST_US LAST_US]   (pages only, with --objects 0)\n",
+          stderr);
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o = {.objects = 100000, .batch = 1000, .clients = 2, .requests = 2000, .page = 100};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--insecure") == 0) {
+            o.insecure = 1;
+            continue;
+        }
+        if (!v) {
+            usage();
+            return 2;
+        }
+        if (strcmp(a, "--url") == 0)
+            o.url = v;
+        else if (strcmp(a, "--token") == 0)
+            o.token = v;
+        else if (strcmp(a, "--collection") == 0)
+            o.collection = v;
+        else if (strcmp(a, "--objects") == 0)
+            o.objects = atol(v);
+        else if (strcmp(a, "--batch") == 0)
+            o.batch = atol(v);
+        else if (strcmp(a, "--clients") == 0)
+            o.clients = atoi(v);
+        else if (strcmp(a, "--requests") == 0)
+            o.requests = atol(v);
+        else if (strcmp(a, "--page") == 0)
+            o.page = atoi(v);
+        else if (strcmp(a, "--range") == 0 && i + 2 < argc) {
+            o.first_added = strtoll(v, NULL, 10);
+            o.last_added = strtoll(argv[i + 2], NULL, 10);
+            i++;
+        }
+        else {
+            usage();
+            return 2;
+        }
+        i++;
+    }
+    if (!o.url || !o.token || !o.collection || o.batch < 1 || o.clients < 1 || o.page < 1 ||
+        o.requests < o.clients) {
+        usage();
+        return 2;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int64_t t_start = (int64_t)time(NULL) * 1000000;
+    if (o.objects > 0) {
+        struct ingest_job *jobs = calloc((size_t)o.clients, sizeof *jobs);
+        pthread_t *t = calloc((size_t)o.clients, sizeof *t);
+        long per = o.objects / o.clients;
+        double t0 = now_s();
+        static long run_base;
+        run_base = (long)(time(NULL) & 0xfffff) << 24;
+        for (int i = 0; i < o.clients; i++) {
+            jobs[i] = (struct ingest_job){.o = &o, .first = run_base + i * per, .count = per};
+            pthread_create(&t[i], NULL, ingest_thread, &jobs[i]);
+        }
+        long acked = 0;
+        int failed = 0;
+        for (int i = 0; i < o.clients; i++) {
+            pthread_join(t[i], NULL);
+            acked += jobs[i].acked;
+            failed += jobs[i].failed;
+        }
+        double dt = now_s() - t0;
+        printf("ingest: %ld objects acknowledged in %.2f s = %.0f objects/s (envelopes of %ld, "
+               "%d clients, %d failed requests)\n",
+               acked, dt, acked / dt, o.batch, o.clients, failed);
+        free(jobs);
+        free(t);
+    }
+    /* Random added_after points over the span of this run's ingest, so pages
+     * come from anywhere in the stored objects, not just the first page. */
+    if (!o.first_added) {
+        o.first_added = t_start;
+        o.last_added = (int64_t)time(NULL) * 1000000;
+    }
+    double b50, b99, p50, p99;
+    int bf, pf;
+    run_gets(&o, 1, &b50, &b99, &bf);
+    run_gets(&o, 0, &p50, &p99, &pf);
+    printf("baseline GET API root: p50 %.3f ms p99 %.3f ms (%d failed)\n", b50, b99, bf);
+    printf("GET page of %d: p50 %.3f ms p99 %.3f ms (%d failed) = %.1fx / %.1fx baseline\n",
+           o.page, p50, p99, pf, p50 / b50, p99 / b99);
+    curl_global_cleanup();
+    return 0;
+}

@@ -1,0 +1,49 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Hub benchmark on loopback, both backends:
+#   bench/hub/run-bench.sh BUILD_DIR [OBJECTS] [sqlite|postgresql|both]
+# Ingest rate of envelopes of 1000 indicators, then GET of pages of 100 with
+# OBJECTS (default 1000000) stored, p50/p99, against a baseline GET of the API
+# root measured in the same run. Plain HTTP, to measure the hub rather than TLS.
+set -eu
+build=${1:?usage: run-bench.sh BUILD_DIR [OBJECTS] [sqlite|postgresql|both]}
+objects=${2:-1000000}
+which=${3:-both}
+src=$(cd "$(dirname "$0")/../.." && pwd)
+V="$build/vigil"
+B="$build/bench/hub/hub_bench"
+work=$(mktemp -d "${TMPDIR:-/tmp}/vigil-hub-bench-XXXXXX")
+pg=""
+hub_pid=""
+cleanup() {
+  [ -n "$hub_pid" ] && kill "$hub_pid" 2>/dev/null && wait "$hub_pid" 2>/dev/null || true
+  [ -n "$pg" ] && "$src/tests/hub/pg-fixture.sh" stop "$work/pg" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+run_one() { # backend db
+  name=$1; db=$2
+  "$V" hub admin --db "$db" org add --name Bench --sector energy >/dev/null
+  tok=$("$V" hub admin --db "$db" token issue --org Bench --role analyst | tail -1)
+  "$V" hub --db "$db" --listen 127.0.0.1:0 --plain-http --threads 4 >"$work/$name.out" 2>"$work/$name.err" &
+  hub_pid=$!
+  i=0
+  until grep -q "listening on" "$work/$name.out" 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 100 ] || { cat "$work/$name.err" >&2; exit 1; }; sleep 0.1
+  done
+  port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/$name.out")
+  coll=$(curl -s -H "Authorization: Bearer $tok" "http://127.0.0.1:$port/vigil/collections/" |
+         python3 -c 'import json,sys; print([c["id"] for c in json.load(sys.stdin)["collections"] if c["title"]=="energy"][0])')
+  echo "== $name: $objects objects"
+  "$B" --url "http://127.0.0.1:$port" --token "$tok" --collection "$coll" --objects "$objects" \
+       --batch 1000 --clients 2 --requests 4000 --page 100
+  kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
+}
+
+case "$which" in sqlite|both) run_one sqlite "sqlite:$work/bench.db" ;; esac
+case "$which" in postgresql|both)
+  pg=1
+  uri=$("$src/tests/hub/pg-fixture.sh" start "$work/pg")
+  run_one postgresql "$uri" ;;
+esac

@@ -1,0 +1,973 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Application-layer framework: protocol detection state per flow, dispatch to
+ * the parsers, protocol change, transactions, memcap accounting, anomaly
+ * events, expectations (FTP data channels), configuration and statistics.
+ *
+ * Detection (as Suricata does it): each direction's first bytes are kept in a
+ * small bounded buffer (APP_PROBE_BUFFER bytes) and the probes of every
+ * enabled parser run on the accumulated bytes until one matches. The first
+ * direction that decides sets the flow's protocol; the parser then gets the
+ * buffered bytes of both directions (oldest direction first) and everything
+ * after. A direction fails when every probe said no, when the buffer is full
+ * without a decision, on a gap or on EOF; when both directions failed (or one
+ * failed and the other closed), the flow is APP_PROTO_FAILED and nothing more
+ * is parsed. UDP probes one datagram at a time. */
+#include <errno.h>
+#include <stdio.h>
+#include <strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "app/app_parser.h"
+#include "decode/packet.h"
+#include "flow/flow.h"
+#include "util/config.h"
+#include "util/json.h"
+
+/* Parsers of other files may not exist yet in a given tree. A weak reference
+ * keeps the link working without them, but a weak undefined symbol does not
+ * pull an object out of a static library, so the reference is made strong as
+ * soon as the source file is there (__has_include looks next to this file
+ * first). A parser whose file is missing is NULL and skipped. */
+#if __has_include("app_http.c")
+extern const struct app_parser app_parser_http;
+#else
+extern const struct app_parser app_parser_http __attribute__((weak));
+#endif
+#if __has_include("app_smtp.c")
+extern const struct app_parser app_parser_smtp;
+#else
+extern const struct app_parser app_parser_smtp __attribute__((weak));
+#endif
+#if __has_include("app_ftp.c")
+extern const struct app_parser app_parser_ftp;
+#else
+extern const struct app_parser app_parser_ftp __attribute__((weak));
+#endif
+#if __has_include("app_ftp_data.c")
+extern const struct app_parser app_parser_ftp_data;
+#else
+extern const struct app_parser app_parser_ftp_data __attribute__((weak));
+#endif
+#if __has_include("app_tls.c")
+extern const struct app_parser app_parser_tls;
+#else
+extern const struct app_parser app_parser_tls __attribute__((weak));
+#endif
+#if __has_include("app_ssh.c")
+extern const struct app_parser app_parser_ssh;
+#else
+extern const struct app_parser app_parser_ssh __attribute__((weak));
+#endif
+
+/* Probe order matters only when two probes match the same bytes without a
+ * port hint: strong signatures first, the weak DNS-over-TCP length prefix last. */
+static const struct app_parser *app_registry(size_t i)
+{
+    switch (i) {
+    case 0: return &app_parser_http;
+    case 1: return &app_parser_tls;
+    case 2: return &app_parser_ssh;
+    case 3: return &app_parser_smtp;
+    case 4: return &app_parser_ftp;
+    case 5: return &app_parser_dns_udp;
+    case 6: return &app_parser_dns_tcp;
+    case 7: return &app_parser_ftp_data;
+    default: return NULL;
+    }
+}
+#define APP_REGISTRY_SIZE 8
+
+#define APP_PROBE_BUFFER 2048u
+/* UDP: directions with this many undecided datagrams fail. */
+#define APP_UDP_PROBE_DATAGRAMS 1u
+
+struct app_expectation {
+    bool used;
+    uint16_t app_proto;
+    bool any_client;
+    struct ip_address client, server;
+    uint16_t server_port;
+    uint64_t expire_usec;
+    void *data;
+    void (*data_free)(void *data);
+};
+
+struct app_layer_thread_ctx {
+    struct app_layer_config cfg;
+    struct app_event_sink sink;
+    struct app_layer_stats stats;
+    /* Enabled parsers, in probe order. */
+    const struct app_parser *parsers[APP_REGISTRY_SIZE];
+    size_t parser_count;
+    struct app_expectation *expectations; /* APP_EXPECTATION_MAX slots, on first use */
+    uint32_t expectation_count;
+};
+
+enum app_dir_state {
+    APP_DIR_PROBING = 0,
+    APP_DIR_DONE,   /* this direction decided the protocol */
+    APP_DIR_FAILED, /* this direction could not */
+};
+
+struct app_flow_state {
+    struct app_layer_thread_ctx *thread; /* not owned; outlives every flow */
+    uint16_t proto;                      /* enum app_proto, or APP_PROTO_FAILED */
+    bool is_udp;
+    bool parser_gave_up;
+    bool eof[2];
+    uint8_t dir_state[2];
+    uint8_t first_dir;                   /* direction whose bytes arrived first */
+    bool have_first_dir;
+    uint32_t udp_probes[2];
+    const struct app_parser *parser;
+    void *parser_state;                  /* owned; freed with parser->state_free */
+    uint8_t *probe_buf[2];               /* owned; APP_PROBE_BUFFER bytes each */
+    uint32_t probe_len[2];
+};
+
+/* ---------- names ---------- */
+
+static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
+    [APP_PROTO_UNKNOWN] = "unknown", [APP_PROTO_FAILED] = "failed", [APP_PROTO_HTTP] = "http",
+    [APP_PROTO_TLS] = "tls",         [APP_PROTO_DNS] = "dns",       [APP_PROTO_SSH] = "ssh",
+    [APP_PROTO_SMTP] = "smtp",       [APP_PROTO_FTP] = "ftp",       [APP_PROTO_FTP_DATA] = "ftp-data",
+};
+
+const char *app_proto_name(uint16_t proto)
+{
+    if (proto < APP_PROTO_MAX_BUILTIN && app_proto_names[proto])
+        return app_proto_names[proto];
+    return "unknown";
+}
+
+int app_proto_from_name(const char *name)
+{
+    if (!name)
+        return -1;
+    for (int i = 0; i < APP_PROTO_MAX_BUILTIN; i++)
+        if (app_proto_names[i] && strcasecmp(app_proto_names[i], name) == 0)
+            return i;
+    static const struct {
+        const char *alias;
+        int proto;
+    } aliases[] = {
+        {"ssl", APP_PROTO_TLS},       {"http1", APP_PROTO_HTTP},    {"ftpdata", APP_PROTO_FTP_DATA},
+        {"ftp_data", APP_PROTO_FTP_DATA}, {"dcerpc-dns", -1},       {"tls1", APP_PROTO_TLS},
+    };
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+        if (strcasecmp(aliases[i].alias, name) == 0)
+            return aliases[i].proto;
+    return -1;
+}
+
+/* ---------- configuration ---------- */
+
+/* Suricata's app-layer.protocols.<name> key for a protocol ("tls" is
+ * configured under "tls", older configs say "ssl"; both are read). */
+static void app_config_proto_enabled(const struct config *cfg, const char *name, bool *enabled)
+{
+    char key[128];
+    snprintf(key, sizeof(key), "app-layer.protocols.%s.enabled", name);
+    const char *v = config_get(cfg, key);
+    if (!v)
+        return;
+    bool b;
+    if (strcasecmp(v, "detection-only") == 0)
+        *enabled = true;
+    else if (config_parse_bool(v, &b) == 0)
+        *enabled = b;
+}
+
+static void app_config_size(const struct config *cfg, const char *key, uint64_t *out)
+{
+    uint64_t v;
+    if (config_get_size(cfg, key, &v) == 0)
+        *out = v;
+}
+
+/* "auto" (Suricata's default for ja3/ja4) means enabled here: the EVE and the
+ * rule buffers are cheap to compute once per handshake. */
+static void app_config_tristate(const struct config *cfg, const char *key, bool *out)
+{
+    const char *v = config_get(cfg, key);
+    bool b;
+    if (!v)
+        return;
+    if (strcasecmp(v, "auto") == 0)
+        *out = true;
+    else if (config_parse_bool(v, &b) == 0)
+        *out = b;
+}
+
+/* The mapping under outputs.N.eve-log.types.M.<type> of the first eve-log
+ * output that lists the type, or NULL (also NULL for a bare "- type"). */
+static const struct config_node *app_config_eve_type(const struct config *cfg, const char *type)
+{
+    const struct config_node *outputs = config_find(cfg, "outputs");
+    for (const struct config_node *o = outputs ? config_node_first_child(outputs) : NULL; o;
+         o = config_node_next(o)) {
+        const char *v = config_node_value(o);
+        if (!v || strcmp(v, "eve-log") != 0)
+            continue;
+        const struct config_node *types = config_node_find(o, "eve-log.types");
+        for (const struct config_node *t = types ? config_node_first_child(types) : NULL; t;
+             t = config_node_next(t)) {
+            const char *tv = config_node_value(t);
+            if (tv && strcmp(tv, type) == 0)
+                return config_node_child(t, type);
+        }
+    }
+    return NULL;
+}
+
+/* Suricata's DNS type names in "types: [a, aaaa, ...]". */
+static int app_config_dns_type(const char *name)
+{
+    static const struct {
+        const char *n;
+        uint16_t t;
+    } types[] = {{"a", 1},     {"ns", 2},     {"cname", 5},  {"soa", 6},    {"ptr", 12},
+                 {"mx", 15},   {"txt", 16},   {"aaaa", 28},  {"srv", 33},   {"naptr", 35},
+                 {"ds", 43},   {"sshfp", 44}, {"rrsig", 46}, {"nsec", 47},  {"dnskey", 48},
+                 {"nsec3", 50}, {"tlsa", 52}, {"svcb", 64},  {"https", 65}, {"spf", 99},
+                 {"any", 255}, {"caa", 257},  {"null", 10},  {"hinfo", 13}, {"dname", 39},
+                 {"opt", 41}};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (strcasecmp(types[i].n, name) == 0)
+            return types[i].t;
+    return -1;
+}
+
+static bool app_config_node_bool(const struct config_node *parent, const char *key, bool *out)
+{
+    const struct config_node *n = config_node_child(parent, key);
+    const char *v = n ? config_node_value(n) : NULL;
+    return v && config_parse_bool(v, out) == 0;
+}
+
+static void app_config_eve_options(struct app_layer_config *out, const struct config *cfg)
+{
+    const struct config_node *dns = app_config_eve_type(cfg, "dns");
+    if (dns) {
+        const struct config_node *n;
+        if ((n = config_node_child(dns, "version")) && config_node_value(n) &&
+            strcmp(config_node_value(n), "2") == 0)
+            out->dns_log_version = 2;
+        app_config_node_bool(dns, "requests", &out->dns_log_requests);
+        app_config_node_bool(dns, "responses", &out->dns_log_responses);
+        /* Suricata 7 spelling */
+        app_config_node_bool(dns, "query", &out->dns_log_requests);
+        app_config_node_bool(dns, "answer", &out->dns_log_responses);
+        if ((n = config_node_child(dns, "formats")) && config_node_first_child(n)) {
+            out->dns_log_detailed = out->dns_log_grouped = false;
+            for (const struct config_node *f = config_node_first_child(n); f;
+                 f = config_node_next(f)) {
+                const char *fv = config_node_value(f);
+                if (fv && strcasecmp(fv, "detailed") == 0)
+                    out->dns_log_detailed = true;
+                if (fv && strcasecmp(fv, "grouped") == 0)
+                    out->dns_log_grouped = true;
+            }
+        }
+        if ((n = config_node_child(dns, "types"))) {
+            for (const struct config_node *f = config_node_first_child(n); f;
+                 f = config_node_next(f)) {
+                const char *fv = config_node_value(f);
+                int t = fv ? app_config_dns_type(fv) : -1;
+                if (t >= 0 && out->dns_log_type_count < 16)
+                    out->dns_log_types[out->dns_log_type_count++] = (uint16_t)t;
+            }
+        }
+    }
+    const struct config_node *tls = app_config_eve_type(cfg, "tls");
+    const struct config_node *custom = tls ? config_node_child(tls, "custom") : NULL;
+    for (const struct config_node *f = custom ? config_node_first_child(custom) : NULL; f;
+         f = config_node_next(f)) {
+        const char *fv = config_node_value(f);
+        if (!fv)
+            continue;
+        if (strcmp(fv, "certificate") == 0)
+            out->tls_log_certificate = true;
+        else if (strcmp(fv, "chain") == 0)
+            out->tls_log_chain = true;
+        else if (strcmp(fv, "client_certificate") == 0)
+            out->tls_log_client_certificate = true;
+        else if (strcmp(fv, "client_chain") == 0)
+            out->tls_log_client_chain = true;
+        else if (strcmp(fv, "subjectaltname") == 0)
+            out->tls_log_subjectaltname = true;
+    }
+}
+
+void app_layer_config_load(struct app_layer_config *out, const struct config *cfg)
+{
+    memset(out, 0, sizeof(*out));
+    for (int i = 0; i < APP_PROTO_MAX; i++)
+        out->enabled[i] = true;
+    out->enabled[APP_PROTO_UNKNOWN] = out->enabled[APP_PROTO_FAILED] = false;
+    out->http_request_body_limit = 100 * 1024;  /* suricata.yaml request-body-limit: 100kb */
+    out->http_response_body_limit = 100 * 1024; /* response-body-limit: 100kb */
+    out->max_tx_per_flow = 512;
+    out->memcap = 256ull * 1024 * 1024;
+    out->ja3_fingerprints = true;
+    out->ja4_fingerprints = true;
+    out->file_hash_md5 = out->file_hash_sha1 = out->file_hash_sha256 = false;
+    out->file_store_dir = NULL;
+    out->dns_log_version = 3;
+    out->dns_log_requests = out->dns_log_responses = true;
+    out->dns_log_detailed = out->dns_log_grouped = true;
+#if __has_include("app_http.c")
+    app_http_config_load(out, cfg);
+#endif
+    if (!cfg)
+        return;
+    app_config_eve_options(out, cfg);
+
+    for (int p = APP_PROTO_HTTP; p < APP_PROTO_MAX_BUILTIN; p++)
+        app_config_proto_enabled(cfg, app_proto_name((uint16_t)p), &out->enabled[p]);
+    app_config_proto_enabled(cfg, "ssl", &out->enabled[APP_PROTO_TLS]);
+    app_config_proto_enabled(cfg, "ftp-data", &out->enabled[APP_PROTO_FTP_DATA]);
+
+    uint64_t v;
+    v = out->http_request_body_limit;
+    app_config_size(cfg, "app-layer.protocols.http.libhtp.default-config.request-body-limit", &v);
+    out->http_request_body_limit = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+    v = out->http_response_body_limit;
+    app_config_size(cfg, "app-layer.protocols.http.libhtp.default-config.response-body-limit", &v);
+    out->http_response_body_limit = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+
+    long long n;
+    if (config_get_int(cfg, "app-layer.max-tx", &n) == 0 && n > 0 && n <= UINT32_MAX)
+        out->max_tx_per_flow = (uint32_t)n;
+    app_config_size(cfg, "app-layer.memcap", &out->memcap);
+
+    app_config_tristate(cfg, "app-layer.protocols.tls.ja3-fingerprints", &out->ja3_fingerprints);
+    app_config_tristate(cfg, "app-layer.protocols.ssl.ja3-fingerprints", &out->ja3_fingerprints);
+    app_config_tristate(cfg, "app-layer.protocols.tls.ja4-fingerprints", &out->ja4_fingerprints);
+    app_config_tristate(cfg, "app-layer.protocols.ssl.ja4-fingerprints", &out->ja4_fingerprints);
+}
+
+/* ---------- thread context ---------- */
+
+struct app_layer_thread_ctx *app_layer_thread_ctx_new(const struct app_layer_config *cfg,
+                                                      const struct app_event_sink *sink)
+{
+    struct app_layer_thread_ctx *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    if (cfg)
+        t->cfg = *cfg;
+    else
+        app_layer_config_load(&t->cfg, NULL);
+    if (sink)
+        t->sink = *sink;
+    for (size_t i = 0; i < APP_REGISTRY_SIZE; i++) {
+        const struct app_parser *p = app_registry(i);
+        if (p && p->proto < APP_PROTO_MAX && t->cfg.enabled[p->proto])
+            t->parsers[t->parser_count++] = p;
+    }
+    return t;
+}
+
+static void app_expectation_clear(struct app_expectation *e)
+{
+    if (e->used && e->data && e->data_free)
+        e->data_free(e->data);
+    memset(e, 0, sizeof(*e));
+}
+
+void app_layer_thread_ctx_free(struct app_layer_thread_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    if (ctx->expectations) {
+        for (uint32_t i = 0; i < APP_EXPECTATION_MAX; i++)
+            app_expectation_clear(&ctx->expectations[i]);
+        free(ctx->expectations);
+    }
+    free(ctx);
+}
+
+const struct app_layer_stats *app_layer_thread_stats(const struct app_layer_thread_ctx *ctx)
+{
+    return &ctx->stats;
+}
+
+void app_layer_stats_add(struct app_layer_stats *dst, const struct app_layer_stats *src)
+{
+    for (int i = 0; i < APP_PROTO_MAX; i++) {
+        dst->flows[i] += src->flows[i];
+        dst->tx[i] += src->tx[i];
+        dst->errors[i] += src->errors[i];
+    }
+    dst->memuse += src->memuse;
+    dst->memcap_drops += src->memcap_drops;
+}
+
+void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_writer *w)
+{
+    json_key_object_begin(w, "app_layer");
+    json_key_object_begin(w, "flow");
+    for (int i = APP_PROTO_FAILED; i < APP_PROTO_MAX_BUILTIN; i++)
+        json_key_u64(w, app_proto_name((uint16_t)i), s->flows[i]);
+    json_object_end(w);
+    json_key_object_begin(w, "tx");
+    for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++)
+        json_key_u64(w, app_proto_name((uint16_t)i), s->tx[i]);
+    json_object_end(w);
+    json_key_object_begin(w, "error");
+    for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++)
+        json_key_u64(w, app_proto_name((uint16_t)i), s->errors[i]);
+    json_object_end(w);
+    json_key_u64(w, "memuse", s->memuse);
+    json_key_u64(w, "memcap_drops", s->memcap_drops);
+    json_object_end(w);
+}
+
+/* ---------- services for parsers ---------- */
+
+bool app_thread_memory_reserve(struct app_layer_thread_ctx *thread, size_t size)
+{
+    if (thread->stats.memuse + size > thread->cfg.memcap) {
+        thread->stats.memcap_drops++;
+        return false;
+    }
+    thread->stats.memuse += size;
+    return true;
+}
+
+void app_thread_memory_release(struct app_layer_thread_ctx *thread, size_t size)
+{
+    if (size > thread->stats.memuse)
+        size = (size_t)thread->stats.memuse; /* never wrap; a parser bug shows in tests */
+    thread->stats.memuse -= size;
+}
+
+bool app_memory_reserve(struct app_parse_ctx *ctx, size_t size)
+{
+    return app_thread_memory_reserve(ctx->thread, size);
+}
+
+void app_memory_release(struct app_parse_ctx *ctx, size_t size)
+{
+    app_thread_memory_release(ctx->thread, size);
+}
+
+const struct app_layer_config *app_parser_config(const struct app_parse_ctx *ctx)
+{
+    return &ctx->thread->cfg;
+}
+
+void app_parser_count_tx(struct app_parse_ctx *ctx, uint16_t app_proto)
+{
+    if (app_proto < APP_PROTO_MAX)
+        ctx->thread->stats.tx[app_proto]++;
+}
+
+void app_parser_log(struct app_parse_ctx *ctx, const char *event_type, uint8_t direction,
+                    void (*write_body)(const void *object, struct json_writer *w),
+                    const void *object)
+{
+    const struct app_event_sink *s = &ctx->thread->sink;
+    if (s->emit)
+        s->emit(s->user, event_type, ctx->flow, ctx->packet, direction, write_body, object);
+}
+
+void app_parser_anomaly(struct app_parse_ctx *ctx, uint16_t app_proto, const char *event_name)
+{
+    const struct app_event_sink *s = &ctx->thread->sink;
+    if (s->anomaly)
+        s->anomaly(s->user, ctx->flow, ctx->packet, app_proto, event_name);
+}
+
+static bool app_ip_equal(const struct ip_address *a, const struct ip_address *b)
+{
+    return a->family == b->family && memcmp(a->addr.u8, b->addr.u8, 16) == 0;
+}
+
+int app_expectation_add(struct app_parse_ctx *ctx, uint16_t app_proto,
+                        const struct ip_address *client, const struct ip_address *server,
+                        uint16_t server_port, uint32_t timeout_sec, void *data,
+                        void (*data_free)(void *data))
+{
+    struct app_layer_thread_ctx *t = ctx->thread;
+    if (!t->expectations) {
+        t->expectations = calloc(APP_EXPECTATION_MAX, sizeof(*t->expectations));
+        if (!t->expectations) {
+            if (data && data_free)
+                data_free(data);
+            return -ENOMEM;
+        }
+    }
+    /* Free slot, else the one expiring first. */
+    struct app_expectation *slot = NULL;
+    for (uint32_t i = 0; i < APP_EXPECTATION_MAX; i++) {
+        struct app_expectation *e = &t->expectations[i];
+        if (!e->used) {
+            slot = e;
+            break;
+        }
+        if (!slot || e->expire_usec < slot->expire_usec)
+            slot = e;
+    }
+    app_expectation_clear(slot);
+    slot->used = true;
+    slot->app_proto = app_proto;
+    slot->any_client = client == NULL;
+    if (client)
+        slot->client = *client;
+    slot->server = *server;
+    slot->server_port = server_port;
+    slot->expire_usec = ctx->ts_usec + (uint64_t)timeout_sec * 1000000u;
+    slot->data = data;
+    slot->data_free = data_free;
+    return 0;
+}
+
+/* Finds (and removes from the table) the expectation for a new flow. The
+ * caller owns the returned copy's data. */
+static bool app_expectation_take(struct app_layer_thread_ctx *t, const struct flow *flow,
+                                 uint64_t now_usec, struct app_expectation *out)
+{
+    if (!t->expectations)
+        return false;
+    const struct flow_key *k = &flow->key;
+    for (uint32_t i = 0; i < APP_EXPECTATION_MAX; i++) {
+        struct app_expectation *e = &t->expectations[i];
+        if (!e->used)
+            continue;
+        if (now_usec > e->expire_usec) {
+            app_expectation_clear(e);
+            continue;
+        }
+        bool fwd = app_ip_equal(&k->dst, &e->server) && k->dst_port == e->server_port &&
+                   (e->any_client || app_ip_equal(&k->src, &e->client));
+        bool rev = app_ip_equal(&k->src, &e->server) && k->src_port == e->server_port &&
+                   (e->any_client || app_ip_equal(&k->dst, &e->client));
+        if (fwd || rev) {
+            *out = *e;
+            memset(e, 0, sizeof(*e));
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---------- per-flow state ---------- */
+
+static struct app_flow_state *app_flow_state_new(struct app_layer_thread_ctx *t, bool is_udp)
+{
+    if (!app_thread_memory_reserve(t, sizeof(struct app_flow_state)))
+        return NULL;
+    struct app_flow_state *st = calloc(1, sizeof(*st));
+    if (!st) {
+        app_thread_memory_release(t, sizeof(struct app_flow_state));
+        return NULL;
+    }
+    st->thread = t;
+    st->is_udp = is_udp;
+    return st;
+}
+
+static void app_probe_buffers_free(struct app_flow_state *st)
+{
+    for (int d = 0; d < 2; d++) {
+        if (st->probe_buf[d]) {
+            free(st->probe_buf[d]);
+            st->probe_buf[d] = NULL;
+            app_thread_memory_release(st->thread, APP_PROBE_BUFFER);
+        }
+        st->probe_len[d] = 0;
+    }
+}
+
+static void app_parser_state_free(struct app_flow_state *st)
+{
+    if (st->parser && st->parser_state && st->parser->state_free)
+        st->parser->state_free(st->parser_state);
+    st->parser_state = NULL;
+    st->parser = NULL;
+}
+
+void app_flow_state_free(struct app_flow_state *state)
+{
+    if (!state)
+        return;
+    app_parser_state_free(state);
+    app_probe_buffers_free(state);
+    app_thread_memory_release(state->thread, sizeof(*state));
+    free(state);
+}
+
+uint16_t app_flow_state_proto(const struct app_flow_state *state)
+{
+    return state ? state->proto : APP_PROTO_UNKNOWN;
+}
+
+static void app_parse_ctx_init(struct app_parse_ctx *pc, struct app_layer_thread_ctx *t,
+                               struct flow *flow, const struct packet *packet)
+{
+    memset(pc, 0, sizeof(*pc));
+    pc->thread = t;
+    pc->flow = flow;
+    pc->packet = packet;
+    pc->ts_usec = packet ? packet->ts_usec : (flow ? flow->last_usec : 0);
+}
+
+static void app_flow_set_proto(struct app_flow_state *st, struct flow *flow, uint16_t proto)
+{
+    st->proto = proto;
+    if (flow) {
+        flow->app_proto = proto;
+        flow->app_proto_toserver = proto;
+        flow->app_proto_toclient = proto;
+    }
+}
+
+/* Starts the parser for the detected protocol. Returns false if its state
+ * could not be created (memcap/ENOMEM): the flow is then treated as failed. */
+static bool app_parser_start(struct app_flow_state *st, struct flow *flow,
+                             const struct packet *packet, const struct app_parser *p,
+                             void *expectation_data)
+{
+    struct app_parse_ctx pc;
+    app_parse_ctx_init(&pc, st->thread, flow, packet);
+    pc.expectation_data = expectation_data;
+    st->parser = p;
+    st->parser_state = p->state_new ? p->state_new(&pc) : NULL;
+    if (p->state_new && !st->parser_state) {
+        st->parser = NULL;
+        st->thread->stats.errors[p->proto]++;
+        app_flow_set_proto(st, flow, APP_PROTO_FAILED);
+        return false;
+    }
+    app_flow_set_proto(st, flow, p->proto);
+    st->thread->stats.flows[p->proto]++;
+    st->parser_gave_up = false;
+    return true;
+}
+
+static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
+                            const struct packet *packet, uint8_t direction, const uint8_t *data,
+                            uint32_t len, uint32_t flags);
+
+/* Protocol change requested by the parser after a parse call. */
+static void app_check_switch(struct app_flow_state *st, struct flow *flow,
+                             const struct packet *packet)
+{
+    if (!st->parser || !st->parser->switch_proto || !st->parser_state)
+        return;
+    uint16_t np = st->parser->switch_proto(st->parser_state);
+    if (np == APP_PROTO_UNKNOWN || np == st->parser->proto)
+        return;
+    struct app_parse_ctx pc;
+    app_parse_ctx_init(&pc, st->thread, flow, packet);
+    if (st->parser->flow_end)
+        st->parser->flow_end(st->parser_state, &pc);
+    app_parser_state_free(st);
+    if (np == APP_PROTO_DETECT_AGAIN) {
+        st->proto = APP_PROTO_UNKNOWN;
+        st->dir_state[0] = st->dir_state[1] = APP_DIR_PROBING;
+        st->have_first_dir = false;
+        st->probe_len[0] = st->probe_len[1] = 0;
+        return;
+    }
+    const struct app_parser *next = NULL;
+    for (size_t i = 0; i < st->thread->parser_count; i++) {
+        const struct app_parser *p = st->thread->parsers[i];
+        if (p->proto == np && (p->ipprotos & (st->is_udp ? APP_IPPROTO_UDP : APP_IPPROTO_TCP))) {
+            next = p;
+            break;
+        }
+    }
+    if (!next) {
+        app_flow_set_proto(st, flow, APP_PROTO_FAILED);
+        return;
+    }
+    app_parser_start(st, flow, packet, next, NULL);
+}
+
+static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
+                            const struct packet *packet, uint8_t direction, const uint8_t *data,
+                            uint32_t len, uint32_t flags)
+{
+    if (!st->parser || st->parser_gave_up)
+        return;
+    struct app_parse_ctx pc;
+    app_parse_ctx_init(&pc, st->thread, flow, packet);
+    int rc = st->parser->parse(st->parser_state, &pc, direction, data, len, flags);
+    if (rc < 0) {
+        st->parser_gave_up = true;
+        st->thread->stats.errors[st->parser->proto]++;
+        return;
+    }
+    app_check_switch(st, flow, packet);
+}
+
+/* The flow's protocol was just decided: replay the probe buffers to the parser,
+ * the direction that spoke first first. */
+static void app_replay_buffers(struct app_flow_state *st, struct flow *flow,
+                               const struct packet *packet)
+{
+    uint8_t order[2] = {st->first_dir, (uint8_t)(st->first_dir ^ 1)};
+    /* The buffers must survive a protocol switch inside the replay. */
+    uint8_t *bufs[2] = {st->probe_buf[0], st->probe_buf[1]};
+    uint32_t lens[2] = {st->probe_len[0], st->probe_len[1]};
+    st->probe_buf[0] = st->probe_buf[1] = NULL;
+    st->probe_len[0] = st->probe_len[1] = 0;
+    for (int i = 0; i < 2; i++) {
+        uint8_t d = order[i];
+        if (lens[d] && st->parser)
+            app_parser_feed(st, flow, packet, d, bufs[d], lens[d], 0);
+    }
+    for (int d = 0; d < 2; d++) {
+        if (bufs[d]) {
+            free(bufs[d]);
+            app_thread_memory_release(st->thread, APP_PROBE_BUFFER);
+        }
+    }
+}
+
+static void app_detection_failed_check(struct app_flow_state *st, struct flow *flow)
+{
+    bool f0 = st->dir_state[0] == APP_DIR_FAILED, f1 = st->dir_state[1] == APP_DIR_FAILED;
+    bool quiet0 = st->probe_len[0] == 0 && st->eof[0], quiet1 = st->probe_len[1] == 0 && st->eof[1];
+    if ((f0 && f1) || (f0 && quiet1) || (f1 && quiet0)) {
+        app_flow_set_proto(st, flow, APP_PROTO_FAILED);
+        st->thread->stats.flows[APP_PROTO_FAILED]++;
+        app_probe_buffers_free(st);
+    }
+}
+
+static bool app_try_expectation(struct app_flow_state *st, struct flow *flow,
+                                const struct packet *packet)
+{
+    struct app_expectation e;
+    uint64_t now = packet ? packet->ts_usec : flow->last_usec;
+    if (!app_expectation_take(st->thread, flow, now, &e))
+        return false;
+    const struct app_parser *p = NULL;
+    for (size_t i = 0; i < st->thread->parser_count; i++)
+        if (st->thread->parsers[i]->proto == e.app_proto)
+            p = st->thread->parsers[i];
+    bool ok = p && app_parser_start(st, flow, packet, p, e.data);
+    if (e.data && e.data_free)
+        e.data_free(e.data);
+    return ok;
+}
+
+void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                               struct flow *flow, const struct packet *packet, uint8_t direction,
+                               const uint8_t *data, uint32_t len, uint32_t flags)
+{
+    if (!ctx || !state || !flow || direction > 1)
+        return;
+    if (!*state) {
+        *state = app_flow_state_new(ctx, false);
+        if (!*state)
+            return;
+        app_try_expectation(*state, flow, packet);
+    }
+    struct app_flow_state *st = *state;
+    if (st->proto == APP_PROTO_FAILED)
+        return;
+    if (flags & APP_DATA_EOF)
+        st->eof[direction] = true;
+
+    if (st->proto != APP_PROTO_UNKNOWN) {
+        app_parser_feed(st, flow, packet, direction, (flags & APP_DATA_GAP) ? NULL : data, len,
+                        flags);
+        return;
+    }
+
+    /* Detection. */
+    if (st->dir_state[direction] == APP_DIR_FAILED) {
+        app_detection_failed_check(st, flow);
+        return;
+    }
+    if (flags & APP_DATA_GAP) {
+        st->dir_state[direction] = APP_DIR_FAILED;
+        app_detection_failed_check(st, flow);
+        return;
+    }
+    if (len > 0 && data) {
+        if (!st->have_first_dir) {
+            st->first_dir = direction;
+            st->have_first_dir = true;
+        }
+        if (!st->probe_buf[direction]) {
+            if (!app_thread_memory_reserve(ctx, APP_PROBE_BUFFER))
+                return;
+            st->probe_buf[direction] = malloc(APP_PROBE_BUFFER);
+            if (!st->probe_buf[direction]) {
+                app_thread_memory_release(ctx, APP_PROBE_BUFFER);
+                return;
+            }
+        }
+    }
+    /* Bytes past the probe buffer can't be probed; they are replayed only if
+     * they fit. Larger first chunks are probed in place. */
+    const uint8_t *probe_data = data;
+    uint32_t probe_len = len;
+    uint32_t room = APP_PROBE_BUFFER - st->probe_len[direction];
+    bool overflow = false;
+    if (len > 0 && data) {
+        if (st->probe_len[direction] == 0 && len > APP_PROBE_BUFFER) {
+            overflow = true; /* probe this chunk directly */
+        } else {
+            uint32_t n = len < room ? len : room;
+            memcpy(st->probe_buf[direction] + st->probe_len[direction], data, n);
+            st->probe_len[direction] += n;
+            if (n < len)
+                overflow = true;
+            probe_data = st->probe_buf[direction];
+            probe_len = st->probe_len[direction];
+        }
+    } else {
+        probe_data = st->probe_buf[direction];
+        probe_len = st->probe_len[direction];
+    }
+    if (probe_len == 0) {
+        if (st->eof[direction]) {
+            st->dir_state[direction] = APP_DIR_FAILED;
+            app_detection_failed_check(st, flow);
+        }
+        return;
+    }
+
+    bool final = overflow || probe_len >= APP_PROBE_BUFFER || st->eof[direction];
+    bool need_more = false;
+    const struct app_parser *p =
+        app_detect_probe(ctx->parsers, ctx->parser_count, APP_IPPROTO_TCP, probe_data, probe_len,
+                         direction, flow->key.dst_port, flow->key.src_port, final, &need_more);
+    if (!p) {
+        if (!need_more || final) {
+            st->dir_state[direction] = APP_DIR_FAILED;
+            app_detection_failed_check(st, flow);
+        }
+        return;
+    }
+    st->dir_state[direction] = APP_DIR_DONE;
+    if (!app_parser_start(st, flow, packet, p, NULL)) {
+        app_probe_buffers_free(st);
+        return;
+    }
+    if (probe_data == data) {
+        /* First chunk larger than the buffer, probed in place: nothing of
+         * this direction is buffered, so replay the other one, then the chunk. */
+        app_replay_buffers(st, flow, packet);
+        app_parser_feed(st, flow, packet, direction, data, len, flags);
+        return;
+    }
+    app_replay_buffers(st, flow, packet);
+    if (overflow) {
+        uint32_t done = len < room ? len : room;
+        app_parser_feed(st, flow, packet, direction, data + done, len - done, flags);
+    } else if (flags & APP_DATA_EOF) {
+        app_parser_feed(st, flow, packet, direction, NULL, 0, flags);
+    }
+}
+
+void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                          struct flow *flow, const struct packet *packet, uint8_t direction,
+                          const uint8_t *data, uint32_t len)
+{
+    if (!ctx || !state || !flow || direction > 1)
+        return;
+    if (!*state) {
+        *state = app_flow_state_new(ctx, true);
+        if (!*state)
+            return;
+        app_try_expectation(*state, flow, packet);
+    }
+    struct app_flow_state *st = *state;
+    if (st->proto == APP_PROTO_FAILED)
+        return;
+    if (st->proto == APP_PROTO_UNKNOWN) {
+        if (st->dir_state[direction] == APP_DIR_FAILED || !data || len == 0)
+            return;
+        bool need_more = false;
+        const struct app_parser *p =
+            app_detect_probe(ctx->parsers, ctx->parser_count, APP_IPPROTO_UDP, data, len,
+                             direction, flow->key.dst_port, flow->key.src_port, true, &need_more);
+        if (!p) {
+            if (++st->udp_probes[direction] >= APP_UDP_PROBE_DATAGRAMS) {
+                st->dir_state[direction] = APP_DIR_FAILED;
+                if (st->dir_state[direction ^ 1] == APP_DIR_FAILED) {
+                    app_flow_set_proto(st, flow, APP_PROTO_FAILED);
+                    ctx->stats.flows[APP_PROTO_FAILED]++;
+                }
+            }
+            return;
+        }
+        st->dir_state[direction] = APP_DIR_DONE;
+        if (!app_parser_start(st, flow, packet, p, NULL))
+            return;
+    }
+    app_parser_feed(st, flow, packet, direction, data, len, 0);
+}
+
+void app_layer_flow_end(struct app_layer_thread_ctx *ctx, struct app_flow_state *state,
+                        struct flow *flow)
+{
+    if (!ctx || !state || !state->parser || !state->parser->flow_end)
+        return;
+    struct app_parse_ctx pc;
+    app_parse_ctx_init(&pc, ctx, flow, NULL);
+    state->parser->flow_end(state->parser_state, &pc);
+}
+
+/* ---------- transactions ---------- */
+
+int app_flow_state_tx_foreach(struct app_flow_state *state,
+                              int (*fn)(struct app_tx *tx, void *user), void *user)
+{
+    if (!state || !state->parser || !state->parser_state || !state->parser->tx_foreach)
+        return 0;
+    return state->parser->tx_foreach(state->parser_state, fn, user);
+}
+
+uint64_t app_tx_id(const struct app_tx *tx)
+{
+    return tx->id;
+}
+
+bool app_tx_complete(const struct app_tx *tx, uint8_t direction)
+{
+    if (!tx->parser || !tx->parser->tx_complete)
+        return true;
+    return tx->parser->tx_complete(tx, direction);
+}
+
+int app_tx_get_buffer(const struct app_tx *tx, enum app_buffer buffer, uint32_t index,
+                      const uint8_t **data, uint32_t *len)
+{
+    if (!tx->parser || !tx->parser->tx_get_buffer)
+        return -ENOENT;
+    return tx->parser->tx_get_buffer(tx, buffer, index, data, len);
+}
+
+bool app_tx_has_event(const struct app_tx *tx, const char *event_name)
+{
+    if (!tx->parser || !tx->parser->tx_has_event || !event_name)
+        return false;
+    const char *dot = strchr(event_name, '.');
+    if (dot) {
+        size_t n = (size_t)(dot - event_name);
+        const char *pn = tx->parser->name;
+        bool same = strlen(pn) == n && strncasecmp(pn, event_name, n) == 0;
+        if (!same && !(n == 3 && strncasecmp(event_name, "tls", 3) == 0 &&
+                       tx->parser->proto == APP_PROTO_TLS))
+            return false;
+        event_name = dot + 1;
+    }
+    return tx->parser->tx_has_event(tx, event_name);
+}
+
+void app_tx_write_json(const struct app_tx *tx, struct json_writer *w)
+{
+    if (tx->parser && tx->parser->tx_write_json)
+        tx->parser->tx_write_json(tx, w);
+}

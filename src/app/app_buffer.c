@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Detection buffer names (Suricata's sticky-buffer names) <-> ids. */
+#include <string.h>
+
+#include "app/app_buffer.h"
+
+static const char *const app_buffer_names[APP_BUFFER_MAX] = {
+#define APP_BUFFER_NAME(id, name) [APP_BUFFER_##id] = name,
+    APP_BUFFER_LIST(APP_BUFFER_NAME)
+#undef APP_BUFFER_NAME
+};
+
+const char *app_buffer_name(enum app_buffer buffer)
+{
+    if ((unsigned)buffer >= APP_BUFFER_MAX)
+        return NULL;
+    return app_buffer_names[buffer];
+}
+
+/* Linear search: called while loading rules only, never per packet. Accepts
+ * Suricata's legacy dotted/underscored spellings of the same buffer (e.g.
+ * "dns_query", "tls_sni", "ja3_hash", "ssh_proto") by normalising '_' to '.'
+ * when no exact match exists. */
+int app_buffer_from_name(const char *name)
+{
+    if (!name)
+        return -1;
+    for (int i = 0; i < APP_BUFFER_MAX; i++)
+        if (strcmp(app_buffer_names[i], name) == 0)
+            return i;
+    static const struct {
+        const char *alias, *name;
+    } aliases[] = {
+        {"dns_query", "dns.query"},          {"tls_sni", "tls.sni"},
+        {"tls_cert_subject", "tls.cert_subject"}, {"tls_cert_issuer", "tls.cert_issuer"},
+        {"tls_cert_serial", "tls.cert_serial"}, {"tls_cert_fingerprint", "tls.cert_fingerprint"},
+        {"ja3_hash", "ja3.hash"},            {"ja3.hash", "ja3.hash"},
+        {"ja3_string", "ja3.string"},        {"ja3s_hash", "ja3s.hash"},
+        {"ja3s_string", "ja3s.string"},      {"ssh_proto", "ssh.proto"},
+        {"ssh_software", "ssh.software"},    {"ssh.protoversion", "ssh.proto"},
+        {"ssh.softwareversion", "ssh.software"}, {"ssh_hassh", "ssh.hassh"},
+        {"ssh_hassh_string", "ssh.hassh.string"}, {"ssh_hassh_server", "ssh.hassh.server"},
+        {"ssh_hassh_server_string", "ssh.hassh.server.string"}, {"ja4.hash", "ja4.hash"},
+        {"file_data", "file.data"},          {"ftp.command_data", "ftp.command_data"},
+    };
+    for (size_t a = 0; a < sizeof(aliases) / sizeof(aliases[0]); a++) {
+        if (strcmp(aliases[a].alias, name) != 0)
+            continue;
+        for (int i = 0; i < APP_BUFFER_MAX; i++)
+            if (strcmp(app_buffer_names[i], aliases[a].name) == 0)
+                return i;
+    }
+    return -1;
+}

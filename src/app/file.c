@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* File tracking: hashes, magic, inspection copy, extraction, fileinfo EVE. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#ifdef VIGIL_HAVE_MAGIC
+#include <magic.h>
+#endif
+
+#include "app/app_parser.h"
+#include "app/file.h"
+#include "util/json.h"
+#include "util/log.h"
+
+static bool file_mem_take(struct app_parse_ctx *ctx, struct app_file *f, size_t n)
+{
+    if (ctx && !app_memory_reserve(ctx, n))
+        return false;
+    f->mem += n;
+    return true;
+}
+
+static void *file_md_new(const EVP_MD *md)
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c)
+        return NULL;
+    if (EVP_DigestInit_ex(c, md, NULL) != 1) {
+        EVP_MD_CTX_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+struct app_file *file_open(struct app_parse_ctx *ctx, const void *name, size_t name_len,
+                           uint64_t tx_id, uint8_t direction, uint32_t inspect_limit)
+{
+    if (name_len > 4096)
+        name_len = 4096; /* bound hostile Content-Disposition / URI names */
+    size_t need = sizeof(struct app_file) + name_len + 1;
+    if (ctx && !app_memory_reserve(ctx, need))
+        return NULL;
+    struct app_file *f = calloc(1, sizeof(*f));
+    if (!f) {
+        if (ctx)
+            app_memory_release(ctx, need);
+        return NULL;
+    }
+    f->mem = need;
+    f->thread = ctx ? ctx->thread : NULL;
+    f->store_fd = -1;
+    f->name = malloc(name_len + 1);
+    if (!f->name) {
+        file_free(f);
+        return NULL;
+    }
+    if (name_len)
+        memcpy(f->name, name, name_len);
+    f->name[name_len] = 0;
+    f->name_len = (uint32_t)name_len;
+    f->tx_id = tx_id;
+    f->direction = direction;
+    f->data_limit = inspect_limit;
+
+    const struct app_layer_config *cfg = ctx ? app_parser_config(ctx) : NULL;
+    bool storing = cfg && cfg->file_store_dir && cfg->file_store_dir[0];
+    f->want_md5 = cfg && cfg->file_hash_md5;
+    f->want_sha1 = cfg && cfg->file_hash_sha1;
+    f->want_sha256 = cfg && (cfg->file_hash_sha256 || storing);
+    if (f->want_md5)
+        f->md5_ctx = file_md_new(EVP_md5());
+    if (f->want_sha1)
+        f->sha1_ctx = file_md_new(EVP_sha1());
+    if (f->want_sha256)
+        f->sha256_ctx = file_md_new(EVP_sha256());
+    if (storing) {
+        size_t plen = strlen(cfg->file_store_dir) + 64;
+        f->store_tmp = malloc(plen);
+        if (f->store_tmp) {
+            static unsigned counter;
+            snprintf(f->store_tmp, plen, "%s/.tmp.%ld.%u", cfg->file_store_dir, (long)getpid(),
+                     counter++);
+            f->store_fd = open(f->store_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (f->store_fd < 0) {
+                log_warning("file store: cannot create %s: %s", f->store_tmp, strerror(errno));
+                free(f->store_tmp);
+                f->store_tmp = NULL;
+            }
+        }
+    }
+    return f;
+}
+
+int file_append(struct app_parse_ctx *ctx, struct app_file *f, const void *data, size_t len)
+{
+    if (!f || f->state != FILE_STATE_OPEN || len == 0)
+        return 0;
+    const uint8_t *p = data;
+    f->size += len;
+    if (f->md5_ctx)
+        EVP_DigestUpdate(f->md5_ctx, p, len);
+    if (f->sha1_ctx)
+        EVP_DigestUpdate(f->sha1_ctx, p, len);
+    if (f->sha256_ctx)
+        EVP_DigestUpdate(f->sha256_ctx, p, len);
+    if (f->head_len < FILE_MAGIC_HEAD) {
+        size_t n = FILE_MAGIC_HEAD - f->head_len;
+        if (n > len)
+            n = len;
+        memcpy(f->head + f->head_len, p, n);
+        f->head_len += (uint32_t)n;
+    }
+    if (f->store_fd >= 0) {
+        size_t off = 0;
+        while (off < len) {
+            ssize_t w = write(f->store_fd, p + off, len - off);
+            if (w <= 0) {
+                log_warning("file store: write to %s failed: %s", f->store_tmp, strerror(errno));
+                close(f->store_fd);
+                f->store_fd = -1;
+                unlink(f->store_tmp);
+                break;
+            }
+            off += (size_t)w;
+        }
+    }
+    int rc = 0;
+    if (f->data_len < f->data_limit) {
+        size_t n = f->data_limit - f->data_len;
+        if (n > len)
+            n = len;
+        if (f->data_len + n > f->data_cap) {
+            size_t cap = f->data_cap ? f->data_cap : 1024;
+            while (cap < f->data_len + n)
+                cap *= 2;
+            if (cap > f->data_limit)
+                cap = f->data_limit;
+            if (!file_mem_take(ctx, f, cap - f->data_cap)) {
+                rc = -ENOMEM;
+                n = 0;
+            } else {
+                uint8_t *nd = realloc(f->data, cap);
+                if (!nd) {
+                    rc = -ENOMEM;
+                    n = 0;
+                } else {
+                    f->data = nd;
+                    f->data_cap = (uint32_t)cap;
+                }
+            }
+        }
+        if (n) {
+            memcpy(f->data + f->data_len, p, n);
+            f->data_len += (uint32_t)n;
+        }
+    }
+    return rc;
+}
+
+void file_add_gap(struct app_file *f, uint64_t len)
+{
+    if (!f || f->state != FILE_STATE_OPEN)
+        return;
+    f->gaps = true;
+    f->size += len;
+    /* Hashes over a file with holes mean nothing: drop them. */
+    EVP_MD_CTX_free(f->md5_ctx);
+    EVP_MD_CTX_free(f->sha1_ctx);
+    EVP_MD_CTX_free(f->sha256_ctx);
+    f->md5_ctx = f->sha1_ctx = f->sha256_ctx = NULL;
+    if (f->store_fd >= 0) {
+        close(f->store_fd);
+        f->store_fd = -1;
+        unlink(f->store_tmp);
+    }
+}
+
+static bool file_md_final(void **pctx, uint8_t *out)
+{
+    if (!*pctx)
+        return false;
+    unsigned int n = 0;
+    bool ok = EVP_DigestFinal_ex(*pctx, out, &n) == 1;
+    EVP_MD_CTX_free(*pctx);
+    *pctx = NULL;
+    return ok;
+}
+
+#ifdef VIGIL_HAVE_MAGIC
+static _Thread_local magic_t file_magic_cookie;
+static _Thread_local bool file_magic_tried;
+
+static void file_magic_compute(struct app_file *f)
+{
+    if (!file_magic_tried) {
+        file_magic_tried = true;
+        file_magic_cookie = magic_open(MAGIC_NONE);
+        if (file_magic_cookie && magic_load(file_magic_cookie, NULL) != 0) {
+            magic_close(file_magic_cookie);
+            file_magic_cookie = NULL;
+        }
+    }
+    if (!file_magic_cookie || f->head_len == 0)
+        return;
+    const char *m = magic_buffer(file_magic_cookie, f->head, f->head_len);
+    if (m)
+        f->magic = strdup(m);
+}
+#endif
+
+void file_close(struct app_parse_ctx *ctx, struct app_file *f, enum file_state state)
+{
+    if (!f || f->state != FILE_STATE_OPEN)
+        return;
+    f->state = (uint8_t)(state == FILE_STATE_OPEN ? FILE_STATE_CLOSED : state);
+    bool h1 = file_md_final(&f->md5_ctx, f->md5);
+    bool h2 = file_md_final(&f->sha1_ctx, f->sha1);
+    bool h3 = file_md_final(&f->sha256_ctx, f->sha256);
+    f->want_md5 = f->want_md5 && h1;
+    f->want_sha1 = f->want_sha1 && h2;
+    bool have_sha256 = h3;
+    f->want_sha256 = f->want_sha256 && h3;
+    f->hashes_done = true;
+#ifdef VIGIL_HAVE_MAGIC
+    file_magic_compute(f);
+#endif
+    if (f->store_fd >= 0) {
+        close(f->store_fd);
+        f->store_fd = -1;
+        if (have_sha256 && f->state == FILE_STATE_CLOSED) {
+            const struct app_layer_config *cfg = ctx ? app_parser_config(ctx) : NULL;
+            char hex[65];
+            file_hex(f->sha256, 32, hex);
+            size_t plen = strlen(cfg ? cfg->file_store_dir : ".") + 80;
+            char *path = malloc(plen);
+            if (path) {
+                snprintf(path, plen, "%s/%s", cfg ? cfg->file_store_dir : ".", hex);
+                if (rename(f->store_tmp, path) == 0)
+                    f->stored = true;
+                else
+                    log_warning("file store: rename %s to %s failed: %s", f->store_tmp, path,
+                                strerror(errno));
+                free(path);
+            }
+        }
+        if (!f->stored)
+            unlink(f->store_tmp);
+    }
+}
+
+void file_free(struct app_file *f)
+{
+    if (!f)
+        return;
+    if (f->state == FILE_STATE_OPEN)
+        file_close(NULL, f, FILE_STATE_TRUNCATED);
+    EVP_MD_CTX_free(f->md5_ctx);
+    EVP_MD_CTX_free(f->sha1_ctx);
+    EVP_MD_CTX_free(f->sha256_ctx);
+    if (f->store_fd >= 0) {
+        close(f->store_fd);
+        unlink(f->store_tmp);
+    }
+    if (f->thread && f->mem) {
+        struct app_parse_ctx c = {.thread = f->thread};
+        app_memory_release(&c, f->mem);
+    }
+    free(f->store_tmp);
+    free(f->magic);
+    free(f->data);
+    free(f->name);
+    free(f);
+}
+
+void file_list_free(struct app_file *head)
+{
+    while (head) {
+        struct app_file *n = head->next;
+        file_free(head);
+        head = n;
+    }
+}
+
+const char *file_state_name(uint8_t state)
+{
+    switch (state) {
+    case FILE_STATE_CLOSED:
+        return "CLOSED";
+    case FILE_STATE_TRUNCATED:
+        return "TRUNCATED";
+    case FILE_STATE_ERROR:
+        return "ERROR";
+    default:
+        return "UNKNOWN";
+    }
+}
+
+void file_hex(const uint8_t *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+void file_write_fileinfo(const struct app_file *f, struct json_writer *w)
+{
+    char hex[65];
+    json_key_object_begin(w, "fileinfo");
+    json_key_string_len(w, "filename", f->name, f->name_len);
+    if (f->magic)
+        json_key_string(w, "magic", f->magic);
+    json_key_bool(w, "gaps", f->gaps);
+    json_key_string(w, "state", file_state_name(f->state));
+    if (f->hashes_done && f->state == FILE_STATE_CLOSED) {
+        if (f->want_md5) {
+            file_hex(f->md5, 16, hex);
+            json_key_string(w, "md5", hex);
+        }
+        if (f->want_sha1) {
+            file_hex(f->sha1, 20, hex);
+            json_key_string(w, "sha1", hex);
+        }
+    }
+    if (f->hashes_done && f->want_sha256 && f->state == FILE_STATE_CLOSED) {
+        file_hex(f->sha256, 32, hex);
+        json_key_string(w, "sha256", hex);
+    }
+    json_key_bool(w, "stored", f->stored);
+    json_key_u64(w, "size", f->size);
+    json_key_u64(w, "tx_id", f->tx_id);
+    json_object_end(w);
+}
+
+struct file_log_item {
+    const struct app_file *file;
+    void (*write_tx)(const void *tx, struct json_writer *w);
+    const void *tx;
+};
+
+static void file_log_write(const void *object, struct json_writer *w)
+{
+    const struct file_log_item *it = object;
+    if (it->write_tx)
+        it->write_tx(it->tx, w);
+    file_write_fileinfo(it->file, w);
+}
+
+void file_log(struct app_parse_ctx *ctx, struct app_file *f,
+              void (*write_tx)(const void *tx, struct json_writer *w), const void *tx)
+{
+    if (!f || f->logged)
+        return;
+    f->logged = true;
+    struct file_log_item it = {.file = f, .write_tx = write_tx, .tx = tx};
+    app_parser_log(ctx, "fileinfo", f->direction, file_log_write, &it);
+}

@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Packet sources through libpcap: capture files (classic pcap and pcapng,
+ * timestamps always in microseconds) and live interfaces (non-blocking, polled
+ * so the caller regains control every poll_timeout_ms). The AF_PACKET backend
+ * is in capture_afpacket.c; this file also holds the public entry points that
+ * dispatch on the kind of source. */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture/capture_internal.h"
+
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "capture_break needs a lock-free atomic int");
+
+#define CAPTURE_FILE_BUFFER (1u << 20)
+
+void capture_set_error(struct capture_source *src, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(src->err, sizeof(src->err), fmt, ap);
+    va_end(ap);
+}
+
+/* Link types the decoder handles (issue 2): Ethernet, Linux cooked v1/v2,
+ * raw IP (DLT_RAW and LINKTYPE_IPV4/IPV6), BSD null and loop. */
+bool capture_datalink_supported(int datalink)
+{
+    switch (datalink) {
+    case DLT_EN10MB:
+    case DLT_LINUX_SLL:
+#ifdef DLT_LINUX_SLL2
+    case DLT_LINUX_SLL2:
+#endif
+    case DLT_RAW:
+#ifdef DLT_IPV4
+    case DLT_IPV4:
+#endif
+#ifdef DLT_IPV6
+    case DLT_IPV6:
+#endif
+    case DLT_NULL:
+    case DLT_LOOP:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool capture_datalink_accepted(const struct capture_options *opts, int datalink)
+{
+    if (capture_datalink_supported(datalink))
+        return true;
+    return opts->datalink_supported && opts->datalink_supported(datalink);
+}
+
+/* "IEEE802_11_RADIO (127, 802.11 plus radiotap header)" */
+static void capture_datalink_describe(int datalink, char *out, size_t outlen)
+{
+    const char *name = pcap_datalink_val_to_name(datalink);
+    const char *desc = pcap_datalink_val_to_description(datalink);
+    snprintf(out, outlen, "%s (%d%s%s)", name ? name : "unknown", datalink, desc ? ", " : "",
+             desc ? desc : "");
+}
+
+bool capture_file_exists(const char *path)
+{
+    struct stat st;
+    if (!path || !*path)
+        return false;
+    if (strcmp(path, "-") == 0)
+        return true;
+    if (stat(path, &st) != 0 || S_ISDIR(st.st_mode))
+        return false;
+    return access(path, R_OK) == 0;
+}
+
+int capture_wait_readable(struct capture_source *src, int fd, int timeout_ms)
+{
+    struct pollfd fds[2] = {
+        {.fd = fd, .events = POLLIN},
+        {.fd = src->wake_fd, .events = POLLIN},
+    };
+    int n = poll(fds, src->wake_fd >= 0 ? 2 : 1, timeout_ms);
+    if (atomic_load(&src->broken))
+        return -1;
+    if (n < 0)
+        return errno == EINTR ? 0 : -errno;
+    if (n == 0)
+        return 0;
+    if (fds[0].revents & (POLLERR | POLLNVAL))
+        return -EIO;
+    return 1;
+}
+
+/* Applies a BPF expression to a libpcap handle; the message names the
+ * expression and the source. */
+static int capture_pcap_filter(struct capture_source *src, const char *expr, const char *what)
+{
+    struct bpf_program prog;
+    if (!expr || !*expr)
+        return 0;
+    if (pcap_compile(src->pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        capture_set_error(src, "BPF filter '%s' for %s '%s': %s", expr, what, src->name,
+                          pcap_geterr(src->pcap));
+        return -EINVAL;
+    }
+    int rc = pcap_setfilter(src->pcap, &prog);
+    pcap_freecode(&prog);
+    if (rc != 0) {
+        capture_set_error(src, "BPF filter '%s' for %s '%s': cannot set: %s", expr, what, src->name,
+                          pcap_geterr(src->pcap));
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Opens a capture file with our own FILE so that we control its buffer and
+ * can ask its offset when a record cannot be read. */
+static int capture_file_open(struct capture_source *src, const struct capture_options *opts)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    struct stat st;
+    FILE *f;
+
+    if (strcmp(opts->name, "-") == 0) {
+        int fd = dup(STDIN_FILENO);
+        f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+        if (!f && fd >= 0)
+            close(fd);
+    } else {
+        f = fopen(opts->name, "rb");
+    }
+    if (!f) {
+        int e = errno ? errno : EIO;
+        capture_set_error(src, "capture file '%s': %s", src->name, strerror(e));
+        return -e;
+    }
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        capture_set_error(src, "capture file '%s': is a directory", src->name);
+        return -EISDIR;
+    }
+    src->file_buf = malloc(CAPTURE_FILE_BUFFER);
+    if (src->file_buf)
+        setvbuf(f, src->file_buf, _IOFBF, CAPTURE_FILE_BUFFER);
+    /* libpcap converts nanosecond files to microseconds for us. */
+    src->pcap = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+    if (!src->pcap) {
+        fclose(f); /* libpcap leaves the FILE open when it fails */
+        capture_set_error(src, "capture file '%s': not a readable pcap or pcapng file: %s",
+                          src->name, errbuf[0] ? errbuf : "unknown format");
+        return -EINVAL;
+    }
+    src->file = f;
+    /* glibc's ftell() costs an lseek() per call until the stream has been
+     * positioned once; re-seeking to where libpcap left it makes the
+     * per-packet ftell() below free. Pipes stay at -1 (offset unknown). */
+    src->good_offset = ftell(f);
+    if (src->good_offset >= 0 && fseek(f, src->good_offset, SEEK_SET) != 0)
+        src->good_offset = -1;
+    src->datalink = pcap_datalink(src->pcap);
+    if (!capture_datalink_accepted(opts, src->datalink)) {
+        char dl[160];
+        capture_datalink_describe(src->datalink, dl, sizeof(dl));
+        capture_set_error(src, "capture file '%s': unsupported link type %s", src->name, dl);
+        return -EPROTONOSUPPORT;
+    }
+    return capture_pcap_filter(src, opts->bpf_filter, "capture file");
+}
+
+static int capture_live_open(struct capture_source *src, const struct capture_options *opts)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    src->pcap = pcap_create(opts->name, errbuf);
+    if (!src->pcap) {
+        capture_set_error(src, "interface '%s': %s", src->name, errbuf);
+        return -ENODEV;
+    }
+    uint64_t ring =
+        (uint64_t)(opts->ring_block_size ? opts->ring_block_size : CAPTURE_DEFAULT_BLOCK_SIZE) *
+        (opts->ring_block_count ? opts->ring_block_count : CAPTURE_DEFAULT_BLOCK_COUNT);
+    if (ring > (1u << 30))
+        ring = 1u << 30;
+    pcap_set_snaplen(src->pcap, (int)src->snaplen);
+    pcap_set_promisc(src->pcap, opts->promiscuous ? 1 : 0);
+    pcap_set_timeout(src->pcap, (int)src->poll_timeout_ms);
+    /* Not immediate mode: libpcap would fall back to TPACKET_V2 with one
+     * snaplen-sized slot per frame, which drops bursts with a small buffer.
+     * TPACKET_V3 blocks retire after the timeout, bounding latency. */
+    pcap_set_buffer_size(src->pcap, (int)ring);
+    pcap_set_tstamp_precision(src->pcap, PCAP_TSTAMP_PRECISION_MICRO);
+    int rc = pcap_activate(src->pcap);
+    if (rc < 0) {
+        const char *status = pcap_statustostr(rc);
+        const char *detail = pcap_geterr(src->pcap);
+        if (!detail || !*detail || strcmp(detail, status) == 0)
+            detail = NULL;
+        capture_set_error(src, "interface '%s': cannot capture: %s%s%s", src->name, status,
+                          detail ? ": " : "", detail ? detail : "");
+        return rc == PCAP_ERROR_PERM_DENIED ? -EPERM : -ENODEV;
+    }
+    src->datalink = pcap_datalink(src->pcap);
+    if (!capture_datalink_accepted(opts, src->datalink)) {
+        char dl[160];
+        capture_datalink_describe(src->datalink, dl, sizeof(dl));
+        capture_set_error(src, "interface '%s': unsupported link type %s", src->name, dl);
+        return -EPROTONOSUPPORT;
+    }
+    rc = capture_pcap_filter(src, opts->bpf_filter, "interface");
+    if (rc)
+        return rc;
+    if (pcap_setnonblock(src->pcap, 1, errbuf) != 0) {
+        capture_set_error(src, "interface '%s': cannot set non-blocking: %s", src->name, errbuf);
+        return -EIO;
+    }
+    src->pcap_fd = pcap_get_selectable_fd(src->pcap);
+    if (src->pcap_fd < 0) {
+        capture_set_error(src, "interface '%s': no selectable descriptor", src->name);
+        return -EIO;
+    }
+    return 0;
+}
+
+struct capture_source *capture_open(const struct capture_options *opts, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!opts || !opts->name || !*opts->name) {
+        if (err && errlen)
+            snprintf(err, errlen, "capture: no file or interface name given");
+        return NULL;
+    }
+    struct capture_source *src = calloc(1, sizeof(*src));
+    if (!src) {
+        if (err && errlen)
+            snprintf(err, errlen, "capture '%s': out of memory", opts->name);
+        return NULL;
+    }
+    src->kind = opts->kind;
+    src->snaplen = opts->snaplen ? opts->snaplen : CAPTURE_DEFAULT_SNAPLEN;
+    src->poll_timeout_ms = opts->poll_timeout_ms ? opts->poll_timeout_ms : CAPTURE_DEFAULT_POLL_MS;
+    if (src->poll_timeout_ms > 60000)
+        src->poll_timeout_ms = 60000;
+    atomic_init(&src->broken, 0);
+    src->wake_fd = -1;
+    src->pcap_fd = -1;
+    src->sock = -1;
+    src->good_offset = -1;
+    snprintf(src->name, sizeof(src->name), "%s", opts->name);
+
+    int rc;
+    if (opts->kind != CAPTURE_PCAP_FILE) {
+        src->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (src->wake_fd < 0) {
+            capture_set_error(src, "interface '%s': eventfd: %s", src->name, strerror(errno));
+            goto fail;
+        }
+    }
+    switch (opts->kind) {
+    case CAPTURE_PCAP_FILE:
+        rc = capture_file_open(src, opts);
+        break;
+    case CAPTURE_PCAP_LIVE:
+        rc = capture_live_open(src, opts);
+        break;
+    case CAPTURE_AF_PACKET:
+        rc = capture_afpacket_open(src, opts);
+        break;
+    default:
+        capture_set_error(src, "capture '%s': unknown capture kind %d", src->name, (int)opts->kind);
+        rc = -EINVAL;
+        break;
+    }
+    if (rc == 0)
+        return src;
+fail:
+    if (err && errlen)
+        snprintf(err, errlen, "%s", src->err);
+    capture_close(src);
+    return NULL;
+}
+
+static enum capture_result capture_fail(struct capture_source *src)
+{
+    src->failed = true;
+    return CAPTURE_ERROR;
+}
+
+static void capture_frame_fill(struct capture_source *src, struct capture_frame *frame,
+                               const struct pcap_pkthdr *h, const uint8_t *data)
+{
+    frame->data = data;
+    frame->caplen = h->caplen;
+    frame->wirelen = h->len;
+    frame->ts_usec = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+    frame->datalink = src->datalink;
+    src->stats.packets++;
+    src->stats.bytes += h->caplen;
+}
+
+static enum capture_result capture_file_next(struct capture_source *src,
+                                             struct capture_frame *frame)
+{
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int r = pcap_next_ex(src->pcap, &h, &data);
+    if (r == 1) {
+        capture_frame_fill(src, frame, h, data);
+        if (src->good_offset >= 0)
+            src->good_offset = ftell(src->file);
+        return CAPTURE_OK;
+    }
+    if (r == PCAP_ERROR_BREAK)
+        return CAPTURE_END;
+    if (src->good_offset >= 0)
+        capture_set_error(
+            src,
+            "capture file '%s': truncated or corrupt at byte offset %ld, after packet %llu: %s",
+            src->name, src->good_offset, (unsigned long long)src->stats.packets,
+            pcap_geterr(src->pcap));
+    else
+        capture_set_error(
+            src,
+            "capture file '%s': truncated or corrupt after packet %llu (byte offset unknown: "
+            "input is not seekable): %s",
+            src->name, (unsigned long long)src->stats.packets, pcap_geterr(src->pcap));
+    return capture_fail(src);
+}
+
+static enum capture_result capture_live_next(struct capture_source *src,
+                                             struct capture_frame *frame)
+{
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int r = pcap_next_ex(src->pcap, &h, &data);
+    if (r == 0) {
+        int w = capture_wait_readable(src, src->pcap_fd, (int)src->poll_timeout_ms);
+        if (w == -1)
+            return CAPTURE_END;
+        if (w < 0 && w != -EIO) {
+            capture_set_error(src, "interface '%s': poll: %s", src->name, strerror(-w));
+            return capture_fail(src);
+        }
+        if (w == 0)
+            return CAPTURE_TIMEOUT;
+        /* Readable, or a socket error (POLLERR) that libpcap examines itself:
+         * a link going down is survived, a vanished interface is an error. */
+        r = pcap_next_ex(src->pcap, &h, &data);
+        if (r == 0)
+            return CAPTURE_TIMEOUT;
+    }
+    if (r == 1) {
+        capture_frame_fill(src, frame, h, data);
+        return CAPTURE_OK;
+    }
+    if (r == PCAP_ERROR_BREAK || atomic_load(&src->broken))
+        return CAPTURE_END;
+    capture_set_error(src, "interface '%s': capture failed: %s", src->name, pcap_geterr(src->pcap));
+    return capture_fail(src);
+}
+
+enum capture_result capture_next(struct capture_source *src, struct capture_frame *frame)
+{
+    if (src->failed)
+        return CAPTURE_ERROR;
+    if (atomic_load_explicit(&src->broken, memory_order_relaxed))
+        return CAPTURE_END;
+    switch (src->kind) {
+    case CAPTURE_PCAP_FILE:
+        return capture_file_next(src, frame);
+    case CAPTURE_PCAP_LIVE:
+        return capture_live_next(src, frame);
+    case CAPTURE_AF_PACKET:
+        return capture_afpacket_next(src, frame);
+    }
+    return CAPTURE_ERROR;
+}
+
+int capture_datalink(const struct capture_source *src)
+{
+    return src->datalink;
+}
+
+const char *capture_error(const struct capture_source *src)
+{
+    return src->err;
+}
+
+void capture_get_stats(struct capture_source *src, struct capture_stats *out)
+{
+    *out = src->stats;
+    if (src->kind == CAPTURE_PCAP_LIVE && src->pcap) {
+        struct pcap_stat ps;
+        if (pcap_stats(src->pcap, &ps) == 0) {
+            out->kernel_drops = ps.ps_drop;
+            out->if_drops = ps.ps_ifdrop;
+        }
+    } else if (src->kind == CAPTURE_AF_PACKET) {
+        capture_afpacket_stats(src, out);
+    }
+}
+
+/* Only async-signal-safe operations: an atomic store, write(2) on the
+ * eventfd, and pcap_breakloop (a flag plus a write on Linux). */
+void capture_break(struct capture_source *src)
+{
+    if (!src)
+        return;
+    atomic_store(&src->broken, 1);
+    if (src->wake_fd >= 0) {
+        uint64_t one = 1;
+        ssize_t n = write(src->wake_fd, &one, sizeof(one));
+        (void)n;
+    }
+    if (src->pcap)
+        pcap_breakloop(src->pcap);
+}
+
+void capture_close(struct capture_source *src)
+{
+    if (!src)
+        return;
+    if (src->kind == CAPTURE_AF_PACKET)
+        capture_afpacket_close(src);
+    if (src->pcap)
+        pcap_close(src->pcap); /* also closes src->file */
+    free(src->file_buf);
+    if (src->wake_fd >= 0)
+        close(src->wake_fd);
+    free(src);
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The buffer table. Order defines the ids; ids 0 and 1 are fixed (see
+ * detect_buffer.h). Adding a protocol's buffers means adding rows here and
+ * filling them in the application layer. */
+#include "detect/detect_buffer.h"
+
+#include <string.h>
+
+#include "detect/rule.h"
+
+#define TS DETECT_BUFFER_DIR_TOSERVER
+#define TC DETECT_BUFFER_DIR_TOCLIENT
+#define BOTH DETECT_BUFFER_DIR_BOTH
+
+static const struct detect_buffer_info buffers[] = {
+    {"pkt_data", NULL, NULL, 0, RULE_APP_NONE, BOTH, 1, false},
+    {"base64_data", NULL, NULL, 0, RULE_APP_NONE, BOTH, 1, false},
+    /* HTTP: sticky buffer, legacy sticky, legacy modifier, pcre flag */
+    {"http.uri", NULL, "http_uri", 'U', RULE_APP_HTTP, TS, 2, false},
+    {"http.uri.raw", NULL, "http_raw_uri", 'I', RULE_APP_HTTP, TS, 2, false},
+    {"http.method", NULL, "http_method", 'M', RULE_APP_HTTP, TS, 2, false},
+    {"http.request_line", "http_request_line", NULL, 0, RULE_APP_HTTP, TS, 2, false},
+    {"http.request_body", NULL, "http_client_body", 'P', RULE_APP_HTTP, TS, 2, false},
+    {"http.header", NULL, "http_header", 'H', RULE_APP_HTTP, BOTH, 2, false},
+    {"http.header.raw", NULL, "http_raw_header", 'D', RULE_APP_HTTP, BOTH, 2, false},
+    {"http.cookie", NULL, "http_cookie", 'C', RULE_APP_HTTP, BOTH, 2, false},
+    {"http.user_agent", NULL, "http_user_agent", 'V', RULE_APP_HTTP, TS, 2, false},
+    {"http.host", NULL, "http_host", 'W', RULE_APP_HTTP, TS, 2, false},
+    {"http.host.raw", NULL, "http_raw_host", 'Z', RULE_APP_HTTP, TS, 2, false},
+    {"http.stat_code", NULL, "http_stat_code", 'S', RULE_APP_HTTP, TC, 2, false},
+    {"http.stat_msg", NULL, "http_stat_msg", 'Y', RULE_APP_HTTP, TC, 2, false},
+    {"http.response_line", "http_response_line", NULL, 0, RULE_APP_HTTP, TC, 2, false},
+    {"http.response_body", NULL, "http_server_body", 0, RULE_APP_HTTP, TC, 2, false},
+    {"http.protocol", "http_protocol", NULL, 0, RULE_APP_HTTP, BOTH, 2, false},
+    {"http.start", "http_start", NULL, 0, RULE_APP_HTTP, BOTH, 2, false},
+    {"http.header_names", "http_header_names", NULL, 0, RULE_APP_HTTP, BOTH, 2, false},
+    {"http.accept", "http_accept", NULL, 0, RULE_APP_HTTP, TS, 2, false},
+    {"http.accept_enc", "http_accept_enc", NULL, 0, RULE_APP_HTTP, TS, 2, false},
+    {"http.accept_lang", "http_accept_lang", NULL, 0, RULE_APP_HTTP, TS, 2, false},
+    {"http.referer", "http_referer", NULL, 0, RULE_APP_HTTP, TS, 2, false},
+    {"http.connection", "http_connection", NULL, 0, RULE_APP_HTTP, BOTH, 2, false},
+    {"http.content_type", "http_content_type", NULL, 0, RULE_APP_HTTP, BOTH, 2, false},
+    {"http.content_len", "http_content_len", NULL, 0, RULE_APP_HTTP, BOTH, 2, false},
+    {"http.server", "http_server", NULL, 0, RULE_APP_HTTP, TC, 2, false},
+    {"http.location", "http_location", NULL, 0, RULE_APP_HTTP, TC, 2, false},
+    {"http.request_header", NULL, NULL, 0, RULE_APP_HTTP, TS, 2, true},
+    {"http.response_header", NULL, NULL, 0, RULE_APP_HTTP, TC, 2, true},
+    /* files (HTTP bodies, SMTP attachments, ...) */
+    {"file.data", "file_data", NULL, 'Q', RULE_APP_NONE, BOTH, 2, false},
+    {"file.name", NULL, NULL, 0, RULE_APP_NONE, BOTH, 2, false},
+    {"file.magic", NULL, NULL, 0, RULE_APP_NONE, BOTH, 2, false},
+    /* DNS */
+    {"dns.query", "dns_query", NULL, 0, RULE_APP_DNS, TS, 2, false},
+    {"dns.queries.rrname", NULL, NULL, 0, RULE_APP_DNS, BOTH, 2, true},
+    {"dns.answers.rrname", NULL, NULL, 0, RULE_APP_DNS, TC, 2, true},
+    {"dns.answer.name", NULL, NULL, 0, RULE_APP_DNS, TC, 2, true},
+    /* TLS */
+    {"tls.sni", "tls_sni", NULL, 0, RULE_APP_TLS, TS, 2, false},
+    {"tls.cert_subject", "tls_cert_subject", NULL, 0, RULE_APP_TLS, TC, 2, false},
+    {"tls.cert_issuer", "tls_cert_issuer", NULL, 0, RULE_APP_TLS, TC, 2, false},
+    {"tls.cert_serial", "tls_cert_serial", NULL, 0, RULE_APP_TLS, TC, 2, false},
+    {"tls.cert_fingerprint", "tls_cert_fingerprint", NULL, 0, RULE_APP_TLS, TC, 2, false},
+    {"tls.certs", NULL, NULL, 0, RULE_APP_TLS, TC, 2, true},
+    {"tls.subjectaltname", NULL, NULL, 0, RULE_APP_TLS, TC, 2, true},
+    {"tls.random", NULL, NULL, 0, RULE_APP_TLS, BOTH, 2, false},
+    {"ja3.hash", "ja3_hash", NULL, 0, RULE_APP_TLS, TS, 2, false},
+    {"ja3.string", "ja3_string", NULL, 0, RULE_APP_TLS, TS, 2, false},
+    {"ja3s.hash", "ja3s_hash", NULL, 0, RULE_APP_TLS, TC, 2, false},
+    {"ja3s.string", "ja3s_string", NULL, 0, RULE_APP_TLS, TC, 2, false},
+    {"ja4.hash", NULL, NULL, 0, RULE_APP_TLS, TS, 2, false},
+    /* SSH */
+    {"ssh.proto", "ssh_proto", NULL, 0, RULE_APP_SSH, BOTH, 2, false},
+    {"ssh.software", "ssh_software", NULL, 0, RULE_APP_SSH, BOTH, 2, false},
+    {"ssh.hassh", NULL, NULL, 0, RULE_APP_SSH, TS, 2, false},
+    {"ssh.hassh.string", NULL, NULL, 0, RULE_APP_SSH, TS, 2, false},
+    {"ssh.hassh.server", NULL, NULL, 0, RULE_APP_SSH, TC, 2, false},
+    {"ssh.hassh.server.string", NULL, NULL, 0, RULE_APP_SSH, TC, 2, false},
+    /* SMTP */
+    {"smtp.helo", NULL, NULL, 0, RULE_APP_SMTP, TS, 2, false},
+    {"smtp.mail_from", NULL, NULL, 0, RULE_APP_SMTP, TS, 2, false},
+    {"smtp.rcpt_to", NULL, NULL, 0, RULE_APP_SMTP, TS, 2, true},
+    /* FTP */
+    {"ftp.command", NULL, NULL, 0, RULE_APP_FTP, TS, 2, false},
+    {"ftp.command_data", NULL, NULL, 0, RULE_APP_FTP, TS, 2, false},
+    {"ftp.reply", NULL, NULL, 0, RULE_APP_FTP, TC, 2, true},
+};
+
+int detect_buffer_count(void)
+{
+    return (int)(sizeof(buffers) / sizeof(buffers[0]));
+}
+
+const struct detect_buffer_info *detect_buffer_get(int id)
+{
+    if (id < 0 || id >= detect_buffer_count())
+        return NULL;
+    return &buffers[id];
+}
+
+int detect_buffer_lookup(const char *name)
+{
+    for (int i = 0; i < detect_buffer_count(); i++) {
+        if (strcmp(buffers[i].name, name) == 0)
+            return i;
+        if (buffers[i].legacy_sticky && strcmp(buffers[i].legacy_sticky, name) == 0)
+            return i;
+    }
+    return -1;
+}
+
+int detect_buffer_lookup_modifier(const char *name)
+{
+    for (int i = 0; i < detect_buffer_count(); i++)
+        if (buffers[i].modifier && strcmp(buffers[i].modifier, name) == 0)
+            return i;
+    return -1;
+}
+
+int detect_buffer_lookup_pcre_flag(char flag)
+{
+    for (int i = 0; i < detect_buffer_count(); i++)
+        if (buffers[i].pcre_flag == flag)
+            return i;
+    return -1;
+}

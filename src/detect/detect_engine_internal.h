@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to the engine (detect_prefilter.c, detect_inspect.c). */
+#ifndef VIGIL_DETECT_ENGINE_INTERNAL_H
+#define VIGIL_DETECT_ENGINE_INTERNAL_H
+
+#include <hs/hs.h>
+
+#include "detect/detect_engine.h"
+
+struct detect_prefilter_db {
+    hs_database_t *db;
+    uint32_t npatterns;
+    uint32_t *pat_rule_start; /* npatterns + 1 offsets into pat_rules */
+    uint32_t *pat_rules;      /* rule ids */
+};
+
+struct detect_group {
+    uint32_t *rules; /* owned */
+    uint32_t nrules;
+    uint32_t *nonpf; /* owned */
+    uint32_t nnonpf;
+    struct detect_prefilter_db *dbs; /* detect_buffer_count() entries, db NULL when none */
+};
+
+struct detect_engine {
+    const struct rule_set *rs;
+    struct detect_group **groups; /* owned, deduplicated */
+    uint32_t ngroups;
+    /* per transport and direction: the any-port group (may be NULL) and a
+     * port -> port-group map (index into groups, UINT16_MAX none) */
+    struct detect_group *any[DETECT_TRANSPORT_MAX][2];
+    uint16_t *port_map[DETECT_TRANSPORT_MAX][2];
+    uint32_t nrules;
+    uint32_t max_captures;
+};
+
+struct detect_grow_buf {
+    uint8_t *data;
+    uint32_t cap;
+};
+
+struct detect_thread_ctx {
+    const struct detect_engine *de;
+    hs_scratch_t *scratch;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    pcre2_match_context *mctx_nolimit;
+    pcre2_jit_stack *jit_stack;
+    uint64_t byte_values[RULE_MAX_BYTE_VARS];
+    uint32_t buffer_offset;
+    uint32_t pcre_match_start_offset;
+    uint32_t steps;
+    const struct rule *rule;
+    struct detect_grow_buf xform[2];
+    struct detect_grow_buf b64;
+    /* candidates */
+    uint32_t *seen; /* per rule: epoch of last addition */
+    uint32_t epoch;
+    uint32_t *cand;
+    uint32_t ncand;
+    uint32_t cand_cap;
+    bool sorted;
+    const struct detect_prefilter_db *cur_db;
+};
+
+int detect_grow(struct detect_grow_buf *b, uint32_t need);
+void detect_candidate_add(struct detect_thread_ctx *ctx, uint32_t rule_id);
+
+#endif

@@ -1,0 +1,1090 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Per-packet detection (see detect_engine_packet.h).
+ *
+ * For every packet three kinds of inspection run, in this order, each on
+ * the candidates the Hyperscan prefilter (plus the non-prefilter lists)
+ * yields for the packet's rule groups:
+ *   1. packet rules on the packet payload (and, for TCP, on the stream
+ *      window: the bytes the reassembler delivered for this packet plus up
+ *      to DETECT_STREAM_LOOKBACK earlier bytes, so patterns that straddle
+ *      segments match, as Suricata's raw stream inspection does);
+ *   2. transaction rules (rules with application-layer buffers, or an
+ *      application protocol in their header) on each live transaction of
+ *      the flow, once per transaction: a rule is decided for a transaction
+ *      when it matched or the transaction is complete in its direction.
+ * Candidates are evaluated in Suricata's order (pass first, then drop,
+ * reject, alert; flowbit setters before readers; priority; file order), so
+ * flowbits set by one rule are seen by the next in the same packet, and a
+ * matching pass rule stops inspection of the packet and of its flow.
+ * Nothing here allocates per packet once a flow's state exists. */
+#include "detect/detect_engine_packet.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "decode/decode.h"
+#include "detect/detect_buffer.h"
+#include "detect/detect_engine.h"
+#include "detect/rule_set.h"
+#include "flow/flow.h"
+
+#define DETECT_STREAM_LOOKBACK 1024u
+#define DETECT_MAX_DECIDED 512u       /* (tx, rule) decisions remembered per flow */
+#define THRESHOLD_TABLE_SIZE 4096u    /* per worker; power of two */
+
+/* Per-flow detection state, allocated on the flow's first inspection. */
+struct detect_flow_state {
+    uint8_t *flowbits;           /* bitmap over the rule set's flowbit names */
+    int64_t *flowint_value;
+    uint8_t *flowint_set;
+    bool passed;                 /* a pass rule matched: no more inspection */
+    struct {
+        uint8_t tail[DETECT_STREAM_LOOKBACK]; /* last bytes already inspected */
+        uint32_t tail_len;
+    } stream[2];
+    /* (tx_id, rule id) pairs already decided, a ring: transactions are
+     * inspected oldest first and retire in order, so old entries go first. */
+    struct {
+        uint64_t tx_id;
+        uint32_t rule_id;
+    } decided[DETECT_MAX_DECIDED];
+    uint32_t decided_count, decided_next;
+};
+
+struct threshold_entry {
+    uint64_t key;       /* 0 = empty */
+    uint64_t window_start_usec;
+    uint32_t count;
+    bool fired;
+};
+
+enum rule_kind { RULE_KIND_PACKET, RULE_KIND_TX };
+
+struct detect_worker {
+    const struct detect_engine *de;
+    const struct rule_set *rs;
+    struct detect_thread_ctx *ctx;
+    uint32_t nrules;
+    uint8_t *kind;               /* enum rule_kind per rule id */
+    uint32_t *rank;              /* evaluation order per rule id */
+    int16_t *app_proto_of_rule;  /* header app proto mapped to enum app_proto, -1 none */
+    int16_t *app_proto_match;    /* app-layer-protocol: mapped, -1 none */
+    int16_t buffer_to_app[256];  /* detect buffer id -> enum app_buffer, -1 none */
+    uint16_t used_app_buffers[256];
+    uint32_t nused_app_buffers;
+    uint32_t flowbit_bytes, nflowints;
+
+    /* per-packet scratch */
+    uint8_t *window[2];
+    uint32_t window_len[2], window_cap[2];
+    bool window_has_new[2];
+    uint32_t *order;             /* candidates sorted by rank */
+    uint32_t order_cap;
+    uint8_t *alerted;            /* per rule id: alerted on this packet */
+    uint32_t *alerted_list;
+    uint32_t alerted_count;
+
+    struct threshold_entry *thresholds;
+    struct detect_worker_stats stats;
+};
+
+/* ---- set-up ---- */
+
+static int map_rule_app_proto(uint16_t p)
+{
+    if (p == RULE_APP_NONE)
+        return -1;
+    if (p == RULE_APP_HTTP || p == RULE_APP_HTTP1)
+        return APP_PROTO_HTTP;
+    if (p == RULE_APP_FAILED)
+        return APP_PROTO_FAILED;
+    int a = app_proto_from_name(rule_app_proto_name((enum rule_app_proto)p));
+    /* A protocol vigil has no parser for yet can never match: use a value
+     * no flow carries. */
+    return a < 0 ? APP_PROTO_MAX : a;
+}
+
+static bool rule_sets_flowbits(const struct rule *r)
+{
+    for (uint32_t i = 0; i < r->nflowbits; i++)
+        if (r->flowbits[i].cmd == RULE_FLOWBIT_SET || r->flowbits[i].cmd == RULE_FLOWBIT_UNSET ||
+            r->flowbits[i].cmd == RULE_FLOWBIT_TOGGLE)
+            return true;
+    return false;
+}
+
+static bool rule_reads_flowbits(const struct rule *r)
+{
+    for (uint32_t i = 0; i < r->nflowbits; i++)
+        if (r->flowbits[i].cmd == RULE_FLOWBIT_ISSET || r->flowbits[i].cmd == RULE_FLOWBIT_ISNOTSET)
+            return true;
+    return false;
+}
+
+/* Suricata's signature ordering: action, then flowbits (set-only before
+ * set-and-read before read-only before none), then priority, then file order. */
+static uint64_t rule_order_key(const struct rule *r)
+{
+    static const uint8_t action_rank[] = {
+        [RULE_ACTION_PASS] = 0, [RULE_ACTION_DROP] = 1, [RULE_ACTION_REJECT] = 2,
+        [RULE_ACTION_REJECTSRC] = 2, [RULE_ACTION_REJECTDST] = 2, [RULE_ACTION_REJECTBOTH] = 2,
+        [RULE_ACTION_ALERT] = 3,
+    };
+    uint64_t a = r->action < sizeof action_rank ? action_rank[r->action] : 3;
+    bool sets = rule_sets_flowbits(r), reads = rule_reads_flowbits(r);
+    uint64_t fb = sets && !reads ? 0 : sets && reads ? 1 : reads ? 2 : 3;
+    uint64_t prio = r->priority > 0 && r->priority < 256 ? (uint64_t)r->priority : 255;
+    return a << 60 | fb << 56 | prio << 40 | (uint64_t)r->id;
+}
+
+static const struct detect_worker *sort_ctx;
+static int compare_rank(const void *a, const void *b)
+{
+    uint64_t ka = rule_order_key(rule_set_get(sort_ctx->rs, *(const uint32_t *)a));
+    uint64_t kb = rule_order_key(rule_set_get(sort_ctx->rs, *(const uint32_t *)b));
+    return ka < kb ? -1 : ka > kb;
+}
+
+struct detect_worker *detect_worker_new(const struct detect_engine *de)
+{
+    struct detect_worker *dw = calloc(1, sizeof *dw);
+    if (!dw)
+        return NULL;
+    dw->de = de;
+    dw->rs = detect_engine_rule_set(de);
+    dw->ctx = detect_thread_ctx_new(de);
+    dw->nrules = (uint32_t)rule_set_count(dw->rs);
+    uint32_t n = dw->nrules ? dw->nrules : 1;
+    dw->kind = calloc(n, 1);
+    dw->rank = calloc(n, sizeof *dw->rank);
+    dw->app_proto_of_rule = calloc(n, sizeof *dw->app_proto_of_rule);
+    dw->app_proto_match = calloc(n, sizeof *dw->app_proto_match);
+    dw->alerted = calloc(n, 1);
+    dw->alerted_list = calloc(n, sizeof *dw->alerted_list);
+    dw->thresholds = calloc(THRESHOLD_TABLE_SIZE, sizeof *dw->thresholds);
+    uint32_t *by_rank = calloc(n, sizeof *by_rank);
+    if (!dw->ctx || !dw->kind || !dw->rank || !dw->app_proto_of_rule || !dw->app_proto_match ||
+        !dw->alerted || !dw->alerted_list || !dw->thresholds || !by_rank) {
+        free(by_rank);
+        detect_worker_free(dw);
+        return NULL;
+    }
+
+    for (int id = 0; id < 256; id++)
+        dw->buffer_to_app[id] = -1;
+    int nbuf = detect_buffer_count();
+    for (int id = 0; id < nbuf && id < 256; id++) {
+        const struct detect_buffer_info *bi = detect_buffer_get(id);
+        int ab = bi ? app_buffer_from_name(bi->name) : -1;
+        dw->buffer_to_app[id] = (int16_t)ab;
+    }
+    bool used[256] = {false};
+    for (uint32_t i = 0; i < dw->nrules; i++) {
+        const struct rule *r = rule_set_get(dw->rs, i);
+        bool tx = r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED;
+        for (uint32_t b = 0; b < r->nbuffers; b++) {
+            uint16_t id = r->buffers[b].buffer_id;
+            if (id < 256 && dw->buffer_to_app[id] >= 0) {
+                tx = true;
+                used[id] = true;
+            }
+        }
+        dw->kind[i] = tx ? RULE_KIND_TX : RULE_KIND_PACKET;
+        dw->app_proto_of_rule[i] = (int16_t)map_rule_app_proto(r->app_proto);
+        dw->app_proto_match[i] = (int16_t)map_rule_app_proto(r->app_proto_match);
+        by_rank[i] = i;
+    }
+    for (int id = 0; id < 256; id++)
+        if (used[id])
+            dw->used_app_buffers[dw->nused_app_buffers++] = (uint16_t)id;
+    sort_ctx = dw;
+    qsort(by_rank, dw->nrules, sizeof *by_rank, compare_rank);
+    for (uint32_t i = 0; i < dw->nrules; i++)
+        dw->rank[by_rank[i]] = i;
+    free(by_rank);
+    dw->flowbit_bytes = (rule_set_var_count(dw->rs, RULE_VAR_FLOWBIT) + 7) / 8;
+    dw->nflowints = rule_set_var_count(dw->rs, RULE_VAR_FLOWINT);
+    return dw;
+}
+
+void detect_worker_free(struct detect_worker *dw)
+{
+    if (!dw)
+        return;
+    if (dw->ctx)
+        detect_thread_ctx_free(dw->ctx);
+    free(dw->kind);
+    free(dw->rank);
+    free(dw->app_proto_of_rule);
+    free(dw->app_proto_match);
+    free(dw->alerted);
+    free(dw->alerted_list);
+    free(dw->thresholds);
+    free(dw->order);
+    free(dw->window[0]);
+    free(dw->window[1]);
+    free(dw);
+}
+
+const struct detect_worker_stats *detect_worker_stats(const struct detect_worker *dw)
+{
+    return &dw->stats;
+}
+
+void detect_flow_state_free(void *state)
+{
+    struct detect_flow_state *s = state;
+    if (!s)
+        return;
+    free(s->flowbits);
+    free(s->flowint_value);
+    free(s->flowint_set);
+    free(s);
+}
+
+static struct detect_flow_state *flow_state_get(struct detect_worker *dw, struct flow *f)
+{
+    if (f->detect_state)
+        return f->detect_state;
+    struct detect_flow_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (dw->flowbit_bytes)
+        s->flowbits = calloc(dw->flowbit_bytes, 1);
+    if (dw->nflowints) {
+        s->flowint_value = calloc(dw->nflowints, sizeof *s->flowint_value);
+        s->flowint_set = calloc(dw->nflowints, 1);
+    }
+    if ((dw->flowbit_bytes && !s->flowbits) ||
+        (dw->nflowints && (!s->flowint_value || !s->flowint_set))) {
+        detect_flow_state_free(s);
+        return NULL;
+    }
+    f->detect_state = s;
+    return s;
+}
+
+/* ---- stream window ---- */
+
+static bool window_reserve(struct detect_worker *dw, int dir, uint32_t need)
+{
+    if (need <= dw->window_cap[dir])
+        return true;
+    uint32_t cap = dw->window_cap[dir] ? dw->window_cap[dir] : 4096;
+    while (cap < need)
+        cap *= 2;
+    uint8_t *n = realloc(dw->window[dir], cap);
+    if (!n)
+        return false;
+    dw->window[dir] = n;
+    dw->window_cap[dir] = cap;
+    return true;
+}
+
+void detect_stream_data(struct detect_worker *dw, struct flow *f, uint8_t direction,
+                        const uint8_t *data, uint32_t len)
+{
+    int dir = direction ? 1 : 0;
+    struct detect_flow_state *s = flow_state_get(dw, f);
+    if (!s || s->passed)
+        return;
+    if (!data) {
+        /* A gap: bytes before it must not be joined with bytes after it. */
+        s->stream[dir].tail_len = 0;
+        return;
+    }
+    if (len == 0)
+        return;
+    if (!dw->window_has_new[dir]) {
+        /* First chunk for this packet: start the window with the lookback. */
+        uint32_t t = s->stream[dir].tail_len;
+        if (!window_reserve(dw, dir, t + len))
+            return;
+        memcpy(dw->window[dir], s->stream[dir].tail, t);
+        dw->window_len[dir] = t;
+        dw->window_has_new[dir] = true;
+    }
+    if (!window_reserve(dw, dir, dw->window_len[dir] + len))
+        return;
+    memcpy(dw->window[dir] + dw->window_len[dir], data, len);
+    dw->window_len[dir] += len;
+}
+
+/* After the packet: the window's last bytes become the next lookback. */
+static void stream_window_commit(struct detect_worker *dw, struct flow *f)
+{
+    struct detect_flow_state *s = f ? f->detect_state : NULL;
+    for (int dir = 0; dir < 2; dir++) {
+        if (!dw->window_has_new[dir])
+            continue;
+        if (s) {
+            uint32_t n = dw->window_len[dir] < DETECT_STREAM_LOOKBACK ? dw->window_len[dir]
+                                                                      : DETECT_STREAM_LOOKBACK;
+            memcpy(s->stream[dir].tail, dw->window[dir] + dw->window_len[dir] - n, n);
+            s->stream[dir].tail_len = n;
+        }
+        dw->window_has_new[dir] = false;
+        dw->window_len[dir] = 0;
+    }
+}
+
+/* ---- header, flow and packet keywords ---- */
+
+static bool addr_match(const struct rule_addr_set *s, const struct ip_address *a)
+{
+    if (s->any)
+        return true;
+    if (a->family == 4) {
+        const uint8_t *b = &a->addr.u8[12];
+        return rule_addr_set_match_v4(s, (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+                                             (uint32_t)b[2] << 8 | b[3]);
+    }
+    return rule_addr_set_match_v6(s, a->addr.u8);
+}
+
+static bool proto_has_ports(uint8_t proto)
+{
+    return proto == 6 || proto == 17 || proto == 132;
+}
+
+static bool header_match(const struct rule *r, const struct packet *p)
+{
+    switch (r->ipproto) {
+    case 0:
+    case 255:
+        break;
+    case 1:
+        if (p->proto != 1 && p->proto != 58)
+            return false;
+        break;
+    default:
+        if (p->proto != r->ipproto)
+            return false;
+    }
+    bool ports = proto_has_ports(p->proto);
+    if (addr_match(&r->src, &p->src) && addr_match(&r->dst, &p->dst) &&
+        (!ports || (rule_port_set_match(&r->sp, p->src_port) &&
+                    rule_port_set_match(&r->dp, p->dst_port))))
+        return true;
+    if (r->flags & RULE_FLAG_BIDIRECTIONAL)
+        return addr_match(&r->src, &p->dst) && addr_match(&r->dst, &p->src) &&
+               (!ports || (rule_port_set_match(&r->sp, p->dst_port) &&
+                           rule_port_set_match(&r->dp, p->src_port)));
+    return false;
+}
+
+static bool flow_flags_match(const struct rule *r, const struct packet *p, const struct flow *f,
+                             bool stream_ctx)
+{
+    uint32_t ff = r->flow_flags;
+    if (!ff)
+        return true;
+    if (ff & (RULE_FLOW_ESTABLISHED | RULE_FLOW_NOT_ESTABLISHED | RULE_FLOW_TOSERVER |
+              RULE_FLOW_TOCLIENT)) {
+        if (!f)
+            return false;
+        bool est = f->state == FLOW_STATE_ESTABLISHED ||
+                   (f->state == FLOW_STATE_CLOSED && p->proto == 6 && p->payload_len > 0);
+        if ((ff & RULE_FLOW_ESTABLISHED) && !est)
+            return false;
+        if ((ff & RULE_FLOW_NOT_ESTABLISHED) && est)
+            return false;
+        if ((ff & RULE_FLOW_TOSERVER) && p->flow_direction != 0)
+            return false;
+        if ((ff & RULE_FLOW_TOCLIENT) && p->flow_direction != 1)
+            return false;
+    }
+    if ((ff & RULE_FLOW_ONLY_STREAM) && !stream_ctx)
+        return false;
+    if ((ff & RULE_FLOW_NO_STREAM) && stream_ctx)
+        return false;
+    if ((ff & RULE_FLOW_ONLY_FRAG) && !(p->flags & PACKET_FLAG_REASSEMBLED))
+        return false;
+    if ((ff & RULE_FLOW_NO_FRAG) && (p->flags & PACKET_FLAG_REASSEMBLED))
+        return false;
+    return true;
+}
+
+static bool bits_match(uint8_t have, uint8_t want, uint8_t modifier, uint8_t ignore)
+{
+    have &= (uint8_t)~ignore;
+    switch (modifier) {
+    case RULE_BITS_PLUS: return (have & want) == want;
+    case RULE_BITS_ANY: return (have & want) != 0;
+    case RULE_BITS_NOT: return (have & want) == 0;
+    default: return have == want;
+    }
+}
+
+static bool ipopt_match(const struct packet *p, uint8_t index)
+{
+    /* Index into the rule parser's names: rr eol nop ts sec esec lsrr ssrr satid any. */
+    static const uint16_t bits[] = {IPV4_OPTION_RR,  IPV4_OPTION_EOL,  IPV4_OPTION_NOP,
+                                    IPV4_OPTION_TS,  IPV4_OPTION_SEC,  IPV4_OPTION_ESEC,
+                                    IPV4_OPTION_LSRR, IPV4_OPTION_SSRR, IPV4_OPTION_SATID};
+    if (p->ip_version != 4)
+        return false;
+    if (index >= sizeof bits / sizeof bits[0])
+        return p->ipv4_options != 0;
+    return (p->ipv4_options & bits[index]) != 0;
+}
+
+static bool icmp_is_echo(const struct packet *p)
+{
+    if (p->proto == 1)
+        return p->icmp_type == 0 || p->icmp_type == 8 || p->icmp_type == 13 ||
+               p->icmp_type == 14 || p->icmp_type == 15 || p->icmp_type == 16 ||
+               p->icmp_type == 17 || p->icmp_type == 18;
+    return p->icmp_type == 128 || p->icmp_type == 129;
+}
+
+static bool pkt_match_one(const struct rule_pkt_match *m, const struct packet *p)
+{
+    bool is_icmp = p->proto == 1 || p->proto == 58;
+    switch (m->type) {
+    case RULE_PKT_DSIZE:
+        return detect_uint_match(&m->num, p->payload_len);
+    case RULE_PKT_TTL:
+        return p->ip_version && detect_uint_match(&m->num, p->ttl);
+    case RULE_PKT_TOS:
+        return p->ip_version == 4 && detect_uint_match(&m->num, p->tos);
+    case RULE_PKT_ID:
+        return p->ip_version == 4 && detect_uint_match(&m->num, p->ip_id);
+    case RULE_PKT_IPOPTS:
+        return ipopt_match(p, m->bits);
+    case RULE_PKT_FRAGBITS: {
+        if (p->ip_version != 4)
+            return false;
+        uint8_t have = (uint8_t)((p->frag_more ? RULE_FRAG_MF : 0) |
+                                 (p->frag_df ? RULE_FRAG_DF : 0) |
+                                 (p->frag_reserved ? RULE_FRAG_RB : 0));
+        return bits_match(have, m->bits, m->modifier, 0);
+    }
+    case RULE_PKT_FRAGOFFSET:
+        return p->ip_version == 4 && detect_uint_match(&m->num, (uint64_t)p->frag_offset * 8);
+    case RULE_PKT_SAMEIP:
+        return p->ip_version && memcmp(&p->src, &p->dst, sizeof p->src) == 0;
+    case RULE_PKT_FLAGS:
+        return p->proto == 6 && p->l4 && bits_match(p->tcp_flags, m->bits, m->modifier, m->ignore);
+    case RULE_PKT_SEQ:
+        return p->proto == 6 && p->l4 && detect_uint_match(&m->num, p->tcp_seq);
+    case RULE_PKT_ACK:
+        return p->proto == 6 && p->l4 && detect_uint_match(&m->num, p->tcp_ack);
+    case RULE_PKT_WINDOW:
+        return p->proto == 6 && p->l4 && detect_uint_match(&m->num, p->tcp_window);
+    case RULE_PKT_ITYPE:
+        return is_icmp && p->l4 && detect_uint_match(&m->num, p->icmp_type);
+    case RULE_PKT_ICODE:
+        return is_icmp && p->l4 && detect_uint_match(&m->num, p->icmp_code);
+    case RULE_PKT_ICMP_ID:
+        return is_icmp && p->l4 && icmp_is_echo(p) && detect_uint_match(&m->num, p->icmp_id);
+    case RULE_PKT_ICMP_SEQ:
+        return is_icmp && p->l4 && icmp_is_echo(p) && detect_uint_match(&m->num, p->icmp_seq);
+    case RULE_PKT_IP_PROTO:
+        return p->ip_version && detect_uint_match(&m->num, p->proto);
+    case RULE_PKT_STREAM_SIZE:
+    default:
+        /* Not evaluated yet: never matches rather than matching wrongly. */
+        return false;
+    }
+}
+
+static bool pkt_matches(const struct rule *r, const struct packet *p)
+{
+    for (uint32_t i = 0; i < r->npkt; i++) {
+        bool m = pkt_match_one(&r->pkt[i], p);
+        if (r->pkt[i].negated)
+            m = !m;
+        if (!m)
+            return false;
+    }
+    return true;
+}
+
+static bool flowbit_isset(const struct detect_flow_state *s, uint32_t id)
+{
+    return s && s->flowbits && (s->flowbits[id >> 3] & (1u << (id & 7)));
+}
+
+/* Flowbits and flowint conditions (isset, isnotset, comparisons). */
+static bool flowvar_conditions(const struct rule *r, const struct detect_flow_state *s)
+{
+    for (uint32_t i = 0; i < r->nflowbits; i++) {
+        const struct rule_flowbit *fb = &r->flowbits[i];
+        if (fb->is_xbits && fb->track != 0)
+            return false; /* host/ip-pair xbits are not tracked */
+        if (fb->cmd == RULE_FLOWBIT_ISSET || fb->cmd == RULE_FLOWBIT_ISNOTSET) {
+            bool any = false;
+            for (uint16_t k = 0; k < fb->nids; k++) {
+                bool set = flowbit_isset(s, fb->ids[k]);
+                if ((fb->cmd == RULE_FLOWBIT_ISSET) == set) {
+                    any = true;
+                    break;
+                }
+            }
+            if (!any)
+                return false;
+        }
+    }
+    for (uint32_t i = 0; i < r->nflowints; i++) {
+        const struct rule_flowint *fi = &r->flowints[i];
+        bool set = s && s->flowint_set && s->flowint_set[fi->id];
+        if (fi->op == RULE_FLOWINT_ISSET) {
+            if (!set)
+                return false;
+            continue;
+        }
+        if (fi->op == RULE_FLOWINT_NOTSET) {
+            if (set)
+                return false;
+            continue;
+        }
+        if (fi->op <= RULE_FLOWINT_SUB)
+            continue; /* actions */
+        if (!set)
+            return false;
+        int64_t v = s->flowint_value[fi->id], want = fi->value;
+        if (fi->value_is_var) {
+            if (!s->flowint_set[fi->value])
+                return false;
+            want = s->flowint_value[fi->value];
+        }
+        bool ok;
+        switch (fi->op) {
+        case RULE_FLOWINT_EQ: ok = v == want; break;
+        case RULE_FLOWINT_NE: ok = v != want; break;
+        case RULE_FLOWINT_LT: ok = v < want; break;
+        case RULE_FLOWINT_LE: ok = v <= want; break;
+        case RULE_FLOWINT_GT: ok = v > want; break;
+        case RULE_FLOWINT_GE: ok = v >= want; break;
+        default: ok = false;
+        }
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static void flowvar_actions(const struct rule *r, struct detect_flow_state *s)
+{
+    if (!s)
+        return;
+    for (uint32_t i = 0; i < r->nflowbits; i++) {
+        const struct rule_flowbit *fb = &r->flowbits[i];
+        if (!s->flowbits || (fb->is_xbits && fb->track != 0))
+            continue;
+        for (uint16_t k = 0; k < fb->nids; k++) {
+            uint32_t id = fb->ids[k];
+            uint8_t bit = (uint8_t)(1u << (id & 7));
+            if (fb->cmd == RULE_FLOWBIT_SET)
+                s->flowbits[id >> 3] |= bit;
+            else if (fb->cmd == RULE_FLOWBIT_UNSET)
+                s->flowbits[id >> 3] &= (uint8_t)~bit;
+            else if (fb->cmd == RULE_FLOWBIT_TOGGLE)
+                s->flowbits[id >> 3] ^= bit;
+        }
+    }
+    for (uint32_t i = 0; i < r->nflowints; i++) {
+        const struct rule_flowint *fi = &r->flowints[i];
+        if (fi->op > RULE_FLOWINT_SUB || !s->flowint_set)
+            continue;
+        int64_t v = fi->value;
+        if (fi->value_is_var) {
+            if (!s->flowint_set[fi->value])
+                continue;
+            v = s->flowint_value[fi->value];
+        }
+        if (fi->op == RULE_FLOWINT_SET) {
+            s->flowint_value[fi->id] = v;
+            s->flowint_set[fi->id] = 1;
+        } else if (s->flowint_set[fi->id]) {
+            s->flowint_value[fi->id] += fi->op == RULE_FLOWINT_ADD ? v : -v;
+        } else if (fi->op == RULE_FLOWINT_ADD) {
+            /* Suricata: adding to an unset flowint sets it. */
+            s->flowint_value[fi->id] = v;
+            s->flowint_set[fi->id] = 1;
+        }
+    }
+}
+
+static bool rule_is_noalert(const struct rule *r)
+{
+    if (r->flags & RULE_FLAG_NOALERT)
+        return true;
+    for (uint32_t i = 0; i < r->nflowbits; i++)
+        if (r->flowbits[i].cmd == RULE_FLOWBIT_NOALERT)
+            return true;
+    return false;
+}
+
+/* ---- thresholds and suppression ---- */
+
+static uint64_t hash_mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t addr_hash(const struct ip_address *a)
+{
+    uint64_t lo, hi;
+    memcpy(&lo, a->addr.u8, 8);
+    memcpy(&hi, a->addr.u8 + 8, 8);
+    return hash_mix(lo ^ hash_mix(hi));
+}
+
+/* Applies one threshold (limit / threshold / both / detection_filter) to a
+ * match: true if the alert is to be raised. The table is per worker; flows
+ * are pinned to workers by address pair, so counts by source or destination
+ * are exact with one worker and per worker with several. */
+static bool threshold_allows(struct detect_worker *dw, const struct rule *r,
+                             const struct rule_threshold *t, const struct packet *p, int salt)
+{
+    uint64_t key = hash_mix(((uint64_t)r->id << 8 | (uint64_t)salt << 4 | t->track) + 1);
+    if (t->track == RULE_TRACK_BY_SRC)
+        key ^= addr_hash(&p->src);
+    else if (t->track == RULE_TRACK_BY_DST)
+        key ^= addr_hash(&p->dst);
+    else if (t->track == RULE_TRACK_BY_BOTH)
+        key ^= addr_hash(&p->src) * 3 + addr_hash(&p->dst);
+    else if (t->track == RULE_TRACK_BY_FLOW && p->flow)
+        key ^= hash_mix(p->flow->flow_id);
+    if (key == 0)
+        key = 1;
+    uint32_t mask = THRESHOLD_TABLE_SIZE - 1, slot = (uint32_t)key & mask;
+    struct threshold_entry *e = NULL;
+    for (uint32_t probe = 0; probe < 16; probe++) {
+        struct threshold_entry *c = &dw->thresholds[(slot + probe) & mask];
+        if (c->key == key || c->key == 0) {
+            e = c;
+            break;
+        }
+    }
+    uint64_t window = (uint64_t)t->seconds * 1000000u;
+    if (!e) {
+        /* Table crowded: reuse the slot whose window is oldest. */
+        e = &dw->thresholds[slot];
+        for (uint32_t probe = 1; probe < 16; probe++) {
+            struct threshold_entry *c = &dw->thresholds[(slot + probe) & mask];
+            if (c->window_start_usec < e->window_start_usec)
+                e = c;
+        }
+        e->key = 0;
+    }
+    if (e->key != key || p->ts_usec - e->window_start_usec >= window) {
+        e->key = key;
+        e->window_start_usec = p->ts_usec;
+        e->count = 0;
+        e->fired = false;
+    }
+    e->count++;
+    switch (t->type) {
+    case RULE_THRESHOLD_LIMIT:
+        return e->count <= t->count;
+    case RULE_THRESHOLD_THRESHOLD:
+        if (e->count >= t->count) {
+            e->count = 0;
+            e->window_start_usec = p->ts_usec;
+            return true;
+        }
+        return false;
+    case RULE_THRESHOLD_BOTH:
+        if (e->count >= t->count && !e->fired) {
+            e->fired = true;
+            return true;
+        }
+        return false;
+    case RULE_THRESHOLD_DETECTION_FILTER:
+        return e->count > t->count;
+    default:
+        return true;
+    }
+}
+
+static bool suppressed_by_config(struct detect_worker *dw, const struct rule *r,
+                                 const struct packet *p, bool *has_override,
+                                 const struct rule_threshold **override)
+{
+    size_t n = rule_set_threshold_cfg_count(dw->rs);
+    *has_override = false;
+    for (size_t i = 0; i < n; i++) {
+        const struct rule_threshold_cfg *c = rule_set_threshold_cfg(dw->rs, i);
+        if ((c->sid && c->sid != r->sid) || (c->gid && c->gid != r->gid))
+            continue;
+        if (c->type == RULE_TCFG_SUPPRESS) {
+            if (!c->has_ip)
+                return true;
+            const struct ip_address *a = c->t.track == RULE_TRACK_BY_DST ? &p->dst : &p->src;
+            if (c->t.track == RULE_TRACK_BY_BOTH) {
+                if (addr_match(&c->ip, &p->src) || addr_match(&c->ip, &p->dst))
+                    return true;
+            } else if (addr_match(&c->ip, a)) {
+                return true;
+            }
+        } else if (c->type == RULE_TCFG_EVENT_FILTER && !*has_override) {
+            *has_override = true;
+            *override = &c->t;
+        }
+    }
+    return false;
+}
+
+/* The thresholding stage of a full match: false if the alert is held back. */
+static bool alert_allowed(struct detect_worker *dw, const struct rule *r, const struct packet *p)
+{
+    if (r->flags & RULE_FLAG_HAS_DETECTION_FILTER)
+        if (!threshold_allows(dw, r, &r->detection_filter, p, 1))
+            return false;
+    bool has_override = false;
+    const struct rule_threshold *override = NULL;
+    if (rule_set_threshold_cfg_count(dw->rs) &&
+        suppressed_by_config(dw, r, p, &has_override, &override))
+        return false;
+    if (rule_set_threshold_cfg_count(dw->rs) && has_override)
+        return threshold_allows(dw, r, override, p, 2);
+    if (r->flags & RULE_FLAG_HAS_THRESHOLD)
+        return threshold_allows(dw, r, &r->threshold, p, 0);
+    return true;
+}
+
+/* ---- buffer inspection ---- */
+
+struct inspect_source {
+    const uint8_t *payload;     /* packet payload or stream window */
+    uint32_t payload_len;
+    const struct app_tx *tx;    /* NULL outside transaction inspection */
+};
+
+static bool list_match_tx_buffer(struct detect_worker *dw, const struct rule *r,
+                                 const struct rule_buffer_match *bl, const struct app_tx *tx,
+                                 int app_buffer)
+{
+    for (uint32_t idx = 0; idx < 64; idx++) {
+        const uint8_t *d;
+        uint32_t len;
+        if (app_tx_get_buffer(tx, (enum app_buffer)app_buffer, idx, &d, &len) != 0)
+            return false;
+        if (detect_buffer_inspect(r, bl, d, len, dw->ctx))
+            return true;
+    }
+    return false;
+}
+
+static bool buffers_match(struct detect_worker *dw, const struct rule *r,
+                          const struct inspect_source *src)
+{
+    for (uint32_t i = 0; i < r->nbuffers; i++) {
+        const struct rule_buffer_match *bl = &r->buffers[i];
+        if (bl->buffer_id == DETECT_BUFFER_BASE64_DATA)
+            continue; /* inspected by base64_decode within its source list */
+        int ab = bl->buffer_id < 256 ? dw->buffer_to_app[bl->buffer_id] : -1;
+        if (ab >= 0) {
+            if (!src->tx || !list_match_tx_buffer(dw, r, bl, src->tx, ab))
+                return false;
+        } else if (bl->buffer_id == DETECT_BUFFER_PAYLOAD) {
+            if (!src->payload || src->payload_len == 0)
+                return false;
+            if (!detect_buffer_inspect(r, bl, src->payload, src->payload_len, dw->ctx))
+                return false;
+        } else {
+            return false; /* a buffer vigil does not provide */
+        }
+    }
+    return true;
+}
+
+/* ---- alert collection ---- */
+
+struct packet_run {
+    struct detect_worker *dw;
+    const struct packet *p;
+    struct flow *f;
+    struct detect_flow_state *s;
+    struct detect_alert *alerts;
+    uint32_t nalerts, max;
+    bool pass;
+};
+
+static void add_alert(struct packet_run *run, const struct rule *r, const struct app_tx *tx,
+                      bool from_stream)
+{
+    struct detect_worker *dw = run->dw;
+    if (dw->alerted[r->id])
+        return;
+    dw->alerted[r->id] = 1;
+    dw->alerted_list[dw->alerted_count++] = r->id;
+    if (r->action == RULE_ACTION_PASS) {
+        run->pass = true;
+        return;
+    }
+    if (rule_is_noalert(r))
+        return;
+    if (!alert_allowed(dw, r, run->p)) {
+        dw->stats.alerts_suppressed++;
+        return;
+    }
+    if (run->nalerts >= run->max) {
+        dw->stats.alert_queue_overflow++;
+        return;
+    }
+    struct detect_alert *a = &run->alerts[run->nalerts++];
+    a->rule = r;
+    a->tx = tx;
+    a->tx_id = tx ? app_tx_id(tx) : 0;
+    a->direction = run->p->flow_direction;
+    a->from_stream = from_stream;
+    dw->stats.alerts++;
+}
+
+/* Collects candidates of every group for the given buffers. */
+static uint32_t gather_candidates(struct detect_worker *dw, const struct detect_group *const *g,
+                                  unsigned ng, const uint8_t *const *datas, const uint32_t *lens,
+                                  const int *buffer_ids, unsigned nb, const uint32_t **ids)
+{
+    detect_candidates_reset(dw->ctx);
+    for (unsigned i = 0; i < ng; i++) {
+        for (unsigned b = 0; b < nb; b++)
+            if (datas[b] && lens[b])
+                detect_prefilter_scan(g[i], buffer_ids[b], datas[b], lens[b], dw->ctx);
+        detect_candidates_add_nonprefilter(g[i], dw->ctx);
+    }
+    return detect_candidates_get(dw->ctx, ids);
+}
+
+static uint32_t order_candidates(struct detect_worker *dw, const uint32_t *ids, uint32_t n)
+{
+    if (n > dw->order_cap) {
+        uint32_t cap = dw->order_cap ? dw->order_cap : 64;
+        while (cap < n)
+            cap *= 2;
+        uint32_t *o = realloc(dw->order, cap * sizeof *o);
+        if (!o)
+            return 0;
+        dw->order = o;
+        dw->order_cap = cap;
+    }
+    /* Insertion sort by rank: candidate lists are short. */
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t v = ids[i], j = i;
+        while (j > 0 && dw->rank[dw->order[j - 1]] > dw->rank[v]) {
+            dw->order[j] = dw->order[j - 1];
+            j--;
+        }
+        dw->order[j] = v;
+    }
+    return n;
+}
+
+static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, const struct flow *f)
+{
+    int want = dw->app_proto_of_rule[r->id];
+    if (want >= 0 && (!f || f->app_proto != want))
+        return false;
+    int m = dw->app_proto_match[r->id];
+    if (m >= 0) {
+        bool eq = f && f->app_proto == m;
+        if (r->flags & RULE_FLAG_APP_PROTO_NEGATED ? eq : !eq)
+            return false;
+    }
+    return true;
+}
+
+/* Common checks and evaluation of one candidate in one context. */
+static bool rule_matches(struct packet_run *run, const struct rule *r,
+                         const struct inspect_source *src, bool stream_ctx)
+{
+    struct detect_worker *dw = run->dw;
+    dw->stats.rules_evaluated++;
+    if (!header_match(r, run->p))
+        return false;
+    if (!flow_flags_match(r, run->p, run->f, stream_ctx))
+        return false;
+    if (!app_proto_ok(dw, r, run->f))
+        return false;
+    if (!pkt_matches(r, run->p))
+        return false;
+    if (!flowvar_conditions(r, run->s))
+        return false;
+    return buffers_match(dw, r, src);
+}
+
+static void run_packet_rules(struct packet_run *run, const struct detect_group *const *g,
+                             unsigned ng)
+{
+    struct detect_worker *dw = run->dw;
+    const struct packet *p = run->p;
+    int dir = p->flow_direction ? 1 : 0;
+    bool have_window = dw->window_has_new[dir] && dw->window_len[dir] > 0;
+    const uint8_t *datas[2] = {p->payload, have_window ? dw->window[dir] : NULL};
+    uint32_t lens[2] = {p->payload_len, have_window ? dw->window_len[dir] : 0};
+    int bufs[2] = {DETECT_BUFFER_PAYLOAD, DETECT_BUFFER_PAYLOAD};
+    const uint32_t *ids;
+    uint32_t n = gather_candidates(dw, g, ng, datas, lens, bufs, 2, &ids);
+    n = order_candidates(dw, ids, n);
+    for (uint32_t i = 0; i < n && !run->pass; i++) {
+        const struct rule *r = rule_set_get(dw->rs, dw->order[i]);
+        if (dw->kind[r->id] != RULE_KIND_PACKET || dw->alerted[r->id])
+            continue;
+        bool is_tcp_payload = p->proto == 6 && run->f && run->f->tcp;
+        struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len};
+        bool matched = false, from_stream = false;
+        /* Packet payload (for TCP, only rules that may look at packets). */
+        if (!(is_tcp_payload && (r->flow_flags & RULE_FLOW_ONLY_STREAM)))
+            matched = rule_matches(run, r, &src, false);
+        if (!matched && have_window) {
+            struct inspect_source ws = {.payload = dw->window[dir],
+                                        .payload_len = dw->window_len[dir]};
+            matched = rule_matches(run, r, &ws, true);
+            from_stream = matched;
+        }
+        if (matched) {
+            flowvar_actions(r, run->s);
+            add_alert(run, r, NULL, from_stream);
+        }
+    }
+}
+
+static bool tx_decided(const struct detect_flow_state *s, uint64_t tx_id, uint32_t rule_id)
+{
+    for (uint32_t i = 0; i < s->decided_count; i++)
+        if (s->decided[i].rule_id == rule_id && s->decided[i].tx_id == tx_id)
+            return true;
+    return false;
+}
+
+static void tx_decide(struct detect_flow_state *s, uint64_t tx_id, uint32_t rule_id)
+{
+    s->decided[s->decided_next].tx_id = tx_id;
+    s->decided[s->decided_next].rule_id = rule_id;
+    s->decided_next = (s->decided_next + 1) % DETECT_MAX_DECIDED;
+    if (s->decided_count < DETECT_MAX_DECIDED)
+        s->decided_count++;
+}
+
+struct tx_run {
+    struct packet_run *run;
+    const struct detect_group *const *groups;
+    unsigned ngroups;
+};
+
+static int inspect_tx(struct app_tx *tx, void *user)
+{
+    struct tx_run *tr = user;
+    struct packet_run *run = tr->run;
+    struct detect_worker *dw = run->dw;
+    const struct packet *p = run->p;
+    uint8_t dir = p->flow_direction;
+    uint64_t tx_id = app_tx_id(tx);
+
+    /* Candidates from this transaction's buffers. */
+    const uint8_t *datas[64];
+    uint32_t lens[64];
+    int bufs[64];
+    unsigned nb = 0;
+    for (uint32_t i = 0; i < dw->nused_app_buffers && nb < 63; i++) {
+        uint16_t id = dw->used_app_buffers[i];
+        const uint8_t *d;
+        uint32_t len;
+        if (app_tx_get_buffer(tx, (enum app_buffer)dw->buffer_to_app[id], 0, &d, &len) == 0) {
+            datas[nb] = d;
+            lens[nb] = len;
+            bufs[nb] = id;
+            nb++;
+        }
+    }
+    datas[nb] = p->payload;
+    lens[nb] = p->payload_len;
+    bufs[nb] = DETECT_BUFFER_PAYLOAD;
+    nb++;
+    const uint32_t *ids;
+    uint32_t n = gather_candidates(dw, tr->groups, tr->ngroups, datas, lens, bufs, nb, &ids);
+    n = order_candidates(dw, ids, n);
+    bool complete = app_tx_complete(tx, dir);
+    struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len, .tx = tx};
+    for (uint32_t i = 0; i < n && !run->pass; i++) {
+        const struct rule *r = rule_set_get(dw->rs, dw->order[i]);
+        if (dw->kind[r->id] != RULE_KIND_TX || dw->alerted[r->id])
+            continue;
+        /* A rule is inspected on packets of its direction. */
+        if ((r->flags & RULE_FLAG_TOSERVER) && dir != 0)
+            continue;
+        if ((r->flags & RULE_FLAG_TOCLIENT) && dir != 1)
+            continue;
+        if (tx_decided(run->s, tx_id, r->id))
+            continue;
+        if (rule_matches(run, r, &src, false)) {
+            tx_decide(run->s, tx_id, r->id);
+            flowvar_actions(r, run->s);
+            add_alert(run, r, tx, false);
+        } else if (complete) {
+            tx_decide(run->s, tx_id, r->id);
+        }
+    }
+    return run->pass ? 1 : 0;
+}
+
+uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct flow *f,
+                       struct detect_alert *alerts, uint32_t max)
+{
+    struct packet_run run = {.dw = dw, .p = p, .f = f, .alerts = alerts, .max = max};
+    if (f) {
+        run.s = flow_state_get(dw, f);
+        if (run.s && run.s->passed) {
+            stream_window_commit(dw, f);
+            return 0;
+        }
+    }
+    dw->stats.packets_inspected++;
+    bool toserver = !f || p->flow_direction == 0;
+    uint16_t server_port = toserver ? p->dst_port : p->src_port;
+    const struct detect_group *groups[2];
+    unsigned ng = detect_engine_groups(dw->de, detect_transport_of(p->proto), toserver,
+                                       server_port, groups);
+
+    run_packet_rules(&run, groups, ng);
+    if (f && f->app && run.s && !run.pass) {
+        struct tx_run tr = {.run = &run, .groups = groups, .ngroups = ng};
+        app_flow_state_tx_foreach(f->app, inspect_tx, &tr);
+    }
+
+    if (run.pass) {
+        /* Suricata: a matching pass rule drops the packet's alerts and, on a
+         * flow, passes the rest of the flow. */
+        run.nalerts = 0;
+        if (run.s) {
+            run.s->passed = true;
+            dw->stats.passed_flows++;
+        }
+    }
+    for (uint32_t i = 0; i < dw->alerted_count; i++)
+        dw->alerted[dw->alerted_list[i]] = 0;
+    dw->alerted_count = 0;
+    stream_window_commit(dw, f);
+    if (run.nalerts && f)
+        f->alerted = true;
+    return run.nalerts;
+}
+
+/* ---- alert metadata ---- */
+
+const char *detect_rule_category(const struct detect_engine *de, const struct rule *r)
+{
+    const struct rule_classification *c =
+        r->class_id >= 0 ? rule_set_classification(detect_engine_rule_set(de), r->class_id) : NULL;
+    return c ? c->description : "";
+}
+
+int detect_rule_severity(const struct detect_engine *de, const struct rule *r)
+{
+    if (r->priority > 0)
+        return r->priority;
+    const struct rule_classification *c =
+        r->class_id >= 0 ? rule_set_classification(detect_engine_rule_set(de), r->class_id) : NULL;
+    return c && c->priority > 0 ? c->priority : 3;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Detection on live traffic: what the sensor calls for every packet. Builds
+ * on the engine (detect_engine.h: groups, prefilter, buffer inspection) and
+ * adds Suricata's per-packet semantics: header and flow checks, packet
+ * keywords, stream inspection, application-layer transactions, flowbits and
+ * flowints, thresholds and suppression, pass rules, one alert per signature
+ * per packet (and per transaction). One struct detect_worker per worker. */
+#ifndef VIGIL_DETECT_ENGINE_PACKET_H
+#define VIGIL_DETECT_ENGINE_PACKET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "detect/rule.h"
+
+struct detect_engine;
+struct packet;
+struct flow;
+struct app_tx;
+
+/* Suricata's packet-alert-max default. */
+#define DETECT_MAX_ALERTS_PER_PACKET 15
+
+struct detect_alert {
+    const struct rule *rule;
+    const struct app_tx *tx; /* the transaction that matched, or NULL */
+    uint64_t tx_id;
+    uint8_t direction;       /* 0 to server, 1 to client */
+    bool from_stream;        /* matched on reassembled stream data */
+};
+
+struct detect_worker_stats {
+    uint64_t packets_inspected;
+    uint64_t rules_evaluated;
+    uint64_t alerts;
+    uint64_t alerts_suppressed;   /* suppress / threshold / detection_filter */
+    uint64_t alert_queue_overflow;
+    uint64_t passed_flows;
+};
+
+struct detect_worker;
+
+/* de must outlive the worker. NULL on allocation failure. */
+struct detect_worker *detect_worker_new(const struct detect_engine *de);
+void detect_worker_free(struct detect_worker *dw);
+
+/* Reassembled bytes of one direction delivered while the current packet was
+ * processed (called from the stream callback). gap_or_eof chunks (data NULL)
+ * reset the stream window. */
+void detect_stream_data(struct detect_worker *dw, struct flow *f, uint8_t direction,
+                        const uint8_t *data, uint32_t len);
+
+/* Runs detection for packet p (f may be NULL) after the stream and
+ * application layer processed it. Returns the number of alerts written to
+ * alerts[] (at most max), in the order they are to be logged. */
+uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct flow *f,
+                       struct detect_alert *alerts, uint32_t max);
+
+/* Frees a flow's detection state (flow->detect_state). */
+void detect_flow_state_free(void *state);
+
+const struct detect_worker_stats *detect_worker_stats(const struct detect_worker *dw);
+
+/* Suricata's EVE "category" and "severity" of a rule. */
+const char *detect_rule_category(const struct detect_engine *de, const struct rule *r);
+int detect_rule_severity(const struct detect_engine *de, const struct rule *r);
+
+#endif

@@ -1,0 +1,782 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Engine build (grouping, Hyperscan databases), per-thread contexts and the
+ * prefilter scan. See detect_engine.h for the design. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+
+#include "detect/detect_buffer.h"
+#include "detect/detect_engine_internal.h"
+#include "detect/rule_set.h"
+
+/* ---- small helpers ---- */
+
+struct u32vec {
+    uint32_t *v;
+    uint32_t n, cap;
+};
+
+static int u32vec_push(struct u32vec *a, uint32_t x)
+{
+    if (a->n == a->cap) {
+        uint32_t nc = a->cap ? a->cap * 2 : 8;
+        uint32_t *nv = realloc(a->v, nc * sizeof(*nv));
+        if (!nv)
+            return -ENOMEM;
+        a->v = nv;
+        a->cap = nc;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static uint64_t hash_u32s(const uint32_t *v, uint32_t n)
+{
+    uint64_t h = 1469598103934665603ull ^ n;
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ v[i]) * 1099511628211ull;
+    return h;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+enum detect_transport detect_transport_of(uint8_t ipproto)
+{
+    switch (ipproto) {
+    case 6:
+        return DETECT_TRANSPORT_TCP;
+    case 17:
+        return DETECT_TRANSPORT_UDP;
+    case 1:
+    case 58:
+        return DETECT_TRANSPORT_ICMP;
+    default:
+        return DETECT_TRANSPORT_OTHER;
+    }
+}
+
+/* ---- group construction ---- */
+
+struct build {
+    struct detect_engine *de;
+    struct detect_engine_stats *st;
+    char *err;
+    size_t errlen;
+    bool failed;
+    /* distinct groups by rule set */
+    uint64_t *ghash;
+};
+
+/* The usable fast pattern of a rule, or NULL. */
+static const struct detect_content *rule_fast_pattern(const struct rule *r, int *buffer_id)
+{
+    if (r->fp_buffer < 0)
+        return NULL;
+    const struct rule_buffer_match *bm = &r->buffers[r->fp_buffer];
+    const struct detect_content *c = &bm->items[r->fp_item].u.content;
+    if (c->flags & DETECT_CONTENT_NEGATED)
+        return NULL;
+    *buffer_id = bm->buffer_id;
+    return c;
+}
+
+struct pat_entry {
+    const uint8_t *bytes;
+    uint16_t len;
+    bool nocase;
+    struct u32vec rules;
+};
+
+static uint64_t pat_hash(const uint8_t *b, uint16_t len, bool nocase)
+{
+    uint64_t h = 1469598103934665603ull ^ len ^ (nocase ? 0x9e37u : 0);
+    for (uint16_t i = 0; i < len; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Compiles the database of one buffer of a group from its rules. */
+static int build_db(struct build *b, struct detect_group *g, int buffer_id)
+{
+    const struct rule_set *rs = b->de->rs;
+    size_t cap = 16;
+    while (cap < (size_t)g->nrules * 2)
+        cap *= 2;
+    struct pat_entry *pats = calloc(cap, sizeof(*pats));
+    uint32_t *order = calloc(cap, sizeof(*order));
+    if (!pats || !order) {
+        free(pats);
+        free(order);
+        return -ENOMEM;
+    }
+    uint32_t npats = 0;
+    for (uint32_t i = 0; i < g->nrules; i++) {
+        const struct rule *r = rule_set_get(rs, g->rules[i]);
+        int bid;
+        const struct detect_content *c = rule_fast_pattern(r, &bid);
+        if (!c || bid != buffer_id)
+            continue;
+        const uint8_t *p = c->pattern;
+        uint16_t len = c->len;
+        if (c->flags & DETECT_CONTENT_FP_CHOP) {
+            p += c->fp_chop_offset;
+            len = c->fp_chop_len;
+        }
+        bool nocase = c->flags & DETECT_CONTENT_NOCASE;
+        size_t slot = pat_hash(p, len, nocase) & (cap - 1);
+        while (pats[slot].bytes && !(pats[slot].len == len && pats[slot].nocase == nocase &&
+                                     memcmp(pats[slot].bytes, p, len) == 0))
+            slot = (slot + 1) & (cap - 1);
+        if (!pats[slot].bytes) {
+            pats[slot].bytes = p;
+            pats[slot].len = len;
+            pats[slot].nocase = nocase;
+            order[npats++] = (uint32_t)slot;
+        }
+        if (u32vec_push(&pats[slot].rules, r->id)) {
+            npats = UINT32_MAX;
+            break;
+        }
+    }
+    int rc = 0;
+    if (npats == UINT32_MAX) {
+        rc = -ENOMEM;
+        npats = 0;
+        for (size_t s = 0; s < cap; s++)
+            free(pats[s].rules.v);
+        goto out_noexprs;
+    }
+    if (npats == 0)
+        goto out_noexprs;
+    {
+        const char **exprs = malloc(npats * sizeof(*exprs));
+        size_t *lens = malloc(npats * sizeof(*lens));
+        unsigned *flags = malloc(npats * sizeof(*flags));
+        unsigned *ids = malloc(npats * sizeof(*ids));
+        struct detect_prefilter_db *pdb = &g->dbs[buffer_id];
+        uint32_t total = 0;
+        for (uint32_t i = 0; i < npats; i++)
+            total += pats[order[i]].rules.n;
+        pdb->pat_rule_start = malloc((npats + 1) * sizeof(uint32_t));
+        pdb->pat_rules = malloc((total ? total : 1) * sizeof(uint32_t));
+        if (!exprs || !lens || !flags || !ids || !pdb->pat_rule_start || !pdb->pat_rules) {
+            rc = -ENOMEM;
+        } else {
+            uint32_t off = 0;
+            for (uint32_t i = 0; i < npats; i++) {
+                struct pat_entry *pe = &pats[order[i]];
+                exprs[i] = (const char *)pe->bytes;
+                lens[i] = pe->len;
+                flags[i] = HS_FLAG_SINGLEMATCH | (pe->nocase ? HS_FLAG_CASELESS : 0);
+                ids[i] = i;
+                pdb->pat_rule_start[i] = off;
+                memcpy(pdb->pat_rules + off, pe->rules.v, pe->rules.n * sizeof(uint32_t));
+                off += pe->rules.n;
+            }
+            pdb->pat_rule_start[npats] = off;
+            pdb->npatterns = npats;
+            hs_compile_error_t *cerr = NULL;
+            double tc = now_seconds();
+            if (getenv("VIGIL_DEBUG_ENGINE")) {
+                struct rusage ru0;
+                getrusage(RUSAGE_SELF, &ru0);
+                fprintf(stderr, "before compile maxrss %ld\n", ru0.ru_maxrss);
+            }
+            if (getenv("VIGIL_DUMP_PATTERNS")) {
+                FILE *df = fopen(getenv("VIGIL_DUMP_PATTERNS"), "a");
+                for (uint32_t i = 0; df && i < npats; i++) {
+                    fprintf(df, "%d %u ", buffer_id, flags[i] & HS_FLAG_CASELESS ? 1 : 0);
+                    for (size_t k = 0; k < lens[i]; k++)
+                        fprintf(df, "%02x", (unsigned char)exprs[i][k]);
+                    fputc('\n', df);
+                }
+                if (df) {
+                    fputs("--\n", df);
+                    fclose(df);
+                }
+            }
+            hs_error_t hr = hs_compile_lit_multi(exprs, flags, ids, lens, npats, HS_MODE_BLOCK,
+                                                 NULL, &pdb->db, &cerr);
+            if (hr != HS_SUCCESS) {
+                snprintf(b->err, b->errlen, "hyperscan: %s (buffer %s, %u patterns)",
+                         cerr && cerr->message ? cerr->message : "compile failed",
+                         detect_buffer_get(buffer_id)->name, npats);
+                if (cerr)
+                    hs_free_compile_error(cerr);
+                pdb->db = NULL;
+                rc = -EINVAL;
+            } else {
+                size_t sz = 0;
+                hs_database_size(pdb->db, &sz);
+                if (getenv("VIGIL_DEBUG_ENGINE"))
+                {
+                    size_t maxl = 0;
+                    for (uint32_t i = 0; i < npats; i++)
+                        if (lens[i] > maxl)
+                            maxl = lens[i];
+                    struct rusage ru;
+                    getrusage(RUSAGE_SELF, &ru);
+                    fprintf(stderr, "db %s: %u patterns (longest %zu) %zu bytes %.3f s maxrss %ld\n",
+                            detect_buffer_get(buffer_id)->name, npats, maxl, sz,
+                            now_seconds() - tc, ru.ru_maxrss);
+                }
+                b->st->database_bytes += sz;
+                b->st->databases++;
+                b->st->patterns += npats;
+            }
+        }
+        free(exprs);
+        free(lens);
+        free(flags);
+        free(ids);
+        for (uint32_t i = 0; i < npats; i++)
+            free(pats[order[i]].rules.v);
+    }
+out_noexprs:
+    free(pats);
+    free(order);
+    return rc;
+}
+
+static void group_free(struct detect_group *g)
+{
+    if (!g)
+        return;
+    free(g->rules);
+    free(g->nonpf);
+    if (g->dbs) {
+        for (int i = 0; i < detect_buffer_count(); i++) {
+            hs_free_database(g->dbs[i].db);
+            free(g->dbs[i].pat_rule_start);
+            free(g->dbs[i].pat_rules);
+        }
+        free(g->dbs);
+    }
+    free(g);
+}
+
+/* Returns the group for a sorted rule list, sharing identical ones. Takes
+ * ownership of rules. */
+static struct detect_group *group_get(struct build *b, uint32_t *rules, uint32_t n)
+{
+    struct detect_engine *de = b->de;
+    uint64_t h = hash_u32s(rules, n);
+    for (uint32_t i = 0; i < de->ngroups; i++) {
+        struct detect_group *g = de->groups[i];
+        if (b->ghash[i] == h && g->nrules == n && memcmp(g->rules, rules, n * sizeof(*rules)) == 0) {
+            free(rules);
+            return g;
+        }
+    }
+    struct detect_group *g = calloc(1, sizeof(*g));
+    struct detect_group **ng = realloc(de->groups, (de->ngroups + 1) * sizeof(*ng));
+    uint64_t *nh = realloc(b->ghash, (de->ngroups + 1) * sizeof(*nh));
+    if (ng)
+        de->groups = ng;
+    if (nh)
+        b->ghash = nh;
+    if (!g || !ng || !nh) {
+        free(g);
+        free(rules);
+        return NULL;
+    }
+    g->rules = rules;
+    g->nrules = n;
+    g->dbs = calloc((size_t)detect_buffer_count(), sizeof(*g->dbs));
+    if (!g->dbs) {
+        group_free(g);
+        return NULL;
+    }
+    /* non-prefilter list and the buffers that need a database */
+    bool *need = calloc((size_t)detect_buffer_count(), sizeof(*need));
+    struct u32vec nonpf = {0};
+    if (!need) {
+        group_free(g);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const struct rule *r = rule_set_get(de->rs, rules[i]);
+        int bid;
+        if (rule_fast_pattern(r, &bid))
+            need[bid] = true;
+        else if (u32vec_push(&nonpf, r->id)) {
+            free(need);
+            free(nonpf.v);
+            group_free(g);
+            return NULL;
+        }
+    }
+    g->nonpf = nonpf.v;
+    g->nnonpf = nonpf.n;
+    b->st->non_prefilter_rules += nonpf.n;
+    for (int i = 0; i < detect_buffer_count(); i++) {
+        if (need[i] && build_db(b, g, i) != 0) {
+            free(need);
+            group_free(g);
+            b->failed = true;
+            return NULL;
+        }
+    }
+    free(need);
+    b->ghash[de->ngroups] = h;
+    de->groups[de->ngroups++] = g;
+    b->st->groups++;
+    return g;
+}
+
+static bool rule_in_transport(const struct rule *r, enum detect_transport t)
+{
+    if (r->ipproto == 0)
+        return true; /* ip / pkthdr: every transport */
+    return detect_transport_of(r->ipproto) == t;
+}
+
+struct interval_set {
+    struct u32vec rules;
+    uint64_t hash;
+    int group; /* index in distinct list */
+};
+
+static int build_transport_dir(struct build *b, enum detect_transport t, int dir,
+                               uint32_t max_groups)
+{
+    struct detect_engine *de = b->de;
+    const struct rule_set *rs = de->rs;
+    size_t nr = rule_set_count(rs);
+    struct u32vec any = {0}, specific = {0};
+    bool ported = t == DETECT_TRANSPORT_TCP || t == DETECT_TRANSPORT_UDP;
+    for (size_t i = 0; i < nr; i++) {
+        const struct rule *r = rule_set_get(rs, i);
+        if (!rule_in_transport(r, t))
+            continue;
+        if (dir == 0 && (r->flags & RULE_FLAG_TOCLIENT) && !(r->flags & RULE_FLAG_TOSERVER))
+            continue;
+        if (dir == 1 && (r->flags & RULE_FLAG_TOSERVER) && !(r->flags & RULE_FLAG_TOCLIENT))
+            continue;
+        const struct rule_port_set *ps = dir == 0 ? &r->dp : &r->sp;
+        bool anyport = !ported || ps->any || (r->flags & RULE_FLAG_BIDIRECTIONAL) ||
+                       r->ipproto == 0;
+        if (u32vec_push(anyport ? &any : &specific, (uint32_t)i))
+            goto oom;
+    }
+    if (any.n) {
+        de->any[t][dir] = group_get(b, any.v, any.n);
+        any.v = NULL;
+        if (!de->any[t][dir])
+            goto fail;
+    }
+    if (specific.n == 0) {
+        free(specific.v);
+        return 0;
+    }
+    /* Cut the port space at every range boundary. */
+    struct u32vec bounds = {0};
+    for (uint32_t i = 0; i < specific.n; i++) {
+        const struct rule *r = rule_set_get(rs, specific.v[i]);
+        const struct rule_port_set *ps = dir == 0 ? &r->dp : &r->sp;
+        for (uint32_t k = 0; k < ps->count; k++) {
+            if (u32vec_push(&bounds, ps->ranges[k].lo) ||
+                u32vec_push(&bounds, (uint32_t)ps->ranges[k].hi + 1))
+                goto oom_bounds;
+        }
+    }
+    u32vec_push(&bounds, 0);
+    u32vec_push(&bounds, 65536);
+    qsort(bounds.v, bounds.n, sizeof(uint32_t), u32_cmp);
+    uint32_t nb = 0;
+    for (uint32_t i = 0; i < bounds.n; i++)
+        if (nb == 0 || bounds.v[nb - 1] != bounds.v[i])
+            bounds.v[nb++] = bounds.v[i];
+    uint32_t nint = nb - 1; /* interval k = [bounds[k], bounds[k+1]) */
+    struct interval_set *iv = calloc(nint, sizeof(*iv));
+    if (!iv)
+        goto oom_bounds;
+    for (uint32_t i = 0; i < specific.n; i++) {
+        const struct rule *r = rule_set_get(rs, specific.v[i]);
+        const struct rule_port_set *ps = dir == 0 ? &r->dp : &r->sp;
+        for (uint32_t k = 0; k < ps->count; k++) {
+            /* first interval starting at lo */
+            uint32_t lo = 0, hi = nint;
+            while (lo < hi) {
+                uint32_t mid = (lo + hi) / 2;
+                if (bounds.v[mid] < ps->ranges[k].lo)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (uint32_t j = lo; j < nint && bounds.v[j] <= ps->ranges[k].hi; j++) {
+                struct u32vec *rv = &iv[j].rules;
+                if (rv->n && rv->v[rv->n - 1] == specific.v[i])
+                    continue;
+                if (u32vec_push(rv, specific.v[i]))
+                    goto oom_iv;
+            }
+        }
+    }
+    /* Distinct non-empty sets. */
+    uint32_t ndistinct = 0;
+    uint32_t *rep = calloc(nint, sizeof(*rep)); /* distinct -> representative interval */
+    uint32_t *weight = calloc(nint, sizeof(*weight));
+    if (!rep || !weight) {
+        free(rep);
+        free(weight);
+        goto oom_iv;
+    }
+    for (uint32_t j = 0; j < nint; j++) {
+        iv[j].group = -1;
+        if (!iv[j].rules.n)
+            continue;
+        iv[j].hash = hash_u32s(iv[j].rules.v, iv[j].rules.n);
+        for (uint32_t d = 0; d < ndistinct; d++) {
+            struct interval_set *o = &iv[rep[d]];
+            if (o->hash == iv[j].hash && o->rules.n == iv[j].rules.n &&
+                memcmp(o->rules.v, iv[j].rules.v, o->rules.n * sizeof(uint32_t)) == 0) {
+                iv[j].group = (int)d;
+                break;
+            }
+        }
+        if (iv[j].group < 0) {
+            iv[j].group = (int)ndistinct;
+            rep[ndistinct++] = j;
+        }
+    }
+    /* Too many: keep the largest max_groups-1, merge the rest into one. */
+    uint32_t *final_of = calloc(ndistinct ? ndistinct : 1, sizeof(*final_of));
+    struct detect_group **final_groups = calloc(max_groups, sizeof(*final_groups));
+    if (!final_of || !final_groups) {
+        free(final_of);
+        free(final_groups);
+        free(rep);
+        free(weight);
+        goto oom_iv;
+    }
+    uint32_t *byweight = calloc(ndistinct ? ndistinct : 1, sizeof(*byweight));
+    for (uint32_t d = 0; d < ndistinct && byweight; d++)
+        byweight[d] = d;
+    /* simple selection by rule count, largest first */
+    for (uint32_t a = 0; byweight && a < ndistinct; a++)
+        for (uint32_t c = a + 1; c < ndistinct; c++)
+            if (iv[rep[byweight[c]]].rules.n > iv[rep[byweight[a]]].rules.n) {
+                uint32_t tmp = byweight[a];
+                byweight[a] = byweight[c];
+                byweight[c] = tmp;
+            }
+    uint32_t nfinal = 0;
+    struct u32vec merged = {0};
+    for (uint32_t a = 0; byweight && a < ndistinct; a++) {
+        uint32_t d = byweight[a];
+        if (ndistinct <= max_groups || a < max_groups - 1) {
+            uint32_t n = iv[rep[d]].rules.n;
+            uint32_t *copy = malloc(n * sizeof(uint32_t));
+            if (!copy)
+                break;
+            memcpy(copy, iv[rep[d]].rules.v, n * sizeof(uint32_t));
+            final_groups[nfinal] = group_get(b, copy, n);
+            final_of[d] = nfinal++;
+        } else {
+            for (uint32_t k = 0; k < iv[rep[d]].rules.n; k++)
+                u32vec_push(&merged, iv[rep[d]].rules.v[k]);
+            final_of[d] = max_groups - 1;
+        }
+    }
+    if (merged.n) {
+        qsort(merged.v, merged.n, sizeof(uint32_t), u32_cmp);
+        uint32_t m = 0;
+        for (uint32_t k = 0; k < merged.n; k++)
+            if (m == 0 || merged.v[m - 1] != merged.v[k])
+                merged.v[m++] = merged.v[k];
+        final_groups[max_groups - 1] = group_get(b, merged.v, m);
+        nfinal = max_groups;
+    }
+    uint16_t *map = malloc(65536 * sizeof(uint16_t));
+    bool ok = map && byweight && !b->failed;
+    for (uint32_t f = 0; ok && f < nfinal; f++)
+        if (!final_groups[f])
+            ok = false;
+    if (ok) {
+        for (uint32_t j = 0; j < nint; j++) {
+            uint16_t gi = UINT16_MAX;
+            if (iv[j].group >= 0) {
+                struct detect_group *g = final_groups[final_of[iv[j].group]];
+                for (uint32_t k = 0; k < de->ngroups; k++)
+                    if (de->groups[k] == g)
+                        gi = (uint16_t)k;
+            }
+            for (uint32_t p = bounds.v[j]; p < bounds.v[j + 1]; p++)
+                map[p] = gi;
+        }
+        de->port_map[t][dir] = map;
+    } else {
+        free(map);
+    }
+    for (uint32_t j = 0; j < nint; j++)
+        free(iv[j].rules.v);
+    free(iv);
+    free(rep);
+    free(weight);
+    free(final_of);
+    free(final_groups);
+    free(byweight);
+    free(bounds.v);
+    free(specific.v);
+    if (!ok) {
+        if (!b->failed)
+            snprintf(b->err, b->errlen, "out of memory building port groups");
+        b->failed = true;
+        return -ENOMEM;
+    }
+    return 0;
+oom_iv:
+    for (uint32_t j = 0; j < nint; j++)
+        free(iv[j].rules.v);
+    free(iv);
+oom_bounds:
+    free(bounds.v);
+oom:
+    free(any.v);
+    free(specific.v);
+    snprintf(b->err, b->errlen, "out of memory building rule groups");
+    b->failed = true;
+    return -ENOMEM;
+fail:
+    free(specific.v);
+    if (!b->failed)
+        snprintf(b->err, b->errlen, "out of memory building rule groups");
+    b->failed = true;
+    return -ENOMEM;
+}
+
+struct detect_engine *detect_engine_build(const struct rule_set *rs,
+                                          const struct detect_engine_options *opt,
+                                          struct detect_engine_stats *stats, char *err,
+                                          size_t errlen)
+{
+    double t0 = now_seconds();
+    struct detect_engine_stats local;
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof(*stats));
+    struct detect_engine *de = calloc(1, sizeof(*de));
+    if (!de) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    de->rs = rs;
+    de->nrules = (uint32_t)rule_set_count(rs);
+    uint32_t max_groups = opt && opt->max_port_groups ? opt->max_port_groups
+                                                      : DETECT_MAX_PORT_GROUPS;
+    if (getenv("VIGIL_MAX_PORT_GROUPS"))
+        max_groups = (uint32_t)atoi(getenv("VIGIL_MAX_PORT_GROUPS"));
+    if (max_groups < 2)
+        max_groups = 2;
+    struct build b = {.de = de, .st = stats, .err = err, .errlen = errlen};
+    if (err && errlen)
+        err[0] = '\0';
+    for (int t = 0; t < DETECT_TRANSPORT_MAX && !b.failed; t++)
+        for (int dir = 0; dir < 2 && !b.failed; dir++)
+            build_transport_dir(&b, (enum detect_transport)t, dir, max_groups);
+    for (uint32_t i = 0; i < de->nrules; i++) {
+        const struct rule *r = rule_set_get(rs, i);
+        for (uint32_t k = 0; k < r->nbuffers; k++)
+            for (uint32_t j = 0; j < r->buffers[k].nitems; j++)
+                if (r->buffers[k].items[j].type == DETECT_ITEM_PCRE &&
+                    r->buffers[k].items[j].u.pcre.capture_count > de->max_captures)
+                    de->max_captures = r->buffers[k].items[j].u.pcre.capture_count;
+    }
+    free(b.ghash);
+    if (b.failed) {
+        detect_engine_free(de);
+        return NULL;
+    }
+    stats->build_seconds = now_seconds() - t0;
+    return de;
+}
+
+void detect_engine_free(struct detect_engine *de)
+{
+    if (!de)
+        return;
+    for (uint32_t i = 0; i < de->ngroups; i++)
+        group_free(de->groups[i]);
+    free(de->groups);
+    for (int t = 0; t < DETECT_TRANSPORT_MAX; t++)
+        for (int d = 0; d < 2; d++)
+            free(de->port_map[t][d]);
+    free(de);
+}
+
+const struct rule_set *detect_engine_rule_set(const struct detect_engine *de)
+{
+    return de->rs;
+}
+
+unsigned detect_engine_groups(const struct detect_engine *de, enum detect_transport t,
+                              bool toserver, uint16_t server_port,
+                              const struct detect_group *out[2])
+{
+    unsigned n = 0;
+    if ((unsigned)t >= DETECT_TRANSPORT_MAX)
+        return 0;
+    int dir = toserver ? 0 : 1;
+    if (de->port_map[t][dir]) {
+        uint16_t gi = de->port_map[t][dir][server_port];
+        if (gi != UINT16_MAX)
+            out[n++] = de->groups[gi];
+    }
+    if (de->any[t][dir])
+        out[n++] = de->any[t][dir];
+    return n;
+}
+
+const uint32_t *detect_group_rules(const struct detect_group *g, uint32_t *n)
+{
+    *n = g->nrules;
+    return g->rules;
+}
+
+const uint32_t *detect_group_nonprefilter(const struct detect_group *g, uint32_t *n)
+{
+    *n = g->nnonpf;
+    return g->nonpf;
+}
+
+/* ---- thread context ---- */
+
+struct detect_thread_ctx *detect_thread_ctx_new(const struct detect_engine *de)
+{
+    struct detect_thread_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return NULL;
+    ctx->de = de;
+    for (uint32_t i = 0; i < de->ngroups; i++) {
+        for (int k = 0; k < detect_buffer_count(); k++) {
+            if (de->groups[i]->dbs[k].db &&
+                hs_alloc_scratch(de->groups[i]->dbs[k].db, &ctx->scratch) != HS_SUCCESS) {
+                detect_thread_ctx_free(ctx);
+                return NULL;
+            }
+        }
+    }
+    ctx->md = pcre2_match_data_create(de->max_captures + 1 > 16 ? de->max_captures + 1 : 16,
+                                      NULL);
+    ctx->mctx = pcre2_match_context_create(NULL);
+    ctx->mctx_nolimit = pcre2_match_context_create(NULL);
+    ctx->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
+    ctx->seen = calloc(de->nrules ? de->nrules : 1, sizeof(*ctx->seen));
+    ctx->cand_cap = 256;
+    ctx->cand = malloc(ctx->cand_cap * sizeof(*ctx->cand));
+    if (!ctx->md || !ctx->mctx || !ctx->mctx_nolimit || !ctx->seen || !ctx->cand) {
+        detect_thread_ctx_free(ctx);
+        return NULL;
+    }
+    pcre2_set_match_limit(ctx->mctx, DETECT_PCRE_MATCH_LIMIT);
+    pcre2_set_depth_limit(ctx->mctx, DETECT_PCRE_DEPTH_LIMIT);
+    if (ctx->jit_stack) {
+        pcre2_jit_stack_assign(ctx->mctx, NULL, ctx->jit_stack);
+        pcre2_jit_stack_assign(ctx->mctx_nolimit, NULL, ctx->jit_stack);
+    }
+    ctx->epoch = 1;
+    return ctx;
+}
+
+void detect_thread_ctx_free(struct detect_thread_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    hs_free_scratch(ctx->scratch);
+    pcre2_match_data_free(ctx->md);
+    pcre2_match_context_free(ctx->mctx);
+    pcre2_match_context_free(ctx->mctx_nolimit);
+    pcre2_jit_stack_free(ctx->jit_stack);
+    free(ctx->xform[0].data);
+    free(ctx->xform[1].data);
+    free(ctx->b64.data);
+    free(ctx->seen);
+    free(ctx->cand);
+    free(ctx);
+}
+
+/* ---- candidates ---- */
+
+void detect_candidates_reset(struct detect_thread_ctx *ctx)
+{
+    ctx->ncand = 0;
+    ctx->sorted = true;
+    if (++ctx->epoch == 0) {
+        memset(ctx->seen, 0, (ctx->de->nrules ? ctx->de->nrules : 1) * sizeof(*ctx->seen));
+        ctx->epoch = 1;
+    }
+}
+
+void detect_candidate_add(struct detect_thread_ctx *ctx, uint32_t rule_id)
+{
+    if (rule_id >= ctx->de->nrules || ctx->seen[rule_id] == ctx->epoch)
+        return;
+    if (ctx->ncand == ctx->cand_cap) {
+        /* grows during warm-up only: bounded by the number of rules */
+        uint32_t nc = ctx->cand_cap * 2;
+        uint32_t *n = realloc(ctx->cand, nc * sizeof(*n));
+        if (!n)
+            return;
+        ctx->cand = n;
+        ctx->cand_cap = nc;
+    }
+    ctx->seen[rule_id] = ctx->epoch;
+    if (ctx->ncand && ctx->cand[ctx->ncand - 1] > rule_id)
+        ctx->sorted = false;
+    ctx->cand[ctx->ncand++] = rule_id;
+}
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+                    unsigned int flags, void *arg)
+{
+    struct detect_thread_ctx *ctx = arg;
+    const struct detect_prefilter_db *db = ctx->cur_db;
+    for (uint32_t k = db->pat_rule_start[id]; k < db->pat_rule_start[id + 1]; k++)
+        detect_candidate_add(ctx, db->pat_rules[k]);
+    return 0;
+}
+
+int detect_prefilter_scan(const struct detect_group *g, int buffer_id, const uint8_t *data,
+                          uint32_t len, struct detect_thread_ctx *ctx)
+{
+    if (buffer_id < 0 || buffer_id >= detect_buffer_count() || !data)
+        return -EINVAL;
+    const struct detect_prefilter_db *db = &g->dbs[buffer_id];
+    if (!db->db)
+        return 0;
+    ctx->cur_db = db;
+    hs_error_t rc = hs_scan(db->db, (const char *)data, len, 0, ctx->scratch, on_match, ctx);
+    return rc == HS_SUCCESS ? 0 : -EIO;
+}
+
+void detect_candidates_add_nonprefilter(const struct detect_group *g,
+                                        struct detect_thread_ctx *ctx)
+{
+    for (uint32_t i = 0; i < g->nnonpf; i++)
+        detect_candidate_add(ctx, g->nonpf[i]);
+}
+
+uint32_t detect_candidates_get(struct detect_thread_ctx *ctx, const uint32_t **ids)
+{
+    if (!ctx->sorted) {
+        qsort(ctx->cand, ctx->ncand, sizeof(*ctx->cand), u32_cmp);
+        ctx->sorted = true;
+    }
+    *ids = ctx->cand;
+    return ctx->ncand;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to src/detect: the rule set's layout, shared by the loader
+ * (rule_set.c), the parser (rule_parse*.c) and the engine builder. */
+#ifndef VIGIL_DETECT_RULE_INTERNAL_H
+#define VIGIL_DETECT_RULE_INTERNAL_H
+
+#include "detect/rule_set.h"
+
+struct name_table {
+    char **names;    /* id -> name, owned */
+    uint32_t count, cap;
+    uint32_t *slots; /* open addressing: id + 1, 0 empty */
+    uint32_t nslots;
+};
+int name_table_intern(struct name_table *t, const char *name, uint32_t *id);
+int64_t name_table_find(const struct name_table *t, const char *name);
+void name_table_free(struct name_table *t);
+
+struct rule_var {
+    char *name;
+    char *value;
+    bool is_port;
+};
+
+struct rule_reason {
+    char *text;
+    uint32_t count;
+};
+
+struct rule_set {
+    struct rule **rules;
+    size_t nrules, cap;
+    struct rule_var *vars;
+    size_t nvars;
+    struct rule_classification *classes;
+    size_t nclasses;
+    bool have_classification;
+    struct rule_kv *ref_types; /* type -> url prefix */
+    size_t nref_types;
+    struct rule_threshold_cfg *tcfg;
+    size_t ntcfg;
+    struct name_table vars_by_kind[RULE_VAR_KIND_MAX];
+    struct name_table files;
+    /* (gid << 32 | sid) + 1 -> rule index, open addressing */
+    uint64_t *sid_keys;
+    uint32_t *sid_vals;
+    size_t sid_slots, sid_used;
+    struct rule_reason *reasons;
+    size_t nreasons;
+    struct rule_load_stats stats;
+    bool finalized;
+};
+
+/* Parses one rule into a new struct rule (caller frees with rule_free);
+ * NULL with e filled on failure. */
+struct rule *rule_parse(struct rule_set *rs, const char *text, struct rule_error *e);
+
+/* Parse a Suricata unsigned-integer condition ("5", "<5", ">=5", "1<>9",
+ * "1-9", "!5"); max bounds the values. 0 or -EINVAL. */
+int detect_uint_parse(const char *s, uint64_t max, struct detect_uint *out);
+
+#endif

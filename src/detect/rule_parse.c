@@ -1,0 +1,1688 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The rule parser: header, option splitting, and the keyword table. Payload
+ * keywords (content and its modifiers, pcre, byte_*, isdataat, bsize,
+ * transforms, sticky buffers) are in rule_parse_payload.c; this file has the
+ * header, metadata, flow and packet keywords.
+ *
+ * Every failure fills struct rule_error with the keyword, a short reason
+ * for the summary, and a message naming the bad value. Numbers are parsed
+ * strictly (no trailing garbage, range-checked) so absurd values are
+ * errors, never silently truncated. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect_buffer.h"
+#include "detect/rule_addr.h"
+#include "detect/rule_internal.h"
+#include "detect/rule_parse_internal.h"
+
+/* ---- errors ---- */
+
+int pctx_fail(struct pctx *pc, const char *fmt, ...)
+{
+    struct rule_error *e = pc->e;
+    if (pc->failed)
+        return -EINVAL;
+    pc->failed = true;
+    if (pc->kw && !e->keyword[0])
+        snprintf(e->keyword, sizeof(e->keyword), "%s", pc->kw);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+    va_end(ap);
+    if (!e->reason[0]) {
+        if (pc->kw)
+            snprintf(e->reason, sizeof(e->reason), "invalid '%s'", pc->kw);
+        else
+            snprintf(e->reason, sizeof(e->reason), "invalid rule header");
+    }
+    return -EINVAL;
+}
+
+int pctx_fail_reason(struct pctx *pc, const char *reason, const char *fmt, ...)
+{
+    struct rule_error *e = pc->e;
+    if (pc->failed)
+        return -EINVAL;
+    snprintf(e->reason, sizeof(e->reason), "%s", reason);
+    char msg[sizeof(e->message)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return pctx_fail(pc, "%s", msg);
+}
+
+/* ---- small parsers ---- */
+
+char *str_trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    if (!*s)
+        return -EINVAL;
+    const char *p = s;
+    if (*p == '-' || *p == '+')
+        p++;
+    if (!isdigit((unsigned char)*p))
+        return -EINVAL;
+    int base = (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) ? 16 : 10;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, base);
+    if (errno == ERANGE)
+        return -ERANGE;
+    while (isspace((unsigned char)*end))
+        end++;
+    if (*end)
+        return -EINVAL;
+    if (v < min || v > max)
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    if (!isdigit((unsigned char)*s))
+        return -EINVAL;
+    int base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, base);
+    if (errno == ERANGE)
+        return -ERANGE;
+    while (isspace((unsigned char)*end))
+        end++;
+    if (*end)
+        return -EINVAL;
+    if (v > max)
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+int detect_uint_parse(const char *in, uint64_t max, struct detect_uint *out)
+{
+    char buf[128];
+    if (strlen(in) >= sizeof(buf))
+        return -EINVAL;
+    snprintf(buf, sizeof(buf), "%s", in);
+    char *s = str_trim(buf);
+    memset(out, 0, sizeof(*out));
+    bool neg = false;
+    if (*s == '!') {
+        neg = true;
+        s = str_trim(s + 1);
+    }
+    char *rng = strstr(s, "<>");
+    size_t rlen = 2;
+    if (!rng && isdigit((unsigned char)*s)) {
+        rng = strchr(s, '-');
+        rlen = 1;
+    }
+    if (rng) {
+        *rng = '\0';
+        uint64_t a, b;
+        if (parse_u64(s, max, &a) || parse_u64(rng + rlen, max, &b) || a >= b)
+            return -EINVAL;
+        out->mode = neg ? DETECT_UINT_NRANGE : DETECT_UINT_RANGE;
+        out->a = a;
+        out->b = b;
+        return 0;
+    }
+    uint8_t mode = DETECT_UINT_EQ;
+    if (s[0] == '<' && s[1] == '=') {
+        mode = DETECT_UINT_LE;
+        s += 2;
+    } else if (s[0] == '>' && s[1] == '=') {
+        mode = DETECT_UINT_GE;
+        s += 2;
+    } else if (s[0] == '<') {
+        mode = DETECT_UINT_LT;
+        s++;
+    } else if (s[0] == '>') {
+        mode = DETECT_UINT_GT;
+        s++;
+    } else if (s[0] == '=') {
+        s++;
+    }
+    if (neg && mode != DETECT_UINT_EQ)
+        return -EINVAL;
+    uint64_t a;
+    if (parse_u64(s, max, &a))
+        return -EINVAL;
+    if ((mode == DETECT_UINT_LT && a == 0) || (mode == DETECT_UINT_GT && a == max))
+        return -EINVAL; /* can never match */
+    out->mode = neg ? DETECT_UINT_NE : mode;
+    out->a = a;
+    return 0;
+}
+
+bool detect_uint_match(const struct detect_uint *u, uint64_t v)
+{
+    switch (u->mode) {
+    case DETECT_UINT_EQ:
+        return v == u->a;
+    case DETECT_UINT_NE:
+        return v != u->a;
+    case DETECT_UINT_LT:
+        return v < u->a;
+    case DETECT_UINT_LE:
+        return v <= u->a;
+    case DETECT_UINT_GT:
+        return v > u->a;
+    case DETECT_UINT_GE:
+        return v >= u->a;
+    case DETECT_UINT_RANGE:
+        return v > u->a && v < u->b;
+    case DETECT_UINT_NRANGE:
+        return !(v > u->a && v < u->b);
+    case DETECT_UINT_BITAND:
+        return (v & u->a) == u->a;
+    }
+    return false;
+}
+
+/* Strips optional surrounding quotes and resolves \" \; \\ \: escapes.
+ * Returns a malloc'd string (caller frees) or NULL with the error set. */
+char *pctx_unquote(struct pctx *pc, const char *v)
+{
+    while (isspace((unsigned char)*v))
+        v++;
+    size_t len = strlen(v);
+    while (len && isspace((unsigned char)v[len - 1]))
+        len--;
+    bool quoted = len && v[0] == '"';
+    if (quoted) {
+        if (len < 2 || v[len - 1] != '"' || (len >= 3 && v[len - 2] == '\\' &&
+                                             (len < 4 || v[len - 3] != '\\'))) {
+            pctx_fail(pc, "unterminated string");
+            return NULL;
+        }
+        v++;
+        len -= 2;
+    }
+    char *out = malloc(len + 1);
+    if (!out) {
+        pctx_fail(pc, "out of memory");
+        return NULL;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] == '\\' && i + 1 < len) {
+            char c = v[i + 1];
+            if (c == '"' || c == ';' || c == '\\' || c == ':') {
+                out[o++] = c;
+                i++;
+                continue;
+            }
+        }
+        if (quoted && v[i] == '"') {
+            free(out);
+            pctx_fail(pc, "unescaped '\"' inside a string");
+            return NULL;
+        }
+        out[o++] = v[i];
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Splits a comma list in place; returns the number of trimmed tokens. */
+int split_commas(char *s, char **tok, int max)
+{
+    int n = 0;
+    char *p = s;
+    for (;;) {
+        char *c = strchr(p, ',');
+        if (c)
+            *c = '\0';
+        if (n == max)
+            return -1;
+        tok[n++] = str_trim(p);
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    return n;
+}
+
+/* ---- header ---- */
+
+static const struct {
+    const char *name;
+    uint16_t app;
+    uint8_t ipproto; /* 0 = tcp and udp */
+} app_protos[] = {
+    {"http", RULE_APP_HTTP, 6},        {"http1", RULE_APP_HTTP1, 6},
+    {"http2", RULE_APP_HTTP2, 6},      {"dns", RULE_APP_DNS, 0},
+    {"tls", RULE_APP_TLS, 6},          {"ssh", RULE_APP_SSH, 6},
+    {"smtp", RULE_APP_SMTP, 6},        {"ftp", RULE_APP_FTP, 6},
+    {"ftp-data", RULE_APP_FTP_DATA, 6}, {"smb", RULE_APP_SMB, 6},
+    {"dcerpc", RULE_APP_DCERPC, 0},    {"krb5", RULE_APP_KRB5, 0},
+    {"dhcp", RULE_APP_DHCP, 17},       {"ntp", RULE_APP_NTP, 17},
+    {"sip", RULE_APP_SIP, 0},          {"snmp", RULE_APP_SNMP, 17},
+    {"tftp", RULE_APP_TFTP, 17},       {"imap", RULE_APP_IMAP, 6},
+    {"pop3", RULE_APP_POP3, 6},        {"quic", RULE_APP_QUIC, 17},
+    {"rdp", RULE_APP_RDP, 6},          {"mqtt", RULE_APP_MQTT, 6},
+    {"ike", RULE_APP_IKE, 17},         {"nfs", RULE_APP_NFS, 0},
+    {"modbus", RULE_APP_MODBUS, 6},    {"dnp3", RULE_APP_DNP3, 6},
+    {"enip", RULE_APP_ENIP, 0},        {"irc", RULE_APP_IRC, 6},
+    {"rfb", RULE_APP_RFB, 6},          {"telnet", RULE_APP_TELNET, 6},
+    {"pgsql", RULE_APP_PGSQL, 6},      {"ldap", RULE_APP_LDAP, 0},
+    {"websocket", RULE_APP_WEBSOCKET, 6}, {"failed", RULE_APP_FAILED, 0},
+};
+
+const char *rule_app_proto_name(enum rule_app_proto p)
+{
+    for (size_t i = 0; i < sizeof(app_protos) / sizeof(app_protos[0]); i++)
+        if (app_protos[i].app == p)
+            return app_protos[i].name;
+    return p == RULE_APP_NONE ? "" : "unknown";
+}
+
+int rule_app_proto_lookup(const char *name)
+{
+    for (size_t i = 0; i < sizeof(app_protos) / sizeof(app_protos[0]); i++)
+        if (strcasecmp(app_protos[i].name, name) == 0)
+            return app_protos[i].app;
+    return -1;
+}
+
+const char *rule_action_name(enum rule_action a)
+{
+    static const char *const names[] = {"alert", "pass", "drop", "reject",
+                                        "rejectsrc", "rejectdst", "rejectboth"};
+    return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "unknown";
+}
+
+static const char *var_lookup(void *ctx, const char *name, bool is_port)
+{
+    return rule_set_get_var(ctx, name, is_port);
+}
+
+/* Next whitespace-separated header field; brackets may contain spaces. */
+static char *next_field(char **sp)
+{
+    char *s = *sp;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (!*s || *s == '(')
+        return NULL;
+    char *start = s;
+    int depth = 0;
+    while (*s && (depth > 0 || (!isspace((unsigned char)*s) && *s != '('))) {
+        if (*s == '[')
+            depth++;
+        else if (*s == ']' && depth > 0)
+            depth--;
+        s++;
+    }
+    if (*s && *s != '(')
+        *s++ = '\0';
+    *sp = s;
+    return start;
+}
+
+static int parse_header(struct pctx *pc, char **sp)
+{
+    struct rule *r = pc->r;
+    char *f[7];
+    const char *names[7] = {"action", "protocol", "source address", "source port", "direction",
+                            "destination address", "destination port"};
+    for (int i = 0; i < 7; i++) {
+        f[i] = next_field(sp);
+        if (!f[i]) {
+            snprintf(pc->e->keyword, sizeof(pc->e->keyword), "%s", names[i]);
+            return pctx_fail_reason(pc, "invalid rule header", "rule header has no %s",
+                                    names[i]);
+        }
+    }
+    static const char *const actions[] = {"alert", "pass", "drop", "reject",
+                                          "rejectsrc", "rejectdst", "rejectboth"};
+    bool found = false;
+    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+        if (strcmp(f[0], actions[i]) == 0) {
+            r->action = (uint8_t)i;
+            found = true;
+        }
+    }
+    if (!found) {
+        snprintf(pc->e->keyword, sizeof(pc->e->keyword), "action");
+        if (!strcmp(f[0], "sdrop") || !strcmp(f[0], "log") || !strcmp(f[0], "activate") ||
+            !strcmp(f[0], "dynamic") || !strcmp(f[0], "config"))
+            return pctx_fail_reason(pc, "unsupported action", "action '%s' is not supported",
+                                    f[0]);
+        return pctx_fail_reason(pc, "invalid rule header", "unknown action '%.40s'", f[0]);
+    }
+    const char *proto = f[1];
+    if (!strcmp(proto, "ip") || !strcmp(proto, "ipv4") || !strcmp(proto, "ip4") ||
+        !strcmp(proto, "ipv6") || !strcmp(proto, "ip6")) {
+        r->ipproto = 0;
+    } else if (!strcmp(proto, "tcp") || !strcmp(proto, "tcp-pkt") ||
+               !strcmp(proto, "tcp-stream")) {
+        r->ipproto = 6;
+        if (!strcmp(proto, "tcp-pkt"))
+            r->flow_flags |= RULE_FLOW_NO_STREAM;
+        else if (!strcmp(proto, "tcp-stream"))
+            r->flow_flags |= RULE_FLOW_ONLY_STREAM;
+    } else if (!strcmp(proto, "udp")) {
+        r->ipproto = 17;
+    } else if (!strcmp(proto, "icmp") || !strcmp(proto, "icmpv4") || !strcmp(proto, "icmpv6")) {
+        r->ipproto = 1;
+    } else if (!strcmp(proto, "pkthdr")) {
+        r->ipproto = 0;
+        r->flags |= RULE_FLAG_PKTHDR;
+    } else {
+        int app = rule_app_proto_lookup(proto);
+        if (app < 0 || app == RULE_APP_FAILED) {
+            snprintf(pc->e->keyword, sizeof(pc->e->keyword), "protocol");
+            return pctx_fail_reason(pc, "unsupported protocol", "unknown protocol '%.40s'",
+                                    proto);
+        }
+        r->app_proto = (uint16_t)app;
+        for (size_t i = 0; i < sizeof(app_protos) / sizeof(app_protos[0]); i++)
+            if (app_protos[i].app == app)
+                r->ipproto = app_protos[i].ipproto;
+    }
+    char err[256];
+    struct {
+        const char *text;
+        int field;
+    } addrs[] = {{f[2], 2}, {f[5], 5}};
+    for (int i = 0; i < 2; i++) {
+        struct rule_addr_set *dst = i == 0 ? &r->src : &r->dst;
+        if (rule_addr_parse(addrs[i].text, var_lookup, pc->rs, dst, err, sizeof(err)) != 0) {
+            snprintf(pc->e->keyword, sizeof(pc->e->keyword), "%s", names[addrs[i].field]);
+            return pctx_fail_reason(pc, "invalid address", "%s: %s", names[addrs[i].field],
+                                    err);
+        }
+    }
+    for (int i = 0; i < 2; i++) {
+        const char *text = i == 0 ? f[3] : f[6];
+        struct rule_port_set *dst = i == 0 ? &r->sp : &r->dp;
+        if (rule_port_parse(text, var_lookup, pc->rs, dst, err, sizeof(err)) != 0) {
+            snprintf(pc->e->keyword, sizeof(pc->e->keyword), "%s", names[i == 0 ? 3 : 6]);
+            return pctx_fail_reason(pc, "invalid port", "%s: %s", names[i == 0 ? 3 : 6], err);
+        }
+    }
+    if (strcmp(f[4], "<>") == 0) {
+        r->flags |= RULE_FLAG_BIDIRECTIONAL;
+    } else if (strcmp(f[4], "->") != 0) {
+        snprintf(pc->e->keyword, sizeof(pc->e->keyword), "direction");
+        return pctx_fail_reason(pc, "invalid rule header",
+                                "direction must be '->' or '<>', not '%.10s'", f[4]);
+    }
+    return 0;
+}
+
+/* ---- metadata keywords ---- */
+
+static int kw_msg(struct pctx *pc, char *v)
+{
+    char *m = pctx_unquote(pc, v);
+    if (!m)
+        return -EINVAL;
+    free(pc->r->msg);
+    pc->r->msg = m;
+    return 0;
+}
+
+static int kw_u32(struct pctx *pc, char *v, uint32_t min, uint32_t *out)
+{
+    int64_t x;
+    int rc = parse_i64(v, min, UINT32_MAX, &x);
+    if (rc)
+        return pctx_fail(pc, "'%.40s' is not a number in %u..%u", v, min, UINT32_MAX);
+    *out = (uint32_t)x;
+    return 0;
+}
+
+static int kw_sid(struct pctx *pc, char *v)
+{
+    if (kw_u32(pc, v, 1, &pc->r->sid))
+        return -EINVAL;
+    pc->have_sid = true;
+    pc->e->sid = pc->r->sid;
+    return 0;
+}
+static int kw_gid(struct pctx *pc, char *v)
+{
+    return kw_u32(pc, v, 0, &pc->r->gid);
+}
+static int kw_rev(struct pctx *pc, char *v)
+{
+    return kw_u32(pc, v, 0, &pc->r->rev);
+}
+
+static int kw_classtype(struct pctx *pc, char *v)
+{
+    char *name = str_trim(v);
+    int id = rule_set_classification_lookup(pc->rs, name);
+    if (id < 0) {
+        if (pc->rs->have_classification)
+            return pctx_fail_reason(pc, "unknown classtype", "unknown classtype '%.60s'", name);
+        /* No classification.config: remember the name so EVE can show it. */
+        struct rule_classification *nc =
+            realloc(pc->rs->classes, (pc->rs->nclasses + 1) * sizeof(*nc));
+        if (!nc)
+            return pctx_fail(pc, "out of memory");
+        pc->rs->classes = nc;
+        nc[pc->rs->nclasses].name = strdup(name);
+        nc[pc->rs->nclasses].description = strdup(name);
+        nc[pc->rs->nclasses].priority = 3;
+        id = (int)pc->rs->nclasses++;
+    }
+    pc->r->class_id = id;
+    return 0;
+}
+
+static int kw_priority(struct pctx *pc, char *v)
+{
+    int64_t x;
+    if (parse_i64(v, 1, 255, &x))
+        return pctx_fail(pc, "priority '%.40s' is not in 1..255", v);
+    pc->r->priority = (int)x;
+    pc->have_priority = true;
+    return 0;
+}
+
+static int add_kv(struct pctx *pc, struct rule_kv **arr, uint32_t *n, const char *k,
+                  const char *v)
+{
+    if (*n >= 1024)
+        return pctx_fail(pc, "too many entries");
+    struct rule_kv *na = realloc(*arr, (*n + 1) * sizeof(*na));
+    if (!na)
+        return pctx_fail(pc, "out of memory");
+    *arr = na;
+    na[*n].key = strdup(k);
+    na[*n].value = strdup(v);
+    if (!na[*n].key || !na[*n].value) {
+        free(na[*n].key);
+        free(na[*n].value);
+        return pctx_fail(pc, "out of memory");
+    }
+    (*n)++;
+    return 0;
+}
+
+static int kw_reference(struct pctx *pc, char *v)
+{
+    char *c = strchr(v, ',');
+    if (!c)
+        return pctx_fail(pc, "expected 'type,value', got '%.60s'", v);
+    *c = '\0';
+    char *type = str_trim(v), *val = str_trim(c + 1);
+    if (!*type || !*val)
+        return pctx_fail(pc, "empty reference type or value");
+    return add_kv(pc, &pc->r->refs, &pc->r->nrefs, type, val);
+}
+
+static int kw_metadata(struct pctx *pc, char *v)
+{
+    char *tok[256];
+    int n = split_commas(v, tok, 256);
+    if (n < 0)
+        return pctx_fail(pc, "too many metadata entries");
+    for (int i = 0; i < n; i++) {
+        char *t = tok[i];
+        if (!*t)
+            continue;
+        char *sp = t;
+        while (*sp && !isspace((unsigned char)*sp))
+            sp++;
+        char *val = "";
+        if (*sp) {
+            *sp = '\0';
+            val = str_trim(sp + 1);
+        }
+        if (add_kv(pc, &pc->r->metadata, &pc->r->nmetadata, t, val))
+            return -EINVAL;
+    }
+    return 0;
+}
+
+static int kw_target(struct pctx *pc, char *v)
+{
+    v = str_trim(v);
+    if (!strcmp(v, "src_ip"))
+        pc->r->flags |= RULE_FLAG_TARGET_SRC;
+    else if (!strcmp(v, "dest_ip"))
+        pc->r->flags |= RULE_FLAG_TARGET_DST;
+    else
+        return pctx_fail(pc, "target must be src_ip or dest_ip, not '%.40s'", v);
+    return 0;
+}
+
+static int kw_noalert(struct pctx *pc, char *v)
+{
+    pc->r->flags |= RULE_FLAG_NOALERT;
+    return 0;
+}
+
+/* ---- flow ---- */
+
+static int kw_flow(struct pctx *pc, char *v)
+{
+    char *tok[16];
+    int n = split_commas(v, tok, 16);
+    if (n < 0)
+        return pctx_fail(pc, "too many flow options");
+    uint32_t f = 0;
+    for (int i = 0; i < n; i++) {
+        const char *t = tok[i];
+        uint32_t bit;
+        if (!strcmp(t, "established"))
+            bit = RULE_FLOW_ESTABLISHED;
+        else if (!strcmp(t, "not_established"))
+            bit = RULE_FLOW_NOT_ESTABLISHED;
+        else if (!strcmp(t, "stateless"))
+            bit = RULE_FLOW_STATELESS;
+        else if (!strcmp(t, "to_server") || !strcmp(t, "from_client"))
+            bit = RULE_FLOW_TOSERVER;
+        else if (!strcmp(t, "to_client") || !strcmp(t, "from_server"))
+            bit = RULE_FLOW_TOCLIENT;
+        else if (!strcmp(t, "only_stream"))
+            bit = RULE_FLOW_ONLY_STREAM;
+        else if (!strcmp(t, "no_stream"))
+            bit = RULE_FLOW_NO_STREAM;
+        else if (!strcmp(t, "only_frag"))
+            bit = RULE_FLOW_ONLY_FRAG;
+        else if (!strcmp(t, "no_frag"))
+            bit = RULE_FLOW_NO_FRAG;
+        else
+            return pctx_fail(pc, "unknown flow option '%.40s'", t);
+        if (f & bit)
+            return pctx_fail(pc, "flow option '%s' given twice", t);
+        f |= bit;
+    }
+    if ((f & RULE_FLOW_TOSERVER) && (f & RULE_FLOW_TOCLIENT))
+        return pctx_fail(pc, "to_server and to_client together can never match");
+    if ((f & RULE_FLOW_ESTABLISHED) && (f & (RULE_FLOW_NOT_ESTABLISHED | RULE_FLOW_STATELESS)))
+        return pctx_fail(pc, "established conflicts with not_established/stateless");
+    if ((f & RULE_FLOW_ONLY_STREAM) && (f & RULE_FLOW_NO_STREAM))
+        return pctx_fail(pc, "only_stream and no_stream together can never match");
+    if (pc->r->flags & RULE_FLAG_HAS_FLOW)
+        return pctx_fail(pc, "only one flow keyword per rule");
+    pc->r->flow_flags |= f;
+    pc->r->flags |= RULE_FLAG_HAS_FLOW;
+    return 0;
+}
+
+static int valid_var_name(const char *s)
+{
+    if (!*s || strlen(s) > 255)
+        return 0;
+    for (; *s; s++)
+        if (isspace((unsigned char)*s) || *s == ',' || *s == ';' || *s == '"')
+            return 0;
+    return 1;
+}
+
+static int add_flowbit(struct pctx *pc, struct rule_flowbit *fb)
+{
+    if (pc->r->nflowbits >= 64) {
+        free(fb->ids);
+        return pctx_fail(pc, "too many flowbits keywords");
+    }
+    struct rule_flowbit *na = realloc(pc->r->flowbits, (pc->r->nflowbits + 1) * sizeof(*na));
+    if (!na) {
+        free(fb->ids);
+        return pctx_fail(pc, "out of memory");
+    }
+    pc->r->flowbits = na;
+    na[pc->r->nflowbits++] = *fb;
+    return 0;
+}
+
+static int parse_bit_names(struct pctx *pc, char *names, enum rule_var_kind kind,
+                           struct rule_flowbit *fb, bool allow_or)
+{
+    char *p = names;
+    bool has_or = strchr(p, '|') != NULL, has_and = strchr(p, '&') != NULL;
+    if (has_or && has_and)
+        return pctx_fail(pc, "cannot mix '|' and '&' in one name list");
+    if (has_or && !allow_or)
+        return pctx_fail(pc, "'|' lists are only valid with isset and isnotset");
+    char sep = has_or ? '|' : '&';
+    for (;;) {
+        char *c = strchr(p, sep);
+        if (c)
+            *c = '\0';
+        char *name = str_trim(p);
+        if (!valid_var_name(name)) {
+            free(fb->ids);
+            fb->ids = NULL;
+            return pctx_fail(pc, "invalid name '%.60s'", name);
+        }
+        uint32_t id;
+        if (name_table_intern(&pc->rs->vars_by_kind[kind], name, &id))
+            return pctx_fail(pc, "out of memory");
+        if (fb->nids >= 64) {
+            free(fb->ids);
+            fb->ids = NULL;
+            return pctx_fail(pc, "too many names");
+        }
+        uint32_t *ni = realloc(fb->ids, (fb->nids + 1) * sizeof(*ni));
+        if (!ni) {
+            free(fb->ids);
+            fb->ids = NULL;
+            return pctx_fail(pc, "out of memory");
+        }
+        fb->ids = ni;
+        ni[fb->nids++] = id;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    return 0;
+}
+
+static int kw_flowbits(struct pctx *pc, char *v)
+{
+    char *c = strchr(v, ',');
+    if (c)
+        *c = '\0';
+    char *cmd = str_trim(v);
+    struct rule_flowbit fb = {0};
+    static const char *const cmds[] = {"set", "isset", "isnotset", "unset", "toggle", "noalert"};
+    int k = -1;
+    for (int i = 0; i < 6; i++)
+        if (!strcmp(cmd, cmds[i]))
+            k = i;
+    if (k < 0)
+        return pctx_fail(pc, "unknown flowbits command '%.40s'", cmd);
+    fb.cmd = (uint8_t)k;
+    if (k == RULE_FLOWBIT_NOALERT) {
+        if (c)
+            return pctx_fail(pc, "noalert takes no name");
+        pc->r->flags |= RULE_FLAG_NOALERT;
+        return 0;
+    }
+    if (!c)
+        return pctx_fail(pc, "flowbits:%s needs a name", cmd);
+    if (parse_bit_names(pc, c + 1, RULE_VAR_FLOWBIT, &fb,
+                        k == RULE_FLOWBIT_ISSET || k == RULE_FLOWBIT_ISNOTSET))
+        return -EINVAL;
+    return add_flowbit(pc, &fb);
+}
+
+static int kw_xbits(struct pctx *pc, char *v)
+{
+    char *tok[8];
+    int n = split_commas(v, tok, 8);
+    if (n < 1)
+        return pctx_fail(pc, "xbits needs a command");
+    struct rule_flowbit fb = {.is_xbits = true};
+    const char *cmd = tok[0];
+    if (!strcmp(cmd, "noalert")) {
+        pc->r->flags |= RULE_FLAG_NOALERT;
+        return 0;
+    }
+    static const char *const cmds[] = {"set", "isset", "isnotset", "unset", "toggle"};
+    int k = -1;
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(cmd, cmds[i]))
+            k = i;
+    if (k < 0)
+        return pctx_fail(pc, "unknown xbits command '%.40s'", cmd);
+    if (n < 3)
+        return pctx_fail(pc, "xbits needs 'command,name,track ip_src|ip_dst|ip_pair'");
+    fb.cmd = (uint8_t)k;
+    for (int i = 2; i < n; i++) {
+        if (!strncmp(tok[i], "track", 5)) {
+            const char *t = str_trim(tok[i] + 5);
+            if (!strcmp(t, "ip_src"))
+                fb.track = 1;
+            else if (!strcmp(t, "ip_dst"))
+                fb.track = 2;
+            else if (!strcmp(t, "ip_pair"))
+                fb.track = 3;
+            else if (!strcmp(t, "tx"))
+                return pctx_fail_reason(pc, "unsupported xbits option",
+                                        "xbits track tx is not supported");
+            else
+                return pctx_fail(pc, "unknown xbits track '%.40s'", t);
+        } else if (!strncmp(tok[i], "expire", 6)) {
+            int64_t x;
+            if (parse_i64(tok[i] + 6, 1, UINT32_MAX, &x))
+                return pctx_fail(pc, "invalid expire '%.40s'", tok[i] + 6);
+            fb.expire = (uint32_t)x;
+        } else {
+            return pctx_fail(pc, "unknown xbits option '%.40s'", tok[i]);
+        }
+    }
+    if (!fb.track)
+        return pctx_fail(pc, "xbits needs a track option");
+    if (parse_bit_names(pc, tok[1], RULE_VAR_XBIT, &fb,
+                        k == RULE_FLOWBIT_ISSET || k == RULE_FLOWBIT_ISNOTSET))
+        return -EINVAL;
+    return add_flowbit(pc, &fb);
+}
+
+static int kw_flowint(struct pctx *pc, char *v)
+{
+    char *tok[4];
+    int n = split_commas(v, tok, 4);
+    if (n < 2)
+        return pctx_fail(pc, "flowint needs 'name, operator[, value]'");
+    struct rule_flowint fi = {0};
+    if (!valid_var_name(tok[0]))
+        return pctx_fail(pc, "invalid flowint name '%.40s'", tok[0]);
+    static const struct {
+        const char *s;
+        uint8_t op;
+        bool needs_value;
+    } ops[] = {{"=", RULE_FLOWINT_SET, true},        {"+", RULE_FLOWINT_ADD, true},
+               {"-", RULE_FLOWINT_SUB, true},        {"==", RULE_FLOWINT_EQ, true},
+               {"!=", RULE_FLOWINT_NE, true},        {"<", RULE_FLOWINT_LT, true},
+               {"<=", RULE_FLOWINT_LE, true},        {">", RULE_FLOWINT_GT, true},
+               {">=", RULE_FLOWINT_GE, true},        {"isset", RULE_FLOWINT_ISSET, false},
+               {"notset", RULE_FLOWINT_NOTSET, false}, {"isnotset", RULE_FLOWINT_NOTSET, false}};
+    int k = -1;
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+        if (!strcmp(tok[1], ops[i].s))
+            k = (int)i;
+    if (k < 0)
+        return pctx_fail(pc, "unknown flowint operator '%.10s'", tok[1]);
+    fi.op = ops[k].op;
+    if (ops[k].needs_value) {
+        if (n != 3 || !*tok[2])
+            return pctx_fail(pc, "flowint operator '%s' needs a value", tok[1]);
+        int64_t x;
+        if (parse_i64(tok[2], 0, UINT32_MAX, &x) == 0) {
+            fi.value = (uint32_t)x;
+        } else if (isdigit((unsigned char)tok[2][0]) || tok[2][0] == '-') {
+            return pctx_fail(pc, "flowint value '%.40s' out of range 0..%u", tok[2], UINT32_MAX);
+        } else {
+            if (!valid_var_name(tok[2]))
+                return pctx_fail(pc, "invalid flowint value '%.40s'", tok[2]);
+            if (name_table_intern(&pc->rs->vars_by_kind[RULE_VAR_FLOWINT], tok[2], &fi.value))
+                return pctx_fail(pc, "out of memory");
+            fi.value_is_var = true;
+        }
+    } else if (n != 2) {
+        return pctx_fail(pc, "flowint '%s' takes no value", tok[1]);
+    }
+    if (name_table_intern(&pc->rs->vars_by_kind[RULE_VAR_FLOWINT], tok[0], &fi.id))
+        return pctx_fail(pc, "out of memory");
+    if (pc->r->nflowints >= 64)
+        return pctx_fail(pc, "too many flowint keywords");
+    struct rule_flowint *na = realloc(pc->r->flowints, (pc->r->nflowints + 1) * sizeof(*na));
+    if (!na)
+        return pctx_fail(pc, "out of memory");
+    pc->r->flowints = na;
+    na[pc->r->nflowints++] = fi;
+    return 0;
+}
+
+/* ---- packet keywords ---- */
+
+static struct rule_pkt_match *add_pkt(struct pctx *pc, uint8_t type)
+{
+    if (pc->r->npkt >= 64) {
+        pctx_fail(pc, "too many packet keywords");
+        return NULL;
+    }
+    struct rule_pkt_match *na = realloc(pc->r->pkt, (pc->r->npkt + 1) * sizeof(*na));
+    if (!na) {
+        pctx_fail(pc, "out of memory");
+        return NULL;
+    }
+    pc->r->pkt = na;
+    struct rule_pkt_match *m = &na[pc->r->npkt++];
+    memset(m, 0, sizeof(*m));
+    m->type = type;
+    return m;
+}
+
+static int pkt_uint(struct pctx *pc, char *v, uint8_t type, uint64_t max)
+{
+    struct detect_uint u;
+    if (detect_uint_parse(v, max, &u))
+        return pctx_fail(pc, "invalid value '%.40s' (a number up to %llu, optionally with "
+                             "<, >, <=, >=, !, or a range a<>b)",
+                         v, (unsigned long long)max);
+    for (uint32_t i = 0; i < pc->r->npkt; i++)
+        if (pc->r->pkt[i].type == type && type == RULE_PKT_DSIZE)
+            return pctx_fail(pc, "dsize given twice");
+    struct rule_pkt_match *m = add_pkt(pc, type);
+    if (!m)
+        return -EINVAL;
+    m->num = u;
+    return 0;
+}
+
+static int kw_dsize(struct pctx *pc, char *v)
+{
+    return pkt_uint(pc, v, RULE_PKT_DSIZE, 65535);
+}
+static int kw_ttl(struct pctx *pc, char *v)
+{
+    return pkt_uint(pc, v, RULE_PKT_TTL, 255);
+}
+static int kw_id(struct pctx *pc, char *v)
+{
+    return pkt_uint(pc, v, RULE_PKT_ID, 65535);
+}
+static int kw_seq(struct pctx *pc, char *v)
+{
+    return pkt_uint(pc, v, RULE_PKT_SEQ, UINT32_MAX);
+}
+static int kw_ack(struct pctx *pc, char *v)
+{
+    return pkt_uint(pc, v, RULE_PKT_ACK, UINT32_MAX);
+}
+static int kw_window(struct pctx *pc, char *v)
+{
+    return pkt_uint(pc, v, RULE_PKT_WINDOW, 65535);
+}
+static int kw_itype(struct pctx *pc, char *v)
+{
+    return pkt_uint(pc, v, RULE_PKT_ITYPE, 255);
+}
+static int kw_icode(struct pctx *pc, char *v)
+{
+    return pkt_uint(pc, v, RULE_PKT_ICODE, 255);
+}
+static int kw_icmp_id(struct pctx *pc, char *v)
+{
+    return pkt_uint(pc, v, RULE_PKT_ICMP_ID, 65535);
+}
+static int kw_icmp_seq(struct pctx *pc, char *v)
+{
+    return pkt_uint(pc, v, RULE_PKT_ICMP_SEQ, 65535);
+}
+static int kw_fragoffset(struct pctx *pc, char *v)
+{
+    return pkt_uint(pc, v, RULE_PKT_FRAGOFFSET, 65535);
+}
+
+static int kw_tos(struct pctx *pc, char *v)
+{
+    v = str_trim(v);
+    bool neg = false;
+    if (*v == '!') {
+        neg = true;
+        v = str_trim(v + 1);
+    }
+    uint64_t x;
+    int rc;
+    if (*v == 'x' || *v == 'X') {
+        char *end;
+        errno = 0;
+        x = strtoull(v + 1, &end, 16);
+        rc = (end == v + 1 || *end || errno || x > 255) ? -EINVAL : 0;
+    } else {
+        rc = parse_u64(v, 255, &x);
+    }
+    if (rc)
+        return pctx_fail(pc, "invalid tos '%.40s' (0..255 or xHH)", v);
+    struct rule_pkt_match *m = add_pkt(pc, RULE_PKT_TOS);
+    if (!m)
+        return -EINVAL;
+    m->num.mode = neg ? DETECT_UINT_NE : DETECT_UINT_EQ;
+    m->num.a = x;
+    return 0;
+}
+
+static int kw_ipopts(struct pctx *pc, char *v)
+{
+    static const char *const names[] = {"rr", "eol", "nop", "ts", "sec", "esec",
+                                        "lsrr", "ssrr", "satid", "any"};
+    v = str_trim(v);
+    for (uint8_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!strcmp(v, names[i])) {
+            struct rule_pkt_match *m = add_pkt(pc, RULE_PKT_IPOPTS);
+            if (!m)
+                return -EINVAL;
+            m->bits = i;
+            return 0;
+        }
+    }
+    return pctx_fail(pc, "unknown ip option '%.40s'", v);
+}
+
+static int parse_bits_modifier(char **v, uint8_t *mod, bool allow_not)
+{
+    *mod = RULE_BITS_EXACT;
+    if (**v == '+') {
+        *mod = RULE_BITS_PLUS;
+        (*v)++;
+    } else if (**v == '*') {
+        *mod = RULE_BITS_ANY;
+        (*v)++;
+    } else if (**v == '!' && allow_not) {
+        *mod = RULE_BITS_NOT;
+        (*v)++;
+    }
+    return 0;
+}
+
+static int kw_fragbits(struct pctx *pc, char *v)
+{
+    v = str_trim(v);
+    uint8_t mod;
+    parse_bits_modifier(&v, &mod, true);
+    uint8_t bits = 0;
+    for (char *p = v; *p; p++) {
+        switch (*p) {
+        case 'M': bits |= RULE_FRAG_MF; break;
+        case 'D': bits |= RULE_FRAG_DF; break;
+        case 'R': bits |= RULE_FRAG_RB; break;
+        case '+': if (!mod) { mod = RULE_BITS_PLUS; break; } /* fallthrough */
+        case '*': if (!mod) { mod = RULE_BITS_ANY; break; } /* fallthrough */
+        case '!': if (!mod) { mod = RULE_BITS_NOT; break; } /* fallthrough */
+        default:
+            return pctx_fail(pc, "invalid fragbits '%.40s' (M, D, R with +, * or !)", v);
+        }
+    }
+    if (!bits)
+        return pctx_fail(pc, "fragbits needs at least one of M, D, R");
+    struct rule_pkt_match *m = add_pkt(pc, RULE_PKT_FRAGBITS);
+    if (!m)
+        return -EINVAL;
+    m->bits = bits;
+    m->modifier = mod;
+    return 0;
+}
+
+static int tcp_flag_bit(char c, uint8_t *bit)
+{
+    switch (c) {
+    case 'F': *bit = RULE_TCP_FIN; return 0;
+    case 'S': *bit = RULE_TCP_SYN; return 0;
+    case 'R': *bit = RULE_TCP_RST; return 0;
+    case 'P': *bit = RULE_TCP_PSH; return 0;
+    case 'A': *bit = RULE_TCP_ACK; return 0;
+    case 'U': *bit = RULE_TCP_URG; return 0;
+    case 'C': case '1': *bit = RULE_TCP_CWR; return 0;
+    case 'E': case '2': *bit = RULE_TCP_ECE; return 0;
+    case '0': *bit = 0; return 0;
+    }
+    return -1;
+}
+
+static int kw_flags(struct pctx *pc, char *v)
+{
+    char *c = strchr(v, ',');
+    char *ign = NULL;
+    if (c) {
+        *c = '\0';
+        ign = str_trim(c + 1);
+    }
+    v = str_trim(v);
+    uint8_t mod = RULE_BITS_EXACT;
+    uint8_t bits = 0;
+    bool any = false;
+    for (char *p = v; *p; p++) {
+        uint8_t b;
+        if (*p == '+' || *p == '*' || *p == '!') {
+            if (mod != RULE_BITS_EXACT)
+                return pctx_fail(pc, "more than one modifier in flags '%.40s'", v);
+            mod = *p == '+' ? RULE_BITS_PLUS : *p == '*' ? RULE_BITS_ANY : RULE_BITS_NOT;
+            continue;
+        }
+        if (tcp_flag_bit(*p, &b))
+            return pctx_fail(pc, "invalid tcp flag '%c' in '%.40s'", *p, v);
+        bits |= b;
+        any = true;
+    }
+    if (!any)
+        return pctx_fail(pc, "flags needs at least one flag");
+    uint8_t ignore = 0;
+    if (ign) {
+        for (char *p = ign; *p; p++) {
+            uint8_t b;
+            if (tcp_flag_bit(*p, &b) || *p == '0')
+                return pctx_fail(pc, "invalid tcp flag '%c' in ignore mask '%.40s'", *p, ign);
+            ignore |= b;
+        }
+    }
+    struct rule_pkt_match *m = add_pkt(pc, RULE_PKT_FLAGS);
+    if (!m)
+        return -EINVAL;
+    m->bits = bits;
+    m->modifier = mod;
+    m->ignore = ignore;
+    return 0;
+}
+
+static int kw_sameip(struct pctx *pc, char *v)
+{
+    return add_pkt(pc, RULE_PKT_SAMEIP) ? 0 : -EINVAL;
+}
+
+static int kw_ip_proto(struct pctx *pc, char *v)
+{
+    v = str_trim(v);
+    struct detect_uint u = {0};
+    char *p = v;
+    uint8_t mode = DETECT_UINT_EQ;
+    if (*p == '!') {
+        mode = DETECT_UINT_NE;
+        p++;
+    } else if (*p == '<') {
+        mode = DETECT_UINT_LT;
+        p++;
+    } else if (*p == '>') {
+        mode = DETECT_UINT_GT;
+        p++;
+    }
+    p = str_trim(p);
+    uint64_t x;
+    if (parse_u64(p, 255, &x)) {
+        static const struct {
+            const char *n;
+            uint8_t v;
+        } names[] = {{"icmp", 1}, {"igmp", 2}, {"tcp", 6}, {"udp", 17}, {"ipv6", 41},
+                     {"gre", 47}, {"esp", 50}, {"ah", 51}, {"ipv6-icmp", 58}, {"sctp", 132}};
+        bool ok = false;
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (!strcasecmp(p, names[i].n)) {
+                x = names[i].v;
+                ok = true;
+            }
+        if (!ok || mode == DETECT_UINT_LT || mode == DETECT_UINT_GT)
+            return pctx_fail(pc, "invalid ip_proto '%.40s'", v);
+    }
+    u.mode = mode;
+    u.a = x;
+    struct rule_pkt_match *m = add_pkt(pc, RULE_PKT_IP_PROTO);
+    if (!m)
+        return -EINVAL;
+    m->num = u;
+    return 0;
+}
+
+static int kw_stream_size(struct pctx *pc, char *v)
+{
+    char *tok[4];
+    int n = split_commas(v, tok, 4);
+    if (n != 3)
+        return pctx_fail(pc, "stream_size needs 'side, operator, value'");
+    static const char *const sides[] = {"server", "client", "both", "either"};
+    int side = -1;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(tok[0], sides[i]))
+            side = i;
+    if (side < 0)
+        return pctx_fail(pc, "unknown stream_size side '%.40s'", tok[0]);
+    static const struct {
+        const char *s;
+        uint8_t mode;
+    } ops[] = {{"<", DETECT_UINT_LT},  {">", DETECT_UINT_GT},  {"=", DETECT_UINT_EQ},
+               {"!=", DETECT_UINT_NE}, {"<=", DETECT_UINT_LE}, {">=", DETECT_UINT_GE}};
+    int k = -1;
+    for (int i = 0; i < 6; i++)
+        if (!strcmp(tok[1], ops[i].s))
+            k = i;
+    if (k < 0)
+        return pctx_fail(pc, "unknown stream_size operator '%.10s'", tok[1]);
+    uint64_t x;
+    if (parse_u64(tok[2], UINT32_MAX, &x))
+        return pctx_fail(pc, "invalid stream_size value '%.40s'", tok[2]);
+    struct rule_pkt_match *m = add_pkt(pc, RULE_PKT_STREAM_SIZE);
+    if (!m)
+        return -EINVAL;
+    m->modifier = (uint8_t)side;
+    m->num.mode = ops[k].mode;
+    m->num.a = x;
+    return 0;
+}
+
+/* ---- thresholds, tags, app-layer ---- */
+
+static int parse_threshold_opts(struct pctx *pc, char *v, struct rule_threshold *t, bool need_type)
+{
+    char *tok[8];
+    int n = split_commas(v, tok, 8);
+    if (n < 0)
+        return pctx_fail(pc, "too many options");
+    bool have_type = false, have_track = false, have_count = false, have_seconds = false;
+    for (int i = 0; i < n; i++) {
+        char *k = tok[i], *val = k;
+        while (*val && !isspace((unsigned char)*val))
+            val++;
+        if (*val)
+            *val++ = '\0';
+        val = str_trim(val);
+        if (!strcmp(k, "type") && need_type) {
+            if (!strcmp(val, "limit"))
+                t->type = RULE_THRESHOLD_LIMIT;
+            else if (!strcmp(val, "threshold"))
+                t->type = RULE_THRESHOLD_THRESHOLD;
+            else if (!strcmp(val, "both"))
+                t->type = RULE_THRESHOLD_BOTH;
+            else
+                return pctx_fail(pc, "unknown type '%.40s'", val);
+            have_type = true;
+        } else if (!strcmp(k, "track")) {
+            if (!strcmp(val, "by_src"))
+                t->track = RULE_TRACK_BY_SRC;
+            else if (!strcmp(val, "by_dst"))
+                t->track = RULE_TRACK_BY_DST;
+            else if (!strcmp(val, "by_rule"))
+                t->track = RULE_TRACK_BY_RULE;
+            else if (!strcmp(val, "by_both"))
+                t->track = RULE_TRACK_BY_BOTH;
+            else if (!strcmp(val, "by_flow"))
+                t->track = RULE_TRACK_BY_FLOW;
+            else
+                return pctx_fail(pc, "unknown track '%.40s'", val);
+            have_track = true;
+        } else if (!strcmp(k, "count")) {
+            int64_t x;
+            if (parse_i64(val, 1, UINT32_MAX, &x))
+                return pctx_fail(pc, "invalid count '%.40s'", val);
+            t->count = (uint32_t)x;
+            have_count = true;
+        } else if (!strcmp(k, "seconds")) {
+            int64_t x;
+            if (parse_i64(val, 1, UINT32_MAX, &x))
+                return pctx_fail(pc, "invalid seconds '%.40s'", val);
+            t->seconds = (uint32_t)x;
+            have_seconds = true;
+        } else {
+            return pctx_fail(pc, "unknown option '%.40s'", k);
+        }
+    }
+    if ((need_type && !have_type) || !have_track || !have_count || !have_seconds)
+        return pctx_fail(pc, "%s and count and seconds are all required",
+                         need_type ? "type, track" : "track");
+    return 0;
+}
+
+static int kw_threshold(struct pctx *pc, char *v)
+{
+    if (pc->r->flags & RULE_FLAG_HAS_THRESHOLD)
+        return pctx_fail(pc, "only one threshold per rule");
+    if (parse_threshold_opts(pc, v, &pc->r->threshold, true))
+        return -EINVAL;
+    pc->r->flags |= RULE_FLAG_HAS_THRESHOLD;
+    return 0;
+}
+
+static int kw_detection_filter(struct pctx *pc, char *v)
+{
+    if (pc->r->flags & RULE_FLAG_HAS_DETECTION_FILTER)
+        return pctx_fail(pc, "only one detection_filter per rule");
+    if (parse_threshold_opts(pc, v, &pc->r->detection_filter, false))
+        return -EINVAL;
+    pc->r->detection_filter.type = RULE_THRESHOLD_DETECTION_FILTER;
+    pc->r->flags |= RULE_FLAG_HAS_DETECTION_FILTER;
+    return 0;
+}
+
+static int kw_tag(struct pctx *pc, char *v)
+{
+    char *tok[6];
+    int n = split_commas(v, tok, 6);
+    if (n < 1)
+        return pctx_fail(pc, "tag needs session or host");
+    struct rule_tag *t = &pc->r->tag;
+    if (!strcmp(tok[0], "session"))
+        t->type = RULE_TAG_SESSION;
+    else if (!strcmp(tok[0], "host"))
+        t->type = RULE_TAG_HOST;
+    else
+        return pctx_fail(pc, "tag type must be session or host, not '%.40s'", tok[0]);
+    t->count = 256;
+    t->metric = RULE_TAG_PACKETS;
+    if (n >= 2) {
+        int64_t x;
+        if (parse_i64(tok[1], 1, UINT32_MAX, &x))
+            return pctx_fail(pc, "invalid tag count '%.40s'", tok[1]);
+        t->count = (uint32_t)x;
+        if (n < 3)
+            return pctx_fail(pc, "tag count needs a metric (packets, seconds, bytes)");
+        if (!strcmp(tok[2], "packets"))
+            t->metric = RULE_TAG_PACKETS;
+        else if (!strcmp(tok[2], "seconds"))
+            t->metric = RULE_TAG_SECONDS;
+        else if (!strcmp(tok[2], "bytes"))
+            t->metric = RULE_TAG_BYTES;
+        else
+            return pctx_fail(pc, "unknown tag metric '%.40s'", tok[2]);
+    }
+    if (n >= 4) {
+        if (t->type != RULE_TAG_HOST)
+            return pctx_fail(pc, "a direction is only valid for host tags");
+        if (!strcmp(tok[3], "src"))
+            t->direction = 0;
+        else if (!strcmp(tok[3], "dst"))
+            t->direction = 1;
+        else
+            return pctx_fail(pc, "tag direction must be src or dst");
+    }
+    if (n > 4)
+        return pctx_fail(pc, "too many tag options");
+    pc->r->flags |= RULE_FLAG_HAS_TAG;
+    return 0;
+}
+
+static int kw_app_layer_protocol(struct pctx *pc, char *v)
+{
+    char *c = strchr(v, ',');
+    if (c)
+        *c = '\0';
+    v = str_trim(v);
+    bool neg = false;
+    if (*v == '!') {
+        neg = true;
+        v = str_trim(v + 1);
+    }
+    int app = !strcmp(v, "unknown") ? RULE_APP_NONE : rule_app_proto_lookup(v);
+    if (app < 0)
+        return pctx_fail_reason(pc, "unsupported protocol", "unknown app-layer protocol '%.40s'",
+                                v);
+    if (app == RULE_APP_NONE && !neg)
+        app = RULE_APP_FAILED;
+    pc->r->app_proto_match = (uint16_t)app;
+    if (neg)
+        pc->r->flags |= RULE_FLAG_APP_PROTO_NEGATED;
+    return 0;
+}
+
+/* ---- keyword table ---- */
+
+enum { KW_VALUE = 1, KW_NOVALUE = 2 };
+struct keyword {
+    const char *name;
+    int (*fn)(struct pctx *, char *);
+    uint8_t flags;
+};
+
+static const struct keyword keywords[] = {
+    {"msg", kw_msg, KW_VALUE},
+    {"sid", kw_sid, KW_VALUE},
+    {"gid", kw_gid, KW_VALUE},
+    {"rev", kw_rev, KW_VALUE},
+    {"classtype", kw_classtype, KW_VALUE},
+    {"priority", kw_priority, KW_VALUE},
+    {"reference", kw_reference, KW_VALUE},
+    {"metadata", kw_metadata, KW_VALUE},
+    {"target", kw_target, KW_VALUE},
+    {"noalert", kw_noalert, KW_NOVALUE},
+    {"flow", kw_flow, KW_VALUE},
+    {"flowbits", kw_flowbits, KW_VALUE},
+    {"xbits", kw_xbits, KW_VALUE},
+    {"flowint", kw_flowint, KW_VALUE},
+    {"dsize", kw_dsize, KW_VALUE},
+    {"ttl", kw_ttl, KW_VALUE},
+    {"tos", kw_tos, KW_VALUE},
+    {"ipopts", kw_ipopts, KW_VALUE},
+    {"fragbits", kw_fragbits, KW_VALUE},
+    {"fragoffset", kw_fragoffset, KW_VALUE},
+    {"id", kw_id, KW_VALUE},
+    {"sameip", kw_sameip, KW_NOVALUE},
+    {"flags", kw_flags, KW_VALUE},
+    {"seq", kw_seq, KW_VALUE},
+    {"ack", kw_ack, KW_VALUE},
+    {"window", kw_window, KW_VALUE},
+    {"itype", kw_itype, KW_VALUE},
+    {"icode", kw_icode, KW_VALUE},
+    {"icmp_id", kw_icmp_id, KW_VALUE},
+    {"icmp_seq", kw_icmp_seq, KW_VALUE},
+    {"ip_proto", kw_ip_proto, KW_VALUE},
+    {"stream_size", kw_stream_size, KW_VALUE},
+    {"threshold", kw_threshold, KW_VALUE},
+    {"detection_filter", kw_detection_filter, KW_VALUE},
+    {"tag", kw_tag, KW_VALUE},
+    {"app-layer-protocol", kw_app_layer_protocol, KW_VALUE},
+    /* payload keywords (rule_parse_payload.c) */
+    {"content", kw_content, KW_VALUE},
+    {"uricontent", kw_uricontent, KW_VALUE},
+    {"nocase", kw_nocase, KW_NOVALUE},
+    {"depth", kw_depth, KW_VALUE},
+    {"offset", kw_offset, KW_VALUE},
+    {"distance", kw_distance, KW_VALUE},
+    {"within", kw_within, KW_VALUE},
+    {"startswith", kw_startswith, KW_NOVALUE},
+    {"endswith", kw_endswith, KW_NOVALUE},
+    {"rawbytes", kw_rawbytes, KW_NOVALUE},
+    {"fast_pattern", kw_fast_pattern, 0},
+    {"bsize", kw_bsize, KW_VALUE},
+    {"urilen", kw_urilen, KW_VALUE},
+    {"pcre", kw_pcre, KW_VALUE},
+    {"byte_test", kw_byte_test, KW_VALUE},
+    {"byte_jump", kw_byte_jump, KW_VALUE},
+    {"byte_extract", kw_byte_extract, KW_VALUE},
+    {"byte_math", kw_byte_math, KW_VALUE},
+    {"isdataat", kw_isdataat, KW_VALUE},
+    {"base64_decode", kw_base64_decode, 0},
+    {"pkt_data", kw_pkt_data, KW_NOVALUE},
+};
+
+/* Suricata keywords vigil knows but does not implement; the rule is not
+ * loaded and the report says "unsupported keyword". */
+static const char *const unsupported_keywords[] = {
+    "asn1", "app-layer-event", "decode-event", "stream-event", "engine-event",
+    "filestore", "filemagic", "filename", "fileext", "filemd5", "filesha1", "filesha256",
+    "filesize", "lua", "luajit", "dataset", "datarep",
+    "replace", "ssl_state", "ssl_version", "tls.version", "tls.store", "tls_cert_notbefore",
+    "tls_cert_notafter", "tls_cert_expired", "tls_cert_valid", "ssh.protoversion",
+    "ssh.softwareversion", "dns.opcode", "dns.rcode", "dns.rrtype", "http2.frametype",
+    "http2.errorcode", "http2.priority", "http2.window", "http2.size_update",
+    "http2.settings", "http2.header_name", "http2.header", "dce_iface", "dce_opnum",
+    "dce_stub_data", "smb.named_pipe", "smb.share", "smb.ntlmssp_user", "smb.ntlmssp_domain",
+    "krb5_msg_type", "krb5_err_code", "krb5.cname", "krb5.sname", "krb5_cname", "krb5_sname",
+    "sip.method", "sip.uri", "sip.stat_code", "sip.stat_msg", "sip.request_line",
+    "sip.response_line", "sip.protocol", "snmp.community", "snmp.version", "snmp.pdu_type",
+    "modbus", "dnp3_func", "dnp3_ind", "dnp3_obj", "dnp3_data", "enip_command", "cip_service",
+    "template", "template2", "iprep", "geoip", "pkt_meta", "entropy", "absent",
+    "requires", "config", "frame", "transform", "ike.exchtype", "ike.spi.initiator",
+    "ike.spi.responder", "quic.sni", "quic.ua", "quic.version", "quic.cyu.hash",
+    "quic.cyu.string", "mqtt.type", "rfb.name", "rfb.secresult", "rfb.sectype",
+    "nfs_procedure", "nfs.version", "tcp.hdr", "udp.hdr", "ipv4.hdr", "ipv6.hdr", "icmpv4.hdr",
+    "icmpv6.hdr", "tcp.mss", "icmpv6.mtu", "ftpbounce", "ftpdata_command", "urilen.raw",
+    "dns.query.name", "email.from", "email.subject", "email.to",
+    "email.cc", "file.data.raw",
+    "tls.random_time", "tls.random_bytes", "tls.cert_chain_len", "tls.alpn", "ldap.request.operation", "ldap.responses.operation",
+    "bypass", "prefilter", "stream_reassemble", "flow.age", "flow.pkts", "flow.bytes",
+    "flowvar", "pktvar", "hostbits", "vlan.id", "icmpv6.hdr",
+    "base64_decode_raw", "sameip_both", "within_raw",
+};
+
+/* Buffers registered for later protocols but not yet filled: rules using
+ * them are reported unsupported rather than silently never matching. */
+static bool keyword_is_unsupported(const char *name)
+{
+    for (size_t i = 0; i < sizeof(unsupported_keywords) / sizeof(unsupported_keywords[0]); i++)
+        if (!strcmp(name, unsupported_keywords[i]))
+            return true;
+    return false;
+}
+
+static int dispatch(struct pctx *pc, const char *name, char *value)
+{
+    for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
+        const struct keyword *k = &keywords[i];
+        if (strcmp(k->name, name) != 0)
+            continue;
+        if ((k->flags & KW_VALUE) && !value)
+            return pctx_fail(pc, "keyword needs a value");
+        if ((k->flags & KW_NOVALUE) && value)
+            return pctx_fail(pc, "keyword takes no value");
+        return k->fn(pc, value);
+    }
+    char reason[96];
+    if (keyword_is_unsupported(name)) {
+        snprintf(reason, sizeof(reason), "unsupported keyword '%s'", name);
+        return pctx_fail_reason(pc, reason, "keyword is not supported by vigil");
+    }
+    int id = detect_buffer_lookup(name);
+    if (id >= 0) {
+        if (value)
+            return pctx_fail(pc, "sticky buffer takes no value");
+        return kw_sticky_buffer(pc, id);
+    }
+    id = detect_buffer_lookup_modifier(name);
+    if (id >= 0) {
+        if (value)
+            return pctx_fail(pc, "content modifier takes no value");
+        return kw_content_modifier(pc, id);
+    }
+    int t = detect_transform_lookup(name);
+    if (t >= 0)
+        return kw_transform(pc, t, value);
+    snprintf(reason, sizeof(reason), "unknown keyword '%s'", name);
+    return pctx_fail_reason(pc, reason, "unknown keyword");
+}
+
+/* Options: name[:value]; with value running to the next unescaped ';'. */
+static int parse_options(struct pctx *pc, char *s)
+{
+    for (;;) {
+        while (isspace((unsigned char)*s))
+            s++;
+        if (*s == ')') {
+            s++;
+            while (isspace((unsigned char)*s))
+                s++;
+            if (*s)
+                return pctx_fail_reason(pc, "invalid rule syntax",
+                                        "unexpected text after the closing ')': '%.20s'", s);
+            return 0;
+        }
+        if (!*s)
+            return pctx_fail_reason(pc, "invalid rule syntax",
+                                    "rule options are not closed with ')'");
+        char *name = s;
+        while (*s && *s != ':' && *s != ';' && *s != ')' )
+            s++;
+        char *value = NULL;
+        char sep = *s;
+        if (sep == ')' || sep == '\0') {
+            *s = '\0';
+            return pctx_fail_reason(pc, "invalid rule syntax",
+                                    "option '%.40s' is not terminated by ';'", str_trim(name));
+        }
+        *s++ = '\0';
+        if (sep == ':') {
+            value = s;
+            /* As in Suricata, a ';' inside a value must be escaped, quoted or not. */
+            while (*s && *s != ';') {
+                if (*s == '\\' && s[1]) {
+                    s += 2;
+                    continue;
+                }
+                s++;
+            }
+            if (!*s) {
+                pc->kw = str_trim(name);
+                return pctx_fail(pc, "option is not terminated by ';' (unterminated value?)");
+            }
+            *s++ = '\0';
+        }
+        name = str_trim(name);
+        if (!*name)
+            return pctx_fail_reason(pc, "invalid rule syntax", "empty option name");
+        if (strlen(name) >= 48)
+            return pctx_fail_reason(pc, "unknown keyword", "unknown keyword '%.40s...'", name);
+        pc->kw = name;
+        if (dispatch(pc, name, value))
+            return -EINVAL;
+        pc->nopts++;
+    }
+}
+
+static bool list_has_items(const struct rule_buffer_match *bm, uint8_t type)
+{
+    for (uint32_t i = 0; i < bm->nitems; i++)
+        if (bm->items[i].type == type)
+            return true;
+    return false;
+}
+
+/* Checks that need the whole rule. */
+static int rule_check(struct pctx *pc)
+{
+    struct rule *r = pc->r;
+    pc->kw = NULL;
+    if (!pc->have_sid) {
+        snprintf(pc->e->keyword, sizeof(pc->e->keyword), "sid");
+        return pctx_fail_reason(pc, "missing sid", "rule has no sid");
+    }
+    /* Buffers imply protocol and direction. */
+    bool ts_only = false, tc_only = false;
+    bool has_base64_decode = false, has_base64_data = false;
+    for (uint32_t b = 0; b < r->nbuffers; b++) {
+        const struct detect_buffer_info *bi = detect_buffer_get(r->buffers[b].buffer_id);
+        if (bi->dir == DETECT_BUFFER_DIR_TOSERVER)
+            ts_only = true;
+        else if (bi->dir == DETECT_BUFFER_DIR_TOCLIENT)
+            tc_only = true;
+        if (r->buffers[b].buffer_id == DETECT_BUFFER_BASE64_DATA)
+            has_base64_data = true;
+        if (list_has_items(&r->buffers[b], DETECT_ITEM_BASE64_DECODE))
+            has_base64_decode = true;
+        if (bi->app_proto != RULE_APP_NONE) {
+            uint16_t want = bi->app_proto;
+            uint16_t have = r->app_proto;
+            bool http_family = want == RULE_APP_HTTP &&
+                               (have == RULE_APP_HTTP1 || have == RULE_APP_HTTP2);
+            if (have == RULE_APP_NONE) {
+                if (r->ipproto == 17 && want != RULE_APP_DNS)
+                    return pctx_fail_reason(pc, "conflicting protocol",
+                                            "buffer '%s' cannot be used on a udp rule", bi->name);
+                if (r->ipproto == 1)
+                    return pctx_fail_reason(pc, "conflicting protocol",
+                                            "buffer '%s' cannot be used on an icmp rule",
+                                            bi->name);
+                r->app_proto = want;
+            } else if (have != want && !http_family) {
+                return pctx_fail_reason(pc, "conflicting protocol",
+                                        "buffer '%s' needs protocol %s but the rule is for %s",
+                                        bi->name, rule_app_proto_name(want),
+                                        rule_app_proto_name(have));
+            }
+        }
+        if (r->buffers[b].nitems == 0 && r->buffers[b].buffer_id != DETECT_BUFFER_PAYLOAD)
+            return pctx_fail_reason(pc, "empty sticky buffer",
+                                    "sticky buffer '%s' is not followed by any match keyword",
+                                    bi->name);
+    }
+    if (has_base64_data && !has_base64_decode)
+        return pctx_fail_reason(pc, "base64_data without base64_decode",
+                                "base64_data needs a base64_decode before it");
+    if (ts_only && tc_only)
+        return pctx_fail_reason(pc, "conflicting directions",
+                                "rule mixes to-server and to-client buffers");
+    if ((r->flow_flags & RULE_FLOW_TOSERVER) && tc_only)
+        return pctx_fail_reason(pc, "conflicting directions",
+                                "flow:to_server with a to-client buffer can never match");
+    if ((r->flow_flags & RULE_FLOW_TOCLIENT) && ts_only)
+        return pctx_fail_reason(pc, "conflicting directions",
+                                "flow:to_client with a to-server buffer can never match");
+    if ((r->flow_flags & RULE_FLOW_TOSERVER) || ts_only)
+        r->flags |= RULE_FLAG_TOSERVER;
+    if ((r->flow_flags & RULE_FLOW_TOCLIENT) || tc_only)
+        r->flags |= RULE_FLAG_TOCLIENT;
+    if (payload_check_rule(pc))
+        return -EINVAL;
+    if (r->class_id >= 0 && !pc->have_priority)
+        r->priority = pc->rs->classes[r->class_id].priority;
+    bool iponly = r->nbuffers == 0 && r->npkt == 0 && r->nflowints == 0 &&
+                  !(r->flags & RULE_FLAG_HAS_FLOW) && r->app_proto == RULE_APP_NONE &&
+                  r->app_proto_match == RULE_APP_NONE;
+    if (iponly)
+        r->flags |= RULE_FLAG_IPONLY;
+    return 0;
+}
+
+struct rule *rule_parse(struct rule_set *rs, const char *text, struct rule_error *e)
+{
+    memset(e, 0, sizeof(*e));
+    size_t len = strlen(text);
+    if (len > RULE_MAX_LEN) {
+        snprintf(e->reason, sizeof(e->reason), "rule too long");
+        snprintf(e->message, sizeof(e->message), "rule is %zu bytes long (limit %d)", len,
+                 RULE_MAX_LEN);
+        return NULL;
+    }
+    struct rule *r = calloc(1, sizeof(*r));
+    /* A copy with a space before the first '(' so that a header field glued
+     * to it ("any any(msg...") still splits. */
+    char *copy = malloc(len + 2);
+    if (!r || !copy) {
+        free(r);
+        free(copy);
+        snprintf(e->reason, sizeof(e->reason), "out of memory");
+        snprintf(e->message, sizeof(e->message), "out of memory");
+        return NULL;
+    }
+    const char *paren = strchr(text, '(');
+    size_t pre = paren ? (size_t)(paren - text) : len;
+    memcpy(copy, text, pre);
+    copy[pre] = ' ';
+    memcpy(copy + pre + 1, text + pre, len - pre + 1);
+    r->gid = 1;
+    r->priority = 3;
+    r->class_id = -1;
+    r->fp_buffer = r->fp_item = -1;
+    r->text = strdup(text);
+    struct pctx pc = {.rs = rs, .r = r, .e = e, .cur_list = -1, .last_content_list = -1};
+    char *s = copy;
+    int rc = parse_header(&pc, &s);
+    if (rc == 0) {
+        while (isspace((unsigned char)*s))
+            s++;
+        if (*s != '(')
+            rc = pctx_fail_reason(&pc, "invalid rule syntax", "expected '(' after the header");
+        else
+            rc = parse_options(&pc, s + 1);
+    }
+    if (rc == 0)
+        rc = rule_check(&pc);
+    if (rc == 0 && !r->text)
+        rc = pctx_fail(&pc, "out of memory");
+    free(copy);
+    if (rc) {
+        /* Find the sid for the report even if parsing stopped before it. */
+        if (!e->sid) {
+            const char *p = strstr(text, "sid:");
+            while (p && p > text && isalnum((unsigned char)p[-1]))
+                p = strstr(p + 4, "sid:");
+            if (p)
+                e->sid = (uint32_t)strtoul(p + 4, NULL, 10);
+        }
+        if (!e->reason[0])
+            snprintf(e->reason, sizeof(e->reason), "invalid rule");
+        rule_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void rule_free(struct rule *r)
+{
+    if (!r)
+        return;
+    free(r->src.ranges);
+    free(r->dst.ranges);
+    free(r->sp.ranges);
+    free(r->dp.ranges);
+    free(r->msg);
+    for (uint32_t i = 0; i < r->nrefs; i++) {
+        free(r->refs[i].key);
+        free(r->refs[i].value);
+    }
+    free(r->refs);
+    for (uint32_t i = 0; i < r->nmetadata; i++) {
+        free(r->metadata[i].key);
+        free(r->metadata[i].value);
+    }
+    free(r->metadata);
+    free(r->pkt);
+    for (uint32_t i = 0; i < r->nflowbits; i++)
+        free(r->flowbits[i].ids);
+    free(r->flowbits);
+    free(r->flowints);
+    for (uint32_t b = 0; b < r->nbuffers; b++)
+        buffer_match_free(&r->buffers[b]);
+    free(r->buffers);
+    for (uint32_t i = 0; i < r->nbyte_vars; i++)
+        free(r->byte_var_names[i]);
+    free(r->text);
+    free(r);
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A set of parsed rules with everything they refer to: address and port
+ * variables (from the YAML configuration, or Suricata's defaults),
+ * classification.config, reference.config, threshold.config, the names of
+ * flowbits/flowint/xbits variables, and the load report (loaded, failed,
+ * failures by reason).
+ *
+ * Loading never stops at a bad rule: the rule is reported (file, line, sid,
+ * keyword, message) and skipped. The set owns its rules; rule_set_free()
+ * frees everything. After rule_set_finalize() the set is immutable and may
+ * be shared by worker threads. */
+#ifndef VIGIL_DETECT_RULE_SET_H
+#define VIGIL_DETECT_RULE_SET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "detect/rule.h"
+
+struct config;
+struct rule_set;
+
+/* Longest rule accepted (after joining continuation lines). */
+#define RULE_MAX_LEN (64 * 1024)
+
+struct rule_error {
+    uint32_t sid;        /* 0 if not parsed yet */
+    char keyword[48];    /* offending keyword or header field */
+    char reason[96];     /* short category for the summary */
+    char message[512];   /* full explanation */
+};
+
+struct rule_classification {
+    char *name;
+    char *description;
+    int priority;
+};
+
+enum rule_threshold_cfg_type {
+    RULE_TCFG_SUPPRESS,
+    RULE_TCFG_EVENT_FILTER, /* also "threshold" lines */
+    RULE_TCFG_RATE_FILTER,
+};
+struct rule_threshold_cfg {
+    uint8_t type;  /* enum rule_threshold_cfg_type */
+    uint32_t gid, sid; /* sid 0 = all */
+    struct rule_threshold t;
+    struct rule_addr_set ip; /* suppress: the addresses (any when absent) */
+    bool has_ip;
+    uint8_t new_action; /* rate_filter */
+    uint32_t timeout;
+};
+
+struct rule_load_stats {
+    uint32_t loaded;
+    uint32_t failed;
+    uint32_t commented; /* commented-out rules seen (not counted in failed) */
+};
+
+/* New empty set. cfg (may be NULL) is read for vars.address-groups and
+ * vars.port-groups now; it is not kept. NULL on allocation failure. */
+struct rule_set *rule_set_new(const struct config *cfg);
+void rule_set_free(struct rule_set *rs);
+
+/* Overrides or adds one variable (address unless is_port). */
+int rule_set_set_var(struct rule_set *rs, const char *name, const char *value, bool is_port);
+const char *rule_set_get_var(const struct rule_set *rs, const char *name, bool is_port);
+
+/* classification.config: "config classification: name,description,priority". */
+int rule_set_load_classification(struct rule_set *rs, const char *path, char *err, size_t errlen);
+/* reference.config: "config reference: type url". */
+int rule_set_load_reference_config(struct rule_set *rs, const char *path, char *err,
+                                   size_t errlen);
+/* threshold.config: suppress, event_filter, threshold, rate_filter lines.
+ * Bad lines are reported to `report` (may be NULL) and skipped; returns the
+ * number of bad lines, or -errno if the file cannot be read. */
+int rule_set_load_threshold_config(struct rule_set *rs, const char *path, FILE *report);
+const struct rule_classification *rule_set_classification(const struct rule_set *rs, int id);
+int rule_set_classification_lookup(const struct rule_set *rs, const char *name);
+size_t rule_set_threshold_cfg_count(const struct rule_set *rs);
+const struct rule_threshold_cfg *rule_set_threshold_cfg(const struct rule_set *rs, size_t i);
+
+/* Parses one rule and adds it. Returns 0, or -EINVAL with *e filled (the rule
+ * is not added). file may be NULL. */
+int rule_set_add_rule(struct rule_set *rs, const char *text, const char *file, uint32_t line,
+                      struct rule_error *e);
+/* Loads a rules file: joins backslash-continued lines, skips comments and
+ * blank lines, counts commented-out rules, reports each failed rule to
+ * `report` as "file:line: sid N: keyword 'k': message" (report may be NULL).
+ * Returns 0 or -errno if the file cannot be read. */
+int rule_set_load_file(struct rule_set *rs, const char *path, FILE *report);
+/* Same for text in memory (used by tests and the fuzzer). */
+int rule_set_load_buffer(struct rule_set *rs, const char *data, size_t len, const char *name,
+                         FILE *report);
+
+/* Chooses fast patterns, derives per-item flags and directions; call once
+ * after loading and before building an engine. */
+int rule_set_finalize(struct rule_set *rs);
+
+const struct rule_load_stats *rule_set_stats(const struct rule_set *rs);
+/* Prints "N  reason" lines, most frequent first. */
+void rule_set_print_reasons(const struct rule_set *rs, FILE *out);
+size_t rule_set_reason_count(const struct rule_set *rs);
+/* i-th reason (sorted by count after rule_set_print_reasons or finalize). */
+const char *rule_set_reason(const struct rule_set *rs, size_t i, uint32_t *count);
+
+size_t rule_set_count(const struct rule_set *rs);
+const struct rule *rule_set_get(const struct rule_set *rs, size_t i);
+/* Rule by gid/sid, or NULL. */
+const struct rule *rule_set_find(const struct rule_set *rs, uint32_t gid, uint32_t sid);
+
+/* Names of flowbits / flowint / xbits (one namespace per kind). */
+enum rule_var_kind { RULE_VAR_FLOWBIT, RULE_VAR_FLOWINT, RULE_VAR_XBIT, RULE_VAR_KIND_MAX };
+uint32_t rule_set_var_count(const struct rule_set *rs, enum rule_var_kind kind);
+const char *rule_set_var_name(const struct rule_set *rs, enum rule_var_kind kind, uint32_t id);
+/* id or -1 */
+int64_t rule_set_var_lookup(const struct rule_set *rs, enum rule_var_kind kind, const char *name);
+
+#endif

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Connection pool and backend dispatch for the hub storage interface. */
+#include "hub/hub_db.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hub_db {
+    enum hub_db_kind kind;
+    const struct hub_db_ops *ops;
+    int size;
+    int nfree;
+    struct hub_db_conn **all;
+    struct hub_db_conn **free_list;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+};
+
+static const struct hub_db_ops *conn_ops(struct hub_db_conn *c)
+{
+    return ((struct hub_db_conn_base *)c)->ops;
+}
+
+int hub_db_open(const char *uri, int pool_size, struct hub_db **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    const struct hub_db_ops *ops;
+    enum hub_db_kind kind;
+    const char *target;
+    if (strncmp(uri, "sqlite:", 7) == 0) {
+        ops = &hub_db_sqlite_ops;
+        kind = HUB_DB_SQLITE;
+        target = uri + 7;
+        if (!*target) {
+            snprintf(err, errlen, "--db '%s': empty SQLite path", uri);
+            return -EINVAL;
+        }
+    } else if (strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0) {
+        ops = &hub_db_pg_ops;
+        kind = HUB_DB_POSTGRES;
+        target = uri;
+    } else {
+        snprintf(err, errlen, "--db '%s': expected sqlite:PATH or postgresql://...", uri);
+        return -EINVAL;
+    }
+    if (pool_size < 1)
+        pool_size = 1;
+    struct hub_db *db = calloc(1, sizeof *db);
+    if (!db)
+        return -ENOMEM;
+    db->kind = kind;
+    db->ops = ops;
+    db->all = calloc((size_t)pool_size, sizeof *db->all);
+    db->free_list = calloc((size_t)pool_size, sizeof *db->free_list);
+    pthread_mutex_init(&db->lock, NULL);
+    pthread_cond_init(&db->cond, NULL);
+    if (!db->all || !db->free_list) {
+        hub_db_close(db);
+        return -ENOMEM;
+    }
+    /* The first connection migrates the schema before the others open. */
+    for (int i = 0; i < pool_size; i++) {
+        struct hub_db_conn *c;
+        int rc = ops->connect(target, &c, err, errlen);
+        if (rc < 0) {
+            hub_db_close(db);
+            return rc;
+        }
+        db->all[db->size++] = c;
+        db->free_list[db->nfree++] = c;
+        if (i == 0) {
+            rc = hub_schema_migrate(c, kind, err, errlen);
+            if (rc < 0) {
+                hub_db_close(db);
+                return rc;
+            }
+        }
+    }
+    *out = db;
+    return 0;
+}
+
+void hub_db_close(struct hub_db *db)
+{
+    if (!db)
+        return;
+    for (int i = 0; i < db->size; i++)
+        db->ops->disconnect(db->all[i]);
+    free(db->all);
+    free(db->free_list);
+    pthread_mutex_destroy(&db->lock);
+    pthread_cond_destroy(&db->cond);
+    free(db);
+}
+
+enum hub_db_kind hub_db_kind(const struct hub_db *db)
+{
+    return db->kind;
+}
+
+struct hub_db_conn *hub_db_acquire(struct hub_db *db)
+{
+    pthread_mutex_lock(&db->lock);
+    while (db->nfree == 0)
+        pthread_cond_wait(&db->cond, &db->lock);
+    struct hub_db_conn *c = db->free_list[--db->nfree];
+    pthread_mutex_unlock(&db->lock);
+    return c;
+}
+
+void hub_db_release(struct hub_db *db, struct hub_db_conn *c)
+{
+    if (((struct hub_db_conn_base *)c)->in_tx)
+        hub_db_rollback(c);
+    pthread_mutex_lock(&db->lock);
+    db->free_list[db->nfree++] = c;
+    pthread_cond_signal(&db->cond);
+    pthread_mutex_unlock(&db->lock);
+}
+
+int hub_db_exec(struct hub_db_conn *c, const char *sql, int nparams,
+                const struct hub_db_param *params, struct hub_db_result *res, char *err,
+                size_t errlen)
+{
+    if (res)
+        memset(res, 0, sizeof *res);
+    return conn_ops(c)->exec(c, sql, nparams, params, res, err, errlen);
+}
+
+int64_t hub_db_changes(struct hub_db_conn *c)
+{
+    return conn_ops(c)->changes(c);
+}
+
+int hub_db_begin(struct hub_db_conn *c, char *err, size_t errlen)
+{
+    int rc = hub_db_exec(c, conn_ops(c)->begin_write_sql, 0, NULL, NULL, err, errlen);
+    if (rc == 0)
+        ((struct hub_db_conn_base *)c)->in_tx = true;
+    return rc;
+}
+
+int hub_db_commit(struct hub_db_conn *c, char *err, size_t errlen)
+{
+    int rc = hub_db_exec(c, "COMMIT", 0, NULL, NULL, err, errlen);
+    if (rc < 0)
+        hub_db_rollback(c);
+    ((struct hub_db_conn_base *)c)->in_tx = false;
+    return rc;
+}
+
+void hub_db_rollback(struct hub_db_conn *c)
+{
+    char err[256];
+    hub_db_exec(c, "ROLLBACK", 0, NULL, NULL, err, sizeof err);
+    ((struct hub_db_conn_base *)c)->in_tx = false;
+}
+
+void hub_db_result_free(struct hub_db_result *res)
+{
+    if (!res || !res->cells)
+        return;
+    for (int i = 0; i < res->nrows * res->ncols; i++)
+        free(res->cells[i]);
+    free(res->cells);
+    res->cells = NULL;
+    res->nrows = 0;
+}
+
+const char *hub_db_cell(const struct hub_db_result *res, int row, int col)
+{
+    if (row < 0 || row >= res->nrows || col < 0 || col >= res->ncols)
+        return NULL;
+    return res->cells[row * res->ncols + col];
+}
+
+int64_t hub_db_cell_i64(const struct hub_db_result *res, int row, int col)
+{
+    const char *s = hub_db_cell(res, row, col);
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
+int hub_db_query_i64(struct hub_db_conn *c, const char *sql, int nparams,
+                     const struct hub_db_param *params, int64_t dflt, int64_t *out, char *err,
+                     size_t errlen)
+{
+    struct hub_db_result res;
+    int rc = hub_db_exec(c, sql, nparams, params, &res, err, errlen);
+    *out = dflt;
+    if (rc == 0 && res.nrows > 0 && hub_db_cell(&res, 0, 0))
+        *out = hub_db_cell_i64(&res, 0, 0);
+    hub_db_result_free(&res);
+    return rc;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The hub's storage interface: a small SQL layer with two backends, SQLite
+ * (embedded default) and PostgreSQL (libpq). Queries are written once with
+ * $1..$N placeholders, numbered in order of first appearance, and run
+ * unchanged on both backends; only the schema DDL differs (hub_schema.c).
+ * A struct hub_db is a pool of connections shared by the server threads. */
+#ifndef VIGIL_HUB_DB_H
+#define VIGIL_HUB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum hub_db_kind { HUB_DB_SQLITE, HUB_DB_POSTGRES };
+
+enum hub_db_param_kind { HUB_DB_NULL, HUB_DB_TEXT, HUB_DB_INT };
+
+struct hub_db_param {
+    enum hub_db_param_kind kind;
+    const char *text;
+    int64_t i;
+};
+
+static inline struct hub_db_param hub_db_text(const char *s)
+{
+    return (struct hub_db_param){.kind = s ? HUB_DB_TEXT : HUB_DB_NULL, .text = s};
+}
+#define DB_TEXT(s) hub_db_text(s)
+#define DB_INT(v) ((struct hub_db_param){.kind = HUB_DB_INT, .i = (int64_t)(v)})
+#define DB_NULL ((struct hub_db_param){.kind = HUB_DB_NULL})
+
+/* Rows of text cells (SQL NULL is a NULL pointer). Owned by the caller, freed
+ * with hub_db_result_free. */
+struct hub_db_result {
+    int nrows;
+    int ncols;
+    char **cells;
+};
+
+struct hub_db;
+struct hub_db_conn;
+
+/* Backend operations; one table per backend. */
+struct hub_db_ops {
+    int (*connect)(const char *target, struct hub_db_conn **out, char *err, size_t errlen);
+    void (*disconnect)(struct hub_db_conn *c);
+    int (*exec)(struct hub_db_conn *c, const char *sql, int nparams,
+                const struct hub_db_param *params, struct hub_db_result *res, char *err,
+                size_t errlen);
+    /* Number of rows changed by the last statement. */
+    int64_t (*changes)(struct hub_db_conn *c);
+    const char *begin_write_sql;
+};
+
+extern const struct hub_db_ops hub_db_sqlite_ops;
+extern const struct hub_db_ops hub_db_pg_ops;
+
+/* Opens a pool of pool_size connections to uri ("sqlite:PATH" or
+ * "postgresql://..." / "postgres://...") and applies pending schema
+ * migrations. Returns 0 or -errno with a reason naming the uri in err.
+ * Free with hub_db_close. */
+int hub_db_open(const char *uri, int pool_size, struct hub_db **out, char *err, size_t errlen);
+void hub_db_close(struct hub_db *db);
+enum hub_db_kind hub_db_kind(const struct hub_db *db);
+
+/* Borrows a connection (blocks until one is free); give it back with
+ * hub_db_release. */
+struct hub_db_conn *hub_db_acquire(struct hub_db *db);
+void hub_db_release(struct hub_db *db, struct hub_db_conn *c);
+
+/* Runs one statement. res may be NULL when no rows are wanted; otherwise it
+ * is filled (and must be freed with hub_db_result_free even on error). */
+int hub_db_exec(struct hub_db_conn *c, const char *sql, int nparams,
+                const struct hub_db_param *params, struct hub_db_result *res, char *err,
+                size_t errlen);
+int64_t hub_db_changes(struct hub_db_conn *c);
+int hub_db_begin(struct hub_db_conn *c, char *err, size_t errlen);
+int hub_db_commit(struct hub_db_conn *c, char *err, size_t errlen);
+void hub_db_rollback(struct hub_db_conn *c);
+
+void hub_db_result_free(struct hub_db_result *res);
+const char *hub_db_cell(const struct hub_db_result *res, int row, int col);
+int64_t hub_db_cell_i64(const struct hub_db_result *res, int row, int col);
+
+/* Runs one query returning at most one integer (first column of first row);
+ * *out is set to dflt when there is no row. */
+int hub_db_query_i64(struct hub_db_conn *c, const char *sql, int nparams,
+                     const struct hub_db_param *params, int64_t dflt, int64_t *out, char *err,
+                     size_t errlen);
+
+/* Applies the schema migrations (hub_schema.c) on one connection. */
+int hub_schema_migrate(struct hub_db_conn *c, enum hub_db_kind kind, char *err, size_t errlen);
+
+/* Each backend's connection starts with this header so the generic layer can
+ * dispatch. */
+struct hub_db_conn_base {
+    const struct hub_db_ops *ops;
+    bool in_tx;
+};
+
+#endif

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SQLite backend: WAL journal with synchronous=FULL, so a committed (and
+ * therefore acknowledged) write survives a crash of the process or of the
+ * machine. Prepared statements are cached per connection by SQL text. */
+#include "hub/hub_db.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SQLITE_STMT_CACHE 64
+
+struct sqlite_cached {
+    char *sql;
+    sqlite3_stmt *stmt;
+};
+
+struct sqlite_conn {
+    struct hub_db_conn_base base;
+    sqlite3 *db;
+    struct sqlite_cached cache[SQLITE_STMT_CACHE];
+    int ncache;
+};
+
+static int sqlite_connect(const char *path, struct hub_db_conn **out, char *err, size_t errlen)
+{
+    struct sqlite_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    c->base.ops = &hub_db_sqlite_ops;
+    int rc = sqlite3_open_v2(path, &c->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "sqlite:%s: %s", path,
+                 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        sqlite3_close(c->db);
+        free(c);
+        return -EIO;
+    }
+    sqlite3_busy_timeout(c->db, 30000);
+    static const char *const pragmas[] = {
+        "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+        "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-65536"};
+    for (size_t i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++) {
+        char *msg = NULL;
+        if (sqlite3_exec(c->db, pragmas[i], NULL, NULL, &msg) != SQLITE_OK) {
+            snprintf(err, errlen, "sqlite:%s: %s: %s", path, pragmas[i], msg ? msg : "error");
+            sqlite3_free(msg);
+            sqlite3_close(c->db);
+            free(c);
+            return -EIO;
+        }
+    }
+    *out = (struct hub_db_conn *)c;
+    return 0;
+}
+
+static void sqlite_disconnect(struct hub_db_conn *hc)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)hc;
+    for (int i = 0; i < c->ncache; i++) {
+        sqlite3_finalize(c->cache[i].stmt);
+        free(c->cache[i].sql);
+    }
+    sqlite3_close(c->db);
+    free(c);
+}
+
+/* Returns a prepared statement; *cached tells whether the cache owns it. */
+static sqlite3_stmt *sqlite_prepare(struct sqlite_conn *c, const char *sql, bool *cached,
+                                    char *err, size_t errlen)
+{
+    for (int i = 0; i < c->ncache; i++) {
+        if (strcmp(c->cache[i].sql, sql) == 0) {
+            *cached = true;
+            return c->cache[i].stmt;
+        }
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "sqlite: %s", sqlite3_errmsg(c->db));
+        return NULL;
+    }
+    *cached = false;
+    if (c->ncache < SQLITE_STMT_CACHE) {
+        char *copy = strdup(sql);
+        if (copy) {
+            c->cache[c->ncache].sql = copy;
+            c->cache[c->ncache].stmt = st;
+            c->ncache++;
+            *cached = true;
+        }
+    }
+    return st;
+}
+
+static int sqlite_exec(struct hub_db_conn *hc, const char *sql, int nparams,
+                       const struct hub_db_param *params, struct hub_db_result *res, char *err,
+                       size_t errlen)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)hc;
+    bool cached;
+    sqlite3_stmt *st = sqlite_prepare(c, sql, &cached, err, errlen);
+    if (!st)
+        return -EIO;
+    for (int i = 0; i < nparams; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "$%d", i + 1);
+        int idx = sqlite3_bind_parameter_index(st, name);
+        if (idx <= 0)
+            continue;
+        switch (params[i].kind) {
+        case HUB_DB_NULL:
+            sqlite3_bind_null(st, idx);
+            break;
+        case HUB_DB_TEXT:
+            sqlite3_bind_text(st, idx, params[i].text, -1, SQLITE_STATIC);
+            break;
+        case HUB_DB_INT:
+            sqlite3_bind_int64(st, idx, params[i].i);
+            break;
+        }
+    }
+    int rc = 0;
+    int cap = 0;
+    for (;;) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE)
+            break;
+        if (step != SQLITE_ROW) {
+            snprintf(err, errlen, "sqlite: %s", sqlite3_errmsg(c->db));
+            rc = step == SQLITE_CONSTRAINT ? -EEXIST : (step == SQLITE_BUSY ? -EBUSY : -EIO);
+            break;
+        }
+        if (!res)
+            continue;
+        int ncols = sqlite3_column_count(st);
+        res->ncols = ncols;
+        if ((res->nrows + 1) * ncols > cap) {
+            int ncap = cap ? cap * 2 : 16 * (ncols ? ncols : 1);
+            while (ncap < (res->nrows + 1) * ncols)
+                ncap *= 2;
+            char **cells = realloc(res->cells, (size_t)ncap * sizeof *cells);
+            if (!cells) {
+                rc = -ENOMEM;
+                break;
+            }
+            res->cells = cells;
+            cap = ncap;
+        }
+        for (int j = 0; j < ncols; j++) {
+            const unsigned char *t = sqlite3_column_text(st, j);
+            char *v = NULL;
+            if (t) {
+                int n = sqlite3_column_bytes(st, j);
+                v = malloc((size_t)n + 1);
+                if (v) {
+                    memcpy(v, t, (size_t)n);
+                    v[n] = 0;
+                }
+            }
+            res->cells[res->nrows * ncols + j] = v;
+        }
+        res->nrows++;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (!cached)
+        sqlite3_finalize(st);
+    return rc;
+}
+
+static int64_t sqlite_changes(struct hub_db_conn *hc)
+{
+    return sqlite3_changes64(((struct sqlite_conn *)hc)->db);
+}
+
+const struct hub_db_ops hub_db_sqlite_ops = {
+    .connect = sqlite_connect,
+    .disconnect = sqlite_disconnect,
+    .exec = sqlite_exec,
+    .changes = sqlite_changes,
+    .begin_write_sql = "BEGIN IMMEDIATE",
+};

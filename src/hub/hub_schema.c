@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Versioned schema migrations. Each migration is a list of statements per
+ * backend, applied in one transaction at start; hub_meta.schema_version
+ * records the last applied. Several hubs sharing one PostgreSQL cluster
+ * serialise their migrations on an advisory lock. Never edit a released
+ * migration: append a new one. */
+#include "hub/hub_db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Tables common to both backends except for the auto-increment spelling,
+ * written with a %s placeholder replaced per backend. */
+#define SERIAL_SQLITE "INTEGER PRIMARY KEY AUTOINCREMENT"
+#define SERIAL_PG "BIGSERIAL PRIMARY KEY"
+
+static const char *const migration1[] = {
+    "CREATE TABLE orgs (id %s, name TEXT NOT NULL UNIQUE, sector TEXT NOT NULL,"
+    " identity_id TEXT NOT NULL UNIQUE, coordinator INTEGER NOT NULL DEFAULT 0,"
+    " created BIGINT NOT NULL)",
+    "CREATE TABLE tokens (id %s, org_id BIGINT NOT NULL REFERENCES orgs(id), role TEXT NOT NULL,"
+    " hash TEXT NOT NULL UNIQUE, created BIGINT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE collections (id TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL,"
+    " description TEXT NOT NULL, sector TEXT, org_id BIGINT)",
+    "CREATE TABLE objects (id %s, coll TEXT NOT NULL, stix_id TEXT NOT NULL, type TEXT NOT NULL,"
+    " spec_version TEXT NOT NULL, version TEXT NOT NULL, date_added BIGINT NOT NULL,"
+    " tlp TEXT NOT NULL, producer_org BIGINT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,"
+    " is_latest INTEGER NOT NULL DEFAULT 1, is_first INTEGER NOT NULL DEFAULT 1,"
+    " body TEXT NOT NULL, UNIQUE (coll, stix_id, version))",
+    "CREATE INDEX objects_coll_added ON objects (coll, date_added)",
+    "CREATE INDEX objects_stix_id ON objects (stix_id)",
+    "CREATE TABLE object_recipients (object_id BIGINT NOT NULL, org_id BIGINT NOT NULL,"
+    " PRIMARY KEY (object_id, org_id))",
+    "CREATE TABLE hub_clock (id INTEGER PRIMARY KEY, last BIGINT NOT NULL)",
+    "INSERT INTO hub_clock (id, last) VALUES (1, 0)",
+    "CREATE TABLE statuses (id TEXT PRIMARY KEY, org_id BIGINT NOT NULL, created BIGINT NOT NULL,"
+    " body TEXT NOT NULL)",
+    "CREATE TABLE sightings (id %s, sighting_id TEXT NOT NULL, indicator_id TEXT NOT NULL,"
+    " org_id BIGINT NOT NULL, sector TEXT NOT NULL, coll TEXT NOT NULL, tlp TEXT NOT NULL,"
+    " severity INTEGER NOT NULL, seen BIGINT NOT NULL, count INTEGER NOT NULL,"
+    " indicator_name TEXT)",
+    "CREATE INDEX sightings_indicator ON sightings (indicator_id, seen)",
+    "CREATE INDEX sightings_seen ON sightings (seen)",
+    "CREATE TABLE incidents (id TEXT PRIMARY KEY, indicator_id TEXT NOT NULL,"
+    " first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, created BIGINT NOT NULL,"
+    " updated BIGINT NOT NULL)",
+    "CREATE INDEX incidents_indicator ON incidents (indicator_id)",
+    "CREATE TABLE incident_orgs (incident_id TEXT NOT NULL, org_id BIGINT NOT NULL,"
+    " PRIMARY KEY (incident_id, org_id))",
+    "CREATE TABLE audit (id %s, ts BIGINT NOT NULL, org_id BIGINT, role TEXT, action TEXT NOT NULL,"
+    " coll TEXT, stix_id TEXT, tlp TEXT, detail TEXT)",
+    "INSERT INTO collections (id, kind, title, description) VALUES"
+    " ('2b3b8a5e-5c1d-4d7e-9a53-1f0e4a6f1c01', 'national', 'national',"
+    " 'National collection: TLP:CLEAR and TLP:GREEN for every member organisation')",
+    NULL};
+
+static const char *const *const migrations[] = {migration1};
+#define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
+
+int hub_schema_migrate(struct hub_db_conn *c, enum hub_db_kind kind, char *err, size_t errlen)
+{
+    int rc = hub_db_exec(c, "CREATE TABLE IF NOT EXISTS hub_meta (schema_version INTEGER NOT NULL)",
+                         0, NULL, NULL, err, errlen);
+    if (rc < 0)
+        return rc;
+    rc = hub_db_begin(c, err, errlen);
+    if (rc < 0)
+        return rc;
+    if (kind == HUB_DB_POSTGRES) {
+        rc = hub_db_exec(c, "SELECT pg_advisory_xact_lock(74171)", 0, NULL, NULL, err, errlen);
+        if (rc < 0)
+            goto fail;
+    }
+    int64_t version;
+    rc = hub_db_query_i64(c, "SELECT schema_version FROM hub_meta", 0, NULL, -1, &version, err,
+                          errlen);
+    if (rc < 0)
+        goto fail;
+    if (version < 0) {
+        rc = hub_db_exec(c, "INSERT INTO hub_meta (schema_version) VALUES (0)", 0, NULL, NULL, err,
+                         errlen);
+        if (rc < 0)
+            goto fail;
+        version = 0;
+    }
+    if (version > MIGRATION_COUNT) {
+        snprintf(err, errlen,
+                 "database schema version %lld is newer than this vigil (%d): upgrade vigil",
+                 (long long)version, MIGRATION_COUNT);
+        rc = -EPROTO;
+        goto fail;
+    }
+    for (int m = (int)version; m < MIGRATION_COUNT; m++) {
+        for (const char *const *s = migrations[m]; *s; s++) {
+            char sql[2048];
+            snprintf(sql, sizeof sql, *s, kind == HUB_DB_SQLITE ? SERIAL_SQLITE : SERIAL_PG);
+            rc = hub_db_exec(c, sql, 0, NULL, NULL, err, errlen);
+            if (rc < 0) {
+                char inner[512];
+                snprintf(inner, sizeof inner, "%s", err);
+                snprintf(err, errlen, "schema migration %d: %s", m + 1, inner);
+                goto fail;
+            }
+        }
+        struct hub_db_param p[] = {DB_INT(m + 1)};
+        rc = hub_db_exec(c, "UPDATE hub_meta SET schema_version = $1", 1, p, NULL, err, errlen);
+        if (rc < 0)
+            goto fail;
+    }
+    return hub_db_commit(c, err, errlen);
+fail:
+    hub_db_rollback(c);
+    return rc;
+}

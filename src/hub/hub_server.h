@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internal interface of the hub server: configuration, the HTTP request and
+ * response seen by endpoint handlers, and the handlers themselves. */
+#ifndef VIGIL_HUB_SERVER_H
+#define VIGIL_HUB_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "hub/hub_db.h"
+#include "hub/hub_store.h"
+
+#define HUB_API_ROOT "/vigil/"
+#define HUB_TAXII_MEDIA "application/taxii+json;version=2.1"
+#define HUB_STIX_MEDIA "application/stix+json;version=2.1"
+#define HUB_PAGE_DEFAULT 100
+#define HUB_PAGE_MAX 1000
+#define HUB_MATCH_MAX 100
+
+/* util/json.h exports json_string() and json_null() for its writer, which
+ * shadow jansson's functions of the same name at link time: hub code must
+ * build jansson strings through this helper, never json_string(). */
+static inline json_t *hub_json_str(const char *s)
+{
+    return json_stringn(s, strlen(s));
+}
+
+struct hub_config {
+    const char *db_uri;
+    char listen_addr[64];
+    int listen_port;
+    const char *cert_file;
+    const char *key_file;
+    const char *tls_dir;
+    bool plain_http;
+    int threads;
+    size_t max_body;
+    const char *unmarked_tlp;
+    int64_t correlation_window_us;
+    int connection_timeout_s;
+};
+
+struct hub_audit_queue;
+
+struct hub_server {
+    struct hub_config cfg;
+    struct hub_db *db;
+    struct hub_audit_queue *audit;
+};
+
+#define HUB_MAX_HEADERS 6
+
+/* What a handler produces. body is malloc'd and freed by the HTTP layer. */
+struct hub_response {
+    int status;
+    char *body;
+    size_t len;
+    const char *content_type;
+    int nheaders;
+    char header_names[HUB_MAX_HEADERS][40];
+    char header_values[HUB_MAX_HEADERS][128];
+};
+
+struct hub_request {
+    struct hub_server *server;
+    void *conn; /* struct MHD_Connection */
+    const char *method;
+    const char *url;
+    const char *body;
+    size_t body_len;
+    struct hub_caller caller;
+    struct hub_db_conn *db;
+};
+
+/* Request accessors (hub_http.c). */
+const char *hub_request_header(const struct hub_request *r, const char *name);
+const char *hub_request_arg(const struct hub_request *r, const char *name);
+
+/* Response helpers (hub_http.c). */
+void hub_response_json(struct hub_response *resp, int status, const char *content_type,
+                       json_t *body);
+/* TAXII error object with title and description. */
+void hub_response_error(struct hub_response *resp, int status, const char *title,
+                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void hub_response_header(struct hub_response *resp, const char *name, const char *value);
+
+/* Endpoints. */
+void hub_taxii_handle(struct hub_request *req, struct hub_response *resp);
+void hub_risk_handle(struct hub_request *req, struct hub_response *resp);
+
+/* Object storage shared by TAXII POST and EVE ingestion (hub_objects.c).
+ * Stores one validated-or-not object posted by caller into coll inside the
+ * caller's open write transaction. On failure returns <0 with the reason in
+ * msg; on success 0 and *version_out (>= 32 bytes) gets the version.
+ * severity: 1 high, 2 medium, 3 low, 0 unknown (sightings only). */
+int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct hub_collection *coll,
+                     const struct hub_caller *caller, json_t *obj, int64_t date_added,
+                     int severity, char *version_out, char *msg, size_t msglen);
+
+/* Correlation: after a sighting of indicator_id at seen_us by org, raise or
+ * extend a cross-organisation incident (hub_risk.c). */
+int hub_risk_correlate(struct hub_server *s, struct hub_db_conn *c, const char *indicator_id,
+                       int64_t seen_us, char *err, size_t errlen);
+
+/* Audit (hub_audit.c). Writes are recorded inside the write transaction;
+ * reads of AMBER/RED objects are queued and flushed in batches. */
+int hub_audit_start(struct hub_server *s);
+void hub_audit_stop(struct hub_server *s);
+int hub_audit_write(struct hub_db_conn *c, const struct hub_caller *caller, const char *action,
+                    const char *coll, const char *stix_id, const char *tlp, const char *detail);
+void hub_audit_read(struct hub_server *s, const struct hub_caller *caller, const char *coll,
+                    const char *stix_id, const char *tlp);
+
+/* TLS material: loads cert/key files, or generates a self-signed pair in dir
+ * on first start (hub_tls.c). Returns malloc'd PEM strings. */
+int hub_tls_load_or_create(const char *cert_file, const char *key_file, const char *dir,
+                           char **cert_pem, char **key_pem, char *fingerprint, size_t fplen,
+                           char *err, size_t errlen);
+
+/* Runs the server until SIGINT/SIGTERM (hub_http.c). */
+int hub_server_run(struct hub_server *s);
+
+#endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Small helpers shared by the hub: clock, timestamps, identifiers, hashes. */
+#ifndef VIGIL_HUB_UTIL_H
+#define VIGIL_HUB_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Wall clock in microseconds since the epoch. */
+int64_t hub_now_us(void);
+/* Formats microseconds as a STIX/TAXII timestamp "YYYY-MM-DDTHH:MM:SS.ffffffZ"
+ * into out (at least 32 bytes). */
+void hub_timestamp_format(int64_t us, char *out, size_t outlen);
+/* Parses an RFC 3339 UTC timestamp ("Z", optional fraction, up to
+ * microseconds kept). Returns 0 or -EINVAL. */
+int hub_timestamp_parse(const char *s, int64_t *us_out);
+/* Random RFC 4122 version-4 UUID text (37 bytes with NUL). */
+void hub_uuid4(char out[37]);
+/* Name-based UUID (version 5, SHA-1) of name under a fixed vigil namespace. */
+void hub_uuid5(const char *name, char out[37]);
+/* Lower-case hex SHA-256 of s (65 bytes with NUL). */
+void hub_sha256_hex(const char *s, size_t len, char out[65]);
+/* Random token "vgl_" + 64 hex digits (69 bytes with NUL). Returns 0 or -EIO. */
+int hub_token_generate(char out[69]);
+
+#endif

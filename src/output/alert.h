@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Alert output: EVE "alert" events in Suricata's shape, and the classic
+ * one-line fast.log. */
+#ifndef VIGIL_OUTPUT_ALERT_H
+#define VIGIL_OUTPUT_ALERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "output/eve.h"
+
+struct detect_alert;
+struct detect_engine;
+struct flow;
+
+struct alert_log_options {
+    bool payload;            /* "payload" (base64) */
+    bool payload_printable;  /* "payload_printable" */
+    bool packet;             /* "packet" (base64 of the frame) */
+    bool app_layer;          /* the transaction's protocol object (metadata.app-layer) */
+    bool flow;               /* the "flow" counters object */
+    bool rule_metadata;      /* "metadata" from the rule */
+};
+
+void alert_log_options_defaults(struct alert_log_options *o);
+
+/* One EVE alert event for alert a on packet p. */
+void eve_log_alert(struct eve_writer *ew, const struct alert_log_options *opts,
+                   const struct packet *p, const struct flow *f, const struct detect_alert *a,
+                   const struct detect_engine *de);
+
+/* fast.log: a shared file, one line per alert, written under a lock. */
+struct fast_log;
+struct fast_log *fast_log_open(const char *path, char *err, size_t errlen);
+void fast_log_write(struct fast_log *fl, const struct packet *p, const struct detect_alert *a,
+                    const struct detect_engine *de);
+int fast_log_close(struct fast_log *fl);
+
+#endif

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "output/eve.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "decode/packet.h"
+#include "flow/flow.h"
+#include "flow/flow_table.h"
+#include "stream/stream.h"
+
+/* Lines are batched per worker and written with one fwrite under the lock,
+ * so lines from different workers never interleave. */
+#define EVE_BATCH_FLUSH_BYTES (64 * 1024)
+
+struct eve_file {
+    FILE *fp;
+    pthread_mutex_t lock;
+    int write_error; /* first errno seen */
+    char path[4096];
+};
+
+struct eve_file *eve_file_open(const char *path, char *err, size_t errlen)
+{
+    struct eve_file *f = calloc(1, sizeof *f);
+    if (!f) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+    f->fp = fopen(path, "w");
+    if (!f->fp) {
+        snprintf(err, errlen, "%s: cannot open for writing: %s", path, strerror(errno));
+        free(f);
+        return NULL;
+    }
+    setvbuf(f->fp, NULL, _IOFBF, 1 << 20);
+    pthread_mutex_init(&f->lock, NULL);
+    snprintf(f->path, sizeof f->path, "%s", path);
+    return f;
+}
+
+int eve_file_close(struct eve_file *file)
+{
+    if (!file)
+        return 0;
+    int rc = -file->write_error;
+    if (fclose(file->fp) != 0 && rc == 0)
+        rc = -errno;
+    pthread_mutex_destroy(&file->lock);
+    free(file);
+    return rc;
+}
+
+static void eve_file_write(struct eve_file *file, const char *data, size_t len)
+{
+    pthread_mutex_lock(&file->lock);
+    if (fwrite(data, 1, len, file->fp) != len && !file->write_error)
+        file->write_error = errno ? errno : EIO;
+    pthread_mutex_unlock(&file->lock);
+}
+
+int eve_writer_init(struct eve_writer *ew, struct eve_file *file, const struct eve_options *opts)
+{
+    memset(ew, 0, sizeof *ew);
+    ew->file = file;
+    if (opts)
+        ew->options = *opts;
+    if (json_writer_init(&ew->json, 4096) != 0)
+        return -ENOMEM;
+    ew->batch_cap = EVE_BATCH_FLUSH_BYTES * 2;
+    ew->batch = malloc(ew->batch_cap);
+    if (!ew->batch) {
+        json_writer_free(&ew->json);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+void eve_writer_flush(struct eve_writer *ew)
+{
+    if (ew->batch_len && ew->file)
+        eve_file_write(ew->file, ew->batch, ew->batch_len);
+    ew->batch_len = 0;
+}
+
+void eve_writer_free(struct eve_writer *ew)
+{
+    eve_writer_flush(ew);
+    json_writer_free(&ew->json);
+    free(ew->batch);
+    ew->batch = NULL;
+}
+
+void eve_format_timestamp(uint64_t ts_usec, char *out, size_t outlen)
+{
+    time_t secs = (time_t)(ts_usec / 1000000);
+    struct tm tm;
+    localtime_r(&secs, &tm);
+    char date[32], zone[8];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    strftime(zone, sizeof zone, "%z", &tm);
+    snprintf(out, outlen, "%s.%06u%s", date, (unsigned)(ts_usec % 1000000), zone);
+}
+
+const char *eve_proto_name(uint8_t proto, char *buf, size_t buflen)
+{
+    switch (proto) {
+    case 1: return "ICMP";
+    case 2: return "IGMP";
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 41: return "IPv6";
+    case 47: return "GRE";
+    case 50: return "ESP";
+    case 51: return "AH";
+    case 58: return "IPv6-ICMP";
+    case 132: return "SCTP";
+    default:
+        snprintf(buf, buflen, "%u", proto);
+        return buf;
+    }
+}
+
+void eve_format_ip(const struct ip_address *a, char *out, size_t outlen)
+{
+    if (a->family == 4)
+        inet_ntop(AF_INET, &a->addr.u8[12], out, (socklen_t)outlen);
+    else
+        inet_ntop(AF_INET6, a->addr.u8, out, (socklen_t)outlen);
+}
+
+static bool proto_has_ports(uint8_t proto)
+{
+    return proto == 6 || proto == 17 || proto == 132;
+}
+
+struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_type,
+                                    const struct packet *packet, const struct flow *flow,
+                                    enum eve_direction dir, uint64_t ts_usec)
+{
+    struct json_writer *w = &ew->json;
+    json_writer_reset(w);
+    ew->in_event = true;
+    json_object_begin(w);
+
+    char buf[64];
+    eve_format_timestamp(packet ? packet->ts_usec : ts_usec, buf, sizeof buf);
+    json_key_string(w, "timestamp", buf);
+    if (flow)
+        json_key_u64(w, "flow_id", flow->flow_id);
+    if (packet && packet->pcap_cnt)
+        json_key_u64(w, "pcap_cnt", packet->pcap_cnt);
+    json_key_string(w, "event_type", event_type);
+
+    uint8_t vlan_count = 0;
+    const uint16_t *vlans = NULL;
+    if (packet && packet->vlan_count) {
+        vlan_count = packet->vlan_count;
+        vlans = packet->vlan_id;
+    } else if (flow && flow->key.vlan_count) {
+        vlan_count = flow->key.vlan_count;
+        vlans = flow->key.vlan_id;
+    }
+    if (vlan_count) {
+        json_key_array_begin(w, "vlan");
+        for (uint8_t i = 0; i < vlan_count; i++)
+            json_u64(w, vlans[i]);
+        json_array_end(w);
+    }
+
+    /* Addresses: from the packet when logging as the packet travelled, else
+     * from the flow key (client -> server). */
+    const struct ip_address *src = NULL, *dst = NULL;
+    uint16_t sport = 0, dport = 0;
+    uint8_t proto = 0;
+    bool have_addr = false;
+    if (packet && packet->ip_version && (dir == EVE_DIR_PACKET || !flow)) {
+        src = &packet->src;
+        dst = &packet->dst;
+        sport = packet->src_port;
+        dport = packet->dst_port;
+        proto = packet->proto;
+        have_addr = true;
+    } else if (flow) {
+        src = &flow->key.src;
+        dst = &flow->key.dst;
+        sport = flow->key.src_port;
+        dport = flow->key.dst_port;
+        proto = flow->key.proto;
+        have_addr = true;
+    }
+    if (have_addr) {
+        char ip[64];
+        eve_format_ip(src, ip, sizeof ip);
+        json_key_string(w, "src_ip", ip);
+        if (proto_has_ports(proto))
+            json_key_u64(w, "src_port", sport);
+        eve_format_ip(dst, ip, sizeof ip);
+        json_key_string(w, "dest_ip", ip);
+        if (proto_has_ports(proto))
+            json_key_u64(w, "dest_port", dport);
+        json_key_string(w, "proto", eve_proto_name(proto, buf, sizeof buf));
+        if ((proto == 1 || proto == 58) && packet && packet->ip_version) {
+            json_key_u64(w, "icmp_type", packet->icmp_type);
+            json_key_u64(w, "icmp_code", packet->icmp_code);
+        }
+    }
+    if (packet)
+        json_key_string(w, "pkt_src",
+                        (packet->flags & PACKET_FLAG_REASSEMBLED) ? "defrag" : "wire/pcap");
+    if (flow && ew->options.community_id) {
+        char cid[64];
+        flow_community_id(flow, ew->options.community_id_seed, cid);
+        json_key_string(w, "community_id", cid);
+    }
+    return w;
+}
+
+void eve_event_end(struct eve_writer *ew)
+{
+    struct json_writer *w = &ew->json;
+    json_object_end(w);
+    json_append_raw(w, "\n", 1);
+    ew->in_event = false;
+    if (w->failed)
+        return; /* out of memory mid-event: drop the event rather than write half a line */
+    if (ew->batch_len + w->len > ew->batch_cap) {
+        eve_writer_flush(ew);
+        if (w->len > ew->batch_cap) {
+            /* An event larger than the batch goes straight to the file. */
+            eve_file_write(ew->file, w->data, w->len);
+            ew->events_written++;
+            return;
+        }
+    }
+    memcpy(ew->batch + ew->batch_len, w->data, w->len);
+    ew->batch_len += w->len;
+    ew->events_written++;
+    if (ew->batch_len >= EVE_BATCH_FLUSH_BYTES)
+        eve_writer_flush(ew);
+}
+
+static void write_tcp_flags(struct json_writer *w, const char *key, uint8_t flags)
+{
+    char hex[4];
+    snprintf(hex, sizeof hex, "%02x", flags);
+    json_key_string(w, key, hex);
+}
+
+void eve_log_flow(struct eve_writer *ew, const struct flow *f, const char *app_proto_name)
+{
+    struct json_writer *w = eve_event_begin(ew, "flow", NULL, f, EVE_DIR_FLOW, f->start_usec);
+    if (app_proto_name)
+        json_key_string(w, "app_proto", app_proto_name);
+    char ts[48];
+    json_key_object_begin(w, "flow");
+    json_key_u64(w, "pkts_toserver", f->pkts_toserver);
+    json_key_u64(w, "pkts_toclient", f->pkts_toclient);
+    json_key_u64(w, "bytes_toserver", f->bytes_toserver);
+    json_key_u64(w, "bytes_toclient", f->bytes_toclient);
+    eve_format_timestamp(f->start_usec, ts, sizeof ts);
+    json_key_string(w, "start", ts);
+    eve_format_timestamp(f->last_usec, ts, sizeof ts);
+    json_key_string(w, "end", ts);
+    json_key_u64(w, "age", f->last_usec / 1000000 - f->start_usec / 1000000);
+    json_key_string(w, "state", flow_state_name(f->state));
+    json_key_string(w, "reason", flow_end_reason_name(f->end_reason));
+    json_key_bool(w, "alerted", f->alerted);
+    json_object_end(w);
+    if (f->key.proto == 6) {
+        uint8_t all = f->tcp_flags_toserver | f->tcp_flags_toclient;
+        json_key_object_begin(w, "tcp");
+        write_tcp_flags(w, "tcp_flags", all);
+        write_tcp_flags(w, "tcp_flags_ts", f->tcp_flags_toserver);
+        write_tcp_flags(w, "tcp_flags_tc", f->tcp_flags_toclient);
+        static const struct { uint8_t bit; const char *name; } names[] = {
+            {TCP_FLAG_SYN, "syn"}, {TCP_FLAG_FIN, "fin"}, {TCP_FLAG_RST, "rst"},
+            {TCP_FLAG_PSH, "psh"}, {TCP_FLAG_ACK, "ack"}, {TCP_FLAG_URG, "urg"},
+            {TCP_FLAG_ECE, "ecn"}, {TCP_FLAG_CWR, "cwr"},
+        };
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (all & names[i].bit)
+                json_key_bool(w, names[i].name, true);
+        const char *tcp_state = stream_session_state_name(f);
+        json_key_string(w, "state", tcp_state ? tcp_state : "none");
+        json_object_end(w);
+    }
+    eve_event_end(ew);
+}
+
+void eve_log_anomaly(struct eve_writer *ew, const struct packet *p, const struct flow *f,
+                     const char *type, const char *event, const char *app_proto,
+                     const char *layer)
+{
+    struct json_writer *w =
+        eve_event_begin(ew, "anomaly", p, f, EVE_DIR_PACKET, f ? f->last_usec : 0);
+    if (app_proto)
+        json_key_string(w, "app_proto", app_proto);
+    json_key_object_begin(w, "anomaly");
+    json_key_string(w, "type", type);
+    json_key_string(w, "event", event);
+    if (layer)
+        json_key_string(w, "layer", layer);
+    json_object_end(w);
+    eve_event_end(ew);
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Turns a suricata.yaml-style configuration plus command-line options into
+ * the per-subsystem configurations. Keys vigil does not know are ignored, as
+ * the issue and Suricata's own behaviour for unknown keys require. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sensor/sensor_internal.h"
+#include "util/config.h"
+
+static void get_size(const struct config *cfg, const char *key, uint64_t *out)
+{
+    uint64_t v;
+    if (cfg && config_get_size(cfg, key, &v) == 0)
+        *out = v;
+}
+
+static void get_u32(const struct config *cfg, const char *key, uint32_t *out)
+{
+    long long v;
+    if (cfg && config_get_int(cfg, key, &v) == 0 && v >= 0 && v <= UINT32_MAX)
+        *out = (uint32_t)v;
+}
+
+static void get_port(const struct config *cfg, const char *key, uint16_t *out)
+{
+    long long v;
+    if (cfg && config_get_int(cfg, key, &v) == 0 && v >= 0 && v <= 65535)
+        *out = (uint16_t)v;
+}
+
+static void load_timeouts(const struct config *cfg, struct flow_config *fc)
+{
+    static const char *const classes[FLOW_PROTO_CLASS_MAX] = {"default", "tcp", "udp", "icmp"};
+    static const char *const states[] = {"new", "established", "closed", "bypassed"};
+    char key[96];
+    for (int c = 0; c < FLOW_PROTO_CLASS_MAX; c++) {
+        for (int s = 0; s < 4; s++) {
+            snprintf(key, sizeof key, "flow-timeouts.%s.%s", classes[c], states[s]);
+            get_u32(cfg, key, &fc->timeouts[c].normal[s]);
+            snprintf(key, sizeof key, "flow-timeouts.%s.emergency-%s", classes[c], states[s]);
+            get_u32(cfg, key, &fc->timeouts[c].emergency[s]);
+        }
+    }
+}
+
+/* The eve-log output entry: outputs is a sequence of one-key mappings. */
+static const struct config_node *find_eve_log(const struct config *cfg)
+{
+    const struct config_node *outputs = cfg ? config_find(cfg, "outputs") : NULL;
+    if (!outputs)
+        return NULL;
+    for (const struct config_node *n = config_node_first_child(outputs); n;
+         n = config_node_next(n)) {
+        const struct config_node *eve = config_node_child(n, "eve-log");
+        if (eve)
+            return eve;
+        const char *v = config_node_value(n);
+        if (v && strcmp(v, "eve-log") == 0)
+            return config_node_child(n, "eve-log") ? config_node_child(n, "eve-log") : n;
+    }
+    return NULL;
+}
+
+static bool node_bool(const struct config_node *n, const char *key, bool dflt)
+{
+    const struct config_node *c = n ? config_node_find(n, key) : NULL;
+    bool b;
+    if (c && config_node_value(c) && config_parse_bool(config_node_value(c), &b) == 0)
+        return b;
+    return dflt;
+}
+
+static void load_eve_types(struct sensor_config *sc, const struct config *cfg)
+{
+    const struct config_node *eve = find_eve_log(cfg);
+    const struct config_node *types = eve ? config_node_child(eve, "types") : NULL;
+    /* Without a types list everything is logged. */
+    bool all = types == NULL;
+    sc->log_flow = sc->log_stats = sc->log_anomaly = sc->log_alert = all;
+    alert_log_options_defaults(&sc->alert);
+    sc->log_anomaly_decode = sc->log_anomaly_stream = all;
+    sc->log_anomaly_applayer = true;
+    for (int p = 0; p < APP_PROTO_MAX; p++)
+        sc->log_app[p] = all;
+    if (eve) {
+        sc->eve.community_id = node_bool(eve, "community-id", false);
+        const struct config_node *seed = config_node_child(eve, "community-id-seed");
+        if (seed && config_node_value(seed))
+            sc->eve.community_id_seed = (uint16_t)strtoul(config_node_value(seed), NULL, 10);
+    }
+    if (!types)
+        return;
+    for (const struct config_node *t = config_node_first_child(types); t;
+         t = config_node_next(t)) {
+        const char *name = config_node_value(t);
+        if (!name)
+            continue;
+        const struct config_node *body = config_node_child(t, name);
+        if (!node_bool(body, "enabled", true))
+            continue;
+        if (strcmp(name, "alert") == 0) {
+            sc->log_alert = true;
+            sc->alert.payload = node_bool(body, "payload", false);
+            sc->alert.payload_printable = node_bool(body, "payload-printable", false);
+            sc->alert.packet = node_bool(body, "packet", false);
+            const struct config_node *md = body ? config_node_child(body, "metadata") : NULL;
+            if (md && config_node_value(md)) {
+                bool on = node_bool(body, "metadata", true);
+                sc->alert.app_layer = sc->alert.flow = sc->alert.rule_metadata = on;
+            } else if (md) {
+                sc->alert.app_layer = node_bool(md, "app-layer", true);
+                sc->alert.flow = node_bool(md, "flow", true);
+                sc->alert.rule_metadata = node_bool(md, "rule.metadata", true);
+            }
+        } else if (strcmp(name, "flow") == 0) {
+            sc->log_flow = true;
+        } else if (strcmp(name, "stats") == 0) {
+            sc->log_stats = true;
+        } else if (strcmp(name, "anomaly") == 0) {
+            sc->log_anomaly = true;
+            const struct config_node *at = body ? config_node_child(body, "types") : NULL;
+            sc->log_anomaly_decode = node_bool(at, "decode", false);
+            sc->log_anomaly_stream = node_bool(at, "stream", false);
+            sc->log_anomaly_applayer = node_bool(at, "applayer", true);
+        } else if (strcmp(name, "files") == 0) {
+            sc->log_app[0] = true; /* slot 0 (unknown) stands for fileinfo */
+        } else {
+            int p = app_proto_from_name(name);
+            if (p > 0 && p < APP_PROTO_MAX)
+                sc->log_app[p] = true;
+        }
+    }
+}
+
+int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
+                        const struct sensor_options *o)
+{
+    memset(sc, 0, sizeof *sc);
+
+    decode_config_defaults(&sc->decode);
+    get_size(cfg, "defrag.memcap", &sc->decode.defrag_memcap);
+    get_u32(cfg, "defrag.timeout", &sc->decode.defrag_timeout_sec);
+    get_u32(cfg, "defrag.trackers", &sc->decode.defrag_max_trackers);
+    if (cfg && !config_get_bool(cfg, "decoder.vxlan.enabled", true))
+        sc->decode.vxlan_port = 0;
+    get_port(cfg, "decoder.vxlan.ports", &sc->decode.vxlan_port);
+    if (cfg && !config_get_bool(cfg, "decoder.geneve.enabled", true))
+        sc->decode.geneve_port = 0;
+    get_port(cfg, "decoder.geneve.ports", &sc->decode.geneve_port);
+    if (cfg && !config_get_bool(cfg, "decoder.teredo.enabled", true))
+        sc->decode.teredo_port = 0;
+    get_port(cfg, "decoder.teredo.ports", &sc->decode.teredo_port);
+    /* -k all validates; none and auto do not. Offline captures very often
+     * carry offloaded (wrong) checksums, which is why Suricata's auto mode
+     * ends up not validating them. */
+    sc->decode.checksum_validate = o->checksum == CHECKSUM_ALL;
+
+    flow_config_defaults(&sc->flow);
+    get_size(cfg, "flow.memcap", &sc->flow.memcap);
+    get_u32(cfg, "flow.hash-size", &sc->flow.hash_size);
+    get_u32(cfg, "flow.prealloc", &sc->flow.prealloc);
+    get_u32(cfg, "flow.emergency-recovery", &sc->flow.emergency_recovery);
+    load_timeouts(cfg, &sc->flow);
+
+    stream_config_defaults(&sc->stream);
+    if (cfg) {
+        sc->stream.midstream = config_get_bool(cfg, "stream.midstream", sc->stream.midstream);
+        sc->stream.async_oneside =
+            config_get_bool(cfg, "stream.async-oneside", sc->stream.async_oneside);
+    }
+    get_size(cfg, "stream.memcap", &sc->stream.memcap);
+    get_size(cfg, "stream.reassembly.memcap", &sc->stream.reassembly_memcap);
+    uint64_t depth = sc->stream.reassembly_depth;
+    get_size(cfg, "stream.reassembly.depth", &depth);
+    sc->stream.reassembly_depth = depth > UINT32_MAX ? UINT32_MAX : (uint32_t)depth;
+    sc->stream.checksum_validation = o->checksum == CHECKSUM_ALL;
+    if (cfg && config_get(cfg, "stream.checksum-validation") && o->checksum != CHECKSUM_NONE)
+        sc->stream.checksum_validation =
+            config_get_bool(cfg, "stream.checksum-validation", false) && o->checksum == CHECKSUM_ALL;
+
+    app_layer_config_load(&sc->app, cfg);
+    load_eve_types(sc, cfg);
+    return 0;
+}

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The per-packet pipeline of one worker: decode -> flow -> TCP stream or UDP
+ * -> application layer -> (detection) -> output. Everything here is owned by
+ * one thread; see docs/architecture.md for the whole path. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sensor/sensor_internal.h"
+#include "util/log.h"
+
+/* How often (packet time) idle flows and fragments are expired. */
+#define WORKER_TIMEOUT_INTERVAL_USEC 1000000ull
+
+static bool app_event_enabled(const struct sensor_config *sc, const char *event_type)
+{
+    if (strcmp(event_type, "fileinfo") == 0)
+        return sc->log_app[0];
+    int p = app_proto_from_name(event_type);
+    if (p < 0) {
+        if (strcmp(event_type, "email") == 0)
+            p = APP_PROTO_SMTP;
+        else if (strcmp(event_type, "ftp_data") == 0)
+            p = APP_PROTO_FTP;
+        else if (strcmp(event_type, "mdns") == 0 || strcmp(event_type, "llmnr") == 0)
+            p = APP_PROTO_DNS;
+        else
+            return true;
+    }
+    return p < APP_PROTO_MAX && sc->log_app[p];
+}
+
+/* struct app_event_sink: app-layer events go to this worker's EVE writer.
+ * DNS is logged as the packet travelled (Suricata does so too); transaction
+ * logs of the other protocols from client to server. */
+static void sink_emit(void *user, const char *event_type, const struct flow *flow,
+                      const struct packet *packet, uint8_t direction,
+                      void (*write_body)(const void *object, struct json_writer *w),
+                      const void *object)
+{
+    struct worker *w = user;
+    (void)direction;
+    if (!app_event_enabled(w->config, event_type))
+        return;
+    enum eve_direction dir = strcmp(event_type, "dns") == 0 ? EVE_DIR_PACKET : EVE_DIR_FLOW;
+    uint64_t ts = flow ? flow->last_usec : w->now_usec;
+    struct json_writer *jw = eve_event_begin(&w->eve, event_type, packet, flow, dir, ts);
+    write_body(object, jw);
+    eve_event_end(&w->eve);
+}
+
+static void sink_anomaly(void *user, const struct flow *flow, const struct packet *packet,
+                         uint16_t app_proto, const char *event_name)
+{
+    struct worker *w = user;
+    if (!w->config->log_anomaly || !w->config->log_anomaly_applayer)
+        return;
+    eve_log_anomaly(&w->eve, packet, flow, "applayer", event_name, app_proto_name(app_proto),
+                    "proto_parser");
+    w->stats.anomalies_logged++;
+}
+
+static void sync_app_proto(struct flow *f)
+{
+    if (f->app)
+        f->app_proto = app_flow_state_proto(f->app);
+}
+
+/* struct stream_callbacks: reassembled bytes go to the application layer. */
+static void stream_on_data(void *user, struct flow *f, const struct packet *p, uint8_t direction,
+                           const uint8_t *data, uint32_t len, uint32_t flags)
+{
+    struct worker *w = user;
+    if (w->detect)
+        detect_stream_data(w->detect, f, direction, (flags & APP_DATA_GAP) ? NULL : data,
+                           (flags & APP_DATA_GAP) ? 0 : len);
+    app_layer_handle_tcp_data(w->app, &f->app, f, p, direction, data, len, flags);
+    sync_app_proto(f);
+}
+
+static void stream_on_event(void *user, struct flow *f, const struct packet *p, int stream_event)
+{
+    struct worker *w = user;
+    if (!w->config->log_anomaly || !w->config->log_anomaly_stream)
+        return;
+    char name[96];
+    snprintf(name, sizeof name, "stream.%s", stream_event_name(stream_event));
+    eve_log_anomaly(&w->eve, p, f, "stream", name, NULL, NULL);
+    w->stats.anomalies_logged++;
+}
+
+/* struct flow_hooks: a flow ends (timeout, eviction, reuse, shutdown). */
+static void flow_on_end(void *user, struct flow *f)
+{
+    struct worker *w = user;
+    if (f->tcp)
+        stream_flow_end(w->stream, f);
+    if (f->app) {
+        app_layer_flow_end(w->app, f->app, f);
+        sync_app_proto(f);
+    }
+    if (w->config->log_flow) {
+        const char *proto_name = f->app_proto ? app_proto_name(f->app_proto) : NULL;
+        eve_log_flow(&w->eve, f, proto_name);
+    }
+    if (f->app) {
+        app_flow_state_free(f->app);
+        f->app = NULL;
+    }
+    detect_flow_state_free(f->detect_state);
+    f->detect_state = NULL;
+}
+
+int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct eve_file *eve,
+                const struct sensor_shared *shared)
+{
+    memset(w, 0, sizeof *w);
+    w->id = id;
+    w->config = sc;
+    w->shared = shared;
+    char err[256] = "";
+    if (eve_writer_init(&w->eve, eve, &sc->eve) != 0)
+        return -ENOMEM;
+    w->decode = decode_thread_ctx_new(&sc->decode);
+    struct stream_callbacks scb = {.user = w, .data = stream_on_data, .event = stream_on_event};
+    w->stream = stream_thread_ctx_new(&sc->stream, &scb);
+    struct flow_config fc = sc->flow;
+    fc.thread_id = (uint32_t)id;
+    struct flow_hooks hooks = {.user = w, .flow_end = flow_on_end};
+    stream_flow_hooks_set(&hooks, w->stream);
+    w->flows = flow_table_new(&fc, &hooks, err, sizeof err);
+    struct app_event_sink sink = {.user = w, .emit = sink_emit, .anomaly = sink_anomaly};
+    w->app = app_layer_thread_ctx_new(&sc->app, &sink);
+    if (shared->engine)
+        w->detect = detect_worker_new(shared->engine);
+    if (!w->decode || !w->stream || !w->flows || !w->app || (shared->engine && !w->detect)) {
+        log_error("worker %d: cannot initialise: %s", id, err[0] ? err : "out of memory");
+        worker_fini(w);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+void worker_fini(struct worker *w)
+{
+    if (w->flows)
+        flow_table_free(w->flows);
+    if (w->app)
+        app_layer_thread_ctx_free(w->app);
+    if (w->stream)
+        stream_thread_ctx_free(w->stream);
+    if (w->decode)
+        decode_thread_ctx_free(w->decode);
+    if (w->detect)
+        detect_worker_free(w->detect);
+    w->detect = NULL;
+    eve_writer_free(&w->eve);
+    w->flows = NULL;
+    w->app = NULL;
+    w->stream = NULL;
+    w->decode = NULL;
+}
+
+void worker_advance_time(struct worker *w, uint64_t now_usec)
+{
+    if (now_usec > w->now_usec)
+        w->now_usec = now_usec;
+    if (w->now_usec - w->last_timeout_check_usec < WORKER_TIMEOUT_INTERVAL_USEC)
+        return;
+    w->last_timeout_check_usec = w->now_usec;
+    flow_table_timeout(w->flows, w->now_usec);
+    decode_expire(w->decode, w->now_usec);
+}
+
+static void log_decode_anomalies(struct worker *w, const struct packet *p)
+{
+    if (!w->config->log_anomaly || !w->config->log_anomaly_decode)
+        return;
+    char name[96];
+    for (uint8_t i = 0; i < p->event_count; i++) {
+        snprintf(name, sizeof name, "decoder.%s", decode_event_name(p->events[i]));
+        eve_log_anomaly(&w->eve, p, p->flow, "decode", name, NULL, NULL);
+        w->stats.anomalies_logged++;
+    }
+}
+
+static void run_detection(struct worker *w, struct packet *p, struct flow *f)
+{
+    uint32_t n = detect_packet(w->detect, p, f, w->alerts, DETECT_MAX_ALERTS_PER_PACKET);
+    for (uint32_t i = 0; i < n; i++) {
+        if (w->config->log_alert)
+            eve_log_alert(&w->eve, &w->config->alert, p, f, &w->alerts[i], w->shared->engine);
+        if (w->shared->fast_log)
+            fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->shared->engine);
+    }
+}
+
+void worker_process_frame(struct worker *w, const struct capture_frame *frame, uint64_t pcap_cnt)
+{
+    struct packet *p = &w->packet;
+    p->data = frame->data;
+    p->caplen = frame->caplen;
+    p->wirelen = frame->wirelen;
+    p->ts_usec = frame->ts_usec;
+    p->pcap_cnt = pcap_cnt;
+    p->datalink = frame->datalink;
+    p->flow = NULL;
+    w->stats.packets++;
+    w->stats.bytes += frame->caplen;
+
+    worker_advance_time(w, p->ts_usec);
+    decode_packet(w->decode, p);
+
+    struct flow *f = NULL;
+    if (!(p->flags & PACKET_FLAG_INVALID))
+        f = flow_table_get(w->flows, p);
+    if (p->event_count)
+        log_decode_anomalies(w, p);
+
+    if (f) {
+        if (p->proto == 6) {
+            stream_handle_packet(w->stream, f, p);
+        } else if (p->proto == 17 && p->payload_len > 0) {
+            app_layer_handle_udp(w->app, &f->app, f, p, p->flow_direction, p->payload,
+                                 p->payload_len);
+            sync_app_proto(f);
+        }
+    }
+    if (w->detect && !(p->flags & PACKET_FLAG_INVALID) && p->ip_version)
+        run_detection(w, p, f);
+}
+
+void worker_shutdown(struct worker *w)
+{
+    flow_table_shutdown(w->flows);
+    eve_writer_flush(&w->eve);
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests of the hub's building blocks: timestamps, identifiers, TLP
+ * policy, and the storage interface on SQLite (migrations, organisations,
+ * tokens, the date_added clock). The end-to-end behaviour is in hub_e2e.py. */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "hub/hub_db.h"
+#include "hub/hub_store.h"
+#include "hub/hub_tlp.h"
+#include "hub/hub_util.h"
+#include "test.h"
+
+static void test_timestamps(void)
+{
+    int64_t us;
+    CHECK_EQ_INT(hub_timestamp_parse("2016-04-06T20:03:48.000Z", &us), 0);
+    char buf[40];
+    hub_timestamp_format(us, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "2016-04-06T20:03:48.000000Z");
+    CHECK_EQ_INT(hub_timestamp_parse("2016-04-06T20:03:48Z", &us), 0);
+    CHECK_EQ_INT(us, 1459973028000000LL);
+    CHECK_EQ_INT(hub_timestamp_parse("2016-04-06T20:03:48.123456789Z", &us), 0);
+    CHECK_EQ_INT(us % 1000000, 123456);
+    CHECK_EQ_INT(hub_timestamp_parse("2016-04-06 20:03:48Z", &us), -EINVAL);
+    CHECK_EQ_INT(hub_timestamp_parse("2022-101-27T00:00:00Z", &us), -EINVAL);
+    CHECK_EQ_INT(hub_timestamp_parse("2016-04-06T20:03:48+01:00", &us), -EINVAL);
+    CHECK_EQ_INT(hub_timestamp_parse("2016-13-06T20:03:48Z", &us), -EINVAL);
+    CHECK_EQ_INT(hub_timestamp_parse("", &us), -EINVAL);
+    CHECK_EQ_INT(hub_timestamp_parse("2016-04-06T20:03:48.Z", &us), -EINVAL);
+}
+
+static void test_ids(void)
+{
+    char a[37], b[37];
+    hub_uuid5("sector:energy", a);
+    hub_uuid5("sector:energy", b);
+    CHECK_EQ_STR(a, b);
+    CHECK(a[14] == '5');
+    hub_uuid5("sector:transportation", b);
+    CHECK(strcmp(a, b) != 0);
+    hub_uuid4(a);
+    CHECK(a[14] == '4' && strlen(a) == 36);
+    char t1[69], t2[69];
+    CHECK_EQ_INT(hub_token_generate(t1), 0);
+    CHECK_EQ_INT(hub_token_generate(t2), 0);
+    CHECK(strncmp(t1, "vgl_", 4) == 0 && strlen(t1) == 68 && strcmp(t1, t2) != 0);
+    char h[65];
+    hub_sha256_hex("abc", 3, h);
+    CHECK_EQ_STR(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static json_t *marked(const char *marking)
+{
+    json_t *o = json_pack("{s:s, s:s}", "type", "indicator", "id",
+                          "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f");
+    if (marking)
+        json_object_set_new(o, "object_marking_refs", json_pack("[s]", marking));
+    return o;
+}
+
+static void test_tlp(void)
+{
+    CHECK_EQ_STR(hub_tlp_canonical("TLP:AMBER+STRICT"), "amber+strict");
+    CHECK_EQ_STR(hub_tlp_canonical("white"), "clear");
+    CHECK(hub_tlp_canonical("purple") == NULL);
+    CHECK(hub_tlp_rank("red") > hub_tlp_rank("amber+strict"));
+    json_t *o = marked(NULL);
+    CHECK_EQ_STR(hub_tlp_of_object(o, "amber"), "amber");
+    json_decref(o);
+    /* TLP 2.0 and TLP 1.0 ids */
+    o = marked("marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487");
+    CHECK_EQ_STR(hub_tlp_of_object(o, "amber"), "clear");
+    json_decref(o);
+    o = marked("marking-definition--f88d31f6-486f-44da-b317-01333bde0b82");
+    CHECK_EQ_STR(hub_tlp_of_object(o, "clear"), "amber");
+    json_decref(o);
+    /* the most restrictive of several */
+    o = json_pack("{s:s, s:[s, s]}", "type", "indicator", "object_marking_refs",
+                  "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+                  "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1");
+    CHECK_EQ_STR(hub_tlp_of_object(o, "clear"), "red");
+    json_decref(o);
+
+    struct hub_caller energy = {.org = {.id = 1, .sector = "energy"}, .role = HUB_ROLE_ANALYST};
+    struct hub_caller bank = {.org = {.id = 2, .sector = "financial-services"},
+                              .role = HUB_ROLE_ANALYST};
+    struct hub_caller coord = {.org = {.id = 3, .sector = "government-national", .coordinator = true},
+                               .role = HUB_ROLE_ANALYST};
+    struct hub_collection sector = {.kind = HUB_COLL_SECTOR, .sector = "energy"};
+    struct hub_collection own = {.kind = HUB_COLL_ORG, .org_id = 1, .sector = "energy"};
+    struct hub_collection national = {.kind = HUB_COLL_NATIONAL};
+    CHECK(hub_collection_is_member(&sector, &energy.org));
+    CHECK(!hub_collection_is_member(&sector, &bank.org));
+    CHECK(hub_collection_is_member(&national, &bank.org));
+    CHECK(!hub_collection_is_member(&own, &bank.org));
+    CHECK(hub_collection_can_write(&sector, &energy));
+    CHECK(!hub_collection_can_write(&sector, &bank));
+    CHECK(hub_collection_can_write(&sector, &coord));
+    CHECK(!hub_collection_can_write(&own, &coord));
+    struct hub_caller sensor = energy;
+    sensor.role = HUB_ROLE_SENSOR;
+    CHECK(!hub_collection_can_write(&sector, &sensor));
+    CHECK(hub_collection_can_write(&own, &sensor));
+    /* visibility: producer 1 (energy) */
+    CHECK(hub_tlp_visible("green", 1, false, false, &bank));
+    CHECK(!hub_tlp_visible("amber", 1, false, false, &bank));
+    CHECK(hub_tlp_visible("amber", 1, false, false, &coord));
+    CHECK(hub_tlp_visible("amber+strict", 1, false, true, &energy));
+    CHECK(!hub_tlp_visible("red", 1, false, true, &coord));
+    CHECK(hub_tlp_visible("red", 1, true, false, &bank));
+    CHECK(hub_tlp_visible("red", 2, false, false, &bank));
+    CHECK(!hub_tlp_visible("bogus", 1, false, true, &bank));
+}
+
+static void test_store(void)
+{
+    char dir[] = "/tmp/vigil-hub-unit-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char uri[128], err[512];
+    snprintf(uri, sizeof uri, "sqlite:%s/hub.db", dir);
+    struct hub_db *db;
+    CHECK_EQ_INT(hub_db_open(uri, 2, &db, err, sizeof err), 0);
+    struct hub_db_conn *c = hub_db_acquire(db);
+    struct hub_org org, again;
+    CHECK_EQ_INT(hub_org_add(c, "PowerGrid", "energy", false, &org, err, sizeof err), 0);
+    CHECK(strncmp(org.identity_id, "identity--", 10) == 0);
+    CHECK_EQ_INT(hub_org_add(c, "PowerGrid", "energy", false, &again, err, sizeof err), -EEXIST);
+    CHECK_EQ_INT(hub_org_add(c, "X", "nonsense", false, &again, err, sizeof err), -EINVAL);
+    CHECK(strstr(err, "nonsense") != NULL);
+    CHECK_EQ_INT(hub_org_find(c, "PowerGrid", &again, err, sizeof err), 0);
+    CHECK_EQ_STR(again.identity_id, org.identity_id);
+    CHECK_EQ_INT(hub_org_find(c, "Nobody", &again, err, sizeof err), -ENOENT);
+    char token[69];
+    CHECK_EQ_INT(hub_token_issue(c, &org, HUB_ROLE_SENSOR, token, err, sizeof err), 0);
+    struct hub_caller caller;
+    CHECK_EQ_INT(hub_token_authenticate(c, token, &caller, err, sizeof err), 0);
+    CHECK_EQ_INT(caller.role, HUB_ROLE_SENSOR);
+    CHECK_EQ_STR(caller.org.name, "PowerGrid");
+    CHECK_EQ_INT(hub_token_authenticate(c, "vgl_nope", &caller, err, sizeof err), -EACCES);
+    CHECK_EQ_INT(hub_token_revoke(c, token, err, sizeof err), 0);
+    CHECK_EQ_INT(hub_token_authenticate(c, token, &caller, err, sizeof err), -EACCES);
+    CHECK_EQ_INT(hub_token_revoke(c, "vgl_nope", err, sizeof err), -ENOENT);
+    struct hub_collection *colls;
+    int n;
+    CHECK_EQ_INT(hub_collection_list(c, &colls, &n, err, sizeof err), 0);
+    CHECK_EQ_INT(n, 3); /* national, energy, PowerGrid */
+    free(colls);
+    /* the clock hands out strictly increasing values across reservations */
+    int64_t a, b;
+    CHECK_EQ_INT(hub_db_begin(c, err, sizeof err), 0);
+    CHECK_EQ_INT(hub_clock_reserve(c, 1000, &a, err, sizeof err), 0);
+    CHECK_EQ_INT(hub_clock_reserve(c, 1, &b, err, sizeof err), 0);
+    CHECK(b >= a + 1000);
+    CHECK_EQ_INT(hub_db_commit(c, err, sizeof err), 0);
+    hub_db_release(db, c);
+    hub_db_close(db);
+    /* reopening applies no migration twice and keeps the data */
+    CHECK_EQ_INT(hub_db_open(uri, 1, &db, err, sizeof err), 0);
+    c = hub_db_acquire(db);
+    CHECK_EQ_INT(hub_org_find(c, "PowerGrid", &again, err, sizeof err), 0);
+    int64_t version;
+    CHECK_EQ_INT(hub_db_query_i64(c, "SELECT schema_version FROM hub_meta", 0, NULL, -1, &version,
+                                  err, sizeof err),
+                 0);
+    CHECK_EQ_INT(version, 1);
+    hub_db_release(db, c);
+    hub_db_close(db);
+    CHECK_EQ_INT(hub_db_open("mysql://x", 1, &db, err, sizeof err), -EINVAL);
+    CHECK(strstr(err, "mysql://x") != NULL);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
+int main(void)
+{
+    test_timestamps();
+    test_ids();
+    test_tlp();
+    test_store();
+    TEST_MAIN_END();
+}
