@@ -109,6 +109,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     scfg.midstream = cfgb & 0x10;
     scfg.reassembly_depth = (cfgb & 0x20) ? 3000 : 0;
     scfg.max_retained_bytes = (cfgb & 0x40) ? 0 : 256 * 1024;
+    /* Both delivery modes; the choice reuses bits so old seeds stay valid. */
+    scfg.ack_based_delivery = ((cfgb >> 4) ^ cfgb) & 1;
+    scfg.max_unacked_bytes = (cfgb & 0x02) ? 100 : 1024 * 1024;
     scfg.reassembly_memcap = 64 * 1024;
     scfg.max_ooo_segments = 64;
     bool handshake = !(cfgb & 0x80);

@@ -61,8 +61,25 @@ for e in d.get("errors", [])[:3]:
     print("  error:", e)
 PY
 
-echo "== hub: risk summary (as the coordinator sees it)"
-curl -sS --fail --cacert "$cacert" -H "Authorization: Bearer $coord" "$base/api/v1/risk" \
+# The windows end at the last alert, so a replayed capture shows up too.
+until=$(python3 - "$eve" <<'PY'
+import json, sys, datetime
+last = None
+for line in open(sys.argv[1], errors="replace"):
+    try:
+        e = json.loads(line)
+        t = datetime.datetime.strptime(e["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z")
+    except (ValueError, KeyError, TypeError):
+        continue
+    if e.get("event_type") == "alert" and (last is None or t > last):
+        last = t
+last = last or datetime.datetime.now(datetime.timezone.utc)
+print((last + datetime.timedelta(seconds=1)).astimezone(datetime.timezone.utc)
+      .strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+PY
+)
+echo "== hub: risk summary as the coordinator sees it (24 h / 7 d up to $until)"
+curl -sS --fail --cacert "$cacert" -H "Authorization: Bearer $coord" "$base/api/v1/risk?until=$until" \
      >"$logdir/hub-risk.json"
 python3 - "$logdir/hub-risk.json" <<'PY'
 import json, sys

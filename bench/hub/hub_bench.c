@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct opts {
     const char *url; /* base, e.g. http://127.0.0.1:8443 */
@@ -26,7 +27,28 @@ struct opts {
     int page;
     int insecure;
     int64_t first_added, last_added; /* microseconds, for random added_after */
+    long hub_pid;                    /* to report the hub's CPU time, if given */
 };
+
+/* CPU seconds (user + system) used so far by process pid, or -1. */
+static double proc_cpu_s(long pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')');
+    unsigned long ut = 0, st = 0;
+    /* fields after the command: state(3) ... utime(14) stime(15) */
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
 
 static double now_s(void)
 {
@@ -257,6 +279,8 @@ int main(int argc, char **argv)
             o.requests = atol(v);
         else if (strcmp(a, "--page") == 0)
             o.page = atoi(v);
+        else if (strcmp(a, "--pid") == 0)
+            o.hub_pid = atol(v);
         else if (strcmp(a, "--range") == 0 && i + 2 < argc) {
             o.first_added = strtoll(v, NULL, 10);
             o.last_added = strtoll(argv[i + 2], NULL, 10);
@@ -280,6 +304,7 @@ int main(int argc, char **argv)
         pthread_t *t = calloc((size_t)o.clients, sizeof *t);
         long per = o.objects / o.clients;
         double t0 = now_s();
+        double cpu0 = o.hub_pid ? proc_cpu_s(o.hub_pid) : -1;
         static long run_base;
         run_base = (long)(time(NULL) & 0xfffff) << 24;
         for (int i = 0; i < o.clients; i++) {
@@ -297,6 +322,11 @@ int main(int argc, char **argv)
         printf("ingest: %ld objects acknowledged in %.2f s = %.0f objects/s (envelopes of %ld, "
                "%d clients, %d failed requests)\n",
                acked, dt, acked / dt, o.batch, o.clients, failed);
+        double cpu1 = o.hub_pid ? proc_cpu_s(o.hub_pid) : -1;
+        if (cpu0 >= 0 && cpu1 > cpu0)
+            printf("ingest: hub CPU %.2f s = %.0f objects per CPU-second (independent of other "
+                   "load on the machine)\n",
+                   cpu1 - cpu0, acked / (cpu1 - cpu0));
         free(jobs);
         free(t);
     }

@@ -13,6 +13,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 V="$build/vigil"
 B="$build/bench/hub/hub_bench"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vigil-hub-bench-XXXXXX")
+chmod 755 "$work" # the PostgreSQL fixture runs as the postgres user
 pg=""
 hub_pid=""
 cleanup() {
@@ -35,9 +36,9 @@ run_one() { # backend db
   port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/$name.out")
   coll=$(curl -s -H "Authorization: Bearer $tok" "http://127.0.0.1:$port/vigil/collections/" |
          python3 -c 'import json,sys; print([c["id"] for c in json.load(sys.stdin)["collections"] if c["title"]=="energy"][0])')
-  echo "== $name: $objects objects"
+  echo "== $name: $objects objects (load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs)"
   "$B" --url "http://127.0.0.1:$port" --token "$tok" --collection "$coll" --objects "$objects" \
-       --batch 1000 --clients 2 --requests 4000 --page 100
+       --batch 1000 --clients 2 --requests 4000 --page 100 --pid "$hub_pid"
   kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
 }
 

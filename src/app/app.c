@@ -123,8 +123,23 @@ struct app_flow_state {
     uint32_t udp_probes[2];
     const struct app_parser *parser;
     void *parser_state;                  /* owned; freed with parser->state_free */
+    uint16_t dir_proto[2];               /* as detected per direction */
+    uint16_t proto_orig;                 /* before a protocol change */
+    bool dir_checked[2];                 /* the other direction's first data was probed */
+    uint32_t flow_events;                /* enum app_flow_event bits */
     uint8_t *probe_buf[2];               /* owned; APP_PROBE_BUFFER bytes each */
     uint32_t probe_len[2];
+};
+
+/* Flow-level detection events (Suricata's applayer proto_detect events). */
+enum app_flow_event {
+    APP_FLOW_EV_MISMATCH_BOTH_DIRECTIONS = 0,
+    APP_FLOW_EV_DETECT_PROTOCOL_ONLY_ONE_DIRECTION,
+    APP_FLOW_EV_COUNT,
+};
+static const char *const app_flow_event_names[APP_FLOW_EV_COUNT] = {
+    "APPLAYER_MISMATCH_PROTOCOL_BOTH_DIRECTIONS",
+    "APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION",
 };
 
 /* ---------- names ---------- */
@@ -318,9 +333,14 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     out->dns_log_version = 3;
     out->dns_log_requests = out->dns_log_responses = true;
     out->dns_log_detailed = out->dns_log_grouped = true;
+    out->tls_log_subjectaltname = true; /* part of Suricata 8's extended tls record */
 #if __has_include("app_http.c")
     app_http_config_load(out, cfg);
 #endif
+    /* suricata-verify selects the DNS log version with this variable. */
+    const char *env = getenv("SURICATA_EVE_DNS_VERSION");
+    if (env && strcmp(env, "2") == 0)
+        out->dns_log_version = 2;
     if (!cfg)
         return;
     app_config_eve_options(out, cfg);
@@ -606,6 +626,33 @@ uint16_t app_flow_state_proto(const struct app_flow_state *state)
     return state ? state->proto : APP_PROTO_UNKNOWN;
 }
 
+uint16_t app_flow_state_proto_dir(const struct app_flow_state *state, uint8_t direction)
+{
+    if (!state)
+        return APP_PROTO_UNKNOWN;
+    uint16_t p = state->dir_proto[direction & 1];
+    return p != APP_PROTO_UNKNOWN ? p : state->proto;
+}
+
+uint16_t app_flow_state_proto_orig(const struct app_flow_state *state)
+{
+    return state ? state->proto_orig : APP_PROTO_UNKNOWN;
+}
+
+bool app_flow_state_has_event(const struct app_flow_state *state, const char *event_name)
+{
+    if (!state || !event_name)
+        return false;
+    for (int e = 0; e < APP_FLOW_EV_COUNT; e++) {
+        if (!(state->flow_events & (1u << e)))
+            continue;
+        const char *n = app_flow_event_names[e];
+        if (strcasecmp(n, event_name) == 0 || strcasecmp(n + strlen("APPLAYER_"), event_name) == 0)
+            return true;
+    }
+    return false;
+}
+
 static void app_parse_ctx_init(struct app_parse_ctx *pc, struct app_layer_thread_ctx *t,
                                struct flow *flow, const struct packet *packet)
 {
@@ -646,6 +693,7 @@ static bool app_parser_start(struct app_flow_state *st, struct flow *flow,
     app_flow_set_proto(st, flow, p->proto);
     st->thread->stats.flows[p->proto]++;
     st->parser_gave_up = false;
+    st->dir_proto[0] = st->dir_proto[1] = p->proto;
     return true;
 }
 
@@ -662,6 +710,9 @@ static void app_check_switch(struct app_flow_state *st, struct flow *flow,
     uint16_t np = st->parser->switch_proto(st->parser_state);
     if (np == APP_PROTO_UNKNOWN || np == st->parser->proto)
         return;
+    if (st->proto_orig == APP_PROTO_UNKNOWN)
+        st->proto_orig = st->parser->proto;
+    st->dir_checked[0] = st->dir_checked[1] = true; /* no mismatch checks after a change */
     struct app_parse_ctx pc;
     app_parse_ctx_init(&pc, st->thread, flow, packet);
     if (st->parser->flow_end)
@@ -758,6 +809,43 @@ static bool app_try_expectation(struct app_flow_state *st, struct flow *flow,
     return ok;
 }
 
+/* The flow was decided by the other direction: this direction's first data
+ * is probed too. A different protocol is Suricata's "mismatch protocol both
+ * directions": the flow then reports the to-server protocol (app_proto) and
+ * each direction its own (app_proto_ts/tc); the running parser stays. */
+static void app_mismatch_check(struct app_flow_state *st, struct flow *flow,
+                               const struct packet *packet, uint8_t direction,
+                               const uint8_t *data, uint32_t len)
+{
+    st->dir_checked[direction] = true;
+    if (st->dir_state[direction] == APP_DIR_DONE || !st->parser)
+        return;
+    struct app_layer_thread_ctx *t = st->thread;
+    bool need_more = false;
+    uint32_t n = len < APP_PROBE_BUFFER ? len : APP_PROBE_BUFFER;
+    const struct app_parser *p =
+        app_detect_probe(t->parsers, t->parser_count, APP_IPPROTO_TCP, data, n, direction,
+                         flow->key.dst_port, flow->key.src_port, true, &need_more);
+    if (!p || p->proto == st->parser->proto)
+        return;
+    /* Ambiguous bytes (an FTP and an SMTP banner look alike) are no mismatch
+     * if the running parser's own probe accepts them too. */
+    if (st->parser->probe && st->parser->probe(data, n, direction) != APP_PROBE_NO)
+        return;
+    st->dir_proto[direction] = p->proto;
+    st->flow_events |= 1u << APP_FLOW_EV_MISMATCH_BOTH_DIRECTIONS;
+    st->proto = st->dir_proto[0];
+    if (flow) {
+        flow->app_proto = st->proto;
+        flow->app_proto_toserver = st->dir_proto[0];
+        flow->app_proto_toclient = st->dir_proto[1];
+    }
+    const struct app_event_sink *s = &t->sink;
+    if (s->anomaly)
+        s->anomaly(s->user, flow, packet, st->parser->proto,
+                   app_flow_event_names[APP_FLOW_EV_MISMATCH_BOTH_DIRECTIONS]);
+}
+
 void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
                                struct flow *flow, const struct packet *packet, uint8_t direction,
                                const uint8_t *data, uint32_t len, uint32_t flags)
@@ -777,6 +865,8 @@ void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow
         st->eof[direction] = true;
 
     if (st->proto != APP_PROTO_UNKNOWN) {
+        if (!st->dir_checked[direction] && data && len && !(flags & APP_DATA_GAP))
+            app_mismatch_check(st, flow, packet, direction, data, len);
         app_parser_feed(st, flow, packet, direction, (flags & APP_DATA_GAP) ? NULL : data, len,
                         flags);
         return;
@@ -850,10 +940,16 @@ void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow
         return;
     }
     st->dir_state[direction] = APP_DIR_DONE;
+    st->dir_checked[direction] = true;
+    /* The other direction's buffered bytes (if any) already failed or are
+     * undecided: check them for a mismatch before they are replayed. */
     if (!app_parser_start(st, flow, packet, p, NULL)) {
         app_probe_buffers_free(st);
         return;
     }
+    if (st->probe_len[direction ^ 1] && !st->dir_checked[direction ^ 1])
+        app_mismatch_check(st, flow, packet, direction ^ 1, st->probe_buf[direction ^ 1],
+                           st->probe_len[direction ^ 1]);
     if (probe_data == data) {
         /* First chunk larger than the buffer, probed in place: nothing of
          * this direction is buffered, so replay the other one, then the chunk. */
@@ -912,7 +1008,17 @@ void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_stat
 void app_layer_flow_end(struct app_layer_thread_ctx *ctx, struct app_flow_state *state,
                         struct flow *flow)
 {
-    if (!ctx || !state || !state->parser || !state->parser->flow_end)
+    if (!ctx || !state)
+        return;
+    /* Undecided at the end with a direction that failed: "failed" (Suricata
+     * reports such one-sided flows, e.g. NetBIOS broadcasts, that way). */
+    if (state->proto == APP_PROTO_UNKNOWN &&
+        (state->dir_state[0] == APP_DIR_FAILED || state->dir_state[1] == APP_DIR_FAILED)) {
+        app_flow_set_proto(state, flow, APP_PROTO_FAILED);
+        ctx->stats.flows[APP_PROTO_FAILED]++;
+        app_probe_buffers_free(state);
+    }
+    if (!state->parser || !state->parser->flow_end)
         return;
     struct app_parse_ctx pc;
     app_parse_ctx_init(&pc, ctx, flow, NULL);
@@ -932,6 +1038,13 @@ int app_flow_state_tx_foreach(struct app_flow_state *state,
 uint64_t app_tx_id(const struct app_tx *tx)
 {
     return tx->id;
+}
+
+int app_tx_direction(const struct app_tx *tx)
+{
+    if (!tx->parser || !tx->parser->tx_direction)
+        return -1;
+    return tx->parser->tx_direction(tx);
 }
 
 bool app_tx_complete(const struct app_tx *tx, uint8_t direction)

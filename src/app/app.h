@@ -72,6 +72,7 @@ struct app_layer_config {
     bool http_xff;                        /* xff enabled in extra-data mode: log "xff" */
     const char *http_xff_header;          /* header name, default X-Forwarded-For */
     bool smtp_extended;                   /* smtp extended logging (message-id, subject, ...) */
+    uint32_t ftp_max_line_length;         /* app-layer.protocols.ftp.max-line-length (4096) */
 
     /* DNS and TLS logging options (outputs.eve-log.types.dns / .tls), loaded
      * by app_layer_config_load (app.c); Suricata 8's defaults. */
@@ -122,6 +123,18 @@ void app_flow_state_free(struct app_flow_state *state);
 
 /* The detected protocol of the flow (APP_PROTO_UNKNOWN while undecided). */
 uint16_t app_flow_state_proto(const struct app_flow_state *state);
+/* Per direction (0 to server, 1 to client), as Suricata's app_proto_ts /
+ * app_proto_tc: differs from app_flow_state_proto() when the two directions
+ * speak different protocols. */
+uint16_t app_flow_state_proto_dir(const struct app_flow_state *state, uint8_t direction);
+/* The protocol before a protocol change (STARTTLS, CONNECT), Suricata's
+ * "app_proto_orig"; APP_PROTO_UNKNOWN if none happened. */
+uint16_t app_flow_state_proto_orig(const struct app_flow_state *state);
+/* Flow-level app-layer events (layer "proto_detect"), for rules'
+ * app-layer-event:applayer_mismatch_protocol_both_directions and friends:
+ * true if event_name (with or without an "applayer_" prefix; case-insensitive)
+ * was raised on the flow. */
+bool app_flow_state_has_event(const struct app_flow_state *state, const char *event_name);
 
 /* Transactions, for detection and for alert metadata. A transaction handle is
  * valid until the next app_layer_handle_* call on the flow. */
@@ -132,6 +145,10 @@ struct app_tx;
 int app_flow_state_tx_foreach(struct app_flow_state *state,
                               int (*fn)(struct app_tx *tx, void *user), void *user);
 uint64_t app_tx_id(const struct app_tx *tx);
+/* 0 or 1 when the transaction belongs to one direction only (a DNS request
+ * or response is its own transaction): rules with flow:to_server /
+ * to_client should only look at matching ones. -1: both directions. */
+int app_tx_direction(const struct app_tx *tx);
 /* Parser-specific progress: true when the direction's part is complete. */
 bool app_tx_complete(const struct app_tx *tx, uint8_t direction);
 /* Gets instance `index` (0-based; multi-buffers such as dns.answer.name have

@@ -23,11 +23,15 @@
     X(FILE_NAME, "file.name")                                                                     \
     X(DNS_QUERY, "dns.query") X(DNS_ANSWER_NAME, "dns.answer.name")                               \
     X(DNS_QUERIES_RRNAME, "dns.queries.rrname") X(DNS_OPCODE, "dns.opcode")                       \
-    X(DNS_RCODE, "dns.rcode")                                                                     \
+    X(DNS_RCODE, "dns.rcode") X(DNS_ANSWERS_RRNAME, "dns.answers.rrname")                       \
+    X(DNS_AUTHORITIES_RRNAME, "dns.authorities.rrname")                                           \
+    X(DNS_ADDITIONALS_RRNAME, "dns.additionals.rrname")                                           \
+    X(DNS_RESPONSE_RRNAME, "dns.response.rrname")                                                 \
     X(TLS_SNI, "tls.sni") X(TLS_VERSION, "tls.version") X(TLS_CERT_SUBJECT, "tls.cert_subject")   \
     X(TLS_CERT_ISSUER, "tls.cert_issuer") X(TLS_CERT_SERIAL, "tls.cert_serial")                   \
     X(TLS_CERT_FINGERPRINT, "tls.cert_fingerprint") X(TLS_CERTS, "tls.certs")                     \
-    X(TLS_ALPN, "tls.alpn") X(JA3_HASH, "ja3.hash") X(JA3_STRING, "ja3.string")                   \
+    X(TLS_ALPN, "tls.alpn") X(TLS_SUBJECTALTNAME, "tls.subjectaltname")                          \
+    X(JA3_HASH, "ja3.hash") X(JA3_STRING, "ja3.string")                                           \
     X(JA3S_HASH, "ja3s.hash") X(JA3S_STRING, "ja3s.string") X(JA4_HASH, "ja4.hash")               \
     X(SSH_PROTO, "ssh.proto") X(SSH_SOFTWARE, "ssh.software") X(SSH_HASSH, "ssh.hassh")           \
     X(SSH_HASSH_STRING, "ssh.hassh.string") X(SSH_HASSH_SERVER, "ssh.hassh.server")               \

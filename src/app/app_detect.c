@@ -35,8 +35,10 @@ const struct app_parser *app_detect_probe(const struct app_parser *const *parser
         const struct app_parser *p = parsers[i];
         if (!p || !p->probe || !(p->ipprotos & ipproto_bit))
             continue;
-        enum app_probe_result r = p->probe(data, len, direction);
         bool on_port = app_detect_port_hint(p, port_a) || app_detect_port_hint(p, port_b);
+        if (p->probe_needs_port && !on_port)
+            continue;
+        enum app_probe_result r = p->probe(data, len, direction);
         if (r == APP_PROBE_MATCH) {
             if (on_port && !port_match)
                 port_match = p;

@@ -132,6 +132,8 @@ struct dns_parse {
 static bool dns_arena_append(struct dns_parse *p, const void *data, uint32_t n)
 {
     struct dns_tx *tx = p->tx;
+    if (n == 0)
+        return true;
     if (tx->arena_len + n > DNS_ARENA_MAX) {
         p->arena_full = true;
         return false;
@@ -911,7 +913,8 @@ static void dns_log_tx(struct dns_state *s, struct app_parse_ctx *ctx, struct dn
     if (s->log_version == 2) {
         struct dns_v2_event e = {.tx = tx, .state = s};
         if (response) {
-            app_parser_log(ctx, "dns", tx->direction, dns_log_body_v2, &e);
+            /* Suricata 7 logs answers in the flow's to-server orientation. */
+            app_parser_log(ctx, "dns", 0, dns_log_body_v2, &e);
             return;
         }
         for (uint32_t i = 0; i < tx->rr_count; i++) {
@@ -1163,7 +1166,8 @@ static bool dns_tx_complete(const struct app_tx *atx, uint8_t direction)
 
 /* dns.query / dns.queries.rrname: question names (requests and responses);
  * dns.answer.name: answer owner names; dns.opcode and dns.rcode: one byte
- * holding the value, for byte_test/content matching. */
+ * holding the value (requests and responses, as Suricata's keywords), for
+ * numeric matching. */
 static int dns_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, uint32_t index,
                              const uint8_t **data, uint32_t *len)
 {
@@ -1175,8 +1179,33 @@ static int dns_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
         section = DNS_SEC_QUERY;
         break;
     case APP_BUFFER_DNS_ANSWER_NAME:
+    case APP_BUFFER_DNS_ANSWERS_RRNAME:
         section = DNS_SEC_ANSWER;
         break;
+    case APP_BUFFER_DNS_AUTHORITIES_RRNAME:
+        section = DNS_SEC_AUTHORITY;
+        break;
+    case APP_BUFFER_DNS_ADDITIONALS_RRNAME:
+        section = DNS_SEC_ADDITIONAL;
+        break;
+    case APP_BUFFER_DNS_RESPONSE_RRNAME: {
+        /* every owner name of a response, all sections in order */
+        if (!(tx->flags & 0x8000))
+            return -ENOENT;
+        uint32_t seen = 0;
+        for (uint32_t i = 0; i < tx->rr_count; i++) {
+            const struct dns_rr *rr = &tx->rrs[i];
+            if (i > 0 && rr->type == DNS_TYPE_TXT && tx->rrs[i - 1].type == DNS_TYPE_TXT &&
+                tx->rrs[i - 1].section == rr->section && tx->rrs[i - 1].name == rr->name)
+                continue;
+            if (seen++ == index) {
+                *data = (const uint8_t *)DNS_ARENA(tx, rr->name);
+                *len = rr->name_len;
+                return 0;
+            }
+        }
+        return -ENOENT;
+    }
     case APP_BUFFER_DNS_OPCODE:
         if (index)
             return -ENOENT;
@@ -1184,7 +1213,7 @@ static int dns_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
         *len = 1;
         return 0;
     case APP_BUFFER_DNS_RCODE:
-        if (index || !(tx->flags & 0x8000))
+        if (index)
             return -ENOENT;
         *data = &tx->rcode;
         *len = 1;
@@ -1198,7 +1227,7 @@ static int dns_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
         if (rr->section != section)
             continue;
         /* TXT strings share one owner: count the record once. */
-        if (i > 0 && section == DNS_SEC_ANSWER && rr->type == DNS_TYPE_TXT &&
+        if (i > 0 && section != DNS_SEC_QUERY && rr->type == DNS_TYPE_TXT &&
             tx->rrs[i - 1].section == section && tx->rrs[i - 1].type == DNS_TYPE_TXT &&
             tx->rrs[i - 1].name == rr->name)
             continue;
@@ -1211,9 +1240,19 @@ static int dns_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
     return -ENOENT;
 }
 
+static int dns_tx_direction(const struct app_tx *atx)
+{
+    return ((const struct dns_tx *)atx)->direction;
+}
+
 static bool dns_tx_has_event(const struct app_tx *atx, const char *name)
 {
     const struct dns_tx *tx = (const struct dns_tx *)atx;
+    /* Newer Suricata rule files say not_request / not_response. */
+    if (strcmp(name, "not_request") == 0)
+        name = "not_a_request";
+    else if (strcmp(name, "not_response") == 0)
+        name = "not_a_response";
     for (int e = 0; e < DNS_EV_COUNT; e++)
         if ((tx->events & (1u << e)) && strcmp(dns_event_names[e], name) == 0)
             return true;
@@ -1226,6 +1265,7 @@ const struct app_parser app_parser_dns_udp = {
     .ipprotos = APP_IPPROTO_UDP,
     .ports = {53, 5353, 5355},
     .probe = dns_probe_udp,
+    .probe_needs_port = true,
     .state_new = dns_state_new_udp,
     .state_free = dns_state_free,
     .parse = dns_parse_udp,
@@ -1234,6 +1274,7 @@ const struct app_parser app_parser_dns_udp = {
     .tx_get_buffer = dns_tx_get_buffer,
     .tx_write_json = dns_tx_write_json,
     .tx_has_event = dns_tx_has_event,
+    .tx_direction = dns_tx_direction,
 };
 
 const struct app_parser app_parser_dns_tcp = {
@@ -1250,4 +1291,5 @@ const struct app_parser app_parser_dns_tcp = {
     .tx_get_buffer = dns_tx_get_buffer,
     .tx_write_json = dns_tx_write_json,
     .tx_has_event = dns_tx_has_event,
+    .tx_direction = dns_tx_direction,
 };

@@ -271,8 +271,13 @@ void app_http_config_load(struct app_layer_config *out, const struct config *cfg
     out->http_xff = false;
     out->http_xff_header = "X-Forwarded-For";
     out->smtp_extended = false;
+    out->ftp_max_line_length = 4096;
     if (!cfg)
         return;
+    uint64_t ml;
+    if (config_get_size(cfg, "app-layer.protocols.ftp.max-line-length", &ml) == 0 && ml >= 16 &&
+        ml <= 1024 * 1024)
+        out->ftp_max_line_length = (uint32_t)ml;
     /* outputs.N.eve-log.types.M.{http,smtp}.* */
     const struct config_node *outputs = config_find(cfg, "outputs");
     for (const struct config_node *o = outputs ? config_node_first_child(outputs) : NULL; o;
@@ -306,6 +311,22 @@ void app_http_config_load(struct app_layer_config *out, const struct config *cfg
                     out->http_xff = true;
                 if (h && config_node_value(h))
                     out->http_xff_header = config_node_value(h);
+            } else if (strcmp(tname, "files") == 0) {
+                /* force-hash: [md5, sha1, sha256] (or one scalar) */
+                const struct config_node *fh = config_node_child(body, "force-hash");
+                const char *one = fh ? config_node_value(fh) : NULL;
+                const struct config_node *it = fh ? config_node_first_child(fh) : NULL;
+                for (; one || it; it = it ? config_node_next(it) : NULL) {
+                    const char *h = it ? config_node_value(it) : one;
+                    if (h && strcasecmp(h, "md5") == 0)
+                        out->file_hash_md5 = true;
+                    else if (h && strcasecmp(h, "sha1") == 0)
+                        out->file_hash_sha1 = true;
+                    else if (h && strcasecmp(h, "sha256") == 0)
+                        out->file_hash_sha256 = true;
+                    if (!it)
+                        break;
+                }
             } else if (strcmp(tname, "smtp") == 0) {
                 const struct config_node *e = config_node_child(body, "extended");
                 bool en = false;
@@ -657,6 +678,9 @@ static int http_cb_body(htp_tx_data_t *d, int dir)
     struct http_state *st = tx->state;
     if (!d->data) {
         tx->body_limited[dir] = true;
+        if (!tx->cur_file[dir] && (dir == 1 || d->tx->request_method_number == HTP_M_POST ||
+                                   d->tx->request_method_number == HTP_M_PUT))
+            tx->cur_file[dir] = http_file_open_default(tx, dir);
         if (tx->cur_file[dir])
             file_add_gap(tx->cur_file[dir], d->len);
         return HTP_OK;
@@ -701,6 +725,9 @@ static void http_close_file(struct http_tx *tx, int dir, enum file_state state)
     if (!f)
         return;
     tx->cur_file[dir] = NULL;
+    /* a file with a hole is not complete (Suricata: TRUNCATED, gaps true) */
+    if (f->gaps && state == FILE_STATE_CLOSED)
+        state = FILE_STATE_TRUNCATED;
     file_close(tx->state->ctx, f, state);
 }
 
@@ -1195,6 +1222,13 @@ static void http_flow_end(void *state, struct app_parse_ctx *ctx)
     struct http_state *st = state;
     st->ctx = ctx;
     for (struct http_tx *tx = st->head; tx; tx = tx->next) {
+        const uint8_t *bnd;
+        size_t blen;
+        if (!tx->req_done && tx->htp && http_is_multipart(tx->htp, &bnd, &blen)) {
+            tx->body_limited[0] = true; /* parts cut short are TRUNCATED */
+            http_multipart_files(tx, bnd, blen);
+            tx->req_done = true;
+        }
         for (int d = 0; d < 2; d++)
             http_close_file(tx, d, FILE_STATE_TRUNCATED);
         http_tx_log(tx);

@@ -74,10 +74,19 @@ struct app_parser {
      * new protocol once the switch happened, else APP_PROTO_UNKNOWN. May be NULL. */
     uint16_t (*switch_proto)(void *state);
 
+    /* The probe is weak evidence: only used when a port hint matches (as
+     * Suricata's DNS-over-UDP detection, limited to its detection ports,
+     * which keeps NetBIOS name service on 137 from looking like DNS). */
+    bool probe_needs_port;
+
     /* App-layer events (Suricata's app-layer-event keyword) raised on a
      * transaction: true if event_name (without the "<proto>." prefix, e.g.
      * "malformed_data") was raised. May be NULL (no per-tx events). */
     bool (*tx_has_event)(const struct app_tx *tx, const char *event_name);
+
+    /* For transactions that belong to one direction only (a DNS message):
+     * 0 to server, 1 to client; -1 for both. May be NULL (both). */
+    int (*tx_direction)(const struct app_tx *tx);
 };
 
 /* Services the framework gives parsers. */

@@ -184,6 +184,15 @@ static void ssh_log_body(const void *object, struct json_writer *w);
 static void ssh_maybe_log(struct ssh_state *st, struct app_parse_ctx *ctx, bool at_end)
 {
     struct ssh_tx *tx = &st->tx;
+    /* A direction past NEWKEYS needs no KEXINIT buffer any more. */
+    for (int d = 0; d < 2; d++) {
+        struct ssh_side *s = &tx->side[d];
+        if (s->kex && s->state == SSH_ENCRYPTED) {
+            free(s->kex);
+            s->kex = NULL;
+            app_memory_release(ctx, SSH_KEX_MAX);
+        }
+    }
     if (tx->base.logged)
         return;
     bool done = tx->side[0].state == SSH_ENCRYPTED && tx->side[1].state == SSH_ENCRYPTED;

@@ -23,7 +23,6 @@
 #include <time.h>
 
 #include <openssl/asn1.h>
-#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
@@ -74,8 +73,10 @@ static const char *const tls_event_names[TLS_EV_COUNT] = {
 /* Certificate facts, for cert 0 of a chain. Strings are owned. */
 struct tls_cert_info {
     char *subject, *issuer, *serial, *fingerprint;
+    uint32_t subject_len, issuer_len; /* values may hold NUL bytes */
     char notbefore[80], notafter[80];
     char **san;
+    uint32_t *san_len;
     uint32_t san_count;
     /* The chain as DER (owned), for tls.certs and "chain". */
     uint8_t *der[TLS_CERTS_MAX];
@@ -141,6 +142,9 @@ struct tls_tx {
 
 struct tls_state {
     struct app_layer_thread_ctx *thread;
+    bool server_hello_done;  /* ServerHelloDone seen */
+    bool cert_requested;     /* CertificateRequest seen: wait for the client's */
+    bool client_cert_seen;
     struct tls_side side[2];
     struct tls_tx tx;
     bool counted;
@@ -219,24 +223,53 @@ static void tls_hex_digest(const EVP_MD *md, const void *data, size_t len, char 
 
 /* ---------- X.509 ---------- */
 
-static char *tls_name_string(const X509_NAME *name)
+/* "C=US, O=Org, CN=host": attributes in certificate order, OpenSSL's short
+ * names except emailAddress, which Suricata writes "Email"; values as UTF-8,
+ * unescaped (as Suricata prints them). The caller frees the result. */
+static char *tls_name_string(const X509_NAME *name, uint32_t *out_len)
 {
-    BIO *b = BIO_new(BIO_s_mem());
-    if (!b)
+    *out_len = 0;
+    size_t cap = 256, len = 0;
+    char *s = malloc(cap);
+    if (!s)
         return NULL;
-    /* "C=US, O=Org, CN=host": short names, ", " between RDNs, UTF-8, no
-     * RFC 2253 escaping (Suricata prints the values as they are). */
-    unsigned long flags = XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | ASN1_STRFLGS_UTF8_CONVERT;
-    X509_NAME_print_ex(b, name, 0, flags);
-    char *p = NULL;
-    long n = BIO_get_mem_data(b, &p);
-    char *s = malloc((size_t)n + 1);
-    if (s) {
-        if (n > 0)
-            memcpy(s, p, (size_t)n);
-        s[n] = 0;
+    s[0] = 0;
+    int n = X509_NAME_entry_count(name);
+    for (int i = 0; i < n; i++) {
+        const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+        const ASN1_OBJECT *obj = X509_NAME_ENTRY_get_object(e);
+        int nid = OBJ_obj2nid(obj);
+        char attr[80];
+        if (nid == NID_pkcs9_emailAddress)
+            snprintf(attr, sizeof(attr), "Email");
+        else if (nid != NID_undef && OBJ_nid2sn(nid))
+            snprintf(attr, sizeof(attr), "%s", OBJ_nid2sn(nid));
+        else
+            OBJ_obj2txt(attr, sizeof(attr), obj, 1);
+        unsigned char *val = NULL;
+        int vl = ASN1_STRING_to_UTF8(&val, X509_NAME_ENTRY_get_data(e));
+        if (vl < 0)
+            vl = 0;
+        size_t need = len + strlen(attr) + (size_t)vl + 4;
+        if (need > cap) {
+            while (cap < need)
+                cap *= 2;
+            char *ns = realloc(s, cap);
+            if (!ns) {
+                OPENSSL_free(val);
+                free(s);
+                return NULL;
+            }
+            s = ns;
+        }
+        len += (size_t)snprintf(s + len, cap - len, "%s%s=", i ? ", " : "", attr);
+        if (vl)
+            memcpy(s + len, val, (size_t)vl);
+        len += (size_t)vl;
+        s[len] = 0;
+        OPENSSL_free(val);
     }
-    BIO_free(b);
+    *out_len = (uint32_t)len;
     return s;
 }
 
@@ -288,6 +321,7 @@ static void tls_cert_info_clear(struct tls_cert_info *c)
     for (uint32_t i = 0; i < c->san_count; i++)
         free(c->san[i]);
     free(c->san);
+    free(c->san_len);
     for (uint32_t i = 0; i < c->count; i++)
         free(c->der[i]);
     memset(c, 0, sizeof(*c));
@@ -310,8 +344,8 @@ static void tls_cert0_parse(struct tls_cert_info *c, const uint8_t *der, uint32_
         *bad = true;
         return;
     }
-    c->subject = tls_name_string(X509_get_subject_name(x));
-    c->issuer = tls_name_string(X509_get_issuer_name(x));
+    c->subject = tls_name_string(X509_get_subject_name(x), &c->subject_len);
+    c->issuer = tls_name_string(X509_get_issuer_name(x), &c->issuer_len);
     c->serial = tls_serial_string(X509_get0_serialNumber(x));
     c->fingerprint = malloc(64);
     if (c->fingerprint)
@@ -324,7 +358,8 @@ static void tls_cert0_parse(struct tls_cert_info *c, const uint8_t *der, uint32_
         if (n > 64)
             n = 64;
         c->san = calloc((size_t)(n > 0 ? n : 1), sizeof(char *));
-        for (int i = 0; c->san && i < n; i++) {
+        c->san_len = calloc((size_t)(n > 0 ? n : 1), sizeof(uint32_t));
+        for (int i = 0; c->san && c->san_len && i < n; i++) {
             const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
             if (g->type != GEN_DNS)
                 continue;
@@ -334,6 +369,7 @@ static void tls_cert0_parse(struct tls_cert_info *c, const uint8_t *der, uint32_
                 continue;
             memcpy(s, ia5->data, (size_t)ia5->length);
             s[ia5->length] = 0;
+            c->san_len[c->san_count] = (uint32_t)ia5->length;
             c->san[c->san_count++] = s;
         }
         GENERAL_NAMES_free(gens);
@@ -764,6 +800,16 @@ static void tls_handshake_message(struct tls_state *st, struct app_parse_ctx *ct
         break;
     case 11: /* Certificate (TLS 1.3 ones are encrypted and never reach here) */
         tls_certificate(st, ctx, d, m, len);
+        if (d == 0)
+            st->client_cert_seen = true;
+        break;
+    case 13: /* CertificateRequest */
+        if (d == 1)
+            st->cert_requested = true;
+        break;
+    case 14: /* ServerHelloDone */
+        if (d == 1)
+            st->server_hello_done = true;
         break;
     default:
         break;
@@ -854,7 +900,12 @@ static void tls_maybe_log(struct tls_state *st, struct app_parse_ctx *ctx, bool 
     struct tls_tx *tx = &st->tx;
     if (tx->base.logged)
         return;
-    bool done = st->side[0].encrypted && st->side[1].encrypted;
+    /* As Suricata: the handshake is "done" for logging once the server's
+     * flight is complete (ServerHelloDone), or the client's certificate is in
+     * when one was requested, or both sides encrypt. */
+    bool done = (st->side[0].encrypted && st->side[1].encrypted) ||
+                (st->server_hello_done &&
+                 (!st->cert_requested || st->client_cert_seen || st->side[0].encrypted));
     if (!(tx->client.seen || tx->server.seen))
         return;
     if (!done && !at_end)
@@ -1061,6 +1112,24 @@ static int tls_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
         len -= c;
     }
     tls_maybe_log(st, ctx, false);
+    /* Once both directions are encrypted and the record is logged, the
+     * reassembly buffers are no longer needed on this (long-lived) flow. */
+    if (st->tx.base.logged && st->side[0].encrypted && st->side[1].encrypted) {
+        for (int i = 0; i < 2; i++) {
+            struct tls_side *x = &st->side[i];
+            if (x->rec && !x->buffering) {
+                free(x->rec);
+                x->rec = NULL;
+                app_memory_release(ctx, TLS_RECORD_MAX);
+            }
+            if (x->hs) {
+                free(x->hs);
+                x->hs = NULL;
+                app_memory_release(ctx, x->hs_cap);
+                x->hs_cap = x->hs_len = 0;
+            }
+        }
+    }
     return 0;
 }
 
@@ -1182,9 +1251,9 @@ static void tls_write_cert(const struct tls_cert_info *c, struct json_writer *w,
                            bool cert, bool chain)
 {
     if (c->subject)
-        json_key_string(w, "subject", c->subject);
+        json_key_string_len(w, "subject", c->subject, c->subject_len);
     if (c->issuer)
-        json_key_string(w, "issuerdn", c->issuer);
+        json_key_string_len(w, "issuerdn", c->issuer, c->issuer_len);
     if (c->serial)
         json_key_string(w, "serial", c->serial);
     if (c->fingerprint)
@@ -1197,7 +1266,7 @@ static void tls_write_cert(const struct tls_cert_info *c, struct json_writer *w,
         json_key_array_begin(w, "subjectaltname");
         for (uint32_t i = 0; i < c->san_count; i++)
             if (c->san[i])
-                json_string(w, c->san[i]);
+                json_string_len(w, c->san[i], c->san_len[i]);
         json_array_end(w);
     }
     if (cert && c->count) {
@@ -1307,9 +1376,23 @@ static int tls_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
         return 0;
     }
     case APP_BUFFER_TLS_CERT_SUBJECT:
-        return tls_str_buffer(c->subject, index, data, len);
+        if (index || !c->subject)
+            return -ENOENT;
+        *data = (const uint8_t *)c->subject;
+        *len = c->subject_len;
+        return 0;
     case APP_BUFFER_TLS_CERT_ISSUER:
-        return tls_str_buffer(c->issuer, index, data, len);
+        if (index || !c->issuer)
+            return -ENOENT;
+        *data = (const uint8_t *)c->issuer;
+        *len = c->issuer_len;
+        return 0;
+    case APP_BUFFER_TLS_SUBJECTALTNAME:
+        if (index >= c->san_count)
+            return -ENOENT;
+        *data = (const uint8_t *)c->san[index];
+        *len = c->san_len[index];
+        return 0;
     case APP_BUFFER_TLS_CERT_SERIAL:
         return tls_str_buffer(c->serial, index, data, len);
     case APP_BUFFER_TLS_CERT_FINGERPRINT:

@@ -330,7 +330,7 @@ void file_write_fileinfo(const struct app_file *f, struct json_writer *w)
             json_key_string(w, "sha1", hex);
         }
     }
-    if (f->hashes_done && f->want_sha256 && f->state == FILE_STATE_CLOSED) {
+    if (f->hashes_done && f->want_sha256) {
         file_hex(f->sha256, 32, hex);
         json_key_string(w, "sha256", hex);
     }

@@ -22,7 +22,7 @@ struct capture_options {
     const char *bpf_filter;    /* NULL or a BPF expression (-F) */
     uint32_t snaplen;          /* live: 0 = 65535 */
     bool promiscuous;          /* live */
-    uint16_t fanout_group;     /* AF_PACKET: sockets with the same group share load */
+    uint16_t fanout_group;     /* AF_PACKET: sockets with the same group share load; 0 = none */
     uint32_t ring_block_size;  /* AF_PACKET: 0 = default (1 MiB) */
     uint32_t ring_block_count; /* AF_PACKET: 0 = default (64) */
     /* live: capture_next returns CAPTURE_TIMEOUT after this (default 100) */

@@ -121,8 +121,13 @@ bool decode_datalink_supported(int datalink)
 /* ------------------------------------------------------------------ */
 /* events and small helpers                                            */
 
+/* Records an anomaly once per packet: a repeated condition (say, many bad
+ * options) neither inflates the counter nor crowds out other events. */
 static void decode_event_set(struct decode_thread_ctx *ctx, struct packet *p, enum decode_event e)
 {
+    for (uint8_t i = 0; i < p->event_count; i++)
+        if (p->events[i] == e)
+            return;
     ctx->stats.events[e]++;
     if (p->event_count < PACKET_MAX_EVENTS)
         p->events[p->event_count++] = (uint16_t)e;
@@ -228,10 +233,14 @@ static uint64_t decode_pseudo_sum(const struct packet *p, uint8_t proto, uint32_
 /* ------------------------------------------------------------------ */
 /* transport                                                           */
 
+/* TCP options, validated as Suricata does: an option whose length is below
+ * 2 or runs past the header makes the packet invalid (tcp.opt_invalid_len);
+ * a known option with a wrong length is reported (tcp.opt_invalid_len) and
+ * ignored; a repeated known option is reported (tcp.opt_duplicate). */
 static void decode_tcp_options(struct decode_thread_ctx *ctx, struct packet *p, const uint8_t *o,
                                uint32_t len)
 {
-    uint32_t seen = 0; /* bit per option kind < 32, for duplicates */
+    uint64_t seen = 0; /* bit per validated option kind (all below 64) */
     while (len > 0) {
         uint8_t kind = o[0];
         if (kind == 0) /* EOL */
@@ -242,69 +251,89 @@ static void decode_tcp_options(struct decode_thread_ctx *ctx, struct packet *p, 
             continue;
         }
         if (len < 2 || o[1] < 2 || o[1] > len) {
-            decode_invalid(ctx, p, DECODE_EVENT_TCP_INVALID_OPTLEN);
+            decode_invalid(ctx, p, DECODE_EVENT_TCP_OPT_INVALID_LEN);
             return;
         }
         uint8_t olen = o[1];
-        if (kind < 32) {
-            if (seen & (1u << kind))
-                decode_event_set(ctx, p, DECODE_EVENT_TCP_OPT_DUPLICATE);
-            seen |= 1u << kind;
-        }
+        bool ok;
         switch (kind) {
         case 2: /* MSS */
-            if (olen != 4) {
-                decode_event_set(ctx, p, DECODE_EVENT_TCP_OPT_INVALID_LEN);
-            } else {
-                p->tcp_mss = decode_rd16(o + 2);
-                p->flags |= PACKET_FLAG_HAS_TCP_MSS;
-            }
+            ok = olen == 4;
             break;
         case 3: /* window scale */
-            if (olen != 3) {
-                decode_event_set(ctx, p, DECODE_EVENT_TCP_OPT_INVALID_LEN);
-            } else {
-                p->tcp_wscale = o[2];
-                p->flags |= PACKET_FLAG_HAS_TCP_WSCALE;
-            }
+            ok = olen == 3;
             break;
         case 4: /* SACK permitted */
-            if (olen != 2)
-                decode_event_set(ctx, p, DECODE_EVENT_TCP_OPT_INVALID_LEN);
-            else
-                p->flags |= PACKET_FLAG_HAS_TCP_SACKOK;
+            ok = olen == 2;
             break;
-        case 5: /* SACK blocks */
-            if (olen < 10 || olen > 34 || (olen - 2) % 8 != 0)
-                decode_event_set(ctx, p, DECODE_EVENT_TCP_OPT_INVALID_LEN);
-            else
-                p->flags |= PACKET_FLAG_HAS_TCP_SACK;
+        case 5: /* SACK: 1 to 4 blocks (an empty option is tolerated) */
+            ok = olen == 2 || (olen >= 10 && olen <= 34 && (olen - 2) % 8 == 0);
             break;
         case 8: /* timestamps */
-            if (olen != 10) {
+            ok = olen == 10;
+            break;
+        case 34: /* TCP Fast Open: empty (cookie request) or a 4..16 byte even cookie */
+            ok = olen == 2 || (olen >= 6 && olen <= 18 && (olen & 1) == 0);
+            break;
+        case 253:
+        case 254: /* experimental; magic 0xF989 is the pre-assignment TFO */
+            ok = olen == 4 || olen == 12;
+            if (ok && decode_rd16(o + 2) == 0xf989) {
+                if (p->flags & PACKET_FLAG_HAS_TCP_TFO)
+                    decode_event_set(ctx, p, DECODE_EVENT_TCP_OPT_DUPLICATE);
+                p->flags |= PACKET_FLAG_HAS_TCP_TFO;
+            }
+            if (!ok)
                 decode_event_set(ctx, p, DECODE_EVENT_TCP_OPT_INVALID_LEN);
-            } else {
+            o += olen;
+            len -= olen;
+            continue;
+        case 19: /* MD5 signature (RFC 2385) */
+        case 29: /* TCP-AO (RFC 5925) */
+            if ((kind == 19 && olen != 18) || (kind == 29 && olen < 4)) {
+                decode_invalid(ctx, p, DECODE_EVENT_TCP_OPT_INVALID_LEN);
+                return;
+            }
+            o += olen;
+            len -= olen;
+            continue;
+        default: /* not interpreted */
+            o += olen;
+            len -= olen;
+            continue;
+        }
+        if (!ok) {
+            decode_event_set(ctx, p, DECODE_EVENT_TCP_OPT_INVALID_LEN);
+        } else if (seen & (1ull << kind)) {
+            decode_event_set(ctx, p, DECODE_EVENT_TCP_OPT_DUPLICATE);
+        } else {
+            seen |= 1ull << kind;
+            switch (kind) {
+            case 2:
+                p->tcp_mss = decode_rd16(o + 2);
+                p->flags |= PACKET_FLAG_HAS_TCP_MSS;
+                break;
+            case 3:
+                p->tcp_wscale = o[2];
+                p->flags |= PACKET_FLAG_HAS_TCP_WSCALE;
+                break;
+            case 4:
+                p->flags |= PACKET_FLAG_HAS_TCP_SACKOK;
+                break;
+            case 5:
+                p->flags |= PACKET_FLAG_HAS_TCP_SACK;
+                break;
+            case 8:
                 p->tcp_tsval = decode_rd32(o + 2);
                 p->tcp_tsecr = decode_rd32(o + 6);
                 p->flags |= PACKET_FLAG_HAS_TCP_TIMESTAMP;
-            }
-            break;
-        case 34: /* TCP Fast Open: empty (cookie request) or a 4..16 byte even cookie */
-            if (olen != 2 && (olen < 6 || olen > 18 || (olen & 1)))
-                decode_event_set(ctx, p, DECODE_EVENT_TCP_OPT_INVALID_LEN);
-            else
+                break;
+            case 34:
                 p->flags |= PACKET_FLAG_HAS_TCP_TFO;
-            break;
-        case 254: /* experimental; 0xF989 is the pre-assignment TFO magic */
-            if (olen >= 4 && decode_rd16(o + 2) == 0xf989) {
-                if (olen != 4 && (olen < 8 || olen > 20 || (olen & 1)))
-                    decode_event_set(ctx, p, DECODE_EVENT_TCP_OPT_INVALID_LEN);
-                else
-                    p->flags |= PACKET_FLAG_HAS_TCP_TFO;
+                break;
+            default:
+                break;
             }
-            break;
-        default:
-            break;
         }
         o += olen;
         len -= olen;
@@ -319,12 +348,12 @@ static void decode_tcp(struct decode_thread_ctx *ctx, struct packet *p, const ui
         return;
     }
     uint32_t hlen = (uint32_t)(d[12] >> 4) * 4;
-    if (hlen < 20) {
+    if (hlen > len) { /* Suricata's names: header longer than the segment */
         decode_invalid(ctx, p, DECODE_EVENT_TCP_HLEN_TOO_SMALL);
         return;
     }
-    if (hlen > len) {
-        decode_invalid(ctx, p, DECODE_EVENT_TCP_PKT_TOO_SMALL);
+    if (hlen < 20) { /* a data offset below 5: the option length is negative */
+        decode_invalid(ctx, p, DECODE_EVENT_TCP_INVALID_OPTLEN);
         return;
     }
     ctx->stats.tcp++;
@@ -367,7 +396,7 @@ static void decode_udp(struct decode_thread_ctx *ctx, struct packet *p, const ui
         decode_invalid(ctx, p, DECODE_EVENT_UDP_PKT_TOO_SMALL);
         return;
     }
-    if (ulen < 8 || ulen != len) {
+    if (ulen < 8) { /* a length below the IP payload is fine: trailing bytes are ignored */
         decode_invalid(ctx, p, DECODE_EVENT_UDP_LEN_INVALID);
         return;
     }
@@ -389,11 +418,17 @@ static void decode_udp(struct decode_thread_ctx *ctx, struct packet *p, const ui
     decode_udp_tunnels(ctx, p);
 }
 
+#define SCTP_MAX_CHUNKS 32
+#define SCTP_MAX_DATA_CHUNKS 16
+
+/* SCTP: common header (ports, verification tag) and a walk over the chunk
+ * headers for Suricata's SCTP anomalies. Chunk lengths exclude the padding
+ * to a multiple of 4 that follows each chunk. */
 static void decode_sctp(struct decode_thread_ctx *ctx, struct packet *p, const uint8_t *d,
                         uint32_t len)
 {
     if (len < 12) {
-        p->flags |= PACKET_FLAG_INVALID;
+        decode_invalid(ctx, p, DECODE_EVENT_SCTP_PKT_TOO_SMALL);
         return;
     }
     ctx->stats.sctp++;
@@ -403,6 +438,40 @@ static void decode_sctp(struct decode_thread_ctx *ctx, struct packet *p, const u
     p->l4_len = len;
     p->payload = d + 12;
     p->payload_len = len - 12;
+    uint32_t vtag = decode_rd32(d + 4);
+    uint32_t off = 12, chunks = 0, data_chunks = 0;
+    bool has_init = false;
+    while (off < len) {
+        if (len - off < 4) {
+            decode_invalid(ctx, p, DECODE_EVENT_SCTP_CHUNK_TOO_SMALL);
+            return;
+        }
+        uint8_t type = d[off];
+        uint32_t clen = decode_rd16(d + off + 2);
+        if (clen < 4 || clen > len - off) {
+            decode_invalid(ctx, p, DECODE_EVENT_SCTP_CHUNK_LEN_INVALID);
+            return;
+        }
+        if (++chunks > SCTP_MAX_CHUNKS) {
+            decode_event_set(ctx, p, DECODE_EVENT_SCTP_TOO_MANY_CHUNKS);
+            return;
+        }
+        if (type == 0) {                       /* DATA */
+            if (vtag == 0 && data_chunks == 0) /* once per packet */
+                decode_event_set(ctx, p, DECODE_EVENT_SCTP_DATA_WITH_ZERO_VTAG);
+            if (++data_chunks > SCTP_MAX_DATA_CHUNKS) {
+                decode_event_set(ctx, p, DECODE_EVENT_SCTP_TOO_MANY_DATA_CHUNKS);
+                return;
+            }
+        } else if (type == 1) { /* INIT: must be alone, with a zero tag */
+            has_init = true;
+            if (vtag != 0)
+                decode_event_set(ctx, p, DECODE_EVENT_SCTP_INIT_WITH_NON_ZERO_VTAG);
+        }
+        off += (clen + 3) & ~3u;
+    }
+    if (has_init && chunks > 1)
+        decode_event_set(ctx, p, DECODE_EVENT_SCTP_INIT_CHUNK_BUNDLED);
 }
 
 /* Reads the transport ports at the start of a quoted packet's L4 header. */
@@ -434,7 +503,12 @@ static void decode_icmpv4(struct decode_thread_ctx *ctx, struct packet *p, const
     uint8_t max_code = 0;
     bool error = false, known = true;
     switch (type) {
-    case 0: case 8: case 13: case 14: case 15: case 16:
+    case 0:
+    case 8:
+    case 13:
+    case 14:
+    case 15:
+    case 16:
         p->icmp_id = decode_rd16(d + 4);
         p->icmp_seq = decode_rd16(d + 6);
         break;
@@ -457,7 +531,10 @@ static void decode_icmpv4(struct decode_thread_ctx *ctx, struct packet *p, const
         max_code = 2;
         error = true;
         break;
-    case 9: case 10: case 17: case 18:
+    case 9:
+    case 10:
+    case 17:
+    case 18:
         max_code = type == 9 ? 16 : 0;
         break;
     default:
@@ -526,15 +603,22 @@ static void decode_icmpv6(struct decode_thread_ctx *ctx, struct packet *p, const
         max_code = 3;
         error = true;
         break;
-    case 128: case 129:
+    case 128:
+    case 129:
         p->icmp_id = decode_rd16(d + 4);
         p->icmp_seq = decode_rd16(d + 6);
         break;
-    case 130: case 131: case 132: case 143:
+    case 130:
+    case 131:
+    case 132:
+    case 143:
         if (p->ttl != 1)
             decode_event_set(ctx, p, DECODE_EVENT_ICMPV6_MLD_MESSAGE_WITH_INVALID_HL);
         break;
-    case 100: case 101: case 200: case 201:
+    case 100:
+    case 101:
+    case 200:
+    case 201:
         decode_event_set(ctx, p, DECODE_EVENT_ICMPV6_EXPERIMENTATION_TYPE);
         max_code = -1;
         break;
@@ -747,8 +831,7 @@ static void decode_gre(struct decode_thread_ctx *ctx, struct packet *p, const ui
         if (!decode_tunnel_enter(ctx, p, DECODE_TUNNEL_ERSPAN))
             return;
         p->gre_proto = proto;
-        decode_erspan(ctx, p, proto == ETHERTYPE_ERSPAN_3 ? 3 : ((fl & 0x1000) ? 2 : 1), in,
-                      ilen);
+        decode_erspan(ctx, p, proto == ETHERTYPE_ERSPAN_3 ? 3 : ((fl & 0x1000) ? 2 : 1), in, ilen);
         return;
     default:
         p->payload = in;
@@ -856,8 +939,8 @@ static void decode_ip_payload(struct decode_thread_ctx *ctx, struct packet *p, u
         decode_udp(ctx, p, d, len);
         return;
     case 1:
-        if (p->ip_version == 6) {
-            decode_invalid(ctx, p, DECODE_EVENT_IPV6_ICMPV4);
+        if (p->ip_version == 6) { /* reported, not decoded (as Suricata) */
+            decode_event_set(ctx, p, DECODE_EVENT_IPV6_ICMPV4);
             return;
         }
         decode_icmpv4(ctx, p, d, len);
@@ -933,23 +1016,26 @@ static bool decode_ip_proto_unassigned(uint8_t proto)
 /* ------------------------------------------------------------------ */
 /* IPv4                                                                */
 
-/* Parses and validates IPv4 options (RFC 791 and successors). Returns false
- * if they are malformed enough that the packet is invalid. */
+/* Parses and validates IPv4 options with Suricata's rules, so that the same
+ * decode-event rules fire: the option area should be a multiple of 8 bytes
+ * (opt_pad_required, a warning), a truncated multi-byte option needs an
+ * EOL (opt_eol_required), a length past the area is fatal (opt_invalid_len),
+ * a known option with a bad length or pointer makes the packet invalid
+ * (opt_invalid_len / opt_invalid) and is not recorded in ipv4_options, and
+ * an unknown option is only reported (opt_invalid). Returns false if the
+ * packet is invalid. */
 static bool decode_ipv4_options(struct decode_thread_ctx *ctx, struct packet *p, const uint8_t *o,
                                 uint32_t len)
 {
     uint16_t seen = 0;
+    bool valid = true;
+    if (len % 8)
+        decode_event_set(ctx, p, DECODE_EVENT_IPV4_OPT_PAD_REQUIRED);
     while (len > 0) {
         uint8_t type = o[0];
-        if (type == 0) { /* EOL: the rest must be zero padding */
+        if (type == 0) { /* EOL */
             p->ipv4_options |= IPV4_OPTION_EOL;
-            for (uint32_t i = 1; i < len; i++) {
-                if (o[i] != 0) {
-                    decode_event_set(ctx, p, DECODE_EVENT_IPV4_OPT_PAD_REQUIRED);
-                    break;
-                }
-            }
-            return true;
+            break;
         }
         if (type == 1) {
             p->ipv4_options |= IPV4_OPTION_NOP;
@@ -958,80 +1044,91 @@ static bool decode_ipv4_options(struct decode_thread_ctx *ctx, struct packet *p,
             continue;
         }
         if (len < 2) {
-            decode_invalid(ctx, p, DECODE_EVENT_IPV4_OPT_MALFORMED);
-            return false;
+            decode_event_set(ctx, p, DECODE_EVENT_IPV4_OPT_EOL_REQUIRED);
+            break;
         }
         uint8_t olen = o[1];
         if (olen < 2 || olen > len) {
             decode_invalid(ctx, p, DECODE_EVENT_IPV4_OPT_INVALID_LEN);
             return false;
         }
-        uint16_t bit;
-        bool ok = true;
+        uint16_t bit = 0;
+        enum decode_event bad = DECODE_EVENT_MAX;
         switch (type) {
         case 0x07: /* record route */
         case 0x83: /* loose source route */
         case 0x89: /* strict source route */
             bit = type == 0x07 ? IPV4_OPTION_RR
                                : (type == 0x83 ? IPV4_OPTION_LSRR : IPV4_OPTION_SSRR);
-            /* pointer >= 4, on an address boundary, within the option + 1 */
-            ok = olen >= 3 && (olen - 3) % 4 == 0 && o[2] >= 4 && (o[2] % 4) == 0 &&
-                 o[2] <= (uint32_t)olen + 1;
+            if (olen < 3)
+                bad = DECODE_EVENT_IPV4_OPT_INVALID_LEN;
+            else if (o[2] < 4 || (o[2] % 4) != 0 || o[2] > (uint32_t)olen + 1)
+                bad = DECODE_EVENT_IPV4_OPT_INVALID; /* pointer on an address slot */
             break;
         case 0x44: /* timestamp */
             bit = IPV4_OPTION_TS;
-            ok = olen >= 4 && o[2] >= 5 && o[2] <= (uint32_t)olen + 1;
-            if (ok) {
+            if (olen < 5) {
+                bad = DECODE_EVENT_IPV4_OPT_INVALID_LEN;
+            } else {
                 uint8_t flag = o[3] & 0x0f;
                 uint32_t rec = flag == 0 ? 4 : 8;
-                ok = (flag == 0 || flag == 1 || flag == 3) && (o[2] - 5) % rec == 0;
+                if (o[2] < 5 || o[2] > (uint32_t)olen + 1 ||
+                    (flag != 0 && flag != 1 && flag != 3) || (o[2] - 5) % rec != 0)
+                    bad = DECODE_EVENT_IPV4_OPT_INVALID;
             }
             break;
         case 0x19: /* quick-start */
             bit = IPV4_OPTION_QS;
-            ok = olen == 8;
+            if (olen < 8)
+                bad = DECODE_EVENT_IPV4_OPT_INVALID_LEN;
             break;
         case 0x88: /* stream id */
             bit = IPV4_OPTION_SATID;
-            ok = olen == 4;
+            if (olen != 4)
+                bad = DECODE_EVENT_IPV4_OPT_INVALID_LEN;
             break;
-        case 0x82: /* security */
+        case 0x82: /* security (RFC 1108) */
             bit = IPV4_OPTION_SEC;
-            ok = olen == 11;
+            if (olen != 11)
+                bad = DECODE_EVENT_IPV4_OPT_INVALID_LEN;
             break;
-        case 0x85: /* extended security */
+        case 0x85: /* extended security: not validated by Suricata either */
             bit = IPV4_OPTION_ESEC;
-            ok = olen >= 3;
             break;
         case 0x86: /* CIPSO */
             bit = IPV4_OPTION_CIPSO;
-            ok = olen >= 10 && olen <= 40;
+            if (olen < 10)
+                bad = DECODE_EVENT_IPV4_OPT_INVALID_LEN;
             break;
         case 0x94: /* router alert */
             bit = IPV4_OPTION_RTRALT;
-            ok = olen == 4;
+            if (olen != 4)
+                bad = DECODE_EVENT_IPV4_OPT_INVALID_LEN;
             break;
         default:
-            bit = IPV4_OPTION_UNKNOWN;
-            decode_event_set(ctx, p, DECODE_EVENT_IPV4_OPT_UNKNOWN);
+            p->ipv4_options |= IPV4_OPTION_UNKNOWN;
+            decode_event_set(ctx, p, DECODE_EVENT_IPV4_OPT_INVALID);
             break;
         }
-        if (!ok) {
-            decode_invalid(ctx, p, DECODE_EVENT_IPV4_OPT_INVALID);
-            return false;
+        if (bit != 0) {
+            if (seen & bit) {
+                decode_event_set(ctx, p, DECODE_EVENT_IPV4_OPT_DUPLICATE);
+            } else if (bad != DECODE_EVENT_MAX) {
+                decode_invalid(ctx, p, bad);
+                valid = false;
+            } else {
+                p->ipv4_options |= bit;
+            }
+            seen |= bit;
         }
-        if (bit != IPV4_OPTION_UNKNOWN && (seen & bit))
-            decode_event_set(ctx, p, DECODE_EVENT_IPV4_OPT_DUPLICATE);
-        seen |= bit;
-        p->ipv4_options |= bit;
         o += olen;
         len -= olen;
     }
-    return true;
+    return valid;
 }
 
-static void decode_ipv4_fragment(struct decode_thread_ctx *ctx, struct packet *p,
-                                 const uint8_t *d, uint32_t hlen, uint32_t iplen)
+static void decode_ipv4_fragment(struct decode_thread_ctx *ctx, struct packet *p, const uint8_t *d,
+                                 uint32_t hlen, uint32_t iplen)
 {
     ctx->stats.frag_ipv4_fragments++;
     p->flags |= PACKET_FLAG_FRAGMENT;
@@ -1140,71 +1237,70 @@ static void decode_ipv4(struct decode_thread_ctx *ctx, struct packet *p, const u
 /* ------------------------------------------------------------------ */
 /* IPv6                                                                */
 
-/* Validates the TLV options of a hop-by-hop or destination options header. */
+/* Validates the TLV options of a hop-by-hop or destination options header,
+ * as Suricata does: Pad1, PadN, router alert, jumbo payload and home address
+ * are known, anything else is an unknown option; an option running past the
+ * header or too short for its type is invalid_optlen (packet invalid). */
 static void decode_ipv6_options(struct decode_thread_ctx *ctx, struct packet *p, const uint8_t *o,
                                 uint32_t len, bool hop)
 {
-    bool only_padding = true;
+    uint32_t pads = 0, others = 0;
     while (len > 0) {
         uint8_t type = o[0];
         if (type == 0) { /* Pad1 */
+            pads++;
             o++;
             len--;
             continue;
         }
         if (len < 2 || (uint32_t)o[1] + 2 > len) {
-            decode_event_set(ctx, p, DECODE_EVENT_IPV6_EXTHDR_INVALID_OPTLEN);
+            decode_invalid(ctx, p, DECODE_EVENT_IPV6_EXTHDR_INVALID_OPTLEN);
             return;
         }
-        uint32_t olen = (uint32_t)o[1] + 2;
+        uint8_t olen = o[1];
+        uint8_t min = 0;
         switch (type) {
         case 1: /* PadN */
-            if (o[1] == 0)
+            pads++;
+            if (olen == 0)
                 decode_event_set(ctx, p, DECODE_EVENT_IPV6_ZERO_LEN_PADN);
             break;
         case 0x05: /* router alert */
-            only_padding = false;
-            if (o[1] != 2)
-                decode_event_set(ctx, p, DECODE_EVENT_IPV6_EXTHDR_INVALID_OPTLEN);
+            min = 2;
+            others++;
             break;
         case 0xc2: /* jumbo payload */
-            only_padding = false;
-            if (o[1] != 4)
-                decode_event_set(ctx, p, DECODE_EVENT_IPV6_EXTHDR_INVALID_OPTLEN);
+            min = 4;
+            others++;
             break;
         case 0xc9: /* home address */
-            only_padding = false;
-            if (o[1] != 16)
-                decode_event_set(ctx, p, DECODE_EVENT_IPV6_EXTHDR_INVALID_OPTLEN);
-            break;
-        case 0x04: /* tunnel encapsulation limit */
-        case 0x07: /* CALIPSO */
-        case 0x08: /* SMF DPD */
-        case 0x26: /* quick-start */
-        case 0x31: /* IOAM */
-        case 0x63: /* RPL */
-        case 0x6d: /* MPL */
-        case 0x8b: /* ILNP nonce */
-        case 0x8c: /* line identification */
-        case 0xee: /* IP DFF */
-            only_padding = false;
+            min = 16;
+            others++;
             break;
         default:
-            only_padding = false;
-            decode_event_set(ctx, p, hop ? DECODE_EVENT_IPV6_HOPOPTS_UNKNOWN_OPT
-                                         : DECODE_EVENT_IPV6_DSTOPTS_UNKNOWN_OPT);
+            others++;
+            decode_event_set(ctx, p,
+                             hop ? DECODE_EVENT_IPV6_HOPOPTS_UNKNOWN_OPT
+                                 : DECODE_EVENT_IPV6_DSTOPTS_UNKNOWN_OPT);
             break;
         }
-        o += olen;
-        len -= olen;
+        if (olen < min) {
+            decode_invalid(ctx, p, DECODE_EVENT_IPV6_EXTHDR_INVALID_OPTLEN);
+            return;
+        }
+        o += (uint32_t)olen + 2;
+        len -= (uint32_t)olen + 2;
     }
-    if (only_padding)
-        decode_event_set(ctx, p, hop ? DECODE_EVENT_IPV6_HOPOPTS_ONLY_PADDING
-                                     : DECODE_EVENT_IPV6_DSTOPTS_ONLY_PADDING);
+    if (pads > 0 && others == 0)
+        decode_event_set(ctx, p,
+                         hop ? DECODE_EVENT_IPV6_HOPOPTS_ONLY_PADDING
+                             : DECODE_EVENT_IPV6_DSTOPTS_ONLY_PADDING);
 }
 
-static void decode_ipv6_fragment(struct decode_thread_ctx *ctx, struct packet *p,
-                                 const uint8_t *d, const uint8_t *fh, uint32_t rem)
+/* fh: the fragment header; nh_offset: where, counted from d, the next-header
+ * byte naming it is (kept for the reassembled datagram's header chain). */
+static void decode_ipv6_fragment(struct decode_thread_ctx *ctx, struct packet *p, const uint8_t *d,
+                                 const uint8_t *fh, uint32_t rem, uint32_t nh_offset)
 {
     uint16_t offm = decode_rd16(fh + 2);
     uint32_t id = decode_rd32(fh + 4);
@@ -1212,20 +1308,12 @@ static void decode_ipv6_fragment(struct decode_thread_ctx *ctx, struct packet *p
     p->frag_offset = offm >> 3;
     p->frag_more = (offm & 1) != 0;
     p->ip_id = (uint16_t)id;
-    if (p->frag_offset == 0 && !p->frag_more) {
-        /* An atomic fragment: nothing to reassemble, decode on. */
-        decode_event_set(ctx, p, DECODE_EVENT_IPV6_EXTHDR_USELESS_FH);
-        decode_ip_payload(ctx, p, fh[0], fh + 8, rem - 8);
-        return;
-    }
     ctx->stats.frag_ipv6_fragments++;
     p->flags |= PACKET_FLAG_FRAGMENT;
     p->proto = fh[0];
     uint32_t dlen = rem - 8;
-    if (p->frag_more && (dlen % 8) != 0) {
-        decode_invalid(ctx, p, DECODE_EVENT_IPV6_FRAG_INVALID_LENGTH);
-        return;
-    }
+    if (p->frag_more && (dlen % 8) != 0) /* RFC 8200: all but the last are 8n bytes */
+        decode_event_set(ctx, p, DECODE_EVENT_IPV6_FRAG_INVALID_LENGTH);
     struct defrag_fragment f = {
         .family = 6,
         .proto = fh[0],
@@ -1236,7 +1324,8 @@ static void decode_ipv6_fragment(struct decode_thread_ctx *ctx, struct packet *p
         .src = p->src.addr.u8,
         .dst = p->dst.addr.u8,
         .hdr = d,
-        .hdr_len = 40,
+        .hdr_len = (uint32_t)(fh - d),
+        .nh_offset = nh_offset,
         .data = fh + 8,
         .data_len = dlen,
         .offset = (uint32_t)p->frag_offset * 8,
@@ -1286,17 +1375,18 @@ static void decode_ipv6(struct decode_thread_ctx *ctx, struct packet *p, const u
     p->l3_len = 40 + plen;
 
     uint8_t nh = d[6];
+    uint32_t nh_offset = 6; /* where the byte naming the current header is */
     const uint8_t *q = d + 40;
     uint32_t rem = plen;
     bool seen_hh = false, seen_rh = false, seen_fh = false, seen_ah = false, seen_eh = false;
     int dh_count = 0;
     for (;;) {
         switch (nh) {
-        case 0:   /* hop-by-hop */
-        case 60:  /* destination options */
-        case 43:  /* routing */
-        case 135: /* mobility */
-        case 139: /* HIP */
+        case 0:     /* hop-by-hop */
+        case 60:    /* destination options */
+        case 43:    /* routing */
+        case 135:   /* mobility */
+        case 139:   /* HIP */
         case 140: { /* shim6 */
             if (rem < 8) {
                 decode_invalid(ctx, p, DECODE_EVENT_IPV6_TRUNC_EXTHDR);
@@ -1314,9 +1404,9 @@ static void decode_ipv6(struct decode_thread_ctx *ctx, struct packet *p, const u
                 decode_ipv6_options(ctx, p, q + 2, hl - 2, true);
             } else if (nh == 60) {
                 /* one destination options header may precede the routing
-                 * header and one may follow it */
+                 * header and one may follow it; a third is a duplicate */
                 dh_count++;
-                if (dh_count > 2 || (dh_count == 2 && !seen_rh))
+                if (dh_count > 2)
                     decode_event_set(ctx, p, DECODE_EVENT_IPV6_EXTHDR_DUPL_DH);
                 decode_ipv6_options(ctx, p, q + 2, hl - 2, false);
             } else if (nh == 43) {
@@ -1327,6 +1417,7 @@ static void decode_ipv6(struct decode_thread_ctx *ctx, struct packet *p, const u
                     decode_event_set(ctx, p, DECODE_EVENT_IPV6_RH_TYPE_0);
             }
             nh = q[0];
+            nh_offset = (uint32_t)(q - d);
             q += hl;
             rem -= hl;
             continue;
@@ -1341,15 +1432,27 @@ static void decode_ipv6(struct decode_thread_ctx *ctx, struct packet *p, const u
                 decode_invalid(ctx, p, DECODE_EVENT_IPV6_TRUNC_EXTHDR);
                 return;
             }
-            if (seen_fh) {
-                decode_invalid(ctx, p, DECODE_EVENT_IPV6_EXTHDR_DUPL_FH);
-                return;
-            }
-            seen_fh = true;
             if (q[1] != 0 || (decode_rd16(q + 2) & 0x0006) != 0)
                 decode_event_set(ctx, p, DECODE_EVENT_IPV6_FH_NON_ZERO_RESERVED_FIELD);
-            decode_ipv6_fragment(ctx, p, d, q, rem);
-            return;
+            if (!seen_fh && (decode_rd16(q + 2) & 0xfff9) != 0) {
+                decode_ipv6_fragment(ctx, p, d, q, rem, nh_offset);
+                return;
+            }
+            /* A second fragment header is skipped, as is an atomic fragment
+             * (offset 0, no more fragments): nothing to reassemble. */
+            if (seen_fh) {
+                decode_event_set(ctx, p, DECODE_EVENT_IPV6_EXTHDR_DUPL_FH);
+            } else {
+                decode_event_set(ctx, p, DECODE_EVENT_IPV6_EXTHDR_USELESS_FH);
+                p->flags |= PACKET_FLAG_IPV6_FRAGMENT_HEADER;
+                p->ip_id = (uint16_t)decode_rd32(q + 4);
+            }
+            seen_fh = true;
+            nh = q[0];
+            nh_offset = (uint32_t)(q - d);
+            q += 8;
+            rem -= 8;
+            continue;
         case 51: { /* authentication header */
             if (rem < 12) {
                 decode_invalid(ctx, p, DECODE_EVENT_IPV6_TRUNC_EXTHDR);
@@ -1366,6 +1469,7 @@ static void decode_ipv6(struct decode_thread_ctx *ctx, struct packet *p, const u
             if (decode_rd16(q + 2) != 0)
                 decode_event_set(ctx, p, DECODE_EVENT_IPV6_EXTHDR_AH_RES_NOT_NULL);
             nh = q[0];
+            nh_offset = (uint32_t)(q - d);
             q += hl;
             rem -= hl;
             continue;
@@ -1483,8 +1587,8 @@ static void decode_mpls(struct decode_thread_ctx *ctx, struct packet *p, const u
     }
 }
 
-static void decode_pppoe_session(struct decode_thread_ctx *ctx, struct packet *p,
-                                 const uint8_t *d, uint32_t len)
+static void decode_pppoe_session(struct decode_thread_ctx *ctx, struct packet *p, const uint8_t *d,
+                                 uint32_t len)
 {
     ctx->stats.pppoe++;
     if (len < 8) {
@@ -1544,13 +1648,16 @@ static bool decode_ethertype_known(uint16_t type)
     case 0x88e7: /* 802.1ah */
     case 0x8902: /* CFM */
     case 0x893a: /* IEEE 1905 */
-    case 0x88b5: case 0x88b6: /* local experimental */
+    case 0x88b5:
+    case 0x88b6: /* local experimental */
     case 0x22f0: /* AVTP */
     case 0x8892: /* PROFINET */
     case 0x88a4: /* EtherCAT */
     case 0x80f3: /* AARP */
     case 0x809b: /* AppleTalk */
-    case 0x6002: case 0x6003: case 0x6004: /* DEC */
+    case 0x6002:
+    case 0x6003:
+    case 0x6004: /* DEC */
     case 0x86df: /* ATOMIC */
         return true;
     default:
@@ -1631,7 +1738,11 @@ static void decode_null(struct decode_thread_ctx *ctx, struct packet *p, const u
     case 2:
         decode_ipv4(ctx, p, d + 4, len - 4);
         return;
-    case 10: case 23: case 24: case 28: case 30:
+    case 10:
+    case 23:
+    case 24:
+    case 28:
+    case 30:
         decode_ipv6(ctx, p, d + 4, len - 4);
         return;
     default:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Decoder anomaly events. The names are Suricata's stable EVE anomaly type
- * names, as used by its `decode-event:` rule keyword (rules/decoder-events.rules),
+ * names, as used by its `decode-event:` rule keyword (rules/decoder-events.rules
+ * and rules/sctp-events.rules),
  * so rules and EVE consumers written for Suricata work unchanged. The few
  * names Suricata has no equivalent for (checksum failures, which Suricata
  * exposes only through rule keywords) are marked as vigil extensions. */
@@ -133,6 +134,14 @@
     X(IPV6_FRAG_IGNORED, "ipv6.frag_ignored") \
     X(VXLAN_UNKNOWN_PAYLOAD_TYPE, "vxlan.unknown_payload_type") \
     X(GENEVE_UNKNOWN_PAYLOAD_TYPE, "geneve.unknown_payload_type") \
+    X(SCTP_PKT_TOO_SMALL, "sctp.pkt_too_small") \
+    X(SCTP_CHUNK_TOO_SMALL, "sctp.chunk_too_small") \
+    X(SCTP_CHUNK_LEN_INVALID, "sctp.chunk_len_invalid") \
+    X(SCTP_INIT_CHUNK_BUNDLED, "sctp.init_chunk_bundled") \
+    X(SCTP_INIT_WITH_NON_ZERO_VTAG, "sctp.init_with_non_zero_vtag") \
+    X(SCTP_DATA_WITH_ZERO_VTAG, "sctp.data_with_zero_vtag") \
+    X(SCTP_TOO_MANY_CHUNKS, "sctp.too_many_chunks") \
+    X(SCTP_TOO_MANY_DATA_CHUNKS, "sctp.too_many_data_chunks") \
     X(IPV4_CHECKSUM_INVALID, "ipv4.checksum_invalid") \
     X(TCP_CHECKSUM_INVALID, "tcp.checksum_invalid") \
     X(UDP_CHECKSUM_INVALID, "udp.checksum_invalid") \

@@ -33,19 +33,20 @@ struct defrag_piece {
 
 struct defrag_tracker {
     struct defrag_tracker *hash_next;
-    struct defrag_tracker *age_prev, *age_next; /* in-use list, oldest first; free list via age_next */
+    struct defrag_tracker *age_prev,
+        *age_next; /* in-use list, oldest first; free list via age_next */
     uint32_t bucket;
     uint32_t id;
-    uint8_t family, proto, tunnel_depth, hdr_len;
+    uint8_t family, proto, tunnel_depth, hdr_len, nh_offset;
     uint16_t vlan0, vlan1;
     uint8_t src[16], dst[16];
     uint64_t first_ts;
-    uint8_t *buf;      /* pieces' bytes, appended as they arrive */
+    uint8_t *buf; /* pieces' bytes, appended as they arrive */
     uint32_t buf_cap, buf_used;
     uint32_t total_len; /* valid when have_last */
     bool have_first, have_last, overlapped;
     uint16_t npieces;
-    uint8_t hdr[60];
+    uint8_t hdr[DEFRAG_MAX_HDR];
     struct defrag_piece pieces[DEFRAG_MAX_FRAGS]; /* in arrival order */
 };
 
@@ -61,7 +62,7 @@ struct defrag_table {
     struct defrag_tracker **chunks;
     uint32_t nchunks, chunks_cap;
     uint64_t memuse;
-    uint8_t *out;   /* DEFRAG_MAX_DATAGRAM + room for an IPv6 header; fixed per-table cost */
+    uint8_t *out;   /* DEFRAG_MAX_DATAGRAM + DEFRAG_MAX_HDR; fixed per-table cost */
     uint8_t *owner; /* per byte of a datagram: index of the piece that wrote it */
 };
 
@@ -94,7 +95,7 @@ struct defrag_table *defrag_table_new(const struct decode_config *cfg, struct de
     while (n < want)
         n <<= 1;
     t->buckets = calloc(n, sizeof(*t->buckets));
-    t->out = malloc(DEFRAG_MAX_DATAGRAM + 64);
+    t->out = malloc(DEFRAG_MAX_DATAGRAM + DEFRAG_MAX_HDR);
     t->owner = malloc(DEFRAG_MAX_DATAGRAM + 1);
     if (t->buckets == NULL || t->out == NULL || t->owner == NULL) {
         free(t->buckets);
@@ -160,9 +161,8 @@ static uint32_t defrag_hash(const struct defrag_table *t, const struct defrag_fr
 static bool defrag_key_match(const struct defrag_tracker *tr, const struct defrag_fragment *f)
 {
     return tr->id == f->id && tr->family == f->family && tr->proto == f->proto &&
-           tr->vlan0 == f->vlan0 && tr->vlan1 == f->vlan1 &&
-           tr->tunnel_depth == f->tunnel_depth && memcmp(tr->src, f->src, 16) == 0 &&
-           memcmp(tr->dst, f->dst, 16) == 0;
+           tr->vlan0 == f->vlan0 && tr->vlan1 == f->vlan1 && tr->tunnel_depth == f->tunnel_depth &&
+           memcmp(tr->src, f->src, 16) == 0 && memcmp(tr->dst, f->dst, 16) == 0;
 }
 
 /* Unlinks an in-use tracker from its bucket and the age list and puts it on
@@ -403,7 +403,7 @@ static uint32_t defrag_build(struct defrag_table *t, const struct defrag_tracker
         uint32_t plen = len - 40;
         o[4] = (uint8_t)(plen >> 8);
         o[5] = (uint8_t)plen;
-        o[6] = tr->proto; /* the fragment header and the headers before it are dropped */
+        o[tr->nh_offset] = tr->proto; /* the fragment header is removed */
     }
     return len;
 }
@@ -437,8 +437,9 @@ enum defrag_result defrag_insert(struct defrag_table *t, const struct defrag_fra
 {
     *events = 0;
     uint32_t end = f->offset + f->data_len;
-    /* IPv4 limits the whole datagram to 65535 bytes, IPv6 only the payload. */
-    uint32_t hdr_room = f->family == 4 ? f->hdr_len : 0;
+    /* IPv4 limits the whole datagram to 65535 bytes, IPv6 the payload, which
+     * includes the extension headers kept before the data. */
+    uint32_t hdr_room = f->family == 4 ? f->hdr_len : f->hdr_len - 40;
     if ((uint64_t)hdr_room + end > DEFRAG_MAX_DATAGRAM) {
         *events |= DEFRAG_EVENT_TOO_LARGE;
         t->stats->frag_too_large++;
@@ -463,8 +464,11 @@ enum defrag_result defrag_insert(struct defrag_table *t, const struct defrag_fra
             return DEFRAG_DROPPED;
     }
 
-    /* A datagram has one end: conflicting last fragments, or data past the
-     * end, are dropped and reported as overlaps. */
+    /* A datagram has one end: a last fragment that disagrees with it is
+     * dropped; a piece running past it is cut at the end (tshark does the
+     * same; the part inside may fill a hole). Both are reported as overlaps. */
+    uint32_t dlen = f->data_len;
+    bool past_end = false;
     if (!f->more) {
         if (tr->have_last && tr->total_len != end) {
             *events |= DEFRAG_EVENT_OVERLAP;
@@ -472,22 +476,27 @@ enum defrag_result defrag_insert(struct defrag_table *t, const struct defrag_fra
             return DEFRAG_DROPPED;
         }
     } else if (tr->have_last && end > tr->total_len) {
-        *events |= DEFRAG_EVENT_OVERLAP;
-        t->stats->frag_overlaps++;
-        return DEFRAG_DROPPED;
+        if (f->offset >= tr->total_len) {
+            *events |= DEFRAG_EVENT_OVERLAP;
+            t->stats->frag_overlaps++;
+            return DEFRAG_DROPPED;
+        }
+        past_end = true;
+        end = tr->total_len;
+        dlen = end - f->offset;
     }
-    if (tr->npieces >= DEFRAG_MAX_FRAGS || tr->buf_used + f->data_len > DEFRAG_MAX_STORE) {
+    if (tr->npieces >= DEFRAG_MAX_FRAGS || tr->buf_used + dlen > DEFRAG_MAX_STORE) {
         t->stats->frag_max_frags_drops++;
         return DEFRAG_DROPPED;
     }
-    if (defrag_buffer_reserve(t, tr, tr->buf_used + f->data_len) < 0) {
+    if (defrag_buffer_reserve(t, tr, tr->buf_used + dlen) < 0) {
         t->stats->frag_memcap_drops++;
         return DEFRAG_DROPPED;
     }
 
     /* Overlap detection; which bytes win is decided when the datagram is
      * built. Overlaps whose bytes differ are counted separately. */
-    bool overlap = false, differ = false;
+    bool overlap = past_end, differ = false;
     for (uint16_t i = 0; i < tr->npieces; i++) {
         const struct defrag_piece *pc = &tr->pieces[i];
         uint32_t pend = pc->offset + pc->len;
@@ -501,10 +510,10 @@ enum defrag_result defrag_insert(struct defrag_table *t, const struct defrag_fra
     }
     struct defrag_piece *np = &tr->pieces[tr->npieces++];
     np->offset = f->offset;
-    np->len = f->data_len;
+    np->len = dlen;
     np->store = tr->buf_used;
-    memcpy(tr->buf + tr->buf_used, f->data, f->data_len);
-    tr->buf_used += f->data_len;
+    memcpy(tr->buf + tr->buf_used, f->data, dlen);
+    tr->buf_used += dlen;
 
     if (overlap) {
         tr->overlapped = true;
@@ -518,14 +527,19 @@ enum defrag_result defrag_insert(struct defrag_table *t, const struct defrag_fra
         tr->total_len = end;
     }
     if (f->offset == 0 && !tr->have_first) {
-        uint32_t hl = f->hdr_len <= sizeof(tr->hdr) ? f->hdr_len : sizeof(tr->hdr);
+        uint32_t hl = f->hdr_len, nh = f->nh_offset;
+        if (hl > DEFRAG_MAX_HDR || nh >= hl) { /* only IPv6 can get here */
+            hl = 40;
+            nh = 6;
+        }
         memcpy(tr->hdr, f->hdr, hl);
         tr->hdr_len = (uint8_t)hl;
+        tr->nh_offset = (uint8_t)nh;
         tr->have_first = true;
     }
     if (!tr->have_first || !tr->have_last || !defrag_covered(tr))
         return DEFRAG_HELD;
-    if ((tr->family == 4 ? tr->hdr_len : 0u) + tr->total_len > DEFRAG_MAX_DATAGRAM) {
+    if ((tr->family == 4 ? tr->hdr_len : tr->hdr_len - 40u) + tr->total_len > DEFRAG_MAX_DATAGRAM) {
         /* possible when the first fragment has a longer header than the rest */
         *events |= DEFRAG_EVENT_TOO_LARGE;
         t->stats->frag_too_large++;

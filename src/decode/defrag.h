@@ -12,26 +12,33 @@
 /* Pieces one datagram may be split into at most; a further piece is dropped
  * (counted in frag_max_frags_drops). Linux keeps a similar bound. */
 #define DEFRAG_MAX_FRAGS 64
-/* Largest IP datagram (IPv4 total length / IPv6 header + payload length). */
+/* Largest IP datagram (IPv4 total length) or IPv6 payload. */
 #define DEFRAG_MAX_DATAGRAM 65535u
+/* Longest header kept from the first fragment: IPv4 with options, or the
+ * IPv6 fixed header plus the extension headers before the fragment header
+ * (longer IPv6 chains keep only the fixed header). */
+#define DEFRAG_MAX_HDR 128u
 
 struct defrag_table;
 
 /* One incoming fragment, described by the decoder. Pointers are only read
  * during defrag_insert(); the data is copied. */
 struct defrag_fragment {
-    uint8_t family;            /* 4 or 6 */
-    uint8_t proto;             /* IPv4 protocol / IPv6 fragment header next header */
+    uint8_t family; /* 4 or 6 */
+    uint8_t proto;  /* IPv4 protocol / IPv6 fragment header next header */
     uint8_t tunnel_depth;
     uint16_t vlan0, vlan1;
-    uint32_t id;               /* IPv4 id or IPv6 fragment identification */
-    const uint8_t *src, *dst;  /* 16 bytes each (IPv4 mapped as in struct ip_address) */
-    const uint8_t *hdr;        /* IPv4 header with options, or IPv6 fixed header */
+    uint32_t id;              /* IPv4 id or IPv6 fragment identification */
+    const uint8_t *src, *dst; /* 16 bytes each (IPv4 mapped as in struct ip_address) */
+    const uint8_t *hdr;       /* IPv4 header with options, or IPv6 fixed header
+                               * and the extension headers before the fragment header */
     uint32_t hdr_len;
-    const uint8_t *data;       /* fragment payload */
+    uint32_t nh_offset;  /* IPv6: offset in hdr of the next-header byte that
+                          * names the fragment header (6 without extension headers) */
+    const uint8_t *data; /* fragment payload */
     uint32_t data_len;
-    uint32_t offset;           /* in bytes */
-    bool more;                 /* MF / M flag */
+    uint32_t offset; /* in bytes */
+    bool more;       /* MF / M flag */
     uint64_t ts_usec;
 };
 

@@ -41,6 +41,9 @@ enum packet_flag {
     PACKET_FLAG_HAS_TCP_SACK = 1u << 13,
     PACKET_FLAG_HAS_TCP_TFO = 1u << 14,
     PACKET_FLAG_IPV6_FRAGMENT_HEADER = 1u << 15,
+    /* Not a captured frame: made by the sensor at flow end so detection can
+     * inspect what the flow's last real packet left pending. */
+    PACKET_FLAG_PSEUDO = 1u << 31,
 };
 
 /* TCP flag bits as on the wire (byte 13), plus ECE/CWR. */

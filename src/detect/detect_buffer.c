@@ -63,6 +63,7 @@ static const struct detect_buffer_info buffers[] = {
     {"tls.certs", NULL, NULL, 0, RULE_APP_TLS, TC, 2, true},
     {"tls.subjectaltname", NULL, NULL, 0, RULE_APP_TLS, TC, 2, true},
     {"tls.random", NULL, NULL, 0, RULE_APP_TLS, BOTH, 2, false},
+    {"tls.alpn", NULL, NULL, 0, RULE_APP_TLS, BOTH, 2, true},
     {"ja3.hash", "ja3_hash", NULL, 0, RULE_APP_TLS, TS, 2, false},
     {"ja3.string", "ja3_string", NULL, 0, RULE_APP_TLS, TS, 2, false},
     {"ja3s.hash", "ja3s_hash", NULL, 0, RULE_APP_TLS, TC, 2, false},

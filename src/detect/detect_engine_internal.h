@@ -7,8 +7,10 @@
 
 #include "detect/detect_engine.h"
 
+
 struct detect_prefilter_db {
-    hs_database_t *db;
+    hs_database_t **db; /* ndb databases, NULL when the buffer has no pattern */
+    uint32_t ndb;
     uint32_t npatterns;
     uint32_t *pat_rule_start; /* npatterns + 1 offsets into pat_rules */
     uint32_t *pat_rules;      /* rule ids */

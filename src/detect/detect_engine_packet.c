@@ -4,10 +4,13 @@
  * For every packet three kinds of inspection run, in this order, each on
  * the candidates the Hyperscan prefilter (plus the non-prefilter lists)
  * yields for the packet's rule groups:
- *   1. packet rules on the packet payload (and, for TCP, on the stream
- *      window: the bytes the reassembler delivered for this packet plus up
- *      to DETECT_STREAM_LOOKBACK earlier bytes, so patterns that straddle
- *      segments match, as Suricata's raw stream inspection does);
+ *   1. packet rules on the packet payload; for TCP packets of a tracked
+ *      session, on the raw stream window instead: the packet's payload
+ *      preceded by up to DETECT_STREAM_LOOKBACK bytes that came before it
+ *      in sequence, so patterns that straddle segments match, as Suricata's
+ *      raw stream inspection does. A window match must involve the new
+ *      bytes (a match in the old bytes alone was reported before). Rules
+ *      that need the packet itself (dsize, flow:no_stream) see the payload.
  *   2. transaction rules (rules with application-layer buffers, or an
  *      application protocol in their header) on each live transaction of
  *      the flow, once per transaction: a rule is decided for a transaction
@@ -27,12 +30,15 @@
 #include "decode/decode.h"
 #include "detect/detect_buffer.h"
 #include "detect/detect_engine.h"
+#include "detect/detect_engine_internal.h"
 #include "detect/rule_set.h"
 #include "flow/flow.h"
+#include "stream/stream.h"
 
 #define DETECT_STREAM_LOOKBACK 1024u
 #define DETECT_MAX_DECIDED 512u       /* (tx, rule) decisions remembered per flow */
 #define THRESHOLD_TABLE_SIZE 4096u    /* per worker; power of two */
+#define TX_DONE_MARK 0xfffffff0u      /* pseudo rule id: transaction fully decided */
 
 /* Per-flow detection state, allocated on the flow's first inspection. */
 struct detect_flow_state {
@@ -40,12 +46,20 @@ struct detect_flow_state {
     int64_t *flowint_value;
     uint8_t *flowint_set;
     bool passed;                 /* a pass rule matched: no more inspection */
+    /* The application layer got data since transactions were last
+     * inspected on a packet of this direction. With ACK-based delivery a
+     * request is parsed on the server's ACK, and, as in Suricata, its
+     * to-server rules run on the client's next packet. */
+    bool tx_pending[2];
     struct {
-        uint8_t tail[DETECT_STREAM_LOOKBACK]; /* last bytes already inspected */
+        uint8_t tail[DETECT_STREAM_LOOKBACK]; /* last in-sequence bytes inspected */
         uint32_t tail_len;
+        uint32_t next_seq;                    /* sequence number after them */
+        bool seq_known;
     } stream[2];
-    /* (tx_id, rule id) pairs already decided, a ring: transactions are
-     * inspected oldest first and retire in order, so old entries go first. */
+    /* (tx_id, rule id) pairs that matched, and (tx_id, TX_DONE_MARK + dir)
+     * for transactions closed in a direction; a ring: transactions retire
+     * in order, so the oldest entries go first. */
     struct {
         uint64_t tx_id;
         uint32_t rule_id;
@@ -62,13 +76,27 @@ struct threshold_entry {
 
 enum rule_kind { RULE_KIND_PACKET, RULE_KIND_TX };
 
+/* A rule group's non-prefilter rules split by when they can match: IP-only
+ * rules are inspected once per flow direction (Suricata's IP-only engine
+ * semantics), the others on every packet. Built lazily per group. */
+struct group_split {
+    const struct detect_group *group;
+    uint32_t *every_packet, n_every_packet;
+    uint32_t *ip_only, n_ip_only;
+};
+#define MAX_GROUP_SPLITS 512
+
 struct detect_worker {
+    struct group_split splits[MAX_GROUP_SPLITS];
+    uint32_t nsplits;
     const struct detect_engine *de;
     const struct rule_set *rs;
     struct detect_thread_ctx *ctx;
     uint32_t nrules;
     uint8_t *kind;               /* enum rule_kind per rule id */
+    uint8_t *needs_payload;      /* per rule id: inspects pkt_data */
     uint32_t *rank;              /* evaluation order per rule id */
+    uint32_t *by_rank;           /* rule id per evaluation position */
     int16_t *app_proto_of_rule;  /* header app proto mapped to enum app_proto, -1 none */
     int16_t *app_proto_match;    /* app-layer-protocol: mapped, -1 none */
     int16_t buffer_to_app[256];  /* detect buffer id -> enum app_buffer, -1 none */
@@ -77,10 +105,11 @@ struct detect_worker {
     uint32_t flowbit_bytes, nflowints;
 
     /* per-packet scratch */
-    uint8_t *window[2];
-    uint32_t window_len[2], window_cap[2];
-    bool window_has_new[2];
+    uint8_t *window;             /* raw stream window of the current packet */
+    uint32_t window_len, window_cap, window_new_from;
+    int window_dir;
     uint32_t *order;             /* candidates sorted by rank */
+    uint32_t *order_tmp;
     uint32_t order_cap;
     uint8_t *alerted;            /* per rule id: alerted on this packet */
     uint32_t *alerted_list;
@@ -158,6 +187,7 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     dw->nrules = (uint32_t)rule_set_count(dw->rs);
     uint32_t n = dw->nrules ? dw->nrules : 1;
     dw->kind = calloc(n, 1);
+    dw->needs_payload = calloc(n, 1);
     dw->rank = calloc(n, sizeof *dw->rank);
     dw->app_proto_of_rule = calloc(n, sizeof *dw->app_proto_of_rule);
     dw->app_proto_match = calloc(n, sizeof *dw->app_proto_match);
@@ -165,7 +195,7 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     dw->alerted_list = calloc(n, sizeof *dw->alerted_list);
     dw->thresholds = calloc(THRESHOLD_TABLE_SIZE, sizeof *dw->thresholds);
     uint32_t *by_rank = calloc(n, sizeof *by_rank);
-    if (!dw->ctx || !dw->kind || !dw->rank || !dw->app_proto_of_rule || !dw->app_proto_match ||
+    if (!dw->ctx || !dw->kind || !dw->needs_payload || !dw->rank || !dw->app_proto_of_rule || !dw->app_proto_match ||
         !dw->alerted || !dw->alerted_list || !dw->thresholds || !by_rank) {
         free(by_rank);
         detect_worker_free(dw);
@@ -186,6 +216,8 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
         bool tx = r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED;
         for (uint32_t b = 0; b < r->nbuffers; b++) {
             uint16_t id = r->buffers[b].buffer_id;
+            if (id == DETECT_BUFFER_PAYLOAD)
+                dw->needs_payload[i] = 1;
             if (id < 256 && dw->buffer_to_app[id] >= 0) {
                 tx = true;
                 used[id] = true;
@@ -203,7 +235,7 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     qsort(by_rank, dw->nrules, sizeof *by_rank, compare_rank);
     for (uint32_t i = 0; i < dw->nrules; i++)
         dw->rank[by_rank[i]] = i;
-    free(by_rank);
+    dw->by_rank = by_rank;
     dw->flowbit_bytes = (rule_set_var_count(dw->rs, RULE_VAR_FLOWBIT) + 7) / 8;
     dw->nflowints = rule_set_var_count(dw->rs, RULE_VAR_FLOWINT);
     return dw;
@@ -216,15 +248,21 @@ void detect_worker_free(struct detect_worker *dw)
     if (dw->ctx)
         detect_thread_ctx_free(dw->ctx);
     free(dw->kind);
+    free(dw->needs_payload);
     free(dw->rank);
+    free(dw->by_rank);
     free(dw->app_proto_of_rule);
     free(dw->app_proto_match);
     free(dw->alerted);
     free(dw->alerted_list);
     free(dw->thresholds);
     free(dw->order);
-    free(dw->window[0]);
-    free(dw->window[1]);
+    free(dw->order_tmp);
+    for (uint32_t i = 0; i < dw->nsplits; i++) {
+        free(dw->splits[i].every_packet);
+        free(dw->splits[i].ip_only);
+    }
+    free(dw->window);
     free(dw);
 }
 
@@ -268,66 +306,71 @@ static struct detect_flow_state *flow_state_get(struct detect_worker *dw, struct
 
 /* ---- stream window ---- */
 
-static bool window_reserve(struct detect_worker *dw, int dir, uint32_t need)
+static bool window_reserve(struct detect_worker *dw, uint32_t need)
 {
-    if (need <= dw->window_cap[dir])
+    if (need <= dw->window_cap)
         return true;
-    uint32_t cap = dw->window_cap[dir] ? dw->window_cap[dir] : 4096;
+    uint32_t cap = dw->window_cap ? dw->window_cap : 4096;
     while (cap < need)
         cap *= 2;
-    uint8_t *n = realloc(dw->window[dir], cap);
+    uint8_t *n = realloc(dw->window, cap);
     if (!n)
         return false;
-    dw->window[dir] = n;
-    dw->window_cap[dir] = cap;
+    dw->window = n;
+    dw->window_cap = cap;
     return true;
 }
 
+/* The reassembler delivered bytes to the application layer: transactions
+ * may have changed, in both directions' view. */
 void detect_stream_data(struct detect_worker *dw, struct flow *f, uint8_t direction,
                         const uint8_t *data, uint32_t len)
 {
-    int dir = direction ? 1 : 0;
     struct detect_flow_state *s = flow_state_get(dw, f);
-    if (!s || s->passed)
-        return;
-    if (!data) {
-        /* A gap: bytes before it must not be joined with bytes after it. */
-        s->stream[dir].tail_len = 0;
-        return;
+    if (s && data && len)
+        s->tx_pending[direction ? 1 : 0] = true;
+}
+
+/* Builds the raw stream window of a TCP packet with payload: lookback plus
+ * payload when the packet continues the sequence, the payload alone after a
+ * gap or reordering, nothing for a retransmission. Returns the window length
+ * (0: inspect no window) and the new bytes' offset in *new_from. */
+static uint32_t stream_window_build(struct detect_worker *dw, struct detect_flow_state *s,
+                                    const struct packet *p, uint32_t *new_from)
+{
+    int dir = p->flow_direction ? 1 : 0;
+    uint32_t seq = p->tcp_seq, len = p->payload_len;
+    uint32_t tail = 0;
+    if (s->stream[dir].seq_known) {
+        int32_t delta = (int32_t)(seq - s->stream[dir].next_seq);
+        if (delta < 0 && (int32_t)(seq + len - s->stream[dir].next_seq) <= 0)
+            return 0; /* all of it seen before: a retransmission */
+        if (delta == 0)
+            tail = s->stream[dir].tail_len;
     }
-    if (len == 0)
-        return;
-    if (!dw->window_has_new[dir]) {
-        /* First chunk for this packet: start the window with the lookback. */
-        uint32_t t = s->stream[dir].tail_len;
-        if (!window_reserve(dw, dir, t + len))
-            return;
-        memcpy(dw->window[dir], s->stream[dir].tail, t);
-        dw->window_len[dir] = t;
-        dw->window_has_new[dir] = true;
-    }
-    if (!window_reserve(dw, dir, dw->window_len[dir] + len))
-        return;
-    memcpy(dw->window[dir] + dw->window_len[dir], data, len);
-    dw->window_len[dir] += len;
+    if (!window_reserve(dw, tail + len))
+        return 0;
+    memcpy(dw->window, s->stream[dir].tail + s->stream[dir].tail_len - tail, tail);
+    memcpy(dw->window + tail, p->payload, len);
+    dw->window_len = tail + len;
+    dw->window_dir = dir;
+    *new_from = tail;
+    return dw->window_len;
 }
 
 /* After the packet: the window's last bytes become the next lookback. */
-static void stream_window_commit(struct detect_worker *dw, struct flow *f)
+static void stream_window_commit(struct detect_worker *dw, struct detect_flow_state *s,
+                                 const struct packet *p)
 {
-    struct detect_flow_state *s = f ? f->detect_state : NULL;
-    for (int dir = 0; dir < 2; dir++) {
-        if (!dw->window_has_new[dir])
-            continue;
-        if (s) {
-            uint32_t n = dw->window_len[dir] < DETECT_STREAM_LOOKBACK ? dw->window_len[dir]
-                                                                      : DETECT_STREAM_LOOKBACK;
-            memcpy(s->stream[dir].tail, dw->window[dir] + dw->window_len[dir] - n, n);
-            s->stream[dir].tail_len = n;
-        }
-        dw->window_has_new[dir] = false;
-        dw->window_len[dir] = 0;
-    }
+    if (!dw->window_len || !s)
+        return;
+    int dir = dw->window_dir;
+    uint32_t n = dw->window_len < DETECT_STREAM_LOOKBACK ? dw->window_len : DETECT_STREAM_LOOKBACK;
+    memcpy(s->stream[dir].tail, dw->window + dw->window_len - n, n);
+    s->stream[dir].tail_len = n;
+    s->stream[dir].next_seq = p->tcp_seq + p->payload_len;
+    s->stream[dir].seq_known = true;
+    dw->window_len = 0;
 }
 
 /* ---- header, flow and packet keywords ---- */
@@ -375,6 +418,21 @@ static bool header_match(const struct rule *r, const struct packet *p)
     return false;
 }
 
+/* flow:established. For TCP it is the session's state (a handshake was
+ * seen, or the session was picked up midstream), not the flow table's. */
+static bool flow_is_established(const struct packet *p, const struct flow *f)
+{
+    if (f->key.proto != 6)
+        return f->state == FLOW_STATE_ESTABLISHED;
+    const char *st = stream_session_state_name(f);
+    (void)p;
+    if (!st)
+        return false;
+    return strcmp(st, "established") == 0 || strncmp(st, "fin_wait", 8) == 0 ||
+           strcmp(st, "close_wait") == 0 || strcmp(st, "closing") == 0 ||
+           strcmp(st, "last_ack") == 0 || strcmp(st, "time_wait") == 0;
+}
+
 static bool flow_flags_match(const struct rule *r, const struct packet *p, const struct flow *f,
                              bool stream_ctx)
 {
@@ -385,8 +443,7 @@ static bool flow_flags_match(const struct rule *r, const struct packet *p, const
               RULE_FLOW_TOCLIENT)) {
         if (!f)
             return false;
-        bool est = f->state == FLOW_STATE_ESTABLISHED ||
-                   (f->state == FLOW_STATE_CLOSED && p->proto == 6 && p->payload_len > 0);
+        bool est = flow_is_established(p, f);
         if ((ff & RULE_FLOW_ESTABLISHED) && !est)
             return false;
         if ((ff & RULE_FLOW_NOT_ESTABLISHED) && est)
@@ -842,44 +899,118 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
     dw->stats.alerts++;
 }
 
-/* Collects candidates of every group for the given buffers. */
+/* The candidates collected since the last reset, unsorted: the engine's
+ * own accessor sorts them by rule id, which evaluation order doesn't need. */
+static uint32_t candidates_unsorted(struct detect_worker *dw, const uint32_t **ids)
+{
+    *ids = dw->ctx->cand;
+    return dw->ctx->ncand;
+}
+
+static const struct group_split *group_split_get(struct detect_worker *dw,
+                                                 const struct detect_group *g)
+{
+    for (uint32_t i = 0; i < dw->nsplits; i++)
+        if (dw->splits[i].group == g)
+            return &dw->splits[i];
+    if (dw->nsplits == MAX_GROUP_SPLITS)
+        return NULL;
+    uint32_t n;
+    const uint32_t *ids = detect_group_nonprefilter(g, &n);
+    struct group_split *gs = &dw->splits[dw->nsplits];
+    memset(gs, 0, sizeof *gs);
+    gs->every_packet = malloc((n ? n : 1) * sizeof *gs->every_packet);
+    gs->ip_only = malloc((n ? n : 1) * sizeof *gs->ip_only);
+    if (!gs->every_packet || !gs->ip_only) {
+        free(gs->every_packet);
+        free(gs->ip_only);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const struct rule *r = rule_set_get(dw->rs, ids[i]);
+        if (r->flags & RULE_FLAG_IPONLY)
+            gs->ip_only[gs->n_ip_only++] = ids[i];
+        else
+            gs->every_packet[gs->n_every_packet++] = ids[i];
+    }
+    gs->group = g;
+    dw->nsplits++;
+    return gs;
+}
+
+/* Collects candidates of every group for the given buffers. IP-only rules
+ * are added only when ip_only is true (first packet of a flow direction, or
+ * a packet without a flow). */
 static uint32_t gather_candidates(struct detect_worker *dw, const struct detect_group *const *g,
                                   unsigned ng, const uint8_t *const *datas, const uint32_t *lens,
-                                  const int *buffer_ids, unsigned nb, const uint32_t **ids)
+                                  const int *buffer_ids, unsigned nb, bool ip_only,
+                                  const uint32_t **ids)
 {
     detect_candidates_reset(dw->ctx);
     for (unsigned i = 0; i < ng; i++) {
         for (unsigned b = 0; b < nb; b++)
             if (datas[b] && lens[b])
                 detect_prefilter_scan(g[i], buffer_ids[b], datas[b], lens[b], dw->ctx);
-        detect_candidates_add_nonprefilter(g[i], dw->ctx);
+        const struct group_split *gs = group_split_get(dw, g[i]);
+        if (!gs) {
+            detect_candidates_add_nonprefilter(g[i], dw->ctx);
+            continue;
+        }
+        for (uint32_t k = 0; k < gs->n_every_packet; k++)
+            detect_candidate_add(dw->ctx, gs->every_packet[k]);
+        if (ip_only)
+            for (uint32_t k = 0; k < gs->n_ip_only; k++)
+                detect_candidate_add(dw->ctx, gs->ip_only[k]);
     }
-    return detect_candidates_get(dw->ctx, ids);
+    return candidates_unsorted(dw, ids);
 }
 
+static bool order_reserve(struct detect_worker *dw, uint32_t n)
+{
+    if (n <= dw->order_cap)
+        return true;
+    uint32_t cap = dw->order_cap ? dw->order_cap : 64;
+    while (cap < n)
+        cap *= 2;
+    uint32_t *o = realloc(dw->order, cap * sizeof *o);
+    uint32_t *t = realloc(dw->order_tmp, cap * sizeof *t);
+    if (o)
+        dw->order = o;
+    if (t)
+        dw->order_tmp = t;
+    if (!o || !t)
+        return false;
+    dw->order_cap = cap;
+    return true;
+}
+
+/* Puts the candidates (any order) into evaluation order: an LSD radix sort
+ * of their ranks (8 bits a pass, as many passes as the rule count needs),
+ * then ranks mapped back to rule ids. No comparison sort, no allocation. */
 static uint32_t order_candidates(struct detect_worker *dw, const uint32_t *ids, uint32_t n)
 {
-    if (n > dw->order_cap) {
-        uint32_t cap = dw->order_cap ? dw->order_cap : 64;
-        while (cap < n)
-            cap *= 2;
-        uint32_t *o = realloc(dw->order, cap * sizeof *o);
-        if (!o)
-            return 0;
-        dw->order = o;
-        dw->order_cap = cap;
+    if (!order_reserve(dw, n))
+        return 0;
+    uint32_t *a = dw->order, *b = dw->order_tmp;
+    for (uint32_t i = 0; i < n; i++)
+        a[i] = dw->rank[ids[i]];
+    for (unsigned shift = 0; shift < 32 && (dw->nrules - 1) >> shift; shift += 8) {
+        uint32_t count[257] = {0};
+        for (uint32_t i = 0; i < n; i++)
+            count[((a[i] >> shift) & 0xff) + 1]++;
+        for (int k = 0; k < 256; k++)
+            count[k + 1] += count[k];
+        for (uint32_t i = 0; i < n; i++)
+            b[count[(a[i] >> shift) & 0xff]++] = a[i];
+        uint32_t *t = a;
+        a = b;
+        b = t;
     }
-    /* Insertion sort by rank: candidate lists are short. */
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t v = ids[i], j = i;
-        while (j > 0 && dw->rank[dw->order[j - 1]] > dw->rank[v]) {
-            dw->order[j] = dw->order[j - 1];
-            j--;
-        }
-        dw->order[j] = v;
-    }
+    for (uint32_t i = 0; i < n; i++)
+        dw->order[i] = dw->by_rank[a[i]];
     return n;
 }
+
 
 static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, const struct flow *f)
 {
@@ -914,40 +1045,84 @@ static bool rule_matches(struct packet_run *run, const struct rule *r,
     return buffers_match(dw, r, src);
 }
 
+/* Rules that inspect the packet itself rather than the stream window. */
+static bool rule_needs_packet(const struct rule *r)
+{
+    if (r->flow_flags & RULE_FLOW_NO_STREAM)
+        return true;
+    for (uint32_t i = 0; i < r->npkt; i++)
+        if (r->pkt[i].type == RULE_PKT_DSIZE)
+            return true;
+    return false;
+}
+
 static void run_packet_rules(struct packet_run *run, const struct detect_group *const *g,
                              unsigned ng)
 {
     struct detect_worker *dw = run->dw;
     const struct packet *p = run->p;
-    int dir = p->flow_direction ? 1 : 0;
-    bool have_window = dw->window_has_new[dir] && dw->window_len[dir] > 0;
-    const uint8_t *datas[2] = {p->payload, have_window ? dw->window[dir] : NULL};
-    uint32_t lens[2] = {p->payload_len, have_window ? dw->window_len[dir] : 0};
+    bool pseudo = p->flags & PACKET_FLAG_PSEUDO;
+    bool have_payload = !pseudo && p->payload_len > 0;
+    uint32_t wlen = 0, new_from = 0;
+    if (have_payload && p->proto == 6 && run->f && run->f->tcp && run->s)
+        wlen = stream_window_build(dw, run->s, p, &new_from);
+    const uint8_t *datas[2] = {have_payload ? p->payload : NULL, wlen ? dw->window : NULL};
+    uint32_t lens[2] = {have_payload ? p->payload_len : 0, wlen};
     int bufs[2] = {DETECT_BUFFER_PAYLOAD, DETECT_BUFFER_PAYLOAD};
     const uint32_t *ids;
-    uint32_t n = gather_candidates(dw, g, ng, datas, lens, bufs, 2, &ids);
+    bool first_of_direction = !pseudo && (!run->f || (p->flow_direction
+                                                          ? run->f->pkts_toclient == 1
+                                                          : run->f->pkts_toserver == 1));
+    uint32_t n = gather_candidates(dw, g, ng, datas, lens, bufs, 2, first_of_direction, &ids);
     n = order_candidates(dw, ids, n);
     for (uint32_t i = 0; i < n && !run->pass; i++) {
         const struct rule *r = rule_set_get(dw->rs, dw->order[i]);
         if (dw->kind[r->id] != RULE_KIND_PACKET || dw->alerted[r->id])
             continue;
-        bool is_tcp_payload = p->proto == 6 && run->f && run->f->tcp;
-        struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len};
-        bool matched = false, from_stream = false;
-        /* Packet payload (for TCP, only rules that may look at packets). */
-        if (!(is_tcp_payload && (r->flow_flags & RULE_FLOW_ONLY_STREAM)))
-            matched = rule_matches(run, r, &src, false);
-        if (!matched && have_window) {
-            struct inspect_source ws = {.payload = dw->window[dir],
-                                        .payload_len = dw->window_len[dir]};
+        if (pseudo || (dw->needs_payload[r->id] && !have_payload))
+            continue;
+        if ((r->flags & RULE_FLAG_IPONLY) && !first_of_direction)
+            continue; /* an IP-only rule with a prefilter hit on a later packet */
+        bool use_window = wlen && dw->needs_payload[r->id] && !rule_needs_packet(r);
+        bool matched, from_stream = false;
+        if (use_window) {
+            struct inspect_source ws = {.payload = dw->window, .payload_len = wlen};
             matched = rule_matches(run, r, &ws, true);
+            if (matched && new_from > 0) {
+                /* Seen already if the old bytes alone match. */
+                struct inspect_source old = {.payload = dw->window, .payload_len = new_from};
+                matched = !rule_matches(run, r, &old, true);
+            }
             from_stream = matched;
+        } else if (p->proto == 6 && run->f && run->f->tcp && dw->needs_payload[r->id] &&
+                   !rule_needs_packet(r) && !wlen) {
+            matched = false; /* a retransmission: its bytes were inspected already */
+        } else {
+            struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len};
+            if ((r->flow_flags & RULE_FLOW_ONLY_STREAM) && p->proto == 6)
+                continue;
+            matched = rule_matches(run, r, &src, false);
         }
         if (matched) {
             flowvar_actions(r, run->s);
             add_alert(run, r, NULL, from_stream);
         }
     }
+}
+
+/* A view of packet p as if it travelled the other way, for inspecting the
+ * other direction's transaction data delivered on p. Its payload is the
+ * lookback of that direction's stream. */
+static void packet_reverse_view(const struct packet *p, struct packet *view)
+{
+    *view = *p;
+    view->src = p->dst;
+    view->dst = p->src;
+    view->src_port = p->dst_port;
+    view->dst_port = p->src_port;
+    view->flow_direction = p->flow_direction ? 0 : 1;
+    view->payload = NULL;
+    view->payload_len = 0;
 }
 
 static bool tx_decided(const struct detect_flow_state *s, uint64_t tx_id, uint32_t rule_id)
@@ -981,6 +1156,10 @@ static int inspect_tx(struct app_tx *tx, void *user)
     const struct packet *p = run->p;
     uint8_t dir = p->flow_direction;
     uint64_t tx_id = app_tx_id(tx);
+    /* Every rule was decided for this transaction and direction already. */
+    uint32_t done_mark = TX_DONE_MARK + dir;
+    if (tx_decided(run->s, tx_id, done_mark))
+        return 0;
 
     /* Candidates from this transaction's buffers. */
     const uint8_t *datas[64];
@@ -1003,10 +1182,17 @@ static int inspect_tx(struct app_tx *tx, void *user)
     bufs[nb] = DETECT_BUFFER_PAYLOAD;
     nb++;
     const uint32_t *ids;
-    uint32_t n = gather_candidates(dw, tr->groups, tr->ngroups, datas, lens, bufs, nb, &ids);
+    uint32_t n = gather_candidates(dw, tr->groups, tr->ngroups, datas, lens, bufs, nb, false, &ids);
     n = order_candidates(dw, ids, n);
-    bool complete = app_tx_complete(tx, dir);
+    bool complete = app_tx_complete(tx, dir) || (p->flags & PACKET_FLAG_PSEUDO);
     struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len, .tx = tx};
+    if (dw->window_len && dw->window_dir == dir) {
+        src.payload = dw->window;
+        src.payload_len = dw->window_len;
+    } else if (!p->payload_len && run->s->stream[dir].tail_len) {
+        src.payload = run->s->stream[dir].tail;
+        src.payload_len = run->s->stream[dir].tail_len;
+    }
     for (uint32_t i = 0; i < n && !run->pass; i++) {
         const struct rule *r = rule_set_get(dw->rs, dw->order[i]);
         if (dw->kind[r->id] != RULE_KIND_TX || dw->alerted[r->id])
@@ -1018,14 +1204,16 @@ static int inspect_tx(struct app_tx *tx, void *user)
             continue;
         if (tx_decided(run->s, tx_id, r->id))
             continue;
+        /* Only matches are remembered; a transaction complete in this
+         * direction is closed for every rule at once below. */
         if (rule_matches(run, r, &src, false)) {
             tx_decide(run->s, tx_id, r->id);
             flowvar_actions(r, run->s);
             add_alert(run, r, tx, false);
-        } else if (complete) {
-            tx_decide(run->s, tx_id, r->id);
         }
     }
+    if (complete && !run->pass)
+        tx_decide(run->s, tx_id, done_mark);
     return run->pass ? 1 : 0;
 }
 
@@ -1035,10 +1223,8 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
     struct packet_run run = {.dw = dw, .p = p, .f = f, .alerts = alerts, .max = max};
     if (f) {
         run.s = flow_state_get(dw, f);
-        if (run.s && run.s->passed) {
-            stream_window_commit(dw, f);
+        if (run.s && run.s->passed)
             return 0;
-        }
     }
     dw->stats.packets_inspected++;
     bool toserver = !f || p->flow_direction == 0;
@@ -1048,9 +1234,37 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
                                        server_port, groups);
 
     run_packet_rules(&run, groups, ng);
+    /* Transactions only change when the application layer got data with
+     * this packet (or at flow end); otherwise there is nothing new to see. */
+    int pdir = p->flow_direction ? 1 : 0;
+    if (run.s && p->proto != 6 && p->payload_len > 0)
+        run.s->tx_pending[pdir] = true;
     if (f && f->app && run.s && !run.pass) {
-        struct tx_run tr = {.run = &run, .groups = groups, .ngroups = ng};
-        app_flow_state_tx_foreach(f->app, inspect_tx, &tr);
+        /* Transactions are inspected per direction whose data the
+         * application layer got, requests first. With ACK-based delivery a
+         * request is parsed on the server's ACK: its to-server rules then run
+         * on that packet, seen as a to-server packet, before the response. */
+        bool pseudo = p->flags & PACKET_FLAG_PSEUDO;
+        for (int d = 0; d < 2 && !run.pass; d++) {
+            if (pseudo ? d != pdir : !run.s->tx_pending[d])
+                continue;
+            run.s->tx_pending[d] = false;
+            struct packet view;
+            const struct detect_group *vg[2];
+            unsigned vng = ng;
+            run.p = p;
+            if (d != pdir) {
+                packet_reverse_view(p, &view);
+                run.p = &view;
+                bool ts = d == 0;
+                vng = detect_engine_groups(dw->de, detect_transport_of(p->proto), ts,
+                                           ts ? view.dst_port : view.src_port, vg);
+            }
+            struct tx_run tr = {.run = &run, .groups = d != pdir ? vg : groups,
+                                .ngroups = vng};
+            app_flow_state_tx_foreach(f->app, inspect_tx, &tr);
+            run.p = p;
+        }
     }
 
     if (run.pass) {
@@ -1065,7 +1279,7 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
     for (uint32_t i = 0; i < dw->alerted_count; i++)
         dw->alerted[dw->alerted_list[i]] = 0;
     dw->alerted_count = 0;
-    stream_window_commit(dw, f);
+    stream_window_commit(dw, run.s, p);
     if (run.nalerts && f)
         f->alerted = true;
     return run.nalerts;

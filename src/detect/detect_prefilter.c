@@ -73,6 +73,7 @@ enum detect_transport detect_transport_of(uint8_t ipproto)
 
 struct build {
     struct detect_engine *de;
+    uint32_t per_db;
     struct detect_engine_stats *st;
     char *err;
     size_t errlen;
@@ -163,6 +164,15 @@ static int build_db(struct build *b, struct detect_group *g, int buffer_id)
     if (npats == 0)
         goto out_noexprs;
     {
+        /* Sort by length so that each database holds similar literals. */
+        for (uint32_t i = 1; i < npats; i++) {
+            uint32_t x = order[i], j = i;
+            while (j > 0 && pats[order[j - 1]].len > pats[x].len) {
+                order[j] = order[j - 1];
+                j--;
+            }
+            order[j] = x;
+        }
         const char **exprs = malloc(npats * sizeof(*exprs));
         size_t *lens = malloc(npats * sizeof(*lens));
         unsigned *flags = malloc(npats * sizeof(*flags));
@@ -171,9 +181,12 @@ static int build_db(struct build *b, struct detect_group *g, int buffer_id)
         uint32_t total = 0;
         for (uint32_t i = 0; i < npats; i++)
             total += pats[order[i]].rules.n;
+        uint32_t ndb = (npats + b->per_db - 1) / b->per_db;
         pdb->pat_rule_start = malloc((npats + 1) * sizeof(uint32_t));
         pdb->pat_rules = malloc((total ? total : 1) * sizeof(uint32_t));
-        if (!exprs || !lens || !flags || !ids || !pdb->pat_rule_start || !pdb->pat_rules) {
+        pdb->db = calloc(ndb, sizeof(*pdb->db));
+        if (!exprs || !lens || !flags || !ids || !pdb->pat_rule_start || !pdb->pat_rules ||
+            !pdb->db) {
             rc = -ENOMEM;
         } else {
             uint32_t off = 0;
@@ -189,55 +202,40 @@ static int build_db(struct build *b, struct detect_group *g, int buffer_id)
             }
             pdb->pat_rule_start[npats] = off;
             pdb->npatterns = npats;
-            hs_compile_error_t *cerr = NULL;
-            double tc = now_seconds();
-            if (getenv("VIGIL_DEBUG_ENGINE")) {
-                struct rusage ru0;
-                getrusage(RUSAGE_SELF, &ru0);
-                fprintf(stderr, "before compile maxrss %ld\n", ru0.ru_maxrss);
-            }
-            if (getenv("VIGIL_DUMP_PATTERNS")) {
-                FILE *df = fopen(getenv("VIGIL_DUMP_PATTERNS"), "a");
-                for (uint32_t i = 0; df && i < npats; i++) {
-                    fprintf(df, "%d %u ", buffer_id, flags[i] & HS_FLAG_CASELESS ? 1 : 0);
-                    for (size_t k = 0; k < lens[i]; k++)
-                        fprintf(df, "%02x", (unsigned char)exprs[i][k]);
-                    fputc('\n', df);
+            pdb->ndb = ndb;
+            for (uint32_t d = 0; d < ndb && rc == 0; d++) {
+                uint32_t first = d * b->per_db;
+                uint32_t n = npats - first < b->per_db ? npats - first
+                                                                    : b->per_db;
+                hs_compile_error_t *cerr = NULL;
+                double tc = now_seconds();
+                hs_error_t hr =
+                    hs_compile_lit_multi(exprs + first, flags + first, ids + first, lens + first,
+                                         n, HS_MODE_BLOCK, NULL, &pdb->db[d], &cerr);
+                if (hr != HS_SUCCESS) {
+                    snprintf(b->err, b->errlen, "hyperscan: %s (buffer %s, %u patterns)",
+                             cerr && cerr->message ? cerr->message : "compile failed",
+                             detect_buffer_get(buffer_id)->name, n);
+                    if (cerr)
+                        hs_free_compile_error(cerr);
+                    pdb->db[d] = NULL;
+                    rc = -EINVAL;
+                    break;
                 }
-                if (df) {
-                    fputs("--\n", df);
-                    fclose(df);
-                }
-            }
-            hs_error_t hr = hs_compile_lit_multi(exprs, flags, ids, lens, npats, HS_MODE_BLOCK,
-                                                 NULL, &pdb->db, &cerr);
-            if (hr != HS_SUCCESS) {
-                snprintf(b->err, b->errlen, "hyperscan: %s (buffer %s, %u patterns)",
-                         cerr && cerr->message ? cerr->message : "compile failed",
-                         detect_buffer_get(buffer_id)->name, npats);
-                if (cerr)
-                    hs_free_compile_error(cerr);
-                pdb->db = NULL;
-                rc = -EINVAL;
-            } else {
                 size_t sz = 0;
-                hs_database_size(pdb->db, &sz);
-                if (getenv("VIGIL_DEBUG_ENGINE"))
-                {
-                    size_t maxl = 0;
-                    for (uint32_t i = 0; i < npats; i++)
-                        if (lens[i] > maxl)
-                            maxl = lens[i];
-                    struct rusage ru;
-                    getrusage(RUSAGE_SELF, &ru);
-                    fprintf(stderr, "db %s: %u patterns (longest %zu) %zu bytes %.3f s maxrss %ld\n",
-                            detect_buffer_get(buffer_id)->name, npats, maxl, sz,
-                            now_seconds() - tc, ru.ru_maxrss);
-                }
+                hs_database_size(pdb->db[d], &sz);
                 b->st->database_bytes += sz;
                 b->st->databases++;
-                b->st->patterns += npats;
+                if (getenv("VIGIL_DEBUG_ENGINE")) {
+                    struct rusage ru;
+                    getrusage(RUSAGE_SELF, &ru);
+                    fprintf(stderr, "db %s: %u patterns (%zu..%zu bytes long) %zu bytes %.3f s "
+                                    "maxrss %ld KB\n",
+                            detect_buffer_get(buffer_id)->name, n, lens[first],
+                            lens[first + n - 1], sz, now_seconds() - tc, ru.ru_maxrss);
+                }
             }
+            b->st->patterns += npats;
         }
         free(exprs);
         free(lens);
@@ -260,7 +258,9 @@ static void group_free(struct detect_group *g)
     free(g->nonpf);
     if (g->dbs) {
         for (int i = 0; i < detect_buffer_count(); i++) {
-            hs_free_database(g->dbs[i].db);
+            for (uint32_t d = 0; d < g->dbs[i].ndb; d++)
+                hs_free_database(g->dbs[i].db[d]);
+            free(g->dbs[i].db);
             free(g->dbs[i].pat_rule_start);
             free(g->dbs[i].pat_rules);
         }
@@ -579,11 +579,10 @@ struct detect_engine *detect_engine_build(const struct rule_set *rs,
     de->nrules = (uint32_t)rule_set_count(rs);
     uint32_t max_groups = opt && opt->max_port_groups ? opt->max_port_groups
                                                       : DETECT_MAX_PORT_GROUPS;
-    if (getenv("VIGIL_MAX_PORT_GROUPS"))
-        max_groups = (uint32_t)atoi(getenv("VIGIL_MAX_PORT_GROUPS"));
     if (max_groups < 2)
         max_groups = 2;
     struct build b = {.de = de, .st = stats, .err = err, .errlen = errlen};
+    b.per_db = opt && opt->patterns_per_db ? opt->patterns_per_db : DETECT_PATTERNS_PER_DB;
     if (err && errlen)
         err[0] = '\0';
     for (int t = 0; t < DETECT_TRANSPORT_MAX && !b.failed; t++)
@@ -664,10 +663,12 @@ struct detect_thread_ctx *detect_thread_ctx_new(const struct detect_engine *de)
     ctx->de = de;
     for (uint32_t i = 0; i < de->ngroups; i++) {
         for (int k = 0; k < detect_buffer_count(); k++) {
-            if (de->groups[i]->dbs[k].db &&
-                hs_alloc_scratch(de->groups[i]->dbs[k].db, &ctx->scratch) != HS_SUCCESS) {
-                detect_thread_ctx_free(ctx);
-                return NULL;
+            const struct detect_prefilter_db *pdb = &de->groups[i]->dbs[k];
+            for (uint32_t d = 0; d < pdb->ndb; d++) {
+                if (hs_alloc_scratch(pdb->db[d], &ctx->scratch) != HS_SUCCESS) {
+                    detect_thread_ctx_free(ctx);
+                    return NULL;
+                }
             }
         }
     }
@@ -757,11 +758,14 @@ int detect_prefilter_scan(const struct detect_group *g, int buffer_id, const uin
     if (buffer_id < 0 || buffer_id >= detect_buffer_count() || !data)
         return -EINVAL;
     const struct detect_prefilter_db *db = &g->dbs[buffer_id];
-    if (!db->db)
-        return 0;
     ctx->cur_db = db;
-    hs_error_t rc = hs_scan(db->db, (const char *)data, len, 0, ctx->scratch, on_match, ctx);
-    return rc == HS_SUCCESS ? 0 : -EIO;
+    for (uint32_t d = 0; d < db->ndb; d++) {
+        hs_error_t rc =
+            hs_scan(db->db[d], (const char *)data, len, 0, ctx->scratch, on_match, ctx);
+        if (rc != HS_SUCCESS)
+            return -EIO;
+    }
+    return 0;
 }
 
 void detect_candidates_add_nonprefilter(const struct detect_group *g,

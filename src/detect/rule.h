@@ -299,6 +299,17 @@ enum rule_pkt_type {
     RULE_PKT_ICMP_SEQ,
     RULE_PKT_IP_PROTO,
     RULE_PKT_STREAM_SIZE,
+    RULE_PKT_TCP_MSS,   /* num: the MSS option value */
+    RULE_PKT_CHECKSUM,  /* modifier: enum rule_checksum; negated: checksum is invalid */
+};
+enum rule_checksum {
+    RULE_CSUM_IPV4,
+    RULE_CSUM_TCPV4,
+    RULE_CSUM_TCPV6,
+    RULE_CSUM_UDPV4,
+    RULE_CSUM_UDPV6,
+    RULE_CSUM_ICMPV4,
+    RULE_CSUM_ICMPV6,
 };
 /* fragbits / flags modifiers */
 #define RULE_BITS_PLUS 1 /* all given bits and possibly others */
@@ -424,6 +435,7 @@ struct rule_kv {
 #define RULE_FLAG_IPONLY (1u << 10) /* nothing but header, flowbits and thresholds */
 #define RULE_FLAG_TOSERVER (1u << 11) /* direction implied by buffers or flow */
 #define RULE_FLAG_TOCLIENT (1u << 12)
+#define RULE_FLAG_APP_EVENT_NEGATED (1u << 13)
 
 #define RULE_MAX_BYTE_VARS 16
 
@@ -464,6 +476,11 @@ struct rule {
 
     /* Fast pattern chosen at finalize: buffer index and item index, -1 none. */
     int32_t fp_buffer, fp_item;
+
+    /* app-layer-event name ("http.request_field_too_long", or a flow-level
+     * "applayer_..." name), owned; NULL when absent. Only set when the rule
+     * set has app-layer events enabled (rule_set_enable_app_layer_events). */
+    char *app_event;
 
     const char *file; /* interned in the rule set */
     uint32_t line;

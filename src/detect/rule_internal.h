@@ -49,6 +49,7 @@ struct rule_set {
     size_t nreasons;
     struct rule_load_stats stats;
     bool finalized;
+    bool app_events;
 };
 
 /* Parses one rule into a new struct rule (caller frees with rule_free);

@@ -329,7 +329,7 @@ static char *next_field(char **sp)
         return NULL;
     char *start = s;
     int depth = 0;
-    while (*s && (depth > 0 || (!isspace((unsigned char)*s) && *s != '('))) {
+    while (*s && *s != '(' && (depth > 0 || !isspace((unsigned char)*s))) {
         if (*s == '[')
             depth++;
         else if (*s == ']' && depth > 0)
@@ -1150,6 +1150,45 @@ static int kw_stream_size(struct pctx *pc, char *v)
     return 0;
 }
 
+static int kw_tcp_mss(struct pctx *pc, char *v)
+{
+    return pkt_uint(pc, v, RULE_PKT_TCP_MSS, 65535);
+}
+
+/* ipv4-csum:valid; tcpv4-csum:invalid; ... (the keyword selects the checksum) */
+static int kw_checksum(struct pctx *pc, char *v)
+{
+    static const char *const names[] = {"ipv4-csum",  "tcpv4-csum",  "tcpv6-csum", "udpv4-csum",
+                                        "udpv6-csum", "icmpv4-csum", "icmpv6-csum"};
+    int which = -1;
+    for (int i = 0; i < 7; i++)
+        if (!strcmp(pc->kw, names[i]))
+            which = i;
+    v = str_trim(v);
+    bool invalid;
+    if (!strcmp(v, "valid"))
+        invalid = false;
+    else if (!strcmp(v, "invalid"))
+        invalid = true;
+    else
+        return pctx_fail(pc, "checksum value must be valid or invalid, not '%.20s'", v);
+    if (which < 0)
+        return pctx_fail(pc, "unknown checksum keyword");
+    struct rule_pkt_match *m = add_pkt(pc, RULE_PKT_CHECKSUM);
+    if (!m)
+        return -EINVAL;
+    m->modifier = (uint8_t)which;
+    m->negated = invalid;
+    return 0;
+}
+
+/* prefilter: Suricata's hint to prefilter on a non-content keyword. The
+ * engine chooses its own prefilter, so it changes nothing here. */
+static int kw_prefilter(struct pctx *pc, char *v)
+{
+    return 0;
+}
+
 /* ---- thresholds, tags, app-layer ---- */
 
 static int parse_threshold_opts(struct pctx *pc, char *v, struct rule_threshold *t, bool need_type)
@@ -1190,6 +1229,9 @@ static int parse_threshold_opts(struct pctx *pc, char *v, struct rule_threshold 
             else
                 return pctx_fail(pc, "unknown track '%.40s'", val);
             have_track = true;
+        } else if (!strcmp(k, "unique_on")) {
+            return pctx_fail_reason(pc, "unsupported option unique_on",
+                                    "unique_on (Suricata 8) is not supported");
         } else if (!strcmp(k, "count")) {
             int64_t x;
             if (parse_i64(val, 1, UINT32_MAX, &x))
@@ -1303,6 +1345,53 @@ static int kw_app_layer_protocol(struct pctx *pc, char *v)
     return 0;
 }
 
+static int kw_app_layer_event(struct pctx *pc, char *v)
+{
+    if (!pc->rs->app_events)
+        return pctx_fail_reason(pc, "unsupported keyword 'app-layer-event'",
+                                "keyword is not supported by vigil (app-layer events not enabled)");
+    v = str_trim(v);
+    bool neg = false;
+    if (*v == '!') {
+        neg = true;
+        v = str_trim(v + 1);
+    }
+    if (!*v || strlen(v) > 128)
+        return pctx_fail(pc, "invalid event name '%.40s'", v);
+    for (const char *p = v; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
+            return pctx_fail(pc, "invalid character '%c' in event name", *p);
+    if (pc->r->app_event)
+        return pctx_fail(pc, "only one app-layer-event per rule");
+    const char *dot = strchr(v, '.');
+    if (dot) {
+        char proto[32];
+        size_t n = (size_t)(dot - v);
+        if (n < sizeof(proto)) {
+            memcpy(proto, v, n);
+            proto[n] = '\0';
+            int app = rule_app_proto_lookup(proto);
+            if (app > 0 && app != RULE_APP_FAILED) {
+                uint16_t have = pc->r->app_proto;
+                bool http_family = app == RULE_APP_HTTP &&
+                                   (have == RULE_APP_HTTP1 || have == RULE_APP_HTTP2);
+                if (have == RULE_APP_NONE)
+                    pc->r->app_proto = (uint16_t)app;
+                else if (have != app && !http_family)
+                    return pctx_fail_reason(pc, "conflicting protocol",
+                                            "event of %s on a %s rule", proto,
+                                            rule_app_proto_name(have));
+            }
+        }
+    }
+    pc->r->app_event = strdup(v);
+    if (!pc->r->app_event)
+        return pctx_fail(pc, "out of memory");
+    if (neg)
+        pc->r->flags |= RULE_FLAG_APP_EVENT_NEGATED;
+    return 0;
+}
+
 /* ---- keyword table ---- */
 
 enum { KW_VALUE = 1, KW_NOVALUE = 2 };
@@ -1345,10 +1434,20 @@ static const struct keyword keywords[] = {
     {"icmp_seq", kw_icmp_seq, KW_VALUE},
     {"ip_proto", kw_ip_proto, KW_VALUE},
     {"stream_size", kw_stream_size, KW_VALUE},
+    {"tcp.mss", kw_tcp_mss, KW_VALUE},
+    {"ipv4-csum", kw_checksum, KW_VALUE},
+    {"tcpv4-csum", kw_checksum, KW_VALUE},
+    {"tcpv6-csum", kw_checksum, KW_VALUE},
+    {"udpv4-csum", kw_checksum, KW_VALUE},
+    {"udpv6-csum", kw_checksum, KW_VALUE},
+    {"icmpv4-csum", kw_checksum, KW_VALUE},
+    {"icmpv6-csum", kw_checksum, KW_VALUE},
+    {"prefilter", kw_prefilter, KW_NOVALUE},
     {"threshold", kw_threshold, KW_VALUE},
     {"detection_filter", kw_detection_filter, KW_VALUE},
     {"tag", kw_tag, KW_VALUE},
     {"app-layer-protocol", kw_app_layer_protocol, KW_VALUE},
+    {"app-layer-event", kw_app_layer_event, KW_VALUE},
     /* payload keywords (rule_parse_payload.c) */
     {"content", kw_content, KW_VALUE},
     {"uricontent", kw_uricontent, KW_VALUE},
@@ -1376,7 +1475,7 @@ static const struct keyword keywords[] = {
 /* Suricata keywords vigil knows but does not implement; the rule is not
  * loaded and the report says "unsupported keyword". */
 static const char *const unsupported_keywords[] = {
-    "asn1", "app-layer-event", "decode-event", "stream-event", "engine-event",
+    "asn1", "decode-event", "stream-event", "engine-event",
     "filestore", "filemagic", "filename", "fileext", "filemd5", "filesha1", "filesha256",
     "filesize", "lua", "luajit", "dataset", "datarep",
     "replace", "ssl_state", "ssl_version", "tls.version", "tls.store", "tls_cert_notbefore",
@@ -1393,12 +1492,15 @@ static const char *const unsupported_keywords[] = {
     "requires", "config", "frame", "transform", "ike.exchtype", "ike.spi.initiator",
     "ike.spi.responder", "quic.sni", "quic.ua", "quic.version", "quic.cyu.hash",
     "quic.cyu.string", "mqtt.type", "rfb.name", "rfb.secresult", "rfb.sectype",
-    "nfs_procedure", "nfs.version", "tcp.hdr", "udp.hdr", "ipv4.hdr", "ipv6.hdr", "icmpv4.hdr",
-    "icmpv6.hdr", "tcp.mss", "icmpv6.mtu", "ftpbounce", "ftpdata_command", "urilen.raw",
+    "nfs_procedure", "nfs.version", "enip.status", "enip.product_name",
+    "enip.protocol_version", "enip.revision", "enip.identity_status", "enip.state", "enip.serial",
+    "enip.product_code", "enip.device_type", "enip.vendor_id", "enip.cip_attribute",
+    "enip.cip_status", "enip.command", "tcp.hdr", "udp.hdr", "ipv4.hdr", "ipv6.hdr", "icmpv4.hdr",
+    "icmpv6.hdr", "icmpv6.mtu", "ftpbounce", "ftpdata_command", "urilen.raw",
     "dns.query.name", "email.from", "email.subject", "email.to",
     "email.cc", "file.data.raw",
-    "tls.random_time", "tls.random_bytes", "tls.cert_chain_len", "tls.alpn", "ldap.request.operation", "ldap.responses.operation",
-    "bypass", "prefilter", "stream_reassemble", "flow.age", "flow.pkts", "flow.bytes",
+    "tls.random_time", "tls.random_bytes", "tls.cert_chain_len", "ldap.request.operation", "ldap.responses.operation",
+    "bypass", "stream_reassemble", "flow.age", "flow.pkts", "flow.bytes",
     "flowvar", "pktvar", "hostbits", "vlan.id", "icmpv6.hdr",
     "base64_decode_raw", "sameip_both", "within_raw",
 };
@@ -1582,7 +1684,7 @@ static int rule_check(struct pctx *pc)
         return -EINVAL;
     if (r->class_id >= 0 && !pc->have_priority)
         r->priority = pc->rs->classes[r->class_id].priority;
-    bool iponly = r->nbuffers == 0 && r->npkt == 0 && r->nflowints == 0 &&
+    bool iponly = r->nbuffers == 0 && r->npkt == 0 && r->nflowints == 0 && !r->app_event &&
                   !(r->flags & RULE_FLAG_HAS_FLOW) && r->app_proto == RULE_APP_NONE &&
                   r->app_proto_match == RULE_APP_NONE;
     if (iponly)
@@ -1683,6 +1785,7 @@ void rule_free(struct rule *r)
     free(r->buffers);
     for (uint32_t i = 0; i < r->nbyte_vars; i++)
         free(r->byte_var_names[i]);
+    free(r->app_event);
     free(r->text);
     free(r);
 }

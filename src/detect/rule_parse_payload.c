@@ -173,6 +173,9 @@ static int parse_content_value(struct pctx *pc, const char *v, uint8_t **out, ui
                     buf[n++] = (uint8_t)(half << 4 | hexval((unsigned char)c));
                     half = -1;
                 }
+            } else if (c == '"' && p[1] == '\0') {
+                free(buf);
+                return pctx_fail(pc, "unterminated hex section in content (missing '|')");
             } else {
                 free(buf);
                 return pctx_fail(pc, "invalid character '%c' in hex part of content", c);
@@ -545,7 +548,11 @@ int kw_pcre(struct pctx *pc, char *v)
     }
     int list;
     if (buffer >= 0) {
-        if (pc->cur_list >= 0 && pc->r->buffers[pc->cur_list].buffer_id != buffer)
+        int fdata = detect_buffer_lookup("file.data");
+        int rbody = detect_buffer_lookup("http.response_body");
+        int cur = pc->cur_list >= 0 ? pc->r->buffers[pc->cur_list].buffer_id : -1;
+        bool body_alias = (cur == fdata || cur == rbody) && (buffer == fdata || buffer == rbody);
+        if (cur >= 0 && cur != buffer && !body_alias)
             return pctx_fail(pc, "pcre buffer flag conflicts with sticky buffer '%s'",
                              detect_buffer_get(pc->r->buffers[pc->cur_list].buffer_id)->name);
         list = pc->cur_list >= 0 ? pc->cur_list : list_get(pc, buffer);
@@ -777,7 +784,7 @@ int kw_byte_test(struct pctx *pc, char *v)
         b.flags |= DETECT_BYTE_VALUE_VAR;
     }
     bool var;
-    if (num_or_var(pc, tok[3], -65535, 65535, &b.offset, &var))
+    if (num_or_var(pc, tok[3], -INT32_MAX, INT32_MAX, &b.offset, &var))
         return -EINVAL;
     if (var)
         b.flags |= DETECT_BYTE_OFFSET_VAR;
@@ -796,7 +803,7 @@ int kw_byte_jump(struct pctx *pc, char *v)
     if (byte_nbytes(pc, tok[0], &b))
         return -EINVAL;
     bool var;
-    if (num_or_var(pc, tok[1], -65535, 65535, &b.offset, &var))
+    if (num_or_var(pc, tok[1], -INT32_MAX, INT32_MAX, &b.offset, &var))
         return -EINVAL;
     if (var)
         b.flags |= DETECT_BYTE_OFFSET_VAR;

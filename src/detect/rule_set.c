@@ -150,6 +150,11 @@ int rule_set_set_var(struct rule_set *rs, const char *name, const char *value, b
     return 0;
 }
 
+void rule_set_enable_app_layer_events(struct rule_set *rs, bool on)
+{
+    rs->app_events = on;
+}
+
 const char *rule_set_get_var(const struct rule_set *rs, const char *name, bool is_port)
 {
     for (size_t i = 0; i < rs->nvars; i++)

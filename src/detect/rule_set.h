@@ -64,6 +64,11 @@ struct rule_load_stats {
 struct rule_set *rule_set_new(const struct config *cfg);
 void rule_set_free(struct rule_set *rs);
 
+/* app-layer-event is parsed into rule->app_event only once the engine that
+ * evaluates it is in place: until then such rules are reported unsupported
+ * (off by default). Call before loading. */
+void rule_set_enable_app_layer_events(struct rule_set *rs, bool on);
+
 /* Overrides or adds one variable (address unless is_port). */
 int rule_set_set_var(struct rule_set *rs, const char *name, const char *value, bool is_port);
 const char *rule_set_get_var(const struct rule_set *rs, const char *name, bool is_port);

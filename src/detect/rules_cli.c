@@ -172,12 +172,13 @@ static int rules_check(int argc, char **argv)
         bad_threshold = t;
     }
     for (int i = 0; i < nfiles; i++) {
-        if (rule_set_load_file(rs, files[i], stdout) < 0) {
+        if (rule_set_load_file(rs, files[i], report) < 0) {
+            if (quiet)
+                fprintf(stderr, "vigil: rules check: cannot read %s\n", files[i]);
             rc = 1;
             goto out;
         }
     }
-    (void)report;
     rule_set_finalize(rs);
     const struct rule_load_stats *st = rule_set_stats(rs);
     if (st->failed) {

@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct flow_table {
     uint64_t capacity;       /* flows that fit in the memcap */
     uint64_t allocated;      /* flows allocated (active + spare) */
     bool emergency;
+    uint64_t last_timeout_usec; /* packet time of the last full timeout scan */
     struct flow_stats stats;
 };
 
@@ -164,18 +166,19 @@ static int key_match(const struct flow_key *fk, const struct flow_key *k)
 /* SipHash-1-3 with a process-wide random key: the hash decides buckets and
  * worker pinning, so an attacker must not be able to aim at one bucket. */
 static uint64_t hash_k0 = 0x736f6d6570736575ull, hash_k1 = 0x646f72616e646f6dull;
-static bool hash_key_set;
+static pthread_once_t hash_key_once = PTHREAD_ONCE_INIT;
+static bool hash_key_fixed;
 
 void flow_hash_set_key(uint64_t k0, uint64_t k1)
 {
     hash_k0 = k0;
     hash_k1 = k1;
-    hash_key_set = true;
+    hash_key_fixed = true;
 }
 
-static void hash_key_init(void)
+static void hash_key_random(void)
 {
-    if (hash_key_set)
+    if (hash_key_fixed)
         return;
     uint64_t k[2];
     FILE *f = fopen("/dev/urandom", "rb");
@@ -186,7 +189,13 @@ static void hash_key_init(void)
         }
         fclose(f);
     }
-    hash_key_set = true;
+}
+
+/* The key is chosen once per process (thread-safe): every table and the
+ * worker-pinning hash must agree for the life of the process. */
+static void hash_key_init(void)
+{
+    pthread_once(&hash_key_once, hash_key_random);
 }
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
@@ -225,6 +234,26 @@ static uint32_t key_hash(const struct flow_key *k)
     uint64_t w[6];
     const struct ip_address *a = &k->src, *b = &k->dst;
     uint16_t pa = k->src_port, pb = k->dst_port;
+    if (a->family == 4 && b->family == 4) {
+        /* IPv4 (the common case): any consistent order of the endpoints
+         * will do, so compare the raw words; half the hash input. */
+        uint32_t ua = a->addr.u32[3], ub = b->addr.u32[3];
+        if (ua > ub || (ua == ub && pa > pb)) {
+            uint32_t tu = ua;
+            ua = ub;
+            ub = tu;
+            uint16_t tp = pa;
+            pa = pb;
+            pb = tp;
+        }
+        w[0] = (uint64_t)ua | (uint64_t)ub << 32;
+        w[1] = (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)k->proto << 32 |
+               (uint64_t)k->tunnel_depth << 40 | (uint64_t)k->vlan_count << 48 | 4ull << 56;
+        w[2] = (uint64_t)k->vlan_id[0] | (uint64_t)k->vlan_id[1] << 16 |
+               (uint64_t)k->vlan_id[2] << 32;
+        uint64_t h4 = siphash13(w, 3, hash_k0, hash_k1);
+        return (uint32_t)(h4 ^ (h4 >> 32));
+    }
     int c = addr_cmp(a, b);
     if (c > 0 || (c == 0 && pa > pb)) {
         a = &k->dst;
@@ -232,13 +261,15 @@ static uint32_t key_hash(const struct flow_key *k)
         pa = k->dst_port;
         pb = k->src_port;
     }
+    uint64_t meta = (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)k->proto << 32 |
+                    (uint64_t)k->tunnel_depth << 40 | (uint64_t)k->vlan_count << 48 |
+                    (uint64_t)a->family << 56;
+    uint64_t vlans = (uint64_t)k->vlan_id[0] | (uint64_t)k->vlan_id[1] << 16 |
+                     (uint64_t)k->vlan_id[2] << 32;
     memcpy(&w[0], a->addr.u8, 16);
     memcpy(&w[2], b->addr.u8, 16);
-    w[4] = (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)k->proto << 32 |
-           (uint64_t)k->tunnel_depth << 40 | (uint64_t)k->vlan_count << 48 |
-           (uint64_t)a->family << 56;
-    w[5] = (uint64_t)k->vlan_id[0] | (uint64_t)k->vlan_id[1] << 16 |
-           (uint64_t)k->vlan_id[2] << 32;
+    w[4] = meta;
+    w[5] = vlans;
     uint64_t h = siphash13(w, 6, hash_k0, hash_k1);
     return (uint32_t)(h ^ (h >> 32));
 }
@@ -480,6 +511,12 @@ static bool flow_timed_out(const struct flow_table *t, const struct flow *f, uin
 void flow_table_timeout(struct flow_table *t, uint64_t now_usec)
 {
     settle_last(t);
+    /* Timeouts have a granularity of seconds: scanning the list heads more
+     * often than once per second of packet time gains nothing. */
+    if (now_usec >= t->last_timeout_usec && now_usec - t->last_timeout_usec < 1000000ull &&
+        t->last_timeout_usec != 0)
+        return;
+    t->last_timeout_usec = now_usec;
     for (int c = 0; c < FLOW_LRU_LISTS; c++) {
         struct flow *f;
         while ((f = t->lru[c].head) != NULL && flow_timed_out(t, f, now_usec))
@@ -556,6 +593,54 @@ static struct flow *lookup(struct flow_table *t, const struct flow_key *k, uint3
     return NULL;
 }
 
+/* Takes a flow from the pool and initialises it for p's key k (hash h),
+ * oriented by the client/server rule; *dir gets p's direction. NULL when the
+ * memcap allows no flow. */
+static struct flow *flow_create(struct flow_table *t, const struct packet *p,
+                                const struct flow_key *k, uint32_t h, int *dir)
+{
+    struct flow *f = flow_alloc(t, p->ts_usec);
+    if (!f)
+        return NULL;
+    memset(f, 0, sizeof *f);
+    /* The first packet's sender is the client, except that a SYN/ACK seen
+     * first was sent by the server (Suricata does the same). */
+    bool reverse = k->proto == IPPROTO_TCP &&
+                   (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == (TCP_FLAG_SYN | TCP_FLAG_ACK);
+    f->key = *k;
+    if (reverse) {
+        f->key.src = k->dst;
+        f->key.dst = k->src;
+        f->key.src_port = k->dst_port;
+        f->key.dst_port = k->src_port;
+    }
+    *dir = reverse ? 1 : 0;
+    f->hash = h;
+    f->create_seq = t->next_seq++;
+    f->flow_id = flow_id_make(t->cfg.thread_id, f->create_seq);
+    f->start_usec = p->ts_usec;
+    f->last_usec = p->ts_usec;
+    f->state = FLOW_STATE_NEW;
+    if (k->proto == IPPROTO_ICMP || k->proto == ICMP6_PROTO) {
+        f->icmp_type = p->icmp_type;
+        f->icmp_code = p->icmp_code;
+    }
+    f->hash_next = t->buckets[h & t->mask];
+    t->buckets[h & t->mask] = f;
+    t->stats.total++;
+    t->stats.active++;
+    switch (k->proto) {
+    case IPPROTO_TCP: t->stats.tcp++; break;
+    case IPPROTO_UDP: t->stats.udp++; break;
+    case IPPROTO_ICMP: t->stats.icmpv4++; break;
+    case ICMP6_PROTO: t->stats.icmpv6++; break;
+    default: t->stats.other++; break;
+    }
+    lru_append(t, f);
+    stats_memuse(t);
+    return f;
+}
+
 struct flow *flow_table_get(struct flow_table *t, struct packet *p)
 {
     settle_last(t);
@@ -567,9 +652,9 @@ struct flow *flow_table_get(struct flow_table *t, struct packet *p)
     struct flow_key k;
     int dir = 0;
     struct flow *f = NULL;
-    bool is_error = icmp_is_error(p);
+    bool attributed = false, created = false;
     uint32_t h;
-    if (is_error) {
+    if (icmp_is_error(p)) {
         /* An ICMP error belongs to the flow of the packet it quotes, if that
          * flow exists; otherwise it is an ordinary ICMP flow. */
         key_from_packet(p, true, &k);
@@ -579,83 +664,44 @@ struct flow *flow_table_get(struct flow_table *t, struct packet *p)
             /* The error travels towards the quoted packet's sender. */
             dir = addr_eq(&p->dst, &f->key.src) ? 1 : 0;
             t->stats.icmp_error_attributed++;
-            goto found;
+            attributed = true;
+        } else {
+            f = NULL;
         }
-        f = NULL;
     }
-    key_from_packet(p, false, &k);
-    h = key_hash(&k);
-    f = lookup(t, &k, h, &dir);
-    if (f) {
-        if (flow_timed_out(t, f, p->ts_usec)) {
+    if (!attributed) {
+        key_from_packet(p, false, &k);
+        h = key_hash(&k);
+        f = lookup(t, &k, h, &dir);
+        if (f && flow_timed_out(t, f, p->ts_usec)) {
             flow_end(t, f, FLOW_END_TIMEOUT);
             f = NULL;
-        } else if (k.proto == IPPROTO_TCP && (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) == TCP_FLAG_SYN &&
+        } else if (f && k.proto == IPPROTO_TCP &&
+                   (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) == TCP_FLAG_SYN &&
                    tcp_flow_closed(f)) {
             /* TCP port reuse: a new SYN on a closed session starts a new flow. */
             t->stats.tcp_reuse++;
             flow_end(t, f, FLOW_END_TIMEOUT);
             f = NULL;
         }
-    }
-    if (!f) {
-        f = flow_alloc(t, p->ts_usec);
         if (!f) {
-            t->stats.no_flow++;
-            return NULL;
-        }
-        memset(f, 0, sizeof *f);
-        /* The first packet's sender is the client, except that a SYN/ACK
-         * seen first was sent by the server (Suricata does the same). */
-        bool reverse = k.proto == IPPROTO_TCP &&
-                       (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == (TCP_FLAG_SYN | TCP_FLAG_ACK);
-        f->key = k;
-        if (reverse) {
-            f->key.src = k.dst;
-            f->key.dst = k.src;
-            f->key.src_port = k.dst_port;
-            f->key.dst_port = k.src_port;
-        }
-        dir = reverse ? 1 : 0;
-        f->hash = h;
-        f->create_seq = t->next_seq++;
-        f->flow_id = flow_id_make(t->cfg.thread_id, f->create_seq);
-        f->start_usec = p->ts_usec;
-        f->last_usec = p->ts_usec;
-        f->state = FLOW_STATE_NEW;
-        if (k.proto == IPPROTO_ICMP || k.proto == ICMP6_PROTO) {
-            if (reverse) {
-                f->icmp_response_type = p->icmp_type;
-                f->icmp_response_code = p->icmp_code;
-                f->icmp_response_seen = true;
-            } else {
-                f->icmp_type = p->icmp_type;
-                f->icmp_code = p->icmp_code;
+            f = flow_create(t, p, &k, h, &dir);
+            if (!f) {
+                t->stats.no_flow++;
+                return NULL;
             }
+            created = true;
         }
-        f->hash_next = t->buckets[h & t->mask];
-        t->buckets[h & t->mask] = f;
-        t->stats.total++;
-        t->stats.active++;
-        switch (k.proto) {
-        case IPPROTO_TCP: t->stats.tcp++; break;
-        case IPPROTO_UDP: t->stats.udp++; break;
-        case IPPROTO_ICMP: t->stats.icmpv4++; break;
-        case ICMP6_PROTO: t->stats.icmpv6++; break;
-        default: t->stats.other++; break;
-        }
-        lru_append(t, f);
-        stats_memuse(t);
-    } else {
-    found:
+    }
+    if (!created) {
         lru_unlink(t, f);
         lru_append(t, f);
-        if (!is_error && (k.proto == IPPROTO_ICMP || k.proto == ICMP6_PROTO) && dir == 1 &&
-            !f->icmp_response_seen) {
-            f->icmp_response_type = p->icmp_type;
-            f->icmp_response_code = p->icmp_code;
-            f->icmp_response_seen = true;
-        }
+    }
+    if (!attributed && (k.proto == IPPROTO_ICMP || k.proto == ICMP6_PROTO) && dir == 1 &&
+        !f->icmp_response_seen) {
+        f->icmp_response_type = p->icmp_type;
+        f->icmp_response_code = p->icmp_code;
+        f->icmp_response_seen = true;
     }
 
     if (dir == 0) {

@@ -113,7 +113,7 @@ void flow_stats_write_json(const struct flow_stats *s, struct json_writer *w);
  * get no flow. */
 uint32_t flow_hash_packet(const struct packet *p);
 /* Sets the process-wide hash key (tests and reproducible runs); call before
- * any table is created. */
+ * any table is created or any packet hashed, from one thread. */
 void flow_hash_set_key(uint64_t k0, uint64_t k1);
 
 /* Community ID v1 ("1:" + base64 SHA-1) of the flow's key with the given

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
 #include <openssl/evp.h>
 
 #include "hub/eve_ingest.h"
@@ -339,6 +340,13 @@ int eve_alert_to_stix(const json_t *eve, const char *org_identity_id, json_t **i
         (rc = get_string(eve, "proto", "proto", false, &proto, err, errlen)) ||
         (rc = get_string(eve, "app_proto", "app_proto", false, &app_proto, err, errlen)))
         return rc;
+    unsigned char addr[16];
+    if (inet_pton(AF_INET, src_ip, addr) != 1 && inet_pton(AF_INET6, src_ip, addr) != 1)
+        return eve_fail(err, errlen, "EVE alert: field 'src_ip': '%.60s' is not an IP address",
+                        src_ip);
+    if (inet_pton(AF_INET, dest_ip, addr) != 1 && inet_pton(AF_INET6, dest_ip, addr) != 1)
+        return eve_fail(err, errlen, "EVE alert: field 'dest_ip': '%.60s' is not an IP address",
+                        dest_ip);
     unsigned long src_port = 0, dest_port = 0, flow_id = 0;
     bool has_src_port, has_dest_port, has_flow_id;
     if ((rc = get_uint(eve, "src_port", "src_port", 65535, false, &src_port, &has_src_port, err,
@@ -370,14 +378,14 @@ int eve_alert_to_stix(const json_t *eve, const char *org_identity_id, json_t **i
 
     char indicator_id[64];
     if ((rc = eve_indicator_id(gid, sid, indicator_id, sizeof(indicator_id))))
-        return rc;
+        return eve_fail(err, errlen, "EVE alert: SHA-1 unavailable for the indicator id"), rc;
 
     /* Sighting id: the same event submitted twice is the same sighting. */
     char sighting_name[512], sighting_uuid[37], sighting_id[64];
     snprintf(sighting_name, sizeof(sighting_name), "sighting|%s|%s|%lu:%lu:%lu|%s|%lu|%s|%lu|%lu",
              org_identity_id, ts, gid, sid, rev, src_ip, src_port, dest_ip, dest_port, flow_id);
     if ((rc = uuid5(sighting_name, sighting_uuid)))
-        return rc;
+        return eve_fail(err, errlen, "EVE alert: SHA-1 unavailable for the sighting id"), rc;
     snprintf(sighting_id, sizeof(sighting_id), "sighting--%s", sighting_uuid);
 
     char msg[1024], rule[1400], desc[1400];
@@ -396,6 +404,7 @@ int eve_alert_to_stix(const json_t *eve, const char *org_identity_id, json_t **i
     if (!ind || !sig) {
         json_decref(ind);
         json_decref(sig);
+        eve_fail(err, errlen, "EVE alert: out of memory building the STIX objects");
         return -ENOMEM;
     }
     put(&b, ind, "type", jstr("indicator"));
@@ -464,6 +473,7 @@ int eve_alert_to_stix(const json_t *eve, const char *org_identity_id, json_t **i
     if (b.failed) {
         json_decref(ind);
         json_decref(sig);
+        eve_fail(err, errlen, "EVE alert: out of memory building the STIX objects");
         return -ENOMEM;
     }
     /* Our output must always be valid STIX; a failure here is a bug (e.g. a

@@ -71,6 +71,18 @@ static int pg_exec(struct hub_db_conn *hc, const char *sql, int nparams,
                    size_t errlen)
 {
     struct pg_conn *c = (struct pg_conn *)hc;
+    if (PQstatus(c->conn) != CONNECTION_OK) {
+        /* The server went away (restart, failover): reconnect once; prepared
+         * statements died with the old session. */
+        PQreset(c->conn);
+        for (int i = 0; i < c->ncache; i++)
+            free(c->cache[i].sql);
+        c->ncache = 0;
+        if (PQstatus(c->conn) != CONNECTION_OK) {
+            pg_error(c, NULL, err, errlen);
+            return -EIO;
+        }
+    }
     if (nparams > PG_MAX_PARAMS) {
         snprintf(err, errlen, "postgresql: too many parameters (%d)", nparams);
         return -EINVAL;

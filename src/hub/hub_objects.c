@@ -78,11 +78,48 @@ static int record_sighting(struct hub_server *s, struct hub_db_conn *c,
     return hub_risk_correlate(s, c, ref, seen, msg, msglen);
 }
 
-int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct hub_collection *coll,
-                     const struct hub_caller *caller, json_t *obj, int64_t date_added,
-                     int severity, char *version_out, char *msg, size_t msglen)
+/* Rewrites TLP 1.0 marking references (object and granular markings) to
+ * their TLP 2.0 ids: the hub accepts both and emits TLP 2.0. */
+static void tlp_refs_to_v2(json_t *obj)
 {
-    version_out[0] = 0;
+    json_t *refs = json_object_get(obj, "object_marking_refs");
+    size_t i;
+    json_t *ref;
+    json_array_foreach(refs, i, ref)
+    {
+        const char *name = stix_tlp_marking_normalize(json_string_value(ref));
+        const char *v2 = name ? stix_tlp2_marking_id(name) : NULL;
+        if (v2 && strcmp(v2, json_string_value(ref)) != 0)
+            json_array_set_new(refs, i, hub_json_str(v2));
+    }
+    json_t *granular = json_object_get(obj, "granular_markings");
+    json_t *g;
+    json_array_foreach(granular, i, g)
+    {
+        const char *id = json_string_value(json_object_get(g, "marking_ref"));
+        const char *name = id ? stix_tlp_marking_normalize(id) : NULL;
+        const char *v2 = name ? stix_tlp2_marking_id(name) : NULL;
+        if (v2 && strcmp(v2, id) != 0)
+            json_object_set_new(g, "marking_ref", hub_json_str(v2));
+    }
+}
+
+void hub_object_prepared_free(struct hub_object_prepared *p)
+{
+    free(p->body);
+    p->body = NULL;
+}
+
+int hub_object_prepare(struct hub_server *s, const struct hub_collection *coll,
+                       const struct hub_caller *caller, json_t *obj,
+                       struct hub_object_prepared *p, char *msg, size_t msglen)
+{
+    memset(p, 0, sizeof *p);
+    p->obj = obj;
+    if (!json_is_object(obj)) {
+        snprintf(msg, msglen, "not a JSON object");
+        return -EINVAL;
+    }
     if (stix_object_validate(obj, msg, msglen) < 0)
         return -EINVAL;
     const char *id = json_string_value(json_object_get(obj, "id"));
@@ -95,35 +132,62 @@ int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct h
         snprintf(msg, msglen, "%.60s...: property 'id': too long", id);
         return -EINVAL;
     }
+    p->id = id;
+    p->type = type;
     if (caller->role == HUB_ROLE_SENSOR && !sensor_may_post(type)) {
         snprintf(msg, msglen,
                  "%s: role sensor may only report sighting, observed-data and indicator objects",
                  id);
         return -EPERM;
     }
-    const char *tlp = hub_tlp_of_object(obj, s->cfg.unmarked_tlp);
-    int rank = hub_tlp_rank(tlp);
+    p->tlp = hub_tlp_of_object(obj, s->cfg.unmarked_tlp);
+    int rank = hub_tlp_rank(p->tlp);
     if (coll->kind == HUB_COLL_NATIONAL && (rank == 2 || rank == 3)) {
         snprintf(msg, msglen,
                  "%s: TLP:%s objects are not accepted in the national collection (it reaches "
                  "every organisation); post them to a sector or organisation collection",
-                 id, tlp);
+                 id, p->tlp);
         return -EPERM;
     }
     const char *when = json_string_value(json_object_get(obj, "modified"));
     if (!when)
         when = json_string_value(json_object_get(obj, "created"));
-    int64_t vus = date_added;
-    if (when && hub_timestamp_parse(when, &vus) < 0) {
-        snprintf(msg, msglen, "%s: property 'modified': not a timestamp", id);
-        return -EINVAL;
+    if (when) {
+        int64_t vus;
+        if (hub_timestamp_parse(when, &vus) < 0) {
+            snprintf(msg, msglen, "%s: property 'modified': not a timestamp", id);
+            return -EINVAL;
+        }
+        hub_timestamp_format(vus, p->version, sizeof p->version);
     }
-    char version[40];
-    hub_timestamp_format(vus, version, sizeof version);
-    const char *spec_version = json_string_value(json_object_get(obj, "spec_version"));
-    if (!spec_version)
-        spec_version = "2.1";
-    bool revoked = json_is_true(json_object_get(obj, "revoked"));
+    p->spec_version = json_string_value(json_object_get(obj, "spec_version"));
+    if (!p->spec_version)
+        p->spec_version = "2.1";
+    p->revoked = json_is_true(json_object_get(obj, "revoked"));
+    if (strcmp(type, "marking-definition") != 0)
+        tlp_refs_to_v2(obj);
+    p->body = json_dumps(obj, JSON_COMPACT);
+    if (!p->body) {
+        snprintf(msg, msglen, "%s: out of memory", id);
+        return -ENOMEM;
+    }
+    p->ok = true;
+    return 0;
+}
+
+int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
+                      const struct hub_collection *coll, const struct hub_caller *caller,
+                      struct hub_object_prepared *p, int64_t date_added, int severity,
+                      char *version_out, char *msg, size_t msglen)
+{
+    version_out[0] = 0;
+    const char *id = p->id, *type = p->type, *tlp = p->tlp;
+    int rank = hub_tlp_rank(tlp);
+    /* Objects without modified/created (SCOs) are versioned by date_added. */
+    if (!p->version[0])
+        hub_timestamp_format(date_added, p->version, sizeof p->version);
+    const char *version = p->version;
+    bool revoked = p->revoked;
 
     /* Existing versions, in this and other collections. */
     struct hub_db_param pid[] = {DB_TEXT(id)};
@@ -171,23 +235,17 @@ int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct h
         return -EPERM;
     }
 
-    char *body = json_dumps(obj, JSON_COMPACT);
-    if (!body) {
-        snprintf(msg, msglen, "%s: out of memory", id);
-        return -ENOMEM;
-    }
-    struct hub_db_param p[] = {DB_TEXT(coll->id),       DB_TEXT(id),         DB_TEXT(type),
-                               DB_TEXT(spec_version),   DB_TEXT(version),    DB_INT(date_added),
+    struct hub_db_param pi[] = {DB_TEXT(coll->id),      DB_TEXT(id),         DB_TEXT(type),
+                               DB_TEXT(p->spec_version),   DB_TEXT(version),    DB_INT(date_added),
                                DB_TEXT(tlp),            DB_INT(caller->org.id), DB_INT(revoked),
-                               DB_INT(newest),          DB_INT(oldest),      DB_TEXT(body)};
+                               DB_INT(newest),          DB_INT(oldest),      DB_TEXT(p->body)};
     int64_t row_id;
     rc = hub_db_query_i64(c,
                           "INSERT INTO objects (coll, stix_id, type, spec_version, version,"
                           " date_added, tlp, producer_org, revoked, is_latest, is_first, body)"
                           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
                           " RETURNING id",
-                          12, p, -1, &row_id, msg, msglen);
-    free(body);
+                          12, pi, -1, &row_id, msg, msglen);
     if (rc < 0)
         return rc;
     if (nexisting > 0 && (newest || oldest)) {
@@ -206,7 +264,7 @@ int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct h
             return rc;
     }
     if (rank == 4) {
-        const json_t *recipients = json_object_get(obj, "x_vigil_recipients");
+        const json_t *recipients = json_object_get(p->obj, "x_vigil_recipients");
         size_t i;
         const json_t *rec;
         json_array_foreach(recipients, i, rec)
@@ -224,7 +282,7 @@ int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct h
         }
     }
     if (strcmp(type, "sighting") == 0 && !revoked) {
-        rc = record_sighting(s, c, coll, caller, obj, tlp, severity, msg, msglen);
+        rc = record_sighting(s, c, coll, caller, p->obj, tlp, severity, msg, msglen);
         if (rc < 0)
             return rc;
     }
@@ -235,4 +293,18 @@ int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct h
     }
     snprintf(version_out, 40, "%s", version);
     return 0;
+}
+
+int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct hub_collection *coll,
+                     const struct hub_caller *caller, json_t *obj, int64_t date_added,
+                     int severity, char *version_out, char *msg, size_t msglen)
+{
+    struct hub_object_prepared p;
+    version_out[0] = 0;
+    int rc = hub_object_prepare(s, coll, caller, obj, &p, msg, msglen);
+    if (rc == 0)
+        rc = hub_object_commit(s, c, coll, caller, &p, date_added, severity, version_out, msg,
+                               msglen);
+    hub_object_prepared_free(&p);
+    return rc;
 }

@@ -277,18 +277,26 @@ static void handle_risk(struct hub_request *req, struct hub_response *resp)
 {
     const struct hub_caller *caller = &req->caller;
     int64_t now = hub_now_us();
+    /* ?until=T moves the end of the 24 h / 7 d windows, e.g. to look at a
+     * replayed capture. */
+    const char *until = hub_request_arg(req, "until");
+    if (until && hub_timestamp_parse(until, &now) < 0) {
+        hub_response_error(resp, 400, "Bad request", "until '%s': not a timestamp", until);
+        return;
+    }
     int64_t d1 = now - 86400LL * 1000000, d7 = now - 7 * 86400LL * 1000000;
     char sql[2048], err[512];
     const char *vis = sighting_visibility(caller);
     struct hub_db_param p[] = {DB_INT(caller->org.id), DB_TEXT(caller->org.sector), DB_INT(d1),
-                               DB_INT(d7)};
+                               DB_INT(d7), DB_INT(now)};
     struct hub_db_result r;
     snprintf(sql, sizeof sql,
              "SELECT g.sector, g.severity, SUM(CASE WHEN g.seen >= $3 THEN g.count ELSE 0 END),"
              " SUM(CASE WHEN g.seen >= $4 THEN g.count ELSE 0 END) FROM sightings g"
-             " WHERE g.seen >= $4 AND %s GROUP BY g.sector, g.severity ORDER BY g.sector",
+             " WHERE g.seen >= $4 AND g.seen <= $5 AND %s GROUP BY g.sector, g.severity"
+             " ORDER BY g.sector",
              vis);
-    if (hub_db_exec(req->db, sql, 4, p, &r, err, sizeof err) < 0) {
+    if (hub_db_exec(req->db, sql, 5, p, &r, err, sizeof err) < 0) {
         hub_db_result_free(&r);
         log_error("hub: risk: %s", err);
         hub_response_error(resp, 500, "Internal error", "storage error");
@@ -313,11 +321,12 @@ static void handle_risk(struct hub_request *req, struct hub_response *resp)
     }
     hub_db_result_free(&r);
     snprintf(sql, sizeof sql,
-             "SELECT g.sector, COUNT(DISTINCT g.org_id) FROM sightings g WHERE g.seen >= $3 AND %s"
-             " GROUP BY g.sector",
+             "SELECT g.sector, COUNT(DISTINCT g.org_id) FROM sightings g WHERE g.seen >= $3"
+             " AND g.seen <= $4 AND %s GROUP BY g.sector",
              vis);
-    struct hub_db_param p3[] = {DB_INT(caller->org.id), DB_TEXT(caller->org.sector), DB_INT(d7)};
-    if (hub_db_exec(req->db, sql, 3, p3, &r, err, sizeof err) == 0) {
+    struct hub_db_param p3[] = {DB_INT(caller->org.id), DB_TEXT(caller->org.sector), DB_INT(d7),
+                                DB_INT(now)};
+    if (hub_db_exec(req->db, sql, 4, p3, &r, err, sizeof err) == 0) {
         for (int i = 0; i < r.nrows; i++) {
             json_t *sec = json_object_get(sectors, hub_db_cell(&r, i, 0));
             if (sec)
@@ -328,10 +337,11 @@ static void handle_risk(struct hub_request *req, struct hub_response *resp)
     hub_db_result_free(&r);
     snprintf(sql, sizeof sql,
              "SELECT g.sector, g.indicator_id, SUM(g.count) AS n, COUNT(DISTINCT g.org_id)"
-             " FROM sightings g WHERE g.seen >= $3 AND %s GROUP BY g.sector, g.indicator_id"
+             " FROM sightings g WHERE g.seen >= $3 AND g.seen <= $4 AND %s"
+             " GROUP BY g.sector, g.indicator_id"
              " ORDER BY g.sector, n DESC, g.indicator_id",
              vis);
-    if (hub_db_exec(req->db, sql, 3, p3, &r, err, sizeof err) == 0) {
+    if (hub_db_exec(req->db, sql, 4, p3, &r, err, sizeof err) == 0) {
         for (int i = 0; i < r.nrows; i++) {
             json_t *sec = json_object_get(sectors, hub_db_cell(&r, i, 0));
             json_t *top = json_object_get(sec, "top_indicators");
@@ -355,7 +365,7 @@ static void handle_risk(struct hub_request *req, struct hub_response *resp)
     char ts[40];
     hub_timestamp_format(now, ts, sizeof ts);
     hub_response_json(resp, 200, "application/json",
-                      json_pack("{s:s, s:s, s:o}", "generated", ts, "organisation",
+                      json_pack("{s:s, s:s, s:o}", "until", ts, "organisation",
                                 caller->org.name, "sectors", arr));
 }
 
@@ -512,7 +522,7 @@ void hub_risk_handle(struct hub_request *req, struct hub_response *resp)
             hub_response_error(resp, 405, "Method not allowed", "/api/v1/audit supports GET");
         else
             handle_audit(req, resp);
-    } else {
+    } else if (!hub_manage_handle(req, resp, path)) {
         hub_response_error(resp, 404, "Not found", "no resource at %s", req->url);
     }
 }

@@ -27,9 +27,8 @@ static const char *const migration1[] = {
     " spec_version TEXT NOT NULL, version TEXT NOT NULL, date_added BIGINT NOT NULL,"
     " tlp TEXT NOT NULL, producer_org BIGINT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,"
     " is_latest INTEGER NOT NULL DEFAULT 1, is_first INTEGER NOT NULL DEFAULT 1,"
-    " body TEXT NOT NULL, UNIQUE (coll, stix_id, version))",
+    " body TEXT NOT NULL, UNIQUE (stix_id, coll, version))",
     "CREATE INDEX objects_coll_added ON objects (coll, date_added)",
-    "CREATE INDEX objects_stix_id ON objects (stix_id)",
     "CREATE TABLE object_recipients (object_id BIGINT NOT NULL, org_id BIGINT NOT NULL,"
     " PRIMARY KEY (object_id, org_id))",
     "CREATE TABLE hub_clock (id INTEGER PRIMARY KEY, last BIGINT NOT NULL)",
@@ -60,11 +59,7 @@ static const char *const *const migrations[] = {migration1};
 
 int hub_schema_migrate(struct hub_db_conn *c, enum hub_db_kind kind, char *err, size_t errlen)
 {
-    int rc = hub_db_exec(c, "CREATE TABLE IF NOT EXISTS hub_meta (schema_version INTEGER NOT NULL)",
-                         0, NULL, NULL, err, errlen);
-    if (rc < 0)
-        return rc;
-    rc = hub_db_begin(c, err, errlen);
+    int rc = hub_db_begin(c, err, errlen);
     if (rc < 0)
         return rc;
     if (kind == HUB_DB_POSTGRES) {
@@ -72,6 +67,12 @@ int hub_schema_migrate(struct hub_db_conn *c, enum hub_db_kind kind, char *err, 
         if (rc < 0)
             goto fail;
     }
+    /* Inside the transaction (and the lock): hubs starting together on one
+     * PostgreSQL database do not race on creating it. */
+    rc = hub_db_exec(c, "CREATE TABLE IF NOT EXISTS hub_meta (schema_version INTEGER NOT NULL)", 0,
+                     NULL, NULL, err, errlen);
+    if (rc < 0)
+        goto fail;
     int64_t version;
     rc = hub_db_query_i64(c, "SELECT schema_version FROM hub_meta", 0, NULL, -1, &version, err,
                           errlen);

@@ -19,6 +19,8 @@
 #define HUB_PAGE_DEFAULT 100
 #define HUB_PAGE_MAX 1000
 #define HUB_MATCH_MAX 100
+/* Memcap on one POST: objects per envelope (each gets a status entry). */
+#define HUB_ENVELOPE_MAX_OBJECTS 100000
 
 /* util/json.h exports json_string() and json_null() for its writer, which
  * shadow jansson's functions of the same name at link time: hub code must
@@ -90,6 +92,8 @@ void hub_response_header(struct hub_response *resp, const char *name, const char
 /* Endpoints. */
 void hub_taxii_handle(struct hub_request *req, struct hub_response *resp);
 void hub_risk_handle(struct hub_request *req, struct hub_response *resp);
+/* /api/v1/orgs and /api/v1/tokens (hub_manage.c); false if path is not one of them. */
+bool hub_manage_handle(struct hub_request *req, struct hub_response *resp, const char *path);
 
 /* Object storage shared by TAXII POST and EVE ingestion (hub_objects.c).
  * Stores one validated-or-not object posted by caller into coll inside the
@@ -99,6 +103,31 @@ void hub_risk_handle(struct hub_request *req, struct hub_response *resp);
 int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct hub_collection *coll,
                      const struct hub_caller *caller, json_t *obj, int64_t date_added,
                      int severity, char *version_out, char *msg, size_t msglen);
+
+/* The same in two phases, so that validation and serialisation (no storage
+ * access) run outside the write transaction, in parallel across requests:
+ * hub_object_prepare checks and classifies obj (kept referenced, not owned)
+ * and fills p; hub_object_commit stores it inside the write transaction.
+ * p->body is freed by hub_object_prepared_free. */
+struct hub_object_prepared {
+    json_t *obj;
+    const char *id;
+    const char *type;
+    const char *tlp;
+    const char *spec_version;
+    char version[40];
+    bool revoked;
+    bool ok;
+    char *body;
+};
+int hub_object_prepare(struct hub_server *s, const struct hub_collection *coll,
+                       const struct hub_caller *caller, json_t *obj,
+                       struct hub_object_prepared *p, char *msg, size_t msglen);
+int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
+                      const struct hub_collection *coll, const struct hub_caller *caller,
+                      struct hub_object_prepared *p, int64_t date_added, int severity,
+                      char *version_out, char *msg, size_t msglen);
+void hub_object_prepared_free(struct hub_object_prepared *p);
 
 /* Correlation: after a sighting of indicator_id at seen_us by org, raise or
  * extend a cross-organisation incident (hub_risk.c). */

@@ -146,7 +146,8 @@ static void q_free(struct query *q)
 static int split_csv(char *s, char **items, int max)
 {
     int n = 0;
-    for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+    char *save = NULL;
+    for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         while (*tok == ' ')
             tok++;
         if (!*tok)
@@ -663,38 +664,65 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
         return;
     }
     size_t total = json_array_size(objects);
+    if (total > HUB_ENVELOPE_MAX_OBJECTS) {
+        hub_response_error(resp, 413, "Payload too large",
+                           "envelope of %zu objects exceeds the limit of %d objects", total,
+                           HUB_ENVELOPE_MAX_OBJECTS);
+        json_decref(env);
+        return;
+    }
     json_t *successes = json_array(), *failures = json_array();
     char err[512];
-    int64_t first_added = 0;
-    int rc = hub_db_begin(req->db, err, sizeof err);
-    if (rc == 0 && total)
-        rc = hub_clock_reserve(req->db, (int64_t)total, &first_added, err, sizeof err);
+    /* Phase 1, outside the write lock: validate, classify, serialise. */
+    struct hub_object_prepared *prep = total ? calloc(total, sizeof *prep) : NULL;
+    char (*msgs)[512] = total ? calloc(total, sizeof *msgs) : NULL;
+    int rc = (total && (!prep || !msgs)) ? -ENOMEM : 0;
+    if (rc < 0)
+        snprintf(err, sizeof err, "out of memory for %zu objects", total);
     size_t i;
     json_t *obj;
     json_array_foreach(objects, i, obj)
     {
         if (rc < 0)
             break;
-        char version[40], msg[512];
-        const char *id = json_string_value(json_object_get(obj, "id"));
-        int orc = 0;
-        if (!json_is_object(obj)) {
-            snprintf(msg, sizeof msg, "objects[%zu]: not a JSON object", i);
-            orc = -EINVAL;
-        } else {
-            orc = hub_object_store(s, req->db, coll, caller, obj, first_added + (int64_t)i, 0,
-                                   version, msg, sizeof msg);
+        int prc = hub_object_prepare(s, coll, caller, obj, &prep[i], msgs[i], sizeof msgs[i]);
+        if (prc == -ENOMEM) {
+            rc = prc;
+            snprintf(err, sizeof err, "out of memory");
+        } else if (prc < 0 && !json_is_object(obj)) {
+            snprintf(msgs[i], sizeof msgs[i], "objects[%zu]: not a JSON object", i);
         }
-        if (orc == -EINVAL || orc == -EPERM) {
-            json_t *f = json_pack("{s:s, s:s}", "id", id ? id : "", "message", msg);
+    }
+    /* Phase 2, in one write transaction. */
+    int64_t first_added = 0;
+    if (rc == 0)
+        rc = hub_db_begin(req->db, err, sizeof err);
+    if (rc == 0 && total)
+        rc = hub_clock_reserve(req->db, (int64_t)total, &first_added, err, sizeof err);
+    json_array_foreach(objects, i, obj)
+    {
+        if (rc < 0)
+            break;
+        char version[40];
+        const char *id = json_string_value(json_object_get(obj, "id"));
+        int orc = prep[i].ok ? -1 : -EINVAL;
+        if (prep[i].ok)
+            orc = hub_object_commit(s, req->db, coll, caller, &prep[i], first_added + (int64_t)i,
+                                    0, version, msgs[i], sizeof msgs[i]);
+        if (orc == -EINVAL || orc == -EPERM || (!prep[i].ok)) {
+            json_t *f = json_pack("{s:s, s:s}", "id", id ? id : "", "message", msgs[i]);
             json_array_append_new(failures, f);
         } else if (orc < 0) {
-            snprintf(err, sizeof err, "%s", msg);
+            snprintf(err, sizeof err, "%s", msgs[i]);
             rc = orc;
         } else {
             json_array_append_new(successes, json_pack("{s:s, s:s}", "id", id, "version", version));
         }
     }
+    for (i = 0; prep && i < total; i++)
+        hub_object_prepared_free(&prep[i]);
+    free(prep);
+    free(msgs);
     char status_id[37], ts[40];
     hub_uuid4(status_id);
     hub_timestamp_format(hub_now_us(), ts, sizeof ts);

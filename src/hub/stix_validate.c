@@ -83,7 +83,7 @@ static bool is_hex(char c)
 
 static bool uuid_is_valid(const char *u)
 {
-    /* 8-4-4-4-12 hex digits; RFC 4122 variant (10xx) and a defined version. */
+    /* 8-4-4-4-12 hex digits with the RFC 4122 variant (10xx). */
     if (strlen(u) != 36)
         return false;
     for (int i = 0; i < 36; i++) {
@@ -94,8 +94,8 @@ static bool uuid_is_valid(const char *u)
             return false;
         }
     }
-    if (u[14] < '1' || u[14] > '8')
-        return false;
+    /* Like python-stix2, the version nibble is not checked (producers in
+     * the wild use v1, v4, v5 and others); the variant is. */
     char v = u[19];
     return v == '8' || v == '9' || v == 'a' || v == 'b' || v == 'A' || v == 'B';
 }
@@ -390,6 +390,40 @@ static bool base64_is_valid(const char *s)
     return pad <= 2;
 }
 
+/* A granular-marking selector ("description", "external_references.[0].url")
+ * must name a property present in the object (STIX 2.1 section 7.2.3.1). */
+static bool selector_resolves(const json_t *obj, const char *sel)
+{
+    const json_t *node = obj;
+    const char *c = sel;
+    for (;;) {
+        size_t n = strcspn(c, ".");
+        if (n == 0 || n > 250)
+            return false;
+        if (c[0] == '[') {
+            if (n < 3 || c[n - 1] != ']' || !json_is_array(node))
+                return false;
+            size_t idx = 0;
+            for (size_t i = 1; i + 1 < n; i++) {
+                if (c[i] < '0' || c[i] > '9' || idx > 100000000)
+                    return false;
+                idx = idx * 10 + (size_t)(c[i] - '0');
+            }
+            node = json_array_get(node, idx);
+        } else {
+            char key[256];
+            memcpy(key, c, n);
+            key[n] = '\0';
+            node = json_is_object(node) ? json_object_get(node, key) : NULL;
+        }
+        if (!node)
+            return false;
+        if (c[n] == '\0')
+            return true;
+        c += n + 1;
+    }
+}
+
 static int check_granular(struct validator *v, const char *prop, const json_t *val)
 {
     if (!json_is_array(val) || json_array_size(val) == 0)
@@ -409,6 +443,11 @@ static int check_granular(struct validator *v, const char *prop, const json_t *v
         {
             if (!json_is_string(s) || json_string_length(s) == 0)
                 return fail(v, prop, "item %zu: selector %zu is not a non-empty string", i, j);
+            if (!selector_resolves(v->obj, json_string_value(s)))
+                return fail(v, prop,
+                            "item %zu: selector '%.80s' does not name a property of "
+                            "this object",
+                            i, json_string_value(s));
         }
         const json_t *mref = json_object_get(gm, "marking_ref");
         const json_t *lang = json_object_get(gm, "lang");
@@ -1103,6 +1142,14 @@ static int check_opinion(struct validator *v)
 
 static int check_relationship(struct validator *v)
 {
+    /* STIX 2.1 section 5.1.1: a-z, 0-9 and '-' only (the vocabulary is open). */
+    const char *rt = json_string_value(json_object_get(v->obj, "relationship_type"));
+    size_t n = strlen(rt);
+    if (n == 0 || n > 250)
+        return fail(v, "relationship_type", "must be 1-250 characters");
+    for (size_t i = 0; i < n; i++)
+        if (!((rt[i] >= 'a' && rt[i] <= 'z') || (rt[i] >= '0' && rt[i] <= '9') || rt[i] == '-'))
+            return fail(v, "relationship_type", "'%.60s' may only contain a-z, 0-9 and '-'", rt);
     return check_order(v, "start_time", "stop_time", true);
 }
 

@@ -68,6 +68,7 @@ struct pat_node {
     bool negated;
     enum pat_value_kind value_kind;
     const char *value;
+    const char *hash_algorithm; /* key after "hashes." when the path ends there */
 };
 
 struct pat_alloc {
@@ -736,6 +737,8 @@ static bool parse_object_path(struct parser *p, struct pat_node *test)
     lex_next(p);
     struct strbuf b = {0};
     bool first = true;
+    /* The last two keys, to spot "...hashes.<algorithm>" (checked later). */
+    const char *prev_key = NULL, *last_key = NULL;
     for (;;) {
         if (first || p->tok.kind == TOK_DOT) {
             if (!first)
@@ -749,6 +752,8 @@ static bool parse_object_path(struct parser *p, struct pat_node *test)
                 if (!first)
                     sb_append(&b, ".", 1);
                 sb_append(&b, p->text + p->tok.start, p->tok.len);
+                prev_key = last_key;
+                last_key = pat_strndup(p, p->text + p->tok.start, p->tok.len);
             } else if (p->tok.kind == TOK_STRING) {
                 char *key = string_decode(p, p->tok.start, p->tok.start + p->tok.len);
                 if (!key)
@@ -756,6 +761,8 @@ static bool parse_object_path(struct parser *p, struct pat_node *test)
                 if (!first)
                     sb_append(&b, ".", 1);
                 sb_quoted(&b, key);
+                prev_key = last_key;
+                last_key = key;
             } else {
                 expected(p, first ? "a property name after ':'" : "a property name after '.'");
                 break;
@@ -764,6 +771,7 @@ static bool parse_object_path(struct parser *p, struct pat_node *test)
             lex_next(p);
         } else if (p->tok.kind == TOK_LBRACK) {
             lex_next(p);
+            prev_key = last_key = NULL;
             if (p->tok.kind == TOK_STAR) {
                 sb_puts(&b, "[*]");
             } else if (p->tok.kind == TOK_INT) {
@@ -788,8 +796,47 @@ static bool parse_object_path(struct parser *p, struct pat_node *test)
         free(b.data);
         return false;
     }
+    if (prev_key && last_key && strcmp(prev_key, "hashes") == 0)
+        test->hash_algorithm = last_key;
     test->path = sb_finish(p, &b, type_off);
     return test->path != NULL;
+}
+
+/* Like the OASIS pattern validator: a string compared (=, !=) with a hash of
+ * a well-known algorithm must be hex of that algorithm's length. The
+ * algorithm name is matched ignoring case and '-' ("SHA-256", "sha256"). */
+static bool hash_value_check(struct parser *p, const struct pat_node *test, size_t offset)
+{
+    static const struct {
+        const char *name;
+        size_t len;
+    } algs[] = {{"MD5", 32},     {"SHA1", 40},     {"SHA224", 56},    {"SHA256", 64},
+                {"SHA384", 96},  {"SHA512", 128},  {"SHA3224", 56},   {"SHA3256", 64},
+                {"SHA3384", 96}, {"SHA3512", 128}, {"RIPEMD160", 40}, {"WHIRLPOOL", 128}};
+    if (!test->hash_algorithm || test->value_kind != PAT_VALUE_STRING ||
+        (strcmp(test->op, "=") != 0 && strcmp(test->op, "!=") != 0))
+        return true;
+    char norm[32];
+    size_t n = 0;
+    for (const char *c = test->hash_algorithm; *c && n + 1 < sizeof(norm); c++)
+        if (*c != '-')
+            norm[n++] = (char)((*c >= 'a' && *c <= 'z') ? *c - 32 : *c);
+    norm[n] = '\0';
+    for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+        if (strcmp(norm, algs[i].name) != 0)
+            continue;
+        const char *v = test->value;
+        bool ok = strlen(v) == algs[i].len;
+        for (size_t j = 0; ok && v[j]; j++)
+            ok = (v[j] >= '0' && v[j] <= '9') || (v[j] >= 'a' && v[j] <= 'f') ||
+                 (v[j] >= 'A' && v[j] <= 'F');
+        if (!ok) {
+            perr(p, offset, "'%.40s' hash value is not %zu hex digits", test->hash_algorithm,
+                 algs[i].len);
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool tok_is_primitive(const struct parser *p)
@@ -958,7 +1005,10 @@ static struct pat_node *parse_comparison_test(struct parser *p)
             expected(p, "a literal value after the operator");
             return NULL;
         }
+        size_t value_off = p->tok.start;
         if (!parse_primitive(p, !ordered, &test->value_kind, &test->value))
+            return NULL;
+        if (!hash_value_check(p, test, value_off))
             return NULL;
         return test;
     }

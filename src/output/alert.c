@@ -106,11 +106,31 @@ static void write_rule_metadata(struct json_writer *w, const struct rule *r)
     json_object_end(w);
 }
 
+/* An alert on the other direction's data (delivered on this packet, the
+ * ACK that acknowledged it) is reported as that direction travelled. */
+static const struct packet *alert_packet_view(const struct packet *p, const struct detect_alert *a,
+                                              struct packet *view)
+{
+    if (a->direction == p->flow_direction || !p->flow)
+        return p;
+    *view = *p;
+    view->src = p->dst;
+    view->dst = p->src;
+    view->src_port = p->dst_port;
+    view->dst_port = p->src_port;
+    view->flow_direction = a->direction;
+    view->payload = NULL;
+    view->payload_len = 0;
+    return view;
+}
+
 void eve_log_alert(struct eve_writer *ew, const struct alert_log_options *opts,
-                   const struct packet *p, const struct flow *f, const struct detect_alert *a,
+                   const struct packet *packet, const struct flow *f, const struct detect_alert *a,
                    const struct detect_engine *de)
 {
     const struct rule *r = a->rule;
+    struct packet view;
+    const struct packet *p = alert_packet_view(packet, a, &view);
     struct json_writer *w = eve_event_begin(ew, "alert", p, f, EVE_DIR_PACKET, p->ts_usec);
     if (a->tx)
         json_key_u64(w, "tx_id", a->tx_id);
@@ -185,10 +205,12 @@ struct fast_log *fast_log_open(const char *path, char *err, size_t errlen)
     return fl;
 }
 
-void fast_log_write(struct fast_log *fl, const struct packet *p, const struct detect_alert *a,
-                    const struct detect_engine *de)
+void fast_log_write(struct fast_log *fl, const struct packet *packet,
+                    const struct detect_alert *a, const struct detect_engine *de)
 {
     const struct rule *r = a->rule;
+    struct packet view;
+    const struct packet *p = alert_packet_view(packet, a, &view);
     time_t secs = (time_t)(p->ts_usec / 1000000);
     struct tm tm;
     localtime_r(&secs, &tm);

@@ -187,10 +187,11 @@ struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_typ
         proto = packet->proto;
         have_addr = true;
     } else if (flow) {
-        src = &flow->key.src;
-        dst = &flow->key.dst;
-        sport = flow->key.src_port;
-        dport = flow->key.dst_port;
+        bool rev = dir == EVE_DIR_FLOW_REVERSED;
+        src = rev ? &flow->key.dst : &flow->key.src;
+        dst = rev ? &flow->key.src : &flow->key.dst;
+        sport = rev ? flow->key.dst_port : flow->key.src_port;
+        dport = rev ? flow->key.src_port : flow->key.dst_port;
         proto = flow->key.proto;
         have_addr = true;
     }

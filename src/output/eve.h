@@ -47,6 +47,7 @@ void eve_writer_free(struct eve_writer *ew);
 enum eve_direction {
     EVE_DIR_PACKET, /* as the packet travelled */
     EVE_DIR_FLOW,   /* as the flow's client -> server */
+    EVE_DIR_FLOW_REVERSED, /* server -> client (e.g. a DNS response) */
 };
 
 /* Starts an event and writes Suricata's common header: timestamp, flow_id,

@@ -177,7 +177,8 @@ static void dispatch_frame(struct run_state *rs, const struct capture_frame *fra
 static int read_pcap_file(struct run_state *rs, const char *path)
 {
     struct capture_options co = {.kind = CAPTURE_PCAP_FILE, .name = path,
-                                 .bpf_filter = rs->opts.bpf_filter};
+                                 .bpf_filter = rs->opts.bpf_filter,
+                                 .datalink_supported = decode_datalink_supported};
     char err[512];
     struct capture_source *src = capture_open(&co, err, sizeof err);
     if (!src) {
@@ -214,7 +215,8 @@ static int read_live_single(struct run_state *rs)
 {
     struct capture_options co = {.kind = rs->opts.live_kind, .name = rs->opts.interface,
                                  .bpf_filter = rs->opts.bpf_filter, .promiscuous = true,
-                                 .fanout_group = (uint16_t)(getpid() & 0xffff),
+                                 .datalink_supported = decode_datalink_supported,
+                                 .fanout_group = (uint16_t)((getpid() & 0x7fff) | 1),
                                  .poll_timeout_ms = 100};
     char err[512];
     struct capture_source *src = capture_open(&co, err, sizeof err);
@@ -275,10 +277,11 @@ static void *afp_worker_main(void *arg)
 
 static int read_afpacket_threaded(struct run_state *rs)
 {
-    uint16_t group = (uint16_t)(getpid() & 0xffff);
+    uint16_t group = (uint16_t)((getpid() & 0x7fff) | 1);
     for (int i = 0; i < rs->nworkers; i++) {
         struct capture_options co = {.kind = CAPTURE_AF_PACKET, .name = rs->opts.interface,
                                      .bpf_filter = rs->opts.bpf_filter, .promiscuous = true,
+                                 .datalink_supported = decode_datalink_supported,
                                      .fanout_group = group, .poll_timeout_ms = 100};
         char err[512];
         rs->workers[i].source = capture_open(&co, err, sizeof err);
@@ -347,7 +350,8 @@ static int check_inputs(struct run_state *rs)
 {
     for (int i = 0; i < rs->opts.pcap_file_count; i++) {
         struct capture_options co = {.kind = CAPTURE_PCAP_FILE, .name = rs->opts.pcap_files[i],
-                                     .bpf_filter = rs->opts.bpf_filter};
+                                     .bpf_filter = rs->opts.bpf_filter,
+                                 .datalink_supported = decode_datalink_supported};
         char err[512];
         struct capture_source *src = capture_open(&co, err, sizeof err);
         if (!src) {
@@ -450,11 +454,16 @@ static int load_rules(struct run_state *rs)
     else
         log_info("rules: %u loaded", st->loaded);
     char err[512] = "";
-    rs->engine = detect_engine_build(rs->rules, NULL, NULL, err, sizeof err);
+    struct detect_engine_stats es;
+    memset(&es, 0, sizeof es);
+    rs->engine = detect_engine_build(rs->rules, NULL, &es, err, sizeof err);
     if (!rs->engine) {
         fprintf(stderr, "vigil run: cannot build the detection engine: %s\n", err);
         return 1;
     }
+    log_info("detection engine: %u groups, %u prefilter databases, %u patterns, %u rules "
+             "without prefilter (summed over groups), built in %.2f s",
+             es.groups, es.databases, es.patterns, es.non_prefilter_rules, es.build_seconds);
     rs->shared.engine = rs->engine;
     char path[4096];
     snprintf(path, sizeof path, "%s/fast.log", rs->opts.log_dir);

@@ -169,6 +169,9 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
         sc->stream.midstream = config_get_bool(cfg, "stream.midstream", sc->stream.midstream);
         sc->stream.async_oneside =
             config_get_bool(cfg, "stream.async-oneside", sc->stream.async_oneside);
+        /* Inline mode inspects data as it arrives; IDS mode once the
+         * receiver acknowledged it, as Suricata does. */
+        sc->stream.ack_based_delivery = !config_get_bool(cfg, "stream.inline", false);
     }
     get_size(cfg, "stream.memcap", &sc->stream.memcap);
     get_size(cfg, "stream.reassembly.memcap", &sc->stream.reassembly_memcap);

@@ -82,6 +82,7 @@ struct worker {
     struct app_layer_thread_ctx *app;
     struct eve_writer eve;
     struct packet packet;
+    struct packet pseudo;       /* flow-end inspection */
     struct worker_stats stats;
     const struct sensor_shared *shared;
     struct detect_worker *detect;

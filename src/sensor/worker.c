@@ -39,10 +39,14 @@ static void sink_emit(void *user, const char *event_type, const struct flow *flo
                       const void *object)
 {
     struct worker *w = user;
-    (void)direction;
     if (!app_event_enabled(w->config, event_type))
         return;
-    enum eve_direction dir = strcmp(event_type, "dns") == 0 ? EVE_DIR_PACKET : EVE_DIR_FLOW;
+    /* DNS messages are logged the way they travelled (Suricata logs them as
+     * the packet did; with ACK-based delivery the packet at hand may be the
+     * other side's ACK, so the message's own direction decides). */
+    enum eve_direction dir = EVE_DIR_FLOW;
+    if (strcmp(event_type, "dns") == 0 && flow)
+        dir = direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
     uint64_t ts = flow ? flow->last_usec : w->now_usec;
     struct json_writer *jw = eve_event_begin(&w->eve, event_type, packet, flow, dir, ts);
     write_body(object, jw);
@@ -89,6 +93,32 @@ static void stream_on_event(void *user, struct flow *f, const struct packet *p, 
     w->stats.anomalies_logged++;
 }
 
+static void run_detection(struct worker *w, struct packet *p, struct flow *f);
+
+/* Detection on what a flow leaves pending when it ends (transactions that
+ * never completed, stream data flushed at the end), through one pseudo
+ * packet per direction, as Suricata does with its flow-timeout packets. */
+static void detect_flow_end(struct worker *w, struct flow *f)
+{
+    for (uint8_t dir = 0; dir < 2; dir++) {
+        struct packet *p = &w->pseudo;
+        memset(p, 0, sizeof *p);
+        p->flags = PACKET_FLAG_PSEUDO;
+        p->ts_usec = f->last_usec;
+        p->ip_version = f->key.src.family;
+        p->proto = f->key.proto;
+        p->src = dir ? f->key.dst : f->key.src;
+        p->dst = dir ? f->key.src : f->key.dst;
+        p->src_port = dir ? f->key.dst_port : f->key.src_port;
+        p->dst_port = dir ? f->key.src_port : f->key.dst_port;
+        p->vlan_count = f->key.vlan_count;
+        memcpy(p->vlan_id, f->key.vlan_id, sizeof p->vlan_id);
+        p->flow = f;
+        p->flow_direction = dir;
+        run_detection(w, p, f);
+    }
+}
+
 /* struct flow_hooks: a flow ends (timeout, eviction, reuse, shutdown). */
 static void flow_on_end(void *user, struct flow *f)
 {
@@ -99,6 +129,8 @@ static void flow_on_end(void *user, struct flow *f)
         app_layer_flow_end(w->app, f->app, f);
         sync_app_proto(f);
     }
+    if (w->detect)
+        detect_flow_end(w, f);
     if (w->config->log_flow) {
         const char *proto_name = f->app_proto ? app_proto_name(f->app_proto) : NULL;
         eve_log_flow(&w->eve, f, proto_name);

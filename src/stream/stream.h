@@ -50,6 +50,11 @@ struct stream_config {
     uint32_t max_ooo_segments;    /* out-of-order segments queued per direction at most (1024) */
     uint32_t max_retained_bytes;  /* delivered-but-unacked bytes kept per direction for overlap
                                    * checks (256 KiB) */
+    bool ack_based_delivery;      /* deliver data once the receiver ACKed it, on the ACK packet,
+                                   * as Suricata's IDS mode does (true); false: as soon as it is
+                                   * in order */
+    uint32_t max_unacked_bytes;   /* with ack_based_delivery, deliver anyway beyond this much
+                                   * unacknowledged in-order data per direction (1 MiB) */
 };
 
 void stream_config_defaults(struct stream_config *cfg);
@@ -63,8 +68,10 @@ enum stream_data_flag {
 struct stream_callbacks {
     void *user;
     /* In-order reassembled bytes of one direction (0 = to server), each byte
-     * exactly once. p is the packet that caused the delivery (at flow end, the
-     * last packet seen, which may be NULL). */
+     * exactly once. p is the packet that caused the delivery: with
+     * ack_based_delivery usually a packet of the OTHER direction (the one
+     * carrying the ACK), so use `direction`, not p->flow_direction; NULL at
+     * flow end. */
     void (*data)(void *user, struct flow *f, const struct packet *p, uint8_t direction,
                  const uint8_t *data, uint32_t len, uint32_t flags);
     /* A stream anomaly (enum stream_event) on packet p (NULL at flow end). */

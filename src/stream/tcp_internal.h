@@ -101,6 +101,7 @@ struct stream_thread_ctx {
     /* Set while handling a packet; events and deliveries refer to it. */
     struct flow *cur_flow;
     const struct packet *cur_packet;
+    bool cur_async; /* the session of cur_flow is one-sided */
 };
 
 /* tcp_reassembly.c */

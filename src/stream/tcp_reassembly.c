@@ -197,28 +197,59 @@ static void maybe_eof(struct stream_thread_ctx *ctx, struct tcp_stream *st, uint
     }
 }
 
-void tcp_stream_deliver(struct stream_thread_ctx *ctx, struct tcp_stream *st, uint8_t dir)
+/* Whether delivery of st must wait for the receiver's ACK: Suricata's IDS
+ * mode hands the application layer only acknowledged data, on the packet that
+ * carries the ACK. Not for one-sided (async) sessions, and not when so much
+ * unacknowledged data piled up that the receiver is evidently not visible. */
+static bool wait_for_ack(const struct stream_thread_ctx *ctx, const struct tcp_stream *st)
 {
+    if (!ctx->cfg.ack_based_delivery || ctx->cur_async)
+        return false;
+    uint32_t acked = (st->flags & TCP_STREAM_ACK_KNOWN) ? st->last_ack : st->base_seq;
+    if (SEQ_LT(acked, st->base_seq))
+        acked = st->base_seq;
+    return !(SEQ_GT(st->next_seq, acked) && st->next_seq - acked > ctx->cfg.max_unacked_bytes);
+}
+
+/* Delivers queued in-order data from base_seq: up to the receiver's ACK
+ * unless force (flow end, RST) or immediate delivery is configured. A
+ * segment may be delivered in parts as the ACKs advance. */
+static void deliver(struct stream_thread_ctx *ctx, struct tcp_stream *st, uint8_t dir, bool force)
+{
+    bool wait = !force && wait_for_ack(ctx, st);
     struct tcp_segment *s;
     while (!(st->flags & (TCP_STREAM_DEPTH | TCP_STREAM_EOF)) && (s = st->undelivered) != NULL &&
-           s->seq == st->base_seq) {
-        uint32_t n = s->len;
+           SEQ_LEQ(s->seq, st->base_seq)) {
+        uint32_t end = s->seq + s->len;
+        uint32_t stop = end;
         bool past_fin = false;
-        if ((st->flags & TCP_STREAM_FIN) && SEQ_GT(s->seq + n, st->fin_seq)) {
+        if ((st->flags & TCP_STREAM_FIN) && SEQ_GT(stop, st->fin_seq)) {
             /* Queued before the FIN was known: nothing after it is stream data. */
-            n = SEQ_GT(st->fin_seq, s->seq) ? st->fin_seq - s->seq : 0;
+            stop = st->fin_seq;
             past_fin = true;
         }
-        st->undelivered = s->next;
-        st->queued--;
-        if (n && !deliver_bytes(ctx, st, dir, s->data, n))
+        if (wait) {
+            uint32_t lim = (st->flags & TCP_STREAM_ACK_KNOWN) ? st->last_ack : st->base_seq;
+            if (SEQ_LT(lim, stop)) {
+                stop = SEQ_MAX(lim, st->base_seq);
+                past_fin = false;
+            }
+        }
+        uint32_t n = SEQ_GT(stop, st->base_seq) ? stop - st->base_seq : 0;
+        if (n && !deliver_bytes(ctx, st, dir, s->data + (st->base_seq - s->seq), n))
             break;
         if (past_fin) {
-            s->len = n;
-            st->retained += n;
+            st->undelivered = s->next;
+            st->queued--;
+            s->len = st->fin_seq - s->seq;
+            st->retained += s->len;
             drop_undelivered(ctx, st);
             break;
         }
+        if (st->base_seq != end)
+            break; /* partly delivered: wait for more ACKs */
+        st->undelivered = s->next;
+        st->queued--;
         /* s is now delivered; keep it for retransmission checks unless the
          * retention budget says otherwise. */
         st->retained += s->len;
@@ -227,8 +258,14 @@ void tcp_stream_deliver(struct stream_thread_ctx *ctx, struct tcp_stream *st, ui
     maybe_eof(ctx, st, dir);
 }
 
-/* The peer acknowledged up to st->last_ack: release acked delivered data and,
- * when the acked range has bytes we never saw, deliver them as a gap. */
+void tcp_stream_deliver(struct stream_thread_ctx *ctx, struct tcp_stream *st, uint8_t dir)
+{
+    deliver(ctx, st, dir, false);
+}
+
+/* The peer acknowledged up to st->last_ack: release acked delivered data,
+ * deliver what is now acknowledged and, when the acked range has bytes we
+ * never saw, deliver them as a gap. */
 void tcp_stream_ack_update(struct stream_thread_ctx *ctx, struct tcp_stream *st, uint8_t dir)
 {
     release_delivered(ctx, st, false);
@@ -239,12 +276,13 @@ void tcp_stream_ack_update(struct stream_thread_ctx *ctx, struct tcp_stream *st,
         uint32_t limit = st->last_ack;
         if ((st->flags & TCP_STREAM_FIN) && SEQ_GT(limit, st->fin_seq))
             limit = st->fin_seq;
-        if (!SEQ_GT(limit, st->base_seq))
+        if (!SEQ_GT(limit, st->base_seq) || (st->flags & (TCP_STREAM_DEPTH | TCP_STREAM_EOF)))
             break;
         struct tcp_segment *s = st->undelivered;
-        if (s && s->seq == st->base_seq) {
-            tcp_stream_deliver(ctx, st, dir);
-            if (st->undelivered == s)
+        if (s && SEQ_LEQ(s->seq, st->base_seq)) {
+            uint32_t before = st->base_seq;
+            deliver(ctx, st, dir, false);
+            if (st->base_seq == before)
                 break;
             continue;
         }
@@ -253,7 +291,6 @@ void tcp_stream_ack_update(struct stream_thread_ctx *ctx, struct tcp_stream *st,
             break;
         if (SEQ_GT(st->base_seq, st->next_seq))
             st->next_seq = st->base_seq;
-        tcp_stream_deliver(ctx, st, dir);
     }
     maybe_eof(ctx, st, dir);
 }
@@ -262,7 +299,7 @@ void tcp_stream_ack_update(struct stream_thread_ctx *ctx, struct tcp_stream *st,
 void tcp_stream_flush(struct stream_thread_ctx *ctx, struct tcp_stream *st, uint8_t dir)
 {
     if ((st->flags & TCP_STREAM_SEQ_KNOWN) && !(st->flags & TCP_STREAM_EOF)) {
-        tcp_stream_deliver(ctx, st, dir);
+        deliver(ctx, st, dir, true);
         while (!(st->flags & (TCP_STREAM_DEPTH | TCP_STREAM_EOF)) && st->undelivered) {
             struct tcp_segment *s = st->undelivered;
             if ((st->flags & TCP_STREAM_FIN) && SEQ_GEQ(s->seq, st->fin_seq)) {
@@ -273,10 +310,10 @@ void tcp_stream_flush(struct stream_thread_ctx *ctx, struct tcp_stream *st, uint
                 if (!deliver_bytes(ctx, st, dir, NULL, s->seq - st->base_seq))
                     break;
             }
-            tcp_stream_deliver(ctx, st, dir);
+            deliver(ctx, st, dir, true);
             if (st->undelivered == s) {
-                /* Cannot happen (queued data never starts before base_seq);
-                 * drop it rather than loop. */
+                /* Cannot happen (queued data never starts after base_seq
+                 * here); drop it rather than loop. */
                 assert(0);
                 segment_unlink(st, s);
                 st->queued--;
@@ -332,7 +369,9 @@ static bool new_wins(uint8_t policy, uint32_t ns, uint32_t ne, uint32_t xs, uint
 static bool insert_piece(struct stream_thread_ctx *ctx, struct tcp_stream *st, uint32_t seq,
                          const uint8_t *data, uint32_t len, struct tcp_segment *before)
 {
-    if (seq != st->base_seq && st->queued >= ctx->cfg.max_ooo_segments) {
+    struct tcp_segment *prev = before ? before->prev : st->tail;
+    bool in_order = seq == st->base_seq || (prev && prev->seq + prev->len == seq);
+    if (!in_order && st->queued >= ctx->cfg.max_ooo_segments) {
         ctx->stats.ooo_limit_drop++;
         ctx->stats.insert_data_normal_fail++;
         stream_event_set(ctx, STREAM_EVENT_REASSEMBLY_INSERT_LIMIT);
@@ -392,12 +431,13 @@ void tcp_stream_insert(struct stream_thread_ctx *ctx, struct tcp_session *ssn,
     /* Already delivered part: compare with retained segments. */
     if (SEQ_LT(seq, st->base_seq)) {
         uint32_t old_end = SEQ_MIN(end, st->base_seq);
-        for (struct tcp_segment *x = st->head; x && x != st->undelivered; x = x->next) {
+        /* Walk back from the delivery point: retransmissions are usually of
+         * recent data, and only overlapping segments are visited. */
+        for (struct tcp_segment *x = st->undelivered ? st->undelivered : st->tail;
+             x && SEQ_GT(x->seq + x->len, seq); x = x->prev) {
             uint32_t xs = x->seq, xe = x->seq + x->len;
-            if (SEQ_LEQ(xe, seq))
-                continue;
             if (SEQ_GEQ(xs, old_end))
-                break;
+                continue;
             uint32_t os = SEQ_MAX(xs, seq), oe = SEQ_MIN(xe, old_end);
             overlapped = true;
             if (memcmp(x->data + (os - xs), data + (os - seq), oe - os) != 0)

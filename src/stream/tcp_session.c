@@ -25,6 +25,8 @@ void stream_config_defaults(struct stream_config *cfg)
     cfg->overlap_policy = STREAM_POLICY_BSD;
     cfg->max_ooo_segments = 2048;
     cfg->max_retained_bytes = 256 * 1024;
+    cfg->ack_based_delivery = true;
+    cfg->max_unacked_bytes = 1024 * 1024;
 }
 
 struct stream_thread_ctx *stream_thread_ctx_new(const struct stream_config *cfg,
@@ -292,6 +294,9 @@ static void state_established(struct stream_thread_ctx *ctx, struct tcp_session 
 
     if (len > 0) {
         bool retrans = false;
+        if (SEQ_GT(seq + len, S->next_seq) &&
+            (!(S->flags & TCP_STREAM_FIN) || SEQ_LEQ(seq + len, S->fin_seq)))
+            S->next_seq = seq + len;
         tcp_stream_insert(ctx, ssn, S, dir, seq, p->payload, len, &retrans);
         if (retrans) {
             ctx->stats.retransmissions++;
@@ -302,9 +307,6 @@ static void state_established(struct stream_thread_ctx *ctx, struct tcp_session 
             else
                 stream_event_set(ctx, STREAM_EVENT_PKT_RETRANSMISSION);
         }
-        if (SEQ_GT(seq + len, S->next_seq) &&
-            (!(S->flags & TCP_STREAM_FIN) || SEQ_LEQ(seq + len, S->fin_seq)))
-            S->next_seq = seq + len;
     }
     if ((fl & TCP_FLAG_FIN) && !(S->flags & TCP_STREAM_FIN)) {
         S->flags |= TCP_STREAM_FIN;
@@ -382,7 +384,7 @@ static void state_syn_sent(struct stream_thread_ctx *ctx, struct tcp_session *ss
             tcp_stream_release_all(ctx, c);
             memset(c, 0, sizeof *c);
             stream_init_seq(c, p->tcp_seq + 1);
-            if (p->payload_len) {
+            if (p->payload_len && (p->flags & PACKET_FLAG_HAS_TCP_TFO)) {
                 bool r;
                 c->tfo_len = p->payload_len;
                 tcp_stream_insert(ctx, ssn, c, 0, p->tcp_seq + 1, p->payload, p->payload_len, &r);
@@ -405,6 +407,7 @@ static void state_syn_sent(struct stream_thread_ctx *ctx, struct tcp_session *ss
         }
         /* Only the client side is visible: continue without the SYN/ACK. */
         ssn->flags |= TCP_SESSION_ASYNC;
+        ctx->cur_async = true;
         ssn->state = TCP_STATE_ESTABLISHED;
         stream_init_seq(s, p->tcp_ack);
         state_established(ctx, ssn, p, dir);
@@ -492,8 +495,9 @@ static void session_start(struct stream_thread_ctx *ctx, struct flow *f, struct 
             ssn->syn_wscale = p->tcp_wscale > 14 ? 14 : p->tcp_wscale;
         }
         ssn->server.peer_window = p->tcp_window;
-        if (p->payload_len) {
-            /* TCP Fast Open: data in the SYN is stream data at isn+1. */
+        if (p->payload_len && (p->flags & PACKET_FLAG_HAS_TCP_TFO)) {
+            /* TCP Fast Open: data in a SYN with the TFO option is stream data
+             * at isn+1 (other SYN payloads are ignored, as Suricata does). */
             bool r;
             ssn->client.tfo_len = p->payload_len;
             tcp_stream_insert(ctx, ssn, &ssn->client, 0, p->tcp_seq + 1, p->payload,
@@ -517,9 +521,7 @@ static void session_start(struct stream_thread_ctx *ctx, struct flow *f, struct 
         ssn->flags |= TCP_SESSION_MIDSTREAM;
         ssn->state = TCP_STATE_SYN_RECV;
         struct tcp_stream *c = &ssn->client, *s = &ssn->server;
-        s->isn = p->tcp_seq;
         stream_init_seq(s, p->tcp_seq + 1);
-        s->isn = p->tcp_seq;
         stream_init_seq(c, p->tcp_ack);
         c->last_ack = p->tcp_ack;
         c->flags |= TCP_STREAM_ACK_KNOWN;
@@ -573,6 +575,7 @@ void stream_handle_packet(struct stream_thread_ctx *ctx, struct flow *f, struct 
         goto out;
     }
     struct tcp_session *ssn = f->tcp;
+    ctx->cur_async = ssn && (ssn->flags & TCP_SESSION_ASYNC);
     if (!ssn) {
         session_start(ctx, f, p);
     } else {
@@ -587,6 +590,7 @@ void stream_handle_packet(struct stream_thread_ctx *ctx, struct flow *f, struct 
 out:
     ctx->cur_flow = NULL;
     ctx->cur_packet = NULL;
+    ctx->cur_async = false;
 }
 
 void stream_flow_end(struct stream_thread_ctx *ctx, struct flow *f)

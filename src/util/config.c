@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 struct config_node {
@@ -504,6 +505,19 @@ static int load_into(struct config_load_state *st, const char *path, const char 
         return -1;
     }
     if (!data) {
+        /* Only regular files of sane size: an include of /dev/zero or a FIFO
+         * must fail, not hang. */
+        struct stat sb;
+        if (stat(path, &sb) != 0) {
+            load_error(st, 0, "cannot open: %s", strerror(errno));
+            yaml_parser_delete(&p);
+            return -1;
+        }
+        if (!S_ISREG(sb.st_mode) || sb.st_size > CONFIG_MAX_FILE_SIZE) {
+            load_error(st, 0, "not a regular file of at most %d MB", CONFIG_MAX_FILE_SIZE >> 20);
+            yaml_parser_delete(&p);
+            return -1;
+        }
         f = fopen(path, "rb");
         if (!f) {
             load_error(st, 0, "cannot open: %s", strerror(errno));

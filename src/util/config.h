@@ -26,6 +26,7 @@ struct config_node;
 #define CONFIG_MAX_DEPTH 64
 #define CONFIG_MAX_INCLUDE_DEPTH 8
 #define CONFIG_MAX_NODES 200000
+#define CONFIG_MAX_FILE_SIZE (16 * 1024 * 1024)
 
 /* An empty configuration. NULL on allocation failure. Free with config_free. */
 struct config *config_new(void);

@@ -243,6 +243,14 @@ static int buf_cb(struct app_tx *tx, void *user)
         (*n) += 100;
     if (app_tx_has_event(tx, "dns.z_flag_set"))
         (*n) += 1000;
+    if (app_tx_direction(tx) == 1)
+        (*n) += 10000;
+    /* response rrnames: question, 6 answers (TXT once), SOA, OPT = 9 */
+    if (app_tx_get_buffer(tx, APP_BUFFER_DNS_RESPONSE_RRNAME, 8, &d, &l) == 0 && l == 0 &&
+        app_tx_get_buffer(tx, APP_BUFFER_DNS_RESPONSE_RRNAME, 9, &d, &l) == -ENOENT)
+        (*n) += 100000;
+    if (app_tx_get_buffer(tx, APP_BUFFER_DNS_AUTHORITIES_RRNAME, 0, &d, &l) == 0 && l == 15)
+        (*n) += 1000000;
     return 0;
 }
 
@@ -258,7 +266,7 @@ static void test_buffers(void)
     app_layer_handle_udp(ctx, &st, &f, &p, 1, r.b, r.len);
     int n = 0;
     app_flow_state_tx_foreach(st, buf_cb, &n);
-    CHECK_EQ_INT(n, 111);
+    CHECK_EQ_INT(n, 1110111);
     CHECK_EQ_INT(f.app_proto, APP_PROTO_DNS);
     app_flow_state_free(st);
     app_layer_thread_ctx_free(ctx);

@@ -8,7 +8,8 @@
 #
 #   live-sensor.sh [af-packet|pcap] [EXTRA vigil run ARGS...]   (default af-packet)
 #
-# Environment: VIGIL_BIN (the vigil binary). Needs CAP_NET_ADMIN; without it
+# Environment: VIGIL_BIN (the vigil binary); VIGIL_KEEP_WORK=1 keeps the log
+# directory for inspection. Needs CAP_NET_ADMIN; without it
 # the test FAILS (it never skips silently).
 set -euo pipefail
 
@@ -30,7 +31,7 @@ cleanup() {
     if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
     ip netns del "$NS_A" 2>/dev/null || true
     ip netns del "$NS_B" 2>/dev/null || true
-    rm -rf "$WORK"
+    if [ -n "${VIGIL_KEEP_WORK:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
@@ -143,8 +144,15 @@ if udp_flows != udp:
 if stats is None:
     sys.exit("no stats event in eve.json")
 st = stats.get("stats", {})
-pkts = st.get("decoder", {}).get("pkts", 0) or st.get("capture", {}).get("kernel_packets", 0)
-if pkts < tcp * 6 + udp * 3:
-    sys.exit("stats event counts %d packets, expected at least %d" % (pkts, tcp * 6 + udp * 3))
+need = tcp * 6 + udp * 3
+cap = st.get("capture", {})
+pkts = st.get("decoder", {}).get("pkts", 0)
+if pkts < need:
+    sys.exit("stats: decoder.pkts %d, expected at least %d" % (pkts, need))
+if cap.get("kernel_packets", 0) < need or cap.get("kernel_packets") != pkts:
+    sys.exit("stats: capture.kernel_packets %s, decoder.pkts %d" % (cap.get("kernel_packets"), pkts))
+if cap.get("kernel_drops") != 0:
+    sys.exit("stats: capture.kernel_drops %s on a quiet link" % cap.get("kernel_drops"))
+print("stats: %d packets captured and decoded, no drops" % pkts)
 EOF
 echo "PASS: vigil run -i veth1 --capture $CAPTURE"

@@ -67,9 +67,15 @@ static inline uint8_t *frame_ipv4(struct frame *f, uint8_t proto, uint32_t src, 
 static inline uint8_t *frame_ipv6(struct frame *f, uint8_t nh, uint8_t src_last, uint8_t dst_last)
 {
     uint8_t h[40] = {0x60, 0, 0, 0, 0, 0, nh, 64};
-    h[8] = 0x20; h[9] = 0x01; h[10] = 0x0d; h[11] = 0xb8;
+    h[8] = 0x20;
+    h[9] = 0x01;
+    h[10] = 0x0d;
+    h[11] = 0xb8;
     h[23] = src_last;
-    h[24] = 0x20; h[25] = 0x01; h[26] = 0x0d; h[27] = 0xb8;
+    h[24] = 0x20;
+    h[25] = 0x01;
+    h[26] = 0x0d;
+    h[27] = 0xb8;
     h[39] = dst_last;
     return frame_add(f, h, 40);
 }

@@ -51,11 +51,11 @@ static uint8_t *build_tcp4(const uint8_t *opts, uint32_t optlen, const char *pay
 
 static void test_tcp_ipv4(void)
 {
-    uint8_t opts[] = {2, 4, 0x05, 0xb4,             /* MSS 1460 */
-                      1, 3, 3, 7,                   /* NOP, wscale 7 */
-                      4, 2,                         /* SACK permitted */
-                      8, 10, 0, 0, 0, 1, 0, 0, 0, 2, /* timestamps 1, 2 */
-                      1, 1, 1, 0};
+    uint8_t opts[] = {2, 4,  0x05, 0xb4,                   /* MSS 1460 */
+                      1, 3,  3,    7,                      /* NOP, wscale 7 */
+                      4, 2,                                /* SACK permitted */
+                      8, 10, 0,    0,    0, 1, 0, 0, 0, 2, /* timestamps 1, 2 */
+                      1, 1,  1,    0};
     build_tcp4(opts, sizeof(opts), "hello");
     struct packet *p = run();
     CHECK_EQ_INT(p->ip_version, 4);
@@ -120,8 +120,18 @@ static void test_tcp_options_anomalies(void)
     uint8_t overrun[] = {1, 1, 8, 40}; /* timestamp claims 40 bytes */
     build_tcp4(overrun, sizeof(overrun), NULL);
     p = run();
-    CHECK(packet_has_event(p, DECODE_EVENT_TCP_INVALID_OPTLEN));
+    CHECK(packet_has_event(p, DECODE_EVENT_TCP_OPT_INVALID_LEN));
     CHECK(p->flags & PACKET_FLAG_INVALID);
+    uint8_t md5[] = {19, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}; /* MD5 must be 18 bytes */
+    build_tcp4(md5, sizeof(md5), NULL);
+    p = run();
+    CHECK(packet_has_event(p, DECODE_EVENT_TCP_OPT_INVALID_LEN));
+    CHECK(p->flags & PACKET_FLAG_INVALID);
+    uint8_t exp_tfo[] = {254, 4, 0xf9, 0x89}; /* pre-assignment TFO */
+    build_tcp4(exp_tfo, sizeof(exp_tfo), NULL);
+    p = run();
+    CHECK(p->flags & PACKET_FLAG_HAS_TCP_TFO);
+    CHECK_EQ_INT(p->event_count, 0);
 
     uint8_t dup[] = {2, 4, 5, 0xb4, 2, 4, 5, 0xb4};
     build_tcp4(dup, sizeof(dup), NULL);
@@ -137,14 +147,15 @@ static void test_tcp_options_anomalies(void)
     uint8_t *ip = build_tcp4(NULL, 0, NULL);
     ip[20 + 12] = 0x40;
     p = run();
-    CHECK(packet_has_event(p, DECODE_EVENT_TCP_HLEN_TOO_SMALL));
+    CHECK(packet_has_event(p, DECODE_EVENT_TCP_INVALID_OPTLEN));
     CHECK(p->flags & PACKET_FLAG_INVALID);
 
     /* header length beyond the segment */
     ip = build_tcp4(NULL, 0, NULL);
     ip[20 + 12] = 0xf0;
     p = run();
-    CHECK(packet_has_event(p, DECODE_EVENT_TCP_PKT_TOO_SMALL));
+    CHECK(packet_has_event(p, DECODE_EVENT_TCP_HLEN_TOO_SMALL));
+    CHECK(p->flags & PACKET_FLAG_INVALID);
 
     /* fewer than 20 bytes */
     reset();
@@ -155,6 +166,18 @@ static void test_tcp_options_anomalies(void)
     p = run();
     CHECK(packet_has_event(p, DECODE_EVENT_TCP_PKT_TOO_SMALL));
     CHECK(p->l4 == NULL);
+}
+
+/* Regression: option kinds above 31 (TFO is 34) were tracked for duplicates
+ * with a 32-bit shift, undefined behaviour caught by UBSan. */
+static void test_tcp_tfo_duplicate_shift(void)
+{
+    uint8_t two_tfo[] = {34, 2, 34, 2};
+    build_tcp4(two_tfo, sizeof(two_tfo), NULL);
+    struct packet *p = run();
+    CHECK(p->flags & PACKET_FLAG_HAS_TCP_TFO);
+    CHECK(packet_has_event(p, DECODE_EVENT_TCP_OPT_DUPLICATE));
+    CHECK(!(p->flags & PACKET_FLAG_INVALID));
 }
 
 static void test_checksums(void)
@@ -324,8 +347,9 @@ static struct packet *run_ipv4_options(const uint8_t *opt, uint32_t len)
 
 static void test_ipv4_options(void)
 {
-    /* record route (pointer 4, room for 2 addresses), NOP, router alert, EOL */
-    uint8_t good[] = {7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x94, 4, 0, 0, 0, 0, 0, 0};
+    /* record route (pointer 4, room for 2 addresses), NOP, router alert,
+     * NOP, EOL and padding: 24 bytes */
+    uint8_t good[] = {7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x94, 4, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0};
     struct packet *p = run_ipv4_options(good, sizeof(good));
     CHECK(p->ipv4_options & IPV4_OPTION_RR);
     CHECK(p->ipv4_options & IPV4_OPTION_NOP);
@@ -336,46 +360,70 @@ static void test_ipv4_options(void)
     CHECK_EQ_INT(p->proto, 17);
     CHECK_EQ_INT(p->dst_port, 2);
 
-    uint8_t ts[] = {0x44, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    /* timestamps only (flag 0), pointer at the first slot */
+    uint8_t ts[] = {0x44, 16, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     p = run_ipv4_options(ts, sizeof(ts));
     CHECK(p->ipv4_options & IPV4_OPTION_TS);
     CHECK_EQ_INT(p->event_count, 0);
+    ts[3] = 2; /* unknown flag */
+    p = run_ipv4_options(ts, sizeof(ts));
+    CHECK(packet_has_event(p, DECODE_EVENT_IPV4_OPT_INVALID));
+    CHECK(p->flags & PACKET_FLAG_INVALID);
+    CHECK(!(p->ipv4_options & IPV4_OPTION_TS));
 
-    uint8_t lsrr_ssrr_sec[] = {0x83, 7, 4, 1, 2, 3, 4, 0x89, 7, 4, 1, 2, 3, 4, 0x88, 4, 0, 1, 0, 0};
-    p = run_ipv4_options(lsrr_ssrr_sec, sizeof(lsrr_ssrr_sec));
+    uint8_t lsrr_ssrr_sid[] = {0x83, 7, 4,    1, 2, 3, 4, 0x89, 7, 4, 1, 2,
+                               3,    4, 0x88, 4, 0, 1, 0, 0,    0, 0, 0, 0};
+    p = run_ipv4_options(lsrr_ssrr_sid, sizeof(lsrr_ssrr_sid));
     CHECK(p->ipv4_options & IPV4_OPTION_LSRR);
     CHECK(p->ipv4_options & IPV4_OPTION_SSRR);
     CHECK(p->ipv4_options & IPV4_OPTION_SATID);
+    CHECK_EQ_INT(p->event_count, 0);
+
+    /* an option area that is not a multiple of 8 bytes: a warning only */
+    uint8_t ra[] = {0x94, 4, 0, 0};
+    p = run_ipv4_options(ra, sizeof(ra));
+    CHECK(packet_has_event(p, DECODE_EVENT_IPV4_OPT_PAD_REQUIRED));
+    CHECK(p->ipv4_options & IPV4_OPTION_RTRALT);
+    CHECK(!(p->flags & PACKET_FLAG_INVALID));
 
     uint8_t badlen[] = {7, 40, 4, 0};
     p = run_ipv4_options(badlen, sizeof(badlen));
     CHECK(packet_has_event(p, DECODE_EVENT_IPV4_OPT_INVALID_LEN));
     CHECK(p->flags & PACKET_FLAG_INVALID);
 
-    uint8_t malformed[] = {1, 1, 1, 7};
-    p = run_ipv4_options(malformed, sizeof(malformed));
-    CHECK(packet_has_event(p, DECODE_EVENT_IPV4_OPT_MALFORMED));
+    uint8_t eol_req[] = {1, 1, 1, 1, 1, 1, 1, 0x94};
+    p = run_ipv4_options(eol_req, sizeof(eol_req));
+    CHECK(packet_has_event(p, DECODE_EVENT_IPV4_OPT_EOL_REQUIRED));
+    CHECK(!(p->flags & PACKET_FLAG_INVALID));
 
     uint8_t badptr[] = {7, 7, 2, 0, 0, 0, 0, 0};
     p = run_ipv4_options(badptr, sizeof(badptr));
     CHECK(packet_has_event(p, DECODE_EVENT_IPV4_OPT_INVALID));
+    CHECK(p->flags & PACKET_FLAG_INVALID);
 
-    uint8_t unknown[] = {0x9e, 4, 0, 0};
+    uint8_t unknown[] = {0x9e, 4, 0, 0, 0, 0, 0, 0};
     p = run_ipv4_options(unknown, sizeof(unknown));
-    CHECK(packet_has_event(p, DECODE_EVENT_IPV4_OPT_UNKNOWN));
+    CHECK(packet_has_event(p, DECODE_EVENT_IPV4_OPT_INVALID));
+    CHECK(p->ipv4_options & IPV4_OPTION_UNKNOWN);
     CHECK(!(p->flags & PACKET_FLAG_INVALID));
 
     uint8_t dup[] = {0x94, 4, 0, 0, 0x94, 4, 0, 0};
     p = run_ipv4_options(dup, sizeof(dup));
     CHECK(packet_has_event(p, DECODE_EVENT_IPV4_OPT_DUPLICATE));
-
-    uint8_t pad[] = {0, 1, 0, 0};
-    p = run_ipv4_options(pad, sizeof(pad));
-    CHECK(packet_has_event(p, DECODE_EVENT_IPV4_OPT_PAD_REQUIRED));
+    CHECK(!(p->flags & PACKET_FLAG_INVALID));
 
     uint8_t qs_bad[] = {0x19, 6, 0, 0, 0, 0, 0, 0};
     p = run_ipv4_options(qs_bad, sizeof(qs_bad));
-    CHECK(packet_has_event(p, DECODE_EVENT_IPV4_OPT_INVALID));
+    CHECK(packet_has_event(p, DECODE_EVENT_IPV4_OPT_INVALID_LEN));
+    CHECK(p->flags & PACKET_FLAG_INVALID);
+
+    uint8_t sec_esec_cipso[] = {0x82, 11, 0,    0,  0, 0, 0, 0, 0, 0, 0, 0x85,
+                                3,    1,  0x86, 10, 0, 0, 0, 1, 0, 0, 0, 0};
+    p = run_ipv4_options(sec_esec_cipso, sizeof(sec_esec_cipso));
+    CHECK(p->ipv4_options & IPV4_OPTION_SEC);
+    CHECK(p->ipv4_options & IPV4_OPTION_ESEC);
+    CHECK(p->ipv4_options & IPV4_OPTION_CIPSO);
+    CHECK_EQ_INT(p->event_count, 0);
 }
 
 static void test_vlan_mpls_pppoe(void)
@@ -605,6 +653,41 @@ static void test_ipv6_exthdrs(void)
     CHECK(packet_has_event(p, DECODE_EVENT_IPV6_DSTOPTS_ONLY_PADDING));
     CHECK(!packet_has_event(p, DECODE_EVENT_IPV6_HOPOPTS_ONLY_PADDING));
 
+    /* options Suricata does not know are unknown; PadN alone is padding */
+    reset();
+    frame_eth(&fr, 0x86dd);
+    ip6 = frame_ipv6(&fr, 60, 1, 2);
+    frame_add(&fr, "\x3b\x00\x04\x01\x04\x01\x00\x00", 8);
+    ipv6_finish(&fr, ip6, NULL, 0);
+    p = run();
+    CHECK(packet_has_event(p, DECODE_EVENT_IPV6_DSTOPTS_UNKNOWN_OPT));
+    CHECK(!packet_has_event(p, DECODE_EVENT_IPV6_DSTOPTS_ONLY_PADDING));
+    /* router alert too short, option past the header */
+    reset();
+    frame_eth(&fr, 0x86dd);
+    ip6 = frame_ipv6(&fr, 0, 1, 2);
+    frame_add(&fr, "\x3b\x00\x05\x01\x00\x01\x00\x00", 8);
+    ipv6_finish(&fr, ip6, NULL, 0);
+    p = run();
+    CHECK(packet_has_event(p, DECODE_EVENT_IPV6_EXTHDR_INVALID_OPTLEN));
+    CHECK(p->flags & PACKET_FLAG_INVALID);
+    ip6[40 + 3] = 9;
+    p = run();
+    CHECK(packet_has_event(p, DECODE_EVENT_IPV6_EXTHDR_INVALID_OPTLEN));
+
+    /* three destination options headers: the third is a duplicate */
+    reset();
+    frame_eth(&fr, 0x86dd);
+    ip6 = frame_ipv6(&fr, 60, 1, 2);
+    frame_add(&fr, "\x3c\x00\x01\x04\x00\x00\x00\x00", 8);
+    frame_add(&fr, "\x3c\x00\x01\x04\x00\x00\x00\x00", 8);
+    CHECK(!packet_has_event(run(), DECODE_EVENT_IPV6_EXTHDR_DUPL_DH));
+    frame_add(&fr, "\x3b\x00\x01\x04\x00\x00\x00\x00", 8);
+    ipv6_finish(&fr, ip6, NULL, 0);
+    p = run();
+    CHECK(packet_has_event(p, DECODE_EVENT_IPV6_EXTHDR_DUPL_DH));
+    CHECK_EQ_INT(p->proto, 59);
+
     /* duplicate hop-by-hop, unknown option, zero-length PadN */
     reset();
     frame_eth(&fr, 0x86dd);
@@ -640,6 +723,18 @@ static void test_ipv6_exthdrs(void)
     CHECK(packet_has_event(p, DECODE_EVENT_IPV6_EXTHDR_USELESS_FH));
     CHECK_EQ_INT(p->dst_port, 54);
     CHECK(p->flags & PACKET_FLAG_IPV6_FRAGMENT_HEADER);
+    CHECK(!(p->flags & PACKET_FLAG_FRAGMENT));
+    /* followed by a second fragment header: duplicate, skipped */
+    reset();
+    frame_eth(&fr, 0x86dd);
+    ip6 = frame_ipv6(&fr, 44, 1, 2);
+    frame_add(&fr, "\x2c\x00\x00\x00\x00\x00\x00\x09", 8);
+    frame_add(&fr, "\x11\x00\x00\x00\x00\x00\x00\x0a", 8);
+    udp = frame_udp(&fr, 1, 55);
+    ipv6_finish(&fr, ip6, udp, 17);
+    p = run();
+    CHECK(packet_has_event(p, DECODE_EVENT_IPV6_EXTHDR_DUPL_FH));
+    CHECK_EQ_INT(p->dst_port, 55);
 
     /* truncated extension header */
     reset();
@@ -704,6 +799,7 @@ static void test_ipv6_exthdrs(void)
     put16(ip6 + 4, (uint16_t)(fr.len - 14 - 40));
     p = run();
     CHECK(packet_has_event(p, DECODE_EVENT_IPV6_FRAG_INVALID_LENGTH));
+    CHECK(p->flags & PACKET_FLAG_FRAGMENT);
 }
 
 static void test_udp_anomalies(void)
@@ -723,9 +819,11 @@ static void test_udp_anomalies(void)
     put16(udp + 4, 100);
     p = run();
     CHECK(packet_has_event(p, DECODE_EVENT_UDP_PKT_TOO_SMALL));
-    put16(udp + 4, 12);
+    put16(udp + 4, 12); /* shorter than the IP payload: the rest is ignored */
     p = run();
-    CHECK(packet_has_event(p, DECODE_EVENT_UDP_LEN_INVALID));
+    CHECK_EQ_INT(p->event_count, 0);
+    CHECK_EQ_INT(p->payload_len, 4);
+    CHECK_EQ_INT(p->l4_len, 12);
     reset();
     frame_eth(&fr, 0x0800);
     ip = frame_ipv4(&fr, 17, IP(1, 1, 1, 1), IP(2, 2, 2, 2), 1, 0);
@@ -744,6 +842,41 @@ static void test_udp_anomalies(void)
     CHECK_EQ_INT(p->src_port, 2905);
     CHECK_EQ_INT(p->dst_port, 2906);
     CHECK_EQ_INT(p->proto, 132);
+    CHECK_EQ_INT(p->event_count, 0);
+    /* INIT with a non-zero tag, bundled with DATA (3 bytes, padded) */
+    reset();
+    frame_eth(&fr, 0x0800);
+    ip = frame_ipv4(&fr, 132, IP(1, 1, 1, 1), IP(2, 2, 2, 2), 1, 0);
+    frame_add(&fr, "\x0b\x59\x0b\x5a\x00\x00\x00\x01\x00\x00\x00\x00", 12);
+    frame_add(&fr, "\x01\x00\x00\x08\x00\x00\x00\x00", 8);
+    frame_add(&fr, "\x00\x00\x00\x07\x61\x62\x63\x00", 8);
+    ipv4_finish(&fr, ip);
+    p = run();
+    CHECK(packet_has_event(p, DECODE_EVENT_SCTP_INIT_WITH_NON_ZERO_VTAG));
+    CHECK(packet_has_event(p, DECODE_EVENT_SCTP_INIT_CHUNK_BUNDLED));
+    CHECK(!packet_has_event(p, DECODE_EVENT_SCTP_DATA_WITH_ZERO_VTAG));
+    ip[20 + 20 + 3] = 0x40; /* DATA chunk longer than the packet */
+    p = run();
+    CHECK(packet_has_event(p, DECODE_EVENT_SCTP_CHUNK_LEN_INVALID));
+    CHECK(p->flags & PACKET_FLAG_INVALID);
+    fr.len -= 6; /* 2 bytes left after the INIT chunk */
+    put16(ip + 2, (uint16_t)(fr.len - 14));
+    p = run();
+    CHECK(packet_has_event(p, DECODE_EVENT_SCTP_CHUNK_TOO_SMALL));
+    reset();
+    frame_eth(&fr, 0x0800);
+    ip = frame_ipv4(&fr, 132, IP(1, 1, 1, 1), IP(2, 2, 2, 2), 1, 0);
+    frame_add(&fr, "\x0b\x59\x0b\x5a\x00\x00\x00\x00\x00\x00\x00\x00", 12);
+    for (int i = 0; i < 20; i++)
+        frame_add(&fr, "\x00\x00\x00\x04", 4); /* empty DATA chunks, zero tag */
+    ipv4_finish(&fr, ip);
+    p = run();
+    CHECK(packet_has_event(p, DECODE_EVENT_SCTP_DATA_WITH_ZERO_VTAG));
+    CHECK(packet_has_event(p, DECODE_EVENT_SCTP_TOO_MANY_DATA_CHUNKS));
+    fr.len = 14 + 20 + 8;
+    put16(ip + 2, 28);
+    p = run();
+    CHECK(packet_has_event(p, DECODE_EVENT_SCTP_PKT_TOO_SMALL));
 }
 
 static void test_icmp(void)
@@ -1101,7 +1234,8 @@ static void test_events_and_stats(void)
     CHECK_EQ_STR(decode_event_name(DECODE_EVENT_MAX), "unknown");
     for (int i = 0; i < DECODE_EVENT_MAX; i++)
         CHECK_EQ_INT(decode_event_from_name(decode_event_name((enum decode_event)i)), i);
-    CHECK_EQ_INT(decode_event_from_name("decoder.ipv4.frag_overlap"), DECODE_EVENT_IPV4_FRAG_OVERLAP);
+    CHECK_EQ_INT(decode_event_from_name("decoder.ipv4.frag_overlap"),
+                 DECODE_EVENT_IPV4_FRAG_OVERLAP);
     CHECK_EQ_INT(decode_event_from_name("ipv4.nonsense"), -1);
     CHECK_EQ_INT(decode_event_from_name(NULL), -1);
 
@@ -1178,6 +1312,7 @@ int main(void)
     CHECK(ctx != NULL);
     test_tcp_ipv4();
     test_tcp_options_anomalies();
+    test_tcp_tfo_duplicate_shift();
     test_checksums();
     test_ipv4_anomalies();
     test_ipv4_options();

@@ -197,12 +197,15 @@ static int check_capture(const char *dir, const char *name)
     char *names[MAX_COLS];
     int ncols = split_tabs(lines[0], names, MAX_COLS);
     int c_vlan = col_index(names, ncols, "vlan.id"), c_ipsrc = col_index(names, ncols, "ip.src"),
-        c_ipdst = col_index(names, ncols, "ip.dst"), c_ipproto = col_index(names, ncols, "ip.proto"),
-        c_ipid = col_index(names, ncols, "ip.id"), c_mf = col_index(names, ncols, "ip.flags.mf"),
+        c_ipdst = col_index(names, ncols, "ip.dst"),
+        c_ipproto = col_index(names, ncols, "ip.proto"), c_ipid = col_index(names, ncols, "ip.id"),
+        c_mf = col_index(names, ncols, "ip.flags.mf"),
         c_off = col_index(names, ncols, "ip.frag_offset"),
         c_6src = col_index(names, ncols, "ipv6.src"), c_6dst = col_index(names, ncols, "ipv6.dst"),
-        c_tsp = col_index(names, ncols, "tcp.srcport"), c_tdp = col_index(names, ncols, "tcp.dstport"),
-        c_tfl = col_index(names, ncols, "tcp.flags"), c_tseq = col_index(names, ncols, "tcp.seq_raw"),
+        c_tsp = col_index(names, ncols, "tcp.srcport"),
+        c_tdp = col_index(names, ncols, "tcp.dstport"),
+        c_tfl = col_index(names, ncols, "tcp.flags"),
+        c_tseq = col_index(names, ncols, "tcp.seq_raw"),
         c_tlen = col_index(names, ncols, "tcp.len"), c_usp = col_index(names, ncols, "udp.srcport"),
         c_udp_dp = col_index(names, ncols, "udp.dstport"),
         c_ulen = col_index(names, ncols, "udp.length"), c_it = col_index(names, ncols, "icmp.type"),
@@ -244,8 +247,7 @@ static int check_capture(const char *dir, const char *name)
         const char *vl = cell(cells, nc, c_vlan);
         int nv = count_elements(vl);
         int skip = 0;
-        for (const char *q = cell(cells, nc, c_protos); (q = strstr(q, "ieee8021ad")) != NULL;
-             q++)
+        for (const char *q = cell(cells, nc, c_protos); (q = strstr(q, "ieee8021ad")) != NULL; q++)
             skip++;
         int ours_n = p.vlan_count > skip ? p.vlan_count - skip : 0;
         int maxv = nv > ours_n ? nv : ours_n;
@@ -258,15 +260,15 @@ static int check_capture(const char *dir, const char *name)
         bool v4 = p.ip_version == 4;
         int k4 = (icmp_err && v4) ? -2 : -1;
         const char *s4 = cell(cells, nc, c_ipsrc);
-        if (!v4 && count_elements(s4) > 0 && p.ip_version == 6 && (p.flags & PACKET_FLAG_TUNNELED)) {
+        if (!v4 && count_elements(s4) > 0 && p.ip_version == 6 &&
+            (p.flags & PACKET_FLAG_TUNNELED)) {
             /* 6in4: tshark's ip.* is the outer header, which we crossed */
         } else {
             cmp_addr(&fc, "ip.src", element(s4, k4, e, sizeof(e)) ? e : "", v4, &p.src);
             cmp_addr(&fc, "ip.dst", element(cell(cells, nc, c_ipdst), k4, e, sizeof(e)) ? e : "",
                      v4, &p.dst);
-            cmp_num(&fc, "ip.proto",
-                    element(cell(cells, nc, c_ipproto), k4, e, sizeof(e)) ? e : "", v4, p.proto,
-                    ~0ull);
+            cmp_num(&fc, "ip.proto", element(cell(cells, nc, c_ipproto), k4, e, sizeof(e)) ? e : "",
+                    v4, p.proto, ~0ull);
             cmp_num(&fc, "ip.id", element(cell(cells, nc, c_ipid), k4, e, sizeof(e)) ? e : "", v4,
                     p.ip_id, ~0ull);
             if (!reasm) {

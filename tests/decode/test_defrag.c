@@ -157,13 +157,36 @@ static void test_ipv6(void)
     p = send6(ctx, 8, d, 1224, 776, false, SEC);
     CHECK(pk.event_count > 0 && pk.events[0] == DECODE_EVENT_IPV6_FRAG_OVERLAP);
     check_complete(p, d, sizeof(d), 5060);
+    /* a hop-by-hop header before the fragment header stays in the datagram */
+    for (int part = 0; part < 2; part++) {
+        fr.len = 0;
+        frame_eth(&fr, 0x86dd);
+        uint8_t *ip6 = frame_ipv6(&fr, 0, 1, 2);
+        frame_add(&fr, "\x2c\x00\x05\x02\x00\x00\x00\x00", 8); /* router alert */
+        uint8_t fh[8] = {17, 0};
+        put16(fh + 2, (uint16_t)(part ? 1232 : 1));
+        put32(fh + 4, 99);
+        frame_add(&fr, fh, 8);
+        frame_add(&fr, d + (part ? 1232 : 0), part ? 768 : 1232);
+        ipv6_finish(&fr, ip6, NULL, 0);
+        packet_set_frame(&pk, &fr, 1, SEC);
+        decode_packet(ctx, &pk);
+    }
+    check_complete(&pk, d, sizeof(d), 5060);
+    CHECK_EQ_INT(pk.l3_len, 40 + 8 + 2000);
+    CHECK_EQ_INT(pk.l3[6], 0);   /* still hop-by-hop first */
+    CHECK_EQ_INT(pk.l3[40], 17); /* which now names UDP */
+    CHECK_EQ_INT(pk.event_count, 0);
+    for (int i = 0; i < pk.event_count; i++)
+        fprintf(stderr, "unexpected event %s\n",
+                decode_event_name((enum decode_event)pk.events[i]));
     /* too large */
     static uint8_t zeros[65600];
     p = send6(ctx, 9, zeros, 65528, 16, false, SEC);
     CHECK(p->flags & PACKET_FLAG_INVALID);
     const struct decode_stats *st = decode_thread_stats(ctx);
     CHECK_EQ_INT(st->events[DECODE_EVENT_IPV6_FRAG_PKT_TOO_LARGE], 1);
-    CHECK_EQ_INT(st->frag_ipv6_reassembled, 3);
+    CHECK_EQ_INT(st->frag_ipv6_reassembled, 4);
     decode_thread_ctx_free(ctx);
 }
 
@@ -239,6 +262,24 @@ static void test_overlap_policies(void)
     send4(ctx, 6, d, 48, 44, false, SEC, 0);
     CHECK(pk.event_count > 0 && pk.events[0] == DECODE_EVENT_IPV4_FRAG_OVERLAP);
     check_complete(send4(ctx, 6, d, 0, 48, true, SEC, 0), d, sizeof(d), 7);
+    /* a piece running past the known end is cut there and fills the hole */
+    uint8_t big[200];
+    make_udp(big, sizeof(big), 7, 0);
+    send4(ctx, 7, d, 0, 16, true, SEC, 0);
+    send4(ctx, 7, d, 48, 52, false, SEC, 0);
+    struct packet *p = send4(ctx, 7, big, 0, 160, true, SEC, 0);
+    CHECK(p->flags & PACKET_FLAG_REASSEMBLED);
+    CHECK(p->event_count > 0 && p->events[0] == DECODE_EVENT_IPV4_FRAG_OVERLAP);
+    CHECK_EQ_INT(p->l3_len, 20 + 100);
+    /* BSD: the first piece keeps bytes [0,16); the long one fills [16,48) */
+    CHECK(memcmp(p->l4, d, 16) == 0);
+    CHECK(memcmp(p->l4 + 16, big + 16, 32) == 0);
+    CHECK(memcmp(p->l4 + 48, d + 48, 52) == 0);
+    /* a piece starting past the end is dropped */
+    send4(ctx, 8, d, 48, 52, false, SEC, 0);
+    send4(ctx, 8, big, 104, 56, true, SEC, 0);
+    CHECK(pk.event_count > 0 && pk.events[0] == DECODE_EVENT_IPV4_FRAG_OVERLAP);
+    check_complete(send4(ctx, 8, d, 0, 48, true, SEC, 0), d, sizeof(d), 7);
     decode_thread_ctx_free(ctx);
 }
 

@@ -28,7 +28,7 @@ struct run {
     struct record *recs;
     size_t n, cap;
     struct stream_thread_ctx *stream;
-    uint64_t delivered, gap_bytes, eofs;
+    uint64_t delivered, gaps, gap_bytes, eofs, invalid;
 };
 
 static void addr_text(const struct ip_address *a, char *out, size_t len)
@@ -70,8 +70,10 @@ static void on_data(void *user, struct flow *f, const struct packet *p, uint8_t 
     struct run *r = user;
     if (flags & STREAM_DATA_EOF)
         r->eofs++;
-    else if (flags & STREAM_DATA_GAP)
+    else if (flags & STREAM_DATA_GAP) {
+        r->gaps++;
         r->gap_bytes += len;
+    }
     else
         r->delivered += len;
 }
@@ -136,6 +138,7 @@ int main(void)
         return 0;
     }
     size_t all_matched = 0, all_total = 0;
+    struct stream_stats all_stream = {0};
     for (size_t i = 0; i < g.gl_pathc; i++) {
         const char *path = g.gl_pathv[i];
         char errbuf[PCAP_ERRBUF_SIZE];
@@ -149,6 +152,7 @@ int main(void)
         struct stream_config scfg;
         stream_config_defaults(&scfg);
         scfg.midstream = true;
+        scfg.async_oneside = true;
         scfg.reassembly_depth = 0;
         struct stream_callbacks cb = {.user = &r, .data = on_data};
         r.stream = stream_thread_ctx_new(&scfg, &cb);
@@ -179,6 +183,8 @@ int main(void)
         flow_table_shutdown(t);
         const struct stream_stats *ss = stream_thread_stats(r.stream);
         CHECK_EQ_INT(ss->active_sessions, 0);
+        stream_stats_add(&all_stream, ss);
+        r.invalid = ss->invalid_packets;
         CHECK_EQ_INT(flow_table_stats(t)->active, 0);
         flow_table_free(t);
         stream_thread_ctx_free(r.stream);
@@ -191,11 +197,23 @@ int main(void)
         size_t matched = compare(&r, tsv, &total, slash + 1);
         all_matched += matched;
         all_total += total;
-        fprintf(stderr, "%-40s flows %zu/%zu  stream bytes %llu gaps %llu\n", slash + 1, matched,
-                total, (unsigned long long)r.delivered, (unsigned long long)r.gap_bytes);
+        fprintf(stderr, "%-40s flows %zu/%zu  stream bytes %llu, %llu gaps of %llu bytes, %llu invalid\n",
+                slash + 1, matched, total, (unsigned long long)r.delivered,
+                (unsigned long long)r.gaps, (unsigned long long)r.gap_bytes,
+                (unsigned long long)r.invalid);
         free(r.recs);
     }
     globfree(&g);
+    fprintf(stderr, "stream: sessions %llu, gaps %llu, overlaps %llu (different data %llu), "
+            "invalid packets %llu; events:",
+            (unsigned long long)all_stream.sessions, (unsigned long long)all_stream.reassembly_gap,
+            (unsigned long long)all_stream.overlap, (unsigned long long)all_stream.overlap_diff_data,
+            (unsigned long long)all_stream.invalid_packets);
+    for (int e = 0; e < STREAM_EVENT_MAX; e++)
+        if (all_stream.events[e])
+            fprintf(stderr, " %s=%llu", stream_event_name(e),
+                    (unsigned long long)all_stream.events[e]);
+    fprintf(stderr, "\n");
     double pct = all_total ? 100.0 * (double)all_matched / (double)all_total : 100.0;
     fprintf(stderr, "flow agreement with tshark: %.1f%% (%zu/%zu)\n", pct, all_matched, all_total);
     /* Captures with truncated frames or fragments have documented allowances

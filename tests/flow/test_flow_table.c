@@ -113,6 +113,36 @@ static void test_lookup_both_directions(void)
     flow_table_free(t);
 }
 
+static void test_ipv6(void)
+{
+    struct flow_config cfg;
+    flow_config_defaults(&cfg);
+    struct ended e = {0};
+    struct flow_table *t = table_new(&cfg, &e);
+    struct packet p, q;
+    packet_build_tcp(&p, "2001:db8::1", 40000, "2001:db8::2", 443, TCP_FLAG_SYN, 1, 0, NULL, 0, SEC);
+    packet_build_tcp(&q, "2001:db8::2", 443, "2001:db8::1", 40000, TCP_FLAG_SYN | TCP_FLAG_ACK, 1, 2, NULL, 0, SEC);
+    CHECK_EQ_INT(flow_hash_packet(&p), flow_hash_packet(&q));
+    struct flow *f = flow_table_get(t, &p);
+    CHECK(f != NULL && flow_table_get(t, &q) == f);
+    CHECK_EQ_INT(q.flow_direction, 1);
+    CHECK_EQ_INT(f->bytes_toserver, 74);
+    /* An IPv4 flow with the same low address bytes is another flow. */
+    packet_build_tcp(&p, "0.0.0.1", 40000, "0.0.0.2", 443, TCP_FLAG_SYN, 1, 0, NULL, 0, SEC);
+    CHECK(flow_table_get(t, &p) != f);
+    /* ICMPv6 echo request and reply share a flow. */
+    packet_build_ip(&p, "fe80::1", "fe80::2", 58, SEC);
+    p.icmp_type = 128;
+    struct flow *g = flow_table_get(t, &p);
+    packet_build_ip(&p, "fe80::2", "fe80::1", 58, SEC);
+    p.icmp_type = 129;
+    CHECK(flow_table_get(t, &p) == g);
+    CHECK_EQ_INT(flow_table_stats(t)->icmpv6, 1);
+    flow_table_shutdown(t);
+    CHECK_EQ_INT(e.n, 3);
+    flow_table_free(t);
+}
+
 static void test_vlan_separation(void)
 {
     struct flow_config cfg;
@@ -489,6 +519,7 @@ int main(void)
 {
     flow_hash_set_key(1, 2);
     test_lookup_both_directions();
+    test_ipv6();
     test_vlan_separation();
     test_timeouts_by_state();
     test_memcap_emergency();

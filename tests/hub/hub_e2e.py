@@ -22,7 +22,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hubtest import (FAILURES, TAXII, Hub, admin, check, finish, indicator,  # noqa: E402
+from hubtest import (FAILURES, TAXII, TLP_IDS, Hub, admin, check, finish, indicator,  # noqa: E402
                      make_workdir, now_ts, raw_request)
 
 SHARED = os.environ.get("VIGIL_SHARED",
@@ -311,7 +311,14 @@ def test_visibility_matrix(hub, orgs, colls):
     check(all(o["type"] == "indicator" for o in doc.get("objects", [])),
           "sensor reads only indicators")
     s.close()
-    # a TLP 1.0 marking on input is honoured (BankCo used TLP 1.0 AMBER)
+    # TLP 1.0 markings on input (BankCo used TLP 1.0 GREEN and AMBER) are emitted as TLP 2.0
+    b = hub.client(orgs["BankCo"]["tokens"]["analyst"])
+    for o, tlp, prod, kind, sector, rec, cid in posted:
+        if prod == "BankCo" and tlp in ("green", "amber"):
+            st, doc, _ = b.get(f"/vigil/collections/{cid}/objects/{o['id']}/")
+            check(st == 200 and doc["objects"][0]["object_marking_refs"] == [TLP_IDS[tlp]],
+                  f"TLP 1.0 {tlp} emitted as TLP 2.0")
+    b.close()
     return posted
 
 
@@ -485,6 +492,11 @@ def test_eve_risk_incidents(hub, orgs):
         check(e["sightings_24h"]["high"] >= 1 and e["sightings_24h"]["medium"] >= 1,
               "risk counts by severity")
         check(e["organisations_affected"] >= 1 and e["top_indicators"], "risk top indicators")
+    st, doc, _ = c.get("/api/v1/risk?until=2001-01-01T00:00:00Z",
+                       headers={"Accept": "application/json"})
+    check(st == 200 and doc["sectors"] == [], "risk windows end at ?until=")
+    st, _, _ = c.get("/api/v1/risk?until=soon", headers={"Accept": "application/json"})
+    check(st == 400, "bad until: 400")
     t = hub.client(orgs["TelcoNet"]["tokens"]["analyst"])
     st, doc, _ = t.get("/api/v1/risk", headers={"Accept": "application/json"})
     check(st == 200 and not any(s["sector"] in ("energy", "financial-services")
@@ -607,6 +619,112 @@ def test_sigkill(hub, orgs, colls):
     c.close()
 
 
+def test_two_hubs(hub, orgs, colls, db, work):
+    """Two hub processes on one database, writing concurrently into one
+    collection: every acknowledged object is read back exactly once by
+    added_after paging through either hub."""
+    w2 = os.path.join(work, "hub2")
+    os.makedirs(w2, exist_ok=True)
+    shutil.copy(os.path.join(work, "hub-cert.pem"), w2)
+    shutil.copy(os.path.join(work, "hub-key.pem"), w2)
+    hub2 = Hub(db, w2, extra=["--threads", "2"]).start()
+    cid = colls["energy"]["id"]
+    acked, errors = [], []
+
+    def writer(h, org):
+        c = h.client(orgs[org]["tokens"]["analyst"])
+        for _ in range(8):
+            objs = [indicator(tlp="green") for _ in range(200)]
+            st, doc, _ = c.post_objects(cid, objs)
+            if st != 202 or doc["success_count"] != 200:
+                errors.append(st)
+            else:
+                acked.extend(o["id"] for o in objs)
+        c.close()
+
+    try:
+        threads = [threading.Thread(target=writer, args=(h, o))
+                   for h in (hub, hub2) for o in ("PowerGrid", "GasNet")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        check(not errors, f"two hubs: all writes acknowledged ({errors[:3]})")
+        for h in (hub, hub2):
+            c = h.client(orgs["GasNet"]["tokens"]["analyst"])
+            seen, after = [], None
+            while True:
+                q = f"/vigil/collections/{cid}/manifest/?limit=333" + (
+                    f"&added_after={after}" if after else "")
+                st, doc, r = c.get(q)
+                objs = doc.get("objects", [])
+                if not objs:
+                    break
+                dates = [o["date_added"] for o in objs]
+                check(dates == sorted(dates) and len(set(dates)) == len(dates),
+                      "date_added strictly increasing")
+                seen += [o["id"] for o in objs]
+                after = r.getheader("X-TAXII-Date-Added-Last")
+            c.close()
+            check(len(seen) == len(set(seen)), "two hubs: no object repeated")
+            check(set(acked) <= set(seen), f"two hubs: {len(set(acked) - set(seen))} objects skipped")
+    finally:
+        hub2.stop()
+
+
+def test_manage(hub, orgs):
+    J = {"Accept": "application/json", "Content-Type": "application/json"}
+    anyone = hub.client(orgs["RailCo"]["tokens"]["sensor"])
+    st, doc, _ = anyone.get("/api/v1/orgs", headers={"Accept": "application/json"})
+    check(st == 200 and {o["name"] for o in doc["organisations"]} >= {n for n, _, _ in ORGS},
+          "any member lists organisations and their identities")
+    hub_admin = hub.client(orgs["NatCERT"]["tokens"]["admin"])
+    org_admin = hub.client(orgs["RailCo"]["tokens"]["admin"])
+    analyst = hub.client(orgs["RailCo"]["tokens"]["analyst"])
+    body = json.dumps({"name": "PortAuthority", "sector": "transportation"})
+    st, _, _ = org_admin.request("POST", "/api/v1/orgs", body=body, headers=J)
+    check(st == 403, "an organisation's admin cannot add organisations")
+    st, doc, _ = hub_admin.request("POST", "/api/v1/orgs", body=body, headers=J)
+    check(st == 201 and doc["identity_id"].startswith("identity--"), f"coordinator adds an org ({doc})")
+    st, _, _ = hub_admin.request("POST", "/api/v1/orgs", body=body, headers=J)
+    check(st == 409, "duplicate organisation: 409")
+    st, _, _ = hub_admin.request("POST", "/api/v1/orgs", body=json.dumps(
+        {"name": "Y", "sector": "moon"}), headers=J)
+    check(st == 400, "bad sector: 400")
+    st, _, _ = hub_admin.request("POST", "/api/v1/orgs", body=json.dumps(
+        {"name": "Y", "sector": "energy", "extra": 1}), headers=J)
+    check(st == 400, "unknown field: 400")
+    st, doc, _ = org_admin.request("POST", "/api/v1/tokens", body=json.dumps({"role": "sensor"}),
+                                   headers=J)
+    check(st == 201 and doc["token"].startswith("vgl_"), "org admin issues its own sensor token")
+    new_tok = doc.get("token", "")
+    st, _, _ = org_admin.request("POST", "/api/v1/tokens", body=json.dumps(
+        {"role": "sensor", "org": "BankCo"}), headers=J)
+    check(st == 403, "org admin cannot issue another organisation's tokens")
+    st, _, _ = analyst.request("POST", "/api/v1/tokens", body=json.dumps({"role": "sensor"}),
+                               headers=J)
+    check(st == 403, "analyst cannot issue tokens")
+    st, doc, _ = hub_admin.request("POST", "/api/v1/tokens", body=json.dumps(
+        {"role": "analyst", "org": "PortAuthority"}), headers=J)
+    check(st == 201, "coordinator admin issues tokens for any organisation")
+    c = hub.client(new_tok)
+    st, _, _ = c.get("/vigil/")
+    check(st == 200, "issued token works")
+    c.close()
+    b_admin = hub.client(orgs["BankCo"]["tokens"]["admin"])
+    st, _, _ = b_admin.request("POST", "/api/v1/tokens/revoke", body=json.dumps(
+        {"token": new_tok}), headers=J)
+    check(st == 404, "another organisation's admin cannot revoke (and learns nothing)")
+    st, _, _ = org_admin.request("POST", "/api/v1/tokens/revoke", body=json.dumps(
+        {"token": new_tok}), headers=J)
+    check(st == 200, "org admin revokes its token")
+    c = hub.client(new_tok)
+    st, _, _ = c.get("/vigil/")
+    check(st == 401, "revoked token refused")
+    for x in (c, anyone, hub_admin, org_admin, analyst, b_admin):
+        x.close()
+
+
 def test_restart_and_tokens(hub, orgs, colls, db):
     before = count_visible(hub, orgs["TelcoNet"]["tokens"]["analyst"], colls["TelcoNet"]["id"])
     rc = hub.stop()
@@ -667,11 +785,18 @@ def main():
         step(test_concurrent_writers, hub, orgs, colls)
         step(test_slow_client, hub, orgs)
         step(test_eve_risk_incidents, hub, orgs)
+        step(test_two_hubs, hub, orgs, colls, db, work)
+        step(test_manage, hub, orgs)
         step(test_restart_and_tokens, hub, orgs, colls, db)
         step(test_sigkill, hub, orgs, colls)
     finally:
         if hub and hub.proc:
-            hub.stop()
+            rc = hub.stop()
+            check(rc == 0, f"final stop: exit {rc}")
+        log = open(os.path.join(work, "hub.log"), errors="replace").read() if os.path.exists(
+            os.path.join(work, "hub.log")) else ""
+        for bad in ("runtime error", "AddressSanitizer", "LeakSanitizer", "Assertion"):
+            check(bad not in log, f"hub log has no '{bad}'")
         if not FAILURES:
             shutil.rmtree(work, ignore_errors=True)
         else:

@@ -26,6 +26,10 @@ start)
   mkdir -p "$dir"
   chmod 755 "$dir"
   data="$dir/pgdata"
+  if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$dir"; then
+    echo "pg-fixture: $dir is not reachable by the postgres user (a parent directory is private)" >&2
+    exit 1
+  fi
   if [ "$(id -u)" -eq 0 ]; then
     mkdir -p "$data" "$dir/sock"
     chown postgres: "$data" "$dir/sock"

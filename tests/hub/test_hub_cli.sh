@@ -41,9 +41,17 @@ id=$("$V" hub admin --db "$DB" org add --name B --sector transportation --coordi
 case "$id" in identity--*) ;; *) echo "FAIL: org add last line is not an identity id: $id"; fail=1;; esac
 tok=$("$V" hub admin --db "$DB" token issue --org B --role admin | tail -1)
 case "$tok" in vgl_*) ;; *) echo "FAIL: token issue last line is not a token: $tok"; fail=1;; esac
-if sqlite3 "$dir/h.db" "select count(*) from tokens where hash like '%$tok%'" 2>/dev/null | grep -qv '^0$'; then
-  echo "FAIL: token stored in clear"; fail=1
-fi
+# The token is stored as its SHA-256 only.
+python3 - "$dir/h.db" "$tok" <<'PY' || fail=1
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+tok = sys.argv[2]
+rows = [r[0] for r in db.execute("select hash from tokens")]
+if any(tok in r for r in rows):
+    sys.exit("FAIL: token stored in clear")
+if hashlib.sha256(tok.encode()).hexdigest() not in rows:
+    sys.exit("FAIL: token hash not stored")
+PY
 expect 2 "token issue bad role" -- "$V" hub admin --db "$DB" token issue --org B --role root
 expect_err "root"
 expect 0 "token revoke" -- "$V" hub admin --db "$DB" token revoke "$tok"

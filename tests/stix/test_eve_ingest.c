@@ -203,6 +203,10 @@ static void test_refusals(void)
     convert_with("alert.severity", "\"high\"", ORG_A, "field 'alert.severity'", NULL);
     convert_with("src_ip", "null", ORG_A, "field 'src_ip': missing", NULL);
     convert_with("dest_ip", "5", ORG_A, "field 'dest_ip': not a string", NULL);
+    convert_with("dest_ip", "\"10.0.0.256\"", ORG_A, "field 'dest_ip': '10.0.0.256' is not an IP",
+                 NULL);
+    convert_with("src_ip", "\"evil.example\"", ORG_A, "field 'src_ip'", NULL);
+    convert_with("src_ip", "\"2001:db8::1\"", ORG_A, NULL, NULL);
     convert_with("src_port", "70000", ORG_A, "field 'src_port'", NULL);
     convert_with(NULL, NULL, "identity--nope", "organisation identity", NULL);
     convert_with(NULL, NULL, "malware--f431f809-377b-45e0-aa1c-6a4751cae5ff",

@@ -158,6 +158,9 @@ static void test_valid_forms(void)
     CHECK(parses("[((file:name = 'a') OR (file:name = 'b')) AND file:size = 3]"));
     CHECK(parses("[ipv4-addr:value = '1.2.3.4' OR domain-name:value = 'x.example']"));
     CHECK(parses("[file:created = t'2016-02-29T23:59:60Z']"));
+    CHECK(parses("[file:hashes.md5 = '00DBB9E1C09DBDAFB360F3163BA5A3DE']"));
+    CHECK(parses("[file:hashes.'x-custom-hash' = 'anything']"));
+    CHECK(parses("[file:hashes.MD5 LIKE 'ab%']"));
 }
 
 static void test_invalid_forms(void)
@@ -214,6 +217,9 @@ static void test_invalid_forms(void)
     CHECK(rejects("[file:name ! 'a']", "'!'"));
     CHECK(rejects("()", "'[' or '('"));
     CHECK(rejects("[]", "object path"));
+    CHECK(rejects("[file:hashes.MD5 = 'abc']", "'MD5' hash value is not 32 hex digits"));
+    CHECK(rejects("[file:hashes.'SHA-256' = 'zz']", "'SHA-256' hash value is not 64"));
+    CHECK(rejects("[file:hashes.sha1 != '0123']", "not 40 hex"));
     CHECK(rejects("[file:name = 'a') ", "expected ']'"));
 }
 
@@ -306,7 +312,7 @@ static int stop_at_second(const char *type, const char *path, const char *op, co
 
 static void test_walk(void)
 {
-    check_walk("[file:hashes.'SHA-256' = 'abc']", "file|hashes.'SHA-256'|=|abc");
+    check_walk("[file:hashes.'SHA-256' LIKE 'ab%']", "file|hashes.'SHA-256'|LIKE|ab%");
     check_walk("[file:name = 'it\\'s']", "file|name|=|it's");
     check_walk("[windows-registry-key:key = 'HKLM\\\\x']", "windows-registry-key|key|=|HKLM\\x");
     check_walk("[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.0]",

@@ -246,7 +246,8 @@ static void test_common_rules(void)
            "property 'id': 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3' is not a STIX "
            "identifier");
     expect(b, "{\"id\":\"indicator--8e2e2d2b-17d4-4cbf-c38f-98ee46b3cd3f\"}", "property 'id'");
-    expect(b, "{\"id\":\"indicator--8e2e2d2b-17d4-0cbf-938f-98ee46b3cd3f\"}", "property 'id'");
+    expect(b, "{\"id\":\"indicator--8e2e2d2b-17d4-0cbf-938f-98ee46b3cd3f\"}", NULL);
+    expect(b, "{\"id\":\"indicator--8e2e2d2b-17d4-4cbf-738f-98ee46b3cd3f\"}", "property 'id'");
     expect(b, "{\"id\":\"indicator--8e2e2d2b_17d4-4cbf-938f-98ee46b3cd3f\"}", "property 'id'");
     expect(b, "{\"id\":\"indicator-8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\"}", "property 'id'");
     expect(b, "{\"spec_version\":\"2.0\"}", "property 'spec_version': '2.0' is not '2.1'");
@@ -287,6 +288,22 @@ static void test_common_rules(void)
            NULL);
     expect(b, "{\"granular_markings\":[{\"selectors\":[\"name\"],\"lang\":\"fr\"}]}", NULL);
     expect(b, "{\"granular_markings\":[{\"selectors\":[],\"lang\":\"fr\"}]}", "'selectors'");
+    expect(b,
+           "{\"granular_markings\":[{\"selectors\":[\"indicator_types.[0]\","
+           "\"object_marking_refs.[0]\",\"name\"],\"lang\":\"fr\"}]}",
+           NULL);
+    expect(b, "{\"granular_markings\":[{\"selectors\":[\"description\"],\"lang\":\"fr\"}]}",
+           "selector 'description' does not name a property");
+    expect(b, "{\"granular_markings\":[{\"selectors\":[\"indicator_types.[1]\"],\"lang\":\"fr\"}]}",
+           "selector 'indicator_types.[1]'");
+    expect(b, "{\"granular_markings\":[{\"selectors\":[\"name.[0]\"],\"lang\":\"fr\"}]}",
+           "selector 'name.[0]'");
+    expect(b, "{\"granular_markings\":[{\"selectors\":[\"name.\"],\"lang\":\"fr\"}]}",
+           "selector 'name.'");
+    expect(b,
+           "{\"granular_markings\":[{\"selectors\":[\"indicator_types.[x]\"],\"lang\":"
+           "\"fr\"}]}",
+           "selector");
     expect(b, "{\"granular_markings\":[{\"selectors\":[\"name\"]}]}",
            "exactly one of 'marking_ref' and 'lang'");
     expect(b,
@@ -400,6 +417,15 @@ static void test_sro_rules(void)
               "\"relationship_type\":\"x\",\"source_ref\":" IND
               ",\"target_ref\":\"relationship--31b940d4-6f7f-459a-80ea-9c1f17b5891b\"",
               "property 'target_ref'");
+    check_obj("relationship",
+              "\"relationship_type\":\"Uses\",\"source_ref\":" IND ",\"target_ref\":" IND,
+              "property 'relationship_type': 'Uses' may only contain");
+    check_obj("relationship",
+              "\"relationship_type\":\"\",\"source_ref\":" IND ",\"target_ref\":" IND,
+              "property 'relationship_type'");
+    check_obj("relationship",
+              "\"relationship_type\":\"my-own-type-2\",\"source_ref\":" IND ",\"target_ref\":" IND,
+              NULL);
     check_obj("relationship", "\"source_ref\":" IND ",\"target_ref\":" IND,
               "property 'relationship_type'");
     check_obj("relationship",

@@ -9,6 +9,13 @@
 #include "test.h"
 #include "util/json.h"
 
+/* Most tests check reassembly itself: deliver as soon as data is in order. */
+static void test_config_defaults(struct stream_config *cfg)
+{
+    stream_config_defaults(cfg);
+    cfg->ack_based_delivery = false;
+}
+
 #define A (TCP_FLAG_ACK)
 #define PA (TCP_FLAG_ACK | TCP_FLAG_PSH)
 #define FA (TCP_FLAG_ACK | TCP_FLAG_FIN)
@@ -16,7 +23,7 @@
 static void test_3whs_data_fin(void)
 {
     struct stream_config cfg;
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     struct harness *h = harness_new(&cfg);
     struct flow *f = harness_handshake(h);
     CHECK(f && f->tcp);
@@ -52,7 +59,7 @@ static void test_3whs_data_fin(void)
 static void test_client_close_first(void)
 {
     struct stream_config cfg;
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     struct harness *h = harness_new(&cfg);
     struct flow *f = harness_handshake(h);
     harness_send(h, 1, FA, H_CISN + 1, H_SISN + 1, "x", 1);
@@ -79,7 +86,7 @@ static void test_client_close_first(void)
 static void test_rst(void)
 {
     struct stream_config cfg;
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     struct harness *h = harness_new(&cfg);
     struct flow *f = harness_handshake(h);
     harness_send(h, 1, PA, H_CISN + 1, H_SISN + 1, "abc", 3);
@@ -102,7 +109,7 @@ static void test_rst(void)
 static void test_midstream(void)
 {
     struct stream_config cfg;
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     struct harness *h = harness_new(&cfg);
     struct flow *f = harness_send(h, 1, PA, 100, 900, "hello", 5);
     CHECK(f && !f->tcp);
@@ -128,7 +135,7 @@ static void test_midstream(void)
 static void test_handshake_anomalies(void)
 {
     struct stream_config cfg;
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     struct harness *h = harness_new(&cfg);
     harness_send(h, 1, TCP_FLAG_SYN, H_CISN, 0, NULL, 0);
     struct flow *f = harness_send(h, 0, TCP_FLAG_SYN | A, H_SISN, H_CISN + 77, NULL, 0);
@@ -158,9 +165,18 @@ static void test_handshake_anomalies(void)
 static void test_tfo(void)
 {
     struct stream_config cfg;
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     struct harness *h = harness_new(&cfg);
-    harness_send(h, 1, TCP_FLAG_SYN, H_CISN, 0, "tfo!", 4);
+    struct packet p;
+    /* Data in a SYN without the TFO option is not stream data. */
+    packet_build_tcp(&p, H_CLI, 1000, H_SRV, 80, TCP_FLAG_SYN, H_CISN, 0, "nope", 4, harness_ts);
+    harness_packet(h, &p);
+    CHECK_EQ_INT(h->dir[0].len, 0);
+    harness_free(h);
+    h = harness_new(&cfg);
+    packet_build_tcp(&p, H_CLI, 1000, H_SRV, 80, TCP_FLAG_SYN, H_CISN, 0, "tfo!", 4, harness_ts);
+    p.flags |= PACKET_FLAG_HAS_TCP_TFO;
+    harness_packet(h, &p);
     harness_send(h, 0, TCP_FLAG_SYN | A, H_SISN, H_CISN + 5, NULL, 0);
     harness_send(h, 1, PA, H_CISN + 5, H_SISN + 1, "more", 4);
     CHECK_EQ_INT(h->dir[0].len, 8);
@@ -171,7 +187,7 @@ static void test_tfo(void)
 static void test_out_of_order_and_retransmission(void)
 {
     struct stream_config cfg;
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     struct harness *h = harness_new(&cfg);
     harness_handshake(h);
     uint32_t b = H_CISN + 1;
@@ -207,7 +223,7 @@ static void test_out_of_order_and_retransmission(void)
 static uint8_t overlap_case(int policy, uint32_t ns, uint32_t nlen, uint32_t *diff)
 {
     struct stream_config cfg;
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     cfg.overlap_policy = (uint8_t)policy;
     struct harness *h = harness_new(&cfg);
     harness_handshake(h);
@@ -253,7 +269,7 @@ static void test_overlap_policies(void)
     CHECK_EQ_INT(overlap_case(STREAM_POLICY_LAST, 11, 3, &diff), 'B');
     /* Identical overlap: counted as overlap, not as different data. */
     struct stream_config cfg;
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     struct harness *h = harness_new(&cfg);
     harness_handshake(h);
     harness_send(h, 1, PA, H_CISN + 11, H_SISN + 1, "AAAA", 4);
@@ -269,7 +285,7 @@ static void test_overlap_policies(void)
 static void test_gaps(void)
 {
     struct stream_config cfg;
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     struct harness *h = harness_new(&cfg);
     harness_handshake(h);
     uint32_t b = H_CISN + 1;
@@ -307,7 +323,7 @@ static void test_gaps(void)
 static void test_depth(void)
 {
     struct stream_config cfg;
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     cfg.reassembly_depth = 100;
     struct harness *h = harness_new(&cfg);
     harness_handshake(h);
@@ -328,7 +344,7 @@ static void test_depth(void)
 static void test_memcap_and_limits(void)
 {
     struct stream_config cfg;
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     cfg.reassembly_memcap = 4 * (1536 + 64);
     struct harness *h = harness_new(&cfg);
     harness_handshake(h);
@@ -346,7 +362,7 @@ static void test_memcap_and_limits(void)
     harness_free(h);
 
     /* Out-of-order queue limit. */
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     cfg.max_ooo_segments = 3;
     h = harness_new(&cfg);
     harness_handshake(h);
@@ -356,7 +372,7 @@ static void test_memcap_and_limits(void)
     harness_free(h);
 
     /* Session memcap. */
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     cfg.memcap = 1;
     h = harness_new(&cfg);
     struct flow *f = harness_send(h, 1, TCP_FLAG_SYN, 1, 0, NULL, 0);
@@ -365,7 +381,7 @@ static void test_memcap_and_limits(void)
     harness_free(h);
 
     /* Bad checksums are not reassembled when validation is on. */
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     h = harness_new(&cfg);
     harness_handshake(h);
     struct packet p;
@@ -385,9 +401,11 @@ static void test_split_every_offset(void)
     for (int i = 0; i < 200; i++)
         msg[i] = (uint8_t)('a' + (i * 7) % 26);
     struct stream_config cfg;
-    stream_config_defaults(&cfg);
+    test_config_defaults(&cfg);
     int bad = 0;
+    for (int mode = 0; mode < 2; mode++)
     for (uint32_t k = 1; k < 200; k++) {
+        cfg.ack_based_delivery = mode == 1;
         for (int rev = 0; rev < 2; rev++) {
             struct harness *h = harness_new(&cfg);
             harness_handshake(h);
@@ -399,8 +417,10 @@ static void test_split_every_offset(void)
                 harness_send(h, 1, PA, b, H_SISN + 1, msg, k);
                 harness_send(h, 1, PA, b + k, H_SISN + 1, msg + k, 200 - k);
             }
-            /* Plus an overlapping retransmission of a middle piece. */
+            /* Plus an overlapping retransmission of a middle piece, then
+             * the receiver's ACK of everything. */
             harness_send(h, 1, PA, b + k / 2, H_SISN + 1, msg + k / 2, 20);
+            harness_send(h, 0, A, H_SISN + 1, b + 200, NULL, 0);
             if (h->dir[0].len != 200 || memcmp(h->dir[0].buf, msg, 200) != 0)
                 bad++;
             harness_free(h);
@@ -409,10 +429,72 @@ static void test_split_every_offset(void)
     CHECK_EQ_INT(bad, 0);
 }
 
-static void test_sequence_wrap(void)
+/* Suricata's IDS timing: data reaches the application layer when the
+ * receiver acknowledges it, on the ACK packet, possibly in parts. */
+
+static void test_ack_based_delivery(void)
 {
     struct stream_config cfg;
     stream_config_defaults(&cfg);
+    CHECK(cfg.ack_based_delivery);
+    struct harness *h = harness_new(&cfg);
+    struct flow *f = harness_handshake(h);
+    CHECK(f != NULL);
+    uint32_t b = H_CISN + 1;
+    harness_send(h, 1, PA, b, H_SISN + 1, "GET /a HTTP/1.0\r\n", 17);
+    CHECK_EQ_INT(h->dir[0].len, 0);
+    /* Partial ACK: the first 4 bytes only. */
+    harness_send(h, 0, A, H_SISN + 1, b + 4, NULL, 0);
+    CHECK_EQ_INT(h->dir[0].len, 4);
+    CHECK(memcmp(h->dir[0].buf, "GET ", 4) == 0);
+    /* The response ACKs the rest; its own data waits for the client's ACK. */
+    harness_send(h, 0, PA, H_SISN + 1, b + 17, "HTTP/1.0 200 OK\r\n", 17);
+    CHECK_EQ_INT(h->dir[0].len, 17);
+    CHECK_EQ_INT(h->dir[1].len, 0);
+    /* A FIN closes its direction once everything before it was delivered. */
+    harness_send(h, 1, FA, b + 17, H_SISN + 18, NULL, 0);
+    CHECK_EQ_INT(h->dir[1].len, 17);
+    CHECK_EQ_INT(h->dir[0].eofs, 1);
+    CHECK_EQ_INT(h->dir[1].eofs, 0);
+    harness_send(h, 0, FA, H_SISN + 18, b + 18, NULL, 0);
+    CHECK_EQ_INT(h->dir[1].eofs, 1);
+    harness_send(h, 1, A, b + 18, H_SISN + 19, NULL, 0);
+    CHECK_EQ_STR(stream_session_state_name(f), "closed");
+    /* Unacknowledged data still arrives at flow end. */
+    struct harness *h2 = harness_new(&cfg);
+    harness_handshake(h2);
+    harness_send(h2, 1, PA, b, H_SISN + 1, "pending", 7);
+    CHECK_EQ_INT(h2->dir[0].len, 0);
+    flow_table_shutdown(h2->flows);
+    CHECK_EQ_INT(h2->dir[0].len, 7);
+    harness_free(h2);
+    /* An overlapping retransmission of unacknowledged data with different
+     * bytes is resolved by the policy (bsd: the old data stays). */
+    struct harness *h3 = harness_new(&cfg);
+    harness_handshake(h3);
+    harness_send(h3, 1, PA, b, H_SISN + 1, "abcdef", 6);
+    harness_send(h3, 1, PA, b, H_SISN + 1, "abXdef", 6);
+    harness_send(h3, 0, A, H_SISN + 1, b + 6, NULL, 0);
+    CHECK_EQ_INT(h3->dir[0].len, 6);
+    CHECK(memcmp(h3->dir[0].buf, "abcdef", 6) == 0);
+    CHECK_EQ_INT(h3->events[STREAM_EVENT_REASSEMBLY_OVERLAP_DIFFERENT_DATA], 1);
+    harness_free(h3);
+    /* Without the receiver in sight, delivery does not wait forever. */
+    cfg.max_unacked_bytes = 10;
+    struct harness *h4 = harness_new(&cfg);
+    harness_handshake(h4);
+    harness_send(h4, 1, PA, b, H_SISN + 1, "0123456789", 10);
+    CHECK_EQ_INT(h4->dir[0].len, 0);
+    harness_send(h4, 1, PA, b + 10, H_SISN + 1, "abcdefghij", 10);
+    CHECK_EQ_INT(h4->dir[0].len, 20);
+    harness_free(h4);
+    harness_free(h);
+}
+
+static void test_sequence_wrap(void)
+{
+    struct stream_config cfg;
+    test_config_defaults(&cfg);
     struct harness *h = harness_new(&cfg);
     uint32_t isn = 0xfffffff0u;
     harness_send(h, 1, TCP_FLAG_SYN, isn, 0, NULL, 0);
@@ -502,6 +584,7 @@ int main(void)
     test_depth();
     test_memcap_and_limits();
     test_split_every_offset();
+    test_ack_based_delivery();
     test_sequence_wrap();
     test_event_names_and_json();
     TEST_MAIN_END();
