@@ -1079,6 +1079,17 @@ bool app_tx_has_event(const struct app_tx *tx, const char *event_name)
     return tx->parser->tx_has_event(tx, event_name);
 }
 
+int app_tx_get_buffer_dir(const struct app_tx *tx, enum app_buffer buffer, uint8_t direction,
+                          uint32_t index, const uint8_t **data, uint32_t *len)
+{
+    if (tx->parser && tx->parser->tx_get_buffer_dir) {
+        int rc = tx->parser->tx_get_buffer_dir(tx, buffer, direction & 1, index, data, len);
+        if (rc != -EAGAIN)
+            return rc;
+    }
+    return app_tx_get_buffer(tx, buffer, index, data, len);
+}
+
 void app_tx_write_json(const struct app_tx *tx, struct json_writer *w)
 {
     if (tx->parser && tx->parser->tx_write_json)

@@ -145,6 +145,15 @@ struct app_tx;
 int app_flow_state_tx_foreach(struct app_flow_state *state,
                               int (*fn)(struct app_tx *tx, void *user), void *user);
 uint64_t app_tx_id(const struct app_tx *tx);
+/* Same as app_tx_get_buffer, for the side of the conversation a rule
+ * inspects (direction 0: to server, 1: to client), as Suricata does for
+ * buffers that exist on both sides: ssh.proto/ssh.software/ssh.hassh* give
+ * the client's banner to to-server inspection and the server's to to-client;
+ * tls.cert_* and tls.certs give the client certificate to to-server
+ * inspection and the server's to to-client. For every other buffer it is
+ * app_tx_get_buffer. Detection should prefer this one. */
+int app_tx_get_buffer_dir(const struct app_tx *tx, enum app_buffer buffer, uint8_t direction,
+                          uint32_t index, const uint8_t **data, uint32_t *len);
 /* 0 or 1 when the transaction belongs to one direction only (a DNS request
  * or response is its own transaction): rules with flow:to_server /
  * to_client should only look at matching ones. -1: both directions. */

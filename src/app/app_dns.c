@@ -1189,19 +1189,41 @@ static int dns_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
         section = DNS_SEC_ADDITIONAL;
         break;
     case APP_BUFFER_DNS_RESPONSE_RRNAME: {
-        /* every owner name of a response, all sections in order */
+        /* Every name of a response, all sections in order: each record's
+         * owner, then the names in its rdata (CNAME/NS/PTR/MX target, SRV
+         * target, SOA mname and rname), as Suricata 8's dns.response.rrname. */
         if (!(tx->flags & 0x8000))
             return -ENOENT;
         uint32_t seen = 0;
         for (uint32_t i = 0; i < tx->rr_count; i++) {
             const struct dns_rr *rr = &tx->rrs[i];
-            if (i > 0 && rr->type == DNS_TYPE_TXT && tx->rrs[i - 1].type == DNS_TYPE_TXT &&
-                tx->rrs[i - 1].section == rr->section && tx->rrs[i - 1].name == rr->name)
-                continue;
-            if (seen++ == index) {
-                *data = (const uint8_t *)DNS_ARENA(tx, rr->name);
-                *len = rr->name_len;
-                return 0;
+            bool txt_cont = i > 0 && rr->type == DNS_TYPE_TXT &&
+                            tx->rrs[i - 1].type == DNS_TYPE_TXT &&
+                            tx->rrs[i - 1].section == rr->section &&
+                            tx->rrs[i - 1].name == rr->name;
+            uint32_t offs[3], lens[3], n = 0;
+            if (!txt_cont) {
+                offs[n] = rr->name;
+                lens[n++] = rr->name_len;
+            }
+            bool name_rdata = rr->kind == DNS_RDATA_SRV || rr->kind == DNS_RDATA_SOA ||
+                              (rr->kind == DNS_RDATA_TEXT &&
+                               (rr->type == DNS_TYPE_CNAME || rr->type == DNS_TYPE_NS ||
+                                rr->type == DNS_TYPE_PTR || rr->type == DNS_TYPE_MX));
+            if (name_rdata) {
+                offs[n] = rr->rdata;
+                lens[n++] = rr->rdata_len;
+                if (rr->kind == DNS_RDATA_SOA) {
+                    offs[n] = rr->rdata2;
+                    lens[n++] = rr->rdata2_len;
+                }
+            }
+            for (uint32_t k = 0; k < n; k++) {
+                if (seen++ == index) {
+                    *data = (const uint8_t *)DNS_ARENA(tx, offs[k]);
+                    *len = lens[k];
+                    return 0;
+                }
             }
         }
         return -ENOENT;

@@ -87,6 +87,11 @@ struct app_parser {
     /* For transactions that belong to one direction only (a DNS message):
      * 0 to server, 1 to client; -1 for both. May be NULL (both). */
     int (*tx_direction)(const struct app_tx *tx);
+
+    /* Per-side variant of tx_get_buffer (see app_tx_get_buffer_dir); return
+     * -EAGAIN to fall back to tx_get_buffer. May be NULL. */
+    int (*tx_get_buffer_dir)(const struct app_tx *tx, enum app_buffer buffer, uint8_t direction,
+                             uint32_t index, const uint8_t **data, uint32_t *len);
 };
 
 /* Services the framework gives parsers. */

@@ -501,6 +501,31 @@ static int ssh_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
     return 0;
 }
 
+/* Each side's own banner and HASSH. */
+static int ssh_tx_get_buffer_dir(const struct app_tx *atx, enum app_buffer buffer,
+                                 uint8_t direction, uint32_t index, const uint8_t **data,
+                                 uint32_t *len)
+{
+    const struct ssh_tx *tx = (const struct ssh_tx *)atx;
+    const struct ssh_side *s = &tx->side[direction & 1];
+    const char *v;
+    switch (buffer) {
+    case APP_BUFFER_SSH_PROTO:
+        v = s->banner_seen ? s->proto_version : NULL;
+        break;
+    case APP_BUFFER_SSH_SOFTWARE:
+        v = s->banner_seen ? s->software_version : NULL;
+        break;
+    default:
+        return -EAGAIN;
+    }
+    if (!v || index)
+        return -ENOENT;
+    *data = (const uint8_t *)v;
+    *len = (uint32_t)strlen(v);
+    return 0;
+}
+
 static bool ssh_tx_has_event(const struct app_tx *atx, const char *name)
 {
     const struct ssh_tx *tx = (const struct ssh_tx *)atx;
@@ -525,4 +550,5 @@ const struct app_parser app_parser_ssh = {
     .tx_get_buffer = ssh_tx_get_buffer,
     .tx_write_json = ssh_tx_write_json,
     .tx_has_event = ssh_tx_has_event,
+    .tx_get_buffer_dir = ssh_tx_get_buffer_dir,
 };

@@ -1422,6 +1422,48 @@ static int tls_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
     }
 }
 
+/* Certificate buffers of the side inspected: the client's certificate for
+ * to-server inspection, the server's for to-client (as Suricata 7+). */
+static int tls_tx_get_buffer_dir(const struct app_tx *atx, enum app_buffer buffer,
+                                 uint8_t direction, uint32_t index, const uint8_t **data,
+                                 uint32_t *len)
+{
+    const struct tls_tx *tx = (const struct tls_tx *)atx;
+    const struct tls_cert_info *c = &tx->cert[direction & 1];
+    switch (buffer) {
+    case APP_BUFFER_TLS_CERT_SUBJECT:
+        if (index || !c->subject)
+            return -ENOENT;
+        *data = (const uint8_t *)c->subject;
+        *len = c->subject_len;
+        return 0;
+    case APP_BUFFER_TLS_CERT_ISSUER:
+        if (index || !c->issuer)
+            return -ENOENT;
+        *data = (const uint8_t *)c->issuer;
+        *len = c->issuer_len;
+        return 0;
+    case APP_BUFFER_TLS_CERT_SERIAL:
+        return tls_str_buffer(c->serial, index, data, len);
+    case APP_BUFFER_TLS_CERT_FINGERPRINT:
+        return tls_str_buffer(c->fingerprint, index, data, len);
+    case APP_BUFFER_TLS_CERTS:
+        if (index >= c->count)
+            return -ENOENT;
+        *data = c->der[index];
+        *len = c->der_len[index];
+        return 0;
+    case APP_BUFFER_TLS_SUBJECTALTNAME:
+        if (index >= c->san_count)
+            return -ENOENT;
+        *data = (const uint8_t *)c->san[index];
+        *len = c->san_len[index];
+        return 0;
+    default:
+        return -EAGAIN;
+    }
+}
+
 static bool tls_tx_has_event(const struct app_tx *atx, const char *name)
 {
     const struct tls_tx *tx = (const struct tls_tx *)atx;
@@ -1446,4 +1488,5 @@ const struct app_parser app_parser_tls = {
     .tx_get_buffer = tls_tx_get_buffer,
     .tx_write_json = tls_tx_write_json,
     .tx_has_event = tls_tx_has_event,
+    .tx_get_buffer_dir = tls_tx_get_buffer_dir,
 };

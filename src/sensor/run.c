@@ -206,7 +206,7 @@ static void log_periodic_stats(struct run_state *rs, struct capture_source *src)
     struct capture_stats cs;
     capture_get_stats(src, &cs);
     sensor_log_stats(&rs->workers[0].eve, rs->workers, rs->nworkers, &cs, wall_usec(),
-                     monotonic_sec() - rs->start_mono);
+                     monotonic_sec() - rs->start_mono, false);
     eve_writer_flush(&rs->workers[0].eve);
 }
 
@@ -261,6 +261,7 @@ static void *afp_worker_main(void *arg)
     struct capture_frame frame;
     uint64_t cnt = 0;
     while (!stop_requested) {
+        worker_publish_stats(w);
         enum capture_result r = capture_next(w->source, &frame);
         if (r == CAPTURE_OK) {
             /* pcap_cnt is per worker here; there is no global order. */
@@ -297,13 +298,29 @@ static int read_afpacket_threaded(struct run_state *rs)
     }
     for (int i = 0; i < rs->nworkers; i++)
         pthread_create(&rs->workers[i].thread, NULL, afp_worker_main, &rs->workers[i]);
+    /* Periodic totals: ask every worker for a snapshot of its counters,
+     * give them a moment, then sum what they published. The main thread
+     * has its own EVE writer so workers' buffers are never shared. */
+    struct eve_writer main_eve;
+    bool have_main_eve = eve_writer_init(&main_eve, rs->eve, &rs->sc.eve) == 0;
     uint64_t last_stats = monotonic_sec();
     while (!stop_requested) {
         struct timespec nap = {0, 100 * 1000 * 1000};
         nanosleep(&nap, NULL);
-        if (monotonic_sec() - last_stats >= rs->opts.stats_interval_sec)
-            last_stats = monotonic_sec(); /* periodic totals need a snapshot; see docs */
+        if (!have_main_eve || !rs->sc.log_stats ||
+            monotonic_sec() - last_stats < rs->opts.stats_interval_sec)
+            continue;
+        last_stats = monotonic_sec();
+        for (int i = 0; i < rs->nworkers; i++)
+            atomic_store_explicit(&rs->workers[i].snap_requested, true, memory_order_release);
+        nanosleep(&nap, NULL);
+        struct capture_stats cs = {0};
+        sensor_log_stats(&main_eve, rs->workers, rs->nworkers, &cs, wall_usec(),
+                         monotonic_sec() - rs->start_mono, true);
+        eve_writer_flush(&main_eve);
     }
+    if (have_main_eve)
+        eve_writer_free(&main_eve);
     for (int i = 0; i < rs->nworkers; i++)
         pthread_join(rs->workers[i].thread, NULL);
     for (int i = 0; i < rs->nworkers; i++) {
@@ -498,7 +515,7 @@ static void finish(struct run_state *rs)
     if (rs->sc.log_stats && rs->nworkers > 0) {
         uint64_t ts = rs->last_ts_usec ? rs->last_ts_usec : wall_usec();
         sensor_log_stats(&rs->workers[0].eve, rs->workers, rs->nworkers, &rs->capture, ts,
-                         monotonic_sec() - rs->start_mono);
+                         monotonic_sec() - rs->start_mono, false);
     }
     uint64_t pkts = 0, events = 0;
     for (int i = 0; i < rs->nworkers; i++) {

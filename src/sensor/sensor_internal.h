@@ -96,7 +96,20 @@ struct worker {
     struct capture_source *source;      /* af-packet: the worker's own socket */
     _Atomic bool input_done;
     int result;
+
+    /* Periodic statistics in threaded live mode: the main thread asks, the
+     * worker copies its counters here between two packets. */
+    pthread_mutex_t snap_lock;
+    _Atomic bool snap_requested;
+    bool snap_valid;
+    struct decode_stats snap_decode;
+    struct flow_stats snap_flow;
+    struct stream_stats snap_stream;
+    struct app_layer_stats snap_app;
 };
+
+/* Worker side of the snapshot protocol: cheap when nothing was asked. */
+void worker_publish_stats(struct worker *w);
 
 /* Shared by all workers; detection may be NULL (no rules). */
 struct sensor_shared {
@@ -114,8 +127,10 @@ void worker_advance_time(struct worker *w, uint64_t now_usec);
 /* Ends every flow (reason shutdown) and flushes output. */
 void worker_shutdown(struct worker *w);
 
-/* Writes a "stats" event summing the workers. */
+/* Writes a "stats" event summing the workers: their live counters (only
+ * when they are stopped) or, with from_snapshots, their last snapshots. */
 void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
-                      const struct capture_stats *capture, uint64_t ts_usec, uint64_t uptime_sec);
+                      const struct capture_stats *capture, uint64_t ts_usec, uint64_t uptime_sec,
+                      bool from_snapshots);
 
 #endif

@@ -5,8 +5,23 @@
 
 #include "sensor/sensor_internal.h"
 
+void worker_publish_stats(struct worker *w)
+{
+    if (!atomic_load_explicit(&w->snap_requested, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&w->snap_lock);
+    w->snap_decode = *decode_thread_stats(w->decode);
+    w->snap_flow = *flow_table_stats(w->flows);
+    w->snap_stream = *stream_thread_stats(w->stream);
+    w->snap_app = *app_layer_thread_stats(w->app);
+    w->snap_valid = true;
+    pthread_mutex_unlock(&w->snap_lock);
+    atomic_store_explicit(&w->snap_requested, false, memory_order_release);
+}
+
 void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
-                      const struct capture_stats *capture, uint64_t ts_usec, uint64_t uptime_sec)
+                      const struct capture_stats *capture, uint64_t ts_usec, uint64_t uptime_sec,
+                      bool from_snapshots)
 {
     struct decode_stats decode;
     struct flow_stats flow;
@@ -17,10 +32,22 @@ void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
     memset(&stream, 0, sizeof stream);
     memset(&app, 0, sizeof app);
     for (int i = 0; i < count; i++) {
-        decode_stats_add(&decode, decode_thread_stats(workers[i].decode));
-        flow_stats_add(&flow, flow_table_stats(workers[i].flows));
-        stream_stats_add(&stream, stream_thread_stats(workers[i].stream));
-        app_layer_stats_add(&app, app_layer_thread_stats(workers[i].app));
+        struct worker *w = &workers[i];
+        if (from_snapshots) {
+            pthread_mutex_lock(&w->snap_lock);
+            if (w->snap_valid) {
+                decode_stats_add(&decode, &w->snap_decode);
+                flow_stats_add(&flow, &w->snap_flow);
+                stream_stats_add(&stream, &w->snap_stream);
+                app_layer_stats_add(&app, &w->snap_app);
+            }
+            pthread_mutex_unlock(&w->snap_lock);
+            continue;
+        }
+        decode_stats_add(&decode, decode_thread_stats(w->decode));
+        flow_stats_add(&flow, flow_table_stats(w->flows));
+        stream_stats_add(&stream, stream_thread_stats(w->stream));
+        app_layer_stats_add(&app, app_layer_thread_stats(w->app));
     }
     struct json_writer *w = eve_event_begin(ew, "stats", NULL, NULL, EVE_DIR_FLOW, ts_usec);
     json_key_object_begin(w, "stats");

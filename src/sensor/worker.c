@@ -147,6 +147,7 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct
                 const struct sensor_shared *shared)
 {
     memset(w, 0, sizeof *w);
+    pthread_mutex_init(&w->snap_lock, NULL);
     w->id = id;
     w->config = sc;
     w->shared = shared;
@@ -191,6 +192,7 @@ void worker_fini(struct worker *w)
     w->app = NULL;
     w->stream = NULL;
     w->decode = NULL;
+    pthread_mutex_destroy(&w->snap_lock);
 }
 
 void worker_advance_time(struct worker *w, uint64_t now_usec)

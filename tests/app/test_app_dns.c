@@ -245,9 +245,10 @@ static int buf_cb(struct app_tx *tx, void *user)
         (*n) += 1000;
     if (app_tx_direction(tx) == 1)
         (*n) += 10000;
-    /* response rrnames: question, 6 answers (TXT once), SOA, OPT = 9 */
-    if (app_tx_get_buffer(tx, APP_BUFFER_DNS_RESPONSE_RRNAME, 8, &d, &l) == 0 && l == 0 &&
-        app_tx_get_buffer(tx, APP_BUFFER_DNS_RESPONSE_RRNAME, 9, &d, &l) == -ENOENT)
+    /* response names: question; answers CNAME+target, A, AAAA, MX+target, TXT once,
+     * SRV+target; SOA+mname+rname; OPT = 14 */
+    if (app_tx_get_buffer(tx, APP_BUFFER_DNS_RESPONSE_RRNAME, 13, &d, &l) == 0 && l == 0 &&
+        app_tx_get_buffer(tx, APP_BUFFER_DNS_RESPONSE_RRNAME, 14, &d, &l) == -ENOENT)
         (*n) += 100000;
     if (app_tx_get_buffer(tx, APP_BUFFER_DNS_AUTHORITIES_RRNAME, 0, &d, &l) == 0 && l == 15)
         (*n) += 1000000;

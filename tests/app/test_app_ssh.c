@@ -80,6 +80,18 @@ static void test_session(void)
     CHECK_EQ_INT(test_tcp_split_invariance(segs, 2, 50000, 22), 0);
 }
 
+static int side_cb(struct app_tx *tx, void *user)
+{
+    const uint8_t *d;
+    uint32_t l;
+    CHECK(app_tx_get_buffer_dir(tx, APP_BUFFER_SSH_SOFTWARE, 0, 0, &d, &l) == 0 && l == 18 &&
+          memcmp(d, "PuTTY_Release_0.70", 18) == 0);
+    CHECK(app_tx_get_buffer_dir(tx, APP_BUFFER_SSH_PROTO, 1, 0, &d, &l) == 0 && l == 4 &&
+          memcmp(d, "1.99", 4) == 0);
+    CHECK(app_tx_get_buffer_dir(tx, APP_BUFFER_SSH_PROTO, 1, 1, &d, &l) == -ENOENT);
+    return 0;
+}
+
 static void test_banner_only_and_port(void)
 {
     /* SSH on port 80, banners only: detected by content, logged at flow end. */
@@ -93,6 +105,18 @@ static void test_banner_only_and_port(void)
     CHECK(strstr(log, "\"server\":{\"proto_version\":\"1.99\",\"software_version\":\"Cisco-1.25\"}") != NULL);
     CHECK(strstr(log, "\"client\":{\"proto_version\":\"2.0\",\"software_version\":\"PuTTY_Release_0.70\"}") != NULL);
     free(log);
+
+    /* Per-side buffers: to-server inspection sees the client's software. */
+    struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(NULL, NULL);
+    struct flow f;
+    struct packet p;
+    test_flow_init(&f, &p, 6, 50000, 80);
+    struct app_flow_state *st = NULL;
+    app_layer_handle_tcp_data(ctx, &st, &f, &p, 1, (const uint8_t *)sb, (uint32_t)strlen(sb), 0);
+    app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, (const uint8_t *)cb, (uint32_t)strlen(cb), 0);
+    app_flow_state_tx_foreach(st, side_cb, NULL);
+    app_flow_state_free(st);
+    app_layer_thread_ctx_free(ctx);
 }
 
 static void test_garbage(void)

@@ -219,6 +219,10 @@ static int buf_cb(struct app_tx *tx, void *user)
         *n += 100;
     if (app_tx_get_buffer(tx, APP_BUFFER_TLS_CERTS, 0, &d, &l) == -ENOENT)
         *n += 1000;
+    /* per-side: SNI falls back to the common buffer; no client certificate */
+    if (app_tx_get_buffer_dir(tx, APP_BUFFER_TLS_SNI, 0, 0, &d, &l) == 0 && l == 11 &&
+        app_tx_get_buffer_dir(tx, APP_BUFFER_TLS_CERT_SUBJECT, 0, 0, &d, &l) == -ENOENT)
+        *n += 10000;
     return 0;
 }
 
@@ -236,7 +240,7 @@ static void test_buffers(void)
     app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, cs.b, cs.n, 0);
     int n = 0;
     app_flow_state_tx_foreach(st, buf_cb, &n);
-    CHECK_EQ_INT(n, 1111);
+    CHECK_EQ_INT(n, 11111);
     app_flow_state_free(st);
     app_layer_thread_ctx_free(ctx);
 }
