@@ -32,15 +32,23 @@ static int fuzz_tx(struct app_tx *tx, void *user)
     for (int b = 0; b < APP_BUFFER_MAX; b++) {
         const uint8_t *d;
         uint32_t l;
-        for (uint32_t i = 0; i < 4 && app_tx_get_buffer(tx, (enum app_buffer)b, i, &d, &l) == 0; i++)
+        for (uint32_t i = 0; i < 4 && app_tx_get_buffer(tx, (enum app_buffer)b, i, &d, &l) == 0;
+             i++)
             if (l)
                 (void)(volatile uint8_t)d[l - 1];
+        for (uint8_t dir = 0; dir < 2; dir++)
+            for (uint32_t i = 0;
+                 i < 4 && app_tx_get_buffer_dir(tx, (enum app_buffer)b, dir, i, &d, &l) == 0; i++)
+                if (l)
+                    (void)(volatile uint8_t)d[l - 1];
     }
     json_writer_reset(w);
     json_object_begin(w);
     app_tx_write_json(tx, w);
     json_object_end(w);
     (void)app_tx_complete(tx, 0);
+    (void)app_tx_direction(tx);
+    (void)app_tx_has_event(tx, "dns.malformed_data");
     return 0;
 }
 

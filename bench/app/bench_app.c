@@ -106,8 +106,9 @@ static void sink_anomaly(void *user, const struct flow *flow, const struct packe
 {
     if (!eve)
         return;
-    fprintf(eve, "{\"event_type\":\"anomaly\",\"pcap_cnt\":%llu,\"anomaly\":{\"type\":\"applayer\","
-                 "\"app_proto\":\"%s\",\"event\":\"%s\"}}\n",
+    fprintf(eve,
+            "{\"event_type\":\"anomaly\",\"pcap_cnt\":%llu,\"anomaly\":{\"type\":\"applayer\","
+            "\"app_proto\":\"%s\",\"event\":\"%s\"}}\n",
             (unsigned long long)(packet ? packet->pcap_cnt : 0), app_proto_name(app_proto),
             event_name);
 }
@@ -150,8 +151,8 @@ static struct bflow *flow_get(const struct packet *p, uint8_t *dir)
     /* The sender of a SYN without ACK is the client; else a well-known
      * (lower) destination port decides; else the first sender. */
     bool swap = false;
-    if (p->proto == 6 && (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) ==
-                             (TCP_FLAG_SYN | TCP_FLAG_ACK))
+    if (p->proto == 6 &&
+        (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == (TCP_FLAG_SYN | TCP_FLAG_ACK))
         swap = true;
     else if (!(p->proto == 6 && (p->tcp_flags & TCP_FLAG_SYN)) && p->src_port < 1024 &&
              p->dst_port >= 1024)
@@ -335,7 +336,8 @@ static bool decode(struct packet *p, int dlt, const uint8_t *d, uint32_t len)
             return false;
         p->src_port = (uint16_t)((l4[0] << 8) | l4[1]);
         p->dst_port = (uint16_t)((l4[2] << 8) | l4[3]);
-        p->tcp_seq = ((uint32_t)l4[4] << 24) | ((uint32_t)l4[5] << 16) | ((uint32_t)l4[6] << 8) | l4[7];
+        p->tcp_seq =
+            ((uint32_t)l4[4] << 24) | ((uint32_t)l4[5] << 16) | ((uint32_t)l4[6] << 8) | l4[7];
         p->tcp_flags = l4[13];
         p->payload = l4 + hl;
         p->payload_len = l4len - hl;

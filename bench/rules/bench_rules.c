@@ -86,10 +86,12 @@ static double baseline_read(char **files, int n, size_t *lines)
     return cpu() - t0;
 }
 
-/* Payload inspection: synthetic to-server traffic on port 80 (HTTP-like
+/* Payload inspection: synthetic to-server traffic on port 80 from
+ * 192.168.1.10 to 93.184.216.34 (HTTP-like
  * requests and binary segments, 1460-byte packets) through the prefilter of
  * the packet's groups, then full verification of each candidate's payload
- * lists. Baseline: memchr over the same bytes (one pass of reading). */
+ * lists (ip-only candidates are skipped: the packet path checks them once
+ * per flow direction). Baseline: summing the same bytes (one plain read). */
 static void bench_payload(const struct detect_engine *de, struct detect_thread_ctx *tc,
                           const struct rule_set *rs)
 {
@@ -124,27 +126,36 @@ static void bench_payload(const struct detect_engine *de, struct detect_thread_c
         }
     }
     double b0 = cpu();
-    size_t sink = 0;
-    for (int rep = 0; rep < 20; rep++)
-        for (size_t i = 0; i < npkts; i++)
-            sink += memchr(data + i * pkt, 0xfe, pkt) != NULL;
+    volatile uint64_t sink = 0;
+    for (int rep = 0; rep < 20; rep++) {
+        uint64_t sum = 0;
+        for (size_t i = 0; i < pkt * npkts; i++)
+            sum += data[i];
+        sink += sum;
+    }
     double base = (cpu() - b0) / 20;
     const struct detect_group *g[2];
     unsigned ng = detect_engine_groups(de, DETECT_TRANSPORT_TCP, true, 80, g);
-    uint64_t cands = 0, verified = 0, matches = 0;
+    uint64_t cands = 0, verified = 0, matches = 0, iponly = 0;
     double t0 = cpu();
     for (size_t i = 0; i < npkts; i++) {
         const uint8_t *p = data + i * pkt;
         detect_candidates_reset(tc);
         for (unsigned k = 0; k < ng; k++) {
             detect_prefilter_scan(g[k], 0, p, (uint32_t)pkt, tc);
-            detect_candidates_add_nonprefilter(g[k], tc);
+            /* 192.168.1.10 -> 93.184.216.34 (HOME_NET to EXTERNAL_NET) */
+            detect_candidates_add_nonprefilter_addr(g[k], rule_ip_from_v4(0xc0a8010a),
+                                                    rule_ip_from_v4(0x5db8d822), tc);
         }
         const uint32_t *ids;
         uint32_t n = detect_candidates_get(tc, &ids);
         cands += n;
         for (uint32_t c = 0; c < n; c++) {
             const struct rule *r = rule_set_get(rs, ids[c]);
+            if (r->flags & RULE_FLAG_IPONLY) {
+                iponly++;
+                continue;
+            }
             bool all = r->nbuffers > 0;
             for (uint32_t b = 0; b < r->nbuffers && all; b++) {
                 if (r->buffers[b].buffer_id != 0) {
@@ -160,10 +171,11 @@ static void bench_payload(const struct detect_engine *de, struct detect_thread_c
     double t = cpu() - t0;
     double mb = (double)(pkt * npkts) / 1048576.0;
     printf("payload: %.1f MB of to-server port-80 packets: %.1f MB/s (prefilter + verification), "
-           "baseline memchr %.0f MB/s, ratio 1/%.0f; %.1f candidates/packet, %.1f lists "
-           "verified/packet, %llu matches%s\n",
+           "baseline byte sum %.0f MB/s, ratio 1/%.0f; %.1f candidates/packet of which %.1f "
+           "ip-only (skipped), %.1f lists verified/packet, %llu matches%s\n",
            mb, mb / t, mb / base, base > 0 ? t / base : 0.0, (double)cands / npkts,
-           (double)verified / npkts, (unsigned long long)matches, sink ? "" : "");
+           (double)iponly / npkts, (double)verified / npkts, (unsigned long long)matches,
+           sink ? "" : " ");
     free(data);
 }
 

@@ -66,15 +66,24 @@ extern const struct app_parser app_parser_ssh __attribute__((weak));
 static const struct app_parser *app_registry(size_t i)
 {
     switch (i) {
-    case 0: return &app_parser_http;
-    case 1: return &app_parser_tls;
-    case 2: return &app_parser_ssh;
-    case 3: return &app_parser_smtp;
-    case 4: return &app_parser_ftp;
-    case 5: return &app_parser_dns_udp;
-    case 6: return &app_parser_dns_tcp;
-    case 7: return &app_parser_ftp_data;
-    default: return NULL;
+    case 0:
+        return &app_parser_http;
+    case 1:
+        return &app_parser_tls;
+    case 2:
+        return &app_parser_ssh;
+    case 3:
+        return &app_parser_smtp;
+    case 4:
+        return &app_parser_ftp;
+    case 5:
+        return &app_parser_dns_udp;
+    case 6:
+        return &app_parser_dns_tcp;
+    case 7:
+        return &app_parser_ftp_data;
+    default:
+        return NULL;
     }
 }
 #define APP_REGISTRY_SIZE 8
@@ -118,16 +127,16 @@ struct app_flow_state {
     bool parser_gave_up;
     bool eof[2];
     uint8_t dir_state[2];
-    uint8_t first_dir;                   /* direction whose bytes arrived first */
+    uint8_t first_dir; /* direction whose bytes arrived first */
     bool have_first_dir;
     uint32_t udp_probes[2];
     const struct app_parser *parser;
-    void *parser_state;                  /* owned; freed with parser->state_free */
-    uint16_t dir_proto[2];               /* as detected per direction */
-    uint16_t proto_orig;                 /* before a protocol change */
-    bool dir_checked[2];                 /* the other direction's first data was probed */
-    uint32_t flow_events;                /* enum app_flow_event bits */
-    uint8_t *probe_buf[2];               /* owned; APP_PROBE_BUFFER bytes each */
+    void *parser_state;    /* owned; freed with parser->state_free */
+    uint16_t dir_proto[2]; /* as detected per direction */
+    uint16_t proto_orig;   /* before a protocol change */
+    bool dir_checked[2];   /* the other direction's first data was probed */
+    uint32_t flow_events;  /* enum app_flow_event bits */
+    uint8_t *probe_buf[2]; /* owned; APP_PROBE_BUFFER bytes each */
     uint32_t probe_len[2];
 };
 
@@ -145,9 +154,11 @@ static const char *const app_flow_event_names[APP_FLOW_EV_COUNT] = {
 /* ---------- names ---------- */
 
 static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
-    [APP_PROTO_UNKNOWN] = "unknown", [APP_PROTO_FAILED] = "failed", [APP_PROTO_HTTP] = "http",
-    [APP_PROTO_TLS] = "tls",         [APP_PROTO_DNS] = "dns",       [APP_PROTO_SSH] = "ssh",
-    [APP_PROTO_SMTP] = "smtp",       [APP_PROTO_FTP] = "ftp",       [APP_PROTO_FTP_DATA] = "ftp-data",
+    [APP_PROTO_UNKNOWN] = "unknown",   [APP_PROTO_FAILED] = "failed",
+    [APP_PROTO_HTTP] = "http",         [APP_PROTO_TLS] = "tls",
+    [APP_PROTO_DNS] = "dns",           [APP_PROTO_SSH] = "ssh",
+    [APP_PROTO_SMTP] = "smtp",         [APP_PROTO_FTP] = "ftp",
+    [APP_PROTO_FTP_DATA] = "ftp-data",
 };
 
 const char *app_proto_name(uint16_t proto)
@@ -168,8 +179,12 @@ int app_proto_from_name(const char *name)
         const char *alias;
         int proto;
     } aliases[] = {
-        {"ssl", APP_PROTO_TLS},       {"http1", APP_PROTO_HTTP},    {"ftpdata", APP_PROTO_FTP_DATA},
-        {"ftp_data", APP_PROTO_FTP_DATA}, {"dcerpc-dns", -1},       {"tls1", APP_PROTO_TLS},
+        {"ssl", APP_PROTO_TLS},
+        {"http1", APP_PROTO_HTTP},
+        {"ftpdata", APP_PROTO_FTP_DATA},
+        {"ftp_data", APP_PROTO_FTP_DATA},
+        {"dcerpc-dns", -1},
+        {"tls1", APP_PROTO_TLS},
     };
     for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
         if (strcasecmp(aliases[i].alias, name) == 0)
@@ -243,11 +258,11 @@ static int app_config_dns_type(const char *name)
     static const struct {
         const char *n;
         uint16_t t;
-    } types[] = {{"a", 1},     {"ns", 2},     {"cname", 5},  {"soa", 6},    {"ptr", 12},
-                 {"mx", 15},   {"txt", 16},   {"aaaa", 28},  {"srv", 33},   {"naptr", 35},
-                 {"ds", 43},   {"sshfp", 44}, {"rrsig", 46}, {"nsec", 47},  {"dnskey", 48},
-                 {"nsec3", 50}, {"tlsa", 52}, {"svcb", 64},  {"https", 65}, {"spf", 99},
-                 {"any", 255}, {"caa", 257},  {"null", 10},  {"hinfo", 13}, {"dname", 39},
+    } types[] = {{"a", 1},      {"ns", 2},     {"cname", 5},  {"soa", 6},    {"ptr", 12},
+                 {"mx", 15},    {"txt", 16},   {"aaaa", 28},  {"srv", 33},   {"naptr", 35},
+                 {"ds", 43},    {"sshfp", 44}, {"rrsig", 46}, {"nsec", 47},  {"dnskey", 48},
+                 {"nsec3", 50}, {"tlsa", 52},  {"svcb", 64},  {"https", 65}, {"spf", 99},
+                 {"any", 255},  {"caa", 257},  {"null", 10},  {"hinfo", 13}, {"dname", 39},
                  {"opt", 41}};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
         if (strcasecmp(types[i].n, name) == 0)
@@ -786,6 +801,14 @@ static void app_detection_failed_check(struct app_flow_state *st, struct flow *f
     bool f0 = st->dir_state[0] == APP_DIR_FAILED, f1 = st->dir_state[1] == APP_DIR_FAILED;
     bool quiet0 = st->probe_len[0] == 0 && st->eof[0], quiet1 = st->probe_len[1] == 0 && st->eof[1];
     if ((f0 && f1) || (f0 && quiet1) || (f1 && quiet0)) {
+        if (st->proto_orig != APP_PROTO_UNKNOWN) {
+            /* Nothing recognisable after CONNECT/Upgrade: the flow stays what
+             * it was (Suricata keeps http), with no parser for the rest. */
+            app_flow_set_proto(st, flow, st->proto_orig);
+            app_probe_buffers_free(st);
+            st->parser_gave_up = true;
+            return;
+        }
         app_flow_set_proto(st, flow, APP_PROTO_FAILED);
         st->thread->stats.flows[APP_PROTO_FAILED]++;
         app_probe_buffers_free(st);
@@ -814,8 +837,8 @@ static bool app_try_expectation(struct app_flow_state *st, struct flow *flow,
  * directions": the flow then reports the to-server protocol (app_proto) and
  * each direction its own (app_proto_ts/tc); the running parser stays. */
 static void app_mismatch_check(struct app_flow_state *st, struct flow *flow,
-                               const struct packet *packet, uint8_t direction,
-                               const uint8_t *data, uint32_t len)
+                               const struct packet *packet, uint8_t direction, const uint8_t *data,
+                               uint32_t len)
 {
     st->dir_checked[direction] = true;
     if (st->dir_state[direction] == APP_DIR_DONE || !st->parser)
@@ -986,8 +1009,8 @@ void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_stat
             return;
         bool need_more = false;
         const struct app_parser *p =
-            app_detect_probe(ctx->parsers, ctx->parser_count, APP_IPPROTO_UDP, data, len,
-                             direction, flow->key.dst_port, flow->key.src_port, true, &need_more);
+            app_detect_probe(ctx->parsers, ctx->parser_count, APP_IPPROTO_UDP, data, len, direction,
+                             flow->key.dst_port, flow->key.src_port, true, &need_more);
         if (!p) {
             if (++st->udp_probes[direction] >= APP_UDP_PROBE_DATAGRAMS) {
                 st->dir_state[direction] = APP_DIR_FAILED;
@@ -1012,8 +1035,10 @@ void app_layer_flow_end(struct app_layer_thread_ctx *ctx, struct app_flow_state 
         return;
     /* Undecided at the end with a direction that failed: "failed" (Suricata
      * reports such one-sided flows, e.g. NetBIOS broadcasts, that way). */
-    if (state->proto == APP_PROTO_UNKNOWN &&
-        (state->dir_state[0] == APP_DIR_FAILED || state->dir_state[1] == APP_DIR_FAILED)) {
+    if (state->proto == APP_PROTO_UNKNOWN && state->proto_orig != APP_PROTO_UNKNOWN) {
+        app_flow_set_proto(state, flow, state->proto_orig);
+    } else if (state->proto == APP_PROTO_UNKNOWN &&
+               (state->dir_state[0] == APP_DIR_FAILED || state->dir_state[1] == APP_DIR_FAILED)) {
         app_flow_set_proto(state, flow, APP_PROTO_FAILED);
         ctx->stats.flows[APP_PROTO_FAILED]++;
         app_probe_buffers_free(state);

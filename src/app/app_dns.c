@@ -82,8 +82,8 @@ enum dns_event {
     DNS_EV_COUNT,
 };
 static const char *const dns_event_names[DNS_EV_COUNT] = {
-    "malformed_data",      "not_a_request",       "not_a_response",  "z_flag_set",
-    "invalid_opcode",      "name_too_long",       "infinite_loop",   "too_many_labels",
+    "malformed_data",      "not_a_request",       "not_a_response",   "z_flag_set",
+    "invalid_opcode",      "name_too_long",       "infinite_loop",    "too_many_labels",
     "invalid_additionals", "invalid_authorities", "too_many_records",
 };
 
@@ -517,77 +517,141 @@ static struct dns_tx *dns_message_parse(struct dns_state *s, struct app_parse_ct
 static const char *dns_type_name(uint16_t t, char *buf, size_t n)
 {
     switch (t) {
-    case 1: return "A";
-    case 2: return "NS";
-    case 3: return "MD";
-    case 4: return "MF";
-    case 5: return "CNAME";
-    case 6: return "SOA";
-    case 7: return "MB";
-    case 8: return "MG";
-    case 9: return "MR";
-    case 10: return "NULL";
-    case 11: return "WKS";
-    case 12: return "PTR";
-    case 13: return "HINFO";
-    case 14: return "MINFO";
-    case 15: return "MX";
-    case 16: return "TXT";
-    case 17: return "RP";
-    case 18: return "AFSDB";
-    case 19: return "X25";
-    case 20: return "ISDN";
-    case 21: return "RT";
-    case 22: return "NSAP";
-    case 23: return "NSAPPTR";
-    case 24: return "SIG";
-    case 25: return "KEY";
-    case 26: return "PX";
-    case 27: return "GPOS";
-    case 28: return "AAAA";
-    case 29: return "LOC";
-    case 30: return "NXT";
-    case 33: return "SRV";
-    case 34: return "ATMA";
-    case 35: return "NAPTR";
-    case 36: return "KX";
-    case 37: return "CERT";
-    case 38: return "A6";
-    case 39: return "DNAME";
-    case 41: return "OPT";
-    case 42: return "APL";
-    case 43: return "DS";
-    case 44: return "SSHFP";
-    case 45: return "IPSECKEY";
-    case 46: return "RRSIG";
-    case 47: return "NSEC";
-    case 48: return "DNSKEY";
-    case 49: return "DHCID";
-    case 50: return "NSEC3";
-    case 51: return "NSEC3PARAM";
-    case 52: return "TLSA";
-    case 55: return "HIP";
-    case 59: return "CDS";
-    case 60: return "CDNSKEY";
-    case 64: return "SVCB";
-    case 65: return "HTTPS";
-    case 99: return "SPF";
-    case 249: return "TKEY";
-    case 250: return "TSIG";
-    case 253: return "MAILB";
-    case 254: return "MAILA";
-    case 255: return "ANY";
-    case 256: return "URI";
-    case 257: return "CAA";
-    default: snprintf(buf, n, "%u", t); return buf;
+    case 1:
+        return "A";
+    case 2:
+        return "NS";
+    case 3:
+        return "MD";
+    case 4:
+        return "MF";
+    case 5:
+        return "CNAME";
+    case 6:
+        return "SOA";
+    case 7:
+        return "MB";
+    case 8:
+        return "MG";
+    case 9:
+        return "MR";
+    case 10:
+        return "NULL";
+    case 11:
+        return "WKS";
+    case 12:
+        return "PTR";
+    case 13:
+        return "HINFO";
+    case 14:
+        return "MINFO";
+    case 15:
+        return "MX";
+    case 16:
+        return "TXT";
+    case 17:
+        return "RP";
+    case 18:
+        return "AFSDB";
+    case 19:
+        return "X25";
+    case 20:
+        return "ISDN";
+    case 21:
+        return "RT";
+    case 22:
+        return "NSAP";
+    case 23:
+        return "NSAPPTR";
+    case 24:
+        return "SIG";
+    case 25:
+        return "KEY";
+    case 26:
+        return "PX";
+    case 27:
+        return "GPOS";
+    case 28:
+        return "AAAA";
+    case 29:
+        return "LOC";
+    case 30:
+        return "NXT";
+    case 33:
+        return "SRV";
+    case 34:
+        return "ATMA";
+    case 35:
+        return "NAPTR";
+    case 36:
+        return "KX";
+    case 37:
+        return "CERT";
+    case 38:
+        return "A6";
+    case 39:
+        return "DNAME";
+    case 41:
+        return "OPT";
+    case 42:
+        return "APL";
+    case 43:
+        return "DS";
+    case 44:
+        return "SSHFP";
+    case 45:
+        return "IPSECKEY";
+    case 46:
+        return "RRSIG";
+    case 47:
+        return "NSEC";
+    case 48:
+        return "DNSKEY";
+    case 49:
+        return "DHCID";
+    case 50:
+        return "NSEC3";
+    case 51:
+        return "NSEC3PARAM";
+    case 52:
+        return "TLSA";
+    case 55:
+        return "HIP";
+    case 59:
+        return "CDS";
+    case 60:
+        return "CDNSKEY";
+    case 64:
+        return "SVCB";
+    case 65:
+        return "HTTPS";
+    case 99:
+        return "SPF";
+    case 249:
+        return "TKEY";
+    case 250:
+        return "TSIG";
+    case 253:
+        return "MAILB";
+    case 254:
+        return "MAILA";
+    case 255:
+        return "ANY";
+    case 256:
+        return "URI";
+    case 257:
+        return "CAA";
+    default:
+        snprintf(buf, n, "%u", t);
+        return buf;
     }
 }
 
 static const char *dns_rcode_name(uint8_t rc, char *buf, size_t n)
 {
-    static const char *const names[] = {"NOERROR", "FORMERR",  "SERVFAIL", "NXDOMAIN",
-                                        "NOTIMP",  "REFUSED",  "YXDOMAIN", "YXRRSET",
-                                        "NXRRSET", "NOTAUTH",  "NOTZONE"};
+    static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+                                        "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+                                        "NXRRSET", "NOTAUTH", "NOTZONE"};
     if (rc < sizeof(names) / sizeof(names[0]))
         return names[rc];
     snprintf(buf, n, "%u", rc);
@@ -1197,10 +1261,9 @@ static int dns_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
         uint32_t seen = 0;
         for (uint32_t i = 0; i < tx->rr_count; i++) {
             const struct dns_rr *rr = &tx->rrs[i];
-            bool txt_cont = i > 0 && rr->type == DNS_TYPE_TXT &&
-                            tx->rrs[i - 1].type == DNS_TYPE_TXT &&
-                            tx->rrs[i - 1].section == rr->section &&
-                            tx->rrs[i - 1].name == rr->name;
+            bool txt_cont =
+                i > 0 && rr->type == DNS_TYPE_TXT && tx->rrs[i - 1].type == DNS_TYPE_TXT &&
+                tx->rrs[i - 1].section == rr->section && tx->rrs[i - 1].name == rr->name;
             uint32_t offs[3], lens[3], n = 0;
             if (!txt_cont) {
                 offs[n] = rr->name;

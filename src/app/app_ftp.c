@@ -34,8 +34,8 @@
 #include "util/json.h"
 
 #define FTP_LINE_DEFAULT 4096
-#define FTP_REPLY_LINES_MAX 64     /* reply lines kept per transaction */
-#define FTP_EXPECT_TIMEOUT 60      /* seconds an announced data connection waits */
+#define FTP_REPLY_LINES_MAX 64 /* reply lines kept per transaction */
+#define FTP_EXPECT_TIMEOUT 60  /* seconds an announced data connection waits */
 #define FTP_FILE_INSPECT (1u << 20)
 
 enum ftp_transfer_cmd { FTP_XFER_NONE = 0, FTP_XFER_RETR, FTP_XFER_STOR };
@@ -70,17 +70,17 @@ struct ftp_tx {
     struct app_tx base;
     struct ftp_tx *next;
     struct ftp_state *state;
-    char *command;         /* upper-cased verb, NULL for a reply-only transaction */
-    uint8_t *data;         /* argument */
+    char *command; /* upper-cased verb, NULL for a reply-only transaction */
+    uint8_t *data; /* argument */
     uint32_t data_len;
     bool has_data;
     bool command_truncated, reply_truncated;
-    char **replies;        /* reply texts (after the code) */
-    char (*codes)[4];      /* completion codes, parallel to replies where they have one */
+    char **replies;   /* reply texts (after the code) */
+    char (*codes)[4]; /* completion codes, parallel to replies where they have one */
     uint32_t reply_count, code_count;
-    bool done;             /* a final (non-1xx) reply arrived */
+    bool done; /* a final (non-1xx) reply arrived */
     uint16_t dyn_port;
-    int8_t active;         /* -1 unset, 0 passive, 1 active */
+    int8_t active; /* -1 unset, 0 passive, 1 active */
     uint64_t events;
 };
 
@@ -98,8 +98,8 @@ struct ftp_state {
     uint64_t next_id;
     uint32_t max_line;
     struct ftp_line line[2];
-    struct ftp_tx *reply_tx;  /* transaction receiving a multi-line reply */
-    char reply_code[4];       /* code of the multi-line reply in progress */
+    struct ftp_tx *reply_tx;   /* transaction receiving a multi-line reply */
+    char reply_code[4];        /* code of the multi-line reply in progress */
     struct ftp_transfer *xfer; /* the announced data connection */
     uint16_t dyn_port;
     bool active;
@@ -115,8 +115,8 @@ enum ftp_event {
     FTP_EVENT_FILE_BEFORE_PORT,
 };
 static const char *const ftp_event_names[] = {"request_command_too_long",
-                                              "response_command_too_long",
-                                              "too_many_transactions", "file_before_port"};
+                                              "response_command_too_long", "too_many_transactions",
+                                              "file_before_port"};
 
 static void ftp_event(struct ftp_state *st, struct ftp_tx *tx, enum ftp_event ev)
 {
@@ -241,8 +241,8 @@ static void ftp_expect(struct ftp_state *st, const struct ip_address *server_ip,
     const struct flow *f = st->ctx->flow;
     const struct ip_address *client = active ? &f->key.dst : &f->key.src;
     const struct ip_address *server = server_ip ? server_ip : (active ? &f->key.src : &f->key.dst);
-    if (app_expectation_add(st->ctx, APP_PROTO_FTP_DATA, client, server, port,
-                            FTP_EXPECT_TIMEOUT, ftp_transfer_ref(t), ftp_transfer_unref) != 0)
+    if (app_expectation_add(st->ctx, APP_PROTO_FTP_DATA, client, server, port, FTP_EXPECT_TIMEOUT,
+                            ftp_transfer_ref(t), ftp_transfer_unref) != 0)
         ftp_transfer_unref(t);
 }
 
@@ -666,8 +666,8 @@ static void ftp_log_all(struct ftp_state *st)
         ftp_tx_log(tx);
 }
 
-static int ftp_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
-                     const uint8_t *data, uint32_t len, uint32_t flags)
+static int ftp_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction, const uint8_t *data,
+                     uint32_t len, uint32_t flags)
 {
     struct ftp_state *st = state;
     if (st->switch_to)
@@ -895,8 +895,8 @@ static bool ftp_data_tx_complete(const struct app_tx *atx, uint8_t direction)
     return ds->file && ds->file->state != FILE_STATE_OPEN;
 }
 
-static int ftp_data_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer,
-                                  uint32_t index, const uint8_t **data, uint32_t *len)
+static int ftp_data_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, uint32_t index,
+                                  const uint8_t **data, uint32_t *len)
 {
     const struct ftp_data_state *ds = (const struct ftp_data_state *)atx;
     if ((index & ~APP_BUFFER_INDEX_TOCLIENT) != 0 || !ds->file)

@@ -25,11 +25,11 @@
 #include "util/config.h"
 #include "util/json.h"
 
-#define HTTP_MAX_ANOMALIES 512   /* per flow, as Suricata's HTP_MAX_MESSAGES */
-#define HTTP_PENDING_MAX 65536   /* request bytes held back while a CONNECT is answered */
+#define HTTP_MAX_ANOMALIES 512    /* per flow, as Suricata's HTP_MAX_MESSAGES */
+#define HTTP_PENDING_MAX 65536    /* request bytes held back while a CONNECT is answered */
 #define HTTP_HEADER_RAW_MAX 65536 /* raw header copy kept per direction */
-#define HTTP_FEED_SLICE 2048    /* bytes per libhtp call */
-#define HTTP_TX_MEM 2048         /* accounted per transaction for libhtp's own structures */
+#define HTTP_FEED_SLICE 2048      /* bytes per libhtp call */
+#define HTTP_TX_MEM 2048          /* accounted per transaction for libhtp's own structures */
 
 struct http_buf {
     uint8_t *p;
@@ -37,26 +37,40 @@ struct http_buf {
 };
 
 /* App-layer events (Suricata's http decoder events). */
-#define HTTP_EVENT_LIST(X)                                                                         \
-    X(UNKNOWN_ERROR) X(GZIP_DECOMPRESSION_FAILED) X(REQUEST_FIELD_MISSING_COLON)                  \
-    X(RESPONSE_FIELD_MISSING_COLON) X(INVALID_REQUEST_CHUNK_LEN) X(INVALID_RESPONSE_CHUNK_LEN)    \
-    X(INVALID_TRANSFER_ENCODING_VALUE_IN_REQUEST) X(INVALID_TRANSFER_ENCODING_VALUE_IN_RESPONSE)  \
-    X(INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST) X(INVALID_CONTENT_LENGTH_FIELD_IN_RESPONSE)        \
-    X(DUPLICATE_CONTENT_LENGTH_FIELD_IN_REQUEST) X(DUPLICATE_CONTENT_LENGTH_FIELD_IN_RESPONSE)    \
-    X(100_CONTINUE_ALREADY_SEEN) X(UNABLE_TO_MATCH_RESPONSE_TO_REQUEST)                           \
-    X(INVALID_SERVER_PORT_IN_REQUEST) X(INVALID_AUTHORITY_PORT) X(REQUEST_HEADER_INVALID)         \
-    X(RESPONSE_HEADER_INVALID) X(MISSING_HOST_HEADER) X(HOST_HEADER_AMBIGUOUS)                    \
-    X(INVALID_REQUEST_FIELD_FOLDING) X(INVALID_RESPONSE_FIELD_FOLDING) X(REQUEST_FIELD_TOO_LONG)  \
-    X(RESPONSE_FIELD_TOO_LONG) X(FILE_NAME_TOO_LONG) X(REQUEST_LINE_INVALID)                      \
-    X(REQUEST_BODY_UNEXPECTED) X(REQUEST_SERVER_PORT_TCP_PORT_MISMATCH) X(URI_HOST_INVALID)       \
-    X(HEADER_HOST_INVALID) X(METHOD_DELIM_NON_COMPLIANT) X(URI_DELIM_NON_COMPLIANT)               \
-    X(REQUEST_LINE_LEADING_WHITESPACE) X(TOO_MANY_ENCODING_LAYERS) X(ABNORMAL_CE_HEADER)          \
-    X(AUTH_UNRECOGNIZED) X(REQUEST_HEADER_REPETITION) X(RESPONSE_HEADER_REPETITION)               \
-    X(RESPONSE_MULTIPART_BYTERANGES) X(RESPONSE_ABNORMAL_TRANSFER_ENCODING)                       \
-    X(RESPONSE_CHUNKED_OLD_PROTO) X(RESPONSE_INVALID_PROTOCOL) X(RESPONSE_INVALID_STATUS)         \
-    X(REQUEST_LINE_INCOMPLETE) X(LZMA_MEMLIMIT_REACHED) X(COMPRESSION_BOMB)                       \
-    X(REQUEST_LINE_MISSING_PROTOCOL) X(REQUEST_TOO_MANY_HEADERS) X(RESPONSE_TOO_MANY_HEADERS)     \
-    X(SWITCHING_PROTO_WITH_CONTENT_LENGTH) X(TOO_MANY_WARNINGS) X(TOO_MANY_TRANSACTIONS)
+#define HTTP_EVENT_LIST(X)                                                                           \
+    X(UNKNOWN_ERROR)                                                                                 \
+    X(GZIP_DECOMPRESSION_FAILED) X(REQUEST_FIELD_MISSING_COLON) X(RESPONSE_FIELD_MISSING_COLON) X(   \
+        INVALID_REQUEST_CHUNK_LEN) X(INVALID_RESPONSE_CHUNK_LEN)                                     \
+        X(INVALID_TRANSFER_ENCODING_VALUE_IN_REQUEST) X(                                             \
+            INVALID_TRANSFER_ENCODING_VALUE_IN_RESPONSE) X(INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST)  \
+            X(INVALID_CONTENT_LENGTH_FIELD_IN_RESPONSE) X(                                           \
+                DUPLICATE_CONTENT_LENGTH_FIELD_IN_REQUEST)                                           \
+                X(DUPLICATE_CONTENT_LENGTH_FIELD_IN_RESPONSE) X(100_CONTINUE_ALREADY_SEEN) X(        \
+                    UNABLE_TO_MATCH_RESPONSE_TO_REQUEST) X(INVALID_SERVER_PORT_IN_REQUEST)           \
+                    X(INVALID_AUTHORITY_PORT) X(REQUEST_HEADER_INVALID) X(                           \
+                        RESPONSE_HEADER_INVALID) X(MISSING_HOST_HEADER) X(HOST_HEADER_AMBIGUOUS)     \
+                        X(INVALID_REQUEST_FIELD_FOLDING) X(INVALID_RESPONSE_FIELD_FOLDING) X(        \
+                            REQUEST_FIELD_TOO_LONG) X(RESPONSE_FIELD_TOO_LONG) X(FILE_NAME_TOO_LONG) \
+                            X(REQUEST_LINE_INVALID) X(REQUEST_BODY_UNEXPECTED) X(                    \
+                                REQUEST_SERVER_PORT_TCP_PORT_MISMATCH) X(URI_HOST_INVALID)           \
+                                X(HEADER_HOST_INVALID) X(METHOD_DELIM_NON_COMPLIANT) X(              \
+                                    URI_DELIM_NON_COMPLIANT) X(REQUEST_LINE_LEADING_WHITESPACE)      \
+                                    X(TOO_MANY_ENCODING_LAYERS) X(ABNORMAL_CE_HEADER) X(             \
+                                        AUTH_UNRECOGNIZED) X(REQUEST_HEADER_REPETITION)              \
+                                        X(RESPONSE_HEADER_REPETITION) X(                             \
+                                            RESPONSE_MULTIPART_BYTERANGES)                           \
+                                            X(RESPONSE_ABNORMAL_TRANSFER_ENCODING) X(                \
+                                                RESPONSE_CHUNKED_OLD_PROTO)                          \
+                                                X(RESPONSE_INVALID_PROTOCOL) X(                      \
+                                                    RESPONSE_INVALID_STATUS)                         \
+                                                    X(REQUEST_LINE_INCOMPLETE) X(                    \
+                                                        LZMA_MEMLIMIT_REACHED) X(COMPRESSION_BOMB)   \
+                                                        X(REQUEST_LINE_MISSING_PROTOCOL) X(          \
+                                                            REQUEST_TOO_MANY_HEADERS)                \
+                                                            X(RESPONSE_TOO_MANY_HEADERS) X(          \
+                                                                SWITCHING_PROTO_WITH_CONTENT_LENGTH) \
+                                                                X(TOO_MANY_WARNINGS)                 \
+                                                                    X(TOO_MANY_TRANSACTIONS)
 
 enum http_event {
 #define HTTP_EVENT_ENUM(n) HTTP_EVENT_##n,
@@ -104,7 +118,7 @@ struct http_state {
     uint16_t switch_to;
     uint8_t cur_dir;
     bool gave_up;
-    bool too_many; /* max_tx_per_flow reached: the flow is given up */
+    bool too_many;    /* max_tx_per_flow reached: the flow is given up */
     uint8_t *pending; /* to-server bytes libhtp could not take yet (CONNECT) */
     uint32_t pending_len;
     uint32_t anomalies;
@@ -505,8 +519,14 @@ static int http_cb_header_data(htp_tx_data_t *d, int dir)
     return HTP_OK;
 }
 
-static int http_cb_request_header_data(htp_tx_data_t *d) { return http_cb_header_data(d, 0); }
-static int http_cb_response_header_data(htp_tx_data_t *d) { return http_cb_header_data(d, 1); }
+static int http_cb_request_header_data(htp_tx_data_t *d)
+{
+    return http_cb_header_data(d, 0);
+}
+static int http_cb_response_header_data(htp_tx_data_t *d)
+{
+    return http_cb_header_data(d, 1);
+}
 
 /* Value of a parameter (filename=...) in a Content-Disposition value. */
 static bool http_disposition_filename(const uint8_t *v, size_t len, const uint8_t **name,
@@ -635,7 +655,8 @@ static void http_multipart_files(struct http_tx *tx, const uint8_t *boundary, si
         const uint8_t *part = d + dl;
         if (end - part >= 2 && part[0] == '-' && part[1] == '-')
             break;
-        const uint8_t *hdr_end = http_memmem(part, (size_t)(end - part), (const uint8_t *)"\r\n\r\n", 4);
+        const uint8_t *hdr_end =
+            http_memmem(part, (size_t)(end - part), (const uint8_t *)"\r\n\r\n", 4);
         if (!hdr_end)
             break;
         const uint8_t *data = hdr_end + 4;
@@ -649,7 +670,8 @@ static void http_multipart_files(struct http_tx *tx, const uint8_t *boundary, si
         size_t name_len = 0;
         const uint8_t *h = part;
         while (h < hdr_end) {
-            const uint8_t *eol = http_memmem(h, (size_t)(hdr_end + 2 - h), (const uint8_t *)"\r\n", 2);
+            const uint8_t *eol =
+                http_memmem(h, (size_t)(hdr_end + 2 - h), (const uint8_t *)"\r\n", 2);
             if (!eol)
                 eol = hdr_end;
             size_t ll = (size_t)(eol - h);
@@ -708,8 +730,14 @@ static int http_cb_body(htp_tx_data_t *d, int dir)
     return HTP_OK;
 }
 
-static int http_cb_request_body(htp_tx_data_t *d) { return http_cb_body(d, 0); }
-static int http_cb_response_body(htp_tx_data_t *d) { return http_cb_body(d, 1); }
+static int http_cb_request_body(htp_tx_data_t *d)
+{
+    return http_cb_body(d, 0);
+}
+static int http_cb_response_body(htp_tx_data_t *d)
+{
+    return http_cb_body(d, 1);
+}
 
 static void http_tx_write_json_cb(const void *object, struct json_writer *w);
 static void http_write_http(const struct http_tx *tx, struct json_writer *w);
@@ -825,7 +853,8 @@ static const struct {
     {"Request line: missing protocol", HTTP_EVENT_REQUEST_LINE_MISSING_PROTOCOL},
     {"Too many response content encoding layers", HTTP_EVENT_TOO_MANY_ENCODING_LAYERS},
     {"C-E ", HTTP_EVENT_ABNORMAL_CE_HEADER},
-    {"Transfer-encoding has abnormal chunked value", HTTP_EVENT_RESPONSE_ABNORMAL_TRANSFER_ENCODING},
+    {"Transfer-encoding has abnormal chunked value",
+     HTTP_EVENT_RESPONSE_ABNORMAL_TRANSFER_ENCODING},
     {"Chunked transfer-encoding on HTTP/0.9 or HTTP/1.0", HTTP_EVENT_RESPONSE_CHUNKED_OLD_PROTO},
     {"Invalid response line: invalid protocol", HTTP_EVENT_RESPONSE_INVALID_PROTOCOL},
     {"Invalid response line: invalid response status", HTTP_EVENT_RESPONSE_INVALID_STATUS},
@@ -918,8 +947,7 @@ static bool http_method_is_token(const bstr *m)
 static void http_write_http(const struct http_tx *tx, struct json_writer *w)
 {
     const htp_tx_t *htx = tx->htp;
-    const struct app_layer_config *cfg =
-        tx->state->ctx ? app_parser_config(tx->state->ctx) : NULL;
+    const struct app_layer_config *cfg = tx->state->ctx ? app_parser_config(tx->state->ctx) : NULL;
     json_key_object_begin(w, "http");
     const bstr *host = htx->request_hostname;
     const htp_header_t *hh = http_header_get(htx->request_headers, "host");
@@ -999,8 +1027,8 @@ static void http_write_http(const struct http_tx *tx, struct json_writer *w)
         json_key_u64(w, "status", strtoul(tmp, NULL, 10));
         http_key_header(w, "redirect", htx->response_headers, "location");
     }
-    json_key_u64(w, "length", htx->response_message_len > 0 ? (uint64_t)htx->response_message_len
-                                                            : 0);
+    json_key_u64(w, "length",
+                 htx->response_message_len > 0 ? (uint64_t)htx->response_message_len : 0);
     if (cfg && (cfg->http_dump_headers & 1))
         http_write_headers(w, "request_headers", htx->request_headers);
     if (cfg && (cfg->http_dump_headers & 2))
@@ -1031,11 +1059,19 @@ static void http_tx_log(struct http_tx *tx)
 static enum app_probe_result http_probe(const uint8_t *data, uint32_t len, uint8_t direction)
 {
     static const char *const methods[] = {
-        "GET",       "POST",    "HEAD",   "PUT",     "DELETE", "OPTIONS", "CONNECT", "TRACE",
-        "PATCH",     "PROPFIND", "PROPPATCH", "MKCOL", "COPY",  "MOVE",    "LOCK",    "UNLOCK",
-        "SEARCH",    "CHECKOUT", "MERGE", "REPORT", "SUBSCRIBE", "NOTIFY", "M-SEARCH", "MKACTIVITY",
-        "CHECKIN",   "UNCHECKOUT", "VERSION-CONTROL", "UPDATE", "LABEL", "BASELINE-CONTROL",
-        "MKWORKSPACE", "ACL", "POLL", "BCOPY", "BMOVE", "BDELETE", "BPROPFIND", "BPROPPATCH",
+        "GET",         "POST",       "HEAD",
+        "PUT",         "DELETE",     "OPTIONS",
+        "CONNECT",     "TRACE",      "PATCH",
+        "PROPFIND",    "PROPPATCH",  "MKCOL",
+        "COPY",        "MOVE",       "LOCK",
+        "UNLOCK",      "SEARCH",     "CHECKOUT",
+        "MERGE",       "REPORT",     "SUBSCRIBE",
+        "NOTIFY",      "M-SEARCH",   "MKACTIVITY",
+        "CHECKIN",     "UNCHECKOUT", "VERSION-CONTROL",
+        "UPDATE",      "LABEL",      "BASELINE-CONTROL",
+        "MKWORKSPACE", "ACL",        "POLL",
+        "BCOPY",       "BMOVE",      "BDELETE",
+        "BPROPFIND",   "BPROPPATCH",
     };
     if (direction == 1) {
         if (len < 5)
@@ -1329,8 +1365,8 @@ static int http_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, 
     case APP_BUFFER_HTTP_USER_AGENT:
         return http_set_header(data, len, htx->request_headers, "user-agent");
     case APP_BUFFER_HTTP_HEADER:
-        return http_set_buf(data, len, &tx->hdr[dir], !(dir ? htx->response_headers
-                                                             : htx->request_headers));
+        return http_set_buf(data, len, &tx->hdr[dir],
+                            !(dir ? htx->response_headers : htx->request_headers));
     case APP_BUFFER_HTTP_RESPONSE_HEADER:
         return http_set_buf(data, len, &tx->hdr[1], !htx->response_headers);
     case APP_BUFFER_HTTP_HEADER_RAW:

@@ -19,7 +19,7 @@
 #include "util/json.h"
 
 #define SMTP_LINE_MAX 4096
-#define SMTP_MAX_CMDS 512       /* commands waiting for a reply */
+#define SMTP_MAX_CMDS 512 /* commands waiting for a reply */
 #define SMTP_MAX_RCPT 1024
 #define SMTP_MAX_ANOMALIES 256
 #define SMTP_FILE_INSPECT 100000 /* smtp.inspected-tracker.content-limit */
@@ -37,14 +37,16 @@ enum smtp_cmd {
 };
 
 #define SMTP_EVENT_LIST(X)                                                                         \
-    X(INVALID_REPLY) X(UNABLE_TO_MATCH_REPLY_WITH_REQUEST) X(MAX_COMMAND_LINE_LEN_EXCEEDED)       \
-    X(MAX_REPLY_LINE_LEN_EXCEEDED) X(INVALID_PIPELINED_SEQUENCE) X(BDAT_CHUNK_LEN_EXCEEDED)       \
-    X(NO_SERVER_WELCOME_MESSAGE) X(TLS_REJECTED) X(DATA_COMMAND_REJECTED)                         \
-    X(FAILED_PROTOCOL_CHANGE) X(TRUNCATED_LINE) X(MIME_PARSE_FAILED) X(MIME_MALFORMED_MSG)        \
-    X(MIME_INVALID_BASE64) X(MIME_INVALID_QP) X(MIME_LONG_LINE) X(MIME_LONG_ENC_LINE)             \
-    X(MIME_LONG_HEADER_NAME) X(MIME_LONG_HEADER_VALUE) X(MIME_LONG_BOUNDARY)                      \
-    X(MIME_LONG_FILENAME) X(MIME_INVALID_HEADER) X(DUPLICATE_FIELDS) X(UNPARSABLE_CONTENT)        \
-    X(INVALID_BDAT) X(TOO_MANY_TRANSACTIONS)
+    X(INVALID_REPLY)                                                                               \
+    X(UNABLE_TO_MATCH_REPLY_WITH_REQUEST) X(MAX_COMMAND_LINE_LEN_EXCEEDED)                         \
+        X(MAX_REPLY_LINE_LEN_EXCEEDED) X(INVALID_PIPELINED_SEQUENCE) X(BDAT_CHUNK_LEN_EXCEEDED)    \
+            X(NO_SERVER_WELCOME_MESSAGE) X(TLS_REJECTED) X(DATA_COMMAND_REJECTED)                  \
+                X(FAILED_PROTOCOL_CHANGE) X(TRUNCATED_LINE) X(MIME_PARSE_FAILED)                   \
+                    X(MIME_MALFORMED_MSG) X(MIME_INVALID_BASE64) X(MIME_INVALID_QP)                \
+                        X(MIME_LONG_LINE) X(MIME_LONG_ENC_LINE) X(MIME_LONG_HEADER_NAME)           \
+                            X(MIME_LONG_HEADER_VALUE) X(MIME_LONG_BOUNDARY) X(MIME_LONG_FILENAME)  \
+                                X(MIME_INVALID_HEADER) X(DUPLICATE_FIELDS) X(UNPARSABLE_CONTENT)   \
+                                    X(INVALID_BDAT) X(TOO_MANY_TRANSACTIONS)
 
 enum smtp_event {
 #define SMTP_EVENT_ENUM(n) SMTP_EVENT_##n,
@@ -68,8 +70,8 @@ struct smtp_tx {
     char *mail_from;
     char **rcpt;
     uint32_t rcpt_count, rcpt_cap;
-    bool done;       /* no more commands belong to it */
-    bool data_seen;  /* DATA or BDAT was issued */
+    bool done;      /* no more commands belong to it */
+    bool data_seen; /* DATA or BDAT was issued */
     bool has_mime;
     struct mime_message mime;
     struct app_file *files;
@@ -96,8 +98,8 @@ struct smtp_state {
     char *helo;
     struct smtp_line cline, sline, mline; /* client commands, server replies, BDAT message */
     bool data_mode;
-    bool data_reply_pending;     /* DATA sent, 354 not seen yet */
-    bool data_early;             /* data mode entered before the 354 (pipelining) */
+    bool data_reply_pending; /* DATA sent, 354 not seen yet */
+    bool data_early;         /* data mode entered before the 354 (pipelining) */
     bool pipeline_warned;
     uint64_t bdat_remaining;
     bool bdat_last;
@@ -205,8 +207,7 @@ static void smtp_write_email(const struct smtp_tx *tx, struct json_writer *w)
     if (!tx->has_mime)
         return;
     const struct mime_message *m = &tx->mime;
-    const struct app_layer_config *cfg =
-        tx->state->ctx ? app_parser_config(tx->state->ctx) : NULL;
+    const struct app_layer_config *cfg = tx->state->ctx ? app_parser_config(tx->state->ctx) : NULL;
     json_key_object_begin(w, "email");
     json_key_string(w, "status", mime_status_name(m->status));
     const char *v = mime_message_header(m, "from");
@@ -227,9 +228,8 @@ static void smtp_write_email(const struct smtp_tx *tx, struct json_writer *w)
     if (cfg && cfg->smtp_extended) {
         static const struct {
             const char *hdr, *key;
-        } ext[] = {{"message-id", "message_id"}, {"subject", "subject"},
-                   {"x-mailer", "x_mailer"},     {"user-agent", "user_agent"},
-                   {"reply-to", "reply_to"},     {"date", "date"}};
+        } ext[] = {{"message-id", "message_id"}, {"subject", "subject"},   {"x-mailer", "x_mailer"},
+                   {"user-agent", "user_agent"}, {"reply-to", "reply_to"}, {"date", "date"}};
         for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
             v = mime_message_header(m, ext[i].hdr);
             if (v)
@@ -653,8 +653,8 @@ static void smtp_parse_client(struct smtp_state *st, const uint8_t *data, size_t
             continue;
         }
         bool trunc = false;
-        size_t used = smtp_lines(st, &st->cline, data, len, smtp_client_line, smtp_client_stop,
-                                 &trunc);
+        size_t used =
+            smtp_lines(st, &st->cline, data, len, smtp_client_line, smtp_client_stop, &trunc);
         if (trunc)
             smtp_event(st, st->curr, SMTP_EVENT_TRUNCATED_LINE);
         if (st->switch_to)
@@ -820,8 +820,8 @@ static void smtp_tx_gc(struct smtp_state *st)
         struct smtp_tx *tx = st->head;
         bool referenced = false;
         for (uint32_t i = 0; i < st->q_count; i++)
-            referenced = referenced ||
-                         st->queue[(st->q_head + i) % SMTP_MAX_CMDS].tx_id == tx->base.id;
+            referenced =
+                referenced || st->queue[(st->q_head + i) % SMTP_MAX_CMDS].tx_id == tx->base.id;
         if (referenced)
             break;
         st->head = tx->next;

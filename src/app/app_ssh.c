@@ -33,7 +33,7 @@ enum ssh_dir_state {
     SSH_RECORD_BODY,   /* buffering a KEXINIT */
     SSH_RECORD_SKIP,   /* skipping a packet body */
     SSH_ENCRYPTED,
-    SSH_DONE,          /* SSH-1 or a broken stream: ignore the rest */
+    SSH_DONE, /* SSH-1 or a broken stream: ignore the rest */
 };
 
 enum ssh_event {
@@ -233,8 +233,8 @@ static void ssh_line_done(struct ssh_state *st, struct app_parse_ctx *ctx, uint8
     s->line_overflow = false;
 }
 
-static int ssh_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
-                     const uint8_t *data, uint32_t len, uint32_t flags)
+static int ssh_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction, const uint8_t *data,
+                     uint32_t len, uint32_t flags)
 {
     struct ssh_state *st = state;
     uint8_t d = direction & 1;

@@ -63,11 +63,11 @@ enum tls_event {
     TLS_EV_COUNT,
 };
 static const char *const tls_event_names[TLS_EV_COUNT] = {
-    "invalid_record_type",      "invalid_record_version",       "invalid_record_length",
-    "invalid_handshake_message", "handshake_invalid_length",    "invalid_certificate",
+    "invalid_record_type",        "invalid_record_version",     "invalid_record_length",
+    "invalid_handshake_message",  "handshake_invalid_length",   "invalid_certificate",
     "certificate_invalid_length", "multiple_sni_extensions",    "invalid_sni_type",
-    "invalid_sni_length",       "overflow_heartbeat_message",   "invalid_heartbeat_message",
-    "error_message_encountered", "invalid_ssl_record",
+    "invalid_sni_length",         "overflow_heartbeat_message", "invalid_heartbeat_message",
+    "error_message_encountered",  "invalid_ssl_record",
 };
 
 /* Certificate facts, for cert 0 of a chain. Strings are owned. */
@@ -89,8 +89,8 @@ struct tls_hello {
     uint16_t legacy_version;
     uint16_t version; /* negotiated (server) / highest offered (client, JA4) */
     uint16_t ciphers[TLS_LIST_MAX];
-    uint32_t cipher_count;     /* non-GREASE, kept */
-    uint32_t cipher_total;     /* non-GREASE, all */
+    uint32_t cipher_count; /* non-GREASE, kept */
+    uint32_t cipher_total; /* non-GREASE, all */
     uint16_t exts[TLS_LIST_MAX];
     uint32_t ext_count, ext_total;
     uint16_t groups[TLS_LIST_MAX];
@@ -113,16 +113,16 @@ struct tls_side {
     uint8_t hdr[5];
     uint32_t hdr_len;
     uint8_t rec_type;
-    uint32_t rec_remaining;  /* body bytes left of the current record */
-    uint8_t *rec;            /* owned; TLS_RECORD_MAX bytes, for records we parse */
+    uint32_t rec_remaining; /* body bytes left of the current record */
+    uint8_t *rec;           /* owned; TLS_RECORD_MAX bytes, for records we parse */
     uint32_t rec_len;
-    bool buffering;          /* the current record's body is collected */
-    uint8_t *hs;             /* owned; handshake reassembly, hs_cap bytes */
+    bool buffering; /* the current record's body is collected */
+    uint8_t *hs;    /* owned; handshake reassembly, hs_cap bytes */
     uint32_t hs_len, hs_cap;
-    uint32_t hs_skip;        /* bytes of an oversized handshake message to drop */
-    bool encrypted;          /* CCS seen / TLS 1.3 keys in use */
-    bool broken;             /* unparseable stream: ignore the rest */
-    bool sslv2;              /* first record was an SSLv2 ClientHello */
+    uint32_t hs_skip; /* bytes of an oversized handshake message to drop */
+    bool encrypted;   /* CCS seen / TLS 1.3 keys in use */
+    bool broken;      /* unparseable stream: ignore the rest */
+    bool sslv2;       /* first record was an SSLv2 ClientHello */
 };
 
 struct tls_tx {
@@ -142,8 +142,8 @@ struct tls_tx {
 
 struct tls_state {
     struct app_layer_thread_ctx *thread;
-    bool server_hello_done;  /* ServerHelloDone seen */
-    bool cert_requested;     /* CertificateRequest seen: wait for the client's */
+    bool server_hello_done; /* ServerHelloDone seen */
+    bool cert_requested;    /* CertificateRequest seen: wait for the client's */
     bool client_cert_seen;
     struct tls_side side[2];
     struct tls_tx tx;
@@ -180,13 +180,26 @@ static void tls_event(struct app_parse_ctx *ctx, struct tls_tx *tx, enum tls_eve
 static void tls_version_string(uint16_t v, char *out, size_t n)
 {
     switch (v) {
-    case 0x0200: snprintf(out, n, "SSLv2"); return;
-    case 0x0300: snprintf(out, n, "SSLv3"); return;
-    case 0x0301: snprintf(out, n, "TLSv1"); return;
-    case 0x0302: snprintf(out, n, "TLS 1.1"); return;
-    case 0x0303: snprintf(out, n, "TLS 1.2"); return;
-    case 0x0304: snprintf(out, n, "TLS 1.3"); return;
-    default: break;
+    case 0x0200:
+        snprintf(out, n, "SSLv2");
+        return;
+    case 0x0300:
+        snprintf(out, n, "SSLv3");
+        return;
+    case 0x0301:
+        snprintf(out, n, "TLSv1");
+        return;
+    case 0x0302:
+        snprintf(out, n, "TLS 1.1");
+        return;
+    case 0x0303:
+        snprintf(out, n, "TLS 1.2");
+        return;
+    case 0x0304:
+        snprintf(out, n, "TLS 1.3");
+        return;
+    default:
+        break;
     }
     if ((v >> 8) == 0x7f && (v & 0xff) > 0) {
         if ((v & 0xff) < 16)
@@ -280,8 +293,8 @@ static void tls_time_string(const ASN1_TIME *t, char out[80])
     out[0] = 0;
     if (!t || !ASN1_TIME_to_tm(t, &tm))
         return;
-    snprintf(out, 80, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    snprintf(out, 80, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /* "00:C7:D4:...": the DER INTEGER content bytes, upper-case, colon-separated. */
@@ -604,7 +617,8 @@ static int tls_u16_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* JA4 (FoxIO): t<ver><d|i><nciphers><nexts><alpn>_<sha256(ciphers)[12]>_<sha256(exts_sigalgs)[12]>. */
+/* JA4 (FoxIO): t<ver><d|i><nciphers><nexts><alpn>_<sha256(ciphers)[12]>_<sha256(exts_sigalgs)[12]>.
+ */
 static void tls_ja4(struct tls_state *st)
 {
     struct tls_tx *tx = &st->tx;
@@ -612,13 +626,27 @@ static void tls_ja4(struct tls_state *st)
     uint16_t v = c->has_supported_versions && c->sv_max ? c->sv_max : c->legacy_version;
     const char *vs;
     switch (v) {
-    case 0x0304: vs = "13"; break;
-    case 0x0303: vs = "12"; break;
-    case 0x0302: vs = "11"; break;
-    case 0x0301: vs = "10"; break;
-    case 0x0300: vs = "s3"; break;
-    case 0x0200: vs = "s2"; break;
-    default: vs = (v >> 8) == 0x7f ? "13" : "00"; break;
+    case 0x0304:
+        vs = "13";
+        break;
+    case 0x0303:
+        vs = "12";
+        break;
+    case 0x0302:
+        vs = "11";
+        break;
+    case 0x0301:
+        vs = "10";
+        break;
+    case 0x0300:
+        vs = "s3";
+        break;
+    case 0x0200:
+        vs = "s2";
+        break;
+    default:
+        vs = (v >> 8) == 0x7f ? "13" : "00";
+        break;
     }
     char alpn[3] = "00";
     if (c->alpn_count && c->alpn[0][0]) {
@@ -664,16 +692,16 @@ static void tls_ja4(struct tls_state *st)
         if (c->sigalg_count) {
             o += (size_t)snprintf(buf + o, sizeof(buf) - o, "_");
             for (uint32_t i = 0; i < c->sigalg_count && o < sizeof(buf); i++)
-                o += (size_t)snprintf(buf + o, sizeof(buf) - o, i ? ",%04x" : "%04x",
-                                      c->sigalgs[i]);
+                o +=
+                    (size_t)snprintf(buf + o, sizeof(buf) - o, i ? ",%04x" : "%04x", c->sigalgs[i]);
         }
         if (o > sizeof(buf) - 1)
             o = sizeof(buf) - 1;
         tls_hex_digest(EVP_sha256(), buf, o, hex, sizeof(hex), false, 0);
         memcpy(he, hex, 12);
     }
-    snprintf(tx->ja4, sizeof(tx->ja4), "t%s%c%02u%02u%s_%s_%s", vs, c->has_sni ? 'd' : 'i', nc,
-             ne, alpn, hc, he);
+    snprintf(tx->ja4, sizeof(tx->ja4), "t%s%c%02u%02u%s_%s_%s", vs, c->has_sni ? 'd' : 'i', nc, ne,
+             alpn, hc, he);
 }
 
 /* ClientHello / ServerHello body. */
@@ -729,7 +757,7 @@ static void tls_hello(struct tls_state *st, struct app_parse_ctx *ctx, bool clie
         uint32_t compl = m[pos++];
         if (pos + compl > len)
             goto bad;
-        pos += compl;
+        pos += compl ;
     } else {
         if (pos + 3 > len)
             goto bad;
@@ -761,10 +789,10 @@ static void tls_hello(struct tls_state *st, struct app_parse_ctx *ctx, bool clie
         if (st->ja3)
             tls_ja3s(st);
         /* HelloRetryRequest carries a fixed random; the real ServerHello follows. */
-        static const uint8_t hrr[32] = {
-            0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
-            0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
-            0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+        static const uint8_t hrr[32] = {0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11,
+                                        0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+                                        0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e,
+                                        0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
         bool is_hrr = memcmp(m + 2, hrr, 32) == 0;
         bool tls13 = h->version == 0x0304 || (h->version >> 8) == 0x7f || (h->version >> 8) == 0xfb;
         if (tls13 && !is_hrr) {
@@ -988,8 +1016,8 @@ static void tls_sslv2_client_hello(struct tls_state *st, struct app_parse_ctx *c
     /* No JA3 for the SSLv2 format (Suricata and tshark compute none). */
 }
 
-static int tls_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
-                     const uint8_t *data, uint32_t len, uint32_t flags)
+static int tls_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction, const uint8_t *data,
+                     uint32_t len, uint32_t flags)
 {
     struct tls_state *st = state;
     uint8_t d = direction & 1;

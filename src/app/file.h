@@ -31,28 +31,28 @@ enum file_state {
 #define FILE_MAGIC_HEAD 512 /* bytes kept for libmagic */
 
 struct app_file {
-    struct app_file *next;  /* next file of the same transaction */
-    uint8_t *name;          /* raw bytes as seen on the wire (not NUL-terminated) */
+    struct app_file *next; /* next file of the same transaction */
+    uint8_t *name;         /* raw bytes as seen on the wire (not NUL-terminated) */
     uint32_t name_len;
-    uint64_t size;          /* bytes seen, gaps included */
+    uint64_t size; /* bytes seen, gaps included */
     uint64_t tx_id;
-    uint8_t direction;      /* 0: to server, 1: to client */
-    uint8_t state;          /* enum file_state */
+    uint8_t direction; /* 0: to server, 1: to client */
+    uint8_t state;     /* enum file_state */
     bool gaps;
-    bool stored;            /* written to file_store_dir */
-    bool logged;            /* fileinfo event written */
+    bool stored; /* written to file_store_dir */
+    bool logged; /* fileinfo event written */
     bool hashes_done;
     bool want_md5, want_sha1, want_sha256;
     void *md5_ctx, *sha1_ctx, *sha256_ctx; /* EVP_MD_CTX */
     uint8_t md5[16], sha1[20], sha256[32];
     uint8_t head[FILE_MAGIC_HEAD];
     uint32_t head_len;
-    char *magic;            /* libmagic description, or NULL */
-    uint8_t *data;          /* inspection copy: first data_limit bytes */
+    char *magic;   /* libmagic description, or NULL */
+    uint8_t *data; /* inspection copy: first data_limit bytes */
     uint32_t data_len, data_cap, data_limit;
-    int store_fd;           /* -1 when not extracting */
-    char *store_tmp;        /* temporary path while extracting */
-    size_t mem;             /* bytes reserved against the memcap */
+    int store_fd;    /* -1 when not extracting */
+    char *store_tmp; /* temporary path while extracting */
+    size_t mem;      /* bytes reserved against the memcap */
     struct app_layer_thread_ctx *thread;
 };
 

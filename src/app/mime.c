@@ -106,7 +106,8 @@ static void mime_header_line(struct mime_message *m, const uint8_t *line, size_t
         if (!m->cur_name)
             return;
         /* folded: append (bounded) */
-        size_t room = MIME_HEADER_VALUE_MAX > m->cur_value_len ? MIME_HEADER_VALUE_MAX - m->cur_value_len : 0;
+        size_t room =
+            MIME_HEADER_VALUE_MAX > m->cur_value_len ? MIME_HEADER_VALUE_MAX - m->cur_value_len : 0;
         size_t n = len < room ? len : room;
         if (n == 0)
             return;
@@ -200,8 +201,8 @@ static void mime_headers_done(struct mime_message *m)
     long nl = mime_param(m->part_disposition, "filename", name, sizeof(name));
     if (nl < 0)
         nl = mime_param(ct, "name", name, sizeof(name));
-    bool attach = nl >= 0 || (m->part_disposition &&
-                              strncasecmp(m->part_disposition, "attachment", 10) == 0);
+    bool attach =
+        nl >= 0 || (m->part_disposition && strncasecmp(m->part_disposition, "attachment", 10) == 0);
     if (attach && !(ct && strncasecmp(ct, "multipart/", 10) == 0)) {
         if (nl < 0) {
             name[0] = 0;

@@ -51,22 +51,22 @@ struct mime_part; /* internal */
 
 struct mime_message {
     struct mime_hooks hooks;
-    uint8_t status;              /* enum mime_status */
+    uint8_t status; /* enum mime_status */
     struct mime_header headers[MIME_MAX_HEADERS];
     uint32_t header_count;
-    char *attachments[32];       /* file names of the attachments, in order */
+    char *attachments[32]; /* file names of the attachments, in order */
     uint32_t attachment_count;
     char *urls[MIME_MAX_URLS];
     uint32_t url_count;
     /* parser state */
     bool in_headers;
-    bool top_level;              /* still in the message's own headers */
-    char *cur_name, *cur_value;  /* header being assembled (folding) */
+    bool top_level;             /* still in the message's own headers */
+    char *cur_name, *cur_value; /* header being assembled (folding) */
     size_t cur_value_len;
     char boundaries[MIME_MAX_DEPTH][MIME_BOUNDARY_MAX + 1];
     uint32_t depth;
     /* current part */
-    uint8_t encoding;            /* 0 plain, 1 base64, 2 quoted-printable */
+    uint8_t encoding; /* 0 plain, 1 base64, 2 quoted-printable */
     bool is_text;
     bool part_has_lines;
     bool pending_crlf;

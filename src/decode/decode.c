@@ -1160,6 +1160,8 @@ static void decode_ipv4_fragment(struct decode_thread_ctx *ctx, struct packet *p
         return;
     p->flags = (p->flags & ~(uint32_t)PACKET_FLAG_FRAGMENT) | PACKET_FLAG_REASSEMBLED;
     ctx->layers--; /* the reassembled header replaces this one */
+    if (d >= p->data && d < p->data + p->caplen)
+        p->frame_l3_offset = (uint32_t)(d - p->data);
     decode_ipv4(ctx, p, out, out_len);
 }
 
@@ -1343,6 +1345,8 @@ static void decode_ipv6_fragment(struct decode_thread_ctx *ctx, struct packet *p
         return;
     p->flags = (p->flags & ~(uint32_t)PACKET_FLAG_FRAGMENT) | PACKET_FLAG_REASSEMBLED;
     ctx->layers--;
+    if (d >= p->data && d < p->data + p->caplen)
+        p->frame_l3_offset = (uint32_t)(d - p->data);
     decode_ipv6(ctx, p, out, out_len);
 }
 

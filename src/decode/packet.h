@@ -90,6 +90,8 @@ struct packet {
     struct ip_address src, dst;
     const uint8_t *ethernet;         /* Ethernet header of the outermost frame, or NULL */
     const uint8_t *l3;               /* IP header (inner one for tunnels) */
+    uint32_t frame_l3_offset;        /* reassembled datagrams: where the last fragment's IP
+                                      * header starts in the frame (for logging the packet) */
     uint32_t l3_len;                 /* IP header + payload, bounded by the IP total length */
     const uint8_t *l4;               /* transport header */
     uint32_t l4_len;                 /* transport header + payload */

@@ -105,6 +105,14 @@ int detect_prefilter_scan(const struct detect_group *g, int buffer_id, const uin
 void detect_candidates_add_nonprefilter(const struct detect_group *g,
                                         struct detect_thread_ctx *ctx);
 uint32_t detect_candidates_get(struct detect_thread_ctx *ctx, const uint32_t **ids);
+/* Like detect_candidates_add_nonprefilter, but skips rules that cannot match
+ * these addresses: rules with a small source or destination address list
+ * (IP-reputation rules such as ET's CINS, botcc and compromised lists, with
+ * or without flags/threshold) are found through an address index; the others
+ * are always added. Addresses from rule_ip_from_v4/v6; a superset of the
+ * rules whose header matches, so the header is still checked. */
+void detect_candidates_add_nonprefilter_addr(const struct detect_group *g, rule_ip_t src,
+                                             rule_ip_t dst, struct detect_thread_ctx *ctx);
 
 /* Inspects one buffer with one of a rule's lists (content, pcre, byte_*,
  * isdataat, bsize, base64) with Suricata's semantics, after applying the

@@ -16,11 +16,26 @@ struct detect_prefilter_db {
     uint32_t *pat_rules;      /* rule ids */
 };
 
+/* Stabbing index over address ranges: interval k is [starts[k], starts[k+1])
+ * (the last one runs to the top of the space) and holds the rules
+ * ids[off[k] .. off[k+1]). */
+struct detect_addr_index {
+    rule_ip_t *starts;
+    uint32_t *off;
+    uint32_t *ids;
+    uint32_t m;
+};
+
 struct detect_group {
     uint32_t *rules; /* owned */
     uint32_t nrules;
     uint32_t *nonpf; /* owned */
     uint32_t nnonpf;
+    /* nonpf split by address: rules always candidates, and rules indexed
+     * by their (small) source or destination address list */
+    uint32_t *nonpf_always;
+    uint32_t nnonpf_always;
+    struct detect_addr_index by_src, by_dst;
     struct detect_prefilter_db *dbs; /* detect_buffer_count() entries, db NULL when none */
 };
 

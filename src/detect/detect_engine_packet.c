@@ -1019,7 +1019,11 @@ static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, c
         return false;
     int m = dw->app_proto_match[r->id];
     if (m >= 0) {
-        bool eq = f && f->app_proto == m;
+        /* A negated app-layer-protocol only matches once the protocol is
+         * known: an undecided flow is not "not http" yet. */
+        if (!f || (f->app_proto == APP_PROTO_UNKNOWN && m != APP_PROTO_UNKNOWN))
+            return false;
+        bool eq = f->app_proto == m;
         if (r->flags & RULE_FLAG_APP_PROTO_NEGATED ? eq : !eq)
             return false;
     }

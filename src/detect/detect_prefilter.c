@@ -250,12 +250,168 @@ out_noexprs:
     return rc;
 }
 
+/* ---- address index for non-prefilter rules ---- */
+
+#define ADDR_INDEX_MAX_SPAN ((rule_ip_t)1 << 24) /* a /8 of IPv4 */
+#define ADDR_INDEX_MAX_RANGES 100000
+
+/* Number of addresses of a set, saturated; ~0 for "any". */
+static rule_ip_t addr_span(const struct rule_addr_set *s)
+{
+    if (s->any || s->count > ADDR_INDEX_MAX_RANGES)
+        return ~(rule_ip_t)0;
+    rule_ip_t span = 0;
+    for (uint32_t i = 0; i < s->count; i++) {
+        rule_ip_t w = s->ranges[i].hi - s->ranges[i].lo;
+        if (w >= ADDR_INDEX_MAX_SPAN || span + w + 1 >= ADDR_INDEX_MAX_SPAN)
+            return ~(rule_ip_t)0;
+        span += w + 1;
+    }
+    return span;
+}
+
+static int ip_cmp(const void *a, const void *b)
+{
+    rule_ip_t x = *(const rule_ip_t *)a, y = *(const rule_ip_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* First k with starts[k] >= v. */
+static uint32_t ip_lower_bound(const rule_ip_t *starts, uint32_t m, rule_ip_t v)
+{
+    uint32_t lo = 0, hi = m;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (starts[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int addr_index_build(struct detect_addr_index *ix, const struct rule_set *rs,
+                            const uint32_t *ids, uint32_t n, bool src_side)
+{
+    memset(ix, 0, sizeof(*ix));
+    if (n == 0)
+        return 0;
+    size_t nb = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct rule *r = rule_set_get(rs, ids[i]);
+        nb += 2 * (src_side ? r->src.count : r->dst.count);
+    }
+    rule_ip_t *b = malloc(nb * sizeof(*b));
+    if (!b)
+        return -ENOMEM;
+    size_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct rule *r = rule_set_get(rs, ids[i]);
+        const struct rule_addr_set *s = src_side ? &r->src : &r->dst;
+        for (uint32_t j = 0; j < s->count; j++) {
+            b[k++] = s->ranges[j].lo;
+            if (s->ranges[j].hi != ~(rule_ip_t)0)
+                b[k++] = s->ranges[j].hi + 1;
+        }
+    }
+    qsort(b, k, sizeof(*b), ip_cmp);
+    uint32_t m = 0;
+    for (size_t i = 0; i < k; i++)
+        if (m == 0 || b[m - 1] != b[i])
+            b[m++] = b[i];
+    ix->starts = b;
+    ix->m = m;
+    ix->off = calloc((size_t)m + 1, sizeof(*ix->off));
+    if (!ix->off)
+        return -ENOMEM;
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t *fill = NULL;
+        if (pass == 1) {
+            for (uint32_t i = 0; i < m; i++)
+                ix->off[i + 1] += ix->off[i];
+            ix->ids = malloc((ix->off[m] ? ix->off[m] : 1) * sizeof(*ix->ids));
+            fill = calloc(m ? m : 1, sizeof(*fill));
+            if (!ix->ids || !fill) {
+                free(fill);
+                return -ENOMEM;
+            }
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            const struct rule *r = rule_set_get(rs, ids[i]);
+            const struct rule_addr_set *s = src_side ? &r->src : &r->dst;
+            for (uint32_t j = 0; j < s->count; j++) {
+                for (uint32_t q = ip_lower_bound(b, m, s->ranges[j].lo);
+                     q < m && b[q] <= s->ranges[j].hi; q++) {
+                    if (pass == 0)
+                        ix->off[q + 1]++;
+                    else
+                        ix->ids[ix->off[q] + fill[q]++] = ids[i];
+                }
+            }
+        }
+        free(fill);
+    }
+    return 0;
+}
+
+static void addr_index_free(struct detect_addr_index *ix)
+{
+    free(ix->starts);
+    free(ix->off);
+    free(ix->ids);
+}
+
+static void addr_index_add(const struct detect_addr_index *ix, rule_ip_t ip,
+                           struct detect_thread_ctx *ctx)
+{
+    if (!ix->m)
+        return;
+    uint32_t k = ip_lower_bound(ix->starts, ix->m, ip);
+    if (k < ix->m && ix->starts[k] == ip)
+        ; /* interval k starts exactly here */
+    else if (k == 0)
+        return;
+    else
+        k--;
+    for (uint32_t i = ix->off[k]; i < ix->off[k + 1]; i++)
+        detect_candidate_add(ctx, ix->ids[i]);
+}
+
+/* Splits a group's non-prefilter rules into always / by source / by destination. */
+static int group_index_nonpf(const struct rule_set *rs, struct detect_group *g)
+{
+    struct u32vec always = {0}, bysrc = {0}, bydst = {0};
+    int rc = 0;
+    for (uint32_t i = 0; i < g->nnonpf && rc == 0; i++) {
+        const struct rule *r = rule_set_get(rs, g->nonpf[i]);
+        rule_ip_t ss = addr_span(&r->src), ds = addr_span(&r->dst);
+        if ((r->flags & RULE_FLAG_BIDIRECTIONAL) || (ss == ~(rule_ip_t)0 && ds == ~(rule_ip_t)0))
+            rc = u32vec_push(&always, r->id);
+        else if (ss <= ds)
+            rc = u32vec_push(&bysrc, r->id);
+        else
+            rc = u32vec_push(&bydst, r->id);
+    }
+    if (rc == 0)
+        rc = addr_index_build(&g->by_src, rs, bysrc.v, bysrc.n, true);
+    if (rc == 0)
+        rc = addr_index_build(&g->by_dst, rs, bydst.v, bydst.n, false);
+    free(bysrc.v);
+    free(bydst.v);
+    g->nonpf_always = always.v;
+    g->nnonpf_always = always.n;
+    return rc;
+}
+
 static void group_free(struct detect_group *g)
 {
     if (!g)
         return;
     free(g->rules);
     free(g->nonpf);
+    free(g->nonpf_always);
+    addr_index_free(&g->by_src);
+    addr_index_free(&g->by_dst);
     if (g->dbs) {
         for (int i = 0; i < detect_buffer_count(); i++) {
             for (uint32_t d = 0; d < g->dbs[i].ndb; d++)
@@ -323,6 +479,11 @@ static struct detect_group *group_get(struct build *b, uint32_t *rules, uint32_t
     g->nonpf = nonpf.v;
     g->nnonpf = nonpf.n;
     b->st->non_prefilter_rules += nonpf.n;
+    if (group_index_nonpf(de->rs, g) != 0) {
+        free(need);
+        group_free(g);
+        return NULL;
+    }
     for (int i = 0; i < detect_buffer_count(); i++) {
         if (need[i] && build_db(b, g, i) != 0) {
             free(need);
@@ -773,6 +934,15 @@ void detect_candidates_add_nonprefilter(const struct detect_group *g,
 {
     for (uint32_t i = 0; i < g->nnonpf; i++)
         detect_candidate_add(ctx, g->nonpf[i]);
+}
+
+void detect_candidates_add_nonprefilter_addr(const struct detect_group *g, rule_ip_t src,
+                                             rule_ip_t dst, struct detect_thread_ctx *ctx)
+{
+    for (uint32_t i = 0; i < g->nnonpf_always; i++)
+        detect_candidate_add(ctx, g->nonpf_always[i]);
+    addr_index_add(&g->by_src, src, ctx);
+    addr_index_add(&g->by_dst, dst, ctx);
 }
 
 uint32_t detect_candidates_get(struct detect_thread_ctx *ctx, const uint32_t **ids)

@@ -96,6 +96,10 @@ struct rule_port_set {
     bool any;
 };
 
+/* An address in the rule address space. */
+rule_ip_t rule_ip_from_v4(uint32_t addr_host_order);
+rule_ip_t rule_ip_from_v6(const uint8_t addr[16]);
+bool rule_addr_set_match(const struct rule_addr_set *s, rule_ip_t addr);
 bool rule_addr_set_match_v4(const struct rule_addr_set *s, uint32_t addr_host_order);
 bool rule_addr_set_match_v6(const struct rule_addr_set *s, const uint8_t addr[16]);
 bool rule_port_set_match(const struct rule_port_set *s, uint16_t port);

@@ -460,17 +460,32 @@ static bool addr_match(const struct rule_addr_set *s, rule_ip_t v)
     return false;
 }
 
-bool rule_addr_set_match_v4(const struct rule_addr_set *s, uint32_t addr_host_order)
+rule_ip_t rule_ip_from_v4(uint32_t addr_host_order)
 {
-    return addr_match(s, ((rule_ip_t)0xffff << 32) | addr_host_order);
+    return ((rule_ip_t)0xffff << 32) | addr_host_order;
 }
 
-bool rule_addr_set_match_v6(const struct rule_addr_set *s, const uint8_t addr[16])
+rule_ip_t rule_ip_from_v6(const uint8_t addr[16])
 {
     rule_ip_t v = 0;
     for (int i = 0; i < 16; i++)
         v = (v << 8) | addr[i];
-    return addr_match(s, v);
+    return v;
+}
+
+bool rule_addr_set_match(const struct rule_addr_set *s, rule_ip_t addr)
+{
+    return addr_match(s, addr);
+}
+
+bool rule_addr_set_match_v4(const struct rule_addr_set *s, uint32_t addr_host_order)
+{
+    return addr_match(s, rule_ip_from_v4(addr_host_order));
+}
+
+bool rule_addr_set_match_v6(const struct rule_addr_set *s, const uint8_t addr[16])
+{
+    return addr_match(s, rule_ip_from_v6(addr));
 }
 
 bool rule_port_set_match(const struct rule_port_set *s, uint16_t port)

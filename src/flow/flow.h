@@ -56,6 +56,7 @@ struct flow {
     struct tcp_session *tcp;      /* owned; NULL for non-TCP */
     struct app_flow_state *app;   /* owned */
     void *detect_state;           /* owned; flowbits, flowints, per-flow detection progress */
+    void *output_state;           /* owned by the sensor's output (e.g. MAC addresses seen) */
 
     /* ICMP: type and code of the first packet each way (for EVE and the
      * Community ID); meaningful only when key.proto is ICMP or ICMPv6. */

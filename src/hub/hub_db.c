@@ -130,6 +130,16 @@ int hub_db_exec(struct hub_db_conn *c, const char *sql, int nparams,
     return conn_ops(c)->exec(c, sql, nparams, params, res, err, errlen);
 }
 
+int hub_db_exec_once(struct hub_db_conn *c, const char *sql, int nparams,
+                     const struct hub_db_param *params, struct hub_db_result *res, char *err,
+                     size_t errlen)
+{
+    ((struct hub_db_conn_base *)c)->unprepared = true;
+    int rc = hub_db_exec(c, sql, nparams, params, res, err, errlen);
+    ((struct hub_db_conn_base *)c)->unprepared = false;
+    return rc;
+}
+
 int64_t hub_db_changes(struct hub_db_conn *c)
 {
     return conn_ops(c)->changes(c);

@@ -73,6 +73,11 @@ void hub_db_release(struct hub_db *db, struct hub_db_conn *c);
 int hub_db_exec(struct hub_db_conn *c, const char *sql, int nparams,
                 const struct hub_db_param *params, struct hub_db_result *res, char *err,
                 size_t errlen);
+/* The same for statements built per request (filters): not kept prepared,
+ * and on PostgreSQL planned for the actual parameter values. */
+int hub_db_exec_once(struct hub_db_conn *c, const char *sql, int nparams,
+                     const struct hub_db_param *params, struct hub_db_result *res, char *err,
+                     size_t errlen);
 int64_t hub_db_changes(struct hub_db_conn *c);
 int hub_db_begin(struct hub_db_conn *c, char *err, size_t errlen);
 int hub_db_commit(struct hub_db_conn *c, char *err, size_t errlen);
@@ -96,6 +101,7 @@ int hub_schema_migrate(struct hub_db_conn *c, enum hub_db_kind kind, char *err, 
 struct hub_db_conn_base {
     const struct hub_db_ops *ops;
     bool in_tx;
+    bool unprepared; /* the statement being run is planned for its parameters */
 };
 
 #endif

@@ -43,10 +43,7 @@ static int pg_connect(const char *uri, struct hub_db_conn **out, char *err, size
         free(c);
         return -EIO;
     }
-    /* Generic plans of the listing queries ignore where added_after falls and
-     * were measured 20x slower than custom plans (bench/hub): plan per call. */
-    PGresult *r = PQexec(c->conn, "SET client_min_messages TO warning;"
-                                  " SET plan_cache_mode TO force_custom_plan");
+    PGresult *r = PQexec(c->conn, "SET client_min_messages TO warning");
     PQclear(r);
     *out = (struct hub_db_conn *)c;
     return 0;
@@ -114,6 +111,11 @@ static int pg_exec(struct hub_db_conn *hc, const char *sql, int nparams,
     bool simple = nparams == 0;
     if (simple) {
         r = PQexec(c->conn, sql);
+    } else if (c->base.unprepared) {
+        /* Unnamed statement: planned for these values. Generic plans of the
+         * listing queries ignore where added_after falls and were measured
+         * 20x slower (bench/hub). */
+        r = PQexecParams(c->conn, sql, nparams, types, values, NULL, NULL, 0);
     } else {
         const char *name = NULL;
         for (int i = 0; i < c->ncache; i++) {

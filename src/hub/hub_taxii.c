@@ -341,7 +341,7 @@ static int run_query(struct hub_request *req, struct query *q, struct hub_db_res
                      struct hub_response *resp)
 {
     char err[512];
-    int rc = hub_db_exec(req->db, q->sql, q->n, q->params, res, err, sizeof err);
+    int rc = hub_db_exec_once(req->db, q->sql, q->n, q->params, res, err, sizeof err);
     q_free(q);
     if (rc < 0) {
         log_error("hub: %s %s: %s", req->method, req->url, err);

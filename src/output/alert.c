@@ -2,6 +2,7 @@
 #include "output/alert.h"
 
 #include <errno.h>
+#include <pcap/pcap.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,31 @@ static void write_printable(struct json_writer *w, const char *key, const uint8_
     json_append_raw(w, buf, o);
     json_append_raw(w, "\"", 1);
     w->need_comma[w->depth] = true;
+}
+
+/* "packet" and "packet_info": the frame as captured or, for a reassembled
+ * IP datagram, its link-layer header followed by the whole datagram, as
+ * Suricata logs its reassembled pseudo packet. */
+static void write_packet(struct json_writer *w, const struct packet *p)
+{
+    if (p->flags & PACKET_FLAG_PSEUDO)
+        return;
+    if ((p->flags & PACKET_FLAG_REASSEMBLED) && p->frame_l3_offset <= p->caplen &&
+        p->l3_len <= 65535) {
+        static _Thread_local uint8_t buf[65535 + 256];
+        uint32_t l2 = p->frame_l3_offset > 256 ? 0 : p->frame_l3_offset;
+        memcpy(buf, p->data, l2);
+        memcpy(buf + l2, p->l3, p->l3_len);
+        write_base64(w, "packet", buf, l2 + p->l3_len);
+    } else {
+        write_base64(w, "packet", p->data, p->caplen);
+    }
+    json_key_object_begin(w, "packet_info");
+    json_key_i64(w, "linktype", p->datalink);
+    const char *name = pcap_datalink_val_to_name(p->datalink);
+    if (name)
+        json_key_string(w, "linktype_name", name);
+    json_object_end(w);
 }
 
 /* Rule metadata as Suricata groups it: {"key": ["v1", "v2"], ...}. */
@@ -178,7 +204,7 @@ void eve_log_alert(struct eve_writer *ew, const struct alert_log_options *opts,
     if (opts->payload || opts->payload_printable)
         json_key_u64(w, "stream", a->from_stream ? 1 : 0);
     if (opts->packet)
-        write_base64(w, "packet", p->data, p->caplen);
+        write_packet(w, packet);
     eve_event_end(ew);
 }
 

@@ -134,6 +134,59 @@ void eve_format_ip(const struct ip_address *a, char *out, size_t outlen)
         inet_ntop(AF_INET6, a->addr.u8, out, (socklen_t)outlen);
 }
 
+static void format_mac(const uint8_t *m, char *out)
+{
+    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static void mac_set_add(uint8_t set[][6], uint8_t *n, const uint8_t *mac)
+{
+    for (uint8_t i = 0; i < *n; i++)
+        if (memcmp(set[i], mac, 6) == 0)
+            return;
+    if (*n < EVE_FLOW_MACS_MAX)
+        memcpy(set[(*n)++], mac, 6);
+}
+
+void eve_flow_macs_track(struct flow *f, const struct packet *p)
+{
+    if (!p->ethernet)
+        return;
+    struct eve_flow_macs *m = f->output_state;
+    if (!m) {
+        m = calloc(1, sizeof *m);
+        if (!m)
+            return;
+        f->output_state = m;
+    }
+    /* Ethernet: destination first, then source. Seen from the client. */
+    const uint8_t *dst = p->ethernet, *src = p->ethernet + 6;
+    if (p->flow_direction) {
+        const uint8_t *t = dst;
+        dst = src;
+        src = t;
+    }
+    mac_set_add(m->src, &m->nsrc, src);
+    mac_set_add(m->dst, &m->ndst, dst);
+}
+
+void eve_flow_macs_free(struct flow *f)
+{
+    free(f->output_state);
+    f->output_state = NULL;
+}
+
+static void write_mac_array(struct json_writer *w, const char *key, uint8_t set[][6], uint8_t n)
+{
+    char mac[18];
+    json_key_array_begin(w, key);
+    for (uint8_t i = 0; i < n; i++) {
+        format_mac(set[i], mac);
+        json_string(w, mac);
+    }
+    json_array_end(w);
+}
+
 static bool proto_has_ports(uint8_t proto)
 {
     return proto == 6 || proto == 17 || proto == 132;
@@ -214,6 +267,25 @@ struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_typ
     if (packet)
         json_key_string(w, "pkt_src",
                         (packet->flags & PACKET_FLAG_REASSEMBLED) ? "defrag" : "wire/pcap");
+    if (ew->options.ethernet && packet && packet->ethernet) {
+        const uint8_t *d = packet->ethernet, *sm = packet->ethernet + 6;
+        /* Logged the other way round than the packet travelled: swap. */
+        bool swap = flow && ((dir == EVE_DIR_FLOW && packet->flow_direction == 1) ||
+                             (dir == EVE_DIR_FLOW_REVERSED && packet->flow_direction == 0));
+        char mac[18];
+        json_key_object_begin(w, "ether");
+        format_mac(swap ? d : sm, mac);
+        json_key_string(w, "src_mac", mac);
+        format_mac(swap ? sm : d, mac);
+        json_key_string(w, "dest_mac", mac);
+        json_object_end(w);
+    } else if (ew->options.ethernet && !packet && flow && flow->output_state) {
+        struct eve_flow_macs *m = flow->output_state;
+        json_key_object_begin(w, "ether");
+        write_mac_array(w, "dest_macs", m->dst, m->ndst);
+        write_mac_array(w, "src_macs", m->src, m->nsrc);
+        json_object_end(w);
+    }
     if (flow && ew->options.community_id) {
         char cid[64];
         flow_community_id(flow, ew->options.community_id_seed, cid);

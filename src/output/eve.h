@@ -25,7 +25,20 @@ int eve_file_close(struct eve_file *file);
 struct eve_options {
     bool community_id;      /* add "community_id" to events that have a flow */
     uint16_t community_id_seed;
+    bool ethernet;          /* add "ether" (MAC addresses) to events */
 };
+
+/* MAC addresses a flow has seen, for the flow record's "ether" object
+ * (kept in flow->output_state when eve_options.ethernet is on). */
+#define EVE_FLOW_MACS_MAX 4
+struct eve_flow_macs {
+    uint8_t src[EVE_FLOW_MACS_MAX][6], dst[EVE_FLOW_MACS_MAX][6];
+    uint8_t nsrc, ndst;
+};
+/* Records the packet's MAC addresses in the flow (allocates the set on first
+ * use; freed with eve_flow_macs_free). */
+void eve_flow_macs_track(struct flow *f, const struct packet *p);
+void eve_flow_macs_free(struct flow *f);
 
 struct eve_writer {
     struct eve_file *file;

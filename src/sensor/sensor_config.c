@@ -86,6 +86,7 @@ static void load_eve_types(struct sensor_config *sc, const struct config *cfg)
         sc->log_app[p] = all;
     if (eve) {
         sc->eve.community_id = node_bool(eve, "community-id", false);
+        sc->eve.ethernet = node_bool(eve, "ethernet", false);
         const struct config_node *seed = config_node_child(eve, "community-id-seed");
         if (seed && config_node_value(seed))
             sc->eve.community_id_seed = (uint16_t)strtoul(config_node_value(seed), NULL, 10);

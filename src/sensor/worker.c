@@ -141,6 +141,7 @@ static void flow_on_end(void *user, struct flow *f)
     }
     detect_flow_state_free(f->detect_state);
     f->detect_state = NULL;
+    eve_flow_macs_free(f);
 }
 
 int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct eve_file *eve,
@@ -252,6 +253,8 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
         log_decode_anomalies(w, p);
 
     if (f) {
+        if (w->config->eve.ethernet)
+            eve_flow_macs_track(f, p);
         if (p->proto == 6) {
             stream_handle_packet(w->stream, f, p);
         } else if (p->proto == 17 && p->payload_len > 0) {
@@ -260,7 +263,9 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
             sync_app_proto(f);
         }
     }
-    if (w->detect && !(p->flags & PACKET_FLAG_INVALID) && p->ip_version)
+    /* Invalid packets are inspected too (IP-only rules and decoder-event
+     * rules still apply to them), as in Suricata. */
+    if (w->detect && p->ip_version)
         run_detection(w, p, f);
 }
 

@@ -49,6 +49,7 @@ enum tcp_stream_flag {
     TCP_STREAM_ACK_KNOWN = 1u << 4,  /* last_ack valid */
     TCP_STREAM_WSCALE_KNOWN = 1u << 5, /* windows can be checked */
     TCP_STREAM_SEQ_KNOWN = 1u << 6,  /* base_seq/next_seq valid */
+    TCP_STREAM_RST_RECV = 1u << 7,   /* this side received an RST (session closed by it) */
 };
 
 /* The data sent by one side. */
@@ -74,7 +75,6 @@ enum tcp_session_flag {
     TCP_SESSION_MIDSTREAM = 1u << 0,
     TCP_SESSION_ASYNC = 1u << 1,
     TCP_SESSION_RST = 1u << 2,
-    TCP_SESSION_RST_INJECT_REPORTED = 1u << 3,
     TCP_SESSION_CLIENT_CLOSED_FIRST = 1u << 4,
     TCP_SESSION_FLUSHED = 1u << 5,
     TCP_SESSION_SYN_WSCALE = 1u << 6, /* the SYN carried a window scale option */
@@ -84,6 +84,7 @@ struct tcp_session {
     struct tcp_stream client; /* data to server (direction 0) */
     struct tcp_stream server; /* data to client (direction 1) */
     uint8_t state;            /* enum tcp_state */
+    uint8_t pstate;           /* state before an RST closed the session */
     uint8_t flags;            /* enum tcp_session_flag */
     uint8_t syn_wscale;
     struct tcp_session *free_next;
@@ -109,6 +110,8 @@ void tcp_stream_insert(struct stream_thread_ctx *ctx, struct tcp_session *ssn,
                        struct tcp_stream *s, uint8_t direction, uint32_t seq,
                        const uint8_t *data, uint32_t len, bool *retransmission);
 void tcp_stream_deliver(struct stream_thread_ctx *ctx, struct tcp_stream *s, uint8_t direction);
+void tcp_stream_deliver_unacked(struct stream_thread_ctx *ctx, struct tcp_stream *s,
+                                uint8_t direction);
 void tcp_stream_ack_update(struct stream_thread_ctx *ctx, struct tcp_stream *s, uint8_t direction);
 void tcp_stream_flush(struct stream_thread_ctx *ctx, struct tcp_stream *s, uint8_t direction);
 void tcp_stream_release_all(struct stream_thread_ctx *ctx, struct tcp_stream *s);

@@ -263,6 +263,12 @@ void tcp_stream_deliver(struct stream_thread_ctx *ctx, struct tcp_stream *st, ui
     deliver(ctx, st, dir, false);
 }
 
+/* In-order data without waiting for ACKs (no gaps, no EOF): on RST. */
+void tcp_stream_deliver_unacked(struct stream_thread_ctx *ctx, struct tcp_stream *st, uint8_t dir)
+{
+    deliver(ctx, st, dir, true);
+}
+
 /* The peer acknowledged up to st->last_ack: release acked delivered data,
  * deliver what is now acknowledged and, when the acked range has bytes we
  * never saw, deliver them as a gap. */

@@ -154,12 +154,19 @@ static void stream_init_seq(struct tcp_stream *st, uint32_t next)
     st->flags |= TCP_STREAM_SEQ_KNOWN;
 }
 
-static void close_rst(struct stream_thread_ctx *ctx, struct tcp_session *ssn)
+/* A valid RST sent by direction dir closes the session. In-order data goes
+ * to the application without waiting for ACKs; gaps and EOF wait for the flow
+ * end, because if the RST's sender keeps talking the receiver evidently
+ * ignored it (an injected or evasive RST) and the session resumes. */
+static void close_rst(struct stream_thread_ctx *ctx, struct tcp_session *ssn, uint8_t dir)
 {
+    if (ssn->state != TCP_STATE_CLOSED)
+        ssn->pstate = ssn->state;
+    (dir == 0 ? &ssn->server : &ssn->client)->flags |= TCP_STREAM_RST_RECV;
     ssn->state = TCP_STATE_CLOSED;
     ssn->flags |= TCP_SESSION_RST;
-    tcp_stream_flush(ctx, &ssn->client, 0);
-    tcp_stream_flush(ctx, &ssn->server, 1);
+    tcp_stream_deliver_unacked(ctx, &ssn->client, 0);
+    tcp_stream_deliver_unacked(ctx, &ssn->server, 1);
 }
 
 /* An RST is accepted when its sequence number is within what the receiver
@@ -225,14 +232,8 @@ static void state_established(struct stream_thread_ctx *ctx, struct tcp_session 
     uint8_t fl = p->tcp_flags;
     uint32_t seq = p->tcp_seq, len = p->payload_len;
 
-    if (ssn->state == TCP_STATE_CLOSED) {
-        if ((ssn->flags & TCP_SESSION_RST) && len > 0 &&
-            !(ssn->flags & TCP_SESSION_RST_INJECT_REPORTED)) {
-            ssn->flags |= TCP_SESSION_RST_INJECT_REPORTED;
-            stream_event_set(ctx, STREAM_EVENT_SUSPECTED_RST_INJECT);
-        }
+    if (ssn->state == TCP_STATE_CLOSED)
         return;
-    }
     if (fl & TCP_FLAG_SYN) {
         int ev;
         if (ssn->state != TCP_STATE_ESTABLISHED)
@@ -254,7 +255,7 @@ static void state_established(struct stream_thread_ctx *ctx, struct tcp_session 
         stream_init_seq(S, seq);
     if (fl & TCP_FLAG_RST) {
         if (rst_valid(S, p)) {
-            close_rst(ctx, ssn);
+            close_rst(ctx, ssn, dir);
         } else {
             ctx->stats.invalid_packets++;
             if (ssn->state != TCP_STATE_ESTABLISHED)
@@ -346,7 +347,7 @@ static void state_syn_sent(struct stream_thread_ctx *ctx, struct tcp_session *ss
                               p->tcp_ack == c->isn + 1 + c->tfo_len)
                            : (p->tcp_seq == c->isn + 1 || p->tcp_seq == c->next_seq);
         if (ok)
-            close_rst(ctx, ssn);
+            close_rst(ctx, ssn, dir);
         else
             ctx->stats.invalid_packets++;
         return;
@@ -423,7 +424,7 @@ static void state_syn_recv(struct stream_thread_ctx *ctx, struct tcp_session *ss
     uint8_t fl = p->tcp_flags;
     if (fl & TCP_FLAG_RST) {
         if (rst_valid(dir == 0 ? c : s, p))
-            close_rst(ctx, ssn);
+            close_rst(ctx, ssn, dir);
         else
             ctx->stats.invalid_packets++;
         return;
@@ -576,6 +577,19 @@ void stream_handle_packet(struct stream_thread_ctx *ctx, struct flow *f, struct 
     }
     struct tcp_session *ssn = f->tcp;
     ctx->cur_async = ssn && (ssn->flags & TCP_SESSION_ASYNC);
+    if (ssn && ssn->state == TCP_STATE_CLOSED && (ssn->flags & TCP_SESSION_RST) &&
+        !(fl & TCP_FLAG_RST)) {
+        struct tcp_stream *S = p->flow_direction == 0 ? &ssn->client : &ssn->server;
+        struct tcp_stream *O = p->flow_direction == 0 ? &ssn->server : &ssn->client;
+        if (!(S->flags & TCP_STREAM_RST_RECV) && (O->flags & TCP_STREAM_RST_RECV)) {
+            /* The RST's sender goes on as if nothing happened: the RST was
+             * injected or ignored by its receiver; resume (as Suricata). */
+            stream_event_set(ctx, STREAM_EVENT_SUSPECTED_RST_INJECT);
+            O->flags &= (uint8_t)~TCP_STREAM_RST_RECV;
+            ssn->flags &= (uint8_t)~TCP_SESSION_RST;
+            ssn->state = ssn->pstate;
+        }
+    }
     if (!ssn) {
         session_start(ctx, f, p);
     } else {

@@ -40,9 +40,9 @@ static inline void test_capture_append(struct test_capture *c, const char *s, si
 }
 
 static inline void test_capture_emit(void *user, const char *event_type, const struct flow *flow,
-                              const struct packet *packet, uint8_t direction,
-                              void (*write_body)(const void *object, struct json_writer *w),
-                              const void *object)
+                                     const struct packet *packet, uint8_t direction,
+                                     void (*write_body)(const void *object, struct json_writer *w),
+                                     const void *object)
 {
     struct test_capture *c = user;
     struct json_writer w;
@@ -59,8 +59,9 @@ static inline void test_capture_emit(void *user, const char *event_type, const s
     c->events++;
 }
 
-static inline void test_capture_anomaly(void *user, const struct flow *flow, const struct packet *packet,
-                                 uint16_t app_proto, const char *event_name)
+static inline void test_capture_anomaly(void *user, const struct flow *flow,
+                                        const struct packet *packet, uint16_t app_proto,
+                                        const char *event_name)
 {
     struct test_capture *c = user;
     char line[256];
@@ -77,7 +78,7 @@ static inline void test_capture_reset(struct test_capture *c)
 
 /* One flow between 10.0.0.1:sport and 10.0.0.2:dport. */
 static inline void test_flow_init(struct flow *f, struct packet *p, uint8_t proto, uint16_t sport,
-                           uint16_t dport)
+                                  uint16_t dport)
 {
     memset(f, 0, sizeof(*f));
     memset(p, 0, sizeof(*p));
@@ -105,11 +106,12 @@ struct test_segment {
  * byte; else that segment in two at split_at. Ends with EOF both ways and
  * flow end. Returns the captured log (caller frees). */
 static inline char *test_run_tcp(const struct test_segment *segs, size_t nsegs, uint16_t sport,
-                          uint16_t dport, int split_seg, uint32_t split_at, uint16_t *proto_out)
+                                 uint16_t dport, int split_seg, uint32_t split_at,
+                                 uint16_t *proto_out)
 {
     struct test_capture cap = {0};
-    struct app_event_sink sink = {.user = &cap, .emit = test_capture_emit,
-                                  .anomaly = test_capture_anomaly};
+    struct app_event_sink sink = {
+        .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
     struct app_layer_config cfg;
     app_layer_config_load(&cfg, NULL);
     struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
@@ -152,7 +154,7 @@ static inline char *test_run_tcp(const struct test_segment *segs, size_t nsegs, 
 /* Checks that every split of every segment gives the same log as the whole
  * conversation. Returns the number of differing runs (0 = all identical). */
 static inline int test_tcp_split_invariance(const struct test_segment *segs, size_t nsegs,
-                                     uint16_t sport, uint16_t dport)
+                                            uint16_t sport, uint16_t dport)
 {
     int bad = 0;
     char *ref = test_run_tcp(segs, nsegs, sport, dport, -1, 0, NULL);
@@ -161,8 +163,8 @@ static inline int test_tcp_split_invariance(const struct test_segment *segs, siz
             char *got = test_run_tcp(segs, nsegs, sport, dport, (int)i, k, NULL);
             if (strcmp(ref, got) != 0) {
                 if (bad < 3)
-                    fprintf(stderr, "split seg %zu at %u differs:\n--- whole\n%s--- split\n%s",
-                            i, k, ref, got);
+                    fprintf(stderr, "split seg %zu at %u differs:\n--- whole\n%s--- split\n%s", i,
+                            k, ref, got);
                 bad++;
             }
             free(got);

@@ -9,9 +9,20 @@ struct msg {
     uint32_t len;
 };
 
-static void put8(struct msg *m, uint8_t v) { m->b[m->len++] = v; }
-static void put16(struct msg *m, uint16_t v) { put8(m, (uint8_t)(v >> 8)); put8(m, (uint8_t)v); }
-static void put32(struct msg *m, uint32_t v) { put16(m, (uint16_t)(v >> 16)); put16(m, (uint16_t)v); }
+static void put8(struct msg *m, uint8_t v)
+{
+    m->b[m->len++] = v;
+}
+static void put16(struct msg *m, uint16_t v)
+{
+    put8(m, (uint8_t)(v >> 8));
+    put8(m, (uint8_t)v);
+}
+static void put32(struct msg *m, uint32_t v)
+{
+    put16(m, (uint16_t)(v >> 16));
+    put16(m, (uint16_t)v);
+}
 static void putname(struct msg *m, const char *name)
 {
     while (*name) {
@@ -24,16 +35,24 @@ static void putname(struct msg *m, const char *name)
     }
     put8(m, 0);
 }
-static void header(struct msg *m, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an, uint16_t ns,
-                   uint16_t ar)
+static void header(struct msg *m, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an,
+                   uint16_t ns, uint16_t ar)
 {
     m->len = 0;
-    put16(m, id); put16(m, flags); put16(m, qd); put16(m, an); put16(m, ns); put16(m, ar);
+    put16(m, id);
+    put16(m, flags);
+    put16(m, qd);
+    put16(m, an);
+    put16(m, ns);
+    put16(m, ar);
 }
 /* rr with owner as a pointer to offset 12 (the question name). */
 static uint32_t rr_begin(struct msg *m, uint16_t type, uint32_t ttl)
 {
-    put16(m, 0xc00c); put16(m, type); put16(m, 1); put32(m, ttl);
+    put16(m, 0xc00c);
+    put16(m, type);
+    put16(m, 1);
+    put32(m, ttl);
     uint32_t at = m->len;
     put16(m, 0);
     return at;
@@ -49,36 +68,71 @@ static void build_query(struct msg *m, uint16_t id, const char *name, uint16_t t
 {
     header(m, id, 0x0100, 1, 0, 0, 0);
     putname(m, name);
-    put16(m, type); put16(m, 1);
+    put16(m, type);
+    put16(m, 1);
 }
 
 static void build_response(struct msg *m)
 {
     header(m, 0x1234, 0x8180, 1, 6, 1, 1);
     putname(m, "www.example.com");
-    put16(m, 1); put16(m, 1);
-    uint32_t at = rr_begin(m, 5, 300); putname(m, "example.com"); rr_end(m, at); /* CNAME */
-    at = rr_begin(m, 1, 60); put8(m, 93); put8(m, 184); put8(m, 216); put8(m, 34); rr_end(m, at);
+    put16(m, 1);
+    put16(m, 1);
+    uint32_t at = rr_begin(m, 5, 300);
+    putname(m, "example.com");
+    rr_end(m, at); /* CNAME */
+    at = rr_begin(m, 1, 60);
+    put8(m, 93);
+    put8(m, 184);
+    put8(m, 216);
+    put8(m, 34);
+    rr_end(m, at);
     at = rr_begin(m, 28, 60);
-    for (int i = 0; i < 16; i++) put8(m, i == 0 ? 0x20 : i == 1 ? 0x01 : i == 15 ? 1 : 0);
+    for (int i = 0; i < 16; i++)
+        put8(m, i == 0 ? 0x20 : i == 1 ? 0x01 : i == 15 ? 1 : 0);
     rr_end(m, at);
-    at = rr_begin(m, 15, 10); put16(m, 10); put16(m, 0xc00c); rr_end(m, at); /* MX -> pointer */
-    at = rr_begin(m, 16, 5); put8(m, 3); put8(m, 'a'); put8(m, 'b'); put8(m, 'c'); put8(m, 2);
-    put8(m, 'x'); put8(m, 'y'); rr_end(m, at); /* TXT with two strings */
-    at = rr_begin(m, 33, 7); put16(m, 1); put16(m, 2); put16(m, 5060); putname(m, "sip.example.com");
+    at = rr_begin(m, 15, 10);
+    put16(m, 10);
+    put16(m, 0xc00c);
+    rr_end(m, at); /* MX -> pointer */
+    at = rr_begin(m, 16, 5);
+    put8(m, 3);
+    put8(m, 'a');
+    put8(m, 'b');
+    put8(m, 'c');
+    put8(m, 2);
+    put8(m, 'x');
+    put8(m, 'y');
+    rr_end(m, at); /* TXT with two strings */
+    at = rr_begin(m, 33, 7);
+    put16(m, 1);
+    put16(m, 2);
+    put16(m, 5060);
+    putname(m, "sip.example.com");
     rr_end(m, at);
-    at = rr_begin(m, 6, 100); putname(m, "ns1.example.com"); putname(m, "host.example.com");
-    put32(m, 2024); put32(m, 7200); put32(m, 3600); put32(m, 86400); put32(m, 300); rr_end(m, at);
+    at = rr_begin(m, 6, 100);
+    putname(m, "ns1.example.com");
+    putname(m, "host.example.com");
+    put32(m, 2024);
+    put32(m, 7200);
+    put32(m, 3600);
+    put32(m, 86400);
+    put32(m, 300);
+    rr_end(m, at);
     /* OPT */
-    put8(m, 0); put16(m, 41); put16(m, 4096); put32(m, 0); put16(m, 0);
+    put8(m, 0);
+    put16(m, 41);
+    put16(m, 4096);
+    put32(m, 0);
+    put16(m, 0);
 }
 
 static char *run_udp(const struct msg *const *msgs, const uint8_t *dirs, size_t n,
                      struct test_capture *cap_out, uint16_t *proto)
 {
     struct test_capture cap = {0};
-    struct app_event_sink sink = {.user = &cap, .emit = test_capture_emit,
-                                  .anomaly = test_capture_anomaly};
+    struct app_event_sink sink = {
+        .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
     struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(NULL, &sink);
     struct flow f;
     struct packet p;
@@ -112,8 +166,9 @@ static void test_udp_query_response(void)
     CHECK(strstr(log, "\"dns\":{\"version\":3,\"type\":\"request\",\"tx_id\":0,\"id\":4660,"
                       "\"flags\":\"100\",\"rd\":true,\"opcode\":0,\"rcode\":\"NOERROR\","
                       "\"queries\":[{\"rrname\":\"www.example.com\",\"rrtype\":\"A\"}]}") != NULL);
-    CHECK(strstr(log, "\"type\":\"response\",\"tx_id\":1,\"id\":4660,\"flags\":\"8180\",\"qr\":true,"
-                      "\"rd\":true,\"ra\":true") != NULL);
+    CHECK(strstr(log,
+                 "\"type\":\"response\",\"tx_id\":1,\"id\":4660,\"flags\":\"8180\",\"qr\":true,"
+                 "\"rd\":true,\"ra\":true") != NULL);
     CHECK(strstr(log, "{\"rrname\":\"www.example.com\",\"rrtype\":\"CNAME\",\"ttl\":300,"
                       "\"rdata\":\"example.com\"}") != NULL);
     CHECK(strstr(log, "\"rdata\":\"93.184.216.34\"") != NULL);
@@ -121,13 +176,18 @@ static void test_udp_query_response(void)
     CHECK(strstr(log, "\"rrtype\":\"MX\",\"ttl\":10,\"rdata\":\"www.example.com\"") != NULL);
     CHECK(strstr(log, "\"rrtype\":\"TXT\",\"ttl\":5,\"rdata\":\"abc\"}") != NULL);
     CHECK(strstr(log, "\"rrtype\":\"TXT\",\"ttl\":5,\"rdata\":\"xy\"}") != NULL);
-    CHECK(strstr(log, "\"srv\":{\"priority\":1,\"weight\":2,\"port\":5060,\"name\":\"sip.example.com\"}") != NULL);
-    CHECK(strstr(log, "\"authorities\":[{\"rrname\":\"www.example.com\",\"rrtype\":\"SOA\",\"ttl\":100,"
-                      "\"soa\":{\"mname\":\"ns1.example.com\",\"rname\":\"host.example.com\","
-                      "\"serial\":2024,\"refresh\":7200,\"retry\":3600,\"expire\":86400,"
-                      "\"minimum\":300}}]") != NULL);
+    CHECK(strstr(
+              log,
+              "\"srv\":{\"priority\":1,\"weight\":2,\"port\":5060,\"name\":\"sip.example.com\"}") !=
+          NULL);
+    CHECK(strstr(log,
+                 "\"authorities\":[{\"rrname\":\"www.example.com\",\"rrtype\":\"SOA\",\"ttl\":100,"
+                 "\"soa\":{\"mname\":\"ns1.example.com\",\"rname\":\"host.example.com\","
+                 "\"serial\":2024,\"refresh\":7200,\"retry\":3600,\"expire\":86400,"
+                 "\"minimum\":300}}]") != NULL);
     CHECK(strstr(log, "\"additionals\":[{\"rrname\":\"\",\"rrtype\":\"OPT\",\"ttl\":0}]") != NULL);
-    CHECK(strstr(log, "\"grouped\":{\"CNAME\":[\"example.com\"],\"A\":[\"93.184.216.34\"]") != NULL);
+    CHECK(strstr(log, "\"grouped\":{\"CNAME\":[\"example.com\"],\"A\":[\"93.184.216.34\"]") !=
+          NULL);
     if (test_failures)
         fprintf(stderr, "%s", log);
     free(log);
@@ -137,7 +197,8 @@ static void test_udp_not_dns(void)
 {
     struct msg g;
     g.len = 0;
-    for (int i = 0; i < 40; i++) put8(&g, (uint8_t)(i * 37 + 11));
+    for (int i = 0; i < 40; i++)
+        put8(&g, (uint8_t)(i * 37 + 11));
     const struct msg *ms[] = {&g, &g};
     uint8_t dirs[] = {0, 1};
     uint16_t proto;
@@ -154,10 +215,15 @@ static void test_events_and_loops(void)
     q.b[3] |= 0x40;
     header(&r, 7, 0x8180, 1, 1, 0, 0);
     putname(&r, "a.b");
-    put16(&r, 1); put16(&r, 1);
+    put16(&r, 1);
+    put16(&r, 1);
     uint32_t loop_at = r.len;
     put16(&r, (uint16_t)(0xc000 | loop_at)); /* points at itself */
-    put16(&r, 1); put16(&r, 1); put32(&r, 1); put16(&r, 4); put32(&r, 0x01020304);
+    put16(&r, 1);
+    put16(&r, 1);
+    put32(&r, 1);
+    put16(&r, 4);
+    put32(&r, 0x01020304);
     const struct msg *ms[] = {&q, &r};
     uint8_t dirs[] = {0, 1};
     struct test_capture cap;
@@ -187,10 +253,16 @@ static void test_bomb(void)
     header(&r, 1, 0x8180, 1, 0, 0, 0);
     /* question: 120 labels of 1 char, chained by pointers backwards */
     putname(&r, "a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a");
-    put16(&r, 1); put16(&r, 1);
+    put16(&r, 1);
+    put16(&r, 1);
     uint16_t an = 0;
     while (r.len + 20 < sizeof(r.b)) {
-        put16(&r, 0xc00c); put16(&r, 5); put16(&r, 1); put32(&r, 1); put16(&r, 2); put16(&r, 0xc00c);
+        put16(&r, 0xc00c);
+        put16(&r, 5);
+        put16(&r, 1);
+        put32(&r, 1);
+        put16(&r, 2);
+        put16(&r, 0xc00c);
         an++;
     }
     r.b[6] = (uint8_t)(an >> 8);
@@ -212,11 +284,16 @@ static void test_tcp_framing_and_splits(void)
     build_response(&r);
     uint8_t ts[2 * 4096], tc[4096 + 2];
     uint32_t tl = 0;
-    ts[tl++] = (uint8_t)(q1.len >> 8); ts[tl++] = (uint8_t)q1.len;
-    memcpy(ts + tl, q1.b, q1.len); tl += q1.len;
-    ts[tl++] = (uint8_t)(q2.len >> 8); ts[tl++] = (uint8_t)q2.len;
-    memcpy(ts + tl, q2.b, q2.len); tl += q2.len;
-    tc[0] = (uint8_t)(r.len >> 8); tc[1] = (uint8_t)r.len;
+    ts[tl++] = (uint8_t)(q1.len >> 8);
+    ts[tl++] = (uint8_t)q1.len;
+    memcpy(ts + tl, q1.b, q1.len);
+    tl += q1.len;
+    ts[tl++] = (uint8_t)(q2.len >> 8);
+    ts[tl++] = (uint8_t)q2.len;
+    memcpy(ts + tl, q2.b, q2.len);
+    tl += q2.len;
+    tc[0] = (uint8_t)(r.len >> 8);
+    tc[1] = (uint8_t)r.len;
     memcpy(tc + 2, r.b, r.len);
     struct test_segment segs[] = {{0, ts, tl}, {1, tc, r.len + 2}};
     uint16_t proto;

@@ -37,8 +37,8 @@ static void test_detection_failure(void)
     uint8_t junk[3000];
     for (size_t i = 0; i < sizeof(junk); i++)
         junk[i] = (uint8_t)(0x80 + (i % 50));
-    struct test_segment segs[] = {{0, junk, 100}, {1, junk, 100}, {0, junk, sizeof(junk)},
-                                  {1, junk, sizeof(junk)}};
+    struct test_segment segs[] = {
+        {0, junk, 100}, {1, junk, 100}, {0, junk, sizeof(junk)}, {1, junk, sizeof(junk)}};
     uint16_t proto;
     char *log = test_run_tcp(segs, 4, 40000, 9999, -1, 0, &proto);
     CHECK_EQ_INT(proto, APP_PROTO_FAILED);
@@ -64,8 +64,65 @@ static void test_memcap(void)
     app_layer_thread_ctx_free(ctx);
 }
 
+/* HTTP CONNECT hands the tunnel back to detection: TLS inside is detected
+ * (app_proto_orig http); garbage inside leaves the flow http. */
+static void test_connect_switch(void)
+{
+    static const char req[] = "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n";
+    static const char resp[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+    static const uint8_t hello[] = {0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00};
+    uint8_t junk[64];
+    memset(junk, 0x99, sizeof(junk));
+    for (int variant = 0; variant < 2; variant++) {
+        struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(NULL, NULL);
+        struct flow f;
+        struct packet p;
+        test_flow_init(&f, &p, 6, 40000, 3128);
+        struct app_flow_state *st = NULL;
+        app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, (const uint8_t *)req, sizeof(req) - 1, 0);
+        app_layer_handle_tcp_data(ctx, &st, &f, &p, 1, (const uint8_t *)resp, sizeof(resp) - 1, 0);
+        if (variant == 0)
+            app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, hello, sizeof(hello), 0);
+        else
+            app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, junk, sizeof(junk), APP_DATA_EOF);
+        app_layer_handle_tcp_data(ctx, &st, &f, &p, 1, junk, sizeof(junk), APP_DATA_EOF);
+        app_layer_flow_end(ctx, st, &f);
+        if (variant == 0) {
+            CHECK_EQ_INT(app_flow_state_proto(st), APP_PROTO_TLS);
+            CHECK_EQ_INT(app_flow_state_proto_orig(st), APP_PROTO_HTTP);
+        } else {
+            CHECK_EQ_INT(app_flow_state_proto(st), APP_PROTO_HTTP);
+        }
+        app_flow_state_free(st);
+        CHECK_EQ_INT(app_layer_thread_stats(ctx)->memuse, 0);
+        app_layer_thread_ctx_free(ctx);
+    }
+}
+
+/* A client speaking TLS to an SMTP banner: mismatch, app_proto_tc smtp. */
+static void test_mismatch(void)
+{
+    static const char banner[] = "220 mail.example.com ESMTP ready\r\n";
+    static const uint8_t hello[] = {0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00};
+    struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(NULL, NULL);
+    struct flow f;
+    struct packet p;
+    test_flow_init(&f, &p, 6, 40000, 25);
+    struct app_flow_state *st = NULL;
+    app_layer_handle_tcp_data(ctx, &st, &f, &p, 1, (const uint8_t *)banner, sizeof(banner) - 1, 0);
+    app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, hello, sizeof(hello), 0);
+    CHECK_EQ_INT(app_flow_state_proto_dir(st, 1), APP_PROTO_SMTP);
+    CHECK_EQ_INT(app_flow_state_proto_dir(st, 0), APP_PROTO_TLS);
+    CHECK_EQ_INT(app_flow_state_proto(st), APP_PROTO_TLS);
+    CHECK(app_flow_state_has_event(st, "applayer_mismatch_protocol_both_directions"));
+    app_flow_state_free(st);
+    app_layer_thread_ctx_free(ctx);
+}
+
 int main(void)
 {
+    test_connect_switch();
+    test_mismatch();
     test_names();
     test_config_defaults();
     test_detection_failure();

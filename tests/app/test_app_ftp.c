@@ -8,7 +8,10 @@
 #include "app_test_util.h"
 #include "test.h"
 
-#define SEG(d, s) {(d), (const uint8_t *)(s), sizeof(s) - 1}
+#define SEG(d, s)                                                                                  \
+    {                                                                                              \
+        (d), (const uint8_t *)(s), sizeof(s) - 1                                                   \
+    }
 
 static int count(const char *log, const char *needle)
 {
@@ -59,7 +62,8 @@ static void test_session(void)
     CHECK(find(log, "\"reply\":[\"Welcome\",\" line two\",\"Logged in\"],"
                     "\"completion_code\":[\"230\",\"230\"]") != NULL);
     CHECK(find(log, "\"command\":\"PASV\",\"reply\":[\"Entering Passive Mode (10,0,0,2,195,80).\"],"
-                    "\"completion_code\":[\"227\"],\"dynamic_port\":50000,\"mode\":\"passive\"") != NULL);
+                    "\"completion_code\":[\"227\"],\"dynamic_port\":50000,\"mode\":\"passive\"") !=
+          NULL);
     CHECK(find(log, "\"completion_code\":[\"150\",\"226\"]") != NULL);
     CHECK(find(log, "\"dynamic_port\":58612,\"mode\":\"passive\"") != NULL);
     CHECK(find(log, "\"command_data\":\"10,0,0,1,200,100\"") != NULL);
@@ -76,7 +80,8 @@ static void test_limits(void)
     memcpy(big, "RETR ", 5);
     memset(big + 5, 'x', 5000);
     memcpy(big + 5005, "\r\nRETR index.html\r\n", 19);
-    struct test_segment segs[] = {SEG(1, "220 FTP ready\r\n"), SEG(0, "PASV\r\n"),
+    struct test_segment segs[] = {SEG(1, "220 FTP ready\r\n"),
+                                  SEG(0, "PASV\r\n"),
                                   SEG(1, "227 Entering Passive Mode (1,2,3,4,5,6)\r\n"),
                                   {0, (const uint8_t *)big, 5024}};
     char *log = test_run_tcp(segs, 4, 40000, 21, -1, 0, NULL);
@@ -119,8 +124,8 @@ static int probe_tx(struct app_tx *tx, void *user)
 static void test_buffers_and_data(void)
 {
     struct test_capture cap = {0};
-    struct app_event_sink sink = {.user = &cap, .emit = test_capture_emit,
-                                  .anomaly = test_capture_anomaly};
+    struct app_event_sink sink = {
+        .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
     struct app_layer_config cfg;
     app_layer_config_load(&cfg, NULL);
     struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
@@ -163,9 +168,10 @@ static void test_buffers_and_data(void)
     xfer->refs--;
     app_parser_ftp_data.parse(ds, &pc, 1, (const uint8_t *)"0123456789", 10, 0);
     app_parser_ftp_data.parse(ds, &pc, 1, NULL, 0, APP_DATA_EOF);
-    CHECK(find(cap.log, "\"ftp_data\":{\"filename\":\"file.txt\",\"command\":\"RETR\"},"
-                        "\"fileinfo\":{\"filename\":\"file.txt\",\"gaps\":false,\"state\":\"CLOSED\","
-                        "\"stored\":false,\"size\":10") != NULL);
+    CHECK(find(cap.log,
+               "\"ftp_data\":{\"filename\":\"file.txt\",\"command\":\"RETR\"},"
+               "\"fileinfo\":{\"filename\":\"file.txt\",\"gaps\":false,\"state\":\"CLOSED\","
+               "\"stored\":false,\"size\":10") != NULL);
     CHECK(find(cap.log, "\"event_type\":\"ftp_data\"") != NULL);
     app_parser_ftp_data.state_free(ds);
     CHECK_EQ_INT(app_layer_thread_stats(ctx)->memuse, 0);
@@ -182,8 +188,8 @@ static void test_garbage(void)
         junk[i] = (uint8_t)(s >> 16);
     }
     memcpy(junk, "USER x\r\n", 8);
-    struct test_segment segs[] = {SEG(1, "220 FTP\r\n"), {0, junk, sizeof(junk)},
-                                  {1, junk + 3, 4000}};
+    struct test_segment segs[] = {
+        SEG(1, "220 FTP\r\n"), {0, junk, sizeof(junk)}, {1, junk + 3, 4000}};
     char *log = test_run_tcp(segs, 3, 40000, 21, -1, 0, NULL);
     CHECK(log != NULL && strstr(log, "MEMUSE-LEAK") == NULL);
     free(log);

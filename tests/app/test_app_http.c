@@ -10,7 +10,10 @@
 #include "app_test_util.h"
 #include "test.h"
 
-#define SEG(d, s) {(d), (const uint8_t *)(s), sizeof(s) - 1}
+#define SEG(d, s)                                                                                  \
+    {                                                                                              \
+        (d), (const uint8_t *)(s), sizeof(s) - 1                                                   \
+    }
 
 static const char *find(const char *log, const char *needle)
 {
@@ -37,13 +40,15 @@ static void test_simple_get(void)
     char *log = test_run_tcp(segs, 2, 40000, 80, -1, 0, &proto);
     CHECK_EQ_INT(proto, APP_PROTO_HTTP);
     CHECK(find(log, "\"event_type\":\"http\"") != NULL);
-    CHECK(find(log, "\"hostname\":\"Www.Example.COM\",\"http_port\":8080,\"url\":\"/a/b.html?x=1\","
-                    "\"http_user_agent\":\"ua/1\",\"http_content_type\":\"text/html\","
-                    "\"http_refer\":\"http://r/\",\"http_method\":\"GET\",\"protocol\":\"HTTP/1.1\","
-                    "\"status\":302,\"redirect\":\"/next\",\"length\":5}") != NULL);
+    CHECK(find(log,
+               "\"hostname\":\"Www.Example.COM\",\"http_port\":8080,\"url\":\"/a/b.html?x=1\","
+               "\"http_user_agent\":\"ua/1\",\"http_content_type\":\"text/html\","
+               "\"http_refer\":\"http://r/\",\"http_method\":\"GET\",\"protocol\":\"HTTP/1.1\","
+               "\"status\":302,\"redirect\":\"/next\",\"length\":5}") != NULL);
     CHECK(find(log, "\"event_type\":\"fileinfo\"") != NULL);
-    CHECK(find(log, "\"filename\":\"/a/b.html\",\"gaps\":false,\"state\":\"CLOSED\",\"stored\":false,"
-                    "\"size\":5,\"tx_id\":0") != NULL);
+    CHECK(find(log,
+               "\"filename\":\"/a/b.html\",\"gaps\":false,\"state\":\"CLOSED\",\"stored\":false,"
+               "\"size\":5,\"tx_id\":0") != NULL);
     CHECK_EQ_INT(count(log, "\"event_type\":\"http\""), 1);
     free(log);
     CHECK_EQ_INT(test_tcp_split_invariance(segs, 2, 40000, 80), 0);
@@ -53,8 +58,9 @@ static void test_pipelining_chunked(void)
 {
     struct test_segment segs[] = {
         SEG(0, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: b\r\n\r\n"),
-        SEG(1, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
-               "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"),
+        SEG(1,
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"),
     };
     char *log = test_run_tcp(segs, 2, 40000, 80, -1, 0, NULL);
     CHECK_EQ_INT(count(log, "\"event_type\":\"http\""), 2);
@@ -120,8 +126,8 @@ static void test_gzip_and_buffers(void)
                       "User-Agent: Mozilla\r\nAccept: */*\r\n\r\n";
 
     struct test_capture cap = {0};
-    struct app_event_sink sink = {.user = &cap, .emit = test_capture_emit,
-                                  .anomaly = test_capture_anomaly};
+    struct app_event_sink sink = {
+        .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
     struct app_layer_config cfg;
     app_layer_config_load(&cfg, NULL);
     struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
@@ -169,7 +175,8 @@ static void test_gzip_and_buffers(void)
         if (cases[i].id == APP_BUFFER_HTTP_HEADER && cases[i].index) {
             /* Content-Length depends on the gzip output size */
             CHECK_EQ_INT(b.rc, 0);
-            CHECK(strncmp(b.got, "Server: ng1nx\r\nContent-Encoding: gzip\r\nContent-Length: ", 55) == 0);
+            CHECK(strncmp(b.got,
+                          "Server: ng1nx\r\nContent-Encoding: gzip\r\nContent-Length: ", 55) == 0);
             continue;
         }
         if (b.rc != 0 || strcmp(b.got, cases[i].want) != 0)
@@ -261,7 +268,8 @@ static void test_garbage(void)
     char *many = malloc(n + 1);
     size_t off = 0;
     for (int i = 0; i < 2000; i++)
-        off += (size_t)snprintf(many + off, n + 1 - off, "GET /%04d HTTP/1.1\r\nHost: a\r\n\r\n", i);
+        off +=
+            (size_t)snprintf(many + off, n + 1 - off, "GET /%04d HTTP/1.1\r\nHost: a\r\n\r\n", i);
     struct test_segment segs2[] = {{0, (const uint8_t *)many, (uint32_t)off}};
     log = test_run_tcp(segs2, 1, 40000, 80, -1, 0, NULL);
     CHECK(log != NULL && strstr(log, "MEMUSE-LEAK") == NULL);

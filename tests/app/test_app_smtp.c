@@ -9,7 +9,10 @@
 #include "app_test_util.h"
 #include "test.h"
 
-#define SEG(d, s) {(d), (const uint8_t *)(s), sizeof(s) - 1}
+#define SEG(d, s)                                                                                  \
+    {                                                                                              \
+        (d), (const uint8_t *)(s), sizeof(s) - 1                                                   \
+    }
 
 static int count(const char *log, const char *needle)
 {
@@ -34,7 +37,8 @@ static const struct test_segment mail[] = {
     SEG(1, "250 ok\r\n250 ok\r\n250 ok\r\n"),
     SEG(0, "DATA\r\n"),
     SEG(1, "354 go ahead\r\n"),
-    SEG(0, "From: Alice <alice@example.org>\r\nTo: bob@example.net, \"Carol, C\" <carol@example.net>\r\n"
+    SEG(0, "From: Alice <alice@example.org>\r\nTo: bob@example.net, \"Carol, C\" "
+           "<carol@example.net>\r\n"
            "Cc: dave@example.com\r\nSubject: report\r\nMIME-Version: 1.0\r\n"
            "Content-Type: multipart/mixed; boundary=\"BND\"\r\n\r\npreamble\r\n--BND\r\n"
            "Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
@@ -53,8 +57,9 @@ static void test_mail(void)
     char *log = test_run_tcp(mail, sizeof(mail) / sizeof(mail[0]), 40000, 25, -1, 0, &proto);
     CHECK_EQ_INT(proto, APP_PROTO_SMTP);
     CHECK_EQ_INT(count(log, "\"event_type\":\"smtp\""), 1);
-    CHECK(find(log, "\"smtp\":{\"helo\":\"client.example.org\",\"mail_from\":\"<alice@example.org>\","
-                    "\"rcpt_to\":[\"<bob@example.net>\",\"<carol@example.net>\"]}") != NULL);
+    CHECK(find(log,
+               "\"smtp\":{\"helo\":\"client.example.org\",\"mail_from\":\"<alice@example.org>\","
+               "\"rcpt_to\":[\"<bob@example.net>\",\"<carol@example.net>\"]}") != NULL);
     CHECK(find(log, "\"email\":{\"status\":\"PARSE_DONE\",\"from\":\"Alice <alice@example.org>\","
                     "\"to\":[\"bob@example.net\",\"\\\"Carol, C\\\" <carol@example.net>\"],"
                     "\"cc\":[\"dave@example.com\"],\"attachment\":[\"report.txt\"],"
@@ -93,8 +98,8 @@ static int probe_tx(struct app_tx *tx, void *user)
 static void test_buffers(void)
 {
     struct test_capture cap = {0};
-    struct app_event_sink sink = {.user = &cap, .emit = test_capture_emit,
-                                  .anomaly = test_capture_anomaly};
+    struct app_event_sink sink = {
+        .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
     struct app_layer_config cfg;
     app_layer_config_load(&cfg, NULL);
     struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
@@ -103,7 +108,8 @@ static void test_buffers(void)
     test_flow_init(&f, &p, 6, 40000, 25);
     struct app_flow_state *st = NULL;
     for (size_t i = 0; i < 8; i++)
-        app_layer_handle_tcp_data(ctx, &st, &f, &p, mail[i].direction, mail[i].data, mail[i].len, 0);
+        app_layer_handle_tcp_data(ctx, &st, &f, &p, mail[i].direction, mail[i].data, mail[i].len,
+                                  0);
     struct {
         enum app_buffer id;
         uint32_t index;
@@ -151,8 +157,11 @@ static void test_bdat_rset_ehlo(void)
     char *log = test_run_tcp(segs, n, 40000, 25, -1, 0, NULL);
     CHECK_EQ_INT(count(log, "\"event_type\":\"smtp\""), 3);
     CHECK(find(log, "\"tx_id\":0,\"smtp\":{\"helo\":\"a\",\"mail_from\":\"<x@a>\"}") != NULL);
-    CHECK(find(log, "\"tx_id\":1,\"smtp\":{\"helo\":\"a\",\"mail_from\":\"<y@a>\",\"rcpt_to\":[\"<z@b>\"]},"
-                    "\"email\":{\"status\":\"PARSE_DONE\",\"from\":\"y@a\"}") != NULL);
+    CHECK(
+        find(
+            log,
+            "\"tx_id\":1,\"smtp\":{\"helo\":\"a\",\"mail_from\":\"<y@a>\",\"rcpt_to\":[\"<z@b>\"]},"
+            "\"email\":{\"status\":\"PARSE_DONE\",\"from\":\"y@a\"}") != NULL);
     CHECK(find(log, "\"tx_id\":2,\"smtp\":{\"helo\":\"a\",\"mail_from\":\"<w@a>\"}") != NULL);
     CHECK(find(log, "anomaly smtp DUPLICATE_FIELDS") != NULL);
     if (count(log, "\"event_type\":\"smtp\"") != 3)
@@ -207,7 +216,12 @@ static void test_mime_direct(void)
         "visit http://one.example/x and HTTP://Two.Example/",
         "--b--",
         "--a",
-        "Content-Disposition: attachment; filename=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.exe\"",
+        "Content-Disposition: attachment; "
+        "filename="
+        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+        "exe\"",
         "",
         "data",
         "--a--",
@@ -237,8 +251,8 @@ static void test_garbage(void)
         junk[i] = (uint8_t)(s >> 16);
     }
     memcpy(junk, "EHLO x\r\nDATA\r\n", 14);
-    struct test_segment segs[] = {SEG(1, "220 x ESMTP\r\n"), {0, junk, sizeof(junk)},
-                                  {1, junk + 7, 1000}};
+    struct test_segment segs[] = {
+        SEG(1, "220 x ESMTP\r\n"), {0, junk, sizeof(junk)}, {1, junk + 7, 1000}};
     char *log = test_run_tcp(segs, 3, 40000, 25, -1, 0, NULL);
     CHECK(log != NULL && strstr(log, "MEMUSE-LEAK") == NULL);
     free(log);

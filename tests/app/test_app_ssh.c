@@ -8,8 +8,10 @@ static uint32_t put_namelists(uint8_t *b, const char *const *lists)
     uint32_t o = 0;
     for (int i = 0; i < 10; i++) {
         uint32_t n = (uint32_t)strlen(lists[i]);
-        b[o++] = (uint8_t)(n >> 24); b[o++] = (uint8_t)(n >> 16);
-        b[o++] = (uint8_t)(n >> 8); b[o++] = (uint8_t)n;
+        b[o++] = (uint8_t)(n >> 24);
+        b[o++] = (uint8_t)(n >> 16);
+        b[o++] = (uint8_t)(n >> 8);
+        b[o++] = (uint8_t)n;
         memcpy(b + o, lists[i], n);
         o += n;
     }
@@ -20,8 +22,11 @@ static uint32_t put_namelists(uint8_t *b, const char *const *lists)
 static uint32_t put_packet(uint8_t *b, const uint8_t *payload, uint32_t plen)
 {
     uint32_t len = 1 + plen + 4;
-    b[0] = (uint8_t)(len >> 24); b[1] = (uint8_t)(len >> 16); b[2] = (uint8_t)(len >> 8);
-    b[3] = (uint8_t)len; b[4] = 4;
+    b[0] = (uint8_t)(len >> 24);
+    b[1] = (uint8_t)(len >> 16);
+    b[2] = (uint8_t)(len >> 8);
+    b[3] = (uint8_t)len;
+    b[4] = 4;
     memcpy(b + 5, payload, plen);
     memset(b + 5 + plen, 0, 4);
     return 4 + len;
@@ -41,31 +46,41 @@ static uint32_t kexinit(uint8_t *out, const char *const *lists)
 
 static void test_session(void)
 {
-    static const char *const cl[10] = {
-        "curve25519-sha256,diffie-hellman-group14-sha1", "ssh-ed25519",
-        "aes128-ctr,aes256-gcm@openssh.com", "aes128-ctr", "hmac-sha2-256", "hmac-sha1",
-        "none,zlib@openssh.com", "none", "", ""};
-    static const char *const sv[10] = {"curve25519-sha256", "rsa-sha2-512", "aes128-ctr",
-                                        "aes256-ctr", "hmac-sha2-512", "hmac-sha1",
-                                        "none", "none", "", ""};
+    static const char *const cl[10] = {"curve25519-sha256,diffie-hellman-group14-sha1",
+                                       "ssh-ed25519",
+                                       "aes128-ctr,aes256-gcm@openssh.com",
+                                       "aes128-ctr",
+                                       "hmac-sha2-256",
+                                       "hmac-sha1",
+                                       "none,zlib@openssh.com",
+                                       "none",
+                                       "",
+                                       ""};
+    static const char *const sv[10] = {
+        "curve25519-sha256", "rsa-sha2-512", "aes128-ctr", "aes256-ctr", "hmac-sha2-512",
+        "hmac-sha1",         "none",         "none",       "",           ""};
     uint8_t cbuf[4096], sbuf[4096];
     uint32_t cl_len = 0, sv_len = 0;
     const char *cb = "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3\r\n";
     const char *sb = "SSH-2.0-OpenSSH_7.4\r\n";
-    memcpy(cbuf, cb, strlen(cb)); cl_len = (uint32_t)strlen(cb);
-    memcpy(sbuf, sb, strlen(sb)); sv_len = (uint32_t)strlen(sb);
+    memcpy(cbuf, cb, strlen(cb));
+    cl_len = (uint32_t)strlen(cb);
+    memcpy(sbuf, sb, strlen(sb));
+    sv_len = (uint32_t)strlen(sb);
     cl_len += kexinit(cbuf + cl_len, cl);
     sv_len += kexinit(sbuf + sv_len, sv);
     uint8_t nk = 21;
     cl_len += put_packet(cbuf + cl_len, &nk, 1);
     sv_len += put_packet(sbuf + sv_len, &nk, 1);
-    memset(cbuf + cl_len, 0x5a, 40); cl_len += 40; /* encrypted */
+    memset(cbuf + cl_len, 0x5a, 40);
+    cl_len += 40; /* encrypted */
     struct test_segment segs[] = {{0, cbuf, cl_len}, {1, sbuf, sv_len}};
     uint16_t proto;
     char *log = test_run_tcp(segs, 2, 50000, 22, -1, 0, &proto);
     CHECK_EQ_INT(proto, APP_PROTO_SSH);
-    CHECK(strstr(log, "\"client\":{\"proto_version\":\"2.0\",\"software_version\":\"OpenSSH_8.9p1\","
-                      "\"hassh\":{\"hash\":\"") != NULL);
+    CHECK(strstr(log,
+                 "\"client\":{\"proto_version\":\"2.0\",\"software_version\":\"OpenSSH_8.9p1\","
+                 "\"hassh\":{\"hash\":\"") != NULL);
     CHECK(strstr(log, "\"string\":\"curve25519-sha256,diffie-hellman-group14-sha1;aes128-ctr,"
                       "aes256-gcm@openssh.com;hmac-sha2-256;none,zlib@openssh.com\"") != NULL);
     CHECK(strstr(log, "\"server\":{\"proto_version\":\"2.0\",\"software_version\":\"OpenSSH_7.4\","
@@ -102,8 +117,14 @@ static void test_banner_only_and_port(void)
     uint16_t proto;
     char *log = test_run_tcp(segs, 2, 50000, 80, -1, 0, &proto);
     CHECK_EQ_INT(proto, APP_PROTO_SSH);
-    CHECK(strstr(log, "\"server\":{\"proto_version\":\"1.99\",\"software_version\":\"Cisco-1.25\"}") != NULL);
-    CHECK(strstr(log, "\"client\":{\"proto_version\":\"2.0\",\"software_version\":\"PuTTY_Release_0.70\"}") != NULL);
+    CHECK(strstr(log,
+                 "\"server\":{\"proto_version\":\"1.99\",\"software_version\":\"Cisco-1.25\"}") !=
+          NULL);
+    CHECK(
+        strstr(
+            log,
+            "\"client\":{\"proto_version\":\"2.0\",\"software_version\":\"PuTTY_Release_0.70\"}") !=
+        NULL);
     free(log);
 
     /* Per-side buffers: to-server inspection sees the client's software. */
@@ -126,7 +147,11 @@ static void test_garbage(void)
     const char *cb = "SSH-2.0-x\r\n";
     memcpy(c, cb, strlen(cb));
     uint32_t n = (uint32_t)strlen(cb);
-    c[n++] = 0xff; c[n++] = 0xff; c[n++] = 0xff; c[n++] = 0xff; c[n++] = 4;
+    c[n++] = 0xff;
+    c[n++] = 0xff;
+    c[n++] = 0xff;
+    c[n++] = 0xff;
+    c[n++] = 4;
     uint8_t s[600];
     memcpy(s, "SSH-2.0-", 8);
     memset(s + 8, 'A', 500);

@@ -334,6 +334,68 @@ static void test_prefilter(void)
     rule_set_free(rs);
 }
 
+static void test_address_index(void)
+{
+    struct rule_set *rs = rule_set_new(NULL);
+    const char *rules[] = {
+        "alert tcp [1.2.3.4,5.6.7.0/24] any -> $HOME_NET any (flags:S; sid:1;)",
+        "alert tcp $HOME_NET any -> [9.9.9.9,2001:db8::/64] any (flags:S; sid:2;)",
+        "alert tcp any any -> any any (flags:S; sid:3;)",
+        "alert tcp [1.2.3.4] any <> any any (flags:S; sid:4;)",
+        "alert ip [5.6.7.8] any -> any any (sid:5;)",
+    };
+    struct rule_error e;
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+        CHECK_EQ_INT(rule_set_add_rule(rs, rules[i], NULL, 1, &e), 0);
+    rule_set_finalize(rs);
+    char err[256];
+    struct detect_engine *de = detect_engine_build(rs, NULL, NULL, err, sizeof(err));
+    CHECK(de != NULL);
+    struct detect_thread_ctx *tc = de ? detect_thread_ctx_new(de) : NULL;
+    if (!tc) {
+        detect_engine_free(de);
+        rule_set_free(rs);
+        return;
+    }
+    const struct detect_group *g[2];
+    unsigned ng = detect_engine_groups(de, DETECT_TRANSPORT_TCP, true, 80, g);
+    struct {
+        uint32_t src, dst;
+        uint32_t want[5];
+        uint32_t nwant;
+    } cases[] = {
+        {0x01020304, 0x0a000001, {0, 2, 3}, 3},  /* 1.2.3.4 -> 10.0.0.1 */
+        {0x05060708, 0x0a000001, {0, 2, 4}, 3},  /* 5.6.7.8 (in /24 and rule 5) */
+        {0x0a000001, 0x09090909, {1, 2, 3}, 3},  /* to 9.9.9.9 (and <> rule 4 stays) */
+        {0x0a000001, 0x08080808, {2, 3}, 2},     /* nothing indexed matches */
+        {0x01020305, 0x0a000001, {2, 3}, 2},     /* next to 1.2.3.4 */
+        {0x050607ff, 0x0a000001, {0, 2, 3}, 3},  /* end of the /24 */
+        {0x05060800, 0x0a000001, {2, 3}, 2},     /* just past it */
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        detect_candidates_reset(tc);
+        for (unsigned i = 0; i < ng; i++)
+            detect_candidates_add_nonprefilter_addr(g[i], rule_ip_from_v4(cases[c].src),
+                                                    rule_ip_from_v4(cases[c].dst), tc);
+        const uint32_t *ids;
+        uint32_t n = detect_candidates_get(tc, &ids);
+        CHECK_EQ_INT(n, cases[c].nwant);
+        for (uint32_t k = 0; k < n && k < cases[c].nwant; k++)
+            CHECK_EQ_INT(ids[k], cases[c].want[k]);
+    }
+    uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7};
+    detect_candidates_reset(tc);
+    for (unsigned i = 0; i < ng; i++)
+        detect_candidates_add_nonprefilter_addr(g[i], rule_ip_from_v4(0x0a000001),
+                                                rule_ip_from_v6(v6), tc);
+    const uint32_t *ids;
+    uint32_t n = detect_candidates_get(tc, &ids);
+    CHECK(n == 3 && ids[0] == 1);
+    detect_thread_ctx_free(tc);
+    detect_engine_free(de);
+    rule_set_free(rs);
+}
+
 static void test_engine_on_et(const char *shared)
 {
     /* Build the engine on a real ruleset file and scan a request. */
@@ -391,6 +453,7 @@ int main(void)
     test_buffers_and_transforms();
     test_recursion_limit();
     test_prefilter();
+    test_address_index();
     test_engine_on_et(shared);
     detect_thread_ctx_free(ctx);
     detect_engine_free(de);

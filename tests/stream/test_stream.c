@@ -96,13 +96,31 @@ static void test_rst(void)
     harness_send(h, 0, TCP_FLAG_RST | A, H_SISN + 1, H_CISN + 4, NULL, 0);
     CHECK_EQ_STR(stream_session_state_name(f), "closed");
     CHECK_EQ_INT(f->state, FLOW_STATE_CLOSED);
+    CHECK_EQ_INT(h->dir[0].len, 3);
+    /* Data from the RST's receiver: ignored. */
+    harness_send(h, 1, PA, H_CISN + 4, H_SISN + 1, "zzz", 3);
+    CHECK_EQ_INT(h->dir[0].len, 3);
+    CHECK_EQ_INT(h->events[STREAM_EVENT_SUSPECTED_RST_INJECT], 0);
+    CHECK_EQ_INT(stream_thread_stats(h->stream)->rst, 2);
+    flow_table_shutdown(h->flows);
     CHECK_EQ_INT(h->dir[0].eofs, 1);
     CHECK_EQ_INT(h->dir[1].eofs, 1);
-    /* Data after the RST: injection suspected, nothing delivered. */
-    harness_send(h, 1, PA, H_CISN + 4, H_SISN + 1, "zzz", 3);
+    harness_free(h);
+
+    /* The RST's sender goes on talking (security-4710: an RST the server
+     * ignores): injection suspected, the session resumes and its data is
+     * reassembled. */
+    h = harness_new(&cfg);
+    f = harness_handshake(h);
+    harness_send(h, 1, TCP_FLAG_RST | A, H_CISN + 1, H_SISN + 1, NULL, 0);
+    CHECK_EQ_STR(stream_session_state_name(f), "closed");
+    harness_send(h, 1, PA, H_CISN + 1, H_SISN + 1, "GET /x", 6);
     CHECK_EQ_INT(h->events[STREAM_EVENT_SUSPECTED_RST_INJECT], 1);
-    CHECK_EQ_INT(h->dir[0].len, 3);
-    CHECK_EQ_INT(stream_thread_stats(h->stream)->rst, 2);
+    CHECK_EQ_STR(stream_session_state_name(f), "established");
+    harness_send(h, 1, PA, H_CISN + 7, H_SISN + 1, "yz", 2);
+    CHECK_EQ_INT(h->events[STREAM_EVENT_SUSPECTED_RST_INJECT], 1);
+    CHECK_EQ_INT(h->dir[0].len, 8);
+    CHECK(memcmp(h->dir[0].buf, "GET /xyz", 8) == 0);
     harness_free(h);
 }
 
