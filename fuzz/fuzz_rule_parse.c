@@ -35,6 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (unsigned k = 0; k < n; k++) {
                 detect_prefilter_scan(g[k], 0, data, (uint32_t)size, tc);
                 detect_candidates_add_nonprefilter(g[k], tc);
+                uint32_t a = size >= 4 ? (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 |
+                                             (uint32_t)data[2] << 8 | data[3]
+                                       : 0x0a000001;
+                detect_candidates_add_nonprefilter_addr(g[k], rule_ip_from_v4(a),
+                                                        rule_ip_from_v4(~a), tc);
             }
             const uint32_t *ids;
             detect_candidates_get(tc, &ids);

@@ -964,12 +964,12 @@ void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow
     }
     st->dir_state[direction] = APP_DIR_DONE;
     st->dir_checked[direction] = true;
-    /* The other direction's buffered bytes (if any) already failed or are
-     * undecided: check them for a mismatch before they are replayed. */
     if (!app_parser_start(st, flow, packet, p, NULL)) {
         app_probe_buffers_free(st);
         return;
     }
+    /* The other direction's buffered bytes (if any) failed or were still
+     * undecided: check them for a mismatch before they are replayed. */
     if (st->probe_len[direction ^ 1] && !st->dir_checked[direction ^ 1])
         app_mismatch_check(st, flow, packet, direction ^ 1, st->probe_buf[direction ^ 1],
                            st->probe_len[direction ^ 1]);

@@ -73,6 +73,7 @@ struct app_layer_config {
     const char *http_xff_header;          /* header name, default X-Forwarded-For */
     bool smtp_extended;                   /* smtp extended logging (message-id, subject, ...) */
     uint32_t ftp_max_line_length;         /* app-layer.protocols.ftp.max-line-length (4096) */
+    bool file_force_magic;                /* files.force-magic: libmagic type in fileinfo */
 
     /* DNS and TLS logging options (outputs.eve-log.types.dns / .tls), loaded
      * by app_layer_config_load (app.c); Suricata 8's defaults. */

@@ -669,7 +669,7 @@ static void dns_write_addr(struct json_writer *w, const uint8_t *a, uint16_t len
         for (int i = 0; i < 16; i += 2)
             o += snprintf(s + o, sizeof(s) - (size_t)o, "%s%02x%02x", i ? ":" : "", a[i], a[i + 1]);
     }
-    json_string(w, s);
+    json_write_string(w, s);
 }
 
 static void dns_write_sshfp(const struct dns_tx *tx, const struct dns_rr *rr, struct json_writer *w)
@@ -797,7 +797,7 @@ static void dns_write_grouped(const struct dns_tx *tx, struct json_writer *w)
                 dns_write_addr(w, (const uint8_t *)DNS_ARENA(tx, rr->rdata), rr->rdata_len);
                 break;
             case DNS_RDATA_TEXT:
-                json_string_len(w, DNS_ARENA(tx, rr->rdata), rr->rdata_len);
+                json_write_string_len(w, DNS_ARENA(tx, rr->rdata), rr->rdata_len);
                 break;
             case DNS_RDATA_SOA:
                 dns_write_soa(tx, rr, w);

@@ -187,13 +187,13 @@ static void ftp_write_ftp(const struct ftp_tx *tx, struct json_writer *w)
     if (tx->reply_count) {
         json_key_array_begin(w, "reply");
         for (uint32_t i = 0; i < tx->reply_count; i++)
-            json_string(w, tx->replies[i]);
+            json_write_string(w, tx->replies[i]);
         json_array_end(w);
     }
     if (tx->code_count) {
         json_key_array_begin(w, "completion_code");
         for (uint32_t i = 0; i < tx->code_count; i++)
-            json_string(w, tx->codes[i]);
+            json_write_string(w, tx->codes[i]);
         json_array_end(w);
     }
     if (tx->dyn_port)

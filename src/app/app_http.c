@@ -37,40 +37,61 @@ struct http_buf {
 };
 
 /* App-layer events (Suricata's http decoder events). */
-#define HTTP_EVENT_LIST(X)                                                                           \
-    X(UNKNOWN_ERROR)                                                                                 \
-    X(GZIP_DECOMPRESSION_FAILED) X(REQUEST_FIELD_MISSING_COLON) X(RESPONSE_FIELD_MISSING_COLON) X(   \
-        INVALID_REQUEST_CHUNK_LEN) X(INVALID_RESPONSE_CHUNK_LEN)                                     \
-        X(INVALID_TRANSFER_ENCODING_VALUE_IN_REQUEST) X(                                             \
-            INVALID_TRANSFER_ENCODING_VALUE_IN_RESPONSE) X(INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST)  \
-            X(INVALID_CONTENT_LENGTH_FIELD_IN_RESPONSE) X(                                           \
-                DUPLICATE_CONTENT_LENGTH_FIELD_IN_REQUEST)                                           \
-                X(DUPLICATE_CONTENT_LENGTH_FIELD_IN_RESPONSE) X(100_CONTINUE_ALREADY_SEEN) X(        \
-                    UNABLE_TO_MATCH_RESPONSE_TO_REQUEST) X(INVALID_SERVER_PORT_IN_REQUEST)           \
-                    X(INVALID_AUTHORITY_PORT) X(REQUEST_HEADER_INVALID) X(                           \
-                        RESPONSE_HEADER_INVALID) X(MISSING_HOST_HEADER) X(HOST_HEADER_AMBIGUOUS)     \
-                        X(INVALID_REQUEST_FIELD_FOLDING) X(INVALID_RESPONSE_FIELD_FOLDING) X(        \
-                            REQUEST_FIELD_TOO_LONG) X(RESPONSE_FIELD_TOO_LONG) X(FILE_NAME_TOO_LONG) \
-                            X(REQUEST_LINE_INVALID) X(REQUEST_BODY_UNEXPECTED) X(                    \
-                                REQUEST_SERVER_PORT_TCP_PORT_MISMATCH) X(URI_HOST_INVALID)           \
-                                X(HEADER_HOST_INVALID) X(METHOD_DELIM_NON_COMPLIANT) X(              \
-                                    URI_DELIM_NON_COMPLIANT) X(REQUEST_LINE_LEADING_WHITESPACE)      \
-                                    X(TOO_MANY_ENCODING_LAYERS) X(ABNORMAL_CE_HEADER) X(             \
-                                        AUTH_UNRECOGNIZED) X(REQUEST_HEADER_REPETITION)              \
-                                        X(RESPONSE_HEADER_REPETITION) X(                             \
-                                            RESPONSE_MULTIPART_BYTERANGES)                           \
-                                            X(RESPONSE_ABNORMAL_TRANSFER_ENCODING) X(                \
-                                                RESPONSE_CHUNKED_OLD_PROTO)                          \
-                                                X(RESPONSE_INVALID_PROTOCOL) X(                      \
-                                                    RESPONSE_INVALID_STATUS)                         \
-                                                    X(REQUEST_LINE_INCOMPLETE) X(                    \
-                                                        LZMA_MEMLIMIT_REACHED) X(COMPRESSION_BOMB)   \
-                                                        X(REQUEST_LINE_MISSING_PROTOCOL) X(          \
-                                                            REQUEST_TOO_MANY_HEADERS)                \
-                                                            X(RESPONSE_TOO_MANY_HEADERS) X(          \
-                                                                SWITCHING_PROTO_WITH_CONTENT_LENGTH) \
-                                                                X(TOO_MANY_WARNINGS)                 \
-                                                                    X(TOO_MANY_TRANSACTIONS)
+/* clang-format off */
+#define HTTP_EVENT_LIST(X)                                                                         \
+    X(UNKNOWN_ERROR)                                                                               \
+    X(GZIP_DECOMPRESSION_FAILED)                                                                   \
+    X(REQUEST_FIELD_MISSING_COLON)                                                                 \
+    X(RESPONSE_FIELD_MISSING_COLON)                                                                \
+    X(INVALID_REQUEST_CHUNK_LEN)                                                                   \
+    X(INVALID_RESPONSE_CHUNK_LEN)                                                                  \
+    X(INVALID_TRANSFER_ENCODING_VALUE_IN_REQUEST)                                                  \
+    X(INVALID_TRANSFER_ENCODING_VALUE_IN_RESPONSE)                                                 \
+    X(INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST)                                                     \
+    X(INVALID_CONTENT_LENGTH_FIELD_IN_RESPONSE)                                                    \
+    X(DUPLICATE_CONTENT_LENGTH_FIELD_IN_REQUEST)                                                   \
+    X(DUPLICATE_CONTENT_LENGTH_FIELD_IN_RESPONSE)                                                  \
+    X(100_CONTINUE_ALREADY_SEEN)                                                                   \
+    X(UNABLE_TO_MATCH_RESPONSE_TO_REQUEST)                                                         \
+    X(INVALID_SERVER_PORT_IN_REQUEST)                                                              \
+    X(INVALID_AUTHORITY_PORT)                                                                      \
+    X(REQUEST_HEADER_INVALID)                                                                      \
+    X(RESPONSE_HEADER_INVALID)                                                                     \
+    X(MISSING_HOST_HEADER)                                                                         \
+    X(HOST_HEADER_AMBIGUOUS)                                                                       \
+    X(INVALID_REQUEST_FIELD_FOLDING)                                                               \
+    X(INVALID_RESPONSE_FIELD_FOLDING)                                                              \
+    X(REQUEST_FIELD_TOO_LONG)                                                                      \
+    X(RESPONSE_FIELD_TOO_LONG)                                                                     \
+    X(FILE_NAME_TOO_LONG)                                                                          \
+    X(REQUEST_LINE_INVALID)                                                                        \
+    X(REQUEST_BODY_UNEXPECTED)                                                                     \
+    X(REQUEST_SERVER_PORT_TCP_PORT_MISMATCH)                                                       \
+    X(URI_HOST_INVALID)                                                                            \
+    X(HEADER_HOST_INVALID)                                                                         \
+    X(METHOD_DELIM_NON_COMPLIANT)                                                                  \
+    X(URI_DELIM_NON_COMPLIANT)                                                                     \
+    X(REQUEST_LINE_LEADING_WHITESPACE)                                                             \
+    X(TOO_MANY_ENCODING_LAYERS)                                                                    \
+    X(ABNORMAL_CE_HEADER)                                                                          \
+    X(AUTH_UNRECOGNIZED)                                                                           \
+    X(REQUEST_HEADER_REPETITION)                                                                   \
+    X(RESPONSE_HEADER_REPETITION)                                                                  \
+    X(RESPONSE_MULTIPART_BYTERANGES)                                                               \
+    X(RESPONSE_ABNORMAL_TRANSFER_ENCODING)                                                         \
+    X(RESPONSE_CHUNKED_OLD_PROTO)                                                                  \
+    X(RESPONSE_INVALID_PROTOCOL)                                                                   \
+    X(RESPONSE_INVALID_STATUS)                                                                     \
+    X(REQUEST_LINE_INCOMPLETE)                                                                     \
+    X(LZMA_MEMLIMIT_REACHED)                                                                       \
+    X(COMPRESSION_BOMB)                                                                            \
+    X(REQUEST_LINE_MISSING_PROTOCOL)                                                               \
+    X(REQUEST_TOO_MANY_HEADERS)                                                                    \
+    X(RESPONSE_TOO_MANY_HEADERS)                                                                   \
+    X(SWITCHING_PROTO_WITH_CONTENT_LENGTH)                                                         \
+    X(TOO_MANY_WARNINGS)                                                                           \
+    X(TOO_MANY_TRANSACTIONS)
+/* clang-format on */
 
 enum http_event {
 #define HTTP_EVENT_ENUM(n) HTTP_EVENT_##n,
@@ -286,6 +307,7 @@ void app_http_config_load(struct app_layer_config *out, const struct config *cfg
     out->http_xff_header = "X-Forwarded-For";
     out->smtp_extended = false;
     out->ftp_max_line_length = 4096;
+    out->file_force_magic = false;
     if (!cfg)
         return;
     uint64_t ml;
@@ -326,6 +348,9 @@ void app_http_config_load(struct app_layer_config *out, const struct config *cfg
                 if (h && config_node_value(h))
                     out->http_xff_header = config_node_value(h);
             } else if (strcmp(tname, "files") == 0) {
+                const struct config_node *fm = config_node_child(body, "force-magic");
+                if (fm && config_node_value(fm))
+                    config_parse_bool(config_node_value(fm), &out->file_force_magic);
                 /* force-hash: [md5, sha1, sha256] (or one scalar) */
                 const struct config_node *fh = config_node_child(body, "force-hash");
                 const char *one = fh ? config_node_value(fh) : NULL;
@@ -649,8 +674,10 @@ static void http_multipart_files(struct http_tx *tx, const uint8_t *boundary, si
     delim[1] = '-';
     memcpy(delim + 2, boundary, blen);
     size_t dl = blen + 2;
+    if (!b->p)
+        return; /* no body buffered */
     const uint8_t *p = b->p, *end = b->p + b->len;
-    const uint8_t *d = p ? http_memmem(p, (size_t)(end - p), delim, dl) : NULL;
+    const uint8_t *d = http_memmem(p, (size_t)(end - p), delim, dl);
     while (d) {
         const uint8_t *part = d + dl;
         if (end - part >= 2 && part[0] == '-' && part[1] == '-')
@@ -1208,6 +1235,25 @@ static int http_feed(struct http_state *st, uint8_t direction, const uint8_t *da
     return st->too_many ? HTP_STREAM_ERROR : rc;
 }
 
+/* libhtp 0.5 fails the stream on a second "100 Continue" for the same
+ * request; servers do send them (Suricata 8 accepts it). When a chunk starts
+ * with another complete interim 100 response while the transaction already
+ * saw one and waits for its final response line, it is skipped (and
+ * 100_CONTINUE_ALREADY_SEEN raised). Returns the bytes to skip. */
+static uint32_t http_extra_continue(struct http_state *st, const uint8_t *data, uint32_t len)
+{
+    htp_tx_t *out = htp_connp_get_out_tx(st->connp);
+    if (!out || !out->seen_100continue || out->response_progress > HTP_RESPONSE_LINE)
+        return 0;
+    if (len < 12 || memcmp(data, "HTTP/1.", 7) != 0 || memcmp(data + 8, " 100", 4) != 0)
+        return 0;
+    const uint8_t *end = http_memmem(data, len, (const uint8_t *)"\r\n\r\n", 4);
+    if (!end)
+        return 0;
+    http_event_set(st, http_tx_of(out), HTTP_EVENT_100_CONTINUE_ALREADY_SEEN);
+    return (uint32_t)(end + 4 - data);
+}
+
 static int http_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
                       const uint8_t *data, uint32_t len, uint32_t flags)
 {
@@ -1227,7 +1273,9 @@ static int http_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
             rc = direction == 0 ? htp_connp_req_data(st->connp, &tv, NULL, len)
                                 : htp_connp_res_data(st->connp, &tv, NULL, len);
     } else if (len && data) {
-        rc = http_feed(st, direction, data, len, &tv);
+        uint32_t skip = direction == 1 ? http_extra_continue(st, data, len) : 0;
+        if (skip < len)
+            rc = http_feed(st, direction, data + skip, len - skip, &tv);
     }
     if (direction == 1 && st->pending_len && st->switch_to == 0) {
         /* the CONNECT was answered: give libhtp the held-back request bytes */

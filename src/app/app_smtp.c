@@ -36,17 +36,35 @@ enum smtp_cmd {
     SMTP_CMD_QUIT,
 };
 
+/* clang-format off */
 #define SMTP_EVENT_LIST(X)                                                                         \
     X(INVALID_REPLY)                                                                               \
-    X(UNABLE_TO_MATCH_REPLY_WITH_REQUEST) X(MAX_COMMAND_LINE_LEN_EXCEEDED)                         \
-        X(MAX_REPLY_LINE_LEN_EXCEEDED) X(INVALID_PIPELINED_SEQUENCE) X(BDAT_CHUNK_LEN_EXCEEDED)    \
-            X(NO_SERVER_WELCOME_MESSAGE) X(TLS_REJECTED) X(DATA_COMMAND_REJECTED)                  \
-                X(FAILED_PROTOCOL_CHANGE) X(TRUNCATED_LINE) X(MIME_PARSE_FAILED)                   \
-                    X(MIME_MALFORMED_MSG) X(MIME_INVALID_BASE64) X(MIME_INVALID_QP)                \
-                        X(MIME_LONG_LINE) X(MIME_LONG_ENC_LINE) X(MIME_LONG_HEADER_NAME)           \
-                            X(MIME_LONG_HEADER_VALUE) X(MIME_LONG_BOUNDARY) X(MIME_LONG_FILENAME)  \
-                                X(MIME_INVALID_HEADER) X(DUPLICATE_FIELDS) X(UNPARSABLE_CONTENT)   \
-                                    X(INVALID_BDAT) X(TOO_MANY_TRANSACTIONS)
+    X(UNABLE_TO_MATCH_REPLY_WITH_REQUEST)                                                          \
+    X(MAX_COMMAND_LINE_LEN_EXCEEDED)                                                               \
+    X(MAX_REPLY_LINE_LEN_EXCEEDED)                                                                 \
+    X(INVALID_PIPELINED_SEQUENCE)                                                                  \
+    X(BDAT_CHUNK_LEN_EXCEEDED)                                                                     \
+    X(NO_SERVER_WELCOME_MESSAGE)                                                                   \
+    X(TLS_REJECTED)                                                                                \
+    X(DATA_COMMAND_REJECTED)                                                                       \
+    X(FAILED_PROTOCOL_CHANGE)                                                                      \
+    X(TRUNCATED_LINE)                                                                              \
+    X(MIME_PARSE_FAILED)                                                                           \
+    X(MIME_MALFORMED_MSG)                                                                          \
+    X(MIME_INVALID_BASE64)                                                                         \
+    X(MIME_INVALID_QP)                                                                             \
+    X(MIME_LONG_LINE)                                                                              \
+    X(MIME_LONG_ENC_LINE)                                                                          \
+    X(MIME_LONG_HEADER_NAME)                                                                       \
+    X(MIME_LONG_HEADER_VALUE)                                                                      \
+    X(MIME_LONG_BOUNDARY)                                                                          \
+    X(MIME_LONG_FILENAME)                                                                          \
+    X(MIME_INVALID_HEADER)                                                                         \
+    X(DUPLICATE_FIELDS)                                                                            \
+    X(UNPARSABLE_CONTENT)                                                                          \
+    X(INVALID_BDAT)                                                                                \
+    X(TOO_MANY_TRANSACTIONS)
+/* clang-format on */
 
 enum smtp_event {
 #define SMTP_EVENT_ENUM(n) SMTP_EVENT_##n,
@@ -182,7 +200,7 @@ static struct smtp_tx *smtp_tx_find(struct smtp_state *st, uint64_t id)
 
 static void smtp_write_addr(void *user, const char *s, size_t n)
 {
-    json_string_len(user, s, n);
+    json_write_string_len(user, s, n);
 }
 
 static void smtp_write_smtp(const struct smtp_tx *tx, struct json_writer *w)
@@ -196,7 +214,7 @@ static void smtp_write_smtp(const struct smtp_tx *tx, struct json_writer *w)
     if (tx->rcpt_count) {
         json_key_array_begin(w, "rcpt_to");
         for (uint32_t i = 0; i < tx->rcpt_count; i++)
-            json_string(w, tx->rcpt[i]);
+            json_write_string(w, tx->rcpt[i]);
         json_array_end(w);
     }
     json_object_end(w);
@@ -239,13 +257,13 @@ static void smtp_write_email(const struct smtp_tx *tx, struct json_writer *w)
     if (m->attachment_count) {
         json_key_array_begin(w, "attachment");
         for (uint32_t i = 0; i < m->attachment_count; i++)
-            json_string(w, m->attachments[i] ? m->attachments[i] : "");
+            json_write_string(w, m->attachments[i] ? m->attachments[i] : "");
         json_array_end(w);
     }
     if (m->url_count) {
         json_key_array_begin(w, "url");
         for (uint32_t i = 0; i < m->url_count; i++)
-            json_string(w, m->urls[i]);
+            json_write_string(w, m->urls[i]);
         json_array_end(w);
     }
     json_object_end(w);

@@ -1271,7 +1271,7 @@ static void tls_write_b64(struct json_writer *w, const uint8_t *d, uint32_t n)
     if (!b)
         return;
     int o = EVP_EncodeBlock((unsigned char *)b, d, (int)n);
-    json_string_len(w, b, o > 0 ? (size_t)o : 0);
+    json_write_string_len(w, b, o > 0 ? (size_t)o : 0);
     free(b);
 }
 
@@ -1294,7 +1294,7 @@ static void tls_write_cert(const struct tls_cert_info *c, struct json_writer *w,
         json_key_array_begin(w, "subjectaltname");
         for (uint32_t i = 0; i < c->san_count; i++)
             if (c->san[i])
-                json_string_len(w, c->san[i], c->san_len[i]);
+                json_write_string_len(w, c->san[i], c->san_len[i]);
         json_array_end(w);
     }
     if (cert && c->count) {
@@ -1343,13 +1343,13 @@ static void tls_tx_write_json(const struct app_tx *atx, struct json_writer *w)
     if (tx->client.alpn_count) {
         json_key_array_begin(w, "client_alpns");
         for (uint32_t i = 0; i < tx->client.alpn_count; i++)
-            json_string(w, tx->client.alpn[i]);
+            json_write_string(w, tx->client.alpn[i]);
         json_array_end(w);
     }
     if (tx->server.alpn_count) {
         json_key_array_begin(w, "server_alpns");
         for (uint32_t i = 0; i < tx->server.alpn_count; i++)
-            json_string(w, tx->server.alpn[i]);
+            json_write_string(w, tx->server.alpn[i]);
         json_array_end(w);
     }
     if (tx->cert[0].count) {

@@ -73,6 +73,7 @@ struct app_file *file_open(struct app_parse_ctx *ctx, const void *name, size_t n
     f->want_md5 = cfg && cfg->file_hash_md5;
     f->want_sha1 = cfg && cfg->file_hash_sha1;
     f->want_sha256 = cfg && (cfg->file_hash_sha256 || storing);
+    f->want_magic = cfg && cfg->file_force_magic;
     if (f->want_md5)
         f->md5_ctx = file_md_new(EVP_md5());
     if (f->want_sha1)
@@ -228,7 +229,8 @@ void file_close(struct app_parse_ctx *ctx, struct app_file *f, enum file_state s
     f->want_sha256 = f->want_sha256 && h3;
     f->hashes_done = true;
 #ifdef VIGIL_HAVE_MAGIC
-    file_magic_compute(f);
+    if (f->want_magic)
+        file_magic_compute(f);
 #endif
     if (f->store_fd >= 0) {
         close(f->store_fd);

@@ -82,19 +82,6 @@ struct build {
     uint64_t *ghash;
 };
 
-/* The usable fast pattern of a rule, or NULL. */
-static const struct detect_content *rule_fast_pattern(const struct rule *r, int *buffer_id)
-{
-    if (r->fp_buffer < 0)
-        return NULL;
-    const struct rule_buffer_match *bm = &r->buffers[r->fp_buffer];
-    const struct detect_content *c = &bm->items[r->fp_item].u.content;
-    if (c->flags & DETECT_CONTENT_NEGATED)
-        return NULL;
-    *buffer_id = bm->buffer_id;
-    return c;
-}
-
 struct pat_entry {
     const uint8_t *bytes;
     uint16_t len;
@@ -127,17 +114,11 @@ static int build_db(struct build *b, struct detect_group *g, int buffer_id)
     uint32_t npats = 0;
     for (uint32_t i = 0; i < g->nrules; i++) {
         const struct rule *r = rule_set_get(rs, g->rules[i]);
-        int bid;
-        const struct detect_content *c = rule_fast_pattern(r, &bid);
-        if (!c || bid != buffer_id)
+        const uint8_t *p;
+        uint16_t len;
+        bool nocase;
+        if (rule_prefilter_pattern(r, &p, &len, &nocase) != buffer_id)
             continue;
-        const uint8_t *p = c->pattern;
-        uint16_t len = c->len;
-        if (c->flags & DETECT_CONTENT_FP_CHOP) {
-            p += c->fp_chop_offset;
-            len = c->fp_chop_len;
-        }
-        bool nocase = c->flags & DETECT_CONTENT_NOCASE;
         size_t slot = pat_hash(p, len, nocase) & (cap - 1);
         while (pats[slot].bytes && !(pats[slot].len == len && pats[slot].nocase == nocase &&
                                      memcmp(pats[slot].bytes, p, len) == 0))
@@ -466,8 +447,11 @@ static struct detect_group *group_get(struct build *b, uint32_t *rules, uint32_t
     }
     for (uint32_t i = 0; i < n; i++) {
         const struct rule *r = rule_set_get(de->rs, rules[i]);
-        int bid;
-        if (rule_fast_pattern(r, &bid))
+        const uint8_t *pp;
+        uint16_t pl;
+        bool nc;
+        int bid = rule_prefilter_pattern(r, &pp, &pl, &nc);
+        if (bid >= 0)
             need[bid] = true;
         else if (u32vec_push(&nonpf, r->id)) {
             free(need);

@@ -68,6 +68,8 @@ enum rule_app_proto {
     RULE_APP_PGSQL,
     RULE_APP_LDAP,
     RULE_APP_WEBSOCKET,
+    RULE_APP_MDNS,
+    RULE_APP_BITTORRENT_DHT,
     RULE_APP_FAILED, /* app-layer-protocol:failed */
     RULE_APP_MAX
 };
@@ -314,6 +316,7 @@ enum rule_checksum {
     RULE_CSUM_UDPV6,
     RULE_CSUM_ICMPV4,
     RULE_CSUM_ICMPV6,
+    RULE_CSUM_IGMP,
 };
 /* fragbits / flags modifiers */
 #define RULE_BITS_PLUS 1 /* all given bits and possibly others */
@@ -401,6 +404,7 @@ enum rule_threshold_type {
     RULE_THRESHOLD_THRESHOLD,
     RULE_THRESHOLD_BOTH,
     RULE_THRESHOLD_DETECTION_FILTER,
+    RULE_THRESHOLD_BACKOFF, /* Suricata 8: alert at count, then count*multiplier, ... */
 };
 enum rule_track { RULE_TRACK_BY_SRC, RULE_TRACK_BY_DST, RULE_TRACK_BY_RULE, RULE_TRACK_BY_BOTH, RULE_TRACK_BY_FLOW };
 struct rule_threshold {
@@ -408,6 +412,7 @@ struct rule_threshold {
     uint8_t track;
     uint32_t count;
     uint32_t seconds;
+    uint32_t multiplier; /* backoff only */
 };
 
 enum rule_tag_type { RULE_TAG_SESSION, RULE_TAG_HOST };
@@ -442,6 +447,8 @@ struct rule_kv {
 #define RULE_FLAG_APP_EVENT_NEGATED (1u << 13)
 
 #define RULE_MAX_BYTE_VARS 16
+#define RULE_EVENT_DECODE 1
+#define RULE_EVENT_STREAM 2
 
 struct rule {
     uint32_t id; /* index in the rule set */
@@ -485,6 +492,11 @@ struct rule {
      * "applayer_..." name), owned; NULL when absent. Only set when the rule
      * set has app-layer events enabled (rule_set_enable_app_layer_events). */
     char *app_event;
+    /* decode-event / stream-event name ("ipv4.trunc_pkt", "3whs_async_wrong_seq"),
+     * owned, NULL when absent; kind RULE_EVENT_DECODE or RULE_EVENT_STREAM. Only
+     * set with rule_set_enable_packet_events. */
+    char *pkt_event;
+    uint8_t pkt_event_kind;
 
     const char *file; /* interned in the rule set */
     uint32_t line;

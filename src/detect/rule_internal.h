@@ -50,6 +50,7 @@ struct rule_set {
     struct rule_load_stats stats;
     bool finalized;
     bool app_events;
+    bool pkt_events;
 };
 
 /* Parses one rule into a new struct rule (caller frees with rule_free);

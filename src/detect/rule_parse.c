@@ -288,7 +288,8 @@ static const struct {
     {"enip", RULE_APP_ENIP, 0},        {"irc", RULE_APP_IRC, 6},
     {"rfb", RULE_APP_RFB, 6},          {"telnet", RULE_APP_TELNET, 6},
     {"pgsql", RULE_APP_PGSQL, 6},      {"ldap", RULE_APP_LDAP, 0},
-    {"websocket", RULE_APP_WEBSOCKET, 6}, {"failed", RULE_APP_FAILED, 0},
+    {"websocket", RULE_APP_WEBSOCKET, 6}, {"mdns", RULE_APP_MDNS, 17},
+    {"bittorrent-dht", RULE_APP_BITTORRENT_DHT, 17}, {"failed", RULE_APP_FAILED, 0},
 };
 
 const char *rule_app_proto_name(enum rule_app_proto p)
@@ -388,6 +389,17 @@ static int parse_header(struct pctx *pc, char **sp)
         r->ipproto = 17;
     } else if (!strcmp(proto, "icmp") || !strcmp(proto, "icmpv4") || !strcmp(proto, "icmpv6")) {
         r->ipproto = 1;
+    } else if (!strcmp(proto, "igmp") || !strcmp(proto, "gre") || !strcmp(proto, "esp") ||
+               !strcmp(proto, "ah") || !strcmp(proto, "sctp") || !strcmp(proto, "pim") ||
+               !strcmp(proto, "vrrp") || !strcmp(proto, "ipv6-icmp")) {
+        static const struct {
+            const char *n;
+            uint8_t v;
+        } ipp[] = {{"igmp", 2}, {"gre", 47}, {"esp", 50}, {"ah", 51}, {"sctp", 132},
+                   {"pim", 103}, {"vrrp", 112}, {"ipv6-icmp", 1}};
+        for (size_t i = 0; i < sizeof(ipp) / sizeof(ipp[0]); i++)
+            if (!strcmp(proto, ipp[i].n))
+                r->ipproto = ipp[i].v;
     } else if (!strcmp(proto, "pkthdr")) {
         r->ipproto = 0;
         r->flags |= RULE_FLAG_PKTHDR;
@@ -1159,9 +1171,9 @@ static int kw_tcp_mss(struct pctx *pc, char *v)
 static int kw_checksum(struct pctx *pc, char *v)
 {
     static const char *const names[] = {"ipv4-csum",  "tcpv4-csum",  "tcpv6-csum", "udpv4-csum",
-                                        "udpv6-csum", "icmpv4-csum", "icmpv6-csum"};
+                                        "udpv6-csum", "icmpv4-csum", "icmpv6-csum", "igmp-csum"};
     int which = -1;
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < 8; i++)
         if (!strcmp(pc->kw, names[i]))
             which = i;
     v = str_trim(v);
@@ -1212,6 +1224,8 @@ static int parse_threshold_opts(struct pctx *pc, char *v, struct rule_threshold 
                 t->type = RULE_THRESHOLD_THRESHOLD;
             else if (!strcmp(val, "both"))
                 t->type = RULE_THRESHOLD_BOTH;
+            else if (!strcmp(val, "backoff"))
+                t->type = RULE_THRESHOLD_BACKOFF;
             else
                 return pctx_fail(pc, "unknown type '%.40s'", val);
             have_type = true;
@@ -1229,6 +1243,11 @@ static int parse_threshold_opts(struct pctx *pc, char *v, struct rule_threshold 
             else
                 return pctx_fail(pc, "unknown track '%.40s'", val);
             have_track = true;
+        } else if (!strcmp(k, "multiplier") && need_type) {
+            int64_t x;
+            if (parse_i64(val, 1, UINT32_MAX, &x))
+                return pctx_fail(pc, "invalid multiplier '%.40s'", val);
+            t->multiplier = (uint32_t)x;
         } else if (!strcmp(k, "unique_on")) {
             return pctx_fail_reason(pc, "unsupported option unique_on",
                                     "unique_on (Suricata 8) is not supported");
@@ -1248,6 +1267,13 @@ static int parse_threshold_opts(struct pctx *pc, char *v, struct rule_threshold 
             return pctx_fail(pc, "unknown option '%.40s'", k);
         }
     }
+    if (have_type && t->type == RULE_THRESHOLD_BACKOFF) {
+        if (!have_track || !have_count || !t->multiplier || have_seconds)
+            return pctx_fail(pc, "backoff needs track, count and multiplier (and no seconds)");
+        return 0;
+    }
+    if (t->multiplier)
+        return pctx_fail(pc, "multiplier is only valid with type backoff");
     if ((need_type && !have_type) || !have_track || !have_count || !have_seconds)
         return pctx_fail(pc, "%s and count and seconds are all required",
                          need_type ? "type, track" : "track");
@@ -1392,6 +1418,31 @@ static int kw_app_layer_event(struct pctx *pc, char *v)
     return 0;
 }
 
+/* decode-event:ipv4.trunc_pkt; stream-event:3whs_async_wrong_seq; engine-event */
+static int kw_pkt_event(struct pctx *pc, char *v)
+{
+    uint8_t kind = !strcmp(pc->kw, "stream-event") ? RULE_EVENT_STREAM : RULE_EVENT_DECODE;
+    if (!pc->rs->pkt_events) {
+        char reason[96];
+        snprintf(reason, sizeof(reason), "unsupported keyword '%s'", pc->kw);
+        return pctx_fail_reason(pc, reason,
+                                "keyword is not supported by vigil (packet events not enabled)");
+    }
+    v = str_trim(v);
+    if (!*v || strlen(v) > 128)
+        return pctx_fail(pc, "invalid event name '%.40s'", v);
+    for (const char *p = v; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
+            return pctx_fail(pc, "invalid character '%c' in event name", *p);
+    if (pc->r->pkt_event)
+        return pctx_fail(pc, "only one decode-event/stream-event per rule");
+    pc->r->pkt_event = strdup(v);
+    if (!pc->r->pkt_event)
+        return pctx_fail(pc, "out of memory");
+    pc->r->pkt_event_kind = kind;
+    return 0;
+}
+
 /* ---- keyword table ---- */
 
 enum { KW_VALUE = 1, KW_NOVALUE = 2 };
@@ -1442,12 +1493,16 @@ static const struct keyword keywords[] = {
     {"udpv6-csum", kw_checksum, KW_VALUE},
     {"icmpv4-csum", kw_checksum, KW_VALUE},
     {"icmpv6-csum", kw_checksum, KW_VALUE},
+    {"igmp-csum", kw_checksum, KW_VALUE},
     {"prefilter", kw_prefilter, KW_NOVALUE},
     {"threshold", kw_threshold, KW_VALUE},
     {"detection_filter", kw_detection_filter, KW_VALUE},
     {"tag", kw_tag, KW_VALUE},
     {"app-layer-protocol", kw_app_layer_protocol, KW_VALUE},
     {"app-layer-event", kw_app_layer_event, KW_VALUE},
+    {"decode-event", kw_pkt_event, KW_VALUE},
+    {"engine-event", kw_pkt_event, KW_VALUE},
+    {"stream-event", kw_pkt_event, KW_VALUE},
     /* payload keywords (rule_parse_payload.c) */
     {"content", kw_content, KW_VALUE},
     {"uricontent", kw_uricontent, KW_VALUE},
@@ -1475,7 +1530,7 @@ static const struct keyword keywords[] = {
 /* Suricata keywords vigil knows but does not implement; the rule is not
  * loaded and the report says "unsupported keyword". */
 static const char *const unsupported_keywords[] = {
-    "asn1", "decode-event", "stream-event", "engine-event",
+    "asn1",
     "filestore", "filemagic", "filename", "fileext", "filemd5", "filesha1", "filesha256",
     "filesize", "lua", "luajit", "dataset", "datarep",
     "replace", "ssl_state", "ssl_version", "tls.version", "tls.store", "tls_cert_notbefore",
@@ -1685,6 +1740,7 @@ static int rule_check(struct pctx *pc)
     if (r->class_id >= 0 && !pc->have_priority)
         r->priority = pc->rs->classes[r->class_id].priority;
     bool iponly = r->nbuffers == 0 && r->npkt == 0 && r->nflowints == 0 && !r->app_event &&
+                  !r->pkt_event &&
                   !(r->flags & RULE_FLAG_HAS_FLOW) && r->app_proto == RULE_APP_NONE &&
                   r->app_proto_match == RULE_APP_NONE;
     if (iponly)
@@ -1786,6 +1842,7 @@ void rule_free(struct rule *r)
     for (uint32_t i = 0; i < r->nbyte_vars; i++)
         free(r->byte_var_names[i]);
     free(r->app_event);
+    free(r->pkt_event);
     free(r->text);
     free(r);
 }

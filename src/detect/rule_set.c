@@ -155,6 +155,11 @@ void rule_set_enable_app_layer_events(struct rule_set *rs, bool on)
     rs->app_events = on;
 }
 
+void rule_set_enable_packet_events(struct rule_set *rs, bool on)
+{
+    rs->pkt_events = on;
+}
+
 const char *rule_set_get_var(const struct rule_set *rs, const char *name, bool is_port)
 {
     for (size_t i = 0; i < rs->nvars; i++)
@@ -758,7 +763,7 @@ static void load_logical_line(struct rule_set *rs, char *text, size_t len, const
         s++;
         while (*s == ' ' || *s == '\t' || *s == '#')
             s++;
-        if (looks_like_rule(s))
+        if (looks_like_rule(s) && strchr(s, '(') && strstr(s, "sid:"))
             rs->stats.commented++;
         return;
     }
@@ -906,11 +911,62 @@ static int pattern_strength(const uint8_t *p, uint16_t len)
     return s;
 }
 
+/* Lists whose contents can feed the prefilter of the raw buffer: no
+ * transform, or only transforms for which the raw buffer still contains a
+ * derivable pattern (case changes, dotprefix). */
+static bool list_prefilter_ok(const struct rule_buffer_match *bm)
+{
+    if (bm->buffer_id == DETECT_BUFFER_BASE64_DATA)
+        return false;
+    for (uint32_t t = 0; t < bm->ntransforms; t++) {
+        uint8_t ty = bm->transforms[t].type;
+        if (ty != DETECT_TRANSFORM_TO_LOWERCASE && ty != DETECT_TRANSFORM_TO_UPPERCASE &&
+            ty != DETECT_TRANSFORM_DOTPREFIX)
+            return false;
+    }
+    return true;
+}
+
+int rule_prefilter_pattern(const struct rule *r, const uint8_t **p, uint16_t *len, bool *nocase)
+{
+    if (r->fp_buffer < 0)
+        return -1;
+    const struct rule_buffer_match *bm = &r->buffers[r->fp_buffer];
+    const struct detect_content *c = &bm->items[r->fp_item].u.content;
+    if ((c->flags & DETECT_CONTENT_NEGATED) || !list_prefilter_ok(bm))
+        return -1;
+    const uint8_t *pp = c->pattern;
+    uint16_t l = c->len;
+    if (c->flags & DETECT_CONTENT_FP_CHOP) {
+        pp += c->fp_chop_offset;
+        l = c->fp_chop_len;
+    }
+    bool nc = c->flags & DETECT_CONTENT_NOCASE;
+    for (uint32_t t = 0; t < bm->ntransforms; t++) {
+        uint8_t ty = bm->transforms[t].type;
+        if (ty == DETECT_TRANSFORM_TO_LOWERCASE || ty == DETECT_TRANSFORM_TO_UPPERCASE)
+            nc = true;
+        else if (ty == DETECT_TRANSFORM_DOTPREFIX && pp == c->pattern && l > 0 && pp[0] == '.') {
+            /* the added '.' is not in the raw buffer; the rest of the match is */
+            pp++;
+            l--;
+        }
+    }
+    if (l == 0)
+        return -1;
+    *p = pp;
+    *len = l;
+    *nocase = nc;
+    return bm->buffer_id;
+}
+
 static void rule_choose_fast_pattern(struct rule *r)
 {
     r->fp_buffer = r->fp_item = -1;
-    /* An explicit fast_pattern wins. */
+    /* An explicit fast_pattern wins (when its list can feed the prefilter). */
     for (uint32_t b = 0; b < r->nbuffers; b++) {
+        if (!list_prefilter_ok(&r->buffers[b]))
+            continue;
         for (uint32_t i = 0; i < r->buffers[b].nitems; i++) {
             const struct detect_item *it = &r->buffers[b].items[i];
             if (it->type == DETECT_ITEM_CONTENT &&
@@ -924,7 +980,7 @@ static void rule_choose_fast_pattern(struct rule *r)
     int best_prio = -1, best_strength = -1, best_len = -1;
     for (uint32_t b = 0; b < r->nbuffers; b++) {
         const struct rule_buffer_match *bm = &r->buffers[b];
-        if (bm->buffer_id == DETECT_BUFFER_BASE64_DATA)
+        if (!list_prefilter_ok(bm))
             continue;
         int prio = detect_buffer_get(bm->buffer_id)->priority;
         for (uint32_t i = 0; i < bm->nitems; i++) {

@@ -68,6 +68,8 @@ void rule_set_free(struct rule_set *rs);
  * evaluates it is in place: until then such rules are reported unsupported
  * (off by default). Call before loading. */
 void rule_set_enable_app_layer_events(struct rule_set *rs, bool on);
+/* Same for decode-event and stream-event (rule->pkt_event). */
+void rule_set_enable_packet_events(struct rule_set *rs, bool on);
 
 /* Overrides or adds one variable (address unless is_port). */
 int rule_set_set_var(struct rule_set *rs, const char *name, const char *value, bool is_port);
@@ -103,6 +105,13 @@ int rule_set_load_buffer(struct rule_set *rs, const char *data, size_t len, cons
 /* Chooses fast patterns, derives per-item flags and directions; call once
  * after loading and before building an engine. */
 int rule_set_finalize(struct rule_set *rs);
+
+/* The bytes the prefilter looks for in the raw buffer for a rule's fast
+ * pattern (after rule_set_finalize): the content or its chop, made caseless
+ * under to_lowercase/to_uppercase, without the leading '.' under dotprefix.
+ * Returns the buffer id, or -1 when the rule has no usable fast pattern
+ * (none, negated, or in a list whose transforms hide it from the raw buffer). */
+int rule_prefilter_pattern(const struct rule *r, const uint8_t **p, uint16_t *len, bool *nocase);
 
 const struct rule_load_stats *rule_set_stats(const struct rule_set *rs);
 /* Prints "N  reason" lines, most frequent first. */

@@ -64,6 +64,8 @@ static int rules_check(int argc, char **argv)
     int nsets = 0, nfiles = 0, rc = 0;
     struct config *cfg = NULL;
     struct rule_set *rs = NULL;
+    char **cfg_paths = NULL;
+    int ncfg_paths = 0;
     if (!sets || !files) {
         fprintf(stderr, "vigil: rules: out of memory\n");
         rc = 1;
@@ -104,13 +106,13 @@ static int rules_check(int argc, char **argv)
             files[nfiles++] = a;
         }
     }
-    if (nfiles == 0) {
+    char err[1024];
+    if (nfiles == 0 && !cfg_file) {
         fprintf(stderr, "vigil: rules check: no rule files given\n");
         usage(stderr);
         rc = 2;
         goto out;
     }
-    char err[1024];
     if (cfg_file) {
         cfg = config_load_file(cfg_file, err, sizeof(err));
         if (!cfg) {
@@ -120,6 +122,43 @@ static int rules_check(int argc, char **argv)
         }
     } else {
         cfg = config_new();
+    }
+    /* No files: the configuration's rule-files under default-rule-path. */
+    if (nfiles == 0) {
+        const struct config_node *rf = config_find(cfg, "rule-files");
+        const char *dir = config_get(cfg, "default-rule-path");
+        size_t cnt = config_node_child_count(rf);
+        cfg_paths = calloc(cnt + 1, sizeof(*cfg_paths));
+        const char **nf = realloc(files, (cnt + 1) * sizeof(*files));
+        if (nf)
+            files = nf;
+        if (!cfg_paths || !nf) {
+            fprintf(stderr, "vigil: rules: out of memory\n");
+            rc = 1;
+            goto out;
+        }
+        for (const struct config_node *n = config_node_first_child(rf); n;
+             n = config_node_next(n)) {
+            const char *v = config_node_value(n);
+            if (!v)
+                continue;
+            char p[4096], d[4096];
+            if (v[0] != '/' && dir) {
+                config_path(cfg_file, dir, d, sizeof(d));
+                snprintf(p, sizeof(p), "%.2000s/%.2000s", d, v);
+            } else {
+                config_path(cfg_file, v, p, sizeof(p));
+            }
+            cfg_paths[ncfg_paths] = strdup(p);
+            if (cfg_paths[ncfg_paths])
+                files[nfiles++] = cfg_paths[ncfg_paths++];
+        }
+        if (nfiles == 0) {
+            fprintf(stderr, "vigil: rules check: no rule files given and none in %s\n",
+                    cfg_file);
+            rc = 2;
+            goto out;
+        }
     }
     for (int i = 0; i < nsets; i++) {
         if (config_set_assignment(cfg, sets[i]) != 0) {
@@ -171,12 +210,13 @@ static int rules_check(int argc, char **argv)
         }
         bad_threshold = t;
     }
+    bool read_failed = false;
     for (int i = 0; i < nfiles; i++) {
         if (rule_set_load_file(rs, files[i], report) < 0) {
+            /* reported (to stdout, or here when quiet); the other files go on */
             if (quiet)
                 fprintf(stderr, "vigil: rules check: cannot read %s\n", files[i]);
-            rc = 1;
-            goto out;
+            read_failed = true;
         }
     }
     rule_set_finalize(rs);
@@ -200,9 +240,12 @@ static int rules_check(int argc, char **argv)
         detect_engine_free(de);
     }
     printf("rules: %u loaded, %u failed\n", st->loaded, st->failed);
-    if (strict && (st->failed || bad_threshold))
+    if (read_failed || (strict && (st->failed || bad_threshold)))
         rc = 1;
 out:
+    for (int i = 0; i < ncfg_paths; i++)
+        free(cfg_paths[i]);
+    free(cfg_paths);
     rule_set_free(rs);
     config_free(cfg);
     free(sets);

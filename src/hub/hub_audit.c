@@ -118,6 +118,16 @@ static void *audit_thread(void *arg)
         pthread_mutex_unlock(&q->flush_lock);
         if (stop)
             return NULL;
+        if (q->server->stored_since_analyze >= HUB_ANALYZE_EVERY &&
+            hub_db_kind(q->server->db) == HUB_DB_POSTGRES) {
+            q->server->stored_since_analyze = 0;
+            struct hub_db_conn *c = hub_db_acquire(q->server->db);
+            char err[256];
+            if (hub_db_exec(c, "ANALYZE objects", 0, NULL, NULL, err, sizeof err) < 0 ||
+                hub_db_exec(c, "ANALYZE sightings", 0, NULL, NULL, err, sizeof err) < 0)
+                log_warning("hub: refreshing planner statistics: %s", err);
+            hub_db_release(q->server->db, c);
+        }
     }
 }
 

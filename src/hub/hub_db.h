@@ -73,8 +73,8 @@ void hub_db_release(struct hub_db *db, struct hub_db_conn *c);
 int hub_db_exec(struct hub_db_conn *c, const char *sql, int nparams,
                 const struct hub_db_param *params, struct hub_db_result *res, char *err,
                 size_t errlen);
-/* The same for statements built per request (filters): not kept prepared,
- * and on PostgreSQL planned for the actual parameter values. */
+/* The same for statements built per request (filters): on PostgreSQL not
+ * kept prepared but planned for the actual parameter values. */
 int hub_db_exec_once(struct hub_db_conn *c, const char *sql, int nparams,
                      const struct hub_db_param *params, struct hub_db_result *res, char *err,
                      size_t errlen);

@@ -85,7 +85,7 @@ static sqlite3_stmt *sqlite_prepare(struct sqlite_conn *c, const char *sql, bool
         return NULL;
     }
     *cached = false;
-    if (!c->base.unprepared && c->ncache < SQLITE_STMT_CACHE) {
+    if (c->ncache < SQLITE_STMT_CACHE) {
         char *copy = strdup(sql);
         if (copy) {
             c->cache[c->ncache].sql = copy;

@@ -240,6 +240,7 @@ static void handle_eve(struct hub_request *req, struct hub_response *resp)
         hub_response_error(resp, 500, "Internal error", "nothing stored: storage error");
         return;
     }
+    s->stored_since_analyze += stored * 2;
     json_t *body = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:o}", "lines",
                              (json_int_t)lines, "alerts", (json_int_t)alerts, "stored",
                              (json_int_t)stored, "skipped", (json_int_t)skipped, "failed",

@@ -51,7 +51,12 @@ struct hub_server {
     struct hub_config cfg;
     struct hub_db *db;
     struct hub_audit_queue *audit;
+    /* Objects stored since the last statistics refresh (PostgreSQL): the
+     * audit thread runs ANALYZE past HUB_ANALYZE_EVERY so that plans follow
+     * a table growing faster than autovacuum notices. */
+    _Atomic long stored_since_analyze;
 };
+#define HUB_ANALYZE_EVERY 20000
 
 #define HUB_MAX_HEADERS 6
 

@@ -762,6 +762,7 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
                            "nothing stored: storage error");
         return;
     }
+    s->stored_since_analyze += (long)json_integer_value(json_object_get(status, "success_count"));
     hub_response_json(resp, 202, HUB_TAXII_MEDIA, status);
 }
 

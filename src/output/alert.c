@@ -126,7 +126,7 @@ static void write_rule_metadata(struct json_writer *w, const struct rule *r)
         json_key_array_begin(w, r->metadata[i].key);
         for (uint32_t j = i; j < r->nmetadata; j++)
             if (strcmp(r->metadata[j].key, r->metadata[i].key) == 0)
-                json_string(w, r->metadata[j].value ? r->metadata[j].value : "");
+                json_write_string(w, r->metadata[j].value ? r->metadata[j].value : "");
         json_array_end(w);
     }
     json_object_end(w);

@@ -182,7 +182,7 @@ static void write_mac_array(struct json_writer *w, const char *key, uint8_t set[
     json_key_array_begin(w, key);
     for (uint8_t i = 0; i < n; i++) {
         format_mac(set[i], mac);
-        json_string(w, mac);
+        json_write_string(w, mac);
     }
     json_array_end(w);
 }

@@ -80,9 +80,21 @@ enum tcp_session_flag {
     TCP_SESSION_SYN_WSCALE = 1u << 6, /* the SYN carried a window scale option */
 };
 
+#define TCP_SYN_QUEUE_MAX 10
+#define TCP_NO_WSCALE 0xff
+
+/* A SYN with another ISN seen while waiting for the SYN/ACK. */
+struct tcp_syn_queued {
+    uint32_t isn;
+    uint16_t window;
+    uint8_t wscale; /* TCP_NO_WSCALE if the SYN had no window scale option */
+};
+
 struct tcp_session {
     struct tcp_stream client; /* data to server (direction 0) */
     struct tcp_stream server; /* data to client (direction 1) */
+    struct tcp_syn_queued syn_queue[TCP_SYN_QUEUE_MAX];
+    uint8_t syn_queued;
     uint8_t state;            /* enum tcp_state */
     uint8_t pstate;           /* state before an RST closed the session */
     uint8_t flags;            /* enum tcp_session_flag */

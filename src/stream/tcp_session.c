@@ -336,6 +336,23 @@ static void state_established(struct stream_thread_ctx *ctx, struct tcp_session 
     update_close_state(ssn);
 }
 
+/* Makes the SYN with this ISN the session's client SYN (forgetting any data
+ * of the previous one). */
+static void syn_adopt(struct stream_thread_ctx *ctx, struct tcp_session *ssn, uint32_t isn,
+                      uint8_t wscale, uint16_t window)
+{
+    struct tcp_stream *c = &ssn->client;
+    tcp_stream_release_all(ctx, c);
+    memset(c, 0, sizeof *c);
+    stream_init_seq(c, isn + 1);
+    ssn->flags &= (uint8_t)~TCP_SESSION_SYN_WSCALE;
+    if (wscale != TCP_NO_WSCALE) {
+        ssn->flags |= TCP_SESSION_SYN_WSCALE;
+        ssn->syn_wscale = wscale;
+    }
+    ssn->server.peer_window = window;
+}
+
 static void state_syn_sent(struct stream_thread_ctx *ctx, struct tcp_session *ssn,
                            struct packet *p, uint8_t dir)
 {
@@ -354,10 +371,21 @@ static void state_syn_sent(struct stream_thread_ctx *ctx, struct tcp_session *ss
     }
     if (dir == 1 && sa == (TCP_FLAG_SYN | TCP_FLAG_ACK)) {
         if (p->tcp_ack != c->isn + 1 && p->tcp_ack != c->isn + 1 + c->tfo_len) {
-            stream_event_set(ctx, STREAM_EVENT_3WHS_SYNACK_WITH_WRONG_ACK);
-            ctx->stats.invalid_packets++;
-            return;
+            /* Acknowledges one of the other SYNs? Then that one is the
+             * session's. */
+            int q = -1;
+            for (int i = 0; i < ssn->syn_queued; i++)
+                if (p->tcp_ack == ssn->syn_queue[i].isn + 1)
+                    q = i;
+            if (q < 0) {
+                stream_event_set(ctx, STREAM_EVENT_3WHS_SYNACK_WITH_WRONG_ACK);
+                ctx->stats.invalid_packets++;
+                return;
+            }
+            syn_adopt(ctx, ssn, ssn->syn_queue[q].isn, ssn->syn_queue[q].wscale,
+                      ssn->syn_queue[q].window);
         }
+        ssn->syn_queued = 0;
         if (c->tfo_len && p->tcp_ack == c->isn + 1)
             stream_event_set(ctx, STREAM_EVENT_3WHS_SYNACK_TFO_DATA_IGNORED);
         s->isn = p->tcp_seq;
@@ -381,10 +409,23 @@ static void state_syn_sent(struct stream_thread_ctx *ctx, struct tcp_session *ss
     }
     if (dir == 0 && sa == TCP_FLAG_SYN) {
         if (p->tcp_seq != c->isn) {
-            /* A new SYN with another ISN replaces the attempt. */
-            tcp_stream_release_all(ctx, c);
-            memset(c, 0, sizeof *c);
-            stream_init_seq(c, p->tcp_seq + 1);
+            /* Another SYN with a different ISN (a retry, or spoofed ones in
+             * a flood): it becomes the current attempt and the previous one
+             * is remembered, the SYN/ACK will say which one counts
+             * (Suricata's stream.max-syn-queued, 10). */
+            if (ssn->syn_queued < TCP_SYN_QUEUE_MAX) {
+                struct tcp_syn_queued *q = &ssn->syn_queue[ssn->syn_queued++];
+                q->isn = c->isn;
+                q->wscale = (ssn->flags & TCP_SESSION_SYN_WSCALE) ? ssn->syn_wscale : TCP_NO_WSCALE;
+                q->window = (uint16_t)s->peer_window;
+            } else {
+                stream_event_set(ctx, STREAM_EVENT_3WHS_SYN_FLOOD);
+            }
+            syn_adopt(ctx, ssn, p->tcp_seq,
+                      (p->flags & PACKET_FLAG_HAS_TCP_WSCALE)
+                          ? (uint8_t)(p->tcp_wscale > 14 ? 14 : p->tcp_wscale)
+                          : TCP_NO_WSCALE,
+                      p->tcp_window);
             if (p->payload_len && (p->flags & PACKET_FLAG_HAS_TCP_TFO)) {
                 bool r;
                 c->tfo_len = p->payload_len;
@@ -454,6 +495,15 @@ static void state_syn_recv(struct stream_thread_ctx *ctx, struct tcp_session *ss
         return;
     }
     if (dir == 1) {
+        if (ctx->cfg.async_oneside) {
+            /* Only the server side is visible: continue without the
+             * client's ACK (Suricata's async-oneside). */
+            ssn->flags |= TCP_SESSION_ASYNC;
+            ctx->cur_async = true;
+            ssn->state = TCP_STATE_ESTABLISHED;
+            state_established(ctx, ssn, p, dir);
+            return;
+        }
         stream_event_set(ctx, STREAM_EVENT_3WHS_ACK_IN_WRONG_DIR);
         ctx->stats.invalid_packets++;
         return;

@@ -201,20 +201,20 @@ static inline void value_done(struct json_writer *w)
     w->need_comma[w->depth] = true;
 }
 
-void json_string_len(struct json_writer *w, const void *s, size_t len)
+void json_write_string_len(struct json_writer *w, const void *s, size_t len)
 {
     separate(w);
     write_escaped(w, s, len);
     value_done(w);
 }
 
-void json_string(struct json_writer *w, const char *s)
+void json_write_string(struct json_writer *w, const char *s)
 {
     if (!s) {
-        json_null(w);
+        json_write_null(w);
         return;
     }
-    json_string_len(w, s, strlen(s));
+    json_write_string_len(w, s, strlen(s));
 }
 
 void json_u64(struct json_writer *w, uint64_t v)
@@ -266,7 +266,7 @@ void json_bool(struct json_writer *w, bool v)
     value_done(w);
 }
 
-void json_null(struct json_writer *w)
+void json_write_null(struct json_writer *w)
 {
     separate(w);
     put(w, "null", 4);
@@ -295,13 +295,13 @@ void json_key_array_begin(struct json_writer *w, const char *key)
 void json_key_string(struct json_writer *w, const char *key, const char *s)
 {
     json_key(w, key);
-    json_string(w, s);
+    json_write_string(w, s);
 }
 
 void json_key_string_len(struct json_writer *w, const char *key, const void *s, size_t len)
 {
     json_key(w, key);
-    json_string_len(w, s, len);
+    json_write_string_len(w, s, len);
 }
 
 void json_key_u64(struct json_writer *w, const char *key, uint64_t v)

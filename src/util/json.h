@@ -38,13 +38,15 @@ void json_key_object_begin(struct json_writer *w, const char *key);
 void json_key_array_begin(struct json_writer *w, const char *key);
 
 void json_key(struct json_writer *w, const char *key);
-void json_string(struct json_writer *w, const char *s);
-void json_string_len(struct json_writer *w, const void *s, size_t len);
+/* Named json_write_* (not json_string/json_null) so that they do not
+ * interpose jansson's functions of those names at link time. */
+void json_write_string(struct json_writer *w, const char *s);
+void json_write_string_len(struct json_writer *w, const void *s, size_t len);
 void json_u64(struct json_writer *w, uint64_t v);
 void json_i64(struct json_writer *w, int64_t v);
 void json_double(struct json_writer *w, double v);
 void json_bool(struct json_writer *w, bool v);
-void json_null(struct json_writer *w);
+void json_write_null(struct json_writer *w);
 /* Appends already-formatted JSON text as one value. */
 void json_raw(struct json_writer *w, const char *text, size_t len);
 

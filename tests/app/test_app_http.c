@@ -279,6 +279,22 @@ static void test_garbage(void)
     free(many);
 }
 
+/* Bug found by fuzz_app_http: a multipart/form-data request whose body never
+ * came (nothing buffered) made the part scanner do arithmetic on NULL. */
+static void test_multipart_without_body(void)
+{
+    struct test_segment segs[] = {
+        SEG(0, "POST /u HTTP/1.1\r\nHost: h\r\nContent-Type: multipart/form-data; boundary=zz\r\n"
+               "Content-Length: 0\r\n\r\n"),
+        SEG(0, "POST /v HTTP/1.1\r\nHost: h\r\nContent-Type: multipart/form-data; boundary=zz\r\n"
+               "Content-Length: 50\r\n\r\n"),
+    };
+    char *log = test_run_tcp(segs, 2, 40000, 80, -1, 0, NULL);
+    CHECK_EQ_INT(count(log, "\"event_type\":\"http\""), 2);
+    CHECK_EQ_INT(count(log, "\"event_type\":\"fileinfo\""), 0);
+    free(log);
+}
+
 int main(void)
 {
     (void)app_parser_http;
@@ -289,5 +305,6 @@ int main(void)
     test_flow_end_logs_open_tx();
     test_anomalies();
     test_garbage();
+    test_multipart_without_body();
     TEST_MAIN_END();
 }

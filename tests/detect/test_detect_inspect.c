@@ -339,7 +339,7 @@ static void test_address_index(void)
     struct rule_set *rs = rule_set_new(NULL);
     const char *rules[] = {
         "alert tcp [1.2.3.4,5.6.7.0/24] any -> $HOME_NET any (flags:S; sid:1;)",
-        "alert tcp $HOME_NET any -> [9.9.9.9,2001:db8::/64] any (flags:S; sid:2;)",
+        "alert tcp $HOME_NET any -> [9.9.9.9,2001:db8::7] any (flags:S; sid:2;)",
         "alert tcp any any -> any any (flags:S; sid:3;)",
         "alert tcp [1.2.3.4] any <> any any (flags:S; sid:4;)",
         "alert ip [5.6.7.8] any -> any any (sid:5;)",
@@ -361,11 +361,11 @@ static void test_address_index(void)
     unsigned ng = detect_engine_groups(de, DETECT_TRANSPORT_TCP, true, 80, g);
     struct {
         uint32_t src, dst;
-        uint32_t want[5];
+        uint32_t want[5]; /* rule 3 (<>) is always a candidate */
         uint32_t nwant;
     } cases[] = {
         {0x01020304, 0x0a000001, {0, 2, 3}, 3},  /* 1.2.3.4 -> 10.0.0.1 */
-        {0x05060708, 0x0a000001, {0, 2, 4}, 3},  /* 5.6.7.8 (in /24 and rule 5) */
+        {0x05060708, 0x0a000001, {0, 2, 3, 4}, 4}, /* 5.6.7.8 (in /24 and rule 5) */
         {0x0a000001, 0x09090909, {1, 2, 3}, 3},  /* to 9.9.9.9 (and <> rule 4 stays) */
         {0x0a000001, 0x08080808, {2, 3}, 2},     /* nothing indexed matches */
         {0x01020305, 0x0a000001, {2, 3}, 2},     /* next to 1.2.3.4 */

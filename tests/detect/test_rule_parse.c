@@ -532,6 +532,12 @@ static void test_threshold_tag_app(void)
     CHECK(ok("threshold:type limit,track by_rule,count 1,seconds 3600; tag:session;") != NULL);
     CHECK(ok("tag:session,10,packets; threshold:type threshold, track by_both, count 2, seconds 5;") != NULL);
     BAD("threshold:type limit, track by_src, count 1;", "threshold", "required");
+    r = ok("threshold:type backoff, track by_flow, count 1, multiplier 10;");
+    CHECK(r && r->threshold.type == RULE_THRESHOLD_BACKOFF && r->threshold.multiplier == 10 &&
+          r->threshold.track == RULE_TRACK_BY_FLOW);
+    BAD("threshold:type backoff, track by_flow, count 1;", "threshold", "multiplier");
+    BAD("threshold:type limit, track by_src, count 1, seconds 2, multiplier 3;", "threshold",
+        "only valid with type backoff");
     BAD("threshold:type never, track by_src, count 1, seconds 1;", "threshold", "unknown type");
     BAD("threshold:type limit, track by_ear, count 1, seconds 1;", "threshold", "unknown track");
     BAD("threshold:type limit, track by_src, count 0, seconds 1;", "threshold", "count");
@@ -556,6 +562,24 @@ static void test_threshold_tag_app(void)
     BAD("app-layer-event:bad name;", "app-layer-event", "invalid character");
     BAD("app-layer-event:http.a; app-layer-event:http.b;", "app-layer-event", "only one");
     rule_set_enable_app_layer_events(rs, false);
+    /* decode-event / stream-event: the same opt-in */
+    bad_hdr("alert pkthdr any any -> any any", "decode-event:ipv4.trunc_pkt;", "decode-event",
+            "not enabled", __LINE__);
+    rule_set_enable_packet_events(rs, true);
+    r = ok_hdr("alert pkthdr any any -> any any", "decode-event:ipv4.trunc_pkt;");
+    CHECK(r && r->pkt_event && !strcmp(r->pkt_event, "ipv4.trunc_pkt") &&
+          r->pkt_event_kind == RULE_EVENT_DECODE);
+    r = ok("stream-event:3whs_async_wrong_seq;");
+    CHECK(r && r->pkt_event_kind == RULE_EVENT_STREAM);
+    BAD("stream-event:a b;", "stream-event", "invalid character");
+    BAD("stream-event:a; decode-event:b;", "decode-event", "only one");
+    rule_set_enable_packet_events(rs, false);
+    r = ok_hdr("alert igmp any any -> any any", "");
+    CHECK(r && r->ipproto == 2);
+    r = ok_hdr("alert sctp any any -> any any", "");
+    CHECK(r && r->ipproto == 132);
+    r = ok_hdr("alert mdns any any -> any any", "");
+    CHECK(r && r->app_proto == RULE_APP_MDNS && r->ipproto == 17);
 }
 
 static void test_files(const char *shared)

@@ -43,6 +43,17 @@ failed=$(echo "$last" | sed -n 's/^rules: \([0-9]*\) loaded, \([0-9]*\) failed$/
     --set vars.address-groups.HOME_NET=any "$VIGIL_SHARED"/rules/et-open-suricata/rules/emerging-dns.rules >"$out"
 [ $? -eq 0 ] || { echo "FAIL: -c/--set"; fail=1; }
 
+# rule-files from the configuration; an unreadable one is reported and fails the run
+dir=$(mktemp -d)
+cp "$VIGIL_SHARED"/rules/et-open-suricata/rules/emerging-dns.rules "$dir/"
+printf '%%YAML 1.1\n---\ndefault-rule-path: .\nrule-files:\n  - emerging-dns.rules\n' >"$dir/a.yaml"
+printf '%%YAML 1.1\n---\ndefault-rule-path: .\nrule-files:\n  - emerging-dns.rules\n  - gone.rules\n' >"$dir/b.yaml"
+"$VIGIL_BIN" rules check -q -c "$dir/a.yaml" >"$out"
+[ $? -eq 0 ] && grep -q "^rules: [1-9][0-9]* loaded, 0 failed$" "$out" || { echo "FAIL: rule-files from -c"; fail=1; }
+"$VIGIL_BIN" rules check -q -c "$dir/b.yaml" >"$out" 2>/dev/null
+[ $? -eq 1 ] && grep -q "^rules: [1-9][0-9]* loaded" "$out" || { echo "FAIL: missing rule file"; fail=1; }
+rm -rf "$dir"
+
 # usage errors
 "$VIGIL_BIN" rules check >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: no files should exit 2"; fail=1; }
 "$VIGIL_BIN" rules check --bogus x >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: bad option should exit 2"; fail=1; }

@@ -150,6 +150,39 @@ static void test_midstream(void)
     harness_free(h);
 }
 
+/* Only one side captured (suricata-verify alert-testmyids-async). */
+static void test_async_oneside(void)
+{
+    struct stream_config cfg;
+    stream_config_defaults(&cfg);
+    cfg.midstream = true;
+    cfg.async_oneside = true;
+    /* Server side only: SYN/ACK, then its data. */
+    struct harness *h = harness_new(&cfg);
+    harness_send(h, 0, TCP_FLAG_SYN | A, H_SISN, H_CISN + 1, NULL, 0);
+    struct flow *f = harness_send(h, 0, PA, H_SISN + 1, H_CISN + 1, "HTTP/1.1 200 OK", 15);
+    CHECK_EQ_STR(stream_session_state_name(f), "established");
+    CHECK_EQ_INT(h->dir[1].len, 15);
+    CHECK_EQ_INT(h->events[STREAM_EVENT_3WHS_ACK_IN_WRONG_DIR], 0);
+    harness_free(h);
+    /* Client side only: SYN, ACK, data. */
+    h = harness_new(&cfg);
+    harness_send(h, 1, TCP_FLAG_SYN, H_CISN, 0, NULL, 0);
+    harness_send(h, 1, A, H_CISN + 1, H_SISN + 1, NULL, 0);
+    f = harness_send(h, 1, PA, H_CISN + 1, H_SISN + 1, "GET / HTTP/1.1", 14);
+    CHECK_EQ_STR(stream_session_state_name(f), "established");
+    CHECK_EQ_INT(h->dir[0].len, 14);
+    harness_free(h);
+    /* Without async-oneside the server-only capture is rejected. */
+    cfg.async_oneside = false;
+    h = harness_new(&cfg);
+    harness_send(h, 0, TCP_FLAG_SYN | A, H_SISN, H_CISN + 1, NULL, 0);
+    harness_send(h, 0, PA, H_SISN + 1, H_CISN + 1, "HTTP/1.1 200 OK", 15);
+    CHECK_EQ_INT(h->dir[1].len, 0);
+    CHECK_EQ_INT(h->events[STREAM_EVENT_3WHS_ACK_IN_WRONG_DIR], 1);
+    harness_free(h);
+}
+
 static void test_handshake_anomalies(void)
 {
     struct stream_config cfg;
@@ -177,6 +210,30 @@ static void test_handshake_anomalies(void)
     /* SYN+FIN. */
     harness_send(h, 1, TCP_FLAG_SYN | TCP_FLAG_FIN, H_CISN, 0, NULL, 0);
     CHECK_EQ_INT(h->events[STREAM_EVENT_FIN_SYN], 1);
+    harness_free(h);
+}
+
+/* SYNs with different ISNs before the SYN/ACK (bug-7657: a spoofed SYN
+ * flood around a real handshake): the SYN/ACK picks the one it answers;
+ * beyond 10 queued SYNs, 3whs_syn_flood. */
+static void test_syn_queue(void)
+{
+    struct stream_config cfg;
+    test_config_defaults(&cfg);
+    struct harness *h = harness_new(&cfg);
+    harness_send(h, 1, TCP_FLAG_SYN, 111, 0, NULL, 0);
+    for (uint32_t i = 0; i < 11; i++)
+        harness_send(h, 1, TCP_FLAG_SYN, 1000000 + i * 7919, 0, NULL, 0);
+    CHECK_EQ_INT(h->events[STREAM_EVENT_3WHS_SYN_FLOOD], 1);
+    /* The SYN/ACK may answer the latest SYN or a remembered one. */
+    struct flow *f = harness_send(h, 0, TCP_FLAG_SYN | A, H_SISN, 1000000 + 3 * 7919 + 1, NULL, 0);
+    CHECK_EQ_STR(stream_session_state_name(f), "syn_recv");
+    CHECK_EQ_INT(h->events[STREAM_EVENT_3WHS_SYNACK_WITH_WRONG_ACK], 0);
+    uint32_t b = 1000000 + 3 * 7919 + 1;
+    harness_send(h, 1, A, b, H_SISN + 1, NULL, 0);
+    harness_send(h, 1, PA, b, H_SISN + 1, "POST", 4);
+    CHECK_EQ_STR(stream_session_state_name(f), "established");
+    CHECK_EQ_INT(h->dir[0].len, 4);
     harness_free(h);
 }
 
@@ -594,7 +651,9 @@ int main(void)
     test_client_close_first();
     test_rst();
     test_midstream();
+    test_async_oneside();
     test_handshake_anomalies();
+    test_syn_queue();
     test_tfo();
     test_out_of_order_and_retransmission();
     test_overlap_policies();
