@@ -106,6 +106,7 @@ struct worker {
     struct flow_stats snap_flow;
     struct stream_stats snap_stream;
     struct app_layer_stats snap_app;
+    struct detect_worker_stats snap_detect;
 };
 
 /* Worker side of the snapshot protocol: cheap when nothing was asked. */

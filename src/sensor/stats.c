@@ -14,6 +14,8 @@ void worker_publish_stats(struct worker *w)
     w->snap_flow = *flow_table_stats(w->flows);
     w->snap_stream = *stream_thread_stats(w->stream);
     w->snap_app = *app_layer_thread_stats(w->app);
+    if (w->detect)
+        w->snap_detect = *detect_worker_stats(w->detect);
     w->snap_valid = true;
     pthread_mutex_unlock(&w->snap_lock);
     atomic_store_explicit(&w->snap_requested, false, memory_order_release);
@@ -61,6 +63,34 @@ void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
     flow_stats_write_json(&flow, w);
     stream_stats_write_json(&stream, w);
     app_layer_stats_write_json(&app, w);
+    struct detect_worker_stats det;
+    memset(&det, 0, sizeof det);
+    bool have_detect = false;
+    for (int i = 0; i < count; i++) {
+        if (!workers[i].detect)
+            continue;
+        const struct detect_worker_stats *d = from_snapshots ? &workers[i].snap_detect
+                                                             : detect_worker_stats(workers[i].detect);
+        if (from_snapshots)
+            pthread_mutex_lock(&workers[i].snap_lock);
+        det.alerts += d->alerts;
+        det.alerts_suppressed += d->alerts_suppressed;
+        det.alert_queue_overflow += d->alert_queue_overflow;
+        det.packets_inspected += d->packets_inspected;
+        det.passed_flows += d->passed_flows;
+        if (from_snapshots)
+            pthread_mutex_unlock(&workers[i].snap_lock);
+        have_detect = true;
+    }
+    if (have_detect) {
+        json_key_object_begin(w, "detect");
+        json_key_u64(w, "alert", det.alerts);
+        json_key_u64(w, "alerts_suppressed", det.alerts_suppressed);
+        json_key_u64(w, "alert_queue_overflow", det.alert_queue_overflow);
+        json_key_u64(w, "packets_inspected", det.packets_inspected);
+        json_key_u64(w, "flows_passed", det.passed_flows);
+        json_object_end(w);
+    }
     json_object_end(w);
     eve_event_end(ew);
 }

@@ -295,6 +295,25 @@ static void test_multipart_without_body(void)
     free(log);
 }
 
+/* Two interim "100 Continue" responses to one request (http-multiple100):
+ * libhtp alone fails the stream; the second is skipped with an event. */
+static void test_double_continue(void)
+{
+    struct test_segment segs[] = {
+        SEG(0, "PUT /f HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"),
+        SEG(1, "HTTP/1.1 100 Continue\r\n\r\n"),
+        SEG(0, "abcd"),
+        SEG(1, "HTTP/1.1 100 Continue\r\n\r\n"),
+        SEG(1, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"),
+    };
+    char *log = test_run_tcp(segs, 5, 40000, 80, -1, 0, NULL);
+    CHECK(find(log, "\"status\":201") != NULL);
+    CHECK(find(log, "anomaly http 100_CONTINUE_ALREADY_SEEN") != NULL);
+    CHECK(find(log, "\"filename\":\"/f\",\"gaps\":false,\"state\":\"CLOSED\",\"stored\":false,"
+                    "\"size\":4") != NULL);
+    free(log);
+}
+
 int main(void)
 {
     (void)app_parser_http;
@@ -306,5 +325,6 @@ int main(void)
     test_anomalies();
     test_garbage();
     test_multipart_without_body();
+    test_double_continue();
     TEST_MAIN_END();
 }

@@ -396,6 +396,69 @@ static void test_address_index(void)
     rule_set_free(rs);
 }
 
+/* Transformed lists: the prefilter scans the raw buffer, so a fast pattern
+ * is only taken where the raw buffer still contains it. */
+static void test_prefilter_transforms(void)
+{
+    struct rule_set *rs = rule_set_new(NULL);
+    const char *rules[] = {
+        "alert http any any -> any any (http.uri; to_lowercase; content:\"/admin\"; sid:1;)",
+        "alert dns any any -> any any (dns.query; dotprefix; content:\".evil.com\"; endswith; sid:2;)",
+        "alert http any any -> any any (http.uri; url_decode; content:\"/a b\"; sid:3;)",
+        "alert http any any -> any any (http.uri; url_decode; content:\"/x y\"; fast_pattern; "
+        "http.host; content:\"example\"; sid:4;)",
+    };
+    struct rule_error e;
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+        CHECK_EQ_INT(rule_set_add_rule(rs, rules[i], NULL, 1, &e), 0);
+    rule_set_finalize(rs);
+    const uint8_t *p;
+    uint16_t len;
+    bool nocase;
+    int uri = detect_buffer_lookup("http.uri");
+    CHECK_EQ_INT(rule_prefilter_pattern(rule_set_get(rs, 0), &p, &len, &nocase), uri);
+    CHECK(nocase && len == 6);
+    CHECK_EQ_INT(rule_prefilter_pattern(rule_set_get(rs, 1), &p, &len, &nocase),
+                 detect_buffer_lookup("dns.query"));
+    CHECK(len == 8 && memcmp(p, "evil.com", 8) == 0);
+    CHECK_EQ_INT(rule_prefilter_pattern(rule_set_get(rs, 2), &p, &len, &nocase), -1);
+    /* explicit fast_pattern in a url_decoded list: the host content is used */
+    CHECK_EQ_INT(rule_prefilter_pattern(rule_set_get(rs, 3), &p, &len, &nocase),
+                 detect_buffer_lookup("http.host"));
+    char err[256];
+    struct detect_engine *de = detect_engine_build(rs, NULL, NULL, err, sizeof(err));
+    struct detect_thread_ctx *tc = de ? detect_thread_ctx_new(de) : NULL;
+    CHECK(tc != NULL);
+    if (tc) {
+        const struct detect_group *g[2];
+        unsigned ng = detect_engine_groups(de, DETECT_TRANSPORT_TCP, true, 80, g);
+        detect_candidates_reset(tc);
+        for (unsigned i = 0; i < ng; i++)
+            detect_prefilter_scan(g[i], uri, (const uint8_t *)"/ADMIN", 6, tc);
+        const uint32_t *ids;
+        uint32_t n = detect_candidates_get(tc, &ids);
+        CHECK(n == 1 && ids[0] == 0);
+        const struct rule *r0 = rule_set_get(rs, 0);
+        CHECK(detect_buffer_inspect(r0, &r0->buffers[0], (const uint8_t *)"/ADMIN", 6, tc));
+        ng = detect_engine_groups(de, DETECT_TRANSPORT_UDP, true, 53, g);
+        detect_candidates_reset(tc);
+        for (unsigned i = 0; i < ng; i++)
+            detect_prefilter_scan(g[i], detect_buffer_lookup("dns.query"),
+                                  (const uint8_t *)"evil.com", 8, tc);
+        n = detect_candidates_get(tc, &ids);
+        CHECK(n == 1 && ids[0] == 1);
+        ng = detect_engine_groups(de, DETECT_TRANSPORT_TCP, true, 80, g);
+        detect_candidates_reset(tc);
+        for (unsigned i = 0; i < ng; i++)
+            detect_candidates_add_nonprefilter(g[i], tc);
+        n = detect_candidates_get(tc, &ids);
+        CHECK(n == 1 && ids[0] == 2);
+    }
+    detect_thread_ctx_free(tc);
+    detect_engine_free(de);
+    rule_set_free(rs);
+}
+
 static void test_engine_on_et(const char *shared)
 {
     /* Build the engine on a real ruleset file and scan a request. */
@@ -454,6 +517,7 @@ int main(void)
     test_recursion_limit();
     test_prefilter();
     test_address_index();
+    test_prefilter_transforms();
     test_engine_on_et(shared);
     detect_thread_ctx_free(ctx);
     detect_engine_free(de);
