@@ -169,6 +169,13 @@ int app_tx_get_buffer(const struct app_tx *tx, enum app_buffer buffer, uint32_t 
  * event_name is Suricata's "<proto>.<event>" as in app-layer-event rules
  * (e.g. "dns.malformed_data"); the proto part must match the tx's parser. */
 bool app_tx_has_event(const struct app_tx *tx, const char *event_name);
+/* Detection calls this when it is done with a transaction in a direction
+ * (0 to server, 1 to client); parsers keep the transaction until both. */
+void app_tx_set_detect_done(struct app_tx *tx, uint8_t direction);
+/* Set once at start-up, before workers run, when rules are loaded: from then
+ * on transactions wait for detection before they are freed. */
+void app_layer_set_detection_active(bool active);
+
 /* Writes the protocol member(s) of the transaction ("http": {...}) into an
  * open JSON object: used for alerts' app-layer metadata. */
 void app_tx_write_json(const struct app_tx *tx, struct json_writer *w);

@@ -997,7 +997,7 @@ static void dns_log_tx(struct dns_state *s, struct app_parse_ctx *ctx, struct dn
 
 static void dns_txs_free_logged(struct dns_state *s)
 {
-    while (s->head && s->head->base.logged) {
+    while (s->head && app_tx_can_free(&s->head->base)) {
         struct dns_tx *tx = s->head;
         s->head = tx->next;
         dns_tx_free(s, tx);
@@ -1239,6 +1239,12 @@ static int dns_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
     uint8_t section;
     switch (buffer) {
     case APP_BUFFER_DNS_QUERY:
+        /* dns.query is a to-server buffer in Suricata: a response
+         * transaction has no request side to inspect. */
+        if (tx->flags & 0x8000)
+            return -ENOENT;
+        section = DNS_SEC_QUERY;
+        break;
     case APP_BUFFER_DNS_QUERIES_RRNAME:
         section = DNS_SEC_QUERY;
         break;

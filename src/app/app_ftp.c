@@ -78,7 +78,8 @@ struct ftp_tx {
     char **replies;   /* reply texts (after the code) */
     char (*codes)[4]; /* completion codes, parallel to replies where they have one */
     uint32_t reply_count, code_count;
-    bool done; /* a final (non-1xx) reply arrived */
+    bool done;  /* a final (non-1xx) reply arrived */
+    size_t mem; /* command and reply bytes reserved against the memcap */
     uint16_t dyn_port;
     int8_t active; /* -1 unset, 0 passive, 1 active */
     uint64_t events;
@@ -136,7 +137,7 @@ static void ftp_tx_free(struct ftp_tx *tx)
         free(tx->replies[i]);
     free(tx->replies);
     free(tx->codes);
-    app_thread_memory_release(tx->state->thread, sizeof(*tx));
+    app_thread_memory_release(tx->state->thread, sizeof(*tx) + tx->mem);
     free(tx);
 }
 
@@ -359,6 +360,9 @@ static void ftp_command_line(struct ftp_state *st, const uint8_t *line, size_t l
     struct ftp_tx *tx = ftp_tx_new(st);
     if (!tx)
         return;
+    if (!app_thread_memory_reserve(st->thread, len + 2))
+        return; /* memcap: the transaction stays without its command */
+    tx->mem += len + 2;
     size_t vl = 0;
     while (vl < len && line[vl] != ' ')
         vl++;
@@ -424,6 +428,10 @@ static void ftp_tx_add_reply(struct ftp_tx *tx, const uint8_t *code, const uint8
 {
     if (tx->reply_count >= FTP_REPLY_LINES_MAX)
         return;
+    size_t need = len + 1 + sizeof(char *) + 4;
+    if (!app_thread_memory_reserve(tx->state->thread, need))
+        return; /* memcap: the line is dropped (counted by the framework) */
+    tx->mem += need;
     char **nr = realloc(tx->replies, (tx->reply_count + 1) * sizeof(*nr));
     if (!nr)
         return;

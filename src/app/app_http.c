@@ -1185,7 +1185,7 @@ static void http_state_free(void *state)
  * call, so this is done at the start of a call). */
 static void http_tx_gc(struct http_state *st)
 {
-    while (st->head && st->head->req_done && st->head->res_done && st->head->base.logged) {
+    while (st->head && st->head->req_done && st->head->res_done && app_tx_can_free(&st->head->base)) {
         struct http_tx *tx = st->head;
         if (tx->htp == htp_connp_get_in_tx(st->connp) || tx->htp == htp_connp_get_out_tx(st->connp))
             break;

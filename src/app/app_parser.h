@@ -18,7 +18,13 @@ struct app_tx {
     const struct app_parser *parser;
     uint64_t id;       /* 0-based per flow, in creation order */
     bool logged;       /* the parser already logged it */
+    uint8_t detect_done; /* detection finished with it: bit 0 to server, bit 1 to client */
 };
+
+/* Whether a parser may free a transaction: it is logged and, when rules are
+ * loaded, detection is done with it in both directions (Suricata keeps a
+ * transaction until both its loggers and its detection are through). */
+bool app_tx_can_free(const struct app_tx *tx);
 
 /* Passed to every parser call. */
 struct app_parse_ctx {

@@ -94,6 +94,7 @@ struct smtp_tx {
     struct mime_message mime;
     struct app_file *files;
     uint64_t events;
+    size_t mem; /* envelope strings reserved against the memcap */
 };
 
 struct smtp_line {
@@ -153,7 +154,7 @@ static void smtp_tx_free(struct smtp_tx *tx)
     if (tx->has_mime)
         mime_message_free(&tx->mime);
     file_list_free(tx->files);
-    app_thread_memory_release(tx->state->thread, sizeof(*tx));
+    app_thread_memory_release(tx->state->thread, sizeof(*tx) + tx->mem);
     free(tx);
 }
 
@@ -540,7 +541,10 @@ static void smtp_command(struct smtp_state *st, const uint8_t *line, size_t len)
         if (tx->mail_from) {
             smtp_event(st, tx, SMTP_EVENT_DUPLICATE_FIELDS);
         } else {
-            tx->mail_from = smtp_param(line, len, 9);
+            if (app_thread_memory_reserve(st->thread, len + 1)) {
+                tx->mem += len + 1;
+                tx->mail_from = smtp_param(line, len, 9);
+            }
         }
     } else if (smtp_prefix(line, len, "rcpt to")) {
         if (tx->rcpt_count < SMTP_MAX_RCPT) {
@@ -553,7 +557,11 @@ static void smtp_command(struct smtp_state *st, const uint8_t *line, size_t len)
                 }
             }
             if (tx->rcpt_count < tx->rcpt_cap) {
-                char *r = smtp_param(line, len, 7);
+                char *r = NULL;
+                if (app_thread_memory_reserve(st->thread, len + sizeof(char *))) {
+                    tx->mem += len + sizeof(char *);
+                    r = smtp_param(line, len, 7);
+                }
                 if (r)
                     tx->rcpt[tx->rcpt_count++] = r;
             }

@@ -43,7 +43,7 @@ struct app_file {
     bool logged; /* fileinfo event written */
     bool hashes_done;
     bool want_md5, want_sha1, want_sha256;
-    bool want_magic;        /* files.force-magic (needs libmagic: VIGIL_HAVE_MAGIC) */
+    bool want_magic; /* files.force-magic (needs libmagic: VIGIL_HAVE_MAGIC) */
     void *md5_ctx, *sha1_ctx, *sha256_ctx; /* EVP_MD_CTX */
     uint8_t md5[16], sha1[20], sha256[32];
     uint8_t head[FILE_MAGIC_HEAD];

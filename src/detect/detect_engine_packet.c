@@ -326,9 +326,10 @@ static bool window_reserve(struct detect_worker *dw, uint32_t need)
 void detect_stream_data(struct detect_worker *dw, struct flow *f, uint8_t direction,
                         const uint8_t *data, uint32_t len)
 {
+    (void)direction;
     struct detect_flow_state *s = flow_state_get(dw, f);
     if (s && data && len)
-        s->tx_pending[direction ? 1 : 0] = true;
+        s->tx_pending[0] = s->tx_pending[1] = true;
 }
 
 /* Builds the raw stream window of a TCP packet with payload: lookback plus
@@ -1114,21 +1115,6 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
     }
 }
 
-/* A view of packet p as if it travelled the other way, for inspecting the
- * other direction's transaction data delivered on p. Its payload is the
- * lookback of that direction's stream. */
-static void packet_reverse_view(const struct packet *p, struct packet *view)
-{
-    *view = *p;
-    view->src = p->dst;
-    view->dst = p->src;
-    view->src_port = p->dst_port;
-    view->dst_port = p->src_port;
-    view->flow_direction = p->flow_direction ? 0 : 1;
-    view->payload = NULL;
-    view->payload_len = 0;
-}
-
 static bool tx_decided(const struct detect_flow_state *s, uint64_t tx_id, uint32_t rule_id)
 {
     for (uint32_t i = 0; i < s->decided_count; i++)
@@ -1162,8 +1148,10 @@ static int inspect_tx(struct app_tx *tx, void *user)
     uint64_t tx_id = app_tx_id(tx);
     /* Every rule was decided for this transaction and direction already. */
     uint32_t done_mark = TX_DONE_MARK + dir;
-    if (tx_decided(run->s, tx_id, done_mark))
+    if (tx_decided(run->s, tx_id, done_mark)) {
+        app_tx_set_detect_done(tx, dir);
         return 0;
+    }
 
     /* Candidates from this transaction's buffers. */
     const uint8_t *datas[64];
@@ -1216,8 +1204,10 @@ static int inspect_tx(struct app_tx *tx, void *user)
             add_alert(run, r, tx, false);
         }
     }
-    if (complete && !run->pass)
+    if (complete && !run->pass) {
         tx_decide(run->s, tx_id, done_mark);
+        app_tx_set_detect_done(tx, dir);
+    }
     return run->pass ? 1 : 0;
 }
 
@@ -1243,32 +1233,16 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
     int pdir = p->flow_direction ? 1 : 0;
     if (run.s && p->proto != 6 && p->payload_len > 0)
         run.s->tx_pending[pdir] = true;
-    if (f && f->app && run.s && !run.pass) {
-        /* Transactions are inspected per direction whose data the
-         * application layer got, requests first. With ACK-based delivery a
-         * request is parsed on the server's ACK: its to-server rules then run
-         * on that packet, seen as a to-server packet, before the response. */
-        bool pseudo = p->flags & PACKET_FLAG_PSEUDO;
-        for (int d = 0; d < 2 && !run.pass; d++) {
-            if (pseudo ? d != pdir : !run.s->tx_pending[d])
-                continue;
-            run.s->tx_pending[d] = false;
-            struct packet view;
-            const struct detect_group *vg[2];
-            unsigned vng = ng;
-            run.p = p;
-            if (d != pdir) {
-                packet_reverse_view(p, &view);
-                run.p = &view;
-                bool ts = d == 0;
-                vng = detect_engine_groups(dw->de, detect_transport_of(p->proto), ts,
-                                           ts ? view.dst_port : view.src_port, vg);
-            }
-            struct tx_run tr = {.run = &run, .groups = d != pdir ? vg : groups,
-                                .ngroups = vng};
-            app_flow_state_tx_foreach(f->app, inspect_tx, &tr);
-            run.p = p;
-        }
+    if (f && f->app && run.s && !run.pass &&
+        ((p->flags & PACKET_FLAG_PSEUDO) || run.s->tx_pending[pdir])) {
+        /* As in Suricata, a direction's transaction rules run on packets of
+         * that direction, when the application layer got data (of either
+         * side) since they last ran. With ACK-based delivery a request is
+         * parsed on the server's ACK, so its rules run on the client's next
+         * packet, which is where Suricata reports them too. */
+        run.s->tx_pending[pdir] = false;
+        struct tx_run tr = {.run = &run, .groups = groups, .ngroups = ng};
+        app_flow_state_tx_foreach(f->app, inspect_tx, &tr);
     }
 
     if (run.pass) {

@@ -482,6 +482,7 @@ static int load_rules(struct run_state *rs)
              "without prefilter (summed over groups), built in %.2f s",
              es.groups, es.databases, es.patterns, es.non_prefilter_rules, es.build_seconds);
     rs->shared.engine = rs->engine;
+    app_layer_set_detection_active(true);
     char path[4096];
     snprintf(path, sizeof path, "%s/fast.log", rs->opts.log_dir);
     rs->shared.fast_log = fast_log_open(path, err, sizeof err);

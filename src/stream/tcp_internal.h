@@ -69,6 +69,8 @@ struct tcp_stream {
     uint8_t wscale;       /* shift applied to windows this side advertises */
     uint8_t flags;        /* enum tcp_stream_flag */
     uint32_t tfo_len;     /* data carried in the SYN (TCP Fast Open) */
+    uint32_t last_ts;     /* highest TCP timestamp value this side sent */
+    uint32_t last_ts_sec; /* packet time (s) when last_ts was taken; 0 = none yet */
 };
 
 enum tcp_session_flag {
@@ -78,6 +80,8 @@ enum tcp_session_flag {
     TCP_SESSION_CLIENT_CLOSED_FIRST = 1u << 4,
     TCP_SESSION_FLUSHED = 1u << 5,
     TCP_SESSION_SYN_WSCALE = 1u << 6, /* the SYN carried a window scale option */
+    TCP_SESSION_SYN_TS = 1u << 3,     /* the SYN carried a timestamp option */
+    TCP_SESSION_TIMESTAMPS = 1u << 7, /* both sides use timestamps: PAWS checks apply */
 };
 
 #define TCP_SYN_QUEUE_MAX 10

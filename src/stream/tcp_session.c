@@ -223,6 +223,44 @@ static void update_close_state(struct tcp_session *ssn)
     }
 }
 
+static void ts_update(struct tcp_stream *st, const struct packet *p)
+{
+    if (!(p->flags & PACKET_FLAG_HAS_TCP_TIMESTAMP))
+        return;
+    if (st->last_ts_sec == 0 || (int32_t)(p->tcp_tsval - st->last_ts) > 0) {
+        st->last_ts = p->tcp_tsval;
+        st->last_ts_sec = (uint32_t)(p->ts_usec / 1000000u);
+        if (st->last_ts_sec == 0)
+            st->last_ts_sec = 1;
+    }
+}
+
+#define PAWS_24DAYS (24u * 24 * 60 * 60)
+
+/* PAWS (RFC 7323) as Suricata checks it when both sides use timestamps: a
+ * timestamp older than the sender's last one is invalid, unless the sender
+ * was idle for 24 days. The overlap policy doubles as the OS policy: linux
+ * accepts off-by-one, old-linux/windows/vista accept a zero timestamp. */
+static bool ts_valid(const struct stream_thread_ctx *ctx, const struct tcp_stream *st,
+                     const struct packet *p)
+{
+    if (!(p->flags & PACKET_FLAG_HAS_TCP_TIMESTAMP) || st->last_ts_sec == 0)
+        return true;
+    uint8_t policy = ctx->cfg.overlap_policy;
+    uint32_t ts = p->tcp_tsval;
+    if (ts == 0 && (policy == STREAM_POLICY_OLD_LINUX || policy == STREAM_POLICY_WINDOWS ||
+                    policy == STREAM_POLICY_VISTA))
+        return true;
+    int32_t diff = (int32_t)(ts - st->last_ts);
+    if (policy == STREAM_POLICY_LINUX)
+        diff += 1;
+    uint32_t now = (uint32_t)(p->ts_usec / 1000000u);
+    if (diff >= 0 && !(now > st->last_ts_sec + PAWS_24DAYS))
+        return true;
+    /* An old stream timestamp is no reason to reject an in-sequence packet. */
+    return p->tcp_seq == st->next_seq && now > st->last_ts_sec + PAWS_24DAYS;
+}
+
 /* Established and closing states: validation, data, FIN, ACK. */
 static void state_established(struct stream_thread_ctx *ctx, struct tcp_session *ssn,
                               struct packet *p, uint8_t dir)
@@ -253,6 +291,14 @@ static void state_established(struct stream_thread_ctx *ctx, struct tcp_session 
     }
     if (!(S->flags & TCP_STREAM_SEQ_KNOWN))
         stream_init_seq(S, seq);
+    if (ssn->flags & TCP_SESSION_TIMESTAMPS) {
+        if (!ts_valid(ctx, S, p)) {
+            stream_event_set(ctx, STREAM_EVENT_PKT_INVALID_TIMESTAMP);
+            ctx->stats.invalid_packets++;
+            return;
+        }
+        ts_update(S, p);
+    }
     if (fl & TCP_FLAG_RST) {
         if (rst_valid(S, p)) {
             close_rst(ctx, ssn, dir);
@@ -397,6 +443,10 @@ static void state_syn_sent(struct stream_thread_ctx *ctx, struct tcp_session *ss
         }
         c->flags |= TCP_STREAM_WSCALE_KNOWN;
         s->flags |= TCP_STREAM_WSCALE_KNOWN;
+        if ((ssn->flags & TCP_SESSION_SYN_TS) && (p->flags & PACKET_FLAG_HAS_TCP_TIMESTAMP)) {
+            ssn->flags |= TCP_SESSION_TIMESTAMPS;
+            ts_update(s, p);
+        }
         c->last_ack = p->tcp_ack;
         c->flags |= TCP_STREAM_ACK_KNOWN;
         c->peer_window = p->tcp_window; /* never scaled in a SYN */
@@ -544,6 +594,10 @@ static void session_start(struct stream_thread_ctx *ctx, struct flow *f, struct 
         if (p->flags & PACKET_FLAG_HAS_TCP_WSCALE) {
             ssn->flags |= TCP_SESSION_SYN_WSCALE;
             ssn->syn_wscale = p->tcp_wscale > 14 ? 14 : p->tcp_wscale;
+        }
+        if (p->flags & PACKET_FLAG_HAS_TCP_TIMESTAMP) {
+            ssn->flags |= TCP_SESSION_SYN_TS;
+            ts_update(&ssn->client, p);
         }
         ssn->server.peer_window = p->tcp_window;
         if (p->payload_len && (p->flags & PACKET_FLAG_HAS_TCP_TFO)) {

@@ -405,8 +405,7 @@ static void test_prefilter_transforms(void)
         "alert http any any -> any any (http.uri; to_lowercase; content:\"/admin\"; sid:1;)",
         "alert dns any any -> any any (dns.query; dotprefix; content:\".evil.com\"; endswith; sid:2;)",
         "alert http any any -> any any (http.uri; url_decode; content:\"/a b\"; sid:3;)",
-        "alert http any any -> any any (http.uri; url_decode; content:\"/x y\"; fast_pattern; "
-        "http.host; content:\"example\"; sid:4;)",
+        "alert http any any -> any any (http.uri; url_decode; content:\"/x y\"; fast_pattern; http.host; content:\"example\"; sid:4;)",
     };
     struct rule_error e;
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)

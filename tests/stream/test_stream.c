@@ -237,6 +237,59 @@ static void test_syn_queue(void)
     harness_free(h);
 }
 
+/* PAWS: with timestamps on both sides, an older timestamp is invalid
+ * (output-eve-anomaly-03: an RST with TS 0 after TS 31081368). */
+static void test_timestamps(void)
+{
+    struct stream_config cfg;
+    test_config_defaults(&cfg);
+    struct harness *h = harness_new(&cfg);
+    struct packet p;
+    uint32_t b = H_CISN + 1;
+    struct {
+        int from_client;
+        uint8_t flags;
+        uint32_t seq, ack, tsval;
+        const char *data;
+    } steps[] = {
+        {1, TCP_FLAG_SYN, H_CISN, 0, 1000, NULL},
+        {0, TCP_FLAG_SYN | A, H_SISN, b, 5000, NULL},
+        {1, A, b, H_SISN + 1, 1001, NULL},
+        {1, PA, b, H_SISN + 1, 1002, "abc"},
+        {1, PA, b + 3, H_SISN + 1, 900, "def"},  /* older timestamp: rejected */
+        {1, PA, b + 3, H_SISN + 1, 1003, "DEF"}, /* valid */
+        {0, TCP_FLAG_RST | A, H_SISN + 1, b + 6, 0, NULL}, /* TS 0: rejected */
+    };
+    struct flow *f = NULL;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        harness_ts += 1000;
+        if (steps[i].from_client)
+            packet_build_tcp(&p, H_CLI, 1000, H_SRV, 80, steps[i].flags, steps[i].seq,
+                             steps[i].ack, steps[i].data, steps[i].data ? 3 : 0, harness_ts);
+        else
+            packet_build_tcp(&p, H_SRV, 80, H_CLI, 1000, steps[i].flags, steps[i].seq,
+                             steps[i].ack, steps[i].data, steps[i].data ? 3 : 0, harness_ts);
+        p.flags |= PACKET_FLAG_HAS_TCP_TIMESTAMP;
+        p.tcp_tsval = steps[i].tsval;
+        f = harness_packet(h, &p);
+    }
+    CHECK_EQ_INT(h->events[STREAM_EVENT_PKT_INVALID_TIMESTAMP], 2);
+    CHECK_EQ_INT(h->dir[0].len, 6);
+    CHECK(memcmp(h->dir[0].buf, "abcDEF", 6) == 0);
+    CHECK_EQ_STR(stream_session_state_name(f), "established");
+    harness_free(h);
+    /* Without timestamps on the SYN/ACK: no PAWS. */
+    h = harness_new(&cfg);
+    harness_handshake(h);
+    packet_build_tcp(&p, H_CLI, 1000, H_SRV, 80, PA, b, H_SISN + 1, "abc", 3, harness_ts);
+    p.flags |= PACKET_FLAG_HAS_TCP_TIMESTAMP;
+    p.tcp_tsval = 0;
+    harness_packet(h, &p);
+    CHECK_EQ_INT(h->events[STREAM_EVENT_PKT_INVALID_TIMESTAMP], 0);
+    CHECK_EQ_INT(h->dir[0].len, 3);
+    harness_free(h);
+}
+
 static void test_tfo(void)
 {
     struct stream_config cfg;
@@ -654,6 +707,7 @@ int main(void)
     test_async_oneside();
     test_handshake_anomalies();
     test_syn_queue();
+    test_timestamps();
     test_tfo();
     test_out_of_order_and_retransmission();
     test_overlap_policies();

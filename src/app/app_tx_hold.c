@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Transaction lifetime between the application layer and detection. */
+#include <stdbool.h>
+
+#include "app/app_parser.h"
+
+/* Written once before worker threads start, read-only afterwards. */
+static bool detection_active;
+
+void app_layer_set_detection_active(bool active)
+{
+    detection_active = active;
+}
+
+void app_tx_set_detect_done(struct app_tx *tx, uint8_t direction)
+{
+    tx->detect_done |= (uint8_t)(direction ? 2 : 1);
+}
+
+bool app_tx_can_free(const struct app_tx *tx)
+{
+    return tx->logged && (!detection_active || (tx->detect_done & 3) == 3);
+}
