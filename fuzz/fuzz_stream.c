@@ -132,9 +132,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct packet p;
     uint64_t ts = 1000000;
     if (handshake) {
+        /* Both sides use timestamps, so PAWS is exercised too. */
         build(&p, 0, TCP_FLAG_SYN, CLIENT_ISN, 0, NULL, 0, ts++);
+        p.flags |= PACKET_FLAG_HAS_TCP_TIMESTAMP;
+        p.tcp_tsval = 100;
         stream_handle_packet(st.stream, flow_table_get(t, &p), &p);
         build(&p, 1, TCP_FLAG_SYN | TCP_FLAG_ACK, SERVER_ISN, CLIENT_ISN + 1, NULL, 0, ts++);
+        p.flags |= PACKET_FLAG_HAS_TCP_TIMESTAMP;
+        p.tcp_tsval = 100;
         stream_handle_packet(st.stream, flow_table_get(t, &p), &p);
         build(&p, 0, TCP_FLAG_ACK, CLIENT_ISN + 1, SERVER_ISN + 1, NULL, 0, ts++);
         stream_handle_packet(st.stream, flow_table_get(t, &p), &p);
@@ -168,6 +173,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         build(&p, dir, tcpfl, isn + 1 + seq_off, oisn + 1 + ack_off, payload, len, ts++);
         if (fl & 0x80)
             p.flags |= PACKET_FLAG_TCP_CSUM_BAD;
+        if (ack_off & 1) {
+            p.flags |= PACKET_FLAG_HAS_TCP_TIMESTAMP;
+            p.tcp_tsval = 100 + (ack_off >> 1);
+        }
         struct flow *f = flow_table_get(t, &p);
         if (!f)
             abort();

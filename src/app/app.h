@@ -74,6 +74,8 @@ struct app_layer_config {
     bool smtp_extended;                   /* smtp extended logging (message-id, subject, ...) */
     uint32_t ftp_max_line_length;         /* app-layer.protocols.ftp.max-line-length (4096) */
     bool file_force_magic;                /* files.force-magic: libmagic type in fileinfo */
+    bool http_double_decode_path;         /* libhtp.default-config.double-decode-path */
+    bool http_double_decode_query;        /* libhtp.default-config.double-decode-query */
 
     /* DNS and TLS logging options (outputs.eve-log.types.dns / .tls), loaded
      * by app_layer_config_load (app.c); Suricata 8's defaults. */

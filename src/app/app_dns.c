@@ -1228,7 +1228,8 @@ static bool dns_tx_complete(const struct app_tx *atx, uint8_t direction)
     return true;
 }
 
-/* dns.query / dns.queries.rrname: question names (requests and responses);
+/* dns.query: question names of requests (a to-server buffer in Suricata);
+ * dns.queries.rrname: question names (requests and responses);
  * dns.answer.name: answer owner names; dns.opcode and dns.rcode: one byte
  * holding the value (requests and responses, as Suricata's keywords), for
  * numeric matching. */

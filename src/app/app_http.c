@@ -74,7 +74,7 @@ struct http_buf {
     X(REQUEST_LINE_LEADING_WHITESPACE)                                                             \
     X(TOO_MANY_ENCODING_LAYERS)                                                                    \
     X(ABNORMAL_CE_HEADER)                                                                          \
-    X(AUTH_UNRECOGNIZED)                                                                           \
+    X(REQUEST_AUTH_UNRECOGNIZED)                                                                   \
     X(REQUEST_HEADER_REPETITION)                                                                   \
     X(RESPONSE_HEADER_REPETITION)                                                                  \
     X(RESPONSE_MULTIPART_BYTERANGES)                                                               \
@@ -90,7 +90,8 @@ struct http_buf {
     X(RESPONSE_TOO_MANY_HEADERS)                                                                   \
     X(SWITCHING_PROTO_WITH_CONTENT_LENGTH)                                                         \
     X(TOO_MANY_WARNINGS)                                                                           \
-    X(TOO_MANY_TRANSACTIONS)
+    X(TOO_MANY_TRANSACTIONS)                                                                       \
+    X(DOUBLE_ENCODED_URI)
 /* clang-format on */
 
 enum http_event {
@@ -308,8 +309,13 @@ void app_http_config_load(struct app_layer_config *out, const struct config *cfg
     out->smtp_extended = false;
     out->ftp_max_line_length = 4096;
     out->file_force_magic = false;
+    out->http_double_decode_path = out->http_double_decode_query = false;
     if (!cfg)
         return;
+    out->http_double_decode_path = config_get_bool(
+        cfg, "app-layer.protocols.http.libhtp.default-config.double-decode-path", false);
+    out->http_double_decode_query = config_get_bool(
+        cfg, "app-layer.protocols.http.libhtp.default-config.double-decode-query", false);
     uint64_t ml;
     if (config_get_size(cfg, "app-layer.protocols.ftp.max-line-length", &ml) == 0 && ml >= 16 &&
         ml <= 1024 * 1024)
@@ -440,6 +446,22 @@ static int http_cb_request_line(htp_tx_t *htx)
     if (!tx)
         return HTP_OK;
     const htp_uri_t *u = htx->parsed_uri;
+    const struct app_layer_config *cfg = tx->state->ctx ? app_parser_config(tx->state->ctx) : NULL;
+    if (u && cfg) {
+        /* double-decode-path/query (Suricata): decode the normalised part
+         * once more; if it shrank, the URI was encoded twice */
+        bstr *parts[2] = {cfg->http_double_decode_path ? u->path : NULL,
+                          cfg->http_double_decode_query ? u->query : NULL};
+        for (int i = 0; i < 2; i++) {
+            if (!parts[i])
+                continue;
+            uint64_t fl = 0;
+            size_t before = bstr_len(parts[i]);
+            if (htp_urldecode_inplace(htx->cfg, HTP_DECODER_URLENCODED, parts[i], &fl) == HTP_OK &&
+                bstr_len(parts[i]) < before)
+                http_event_set(tx->state, tx, HTTP_EVENT_DOUBLE_ENCODED_URI);
+        }
+    }
     if (u) {
         http_buf_add_bstr(tx, &tx->uri_norm, u->path, UINT32_MAX);
         if (u->query) {
@@ -531,7 +553,7 @@ static int http_cb_request_headers(htp_tx_t *htx)
     if (f & HTP_HOSTH_INVALID)
         http_event_set(st, tx, HTTP_EVENT_HEADER_HOST_INVALID);
     if (htx->request_auth_type == HTP_AUTH_UNRECOGNIZED)
-        http_event_set(st, tx, HTTP_EVENT_AUTH_UNRECOGNIZED);
+        http_event_set(st, tx, HTTP_EVENT_REQUEST_AUTH_UNRECOGNIZED);
     return HTP_OK;
 }
 
@@ -1185,7 +1207,8 @@ static void http_state_free(void *state)
  * call, so this is done at the start of a call). */
 static void http_tx_gc(struct http_state *st)
 {
-    while (st->head && st->head->req_done && st->head->res_done && app_tx_can_free(&st->head->base)) {
+    while (st->head && st->head->req_done && st->head->res_done &&
+           app_tx_can_free(&st->head->base)) {
         struct http_tx *tx = st->head;
         if (tx->htp == htp_connp_get_in_tx(st->connp) || tx->htp == htp_connp_get_out_tx(st->connp))
             break;
@@ -1490,9 +1513,6 @@ static bool http_tx_has_event(const struct app_tx *atx, const char *event_name)
     for (int i = 0; i < HTTP_EVENT_MAX; i++)
         if ((tx->events & (1ull << i)) && strcasecmp(http_event_names[i], event_name) == 0)
             return true;
-    /* Suricata's keyword spelling of auth_unrecognized */
-    if (strcasecmp(event_name, "request_auth_unrecognized") == 0)
-        return (tx->events & (1ull << HTTP_EVENT_AUTH_UNRECOGNIZED)) != 0;
     return false;
 }
 

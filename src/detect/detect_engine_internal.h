@@ -14,6 +14,7 @@ struct detect_prefilter_db {
     uint32_t npatterns;
     uint32_t *pat_rule_start; /* npatterns + 1 offsets into pat_rules */
     uint32_t *pat_rules;      /* rule ids */
+    bool shared; /* the arrays belong to another group's identical database */
 };
 
 /* Stabbing index over address ranges: interval k is [starts[k], starts[k+1])

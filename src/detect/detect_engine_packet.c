@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/app.h"
 #include "decode/decode.h"
@@ -95,6 +96,8 @@ struct detect_worker {
     uint32_t nrules;
     uint8_t *kind;               /* enum rule_kind per rule id */
     uint8_t *needs_payload;      /* per rule id: inspects pkt_data */
+    uint8_t *ip_only;            /* per rule id: inspected once per flow direction */
+    int16_t *pkt_event;          /* per rule id: decode/stream event id, -1 none, -2 unknown */
     uint32_t *rank;              /* evaluation order per rule id */
     uint32_t *by_rank;           /* rule id per evaluation position */
     int16_t *app_proto_of_rule;  /* header app proto mapped to enum app_proto, -1 none */
@@ -188,6 +191,8 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     uint32_t n = dw->nrules ? dw->nrules : 1;
     dw->kind = calloc(n, 1);
     dw->needs_payload = calloc(n, 1);
+    dw->ip_only = calloc(n, 1);
+    dw->pkt_event = calloc(n, sizeof *dw->pkt_event);
     dw->rank = calloc(n, sizeof *dw->rank);
     dw->app_proto_of_rule = calloc(n, sizeof *dw->app_proto_of_rule);
     dw->app_proto_match = calloc(n, sizeof *dw->app_proto_match);
@@ -195,7 +200,7 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     dw->alerted_list = calloc(n, sizeof *dw->alerted_list);
     dw->thresholds = calloc(THRESHOLD_TABLE_SIZE, sizeof *dw->thresholds);
     uint32_t *by_rank = calloc(n, sizeof *by_rank);
-    if (!dw->ctx || !dw->kind || !dw->needs_payload || !dw->rank || !dw->app_proto_of_rule || !dw->app_proto_match ||
+    if (!dw->ctx || !dw->kind || !dw->needs_payload || !dw->ip_only || !dw->pkt_event || !dw->rank || !dw->app_proto_of_rule || !dw->app_proto_match ||
         !dw->alerted || !dw->alerted_list || !dw->thresholds || !by_rank) {
         free(by_rank);
         detect_worker_free(dw);
@@ -224,6 +229,15 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
             }
         }
         dw->kind[i] = tx ? RULE_KIND_TX : RULE_KIND_PACKET;
+        /* Event rules have nothing but a header and an event: the parser
+         * calls them IP-only, but they must see every packet. */
+        dw->ip_only[i] = (r->flags & RULE_FLAG_IPONLY) && !r->pkt_event && !r->app_event;
+        dw->pkt_event[i] = -1;
+        if (r->pkt_event) {
+            int ev = r->pkt_event_kind == RULE_EVENT_STREAM ? stream_event_from_name(r->pkt_event)
+                                                            : decode_event_from_name(r->pkt_event);
+            dw->pkt_event[i] = (int16_t)(ev < 0 ? -2 : ev);
+        }
         dw->app_proto_of_rule[i] = (int16_t)map_rule_app_proto(r->app_proto);
         dw->app_proto_match[i] = (int16_t)map_rule_app_proto(r->app_proto_match);
         by_rank[i] = i;
@@ -249,6 +263,8 @@ void detect_worker_free(struct detect_worker *dw)
         detect_thread_ctx_free(dw->ctx);
     free(dw->kind);
     free(dw->needs_payload);
+    free(dw->ip_only);
+    free(dw->pkt_event);
     free(dw->rank);
     free(dw->by_rank);
     free(dw->app_proto_of_rule);
@@ -867,6 +883,7 @@ struct packet_run {
     struct detect_alert *alerts;
     uint32_t nalerts, max;
     bool pass;
+    const struct detect_packet_events *events;
 };
 
 static void add_alert(struct packet_run *run, const struct rule *r, const struct app_tx *tx,
@@ -928,8 +945,7 @@ static const struct group_split *group_split_get(struct detect_worker *dw,
         return NULL;
     }
     for (uint32_t i = 0; i < n; i++) {
-        const struct rule *r = rule_set_get(dw->rs, ids[i]);
-        if (r->flags & RULE_FLAG_IPONLY)
+        if (dw->ip_only[ids[i]])
             gs->ip_only[gs->n_ip_only++] = ids[i];
         else
             gs->every_packet[gs->n_every_packet++] = ids[i];
@@ -1031,6 +1047,43 @@ static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, c
     return true;
 }
 
+/* decode-event / stream-event / app-layer-event: raised on this packet. */
+static bool events_match(const struct detect_worker *dw, const struct rule *r,
+                         const struct packet *p, const struct detect_packet_events *ev)
+{
+    int16_t want = dw->pkt_event[r->id];
+    if (want != -1) {
+        bool found = false;
+        if (want >= 0 && r->pkt_event_kind == RULE_EVENT_STREAM) {
+            for (uint32_t i = 0; ev && i < ev->nstream && !found; i++)
+                found = ev->stream[i] == want;
+        } else if (want >= 0) {
+            for (uint8_t i = 0; i < p->event_count && !found; i++)
+                found = p->events[i] == want;
+        }
+        if (!found)
+            return false;
+    }
+    if (r->app_event) {
+        bool found = false;
+        const char *want_name = r->app_event;
+        const char *dot = strchr(want_name, '.');
+        for (uint32_t i = 0; ev && i < ev->napp && !found; i++) {
+            const char *proto = app_proto_name(ev->app[i].app_proto);
+            if (dot) {
+                size_t pl = (size_t)(dot - want_name);
+                found = strlen(proto) == pl && strncasecmp(want_name, proto, pl) == 0 &&
+                        strcasecmp(dot + 1, ev->app[i].name) == 0;
+            } else {
+                found = strcasecmp(want_name, ev->app[i].name) == 0;
+            }
+        }
+        if (r->flags & RULE_FLAG_APP_EVENT_NEGATED ? found : !found)
+            return false;
+    }
+    return true;
+}
+
 /* Common checks and evaluation of one candidate in one context. */
 static bool rule_matches(struct packet_run *run, const struct rule *r,
                          const struct inspect_source *src, bool stream_ctx)
@@ -1044,6 +1097,8 @@ static bool rule_matches(struct packet_run *run, const struct rule *r,
     if (!app_proto_ok(dw, r, run->f))
         return false;
     if (!pkt_matches(r, run->p))
+        return false;
+    if ((r->pkt_event || r->app_event) && !events_match(dw, r, run->p, run->events))
         return false;
     if (!flowvar_conditions(r, run->s))
         return false;
@@ -1086,7 +1141,7 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
             continue;
         if (pseudo || (dw->needs_payload[r->id] && !have_payload))
             continue;
-        if ((r->flags & RULE_FLAG_IPONLY) && !first_of_direction)
+        if (dw->ip_only[r->id] && !first_of_direction)
             continue; /* an IP-only rule with a prefilter hit on a later packet */
         bool use_window = wlen && dw->needs_payload[r->id] && !rule_needs_packet(r);
         bool matched, from_stream = false;
@@ -1212,9 +1267,11 @@ static int inspect_tx(struct app_tx *tx, void *user)
 }
 
 uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct flow *f,
-                       struct detect_alert *alerts, uint32_t max)
+                       const struct detect_packet_events *events, struct detect_alert *alerts,
+                       uint32_t max)
 {
-    struct packet_run run = {.dw = dw, .p = p, .f = f, .alerts = alerts, .max = max};
+    struct packet_run run = {.dw = dw, .p = p, .f = f, .alerts = alerts, .max = max,
+                             .events = events};
     if (f) {
         run.s = flow_state_get(dw, f);
         if (run.s && run.s->passed)

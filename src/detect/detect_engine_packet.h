@@ -50,11 +50,26 @@ void detect_worker_free(struct detect_worker *dw);
 void detect_stream_data(struct detect_worker *dw, struct flow *f, uint8_t direction,
                         const uint8_t *data, uint32_t len);
 
+/* Anomalies raised while the current packet was processed, for the
+ * decode-event, stream-event and app-layer-event keywords (decoder events
+ * are on the packet itself). */
+#define DETECT_MAX_PACKET_EVENTS 16
+struct detect_packet_events {
+    int stream[DETECT_MAX_PACKET_EVENTS];          /* enum stream_event */
+    uint32_t nstream;
+    struct {
+        uint16_t app_proto;                        /* enum app_proto */
+        const char *name;                          /* static string, e.g. "REQUEST_FIELD_TOO_LONG" */
+    } app[DETECT_MAX_PACKET_EVENTS];
+    uint32_t napp;
+};
+
 /* Runs detection for packet p (f may be NULL) after the stream and
  * application layer processed it. Returns the number of alerts written to
  * alerts[] (at most max), in the order they are to be logged. */
 uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct flow *f,
-                       struct detect_alert *alerts, uint32_t max);
+                       const struct detect_packet_events *events, struct detect_alert *alerts,
+                       uint32_t max);
 
 /* Frees a flow's detection state (flow->detect_state). */
 void detect_flow_state_free(void *state);

@@ -71,9 +71,22 @@ enum detect_transport detect_transport_of(uint8_t ipproto)
 
 /* ---- group construction ---- */
 
+/* A database already compiled, keyed by the rules whose fast patterns it
+ * holds: two groups with the same rules in a buffer get the same database
+ * (the patterns derive from the rules), so it is compiled once. */
+struct db_cache_entry {
+    int buffer_id;
+    uint64_t hash;
+    uint32_t *ids; /* owned */
+    uint32_t n;
+    const struct detect_prefilter_db *db;
+};
+
 struct build {
     struct detect_engine *de;
     uint32_t per_db;
+    struct db_cache_entry *cache;
+    size_t ncache;
     struct detect_engine_stats *st;
     char *err;
     size_t errlen;
@@ -98,7 +111,53 @@ static uint64_t pat_hash(const uint8_t *b, uint16_t len, bool nocase)
 }
 
 /* Compiles the database of one buffer of a group from its rules. */
+static int build_db_compile(struct build *b, struct detect_group *g, int buffer_id);
+
 static int build_db(struct build *b, struct detect_group *g, int buffer_id)
+{
+    const struct rule_set *rs = b->de->rs;
+    struct u32vec ids = {0};
+    for (uint32_t i = 0; i < g->nrules; i++) {
+        const uint8_t *p;
+        uint16_t len;
+        bool nocase;
+        if (rule_prefilter_pattern(rule_set_get(rs, g->rules[i]), &p, &len, &nocase) ==
+                buffer_id &&
+            u32vec_push(&ids, g->rules[i])) {
+            free(ids.v);
+            return -ENOMEM;
+        }
+    }
+    uint64_t h = hash_u32s(ids.v, ids.n);
+    for (size_t i = 0; i < b->ncache; i++) {
+        const struct db_cache_entry *c = &b->cache[i];
+        if (c->buffer_id == buffer_id && c->hash == h && c->n == ids.n &&
+            memcmp(c->ids, ids.v, ids.n * sizeof(uint32_t)) == 0) {
+            g->dbs[buffer_id] = *c->db;
+            g->dbs[buffer_id].shared = true;
+            free(ids.v);
+            return 0;
+        }
+    }
+    int rc = build_db_compile(b, g, buffer_id);
+    if (rc == 0 && g->dbs[buffer_id].ndb) {
+        struct db_cache_entry *nc = realloc(b->cache, (b->ncache + 1) * sizeof(*nc));
+        if (nc) {
+            b->cache = nc;
+            nc[b->ncache].buffer_id = buffer_id;
+            nc[b->ncache].hash = h;
+            nc[b->ncache].ids = ids.v;
+            nc[b->ncache].n = ids.n;
+            nc[b->ncache].db = &g->dbs[buffer_id];
+            b->ncache++;
+            return 0;
+        }
+    }
+    free(ids.v);
+    return rc;
+}
+
+static int build_db_compile(struct build *b, struct detect_group *g, int buffer_id)
 {
     const struct rule_set *rs = b->de->rs;
     size_t cap = 16;
@@ -395,6 +454,8 @@ static void group_free(struct detect_group *g)
     addr_index_free(&g->by_dst);
     if (g->dbs) {
         for (int i = 0; i < detect_buffer_count(); i++) {
+            if (g->dbs[i].shared)
+                continue;
             for (uint32_t d = 0; d < g->dbs[i].ndb; d++)
                 hs_free_database(g->dbs[i].db[d]);
             free(g->dbs[i].db);
@@ -742,6 +803,9 @@ struct detect_engine *detect_engine_build(const struct rule_set *rs,
                     de->max_captures = r->buffers[k].items[j].u.pcre.capture_count;
     }
     free(b.ghash);
+    for (size_t i = 0; i < b.ncache; i++)
+        free(b.cache[i].ids);
+    free(b.cache);
     if (b.failed) {
         detect_engine_free(de);
         return NULL;

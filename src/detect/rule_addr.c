@@ -336,7 +336,8 @@ static int parse_port_tok(struct aparse *p, const char *tok, struct rset *out)
 static int parse_item(struct aparse *p, const char **s, struct rset *out, int depth)
 {
     if (depth > VAR_DEPTH_MAX) {
-        perr(p, "%s list nested too deeply (variable loop?)", p->is_port ? "port" : "address");
+        perr(p, "%s list nested too deeply (brackets or variables, limit %d levels)",
+             p->is_port ? "port" : "address", VAR_DEPTH_MAX);
         return -1;
     }
     skip_ws(s);

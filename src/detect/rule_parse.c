@@ -1621,9 +1621,11 @@ static int parse_options(struct pctx *pc, char *s)
                                         "unexpected text after the closing ')': '%.20s'", s);
             return 0;
         }
-        if (!*s)
+        if (!*s) {
+            pc->kw = NULL;
             return pctx_fail_reason(pc, "invalid rule syntax",
                                     "rule options are not closed with ')'");
+        }
         char *name = s;
         while (*s && *s != ':' && *s != ';' && *s != ')' )
             s++;
@@ -1631,6 +1633,7 @@ static int parse_options(struct pctx *pc, char *s)
         char sep = *s;
         if (sep == ')' || sep == '\0') {
             *s = '\0';
+            pc->kw = NULL;
             return pctx_fail_reason(pc, "invalid rule syntax",
                                     "option '%.40s' is not terminated by ';'", str_trim(name));
         }

@@ -391,6 +391,12 @@ void flow_table_free(struct flow_table *t)
 {
     if (!t)
         return;
+    /* Flows still in the table (no shutdown: an error path) keep no
+     * session memory behind. */
+    for (uint32_t i = 0; i <= t->mask; i++)
+        for (struct flow *f = t->buckets[i]; f; f = f->hash_next)
+            if (f->tcp && t->hooks.tcp_free)
+                t->hooks.tcp_free(t->hooks.tcp_user, f);
     for (uint32_t i = 0; i <= t->mask; i++)
         free_chain(t->buckets[i]);
     free_chain(t->free_list);

@@ -81,8 +81,9 @@ struct flow_table;
  * Free with flow_table_free(). */
 struct flow_table *flow_table_new(const struct flow_config *cfg, const struct flow_hooks *hooks,
                                   char *err, size_t errlen);
-/* Releases every remaining flow WITHOUT calling the hooks (call
- * flow_table_shutdown() first to log them), then the table. */
+/* Releases every remaining flow WITHOUT calling flow_end (call
+ * flow_table_shutdown() first to log them; their TCP sessions are still
+ * freed through tcp_free), then the table. */
 void flow_table_free(struct flow_table *t);
 
 /* Finds or creates the flow of p, sets p->flow and p->flow_direction and

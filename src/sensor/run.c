@@ -440,6 +440,10 @@ static int load_rules(struct run_state *rs)
     rs->rules = rule_set_new(rs->cfg);
     if (!rs->rules)
         return 1;
+    /* The sensor feeds decoder, stream and application-layer anomalies to
+     * detection, so rules using them can load. */
+    rule_set_enable_packet_events(rs->rules, true);
+    rule_set_enable_app_layer_events(rs->rules, true);
     load_aux_file(rs, "classification-file");
     load_aux_file(rs, "reference-config-file");
     for (int i = 0; i < rs->opts.rule_file_count; i++)

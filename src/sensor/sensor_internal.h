@@ -87,6 +87,7 @@ struct worker {
     const struct sensor_shared *shared;
     struct detect_worker *detect;
     struct detect_alert alerts[DETECT_MAX_ALERTS_PER_PACKET];
+    struct detect_packet_events events;  /* stream/app anomalies of the current packet */
     uint64_t last_timeout_check_usec;
     uint64_t now_usec;
 

@@ -57,6 +57,11 @@ static void sink_anomaly(void *user, const struct flow *flow, const struct packe
                          uint16_t app_proto, const char *event_name)
 {
     struct worker *w = user;
+    if (w->events.napp < DETECT_MAX_PACKET_EVENTS) {
+        w->events.app[w->events.napp].app_proto = app_proto;
+        w->events.app[w->events.napp].name = event_name;
+        w->events.napp++;
+    }
     if (!w->config->log_anomaly || !w->config->log_anomaly_applayer)
         return;
     eve_log_anomaly(&w->eve, packet, flow, "applayer", event_name, app_proto_name(app_proto),
@@ -85,6 +90,8 @@ static void stream_on_data(void *user, struct flow *f, const struct packet *p, u
 static void stream_on_event(void *user, struct flow *f, const struct packet *p, int stream_event)
 {
     struct worker *w = user;
+    if (w->events.nstream < DETECT_MAX_PACKET_EVENTS)
+        w->events.stream[w->events.nstream++] = stream_event;
     if (!w->config->log_anomaly || !w->config->log_anomaly_stream)
         return;
     char name[96];
@@ -221,7 +228,9 @@ static void log_decode_anomalies(struct worker *w, const struct packet *p)
 
 static void run_detection(struct worker *w, struct packet *p, struct flow *f)
 {
-    uint32_t n = detect_packet(w->detect, p, f, w->alerts, DETECT_MAX_ALERTS_PER_PACKET);
+    uint32_t n = detect_packet(w->detect, p, f, &w->events, w->alerts,
+                               DETECT_MAX_ALERTS_PER_PACKET);
+    w->events.nstream = w->events.napp = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (w->config->log_alert)
             eve_log_alert(&w->eve, &w->config->alert, p, f, &w->alerts[i], w->shared->engine);
@@ -240,6 +249,7 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
     p->pcap_cnt = pcap_cnt;
     p->datalink = frame->datalink;
     p->flow = NULL;
+    w->events.nstream = w->events.napp = 0;
     w->stats.packets++;
     w->stats.bytes += frame->caplen;
 

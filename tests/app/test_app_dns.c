@@ -311,8 +311,11 @@ static int buf_cb(struct app_tx *tx, void *user)
     int *n = user;
     const uint8_t *d;
     uint32_t l;
-    if (app_tx_get_buffer(tx, APP_BUFFER_DNS_QUERY, 0, &d, &l) == 0 && l == 15 &&
-        memcmp(d, "www.example.com", 15) == 0)
+    /* a response: question names via dns.queries.rrname; dns.query is
+     * to-server only (requests) */
+    if (app_tx_get_buffer(tx, APP_BUFFER_DNS_QUERIES_RRNAME, 0, &d, &l) == 0 && l == 15 &&
+        memcmp(d, "www.example.com", 15) == 0 &&
+        app_tx_get_buffer(tx, APP_BUFFER_DNS_QUERY, 0, &d, &l) == -ENOENT)
         (*n)++;
     if (app_tx_get_buffer(tx, APP_BUFFER_DNS_ANSWER_NAME, 1, &d, &l) == 0 && l == 15)
         (*n) += 10;

@@ -243,7 +243,7 @@ static void test_anomalies(void)
         SEG(1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
     };
     char *log = test_run_tcp(segs, 2, 40000, 80, -1, 0, NULL);
-    CHECK(find(log, "anomaly http AUTH_UNRECOGNIZED") != NULL);
+    CHECK(find(log, "anomaly http REQUEST_AUTH_UNRECOGNIZED") != NULL);
     CHECK(find(log, "anomaly http DUPLICATE_CONTENT_LENGTH_FIELD_IN_REQUEST") != NULL ||
           find(log, "anomaly http REQUEST_HEADER_REPETITION") != NULL);
     free(log);

@@ -134,6 +134,8 @@ static void test_header(void)
     CHECK_EQ_INT(rule_set_set_var(rs, "LOOP_A", "$LOOP_B", false), 0);
     CHECK_EQ_INT(rule_set_set_var(rs, "LOOP_B", "[$LOOP_A]", false), 0);
     BAD_HDR("alert tcp $LOOP_A any -> any any", "source address", "too deeply");
+    BAD_HDR("alert tcp [[[[[[[[[[[[[[[[[[[[1.2.3.4]]]]]]]]]]]]]]]]]]]] any -> any any",
+            "source address", "too deeply");
 }
 
 static void test_meta(void)

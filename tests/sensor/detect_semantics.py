@@ -144,6 +144,19 @@ run_case("HTTP: one alert per matching transaction", http_two_tx,
           'alert tcp any any -> any any (msg:"legacy uricontent"; uricontent:"cmd=id"; sid:3;)'],
          {1: 2, 2: 3, 3: 1})
 
+def truncated_ipv4(pc):
+    import struct
+    good = Pcap.ipv4(C, S, 17, b"\x13\x88\x17\x70\x00\x0c\x00\x00abcd")
+    bad = good[:2] + struct.pack("!H", len(good) + 40) + good[4:]  # claims 40 more bytes
+    pc.frame(good)
+    pc.frame(bad)
+
+
+run_case("decode-event on a truncated IPv4 packet", truncated_ipv4,
+         ['alert pkthdr any any -> any any (msg:"trunc"; decode-event:ipv4.trunc_pkt; sid:1;)',
+          'alert pkthdr any any -> any any (msg:"never"; decode-event:ipv6.trunc_pkt; sid:2;)'],
+         {1: 1})
+
 if failures:
     print("%d detection case(s) failed" % failures)
     sys.exit(1)
