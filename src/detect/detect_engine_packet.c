@@ -66,7 +66,28 @@ struct detect_flow_state {
         uint32_t rule_id;
     } decided[DETECT_MAX_DECIDED];
     uint32_t decided_count, decided_next;
+    /* tag:session: packets of this flow after the alert are logged too */
+    struct {
+        bool active;
+        uint8_t metric;         /* enum rule_tag_metric */
+        uint64_t remaining;     /* packets or bytes */
+        uint64_t until_usec;    /* seconds metric */
+    } tag;
 };
+
+/* tag:host: packets to or from a tagged address (per worker, bounded). */
+#define HOST_TAG_TABLE_SIZE 1024u
+struct host_tag {
+    struct ip_address addr;
+    bool used;
+    uint8_t metric;
+    uint64_t remaining, until_usec;
+};
+
+/* The pseudo signature Suricata reports tagged packets under. */
+static char tag_rule_msg[] = "Tagged Packet";
+static const struct rule tag_rule = {.gid = 2, .sid = 1, .rev = 1, .msg = tag_rule_msg,
+                                     .class_id = -1, .fp_buffer = -1, .fp_item = -1};
 
 struct threshold_entry {
     uint64_t key;       /* 0 = empty */
@@ -119,6 +140,7 @@ struct detect_worker {
     uint32_t alerted_count;
 
     struct threshold_entry *thresholds;
+    struct host_tag *host_tags;
     struct detect_worker_stats stats;
 };
 
@@ -199,9 +221,10 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     dw->alerted = calloc(n, 1);
     dw->alerted_list = calloc(n, sizeof *dw->alerted_list);
     dw->thresholds = calloc(THRESHOLD_TABLE_SIZE, sizeof *dw->thresholds);
+    dw->host_tags = calloc(HOST_TAG_TABLE_SIZE, sizeof *dw->host_tags);
     uint32_t *by_rank = calloc(n, sizeof *by_rank);
     if (!dw->ctx || !dw->kind || !dw->needs_payload || !dw->ip_only || !dw->pkt_event || !dw->rank || !dw->app_proto_of_rule || !dw->app_proto_match ||
-        !dw->alerted || !dw->alerted_list || !dw->thresholds || !by_rank) {
+        !dw->alerted || !dw->alerted_list || !dw->thresholds || !dw->host_tags || !by_rank) {
         free(by_rank);
         detect_worker_free(dw);
         return NULL;
@@ -272,6 +295,7 @@ void detect_worker_free(struct detect_worker *dw)
     free(dw->alerted);
     free(dw->alerted_list);
     free(dw->thresholds);
+    free(dw->host_tags);
     free(dw->order);
     free(dw->order_tmp);
     for (uint32_t i = 0; i < dw->nsplits; i++) {
@@ -883,8 +907,98 @@ struct packet_run {
     struct detect_alert *alerts;
     uint32_t nalerts, max;
     bool pass;
+    bool tag_started;    /* this packet started a tag: it is not itself "tagged" */
     const struct detect_packet_events *events;
 };
+
+static struct host_tag *host_tag_slot(struct detect_worker *dw, const struct ip_address *a,
+                                      bool create)
+{
+    uint32_t mask = HOST_TAG_TABLE_SIZE - 1, slot = (uint32_t)addr_hash(a) & mask;
+    for (uint32_t probe = 0; probe < 8; probe++) {
+        struct host_tag *h = &dw->host_tags[(slot + probe) & mask];
+        if (h->used && memcmp(&h->addr, a, sizeof *a) == 0)
+            return h;
+        if (!h->used && create) {
+            memset(h, 0, sizeof *h);
+            h->addr = *a;
+            h->used = true;
+            return h;
+        }
+    }
+    if (!create)
+        return NULL;
+    /* Crowded: the new tag replaces the entry at the home slot. */
+    struct host_tag *h = &dw->host_tags[slot];
+    memset(h, 0, sizeof *h);
+    h->addr = *a;
+    h->used = true;
+    return h;
+}
+
+static void tag_start(struct packet_run *run, const struct rule *r)
+{
+    const struct rule_tag *t = &r->tag;
+    uint64_t remaining = t->count, until = 0;
+    if (t->metric == RULE_TAG_SECONDS)
+        until = run->p->ts_usec + (uint64_t)t->count * 1000000u;
+    if (t->type == RULE_TAG_SESSION) {
+        if (!run->s)
+            return;
+        run->s->tag.active = true;
+        run->s->tag.metric = t->metric;
+        run->s->tag.remaining = remaining;
+        run->s->tag.until_usec = until;
+        return;
+    }
+    const struct ip_address *a = t->direction == 0 ? &run->p->src : &run->p->dst;
+    struct host_tag *h = host_tag_slot(run->dw, a, true);
+    h->metric = t->metric;
+    h->remaining = remaining;
+    h->until_usec = until;
+}
+
+/* Consumes one packet of a tag; false when the tag has run out. */
+static bool tag_consume(uint8_t metric, uint64_t *remaining, uint64_t until_usec,
+                        const struct packet *p)
+{
+    if (metric == RULE_TAG_SECONDS)
+        return p->ts_usec <= until_usec;
+    uint64_t use = metric == RULE_TAG_BYTES ? p->caplen : 1;
+    if (*remaining == 0)
+        return false;
+    *remaining = *remaining > use ? *remaining - use : 0;
+    return true;
+}
+
+/* Packets after a tagging alert are reported as "Tagged Packet". */
+static void tag_check(struct packet_run *run)
+{
+    const struct packet *p = run->p;
+    bool tagged = false;
+    if (run->s && run->s->tag.active) {
+        if (tag_consume(run->s->tag.metric, &run->s->tag.remaining, run->s->tag.until_usec, p))
+            tagged = true;
+        else
+            run->s->tag.active = false;
+    }
+    for (int side = 0; side < 2 && p->ip_version; side++) {
+        struct host_tag *h = host_tag_slot(run->dw, side ? &p->dst : &p->src, false);
+        if (!h)
+            continue;
+        if (tag_consume(h->metric, &h->remaining, h->until_usec, p))
+            tagged = true;
+        else
+            h->used = false;
+    }
+    if (tagged && run->nalerts < run->max) {
+        struct detect_alert *a = &run->alerts[run->nalerts++];
+        memset(a, 0, sizeof *a);
+        a->rule = &tag_rule;
+        a->direction = p->flow_direction;
+        run->dw->stats.alerts++;
+    }
+}
 
 static void add_alert(struct packet_run *run, const struct rule *r, const struct app_tx *tx,
                       bool from_stream)
@@ -907,6 +1021,10 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
     if (run->nalerts >= run->max) {
         dw->stats.alert_queue_overflow++;
         return;
+    }
+    if (r->flags & RULE_FLAG_HAS_TAG) {
+        run->tag_started = true;
+        tag_start(run, r);
     }
     struct detect_alert *a = &run->alerts[run->nalerts++];
     a->rule = r;
@@ -1311,6 +1429,8 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
             dw->stats.passed_flows++;
         }
     }
+    if (!run.pass && !run.tag_started && !(p->flags & PACKET_FLAG_PSEUDO) && run.nalerts == 0)
+        tag_check(&run);
     for (uint32_t i = 0; i < dw->alerted_count; i++)
         dw->alerted[dw->alerted_list[i]] = 0;
     dw->alerted_count = 0;

@@ -37,21 +37,21 @@ static const struct rule *ok(const char *opts)
 static void bad_hdr(const char *hdr, const char *opts, const char *kw, const char *fragment,
                     int line)
 {
-    char text[8192];
-    snprintf(text, sizeof(text), "%s (%s sid:%u;)", hdr, opts, next_sid++);
+    size_t cap = strlen(hdr) + strlen(opts) + 64;
+    char *text = malloc(cap);
+    snprintf(text, cap, "%s (%s sid:%u;)", hdr, opts, next_sid++);
     struct rule_error e;
     test_checks++;
     if (rule_set_add_rule(rs, text, "test.rules", 1, &e) == 0) {
-        fprintf(stderr, "line %d: unexpectedly loaded: %s\n", line, text);
+        fprintf(stderr, "line %d: unexpectedly loaded: %.300s\n", line, text);
         test_failures++;
-        return;
-    }
-    if ((kw && strcmp(e.keyword, kw) != 0) || (fragment && !strstr(e.message, fragment)) ||
-        !e.reason[0] || !e.message[0]) {
-        fprintf(stderr, "line %d: %s\n  got keyword '%s' reason '%s' message '%s'\n", line, text,
-                e.keyword, e.reason, e.message);
+    } else if ((kw && strcmp(e.keyword, kw) != 0) || (fragment && !strstr(e.message, fragment)) ||
+               !e.reason[0] || !e.message[0]) {
+        fprintf(stderr, "line %d: %.300s\n  got keyword '%s' reason '%s' message '%s'\n", line,
+                text, e.keyword, e.reason, e.message);
         test_failures++;
     }
+    free(text);
 }
 #define BAD(opts, kw, frag) bad_hdr("alert tcp any any -> any any", opts, kw, frag, __LINE__)
 #define BAD_HDR(hdr, kw, frag) bad_hdr(hdr, "", kw, frag, __LINE__)
@@ -172,6 +172,16 @@ static void test_meta(void)
     BAD("priority:0;", "priority", NULL);
     BAD("priority:256;", "priority", NULL);
     BAD("reference:nocomma;", "reference", "type,value");
+    {
+        /* 2000 references: a cap, not unbounded growth */
+        size_t cap = 2000 * 20 + 64;
+        char *many = malloc(cap);
+        many[0] = '\0';
+        for (int i = 0; i < 2000; i++)
+            strcat(many, "reference:url,x; ");
+        BAD(many, "reference", "too many");
+        free(many);
+    }
     BAD("target:both;", "target", NULL);
     BAD("msg:\"unterminated;", "msg", NULL);
     BAD("noalert:1;", "noalert", "takes no value");
@@ -361,6 +371,16 @@ static void test_pcre(void)
     BAD("pcre:\"//\";", "pcre", "empty pcre");
     BAD("pcre:\"/a/UH\";", "pcre", "two buffers");
     BAD("http.uri; pcre:\"/a/H\";", "pcre", "conflicts");
+    /* hostile patterns fail at compile time with PCRE2's message */
+    BAD("pcre:\"/(?:(?:(?:a{1000}){1000}){1000})/\";", "pcre", "too large");
+    char deep[512] = "pcre:\"/";
+    for (int i = 0; i < 100; i++)
+        strcat(deep, "(");
+    strcat(deep, "a");
+    for (int i = 0; i < 100; i++)
+        strcat(deep, ")");
+    strcat(deep, "/\";");
+    BAD(deep, "pcre", "too deeply nested");
 }
 
 static void test_byte_keywords(void)
@@ -622,7 +642,8 @@ static void test_files(const char *shared)
     CHECK_EQ_INT(rule_set_load_buffer(s, buf, strlen(buf), "big.rules", NULL), 0);
     CHECK_EQ_INT(rule_set_stats(s)->failed, 1);
     rule_set_finalize(s);
-    CHECK(strstr(rule_set_reason(s, 0, NULL), "too long") != NULL);
+    const char *why = rule_set_reason(s, 0, NULL);
+    CHECK(why != NULL && strstr(why, "too long") != NULL);
     free(buf);
     rule_set_free(s);
 

@@ -36,6 +36,8 @@ def run_case(name, build, rules, want, extra=()):
             e = json.loads(line)
             if e["event_type"] == "alert":
                 sid = e["alert"]["signature_id"]
+                if e["alert"]["gid"] != 1:
+                    sid = "%d:%d" % (e["alert"]["gid"], sid)
                 got[sid] = got.get(sid, 0) + 1
         fast = open(os.path.join(d, "fast.log")).read().count("[**]")
         if got != want or fast != 2 * sum(want.values()):
@@ -156,6 +158,18 @@ run_case("decode-event on a truncated IPv4 packet", truncated_ipv4,
          ['alert pkthdr any any -> any any (msg:"trunc"; decode-event:ipv4.trunc_pkt; sid:1;)',
           'alert pkthdr any any -> any any (msg:"never"; decode-event:ipv6.trunc_pkt; sid:2;)'],
          {1: 1})
+
+def tagged(pc):
+    s = Session(pc, C, S, 40010, 2525)
+    s.send(True, b"TRIGGER")       # alert; the server's ACK is the 1st tagged packet
+    for i in range(3):
+        s.send(True, b"more %d" % i)  # 2 packets each (data + ACK)
+    s.close()
+
+
+run_case("tag:session,3,packets logs the next 3 packets", tagged,
+         ['alert tcp any any -> any 2525 (msg:"trigger"; content:"TRIGGER"; tag:session,3,packets; sid:1;)'],
+         {1: 1, "2:1": 3})
 
 if failures:
     print("%d detection case(s) failed" % failures)

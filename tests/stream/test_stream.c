@@ -635,6 +635,23 @@ static void test_sequence_wrap(void)
     harness_free(h);
 }
 
+/* An error path: the table freed without shutdown still releases sessions
+ * and their segments (checked by LeakSanitizer in the sanitizer build). */
+static void test_free_without_shutdown(void)
+{
+    struct stream_config cfg;
+    test_config_defaults(&cfg);
+    struct harness *h = harness_new(&cfg);
+    harness_handshake(h);
+    harness_send(h, 1, PA, H_CISN + 50, H_SISN + 1, "queued", 6);
+    CHECK_EQ_INT(stream_thread_stats(h->stream)->active_sessions, 1);
+    flow_table_free(h->flows);
+    CHECK_EQ_INT(stream_thread_stats(h->stream)->active_sessions, 0);
+    CHECK_EQ_INT(h->flows_ended, 0);
+    stream_thread_ctx_free(h->stream);
+    free(h);
+}
+
 static void test_event_names_and_json(void)
 {
     CHECK_EQ_STR(stream_event_name(STREAM_EVENT_3WHS_SYNACK_WITH_WRONG_ACK),
@@ -717,6 +734,7 @@ int main(void)
     test_split_every_offset();
     test_ack_based_delivery();
     test_sequence_wrap();
+    test_free_without_shutdown();
     test_event_names_and_json();
     TEST_MAIN_END();
 }
