@@ -14,8 +14,7 @@ static size_t walk(const struct config *c, const struct config_node *n, char *ke
     size_t count = 1;
     if (depth > CONFIG_MAX_DEPTH + 2)
         abort(); /* the loader's depth limit was not enforced */
-    for (const struct config_node *ch = config_node_first_child(n); ch;
-         ch = config_node_next(ch)) {
+    for (const struct config_node *ch = config_node_first_child(n); ch; ch = config_node_next(ch)) {
         const char *name = config_node_name(ch);
         size_t nl = strlen(name);
         if (klen + nl + 2 < 1024) {

@@ -112,8 +112,8 @@ static void bench_payload(const struct detect_engine *de, struct detect_thread_c
             while (off < pkt) {
                 char line[512];
                 seed = seed * 1103515245u + 12345u;
-                int n = snprintf(line, sizeof(line), tmpl[(seed >> 16) & 1], seed % 9973,
-                                 seed % 97, seed % 65536);
+                int n = snprintf(line, sizeof(line), tmpl[(seed >> 16) & 1], seed % 9973, seed % 97,
+                                 seed % 65536);
                 size_t take = (size_t)n < pkt - off ? (size_t)n : pkt - off;
                 memcpy(p + off, line, take);
                 off += take;
@@ -232,8 +232,8 @@ static int run_edition(const char *name, const char *dir)
            "%.1f MB databases, %u rules without prefilter (summed over groups)\n",
            w2 - w1, c2 - c1, es.groups, es.databases, es.patterns,
            (double)es.database_bytes / 1048576.0, es.non_prefilter_rules);
-    printf("total:  %.3f s wall, %.3f s cpu; peak RSS %.1f MB (with one worker context)\n",
-           w2 - w0, c2 - c0, (double)ru.ru_maxrss / 1024.0);
+    printf("total:  %.3f s wall, %.3f s cpu; peak RSS %.1f MB (with one worker context)\n", w2 - w0,
+           c2 - c0, (double)ru.ru_maxrss / 1024.0);
     printf("targets: loaded >= 97%%: %s; parse+build < 2.5 s cpu: %s; peak < 150 MB: %s\n",
            pct >= 97.0 ? "met" : "MISSED", (c2 - c0) < 2.5 ? "met" : "MISSED",
            ru.ru_maxrss < 150 * 1024 ? "met" : "MISSED");

@@ -61,6 +61,8 @@ extern const struct app_parser app_parser_ssh;
 extern const struct app_parser app_parser_ssh __attribute__((weak));
 #endif
 
+extern const struct app_parser app_parser_mdns; /* app_dns.c */
+
 /* Probe order matters only when two probes match the same bytes without a
  * port hint: strong signatures first, the weak DNS-over-TCP length prefix last. */
 static const struct app_parser *app_registry(size_t i)
@@ -77,16 +79,18 @@ static const struct app_parser *app_registry(size_t i)
     case 4:
         return &app_parser_ftp;
     case 5:
-        return &app_parser_dns_udp;
+        return &app_parser_mdns;
     case 6:
-        return &app_parser_dns_tcp;
+        return &app_parser_dns_udp;
     case 7:
+        return &app_parser_dns_tcp;
+    case 8:
         return &app_parser_ftp_data;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 8
+#define APP_REGISTRY_SIZE 9
 
 #define APP_PROBE_BUFFER 2048u
 /* UDP: directions with this many undecided datagrams fail. */
@@ -158,7 +162,7 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_HTTP] = "http",         [APP_PROTO_TLS] = "tls",
     [APP_PROTO_DNS] = "dns",           [APP_PROTO_SSH] = "ssh",
     [APP_PROTO_SMTP] = "smtp",         [APP_PROTO_FTP] = "ftp",
-    [APP_PROTO_FTP_DATA] = "ftp-data",
+    [APP_PROTO_FTP_DATA] = "ftp-data", [APP_PROTO_MDNS] = "mdns",
 };
 
 const char *app_proto_name(uint16_t proto)

@@ -27,11 +27,12 @@ enum app_proto {
     APP_PROTO_SMTP,
     APP_PROTO_FTP,
     APP_PROTO_FTP_DATA,
+    APP_PROTO_MDNS, /* multicast DNS (UDP 5353): Suricata 8 logs it as "mdns" */
     APP_PROTO_MAX_BUILTIN,
     APP_PROTO_MAX = 32, /* room for parsers added later (ICS protocols) */
 };
 
-/* "http", "tls", "dns", "ssh", "smtp", "ftp", "ftp-data", "failed", "unknown". */
+/* "http", "tls", "dns", "ssh", "smtp", "ftp", "ftp-data", "mdns", "failed", "unknown". */
 const char *app_proto_name(uint16_t proto);
 /* -1 if unknown. Accepts Suricata's aliases (e.g. "ssl" for tls, "http1"). */
 int app_proto_from_name(const char *name);

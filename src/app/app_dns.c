@@ -36,6 +36,8 @@ enum dns_type {
     DNS_TYPE_SSHFP = 44,
 };
 
+extern const struct app_parser app_parser_mdns;
+
 #define DNS_HEADER_LEN 12
 /* Arena text at an offset; an empty arena (all names empty) is NULL. */
 #define DNS_ARENA(tx, off) ((tx)->arena ? (tx)->arena + (off) : "")
@@ -104,6 +106,8 @@ struct dns_tx {
 struct dns_state {
     struct app_layer_thread_ctx *thread;
     bool tcp;
+    bool mdns;      /* multicast DNS (5353): Suricata 8's "mdns" records */
+    uint16_t proto; /* APP_PROTO_DNS or APP_PROTO_MDNS */
     bool tx_limit_reported;
     uint16_t proto_for_log; /* APP_PROTO_DNS */
     struct dns_tx *head, *tail;
@@ -449,7 +453,9 @@ static struct dns_tx *dns_message_parse(struct dns_state *s, struct app_parse_ct
     if (!tx)
         return NULL;
     struct dns_parse p = {.msg = msg, .len = len, .tx = tx};
-    tx->base.parser = s->tcp ? &app_parser_dns_tcp : &app_parser_dns_udp;
+    tx->base.parser = s->mdns  ? &app_parser_mdns
+                      : s->tcp ? &app_parser_dns_tcp
+                               : &app_parser_dns_udp;
     tx->id = dns_u16(msg);
     tx->flags = dns_u16(msg + 2);
     tx->direction = direction;
@@ -462,9 +468,10 @@ static struct dns_tx *dns_message_parse(struct dns_state *s, struct app_parse_ct
         tx->events |= 1u << DNS_EV_Z_FLAG_SET;
     if (tx->opcode > 6 || tx->opcode == 3)
         tx->events |= 1u << DNS_EV_INVALID_OPCODE;
-    if (direction == 0 && is_response)
+    /* mDNS answers and queries go both ways (multicast): no direction events. */
+    if (!s->mdns && direction == 0 && is_response)
         tx->events |= 1u << DNS_EV_NOT_A_REQUEST;
-    if (direction == 1 && !is_response)
+    if (!s->mdns && direction == 1 && !is_response)
         tx->events |= 1u << DNS_EV_NOT_A_RESPONSE;
 
     uint32_t pos = DNS_HEADER_LEN;
@@ -949,8 +956,135 @@ static void dns_log_body_v3(const void *object, struct json_writer *w)
     json_object_end(w);
 }
 
+/* Suricata 8's "mdns" record: rrtypes in lower case, each record's rdata
+ * under a key named after its type (no ttl), TXT strings of one record as an
+ * array, flags as a list of names, rcode as a number; all messages belong
+ * to the to-server direction. */
+static bool dns_mdns_txt_continues(const struct dns_tx *tx, uint32_t i)
+{
+    return i > 0 && tx->rrs[i].type == DNS_TYPE_TXT && tx->rrs[i - 1].type == DNS_TYPE_TXT &&
+           tx->rrs[i - 1].section == tx->rrs[i].section && tx->rrs[i - 1].name == tx->rrs[i].name;
+}
+
+static void dns_mdns_type(uint16_t t, char *out, size_t n)
+{
+    char tb[8];
+    const char *name = dns_type_name(t, tb, sizeof(tb));
+    size_t i = 0;
+    for (; name[i] && i + 1 < n; i++)
+        out[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+    out[i] = 0;
+}
+
+static void dns_mdns_write_section(const struct dns_tx *tx, struct json_writer *w, const char *key,
+                                   uint8_t section)
+{
+    bool open = false;
+    for (uint32_t i = 0; i < tx->rr_count; i++) {
+        const struct dns_rr *rr = &tx->rrs[i];
+        if (rr->section != section || dns_mdns_txt_continues(tx, i))
+            continue;
+        if (rr->type == 41 && rr->kind == DNS_RDATA_NONE)
+            continue; /* OPT without options is not logged */
+        if (!open) {
+            json_key_array_begin(w, key);
+            open = true;
+        }
+        char tn[16];
+        dns_mdns_type(rr->type, tn, sizeof(tn));
+        json_object_begin(w);
+        json_key_string_len(w, "rrname", DNS_ARENA(tx, rr->name), rr->name_len);
+        switch (rr->kind) {
+        case DNS_RDATA_ADDR:
+            json_key(w, tn);
+            dns_write_addr(w, (const uint8_t *)DNS_ARENA(tx, rr->rdata), rr->rdata_len);
+            break;
+        case DNS_RDATA_TEXT:
+            if (rr->type == DNS_TYPE_TXT) {
+                json_key_array_begin(w, tn);
+                for (uint32_t k = i; k < tx->rr_count && (k == i || dns_mdns_txt_continues(tx, k));
+                     k++)
+                    json_write_string_len(w, DNS_ARENA(tx, tx->rrs[k].rdata), tx->rrs[k].rdata_len);
+                json_array_end(w);
+            } else {
+                json_key_string_len(w, tn, DNS_ARENA(tx, rr->rdata), rr->rdata_len);
+            }
+            break;
+        case DNS_RDATA_SOA:
+            json_key(w, tn);
+            dns_write_soa(tx, rr, w);
+            break;
+        case DNS_RDATA_SRV:
+            json_key(w, tn);
+            dns_write_srv(tx, rr, w);
+            break;
+        case DNS_RDATA_SSHFP:
+            json_key(w, tn);
+            dns_write_sshfp(tx, rr, w);
+            break;
+        default:
+            break;
+        }
+        json_object_end(w);
+    }
+    if (open)
+        json_array_end(w);
+}
+
+static void dns_mdns_write(const struct dns_tx *tx, struct json_writer *w)
+{
+    json_key_object_begin(w, "mdns");
+    json_key_string(w, "type", (tx->flags & 0x8000) ? "response" : "request");
+    json_key_u64(w, "id", tx->id);
+    static const struct {
+        uint16_t bit;
+        const char *name;
+    } flags[] = {{0x0400, "aa"}, {0x0200, "tc"}, {0x0100, "rd"}, {0x0080, "ra"},
+                 {0x0040, "z"},  {0x0020, "ad"}, {0x0010, "cd"}};
+    if (tx->flags & 0x07f0) {
+        json_key_array_begin(w, "flags");
+        for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+            if (tx->flags & flags[i].bit)
+                json_write_string(w, flags[i].name);
+        json_array_end(w);
+    }
+    json_key_u64(w, "opcode", tx->opcode);
+    json_key_u64(w, "rcode", tx->rcode);
+    bool open = false;
+    for (uint32_t i = 0; i < tx->rr_count; i++) {
+        const struct dns_rr *rr = &tx->rrs[i];
+        if (rr->section != DNS_SEC_QUERY)
+            continue;
+        if (!open) {
+            json_key_array_begin(w, "queries");
+            open = true;
+        }
+        char tn[16];
+        dns_mdns_type(rr->type, tn, sizeof(tn));
+        json_object_begin(w);
+        json_key_string_len(w, "rrname", DNS_ARENA(tx, rr->name), rr->name_len);
+        json_key_string(w, "rrtype", tn);
+        json_object_end(w);
+    }
+    if (open)
+        json_array_end(w);
+    dns_mdns_write_section(tx, w, "answers", DNS_SEC_ANSWER);
+    dns_mdns_write_section(tx, w, "authorities", DNS_SEC_AUTHORITY);
+    dns_mdns_write_section(tx, w, "additionals", DNS_SEC_ADDITIONAL);
+    json_object_end(w);
+}
+
+static void dns_log_body_mdns(const void *object, struct json_writer *w)
+{
+    dns_mdns_write(object, w);
+}
+
 static void dns_tx_write_json(const struct app_tx *atx, struct json_writer *w)
 {
+    if (atx->parser == &app_parser_mdns) {
+        dns_mdns_write((const struct dns_tx *)atx, w);
+        return;
+    }
     json_key_object_begin(w, "dns");
     dns_write_object((const struct dns_tx *)atx, w, true, true);
     json_object_end(w);
@@ -961,6 +1095,10 @@ static void dns_tx_write_json(const struct app_tx *atx, struct json_writer *w)
 static void dns_log_tx(struct dns_state *s, struct app_parse_ctx *ctx, struct dns_tx *tx)
 {
     bool response = (tx->flags & 0x8000) != 0;
+    if (s->mdns) {
+        app_parser_log(ctx, "mdns", 0, dns_log_body_mdns, tx);
+        return;
+    }
     if ((response && !s->log_responses) || (!response && !s->log_requests))
         return;
     if (s->log_type_count) {
@@ -1007,11 +1145,11 @@ static void dns_txs_free_logged(struct dns_state *s)
         s->tail = NULL;
 }
 
-static void dns_report_events(struct app_parse_ctx *ctx, uint32_t events)
+static void dns_report_events(const struct dns_state *s, struct app_parse_ctx *ctx, uint32_t events)
 {
     for (int e = 0; e < DNS_EV_COUNT; e++)
         if (events & (1u << e))
-            app_parser_anomaly(ctx, APP_PROTO_DNS, dns_event_names[e]);
+            app_parser_anomaly(ctx, s->proto, dns_event_names[e]);
 }
 
 static void dns_handle_message(struct dns_state *s, struct app_parse_ctx *ctx, uint8_t direction,
@@ -1019,7 +1157,7 @@ static void dns_handle_message(struct dns_state *s, struct app_parse_ctx *ctx, u
 {
     uint32_t events;
     struct dns_tx *tx = dns_message_parse(s, ctx, msg, len, direction, &events);
-    dns_report_events(ctx, events);
+    dns_report_events(s, ctx, events);
     if (!tx)
         return;
     const struct app_layer_config *cfg = app_parser_config(ctx);
@@ -1033,7 +1171,7 @@ static void dns_handle_message(struct dns_state *s, struct app_parse_ctx *ctx, u
         s->tx_count--;
         if (!s->tx_limit_reported) {
             s->tx_limit_reported = true;
-            app_parser_anomaly(ctx, APP_PROTO_DNS, "too_many_transactions");
+            app_parser_anomaly(ctx, s->proto, "too_many_transactions");
         }
     }
     tx->base.id = s->next_tx_id++;
@@ -1043,12 +1181,12 @@ static void dns_handle_message(struct dns_state *s, struct app_parse_ctx *ctx, u
         s->head = tx;
     s->tail = tx;
     s->tx_count++;
-    app_parser_count_tx(ctx, APP_PROTO_DNS);
+    app_parser_count_tx(ctx, s->proto);
     dns_log_tx(s, ctx, tx);
     tx->base.logged = true;
 }
 
-static void *dns_state_new_common(struct app_parse_ctx *ctx, bool tcp)
+static void *dns_state_new_common(struct app_parse_ctx *ctx, bool tcp, bool mdns)
 {
     if (!app_memory_reserve(ctx, sizeof(struct dns_state)))
         return NULL;
@@ -1059,6 +1197,8 @@ static void *dns_state_new_common(struct app_parse_ctx *ctx, bool tcp)
     }
     s->thread = ctx->thread;
     s->tcp = tcp;
+    s->mdns = mdns;
+    s->proto = mdns ? APP_PROTO_MDNS : APP_PROTO_DNS;
     const struct app_layer_config *cfg = app_parser_config(ctx);
     s->log_version = cfg->dns_log_version;
     s->log_requests = cfg->dns_log_requests;
@@ -1072,12 +1212,17 @@ static void *dns_state_new_common(struct app_parse_ctx *ctx, bool tcp)
 
 static void *dns_state_new_udp(struct app_parse_ctx *ctx)
 {
-    return dns_state_new_common(ctx, false);
+    return dns_state_new_common(ctx, false, false);
 }
 
 static void *dns_state_new_tcp(struct app_parse_ctx *ctx)
 {
-    return dns_state_new_common(ctx, true);
+    return dns_state_new_common(ctx, true, false);
+}
+
+static void *dns_state_new_mdns(struct app_parse_ctx *ctx)
+{
+    return dns_state_new_common(ctx, false, true);
 }
 
 static void dns_state_free(void *state)
@@ -1334,6 +1479,9 @@ static int dns_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
 
 static int dns_tx_direction(const struct app_tx *atx)
 {
+    /* Suricata treats every mDNS message as to-server. */
+    if (atx->parser == &app_parser_mdns)
+        return 0;
     return ((const struct dns_tx *)atx)->direction;
 }
 
@@ -1351,11 +1499,30 @@ static bool dns_tx_has_event(const struct app_tx *atx, const char *name)
     return false;
 }
 
+/* Multicast DNS on UDP 5353: the DNS parser, logged as Suricata 8's "mdns". */
+const struct app_parser app_parser_mdns = {
+    .proto = APP_PROTO_MDNS,
+    .name = "mdns",
+    .ipprotos = APP_IPPROTO_UDP,
+    .ports = {5353},
+    .probe = dns_probe_udp,
+    .probe_needs_port = true,
+    .state_new = dns_state_new_mdns,
+    .state_free = dns_state_free,
+    .parse = dns_parse_udp,
+    .tx_foreach = dns_tx_foreach,
+    .tx_complete = dns_tx_complete,
+    .tx_get_buffer = dns_tx_get_buffer,
+    .tx_write_json = dns_tx_write_json,
+    .tx_has_event = dns_tx_has_event,
+    .tx_direction = dns_tx_direction,
+};
+
 const struct app_parser app_parser_dns_udp = {
     .proto = APP_PROTO_DNS,
     .name = "dns",
     .ipprotos = APP_IPPROTO_UDP,
-    .ports = {53, 5353, 5355},
+    .ports = {53, 5355},
     .probe = dns_probe_udp,
     .probe_needs_port = true,
     .state_new = dns_state_new_udp,

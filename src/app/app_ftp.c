@@ -658,7 +658,8 @@ static void ftp_state_free(void *state)
 
 static void ftp_tx_gc(struct ftp_state *st)
 {
-    while (st->head && st->head->done && st->head->base.logged && st->head != st->reply_tx) {
+    while (st->head && st->head->done && app_tx_can_free(&st->head->base) &&
+           st->head != st->reply_tx) {
         struct ftp_tx *tx = st->head;
         st->head = tx->next;
         if (!st->head)

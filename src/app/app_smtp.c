@@ -842,7 +842,7 @@ static void smtp_state_free(void *state)
 
 static void smtp_tx_gc(struct smtp_state *st)
 {
-    while (st->head && st->head->done && st->head->base.logged && st->head != st->curr) {
+    while (st->head && st->head->done && app_tx_can_free(&st->head->base) && st->head != st->curr) {
         struct smtp_tx *tx = st->head;
         bool referenced = false;
         for (uint32_t i = 0; i < st->q_count; i++)

@@ -29,7 +29,7 @@ struct detect_buffer_info {
 
 /* Fixed ids of the packet-level buffers. */
 enum {
-    DETECT_BUFFER_PAYLOAD = 0, /* pkt_data: packet payload / reassembled stream */
+    DETECT_BUFFER_PAYLOAD = 0,     /* pkt_data: packet payload / reassembled stream */
     DETECT_BUFFER_BASE64_DATA = 1, /* the output of base64_decode */
 };
 

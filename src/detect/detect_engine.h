@@ -52,8 +52,13 @@ struct detect_thread_ctx;
 #define DETECT_PCRE_MATCH_LIMIT 3500
 #define DETECT_PCRE_DEPTH_LIMIT 1500
 
-enum detect_transport { DETECT_TRANSPORT_TCP, DETECT_TRANSPORT_UDP, DETECT_TRANSPORT_ICMP,
-                        DETECT_TRANSPORT_OTHER, DETECT_TRANSPORT_MAX };
+enum detect_transport {
+    DETECT_TRANSPORT_TCP,
+    DETECT_TRANSPORT_UDP,
+    DETECT_TRANSPORT_ICMP,
+    DETECT_TRANSPORT_OTHER,
+    DETECT_TRANSPORT_MAX
+};
 
 struct detect_engine_options {
     uint32_t max_port_groups; /* 0 = DETECT_MAX_PORT_GROUPS */

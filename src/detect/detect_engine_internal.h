@@ -7,14 +7,13 @@
 
 #include "detect/detect_engine.h"
 
-
 struct detect_prefilter_db {
     hs_database_t **db; /* ndb databases, NULL when the buffer has no pattern */
     uint32_t ndb;
     uint32_t npatterns;
     uint32_t *pat_rule_start; /* npatterns + 1 offsets into pat_rules */
     uint32_t *pat_rules;      /* rule ids */
-    bool shared; /* the arrays belong to another group's identical database */
+    bool shared;              /* the arrays belong to another group's identical database */
 };
 
 /* Stabbing index over address ranges: interval k is [starts[k], starts[k+1])

@@ -57,6 +57,7 @@ struct detect_flow_state {
         uint32_t tail_len;
         uint32_t next_seq;                    /* sequence number after them */
         bool seq_known;
+        uint64_t bytes;                       /* in-sequence payload bytes seen */
     } stream[2];
     /* (tx_id, rule id) pairs that matched, and (tx_id, TX_DONE_MARK + dir)
      * for transactions closed in a direction; a ring: transactions retire
@@ -395,6 +396,7 @@ static uint32_t stream_window_build(struct detect_worker *dw, struct detect_flow
     memcpy(dw->window + tail, p->payload, len);
     dw->window_len = tail + len;
     dw->window_dir = dir;
+    s->stream[dir].bytes += len; /* counted before detection, as the stream engine does */
     *new_from = tail;
     return dw->window_len;
 }
@@ -538,7 +540,24 @@ static bool icmp_is_echo(const struct packet *p)
     return p->icmp_type == 128 || p->icmp_type == 129;
 }
 
-static bool pkt_match_one(const struct rule_pkt_match *m, const struct packet *p)
+/* stream_size: bytes each side sent in sequence, plus one for the SYN, as
+ * Suricata counts next_seq - isn. */
+static bool stream_size_match(const struct rule_pkt_match *m, const struct detect_flow_state *s,
+                              const struct packet *p)
+{
+    if (!s || p->proto != 6)
+        return false;
+    uint64_t client = s->stream[0].bytes + 1, server = s->stream[1].bytes + 1;
+    switch (m->modifier) {
+    case 0: return detect_uint_match(&m->num, server);
+    case 1: return detect_uint_match(&m->num, client);
+    case 2: return detect_uint_match(&m->num, client) && detect_uint_match(&m->num, server);
+    default: return detect_uint_match(&m->num, client) || detect_uint_match(&m->num, server);
+    }
+}
+
+static bool pkt_match_one(const struct rule_pkt_match *m, const struct packet *p,
+                          const struct detect_flow_state *s)
 {
     bool is_icmp = p->proto == 1 || p->proto == 58;
     switch (m->type) {
@@ -583,16 +602,17 @@ static bool pkt_match_one(const struct rule_pkt_match *m, const struct packet *p
     case RULE_PKT_IP_PROTO:
         return p->ip_version && detect_uint_match(&m->num, p->proto);
     case RULE_PKT_STREAM_SIZE:
+        return stream_size_match(m, s, p);
     default:
-        /* Not evaluated yet: never matches rather than matching wrongly. */
         return false;
     }
 }
 
-static bool pkt_matches(const struct rule *r, const struct packet *p)
+static bool pkt_matches(const struct rule *r, const struct packet *p,
+                        const struct detect_flow_state *s)
 {
     for (uint32_t i = 0; i < r->npkt; i++) {
-        bool m = pkt_match_one(&r->pkt[i], p);
+        bool m = pkt_match_one(&r->pkt[i], p, s);
         if (r->pkt[i].negated)
             m = !m;
         if (!m)
@@ -1214,7 +1234,7 @@ static bool rule_matches(struct packet_run *run, const struct rule *r,
         return false;
     if (!app_proto_ok(dw, r, run->f))
         return false;
-    if (!pkt_matches(r, run->p))
+    if (!pkt_matches(r, run->p, run->s))
         return false;
     if ((r->pkt_event || r->app_event) && !events_match(dw, r, run->p, run->events))
         return false;

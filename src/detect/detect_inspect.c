@@ -152,14 +152,29 @@ static bool byte_test(const struct detect_byte *b, const uint8_t *data, uint32_t
     v = apply_bitmask(b, v);
     bool m;
     switch (b->op) {
-    case DETECT_BYTE_OP_LT: m = v < value; break;
-    case DETECT_BYTE_OP_GT: m = v > value; break;
-    case DETECT_BYTE_OP_EQ: m = v == value; break;
-    case DETECT_BYTE_OP_AND: m = (v & value) != 0; break;
-    case DETECT_BYTE_OP_OR: m = (v ^ value) != 0; break;
-    case DETECT_BYTE_OP_LE: m = v <= value; break;
-    case DETECT_BYTE_OP_GE: m = v >= value; break;
-    default: m = false;
+    case DETECT_BYTE_OP_LT:
+        m = v < value;
+        break;
+    case DETECT_BYTE_OP_GT:
+        m = v > value;
+        break;
+    case DETECT_BYTE_OP_EQ:
+        m = v == value;
+        break;
+    case DETECT_BYTE_OP_AND:
+        m = (v & value) != 0;
+        break;
+    case DETECT_BYTE_OP_OR:
+        m = (v ^ value) != 0;
+        break;
+    case DETECT_BYTE_OP_LE:
+        m = v <= value;
+        break;
+    case DETECT_BYTE_OP_GE:
+        m = v >= value;
+        break;
+    default:
+        m = false;
     }
     if (b->flags & DETECT_BYTE_NEGOP)
         m = !m;
@@ -236,17 +251,28 @@ static bool byte_math(const struct detect_byte *b, const uint8_t *data, uint32_t
     if (b->flags & DETECT_BYTE_VALUE_VAR)
         rv = ctx->byte_values[b->value];
     switch (b->op) {
-    case DETECT_BYTE_OP_ADD: v += rv; break;
-    case DETECT_BYTE_OP_SUB: v -= rv; break;
-    case DETECT_BYTE_OP_MUL: v *= rv; break;
+    case DETECT_BYTE_OP_ADD:
+        v += rv;
+        break;
+    case DETECT_BYTE_OP_SUB:
+        v -= rv;
+        break;
+    case DETECT_BYTE_OP_MUL:
+        v *= rv;
+        break;
     case DETECT_BYTE_OP_DIV:
         if (rv == 0)
             return false;
         v /= rv;
         break;
-    case DETECT_BYTE_OP_SHL: v = rv >= 64 ? 0 : v << rv; break;
-    case DETECT_BYTE_OP_SHR: v = rv >= 64 ? 0 : v >> rv; break;
-    default: return false;
+    case DETECT_BYTE_OP_SHL:
+        v = rv >= 64 ? 0 : v << rv;
+        break;
+    case DETECT_BYTE_OP_SHR:
+        v = rv >= 64 ? 0 : v >> rv;
+        break;
+    default:
+        return false;
     }
     ctx->byte_values[b->var] = v;
     return true;
@@ -608,7 +634,7 @@ static uint32_t xf_one(const struct detect_transform *t, const uint8_t *in, uint
             return 0;
         for (uint32_t i = 0; i < len; i++)
             out->data[i] = (uint8_t)(t->type == DETECT_TRANSFORM_TO_LOWERCASE ? tolower(in[i])
-                                                                               : toupper(in[i]));
+                                                                              : toupper(in[i]));
         return len;
     case DETECT_TRANSFORM_STRIP_WHITESPACE:
         if (detect_grow(out, len + 1))
@@ -742,8 +768,8 @@ bool detect_buffer_inspect(const struct rule *r, const struct rule_buffer_match 
     if (!data)
         return false;
     uint32_t tlen = len;
-    const uint8_t *tdata = list->ntransforms ? detect_transforms_apply(list, data, len, &tlen, ctx)
-                                             : data;
+    const uint8_t *tdata =
+        list->ntransforms ? detect_transforms_apply(list, data, len, &tlen, ctx) : data;
     struct inspect in = {r, list, tdata, tlen, ctx};
     ctx->buffer_offset = 0;
     ctx->pcre_match_start_offset = 0;

@@ -121,8 +121,7 @@ static int build_db(struct build *b, struct detect_group *g, int buffer_id)
         const uint8_t *p;
         uint16_t len;
         bool nocase;
-        if (rule_prefilter_pattern(rule_set_get(rs, g->rules[i]), &p, &len, &nocase) ==
-                buffer_id &&
+        if (rule_prefilter_pattern(rule_set_get(rs, g->rules[i]), &p, &len, &nocase) == buffer_id &&
             u32vec_push(&ids, g->rules[i])) {
             free(ids.v);
             return -ENOMEM;
@@ -245,13 +244,12 @@ static int build_db_compile(struct build *b, struct detect_group *g, int buffer_
             pdb->ndb = ndb;
             for (uint32_t d = 0; d < ndb && rc == 0; d++) {
                 uint32_t first = d * b->per_db;
-                uint32_t n = npats - first < b->per_db ? npats - first
-                                                                    : b->per_db;
+                uint32_t n = npats - first < b->per_db ? npats - first : b->per_db;
                 hs_compile_error_t *cerr = NULL;
                 double tc = now_seconds();
                 hs_error_t hr =
-                    hs_compile_lit_multi(exprs + first, flags + first, ids + first, lens + first,
-                                         n, HS_MODE_BLOCK, NULL, &pdb->db[d], &cerr);
+                    hs_compile_lit_multi(exprs + first, flags + first, ids + first, lens + first, n,
+                                         HS_MODE_BLOCK, NULL, &pdb->db[d], &cerr);
                 if (hr != HS_SUCCESS) {
                     snprintf(b->err, b->errlen, "hyperscan: %s (buffer %s, %u patterns)",
                              cerr && cerr->message ? cerr->message : "compile failed",
@@ -269,10 +267,11 @@ static int build_db_compile(struct build *b, struct detect_group *g, int buffer_
                 if (getenv("VIGIL_DEBUG_ENGINE")) {
                     struct rusage ru;
                     getrusage(RUSAGE_SELF, &ru);
-                    fprintf(stderr, "db %s: %u patterns (%zu..%zu bytes long) %zu bytes %.3f s "
-                                    "maxrss %ld KB\n",
-                            detect_buffer_get(buffer_id)->name, n, lens[first],
-                            lens[first + n - 1], sz, now_seconds() - tc, ru.ru_maxrss);
+                    fprintf(stderr,
+                            "db %s: %u patterns (%zu..%zu bytes long) %zu bytes %.3f s "
+                            "maxrss %ld KB\n",
+                            detect_buffer_get(buffer_id)->name, n, lens[first], lens[first + n - 1],
+                            sz, now_seconds() - tc, ru.ru_maxrss);
                 }
             }
             b->st->patterns += npats;
@@ -475,7 +474,8 @@ static struct detect_group *group_get(struct build *b, uint32_t *rules, uint32_t
     uint64_t h = hash_u32s(rules, n);
     for (uint32_t i = 0; i < de->ngroups; i++) {
         struct detect_group *g = de->groups[i];
-        if (b->ghash[i] == h && g->nrules == n && memcmp(g->rules, rules, n * sizeof(*rules)) == 0) {
+        if (b->ghash[i] == h && g->nrules == n &&
+            memcmp(g->rules, rules, n * sizeof(*rules)) == 0) {
             free(rules);
             return g;
         }
@@ -574,8 +574,8 @@ static int build_transport_dir(struct build *b, enum detect_transport t, int dir
         if (dir == 1 && (r->flags & RULE_FLAG_TOSERVER) && !(r->flags & RULE_FLAG_TOCLIENT))
             continue;
         const struct rule_port_set *ps = dir == 0 ? &r->dp : &r->sp;
-        bool anyport = !ported || ps->any || (r->flags & RULE_FLAG_BIDIRECTIONAL) ||
-                       r->ipproto == 0;
+        bool anyport =
+            !ported || ps->any || (r->flags & RULE_FLAG_BIDIRECTIONAL) || r->ipproto == 0;
         if (u32vec_push(anyport ? &any : &specific, (uint32_t)i))
             goto oom;
     }
@@ -783,8 +783,8 @@ struct detect_engine *detect_engine_build(const struct rule_set *rs,
     }
     de->rs = rs;
     de->nrules = (uint32_t)rule_set_count(rs);
-    uint32_t max_groups = opt && opt->max_port_groups ? opt->max_port_groups
-                                                      : DETECT_MAX_PORT_GROUPS;
+    uint32_t max_groups =
+        opt && opt->max_port_groups ? opt->max_port_groups : DETECT_MAX_PORT_GROUPS;
     if (max_groups < 2)
         max_groups = 2;
     struct build b = {.de = de, .st = stats, .err = err, .errlen = errlen};
@@ -881,8 +881,7 @@ struct detect_thread_ctx *detect_thread_ctx_new(const struct detect_engine *de)
             }
         }
     }
-    ctx->md = pcre2_match_data_create(de->max_captures + 1 > 16 ? de->max_captures + 1 : 16,
-                                      NULL);
+    ctx->md = pcre2_match_data_create(de->max_captures + 1 > 16 ? de->max_captures + 1 : 16, NULL);
     ctx->mctx = pcre2_match_context_create(NULL);
     ctx->mctx_nolimit = pcre2_match_context_create(NULL);
     ctx->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
@@ -969,16 +968,14 @@ int detect_prefilter_scan(const struct detect_group *g, int buffer_id, const uin
     const struct detect_prefilter_db *db = &g->dbs[buffer_id];
     ctx->cur_db = db;
     for (uint32_t d = 0; d < db->ndb; d++) {
-        hs_error_t rc =
-            hs_scan(db->db[d], (const char *)data, len, 0, ctx->scratch, on_match, ctx);
+        hs_error_t rc = hs_scan(db->db[d], (const char *)data, len, 0, ctx->scratch, on_match, ctx);
         if (rc != HS_SUCCESS)
             return -EIO;
     }
     return 0;
 }
 
-void detect_candidates_add_nonprefilter(const struct detect_group *g,
-                                        struct detect_thread_ctx *ctx)
+void detect_candidates_add_nonprefilter(const struct detect_group *g, struct detect_thread_ctx *ctx)
 {
     for (uint32_t i = 0; i < g->nnonpf; i++)
         detect_candidate_add(ctx, g->nonpf[i]);

@@ -135,7 +135,7 @@ enum detect_item_type {
     DETECT_ITEM_BYTE_EXTRACT,
     DETECT_ITEM_BYTE_MATH,
     DETECT_ITEM_ISDATAAT,
-    DETECT_ITEM_BSIZE,  /* bsize and urilen: length of the (transformed) buffer */
+    DETECT_ITEM_BSIZE, /* bsize and urilen: length of the (transformed) buffer */
     DETECT_ITEM_BASE64_DECODE,
 };
 
@@ -305,8 +305,8 @@ enum rule_pkt_type {
     RULE_PKT_ICMP_SEQ,
     RULE_PKT_IP_PROTO,
     RULE_PKT_STREAM_SIZE,
-    RULE_PKT_TCP_MSS,   /* num: the MSS option value */
-    RULE_PKT_CHECKSUM,  /* modifier: enum rule_checksum; negated: checksum is invalid */
+    RULE_PKT_TCP_MSS,  /* num: the MSS option value */
+    RULE_PKT_CHECKSUM, /* modifier: enum rule_checksum; negated: checksum is invalid */
 };
 enum rule_checksum {
     RULE_CSUM_IPV4,
@@ -370,7 +370,7 @@ enum rule_flowbit_cmd {
  * several ids, isset/isnotset are OR-lists ('|') and set/unset/toggle apply to all ('&'). */
 struct rule_flowbit {
     uint8_t cmd;
-    uint8_t track;  /* xbits: 0 flow, 1 ip_src, 2 ip_dst, 3 ip_pair */
+    uint8_t track; /* xbits: 0 flow, 1 ip_src, 2 ip_dst, 3 ip_pair */
     bool is_xbits;
     uint16_t nids;
     uint32_t *ids; /* owned */
@@ -406,7 +406,13 @@ enum rule_threshold_type {
     RULE_THRESHOLD_DETECTION_FILTER,
     RULE_THRESHOLD_BACKOFF, /* Suricata 8: alert at count, then count*multiplier, ... */
 };
-enum rule_track { RULE_TRACK_BY_SRC, RULE_TRACK_BY_DST, RULE_TRACK_BY_RULE, RULE_TRACK_BY_BOTH, RULE_TRACK_BY_FLOW };
+enum rule_track {
+    RULE_TRACK_BY_SRC,
+    RULE_TRACK_BY_DST,
+    RULE_TRACK_BY_RULE,
+    RULE_TRACK_BY_BOTH,
+    RULE_TRACK_BY_FLOW
+};
 struct rule_threshold {
     uint8_t type;
     uint8_t track;
@@ -441,7 +447,7 @@ struct rule_kv {
 #define RULE_FLAG_HAS_TAG (1u << 7)
 #define RULE_FLAG_HAS_THRESHOLD (1u << 8)
 #define RULE_FLAG_HAS_DETECTION_FILTER (1u << 9)
-#define RULE_FLAG_IPONLY (1u << 10) /* nothing but header, flowbits and thresholds */
+#define RULE_FLAG_IPONLY (1u << 10)   /* nothing but header, flowbits and thresholds */
 #define RULE_FLAG_TOSERVER (1u << 11) /* direction implied by buffers or flow */
 #define RULE_FLAG_TOCLIENT (1u << 12)
 #define RULE_FLAG_APP_EVENT_NEGATED (1u << 13)
@@ -454,14 +460,14 @@ struct rule {
     uint32_t id; /* index in the rule set */
     uint32_t sid, gid, rev;
     uint32_t flags;
-    uint8_t action;   /* enum rule_action */
-    uint8_t ipproto;  /* 0 = ip (any), 6, 17, 1 (icmp: v4 and v6), 255 pkthdr */
+    uint8_t action;           /* enum rule_action */
+    uint8_t ipproto;          /* 0 = ip (any), 6, 17, 1 (icmp: v4 and v6), 255 pkthdr */
     uint16_t app_proto;       /* from the header */
     uint16_t app_proto_match; /* from app-layer-protocol: */
     struct rule_addr_set src, dst;
     struct rule_port_set sp, dp;
 
-    char *msg; /* owned */
+    char *msg;    /* owned */
     int class_id; /* index in the classification table, -1 none */
     int priority;
     struct rule_kv *refs; /* owned: reference type and value */

@@ -404,8 +404,8 @@ static int parse_set(struct aparse *p, const char *text, struct rset *out)
 int rule_addr_parse(const char *text, rule_var_lookup_fn lookup, void *ctx,
                     struct rule_addr_set *out, char *err, size_t errlen)
 {
-    struct aparse p = {.lookup = lookup, .ctx = ctx, .max = ~(rule_ip_t)0, .err = err,
-                       .errlen = errlen};
+    struct aparse p = {
+        .lookup = lookup, .ctx = ctx, .max = ~(rule_ip_t)0, .err = err, .errlen = errlen};
     struct rset s = {0};
     memset(out, 0, sizeof(*out));
     if (parse_set(&p, text, &s)) {
@@ -421,8 +421,8 @@ int rule_addr_parse(const char *text, rule_var_lookup_fn lookup, void *ctx,
 int rule_port_parse(const char *text, rule_var_lookup_fn lookup, void *ctx,
                     struct rule_port_set *out, char *err, size_t errlen)
 {
-    struct aparse p = {.lookup = lookup, .ctx = ctx, .is_port = true, .max = 65535, .err = err,
-                       .errlen = errlen};
+    struct aparse p = {
+        .lookup = lookup, .ctx = ctx, .is_port = true, .max = 65535, .err = err, .errlen = errlen};
     struct rset s = {0};
     memset(out, 0, sizeof(*out));
     if (parse_set(&p, text, &s)) {

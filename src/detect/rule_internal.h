@@ -7,7 +7,7 @@
 #include "detect/rule_set.h"
 
 struct name_table {
-    char **names;    /* id -> name, owned */
+    char **names; /* id -> name, owned */
     uint32_t count, cap;
     uint32_t *slots; /* open addressing: id + 1, 0 empty */
     uint32_t nslots;

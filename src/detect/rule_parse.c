@@ -212,8 +212,8 @@ char *pctx_unquote(struct pctx *pc, const char *v)
         len--;
     bool quoted = len && v[0] == '"';
     if (quoted) {
-        if (len < 2 || v[len - 1] != '"' || (len >= 3 && v[len - 2] == '\\' &&
-                                             (len < 4 || v[len - 3] != '\\'))) {
+        if (len < 2 || v[len - 1] != '"' ||
+            (len >= 3 && v[len - 2] == '\\' && (len < 4 || v[len - 3] != '\\'))) {
             pctx_fail(pc, "unterminated string");
             return NULL;
         }
@@ -272,24 +272,42 @@ static const struct {
     uint16_t app;
     uint8_t ipproto; /* 0 = tcp and udp */
 } app_protos[] = {
-    {"http", RULE_APP_HTTP, 6},        {"http1", RULE_APP_HTTP1, 6},
-    {"http2", RULE_APP_HTTP2, 6},      {"dns", RULE_APP_DNS, 0},
-    {"tls", RULE_APP_TLS, 6},          {"ssh", RULE_APP_SSH, 6},
-    {"smtp", RULE_APP_SMTP, 6},        {"ftp", RULE_APP_FTP, 6},
-    {"ftp-data", RULE_APP_FTP_DATA, 6}, {"smb", RULE_APP_SMB, 6},
-    {"dcerpc", RULE_APP_DCERPC, 0},    {"krb5", RULE_APP_KRB5, 0},
-    {"dhcp", RULE_APP_DHCP, 17},       {"ntp", RULE_APP_NTP, 17},
-    {"sip", RULE_APP_SIP, 0},          {"snmp", RULE_APP_SNMP, 17},
-    {"tftp", RULE_APP_TFTP, 17},       {"imap", RULE_APP_IMAP, 6},
-    {"pop3", RULE_APP_POP3, 6},        {"quic", RULE_APP_QUIC, 17},
-    {"rdp", RULE_APP_RDP, 6},          {"mqtt", RULE_APP_MQTT, 6},
-    {"ike", RULE_APP_IKE, 17},         {"nfs", RULE_APP_NFS, 0},
-    {"modbus", RULE_APP_MODBUS, 6},    {"dnp3", RULE_APP_DNP3, 6},
-    {"enip", RULE_APP_ENIP, 0},        {"irc", RULE_APP_IRC, 6},
-    {"rfb", RULE_APP_RFB, 6},          {"telnet", RULE_APP_TELNET, 6},
-    {"pgsql", RULE_APP_PGSQL, 6},      {"ldap", RULE_APP_LDAP, 0},
-    {"websocket", RULE_APP_WEBSOCKET, 6}, {"mdns", RULE_APP_MDNS, 17},
-    {"bittorrent-dht", RULE_APP_BITTORRENT_DHT, 17}, {"failed", RULE_APP_FAILED, 0},
+    {"http", RULE_APP_HTTP, 6},
+    {"http1", RULE_APP_HTTP1, 6},
+    {"http2", RULE_APP_HTTP2, 6},
+    {"dns", RULE_APP_DNS, 0},
+    {"tls", RULE_APP_TLS, 6},
+    {"ssh", RULE_APP_SSH, 6},
+    {"smtp", RULE_APP_SMTP, 6},
+    {"ftp", RULE_APP_FTP, 6},
+    {"ftp-data", RULE_APP_FTP_DATA, 6},
+    {"smb", RULE_APP_SMB, 6},
+    {"dcerpc", RULE_APP_DCERPC, 0},
+    {"krb5", RULE_APP_KRB5, 0},
+    {"dhcp", RULE_APP_DHCP, 17},
+    {"ntp", RULE_APP_NTP, 17},
+    {"sip", RULE_APP_SIP, 0},
+    {"snmp", RULE_APP_SNMP, 17},
+    {"tftp", RULE_APP_TFTP, 17},
+    {"imap", RULE_APP_IMAP, 6},
+    {"pop3", RULE_APP_POP3, 6},
+    {"quic", RULE_APP_QUIC, 17},
+    {"rdp", RULE_APP_RDP, 6},
+    {"mqtt", RULE_APP_MQTT, 6},
+    {"ike", RULE_APP_IKE, 17},
+    {"nfs", RULE_APP_NFS, 0},
+    {"modbus", RULE_APP_MODBUS, 6},
+    {"dnp3", RULE_APP_DNP3, 6},
+    {"enip", RULE_APP_ENIP, 0},
+    {"irc", RULE_APP_IRC, 6},
+    {"rfb", RULE_APP_RFB, 6},
+    {"telnet", RULE_APP_TELNET, 6},
+    {"pgsql", RULE_APP_PGSQL, 6},
+    {"ldap", RULE_APP_LDAP, 0},
+    {"websocket", RULE_APP_WEBSOCKET, 6},
+    {"mdns", RULE_APP_MDNS, 17},
+    {"bittorrent-dht", RULE_APP_BITTORRENT_DHT, 17},
+    {"failed", RULE_APP_FAILED, 0},
 };
 
 const char *rule_app_proto_name(enum rule_app_proto p)
@@ -310,7 +328,7 @@ int rule_app_proto_lookup(const char *name)
 
 const char *rule_action_name(enum rule_action a)
 {
-    static const char *const names[] = {"alert", "pass", "drop", "reject",
+    static const char *const names[] = {"alert",     "pass",      "drop",      "reject",
                                         "rejectsrc", "rejectdst", "rejectboth"};
     return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "unknown";
 }
@@ -347,17 +365,17 @@ static int parse_header(struct pctx *pc, char **sp)
 {
     struct rule *r = pc->r;
     char *f[7];
-    const char *names[7] = {"action", "protocol", "source address", "source port", "direction",
-                            "destination address", "destination port"};
+    const char *names[7] = {"action",          "protocol",  "source address",
+                            "source port",     "direction", "destination address",
+                            "destination port"};
     for (int i = 0; i < 7; i++) {
         f[i] = next_field(sp);
         if (!f[i]) {
             snprintf(pc->e->keyword, sizeof(pc->e->keyword), "%s", names[i]);
-            return pctx_fail_reason(pc, "invalid rule header", "rule header has no %s",
-                                    names[i]);
+            return pctx_fail_reason(pc, "invalid rule header", "rule header has no %s", names[i]);
         }
     }
-    static const char *const actions[] = {"alert", "pass", "drop", "reject",
+    static const char *const actions[] = {"alert",     "pass",      "drop",      "reject",
                                           "rejectsrc", "rejectdst", "rejectboth"};
     bool found = false;
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
@@ -370,16 +388,14 @@ static int parse_header(struct pctx *pc, char **sp)
         snprintf(pc->e->keyword, sizeof(pc->e->keyword), "action");
         if (!strcmp(f[0], "sdrop") || !strcmp(f[0], "log") || !strcmp(f[0], "activate") ||
             !strcmp(f[0], "dynamic") || !strcmp(f[0], "config"))
-            return pctx_fail_reason(pc, "unsupported action", "action '%s' is not supported",
-                                    f[0]);
+            return pctx_fail_reason(pc, "unsupported action", "action '%s' is not supported", f[0]);
         return pctx_fail_reason(pc, "invalid rule header", "unknown action '%.40s'", f[0]);
     }
     const char *proto = f[1];
     if (!strcmp(proto, "ip") || !strcmp(proto, "ipv4") || !strcmp(proto, "ip4") ||
         !strcmp(proto, "ipv6") || !strcmp(proto, "ip6")) {
         r->ipproto = 0;
-    } else if (!strcmp(proto, "tcp") || !strcmp(proto, "tcp-pkt") ||
-               !strcmp(proto, "tcp-stream")) {
+    } else if (!strcmp(proto, "tcp") || !strcmp(proto, "tcp-pkt") || !strcmp(proto, "tcp-stream")) {
         r->ipproto = 6;
         if (!strcmp(proto, "tcp-pkt"))
             r->flow_flags |= RULE_FLOW_NO_STREAM;
@@ -395,8 +411,8 @@ static int parse_header(struct pctx *pc, char **sp)
         static const struct {
             const char *n;
             uint8_t v;
-        } ipp[] = {{"igmp", 2}, {"gre", 47}, {"esp", 50}, {"ah", 51}, {"sctp", 132},
-                   {"pim", 103}, {"vrrp", 112}, {"ipv6-icmp", 1}};
+        } ipp[] = {{"igmp", 2},   {"gre", 47},  {"esp", 50},   {"ah", 51},
+                   {"sctp", 132}, {"pim", 103}, {"vrrp", 112}, {"ipv6-icmp", 1}};
         for (size_t i = 0; i < sizeof(ipp) / sizeof(ipp[0]); i++)
             if (!strcmp(proto, ipp[i].n))
                 r->ipproto = ipp[i].v;
@@ -407,8 +423,7 @@ static int parse_header(struct pctx *pc, char **sp)
         int app = rule_app_proto_lookup(proto);
         if (app < 0 || app == RULE_APP_FAILED) {
             snprintf(pc->e->keyword, sizeof(pc->e->keyword), "protocol");
-            return pctx_fail_reason(pc, "unsupported protocol", "unknown protocol '%.40s'",
-                                    proto);
+            return pctx_fail_reason(pc, "unsupported protocol", "unknown protocol '%.40s'", proto);
         }
         r->app_proto = (uint16_t)app;
         for (size_t i = 0; i < sizeof(app_protos) / sizeof(app_protos[0]); i++)
@@ -424,8 +439,7 @@ static int parse_header(struct pctx *pc, char **sp)
         struct rule_addr_set *dst = i == 0 ? &r->src : &r->dst;
         if (rule_addr_parse(addrs[i].text, var_lookup, pc->rs, dst, err, sizeof(err)) != 0) {
             snprintf(pc->e->keyword, sizeof(pc->e->keyword), "%s", names[addrs[i].field]);
-            return pctx_fail_reason(pc, "invalid address", "%s: %s", names[addrs[i].field],
-                                    err);
+            return pctx_fail_reason(pc, "invalid address", "%s: %s", names[addrs[i].field], err);
         }
     }
     for (int i = 0; i < 2; i++) {
@@ -517,8 +531,7 @@ static int kw_priority(struct pctx *pc, char *v)
     return 0;
 }
 
-static int add_kv(struct pctx *pc, struct rule_kv **arr, uint32_t *n, const char *k,
-                  const char *v)
+static int add_kv(struct pctx *pc, struct rule_kv **arr, uint32_t *n, const char *k, const char *v)
 {
     if (*n >= 1024)
         return pctx_fail(pc, "too many entries");
@@ -804,11 +817,11 @@ static int kw_flowint(struct pctx *pc, char *v)
         const char *s;
         uint8_t op;
         bool needs_value;
-    } ops[] = {{"=", RULE_FLOWINT_SET, true},        {"+", RULE_FLOWINT_ADD, true},
-               {"-", RULE_FLOWINT_SUB, true},        {"==", RULE_FLOWINT_EQ, true},
-               {"!=", RULE_FLOWINT_NE, true},        {"<", RULE_FLOWINT_LT, true},
-               {"<=", RULE_FLOWINT_LE, true},        {">", RULE_FLOWINT_GT, true},
-               {">=", RULE_FLOWINT_GE, true},        {"isset", RULE_FLOWINT_ISSET, false},
+    } ops[] = {{"=", RULE_FLOWINT_SET, true},          {"+", RULE_FLOWINT_ADD, true},
+               {"-", RULE_FLOWINT_SUB, true},          {"==", RULE_FLOWINT_EQ, true},
+               {"!=", RULE_FLOWINT_NE, true},          {"<", RULE_FLOWINT_LT, true},
+               {"<=", RULE_FLOWINT_LE, true},          {">", RULE_FLOWINT_GT, true},
+               {">=", RULE_FLOWINT_GE, true},          {"isset", RULE_FLOWINT_ISSET, false},
                {"notset", RULE_FLOWINT_NOTSET, false}, {"isnotset", RULE_FLOWINT_NOTSET, false}};
     int k = -1;
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
@@ -871,8 +884,9 @@ static int pkt_uint(struct pctx *pc, char *v, uint8_t type, uint64_t max)
 {
     struct detect_uint u;
     if (detect_uint_parse(v, max, &u))
-        return pctx_fail(pc, "invalid value '%.40s' (a number up to %llu, optionally with "
-                             "<, >, <=, >=, !, or a range a<>b)",
+        return pctx_fail(pc,
+                         "invalid value '%.40s' (a number up to %llu, optionally with "
+                         "<, >, <=, >=, !, or a range a<>b)",
                          v, (unsigned long long)max);
     for (uint32_t i = 0; i < pc->r->npkt; i++)
         if (pc->r->pkt[i].type == type && type == RULE_PKT_DSIZE)
@@ -959,8 +973,8 @@ static int kw_tos(struct pctx *pc, char *v)
 
 static int kw_ipopts(struct pctx *pc, char *v)
 {
-    static const char *const names[] = {"rr", "eol", "nop", "ts", "sec", "esec",
-                                        "lsrr", "ssrr", "satid", "any"};
+    static const char *const names[] = {"rr",   "eol",  "nop",  "ts",    "sec",
+                                        "esec", "lsrr", "ssrr", "satid", "any"};
     v = str_trim(v);
     for (uint8_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (!strcmp(v, names[i])) {
@@ -998,12 +1012,30 @@ static int kw_fragbits(struct pctx *pc, char *v)
     uint8_t bits = 0;
     for (char *p = v; *p; p++) {
         switch (*p) {
-        case 'M': bits |= RULE_FRAG_MF; break;
-        case 'D': bits |= RULE_FRAG_DF; break;
-        case 'R': bits |= RULE_FRAG_RB; break;
-        case '+': if (!mod) { mod = RULE_BITS_PLUS; break; } /* fallthrough */
-        case '*': if (!mod) { mod = RULE_BITS_ANY; break; } /* fallthrough */
-        case '!': if (!mod) { mod = RULE_BITS_NOT; break; } /* fallthrough */
+        case 'M':
+            bits |= RULE_FRAG_MF;
+            break;
+        case 'D':
+            bits |= RULE_FRAG_DF;
+            break;
+        case 'R':
+            bits |= RULE_FRAG_RB;
+            break;
+        case '+':
+            if (!mod) {
+                mod = RULE_BITS_PLUS;
+                break;
+            } /* fallthrough */
+        case '*':
+            if (!mod) {
+                mod = RULE_BITS_ANY;
+                break;
+            } /* fallthrough */
+        case '!':
+            if (!mod) {
+                mod = RULE_BITS_NOT;
+                break;
+            } /* fallthrough */
         default:
             return pctx_fail(pc, "invalid fragbits '%.40s' (M, D, R with +, * or !)", v);
         }
@@ -1021,15 +1053,35 @@ static int kw_fragbits(struct pctx *pc, char *v)
 static int tcp_flag_bit(char c, uint8_t *bit)
 {
     switch (c) {
-    case 'F': *bit = RULE_TCP_FIN; return 0;
-    case 'S': *bit = RULE_TCP_SYN; return 0;
-    case 'R': *bit = RULE_TCP_RST; return 0;
-    case 'P': *bit = RULE_TCP_PSH; return 0;
-    case 'A': *bit = RULE_TCP_ACK; return 0;
-    case 'U': *bit = RULE_TCP_URG; return 0;
-    case 'C': case '1': *bit = RULE_TCP_CWR; return 0;
-    case 'E': case '2': *bit = RULE_TCP_ECE; return 0;
-    case '0': *bit = 0; return 0;
+    case 'F':
+        *bit = RULE_TCP_FIN;
+        return 0;
+    case 'S':
+        *bit = RULE_TCP_SYN;
+        return 0;
+    case 'R':
+        *bit = RULE_TCP_RST;
+        return 0;
+    case 'P':
+        *bit = RULE_TCP_PSH;
+        return 0;
+    case 'A':
+        *bit = RULE_TCP_ACK;
+        return 0;
+    case 'U':
+        *bit = RULE_TCP_URG;
+        return 0;
+    case 'C':
+    case '1':
+        *bit = RULE_TCP_CWR;
+        return 0;
+    case 'E':
+    case '2':
+        *bit = RULE_TCP_ECE;
+        return 0;
+    case '0':
+        *bit = 0;
+        return 0;
     }
     return -1;
 }
@@ -1106,7 +1158,7 @@ static int kw_ip_proto(struct pctx *pc, char *v)
         static const struct {
             const char *n;
             uint8_t v;
-        } names[] = {{"icmp", 1}, {"igmp", 2}, {"tcp", 6}, {"udp", 17}, {"ipv6", 41},
+        } names[] = {{"icmp", 1}, {"igmp", 2}, {"tcp", 6}, {"udp", 17},       {"ipv6", 41},
                      {"gre", 47}, {"esp", 50}, {"ah", 51}, {"ipv6-icmp", 58}, {"sctp", 132}};
         bool ok = false;
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -1170,7 +1222,7 @@ static int kw_tcp_mss(struct pctx *pc, char *v)
 /* ipv4-csum:valid; tcpv4-csum:invalid; ... (the keyword selects the checksum) */
 static int kw_checksum(struct pctx *pc, char *v)
 {
-    static const char *const names[] = {"ipv4-csum",  "tcpv4-csum",  "tcpv6-csum", "udpv4-csum",
+    static const char *const names[] = {"ipv4-csum",  "tcpv4-csum",  "tcpv6-csum",  "udpv4-csum",
                                         "udpv6-csum", "icmpv4-csum", "icmpv6-csum", "igmp-csum"};
     int which = -1;
     for (int i = 0; i < 8; i++)
@@ -1399,14 +1451,13 @@ static int kw_app_layer_event(struct pctx *pc, char *v)
             int app = rule_app_proto_lookup(proto);
             if (app > 0 && app != RULE_APP_FAILED) {
                 uint16_t have = pc->r->app_proto;
-                bool http_family = app == RULE_APP_HTTP &&
-                                   (have == RULE_APP_HTTP1 || have == RULE_APP_HTTP2);
+                bool http_family =
+                    app == RULE_APP_HTTP && (have == RULE_APP_HTTP1 || have == RULE_APP_HTTP2);
                 if (have == RULE_APP_NONE)
                     pc->r->app_proto = (uint16_t)app;
                 else if (have != app && !http_family)
-                    return pctx_fail_reason(pc, "conflicting protocol",
-                                            "event of %s on a %s rule", proto,
-                                            rule_app_proto_name(have));
+                    return pctx_fail_reason(pc, "conflicting protocol", "event of %s on a %s rule",
+                                            proto, rule_app_proto_name(have));
             }
         }
     }
@@ -1531,33 +1582,142 @@ static const struct keyword keywords[] = {
  * loaded and the report says "unsupported keyword". */
 static const char *const unsupported_keywords[] = {
     "asn1",
-    "filestore", "filemagic", "filename", "fileext", "filemd5", "filesha1", "filesha256",
-    "filesize", "lua", "luajit", "dataset", "datarep",
-    "replace", "ssl_state", "ssl_version", "tls.version", "tls.store", "tls_cert_notbefore",
-    "tls_cert_notafter", "tls_cert_expired", "tls_cert_valid", "ssh.protoversion",
-    "ssh.softwareversion", "dns.opcode", "dns.rcode", "dns.rrtype", "http2.frametype",
-    "http2.errorcode", "http2.priority", "http2.window", "http2.size_update",
-    "http2.settings", "http2.header_name", "http2.header", "dce_iface", "dce_opnum",
-    "dce_stub_data", "smb.named_pipe", "smb.share", "smb.ntlmssp_user", "smb.ntlmssp_domain",
-    "krb5_msg_type", "krb5_err_code", "krb5.cname", "krb5.sname", "krb5_cname", "krb5_sname",
-    "sip.method", "sip.uri", "sip.stat_code", "sip.stat_msg", "sip.request_line",
-    "sip.response_line", "sip.protocol", "snmp.community", "snmp.version", "snmp.pdu_type",
-    "modbus", "dnp3_func", "dnp3_ind", "dnp3_obj", "dnp3_data", "enip_command", "cip_service",
-    "template", "template2", "iprep", "geoip", "pkt_meta", "entropy", "absent",
-    "requires", "config", "frame", "transform", "ike.exchtype", "ike.spi.initiator",
-    "ike.spi.responder", "quic.sni", "quic.ua", "quic.version", "quic.cyu.hash",
-    "quic.cyu.string", "mqtt.type", "rfb.name", "rfb.secresult", "rfb.sectype",
-    "nfs_procedure", "nfs.version", "enip.status", "enip.product_name",
-    "enip.protocol_version", "enip.revision", "enip.identity_status", "enip.state", "enip.serial",
-    "enip.product_code", "enip.device_type", "enip.vendor_id", "enip.cip_attribute",
-    "enip.cip_status", "enip.command", "tcp.hdr", "udp.hdr", "ipv4.hdr", "ipv6.hdr", "icmpv4.hdr",
-    "icmpv6.hdr", "icmpv6.mtu", "ftpbounce", "ftpdata_command", "urilen.raw",
-    "dns.query.name", "email.from", "email.subject", "email.to",
-    "email.cc", "file.data.raw",
-    "tls.random_time", "tls.random_bytes", "tls.cert_chain_len", "ldap.request.operation", "ldap.responses.operation",
-    "bypass", "stream_reassemble", "flow.age", "flow.pkts", "flow.bytes",
-    "flowvar", "pktvar", "hostbits", "vlan.id", "icmpv6.hdr",
-    "base64_decode_raw", "sameip_both", "within_raw",
+    "filestore",
+    "filemagic",
+    "filename",
+    "fileext",
+    "filemd5",
+    "filesha1",
+    "filesha256",
+    "filesize",
+    "lua",
+    "luajit",
+    "dataset",
+    "datarep",
+    "replace",
+    "ssl_state",
+    "ssl_version",
+    "tls.version",
+    "tls.store",
+    "tls_cert_notbefore",
+    "tls_cert_notafter",
+    "tls_cert_expired",
+    "tls_cert_valid",
+    "ssh.protoversion",
+    "ssh.softwareversion",
+    "dns.opcode",
+    "dns.rcode",
+    "dns.rrtype",
+    "http2.frametype",
+    "http2.errorcode",
+    "http2.priority",
+    "http2.window",
+    "http2.size_update",
+    "http2.settings",
+    "http2.header_name",
+    "http2.header",
+    "dce_iface",
+    "dce_opnum",
+    "dce_stub_data",
+    "smb.named_pipe",
+    "smb.share",
+    "smb.ntlmssp_user",
+    "smb.ntlmssp_domain",
+    "krb5_msg_type",
+    "krb5_err_code",
+    "krb5.cname",
+    "krb5.sname",
+    "krb5_cname",
+    "krb5_sname",
+    "sip.method",
+    "sip.uri",
+    "sip.stat_code",
+    "sip.stat_msg",
+    "sip.request_line",
+    "sip.response_line",
+    "sip.protocol",
+    "snmp.community",
+    "snmp.version",
+    "snmp.pdu_type",
+    "modbus",
+    "dnp3_func",
+    "dnp3_ind",
+    "dnp3_obj",
+    "dnp3_data",
+    "enip_command",
+    "cip_service",
+    "template",
+    "template2",
+    "iprep",
+    "geoip",
+    "pkt_meta",
+    "entropy",
+    "absent",
+    "requires",
+    "config",
+    "frame",
+    "transform",
+    "ike.exchtype",
+    "ike.spi.initiator",
+    "ike.spi.responder",
+    "quic.sni",
+    "quic.ua",
+    "quic.version",
+    "quic.cyu.hash",
+    "quic.cyu.string",
+    "mqtt.type",
+    "rfb.name",
+    "rfb.secresult",
+    "rfb.sectype",
+    "nfs_procedure",
+    "nfs.version",
+    "enip.status",
+    "enip.product_name",
+    "enip.protocol_version",
+    "enip.revision",
+    "enip.identity_status",
+    "enip.state",
+    "enip.serial",
+    "enip.product_code",
+    "enip.device_type",
+    "enip.vendor_id",
+    "enip.cip_attribute",
+    "enip.cip_status",
+    "enip.command",
+    "tcp.hdr",
+    "udp.hdr",
+    "ipv4.hdr",
+    "ipv6.hdr",
+    "icmpv4.hdr",
+    "icmpv6.hdr",
+    "icmpv6.mtu",
+    "ftpbounce",
+    "ftpdata_command",
+    "urilen.raw",
+    "dns.query.name",
+    "email.from",
+    "email.subject",
+    "email.to",
+    "email.cc",
+    "file.data.raw",
+    "tls.random_time",
+    "tls.random_bytes",
+    "tls.cert_chain_len",
+    "ldap.request.operation",
+    "ldap.responses.operation",
+    "bypass",
+    "stream_reassemble",
+    "flow.age",
+    "flow.pkts",
+    "flow.bytes",
+    "flowvar",
+    "pktvar",
+    "hostbits",
+    "vlan.id",
+    "icmpv6.hdr",
+    "base64_decode_raw",
+    "sameip_both",
+    "within_raw",
 };
 
 /* Buffers registered for later protocols but not yet filled: rules using
@@ -1627,7 +1787,7 @@ static int parse_options(struct pctx *pc, char *s)
                                     "rule options are not closed with ')'");
         }
         char *name = s;
-        while (*s && *s != ':' && *s != ';' && *s != ')' )
+        while (*s && *s != ':' && *s != ';' && *s != ')')
             s++;
         char *value = NULL;
         char sep = *s;
@@ -1699,16 +1859,15 @@ static int rule_check(struct pctx *pc)
         if (bi->app_proto != RULE_APP_NONE) {
             uint16_t want = bi->app_proto;
             uint16_t have = r->app_proto;
-            bool http_family = want == RULE_APP_HTTP &&
-                               (have == RULE_APP_HTTP1 || have == RULE_APP_HTTP2);
+            bool http_family =
+                want == RULE_APP_HTTP && (have == RULE_APP_HTTP1 || have == RULE_APP_HTTP2);
             if (have == RULE_APP_NONE) {
                 if (r->ipproto == 17 && want != RULE_APP_DNS)
                     return pctx_fail_reason(pc, "conflicting protocol",
                                             "buffer '%s' cannot be used on a udp rule", bi->name);
                 if (r->ipproto == 1)
                     return pctx_fail_reason(pc, "conflicting protocol",
-                                            "buffer '%s' cannot be used on an icmp rule",
-                                            bi->name);
+                                            "buffer '%s' cannot be used on an icmp rule", bi->name);
                 r->app_proto = want;
             } else if (have != want && !http_family) {
                 return pctx_fail_reason(pc, "conflicting protocol",
@@ -1743,9 +1902,8 @@ static int rule_check(struct pctx *pc)
     if (r->class_id >= 0 && !pc->have_priority)
         r->priority = pc->rs->classes[r->class_id].priority;
     bool iponly = r->nbuffers == 0 && r->npkt == 0 && r->nflowints == 0 && !r->app_event &&
-                  !r->pkt_event &&
-                  !(r->flags & RULE_FLAG_HAS_FLOW) && r->app_proto == RULE_APP_NONE &&
-                  r->app_proto_match == RULE_APP_NONE;
+                  !r->pkt_event && !(r->flags & RULE_FLAG_HAS_FLOW) &&
+                  r->app_proto == RULE_APP_NONE && r->app_proto_match == RULE_APP_NONE;
     if (iponly)
         r->flags |= RULE_FLAG_IPONLY;
     return 0;

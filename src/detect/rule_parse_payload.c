@@ -526,16 +526,36 @@ int kw_pcre(struct pctx *pc, char *v)
     int buffer = -1;
     for (const char *f = flags; *f; f++) {
         switch (*f) {
-        case 'i': opts |= PCRE2_CASELESS; break;
-        case 's': opts |= PCRE2_DOTALL; break;
-        case 'm': opts |= PCRE2_MULTILINE; break;
-        case 'x': opts |= PCRE2_EXTENDED; break;
-        case 'A': opts |= PCRE2_ANCHORED; break;
-        case 'E': opts |= PCRE2_DOLLAR_ENDONLY; break;
-        case 'G': opts |= PCRE2_UNGREEDY; break;
-        case 'R': pflags |= DETECT_PCRE_RELATIVE; break;
-        case 'B': pflags |= DETECT_PCRE_RAWBYTES; break;
-        case 'O': pflags |= DETECT_PCRE_NO_LIMIT; break;
+        case 'i':
+            opts |= PCRE2_CASELESS;
+            break;
+        case 's':
+            opts |= PCRE2_DOTALL;
+            break;
+        case 'm':
+            opts |= PCRE2_MULTILINE;
+            break;
+        case 'x':
+            opts |= PCRE2_EXTENDED;
+            break;
+        case 'A':
+            opts |= PCRE2_ANCHORED;
+            break;
+        case 'E':
+            opts |= PCRE2_DOLLAR_ENDONLY;
+            break;
+        case 'G':
+            opts |= PCRE2_UNGREEDY;
+            break;
+        case 'R':
+            pflags |= DETECT_PCRE_RELATIVE;
+            break;
+        case 'B':
+            pflags |= DETECT_PCRE_RAWBYTES;
+            break;
+        case 'O':
+            pflags |= DETECT_PCRE_NO_LIMIT;
+            break;
         default: {
             int id = detect_buffer_lookup_pcre_flag(*f);
             if (id < 0)
@@ -642,7 +662,7 @@ static int byte_opts(struct pctx *pc, char **tok, int n, struct detect_byte *b, 
             if (have_endian)
                 return pctx_fail(pc, "endianness given twice");
             have_endian = true;
-            b->endian = !strcmp(t, "big") ? DETECT_ENDIAN_BIG
+            b->endian = !strcmp(t, "big")      ? DETECT_ENDIAN_BIG
                         : !strcmp(t, "little") ? DETECT_ENDIAN_LITTLE
                                                : DETECT_ENDIAN_DCE;
         } else if (!strcmp(t, "endian") && kind == BK_MATH) {
@@ -869,8 +889,8 @@ int kw_byte_math(struct pctx *pc, char *v)
             static const struct {
                 const char *s;
                 uint8_t op;
-            } ops[] = {{"+", DETECT_BYTE_OP_ADD}, {"-", DETECT_BYTE_OP_SUB},
-                       {"*", DETECT_BYTE_OP_MUL}, {"/", DETECT_BYTE_OP_DIV},
+            } ops[] = {{"+", DETECT_BYTE_OP_ADD},  {"-", DETECT_BYTE_OP_SUB},
+                       {"*", DETECT_BYTE_OP_MUL},  {"/", DETECT_BYTE_OP_DIV},
                        {"<<", DETECT_BYTE_OP_SHL}, {">>", DETECT_BYTE_OP_SHR}};
             int k = -1;
             for (int j = 0; j < 6; j++)

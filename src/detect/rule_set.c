@@ -172,8 +172,7 @@ static void load_config_vars(struct rule_set *rs, const struct config *cfg, cons
                              bool is_port)
 {
     const struct config_node *n = config_find(cfg, key);
-    for (const struct config_node *ch = config_node_first_child(n); ch;
-         ch = config_node_next(ch)) {
+    for (const struct config_node *ch = config_node_first_child(n); ch; ch = config_node_next(ch)) {
         const char *v = config_node_value(ch);
         if (v)
             rule_set_set_var(rs, config_node_name(ch), v, is_port);
@@ -300,8 +299,7 @@ int rule_set_load_classification(struct rule_set *rs, const char *path, char *er
         }
         int idx = rule_set_classification_lookup(rs, name);
         if (idx < 0) {
-            struct rule_classification *nc =
-                realloc(rs->classes, (rs->nclasses + 1) * sizeof(*nc));
+            struct rule_classification *nc = realloc(rs->classes, (rs->nclasses + 1) * sizeof(*nc));
             if (!nc) {
                 rc = -ENOMEM;
                 break;
@@ -321,8 +319,7 @@ int rule_set_load_classification(struct rule_set *rs, const char *path, char *er
     return rc;
 }
 
-int rule_set_load_reference_config(struct rule_set *rs, const char *path, char *err,
-                                   size_t errlen)
+int rule_set_load_reference_config(struct rule_set *rs, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -515,8 +512,9 @@ int rule_set_load_threshold_config(struct rule_set *rs, const char *path, FILE *
             t.type = RULE_TCFG_RATE_FILTER;
             rest = s + 12;
         } else {
-            snprintf(msg, sizeof(msg), "unknown directive (expected suppress, event_filter, "
-                                       "threshold or rate_filter)");
+            snprintf(msg, sizeof(msg),
+                     "unknown directive (expected suppress, event_filter, "
+                     "threshold or rate_filter)");
             rest = NULL;
         }
         if (rest && tcfg_parse_opts(rest, &t, rs, msg, sizeof(msg)) == 0) {
@@ -678,7 +676,7 @@ int rule_set_add_rule(struct rule_set *rs, const char *text, const char *file, u
 
 static bool looks_like_rule(const char *s)
 {
-    static const char *const actions[] = {"alert", "drop", "pass", "reject", "rejectsrc",
+    static const char *const actions[] = {"alert",     "drop",       "pass",  "reject", "rejectsrc",
                                           "rejectdst", "rejectboth", "sdrop", "log"};
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
         size_t n = strlen(actions[i]);
@@ -1012,8 +1010,8 @@ static void rule_derive_item_flags(struct rule *r)
             bool next_relative = false, next_within = false;
             switch (nx->type) {
             case DETECT_ITEM_CONTENT:
-                next_relative = nx->u.content.flags &
-                                (DETECT_CONTENT_DISTANCE | DETECT_CONTENT_WITHIN);
+                next_relative =
+                    nx->u.content.flags & (DETECT_CONTENT_DISTANCE | DETECT_CONTENT_WITHIN);
                 next_within = nx->u.content.flags & DETECT_CONTENT_WITHIN;
                 break;
             case DETECT_ITEM_PCRE:

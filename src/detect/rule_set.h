@@ -26,10 +26,10 @@ struct rule_set;
 #define RULE_MAX_LEN (64 * 1024)
 
 struct rule_error {
-    uint32_t sid;        /* 0 if not parsed yet */
-    char keyword[48];    /* offending keyword or header field */
-    char reason[96];     /* short category for the summary */
-    char message[512];   /* full explanation */
+    uint32_t sid;      /* 0 if not parsed yet */
+    char keyword[48];  /* offending keyword or header field */
+    char reason[96];   /* short category for the summary */
+    char message[512]; /* full explanation */
 };
 
 struct rule_classification {
@@ -44,7 +44,7 @@ enum rule_threshold_cfg_type {
     RULE_TCFG_RATE_FILTER,
 };
 struct rule_threshold_cfg {
-    uint8_t type;  /* enum rule_threshold_cfg_type */
+    uint8_t type;      /* enum rule_threshold_cfg_type */
     uint32_t gid, sid; /* sid 0 = all */
     struct rule_threshold t;
     struct rule_addr_set ip; /* suppress: the addresses (any when absent) */
@@ -78,8 +78,7 @@ const char *rule_set_get_var(const struct rule_set *rs, const char *name, bool i
 /* classification.config: "config classification: name,description,priority". */
 int rule_set_load_classification(struct rule_set *rs, const char *path, char *err, size_t errlen);
 /* reference.config: "config reference: type url". */
-int rule_set_load_reference_config(struct rule_set *rs, const char *path, char *err,
-                                   size_t errlen);
+int rule_set_load_reference_config(struct rule_set *rs, const char *path, char *err, size_t errlen);
 /* threshold.config: suppress, event_filter, threshold, rate_filter lines.
  * Bad lines are reported to `report` (may be NULL) and skipped; returns the
  * number of bad lines, or -errno if the file cannot be read. */

@@ -154,8 +154,7 @@ static int rules_check(int argc, char **argv)
                 files[nfiles++] = cfg_paths[ncfg_paths++];
         }
         if (nfiles == 0) {
-            fprintf(stderr, "vigil: rules check: no rule files given and none in %s\n",
-                    cfg_file);
+            fprintf(stderr, "vigil: rules check: no rule files given and none in %s\n", cfg_file);
             rc = 2;
             goto out;
         }
@@ -261,7 +260,6 @@ int rules_cli_main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "check"))
         return rules_check(argc - 1, argv + 1);
-    fprintf(stderr, "vigil: rules: unknown subcommand '%s' (try 'vigil rules --help')\n",
-            argv[1]);
+    fprintf(stderr, "vigil: rules: unknown subcommand '%s' (try 'vigil rules --help')\n", argv[1]);
     return 2;
 }

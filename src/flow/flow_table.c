@@ -34,6 +34,7 @@ struct flow_table {
     uint64_t allocated;      /* flows allocated (active + spare) */
     bool emergency;
     uint64_t last_timeout_usec; /* packet time of the last full timeout scan */
+    uint32_t timeout_tab[FLOW_LRU_LISTS]; /* seconds, by lru class, for the current mode */
     struct flow_stats stats;
 };
 
@@ -323,6 +324,8 @@ static uint32_t round_pow2(uint32_t v)
     return r;
 }
 
+static void timeouts_refresh(struct flow_table *t);
+
 static void stats_memuse(struct flow_table *t)
 {
     t->stats.memuse = t->allocated * sizeof(struct flow) + ((uint64_t)t->mask + 1) * sizeof(struct flow *);
@@ -364,6 +367,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, const struct fl
     t->mask = hs - 1;
     t->capacity = (cfg->memcap - bucket_bytes) / sizeof(struct flow);
     t->next_seq = 1;
+    timeouts_refresh(t);
     hash_key_init();
     uint64_t pre = cfg->prealloc < t->capacity ? cfg->prealloc : t->capacity;
     for (uint64_t i = 0; i < pre; i++) {
@@ -393,22 +397,32 @@ void flow_table_free(struct flow_table *t)
         return;
     /* Flows still in the table (no shutdown: an error path) keep no
      * session memory behind. */
-    for (uint32_t i = 0; i <= t->mask; i++)
+    for (uint32_t i = 0; i <= t->mask; i++) {
         for (struct flow *f = t->buckets[i]; f; f = f->hash_next)
             if (f->tcp && t->hooks.tcp_free)
                 t->hooks.tcp_free(t->hooks.tcp_user, f);
-    for (uint32_t i = 0; i <= t->mask; i++)
         free_chain(t->buckets[i]);
+    }
     free_chain(t->free_list);
     free(t->buckets);
     free(t);
 }
 
+static uint8_t flow_lru_class(const struct flow *f);
+
+/* Current timeout of a flow: a table lookup by (protocol class, state),
+ * refreshed when emergency mode starts or ends. */
 static uint32_t flow_timeout_sec(const struct flow_table *t, const struct flow *f)
 {
-    const struct flow_timeouts *to = &t->cfg.timeouts[proto_class(f->key.proto)];
-    uint8_t st = f->state < 4 ? f->state : FLOW_STATE_CLOSED;
-    return t->emergency ? to->emergency[st] : to->normal[st];
+    return t->timeout_tab[flow_lru_class(f)];
+}
+
+static void timeouts_refresh(struct flow_table *t)
+{
+    for (int c = 0; c < FLOW_PROTO_CLASS_MAX; c++)
+        for (int st = 0; st < 4; st++)
+            t->timeout_tab[c * 4 + st] = t->emergency ? t->cfg.timeouts[c].emergency[st]
+                                                      : t->cfg.timeouts[c].normal[st];
 }
 
 static uint8_t flow_lru_class(const struct flow *f)
@@ -478,6 +492,7 @@ static void maybe_leave_emergency(struct flow_table *t)
     uint64_t limit = t->capacity * (100 - (t->cfg.emergency_recovery > 100 ? 100 : t->cfg.emergency_recovery)) / 100;
     if (t->stats.active <= limit) {
         t->emergency = false;
+        timeouts_refresh(t);
         t->stats.emerg_mode_over++;
     }
 }
@@ -550,6 +565,7 @@ static struct flow *flow_alloc(struct flow_table *t, uint64_t now_usec)
     t->stats.memcap++;
     if (!t->emergency) {
         t->emergency = true;
+        timeouts_refresh(t);
         t->stats.emerg_mode_entered++;
     }
     for (int c = 0; c < FLOW_LRU_LISTS; c++) {

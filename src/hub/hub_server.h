@@ -22,9 +22,8 @@
 /* Memcap on one POST: objects per envelope (each gets a status entry). */
 #define HUB_ENVELOPE_MAX_OBJECTS 100000
 
-/* util/json.h exports json_string() and json_null() for its writer, which
- * shadow jansson's functions of the same name at link time: hub code must
- * build jansson strings through this helper, never json_string(). */
+/* A jansson string of a C string. (Kept from when util/json.h's writer
+ * exported a json_string() that shadowed jansson's at link time.) */
 static inline json_t *hub_json_str(const char *s)
 {
     return json_stringn(s, strlen(s));

@@ -207,8 +207,8 @@ static const char *intern_file(struct config *c, const char *path)
     return c->files[c->nfiles++];
 }
 
-static int load_into(struct config_load_state *st, const char *path, const char *data,
-                     size_t len, struct config_node *target);
+static int load_into(struct config_load_state *st, const char *path, const char *data, size_t len,
+                     struct config_node *target);
 
 /* Resolves an include path relative to the including file. */
 static int include_file(struct config_load_state *st, const char *name, int line,
@@ -330,8 +330,7 @@ static int parse_mapping(struct config_load_state *st, yaml_parser_t *p, struct 
                     rc = -1;
                     break;
                 }
-                char *inc =
-                    strndup((const char *)item.data.scalar.value, item.data.scalar.length);
+                char *inc = strndup((const char *)item.data.scalar.value, item.data.scalar.length);
                 rc = inc ? include_file(st, inc, (int)item.start_mark.line + 1, node) : -1;
                 free(inc);
                 yaml_event_delete(&item);
@@ -490,8 +489,8 @@ static void free_anchors(struct config_load_state *st)
 }
 
 /* Parses one file (path, data NULL) or buffer into target. */
-static int load_into(struct config_load_state *st, const char *path, const char *data,
-                     size_t len, struct config_node *target)
+static int load_into(struct config_load_state *st, const char *path, const char *data, size_t len,
+                     struct config_node *target)
 {
     FILE *f = NULL;
     st->file = intern_file(st->c, path);

@@ -369,8 +369,55 @@ static void test_truncations(void)
     CHECK(1);
 }
 
+/* Multicast DNS on 5353: logged as "mdns" with rdata keyed by type. */
+static void test_mdns(void)
+{
+    struct msg r;
+    header(&r, 0, 0x8400, 0, 2, 0, 0);
+    putname(&r, "printer.local");
+    put16(&r, 1);
+    put16(&r, 0x8001);
+    put32(&r, 120);
+    put16(&r, 4);
+    put32(&r, 0x0a000007);
+    put16(&r, 0xc00c);
+    put16(&r, 16);
+    put16(&r, 0x8001);
+    put32(&r, 120);
+    put16(&r, 6);
+    put8(&r, 2);
+    put8(&r, 'a');
+    put8(&r, '=');
+    put8(&r, 2);
+    put8(&r, 'b');
+    put8(&r, '=');
+    struct test_capture cap = {0};
+    struct app_event_sink sink = {
+        .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
+    struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(NULL, &sink);
+    struct flow f;
+    struct packet p;
+    test_flow_init(&f, &p, 17, 5353, 5353);
+    struct app_flow_state *st = NULL;
+    app_layer_handle_udp(ctx, &st, &f, &p, 0, r.b, r.len);
+    CHECK_EQ_INT(app_flow_state_proto(st), APP_PROTO_MDNS);
+    CHECK(cap.log && strstr(cap.log, "\"event_type\":\"mdns\"") != NULL);
+    CHECK(cap.log && strstr(cap.log, "\"mdns\":{\"type\":\"response\",\"id\":0,"
+                                     "\"flags\":[\"aa\"],\"opcode\":0,\"rcode\":0,"
+                                     "\"answers\":[{\"rrname\":\"printer.local\","
+                                     "\"a\":\"10.0.0.7\"},{\"rrname\":\"printer.local\","
+                                     "\"txt\":[\"a=\",\"b=\"]}]}") != NULL);
+    if (test_failures && cap.log)
+        fprintf(stderr, "%s", cap.log);
+    app_flow_state_free(st);
+    CHECK_EQ_INT(app_layer_thread_stats(ctx)->memuse, 0);
+    app_layer_thread_ctx_free(ctx);
+    test_capture_reset(&cap);
+}
+
 int main(void)
 {
+    test_mdns();
     test_udp_query_response();
     test_udp_not_dns();
     test_events_and_loops();

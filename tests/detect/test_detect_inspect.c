@@ -44,7 +44,11 @@ static void test_content(void)
     YES("content:\"abc\";", "xxabcxx");
     NO("content:\"abc\";", "xxABCxx");
     YES("content:\"abc\"; nocase;", "xxABCxx");
-    CHECK_EQ_INT(match_len("content:\"|00 01|ab\";", "\x09\x00\x01" "ab", 5), 1);
+    CHECK_EQ_INT(match_len("content:\"|00 01|ab\";",
+                           "\x09\x00\x01"
+                           "ab",
+                           5),
+                 1);
     /* offset / depth (depth counts from offset, as in Snort and Suricata) */
     YES("content:\"abc\"; offset:2; depth:3;", "xxabc");
     NO("content:\"abc\"; offset:2; depth:3;", "xxxabc");
@@ -127,36 +131,29 @@ static void test_bytes(void)
     YES("content:\"len=\"; byte_test:2,<=,42,0,relative,string,dec;", "xxlen=42");
     NO("content:\"len=\"; byte_test:2,<,42,0,relative,string,dec;", "xxlen=42");
     /* byte_jump */
-    CHECK_EQ_INT(match_len("content:\"A\"; byte_jump:1,0,relative; content:\"Z\"; within:1;",
-                           "A\x02xxZ", 5),
+    CHECK_EQ_INT(
+        match_len("content:\"A\"; byte_jump:1,0,relative; content:\"Z\"; within:1;", "A\x02xxZ", 5),
+        1);
+    CHECK_EQ_INT(
+        match_len("content:\"A\"; byte_jump:1,0,relative; content:\"Z\"; within:1;", "A\x03xxZ", 5),
+        0);
+    CHECK_EQ_INT(match_len("byte_jump:1,0,from_beginning; content:\"Z\"; within:1;", "\x03xxZ", 4),
                  1);
-    CHECK_EQ_INT(match_len("content:\"A\"; byte_jump:1,0,relative; content:\"Z\"; within:1;",
-                           "A\x03xxZ", 5),
-                 0);
-    CHECK_EQ_INT(match_len("byte_jump:1,0,from_beginning; content:\"Z\"; within:1;",
-                           "\x03xxZ", 4),
-                 1);
-    CHECK_EQ_INT(match_len("byte_jump:1,0,multiplier 2; content:\"Z\"; within:1;",
-                           "\x02xxxxZ", 6),
+    CHECK_EQ_INT(match_len("byte_jump:1,0,multiplier 2; content:\"Z\"; within:1;", "\x02xxxxZ", 6),
                  1);
     CHECK_EQ_INT(match_len("byte_jump:1,0,align; content:\"Z\"; within:1;", "\x02xxxxZ", 6),
                  1); /* value 2 aligned to 4, after the 1 byte read */
-    CHECK_EQ_INT(match_len("byte_jump:1,0,align; content:\"Z\"; within:1;", "\x02xxZ", 4),
-                 0);
-    CHECK_EQ_INT(match_len("byte_jump:1,0,post_offset -1; content:\"Q\"; within:1;",
-                           "\x02xQ", 3),
+    CHECK_EQ_INT(match_len("byte_jump:1,0,align; content:\"Z\"; within:1;", "\x02xxZ", 4), 0);
+    CHECK_EQ_INT(match_len("byte_jump:1,0,post_offset -1; content:\"Q\"; within:1;", "\x02xQ", 3),
                  1);
     CHECK_EQ_INT(match_len("byte_jump:1,0;", "\x7f", 1), 0); /* jumps past the end */
     /* byte_extract variables */
-    CHECK_EQ_INT(match_len("byte_extract:1,0,len; content:\"abc\"; depth:len;", "\x05xabc", 5),
-                 1);
-    CHECK_EQ_INT(match_len("byte_extract:1,0,len; content:\"abc\"; depth:len;", "\x04xabc", 5),
-                 0);
+    CHECK_EQ_INT(match_len("byte_extract:1,0,len; content:\"abc\"; depth:len;", "\x05xabc", 5), 1);
+    CHECK_EQ_INT(match_len("byte_extract:1,0,len; content:\"abc\"; depth:len;", "\x04xabc", 5), 0);
     CHECK_EQ_INT(match_len("byte_extract:1,0,n; byte_test:1,=,n,1;", "\x07\x07", 2), 1);
     CHECK_EQ_INT(match_len("byte_extract:1,0,n; byte_test:1,=,n,1;", "\x07\x08", 2), 0);
-    CHECK_EQ_INT(match_len("byte_extract:1,0,n; content:\"x\"; distance:n; within:1;",
-                           "\x02..x", 4),
-                 1);
+    CHECK_EQ_INT(
+        match_len("byte_extract:1,0,n; content:\"x\"; distance:n; within:1;", "\x02..x", 4), 1);
     CHECK_EQ_INT(match_len("byte_extract:1,0,n,multiplier 2; isdataat:n;", "\x02....", 5), 1);
     CHECK_EQ_INT(match_len("byte_extract:1,0,n,multiplier 2; isdataat:n;", "\x02...", 4), 0);
     CHECK_EQ_INT(match_len("byte_extract:1,0,n; byte_jump:1,0,relative; "
@@ -194,7 +191,8 @@ static void test_buffers_and_transforms(void)
     YES("http.uri; compress_whitespace; content:\"a b\";", "a  \t b");
     YES("dns.query; dotprefix; content:\".evil.com\"; endswith;", "evil.com");
     NO("dns.query; dotprefix; content:\".evil.com\"; endswith;", "notevil.com");
-    YES("http.uri; to_md5; content:\"|90 01 50 98 3c d2 4f b0 d6 96 3f 7d 28 e1 7f 72|\"; bsize:16;",
+    YES("http.uri; to_md5; content:\"|90 01 50 98 3c d2 4f b0 d6 96 3f 7d 28 e1 7f 72|\"; "
+        "bsize:16;",
         "abc");
     YES("http.uri; to_sha1; content:\"|a9 99 3e 36|\"; startswith;", "abc");
     YES("http.uri; to_sha256; content:\"|ba 78 16 bf|\"; startswith;", "abc");
@@ -235,7 +233,8 @@ static void test_prefilter(void)
         "alert udp any any -> any 53 (msg:\"r4\"; dns.query; content:\"x.com\"; sid:5;)",
         "alert tcp any any -> any any (msg:\"r5\"; content:!\"ok\"; sid:6;)",
         "alert tcp any 80 -> any any (msg:\"r6\"; flow:to_client; content:\"200 OK\"; sid:7;)",
-        "alert tcp any any -> any 8000:8100 (msg:\"r7\"; content:\"abcdefgh\"; fast_pattern:2,3; sid:8;)",
+        "alert tcp any any -> any 8000:8100 (msg:\"r7\"; content:\"abcdefgh\"; fast_pattern:2,3; "
+        "sid:8;)",
         "alert ip any any -> any any (msg:\"r8\"; content:\"ipany\"; sid:9;)",
     };
     struct rule_error e;
@@ -312,8 +311,8 @@ static void test_prefilter(void)
     ng = detect_engine_groups(de, DETECT_TRANSPORT_TCP, false, 80, g);
     detect_candidates_reset(tc);
     for (unsigned i = 0; i < ng; i++)
-        detect_prefilter_scan(g[i], DETECT_BUFFER_PAYLOAD,
-                              (const uint8_t *)"HTTP/1.1 200 OK evil", 20, tc);
+        detect_prefilter_scan(g[i], DETECT_BUFFER_PAYLOAD, (const uint8_t *)"HTTP/1.1 200 OK evil",
+                              20, tc);
     n = detect_candidates_get(tc, &ids);
     CHECK(n == 1 && ids[0] == 6);
     /* udp/53: dns.query */
@@ -321,8 +320,8 @@ static void test_prefilter(void)
     CHECK(ng >= 1);
     detect_candidates_reset(tc);
     for (unsigned i = 0; i < ng; i++)
-        detect_prefilter_scan(g[i], detect_buffer_lookup("dns.query"),
-                              (const uint8_t *)"www.x.com", 9, tc);
+        detect_prefilter_scan(g[i], detect_buffer_lookup("dns.query"), (const uint8_t *)"www.x.com",
+                              9, tc);
     n = detect_candidates_get(tc, &ids);
     CHECK(n == 1 && ids[0] == 4);
     /* full verification of a candidate */
@@ -364,13 +363,13 @@ static void test_address_index(void)
         uint32_t want[5]; /* rule 3 (<>) is always a candidate */
         uint32_t nwant;
     } cases[] = {
-        {0x01020304, 0x0a000001, {0, 2, 3}, 3},  /* 1.2.3.4 -> 10.0.0.1 */
+        {0x01020304, 0x0a000001, {0, 2, 3}, 3},    /* 1.2.3.4 -> 10.0.0.1 */
         {0x05060708, 0x0a000001, {0, 2, 3, 4}, 4}, /* 5.6.7.8 (in /24 and rule 5) */
-        {0x0a000001, 0x09090909, {1, 2, 3}, 3},  /* to 9.9.9.9 (and <> rule 4 stays) */
-        {0x0a000001, 0x08080808, {2, 3}, 2},     /* nothing indexed matches */
-        {0x01020305, 0x0a000001, {2, 3}, 2},     /* next to 1.2.3.4 */
-        {0x050607ff, 0x0a000001, {0, 2, 3}, 3},  /* end of the /24 */
-        {0x05060800, 0x0a000001, {2, 3}, 2},     /* just past it */
+        {0x0a000001, 0x09090909, {1, 2, 3}, 3},    /* to 9.9.9.9 (and <> rule 4 stays) */
+        {0x0a000001, 0x08080808, {2, 3}, 2},       /* nothing indexed matches */
+        {0x01020305, 0x0a000001, {2, 3}, 2},       /* next to 1.2.3.4 */
+        {0x050607ff, 0x0a000001, {0, 2, 3}, 3},    /* end of the /24 */
+        {0x05060800, 0x0a000001, {2, 3}, 2},       /* just past it */
     };
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
         detect_candidates_reset(tc);
@@ -403,9 +402,11 @@ static void test_prefilter_transforms(void)
     struct rule_set *rs = rule_set_new(NULL);
     const char *rules[] = {
         "alert http any any -> any any (http.uri; to_lowercase; content:\"/admin\"; sid:1;)",
-        "alert dns any any -> any any (dns.query; dotprefix; content:\".evil.com\"; endswith; sid:2;)",
+        "alert dns any any -> any any (dns.query; dotprefix; content:\".evil.com\"; endswith; "
+        "sid:2;)",
         "alert http any any -> any any (http.uri; url_decode; content:\"/a b\"; sid:3;)",
-        "alert http any any -> any any (http.uri; url_decode; content:\"/x y\"; fast_pattern; http.host; content:\"example\"; sid:4;)",
+        "alert http any any -> any any (http.uri; url_decode; content:\"/x y\"; fast_pattern; "
+        "http.host; content:\"example\"; sid:4;)",
     };
     struct rule_error e;
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)

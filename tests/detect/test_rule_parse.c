@@ -19,8 +19,7 @@ static const struct rule *ok_hdr(const char *hdr, const char *opts)
     snprintf(text, sizeof(text), "%s (%s sid:%u;)", hdr, opts, next_sid++);
     struct rule_error e;
     if (rule_set_add_rule(rs, text, "test.rules", 1, &e) != 0) {
-        fprintf(stderr, "unexpected failure: %s\n  keyword '%s': %s\n", text, e.keyword,
-                e.message);
+        fprintf(stderr, "unexpected failure: %s\n  keyword '%s': %s\n", text, e.keyword, e.message);
         test_failures++;
         return NULL;
     }
@@ -65,8 +64,8 @@ static const struct detect_item *item(const struct rule *r, uint32_t b, uint32_t
 
 static void test_header(void)
 {
-    const struct rule *r = ok_hdr("drop udp [10.0.0.0/8,!10.1.0.0/16] [1:1024,!80] <> $HOME_NET 53",
-                                  "msg:\"x\";");
+    const struct rule *r =
+        ok_hdr("drop udp [10.0.0.0/8,!10.1.0.0/16] [1:1024,!80] <> $HOME_NET 53", "msg:\"x\";");
     CHECK(r != NULL);
     if (r) {
         CHECK_EQ_INT(r->action, RULE_ACTION_DROP);
@@ -88,8 +87,7 @@ static void test_header(void)
         uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8};
         CHECK(rule_addr_set_match_v6(&r->src, v6)); /* negation of v4 covers v6 */
     }
-    r = ok_hdr("alert tcp [1.2.3.4, [5.6.7.0/24, !5.6.7.8]] any -> 2001:db8::/32 $HTTP_PORTS",
-               "");
+    r = ok_hdr("alert tcp [1.2.3.4, [5.6.7.0/24, !5.6.7.8]] any -> 2001:db8::/32 $HTTP_PORTS", "");
     if (r) {
         CHECK(rule_addr_set_match_v4(&r->src, 0x05060709));
         CHECK(!rule_addr_set_match_v4(&r->src, 0x05060708));
@@ -189,7 +187,8 @@ static void test_meta(void)
     BAD("nosuchkeyword;", "nosuchkeyword", "unknown keyword");
     BAD("asn1:oversize_length 100;", "asn1", "not supported");
     struct rule_error e;
-    CHECK(rule_set_add_rule(rs, "alert tcp any any -> any any (msg:\"no sid\";)", NULL, 1, &e) != 0);
+    CHECK(rule_set_add_rule(rs, "alert tcp any any -> any any (msg:\"no sid\";)", NULL, 1, &e) !=
+          0);
     CHECK_EQ_STR(e.keyword, "sid");
     CHECK(rule_set_add_rule(rs, "alert tcp any any -> any any (sid:1000;)", NULL, 1, &e) != 0);
     CHECK_EQ_STR(e.reason, "duplicate sid");
@@ -207,7 +206,8 @@ static void test_content(void)
 {
     BAD("content:\"x\"; fast_pattern; content:\"abcdef\"; fast_pattern:2,3;", "fast_pattern",
         "only one content");
-    const struct rule *r = ok("content:\"GET |20 2f|\"; nocase; depth:10; offset:2; content:!\"a\\;b\\\\c\\\"\"; "
+    const struct rule *r =
+        ok("content:\"GET |20 2f|\"; nocase; depth:10; offset:2; content:!\"a\\;b\\\\c\\\"\"; "
            "distance:-3; within:20; content:\"x\"; fast_pattern; rawbytes; "
            "content:\"end\"; endswith; content:\"abcdef\";");
     const struct detect_item *it = item(r, 0, 0);
@@ -236,8 +236,8 @@ static void test_content(void)
     CHECK(it && (it->u.content.flags & DETECT_CONTENT_ENDSWITH));
     r = ok("content:\"abcdef\"; fast_pattern:2,3; content:\"zz\"; startswith;");
     it = item(r, 0, 0);
-    CHECK(it && (it->u.content.flags & DETECT_CONTENT_FP_CHOP) && it->u.content.fp_chop_offset == 2 &&
-          it->u.content.fp_chop_len == 3);
+    CHECK(it && (it->u.content.flags & DETECT_CONTENT_FP_CHOP) &&
+          it->u.content.fp_chop_offset == 2 && it->u.content.fp_chop_len == 3);
     it = item(r, 0, 1);
     CHECK(it && (it->u.content.flags & DETECT_CONTENT_STARTSWITH) && it->u.content.depth == 2);
     r = ok("content:\"abc\"; fast_pattern:only;");
@@ -333,8 +333,7 @@ static void test_buffers(void)
     BAD("flow:to_server; http.stat_code; content:\"200\";", NULL, "can never match");
     bad_hdr("alert dns any any -> any any", "http.uri; content:\"x\";", NULL, "needs protocol",
             __LINE__);
-    bad_hdr("alert udp any any -> any any", "http.uri; content:\"x\";", NULL, "udp rule",
-            __LINE__);
+    bad_hdr("alert udp any any -> any any", "http.uri; content:\"x\";", NULL, "udp rule", __LINE__);
     BAD("http.uri; bsize:3; content:\"abcd\";", "content", "bsize");
     BAD("bsize:3;", "bsize", "sticky buffer");
     r = ok("http.uri; bsize:>3; content:\"abcd\"; urilen:5<>10;");
@@ -397,7 +396,8 @@ static void test_byte_keywords(void)
         CHECK_EQ_INT(r->nbyte_vars, 2);
         CHECK_EQ_STR(r->byte_var_names[1], "sum");
         const struct detect_item *it = item(r, 0, 1);
-        CHECK(it && it->type == DETECT_ITEM_BYTE_EXTRACT && it->u.byte.endian == DETECT_ENDIAN_LITTLE);
+        CHECK(it && it->type == DETECT_ITEM_BYTE_EXTRACT &&
+              it->u.byte.endian == DETECT_ENDIAN_LITTLE);
         it = item(r, 0, 2);
         CHECK(it && it->type == DETECT_ITEM_BYTE_TEST && (it->u.byte.flags & DETECT_BYTE_NEGOP) &&
               (it->u.byte.flags & DETECT_BYTE_VALUE_VAR) && it->u.byte.op == DETECT_BYTE_OP_GT);
@@ -552,7 +552,8 @@ static void test_threshold_tag_app(void)
         CHECK(r->flags & RULE_FLAG_APP_PROTO_NEGATED);
     }
     CHECK(ok("threshold:type limit,track by_rule,count 1,seconds 3600; tag:session;") != NULL);
-    CHECK(ok("tag:session,10,packets; threshold:type threshold, track by_both, count 2, seconds 5;") != NULL);
+    CHECK(ok("tag:session,10,packets; threshold:type threshold, track by_both, count 2, seconds "
+             "5;") != NULL);
     BAD("threshold:type limit, track by_src, count 1;", "threshold", "required");
     r = ok("threshold:type backoff, track by_flow, count 1, multiplier 10;");
     CHECK(r && r->threshold.type == RULE_THRESHOLD_BACKOFF && r->threshold.multiplier == 10 &&
@@ -653,9 +654,9 @@ static void test_files(const char *shared)
     config_set(cfg, "vars.port-groups.HTTP_PORTS", "[80,8080]");
     s = rule_set_new(cfg);
     struct rule_error e;
-    CHECK_EQ_INT(rule_set_add_rule(s, "alert tcp $HOME_NET any -> any $HTTP_PORTS (sid:1;)", NULL,
-                                   1, &e),
-                 0);
+    CHECK_EQ_INT(
+        rule_set_add_rule(s, "alert tcp $HOME_NET any -> any $HTTP_PORTS (sid:1;)", NULL, 1, &e),
+        0);
     r = rule_set_get(s, 0);
     CHECK(r && rule_addr_set_match_v4(&r->src, 0xc0000201) &&
           !rule_addr_set_match_v4(&r->src, 0xc0a80001));
@@ -668,8 +669,8 @@ static void test_files(const char *shared)
     char path[1024], err[256];
     snprintf(path, sizeof(path), "%s/conformance/suricata-verify/etc/reference.config", shared);
     CHECK_EQ_INT(rule_set_load_reference_config(s, path, err, sizeof(err)), 0);
-    CHECK(rule_set_load_classification(s, "/nonexistent/classification.config", err,
-                                       sizeof(err)) < 0);
+    CHECK(rule_set_load_classification(s, "/nonexistent/classification.config", err, sizeof(err)) <
+          0);
     CHECK(strstr(err, "/nonexistent/") != NULL);
     FILE *tf = fopen("detect/data/threshold.config", "r");
     CHECK(tf != NULL);

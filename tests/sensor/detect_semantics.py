@@ -171,6 +171,18 @@ run_case("tag:session,3,packets logs the next 3 packets", tagged,
          ['alert tcp any any -> any 2525 (msg:"trigger"; content:"TRIGGER"; tag:session,3,packets; sid:1;)'],
          {1: 1, "2:1": 3})
 
+def stream_size(pc):
+    s = Session(pc, C, S, 40011, 2626)
+    for i in range(4):
+        s.send(True, b"12345")     # client stream: 1 + 5, 10, 15, 20 bytes
+    s.close()
+
+
+run_case("stream_size counts in-sequence bytes per side", stream_size,
+         ['alert tcp any any -> any 2626 (msg:"big client"; stream_size:client,>,12; dsize:5; sid:1;)',
+          'alert tcp any any -> any 2626 (msg:"big server"; stream_size:server,>,1; dsize:5; sid:2;)'],
+         {1: 2})
+
 if failures:
     print("%d detection case(s) failed" % failures)
     sys.exit(1)
