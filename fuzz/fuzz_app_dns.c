@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer harness: the dns parser through the real app-layer framework.
- * Input: byte 0 selects the transport (bit 0: UDP, only meaningful for DNS)
+ * Input: byte 0 selects the transport (bit 0: UDP, only meaningful for DNS;
+ * bit 1: port 5353, multicast DNS)
  * and the rest is a sequence of chunks [header, bytes]: header bit 7 is the
  * direction (1 = to client), bits 0-6 the chunk length (0 means 128). A
  * truncated last chunk is fed as it is. Flow ends with EOF and flow end.
@@ -76,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&p, 0, sizeof(p));
     f.key.src.family = f.key.dst.family = 4;
     f.key.src_port = 40000;
-    f.key.dst_port = 53;
+    f.key.dst_port = (data[0] & 2) ? 5353 : 53; /* bit 1: multicast DNS */
     f.key.proto = udp ? 17 : 6;
     p.flow = &f;
     struct app_flow_state *st = NULL;
