@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 # seeds-app.py PROTO DIR PCAP...: writes one fuzz seed per TCP/UDP flow of the
-# classic-pcap captures, in the fuzz_app_<proto> input format (byte 0: 1 for
-# UDP; then chunks of [dir<<7 | len(1..127, 0=128), bytes]). Standard library
+# classic-pcap captures, in the fuzz_app_<proto> input format (byte 0: bit 0
+# UDP, bit 1 port 5353; then chunks of [dir<<7 | len(1..127, 0=128), bytes]). Standard library
 # only; pcapng files and non-Ethernet/IP frames are skipped.
 import os, struct, sys
 
@@ -64,13 +64,14 @@ def main():
                     continue
                 proto, src, sp, dst, dp, payload = r
                 key = (proto, min((src, sp), (dst, dp)), max((src, sp), (dst, dp)))
-                fl = flows.setdefault(key, {"first": (src, sp), "chunks": [], "udp": proto == 17})
+                fl = flows.setdefault(key, {"first": (src, sp), "chunks": [], "udp": proto == 17,
+                                            "mdns": 5353 in (sp, dp)})
                 direction = 0 if (src, sp) == fl["first"] else 1
                 fl["chunks"].append((direction, payload))
         except (OSError, struct.error, IndexError):
             continue
         for fl in flows.values():
-            blob = bytearray([1 if fl["udp"] else 0])
+            blob = bytearray([(1 if fl["udp"] else 0) | (2 if fl["mdns"] else 0)])
             for direction, payload in fl["chunks"]:
                 for i in range(0, len(payload), 128):
                     part = payload[i:i + 128]

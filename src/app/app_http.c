@@ -118,6 +118,11 @@ struct http_tx {
     htp_tx_t *htp;
     struct http_buf uri_norm;
     struct http_buf hdr[2], hdr_raw[2], names[2], start[2];
+    /* http.request_header / http.response_header: one "Name: value" per
+     * header, kept back to back in lines[dir], instance i at line_off[dir][i] */
+    struct http_buf lines[2];
+    uint32_t *line_off[2];
+    uint32_t line_count[2];
     struct http_buf body[2];
     struct http_buf host_raw;
     struct http_buf host_lower; /* http.host: the hostname lower-cased */
@@ -392,6 +397,8 @@ static void http_tx_free(struct http_tx *tx)
         free(tx->names[d].p);
         free(tx->start[d].p);
         free(tx->body[d].p);
+        free(tx->lines[d].p);
+        free(tx->line_off[d]);
     }
     free(tx->uri_norm.p);
     free(tx->host_raw.p);
@@ -517,6 +524,29 @@ static void http_build_header_buffers(struct http_tx *tx, int dir)
     }
     HTTP_BUF_STR(tx, &tx->start[dir], "\r\n");
     HTTP_BUF_STR(tx, &tx->names[dir], "\r\n");
+    /* per-header instances: offsets of each "Name: value" (start, end pairs) */
+    free(tx->line_off[dir]);
+    tx->line_off[dir] = NULL;
+    tx->line_count[dir] = 0;
+    tx->lines[dir].len = 0;
+    if (n == 0 || n > 1024 || !http_reserve(tx->state, n * 2 * sizeof(uint32_t)))
+        return;
+    tx->mem += n * 2 * sizeof(uint32_t);
+    tx->line_off[dir] = malloc(n * 2 * sizeof(uint32_t));
+    if (!tx->line_off[dir])
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const htp_header_t *h = htp_table_get_index(t, i, NULL);
+        if (!h || !h->name)
+            continue;
+        uint32_t start = tx->lines[dir].len;
+        http_buf_add_bstr(tx, &tx->lines[dir], h->name, UINT32_MAX);
+        HTTP_BUF_STR(tx, &tx->lines[dir], ": ");
+        http_buf_add_bstr(tx, &tx->lines[dir], h->value, UINT32_MAX);
+        tx->line_off[dir][2 * tx->line_count[dir]] = start;
+        tx->line_off[dir][2 * tx->line_count[dir] + 1] = tx->lines[dir].len;
+        tx->line_count[dir]++;
+    }
 }
 
 static int http_cb_request_headers(htp_tx_t *htx)
@@ -1414,6 +1444,14 @@ static int http_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, 
             return http_set_buf(data, len, &tx->body[1], true);
         return -ENOENT;
     }
+    if (buffer == APP_BUFFER_HTTP_REQUEST_HEADER || buffer == APP_BUFFER_HTTP_RESPONSE_HEADER) {
+        /* multi-buffer: instance `index` is the index-th header, "Name: value" */
+        int d = buffer == APP_BUFFER_HTTP_RESPONSE_HEADER ? 1 : 0;
+        if (index >= tx->line_count[d] || !tx->lines[d].p)
+            return -ENOENT;
+        uint32_t s0 = tx->line_off[d][2 * index], s1 = tx->line_off[d][2 * index + 1];
+        return http_set(data, len, tx->lines[d].p + s0, s1 - s0);
+    }
     if (index != 0)
         return -ENOENT;
     switch (buffer) {
@@ -1438,8 +1476,6 @@ static int http_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, 
     case APP_BUFFER_HTTP_HEADER:
         return http_set_buf(data, len, &tx->hdr[dir],
                             !(dir ? htx->response_headers : htx->request_headers));
-    case APP_BUFFER_HTTP_RESPONSE_HEADER:
-        return http_set_buf(data, len, &tx->hdr[1], !htx->response_headers);
     case APP_BUFFER_HTTP_HEADER_RAW:
         return http_set_buf(data, len, &tx->hdr_raw[dir], true);
     case APP_BUFFER_HTTP_RESPONSE_HEADER_RAW:

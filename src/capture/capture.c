@@ -292,13 +292,44 @@ static enum capture_result capture_fail(struct capture_source *src)
     return CAPTURE_ERROR;
 }
 
+/* Largest seconds value whose microsecond timestamp still fits in 64 bits. */
+#define CAPTURE_TS_SEC_MAX ((UINT64_MAX - UINT32_MAX) / 1000000u)
+
+/* A record's time in microseconds. The classic pcap format stores seconds and
+ * microseconds as unsigned 32-bit fields, but libpcap reads them as signed
+ * and sign-extends: a record at 0xffffffff seconds (2106) or with a corrupt
+ * microseconds field >= 2^31 reaches us negative, and the sum wrapped to a
+ * time 584 000 years ahead (bug: capture negative timestamp). Negative values
+ * in 32-bit range are read back as the unsigned fields they were; an
+ * out-of-range microseconds field simply carries into the seconds; anything
+ * else (a pcapng time beyond 64-bit microseconds) is clamped. */
+static uint64_t capture_ts_usec(const struct timeval *tv)
+{
+    uint64_t sec, usec;
+    if (tv->tv_sec >= 0)
+        sec = (uint64_t)tv->tv_sec;
+    else if (tv->tv_sec >= INT32_MIN)
+        sec = (uint32_t)tv->tv_sec;
+    else
+        sec = 0;
+    if (sec > CAPTURE_TS_SEC_MAX)
+        sec = CAPTURE_TS_SEC_MAX;
+    if (tv->tv_usec >= 0 && tv->tv_usec <= UINT32_MAX)
+        usec = (uint64_t)tv->tv_usec;
+    else if (tv->tv_usec < 0 && tv->tv_usec >= INT32_MIN)
+        usec = (uint32_t)tv->tv_usec;
+    else
+        usec = 0;
+    return sec * 1000000u + usec;
+}
+
 static void capture_frame_fill(struct capture_source *src, struct capture_frame *frame,
                                const struct pcap_pkthdr *h, const uint8_t *data)
 {
     frame->data = data;
     frame->caplen = h->caplen;
     frame->wirelen = h->len;
-    frame->ts_usec = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+    frame->ts_usec = capture_ts_usec(&h->ts);
     frame->datalink = src->datalink;
     src->stats.packets++;
     src->stats.bytes += h->caplen;

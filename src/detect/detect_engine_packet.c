@@ -1346,28 +1346,35 @@ static int inspect_tx(struct app_tx *tx, void *user)
         return 0;
     }
 
-    /* Candidates from this transaction's buffers. */
-    const uint8_t *datas[64];
-    uint32_t lens[64];
-    int bufs[64];
-    unsigned nb = 0;
-    for (uint32_t i = 0; i < dw->nused_app_buffers && nb < 63; i++) {
-        uint16_t id = dw->used_app_buffers[i];
-        const uint8_t *d;
-        uint32_t len;
-        if (app_tx_get_buffer(tx, (enum app_buffer)dw->buffer_to_app[id], 0, &d, &len) == 0) {
-            datas[nb] = d;
-            lens[nb] = len;
-            bufs[nb] = id;
-            nb++;
+    /* Candidates from this transaction's buffers (every instance of a
+     * multi-buffer such as http.response_header) and the packet payload. */
+    detect_candidates_reset(dw->ctx);
+    for (unsigned g = 0; g < tr->ngroups; g++) {
+        for (uint32_t i = 0; i < dw->nused_app_buffers; i++) {
+            uint16_t id = dw->used_app_buffers[i];
+            for (uint32_t idx = 0; idx < 64; idx++) {
+                const uint8_t *d;
+                uint32_t len;
+                if (app_tx_get_buffer(tx, (enum app_buffer)dw->buffer_to_app[id], idx, &d,
+                                      &len) != 0)
+                    break;
+                if (len)
+                    detect_prefilter_scan(tr->groups[g], id, d, len, dw->ctx);
+            }
         }
+        if (p->payload_len)
+            detect_prefilter_scan(tr->groups[g], DETECT_BUFFER_PAYLOAD, p->payload, p->payload_len,
+                                  dw->ctx);
+        const struct group_split *gs = group_split_get(dw, tr->groups[g]);
+        if (!gs) {
+            detect_candidates_add_nonprefilter(tr->groups[g], dw->ctx);
+            continue;
+        }
+        for (uint32_t k = 0; k < gs->n_every_packet; k++)
+            detect_candidate_add(dw->ctx, gs->every_packet[k]);
     }
-    datas[nb] = p->payload;
-    lens[nb] = p->payload_len;
-    bufs[nb] = DETECT_BUFFER_PAYLOAD;
-    nb++;
     const uint32_t *ids;
-    uint32_t n = gather_candidates(dw, tr->groups, tr->ngroups, datas, lens, bufs, nb, false, &ids);
+    uint32_t n = candidates_unsorted(dw, &ids);
     n = order_candidates(dw, ids, n);
     bool complete = app_tx_complete(tx, dir) || (p->flags & PACKET_FLAG_PSEUDO);
     struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len, .tx = tx};

@@ -43,7 +43,8 @@ static int sqlite_connect(const char *path, struct hub_db_conn **out, char *err,
     sqlite3_busy_timeout(c->db, 30000);
     static const char *const pragmas[] = {
         "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-        "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-65536"};
+        "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-65536",
+        "PRAGMA wal_autocheckpoint=8192", "PRAGMA mmap_size=268435456"};
     for (size_t i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++) {
         char *msg = NULL;
         if (sqlite3_exec(c->db, pragmas[i], NULL, NULL, &msg) != SQLITE_OK) {

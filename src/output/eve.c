@@ -361,6 +361,12 @@ void eve_log_flow(struct eve_writer *ew, const struct flow *f, const char *app_p
                 json_key_bool(w, names[i].name, true);
         const char *tcp_state = stream_session_state_name(f);
         json_key_string(w, "state", tcp_state ? tcp_state : "none");
+        if (f->tcp) {
+            /* Suricata 8 reports how many disjoint stream regions each side
+             * used; vigil keeps one contiguous delivered region per side. */
+            json_key_u64(w, "ts_max_regions", 1);
+            json_key_u64(w, "tc_max_regions", 1);
+        }
         json_object_end(w);
     }
     eve_event_end(ew);

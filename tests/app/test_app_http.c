@@ -165,6 +165,10 @@ static void test_gzip_and_buffers(void)
         {APP_BUFFER_HTTP_HEADER, APP_BUFFER_INDEX_TOCLIENT,
          "Server: ng1nx\r\nContent-Encoding: gzip\r\nContent-Length: 63\r\n"},
         {APP_BUFFER_HTTP_COOKIE, APP_BUFFER_INDEX_TOCLIENT, "s=2"},
+        {APP_BUFFER_HTTP_REQUEST_HEADER, 0, "Host: WWW.X.org"},
+        {APP_BUFFER_HTTP_REQUEST_HEADER, 2, "User-Agent: Mozilla"},
+        {APP_BUFFER_HTTP_RESPONSE_HEADER, 0, "Server: ng1nx"},
+        {APP_BUFFER_HTTP_RESPONSE_HEADER, 2, "Set-Cookie: s=2"},
         {APP_BUFFER_HTTP_RESPONSE_BODY, 0, "the quick brown fox jumps over the lazy dog"},
         {APP_BUFFER_FILE_DATA, APP_BUFFER_INDEX_TOCLIENT,
          "the quick brown fox jumps over the lazy dog"},
@@ -187,6 +191,10 @@ static void test_gzip_and_buffers(void)
     }
     /* absent buffers */
     struct buf_probe b = {.id = APP_BUFFER_HTTP_REFERER, .rc = 0};
+    app_flow_state_tx_foreach(st, probe_tx, &b);
+    CHECK_EQ_INT(b.rc, -ENOENT);
+    b.id = APP_BUFFER_HTTP_REQUEST_HEADER;
+    b.index = 4; /* four request headers: 0..3 */
     app_flow_state_tx_foreach(st, probe_tx, &b);
     CHECK_EQ_INT(b.rc, -ENOENT);
     b.id = APP_BUFFER_FILE_DATA;

@@ -233,8 +233,7 @@ static void test_prefilter(void)
         "alert udp any any -> any 53 (msg:\"r4\"; dns.query; content:\"x.com\"; sid:5;)",
         "alert tcp any any -> any any (msg:\"r5\"; content:!\"ok\"; sid:6;)",
         "alert tcp any 80 -> any any (msg:\"r6\"; flow:to_client; content:\"200 OK\"; sid:7;)",
-        "alert tcp any any -> any 8000:8100 (msg:\"r7\"; content:\"abcdefgh\"; fast_pattern:2,3; "
-        "sid:8;)",
+        "alert tcp any any -> any 8000:8100 (content:\"abcdefgh\"; fast_pattern:2,3; sid:8;)",
         "alert ip any any -> any any (msg:\"r8\"; content:\"ipany\"; sid:9;)",
     };
     struct rule_error e;
@@ -402,11 +401,10 @@ static void test_prefilter_transforms(void)
     struct rule_set *rs = rule_set_new(NULL);
     const char *rules[] = {
         "alert http any any -> any any (http.uri; to_lowercase; content:\"/admin\"; sid:1;)",
-        "alert dns any any -> any any (dns.query; dotprefix; content:\".evil.com\"; endswith; "
-        "sid:2;)",
+        "alert dns any any -> any any (dns.query; dotprefix; content:\".evil.com\"; sid:2;)",
         "alert http any any -> any any (http.uri; url_decode; content:\"/a b\"; sid:3;)",
-        "alert http any any -> any any (http.uri; url_decode; content:\"/x y\"; fast_pattern; "
-        "http.host; content:\"example\"; sid:4;)",
+        ("alert http any any -> any any (http.uri; url_decode; content:\"/x y\"; fast_pattern; "
+         "http.host; content:\"example\"; sid:4;)"),
     };
     struct rule_error e;
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)

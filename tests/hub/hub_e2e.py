@@ -625,9 +625,12 @@ def test_two_hubs(hub, orgs, colls, db, work):
     added_after paging through either hub."""
     w2 = os.path.join(work, "hub2")
     os.makedirs(w2, exist_ok=True)
+    # the second hub is given the first one's certificate with --cert/--key
     shutil.copy(os.path.join(work, "hub-cert.pem"), w2)
-    shutil.copy(os.path.join(work, "hub-key.pem"), w2)
-    hub2 = Hub(db, w2, extra=["--threads", "2"]).start()
+    hub2 = Hub(db, w2, extra=["--threads", "2", "--cert", os.path.join(work, "hub-cert.pem"),
+                              "--key", os.path.join(work, "hub-key.pem")]).start()
+    check(hub2.fingerprint == hub.fingerprint, "--cert/--key: the given certificate is served")
+    check(not os.path.exists(os.path.join(w2, "hub-key.pem")), "--cert/--key: nothing generated")
     cid = colls["energy"]["id"]
     acked, errors = [], []
 
@@ -727,9 +730,11 @@ def test_manage(hub, orgs):
 
 def test_restart_and_tokens(hub, orgs, colls, db):
     before = count_visible(hub, orgs["TelcoNet"]["tokens"]["analyst"], colls["TelcoNet"]["id"])
+    fingerprint = hub.fingerprint
     rc = hub.stop()
     check(rc == 0, f"hub stops cleanly on SIGTERM (rc {rc})")
     hub.start()
+    check(hub.fingerprint == fingerprint, "the generated certificate is kept across restarts")
     after = count_visible(hub, orgs["TelcoNet"]["tokens"]["analyst"], colls["TelcoNet"]["id"])
     check(before == after and len(after) >= 10000, "restart keeps every object")
     tok, _ = admin(db, "token", "issue", "--org", "BankCo", "--role", "analyst")
