@@ -54,9 +54,11 @@ int app_buffer_from_name(const char *name);
 
 /* Buffers that exist in both directions of a transaction (http.header,
  * http.header.raw, http.header_names, http.start, http.content_type,
- * http.content_len, http.cookie, http.connection, file.data, ...): the index
- * passed to app_tx_get_buffer selects the to-server instance; OR this bit into
- * it to get the to-client (response) instance. */
+ * http.content_len, http.cookie, http.connection, file.data, ...): OR one of
+ * these bits into the index passed to app_tx_get_buffer to get only that
+ * direction's instances. With neither, the request instances come first,
+ * then the response ones (index 0 = request, 1 = response for single ones). */
 #define APP_BUFFER_INDEX_TOCLIENT 0x80000000u
+#define APP_BUFFER_INDEX_TOSERVER 0x40000000u
 
 #endif

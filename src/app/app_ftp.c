@@ -727,7 +727,7 @@ static int ftp_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
                              const uint8_t **data, uint32_t *len)
 {
     const struct ftp_tx *tx = (const struct ftp_tx *)atx;
-    if (index & ~APP_BUFFER_INDEX_TOCLIENT)
+    if (index & ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER))
         return -ENOENT;
     if (buffer == APP_BUFFER_FTP_COMMAND && tx->command) {
         *data = (const uint8_t *)tx->command;
@@ -908,7 +908,7 @@ static int ftp_data_tx_get_buffer(const struct app_tx *atx, enum app_buffer buff
                                   const uint8_t **data, uint32_t *len)
 {
     const struct ftp_data_state *ds = (const struct ftp_data_state *)atx;
-    if ((index & ~APP_BUFFER_INDEX_TOCLIENT) != 0 || !ds->file)
+    if ((index & ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER)) != 0 || !ds->file)
         return -ENOENT;
     if (buffer == APP_BUFFER_FILE_DATA) {
         *data = ds->file->data ? ds->file->data : (const uint8_t *)"";

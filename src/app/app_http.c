@@ -1423,13 +1423,11 @@ static int http_set_header(const uint8_t **data, uint32_t *len, const htp_table_
     return http_set_bstr(data, len, h->value);
 }
 
-static int http_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, uint32_t index,
-                              const uint8_t **data, uint32_t *len)
+/* One direction's instance `index` of a buffer. */
+static int http_tx_get_buffer_dir(const struct http_tx *tx, enum app_buffer buffer, int dir,
+                                  uint32_t index, const uint8_t **data, uint32_t *len)
 {
-    const struct http_tx *tx = (const struct http_tx *)atx;
     const htp_tx_t *htx = tx->htp;
-    int dir = (index & APP_BUFFER_INDEX_TOCLIENT) ? 1 : 0;
-    index &= ~APP_BUFFER_INDEX_TOCLIENT;
     const htp_table_t *hdrs = dir ? htx->response_headers : htx->request_headers;
     if (buffer == APP_BUFFER_FILE_DATA) {
         /* file.data: the files of the direction; a response body is always one. */
@@ -1530,6 +1528,50 @@ static int http_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, 
     default:
         return -ENOENT;
     }
+}
+
+/* Buffers that exist in both directions of a transaction. */
+static bool http_buffer_two_sided(enum app_buffer b)
+{
+    switch (b) {
+    case APP_BUFFER_HTTP_HEADER:
+    case APP_BUFFER_HTTP_HEADER_RAW:
+    case APP_BUFFER_HTTP_HEADER_NAMES:
+    case APP_BUFFER_HTTP_START:
+    case APP_BUFFER_HTTP_PROTOCOL:
+    case APP_BUFFER_HTTP_COOKIE:
+    case APP_BUFFER_HTTP_CONTENT_TYPE:
+    case APP_BUFFER_HTTP_CONTENT_LEN:
+    case APP_BUFFER_HTTP_CONNECTION:
+    case APP_BUFFER_FILE_DATA:
+    case APP_BUFFER_FILE_NAME:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The index selects the direction with APP_BUFFER_INDEX_TOSERVER or
+ * APP_BUFFER_INDEX_TOCLIENT; with neither, a two-sided buffer lists the
+ * request instances first, then the response ones. */
+static int http_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, uint32_t index,
+                              const uint8_t **data, uint32_t *len)
+{
+    const struct http_tx *tx = (const struct http_tx *)atx;
+    uint32_t sel = index & (APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
+    index &= ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
+    if (sel == APP_BUFFER_INDEX_TOCLIENT)
+        return http_tx_get_buffer_dir(tx, buffer, 1, index, data, len);
+    if (sel || !http_buffer_two_sided(buffer))
+        return http_tx_get_buffer_dir(tx, buffer, 0, index, data, len);
+    if (http_tx_get_buffer_dir(tx, buffer, 0, index, data, len) == 0)
+        return 0;
+    uint32_t n0 = 0;
+    const uint8_t *d;
+    uint32_t l;
+    while (n0 < index && http_tx_get_buffer_dir(tx, buffer, 0, n0, &d, &l) == 0)
+        n0++;
+    return http_tx_get_buffer_dir(tx, buffer, 1, index - n0, data, len);
 }
 
 static void http_tx_write_json(const struct app_tx *atx, struct json_writer *w)

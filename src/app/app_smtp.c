@@ -941,7 +941,7 @@ static int smtp_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, 
 {
     const struct smtp_tx *tx = (const struct smtp_tx *)atx;
     bool toclient = (index & APP_BUFFER_INDEX_TOCLIENT) != 0;
-    index &= ~APP_BUFFER_INDEX_TOCLIENT;
+    index &= ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
     switch (buffer) {
     case APP_BUFFER_SMTP_HELO:
         if (index || !tx->state->helo)

@@ -29,6 +29,7 @@
 
 #include "app/app.h"
 #include "decode/decode.h"
+#include "decode/decode_util.h"
 #include "detect/detect_buffer.h"
 #include "detect/detect_engine.h"
 #include "detect/detect_engine_internal.h"
@@ -93,25 +94,14 @@ static const struct rule tag_rule = {.gid = 2, .sid = 1, .rev = 1, .msg = tag_ru
 struct threshold_entry {
     uint64_t key;       /* 0 = empty */
     uint64_t window_start_usec;
-    uint32_t count;
+    uint64_t count;
+    uint64_t next;      /* backoff: the count that alerts next */
     bool fired;
 };
 
 enum rule_kind { RULE_KIND_PACKET, RULE_KIND_TX };
 
-/* A rule group's non-prefilter rules split by when they can match: IP-only
- * rules are inspected once per flow direction (Suricata's IP-only engine
- * semantics), the others on every packet. Built lazily per group. */
-struct group_split {
-    const struct detect_group *group;
-    uint32_t *every_packet, n_every_packet;
-    uint32_t *ip_only, n_ip_only;
-};
-#define MAX_GROUP_SPLITS 512
-
 struct detect_worker {
-    struct group_split splits[MAX_GROUP_SPLITS];
-    uint32_t nsplits;
     const struct detect_engine *de;
     const struct rule_set *rs;
     struct detect_thread_ctx *ctx;
@@ -299,10 +289,7 @@ void detect_worker_free(struct detect_worker *dw)
     free(dw->host_tags);
     free(dw->order);
     free(dw->order_tmp);
-    for (uint32_t i = 0; i < dw->nsplits; i++) {
-        free(dw->splits[i].every_packet);
-        free(dw->splits[i].ip_only);
-    }
+
     free(dw->window);
     free(dw);
 }
@@ -556,6 +543,64 @@ static bool stream_size_match(const struct rule_pkt_match *m, const struct detec
     }
 }
 
+/* Whether a checksum is valid, computed on demand (the decoder verifies
+ * checksums only with -k all; the *-csum keywords always need them). A
+ * packet without the layer, or captured too short to verify, does not
+ * match either way. */
+static int checksum_valid(const struct packet *p, uint8_t which)
+{
+    if (!p->l3 || (p->flags & PACKET_FLAG_TRUNCATED))
+        return -1;
+    if (which == RULE_CSUM_IPV4) {
+        if (p->ip_version != 4)
+            return -1;
+        uint32_t hlen = (uint32_t)(p->l3[0] & 15) * 4;
+        if (hlen < 20 || hlen > p->l3_len)
+            return -1;
+        return decode_csum_fold(decode_csum_add(0, p->l3, hlen)) == 0;
+    }
+    uint8_t proto = which == RULE_CSUM_TCPV4 || which == RULE_CSUM_TCPV6     ? 6
+                    : which == RULE_CSUM_UDPV4 || which == RULE_CSUM_UDPV6   ? 17
+                    : which == RULE_CSUM_ICMPV4                              ? 1
+                    : which == RULE_CSUM_ICMPV6                              ? 58
+                                                                             : 2;
+    uint8_t version = which == RULE_CSUM_TCPV6 || which == RULE_CSUM_UDPV6 ||
+                              which == RULE_CSUM_ICMPV6
+                          ? 6
+                          : 4;
+    if (p->proto != proto || p->ip_version != version || !p->l4 || p->l4_len < 4)
+        return -1;
+    if (proto == 17 && version == 4 && p->l4_len >= 8 && p->l4[6] == 0 && p->l4[7] == 0)
+        return 1; /* UDP over IPv4 without a checksum */
+    uint64_t sum = 0;
+    if (proto != 1 && proto != 2) {
+        uint8_t pseudo[40];
+        uint32_t n;
+        if (version == 4) {
+            memcpy(pseudo, &p->src.addr.u8[12], 4);
+            memcpy(pseudo + 4, &p->dst.addr.u8[12], 4);
+            pseudo[8] = 0;
+            pseudo[9] = proto;
+            pseudo[10] = (uint8_t)(p->l4_len >> 8);
+            pseudo[11] = (uint8_t)p->l4_len;
+            n = 12;
+        } else {
+            memcpy(pseudo, p->src.addr.u8, 16);
+            memcpy(pseudo + 16, p->dst.addr.u8, 16);
+            pseudo[32] = (uint8_t)(p->l4_len >> 24);
+            pseudo[33] = (uint8_t)(p->l4_len >> 16);
+            pseudo[34] = (uint8_t)(p->l4_len >> 8);
+            pseudo[35] = (uint8_t)p->l4_len;
+            pseudo[36] = pseudo[37] = pseudo[38] = 0;
+            pseudo[39] = proto;
+            n = 40;
+        }
+        sum = decode_csum_add(sum, pseudo, n);
+    }
+    sum = decode_csum_add(sum, p->l4, p->l4_len);
+    return decode_csum_fold(sum) == 0;
+}
+
 static bool pkt_match_one(const struct rule_pkt_match *m, const struct packet *p,
                           const struct detect_flow_state *s)
 {
@@ -603,6 +648,17 @@ static bool pkt_match_one(const struct rule_pkt_match *m, const struct packet *p
         return p->ip_version && detect_uint_match(&m->num, p->proto);
     case RULE_PKT_STREAM_SIZE:
         return stream_size_match(m, s, p);
+    case RULE_PKT_TCP_MSS:
+        return p->proto == 6 && (p->flags & PACKET_FLAG_HAS_TCP_MSS) &&
+               detect_uint_match(&m->num, p->tcp_mss);
+    case RULE_PKT_CHECKSUM: {
+        /* Returns "valid"; the rule's "invalid" form is the negation. An
+         * unverifiable packet matches neither form. */
+        int v = checksum_valid(p, m->modifier);
+        if (v < 0)
+            return m->negated; /* cancelled by the negation in pkt_matches */
+        return v == 1;
+    }
     default:
         return false;
     }
@@ -795,14 +851,24 @@ static bool threshold_allows(struct detect_worker *dw, const struct rule *r,
         }
         e->key = 0;
     }
-    if (e->key != key || p->ts_usec - e->window_start_usec >= window) {
+    bool backoff = t->type == RULE_THRESHOLD_BACKOFF; /* no time window */
+    if (e->key != key || (!backoff && p->ts_usec - e->window_start_usec >= window)) {
         e->key = key;
         e->window_start_usec = p->ts_usec;
         e->count = 0;
+        e->next = t->count;
         e->fired = false;
     }
     e->count++;
     switch (t->type) {
+    case RULE_THRESHOLD_BACKOFF:
+        /* Suricata 8: alert at count, count*multiplier, count*multiplier^2... */
+        if (e->count == e->next) {
+            uint64_t m = t->multiplier > 1 ? t->multiplier : 2;
+            e->next = e->next > UINT64_MAX / m ? UINT64_MAX : e->next * m;
+            return true;
+        }
+        return false;
     case RULE_THRESHOLD_LIMIT:
         return e->count <= t->count;
     case RULE_THRESHOLD_THRESHOLD:
@@ -877,17 +943,22 @@ struct inspect_source {
     const uint8_t *payload;     /* packet payload or stream window */
     uint32_t payload_len;
     const struct app_tx *tx;    /* NULL outside transaction inspection */
+    uint8_t direction;          /* the side of the transaction inspected */
 };
 
 static bool list_match_tx_buffer(struct detect_worker *dw, const struct rule *r,
                                  const struct rule_buffer_match *bl, const struct app_tx *tx,
-                                 int app_buffer)
+                                 int app_buffer, uint8_t direction)
 {
     for (uint32_t idx = 0; idx < 64; idx++) {
         const uint8_t *d;
         uint32_t len;
-        if (app_tx_get_buffer(tx, (enum app_buffer)app_buffer, idx, &d, &len) != 0)
+        if (app_tx_get_buffer_dir(tx, (enum app_buffer)app_buffer, direction, idx, &d, &len) != 0)
             return false;
+        /* An empty buffer is no buffer (Suricata does not inspect it, so a
+         * negated content cannot match it), except for bsize checks. */
+        if (len == 0 && !(bl->nitems && bl->items[0].type == DETECT_ITEM_BSIZE))
+            continue;
         if (detect_buffer_inspect(r, bl, d, len, dw->ctx))
             return true;
     }
@@ -903,7 +974,7 @@ static bool buffers_match(struct detect_worker *dw, const struct rule *r,
             continue; /* inspected by base64_decode within its source list */
         int ab = bl->buffer_id < 256 ? dw->buffer_to_app[bl->buffer_id] : -1;
         if (ab >= 0) {
-            if (!src->tx || !list_match_tx_buffer(dw, r, bl, src->tx, ab))
+            if (!src->tx || !list_match_tx_buffer(dw, r, bl, src->tx, ab, src->direction))
                 return false;
         } else if (bl->buffer_id == DETECT_BUFFER_PAYLOAD) {
             if (!src->payload || src->payload_len == 0)
@@ -1063,59 +1134,40 @@ static uint32_t candidates_unsorted(struct detect_worker *dw, const uint32_t **i
     return dw->ctx->ncand;
 }
 
-static const struct group_split *group_split_get(struct detect_worker *dw,
-                                                 const struct detect_group *g)
+static rule_ip_t packet_rule_ip(const struct ip_address *a)
 {
-    for (uint32_t i = 0; i < dw->nsplits; i++)
-        if (dw->splits[i].group == g)
-            return &dw->splits[i];
-    if (dw->nsplits == MAX_GROUP_SPLITS)
-        return NULL;
-    uint32_t n;
-    const uint32_t *ids = detect_group_nonprefilter(g, &n);
-    struct group_split *gs = &dw->splits[dw->nsplits];
-    memset(gs, 0, sizeof *gs);
-    gs->every_packet = malloc((n ? n : 1) * sizeof *gs->every_packet);
-    gs->ip_only = malloc((n ? n : 1) * sizeof *gs->ip_only);
-    if (!gs->every_packet || !gs->ip_only) {
-        free(gs->every_packet);
-        free(gs->ip_only);
-        return NULL;
+    if (a->family == 4) {
+        const uint8_t *b = &a->addr.u8[12];
+        return rule_ip_from_v4((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+                               b[3]);
     }
-    for (uint32_t i = 0; i < n; i++) {
-        if (dw->ip_only[ids[i]])
-            gs->ip_only[gs->n_ip_only++] = ids[i];
-        else
-            gs->every_packet[gs->n_every_packet++] = ids[i];
-    }
-    gs->group = g;
-    dw->nsplits++;
-    return gs;
+    return rule_ip_from_v6(a->addr.u8);
 }
 
-/* Collects candidates of every group for the given buffers. IP-only rules
- * are added only when ip_only is true (first packet of a flow direction, or
- * a packet without a flow). */
+/* Collects candidates of every group for the given buffers, and the groups'
+ * non-prefilter rules that can match the packet's addresses (the engine's
+ * address index skips IP-reputation rules for other addresses). IP-only
+ * rules among them are dropped at evaluation unless ip_only is true (first
+ * packet of a flow direction, or a packet without a flow). */
 static uint32_t gather_candidates(struct detect_worker *dw, const struct detect_group *const *g,
                                   unsigned ng, const uint8_t *const *datas, const uint32_t *lens,
-                                  const int *buffer_ids, unsigned nb, bool ip_only,
+                                  const int *buffer_ids, unsigned nb, const struct packet *p,
                                   const uint32_t **ids)
 {
     detect_candidates_reset(dw->ctx);
+    rule_ip_t src = 0, dst = 0;
+    if (p->ip_version) {
+        src = packet_rule_ip(&p->src);
+        dst = packet_rule_ip(&p->dst);
+    }
     for (unsigned i = 0; i < ng; i++) {
         for (unsigned b = 0; b < nb; b++)
             if (datas[b] && lens[b])
                 detect_prefilter_scan(g[i], buffer_ids[b], datas[b], lens[b], dw->ctx);
-        const struct group_split *gs = group_split_get(dw, g[i]);
-        if (!gs) {
+        if (p->ip_version)
+            detect_candidates_add_nonprefilter_addr(g[i], src, dst, dw->ctx);
+        else
             detect_candidates_add_nonprefilter(g[i], dw->ctx);
-            continue;
-        }
-        for (uint32_t k = 0; k < gs->n_every_packet; k++)
-            detect_candidate_add(dw->ctx, gs->every_packet[k]);
-        if (ip_only)
-            for (uint32_t k = 0; k < gs->n_ip_only; k++)
-                detect_candidate_add(dw->ctx, gs->ip_only[k]);
     }
     return candidates_unsorted(dw, ids);
 }
@@ -1187,7 +1239,8 @@ static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, c
 
 /* decode-event / stream-event / app-layer-event: raised on this packet. */
 static bool events_match(const struct detect_worker *dw, const struct rule *r,
-                         const struct packet *p, const struct detect_packet_events *ev)
+                         const struct packet *p, const struct detect_packet_events *ev,
+                         const struct app_tx *tx, const struct flow *f)
 {
     int16_t want = dw->pkt_event[r->id];
     if (want != -1) {
@@ -1216,6 +1269,11 @@ static bool events_match(const struct detect_worker *dw, const struct rule *r,
                 found = strcasecmp(want_name, ev->app[i].name) == 0;
             }
         }
+        /* Events match on the packet that raised them, as Suricata's packet
+         * and transaction event lists do once inspected; matching events kept
+         * on a transaction or flow again later would alert repeatedly. */
+        (void)tx;
+        (void)f;
         if (r->flags & RULE_FLAG_APP_EVENT_NEGATED ? found : !found)
             return false;
     }
@@ -1236,7 +1294,8 @@ static bool rule_matches(struct packet_run *run, const struct rule *r,
         return false;
     if (!pkt_matches(r, run->p, run->s))
         return false;
-    if ((r->pkt_event || r->app_event) && !events_match(dw, r, run->p, run->events))
+    if ((r->pkt_event || r->app_event) &&
+        !events_match(dw, r, run->p, run->events, src->tx, run->f))
         return false;
     if (!flowvar_conditions(r, run->s))
         return false;
@@ -1271,7 +1330,7 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
     bool first_of_direction = !pseudo && (!run->f || (p->flow_direction
                                                           ? run->f->pkts_toclient == 1
                                                           : run->f->pkts_toserver == 1));
-    uint32_t n = gather_candidates(dw, g, ng, datas, lens, bufs, 2, first_of_direction, &ids);
+    uint32_t n = gather_candidates(dw, g, ng, datas, lens, bufs, 2, p, &ids);
     n = order_candidates(dw, ids, n);
     for (uint32_t i = 0; i < n && !run->pass; i++) {
         const struct rule *r = rule_set_get(dw->rs, dw->order[i]);
@@ -1355,8 +1414,8 @@ static int inspect_tx(struct app_tx *tx, void *user)
             for (uint32_t idx = 0; idx < 64; idx++) {
                 const uint8_t *d;
                 uint32_t len;
-                if (app_tx_get_buffer(tx, (enum app_buffer)dw->buffer_to_app[id], idx, &d,
-                                      &len) != 0)
+                if (app_tx_get_buffer_dir(tx, (enum app_buffer)dw->buffer_to_app[id], dir, idx,
+                                          &d, &len) != 0)
                     break;
                 if (len)
                     detect_prefilter_scan(tr->groups[g], id, d, len, dw->ctx);
@@ -1365,19 +1424,19 @@ static int inspect_tx(struct app_tx *tx, void *user)
         if (p->payload_len)
             detect_prefilter_scan(tr->groups[g], DETECT_BUFFER_PAYLOAD, p->payload, p->payload_len,
                                   dw->ctx);
-        const struct group_split *gs = group_split_get(dw, tr->groups[g]);
-        if (!gs) {
+        if (p->ip_version)
+            detect_candidates_add_nonprefilter_addr(tr->groups[g], packet_rule_ip(&p->src),
+                                                    packet_rule_ip(&p->dst), dw->ctx);
+        else
             detect_candidates_add_nonprefilter(tr->groups[g], dw->ctx);
-            continue;
-        }
-        for (uint32_t k = 0; k < gs->n_every_packet; k++)
-            detect_candidate_add(dw->ctx, gs->every_packet[k]);
     }
     const uint32_t *ids;
     uint32_t n = candidates_unsorted(dw, &ids);
     n = order_candidates(dw, ids, n);
     bool complete = app_tx_complete(tx, dir) || (p->flags & PACKET_FLAG_PSEUDO);
-    struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len, .tx = tx};
+    struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len, .tx = tx,
+                                 .direction = dir};
+    int tx_dir = app_tx_direction(tx);
     if (dw->window_len && dw->window_dir == dir) {
         src.payload = dw->window;
         src.payload_len = dw->window_len;
@@ -1395,6 +1454,11 @@ static int inspect_tx(struct app_tx *tx, void *user)
         if ((r->flags & RULE_FLAG_TOCLIENT) && dir != 1)
             continue;
         if (tx_decided(run->s, tx_id, r->id))
+            continue;
+        /* A one-sided transaction (a DNS request or response) is only seen
+         * by rules of its side. */
+        if (tx_dir >= 0 && (r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)) &&
+            tx_dir != ((r->flags & RULE_FLAG_TOSERVER) ? 0 : 1))
             continue;
         /* Only matches are remembered; a transaction complete in this
          * direction is closed for every rule at once below. */

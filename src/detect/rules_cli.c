@@ -172,6 +172,10 @@ static int rules_check(int argc, char **argv)
         rc = 1;
         goto out;
     }
+    /* The sensor evaluates decoder, stream and app-layer events: rules that
+     * use them load here exactly as they do in `vigil run`. */
+    rule_set_enable_packet_events(rs, true);
+    rule_set_enable_app_layer_events(rs, true);
     char path[4096];
     if (!class_file && config_get(cfg, "classification-file")) {
         config_path(cfg_file, config_get(cfg, "classification-file"), path, sizeof(path));

@@ -325,11 +325,17 @@ static void write_tcp_flags(struct json_writer *w, const char *key, uint8_t flag
     json_key_string(w, key, hex);
 }
 
-void eve_log_flow(struct eve_writer *ew, const struct flow *f, const char *app_proto_name)
+void eve_log_flow(struct eve_writer *ew, const struct flow *f, const struct eve_flow_protos *protos)
 {
     struct json_writer *w = eve_event_begin(ew, "flow", NULL, f, EVE_DIR_FLOW, f->start_usec);
-    if (app_proto_name)
-        json_key_string(w, "app_proto", app_proto_name);
+    if (protos->app_proto)
+        json_key_string(w, "app_proto", protos->app_proto);
+    if (protos->app_proto_ts)
+        json_key_string(w, "app_proto_ts", protos->app_proto_ts);
+    if (protos->app_proto_tc)
+        json_key_string(w, "app_proto_tc", protos->app_proto_tc);
+    if (protos->app_proto_orig)
+        json_key_string(w, "app_proto_orig", protos->app_proto_orig);
     char ts[48];
     json_key_object_begin(w, "flow");
     json_key_u64(w, "pkts_toserver", f->pkts_toserver);

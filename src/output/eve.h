@@ -82,8 +82,13 @@ const char *eve_proto_name(uint8_t proto, char *buf, size_t buflen);
 /* Writes an IP address in Suricata's form (IPv6 compressed as inet_ntop does). */
 void eve_format_ip(const struct ip_address *a, char *out, size_t outlen);
 
-/* The "flow" event for a flow that ended (reason from f->end_reason). */
-void eve_log_flow(struct eve_writer *ew, const struct flow *f, const char *app_proto_name);
+/* The "flow" event for a flow that ended (reason from f->end_reason).
+ * app_proto_ts/tc/orig are written when given (Suricata writes them when a
+ * direction's protocol differs from the flow's, or after a protocol change). */
+struct eve_flow_protos {
+    const char *app_proto, *app_proto_ts, *app_proto_tc, *app_proto_orig;
+};
+void eve_log_flow(struct eve_writer *ew, const struct flow *f, const struct eve_flow_protos *protos);
 
 /* An "anomaly" event. type is "decode", "stream" or "applayer"; event is the
  * full name as Suricata writes it ("decoder.ipv4.trunc_pkt",

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sensor/sensor_internal.h"
 #include "util/log.h"
@@ -45,7 +46,7 @@ static void sink_emit(void *user, const char *event_type, const struct flow *flo
      * the packet did; with ACK-based delivery the packet at hand may be the
      * other side's ACK, so the message's own direction decides). */
     enum eve_direction dir = EVE_DIR_FLOW;
-    if (strcmp(event_type, "dns") == 0 && flow)
+    if (flow && (strcmp(event_type, "dns") == 0 || strcmp(event_type, "mdns") == 0))
         dir = direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
     uint64_t ts = flow ? flow->last_usec : w->now_usec;
     struct json_writer *jw = eve_event_begin(&w->eve, event_type, packet, flow, dir, ts);
@@ -64,8 +65,12 @@ static void sink_anomaly(void *user, const struct flow *flow, const struct packe
     }
     if (!w->config->log_anomaly || !w->config->log_anomaly_applayer)
         return;
+    /* Protocol detection's own events (APPLAYER_*) come from layer
+     * "proto_detect", parsers' from "proto_parser", as in Suricata. */
+    const char *layer = strncasecmp(event_name, "APPLAYER_", 9) == 0 ? "proto_detect"
+                                                                       : "proto_parser";
     eve_log_anomaly(&w->eve, packet, flow, "applayer", event_name, app_proto_name(app_proto),
-                    "proto_parser");
+                    layer);
     w->stats.anomalies_logged++;
 }
 
@@ -139,8 +144,21 @@ static void flow_on_end(void *user, struct flow *f)
     if (w->detect)
         detect_flow_end(w, f);
     if (w->config->log_flow) {
-        const char *proto_name = f->app_proto ? app_proto_name(f->app_proto) : NULL;
-        eve_log_flow(&w->eve, f, proto_name);
+        struct eve_flow_protos protos = {0};
+        if (f->app_proto)
+            protos.app_proto = app_proto_name(f->app_proto);
+        if (f->app) {
+            uint16_t ts = app_flow_state_proto_dir(f->app, 0);
+            uint16_t tc = app_flow_state_proto_dir(f->app, 1);
+            uint16_t orig = app_flow_state_proto_orig(f->app);
+            if (ts != f->app_proto)
+                protos.app_proto_ts = app_proto_name(ts);
+            if (tc != f->app_proto)
+                protos.app_proto_tc = app_proto_name(tc);
+            if (orig != APP_PROTO_UNKNOWN && orig != f->app_proto)
+                protos.app_proto_orig = app_proto_name(orig);
+        }
+        eve_log_flow(&w->eve, f, &protos);
     }
     if (f->app) {
         app_flow_state_free(f->app);

@@ -198,7 +198,20 @@ static void test_gzip_and_buffers(void)
     app_flow_state_tx_foreach(st, probe_tx, &b);
     CHECK_EQ_INT(b.rc, -ENOENT);
     b.id = APP_BUFFER_FILE_DATA;
+    b.index = APP_BUFFER_INDEX_TOSERVER; /* no request file */
+    app_flow_state_tx_foreach(st, probe_tx, &b);
+    CHECK_EQ_INT(b.rc, -ENOENT);
+    /* without a direction bit: request instances, then response ones */
     b.index = 0;
+    app_flow_state_tx_foreach(st, probe_tx, &b);
+    CHECK_EQ_INT(b.rc, 0);
+    CHECK_EQ_STR(b.got, "the quick brown fox jumps over the lazy dog");
+    b.id = APP_BUFFER_HTTP_HEADER_NAMES;
+    b.index = 1;
+    app_flow_state_tx_foreach(st, probe_tx, &b);
+    CHECK_EQ_INT(b.rc, 0);
+    CHECK_EQ_STR(b.got, "\r\nServer\r\nContent-Encoding\r\nSet-Cookie\r\nContent-Length\r\n\r\n");
+    b.index = 2;
     app_flow_state_tx_foreach(st, probe_tx, &b);
     CHECK_EQ_INT(b.rc, -ENOENT);
 
