@@ -5,6 +5,9 @@ set(VIGIL_EXTERNAL_LIBS
   PkgConfig::PCAP PkgConfig::HS PkgConfig::PCRE2 vigil_htp PkgConfig::OPENSSL
   PkgConfig::ZLIB PkgConfig::JANSSON PkgConfig::YAML PkgConfig::MHD PkgConfig::SQLITE
   PkgConfig::PQ PkgConfig::CURL Threads::Threads m)
+if(MAGIC_FOUND)
+  list(APPEND VIGIL_EXTERNAL_LIBS PkgConfig::MAGIC)
+endif()
 foreach(lib ${VIGIL_LIBS})
   target_link_libraries(${lib} PUBLIC ${VIGIL_EXTERNAL_LIBS})
 endforeach()

@@ -138,7 +138,8 @@ struct http_tx {
 struct http_state {
     htp_connp_t *connp;
     struct app_layer_thread_ctx *thread;
-    struct app_parse_ctx *ctx; /* the call in progress (callbacks run inside it) */
+    struct app_parse_ctx *ctx;          /* the call in progress (callbacks run inside it) */
+    const struct app_layer_config *cfg; /* the worker's, for logging outside a call */
     struct http_tx *head, *tail;
     uint32_t live;
     uint64_t next_id;
@@ -1026,7 +1027,7 @@ static bool http_method_is_token(const bstr *m)
 static void http_write_http(const struct http_tx *tx, struct json_writer *w)
 {
     const htp_tx_t *htx = tx->htp;
-    const struct app_layer_config *cfg = tx->state->ctx ? app_parser_config(tx->state->ctx) : NULL;
+    const struct app_layer_config *cfg = tx->state->cfg;
     json_key_object_begin(w, "http");
     const bstr *host = htx->request_hostname;
     const htp_header_t *hh = http_header_get(htx->request_headers, "host");
@@ -1193,6 +1194,7 @@ static void *http_state_new(struct app_parse_ctx *ctx)
     }
     st->mem = sizeof(struct http_state) + 4096;
     st->thread = ctx->thread;
+    st->cfg = app_parser_config(ctx);
     st->connp = htp_connp_create(http_cfg);
     if (!st->connp) {
         app_memory_release(ctx, st->mem);
@@ -1574,6 +1576,19 @@ static int http_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, 
     return http_tx_get_buffer_dir(tx, buffer, 1, index - n0, data, len);
 }
 
+/* Per-side access (app_tx_get_buffer_dir): the given side of a two-sided
+ * buffer; one-sided buffers fall back to http_tx_get_buffer. */
+static int http_tx_get_buffer_side(const struct app_tx *atx, enum app_buffer buffer,
+                                   uint8_t direction, uint32_t index, const uint8_t **data,
+                                   uint32_t *len)
+{
+    if (!http_buffer_two_sided(buffer))
+        return -EAGAIN;
+    index &= ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
+    return http_tx_get_buffer_dir((const struct http_tx *)atx, buffer, direction ? 1 : 0, index,
+                                  data, len);
+}
+
 static void http_tx_write_json(const struct app_tx *atx, struct json_writer *w)
 {
     http_write_http((const struct http_tx *)atx, w);
@@ -1610,4 +1625,5 @@ const struct app_parser app_parser_http = {
     .tx_write_json = http_tx_write_json,
     .switch_proto = http_switch_proto,
     .tx_has_event = http_tx_has_event,
+    .tx_get_buffer_dir = http_tx_get_buffer_side,
 };

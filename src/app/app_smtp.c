@@ -111,6 +111,7 @@ struct smtp_pending {
 struct smtp_state {
     struct app_layer_thread_ctx *thread;
     struct app_parse_ctx *ctx;
+    const struct app_layer_config *cfg; /* the worker's, for logging outside a call */
     struct smtp_tx *head, *tail, *curr;
     uint32_t live;
     uint64_t next_id;
@@ -226,7 +227,7 @@ static void smtp_write_email(const struct smtp_tx *tx, struct json_writer *w)
     if (!tx->has_mime)
         return;
     const struct mime_message *m = &tx->mime;
-    const struct app_layer_config *cfg = tx->state->ctx ? app_parser_config(tx->state->ctx) : NULL;
+    const struct app_layer_config *cfg = tx->state->cfg;
     json_key_object_begin(w, "email");
     json_key_string(w, "status", mime_status_name(m->status));
     const char *v = mime_message_header(m, "from");
@@ -820,6 +821,7 @@ static void *smtp_state_new(struct app_parse_ctx *ctx)
         return NULL;
     }
     st->thread = ctx->thread;
+    st->cfg = app_parser_config(ctx);
     return st;
 }
 

@@ -458,9 +458,11 @@ static bool flow_is_established(const struct packet *p, const struct flow *f)
     (void)p;
     if (!st)
         return false;
-    return strcmp(st, "established") == 0 || strncmp(st, "fin_wait", 8) == 0 ||
-           strcmp(st, "close_wait") == 0 || strcmp(st, "closing") == 0 ||
-           strcmp(st, "last_ack") == 0 || strcmp(st, "time_wait") == 0;
+    /* Suricata: every state past the handshake, closing and closed ones
+     * included (the response of a short HTTP exchange often arrives with
+     * the FIN). */
+    return strcmp(st, "none") != 0 && strcmp(st, "syn_sent") != 0 &&
+           strcmp(st, "syn_recv") != 0;
 }
 
 static bool flow_flags_match(const struct rule *r, const struct packet *p, const struct flow *f,
@@ -1269,10 +1271,13 @@ static bool events_match(const struct detect_worker *dw, const struct rule *r,
                 found = strcasecmp(want_name, ev->app[i].name) == 0;
             }
         }
-        /* Events match on the packet that raised them, as Suricata's packet
-         * and transaction event lists do once inspected; matching events kept
-         * on a transaction or flow again later would alert repeatedly. */
-        (void)tx;
+        /* Events match on the packet that raised them. With ACK-based
+         * delivery a request's events are raised on the server's ACK, so a
+         * rule bound to the request side also looks at the events kept on the
+         * transaction it inspects (rules without a direction do not, or the
+         * same event would match on both sides). */
+        if (!found && tx && (r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)))
+            found = app_tx_has_event(tx, want_name);
         (void)f;
         if (r->flags & RULE_FLAG_APP_EVENT_NEGATED ? found : !found)
             return false;

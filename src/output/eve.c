@@ -387,6 +387,8 @@ void eve_log_anomaly(struct eve_writer *ew, const struct packet *p, const struct
     if (app_proto)
         json_key_string(w, "app_proto", app_proto);
     json_key_object_begin(w, "anomaly");
+    if (app_proto)
+        json_key_string(w, "app_proto", app_proto);
     json_key_string(w, "type", type);
     json_key_string(w, "event", event);
     if (layer)

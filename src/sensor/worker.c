@@ -50,6 +50,9 @@ static void sink_emit(void *user, const char *event_type, const struct flow *flo
         dir = direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
     uint64_t ts = flow ? flow->last_usec : w->now_usec;
     struct json_writer *jw = eve_event_begin(&w->eve, event_type, packet, flow, dir, ts);
+    /* File events name the protocol that carried the file, as Suricata's do. */
+    if (flow && flow->app_proto && strcmp(event_type, "fileinfo") == 0)
+        json_key_string(jw, "app_proto", app_proto_name(flow->app_proto));
     write_body(object, jw);
     eve_event_end(&w->eve);
 }
