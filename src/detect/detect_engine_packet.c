@@ -68,6 +68,16 @@ struct detect_flow_state {
         uint32_t rule_id;
     } decided[DETECT_MAX_DECIDED];
     uint32_t decided_count, decided_next;
+    /* What each recently inspected transaction direction looked like, so an
+     * unchanged transaction is not scanned again on the next packet. */
+    struct {
+        uint64_t tx_id;
+        uint64_t signature;
+        uint32_t body_scanned[3]; /* bytes of each body buffer already prefiltered */
+        uint8_t dir;
+        bool used;
+    } tx_seen[8];
+    uint32_t tx_seen_next;
     /* tag:session: packets of this flow after the alert are logged too */
     struct {
         bool active;
@@ -115,6 +125,7 @@ struct detect_worker {
     int16_t *app_proto_of_rule;  /* header app proto mapped to enum app_proto, -1 none */
     int16_t *app_proto_match;    /* app-layer-protocol: mapped, -1 none */
     int16_t buffer_to_app[256];  /* detect buffer id -> enum app_buffer, -1 none */
+    uint8_t is_body[256];        /* 1-3: request body, response body, file data; 0: not a body */
     uint16_t used_app_buffers[256];
     uint32_t nused_app_buffers;
     uint32_t flowbit_bytes, nflowints;
@@ -123,6 +134,8 @@ struct detect_worker {
     uint8_t *window;             /* raw stream window of the current packet */
     uint32_t window_len, window_cap, window_new_from;
     int window_dir;
+    uint32_t *payload_tx_cands;  /* transaction rules the payload scan found */
+    uint32_t npayload_tx_cands;
     uint32_t *order;             /* candidates sorted by rank */
     uint32_t *order_tmp;
     uint32_t order_cap;
@@ -211,11 +224,13 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     dw->app_proto_match = calloc(n, sizeof *dw->app_proto_match);
     dw->alerted = calloc(n, 1);
     dw->alerted_list = calloc(n, sizeof *dw->alerted_list);
+    dw->payload_tx_cands = calloc(n, sizeof *dw->payload_tx_cands);
     dw->thresholds = calloc(THRESHOLD_TABLE_SIZE, sizeof *dw->thresholds);
     dw->host_tags = calloc(HOST_TAG_TABLE_SIZE, sizeof *dw->host_tags);
     uint32_t *by_rank = calloc(n, sizeof *by_rank);
     if (!dw->ctx || !dw->kind || !dw->needs_payload || !dw->ip_only || !dw->pkt_event || !dw->rank || !dw->app_proto_of_rule || !dw->app_proto_match ||
-        !dw->alerted || !dw->alerted_list || !dw->thresholds || !dw->host_tags || !by_rank) {
+        !dw->alerted || !dw->alerted_list || !dw->thresholds || !dw->host_tags ||
+        !dw->payload_tx_cands || !by_rank) {
         free(by_rank);
         detect_worker_free(dw);
         return NULL;
@@ -228,11 +243,21 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
         const struct detect_buffer_info *bi = detect_buffer_get(id);
         int ab = bi ? app_buffer_from_name(bi->name) : -1;
         dw->buffer_to_app[id] = (int16_t)ab;
+        dw->is_body[id] = !bi                                           ? 0
+                          : strcmp(bi->name, "http.request_body") == 0  ? 1
+                          : strcmp(bi->name, "http.response_body") == 0 ? 2
+                          : strcmp(bi->name, "file.data") == 0          ? 3
+                                                                        : 0;
     }
     bool used[256] = {false};
     for (uint32_t i = 0; i < dw->nrules; i++) {
         const struct rule *r = rule_set_get(dw->rs, i);
-        bool tx = r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED;
+        /* Transaction rules: those with application-layer buffers, and those
+         * naming a protocol with no buffer at all (they match once per
+         * transaction). A protocol rule that inspects only the payload is a
+         * packet rule with a protocol check, as in Suricata. */
+        bool tx = r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED &&
+                  r->nbuffers == 0;
         for (uint32_t b = 0; b < r->nbuffers; b++) {
             uint16_t id = r->buffers[b].buffer_id;
             if (id == DETECT_BUFFER_PAYLOAD)
@@ -285,6 +310,7 @@ void detect_worker_free(struct detect_worker *dw)
     free(dw->app_proto_match);
     free(dw->alerted);
     free(dw->alerted_list);
+    free(dw->payload_tx_cands);
     free(dw->thresholds);
     free(dw->host_tags);
     free(dw->order);
@@ -1336,6 +1362,12 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
                                                           ? run->f->pkts_toclient == 1
                                                           : run->f->pkts_toserver == 1));
     uint32_t n = gather_candidates(dw, g, ng, datas, lens, bufs, 2, p, &ids);
+    /* Transaction rules whose fast pattern is in the payload: kept for the
+     * transaction pass, which then need not scan the payload again. */
+    dw->npayload_tx_cands = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (dw->kind[ids[i]] == RULE_KIND_TX)
+            dw->payload_tx_cands[dw->npayload_tx_cands++] = ids[i];
     n = order_candidates(dw, ids, n);
     for (uint32_t i = 0; i < n && !run->pass; i++) {
         const struct rule *r = rule_set_get(dw->rs, dw->order[i]);
@@ -1410,8 +1442,47 @@ static int inspect_tx(struct app_tx *tx, void *user)
         return 0;
     }
 
+    /* Skip a transaction whose buffers did not change since it was last
+     * inspected in this direction. */
+    bool complete_now = app_tx_complete(tx, dir) || (p->flags & PACKET_FLAG_PSEUDO);
+    uint64_t sig = 0xcbf29ce484222325ull ^ (complete_now ? 1 : 0);
+    for (uint32_t i = 0; i < dw->nused_app_buffers; i++) {
+        uint16_t id = dw->used_app_buffers[i];
+        for (uint32_t idx = 0; idx < 64; idx++) {
+            const uint8_t *d;
+            uint32_t len;
+            if (app_tx_get_buffer_dir(tx, (enum app_buffer)dw->buffer_to_app[id], dir, idx, &d,
+                                      &len) != 0)
+                break;
+            uint64_t l = len;
+            sig = (sig ^ ((uint64_t)id << 40 | (uint64_t)idx << 32 | l)) * 0x100000001b3ull;
+        }
+    }
+    unsigned seen = 8;
+    for (unsigned k = 0; k < 8; k++) {
+        if (run->s->tx_seen[k].used && run->s->tx_seen[k].tx_id == tx_id &&
+            run->s->tx_seen[k].dir == dir) {
+            if (run->s->tx_seen[k].signature == sig)
+                return 0;
+            seen = k;
+            break;
+        }
+    }
+    if (seen == 8) {
+        seen = run->s->tx_seen_next++ % 8;
+        memset(&run->s->tx_seen[seen], 0, sizeof run->s->tx_seen[seen]);
+        run->s->tx_seen[seen].used = true;
+        run->s->tx_seen[seen].tx_id = tx_id;
+        run->s->tx_seen[seen].dir = dir;
+    }
+    run->s->tx_seen[seen].signature = sig;
+    uint32_t *body_scanned = run->s->tx_seen[seen].body_scanned;
+    uint32_t body_len_now[3] = {0, 0, 0};
+
     /* Candidates from this transaction's buffers (every instance of a
-     * multi-buffer such as http.response_header) and the packet payload. */
+     * multi-buffer such as http.response_header). Bodies are prefiltered
+     * incrementally: only what arrived since the last scan, after a short
+     * lookback for patterns across the boundary. */
     detect_candidates_reset(dw->ctx);
     for (unsigned g = 0; g < tr->ngroups; g++) {
         for (uint32_t i = 0; i < dw->nused_app_buffers; i++) {
@@ -1422,19 +1493,30 @@ static int inspect_tx(struct app_tx *tx, void *user)
                 if (app_tx_get_buffer_dir(tx, (enum app_buffer)dw->buffer_to_app[id], dir, idx,
                                           &d, &len) != 0)
                     break;
-                if (len)
-                    detect_prefilter_scan(tr->groups[g], id, d, len, dw->ctx);
+                uint32_t from = 0;
+                if (dw->is_body[id] && idx == 0) {
+                    uint32_t done = body_scanned[dw->is_body[id] - 1];
+                    if (done <= len)
+                        from = done > DETECT_STREAM_LOOKBACK ? done - DETECT_STREAM_LOOKBACK : 0;
+                    if (len == done && done > 0)
+                        from = len; /* nothing new */
+                    body_len_now[dw->is_body[id] - 1] = len;
+                }
+                if (len > from)
+                    detect_prefilter_scan(tr->groups[g], id, d + from, len - from, dw->ctx);
             }
         }
-        if (p->payload_len)
-            detect_prefilter_scan(tr->groups[g], DETECT_BUFFER_PAYLOAD, p->payload, p->payload_len,
-                                  dw->ctx);
         if (p->ip_version)
             detect_candidates_add_nonprefilter_addr(tr->groups[g], packet_rule_ip(&p->src),
                                                     packet_rule_ip(&p->dst), dw->ctx);
         else
             detect_candidates_add_nonprefilter(tr->groups[g], dw->ctx);
     }
+    for (int b = 0; b < 3; b++)
+        if (body_len_now[b])
+            body_scanned[b] = body_len_now[b];
+    for (uint32_t k = 0; k < dw->npayload_tx_cands; k++)
+        detect_candidate_add(dw->ctx, dw->payload_tx_cands[k]);
     const uint32_t *ids;
     uint32_t n = candidates_unsorted(dw, &ids);
     n = order_candidates(dw, ids, n);
