@@ -54,7 +54,9 @@ struct detect_flow_state {
      * to-server rules run on the client's next packet. */
     bool tx_pending[2];
     struct {
-        uint8_t tail[DETECT_STREAM_LOOKBACK]; /* last in-sequence bytes inspected */
+        uint8_t *tail;                        /* last in-sequence bytes inspected
+                                               * (DETECT_STREAM_LOOKBACK, allocated
+                                               * with the first payload) */
         uint32_t tail_len;
         uint32_t next_seq;                    /* sequence number after them */
         bool seq_known;
@@ -66,8 +68,8 @@ struct detect_flow_state {
     struct {
         uint64_t tx_id;
         uint32_t rule_id;
-    } decided[DETECT_MAX_DECIDED];
-    uint32_t decided_count, decided_next;
+    } *decided;                 /* grows from 8 to DETECT_MAX_DECIDED entries */
+    uint32_t decided_count, decided_next, decided_cap;
     /* What each recently inspected transaction direction looked like, so an
      * unchanged transaction is not scanned again on the next packet. */
     struct {
@@ -333,6 +335,9 @@ void detect_flow_state_free(void *state)
     free(s->flowbits);
     free(s->flowint_value);
     free(s->flowint_set);
+    free(s->stream[0].tail);
+    free(s->stream[1].tail);
+    free(s->decided);
     free(s);
 }
 
@@ -405,7 +410,8 @@ static uint32_t stream_window_build(struct detect_worker *dw, struct detect_flow
     }
     if (!window_reserve(dw, tail + len))
         return 0;
-    memcpy(dw->window, s->stream[dir].tail + s->stream[dir].tail_len - tail, tail);
+    if (tail)
+        memcpy(dw->window, s->stream[dir].tail + s->stream[dir].tail_len - tail, tail);
     memcpy(dw->window + tail, p->payload, len);
     dw->window_len = tail + len;
     dw->window_dir = dir;
@@ -422,6 +428,13 @@ static void stream_window_commit(struct detect_worker *dw, struct detect_flow_st
         return;
     int dir = dw->window_dir;
     uint32_t n = dw->window_len < DETECT_STREAM_LOOKBACK ? dw->window_len : DETECT_STREAM_LOOKBACK;
+    if (!s->stream[dir].tail) {
+        s->stream[dir].tail = malloc(DETECT_STREAM_LOOKBACK);
+        if (!s->stream[dir].tail) {
+            dw->window_len = 0;
+            return; /* no lookback for this flow: patterns across segments are missed */
+        }
+    }
     memcpy(s->stream[dir].tail, dw->window + dw->window_len - n, n);
     s->stream[dir].tail_len = n;
     s->stream[dir].next_seq = p->tcp_seq + p->payload_len;
@@ -1354,8 +1367,10 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
     uint32_t wlen = 0, new_from = 0;
     if (have_payload && p->proto == 6 && run->f && run->f->tcp && run->s)
         wlen = stream_window_build(dw, run->s, p, &new_from);
-    const uint8_t *datas[2] = {have_payload ? p->payload : NULL, wlen ? dw->window : NULL};
-    uint32_t lens[2] = {have_payload ? p->payload_len : 0, wlen};
+    /* The window ends with the payload: scanning it covers both. */
+    const uint8_t *datas[2] = {have_payload && !wlen ? p->payload : NULL,
+                               wlen ? dw->window : NULL};
+    uint32_t lens[2] = {have_payload && !wlen ? p->payload_len : 0, wlen};
     int bufs[2] = {DETECT_BUFFER_PAYLOAD, DETECT_BUFFER_PAYLOAD};
     const uint32_t *ids;
     bool first_of_direction = !pseudo && (!run->f || (p->flow_direction
@@ -1414,10 +1429,21 @@ static bool tx_decided(const struct detect_flow_state *s, uint64_t tx_id, uint32
 
 static void tx_decide(struct detect_flow_state *s, uint64_t tx_id, uint32_t rule_id)
 {
+    if (s->decided_count == s->decided_cap && s->decided_cap < DETECT_MAX_DECIDED) {
+        uint32_t cap = s->decided_cap ? s->decided_cap * 2 : 8;
+        void *n = realloc(s->decided, cap * sizeof *s->decided);
+        if (n) {
+            s->decided = n;
+            s->decided_cap = cap;
+            s->decided_next = s->decided_count; /* the ring was full and in order */
+        }
+    }
+    if (!s->decided_cap)
+        return; /* out of memory: the rule may alert again on this transaction */
     s->decided[s->decided_next].tx_id = tx_id;
     s->decided[s->decided_next].rule_id = rule_id;
-    s->decided_next = (s->decided_next + 1) % DETECT_MAX_DECIDED;
-    if (s->decided_count < DETECT_MAX_DECIDED)
+    s->decided_next = (s->decided_next + 1) % s->decided_cap;
+    if (s->decided_count < s->decided_cap)
         s->decided_count++;
 }
 

@@ -88,6 +88,8 @@ static void stream_on_data(void *user, struct flow *f, const struct packet *p, u
                            const uint8_t *data, uint32_t len, uint32_t flags)
 {
     struct worker *w = user;
+    if (f->app_closed)
+        return; /* the session closed: late retransmissions go nowhere */
     if (w->detect)
         detect_stream_data(w->detect, f, direction, (flags & APP_DATA_GAP) ? NULL : data,
                            (flags & APP_DATA_GAP) ? 0 : len);
@@ -134,6 +136,30 @@ static void detect_flow_end(struct worker *w, struct flow *f)
     }
 }
 
+/* When a TCP session has closed, all its data has been delivered: finish the
+ * application layer now (log what is pending, a last detection pass per
+ * direction, as Suricata's stream-end flush does) and free its state, rather
+ * than holding transactions until the flow times out. */
+static void app_close_if_session_closed(struct worker *w, struct flow *f)
+{
+    const char *st = stream_session_state_name(f);
+    if (!st || (strcmp(st, "closed") != 0 && strcmp(st, "time_wait") != 0))
+        return;
+    /* Data the receiver never acknowledged (a RST ended it) is delivered now,
+     * as it would be at flow end. */
+    stream_flow_end(w->stream, f);
+    app_layer_flow_end(w->app, f->app, f);
+    sync_app_proto(f);
+    if (w->detect)
+        detect_flow_end(w, f);
+    f->app_proto_toserver = app_flow_state_proto_dir(f->app, 0);
+    f->app_proto_toclient = app_flow_state_proto_dir(f->app, 1);
+    f->app_proto_orig = app_flow_state_proto_orig(f->app);
+    app_flow_state_free(f->app);
+    f->app = NULL;
+    f->app_closed = true;
+}
+
 /* struct flow_hooks: a flow ends (timeout, eviction, reuse, shutdown). */
 static void flow_on_end(void *user, struct flow *f)
 {
@@ -144,16 +170,16 @@ static void flow_on_end(void *user, struct flow *f)
         app_layer_flow_end(w->app, f->app, f);
         sync_app_proto(f);
     }
-    if (w->detect)
+    if (w->detect && !f->app_closed)
         detect_flow_end(w, f);
     if (w->config->log_flow) {
         struct eve_flow_protos protos = {0};
         if (f->app_proto)
             protos.app_proto = app_proto_name(f->app_proto);
-        if (f->app) {
-            uint16_t ts = app_flow_state_proto_dir(f->app, 0);
-            uint16_t tc = app_flow_state_proto_dir(f->app, 1);
-            uint16_t orig = app_flow_state_proto_orig(f->app);
+        if (f->app || f->app_closed) {
+            uint16_t ts = f->app ? app_flow_state_proto_dir(f->app, 0) : f->app_proto_toserver;
+            uint16_t tc = f->app ? app_flow_state_proto_dir(f->app, 1) : f->app_proto_toclient;
+            uint16_t orig = f->app ? app_flow_state_proto_orig(f->app) : f->app_proto_orig;
             if (ts != f->app_proto)
                 protos.app_proto_ts = app_proto_name(ts);
             if (tc != f->app_proto)
@@ -298,6 +324,8 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
      * rules still apply to them), as in Suricata. */
     if (w->detect && p->ip_version)
         run_detection(w, p, f);
+    if (f && f->app && f->tcp && !f->app_closed)
+        app_close_if_session_closed(w, f);
 }
 
 void worker_shutdown(struct worker *w)
