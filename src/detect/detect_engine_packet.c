@@ -76,6 +76,10 @@ struct detect_flow_state {
         uint64_t tx_id;
         uint64_t signature;
         uint32_t body_scanned[3]; /* bytes of each body buffer already prefiltered */
+        uint64_t head_signature;  /* the non-body buffers when last scanned */
+        uint32_t head_cands[24];  /* the candidates those buffers gave */
+        uint8_t nhead_cands;
+        bool head_cands_valid;
         uint8_t dir;
         bool used;
     } tx_seen[8];
@@ -131,6 +135,8 @@ struct detect_worker {
     uint16_t used_app_buffers[256];
     uint32_t nused_app_buffers;
     uint32_t flowbit_bytes, nflowints;
+    uint32_t prefilter_lookback; /* longest fast pattern - 1: enough to find any
+                                  * pattern that ends in new bytes */
 
     /* per-packet scratch */
     uint8_t *window;             /* raw stream window of the current packet */
@@ -291,6 +297,17 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     for (uint32_t i = 0; i < dw->nrules; i++)
         dw->rank[by_rank[i]] = i;
     dw->by_rank = by_rank;
+    uint32_t max_fp = 1;
+    for (uint32_t i = 0; i < dw->nrules; i++) {
+        const struct rule *r = rule_set_get(dw->rs, i);
+        if (r->fp_buffer < 0 || r->fp_item < 0 || (uint32_t)r->fp_buffer >= r->nbuffers)
+            continue;
+        const struct rule_buffer_match *bl = &r->buffers[r->fp_buffer];
+        if ((uint32_t)r->fp_item < bl->nitems && bl->items[r->fp_item].type == DETECT_ITEM_CONTENT &&
+            bl->items[r->fp_item].u.content.len > max_fp)
+            max_fp = bl->items[r->fp_item].u.content.len;
+    }
+    dw->prefilter_lookback = max_fp - 1 < DETECT_STREAM_LOOKBACK ? max_fp - 1 : DETECT_STREAM_LOOKBACK;
     dw->flowbit_bytes = (rule_set_var_count(dw->rs, RULE_VAR_FLOWBIT) + 7) / 8;
     dw->nflowints = rule_set_var_count(dw->rs, RULE_VAR_FLOWINT);
     return dw;
@@ -1367,10 +1384,14 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
     uint32_t wlen = 0, new_from = 0;
     if (have_payload && p->proto == 6 && run->f && run->f->tcp && run->s)
         wlen = stream_window_build(dw, run->s, p, &new_from);
-    /* The window ends with the payload: scanning it covers both. */
+    /* The window ends with the payload: scanning it covers both. Only the
+     * part that can hold a fast pattern ending in new bytes is scanned. */
+    uint32_t scan_from = 0;
+    if (wlen && new_from > dw->prefilter_lookback)
+        scan_from = new_from - dw->prefilter_lookback;
     const uint8_t *datas[2] = {have_payload && !wlen ? p->payload : NULL,
-                               wlen ? dw->window : NULL};
-    uint32_t lens[2] = {have_payload && !wlen ? p->payload_len : 0, wlen};
+                               wlen ? dw->window + scan_from : NULL};
+    uint32_t lens[2] = {have_payload && !wlen ? p->payload_len : 0, wlen - scan_from};
     int bufs[2] = {DETECT_BUFFER_PAYLOAD, DETECT_BUFFER_PAYLOAD};
     const uint32_t *ids;
     bool first_of_direction = !pseudo && (!run->f || (p->flow_direction
@@ -1472,6 +1493,7 @@ static int inspect_tx(struct app_tx *tx, void *user)
      * inspected in this direction. */
     bool complete_now = app_tx_complete(tx, dir) || (p->flags & PACKET_FLAG_PSEUDO);
     uint64_t sig = 0xcbf29ce484222325ull ^ (complete_now ? 1 : 0);
+    uint64_t head_sig = sig;
     for (uint32_t i = 0; i < dw->nused_app_buffers; i++) {
         uint16_t id = dw->used_app_buffers[i];
         for (uint32_t idx = 0; idx < 64; idx++) {
@@ -1480,8 +1502,10 @@ static int inspect_tx(struct app_tx *tx, void *user)
             if (app_tx_get_buffer_dir(tx, (enum app_buffer)dw->buffer_to_app[id], dir, idx, &d,
                                       &len) != 0)
                 break;
-            uint64_t l = len;
-            sig = (sig ^ ((uint64_t)id << 40 | (uint64_t)idx << 32 | l)) * 0x100000001b3ull;
+            uint64_t v = (uint64_t)id << 40 | (uint64_t)idx << 32 | len;
+            sig = (sig ^ v) * 0x100000001b3ull;
+            if (!dw->is_body[id])
+                head_sig = (head_sig ^ v) * 0x100000001b3ull;
         }
     }
     unsigned seen = 8;
@@ -1504,33 +1528,63 @@ static int inspect_tx(struct app_tx *tx, void *user)
     run->s->tx_seen[seen].signature = sig;
     uint32_t *body_scanned = run->s->tx_seen[seen].body_scanned;
     uint32_t body_len_now[3] = {0, 0, 0};
+    /* When only a body grew, the other buffers' candidates are those of the
+     * last scan: reuse them instead of scanning the headers again. */
+    bool reuse_head = run->s->tx_seen[seen].head_cands_valid &&
+                      run->s->tx_seen[seen].head_signature == head_sig;
 
     /* Candidates from this transaction's buffers (every instance of a
      * multi-buffer such as http.response_header). Bodies are prefiltered
-     * incrementally: only what arrived since the last scan, after a short
-     * lookback for patterns across the boundary. */
+     * incrementally: only what arrived since the last scan, after enough
+     * lookback for a fast pattern across the boundary. */
     detect_candidates_reset(dw->ctx);
+    if (reuse_head) {
+        for (uint8_t k = 0; k < run->s->tx_seen[seen].nhead_cands; k++)
+            detect_candidate_add(dw->ctx, run->s->tx_seen[seen].head_cands[k]);
+    } else {
+        for (unsigned g = 0; g < tr->ngroups; g++) {
+            for (uint32_t i = 0; i < dw->nused_app_buffers; i++) {
+                uint16_t id = dw->used_app_buffers[i];
+                if (dw->is_body[id])
+                    continue;
+                for (uint32_t idx = 0; idx < 64; idx++) {
+                    const uint8_t *d;
+                    uint32_t len;
+                    if (app_tx_get_buffer_dir(tx, (enum app_buffer)dw->buffer_to_app[id], dir,
+                                              idx, &d, &len) != 0)
+                        break;
+                    if (len)
+                        detect_prefilter_scan(tr->groups[g], id, d, len, dw->ctx);
+                }
+            }
+        }
+        const uint32_t *head;
+        uint32_t nhead = candidates_unsorted(dw, &head);
+        run->s->tx_seen[seen].head_signature = head_sig;
+        run->s->tx_seen[seen].head_cands_valid = nhead <= 24;
+        if (nhead <= 24) {
+            memcpy(run->s->tx_seen[seen].head_cands, head, nhead * sizeof *head);
+            run->s->tx_seen[seen].nhead_cands = (uint8_t)nhead;
+        }
+    }
     for (unsigned g = 0; g < tr->ngroups; g++) {
         for (uint32_t i = 0; i < dw->nused_app_buffers; i++) {
             uint16_t id = dw->used_app_buffers[i];
-            for (uint32_t idx = 0; idx < 64; idx++) {
-                const uint8_t *d;
-                uint32_t len;
-                if (app_tx_get_buffer_dir(tx, (enum app_buffer)dw->buffer_to_app[id], dir, idx,
-                                          &d, &len) != 0)
-                    break;
-                uint32_t from = 0;
-                if (dw->is_body[id] && idx == 0) {
-                    uint32_t done = body_scanned[dw->is_body[id] - 1];
-                    if (done <= len)
-                        from = done > DETECT_STREAM_LOOKBACK ? done - DETECT_STREAM_LOOKBACK : 0;
-                    if (len == done && done > 0)
-                        from = len; /* nothing new */
-                    body_len_now[dw->is_body[id] - 1] = len;
-                }
-                if (len > from)
-                    detect_prefilter_scan(tr->groups[g], id, d + from, len - from, dw->ctx);
-            }
+            if (!dw->is_body[id])
+                continue;
+            const uint8_t *d;
+            uint32_t len;
+            if (app_tx_get_buffer_dir(tx, (enum app_buffer)dw->buffer_to_app[id], dir, 0, &d,
+                                      &len) != 0)
+                continue;
+            uint32_t done = body_scanned[dw->is_body[id] - 1], from = 0;
+            if (done <= len)
+                from = done > dw->prefilter_lookback ? done - dw->prefilter_lookback : 0;
+            if (len == done && done > 0)
+                from = len; /* nothing new */
+            body_len_now[dw->is_body[id] - 1] = len;
+            if (len > from)
+                detect_prefilter_scan(tr->groups[g], id, d + from, len - from, dw->ctx);
         }
         if (p->ip_version)
             detect_candidates_add_nonprefilter_addr(tr->groups[g], packet_rule_ip(&p->src),
