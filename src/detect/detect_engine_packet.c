@@ -42,6 +42,21 @@
 #define THRESHOLD_TABLE_SIZE 4096u    /* per worker; power of two */
 #define TX_DONE_MARK 0xfffffff0u      /* pseudo rule id: transaction fully decided */
 
+/* What a recently inspected transaction direction looked like, so an
+ * unchanged transaction is not scanned again on the next packet. */
+#define TX_SEEN_MAX 64
+struct tx_seen {
+    uint64_t tx_id;
+    uint64_t signature;
+    uint32_t body_scanned[3]; /* bytes of each body buffer already prefiltered */
+    uint64_t head_signature;  /* the non-body buffers when last scanned */
+    uint32_t head_cands[24];  /* the candidates those buffers gave */
+    uint8_t nhead_cands;
+    bool head_cands_valid;
+    uint8_t dir;
+    bool used;
+};
+
 /* Per-flow detection state, allocated on the flow's first inspection. */
 struct detect_flow_state {
     uint8_t *flowbits;           /* bitmap over the rule set's flowbit names */
@@ -70,19 +85,8 @@ struct detect_flow_state {
         uint32_t rule_id;
     } *decided;                 /* grows from 8 to DETECT_MAX_DECIDED entries */
     uint32_t decided_count, decided_next, decided_cap;
-    /* What each recently inspected transaction direction looked like, so an
-     * unchanged transaction is not scanned again on the next packet. */
-    struct {
-        uint64_t tx_id;
-        uint64_t signature;
-        uint32_t body_scanned[3]; /* bytes of each body buffer already prefiltered */
-        uint64_t head_signature;  /* the non-body buffers when last scanned */
-        uint32_t head_cands[24];  /* the candidates those buffers gave */
-        uint8_t nhead_cands;
-        bool head_cands_valid;
-        uint8_t dir;
-        bool used;
-    } tx_seen[8];
+    struct tx_seen *tx_seen;     /* grows to TX_SEEN_MAX entries, then a ring */
+    uint32_t tx_seen_cap;
     uint32_t tx_seen_next;
     /* tag:session: packets of this flow after the alert are logged too */
     struct {
@@ -133,6 +137,7 @@ struct detect_worker {
     int16_t buffer_to_app[256];  /* detect buffer id -> enum app_buffer, -1 none */
     uint8_t is_body[256];        /* 1-3: request body, response body, file data; 0: not a body */
     uint16_t used_app_buffers[256];
+    uint8_t buffer_dirs[256];    /* DETECT_BUFFER_DIR_* of each buffer */
     uint32_t nused_app_buffers;
     uint32_t flowbit_bytes, nflowints;
     uint32_t prefilter_lookback; /* longest fast pattern - 1: enough to find any
@@ -251,6 +256,7 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
         const struct detect_buffer_info *bi = detect_buffer_get(id);
         int ab = bi ? app_buffer_from_name(bi->name) : -1;
         dw->buffer_to_app[id] = (int16_t)ab;
+        dw->buffer_dirs[id] = bi ? bi->dir : DETECT_BUFFER_DIR_BOTH;
         dw->is_body[id] = !bi                                           ? 0
                           : strcmp(bi->name, "http.request_body") == 0  ? 1
                           : strcmp(bi->name, "http.response_body") == 0 ? 2
@@ -355,6 +361,7 @@ void detect_flow_state_free(void *state)
     free(s->stream[0].tail);
     free(s->stream[1].tail);
     free(s->decided);
+    free(s->tx_seen);
     free(s);
 }
 
@@ -1491,6 +1498,9 @@ static int inspect_tx(struct app_tx *tx, void *user)
 
     /* Skip a transaction whose buffers did not change since it was last
      * inspected in this direction. */
+    /* Only buffers that exist in this direction are scanned (a rule on a
+     * response buffer is inspected on packets to the client). */
+    uint8_t dir_bit = dir ? DETECT_BUFFER_DIR_TOCLIENT : DETECT_BUFFER_DIR_TOSERVER;
     bool complete_now = app_tx_complete(tx, dir) || (p->flags & PACKET_FLAG_PSEUDO);
     uint64_t sig = 0xcbf29ce484222325ull ^ (complete_now ? 1 : 0);
     uint64_t head_sig = sig;
@@ -1508,30 +1518,45 @@ static int inspect_tx(struct app_tx *tx, void *user)
                 head_sig = (head_sig ^ v) * 0x100000001b3ull;
         }
     }
-    unsigned seen = 8;
-    for (unsigned k = 0; k < 8; k++) {
-        if (run->s->tx_seen[k].used && run->s->tx_seen[k].tx_id == tx_id &&
-            run->s->tx_seen[k].dir == dir) {
-            if (run->s->tx_seen[k].signature == sig)
+    struct detect_flow_state *fs = run->s;
+    uint32_t seen = UINT32_MAX, used = fs->tx_seen_next < fs->tx_seen_cap ? fs->tx_seen_next
+                                                                           : fs->tx_seen_cap;
+    for (uint32_t k = 0; k < used; k++) {
+        if (fs->tx_seen[k].used && fs->tx_seen[k].tx_id == tx_id && fs->tx_seen[k].dir == dir) {
+            if (fs->tx_seen[k].signature == sig)
                 return 0;
             seen = k;
             break;
         }
     }
-    if (seen == 8) {
-        seen = run->s->tx_seen_next++ % 8;
-        memset(&run->s->tx_seen[seen], 0, sizeof run->s->tx_seen[seen]);
-        run->s->tx_seen[seen].used = true;
-        run->s->tx_seen[seen].tx_id = tx_id;
-        run->s->tx_seen[seen].dir = dir;
+    if (seen == UINT32_MAX) {
+        if (fs->tx_seen_next >= fs->tx_seen_cap && fs->tx_seen_cap < TX_SEEN_MAX) {
+            uint32_t cap = fs->tx_seen_cap ? fs->tx_seen_cap * 2 : 4;
+            struct tx_seen *n = realloc(fs->tx_seen, cap * sizeof *n);
+            if (n) {
+                fs->tx_seen = n;
+                fs->tx_seen_cap = cap;
+            }
+        }
+        if (fs->tx_seen_cap) {
+            seen = fs->tx_seen_next++ % fs->tx_seen_cap;
+            memset(&fs->tx_seen[seen], 0, sizeof fs->tx_seen[seen]);
+            fs->tx_seen[seen].used = true;
+            fs->tx_seen[seen].tx_id = tx_id;
+            fs->tx_seen[seen].dir = dir;
+        }
     }
-    run->s->tx_seen[seen].signature = sig;
-    uint32_t *body_scanned = run->s->tx_seen[seen].body_scanned;
+    /* Out of memory: scan without remembering. */
+    struct tx_seen scratch;
+    memset(&scratch, 0, sizeof scratch);
+    struct tx_seen *e = seen == UINT32_MAX ? &scratch : &fs->tx_seen[seen];
+    e->signature = sig;
+    uint32_t *body_scanned = e->body_scanned;
     uint32_t body_len_now[3] = {0, 0, 0};
     /* When only a body grew, the other buffers' candidates are those of the
      * last scan: reuse them instead of scanning the headers again. */
-    bool reuse_head = run->s->tx_seen[seen].head_cands_valid &&
-                      run->s->tx_seen[seen].head_signature == head_sig;
+    bool reuse_head = e->head_cands_valid &&
+                      e->head_signature == head_sig;
 
     /* Candidates from this transaction's buffers (every instance of a
      * multi-buffer such as http.response_header). Bodies are prefiltered
@@ -1539,13 +1564,13 @@ static int inspect_tx(struct app_tx *tx, void *user)
      * lookback for a fast pattern across the boundary. */
     detect_candidates_reset(dw->ctx);
     if (reuse_head) {
-        for (uint8_t k = 0; k < run->s->tx_seen[seen].nhead_cands; k++)
-            detect_candidate_add(dw->ctx, run->s->tx_seen[seen].head_cands[k]);
+        for (uint8_t k = 0; k < e->nhead_cands; k++)
+            detect_candidate_add(dw->ctx, e->head_cands[k]);
     } else {
         for (unsigned g = 0; g < tr->ngroups; g++) {
             for (uint32_t i = 0; i < dw->nused_app_buffers; i++) {
                 uint16_t id = dw->used_app_buffers[i];
-                if (dw->is_body[id])
+                if (dw->is_body[id] || !(dw->buffer_dirs[id] & dir_bit))
                     continue;
                 for (uint32_t idx = 0; idx < 64; idx++) {
                     const uint8_t *d;
@@ -1560,17 +1585,17 @@ static int inspect_tx(struct app_tx *tx, void *user)
         }
         const uint32_t *head;
         uint32_t nhead = candidates_unsorted(dw, &head);
-        run->s->tx_seen[seen].head_signature = head_sig;
-        run->s->tx_seen[seen].head_cands_valid = nhead <= 24;
+        e->head_signature = head_sig;
+        e->head_cands_valid = nhead <= 24;
         if (nhead <= 24) {
-            memcpy(run->s->tx_seen[seen].head_cands, head, nhead * sizeof *head);
-            run->s->tx_seen[seen].nhead_cands = (uint8_t)nhead;
+            memcpy(e->head_cands, head, nhead * sizeof *head);
+            e->nhead_cands = (uint8_t)nhead;
         }
     }
     for (unsigned g = 0; g < tr->ngroups; g++) {
         for (uint32_t i = 0; i < dw->nused_app_buffers; i++) {
             uint16_t id = dw->used_app_buffers[i];
-            if (!dw->is_body[id])
+            if (!dw->is_body[id] || !(dw->buffer_dirs[id] & dir_bit))
                 continue;
             const uint8_t *d;
             uint32_t len;
