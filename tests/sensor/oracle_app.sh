@@ -1,18 +1,23 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Application-layer records against the tshark oracle (one run over every
-# shared capture), each kind with its own floor. The target for every kind is
-# 99%; a kind still below it has a ratchet floor at the figure reached so
-# far, which only goes up (differences are explained in docs/app-layer.md).
+# shared capture), each kind with its own floor. Several shared captures start
+# mid-session or hold one side only, so the sensor runs as for such partial
+# captures (stream.midstream and stream.async-oneside on, as an analyst would
+# for forensics); tshark dissects them regardless. The target for every kind
+# is 99%; the two kinds below it differ only where tshark is wrong (an
+# out-of-order ServerHello it never decodes; pipelined SMTP commands it does
+# not report), see docs/app-layer.md. Floors only go up.
 set -u
 bin=${VIGIL_BIN:?}
 shared=${VIGIL_SHARED:?}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 python3 "$shared/pcaps/compare.py" --kinds dns,http,tls,x509,ssh,smtp,ftp --min 0 --jobs 2 \
-  --timeout 120 --cmd "$bin run -r {pcap} -l {outdir} --disable-detection -k none" >"$out" 2>&1
+  --timeout 120 --cmd "$bin run -r {pcap} -l {outdir} --disable-detection -k none \
+  --set stream.midstream=true --set stream.async-oneside=true" >"$out" 2>&1
 status=0
-for spec in dns:99 x509:99 ssh:99 ftp:99 http:97 tls:92 smtp:72; do
+for spec in dns:99 x509:99 ssh:99 ftp:99 http:99 tls:98.5 smtp:88.8; do
   kind=${spec%%:*}
   min=${spec#*:}
   line=$(grep "^$kind: agreement" "$out")
