@@ -140,6 +140,13 @@ int hub_org_add(struct hub_db_conn *c, const char *name, const char *sector, boo
         snprintf(err, errlen, "--name: must be 1 to %zu characters", sizeof out->name - 1);
         return -EINVAL;
     }
+    /* The name goes into a STIX identity (JSON): it must be UTF-8. */
+    json_t *probe = json_string(name);
+    if (!probe) {
+        snprintf(err, errlen, "--name: not valid UTF-8");
+        return -EINVAL;
+    }
+    json_decref(probe);
     if (!hub_sector_is_valid(sector)) {
         snprintf(err, errlen,
                  "--sector '%s': not a STIX industry-sector-ov value (e.g. energy, "
@@ -208,6 +215,7 @@ int hub_org_add(struct hub_db_conn *c, const char *name, const char *sector, boo
     hub_timestamp_format(now, ts, sizeof ts);
     char *body = org_identity_json(identity, name, sector, ts);
     if (!body) {
+        snprintf(err, errlen, "cannot build the organisation's identity: out of memory");
         rc = -ENOMEM;
         goto fail;
     }

@@ -366,6 +366,8 @@ static int load_configuration(struct run_state *rs)
 static int check_inputs(struct run_state *rs)
 {
     for (int i = 0; i < rs->opts.pcap_file_count; i++) {
+        if (strcmp(rs->opts.pcap_files[i], "-") == 0)
+            continue; /* stdin can be read only once: it is checked when read */
         struct capture_options co = {.kind = CAPTURE_PCAP_FILE, .name = rs->opts.pcap_files[i],
                                      .bpf_filter = rs->opts.bpf_filter,
                                  .datalink_supported = decode_datalink_supported};
@@ -383,8 +385,12 @@ static int check_inputs(struct run_state *rs)
 static int open_output(struct run_state *rs)
 {
     struct stat st;
-    if (stat(rs->opts.log_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (stat(rs->opts.log_dir, &st) != 0) {
         fprintf(stderr, "vigil run: log directory '%s' does not exist\n", rs->opts.log_dir);
+        return 2;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "vigil run: log directory '%s' is not a directory\n", rs->opts.log_dir);
         return 2;
     }
     char path[4096], err[512];
@@ -421,10 +427,9 @@ static void load_aux_file(struct run_state *rs, const char *key)
 
 static int load_rule_file(struct run_state *rs, const char *path)
 {
-    if (rule_set_load_file(rs->rules, path, stderr) != 0) {
-        fprintf(stderr, "vigil run: %s: cannot read rules file: %s\n", path, strerror(errno));
+    /* The loader reports an unreadable file itself, naming it. */
+    if (rule_set_load_file(rs->rules, path, stderr) != 0)
         return 2;
-    }
     return 0;
 }
 
@@ -505,9 +510,10 @@ static int start_workers(struct run_state *rs)
     if (!rs->workers)
         return 1;
     for (int i = 0; i < rs->nworkers; i++) {
-        if (worker_init(&rs->workers[i], i, &rs->sc, rs->eve, &rs->shared) != 0) {
+        int rc = worker_init(&rs->workers[i], i, &rs->sc, rs->eve, &rs->shared);
+        if (rc != 0) {
             rs->nworkers = i;
-            return 1;
+            return rc == -EINVAL ? 2 : 1;
         }
     }
     return 0;

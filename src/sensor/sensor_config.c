@@ -9,25 +9,57 @@
 #include "sensor/sensor_internal.h"
 #include "util/config.h"
 
+/* The first invalid value met while building the configuration: a value
+ * that is present but cannot be used is an error naming file, line and key,
+ * never silently replaced by the default. Start-up only (one thread). */
+static char config_error[600];
+
+static void invalid_value(const struct config *cfg, const char *key, const char *why)
+{
+    if (config_error[0])
+        return;
+    const struct config_node *n = config_find(cfg, key);
+    const char *file = n ? config_node_file(n) : NULL;
+    const char *value = config_get(cfg, key);
+    if (file)
+        snprintf(config_error, sizeof config_error, "%s:%d: %s: invalid value '%.64s' (%s)", file,
+                 config_node_line(n), key, value ? value : "", why);
+    else
+        snprintf(config_error, sizeof config_error, "--set %s: invalid value '%.64s' (%s)", key,
+                 value ? value : "", why);
+}
+
 static void get_size(const struct config *cfg, const char *key, uint64_t *out)
 {
     uint64_t v;
-    if (cfg && config_get_size(cfg, key, &v) == 0)
+    if (!cfg || !config_find(cfg, key))
+        return;
+    if (config_get_size(cfg, key, &v) == 0)
         *out = v;
+    else
+        invalid_value(cfg, key, "expected a size such as 64mb");
 }
 
 static void get_u32(const struct config *cfg, const char *key, uint32_t *out)
 {
     long long v;
-    if (cfg && config_get_int(cfg, key, &v) == 0 && v >= 0 && v <= UINT32_MAX)
+    if (!cfg || !config_find(cfg, key))
+        return;
+    if (config_get_int(cfg, key, &v) == 0 && v >= 0 && v <= UINT32_MAX)
         *out = (uint32_t)v;
+    else
+        invalid_value(cfg, key, "expected a number from 0 to 4294967295");
 }
 
 static void get_port(const struct config *cfg, const char *key, uint16_t *out)
 {
     long long v;
-    if (cfg && config_get_int(cfg, key, &v) == 0 && v >= 0 && v <= 65535)
+    if (!cfg || !config_find(cfg, key) || !config_get(cfg, key))
+        return; /* a list of ports is not a single port: keep the default */
+    if (config_get_int(cfg, key, &v) == 0 && v >= 0 && v <= 65535)
         *out = (uint16_t)v;
+    else
+        invalid_value(cfg, key, "expected a port number");
 }
 
 static void load_timeouts(const struct config *cfg, struct flow_config *fc)
@@ -186,5 +218,9 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
 
     app_layer_config_load(&sc->app, cfg);
     load_eve_types(sc, cfg);
+    if (config_error[0]) {
+        fprintf(stderr, "vigil run: %s\n", config_error);
+        return 2;
+    }
     return 0;
 }

@@ -222,9 +222,12 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct
     if (shared->engine)
         w->detect = detect_worker_new(shared->engine);
     if (!w->decode || !w->stream || !w->flows || !w->app || (shared->engine && !w->detect)) {
-        log_error("worker %d: cannot initialise: %s", id, err[0] ? err : "out of memory");
+        /* A reason in err is a configuration problem (e.g. a memcap too
+         * small for the hash size); without one, memory ran out. */
+        bool config_problem = err[0] != '\0';
+        log_error("worker %d: cannot initialise: %s", id, config_problem ? err : "out of memory");
         worker_fini(w);
-        return -ENOMEM;
+        return config_problem ? -EINVAL : -ENOMEM;
     }
     return 0;
 }
