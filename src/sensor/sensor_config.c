@@ -51,13 +51,29 @@ static void get_u32(const struct config *cfg, const char *key, uint32_t *out)
         invalid_value(cfg, key, "expected a number from 0 to 4294967295");
 }
 
+/* A port setting as Suricata writes them: a number, a "[4789, 8472]" list
+ * (vigil decodes the first), or a $VARIABLE from vars.port-groups. */
 static void get_port(const struct config *cfg, const char *key, uint16_t *out)
 {
-    long long v;
     if (!cfg || !config_find(cfg, key) || !config_get(cfg, key))
-        return; /* a list of ports is not a single port: keep the default */
-    if (config_get_int(cfg, key, &v) == 0 && v >= 0 && v <= 65535)
-        *out = (uint16_t)v;
+        return;
+    const char *v = config_get(cfg, key);
+    char var_key[160];
+    if (v[0] == '$') {
+        snprintf(var_key, sizeof var_key, "vars.port-groups.%s", v + 1);
+        v = config_get(cfg, var_key);
+        if (!v) {
+            invalid_value(cfg, key, "undefined port variable");
+            return;
+        }
+    }
+    while (*v == '[' || *v == ' ' || *v == '"')
+        v++;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (end != v && n >= 0 && n <= 65535 && (*end == '\0' || *end == ',' || *end == ']' ||
+                                             *end == ' ' || *end == '"'))
+        *out = (uint16_t)n;
     else
         invalid_value(cfg, key, "expected a port number");
 }
