@@ -64,5 +64,18 @@ pk = stats[-1]["stats"]["decoder"]["pkts"]
 # 54 frames in the sample; the last one is cut.
 assert pk == 53, "decoder.pkts = %d, want 53" % pk
 PY
+# Configuration: Suricata's own default file loads ($VARIABLE port settings,
+# lists); a value that cannot be used is an error naming file, line and key.
+shared=${VIGIL_SHARED:-}
+if [ -n "$shared" ] && [ -f "$shared/conformance/suricata-verify/default-suricata.yaml" ]; then
+  mkdir -p "$tmp/cfg"
+  check default-yaml-port-variables 0 "$bin" run -r "$tmp/full.pcap" -l "$tmp/cfg" \
+    -c "$shared/conformance/suricata-verify/default-suricata.yaml"
+fi
+printf 'flow:\n  memcap: lots\n' >"$tmp/bad.yaml"
+check bad-config-value 2 "$bin" run -r "$tmp/full.pcap" -l "$tmp" -c "$tmp/bad.yaml"
+one_line bad-config-value; mentions bad-config-value "bad.yaml:2: flow.memcap"
+check bad-set-value 2 "$bin" run -r "$tmp/full.pcap" -l "$tmp" --set defrag.timeout=-3
+mentions bad-set-value "defrag.timeout"
 [ $fail = 0 ] && echo "cli: all checks passed"
 exit $fail
