@@ -1527,6 +1527,7 @@ static const struct keyword keywords[] = {
     {"id", kw_id, KW_VALUE},
     {"sameip", kw_sameip, KW_NOVALUE},
     {"flags", kw_flags, KW_VALUE},
+    {"tcp.flags", kw_flags, KW_VALUE}, /* Suricata 8 name of flags */
     {"seq", kw_seq, KW_VALUE},
     {"ack", kw_ack, KW_VALUE},
     {"window", kw_window, KW_VALUE},

@@ -505,10 +505,14 @@ int kw_pcre(struct pctx *pc, char *v)
         s = str_trim(s + 1);
     }
     size_t len = strlen(s);
-    if (len < 2 || s[0] != '"' || s[len - 1] != '"')
+    /* Suricata also accepts the unquoted Snort form pcre:/regex/flags; */
+    bool quoted = len >= 2 && s[0] == '"' && s[len - 1] == '"';
+    if (!quoted && (len < 2 || s[0] != '/'))
         return pctx_fail(pc, "pcre must be a quoted \"/regex/flags\" string");
-    s[len - 1] = '\0';
-    s++;
+    if (quoted) {
+        s[len - 1] = '\0';
+        s++;
+    }
     if (*s != '/')
         return pctx_fail(pc, "pcre must start with '/'");
     char *end = strrchr(s, '/');

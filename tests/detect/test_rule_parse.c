@@ -366,7 +366,11 @@ static void test_pcre(void)
     BAD("pcre:\"/(a/\";", "pcre", "does not compile");
     BAD("pcre:\"a\";", "pcre", "start with '/'");
     BAD("pcre:\"/abc\";", "pcre", "closing");
-    BAD("pcre:/abc/;", "pcre", "quoted");
+    /* The unquoted Snort form is accepted, as Suricata does. */
+    CHECK(ok("pcre:/abc/i;") != NULL);
+    CHECK(ok("tcp.flags:S,12;") != NULL); /* Suricata 8 name of flags */
+    CHECK(ok("pcre:!/abc/;") != NULL);
+    BAD("pcre:abc;", "pcre", "quoted");
     BAD("pcre:\"//\";", "pcre", "empty pcre");
     BAD("pcre:\"/a/UH\";", "pcre", "two buffers");
     BAD("http.uri; pcre:\"/a/H\";", "pcre", "conflicts");
