@@ -1298,6 +1298,12 @@ static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, c
         bool eq = f->app_proto == m;
         if (r->flags & RULE_FLAG_APP_PROTO_NEGATED ? eq : !eq)
             return false;
+        for (uint8_t i = 0; i < r->n_app_proto_match_extra; i++) {
+            int x = map_rule_app_proto(r->app_proto_match_extra[i]);
+            bool xeq = x >= 0 && f->app_proto == x;
+            if ((r->app_proto_extra_negated >> i) & 1 ? xeq : !xeq)
+                return false;
+        }
     }
     return true;
 }

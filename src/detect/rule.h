@@ -464,6 +464,11 @@ struct rule {
     uint8_t ipproto;          /* 0 = ip (any), 6, 17, 1 (icmp: v4 and v6), 255 pkthdr */
     uint16_t app_proto;       /* from the header */
     uint16_t app_proto_match; /* from app-layer-protocol: */
+    /* Further app-layer-protocol keywords of the same rule (all must hold);
+     * bit i of app_proto_extra_negated: the i-th is negated. */
+    uint16_t app_proto_match_extra[3];
+    uint8_t n_app_proto_match_extra;
+    uint8_t app_proto_extra_negated;
     struct rule_addr_set src, dst;
     struct rule_port_set sp, dp;
 

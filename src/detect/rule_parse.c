@@ -1417,9 +1417,19 @@ static int kw_app_layer_protocol(struct pctx *pc, char *v)
                                 v);
     if (app == RULE_APP_NONE && !neg)
         app = RULE_APP_FAILED;
-    pc->r->app_proto_match = (uint16_t)app;
+    struct rule *r = pc->r;
+    if (r->app_proto_match != RULE_APP_NONE) {
+        /* Several app-layer-protocol keywords: every one must hold. */
+        if (r->n_app_proto_match_extra >= 3)
+            return pctx_fail(pc, "at most 4 app-layer-protocol keywords per rule");
+        if (neg)
+            r->app_proto_extra_negated |= (uint8_t)(1u << r->n_app_proto_match_extra);
+        r->app_proto_match_extra[r->n_app_proto_match_extra++] = (uint16_t)app;
+        return 0;
+    }
+    r->app_proto_match = (uint16_t)app;
     if (neg)
-        pc->r->flags |= RULE_FLAG_APP_PROTO_NEGATED;
+        r->flags |= RULE_FLAG_APP_PROTO_NEGATED;
     return 0;
 }
 

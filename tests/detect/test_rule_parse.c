@@ -536,6 +536,23 @@ static void test_flow_and_packet(void)
     BAD("sameip:1;", "sameip", "takes no value");
 }
 
+static void test_app_layer_protocol_several(void)
+{
+    /* Every app-layer-protocol keyword of a rule must hold (Suricata). */
+    const struct rule *r = ok("app-layer-protocol:!http1; app-layer-protocol:!tls;");
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_EQ_INT(r->app_proto_match, RULE_APP_HTTP1);
+        CHECK(r->flags & RULE_FLAG_APP_PROTO_NEGATED);
+        CHECK_EQ_INT(r->n_app_proto_match_extra, 1);
+        CHECK_EQ_INT(r->app_proto_match_extra[0], RULE_APP_TLS);
+        CHECK_EQ_INT(r->app_proto_extra_negated, 1);
+    }
+    BAD("app-layer-protocol:http; app-layer-protocol:tls; app-layer-protocol:dns; "
+        "app-layer-protocol:ssh; app-layer-protocol:smtp;",
+        "app-layer-protocol", "at most 4");
+}
+
 static void test_threshold_tag_app(void)
 {
     const struct rule *r =
@@ -712,6 +729,7 @@ int main(void)
     test_byte_keywords();
     test_flow_and_packet();
     test_threshold_tag_app();
+    test_app_layer_protocol_several();
     test_files(shared);
     CHECK_EQ_INT(rule_set_finalize(rs), 0);
     rule_set_free(rs);
