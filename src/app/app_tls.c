@@ -1385,79 +1385,11 @@ static int tls_str_buffer(const char *s, uint32_t index, const uint8_t **data, u
     return 0;
 }
 
-/* Certificate buffers are the server's (cert 0); tls.certs every DER
- * certificate of the server chain; tls.alpn the client's ALPN protocols. */
-static int tls_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, uint32_t index,
-                             const uint8_t **data, uint32_t *len)
+/* The certificate buffers of one side's certificate chain; -EAGAIN for a
+ * buffer that is not a certificate buffer. */
+static int tls_cert_buffer(const struct tls_cert_info *c, enum app_buffer buffer, uint32_t index,
+                           const uint8_t **data, uint32_t *len)
 {
-    const struct tls_tx *tx = (const struct tls_tx *)atx;
-    const struct tls_cert_info *c = &tx->cert[1];
-    switch (buffer) {
-    case APP_BUFFER_TLS_SNI:
-        return tls_str_buffer(tx->client.sni, index, data, len);
-    case APP_BUFFER_TLS_VERSION: {
-        if (index || !(tx->client.seen || tx->server.seen))
-            return -ENOENT;
-        /* The wire value, big-endian (the keyword compares numbers). */
-        *data = tx->version_wire;
-        *len = 2;
-        return 0;
-    }
-    case APP_BUFFER_TLS_CERT_SUBJECT:
-        if (index || !c->subject)
-            return -ENOENT;
-        *data = (const uint8_t *)c->subject;
-        *len = c->subject_len;
-        return 0;
-    case APP_BUFFER_TLS_CERT_ISSUER:
-        if (index || !c->issuer)
-            return -ENOENT;
-        *data = (const uint8_t *)c->issuer;
-        *len = c->issuer_len;
-        return 0;
-    case APP_BUFFER_TLS_SUBJECTALTNAME:
-        if (index >= c->san_count)
-            return -ENOENT;
-        *data = (const uint8_t *)c->san[index];
-        *len = c->san_len[index];
-        return 0;
-    case APP_BUFFER_TLS_CERT_SERIAL:
-        return tls_str_buffer(c->serial, index, data, len);
-    case APP_BUFFER_TLS_CERT_FINGERPRINT:
-        return tls_str_buffer(c->fingerprint, index, data, len);
-    case APP_BUFFER_TLS_CERTS:
-        if (index >= c->count)
-            return -ENOENT;
-        *data = c->der[index];
-        *len = c->der_len[index];
-        return 0;
-    case APP_BUFFER_TLS_ALPN:
-        if (index >= tx->client.alpn_count)
-            return -ENOENT;
-        return tls_str_buffer(tx->client.alpn[index], 0, data, len);
-    case APP_BUFFER_JA3_HASH:
-        return tls_str_buffer(tx->ja3_hash, index, data, len);
-    case APP_BUFFER_JA3_STRING:
-        return tls_str_buffer(tx->ja3_hash[0] ? tx->ja3_string : NULL, index, data, len);
-    case APP_BUFFER_JA3S_HASH:
-        return tls_str_buffer(tx->ja3s_hash, index, data, len);
-    case APP_BUFFER_JA3S_STRING:
-        return tls_str_buffer(tx->ja3s_hash[0] ? tx->ja3s_string : NULL, index, data, len);
-    case APP_BUFFER_JA4_HASH:
-        return tls_str_buffer(tx->ja4, index, data, len);
-    default:
-        return -ENOENT;
-    }
-}
-
-/* Certificate buffers of the side inspected: the client's certificate for
- * to-server inspection, the server's for to-client (as Suricata 7+). */
-static int tls_tx_get_buffer_dir(const struct app_tx *atx, enum app_buffer buffer,
-                                 uint8_t direction, uint32_t index, const uint8_t **data,
-                                 uint32_t *len)
-{
-    const struct tls_tx *tx = (const struct tls_tx *)atx;
-    const struct tls_cert_info *c = &tx->cert[direction & 1];
     switch (buffer) {
     case APP_BUFFER_TLS_CERT_SUBJECT:
         if (index || !c->subject)
@@ -1490,6 +1422,55 @@ static int tls_tx_get_buffer_dir(const struct app_tx *atx, enum app_buffer buffe
     default:
         return -EAGAIN;
     }
+}
+
+/* Certificate buffers are the server's (cert[1]); tls.certs every DER
+ * certificate of the server chain; tls.alpn the client's ALPN protocols. */
+static int tls_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, uint32_t index,
+                             const uint8_t **data, uint32_t *len)
+{
+    const struct tls_tx *tx = (const struct tls_tx *)atx;
+    int rc = tls_cert_buffer(&tx->cert[1], buffer, index, data, len);
+    if (rc != -EAGAIN)
+        return rc;
+    switch (buffer) {
+    case APP_BUFFER_TLS_SNI:
+        return tls_str_buffer(tx->client.sni, index, data, len);
+    case APP_BUFFER_TLS_VERSION: {
+        if (index || !(tx->client.seen || tx->server.seen))
+            return -ENOENT;
+        /* The wire value, big-endian (the keyword compares numbers). */
+        *data = tx->version_wire;
+        *len = 2;
+        return 0;
+    }
+    case APP_BUFFER_TLS_ALPN:
+        if (index >= tx->client.alpn_count)
+            return -ENOENT;
+        return tls_str_buffer(tx->client.alpn[index], 0, data, len);
+    case APP_BUFFER_JA3_HASH:
+        return tls_str_buffer(tx->ja3_hash, index, data, len);
+    case APP_BUFFER_JA3_STRING:
+        return tls_str_buffer(tx->ja3_hash[0] ? tx->ja3_string : NULL, index, data, len);
+    case APP_BUFFER_JA3S_HASH:
+        return tls_str_buffer(tx->ja3s_hash, index, data, len);
+    case APP_BUFFER_JA3S_STRING:
+        return tls_str_buffer(tx->ja3s_hash[0] ? tx->ja3s_string : NULL, index, data, len);
+    case APP_BUFFER_JA4_HASH:
+        return tls_str_buffer(tx->ja4, index, data, len);
+    default:
+        return -ENOENT;
+    }
+}
+
+/* Certificate buffers of the side inspected: the client's certificate for
+ * to-server inspection, the server's for to-client (as Suricata 7+). */
+static int tls_tx_get_buffer_dir(const struct app_tx *atx, enum app_buffer buffer,
+                                 uint8_t direction, uint32_t index, const uint8_t **data,
+                                 uint32_t *len)
+{
+    const struct tls_tx *tx = (const struct tls_tx *)atx;
+    return tls_cert_buffer(&tx->cert[direction & 1], buffer, index, data, len);
 }
 
 static bool tls_tx_has_event(const struct app_tx *atx, const char *name)

@@ -1127,6 +1127,32 @@ static bool decode_ipv4_options(struct decode_thread_ctx *ctx, struct packet *p,
     return valid;
 }
 
+/* Hands a fragment (whose IP header is at d) to the defragmenter and
+ * reports its events. True when it completed a datagram: p then describes
+ * the reassembled datagram (out, out_len) replacing this IP layer, which the
+ * caller decodes. */
+static bool defrag_feed(struct decode_thread_ctx *ctx, struct packet *p,
+                        const struct defrag_fragment *f, const uint8_t *d,
+                        enum decode_event overlap_event, enum decode_event too_large_event,
+                        const uint8_t **out, uint32_t *out_len)
+{
+    uint32_t events = 0;
+    *out = NULL;
+    *out_len = 0;
+    enum defrag_result r = defrag_insert(ctx->defrag, f, out, out_len, &events);
+    if (events & DEFRAG_EVENT_OVERLAP)
+        decode_event_set(ctx, p, overlap_event);
+    if (events & DEFRAG_EVENT_TOO_LARGE)
+        decode_invalid(ctx, p, too_large_event);
+    if (r != DEFRAG_COMPLETE)
+        return false;
+    p->flags = (p->flags & ~(uint32_t)PACKET_FLAG_FRAGMENT) | PACKET_FLAG_REASSEMBLED;
+    ctx->layers--; /* the reassembled header replaces this one */
+    if (d >= p->data && d < p->data + p->caplen)
+        p->frame_l3_offset = (uint32_t)(d - p->data);
+    return true;
+}
+
 static void decode_ipv4_fragment(struct decode_thread_ctx *ctx, struct packet *p, const uint8_t *d,
                                  uint32_t hlen, uint32_t iplen)
 {
@@ -1149,20 +1175,11 @@ static void decode_ipv4_fragment(struct decode_thread_ctx *ctx, struct packet *p
         .more = p->frag_more,
         .ts_usec = p->ts_usec,
     };
-    const uint8_t *out = NULL;
-    uint32_t out_len = 0, events = 0;
-    enum defrag_result r = defrag_insert(ctx->defrag, &f, &out, &out_len, &events);
-    if (events & DEFRAG_EVENT_OVERLAP)
-        decode_event_set(ctx, p, DECODE_EVENT_IPV4_FRAG_OVERLAP);
-    if (events & DEFRAG_EVENT_TOO_LARGE)
-        decode_invalid(ctx, p, DECODE_EVENT_IPV4_FRAG_PKT_TOO_LARGE);
-    if (r != DEFRAG_COMPLETE)
-        return;
-    p->flags = (p->flags & ~(uint32_t)PACKET_FLAG_FRAGMENT) | PACKET_FLAG_REASSEMBLED;
-    ctx->layers--; /* the reassembled header replaces this one */
-    if (d >= p->data && d < p->data + p->caplen)
-        p->frame_l3_offset = (uint32_t)(d - p->data);
-    decode_ipv4(ctx, p, out, out_len);
+    const uint8_t *out;
+    uint32_t out_len;
+    if (defrag_feed(ctx, p, &f, d, DECODE_EVENT_IPV4_FRAG_OVERLAP,
+                    DECODE_EVENT_IPV4_FRAG_PKT_TOO_LARGE, &out, &out_len))
+        decode_ipv4(ctx, p, out, out_len);
 }
 
 static void decode_ipv4(struct decode_thread_ctx *ctx, struct packet *p, const uint8_t *d,
@@ -1334,20 +1351,11 @@ static void decode_ipv6_fragment(struct decode_thread_ctx *ctx, struct packet *p
         .more = p->frag_more,
         .ts_usec = p->ts_usec,
     };
-    const uint8_t *out = NULL;
-    uint32_t out_len = 0, events = 0;
-    enum defrag_result r = defrag_insert(ctx->defrag, &f, &out, &out_len, &events);
-    if (events & DEFRAG_EVENT_OVERLAP)
-        decode_event_set(ctx, p, DECODE_EVENT_IPV6_FRAG_OVERLAP);
-    if (events & DEFRAG_EVENT_TOO_LARGE)
-        decode_invalid(ctx, p, DECODE_EVENT_IPV6_FRAG_PKT_TOO_LARGE);
-    if (r != DEFRAG_COMPLETE)
-        return;
-    p->flags = (p->flags & ~(uint32_t)PACKET_FLAG_FRAGMENT) | PACKET_FLAG_REASSEMBLED;
-    ctx->layers--;
-    if (d >= p->data && d < p->data + p->caplen)
-        p->frame_l3_offset = (uint32_t)(d - p->data);
-    decode_ipv6(ctx, p, out, out_len);
+    const uint8_t *out;
+    uint32_t out_len;
+    if (defrag_feed(ctx, p, &f, d, DECODE_EVENT_IPV6_FRAG_OVERLAP,
+                    DECODE_EVENT_IPV6_FRAG_PKT_TOO_LARGE, &out, &out_len))
+        decode_ipv6(ctx, p, out, out_len);
 }
 
 static void decode_ipv6(struct decode_thread_ctx *ctx, struct packet *p, const uint8_t *d,

@@ -513,12 +513,11 @@ static bool header_match(const struct rule *r, const struct packet *p)
 
 /* flow:established. For TCP it is the session's state (a handshake was
  * seen, or the session was picked up midstream), not the flow table's. */
-static bool flow_is_established(const struct packet *p, const struct flow *f)
+static bool flow_is_established(const struct flow *f)
 {
     if (f->key.proto != 6)
         return f->state == FLOW_STATE_ESTABLISHED;
     const char *st = stream_session_state_name(f);
-    (void)p;
     if (!st)
         return false;
     /* Suricata: every state past the handshake, closing and closed ones
@@ -538,7 +537,7 @@ static bool flow_flags_match(const struct rule *r, const struct packet *p, const
               RULE_FLOW_TOCLIENT)) {
         if (!f)
             return false;
-        bool est = flow_is_established(p, f);
+        bool est = flow_is_established(f);
         if ((ff & RULE_FLOW_ESTABLISHED) && !est)
             return false;
         if ((ff & RULE_FLOW_NOT_ESTABLISHED) && est)
@@ -1311,7 +1310,7 @@ static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, c
 /* decode-event / stream-event / app-layer-event: raised on this packet. */
 static bool events_match(const struct detect_worker *dw, const struct rule *r,
                          const struct packet *p, const struct detect_packet_events *ev,
-                         const struct app_tx *tx, const struct flow *f)
+                         const struct app_tx *tx)
 {
     int16_t want = dw->pkt_event[r->id];
     if (want != -1) {
@@ -1347,7 +1346,6 @@ static bool events_match(const struct detect_worker *dw, const struct rule *r,
          * same event would match on both sides). */
         if (!found && tx && (r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)))
             found = app_tx_has_event(tx, want_name);
-        (void)f;
         if (r->flags & RULE_FLAG_APP_EVENT_NEGATED ? found : !found)
             return false;
     }
@@ -1369,7 +1367,7 @@ static bool rule_matches(struct packet_run *run, const struct rule *r,
     if (!pkt_matches(r, run->p, run->s))
         return false;
     if ((r->pkt_event || r->app_event) &&
-        !events_match(dw, r, run->p, run->events, src->tx, run->f))
+        !events_match(dw, r, run->p, run->events, src->tx))
         return false;
     if (!flowvar_conditions(r, run->s))
         return false;
@@ -1631,7 +1629,6 @@ static int inspect_tx(struct app_tx *tx, void *user)
     const uint32_t *ids;
     uint32_t n = candidates_unsorted(dw, &ids);
     n = order_candidates(dw, ids, n);
-    bool complete = app_tx_complete(tx, dir) || (p->flags & PACKET_FLAG_PSEUDO);
     struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len, .tx = tx,
                                  .direction = dir};
     int tx_dir = app_tx_direction(tx);
@@ -1666,7 +1663,7 @@ static int inspect_tx(struct app_tx *tx, void *user)
             add_alert(run, r, tx, false);
         }
     }
-    if (complete && !run->pass) {
+    if (complete_now && !run->pass) {
         tx_decide(run->s, tx_id, done_mark);
         app_tx_set_detect_done(tx, dir);
     }
