@@ -61,6 +61,36 @@ extern const struct app_parser app_parser_ssh;
 extern const struct app_parser app_parser_ssh __attribute__((weak));
 #endif
 
+#if __has_include("app_iec104.c")
+extern const struct app_parser app_parser_iec104;
+#else
+extern const struct app_parser app_parser_iec104 __attribute__((weak));
+#endif
+#if __has_include("app_s7comm.c")
+extern const struct app_parser app_parser_s7comm;
+#else
+extern const struct app_parser app_parser_s7comm __attribute__((weak));
+#endif
+#if __has_include("app_mms.c")
+extern const struct app_parser app_parser_mms;
+#else
+extern const struct app_parser app_parser_mms __attribute__((weak));
+#endif
+#if __has_include("app_c37118.c")
+extern const struct app_parser app_parser_c37118;
+#else
+extern const struct app_parser app_parser_c37118 __attribute__((weak));
+#endif
+#if __has_include("app_bacnet.c")
+extern const struct app_parser app_parser_bacnet;
+#else
+extern const struct app_parser app_parser_bacnet __attribute__((weak));
+#endif
+#if __has_include("app_opcua.c")
+extern const struct app_parser app_parser_opcua;
+#else
+extern const struct app_parser app_parser_opcua __attribute__((weak));
+#endif
 extern const struct app_parser app_parser_mdns; /* app_dns.c */
 
 /* Probe order matters only when two probes match the same bytes without a
@@ -86,11 +116,51 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_dns_tcp;
     case 8:
         return &app_parser_ftp_data;
+    /* Grid and industrial protocols (app_iec104.c, ...). */
+    case 9:
+        return &app_parser_iec104;
+    case 10:
+        return &app_parser_s7comm;
+    case 11:
+        return &app_parser_mms;
+    case 12:
+        return &app_parser_c37118;
+    case 13:
+        return &app_parser_bacnet;
+    case 14:
+        return &app_parser_opcua;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 9
+#define APP_REGISTRY_SIZE 15
+
+#if __has_include("app_goose.c")
+extern const struct app_parser app_parser_goose, app_parser_sv;
+#else
+extern const struct app_parser app_parser_goose __attribute__((weak));
+extern const struct app_parser app_parser_sv __attribute__((weak));
+#endif
+#if __has_include("app_profinet.c")
+extern const struct app_parser app_parser_profinet;
+#else
+extern const struct app_parser app_parser_profinet __attribute__((weak));
+#endif
+#define APP_L2_PARSERS 3
+
+const struct app_parser *app_l2_parser(size_t i)
+{
+    switch (i) {
+    case 0:
+        return &app_parser_goose;
+    case 1:
+        return &app_parser_sv;
+    case 2:
+        return &app_parser_profinet;
+    default:
+        return NULL;
+    }
+}
 
 #define APP_PROBE_BUFFER 2048u
 /* UDP: directions with this many undecided datagrams fail. */
@@ -116,6 +186,7 @@ struct app_layer_thread_ctx {
     size_t parser_count;
     struct app_expectation *expectations; /* APP_EXPECTATION_MAX slots, on first use */
     uint32_t expectation_count;
+    void *l2_state[APP_L2_PARSERS]; /* layer-2 parsers' per-worker state, on first use */
 };
 
 enum app_dir_state {
@@ -163,6 +234,11 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_DNS] = "dns",           [APP_PROTO_SSH] = "ssh",
     [APP_PROTO_SMTP] = "smtp",         [APP_PROTO_FTP] = "ftp",
     [APP_PROTO_FTP_DATA] = "ftp-data", [APP_PROTO_MDNS] = "mdns",
+    [APP_PROTO_IEC104] = "iec104",     [APP_PROTO_S7COMM] = "s7comm",
+    [APP_PROTO_MMS] = "mms",           [APP_PROTO_C37118] = "c37118",
+    [APP_PROTO_BACNET] = "bacnet",     [APP_PROTO_OPCUA] = "opcua",
+    [APP_PROTO_GOOSE] = "goose",       [APP_PROTO_SV] = "sv",
+    [APP_PROTO_PROFINET] = "profinet",
 };
 
 const char *app_proto_name(uint16_t proto)
@@ -345,6 +421,7 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     out->http_response_body_limit = 100 * 1024; /* response-body-limit: 100kb */
     out->max_tx_per_flow = 512;
     out->memcap = 256ull * 1024 * 1024;
+    out->l2_memcap = 4ull * 1024 * 1024;
     out->ja3_fingerprints = true;
     out->ja4_fingerprints = true;
     out->file_hash_md5 = out->file_hash_sha1 = out->file_hash_sha256 = false;
@@ -381,6 +458,7 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     if (config_get_int(cfg, "app-layer.max-tx", &n) == 0 && n > 0 && n <= UINT32_MAX)
         out->max_tx_per_flow = (uint32_t)n;
     app_config_size(cfg, "app-layer.memcap", &out->memcap);
+    app_config_size(cfg, "app-layer.l2.memcap", &out->l2_memcap);
 
     app_config_tristate(cfg, "app-layer.protocols.tls.ja3-fingerprints", &out->ja3_fingerprints);
     app_config_tristate(cfg, "app-layer.protocols.ssl.ja3-fingerprints", &out->ja3_fingerprints);
@@ -425,6 +503,11 @@ void app_layer_thread_ctx_free(struct app_layer_thread_ctx *ctx)
         for (uint32_t i = 0; i < APP_EXPECTATION_MAX; i++)
             app_expectation_clear(&ctx->expectations[i]);
         free(ctx->expectations);
+    }
+    for (size_t i = 0; i < APP_L2_PARSERS; i++) {
+        const struct app_parser *p = app_l2_parser(i);
+        if (p && ctx->l2_state[i] && p->state_free)
+            p->state_free(ctx->l2_state[i]);
     }
     free(ctx);
 }
@@ -1123,4 +1206,92 @@ void app_tx_write_json(const struct app_tx *tx, struct json_writer *w)
 {
     if (tx->parser && tx->parser->tx_write_json)
         tx->parser->tx_write_json(tx, w);
+}
+
+/* ---------- integer keywords ---------- */
+
+static const struct app_uint_field *app_uint_field_find(const struct app_parser *p,
+                                                        const char *keyword, uint16_t *app_proto,
+                                                        uint16_t *field)
+{
+    if (!p || !p->uint_fields)
+        return NULL;
+    for (uint16_t f = 0; f < p->n_uint_fields; f++) {
+        if (strcmp(p->uint_fields[f].keyword, keyword) != 0)
+            continue;
+        if (app_proto)
+            *app_proto = p->proto;
+        if (field)
+            *field = f;
+        return &p->uint_fields[f];
+    }
+    return NULL;
+}
+
+const struct app_uint_field *app_uint_keyword_lookup(const char *keyword, uint16_t *app_proto,
+                                                     uint16_t *field)
+{
+    if (!keyword)
+        return NULL;
+    const struct app_uint_field *f = NULL;
+    for (size_t i = 0; i < APP_REGISTRY_SIZE && !f; i++)
+        f = app_uint_field_find(app_registry(i), keyword, app_proto, field);
+    for (size_t i = 0; i < APP_L2_PARSERS && !f; i++)
+        f = app_uint_field_find(app_l2_parser(i), keyword, app_proto, field);
+    return f;
+}
+
+int app_tx_get_uint(const struct app_tx *tx, uint16_t app_proto, uint16_t field, uint32_t index,
+                    uint64_t *value)
+{
+    const struct app_parser *p = tx ? tx->parser : NULL;
+    if (!p || p->proto != app_proto || !p->tx_get_uint || field >= p->n_uint_fields)
+        return -ENOENT;
+    return p->tx_get_uint(tx, field, index, value);
+}
+
+uint16_t app_tx_proto(const struct app_tx *tx)
+{
+    return tx && tx->parser ? tx->parser->proto : APP_PROTO_UNKNOWN;
+}
+
+/* ---------- layer-2 protocols ---------- */
+
+const struct app_tx *app_layer_handle_l2(struct app_layer_thread_ctx *ctx,
+                                         const struct packet *packet)
+{
+    if (!ctx || !packet || !packet->l2_type)
+        return NULL;
+    for (size_t i = 0; i < APP_L2_PARSERS; i++) {
+        const struct app_parser *p = app_l2_parser(i);
+        if (!p || p->ethertype != packet->l2_type || !p->l2_frame || p->proto >= APP_PROTO_MAX ||
+            !ctx->cfg.enabled[p->proto])
+            continue;
+        struct app_parse_ctx pc;
+        app_parse_ctx_init(&pc, ctx, NULL, packet);
+        if (!ctx->l2_state[i]) {
+            ctx->l2_state[i] = p->state_new ? p->state_new(&pc) : NULL;
+            if (!ctx->l2_state[i]) {
+                ctx->stats.errors[p->proto]++;
+                return NULL;
+            }
+        }
+        return p->l2_frame(ctx->l2_state[i], &pc, packet->l2_payload, packet->l2_payload_len);
+    }
+    return NULL;
+}
+
+void app_layer_timeout(struct app_layer_thread_ctx *ctx, uint64_t now_usec)
+{
+    if (!ctx)
+        return;
+    for (size_t i = 0; i < APP_L2_PARSERS; i++) {
+        const struct app_parser *p = app_l2_parser(i);
+        if (!p || !ctx->l2_state[i] || !p->l2_timeout)
+            continue;
+        struct app_parse_ctx pc;
+        app_parse_ctx_init(&pc, ctx, NULL, NULL);
+        pc.ts_usec = now_usec;
+        p->l2_timeout(ctx->l2_state[i], &pc, now_usec);
+    }
 }

@@ -28,6 +28,16 @@ enum app_proto {
     APP_PROTO_FTP,
     APP_PROTO_FTP_DATA,
     APP_PROTO_MDNS, /* multicast DNS (UDP 5353): Suricata 8 logs it as "mdns" */
+    /* Grid and industrial protocols without a Suricata parser (issue 10). */
+    APP_PROTO_IEC104,
+    APP_PROTO_S7COMM,
+    APP_PROTO_MMS,
+    APP_PROTO_C37118,
+    APP_PROTO_BACNET,
+    APP_PROTO_OPCUA,
+    APP_PROTO_GOOSE,    /* layer 2 (Ethertype 0x88b8), outside flows: app_l2.h */
+    APP_PROTO_SV,       /* layer 2 (0x88ba) */
+    APP_PROTO_PROFINET, /* layer 2 (0x8892) */
     APP_PROTO_MAX_BUILTIN,
     APP_PROTO_MAX = 32, /* room for parsers added later (ICS protocols) */
 };
@@ -77,6 +87,7 @@ struct app_layer_config {
     bool file_force_magic;                /* files.force-magic: libmagic type in fileinfo */
     bool http_double_decode_path;         /* libhtp.default-config.double-decode-path */
     bool http_double_decode_query;        /* libhtp.default-config.double-decode-query */
+    uint64_t l2_memcap;                   /* app-layer.l2.memcap: layer-2 protocol state */
 
     /* DNS and TLS logging options (outputs.eve-log.types.dns / .tls), loaded
      * by app_layer_config_load (app.c); Suricata 8's defaults. */
@@ -117,6 +128,17 @@ void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow
 void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
                           struct flow *flow, const struct packet *packet, uint8_t direction,
                           const uint8_t *data, uint32_t len);
+
+/* A frame of a layer-2 protocol vigil parses outside flows (GOOSE,
+ * Sampled Values, PROFINET: packet->l2_type set by the decoder): parsed and
+ * logged with per-worker state (publishers, bounded by app-layer.l2.memcap).
+ * Returns the frame's transaction for detection (valid until the next
+ * call), or NULL when the Ethertype is not one of them. */
+const struct app_tx *app_layer_handle_l2(struct app_layer_thread_ctx *ctx,
+                                         const struct packet *packet);
+/* Packet time passed (called about once a second): layer-2 timers, such as
+ * a GOOSE publisher silent past its time allowed to live. */
+void app_layer_timeout(struct app_layer_thread_ctx *ctx, uint64_t now_usec);
 
 /* Called when the flow ends: logs whatever transactions are still open
  * (as Suricata does at flow end), closes files, and frees nothing. */
@@ -178,6 +200,31 @@ void app_tx_set_detect_done(struct app_tx *tx, uint8_t direction);
 /* Set once at start-up, before workers run, when rules are loaded: from then
  * on transactions wait for detection before they are freed. */
 void app_layer_set_detection_active(bool active);
+
+/* Integer rule keywords that application-layer parsers provide
+ * ("iec104.typeid", "s7comm.function", ...), matched with Suricata's integer
+ * comparison forms. A parser lists its fields in a table of these; value
+ * names (e.g. "plc_stop" for s7comm.function) are resolved when rules load. */
+struct app_uint_enum {
+    const char *name;
+    uint64_t value;
+};
+struct app_uint_field {
+    const char *keyword;               /* "iec104.typeid" */
+    uint8_t dir;                       /* 1 to server only, 2 to client only, 3 both */
+    uint64_t max;                      /* largest value (e.g. 255 for a byte) */
+    const struct app_uint_enum *names; /* {NULL, 0}-terminated, or NULL */
+};
+/* Finds an integer keyword over every parser (flow and layer-2). Returns the
+ * field (and its protocol and field id), or NULL. Called at rule load. */
+const struct app_uint_field *app_uint_keyword_lookup(const char *keyword, uint16_t *app_proto,
+                                                     uint16_t *field);
+/* Instance `index` of an integer field of a transaction of app_proto: 0 and
+ * *value, or -ENOENT (also when the transaction is of another protocol). */
+int app_tx_get_uint(const struct app_tx *tx, uint16_t app_proto, uint16_t field, uint32_t index,
+                    uint64_t *value);
+/* The enum app_proto of a transaction's parser. */
+uint16_t app_tx_proto(const struct app_tx *tx);
 
 /* Writes the protocol member(s) of the transaction ("http": {...}) into an
  * open JSON object: used for alerts' app-layer metadata. */

@@ -98,7 +98,32 @@ struct app_parser {
      * -EAGAIN to fall back to tx_get_buffer. May be NULL. */
     int (*tx_get_buffer_dir)(const struct app_tx *tx, enum app_buffer buffer, uint8_t direction,
                              uint32_t index, const uint8_t **data, uint32_t *len);
+
+    /* Integer rule keywords of the protocol (iec104.typeid:45; ...): the
+     * table below (n_uint_fields entries; field ids are indexes into it)
+     * and the value getter: instance `index` (0-based; a field may occur
+     * several times in a transaction, e.g. one type id per ASDU) of field
+     * `field`. Returns 0 and sets *value, or -ENOENT. May be NULL. */
+    const struct app_uint_field *uint_fields;
+    uint16_t n_uint_fields;
+    int (*tx_get_uint)(const struct app_tx *tx, uint16_t field, uint32_t index, uint64_t *value);
+
+    /* Layer-2 protocols (GOOSE, Sampled Values, PROFINET), parsed outside
+     * flows (ipprotos 0, no probe): frames of this Ethertype go to l2_frame
+     * with the payload after the Ethertype (and any VLAN tags). `state` is
+     * the protocol's per-worker state, made with state_new on the first
+     * frame (ctx->flow is NULL) and freed with state_free with the worker.
+     * l2_frame logs the frame and returns its transaction (owned by the
+     * state, valid until the next frame) for detection, or NULL.
+     * l2_timeout (may be NULL) is called as packet time passes. */
+    uint16_t ethertype;
+    struct app_tx *(*l2_frame)(void *state, struct app_parse_ctx *ctx, const uint8_t *data,
+                               uint32_t len);
+    void (*l2_timeout)(void *state, struct app_parse_ctx *ctx, uint64_t now_usec);
 };
+
+/* The layer-2 parsers, i = 0, 1, ...; NULL past the last. */
+const struct app_parser *app_l2_parser(size_t i);
 
 /* Services the framework gives parsers. */
 
@@ -165,5 +190,14 @@ extern const struct app_parser app_parser_ssh;
 extern const struct app_parser app_parser_smtp;
 extern const struct app_parser app_parser_ftp;
 extern const struct app_parser app_parser_ftp_data;
+extern const struct app_parser app_parser_iec104;
+extern const struct app_parser app_parser_s7comm;
+extern const struct app_parser app_parser_mms;
+extern const struct app_parser app_parser_c37118;
+extern const struct app_parser app_parser_bacnet;
+extern const struct app_parser app_parser_opcua;
+extern const struct app_parser app_parser_goose;
+extern const struct app_parser app_parser_sv;
+extern const struct app_parser app_parser_profinet;
 
 #endif

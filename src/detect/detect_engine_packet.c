@@ -139,6 +139,13 @@ struct detect_worker {
     uint16_t used_app_buffers[256];
     uint8_t buffer_dirs[256];    /* DETECT_BUFFER_DIR_* of each buffer */
     uint32_t nused_app_buffers;
+    /* (app proto, field) of the integer keywords rules use, for the
+     * transaction signature (a transaction whose fields changed is
+     * inspected again) */
+    struct { uint16_t app_proto, field; } used_uints[64];
+    uint32_t nused_uints;
+    uint32_t *l2_rules;          /* transaction rules of layer-2 protocols */
+    uint32_t nl2_rules;
     uint32_t flowbit_bytes, nflowints;
     uint32_t prefilter_lookback; /* longest fast pattern - 1: enough to find any
                                   * pattern that ends in new bytes */
@@ -175,6 +182,12 @@ static int map_rule_app_proto(uint16_t p)
     /* A protocol vigil has no parser for yet can never match: use a value
      * no flow carries. */
     return a < 0 ? APP_PROTO_MAX : a;
+}
+
+/* Protocols parsed at layer 2, outside flows (app_layer_handle_l2). */
+static bool app_proto_is_l2(int p)
+{
+    return p == APP_PROTO_GOOSE || p == APP_PROTO_SV || p == APP_PROTO_PROFINET;
 }
 
 static bool rule_sets_flowbits(const struct rule *r)
@@ -270,8 +283,21 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
          * naming a protocol with no buffer at all (they match once per
          * transaction). A protocol rule that inspects only the payload is a
          * packet rule with a protocol check, as in Suricata. */
-        bool tx = r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED &&
-                  r->nbuffers == 0;
+        bool tx = (r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED &&
+                   r->nbuffers == 0) ||
+                  r->napp_uints > 0;
+        for (uint32_t k = 0; k < r->napp_uints; k++) {
+            uint32_t u = 0;
+            while (u < dw->nused_uints &&
+                   !(dw->used_uints[u].app_proto == r->app_uints[k].app_proto &&
+                     dw->used_uints[u].field == r->app_uints[k].field))
+                u++;
+            if (u == dw->nused_uints && u < 64) {
+                dw->used_uints[u].app_proto = r->app_uints[k].app_proto;
+                dw->used_uints[u].field = r->app_uints[k].field;
+                dw->nused_uints++;
+            }
+        }
         for (uint32_t b = 0; b < r->nbuffers; b++) {
             uint16_t id = r->buffers[b].buffer_id;
             if (id == DETECT_BUFFER_PAYLOAD)
@@ -294,6 +320,20 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
         dw->app_proto_of_rule[i] = (int16_t)map_rule_app_proto(r->app_proto);
         dw->app_proto_match[i] = (int16_t)map_rule_app_proto(r->app_proto_match);
         by_rank[i] = i;
+        if (tx && app_proto_is_l2(dw->app_proto_of_rule[i]))
+            dw->nl2_rules++;
+    }
+    if (dw->nl2_rules) {
+        dw->l2_rules = calloc(dw->nl2_rules, sizeof *dw->l2_rules);
+        if (!dw->l2_rules) {
+            free(by_rank);
+            detect_worker_free(dw);
+            return NULL;
+        }
+        dw->nl2_rules = 0;
+        for (uint32_t i = 0; i < dw->nrules; i++)
+            if (dw->kind[i] == RULE_KIND_TX && app_proto_is_l2(dw->app_proto_of_rule[i]))
+                dw->l2_rules[dw->nl2_rules++] = i;
     }
     for (int id = 0; id < 256; id++)
         if (used[id])
@@ -303,6 +343,8 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     for (uint32_t i = 0; i < dw->nrules; i++)
         dw->rank[by_rank[i]] = i;
     dw->by_rank = by_rank;
+    if (dw->nl2_rules)
+        qsort(dw->l2_rules, dw->nl2_rules, sizeof *dw->l2_rules, compare_rank);
     uint32_t max_fp = 1;
     for (uint32_t i = 0; i < dw->nrules; i++) {
         const struct rule *r = rule_set_get(dw->rs, i);
@@ -326,6 +368,7 @@ void detect_worker_free(struct detect_worker *dw)
     if (dw->ctx)
         detect_thread_ctx_free(dw->ctx);
     free(dw->kind);
+    free(dw->l2_rules);
     free(dw->needs_payload);
     free(dw->ip_only);
     free(dw->pkt_event);
@@ -1029,9 +1072,29 @@ static bool list_match_tx_buffer(struct detect_worker *dw, const struct rule *r,
     return false;
 }
 
+/* Integer keywords: each needs one instance of its field that matches. */
+static bool app_uints_match(const struct rule *r, const struct app_tx *tx)
+{
+    for (uint32_t i = 0; i < r->napp_uints; i++) {
+        const struct rule_app_uint *au = &r->app_uints[i];
+        bool any = false;
+        uint64_t v;
+        for (uint32_t idx = 0; idx < 256 && !any; idx++) {
+            if (app_tx_get_uint(tx, au->app_proto, au->field, idx, &v) != 0)
+                break;
+            any = detect_uint_match(&au->u, v);
+        }
+        if (!any)
+            return false;
+    }
+    return true;
+}
+
 static bool buffers_match(struct detect_worker *dw, const struct rule *r,
                           const struct inspect_source *src)
 {
+    if (r->napp_uints && (!src->tx || !app_uints_match(r, src->tx)))
+        return false;
     for (uint32_t i = 0; i < r->nbuffers; i++) {
         const struct rule_buffer_match *bl = &r->buffers[i];
         if (bl->buffer_id == DETECT_BUFFER_BASE64_DATA)
@@ -1064,6 +1127,7 @@ struct packet_run {
     bool pass;
     bool tag_started;    /* this packet started a tag: it is not itself "tagged" */
     const struct detect_packet_events *events;
+    uint16_t l2_proto;   /* a layer-2 frame's protocol (detect_l2_packet), else 0 */
 };
 
 static struct host_tag *host_tag_slot(struct detect_worker *dw, const struct ip_address *a,
@@ -1283,9 +1347,12 @@ static uint32_t order_candidates(struct detect_worker *dw, const uint32_t *ids, 
 }
 
 
-static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, const struct flow *f)
+static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, const struct flow *f,
+                         uint16_t l2_proto)
 {
     int want = dw->app_proto_of_rule[r->id];
+    if (!f && l2_proto)
+        return want == l2_proto && dw->app_proto_match[r->id] < 0;
     if (want >= 0 && (!f || f->app_proto != want))
         return false;
     int m = dw->app_proto_match[r->id];
@@ -1362,7 +1429,7 @@ static bool rule_matches(struct packet_run *run, const struct rule *r,
         return false;
     if (!flow_flags_match(r, run->p, run->f, stream_ctx))
         return false;
-    if (!app_proto_ok(dw, r, run->f))
+    if (!app_proto_ok(dw, r, run->f, run->l2_proto))
         return false;
     if (!pkt_matches(r, run->p, run->s))
         return false;
@@ -1520,6 +1587,16 @@ static int inspect_tx(struct app_tx *tx, void *user)
             sig = (sig ^ v) * 0x100000001b3ull;
             if (!dw->is_body[id])
                 head_sig = (head_sig ^ v) * 0x100000001b3ull;
+        }
+    }
+    for (uint32_t i = 0; i < dw->nused_uints; i++) {
+        uint64_t v;
+        for (uint32_t idx = 0; idx < 16; idx++) {
+            if (app_tx_get_uint(tx, dw->used_uints[i].app_proto, dw->used_uints[i].field, idx,
+                                &v) != 0)
+                break;
+            sig = (sig ^ (v + ((uint64_t)i << 48) + idx)) * 0x100000001b3ull;
+            head_sig = (head_sig ^ (v + ((uint64_t)i << 48) + idx)) * 0x100000001b3ull;
         }
     }
     struct detect_flow_state *fs = run->s;
@@ -1723,6 +1800,32 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
     stream_window_commit(dw, run.s, p);
     if (run.nalerts && f)
         f->alerted = true;
+    return run.nalerts;
+}
+
+uint32_t detect_l2_packet(struct detect_worker *dw, const struct packet *p, const struct app_tx *tx,
+                          const struct detect_packet_events *events, struct detect_alert *alerts,
+                          uint32_t max)
+{
+    if (!dw->nl2_rules || !tx)
+        return 0;
+    struct packet_run run = {.dw = dw, .p = p, .alerts = alerts, .max = max, .events = events,
+                             .l2_proto = app_tx_proto(tx)};
+    dw->stats.packets_inspected++;
+    struct inspect_source src = {.tx = tx, .direction = 0};
+    /* Few rules name a layer-2 protocol: each is evaluated, in rank order. */
+    for (uint32_t i = 0; i < dw->nl2_rules && !run.pass; i++) {
+        const struct rule *r = rule_set_get(dw->rs, dw->l2_rules[i]);
+        if (dw->app_proto_of_rule[r->id] != run.l2_proto)
+            continue;
+        if (rule_matches(&run, r, &src, false))
+            add_alert(&run, r, tx, false);
+    }
+    for (uint32_t i = 0; i < dw->alerted_count; i++)
+        dw->alerted[dw->alerted_list[i]] = 0;
+    dw->alerted_count = 0;
+    if (run.pass)
+        run.nalerts = 0;
     return run.nalerts;
 }
 

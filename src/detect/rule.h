@@ -70,6 +70,16 @@ enum rule_app_proto {
     RULE_APP_WEBSOCKET,
     RULE_APP_MDNS,
     RULE_APP_BITTORRENT_DHT,
+    /* grid and industrial protocols (issue 10) */
+    RULE_APP_IEC104,
+    RULE_APP_S7COMM,
+    RULE_APP_MMS,
+    RULE_APP_C37118,
+    RULE_APP_BACNET,
+    RULE_APP_OPCUA,
+    RULE_APP_GOOSE,
+    RULE_APP_SV,
+    RULE_APP_PROFINET,
     RULE_APP_FAILED, /* app-layer-protocol:failed */
     RULE_APP_MAX
 };
@@ -118,6 +128,8 @@ enum detect_uint_mode {
     DETECT_UINT_RANGE,  /* a < x < b */
     DETECT_UINT_NRANGE, /* !(a < x < b) */
     DETECT_UINT_BITAND, /* x & a == a (flags-like) */
+    DETECT_UINT_BITMASK,  /* x & a == b (Suricata's "&0xc0=0x80") */
+    DETECT_UINT_NBITMASK, /* x & a != b ("&0xc0!=0x80") */
 };
 struct detect_uint {
     uint8_t mode;
@@ -397,6 +409,17 @@ struct rule_flowint {
     uint32_t value; /* or var id */
 };
 
+/* ---- application-layer integer keywords (iec104.typeid:45;) ---- */
+
+/* One integer keyword of a rule: matches when any instance of the field in
+ * the transaction satisfies the comparison (app_tx_get_uint). */
+struct rule_app_uint {
+    uint16_t app_proto; /* enum app_proto of the field's parser */
+    uint16_t field;     /* the parser's field id */
+    uint8_t dir;        /* 1 to server only, 2 to client only, 3 both */
+    struct detect_uint u;
+};
+
 /* ---- thresholding, tags ---- */
 
 enum rule_threshold_type {
@@ -489,6 +512,8 @@ struct rule {
     uint32_t nflowints;
     struct rule_buffer_match *buffers; /* owned */
     uint32_t nbuffers;
+    struct rule_app_uint *app_uints; /* owned */
+    uint32_t napp_uints;
     uint32_t nbyte_vars;
     char *byte_var_names[RULE_MAX_BYTE_VARS]; /* owned */
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app.h"
 #include "detect/detect_buffer.h"
 #include "detect/rule_addr.h"
 #include "detect/rule_internal.h"
@@ -148,6 +149,23 @@ int detect_uint_parse(const char *in, uint64_t max, struct detect_uint *out)
         out->b = b;
         return 0;
     }
+    if (*s == '&') {
+        /* bitmask: &mask=value or &mask!=value */
+        char *eq = strchr(s, '=');
+        if (!eq || neg)
+            return -EINVAL;
+        bool ne = eq > s + 1 && eq[-1] == '!';
+        if (ne)
+            eq[-1] = '\0';
+        *eq = '\0';
+        uint64_t m, v;
+        if (parse_u64(s + 1, max, &m) || parse_u64(eq + 1, max, &v))
+            return -EINVAL;
+        out->mode = ne ? DETECT_UINT_NBITMASK : DETECT_UINT_BITMASK;
+        out->a = m;
+        out->b = v;
+        return 0;
+    }
     uint8_t mode = DETECT_UINT_EQ;
     if (s[0] == '<' && s[1] == '=') {
         mode = DETECT_UINT_LE;
@@ -197,6 +215,10 @@ bool detect_uint_match(const struct detect_uint *u, uint64_t v)
         return !(v > u->a && v < u->b);
     case DETECT_UINT_BITAND:
         return (v & u->a) == u->a;
+    case DETECT_UINT_BITMASK:
+        return (v & u->a) == u->b;
+    case DETECT_UINT_NBITMASK:
+        return (v & u->a) != u->b;
     }
     return false;
 }
@@ -307,6 +329,15 @@ static const struct {
     {"websocket", RULE_APP_WEBSOCKET, 6},
     {"mdns", RULE_APP_MDNS, 17},
     {"bittorrent-dht", RULE_APP_BITTORRENT_DHT, 17},
+    {"iec104", RULE_APP_IEC104, 6},
+    {"s7comm", RULE_APP_S7COMM, 6},
+    {"mms", RULE_APP_MMS, 6},
+    {"c37118", RULE_APP_C37118, 0},
+    {"bacnet", RULE_APP_BACNET, 17},
+    {"opcua", RULE_APP_OPCUA, 6},
+    {"goose", RULE_APP_GOOSE, 0}, /* layer 2: no IP header */
+    {"sv", RULE_APP_SV, 0},
+    {"profinet", RULE_APP_PROFINET, 0},
     {"failed", RULE_APP_FAILED, 0},
 };
 
@@ -316,6 +347,14 @@ const char *rule_app_proto_name(enum rule_app_proto p)
         if (app_protos[i].app == p)
             return app_protos[i].name;
     return p == RULE_APP_NONE ? "" : "unknown";
+}
+
+uint8_t rule_app_proto_ipproto(int app)
+{
+    for (size_t i = 0; i < sizeof(app_protos) / sizeof(app_protos[0]); i++)
+        if (app_protos[i].app == app)
+            return app_protos[i].ipproto;
+    return 0;
 }
 
 int rule_app_proto_lookup(const char *name)
@@ -1758,6 +1797,10 @@ static int dispatch(struct pctx *pc, const char *name, char *value)
         snprintf(reason, sizeof(reason), "unsupported keyword '%s'", name);
         return pctx_fail_reason(pc, reason, "keyword is not supported by vigil");
     }
+    uint16_t uint_proto, uint_field;
+    const struct app_uint_field *uf = app_uint_keyword_lookup(name, &uint_proto, &uint_field);
+    if (uf)
+        return kw_app_uint(pc, uf, uint_proto, uint_field, value);
     int id = detect_buffer_lookup(name);
     if (id >= 0) {
         if (value)
@@ -1873,7 +1916,7 @@ static int rule_check(struct pctx *pc)
             bool http_family =
                 want == RULE_APP_HTTP && (have == RULE_APP_HTTP1 || have == RULE_APP_HTTP2);
             if (have == RULE_APP_NONE) {
-                if (r->ipproto == 17 && want != RULE_APP_DNS)
+                if (r->ipproto == 17 && want != RULE_APP_DNS && rule_app_proto_ipproto(want) == 6)
                     return pctx_fail_reason(pc, "conflicting protocol",
                                             "buffer '%s' cannot be used on a udp rule", bi->name);
                 if (r->ipproto == 1)
@@ -1892,6 +1935,8 @@ static int rule_check(struct pctx *pc)
                                     "sticky buffer '%s' is not followed by any match keyword",
                                     bi->name);
     }
+    if (app_uints_check(pc, &ts_only, &tc_only))
+        return -EINVAL;
     if (has_base64_data && !has_base64_decode)
         return pctx_fail_reason(pc, "base64_data without base64_decode",
                                 "base64_data needs a base64_decode before it");
@@ -2008,6 +2053,7 @@ void rule_free(struct rule *r)
         free(r->flowbits[i].ids);
     free(r->flowbits);
     free(r->flowints);
+    free(r->app_uints);
     for (uint32_t b = 0; b < r->nbuffers; b++)
         buffer_match_free(&r->buffers[b]);
     free(r->buffers);

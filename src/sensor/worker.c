@@ -31,6 +31,17 @@ static bool app_event_enabled(const struct sensor_config *sc, const char *event_
     return p < APP_PROTO_MAX && sc->log_app[p];
 }
 
+/* Protocols logged one event per message in the direction it travelled
+ * (the grid and industrial ones: an APDU, a PDU, a frame, a chunk). */
+static bool app_event_per_message(const char *event_type)
+{
+    static const char *const types[] = {"iec104", "s7comm", "mms", "c37118", "bacnet", "opcua"};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (strcmp(event_type, types[i]) == 0)
+            return true;
+    return false;
+}
+
 /* struct app_event_sink: app-layer events go to this worker's EVE writer.
  * DNS is logged as the packet travelled (Suricata does so too); transaction
  * logs of the other protocols from client to server. */
@@ -46,7 +57,8 @@ static void sink_emit(void *user, const char *event_type, const struct flow *flo
      * the packet did; with ACK-based delivery the packet at hand may be the
      * other side's ACK, so the message's own direction decides). */
     enum eve_direction dir = EVE_DIR_FLOW;
-    if (flow && (strcmp(event_type, "dns") == 0 || strcmp(event_type, "mdns") == 0))
+    if (flow && (strcmp(event_type, "dns") == 0 || strcmp(event_type, "mdns") == 0 ||
+                 app_event_per_message(event_type)))
         dir = direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
     uint64_t ts = flow ? flow->last_usec : w->now_usec;
     struct json_writer *jw = eve_event_begin(&w->eve, event_type, packet, flow, dir, ts);
@@ -262,6 +274,7 @@ void worker_advance_time(struct worker *w, uint64_t now_usec)
     w->last_timeout_check_usec = w->now_usec;
     flow_table_timeout(w->flows, w->now_usec);
     decode_expire(w->decode, w->now_usec);
+    app_layer_timeout(w->app, w->now_usec);
 }
 
 static void log_decode_anomalies(struct worker *w, const struct packet *p)
@@ -284,6 +297,27 @@ static void run_detection(struct worker *w, struct packet *p, struct flow *f)
     for (uint32_t i = 0; i < n; i++) {
         if (w->config->log_alert)
             eve_log_alert(&w->eve, &w->config->alert, p, f, &w->alerts[i], w->shared->engine);
+        if (w->shared->fast_log)
+            fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->shared->engine);
+    }
+}
+
+/* Layer-2 industrial protocols (GOOSE, SV, PROFINET): parsed and logged by
+ * the application layer outside flows; rules naming them see the frame's
+ * transaction. */
+static void l2_process(struct worker *w, struct packet *p)
+{
+    const struct app_tx *tx = app_layer_handle_l2(w->app, p);
+    if (!w->detect || !tx) {
+        w->events.nstream = w->events.napp = 0;
+        return;
+    }
+    uint32_t n = detect_l2_packet(w->detect, p, tx, &w->events, w->alerts,
+                                  DETECT_MAX_ALERTS_PER_PACKET);
+    w->events.nstream = w->events.napp = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (w->config->log_alert)
+            eve_log_alert(&w->eve, &w->config->alert, p, NULL, &w->alerts[i], w->shared->engine);
         if (w->shared->fast_log)
             fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->shared->engine);
     }
@@ -327,6 +361,8 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
      * rules still apply to them), as in Suricata. */
     if (w->detect && p->ip_version)
         run_detection(w, p, f);
+    else if (p->l2_type && !p->ip_version)
+        l2_process(w, p);
     if (f && f->app && f->tcp && !f->app_closed)
         app_close_if_session_closed(w, f);
 }
