@@ -38,7 +38,12 @@
     X(SSH_HASSH_STRING, "ssh.hassh.string") X(SSH_HASSH_SERVER, "ssh.hassh.server")               \
     X(SSH_HASSH_SERVER_STRING, "ssh.hassh.server.string")                                         \
     X(SMTP_HELO, "smtp.helo") X(SMTP_MAIL_FROM, "smtp.mail_from") X(SMTP_RCPT_TO, "smtp.rcpt_to") \
-    X(FTP_COMMAND, "ftp.command") X(FTP_COMMAND_DATA, "ftp.command_data")
+    X(FTP_COMMAND, "ftp.command") X(FTP_COMMAND_DATA, "ftp.command_data")                       \
+    X(S7COMM_PI_SERVICE, "s7comm.pi_service") X(S7COMM_BLOCK, "s7comm.block")                   \
+    X(MMS_DOMAIN, "mms.domain") X(MMS_ITEM, "mms.item")                                         \
+    X(GOOSE_GOCBREF, "goose.gocbref") X(GOOSE_DATSET, "goose.datset") X(GOOSE_GOID, "goose.goid") \
+    X(SV_SVID, "sv.svid") X(OPCUA_SECURITY_POLICY, "opcua.security_policy")                     \
+    X(OPCUA_ENDPOINT_URL, "opcua.endpoint_url") X(PROFINET_NAME_OF_STATION, "profinet.name_of_station")
 
 enum app_buffer {
 #define APP_BUFFER_ENUM(id, name) APP_BUFFER_##id,

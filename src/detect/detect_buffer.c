@@ -84,6 +84,18 @@ static const struct detect_buffer_info buffers[] = {
     {"ftp.command", NULL, NULL, 0, RULE_APP_FTP, TS, 2, false},
     {"ftp.command_data", NULL, NULL, 0, RULE_APP_FTP, TS, 2, false},
     {"ftp.reply", NULL, NULL, 0, RULE_APP_FTP, TC, 2, true},
+    /* grid and industrial protocols */
+    {"s7comm.pi_service", NULL, NULL, 0, RULE_APP_S7COMM, BOTH, 2, false},
+    {"s7comm.block", NULL, NULL, 0, RULE_APP_S7COMM, BOTH, 2, false},
+    {"mms.domain", NULL, NULL, 0, RULE_APP_MMS, BOTH, 2, true},
+    {"mms.item", NULL, NULL, 0, RULE_APP_MMS, BOTH, 2, true},
+    {"goose.gocbref", NULL, NULL, 0, RULE_APP_GOOSE, BOTH, 2, false},
+    {"goose.datset", NULL, NULL, 0, RULE_APP_GOOSE, BOTH, 2, false},
+    {"goose.goid", NULL, NULL, 0, RULE_APP_GOOSE, BOTH, 2, false},
+    {"sv.svid", NULL, NULL, 0, RULE_APP_SV, BOTH, 2, true},
+    {"opcua.security_policy", NULL, NULL, 0, RULE_APP_OPCUA, BOTH, 2, false},
+    {"opcua.endpoint_url", NULL, NULL, 0, RULE_APP_OPCUA, BOTH, 2, false},
+    {"profinet.name_of_station", NULL, NULL, 0, RULE_APP_PROFINET, BOTH, 2, true},
 };
 
 int detect_buffer_count(void)
