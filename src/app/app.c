@@ -463,6 +463,9 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     bool mb;
     if (mv && config_parse_bool(mv, &mb) == 0)
         out->mms_midstream = mb;
+    mv = config_get(cfg, "app-layer.protocols.sv.log-all");
+    if (mv && config_parse_bool(mv, &mb) == 0)
+        out->sv_log_all = mb;
 
     app_config_tristate(cfg, "app-layer.protocols.tls.ja3-fingerprints", &out->ja3_fingerprints);
     app_config_tristate(cfg, "app-layer.protocols.ssl.ja3-fingerprints", &out->ja3_fingerprints);

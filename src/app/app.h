@@ -88,6 +88,7 @@ struct app_layer_config {
     bool http_double_decode_path;         /* libhtp.default-config.double-decode-path */
     bool http_double_decode_query;        /* libhtp.default-config.double-decode-query */
     uint64_t l2_memcap;                   /* app-layer.l2.memcap: layer-2 protocol state */
+    bool sv_log_all;                      /* app-layer.protocols.sv.log-all: every SV frame */
     bool mms_midstream;                   /* app-layer.protocols.mms.midstream: decode MMS in
                                            * sessions whose set-up was not seen */
 
