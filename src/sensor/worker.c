@@ -77,6 +77,32 @@ static void sink_anomaly(void *user, const struct flow *flow, const struct packe
     w->stats.anomalies_logged++;
 }
 
+void worker_raise_alert(struct worker *w, const struct packet *packet, struct flow *flow,
+                        uint64_t ts_usec, const struct builtin_alert *alert)
+{
+    if (!packet && !flow)
+        return;
+    w->stats.builtin_alerts++;
+    if (flow)
+        flow->alerted = true;
+    if (!packet)
+        ts_usec = ts_usec ? ts_usec : (flow->last_usec ? flow->last_usec : w->now_usec);
+    if (w->config->log_alert)
+        eve_log_builtin_alert(&w->eve, &w->config->alert, packet, flow, ts_usec, alert);
+    if (w->shared->fast_log)
+        fast_log_write_builtin(w->shared->fast_log, packet, flow, ts_usec, alert);
+}
+
+/* struct app_event_sink: a built-in detector in the application layer. */
+static void sink_alert(void *user, const struct flow *flow, const struct packet *packet,
+                       const struct builtin_alert *alert)
+{
+    struct worker *w = user;
+    /* The sink hands out the flow as const (parsers log through it); the
+     * worker owns the flow and marks it alerted. */
+    worker_raise_alert(w, packet, (struct flow *)flow, w->now_usec, alert);
+}
+
 static void sync_app_proto(struct flow *f)
 {
     if (f->app)
@@ -217,7 +243,8 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct
     struct flow_hooks hooks = {.user = w, .flow_end = flow_on_end};
     stream_flow_hooks_set(&hooks, w->stream);
     w->flows = flow_table_new(&fc, &hooks, err, sizeof err);
-    struct app_event_sink sink = {.user = w, .emit = sink_emit, .anomaly = sink_anomaly};
+    struct app_event_sink sink = {.user = w, .emit = sink_emit, .anomaly = sink_anomaly,
+                                  .alert = sink_alert};
     w->app = app_layer_thread_ctx_new(&sc->app, &sink);
     if (shared->engine)
         w->detect = detect_worker_new(shared->engine);
