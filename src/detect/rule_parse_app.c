@@ -32,14 +32,29 @@ static int substitute_names(struct pctx *pc, const struct app_uint_field *f, con
         } else if (isalpha((unsigned char)*p)) {
             while (isalnum((unsigned char)*p) || *p == '_' || *p == '-')
                 p++;
+            /* Names may hold '-' ("who-Is"), which is also the range
+             * operator: the longest name that ends at a '-' or the run's
+             * end wins ("i-Am-who-Is" is a range). */
+            const struct app_uint_enum *e = NULL;
             size_t n = (size_t)(p - start);
-            const struct app_uint_enum *e = f->names;
-            for (; e && e->name; e++)
-                if (strlen(e->name) == n && strncasecmp(e->name, start, n) == 0)
+            for (;;) {
+                for (e = f->names; e && e->name; e++)
+                    if (strlen(e->name) == n && strncasecmp(e->name, start, n) == 0)
+                        break;
+                if (e && e->name)
                     break;
-            if (!e || !e->name)
+                while (n > 0 && start[n - 1] != '-')
+                    n--;
+                if (n <= 1)
+                    break;
+                n--; /* before that '-' */
+            }
+            if (!e || !e->name) {
+                n = (size_t)(p - start);
                 return pctx_fail(pc, "unknown value '%.*s' for %s", (int)(n > 40 ? 40 : n), start,
                                  f->keyword);
+            }
+            p = start + n;
             int w = snprintf(out + o, outlen - o, "%llu", (unsigned long long)e->value);
             if (w < 0 || (size_t)w >= outlen - o)
                 return pctx_fail(pc, "value too long");
