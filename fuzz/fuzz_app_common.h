@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/app_parser.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
 #include "util/json.h"
@@ -74,6 +75,13 @@ static int fuzz_app_tx(struct app_tx *tx, void *user)
     (void)app_tx_complete(tx, 0);
     (void)app_tx_complete(tx, 1);
     (void)app_tx_direction(tx);
+    /* Integer keywords, every instance. */
+    const struct app_parser *ps = tx->parser;
+    for (uint16_t f = 0; ps && f < ps->n_uint_fields; f++) {
+        uint64_t v;
+        for (uint32_t i = 0; i < 300 && app_tx_get_uint(tx, ps->proto, f, i, &v) == 0; i++)
+            (void)(volatile uint64_t)v;
+    }
     (void)app_tx_has_event(tx, "dns.malformed_data");
     return 0;
 }

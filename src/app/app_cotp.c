@@ -50,6 +50,8 @@ static bool tsdu_append(struct app_cotp_dir *c, const uint8_t *d, uint32_t n)
 {
     if (c->tsdu_dropping)
         return false;
+    if (n == 0)
+        return true;
     if ((uint64_t)c->tsdu_len + n > APP_COTP_TSDU_MAX) {
         c->tsdu_dropping = true;
         c->tsdu_len = 0;

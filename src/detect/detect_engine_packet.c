@@ -1223,10 +1223,15 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
                       bool from_stream)
 {
     struct detect_worker *dw = run->dw;
-    if (dw->alerted[r->id])
+    /* One alert per signature per packet, and, as Suricata does, one per
+     * transaction: several transactions completed by one packet (pipelined
+     * requests, APDUs of one segment) each alert. */
+    if (dw->alerted[r->id] && !tx)
         return;
-    dw->alerted[r->id] = 1;
-    dw->alerted_list[dw->alerted_count++] = r->id;
+    if (!dw->alerted[r->id]) {
+        dw->alerted[r->id] = 1;
+        dw->alerted_list[dw->alerted_count++] = r->id;
+    }
     if (r->action == RULE_ACTION_PASS) {
         run->pass = true;
         return;
@@ -1718,7 +1723,7 @@ static int inspect_tx(struct app_tx *tx, void *user)
     }
     for (uint32_t i = 0; i < n && !run->pass; i++) {
         const struct rule *r = rule_set_get(dw->rs, dw->order[i]);
-        if (dw->kind[r->id] != RULE_KIND_TX || dw->alerted[r->id])
+        if (dw->kind[r->id] != RULE_KIND_TX)
             continue;
         /* A rule is inspected on packets of its direction. */
         if ((r->flags & RULE_FLAG_TOSERVER) && dir != 0)
