@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/app_baseline.h"
 #include "app/app_parser.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
@@ -61,36 +62,6 @@ extern const struct app_parser app_parser_ssh;
 extern const struct app_parser app_parser_ssh __attribute__((weak));
 #endif
 
-#if __has_include("app_iec104.c")
-extern const struct app_parser app_parser_iec104;
-#else
-extern const struct app_parser app_parser_iec104 __attribute__((weak));
-#endif
-#if __has_include("app_s7comm.c")
-extern const struct app_parser app_parser_s7comm;
-#else
-extern const struct app_parser app_parser_s7comm __attribute__((weak));
-#endif
-#if __has_include("app_mms.c")
-extern const struct app_parser app_parser_mms;
-#else
-extern const struct app_parser app_parser_mms __attribute__((weak));
-#endif
-#if __has_include("app_c37118.c")
-extern const struct app_parser app_parser_c37118;
-#else
-extern const struct app_parser app_parser_c37118 __attribute__((weak));
-#endif
-#if __has_include("app_bacnet.c")
-extern const struct app_parser app_parser_bacnet;
-#else
-extern const struct app_parser app_parser_bacnet __attribute__((weak));
-#endif
-#if __has_include("app_opcua.c")
-extern const struct app_parser app_parser_opcua;
-#else
-extern const struct app_parser app_parser_opcua __attribute__((weak));
-#endif
 extern const struct app_parser app_parser_mdns; /* app_dns.c */
 
 /* Probe order matters only when two probes match the same bytes without a
@@ -135,17 +106,8 @@ static const struct app_parser *app_registry(size_t i)
 }
 #define APP_REGISTRY_SIZE 15
 
-#if __has_include("app_goose.c")
-extern const struct app_parser app_parser_goose, app_parser_sv;
-#else
-extern const struct app_parser app_parser_goose __attribute__((weak));
-extern const struct app_parser app_parser_sv __attribute__((weak));
-#endif
-#if __has_include("app_profinet.c")
-extern const struct app_parser app_parser_profinet;
-#else
-extern const struct app_parser app_parser_profinet __attribute__((weak));
-#endif
+/* Layer-2 parsers (app_goose.c: GOOSE and SV; app_profinet.c), declared in
+ * app_parser.h. */
 #define APP_L2_PARSERS 3
 
 const struct app_parser *app_l2_parser(size_t i)
@@ -187,6 +149,7 @@ struct app_layer_thread_ctx {
     struct app_expectation *expectations; /* APP_EXPECTATION_MAX slots, on first use */
     uint32_t expectation_count;
     void *l2_state[APP_L2_PARSERS]; /* layer-2 parsers' per-worker state, on first use */
+    struct ics_baseline *baseline;  /* ics-baseline, when enabled */
 };
 
 enum app_dir_state {
@@ -422,6 +385,8 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     out->max_tx_per_flow = 512;
     out->memcap = 256ull * 1024 * 1024;
     out->l2_memcap = 4ull * 1024 * 1024;
+    out->baseline_learn_usec = 24ull * 3600 * 1000000;
+    out->baseline_memcap = 16ull * 1024 * 1024;
     out->ja3_fingerprints = true;
     out->ja4_fingerprints = true;
     out->file_hash_md5 = out->file_hash_sha1 = out->file_hash_sha256 = false;
@@ -492,6 +457,15 @@ struct app_layer_thread_ctx *app_layer_thread_ctx_new(const struct app_layer_con
         if (p && p->proto < APP_PROTO_MAX && t->cfg.enabled[p->proto])
             t->parsers[t->parser_count++] = p;
     }
+    if (t->cfg.baseline_enabled) {
+        t->baseline = ics_baseline_new(t, &t->cfg);
+        if (!t->baseline ||
+            (t->cfg.baseline_file && ics_baseline_load(t->baseline, t->cfg.baseline_file) < 0)) {
+            ics_baseline_free(t->baseline);
+            free(t);
+            return NULL;
+        }
+    }
     return t;
 }
 
@@ -516,6 +490,7 @@ void app_layer_thread_ctx_free(struct app_layer_thread_ctx *ctx)
         if (p && ctx->l2_state[i] && p->state_free)
             p->state_free(ctx->l2_state[i]);
     }
+    ics_baseline_free(ctx->baseline);
     free(ctx);
 }
 
@@ -1308,4 +1283,24 @@ void app_layer_timeout(struct app_layer_thread_ctx *ctx, uint64_t now_usec)
         pc.ts_usec = now_usec;
         p->l2_timeout(ctx->l2_state[i], &pc, now_usec);
     }
+}
+
+/* ---------- industrial behaviour baselines ---------- */
+
+struct ics_baseline *app_thread_baseline(struct app_layer_thread_ctx *thread)
+{
+    return thread ? thread->baseline : NULL;
+}
+
+int app_layer_baseline_save(struct app_layer_thread_ctx *const *ctxs, size_t n,
+                            const char *path)
+{
+    struct ics_baseline *bs[64];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 64; i++)
+        if (ctxs[i] && ctxs[i]->baseline)
+            bs[k++] = ctxs[i]->baseline;
+    if (!k || !path)
+        return 0;
+    return ics_baseline_save(bs, k, path);
 }

@@ -7,6 +7,7 @@
 #define VIGIL_APP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "app/app_buffer.h"
@@ -95,6 +96,13 @@ struct app_layer_config {
     bool http_double_decode_query;        /* libhtp.default-config.double-decode-query */
     uint64_t l2_memcap;                   /* app-layer.l2.memcap: layer-2 protocol state */
     bool sv_log_all;                      /* app-layer.protocols.sv.log-all: every SV frame */
+    /* ics-baseline: industrial behaviour baselines (app_baseline.c,
+     * docs/ics-baselines.md). */
+    bool baseline_enabled;                /* ics-baseline.enabled (default no) */
+    const char *baseline_file;            /* ics-baseline.file: loaded and saved; NULL none */
+    uint64_t baseline_learn_usec;         /* ics-baseline.learning-time (default 24h) */
+    uint64_t baseline_learn_messages;     /* ics-baseline.learning-messages (0: by time) */
+    uint64_t baseline_memcap;             /* ics-baseline.memcap (default 16 MiB per worker) */
     bool mms_midstream;                   /* app-layer.protocols.mms.midstream: decode MMS in
                                            * sessions whose set-up was not seen */
 
@@ -148,6 +156,11 @@ const struct app_tx *app_layer_handle_l2(struct app_layer_thread_ctx *ctx,
 /* Packet time passed (called about once a second): layer-2 timers, such as
  * a GOOSE publisher silent past its time allowed to live. */
 void app_layer_timeout(struct app_layer_thread_ctx *ctx, uint64_t now_usec);
+
+/* Industrial behaviour baselines (ics-baseline): writes what the workers
+ * learned (every context given, merged) to path. 0 or -errno. */
+int app_layer_baseline_save(struct app_layer_thread_ctx *const *ctxs, size_t n,
+                            const char *path);
 
 /* Called when the flow ends: logs whatever transactions are still open
  * (as Suricata does at flow end), closes files, and frees nothing. */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app_baseline.h"
 #include "app/app_parser.h"
 #include "app/app_pdu.h"
 #include "util/json.h"
@@ -378,6 +379,40 @@ static void bacnet_npdu(struct bacnet_state *st, struct bacnet_tx *tx, const uin
     bacnet_apdu(st, tx, d + off, n - off);
 }
 
+/* Requests for the behaviour baseline: confirmed services (and the
+ * unconfirmed ones that act on devices) with the object they name. */
+static void bacnet_baseline(struct bacnet_state *st, const struct bacnet_tx *tx)
+{
+    if (!tx->has_apdu || !tx->has_service || tx->apdu_type > 1)
+        return;
+    struct ics_op op = {.proto = APP_PROTO_BACNET, .tx = &tx->pdu.base};
+    uint8_t s = tx->service;
+    if (tx->apdu_type == 0) {
+        op.function = s;
+        op.function_name = s < 34 ? confirmed_names[s] : NULL;
+        op.kind = (s == 7 || s == 8 || s == 9 || s == 10 || s == 11 || s == 15 || s == 16)
+                      ? ICS_OP_WRITE
+                  : (s == 17 || s == 20 || s == 27) ? ICS_OP_CONTROL
+                  : (s == 6 || s == 12 || s == 13 || s == 14 || s == 26 || s == 29 || s == 3 ||
+                     s == 4 || s == 5 || s == 28)
+                      ? ICS_OP_READ
+                      : ICS_OP_OTHER;
+    } else {
+        /* unconfirmed: only those that change devices */
+        if (s != 6 && s != 9 && s != 10)
+            return;
+        op.function = 0x100u | s;
+        op.function_name = unconfirmed_names[s];
+        op.kind = s == 10 ? ICS_OP_WRITE : ICS_OP_CONTROL;
+    }
+    if (op.kind == ICS_OP_WRITE && tx->has_object) {
+        op.has_objects = true;
+        op.space = tx->object_type;
+        op.lo = op.hi = tx->instance;
+    }
+    app_baseline_op(st->ctx, st->dir, &op);
+}
+
 static void bacnet_message(struct bacnet_state *st, const uint8_t *d, uint32_t n)
 {
     struct bacnet_tx *tx =
@@ -416,6 +451,7 @@ static void bacnet_message(struct bacnet_state *st, const uint8_t *d, uint32_t n
         break;
     }
     app_pdu_tx_log(&st->q, st->ctx, &tx->pdu, "bacnet", bacnet_log_body);
+    bacnet_baseline(st, tx);
 }
 
 static int bacnet_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,

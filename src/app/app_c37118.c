@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app_baseline.h"
 #include "app/app_parser.h"
 #include "app/app_pdu.h"
 #include "flow/flow.h"
@@ -282,6 +283,16 @@ static void c37_frame(struct c37_state *st, const uint8_t *d, uint32_t len)
         break;
     }
     app_pdu_tx_log(&st->q, st->ctx, &tx->pdu, "c37118", c37_log_body);
+    if (tx->has_command) {
+        uint16_t c = tx->command;
+        struct ics_op op = {.proto = APP_PROTO_C37118,
+                            .kind = (c == 1 || c == 2) ? ICS_OP_CONTROL
+                                    : (c >= 3 && c <= 6) ? ICS_OP_READ
+                                                         : ICS_OP_OTHER,
+                            .function = c, .function_name = c37_command_name(c),
+                            .tx = &tx->pdu.base};
+        app_baseline_op(st->ctx, st->dir, &op);
+    }
 }
 
 static int64_t c37_frame_len(const uint8_t *d, uint32_t n, void *user)

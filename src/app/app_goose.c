@@ -33,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/app_baseline.h"
 #include "app/app_ber.h"
 #include "app/app_parser.h"
 #include "app/app_pdu.h"
@@ -369,6 +370,8 @@ static void goose_track(struct goose_state *st, struct app_parse_ctx *ctx, struc
     e->confrev = tx->confrev;
     e->last_usec = ctx->ts_usec;
     e->ttl_reported = false;
+    app_baseline_goose(ctx, mac, tx->appid, tx->gocbref.s, tx->gocbref.len,
+                       (tx->events & (1u << GOOSE_EV_STNUM_ROLLBACK)) != 0, &tx->base);
 }
 
 static struct app_tx *goose_frame(void *state, struct app_parse_ctx *ctx, const uint8_t *d,

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app_baseline.h"
 #include "app/app_parser.h"
 #include "app/app_pdu.h"
 #include "util/json.h"
@@ -208,6 +209,8 @@ static void iec104_asdu(struct iec104_state *st, struct iec104_tx *tx, const uin
     }
 }
 
+static void iec104_baseline(struct app_parse_ctx *ctx, uint8_t dir, const struct iec104_tx *tx);
+
 static void iec104_on_pdu(const uint8_t *d, uint32_t len, void *user)
 {
     struct iec104_state *st = user;
@@ -247,6 +250,46 @@ static void iec104_on_pdu(const uint8_t *d, uint32_t len, void *user)
             st->ns_known[0] = st->ns_known[1] = false;
     }
     app_pdu_tx_log(&st->q, ctx, &tx->pdu, "iec104", iec104_log_body);
+    iec104_baseline(ctx, st->dir, tx);
+}
+
+/* What a command (a request cause: act, deact, req) asks the outstation. */
+static uint8_t iec104_kind(uint8_t t)
+{
+    if ((t >= 45 && t <= 47) || (t >= 58 && t <= 60) || t == 103 || t == 105)
+        return ICS_OP_CONTROL; /* commands, clock synchronisation, reset process */
+    if ((t >= 48 && t <= 51) || (t >= 61 && t <= 64) || (t >= 110 && t <= 113) || t == 125)
+        return ICS_OP_WRITE;   /* set points, bitstrings, parameters, file segments */
+    if (t == 100 || t == 101 || t == 102)
+        return ICS_OP_READ;    /* interrogations, read */
+    return ICS_OP_OTHER;
+}
+
+static void iec104_baseline(struct app_parse_ctx *ctx, uint8_t dir, const struct iec104_tx *tx)
+{
+    app_baseline_link(ctx, dir, APP_PROTO_IEC104, 2404, &tx->pdu.base);
+    if (!tx->has_asdu || tx->asdu_len < 6 || (tx->cot != 5 && tx->cot != 6 && tx->cot != 8) ||
+        tx->type_id < 45)
+        return;
+    struct ics_op op = {
+        .proto = APP_PROTO_IEC104,
+        .kind = iec104_kind(tx->type_id),
+        .function = tx->type_id,
+        .function_name = tx->type_id < 128 ? iec104_type_names[tx->type_id] : NULL,
+        .space = tx->common_addr,
+        .tx = &tx->pdu.base,
+    };
+    if (tx->nioa) {
+        op.has_objects = true;
+        op.lo = op.hi = tx->ioa[0];
+        for (uint8_t i = 1; i < tx->nioa; i++) {
+            if (tx->ioa[i] < op.lo)
+                op.lo = tx->ioa[i];
+            if (tx->ioa[i] > op.hi)
+                op.hi = tx->ioa[i];
+        }
+    }
+    app_baseline_op(ctx, dir, &op);
 }
 
 static int64_t iec104_frame_len(const uint8_t *d, uint32_t n, void *user)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app_baseline.h"
 #include "app/app_ber.h"
 #include "app/app_cotp.h"
 #include "app/app_parser.h"
@@ -357,6 +358,60 @@ static void mms_initiate(struct mms_tx *tx, const uint8_t *d, uint32_t n)
     }
 }
 
+static const char *mms_service_name(const struct mms_tx *tx);
+
+/* What a confirmed service does to the server (ISO 9506 service classes). */
+static uint8_t mms_kind(uint32_t s)
+{
+    switch (s) {
+    case 5:  /* write */
+    case 7: case 8: case 11: case 14: /* define variables, lists, types */
+    case 10: case 13: case 16: case 36: case 39: case 48: case 54: case 58: /* deletes */
+    case 26: case 27: case 28: case 32: case 34: /* downloads */
+    case 46: case 66: case 67: case 69: case 70: case 75: case 76: /* files, journals */
+    case 21: case 22: case 38: case 47: case 53: case 57: case 59: case 51:
+        return ICS_OP_WRITE;
+    case 40: case 41: case 42: case 43: case 44: /* start, stop, resume, reset, kill */
+    case 19: case 20: case 52: case 62: /* semaphores, trigger, acknowledge */
+        return ICS_OP_CONTROL;
+    case 0: case 1: case 2: case 4: case 6: case 9: case 12: case 15: case 37: case 45:
+    case 49: case 55: case 61: case 63: case 64: case 65: case 71: case 72: case 73: case 74:
+    case 77: case 29: case 30: case 31: case 33: case 35:
+        return ICS_OP_READ;
+    default:
+        return ICS_OP_OTHER;
+    }
+}
+
+static uint64_t mms_name_hash(const char *s, uint16_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint16_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* A confirmed request for the behaviour baseline; a write names its
+ * variables: each is one operation on object (domain hash, item hash). */
+static void mms_baseline(struct mms_state *st, const struct mms_tx *tx)
+{
+    struct ics_op op = {.proto = APP_PROTO_MMS, .kind = mms_kind(tx->service),
+                        .function = tx->service, .function_name = mms_service_name(tx),
+                        .tx = &tx->pdu.base};
+    if (op.kind == ICS_OP_WRITE && tx->nnames) {
+        for (uint16_t i = 0; i < tx->nnames; i++) {
+            const struct mms_name *nm = &tx->names[i];
+            bool vmd = nm->dom_off == UINT16_MAX;
+            op.has_objects = true;
+            op.space = vmd ? 0 : (uint32_t)mms_name_hash(tx->arena + nm->dom_off, nm->dom_len);
+            op.lo = op.hi = mms_name_hash(tx->arena + nm->item_off, nm->item_len);
+            app_baseline_op(st->ctx, st->dir, &op);
+        }
+        return;
+    }
+    app_baseline_op(st->ctx, st->dir, &op);
+}
+
 static void mms_pdu(struct mms_state *st, const struct ber_tlv *pdu)
 {
     struct mms_tx *tx =
@@ -466,6 +521,8 @@ static void mms_pdu(struct mms_state *st, const struct ber_tlv *pdu)
         break;
     }
     app_pdu_tx_log(&st->q, st->ctx, &tx->pdu, "mms", mms_log_body);
+    if (tx->pdu_type == MMS_CONFIRMED_REQUEST && tx->has_service)
+        mms_baseline(st, tx);
 }
 
 /* An element that should be an MMS PDU (the contents of a presentation

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app_baseline.h"
 #include "app/app_parser.h"
 #include "app/app_pdu.h"
 #include "util/json.h"
@@ -411,6 +412,21 @@ static void opcua_chunk(struct opcua_state *st, const uint8_t *d, uint32_t n)
         break;
     }
     app_pdu_tx_log(&st->q, st->ctx, &tx->pdu, "opcua", opcua_log_body);
+    const char *sn = tx->has_service ? opcua_service_name(tx->service) : NULL;
+    size_t sl = sn ? strlen(sn) : 0;
+    if (sn && sl > 7 && strcmp(sn + sl - 7, "Request") == 0) {
+        uint32_t svc = tx->service;
+        struct ics_op op = {.proto = APP_PROTO_OPCUA, .function = svc, .function_name = sn,
+                            .tx = &tx->pdu.base};
+        op.kind = (svc == 673 || svc == 700 || svc == 488 || svc == 494 || svc == 500 || svc == 506)
+                      ? ICS_OP_WRITE
+                  : svc == 712 ? ICS_OP_CONTROL /* Call: methods act on the device */
+                  : (svc == 631 || svc == 527 || svc == 533 || svc == 554 || svc == 664 || svc == 751 ||
+                     svc == 787 || svc == 826)
+                      ? ICS_OP_READ
+                      : ICS_OP_OTHER;
+        app_baseline_op(st->ctx, st->dir, &op);
+    }
 }
 
 static bool opcua_type_ok(const uint8_t *d)

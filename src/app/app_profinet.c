@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app_baseline.h"
 #include "app/app_parser.h"
 #include "app/app_pdu.h"
 #include "decode/packet.h"
@@ -178,6 +179,8 @@ static void pn_dcp(struct app_parse_ctx *ctx, struct pn_tx *tx, const uint8_t *d
 
 static void pn_log_body(const void *object, struct json_writer *w);
 
+static const char *pn_service_name(uint8_t s);
+
 static struct app_tx *pn_frame(void *state, struct app_parse_ctx *ctx, const uint8_t *d,
                                uint32_t n)
 {
@@ -204,6 +207,20 @@ static struct app_tx *pn_frame(void *state, struct app_parse_ctx *ctx, const uin
         log = true;
     } else if (strcmp(cls, "alarm") == 0) {
         log = true;
+    }
+    /* A DCP Get or Set request to one device, for the behaviour baseline:
+     * the engineering stations that configure devices are few and fixed. */
+    if (tx->dcp && tx->service_type == 0 && (tx->service_id == 3 || tx->service_id == 4) &&
+        tx->has_mac && !(tx->dst[0] & 1)) {
+        uint16_t first = tx->nblocks ? tx->blocks[0] : 0;
+        struct ics_op op = {.proto = APP_PROTO_PROFINET,
+                            .function = (uint32_t)tx->service_id << 16 | first,
+                            .function_name = pn_service_name(tx->service_id),
+                            .tx = &tx->base};
+        op.kind = tx->service_id == 3        ? ICS_OP_READ
+                  : (first >> 8) == 5        ? ICS_OP_CONTROL
+                                             : ICS_OP_WRITE;
+        app_baseline_op_l2(ctx, tx->src, tx->dst, &op);
     }
     if (log || tx->events) {
         app_parser_count_tx(ctx, APP_PROTO_PROFINET);

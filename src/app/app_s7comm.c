@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app_baseline.h"
 #include "app/app_cotp.h"
 #include "app/app_parser.h"
 #include "app/app_pdu.h"
@@ -321,6 +322,47 @@ static void s7_userdata_param(struct s7_state *st, struct s7_tx *tx, const uint8
     tx->has_function = true;
 }
 
+/* Jobs and userdata requests for the behaviour baseline: each written item
+ * is one operation with its area/DB and byte range. */
+static void s7_baseline(struct s7_state *st, const struct s7_tx *tx)
+{
+    struct ics_op op = {.proto = APP_PROTO_S7COMM, .tx = &tx->pdu.base};
+    if (tx->rosctr == S7_JOB && tx->has_function) {
+        uint8_t f = tx->function;
+        op.function = f;
+        op.function_name = s7_function_name(f);
+        op.kind = f == 0x05                        ? ICS_OP_WRITE
+                  : (f >= 0x1a && f <= 0x1c)       ? ICS_OP_WRITE   /* download */
+                  : (f == 0x28 || f == 0x29)       ? ICS_OP_CONTROL /* PI service, PLC stop */
+                  : (f == 0x04 || (f >= 0x1d && f <= 0x1f)) ? ICS_OP_READ
+                                                   : ICS_OP_OTHER;
+        if (f == 0x05 && tx->nitems) {
+            for (uint8_t i = 0; i < tx->nitems; i++) {
+                const struct s7_item *x = &tx->items[i];
+                if (x->syntax != 0x10)
+                    continue;
+                op.has_objects = true;
+                op.space = (uint32_t)x->area << 16 | x->db;
+                op.lo = x->address >> 3;
+                op.hi = op.lo + (x->length ? x->length - 1u : 0);
+                app_baseline_op(st->ctx, st->dir, &op);
+            }
+            return;
+        }
+    } else if (tx->rosctr == S7_USERDATA && tx->has_function && tx->ud_type == 4) {
+        uint8_t g = tx->ud_group, sf = tx->ud_subfunc;
+        op.function = 0x10000u | (uint32_t)g << 8 | sf;
+        op.function_name = s7_group_name(g);
+        op.kind = g == 1                ? ICS_OP_WRITE   /* programmer commands (force, modify) */
+                  : (g == 7 && sf == 2) ? ICS_OP_CONTROL /* set clock */
+                  : (g == 2 || g == 3 || g == 4 || g == 7) ? ICS_OP_READ
+                                                           : ICS_OP_OTHER;
+    } else {
+        return;
+    }
+    app_baseline_op(st->ctx, st->dir, &op);
+}
+
 static void s7_pdu(struct s7_state *st, const uint8_t *d, uint32_t n)
 {
     struct s7_tx *tx = app_pdu_tx_new(&st->q, st->ctx, &app_parser_s7comm, sizeof(struct s7_tx),
@@ -364,6 +406,7 @@ static void s7_pdu(struct s7_state *st, const uint8_t *d, uint32_t n)
         s7_job_param(st, tx, p, plen);
     s7_data(st, tx, p + plen, dlen);
     app_pdu_tx_log(&st->q, st->ctx, &tx->pdu, "s7comm", s7_log_body);
+    s7_baseline(st, tx);
 }
 
 static void s7plus_pdu(struct s7_state *st, const uint8_t *d, uint32_t n)
@@ -393,6 +436,16 @@ static void s7plus_pdu(struct s7_state *st, const uint8_t *d, uint32_t n)
         }
     }
     app_pdu_tx_log(&st->q, st->ctx, &tx->pdu, "s7comm_plus", s7plus_log_body);
+    if (tx->plus_opcode == 0x31 && tx->plus_has_function) {
+        uint16_t f = tx->plus_function;
+        uint8_t kind = (f == 0x04f2 || f == 0x0542) ? ICS_OP_WRITE /* SetVariable, SetMultiVariables */
+                       : f == 0x04d4               ? ICS_OP_CONTROL /* DeleteObject */
+                       : (f == 0x054c || f == 0x04bb) ? ICS_OP_READ  /* GetMultiVariables, Explore */
+                                                      : ICS_OP_OTHER;
+        struct ics_op op = {.proto = APP_PROTO_S7COMM, .kind = kind, .function = 0x20000u | f,
+                            .function_name = "s7comm-plus", .tx = &tx->pdu.base};
+        app_baseline_op(st->ctx, st->dir, &op);
+    }
 }
 
 static void s7_on_tsdu(void *user, const uint8_t *d, uint32_t n)

@@ -1225,8 +1225,10 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
     struct detect_worker *dw = run->dw;
     /* One alert per signature per packet, and, as Suricata does, one per
      * transaction: several transactions completed by one packet (pipelined
-     * requests, APDUs of one segment) each alert. */
-    if (dw->alerted[r->id] && !tx)
+     * requests, APDUs of one segment) each alert. App-layer events are
+     * matched on the packet that raised them, so a rule with one alerts
+     * once per packet whatever the transactions. */
+    if (dw->alerted[r->id] && (!tx || r->app_event))
         return;
     if (!dw->alerted[r->id]) {
         dw->alerted[r->id] = 1;
@@ -1723,7 +1725,7 @@ static int inspect_tx(struct app_tx *tx, void *user)
     }
     for (uint32_t i = 0; i < n && !run->pass; i++) {
         const struct rule *r = rule_set_get(dw->rs, dw->order[i]);
-        if (dw->kind[r->id] != RULE_KIND_TX)
+        if (dw->kind[r->id] != RULE_KIND_TX || (dw->alerted[r->id] && r->app_event))
             continue;
         /* A rule is inspected on packets of its direction. */
         if ((r->flags & RULE_FLAG_TOSERVER) && dir != 0)
