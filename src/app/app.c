@@ -460,7 +460,8 @@ struct app_layer_thread_ctx *app_layer_thread_ctx_new(const struct app_layer_con
     if (t->cfg.baseline_enabled) {
         t->baseline = ics_baseline_new(t, &t->cfg);
         if (!t->baseline ||
-            (t->cfg.baseline_file && ics_baseline_load(t->baseline, t->cfg.baseline_file) < 0)) {
+            (t->cfg.baseline_file &&
+             ics_baseline_load(t->baseline, t->cfg.baseline_file, NULL, 0) < 0)) {
             ics_baseline_free(t->baseline);
             free(t);
             return NULL;
@@ -1290,6 +1291,20 @@ void app_layer_timeout(struct app_layer_thread_ctx *ctx, uint64_t now_usec)
 struct ics_baseline *app_thread_baseline(struct app_layer_thread_ctx *thread)
 {
     return thread ? thread->baseline : NULL;
+}
+
+int app_layer_baseline_check(const struct app_layer_config *cfg, char *err, size_t errlen)
+{
+    if (!cfg->baseline_enabled || !cfg->baseline_file)
+        return 0;
+    struct ics_baseline *b = ics_baseline_new(NULL, cfg);
+    if (!b) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    int rc = ics_baseline_load(b, cfg->baseline_file, err, errlen);
+    ics_baseline_free(b);
+    return rc;
 }
 
 int app_layer_baseline_save(struct app_layer_thread_ctx *const *ctxs, size_t n,

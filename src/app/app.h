@@ -161,6 +161,9 @@ void app_layer_timeout(struct app_layer_thread_ctx *ctx, uint64_t now_usec);
  * learned (every context given, merged) to path. 0 or -errno. */
 int app_layer_baseline_save(struct app_layer_thread_ctx *const *ctxs, size_t n,
                             const char *path);
+/* Checks that the configured baseline file can be loaded (start-up): 0, or
+ * -errno / -EINVAL with err naming the file and line. */
+int app_layer_baseline_check(const struct app_layer_config *cfg, char *err, size_t errlen);
 
 /* Called when the flow ends: logs whatever transactions are still open
  * (as Suricata does at flow end), closes files, and frees nothing. */

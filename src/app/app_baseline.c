@@ -853,11 +853,16 @@ static int bl_load_line(struct ics_baseline *b, char *line)
     return 0;
 }
 
-int ics_baseline_load(struct ics_baseline *b, const char *path)
+int ics_baseline_load(struct ics_baseline *b, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
-    if (!f)
-        return errno == ENOENT ? 0 : -errno;
+    if (!f) {
+        if (errno == ENOENT)
+            return 0;
+        if (err)
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -errno;
+    }
     char line[1024];
     unsigned lineno = 0;
     int rc = 0;
@@ -872,7 +877,8 @@ int ics_baseline_load(struct ics_baseline *b, const char *path)
         if (strncmp(line, "state\t", 6) == 0)
             had_state = true;
         if (bl_load_line(b, line) != 0) {
-            log_error("%s:%u: ics-baseline: invalid line", path, lineno);
+            if (err)
+                snprintf(err, errlen, "%s:%u: invalid ics-baseline line", path, lineno);
             rc = -EINVAL;
             break;
         }

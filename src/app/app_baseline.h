@@ -64,9 +64,9 @@ struct ics_baseline *ics_baseline_new(struct app_layer_thread_ctx *thread,
 void ics_baseline_free(struct ics_baseline *b);
 struct ics_baseline *app_thread_baseline(struct app_layer_thread_ctx *thread);
 /* Loads a saved baseline into b (merging with what it has). A missing file
- * is no error (nothing learned yet). Returns 0, or -errno / -EINVAL (the
- * offending line is logged with the file name and line number). */
-int ics_baseline_load(struct ics_baseline *b, const char *path);
+ * is no error (nothing learned yet). Returns 0, or -errno / -EINVAL with err
+ * naming the file (and line). */
+int ics_baseline_load(struct ics_baseline *b, const char *path, char *err, size_t errlen);
 /* Writes the merged baselines to path (atomically: a temporary file then
  * rename). Returns 0 or -errno. */
 int ics_baseline_save(struct ics_baseline *const *b, size_t n, const char *path);

@@ -343,8 +343,17 @@ static void s7_baseline(struct s7_state *st, const struct s7_tx *tx)
                     continue;
                 op.has_objects = true;
                 op.space = (uint32_t)x->area << 16 | x->db;
+                /* bytes touched: the length counts elements of the
+                 * transport size (bits, bytes, words, double words) */
+                uint32_t esz = x->tsize == 1 ? 0
+                               : (x->tsize == 4 || x->tsize == 5 || x->tsize == 0x1c ||
+                                  x->tsize == 0x1d)
+                                   ? 2
+                               : (x->tsize == 6 || x->tsize == 7 || x->tsize == 8) ? 4
+                                                                                   : 1;
+                uint64_t bytes = esz ? (uint64_t)x->length * esz : (x->length + 7u) / 8u;
                 op.lo = x->address >> 3;
-                op.hi = op.lo + (x->length ? x->length - 1u : 0);
+                op.hi = op.lo + (bytes ? bytes - 1 : 0);
                 app_baseline_op(st->ctx, st->dir, &op);
             }
             return;

@@ -225,6 +225,9 @@ static void load_baseline(struct app_layer_config *app, const struct config *cfg
             invalid_value(cfg, "ics-baseline.learning-messages", "expected a number");
     }
     get_size(cfg, "ics-baseline.memcap", &app->baseline_memcap);
+    char err[400];
+    if (!config_error[0] && app_layer_baseline_check(app, err, sizeof err) != 0)
+        snprintf(config_error, sizeof config_error, "ics-baseline.file: %s", err);
 }
 
 int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
