@@ -80,8 +80,8 @@ static void audit_flush(struct hub_audit_queue *q)
     int rc = hub_db_begin(c, err, sizeof err);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         struct audit_entry *e = &batch[i];
-        struct hub_db_param p[] = {DB_INT(e->ts),      DB_INT(e->org_id), DB_TEXT(e->role),
-                                   DB_TEXT(e->coll),   DB_TEXT(e->stix_id), DB_TEXT(e->tlp)};
+        struct hub_db_param p[] = {DB_INT(e->ts),    DB_INT(e->org_id),   DB_TEXT(e->role),
+                                   DB_TEXT(e->coll), DB_TEXT(e->stix_id), DB_TEXT(e->tlp)};
         rc = hub_db_exec(c,
                          "INSERT INTO audit (ts, org_id, role, action, coll, stix_id, tlp)"
                          " VALUES ($1, $2, $3, 'read', $4, $5, $6)",
@@ -204,4 +204,14 @@ void hub_audit_read(struct hub_server *s, const struct hub_caller *caller, const
         audit_flush(q);
         pthread_mutex_unlock(&q->flush_lock);
     }
+}
+
+void hub_audit_flush(struct hub_server *s)
+{
+    struct hub_audit_queue *q = s->audit;
+    if (!q)
+        return;
+    pthread_mutex_lock(&q->flush_lock);
+    audit_flush(q);
+    pthread_mutex_unlock(&q->flush_lock);
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,13 +122,23 @@ void hub_db_release(struct hub_db *db, struct hub_db_conn *c)
     pthread_mutex_unlock(&db->lock);
 }
 
+static _Atomic uint64_t db_errors;
+
+uint64_t hub_db_error_count(void)
+{
+    return atomic_load(&db_errors);
+}
+
 int hub_db_exec(struct hub_db_conn *c, const char *sql, int nparams,
                 const struct hub_db_param *params, struct hub_db_result *res, char *err,
                 size_t errlen)
 {
     if (res)
         memset(res, 0, sizeof *res);
-    return conn_ops(c)->exec(c, sql, nparams, params, res, err, errlen);
+    int rc = conn_ops(c)->exec(c, sql, nparams, params, res, err, errlen);
+    if (rc < 0 && rc != -EEXIST)
+        atomic_fetch_add_explicit(&db_errors, 1, memory_order_relaxed);
+    return rc;
 }
 
 int hub_db_exec_once(struct hub_db_conn *c, const char *sql, int nparams,

@@ -84,6 +84,8 @@ int hub_db_commit(struct hub_db_conn *c, char *err, size_t errlen);
 void hub_db_rollback(struct hub_db_conn *c);
 
 void hub_db_result_free(struct hub_db_result *res);
+/* Statements that failed (other than constraint conflicts) since start. */
+uint64_t hub_db_error_count(void);
 const char *hub_db_cell(const struct hub_db_result *res, int row, int col);
 int64_t hub_db_cell_i64(const struct hub_db_result *res, int row, int col);
 
@@ -92,6 +94,11 @@ int64_t hub_db_cell_i64(const struct hub_db_result *res, int row, int col);
 int hub_db_query_i64(struct hub_db_conn *c, const char *sql, int nparams,
                      const struct hub_db_param *params, int64_t dflt, int64_t *out, char *err,
                      size_t errlen);
+
+/* SQLite online backup from from_path into to_path, then an integrity
+ * check of the copy (hub_db_sqlite.c). */
+int hub_db_sqlite_copy(const char *from_path, const char *to_path, bool create_from, char *err,
+                       size_t errlen);
 
 /* Applies the schema migrations (hub_schema.c) on one connection. */
 int hub_schema_migrate(struct hub_db_conn *c, enum hub_db_kind kind, char *err, size_t errlen);

@@ -75,7 +75,7 @@ static int record_sighting(struct hub_server *s, struct hub_db_conn *c,
                          9, p, NULL, msg, msglen);
     if (rc < 0)
         return rc;
-    return hub_risk_correlate(s, c, ref, seen, msg, msglen);
+    return hub_correlate_sighting(s, c, ref, seen, msg, msglen);
 }
 
 /* Rewrites TLP 1.0 marking references (object and granular markings) to
@@ -111,8 +111,8 @@ void hub_object_prepared_free(struct hub_object_prepared *p)
 }
 
 int hub_object_prepare(struct hub_server *s, const struct hub_collection *coll,
-                       const struct hub_caller *caller, json_t *obj,
-                       struct hub_object_prepared *p, char *msg, size_t msglen)
+                       const struct hub_caller *caller, json_t *obj, struct hub_object_prepared *p,
+                       char *msg, size_t msglen)
 {
     memset(p, 0, sizeof *p);
     p->obj = obj;
@@ -192,8 +192,9 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
     /* Existing versions, in this and other collections. */
     struct hub_db_param pid[] = {DB_TEXT(id)};
     struct hub_db_result r;
-    int rc = hub_db_exec(c, "SELECT coll, version, revoked, tlp, producer_org FROM objects"
-                            " WHERE stix_id = $1",
+    int rc = hub_db_exec(c,
+                         "SELECT coll, version, revoked, tlp, producer_org FROM objects"
+                         " WHERE stix_id = $1",
                          1, pid, &r, msg, msglen);
     if (rc < 0) {
         hub_db_result_free(&r);
@@ -235,10 +236,10 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
         return -EPERM;
     }
 
-    struct hub_db_param pi[] = {DB_TEXT(coll->id),      DB_TEXT(id),         DB_TEXT(type),
-                               DB_TEXT(p->spec_version),   DB_TEXT(version),    DB_INT(date_added),
-                               DB_TEXT(tlp),            DB_INT(caller->org.id), DB_INT(revoked),
-                               DB_INT(newest),          DB_INT(oldest),      DB_TEXT(p->body)};
+    struct hub_db_param pi[] = {
+        DB_TEXT(coll->id), DB_TEXT(id),        DB_TEXT(type),  DB_TEXT(p->spec_version),
+        DB_TEXT(version),  DB_INT(date_added), DB_TEXT(tlp),   DB_INT(caller->org.id),
+        DB_INT(revoked),   DB_INT(newest),     DB_INT(oldest), DB_TEXT(p->body)};
     int64_t row_id;
     rc = hub_db_query_i64(c,
                           "INSERT INTO objects (coll, stix_id, type, spec_version, version,"
@@ -296,8 +297,8 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
 }
 
 int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct hub_collection *coll,
-                     const struct hub_caller *caller, json_t *obj, int64_t date_added,
-                     int severity, char *version_out, char *msg, size_t msglen)
+                     const struct hub_caller *caller, json_t *obj, int64_t date_added, int severity,
+                     char *version_out, char *msg, size_t msglen)
 {
     struct hub_object_prepared p;
     version_out[0] = 0;

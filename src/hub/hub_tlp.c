@@ -102,8 +102,7 @@ bool hub_tlp_visible(const char *tlp, int64_t producer_org, bool is_recipient, b
     }
 }
 
-void hub_tlp_sql(char *buf, size_t len, bool member, const struct hub_caller *caller,
-                 int org_param)
+void hub_tlp_sql(char *buf, size_t len, bool member, const struct hub_caller *caller, int org_param)
 {
     bool amber = member || caller->org.coordinator;
     snprintf(buf, len,
