@@ -100,14 +100,20 @@ void eve_post(struct hub_request *req, struct hub_response *resp)
                 }
                 json_int_t sev =
                     json_integer_value(json_object_get(json_object_get(ev, "alert"), "severity"));
-                char version[40], omsg[400];
+                char version[48], omsg[400];
                 int64_t added = first_added + (int64_t)(lineno - 1) * 2;
-                int orc = hub_object_store(s, req->db, &coll, caller, ind, added, 0, version, omsg,
+                /* The rule indicator is the hub's (one id per rule for every
+                 * organisation, which is how sightings correlate): stored once
+                 * per collection, never attributed to the reporter. */
+                json_object_del(ind, "created_by_ref");
+                int orc = hub_object_store(s, req->db, &coll, caller, ind, added, 0,
+                                           HUB_STORE_AS_HUB | HUB_STORE_ONCE_PER_COLLECTION,
+                                           version, omsg,
                                            sizeof omsg);
                 if (orc == 0)
                     orc = hub_object_store(s, req->db, &coll, caller, sig, added + 1,
                                            sev >= 1 && sev <= 3 ? (int)sev : (sev > 3 ? 3 : 0),
-                                           version, omsg, sizeof omsg);
+                                           0, version, omsg, sizeof omsg);
                 if (orc == 0)
                     stored++;
                 else if (orc == -EINVAL || orc == -EPERM)
@@ -143,6 +149,9 @@ void eve_post(struct hub_request *req, struct hub_response *resp)
         return;
     }
     s->stored_since_analyze += stored * 2;
+    hub_count(&s->metrics.objects_stored, (uint64_t)stored * 2);
+    hub_count(&s->metrics.eve_lines, (uint64_t)lines);
+    hub_count(&s->metrics.eve_alerts, (uint64_t)alerts);
     json_t *body = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:o}", "lines", (json_int_t)lines,
                              "alerts", (json_int_t)alerts, "stored", (json_int_t)stored, "skipped",
                              (json_int_t)skipped, "failed", (json_int_t)failed, "collection",

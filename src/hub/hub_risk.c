@@ -193,13 +193,9 @@ void incidents_get(struct hub_request *req, struct hub_response *resp)
         hub_timestamp_format(hub_db_cell_i64(&r, i, 2), f, sizeof f);
         hub_timestamp_format(hub_db_cell_i64(&r, i, 3), l, sizeof l);
         hub_timestamp_format(hub_db_cell_i64(&r, i, 4), c, sizeof c);
-        struct hub_db_param pc[] = {DB_TEXT(hub_db_cell(&r, i, 0))};
-        int64_t norgs = 0;
-        hub_db_query_i64(req->db, "SELECT COUNT(*) FROM incident_orgs WHERE incident_id = $1", 1,
-                         pc, 0, &norgs, err, sizeof err);
-        json_t *inc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "id", hub_db_cell(&r, i, 0),
+        json_t *inc = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", hub_db_cell(&r, i, 0),
                                 "indicator_id", hub_db_cell(&r, i, 1), "first_seen", f, "last_seen",
-                                l, "created", c, "organisations_affected", (json_int_t)norgs);
+                                l, "created", c);
         struct hub_db_param ps[] = {
             DB_INT(caller->org.id), DB_TEXT(caller->org.sector), DB_TEXT(hub_db_cell(&r, i, 1)),
             DB_INT(hub_db_cell_i64(&r, i, 2)), DB_INT(hub_db_cell_i64(&r, i, 3))};
@@ -219,7 +215,21 @@ void incidents_get(struct hub_request *req, struct hub_response *resp)
                               hub_db_cell(&sr, j, 6)));
             }
         }
+        /* An incident is derived from its sightings and filtered by their
+         * TLP: the caller gets it only when the sightings it may see come
+         * from two organisations or more, and counts only those. */
+        json_t *orgs_seen = json_object();
+        for (int j = 0; j < sr.nrows; j++)
+            json_object_set_new(orgs_seen, hub_db_cell(&sr, j, 1), json_true());
+        size_t norgs = json_object_size(orgs_seen);
+        json_decref(orgs_seen);
         hub_db_result_free(&sr);
+        if (norgs < 2) {
+            json_decref(sightings);
+            json_decref(inc);
+            continue;
+        }
+        json_object_set_new(inc, "organisations_affected", json_integer((json_int_t)norgs));
         json_object_set_new(inc, "sightings", sightings);
         json_t *name = indicator_name(req, hub_db_cell(&r, i, 1));
         if (name)

@@ -128,6 +128,7 @@ void hub_response_header(struct hub_response *resp, const char *name, const char
  * severity: 1 high, 2 medium, 3 low, 0 unknown (sightings only). */
 int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct hub_collection *coll,
                      const struct hub_caller *caller, json_t *obj, int64_t date_added, int severity,
+                     unsigned flags,
                      char *version_out, char *msg, size_t msglen);
 
 /* The same in two phases, so that validation and serialisation (no storage
@@ -139,13 +140,23 @@ struct hub_object_prepared {
     json_t *obj;
     const char *id;
     const char *type;
-    const char *tlp;
+    const char *tlp;  /* of the whole object (raised by granular parts that cannot be cut) */
+    const char *gtlp; /* strictest granular TLP cut for callers who may not see it, or NULL */
     const char *spec_version;
-    char version[40];
+    char version[40];      /* normalised (ordering and keys) */
+    char version_text[48]; /* as posted, returned as is */
     bool revoked;
     bool ok;
+    bool as_hub;             /* created by the hub itself (owner 0) */
+    bool once_per_collection; /* store only if the collection has no version yet */
+    bool creator_added;      /* created_by_ref was absent and set to the poster */
+    bool foreign_creator;    /* created_by_ref names another identity */
+    const char *correction;  /* x_vigil_correction_reason */
     char *body;
 };
+/* Flags of hub_object_store. */
+#define HUB_STORE_AS_HUB 1u
+#define HUB_STORE_ONCE_PER_COLLECTION 2u
 int hub_object_prepare(struct hub_server *s, const struct hub_collection *coll,
                        const struct hub_caller *caller, json_t *obj, struct hub_object_prepared *p,
                        char *msg, size_t msglen);

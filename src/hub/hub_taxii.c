@@ -11,10 +11,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hub/hub_granular.h"
 #include "hub/hub_handlers.h"
 #include "hub/hub_taxii.h"
 #include "hub/hub_tlp.h"
 #include "hub/hub_util.h"
+#include "hub/stix_validate.h"
 #include "util/log.h"
 
 /* ---- helpers -------------------------------------------------------------- */
@@ -313,10 +315,23 @@ void taxii_collections(struct hub_request *req, struct hub_response *resp)
         hub_response_error(resp, 500, "Internal error", "storage error");
         return;
     }
+    /* The caller's own collection first, then its sector's, the national
+     * one, other sectors, other organisations: clients that pick the first
+     * writable collection pick one that takes any TLP. */
+    const struct hub_caller *caller = &req->caller;
     json_t *arr = json_array();
-    for (int i = 0; i < n; i++)
-        if (hub_collection_can_read(&colls[i], &req->caller))
-            json_array_append_new(arr, collection_json(&colls[i], &req->caller));
+    for (int pass = 0; pass < 5; pass++) {
+        for (int i = 0; i < n; i++) {
+            const struct hub_collection *c = &colls[i];
+            int rank = c->kind == HUB_COLL_ORG       ? (c->org_id == caller->org.id ? 0 : 4)
+                       : c->kind == HUB_COLL_SECTOR  ? (strcmp(c->sector, caller->org.sector) == 0
+                                                            ? 1
+                                                            : 3)
+                                                     : 2;
+            if (rank == pass && hub_collection_can_read(c, caller))
+                json_array_append_new(arr, collection_json(c, caller));
+        }
+    }
     free(colls);
     json_t *body = json_object();
     if (json_array_size(arr))
@@ -324,6 +339,62 @@ void taxii_collections(struct hub_request *req, struct hub_response *resp)
     else
         json_decref(arr);
     hub_response_json(resp, 200, HUB_TAXII_MEDIA, body);
+}
+
+/* What one caller may see of the granular-marked parts of one object. */
+struct part_view {
+    bool member, coordinator, producer, recipient;
+};
+
+static bool part_hidden(int rank, void *ctx)
+{
+    const struct part_view *v = ctx;
+    if (v->producer || rank <= 1)
+        return false;
+    if (rank <= 3)
+        return !v->member && !v->coordinator;
+    return !v->recipient;
+}
+
+/* The body of row i as the caller may see it: the stored text, or (when
+ * parts are marked with a TLP the caller may not see) a redacted copy in
+ * *owned, or NULL when the object must be withheld. */
+static const char *visible_body(struct hub_request *req, const struct hub_collection *coll,
+                                const struct hub_db_result *res, int i, char **owned)
+{
+    *owned = NULL;
+    const char *body = hub_db_cell(res, i, 3);
+    const char *gtlp = hub_db_cell(res, i, 4);
+    if (!gtlp)
+        return body;
+    const struct hub_caller *caller = &req->caller;
+    struct part_view v = {.member = hub_collection_is_member(coll, &caller->org),
+                          .coordinator = caller->org.coordinator,
+                          .producer = hub_db_cell_i64(res, i, 5) == caller->org.id};
+    int top = hub_tlp_rank(gtlp);
+    if (top == 4 && !v.producer) {
+        struct hub_db_param p[] = {DB_INT(hub_db_cell_i64(res, i, 6)), DB_INT(caller->org.id)};
+        int64_t one = 0;
+        char err[256];
+        hub_db_query_i64(req->db,
+                         "SELECT 1 FROM object_recipients WHERE object_id = $1 AND org_id = $2", 2,
+                         p, 0, &one, err, sizeof err);
+        v.recipient = one == 1;
+    }
+    bool any = false;
+    for (int r = 2; r <= top; r++)
+        any = any || part_hidden(r, &v);
+    if (!any)
+        return body;
+    json_t *obj = json_loads(body, 0, NULL);
+    if (!obj)
+        return NULL;
+    hub_granular_redact(obj, part_hidden, &v);
+    char err[256];
+    if (stix_object_validate(obj, err, sizeof err) == 0)
+        *owned = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    return *owned;
 }
 
 static void handle_objects_get(struct hub_request *req, struct hub_response *resp,
@@ -338,8 +409,9 @@ static void handle_objects_get(struct hub_request *req, struct hub_response *res
         return;
     }
     struct hub_db_result res = {0};
-    if (build_object_query(q, req, coll, "o.date_added, o.stix_id, o.tlp, o.body", stix_id, "last",
-                           &pa, resp) < 0 ||
+    if (build_object_query(q, req, coll,
+                           "o.date_added, o.stix_id, o.tlp, o.body, o.gtlp, o.producer_org, o.id",
+                           stix_id, "last", &pa, resp) < 0 ||
         run_query(req, q, &res, resp) < 0) {
         q_free(q);
         free(q);
@@ -349,7 +421,30 @@ static void handle_objects_get(struct hub_request *req, struct hub_response *res
     free(q);
     bool more = res.nrows > pa.limit;
     int n = more ? pa.limit : res.nrows;
-    if (stix_id && n == 0 && !hub_request_arg(req, "next")) {
+    /* Bodies as the caller may see them (stored text unless redacted). */
+    const char **bodies = n ? calloc((size_t)n, sizeof *bodies) : NULL;
+    char **owned = n ? calloc((size_t)n, sizeof *owned) : NULL;
+    if (n && (!bodies || !owned)) {
+        free(bodies);
+        free(owned);
+        hub_db_result_free(&res);
+        hub_response_error(resp, 500, "Internal error", "out of memory");
+        return;
+    }
+    int shown = 0;
+    size_t cap = 128;
+    for (int i = 0; i < n; i++) {
+        bodies[i] = visible_body(req, coll, &res, i, &owned[i]);
+        if (bodies[i]) {
+            cap += strlen(bodies[i]) + 1;
+            shown++;
+        }
+    }
+    if (stix_id && shown == 0 && !hub_request_arg(req, "next")) {
+        for (int i = 0; i < n; i++)
+            free(owned[i]);
+        free(owned);
+        free(bodies);
         hub_db_result_free(&res);
         hub_response_error(resp, 404, "Not found", "no object %s in collection %s", stix_id,
                            coll->id);
@@ -357,11 +452,12 @@ static void handle_objects_get(struct hub_request *req, struct hub_response *res
     }
     /* The stored bodies are already compact JSON: the envelope is assembled
      * around them without re-parsing. */
-    size_t cap = 128;
-    for (int i = 0; i < n; i++)
-        cap += strlen(hub_db_cell(&res, i, 3)) + 1;
     char *out = malloc(cap);
     if (!out) {
+        for (int i = 0; i < n; i++)
+            free(owned[i]);
+        free(owned);
+        free(bodies);
         hub_db_result_free(&res);
         hub_response_error(resp, 500, "Internal error", "out of memory");
         return;
@@ -370,15 +466,19 @@ static void handle_objects_get(struct hub_request *req, struct hub_response *res
     if (more)
         len += (size_t)snprintf(out + len, cap - len, ",\"next\":\"%lld\"",
                                 (long long)hub_db_cell_i64(&res, n - 1, 0));
-    if (n > 0) {
+    if (shown > 0) {
         len += (size_t)snprintf(out + len, cap - len, ",\"objects\":[");
+        bool first = true;
         for (int i = 0; i < n; i++) {
-            const char *body = hub_db_cell(&res, i, 3);
-            size_t bl = strlen(body);
-            if (i)
+            if (!bodies[i])
+                continue;
+            size_t bl = strlen(bodies[i]);
+            if (!first)
                 out[len++] = ',';
-            memcpy(out + len, body, bl);
+            first = false;
+            memcpy(out + len, bodies[i], bl);
             len += bl;
+            free(owned[i]);
             const char *tlp = hub_db_cell(&res, i, 2);
             if (hub_tlp_rank(tlp) >= 2)
                 hub_audit_read(req->server, &req->caller, coll->id, hub_db_cell(&res, i, 1), tlp);
@@ -387,6 +487,8 @@ static void handle_objects_get(struct hub_request *req, struct hub_response *res
     }
     out[len++] = '}';
     out[len] = 0;
+    free(owned);
+    free(bodies);
     date_headers(resp, &res, n, 0);
     hub_db_result_free(&res);
     resp->status = 200;
@@ -408,7 +510,8 @@ static void handle_manifest_or_versions(struct hub_request *req, struct hub_resp
     }
     struct hub_db_result res = {0};
     /* Versions list every version; the manifest defaults to the latest. */
-    if (build_object_query(q, req, coll, "o.date_added, o.stix_id, o.version", stix_id,
+    if (build_object_query(q, req, coll,
+                           "o.date_added, o.stix_id, COALESCE(o.version_text, o.version)", stix_id,
                            stix_id ? "all" : "last", &pa, resp) < 0 ||
         run_query(req, q, &res, resp) < 0) {
         q_free(q);

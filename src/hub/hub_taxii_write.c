@@ -31,7 +31,7 @@ static void handle_object_delete(struct hub_request *req, struct hub_response *r
         hub_response_error(resp, 503, "Unavailable", "storage busy");
         return;
     }
-    if (build_object_query(q, req, coll, "o.id, o.producer_org, o.tlp", stix_id, "all", &pa, resp) <
+    if (build_object_query(q, req, coll, "o.id, o.producer_org, o.tlp, o.lineage", stix_id, "all", &pa, resp) <
             0 ||
         run_query(req, q, &res, resp) < 0) {
         q_free(q);
@@ -71,14 +71,15 @@ static void handle_object_delete(struct hub_request *req, struct hub_response *r
     }
     if (rc == 0) {
         /* The remaining versions get their first/last flags back. */
-        struct hub_db_param p[] = {DB_TEXT(coll->id), DB_TEXT(stix_id)};
+        struct hub_db_param p[] = {DB_TEXT(coll->id), DB_TEXT(stix_id),
+                                   DB_INT(hub_db_cell_i64(&res, 0, 3))};
         rc = hub_db_exec(req->db,
                          "UPDATE objects SET is_latest = CASE WHEN version = (SELECT MAX(version)"
-                         " FROM objects x WHERE x.coll = $1 AND x.stix_id = $2) THEN 1 ELSE 0 END,"
-                         " is_first = CASE WHEN version = (SELECT MIN(version) FROM objects y"
-                         " WHERE y.coll = $1 AND y.stix_id = $2) THEN 1 ELSE 0 END"
-                         " WHERE coll = $1 AND stix_id = $2",
-                         2, p, NULL, err, sizeof err);
+                         " FROM objects x WHERE x.coll = $1 AND x.stix_id = $2 AND x.lineage = $3)"
+                         " THEN 1 ELSE 0 END, is_first = CASE WHEN version = (SELECT MIN(version)"
+                         " FROM objects y WHERE y.coll = $1 AND y.stix_id = $2 AND y.lineage = $3)"
+                         " THEN 1 ELSE 0 END WHERE coll = $1 AND stix_id = $2 AND lineage = $3",
+                         3, p, NULL, err, sizeof err);
     }
     if (rc == 0) {
         char detail[32];
@@ -120,11 +121,21 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
                            jerr.line, jerr.column, jerr.text);
         return;
     }
+    /* A STIX bundle is accepted where an envelope is expected, as the OASIS
+     * reference server does (the stix2 library's TAXIICollectionSink posts
+     * bundles). */
+    bool bundle = json_is_object(env) &&
+                  json_is_string(json_object_get(env, "type")) &&
+                  strcmp(json_string_value(json_object_get(env, "type")), "bundle") == 0;
     const char *key;
     json_t *val;
     json_object_foreach(env, key, val)
     {
-        if (strcmp(key, "objects") != 0 && strcmp(key, "more") != 0 && strcmp(key, "next") != 0) {
+        bool ok = strcmp(key, "objects") == 0 ||
+                  (!bundle && (strcmp(key, "more") == 0 || strcmp(key, "next") == 0)) ||
+                  (bundle && (strcmp(key, "type") == 0 || strcmp(key, "id") == 0 ||
+                              strcmp(key, "spec_version") == 0));
+        if (!ok) {
             hub_response_error(resp, 400, "Bad request",
                                "request body: unknown field '%s' in the envelope", key);
             json_decref(env);
@@ -134,7 +145,7 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
     json_t *objects = json_object_get(env, "objects");
     if (!json_is_object(env) || !json_is_array(objects)) {
         hub_response_error(resp, 400, "Bad request",
-                           "request body: expected a TAXII envelope {\"objects\": [...]}");
+                           "request body: expected a TAXII envelope {\"objects\": [...]} or a STIX bundle");
         json_decref(env);
         return;
     }
@@ -178,7 +189,7 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
     {
         if (rc < 0)
             break;
-        char version[40];
+        char version[48];
         const char *id = json_string_value(json_object_get(obj, "id"));
         int orc = prep[i].ok ? -1 : -EINVAL;
         if (prep[i].ok)
@@ -237,6 +248,10 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
         return;
     }
     s->stored_since_analyze += (long)json_integer_value(json_object_get(status, "success_count"));
+    hub_count(&s->metrics.objects_stored,
+              (uint64_t)json_integer_value(json_object_get(status, "success_count")));
+    hub_count(&s->metrics.objects_refused,
+              (uint64_t)json_integer_value(json_object_get(status, "failure_count")));
     hub_response_json(resp, 202, HUB_TAXII_MEDIA, status);
 }
 
