@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include "hub/hub_server.h"
@@ -97,6 +98,8 @@ static void audit_flush(struct hub_audit_queue *q)
     free(batch);
 }
 
+static void housekeeping(struct hub_server *s, bool force);
+
 static void *audit_thread(void *arg)
 {
     struct hub_audit_queue *q = arg;
@@ -118,17 +121,42 @@ static void *audit_thread(void *arg)
         pthread_mutex_unlock(&q->flush_lock);
         if (stop)
             return NULL;
-        if (q->server->stored_since_analyze >= HUB_ANALYZE_EVERY &&
-            hub_db_kind(q->server->db) == HUB_DB_POSTGRES) {
-            q->server->stored_since_analyze = 0;
-            struct hub_db_conn *c = hub_db_acquire(q->server->db);
-            char err[256];
-            if (hub_db_exec(c, "ANALYZE objects", 0, NULL, NULL, err, sizeof err) < 0 ||
-                hub_db_exec(c, "ANALYZE sightings", 0, NULL, NULL, err, sizeof err) < 0)
-                log_warning("hub: refreshing planner statistics: %s", err);
-            hub_db_release(q->server->db, c);
-        }
+        housekeeping(q->server, false);
     }
+}
+
+/* Planner statistics follow the tables as they grow (both backends: SQLite
+ * never gathers them by itself, and autovacuum lags behind bulk loads), and
+ * the object count for /metrics. */
+static void housekeeping(struct hub_server *s, bool force)
+{
+    static int64_t last_count_us;
+    int64_t now = hub_now_us();
+    /* After 20% growth (at least HUB_ANALYZE_EVERY objects). */
+    long threshold = (long)(atomic_load(&s->metrics.objects_total) / 5);
+    if (threshold < HUB_ANALYZE_EVERY)
+        threshold = HUB_ANALYZE_EVERY;
+    bool analyze = force || s->stored_since_analyze >= threshold;
+    bool count = force || now - last_count_us > 30 * 1000000LL;
+    if (!analyze && !count)
+        return;
+    struct hub_db_conn *c = hub_db_acquire(s->db);
+    char err[256];
+    if (analyze) {
+        s->stored_since_analyze = 0;
+        if (hub_db_exec(c, "ANALYZE objects", 0, NULL, NULL, err, sizeof err) < 0 ||
+            hub_db_exec(c, "ANALYZE object_owners", 0, NULL, NULL, err, sizeof err) < 0 ||
+            hub_db_exec(c, "ANALYZE sightings", 0, NULL, NULL, err, sizeof err) < 0)
+            log_warning("hub: refreshing planner statistics: %s", err);
+    }
+    if (count) {
+        last_count_us = now;
+        int64_t n = 0;
+        if (hub_db_query_i64(c, "SELECT COUNT(*) FROM objects", 0, NULL, 0, &n, err, sizeof err) ==
+            0)
+            atomic_store(&s->metrics.objects_total, n);
+    }
+    hub_db_release(s->db, c);
 }
 
 int hub_audit_start(struct hub_server *s)
@@ -140,6 +168,9 @@ int hub_audit_start(struct hub_server *s)
     pthread_mutex_init(&q->flush_lock, NULL);
     pthread_cond_init(&q->cond, NULL);
     q->server = s;
+    /* Statistics at start: a database loaded by an older hub or restored
+     * from a backup may have none. */
+    housekeeping(s, true);
     if (pthread_create(&q->thread, NULL, audit_thread, q) != 0) {
         free(q);
         return -EAGAIN;

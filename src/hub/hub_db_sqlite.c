@@ -61,6 +61,7 @@ static int sqlite_connect(const char *path, struct hub_db_conn **out, char *err,
 static void sqlite_disconnect(struct hub_db_conn *hc)
 {
     struct sqlite_conn *c = (struct sqlite_conn *)hc;
+    sqlite3_exec(c->db, "PRAGMA optimize", NULL, NULL, NULL);
     for (int i = 0; i < c->ncache; i++) {
         sqlite3_finalize(c->cache[i].stmt);
         free(c->cache[i].sql);

@@ -250,7 +250,11 @@ int build_object_query(struct query *q, struct hub_request *req, const struct hu
                      "match[spec_version]", resp) < 0 ||
         q_match_version(q, hub_request_arg(req, "match[version]"), version_default, resp) < 0)
         return -EINVAL;
-    q_add(q, " ORDER BY o.date_added LIMIT %d", pa->limit + 1);
+    /* With an id given, the id index finds the few rows and they are sorted;
+     * "+" keeps SQLite from walking the (coll, date_added) index in order
+     * instead, which scans the whole collection when statistics are stale. */
+    bool by_id = stix_id || hub_request_arg(req, "match[id]");
+    q_add(q, " ORDER BY %so.date_added LIMIT %d", by_id ? "+" : "", pa->limit + 1);
     if (q->overflow) {
         hub_response_error(resp, 400, "Bad request", "filters too long");
         return -EINVAL;
