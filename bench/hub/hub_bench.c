@@ -75,8 +75,8 @@ static size_t realistic_indicator(const struct opts *o, long num, char *out, siz
         "\"https://cert.example.org/advisories/%ld\",\"external_id\":\"ADV-%ld\"}],"
         "\"object_marking_refs\":[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"]}",
         id, creator, num % 28 + 1, num % 24, (num >> 16) & 255, (num >> 8) & 255, num & 255,
-        num % 97, num, (num >> 16) & 255, (num >> 8) & 255, num & 255, num, phases[num % 4], num,
-        num);
+        num % 97, num % 1000000, (num >> 16) & 255, (num >> 8) & 255, num & 255, num % 1000000,
+        phases[num % 4], num % 100000, num % 100000);
 }
 
 /* CPU seconds (user + system) used so far by process pid, or -1. */
@@ -168,7 +168,7 @@ static void *ingest_thread(void *arg)
     char url[512];
     snprintf(url, sizeof url, "%s/vigil/collections/%s/objects/", o->url, o->collection);
     curl_easy_setopt(c, CURLOPT_URL, url);
-    size_t cap = (size_t)o->batch * 1024 + 64;
+    size_t cap = (size_t)o->batch * 2048 + 64;
     char *body = malloc(cap);
     for (long i = 0; i < j->count && body; i += o->batch) {
         long n = j->count - i < o->batch ? j->count - i : o->batch;

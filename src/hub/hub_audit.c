@@ -142,19 +142,17 @@ static void housekeeping(struct hub_server *s, bool force)
         return;
     struct hub_db_conn *c = hub_db_acquire(s->db);
     char err[256];
-    if (analyze) {
-        s->stored_since_analyze = 0;
-        if (hub_db_exec(c, "ANALYZE objects", 0, NULL, NULL, err, sizeof err) < 0 ||
-            hub_db_exec(c, "ANALYZE object_owners", 0, NULL, NULL, err, sizeof err) < 0 ||
-            hub_db_exec(c, "ANALYZE sightings", 0, NULL, NULL, err, sizeof err) < 0)
-            log_warning("hub: refreshing planner statistics: %s", err);
-    }
-    if (count) {
+    if (count || analyze) {
         last_count_us = now;
         int64_t n = 0;
         if (hub_db_query_i64(c, "SELECT COUNT(*) FROM objects", 0, NULL, 0, &n, err, sizeof err) ==
             0)
             atomic_store(&s->metrics.objects_total, n);
+    }
+    if (analyze) {
+        s->stored_since_analyze = 0;
+        if (hub_db_analyze(s->db, c, atomic_load(&s->metrics.objects_total), err, sizeof err) < 0)
+            log_warning("hub: refreshing planner statistics: %s", err);
     }
     hub_db_release(s->db, c);
 }
@@ -168,9 +166,8 @@ int hub_audit_start(struct hub_server *s)
     pthread_mutex_init(&q->flush_lock, NULL);
     pthread_cond_init(&q->cond, NULL);
     q->server = s;
-    /* Statistics at start: a database loaded by an older hub or restored
-     * from a backup may have none. */
-    housekeeping(s, true);
+    /* The object count at start (statistics were refreshed by hub_db_open). */
+    housekeeping(s, false);
     if (pthread_create(&q->thread, NULL, audit_thread, q) != 0) {
         free(q);
         return -EAGAIN;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static _Atomic unsigned stats_generation;
+
 struct hub_db {
     enum hub_db_kind kind;
     const struct hub_db_ops *ops;
@@ -74,6 +76,14 @@ int hub_db_open(const char *uri, int pool_size, struct hub_db **out, char *err, 
         db->free_list[db->nfree++] = c;
         if (i == 0) {
             rc = hub_schema_migrate(c, kind, err, errlen);
+            int64_t rows = 0;
+            /* (The hub's pool; a one-connection admin command needs none.) */
+            if (rc == 0 && pool_size > 1)
+                rc = hub_db_query_i64(c, "SELECT COUNT(*) FROM objects", 0, NULL, 0, &rows, err,
+                                      errlen);
+            /* Before the other connections open, so they load the result. */
+            if (rc == 0 && pool_size > 1)
+                rc = hub_db_analyze(db, c, rows, err, errlen);
             if (rc < 0) {
                 hub_db_close(db);
                 return rc;
@@ -109,7 +119,37 @@ struct hub_db_conn *hub_db_acquire(struct hub_db *db)
         pthread_cond_wait(&db->cond, &db->lock);
     struct hub_db_conn *c = db->free_list[--db->nfree];
     pthread_mutex_unlock(&db->lock);
+    struct hub_db_conn_base *b = (struct hub_db_conn_base *)c;
+    unsigned gen = atomic_load(&stats_generation);
+    if (b->stats_gen != gen) {
+        if (b->ops->stats_reload)
+            b->ops->stats_reload(c);
+        b->stats_gen = gen;
+    }
     return c;
+}
+
+int hub_db_analyze(struct hub_db *db, struct hub_db_conn *c, int64_t rows, char *err,
+                   size_t errlen)
+{
+    int rc;
+    if (db->kind == HUB_DB_SQLITE && rows < HUB_DB_ANALYZE_MIN_ROWS) {
+        int64_t has = 0;
+        rc = hub_db_query_i64(c,
+                              "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'", 0,
+                              NULL, 0, &has, err, errlen);
+        if (rc == 0 && has)
+            rc = hub_db_exec(c, "DELETE FROM sqlite_stat1", 0, NULL, NULL, err, errlen);
+    } else {
+        rc = hub_db_exec(c, "ANALYZE objects", 0, NULL, NULL, err, errlen);
+        if (rc == 0)
+            rc = hub_db_exec(c, "ANALYZE object_owners", 0, NULL, NULL, err, errlen);
+        if (rc == 0)
+            rc = hub_db_exec(c, "ANALYZE sightings", 0, NULL, NULL, err, errlen);
+    }
+    if (rc == 0)
+        atomic_fetch_add(&stats_generation, 1);
+    return rc;
 }
 
 void hub_db_release(struct hub_db *db, struct hub_db_conn *c)

@@ -179,7 +179,21 @@ static int64_t sqlite_changes(struct hub_db_conn *hc)
     return sqlite3_changes64(((struct sqlite_conn *)hc)->db);
 }
 
+/* Loads the statistics another connection wrote and drops the cached
+ * statements, which were planned without them. */
+static void sqlite_stats_reload(struct hub_db_conn *hc)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)hc;
+    for (int i = 0; i < c->ncache; i++) {
+        sqlite3_finalize(c->cache[i].stmt);
+        free(c->cache[i].sql);
+    }
+    c->ncache = 0;
+    sqlite3_exec(c->db, "ANALYZE sqlite_schema", NULL, NULL, NULL);
+}
+
 const struct hub_db_ops hub_db_sqlite_ops = {
+    .stats_reload = sqlite_stats_reload,
     .connect = sqlite_connect,
     .disconnect = sqlite_disconnect,
     .exec = sqlite_exec,

@@ -319,7 +319,9 @@ static bool same_content(const char *stored, json_t *posted, bool creator_added)
     return eq;
 }
 
-enum ownership { OWN, RELAY, CORRECT, SHADOW };
+/* NEW: the id was unknown (no version can exist: the existing-versions
+ * lookup is skipped, which is the bulk-ingest path). */
+enum ownership { OWN, NEW, RELAY, CORRECT, SHADOW };
 
 /* Decides how the caller may post p (see the file comment). Returns 0 with
  * *how set, or -EPERM with the reason in msg. */
@@ -327,29 +329,37 @@ static int decide_ownership(struct hub_db_conn *c, const struct hub_caller *call
                             struct hub_object_prepared *p, enum ownership *how, char *msg,
                             size_t msglen)
 {
-    int64_t owner = -1;
+    int64_t me = p->as_hub ? 0 : caller->org.id;
+    const char *creator_refusal =
+        "%s: created_by_ref must be your organisation's identity %s, or absent (the hub then "
+        "sets it): only the creator of an object may post it (STIX 2.1 section 3.6)";
+    /* One statement for the common case of a new id: claim it. A row comes
+     * back only when the id was unknown. */
+    int64_t claimed = -1, owner = -1;
+    if (!p->foreign_creator) {
+        struct hub_db_param po[] = {DB_TEXT(p->id), DB_INT(me), DB_INT(hub_now_us())};
+        int rc = hub_db_query_i64(c,
+                                  "INSERT INTO object_owners (stix_id, org_id, created)"
+                                  " VALUES ($1, $2, $3) ON CONFLICT (stix_id) DO NOTHING"
+                                  " RETURNING org_id",
+                                  3, po, -1, &claimed, msg, msglen);
+        if (rc < 0)
+            return rc;
+        if (claimed >= 0) {
+            *how = NEW;
+            return 0;
+        }
+    }
     struct hub_db_param pid[] = {DB_TEXT(p->id)};
     int rc = hub_db_query_i64(c, "SELECT org_id FROM object_owners WHERE stix_id = $1", 1, pid, -1,
                               &owner, msg, msglen);
     if (rc < 0)
         return rc;
-    int64_t me = p->as_hub ? 0 : caller->org.id;
-    const char *creator_refusal =
-        "%s: created_by_ref must be your organisation's identity %s, or absent (the hub then "
-        "sets it): only the creator of an object may post it (STIX 2.1 section 3.6)";
     if (owner < 0 || owner == me) {
+        /* (owner < 0 only with a foreign created_by_ref: refused.) */
         if (p->foreign_creator) {
             snprintf(msg, msglen, creator_refusal, p->id, caller->org.identity_id);
             return -EPERM;
-        }
-        if (owner < 0) {
-            struct hub_db_param po[] = {DB_TEXT(p->id), DB_INT(me), DB_INT(hub_now_us())};
-            rc = hub_db_exec(c,
-                             "INSERT INTO object_owners (stix_id, org_id, created)"
-                             " VALUES ($1, $2, $3)",
-                             3, po, NULL, msg, msglen);
-            if (rc < 0)
-                return rc;
         }
         *how = OWN;
         return 0;
@@ -457,11 +467,12 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
 
     /* Existing versions of this lineage, in this and other collections. */
     struct hub_db_param pid[] = {DB_TEXT(id), DB_INT(lineage)};
-    struct hub_db_result r;
-    rc = hub_db_exec(c,
-                     "SELECT coll, version, revoked, tlp, producer_org FROM objects"
-                     " WHERE stix_id = $1 AND lineage = $2",
-                     2, pid, &r, msg, msglen);
+    struct hub_db_result r = {0};
+    if (how != NEW)
+        rc = hub_db_exec(c,
+                         "SELECT coll, version, revoked, tlp, producer_org FROM objects"
+                         " WHERE stix_id = $1 AND lineage = $2",
+                         2, pid, &r, msg, msglen);
     if (rc < 0) {
         hub_db_result_free(&r);
         return rc;
