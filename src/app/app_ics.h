@@ -186,4 +186,99 @@ const struct mqtt_message *mqtt_tx_message(const struct app_tx *tx, uint32_t ind
 /* The protocol version the flow's CONNECT announced (0 before any). */
 uint8_t mqtt_tx_protocol_version(const struct app_tx *tx);
 
+/* ------------------------------------------------------------ EtherNet/IP */
+
+enum enip_command {
+    ENIP_CMD_NOP = 0x00,
+    ENIP_CMD_LIST_SERVICES = 0x04,
+    ENIP_CMD_LIST_IDENTITY = 0x63,
+    ENIP_CMD_LIST_INTERFACES = 0x64,
+    ENIP_CMD_REGISTER_SESSION = 0x65,
+    ENIP_CMD_UNREGISTER_SESSION = 0x66,
+    ENIP_CMD_SEND_RR_DATA = 0x6f,
+    ENIP_CMD_SEND_UNIT_DATA = 0x70,
+    ENIP_CMD_INDICATE_STATUS = 0x72,
+    ENIP_CMD_CANCEL = 0x73,
+};
+
+enum enip_payload_kind {
+    ENIP_PAYLOAD_NONE = 0, /* not parsed (other commands, or invalid) */
+    ENIP_PAYLOAD_CIP,      /* SendRRData / SendUnitData: items, CIP services */
+    ENIP_PAYLOAD_LIST_IDENTITY,
+    ENIP_PAYLOAD_LIST_SERVICES,
+    ENIP_PAYLOAD_LIST_INTERFACES,
+    ENIP_PAYLOAD_REGISTER_SESSION,
+};
+
+/* A logical path segment: class (type >> 2 == 8), instance (9), attribute (12). */
+struct enip_cip_segment {
+    uint8_t type; /* the segment type byte */
+    uint32_t value;
+};
+
+enum enip_cip_payload {
+    ENIP_CIP_UNHANDLED = 0,
+    ENIP_CIP_GET_ATTRIBUTE_LIST, /* attributes */
+    ENIP_CIP_SET_ATTRIBUTE_LIST, /* the first attribute, if any */
+    ENIP_CIP_MULTIPLE,           /* children: the embedded services */
+};
+
+/* One CIP service request or response. The services of a PDU are a flat
+ * array: a Multiple Service Packet's embedded services follow it
+ * (first_child, nchildren). */
+struct enip_cip_service {
+    uint8_t service; /* without the response bit */
+    bool is_response;
+    uint8_t payload; /* enum enip_cip_payload */
+    uint8_t depth;   /* 0 top level, 1 inside a Multiple Service Packet */
+    /* request */
+    const struct enip_cip_segment *path;
+    uint32_t npath;
+    const uint16_t *attributes;
+    uint32_t nattributes;
+    /* response */
+    uint8_t status;
+    const uint8_t *status_extended;
+    uint8_t status_extended_len;
+    uint32_t first_child, nchildren;
+};
+
+struct enip_identity {
+    uint16_t protocol_version, vendor_id, device_type, product_code;
+    uint8_t revision_major, revision_minor;
+    uint16_t status;
+    uint32_t serial;
+    const uint8_t *product_name;
+    uint8_t product_name_len;
+    uint8_t state;
+};
+
+struct enip_service_item {
+    uint16_t protocol_version, capabilities;
+    const uint8_t *name; /* 16 bytes */
+};
+
+/* One encapsulation message. */
+struct enip_pdu {
+    uint16_t command, length;
+    uint32_t session, status;
+    uint64_t context;
+    uint32_t options;
+    bool invalid;    /* the payload of its command did not parse */
+    uint8_t payload; /* enum enip_payload_kind */
+    uint16_t rs_protocol_version, rs_options; /* RegisterSession */
+    /* The CIP of the first data item (Suricata logs and matches that one),
+     * NULL if none. */
+    const struct enip_cip_service *services;
+    uint32_t nservices;
+    bool has_identity; /* first item of a ListIdentity response */
+    struct enip_identity identity;
+    bool has_service_item; /* first item of a ListServices response */
+    struct enip_service_item service_item;
+};
+
+/* The request and response of an ENIP transaction (either may be NULL). */
+const struct enip_pdu *enip_tx_request(const struct app_tx *tx);
+const struct enip_pdu *enip_tx_response(const struct app_tx *tx);
+
 #endif

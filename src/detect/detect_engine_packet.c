@@ -1663,7 +1663,11 @@ static int inspect_tx(struct app_tx *tx, void *user)
             continue;
         if ((r->flags & RULE_FLAG_TOCLIENT) && dir != 1)
             continue;
-        if (tx_decided(run->s, tx_id, r->id))
+        /* As Suricata keeps a detection state per direction, a rule that
+         * inspects the transaction can match once in each direction; a
+         * rule with no inspection at all matches once per transaction. */
+        uint32_t key = (r->nbuffers || r->ntx_conds) ? (r->id << 1 | dir) : r->id << 1;
+        if (tx_decided(run->s, tx_id, key))
             continue;
         /* A one-sided transaction (a DNS request or response) is only seen
          * by rules of its side. */
@@ -1673,7 +1677,7 @@ static int inspect_tx(struct app_tx *tx, void *user)
         /* Only matches are remembered; a transaction complete in this
          * direction is closed for every rule at once below. */
         if (rule_matches(run, r, &src, false)) {
-            tx_decide(run->s, tx_id, r->id);
+            tx_decide(run->s, tx_id, key);
             flowvar_actions(r, run->s);
             add_alert(run, r, tx, false);
         }
