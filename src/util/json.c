@@ -121,14 +121,12 @@ void json_array_end(struct json_writer *w)
     close_container(w, ']');
 }
 
-static void write_escaped(struct json_writer *w, const unsigned char *s, size_t len)
+/* Appends the escaped body of a string (no quotes); room for len * 6 bytes
+ * must have been reserved. */
+static void escape_body(struct json_writer *w, const unsigned char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    /* Worst case every byte becomes \u00XX. */
-    if (!reserve(w, len * 6 + 2))
-        return;
     char *out = w->data + w->len;
-    *out++ = '"';
     size_t i = 0;
     while (i < len) {
         unsigned char c = s[i];
@@ -182,8 +180,93 @@ static void write_escaped(struct json_writer *w, const unsigned char *s, size_t 
             i++;
         }
     }
-    *out++ = '"';
     w->len = (size_t)(out - w->data);
+}
+
+static void write_escaped(struct json_writer *w, const unsigned char *s, size_t len)
+{
+    /* Worst case every byte becomes \u00XX. */
+    if (!reserve(w, len * 6 + 2))
+        return;
+    w->data[w->len++] = '"';
+    escape_body(w, s, len);
+    w->data[w->len++] = '"';
+}
+
+/* After a value written right after a key, the next sibling needs a comma. */
+static inline void value_done(struct json_writer *w)
+{
+    w->need_comma[w->depth] = true;
+}
+
+/* Whether s is valid UTF-8 (no overlongs, surrogates or code points past
+ * U+10FFFF). */
+static bool utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp;
+        if ((c & 0xe0) == 0xc0) { need = 1; cp = c & 0x1f; }
+        else if ((c & 0xf0) == 0xe0) { need = 2; cp = c & 0x0f; }
+        else if ((c & 0xf8) == 0xf0) { need = 3; cp = c & 0x07; }
+        else return false;
+        for (size_t k = 1; k <= need; k++) {
+            if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        static const uint32_t min_cp[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[need] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += need + 1;
+    }
+    return true;
+}
+
+void json_write_string_from_bytes(struct json_writer *w, const void *data, size_t len,
+                                  const char *suffix)
+{
+    const unsigned char *s = data;
+    size_t slen = suffix ? strlen(suffix) : 0;
+    separate(w);
+    if (!reserve(w, (len + slen) * 6 + 2))
+        return;
+    w->data[w->len++] = '"';
+    if (utf8_valid(s, len)) {
+        escape_body(w, s, len);
+    } else {
+        /* As Suricata's string_from_bytes: bytes from 0x80 up become the
+         * text \xNN, the others are escaped as usual. */
+        static const char hex[] = "0123456789abcdef";
+        for (size_t i = 0; i < len; i++) {
+            if (s[i] < 0x80) {
+                escape_body(w, s + i, 1);
+                continue;
+            }
+            char *out = w->data + w->len;
+            *out++ = '\\';
+            *out++ = '\\';
+            *out++ = 'x';
+            *out++ = hex[s[i] >> 4];
+            *out++ = hex[s[i] & 15];
+            w->len = (size_t)(out - w->data);
+        }
+    }
+    escape_body(w, (const unsigned char *)suffix, slen);
+    w->data[w->len++] = '"';
+    value_done(w);
+}
+
+void json_key_string_from_bytes(struct json_writer *w, const char *key, const void *s, size_t len)
+{
+    json_key(w, key);
+    json_write_string_from_bytes(w, s, len, NULL);
 }
 
 void json_key(struct json_writer *w, const char *key)
@@ -195,11 +278,6 @@ void json_key(struct json_writer *w, const char *key)
     w->need_comma[w->depth] = false;
 }
 
-/* After a value written right after a key, the next sibling needs a comma. */
-static inline void value_done(struct json_writer *w)
-{
-    w->need_comma[w->depth] = true;
-}
 
 void json_write_string_len(struct json_writer *w, const void *s, size_t len)
 {
