@@ -121,65 +121,79 @@ void json_array_end(struct json_writer *w)
     close_container(w, ']');
 }
 
+/* True if s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code
+ * points past U+10FFFF). */
+static bool utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp;
+        if ((c & 0xe0) == 0xc0) { need = 1; cp = c & 0x1f; }
+        else if ((c & 0xf0) == 0xe0) { need = 2; cp = c & 0x0f; }
+        else if ((c & 0xf8) == 0xf0) { need = 3; cp = c & 0x07; }
+        else return false;
+        if (len - i <= need)
+            return false;
+        for (size_t k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        static const uint32_t min_cp[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[need] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += need + 1;
+    }
+    return true;
+}
+
+/* The one string encoder of every EVE field. As Suricata's JSON builder does:
+ * a value that is valid UTF-8 is written as such (control characters, quote
+ * and backslash escaped per RFC 8259); a value that is not has every byte at
+ * or above 0x80 written as the four characters \xNN (lower-case hex), which
+ * JSON spells "\\xNN", so the logged text shows the raw byte values. */
 static void write_escaped(struct json_writer *w, const unsigned char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     /* Worst case every byte becomes \u00XX. */
     if (!reserve(w, len * 6 + 2))
         return;
+    bool as_bytes = !utf8_valid(s, len);
     char *out = w->data + w->len;
     *out++ = '"';
-    size_t i = 0;
-    while (i < len) {
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = s[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            *out++ = (char)c;
-            i++;
-            continue;
-        }
-        if (c < 0x80) {
-            *out++ = '\\';
-            switch (c) {
-            case '"': *out++ = '"'; break;
-            case '\\': *out++ = '\\'; break;
-            case '\n': *out++ = 'n'; break;
-            case '\r': *out++ = 'r'; break;
-            case '\t': *out++ = 't'; break;
-            case '\b': *out++ = 'b'; break;
-            case '\f': *out++ = 'f'; break;
-            default:
-                *out++ = 'u'; *out++ = '0'; *out++ = '0';
+        if (c >= 0x80) {
+            if (as_bytes) {
+                *out++ = '\\'; *out++ = '\\'; *out++ = 'x';
                 *out++ = hex[c >> 4]; *out++ = hex[c & 15];
+            } else {
+                *out++ = (char)c;
             }
-            i++;
             continue;
         }
-        /* Multi-byte UTF-8: copy if the sequence is valid, else escape the byte. */
-        size_t need = 0;
-        uint32_t cp = 0;
-        if ((c & 0xe0) == 0xc0) { need = 1; cp = c & 0x1f; }
-        else if ((c & 0xf0) == 0xe0) { need = 2; cp = c & 0x0f; }
-        else if ((c & 0xf8) == 0xf0) { need = 3; cp = c & 0x07; }
-        bool valid = need > 0;
-        for (size_t k = 1; valid && k <= need; k++) {
-            if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-                valid = false;
-            else
-                cp = (cp << 6) | (s[i + k] & 0x3f);
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *out++ = (char)c;
+            continue;
         }
-        if (valid) {
-            static const uint32_t min_cp[] = {0, 0x80, 0x800, 0x10000};
-            if (cp < min_cp[need] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                valid = false;
-        }
-        if (valid) {
-            memcpy(out, s + i, need + 1);
-            out += need + 1;
-            i += need + 1;
-        } else {
-            *out++ = '\\'; *out++ = 'u'; *out++ = '0'; *out++ = '0';
+        *out++ = '\\';
+        switch (c) {
+        case '"': *out++ = '"'; break;
+        case '\\': *out++ = '\\'; break;
+        case '\n': *out++ = 'n'; break;
+        case '\r': *out++ = 'r'; break;
+        case '\t': *out++ = 't'; break;
+        case '\b': *out++ = 'b'; break;
+        case '\f': *out++ = 'f'; break;
+        default:
+            *out++ = 'u'; *out++ = '0'; *out++ = '0';
             *out++ = hex[c >> 4]; *out++ = hex[c & 15];
-            i++;
         }
     }
     *out++ = '"';
