@@ -101,7 +101,7 @@ enum http_event {
         HTTP_EVENT_MAX
 };
 
-static const char *const http_event_names[HTTP_EVENT_MAX] = {
+static const char *const http_event_names[HTTP_EVENT_MAX + 1] = {
 #define HTTP_EVENT_NAME(n) [HTTP_EVENT_##n] = #n,
     HTTP_EVENT_LIST(HTTP_EVENT_NAME)
 #undef HTTP_EVENT_NAME
@@ -1625,5 +1625,6 @@ const struct app_parser app_parser_http = {
     .tx_write_json = http_tx_write_json,
     .switch_proto = http_switch_proto,
     .tx_has_event = http_tx_has_event,
+    .event_names = http_event_names,
     .tx_get_buffer_dir = http_tx_get_buffer_side,
 };

@@ -62,7 +62,7 @@ enum tls_event {
     TLS_EV_INVALID_SSL_RECORD,
     TLS_EV_COUNT,
 };
-static const char *const tls_event_names[TLS_EV_COUNT] = {
+static const char *const tls_event_names[TLS_EV_COUNT + 1] = {
     "invalid_record_type",        "invalid_record_version",     "invalid_record_length",
     "invalid_handshake_message",  "handshake_invalid_length",   "invalid_certificate",
     "certificate_invalid_length", "multiple_sni_extensions",    "invalid_sni_type",
@@ -1497,5 +1497,6 @@ const struct app_parser app_parser_tls = {
     .tx_get_buffer = tls_tx_get_buffer,
     .tx_write_json = tls_tx_write_json,
     .tx_has_event = tls_tx_has_event,
+    .event_names = tls_event_names,
     .tx_get_buffer_dir = tls_tx_get_buffer_dir,
 };

@@ -16,10 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app.h"
+#include "decode/decode_events.h"
 #include "detect/detect_buffer.h"
 #include "detect/rule_addr.h"
 #include "detect/rule_internal.h"
 #include "detect/rule_parse_internal.h"
+#include "stream/stream.h"
 
 /* ---- errors ---- */
 
@@ -1451,6 +1454,11 @@ static int kw_app_layer_event(struct pctx *pc, char *v)
             return pctx_fail(pc, "invalid character '%c' in event name", *p);
     if (pc->r->app_event)
         return pctx_fail(pc, "only one app-layer-event per rule");
+    /* Unknown protocols and event names are errors, as in Suricata: a rule
+     * that can never match must not load silently. */
+    char why[200];
+    if (app_event_name_check(v, why, sizeof(why)) != 0)
+        return pctx_fail_reason(pc, "unknown app-layer event", "%s", why);
     const char *dot = strchr(v, '.');
     if (dot) {
         char proto[32];
@@ -1497,6 +1505,9 @@ static int kw_pkt_event(struct pctx *pc, char *v)
             return pctx_fail(pc, "invalid character '%c' in event name", *p);
     if (pc->r->pkt_event)
         return pctx_fail(pc, "only one decode-event/stream-event per rule");
+    int known = kind == RULE_EVENT_STREAM ? stream_event_from_name(v) : decode_event_from_name(v);
+    if (known < 0)
+        return pctx_fail_reason(pc, "unknown event", "unknown %s '%.64s'", pc->kw, v);
     pc->r->pkt_event = strdup(v);
     if (!pc->r->pkt_event)
         return pctx_fail(pc, "out of memory");
