@@ -165,6 +165,11 @@ static bool app_name_in(const char *const *names, const char *name)
     return false;
 }
 
+/* Suricata's flow-level events that vigil does not raise. */
+static const char *const app_flow_event_names_unsupported[] = {
+    "APPLAYER_WRONG_DIRECTION_FIRST_DATA", "APPLAYER_PROTO_DETECTION_SKIPPED",
+    "APPLAYER_NO_TLS_AFTER_STARTTLS", "APPLAYER_UNEXPECTED_PROTOCOL", NULL};
+
 int app_event_name_check(const char *name, char *why, size_t why_len)
 {
     const char *dot = strchr(name, '.');
@@ -173,6 +178,13 @@ int app_event_name_check(const char *name, char *why, size_t why_len)
             const char *n = app_flow_event_names[e];
             if (strcasecmp(n, name) == 0 || strcasecmp(n + strlen("APPLAYER_"), name) == 0)
                 return 0;
+        }
+        for (int e = 0; app_flow_event_names_unsupported[e]; e++) {
+            const char *n = app_flow_event_names_unsupported[e];
+            if (strcasecmp(n, name) == 0 || strcasecmp(n + strlen("APPLAYER_"), name) == 0) {
+                snprintf(why, why_len, "app-layer event '%.64s' is not raised by vigil", name);
+                return -ENOTSUP;
+            }
         }
         snprintf(why, why_len, "unknown app-layer event '%.64s'", name);
         return -ENOENT;
@@ -186,13 +198,19 @@ int app_event_name_check(const char *name, char *why, size_t why_len)
         proto_found = true;
         if (app_name_in(p->event_names, dot + 1) || app_name_in(p->event_aliases, dot + 1))
             return 0;
+        if (app_name_in(p->event_names_unsupported, dot + 1)) {
+            snprintf(why, why_len, "app-layer event '%.64s' is not raised by vigil's %s parser",
+                     name, p->name);
+            return -ENOTSUP;
+        }
     }
-    if (!proto_found)
+    if (!proto_found) {
         snprintf(why, why_len, "unknown app-layer event '%.64s': no app-layer parser for '%.*s'",
                  name, (int)(plen < 32 ? plen : 32), name);
-    else
-        snprintf(why, why_len, "unknown app-layer event '%.64s': the %.*s parser has no event '%.64s'",
-                 name, (int)(plen < 32 ? plen : 32), name, dot + 1);
+        return -EPROTONOSUPPORT;
+    }
+    snprintf(why, why_len, "unknown app-layer event '%.64s': the %.*s parser has no event '%.64s'",
+             name, (int)(plen < 32 ? plen : 32), name, dot + 1);
     return -ENOENT;
 }
 

@@ -143,7 +143,9 @@ bool app_flow_state_has_event(const struct app_flow_state *state, const char *ev
 /* Rule loading: 0 if the app-layer-event value `name` ("<proto>.<event>", or
  * a flow-level "applayer_*" name) is raised by vigil, i.e. listed in the
  * event table a parser registered (struct app_parser.event_names); else
- * -ENOENT with a message naming the unknown protocol or event in why. */
+ * -ENOENT (unknown event of a parser vigil has), -ENOTSUP (a Suricata event
+ * the parser does not raise) or -EPROTONOSUPPORT (no parser for the
+ * protocol), with a message naming what is unknown in why. */
 int app_event_name_check(const char *name, char *why, size_t why_len);
 
 /* Transactions, for detection and for alert metadata. A transaction handle is

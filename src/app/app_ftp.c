@@ -778,6 +778,7 @@ const struct app_parser app_parser_ftp = {
     .switch_proto = ftp_switch_proto,
     .tx_has_event = ftp_tx_has_event,
     .event_names = ftp_event_names,
+    .event_names_unsupported = (const char *const[]){"file_without_name", NULL},
 };
 
 /* ---------- ftp-data ---------- */

@@ -1600,6 +1600,13 @@ static uint16_t http_switch_proto(void *state)
     return st->switch_to;
 }
 
+/* Suricata's HTTP events this parser does not raise. */
+static const char *const http_event_names_unsupported[] = {
+    "compression_bomb_limit_reached", "failed_protocol_change", "multipart_generic_error",
+    "multipart_invalid_header", "multipart_no_filedata", "range_invalid",
+    "request_chunk_extension", "request_header_host_invalid", "request_uri_host_invalid",
+    "response_chunk_extension", NULL};
+
 static bool http_tx_has_event(const struct app_tx *atx, const char *event_name)
 {
     const struct http_tx *tx = (const struct http_tx *)atx;
@@ -1626,5 +1633,6 @@ const struct app_parser app_parser_http = {
     .switch_proto = http_switch_proto,
     .tx_has_event = http_tx_has_event,
     .event_names = http_event_names,
+    .event_names_unsupported = http_event_names_unsupported,
     .tx_get_buffer_dir = http_tx_get_buffer_side,
 };

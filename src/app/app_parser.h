@@ -111,6 +111,11 @@ struct app_parser {
      * events is an error. */
     const char *const *event_names;
     const char *const *event_aliases;
+    /* Suricata's names of events of this protocol that the parser does not
+     * raise (yet), NULL-terminated, may be NULL: a rule naming one is
+     * reported as unsupported and not loaded (never accepted to match
+     * nothing). Move a name to event_names when the parser raises it. */
+    const char *const *event_names_unsupported;
 
     /* For transactions that belong to one direction only (a DNS message):
      * 0 to server, 1 to client; -1 for both. May be NULL (both). */

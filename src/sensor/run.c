@@ -482,8 +482,11 @@ static int load_rules(struct run_state *rs)
     if (st->failed)
         log_warning("rules: %u loaded, %u failed", st->loaded, st->failed);
     /* As Suricata: with --init-errors-fatal any rule that fails to load stops
-     * start-up; without it, rule files of which not one rule loads do. */
-    if (st->failed && (rs->opts.init_errors_fatal || st->loaded == 0)) {
+     * start-up; without it, rule files of which not one rule loads do. Rules
+     * Suricata would load but vigil does not support (a keyword or protocol
+     * it lacks) are reported, never fatal without the option. */
+    if (st->failed && (rs->opts.init_errors_fatal ||
+                       (st->loaded == 0 && st->failed > st->unsupported))) {
         fprintf(stderr, "vigil run: %s\n",
                 rs->opts.init_errors_fatal ? "rule load errors are fatal (--init-errors-fatal)"
                                            : "no rule could be loaded");

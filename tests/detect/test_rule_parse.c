@@ -611,6 +611,8 @@ static void test_threshold_tag_app(void)
     BAD("app-layer-event:gopher.malformed_data;", "app-layer-event", "no app-layer parser");
     BAD("app-layer-event:http.no_such_event;", "app-layer-event", "has no event 'no_such_event'");
     BAD("app-layer-event:applayer_no_such_thing;", "app-layer-event", "unknown app-layer event");
+    /* A Suricata event the parser does not raise: unsupported, not loaded. */
+    BAD("app-layer-event:tls.heartbeat_message;", "app-layer-event", "not raised");
     CHECK(ok("app-layer-event:dns.not_request;") != NULL);      /* alias */
     CHECK(ok("app-layer-event:SMTP.INVALID_REPLY;") != NULL);   /* any case */
     CHECK(ok("app-layer-event:ssh.invalid_record;") != NULL);

@@ -100,4 +100,31 @@ def suricata_options_accepted(d):
         fail("suricata_options_accepted", "exit %d: %s" % (rc, err))
 
 
+@case
+def rules_all_unsupported_exit_0(d):
+    # A keyword Suricata has but vigil lacks: reported, not fatal.
+    rc, err, _ = run(d, http_session,
+                     ['alert http any any -> any any (msg:"l"; lua:x.lua; sid:3;)'])
+    if rc != 0:
+        fail("rules_all_unsupported_exit_0", "exit %d, want 0: %s" % (rc, err))
+
+
+# ---- detection ----
+
+@case
+def app_layer_rule_type_matches_every_packet(d):
+    # Suricata's "app_layer" rule type (a protocol, no buffer): a packet rule
+    # with a protocol check, so every packet from the one on which HTTP is
+    # detected (the server's ACK of the request: packet 5) alerts.
+    rc, err, ev = run(d, http_session,
+                      ['alert http any any -> any any (msg:"http"; sid:1;)',
+                       'alert http any any -> any any (msg:"ts"; flow:to_server; sid:2;)'])
+    got = sorted(e.get("pcap_cnt", 0) for e in ev
+                 if e["event_type"] == "alert" and e["alert"]["signature_id"] == 1)
+    ts = sorted(e.get("pcap_cnt", 0) for e in ev
+                if e["event_type"] == "alert" and e["alert"]["signature_id"] == 2)
+    if got != [5, 6, 7, 8, 9, 10] or ts != [7, 8, 10]:
+        fail("app_layer_rule_type_matches_every_packet", "sid 1 on %s, sid 2 on %s" % (got, ts))
+
+
 sys.exit(1 if failures else 0)
