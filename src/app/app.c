@@ -183,6 +183,65 @@ static const char *const app_flow_event_names[APP_FLOW_EV_COUNT] = {
     "APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION",
 };
 
+/* ---------- event names (rule loading) ---------- */
+
+static bool app_name_in(const char *const *names, const char *name)
+{
+    for (size_t i = 0; names && names[i]; i++)
+        if (strcasecmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Suricata's flow-level events that vigil does not raise. */
+static const char *const app_flow_event_names_unsupported[] = {
+    "APPLAYER_WRONG_DIRECTION_FIRST_DATA", "APPLAYER_PROTO_DETECTION_SKIPPED",
+    "APPLAYER_NO_TLS_AFTER_STARTTLS", "APPLAYER_UNEXPECTED_PROTOCOL", NULL};
+
+int app_event_name_check(const char *name, char *why, size_t why_len)
+{
+    const char *dot = strchr(name, '.');
+    if (!dot) {
+        for (int e = 0; e < APP_FLOW_EV_COUNT; e++) {
+            const char *n = app_flow_event_names[e];
+            if (strcasecmp(n, name) == 0 || strcasecmp(n + strlen("APPLAYER_"), name) == 0)
+                return 0;
+        }
+        for (int e = 0; app_flow_event_names_unsupported[e]; e++) {
+            const char *n = app_flow_event_names_unsupported[e];
+            if (strcasecmp(n, name) == 0 || strcasecmp(n + strlen("APPLAYER_"), name) == 0) {
+                snprintf(why, why_len, "app-layer event '%.64s' is not raised by vigil", name);
+                return -ENOTSUP;
+            }
+        }
+        snprintf(why, why_len, "unknown app-layer event '%.64s'", name);
+        return -ENOENT;
+    }
+    size_t plen = (size_t)(dot - name);
+    bool proto_found = false;
+    for (size_t i = 0; i < APP_REGISTRY_SIZE; i++) {
+        const struct app_parser *p = app_registry(i);
+        if (!p || !p->name || strlen(p->name) != plen || strncasecmp(p->name, name, plen) != 0)
+            continue;
+        proto_found = true;
+        if (app_name_in(p->event_names, dot + 1) || app_name_in(p->event_aliases, dot + 1))
+            return 0;
+        if (app_name_in(p->event_names_unsupported, dot + 1)) {
+            snprintf(why, why_len, "app-layer event '%.64s' is not raised by vigil's %s parser",
+                     name, p->name);
+            return -ENOTSUP;
+        }
+    }
+    if (!proto_found) {
+        snprintf(why, why_len, "unknown app-layer event '%.64s': no app-layer parser for '%.*s'",
+                 name, (int)(plen < 32 ? plen : 32), name);
+        return -EPROTONOSUPPORT;
+    }
+    snprintf(why, why_len, "unknown app-layer event '%.64s': the %.*s parser has no event '%.64s'",
+             name, (int)(plen < 32 ? plen : 32), name, dot + 1);
+    return -ENOENT;
+}
+
 /* ---------- names ---------- */
 
 static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {

@@ -179,6 +179,14 @@ uint16_t app_flow_state_proto_orig(const struct app_flow_state *state);
  * was raised on the flow. */
 bool app_flow_state_has_event(const struct app_flow_state *state, const char *event_name);
 
+/* Rule loading: 0 if the app-layer-event value `name` ("<proto>.<event>", or
+ * a flow-level "applayer_*" name) is raised by vigil, i.e. listed in the
+ * event table a parser registered (struct app_parser.event_names); else
+ * -ENOENT (unknown event of a parser vigil has), -ENOTSUP (a Suricata event
+ * the parser does not raise) or -EPROTONOSUPPORT (no parser for the
+ * protocol), with a message naming what is unknown in why. */
+int app_event_name_check(const char *name, char *why, size_t why_len);
+
 /* Transactions, for detection and for alert metadata. A transaction handle is
  * valid until the next app_layer_handle_* call on the flow. */
 struct app_tx;

@@ -83,7 +83,7 @@ enum dns_event {
     DNS_EV_TOO_MANY_RECORDS,
     DNS_EV_COUNT,
 };
-static const char *const dns_event_names[DNS_EV_COUNT] = {
+static const char *const dns_event_names[DNS_EV_COUNT + 1] = {
     "malformed_data",      "not_a_request",       "not_a_response",   "z_flag_set",
     "invalid_opcode",      "name_too_long",       "infinite_loop",    "too_many_labels",
     "invalid_additionals", "invalid_authorities", "too_many_records",
@@ -1485,6 +1485,9 @@ static int dns_tx_direction(const struct app_tx *atx)
     return ((const struct dns_tx *)atx)->direction;
 }
 
+/* Names newer Suricata rule files use for the same events. */
+static const char *const dns_event_aliases[] = {"not_request", "not_response", NULL};
+
 static bool dns_tx_has_event(const struct app_tx *atx, const char *name)
 {
     const struct dns_tx *tx = (const struct dns_tx *)atx;
@@ -1515,6 +1518,8 @@ const struct app_parser app_parser_mdns = {
     .tx_get_buffer = dns_tx_get_buffer,
     .tx_write_json = dns_tx_write_json,
     .tx_has_event = dns_tx_has_event,
+    .event_names = dns_event_names,
+    .event_aliases = dns_event_aliases,
     .tx_direction = dns_tx_direction,
 };
 
@@ -1533,6 +1538,8 @@ const struct app_parser app_parser_dns_udp = {
     .tx_get_buffer = dns_tx_get_buffer,
     .tx_write_json = dns_tx_write_json,
     .tx_has_event = dns_tx_has_event,
+    .event_names = dns_event_names,
+    .event_aliases = dns_event_aliases,
     .tx_direction = dns_tx_direction,
 };
 
@@ -1550,5 +1557,7 @@ const struct app_parser app_parser_dns_tcp = {
     .tx_get_buffer = dns_tx_get_buffer,
     .tx_write_json = dns_tx_write_json,
     .tx_has_event = dns_tx_has_event,
+    .event_names = dns_event_names,
+    .event_aliases = dns_event_aliases,
     .tx_direction = dns_tx_direction,
 };
