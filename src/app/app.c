@@ -260,23 +260,6 @@ static bool app_proto_stats_per_transport(int proto)
     return proto == APP_PROTO_ENIP;
 }
 
-int app_proto_event_known(const char *proto_name, const char *event)
-{
-    if (!proto_name || !event)
-        return -1;
-    int known = -1;
-    for (size_t i = 0; i < APP_REGISTRY_SIZE; i++) {
-        const struct app_parser *p = app_registry(i);
-        if (!p || !p->event_names || strcasecmp(p->name, proto_name) != 0)
-            continue;
-        known = 0;
-        for (const char *const *n = p->event_names; *n; n++)
-            if (strcasecmp(*n, event) == 0)
-                return 1;
-    }
-    return known;
-}
-
 const char *app_proto_name(uint16_t proto)
 {
     if (proto < APP_PROTO_MAX_BUILTIN && app_proto_names[proto])

@@ -43,11 +43,6 @@ const char *app_proto_name(uint16_t proto);
 /* -1 if unknown. Accepts Suricata's aliases (e.g. "ssl" for tls, "http1"). */
 int app_proto_from_name(const char *name);
 
-/* Whether event (without "<proto>.") is an app-layer event the parser of
- * protocol proto_name raises: 1 yes, 0 no (rules naming it must not load),
- * -1 the protocol declares no list (any name is accepted). */
-int app_proto_event_known(const char *proto_name, const char *event);
-
 /* Flags for app_layer_handle_tcp_data(). */
 enum app_data_flag {
     APP_DATA_GAP = 1u << 0, /* bytes were lost before this chunk (data may be NULL, len = gap size) */

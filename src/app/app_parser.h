@@ -126,11 +126,6 @@ struct app_parser {
      * -EAGAIN to fall back to tx_get_buffer. May be NULL. */
     int (*tx_get_buffer_dir)(const struct app_tx *tx, enum app_buffer buffer, uint8_t direction,
                              uint32_t index, const uint8_t **data, uint32_t *len);
-
-    /* Suricata's names of every app-layer event the parser raises
-     * (NULL-terminated; without "<proto>."). When set, rules naming another
-     * event of this protocol fail to load, as in Suricata. May be NULL. */
-    const char *const *event_names;
 };
 
 /* Services the framework gives parsers. */

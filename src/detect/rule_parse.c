@@ -1491,9 +1491,6 @@ static int kw_app_layer_event(struct pctx *pc, char *v)
             memcpy(proto, v, n);
             proto[n] = '\0';
             int app = rule_app_proto_lookup(proto);
-            if (app > 0 && app != RULE_APP_FAILED && app_proto_event_known(proto, dot + 1) == 0)
-                return pctx_fail_reason(pc, "unknown app-layer event",
-                                        "'%.40s' is not an app-layer event of %s", dot + 1, proto);
             if (app > 0 && app != RULE_APP_FAILED) {
                 uint16_t have = pc->r->app_proto;
                 bool http_family =
