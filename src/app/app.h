@@ -159,6 +159,13 @@ void app_layer_flow_end(struct app_layer_thread_ctx *ctx, struct app_flow_state 
 
 void app_flow_state_free(struct app_flow_state *state);
 
+/* True once after the application layer reversed the flow's direction
+ * (flow_swap: the first data seen was the server's, e.g. a DNS response or,
+ * on a session picked up midstream, an HTTP response). The caller then flips
+ * the current packet's flow_direction and, for TCP, swaps the session's
+ * sides (stream_session_swap) before the next packet. */
+bool app_flow_state_take_reverse(struct app_flow_state *state);
+
 /* The detected protocol of the flow (APP_PROTO_UNKNOWN while undecided). */
 uint16_t app_flow_state_proto(const struct app_flow_state *state);
 /* Per direction (0 to server, 1 to client), as Suricata's app_proto_ts /

@@ -1333,14 +1333,28 @@ static int dns_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t directi
     return 0;
 }
 
-static enum app_probe_result dns_probe_udp(const uint8_t *data, uint32_t len, uint8_t direction)
+/* mDNS: any plausible message (every mDNS message counts as to-server). */
+static enum app_probe_result dns_probe_udp_any(const uint8_t *data, uint32_t len,
+                                               uint8_t direction)
 {
     bool complete;
+    (void)direction;
     if (len < DNS_HEADER_LEN)
         return APP_PROBE_NO;
     if (!dns_message_plausible(data, len, &complete) || !complete)
         return APP_PROBE_NO;
     return APP_PROBE_MATCH;
+}
+
+/* A request to the server, a response to the client: a response seen first
+ * in the to-server direction makes the framework reverse the flow (as
+ * Suricata's DNS probe does). */
+static enum app_probe_result dns_probe_udp(const uint8_t *data, uint32_t len, uint8_t direction)
+{
+    enum app_probe_result r = dns_probe_udp_any(data, len, direction);
+    if (r == APP_PROBE_MATCH && ((data[2] & 0x80) != 0) != (direction == 1))
+        return APP_PROBE_NO;
+    return r;
 }
 
 static enum app_probe_result dns_probe_tcp(const uint8_t *data, uint32_t len, uint8_t direction)
@@ -1354,6 +1368,10 @@ static enum app_probe_result dns_probe_tcp(const uint8_t *data, uint32_t len, ui
     uint32_t have = len - 2 < mlen ? len - 2 : mlen;
     if (!dns_message_plausible(data + 2, have, &complete))
         return APP_PROBE_NO;
+    if (have < 3)
+        return APP_PROBE_NEED_MORE;
+    if (((data[4] & 0x80) != 0) != (direction == 1))
+        return APP_PROBE_NO; /* the other side's message: the flow may be reversed */
     return complete ? APP_PROBE_MATCH : APP_PROBE_NEED_MORE;
 }
 
@@ -1508,7 +1526,7 @@ const struct app_parser app_parser_mdns = {
     .name = "mdns",
     .ipprotos = APP_IPPROTO_UDP,
     .ports = {5353},
-    .probe = dns_probe_udp,
+    .probe = dns_probe_udp_any,
     .probe_needs_port = true,
     .state_new = dns_state_new_mdns,
     .state_free = dns_state_free,

@@ -109,6 +109,68 @@ def rules_all_unsupported_exit_0(d):
         fail("rules_all_unsupported_exit_0", "exit %d, want 0: %s" % (rc, err))
 
 
+# ---- flow direction ----
+
+def dns_msg(qid, response, name=b"example", rdata=None):
+    import struct
+    q = b"".join(bytes([len(x)]) + x for x in name.split(b".")) + b"\0" + struct.pack("!HH", 1, 1)
+    flags = 0x8180 if response else 0x0100
+    an = b""
+    if response:
+        an = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + (rdata or bytes([192, 0, 2, 1]))
+    return struct.pack("!HHHHHH", qid, flags, 1, 1 if response else 0, 0, 0) + q + an
+
+
+@case
+def udp_dns_response_first_reverses_flow(d):
+    # Only the server's answer is captured: the flow is the client's (to
+    # port 53, the answer counted to the client) and the answer is a
+    # response, logged from the server as in any flow (EVE DNS v3).
+    def build(pc):
+        pc.udp(S, C, 53, 33333, dns_msg(7, True))
+    rc, err, ev = run(d, build)
+    dns = [e for e in ev if e["event_type"] == "dns"]
+    flow = [e for e in ev if e["event_type"] == "flow"]
+    if rc or len(dns) != 1 or dns[0]["src_ip"] != S or dns[0]["src_port"] != 53 \
+            or dns[0]["dns"]["type"] != "response":
+        fail("udp_dns_response_first_reverses_flow", "dns %s" % dns)
+    elif len(flow) != 1 or flow[0]["src_ip"] != C or flow[0]["flow"]["pkts_toclient"] != 1:
+        fail("udp_dns_response_first_reverses_flow", "flow %s" % flow)
+    elif any(e["event_type"] == "anomaly" for e in ev):
+        fail("udp_dns_response_first_reverses_flow", "anomaly logged")
+
+
+@case
+def udp_dns_request_first_keeps_direction(d):
+    def build(pc):
+        pc.udp(C, S, 33333, 53, dns_msg(7, False))
+        pc.udp(S, C, 53, 33333, dns_msg(7, True))
+    rc, err, ev = run(d, build)
+    flow = [e for e in ev if e["event_type"] == "flow"]
+    if len(flow) != 1 or flow[0]["src_ip"] != C or flow[0]["flow"]["pkts_toserver"] != 1:
+        fail("udp_dns_request_first_keeps_direction", "flow %s" % flow)
+
+
+@case
+def tcp_midstream_response_first_reverses_flow(d):
+    # Picked up midstream on the server's HTTP response (no handshake, the
+    # client's request was missed): the flow is the client's, and a later
+    # request from the client is parsed as a request.
+    def build(pc):
+        pc.tcp(S, C, 80, 40000, 5000, 1000, 0x18, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        pc.tcp(C, S, 40000, 80, 1000, 5040, 0x10)
+        pc.tcp(C, S, 40000, 80, 1000, 5040, 0x18, b"GET /b HTTP/1.1\r\nHost: y\r\n\r\n")
+        pc.tcp(S, C, 80, 40000, 5040, 1030, 0x10)
+    rc, err, ev = run(d, build, args=["--set", "stream.midstream=true"])
+    flow = [e for e in ev if e["event_type"] == "flow"]
+    http = [e for e in ev if e["event_type"] == "http"]
+    if len(flow) != 1 or flow[0]["src_ip"] != C or flow[0]["dest_port"] != 80 \
+            or flow[0].get("app_proto") != "http":
+        fail("tcp_midstream_response_first_reverses_flow", "flow %s" % flow)
+    elif not any(h["http"].get("url") == "/b" and h["src_ip"] == C for h in http):
+        fail("tcp_midstream_response_first_reverses_flow", "http %s" % http)
+
+
 # ---- detection ----
 
 @case
