@@ -28,7 +28,7 @@ enum bacnet_event {
     BACNET_EV_TOO_MANY_TX,
     BACNET_EV_COUNT,
 };
-static const char *const bacnet_event_names[BACNET_EV_COUNT] = {
+static const char *const bacnet_event_names[BACNET_EV_COUNT + 1] = {
     "invalid_bvlc", "length_mismatch", "malformed_npdu", "malformed_apdu",
     "too_many_transactions",
 };
@@ -690,6 +690,7 @@ const struct app_parser app_parser_bacnet = {
     .tx_complete = app_pdu_tx_complete,
     .tx_write_json = bacnet_tx_write_json,
     .tx_has_event = bacnet_tx_has_event,
+    .event_names = bacnet_event_names,
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = bacnet_fields,
     .n_uint_fields = BACNET_F_COUNT,

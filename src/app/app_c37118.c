@@ -41,7 +41,7 @@ enum c37_event {
     C37_EV_TOO_MANY_TX,
     C37_EV_COUNT,
 };
-static const char *const c37_event_names[C37_EV_COUNT] = {
+static const char *const c37_event_names[C37_EV_COUNT + 1] = {
     "invalid_sync",        "invalid_frame_size", "crc_mismatch",
     "unknown_frame_type",  "unknown_command",    "malformed_config",
     "data_size_mismatch",  "too_many_transactions",
@@ -541,6 +541,7 @@ const struct app_parser app_parser_c37118 = {
     .tx_complete = app_pdu_tx_complete,
     .tx_write_json = c37_tx_write_json,
     .tx_has_event = c37_tx_has_event,
+    .event_names = c37_event_names,
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = c37_fields,
     .n_uint_fields = C37_F_COUNT,

@@ -59,7 +59,7 @@ enum goose_event {
     GOOSE_EV_SIMULATION,
     GOOSE_EV_COUNT,
 };
-static const char *const goose_event_names[GOOSE_EV_COUNT] = {
+static const char *const goose_event_names[GOOSE_EV_COUNT + 1] = {
     "malformed",    "length_mismatch", "truncated",       "stnum_jump",
     "stnum_rollback", "sqnum_gap",     "sqnum_replay",    "sqnum_not_reset",
     "ttl_expired",  "confrev_changed", "simulation",
@@ -74,7 +74,7 @@ enum sv_event {
     SV_EV_SIMULATION,
     SV_EV_COUNT,
 };
-static const char *const sv_event_names[SV_EV_COUNT] = {
+static const char *const sv_event_names[SV_EV_COUNT + 1] = {
     "malformed", "length_mismatch", "smpcnt_gap", "confrev_changed", "sync_lost", "simulation",
 };
 
@@ -718,6 +718,7 @@ const struct app_parser app_parser_goose = {
     .tx_get_buffer = goose_tx_get_buffer,
     .tx_write_json = goose_tx_write_json,
     .tx_has_event = goose_tx_has_event,
+    .event_names = goose_event_names,
     .uint_fields = goose_fields,
     .n_uint_fields = GOOSE_F_COUNT,
     .tx_get_uint = goose_tx_get_uint,
@@ -997,6 +998,7 @@ const struct app_parser app_parser_sv = {
     .tx_get_buffer = sv_tx_get_buffer,
     .tx_write_json = sv_tx_write_json,
     .tx_has_event = sv_tx_has_event,
+    .event_names = sv_event_names,
     .uint_fields = sv_fields,
     .n_uint_fields = SV_F_COUNT,
     .tx_get_uint = sv_tx_get_uint,

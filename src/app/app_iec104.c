@@ -35,7 +35,7 @@ enum iec104_event {
     IEC104_EV_TOO_MANY_TX,
     IEC104_EV_COUNT,
 };
-static const char *const iec104_event_names[IEC104_EV_COUNT] = {
+static const char *const iec104_event_names[IEC104_EV_COUNT + 1] = {
     "invalid_start",       "invalid_length", "invalid_u_function",
     "invalid_s_frame",     "unknown_type_id", "invalid_cot",
     "object_length_mismatch", "sequence_gap", "too_many_transactions",
@@ -571,6 +571,7 @@ const struct app_parser app_parser_iec104 = {
     .tx_complete = app_pdu_tx_complete,
     .tx_write_json = iec104_tx_write_json,
     .tx_has_event = iec104_tx_has_event,
+    .event_names = iec104_event_names,
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = iec104_fields,
     .n_uint_fields = IEC104_F_COUNT,

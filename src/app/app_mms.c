@@ -45,7 +45,7 @@ enum mms_event {
     MMS_EV_TOO_MANY_TX,
     MMS_EV_COUNT,
 };
-static const char *const mms_event_names[MMS_EV_COUNT] = {
+static const char *const mms_event_names[MMS_EV_COUNT + 1] = {
     "invalid_tpkt",          "invalid_cotp",     "tsdu_too_long",
     "oversized_tpkt",        "malformed_session", "malformed_presentation",
     "malformed_pdu",         "nesting_too_deep", "too_many_objects",
@@ -1048,6 +1048,7 @@ const struct app_parser app_parser_mms = {
     .tx_get_buffer = mms_tx_get_buffer,
     .tx_write_json = mms_tx_write_json,
     .tx_has_event = mms_tx_has_event,
+    .event_names = mms_event_names,
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = mms_fields,
     .n_uint_fields = MMS_F_COUNT,

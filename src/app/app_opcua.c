@@ -40,7 +40,7 @@ enum opcua_event {
     OPCUA_EV_TOO_MANY_TX,
     OPCUA_EV_COUNT,
 };
-static const char *const opcua_event_names[OPCUA_EV_COUNT] = {
+static const char *const opcua_event_names[OPCUA_EV_COUNT + 1] = {
     "invalid_header",      "chunk_too_large",  "malformed_chunk", "security_policy_none",
     "insecure_session",    "abort_chunk",      "too_many_transactions",
 };
@@ -709,6 +709,7 @@ const struct app_parser app_parser_opcua = {
     .tx_get_buffer = opcua_tx_get_buffer,
     .tx_write_json = opcua_tx_write_json,
     .tx_has_event = opcua_tx_has_event,
+    .event_names = opcua_event_names,
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = opcua_fields,
     .n_uint_fields = OPCUA_F_COUNT,

@@ -39,7 +39,7 @@ enum pn_event {
     PN_EV_DCP_FACTORY_RESET,
     PN_EV_COUNT,
 };
-static const char *const pn_event_names[PN_EV_COUNT] = {
+static const char *const pn_event_names[PN_EV_COUNT + 1] = {
     "malformed_dcp", "dcp_set_ip", "dcp_set_name", "dcp_factory_reset",
 };
 
@@ -451,6 +451,7 @@ const struct app_parser app_parser_profinet = {
     .tx_get_buffer = pn_tx_get_buffer,
     .tx_write_json = pn_tx_write_json,
     .tx_has_event = pn_tx_has_event,
+    .event_names = pn_event_names,
     .uint_fields = pn_fields,
     .n_uint_fields = PN_F_COUNT,
     .tx_get_uint = pn_tx_get_uint,

@@ -47,7 +47,7 @@ enum s7_event {
     S7_EV_TOO_MANY_TX,
     S7_EV_COUNT,
 };
-static const char *const s7_event_names[S7_EV_COUNT] = {
+static const char *const s7_event_names[S7_EV_COUNT + 1] = {
     "invalid_tpkt",          "invalid_cotp",        "tsdu_too_long",
     "oversized_tpkt",        "invalid_header",      "length_mismatch",
     "invalid_parameter",     "unknown_protocol",    "too_many_transactions",
@@ -836,6 +836,7 @@ const struct app_parser app_parser_s7comm = {
     .tx_get_buffer = s7_tx_get_buffer,
     .tx_write_json = s7_tx_write_json,
     .tx_has_event = s7_tx_has_event,
+    .event_names = s7_event_names,
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = s7_fields,
     .n_uint_fields = S7_F_COUNT,

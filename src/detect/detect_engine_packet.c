@@ -33,6 +33,7 @@
 #include "detect/detect_buffer.h"
 #include "detect/detect_engine.h"
 #include "detect/detect_engine_internal.h"
+#include "detect/detect_tx_kw.h"
 #include "detect/rule_set.h"
 #include "flow/flow.h"
 #include "stream/stream.h"
@@ -139,11 +140,6 @@ struct detect_worker {
     uint16_t used_app_buffers[256];
     uint8_t buffer_dirs[256];    /* DETECT_BUFFER_DIR_* of each buffer */
     uint32_t nused_app_buffers;
-    /* (app proto, field) of the integer keywords rules use, for the
-     * transaction signature (a transaction whose fields changed is
-     * inspected again) */
-    struct { uint16_t app_proto, field; } used_uints[64];
-    uint32_t nused_uints;
     uint32_t *l2_rules;          /* transaction rules of layer-2 protocols */
     uint32_t nl2_rules;
     uint32_t flowbit_bytes, nflowints;
@@ -279,25 +275,16 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     bool used[256] = {false};
     for (uint32_t i = 0; i < dw->nrules; i++) {
         const struct rule *r = rule_set_get(dw->rs, i);
-        /* Transaction rules: those with application-layer buffers, and those
-         * naming a protocol with no buffer at all (they match once per
-         * transaction). A protocol rule that inspects only the payload is a
-         * packet rule with a protocol check, as in Suricata. */
-        bool tx = (r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED &&
-                   r->nbuffers == 0) ||
-                  r->napp_uints > 0;
-        for (uint32_t k = 0; k < r->napp_uints; k++) {
-            uint32_t u = 0;
-            while (u < dw->nused_uints &&
-                   !(dw->used_uints[u].app_proto == r->app_uints[k].app_proto &&
-                     dw->used_uints[u].field == r->app_uints[k].field))
-                u++;
-            if (u == dw->nused_uints && u < 64) {
-                dw->used_uints[u].app_proto = r->app_uints[k].app_proto;
-                dw->used_uints[u].field = r->app_uints[k].field;
-                dw->nused_uints++;
-            }
-        }
+        /* Transaction rules: those with application-layer buffers, those with
+         * protocol keywords (dnp3_func, modbus, ...), and app-layer-event
+         * rules of a protocol (Suricata inspects those on the transactions'
+         * events). A protocol rule that inspects only the payload, or nothing
+         * at all (Suricata's "app_layer" rule type: alert http ... (sid:1;)),
+         * is a packet rule with a protocol check: it matches every packet of
+         * the flow once the protocol is known. */
+        bool tx = (r->app_event && r->app_proto != RULE_APP_NONE &&
+                   r->app_proto != RULE_APP_FAILED) ||
+                  r->ntx_conds > 0;
         for (uint32_t b = 0; b < r->nbuffers; b++) {
             uint16_t id = r->buffers[b].buffer_id;
             if (id == DETECT_BUFFER_PAYLOAD)
@@ -320,7 +307,7 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
         dw->app_proto_of_rule[i] = (int16_t)map_rule_app_proto(r->app_proto);
         dw->app_proto_match[i] = (int16_t)map_rule_app_proto(r->app_proto_match);
         by_rank[i] = i;
-        if (tx && app_proto_is_l2(dw->app_proto_of_rule[i]))
+        if (app_proto_is_l2(dw->app_proto_of_rule[i]))
             dw->nl2_rules++;
     }
     if (dw->nl2_rules) {
@@ -332,7 +319,7 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
         }
         dw->nl2_rules = 0;
         for (uint32_t i = 0; i < dw->nrules; i++)
-            if (dw->kind[i] == RULE_KIND_TX && app_proto_is_l2(dw->app_proto_of_rule[i]))
+            if (app_proto_is_l2(dw->app_proto_of_rule[i]))
                 dw->l2_rules[dw->nl2_rules++] = i;
     }
     for (int id = 0; id < 256; id++)
@@ -1072,29 +1059,9 @@ static bool list_match_tx_buffer(struct detect_worker *dw, const struct rule *r,
     return false;
 }
 
-/* Integer keywords: each needs one instance of its field that matches. */
-static bool app_uints_match(const struct rule *r, const struct app_tx *tx)
-{
-    for (uint32_t i = 0; i < r->napp_uints; i++) {
-        const struct rule_app_uint *au = &r->app_uints[i];
-        bool any = false;
-        uint64_t v;
-        for (uint32_t idx = 0; idx < 256 && !any; idx++) {
-            if (app_tx_get_uint(tx, au->app_proto, au->field, idx, &v) != 0)
-                break;
-            any = detect_uint_match(&au->u, v);
-        }
-        if (!any)
-            return false;
-    }
-    return true;
-}
-
 static bool buffers_match(struct detect_worker *dw, const struct rule *r,
                           const struct inspect_source *src)
 {
-    if (r->napp_uints && (!src->tx || !app_uints_match(r, src->tx)))
-        return false;
     for (uint32_t i = 0; i < r->nbuffers; i++) {
         const struct rule_buffer_match *bl = &r->buffers[i];
         if (bl->buffer_id == DETECT_BUFFER_BASE64_DATA)
@@ -1223,12 +1190,11 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
                       bool from_stream)
 {
     struct detect_worker *dw = run->dw;
-    /* One alert per signature per packet, and, as Suricata does, one per
-     * transaction: several transactions completed by one packet (pipelined
-     * requests, APDUs of one segment) each alert. App-layer events are
-     * matched on the packet that raised them, so a rule with one alerts
-     * once per packet whatever the transactions. */
-    if (dw->alerted[r->id] && (!tx || r->app_event))
+    /* A packet rule alerts once per packet; a transaction rule once per
+     * transaction (tx_decide), so several transactions completed by one
+     * packet each get their alert, as in Suricata. Event rules match the
+     * events raised on the packet, so they too alert once per packet. */
+    if (dw->alerted[r->id] && (!tx || r->app_event || r->pkt_event))
         return;
     if (!dw->alerted[r->id]) {
         dw->alerted[r->id] = 1;
@@ -1445,7 +1411,14 @@ static bool rule_matches(struct packet_run *run, const struct rule *r,
         return false;
     if (!flowvar_conditions(r, run->s))
         return false;
-    return buffers_match(dw, r, src);
+    if (!buffers_match(dw, r, src))
+        return false;
+    /* Transaction keywords (dnp3_func, modbus, mqtt.type, ...). */
+    for (uint32_t i = 0; i < r->ntx_conds; i++)
+        if (!src->tx || !detect_tx_kw_match(r->tx_conds[i].kw, src->tx, src->direction,
+                                            r->tx_conds[i].data))
+            return false;
+    return true;
 }
 
 /* Rules that inspect the packet itself rather than the stream window. */
@@ -1573,6 +1546,14 @@ static int inspect_tx(struct app_tx *tx, void *user)
         app_tx_set_detect_done(tx, dir);
         return 0;
     }
+    /* A one-sided transaction (a DNS message, an industrial PDU) has nothing
+     * to inspect in the other direction, as Suricata's unidirectional
+     * transactions (skip-inspect flags). */
+    int own_dir = app_tx_direction(tx);
+    if (own_dir >= 0 && own_dir != dir) {
+        app_tx_set_detect_done(tx, dir);
+        return 0;
+    }
 
     /* Skip a transaction whose buffers did not change since it was last
      * inspected in this direction. */
@@ -1594,16 +1575,6 @@ static int inspect_tx(struct app_tx *tx, void *user)
             sig = (sig ^ v) * 0x100000001b3ull;
             if (!dw->is_body[id])
                 head_sig = (head_sig ^ v) * 0x100000001b3ull;
-        }
-    }
-    for (uint32_t i = 0; i < dw->nused_uints; i++) {
-        uint64_t v;
-        for (uint32_t idx = 0; idx < 16; idx++) {
-            if (app_tx_get_uint(tx, dw->used_uints[i].app_proto, dw->used_uints[i].field, idx,
-                                &v) != 0)
-                break;
-            sig = (sig ^ (v + ((uint64_t)i << 48) + idx)) * 0x100000001b3ull;
-            head_sig = (head_sig ^ (v + ((uint64_t)i << 48) + idx)) * 0x100000001b3ull;
         }
     }
     struct detect_flow_state *fs = run->s;
@@ -1725,14 +1696,18 @@ static int inspect_tx(struct app_tx *tx, void *user)
     }
     for (uint32_t i = 0; i < n && !run->pass; i++) {
         const struct rule *r = rule_set_get(dw->rs, dw->order[i]);
-        if (dw->kind[r->id] != RULE_KIND_TX || (dw->alerted[r->id] && r->app_event))
+        if (dw->kind[r->id] != RULE_KIND_TX)
             continue;
         /* A rule is inspected on packets of its direction. */
         if ((r->flags & RULE_FLAG_TOSERVER) && dir != 0)
             continue;
         if ((r->flags & RULE_FLAG_TOCLIENT) && dir != 1)
             continue;
-        if (tx_decided(run->s, tx_id, r->id))
+        /* As Suricata keeps a detection state per direction, a rule that
+         * inspects the transaction can match once in each direction; a
+         * rule with no inspection at all matches once per transaction. */
+        uint32_t key = (r->nbuffers || r->ntx_conds) ? (r->id << 1 | dir) : r->id << 1;
+        if (tx_decided(run->s, tx_id, key))
             continue;
         /* A one-sided transaction (a DNS request or response) is only seen
          * by rules of its side. */
@@ -1742,7 +1717,7 @@ static int inspect_tx(struct app_tx *tx, void *user)
         /* Only matches are remembered; a transaction complete in this
          * direction is closed for every rule at once below. */
         if (rule_matches(run, r, &src, false)) {
-            tx_decide(run->s, tx_id, r->id);
+            tx_decide(run->s, tx_id, key);
             flowvar_actions(r, run->s);
             add_alert(run, r, tx, false);
         }

@@ -128,8 +128,8 @@ enum detect_uint_mode {
     DETECT_UINT_RANGE,  /* a < x < b */
     DETECT_UINT_NRANGE, /* !(a < x < b) */
     DETECT_UINT_BITAND, /* x & a == a (flags-like) */
-    DETECT_UINT_BITMASK,  /* x & a == b (Suricata's "&0xc0=0x80") */
-    DETECT_UINT_NBITMASK, /* x & a != b ("&0xc0!=0x80") */
+    DETECT_UINT_MASK_EQ, /* x & a == b (detect_uint.h: &mask=value, named flags) */
+    DETECT_UINT_MASK_NE, /* x & a != b */
 };
 struct detect_uint {
     uint8_t mode;
@@ -409,17 +409,6 @@ struct rule_flowint {
     uint32_t value; /* or var id */
 };
 
-/* ---- application-layer integer keywords (iec104.typeid:45;) ---- */
-
-/* One integer keyword of a rule: matches when any instance of the field in
- * the transaction satisfies the comparison (app_tx_get_uint). */
-struct rule_app_uint {
-    uint16_t app_proto; /* enum app_proto of the field's parser */
-    uint16_t field;     /* the parser's field id */
-    uint8_t dir;        /* 1 to server only, 2 to client only, 3 both */
-    struct detect_uint u;
-};
-
 /* ---- thresholding, tags ---- */
 
 enum rule_threshold_type {
@@ -451,6 +440,15 @@ struct rule_tag {
     uint8_t metric;
     uint8_t direction; /* host: 0 src, 1 dst */
     uint32_t count;
+};
+
+/* A condition a protocol keyword checks on a transaction (dnp3_func,
+ * modbus, mqtt.type, ...): the keyword (detect_tx_kw.h) and what its parser
+ * made of the value, freed with the keyword's free. */
+struct detect_tx_kw;
+struct rule_tx_cond {
+    const struct detect_tx_kw *kw;
+    void *data; /* owned */
 };
 
 struct rule_kv {
@@ -512,8 +510,8 @@ struct rule {
     uint32_t nflowints;
     struct rule_buffer_match *buffers; /* owned */
     uint32_t nbuffers;
-    struct rule_app_uint *app_uints; /* owned */
-    uint32_t napp_uints;
+    struct rule_tx_cond *tx_conds; /* owned: transaction keywords, all must hold */
+    uint32_t ntx_conds;
     uint32_t nbyte_vars;
     char *byte_var_names[RULE_MAX_BYTE_VARS]; /* owned */
 

@@ -61,15 +61,7 @@ int detect_transform_lookup(const char *name);
 int payload_check_rule(struct pctx *pc);
 void buffer_match_free(struct rule_buffer_match *bm);
 
-/* Application-layer integer keywords (rule_parse_app.c). */
-struct app_uint_field;
-int kw_app_uint(struct pctx *pc, const struct app_uint_field *f, uint16_t app_proto,
-                uint16_t field, char *v);
-/* Whole-rule check: the keywords' protocol agrees with the rule's, and
- * their direction; sets *ts_only / *tc_only as buffers do. */
-int app_uints_check(struct pctx *pc, bool *ts_only, bool *tc_only);
-/* The transport of an application protocol as rule headers give it (6, 17,
- * or 0 for both). */
-uint8_t rule_app_proto_ipproto(int app);
+
+
 
 #endif

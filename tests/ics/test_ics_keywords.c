@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Integer keywords of the grid/industrial parsers: Suricata's comparison
- * forms, value names, the protocol and direction they imply, and errors;
+/* Integer keywords of the grid/industrial parsers through the transaction
+ * keyword registry (detect_tx_kw.h): Suricata's comparison forms, value
+ * names, multi-integer indexes, the protocol they imply, and errors;
  * sticky buffers of the same protocols. */
 #include <errno.h>
 #include <stdint.h>
 
 #include "app/app.h"
 #include "detect/detect_buffer.h"
+#include "detect/detect_tx_kw.h"
+#include "detect/detect_uint.h"
 #include "detect/rule_set.h"
 #include "test.h"
 
@@ -48,16 +51,20 @@ static void check_uint(const struct rule *r, uint32_t i, const char *kw, uint8_t
     CHECK(r != NULL);
     if (!r)
         return;
-    CHECK(i < r->napp_uints);
-    if (i >= r->napp_uints)
+    CHECK(i < r->ntx_conds);
+    if (i >= r->ntx_conds)
         return;
+    const struct detect_tx_kw *k = r->tx_conds[i].kw;
+    CHECK_EQ_STR(k->name, kw);
+    CHECK(k->from_app);
     uint16_t proto, field;
     CHECK(app_uint_keyword_lookup(kw, &proto, &field) != NULL);
-    CHECK_EQ_INT(r->app_uints[i].app_proto, proto);
-    CHECK_EQ_INT(r->app_uints[i].field, field);
-    CHECK_EQ_INT(r->app_uints[i].u.mode, mode);
-    CHECK_EQ_INT(r->app_uints[i].u.a, a);
-    CHECK_EQ_INT(r->app_uints[i].u.b, b);
+    CHECK_EQ_INT(k->app_field_proto, proto);
+    CHECK_EQ_INT(k->app_field, field);
+    const struct detect_uint_multi *m = r->tx_conds[i].data;
+    CHECK_EQ_INT(m->value.mode, mode);
+    CHECK_EQ_INT(m->value.a, a);
+    CHECK_EQ_INT(m->value.b, b);
 }
 
 static void test_forms(void)
@@ -74,13 +81,13 @@ static void test_forms(void)
     check_uint(ok(h, "iec104.typeid:44-65;"), 0, "iec104.typeid", DETECT_UINT_RANGE, 44, 65);
     check_uint(ok(h, "iec104.typeid:44<>65;"), 0, "iec104.typeid", DETECT_UINT_RANGE, 44, 65);
     check_uint(ok(h, "iec104.typeid:!44-65;"), 0, "iec104.typeid", DETECT_UINT_NRANGE, 44, 65);
-    check_uint(ok(h, "iec104.cot:&0x3f=6;"), 0, "iec104.cot", DETECT_UINT_BITMASK, 0x3f, 6);
-    check_uint(ok(h, "iec104.cot:&0x3f!=6;"), 0, "iec104.cot", DETECT_UINT_NBITMASK, 0x3f, 6);
+    check_uint(ok(h, "iec104.cot:&0x3f=6;"), 0, "iec104.cot", DETECT_UINT_MASK_EQ, 0x3f, 6);
+    check_uint(ok(h, "iec104.cot:&0x3f!=6;"), 0, "iec104.cot", DETECT_UINT_MASK_NE, 0x3f, 6);
     /* value names, case-insensitive, in every form */
     check_uint(ok(h, "iec104.typeid:C_SC_NA_1;"), 0, "iec104.typeid", DETECT_UINT_EQ, 45, 0);
-    check_uint(ok(h, "iec104.typeid:c_sc_na_1-c_bo_ta_1;"), 0, "iec104.typeid", DETECT_UINT_RANGE,
-               45, 64);
     check_uint(ok(h, "iec104.cot:!spont;"), 0, "iec104.cot", DETECT_UINT_NE, 3, 0);
+    /* multi-integers: an index form on a field with several instances */
+    check_uint(ok(h, "iec104.ioa:>1000,all;"), 0, "iec104.ioa", DETECT_UINT_GT, 1000, 0);
     const struct rule *r = ok(h, "iec104.typeid:45; iec104.cot:act; iec104.common_addr:3;");
     check_uint(r, 1, "iec104.cot", DETECT_UINT_EQ, 6, 0);
     check_uint(r, 2, "iec104.common_addr", DETECT_UINT_EQ, 3, 0);
@@ -116,12 +123,12 @@ static void test_errors(void)
 {
     const char *h = "alert iec104 any any -> any any";
     BAD(h, "iec104.typeid;", "needs a value");
-    BAD(h, "iec104.typeid:256;", "invalid value");
+    BAD(h, "iec104.typeid:256;", "out of range");
     BAD(h, "iec104.typeid:C_XX_NA_1;", "unknown value 'C_XX_NA_1'");
-    BAD(h, "iec104.typeid:>;", "invalid value");
-    BAD(h, "iec104.typeid:10-5;", "invalid value");
-    BAD(h, "iec104.cot:&0x3f;", "invalid value");
-    BAD(h, "s7comm.function:plc_stop;", "a s7comm keyword on a rule for iec104");
+    BAD(h, "iec104.typeid:>;", "not a number");
+    BAD(h, "iec104.typeid:10-5;", "is empty");
+    BAD(h, "iec104.cot:&0x3f;", "bitmask needs");
+    BAD(h, "s7comm.function:plc_stop;", "needs protocol s7comm but the rule is for iec104");
     BAD("alert udp any any -> any any", "iec104.typeid:45;", "cannot be used");
     BAD("alert icmp any any -> any any", "goose.stnum:1;", "cannot be used");
     BAD(h, "iec104.nosuchfield:1;", "unknown keyword");
