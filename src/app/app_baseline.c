@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/app_ics.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
 #include "util/builtin_alert.h"
@@ -538,6 +539,101 @@ void app_baseline_op(struct app_parse_ctx *ctx, uint8_t direction, const struct 
     bl_addr_ip(&client, direction ? &fk->dst : &fk->src);
     bl_addr_ip(&server, direction ? &fk->src : &fk->dst);
     bl_op(ctx, b, direction, &client, &server, op);
+}
+
+void app_baseline_op_port(struct app_parse_ctx *ctx, uint16_t server_port,
+                          const struct ics_op *op)
+{
+    struct ics_baseline *b = app_thread_baseline(ctx->thread);
+    if (!b || !ctx->flow)
+        return;
+    const struct flow_key *fk = &ctx->flow->key;
+    bool src_is_server = fk->src_port == server_port && fk->dst_port != server_port;
+    struct bl_addr client, server;
+    bl_addr_ip(&client, src_is_server ? &fk->dst : &fk->src);
+    bl_addr_ip(&server, src_is_server ? &fk->src : &fk->dst);
+    bl_op(ctx, b, src_is_server ? 1 : 0, &client, &server, op);
+}
+
+/* Modbus/TCP: the function code, what it does, and for writes the table
+ * (and unit) and the register/coil range. */
+void app_baseline_modbus(struct app_parse_ctx *ctx, const struct app_tx *tx)
+{
+    const struct modbus_msg *m = modbus_tx_request(tx);
+    if (!m || !app_thread_baseline(ctx->thread))
+        return;
+    struct ics_op op = {.proto = APP_PROTO_MODBUS, .function = m->function_raw & 0x7f, .tx = tx};
+    uint8_t f = op.function;
+    if (m->access_type & MODBUS_ACCESS_WRITE)
+        op.kind = ICS_OP_WRITE;
+    else if (f == MODBUS_FUNC_DIAGNOSTIC && (m->subfunction == 1 || m->subfunction == 4))
+        op.kind = ICS_OP_CONTROL; /* restart communications, force listen only */
+    else if (m->access_type & MODBUS_ACCESS_READ || f == MODBUS_FUNC_MEI ||
+             f == MODBUS_FUNC_RD_EXC_STATUS || f == MODBUS_FUNC_DIAGNOSTIC)
+        op.kind = ICS_OP_READ;
+    else
+        op.kind = ICS_OP_OTHER;
+    static const char *const names[] = {
+        [1] = "read_coils", [2] = "read_discrete_inputs", [3] = "read_holding_registers",
+        [4] = "read_input_registers", [5] = "write_single_coil", [6] = "write_single_register",
+        [7] = "read_exception_status", [8] = "diagnostic", [15] = "write_multiple_coils",
+        [16] = "write_multiple_registers", [20] = "read_file_record",
+        [21] = "write_file_record", [22] = "mask_write_register",
+        [23] = "read_write_multiple_registers", [24] = "read_fifo_queue", [43] = "mei"};
+    op.function_name = f < sizeof names / sizeof names[0] ? names[f] : NULL;
+    uint16_t first, last;
+    if (op.kind == ICS_OP_WRITE && modbus_msg_address_range(m, &first, &last)) {
+        op.has_objects = true;
+        op.space = (uint32_t)m->unit_id << 8 | (m->access_type & MODBUS_ACCESS_TABLE_MASK);
+        op.lo = first;
+        op.hi = last;
+    }
+    app_baseline_op_port(ctx, 502, &op);
+}
+
+/* EtherNet/IP: each CIP service of the request (those of a Multiple
+ * Service Packet too), with class and instance for writes. */
+void app_baseline_enip(struct app_parse_ctx *ctx, const struct app_tx *tx)
+{
+    const struct enip_pdu *p = enip_tx_request(tx);
+    if (!p || !app_thread_baseline(ctx->thread))
+        return;
+    if (!p->nservices) {
+        struct ics_op op = {.proto = APP_PROTO_ENIP, .kind = ICS_OP_OTHER,
+                            .function = 0x10000u | p->command, .function_name = "encapsulation",
+                            .tx = tx};
+        app_baseline_op_port(ctx, 44818, &op);
+        return;
+    }
+    for (uint32_t i = 0; i < p->nservices && i < 32; i++) {
+        const struct enip_cip_service *s = &p->services[i];
+        if (s->is_response || s->service == 0x0a)
+            continue; /* the Multiple Service Packet itself: its children count */
+        uint8_t c = s->service;
+        struct ics_op op = {.proto = APP_PROTO_ENIP, .function = c, .tx = tx};
+        op.kind = (c == 0x02 || c == 0x04 || c == 0x08 || c == 0x09 || c == 0x10 || c == 0x4d ||
+                   c == 0x4e || c == 0x53 || c == 0x19 || c == 0x1a || c == 0x1b)
+                      ? ICS_OP_WRITE
+                  : (c == 0x05 || c == 0x06 || c == 0x07) ? ICS_OP_CONTROL /* reset, start, stop */
+                  : (c == 0x01 || c == 0x03 || c == 0x0e || c == 0x4c || c == 0x52 || c == 0x18)
+                      ? ICS_OP_READ
+                      : ICS_OP_OTHER;
+        if (op.kind == ICS_OP_WRITE) {
+            bool cls = false, ins = false;
+            for (uint32_t k = 0; k < s->npath; k++) {
+                uint8_t t = s->path[k].type >> 2;
+                if (t == 8 && !cls) {
+                    op.space = s->path[k].value;
+                    cls = true;
+                } else if (t == 9 && !ins) {
+                    op.lo = op.hi = s->path[k].value;
+                    ins = true;
+                }
+            }
+            op.has_objects = cls;
+        }
+        app_baseline_op_port(ctx, 44818, &op);
+    }
 }
 
 void app_baseline_op_l2(struct app_parse_ctx *ctx, const uint8_t src[6], const uint8_t dst[6],

@@ -44,6 +44,15 @@ struct ics_baseline;
  * protocols whose master/outstation roles follow the port (IEC 104: 2404),
  * the side with that port is the server whatever the direction. */
 void app_baseline_op(struct app_parse_ctx *ctx, uint8_t direction, const struct ics_op *op);
+/* A request of a protocol whose server is the side with server_port (when
+ * exactly one side has it; else the flow's responder): for parsers that
+ * pair requests with responses, whatever the packet's direction. */
+void app_baseline_op_port(struct app_parse_ctx *ctx, uint16_t server_port,
+                          const struct ics_op *op);
+/* Adapters for the parsers of app_ics.h: one call where a request is
+ * stored. */
+void app_baseline_modbus(struct app_parse_ctx *ctx, const struct app_tx *tx);
+void app_baseline_enip(struct app_parse_ctx *ctx, const struct app_tx *tx);
 /* A layer-2 request from src MAC to dst MAC (PROFINET DCP). */
 void app_baseline_op_l2(struct app_parse_ctx *ctx, const uint8_t src[6], const uint8_t dst[6],
                         const struct ics_op *op);
