@@ -19,6 +19,15 @@ static void app_pdu_tx_destroy(struct app_pdu_queue *q, struct app_pdu_tx *tx)
 {
     if (q->tx_free)
         q->tx_free(q, tx);
+    if (q->nspare < APP_PDU_SPARE) {
+        /* Keep the parser's struct (still accounted) for the next PDU. */
+        app_thread_memory_release(q->thread, tx->size - tx->base_size);
+        tx->size = tx->base_size;
+        tx->next = q->spare;
+        q->spare = tx;
+        q->nspare++;
+        return;
+    }
     app_thread_memory_release(q->thread, tx->size);
     free(tx);
 }
@@ -54,13 +63,23 @@ void *app_pdu_tx_new(struct app_pdu_queue *q, struct app_parse_ctx *ctx,
         }
         app_pdu_pop_head(q);
     }
-    if (size < sizeof(struct app_pdu_tx) || !app_memory_reserve(ctx, size))
+    if (size < sizeof(struct app_pdu_tx))
         return NULL;
-    struct app_pdu_tx *tx = calloc(1, size);
-    if (!tx) {
-        app_memory_release(ctx, size);
-        return NULL;
+    struct app_pdu_tx *tx = q->spare;
+    if (tx && tx->base_size == size) {
+        q->spare = tx->next;
+        q->nspare--;
+        memset(tx, 0, size);
+    } else {
+        if (!app_memory_reserve(ctx, size))
+            return NULL;
+        tx = calloc(1, size);
+        if (!tx) {
+            app_memory_release(ctx, size);
+            return NULL;
+        }
     }
+    tx->base_size = size;
     tx->base.parser = parser;
     tx->base.id = q->next_id++;
     tx->size = size;
@@ -99,6 +118,13 @@ void app_pdu_queue_free(struct app_pdu_queue *q)
 {
     while (q->head)
         app_pdu_pop_head(q);
+    while (q->spare) {
+        struct app_pdu_tx *tx = q->spare;
+        q->spare = tx->next;
+        app_thread_memory_release(q->thread, tx->size);
+        free(tx);
+    }
+    q->nspare = 0;
 }
 
 int app_pdu_queue_foreach(struct app_pdu_queue *q, int (*fn)(struct app_tx *tx, void *user),

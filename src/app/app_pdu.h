@@ -7,7 +7,8 @@
  *    per PDU (APDU, TPDU, frame, chunk), in the direction it travelled, so
  *    a transaction is one PDU: created when the PDU is parsed, logged at
  *    once, inspected by the rules of its direction, and freed when
- *    detection is through with it. A flow holds at most max-tx of them
+ *    detection is through with it (a few freed ones are kept and reused, so
+ *    a steady stream of PDUs allocates nothing). A flow holds at most max-tx of them
  *    (app-layer.max-tx); past that the oldest is dropped and the flow gets
  *    a "too_many_transactions" anomaly once.
  *
@@ -31,12 +32,17 @@ struct app_pdu_tx {
     struct app_tx base;
     struct app_pdu_tx *next;
     size_t size;       /* bytes accounted for the transaction */
+    size_t base_size;  /* the parser's struct (size - base_size: extras) */
     uint32_t events;   /* the parser's event bits */
     uint8_t direction; /* 0 to server, 1 to client */
 };
 
+#define APP_PDU_SPARE 8 /* freed transactions kept for reuse */
+
 struct app_pdu_queue {
     struct app_pdu_tx *head, *tail;
+    struct app_pdu_tx *spare; /* freed ones, reused: no allocation per PDU */
+    uint32_t nspare;
     uint32_t count;
     uint64_t next_id;
     bool overflowed;
