@@ -22,6 +22,7 @@
 #include "app/app_parser.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
+#include "stream/stream.h"
 #include "util/config.h"
 #include "util/json.h"
 
@@ -170,6 +171,11 @@ struct app_flow_state {
     uint32_t flow_events;  /* enum app_flow_event bits */
     uint8_t *probe_buf[2]; /* owned; APP_PROBE_BUFFER bytes each */
     uint32_t probe_len[2];
+    /* The flow was reversed (app_detect_reverse) during the current packet:
+     * until the caller takes it (app_flow_state_take_reverse), directions
+     * given by the caller are the old ones and are flipped here. */
+    uint8_t dir_xor;
+    bool reverse_pending;
 };
 
 /* Flow-level detection events (Suricata's applayer proto_detect events). */
@@ -182,6 +188,65 @@ static const char *const app_flow_event_names[APP_FLOW_EV_COUNT] = {
     "APPLAYER_MISMATCH_PROTOCOL_BOTH_DIRECTIONS",
     "APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION",
 };
+
+/* ---------- event names (rule loading) ---------- */
+
+static bool app_name_in(const char *const *names, const char *name)
+{
+    for (size_t i = 0; names && names[i]; i++)
+        if (strcasecmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Suricata's flow-level events that vigil does not raise. */
+static const char *const app_flow_event_names_unsupported[] = {
+    "APPLAYER_WRONG_DIRECTION_FIRST_DATA", "APPLAYER_PROTO_DETECTION_SKIPPED",
+    "APPLAYER_NO_TLS_AFTER_STARTTLS", "APPLAYER_UNEXPECTED_PROTOCOL", NULL};
+
+int app_event_name_check(const char *name, char *why, size_t why_len)
+{
+    const char *dot = strchr(name, '.');
+    if (!dot) {
+        for (int e = 0; e < APP_FLOW_EV_COUNT; e++) {
+            const char *n = app_flow_event_names[e];
+            if (strcasecmp(n, name) == 0 || strcasecmp(n + strlen("APPLAYER_"), name) == 0)
+                return 0;
+        }
+        for (int e = 0; app_flow_event_names_unsupported[e]; e++) {
+            const char *n = app_flow_event_names_unsupported[e];
+            if (strcasecmp(n, name) == 0 || strcasecmp(n + strlen("APPLAYER_"), name) == 0) {
+                snprintf(why, why_len, "app-layer event '%.64s' is not raised by vigil", name);
+                return -ENOTSUP;
+            }
+        }
+        snprintf(why, why_len, "unknown app-layer event '%.64s'", name);
+        return -ENOENT;
+    }
+    size_t plen = (size_t)(dot - name);
+    bool proto_found = false;
+    for (size_t i = 0; i < APP_REGISTRY_SIZE; i++) {
+        const struct app_parser *p = app_registry(i);
+        if (!p || !p->name || strlen(p->name) != plen || strncasecmp(p->name, name, plen) != 0)
+            continue;
+        proto_found = true;
+        if (app_name_in(p->event_names, dot + 1) || app_name_in(p->event_aliases, dot + 1))
+            return 0;
+        if (app_name_in(p->event_names_unsupported, dot + 1)) {
+            snprintf(why, why_len, "app-layer event '%.64s' is not raised by vigil's %s parser",
+                     name, p->name);
+            return -ENOTSUP;
+        }
+    }
+    if (!proto_found) {
+        snprintf(why, why_len, "unknown app-layer event '%.64s': no app-layer parser for '%.*s'",
+                 name, (int)(plen < 32 ? plen : 32), name);
+        return -EPROTONOSUPPORT;
+    }
+    snprintf(why, why_len, "unknown app-layer event '%.64s': the %.*s parser has no event '%.64s'",
+             name, (int)(plen < 32 ? plen : 32), name, dot + 1);
+    return -ENOENT;
+}
 
 /* ---------- names ---------- */
 
@@ -199,23 +264,6 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
 static bool app_proto_stats_per_transport(int proto)
 {
     return proto == APP_PROTO_ENIP;
-}
-
-int app_proto_event_known(const char *proto_name, const char *event)
-{
-    if (!proto_name || !event)
-        return -1;
-    int known = -1;
-    for (size_t i = 0; i < APP_REGISTRY_SIZE; i++) {
-        const struct app_parser *p = app_registry(i);
-        if (!p || !p->event_names || strcasecmp(p->name, proto_name) != 0)
-            continue;
-        known = 0;
-        for (const char *const *n = p->event_names; *n; n++)
-            if (strcasecmp(*n, event) == 0)
-                return 1;
-    }
-    return known;
 }
 
 const char *app_proto_name(uint16_t proto)
@@ -963,6 +1011,61 @@ static void app_mismatch_check(struct app_flow_state *st, struct flow *flow,
                    app_flow_event_names[APP_FLOW_EV_MISMATCH_BOTH_DIRECTIONS]);
 }
 
+bool app_flow_state_take_reverse(struct app_flow_state *state)
+{
+    if (!state || !state->reverse_pending)
+        return false;
+    state->reverse_pending = false;
+    state->dir_xor = 0;
+    return true;
+}
+
+/* The first data of the flow did not match any protocol as sent in its
+ * direction: tries the other direction, as Suricata's protocol detection does
+ * (a DNS response, an HTTP response or a server banner seen first). On a
+ * match the flow is reversed: its key is swapped now, so that what the parser
+ * logs has the client as source, the probe state follows the data, and the
+ * caller learns it through app_flow_state_take_reverse(). TCP flows are only
+ * reversed when their session was picked up midstream and nothing came from
+ * the other side yet. Returns the parser, or NULL. */
+static const struct app_parser *app_detect_reverse(struct app_flow_state *st, struct flow *flow,
+                                                   uint8_t *direction, uint8_t ipproto_bit,
+                                                   const uint8_t *data, uint32_t len, bool final)
+{
+    uint8_t d = *direction;
+    if (st->reverse_pending || st->dir_state[d ^ 1] != APP_DIR_PROBING || st->probe_len[d ^ 1])
+        return NULL;
+    if (ipproto_bit == APP_IPPROTO_TCP && !stream_session_midstream(flow))
+        return NULL;
+    bool need_more = false;
+    const struct app_parser *p =
+        app_detect_probe(st->thread->parsers, st->thread->parser_count, ipproto_bit, data, len,
+                         d ^ 1, flow->key.src_port, flow->key.dst_port, final, &need_more);
+    if (!p)
+        return NULL;
+    flow_swap(flow);
+    st->dir_xor ^= 1;
+    st->reverse_pending = true;
+    uint8_t *b = st->probe_buf[0];
+    st->probe_buf[0] = st->probe_buf[1];
+    st->probe_buf[1] = b;
+    uint32_t l = st->probe_len[0];
+    st->probe_len[0] = st->probe_len[1];
+    st->probe_len[1] = l;
+    uint8_t ds = st->dir_state[0];
+    st->dir_state[0] = st->dir_state[1];
+    st->dir_state[1] = ds;
+    bool e = st->eof[0];
+    st->eof[0] = st->eof[1];
+    st->eof[1] = e;
+    uint32_t u = st->udp_probes[0];
+    st->udp_probes[0] = st->udp_probes[1];
+    st->udp_probes[1] = u;
+    st->first_dir ^= 1;
+    *direction = d ^ 1;
+    return p;
+}
+
 void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
                                struct flow *flow, const struct packet *packet, uint8_t direction,
                                const uint8_t *data, uint32_t len, uint32_t flags)
@@ -976,6 +1079,7 @@ void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow
         app_try_expectation(*state, flow, packet);
     }
     struct app_flow_state *st = *state;
+    direction ^= st->dir_xor;
     if (st->proto == APP_PROTO_FAILED)
         return;
     if (flags & APP_DATA_EOF)
@@ -1049,6 +1153,12 @@ void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow
     const struct app_parser *p =
         app_detect_probe(ctx->parsers, ctx->parser_count, APP_IPPROTO_TCP, probe_data, probe_len,
                          direction, flow->key.dst_port, flow->key.src_port, final, &need_more);
+    if (!p && (!need_more || final)) {
+        p = app_detect_reverse(st, flow, &direction, APP_IPPROTO_TCP, probe_data, probe_len,
+                               final);
+        if (p && probe_data != data)
+            probe_data = st->probe_buf[direction];
+    }
     if (!p) {
         if (!need_more || final) {
             st->dir_state[direction] = APP_DIR_FAILED;
@@ -1096,6 +1206,7 @@ void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_stat
         app_try_expectation(*state, flow, packet);
     }
     struct app_flow_state *st = *state;
+    direction ^= st->dir_xor;
     if (st->proto == APP_PROTO_FAILED)
         return;
     if (st->proto == APP_PROTO_UNKNOWN) {
@@ -1105,6 +1216,8 @@ void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_stat
         const struct app_parser *p =
             app_detect_probe(ctx->parsers, ctx->parser_count, APP_IPPROTO_UDP, data, len, direction,
                              flow->key.dst_port, flow->key.src_port, true, &need_more);
+        if (!p && st->udp_probes[0] == 0 && st->udp_probes[1] == 0)
+            p = app_detect_reverse(st, flow, &direction, APP_IPPROTO_UDP, data, len, true);
         if (!p) {
             if (++st->udp_probes[direction] >= APP_UDP_PROBE_DATAGRAMS) {
                 st->dir_state[direction] = APP_DIR_FAILED;

@@ -43,11 +43,6 @@ const char *app_proto_name(uint16_t proto);
 /* -1 if unknown. Accepts Suricata's aliases (e.g. "ssl" for tls, "http1"). */
 int app_proto_from_name(const char *name);
 
-/* Whether event (without "<proto>.") is an app-layer event the parser of
- * protocol proto_name raises: 1 yes, 0 no (rules naming it must not load),
- * -1 the protocol declares no list (any name is accepted). */
-int app_proto_event_known(const char *proto_name, const char *event);
-
 /* Flags for app_layer_handle_tcp_data(). */
 enum app_data_flag {
     APP_DATA_GAP = 1u << 0, /* bytes were lost before this chunk (data may be NULL, len = gap size) */
@@ -165,6 +160,13 @@ void app_layer_flow_end(struct app_layer_thread_ctx *ctx, struct app_flow_state 
 
 void app_flow_state_free(struct app_flow_state *state);
 
+/* True once after the application layer reversed the flow's direction
+ * (flow_swap: the first data seen was the server's, e.g. a DNS response or,
+ * on a session picked up midstream, an HTTP response). The caller then flips
+ * the current packet's flow_direction and, for TCP, swaps the session's
+ * sides (stream_session_swap) before the next packet. */
+bool app_flow_state_take_reverse(struct app_flow_state *state);
+
 /* The detected protocol of the flow (APP_PROTO_UNKNOWN while undecided). */
 uint16_t app_flow_state_proto(const struct app_flow_state *state);
 /* Per direction (0 to server, 1 to client), as Suricata's app_proto_ts /
@@ -179,6 +181,14 @@ uint16_t app_flow_state_proto_orig(const struct app_flow_state *state);
  * true if event_name (with or without an "applayer_" prefix; case-insensitive)
  * was raised on the flow. */
 bool app_flow_state_has_event(const struct app_flow_state *state, const char *event_name);
+
+/* Rule loading: 0 if the app-layer-event value `name` ("<proto>.<event>", or
+ * a flow-level "applayer_*" name) is raised by vigil, i.e. listed in the
+ * event table a parser registered (struct app_parser.event_names); else
+ * -ENOENT (unknown event of a parser vigil has), -ENOTSUP (a Suricata event
+ * the parser does not raise) or -EPROTONOSUPPORT (no parser for the
+ * protocol), with a message naming what is unknown in why. */
+int app_event_name_check(const char *name, char *why, size_t why_len);
 
 /* Transactions, for detection and for alert metadata. A transaction handle is
  * valid until the next app_layer_handle_* call on the flow. */

@@ -267,12 +267,15 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     bool used[256] = {false};
     for (uint32_t i = 0; i < dw->nrules; i++) {
         const struct rule *r = rule_set_get(dw->rs, i);
-        /* Transaction rules: those with application-layer buffers, and those
-         * naming a protocol with no buffer at all (they match once per
-         * transaction). A protocol rule that inspects only the payload is a
-         * packet rule with a protocol check, as in Suricata. */
-        bool tx = (r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED &&
-                   r->nbuffers == 0) ||
+        /* Transaction rules: those with application-layer buffers, those with
+         * protocol keywords (dnp3_func, modbus, ...), and app-layer-event
+         * rules of a protocol (Suricata inspects those on the transactions'
+         * events). A protocol rule that inspects only the payload, or nothing
+         * at all (Suricata's "app_layer" rule type: alert http ... (sid:1;)),
+         * is a packet rule with a protocol check: it matches every packet of
+         * the flow once the protocol is known. */
+        bool tx = (r->app_event && r->app_proto != RULE_APP_NONE &&
+                   r->app_proto != RULE_APP_FAILED) ||
                   r->ntx_conds > 0;
         for (uint32_t b = 0; b < r->nbuffers; b++) {
             uint16_t id = r->buffers[b].buffer_id;

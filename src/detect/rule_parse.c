@@ -17,11 +17,13 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "decode/decode_events.h"
 #include "detect/detect_buffer.h"
 #include "detect/detect_tx_kw.h"
 #include "detect/rule_addr.h"
 #include "detect/rule_internal.h"
 #include "detect/rule_parse_internal.h"
+#include "stream/stream.h"
 
 /* ---- errors ---- */
 
@@ -1439,6 +1441,20 @@ static int kw_app_layer_protocol(struct pctx *pc, char *v)
     return 0;
 }
 
+/* True if the "<proto>." prefix of an event name is a protocol Suricata
+ * has (vigil may lack its parser: the rule is unsupported, not invalid). */
+static bool dot_proto_is_suricata(const char *v)
+{
+    const char *dot = strchr(v, '.');
+    char proto[32];
+    size_t n = dot ? (size_t)(dot - v) : 0;
+    if (!dot || n >= sizeof(proto))
+        return false;
+    memcpy(proto, v, n);
+    proto[n] = '\0';
+    return rule_app_proto_lookup(proto) > 0 || strcmp(proto, "ikev2") == 0;
+}
+
 static int kw_app_layer_event(struct pctx *pc, char *v)
 {
     if (!pc->rs->app_events)
@@ -1457,6 +1473,16 @@ static int kw_app_layer_event(struct pctx *pc, char *v)
             return pctx_fail(pc, "invalid character '%c' in event name", *p);
     if (pc->r->app_event)
         return pctx_fail(pc, "only one app-layer-event per rule");
+    /* Unknown protocols and event names are errors, as in Suricata: a rule
+     * that can never match must not load silently. */
+    char why[200];
+    int known = app_event_name_check(v, why, sizeof(why));
+    if (known == -EPROTONOSUPPORT && dot_proto_is_suricata(v))
+        return pctx_fail_reason(pc, "unsupported protocol", "%s", why);
+    if (known == -ENOTSUP)
+        return pctx_fail_reason(pc, "unsupported app-layer event", "%s", why);
+    if (known != 0)
+        return pctx_fail_reason(pc, "unknown app-layer event", "%s", why);
     const char *dot = strchr(v, '.');
     if (dot) {
         char proto[32];
@@ -1465,9 +1491,6 @@ static int kw_app_layer_event(struct pctx *pc, char *v)
             memcpy(proto, v, n);
             proto[n] = '\0';
             int app = rule_app_proto_lookup(proto);
-            if (app > 0 && app != RULE_APP_FAILED && app_proto_event_known(proto, dot + 1) == 0)
-                return pctx_fail_reason(pc, "unknown app-layer event",
-                                        "'%.40s' is not an app-layer event of %s", dot + 1, proto);
             if (app > 0 && app != RULE_APP_FAILED) {
                 uint16_t have = pc->r->app_proto;
                 bool http_family =
@@ -1506,6 +1529,9 @@ static int kw_pkt_event(struct pctx *pc, char *v)
             return pctx_fail(pc, "invalid character '%c' in event name", *p);
     if (pc->r->pkt_event)
         return pctx_fail(pc, "only one decode-event/stream-event per rule");
+    int known = kind == RULE_EVENT_STREAM ? stream_event_from_name(v) : decode_event_from_name(v);
+    if (known < 0)
+        return pctx_fail_reason(pc, "unknown event", "unknown %s '%.64s'", pc->kw, v);
     pc->r->pkt_event = strdup(v);
     if (!pc->r->pkt_event)
         return pctx_fail(pc, "out of memory");
@@ -1763,6 +1789,44 @@ static bool keyword_is_unsupported(const char *name)
     return false;
 }
 
+/* A keyword vigil does not implement but Suricata has: one of Suricata's
+ * keyword families ("<protocol or layer>.<field>", e.g. sip.via, igmp.type,
+ * mqtt.qos) or one of its other keywords. Such a rule is reported as
+ * unsupported (Suricata would load it), not as invalid; a name of no family
+ * ("no_such_keyword") is an invalid rule. */
+static bool keyword_is_suricata(const char *name)
+{
+    static const char *const others[] = {
+        "lua", "luajit", "luaxform", "subslice", "domain", "tld", "app-layer-state",
+        "nfs_version", "smb_named_pipe", "smb_share", "dataset", "datarep", "filestore",
+        "filemd5", "filesha1", "filesha256", "filemagic", "filename", "fileext", "filesize",
+        "xor", "from_base64", "to_base64", "asn1", "vxlan_vni", "stream_size", "ftpbounce",
+        "ja3_hash", "ja3_string", "ja3s_hash", "ja3s_string", "ja4_hash", "tag", "ttl",
+        "iprep", "geoip", "fragbits", "fragoffset", "tos", "id", "ipopts", "seq", "ack",
+        "window", "icode", "itype", "icmp_id", "icmp_seq", "rpc", "sameip", "replace",
+        "luaxform", "bsize", "urilen", "entropy", "base64_decode", "base64_data",
+    };
+    static const char *const families[] = {
+        "ip", "ipv4", "ipv6", "tcp", "udp", "icmp", "icmpv4", "icmpv6", "sctp", "igmp",
+        "vlan", "vxlan", "flow", "pkt", "ether", "arp", "email", "file", "frame", "dns",
+        "mdns", "http", "http2", "tls", "ja3", "ja3s", "ja4", "ssh", "smtp", "ftp", "smb",
+        "dcerpc", "krb5", "dhcp", "ntp", "sip", "sdp", "snmp", "tftp", "imap", "pop3", "quic",
+        "rdp", "mqtt", "ike", "nfs", "modbus", "dnp3", "enip", "cip", "rfb", "telnet", "pgsql",
+        "ldap", "websocket", "bittorrent", "doh2", "llmnr", "netflow", "tcp-option",
+    };
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+        if (strcmp(name, others[i]) == 0)
+            return true;
+    const char *dot = strchr(name, '.');
+    if (!dot || !dot[1])
+        return false;
+    size_t n = (size_t)(dot - name);
+    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+        if (strlen(families[i]) == n && strncmp(name, families[i], n) == 0)
+            return true;
+    return false;
+}
+
 static int dispatch(struct pctx *pc, const char *name, char *value)
 {
     for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
@@ -1798,6 +1862,10 @@ static int dispatch(struct pctx *pc, const char *name, char *value)
     int t = detect_transform_lookup(name);
     if (t >= 0)
         return kw_transform(pc, t, value);
+    if (keyword_is_suricata(name)) {
+        snprintf(reason, sizeof(reason), "unsupported keyword '%s'", name);
+        return pctx_fail_reason(pc, reason, "keyword is not supported by vigil");
+    }
     snprintf(reason, sizeof(reason), "unknown keyword '%s'", name);
     return pctx_fail_reason(pc, reason, "unknown keyword");
 }

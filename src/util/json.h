@@ -2,9 +2,9 @@
 /* A streaming JSON writer into a growable buffer that is reused across events:
  * after warm-up, writing an event allocates nothing. Commas are inserted
  * automatically; the caller only opens/closes containers and writes keys and
- * values. Strings are escaped per RFC 8259; bytes that are not valid UTF-8 are
- * written as \u00XX of the byte (as Suricata does), so output is always valid
- * JSON whatever the traffic contains. */
+ * values. Strings are escaped per RFC 8259; a string that is not valid UTF-8
+ * has each byte >= 0x80 written as the text \xNN (JSON "\\xNN"), as Suricata
+ * writes it, so output is always valid JSON whatever the traffic contains. */
 #ifndef VIGIL_UTIL_JSON_H
 #define VIGIL_UTIL_JSON_H
 
