@@ -1092,10 +1092,12 @@ static struct host_tag *host_tag_slot(struct detect_worker *dw, const struct ip_
     return h;
 }
 
-static void tag_start(struct packet_run *run, const struct rule *r)
+static void tag_start(struct packet_run *run, const struct rule_tag *t)
 {
-    const struct rule_tag *t = &r->tag;
-    uint64_t remaining = t->count, until = 0;
+    /* As Suricata counts it, the packet that starts the tag is its first
+     * (it is logged as the alert, not as a tagged packet). */
+    uint64_t use = t->metric == RULE_TAG_BYTES ? run->p->caplen : 1;
+    uint64_t remaining = t->count > use ? t->count - use : 0, until = 0;
     if (t->metric == RULE_TAG_SECONDS)
         until = run->p->ts_usec + (uint64_t)t->count * 1000000u;
     if (t->type == RULE_TAG_SESSION) {
@@ -1180,7 +1182,8 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
     }
     if (r->flags & RULE_FLAG_HAS_TAG) {
         run->tag_started = true;
-        tag_start(run, r);
+        for (uint8_t i = 0; i < r->ntags; i++)
+            tag_start(run, &r->tag[i]);
     }
     struct detect_alert *a = &run->alerts[run->nalerts++];
     a->rule = r;

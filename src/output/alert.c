@@ -86,6 +86,19 @@ static void write_printable(struct json_writer *w, const char *key, const uint8_
     w->need_comma[w->depth] = true;
 }
 
+/* Link type names as Suricata writes them in packet_info.linktype_name
+ * (libpcap's names, except that Suricata spells the raw IP link types
+ * "IPv4"/"IPv6" and calls every raw-IP variant "RAW"). */
+static const char *linktype_name(int datalink)
+{
+    switch (datalink) {
+    case 12: case 14: case 101: return "RAW";
+    case 228: return "IPv4";
+    case 229: return "IPv6";
+    default: return pcap_datalink_val_to_name(datalink);
+    }
+}
+
 /* "packet" and "packet_info": the frame as captured or, for a reassembled
  * IP datagram, its link-layer header followed by the whole datagram, as
  * Suricata logs its reassembled pseudo packet. */
@@ -105,7 +118,7 @@ static void write_packet(struct json_writer *w, const struct packet *p)
     }
     json_key_object_begin(w, "packet_info");
     json_key_i64(w, "linktype", p->datalink);
-    const char *name = pcap_datalink_val_to_name(p->datalink);
+    const char *name = linktype_name(p->datalink);
     if (name)
         json_key_string(w, "linktype_name", name);
     json_object_end(w);
@@ -268,6 +281,15 @@ void eve_log_alert(struct eve_writer *ew, const struct alert_log_options *opts,
         .from_stream = a->from_stream,
     };
     write_alert_event(ew, opts, p, packet, f, EVE_DIR_PACKET, p->ts_usec, p->flow_direction, &af);
+}
+
+void eve_log_packet(struct eve_writer *ew, const struct packet *p, const struct flow *f)
+{
+    if (p->flags & PACKET_FLAG_PSEUDO)
+        return;
+    struct json_writer *w = eve_event_begin(ew, "packet", p, f, EVE_DIR_PACKET, p->ts_usec);
+    write_packet(w, p);
+    eve_event_end(ew);
 }
 
 static void builtin_fields(const struct builtin_alert *a, struct alert_fields *af)

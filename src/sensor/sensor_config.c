@@ -154,6 +154,7 @@ static void load_eve_types(struct sensor_config *sc, const struct config *cfg)
             sc->alert.payload = node_bool(body, "payload", false);
             sc->alert.payload_printable = node_bool(body, "payload-printable", false);
             sc->alert.packet = node_bool(body, "packet", false);
+            sc->alert.tagged_packets = node_bool(body, "tagged-packets", false);
             const struct config_node *md = body ? config_node_child(body, "metadata") : NULL;
             if (md && config_node_value(md)) {
                 bool on = node_bool(body, "metadata", true);

@@ -309,7 +309,12 @@ static void run_detection(struct worker *w, struct packet *p, struct flow *f)
                                DETECT_MAX_ALERTS_PER_PACKET);
     w->events.nstream = w->events.napp = 0;
     for (uint32_t i = 0; i < n; i++) {
-        if (w->config->log_alert)
+        /* A tagged packet (the pseudo signature 2:1) is no EVE alert: with
+         * the alert output's tagged-packets it is a "packet" event. */
+        bool tagged = w->alerts[i].rule->gid == 2 && w->alerts[i].rule->sid == 1;
+        if (w->config->log_alert && tagged && w->config->alert.tagged_packets)
+            eve_log_packet(&w->eve, p, f);
+        else if (w->config->log_alert && !tagged)
             eve_log_alert(&w->eve, &w->config->alert, p, f, &w->alerts[i], w->shared->engine);
         if (w->shared->fast_log)
             fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->shared->engine);

@@ -173,6 +173,72 @@ def tcp_midstream_response_first_reverses_flow(d):
 
 # ---- detection ----
 
+TAG_YAML = """outputs:
+  - eve-log:
+      enabled: yes
+      filename: eve.json
+      types:
+        - alert:
+            tagged-packets: %s
+        - flow
+"""
+
+
+def tagged_session(pc):
+    s = Session(pc, C, S, 40010, 2525)
+    s.send(True, b"TRIGGER")       # alert; the server's ACK is the 1st tagged packet
+    for i in range(3):
+        s.send(True, b"more %d" % i)  # 2 packets each (data + ACK)
+    s.close()
+
+
+@case
+def tag_session_packets_logged_as_packet_events(d):
+    # tag:session,3,packets: the alerting packet is the tag's first, so the
+    # next 2 are tagged; they are "packet" events (tagged-packets: yes), not
+    # alerts, and fast.log lists them as "Tagged Packet" [2:1:1].
+    rc, err, ev = run(d, tagged_session,
+                      ['alert tcp any any -> any 2525 (msg:"trigger"; content:"TRIGGER"; '
+                       'tag:session,3,packets; sid:1;)'], yaml=TAG_YAML % "yes")
+    alerts = [e for e in ev if e["event_type"] == "alert"]
+    pkts = [e for e in ev if e["event_type"] == "packet"]
+    fast = open(os.path.join(d, "fast.log")).read()
+    if len(alerts) != 1 or len(pkts) != 2 or fast.count("Tagged Packet") != 2:
+        fail("tag_session_packets_logged_as_packet_events",
+             "%d alerts, %d packet events, %d tagged in fast.log" %
+             (len(alerts), len(pkts), fast.count("Tagged Packet")))
+    elif not all(p.get("packet") and p["packet_info"]["linktype_name"] == "EN10MB" for p in pkts):
+        fail("tag_session_packets_logged_as_packet_events", "packet event shape %s" % pkts[0])
+
+
+@case
+def tag_host_and_session_together(d):
+    # Two tags in one rule: the host tag (src, 100 packets) outlives the
+    # session tag and also covers a second flow of the same client.
+    def build(pc):
+        tagged_session(pc)
+        s = Session(pc, C, S, 40011, 2626)
+        s.send(True, b"x")
+        s.close()
+    rc, err, ev = run(d, build,
+                      ['alert tcp any any -> any 2525 (msg:"trigger"; content:"TRIGGER"; '
+                       'tag:host,100,packets,src; tag:session,2,packets; sid:1;)'],
+                      yaml=TAG_YAML % "yes")
+    pkts = [e for e in ev if e["event_type"] == "packet"]
+    if not any(p["src_port"] == 40011 or p["dest_port"] == 40011 for p in pkts):
+        fail("tag_host_and_session_together", "%d packet events, none of the 2nd flow" % len(pkts))
+
+
+@case
+def tag_without_tagged_packets_logs_no_packets(d):
+    rc, err, ev = run(d, tagged_session,
+                      ['alert tcp any any -> any 2525 (msg:"trigger"; content:"TRIGGER"; '
+                       'tag:session; sid:1;)'], yaml=TAG_YAML % "no")
+    if any(e["event_type"] == "packet" for e in ev) or \
+            sum(e["event_type"] == "alert" for e in ev) != 1:
+        fail("tag_without_tagged_packets_logs_no_packets", "events %s" %
+             sorted(set(e["event_type"] for e in ev)))
+
 @case
 def app_layer_rule_type_matches_every_packet(d):
     # Suricata's "app_layer" rule type (a protocol, no buffer): a packet rule
