@@ -66,6 +66,10 @@ struct app_event_sink {
 
 struct app_layer_config {
     bool enabled[APP_PROTO_MAX];          /* app-layer.protocols.<p>.enabled */
+    /* Per transport (APP_IPPROTO_TCP/UDP bits of app_parser.h): as enabled[],
+     * unless app-layer.protocols.<p>.tcp.enabled / .udp.enabled say otherwise
+     * (the per-transport setting wins, as in Suricata). */
+    uint8_t ipprotos_enabled[APP_PROTO_MAX];
     uint32_t http_request_body_limit;     /* libhtp request-body-limit (default 100 KiB) */
     uint32_t http_response_body_limit;
     uint32_t max_tx_per_flow;             /* transactions kept per flow at most (default 512) */

@@ -171,6 +171,52 @@ def tcp_midstream_response_first_reverses_flow(d):
         fail("tcp_midstream_response_first_reverses_flow", "http %s" % http)
 
 
+# ---- configuration ----
+
+def dns_both_transports(pc):
+    import struct
+    pc.udp(C, S, 33333, 53, dns_msg(1, False))
+    pc.udp(S, C, 53, 33333, dns_msg(1, True))
+    s = Session(pc, C, S, 40020, 53)
+    q, r = dns_msg(2, False), dns_msg(2, True)
+    s.send(True, struct.pack("!H", len(q)) + q)
+    s.send(False, struct.pack("!H", len(r)) + r)
+    s.close()
+
+
+DNS_YAML = """app-layer:
+  protocols:
+    dns:
+      enabled: %s
+%s
+outputs:
+  - eve-log:
+      enabled: yes
+      filename: eve.json
+      types:
+        - dns
+"""
+
+
+@case
+def dns_per_transport_enabled(d):
+    # app-layer.protocols.dns.tcp/udp.enabled override dns.enabled for their
+    # transport, as in Suricata.
+    for glob, extra, want in (("yes", "      tcp:\n        enabled: no", {"UDP": 2}),
+                              ("no", "      tcp:\n        enabled: yes", {"TCP": 2}),
+                              ("yes", "", {"UDP": 2, "TCP": 2}),
+                              ("no", "", {})):
+        with tempfile.TemporaryDirectory() as sub:
+            rc, err, ev = run(sub, dns_both_transports, yaml=DNS_YAML % (glob, extra))
+            got = {}
+            for e in ev:
+                if e["event_type"] == "dns":
+                    got[e["proto"]] = got.get(e["proto"], 0) + 1
+            if got != want:
+                fail("dns_per_transport_enabled", "enabled %s %r: %s, want %s" %
+                     (glob, extra.strip(), got, want))
+
+
 # ---- detection ----
 
 TAG_YAML = """outputs:
