@@ -21,6 +21,12 @@ struct alert_log_options {
     bool flow;               /* the "flow" counters object */
     bool rule_metadata;      /* "metadata" from the rule */
     bool tagged_packets;     /* tagged packets as "packet" events (tagged-packets) */
+    /* xff: the client address from an HTTP proxy header, for alerts on HTTP
+     * flows: "extra-data" adds alert.xff, "overwrite" writes it as the
+     * client's address (src_ip to the server, dest_ip to the client). */
+    enum { ALERT_XFF_OFF = 0, ALERT_XFF_EXTRA_DATA, ALERT_XFF_OVERWRITE } xff_mode;
+    bool xff_forward;        /* deployment forward: first address; reverse: last */
+    char xff_header[64];     /* default X-Forwarded-For */
 };
 
 void alert_log_options_defaults(struct alert_log_options *o);

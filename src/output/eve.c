@@ -248,14 +248,16 @@ struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_typ
         proto = flow->key.proto;
         have_addr = true;
     }
+    const char *osrc = ew->override_src_ip, *odst = ew->override_dest_ip;
+    ew->override_src_ip = ew->override_dest_ip = NULL;
     if (have_addr) {
         char ip[64];
         eve_format_ip(src, ip, sizeof ip);
-        json_key_string(w, "src_ip", ip);
+        json_key_string(w, "src_ip", osrc ? osrc : ip);
         if (proto_has_ports(proto))
             json_key_u64(w, "src_port", sport);
         eve_format_ip(dst, ip, sizeof ip);
-        json_key_string(w, "dest_ip", ip);
+        json_key_string(w, "dest_ip", odst ? odst : ip);
         if (proto_has_ports(proto))
             json_key_u64(w, "dest_port", dport);
         json_key_string(w, "proto", eve_proto_name(proto, buf, sizeof buf));

@@ -217,6 +217,63 @@ def dns_per_transport_enabled(d):
                      (glob, extra.strip(), got, want))
 
 
+# ---- EVE fields ----
+
+XFF_YAML = """outputs:
+  - eve-log:
+      enabled: yes
+      filename: eve.json
+      types:
+        - alert:
+            xff:
+              enabled: yes
+              mode: %s
+              deployment: %s
+              header: X-Forwarded-For
+        - http:
+            xff:
+              enabled: yes
+              mode: extra-data
+              deployment: %s
+"""
+
+
+def xff_session(pc):
+    s = Session(pc, C, S, 40030, 80)
+    s.send(True, b"GET /x HTTP/1.1\r\nHost: h\r\n"
+                 b"X-Forwarded-For: 198.51.100.7, junk, 203.0.113.9\r\n\r\n")
+    s.send(False, b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nuid")
+    s.close()
+
+
+XFF_RULES = ['alert http any any -> any any (msg:"req"; http.uri; content:"/x"; sid:1;)',
+             'alert http any any -> any any (msg:"resp"; http.response_body; content:"uid"; sid:2;)']
+
+
+@case
+def xff_extra_data_and_overwrite(d):
+    for mode, dep, want in (("extra-data", "forward", "198.51.100.7"),
+                            ("extra-data", "reverse", "203.0.113.9"),
+                            ("overwrite", "reverse", "203.0.113.9")):
+        with tempfile.TemporaryDirectory() as sub:
+            rc, err, ev = run(sub, xff_session, XFF_RULES, yaml=XFF_YAML % (mode, dep, dep))
+            al = {e["alert"]["signature_id"]: e for e in ev if e["event_type"] == "alert"}
+            http = [e for e in ev if e["event_type"] == "http"]
+            if set(al) != {1, 2} or len(http) != 1:
+                fail("xff_extra_data_and_overwrite", "%s/%s: alerts %s" % (mode, dep, sorted(al)))
+                continue
+            if mode == "extra-data":
+                ok = al[1]["alert"].get("xff") == want and al[2]["alert"].get("xff") == want \
+                    and al[1]["src_ip"] == C
+            else:
+                # the client's address: the request's source, the response's destination
+                ok = al[1]["src_ip"] == want and al[2]["dest_ip"] == want and \
+                    "xff" not in al[1]["alert"]
+            if not ok or http[0]["http"].get("xff") != want:
+                fail("xff_extra_data_and_overwrite", "%s/%s: %s %s http.xff %s" %
+                     (mode, dep, al[1], al[2], http[0]["http"].get("xff")))
+
+
 # ---- detection ----
 
 TAG_YAML = """outputs:
