@@ -293,6 +293,8 @@ struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_typ
         flow_community_id(flow, ew->options.community_id_seed, cid);
         json_key_string(w, "community_id", cid);
     }
+    if (flow && ew->flow_vars)
+        ew->flow_vars(ew->flow_vars_user, flow, w);
     return w;
 }
 

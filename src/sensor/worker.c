@@ -103,6 +103,12 @@ static void sink_alert(void *user, const struct flow *flow, const struct packet 
     worker_raise_alert(w, packet, (struct flow *)flow, w->now_usec, alert);
 }
 
+/* struct eve_writer.flow_vars: the detection variables of the flow. */
+static void eve_flow_vars(const void *user, const struct flow *f, struct json_writer *w)
+{
+    detect_flow_write_vars(user, f, w);
+}
+
 static void sync_app_proto(struct flow *f)
 {
     if (f->app)
@@ -246,8 +252,11 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct
     struct app_event_sink sink = {.user = w, .emit = sink_emit, .anomaly = sink_anomaly,
                                   .alert = sink_alert};
     w->app = app_layer_thread_ctx_new(&sc->app, &sink);
-    if (shared->engine)
+    if (shared->engine) {
         w->detect = detect_worker_new(shared->engine);
+        w->eve.flow_vars = eve_flow_vars;
+        w->eve.flow_vars_user = detect_engine_rule_set(shared->engine);
+    }
     if (!w->decode || !w->stream || !w->flows || !w->app || (shared->engine && !w->detect)) {
         /* A reason in err is a configuration problem (e.g. a memcap too
          * small for the hash size); without one, memory ran out. */

@@ -274,6 +274,27 @@ def xff_extra_data_and_overwrite(d):
                      (mode, dep, al[1], al[2], http[0]["http"].get("xff")))
 
 
+@case
+def flow_vars_on_every_event(d):
+    # flowbits traffic/id/<x> and traffic/label/<x> are "traffic" on every
+    # event of the flow; other flowbits and flowints are metadata.
+    rules = ['alert http any any -> any any (msg:"a"; http.method; content:"GET"; '
+             'flowbits:set,traffic/id/web; flowbits:set,traffic/label/office; '
+             'flowbits:set,seen.get; flowint:count,=,7; sid:1;)']
+    rc, err, ev = run(d, http_session, rules)
+    byt = {e["event_type"]: e for e in ev}
+    for t in ("alert", "flow"):
+        e = byt.get(t, {})
+        if e.get("traffic") != {"id": ["web"], "label": ["office"]} or \
+                e.get("metadata", {}).get("flowbits") != ["seen.get"] or \
+                e.get("metadata", {}).get("flowints") != {"count": 7}:
+            fail("flow_vars_on_every_event", "%s: traffic %s metadata %s" %
+                 (t, e.get("traffic"), e.get("metadata")))
+    # Events of a flow without variables carry neither.
+    if any("traffic" in e for e in ev if e.get("src_port") == 9):
+        fail("flow_vars_on_every_event", "traffic on another flow")
+
+
 # ---- detection ----
 
 TAG_YAML = """outputs:
