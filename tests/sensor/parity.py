@@ -295,6 +295,24 @@ def flow_vars_on_every_event(d):
         fail("flow_vars_on_every_event", "traffic on another flow")
 
 
+@case
+def ip_version_and_tunnel_source(d):
+    # ip_v on every event with addresses; a packet decoded from an IP-in-IP
+    # tunnel is pkt_src "ipv4 tunnel", and the outer flow's proto is IP-in-IP.
+    import struct
+
+    def build(pc):
+        inner = Pcap.ipv4("192.0.2.1", "192.0.2.2", 17,
+                          struct.pack("!HHHH", 5000, 6000, 12, 0) + b"ping")
+        pc.frame(Pcap.ipv4("198.51.100.1", "198.51.100.2", 4, inner))
+    rc, err, ev = run(d, build, ['alert udp any any -> any 6000 (msg:"in"; content:"ping"; sid:1;)'])
+    al = [e for e in ev if e["event_type"] == "alert"]
+    if len(al) != 1 or al[0].get("ip_v") != 4 or al[0].get("pkt_src") != "ipv4 tunnel":
+        fail("ip_version_and_tunnel_source", "alerts %s" % al)
+    if any("src_ip" in e and e.get("ip_v") != 4 for e in ev):
+        fail("ip_version_and_tunnel_source", "an event without ip_v 4")
+
+
 # ---- detection ----
 
 TAG_YAML = """outputs:
