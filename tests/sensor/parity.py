@@ -313,6 +313,56 @@ def ip_version_and_tunnel_source(d):
         fail("ip_version_and_tunnel_source", "an event without ip_v 4")
 
 
+# ---- link types ----
+
+def raw_pcap(path, linktype, frames):
+    import struct
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(fr), len(fr)) + fr)
+
+
+def udp_ip(payload, sport=5000, dport=6000):
+    import struct
+    return Pcap.ipv4("192.0.2.1", "192.0.2.2", 17,
+                     struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)
+
+
+@case
+def ppp_chdlc_and_pppoe_link_types(d):
+    # PPP (linktype 9) with and without the HDLC address/control pair and
+    # with a compressed (8-bit) protocol field; Cisco HDLC (104); PPPoE
+    # session with an 8-bit protocol field; PPP in GRE (PPTP's GRE v1).
+    import struct
+    ip = udp_ip(b"ping")
+    cases = {
+        "ppp-16": (9, [b"\xff\x03\x00\x21" + ip]),
+        "ppp-8": (9, [b"\x21" + ip]),
+        "chdlc": (104, [b"\x0f\x00\x08\x00" + ip]),
+        "pppoe-8": (1, [b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x88\x64" +
+                        struct.pack("!BBHH", 0x11, 0, 1, 1 + len(ip)) + b"\x21" + ip]),
+        "gre-v1-ppp": (1, [b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00" +
+                           Pcap.ipv4("198.51.100.1", "198.51.100.2", 47,
+                                     struct.pack("!HHHH", 0x2001, 0x880b, 2 + len(ip), 7) +
+                                     b"\xff\x03\x00\x21" + ip)]),
+    }
+    for name, (lt, frames) in cases.items():
+        with tempfile.TemporaryDirectory() as sub:
+            path = os.path.join(sub, "t.pcap")
+            raw_pcap(path, lt, frames)
+            with open(os.path.join(sub, "t.rules"), "w") as f:
+                f.write('alert udp any any -> any 6000 (msg:"in"; content:"ping"; sid:1;)\n')
+            r = subprocess.run([BIN, "run", "-r", path, "-S", os.path.join(sub, "t.rules"),
+                                "-l", sub, "-k", "none"], capture_output=True, text=True)
+            ev = [json.loads(x) for x in open(os.path.join(sub, "eve.json"))] \
+                if os.path.exists(os.path.join(sub, "eve.json")) else []
+            al = [e for e in ev if e["event_type"] == "alert"]
+            if r.returncode or len(al) != 1:
+                fail("ppp_chdlc_and_pppoe_link_types", "%s: exit %d, %d alerts %s" %
+                     (name, r.returncode, len(al), r.stderr.strip()))
+
+
 # ---- detection ----
 
 TAG_YAML = """outputs:
