@@ -110,7 +110,11 @@ static int sqlite_exec(struct hub_db_conn *hc, const char *sql, int nparams,
     for (int i = 0; i < nparams; i++) {
         char name[16];
         snprintf(name, sizeof name, "$%d", i + 1);
-        int idx = sqlite3_bind_parameter_index(st, name);
+        /* Placeholders are numbered in order of first appearance, so $k is
+         * usually the k-th parameter: checked in O(1); looked up (a scan of
+         * the statement's names) otherwise. */
+        const char *at = sqlite3_bind_parameter_name(st, i + 1);
+        int idx = at && strcmp(at, name) == 0 ? i + 1 : sqlite3_bind_parameter_index(st, name);
         if (idx <= 0)
             continue;
         switch (params[i].kind) {

@@ -616,3 +616,190 @@ int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct h
     hub_object_prepared_free(&p);
     return rc;
 }
+
+/* ---- bulk path ------------------------------------------------------------ */
+
+/* Rows per multi-row statement: the largest of these that fits, so that only
+ * a handful of statement texts exist (each is prepared once per connection). */
+static const size_t batch_sizes[] = {128, 32, 8, 2, 1};
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Builds "INSERT ... VALUES (...),(...)" of rows rows of ncols placeholders
+ * each (numbered in order) followed by tail. Caller frees. */
+static char *multi_insert_sql(const char *head, int ncols, size_t rows, const char *tail)
+{
+    size_t cap = strlen(head) + strlen(tail) + rows * (size_t)ncols * 8 + rows * 4 + 16;
+    char *sql = malloc(cap);
+    if (!sql)
+        return NULL;
+    size_t len = (size_t)snprintf(sql, cap, "%s", head);
+    int k = 1;
+    for (size_t r = 0; r < rows; r++) {
+        len += (size_t)snprintf(sql + len, cap - len, "%s(", r ? "," : "");
+        for (int c = 0; c < ncols; c++)
+            len += (size_t)snprintf(sql + len, cap - len, "%s$%d", c ? "," : "", k++);
+        len += (size_t)snprintf(sql + len, cap - len, ")");
+    }
+    snprintf(sql + len, cap - len, "%s", tail);
+    return sql;
+}
+
+int hub_object_commit_batch(struct hub_server *s, struct hub_db_conn *c,
+                            const struct hub_collection *coll, const struct hub_caller *caller,
+                            struct hub_object_prepared *p, size_t n, int64_t first_added, char *msg,
+                            size_t msglen)
+{
+    (void)s;
+    if (n < 2)
+        return 0;
+    /* Candidates: plain objects whose id appears once in the envelope. */
+    size_t *cand = malloc(n * sizeof *cand);
+    const char **ids = malloc(n * sizeof *ids);
+    if (!cand || !ids) {
+        free(cand);
+        free(ids);
+        return 0; /* the per-object path still works */
+    }
+    size_t nids = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i].ok && p[i].id)
+            ids[nids++] = p[i].id;
+    qsort(ids, nids, sizeof *ids, cmp_str);
+    size_t ncand = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct hub_object_prepared *o = &p[i];
+        if (!o->ok || o->foreign_creator || o->as_hub || o->once_per_collection || o->correction ||
+            strcmp(o->type, "sighting") == 0 || hub_tlp_rank(o->tlp) == 4 ||
+            (o->gtlp && strcmp(o->gtlp, "red") == 0))
+            continue;
+        const char **hit = bsearch(&o->id, ids, nids, sizeof *ids, cmp_str);
+        if (!hit || (hit > ids && strcmp(hit[-1], o->id) == 0) ||
+            (hit + 1 < ids + nids && strcmp(hit[1], o->id) == 0))
+            continue;
+        cand[ncand++] = i;
+    }
+    free(ids);
+    int rc = 0;
+    int64_t now = hub_now_us();
+    struct hub_db_param *params = malloc(128 * 15 * sizeof *params);
+    bool *is_new = calloc(n, sizeof *is_new);
+    if (!params || !is_new) {
+        free(params);
+        free(is_new);
+        free(cand);
+        return 0;
+    }
+    /* 1. Claim the ids; those that come back were unknown. */
+    for (size_t done = 0; rc == 0 && done < ncand;) {
+        size_t rows = 1;
+        for (size_t k = 0; k < sizeof batch_sizes / sizeof batch_sizes[0]; k++)
+            if (batch_sizes[k] <= ncand - done) {
+                rows = batch_sizes[k];
+                break;
+            }
+        char *sql = multi_insert_sql("INSERT INTO object_owners (stix_id, org_id, created) VALUES ",
+                                     3, rows, " ON CONFLICT (stix_id) DO NOTHING RETURNING stix_id");
+        if (!sql) {
+            rc = -ENOMEM;
+            break;
+        }
+        for (size_t r = 0; r < rows; r++) {
+            params[r * 3] = DB_TEXT(p[cand[done + r]].id);
+            params[r * 3 + 1] = DB_INT(caller->org.id);
+            params[r * 3 + 2] = DB_INT(now);
+        }
+        struct hub_db_result res;
+        rc = hub_db_exec(c, sql, (int)rows * 3, params, &res, msg, msglen);
+        free(sql);
+        /* Few rows per statement: match the returned ids to the chunk. */
+        for (int k = 0; rc == 0 && k < res.nrows; k++)
+            for (size_t r = 0; r < rows; r++)
+                if (strcmp(hub_db_cell(&res, k, 0), p[cand[done + r]].id) == 0)
+                    is_new[cand[done + r]] = true;
+        hub_db_result_free(&res);
+        done += rows;
+    }
+    /* 2. The new ones: objects, then their audit rows. */
+    size_t nnew = 0;
+    for (size_t k = 0; k < ncand; k++)
+        if (is_new[cand[k]])
+            cand[nnew++] = cand[k];
+    for (size_t done = 0; rc == 0 && done < nnew;) {
+        size_t rows = 1;
+        for (size_t k = 0; k < sizeof batch_sizes / sizeof batch_sizes[0]; k++)
+            if (batch_sizes[k] <= nnew - done) {
+                rows = batch_sizes[k];
+                break;
+            }
+        char *sql = multi_insert_sql(
+            "INSERT INTO objects (coll, stix_id, type, spec_version, version, date_added, tlp,"
+            " producer_org, revoked, is_latest, is_first, body, version_text, lineage, gtlp)"
+            " VALUES ",
+            15, rows, "");
+        if (!sql) {
+            rc = -ENOMEM;
+            break;
+        }
+        for (size_t r = 0; r < rows; r++) {
+            size_t i = cand[done + r];
+            struct hub_object_prepared *o = &p[i];
+            int64_t added = first_added + (int64_t)i;
+            if (!o->version[0])
+                hub_timestamp_format(added, o->version, sizeof o->version);
+            if (!o->version_text[0])
+                snprintf(o->version_text, sizeof o->version_text, "%s", o->version);
+            struct hub_db_param *q = params + r * 15;
+            q[0] = DB_TEXT(coll->id);
+            q[1] = DB_TEXT(o->id);
+            q[2] = DB_TEXT(o->type);
+            q[3] = DB_TEXT(o->spec_version);
+            q[4] = DB_TEXT(o->version);
+            q[5] = DB_INT(added);
+            q[6] = DB_TEXT(o->tlp);
+            q[7] = DB_INT(caller->org.id);
+            q[8] = DB_INT(o->revoked);
+            q[9] = DB_INT(1);
+            q[10] = DB_INT(1);
+            q[11] = DB_TEXT(o->body);
+            q[12] = DB_TEXT(o->version_text);
+            q[13] = DB_INT(0);
+            q[14] = DB_TEXT(o->gtlp);
+        }
+        rc = hub_db_exec(c, sql, (int)rows * 15, params, NULL, msg, msglen);
+        free(sql);
+        if (rc < 0)
+            break;
+        sql = multi_insert_sql(
+            "INSERT INTO audit (ts, org_id, role, action, coll, stix_id, tlp, detail) VALUES ", 8,
+            rows, "");
+        if (!sql) {
+            rc = -ENOMEM;
+            break;
+        }
+        for (size_t r = 0; r < rows; r++) {
+            struct hub_object_prepared *o = &p[cand[done + r]];
+            struct hub_db_param *q = params + r * 8;
+            q[0] = DB_INT(now);
+            q[1] = DB_INT(caller->org.id);
+            q[2] = DB_TEXT(hub_role_name(caller->role));
+            q[3] = DB_TEXT("write");
+            q[4] = DB_TEXT(coll->id);
+            q[5] = DB_TEXT(o->id);
+            q[6] = DB_TEXT(o->tlp);
+            q[7] = DB_TEXT(o->version_text);
+        }
+        rc = hub_db_exec(c, sql, (int)rows * 8, params, NULL, msg, msglen);
+        free(sql);
+        for (size_t r = 0; rc == 0 && r < rows; r++)
+            p[cand[done + r]].committed = true;
+        done += rows;
+    }
+    free(params);
+    free(is_new);
+    free(cand);
+    return rc;
+}

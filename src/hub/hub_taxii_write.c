@@ -185,12 +185,21 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
         rc = hub_db_begin(req->db, err, sizeof err);
     if (rc == 0 && total)
         rc = hub_clock_reserve(req->db, (int64_t)total, &first_added, err, sizeof err);
+    /* New ids in bulk, a few statements for many objects; the rest below. */
+    if (rc == 0 && total)
+        rc = hub_object_commit_batch(s, req->db, coll, caller, prep, total, first_added, err,
+                                     sizeof err);
     json_array_foreach(objects, i, obj)
     {
         if (rc < 0)
             break;
         char version[48];
         const char *id = json_string_value(json_object_get(obj, "id"));
+        if (prep[i].committed) {
+            json_array_append_new(successes,
+                                  json_pack("{s:s, s:s}", "id", id, "version", prep[i].version_text));
+            continue;
+        }
         int orc = prep[i].ok ? -1 : -EINVAL;
         if (prep[i].ok)
             orc = hub_object_commit(s, req->db, coll, caller, &prep[i], first_added + (int64_t)i, 0,
