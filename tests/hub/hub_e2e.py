@@ -640,6 +640,11 @@ def test_sigkill(hub, orgs, colls):
     for t in threads:
         t.start()
     time.sleep(2.5)
+    # (slow builds: wait for the first acknowledgement, at most a minute)
+    deadline = time.time() + 60
+    while not acked and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
     hub.proc.send_signal(signal.SIGKILL)
     stop.set()
     for t in threads:
