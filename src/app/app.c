@@ -64,6 +64,26 @@ extern const struct app_parser app_parser_ssh __attribute__((weak));
 #endif
 
 extern const struct app_parser app_parser_mdns; /* app_dns.c */
+#if __has_include("app_modbus.c")
+extern const struct app_parser app_parser_modbus;
+#else
+extern const struct app_parser app_parser_modbus __attribute__((weak));
+#endif
+#if __has_include("app_dnp3.c")
+extern const struct app_parser app_parser_dnp3;
+#else
+extern const struct app_parser app_parser_dnp3 __attribute__((weak));
+#endif
+#if __has_include("app_enip.c")
+extern const struct app_parser app_parser_enip;
+#else
+extern const struct app_parser app_parser_enip __attribute__((weak));
+#endif
+#if __has_include("app_mqtt.c")
+extern const struct app_parser app_parser_mqtt;
+#else
+extern const struct app_parser app_parser_mqtt __attribute__((weak));
+#endif
 
 /* Probe order matters only when two probes match the same bytes without a
  * port hint: strong signatures first, the weak DNS-over-TCP length prefix last. */
@@ -88,11 +108,19 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_dns_tcp;
     case 8:
         return &app_parser_ftp_data;
+    case 9:
+        return &app_parser_modbus;
+    case 10:
+        return &app_parser_dnp3;
+    case 11:
+        return &app_parser_enip;
+    case 12:
+        return &app_parser_mqtt;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 9
+#define APP_REGISTRY_SIZE 13
 
 #define APP_PROBE_BUFFER 2048u
 /* UDP: directions with this many undecided datagrams fail. */
@@ -229,7 +257,15 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_DNS] = "dns",           [APP_PROTO_SSH] = "ssh",
     [APP_PROTO_SMTP] = "smtp",         [APP_PROTO_FTP] = "ftp",
     [APP_PROTO_FTP_DATA] = "ftp-data", [APP_PROTO_MDNS] = "mdns",
+    [APP_PROTO_MODBUS] = "modbus",     [APP_PROTO_DNP3] = "dnp3",
+    [APP_PROTO_ENIP] = "enip",         [APP_PROTO_MQTT] = "mqtt",
 };
+
+/* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */
+static bool app_proto_stats_per_transport(int proto)
+{
+    return proto == APP_PROTO_ENIP;
+}
 
 const char *app_proto_name(uint16_t proto)
 {
@@ -428,8 +464,10 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     const char *env = getenv("SURICATA_EVE_DNS_VERSION");
     if (env && strcmp(env, "2") == 0)
         out->dns_log_version = 2;
-    if (!cfg)
+    if (!cfg) {
+        (void)app_ics_config_load(out, NULL, NULL, 0);
         return;
+    }
     app_config_eve_options(out, cfg);
 
     for (int p = APP_PROTO_HTTP; p < APP_PROTO_MAX_BUILTIN; p++)
@@ -478,6 +516,8 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     app_config_tristate(cfg, "app-layer.protocols.ssl.ja3-fingerprints", &out->ja3_fingerprints);
     app_config_tristate(cfg, "app-layer.protocols.tls.ja4-fingerprints", &out->ja4_fingerprints);
     app_config_tristate(cfg, "app-layer.protocols.ssl.ja4-fingerprints", &out->ja4_fingerprints);
+    /* Errors are reported by the sensor's own configuration check. */
+    (void)app_ics_config_load(out, cfg, NULL, 0);
 }
 
 /* ---------- thread context ---------- */
@@ -537,9 +577,28 @@ void app_layer_stats_add(struct app_layer_stats *dst, const struct app_layer_sta
         dst->flows[i] += src->flows[i];
         dst->tx[i] += src->tx[i];
         dst->errors[i] += src->errors[i];
+        dst->flows_udp[i] += src->flows_udp[i];
+        dst->tx_udp[i] += src->tx_udp[i];
+        dst->errors_udp[i] += src->errors_udp[i];
     }
     dst->memuse += src->memuse;
     dst->memcap_drops += src->memcap_drops;
+}
+
+/* One counter per protocol; split into "<name>_tcp" and "<name>_udp" for
+ * the protocols Suricata counts per transport. */
+static void app_stats_write_counter(struct json_writer *w, int proto, uint64_t total, uint64_t udp)
+{
+    const char *name = app_proto_name((uint16_t)proto);
+    if (!app_proto_stats_per_transport(proto)) {
+        json_key_u64(w, name, total);
+        return;
+    }
+    char key[64];
+    snprintf(key, sizeof(key), "%s_tcp", name);
+    json_key_u64(w, key, total - udp);
+    snprintf(key, sizeof(key), "%s_udp", name);
+    json_key_u64(w, key, udp);
 }
 
 void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_writer *w)
@@ -547,15 +606,15 @@ void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_wri
     json_key_object_begin(w, "app_layer");
     json_key_object_begin(w, "flow");
     for (int i = APP_PROTO_FAILED; i < APP_PROTO_MAX_BUILTIN; i++)
-        json_key_u64(w, app_proto_name((uint16_t)i), s->flows[i]);
+        app_stats_write_counter(w, i, s->flows[i], s->flows_udp[i]);
     json_object_end(w);
     json_key_object_begin(w, "tx");
     for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++)
-        json_key_u64(w, app_proto_name((uint16_t)i), s->tx[i]);
+        app_stats_write_counter(w, i, s->tx[i], s->tx_udp[i]);
     json_object_end(w);
     json_key_object_begin(w, "error");
     for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++)
-        json_key_u64(w, app_proto_name((uint16_t)i), s->errors[i]);
+        app_stats_write_counter(w, i, s->errors[i], s->errors_udp[i]);
     json_object_end(w);
     json_key_u64(w, "memuse", s->memuse);
     json_key_u64(w, "memcap_drops", s->memcap_drops);
@@ -598,8 +657,11 @@ const struct app_layer_config *app_parser_config(const struct app_parse_ctx *ctx
 
 void app_parser_count_tx(struct app_parse_ctx *ctx, uint16_t app_proto)
 {
-    if (app_proto < APP_PROTO_MAX)
+    if (app_proto < APP_PROTO_MAX) {
         ctx->thread->stats.tx[app_proto]++;
+        if (ctx->flow && ctx->flow->key.proto == 17)
+            ctx->thread->stats.tx_udp[app_proto]++;
+    }
 }
 
 void app_parser_log(struct app_parse_ctx *ctx, const char *event_type, uint8_t direction,
@@ -815,6 +877,8 @@ static bool app_parser_start(struct app_flow_state *st, struct flow *flow,
     }
     app_flow_set_proto(st, flow, p->proto);
     st->thread->stats.flows[p->proto]++;
+    if (st->is_udp)
+        st->thread->stats.flows_udp[p->proto]++;
     st->parser_gave_up = false;
     st->dir_proto[0] = st->dir_proto[1] = p->proto;
     return true;
@@ -875,6 +939,8 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
     if (rc < 0) {
         st->parser_gave_up = true;
         st->thread->stats.errors[st->parser->proto]++;
+        if (st->is_udp)
+            st->thread->stats.errors_udp[st->parser->proto]++;
         return;
     }
     app_check_switch(st, flow, packet);

@@ -196,5 +196,9 @@ extern const struct app_parser app_parser_ssh;
 extern const struct app_parser app_parser_smtp;
 extern const struct app_parser app_parser_ftp;
 extern const struct app_parser app_parser_ftp_data;
+extern const struct app_parser app_parser_modbus;
+extern const struct app_parser app_parser_dnp3;
+extern const struct app_parser app_parser_enip;
+extern const struct app_parser app_parser_mqtt;
 
 #endif

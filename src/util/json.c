@@ -153,20 +153,16 @@ static bool utf8_valid(const unsigned char *s, size_t len)
     return true;
 }
 
-/* The one string encoder of every EVE field. As Suricata's JSON builder does:
- * a value that is valid UTF-8 is written as such (control characters, quote
- * and backslash escaped per RFC 8259); a value that is not has every byte at
- * or above 0x80 written as the four characters \xNN (lower-case hex), which
- * JSON spells "\\xNN", so the logged text shows the raw byte values. */
-static void write_escaped(struct json_writer *w, const unsigned char *s, size_t len)
+/* Appends the escaped body of a string (no quotes); room for len * 6 bytes
+ * must have been reserved. As Suricata's JSON builder does: bytes of a valid
+ * UTF-8 value are written as such (control characters, quote and backslash
+ * escaped per RFC 8259); in a value that is not valid UTF-8 (as_bytes) every
+ * byte at or above 0x80 is written as the four characters \xNN (lower-case
+ * hex), which JSON spells "\\xNN", so the logged text shows the raw bytes. */
+static void escape_body(struct json_writer *w, const unsigned char *s, size_t len, bool as_bytes)
 {
     static const char hex[] = "0123456789abcdef";
-    /* Worst case every byte becomes \u00XX. */
-    if (!reserve(w, len * 6 + 2))
-        return;
-    bool as_bytes = !utf8_valid(s, len);
     char *out = w->data + w->len;
-    *out++ = '"';
     for (size_t i = 0; i < len; i++) {
         unsigned char c = s[i];
         if (c >= 0x80) {
@@ -196,8 +192,45 @@ static void write_escaped(struct json_writer *w, const unsigned char *s, size_t 
             *out++ = hex[c >> 4]; *out++ = hex[c & 15];
         }
     }
-    *out++ = '"';
     w->len = (size_t)(out - w->data);
+}
+
+/* The one string encoder of every EVE field (see escape_body). */
+static void write_escaped(struct json_writer *w, const unsigned char *s, size_t len)
+{
+    /* Worst case every byte becomes \u00XX. */
+    if (!reserve(w, len * 6 + 2))
+        return;
+    w->data[w->len++] = '"';
+    escape_body(w, s, len, !utf8_valid(s, len));
+    w->data[w->len++] = '"';
+}
+
+/* After a value written right after a key, the next sibling needs a comma. */
+static inline void value_done(struct json_writer *w)
+{
+    w->need_comma[w->depth] = true;
+}
+
+void json_write_string_from_bytes(struct json_writer *w, const void *data, size_t len,
+                                  const char *suffix)
+{
+    const unsigned char *s = data;
+    size_t slen = suffix ? strlen(suffix) : 0;
+    separate(w);
+    if (!reserve(w, (len + slen) * 6 + 2))
+        return;
+    w->data[w->len++] = '"';
+    escape_body(w, s, len, !utf8_valid(s, len));
+    escape_body(w, (const unsigned char *)suffix, slen, false);
+    w->data[w->len++] = '"';
+    value_done(w);
+}
+
+void json_key_string_from_bytes(struct json_writer *w, const char *key, const void *s, size_t len)
+{
+    json_key(w, key);
+    json_write_string_from_bytes(w, s, len, NULL);
 }
 
 void json_key(struct json_writer *w, const char *key)
@@ -209,11 +242,6 @@ void json_key(struct json_writer *w, const char *key)
     w->need_comma[w->depth] = false;
 }
 
-/* After a value written right after a key, the next sibling needs a comma. */
-static inline void value_done(struct json_writer *w)
-{
-    w->need_comma[w->depth] = true;
-}
 
 void json_write_string_len(struct json_writer *w, const void *s, size_t len)
 {
