@@ -78,6 +78,7 @@ struct app_ics_config {
     uint32_t dnp3_max_tx;           /* live transactions before dnp3.flooded (32) */
     uint32_t dnp3_max_points;       /* points per message (16384) */
     uint32_t dnp3_max_objects;      /* objects per message (2048) */
+    bool dnp3_log_confirms;         /* confirm requests are transactions (yes; Suricata: no) */
     uint32_t enip_max_tx;           /* live transactions (1024) */
     uint32_t mqtt_max_msg_len;      /* longer messages are logged truncated (1 MiB) */
     uint32_t mqtt_max_tx;           /* live transactions (4096) */

@@ -1430,8 +1430,10 @@ static bool events_match(const struct detect_worker *dw, const struct rule *r,
          * delivery a request's events are raised on the server's ACK, so a
          * rule bound to the request side also looks at the events kept on the
          * transaction it inspects (rules without a direction do not, or the
-         * same event would match on both sides). */
-        if (!found && tx && (r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)))
+         * same event would match on both sides). A one-sided transaction
+         * (DNS, DNP3) has one side only, so any rule may look at its events. */
+        if (!found && tx &&
+            ((r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)) || app_tx_direction(tx) >= 0))
             found = app_tx_has_event(tx, want_name);
         if (r->flags & RULE_FLAG_APP_EVENT_NEGATED ? found : !found)
             return false;
@@ -1748,10 +1750,13 @@ static int inspect_tx(struct app_tx *tx, void *user)
         uint32_t key = (r->nbuffers || r->ntx_conds) ? (r->id << 1 | dir) : r->id << 1;
         if (tx_decided(run->s, tx_id, key))
             continue;
-        /* A one-sided transaction (a DNS request or response) is only seen
-         * by rules of its side. */
+        /* A one-sided transaction (a DNS or DNP3 request or response) is
+         * only seen by rules of its side, and inspected on packets of its
+         * side (Suricata skips inspecting it in the other direction). */
         if (tx_dir >= 0 && (r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)) &&
             tx_dir != ((r->flags & RULE_FLAG_TOSERVER) ? 0 : 1))
+            continue;
+        if (tx_dir >= 0 && tx_dir != dir && (r->nbuffers || r->ntx_conds))
             continue;
         /* Only matches are remembered; a transaction complete in this
          * direction is closed for every rule at once below. */
