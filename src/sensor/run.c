@@ -134,7 +134,8 @@ static void ring_push(struct worker *w, const struct ring_frame *hdr, const uint
         void *slot = spsc_ring_reserve(&w->ring, sizeof *hdr + hdr->caplen);
         if (slot) {
             memcpy(slot, hdr, sizeof *hdr);
-            if (hdr->caplen)
+            /* A time tick has no data (NULL, caplen 0). */
+            if (data && hdr->caplen)
                 memcpy((uint8_t *)slot + sizeof *hdr, data, hdr->caplen);
             spsc_ring_commit(&w->ring);
             return;
