@@ -92,6 +92,28 @@ static const struct app_parser *app_registry(size_t i)
 }
 #define APP_REGISTRY_SIZE 9
 
+const char *app_layer_parser_name(size_t i)
+{
+    if (i >= APP_REGISTRY_SIZE)
+        return NULL;
+    const struct app_parser *p = app_registry(i);
+    /* A parser left out of the build is a weak symbol at address 0. */
+    return p && p->name ? p->name : "";
+}
+
+bool app_layer_has_parser(const char *name)
+{
+    int proto = app_proto_from_name(name);
+    for (size_t i = 0; name && i < APP_REGISTRY_SIZE; i++) {
+        const struct app_parser *p = app_registry(i);
+        if (!p || !p->name)
+            continue;
+        if (strcasecmp(p->name, name) == 0 || (proto > 0 && p->proto == proto))
+            return true;
+    }
+    return false;
+}
+
 #define APP_PROBE_BUFFER 2048u
 /* UDP: directions with this many undecided datagrams fail. */
 #define APP_UDP_PROBE_DATAGRAMS 1u
@@ -248,7 +270,7 @@ static const struct config_node *app_config_eve_type(const struct config *cfg, c
         const struct config_node *types = config_node_find(o, "eve-log.types");
         for (const struct config_node *t = types ? config_node_first_child(types) : NULL; t;
              t = config_node_next(t)) {
-            const char *tv = config_node_value(t);
+            const char *tv = config_node_peek_value(t); /* dispatch: not a read */
             if (tv && strcmp(tv, type) == 0)
                 return config_node_child(t, type);
         }

@@ -36,6 +36,13 @@ enum app_proto {
 const char *app_proto_name(uint16_t proto);
 /* -1 if unknown. Accepts Suricata's aliases (e.g. "ssl" for tls, "http1"). */
 int app_proto_from_name(const char *name);
+/* Whether a parser for the protocol (Suricata's name or alias) is in the
+ * registry: rules and configuration for protocols without one cannot take
+ * effect. */
+bool app_layer_has_parser(const char *name);
+/* Name of the i-th registered parser ("" for one left out of the build),
+ * NULL past the end. */
+const char *app_layer_parser_name(size_t i);
 
 /* Flags for app_layer_handle_tcp_data(). */
 enum app_data_flag {

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The configuration check: once everything has read the configuration,
+ * every key nobody read is reported with one warning naming it (its full
+ * dotted path, file and line), never silently ignored. A section nobody
+ * reads at all is one warning for the section. Keys set to an empty value
+ * and sections switched off with `enabled: no` change nothing and are not
+ * reported. Where the reason is known (a capture method, an output, a
+ * protocol without parser) the warning says it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "sensor/sensor_internal.h"
+#include "util/config.h"
+#include "util/log.h"
+
+struct reason {
+    const char *prefix; /* dotted path or its first segments */
+    const char *why;
+};
+
+static const struct reason reasons[] = {
+    {"dpdk", "DPDK capture is not supported by vigil (use af-packet or pcap)"},
+    {"af-xdp", "AF_XDP capture is not supported by vigil (use af-packet or pcap)"},
+    {"netmap", "netmap capture is not supported by vigil (use af-packet or pcap)"},
+    {"pfring", "PF_RING capture is not supported by vigil (use af-packet or pcap)"},
+    {"napatech", "Napatech capture is not supported by vigil (use af-packet or pcap)"},
+    {"nfq", "inline NFQUEUE mode is not supported: vigil is a passive IDS"},
+    {"nflog", "NFLOG capture is not supported by vigil"},
+    {"ipfw", "inline IPFW mode is not supported: vigil is a passive IDS"},
+    {"unix-command", "the unix control socket is not available in this version"},
+    {"plugins", "Suricata plugins cannot be loaded by vigil"},
+    {"threading.cpu-affinity", "CPU pinning is not supported by vigil"},
+    {"threading.set-cpu-affinity", "CPU pinning is not supported by vigil"},
+    {"outputs.eve-log.threaded", "per-thread EVE files are not supported: workers share one file"},
+    {"outputs.eve-log.redis", "the redis output is not supported by vigil"},
+    {"outputs.pcap-log", "the pcap-log output is not supported by vigil"},
+    {"outputs.file-store", "the file-store output is not supported by vigil (see file extraction "
+                           "in docs/app-layer.md)"},
+    {"outputs.tls-store", "the tls-store output is not supported by vigil"},
+    {"outputs.lua", "Lua outputs are not supported by vigil"},
+    {"outputs.alert-debug", "the alert-debug output is not supported by vigil"},
+    {"outputs.tcp-data", "the tcp-data output is not supported by vigil"},
+    {"outputs.http-body-data", "the http-body-data output is not supported by vigil"},
+    {"security", "the sandbox settings (landlock, limit-noproc, lua) are not supported by vigil"},
+    {"profiling", "profiling is not supported by vigil"},
+    {"engine-analysis", "engine analysis is not supported by vigil"},
+    {"af-packet.copy-mode", "IPS/TAP copy modes are not supported: vigil is a passive IDS"},
+    {"af-packet.copy-iface", "IPS/TAP copy modes are not supported: vigil is a passive IDS"},
+    {"firewall", "firewall mode is not supported: vigil is a passive IDS"},
+};
+
+struct check_ctx {
+    int warnings;
+    char seen[256][96]; /* paths already reported (a key repeated in two outputs) */
+    int nseen;
+};
+
+static const char *reason_for(const char *path, char *buf, size_t buflen)
+{
+    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
+        size_t n = strlen(reasons[i].prefix);
+        if (strncmp(path, reasons[i].prefix, n) == 0 && (path[n] == '\0' || path[n] == '.'))
+            return reasons[i].why;
+    }
+    /* app-layer.protocols.X / outputs.eve-log.types.X for a protocol
+     * without a parser. */
+    static const char *const proto_prefixes[] = {"app-layer.protocols.", "outputs.eve-log.types."};
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = strlen(proto_prefixes[i]);
+        if (strncmp(path, proto_prefixes[i], n) != 0)
+            continue;
+        char proto[48];
+        const char *p = path + n;
+        size_t len = strcspn(p, ".");
+        if (len == 0 || len >= sizeof proto)
+            break;
+        memcpy(proto, p, len);
+        proto[len] = '\0';
+        if (!app_layer_has_parser(proto) && strcmp(proto, "alert") && strcmp(proto, "flow") &&
+            strcmp(proto, "anomaly") && strcmp(proto, "stats") && strcmp(proto, "files")) {
+            snprintf(buf, buflen, "vigil has no %s parser%s", proto,
+                     i == 1 ? ": no such events are logged" : "");
+            return buf;
+        }
+    }
+    return "not supported by vigil";
+}
+
+static void report(const char *path, const struct config_node *n, void *user)
+{
+    struct check_ctx *c = user;
+    for (int i = 0; i < c->nseen; i++)
+        if (strcmp(c->seen[i], path) == 0)
+            return;
+    if (c->nseen < (int)(sizeof c->seen / sizeof c->seen[0]))
+        snprintf(c->seen[c->nseen++], sizeof c->seen[0], "%s", path);
+    char buf[160];
+    const char *why = reason_for(path, buf, sizeof buf);
+    const char *file = config_node_file(n);
+    if (file)
+        log_warning("%s:%d: %s: %s (ignored)", file, config_node_line(n), path, why);
+    else
+        log_warning("--set %s: %s (ignored)", path, why);
+    c->warnings++;
+}
+
+static void mark(const struct config *cfg, const char *key)
+{
+    config_node_mark_subtree_used(config_find(cfg, key));
+}
+
+void sensor_config_check(struct run_state *rs)
+{
+    const struct config *cfg = rs->cfg;
+    if (!cfg)
+        return;
+    /* Keys vigil supports that this run had no reason to read. */
+    mark(cfg, "vars");                   /* read with the rules */
+    mark(cfg, "default-rule-path");
+    mark(cfg, "classification-file");
+    mark(cfg, "reference-config-file");
+    mark(cfg, "threshold-file");
+    if (rs->opts.rules_exclusive || rs->opts.disable_detection)
+        mark(cfg, "rule-files");          /* -S: the configuration's list is not used */
+    if (rs->opts.log_dir)
+        mark(cfg, "default-log-dir");     /* -l wins */
+    mark(cfg, "suricata-version");       /* informational */
+    struct check_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return;
+    config_foreach_unused(cfg, report, c);
+    if (c->warnings)
+        log_info("configuration: %d setting(s) not used by vigil (warned above)", c->warnings);
+    free(c);
+}
