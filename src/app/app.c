@@ -222,18 +222,46 @@ int app_proto_from_name(const char *name)
 
 /* Suricata's app-layer.protocols.<name> key for a protocol ("tls" is
  * configured under "tls", older configs say "ssl"; both are read). */
+static bool app_config_enabled_value(const char *v, bool *out)
+{
+    bool b;
+    if (v && strcasecmp(v, "detection-only") == 0) {
+        *out = true;
+        return true;
+    }
+    if (config_parse_bool(v, &b) == 0) {
+        *out = b;
+        return true;
+    }
+    return false;
+}
+
+/* As Suricata: <proto>.tcp.enabled / <proto>.udp.enabled first (dns, ldap
+ * configure each carrier), then <proto>.enabled. vigil has one switch per
+ * protocol: carriers that agree set it; a carrier switched off while the
+ * other is on is not supported and stays unread, so the configuration
+ * check reports it. */
 static void app_config_proto_enabled(const struct config *cfg, const char *name, bool *enabled)
 {
     char key[128];
-    snprintf(key, sizeof(key), "app-layer.protocols.%s.enabled", name);
-    const char *v = config_get(cfg, key);
-    if (!v)
+    bool tcp = false, udp = false;
+    snprintf(key, sizeof(key), "app-layer.protocols.%s.tcp.enabled", name);
+    const struct config_node *tn = config_find(cfg, key);
+    snprintf(key, sizeof(key), "app-layer.protocols.%s.udp.enabled", name);
+    const struct config_node *un = config_find(cfg, key);
+    bool have_tcp = tn && app_config_enabled_value(config_node_peek_value(tn), &tcp);
+    bool have_udp = un && app_config_enabled_value(config_node_peek_value(un), &udp);
+    if (have_tcp || have_udp) {
+        bool on = (have_tcp && tcp) || (have_udp && udp);
+        *enabled = on;
+        if (have_tcp && tcp == on)
+            config_node_mark_used(tn);
+        if (have_udp && udp == on)
+            config_node_mark_used(un);
         return;
-    bool b;
-    if (strcasecmp(v, "detection-only") == 0)
-        *enabled = true;
-    else if (config_parse_bool(v, &b) == 0)
-        *enabled = b;
+    }
+    snprintf(key, sizeof(key), "app-layer.protocols.%s.enabled", name);
+    app_config_enabled_value(config_get(cfg, key), enabled);
 }
 
 static void app_config_size(const struct config *cfg, const char *key, uint64_t *out)

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -131,6 +132,11 @@ static int connect_socket(struct log_file *lf)
         close(fd);
         return -e;
     }
+    /* A slow reader slows the sensor down (as with Suricata) rather than
+     * losing events; one that stops reading costs at most a second per
+     * write before lines are dropped and counted. */
+    struct timeval tv = {.tv_sec = 1};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     return fd;
 }
 
@@ -282,9 +288,13 @@ static void write_messages(struct log_file *lf, const char *data, size_t len)
             struct iovec iov[2] = {{lf->prefix, lf->prefix_len}, {(void *)p, n}};
             struct msghdr mh = {.msg_iov = lf->prefix_len ? iov : iov + 1,
                                 .msg_iovlen = lf->prefix_len ? 2 : 1};
-            if (sendmsg(lf->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+            ssize_t w;
+            do {
+                w = sendmsg(lf->fd, &mh, MSG_NOSIGNAL);
+            } while (w < 0 && errno == EINTR);
+            if (w < 0) {
                 lf->dropped++;
-                if (errno != EAGAIN && errno != ENOBUFS) {
+                if (errno != EAGAIN && errno != ENOBUFS && errno != EMSGSIZE) {
                     close(lf->fd); /* reader went away: reconnect later */
                     lf->fd = -1;
                 }

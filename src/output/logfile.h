@@ -45,8 +45,9 @@ int log_file_syslog_priority(const char *name);
 
 /* Opens a sink. A socket that cannot be reached yet is not an error (the
  * reader may start later): writes are counted as dropped and the sink
- * reconnects at most once a second. NULL with a reason naming the path in
- * err on failure. */
+ * reconnects at most once a second. Socket writes block while the reader
+ * is slow (as Suricata's), at most a second each before the line is dropped.
+ * NULL with a reason naming the path in err on failure. */
 struct log_file *log_file_open(const char *path, const struct log_file_options *opts, char *err,
                                size_t errlen);
 /* Writes len bytes of whole lines. Thread-safe. */

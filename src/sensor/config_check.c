@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/app.h"
 #include "sensor/sensor_internal.h"
@@ -111,6 +112,93 @@ static void mark(const struct config *cfg, const char *key)
     config_node_mark_subtree_used(config_find(cfg, key));
 }
 
+/* Settings whose value describes what vigil does anyway: read when they
+ * hold one of these values (case-insensitive, comma-separated), reported
+ * otherwise. `then` (optional) is a section that only matters for other
+ * values (CPU pinning settings when pinning is off). */
+static const struct {
+    const char *key, *values, *then;
+} as_vigil_does[] = {
+    {"vlan.use-for-tracking", "true,yes,on,1", NULL},       /* VLAN ids are in the flow key */
+    {"livedev.use-for-tracking", "true,yes,on,1", NULL},    /* one flow table per interface */
+    {"host-mode", "auto,sniffer-only", NULL},               /* a passive sensor */
+    {"exception-policy", "auto,ignore", NULL},              /* IDS: nothing is dropped */
+    {"legacy.uricontent", "enabled", NULL},                 /* uricontent is accepted */
+    {"mpm-algo", "auto,hs", NULL},                          /* Hyperscan */
+    {"spm-algo", "auto,hs", NULL},
+    {"threading.set-cpu-affinity", "no,false,off,0", "threading.cpu-affinity"},
+    {"threading.autopin", "no,false,off,0", NULL},
+    {"app-layer.protocols.http.libhtp.default-config.personality", "ids", NULL},
+    {"app-layer.protocols.smtp.raw-extraction", "no,false,off,0", NULL},
+    {"outputs.eve-log.types.http.extended", "yes,true,on,1", NULL}, /* Suricata 8's fields */
+    {"outputs.eve-log.types.tls.extended", "yes,true,on,1", NULL},
+    {"unix-command.enabled", "no,false,off,0", NULL},
+    {"stream.inline", "no,false,off,0", NULL},
+};
+
+static bool value_in(const char *v, const char *list)
+{
+    size_t n = v ? strlen(v) : 0;
+    for (const char *p = list; n && p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && strncasecmp(p, v, n) == 0)
+            return true;
+        p = comma ? comma + 1 : NULL;
+    }
+    return false;
+}
+
+/* A key as written in one eve-log output's types list: the dotted path has
+ * no index, so look under every output and type entry. */
+static void mark_eve_type_key(const struct config *cfg, const char *type, const char *key,
+                              const char *values)
+{
+    const struct config_node *outs = config_find(cfg, "outputs");
+    for (const struct config_node *o = config_node_first_child(outs); o; o = config_node_next(o)) {
+        const struct config_node *types = config_node_find(o, "eve-log.types");
+        for (const struct config_node *t = config_node_first_child(types); t;
+             t = config_node_next(t)) {
+            const struct config_node *body = config_node_child(t, type);
+            const struct config_node *k = body ? config_node_child(body, key) : NULL;
+            if (k && value_in(config_node_peek_value(k), values))
+                config_node_mark_used(k);
+        }
+    }
+}
+
+static void mark_as_vigil_does(const struct config *cfg)
+{
+    for (size_t i = 0; i < sizeof as_vigil_does / sizeof as_vigil_does[0]; i++) {
+        const char *key = as_vigil_does[i].key;
+        if (strncmp(key, "outputs.eve-log.types.", 22) == 0) {
+            char type[32];
+            const char *t = key + 22, *dot = strchr(t, '.');
+            snprintf(type, sizeof type, "%.*s", (int)(dot - t), t);
+            mark_eve_type_key(cfg, type, dot + 1, as_vigil_does[i].values);
+            continue;
+        }
+        const struct config_node *n = config_find(cfg, key);
+        if (!n || config_node_first_child(n) ||
+            !value_in(config_node_peek_value(n), as_vigil_does[i].values))
+            continue;
+        config_node_mark_used(n);
+        if (as_vigil_does[i].then)
+            mark(cfg, as_vigil_does[i].then);
+    }
+    /* detection-ports: vigil detects every protocol it parses by content on
+     * any port, which covers the listed ports. */
+    const struct config_node *protos = config_find(cfg, "app-layer.protocols");
+    for (const struct config_node *p = config_node_first_child(protos); p;
+         p = config_node_next(p)) {
+        if (!app_layer_has_parser(config_node_name(p)))
+            continue;
+        config_node_mark_subtree_used(config_node_child(p, "detection-ports"));
+        config_node_mark_subtree_used(config_node_find(p, "tcp.detection-ports"));
+        config_node_mark_subtree_used(config_node_find(p, "udp.detection-ports"));
+    }
+}
+
 void sensor_config_check(struct run_state *rs)
 {
     const struct config *cfg = rs->cfg;
@@ -127,6 +215,8 @@ void sensor_config_check(struct run_state *rs)
     if (rs->opts.log_dir)
         mark(cfg, "default-log-dir");     /* -l wins */
     mark(cfg, "suricata-version");       /* informational */
+    mark(cfg, "engine-analysis");        /* only read by Suricata's --engine-analysis */
+    mark_as_vigil_does(cfg);
     struct check_ctx *c = calloc(1, sizeof *c);
     if (!c)
         return;

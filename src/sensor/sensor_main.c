@@ -347,7 +347,7 @@ static void close_live(struct run_state *rs)
     if (rs->live_source)
         capture_close(rs->live_source);
     rs->live_source = NULL;
-    for (int i = 0; i < rs->nworkers; i++) {
+    for (int i = 0; rs->workers && i < rs->nworkers; i++) {
         if (rs->workers[i].source)
             capture_close(rs->workers[i].source);
         rs->workers[i].source = NULL;
@@ -387,7 +387,7 @@ static void resolve_threads(struct run_state *rs)
 static void cleanup(struct run_state *rs)
 {
     close_live(rs);
-    for (int i = 0; i < rs->nworkers; i++)
+    for (int i = 0; rs->workers && i < rs->nworkers; i++)
         worker_fini(&rs->workers[i]);
     free(rs->workers);
     rs->workers = NULL;

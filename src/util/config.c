@@ -956,6 +956,17 @@ static bool subtree_used(const struct config_node *n)
     return false;
 }
 
+/* Whether anything under n is set to a non-empty value. */
+static bool has_setting(const struct config_node *n)
+{
+    if (!n->first)
+        return n->value && *n->value;
+    for (const struct config_node *ch = n->first; ch; ch = ch->next)
+        if (has_setting(ch))
+            return true;
+    return false;
+}
+
 /* A mapping switched off with "enabled: no" changes nothing: fine whether
  * vigil supports it or not. */
 static bool disabled(const struct config_node *n)
@@ -989,8 +1000,8 @@ static void walk_unused(const struct config_node *n, char *path, size_t len, siz
             continue;
         memcpy(path + l, seg, sl + 1);
         l += sl;
-        if (disabled(ch) || (!ch->first && (!ch->value || !*ch->value))) {
-            /* switched off, or an empty value: configures nothing */
+        if (disabled(ch) || !has_setting(ch)) {
+            /* switched off, or only empty values: configures nothing */
         } else if (!ch->first) {
             if (!ch->used)
                 w->fn(path, ch, w->user);
