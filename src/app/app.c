@@ -490,9 +490,39 @@ void app_layer_stats_add(struct app_layer_stats *dst, const struct app_layer_sta
         dst->flows[i] += src->flows[i];
         dst->tx[i] += src->tx[i];
         dst->errors[i] += src->errors[i];
+        dst->flows_udp[i] += src->flows_udp[i];
+        dst->tx_udp[i] += src->tx_udp[i];
+        dst->errors_udp[i] += src->errors_udp[i];
     }
     dst->memuse += src->memuse;
     dst->memcap_drops += src->memcap_drops;
+}
+
+/* Suricata names the protocols it registers for both TCP and UDP per
+ * carrier in its counters ("dns_tcp", "dns_udp"; "failed_tcp",
+ * "failed_udp"); the others by their name. */
+static bool app_stats_per_carrier(uint16_t proto)
+{
+    static const char *const both[] = {"dns", "dcerpc", "enip", "krb5", "ldap", "nfs",
+                                       "sip", "failed"};
+    const char *name = app_proto_name(proto);
+    for (size_t i = 0; i < sizeof(both) / sizeof(both[0]); i++)
+        if (strcmp(name, both[i]) == 0)
+            return true;
+    return false;
+}
+
+static void app_stats_counter(struct json_writer *w, uint16_t proto, uint64_t total, uint64_t udp)
+{
+    char key[64];
+    if (!app_stats_per_carrier(proto)) {
+        json_key_u64(w, app_proto_name(proto), total);
+        return;
+    }
+    snprintf(key, sizeof(key), "%s_tcp", app_proto_name(proto));
+    json_key_u64(w, key, total - udp);
+    snprintf(key, sizeof(key), "%s_udp", app_proto_name(proto));
+    json_key_u64(w, key, udp);
 }
 
 void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_writer *w)
@@ -500,15 +530,34 @@ void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_wri
     json_key_object_begin(w, "app_layer");
     json_key_object_begin(w, "flow");
     for (int i = APP_PROTO_FAILED; i < APP_PROTO_MAX_BUILTIN; i++)
-        json_key_u64(w, app_proto_name((uint16_t)i), s->flows[i]);
+        app_stats_counter(w, (uint16_t)i, s->flows[i], s->flows_udp[i]);
     json_object_end(w);
     json_key_object_begin(w, "tx");
     for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++)
-        json_key_u64(w, app_proto_name((uint16_t)i), s->tx[i]);
+        app_stats_counter(w, (uint16_t)i, s->tx[i], s->tx_udp[i]);
     json_object_end(w);
+    /* Parser errors; vigil does not tell gaps, allocation and internal
+     * errors apart from what the parser reports. */
     json_key_object_begin(w, "error");
-    for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++)
-        json_key_u64(w, app_proto_name((uint16_t)i), s->errors[i]);
+    for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++) {
+        char key[64];
+        for (int carrier = 0; carrier < (app_stats_per_carrier((uint16_t)i) ? 2 : 1); carrier++) {
+            uint64_t n = s->errors[i];
+            if (app_stats_per_carrier((uint16_t)i)) {
+                n = carrier ? s->errors_udp[i] : s->errors[i] - s->errors_udp[i];
+                snprintf(key, sizeof(key), "%s_%s", app_proto_name((uint16_t)i),
+                         carrier ? "udp" : "tcp");
+            } else {
+                snprintf(key, sizeof(key), "%s", app_proto_name((uint16_t)i));
+            }
+            json_key_object_begin(w, key);
+            json_key_u64(w, "gap", 0);
+            json_key_u64(w, "alloc", 0);
+            json_key_u64(w, "parser", n);
+            json_key_u64(w, "internal", 0);
+            json_object_end(w);
+        }
+    }
     json_object_end(w);
     json_key_u64(w, "memuse", s->memuse);
     json_key_u64(w, "memcap_drops", s->memcap_drops);
@@ -551,8 +600,11 @@ const struct app_layer_config *app_parser_config(const struct app_parse_ctx *ctx
 
 void app_parser_count_tx(struct app_parse_ctx *ctx, uint16_t app_proto)
 {
-    if (app_proto < APP_PROTO_MAX)
+    if (app_proto < APP_PROTO_MAX) {
         ctx->thread->stats.tx[app_proto]++;
+        if (ctx->flow && ctx->flow->key.proto == 17)
+            ctx->thread->stats.tx_udp[app_proto]++;
+    }
 }
 
 void app_parser_log(struct app_parse_ctx *ctx, const char *event_type, uint8_t direction,
@@ -763,11 +815,13 @@ static bool app_parser_start(struct app_flow_state *st, struct flow *flow,
     if (p->state_new && !st->parser_state) {
         st->parser = NULL;
         st->thread->stats.errors[p->proto]++;
+        st->thread->stats.errors_udp[p->proto] += st->is_udp;
         app_flow_set_proto(st, flow, APP_PROTO_FAILED);
         return false;
     }
     app_flow_set_proto(st, flow, p->proto);
     st->thread->stats.flows[p->proto]++;
+    st->thread->stats.flows_udp[p->proto] += st->is_udp;
     st->parser_gave_up = false;
     st->dir_proto[0] = st->dir_proto[1] = p->proto;
     return true;
@@ -828,6 +882,7 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
     if (rc < 0) {
         st->parser_gave_up = true;
         st->thread->stats.errors[st->parser->proto]++;
+        st->thread->stats.errors_udp[st->parser->proto] += st->is_udp;
         return;
     }
     app_check_switch(st, flow, packet);
@@ -872,6 +927,7 @@ static void app_detection_failed_check(struct app_flow_state *st, struct flow *f
         }
         app_flow_set_proto(st, flow, APP_PROTO_FAILED);
         st->thread->stats.flows[APP_PROTO_FAILED]++;
+        st->thread->stats.flows_udp[APP_PROTO_FAILED] += st->is_udp;
         app_probe_buffers_free(st);
     }
 }
@@ -1078,6 +1134,7 @@ void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_stat
                 if (st->dir_state[direction ^ 1] == APP_DIR_FAILED) {
                     app_flow_set_proto(st, flow, APP_PROTO_FAILED);
                     ctx->stats.flows[APP_PROTO_FAILED]++;
+                    ctx->stats.flows_udp[APP_PROTO_FAILED]++;
                 }
             }
             return;
@@ -1102,6 +1159,7 @@ void app_layer_flow_end(struct app_layer_thread_ctx *ctx, struct app_flow_state 
                (state->dir_state[0] == APP_DIR_FAILED || state->dir_state[1] == APP_DIR_FAILED)) {
         app_flow_set_proto(state, flow, APP_PROTO_FAILED);
         ctx->stats.flows[APP_PROTO_FAILED]++;
+        ctx->stats.flows_udp[APP_PROTO_FAILED] += state->is_udp;
         app_probe_buffers_free(state);
     }
     if (!state->parser || !state->parser->flow_end)

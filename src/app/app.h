@@ -200,11 +200,18 @@ struct app_layer_stats {
     uint64_t flows[APP_PROTO_MAX];
     uint64_t tx[APP_PROTO_MAX];
     uint64_t errors[APP_PROTO_MAX];
+    /* The UDP part of the above (Suricata names a protocol carried over
+     * both TCP and UDP per carrier: dns_tcp, dns_udp, failed_udp, ...). */
+    uint64_t flows_udp[APP_PROTO_MAX];
+    uint64_t tx_udp[APP_PROTO_MAX];
+    uint64_t errors_udp[APP_PROTO_MAX];
     uint64_t memuse, memcap_drops;
 };
 const struct app_layer_stats *app_layer_thread_stats(const struct app_layer_thread_ctx *ctx);
 void app_layer_stats_add(struct app_layer_stats *dst, const struct app_layer_stats *src);
-/* Writes "app_layer": {"flow": {"http": N, ...}, "tx": {...}} into an open object. */
+/* Writes "app_layer": {"flow": {"http": N, "dns_udp": N, ...}, "tx": {...},
+ * "error": {"http": {"gap": 0, "alloc": 0, "parser": N, "internal": 0}}}
+ * into an open object, with Suricata's counter names. */
 void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_writer *w);
 
 #endif

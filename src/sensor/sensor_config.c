@@ -265,6 +265,7 @@ static void load_eve_types(struct sensor_eve_output *eo, const struct config_nod
              * supported and stay unread (reported) when switched on. */
             if (!node_bool(body, "totals", true))
                 eo->log_stats = false;
+            eo->stats_vigil = node_bool(body, "vigil", false);
             const struct config_node *th = body ? config_node_child(body, "threads") : NULL;
             const struct config_node *de = body ? config_node_child(body, "deltas") : NULL;
             bool b;

@@ -92,6 +92,7 @@ struct sensor_eve_output {
     struct eve_options eve;
     bool log_flow, log_anomaly, log_stats, log_alert, log_app[APP_PROTO_MAX];
     bool log_anomaly_decode, log_anomaly_stream, log_anomaly_applayer;
+    bool stats_vigil;                   /* types: - stats: {vigil: yes}: vigil's own counters too */
     struct alert_log_options alert;
 };
 

@@ -68,9 +68,9 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
     }
 }
 
-/* The members of the "stats" object. */
-static void write_stats_object(struct json_writer *w, const struct sensor_totals *t,
-                               const struct capture_stats *capture, uint64_t uptime_sec)
+/* The members of the "stats" object, as the subsystems write them. */
+static void write_raw_stats(struct json_writer *w, const struct sensor_totals *t,
+                            const struct capture_stats *capture, uint64_t uptime_sec)
 {
     json_key_u64(w, "uptime", uptime_sec);
     json_key_object_begin(w, "capture");
@@ -91,13 +91,209 @@ static void write_stats_object(struct json_writer *w, const struct sensor_totals
     }
 }
 
+/* ---- Suricata's stats object ----
+ * EVE consumers (Elastic, Splunk) and Suricata's own schema know Suricata's
+ * counter names only. Counters vigil has and Suricata does not are moved
+ * out of the EVE "stats" object into a "vigil" object, written to EVE only
+ * when asked (eve-log types: - stats: {vigil: yes}) and always to stats.log.
+ * A '*' matches one name. */
+static const char *const vigil_only[] = {
+    "app_layer.memuse",
+    "app_layer.memcap_drops",
+    "decoder.other_ip",
+    "decoder.event.too_many_layers",
+    "decoder.event.etag",
+    "decoder.event.igmp",
+    "decoder.event.*.checksum_invalid",
+    "decoder.event.ipv4.unknown_protocol",
+    "decoder.event.sctp.chunk_len_invalid",
+    "decoder.event.sctp.chunk_too_small",
+    "decoder.event.sctp.data_with_zero_vtag",
+    "decoder.event.sctp.init_chunk_bundled",
+    "decoder.event.sctp.init_with_non_zero_vtag",
+    "decoder.event.sctp.too_many_chunks",
+    "decoder.event.sctp.too_many_data_chunks",
+    "defrag.memcap_exception",
+    "defrag.timeouts",
+    "defrag.overlaps",
+    "defrag.overlaps_differ",
+    "defrag.too_large",
+    "defrag.trackers",
+    "defrag.trackers_peak",
+    "defrag.memuse_peak",
+    "flow.timeout",
+    "flow.shutdown",
+    "tcp.retransmission",
+};
+
+struct stat_node {
+    char *key;
+    char *raw; /* a value's JSON text; NULL for an object */
+    struct stat_node *child, *next;
+};
+
+static void stat_free(struct stat_node *n)
+{
+    while (n) {
+        struct stat_node *next = n->next;
+        stat_free(n->child);
+        free(n->key);
+        free(n->raw);
+        free(n);
+        n = next;
+    }
+}
+
+/* Parses the members of an object (p after its '{'), as our writers produce
+ * them: string keys, values that are objects, numbers, strings, true/false. */
+static struct stat_node *stat_parse_members(const char **pp, const char *end, int depth,
+                                            bool *ok)
+{
+    struct stat_node *head = NULL, **tail = &head;
+    const char *p = *pp;
+    while (p < end && *p != '}') {
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p != '"' || depth > 16) {
+            *ok = false;
+            break;
+        }
+        const char *k = ++p;
+        while (p < end && *p != '"')
+            p += *p == '\\' ? 2 : 1;
+        struct stat_node *n = calloc(1, sizeof *n);
+        if (!n || p >= end) {
+            free(n);
+            *ok = false;
+            break;
+        }
+        n->key = strndup(k, (size_t)(p - k));
+        p += 2; /* '"' ':' */
+        if (p < end && *p == '{') {
+            p++;
+            n->child = stat_parse_members(&p, end, depth + 1, ok);
+            p++; /* '}' */
+        } else {
+            const char *v = p;
+            bool in_str = false;
+            while (p < end && (in_str || (*p != ',' && *p != '}'))) {
+                if (*p == '"')
+                    in_str = !in_str;
+                p += (*p == '\\' && in_str) ? 2 : 1;
+            }
+            n->raw = strndup(v, (size_t)(p - v));
+        }
+        *tail = n;
+        tail = &n->next;
+        if (!n->key || (!n->raw && !n->child && p[-1] != '}'))
+            *ok = false;
+        if (!*ok)
+            break;
+    }
+    *pp = p;
+    return head;
+}
+
+static void stat_emit(const struct stat_node *n, struct json_writer *w)
+{
+    for (; n; n = n->next) {
+        if (n->raw) {
+            json_key(w, n->key);
+            json_append_raw(w, n->raw, strlen(n->raw));
+            w->need_comma[w->depth] = true;
+        } else {
+            json_key_object_begin(w, n->key);
+            stat_emit(n->child, w);
+            json_object_end(w);
+        }
+    }
+}
+
+/* Moves every member matching the dotted pattern from *list into the same
+ * place under *dest (creating the objects there). */
+static void stat_move(struct stat_node **list, const char *pattern, struct stat_node **dest)
+{
+    const char *dot = strchr(pattern, '.');
+    size_t seg = dot ? (size_t)(dot - pattern) : strlen(pattern);
+    for (struct stat_node **pp = list; *pp;) {
+        struct stat_node *n = *pp;
+        bool match = (seg == 1 && pattern[0] == '*') ||
+                     (strlen(n->key) == seg && memcmp(n->key, pattern, seg) == 0);
+        if (!match) {
+            pp = &n->next;
+            continue;
+        }
+        /* the matching member's counterpart under dest */
+        struct stat_node **dp = dest;
+        while (*dp && strcmp((*dp)->key, n->key) != 0)
+            dp = &(*dp)->next;
+        if (!dot) {
+            *pp = n->next; /* detach */
+            n->next = NULL;
+            if (*dp) {
+                stat_free(n); /* already there */
+            } else {
+                *dp = n;
+            }
+            continue;
+        }
+        if (!n->raw) {
+            if (!*dp) {
+                *dp = calloc(1, sizeof **dp);
+                if (*dp)
+                    (*dp)->key = strdup(n->key);
+            }
+            if (*dp && (*dp)->key)
+                stat_move(&n->child, dot + 1, &(*dp)->child);
+        }
+        pp = &n->next;
+    }
+}
+
+/* Writes the "stats" members: Suricata's counters, then (vigil) the rest
+ * under "vigil". Falls back to the raw counters if they cannot be parsed. */
+static void write_stats_object(struct json_writer *w, const struct sensor_totals *t,
+                               const struct capture_stats *capture, uint64_t uptime_sec,
+                               bool vigil)
+{
+    struct json_writer raw;
+    if (json_writer_init(&raw, 16384) != 0)
+        return;
+    json_object_begin(&raw);
+    write_raw_stats(&raw, t, capture, uptime_sec);
+    json_object_end(&raw);
+    const char *p = raw.data + 1;
+    bool ok = !raw.failed;
+    struct stat_node *root = ok ? stat_parse_members(&p, raw.data + raw.len, 0, &ok) : NULL;
+    if (!ok) {
+        stat_free(root);
+        write_raw_stats(w, t, capture, uptime_sec);
+        json_writer_free(&raw);
+        return;
+    }
+    struct stat_node *extra = NULL;
+    for (size_t i = 0; i < sizeof vigil_only / sizeof vigil_only[0]; i++)
+        stat_move(&root, vigil_only[i], &extra);
+    stat_emit(root, w);
+    if (vigil && extra) {
+        json_key_object_begin(w, "vigil");
+        stat_emit(extra, w);
+        json_object_end(w);
+    }
+    stat_free(root);
+    stat_free(extra);
+    json_writer_free(&raw);
+}
+
 static void write_event(struct eve_writer *ew, const struct sensor_totals *t,
                         const struct capture_stats *capture, uint64_t ts_usec,
-                        uint64_t uptime_sec)
+                        uint64_t uptime_sec, bool vigil)
 {
     struct json_writer *w = eve_event_begin(ew, "stats", NULL, NULL, EVE_DIR_FLOW, ts_usec);
     json_key_object_begin(w, "stats");
-    write_stats_object(w, t, capture, uptime_sec);
+    write_stats_object(w, t, capture, uptime_sec, vigil);
     json_object_end(w);
     eve_event_end(ew);
 }
@@ -108,7 +304,7 @@ void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
 {
     struct sensor_totals t;
     collect(&t, workers, count, from_snapshots);
-    write_event(ew, &t, capture, ts_usec, uptime_sec);
+    write_event(ew, &t, capture, ts_usec, uptime_sec, false);
 }
 
 /* ---- stats.log ----
@@ -199,7 +395,7 @@ static void write_stats_log(struct log_file *lf, const struct sensor_totals *t,
     if (json_writer_init(&w, 16384) != 0)
         return;
     json_object_begin(&w);
-    write_stats_object(&w, t, capture, uptime_sec);
+    write_stats_object(&w, t, capture, uptime_sec, true);
     json_object_end(&w);
     static const char rule[] = "-------------------------------------------------------------------"
                                "-----------------\n";
@@ -239,7 +435,7 @@ void sensor_write_stats(struct run_state *rs, struct worker *workers, int count,
     for (int i = 0; i < rs->sc.n_eve_out; i++) {
         if (!rs->sc.eve_out[i].log_stats)
             continue;
-        write_event(&writers[i], &t, capture, ts_usec, uptime);
+        write_event(&writers[i], &t, capture, ts_usec, uptime, rs->sc.eve_out[i].stats_vigil);
         eve_writer_flush(&writers[i]);
     }
     if (rs->stats_log)
