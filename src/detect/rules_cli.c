@@ -257,7 +257,8 @@ static int rules_check(int argc, char **argv)
     }
     printf("rules: %u loaded, %u failed\n", st->loaded, st->failed);
     if (st->loaded == 0) {
-        fprintf(stderr, "vigil: rules check: no rule loaded\n");
+        fprintf(stderr, "vigil: rules check: no rule loaded from %s%s\n", files[0],
+                nfiles > 1 ? " and the other files" : "");
         rc = 1;
     }
     if (read_failed || (strict && (st->failed || bad_threshold)))

@@ -52,11 +52,10 @@ static const struct reason reasons[] = {
     {"firewall", "firewall mode is not supported: vigil is a passive IDS"},
 };
 
-struct check_ctx {
-    int warnings;
-    char seen[256][96]; /* paths already reported (a key repeated in two outputs) */
-    int nseen;
-};
+/* Paths already reported (a key repeated in two outputs is said once).
+ * Start-up is single-threaded. */
+static char seen[256][96];
+static int nseen, nwarnings;
 
 static const char *reason_for(const char *path, char *buf, size_t buflen)
 {
@@ -89,14 +88,13 @@ static const char *reason_for(const char *path, char *buf, size_t buflen)
     return "not supported by vigil";
 }
 
-static void report(const char *path, const struct config_node *n, void *user)
+void sensor_config_warn(const char *path, const struct config_node *n)
 {
-    struct check_ctx *c = user;
-    for (int i = 0; i < c->nseen; i++)
-        if (strcmp(c->seen[i], path) == 0)
+    for (int i = 0; i < nseen; i++)
+        if (strcmp(seen[i], path) == 0)
             return;
-    if (c->nseen < (int)(sizeof c->seen / sizeof c->seen[0]))
-        snprintf(c->seen[c->nseen++], sizeof c->seen[0], "%s", path);
+    if (nseen < (int)(sizeof seen / sizeof seen[0]))
+        snprintf(seen[nseen++], sizeof seen[0], "%s", path);
     char buf[160];
     const char *why = reason_for(path, buf, sizeof buf);
     const char *file = config_node_file(n);
@@ -104,7 +102,13 @@ static void report(const char *path, const struct config_node *n, void *user)
         log_warning("%s:%d: %s: %s (ignored)", file, config_node_line(n), path, why);
     else
         log_warning("--set %s: %s (ignored)", path, why);
-    c->warnings++;
+    nwarnings++;
+}
+
+static void report(const char *path, const struct config_node *n, void *user)
+{
+    (void)user;
+    sensor_config_warn(path, n);
 }
 
 static void mark(const struct config *cfg, const char *key)
@@ -217,11 +221,7 @@ void sensor_config_check(struct run_state *rs)
     mark(cfg, "suricata-version");       /* informational */
     mark(cfg, "engine-analysis");        /* only read by Suricata's --engine-analysis */
     mark_as_vigil_does(cfg);
-    struct check_ctx *c = calloc(1, sizeof *c);
-    if (!c)
-        return;
-    config_foreach_unused(cfg, report, c);
-    if (c->warnings)
-        log_info("configuration: %d setting(s) not used by vigil (warned above)", c->warnings);
-    free(c);
+    config_foreach_unused(cfg, report, NULL);
+    if (nwarnings)
+        log_info("configuration: %d setting(s) not used by vigil (warned above)", nwarnings);
 }

@@ -37,6 +37,11 @@ static void print_help(void)
           "  -s FILE                 load these rule files in addition (globs; repeatable)\n"
           "  --set KEY=VALUE         override a configuration value (repeatable)\n"
           "  --disable-detection     run without rules\n"
+          "  --strict-rule-keywords[=LIST]  accepted for Suricata compatibility\n"
+          "  --data-dir DIR          directory for state files (datasets); read by them as\n"
+          "                          the configuration value data-dir\n"
+          "  --no-random             accepted for Suricata compatibility (vigil's\n"
+          "                          hashing is already deterministic)\n"
           "  -k none|all|auto        checksum validation (default auto)\n"
           "  -T                      test the configuration and rules, exit 0 or 1\n"
           "  --init-errors-fatal     a rule that fails to load is a fatal error\n"
@@ -89,6 +94,9 @@ enum {
     OPT_LIST_RUNMODES,
     OPT_INCLUDE,
     OPT_PROGRESS,
+    OPT_STRICT_RULE_KEYWORDS,
+    OPT_DATA_DIR,
+    OPT_NO_RANDOM,
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -159,6 +167,9 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         {"include", required_argument, NULL, OPT_INCLUDE},
         {"quiet", no_argument, NULL, 'q'},
         {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"strict-rule-keywords", optional_argument, NULL, OPT_STRICT_RULE_KEYWORDS},
+        {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+        {"no-random", no_argument, NULL, OPT_NO_RANDOM},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -341,6 +352,14 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
             break;
         case OPT_DISABLE_DETECTION:
             o->disable_detection = true;
+            break;
+        case OPT_STRICT_RULE_KEYWORDS:
+            /* vigil already rejects every keyword it does not implement. */
+            break;
+        case OPT_DATA_DIR:
+            o->data_dir = optarg;
+            break;
+        case OPT_NO_RANDOM:
             break;
         case ':':
             return usage_error("option '%s' needs an argument", argv[optind - 1]);

@@ -154,9 +154,17 @@ int sensor_load_rules(struct run_state *rs, bool for_run)
         log_warning("rules: %u loaded, %u failed", st->loaded, st->failed);
     else
         log_info("rules: %u loaded", st->loaded);
-    if (st->failed && rs->opts.init_errors_fatal) {
-        log_error("%u rule(s) failed to load%s", st->failed,
-                  rs->opts.test_config ? "" : " (--init-errors-fatal)");
+    /* As Suricata: with --init-errors-fatal (and -T) any rule that fails to
+     * load stops start-up; without it, rule files of which not one rule
+     * loads do. Rules Suricata would load but vigil does not support (a
+     * keyword it lacks) are reported, never fatal without the option. */
+    if (st->failed && (rs->opts.init_errors_fatal ||
+                       (st->loaded == 0 && st->failed > st->unsupported))) {
+        log_error("%s", rs->opts.init_errors_fatal
+                            ? (rs->opts.test_config ? "rule load errors (-T)"
+                                                    : "rule load errors are fatal "
+                                                      "(--init-errors-fatal)")
+                            : "no rule could be loaded");
         return 1;
     }
     char summary[512];

@@ -236,8 +236,21 @@ static void load_eve_types(struct sensor_eve_output *eo, const struct config_nod
             else if (strcmp(name, "llmnr") == 0 && app_layer_has_parser("dns"))
                 known = true, proto = APP_PROTO_DNS; /* logged by the DNS parser */
         }
-        if (!known)
+        if (!known) {
+            /* An event type vigil cannot log: said here (the list's values
+             * are data to the configuration check), unless switched off. */
+            const struct config_node *en = body ? config_node_child(body, "enabled") : NULL;
+            bool on = true;
+            if (en && config_parse_bool(config_node_peek_value(en), &on) != 0)
+                on = true;
+            if (on) {
+                char path[128];
+                snprintf(path, sizeof path, "outputs.eve-log.types.%s", name);
+                sensor_config_warn(path, t);
+            }
+            config_node_mark_subtree_used(t);
             continue;
+        }
         config_node_mark_used(t);
         config_node_mark_used(body);
         if (!node_bool(body, "enabled", true))
@@ -340,6 +353,7 @@ static void load_outputs(struct sensor_config *sc, const struct config *cfg)
     memset(&sc->fast_file, 0, sizeof sc->fast_file);
     if (!outputs) {
         load_eve_output(sc, NULL);
+        sc->eve_out[0].stats_vigil = true; /* no configuration: everything, vigil's counters too */
         sc->fast_enabled = true;
         output_path(sc, "fast.log", sc->fast_path, sizeof sc->fast_path);
         return;
@@ -454,6 +468,9 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
             config_get_bool(cfg, "stream.checksum-validation", false) && o->checksum == CHECKSUM_ALL;
 
     app_layer_config_load(&sc->app, cfg);
+    char ics_err[300];
+    if (app_ics_config_load(&sc->app, cfg, ics_err, sizeof ics_err) != 0 && !config_error[0])
+        snprintf(config_error, sizeof config_error, "%s", ics_err);
 
     /* Log directory: -l, else default-log-dir, else the current one. */
     const char *dir = o->log_dir ? o->log_dir : (cfg ? config_get(cfg, "default-log-dir") : NULL);

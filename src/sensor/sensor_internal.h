@@ -21,6 +21,7 @@
 #include "util/spsc_ring.h"
 
 struct config;
+struct config_node;
 
 #define SENSOR_MAX_INPUTS 64
 #define SENSOR_MAX_SETS 128
@@ -76,6 +77,7 @@ struct sensor_options {
     bool show_version;                  /* -V */
     bool list_runmodes;                 /* --list-runmodes */
     const char *runmode;                /* --runmode */
+    const char *data_dir;               /* --data-dir: state files (datasets); NULL: log dir */
 };
 
 /* Parses `vigil run` arguments. Returns 0, 1 if --help was printed, or 2
@@ -332,6 +334,9 @@ struct capture_options sensor_afp_capture_options(struct run_state *rs,
 int sensor_load_rules(struct run_state *rs, bool for_run);
 /* config_check.c: one warning per configuration key vigil does not use. */
 void sensor_config_check(struct run_state *rs);
+/* The same warning for one key (path as in the configuration, node for the
+ * file and line); said once per path. */
+void sensor_config_warn(const char *path, const struct config_node *n);
 /* info.c */
 void sensor_print_version(void);
 void sensor_print_build_info(void);

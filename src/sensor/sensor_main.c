@@ -46,6 +46,10 @@ static int load_configuration(struct run_state *rs)
             return 2;
         }
     }
+    /* --data-dir is where state files (datasets) live; the subsystems that
+     * keep state read it as the configuration value "data-dir". */
+    if (rs->opts.data_dir && config_set(rs->cfg, "data-dir", rs->opts.data_dir) != 0)
+        return 1;
     return 0;
 }
 

@@ -976,6 +976,18 @@ static bool disabled(const struct config_node *n)
     return en && !en->first && config_parse_bool(en->value, &b) == 0 && !b;
 }
 
+/* A list of plain values ("rule-files: [a.rules, b.rules]",
+ * "formats: [detailed]"): data, not keys. */
+static bool scalar_list(const struct config_node *n)
+{
+    if (!n->is_seq || !n->first)
+        return false;
+    for (const struct config_node *ch = n->first; ch; ch = ch->next)
+        if (ch->first)
+            return false;
+    return true;
+}
+
 static void walk_unused(const struct config_node *n, char *path, size_t len, size_t cap,
                         struct walk_ctx *w, int depth)
 {
@@ -984,26 +996,26 @@ static void walk_unused(const struct config_node *n, char *path, size_t len, siz
     for (const struct config_node *ch = n->first; ch; ch = ch->next) {
         /* A sequence entry that is a mapping ("- eve-log: {...}",
          * "- interface: eth0 ...") is transparent: its keys carry the names.
-         * A scalar entry ("- rdp") is named by its value. */
-        if (n->is_seq && ch->first && ch->value && ch->first->name &&
-            strcmp(ch->first->name, ch->value) == 0) {
-            if (!disabled(ch))
+         * A plain entry of a list is a value: whoever reads the list reports
+         * what it cannot use (e.g. an eve-log type vigil cannot log). */
+        if (n->is_seq) {
+            if (ch->first && !disabled(ch))
                 walk_unused(ch, path, len, cap, w, depth + 1);
             continue;
         }
-        const char *seg = n->is_seq ? (ch->value && *ch->value ? ch->value : ch->name) : ch->name;
         size_t l = len;
         if (l && l + 1 < cap)
             path[l++] = '.';
-        size_t sl = strlen(seg);
+        size_t sl = strlen(ch->name);
         if (l + sl + 1 >= cap)
             continue;
-        memcpy(path + l, seg, sl + 1);
+        memcpy(path + l, ch->name, sl + 1);
         l += sl;
         if (disabled(ch) || !has_setting(ch)) {
             /* switched off, or only empty values: configures nothing */
-        } else if (!ch->first) {
-            if (!ch->used)
+        } else if (!ch->first || scalar_list(ch)) {
+            /* a setting, or a list of values: read if any of it was */
+            if (!subtree_used(ch))
                 w->fn(path, ch, w->user);
         } else if (!subtree_used(ch)) {
             w->fn(path, ch, w->user); /* a whole section nobody reads: one report */

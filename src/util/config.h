@@ -90,8 +90,9 @@ size_t config_node_child_count(const struct config_node *n);
 /* Keys no consumer read (config_get, config_get_*, config_node_value, or
  * marked): fn(path, node) for each unread key, or once for a whole section
  * nobody read, with a dotted path whose sequence indexes are left out
- * ("outputs.eve-log.xff.mode", "af-packet.cluster-id") and scalar list
- * entries named by their value ("outputs.eve-log.types.rdp"). A mapping with
+ * ("outputs.eve-log.xff.mode", "af-packet.cluster-id"). A list of plain
+ * values counts as read when any of its values was; its values are data, so
+ * a consumer that cannot use one reports it itself. A mapping with
  * "enabled: no" is skipped: switched off, it changes nothing. */
 void config_foreach_unused(const struct config *c,
                            void (*fn)(const char *path, const struct config_node *n, void *user),

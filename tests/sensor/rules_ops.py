@@ -119,25 +119,40 @@ def test_shipped_files():
 
 
 def test_no_parser(tmp, cap):
+    # Protocols without a parser in this build, from the build itself (other
+    # parsers are being added): the first of these Suricata protocols that
+    # --list-app-layer-protos does not list.
+    have = set(run(["--list-app-layer-protos"]).stdout.split())
+    spare = [p for p in ("rfb", "bittorrent-dht", "nfs", "krb5", "tftp", "ike", "pgsql")
+             if p not in have]
+    if len(spare) < 2:
+        fail("no protocols without a parser left to test with")
+        return
+    a, b = spare[0], spare[1]
     rules = os.path.join(tmp, "proto.rules")
     write(rules,
           'alert http any any -> any any (msg:"web"; content:"VIGILTEST"; sid:10;)\n'
-          'alert modbus any any -> any any (msg:"modbus"; sid:11;)\n'
-          'alert tcp any any -> any any (msg:"smb event"; app-layer-event:smb.internal_error; sid:12;)\n'
-          'alert tcp any any -> any any (msg:"no such proto"; app-layer-protocol:rfb; sid:13;)\n')
+          'alert %s any any -> any any (msg:"no parser"; sid:11;)\n'
+          'alert tcp any any -> any any (msg:"event"; app-layer-event:%s.internal_error; sid:12;)\n'
+          'alert tcp any any -> any any (msg:"proto"; app-layer-protocol:%s; sid:13;)\n'
+          % (a, b, b))
     r = run(["rules", "check", rules])
     lines = [l for l in r.stdout.splitlines() if ": no parser for " in l]
     protos = sorted(l.split("no parser for ")[1].split(":")[0] for l in lines)
-    if r.returncode != 0 or protos != ["modbus", "rfb", "smb"]:
+    # An app-layer-event of a protocol without parser may be refused by the
+    # rule parser (an event name it cannot know); the report names the
+    # missing parser either way.
+    ev = [l for l in r.stdout.splitlines() if "sid 12" in l and "parser for" in l and b in l]
+    if r.returncode != 0 or sorted({a, b}) != sorted(set(protos)) or not ev:
         fail("rules check: 'no parser for' lines %s (exit %d): %s"
              % (protos, r.returncode, r.stdout))
-    if "proto.rules:2: sid 11" not in r.stdout:
+    if "proto.rules:2: sid 11: no parser for %s" % a not in r.stdout:
         fail("rules check does not name file:line and sid: %s" % lines)
     d = os.path.join(tmp, "noparser")
     os.mkdir(d)
     r = run(["run", "-r", cap, "-S", rules, "-l", d, "-k", "none"])
     said = [l for l in r.stderr.splitlines() if "cannot match" in l]
-    if len(said) != 1 or "3 of 4" not in said[0] or "modbus 1" not in said[0]:
+    if len(said) != 1 or "%s 1" % a not in said[0] or b not in said[0]:
         fail("vigil run must say once how many rules cannot match and why: %s" % r.stderr)
     empty = os.path.join(tmp, "none.rules")
     write(empty, "# only comments\n#alert tcp any any -> any any (sid:1;)\nnot a rule\n")
