@@ -265,7 +265,6 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
             break;
         case 'T':
             o->test_config = true;
-            o->init_errors_fatal = true; /* as Suricata: -T makes init errors fatal */
             break;
         case 'D':
             o->daemon = true;

@@ -28,7 +28,7 @@ static bool has_glob_chars(const char *s)
  * unreadable file is an error (command line), else a warning (config). */
 static int load_pattern(struct run_state *rs, const char *pattern, bool required)
 {
-    bool fatal = required || rs->opts.init_errors_fatal;
+    bool fatal = required || rs->opts.init_errors_fatal || rs->opts.test_config;
     if (!has_glob_chars(pattern)) {
         if (access(pattern, R_OK) != 0) {
             if (fatal) {
@@ -154,17 +154,21 @@ int sensor_load_rules(struct run_state *rs, bool for_run)
         log_warning("rules: %u loaded, %u failed", st->loaded, st->failed);
     else
         log_info("rules: %u loaded", st->loaded);
-    /* As Suricata: with --init-errors-fatal (and -T) any rule that fails to
-     * load stops start-up; without it, rule files of which not one rule
-     * loads do. Rules Suricata would load but vigil does not support (a
-     * keyword it lacks) are reported, never fatal without the option. */
-    if (st->failed && (rs->opts.init_errors_fatal ||
-                       (st->loaded == 0 && st->failed > st->unsupported))) {
-        log_error("%s", rs->opts.init_errors_fatal
-                            ? (rs->opts.test_config ? "rule load errors (-T)"
-                                                    : "rule load errors are fatal "
-                                                      "(--init-errors-fatal)")
-                            : "no rule could be loaded");
+    /* As Suricata: with --init-errors-fatal any rule that fails to load
+     * stops start-up; without it, rule files of which not one rule loads do.
+     * -T fails on a rule Suricata would reject too (syntax, unknown keyword,
+     * duplicate sid); rules Suricata would load but vigil does not support
+     * (a keyword it lacks) are reported, never fatal without the option, so
+     * suricata-update's test of a merged ruleset passes as with Suricata. */
+    uint32_t invalid = st->failed - st->unsupported;
+    bool fatal = rs->opts.init_errors_fatal ? st->failed > 0
+                 : rs->opts.test_config     ? invalid > 0
+                                            : st->loaded == 0 && invalid > 0;
+    if (fatal) {
+        log_error("%s", rs->opts.init_errors_fatal ? "rule load errors are fatal "
+                                                     "(--init-errors-fatal)"
+                        : rs->opts.test_config     ? "invalid rules (-T)"
+                                                   : "no rule could be loaded");
         return 1;
     }
     char summary[512];

@@ -194,6 +194,20 @@ def test_test_mode(tmp, rules):
     r = run(["-T", "-c", os.path.join(tmp, "missing.yaml"), "-l", tmp])
     if r.returncode == 0:
         fail("-T with a missing configuration file: exit 0")
+    # A rule Suricata accepts but vigil does not support (a keyword it lacks)
+    # is a warning for -T, as suricata-update tests merged rulesets with -T.
+    unsup = os.path.join(tmp, "unsup.rules")
+    write(unsup, open(rules).read() +
+          'alert udp any any -> any 161 (msg:"x"; asn1:oversize_length 100; sid:78;)\n')
+    r = run(["-T", "-c", cfg, "-S", unsup, "-l", tmp])
+    if r.returncode != 0 or "unsup.rules" not in r.stderr:
+        fail("-T with a rule using a keyword vigil lacks: exit %d (want 0 and a warning): %s"
+             % (r.returncode, r.stderr))
+    et = os.path.join(os.environ.get("VIGIL_SHARED", ""), "rules", "et-open-suricata", "rules")
+    if os.path.isdir(et):
+        r = run(["-T", "-S", os.path.join(et, "*.rules"), "-l", tmp, "-q"])
+        if r.returncode != 0:
+            fail("-T with ET Open: exit %d: %s" % (r.returncode, r.stderr[-500:]))
     # --init-errors-fatal: the same broken rule stops a run; without it, a warning.
     d = os.path.join(tmp, "fatal")
     os.mkdir(d)
