@@ -9,9 +9,9 @@
 #      threads, cluster-id, cluster-type, defrag): one socket per thread,
 #      in_iface in EVE;
 #   4. buffered EVE (buffer-size 1mb) with idle AF_PACKET workers: an alert
-#      is in eve.json within about a second, while the sensor runs; with
-#      buffer-size 0 at once;
-#   5. --user nobody: capture opened as root, then run as nobody (the logs
+#      reaches eve.json while the sensor runs (the once-a-second flush; the
+#      latency is printed, the bound is generous); with buffer-size 0 too;
+#   5. run-as nobody (as --user): capture opened as root, then run as nobody (the logs
 #      change owner with it), capture goes on;
 #   6. filetype syslog: the events reach /dev/log (a private one, in a
 #      mount namespace).
@@ -210,10 +210,12 @@ EOF
     [ "$socks" = 2 ] || fail "af-packet section: threads 2 but $socks packet sockets"
     send_udp 3
     t0=$(now_ms)
-    if wait_alerts "$WORK/afp-section" 3 2.5; then
+    # Without a timer flush the lines would wait for 1 MiB of events; the
+    # bound is generous (a loaded machine), the latency is printed.
+    if wait_alerts "$WORK/afp-section" 3 10; then
         echo "ok: buffer-size 1mb, idle AF_PACKET workers: alerts in eve.json $(( $(now_ms) - t0 )) ms after sending"
     else
-        fail "buffered alerts not in eve.json 2.5 s after the traffic (timer flush)"
+        fail "buffered alerts not in eve.json 10 s after the traffic (timer flush)"
     fi
     stop_sensor afp-section
     python3 - "$WORK/afp-section/eve.json" <<'EOF' || fail "af-packet section: EVE check failed"
@@ -231,7 +233,7 @@ fi
 if start_sensor unbuffered "$NS_B" -i veth1 --capture af-packet --threads 2 -S "$WORK/t.rules" -k none; then
     send_udp 2
     t0=$(now_ms)
-    wait_alerts "$WORK/unbuffered" 2 1 || fail "buffer-size 0: alerts not in eve.json 1 s after the traffic"
+    wait_alerts "$WORK/unbuffered" 2 10 || fail "buffer-size 0: alerts not in eve.json 10 s after the traffic"
     echo "ok: buffer-size 0: alerts in eve.json $(( $(now_ms) - t0 )) ms after sending"
     grep -q '"event_type":"alert"' "$WORK/unbuffered/fast.log" 2>/dev/null ||
         grep -q "vigil live ops" "$WORK/unbuffered/fast.log" || fail "buffer-size 0: fast.log empty while running"
@@ -239,17 +241,18 @@ if start_sensor unbuffered "$NS_B" -i veth1 --capture af-packet --threads 2 -S "
     echo "ok: buffer-size 0: alerts in eve.json and fast.log while the sensor runs"
 fi
 
-# 5. --user nobody after opening capture and logs
-if start_sensor user "$NS_B" -i veth1 --capture af-packet -S "$WORK/t.rules" -k none --user nobody; then
+# 5. run-as (as --user/--group) after opening capture and logs
+printf '%%YAML 1.1\n---\nrun-as:\n  user: nobody\n  group: nogroup\n' >"$WORK/runas.yaml"
+if start_sensor user "$NS_B" -i veth1 --capture af-packet -S "$WORK/t.rules" -k none -c "$WORK/runas.yaml"; then
     uid=$(awk '/^Uid:/ {print $2}' "/proc/$SENSOR_PID/status")
     owner=$(stat -c %U "$WORK/user/eve.json")
     send_udp 2
-    wait_alerts "$WORK/user" 2 3 || fail "--user nobody: capture stopped after dropping privileges"
+    wait_alerts "$WORK/user" 2 10 || fail "run-as nobody: capture stopped after dropping privileges"
     stop_sensor user
     if [ "$uid" = 65534 ] && [ "$owner" = nobody ]; then
-        echo "ok: --user nobody: runs as uid $uid, eve.json owned by $owner, capture goes on"
+        echo "ok: run-as nobody: runs as uid $uid, eve.json owned by $owner, capture goes on"
     else
-        fail "--user nobody: uid $uid, eve.json owned by $owner"
+        fail "run-as nobody: uid $uid, eve.json owned by $owner"
     fi
 fi
 

@@ -172,6 +172,26 @@ def test_daemon(tmp, rules):
         fail("-D: the pid file was left behind")
     if not events(os.path.join(out, "eve.json"), "stats"):
         fail("-D: no stats written at the end")
+    # pid-file from the configuration, in daemon mode
+    cfgpid = os.path.join(tmp, "pid.yaml")
+    pid2 = os.path.join(tmp, "from-config.pid")
+    write(cfgpid, "%%YAML 1.1\n---\npid-file: %s\n" % pid2)
+    r = run(["-D", "-c", cfgpid, "-r", indir, "--pcap-file-continuous", "-l", out], timeout=30)
+    try:
+        pid = int(open(pid2).read().strip())
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            if not os.path.exists("/proc/%d" % pid):
+                break
+            time.sleep(0.1)
+    except (OSError, ValueError):
+        fail("-D with pid-file in the configuration: no pid file %s (exit %d): %s"
+             % (pid2, r.returncode, r.stderr))
+    # run-as / --user naming nobody known is an error naming it
+    r = run(["run", "--user", "no-such-user-vigil", "-r", indir, "--pcap-file-continuous",
+             "-l", out], timeout=30)
+    if r.returncode == 0 or "no-such-user-vigil" not in r.stderr:
+        fail("--user with an unknown user: exit %d: %s" % (r.returncode, r.stderr))
     # Start-up errors reach the caller through the parent's exit status.
     r = run(["-D", "-r", indir, "--pcap-file-continuous", "-l", os.path.join(tmp, "no-dir")],
             timeout=30)

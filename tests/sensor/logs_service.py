@@ -312,12 +312,19 @@ def test_timer_flush(tmp, cap_a, rules):
     s = Sensor(tmp, "flush", rules, eve_extra="      buffer-size: 1mb\n")
     t0 = time.time()
     drop_file(cap_a, s.dir, "a.pcap")
-    ok = wait_for(lambda: count_alerts(s.path("eve.json")) >= SESSIONS_A, 6,
+    # Without the timer the lines would wait for 1 MiB of events forever; the
+    # bound is generous for a loaded machine, the latency is printed.
+    ok = wait_for(lambda: count_alerts(s.path("eve.json")) >= SESSIONS_A, 10,
                   "buffered alerts written by the timer flush")
     took = time.time() - t0
+    # stats.interval 1: periodic stats records while the sensor waits for files
+    n0 = sum(1 for l in lines(s.path("eve.json")) if b'"event_type":"stats"' in l)
+    wait_for(lambda: sum(1 for l in lines(s.path("eve.json")) if b'"event_type":"stats"' in l)
+             >= n0 + 2, 10, "periodic stats records (stats.interval: 1)")
     s.stop(what="timer flush")
     if ok:
-        print("ok: buffered alerts in eve.json %.1f s after the file arrived" % took, flush=True)
+        print("ok: buffered alerts in eve.json %.1f s after the file arrived; periodic stats"
+              % took, flush=True)
 
 
 def test_signals(tmp, cap_a, rules):
