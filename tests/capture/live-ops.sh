@@ -158,7 +158,7 @@ alerts_in() { grep -c '"event_type":"alert"' "$1/eve.json" 2>/dev/null || true; 
 
 wait_alerts() { # wait_alerts DIR N SECONDS: 0 if DIR/eve.json has N alerts in time
     local end
-    end=$(date +%s.%N | awk -v s="$3" '{print $1 + s}')
+    end=$(date +%s.%N | awk -v s="$3" '{printf "%.3f", $1 + s}')
     while awk -v now="$(date +%s.%N)" -v end="$end" 'BEGIN {exit !(now <= end)}'; do
         [ "$(alerts_in "$1")" -ge "$2" ] && return 0
         sleep 0.05
