@@ -25,6 +25,7 @@
 #include "stream/stream.h"
 #include "util/config.h"
 #include "util/json.h"
+#include "util/log.h"
 
 /* Parsers of other files may not exist yet in a given tree. A weak reference
  * keeps the link working without them, but a weak undefined symbol does not
@@ -331,46 +332,18 @@ int app_proto_from_name(const char *name)
 
 /* Suricata's app-layer.protocols.<name> key for a protocol ("tls" is
  * configured under "tls", older configs say "ssl"; both are read). */
-static bool app_config_enabled_value(const char *v, bool *out)
-{
-    bool b;
-    if (v && strcasecmp(v, "detection-only") == 0) {
-        *out = true;
-        return true;
-    }
-    if (config_parse_bool(v, &b) == 0) {
-        *out = b;
-        return true;
-    }
-    return false;
-}
-
-/* As Suricata: <proto>.tcp.enabled / <proto>.udp.enabled first (dns, ldap
- * configure each carrier), then <proto>.enabled. vigil has one switch per
- * protocol: carriers that agree set it; a carrier switched off while the
- * other is on is not supported and stays unread, so the configuration
- * check reports it. */
 static void app_config_proto_enabled(const struct config *cfg, const char *name, bool *enabled)
 {
     char key[128];
-    bool tcp = false, udp = false;
-    snprintf(key, sizeof(key), "app-layer.protocols.%s.tcp.enabled", name);
-    const struct config_node *tn = config_find(cfg, key);
-    snprintf(key, sizeof(key), "app-layer.protocols.%s.udp.enabled", name);
-    const struct config_node *un = config_find(cfg, key);
-    bool have_tcp = tn && app_config_enabled_value(config_node_peek_value(tn), &tcp);
-    bool have_udp = un && app_config_enabled_value(config_node_peek_value(un), &udp);
-    if (have_tcp || have_udp) {
-        bool on = (have_tcp && tcp) || (have_udp && udp);
-        *enabled = on;
-        if (have_tcp && tcp == on)
-            config_node_mark_used(tn);
-        if (have_udp && udp == on)
-            config_node_mark_used(un);
-        return;
-    }
     snprintf(key, sizeof(key), "app-layer.protocols.%s.enabled", name);
-    app_config_enabled_value(config_get(cfg, key), enabled);
+    const char *v = config_get(cfg, key);
+    if (!v)
+        return;
+    bool b;
+    if (strcasecmp(v, "detection-only") == 0)
+        *enabled = true;
+    else if (config_parse_bool(v, &b) == 0)
+        *enabled = b;
 }
 
 static void app_config_size(const struct config *cfg, const char *key, uint64_t *out)
@@ -497,8 +470,10 @@ static void app_config_eve_options(struct app_layer_config *out, const struct co
 void app_layer_config_load(struct app_layer_config *out, const struct config *cfg)
 {
     memset(out, 0, sizeof(*out));
-    for (int i = 0; i < APP_PROTO_MAX; i++)
+    for (int i = 0; i < APP_PROTO_MAX; i++) {
         out->enabled[i] = true;
+        out->ipprotos_enabled[i] = APP_IPPROTO_TCP | APP_IPPROTO_UDP;
+    }
     out->enabled[APP_PROTO_UNKNOWN] = out->enabled[APP_PROTO_FAILED] = false;
     out->http_request_body_limit = 100 * 1024;  /* suricata.yaml request-body-limit: 100kb */
     out->http_response_body_limit = 100 * 1024; /* response-body-limit: 100kb */
@@ -529,6 +504,30 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
         app_config_proto_enabled(cfg, app_proto_name((uint16_t)p), &out->enabled[p]);
     app_config_proto_enabled(cfg, "ssl", &out->enabled[APP_PROTO_TLS]);
     app_config_proto_enabled(cfg, "ftp-data", &out->enabled[APP_PROTO_FTP_DATA]);
+    for (int p = APP_PROTO_HTTP; p < APP_PROTO_MAX_BUILTIN; p++) {
+        out->ipprotos_enabled[p] = out->enabled[p] ? (APP_IPPROTO_TCP | APP_IPPROTO_UDP) : 0;
+        static const struct {
+            const char *name;
+            uint8_t bit;
+        } tr[] = {{"tcp", APP_IPPROTO_TCP}, {"udp", APP_IPPROTO_UDP}};
+        for (size_t i = 0; i < 2; i++) {
+            bool on = out->enabled[p], set = false;
+            char key[96];
+            snprintf(key, sizeof(key), "app-layer.protocols.%s.%s.enabled",
+                     app_proto_name((uint16_t)p), tr[i].name);
+            const char *v = config_get(cfg, key);
+            if (v && config_parse_bool(v, &on) == 0)
+                set = true;
+            if (set && on != out->enabled[p])
+                log_warning("app-layer: %s: %s.enabled (%s) differs from the protocol's enabled "
+                            "(%s); the %s setting applies", key, tr[i].name, on ? "yes" : "no",
+                            out->enabled[p] ? "yes" : "no", tr[i].name);
+            if (on)
+                out->ipprotos_enabled[p] |= tr[i].bit;
+            else
+                out->ipprotos_enabled[p] &= (uint8_t)~tr[i].bit;
+        }
+    }
 
     uint64_t v;
     v = out->http_request_body_limit;
@@ -567,7 +566,12 @@ struct app_layer_thread_ctx *app_layer_thread_ctx_new(const struct app_layer_con
         t->sink = *sink;
     for (size_t i = 0; i < APP_REGISTRY_SIZE; i++) {
         const struct app_parser *p = app_registry(i);
-        if (p && p->proto < APP_PROTO_MAX && t->cfg.enabled[p->proto])
+        if (!p || p->proto >= APP_PROTO_MAX)
+            continue;
+        /* Protocols past the built-in range have no per-transport setting. */
+        uint8_t on = p->proto < APP_PROTO_MAX_BUILTIN ? t->cfg.ipprotos_enabled[p->proto]
+                                                      : (t->cfg.enabled[p->proto] ? 0xff : 0);
+        if (p->ipprotos & on)
             t->parsers[t->parser_count++] = p;
     }
     return t;

@@ -33,6 +33,42 @@ static void invalid_value(const struct config *cfg, const char *key, const char 
                  value ? value : "", why);
 }
 
+/* stream.midstream-policy (Suricata's exception policy for sessions picked
+ * up without their handshake). vigil is an IDS: policies that drop, reject
+ * or pass single packets need an inline engine and are errors, as Suricata
+ * rejects them in IDS mode (reject is accepted with pickup off: the flow is
+ * not inspected further); with midstream pickup enabled only ignore and
+ * pass-flow apply. auto is ignore in IDS mode. */
+static void load_midstream_policy(const struct config *cfg, struct stream_config *s)
+{
+    const char *key = "stream.midstream-policy";
+    const char *v = config_get(cfg, key);
+    if (!v) {
+        v = config_get(cfg, "exception-policy"); /* the master switch */
+        if (!v)
+            return;
+        /* The master switch is only applied where valid. */
+        if (!strcmp(v, "pass-flow") || (!strcmp(v, "bypass") && !s->midstream))
+            s->midstream_policy = !strcmp(v, "bypass") ? STREAM_MIDSTREAM_BYPASS
+                                                       : STREAM_MIDSTREAM_PASS_FLOW;
+        return;
+    }
+    if (!strcmp(v, "auto") || !strcmp(v, "ignore"))
+        s->midstream_policy = STREAM_MIDSTREAM_IGNORE;
+    else if (!strcmp(v, "pass-flow"))
+        s->midstream_policy = STREAM_MIDSTREAM_PASS_FLOW;
+    else if (!strcmp(v, "bypass") && !s->midstream)
+        s->midstream_policy = STREAM_MIDSTREAM_BYPASS;
+    else if (!strcmp(v, "reject") && !s->midstream)
+        s->midstream_policy = STREAM_MIDSTREAM_REJECT;
+    else if (!strcmp(v, "bypass") || !strcmp(v, "reject"))
+        invalid_value(cfg, key, "with stream.midstream enabled only ignore and pass-flow apply");
+    else if (!strcmp(v, "drop-packet") || !strcmp(v, "drop-flow") || !strcmp(v, "pass-packet"))
+        invalid_value(cfg, key, "not valid in IDS mode");
+    else
+        invalid_value(cfg, key, "expected auto, ignore, pass-flow or bypass");
+}
+
 static void get_size(const struct config *cfg, const char *key, uint64_t *out)
 {
     uint64_t v;
@@ -104,6 +140,25 @@ static bool node_bool(const struct config_node *n, const char *key, bool dflt)
     if (c && config_node_value(c) && config_parse_bool(config_node_value(c), &b) == 0)
         return b;
     return dflt;
+}
+
+/* outputs.eve-log.types.alert.xff: enabled, mode (extra-data|overwrite),
+ * deployment (reverse|forward), header. */
+static void alert_xff_config(struct alert_log_options *o, const struct config_node *body)
+{
+    const struct config_node *x = body ? config_node_child(body, "xff") : NULL;
+    if (!x || !node_bool(x, "enabled", false))
+        return;
+    const struct config_node *m = config_node_child(x, "mode");
+    const char *mode = m ? config_node_value(m) : NULL;
+    o->xff_mode = mode && strcasecmp(mode, "overwrite") == 0 ? ALERT_XFF_OVERWRITE
+                                                              : ALERT_XFF_EXTRA_DATA;
+    const struct config_node *dep = config_node_child(x, "deployment");
+    const char *d = dep ? config_node_value(dep) : NULL;
+    o->xff_forward = d && strcasecmp(d, "forward") == 0;
+    const struct config_node *h = config_node_child(x, "header");
+    if (h && config_node_value(h))
+        snprintf(o->xff_header, sizeof o->xff_header, "%s", config_node_value(h));
 }
 
 static const char *node_str(const struct config_node *n, const char *key)
@@ -260,6 +315,8 @@ static void load_eve_types(struct sensor_eve_output *eo, const struct config_nod
             eo->alert.payload = node_bool(body, "payload", false);
             eo->alert.payload_printable = node_bool(body, "payload-printable", false);
             eo->alert.packet = node_bool(body, "packet", false);
+            eo->alert.tagged_packets = node_bool(body, "tagged-packets", false);
+            alert_xff_config(&eo->alert, body);
             const struct config_node *md = body ? config_node_child(body, "metadata") : NULL;
             if (md && config_node_peek_value(md) && !config_node_first_child(md)) {
                 bool on = node_bool(body, "metadata", true);
@@ -456,6 +513,7 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
         /* Inline mode inspects data as it arrives; IDS mode once the
          * receiver acknowledged it, as Suricata does. */
         sc->stream.ack_based_delivery = !config_get_bool(cfg, "stream.inline", false);
+        load_midstream_policy(cfg, &sc->stream);
     }
     get_size(cfg, "stream.memcap", &sc->stream.memcap);
     get_size(cfg, "stream.reassembly.memcap", &sc->stream.reassembly_memcap);
@@ -515,8 +573,10 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
     }
 
     if (config_error[0]) {
+        /* As Suricata: a configuration it cannot use stops start-up with
+         * exit status 1 (EXIT_FAILURE); 2 stays for command-line misuse. */
         fprintf(stderr, "vigil run: %s\n", config_error);
-        return 2;
+        return 1;
     }
     return 0;
 }

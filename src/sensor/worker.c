@@ -111,6 +111,12 @@ static void sink_alert(void *user, const struct flow *flow, const struct packet 
     worker_raise_alert(w, packet, (struct flow *)flow, w->now_usec, alert);
 }
 
+/* struct eve_writer.flow_vars: the detection variables of the flow. */
+static void eve_flow_vars(const void *user, const struct flow *f, struct json_writer *w)
+{
+    detect_flow_write_vars(user, f, w);
+}
+
 static void sync_app_proto(struct flow *f)
 {
     if (f->app)
@@ -266,8 +272,13 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
     struct app_event_sink sink = {.user = w, .emit = sink_emit, .anomaly = sink_anomaly,
                                   .alert = sink_alert};
     w->app = app_layer_thread_ctx_new(&sc->app, &sink);
-    if (shared->engine)
+    if (shared->engine) {
         w->detect = detect_worker_new(shared->engine);
+        for (int i = 0; i < w->neve; i++) {
+            w->eve[i].flow_vars = eve_flow_vars;
+            w->eve[i].flow_vars_user = detect_engine_rule_set(shared->engine);
+        }
+    }
     if (!w->decode || !w->stream || !w->flows || !w->app || (shared->engine && !w->detect)) {
         /* A reason in err is a configuration problem (e.g. a memcap too
          * small for the hash size); without one, memory ran out. */
@@ -336,10 +347,16 @@ static void run_detection(struct worker *w, struct packet *p, struct flow *f)
     if (n)
         atomic_fetch_add_explicit(&w->stats.alerts, n, memory_order_relaxed);
     for (uint32_t i = 0; i < n; i++) {
-        for (int o = 0; o < w->neve; o++)
-            if (w->config->eve_out[o].log_alert)
-                eve_log_alert(&w->eve[o], &w->config->eve_out[o].alert, p, f, &w->alerts[i],
-                              w->shared->engine);
+        /* A tagged packet (the pseudo signature 2:1) is no EVE alert: with
+         * the alert output's tagged-packets it is a "packet" event. */
+        bool tagged = w->alerts[i].rule->gid == 2 && w->alerts[i].rule->sid == 1;
+        for (int o = 0; o < w->neve; o++) {
+            const struct sensor_eve_output *out = &w->config->eve_out[o];
+            if (out->log_alert && tagged && out->alert.tagged_packets)
+                eve_log_packet(&w->eve[o], p, f);
+            else if (out->log_alert && !tagged)
+                eve_log_alert(&w->eve[o], &out->alert, p, f, &w->alerts[i], w->shared->engine);
+        }
         if (w->shared->fast_log)
             fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->shared->engine);
     }
@@ -420,8 +437,9 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
         }
     }
     /* Invalid packets are inspected too (IP-only rules and decoder-event
-     * rules still apply to them), as in Suricata. */
-    if (w->detect && p->ip_version)
+     * rules still apply to them), as in Suricata. A flow passed or bypassed
+     * by an exception policy is not. */
+    if (w->detect && p->ip_version && !(f && (f->action_pass || f->uninspected || f->state == FLOW_STATE_BYPASSED)))
         run_detection(w, p, f);
     if (f && f->app && f->tcp && !f->app_closed)
         app_close_if_session_closed(w, f);

@@ -99,7 +99,7 @@ SUPPORTED = [
 ]
 # Keys of the same file vigil does not support: each must warn.
 UNSUPPORTED = ["dpdk", "af-xdp", "netmap", "pfring", "napatech",
-               "outputs.eve-log.types.alert.tagged-packets", "host-os-policy"]
+               "host-os-policy"]
 
 
 def test_default_yaml(tmp, rules):
