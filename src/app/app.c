@@ -1452,6 +1452,11 @@ int app_tx_get_buffer(const struct app_tx *tx, enum app_buffer buffer, uint32_t 
     return tx->parser->tx_get_buffer(tx, buffer, index, data, len);
 }
 
+bool app_tx_events_on_packet(const struct app_tx *tx)
+{
+    return tx->parser && tx->parser->events_on_packet;
+}
+
 bool app_tx_has_event(const struct app_tx *tx, const char *event_name)
 {
     if (!tx->parser || !tx->parser->tx_has_event || !event_name)

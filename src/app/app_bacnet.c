@@ -690,6 +690,7 @@ const struct app_parser app_parser_bacnet = {
     .tx_complete = app_pdu_tx_complete,
     .tx_write_json = bacnet_tx_write_json,
     .tx_has_event = bacnet_tx_has_event,
+    .events_on_packet = true,
     .event_names = bacnet_event_names,
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = bacnet_fields,

@@ -541,6 +541,7 @@ const struct app_parser app_parser_c37118 = {
     .tx_complete = app_pdu_tx_complete,
     .tx_write_json = c37_tx_write_json,
     .tx_has_event = c37_tx_has_event,
+    .events_on_packet = true,
     .event_names = c37_event_names,
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = c37_fields,

@@ -484,10 +484,11 @@ struct goose_silence {
     uint64_t silent_usec;
 };
 
-/* An "anomaly" event (Suricata's applayer shape) with the publisher. */
-static void goose_silence_body(const void *object, struct json_writer *w)
+/* An "anomaly" event in Suricata's applayer shape (its schema allows no
+ * protocol object there). */
+static void goose_silence_anomaly(const void *object, struct json_writer *w)
 {
-    const struct goose_silence *g = object;
+    (void)object;
     json_key_string(w, "app_proto", "goose");
     json_key_object_begin(w, "anomaly");
     json_key_string(w, "app_proto", "goose");
@@ -495,6 +496,13 @@ static void goose_silence_body(const void *object, struct json_writer *w)
     json_key_string(w, "event", goose_event_names[GOOSE_EV_TTL_EXPIRED]);
     json_key_string(w, "layer", "proto_parser");
     json_object_end(w);
+}
+
+/* The silent publisher, as a "goose" event: its last state, the event and
+ * how long it has been silent. */
+static void goose_silence_body(const void *object, struct json_writer *w)
+{
+    const struct goose_silence *g = object;
     json_key_object_begin(w, "goose");
     json_key_u64(w, "appid", g->e->appid);
     json_key_string_len(w, "gocb_ref", g->e->name, g->e->name_len);
@@ -502,6 +510,9 @@ static void goose_silence_body(const void *object, struct json_writer *w)
     json_key_u64(w, "sq_num", g->e->b);
     json_key_u64(w, "time_allowed_to_live", g->e->ttl_ms);
     json_key_u64(w, "silent_ms", g->silent_usec / 1000u);
+    json_key_array_begin(w, "events");
+    json_write_string(w, goose_event_names[GOOSE_EV_TTL_EXPIRED]);
+    json_array_end(w);
     json_mac(w, "src_mac", g->e->mac);
     json_object_end(w);
 }
@@ -519,7 +530,8 @@ static void goose_timeout(void *state, struct app_parse_ctx *ctx, uint64_t now)
         if (now - e->last_usec > (uint64_t)e->ttl_ms * 1000u) {
             e->ttl_reported = true;
             struct goose_silence g = {.e = e, .silent_usec = now - e->last_usec};
-            app_parser_log(ctx, "anomaly", 0, goose_silence_body, &g);
+            app_parser_log(ctx, "anomaly", 0, goose_silence_anomaly, &g);
+            app_parser_log(ctx, "goose", 0, goose_silence_body, &g);
         }
     }
 }

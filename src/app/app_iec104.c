@@ -571,6 +571,7 @@ const struct app_parser app_parser_iec104 = {
     .tx_complete = app_pdu_tx_complete,
     .tx_write_json = iec104_tx_write_json,
     .tx_has_event = iec104_tx_has_event,
+    .events_on_packet = true,
     .event_names = iec104_event_names,
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = iec104_fields,

@@ -1048,6 +1048,7 @@ const struct app_parser app_parser_mms = {
     .tx_get_buffer = mms_tx_get_buffer,
     .tx_write_json = mms_tx_write_json,
     .tx_has_event = mms_tx_has_event,
+    .events_on_packet = true,
     .event_names = mms_event_names,
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = mms_fields,

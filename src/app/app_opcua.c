@@ -709,6 +709,7 @@ const struct app_parser app_parser_opcua = {
     .tx_get_buffer = opcua_tx_get_buffer,
     .tx_write_json = opcua_tx_write_json,
     .tx_has_event = opcua_tx_has_event,
+    .events_on_packet = true,
     .event_names = opcua_event_names,
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = opcua_fields,

@@ -121,6 +121,11 @@ struct app_parser {
     /* For transactions that belong to one direction only (a DNS message):
      * 0 to server, 1 to client; -1 for both. May be NULL (both). */
     int (*tx_direction)(const struct app_tx *tx);
+    /* True when every event is raised on the packet that delivers its
+     * message (one message per transaction): detection then matches events
+     * on that packet only, never again on a later packet from the
+     * transaction's own record (which would alert twice). */
+    bool events_on_packet;
 
     /* Per-side variant of tx_get_buffer (see app_tx_get_buffer_dir); return
      * -EAGAIN to fall back to tx_get_buffer. May be NULL. */

@@ -836,6 +836,7 @@ const struct app_parser app_parser_s7comm = {
     .tx_get_buffer = s7_tx_get_buffer,
     .tx_write_json = s7_tx_write_json,
     .tx_has_event = s7_tx_has_event,
+    .events_on_packet = true,
     .event_names = s7_event_names,
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = s7_fields,

@@ -1460,9 +1460,12 @@ static bool events_match(const struct detect_worker *dw, const struct rule *r,
          * rule bound to the request side also looks at the events kept on the
          * transaction it inspects (rules without a direction do not, or the
          * same event would match on both sides). A one-sided transaction
-         * (DNS, DNP3) has one side only, so any rule may look at its events. */
+         * (DNS, DNP3) has one side only, so any rule may look at its events,
+         * unless its parser raises them all on the packet that delivers the
+         * message (matched there: looking again would alert twice). */
         if (!found && tx &&
-            ((r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)) || app_tx_direction(tx) >= 0))
+            ((r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)) ||
+             (app_tx_direction(tx) >= 0 && !app_tx_events_on_packet(tx))))
             found = app_tx_has_event(tx, want_name);
         if (r->flags & RULE_FLAG_APP_EVENT_NEGATED ? found : !found)
             return false;

@@ -17,6 +17,9 @@ static bool app_event_enabled(const struct sensor_eve_output *sc, const char *ev
 {
     if (strcmp(event_type, "fileinfo") == 0)
         return sc->log_app[0];
+    /* A parser's own anomaly record (a layer-2 timer's): as the anomaly sink's. */
+    if (strcmp(event_type, "anomaly") == 0)
+        return sc->log_anomaly && sc->log_anomaly_applayer;
     int p = app_proto_from_name(event_type);
     if (p < 0) {
         if (strcmp(event_type, "email") == 0)

@@ -50,7 +50,7 @@ want = {
   4: n("s7comm", lambda d: d["rosctr"] == 1 and d.get("function") == 240),
   5: n("mms", lambda d: d["pdu_type"] == "confirmed_request" and d.get("service") == "read"),
   6: n("mms", lambda d: any("KIRKLAND" in o["domain_id"] for o in d.get("objects", []))),
-  7: n("goose", lambda d: d.get("gocb_ref", "").endswith("$GO$gcb01") and d.get("st_num") == 1),
+  7: n("goose", lambda d: d.get("gocb_ref", "").endswith("$GO$gcb01") and d.get("st_num") == 1 and "silent_ms" not in d),
   8: n("c37118", lambda d: d["frame_type"] == "command" and d.get("command") == 5),
   9: n("bacnet", lambda d: d.get("apdu", {}).get("type") == "confirmed_request" and d["apdu"].get("service") == "readProperty"),
   10: n("opcua", lambda d: d.get("security_policy_uri", "").endswith("#None")),
