@@ -590,14 +590,6 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     if (config_get_int(cfg, "app-layer.max-tx", &n) == 0 && n > 0 && n <= UINT32_MAX)
         out->max_tx_per_flow = (uint32_t)n;
     app_config_size(cfg, "app-layer.memcap", &out->memcap);
-    app_config_size(cfg, "app-layer.l2.memcap", &out->l2_memcap);
-    const char *mv = config_get(cfg, "app-layer.protocols.mms.midstream");
-    bool mb;
-    if (mv && config_parse_bool(mv, &mb) == 0)
-        out->mms_midstream = mb;
-    mv = config_get(cfg, "app-layer.protocols.sv.log-all");
-    if (mv && config_parse_bool(mv, &mb) == 0)
-        out->sv_log_all = mb;
 
     app_config_tristate(cfg, "app-layer.protocols.tls.ja3-fingerprints", &out->ja3_fingerprints);
     app_config_tristate(cfg, "app-layer.protocols.ssl.ja3-fingerprints", &out->ja3_fingerprints);

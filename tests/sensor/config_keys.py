@@ -324,6 +324,13 @@ def test_ics_keys(tmp, cap, rules):
                                                                sorted(want)))
     else:
         print("ok: control-network protocol settings and types supported", flush=True)
+    for key, bad in (("app-layer.protocols.sv.log-all", "maybe"),
+                     ("app-layer.protocols.mms.midstream", "2"),
+                     ("app-layer.l2.memcap", "lots")):
+        r = run(["run", "-r", cap, "-S", rules, "-l", d, "-k", "none", "--set", key + "=" + bad])
+        if r.returncode != 1 or key not in r.stderr:
+            fail("ics keys: %s=%s: exit %d, %r (want 1, naming the key)" % (key, bad, r.returncode,
+                                                                         r.stderr[-200:]))
 
 
 def main():
