@@ -3,7 +3,7 @@
  * messages, the APDU types (confirmed request, unconfirmed, simple and
  * complex ACK with segmentation, segment ACK, error, reject, abort), object
  * and property, a wrong BVLC length, malformed NPDU/APDU, and keywords. */
-#include "ics_test_util.h"
+#include "grid_test_util.h"
 #include "test.h"
 
 static void msg(struct ics_buf *o, uint8_t fn, const char *npdu_hex)

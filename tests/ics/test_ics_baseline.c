@@ -7,7 +7,7 @@
  * new context (no more learning) and still right. */
 #include <unistd.h>
 
-#include "ics_test_util.h"
+#include "grid_test_util.h"
 #include "test.h"
 #include "util/builtin_alert.h"
 

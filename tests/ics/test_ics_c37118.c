@@ -3,7 +3,7 @@
  * segment, every split) and UDP (several frames per datagram), CRC check,
  * data frames read with the flow's configuration, malformed frames, and
  * integer keywords. */
-#include "ics_test_util.h"
+#include "grid_test_util.h"
 #include "test.h"
 
 static uint16_t crc_ccitt(const uint8_t *d, uint32_t n)

@@ -2,7 +2,7 @@
 /* IEC 60870-5-104: U/S/I frames, ASDU fields and IOAs, SQ=1, truncated and
  * malformed frames, sequence gaps, detection by content on another port,
  * integer keywords, and the same log at every split of every segment. */
-#include "ics_test_util.h"
+#include "grid_test_util.h"
 #include "test.h"
 
 /* An I frame carrying one ASDU. */

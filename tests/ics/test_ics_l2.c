@@ -5,7 +5,7 @@
  * change, simulation, a restarted publisher reported once), truncated and
  * malformed PDUs; Sampled Values streams; PROFINET DCP identify and set;
  * the publisher table bounded by app-layer.l2.memcap; keywords. */
-#include "ics_test_util.h"
+#include "grid_test_util.h"
 #include "test.h"
 
 struct l2_run {

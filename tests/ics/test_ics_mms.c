@@ -5,7 +5,7 @@
  * confirmed-error, cancel, bare-COTP MMS, mid-session pick-up (not decoded
  * by default, decoded with app-layer.protocols.mms.midstream), malformed
  * session and BER, nesting limits, keywords, and every split. */
-#include "ics_test_util.h"
+#include "grid_test_util.h"
 #include "test.h"
 
 /* BER TLV with a one- or two-octet long form length. */

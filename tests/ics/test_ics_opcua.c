@@ -3,7 +3,7 @@
  * the insecure-session event (not for discovery), a multi-chunk message, an
  * encrypted channel whose bodies are not decoded, garbage resync, keywords
  * and buffers, and every split. */
-#include "ics_test_util.h"
+#include "grid_test_util.h"
 #include "test.h"
 
 static const char none_uri[] = "http://opcfoundation.org/UA/SecurityPolicy#None";

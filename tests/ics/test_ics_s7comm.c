@@ -3,7 +3,7 @@
  * write variable items, SZL read, PLC stop, PI service, block download
  * names, S7comm-plus headers, a TSDU split over data TPDUs, malformed PDUs,
  * integer keywords and buffers, and the same log at every split. */
-#include "ics_test_util.h"
+#include "grid_test_util.h"
 #include "test.h"
 
 /* TPKT + COTP DT (end of TSDU when eot) around a payload given in hex. */

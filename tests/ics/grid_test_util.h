@@ -1,22 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers for the grid/industrial protocol tests: a UDP runner, a TCP
  * runner that also reads every transaction's integer keywords and buffers
- * as rules would, occurrence counting, and byte builders. Header-only. */
-#ifndef VIGIL_TESTS_ICS_TEST_UTIL_H
-#define VIGIL_TESTS_ICS_TEST_UTIL_H
+ * as rules would, byte builders (occurrence counting: ics_count of app/ics_test_util.h).
+ * Header-only. */
+#ifndef VIGIL_TESTS_GRID_TEST_UTIL_H
+#define VIGIL_TESTS_GRID_TEST_UTIL_H
 
-#include "app/app_test_util.h"
 #include "app/app_parser.h"
-
-/* Occurrences of needle in hay. */
-static inline int ics_count(const char *hay, const char *needle)
-{
-    int n = 0;
-    size_t l = strlen(needle);
-    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += l)
-        n++;
-    return n;
-}
+#include "app/app_test_util.h"
+#include "app/ics_test_util.h" /* ics_count */
 
 /* Appends "keyword=value;" for every integer field of every transaction
  * (each instance), and "buffer=text;" for the protocol's buffers. */
