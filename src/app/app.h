@@ -274,8 +274,8 @@ int app_tx_get_buffer(const struct app_tx *tx, enum app_buffer buffer, uint32_t 
  * event_name is Suricata's "<proto>.<event>" as in app-layer-event rules
  * (e.g. "dns.malformed_data"); the proto part must match the tx's parser. */
 bool app_tx_has_event(const struct app_tx *tx, const char *event_name);
-/* True when the transaction's parser raises every event on the packet that
- * delivers the message (struct app_parser.events_on_packet). */
+/* True when the transaction's parser records each event on the transaction
+ * of its message, or on none (struct app_parser.events_on_packet). */
 bool app_tx_events_on_packet(const struct app_tx *tx);
 /* Detection calls this when it is done with a transaction in a direction
  * (0 to server, 1 to client); parsers keep the transaction until both. */

@@ -121,10 +121,11 @@ struct app_parser {
     /* For transactions that belong to one direction only (a DNS message):
      * 0 to server, 1 to client; -1 for both. May be NULL (both). */
     int (*tx_direction)(const struct app_tx *tx);
-    /* True when every event is raised on the packet that delivers its
-     * message (one message per transaction): detection then matches events
-     * on that packet only, never again on a later packet from the
-     * transaction's own record (which would alert twice). */
+    /* True when the parser records each event raised on a message on that
+     * message's transaction (tx_has_event), or on none (framing errors):
+     * detection then matches an event raised on the packet only against the
+     * transaction that records it (or, recorded by none, any), so an alert
+     * names the right transaction and is not repeated for it later. */
     bool events_on_packet;
 
     /* Per-side variant of tx_get_buffer (see app_tx_get_buffer_dir); return

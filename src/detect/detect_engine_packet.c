@@ -1424,9 +1424,28 @@ static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, c
 }
 
 /* decode-event / stream-event / app-layer-event: raised on this packet. */
+static int other_tx_has_event(struct app_tx *other, void *user)
+{
+    const struct app_tx **args = user; /* {tx, (const char *) name} */
+    return other != args[0] && app_tx_has_event(other, (const char *)args[1]);
+}
+
+/* A packet event of a parser that raises each event on the packet delivering
+ * its message belongs to the transaction that records it: when another
+ * transaction of the flow does and this one does not, it is not this one's
+ * (so the alert names the right transaction). Events no transaction records
+ * (framing errors) belong to the flow and stay matched. */
+static bool packet_event_is_other_tx(struct flow *f, const struct app_tx *tx, const char *name)
+{
+    if (!f || !f->app || !tx || !app_tx_events_on_packet(tx) || app_tx_has_event(tx, name))
+        return false;
+    const void *args[2] = {tx, name};
+    return app_flow_state_tx_foreach(f->app, other_tx_has_event, (void *)args) != 0;
+}
+
 static bool events_match(const struct detect_worker *dw, const struct rule *r,
-                         const struct packet *p, const struct detect_packet_events *ev,
-                         const struct app_tx *tx)
+                         const struct packet *p, struct flow *f,
+                         const struct detect_packet_events *ev, const struct app_tx *tx)
 {
     int16_t want = dw->pkt_event[r->id];
     if (want != -1) {
@@ -1455,17 +1474,16 @@ static bool events_match(const struct detect_worker *dw, const struct rule *r,
                 found = strcasecmp(want_name, ev->app[i].name) == 0;
             }
         }
+        if (found && packet_event_is_other_tx(f, tx, want_name))
+            found = false;
         /* Events match on the packet that raised them. With ACK-based
          * delivery a request's events are raised on the server's ACK, so a
          * rule bound to the request side also looks at the events kept on the
          * transaction it inspects (rules without a direction do not, or the
          * same event would match on both sides). A one-sided transaction
-         * (DNS, DNP3) has one side only, so any rule may look at its events,
-         * unless its parser raises them all on the packet that delivers the
-         * message (matched there: looking again would alert twice). */
+         * (DNS, DNP3) has one side only, so any rule may look at its events. */
         if (!found && tx &&
-            ((r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)) ||
-             (app_tx_direction(tx) >= 0 && !app_tx_events_on_packet(tx))))
+            ((r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)) || app_tx_direction(tx) >= 0))
             found = app_tx_has_event(tx, want_name);
         if (r->flags & RULE_FLAG_APP_EVENT_NEGATED ? found : !found)
             return false;
@@ -1488,7 +1506,7 @@ static bool rule_matches(struct packet_run *run, const struct rule *r,
     if (!pkt_matches(r, run->p, run->s))
         return false;
     if ((r->pkt_event || r->app_event) &&
-        !events_match(dw, r, run->p, run->events, src->tx))
+        !events_match(dw, r, run->p, run->f, run->events, src->tx))
         return false;
     if (!flowvar_conditions(r, run->s))
         return false;

@@ -64,6 +64,13 @@ for sid, count in want.items():
     if alerts.get(sid, 0) != count:
         print("%s: sid %d alerted %d times, events say %d" % (sys.argv[2], sid, alerts.get(sid, 0), count))
         bad = 1
+# An event rule's alert names the transaction that recorded the event (the
+# session service over the None channel, not a message of the same packet).
+for e in ev:
+    if e["event_type"] == "alert" and e["alert"]["signature_id"] == 11 and \
+            e.get("opcua", {}).get("service", "").startswith("OpenSecureChannel"):
+        print("%s: sid 11 alert on the wrong transaction: %s" % (sys.argv[2], e["opcua"]))
+        bad = 1
 fired = sum(1 for s in want if want[s])
 print("%s: %d alerts, %d rules with matches" % (sys.argv[2].split("/")[-1], sum(alerts.values()), fired))
 sys.exit(bad)
