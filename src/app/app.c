@@ -62,6 +62,29 @@ extern const struct app_parser app_parser_ssh __attribute__((weak));
 #endif
 
 extern const struct app_parser app_parser_mdns; /* app_dns.c */
+#if __has_include("app_smb.c")
+extern const struct app_parser app_parser_smb;
+#else
+extern const struct app_parser app_parser_smb __attribute__((weak));
+#endif
+#if __has_include("app_dcerpc.c")
+extern const struct app_parser app_parser_dcerpc_tcp, app_parser_dcerpc_udp;
+#else
+extern const struct app_parser app_parser_dcerpc_tcp __attribute__((weak));
+extern const struct app_parser app_parser_dcerpc_udp __attribute__((weak));
+#endif
+#if __has_include("app_krb5.c")
+extern const struct app_parser app_parser_krb5_tcp, app_parser_krb5_udp;
+#else
+extern const struct app_parser app_parser_krb5_tcp __attribute__((weak));
+extern const struct app_parser app_parser_krb5_udp __attribute__((weak));
+#endif
+#if __has_include("app_nfs.c")
+extern const struct app_parser app_parser_nfs_tcp, app_parser_nfs_udp;
+#else
+extern const struct app_parser app_parser_nfs_tcp __attribute__((weak));
+extern const struct app_parser app_parser_nfs_udp __attribute__((weak));
+#endif
 
 /* Probe order matters only when two probes match the same bytes without a
  * port hint: strong signatures first, the weak DNS-over-TCP length prefix last. */
@@ -86,11 +109,25 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_dns_tcp;
     case 8:
         return &app_parser_ftp_data;
+    case 9:
+        return &app_parser_smb;
+    case 10:
+        return &app_parser_dcerpc_tcp;
+    case 11:
+        return &app_parser_dcerpc_udp;
+    case 12:
+        return &app_parser_krb5_tcp;
+    case 13:
+        return &app_parser_krb5_udp;
+    case 14:
+        return &app_parser_nfs_tcp;
+    case 15:
+        return &app_parser_nfs_udp;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 9
+#define APP_REGISTRY_SIZE 16
 
 #define APP_PROBE_BUFFER 2048u
 /* UDP: directions with this many undecided datagrams fail. */
@@ -163,6 +200,8 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_DNS] = "dns",           [APP_PROTO_SSH] = "ssh",
     [APP_PROTO_SMTP] = "smtp",         [APP_PROTO_FTP] = "ftp",
     [APP_PROTO_FTP_DATA] = "ftp-data", [APP_PROTO_MDNS] = "mdns",
+    [APP_PROTO_SMB] = "smb",           [APP_PROTO_DCERPC] = "dcerpc",
+    [APP_PROTO_KRB5] = "krb5",         [APP_PROTO_NFS] = "nfs",
 };
 
 const char *app_proto_name(uint16_t proto)
@@ -1117,6 +1156,39 @@ int app_tx_get_buffer_dir(const struct app_tx *tx, enum app_buffer buffer, uint8
             return rc;
     }
     return app_tx_get_buffer(tx, buffer, index, data, len);
+}
+
+int app_tx_get_uint(const struct app_tx *tx, enum app_uint field, uint8_t direction,
+                    uint32_t index, uint64_t *value, const char **name)
+{
+    if (name)
+        *name = NULL;
+    if (!tx->parser || !tx->parser->tx_get_uint || (unsigned)field >= APP_UINT_MAX)
+        return -ENOENT;
+    const char *n = NULL;
+    int rc = tx->parser->tx_get_uint(tx, field, direction & 1, index, value, &n);
+    if (rc == 0 && name)
+        *name = n;
+    return rc;
+}
+
+int app_uint_value_from_name(enum app_uint field, const char *name, uint64_t *value)
+{
+    int best = -1;
+    for (size_t i = 0; i < APP_REGISTRY_SIZE; i++) {
+        const struct app_parser *p = app_registry(i);
+        if (!p || !p->uint_value_from_name)
+            continue;
+        uint64_t v = 0;
+        int rc = p->uint_value_from_name(field, name, &v);
+        if (rc == 1) {
+            *value = v;
+            return 1;
+        }
+        if (rc == 0)
+            best = 0;
+    }
+    return best;
 }
 
 void app_tx_write_json(const struct app_tx *tx, struct json_writer *w)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "app/app_buffer.h"
+#include "app/app_uint.h"
 
 struct packet;
 struct flow;
@@ -28,6 +29,10 @@ enum app_proto {
     APP_PROTO_FTP,
     APP_PROTO_FTP_DATA,
     APP_PROTO_MDNS, /* multicast DNS (UDP 5353): Suricata 8 logs it as "mdns" */
+    APP_PROTO_SMB,
+    APP_PROTO_DCERPC, /* DCE/RPC over TCP and UDP (over SMB it is part of smb) */
+    APP_PROTO_KRB5,
+    APP_PROTO_NFS,
     APP_PROTO_MAX_BUILTIN,
     APP_PROTO_MAX = 32, /* room for parsers added later (ICS protocols) */
 };
@@ -168,6 +173,17 @@ bool app_tx_complete(const struct app_tx *tx, uint8_t direction);
  * several) of a detection buffer. Returns 0 and sets data/len, or -ENOENT. */
 int app_tx_get_buffer(const struct app_tx *tx, enum app_buffer buffer, uint32_t index,
                       const uint8_t **data, uint32_t *len);
+/* Instance `index` of an integer field (app_uint.h) of the transaction, seen
+ * from `direction` (0 to server, 1 to client). Sets *value and, when the
+ * protocol names the value in this transaction's context, *name (static
+ * string, else NULL). Returns 0 or -ENOENT. */
+int app_tx_get_uint(const struct app_tx *tx, enum app_uint field, uint8_t direction,
+                    uint32_t index, uint64_t *value, const char **name);
+/* For rule loading: whether `name` (case-insensitive) is a value name of the
+ * field. Returns 1 and sets *value when the name always means that value, 0
+ * when it is known but its value depends on the transaction (an NFS
+ * procedure of several versions), -1 when no parser knows it. */
+int app_uint_value_from_name(enum app_uint field, const char *name, uint64_t *value);
 /* True if the app-layer event event_name was raised on the transaction;
  * event_name is Suricata's "<proto>.<event>" as in app-layer-event rules
  * (e.g. "dns.malformed_data"); the proto part must match the tx's parser. */

@@ -129,6 +129,12 @@ struct detect_worker {
     uint8_t *kind;               /* enum rule_kind per rule id */
     uint8_t *needs_payload;      /* per rule id: inspects pkt_data */
     uint8_t *ip_only;            /* per rule id: inspected once per flow direction */
+    /* per rule id: a transaction rule without a direction whose conditions
+     * exist on both sides of the transaction (dcerpc.iface, dcerpc.opnum,
+     * dcerpc.stub_data): decided per direction, so it may alert once on each
+     * side of a two-sided transaction, as Suricata's engines for such
+     * keywords run in both directions. */
+    uint8_t *per_dir;
     int16_t *pkt_event;          /* per rule id: decode/stream event id, -1 none, -2 unknown */
     uint32_t *rank;              /* evaluation order per rule id */
     uint32_t *by_rank;           /* rule id per evaluation position */
@@ -231,6 +237,7 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     dw->kind = calloc(n, 1);
     dw->needs_payload = calloc(n, 1);
     dw->ip_only = calloc(n, 1);
+    dw->per_dir = calloc(n, 1);
     dw->pkt_event = calloc(n, sizeof *dw->pkt_event);
     dw->rank = calloc(n, sizeof *dw->rank);
     dw->app_proto_of_rule = calloc(n, sizeof *dw->app_proto_of_rule);
@@ -241,7 +248,7 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     dw->thresholds = calloc(THRESHOLD_TABLE_SIZE, sizeof *dw->thresholds);
     dw->host_tags = calloc(HOST_TAG_TABLE_SIZE, sizeof *dw->host_tags);
     uint32_t *by_rank = calloc(n, sizeof *by_rank);
-    if (!dw->ctx || !dw->kind || !dw->needs_payload || !dw->ip_only || !dw->pkt_event || !dw->rank || !dw->app_proto_of_rule || !dw->app_proto_match ||
+    if (!dw->ctx || !dw->kind || !dw->needs_payload || !dw->ip_only || !dw->per_dir || !dw->pkt_event || !dw->rank || !dw->app_proto_of_rule || !dw->app_proto_match ||
         !dw->alerted || !dw->alerted_list || !dw->thresholds || !dw->host_tags ||
         !dw->payload_tx_cands || !by_rank) {
         free(by_rank);
@@ -270,8 +277,9 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
          * naming a protocol with no buffer at all (they match once per
          * transaction). A protocol rule that inspects only the payload is a
          * packet rule with a protocol check, as in Suricata. */
-        bool tx = r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED &&
-                  r->nbuffers == 0;
+        bool tx = (r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED &&
+                   r->nbuffers == 0) ||
+                  r->ntx_conds > 0;
         for (uint32_t b = 0; b < r->nbuffers; b++) {
             uint16_t id = r->buffers[b].buffer_id;
             if (id == DETECT_BUFFER_PAYLOAD)
@@ -282,6 +290,15 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
             }
         }
         dw->kind[i] = tx ? RULE_KIND_TX : RULE_KIND_PACKET;
+        if (tx && !(r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)) &&
+            (r->ntx_conds || r->nbuffers)) {
+            bool sided = true;
+            for (uint32_t b = 0; b < r->nbuffers && sided; b++) {
+                const struct detect_buffer_info *bi = detect_buffer_get(r->buffers[b].buffer_id);
+                sided = bi && strcmp(bi->name, "dcerpc.stub_data") == 0;
+            }
+            dw->per_dir[i] = sided;
+        }
         /* Event rules have nothing but a header and an event: the parser
          * calls them IP-only, but they must see every packet. */
         dw->ip_only[i] = (r->flags & RULE_FLAG_IPONLY) && !r->pkt_event && !r->app_event;
@@ -328,6 +345,7 @@ void detect_worker_free(struct detect_worker *dw)
     free(dw->kind);
     free(dw->needs_payload);
     free(dw->ip_only);
+    free(dw->per_dir);
     free(dw->pkt_event);
     free(dw->rank);
     free(dw->by_rank);
@@ -1032,6 +1050,8 @@ static bool list_match_tx_buffer(struct detect_worker *dw, const struct rule *r,
 static bool buffers_match(struct detect_worker *dw, const struct rule *r,
                           const struct inspect_source *src)
 {
+    if (r->ntx_conds && (!src->tx || !detect_tx_conds_match(r, src->tx, src->direction)))
+        return false;
     for (uint32_t i = 0; i < r->nbuffers; i++) {
         const struct rule_buffer_match *bl = &r->buffers[i];
         if (bl->buffer_id == DETECT_BUFFER_BASE64_DATA)
@@ -1286,7 +1306,9 @@ static uint32_t order_candidates(struct detect_worker *dw, const uint32_t *ids, 
 static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, const struct flow *f)
 {
     int want = dw->app_proto_of_rule[r->id];
-    if (want >= 0 && (!f || f->app_proto != want))
+    /* As in Suricata, dcerpc rules also see DCE/RPC over SMB. */
+    if (want >= 0 && (!f || (f->app_proto != want &&
+                             !(want == APP_PROTO_DCERPC && f->app_proto == APP_PROTO_SMB))))
         return false;
     int m = dw->app_proto_match[r->id];
     if (m >= 0) {
@@ -1648,7 +1670,10 @@ static int inspect_tx(struct app_tx *tx, void *user)
             continue;
         if ((r->flags & RULE_FLAG_TOCLIENT) && dir != 1)
             continue;
-        if (tx_decided(run->s, tx_id, r->id))
+        /* Per-direction decisions use a second id space above the rule ids. */
+        uint32_t decision_id =
+            dw->per_dir[r->id] && tx_dir < 0 ? r->id | (dir ? 0x80000000u : 0x40000000u) : r->id;
+        if (tx_decided(run->s, tx_id, decision_id))
             continue;
         /* A one-sided transaction (a DNS request or response) is only seen
          * by rules of its side. */
@@ -1658,7 +1683,7 @@ static int inspect_tx(struct app_tx *tx, void *user)
         /* Only matches are remembered; a transaction complete in this
          * direction is closed for every rule at once below. */
         if (rule_matches(run, r, &src, false)) {
-            tx_decide(run->s, tx_id, r->id);
+            tx_decide(run->s, tx_id, decision_id);
             flowvar_actions(r, run->s);
             add_alert(run, r, tx, false);
         }

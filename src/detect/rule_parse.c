@@ -1627,19 +1627,6 @@ static const char *const unsupported_keywords[] = {
     "http2.settings",
     "http2.header_name",
     "http2.header",
-    "dce_iface",
-    "dce_opnum",
-    "dce_stub_data",
-    "smb.named_pipe",
-    "smb.share",
-    "smb.ntlmssp_user",
-    "smb.ntlmssp_domain",
-    "krb5_msg_type",
-    "krb5_err_code",
-    "krb5.cname",
-    "krb5.sname",
-    "krb5_cname",
-    "krb5_sname",
     "sip.method",
     "sip.uri",
     "sip.stat_code",
@@ -1680,8 +1667,6 @@ static const char *const unsupported_keywords[] = {
     "rfb.name",
     "rfb.secresult",
     "rfb.sectype",
-    "nfs_procedure",
-    "nfs.version",
     "enip.status",
     "enip.product_name",
     "enip.protocol_version",
@@ -1773,6 +1758,8 @@ static int dispatch(struct pctx *pc, const char *name, char *value)
     int t = detect_transform_lookup(name);
     if (t >= 0)
         return kw_transform(pc, t, value);
+    if (detect_tx_cond_is_keyword(name))
+        return kw_tx_cond(pc, name, value);
     snprintf(reason, sizeof(reason), "unknown keyword '%s'", name);
     return pctx_fail_reason(pc, reason, "unknown keyword");
 }
@@ -1867,7 +1854,11 @@ static int rule_check(struct pctx *pc)
             has_base64_data = true;
         if (list_has_items(&r->buffers[b], DETECT_ITEM_BASE64_DECODE))
             has_base64_decode = true;
-        if (bi->app_proto != RULE_APP_NONE) {
+        if (bi->app_proto == RULE_APP_DCERPC || bi->app_proto == RULE_APP_SMB ||
+            bi->app_proto == RULE_APP_KRB5) {
+            if (detect_rule_require_app(pc, bi->app_proto, bi->name))
+                return -EINVAL;
+        } else if (bi->app_proto != RULE_APP_NONE) {
             uint16_t want = bi->app_proto;
             uint16_t have = r->app_proto;
             bool http_family =
@@ -1913,6 +1904,7 @@ static int rule_check(struct pctx *pc)
     if (r->class_id >= 0 && !pc->have_priority)
         r->priority = pc->rs->classes[r->class_id].priority;
     bool iponly = r->nbuffers == 0 && r->npkt == 0 && r->nflowints == 0 && !r->app_event &&
+                  r->ntx_conds == 0 &&
                   !r->pkt_event && !(r->flags & RULE_FLAG_HAS_FLOW) &&
                   r->app_proto == RULE_APP_NONE && r->app_proto_match == RULE_APP_NONE;
     if (iponly)
@@ -2014,6 +2006,7 @@ void rule_free(struct rule *r)
     for (uint32_t i = 0; i < r->nbyte_vars; i++)
         free(r->byte_var_names[i]);
     free(r->app_event);
+    detect_tx_conds_free(r);
     free(r->pkt_event);
     free(r->text);
     free(r);
