@@ -395,6 +395,9 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
 #if __has_include("app_http.c")
     app_http_config_load(out, cfg);
 #endif
+#if __has_include("app_smb.c")
+    app_smb_config_load(out, cfg);
+#endif
     /* suricata-verify selects the DNS log version with this variable. */
     const char *env = getenv("SURICATA_EVE_DNS_VERSION");
     if (env && strcmp(env, "2") == 0)

@@ -83,6 +83,14 @@ struct app_layer_config {
     bool http_double_decode_path;         /* libhtp.default-config.double-decode-path */
     bool http_double_decode_query;        /* libhtp.default-config.double-decode-query */
 
+    /* SMB (app-layer.protocols.smb.*, outputs.eve-log.types.smb.types),
+     * loaded by app_smb_config_load (app_smb.c); sizes 0 mean no limit. */
+    uint32_t smb_max_read_size, smb_max_write_size;
+    uint32_t smb_max_read_queue_size, smb_max_read_queue_cnt;
+    uint32_t smb_max_write_queue_size, smb_max_write_queue_cnt;
+    uint32_t smb_max_tx;                  /* transactions per flow (1024) */
+    uint32_t smb_log_types;               /* bit per transaction kind logged; 0: all */
+
     /* DNS and TLS logging options (outputs.eve-log.types.dns / .tls), loaded
      * by app_layer_config_load (app.c); Suricata 8's defaults. */
     uint8_t dns_log_version;              /* 3 (Suricata 8) or 2 (Suricata 7 style) */
@@ -98,6 +106,9 @@ struct app_layer_config {
 /* Loads the options above from the eve-log outputs of cfg (cfg may be NULL:
  * Suricata's defaults). Called by app_layer_config_load. */
 void app_http_config_load(struct app_layer_config *out, const struct config *cfg);
+
+/* The SMB options above (cfg may be NULL). Called by app_layer_config_load. */
+void app_smb_config_load(struct app_layer_config *out, const struct config *cfg);
 
 /* Defaults as Suricata's suricata.yaml; then overrides from cfg if non-NULL. */
 void app_layer_config_load(struct app_layer_config *out, const struct config *cfg);
