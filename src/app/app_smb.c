@@ -35,6 +35,7 @@
 
 #include "app/app_smb.h"
 #include "app/app_text.h"
+#include "decode/packet.h"
 #include "util/config.h"
 #include "util/json.h"
 
@@ -691,9 +692,9 @@ void smb_file_close_fuid(struct smb_state *st, struct app_parse_ctx *ctx, const 
         struct smb_tx *tx = smb_file_tx_get(st, fuid, fuid_len, dir);
         if (!tx)
             continue;
+        smb_tx_set_status(tx, 0, false);
         smb_file_close(st, ctx, tx, FILE_STATE_CLOSED);
         tx->req_done = tx->res_done = true;
-        smb_tx_set_status(tx, 0, false);
     }
 }
 
@@ -1127,6 +1128,7 @@ static int smb_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
     struct smb_state *st = state;
     uint8_t dir = direction & 1;
     struct smb_dir *d = &st->dir[dir];
+    if (getenv("SMBDBG")) fprintf(stderr, "smb_parse dir %u len %u flags %u pkt %llu first %02x\n", dir, len, flags, ctx->packet ? (unsigned long long)ctx->packet->pcap_cnt : 0ull, data && len ? data[0] : 0);
     if (flags & APP_DATA_GAP) {
         uint32_t g = len;
         if (d->skip >= g) {
@@ -1407,7 +1409,10 @@ static int smb_tx_get_buffer_dir(const struct app_tx *atx, enum app_buffer buffe
     switch (buffer) {
     case APP_BUFFER_SMB_SHARE:
     case APP_BUFFER_SMB_NAMED_PIPE:
-        if (tx->type != SMB_TX_TREECONNECT || tx->is_pipe != (buffer == APP_BUFFER_SMB_NAMED_PIPE))
+        /* Share or pipe is known from the answer (as in Suricata, where the
+         * transaction is inspected once the response updated it). */
+        if (tx->type != SMB_TX_TREECONNECT || !(tx->res_done || tx->base.logged) ||
+            tx->is_pipe != (buffer == APP_BUFFER_SMB_NAMED_PIPE))
             return -ENOENT;
         s = tx->share;
         break;

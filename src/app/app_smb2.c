@@ -524,8 +524,8 @@ static void smb2_read_res(struct smb_state *st, struct app_parse_ctx *ctx,
     if (h->status == NT_END_OF_FILE) {
         struct smb_tx *tx = known ? smb_file_tx_get(st, fuid, 16, 1) : NULL;
         if (tx) {
-            smb_file_close(st, ctx, tx, FILE_STATE_CLOSED);
             smb_tx_set_status(tx, h->status, false);
+            smb_file_close(st, ctx, tx, FILE_STATE_CLOSED);
             tx->req_done = true;
         }
         return;

@@ -86,8 +86,8 @@ static const struct detect_buffer_info buffers[] = {
     {"ftp.reply", NULL, NULL, 0, RULE_APP_FTP, TC, 2, true},
     /* DCE/RPC (over TCP, UDP and SMB), SMB, Kerberos */
     {"dcerpc.stub_data", "dce_stub_data", NULL, 0, RULE_APP_DCERPC, BOTH, 2, false},
-    {"smb.named_pipe", "smb_named_pipe", NULL, 0, RULE_APP_SMB, BOTH, 2, false},
-    {"smb.share", "smb_share", NULL, 0, RULE_APP_SMB, BOTH, 2, false},
+    {"smb.named_pipe", "smb_named_pipe", NULL, 0, RULE_APP_SMB, TS, 2, false},
+    {"smb.share", "smb_share", NULL, 0, RULE_APP_SMB, TS, 2, false},
     {"smb.ntlmssp_user", NULL, NULL, 0, RULE_APP_SMB, BOTH, 2, false},
     {"smb.ntlmssp_domain", NULL, NULL, 0, RULE_APP_SMB, BOTH, 2, false},
     {"krb5.cname", "krb5_cname", NULL, 0, RULE_APP_KRB5, BOTH, 2, true},

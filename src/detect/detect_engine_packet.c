@@ -131,7 +131,7 @@ struct detect_worker {
     uint8_t *ip_only;            /* per rule id: inspected once per flow direction */
     /* per rule id: a transaction rule without a direction whose conditions
      * exist on both sides of the transaction (dcerpc.iface, dcerpc.opnum,
-     * dcerpc.stub_data): decided per direction, so it may alert once on each
+     * dcerpc.stub_data, smb.version, ...): decided per direction, so it may alert once on each
      * side of a two-sided transaction, as Suricata's engines for such
      * keywords run in both directions. */
     uint8_t *per_dir;
