@@ -2,7 +2,7 @@
 /* SMB 1/2/3 over TCP (445, and 139 with NetBIOS session framing).
  *
  * Framing: each direction is a sequence of NBSS records (4-byte header: type
- * and 17-bit length). Session messages carry SMB1 (0xff 'SMB'), SMB2/3
+ * and length, 24 bits as SMB over TCP uses it). Session messages carry SMB1 (0xff 'SMB'), SMB2/3
  * (0xfe 'SMB', possibly several compounded through NextCommand) or an SMB3
  * transform header (0xfd 'SMB': encrypted, counted and skipped); other NBSS
  * types (session request, keep-alive, ...) are skipped. Records are
@@ -253,11 +253,10 @@ void smb_event(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *t
                enum smb_event ev)
 {
     (void)st;
-    if (tx) {
-        if (tx->events & (1u << ev))
-            return;
+    /* Every occurrence is an event of its packet (two overlapping writes to
+     * one file are two events, as Suricata counts them). */
+    if (tx)
         tx->events |= 1u << ev;
-    }
     app_parser_anomaly(ctx, APP_PROTO_SMB, smb_event_names[ev]);
 }
 
@@ -847,16 +846,17 @@ static bool nbss_type_valid(uint8_t t)
     return t == 0x00 || (t >= 0x81 && t <= 0x85);
 }
 
+/* 24 bits: SMB over TCP 445 (MS-SMB2 2.1) uses the whole field; NetBIOS
+ * session service (139) has 7 zero flag bits before a 17-bit length. */
 static uint32_t nbss_len(const uint8_t *h)
 {
-    return ((uint32_t)(h[1] & 1) << 16) | (uint32_t)h[2] << 8 | h[3];
+    return (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
 }
 
 /* An NBSS session message header followed by an SMB magic. */
 static bool smb_record_start(const uint8_t *d, uint32_t avail)
 {
-    return avail >= 8 && d[0] == 0x00 && (d[1] & 0xfe) == 0 && smb_magic(d + 4) &&
-           nbss_len(d) >= 4;
+    return avail >= 8 && d[0] == 0x00 && smb_magic(d + 4) && nbss_len(d) >= 4;
 }
 
 static bool smb_buf_reserve(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_dir *d,
