@@ -35,7 +35,6 @@
 
 #include "app/app_smb.h"
 #include "app/app_text.h"
-#include "decode/packet.h"
 #include "util/config.h"
 #include "util/json.h"
 
@@ -1128,7 +1127,6 @@ static int smb_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
     struct smb_state *st = state;
     uint8_t dir = direction & 1;
     struct smb_dir *d = &st->dir[dir];
-    if (getenv("SMBDBG")) fprintf(stderr, "smb_parse dir %u len %u flags %u pkt %llu first %02x\n", dir, len, flags, ctx->packet ? (unsigned long long)ctx->packet->pcap_cnt : 0ull, data && len ? data[0] : 0);
     if (flags & APP_DATA_GAP) {
         uint32_t g = len;
         if (d->skip >= g) {

@@ -90,8 +90,8 @@ static const struct detect_buffer_info buffers[] = {
     {"smb.share", "smb_share", NULL, 0, RULE_APP_SMB, TS, 2, false},
     {"smb.ntlmssp_user", NULL, NULL, 0, RULE_APP_SMB, BOTH, 2, false},
     {"smb.ntlmssp_domain", NULL, NULL, 0, RULE_APP_SMB, BOTH, 2, false},
-    {"krb5.cname", "krb5_cname", NULL, 0, RULE_APP_KRB5, BOTH, 2, true},
-    {"krb5.sname", "krb5_sname", NULL, 0, RULE_APP_KRB5, BOTH, 2, true},
+    {"krb5.cname", "krb5_cname", NULL, 0, RULE_APP_KRB5, TC, 2, true},
+    {"krb5.sname", "krb5_sname", NULL, 0, RULE_APP_KRB5, TC, 2, true},
 };
 
 int detect_buffer_count(void)

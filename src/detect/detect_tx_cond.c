@@ -56,9 +56,13 @@ static const struct tx_cond_keyword keywords[] = {
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
 
 /* Kerberos encryption types Suricata calls weak (krb5.ticket_encryption:weak):
- * DES, 3DES-MD5, RC4 and the export variants (RFC 3961, 4757, 6649). */
-static const uint64_t krb5_weak_etypes[] = {1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-                                            16, 23, 24};
+ * everything but AES (17-20) and Camellia (25, 26). Values are the Int32
+ * etype as unsigned 32 bits, so Microsoft's negative types are weak too. */
+static const struct detect_uint krb5_weak_etypes[] = {
+    {.mode = DETECT_UINT_LE, .a = 16},
+    {.mode = DETECT_UINT_RANGE, .a = 20, .b = 25},
+    {.mode = DETECT_UINT_GE, .a = 27},
+};
 
 static int keyword_index(const char *name)
 {
@@ -238,11 +242,9 @@ static int parse_value(struct pctx *pc, const struct tx_cond_keyword *k, struct 
         return add_clause(pc, c, &u, NULL);
     }
     if (c->field == APP_UINT_KRB5_TICKET_ENCRYPTION && !strcasecmp(t, "weak")) {
-        for (size_t i = 0; i < sizeof(krb5_weak_etypes) / sizeof(krb5_weak_etypes[0]); i++) {
-            struct detect_uint w = {.mode = DETECT_UINT_EQ, .a = krb5_weak_etypes[i]};
-            if (add_clause(pc, c, &w, NULL))
+        for (size_t i = 0; i < sizeof(krb5_weak_etypes) / sizeof(krb5_weak_etypes[0]); i++)
+            if (add_clause(pc, c, &krb5_weak_etypes[i], NULL))
                 return -EINVAL;
-        }
         return 0;
     }
     for (const char *p = t; *p; p++)
