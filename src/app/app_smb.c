@@ -25,7 +25,7 @@
  * Limits: app-layer.protocols.smb.max-read-size / max-write-size (records
  * beyond are skipped with an event), max-{read,write}-queue-{size,cnt}
  * (out-of-order file chunks waiting), max-tx transactions per flow (oldest
- * given up, too_many_transactions), SMB_MAP_MAX entries per lookup table
+ * given up, too_many_transactions), APP_MAP_MAX entries per lookup table
  * (oldest evicted), all memory against the app-layer memcap. */
 #include <errno.h>
 #include <stdio.h>
@@ -46,172 +46,6 @@ static const char *const smb_event_names[SMB_EV_COUNT] = {
     SMB_EVENT_LIST(SMB_EVENT_NAME)
 #undef SMB_EVENT_NAME
 };
-
-/* ---------- lookup tables ---------- */
-
-static uint64_t smb_hash(const uint8_t *k, uint8_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (uint8_t i = 0; i < n; i++)
-        h = (h ^ k[i]) * 0x100000001b3ull;
-    return h | 1; /* 0 marks an empty slot */
-}
-
-static void smb_map_entry_clear(struct smb_map_entry *e, struct app_layer_thread_ctx *thread)
-{
-    if (e->val) {
-        app_thread_memory_release(thread, e->vlen);
-        free(e->val);
-    }
-    memset(e, 0, sizeof(*e));
-}
-
-static struct smb_map_entry *smb_map_slot(const struct smb_map *m, const void *key, uint8_t klen,
-                                          uint64_t h)
-{
-    if (!m->cap)
-        return NULL;
-    for (uint32_t i = 0; i < m->cap; i++) {
-        struct smb_map_entry *e = &m->e[(h + i) & (m->cap - 1)];
-        if (!e->hash)
-            return NULL;
-        if (e->hash == h && e->klen == klen && memcmp(e->key, key, klen) == 0)
-            return e;
-    }
-    return NULL;
-}
-
-/* Backward-shift deletion keeps probe chains intact. */
-static void smb_map_remove_slot(struct smb_map *m, struct app_layer_thread_ctx *thread, uint32_t i)
-{
-    smb_map_entry_clear(&m->e[i], thread);
-    m->count--;
-    uint32_t mask = m->cap - 1;
-    uint32_t j = i;
-    for (;;) {
-        j = (j + 1) & mask;
-        struct smb_map_entry *e = &m->e[j];
-        if (!e->hash)
-            break;
-        uint32_t home = (uint32_t)(e->hash & mask);
-        bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (between)
-            continue;
-        m->e[i] = *e;
-        memset(e, 0, sizeof(*e));
-        i = j;
-    }
-}
-
-static void smb_map_free(struct smb_map *m, struct app_layer_thread_ctx *thread)
-{
-    for (uint32_t i = 0; i < m->cap; i++)
-        if (m->e[i].hash)
-            smb_map_entry_clear(&m->e[i], thread);
-    if (m->e)
-        app_thread_memory_release(thread, m->cap * sizeof(*m->e));
-    free(m->e);
-    memset(m, 0, sizeof(*m));
-}
-
-static bool smb_map_grow(struct smb_map *m, struct app_parse_ctx *ctx)
-{
-    uint32_t ncap = m->cap ? m->cap * 2 : 16;
-    if (!app_memory_reserve(ctx, ncap * sizeof(*m->e)))
-        return false;
-    struct smb_map_entry *ne = calloc(ncap, sizeof(*ne));
-    if (!ne) {
-        app_memory_release(ctx, ncap * sizeof(*m->e));
-        return false;
-    }
-    for (uint32_t i = 0; i < m->cap; i++) {
-        struct smb_map_entry *e = &m->e[i];
-        if (!e->hash)
-            continue;
-        uint32_t k = (uint32_t)(e->hash & (ncap - 1));
-        while (ne[k].hash)
-            k = (k + 1) & (ncap - 1);
-        ne[k] = *e;
-    }
-    if (m->e)
-        app_memory_release(ctx, m->cap * sizeof(*m->e));
-    free(m->e);
-    m->e = ne;
-    m->cap = ncap;
-    return true;
-}
-
-int smb_map_put(struct smb_map *m, struct app_parse_ctx *ctx, const void *key, uint8_t klen,
-                const void *val, uint32_t vlen)
-{
-    if (klen > SMB_KEY_MAX)
-        return -EINVAL;
-    uint64_t h = smb_hash(key, klen);
-    struct smb_map_entry *e = smb_map_slot(m, key, klen, h);
-    if (!e) {
-        if (m->count >= SMB_MAP_MAX) {
-            /* Full: the oldest entry goes. */
-            uint32_t oldest = 0;
-            for (uint32_t i = 0; i < m->cap; i++)
-                if (m->e[i].hash && (!m->e[oldest].hash || m->e[i].age < m->e[oldest].age))
-                    oldest = i;
-            smb_map_remove_slot(m, ctx->thread, oldest);
-        }
-        if ((m->count + 1) * 4 > m->cap * 3 && !smb_map_grow(m, ctx))
-            return -ENOMEM;
-        uint32_t k = (uint32_t)(h & (m->cap - 1));
-        while (m->e[k].hash)
-            k = (k + 1) & (m->cap - 1);
-        e = &m->e[k];
-        e->hash = h;
-        e->klen = klen;
-        memcpy(e->key, key, klen);
-        m->count++;
-    } else if (e->val) {
-        app_memory_release(ctx, e->vlen);
-        free(e->val);
-        e->val = NULL;
-        e->vlen = 0;
-    }
-    e->age = m->clock++;
-    if (vlen) {
-        if (!app_memory_reserve(ctx, vlen))
-            goto fail;
-        e->val = malloc(vlen);
-        if (!e->val) {
-            app_memory_release(ctx, vlen);
-            goto fail;
-        }
-        memcpy(e->val, val, vlen);
-        e->vlen = vlen;
-    }
-    return 0;
-fail:
-    smb_map_remove_slot(m, ctx->thread, (uint32_t)(e - m->e));
-    return -ENOMEM;
-}
-
-const uint8_t *smb_map_get(const struct smb_map *m, const void *key, uint8_t klen, uint32_t *vlen)
-{
-    if (klen > SMB_KEY_MAX)
-        return NULL;
-    struct smb_map_entry *e = smb_map_slot(m, key, klen, smb_hash(key, klen));
-    if (!e)
-        return NULL;
-    if (vlen)
-        *vlen = e->vlen;
-    return e->val ? e->val : (const uint8_t *)"";
-}
-
-void smb_map_del(struct smb_map *m, struct app_layer_thread_ctx *thread, const void *key,
-                 uint8_t klen)
-{
-    if (klen > SMB_KEY_MAX)
-        return;
-    struct smb_map_entry *e = smb_map_slot(m, key, klen, smb_hash(key, klen));
-    if (e)
-        smb_map_remove_slot(m, thread, (uint32_t)(e - m->e));
-}
 
 /* ---------- text ---------- */
 
@@ -271,17 +105,6 @@ void smb_tx_set_status(struct smb_tx *tx, uint32_t status, bool dos)
     }
 }
 
-static void smb_chunks_free(struct smb_chunk *c, struct app_layer_thread_ctx *thread)
-{
-    while (c) {
-        struct smb_chunk *n = c->next;
-        app_thread_memory_release(thread, sizeof(*c) + c->cap);
-        free(c->data);
-        free(c);
-        c = n;
-    }
-}
-
 static void smb_tx_free(struct smb_state *st, struct smb_tx *tx)
 {
     for (int d = 0; d < 2; d++)
@@ -297,8 +120,7 @@ static void smb_tx_free(struct smb_state *st, struct smb_tx *tx)
     for (uint16_t i = 0; i < tx->ndialects; i++)
         free(tx->dialects[i]);
     free(tx->dialects);
-    file_free(tx->ft.file);
-    smb_chunks_free(tx->ft.queue, st->thread);
+    ftrack_free(&tx->ft, st->thread);
     dcerpc_call_release(&tx->call, st->thread);
     app_thread_memory_release(st->thread, sizeof(*tx) + tx->mem);
     free(tx);
@@ -429,7 +251,7 @@ void smb_tree_set(struct smb_state *st, struct app_parse_ctx *ctx, uint64_t ssn,
         n = sizeof(val) - 1;
     val[0] = is_pipe;
     memcpy(val + 1, name, n);
-    smb_map_put(&st->trees, ctx, key, smb_tree_key(key, ssn, tree), val, (uint32_t)n + 1);
+    app_map_put(&st->trees, ctx, key, smb_tree_key(key, ssn, tree), val, (uint32_t)n + 1);
 }
 
 const char *smb_tree_get(struct smb_state *st, uint64_t ssn, uint32_t tree, bool *is_pipe)
@@ -437,7 +259,7 @@ const char *smb_tree_get(struct smb_state *st, uint64_t ssn, uint32_t tree, bool
     static _Thread_local char name[1024];
     uint8_t key[12];
     uint32_t vlen;
-    const uint8_t *v = smb_map_get(&st->trees, key, smb_tree_key(key, ssn, tree), &vlen);
+    const uint8_t *v = app_map_get(&st->trees, key, smb_tree_key(key, ssn, tree), &vlen);
     *is_pipe = false;
     if (!v || vlen < 1)
         return NULL;
@@ -450,14 +272,14 @@ const char *smb_tree_get(struct smb_state *st, uint64_t ssn, uint32_t tree, bool
 void smb_tree_del(struct smb_state *st, uint64_t ssn, uint32_t tree)
 {
     uint8_t key[12];
-    smb_map_del(&st->trees, st->thread, key, smb_tree_key(key, ssn, tree));
+    app_map_del(&st->trees, st->thread, key, smb_tree_key(key, ssn, tree));
 }
 
 const char *smb_fuid_name(struct smb_state *st, const uint8_t *fuid, uint8_t fuid_len)
 {
     static _Thread_local char name[1024];
     uint32_t vlen;
-    const uint8_t *v = smb_map_get(&st->names, fuid, fuid_len, &vlen);
+    const uint8_t *v = app_map_get(&st->names, fuid, fuid_len, &vlen);
     if (!v)
         return NULL;
     if (vlen >= sizeof(name))
@@ -470,7 +292,7 @@ const char *smb_fuid_name(struct smb_state *st, const uint8_t *fuid, uint8_t fui
 void smb_fuid_name_set(struct smb_state *st, struct app_parse_ctx *ctx, const uint8_t *fuid,
                        uint8_t fuid_len, const char *name)
 {
-    smb_map_put(&st->names, ctx, fuid, fuid_len, name, (uint32_t)strlen(name));
+    app_map_put(&st->names, ctx, fuid, fuid_len, name, (uint32_t)strlen(name));
 }
 
 bool smb_fuid_is_dcerpc(struct smb_state *st, const uint8_t *fuid, uint8_t fuid_len,
@@ -525,161 +347,33 @@ struct smb_tx *smb_file_tx_new(struct smb_state *st, struct app_parse_ctx *ctx, 
     return tx;
 }
 
-static void smb_file_write_direct(struct app_parse_ctx *ctx, struct smb_tx *tx, const uint8_t *d,
-                                  uint32_t n)
-{
-    if (tx->ft.file)
-        file_append(ctx, tx->ft.file, d, n);
-    tx->ft.tracked += n;
-}
-
-/* Appends what became contiguous from the queue. */
-static void smb_file_flush_queue(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx)
-{
-    struct smb_chunk *c;
-    while ((c = tx->ft.queue) && c->offset <= tx->ft.tracked) {
-        uint64_t end = c->offset + c->len;
-        if (end > tx->ft.tracked) {
-            uint32_t skip = (uint32_t)(tx->ft.tracked - c->offset);
-            smb_file_write_direct(ctx, tx, c->data + skip, c->len - skip);
-        }
-        tx->ft.queue = c->next;
-        tx->ft.queued_bytes -= c->len;
-        tx->ft.queued_cnt--;
-        app_thread_memory_release(st->thread, sizeof(*c) + c->cap);
-        free(c->data);
-        free(c);
-    }
-}
-
-/* A chunk ahead of the file's end: kept (copied) until the gap before it fills. */
-static struct smb_chunk *smb_file_queue(struct smb_state *st, struct app_parse_ctx *ctx,
-                                        struct smb_tx *tx, uint64_t offset, uint32_t total)
-{
-    const struct app_layer_config *cfg = app_parser_config(ctx);
-    bool wr = tx->file_dir == 0;
-    uint32_t max_size = wr ? cfg->smb_max_write_queue_size : cfg->smb_max_read_queue_size;
-    uint32_t max_cnt = wr ? cfg->smb_max_write_queue_cnt : cfg->smb_max_read_queue_cnt;
-    if (max_size && tx->ft.queued_bytes + (uint64_t)total > max_size) {
-        smb_event(st, ctx, tx, wr ? SMB_EV_WRITE_QUEUE_SIZE_EXCEEDED : SMB_EV_READ_QUEUE_SIZE_EXCEEDED);
-        return NULL;
-    }
-    if (max_cnt && tx->ft.queued_cnt >= max_cnt) {
-        smb_event(st, ctx, tx, wr ? SMB_EV_WRITE_QUEUE_CNT_EXCEEDED : SMB_EV_READ_QUEUE_CNT_EXCEEDED);
-        return NULL;
-    }
-    if (!app_memory_reserve(ctx, sizeof(struct smb_chunk) + total))
-        return NULL;
-    struct smb_chunk *c = calloc(1, sizeof(*c));
-    uint8_t *d = malloc(total ? total : 1);
-    if (!c || !d) {
-        free(c);
-        free(d);
-        app_memory_release(ctx, sizeof(struct smb_chunk) + total);
-        return NULL;
-    }
-    c->offset = offset;
-    c->cap = total;
-    c->data = d;
-    struct smb_chunk **pp = &tx->ft.queue;
-    while (*pp && (*pp)->offset <= offset)
-        pp = &(*pp)->next;
-    c->next = *pp;
-    *pp = c;
-    tx->ft.queued_cnt++;
-    tx->ft.queued_bytes += total;
-    return c;
-}
-
 void smb_file_chunk(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx,
                     uint8_t dir, uint64_t offset, const uint8_t *data, uint32_t len, uint32_t total)
 {
-    struct smb_dir *d = &st->dir[dir & 1];
+    (void)dir;
     if (!tx || tx->type != SMB_TX_FILE)
         return;
     tx->post_gap_usec = 0;
-    if (offset < tx->ft.tracked)
+    const struct app_layer_config *cfg = app_parser_config(ctx);
+    bool wr = tx->file_dir == 0;
+    uint32_t f = ftrack_chunk(ctx, &tx->ft, offset, data, len, total,
+                              wr ? cfg->smb_max_write_queue_size : cfg->smb_max_read_queue_size,
+                              wr ? cfg->smb_max_write_queue_cnt : cfg->smb_max_read_queue_cnt);
+    if (f & FTRACK_OVERLAP)
         smb_event(st, ctx, tx, SMB_EV_FILE_OVERLAP);
-    d->pending = NULL;
-    if (offset > tx->ft.tracked) {
-        d->pending = smb_file_queue(st, ctx, tx, offset, total);
-        if (d->pending && len) {
-            memcpy(d->pending->data, data, len);
-            d->pending->len = len;
-        }
-        return;
-    }
-    /* At or before the end: what is new is appended. */
-    uint64_t end = offset + len;
-    if (end > tx->ft.tracked) {
-        uint32_t skip = (uint32_t)(tx->ft.tracked - offset);
-        smb_file_write_direct(ctx, tx, data + skip, len - skip);
-    }
-    smb_file_flush_queue(st, ctx, tx);
-}
-
-/* Streamed continuation of the chunk that started with smb_file_chunk. */
-static void smb_file_more(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_dir *d,
-                          const uint8_t *data, uint32_t len)
-{
-    struct smb_tx *tx = d->file_tx;
-    uint64_t offset = d->file_offset;
-    d->file_offset += len;
-    if (!tx)
-        return;
-    if (d->pending) {
-        struct smb_chunk *c = d->pending;
-        uint32_t n = len;
-        if (c->len + n > c->cap)
-            n = c->cap - c->len;
-        memcpy(c->data + c->len, data, n);
-        c->len += n;
-        return;
-    }
-    if (offset > tx->ft.tracked)
-        return; /* its queue entry could not be made: data dropped */
-    uint64_t end = offset + len;
-    if (end > tx->ft.tracked) {
-        uint32_t skip = (uint32_t)(tx->ft.tracked - offset);
-        smb_file_write_direct(ctx, tx, data + skip, len - skip);
-    }
-    smb_file_flush_queue(st, ctx, tx);
-}
-
-/* Lost bytes of a streamed chunk. */
-static void smb_file_gap(struct smb_state *st, struct smb_dir *d, uint32_t len)
-{
-    struct smb_tx *tx = d->file_tx;
-    uint64_t offset = d->file_offset;
-    d->file_offset += len;
-    (void)st;
-    if (!tx || d->pending)
-        return;
-    if (offset == tx->ft.tracked) {
-        if (tx->ft.file)
-            file_add_gap(tx->ft.file, len);
-        tx->ft.tracked += len;
-    }
+    if (f & FTRACK_QUEUE_SIZE)
+        smb_event(st, ctx, tx, wr ? SMB_EV_WRITE_QUEUE_SIZE_EXCEEDED : SMB_EV_READ_QUEUE_SIZE_EXCEEDED);
+    if (f & FTRACK_QUEUE_CNT)
+        smb_event(st, ctx, tx, wr ? SMB_EV_WRITE_QUEUE_CNT_EXCEEDED : SMB_EV_READ_QUEUE_CNT_EXCEEDED);
 }
 
 void smb_file_close(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx,
                     enum file_state how)
 {
+    (void)st;
     if (!tx->ft.file || tx->ft.file->state != FILE_STATE_OPEN)
         return;
-    /* Chunks still waiting behind a hole: the hole is a gap. */
-    while (tx->ft.queue) {
-        struct smb_chunk *c = tx->ft.queue;
-        if (c->offset > tx->ft.tracked) {
-            file_add_gap(tx->ft.file, c->offset - tx->ft.tracked);
-            tx->ft.tracked = c->offset;
-        }
-        smb_file_flush_queue(st, ctx, tx);
-    }
-    for (int d = 0; d < 2; d++)
-        if (st->dir[d].file_tx == tx)
-            st->dir[d].pending = NULL;
-    file_close(ctx, tx->ft.file, how);
+    ftrack_close(ctx, &tx->ft, how);
     file_log(ctx, tx->ft.file, smb_file_log_tx, tx);
 }
 
@@ -717,7 +411,7 @@ static void smb_dcerpc_pdus(struct smb_state *st, struct app_parse_ctx *ctx, uin
     uint8_t key[SMB_FUID_MAX + 1];
     uint8_t klen = smb_pipe_key(key, fuid, fuid_len, dir);
     uint32_t plen = 0;
-    const uint8_t *prev = smb_map_get(&st->pipes, key, klen, &plen);
+    const uint8_t *prev = app_map_get(&st->pipes, key, klen, &plen);
     uint8_t *joined = NULL;
     if (prev && plen) {
         if (!app_memory_reserve(ctx, plen + len))
@@ -731,7 +425,7 @@ static void smb_dcerpc_pdus(struct smb_state *st, struct app_parse_ctx *ctx, uin
         memcpy(joined + plen, data, len);
         data = joined;
         len += plen;
-        smb_map_del(&st->pipes, st->thread, key, klen);
+        app_map_del(&st->pipes, st->thread, key, klen);
     }
     uint32_t off = 0;
     while (off < len) {
@@ -742,7 +436,7 @@ static void smb_dcerpc_pdus(struct smb_state *st, struct app_parse_ctx *ctx, uin
         if (rc == -EAGAIN || h.frag_len > len - off) {
             /* The rest of this PDU comes with the next write/read. */
             if (len - off <= 65536)
-                smb_map_put(&st->pipes, ctx, key, klen, data + off, len - off);
+                app_map_put(&st->pipes, ctx, key, klen, data + off, len - off);
             break;
         }
         fn(st, ctx, user, &h, data + off, h.frag_len);
@@ -1004,13 +698,13 @@ static int smb_parse_dir(struct smb_state *st, struct app_parse_ctx *ctx, uint8_
         }
         if (d->file_left) {
             uint32_t n = d->file_left < len ? d->file_left : len;
-            smb_file_more(st, ctx, d, data, n);
+            if (d->file_tx)
+                ftrack_more(ctx, &d->file_tx->ft, data, n);
             d->file_left -= n;
             d->rec_seen += n;
             data += n;
             len -= n;
             if (!d->file_left) {
-                d->pending = NULL;
                 d->file_tx = NULL;
                 if (d->rec_seen < d->rec_len)
                     d->skip = d->rec_len - d->rec_seen;
@@ -1100,18 +794,15 @@ static int smb_parse_dir(struct smb_state *st, struct app_parse_ctx *ctx, uint8_
             if (d->buf_len < d->rec_len && s.left && s.tx) {
                 d->file_left = s.left;
                 d->file_tx = s.tx;
-                d->file_offset = s.offset;
                 if (d->rec_seen + d->file_left > d->rec_len)
                     d->file_left = d->rec_len - d->rec_seen;
                 d->buf_len = 0;
                 if (!d->file_left) {
-                    d->pending = NULL;
                     d->file_tx = NULL;
                     smb_record_done(st, d);
                 }
                 break;
             }
-            d->pending = NULL;
             if (d->rec_seen < d->rec_len)
                 d->skip = d->rec_len - d->rec_seen;
             smb_record_done(st, d);
@@ -1138,12 +829,12 @@ static int smb_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
         d->skip = 0;
         if (d->file_left) {
             uint32_t n = d->file_left < g ? d->file_left : g;
-            smb_file_gap(st, d, n);
+            if (d->file_tx)
+                ftrack_gap(&d->file_tx->ft, n);
             d->file_left -= n;
             d->rec_seen += n;
             g -= n;
             if (!d->file_left) {
-                d->pending = NULL;
                 d->file_tx = NULL;
                 if (d->rec_seen < d->rec_len) {
                     uint32_t rest = d->rec_len - d->rec_seen;
@@ -1556,11 +1247,11 @@ static void smb_state_free(void *state)
             app_thread_memory_release(st->thread, st->dir[d].buf_cap);
         free(st->dir[d].buf);
     }
-    smb_map_free(&st->trees, st->thread);
-    smb_map_free(&st->names, st->thread);
-    smb_map_free(&st->reads, st->thread);
-    smb_map_free(&st->pipes, st->thread);
-    smb_map_free(&st->creates, st->thread);
+    app_map_free(&st->trees, st->thread);
+    app_map_free(&st->names, st->thread);
+    app_map_free(&st->reads, st->thread);
+    app_map_free(&st->pipes, st->thread);
+    app_map_free(&st->creates, st->thread);
     if (st->dialect1) {
         app_thread_memory_release(st->thread, strlen(st->dialect1) + 1);
         free(st->dialect1);

@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 #include "app/app_dcerpc.h"
+#include "app/app_ftrack.h"
+#include "app/app_map.h"
 #include "app/app_ntlmssp.h"
 #include "app/app_parser.h"
 #include "app/file.h"
@@ -24,7 +26,6 @@
 #define SMB2_HDR_LEN 64
 #define SMB3_TRANSFORM_HDR_LEN 52
 #define SMB_RECORD_MAX (256u * 1024u) /* bytes of one NBSS record buffered at most */
-#define SMB_MAP_MAX 4096              /* entries per lookup table */
 #define SMB_FUID_MAX 16
 #define SMB_FILE_INSPECT 65536        /* file.data bytes kept per file */
 
@@ -70,38 +71,6 @@ enum smb_event {
     SMB_EVENT_LIST(SMB_EVENT_ENUM)
 #undef SMB_EVENT_ENUM
         SMB_EV_COUNT
-};
-
-/* ---- lookup tables ---- */
-
-#define SMB_KEY_MAX 24
-struct smb_map_entry {
-    uint64_t hash;
-    uint32_t age; /* insertion clock, for eviction of the oldest */
-    uint8_t klen;
-    uint8_t key[SMB_KEY_MAX];
-    uint32_t vlen;
-    uint8_t *val; /* owned */
-};
-struct smb_map {
-    struct smb_map_entry *e; /* open addressing, cap slots */
-    uint32_t cap, count, clock;
-};
-
-/* ---- files ---- */
-
-struct smb_chunk {
-    struct smb_chunk *next;
-    uint64_t offset;
-    uint32_t len, cap;
-    uint8_t *data; /* owned */
-};
-
-struct smb_file_tracker {
-    struct app_file *file; /* owned */
-    uint64_t tracked;      /* next contiguous offset */
-    struct smb_chunk *queue; /* out-of-order chunks by offset */
-    uint32_t queued_bytes, queued_cnt;
 };
 
 /* ---- transactions ---- */
@@ -151,7 +120,7 @@ struct smb_tx {
     uint32_t ioctl_func;
     /* file */
     uint8_t file_dir;
-    struct smb_file_tracker ft;
+    struct ftrack ft;
     uint64_t post_gap_usec; /* after a gap: given up when nothing comes by then */
     /* dcerpc over a pipe */
     struct dcerpc_call call;
@@ -169,8 +138,6 @@ struct smb_dir {
     /* streaming file data of a write request / read response */
     uint32_t file_left;
     struct smb_tx *file_tx;
-    uint64_t file_offset;
-    struct smb_chunk *pending; /* out-of-order chunk being streamed */
     bool lost;                 /* after a gap or midstream: find the next record */
     bool gap_seen;
 };
@@ -186,11 +153,11 @@ struct smb_state {
     uint32_t max_read_size, max_write_size;
     uint64_t encrypted_records; /* SMB3 transform records seen */
     struct dcerpc_bindings bindings;
-    struct smb_map trees;   /* (ssn, tree) -> is_pipe + share name */
-    struct smb_map names;   /* fuid -> file name */
-    struct smb_map reads;   /* (ssn, msg) -> fuid + offset */
-    struct smb_map pipes;   /* fuid + dir -> partial DCE/RPC PDU */
-    struct smb_map creates; /* (ssn, msg) -> create file name (for SMB1 responses) */
+    struct app_map trees;   /* (ssn, tree) -> is_pipe + share name */
+    struct app_map names;   /* fuid -> file name */
+    struct app_map reads;   /* (ssn, msg) -> fuid + offset */
+    struct app_map pipes;   /* fuid + dir -> partial DCE/RPC PDU */
+    struct app_map creates; /* (ssn, msg) -> create file name (for SMB1 responses) */
     bool ts_gap_txs, tc_gap_txs; /* a gap made open transactions complete */
 };
 
@@ -212,12 +179,6 @@ char *smb_strdup_utf16(struct smb_tx *tx, struct app_parse_ctx *ctx, const uint8
                        uint32_t n, bool unicode);
 /* UTF-16LE / 8-bit bytes to a NUL-terminated text in buf. */
 void smb_text(const uint8_t *d, uint32_t n, bool unicode, char *buf, size_t cap);
-
-int smb_map_put(struct smb_map *m, struct app_parse_ctx *ctx, const void *key, uint8_t klen,
-                const void *val, uint32_t vlen);
-const uint8_t *smb_map_get(const struct smb_map *m, const void *key, uint8_t klen, uint32_t *vlen);
-void smb_map_del(struct smb_map *m, struct app_layer_thread_ctx *thread, const void *key,
-                 uint8_t klen);
 
 /* Trees: share name and pipe flag by (session, tree). */
 void smb_tree_set(struct smb_state *st, struct app_parse_ctx *ctx, uint64_t ssn, uint32_t tree,

@@ -385,7 +385,7 @@ static void smb1_trans_req(struct smb_state *st, struct app_parse_ctx *ctx,
             uint8_t fl = smb1_fuid(fuid, fid, h->uid);
             /* Remember the pipe for the answer. */
             uint8_t key[10];
-            smb_map_put(&st->creates, ctx, key, smb1_mid_key(key, h), fuid, fl);
+            app_map_put(&st->creates, ctx, key, smb1_mid_key(key, h), fuid, fl);
             smb_dcerpc_request(st, ctx, 1, SMB1_TRANS, h->uid, h->tid, h->mid, fuid, fl, rec + off,
                                n);
             return;
@@ -533,7 +533,7 @@ static void smb1_request(struct smb_state *st, struct app_parse_ctx *ctx, const 
             uint8_t key[10], val[14];
             smb1_fuid(val, b->words + 4, h->uid);
             memcpy(val + 6, &offset, 8);
-            smb_map_put(&st->reads, ctx, key, smb1_mid_key(key, h), val, sizeof(val));
+            app_map_put(&st->reads, ctx, key, smb1_mid_key(key, h), val, sizeof(val));
         } else {
             smb_event(st, ctx, NULL, SMB_EV_MALFORMED_DATA);
         }
@@ -667,14 +667,14 @@ static void smb1_read_res(struct smb_state *st, struct app_parse_ctx *ctx,
     uint8_t key[10];
     uint8_t klen = smb1_mid_key(key, h);
     uint32_t vlen;
-    const uint8_t *r = smb_map_get(&st->reads, key, klen, &vlen);
+    const uint8_t *r = app_map_get(&st->reads, key, klen, &vlen);
     uint8_t fuid[6];
     uint64_t offset = 0;
     if (!r || vlen < 14)
         return;
     memcpy(fuid, r, 6);
     memcpy(&offset, r + 6, 8);
-    smb_map_del(&st->reads, st->thread, key, klen);
+    app_map_del(&st->reads, st->thread, key, klen);
     if (h->status != 0 || b->wc != 12)
         return;
     uint32_t n = le16(b->words + 10) | (uint32_t)le16(b->words + 14) << 16;
@@ -726,11 +726,11 @@ static void smb1_trans_res(struct smb_state *st, struct app_parse_ctx *ctx,
     uint8_t key[10];
     uint8_t klen = smb1_mid_key(key, h);
     uint32_t vlen;
-    const uint8_t *fuid = smb_map_get(&st->creates, key, klen, &vlen);
+    const uint8_t *fuid = app_map_get(&st->creates, key, klen, &vlen);
     if (fuid && vlen == 6 && b->wc >= 10) {
         uint8_t f[6];
         memcpy(f, fuid, 6);
-        smb_map_del(&st->creates, st->thread, key, klen);
+        app_map_del(&st->creates, st->thread, key, klen);
         uint32_t n = le16(b->words + 12), off = le16(b->words + 14);
         if (off <= avail && n <= avail - off)
             smb_dcerpc_response(st, ctx, 1, SMB1_TRANS, h->status, !h->nt_status, h->uid, h->tid,
@@ -859,7 +859,7 @@ uint32_t smb1_stream_head(struct smb_state *st, uint8_t dir, const uint8_t *rec,
     if (read) {
         uint8_t key[10];
         uint32_t vlen;
-        const uint8_t *r = smb_map_get(&st->reads, key, smb1_mid_key(key, &h), &vlen);
+        const uint8_t *r = app_map_get(&st->reads, key, smb1_mid_key(key, &h), &vlen);
         if (!r || vlen < 14)
             return 0;
         memcpy(fuid, r, 6);

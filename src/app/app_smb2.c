@@ -138,7 +138,7 @@ uint32_t smb2_stream_head(struct smb_state *st, uint8_t dir, const uint8_t *rec,
             return 0;
         uint8_t key[16];
         uint32_t vlen;
-        const uint8_t *r = smb_map_get(&st->reads, key, read_key(key, h.session_id, h.msg_id), &vlen);
+        const uint8_t *r = app_map_get(&st->reads, key, read_key(key, h.session_id, h.msg_id), &vlen);
         if (!r || vlen < 24)
             return 0; /* unknown request: the record is skipped anyway */
         bool is_pipe;
@@ -357,7 +357,7 @@ static void smb2_read_req(struct smb_state *st, struct app_parse_ctx *ctx, const
     uint8_t key[16], val[24];
     memcpy(val, b + 16, 16);
     memcpy(val + 16, b + 8, 8);
-    smb_map_put(&st->reads, ctx, key, read_key(key, h->session_id, h->msg_id), val, sizeof(val));
+    app_map_put(&st->reads, ctx, key, read_key(key, h->session_id, h->msg_id), val, sizeof(val));
 }
 
 static void smb2_ioctl_req(struct smb_state *st, struct app_parse_ctx *ctx,
@@ -512,14 +512,14 @@ static void smb2_read_res(struct smb_state *st, struct app_parse_ctx *ctx,
     uint8_t key[16];
     uint8_t klen = read_key(key, h->session_id, h->msg_id);
     uint32_t vlen;
-    const uint8_t *r = smb_map_get(&st->reads, key, klen, &vlen);
+    const uint8_t *r = app_map_get(&st->reads, key, klen, &vlen);
     uint8_t fuid[16];
     uint64_t offset = 0;
     bool known = r && vlen >= 24;
     if (known) {
         memcpy(fuid, r, 16);
         memcpy(&offset, r + 16, 8);
-        smb_map_del(&st->reads, st->thread, key, klen);
+        app_map_del(&st->reads, st->thread, key, klen);
     }
     if (h->status == NT_END_OF_FILE) {
         struct smb_tx *tx = known ? smb_file_tx_get(st, fuid, 16, 1) : NULL;
