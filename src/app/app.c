@@ -563,6 +563,13 @@ void app_parser_anomaly(struct app_parse_ctx *ctx, uint16_t app_proto, const cha
         s->anomaly(s->user, ctx->flow, ctx->packet, app_proto, event_name);
 }
 
+void app_parser_alert(struct app_parse_ctx *ctx, const struct builtin_alert *alert)
+{
+    const struct app_event_sink *s = &ctx->thread->sink;
+    if (s->alert)
+        s->alert(s->user, ctx->flow, ctx->packet, alert);
+}
+
 static bool app_ip_equal(const struct ip_address *a, const struct ip_address *b)
 {
     return a->family == b->family && memcmp(a->addr.u8, b->addr.u8, 16) == 0;

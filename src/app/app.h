@@ -52,6 +52,8 @@ enum app_data_flag {
  * layer implements it: it writes the EVE header for the flow and packet, then
  * calls write_body, which writes the protocol member(s) (e.g. "dns": {...})
  * into the open top-level object, then ends the line. */
+struct builtin_alert;
+
 struct app_event_sink {
     void *user;
     void (*emit)(void *user, const char *event_type, const struct flow *flow,
@@ -61,6 +63,10 @@ struct app_event_sink {
      * layer "http", event "REQUEST_HEADER_REPETITION". */
     void (*anomaly)(void *user, const struct flow *flow, const struct packet *packet,
                     uint16_t app_proto, const char *event_name);
+    /* An alert from a built-in detector working on parsed traffic (a shared
+     * indicator in a DNS name, a new Modbus function code, ...). May be NULL. */
+    void (*alert)(void *user, const struct flow *flow, const struct packet *packet,
+                  const struct builtin_alert *alert);
 };
 
 struct app_layer_config {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "app/app.h"
+#include "util/builtin_alert.h"
 
 /* Every parser transaction struct starts with this member:
  *     struct dns_tx { struct app_tx base; ... };
@@ -115,6 +116,9 @@ void app_parser_log(struct app_parse_ctx *ctx, const char *event_type, uint8_t d
                     const void *object);
 /* Reports an app-layer anomaly (counted and logged as EVE "anomaly"). */
 void app_parser_anomaly(struct app_parse_ctx *ctx, uint16_t app_proto, const char *event_name);
+/* Raises a built-in detector's alert (struct builtin_alert) on the current
+ * flow and packet; written at once (EVE alert, fast.log) by the sink. */
+void app_parser_alert(struct app_parse_ctx *ctx, const struct builtin_alert *alert);
 /* Memory accounting against the app-layer memcap: returns false (and counts a
  * memcap drop) if size bytes can't be reserved; release what was reserved. */
 bool app_memory_reserve(struct app_parse_ctx *ctx, size_t size);

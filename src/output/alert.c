@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "output/alert.h"
+#include "output/builtin_alert.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -134,45 +135,82 @@ static void write_rule_metadata(struct json_writer *w, const struct rule *r)
 
 /* An alert on the other direction's data (delivered on this packet, the
  * ACK that acknowledged it) is reported as that direction travelled. */
-static const struct packet *alert_packet_view(const struct packet *p, const struct detect_alert *a,
+static const struct packet *alert_packet_view(const struct packet *p, uint8_t direction,
                                               struct packet *view)
 {
-    if (a->direction == p->flow_direction || !p->flow)
+    if (direction == p->flow_direction || !p->flow)
         return p;
     *view = *p;
     view->src = p->dst;
     view->dst = p->src;
     view->src_port = p->dst_port;
     view->dst_port = p->src_port;
-    view->flow_direction = a->direction;
+    view->flow_direction = direction;
     view->payload = NULL;
     view->payload_len = 0;
     return view;
 }
 
-void eve_log_alert(struct eve_writer *ew, const struct alert_log_options *opts,
-                   const struct packet *packet, const struct flow *f, const struct detect_alert *a,
-                   const struct detect_engine *de)
+/* What an alert line says, whether a rule or a built-in detector raised it. */
+struct alert_fields {
+    uint32_t gid, sid, rev;
+    const char *msg;
+    const char *category;
+    int severity;
+    const struct rule *rule;       /* rule metadata, or NULL */
+    const char *const *metadata;   /* built-in metadata pairs, or NULL */
+    const struct app_tx *tx;
+    uint64_t tx_id;
+    bool from_stream;
+};
+
+/* Built-in metadata pairs grouped by key, as rule metadata is. */
+static void write_pair_metadata(struct json_writer *w, const char *const *kv)
 {
-    const struct rule *r = a->rule;
-    struct packet view;
-    const struct packet *p = alert_packet_view(packet, a, &view);
-    struct json_writer *w = eve_event_begin(ew, "alert", p, f, EVE_DIR_PACKET, p->ts_usec);
+    if (!kv || !kv[0])
+        return;
+    json_key_object_begin(w, "metadata");
+    for (size_t i = 0; kv[i]; i += 2) {
+        bool seen = false;
+        for (size_t j = 0; j < i; j += 2)
+            if (strcmp(kv[j], kv[i]) == 0)
+                seen = true;
+        if (seen)
+            continue;
+        json_key_array_begin(w, kv[i]);
+        for (size_t j = i; kv[j]; j += 2)
+            if (strcmp(kv[j], kv[i]) == 0)
+                json_write_string(w, kv[j + 1] ? kv[j + 1] : "");
+        json_array_end(w);
+    }
+    json_object_end(w);
+}
+
+static void write_alert_event(struct eve_writer *ew, const struct alert_log_options *opts,
+                              const struct packet *p, const struct packet *frame,
+                              const struct flow *f, enum eve_direction dir, uint64_t ts_usec,
+                              uint8_t direction, const struct alert_fields *a)
+{
+    struct json_writer *w = eve_event_begin(ew, "alert", p, f, dir, ts_usec);
     if (a->tx)
         json_key_u64(w, "tx_id", a->tx_id);
     if (f)
-        json_key_string(w, "direction", p->flow_direction ? "to_client" : "to_server");
+        json_key_string(w, "direction", direction ? "to_client" : "to_server");
     json_key_object_begin(w, "alert");
     /* IDS mode: nothing is blocked; drop/reject rules say so in fast.log ([wDrop]). */
     json_key_string(w, "action", "allowed");
-    json_key_u64(w, "gid", r->gid);
-    json_key_u64(w, "signature_id", r->sid);
-    json_key_u64(w, "rev", r->rev);
-    json_key_string(w, "signature", r->msg ? r->msg : "");
-    json_key_string(w, "category", detect_rule_category(de, r));
-    json_key_i64(w, "severity", detect_rule_severity(de, r));
-    if (opts->rule_metadata)
-        write_rule_metadata(w, r);
+    json_key_u64(w, "gid", a->gid);
+    json_key_u64(w, "signature_id", a->sid);
+    json_key_u64(w, "rev", a->rev);
+    json_key_string(w, "signature", a->msg ? a->msg : "");
+    json_key_string(w, "category", a->category ? a->category : "");
+    json_key_i64(w, "severity", a->severity);
+    if (opts->rule_metadata) {
+        if (a->rule)
+            write_rule_metadata(w, a->rule);
+        else
+            write_pair_metadata(w, a->metadata);
+    }
     json_object_end(w);
     if (f && f->app_proto)
         json_key_string(w, "app_proto", app_proto_name(f->app_proto));
@@ -197,15 +235,73 @@ void eve_log_alert(struct eve_writer *ew, const struct alert_log_options *opts,
         }
         json_object_end(w);
     }
-    if (opts->payload && p->payload_len)
-        write_base64(w, "payload", p->payload, p->payload_len);
-    if (opts->payload_printable && p->payload_len)
-        write_printable(w, "payload_printable", p->payload, p->payload_len);
-    if (opts->payload || opts->payload_printable)
-        json_key_u64(w, "stream", a->from_stream ? 1 : 0);
-    if (opts->packet)
-        write_packet(w, packet);
+    if (p) {
+        if (opts->payload && p->payload_len)
+            write_base64(w, "payload", p->payload, p->payload_len);
+        if (opts->payload_printable && p->payload_len)
+            write_printable(w, "payload_printable", p->payload, p->payload_len);
+        if (opts->payload || opts->payload_printable)
+            json_key_u64(w, "stream", a->from_stream ? 1 : 0);
+    }
+    if (opts->packet && frame)
+        write_packet(w, frame);
     eve_event_end(ew);
+}
+
+void eve_log_alert(struct eve_writer *ew, const struct alert_log_options *opts,
+                   const struct packet *packet, const struct flow *f, const struct detect_alert *a,
+                   const struct detect_engine *de)
+{
+    const struct rule *r = a->rule;
+    struct packet view;
+    const struct packet *p = alert_packet_view(packet, a->direction, &view);
+    struct alert_fields af = {
+        .gid = r->gid,
+        .sid = r->sid,
+        .rev = r->rev,
+        .msg = r->msg,
+        .category = detect_rule_category(de, r),
+        .severity = detect_rule_severity(de, r),
+        .rule = r,
+        .tx = a->tx,
+        .tx_id = a->tx_id,
+        .from_stream = a->from_stream,
+    };
+    write_alert_event(ew, opts, p, packet, f, EVE_DIR_PACKET, p->ts_usec, p->flow_direction, &af);
+}
+
+static void builtin_fields(const struct builtin_alert *a, struct alert_fields *af)
+{
+    memset(af, 0, sizeof *af);
+    af->gid = a->gid;
+    af->sid = a->sid;
+    af->rev = a->rev ? a->rev : 1;
+    af->msg = a->signature;
+    af->category = a->category;
+    af->severity = a->severity ? a->severity : 3;
+    af->metadata = a->metadata;
+    af->tx = a->tx;
+    af->tx_id = a->tx_id;
+}
+
+void eve_log_builtin_alert(struct eve_writer *ew, const struct alert_log_options *opts,
+                           const struct packet *packet, const struct flow *flow,
+                           uint64_t ts_usec, const struct builtin_alert *a)
+{
+    struct alert_fields af;
+    builtin_fields(a, &af);
+    if (packet && (packet->flags & PACKET_FLAG_PSEUDO))
+        packet = NULL; /* flow-end pseudo packets carry no frame: log from the flow */
+    if (packet) {
+        struct packet view;
+        const struct packet *p = alert_packet_view(packet, a->direction, &view);
+        write_alert_event(ew, opts, p, packet, flow, EVE_DIR_PACKET, p->ts_usec,
+                          p->flow_direction, &af);
+    } else {
+        write_alert_event(ew, opts, NULL, NULL, flow,
+                          a->direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW, ts_usec,
+                          a->direction, &af);
+    }
 }
 
 struct fast_log {
@@ -231,43 +327,53 @@ struct fast_log *fast_log_open(const char *path, char *err, size_t errlen)
     return fl;
 }
 
-void fast_log_write(struct fast_log *fl, const struct packet *packet,
-                    const struct detect_alert *a, const struct detect_engine *de)
+/* One fast.log line; addresses from p, else from the flow key (as the
+ * evidence travelled). */
+static void fast_write_line(struct fast_log *fl, const struct packet *p, const struct flow *f,
+                            uint8_t direction, uint64_t ts_usec, const char *prefix,
+                            const struct alert_fields *a)
 {
-    const struct rule *r = a->rule;
-    struct packet view;
-    const struct packet *p = alert_packet_view(packet, a, &view);
-    time_t secs = (time_t)(p->ts_usec / 1000000);
+    char src[64] = "", dst[64] = "", pbuf[8];
+    uint16_t sport = 0, dport = 0;
+    uint8_t proto = 0;
+    if (p) {
+        ts_usec = p->ts_usec;
+        eve_format_ip(&p->src, src, sizeof src);
+        eve_format_ip(&p->dst, dst, sizeof dst);
+        sport = p->src_port;
+        dport = p->dst_port;
+        proto = p->proto;
+    } else if (f) {
+        const struct flow_key *k = &f->key;
+        eve_format_ip(direction ? &k->dst : &k->src, src, sizeof src);
+        eve_format_ip(direction ? &k->src : &k->dst, dst, sizeof dst);
+        sport = direction ? k->dst_port : k->src_port;
+        dport = direction ? k->src_port : k->dst_port;
+        proto = k->proto;
+    }
+    time_t secs = (time_t)(ts_usec / 1000000);
     struct tm tm;
     localtime_r(&secs, &tm);
-    char when[32], src[64], dst[64], pbuf[8];
+    char when[32];
     strftime(when, sizeof when, "%m/%d/%Y-%H:%M:%S", &tm);
-    eve_format_ip(&p->src, src, sizeof src);
-    eve_format_ip(&p->dst, dst, sizeof dst);
-    const char *prefix = "";
-    if (r->action == RULE_ACTION_DROP)
-        prefix = "[wDrop] ";
-    else if (r->action >= RULE_ACTION_REJECT)
-        prefix = "[wDrop] ";
-    const char *cat = detect_rule_category(de, r);
+    const char *cat = a->category ? a->category : "";
     char line[1024];
     int n;
-    bool ports = p->proto == 6 || p->proto == 17 || p->proto == 132;
+    bool ports = proto == 6 || proto == 17 || proto == 132;
     if (ports)
         n = snprintf(line, sizeof line,
                      "%s.%06u  %s[**] [%u:%u:%u] %s [**] [Classification: %s] [Priority: %d] "
                      "{%s} %s:%u -> %s:%u\n",
-                     when, (unsigned)(p->ts_usec % 1000000), prefix, r->gid, r->sid, r->rev,
-                     r->msg ? r->msg : "", cat[0] ? cat : "(null)", detect_rule_severity(de, r),
-                     eve_proto_name(p->proto, pbuf, sizeof pbuf), src, p->src_port, dst,
-                     p->dst_port);
+                     when, (unsigned)(ts_usec % 1000000), prefix, a->gid, a->sid, a->rev,
+                     a->msg ? a->msg : "", cat[0] ? cat : "(null)", a->severity,
+                     eve_proto_name(proto, pbuf, sizeof pbuf), src, sport, dst, dport);
     else
         n = snprintf(line, sizeof line,
                      "%s.%06u  %s[**] [%u:%u:%u] %s [**] [Classification: %s] [Priority: %d] "
                      "{%s} %s -> %s\n",
-                     when, (unsigned)(p->ts_usec % 1000000), prefix, r->gid, r->sid, r->rev,
-                     r->msg ? r->msg : "", cat[0] ? cat : "(null)", detect_rule_severity(de, r),
-                     eve_proto_name(p->proto, pbuf, sizeof pbuf), src, dst);
+                     when, (unsigned)(ts_usec % 1000000), prefix, a->gid, a->sid, a->rev,
+                     a->msg ? a->msg : "", cat[0] ? cat : "(null)", a->severity,
+                     eve_proto_name(proto, pbuf, sizeof pbuf), src, dst);
     if (n < 0)
         return;
     if ((size_t)n >= sizeof line) {
@@ -278,6 +384,40 @@ void fast_log_write(struct fast_log *fl, const struct packet *packet,
     if (fwrite(line, 1, (size_t)n, fl->fp) != (size_t)n && !fl->error)
         fl->error = errno ? errno : EIO;
     pthread_mutex_unlock(&fl->lock);
+}
+
+void fast_log_write(struct fast_log *fl, const struct packet *packet,
+                    const struct detect_alert *a, const struct detect_engine *de)
+{
+    const struct rule *r = a->rule;
+    struct packet view;
+    const struct packet *p = alert_packet_view(packet, a->direction, &view);
+    /* IDS mode: drop and reject rules would have dropped ("would drop"). */
+    const char *prefix = r->action == RULE_ACTION_DROP || r->action >= RULE_ACTION_REJECT
+                             ? "[wDrop] "
+                             : "";
+    struct alert_fields af = {
+        .gid = r->gid,
+        .sid = r->sid,
+        .rev = r->rev,
+        .msg = r->msg,
+        .category = detect_rule_category(de, r),
+        .severity = detect_rule_severity(de, r),
+    };
+    fast_write_line(fl, p, p->flow, p->flow_direction, p->ts_usec, prefix, &af);
+}
+
+void fast_log_write_builtin(struct fast_log *fl, const struct packet *packet,
+                            const struct flow *flow, uint64_t ts_usec,
+                            const struct builtin_alert *a)
+{
+    struct alert_fields af;
+    builtin_fields(a, &af);
+    if (packet && (packet->flags & PACKET_FLAG_PSEUDO))
+        packet = NULL;
+    struct packet view;
+    const struct packet *p = packet ? alert_packet_view(packet, a->direction, &view) : NULL;
+    fast_write_line(fl, p, flow, a->direction, ts_usec, "", &af);
 }
 
 int fast_log_close(struct fast_log *fl)

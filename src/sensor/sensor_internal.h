@@ -14,6 +14,7 @@
 #include "decode/decode.h"
 #include "flow/flow_table.h"
 #include "output/alert.h"
+#include "output/builtin_alert.h"
 #include "output/eve.h"
 #include "detect/detect_engine_packet.h"
 #include "stream/stream.h"
@@ -71,6 +72,7 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
 struct worker_stats {
     uint64_t packets, bytes;
     uint64_t anomalies_logged;
+    uint64_t builtin_alerts;            /* alerts raised by built-in detectors */
 };
 
 struct worker {
@@ -83,6 +85,7 @@ struct worker {
     struct eve_writer eve;
     struct packet packet;
     struct packet pseudo;       /* flow-end inspection */
+    struct packet outer_view;   /* a tunnel's outer layer, for its own flow */
     struct worker_stats stats;
     const struct sensor_shared *shared;
     struct detect_worker *detect;
@@ -126,6 +129,12 @@ void worker_fini(struct worker *w);
 void worker_process_frame(struct worker *w, const struct capture_frame *frame, uint64_t pcap_cnt);
 /* Ends idle flows and expires fragments at packet time now_usec. */
 void worker_advance_time(struct worker *w, uint64_t now_usec);
+/* Writes a built-in detector's alert (EVE alert, fast.log) for the packet
+ * being processed or, with packet NULL, for the flow at time ts_usec (flow
+ * end, timers); marks the flow as alerted. packet and flow may not both be
+ * NULL. */
+void worker_raise_alert(struct worker *w, const struct packet *packet, struct flow *flow,
+                        uint64_t ts_usec, const struct builtin_alert *alert);
 /* Ends every flow (reason shutdown) and flushes output. */
 void worker_shutdown(struct worker *w);
 

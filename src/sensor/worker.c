@@ -77,6 +77,32 @@ static void sink_anomaly(void *user, const struct flow *flow, const struct packe
     w->stats.anomalies_logged++;
 }
 
+void worker_raise_alert(struct worker *w, const struct packet *packet, struct flow *flow,
+                        uint64_t ts_usec, const struct builtin_alert *alert)
+{
+    if (!packet && !flow)
+        return;
+    w->stats.builtin_alerts++;
+    if (flow)
+        flow->alerted = true;
+    if (!packet)
+        ts_usec = ts_usec ? ts_usec : (flow->last_usec ? flow->last_usec : w->now_usec);
+    if (w->config->log_alert)
+        eve_log_builtin_alert(&w->eve, &w->config->alert, packet, flow, ts_usec, alert);
+    if (w->shared->fast_log)
+        fast_log_write_builtin(w->shared->fast_log, packet, flow, ts_usec, alert);
+}
+
+/* struct app_event_sink: a built-in detector in the application layer. */
+static void sink_alert(void *user, const struct flow *flow, const struct packet *packet,
+                       const struct builtin_alert *alert)
+{
+    struct worker *w = user;
+    /* The sink hands out the flow as const (parsers log through it); the
+     * worker owns the flow and marks it alerted. */
+    worker_raise_alert(w, packet, (struct flow *)flow, w->now_usec, alert);
+}
+
 static void sync_app_proto(struct flow *f)
 {
     if (f->app)
@@ -217,7 +243,8 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct
     struct flow_hooks hooks = {.user = w, .flow_end = flow_on_end};
     stream_flow_hooks_set(&hooks, w->stream);
     w->flows = flow_table_new(&fc, &hooks, err, sizeof err);
-    struct app_event_sink sink = {.user = w, .emit = sink_emit, .anomaly = sink_anomaly};
+    struct app_event_sink sink = {.user = w, .emit = sink_emit, .anomaly = sink_anomaly,
+                                  .alert = sink_alert};
     w->app = app_layer_thread_ctx_new(&sc->app, &sink);
     if (shared->engine)
         w->detect = detect_worker_new(shared->engine);
@@ -289,6 +316,38 @@ static void run_detection(struct worker *w, struct packet *p, struct flow *f)
     }
 }
 
+/* A tunnelled packet also counts in the flow of each UDP layer around it (a
+ * GTP-U, VXLAN, Geneve or Teredo frame is a packet of its outer UDP flow
+ * too), as Suricata tracks a UDP tunnel's root packet; GRE and IP-in-IP
+ * outer layers get no flow there, and none here. Only accounting: the outer
+ * payload is the tunnel, so no stream, application layer or detection runs
+ * on it. */
+static void count_outer_flows(struct worker *w, const struct packet *p)
+{
+    struct packet *v = &w->outer_view;
+    for (uint8_t i = 0; i < p->outer_count; i++) {
+        const struct packet_layer *l = &p->outer[i];
+        if (l->proto != 17)
+            continue;
+        /* Only the fields the flow layer reads; the rest stay zero. */
+        v->ts_usec = p->ts_usec;
+        v->caplen = p->caplen;
+        v->wirelen = p->wirelen;
+        v->pcap_cnt = p->pcap_cnt;
+        v->datalink = p->datalink;
+        v->vlan_count = p->vlan_count;
+        memcpy(v->vlan_id, p->vlan_id, sizeof v->vlan_id);
+        v->ip_version = l->ip_version;
+        v->src = l->src;
+        v->dst = l->dst;
+        v->proto = l->proto;
+        v->src_port = l->src_port;
+        v->dst_port = l->dst_port;
+        v->tunnel_depth = l->tunnel_depth;
+        (void)flow_table_get(w->flows, v);
+    }
+}
+
 void worker_process_frame(struct worker *w, const struct capture_frame *frame, uint64_t pcap_cnt)
 {
     struct packet *p = &w->packet;
@@ -305,6 +364,8 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
 
     worker_advance_time(w, p->ts_usec);
     decode_packet(w->decode, p);
+    if (p->outer_count)
+        count_outer_flows(w, p);
 
     struct flow *f = NULL;
     if (!(p->flags & PACKET_FLAG_INVALID))
