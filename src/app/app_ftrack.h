@@ -46,6 +46,10 @@ void ftrack_more(struct app_parse_ctx *ctx, struct ftrack *ft, const uint8_t *da
 void ftrack_gap(struct ftrack *ft, uint32_t len);
 /* Closes the file (state how); holes still open become gaps first. */
 void ftrack_close(struct app_parse_ctx *ctx, struct ftrack *ft, enum file_state how);
+/* Alert metadata: the tracked file as Suricata's "files" array (nothing
+ * when there is no file). */
+struct json_writer;
+void ftrack_write_alert_files(const struct ftrack *ft, struct json_writer *w);
 /* Frees the file and the queue. */
 void ftrack_free(struct ftrack *ft, struct app_layer_thread_ctx *thread);
 

@@ -1072,19 +1072,7 @@ static void smb_tx_write_json(const struct app_tx *atx, struct json_writer *w)
 {
     const struct smb_tx *tx = (const struct smb_tx *)atx;
     smb_write_tx(tx, w);
-    if (tx->ft.file) {
-        json_key_array_begin(w, "files");
-        json_object_begin(w);
-        const struct app_file *f = tx->ft.file;
-        json_key_string_len(w, "filename", f->name, f->name_len);
-        json_key_bool(w, "gaps", f->gaps);
-        json_key_string(w, "state", file_state_name(f->state));
-        json_key_bool(w, "stored", f->stored);
-        json_key_u64(w, "size", f->size);
-        json_key_u64(w, "tx_id", f->tx_id);
-        json_object_end(w);
-        json_array_end(w);
-    }
+    ftrack_write_alert_files(&tx->ft, w);
 }
 
 /* ---------- detection ---------- */

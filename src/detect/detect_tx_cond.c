@@ -33,25 +33,27 @@ struct tx_cond_keyword {
     bool single;        /* Suricata refuses a second one in a rule */
     bool lists;         /* comma-separated values */
     bool inclusive_ranges; /* "a-b" includes both ends (dcerpc.opnum) */
+    bool inclusive_between; /* "a<>b" includes both ends (nfs_procedure, as the
+                               suricata-verify oracle nfs3-01 shows) */
 };
 
 static const struct tx_cond_keyword keywords[] = {
     {"dcerpc.iface", "dce_iface", RULE_TX_COND_DCERPC_IFACE, 0, RULE_APP_DCERPC, 0, false,
-     false, false},
+     false, false, false},
     {"dcerpc.opnum", "dce_opnum", RULE_TX_COND_UINT, APP_UINT_DCERPC_OPNUM, RULE_APP_DCERPC,
-     65535, false, true, true},
+     65535, false, true, true, false},
     {"smb.version", NULL, RULE_TX_COND_UINT, APP_UINT_SMB_VERSION, RULE_APP_SMB, 255, true, false,
-     false},
+     false, false},
     {"krb5_msg_type", "krb5.msg_type", RULE_TX_COND_UINT, APP_UINT_KRB5_MSG_TYPE, RULE_APP_KRB5,
-     255, false, false, false},
+     255, false, false, false, false},
     {"krb5_err_code", "krb5.err_code", RULE_TX_COND_UINT, APP_UINT_KRB5_ERR_CODE, RULE_APP_KRB5,
-     UINT32_MAX, false, false, false},
+     UINT32_MAX, false, false, false, false},
     {"krb5.ticket_encryption", NULL, RULE_TX_COND_UINT, APP_UINT_KRB5_TICKET_ENCRYPTION,
-     RULE_APP_KRB5, UINT32_MAX, false, true, false},
+     RULE_APP_KRB5, UINT32_MAX, false, true, false, false},
     {"nfs_procedure", "nfs.procedure", RULE_TX_COND_UINT, APP_UINT_NFS_PROCEDURE, RULE_APP_NFS,
-     UINT32_MAX, false, false, false},
+     UINT32_MAX, false, false, false, true},
     {"nfs.version", "nfs_version", RULE_TX_COND_UINT, APP_UINT_NFS_VERSION, RULE_APP_NFS,
-     UINT32_MAX, false, false, false},
+     UINT32_MAX, false, false, false, true},
 };
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
 
@@ -239,6 +241,15 @@ static int parse_value(struct pctx *pc, const struct tx_cond_keyword *k, struct 
         }
         if (detect_uint_parse(t, k->max, &u))
             return pctx_fail(pc, "invalid value '%.40s'", t);
+        if (k->inclusive_between && u.mode == DETECT_UINT_RANGE) {
+            if (u.a == 0) {
+                u.mode = DETECT_UINT_LE;
+                u.a = u.b;
+            } else {
+                u.a--;
+                u.b = u.b < UINT64_MAX ? u.b + 1 : u.b;
+            }
+        }
         return add_clause(pc, c, &u, NULL);
     }
     if (c->field == APP_UINT_KRB5_TICKET_ENCRYPTION && !strcasecmp(t, "weak")) {
