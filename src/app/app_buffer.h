@@ -42,7 +42,17 @@
     X(DCERPC_STUB_DATA, "dcerpc.stub_data") X(DCERPC_IFACE_DATA, "dcerpc.iface.data")             \
     X(SMB_NAMED_PIPE, "smb.named_pipe") X(SMB_SHARE, "smb.share")                                 \
     X(SMB_NTLMSSP_USER, "smb.ntlmssp_user") X(SMB_NTLMSSP_DOMAIN, "smb.ntlmssp_domain")           \
-    X(KRB5_CNAME, "krb5.cname") X(KRB5_SNAME, "krb5.sname")
+    X(KRB5_CNAME, "krb5.cname") X(KRB5_SNAME, "krb5.sname")                                       \
+    X(MQTT_CONNECT_CLIENTID, "mqtt.connect.clientid")                                             \
+    X(MQTT_CONNECT_USERNAME, "mqtt.connect.username")                                             \
+    X(MQTT_CONNECT_PASSWORD, "mqtt.connect.password")                                             \
+    X(MQTT_CONNECT_PROTOCOL_STRING, "mqtt.connect.protocol_string")                               \
+    X(MQTT_CONNECT_WILLTOPIC, "mqtt.connect.willtopic")                                           \
+    X(MQTT_CONNECT_WILLMESSAGE, "mqtt.connect.willmessage")                                       \
+    X(MQTT_PUBLISH_TOPIC, "mqtt.publish.topic") X(MQTT_PUBLISH_MESSAGE, "mqtt.publish.message")   \
+    X(MQTT_SUBSCRIBE_TOPIC, "mqtt.subscribe.topic")                                               \
+    X(MQTT_UNSUBSCRIBE_TOPIC, "mqtt.unsubscribe.topic") X(DNP3_DATA, "dnp3_data")                 \
+    X(ENIP_PRODUCT_NAME, "enip.product_name") X(ENIP_SERVICE_NAME, "enip.service_name")
 
 enum app_buffer {
 #define APP_BUFFER_ENUM(id, name) APP_BUFFER_##id,

@@ -40,7 +40,7 @@ enum {
 };
 
 enum krb5_event { KRB5_EV_MALFORMED_DATA = 0, KRB5_EV_WEAK_ENCRYPTION, KRB5_EV_COUNT };
-static const char *const krb5_event_names[KRB5_EV_COUNT] = {"malformed_data", "weak_encryption"};
+static const char *const krb5_event_names[KRB5_EV_COUNT + 1] = {"malformed_data", "weak_encryption"};
 
 struct krb5_principal {
     bool present;
@@ -834,7 +834,7 @@ static void krb5_flow_end(void *state, struct app_parse_ctx *ctx)
     .proto = APP_PROTO_KRB5, .name = "krb5", .ports = {88}, .state_free = krb5_state_free,         \
     .flow_end = krb5_flow_end, .tx_foreach = krb5_tx_foreach, .tx_complete = krb5_tx_complete,     \
     .tx_get_buffer = krb5_tx_get_buffer, .tx_write_json = krb5_tx_write_json,                      \
-    .tx_has_event = krb5_tx_has_event, .tx_direction = krb5_tx_direction,                          \
+    .tx_has_event = krb5_tx_has_event, .event_names = krb5_event_names, .tx_direction = krb5_tx_direction,                          \
     .tx_get_uint = krb5_tx_get_uint, .uint_value_from_name = krb5_uint_value_from_name,            \
     .probe_needs_port = true
 

@@ -55,7 +55,7 @@ enum { OP4_ACCESS = 3, OP4_CLOSE = 4, OP4_COMMIT = 5, OP4_CREATE = 6, OP4_GETATT
        OP4_SAVEFH = 32, OP4_WRITE = 38, OP4_SEQUENCE = 53 };
 
 enum nfs_event { NFS_EV_MALFORMED_DATA = 0, NFS_EV_TOO_MANY_TRANSACTIONS, NFS_EV_COUNT };
-static const char *const nfs_event_names[NFS_EV_COUNT] = {"malformed_data",
+static const char *const nfs_event_names[NFS_EV_COUNT + 1] = {"malformed_data",
                                                           "too_many_transactions"};
 
 /* ---------- names ---------- */
@@ -1574,7 +1574,7 @@ static void nfs_flow_end(void *state, struct app_parse_ctx *ctx)
     .proto = APP_PROTO_NFS, .name = "nfs", .ports = {2049}, .state_free = nfs_state_free,          \
     .flow_end = nfs_flow_end, .tx_foreach = nfs_tx_foreach, .tx_complete = nfs_tx_complete,        \
     .tx_get_buffer = nfs_tx_get_buffer, .tx_write_json = nfs_tx_write_json,                        \
-    .tx_has_event = nfs_tx_has_event, .tx_get_buffer_dir = nfs_tx_get_buffer_dir,                  \
+    .tx_has_event = nfs_tx_has_event, .event_names = nfs_event_names, .tx_get_buffer_dir = nfs_tx_get_buffer_dir,                  \
     .tx_get_uint = nfs_tx_get_uint, .uint_value_from_name = nfs_uint_value_from_name,              \
     .probe_needs_port = true
 

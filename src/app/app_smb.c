@@ -41,7 +41,7 @@
 #define SMB_POST_GAP_USEC (60ull * 1000000ull)
 #define SMB_LOST_BUF_MAX (64u * 1024u)
 
-static const char *const smb_event_names[SMB_EV_COUNT] = {
+static const char *const smb_event_names[SMB_EV_COUNT + 1] = {
 #define SMB_EVENT_NAME(id, name) name,
     SMB_EVENT_LIST(SMB_EVENT_NAME)
 #undef SMB_EVENT_NAME
@@ -1331,6 +1331,7 @@ const struct app_parser app_parser_smb = {
     .tx_get_buffer = smb_tx_get_buffer,
     .tx_write_json = smb_tx_write_json,
     .tx_has_event = smb_tx_has_event,
+    .event_names = smb_event_names,
     .tx_get_buffer_dir = smb_tx_get_buffer_dir,
     .tx_get_uint = smb_tx_get_uint,
 };

@@ -81,10 +81,6 @@ struct detect_thread_ctx {
 };
 
 int detect_grow(struct detect_grow_buf *b, uint32_t need);
-/* True if every transaction condition of the rule (detect_tx_cond.c) holds
- * for the transaction, inspected from `direction`. */
-struct app_tx;
-bool detect_tx_conds_match(const struct rule *r, const struct app_tx *tx, uint8_t direction);
 void detect_candidate_add(struct detect_thread_ctx *ctx, uint32_t rule_id);
 
 #endif

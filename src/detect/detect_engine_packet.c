@@ -33,6 +33,7 @@
 #include "detect/detect_buffer.h"
 #include "detect/detect_engine.h"
 #include "detect/detect_engine_internal.h"
+#include "detect/detect_tx_kw.h"
 #include "detect/rule_set.h"
 #include "flow/flow.h"
 #include "stream/stream.h"
@@ -129,12 +130,6 @@ struct detect_worker {
     uint8_t *kind;               /* enum rule_kind per rule id */
     uint8_t *needs_payload;      /* per rule id: inspects pkt_data */
     uint8_t *ip_only;            /* per rule id: inspected once per flow direction */
-    /* per rule id: a transaction rule without a direction whose conditions
-     * exist on both sides of the transaction (dcerpc.iface, dcerpc.opnum,
-     * dcerpc.stub_data, smb.version, ...): decided per direction, so it may alert once on each
-     * side of a two-sided transaction, as Suricata's engines for such
-     * keywords run in both directions. */
-    uint8_t *per_dir;
     int16_t *pkt_event;          /* per rule id: decode/stream event id, -1 none, -2 unknown */
     uint32_t *rank;              /* evaluation order per rule id */
     uint32_t *by_rank;           /* rule id per evaluation position */
@@ -237,7 +232,6 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     dw->kind = calloc(n, 1);
     dw->needs_payload = calloc(n, 1);
     dw->ip_only = calloc(n, 1);
-    dw->per_dir = calloc(n, 1);
     dw->pkt_event = calloc(n, sizeof *dw->pkt_event);
     dw->rank = calloc(n, sizeof *dw->rank);
     dw->app_proto_of_rule = calloc(n, sizeof *dw->app_proto_of_rule);
@@ -248,7 +242,7 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     dw->thresholds = calloc(THRESHOLD_TABLE_SIZE, sizeof *dw->thresholds);
     dw->host_tags = calloc(HOST_TAG_TABLE_SIZE, sizeof *dw->host_tags);
     uint32_t *by_rank = calloc(n, sizeof *by_rank);
-    if (!dw->ctx || !dw->kind || !dw->needs_payload || !dw->ip_only || !dw->per_dir || !dw->pkt_event || !dw->rank || !dw->app_proto_of_rule || !dw->app_proto_match ||
+    if (!dw->ctx || !dw->kind || !dw->needs_payload || !dw->ip_only || !dw->pkt_event || !dw->rank || !dw->app_proto_of_rule || !dw->app_proto_match ||
         !dw->alerted || !dw->alerted_list || !dw->thresholds || !dw->host_tags ||
         !dw->payload_tx_cands || !by_rank) {
         free(by_rank);
@@ -273,12 +267,15 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     bool used[256] = {false};
     for (uint32_t i = 0; i < dw->nrules; i++) {
         const struct rule *r = rule_set_get(dw->rs, i);
-        /* Transaction rules: those with application-layer buffers, and those
-         * naming a protocol with no buffer at all (they match once per
-         * transaction). A protocol rule that inspects only the payload is a
-         * packet rule with a protocol check, as in Suricata. */
-        bool tx = (r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED &&
-                   r->nbuffers == 0) ||
+        /* Transaction rules: those with application-layer buffers, those with
+         * protocol keywords (dnp3_func, modbus, ...), and app-layer-event
+         * rules of a protocol (Suricata inspects those on the transactions'
+         * events). A protocol rule that inspects only the payload, or nothing
+         * at all (Suricata's "app_layer" rule type: alert http ... (sid:1;)),
+         * is a packet rule with a protocol check: it matches every packet of
+         * the flow once the protocol is known. */
+        bool tx = (r->app_event && r->app_proto != RULE_APP_NONE &&
+                   r->app_proto != RULE_APP_FAILED) ||
                   r->ntx_conds > 0;
         for (uint32_t b = 0; b < r->nbuffers; b++) {
             uint16_t id = r->buffers[b].buffer_id;
@@ -290,15 +287,6 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
             }
         }
         dw->kind[i] = tx ? RULE_KIND_TX : RULE_KIND_PACKET;
-        if (tx && !(r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)) &&
-            (r->ntx_conds || r->nbuffers)) {
-            bool sided = true;
-            for (uint32_t b = 0; b < r->nbuffers && sided; b++) {
-                const struct detect_buffer_info *bi = detect_buffer_get(r->buffers[b].buffer_id);
-                sided = bi && strcmp(bi->name, "dcerpc.stub_data") == 0;
-            }
-            dw->per_dir[i] = sided;
-        }
         /* Event rules have nothing but a header and an event: the parser
          * calls them IP-only, but they must see every packet. */
         dw->ip_only[i] = (r->flags & RULE_FLAG_IPONLY) && !r->pkt_event && !r->app_event;
@@ -345,7 +333,6 @@ void detect_worker_free(struct detect_worker *dw)
     free(dw->kind);
     free(dw->needs_payload);
     free(dw->ip_only);
-    free(dw->per_dir);
     free(dw->pkt_event);
     free(dw->rank);
     free(dw->by_rank);
@@ -1050,8 +1037,6 @@ static bool list_match_tx_buffer(struct detect_worker *dw, const struct rule *r,
 static bool buffers_match(struct detect_worker *dw, const struct rule *r,
                           const struct inspect_source *src)
 {
-    if (r->ntx_conds && (!src->tx || !detect_tx_conds_match(r, src->tx, src->direction)))
-        return false;
     for (uint32_t i = 0; i < r->nbuffers; i++) {
         const struct rule_buffer_match *bl = &r->buffers[i];
         if (bl->buffer_id == DETECT_BUFFER_BASE64_DATA)
@@ -1179,10 +1164,16 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
                       bool from_stream)
 {
     struct detect_worker *dw = run->dw;
-    if (dw->alerted[r->id])
+    /* A packet rule alerts once per packet; a transaction rule once per
+     * transaction (tx_decide), so several transactions completed by one
+     * packet each get their alert, as in Suricata. Event rules match the
+     * events raised on the packet, so they too alert once per packet. */
+    if (dw->alerted[r->id] && (!tx || r->app_event || r->pkt_event))
         return;
-    dw->alerted[r->id] = 1;
-    dw->alerted_list[dw->alerted_count++] = r->id;
+    if (!dw->alerted[r->id]) {
+        dw->alerted[r->id] = 1;
+        dw->alerted_list[dw->alerted_count++] = r->id;
+    }
     if (r->action == RULE_ACTION_PASS) {
         run->pass = true;
         return;
@@ -1393,7 +1384,14 @@ static bool rule_matches(struct packet_run *run, const struct rule *r,
         return false;
     if (!flowvar_conditions(r, run->s))
         return false;
-    return buffers_match(dw, r, src);
+    if (!buffers_match(dw, r, src))
+        return false;
+    /* Transaction keywords (dnp3_func, modbus, mqtt.type, ...). */
+    for (uint32_t i = 0; i < r->ntx_conds; i++)
+        if (!src->tx || !detect_tx_kw_match(r->tx_conds[i].kw, src->tx, src->direction,
+                                            r->tx_conds[i].data))
+            return false;
+    return true;
 }
 
 /* Rules that inspect the packet itself rather than the stream window. */
@@ -1663,27 +1661,32 @@ static int inspect_tx(struct app_tx *tx, void *user)
     }
     for (uint32_t i = 0; i < n && !run->pass; i++) {
         const struct rule *r = rule_set_get(dw->rs, dw->order[i]);
-        if (dw->kind[r->id] != RULE_KIND_TX || dw->alerted[r->id])
+        if (dw->kind[r->id] != RULE_KIND_TX)
             continue;
         /* A rule is inspected on packets of its direction. */
         if ((r->flags & RULE_FLAG_TOSERVER) && dir != 0)
             continue;
         if ((r->flags & RULE_FLAG_TOCLIENT) && dir != 1)
             continue;
-        /* Per-direction decisions use a second id space above the rule ids. */
-        uint32_t decision_id =
-            dw->per_dir[r->id] && tx_dir < 0 ? r->id | (dir ? 0x80000000u : 0x40000000u) : r->id;
-        if (tx_decided(run->s, tx_id, decision_id))
+        /* As Suricata keeps a detection state per direction, a rule that
+         * inspects the transaction can match once in each direction; a
+         * rule with no inspection at all matches once per transaction. */
+        uint32_t key = (r->nbuffers || r->ntx_conds) ? (r->id << 1 | dir) : r->id << 1;
+        if (tx_decided(run->s, tx_id, key))
             continue;
         /* A one-sided transaction (a DNS request or response) is only seen
          * by rules of its side. */
         if (tx_dir >= 0 && (r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)) &&
             tx_dir != ((r->flags & RULE_FLAG_TOSERVER) ? 0 : 1))
             continue;
+        /* ... and inspected from its own side only (a Kerberos reply is not
+         * inspected again by the next request's packet). */
+        if (tx_dir >= 0 && tx_dir != dir && (r->nbuffers || r->ntx_conds))
+            continue;
         /* Only matches are remembered; a transaction complete in this
          * direction is closed for every rule at once below. */
         if (rule_matches(run, r, &src, false)) {
-            tx_decide(run->s, tx_id, decision_id);
+            tx_decide(run->s, tx_id, key);
             flowvar_actions(r, run->s);
             add_alert(run, r, tx, false);
         }

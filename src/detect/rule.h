@@ -118,6 +118,8 @@ enum detect_uint_mode {
     DETECT_UINT_RANGE,  /* a < x < b */
     DETECT_UINT_NRANGE, /* !(a < x < b) */
     DETECT_UINT_BITAND, /* x & a == a (flags-like) */
+    DETECT_UINT_MASK_EQ, /* x & a == b (detect_uint.h: &mask=value, named flags) */
+    DETECT_UINT_MASK_NE, /* x & a != b */
 };
 struct detect_uint {
     uint8_t mode;
@@ -284,33 +286,6 @@ struct rule_buffer_match {
     uint32_t cap;
 };
 
-/* ---- transaction conditions that are not buffers ---- */
-
-/* Integer keywords on transaction fields (krb5_msg_type, nfs_procedure,
- * dcerpc.opnum, smb.version, krb5.ticket_encryption, ...) and dcerpc.iface;
- * parsed and matched in detect_tx_cond.c. A condition holds when some
- * instance of the field satisfies one of its clauses (numeric conditions or
- * value names, OR-ed); `negated` inverts the clauses per instance, so a
- * transaction without the field never matches, as in Suricata. */
-enum rule_tx_cond_type {
-    RULE_TX_COND_UINT,
-    RULE_TX_COND_DCERPC_IFACE,
-};
-#define RULE_TX_COND_MAX_CLAUSES 32
-struct rule_tx_cond {
-    uint8_t type;    /* enum rule_tx_cond_type */
-    uint16_t field;  /* enum app_uint */
-    uint16_t keyword; /* index in detect_tx_cond.c's keyword table */
-    bool negated;
-    uint8_t nclauses;
-    struct detect_uint *clauses; /* owned; clause i is a name when names[i] */
-    char **names;                /* owned; NULL or per clause a name (NULL: numeric) */
-    /* dcerpc.iface */
-    uint8_t uuid[16];
-    bool any_frag, has_version;
-    struct detect_uint version;
-};
-
 /* ---- packet-level conditions ---- */
 
 enum rule_pkt_type {
@@ -457,6 +432,15 @@ struct rule_tag {
     uint32_t count;
 };
 
+/* A condition a protocol keyword checks on a transaction (dnp3_func,
+ * modbus, mqtt.type, ...): the keyword (detect_tx_kw.h) and what its parser
+ * made of the value, freed with the keyword's free. */
+struct detect_tx_kw;
+struct rule_tx_cond {
+    const struct detect_tx_kw *kw;
+    void *data; /* owned */
+};
+
 struct rule_kv {
     char *key;   /* owned */
     char *value; /* owned */
@@ -516,7 +500,7 @@ struct rule {
     uint32_t nflowints;
     struct rule_buffer_match *buffers; /* owned */
     uint32_t nbuffers;
-    struct rule_tx_cond *tx_conds; /* owned */
+    struct rule_tx_cond *tx_conds; /* owned: transaction keywords, all must hold */
     uint32_t ntx_conds;
     uint32_t nbyte_vars;
     char *byte_var_names[RULE_MAX_BYTE_VARS]; /* owned */

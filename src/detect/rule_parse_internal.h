@@ -57,14 +57,6 @@ int kw_content_modifier(struct pctx *pc, int buffer_id);
 int kw_transform(struct pctx *pc, int type, char *v);
 /* enum detect_transform_type, or -1 */
 int detect_transform_lookup(const char *name);
-/* Transaction conditions (detect_tx_cond.c): integer keywords on
- * application-layer fields and dcerpc.iface. */
-bool detect_tx_cond_is_keyword(const char *name);
-int kw_tx_cond(struct pctx *pc, const char *name, char *value);
-void detect_tx_conds_free(struct rule *r);
-/* The protocol a keyword or buffer implies: sets it on a rule without one,
- * fails on a conflict (dcerpc keywords fit smb rules too). */
-int detect_rule_require_app(struct pctx *pc, uint16_t want, const char *what);
 /* Whole-rule checks of payload keywords (bsize vs content lengths, ...). */
 int payload_check_rule(struct pctx *pc);
 void buffer_match_free(struct rule_buffer_match *bm);

@@ -45,6 +45,8 @@ struct sensor_options {
     int set_count;
     int threads;
     bool disable_detection;
+    bool init_errors_fatal;             /* a rule load failure is fatal (exit 1) */
+    const char *data_dir;               /* --data-dir: state files; NULL: log_dir */
     bool verbose;
     uint32_t stats_interval_sec;        /* live mode periodic stats (default 8) */
 };
