@@ -237,6 +237,8 @@ struct nfs_record {
 struct nfs_state {
     struct app_layer_thread_ctx *thread;
     bool tcp;
+    uint8_t eof;      /* bit per direction that ended (TCP) */
+    uint8_t last_dir; /* direction of the data parsed last (logging at flow end) */
     uint32_t nfs_version; /* first seen, as Suricata logs it */
     struct nfs_tx *head, *tail;
     uint32_t ntx;
@@ -287,7 +289,8 @@ static void nfs_sweep(struct nfs_state *st, struct app_parse_ctx *ctx, bool at_e
         if (!tx->base.logged && (at_end || (tx->req_done && tx->res_done))) {
             tx->base.logged = true;
             if (tx->procedure != NFS3_GETATTR || tx->version >= 4)
-                app_parser_log(ctx, "nfs", ctx->packet ? ctx->packet->flow_direction : 0,
+                app_parser_log(ctx, "nfs",
+                               ctx->packet ? ctx->packet->flow_direction : st->last_dir,
                                nfs_log_body, &tx->base);
         }
         if (tx->base.logged && (!tx->ft.file || tx->ft.file->logged) &&
@@ -904,21 +907,8 @@ static void nfs4_reply(struct nfs_state *st, struct app_parse_ctx *ctx, uint32_t
                               d, n, eof, NULL, rpc_status, st4);
             continue;
         }
-        if (op == OP4_WRITE) {
-            struct nfs_tx *tx = call->fh_len ? nfs_file_tx(st, call->fh, call->fh_len, 0) : NULL;
-            for (struct nfs_tx *t = st->head; !tx && t; t = t->next)
-                if (t->file_tx && t->file_dir == 0 && t->last_xid == xid)
-                    tx = t;
-            if (!tx)
-                for (struct nfs_tx *t = st->head; t; t = t->next)
-                    if (t->file_tx && t->file_dir == 0 && t->xid == xid)
-                        tx = t;
-            if (tx) {
-                tx->res_done = true;
-                tx->rpc_status = rpc_status;
-                tx->nfs_status = st4;
-            }
-        }
+        /* A WRITE's reply leaves its file transaction as it is: Suricata
+         * completes v4 write transactions only at the end of the flow. */
         if (st4 != 0)
             break;
         switch (op) {
@@ -1060,6 +1050,7 @@ static int nfs_parse_udp(void *state, struct app_parse_ctx *ctx, uint8_t directi
 {
     struct nfs_state *st = state;
     (void)flags;
+    st->last_dir = direction & 1;
     if (data && len)
         rpc_message(st, ctx, direction & 1, data, len);
     nfs_sweep(st, ctx, false);
@@ -1164,6 +1155,7 @@ static int nfs_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t directi
 {
     struct nfs_state *st = state;
     uint8_t d = direction & 1;
+    st->last_dir = d;
     struct nfs_record *r = &st->dir[d];
     if (flags & APP_DATA_GAP) {
         if (r->skip >= len) {
@@ -1252,7 +1244,11 @@ static int nfs_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t directi
             nfs_rec_shrink(st, r);
         }
     }
-    nfs_sweep(st, ctx, false);
+    if (flags & APP_DATA_EOF)
+        st->eof |= (uint8_t)(1u << d);
+    /* Both sides closed: every transaction is complete (Suricata logs the
+     * ones still waiting, such as v4 writes, on that packet). */
+    nfs_sweep(st, ctx, st->eof == 3);
     return 0;
 }
 

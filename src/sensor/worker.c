@@ -50,8 +50,10 @@ static void sink_emit(void *user, const char *event_type, const struct flow *flo
         dir = direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
     else if (flow && strcmp(event_type, "fileinfo") == 0)
         dir = direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW; /* as the file travelled */
-    else if (packet && strcmp(event_type, "nfs") == 0)
-        dir = EVE_DIR_PACKET; /* Suricata logs NFS as the packet at hand travelled */
+    else if (flow && strcmp(event_type, "nfs") == 0)
+        /* Suricata logs NFS as the packet at hand travelled (at flow end:
+         * as the data last parsed did) */
+        dir = packet ? EVE_DIR_PACKET : direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
     uint64_t ts = flow ? flow->last_usec : w->now_usec;
     struct json_writer *jw = eve_event_begin(&w->eve, event_type, packet, flow, dir, ts);
     /* File events name the protocol that carried the file, as Suricata's do. */
