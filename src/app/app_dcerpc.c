@@ -35,10 +35,11 @@
 /* ---------- shared pieces ---------- */
 
 static const char *const ptype_names[] = {
-    "REQUEST",   "PING",          "RESPONSE",           "FAULT",    "WORKING",
-    "NOCALL",    "REJECT",        "ACK",                "CL_CANCEL", "FACK",
-    "CANCEL_ACK", "BIND",         "BINDACK",            "BINDNAK",  "ALTER_CONTEXT",
-    "ALTER_CONTEXT_RESP", "AUTH3", "SHUTDOWN",          "CO_CANCEL", "ORPHANED",
+    "REQUEST",   "PING",     "RESPONSE",      "FAULT",
+    "WORKING",   "NOCALL",   "REJECT",        "ACK",
+    "CL_CANCEL", "FACK",     "CANCEL_ACK",    "BIND",
+    "BINDACK",   "BINDNAK",  "ALTER_CONTEXT", "ALTER_CONTEXT_RESP",
+    "AUTH3",     "SHUTDOWN", "CO_CANCEL",     "ORPHANED",
     "RTS"};
 
 const char *dcerpc_ptype_name(uint8_t ptype)
@@ -106,10 +107,9 @@ void dcerpc_uuid_from_wire(const uint8_t *w, bool le, uint8_t out[16])
 
 void dcerpc_uuid_format(const uint8_t u[16], char out[37])
 {
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
-             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
-             u[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
+             u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+             u[14], u[15]);
 }
 
 void dcerpc_call_add_stub(struct dcerpc_call *c, struct app_parse_ctx *ctx, uint8_t dir,
@@ -327,8 +327,8 @@ void dcerpc_call_apply(struct dcerpc_call *c, struct dcerpc_bindings *b, struct 
     }
 }
 
-static void write_iface(struct json_writer *w, const struct dcerpc_iface *f, bool ack,
-                        bool reason, bool procedure, uint16_t opnum)
+static void write_iface(struct json_writer *w, const struct dcerpc_iface *f, bool ack, bool reason,
+                        bool procedure, uint16_t opnum)
 {
     char text[37], ver[16];
     json_object_begin(w);
@@ -377,8 +377,7 @@ void dcerpc_call_write_json(const struct dcerpc_call *c, struct json_writer *w,
     bool smb = flavor == DCERPC_LOG_SMB;
     json_key_string(w, "request", c->req_seen ? dcerpc_ptype_name(c->req_cmd) : "REQUEST_LOST");
     if (smb)
-        json_key_string(w, "response",
-                        c->res_seen ? dcerpc_ptype_name(c->res_cmd) : "UNREPLIED");
+        json_key_string(w, "response", c->res_seen ? dcerpc_ptype_name(c->res_cmd) : "UNREPLIED");
     if (c->req_seen && c->req_cmd == DCERPC_REQUEST) {
         if (smb)
             json_key_u64(w, "opnum", c->opnum);
@@ -397,8 +396,7 @@ void dcerpc_call_write_json(const struct dcerpc_call *c, struct json_writer *w,
         json_array_end(w);
     }
     if (!smb)
-        json_key_string(w, "response",
-                        c->res_seen ? dcerpc_ptype_name(c->res_cmd) : "UNREPLIED");
+        json_key_string(w, "response", c->res_seen ? dcerpc_ptype_name(c->res_cmd) : "UNREPLIED");
     if (c->res_seen && c->res_cmd == DCERPC_RESPONSE) {
         json_key_object_begin(w, "res");
         json_key_u64(w, "frag_cnt", c->frag_cnt[1]);
@@ -982,9 +980,9 @@ static int dcerpc_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer
                                 const uint8_t **data, uint32_t *len)
 {
     uint8_t dir = (index & APP_BUFFER_INDEX_TOCLIENT) ? 1 : 0;
-    return dcerpc_tx_get_buffer_dir(atx, buffer, dir,
-                                    index & ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER),
-                                    data, len);
+    return dcerpc_tx_get_buffer_dir(
+        atx, buffer, dir, index & ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER), data,
+        len);
 }
 
 static int dcerpc_tx_get_uint(const struct app_tx *atx, enum app_uint field, uint8_t direction,
@@ -1008,8 +1006,8 @@ static enum app_probe_result dcerpc_tcp_probe(const uint8_t *data, uint32_t len,
     if (!dcerpc_looks_like_pdu(data, len))
         return APP_PROBE_NO;
     uint8_t ptype = data[2];
-    if (direction == 0 && (ptype == DCERPC_BIND || ptype == DCERPC_ALTER_CONTEXT ||
-                           ptype == DCERPC_REQUEST))
+    if (direction == 0 &&
+        (ptype == DCERPC_BIND || ptype == DCERPC_ALTER_CONTEXT || ptype == DCERPC_REQUEST))
         return APP_PROBE_MATCH;
     if (direction == 1 && (ptype == DCERPC_BIND_ACK || ptype == DCERPC_ALTER_CONTEXT_RESP ||
                            ptype == DCERPC_RESPONSE || ptype == DCERPC_BIND_NAK))

@@ -15,11 +15,11 @@
 #define DER_CLASS_CONTEXT 0x80
 
 struct der_tlv {
-    uint8_t cls;          /* DER_CLASS_* */
+    uint8_t cls; /* DER_CLASS_* */
     bool constructed;
-    uint32_t tag;         /* tag number */
+    uint32_t tag; /* tag number */
     const uint8_t *value;
-    uint32_t len;         /* value length */
+    uint32_t len; /* value length */
 };
 
 /* Reads the TLV at *p (at most *avail bytes) and advances past it. Returns
@@ -75,7 +75,8 @@ static inline bool der_expect(const uint8_t **p, uint32_t *avail, uint8_t cls, u
 }
 
 /* Finds, inside a constructed value, the context-tagged [tag] member. */
-static inline bool der_find_context(const uint8_t *v, uint32_t len, uint32_t tag, struct der_tlv *out)
+static inline bool der_find_context(const uint8_t *v, uint32_t len, uint32_t tag,
+                                    struct der_tlv *out)
 {
     while (len) {
         struct der_tlv t;

@@ -23,17 +23,17 @@ struct ftrack_chunk {
 };
 
 struct ftrack {
-    struct app_file *file; /* owned; NULL when it could not be opened */
-    uint64_t tracked;      /* next contiguous offset */
+    struct app_file *file;      /* owned; NULL when it could not be opened */
+    uint64_t tracked;           /* next contiguous offset */
     struct ftrack_chunk *queue; /* sorted by offset */
     uint32_t queued_bytes, queued_cnt;
     struct ftrack_chunk *pending; /* queued chunk still arriving */
     uint64_t next_offset;         /* offset of the next streamed byte */
 };
 
-#define FTRACK_OVERLAP 0x1u       /* the chunk starts before the file's end */
-#define FTRACK_QUEUE_SIZE 0x2u    /* dropped: queued bytes would pass max_size */
-#define FTRACK_QUEUE_CNT 0x4u     /* dropped: queued chunks would pass max_cnt */
+#define FTRACK_OVERLAP 0x1u    /* the chunk starts before the file's end */
+#define FTRACK_QUEUE_SIZE 0x2u /* dropped: queued bytes would pass max_size */
+#define FTRACK_QUEUE_CNT 0x4u  /* dropped: queued chunks would pass max_cnt */
 
 /* A chunk of total bytes at offset, len of them in data. max_size / max_cnt
  * bound the queue (0: no bound). Returns FTRACK_* flags. */

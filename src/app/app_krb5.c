@@ -40,7 +40,8 @@ enum {
 };
 
 enum krb5_event { KRB5_EV_MALFORMED_DATA = 0, KRB5_EV_WEAK_ENCRYPTION, KRB5_EV_COUNT };
-static const char *const krb5_event_names[KRB5_EV_COUNT + 1] = {"malformed_data", "weak_encryption"};
+static const char *const krb5_event_names[KRB5_EV_COUNT + 1] = {"malformed_data",
+                                                                "weak_encryption"};
 
 struct krb5_principal {
     bool present;
@@ -177,29 +178,83 @@ static const char *krb5_msg_name(uint8_t t)
 }
 
 /* RFC 4120 7.5.9 */
-static const char *const krb5_errors[] = {
-    "KDC_ERR_NONE", "KDC_ERR_NAME_EXP", "KDC_ERR_SERVICE_EXP", "KDC_ERR_BAD_PVNO",
-    "KDC_ERR_C_OLD_MAST_KVNO", "KDC_ERR_S_OLD_MAST_KVNO", "KDC_ERR_C_PRINCIPAL_UNKNOWN",
-    "KDC_ERR_S_PRINCIPAL_UNKNOWN", "KDC_ERR_PRINCIPAL_NOT_UNIQUE", "KDC_ERR_NULL_KEY",
-    "KDC_ERR_CANNOT_POSTDATE", "KDC_ERR_NEVER_VALID", "KDC_ERR_POLICY", "KDC_ERR_BADOPTION",
-    "KDC_ERR_ETYPE_NOSUPP", "KDC_ERR_SUMTYPE_NOSUPP", "KDC_ERR_PADATA_TYPE_NOSUPP",
-    "KDC_ERR_TRTYPE_NOSUPP", "KDC_ERR_CLIENT_REVOKED", "KDC_ERR_SERVICE_REVOKED",
-    "KDC_ERR_TGT_REVOKED", "KDC_ERR_CLIENT_NOTYET", "KDC_ERR_SERVICE_NOTYET",
-    "KDC_ERR_KEY_EXPIRED", "KDC_ERR_PREAUTH_FAILED", "KDC_ERR_PREAUTH_REQUIRED",
-    "KDC_ERR_SERVER_NOMATCH", "KDC_ERR_MUST_USE_USER2USER", "KDC_ERR_PATH_NOT_ACCEPTED",
-    "KDC_ERR_SVC_UNAVAILABLE", NULL, "KRB_AP_ERR_BAD_INTEGRITY", "KRB_AP_ERR_TKT_EXPIRED",
-    "KRB_AP_ERR_TKT_NYV", "KRB_AP_ERR_REPEAT", "KRB_AP_ERR_NOT_US", "KRB_AP_ERR_BADMATCH",
-    "KRB_AP_ERR_SKEW", "KRB_AP_ERR_BADADDR", "KRB_AP_ERR_BADVERSION", "KRB_AP_ERR_MSG_TYPE",
-    "KRB_AP_ERR_MODIFIED", "KRB_AP_ERR_BADORDER", NULL, "KRB_AP_ERR_BADKEYVER",
-    "KRB_AP_ERR_NOKEY", "KRB_AP_ERR_MUT_FAIL", "KRB_AP_ERR_BADDIRECTION", "KRB_AP_ERR_METHOD",
-    "KRB_AP_ERR_BADSEQ", "KRB_AP_ERR_INAPP_CKSUM", "KRB_AP_PATH_NOT_ACCEPTED",
-    "KRB_ERR_RESPONSE_TOO_BIG", NULL, NULL, NULL, NULL, NULL, NULL, NULL, "KRB_ERR_GENERIC",
-    "KRB_ERR_FIELD_TOOLONG", "KDC_ERROR_CLIENT_NOT_TRUSTED", "KDC_ERROR_KDC_NOT_TRUSTED",
-    "KDC_ERROR_INVALID_SIG", "KDC_ERR_KEY_TOO_WEAK", "KDC_ERR_CERTIFICATE_MISMATCH",
-    "KRB_AP_ERR_NO_TGT", "KDC_ERR_WRONG_REALM", "KRB_AP_ERR_USER_TO_USER_REQUIRED",
-    "KDC_ERR_CANT_VERIFY_CERTIFICATE", "KDC_ERR_INVALID_CERTIFICATE", "KDC_ERR_REVOKED_CERTIFICATE",
-    "KDC_ERR_REVOCATION_STATUS_UNKNOWN", "KDC_ERR_REVOCATION_STATUS_UNAVAILABLE",
-    "KDC_ERR_CLIENT_NAME_MISMATCH", "KDC_ERR_KDC_NAME_MISMATCH"};
+static const char *const krb5_errors[] = {"KDC_ERR_NONE",
+                                          "KDC_ERR_NAME_EXP",
+                                          "KDC_ERR_SERVICE_EXP",
+                                          "KDC_ERR_BAD_PVNO",
+                                          "KDC_ERR_C_OLD_MAST_KVNO",
+                                          "KDC_ERR_S_OLD_MAST_KVNO",
+                                          "KDC_ERR_C_PRINCIPAL_UNKNOWN",
+                                          "KDC_ERR_S_PRINCIPAL_UNKNOWN",
+                                          "KDC_ERR_PRINCIPAL_NOT_UNIQUE",
+                                          "KDC_ERR_NULL_KEY",
+                                          "KDC_ERR_CANNOT_POSTDATE",
+                                          "KDC_ERR_NEVER_VALID",
+                                          "KDC_ERR_POLICY",
+                                          "KDC_ERR_BADOPTION",
+                                          "KDC_ERR_ETYPE_NOSUPP",
+                                          "KDC_ERR_SUMTYPE_NOSUPP",
+                                          "KDC_ERR_PADATA_TYPE_NOSUPP",
+                                          "KDC_ERR_TRTYPE_NOSUPP",
+                                          "KDC_ERR_CLIENT_REVOKED",
+                                          "KDC_ERR_SERVICE_REVOKED",
+                                          "KDC_ERR_TGT_REVOKED",
+                                          "KDC_ERR_CLIENT_NOTYET",
+                                          "KDC_ERR_SERVICE_NOTYET",
+                                          "KDC_ERR_KEY_EXPIRED",
+                                          "KDC_ERR_PREAUTH_FAILED",
+                                          "KDC_ERR_PREAUTH_REQUIRED",
+                                          "KDC_ERR_SERVER_NOMATCH",
+                                          "KDC_ERR_MUST_USE_USER2USER",
+                                          "KDC_ERR_PATH_NOT_ACCEPTED",
+                                          "KDC_ERR_SVC_UNAVAILABLE",
+                                          NULL,
+                                          "KRB_AP_ERR_BAD_INTEGRITY",
+                                          "KRB_AP_ERR_TKT_EXPIRED",
+                                          "KRB_AP_ERR_TKT_NYV",
+                                          "KRB_AP_ERR_REPEAT",
+                                          "KRB_AP_ERR_NOT_US",
+                                          "KRB_AP_ERR_BADMATCH",
+                                          "KRB_AP_ERR_SKEW",
+                                          "KRB_AP_ERR_BADADDR",
+                                          "KRB_AP_ERR_BADVERSION",
+                                          "KRB_AP_ERR_MSG_TYPE",
+                                          "KRB_AP_ERR_MODIFIED",
+                                          "KRB_AP_ERR_BADORDER",
+                                          NULL,
+                                          "KRB_AP_ERR_BADKEYVER",
+                                          "KRB_AP_ERR_NOKEY",
+                                          "KRB_AP_ERR_MUT_FAIL",
+                                          "KRB_AP_ERR_BADDIRECTION",
+                                          "KRB_AP_ERR_METHOD",
+                                          "KRB_AP_ERR_BADSEQ",
+                                          "KRB_AP_ERR_INAPP_CKSUM",
+                                          "KRB_AP_PATH_NOT_ACCEPTED",
+                                          "KRB_ERR_RESPONSE_TOO_BIG",
+                                          NULL,
+                                          NULL,
+                                          NULL,
+                                          NULL,
+                                          NULL,
+                                          NULL,
+                                          NULL,
+                                          "KRB_ERR_GENERIC",
+                                          "KRB_ERR_FIELD_TOOLONG",
+                                          "KDC_ERROR_CLIENT_NOT_TRUSTED",
+                                          "KDC_ERROR_KDC_NOT_TRUSTED",
+                                          "KDC_ERROR_INVALID_SIG",
+                                          "KDC_ERR_KEY_TOO_WEAK",
+                                          "KDC_ERR_CERTIFICATE_MISMATCH",
+                                          "KRB_AP_ERR_NO_TGT",
+                                          "KDC_ERR_WRONG_REALM",
+                                          "KRB_AP_ERR_USER_TO_USER_REQUIRED",
+                                          "KDC_ERR_CANT_VERIFY_CERTIFICATE",
+                                          "KDC_ERR_INVALID_CERTIFICATE",
+                                          "KDC_ERR_REVOKED_CERTIFICATE",
+                                          "KDC_ERR_REVOCATION_STATUS_UNKNOWN",
+                                          "KDC_ERR_REVOCATION_STATUS_UNAVAILABLE",
+                                          "KDC_ERR_CLIENT_NAME_MISMATCH",
+                                          "KDC_ERR_KDC_NAME_MISMATCH"};
 
 static const char *krb5_error_name(int32_t c)
 {
@@ -771,8 +826,8 @@ static enum app_probe_result krb5_probe_tcp(const uint8_t *data, uint32_t len, u
     (void)direction;
     if (len < 4)
         return APP_PROBE_NEED_MORE;
-    uint32_t mark = (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 |
-                    data[3];
+    uint32_t mark =
+        (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3];
     if (mark > 16384)
         return APP_PROBE_NO;
     if (len <= 14)
@@ -834,22 +889,18 @@ static void krb5_flow_end(void *state, struct app_parse_ctx *ctx)
     .proto = APP_PROTO_KRB5, .name = "krb5", .ports = {88}, .state_free = krb5_state_free,         \
     .flow_end = krb5_flow_end, .tx_foreach = krb5_tx_foreach, .tx_complete = krb5_tx_complete,     \
     .tx_get_buffer = krb5_tx_get_buffer, .tx_write_json = krb5_tx_write_json,                      \
-    .tx_has_event = krb5_tx_has_event, .event_names = krb5_event_names, .tx_direction = krb5_tx_direction,                          \
-    .tx_get_uint = krb5_tx_get_uint, .uint_value_from_name = krb5_uint_value_from_name,            \
-    .probe_needs_port = true
+    .tx_has_event = krb5_tx_has_event, .event_names = krb5_event_names,                            \
+    .tx_direction = krb5_tx_direction, .tx_get_uint = krb5_tx_get_uint,                            \
+    .uint_value_from_name = krb5_uint_value_from_name, .probe_needs_port = true
 
 const struct app_parser app_parser_krb5_tcp = {
-    KRB5_PARSER_COMMON,
-    .ipprotos = APP_IPPROTO_TCP,
-    .probe = krb5_probe_tcp,
-    .state_new = krb5_state_new_tcp,
+    KRB5_PARSER_COMMON,      .ipprotos = APP_IPPROTO_TCP,
+    .probe = krb5_probe_tcp, .state_new = krb5_state_new_tcp,
     .parse = krb5_parse_tcp,
 };
 
 const struct app_parser app_parser_krb5_udp = {
-    KRB5_PARSER_COMMON,
-    .ipprotos = APP_IPPROTO_UDP,
-    .probe = krb5_probe_udp,
-    .state_new = krb5_state_new_udp,
+    KRB5_PARSER_COMMON,      .ipprotos = APP_IPPROTO_UDP,
+    .probe = krb5_probe_udp, .state_new = krb5_state_new_udp,
     .parse = krb5_parse_udp,
 };

@@ -42,42 +42,128 @@
 #define NFS_FILE_INSPECT 65536
 #define NFS_XID_MAX 1024
 
-enum { NFS3_NULL = 0, NFS3_GETATTR = 1, NFS3_LOOKUP = 3, NFS3_ACCESS = 4, NFS3_READ = 6,
-       NFS3_WRITE = 7, NFS3_CREATE = 8, NFS3_MKDIR = 9, NFS3_SYMLINK = 10, NFS3_MKNOD = 11,
-       NFS3_REMOVE = 12, NFS3_RMDIR = 13, NFS3_RENAME = 14, NFS3_LINK = 15,
-       NFS3_READDIRPLUS = 17, NFS3_COMMIT = 21 };
-enum { NFS2_GETATTR = 1, NFS2_LOOKUP = 4, NFS2_READ = 6, NFS2_WRITE = 8, NFS2_CREATE = 9,
-       NFS2_REMOVE = 10, NFS2_RENAME = 11, NFS2_MKDIR = 14, NFS2_RMDIR = 15 };
+enum {
+    NFS3_NULL = 0,
+    NFS3_GETATTR = 1,
+    NFS3_LOOKUP = 3,
+    NFS3_ACCESS = 4,
+    NFS3_READ = 6,
+    NFS3_WRITE = 7,
+    NFS3_CREATE = 8,
+    NFS3_MKDIR = 9,
+    NFS3_SYMLINK = 10,
+    NFS3_MKNOD = 11,
+    NFS3_REMOVE = 12,
+    NFS3_RMDIR = 13,
+    NFS3_RENAME = 14,
+    NFS3_LINK = 15,
+    NFS3_READDIRPLUS = 17,
+    NFS3_COMMIT = 21
+};
+enum {
+    NFS2_GETATTR = 1,
+    NFS2_LOOKUP = 4,
+    NFS2_READ = 6,
+    NFS2_WRITE = 8,
+    NFS2_CREATE = 9,
+    NFS2_REMOVE = 10,
+    NFS2_RENAME = 11,
+    NFS2_MKDIR = 14,
+    NFS2_RMDIR = 15
+};
 enum { NFS4_COMPOUND = 1 };
-enum { OP4_ACCESS = 3, OP4_CLOSE = 4, OP4_COMMIT = 5, OP4_CREATE = 6, OP4_GETATTR = 9,
-       OP4_GETFH = 10, OP4_LOOKUP = 15, OP4_OPEN = 18, OP4_PUTFH = 22, OP4_PUTPUBFH = 23,
-       OP4_PUTROOTFH = 24, OP4_READ = 25, OP4_REMOVE = 28, OP4_RESTOREFH = 31,
-       OP4_SAVEFH = 32, OP4_WRITE = 38, OP4_SEQUENCE = 53 };
+enum {
+    OP4_ACCESS = 3,
+    OP4_CLOSE = 4,
+    OP4_COMMIT = 5,
+    OP4_CREATE = 6,
+    OP4_GETATTR = 9,
+    OP4_GETFH = 10,
+    OP4_LOOKUP = 15,
+    OP4_OPEN = 18,
+    OP4_PUTFH = 22,
+    OP4_PUTPUBFH = 23,
+    OP4_PUTROOTFH = 24,
+    OP4_READ = 25,
+    OP4_REMOVE = 28,
+    OP4_RESTOREFH = 31,
+    OP4_SAVEFH = 32,
+    OP4_WRITE = 38,
+    OP4_SEQUENCE = 53
+};
 
 enum nfs_event { NFS_EV_MALFORMED_DATA = 0, NFS_EV_TOO_MANY_TRANSACTIONS, NFS_EV_COUNT };
 static const char *const nfs_event_names[NFS_EV_COUNT + 1] = {"malformed_data",
-                                                          "too_many_transactions"};
+                                                              "too_many_transactions"};
 
 /* ---------- names ---------- */
 
-static const char *const nfs2_procs[] = {"NULL",    "GETATTR",    "SETATTR", "ROOT",   "LOOKUP",
-                                         "READLINK", "READ",      "WRITECACHE", "WRITE", "CREATE",
-                                         "REMOVE",  "RENAME",     "LINK",    "SYMLINK", "MKDIR",
-                                         "RMDIR",   "READDIR",    "STATFS"};
+static const char *const nfs2_procs[] = {
+    "NULL",   "GETATTR", "SETATTR", "ROOT", "LOOKUP",  "READLINK", "READ",  "WRITECACHE", "WRITE",
+    "CREATE", "REMOVE",  "RENAME",  "LINK", "SYMLINK", "MKDIR",    "RMDIR", "READDIR",    "STATFS"};
 static const char *const nfs3_procs[] = {
-    "NULL",   "GETATTR", "SETATTR", "LOOKUP",  "ACCESS",      "READLINK", "READ",     "WRITE",
-    "CREATE", "MKDIR",   "SYMLINK", "MKNOD",   "REMOVE",      "RMDIR",    "RENAME",   "LINK",
-    "READDIR", "READDIRPLUS", "FSSTAT", "FSINFO", "PATHCONF", "COMMIT"};
-static const char *const nfs4_ops[] = {
-    "NULL", "COMPOUND", NULL, "ACCESS", "CLOSE", "COMMIT", "CREATE", "DELEGPURGE", "DELEGRETURN",
-    "GETATTR", "GETFH", "LINK", "LOCK", "LOCKT", "LOCKU", "LOOKUP", "LOOKUPP", "NVERIFY", "OPEN",
-    "OPENATTR", "OPEN_CONFIRM", "OPEN_DOWNGRADE", "PUTFH", "PUTPUBFH", "PUTROOTFH", "READ",
-    "READDIR", "READLINK", "REMOVE", "RENAME", "RENEW", "RESTOREFH", "SAVEFH", "SECINFO",
-    "SETATTR", "SETCLIENTID", "SETCLIENTID_CONFIRM", "VERIFY", "WRITE", "RELEASE_LOCKOWNER",
-    "BACKCHANNEL_CTL", "BIND_CONN_TO_SESSION", "EXCHANGE_ID", "CREATE_SESSION",
-    "DESTROY_SESSION", "FREE_STATEID", "GET_DIR_DELEGATION", "GETDEVICEINFO", "GETDEVICELIST",
-    "LAYOUTCOMMIT", "LAYOUTGET", "LAYOUTRETURN", "SECINFO_NO_NAME", "SEQUENCE", "SET_SSV",
-    "TEST_STATEID", "WANT_DELEGATION", "DESTROY_CLIENTID", "RECLAIM_COMPLETE"};
+    "NULL",    "GETATTR",     "SETATTR", "LOOKUP", "ACCESS",   "READLINK", "READ",   "WRITE",
+    "CREATE",  "MKDIR",       "SYMLINK", "MKNOD",  "REMOVE",   "RMDIR",    "RENAME", "LINK",
+    "READDIR", "READDIRPLUS", "FSSTAT",  "FSINFO", "PATHCONF", "COMMIT"};
+static const char *const nfs4_ops[] = {"NULL",
+                                       "COMPOUND",
+                                       NULL,
+                                       "ACCESS",
+                                       "CLOSE",
+                                       "COMMIT",
+                                       "CREATE",
+                                       "DELEGPURGE",
+                                       "DELEGRETURN",
+                                       "GETATTR",
+                                       "GETFH",
+                                       "LINK",
+                                       "LOCK",
+                                       "LOCKT",
+                                       "LOCKU",
+                                       "LOOKUP",
+                                       "LOOKUPP",
+                                       "NVERIFY",
+                                       "OPEN",
+                                       "OPENATTR",
+                                       "OPEN_CONFIRM",
+                                       "OPEN_DOWNGRADE",
+                                       "PUTFH",
+                                       "PUTPUBFH",
+                                       "PUTROOTFH",
+                                       "READ",
+                                       "READDIR",
+                                       "READLINK",
+                                       "REMOVE",
+                                       "RENAME",
+                                       "RENEW",
+                                       "RESTOREFH",
+                                       "SAVEFH",
+                                       "SECINFO",
+                                       "SETATTR",
+                                       "SETCLIENTID",
+                                       "SETCLIENTID_CONFIRM",
+                                       "VERIFY",
+                                       "WRITE",
+                                       "RELEASE_LOCKOWNER",
+                                       "BACKCHANNEL_CTL",
+                                       "BIND_CONN_TO_SESSION",
+                                       "EXCHANGE_ID",
+                                       "CREATE_SESSION",
+                                       "DESTROY_SESSION",
+                                       "FREE_STATEID",
+                                       "GET_DIR_DELEGATION",
+                                       "GETDEVICEINFO",
+                                       "GETDEVICELIST",
+                                       "LAYOUTCOMMIT",
+                                       "LAYOUTGET",
+                                       "LAYOUTRETURN",
+                                       "SECINFO_NO_NAME",
+                                       "SEQUENCE",
+                                       "SET_SSV",
+                                       "TEST_STATEID",
+                                       "WANT_DELEGATION",
+                                       "DESTROY_CLIENTID",
+                                       "RECLAIM_COMPLETE"};
 
 #define N(a) (sizeof(a) / sizeof(a[0]))
 
@@ -95,16 +181,35 @@ static const char *nfs_status_name(uint32_t s)
     static const struct {
         uint32_t code;
         const char *name;
-    } t[] = {{0, "OK"},          {1, "ERR_PERM"},          {2, "ERR_NOENT"},
-             {5, "ERR_IO"},      {6, "ERR_NXIO"},          {13, "ERR_ACCES"},
-             {17, "ERR_EXIST"},  {18, "ERR_XDEV"},         {19, "ERR_NODEV"},
-             {20, "ERR_NOTDIR"}, {21, "ERR_ISDIR"},        {22, "ERR_INVAL"},
-             {27, "ERR_FBIG"},   {28, "ERR_NOSPC"},        {30, "ERR_ROFS"},
-             {31, "ERR_MLINK"},  {63, "ERR_NAMETOOLONG"},  {66, "ERR_NOTEMPTY"},
-             {69, "ERR_DQUOT"},  {70, "ERR_STALE"},        {71, "ERR_REMOTE"},
-             {10001, "ERR_BADHANDLE"}, {10002, "ERR_NOT_SYNC"}, {10003, "ERR_BAD_COOKIE"},
-             {10004, "ERR_NOTSUPP"},   {10005, "ERR_TOOSMALL"}, {10006, "ERR_SERVERFAULT"},
-             {10007, "ERR_BADTYPE"},   {10008, "ERR_JUKEBOX"}};
+    } t[] = {{0, "OK"},
+             {1, "ERR_PERM"},
+             {2, "ERR_NOENT"},
+             {5, "ERR_IO"},
+             {6, "ERR_NXIO"},
+             {13, "ERR_ACCES"},
+             {17, "ERR_EXIST"},
+             {18, "ERR_XDEV"},
+             {19, "ERR_NODEV"},
+             {20, "ERR_NOTDIR"},
+             {21, "ERR_ISDIR"},
+             {22, "ERR_INVAL"},
+             {27, "ERR_FBIG"},
+             {28, "ERR_NOSPC"},
+             {30, "ERR_ROFS"},
+             {31, "ERR_MLINK"},
+             {63, "ERR_NAMETOOLONG"},
+             {66, "ERR_NOTEMPTY"},
+             {69, "ERR_DQUOT"},
+             {70, "ERR_STALE"},
+             {71, "ERR_REMOTE"},
+             {10001, "ERR_BADHANDLE"},
+             {10002, "ERR_NOT_SYNC"},
+             {10003, "ERR_BAD_COOKIE"},
+             {10004, "ERR_NOTSUPP"},
+             {10005, "ERR_TOOSMALL"},
+             {10006, "ERR_SERVERFAULT"},
+             {10007, "ERR_BADTYPE"},
+             {10008, "ERR_JUKEBOX"}};
     for (size_t i = 0; i < N(t); i++)
         if (t[i].code == s)
             return t[i].name;
@@ -143,8 +248,8 @@ static uint32_t xdr_u32(struct xdr *x)
         x->err = true;
         return 0;
     }
-    uint32_t v = (uint32_t)x->p[0] << 24 | (uint32_t)x->p[1] << 16 | (uint32_t)x->p[2] << 8 |
-                 x->p[3];
+    uint32_t v =
+        (uint32_t)x->p[0] << 24 | (uint32_t)x->p[1] << 16 | (uint32_t)x->p[2] << 8 | x->p[3];
     x->p += 4;
     x->n -= 4;
     return v;
@@ -226,19 +331,19 @@ struct nfs_tx {
 struct nfs_record {
     uint8_t mark[4];
     uint8_t mark_len;
-    uint32_t frag_left;  /* bytes of the current fragment still to come */
+    uint32_t frag_left; /* bytes of the current fragment still to come */
     bool last_frag;
-    uint8_t *buf;        /* owned: the record so far */
+    uint8_t *buf; /* owned: the record so far */
     uint32_t len, cap;
-    uint32_t skip;       /* oversized record being skipped */
-    bool lost;           /* after a gap: look for the next record */
+    uint32_t skip; /* oversized record being skipped */
+    bool lost;     /* after a gap: look for the next record */
 };
 
 struct nfs_state {
     struct app_layer_thread_ctx *thread;
     bool tcp;
-    uint8_t eof;      /* bit per direction that ended (TCP) */
-    uint8_t last_dir; /* direction of the data parsed last (logging at flow end) */
+    uint8_t eof;          /* bit per direction that ended (TCP) */
+    uint8_t last_dir;     /* direction of the data parsed last (logging at flow end) */
     uint32_t nfs_version; /* first seen, as Suricata logs it */
     struct nfs_tx *head, *tail;
     uint32_t ntx;
@@ -289,8 +394,7 @@ static void nfs_sweep(struct nfs_state *st, struct app_parse_ctx *ctx, bool at_e
         if (!tx->base.logged && (at_end || (tx->req_done && tx->res_done))) {
             tx->base.logged = true;
             if (tx->procedure != NFS3_GETATTR || tx->version >= 4)
-                app_parser_log(ctx, "nfs",
-                               ctx->packet ? ctx->packet->flow_direction : st->last_dir,
+                app_parser_log(ctx, "nfs", ctx->packet ? ctx->packet->flow_direction : st->last_dir,
                                nfs_log_body, &tx->base);
         }
         if (tx->base.logged && (!tx->ft.file || tx->ft.file->logged) &&
@@ -472,9 +576,8 @@ static void nfs_file_data(struct nfs_state *st, struct app_parse_ctx *ctx, uint8
 
 /* A v3 READ call opens the read transaction of its handle (with the call's
  * credentials) unless one is open, as Suricata does. */
-static void nfs_read_call(struct nfs_state *st, struct app_parse_ctx *ctx,
-                          const struct rpc_call *c, const uint8_t *fh, uint8_t fh_len,
-                          const char *name)
+static void nfs_read_call(struct nfs_state *st, struct app_parse_ctx *ctx, const struct rpc_call *c,
+                          const uint8_t *fh, uint8_t fh_len, const char *name)
 {
     if (!fh_len || nfs_file_tx(st, fh, fh_len, 1))
         return;
@@ -553,10 +656,10 @@ static void nfs23_call(struct nfs_state *st, struct app_parse_ctx *ctx, const st
     bool make_tx = true, rename = false;
     if (v2) {
         /* v2 numbers the procedures differently: map the ones handled alike */
-        static const int8_t v2to3[] = {NFS3_NULL, NFS3_GETATTR, 2, -1, NFS3_LOOKUP, 5,
-                                       NFS3_READ, -1, NFS3_WRITE, NFS3_CREATE, NFS3_REMOVE,
-                                       NFS3_RENAME, NFS3_LINK, NFS3_SYMLINK, NFS3_MKDIR,
-                                       NFS3_RMDIR, 16, 18};
+        static const int8_t v2to3[] = {
+            NFS3_NULL, NFS3_GETATTR, 2,          -1,          NFS3_LOOKUP, 5,
+            NFS3_READ, -1,           NFS3_WRITE, NFS3_CREATE, NFS3_REMOVE, NFS3_RENAME,
+            NFS3_LINK, NFS3_SYMLINK, NFS3_MKDIR, NFS3_RMDIR,  16,          18};
         p = p < N(v2to3) ? (uint32_t)(int32_t)v2to3[p] : UINT32_MAX;
     }
     switch (p) {
@@ -805,8 +908,8 @@ static struct nfs_tx *nfs_tx_by_xid(struct nfs_state *st, uint32_t xid)
     return NULL;
 }
 
-static void nfs_reply_done(struct nfs_state *st, uint32_t xid, uint32_t rpc_status,
-                           uint32_t status, const uint8_t *fh, uint8_t fh_len)
+static void nfs_reply_done(struct nfs_state *st, uint32_t xid, uint32_t rpc_status, uint32_t status,
+                           const uint8_t *fh, uint8_t fh_len)
 {
     struct nfs_tx *tx = nfs_tx_by_xid(st, xid);
     if (!tx)
@@ -903,8 +1006,8 @@ static void nfs4_reply(struct nfs_state *st, struct app_parse_ctx *ctx, uint32_t
             bool eof = xdr_u32(x) != 0;
             const uint8_t *d = xdr_opaque(x, &n, NFS_RECORD_MAX);
             if (d && call->fh_len)
-                nfs_file_data(st, ctx, 1, xid, 4, OP4_READ, call->fh, call->fh_len, call->offset,
-                              d, n, eof, NULL, rpc_status, st4);
+                nfs_file_data(st, ctx, 1, xid, 4, OP4_READ, call->fh, call->fh_len, call->offset, d,
+                              n, eof, NULL, rpc_status, st4);
             continue;
         }
         /* A WRITE's reply leaves its file transaction as it is: Suricata
@@ -1071,8 +1174,8 @@ static bool rpc_record_start(struct nfs_state *st, const uint8_t *d, uint32_t le
         if (len < 24)
             return false;
         uint32_t rv = (uint32_t)d[12] << 24 | (uint32_t)d[13] << 16 | (uint32_t)d[14] << 8 | d[15];
-        uint32_t prog = (uint32_t)d[16] << 24 | (uint32_t)d[17] << 16 | (uint32_t)d[18] << 8 |
-                        d[19];
+        uint32_t prog =
+            (uint32_t)d[16] << 24 | (uint32_t)d[17] << 16 | (uint32_t)d[18] << 8 | d[19];
         return rv == 2 && prog == RPC_PROG_NFS;
     }
     if (type == 1) {
@@ -1493,9 +1596,9 @@ static enum app_probe_result nfs_probe_tcp(const uint8_t *data, uint32_t len, ui
 {
     if (len < 8)
         return APP_PROBE_NEED_MORE;
-    uint32_t flen = ((uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 |
-                     data[3]) &
-                    0x7fffffffu;
+    uint32_t flen =
+        ((uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3]) &
+        0x7fffffffu;
     struct rpc_probe_hdr h;
     memset(&h, 0, sizeof(h));
     int r = rpc_probe_parse(data + 4, len - 4, &h);
@@ -1570,22 +1673,18 @@ static void nfs_flow_end(void *state, struct app_parse_ctx *ctx)
     .proto = APP_PROTO_NFS, .name = "nfs", .ports = {2049}, .state_free = nfs_state_free,          \
     .flow_end = nfs_flow_end, .tx_foreach = nfs_tx_foreach, .tx_complete = nfs_tx_complete,        \
     .tx_get_buffer = nfs_tx_get_buffer, .tx_write_json = nfs_tx_write_json,                        \
-    .tx_has_event = nfs_tx_has_event, .event_names = nfs_event_names, .tx_get_buffer_dir = nfs_tx_get_buffer_dir,                  \
-    .tx_get_uint = nfs_tx_get_uint, .uint_value_from_name = nfs_uint_value_from_name,              \
-    .probe_needs_port = true
+    .tx_has_event = nfs_tx_has_event, .event_names = nfs_event_names,                              \
+    .tx_get_buffer_dir = nfs_tx_get_buffer_dir, .tx_get_uint = nfs_tx_get_uint,                    \
+    .uint_value_from_name = nfs_uint_value_from_name, .probe_needs_port = true
 
 const struct app_parser app_parser_nfs_tcp = {
-    NFS_PARSER_COMMON,
-    .ipprotos = APP_IPPROTO_TCP,
-    .probe = nfs_probe_tcp,
-    .state_new = nfs_state_new_tcp,
+    NFS_PARSER_COMMON,      .ipprotos = APP_IPPROTO_TCP,
+    .probe = nfs_probe_tcp, .state_new = nfs_state_new_tcp,
     .parse = nfs_parse_tcp,
 };
 
 const struct app_parser app_parser_nfs_udp = {
-    NFS_PARSER_COMMON,
-    .ipprotos = APP_IPPROTO_UDP,
-    .probe = nfs_probe_udp,
-    .state_new = nfs_state_new_udp,
+    NFS_PARSER_COMMON,      .ipprotos = APP_IPPROTO_UDP,
+    .probe = nfs_probe_udp, .state_new = nfs_state_new_udp,
     .parse = nfs_parse_udp,
 };

@@ -112,9 +112,9 @@ static void smb_tx_free(struct smb_state *st, struct smb_tx *tx)
             st->dir[d].file_tx = NULL;
             st->dir[d].file_left = 0;
         }
-    char **strs[] = {&tx->share,       &tx->req_service,   &tx->res_service,   &tx->filename,
-                     &tx->newname,     &tx->req_native_os, &tx->req_native_lm, &tx->res_native_os,
-                     &tx->res_native_lm};
+    char **strs[] = {&tx->share,         &tx->req_service,   &tx->res_service,
+                     &tx->filename,      &tx->newname,       &tx->req_native_os,
+                     &tx->req_native_lm, &tx->res_native_os, &tx->res_native_lm};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         free(*strs[i]);
     for (uint16_t i = 0; i < tx->ndialects; i++)
@@ -162,7 +162,8 @@ static void smb_sweep(struct smb_state *st, struct app_parse_ctx *ctx, bool at_e
         }
         if (!tx->base.logged && (at_end || (tx->req_done && tx->res_done)))
             smb_tx_log(st, ctx, tx);
-        if (tx->base.logged && (!tx->ft.file || tx->ft.file->logged) && app_tx_can_free(&tx->base)) {
+        if (tx->base.logged && (!tx->ft.file || tx->ft.file->logged) &&
+            app_tx_can_free(&tx->base)) {
             *pp = tx->next;
             if (st->tail == tx)
                 st->tail = prev;
@@ -302,10 +303,9 @@ bool smb_fuid_is_dcerpc(struct smb_state *st, const uint8_t *fuid, uint8_t fuid_
     if (n) {
         if (n[0] == '\\')
             n++;
-        static const char *const pipes[] = {"svcctl", "srvsvc", "atsvc",   "lsarpc",  "samr",
-                                            "spoolss", "winreg", "netlogon", "wkssvc",
-                                            "eventlog", "epmapper", "drsuapi", "browser",
-                                            "suricata::dcerpc"};
+        static const char *const pipes[] = {
+            "svcctl",   "srvsvc", "atsvc",    "lsarpc",   "samr",    "spoolss", "winreg",
+            "netlogon", "wkssvc", "eventlog", "epmapper", "drsuapi", "browser", "suricata::dcerpc"};
         for (size_t i = 0; i < sizeof(pipes) / sizeof(pipes[0]); i++)
             if (strcasecmp(n, pipes[i]) == 0)
                 return true;
@@ -347,8 +347,8 @@ struct smb_tx *smb_file_tx_new(struct smb_state *st, struct app_parse_ctx *ctx, 
     return tx;
 }
 
-void smb_file_chunk(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx,
-                    uint8_t dir, uint64_t offset, const uint8_t *data, uint32_t len, uint32_t total)
+void smb_file_chunk(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx, uint8_t dir,
+                    uint64_t offset, const uint8_t *data, uint32_t len, uint32_t total)
 {
     (void)dir;
     if (!tx || tx->type != SMB_TX_FILE)
@@ -362,9 +362,11 @@ void smb_file_chunk(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_
     if (f & FTRACK_OVERLAP)
         smb_event(st, ctx, tx, SMB_EV_FILE_OVERLAP);
     if (f & FTRACK_QUEUE_SIZE)
-        smb_event(st, ctx, tx, wr ? SMB_EV_WRITE_QUEUE_SIZE_EXCEEDED : SMB_EV_READ_QUEUE_SIZE_EXCEEDED);
+        smb_event(st, ctx, tx,
+                  wr ? SMB_EV_WRITE_QUEUE_SIZE_EXCEEDED : SMB_EV_READ_QUEUE_SIZE_EXCEEDED);
     if (f & FTRACK_QUEUE_CNT)
-        smb_event(st, ctx, tx, wr ? SMB_EV_WRITE_QUEUE_CNT_EXCEEDED : SMB_EV_READ_QUEUE_CNT_EXCEEDED);
+        smb_event(st, ctx, tx,
+                  wr ? SMB_EV_WRITE_QUEUE_CNT_EXCEEDED : SMB_EV_READ_QUEUE_CNT_EXCEEDED);
 }
 
 void smb_file_close(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx,
@@ -457,7 +459,8 @@ struct smb_dcerpc_ctx {
     uint32_t tree;
 };
 
-static struct smb_tx *smb_dcerpc_tx_by_call(struct smb_state *st, uint32_t call_id, bool for_response)
+static struct smb_tx *smb_dcerpc_tx_by_call(struct smb_state *st, uint32_t call_id,
+                                            bool for_response)
 {
     for (struct smb_tx *tx = st->head; tx; tx = tx->next)
         if (tx->type == SMB_TX_DCERPC && tx->call.call_id == call_id &&
@@ -521,8 +524,13 @@ void smb_dcerpc_response(struct smb_state *st, struct app_parse_ctx *ctx, uint8_
                          uint64_t msg_id, const uint8_t *fuid, uint8_t fuid_len,
                          const uint8_t *data, uint32_t len)
 {
-    struct smb_dcerpc_ctx c = {.vers = vers, .command = command, .status = status, .dos = dos,
-                               .ssn = ssn, .tree = tree, .msg_id = msg_id};
+    struct smb_dcerpc_ctx c = {.vers = vers,
+                               .command = command,
+                               .status = status,
+                               .dos = dos,
+                               .ssn = ssn,
+                               .tree = tree,
+                               .msg_id = msg_id};
     smb_dcerpc_pdus(st, ctx, 1, fuid, fuid_len, data, len, smb_dcerpc_res_pdu, &c);
 }
 
@@ -812,8 +820,8 @@ static int smb_parse_dir(struct smb_state *st, struct app_parse_ctx *ctx, uint8_
     return 0;
 }
 
-static int smb_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
-                     const uint8_t *data, uint32_t len, uint32_t flags)
+static int smb_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction, const uint8_t *data,
+                     uint32_t len, uint32_t flags)
 {
     struct smb_state *st = state;
     uint8_t dir = direction & 1;
@@ -871,8 +879,8 @@ static void smb_write_guid(struct json_writer *w, const char *key, const uint8_t
 {
     char s[40];
     snprintf(s, sizeof(s), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[9], g[8], g[11], g[10], g[15],
-             g[14], g[13], g[12]);
+             g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[9], g[8], g[11], g[10], g[15], g[14],
+             g[13], g[12]);
     json_key_string(w, key, s);
 }
 
@@ -968,9 +976,8 @@ static void smb_write_tx(const struct smb_tx *tx, struct json_writer *w)
         break;
     case SMB_TX_CREATE: {
         const char *name = tx->filename && tx->filename[0] ? tx->filename : "<share_root>";
-        json_key_string(w, tx->directory && tx->filename && tx->filename[0] ? "directory"
-                                                                            : "filename",
-                        name);
+        json_key_string(
+            w, tx->directory && tx->filename && tx->filename[0] ? "directory" : "filename", name);
         static const char *const disp[] = {"FILE_SUPERSEDE", "FILE_OPEN",      "FILE_CREATE",
                                            "FILE_OPEN_IF",   "FILE_OVERWRITE", "FILE_OVERWRITE_IF"};
         json_key_string(w, "disposition", tx->disposition < 6 ? disp[tx->disposition] : "UNKNOWN");
@@ -1009,7 +1016,8 @@ static void smb_write_tx(const struct smb_tx *tx, struct json_writer *w)
             json_object_end(w);
         } else {
             static const char *const types[] = {"UNKNOWN", "FILE", "PIPE", "PRINT"};
-            json_key_string(w, "share_type", tx->share_type <= 3 ? types[tx->share_type] : "UNKNOWN");
+            json_key_string(w, "share_type",
+                            tx->share_type <= 3 ? types[tx->share_type] : "UNKNOWN");
         }
         break;
     case SMB_TX_FILE:
@@ -1302,8 +1310,8 @@ void app_smb_config_load(struct app_layer_config *out, const struct config *cfg)
         for (const struct config_node *t = types ? config_node_first_child(types) : NULL; t;
              t = config_node_next(t)) {
             const char *tv = config_node_value(t);
-            const struct config_node *body = tv && !strcmp(tv, "smb") ? config_node_child(t, "smb")
-                                                                      : NULL;
+            const struct config_node *body =
+                tv && !strcmp(tv, "smb") ? config_node_child(t, "smb") : NULL;
             const struct config_node *list = body ? config_node_child(body, "types") : NULL;
             for (const struct config_node *e = list ? config_node_first_child(list) : NULL; e;
                  e = config_node_next(e)) {

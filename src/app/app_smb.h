@@ -27,7 +27,7 @@
 #define SMB3_TRANSFORM_HDR_LEN 52
 #define SMB_RECORD_MAX (256u * 1024u) /* bytes of one NBSS record buffered at most */
 #define SMB_FUID_MAX 16
-#define SMB_FILE_INSPECT 65536        /* file.data bytes kept per file */
+#define SMB_FILE_INSPECT 65536 /* file.data bytes kept per file */
 
 enum smb_tx_type {
     SMB_TX_GENERIC = 0,
@@ -134,11 +134,11 @@ struct smb_dir {
     uint32_t rec_len, rec_seen; /* NBSS payload length, bytes of it consumed */
     uint8_t *buf;               /* owned: buffered record bytes */
     uint32_t buf_len, buf_cap;
-    uint32_t skip;              /* record bytes to drop */
+    uint32_t skip; /* record bytes to drop */
     /* streaming file data of a write request / read response */
     uint32_t file_left;
     struct smb_tx *file_tx;
-    bool lost;                 /* after a gap or midstream: find the next record */
+    bool lost; /* after a gap or midstream: find the next record */
     bool gap_seen;
 };
 
@@ -148,16 +148,16 @@ struct smb_state {
     uint32_t ntx;
     uint64_t next_id;
     struct smb_dir dir[2];
-    uint16_t dialect;    /* SMB2 dialect, 0 if none */
-    char *dialect1;      /* SMB1 dialect name, owned */
+    uint16_t dialect; /* SMB2 dialect, 0 if none */
+    char *dialect1;   /* SMB1 dialect name, owned */
     uint32_t max_read_size, max_write_size;
     uint64_t encrypted_records; /* SMB3 transform records seen */
     struct dcerpc_bindings bindings;
-    struct app_map trees;   /* (ssn, tree) -> is_pipe + share name */
-    struct app_map names;   /* fuid -> file name */
-    struct app_map reads;   /* (ssn, msg) -> fuid + offset */
-    struct app_map pipes;   /* fuid + dir -> partial DCE/RPC PDU */
-    struct app_map creates; /* (ssn, msg) -> create file name (for SMB1 responses) */
+    struct app_map trees;        /* (ssn, tree) -> is_pipe + share name */
+    struct app_map names;        /* fuid -> file name */
+    struct app_map reads;        /* (ssn, msg) -> fuid + offset */
+    struct app_map pipes;        /* fuid + dir -> partial DCE/RPC PDU */
+    struct app_map creates;      /* (ssn, msg) -> create file name (for SMB1 responses) */
     bool ts_gap_txs, tc_gap_txs; /* a gap made open transactions complete */
 };
 
@@ -175,8 +175,8 @@ struct smb_tx *smb_tx_find_type(struct smb_state *st, uint8_t type, uint8_t vers
 void smb_tx_set_status(struct smb_tx *tx, uint32_t status, bool dos);
 /* Copies text into memory owned by the transaction (NULL on memcap). */
 char *smb_tx_strdup(struct smb_tx *tx, struct app_parse_ctx *ctx, const char *s);
-char *smb_strdup_utf16(struct smb_tx *tx, struct app_parse_ctx *ctx, const uint8_t *d,
-                       uint32_t n, bool unicode);
+char *smb_strdup_utf16(struct smb_tx *tx, struct app_parse_ctx *ctx, const uint8_t *d, uint32_t n,
+                       bool unicode);
 /* UTF-16LE / 8-bit bytes to a NUL-terminated text in buf. */
 void smb_text(const uint8_t *d, uint32_t n, bool unicode, char *buf, size_t cap);
 
@@ -197,8 +197,8 @@ struct smb_tx *smb_file_tx_new(struct smb_state *st, struct app_parse_ctx *ctx, 
 /* Data of a file at offset: len bytes are here (data), total bytes belong to
  * this chunk (the rest follows in the stream: *left is set and the core
  * feeds it). */
-void smb_file_chunk(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx,
-                    uint8_t dir, uint64_t offset, const uint8_t *data, uint32_t len, uint32_t total);
+void smb_file_chunk(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx, uint8_t dir,
+                    uint64_t offset, const uint8_t *data, uint32_t len, uint32_t total);
 void smb_file_close(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx,
                     enum file_state how);
 /* CLOSE of fuid: both directions' file transactions end. */

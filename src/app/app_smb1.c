@@ -660,9 +660,9 @@ static void smb1_create_res(struct smb_state *st, struct app_parse_ctx *ctx,
         smb_fuid_name_set(st, ctx, fuid, fl, tx->filename);
 }
 
-static void smb1_read_res(struct smb_state *st, struct app_parse_ctx *ctx,
-                          const struct smb1_hdr *h, const uint8_t *rec, uint32_t avail,
-                          uint32_t full, const struct smb1_block *b, struct smb_stream *s)
+static void smb1_read_res(struct smb_state *st, struct app_parse_ctx *ctx, const struct smb1_hdr *h,
+                          const uint8_t *rec, uint32_t avail, uint32_t full,
+                          const struct smb1_block *b, struct smb_stream *s)
 {
     uint8_t key[10];
     uint8_t klen = smb1_mid_key(key, h);

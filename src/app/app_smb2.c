@@ -138,7 +138,8 @@ uint32_t smb2_stream_head(struct smb_state *st, uint8_t dir, const uint8_t *rec,
             return 0;
         uint8_t key[16];
         uint32_t vlen;
-        const uint8_t *r = app_map_get(&st->reads, key, read_key(key, h.session_id, h.msg_id), &vlen);
+        const uint8_t *r =
+            app_map_get(&st->reads, key, read_key(key, h.session_id, h.msg_id), &vlen);
         if (!r || vlen < 24)
             return 0; /* unknown request: the record is skipped anyway */
         bool is_pipe;
@@ -208,7 +209,8 @@ static void smb2_negotiate_req(struct smb_state *st, struct app_parse_ctx *ctx,
             tx->mem += count * sizeof(char *);
             for (uint16_t i = 0; i < count; i++) {
                 char buf[8];
-                tx->dialects[i] = smb_tx_strdup(tx, ctx, smb2_dialect_name(le16(b + 36 + 2u * i), buf));
+                tx->dialects[i] =
+                    smb_tx_strdup(tx, ctx, smb2_dialect_name(le16(b + 36 + 2u * i), buf));
             }
             tx->ndialects = count;
         } else {
@@ -316,8 +318,8 @@ static void smb2_write_req(struct smb_state *st, struct app_parse_ctx *ctx,
     if (!tx) {
         bool is_pipe;
         const char *share;
-        bool dcerpc = smb2_pipe_check(st, ctx, h->session_id, h->tree_id, fuid, data, have,
-                                      &is_pipe, &share);
+        bool dcerpc =
+            smb2_pipe_check(st, ctx, h->session_id, h->tree_id, fuid, data, have, &is_pipe, &share);
         if (is_pipe) {
             if (dcerpc)
                 smb_dcerpc_request(st, ctx, 2, SMB2_WRITE, h->session_id, h->tree_id, h->msg_id,
@@ -505,9 +507,8 @@ static void smb2_finish(struct smb_tx *tx, const struct smb2_hdr *h)
         tx->res_done = true;
 }
 
-static void smb2_read_res(struct smb_state *st, struct app_parse_ctx *ctx,
-                          const struct smb2_hdr *h, const uint8_t *rec, uint32_t avail,
-                          uint32_t full, struct smb_stream *s)
+static void smb2_read_res(struct smb_state *st, struct app_parse_ctx *ctx, const struct smb2_hdr *h,
+                          const uint8_t *rec, uint32_t avail, uint32_t full, struct smb_stream *s)
 {
     uint8_t key[16];
     uint8_t klen = read_key(key, h->session_id, h->msg_id);
@@ -558,8 +559,8 @@ static void smb2_read_res(struct smb_state *st, struct app_parse_ctx *ctx,
     if (!tx) {
         bool is_pipe;
         const char *share;
-        bool dcerpc = smb2_pipe_check(st, ctx, h->session_id, h->tree_id, fuid, data, have,
-                                      &is_pipe, &share);
+        bool dcerpc =
+            smb2_pipe_check(st, ctx, h->session_id, h->tree_id, fuid, data, have, &is_pipe, &share);
         if (is_pipe) {
             if (dcerpc)
                 smb_dcerpc_response(st, ctx, 2, SMB2_READ, h->status, false, h->session_id,

@@ -146,9 +146,12 @@ const char *smb_ntstatus_name(uint32_t status)
 
 const char *smb_dos_error_name(uint8_t cls, uint16_t code, char buf[24])
 {
-    static const char *const dos[] = {"DOS_SUCCESS",   "DOS_BAD_FUNC",
-                                      "DOS_BAD_FILE",  "DOS_BAD_PATH",
-                                      "DOS_TOO_MANY_OPEN_FILES", "DOS_ACCESS_DENIED"};
+    static const char *const dos[] = {"DOS_SUCCESS",
+                                      "DOS_BAD_FUNC",
+                                      "DOS_BAD_FILE",
+                                      "DOS_BAD_PATH",
+                                      "DOS_TOO_MANY_OPEN_FILES",
+                                      "DOS_ACCESS_DENIED"};
     if (cls == 1) {
         if (code < sizeof(dos) / sizeof(dos[0]))
             return dos[code];
@@ -177,17 +180,25 @@ const char *smb_dos_error_name(uint8_t cls, uint16_t code, char buf[24])
 
 const char *smb2_command_name(uint16_t cmd)
 {
-    static const char *const names[] = {
-        "SMB2_COMMAND_NEGOTIATE_PROTOCOL", "SMB2_COMMAND_SESSION_SETUP",
-        "SMB2_COMMAND_SESSION_LOGOFF",     "SMB2_COMMAND_TREE_CONNECT",
-        "SMB2_COMMAND_TREE_DISCONNECT",    "SMB2_COMMAND_CREATE",
-        "SMB2_COMMAND_CLOSE",              "SMB2_COMMAND_FLUSH",
-        "SMB2_COMMAND_READ",               "SMB2_COMMAND_WRITE",
-        "SMB2_COMMAND_LOCK",               "SMB2_COMMAND_IOCTL",
-        "SMB2_COMMAND_CANCEL",             "SMB2_COMMAND_KEEPALIVE",
-        "SMB2_COMMAND_FIND",               "SMB2_COMMAND_CHANGE_NOTIFY",
-        "SMB2_COMMAND_GET_INFO",           "SMB2_COMMAND_SET_INFO",
-        "SMB2_COMMAND_OPLOCK_BREAK"};
+    static const char *const names[] = {"SMB2_COMMAND_NEGOTIATE_PROTOCOL",
+                                        "SMB2_COMMAND_SESSION_SETUP",
+                                        "SMB2_COMMAND_SESSION_LOGOFF",
+                                        "SMB2_COMMAND_TREE_CONNECT",
+                                        "SMB2_COMMAND_TREE_DISCONNECT",
+                                        "SMB2_COMMAND_CREATE",
+                                        "SMB2_COMMAND_CLOSE",
+                                        "SMB2_COMMAND_FLUSH",
+                                        "SMB2_COMMAND_READ",
+                                        "SMB2_COMMAND_WRITE",
+                                        "SMB2_COMMAND_LOCK",
+                                        "SMB2_COMMAND_IOCTL",
+                                        "SMB2_COMMAND_CANCEL",
+                                        "SMB2_COMMAND_KEEPALIVE",
+                                        "SMB2_COMMAND_FIND",
+                                        "SMB2_COMMAND_CHANGE_NOTIFY",
+                                        "SMB2_COMMAND_GET_INFO",
+                                        "SMB2_COMMAND_SET_INFO",
+                                        "SMB2_COMMAND_OPLOCK_BREAK"};
     return cmd < sizeof(names) / sizeof(names[0]) ? names[cmd] : NULL;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Integer fields that application-layer transactions provide to detection's
  * integer keywords (krb5_msg_type, nfs_procedure, dcerpc.opnum, smb.version,
- * ...; the keyword table is src/detect/detect_app_uint.c). A field may have
+ * ...; their keywords are in src/detect/detect_kw_winrpc.c). A field may have
  * several instances per transaction (index 0, 1, ...); each instance is a
  * number and, where the protocol names its values, the name of that value in
  * the transaction's context (NFS procedure 7 is "WRITE" in version 3, 38 in

@@ -32,34 +32,42 @@ enum tx_cond_type {
 
 /* What a keyword's value means. */
 struct tx_cond_keyword {
-    const char *name;   /* for messages */
-    uint8_t type;       /* enum tx_cond_type */
-    uint16_t field;     /* enum app_uint */
+    const char *name; /* for messages */
+    uint8_t type;     /* enum tx_cond_type */
+    uint16_t field;   /* enum app_uint */
     uint64_t max;
-    bool lists;         /* comma-separated values */
-    bool inclusive_ranges; /* "a-b" includes both ends (dcerpc.opnum) */
+    bool lists;             /* comma-separated values */
+    bool inclusive_ranges;  /* "a-b" includes both ends (dcerpc.opnum) */
     bool inclusive_between; /* "a<>b" includes both ends (nfs_procedure, as the
                                suricata-verify oracle nfs3-01 shows) */
 };
 
-enum { KW_IFACE, KW_OPNUM, KW_SMB_VERSION, KW_KRB5_MSG_TYPE, KW_KRB5_ERR_CODE,
-       KW_KRB5_TICKET_ENC, KW_NFS_PROCEDURE, KW_NFS_VERSION };
+enum {
+    KW_IFACE,
+    KW_OPNUM,
+    KW_SMB_VERSION,
+    KW_KRB5_MSG_TYPE,
+    KW_KRB5_ERR_CODE,
+    KW_KRB5_TICKET_ENC,
+    KW_NFS_PROCEDURE,
+    KW_NFS_VERSION
+};
 
 static const struct tx_cond_keyword keywords[] = {
     [KW_IFACE] = {"dcerpc.iface", TX_COND_DCERPC_IFACE, 0, 0, false, false, false},
     [KW_OPNUM] = {"dcerpc.opnum", TX_COND_UINT, APP_UINT_DCERPC_OPNUM, 65535, true, true, false},
     [KW_SMB_VERSION] = {"smb.version", TX_COND_UINT, APP_UINT_SMB_VERSION, 255, false, false,
                         false},
-    [KW_KRB5_MSG_TYPE] = {"krb5_msg_type", TX_COND_UINT, APP_UINT_KRB5_MSG_TYPE, 255, false,
+    [KW_KRB5_MSG_TYPE] = {"krb5_msg_type", TX_COND_UINT, APP_UINT_KRB5_MSG_TYPE, 255, false, false,
+                          false},
+    [KW_KRB5_ERR_CODE] = {"krb5_err_code", TX_COND_UINT, APP_UINT_KRB5_ERR_CODE, UINT32_MAX, false,
                           false, false},
-    [KW_KRB5_ERR_CODE] = {"krb5_err_code", TX_COND_UINT, APP_UINT_KRB5_ERR_CODE, UINT32_MAX,
-                          false, false, false},
-    [KW_KRB5_TICKET_ENC] = {"krb5.ticket_encryption", TX_COND_UINT,
-                            APP_UINT_KRB5_TICKET_ENCRYPTION, UINT32_MAX, true, false, false},
-    [KW_NFS_PROCEDURE] = {"nfs_procedure", TX_COND_UINT, APP_UINT_NFS_PROCEDURE, UINT32_MAX,
-                          false, false, true},
-    [KW_NFS_VERSION] = {"nfs.version", TX_COND_UINT, APP_UINT_NFS_VERSION, UINT32_MAX, false,
-                        false, true},
+    [KW_KRB5_TICKET_ENC] = {"krb5.ticket_encryption", TX_COND_UINT, APP_UINT_KRB5_TICKET_ENCRYPTION,
+                            UINT32_MAX, true, false, false},
+    [KW_NFS_PROCEDURE] = {"nfs_procedure", TX_COND_UINT, APP_UINT_NFS_PROCEDURE, UINT32_MAX, false,
+                          false, true},
+    [KW_NFS_VERSION] = {"nfs.version", TX_COND_UINT, APP_UINT_NFS_VERSION, UINT32_MAX, false, false,
+                        true},
 };
 
 #define TX_COND_MAX_CLAUSES 32
@@ -183,8 +191,7 @@ static int add_clause(struct perr *pc, struct tx_cond *c, const struct detect_ui
 }
 
 /* One value of an integer keyword: a condition or a name. */
-static int parse_value(struct perr *pc, const struct tx_cond_keyword *k, struct tx_cond *c,
-                       char *t)
+static int parse_value(struct perr *pc, const struct tx_cond_keyword *k, struct tx_cond *c, char *t)
 {
     t = str_trim(t);
     if (!*t)
@@ -227,8 +234,7 @@ static int parse_value(struct perr *pc, const struct tx_cond_keyword *k, struct 
     uint64_t v;
     int known = app_uint_value_from_name((enum app_uint)k->field, t, &v);
     if (known < 0)
-        return fail(pc, "unknown value '%.40s' for %s", t,
-                                k->name);
+        return fail(pc, "unknown value '%.40s' for %s", t, k->name);
     if (known == 1) {
         u.mode = DETECT_UINT_EQ;
         u.a = v;
@@ -365,7 +371,9 @@ KW_PARSER(parse_nfs_version_kw, KW_NFS_VERSION)
 #define BOTH DETECT_BUFFER_DIR_BOTH
 #define TS DETECT_BUFFER_DIR_TOSERVER
 #define ROW(name, app, dir, flags, parse)                                                          \
-    {name, app, dir, flags, parse, cond_match, cond_free, NULL, NULL, false}
+    {                                                                                              \
+        name, app, dir, flags, parse, cond_match, cond_free, NULL, NULL, false                     \
+    }
 
 /* DCE/RPC keywords fit smb rules too (rule_require_app). NFS's keywords
  * inspect requests, as Suricata's nfs_request engine. */
