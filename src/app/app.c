@@ -303,7 +303,7 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
 static bool app_proto_stats_per_transport(int proto)
 {
     return proto == APP_PROTO_ENIP || proto == APP_PROTO_DCERPC || proto == APP_PROTO_KRB5 ||
-           proto == APP_PROTO_NFS;
+           proto == APP_PROTO_NFS || proto == APP_PROTO_DNS || proto == APP_PROTO_FAILED;
 }
 
 const char *app_proto_name(uint16_t proto)
@@ -596,20 +596,37 @@ void app_layer_stats_add(struct app_layer_stats *dst, const struct app_layer_sta
     dst->memcap_drops += src->memcap_drops;
 }
 
+/* A counter of a protocol, or (error) Suricata's error object whose
+ * "parser" member is the count: the parser refused its input. */
+static void app_stats_write_value(struct json_writer *w, const char *key, uint64_t v, bool error)
+{
+    if (!error) {
+        json_key_u64(w, key, v);
+        return;
+    }
+    json_key_object_begin(w, key);
+    json_key_u64(w, "gap", 0);
+    json_key_u64(w, "alloc", 0);
+    json_key_u64(w, "parser", v);
+    json_key_u64(w, "internal", 0);
+    json_object_end(w);
+}
+
 /* One counter per protocol; split into "<name>_tcp" and "<name>_udp" for
  * the protocols Suricata counts per transport. */
-static void app_stats_write_counter(struct json_writer *w, int proto, uint64_t total, uint64_t udp)
+static void app_stats_write_counter(struct json_writer *w, int proto, uint64_t total, uint64_t udp,
+                                    bool error)
 {
     const char *name = app_proto_name((uint16_t)proto);
     if (!app_proto_stats_per_transport(proto)) {
-        json_key_u64(w, name, total);
+        app_stats_write_value(w, name, total, error);
         return;
     }
     char key[64];
     snprintf(key, sizeof(key), "%s_tcp", name);
-    json_key_u64(w, key, total - udp);
+    app_stats_write_value(w, key, total - udp, error);
     snprintf(key, sizeof(key), "%s_udp", name);
-    json_key_u64(w, key, udp);
+    app_stats_write_value(w, key, udp, error);
 }
 
 void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_writer *w)
@@ -617,15 +634,15 @@ void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_wri
     json_key_object_begin(w, "app_layer");
     json_key_object_begin(w, "flow");
     for (int i = APP_PROTO_FAILED; i < APP_PROTO_MAX_BUILTIN; i++)
-        app_stats_write_counter(w, i, s->flows[i], s->flows_udp[i]);
+        app_stats_write_counter(w, i, s->flows[i], s->flows_udp[i], false);
     json_object_end(w);
     json_key_object_begin(w, "tx");
     for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++)
-        app_stats_write_counter(w, i, s->tx[i], s->tx_udp[i]);
+        app_stats_write_counter(w, i, s->tx[i], s->tx_udp[i], false);
     json_object_end(w);
     json_key_object_begin(w, "error");
     for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++)
-        app_stats_write_counter(w, i, s->errors[i], s->errors_udp[i]);
+        app_stats_write_counter(w, i, s->errors[i], s->errors_udp[i], true);
     json_object_end(w);
     json_key_u64(w, "memuse", s->memuse);
     json_key_u64(w, "memcap_drops", s->memcap_drops);
@@ -883,6 +900,8 @@ static bool app_parser_start(struct app_flow_state *st, struct flow *flow,
     if (p->state_new && !st->parser_state) {
         st->parser = NULL;
         st->thread->stats.errors[p->proto]++;
+        if (st->is_udp)
+            st->thread->stats.errors_udp[p->proto]++;
         app_flow_set_proto(st, flow, APP_PROTO_FAILED);
         return false;
     }
@@ -996,6 +1015,8 @@ static void app_detection_failed_check(struct app_flow_state *st, struct flow *f
         }
         app_flow_set_proto(st, flow, APP_PROTO_FAILED);
         st->thread->stats.flows[APP_PROTO_FAILED]++;
+        if (st->is_udp)
+            st->thread->stats.flows_udp[APP_PROTO_FAILED]++;
         app_probe_buffers_free(st);
     }
 }
@@ -1267,6 +1288,7 @@ void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_stat
                 if (st->dir_state[direction ^ 1] == APP_DIR_FAILED) {
                     app_flow_set_proto(st, flow, APP_PROTO_FAILED);
                     ctx->stats.flows[APP_PROTO_FAILED]++;
+                    ctx->stats.flows_udp[APP_PROTO_FAILED]++;
                 }
             }
             return;
@@ -1291,6 +1313,8 @@ void app_layer_flow_end(struct app_layer_thread_ctx *ctx, struct app_flow_state 
                (state->dir_state[0] == APP_DIR_FAILED || state->dir_state[1] == APP_DIR_FAILED)) {
         app_flow_set_proto(state, flow, APP_PROTO_FAILED);
         ctx->stats.flows[APP_PROTO_FAILED]++;
+        if (state->is_udp)
+            ctx->stats.flows_udp[APP_PROTO_FAILED]++;
         app_probe_buffers_free(state);
     }
     if (!state->parser || !state->parser->flow_end)

@@ -327,6 +327,14 @@ void dcerpc_call_apply(struct dcerpc_call *c, struct dcerpc_bindings *b, struct 
     }
 }
 
+/* Written at configuration, before workers start; read-only afterwards. */
+static bool log_names;
+
+void dcerpc_set_log_names(bool on)
+{
+    log_names = on;
+}
+
 static void write_iface(struct json_writer *w, const struct dcerpc_iface *f, bool ack, bool reason,
                         bool procedure, uint16_t opnum)
 {
@@ -341,10 +349,10 @@ static void write_iface(struct json_writer *w, const struct dcerpc_iface *f, boo
         if (reason)
             json_key_u64(w, "ack_reason", f->ack_reason);
     }
-    const char *svc = dcerpc_service_name(f->uuid);
+    const char *svc = log_names ? dcerpc_service_name(f->uuid) : NULL;
     if (svc)
         json_key_string(w, "service", svc);
-    const char *proc = procedure ? dcerpc_procedure_name(f->uuid, opnum) : NULL;
+    const char *proc = log_names && procedure ? dcerpc_procedure_name(f->uuid, opnum) : NULL;
     if (proc)
         json_key_string(w, "procedure", proc);
     json_object_end(w);

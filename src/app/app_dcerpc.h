@@ -137,6 +137,10 @@ void dcerpc_uuid_format(const uint8_t uuid[16], char out[37]);
 /* Well-known interface and procedure names (app_dcerpc_names.c), as
  * Suricata 9 logs them (service, procedure); NULL if unknown. */
 const char *dcerpc_service_name(const uint8_t uuid[16]);
+/* Whether EVE names well-known interfaces and their procedures ("service",
+ * "procedure", as Suricata 9 writes them; Suricata 8's schema has neither):
+ * app-layer.protocols.dcerpc.log-names, default no. Set at configuration. */
+void dcerpc_set_log_names(bool on);
 const char *dcerpc_procedure_name(const uint8_t uuid[16], uint16_t opnum);
 
 #endif

@@ -1288,6 +1288,8 @@ void app_smb_config_load(struct app_layer_config *out, const struct config *cfg)
     out->smb_max_read_queue_cnt = out->smb_max_write_queue_cnt = 64;
     out->smb_max_tx = 1024;
     out->smb_log_types = 0;
+    dcerpc_set_log_names(cfg &&
+                         config_get_bool(cfg, "app-layer.protocols.dcerpc.log-names", false));
     if (!cfg)
         return;
     smb_config_u32(cfg, "app-layer.protocols.smb.max-read-size", &out->smb_max_read_size);
