@@ -131,6 +131,9 @@ struct app_layer_config {
     uint32_t smb_max_write_queue_size, smb_max_write_queue_cnt;
     uint32_t smb_max_tx;                  /* transactions per flow (1024) */
     uint32_t smb_log_types;               /* bit per transaction kind logged; 0: all */
+    /* app-layer.protocols.dcerpc.max-tx / nfs.max-tx (0: app-layer.max-tx)
+     * and dcerpc.max-stub-size (0: DCERPC_STUB_MAX), same loader. */
+    uint32_t dcerpc_max_tx, nfs_max_tx, dcerpc_max_stub_size;
 
     /* DNS and TLS logging options (outputs.eve-log.types.dns / .tls), loaded
      * by app_layer_config_load (app.c); Suricata 8's defaults. */

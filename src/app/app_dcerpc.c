@@ -21,8 +21,9 @@
  *
  * EVE "dcerpc" as Suricata writes it; dcerpc.stub_data, dcerpc.iface and
  * dcerpc.opnum for rules. Limits: max-tx transactions per flow
- * (app-layer.max-tx; the oldest is then logged and dropped), stub data per
- * call and side DCERPC_STUB_MAX, PDU size 65535. */
+ * (app-layer.protocols.dcerpc.max-tx, else app-layer.max-tx; the oldest is
+ * then logged and dropped), stub data per call and side
+ * app-layer.protocols.dcerpc.max-stub-size (DCERPC_STUB_MAX), PDU size 65535. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,20 +117,25 @@ void dcerpc_call_add_stub(struct dcerpc_call *c, struct app_parse_ctx *ctx, uint
                           const uint8_t *d, uint32_t n)
 {
     struct dcerpc_buf *b = &c->stub[dir & 1];
+    const struct app_layer_config *cfg = app_parser_config(ctx);
+    uint32_t max = cfg && cfg->dcerpc_max_stub_size ? cfg->dcerpc_max_stub_size : DCERPC_STUB_MAX;
     if (n == 0)
         return;
-    if (b->len + (uint64_t)n > DCERPC_STUB_MAX) {
+    if (b->len >= max) {
         c->stub_truncated = true;
-        n = DCERPC_STUB_MAX - b->len;
+        return;
+    }
+    if (b->len + (uint64_t)n > max) {
+        c->stub_truncated = true;
+        n = max - b->len;
         if (n == 0)
             return;
     }
     if (b->len + n > b->cap) {
-        uint32_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n)
-            cap *= 2;
-        if (cap > DCERPC_STUB_MAX)
-            cap = DCERPC_STUB_MAX;
+        uint64_t cap64 = b->cap ? b->cap : 256;
+        while (cap64 < (uint64_t)b->len + n && cap64 < max)
+            cap64 *= 2;
+        uint32_t cap = cap64 > max ? max : (uint32_t)cap64;
         if (!app_memory_reserve(ctx, cap - b->cap)) {
             c->stub_truncated = true;
             return;
@@ -544,7 +550,9 @@ static void dcerpc_sweep(struct dcerpc_state *st, struct app_parse_ctx *ctx, boo
 static struct dcerpc_tx *dcerpc_tx_new(struct dcerpc_state *st, struct app_parse_ctx *ctx)
 {
     const struct app_layer_config *cfg = app_parser_config(ctx);
-    uint32_t max_tx = cfg->max_tx_per_flow ? cfg->max_tx_per_flow : 512;
+    uint32_t max_tx = cfg->dcerpc_max_tx     ? cfg->dcerpc_max_tx
+                      : cfg->max_tx_per_flow ? cfg->max_tx_per_flow
+                                             : 512;
     if (st->ntx >= max_tx && st->head) {
         /* The oldest is given up on: logged as it is. */
         st->head->call.req_done = st->head->call.res_done = true;

@@ -415,7 +415,9 @@ static struct nfs_tx *nfs_tx_new(struct nfs_state *st, struct app_parse_ctx *ctx
                                  uint32_t version, uint32_t procedure)
 {
     const struct app_layer_config *cfg = app_parser_config(ctx);
-    uint32_t max_tx = cfg->max_tx_per_flow ? cfg->max_tx_per_flow : 512;
+    uint32_t max_tx = cfg->nfs_max_tx        ? cfg->nfs_max_tx
+                      : cfg->max_tx_per_flow ? cfg->max_tx_per_flow
+                                             : 512;
     if (st->ntx >= max_tx && st->head) {
         struct nfs_tx *old = st->head;
         nfs_event(ctx, NULL, NFS_EV_TOO_MANY_TRANSACTIONS);

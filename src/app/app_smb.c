@@ -1288,6 +1288,8 @@ void app_smb_config_load(struct app_layer_config *out, const struct config *cfg)
     out->smb_max_read_queue_cnt = out->smb_max_write_queue_cnt = 64;
     out->smb_max_tx = 1024;
     out->smb_log_types = 0;
+    out->dcerpc_max_tx = out->nfs_max_tx = 0;
+    out->dcerpc_max_stub_size = DCERPC_STUB_MAX;
     dcerpc_set_log_names(cfg &&
                          config_get_bool(cfg, "app-layer.protocols.dcerpc.log-names", false));
     if (!cfg)
@@ -1304,6 +1306,12 @@ void app_smb_config_load(struct app_layer_config *out, const struct config *cfg)
     long long n;
     if (config_get_int(cfg, "app-layer.protocols.smb.max-tx", &n) == 0 && n > 0 && n <= UINT32_MAX)
         out->smb_max_tx = (uint32_t)n;
+    if (config_get_int(cfg, "app-layer.protocols.dcerpc.max-tx", &n) == 0 && n > 0 &&
+        n <= UINT32_MAX)
+        out->dcerpc_max_tx = (uint32_t)n;
+    if (config_get_int(cfg, "app-layer.protocols.nfs.max-tx", &n) == 0 && n > 0 && n <= UINT32_MAX)
+        out->nfs_max_tx = (uint32_t)n;
+    smb_config_u32(cfg, "app-layer.protocols.dcerpc.max-stub-size", &out->dcerpc_max_stub_size);
     /* outputs.N.eve-log.types.M.smb.types: [create, file, ...] */
     const struct config_node *outputs = config_find(cfg, "outputs");
     for (const struct config_node *o = outputs ? config_node_first_child(outputs) : NULL; o;

@@ -5,6 +5,7 @@
  * the interface and opnum for detection; split at every offset; garbage. */
 #include "app_test_util.h"
 #include "test.h"
+#include "util/config.h"
 
 struct buf {
     uint8_t d[4096];
@@ -114,6 +115,13 @@ static int cb(struct app_tx *tx, void *user)
     const char *name;
     if (app_tx_get_uint(tx, APP_UINT_DCERPC_OPNUM, 0, 0, &v, &name) == 0)
         seen.opnum = v;
+    return 0;
+}
+
+static int count_tx(struct app_tx *tx, void *user)
+{
+    (void)tx;
+    (*(int *)user)++;
     return 0;
 }
 
@@ -237,11 +245,65 @@ static void test_garbage(void)
     free(log);
 }
 
+/* app-layer.protocols.dcerpc.max-stub-size and max-tx, read through the
+ * configuration loader: the request's stub is cut at 4 bytes (so the
+ * 10-byte "helloworld" buffer is not seen), and with max-tx 1 the bind is
+ * logged and dropped when the request opens the second transaction. */
+static void test_limits(void)
+{
+    static const char yaml[] = "app-layer:\n  protocols:\n    dcerpc:\n      max-tx: 1\n"
+                               "      max-stub-size: 4\n";
+    char err[256];
+    struct config *c = config_load_string(yaml, sizeof(yaml) - 1, "test", err, sizeof(err));
+    CHECK(c != NULL);
+    if (!c)
+        return;
+    struct app_layer_config cfg;
+    app_layer_config_load(&cfg, c);
+    config_free(c);
+    CHECK_EQ_INT(cfg.dcerpc_max_tx, 1);
+    CHECK_EQ_INT(cfg.dcerpc_max_stub_size, 4);
+
+    struct buf c1 = {.n = 0}, s1 = {.n = 0}, c2 = {.n = 0}, s2 = {.n = 0};
+    bind(&c1);
+    bind_ack(&s1);
+    request(&c2);
+    response(&s2);
+    struct test_segment segs[] = {
+        {0, c1.d, c1.n}, {1, s1.d, s1.n}, {0, c2.d, c2.n}, {1, s2.d, s2.n}};
+    app_layer_set_detection_active(true);
+    struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, NULL);
+    struct flow f;
+    struct packet p;
+    test_flow_init(&f, &p, 6, 50000, 135);
+    struct app_flow_state *st = NULL;
+    memset(&seen, 0, sizeof(seen));
+    int max_live = 0;
+    for (size_t i = 0; i < 4; i++) {
+        app_layer_handle_tcp_data(ctx, &st, &f, &p, segs[i].direction, segs[i].data, segs[i].len,
+                                  0);
+        app_flow_state_tx_foreach(st, cb, NULL);
+        int live = 0;
+        app_flow_state_tx_foreach(st, count_tx, &live);
+        if (live > max_live)
+            max_live = live;
+    }
+    CHECK_EQ_INT(app_flow_state_proto(st), APP_PROTO_DCERPC);
+    CHECK(!seen.stub_ts); /* cut at 4 bytes */
+    CHECK_EQ_INT(seen.opnum, 44);
+    CHECK_EQ_INT(max_live, 1);
+    app_flow_state_free(st);
+    CHECK_EQ_INT(app_layer_thread_stats(ctx)->memuse, 0);
+    app_layer_thread_ctx_free(ctx);
+    app_layer_set_detection_active(false);
+}
+
 int main(void)
 {
     test_tcp(135);
     test_tcp(49667); /* a dynamic port the endpoint mapper handed out */
     test_udp();
     test_garbage();
+    test_limits();
     TEST_MAIN_END();
 }
