@@ -695,5 +695,5 @@ const struct app_parser app_parser_bacnet = {
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = bacnet_fields,
     .n_uint_fields = BACNET_F_COUNT,
-    .tx_get_uint = bacnet_tx_get_uint,
+    .tx_get_field_uint = bacnet_tx_get_uint,
 };

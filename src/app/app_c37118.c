@@ -546,5 +546,5 @@ const struct app_parser app_parser_c37118 = {
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = c37_fields,
     .n_uint_fields = C37_F_COUNT,
-    .tx_get_uint = c37_tx_get_uint,
+    .tx_get_field_uint = c37_tx_get_uint,
 };

@@ -733,7 +733,7 @@ const struct app_parser app_parser_goose = {
     .event_names = goose_event_names,
     .uint_fields = goose_fields,
     .n_uint_fields = GOOSE_F_COUNT,
-    .tx_get_uint = goose_tx_get_uint,
+    .tx_get_field_uint = goose_tx_get_uint,
     .ethertype = 0x88b8,
     .l2_frame = goose_frame,
     .l2_timeout = goose_timeout,
@@ -1013,7 +1013,7 @@ const struct app_parser app_parser_sv = {
     .event_names = sv_event_names,
     .uint_fields = sv_fields,
     .n_uint_fields = SV_F_COUNT,
-    .tx_get_uint = sv_tx_get_uint,
+    .tx_get_field_uint = sv_tx_get_uint,
     .ethertype = 0x88ba,
     .l2_frame = sv_frame,
 };

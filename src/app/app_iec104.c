@@ -576,5 +576,5 @@ const struct app_parser app_parser_iec104 = {
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = iec104_fields,
     .n_uint_fields = IEC104_F_COUNT,
-    .tx_get_uint = iec104_tx_get_uint,
+    .tx_get_field_uint = iec104_tx_get_uint,
 };

@@ -1053,5 +1053,5 @@ const struct app_parser app_parser_mms = {
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = mms_fields,
     .n_uint_fields = MMS_F_COUNT,
-    .tx_get_uint = mms_tx_get_uint,
+    .tx_get_field_uint = mms_tx_get_uint,
 };

@@ -714,5 +714,5 @@ const struct app_parser app_parser_opcua = {
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = opcua_fields,
     .n_uint_fields = OPCUA_F_COUNT,
-    .tx_get_uint = opcua_tx_get_uint,
+    .tx_get_field_uint = opcua_tx_get_uint,
 };

@@ -133,14 +133,23 @@ struct app_parser {
     int (*tx_get_buffer_dir)(const struct app_tx *tx, enum app_buffer buffer, uint8_t direction,
                              uint32_t index, const uint8_t **data, uint32_t *len);
 
-    /* Integer rule keywords of the protocol (iec104.typeid:45; ...): the
-     * table below (n_uint_fields entries; field ids are indexes into it)
+    /* Integer fields for detection (see app_tx_get_uint). May be NULL. */
+    int (*tx_get_uint)(const struct app_tx *tx, enum app_uint field, uint8_t direction,
+                       uint32_t index, uint64_t *value, const char **name);
+    /* Value names the parser gives its integer fields (see
+     * app_uint_value_from_name). May be NULL. */
+    int (*uint_value_from_name)(enum app_uint field, const char *name, uint64_t *value);
+
+    /* Integer rule keywords of the protocol declared by the parser itself
+     * (iec104.typeid:45; ...; registered as transaction keywords by
+     * detect_tx_kw.c, no central enum needed): the table below (n_uint_fields entries; field ids are indexes into it)
      * and the value getter: instance `index` (0-based; a field may occur
      * several times in a transaction, e.g. one type id per ASDU) of field
      * `field`. Returns 0 and sets *value, or -ENOENT. May be NULL. */
     const struct app_uint_field *uint_fields;
     uint16_t n_uint_fields;
-    int (*tx_get_uint)(const struct app_tx *tx, uint16_t field, uint32_t index, uint64_t *value);
+    int (*tx_get_field_uint)(const struct app_tx *tx, uint16_t field, uint32_t index,
+                             uint64_t *value);
 
     /* Layer-2 protocols (GOOSE, Sampled Values, PROFINET), parsed outside
      * flows (ipprotos 0, no probe): frames of this Ethertype go to l2_frame
@@ -227,6 +236,13 @@ extern const struct app_parser app_parser_ssh;
 extern const struct app_parser app_parser_smtp;
 extern const struct app_parser app_parser_ftp;
 extern const struct app_parser app_parser_ftp_data;
+extern const struct app_parser app_parser_smb;
+extern const struct app_parser app_parser_dcerpc_tcp;
+extern const struct app_parser app_parser_dcerpc_udp;
+extern const struct app_parser app_parser_krb5_tcp;
+extern const struct app_parser app_parser_krb5_udp;
+extern const struct app_parser app_parser_nfs_tcp;
+extern const struct app_parser app_parser_nfs_udp;
 extern const struct app_parser app_parser_modbus;
 extern const struct app_parser app_parser_dnp3;
 extern const struct app_parser app_parser_enip;

@@ -454,7 +454,7 @@ const struct app_parser app_parser_profinet = {
     .event_names = pn_event_names,
     .uint_fields = pn_fields,
     .n_uint_fields = PN_F_COUNT,
-    .tx_get_uint = pn_tx_get_uint,
+    .tx_get_field_uint = pn_tx_get_uint,
     .ethertype = 0x8892,
     .l2_frame = pn_frame,
 };

@@ -841,5 +841,5 @@ const struct app_parser app_parser_s7comm = {
     .tx_direction = app_pdu_tx_direction,
     .uint_fields = s7_fields,
     .n_uint_fields = S7_F_COUNT,
-    .tx_get_uint = s7_tx_get_uint,
+    .tx_get_field_uint = s7_tx_get_uint,
 };

@@ -32,6 +32,12 @@ extern const struct detect_tx_kw detect_tx_kw_mqtt[];
 extern const struct detect_tx_kw detect_tx_kw_mqtt[] __attribute__((weak));
 #endif
 
+#if __has_include("detect_kw_winrpc.c")
+extern const struct detect_tx_kw detect_tx_kw_winrpc[]; /* dcerpc, smb, krb5, nfs */
+#else
+extern const struct detect_tx_kw detect_tx_kw_winrpc[] __attribute__((weak));
+#endif
+
 static const struct detect_tx_kw *tx_kw_table(size_t i)
 {
     switch (i) {
@@ -43,11 +49,13 @@ static const struct detect_tx_kw *tx_kw_table(size_t i)
         return detect_tx_kw_enip;
     case 3:
         return detect_tx_kw_mqtt;
+    case 4:
+        return detect_tx_kw_winrpc;
     default:
         return NULL;
     }
 }
-#define TX_KW_TABLES 4
+#define TX_KW_TABLES 5
 
 /* Keywords of the parsers' own integer fields (struct app_uint_field), made
  * once: each is a multi-integer (a field may occur several times in a
@@ -92,7 +100,7 @@ static uint32_t app_field_values(const struct detect_tx_kw *kw, const struct app
 {
     uint32_t n = 0;
     for (; n < max; n++)
-        if (app_tx_get_uint(tx, kw->app_field_proto, kw->app_field, n, &values[n]) != 0)
+        if (app_tx_get_field_uint(tx, kw->app_field_proto, kw->app_field, n, &values[n]) != 0)
             break;
     return n;
 }
