@@ -781,6 +781,15 @@ static int kw_tx(struct pctx *pc, const struct detect_tx_kw *kw, char *value)
     return 0;
 }
 
+/* requires: checked on the rule text before parsing (rule_requires.c); a
+ * rule that gets here meets its requirements. */
+static int kw_requires(struct pctx *pc, char *v)
+{
+    (void)pc;
+    (void)v;
+    return 0;
+}
+
 /* ---- keyword table ---- */
 
 enum { KW_VALUE = 1, KW_NOVALUE = 2 };
@@ -864,6 +873,7 @@ static const struct keyword keywords[] = {
     {"isdataat", kw_isdataat, KW_VALUE},
     {"base64_decode", kw_base64_decode, 0},
     {"pkt_data", kw_pkt_data, KW_NOVALUE},
+    {"requires", kw_requires, KW_VALUE},
 };
 
 /* Suricata keywords vigil knows but does not implement; the rule is not
@@ -934,7 +944,6 @@ static const char *const unsupported_keywords[] = {
     "pkt_meta",
     "entropy",
     "absent",
-    "requires",
     "config",
     "frame",
     "transform",
@@ -1076,6 +1085,17 @@ static int dispatch(struct pctx *pc, const char *name, char *value)
     }
     snprintf(reason, sizeof(reason), "unknown keyword '%s'", name);
     return pctx_fail_reason(pc, reason, "unknown keyword");
+}
+
+bool rule_keyword_known(const char *name)
+{
+    for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+        if (strcmp(keywords[i].name, name) == 0)
+            return true;
+    if (keyword_is_unsupported(name))
+        return false;
+    return detect_tx_kw_lookup(name) || detect_buffer_lookup(name) >= 0 ||
+           detect_buffer_lookup_modifier(name) >= 0 || detect_transform_lookup(name) >= 0;
 }
 
 /* Options: name[:value]; with value running to the next unescaped ';'. */

@@ -12,6 +12,7 @@
 #include "detect/rule_addr.h"
 #include "detect/rule_internal.h"
 #include "util/config.h"
+#include "util/log.h"
 
 /* ---- name table ---- */
 
@@ -632,6 +633,17 @@ int rule_set_add_rule(struct rule_set *rs, const char *text, const char *file, u
         snprintf(e->message, sizeof(e->message), "rule set already finalized");
         return -EINVAL;
     }
+    int req = rule_requires_check(rs, text, e->message, sizeof(e->message));
+    if (req != 0) {
+        const char *p = strstr(text, "sid:");
+        while (p && p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+            p = strstr(p + 4, "sid:");
+        if (p)
+            e->sid = (uint32_t)strtoul(p + 4, NULL, 10);
+        snprintf(e->keyword, sizeof(e->keyword), "requires");
+        snprintf(e->reason, sizeof(e->reason), req > 0 ? "requirements not met" : "invalid requires");
+        return req > 0 ? 1 : -EINVAL;
+    }
     struct rule *r = rule_parse(rs, text, e);
     if (!r)
         return -EINVAL;
@@ -784,10 +796,15 @@ static void load_logical_line(struct rule_set *rs, char *text, size_t len, const
         report_failure(rs, report, name, line, &e);
         return;
     }
-    if (rule_set_add_rule(rs, s, name, line, &e) == 0)
+    int rc = rule_set_add_rule(rs, s, name, line, &e);
+    if (rc == 0) {
         rs->stats.loaded++;
-    else
+    } else if (rc == 1) {
+        rs->stats.skipped++;
+        log_info("%s:%u: sid %u: rule skipped: %s", name, line, e.sid, e.message);
+    } else {
         report_failure(rs, report, name, line, &e);
+    }
 }
 
 int rule_set_load_buffer(struct rule_set *rs, const char *data, size_t len, const char *name,

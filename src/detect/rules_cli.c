@@ -242,7 +242,11 @@ static int rules_check(int argc, char **argv)
                (double)es.database_bytes / (1024.0 * 1024.0), es.build_seconds);
         detect_engine_free(de);
     }
-    printf("rules: %u loaded, %u failed\n", st->loaded, st->failed);
+    if (st->skipped)
+        printf("rules: %u loaded, %u failed, %u skipped (requirements not met)\n", st->loaded,
+               st->failed, st->skipped);
+    else
+        printf("rules: %u loaded, %u failed\n", st->loaded, st->failed);
     if (read_failed || (strict && (st->failed || bad_threshold)))
         rc = 1;
 out:

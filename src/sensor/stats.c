@@ -3,6 +3,7 @@
  * in Suricata's stats.json shape. */
 #include <string.h>
 
+#include "detect/rule_set.h"
 #include "sensor/sensor_internal.h"
 
 void worker_publish_stats(struct worker *w)
@@ -84,6 +85,20 @@ void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
     }
     if (have_detect) {
         json_key_object_begin(w, "detect");
+        /* The rule set's load figures, as Suricata's per-engine entry. */
+        const struct detect_engine *de = count > 0 && workers[0].shared ? workers[0].shared->engine
+                                                                         : NULL;
+        if (de) {
+            const struct rule_load_stats *rl = rule_set_stats(detect_engine_rule_set(de));
+            json_key_array_begin(w, "engines");
+            json_object_begin(w);
+            json_key_u64(w, "id", 0);
+            json_key_u64(w, "rules_loaded", rl->loaded);
+            json_key_u64(w, "rules_failed", rl->failed);
+            json_key_u64(w, "rules_skipped", rl->skipped);
+            json_object_end(w);
+            json_array_end(w);
+        }
         json_key_u64(w, "alert", det.alerts);
         json_key_u64(w, "alerts_suppressed", det.alerts_suppressed);
         json_key_u64(w, "alert_queue_overflow", det.alert_queue_overflow);
