@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "detect/detect_buffer.h"
+#include "detect/detect_transform.h"
 #include "detect/rule_parse_internal.h"
 
 #define MAX_ITEMS_PER_LIST 256
@@ -1004,7 +1005,11 @@ int kw_base64_decode(struct pctx *pc, char *v)
             }
         }
     }
-    int list = list_current(pc);
+    /* Without a sticky buffer, base64_decode decodes the buffer of the
+     * previous content or pcre (content:"x"; http_uri; base64_decode;), as
+     * in Suricata. */
+    int list = pc->cur_list < 0 && pc->last_content_list >= 0 ? pc->last_content_list
+                                                              : list_current(pc);
     if (list < 0)
         return -EINVAL;
     if (pc->r->buffers[list].buffer_id == DETECT_BUFFER_BASE64_DATA)
@@ -1081,6 +1086,9 @@ static const char *const transform_names[] = {
     [DETECT_TRANSFORM_HEADER_LOWERCASE] = "header_lowercase",
     [DETECT_TRANSFORM_STRIP_PSEUDO_HEADERS] = "strip_pseudo_headers",
     [DETECT_TRANSFORM_FROM_BASE64] = "from_base64",
+    [DETECT_TRANSFORM_GUNZIP] = "gunzip",
+    [DETECT_TRANSFORM_ZLIB_DEFLATE] = "zlib_deflate",
+    [DETECT_TRANSFORM_SUBSLICE] = "subslice",
 };
 
 int detect_transform_lookup(const char *name)
@@ -1095,10 +1103,16 @@ int kw_transform(struct pctx *pc, int type, char *v)
 {
     if (pc->cur_list < 0)
         return pctx_fail(pc, "transforms need a sticky buffer before them");
-    if (!pc->cur_list_fresh)
-        return pctx_fail(pc, "transforms must directly follow the sticky buffer");
+    /* A transform after matches (http.uri; content:"a"; from_base64;
+     * content:"b";) starts a transformed list of the same buffer, below. */
     struct detect_transform t = {.type = (uint8_t)type};
-    if (type == DETECT_TRANSFORM_PCREXFORM) {
+    if (detect_transform_owns((uint8_t)type)) {
+        char err[200] = "";
+        if (detect_transform_parse(&t, v, err, sizeof(err)) != 0) {
+            free(t.key);
+            return pctx_fail(pc, "%s", err);
+        }
+    } else if (type == DETECT_TRANSFORM_PCREXFORM) {
         char *re = v ? pctx_unquote(pc, v) : NULL;
         if (!re)
             return v ? -EINVAL : pctx_fail(pc, "pcrexform needs a regular expression");
@@ -1121,36 +1135,8 @@ int kw_transform(struct pctx *pc, int type, char *v)
         }
         free(re);
         pcre2_jit_compile(t.code, PCRE2_JIT_COMPLETE);
-    } else if (type == DETECT_TRANSFORM_XOR) {
-        char *key = v ? pctx_unquote(pc, v) : NULL;
-        if (!key)
-            return v ? -EINVAL : pctx_fail(pc, "xor needs a hex key");
-        size_t kl = strlen(key);
-        if (kl == 0 || kl % 2 || kl > 510) {
-            free(key);
-            return pctx_fail(pc, "xor key must be an even number of hex digits (max 255 bytes)");
-        }
-        t.key = malloc(kl / 2);
-        if (!t.key) {
-            free(key);
-            return pctx_fail(pc, "out of memory");
-        }
-        for (size_t i = 0; i < kl / 2; i++) {
-            int hi = hexval((unsigned char)key[2 * i]), lo = hexval((unsigned char)key[2 * i + 1]);
-            if (hi < 0 || lo < 0) {
-                free(key);
-                free(t.key);
-                return pctx_fail(pc, "xor key is not hex");
-            }
-            t.key[i] = (uint8_t)(hi << 4 | lo);
-        }
-        t.key_len = (uint32_t)(kl / 2);
-        free(key);
-    } else if (v && type != DETECT_TRANSFORM_FROM_BASE64) {
-        return pctx_fail(pc, "transform takes no value");
     } else if (v) {
-        return pctx_fail_reason(pc, "unsupported from_base64 options",
-                                "from_base64 options are not supported");
+        return pctx_fail(pc, "transform takes no value");
     }
     struct rule_buffer_match *bm = &pc->r->buffers[pc->cur_list];
     if (bm->nitems > 0) {

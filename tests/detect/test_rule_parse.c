@@ -319,7 +319,12 @@ static void test_buffers(void)
            "header_lowercase; strip_pseudo_headers; content:\"x\";");
     CHECK(r && r->buffers[0].ntransforms == 7);
     BAD("to_lowercase; content:\"x\";", "to_lowercase", "sticky buffer");
-    BAD("http.uri; content:\"x\"; to_lowercase;", "to_lowercase", "directly follow");
+    /* A transform after matches starts a transformed list of the same
+     * buffer (Suricata 8): the first list stays untransformed. */
+    r = ok("http.uri; content:\"x\"; to_lowercase; content:\"y\";");
+    CHECK(r && r->nbuffers == 2 && r->buffers[0].ntransforms == 0 &&
+          r->buffers[1].ntransforms == 1 && r->buffers[1].buffer_id == r->buffers[0].buffer_id);
+    BAD("http.uri; content:\"x\"; to_lowercase;", NULL, "not followed by any match");
     BAD("http.uri; xor:\"0d0\"; content:\"x\";", "xor", "even number");
     BAD("http.uri; xor:\"zz\"; content:\"x\";", "xor", "not hex");
     BAD("http.uri; pcrexform:\"abc\"; content:\"x\";", "pcrexform", "capture group");
