@@ -52,6 +52,11 @@ struct rule_set {
     bool app_events;
     bool pkt_events;
     uint32_t features_off; /* build features turned off by configuration (rule_requires.c) */
+    /* classtypes rules named that classification.config lacks (Suricata 8
+     * loads such rules with priority 3 and warns once per name) */
+    char **unknown_classtypes;
+    size_t n_unknown_classtypes;
+    const char *new_unknown_classtype; /* set by the parser, reported by the loader */
 };
 
 /* Parses one rule into a new struct rule (caller frees with rule_free);
