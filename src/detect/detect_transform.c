@@ -13,6 +13,8 @@
  *   subslice: offset[, nbytes][, truncate];   negative values count from
  *                                      the end; without truncate a slice
  *                                      out of range is an empty buffer
+ *   domain; tld;                       registrable domain / public suffix
+ *                                      of a host name (Public Suffix List)
  *
  * A transform that cannot apply leaves the buffer as it is (xor with a key
  * or offset beyond the buffer, from_base64 with an offset or length beyond
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libpsl.h>
 #include <zlib.h>
 
 #include "detect/detect_engine_internal.h"
@@ -39,6 +42,8 @@ bool detect_transform_owns(uint8_t type)
     case DETECT_TRANSFORM_GUNZIP:
     case DETECT_TRANSFORM_ZLIB_DEFLATE:
     case DETECT_TRANSFORM_SUBSLICE:
+    case DETECT_TRANSFORM_DOMAIN:
+    case DETECT_TRANSFORM_TLD:
         return true;
     default:
         return false;
@@ -413,6 +418,15 @@ int detect_transform_parse(struct detect_transform *t, const char *value, char *
     case DETECT_TRANSFORM_SUBSLICE:
         rc = parse_subslice(t, v, err, errlen);
         break;
+    case DETECT_TRANSFORM_DOMAIN:
+    case DETECT_TRANSFORM_TLD:
+        rc = 0;
+        if (v && *trim(v)) {
+            snprintf(err, errlen, "%s takes no value",
+                     t->type == DETECT_TRANSFORM_DOMAIN ? "domain" : "tld");
+            rc = -EINVAL;
+        }
+        break;
     default:
         snprintf(err, errlen, "not a transform with options");
         rc = -EINVAL;
@@ -544,6 +558,43 @@ static int run_subslice(const struct detect_transform *t, const uint8_t *in, uin
     return 0;
 }
 
+/* domain: the registrable domain (www.bbc.co.uk -> bbc.co.uk); tld: the
+ * public suffix (co.uk), both by the Public Suffix List with its private
+ * section, as Suricata (psl crate). A name without a registrable domain
+ * (a public suffix itself) gives an empty domain, a malformed name (empty
+ * label, NUL byte) an empty buffer for both. The lookup is on
+ * a lowercased copy; the output keeps the bytes of the input. */
+static int run_psl(const struct detect_transform *t, const uint8_t *in, uint32_t len,
+                   struct detect_grow_buf *out, uint32_t *out_len)
+{
+    if (detect_grow(out, len + 1))
+        return -1;
+    *out_len = 0;
+    if (len == 0 || memchr(in, 0, len))
+        return 0;
+    for (uint32_t i = 0; i < len; i++)
+        out->data[i] = (uint8_t)tolower(in[i]);
+    out->data[len] = '\0';
+    /* a fully qualified name's final dot is not a label */
+    uint32_t n = len;
+    if (out->data[n - 1] == '.')
+        out->data[--n] = '\0';
+    const char *name = (const char *)out->data;
+    if (n == 0 || name[0] == '.' || strstr(name, ".."))
+        return 0;
+    const psl_ctx_t *psl = psl_builtin();
+    if (!psl)
+        return 0;
+    const char *r = t->type == DETECT_TRANSFORM_DOMAIN ? psl_registrable_domain(psl, name)
+                                                       : psl_unregistrable_domain(psl, name);
+    if (!r || !*r)
+        return 0;
+    uint32_t start = (uint32_t)(r - name);
+    memmove(out->data, in + start, n - start);
+    *out_len = n - start;
+    return 0;
+}
+
 int detect_transform_run(const struct detect_transform *t, const uint8_t *in, uint32_t len,
                          struct detect_grow_buf *out, uint32_t *out_len)
 {
@@ -557,6 +608,9 @@ int detect_transform_run(const struct detect_transform *t, const uint8_t *in, ui
         return run_inflate(t, in, len, out, out_len);
     case DETECT_TRANSFORM_SUBSLICE:
         return run_subslice(t, in, len, out, out_len);
+    case DETECT_TRANSFORM_DOMAIN:
+    case DETECT_TRANSFORM_TLD:
+        return run_psl(t, in, len, out, out_len);
     default:
         return 1;
     }

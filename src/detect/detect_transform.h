@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Transforms with options and the ones Suricata 8/9 added (xor with a key
  * from the buffer, from_base64 with bytes/offset/mode, gunzip,
- * zlib_deflate, subslice): parsing of their values and their application.
+ * zlib_deflate, subslice, domain, tld): parsing of their values and their
+ * application.
  * The simple transforms (to_lowercase, strip_whitespace, ...) stay in
  * detect_inspect.c; the rule parser and the inspector hand every transform
  * for which detect_transform_owns() is true to this module. */

@@ -271,6 +271,8 @@ enum detect_transform_type {
     DETECT_TRANSFORM_GUNZIP,
     DETECT_TRANSFORM_ZLIB_DEFLATE,
     DETECT_TRANSFORM_SUBSLICE,
+    DETECT_TRANSFORM_DOMAIN,
+    DETECT_TRANSFORM_TLD,
 };
 /* Transform options (detect_transform.h). */
 #define DETECT_XFORM_XOR_KEY_IN_BUFFER (1u << 0) /* xor: key_len bytes at key_offset */

@@ -1089,6 +1089,8 @@ static const char *const transform_names[] = {
     [DETECT_TRANSFORM_GUNZIP] = "gunzip",
     [DETECT_TRANSFORM_ZLIB_DEFLATE] = "zlib_deflate",
     [DETECT_TRANSFORM_SUBSLICE] = "subslice",
+    [DETECT_TRANSFORM_DOMAIN] = "domain",
+    [DETECT_TRANSFORM_TLD] = "tld",
 };
 
 const char *detect_transform_name(size_t i)

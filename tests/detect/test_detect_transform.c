@@ -202,6 +202,22 @@ static void test_subslice(void)
     CHECK_EQ_INT(xform("http.uri; subslice:1, 2, 3;", "x", out), XF_BADRULE);
 }
 
+static void test_domain(void)
+{
+    uint8_t out[64];
+    XF("dns.query; domain;", "mail.intranet.example.com", "example.com");
+    XF("dns.query; domain;", "a.b.gov.uk", "b.gov.uk");
+    XF("dns.query; domain;", "Portal.Example.CO.UK.", "Example.CO.UK");
+    XF("dns.query; tld;", "a.b.gov.uk", "gov.uk");
+    XF("dns.query; tld;", "www.example.com", "com");
+    XF("dns.query; tld;", "host.example.zzunlistedzz", "zzunlistedzz");
+    /* a public suffix has no registrable domain; malformed names give nothing */
+    CHECK_EQ_INT(xform("dns.query; domain;", "co.uk", out), 0);
+    CHECK_EQ_INT(xform("dns.query; domain;", "a..example.com", out), 0);
+    CHECK_EQ_INT(xform("dns.query; tld;", ".example.com", out), 0);
+    CHECK_EQ_INT(xform("dns.query; domain:1;", "x", out), XF_BADRULE);
+}
+
 static void test_chains(void)
 {
     /* transforms apply in rule order */
@@ -212,6 +228,8 @@ static void test_chains(void)
     XF("http.header; pcrexform:\"k=([^&]+)\"; url_decode; compress_whitespace;",
        "a=1&k=x%20%20%20y&b=2", "x y");
     XF("dns.query; to_lowercase; dotprefix;", "WWW.Example.ORG", ".www.example.org");
+    XF("dns.query; domain; to_lowercase; dotprefix;", "WWW.Example.ORG", ".example.org");
+    XF("http.uri; pcrexform:\"//([^/]+)/\"; tld;", "http://cdn.site.co.jp/x", "co.jp");
     /* a hash of a transformed buffer differs from the hash of the original */
     uint8_t a[32], b[32];
     CHECK_EQ_INT(xform("http.uri; to_lowercase; to_md5;", "ABC", a), 16);
@@ -244,6 +262,7 @@ int main(void)
     test_base64();
     test_decompress();
     test_subslice();
+    test_domain();
     test_chains();
     detect_thread_ctx_free(ctx);
     detect_engine_free(de);
