@@ -595,6 +595,67 @@ static int run_psl(const struct detect_transform *t, const uint8_t *in, uint32_t
     return 0;
 }
 
+/* ---- contents a transformed buffer can never hold ---- */
+
+enum {
+    FORM_LOWER = 1 << 0,     /* no upper-case letters */
+    FORM_UPPER = 1 << 1,     /* no lower-case letters */
+    FORM_NO_SPACE = 1 << 2,  /* no whitespace */
+    FORM_NO_DOUBLE = 1 << 3, /* no two whitespace bytes in a row */
+};
+
+static bool is_ws(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+const char *detect_transforms_content_conflict(const struct rule_buffer_match *list,
+                                               const uint8_t *content, uint32_t len)
+{
+    /* What the output is guaranteed to be, and which transform said so. */
+    unsigned form = 0;
+    const char *lower_by = NULL, *upper_by = NULL, *space_by = NULL, *double_by = NULL;
+    for (uint32_t i = 0; i < list->ntransforms; i++) {
+        switch (list->transforms[i].type) {
+        case DETECT_TRANSFORM_TO_LOWERCASE:
+            form = (form & ~(unsigned)FORM_UPPER) | FORM_LOWER;
+            lower_by = "to_lowercase";
+            break;
+        case DETECT_TRANSFORM_TO_UPPERCASE:
+            form = (form & ~(unsigned)FORM_LOWER) | FORM_UPPER;
+            upper_by = "to_uppercase";
+            break;
+        case DETECT_TRANSFORM_STRIP_WHITESPACE:
+            form |= FORM_NO_SPACE | FORM_NO_DOUBLE;
+            space_by = double_by = "strip_whitespace";
+            break;
+        case DETECT_TRANSFORM_COMPRESS_WHITESPACE:
+            if (!(form & FORM_NO_DOUBLE))
+                double_by = "compress_whitespace";
+            form |= FORM_NO_DOUBLE;
+            break;
+        case DETECT_TRANSFORM_DOTPREFIX: /* adds a '.' */
+        case DETECT_TRANSFORM_SUBSLICE:  /* a part keeps the whole's form */
+            break;
+        default: /* hashes, decoders, captures: anything can come out */
+            form = 0;
+            break;
+        }
+    }
+    for (uint32_t i = 0; i < len && form; i++) {
+        uint8_t c = content[i];
+        if ((form & FORM_LOWER) && c >= 'A' && c <= 'Z')
+            return lower_by;
+        if ((form & FORM_UPPER) && c >= 'a' && c <= 'z')
+            return upper_by;
+        if ((form & FORM_NO_SPACE) && is_ws(c))
+            return space_by;
+        if ((form & FORM_NO_DOUBLE) && is_ws(c) && i + 1 < len && is_ws(content[i + 1]))
+            return double_by;
+    }
+    return NULL;
+}
+
 int detect_transform_run(const struct detect_transform *t, const uint8_t *in, uint32_t len,
                          struct detect_grow_buf *out, uint32_t *out_len)
 {

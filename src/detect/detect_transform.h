@@ -46,4 +46,13 @@ int detect_transform_parse(struct detect_transform *t, const char *value, char *
 int detect_transform_run(const struct detect_transform *t, const uint8_t *in, uint32_t len,
                          struct detect_grow_buf *out, uint32_t *out_len);
 
+/* Whether a content (len bytes, as written: not nocase) can appear in the
+ * output of the list's transforms: after to_lowercase no upper-case letter,
+ * after to_uppercase no lower-case one, after strip_whitespace no
+ * whitespace, after compress_whitespace no two whitespace bytes in a row
+ * (as far as a later transform does not undo it). Returns NULL, or the
+ * name of the transform the content is incompatible with. */
+const char *detect_transforms_content_conflict(const struct rule_buffer_match *list,
+                                               const uint8_t *content, uint32_t len);
+
 #endif

@@ -1125,6 +1125,11 @@ int kw_transform(struct pctx *pc, int type, char *v)
             return pctx_fail(pc, "%s", err);
         }
     } else if (type == DETECT_TRANSFORM_PCREXFORM) {
+        /* The expression is a quoted string, as in Suricata. */
+        while (v && isspace((unsigned char)*v))
+            v++;
+        if (v && *v != '"')
+            return pctx_fail(pc, "pcrexform needs a quoted regular expression, not '%.40s'", v);
         char *re = v ? pctx_unquote(pc, v) : NULL;
         if (!re)
             return v ? -EINVAL : pctx_fail(pc, "pcrexform needs a regular expression");
@@ -1211,6 +1216,24 @@ int payload_check_rule(struct pctx *pc)
                 continue;
             const struct detect_content *c = &bm->items[i].u.content;
             pc->kw = "content";
+            /* A content the transformed buffer can never hold (Suricata
+             * rejects these rules too). A negated one is always true, and
+             * a nocase one is stored lower-cased: neither is checked. */
+            const char *xf = bm->ntransforms && !(c->flags & (DETECT_CONTENT_NEGATED |
+                                                              DETECT_CONTENT_NOCASE))
+                                 ? detect_transforms_content_conflict(bm, c->pattern, c->len)
+                                 : NULL;
+            if (xf) {
+                char shown[61];
+                uint32_t n = c->len < 60 ? c->len : 60;
+                for (uint32_t k = 0; k < n; k++)
+                    shown[k] = isprint(c->pattern[k]) ? (char)c->pattern[k] : '.';
+                shown[n] = '\0';
+                return pctx_fail_reason(pc, "content incompatible with transform",
+                                        "content \"%s\" is incompatible with %s transform "
+                                        "(it can never match)",
+                                        shown, xf);
+            }
             if (!(c->flags & DETECT_CONTENT_NEGATED) && c->len > max)
                 return pctx_fail_reason(pc, "content longer than bsize",
                                         "content of %u bytes can never fit bsize (max %llu)",
