@@ -649,9 +649,10 @@ static uint32_t xf_one(const struct detect_transform *t, const uint8_t *in, uint
             return 0;
         for (uint32_t i = 0; i < len; i++) {
             if (isspace(in[i])) {
+                /* a run keeps its first whitespace byte, as in Suricata */
                 if (o && isspace(out->data[o - 1]))
                     continue;
-                out->data[o++] = ' ';
+                out->data[o++] = in[i];
             } else {
                 out->data[o++] = in[i];
             }

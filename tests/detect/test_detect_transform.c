@@ -68,7 +68,8 @@ static void test_simple(void)
     XF("http.uri; to_lowercase;", "GeT /IndeX.HTML?Q=1", "get /index.html?q=1");
     XF("http.uri; to_uppercase;", "mixed Case 42\xe9", "MIXED CASE 42\xe9");
     XF("http.uri; strip_whitespace;", " a\tb\r\nc \v\fd ", "abcd");
-    XF("http.uri; compress_whitespace;", "a  b\t\t\tc\r\nd e", "a b c d e");
+    /* a run of whitespace keeps its first byte */
+    XF("http.uri; compress_whitespace;", "a  b\t\t\tc\r\nd e ", "a b\tc\rd e ");
     XF("http.uri; compress_whitespace;", "nospace", "nospace");
     XF("http.uri; url_decode;", "/p%2Fq+r%zz%4", "/p/q r%zz%4");
     XF("dns.query; dotprefix;", "example.net", ".example.net");
