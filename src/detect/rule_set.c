@@ -940,7 +940,8 @@ static int pattern_strength(const uint8_t *p, uint16_t len)
 
 /* Lists whose contents can feed the prefilter of the raw buffer: no
  * transform, or only transforms for which the raw buffer still contains a
- * derivable pattern (case changes, dotprefix). */
+ * derivable pattern (case changes, dotprefix; subslice, domain and tld
+ * output a part of their input). */
 static bool list_prefilter_ok(const struct rule_buffer_match *bm)
 {
     if (bm->buffer_id == DETECT_BUFFER_BASE64_DATA)
@@ -948,7 +949,8 @@ static bool list_prefilter_ok(const struct rule_buffer_match *bm)
     for (uint32_t t = 0; t < bm->ntransforms; t++) {
         uint8_t ty = bm->transforms[t].type;
         if (ty != DETECT_TRANSFORM_TO_LOWERCASE && ty != DETECT_TRANSFORM_TO_UPPERCASE &&
-            ty != DETECT_TRANSFORM_DOTPREFIX)
+            ty != DETECT_TRANSFORM_DOTPREFIX && ty != DETECT_TRANSFORM_SUBSLICE &&
+            ty != DETECT_TRANSFORM_DOMAIN && ty != DETECT_TRANSFORM_TLD)
             return false;
     }
     return true;
