@@ -15,6 +15,7 @@
 
 #include "detect/detect_buffer.h"
 #include "detect/detect_engine_internal.h"
+#include "detect/detect_transform.h"
 
 int detect_grow(struct detect_grow_buf *b, uint32_t need)
 {
@@ -650,9 +651,10 @@ static uint32_t xf_one(const struct detect_transform *t, const uint8_t *in, uint
             return 0;
         for (uint32_t i = 0; i < len; i++) {
             if (isspace(in[i])) {
+                /* a run keeps its first whitespace byte, as in Suricata */
                 if (o && isspace(out->data[o - 1]))
                     continue;
-                out->data[o++] = ' ';
+                out->data[o++] = in[i];
             } else {
                 out->data[o++] = in[i];
             }
@@ -681,12 +683,6 @@ static uint32_t xf_one(const struct detect_transform *t, const uint8_t *in, uint
             return 0;
         return mdlen;
     }
-    case DETECT_TRANSFORM_XOR:
-        if (detect_grow(out, len + 1))
-            return 0;
-        for (uint32_t i = 0; i < len; i++)
-            out->data[i] = in[i] ^ t->key[i % t->key_len];
-        return len;
     case DETECT_TRANSFORM_PCREXFORM: {
         int rc = pcre2_match(t->code, in, len, 0, 0, ctx->md, ctx->mctx);
         if (rc < 2) {
@@ -729,10 +725,8 @@ static uint32_t xf_one(const struct detect_transform *t, const uint8_t *in, uint
         }
         return o;
     }
-    case DETECT_TRANSFORM_FROM_BASE64:
-        if (detect_grow(out, len / 4 * 3 + 4))
-            return 0;
-        return base64_decode(in, len, out->data);
+    default:
+        break;
     }
     *same = true;
     return len;
@@ -748,7 +742,16 @@ const uint8_t *detect_transforms_apply(const struct rule_buffer_match *list, con
     for (uint32_t i = 0; i < list->ntransforms; i++) {
         bool same;
         struct detect_grow_buf *out = &ctx->xform[which];
-        uint32_t n = xf_one(&list->transforms[i], cur, cur_len, out, ctx, &same);
+        const struct detect_transform *t = &list->transforms[i];
+        uint32_t n = 0;
+        if (detect_transform_owns(t->type)) {
+            int rc = detect_transform_run(t, cur, cur_len, out, &n);
+            if (rc < 0)
+                return NULL; /* the transform failed: nothing to inspect */
+            same = rc == 1;
+        } else {
+            n = xf_one(t, cur, cur_len, out, ctx, &same);
+        }
         if (same)
             continue;
         if (!out->data) {
@@ -772,6 +775,8 @@ bool detect_buffer_inspect(const struct rule *r, const struct rule_buffer_match 
     uint32_t tlen = len;
     const uint8_t *tdata =
         list->ntransforms ? detect_transforms_apply(list, data, len, &tlen, ctx) : data;
+    if (!tdata)
+        return false;
     struct inspect in = {r, list, tdata, tlen, ctx};
     ctx->buffer_offset = 0;
     ctx->pcre_match_start_offset = 0;

@@ -278,12 +278,29 @@ enum detect_transform_type {
     DETECT_TRANSFORM_HEADER_LOWERCASE,
     DETECT_TRANSFORM_STRIP_PSEUDO_HEADERS,
     DETECT_TRANSFORM_FROM_BASE64,
+    DETECT_TRANSFORM_GUNZIP,
+    DETECT_TRANSFORM_ZLIB_DEFLATE,
+    DETECT_TRANSFORM_SUBSLICE,
+    DETECT_TRANSFORM_DOMAIN,
+    DETECT_TRANSFORM_TLD,
 };
+/* Transform options (detect_transform.h). */
+#define DETECT_XFORM_XOR_KEY_IN_BUFFER (1u << 0) /* xor: key_len bytes at key_offset */
+#define DETECT_XFORM_SUBSLICE_NBYTES (1u << 1)   /* subslice: a length was given */
+#define DETECT_XFORM_SUBSLICE_TRUNCATE (1u << 2) /* subslice: clamp instead of emptying */
 struct detect_transform {
     uint8_t type;
     uint8_t *key; /* xor key, owned */
     uint32_t key_len;
     pcre2_code *code; /* pcrexform, owned */
+    uint8_t mode;     /* from_base64: enum detect_base64_mode */
+    uint8_t flags;    /* DETECT_XFORM_* */
+    /* xor: where decoding starts; from_base64: bytes skipped; gunzip and
+     * zlib_deflate: the output limit */
+    uint32_t offset;
+    uint32_t nbytes;     /* from_base64: bytes decoded (0: all) */
+    uint32_t key_offset; /* xor with the key in the buffer */
+    int64_t slice_offset, slice_nbytes; /* subslice (negative: from the end) */
 };
 
 /* The items that inspect one buffer. */

@@ -64,7 +64,34 @@ size_t detect_transform_name_count(void);
 int payload_check_rule(struct pctx *pc);
 void buffer_match_free(struct rule_buffer_match *bm);
 
-
-
+/* Header-level keywords (rule_parse_flow.c, rule_parse_packet.c). */
+int kw_flow(struct pctx *pc, char *v);
+int kw_flowbits(struct pctx *pc, char *v);
+int kw_xbits(struct pctx *pc, char *v);
+int kw_flowint(struct pctx *pc, char *v);
+int kw_threshold(struct pctx *pc, char *v);
+int kw_detection_filter(struct pctx *pc, char *v);
+int kw_tag(struct pctx *pc, char *v);
+int kw_dsize(struct pctx *pc, char *v);
+int kw_ttl(struct pctx *pc, char *v);
+int kw_id(struct pctx *pc, char *v);
+int kw_seq(struct pctx *pc, char *v);
+int kw_ack(struct pctx *pc, char *v);
+int kw_window(struct pctx *pc, char *v);
+int kw_itype(struct pctx *pc, char *v);
+int kw_icode(struct pctx *pc, char *v);
+int kw_icmp_id(struct pctx *pc, char *v);
+int kw_icmp_seq(struct pctx *pc, char *v);
+int kw_fragoffset(struct pctx *pc, char *v);
+int kw_tos(struct pctx *pc, char *v);
+int kw_ipopts(struct pctx *pc, char *v);
+int kw_fragbits(struct pctx *pc, char *v);
+int kw_flags(struct pctx *pc, char *v);
+int kw_sameip(struct pctx *pc, char *v);
+int kw_ip_proto(struct pctx *pc, char *v);
+int kw_stream_size(struct pctx *pc, char *v);
+int kw_tcp_mss(struct pctx *pc, char *v);
+int kw_checksum(struct pctx *pc, char *v);
+int kw_prefilter(struct pctx *pc, char *v);
 
 #endif

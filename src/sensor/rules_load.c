@@ -135,6 +135,10 @@ int sensor_load_rules(struct run_state *rs, bool for_run)
      * detection, so rules using them can load. */
     rule_set_enable_packet_events(rs->rules, true);
     rule_set_enable_app_layer_events(rs->rules, true);
+    /* Fingerprint features exist only while computed (Suricata provides
+     * them when the TLS parser's ja3/ja4-fingerprints are on). */
+    rule_set_set_feature(rs->rules, "ja3", rs->sc.app.ja3_fingerprints);
+    rule_set_set_feature(rs->rules, "ja4", rs->sc.app.ja4_fingerprints);
     load_aux_file(rs, "classification-file", "classification.config");
     load_aux_file(rs, "reference-config-file", "reference.config");
     for (int i = 0; i < rs->opts.rule_file_count; i++) {

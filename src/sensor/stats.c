@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "detect/rule_set.h"
 #include "sensor/sensor_internal.h"
 
 void worker_publish_stats(struct worker *w)
@@ -28,12 +29,15 @@ struct sensor_totals {
     struct app_layer_stats app;
     struct detect_worker_stats detect;
     bool have_detect;
+    const struct rule_load_stats *rules; /* the running rule set's load figures */
 };
 
 static void collect(struct sensor_totals *t, struct worker *workers, int count,
                     bool from_snapshots)
 {
     memset(t, 0, sizeof *t);
+    if (count > 0 && workers[0].shared && workers[0].shared->engine)
+        t->rules = rule_set_stats(detect_engine_rule_set(workers[0].shared->engine));
     for (int i = 0; i < count; i++) {
         struct worker *w = &workers[i];
         const struct detect_worker_stats *d = NULL;
@@ -84,6 +88,17 @@ static void write_raw_stats(struct json_writer *w, const struct sensor_totals *t
     app_layer_stats_write_json(&t->app, w);
     if (t->have_detect) {
         json_key_object_begin(w, "detect");
+        /* The rule set's load figures, as Suricata's per-engine entry. */
+        if (t->rules) {
+            json_key_array_begin(w, "engines");
+            json_object_begin(w);
+            json_key_u64(w, "id", 0);
+            json_key_u64(w, "rules_loaded", t->rules->loaded);
+            json_key_u64(w, "rules_failed", t->rules->failed);
+            json_key_u64(w, "rules_skipped", t->rules->skipped);
+            json_object_end(w);
+            json_array_end(w);
+        }
         json_key_u64(w, "alert", t->detect.alerts);
         json_key_u64(w, "alerts_suppressed", t->detect.alerts_suppressed);
         json_key_u64(w, "alert_queue_overflow", t->detect.alert_queue_overflow);
@@ -188,9 +203,14 @@ static struct stat_node *stat_parse_members(const char **pp, const char *end, in
         } else {
             const char *v = p;
             bool in_str = false;
-            while (p < end && (in_str || (*p != ',' && *p != '}'))) {
+            int nest = 0; /* arrays (detect.engines) are kept whole */
+            while (p < end && (in_str || nest > 0 || (*p != ',' && *p != '}'))) {
                 if (*p == '"')
                     in_str = !in_str;
+                else if (!in_str && (*p == '[' || *p == '{'))
+                    nest++;
+                else if (!in_str && (*p == ']' || *p == '}'))
+                    nest--;
                 p += (*p == '\\' && in_str) ? 2 : 1;
             }
             n->raw = strndup(v, (size_t)(p - v));
