@@ -4,7 +4,7 @@
 set(VIGIL_EXTERNAL_LIBS
   PkgConfig::PCAP PkgConfig::HS PkgConfig::PCRE2 vigil_htp PkgConfig::OPENSSL
   PkgConfig::ZLIB PkgConfig::JANSSON PkgConfig::YAML PkgConfig::MHD PkgConfig::SQLITE
-  PkgConfig::PQ PkgConfig::CURL PkgConfig::ICU Threads::Threads m)
+  PkgConfig::PQ PkgConfig::CURL PkgConfig::ICU PkgConfig::PSL PkgConfig::LIBSSL Threads::Threads m)
 if(MAGIC_FOUND)
   list(APPEND VIGIL_EXTERNAL_LIBS PkgConfig::MAGIC)
 endif()

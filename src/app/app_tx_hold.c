@@ -6,10 +6,21 @@
 
 /* Written once before worker threads start, read-only afterwards. */
 static bool detection_active;
+static bool inspection_active;
 
 void app_layer_set_detection_active(bool active)
 {
     detection_active = active;
+}
+
+void app_layer_set_inspection_active(bool active)
+{
+    inspection_active = active;
+}
+
+bool app_layer_inspection_active(void)
+{
+    return inspection_active;
 }
 
 void app_tx_set_detect_done(struct app_tx *tx, uint8_t direction)
@@ -19,5 +30,6 @@ void app_tx_set_detect_done(struct app_tx *tx, uint8_t direction)
 
 bool app_tx_can_free(const struct app_tx *tx)
 {
-    return tx->logged && (!detection_active || (tx->detect_done & 3) == 3);
+    return tx->logged && (!detection_active || (tx->detect_done & 3) == 3) &&
+           (!inspection_active || (tx->inspect_done & 3) == 3);
 }

@@ -59,6 +59,7 @@ struct flow {
     void *output_state;           /* owned by the sensor's output (e.g. MAC addresses seen) */
     bool app_closed;              /* the TCP session closed and the app layer was finished early */
     uint16_t app_proto_orig;      /* kept when the app state is freed before the flow ends */
+    uint32_t intel_generation;    /* indicator snapshot the endpoints were checked against */
 
     /* ICMP: type and code of the first packet each way (for EVE and the
      * Community ID); meaningful only when key.proto is ICMP or ICMPv6. */

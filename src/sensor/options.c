@@ -25,6 +25,16 @@ static void print_help(void)
           "  --set KEY=VALUE         override a configuration value (repeatable)\n"
           "  --disable-detection     run without rules\n"
           "  -k none|all|auto        checksum validation (default auto)\n"
+          "  --data-dir DIR          datasets' state, the indicator cache and the alert spool\n"
+          "\n"
+          "Shared indicators and the hub:\n"
+          "  --intel FILE            indicators: STIX bundle, list, CSV or Zeek intel file (repeatable)\n"
+          "  --protect DOMAIN|FILE   a protected domain for look-alike detection (repeatable)\n"
+          "  --hub URL               pull indicators from this hub and report alerts to it\n"
+          "  --hub-token T           the sensor's hub token (or --hub-token-file FILE)\n"
+          "  --hub-ca FILE           CA certificate(s) for the hub's TLS certificate\n"
+          "  --hub-pin SHA256        the hub certificate's SHA-256 fingerprint (AB:CD:...)\n"
+          "  --hub-poll-interval S   seconds between polls (default 5)\n"
           "\n"
           "Output and execution:\n"
           "  -l DIR                  log directory (default .); EVE goes to DIR/eve.json\n"
@@ -44,6 +54,15 @@ enum {
     OPT_BPF,
     OPT_STATS_INTERVAL,
     OPT_PCAP,
+    OPT_INTEL,
+    OPT_PROTECT,
+    OPT_HUB,
+    OPT_HUB_TOKEN,
+    OPT_HUB_TOKEN_FILE,
+    OPT_HUB_CA,
+    OPT_HUB_PIN,
+    OPT_HUB_POLL,
+    OPT_DATA_DIR,
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -80,6 +99,15 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
         {"pcap", optional_argument, NULL, OPT_PCAP},
         {"af-packet", optional_argument, NULL, OPT_CAPTURE + 100},
+        {"intel", required_argument, NULL, OPT_INTEL},
+        {"protect", required_argument, NULL, OPT_PROTECT},
+        {"hub", required_argument, NULL, OPT_HUB},
+        {"hub-token", required_argument, NULL, OPT_HUB_TOKEN},
+        {"hub-token-file", required_argument, NULL, OPT_HUB_TOKEN_FILE},
+        {"hub-ca", required_argument, NULL, OPT_HUB_CA},
+        {"hub-pin", required_argument, NULL, OPT_HUB_PIN},
+        {"hub-poll-interval", required_argument, NULL, OPT_HUB_POLL},
+        {"data-dir", required_argument, NULL, OPT_DATA_DIR},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -187,6 +215,43 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
             break;
         case OPT_DISABLE_DETECTION:
             o->disable_detection = true;
+            break;
+        case OPT_INTEL:
+            if (o->intel_file_count >= SENSOR_MAX_INPUTS)
+                return usage_error("too many --intel files (at most %s)", "64");
+            o->intel_files[o->intel_file_count++] = optarg;
+            break;
+        case OPT_PROTECT:
+            if (o->protected_count >= SENSOR_MAX_INPUTS)
+                return usage_error("too many --protect values (at most %s)", "64");
+            o->protected_domains[o->protected_count++] = optarg;
+            break;
+        case OPT_HUB:
+            o->hub_url = optarg;
+            break;
+        case OPT_HUB_TOKEN:
+            o->hub_token = optarg;
+            break;
+        case OPT_HUB_TOKEN_FILE:
+            o->hub_token_file = optarg;
+            break;
+        case OPT_HUB_CA:
+            o->hub_ca = optarg;
+            break;
+        case OPT_HUB_PIN:
+            o->hub_pin = optarg;
+            break;
+        case OPT_HUB_POLL: {
+            char *end;
+            double s = strtod(optarg, &end);
+            if (*optarg == '\0' || *end != '\0' || s < 0.05 || s > 86400)
+                return usage_error("--hub-poll-interval takes seconds (0.05-86400), not '%s'",
+                                   optarg);
+            o->hub_poll_ms = (uint32_t)(s * 1000);
+            break;
+        }
+        case OPT_DATA_DIR:
+            o->data_dir = optarg;
             break;
         case ':':
             return usage_error("option '%s' needs an argument", argv[optind - 1]);

@@ -91,6 +91,8 @@ struct run_state {
     struct rule_set *rules;
     struct detect_engine *engine;
     struct sensor_shared shared;
+    struct swap_domain swap;            /* workers, as readers of swapped structures */
+    struct sensor_intel *intel;
 };
 
 /* ---- threaded hand-off ---- */
@@ -108,7 +110,9 @@ static void *worker_ring_main(void *arg)
                     break;
             } else {
                 struct timespec nap = {0, 50000};
+                worker_idle(w, true);
                 nanosleep(&nap, NULL);
+                worker_idle(w, false);
                 continue;
             }
         }
@@ -119,9 +123,10 @@ static void *worker_ring_main(void *arg)
             .ts_usec = rf->ts_usec,
             .datalink = rf->datalink,
         };
-        if (rf->caplen == 0 && rf->pcap_cnt == 0)
+        if (rf->caplen == 0 && rf->pcap_cnt == 0) {
             worker_advance_time(w, rf->ts_usec); /* time tick from the reader */
-        else
+            worker_quiescent(w);
+        } else
             worker_process_frame(w, &frame, rf->pcap_cnt);
         spsc_ring_release(&w->ring);
     }
@@ -236,6 +241,7 @@ static int read_live_single(struct run_state *rs)
                 /* No traffic: advance flow time with the wall clock. */
                 worker_advance_time(&rs->workers[0], wall_usec());
                 eve_writer_flush(&rs->workers[0].eve);
+                worker_quiescent(&rs->workers[0]);
             }
         } else {
             if (r == CAPTURE_ERROR)
@@ -269,6 +275,7 @@ static void *afp_worker_main(void *arg)
         } else if (r == CAPTURE_TIMEOUT) {
             worker_advance_time(w, wall_usec());
             eve_writer_flush(&w->eve);
+            worker_quiescent(w);
         } else {
             break;
         }
@@ -559,8 +566,19 @@ int sensor_main(int argc, char **argv)
         rc = open_output(&rs);
     if (rc == 0)
         rc = load_rules(&rs);
-    if (rc == 0)
+    if (rc == 0) {
+        swap_domain_init(&rs.swap);
+        rs.shared.swap = &rs.swap;
         rc = start_workers(&rs);
+    }
+    if (rc == 0) {
+        /* after the workers registered as readers: the feed may publish */
+        rc = sensor_intel_start(&rs.intel, rs.cfg, &rs.opts, &rs.swap);
+        if (rs.intel) {
+            app_layer_set_inspection_active(true);
+            rs.shared.intel = rs.intel;
+        }
+    }
     if (rc == 0) {
         install_signal_handlers();
         if (rs.opts.pcap_file_count > 0) {
@@ -593,6 +611,7 @@ int sensor_main(int argc, char **argv)
         }
         finish(&rs);
     }
+    sensor_intel_stop(rs.intel); /* after the workers' last alerts, before they go */
     for (int i = 0; i < rs.nworkers; i++)
         worker_fini(&rs.workers[i]);
     free(rs.workers);

@@ -19,6 +19,8 @@
 #include "detect/detect_engine_packet.h"
 #include "stream/stream.h"
 #include "util/spsc_ring.h"
+#include "util/swap.h"
+#include "intel/intel_match.h"
 
 struct config;
 
@@ -47,6 +49,14 @@ struct sensor_options {
     bool disable_detection;
     bool verbose;
     uint32_t stats_interval_sec;        /* live mode periodic stats (default 8) */
+    /* Shared indicators and the hub (sensor_intel.c) */
+    const char *intel_files[SENSOR_MAX_INPUTS];   /* --intel FILE */
+    int intel_file_count;
+    const char *protected_domains[SENSOR_MAX_INPUTS]; /* --protect DOMAIN|FILE */
+    int protected_count;
+    const char *hub_url, *hub_token, *hub_token_file, *hub_ca, *hub_pin; /* --hub... */
+    uint32_t hub_poll_ms;               /* --hub-poll-interval (0: configuration/default) */
+    const char *data_dir;               /* --data-dir (Suricata's): datasets, intel cache, spool */
 };
 
 /* Parses `vigil run` arguments. Returns 0, 1 if --help was printed, or 2
@@ -75,6 +85,17 @@ struct worker_stats {
     uint64_t builtin_alerts;            /* alerts raised by built-in detectors */
 };
 
+/* Shared indicators, protected domains and the hub (sensor_intel.c). */
+struct intel_feed;
+struct intel_reporter;
+struct sensor_intel {
+    bool active;                  /* indicator sources, protected domains or a hub */
+    struct swap_slot slot;        /* the current struct intel_snapshot */
+    struct intel_feed *feed;
+    struct intel_reporter *reporter; /* NULL unless alerts go to a hub */
+    char *token;                  /* read from a token file */
+};
+
 struct worker {
     int id;
     const struct sensor_config *config;
@@ -90,6 +111,8 @@ struct worker {
     struct detect_worker *detect;
     struct detect_alert alerts[DETECT_MAX_ALERTS_PER_PACKET];
     struct detect_packet_events events;  /* stream/app anomalies of the current packet */
+    struct swap_reader *swap_reader;     /* reader of shared swapped structures, or NULL */
+    struct intel_matcher intel_matcher;
     uint64_t last_timeout_check_usec;
     uint64_t now_usec;
 
@@ -110,6 +133,8 @@ struct worker {
     struct stream_stats snap_stream;
     struct app_layer_stats snap_app;
     struct detect_worker_stats snap_detect;
+    uint64_t snap_builtin_alerts;
+    struct intel_match_stats snap_intel;
 };
 
 /* Worker side of the snapshot protocol: cheap when nothing was asked. */
@@ -119,6 +144,8 @@ void worker_publish_stats(struct worker *w);
 struct sensor_shared {
     const struct detect_engine *engine;
     struct fast_log *fast_log;
+    struct swap_domain *swap;           /* readers of swapped structures (workers) */
+    const struct sensor_intel *intel;   /* NULL without indicators or hub */
 };
 
 int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct eve_file *eve,
@@ -136,6 +163,25 @@ void worker_raise_alert(struct worker *w, const struct packet *packet, struct fl
                         uint64_t ts_usec, const struct builtin_alert *alert);
 /* Ends every flow (reason shutdown) and flushes output. */
 void worker_shutdown(struct worker *w);
+/* Between two packets: the worker holds nothing read from swapped slots. */
+void worker_quiescent(struct worker *w);
+/* A worker that waits for input goes offline (it never delays a swap). */
+void worker_idle(struct worker *w, bool idle);
+
+/* sensor_intel.c */
+int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
+                       const struct sensor_options *o, struct swap_domain *readers);
+void sensor_intel_stop(struct sensor_intel *si);
+void sensor_intel_worker_init(struct worker *w);
+void sensor_intel_flow(struct worker *w, struct flow *f, const struct packet *p);
+void sensor_intel_tx(struct worker *w, struct flow *f, const struct packet *p,
+                     const struct app_tx *tx, uint8_t direction);
+void sensor_intel_file(struct worker *w, struct flow *f, const struct packet *p,
+                       const struct app_file *file);
+/* The alert just written by the worker's EVE writer goes to the hub. */
+void sensor_intel_report_alert(struct worker *w);
+void sensor_intel_write_stats(const struct sensor_intel *si, struct worker *workers, int count,
+                              bool from_snapshots, struct json_writer *w);
 
 /* Writes a "stats" event summing the workers: their live counters (only
  * when they are stopped) or, with from_snapshots, their last snapshots. */

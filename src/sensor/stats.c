@@ -16,6 +16,8 @@ void worker_publish_stats(struct worker *w)
     w->snap_app = *app_layer_thread_stats(w->app);
     if (w->detect)
         w->snap_detect = *detect_worker_stats(w->detect);
+    w->snap_builtin_alerts = w->stats.builtin_alerts;
+    w->snap_intel = w->intel_matcher.stats;
     w->snap_valid = true;
     pthread_mutex_unlock(&w->snap_lock);
     atomic_store_explicit(&w->snap_requested, false, memory_order_release);
@@ -66,6 +68,18 @@ void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
     struct detect_worker_stats det;
     memset(&det, 0, sizeof det);
     bool have_detect = false;
+    /* Alerts of built-in detectors (shared indicators, look-alikes, ...)
+     * count in detect.alert like rule alerts. */
+    for (int i = 0; i < count; i++) {
+        if (from_snapshots)
+            pthread_mutex_lock(&workers[i].snap_lock);
+        uint64_t b = from_snapshots ? workers[i].snap_builtin_alerts : workers[i].stats.builtin_alerts;
+        if (from_snapshots)
+            pthread_mutex_unlock(&workers[i].snap_lock);
+        det.alerts += b;
+        if (b)
+            have_detect = true;
+    }
     for (int i = 0; i < count; i++) {
         if (!workers[i].detect)
             continue;
@@ -91,6 +105,8 @@ void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
         json_key_u64(w, "flows_passed", det.passed_flows);
         json_object_end(w);
     }
+    if (count > 0)
+        sensor_intel_write_stats(workers[0].shared->intel, workers, count, from_snapshots, w);
     json_object_end(w);
     eve_event_end(ew);
 }

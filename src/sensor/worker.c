@@ -87,8 +87,10 @@ void worker_raise_alert(struct worker *w, const struct packet *packet, struct fl
         flow->alerted = true;
     if (!packet)
         ts_usec = ts_usec ? ts_usec : (flow->last_usec ? flow->last_usec : w->now_usec);
-    if (w->config->log_alert)
+    if (w->config->log_alert) {
         eve_log_builtin_alert(&w->eve, &w->config->alert, packet, flow, ts_usec, alert);
+        sensor_intel_report_alert(w);
+    }
     if (w->shared->fast_log)
         fast_log_write_builtin(w->shared->fast_log, packet, flow, ts_usec, alert);
 }
@@ -101,6 +103,20 @@ static void sink_alert(void *user, const struct flow *flow, const struct packet 
     /* The sink hands out the flow as const (parsers log through it); the
      * worker owns the flow and marks it alerted. */
     worker_raise_alert(w, packet, (struct flow *)flow, w->now_usec, alert);
+}
+
+/* struct app_event_sink: built-in field inspection (shared indicators,
+ * protected domains) of a transaction direction and of closed files. */
+static void sink_tx_inspect(void *user, struct flow *flow, const struct packet *packet,
+                            const struct app_tx *tx, uint8_t direction)
+{
+    sensor_intel_tx(user, flow, packet, tx, direction);
+}
+
+static void sink_file_closed(void *user, struct flow *flow, const struct packet *packet,
+                             const struct app_file *file)
+{
+    sensor_intel_file(user, flow, packet, file);
 }
 
 static void sync_app_proto(struct flow *f)
@@ -244,7 +260,11 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct
     stream_flow_hooks_set(&hooks, w->stream);
     w->flows = flow_table_new(&fc, &hooks, err, sizeof err);
     struct app_event_sink sink = {.user = w, .emit = sink_emit, .anomaly = sink_anomaly,
-                                  .alert = sink_alert};
+                                  .alert = sink_alert, .tx_inspect = sink_tx_inspect,
+                                  .file_closed = sink_file_closed};
+    sensor_intel_worker_init(w);
+    if (shared->swap)
+        w->swap_reader = swap_reader_register(shared->swap);
     w->app = app_layer_thread_ctx_new(&sc->app, &sink);
     if (shared->engine)
         w->detect = detect_worker_new(shared->engine);
@@ -273,6 +293,8 @@ void worker_fini(struct worker *w)
         detect_worker_free(w->detect);
     w->detect = NULL;
     eve_writer_free(&w->eve);
+    swap_reader_unregister(w->swap_reader);
+    w->swap_reader = NULL;
     w->flows = NULL;
     w->app = NULL;
     w->stream = NULL;
@@ -309,8 +331,10 @@ static void run_detection(struct worker *w, struct packet *p, struct flow *f)
                                DETECT_MAX_ALERTS_PER_PACKET);
     w->events.nstream = w->events.napp = 0;
     for (uint32_t i = 0; i < n; i++) {
-        if (w->config->log_alert)
+        if (w->config->log_alert) {
             eve_log_alert(&w->eve, &w->config->alert, p, f, &w->alerts[i], w->shared->engine);
+            sensor_intel_report_alert(w);
+        }
         if (w->shared->fast_log)
             fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->shared->engine);
     }
@@ -340,6 +364,8 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
         log_decode_anomalies(w, p);
 
     if (f) {
+        if (w->shared->intel)
+            sensor_intel_flow(w, f, p);
         if (w->config->eve.ethernet)
             eve_flow_macs_track(f, p);
         if (p->proto == 6) {
@@ -356,6 +382,23 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
         run_detection(w, p, f);
     if (f && f->app && f->tcp && !f->app_closed)
         app_close_if_session_closed(w, f);
+    worker_quiescent(w);
+}
+
+void worker_quiescent(struct worker *w)
+{
+    if (w->swap_reader)
+        swap_reader_quiescent(w->swap_reader);
+}
+
+void worker_idle(struct worker *w, bool idle)
+{
+    if (!w->swap_reader)
+        return;
+    if (idle)
+        swap_reader_offline(w->swap_reader);
+    else
+        swap_reader_online(w->swap_reader);
 }
 
 void worker_shutdown(struct worker *w)
