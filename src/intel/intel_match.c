@@ -84,7 +84,11 @@ struct inspection {
     const struct packet *packet;
     const struct app_tx *tx;
     uint8_t direction;
-    uint32_t alerted[MAX_ALERTED]; /* meta ids already alerted in this inspection */
+    /* (indicator value, meta) pairs already alerted in this inspection */
+    struct {
+        const uint8_t *value;
+        uint32_t meta;
+    } alerted[MAX_ALERTED];
     unsigned nalerted;
     uint32_t since; /* only indicators newer than this generation (flows) */
 };
@@ -139,14 +143,18 @@ static const char *const signatures[INTEL_KIND_MAX] = {
 #undef INTEL_SIG
 };
 
-static bool already_alerted(struct inspection *in, uint32_t meta)
+/* The same indicator value (the entry, identified by its bytes in the set)
+ * of the same indicator alerts once per inspection. */
+static bool already_alerted(struct inspection *in, const uint8_t *value, uint32_t meta)
 {
-    uint32_t key = meta ^ ((uint32_t)in->set_index << 31);
     for (unsigned i = 0; i < in->nalerted; i++)
-        if (in->alerted[i] == key)
+        if (in->alerted[i].value == value && in->alerted[i].meta == meta)
             return true;
-    if (in->nalerted < MAX_ALERTED)
-        in->alerted[in->nalerted++] = key;
+    if (in->nalerted < MAX_ALERTED) {
+        in->alerted[in->nalerted].value = value;
+        in->alerted[in->nalerted].meta = meta;
+        in->nalerted++;
+    }
     return false;
 }
 
@@ -172,7 +180,7 @@ static void raise_hits(struct inspection *in, const struct intel_hit *hits, unsi
         for (uint32_t k = 0; k < h->meta_count && k < INTEL_MAX_HITS; k++) {
             const struct intel_meta *meta = intel_set_meta(in->s, h->metas[k]);
             if (!meta || meta->first_generation <= in->since ||
-                already_alerted(in, h->metas[k]))
+                already_alerted(in, h->value, h->metas[k]))
                 continue;
             snprintf(conf, sizeof conf, "%d", meta->confidence);
             const char *md[32];
@@ -456,7 +464,11 @@ void intel_match_tx(struct intel_matcher *m, const struct intel_snapshot *snap,
             case HOW_DOMAIN:
                 name = v;
                 name_len = len;
-                lookup_kind(&in, INTEL_KIND_DOMAIN, v, len, f->where, direction);
+                if (len > 2 && v[0] == '*' && v[1] == '.') { /* wildcard certificate name */
+                    name = v + 2;
+                    name_len = len - 2;
+                }
+                lookup_kind(&in, INTEL_KIND_DOMAIN, name, name_len, f->where, direction);
                 break;
             case HOW_HOST: {
                 bool is_name;
@@ -489,7 +501,11 @@ void intel_match_tx(struct intel_matcher *m, const struct intel_snapshot *snap,
             case HOW_CERT_CN: {
                 size_t cl;
                 const uint8_t *cn = cert_cn(v, len, &cl);
-                if (cn) {
+                if (cn && cl > 2 && cn[0] == '*' && cn[1] == '.') {
+                    cn += 2;
+                    cl -= 2;
+                }
+                if (cn && cl) {
                     name = cn;
                     name_len = cl;
                     lookup_kind(&in, INTEL_KIND_DOMAIN, cn, cl, f->where, direction);
