@@ -435,14 +435,6 @@ static enum lookalike_technique compare(const struct protected_domain *p, const 
         return LOOKALIKE_HOMOGLYPH;
     if (same_core && strcmp(suffix, p->suffix) != 0)
         return LOOKALIKE_TLD_SWAP;
-    if (p->core_len >= MIN_CORE_FUZZY && !idn) {
-        int max = p->core_len >= 9 ? 2 : 1;
-        int d = lookalike_distance(core, core_len, p->core, p->core_len, max);
-        if (d == 1)
-            return classify_edit(core, core_len, p->core, p->core_len);
-        if (d == 2)
-            return LOOKALIKE_TYPO;
-    }
     if (p->core_len >= 4 && memchr(core, '-', core_len) && core_len <= CORE_MAX) {
         char dehyph[CORE_MAX + 1];
         size_t o = 0;
@@ -451,6 +443,14 @@ static enum lookalike_technique compare(const struct protected_domain *p, const 
                 dehyph[o++] = core[i];
         if (o == p->core_len && memcmp(dehyph, p->core, o) == 0)
             return LOOKALIKE_HYPHENATION;
+    }
+    if (p->core_len >= MIN_CORE_FUZZY && !idn) {
+        int max = p->core_len >= 9 ? 2 : 1;
+        int d = lookalike_distance(core, core_len, p->core, p->core_len, max);
+        if (d == 1)
+            return classify_edit(core, core_len, p->core, p->core_len);
+        if (d == 2 && max >= 2)
+            return LOOKALIKE_TYPO;
     }
     if (core_len > p->core_len && p->core_len >= 4) {
         bool bare = p->core_len >= MIN_CORE_BARE;
