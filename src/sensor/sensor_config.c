@@ -198,6 +198,11 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
     if (cfg && !config_get_bool(cfg, "decoder.geneve.enabled", true))
         sc->decode.geneve_port = 0;
     get_port(cfg, "decoder.geneve.ports", &sc->decode.geneve_port);
+    /* vigil's own: GTP-U user plane decapsulated as a tunnel (Suricata has no
+     * GTP decoder; tshark and Zeek do). */
+    if (cfg && !config_get_bool(cfg, "decoder.gtpu.enabled", true))
+        sc->decode.gtpu_port = 0;
+    get_port(cfg, "decoder.gtpu.ports", &sc->decode.gtpu_port);
     if (cfg && !config_get_bool(cfg, "decoder.teredo.enabled", true))
         sc->decode.teredo_port = 0;
     get_port(cfg, "decoder.teredo.ports", &sc->decode.teredo_port);

@@ -106,6 +106,7 @@ struct worker {
     struct eve_writer eve;
     struct packet packet;
     struct packet pseudo;       /* flow-end inspection */
+    struct packet outer_view;   /* a tunnel's outer layer, for its own flow */
     struct worker_stats stats;
     const struct sensor_shared *shared;
     struct detect_worker *detect;
