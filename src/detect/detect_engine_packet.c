@@ -1008,6 +1008,7 @@ struct inspect_source {
     uint32_t payload_len;
     const struct app_tx *tx;    /* NULL outside transaction inspection */
     uint8_t direction;          /* the side of the transaction inspected */
+    const struct packet *packet; /* for the address buffers (ip.src, ip.dst) */
 };
 
 static bool list_match_tx_buffer(struct detect_worker *dw, const struct rule *r,
@@ -1044,6 +1045,15 @@ static bool buffers_match(struct detect_worker *dw, const struct rule *r,
             if (!src->payload || src->payload_len == 0)
                 return false;
             if (!detect_buffer_inspect(r, bl, src->payload, src->payload_len, dw->ctx))
+                return false;
+        } else if (bl->buffer_id == DETECT_BUFFER_IP_SRC || bl->buffer_id == DETECT_BUFFER_IP_DST) {
+            const struct packet *p = src->packet;
+            if (!p || (p->ip_version != 4 && p->ip_version != 6))
+                return false;
+            const struct ip_address *a = bl->buffer_id == DETECT_BUFFER_IP_SRC ? &p->src : &p->dst;
+            bool v4 = a->family == 4;
+            if (!detect_buffer_inspect(r, bl, v4 ? a->addr.u8 + 12 : a->addr.u8, v4 ? 4 : 16,
+                                       dw->ctx))
                 return false;
         } else {
             return false; /* a buffer vigil does not provide */
@@ -1427,11 +1437,12 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
         bool use_window = wlen && dw->needs_payload[r->id] && !rule_needs_packet(r);
         bool matched, from_stream = false;
         if (use_window) {
-            struct inspect_source ws = {.payload = dw->window, .payload_len = wlen};
+            struct inspect_source ws = {.payload = dw->window, .payload_len = wlen, .packet = p};
             matched = rule_matches(run, r, &ws, true);
             if (matched && new_from > 0) {
                 /* Seen already if the old bytes alone match. */
-                struct inspect_source old = {.payload = dw->window, .payload_len = new_from};
+                struct inspect_source old = {.payload = dw->window, .payload_len = new_from,
+                                             .packet = p};
                 matched = !rule_matches(run, r, &old, true);
             }
             from_stream = matched;
@@ -1439,7 +1450,8 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
                    !rule_needs_packet(r) && !wlen) {
             matched = false; /* a retransmission: its bytes were inspected already */
         } else {
-            struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len};
+            struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len,
+                                         .packet = p};
             if ((r->flow_flags & RULE_FLOW_ONLY_STREAM) && p->proto == 6)
                 continue;
             matched = rule_matches(run, r, &src, false);
@@ -1630,7 +1642,7 @@ static int inspect_tx(struct app_tx *tx, void *user)
     uint32_t n = candidates_unsorted(dw, &ids);
     n = order_candidates(dw, ids, n);
     struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len, .tx = tx,
-                                 .direction = dir};
+                                 .direction = dir, .packet = p};
     int tx_dir = app_tx_direction(tx);
     if (dw->window_len && dw->window_dir == dir) {
         src.payload = dw->window;

@@ -12,6 +12,7 @@
 #ifndef VIGIL_DETECT_RULE_H
 #define VIGIL_DETECT_RULE_H
 
+#include "detect/detect_dataset.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -137,6 +138,7 @@ enum detect_item_type {
     DETECT_ITEM_ISDATAAT,
     DETECT_ITEM_BSIZE, /* bsize and urilen: length of the (transformed) buffer */
     DETECT_ITEM_BASE64_DECODE,
+    DETECT_ITEM_DATASET, /* dataset / datarep (detect_dataset.h) */
 };
 
 #define DETECT_CONTENT_NOCASE (1u << 0)
@@ -247,6 +249,7 @@ struct detect_item {
         struct detect_isdataat isdataat;
         struct detect_uint bsize;
         struct detect_base64 base64;
+        struct detect_dataset_kw dataset;
     } u;
 };
 

@@ -1587,6 +1587,8 @@ static const struct keyword keywords[] = {
     {"isdataat", kw_isdataat, KW_VALUE},
     {"base64_decode", kw_base64_decode, 0},
     {"pkt_data", kw_pkt_data, KW_NOVALUE},
+    {"dataset", kw_dataset, KW_VALUE},
+    {"datarep", kw_datarep, KW_VALUE},
 };
 
 /* Suricata keywords vigil knows but does not implement; the rule is not
@@ -1603,8 +1605,6 @@ static const char *const unsupported_keywords[] = {
     "filesize",
     "lua",
     "luajit",
-    "dataset",
-    "datarep",
     "replace",
     "ssl_state",
     "ssl_version",

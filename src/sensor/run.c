@@ -23,6 +23,7 @@
 #include "sensor/sensor.h"
 #include "sensor/sensor_internal.h"
 #include "sensor/frame_hash.h"
+#include "detect/detect_dataset.h"
 #include "detect/detect_engine.h"
 #include "detect/rule_set.h"
 #include "util/config.h"
@@ -452,6 +453,7 @@ static int load_rules(struct run_state *rs)
     rs->rules = rule_set_new(rs->cfg);
     if (!rs->rules)
         return 1;
+    detect_datasets_configure(rs->cfg, sensor_data_dir(&rs->opts, rs->cfg));
     /* The sensor feeds decoder, stream and application-layer anomalies to
      * detection, so rules using them can load. */
     rule_set_enable_packet_events(rs->rules, true);
@@ -480,6 +482,10 @@ static int load_rules(struct run_state *rs)
             return 2;
     }
     load_aux_file(rs, "threshold-file");
+    if (detect_datasets_error()) {
+        fprintf(stderr, "vigil run: %s\n", detect_datasets_error());
+        return 1;
+    }
     rule_set_finalize(rs->rules);
     const struct rule_load_stats *st = rule_set_stats(rs->rules);
     if (st->failed)
@@ -621,6 +627,7 @@ int sensor_main(int argc, char **argv)
     }
     if (rs.shared.fast_log && fast_log_close(rs.shared.fast_log) != 0 && rc == 0)
         rc = 1;
+    detect_datasets_finish(); /* save/state files */
     detect_engine_free(rs.engine);
     rule_set_free(rs.rules);
     config_free(rs.cfg);

@@ -121,6 +121,16 @@ static uint32_t seconds_ms(const struct config *cfg, const char *key, uint32_t d
     return (uint32_t)(s * 1000);
 }
 
+const char *sensor_data_dir(const struct sensor_options *o, const struct config *cfg)
+{
+    if (o->data_dir)
+        return o->data_dir;
+    const char *d = config_get(cfg, "default-data-dir");
+    if (d && access(d, W_OK) == 0)
+        return d;
+    return o->log_dir;
+}
+
 int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
                        const struct sensor_options *o, struct swap_domain *readers)
 {
@@ -173,9 +183,7 @@ int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
                                       "hub.token in the configuration)");
         goto fail;
     }
-    const char *data_dir = o->data_dir ? o->data_dir : config_get(cfg, "default-data-dir");
-    if (!data_dir || access(data_dir, W_OK) != 0)
-        data_dir = o->log_dir;
+    const char *data_dir = sensor_data_dir(o, cfg);
     if (url) {
         fc->hub_enabled = true;
         fc->hub.url = url;

@@ -169,6 +169,10 @@ void worker_quiescent(struct worker *w);
 /* A worker that waits for input goes offline (it never delays a swap). */
 void worker_idle(struct worker *w, bool idle);
 
+/* The data directory: --data-dir, else default-data-dir when writable, else
+ * the log directory (datasets' state, the indicator cache, the spool). */
+const char *sensor_data_dir(const struct sensor_options *o, const struct config *cfg);
+
 /* sensor_intel.c */
 int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
                        const struct sensor_options *o, struct swap_domain *readers);
