@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "detect/detect_dataset.h"
+#include "detect/detect_iprep.h"
 #include "intel/intel.h"
 #include "util/config.h"
 #include "util/log.h"
@@ -90,6 +91,7 @@ void detect_datasets_configure(const struct config *cfg, const char *data_dir)
     snprintf(reg.data_dir, sizeof reg.data_dir, "%s", data_dir ? data_dir : ".");
     reg.allow_write = config_get_bool(cfg, "datasets.rules.allow-write", true);
     reg.allow_absolute = config_get_bool(cfg, "datasets.rules.allow-absolute-filenames", false);
+    detect_iprep_configure(cfg);
     reg.default_memcap = 0;
     uint64_t v;
     if (config_get_size(cfg, "datasets.defaults.memcap", &v) == 0)
@@ -943,6 +945,7 @@ void detect_datasets_finish(void)
     }
     reg.n = 0;
     reg.error[0] = '\0';
+    detect_iprep_finish();
     pthread_mutex_unlock(&reg.lock);
 }
 

@@ -20,6 +20,7 @@
  * flowbits set by one rule are seen by the next in the same packet, and a
  * matching pass rule stops inspection of the packet and of its flow.
  * Nothing here allocates per packet once a flow's state exists. */
+#include "detect/detect_iprep.h"
 #include "detect/detect_engine_packet.h"
 
 #include <errno.h>
@@ -715,6 +716,8 @@ static bool pkt_match_one(const struct rule_pkt_match *m, const struct packet *p
     case RULE_PKT_TCP_MSS:
         return p->proto == 6 && (p->flags & PACKET_FLAG_HAS_TCP_MSS) &&
                detect_uint_match(&m->num, p->tcp_mss);
+    case RULE_PKT_IPREP:
+        return detect_iprep_match(m->modifier, m->bits, m->ignore, &m->num, p);
     case RULE_PKT_CHECKSUM: {
         /* Returns "valid"; the rule's "invalid" form is the negation. An
          * unverifiable packet matches neither form. */

@@ -310,6 +310,7 @@ enum rule_pkt_type {
     RULE_PKT_STREAM_SIZE,
     RULE_PKT_TCP_MSS,  /* num: the MSS option value */
     RULE_PKT_CHECKSUM, /* modifier: enum rule_checksum; negated: checksum is invalid */
+    RULE_PKT_IPREP,    /* modifier: side, bits: category, ignore: isset/isnotset, num: score */
 };
 enum rule_checksum {
     RULE_CSUM_IPV4,

@@ -862,7 +862,7 @@ static int kw_flowint(struct pctx *pc, char *v)
 
 /* ---- packet keywords ---- */
 
-static struct rule_pkt_match *add_pkt(struct pctx *pc, uint8_t type)
+struct rule_pkt_match *add_pkt(struct pctx *pc, uint8_t type)
 {
     if (pc->r->npkt >= 64) {
         pctx_fail(pc, "too many packet keywords");
@@ -1589,6 +1589,7 @@ static const struct keyword keywords[] = {
     {"pkt_data", kw_pkt_data, KW_NOVALUE},
     {"dataset", kw_dataset, KW_VALUE},
     {"datarep", kw_datarep, KW_VALUE},
+    {"iprep", kw_iprep, KW_VALUE},
 };
 
 /* Suricata keywords vigil knows but does not implement; the rule is not
@@ -1912,7 +1913,10 @@ static int rule_check(struct pctx *pc)
         return -EINVAL;
     if (r->class_id >= 0 && !pc->have_priority)
         r->priority = pc->rs->classes[r->class_id].priority;
-    bool iponly = r->nbuffers == 0 && r->npkt == 0 && r->nflowints == 0 && !r->app_event &&
+    uint32_t npkt_not_iprep = 0; /* iprep alone keeps a rule IP-only, as in Suricata */
+    for (uint32_t i = 0; i < r->npkt; i++)
+        npkt_not_iprep += r->pkt[i].type != RULE_PKT_IPREP;
+    bool iponly = r->nbuffers == 0 && npkt_not_iprep == 0 && r->nflowints == 0 && !r->app_event &&
                   !r->pkt_event && !(r->flags & RULE_FLAG_HAS_FLOW) &&
                   r->app_proto == RULE_APP_NONE && r->app_proto_match == RULE_APP_NONE;
     if (iponly)

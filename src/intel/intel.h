@@ -67,6 +67,7 @@ struct intel_meta_in {
     const char *source;      /* "hub:energy", a file path, ... */
     uint32_t first_generation; /* set generation in which the indicator first appeared */
     uint8_t severity;          /* alert severity 1-3; 0: from confidence */
+    uint32_t tag;              /* for other users of the structure (iprep: the category) */
 };
 
 struct intel_meta {
@@ -74,6 +75,7 @@ struct intel_meta {
     int confidence;
     uint32_t first_generation;
     uint8_t severity;
+    uint32_t tag;
 };
 
 /* ---- building ---- */

@@ -581,6 +581,7 @@ struct meta_build {
     int confidence;
     uint32_t first_generation;
     uint8_t severity;
+    uint32_t tag;
 };
 
 struct intel_builder {
@@ -677,6 +678,7 @@ uint32_t intel_builder_add_meta(struct intel_builder *b, const struct intel_meta
         .confidence = m->confidence,
         .first_generation = m->first_generation,
         .severity = m->severity,
+        .tag = m->tag,
     };
     mb.stix_id = mpool_add(b, m->stix_id, false);
     mb.name = mpool_add(b, m->name, false);
@@ -932,6 +934,7 @@ struct intel_set *intel_builder_finish(struct intel_builder *b, uint32_t generat
         m->confidence = mb->confidence;
         m->first_generation = mb->first_generation;
         m->severity = mb->severity;
+        m->tag = mb->tag;
     }
     if (intel_prefix_build(s) != 0)
         goto fail;
