@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hub/eve_ingest.h"
+#include "hub/hub_intel.h"
 #include "hub/hub_server.h"
 #include "hub/hub_tlp.h"
 #include "hub/hub_util.h"
@@ -187,9 +188,22 @@ static void handle_eve(struct hub_request *req, struct hub_response *resp)
                 continue;
             }
             alerts++;
+            /* an alert of a shared indicator: a sighting of that indicator */
+            int irc = hub_intel_sighting(s, req->db, caller, ev,
+                                         first_added + (int64_t)(lineno - 1) * 2,
+                                         tlp_arg ? tlp : NULL, msg, sizeof msg);
+            if (irc < 0) {
+                rc = irc;
+                snprintf(err, sizeof err, "%s", msg);
+                msg[0] = '\0';
+            } else if (irc == 1 && !msg[0]) {
+                stored++;
+            }
             json_t *ind = NULL, *sig = NULL;
             char cerr[400];
-            if (eve_alert_to_stix(ev, caller->org.identity_id, &ind, &sig, cerr, sizeof cerr) < 0) {
+            if (irc != 0) {
+                /* handled above */
+            } else if (eve_alert_to_stix(ev, caller->org.identity_id, &ind, &sig, cerr, sizeof cerr) < 0) {
                 snprintf(msg, sizeof msg, "line %zu: %s", lineno, cerr);
             } else {
                 if (marking) {
@@ -523,7 +537,7 @@ void hub_risk_handle(struct hub_request *req, struct hub_response *resp)
             hub_response_error(resp, 405, "Method not allowed", "/api/v1/audit supports GET");
         else
             handle_audit(req, resp);
-    } else if (!hub_manage_handle(req, resp, path)) {
+    } else if (!hub_intel_handle(req, resp, path) && !hub_manage_handle(req, resp, path)) {
         hub_response_error(resp, 404, "Not found", "no resource at %s", req->url);
     }
 }

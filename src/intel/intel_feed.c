@@ -475,8 +475,9 @@ static bool newer(const json_t *obj, const json_t *old)
         return as > bs;
     if (an != bn)
         return an > bn;
-    /* the same version again (re-read): a revocation is never undone */
-    return !json_is_true(json_object_get(old, "revoked"));
+    /* the same version again (a re-read, or another collection's copy):
+     * nothing changed, and a revocation is never undone */
+    return false;
 }
 
 /* Merges one page's objects into state; returns the number that changed. */
@@ -594,7 +595,9 @@ static void fetch_orgs(struct intel_feed *f)
         r.status != 200)
         return;
     json_t *d = json_loads(r.data, 0, NULL);
-    json_t *list = json_is_array(d) ? d : json_object_get(d, "orgs");
+    json_t *list = json_is_array(d) ? d : json_object_get(d, "organisations");
+    if (!list)
+        list = json_object_get(d, "orgs");
     size_t i;
     json_t *o;
     json_array_foreach(list, i, o)

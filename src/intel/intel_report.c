@@ -608,7 +608,8 @@ void intel_reporter_submit(struct intel_reporter *r, const char *line, size_t le
     pthread_mutex_unlock(&r->lock);
 }
 
-void intel_reporter_stop(struct intel_reporter *r, uint32_t wait_ms)
+void intel_reporter_stop(struct intel_reporter *r, uint32_t wait_ms,
+                         struct intel_reporter_stats *final)
 {
     if (!r)
         return;
@@ -621,6 +622,8 @@ void intel_reporter_stop(struct intel_reporter *r, uint32_t wait_ms)
         pthread_join(r->thread, NULL);
     struct intel_reporter_stats st;
     intel_reporter_get_stats(r, &st);
+    if (final)
+        *final = st;
     if (st.pending)
         log_info("hub report: %" PRIu64 " alerts kept in the spool for the next run", st.pending);
     vec_free(&r->queue);

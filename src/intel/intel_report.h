@@ -45,8 +45,10 @@ struct intel_reporter *intel_reporter_start(const struct intel_reporter_config *
 /* Queues one EVE line (a JSON object, with or without the newline); any
  * thread; copies the line; never blocks on the network. */
 void intel_reporter_submit(struct intel_reporter *r, const char *line, size_t len);
-/* Sends what it can within about wait_ms, spools the rest, stops. */
-void intel_reporter_stop(struct intel_reporter *r, uint32_t wait_ms);
+/* Sends what it can within about wait_ms, spools the rest, stops; the last
+ * counters go to final (may be NULL). */
+void intel_reporter_stop(struct intel_reporter *r, uint32_t wait_ms,
+                         struct intel_reporter_stats *final);
 void intel_reporter_get_stats(struct intel_reporter *r, struct intel_reporter_stats *out);
 
 #endif

@@ -536,6 +536,7 @@ static void finish(struct run_state *rs)
 {
     for (int i = 0; i < rs->nworkers; i++)
         worker_shutdown(&rs->workers[i]);
+    sensor_intel_drain(rs->intel); /* alerts still queued for the hub: before the stats */
     if (rs->sc.log_stats && rs->nworkers > 0) {
         uint64_t ts = rs->last_ts_usec ? rs->last_ts_usec : wall_usec();
         sensor_log_stats(&rs->workers[0].eve, rs->workers, rs->nworkers, &rs->capture, ts,

@@ -235,12 +235,21 @@ fail:
     return 2;
 }
 
+void sensor_intel_drain(struct sensor_intel *si)
+{
+    if (!si || !si->reporter)
+        return;
+    struct intel_reporter *r = si->reporter;
+    si->reporter = NULL; /* workers are done: nothing submits any more */
+    intel_reporter_stop(r, 3000, &si->report_final);
+    si->report_drained = true;
+}
+
 void sensor_intel_stop(struct sensor_intel *si)
 {
     if (!si)
         return;
-    intel_reporter_stop(si->reporter, 3000);
-    si->reporter = NULL;
+    sensor_intel_drain(si);
     intel_feed_stop(si->feed);
     si->feed = NULL;
     free(si->token);
@@ -294,9 +303,10 @@ void sensor_intel_write_stats(const struct sensor_intel *si, struct worker *work
         json_object_end(w);
     }
     json_object_end(w);
-    if (si->reporter) {
-        struct intel_reporter_stats rs;
-        intel_reporter_get_stats(si->reporter, &rs);
+    if (si->reporter || si->report_drained) {
+        struct intel_reporter_stats rs = si->report_final;
+        if (si->reporter)
+            intel_reporter_get_stats(si->reporter, &rs);
         json_key_object_begin(w, "hub_report");
         json_key_u64(w, "alerts", rs.submitted);
         json_key_u64(w, "sent", rs.sent);

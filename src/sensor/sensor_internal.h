@@ -21,6 +21,7 @@
 #include "util/spsc_ring.h"
 #include "util/swap.h"
 #include "intel/intel_match.h"
+#include "intel/intel_report.h"
 
 struct config;
 
@@ -94,6 +95,8 @@ struct sensor_intel {
     struct intel_feed *feed;
     struct intel_reporter *reporter; /* NULL unless alerts go to a hub */
     char *token;                  /* read from a token file */
+    bool report_drained;          /* the reporter stopped; its last counters are below */
+    struct intel_reporter_stats report_final;
 };
 
 struct worker {
@@ -177,6 +180,9 @@ const char *sensor_data_dir(const struct sensor_options *o, const struct config 
 int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
                        const struct sensor_options *o, struct swap_domain *readers);
 void sensor_intel_stop(struct sensor_intel *si);
+/* After the workers' last alerts: delivers (or spools) what the reporter
+ * holds, so the final stats count it. */
+void sensor_intel_drain(struct sensor_intel *si);
 void sensor_intel_worker_init(struct worker *w);
 void sensor_intel_flow(struct worker *w, struct flow *f, const struct packet *p);
 void sensor_intel_tx(struct worker *w, struct flow *f, const struct packet *p,
