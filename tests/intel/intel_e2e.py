@@ -295,6 +295,13 @@ def main():
                      time.timezone >= int(after[0])),
                  "alerts after the revocation")
         stats = last_stats(ev_live)
+        # no packet lost across the set swaps of the run (several updates)
+        queries = [e for e in ev_live if e["event_type"] == "dns" and
+                   e["dns"].get("type") == "request"]
+        ht.check(len(queries) == len(sensor.sent),
+                 f"{len(queries)} DNS requests logged, {len(sensor.sent)} sent")
+        ht.check(stats.get("intel", {}).get("updates", 0) >= 3,
+                 f"the indicator set was swapped during the run: {stats.get('intel')}")
         hr = stats.get("hub_report", {})
         ht.check(hr.get("spooled", 0) >= down_hits, f"hits spooled while the hub was down: {hr}")
         ht.check(hr.get("dropped") == 0, f"nothing dropped: {hr}")
