@@ -47,6 +47,7 @@ struct intel_prefix_table {
 struct intel_set {
     uint64_t seed;
     uint64_t *slots; /* (tag << 32) | (entry index + 1); 0 empty */
+    size_t slots_mapped; /* bytes mmap'ed for slots (huge pages), 0: malloc'ed */
     uint64_t mask;
     struct intel_entry *entries;
     uint32_t nentries;

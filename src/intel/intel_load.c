@@ -303,9 +303,10 @@ static int list_line(struct intel_builder *b, struct list_state *ls, char *line,
         ls->col_kind = ls->col_name = ls->col_confidence = ls->col_tlp = ls->col_source = -1;
     }
     st->indicators++;
-    snprintf(where, sizeof where, "%s:%zu", label, lineno);
+#define WHERE() snprintf(where, sizeof where, "%s:%zu", label, lineno)
     if (ls->col_value < 0 || ls->col_value >= n || !f[ls->col_value][0]) {
         st->invalid++;
+        WHERE();
         report(o, false, where, "no value");
         return 0;
     }
@@ -321,6 +322,7 @@ static int list_line(struct intel_builder *b, struct list_state *ls, char *line,
             st->invalid++;
             char why[160];
             snprintf(why, sizeof why, "unknown indicator type '%.60s'", kname);
+            WHERE();
             report(o, false, where, why);
             return 0;
         }
@@ -354,11 +356,13 @@ static int list_line(struct intel_builder *b, struct list_state *ls, char *line,
         st->invalid++;
         char why[300];
         snprintf(why, sizeof why, "'%.80s': %s", value, err);
+        WHERE();
         report(o, false, where, why);
         return 0;
     }
     st->values++;
     return 0;
+#undef WHERE
 }
 
 static enum list_format detect_list_format(const char *data, size_t len)
