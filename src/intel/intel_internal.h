@@ -50,9 +50,11 @@ struct intel_set {
     size_t slots_mapped; /* bytes mmap'ed for slots (huge pages), 0: malloc'ed */
     uint64_t mask;
     struct intel_entry *entries;
+    size_t entries_mapped;
     uint32_t nentries;
     uint8_t *pool;
     size_t pool_len;
+    size_t pool_mapped;
     uint32_t *meta_lists;
     size_t meta_lists_len;
     struct intel_meta *metas;

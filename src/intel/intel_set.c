@@ -107,7 +107,9 @@ static inline uint64_t domain_fold(uint64_t h, const uint8_t *label, size_t len)
 uint64_t intel_key_hash(const struct intel_set *s, uint8_t kind, const void *key, size_t len)
 {
     uint64_t seed = s->seed ^ ((uint64_t)kind * 0x9e3779b97f4a7c15ull);
-    if (kind != INTEL_KIND_DOMAIN && kind != INTEL_KIND_DOMAIN_SUB)
+    /* exact names: one hash of the whole name; "domain and subdomains"
+     * entries: the label fold, whose intermediate values are the parents' */
+    if (kind != INTEL_KIND_DOMAIN_SUB)
         return intel_hash_bytes(key, len, seed);
     const uint8_t *p = key;
     uint64_t h = s->seed;
@@ -604,8 +606,10 @@ struct meta_build {
 struct intel_builder {
     struct intel_entry *entries;
     uint32_t nentries, cap_entries;
+    size_t entries_mapped;
     uint8_t *pool;
     size_t pool_len, pool_cap;
+    size_t pool_mapped;
     struct meta_build *metas;
     uint32_t nmetas, cap_metas;
     char *mpool;
@@ -614,6 +618,8 @@ struct intel_builder {
     uint32_t intern_off[64];
     uint32_t intern_n;
 };
+
+static void hbuf_free(void *p, size_t mapped);
 
 struct intel_builder *intel_builder_new(void)
 {
@@ -635,8 +641,8 @@ void intel_builder_free(struct intel_builder *b)
 {
     if (!b)
         return;
-    free(b->entries);
-    free(b->pool);
+    hbuf_free(b->entries, b->entries_mapped);
+    hbuf_free(b->pool, b->pool_mapped);
     free(b->metas);
     free(b->mpool);
     free(b);
@@ -709,26 +715,69 @@ uint32_t intel_builder_add_meta(struct intel_builder *b, const struct intel_meta
     return b->nmetas++;
 }
 
+/* Grows a buffer to at least need bytes (doubling). Large buffers live in
+ * anonymous mappings grown with mremap (no copy, no transient double size)
+ * and advised to use huge pages, so that the finished set's lookups do not
+ * pay a TLB miss per access. *mapped: bytes mapped, 0 while malloc'ed. */
+static int hbuf_grow(void **p, size_t *cap, size_t *mapped, size_t need, size_t first)
+{
+    size_t nc = *cap ? *cap : first;
+    while (nc < need)
+        nc *= 2;
+    if (nc < (4u << 20)) {
+        void *q = realloc(*p, nc);
+        if (!q)
+            return -ENOMEM;
+        *p = q;
+        *cap = nc;
+        return 0;
+    }
+    size_t len = (nc + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+    void *q;
+    if (*mapped) {
+        q = mremap(*p, *mapped, len, MREMAP_MAYMOVE);
+        if (q == MAP_FAILED)
+            return -ENOMEM;
+    } else {
+        q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (q == MAP_FAILED)
+            return -ENOMEM;
+        if (*p)
+            memcpy(q, *p, *cap);
+        free(*p);
+    }
+    madvise(q, len, MADV_HUGEPAGE);
+    *p = q;
+    *mapped = len;
+    *cap = len;
+    return 0;
+}
+
+static void hbuf_free(void *p, size_t mapped)
+{
+    if (mapped)
+        munmap(p, mapped);
+    else
+        free(p);
+}
+
 static int builder_push(struct intel_builder *b, uint8_t kind, const uint8_t *v, size_t len,
                         uint32_t meta, uint8_t flags, uint8_t prefix_len)
 {
     if (b->nentries == b->cap_entries) {
-        uint32_t nc = b->cap_entries ? b->cap_entries * 2 : 1024;
-        struct intel_entry *p = realloc(b->entries, (size_t)nc * sizeof *p);
-        if (!p)
+        size_t cap = (size_t)b->cap_entries * sizeof *b->entries;
+        void *p = b->entries;
+        if (hbuf_grow(&p, &cap, &b->entries_mapped, cap + sizeof *b->entries,
+                      1024 * sizeof *b->entries) != 0)
             return -ENOMEM;
         b->entries = p;
-        b->cap_entries = nc;
+        b->cap_entries = (uint32_t)(cap / sizeof *b->entries);
     }
     if (b->pool_len + len > b->pool_cap) {
-        size_t nc = b->pool_cap ? b->pool_cap * 2 : 65536;
-        while (nc < b->pool_len + len)
-            nc *= 2;
-        uint8_t *p = realloc(b->pool, nc);
-        if (!p)
+        void *p = b->pool;
+        if (hbuf_grow(&p, &b->pool_cap, &b->pool_mapped, b->pool_len + len, 65536) != 0)
             return -ENOMEM;
         b->pool = p;
-        b->pool_cap = nc;
     }
     if (b->pool_len + len > UINT32_MAX || b->nentries >= UINT32_MAX - 1)
         return -ENOMEM;
@@ -878,11 +927,14 @@ struct intel_set *intel_builder_finish(struct intel_builder *b, uint32_t generat
     if (!s->slots || (n && !dup_next))
         goto fail;
     s->entries = b->entries;
+    s->entries_mapped = b->entries_mapped;
     s->nentries = n;
     s->pool = b->pool;
+    s->pool_mapped = b->pool_mapped;
     s->pool_len = b->pool_len;
     b->entries = NULL;
     b->pool = NULL;
+    b->entries_mapped = b->pool_mapped = 0;
     size_t extra_lists = 0;
     /* hashes computed a batch ahead, their slots prefetched: the inserts
      * then mostly hit the cache */
@@ -1018,8 +1070,8 @@ void intel_set_free(struct intel_set *s)
     if (!s)
         return;
     big_free(s->slots, s->slots_mapped);
-    free(s->entries);
-    free(s->pool);
+    hbuf_free(s->entries, s->entries_mapped);
+    hbuf_free(s->pool, s->pool_mapped);
     free(s->meta_lists);
     free(s->metas);
     free(s->meta_pool);
@@ -1101,6 +1153,16 @@ unsigned intel_set_lookup_domain(const struct intel_set *s, const void *name, si
         uint8_t c = in[i];
         buf[i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
     }
+    unsigned n = 0;
+    const uint64_t ks = (uint64_t)INTEL_KIND_DOMAIN_SUB * 0x9e3779b97f4a7c15ull;
+    if (have_exact) {
+        uint64_t hx = intel_key_hash(s, INTEL_KIND_DOMAIN, buf, len);
+        const struct intel_entry *e = intel_set_find(s, INTEL_KIND_DOMAIN, hx, buf, len);
+        if (e)
+            intel_hit_from_entry(s, e, &hits[n++]);
+    }
+    if (!have_sub)
+        return n;
     /* label boundaries */
     uint8_t starts[128];
     unsigned nl = 0;
@@ -1120,21 +1182,11 @@ unsigned intel_set_lookup_domain(const struct intel_set *s, const void *name, si
         hs[k - 1] = h;
         end = st ? st - 1 : 0;
     }
-    unsigned n = 0;
-    const uint64_t kx = (uint64_t)INTEL_KIND_DOMAIN * 0x9e3779b97f4a7c15ull;
-    const uint64_t ks = (uint64_t)INTEL_KIND_DOMAIN_SUB * 0x9e3779b97f4a7c15ull;
-    if (have_exact) {
-        const struct intel_entry *e = intel_set_find(s, INTEL_KIND_DOMAIN, hs[0] ^ kx, buf, len);
+    for (unsigned k = 0; k < nl && n < max; k++) {
+        const struct intel_entry *e = intel_set_find(s, INTEL_KIND_DOMAIN_SUB, hs[k] ^ ks,
+                                                     buf + starts[k], len - starts[k]);
         if (e)
             intel_hit_from_entry(s, e, &hits[n++]);
-    }
-    if (have_sub) {
-        for (unsigned k = 0; k < nl && n < max; k++) {
-            const struct intel_entry *e = intel_set_find(s, INTEL_KIND_DOMAIN_SUB, hs[k] ^ ks,
-                                                         buf + starts[k], len - starts[k]);
-            if (e)
-                intel_hit_from_entry(s, e, &hits[n++]);
-        }
     }
     return n;
 }
