@@ -197,6 +197,83 @@ static enum lookalike_technique classify_edit(const char *o, size_t ol, const ch
     return LOOKALIKE_OMISSION;
 }
 
+/* ---------- prefilters ---------- */
+
+static int char_class(unsigned char c)
+{
+    if (c >= 'a' && c <= 'z')
+        return c - 'a';
+    if (c >= '0' && c <= '9')
+        return 26 + (c - '0');
+    return 36 + (c & 15); /* '-', '_', bytes of IDN labels */
+}
+
+static void histogram(const char *s, size_t n, uint8_t h[64])
+{
+    memset(h, 0, 64);
+    for (size_t i = 0; i < n; i++)
+        h[char_class((unsigned char)s[i])]++;
+}
+
+/* A single edit changes the character counts by at most 2, a transposition
+ * not at all: counts further apart than 2 * max cannot be within max. */
+static bool histogram_close(const uint8_t a[64], const uint8_t b[64], int max)
+{
+    int d = 0;
+    for (int i = 0; i < 64; i++) {
+        d += a[i] > b[i] ? a[i] - b[i] : b[i] - a[i];
+        if (d > 2 * max)
+            return false;
+    }
+    return true;
+}
+
+/* QWERTY neighbours (rows staggered as on a keyboard). */
+static bool keyboard_adjacent(char a, char b)
+{
+    static const char *const rows[] = {"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"};
+    int ra = -1, ia = -1, rb = -1, ib = -1;
+    for (int r = 0; r < 4; r++) {
+        const char *p = strchr(rows[r], a);
+        if (p && a) {
+            ra = r;
+            ia = (int)(p - rows[r]);
+        }
+        p = strchr(rows[r], b);
+        if (p && b) {
+            rb = r;
+            ib = (int)(p - rows[r]);
+        }
+    }
+    if (ra < 0 || rb < 0)
+        return false;
+    if (ra == rb)
+        return ia - ib == 1 || ib - ia == 1;
+    if (ra - rb == 1)
+        return ib == ia || ib == ia + 1;
+    if (rb - ra == 1)
+        return ia == ib || ia == ib + 1;
+    return false;
+}
+
+/* For cores of 5-6 characters an arbitrary one-letter change is too often
+ * another ordinary word ("apple" / "ample"): only the typing errors people
+ * make (neighbouring keys, doubled or swapped or dropped letters) count. */
+static bool plausible_typo(enum lookalike_technique t, const char *o, size_t ol, const char *p,
+                           size_t pl)
+{
+    if (t == LOOKALIKE_TRANSPOSITION || t == LOOKALIKE_REPETITION || t == LOOKALIKE_OMISSION)
+        return true;
+    size_t i = 0;
+    while (i < ol && i < pl && o[i] == p[i])
+        i++;
+    if (t == LOOKALIKE_REPLACEMENT)
+        return i < ol && i < pl && keyboard_adjacent(o[i], p[i]);
+    /* insertion of o[i]: next to a neighbour of the letters around it */
+    return i < ol && ((i > 0 && keyboard_adjacent(o[i], o[i - 1])) ||
+                      (i + 1 < ol && keyboard_adjacent(o[i], o[i + 1])));
+}
+
 /* ---------- the set ---------- */
 
 struct protected_domain {
@@ -206,6 +283,8 @@ struct protected_domain {
     char *skel;        /* skeleton of the core */
     size_t core_len, skel_len;
     char *owner, *stix_id;
+    uint8_t hist[64];  /* character counts of the core (edit-distance prefilter) */
+    uint64_t chars;    /* which character classes occur in the core */
 };
 
 struct lookalike_builder {
@@ -213,7 +292,18 @@ struct lookalike_builder {
     size_t n, cap;
 };
 
+/* Needles (protected cores, skeletons and registrable domains) indexed by
+ * their first four bytes, so a name is scanned once for all of them. */
+enum needle_what { NEEDLE_CORE, NEEDLE_SKEL, NEEDLE_REG };
+struct needle {
+    uint32_t key4;
+    uint32_t idx;
+    uint8_t what;
+};
+
 struct lookalike_set {
+    struct needle *needles; /* sorted by key4 */
+    size_t nneedles;
     struct protected_domain *p;
     size_t n;
     /* registrable domains that are legitimate: open addressing on a hash */
@@ -325,6 +415,10 @@ int lookalike_builder_add(struct lookalike_builder *b, const char *domain, const
         return -ENOMEM;
     }
     p->skel_len = (size_t)sl;
+    histogram(p->core, p->core_len, p->hist);
+    for (int c = 0; c < 64; c++)
+        if (p->hist[c])
+            p->chars |= 1ull << c;
     b->n++;
     return 0;
 }
@@ -332,6 +426,16 @@ int lookalike_builder_add(struct lookalike_builder *b, const char *domain, const
 static uint64_t name_hash(const char *s, size_t n)
 {
     return intel_hash_bytes(s, n, 0x6c6f6f6b616c696bull) | 1;
+}
+
+static int needle_cmp(const void *a, const void *b)
+{
+    const struct needle *x = a, *y = b;
+    if (x->key4 != y->key4)
+        return x->key4 < y->key4 ? -1 : 1;
+    if (x->idx != y->idx)
+        return x->idx < y->idx ? -1 : 1;
+    return (int)x->what - (int)y->what;
 }
 
 struct lookalike_set *lookalike_builder_finish(struct lookalike_builder *b)
@@ -357,6 +461,22 @@ struct lookalike_set *lookalike_builder_finish(struct lookalike_builder *b)
     b->p = NULL;
     b->n = 0;
     lookalike_builder_free(b);
+    s->needles = calloc(s->n * 3 + 1, sizeof *s->needles);
+    for (size_t i = 0; s->needles && i < s->n; i++) {
+        const struct protected_domain *p = &s->p[i];
+        const char *txt[3] = {p->core, p->skel, p->registrable};
+        size_t len[3] = {p->core_len, p->skel_len, strlen(p->registrable)};
+        for (int w = 0; w < 3; w++) {
+            if (len[w] < 4)
+                continue;
+            struct needle *nd = &s->needles[s->nneedles++];
+            memcpy(&nd->key4, txt[w], 4);
+            nd->idx = (uint32_t)i;
+            nd->what = (uint8_t)w;
+        }
+    }
+    if (s->needles)
+        qsort(s->needles, s->nneedles, sizeof *s->needles, needle_cmp);
     for (size_t i = 0; i < s->n; i++) {
         uint64_t h = name_hash(s->p[i].registrable, strlen(s->p[i].registrable));
         uint64_t j = h & s->legit_mask;
@@ -375,6 +495,7 @@ void lookalike_set_free(struct lookalike_set *s)
         protected_free(&s->p[i]);
     free(s->p);
     free(s->legit);
+    free(s->needles);
     free(s);
 }
 
@@ -401,41 +522,27 @@ static bool alnum(char c)
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (unsigned char)c >= 0x80;
 }
 
-/* needle inside hay; on a word boundary when required. */
-static bool contains_token(const char *hay, size_t hl, const char *needle, size_t nl,
-                           bool need_boundary)
-{
-    if (nl == 0 || nl > hl)
-        return false;
-    for (size_t i = 0; i + nl <= hl; i++) {
-        if (memcmp(hay + i, needle, nl) != 0)
-            continue;
-        if (!need_boundary)
-            return true;
-        bool left = i == 0 || !alnum(hay[i - 1]);
-        bool right = i + nl == hl || !alnum(hay[i + nl]);
-        if (left && right)
-            return true;
-    }
-    return false;
-}
-
 /* Minimum core length for edit-distance and substring rules. */
 #define MIN_CORE_FUZZY 5
 /* Cores at least this long match inside words without boundaries. */
-#define MIN_CORE_BARE 7
+#define MIN_CORE_BARE 9
+/* Cores this long are matched by plausible typing errors (4-6 characters:
+ * neighbouring keys, doubled, swapped or dropped letters only). */
+#define MIN_CORE_TYPO 4
+/* Cores at least this long take any single edit (shorter: plausible typos). */
+#define MIN_CORE_ANY_EDIT 7
 
 static enum lookalike_technique compare(const struct protected_domain *p, const char *core,
                                         size_t core_len, const char *suffix, const char *skel,
-                                        size_t skel_len, bool idn, const char *prefix,
-                                        size_t prefix_len)
+                                        size_t skel_len, bool idn, const uint8_t hist[64],
+                                        uint64_t chars, bool hyphen)
 {
     bool same_core = core_len == p->core_len && memcmp(core, p->core, core_len) == 0;
     if (skel_len == p->skel_len && memcmp(skel, p->skel, skel_len) == 0 && (!same_core || idn))
         return LOOKALIKE_HOMOGLYPH;
     if (same_core && strcmp(suffix, p->suffix) != 0)
         return LOOKALIKE_TLD_SWAP;
-    if (p->core_len >= 4 && memchr(core, '-', core_len) && core_len <= CORE_MAX) {
+    if (p->core_len >= 4 && hyphen && core_len <= CORE_MAX) {
         char dehyph[CORE_MAX + 1];
         size_t o = 0;
         for (size_t i = 0; i < core_len; i++)
@@ -444,32 +551,84 @@ static enum lookalike_technique compare(const struct protected_domain *p, const 
         if (o == p->core_len && memcmp(dehyph, p->core, o) == 0)
             return LOOKALIKE_HYPHENATION;
     }
-    if (p->core_len >= MIN_CORE_FUZZY && !idn) {
+    size_t ldiff = core_len > p->core_len ? core_len - p->core_len : p->core_len - core_len;
+    if (p->core_len >= MIN_CORE_TYPO && !idn && ldiff <= 1) {
         int max = p->core_len >= 9 ? 2 : 1;
-        int d = lookalike_distance(core, core_len, p->core, p->core_len, max);
-        if (d == 1)
-            return classify_edit(core, core_len, p->core, p->core_len);
-        if (d == 2 && max >= 2)
-            return LOOKALIKE_TYPO;
-    }
-    if (core_len > p->core_len && p->core_len >= 4) {
-        bool bare = p->core_len >= MIN_CORE_BARE;
-        if (contains_token(core, core_len, p->core, p->core_len, !bare) ||
-            (p->skel_len >= MIN_CORE_BARE &&
-             contains_token(skel, skel_len, p->skel, p->skel_len, false)))
-            return LOOKALIKE_ADDED_WORD;
-    }
-    if (prefix_len) {
-        /* the protected registrable domain, or its core, among the labels on
-         * the left: "examplebank.com.evil.net", "examplebank-login.evil.net" */
-        size_t rl = strlen(p->registrable);
-        if (contains_token(prefix, prefix_len, p->registrable, rl, true))
-            return LOOKALIKE_SUBDOMAIN;
-        if (p->core_len >= MIN_CORE_FUZZY &&
-            contains_token(prefix, prefix_len, p->core, p->core_len, p->core_len < MIN_CORE_BARE))
-            return LOOKALIKE_SUBDOMAIN;
+        /* each edit adds or removes at most one character class */
+        if (__builtin_popcountll(chars ^ p->chars) <= 2 * max &&
+            histogram_close(hist, p->hist, max)) {
+            int d = lookalike_distance(core, core_len, p->core, p->core_len, max);
+            if (d == 1) {
+                enum lookalike_technique t = classify_edit(core, core_len, p->core, p->core_len);
+                if (p->core_len >= MIN_CORE_ANY_EDIT ||
+                    plausible_typo(t, core, core_len, p->core, p->core_len))
+                    return t;
+            } else if (d == 2 && max >= 2) {
+                return LOOKALIKE_TYPO;
+            }
+        }
     }
     return LOOKALIKE_NONE;
+}
+
+/* The needles of kind what found in text (one pass over text); the first
+ * that satisfies its rule decides. Returns the protected index or -1. */
+static long scan_needles(const struct lookalike_set *s, const char *text, size_t tl,
+                         uint8_t what_mask, const char *core, size_t core_len,
+                         enum lookalike_technique *tech)
+{
+    for (size_t i = 0; i + 4 <= tl; i++) {
+        uint32_t k;
+        memcpy(&k, text + i, 4);
+        size_t lo = 0, hi = s->nneedles;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (s->needles[mid].key4 < k)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (; lo < s->nneedles && s->needles[lo].key4 == k; lo++) {
+            const struct needle *nd = &s->needles[lo];
+            if (!(what_mask & (1u << nd->what)))
+                continue;
+            const struct protected_domain *p = &s->p[nd->idx];
+            const char *nt = nd->what == NEEDLE_CORE ? p->core
+                             : nd->what == NEEDLE_SKEL ? p->skel
+                                                       : p->registrable;
+            size_t nl = nd->what == NEEDLE_CORE ? p->core_len
+                        : nd->what == NEEDLE_SKEL ? p->skel_len
+                                                  : strlen(p->registrable);
+            if (i + nl > tl || memcmp(text + i, nt, nl) != 0)
+                continue;
+            bool left = i == 0 || !alnum(text[i - 1]);
+            bool right = i + nl == tl || !alnum(text[i + nl]);
+            bool bounded = left && right;
+            if (what_mask == (1u << NEEDLE_REG) || (what_mask & (1u << NEEDLE_REG) && core)) {
+                /* subdomain scan: registrable needs label bounds; a core
+                 * inside labels needs bounds unless long */
+                if (nd->what == NEEDLE_REG ? bounded
+                                           : (p->core_len >= 4 &&
+                                              (bounded || p->core_len >= MIN_CORE_BARE))) {
+                    *tech = LOOKALIKE_SUBDOMAIN;
+                    return nd->idx;
+                }
+                continue;
+            }
+            /* added words: the core (4+ chars) on a word boundary, or bare
+             * when long; a long skeleton inside the name's skeleton */
+            if (nd->what == NEEDLE_CORE && core_len > p->core_len &&
+                (bounded || p->core_len >= MIN_CORE_BARE)) {
+                *tech = LOOKALIKE_ADDED_WORD;
+                return nd->idx;
+            }
+            if (nd->what == NEEDLE_SKEL && p->skel_len >= MIN_CORE_BARE && tl > p->skel_len) {
+                *tech = LOOKALIKE_ADDED_WORD;
+                return nd->idx;
+            }
+        }
+    }
+    return -1;
 }
 
 bool lookalike_check(const struct lookalike_set *s, const char *name, size_t len,
@@ -509,9 +668,16 @@ bool lookalike_check(const struct lookalike_set *s, const char *name, size_t len
                     : skeleton(core, core_len, nonascii, sk, sizeof sk);
     if (sl <= 0)
         return false;
+    uint8_t hist[64];
+    histogram(core, core_len, hist);
+    uint64_t chars = 0;
+    for (int c = 0; c < 64; c++)
+        if (hist[c])
+            chars |= 1ull << c;
+    bool hyphen = memchr(core, '-', core_len) != NULL;
     for (size_t i = 0; i < s->n; i++) {
         enum lookalike_technique t = compare(&s->p[i], core, core_len, suffix, sk, (size_t)sl,
-                                             ul > 0 || nonascii, lname, prefix_len);
+                                             ul > 0 || nonascii, hist, chars, hyphen);
         if (t == LOOKALIKE_NONE)
             continue;
         hit->technique = t;
@@ -526,5 +692,24 @@ bool lookalike_check(const struct lookalike_set *s, const char *name, size_t len
         }
         return true;
     }
-    return false;
+    enum lookalike_technique t = LOOKALIKE_NONE;
+    long idx = scan_needles(s, core, core_len, (1u << NEEDLE_CORE), core, core_len, &t);
+    if (idx < 0)
+        idx = scan_needles(s, sk, (size_t)sl, (1u << NEEDLE_SKEL), core, core_len, &t);
+    if (idx < 0 && prefix_len)
+        idx = scan_needles(s, lname, prefix_len, (1u << NEEDLE_REG) | (1u << NEEDLE_CORE), core,
+                           core_len, &t);
+    if (idx < 0)
+        return false;
+    hit->technique = t;
+    hit->protected_domain = s->p[idx].registrable;
+    hit->owner = s->p[idx].owner;
+    hit->stix_id = s->p[idx].stix_id;
+    hit->unicode[0] = '\0';
+    if (ul > 0) {
+        char full[SKEL_MAX];
+        int fl = intel_idn_to_unicode(lname, (size_t)n, full, sizeof full);
+        snprintf(hit->unicode, sizeof hit->unicode, "%s", fl > 0 ? full : uni);
+    }
+    return true;
 }

@@ -74,7 +74,8 @@ int main(void)
     expect(s, "hsbc.net", LOOKALIKE_TLD_SWAP, "hsbc.com");
     expect(s, "hsbc-online.com", LOOKALIKE_ADDED_WORD, "hsbc.com");
     /* short brands are not matched inside words or by distance */
-    expect(s, "hsbd.com", LOOKALIKE_NONE, NULL);
+    expect(s, "hsbd.com", LOOKALIKE_REPLACEMENT, "hsbc.com"); /* neighbouring key */
+    expect(s, "hsbq.com", LOOKALIKE_NONE, NULL);
     expect(s, "thsbcx.com", LOOKALIKE_NONE, NULL);
     /* ordinary names */
     expect(s, "example.com", LOOKALIKE_NONE, NULL);
