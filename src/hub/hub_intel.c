@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "hub/eve_ingest.h"
+#include "hub/hub_handlers.h"
 #include "hub/hub_intel.h"
 #include "hub/hub_server.h"
 #include "hub/hub_tlp.h"
@@ -179,7 +180,7 @@ int hub_intel_sighting(struct hub_server *s, struct hub_db_conn *c,
     json_int_t sev = json_integer_value(json_object_get(alert, "severity"));
     char version[40];
     rc = hub_object_store(s, c, &coll, caller, sig, date_added,
-                          sev >= 1 && sev <= 3 ? (int)sev : (sev > 3 ? 3 : 0), version, msg,
+                          sev >= 1 && sev <= 3 ? (int)sev : (sev > 3 ? 3 : 0), 0, version, msg,
                           msglen);
     json_decref(sig);
     if (rc == -EINVAL || rc == -EPERM)
@@ -276,7 +277,7 @@ int hub_intel_protect(struct hub_server *s, struct hub_db_conn *c, const struct 
         rc = hub_clock_reserve(c, 1, &added, msg, msglen);
     char version[40];
     if (rc == 0)
-        rc = hub_object_store(s, c, &coll, caller, obj, added, 0, version, msg, msglen);
+        rc = hub_object_store(s, c, &coll, caller, obj, added, 0, 0, version, msg, msglen);
     if (rc == 0)
         rc = hub_db_commit(c, msg, msglen);
     else
@@ -459,21 +460,24 @@ static void handle_sightings(struct hub_request *req, struct hub_response *resp)
                       json_pack("{s:s, s:o}", "indicator", ind, "sightings", arr));
 }
 
-bool hub_intel_handle(struct hub_request *req, struct hub_response *resp, const char *path)
+void intel_protected_list(struct hub_request *req, struct hub_response *resp)
 {
-    if (strncmp(path, "protected-domains", 17) == 0 && (path[17] == '\0' || path[17] == '/')) {
-        handle_protected(req, resp, path[17] == '/' ? path + 18 : NULL);
-        return true;
-    }
-    if (strncmp(path, "sightings", 9) == 0 && (path[9] == '\0' || path[9] == '?' ||
-                                               path[9] == '/')) {
-        if (strcmp(req->method, "GET") != 0)
-            hub_response_error(resp, 405, "Method not allowed", "/api/v1/sightings supports GET");
-        else
-            handle_sightings(req, resp);
-        return true;
-    }
-    return false;
+    handle_protected(req, resp, NULL);
+}
+
+void intel_protected_add(struct hub_request *req, struct hub_response *resp)
+{
+    handle_protected(req, resp, NULL);
+}
+
+void intel_protected_remove(struct hub_request *req, struct hub_response *resp)
+{
+    handle_protected(req, resp, hub_request_param(req, "domain"));
+}
+
+void intel_sightings_get(struct hub_request *req, struct hub_response *resp)
+{
+    handle_sightings(req, resp);
 }
 
 /* ---------- admin CLI ---------- */

@@ -37,10 +37,6 @@ int hub_intel_protect(struct hub_server *s, struct hub_db_conn *c, const struct 
 json_t *hub_intel_protected_list(struct hub_db_conn *c, const struct hub_org *org, char *err,
                                  size_t errlen);
 
-/* /api/v1/protected-domains[/{domain}] (GET, POST, DELETE) and
- * /api/v1/sightings?indicator=ID (GET); path is after "/api/v1/". False if
- * the path is not one of them. */
-bool hub_intel_handle(struct hub_request *req, struct hub_response *resp, const char *path);
 
 /* `vigil hub admin --db DB protected-domain add|remove|list ...` */
 int hub_intel_admin(struct hub_db *db, const char *verb, int argc, char **argv);

@@ -24,8 +24,13 @@ static void print_help(void)
           "  -s FILE                 load these rule files in addition (repeatable)\n"
           "  --set KEY=VALUE         override a configuration value (repeatable)\n"
           "  --disable-detection     run without rules\n"
+          "  --init-errors-fatal     a rule that fails to load stops start-up (exit 1)\n"
+          "  --strict-rule-keywords[=LIST]  accepted for Suricata compatibility\n"
+          "  --data-dir DIR          directory for state files (datasets); read by them as\n"
+          "                          the configuration value data-dir\n"
+          "  --no-random             accepted for Suricata compatibility (vigil's\n"
+          "                          hashing is already deterministic)\n"
           "  -k none|all|auto        checksum validation (default auto)\n"
-          "  --data-dir DIR          datasets' state, the indicator cache and the alert spool\n"
           "\n"
           "Shared indicators and the hub:\n"
           "  --intel FILE            indicators: STIX bundle, list, CSV or Zeek intel file (repeatable)\n"
@@ -62,7 +67,10 @@ enum {
     OPT_HUB_CA,
     OPT_HUB_PIN,
     OPT_HUB_POLL,
+    OPT_INIT_ERRORS_FATAL,
+    OPT_STRICT_RULE_KEYWORDS,
     OPT_DATA_DIR,
+    OPT_NO_RANDOM,
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -107,7 +115,10 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         {"hub-ca", required_argument, NULL, OPT_HUB_CA},
         {"hub-pin", required_argument, NULL, OPT_HUB_PIN},
         {"hub-poll-interval", required_argument, NULL, OPT_HUB_POLL},
+        {"init-errors-fatal", no_argument, NULL, OPT_INIT_ERRORS_FATAL},
+        {"strict-rule-keywords", optional_argument, NULL, OPT_STRICT_RULE_KEYWORDS},
         {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+        {"no-random", no_argument, NULL, OPT_NO_RANDOM},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -250,8 +261,16 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
             o->hub_poll_ms = (uint32_t)(s * 1000);
             break;
         }
+        case OPT_INIT_ERRORS_FATAL:
+            o->init_errors_fatal = true;
+            break;
+        case OPT_STRICT_RULE_KEYWORDS:
+            /* vigil already rejects every keyword it does not implement. */
+            break;
         case OPT_DATA_DIR:
             o->data_dir = optarg;
+            break;
+        case OPT_NO_RANDOM:
             break;
         case ':':
             return usage_error("option '%s' needs an argument", argv[optind - 1]);

@@ -366,6 +366,10 @@ static int load_configuration(struct run_state *rs)
             return 2;
         }
     }
+    /* --data-dir is where state files (datasets) live; the subsystems that
+     * keep state read it as the configuration value "data-dir". */
+    if (rs->opts.data_dir && config_set(rs->cfg, "data-dir", rs->opts.data_dir) != 0)
+        return 1;
     return sensor_config_build(&rs->sc, rs->cfg, &rs->opts);
 }
 
@@ -490,6 +494,17 @@ static int load_rules(struct run_state *rs)
     const struct rule_load_stats *st = rule_set_stats(rs->rules);
     if (st->failed)
         log_warning("rules: %u loaded, %u failed", st->loaded, st->failed);
+    /* As Suricata: with --init-errors-fatal any rule that fails to load stops
+     * start-up; without it, rule files of which not one rule loads do. Rules
+     * Suricata would load but vigil does not support (a keyword or protocol
+     * it lacks) are reported, never fatal without the option. */
+    if (st->failed && (rs->opts.init_errors_fatal ||
+                       (st->loaded == 0 && st->failed > st->unsupported))) {
+        fprintf(stderr, "vigil run: %s\n",
+                rs->opts.init_errors_fatal ? "rule load errors are fatal (--init-errors-fatal)"
+                                           : "no rule could be loaded");
+        return 1;
+    }
     else
         log_info("rules: %u loaded", st->loaded);
     char err[512] = "";

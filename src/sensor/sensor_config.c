@@ -238,6 +238,9 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
             config_get_bool(cfg, "stream.checksum-validation", false) && o->checksum == CHECKSUM_ALL;
 
     app_layer_config_load(&sc->app, cfg);
+    char ics_err[300];
+    if (app_ics_config_load(&sc->app, cfg, ics_err, sizeof ics_err) != 0 && !config_error[0])
+        snprintf(config_error, sizeof config_error, "%s", ics_err);
     load_eve_types(sc, cfg);
     if (config_error[0]) {
         fprintf(stderr, "vigil run: %s\n", config_error);

@@ -48,6 +48,8 @@ struct sensor_options {
     int set_count;
     int threads;
     bool disable_detection;
+    bool init_errors_fatal;             /* a rule load failure is fatal (exit 1) */
+    const char *data_dir;               /* --data-dir: state files; NULL: log_dir */
     bool verbose;
     uint32_t stats_interval_sec;        /* live mode periodic stats (default 8) */
     /* Shared indicators and the hub (sensor_intel.c) */
@@ -57,7 +59,6 @@ struct sensor_options {
     int protected_count;
     const char *hub_url, *hub_token, *hub_token_file, *hub_ca, *hub_pin; /* --hub... */
     uint32_t hub_poll_ms;               /* --hub-poll-interval (0: configuration/default) */
-    const char *data_dir;               /* --data-dir (Suricata's): datasets, intel cache, spool */
 };
 
 /* Parses `vigil run` arguments. Returns 0, 1 if --help was printed, or 2

@@ -409,6 +409,12 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
                                  p->payload_len);
             sync_app_proto(f);
         }
+        /* The application layer found the first data to be the server's. */
+        if (f->app && app_flow_state_take_reverse(f->app)) {
+            if (f->tcp)
+                stream_session_swap(f);
+            p->flow_direction ^= 1;
+        }
     }
     /* Invalid packets are inspected too (IP-only rules and decoder-event
      * rules still apply to them), as in Suricata. */
