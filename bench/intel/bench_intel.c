@@ -8,6 +8,7 @@
  *
  *   bench_intel [N]        (default 1000000) */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,10 +70,13 @@ static void domain(uint64_t i, char *out, size_t cap)
 int main(int argc, char **argv)
 {
     long n = argc > 1 ? atol(argv[1]) : 1000000;
-    char dir[] = "/tmp/vigil-bench-intel-XXXXXX";
-    if (!mkdtemp(dir))
+    char dir[4096] = "/tmp/vigil-bench-intel-XXXXXX";
+    bool write_only = argc > 3 && strcmp(argv[2], "write") == 0;
+    if (write_only)
+        snprintf(dir, sizeof dir, "%s", argv[3]); /* bench_intel N write DIR: the files only */
+    else if (!mkdtemp(dir))
         return 1;
-    char pd[256], pa[256], ph[256];
+    char pd[4200], pa[4200], ph[4200];
     snprintf(pd, sizeof pd, "%s/domains.txt", dir);
     snprintf(pa, sizeof pa, "%s/addresses.txt", dir);
     snprintf(ph, sizeof ph, "%s/sha256.txt", dir);
@@ -93,6 +97,8 @@ int main(int argc, char **argv)
     fclose(fd);
     fclose(fa);
     fclose(fh);
+    if (write_only)
+        return 0;
     long rss0 = rss_kb("VmRSS:");
     double t0 = now(), c0 = cpu();
     struct intel_builder *b = intel_builder_new();

@@ -244,6 +244,13 @@ void app_layer_set_detection_active(bool active);
  * hashed (MD5, SHA-1, SHA-256) for it even when no output logs hashes. */
 void app_layer_set_inspection_active(bool active);
 bool app_layer_inspection_active(void);
+/* Which file hashes the inspectors need (files opened from now on compute
+ * them even if no output logs them): any thread. */
+#define APP_INSPECT_MD5 1u
+#define APP_INSPECT_SHA1 2u
+#define APP_INSPECT_SHA256 4u
+void app_layer_set_inspection_hashes(unsigned mask);
+unsigned app_layer_inspection_hashes(void);
 
 /* Writes the protocol member(s) of the transaction ("http": {...}) into an
  * open JSON object: used for alerts' app-layer metadata. */

@@ -74,13 +74,14 @@ struct app_file *file_open(struct app_parse_ctx *ctx, const void *name, size_t n
     f->want_sha1 = cfg && cfg->file_hash_sha1;
     f->want_sha256 = cfg && (cfg->file_hash_sha256 || storing);
     f->want_magic = cfg && cfg->file_force_magic;
-    /* Built-in inspection (shared indicators of file hashes) needs them all. */
-    bool inspect = ctx && app_layer_inspection_active();
-    if (f->want_md5 || inspect)
+    /* Built-in inspection (shared indicators of file hashes) needs the
+     * kinds its current sets hold. */
+    unsigned inspect = ctx ? app_layer_inspection_hashes() : 0;
+    if (f->want_md5 || (inspect & APP_INSPECT_MD5))
         f->md5_ctx = file_md_new(EVP_md5());
-    if (f->want_sha1 || inspect)
+    if (f->want_sha1 || (inspect & APP_INSPECT_SHA1))
         f->sha1_ctx = file_md_new(EVP_sha1());
-    if (f->want_sha256 || inspect)
+    if (f->want_sha256 || (inspect & APP_INSPECT_SHA256))
         f->sha256_ctx = file_md_new(EVP_sha256());
     if (storing) {
         size_t plen = strlen(cfg->file_store_dir) + 64;

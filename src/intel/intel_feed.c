@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "app/app.h"
 #include "intel/intel.h"
 #include "intel/intel_feed.h"
 #include "intel/lookalike.h"
@@ -163,6 +164,16 @@ void intel_snapshot_free(struct intel_snapshot *s)
 
 static void publish(struct intel_feed *f, struct intel_snapshot *snap)
 {
+    unsigned hashes = 0;
+    for (int i = 0; i < 2; i++) {
+        if (intel_set_has_kind(snap->sets[i], INTEL_KIND_FILE_MD5))
+            hashes |= APP_INSPECT_MD5;
+        if (intel_set_has_kind(snap->sets[i], INTEL_KIND_FILE_SHA1))
+            hashes |= APP_INSPECT_SHA1;
+        if (intel_set_has_kind(snap->sets[i], INTEL_KIND_FILE_SHA256))
+            hashes |= APP_INSPECT_SHA256;
+    }
+    app_layer_set_inspection_hashes(hashes); /* before the set that needs them is visible */
     struct intel_snapshot *old = swap_slot_publish(f->slot, snap);
     atomic_store(&f->cur_generation, snap->generation);
     atomic_fetch_add(&f->updates, 1);
