@@ -321,7 +321,8 @@ def main():
         else:
             ht.check(False, "no alert on the second indicator")
         pull = stats.get("intel", {}).get("hub_pull", {})
-        ht.check(pull.get("empty_polls", 0) >= 1, f"polls that bring nothing are empty: {pull}")
+        if POLL <= 1:
+            ht.check(pull.get("empty_polls", 0) >= 1, f"polls that bring nothing are empty: {pull}")
         print(f"intel_e2e: {pull.get('polls')} polls, {pull.get('empty_polls')} empty, "
               f"last poll {pull.get('last_poll_usec')} us; revoked at +{t_revoked - t_start:.1f} s")
     finally:
