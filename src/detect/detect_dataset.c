@@ -81,7 +81,9 @@ static void set_error(const char *fmt, const char *a, const char *b)
     if (!reg.error[0])
         snprintf(reg.error, sizeof reg.error, fmt, a, b);
 }
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation" /* messages are cut at their buffers */
+#endif
 
 /* ---------- configuration ---------- */
 
