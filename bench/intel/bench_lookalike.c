@@ -133,6 +133,7 @@ int main(int argc, char **argv)
            "%.0f\n",
            per_check * 1e6, 1.0 / per_check, (t1 - t0) / (3.0 * (double)benign.n) * 1e6,
            (t2 - t1) / (t1 - t0));
+    (void)sink;
     lookalike_set_free(s);
     return 0;
 }
