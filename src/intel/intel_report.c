@@ -446,7 +446,8 @@ static void deliver(struct intel_reporter *r, struct line_vec *q)
             i += n;
         }
     }
-    spool_append(r, q->v + i, q->n - i);
+    if (i < q->n)
+        spool_append(r, q->v + i, q->n - i);
     vec_free(q);
 }
 

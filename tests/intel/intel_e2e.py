@@ -226,7 +226,7 @@ def main():
         sensor = Sensor(work, "north-live", hub, north_sensor)
         time.sleep(max(1.0, POLL))
         sensor.query(DOMAIN)
-        ht.check(wait_for(lambda: len(sightings(ac, ind_id)) == 2, 10), "live hit reported")
+        ht.check(wait_for(lambda: len(sightings(ac, ind_id)) == 2, 30), "live hit reported")
         ht.check(hub.stop() == 0, "hub stopped cleanly")
         down_hits = 4
         for _ in range(down_hits):
@@ -238,7 +238,7 @@ def main():
         hub.start()
         hub.url = f"https://127.0.0.1:{port}"
         ac = hub.client(author)
-        got = wait_for(lambda: len(sightings(ac, ind_id)) >= 2 + down_hits, 25, 0.3)
+        got = wait_for(lambda: len(sightings(ac, ind_id)) >= 2 + down_hits, 60, 0.3)
         ht.check(got, f"spooled hits delivered after the hub returned: "
                       f"{len(sightings(ac, ind_id))} sightings, want {2 + down_hits}")
 
@@ -269,7 +269,7 @@ def main():
         st, doc, _ = ac.post_objects(energy, [ind2])
         t_accepted = time.time()
         ht.check(st == 202, f"post second indicator {st}")
-        wait_for(lambda: len(sightings(ac, ind2["id"])) >= 1, POLL + 10, 0.2)
+        wait_for(lambda: len(sightings(ac, ind2["id"])) >= 1, POLL + 30, 0.2)
         t_sighting = time.time()
         stop.set()
         th.join()
