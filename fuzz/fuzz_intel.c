@@ -121,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (detect_dataset_parse(opts, &kw, err, sizeof err) == 0)
                 detect_dataset_match(&kw, data, (uint32_t)(size > 64 ? 64 : size));
             detect_datasets_rule_file(NULL);
-            detect_datasets_finish();
+            detect_datasets_finish(true);
             unlink(path);
         }
         rmdir(dir);

@@ -72,7 +72,7 @@ def main():
                                                hub.fingerprint, "--hub-poll-interval", "0.2"],
                                   seconds)
         h1 = cpu_of(hub.proc.pid)
-        pull = stats.get("intel", {}).get("hub_pull", {})
+        pull = stats.get("vigil", {}).get("intel", {}).get("hub_pull", {})
         polls = max(1, int(seconds / 0.2))
         print(f"{n} indicators at the hub; {pull.get('polls')} polls ({pull.get('empty_polls')} "
               f"empty) in the whole run")

@@ -938,11 +938,12 @@ bool detect_dataset_match(const struct detect_dataset_kw *kw, const uint8_t *dat
     return false;
 }
 
-void detect_datasets_finish(void)
+void detect_datasets_finish(bool save)
 {
     pthread_mutex_lock(&reg.lock);
     for (int i = 0; i < reg.n; i++) {
-        ds_save(reg.sets[i]);
+        if (save)
+            ds_save(reg.sets[i]);
         ds_free(reg.sets[i]);
     }
     reg.n = 0;

@@ -68,8 +68,9 @@ int detect_datarep_parse(const char *opts, struct detect_dataset_kw *kw, char *e
 /* Evaluates the keyword on a buffer (after transforms). */
 bool detect_dataset_match(const struct detect_dataset_kw *kw, const uint8_t *data, uint32_t len);
 
-/* Writes save/state files and frees every set (at exit). */
-void detect_datasets_finish(void);
+/* Writes save/state files (with save: after a run, not after -T or a
+ * failed start) and frees every set (at exit). */
+void detect_datasets_finish(bool save);
 
 /* For the control socket (dataset-add, dataset-remove, dataset-lookup,
  * dataset-clear, dataset-dump): value as text (strings base64 as in files).

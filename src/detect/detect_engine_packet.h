@@ -44,6 +44,16 @@ struct detect_worker;
 struct detect_worker *detect_worker_new(const struct detect_engine *de);
 void detect_worker_free(struct detect_worker *dw);
 
+/* The flow's detection variables as Suricata adds them to every event of the
+ * flow: "traffic": {"id": [...], "label": [...]} for the flowbits named
+ * traffic/id/<x> and traffic/label/<x>, and "metadata": {"flowbits": [...],
+ * "flowints": {...}} for the other set flowbits and flowints. Writes nothing
+ * when the flow has none. rs is the engine's rule set (names). */
+struct json_writer;
+struct rule_set;
+void detect_flow_write_vars(const struct rule_set *rs, const struct flow *f,
+                            struct json_writer *w);
+
 /* Reassembled bytes of one direction delivered while the current packet was
  * processed (called from the stream callback). gap_or_eof chunks (data NULL)
  * reset the stream window. */

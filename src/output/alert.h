@@ -20,6 +20,13 @@ struct alert_log_options {
     bool app_layer;          /* the transaction's protocol object (metadata.app-layer) */
     bool flow;               /* the "flow" counters object */
     bool rule_metadata;      /* "metadata" from the rule */
+    bool tagged_packets;     /* tagged packets as "packet" events (tagged-packets) */
+    /* xff: the client address from an HTTP proxy header, for alerts on HTTP
+     * flows: "extra-data" adds alert.xff, "overwrite" writes it as the
+     * client's address (src_ip to the server, dest_ip to the client). */
+    enum { ALERT_XFF_OFF = 0, ALERT_XFF_EXTRA_DATA, ALERT_XFF_OVERWRITE } xff_mode;
+    bool xff_forward;        /* deployment forward: first address; reverse: last */
+    char xff_header[64];     /* default X-Forwarded-For */
 };
 
 void alert_log_options_defaults(struct alert_log_options *o);
@@ -29,9 +36,15 @@ void eve_log_alert(struct eve_writer *ew, const struct alert_log_options *opts,
                    const struct packet *p, const struct flow *f, const struct detect_alert *a,
                    const struct detect_engine *de);
 
-/* fast.log: a shared file, one line per alert, written under a lock. */
+/* A "packet" event (Suricata's form for tagged packets): the header, the
+ * frame as base64 and packet_info. Nothing for pseudo packets. */
+void eve_log_packet(struct eve_writer *ew, const struct packet *p, const struct flow *f);
+
+/* fast.log: a shared log sink (regular file appended to, or a socket), one
+ * whole line per alert in one write. */
 struct fast_log;
-struct fast_log *fast_log_open(const char *path, char *err, size_t errlen);
+struct fast_log *fast_log_open(const char *path, const struct log_file_options *opts, char *err,
+                               size_t errlen);
 void fast_log_write(struct fast_log *fl, const struct packet *p, const struct detect_alert *a,
                     const struct detect_engine *de);
 int fast_log_close(struct fast_log *fl);

@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,57 +13,7 @@
 #include "flow/flow_table.h"
 #include "stream/stream.h"
 
-/* Lines are batched per worker and written with one fwrite under the lock,
- * so lines from different workers never interleave. */
-#define EVE_BATCH_FLUSH_BYTES (64 * 1024)
-
-struct eve_file {
-    FILE *fp;
-    pthread_mutex_t lock;
-    int write_error; /* first errno seen */
-    char path[4096];
-};
-
-struct eve_file *eve_file_open(const char *path, char *err, size_t errlen)
-{
-    struct eve_file *f = calloc(1, sizeof *f);
-    if (!f) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return NULL;
-    }
-    f->fp = fopen(path, "w");
-    if (!f->fp) {
-        snprintf(err, errlen, "%s: cannot open for writing: %s", path, strerror(errno));
-        free(f);
-        return NULL;
-    }
-    setvbuf(f->fp, NULL, _IOFBF, 1 << 20);
-    pthread_mutex_init(&f->lock, NULL);
-    snprintf(f->path, sizeof f->path, "%s", path);
-    return f;
-}
-
-int eve_file_close(struct eve_file *file)
-{
-    if (!file)
-        return 0;
-    int rc = -file->write_error;
-    if (fclose(file->fp) != 0 && rc == 0)
-        rc = -errno;
-    pthread_mutex_destroy(&file->lock);
-    free(file);
-    return rc;
-}
-
-static void eve_file_write(struct eve_file *file, const char *data, size_t len)
-{
-    pthread_mutex_lock(&file->lock);
-    if (fwrite(data, 1, len, file->fp) != len && !file->write_error)
-        file->write_error = errno ? errno : EIO;
-    pthread_mutex_unlock(&file->lock);
-}
-
-int eve_writer_init(struct eve_writer *ew, struct eve_file *file, const struct eve_options *opts)
+int eve_writer_init(struct eve_writer *ew, struct log_file *file, const struct eve_options *opts)
 {
     memset(ew, 0, sizeof *ew);
     ew->file = file;
@@ -72,11 +21,13 @@ int eve_writer_init(struct eve_writer *ew, struct eve_file *file, const struct e
         ew->options = *opts;
     if (json_writer_init(&ew->json, 4096) != 0)
         return -ENOMEM;
-    ew->batch_cap = EVE_BATCH_FLUSH_BYTES * 2;
-    ew->batch = malloc(ew->batch_cap);
-    if (!ew->batch) {
-        json_writer_free(&ew->json);
-        return -ENOMEM;
+    if (ew->options.buffer_size) {
+        ew->batch_cap = ew->options.buffer_size;
+        ew->batch = malloc(ew->batch_cap);
+        if (!ew->batch) {
+            json_writer_free(&ew->json);
+            return -ENOMEM;
+        }
     }
     return 0;
 }
@@ -84,7 +35,7 @@ int eve_writer_init(struct eve_writer *ew, struct eve_file *file, const struct e
 void eve_writer_flush(struct eve_writer *ew)
 {
     if (ew->batch_len && ew->file)
-        eve_file_write(ew->file, ew->batch, ew->batch_len);
+        log_file_write(ew->file, ew->batch, ew->batch_len);
     ew->batch_len = 0;
 }
 
@@ -107,11 +58,40 @@ void eve_format_timestamp(uint64_t ts_usec, char *out, size_t outlen)
     snprintf(out, outlen, "%s.%06u%s", date, (unsigned)(ts_usec % 1000000), zone);
 }
 
+/* Suricata's pkt_src: where the packet came from. A packet decoded from
+ * inside a tunnel is named after the tunnel that carried it. */
+static const char *eve_pkt_src(const struct packet *p)
+{
+    if (p->flags & PACKET_FLAG_PSEUDO)
+        return "stream (flow timeout)";
+    if (p->flags & PACKET_FLAG_REASSEMBLED)
+        return "defrag";
+    if (p->outer_count) {
+        const struct packet_layer *l = &p->outer[p->outer_count - 1];
+        switch (l->proto) {
+        case 4:
+        case 41: return l->ip_version == 6 ? "ipv6 tunnel" : "ipv4 tunnel";
+        case 47: return "gre tunnel";
+        case 17:
+            if (l->dst_port == 4789 || l->src_port == 4789)
+                return "vxlan encapsulation";
+            if (l->dst_port == 6081 || l->src_port == 6081)
+                return "geneve encapsulation";
+            if (l->dst_port == 3544 || l->src_port == 3544)
+                return "teredo tunnel";
+            break;
+        default: break;
+        }
+    }
+    return "wire/pcap";
+}
+
 const char *eve_proto_name(uint8_t proto, char *buf, size_t buflen)
 {
     switch (proto) {
     case 1: return "ICMP";
     case 2: return "IGMP";
+    case 4: return "IP-in-IP";
     case 6: return "TCP";
     case 17: return "UDP";
     case 41: return "IPv6";
@@ -208,6 +188,8 @@ struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_typ
         json_key_u64(w, "flow_id", flow->flow_id);
     if (packet && packet->pcap_cnt)
         json_key_u64(w, "pcap_cnt", packet->pcap_cnt);
+    if (ew->in_iface && (packet || flow))
+        json_key_string(w, "in_iface", ew->in_iface);
     json_key_string(w, "event_type", event_type);
 
     uint8_t vlan_count = 0;
@@ -248,16 +230,19 @@ struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_typ
         proto = flow->key.proto;
         have_addr = true;
     }
+    const char *osrc = ew->override_src_ip, *odst = ew->override_dest_ip;
+    ew->override_src_ip = ew->override_dest_ip = NULL;
     if (have_addr) {
         char ip[64];
         eve_format_ip(src, ip, sizeof ip);
-        json_key_string(w, "src_ip", ip);
+        json_key_string(w, "src_ip", osrc ? osrc : ip);
         if (proto_has_ports(proto))
             json_key_u64(w, "src_port", sport);
         eve_format_ip(dst, ip, sizeof ip);
-        json_key_string(w, "dest_ip", ip);
+        json_key_string(w, "dest_ip", odst ? odst : ip);
         if (proto_has_ports(proto))
             json_key_u64(w, "dest_port", dport);
+        json_key_u64(w, "ip_v", src->family == 4 ? 4 : 6);
         json_key_string(w, "proto", eve_proto_name(proto, buf, sizeof buf));
         if ((proto == 1 || proto == 58) && packet && packet->ip_version) {
             json_key_u64(w, "icmp_type", packet->icmp_type);
@@ -265,8 +250,7 @@ struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_typ
         }
     }
     if (packet)
-        json_key_string(w, "pkt_src",
-                        (packet->flags & PACKET_FLAG_REASSEMBLED) ? "defrag" : "wire/pcap");
+        json_key_string(w, "pkt_src", eve_pkt_src(packet));
     if (ew->options.ethernet && packet && packet->ethernet) {
         const uint8_t *d = packet->ethernet, *sm = packet->ethernet + 6;
         /* Logged the other way round than the packet travelled: swap. */
@@ -291,31 +275,40 @@ struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_typ
         flow_community_id(flow, ew->options.community_id_seed, cid);
         json_key_string(w, "community_id", cid);
     }
+    if (flow && ew->flow_vars)
+        ew->flow_vars(ew->flow_vars_user, flow, w);
     return w;
 }
 
 void eve_event_end(struct eve_writer *ew)
 {
     struct json_writer *w = &ew->json;
+    /* Suricata closes every event with these two when they apply. */
+    if (ew->options.sensor_name)
+        json_key_string(w, "host", ew->options.sensor_name);
+    if (ew->options.pcap_file && ew->pcap_filename)
+        json_key_string(w, "pcap_filename", ew->pcap_filename);
     json_object_end(w);
     json_append_raw(w, "\n", 1);
     ew->in_event = false;
     if (w->failed)
         return; /* out of memory mid-event: drop the event rather than write half a line */
+    ew->events_written++;
+    if (!ew->batch) {
+        /* buffer-size 0: the whole line in one write, now. */
+        log_file_write(ew->file, w->data, w->len);
+        return;
+    }
     if (ew->batch_len + w->len > ew->batch_cap) {
         eve_writer_flush(ew);
         if (w->len > ew->batch_cap) {
-            /* An event larger than the batch goes straight to the file. */
-            eve_file_write(ew->file, w->data, w->len);
-            ew->events_written++;
+            /* An event larger than the buffer goes straight to the file. */
+            log_file_write(ew->file, w->data, w->len);
             return;
         }
     }
     memcpy(ew->batch + ew->batch_len, w->data, w->len);
     ew->batch_len += w->len;
-    ew->events_written++;
-    if (ew->batch_len >= EVE_BATCH_FLUSH_BYTES)
-        eve_writer_flush(ew);
 }
 
 static void write_tcp_flags(struct json_writer *w, const char *key, uint8_t flags)
@@ -350,6 +343,17 @@ void eve_log_flow(struct eve_writer *ew, const struct flow *f, const struct eve_
     json_key_string(w, "state", flow_state_name(f->state));
     json_key_string(w, "reason", flow_end_reason_name(f->end_reason));
     json_key_bool(w, "alerted", f->alerted);
+    if (f->action_pass)
+        json_key_string(w, "action", "pass");
+    if (f->exception_midstream) {
+        static const char *const pol[] = {"ignore", "pass_flow", "bypass", "reject"};
+        json_key_array_begin(w, "exception_policy");
+        json_object_begin(w);
+        json_key_string(w, "target", "stream_midstream");
+        json_key_string(w, "policy", pol[(f->exception_midstream - 1) % 4]);
+        json_object_end(w);
+        json_array_end(w);
+    }
     json_object_end(w);
     if (f->key.proto == 6) {
         uint8_t all = f->tcp_flags_toserver | f->tcp_flags_toclient;

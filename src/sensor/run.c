@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `vigil run`: reads captures or a live interface and drives the workers.
+/* `vigil run`: reads captures or live interfaces and drives the workers.
  *
- * Threading. With --threads 1 (the default) one thread reads and processes
- * every frame in order, so the output is deterministic. With N > 1:
+ * Threading. With one thread (the default for capture files) one thread
+ * reads and processes every frame in order, so the output is deterministic.
+ * With N > 1:
  *  - pcap files and libpcap live capture: this thread reads frames and copies
  *    each into the ring of the worker chosen by a hash of the frame's
  *    outermost IP address pair, so every packet of a flow (and every fragment
  *    of a datagram, and every tunnelled flow inside one tunnel) reaches the
  *    same worker, which owns that flow without locks;
- *  - AF_PACKET: each worker opens its own socket in one fanout group and the
- *    kernel splits the traffic by flow; no copy, no hand-off. */
+ *  - AF_PACKET: each worker opens its own socket in one fanout group per
+ *    interface and the kernel splits the traffic by flow; no copy, no
+ *    hand-off; this thread only does housekeeping.
+ *
+ * Main loop and signals (docs/architecture.md): signal handlers only set
+ * flags; the main thread acts on them in sensor_housekeeping(), which every
+ * mode calls at least every 100 ms. Worker threads block all signals. */
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -23,13 +29,17 @@
 #include "sensor/sensor.h"
 #include "sensor/sensor_internal.h"
 #include "sensor/frame_hash.h"
-#include "detect/detect_dataset.h"
 #include "detect/detect_engine.h"
 #include "detect/rule_set.h"
 #include "util/config.h"
 #include "util/log.h"
 
 #define WORKER_RING_BYTES (8u << 20)
+/* Packets between two looks at the clock when the main thread processes
+ * packets itself (a signal is noticed at once regardless). */
+#define HOUSEKEEPING_PACKETS 256u
+#define FLUSH_INTERVAL_MS 1000u
+#define PROGRESS_INTERVAL_MS 1000u
 
 /* Frame record in a worker ring: header, then caplen bytes. */
 struct ring_frame {
@@ -37,37 +47,80 @@ struct ring_frame {
     uint64_t pcap_cnt;
     uint32_t caplen, wirelen;
     int32_t datalink;
-    uint32_t pad;
+    uint32_t file_index; /* capture file the frame came from (pcap_filename) */
 };
 
-static volatile sig_atomic_t stop_requested;
+/* ---- signals ---- */
+
+static volatile sig_atomic_t sig_stop, sig_hup, sig_usr2, sig_any;
 static struct capture_source *volatile signal_sources[SENSOR_MAX_THREADS + 1];
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
-    for (int i = 0; i <= SENSOR_MAX_THREADS; i++)
-        if (signal_sources[i])
-            capture_break(signal_sources[i]);
+    switch (sig) {
+    case SIGHUP:
+        sig_hup = 1;
+        break;
+    case SIGUSR2:
+        sig_usr2 = 1;
+        break;
+    default: /* SIGINT, SIGTERM */
+        sig_stop = 1;
+        for (int i = 0; i <= SENSOR_MAX_THREADS; i++)
+            if (signal_sources[i])
+                capture_break(signal_sources[i]);
+        break;
+    }
+    sig_any = 1;
 }
 
-static void install_signal_handlers(void)
+void sensor_install_signal_handlers(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    /* Restarted reads and writes: a SIGHUP must never look like a truncated
+     * capture file or a failed log write. Sleeps and polls still wake up. */
+    sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
-static uint64_t monotonic_sec(void)
+bool sensor_stop_requested(void)
+{
+    return sig_stop != 0;
+}
+
+void sensor_request_stop(void)
+{
+    sig_stop = 1;
+    sig_any = 1;
+    for (int i = 0; i <= SENSOR_MAX_THREADS; i++)
+        if (signal_sources[i])
+            capture_break(signal_sources[i]);
+}
+
+/* Worker threads never take signals: the main thread's sleeps and polls are
+ * what they must interrupt. */
+static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(t, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+uint64_t sensor_monotonic_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec;
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static uint64_t wall_usec(void)
@@ -77,31 +130,106 @@ static uint64_t wall_usec(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-struct run_state {
-    struct sensor_options opts;
-    struct sensor_config sc;
-    struct config *cfg;
-    struct eve_file *eve;
-    struct worker *workers;
-    int nworkers;
-    uint64_t pcap_cnt;
-    uint64_t last_ts_usec;
-    struct capture_stats capture;
-    uint64_t start_mono;
-    bool threaded;
-    struct rule_set *rules;
-    struct detect_engine *engine;
-    struct sensor_shared shared;
-    struct swap_domain swap;            /* workers, as readers of swapped structures */
-    struct sensor_intel *intel;
-};
+/* ---- housekeeping ---- */
+
+static void write_periodic_stats(struct run_state *rs)
+{
+    if (!rs->threaded) {
+        /* The main thread is the worker: its counters are consistent now. */
+        struct capture_stats cs = rs->capture;
+        if (rs->live_source)
+            capture_get_stats(rs->live_source, &cs);
+        sensor_write_stats(rs, rs->workers, rs->nworkers, &cs, wall_usec(), false,
+                           rs->workers[0].eve);
+        return;
+    }
+    struct capture_stats cs = {0};
+    if (rs->live_source)
+        capture_get_stats(rs->live_source, &cs);
+    for (int i = 0; i < rs->nworkers; i++) {
+        if (rs->workers[i].source) {
+            struct capture_stats ws;
+            capture_get_stats(rs->workers[i].source, &ws);
+            cs.packets += ws.packets;
+            cs.bytes += ws.bytes;
+            cs.kernel_drops += ws.kernel_drops;
+            cs.if_drops += ws.if_drops;
+        }
+    }
+    if (rs->have_main_eve)
+        sensor_write_stats(rs, rs->workers, rs->nworkers, &cs, wall_usec(), true, rs->main_eve);
+}
+
+void sensor_housekeeping(struct run_state *rs)
+{
+    sig_any = 0;
+    uint64_t now = sensor_monotonic_ms();
+    rs->last_hk_ms = now;
+    /* With one thread the main thread is the worker, between two packets
+     * here (also while it waits for input): a swap need not wait for it. */
+    if (!rs->threaded && rs->nworkers > 0)
+        worker_quiescent(&rs->workers[0]);
+    if (sig_hup) {
+        sig_hup = 0;
+        /* logrotate renamed the files: reopen them by name. Lines are whole
+         * in the old file or the new one; nothing is lost in between. */
+        int failed = log_files_reopen_all();
+        log_output_reopen();
+        log_notice("SIGHUP: log files reopened%s", failed ? " (some failed, see above)" : "");
+    }
+    if (sig_usr2) {
+        sig_usr2 = 0;
+        rs->reloads_requested++;
+        sensor_reload_rules(rs);
+    }
+    if (now - rs->last_flush_ms >= FLUSH_INTERVAL_MS) {
+        rs->last_flush_ms = now;
+        if (rs->threaded)
+            workers_request(rs->workers, rs->nworkers, WORKER_REQ_FLUSH);
+        else if (rs->nworkers > 0)
+            worker_flush_outputs(&rs->workers[0]);
+    }
+    if (rs->sc.stats_enabled && (rs->sc.any_log_stats || rs->stats_log) && rs->nworkers > 0) {
+        uint64_t interval = (uint64_t)rs->sc.stats_interval_sec * 1000u;
+        if (rs->stats_requested_ms && now - rs->stats_requested_ms >= 50) {
+            /* Workers had time to publish the snapshots asked for. */
+            rs->stats_requested_ms = 0;
+            write_periodic_stats(rs);
+        } else if (!rs->stats_requested_ms && now - rs->last_stats_ms >= interval) {
+            rs->last_stats_ms = now;
+            if (rs->threaded) {
+                workers_request(rs->workers, rs->nworkers, WORKER_REQ_STATS);
+                rs->stats_requested_ms = now;
+            } else {
+                write_periodic_stats(rs);
+            }
+        }
+    }
+    if (rs->progress && now - rs->last_progress_ms >= PROGRESS_INTERVAL_MS) {
+        rs->last_progress_ms = now;
+        sensor_progress_update(rs, false);
+    }
+}
+
+/* Called for every frame the main thread reads: a clock look every
+ * HOUSEKEEPING_PACKETS frames, at once when a signal arrived. */
+static inline void housekeeping_tick(struct run_state *rs)
+{
+    if (sig_any || --rs->hk_countdown == 0) {
+        rs->hk_countdown = HOUSEKEEPING_PACKETS;
+        if (sig_any || sensor_monotonic_ms() - rs->last_hk_ms >= 100)
+            sensor_housekeeping(rs);
+    }
+}
 
 /* ---- threaded hand-off ---- */
 
 static void *worker_ring_main(void *arg)
 {
     struct worker *w = arg;
+    uint32_t file_index = UINT32_MAX;
     for (;;) {
+        worker_poll(w);
         size_t len;
         struct ring_frame *rf = spsc_ring_peek(&w->ring, &len);
         if (!rf) {
@@ -111,7 +239,7 @@ static void *worker_ring_main(void *arg)
                     break;
             } else {
                 struct timespec nap = {0, 50000};
-                worker_idle(w, true);
+                worker_idle(w, true); /* a waiting worker never delays a swap */
                 nanosleep(&nap, NULL);
                 worker_idle(w, false);
                 continue;
@@ -124,29 +252,37 @@ static void *worker_ring_main(void *arg)
             .ts_usec = rf->ts_usec,
             .datalink = rf->datalink,
         };
+        if (rf->file_index != file_index) {
+            file_index = rf->file_index;
+            worker_set_pcap_filename(w, sensor_input_name(w->run, file_index));
+        }
         if (rf->caplen == 0 && rf->pcap_cnt == 0) {
             worker_advance_time(w, rf->ts_usec); /* time tick from the reader */
             worker_quiescent(w);
-        } else
+        } else {
             worker_process_frame(w, &frame, rf->pcap_cnt);
+        }
         spsc_ring_release(&w->ring);
     }
     return NULL;
 }
 
-static void ring_push(struct worker *w, const struct ring_frame *hdr, const uint8_t *data)
+static void ring_push(struct run_state *rs, struct worker *w, const struct ring_frame *hdr,
+                      const uint8_t *data)
 {
     for (;;) {
         void *slot = spsc_ring_reserve(&w->ring, sizeof *hdr + hdr->caplen);
         if (slot) {
             memcpy(slot, hdr, sizeof *hdr);
-            if (hdr->caplen)
+            /* A time tick has no data (NULL, caplen 0). */
+            if (data && hdr->caplen)
                 memcpy((uint8_t *)slot + sizeof *hdr, data, hdr->caplen);
             spsc_ring_commit(&w->ring);
             return;
         }
         struct timespec nap = {0, 20000};
         nanosleep(&nap, NULL);
+        housekeeping_tick(rs);
     }
 }
 
@@ -157,6 +293,7 @@ static void dispatch_frame(struct run_state *rs, const struct capture_frame *fra
         rs->last_ts_usec = frame->ts_usec;
     if (!rs->threaded) {
         worker_process_frame(&rs->workers[0], frame, rs->pcap_cnt);
+        housekeeping_tick(rs);
         return;
     }
     uint32_t h = frame_hash(frame->data, frame->caplen, frame->datalink);
@@ -167,97 +304,92 @@ static void dispatch_frame(struct run_state *rs, const struct capture_frame *fra
         .caplen = frame->caplen,
         .wirelen = frame->wirelen,
         .datalink = frame->datalink,
+        .file_index = rs->input_index,
     };
-    ring_push(w, &hdr, frame->data);
+    ring_push(rs, w, &hdr, frame->data);
     /* Keep every worker's clock moving so idle workers time flows out too. */
     if ((rs->pcap_cnt & 1023) == 0) {
-        struct ring_frame tick = {.ts_usec = rs->last_ts_usec};
+        struct ring_frame tick = {.ts_usec = rs->last_ts_usec, .file_index = rs->input_index};
         for (int i = 0; i < rs->nworkers; i++)
             if (&rs->workers[i] != w)
-                ring_push(&rs->workers[i], &tick, NULL);
+                ring_push(rs, &rs->workers[i], &tick, NULL);
     }
+    housekeeping_tick(rs);
 }
 
 /* ---- inputs ---- */
 
-static int read_pcap_file(struct run_state *rs, const char *path)
+static struct capture_options file_capture_options(struct run_state *rs, const char *path)
 {
     struct capture_options co = {.kind = CAPTURE_PCAP_FILE, .name = path,
-                                 .bpf_filter = rs->opts.bpf_filter,
+                                 .bpf_filter = rs->bpf,
                                  .datalink_supported = decode_datalink_supported};
+    return co;
+}
+
+int sensor_read_pcap_file(struct run_state *rs, const char *path, uint32_t index)
+{
+    struct capture_options co = file_capture_options(rs, path);
     char err[512];
     struct capture_source *src = capture_open(&co, err, sizeof err);
     if (!src) {
-        fprintf(stderr, "vigil run: %s\n", err);
+        log_error("%s", err);
         return 2;
     }
+    rs->input_index = index;
+    if (!rs->threaded)
+        worker_set_pcap_filename(&rs->workers[0], path);
     signal_sources[0] = src;
+    rs->progress_source = src;
+    struct stat st;
+    rs->progress_file_bytes = strcmp(path, "-") != 0 && stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    uint64_t alerts_before = sensor_alert_count(rs);
     struct capture_frame frame;
     enum capture_result r;
-    while (!stop_requested && (r = capture_next(src, &frame)) == CAPTURE_OK)
+    while (!sig_stop && (r = capture_next(src, &frame)) == CAPTURE_OK)
         dispatch_frame(rs, &frame);
-    if (!stop_requested && r == CAPTURE_ERROR)
+    if (!sig_stop && r == CAPTURE_ERROR)
         log_warning("%s", capture_error(src));
     struct capture_stats cs;
     capture_get_stats(src, &cs);
     rs->capture.packets += cs.packets;
     rs->capture.bytes += cs.bytes;
+    rs->progress_done_bytes += rs->progress_file_bytes;
+    rs->progress_file_bytes = 0;
+    rs->progress_source = NULL;
     signal_sources[0] = NULL;
     capture_close(src);
+    rs->last_file_alerted = sensor_alert_count(rs) != alerts_before;
     return 0;
 }
 
-static void log_periodic_stats(struct run_state *rs, struct capture_source *src)
-{
-    struct capture_stats cs;
-    capture_get_stats(src, &cs);
-    sensor_log_stats(&rs->workers[0].eve, rs->workers, rs->nworkers, &cs, wall_usec(),
-                     monotonic_sec() - rs->start_mono, false);
-    eve_writer_flush(&rs->workers[0].eve);
-}
-
-/* libpcap live capture, or AF_PACKET with a single worker. */
+/* libpcap live capture, or AF_PACKET with a single worker. The source was
+ * opened before privileges were dropped. */
 static int read_live_single(struct run_state *rs)
 {
-    struct capture_options co = {.kind = rs->opts.live_kind, .name = rs->opts.interface,
-                                 .bpf_filter = rs->opts.bpf_filter, .promiscuous = true,
-                                 .datalink_supported = decode_datalink_supported,
-                                 .fanout_group = (uint16_t)((getpid() & 0x7fff) | 1),
-                                 .poll_timeout_ms = 100};
-    char err[512];
-    struct capture_source *src = capture_open(&co, err, sizeof err);
-    if (!src) {
-        fprintf(stderr, "vigil run: %s\n", err);
-        return 2;
-    }
+    struct capture_source *src = rs->live_source;
     signal_sources[0] = src;
-    uint64_t last_stats = monotonic_sec();
     struct capture_frame frame;
-    while (!stop_requested) {
+    while (!sig_stop) {
         enum capture_result r = capture_next(src, &frame);
         if (r == CAPTURE_OK) {
             dispatch_frame(rs, &frame);
-        } else if (r == CAPTURE_TIMEOUT) {
+            continue;
+        }
+        if (r == CAPTURE_TIMEOUT) {
             if (!rs->threaded) {
-                /* No traffic: advance flow time with the wall clock. */
-                worker_advance_time(&rs->workers[0], wall_usec());
-                eve_writer_flush(&rs->workers[0].eve);
+                worker_advance_time(&rs->workers[0], wall_usec()); /* idle: flow time by the clock */
                 worker_quiescent(&rs->workers[0]);
             }
-        } else {
-            if (r == CAPTURE_ERROR)
-                log_error("%s", capture_error(src));
-            break;
+            sensor_housekeeping(rs);
+            continue;
         }
-        if (!rs->threaded && rs->sc.log_stats &&
-            monotonic_sec() - last_stats >= rs->opts.stats_interval_sec) {
-            last_stats = monotonic_sec();
-            log_periodic_stats(rs, src);
-        }
+        if (r == CAPTURE_ERROR)
+            log_error("%s", capture_error(src));
+        break;
     }
     capture_get_stats(src, &rs->capture);
     signal_sources[0] = NULL;
-    capture_close(src);
     return 0;
 }
 
@@ -267,68 +399,44 @@ static void *afp_worker_main(void *arg)
     struct worker *w = arg;
     struct capture_frame frame;
     uint64_t cnt = 0;
-    while (!stop_requested) {
-        worker_publish_stats(w);
+    while (!sig_stop) {
+        worker_poll(w);
         enum capture_result r = capture_next(w->source, &frame);
         if (r == CAPTURE_OK) {
             /* pcap_cnt is per worker here; there is no global order. */
             worker_process_frame(w, &frame, ++cnt);
         } else if (r == CAPTURE_TIMEOUT) {
             worker_advance_time(w, wall_usec());
-            eve_writer_flush(&w->eve);
             worker_quiescent(w);
         } else {
+            if (r == CAPTURE_ERROR && !sig_stop)
+                log_error("%s", capture_error(w->source));
             break;
         }
     }
+    worker_flush_outputs(w);
     return NULL;
 }
 
 static int read_afpacket_threaded(struct run_state *rs)
 {
-    uint16_t group = (uint16_t)((getpid() & 0x7fff) | 1);
     for (int i = 0; i < rs->nworkers; i++) {
-        struct capture_options co = {.kind = CAPTURE_AF_PACKET, .name = rs->opts.interface,
-                                     .bpf_filter = rs->opts.bpf_filter, .promiscuous = true,
-                                 .datalink_supported = decode_datalink_supported,
-                                     .fanout_group = group, .poll_timeout_ms = 100};
-        char err[512];
-        rs->workers[i].source = capture_open(&co, err, sizeof err);
-        if (!rs->workers[i].source) {
-            fprintf(stderr, "vigil run: %s\n", err);
-            for (int j = 0; j < i; j++) {
-                capture_close(rs->workers[j].source);
-                rs->workers[j].source = NULL;
-            }
-            return 2;
-        }
         signal_sources[i] = rs->workers[i].source;
+        start_thread(&rs->workers[i].thread, afp_worker_main, &rs->workers[i]);
     }
-    for (int i = 0; i < rs->nworkers; i++)
-        pthread_create(&rs->workers[i].thread, NULL, afp_worker_main, &rs->workers[i]);
-    /* Periodic totals: ask every worker for a snapshot of its counters,
-     * give them a moment, then sum what they published. The main thread
-     * has its own EVE writer so workers' buffers are never shared. */
-    struct eve_writer main_eve;
-    bool have_main_eve = eve_writer_init(&main_eve, rs->eve, &rs->sc.eve) == 0;
-    uint64_t last_stats = monotonic_sec();
-    while (!stop_requested) {
+    while (!sig_stop) {
         struct timespec nap = {0, 100 * 1000 * 1000};
         nanosleep(&nap, NULL);
-        if (!have_main_eve || !rs->sc.log_stats ||
-            monotonic_sec() - last_stats < rs->opts.stats_interval_sec)
-            continue;
-        last_stats = monotonic_sec();
+        sensor_housekeeping(rs);
+        /* A worker whose interface failed stops; the others go on. */
+        bool any_running = false;
         for (int i = 0; i < rs->nworkers; i++)
-            atomic_store_explicit(&rs->workers[i].snap_requested, true, memory_order_release);
-        nanosleep(&nap, NULL);
-        struct capture_stats cs = {0};
-        sensor_log_stats(&main_eve, rs->workers, rs->nworkers, &cs, wall_usec(),
-                         monotonic_sec() - rs->start_mono, true);
-        eve_writer_flush(&main_eve);
+            if (!capture_failed(rs->workers[i].source))
+                any_running = true;
+        if (!any_running)
+            break;
     }
-    if (have_main_eve)
-        eve_writer_free(&main_eve);
+    sensor_request_stop();
     for (int i = 0; i < rs->nworkers; i++)
         pthread_join(rs->workers[i].thread, NULL);
     for (int i = 0; i < rs->nworkers; i++) {
@@ -337,214 +445,30 @@ static int read_afpacket_threaded(struct run_state *rs)
         rs->capture.packets += cs.packets;
         rs->capture.bytes += cs.bytes;
         rs->capture.kernel_drops += cs.kernel_drops;
+        rs->capture.if_drops += cs.if_drops;
         signal_sources[i] = NULL;
-        capture_close(rs->workers[i].source);
-        rs->workers[i].source = NULL;
     }
     return 0;
 }
 
-/* ---- set-up ---- */
+/* ---- start and end ---- */
 
-static int load_configuration(struct run_state *rs)
+static void start_ring_workers(struct run_state *rs)
 {
-    char err[512];
-    if (rs->opts.config_path) {
-        rs->cfg = config_load_file(rs->opts.config_path, err, sizeof err);
-        if (!rs->cfg) {
-            fprintf(stderr, "vigil run: %s\n", err);
-            return 2;
-        }
-    } else {
-        rs->cfg = config_new();
-        if (!rs->cfg)
-            return 1;
-    }
-    for (int i = 0; i < rs->opts.set_count; i++) {
-        if (config_set_assignment(rs->cfg, rs->opts.sets[i]) != 0) {
-            fprintf(stderr, "vigil run: --set %s: invalid key or value\n", rs->opts.sets[i]);
-            return 2;
-        }
-    }
-    /* --data-dir is where state files (datasets) live; the subsystems that
-     * keep state read it as the configuration value "data-dir". */
-    if (rs->opts.data_dir && config_set(rs->cfg, "data-dir", rs->opts.data_dir) != 0)
-        return 1;
-    return sensor_config_build(&rs->sc, rs->cfg, &rs->opts);
-}
-
-/* Checks inputs before anything starts, so a missing file or an unsupported
- * link type is one line and exit status 2, not a half-written log. */
-static int check_inputs(struct run_state *rs)
-{
-    for (int i = 0; i < rs->opts.pcap_file_count; i++) {
-        if (strcmp(rs->opts.pcap_files[i], "-") == 0)
-            continue; /* stdin can be read only once: it is checked when read */
-        struct capture_options co = {.kind = CAPTURE_PCAP_FILE, .name = rs->opts.pcap_files[i],
-                                     .bpf_filter = rs->opts.bpf_filter,
-                                 .datalink_supported = decode_datalink_supported};
-        char err[512];
-        struct capture_source *src = capture_open(&co, err, sizeof err);
-        if (!src) {
-            fprintf(stderr, "vigil run: %s\n", err);
-            return 2;
-        }
-        capture_close(src);
-    }
-    return 0;
-}
-
-static int open_output(struct run_state *rs)
-{
-    struct stat st;
-    if (stat(rs->opts.log_dir, &st) != 0) {
-        fprintf(stderr, "vigil run: log directory '%s' does not exist\n", rs->opts.log_dir);
-        return 2;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "vigil run: log directory '%s' is not a directory\n", rs->opts.log_dir);
-        return 2;
-    }
-    char path[4096], err[512];
-    snprintf(path, sizeof path, "%s/eve.json", rs->opts.log_dir);
-    rs->eve = eve_file_open(path, err, sizeof err);
-    if (!rs->eve) {
-        fprintf(stderr, "vigil run: %s\n", err);
-        return 1;
-    }
-    return 0;
-}
-
-/* Loads one optional auxiliary file named by a config key (classification,
- * reference, threshold); a missing file is a warning, as in Suricata. */
-static void load_aux_file(struct run_state *rs, const char *key)
-{
-    const char *path = config_get(rs->cfg, key);
-    if (!path || access(path, R_OK) != 0) {
-        if (path)
-            log_warning("%s: %s: cannot read", key, path);
-        return;
-    }
-    char err[512] = "";
-    int rc = 0;
-    if (strcmp(key, "classification-file") == 0)
-        rc = rule_set_load_classification(rs->rules, path, err, sizeof err);
-    else if (strcmp(key, "reference-config-file") == 0)
-        rc = rule_set_load_reference_config(rs->rules, path, err, sizeof err);
-    else
-        rc = rule_set_load_threshold_config(rs->rules, path, stderr) < 0 ? -1 : 0;
-    if (rc != 0 && err[0])
-        log_warning("%s", err);
-}
-
-static int load_rule_file(struct run_state *rs, const char *path)
-{
-    /* The loader reports an unreadable file itself, naming it. */
-    if (rule_set_load_file(rs->rules, path, stderr) != 0)
-        return 2;
-    return 0;
-}
-
-/* Rules: -S files only, or -s files plus the configuration's rule-files
- * (relative to default-rule-path). No rules at all means no detection. */
-static int load_rules(struct run_state *rs)
-{
-    if (rs->opts.disable_detection)
-        return 0;
-    const struct config_node *files = rs->opts.rules_exclusive ? NULL : config_find(rs->cfg, "rule-files");
-    if (rs->opts.rule_file_count == 0 && !files)
-        return 0;
-    rs->rules = rule_set_new(rs->cfg);
-    if (!rs->rules)
-        return 1;
-    detect_datasets_configure(rs->cfg, sensor_data_dir(&rs->opts, rs->cfg));
-    /* The sensor feeds decoder, stream and application-layer anomalies to
-     * detection, so rules using them can load. */
-    rule_set_enable_packet_events(rs->rules, true);
-    rule_set_enable_app_layer_events(rs->rules, true);
-    load_aux_file(rs, "classification-file");
-    load_aux_file(rs, "reference-config-file");
-    for (int i = 0; i < rs->opts.rule_file_count; i++)
-        if (load_rule_file(rs, rs->opts.rule_files[i]) != 0)
-            return 2;
-    const char *dir = config_get(rs->cfg, "default-rule-path");
-    for (const struct config_node *n = files ? config_node_first_child(files) : NULL; n;
-         n = config_node_next(n)) {
-        const char *name = config_node_value(n);
-        if (!name)
-            continue;
-        char path[4096];
-        if (name[0] == '/' || !dir)
-            snprintf(path, sizeof path, "%s", name);
-        else
-            snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (access(path, R_OK) != 0) {
-            log_warning("rule-files: %s: cannot read", path);
-            continue;
-        }
-        if (load_rule_file(rs, path) != 0)
-            return 2;
-    }
-    load_aux_file(rs, "threshold-file");
-    if (detect_datasets_error()) {
-        fprintf(stderr, "vigil run: %s\n", detect_datasets_error());
-        return 1;
-    }
-    rule_set_finalize(rs->rules);
-    const struct rule_load_stats *st = rule_set_stats(rs->rules);
-    if (st->failed)
-        log_warning("rules: %u loaded, %u failed", st->loaded, st->failed);
-    /* As Suricata: with --init-errors-fatal any rule that fails to load stops
-     * start-up; without it, rule files of which not one rule loads do. Rules
-     * Suricata would load but vigil does not support (a keyword or protocol
-     * it lacks) are reported, never fatal without the option. */
-    if (st->failed && (rs->opts.init_errors_fatal ||
-                       (st->loaded == 0 && st->failed > st->unsupported))) {
-        fprintf(stderr, "vigil run: %s\n",
-                rs->opts.init_errors_fatal ? "rule load errors are fatal (--init-errors-fatal)"
-                                           : "no rule could be loaded");
-        return 1;
-    }
-    else
-        log_info("rules: %u loaded", st->loaded);
-    char err[512] = "";
-    struct detect_engine_stats es;
-    memset(&es, 0, sizeof es);
-    rs->engine = detect_engine_build(rs->rules, NULL, &es, err, sizeof err);
-    if (!rs->engine) {
-        fprintf(stderr, "vigil run: cannot build the detection engine: %s\n", err);
-        return 1;
-    }
-    log_info("detection engine: %u groups, %u prefilter databases, %u patterns, %u rules "
-             "without prefilter (summed over groups), built in %.2f s",
-             es.groups, es.databases, es.patterns, es.non_prefilter_rules, es.build_seconds);
-    rs->shared.engine = rs->engine;
-    app_layer_set_detection_active(true);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/fast.log", rs->opts.log_dir);
-    rs->shared.fast_log = fast_log_open(path, err, sizeof err);
-    if (!rs->shared.fast_log) {
-        fprintf(stderr, "vigil run: %s\n", err);
-        return 1;
-    }
-    return 0;
-}
-
-static int start_workers(struct run_state *rs)
-{
-    rs->nworkers = rs->opts.threads;
-    rs->threaded = rs->nworkers > 1;
-    rs->workers = calloc((size_t)rs->nworkers, sizeof *rs->workers);
-    if (!rs->workers)
-        return 1;
     for (int i = 0; i < rs->nworkers; i++) {
-        int rc = worker_init(&rs->workers[i], i, &rs->sc, rs->eve, &rs->shared);
-        if (rc != 0) {
-            rs->nworkers = i;
-            return rc == -EINVAL ? 2 : 1;
-        }
+        spsc_ring_init(&rs->workers[i].ring, WORKER_RING_BYTES);
+        start_thread(&rs->workers[i].thread, worker_ring_main, &rs->workers[i]);
     }
-    return 0;
+}
+
+static void stop_ring_workers(struct run_state *rs)
+{
+    for (int i = 0; i < rs->nworkers; i++)
+        atomic_store_explicit(&rs->workers[i].input_done, true, memory_order_release);
+    for (int i = 0; i < rs->nworkers; i++) {
+        pthread_join(rs->workers[i].thread, NULL);
+        spsc_ring_free(&rs->workers[i].ring);
+    }
 }
 
 static void finish(struct run_state *rs)
@@ -552,101 +476,65 @@ static void finish(struct run_state *rs)
     for (int i = 0; i < rs->nworkers; i++)
         worker_shutdown(&rs->workers[i]);
     sensor_intel_drain(rs->intel); /* alerts still queued for the hub: before the stats */
-    if (rs->sc.log_stats && rs->nworkers > 0) {
+    if (rs->sc.stats_enabled && rs->nworkers > 0) {
         uint64_t ts = rs->last_ts_usec ? rs->last_ts_usec : wall_usec();
-        sensor_log_stats(&rs->workers[0].eve, rs->workers, rs->nworkers, &rs->capture, ts,
-                         monotonic_sec() - rs->start_mono, false);
+        sensor_write_stats(rs, rs->workers, rs->nworkers, &rs->capture, ts, false,
+                           rs->workers[0].eve);
     }
     uint64_t pkts = 0, events = 0;
     for (int i = 0; i < rs->nworkers; i++) {
-        eve_writer_flush(&rs->workers[i].eve);
+        worker_flush_outputs(&rs->workers[i]);
         pkts += rs->workers[i].stats.packets;
-        events += rs->workers[i].eve.events_written;
+        for (int o = 0; o < rs->workers[i].neve; o++)
+            events += rs->workers[i].eve[o].events_written;
     }
-    if (rs->opts.verbose)
-        log_info("%llu packets, %llu events written to %s/eve.json",
-                 (unsigned long long)pkts, (unsigned long long)events, rs->opts.log_dir);
+    if (rs->progress)
+        sensor_progress_update(rs, true);
+    log_info("%llu packets, %llu events written", (unsigned long long)pkts,
+             (unsigned long long)events);
 }
 
-int sensor_main(int argc, char **argv)
+/* Runs the inputs until they end or a signal stops the sensor. */
+int sensor_run_inputs(struct run_state *rs)
 {
-    struct run_state rs;
-    memset(&rs, 0, sizeof rs);
-    int rc = sensor_options_parse(&rs.opts, argc, argv);
-    if (rc != 0) {
-        sensor_options_free(&rs.opts);
-        return rc == 1 ? 0 : rc;
+    uint64_t now = sensor_monotonic_ms();
+    rs->last_flush_ms = rs->last_stats_ms = rs->last_progress_ms = rs->last_hk_ms = now;
+    rs->hk_countdown = HOUSEKEEPING_PACKETS;
+    if (rs->threaded) {
+        for (int i = 0; i < rs->sc.n_eve_out; i++)
+            if (eve_writer_init(&rs->main_eve[i], rs->eve_files[i], &rs->sc.eve_out[i].eve) != 0)
+                return 1;
+        rs->have_main_eve = true;
     }
-    if (rs.opts.verbose)
-        log_set_level(LOG_LEVEL_INFO);
-    rs.start_mono = monotonic_sec();
-
-    rc = load_configuration(&rs);
-    if (rc == 0)
-        rc = check_inputs(&rs);
-    if (rc == 0)
-        rc = open_output(&rs);
-    if (rc == 0)
-        rc = load_rules(&rs);
-    if (rc == 0) {
-        swap_domain_init(&rs.swap);
-        rs.shared.swap = &rs.swap;
-        rc = start_workers(&rs);
+    int rc = 0;
+    if (rs->ninputs > 0 || rs->opts.pcap_continuous) {
+        if (rs->threaded)
+            start_ring_workers(rs);
+        rc = sensor_read_inputs(rs);
+        if (rs->threaded)
+            stop_ring_workers(rs);
+    } else if (rs->afp_threaded) {
+        rc = read_afpacket_threaded(rs);
+    } else {
+        if (rs->threaded)
+            start_ring_workers(rs);
+        rc = read_live_single(rs);
+        if (rs->threaded)
+            stop_ring_workers(rs);
     }
-    if (rc == 0) {
-        /* after the workers registered as readers: the feed may publish */
-        rc = sensor_intel_start(&rs.intel, rs.cfg, &rs.opts, &rs.swap);
-        if (rs.intel) {
-            app_layer_set_inspection_active(true);
-            rs.shared.intel = rs.intel;
-        }
+    finish(rs);
+    if (rs->have_main_eve) {
+        for (int i = 0; i < rs->sc.n_eve_out; i++)
+            eve_writer_free(&rs->main_eve[i]);
+        rs->have_main_eve = false;
     }
-    if (rc == 0) {
-        install_signal_handlers();
-        if (rs.opts.pcap_file_count > 0) {
-            if (rs.threaded) {
-                for (int i = 0; i < rs.nworkers; i++) {
-                    spsc_ring_init(&rs.workers[i].ring, WORKER_RING_BYTES);
-                    pthread_create(&rs.workers[i].thread, NULL, worker_ring_main, &rs.workers[i]);
-                }
-            }
-            for (int i = 0; i < rs.opts.pcap_file_count && !stop_requested && rc == 0; i++)
-                rc = read_pcap_file(&rs, rs.opts.pcap_files[i]);
-        } else if (rs.opts.live_kind == CAPTURE_AF_PACKET && rs.threaded) {
-            rc = read_afpacket_threaded(&rs);
-        } else {
-            if (rs.threaded) {
-                for (int i = 0; i < rs.nworkers; i++) {
-                    spsc_ring_init(&rs.workers[i].ring, WORKER_RING_BYTES);
-                    pthread_create(&rs.workers[i].thread, NULL, worker_ring_main, &rs.workers[i]);
-                }
-            }
-            rc = read_live_single(&rs);
-        }
-        if (rs.threaded && !(rs.opts.pcap_file_count == 0 && rs.opts.live_kind == CAPTURE_AF_PACKET)) {
-            for (int i = 0; i < rs.nworkers; i++)
-                atomic_store_explicit(&rs.workers[i].input_done, true, memory_order_release);
-            for (int i = 0; i < rs.nworkers; i++) {
-                pthread_join(rs.workers[i].thread, NULL);
-                spsc_ring_free(&rs.workers[i].ring);
-            }
-        }
-        finish(&rs);
-    }
-    sensor_intel_stop(rs.intel); /* after the workers' last alerts, before they go */
-    for (int i = 0; i < rs.nworkers; i++)
-        worker_fini(&rs.workers[i]);
-    free(rs.workers);
-    if (rs.eve && eve_file_close(rs.eve) != 0 && rc == 0) {
-        fprintf(stderr, "vigil run: writing %s/eve.json failed\n", rs.opts.log_dir);
-        rc = 1;
-    }
-    if (rs.shared.fast_log && fast_log_close(rs.shared.fast_log) != 0 && rc == 0)
-        rc = 1;
-    detect_datasets_finish(); /* save/state files */
-    detect_engine_free(rs.engine);
-    rule_set_free(rs.rules);
-    config_free(rs.cfg);
-    sensor_options_free(&rs.opts);
     return rc;
+}
+
+uint64_t sensor_alert_count(struct run_state *rs)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < rs->nworkers; i++)
+        n += atomic_load_explicit(&rs->workers[i].stats.alerts, memory_order_relaxed);
+    return n;
 }

@@ -24,6 +24,7 @@
  *     cache-dir / spool-dir: DIR   # default: the data directory
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,18 +122,26 @@ static uint32_t seconds_ms(const struct config *cfg, const char *key, uint32_t d
     return (uint32_t)(s * 1000);
 }
 
-const char *sensor_data_dir(const struct sensor_options *o, const struct config *cfg)
+const char *sensor_data_dir(const struct config *cfg, const char *log_dir)
 {
-    if (o->data_dir)
-        return o->data_dir;
-    const char *d = config_get(cfg, "default-data-dir");
-    if (d && access(d, W_OK) == 0)
+    const char *d = config_get(cfg, "data-dir"); /* --data-dir */
+    if (d && *d)
         return d;
-    return o->log_dir;
+    d = config_get(cfg, "default-data-dir");
+    if (d && *d && access(d, W_OK) == 0)
+        return d;
+    return log_dir;
+}
+
+void sensor_intel_config_mark(const struct config *cfg)
+{
+    config_node_mark_subtree_used(config_find(cfg, "intel"));
+    config_node_mark_subtree_used(config_find(cfg, "hub"));
 }
 
 int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
-                       const struct sensor_options *o, struct swap_domain *readers)
+                       const struct sensor_options *o, const char *log_dir, const char *data_dir,
+                       struct swap_domain *readers)
 {
     *out = NULL;
     struct sensor_intel *si = &global_intel;
@@ -183,7 +192,6 @@ int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
                                       "hub.token in the configuration)");
         goto fail;
     }
-    const char *data_dir = sensor_data_dir(o, cfg);
     if (url) {
         fc->hub_enabled = true;
         fc->hub.url = url;
@@ -198,13 +206,19 @@ int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
         fc->cache_dir = config_get(cfg, "hub.cache-dir") ? config_get(cfg, "hub.cache-dir")
                                                          : data_dir;
     }
-    fc->report_dir = o->log_dir;
+    fc->report_dir = log_dir;
     si->active = fc->nfiles || fc->nprotected || fc->hub_enabled;
     if (!si->active) {
         free(fc);
         return 0;
     }
+    /* The feed and reporter threads never take signals (as the workers):
+     * SIGHUP/SIGTERM must interrupt the main thread's sleeps and polls. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     si->feed = intel_feed_start(fc, readers, &si->slot, err, sizeof err);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (!si->feed)
         goto fail;
     if (url && config_get_bool(cfg, "hub.report-alerts", true)) {
@@ -217,7 +231,9 @@ int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
             rc.spool_max_bytes = max;
         rc.tlp = config_get(cfg, "hub.report-tlp");
         rc.flush_ms = seconds_ms(cfg, "hub.report-flush", 200);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
         si->reporter = intel_reporter_start(&rc, err, sizeof err);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (!si->reporter)
             goto fail;
     }
@@ -225,7 +241,7 @@ int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
     *out = si;
     return 0;
 fail:
-    fprintf(stderr, "vigil run: %s\n", err);
+    log_error("%s", err);
     if (si->feed)
         intel_feed_stop(si->feed);
     si->feed = NULL;
@@ -256,24 +272,11 @@ void sensor_intel_stop(struct sensor_intel *si)
     si->token = NULL;
 }
 
-void sensor_intel_write_stats(const struct sensor_intel *si, struct worker *workers, int count,
-                              bool from_snapshots, struct json_writer *w)
+void sensor_intel_write_stats(const struct sensor_intel *si, const struct intel_match_stats *ms,
+                              struct json_writer *w)
 {
     if (!si || !si->active)
         return;
-    struct intel_match_stats ms = {0};
-    for (int i = 0; i < count; i++) {
-        if (from_snapshots)
-            pthread_mutex_lock(&workers[i].snap_lock);
-        const struct intel_match_stats *s =
-            from_snapshots ? &workers[i].snap_intel : &workers[i].intel_matcher.stats;
-        ms.lookups += s->lookups;
-        ms.hits += s->hits;
-        ms.lookalike_checks += s->lookalike_checks;
-        ms.lookalike_hits += s->lookalike_hits;
-        if (from_snapshots)
-            pthread_mutex_unlock(&workers[i].snap_lock);
-    }
     struct intel_feed_stats fs;
     intel_feed_get_stats(si->feed, &fs);
     json_key_object_begin(w, "intel");
@@ -287,10 +290,10 @@ void sensor_intel_write_stats(const struct sensor_intel *si, struct worker *work
     json_key_u64(w, "expired", fs.expired);
     json_key_u64(w, "revoked", fs.revoked);
     json_key_u64(w, "allow_listed", fs.benign);
-    json_key_u64(w, "lookups", ms.lookups);
-    json_key_u64(w, "hits", ms.hits);
-    json_key_u64(w, "lookalike_checks", ms.lookalike_checks);
-    json_key_u64(w, "lookalike_hits", ms.lookalike_hits);
+    json_key_u64(w, "lookups", ms->lookups);
+    json_key_u64(w, "hits", ms->hits);
+    json_key_u64(w, "lookalike_checks", ms->lookalike_checks);
+    json_key_u64(w, "lookalike_hits", ms->lookalike_hits);
     if (si->feed && fs.polls) {
         json_key_object_begin(w, "hub_pull");
         json_key_u64(w, "polls", fs.polls);
@@ -321,12 +324,12 @@ void sensor_intel_write_stats(const struct sensor_intel *si, struct worker *work
 
 /* ---------- worker side ---------- */
 
-void sensor_intel_report_alert(struct worker *w)
+void sensor_intel_report_alert(struct worker *w, const struct eve_writer *ew)
 {
     const struct sensor_intel *si = w->shared->intel;
-    if (!si || !si->reporter || w->eve.json.failed || w->eve.json.len == 0)
+    if (!si || !si->reporter || ew->json.failed || ew->json.len == 0)
         return;
-    intel_reporter_submit(si->reporter, w->eve.json.data, w->eve.json.len);
+    intel_reporter_submit(si->reporter, ew->json.data, ew->json.len);
 }
 
 static void raise_cb(void *user, struct flow *flow, const struct packet *packet,

@@ -196,11 +196,11 @@ def main():
             ht.check(md.get("intel_shared_by") == ["Southern Power"], f"producer: {md}")
             ht.check(md.get("intel_seen_in") == ["dns.query"], f"field: {md}")
             ht.check(al[0]["alert"]["severity"] == 1, "confidence 85 -> severity 1")
-        hr = last_stats(ev_n).get("hub_report", {})
+        hr = last_stats(ev_n).get("vigil", {}).get("hub_report", {})
         ht.check(hr.get("sent") == 1 and hr.get("dropped") == 0, f"report stats {hr}")
         ev_b = run_sensor(work, "bank", hub, bank_sensor, pcap)
         ht.check(not intel_alerts(ev_b), "finance sensor alerted on an energy AMBER indicator")
-        ht.check(last_stats(ev_b).get("intel", {}).get("indicators") == 0,
+        ht.check(last_stats(ev_b).get("vigil", {}).get("intel", {}).get("indicators") == 0,
                  f"finance sensor received indicators: {last_stats(ev_b).get('intel')}")
 
         # 3. sighting of the shared indicator, visible to its author; risk picture
@@ -300,9 +300,9 @@ def main():
                    e["dns"].get("type") == "request"]
         ht.check(len(queries) == len(sensor.sent),
                  f"{len(queries)} DNS requests logged, {len(sensor.sent)} sent")
-        ht.check(stats.get("intel", {}).get("updates", 0) >= 3,
+        ht.check(stats.get("vigil", {}).get("intel", {}).get("updates", 0) >= 3,
                  f"the indicator set was swapped during the run: {stats.get('intel')}")
-        hr = stats.get("hub_report", {})
+        hr = stats.get("vigil", {}).get("hub_report", {})
         ht.check(hr.get("spooled", 0) >= down_hits, f"hits spooled while the hub was down: {hr}")
         ht.check(hr.get("dropped") == 0, f"nothing dropped: {hr}")
         total = len(dom1) + 1 + 1  # the first run's alert, the hand-made report
@@ -320,7 +320,7 @@ def main():
             ht.check(lat < POLL + 5, f"latency {lat:.1f} s")
         else:
             ht.check(False, "no alert on the second indicator")
-        pull = stats.get("intel", {}).get("hub_pull", {})
+        pull = stats.get("vigil", {}).get("intel", {}).get("hub_pull", {})
         if POLL <= 1:
             ht.check(pull.get("empty_polls", 0) >= 1, f"polls that bring nothing are empty: {pull}")
         print(f"intel_e2e: {pull.get('polls')} polls, {pull.get('empty_polls')} empty, "

@@ -158,7 +158,8 @@ def main():
             stats = [e for e in events if e["event_type"] == "stats"][-1]["stats"]
             check(stats["detect"]["alert"] == len(alerts),
                   f"{name}: detect.alert {stats['detect']['alert']} != {len(alerts)} alerts")
-            check(stats["intel"]["hits"] == len(alerts), f"{name}: intel.hits")
+            check("intel" not in stats, f"{name}: intel counters outside stats.vigil")
+            check(stats["vigil"]["intel"]["hits"] == len(alerts), f"{name}: intel.hits")
     check(total >= 30, f"only {total} values tested")
     for k in ("domain", "url", "software", "file_md5", "file_sha256", "cert_sha1", "ja3", "ja3s",
               "ja4", "email", "hassh", "addr"):

@@ -120,7 +120,7 @@ def main():
         csvm = [m for m in lists if m.get("intel_value") == ["bro.org"]]
         check(csvm and csvm[0].get("intel_tlp") == ["clear"] and
               csvm[0].get("intel_confidence") == ["60"], f"CSV columns {csvm}")
-        stats = [e for e in events if e["event_type"] == "stats"][-1]["stats"]["intel"]
+        stats = [e for e in events if e["event_type"] == "stats"][-1]["stats"]["vigil"]["intel"]
         check(stats["unmatchable"] == 4, f"unmatchable {stats['unmatchable']} (want 6, 7, 8, 13)")
         check(stats["expired"] == 1 and stats["revoked"] == 1, f"expired/revoked {stats}")
         check(stats["invalid"] == 2, f"invalid {stats['invalid']} (bad name, bad type)")
