@@ -24,6 +24,7 @@ Standard library only (plus tests/hub/hubtest.py)."""
 import json
 import os
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -121,10 +122,28 @@ class Sensor:
         self.sent.append((t, name))
         return t
 
-    def stop(self):
-        self.proc.stdin.close()
-        rc = self.proc.wait(timeout=60)
-        return rc, eve(os.path.join(self.out, "eve.json"))
+    def rotate(self):
+        """logrotate's way: rename the EVE file, SIGHUP, the sensor reopens it."""
+        os.rename(os.path.join(self.out, "eve.json"), os.path.join(self.out, "eve.json.1"))
+        self.proc.send_signal(signal.SIGHUP)
+
+    def stop(self, sigterm=False):
+        if sigterm:  # as a service manager stops it: input still open
+            self.proc.send_signal(signal.SIGTERM)
+            # A reader blocked on an idle pipe sees the signal at its next
+            # packet (the read is restarted): one wakes it up.
+            time.sleep(0.2)
+            self.query("wake-up.example.com")
+            rc = self.proc.wait(timeout=60)
+            self.proc.stdin.close()
+        else:
+            self.proc.stdin.close()
+            rc = self.proc.wait(timeout=60)
+        events = []
+        for name in ("eve.json.1", "eve.json"):
+            if os.path.exists(os.path.join(self.out, name)):
+                events += eve(os.path.join(self.out, name))
+        return rc, events
 
 
 def run_sensor(work, name, hub, token, pcap):
@@ -274,6 +293,15 @@ def main():
         stop.set()
         th.join()
 
+        # service operation: SIGHUP reopens the logs while the feed and
+        # reporter threads run; alerts after it are in the new file
+        # (reading a pipe, the sensor serves the signal at the next packet)
+        sensor.rotate()
+        time.sleep(0.2)
+        sensor.query(DOMAIN2)
+        ht.check(wait_for(lambda: os.path.exists(os.path.join(sensor.out, "eve.json")), 10, 0.1),
+                 "SIGHUP: eve.json reopened")
+
         # 5. revocation: the sensor stops alerting within one poll
         rev = dict(ind)
         rev["modified"] = ht.now_ts(1)
@@ -283,9 +311,15 @@ def main():
         t_revoked = time.time()
         time.sleep(POLL + 1.5)  # one poll, and the time to rebuild
         after = [sensor.query(DOMAIN) for _ in range(3)]
+        sensor.query(DOMAIN2)  # the last alert: reported before the sensor exits
         time.sleep(0.5)
-        rc, ev_live = sensor.stop()
-        ht.check(rc == 0, f"live sensor exit {rc}")
+        t_term = time.time()
+        rc, ev_live = sensor.stop(sigterm=True)
+        ht.check(rc == 0, f"live sensor exit {rc} on SIGTERM")
+        ht.check(time.time() - t_term < 10, f"SIGTERM: stopped in {time.time() - t_term:.1f} s")
+        rotated = eve(os.path.join(sensor.out, "eve.json"))
+        ht.check(any(e["event_type"] == "alert" for e in rotated),
+                 "alerts after SIGHUP went to the reopened eve.json")
         live = intel_alerts(ev_live)
         dom1 = [a for a in live if a["alert"]["metadata"].get("intel_stix_id") == [ind_id]]
         ht.check(len(dom1) == 1 + down_hits, f"live sensor: {len(dom1)} hits, want {1 + down_hits}")
@@ -305,12 +339,16 @@ def main():
         hr = stats.get("vigil", {}).get("hub_report", {})
         ht.check(hr.get("spooled", 0) >= down_hits, f"hits spooled while the hub was down: {hr}")
         ht.check(hr.get("dropped") == 0, f"nothing dropped: {hr}")
+        ht.check(hr.get("pending") == 0, f"the reporter drained at SIGTERM: {hr}")
         total = len(dom1) + 1 + 1  # the first run's alert, the hand-made report
         n_final = len(sightings(ac, ind_id))
         ht.check(n_final == total, f"sightings {n_final} == alerts {total}: none lost or doubled")
         ht.check(n_before == n_final, "a re-sent alert was counted again")
         # latency from the packet timestamps of the first alert on the new indicator
         d2 = [a for a in live if a["alert"]["metadata"].get("intel_stix_id") == [ind2["id"]]]
+        ht.check(wait_for(lambda: len(sightings(ac, ind2["id"])) == len(d2), 10, 0.2),
+                 f"every alert on the second indicator is a sighting (none lost at SIGTERM): "
+                 f"{len(sightings(ac, ind2['id']))} sightings, {len(d2)} alerts")
         if d2:
             first = min(time.mktime(time.strptime(a["timestamp"][:19], "%Y-%m-%dT%H:%M:%S")) -
                         time.timezone + float("0." + a["timestamp"][20:26]) for a in d2)
