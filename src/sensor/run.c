@@ -346,8 +346,25 @@ int sensor_read_pcap_file(struct run_state *rs, const char *path, uint32_t index
     uint64_t alerts_before = sensor_alert_count(rs);
     struct capture_frame frame;
     enum capture_result r;
-    while (!sig_stop && (r = capture_next(src, &frame)) == CAPTURE_OK)
-        dispatch_frame(rs, &frame);
+    /* stdin or a FIFO can block for as long as the writer likes: the main
+     * thread's worker goes offline around each read, so an indicator swap
+     * never waits for the next packet (a regular file never blocks long). */
+    struct worker *self = !rs->threaded && rs->nworkers > 0 ? &rs->workers[0] : NULL;
+    bool may_block = self && (strcmp(path, "-") == 0 ||
+                              (stat(path, &st) == 0 && !S_ISREG(st.st_mode)));
+    if (may_block) {
+        for (;;) {
+            worker_idle(self, true);
+            r = sig_stop ? CAPTURE_END : capture_next(src, &frame);
+            worker_idle(self, false);
+            if (r != CAPTURE_OK)
+                break;
+            dispatch_frame(rs, &frame);
+        }
+    } else {
+        while (!sig_stop && (r = capture_next(src, &frame)) == CAPTURE_OK)
+            dispatch_frame(rs, &frame);
+    }
     if (!sig_stop && r == CAPTURE_ERROR)
         log_warning("%s", capture_error(src));
     struct capture_stats cs;

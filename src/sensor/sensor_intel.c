@@ -133,12 +133,6 @@ const char *sensor_data_dir(const struct config *cfg, const char *log_dir)
     return log_dir;
 }
 
-void sensor_intel_config_mark(const struct config *cfg)
-{
-    config_node_mark_subtree_used(config_find(cfg, "intel"));
-    config_node_mark_subtree_used(config_find(cfg, "hub"));
-}
-
 int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
                        const struct sensor_options *o, const char *log_dir, const char *data_dir,
                        struct swap_domain *readers)
@@ -208,7 +202,22 @@ int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
     }
     fc->report_dir = log_dir;
     si->active = fc->nfiles || fc->nprotected || fc->hub_enabled;
-    if (!si->active) {
+    struct intel_reporter_config rc = {0};
+    bool report = url && config_get_bool(cfg, "hub.report-alerts", true);
+    if (report) {
+        rc.hub = fc->hub;
+        rc.spool_dir = config_get(cfg, "hub.spool-dir") ? config_get(cfg, "hub.spool-dir")
+                                                        : data_dir;
+        uint64_t max = 0;
+        if (config_get_size(cfg, "hub.spool-max-size", &max) == 0)
+            rc.spool_max_bytes = max;
+        rc.tlp = config_get(cfg, "hub.report-tlp");
+        rc.flush_ms = seconds_ms(cfg, "hub.report-flush", 200);
+    }
+    if (!si->active || !readers) { /* nothing to do, or -T: the configuration only */
+        free(si->token);
+        si->token = NULL;
+        si->active = false;
         free(fc);
         return 0;
     }
@@ -221,16 +230,7 @@ int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (!si->feed)
         goto fail;
-    if (url && config_get_bool(cfg, "hub.report-alerts", true)) {
-        struct intel_reporter_config rc = {0};
-        rc.hub = fc->hub;
-        rc.spool_dir = config_get(cfg, "hub.spool-dir") ? config_get(cfg, "hub.spool-dir")
-                                                        : data_dir;
-        uint64_t max = 0;
-        if (config_get_size(cfg, "hub.spool-max-size", &max) == 0)
-            rc.spool_max_bytes = max;
-        rc.tlp = config_get(cfg, "hub.report-tlp");
-        rc.flush_ms = seconds_ms(cfg, "hub.report-flush", 200);
+    if (report) {
         pthread_sigmask(SIG_SETMASK, &all, &old);
         si->reporter = intel_reporter_start(&rc, err, sizeof err);
         pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -292,13 +292,13 @@ void worker_idle(struct worker *w, bool idle);
  * state, the indicator cache, the spool). */
 const char *sensor_data_dir(const struct config *cfg, const char *log_dir);
 
-/* sensor_intel.c. Starts the feed and reporter threads (signals blocked:
- * the main thread takes them). */
+/* sensor_intel.c. Reads the intel and hub configuration and starts the
+ * feed and reporter threads (signals blocked: the main thread takes them).
+ * readers NULL (-T): the configuration is read and checked, nothing starts.
+ * Returns 0, or 2 after logging a configuration error. */
 int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
                        const struct sensor_options *o, const char *log_dir, const char *data_dir,
                        struct swap_domain *readers);
-/* -T: the intel and hub sections count as read (nothing is started). */
-void sensor_intel_config_mark(const struct config *cfg);
 void sensor_intel_stop(struct sensor_intel *si);
 /* After the workers' last alerts: delivers (or spools) what the reporter
  * holds, so the final stats count it. */

@@ -475,7 +475,10 @@ int sensor_main(int argc, char **argv)
     if (rc == 0 && rs.opts.test_config) {
         /* -T: configuration and rules, nothing opened. */
         rc = sensor_load_rules(&rs, false);
-        sensor_intel_config_mark(rs.cfg);
+        struct sensor_intel *intel_check = NULL;
+        if (rc == 0)
+            rc = sensor_intel_start(&intel_check, rs.cfg, &rs.opts, rs.sc.log_dir, rs.data_dir,
+                                    NULL);
         sensor_config_check(&rs);
         if (rc == 0)
             log_notice("configuration provided was successfully loaded; exiting");
