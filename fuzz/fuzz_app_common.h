@@ -70,6 +70,16 @@ static int fuzz_app_tx(struct app_tx *tx, void *user)
                     (void)(volatile uint8_t)d[l - 1];
         }
     }
+    for (int u = 0; u < APP_UINT_MAX; u++)
+        for (uint8_t dir = 0; dir < 2; dir++)
+            for (uint32_t i = 0; i < 4; i++) {
+                uint64_t v;
+                const char *name = NULL;
+                if (app_tx_get_uint(tx, (enum app_uint)u, dir, i, &v, &name) != 0)
+                    break;
+                if (name)
+                    (void)(volatile size_t)strlen(name);
+            }
     json_writer_reset(w);
     json_object_begin(w);
     app_tx_write_json(tx, w);

@@ -64,6 +64,29 @@ extern const struct app_parser app_parser_ssh __attribute__((weak));
 #endif
 
 extern const struct app_parser app_parser_mdns; /* app_dns.c */
+#if __has_include("app_smb.c")
+extern const struct app_parser app_parser_smb;
+#else
+extern const struct app_parser app_parser_smb __attribute__((weak));
+#endif
+#if __has_include("app_dcerpc.c")
+extern const struct app_parser app_parser_dcerpc_tcp, app_parser_dcerpc_udp;
+#else
+extern const struct app_parser app_parser_dcerpc_tcp __attribute__((weak));
+extern const struct app_parser app_parser_dcerpc_udp __attribute__((weak));
+#endif
+#if __has_include("app_krb5.c")
+extern const struct app_parser app_parser_krb5_tcp, app_parser_krb5_udp;
+#else
+extern const struct app_parser app_parser_krb5_tcp __attribute__((weak));
+extern const struct app_parser app_parser_krb5_udp __attribute__((weak));
+#endif
+#if __has_include("app_nfs.c")
+extern const struct app_parser app_parser_nfs_tcp, app_parser_nfs_udp;
+#else
+extern const struct app_parser app_parser_nfs_tcp __attribute__((weak));
+extern const struct app_parser app_parser_nfs_udp __attribute__((weak));
+#endif
 #if __has_include("app_modbus.c")
 extern const struct app_parser app_parser_modbus;
 #else
@@ -116,11 +139,25 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_enip;
     case 12:
         return &app_parser_mqtt;
+    case 13:
+        return &app_parser_smb;
+    case 14:
+        return &app_parser_dcerpc_tcp;
+    case 15:
+        return &app_parser_dcerpc_udp;
+    case 16:
+        return &app_parser_krb5_tcp;
+    case 17:
+        return &app_parser_krb5_udp;
+    case 18:
+        return &app_parser_nfs_tcp;
+    case 19:
+        return &app_parser_nfs_udp;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 13
+#define APP_REGISTRY_SIZE 20
 
 const char *app_layer_parser_name(size_t i)
 {
@@ -279,6 +316,8 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_DNS] = "dns",           [APP_PROTO_SSH] = "ssh",
     [APP_PROTO_SMTP] = "smtp",         [APP_PROTO_FTP] = "ftp",
     [APP_PROTO_FTP_DATA] = "ftp-data", [APP_PROTO_MDNS] = "mdns",
+    [APP_PROTO_SMB] = "smb",           [APP_PROTO_DCERPC] = "dcerpc",
+    [APP_PROTO_KRB5] = "krb5",         [APP_PROTO_NFS] = "nfs",
     [APP_PROTO_MODBUS] = "modbus",     [APP_PROTO_DNP3] = "dnp3",
     [APP_PROTO_ENIP] = "enip",         [APP_PROTO_MQTT] = "mqtt",
 };
@@ -489,6 +528,9 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     out->tls_log_subjectaltname = true; /* part of Suricata 8's extended tls record */
 #if __has_include("app_http.c")
     app_http_config_load(out, cfg);
+#endif
+#if __has_include("app_smb.c")
+    app_smb_config_load(out, cfg);
 #endif
     /* suricata-verify selects the DNS log version with this variable. */
     const char *env = getenv("SURICATA_EVE_DNS_VERSION");
@@ -1482,6 +1524,39 @@ int app_tx_get_buffer_dir(const struct app_tx *tx, enum app_buffer buffer, uint8
             return rc;
     }
     return app_tx_get_buffer(tx, buffer, index, data, len);
+}
+
+int app_tx_get_uint(const struct app_tx *tx, enum app_uint field, uint8_t direction,
+                    uint32_t index, uint64_t *value, const char **name)
+{
+    if (name)
+        *name = NULL;
+    if (!tx->parser || !tx->parser->tx_get_uint || (unsigned)field >= APP_UINT_MAX)
+        return -ENOENT;
+    const char *n = NULL;
+    int rc = tx->parser->tx_get_uint(tx, field, direction & 1, index, value, &n);
+    if (rc == 0 && name)
+        *name = n;
+    return rc;
+}
+
+int app_uint_value_from_name(enum app_uint field, const char *name, uint64_t *value)
+{
+    int best = -1;
+    for (size_t i = 0; i < APP_REGISTRY_SIZE; i++) {
+        const struct app_parser *p = app_registry(i);
+        if (!p || !p->uint_value_from_name)
+            continue;
+        uint64_t v = 0;
+        int rc = p->uint_value_from_name(field, name, &v);
+        if (rc == 1) {
+            *value = v;
+            return 1;
+        }
+        if (rc == 0)
+            best = 0;
+    }
+    return best;
 }
 
 void app_tx_write_json(const struct app_tx *tx, struct json_writer *w)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "app/app_buffer.h"
+#include "app/app_uint.h"
 
 struct packet;
 struct flow;
@@ -29,12 +30,16 @@ enum app_proto {
     APP_PROTO_FTP,
     APP_PROTO_FTP_DATA,
     APP_PROTO_MDNS, /* multicast DNS (UDP 5353): Suricata 8 logs it as "mdns" */
+    APP_PROTO_SMB,
+    APP_PROTO_DCERPC, /* DCE/RPC over TCP and UDP (over SMB it is part of smb) */
+    APP_PROTO_KRB5,
+    APP_PROTO_NFS,
     APP_PROTO_MODBUS, /* Modbus/TCP */
     APP_PROTO_DNP3,   /* DNP3 over TCP and UDP */
     APP_PROTO_ENIP,   /* EtherNet/IP + CIP over TCP and UDP */
     APP_PROTO_MQTT,   /* MQTT 3.1, 3.1.1 and 5 */
     APP_PROTO_MAX_BUILTIN,
-    APP_PROTO_MAX = 32, /* room for parsers added later (ICS protocols) */
+    APP_PROTO_MAX = 64, /* room for parsers added later */
 };
 
 /* "http", "tls", "dns", "ssh", "smtp", "ftp", "ftp-data", "mdns", "modbus",
@@ -131,6 +136,17 @@ struct app_layer_config {
     bool http_double_decode_path;         /* libhtp.default-config.double-decode-path */
     bool http_double_decode_query;        /* libhtp.default-config.double-decode-query */
 
+    /* SMB (app-layer.protocols.smb.*, outputs.eve-log.types.smb.types),
+     * loaded by app_smb_config_load (app_smb.c); sizes 0 mean no limit. */
+    uint32_t smb_max_read_size, smb_max_write_size;
+    uint32_t smb_max_read_queue_size, smb_max_read_queue_cnt;
+    uint32_t smb_max_write_queue_size, smb_max_write_queue_cnt;
+    uint32_t smb_max_tx;                  /* transactions per flow (1024) */
+    uint32_t smb_log_types;               /* bit per transaction kind logged; 0: all */
+    /* app-layer.protocols.dcerpc.max-tx / nfs.max-tx (0: app-layer.max-tx)
+     * and dcerpc.max-stub-size (0: DCERPC_STUB_MAX), same loader. */
+    uint32_t dcerpc_max_tx, nfs_max_tx, dcerpc_max_stub_size;
+
     /* DNS and TLS logging options (outputs.eve-log.types.dns / .tls), loaded
      * by app_layer_config_load (app.c); Suricata 8's defaults. */
     uint8_t dns_log_version;              /* 3 (Suricata 8) or 2 (Suricata 7 style) */
@@ -152,6 +168,9 @@ int app_ics_config_load(struct app_layer_config *out, const struct config *cfg, 
 /* Loads the options above from the eve-log outputs of cfg (cfg may be NULL:
  * Suricata's defaults). Called by app_layer_config_load. */
 void app_http_config_load(struct app_layer_config *out, const struct config *cfg);
+
+/* The SMB options above (cfg may be NULL). Called by app_layer_config_load. */
+void app_smb_config_load(struct app_layer_config *out, const struct config *cfg);
 
 /* Defaults as Suricata's suricata.yaml; then overrides from cfg if non-NULL. */
 void app_layer_config_load(struct app_layer_config *out, const struct config *cfg);
@@ -242,6 +261,17 @@ bool app_tx_complete(const struct app_tx *tx, uint8_t direction);
  * several) of a detection buffer. Returns 0 and sets data/len, or -ENOENT. */
 int app_tx_get_buffer(const struct app_tx *tx, enum app_buffer buffer, uint32_t index,
                       const uint8_t **data, uint32_t *len);
+/* Instance `index` of an integer field (app_uint.h) of the transaction, seen
+ * from `direction` (0 to server, 1 to client). Sets *value and, when the
+ * protocol names the value in this transaction's context, *name (static
+ * string, else NULL). Returns 0 or -ENOENT. */
+int app_tx_get_uint(const struct app_tx *tx, enum app_uint field, uint8_t direction,
+                    uint32_t index, uint64_t *value, const char **name);
+/* For rule loading: whether `name` (case-insensitive) is a value name of the
+ * field. Returns 1 and sets *value when the name always means that value, 0
+ * when it is known but its value depends on the transaction (an NFS
+ * procedure of several versions), -1 when no parser knows it. */
+int app_uint_value_from_name(enum app_uint field, const char *name, uint64_t *value);
 /* True if the app-layer event event_name was raised on the transaction;
  * event_name is Suricata's "<proto>.<event>" as in app-layer-event rules
  * (e.g. "dns.malformed_data"); the proto part must match the tx's parser. */

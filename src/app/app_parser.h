@@ -129,6 +129,13 @@ struct app_parser {
      * -EAGAIN to fall back to tx_get_buffer. May be NULL. */
     int (*tx_get_buffer_dir)(const struct app_tx *tx, enum app_buffer buffer, uint8_t direction,
                              uint32_t index, const uint8_t **data, uint32_t *len);
+
+    /* Integer fields for detection (see app_tx_get_uint). May be NULL. */
+    int (*tx_get_uint)(const struct app_tx *tx, enum app_uint field, uint8_t direction,
+                       uint32_t index, uint64_t *value, const char **name);
+    /* Value names the parser gives its integer fields (see
+     * app_uint_value_from_name). May be NULL. */
+    int (*uint_value_from_name)(enum app_uint field, const char *name, uint64_t *value);
 };
 
 /* Services the framework gives parsers. */
@@ -201,6 +208,13 @@ extern const struct app_parser app_parser_ssh;
 extern const struct app_parser app_parser_smtp;
 extern const struct app_parser app_parser_ftp;
 extern const struct app_parser app_parser_ftp_data;
+extern const struct app_parser app_parser_smb;
+extern const struct app_parser app_parser_dcerpc_tcp;
+extern const struct app_parser app_parser_dcerpc_udp;
+extern const struct app_parser app_parser_krb5_tcp;
+extern const struct app_parser app_parser_krb5_udp;
+extern const struct app_parser app_parser_nfs_tcp;
+extern const struct app_parser app_parser_nfs_udp;
 extern const struct app_parser app_parser_modbus;
 extern const struct app_parser app_parser_dnp3;
 extern const struct app_parser app_parser_enip;

@@ -86,6 +86,14 @@ static const struct detect_buffer_info buffers[] = {
     {"ftp.command", NULL, NULL, 0, RULE_APP_FTP, TS, 2, false},
     {"ftp.command_data", NULL, NULL, 0, RULE_APP_FTP, TS, 2, false},
     {"ftp.reply", NULL, NULL, 0, RULE_APP_FTP, TC, 2, true},
+    /* DCE/RPC (over TCP, UDP and SMB), SMB, Kerberos */
+    {"dcerpc.stub_data", "dce_stub_data", NULL, 0, RULE_APP_DCERPC, BOTH, 2, false},
+    {"smb.named_pipe", "smb_named_pipe", NULL, 0, RULE_APP_SMB, TS, 2, false},
+    {"smb.share", "smb_share", NULL, 0, RULE_APP_SMB, TS, 2, false},
+    {"smb.ntlmssp_user", NULL, NULL, 0, RULE_APP_SMB, TS, 2, false},
+    {"smb.ntlmssp_domain", NULL, NULL, 0, RULE_APP_SMB, TS, 2, false},
+    {"krb5.cname", "krb5_cname", NULL, 0, RULE_APP_KRB5, TC, 2, true},
+    {"krb5.sname", "krb5_sname", NULL, 0, RULE_APP_KRB5, TC, 2, true},
     /* MQTT */
     {"mqtt.connect.clientid", NULL, NULL, 0, RULE_APP_MQTT, TS, 2, false},
     {"mqtt.connect.username", NULL, NULL, 0, RULE_APP_MQTT, TS, 2, false},

@@ -1386,7 +1386,9 @@ static uint32_t order_candidates(struct detect_worker *dw, const uint32_t *ids, 
 static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, const struct flow *f)
 {
     int want = dw->app_proto_of_rule[r->id];
-    if (want >= 0 && (!f || f->app_proto != want))
+    /* As in Suricata, dcerpc rules also see DCE/RPC over SMB. */
+    if (want >= 0 && (!f || (f->app_proto != want &&
+                             !(want == APP_PROTO_DCERPC && f->app_proto == APP_PROTO_SMB))))
         return false;
     int m = dw->app_proto_match[r->id];
     if (m >= 0) {
@@ -1771,6 +1773,8 @@ static int inspect_tx(struct app_tx *tx, void *user)
         if (tx_dir >= 0 && (r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)) &&
             tx_dir != ((r->flags & RULE_FLAG_TOSERVER) ? 0 : 1))
             continue;
+        /* ... and inspected from its own side only (a Kerberos reply is not
+         * inspected again by the next request's packet). */
         if (tx_dir >= 0 && tx_dir != dir && (r->nbuffers || r->ntx_conds))
             continue;
         /* Only matches are remembered; a transaction complete in this

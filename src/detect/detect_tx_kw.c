@@ -31,6 +31,12 @@ extern const struct detect_tx_kw detect_tx_kw_mqtt[];
 extern const struct detect_tx_kw detect_tx_kw_mqtt[] __attribute__((weak));
 #endif
 
+#if __has_include("detect_kw_winrpc.c")
+extern const struct detect_tx_kw detect_tx_kw_winrpc[]; /* dcerpc, smb, krb5, nfs */
+#else
+extern const struct detect_tx_kw detect_tx_kw_winrpc[] __attribute__((weak));
+#endif
+
 static const struct detect_tx_kw *tx_kw_table(size_t i)
 {
     switch (i) {
@@ -42,11 +48,13 @@ static const struct detect_tx_kw *tx_kw_table(size_t i)
         return detect_tx_kw_enip;
     case 3:
         return detect_tx_kw_mqtt;
+    case 4:
+        return detect_tx_kw_winrpc;
     default:
         return NULL;
     }
 }
-#define TX_KW_TABLES 4
+#define TX_KW_TABLES 5
 
 const struct detect_tx_kw *detect_tx_kw_lookup(const char *name)
 {

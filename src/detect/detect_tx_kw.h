@@ -22,6 +22,7 @@
 struct app_tx;
 
 #define DETECT_TX_KW_NOVALUE 0x01 /* takes no value */
+#define DETECT_TX_KW_SINGLE 0x02  /* at most once per rule (Suricata refuses a second) */
 
 /* Writes up to max values of the transaction for the side of the
  * conversation being inspected (direction 0 to server, 1 to client), in

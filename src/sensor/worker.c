@@ -46,6 +46,12 @@ static void sink_emit(void *user, const char *event_type, const struct flow *flo
     enum eve_direction dir = EVE_DIR_FLOW;
     if (flow && (strcmp(event_type, "dns") == 0 || strcmp(event_type, "mdns") == 0))
         dir = direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
+    else if (flow && strcmp(event_type, "fileinfo") == 0)
+        dir = direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW; /* as the file travelled */
+    else if (flow && strcmp(event_type, "nfs") == 0)
+        /* Suricata logs NFS as the packet at hand travelled (at flow end:
+         * as the data last parsed did) */
+        dir = packet ? EVE_DIR_PACKET : direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
     uint64_t ts = flow ? flow->last_usec : w->now_usec;
     for (int i = 0; i < w->neve; i++) {
         if (!app_event_enabled(&w->config->eve_out[i], event_type))
