@@ -4,12 +4,11 @@
 # GnuTLS: the hub hands libmicrohttpd its certificate per handshake, so that
 # SIGHUP reloads it (libmicrohttpd itself is built on GnuTLS).
 pkg_check_modules(GNUTLS REQUIRED IMPORTED_TARGET gnutls)
-# libpsl: the Public Suffix List for the domain and tld rule transforms.
-pkg_check_modules(PSL REQUIRED IMPORTED_TARGET libpsl)
 set(VIGIL_EXTERNAL_LIBS
   PkgConfig::PCAP PkgConfig::HS PkgConfig::PCRE2 vigil_htp PkgConfig::OPENSSL
   PkgConfig::ZLIB PkgConfig::JANSSON PkgConfig::YAML PkgConfig::MHD PkgConfig::SQLITE
-  PkgConfig::PQ PkgConfig::CURL PkgConfig::GNUTLS PkgConfig::PSL Threads::Threads m)
+  PkgConfig::PQ PkgConfig::CURL PkgConfig::GNUTLS PkgConfig::ICU PkgConfig::PSL PkgConfig::LIBSSL
+  Threads::Threads m)
 if(MAGIC_FOUND)
   list(APPEND VIGIL_EXTERNAL_LIBS PkgConfig::MAGIC)
 endif()

@@ -1201,6 +1201,58 @@ static void app_mismatch_check(struct app_flow_state *st, struct flow *flow,
                    app_flow_event_names[APP_FLOW_EV_MISMATCH_BOTH_DIRECTIONS]);
 }
 
+/* ---------- built-in field inspection ---------- */
+
+struct app_inspect_walk {
+    struct app_flow_state *st;
+    struct flow *flow;
+    const struct packet *packet;
+    bool final;
+};
+
+static int app_inspect_one(struct app_tx *tx, void *user)
+{
+    struct app_inspect_walk *iw = user;
+    const struct app_event_sink *s = &iw->st->thread->sink;
+    for (uint8_t d = 0; d < 2; d++) {
+        uint8_t bit = (uint8_t)(1u << d);
+        if (tx->inspect_done & bit)
+            continue;
+        int td = app_tx_direction(tx);
+        if (td >= 0 && td != d) {
+            tx->inspect_done |= bit; /* a one-way transaction has nothing the other way */
+            continue;
+        }
+        if (!iw->final && !app_tx_complete(tx, d))
+            continue;
+        s->tx_inspect(s->user, iw->flow, iw->packet, tx, d);
+        tx->inspect_done |= bit;
+    }
+    return 0;
+}
+
+/* Hands every transaction direction that became complete to the sink's
+ * inspector (final: all that are left, at flow end). */
+static void app_inspect_txs(struct app_flow_state *st, struct flow *flow,
+                            const struct packet *packet, bool final)
+{
+    if (!st || !st->thread->sink.tx_inspect || !app_layer_inspection_active())
+        return;
+    struct app_inspect_walk iw = {.st = st, .flow = flow, .packet = packet, .final = final};
+    app_flow_state_tx_foreach(st, app_inspect_one, &iw);
+}
+
+void app_parser_file_closed(struct app_parse_ctx *ctx, const struct app_file *file)
+{
+    const struct app_event_sink *s = &ctx->thread->sink;
+    if (s->file_closed && app_layer_inspection_active())
+        s->file_closed(s->user, ctx->flow, ctx->packet, file);
+}
+
+static void app_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                                struct flow *flow, const struct packet *packet, uint8_t direction,
+                                const uint8_t *data, uint32_t len, uint32_t flags);
+
 bool app_flow_state_take_reverse(struct app_flow_state *state)
 {
     if (!state || !state->reverse_pending)
@@ -1262,6 +1314,15 @@ void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow
 {
     if (!ctx || !state || !flow || direction > 1)
         return;
+    app_handle_tcp_data(ctx, state, flow, packet, direction, data, len, flags);
+    if (*state)
+        app_inspect_txs(*state, flow, packet, false);
+}
+
+static void app_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                                struct flow *flow, const struct packet *packet, uint8_t direction,
+                                const uint8_t *data, uint32_t len, uint32_t flags)
+{
     if (!*state) {
         *state = app_flow_state_new(ctx, false);
         if (!*state)
@@ -1383,12 +1444,25 @@ void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow
     }
 }
 
+static void app_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                           struct flow *flow, const struct packet *packet, uint8_t direction,
+                           const uint8_t *data, uint32_t len);
+
 void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
                           struct flow *flow, const struct packet *packet, uint8_t direction,
                           const uint8_t *data, uint32_t len)
 {
     if (!ctx || !state || !flow || direction > 1)
         return;
+    app_handle_udp(ctx, state, flow, packet, direction, data, len);
+    if (*state)
+        app_inspect_txs(*state, flow, packet, false);
+}
+
+static void app_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                           struct flow *flow, const struct packet *packet, uint8_t direction,
+                           const uint8_t *data, uint32_t len)
+{
     if (!*state) {
         *state = app_flow_state_new(ctx, true);
         if (!*state)
@@ -1442,11 +1516,14 @@ void app_layer_flow_end(struct app_layer_thread_ctx *ctx, struct app_flow_state 
         ctx->stats.flows_udp[APP_PROTO_FAILED] += state->is_udp;
         app_probe_buffers_free(state);
     }
-    if (!state->parser || !state->parser->flow_end)
+    if (!state->parser || !state->parser->flow_end) {
+        app_inspect_txs(state, flow, NULL, true);
         return;
+    }
     struct app_parse_ctx pc;
     app_parse_ctx_init(&pc, ctx, flow, NULL);
     state->parser->flow_end(state->parser_state, &pc);
+    app_inspect_txs(state, flow, NULL, true);
 }
 
 /* ---------- transactions ---------- */

@@ -76,6 +76,8 @@ enum app_data_flag {
  * calls write_body, which writes the protocol member(s) (e.g. "dns": {...})
  * into the open top-level object, then ends the line. */
 struct builtin_alert;
+struct app_tx;
+struct app_file;
 
 struct app_event_sink {
     void *user;
@@ -90,6 +92,16 @@ struct app_event_sink {
      * indicator in a DNS name, a new Modbus function code, ...). May be NULL. */
     void (*alert)(void *user, const struct flow *flow, const struct packet *packet,
                   const struct builtin_alert *alert);
+    /* Built-in detectors that look at parsed fields rather than rules
+     * (shared indicators, look-alike domains), without knowing protocols:
+     * called once per transaction and direction when that direction's part
+     * is complete (at flow end for what never completed), and once per file
+     * when it closes. They read fields with app_tx_get_buffer_dir(). Only
+     * while app_layer_set_inspection_active(true). May be NULL. */
+    void (*tx_inspect)(void *user, struct flow *flow, const struct packet *packet,
+                       const struct app_tx *tx, uint8_t direction);
+    void (*file_closed)(void *user, struct flow *flow, const struct packet *packet,
+                        const struct app_file *file);
 };
 
 /* Options of the Modbus, DNP3, ENIP and MQTT parsers, Suricata's defaults
@@ -313,6 +325,18 @@ void app_tx_set_detect_done(struct app_tx *tx, uint8_t direction);
 /* Set once at start-up, before workers run, when rules are loaded: from then
  * on transactions wait for detection before they are freed. */
 void app_layer_set_detection_active(bool active);
+/* Set once at start-up when built-in field inspection (tx_inspect,
+ * file_closed) is wanted: transactions then also wait for it, and files are
+ * hashed (MD5, SHA-1, SHA-256) for it even when no output logs hashes. */
+void app_layer_set_inspection_active(bool active);
+bool app_layer_inspection_active(void);
+/* Which file hashes the inspectors need (files opened from now on compute
+ * them even if no output logs them): any thread. */
+#define APP_INSPECT_MD5 1u
+#define APP_INSPECT_SHA1 2u
+#define APP_INSPECT_SHA256 4u
+void app_layer_set_inspection_hashes(unsigned mask);
+unsigned app_layer_inspection_hashes(void);
 
 /* Integer rule keywords that application-layer parsers provide
  * ("iec104.typeid", "s7comm.function", ...), matched with Suricata's integer

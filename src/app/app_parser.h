@@ -20,6 +20,8 @@
 #include "app/app.h"
 #include "util/builtin_alert.h"
 
+struct app_file;
+
 /* Every parser transaction struct starts with this member:
  *     struct dns_tx { struct app_tx base; ... };
  * so the framework can hand it out as struct app_tx *. */
@@ -28,6 +30,7 @@ struct app_tx {
     uint64_t id;       /* 0-based per flow, in creation order */
     bool logged;       /* the parser already logged it */
     uint8_t detect_done; /* detection finished with it: bit 0 to server, bit 1 to client */
+    uint8_t inspect_done; /* built-in field inspection (intel) done: bit 0 to server, 1 to client */
 };
 
 /* Whether a parser may free a transaction: it is logged and, when rules are
@@ -179,6 +182,8 @@ void app_parser_anomaly(struct app_parse_ctx *ctx, uint16_t app_proto, const cha
 /* Raises a built-in detector's alert (struct builtin_alert) on the current
  * flow and packet; written at once (EVE alert, fast.log) by the sink. */
 void app_parser_alert(struct app_parse_ctx *ctx, const struct builtin_alert *alert);
+/* A file closed (file.c calls it): the sink's built-in inspectors see it. */
+void app_parser_file_closed(struct app_parse_ctx *ctx, const struct app_file *file);
 /* Memory accounting against the app-layer memcap: returns false (and counts a
  * memcap drop) if size bytes can't be reserved; release what was reserved. */
 bool app_memory_reserve(struct app_parse_ctx *ctx, size_t size);

@@ -15,6 +15,8 @@
 static const struct detect_buffer_info buffers[] = {
     {"pkt_data", NULL, NULL, 0, RULE_APP_NONE, BOTH, 1, false},
     {"base64_data", NULL, NULL, 0, RULE_APP_NONE, BOTH, 1, false},
+    {"ip.src", NULL, NULL, 0, RULE_APP_NONE, BOTH, 1, false},
+    {"ip.dst", NULL, NULL, 0, RULE_APP_NONE, BOTH, 1, false},
     /* HTTP: sticky buffer, legacy sticky, legacy modifier, pcre flag */
     {"http.uri", NULL, "http_uri", 'U', RULE_APP_HTTP, TS, 2, false},
     {"http.uri.raw", NULL, "http_raw_uri", 'I', RULE_APP_HTTP, TS, 2, false},

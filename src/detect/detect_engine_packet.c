@@ -20,6 +20,7 @@
  * flowbits set by one rule are seen by the next in the same packet, and a
  * matching pass rule stops inspection of the packet and of its flow.
  * Nothing here allocates per packet once a flow's state exists. */
+#include "detect/detect_iprep.h"
 #include "detect/detect_engine_packet.h"
 
 #include <errno.h>
@@ -746,6 +747,8 @@ static bool pkt_match_one(const struct rule_pkt_match *m, const struct packet *p
     case RULE_PKT_TCP_MSS:
         return p->proto == 6 && (p->flags & PACKET_FLAG_HAS_TCP_MSS) &&
                detect_uint_match(&m->num, p->tcp_mss);
+    case RULE_PKT_IPREP:
+        return detect_iprep_match(m->modifier, m->bits, m->ignore, &m->num, p);
     case RULE_PKT_CHECKSUM: {
         /* Returns "valid"; the rule's "invalid" form is the negation. An
          * unverifiable packet matches neither form. */
@@ -1111,6 +1114,7 @@ struct inspect_source {
     uint32_t payload_len;
     const struct app_tx *tx;    /* NULL outside transaction inspection */
     uint8_t direction;          /* the side of the transaction inspected */
+    const struct packet *packet; /* for the address buffers (ip.src, ip.dst) */
 };
 
 static bool list_match_tx_buffer(struct detect_worker *dw, const struct rule *r,
@@ -1147,6 +1151,15 @@ static bool buffers_match(struct detect_worker *dw, const struct rule *r,
             if (!src->payload || src->payload_len == 0)
                 return false;
             if (!detect_buffer_inspect(r, bl, src->payload, src->payload_len, dw->ctx))
+                return false;
+        } else if (bl->buffer_id == DETECT_BUFFER_IP_SRC || bl->buffer_id == DETECT_BUFFER_IP_DST) {
+            const struct packet *p = src->packet;
+            if (!p || (p->ip_version != 4 && p->ip_version != 6))
+                return false;
+            const struct ip_address *a = bl->buffer_id == DETECT_BUFFER_IP_SRC ? &p->src : &p->dst;
+            bool v4 = a->family == 4;
+            if (!detect_buffer_inspect(r, bl, v4 ? a->addr.u8 + 12 : a->addr.u8, v4 ? 4 : 16,
+                                       dw->ctx))
                 return false;
         } else {
             return false; /* a buffer vigil does not provide */
@@ -1575,11 +1588,12 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
         bool use_window = wlen && dw->needs_payload[r->id] && !rule_needs_packet(r);
         bool matched, from_stream = false;
         if (use_window) {
-            struct inspect_source ws = {.payload = dw->window, .payload_len = wlen};
+            struct inspect_source ws = {.payload = dw->window, .payload_len = wlen, .packet = p};
             matched = rule_matches(run, r, &ws, true);
             if (matched && new_from > 0) {
                 /* Seen already if the old bytes alone match. */
-                struct inspect_source old = {.payload = dw->window, .payload_len = new_from};
+                struct inspect_source old = {.payload = dw->window, .payload_len = new_from,
+                                             .packet = p};
                 matched = !rule_matches(run, r, &old, true);
             }
             from_stream = matched;
@@ -1587,7 +1601,8 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
                    !rule_needs_packet(r) && !wlen) {
             matched = false; /* a retransmission: its bytes were inspected already */
         } else {
-            struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len};
+            struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len,
+                                         .packet = p};
             if ((r->flow_flags & RULE_FLOW_ONLY_STREAM) && p->proto == 6)
                 continue;
             matched = rule_matches(run, r, &src, false);
@@ -1786,7 +1801,7 @@ static int inspect_tx(struct app_tx *tx, void *user)
     uint32_t n = candidates_unsorted(dw, &ids);
     n = order_candidates(dw, ids, n);
     struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len, .tx = tx,
-                                 .direction = dir};
+                                 .direction = dir, .packet = p};
     int tx_dir = app_tx_direction(tx);
     if (dw->window_len && dw->window_dir == dir) {
         src.payload = dw->window;

@@ -563,6 +563,10 @@ static int inspect_from(const struct inspect *in, uint32_t idx)
         if (!detect_uint_match(&it->u.bsize, in->len))
             return -1;
         goto next;
+    case DETECT_ITEM_DATASET:
+        if (!detect_dataset_match(&it->u.dataset, in->data, in->len))
+            return -1;
+        goto next;
     case DETECT_ITEM_BASE64_DECODE: {
         const struct detect_base64 *b = &it->u.base64;
         uint64_t start = (uint64_t)b->offset + (b->relative ? ctx->buffer_offset : 0);

@@ -12,6 +12,7 @@
 #ifndef VIGIL_DETECT_RULE_H
 #define VIGIL_DETECT_RULE_H
 
+#include "detect/detect_dataset.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -149,6 +150,7 @@ enum detect_item_type {
     DETECT_ITEM_ISDATAAT,
     DETECT_ITEM_BSIZE, /* bsize and urilen: length of the (transformed) buffer */
     DETECT_ITEM_BASE64_DECODE,
+    DETECT_ITEM_DATASET, /* dataset / datarep (detect_dataset.h) */
 };
 
 #define DETECT_CONTENT_NOCASE (1u << 0)
@@ -259,6 +261,7 @@ struct detect_item {
         struct detect_isdataat isdataat;
         struct detect_uint bsize;
         struct detect_base64 base64;
+        struct detect_dataset_kw dataset;
     } u;
 };
 
@@ -336,6 +339,7 @@ enum rule_pkt_type {
     RULE_PKT_STREAM_SIZE,
     RULE_PKT_TCP_MSS,  /* num: the MSS option value */
     RULE_PKT_CHECKSUM, /* modifier: enum rule_checksum; negated: checksum is invalid */
+    RULE_PKT_IPREP,    /* modifier: side, bits: category, ignore: isset/isnotset, num: score */
 };
 enum rule_checksum {
     RULE_CSUM_IPV4,

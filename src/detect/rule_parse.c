@@ -907,6 +907,9 @@ static const struct keyword keywords[] = {
     {"base64_decode", kw_base64_decode, 0},
     {"pkt_data", kw_pkt_data, KW_NOVALUE},
     {"requires", kw_requires, KW_VALUE},
+    {"dataset", kw_dataset, KW_VALUE},
+    {"datarep", kw_datarep, KW_VALUE},
+    {"iprep", kw_iprep, KW_VALUE},
 };
 
 /* Suricata keywords vigil knows but does not implement; the rule is not
@@ -923,8 +926,6 @@ static const char *const unsupported_keywords[] = {
     "filesize",
     "lua",
     "luajit",
-    "dataset",
-    "datarep",
     "replace",
     "ssl_state",
     "ssl_version",
@@ -959,7 +960,6 @@ static const char *const unsupported_keywords[] = {
     "snmp.pdu_type",
     "template",
     "template2",
-    "iprep",
     "geoip",
     "pkt_meta",
     "entropy",
@@ -1275,8 +1275,11 @@ static int rule_check(struct pctx *pc)
         return -EINVAL;
     if (r->class_id >= 0 && !pc->have_priority)
         r->priority = pc->rs->classes[r->class_id].priority;
-    bool iponly = r->nbuffers == 0 && r->ntx_conds == 0 && r->npkt == 0 && r->nflowints == 0 &&
-                  !r->app_event &&
+    uint32_t npkt_not_iprep = 0; /* iprep alone keeps a rule IP-only, as in Suricata */
+    for (uint32_t i = 0; i < r->npkt; i++)
+        npkt_not_iprep += r->pkt[i].type != RULE_PKT_IPREP;
+    bool iponly = r->nbuffers == 0 && r->ntx_conds == 0 && npkt_not_iprep == 0 &&
+                  r->nflowints == 0 && !r->app_event &&
                   !r->pkt_event && !(r->flags & RULE_FLAG_HAS_FLOW) &&
                   r->app_proto == RULE_APP_NONE && r->app_proto_match == RULE_APP_NONE;
     if (iponly)

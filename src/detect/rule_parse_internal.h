@@ -52,6 +52,13 @@ int kw_byte_math(struct pctx *pc, char *v);
 int kw_isdataat(struct pctx *pc, char *v);
 int kw_base64_decode(struct pctx *pc, char *v);
 int kw_pkt_data(struct pctx *pc, char *v);
+int kw_dataset(struct pctx *pc, char *v);
+int kw_datarep(struct pctx *pc, char *v);
+int kw_iprep(struct pctx *pc, char *v);
+/* Appends a packet-level condition of type; NULL (pc failed) on error. */
+struct rule_pkt_match *add_pkt(struct pctx *pc, uint8_t type);
+/* Appends an item of type to list; its index, or -1 (pc failed). */
+int item_add(struct pctx *pc, int list, uint8_t type);
 int kw_sticky_buffer(struct pctx *pc, int buffer_id);
 int kw_content_modifier(struct pctx *pc, int buffer_id);
 int kw_transform(struct pctx *pc, int type, char *v);

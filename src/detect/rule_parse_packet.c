@@ -14,7 +14,7 @@
 
 /* ---- packet keywords ---- */
 
-static struct rule_pkt_match *add_pkt(struct pctx *pc, uint8_t type)
+struct rule_pkt_match *add_pkt(struct pctx *pc, uint8_t type)
 {
     if (pc->r->npkt >= 64) {
         pctx_fail(pc, "too many packet keywords");

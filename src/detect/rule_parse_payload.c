@@ -55,7 +55,7 @@ static int list_current(struct pctx *pc)
 }
 
 /* Appends a zeroed item; returns its index or -1. */
-static int item_add(struct pctx *pc, int list, uint8_t type)
+int item_add(struct pctx *pc, int list, uint8_t type)
 {
     struct rule_buffer_match *bm = &pc->r->buffers[list];
     if (bm->nitems >= MAX_ITEMS_PER_LIST) {

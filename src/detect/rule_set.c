@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Rule set: variables, auxiliary configuration files, file loading with
  * per-rule error reports, and finalisation (fast-pattern choice). */
+#include "detect/detect_dataset.h"
 #include "detect/rule_set.h"
 
 #include <ctype.h>
@@ -909,7 +910,9 @@ int rule_set_load_file(struct rule_set *rs, const char *path, FILE *report)
             fprintf(report, "%s: read error\n", path);
         return -EIO;
     }
+    detect_datasets_rule_file(path); /* dataset load paths are relative to it */
     int rc = rule_set_load_buffer(rs, data, len, path, report);
+    detect_datasets_rule_file(NULL);
     free(data);
     return rc;
 }

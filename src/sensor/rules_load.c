@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "detect/detect_dataset.h"
 #include "detect/detect_engine.h"
 #include "detect/rule_set.h"
 #include "sensor/sensor_internal.h"
@@ -131,6 +132,9 @@ int sensor_load_rules(struct run_state *rs, bool for_run)
     rs->rules = rule_set_new(rs->cfg);
     if (!rs->rules)
         return 1;
+    /* dataset/datarep/iprep: their configuration and the data directory,
+     * before the rules that name them are parsed. */
+    detect_datasets_configure(rs->cfg, rs->data_dir);
     /* The sensor feeds decoder, stream and application-layer anomalies to
      * detection, so rules using them can load. */
     rule_set_enable_packet_events(rs->rules, true);
@@ -152,6 +156,11 @@ int sensor_load_rules(struct run_state *rs, bool for_run)
             return rc;
     }
     load_aux_file(rs, "threshold-file", "threshold.config");
+    if (detect_datasets_error()) {
+        /* As Suricata: a set that cannot be created or loaded stops start-up. */
+        log_error("%s", detect_datasets_error());
+        return 1;
+    }
     rule_set_finalize(rs->rules);
     const struct rule_load_stats *st = rule_set_stats(rs->rules);
     if (st->failed)

@@ -114,10 +114,16 @@ void worker_raise_alert(struct worker *w, const struct packet *packet, struct fl
     if (!packet)
         ts_usec = ts_usec ? ts_usec : (flow->last_usec ? flow->last_usec : w->now_usec);
     atomic_fetch_add_explicit(&w->stats.alerts, 1, memory_order_relaxed);
-    for (int o = 0; o < w->neve; o++)
-        if (w->config->eve_out[o].log_alert)
-            eve_log_builtin_alert(&w->eve[o], &w->config->eve_out[o].alert, packet, flow, ts_usec,
-                                  alert);
+    bool reported = false;
+    for (int o = 0; o < w->neve; o++) {
+        if (!w->config->eve_out[o].log_alert)
+            continue;
+        eve_log_builtin_alert(&w->eve[o], &w->config->eve_out[o].alert, packet, flow, ts_usec,
+                              alert);
+        if (!reported) /* to the hub once, as the first alert output wrote it */
+            sensor_intel_report_alert(w, &w->eve[o]);
+        reported = true;
+    }
     if (w->shared->fast_log)
         fast_log_write_builtin(w->shared->fast_log, packet, flow, ts_usec, alert);
 }
@@ -130,6 +136,20 @@ static void sink_alert(void *user, const struct flow *flow, const struct packet 
     /* The sink hands out the flow as const (parsers log through it); the
      * worker owns the flow and marks it alerted. */
     worker_raise_alert(w, packet, (struct flow *)flow, w->now_usec, alert);
+}
+
+/* struct app_event_sink: built-in field inspection (shared indicators,
+ * protected domains) of a transaction direction and of closed files. */
+static void sink_tx_inspect(void *user, struct flow *flow, const struct packet *packet,
+                            const struct app_tx *tx, uint8_t direction)
+{
+    sensor_intel_tx(user, flow, packet, tx, direction);
+}
+
+static void sink_file_closed(void *user, struct flow *flow, const struct packet *packet,
+                             const struct app_file *file)
+{
+    sensor_intel_file(user, flow, packet, file);
 }
 
 /* struct eve_writer.flow_vars: the detection variables of the flow. */
@@ -291,7 +311,11 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
     stream_flow_hooks_set(&hooks, w->stream);
     w->flows = flow_table_new(&fc, &hooks, err, sizeof err);
     struct app_event_sink sink = {.user = w, .emit = sink_emit, .anomaly = sink_anomaly,
-                                  .alert = sink_alert};
+                                  .alert = sink_alert, .tx_inspect = sink_tx_inspect,
+                                  .file_closed = sink_file_closed};
+    sensor_intel_worker_init(w);
+    if (shared->swap)
+        w->swap_reader = swap_reader_register(shared->swap);
     w->app = app_layer_thread_ctx_new(&sc->app, &sink);
     if (shared->engine) {
         w->detect = detect_worker_new(shared->engine);
@@ -327,6 +351,8 @@ void worker_fini(struct worker *w)
     for (int i = 0; i < w->neve; i++)
         eve_writer_free(&w->eve[i]);
     w->neve = 0;
+    swap_reader_unregister(w->swap_reader);
+    w->swap_reader = NULL;
     w->flows = NULL;
     w->app = NULL;
     w->stream = NULL;
@@ -370,12 +396,17 @@ static void emit_alerts(struct worker *w, const struct packet *p, struct flow *f
         /* A tagged packet (the pseudo signature 2:1) is no EVE alert: with
          * the alert output's tagged-packets it is a "packet" event. */
         bool tagged = w->alerts[i].rule->gid == 2 && w->alerts[i].rule->sid == 1;
+        bool reported = false;
         for (int o = 0; o < w->neve; o++) {
             const struct sensor_eve_output *out = &w->config->eve_out[o];
-            if (out->log_alert && tagged && out->alert.tagged_packets)
+            if (out->log_alert && tagged && out->alert.tagged_packets) {
                 eve_log_packet(&w->eve[o], p, f);
-            else if (out->log_alert && !tagged)
+            } else if (out->log_alert && !tagged) {
                 eve_log_alert(&w->eve[o], &out->alert, p, f, &w->alerts[i], w->shared->engine);
+                if (!reported) /* to the hub once, as the first alert output wrote it */
+                    sensor_intel_report_alert(w, &w->eve[o]);
+                reported = true;
+            }
         }
         if (w->shared->fast_log)
             fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->shared->engine);
@@ -464,6 +495,8 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
         log_decode_anomalies(w, p);
 
     if (f) {
+        if (w->shared->intel)
+            sensor_intel_flow(w, f, p);
         if (w->config->track_macs)
             eve_flow_macs_track(f, p);
         if (p->proto == 6) {
@@ -489,6 +522,23 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
         l2_process(w, p);
     if (f && f->app && f->tcp && !f->app_closed)
         app_close_if_session_closed(w, f);
+    worker_quiescent(w);
+}
+
+void worker_quiescent(struct worker *w)
+{
+    if (w->swap_reader)
+        swap_reader_quiescent(w->swap_reader);
+}
+
+void worker_idle(struct worker *w, bool idle)
+{
+    if (!w->swap_reader)
+        return;
+    if (idle)
+        swap_reader_offline(w->swap_reader);
+    else
+        swap_reader_online(w->swap_reader);
 }
 
 void worker_shutdown(struct worker *w)
