@@ -2,14 +2,15 @@
 /* Engine build (grouping, Hyperscan databases), per-thread contexts and the
  * prefilter scan. See detect_engine.h for the design. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/resource.h>
 
 #include "detect/detect_buffer.h"
 #include "detect/detect_engine_internal.h"
+#include "detect/detect_hsdb.h"
 #include "detect/rule_set.h"
 
 /* ---- small helpers ---- */
@@ -82,8 +83,27 @@ struct db_cache_entry {
     const struct detect_prefilter_db *db;
 };
 
+/* A database planned during grouping, acquired in one batch at the end. */
+struct db_request {
+    struct detect_prefilter_db *pdb;
+    uint32_t index;               /* database index in pdb */
+    int buffer_id;
+    struct hsdb_pattern *pats;    /* owned by the buffer's first request */
+    struct hsdb_request req;
+};
+
+struct pf_info {
+    const uint8_t *bytes;
+    uint16_t len;
+    bool nocase;
+    int buffer_id; /* -1: no fast pattern */
+};
+
 struct build {
     struct detect_engine *de;
+    struct pf_info *pf; /* per rule */
+    struct db_request *reqs;
+    size_t nreqs;
     uint32_t per_db;
     struct db_cache_entry *cache;
     size_t ncache;
@@ -113,15 +133,25 @@ static uint64_t pat_hash(const uint8_t *b, uint16_t len, bool nocase)
 /* Compiles the database of one buffer of a group from its rules. */
 static int build_db_compile(struct build *b, struct detect_group *g, int buffer_id);
 
+/* rule_prefilter_pattern() of a rule, computed once per build. */
+static int build_pattern(const struct build *b, uint32_t id, const uint8_t **p, uint16_t *len,
+                         bool *nocase)
+{
+    const struct pf_info *f = &b->pf[id];
+    *p = f->bytes;
+    *len = f->len;
+    *nocase = f->nocase;
+    return f->buffer_id;
+}
+
 static int build_db(struct build *b, struct detect_group *g, int buffer_id)
 {
-    const struct rule_set *rs = b->de->rs;
     struct u32vec ids = {0};
     for (uint32_t i = 0; i < g->nrules; i++) {
         const uint8_t *p;
         uint16_t len;
         bool nocase;
-        if (rule_prefilter_pattern(rule_set_get(rs, g->rules[i]), &p, &len, &nocase) == buffer_id &&
+        if (build_pattern(b, g->rules[i], &p, &len, &nocase) == buffer_id &&
             u32vec_push(&ids, g->rules[i])) {
             free(ids.v);
             return -ENOMEM;
@@ -156,6 +186,43 @@ static int build_db(struct build *b, struct detect_group *g, int buffer_id)
     return rc;
 }
 
+static int pat_order_cmp(const void *a, const void *b)
+{
+    const struct hsdb_pattern *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    int c = memcmp(x->bytes, y->bytes, x->len);
+    if (c)
+        return c;
+    return x->flags < y->flags ? -1 : x->flags > y->flags;
+}
+
+/* Cuts n canonically ordered patterns into databases of at most max: a cut
+ * follows a pattern whose hash is 0 mod max/8 once a database holds 3/4 of
+ * max (content-defined, so an insertion moves no later boundary), or falls
+ * at max. Fills first[] (at least ceil(n/max) + 1 entries) and returns the
+ * number of databases. */
+static uint32_t chunk_patterns(const struct hsdb_pattern *p, uint32_t n, uint32_t max,
+                               uint32_t *first)
+{
+    uint32_t min = max - max / 4, div = max / 8 ? max / 8 : 1, nd = 0, size = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (size == 0)
+            first[nd++] = i;
+        size++;
+        uint64_t h = pat_hash(p[i].bytes, p[i].len, p[i].flags & HS_FLAG_CASELESS);
+        h ^= h >> 29;
+        if (size >= max || (size >= min && h % div == 0))
+            size = 0;
+    }
+    first[nd] = n;
+    return nd;
+}
+
+/* Plans the databases of one buffer of a group from its rules: the pattern
+ * to rule map now, the Hyperscan databases as requests that
+ * detect_engine_build acquires for every group at once (compiled in
+ * parallel, shared, cached). */
 static int build_db_compile(struct build *b, struct detect_group *g, int buffer_id)
 {
     const struct rule_set *rs = b->de->rs;
@@ -170,12 +237,13 @@ static int build_db_compile(struct build *b, struct detect_group *g, int buffer_
         return -ENOMEM;
     }
     uint32_t npats = 0;
-    for (uint32_t i = 0; i < g->nrules; i++) {
+    int rc = 0;
+    for (uint32_t i = 0; i < g->nrules && rc == 0; i++) {
         const struct rule *r = rule_set_get(rs, g->rules[i]);
         const uint8_t *p;
         uint16_t len;
         bool nocase;
-        if (rule_prefilter_pattern(r, &p, &len, &nocase) != buffer_id)
+        if (build_pattern(b, r->id, &p, &len, &nocase) != buffer_id)
             continue;
         size_t slot = pat_hash(p, len, nocase) & (cap - 1);
         while (pats[slot].bytes && !(pats[slot].len == len && pats[slot].nocase == nocase &&
@@ -187,106 +255,136 @@ static int build_db_compile(struct build *b, struct detect_group *g, int buffer_
             pats[slot].nocase = nocase;
             order[npats++] = (uint32_t)slot;
         }
-        if (u32vec_push(&pats[slot].rules, r->id)) {
-            npats = UINT32_MAX;
-            break;
-        }
+        if (u32vec_push(&pats[slot].rules, r->id))
+            rc = -ENOMEM;
     }
-    int rc = 0;
-    if (npats == UINT32_MAX) {
-        rc = -ENOMEM;
-        npats = 0;
-        for (size_t s = 0; s < cap; s++)
-            free(pats[s].rules.v);
-        goto out_noexprs;
-    }
-    if (npats == 0)
-        goto out_noexprs;
-    {
-        /* Sort by length so that each database holds similar literals. */
-        for (uint32_t i = 1; i < npats; i++) {
-            uint32_t x = order[i], j = i;
-            while (j > 0 && pats[order[j - 1]].len > pats[x].len) {
-                order[j] = order[j - 1];
-                j--;
-            }
-            order[j] = x;
+    struct detect_prefilter_db *pdb = &g->dbs[buffer_id];
+    struct hsdb_pattern *hp = NULL;
+    if (rc == 0 && npats) {
+        hp = malloc(npats * sizeof(*hp));
+        uint32_t *slot_of = malloc(npats * sizeof(*slot_of));
+        if (!hp || !slot_of) {
+            free(slot_of);
+            rc = -ENOMEM;
+            goto out;
         }
-        const char **exprs = malloc(npats * sizeof(*exprs));
-        size_t *lens = malloc(npats * sizeof(*lens));
-        unsigned *flags = malloc(npats * sizeof(*flags));
-        unsigned *ids = malloc(npats * sizeof(*ids));
-        struct detect_prefilter_db *pdb = &g->dbs[buffer_id];
+        /* Canonical order; the slot rides along in a parallel sort key. */
+        for (uint32_t i = 0; i < npats; i++) {
+            struct pat_entry *pe = &pats[order[i]];
+            hp[i].bytes = pe->bytes;
+            hp[i].len = pe->len;
+            hp[i].flags = HS_FLAG_SINGLEMATCH | (pe->nocase ? HS_FLAG_CASELESS : 0);
+        }
+        qsort(hp, npats, sizeof(*hp), pat_order_cmp);
+        for (uint32_t i = 0; i < npats; i++) {
+            size_t slot = pat_hash(hp[i].bytes, hp[i].len, hp[i].flags & HS_FLAG_CASELESS) &
+                          (cap - 1);
+            bool nc = hp[i].flags & HS_FLAG_CASELESS;
+            while (!(pats[slot].len == hp[i].len && pats[slot].nocase == nc &&
+                     memcmp(pats[slot].bytes, hp[i].bytes, hp[i].len) == 0))
+                slot = (slot + 1) & (cap - 1);
+            slot_of[i] = (uint32_t)slot;
+        }
         uint32_t total = 0;
         for (uint32_t i = 0; i < npats; i++)
-            total += pats[order[i]].rules.n;
-        uint32_t ndb = (npats + b->per_db - 1) / b->per_db;
+            total += pats[slot_of[i]].rules.n;
+        uint32_t maxdb = (npats + b->per_db - 1) / b->per_db * 2 + 2;
+        pdb->chunk_first = malloc((maxdb + 1) * sizeof(uint32_t));
         pdb->pat_rule_start = malloc((npats + 1) * sizeof(uint32_t));
         pdb->pat_rules = malloc((total ? total : 1) * sizeof(uint32_t));
-        pdb->db = calloc(ndb, sizeof(*pdb->db));
-        if (!exprs || !lens || !flags || !ids || !pdb->pat_rule_start || !pdb->pat_rules ||
-            !pdb->db) {
+        if (!pdb->chunk_first || !pdb->pat_rule_start || !pdb->pat_rules) {
+            free(slot_of);
             rc = -ENOMEM;
-        } else {
-            uint32_t off = 0;
-            for (uint32_t i = 0; i < npats; i++) {
-                struct pat_entry *pe = &pats[order[i]];
-                exprs[i] = (const char *)pe->bytes;
-                lens[i] = pe->len;
-                flags[i] = HS_FLAG_SINGLEMATCH | (pe->nocase ? HS_FLAG_CASELESS : 0);
-                ids[i] = i;
-                pdb->pat_rule_start[i] = off;
-                memcpy(pdb->pat_rules + off, pe->rules.v, pe->rules.n * sizeof(uint32_t));
-                off += pe->rules.n;
-            }
-            pdb->pat_rule_start[npats] = off;
-            pdb->npatterns = npats;
-            pdb->ndb = ndb;
-            for (uint32_t d = 0; d < ndb && rc == 0; d++) {
-                uint32_t first = d * b->per_db;
-                uint32_t n = npats - first < b->per_db ? npats - first : b->per_db;
-                hs_compile_error_t *cerr = NULL;
-                double tc = now_seconds();
-                hs_error_t hr =
-                    hs_compile_lit_multi(exprs + first, flags + first, ids + first, lens + first, n,
-                                         HS_MODE_BLOCK, NULL, &pdb->db[d], &cerr);
-                if (hr != HS_SUCCESS) {
-                    snprintf(b->err, b->errlen, "hyperscan: %s (buffer %s, %u patterns)",
-                             cerr && cerr->message ? cerr->message : "compile failed",
-                             detect_buffer_get(buffer_id)->name, n);
-                    if (cerr)
-                        hs_free_compile_error(cerr);
-                    pdb->db[d] = NULL;
-                    rc = -EINVAL;
-                    break;
-                }
-                size_t sz = 0;
-                hs_database_size(pdb->db[d], &sz);
-                b->st->database_bytes += sz;
-                b->st->databases++;
-                if (getenv("VIGIL_DEBUG_ENGINE")) {
-                    struct rusage ru;
-                    getrusage(RUSAGE_SELF, &ru);
-                    fprintf(stderr,
-                            "db %s: %u patterns (%zu..%zu bytes long) %zu bytes %.3f s "
-                            "maxrss %ld KB\n",
-                            detect_buffer_get(buffer_id)->name, n, lens[first], lens[first + n - 1],
-                            sz, now_seconds() - tc, ru.ru_maxrss);
-                }
-            }
-            b->st->patterns += npats;
+            goto out;
         }
-        free(exprs);
-        free(lens);
-        free(flags);
-        free(ids);
-        for (uint32_t i = 0; i < npats; i++)
-            free(pats[order[i]].rules.v);
+        uint32_t off = 0;
+        for (uint32_t i = 0; i < npats; i++) {
+            struct pat_entry *pe = &pats[slot_of[i]];
+            pdb->pat_rule_start[i] = off;
+            memcpy(pdb->pat_rules + off, pe->rules.v, pe->rules.n * sizeof(uint32_t));
+            off += pe->rules.n;
+        }
+        free(slot_of);
+        pdb->pat_rule_start[npats] = off;
+        pdb->npatterns = npats;
+        pdb->ndb = chunk_patterns(hp, npats, b->per_db, pdb->chunk_first);
+        pdb->db = calloc(pdb->ndb, sizeof(*pdb->db));
+        pdb->hdb = calloc(pdb->ndb, sizeof(*pdb->hdb));
+        struct db_request *nr = realloc(b->reqs, (b->nreqs + pdb->ndb) * sizeof(*nr));
+        if (!pdb->db || !pdb->hdb || !nr) {
+            if (nr)
+                b->reqs = nr;
+            rc = -ENOMEM;
+            goto out;
+        }
+        b->reqs = nr;
+        for (uint32_t d = 0; d < pdb->ndb; d++) {
+            struct db_request *q = &b->reqs[b->nreqs++];
+            q->pdb = pdb;
+            q->index = d;
+            q->buffer_id = buffer_id;
+            q->pats = d == 0 ? hp : NULL; /* the first request owns the array */
+            q->req.pats = hp + pdb->chunk_first[d];
+            q->req.n = pdb->chunk_first[d + 1] - pdb->chunk_first[d];
+        }
+        b->st->patterns += npats;
+        hp = NULL;
     }
-out_noexprs:
+out:
+    free(hp);
+    for (size_t s = 0; s < cap; s++)
+        free(pats[s].rules.v);
     free(pats);
     free(order);
     return rc;
+}
+
+/* Acquires every planned database at once (shared, from the disk cache or
+ * compiled on several threads) and fills the groups' database arrays. */
+static int build_acquire_databases(struct build *b, unsigned threads)
+{
+    if (b->nreqs == 0)
+        return 0;
+    struct hsdb_request *rq = malloc(b->nreqs * sizeof(*rq));
+    if (!rq) {
+        snprintf(b->err, b->errlen, "out of memory");
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < b->nreqs; i++)
+        rq[i] = b->reqs[i].req;
+    struct hsdb_stats hst = {0};
+    char err[300] = "";
+    int rc = hsdb_acquire_batch(rq, b->nreqs, threads, &hst, err, sizeof err);
+    if (rc != 0) {
+        /* Name the buffer of the first database that failed to compile. */
+        snprintf(b->err, b->errlen, "%s", err);
+        free(rq);
+        return rc;
+    }
+    for (size_t i = 0; i < b->nreqs; i++) {
+        struct db_request *q = &b->reqs[i];
+        q->pdb->hdb[q->index] = rq[i].db;
+        q->pdb->db[q->index] = hsdb_database(rq[i].db);
+        bool dup = false;
+        for (size_t k = 0; k < i && !dup; k++)
+            dup = rq[k].db == rq[i].db;
+        if (!dup)
+            b->st->database_bytes += hsdb_bytes(rq[i].db);
+        if (getenv("VIGIL_DEBUG_ENGINE"))
+            fprintf(stderr, "db %s: %u patterns (%u..%u bytes long) %zu bytes\n",
+                    detect_buffer_get(q->buffer_id)->name, rq[i].n, rq[i].pats[0].len,
+                    rq[i].pats[rq[i].n - 1].len, hsdb_bytes(rq[i].db));
+    }
+    b->st->databases += (uint32_t)b->nreqs;
+    b->st->db_shared += hst.memory_hits;
+    b->st->db_from_disk += hst.disk_hits;
+    b->st->db_compiled += hst.compiled;
+    b->st->db_cache_rejected += hst.disk_rejected;
+    b->st->db_cache_write_errors += hst.disk_write_errors;
+    b->st->compile_cpu_seconds += hst.compile_cpu_seconds;
+    b->st->database_bytes_new += hst.bytes_new;
+    free(rq);
+    return 0;
 }
 
 /* ---- address index for non-prefilter rules ---- */
@@ -456,8 +554,11 @@ static void group_free(struct detect_group *g)
             if (g->dbs[i].shared)
                 continue;
             for (uint32_t d = 0; d < g->dbs[i].ndb; d++)
-                hs_free_database(g->dbs[i].db[d]);
+                if (g->dbs[i].hdb)
+                    hsdb_release(g->dbs[i].hdb[d]);
             free(g->dbs[i].db);
+            free(g->dbs[i].hdb);
+            free(g->dbs[i].chunk_first);
             free(g->dbs[i].pat_rule_start);
             free(g->dbs[i].pat_rules);
         }
@@ -511,7 +612,7 @@ static struct detect_group *group_get(struct build *b, uint32_t *rules, uint32_t
         const uint8_t *pp;
         uint16_t pl;
         bool nc;
-        int bid = rule_prefilter_pattern(r, &pp, &pl, &nc);
+        int bid = build_pattern(b, r->id, &pp, &pl, &nc);
         if (bid >= 0)
             need[bid] = true;
         else if (u32vec_push(&nonpf, r->id)) {
@@ -781,7 +882,9 @@ struct detect_engine *detect_engine_build(const struct rule_set *rs,
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    static _Atomic uint64_t generations;
     de->rs = rs;
+    de->generation = atomic_fetch_add(&generations, 1) + 1;
     de->nrules = (uint32_t)rule_set_count(rs);
     uint32_t max_groups =
         opt && opt->max_port_groups ? opt->max_port_groups : DETECT_MAX_PORT_GROUPS;
@@ -791,9 +894,23 @@ struct detect_engine *detect_engine_build(const struct rule_set *rs,
     b.per_db = opt && opt->patterns_per_db ? opt->patterns_per_db : DETECT_PATTERNS_PER_DB;
     if (err && errlen)
         err[0] = '\0';
+    b.pf = calloc(de->nrules ? de->nrules : 1, sizeof(*b.pf));
+    if (!b.pf) {
+        snprintf(err, errlen, "out of memory");
+        b.failed = true;
+    }
+    for (uint32_t i = 0; b.pf && i < de->nrules; i++) {
+        struct pf_info *f = &b.pf[i];
+        f->buffer_id = rule_prefilter_pattern(rule_set_get(rs, i), &f->bytes, &f->len, &f->nocase);
+    }
     for (int t = 0; t < DETECT_TRANSPORT_MAX && !b.failed; t++)
         for (int dir = 0; dir < 2 && !b.failed; dir++)
             build_transport_dir(&b, (enum detect_transport)t, dir, max_groups);
+    if (!b.failed && build_acquire_databases(&b, opt ? opt->compile_threads : 0) != 0)
+        b.failed = true;
+    for (size_t i = 0; i < b.nreqs; i++)
+        free(b.reqs[i].pats);
+    free(b.reqs);
     for (uint32_t i = 0; i < de->nrules; i++) {
         const struct rule *r = rule_set_get(rs, i);
         for (uint32_t k = 0; k < r->nbuffers; k++)
@@ -803,6 +920,7 @@ struct detect_engine *detect_engine_build(const struct rule_set *rs,
                     de->max_captures = r->buffers[k].items[j].u.pcre.capture_count;
     }
     free(b.ghash);
+    free(b.pf);
     for (size_t i = 0; i < b.ncache; i++)
         free(b.cache[i].ids);
     free(b.cache);
@@ -830,6 +948,11 @@ void detect_engine_free(struct detect_engine *de)
 const struct rule_set *detect_engine_rule_set(const struct detect_engine *de)
 {
     return de->rs;
+}
+
+uint64_t detect_engine_generation(const struct detect_engine *de)
+{
+    return de->generation;
 }
 
 unsigned detect_engine_groups(const struct detect_engine *de, enum detect_transport t,
@@ -955,6 +1078,7 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 {
     struct detect_thread_ctx *ctx = arg;
     const struct detect_prefilter_db *db = ctx->cur_db;
+    id += ctx->cur_first;
     for (uint32_t k = db->pat_rule_start[id]; k < db->pat_rule_start[id + 1]; k++)
         detect_candidate_add(ctx, db->pat_rules[k]);
     return 0;
@@ -968,6 +1092,7 @@ int detect_prefilter_scan(const struct detect_group *g, int buffer_id, const uin
     const struct detect_prefilter_db *db = &g->dbs[buffer_id];
     ctx->cur_db = db;
     for (uint32_t d = 0; d < db->ndb; d++) {
+        ctx->cur_first = db->chunk_first[d];
         hs_error_t rc = hs_scan(db->db[d], (const char *)data, len, 0, ctx->scratch, on_match, ctx);
         if (rc != HS_SUCCESS)
             return -EIO;

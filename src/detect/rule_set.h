@@ -71,6 +71,18 @@ void rule_set_enable_app_layer_events(struct rule_set *rs, bool on);
 /* Same for decode-event and stream-event (rule->pkt_event). */
 void rule_set_enable_packet_events(struct rule_set *rs, bool on);
 
+/* Rule reload: makes the new, empty set rs the successor of prev, which
+ * must stay alive and unchanged until rs is finalized. Flowbit, flowint and
+ * xbit names keep the ids they have in prev (per-flow state of the running
+ * engine stays valid under the new one), and a rule whose text equals one of
+ * prev's, parsed in the same context (variables, classification and
+ * reference tables, event options), is not parsed again but shared with
+ * prev (its lists, compiled pcre, text: memory is only spent on what
+ * changed). Call before loading anything that may add names. 0 or -errno. */
+int rule_set_inherit(struct rule_set *rs, const struct rule_set *prev);
+/* Rules taken over from the predecessor rather than parsed. */
+uint32_t rule_set_reused_count(const struct rule_set *rs);
+
 /* Overrides or adds one variable (address unless is_port). */
 int rule_set_set_var(struct rule_set *rs, const char *name, const char *value, bool is_port);
 const char *rule_set_get_var(const struct rule_set *rs, const char *name, bool is_port);
