@@ -75,6 +75,11 @@ struct detect_engine_options {
     uint32_t max_port_groups; /* 0 = DETECT_MAX_PORT_GROUPS */
     uint32_t patterns_per_db; /* 0 = DETECT_PATTERNS_PER_DB */
     uint32_t compile_threads; /* Hyperscan compiles in parallel; 0 = online CPUs */
+    /* Rule reload: the running engine. Its databases are reused for
+     * unchanged pattern sets and cover changed ones (only the patterns no
+     * running database holds are compiled, into a small delta database per
+     * buffer), so a reload compiles little and needs little memory. */
+    const struct detect_engine *prev;
 };
 
 struct detect_engine_stats {
@@ -87,6 +92,7 @@ struct detect_engine_stats {
     /* where the databases came from (detect_hsdb.h): shared with an engine
      * already in memory, read from the disk cache, compiled now */
     uint32_t db_shared, db_from_disk, db_compiled, db_cache_rejected, db_cache_write_errors;
+    uint32_t db_delta; /* delta databases (of new patterns) compiled for a reload */
     double compile_cpu_seconds;
     size_t database_bytes_new; /* bytes not shared with an engine already loaded */
 };

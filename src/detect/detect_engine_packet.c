@@ -219,11 +219,13 @@ static uint64_t rule_order_key(const struct rule *r)
     return a << 60 | fb << 56 | prio << 40 | (uint64_t)r->id;
 }
 
-static const struct detect_worker *sort_ctx;
-static int compare_rank(const void *a, const void *b)
+/* qsort_r: contexts are built on several threads (a rule reload prepares
+ * every worker's beside the running ones). */
+static int compare_rank(const void *a, const void *b, void *arg)
 {
-    uint64_t ka = rule_order_key(rule_set_get(sort_ctx->rs, *(const uint32_t *)a));
-    uint64_t kb = rule_order_key(rule_set_get(sort_ctx->rs, *(const uint32_t *)b));
+    const struct detect_worker *dw = arg;
+    uint64_t ka = rule_order_key(rule_set_get(dw->rs, *(const uint32_t *)a));
+    uint64_t kb = rule_order_key(rule_set_get(dw->rs, *(const uint32_t *)b));
     return ka < kb ? -1 : ka > kb;
 }
 
@@ -307,8 +309,7 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     for (int id = 0; id < 256; id++)
         if (used[id])
             dw->used_app_buffers[dw->nused_app_buffers++] = (uint16_t)id;
-    sort_ctx = dw;
-    qsort(by_rank, dw->nrules, sizeof *by_rank, compare_rank);
+    qsort_r(by_rank, dw->nrules, sizeof *by_rank, compare_rank, dw);
     for (uint32_t i = 0; i < dw->nrules; i++)
         dw->rank[by_rank[i]] = i;
     dw->by_rank = by_rank;

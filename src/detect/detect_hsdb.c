@@ -25,7 +25,9 @@ struct hsdb {
     uint8_t key[HSDB_KEY_LEN];
     hs_database_t *db;
     size_t bytes;
-    uint32_t refs; /* under registry.lock */
+    uint64_t *hashes; /* hsdb_pattern_hash of each pattern, in id order */
+    uint32_t npatterns;
+    uint32_t refs;    /* under registry.lock */
 };
 
 static struct {
@@ -445,7 +447,8 @@ int hsdb_acquire_batch(struct hsdb_request *req, size_t nreq, unsigned threads,
             continue;
         }
         for (size_t k = 0; k < i; k++) {
-            if (!req[k].db && first[k] == k && memcmp(jobs[k].key, jobs[i].key, HSDB_KEY_LEN) == 0) {
+            if (!req[k].db && first[k] == k && req[k].cached_only == req[i].cached_only &&
+                memcmp(jobs[k].key, jobs[i].key, HSDB_KEY_LEN) == 0) {
                 first[i] = k;
                 break;
             }
@@ -467,7 +470,8 @@ int hsdb_acquire_batch(struct hsdb_request *req, size_t nreq, unsigned threads,
                 continue;
             }
         }
-        todo[ntodo++] = &jobs[i];
+        if (!req[i].cached_only)
+            todo[ntodo++] = &jobs[i];
     }
     if (rc == 0 && ntodo) {
         if (threads == 0)
@@ -524,8 +528,14 @@ int hsdb_acquire_batch(struct hsdb_request *req, size_t nreq, unsigned threads,
                 d->bytes = 0;
             d->db = j->db;
             d->refs = 1;
+            d->npatterns = j->req->n;
+            d->hashes = malloc((j->req->n ? j->req->n : 1) * sizeof *d->hashes);
+            for (uint32_t k = 0; d->hashes && k < j->req->n; k++)
+                d->hashes[k] = hsdb_pattern_hash(&j->req->pats[k]);
         }
-        if (!d || registry_add(d) != 0) {
+        if (!d || !d->hashes || registry_add(d) != 0) {
+            if (d)
+                free(d->hashes);
             free(d);
             hs_free_database(j->db);
             j->db = NULL;
@@ -540,7 +550,8 @@ int hsdb_acquire_batch(struct hsdb_request *req, size_t nreq, unsigned threads,
     for (size_t i = 0; rc == 0 && i < nreq; i++) {
         if (first[i] != i) {
             struct hsdb *d = req[first[i]].db;
-            d->refs++;
+            if (d)
+                d->refs++;
             req[i].db = d;
         }
     }
@@ -579,8 +590,32 @@ void hsdb_release(struct hsdb *d)
     pthread_mutex_unlock(&registry.lock);
     if (last) {
         hs_free_database(d->db);
+        free(d->hashes);
         free(d);
     }
+}
+
+void hsdb_retain(struct hsdb *d)
+{
+    pthread_mutex_lock(&registry.lock);
+    d->refs++;
+    pthread_mutex_unlock(&registry.lock);
+}
+
+uint64_t hsdb_pattern_hash(const struct hsdb_pattern *p)
+{
+    uint64_t h = 1469598103934665603ull ^ ((uint64_t)p->flags << 32) ^ p->len;
+    for (uint16_t i = 0; i < p->len; i++)
+        h = (h ^ p->bytes[i]) * 1099511628211ull;
+    h ^= h >> 31;
+    h *= 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 29);
+}
+
+const uint64_t *hsdb_pattern_hashes(const struct hsdb *d, uint32_t *n)
+{
+    *n = d->npatterns;
+    return d->hashes;
 }
 
 void hsdb_memory_usage(uint32_t *count, size_t *bytes)

@@ -46,6 +46,7 @@ struct hsdb_pattern {
 struct hsdb_request {
     const struct hsdb_pattern *pats;
     uint32_t n;
+    bool cached_only; /* from memory or disk only: db stays NULL (no error) otherwise */
     struct hsdb *db;
 };
 
@@ -77,6 +78,12 @@ int hsdb_acquire_batch(struct hsdb_request *req, size_t nreq, unsigned threads,
                        struct hsdb_stats *stats, char *err, size_t errlen);
 
 hs_database_t *hsdb_database(const struct hsdb *d);
+/* A pattern's identity (bytes, length, flags) as a 64-bit hash. */
+uint64_t hsdb_pattern_hash(const struct hsdb_pattern *p);
+/* The database's patterns as hsdb_pattern_hash values, in id order. */
+const uint64_t *hsdb_pattern_hashes(const struct hsdb *d, uint32_t *n);
+/* One more reference (released with hsdb_release). */
+void hsdb_retain(struct hsdb *d);
 size_t hsdb_bytes(const struct hsdb *d);
 /* Drops one reference; the database is freed with its last one. NULL is a no-op. */
 void hsdb_release(struct hsdb *d);

@@ -83,13 +83,34 @@ struct db_cache_entry {
     const struct detect_prefilter_db *db;
 };
 
-/* A database planned during grouping, acquired in one batch at the end. */
-struct db_request {
+/* One database of a buffer: which patterns of the buffer its ids stand
+ * for. */
+struct db_entry {
+    struct hsdb *db;           /* a reference, once acquired */
+    uint32_t first;            /* map NULL: id i is pattern first + i */
+    uint32_t *map;             /* else id -> pattern index, UINT32_MAX: not used (owned) */
+    struct hsdb_pattern *pats; /* a delta database's patterns (owned) */
+    uint32_t npats;
+};
+
+/* The databases of one buffer of one group, planned during grouping and
+ * acquired for every group at once at the end (build_acquire_databases). */
+struct db_plan {
     struct detect_prefilter_db *pdb;
-    uint32_t index;               /* database index in pdb */
     int buffer_id;
-    struct hsdb_pattern *pats;    /* owned by the buffer's first request */
-    struct hsdb_request req;
+    struct hsdb_pattern *hp;   /* the buffer's patterns in canonical order (owned) */
+    uint32_t npats;
+    uint32_t *chunk_first;     /* nchunks + 1 entries (owned) */
+    uint32_t nchunks;
+    struct db_entry *entries;  /* owned */
+    uint32_t nentries, entries_cap;
+};
+
+/* A group's buffer whose rules are those of another group's buffer: it
+ * shares that one's databases once they exist. */
+struct db_alias {
+    struct detect_prefilter_db *dst;
+    const struct detect_prefilter_db *src;
 };
 
 struct pf_info {
@@ -102,8 +123,10 @@ struct pf_info {
 struct build {
     struct detect_engine *de;
     struct pf_info *pf; /* per rule */
-    struct db_request *reqs;
-    size_t nreqs;
+    struct db_plan *plans;
+    size_t nplans;
+    struct db_alias *aliases;
+    size_t naliases;
     uint32_t per_db;
     struct db_cache_entry *cache;
     size_t ncache;
@@ -162,14 +185,20 @@ static int build_db(struct build *b, struct detect_group *g, int buffer_id)
         const struct db_cache_entry *c = &b->cache[i];
         if (c->buffer_id == buffer_id && c->hash == h && c->n == ids.n &&
             memcmp(c->ids, ids.v, ids.n * sizeof(uint32_t)) == 0) {
-            g->dbs[buffer_id] = *c->db;
-            g->dbs[buffer_id].shared = true;
+            struct db_alias *na = realloc(b->aliases, (b->naliases + 1) * sizeof(*na));
             free(ids.v);
+            if (!na)
+                return -ENOMEM;
+            b->aliases = na;
+            na[b->naliases].dst = &g->dbs[buffer_id];
+            na[b->naliases].src = c->db;
+            b->naliases++;
+            g->dbs[buffer_id].shared = true; /* nothing of its own to free */
             return 0;
         }
     }
     int rc = build_db_compile(b, g, buffer_id);
-    if (rc == 0 && g->dbs[buffer_id].ndb) {
+    if (rc == 0 && g->dbs[buffer_id].npatterns) {
         struct db_cache_entry *nc = realloc(b->cache, (b->ncache + 1) * sizeof(*nc));
         if (nc) {
             b->cache = nc;
@@ -289,10 +318,14 @@ static int build_db_compile(struct build *b, struct detect_group *g, int buffer_
         for (uint32_t i = 0; i < npats; i++)
             total += pats[slot_of[i]].rules.n;
         uint32_t maxdb = (npats + b->per_db - 1) / b->per_db * 2 + 2;
-        pdb->chunk_first = malloc((maxdb + 1) * sizeof(uint32_t));
+        struct db_plan *np = realloc(b->plans, (b->nplans + 1) * sizeof(*np));
+        if (np)
+            b->plans = np;
+        uint32_t *chunk_first = malloc((maxdb + 1) * sizeof(uint32_t));
         pdb->pat_rule_start = malloc((npats + 1) * sizeof(uint32_t));
         pdb->pat_rules = malloc((total ? total : 1) * sizeof(uint32_t));
-        if (!pdb->chunk_first || !pdb->pat_rule_start || !pdb->pat_rules) {
+        if (!np || !chunk_first || !pdb->pat_rule_start || !pdb->pat_rules) {
+            free(chunk_first);
             free(slot_of);
             rc = -ENOMEM;
             goto out;
@@ -307,26 +340,14 @@ static int build_db_compile(struct build *b, struct detect_group *g, int buffer_
         free(slot_of);
         pdb->pat_rule_start[npats] = off;
         pdb->npatterns = npats;
-        pdb->ndb = chunk_patterns(hp, npats, b->per_db, pdb->chunk_first);
-        pdb->db = calloc(pdb->ndb, sizeof(*pdb->db));
-        pdb->hdb = calloc(pdb->ndb, sizeof(*pdb->hdb));
-        struct db_request *nr = realloc(b->reqs, (b->nreqs + pdb->ndb) * sizeof(*nr));
-        if (!pdb->db || !pdb->hdb || !nr) {
-            if (nr)
-                b->reqs = nr;
-            rc = -ENOMEM;
-            goto out;
-        }
-        b->reqs = nr;
-        for (uint32_t d = 0; d < pdb->ndb; d++) {
-            struct db_request *q = &b->reqs[b->nreqs++];
-            q->pdb = pdb;
-            q->index = d;
-            q->buffer_id = buffer_id;
-            q->pats = d == 0 ? hp : NULL; /* the first request owns the array */
-            q->req.pats = hp + pdb->chunk_first[d];
-            q->req.n = pdb->chunk_first[d + 1] - pdb->chunk_first[d];
-        }
+        struct db_plan *plan = &b->plans[b->nplans++];
+        memset(plan, 0, sizeof(*plan));
+        plan->pdb = pdb;
+        plan->buffer_id = buffer_id;
+        plan->hp = hp;
+        plan->npats = npats;
+        plan->chunk_first = chunk_first;
+        plan->nchunks = chunk_patterns(hp, npats, b->per_db, chunk_first);
         b->st->patterns += npats;
         hp = NULL;
     }
@@ -339,43 +360,451 @@ out:
     return rc;
 }
 
-/* Acquires every planned database at once (shared, from the disk cache or
- * compiled on several threads) and fills the groups' database arrays. */
-static int build_acquire_databases(struct build *b, unsigned threads)
+static struct db_entry *plan_add_entry(struct db_plan *p)
 {
-    if (b->nreqs == 0)
-        return 0;
-    struct hsdb_request *rq = malloc(b->nreqs * sizeof(*rq));
-    if (!rq) {
-        snprintf(b->err, b->errlen, "out of memory");
-        return -ENOMEM;
+    if (p->nentries == p->entries_cap) {
+        uint32_t nc = p->entries_cap ? p->entries_cap * 2 : 4;
+        struct db_entry *ne = realloc(p->entries, nc * sizeof(*ne));
+        if (!ne)
+            return NULL;
+        p->entries = ne;
+        p->entries_cap = nc;
     }
-    for (size_t i = 0; i < b->nreqs; i++)
-        rq[i] = b->reqs[i].req;
+    struct db_entry *e = &p->entries[p->nentries++];
+    memset(e, 0, sizeof(*e));
+    return e;
+}
+
+static void plan_free(struct db_plan *p)
+{
+    for (uint32_t i = 0; i < p->nentries; i++) {
+        hsdb_release(p->entries[i].db);
+        free(p->entries[i].map);
+        free(p->entries[i].pats);
+    }
+    free(p->entries);
+    free(p->chunk_first);
+    free(p->hp);
+}
+
+/* Index of the patterns of a running engine's databases: hash -> (database,
+ * id), sorted by hash. */
+struct prev_pattern {
+    uint64_t hash;
+    struct hsdb *db;
+    uint32_t id;
+};
+
+static int prev_pattern_cmp(const void *a, const void *b)
+{
+    const struct prev_pattern *x = a, *y = b;
+    return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+static struct prev_pattern *prev_index(const struct detect_engine *prev, size_t *n)
+{
+    size_t cap = 0, cnt = 0;
+    struct prev_pattern *ix = NULL;
+    struct hsdb **seen = NULL;
+    size_t nseen = 0, seencap = 0;
+    for (uint32_t g = 0; g < prev->ngroups; g++) {
+        for (int k = 0; k < detect_buffer_count(); k++) {
+            const struct detect_prefilter_db *pdb = &prev->groups[g]->dbs[k];
+            for (uint32_t d = 0; pdb->hdb && d < pdb->ndb; d++) {
+                struct hsdb *db = pdb->hdb[d];
+                bool dup = false;
+                for (size_t i = 0; i < nseen && !dup; i++)
+                    dup = seen[i] == db;
+                if (dup || !db)
+                    continue;
+                if (nseen == seencap) {
+                    seencap = seencap ? seencap * 2 : 64;
+                    struct hsdb **ns = realloc(seen, seencap * sizeof(*ns));
+                    if (!ns)
+                        goto oom;
+                    seen = ns;
+                }
+                seen[nseen++] = db;
+                uint32_t m;
+                const uint64_t *h = hsdb_pattern_hashes(db, &m);
+                if (cnt + m > cap) {
+                    cap = (cnt + m) * 2;
+                    struct prev_pattern *ni = realloc(ix, cap * sizeof(*ni));
+                    if (!ni)
+                        goto oom;
+                    ix = ni;
+                }
+                for (uint32_t i = 0; i < m; i++)
+                    ix[cnt++] = (struct prev_pattern){.hash = h[i], .db = db, .id = i};
+            }
+        }
+    }
+    free(seen);
+    if (cnt)
+        qsort(ix, cnt, sizeof(*ix), prev_pattern_cmp);
+    *n = cnt;
+    return ix;
+oom:
+    free(seen);
+    free(ix);
+    *n = 0;
+    return NULL;
+}
+
+/* Open-addressing map pattern hash -> pattern index of one plan. */
+struct hash_index {
+    uint64_t *keys;
+    uint32_t *vals;
+    uint32_t mask;
+};
+
+static int hash_index_build(struct hash_index *hi, const uint64_t *h, uint32_t n)
+{
+    uint32_t cap = 16;
+    while (cap < n * 2)
+        cap *= 2;
+    hi->keys = malloc(cap * sizeof(*hi->keys));
+    hi->vals = malloc(cap * sizeof(*hi->vals));
+    if (!hi->keys || !hi->vals)
+        return -ENOMEM;
+    hi->mask = cap - 1;
+    memset(hi->vals, 0xff, cap * sizeof(*hi->vals));
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t s = (uint32_t)h[i] & hi->mask;
+        while (hi->vals[s] != UINT32_MAX && hi->keys[s] != h[i])
+            s = (s + 1) & hi->mask;
+        hi->keys[s] = h[i];
+        hi->vals[s] = i;
+    }
+    return 0;
+}
+
+static uint32_t hash_index_find(const struct hash_index *hi, uint64_t h)
+{
+    uint32_t s = (uint32_t)h & hi->mask;
+    while (hi->vals[s] != UINT32_MAX) {
+        if (hi->keys[s] == h)
+            return hi->vals[s];
+        s = (s + 1) & hi->mask;
+    }
+    return UINT32_MAX;
+}
+
+/* Patterns a reload may compile per buffer before it rebuilds whole
+ * databases instead (a delta this small compiles in a few MB). */
+#define DETECT_DELTA_MAX 128
+
+/* Rule reload: the databases of a buffer that are neither in memory nor in
+ * the cache would have to be compiled whole (hundreds of patterns: tens of
+ * MB of compile memory each). Instead the running engine's databases that
+ * hold most of the missing patterns are used as they are (patterns no longer
+ * wanted are masked), and only the patterns no running database holds are
+ * compiled, into one small delta database. Falls back to whole databases
+ * when the delta would be large or the old databases mostly dead. Fills
+ * need_compile[c] for chunks still to compile. */
+static int plan_cover(struct db_plan *p, const bool *chunk_ok, const struct prev_pattern *ix,
+                      size_t nix, bool *need_compile, uint32_t *delta_out)
+{
+    uint32_t n = p->npats;
+    uint64_t *h = malloc((n ? n : 1) * sizeof(*h));
+    uint8_t *owned = calloc(n ? n : 1, 1);
+    struct hash_index hi = {0};
+    int rc = -ENOMEM;
+    uint32_t nentries0 = p->nentries;
+    if (!h || !owned)
+        goto out;
+    for (uint32_t i = 0; i < n; i++)
+        h[i] = hsdb_pattern_hash(&p->hp[i]);
+    if (hash_index_build(&hi, h, n) != 0)
+        goto out;
+    uint32_t missing = 0;
+    for (uint32_t c = 0; c < p->nchunks; c++)
+        for (uint32_t i = p->chunk_first[c]; i < p->chunk_first[c + 1]; i++) {
+            owned[i] = chunk_ok[c];
+            missing += !chunk_ok[c];
+        }
+    /* Old databases by how many missing patterns they hold, best first. */
+    for (;;) {
+        struct hsdb *best = NULL;
+        uint32_t best_count = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (owned[i])
+                continue;
+            size_t lo = 0, hi2 = nix;
+            while (lo < hi2) {
+                size_t mid = (lo + hi2) / 2;
+                if (ix[mid].hash < h[i])
+                    lo = mid + 1;
+                else
+                    hi2 = mid;
+            }
+            for (size_t k = lo; k < nix && ix[k].hash == h[i]; k++) {
+                uint32_t cnt = 0, m;
+                const uint64_t *dh = hsdb_pattern_hashes(ix[k].db, &m);
+                if (ix[k].db == best)
+                    continue;
+                uint32_t live = 0;
+                for (uint32_t j = 0; j < m; j++) {
+                    uint32_t pi = hash_index_find(&hi, dh[j]);
+                    live += pi != UINT32_MAX;
+                    cnt += pi != UINT32_MAX && !owned[pi];
+                }
+                /* Mostly dead databases cost more scanning than they save. */
+                if (live * 2 >= m && cnt > best_count) {
+                    best = ix[k].db;
+                    best_count = cnt;
+                }
+            }
+            if (best_count)
+                break; /* the first missing pattern's best holder; repeat */
+        }
+        if (!best)
+            break;
+        uint32_t m;
+        const uint64_t *dh = hsdb_pattern_hashes(best, &m);
+        struct db_entry *e = plan_add_entry(p);
+        uint32_t *map = malloc((m ? m : 1) * sizeof(*map));
+        if (!e || !map) {
+            free(map);
+            goto out;
+        }
+        for (uint32_t j = 0; j < m; j++) {
+            uint32_t pi = hash_index_find(&hi, dh[j]);
+            if (pi != UINT32_MAX && !owned[pi]) {
+                map[j] = pi;
+                owned[pi] = 1;
+                missing--;
+            } else {
+                map[j] = UINT32_MAX;
+            }
+        }
+        hsdb_retain(best);
+        e->db = best;
+        e->map = map;
+    }
+    if (missing > DETECT_DELTA_MAX) {
+        /* Too much is new: whole databases after all. */
+        for (uint32_t k = nentries0; k < p->nentries; k++) {
+            hsdb_release(p->entries[k].db);
+            free(p->entries[k].map);
+        }
+        p->nentries = nentries0;
+        for (uint32_t c = 0; c < p->nchunks; c++)
+            need_compile[c] = !chunk_ok[c];
+        *delta_out = 0;
+        rc = 0;
+        goto out;
+    }
+    if (missing) {
+        struct db_entry *e = plan_add_entry(p);
+        if (!e)
+            goto out;
+        e->pats = malloc(missing * sizeof(*e->pats));
+        e->map = malloc(missing * sizeof(*e->map));
+        if (!e->pats || !e->map)
+            goto out;
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < n; i++)
+            if (!owned[i]) {
+                e->pats[k] = p->hp[i];
+                e->map[k++] = i;
+            }
+        e->npats = missing;
+    }
+    *delta_out = missing;
+    rc = 0;
+out:
+    free(h);
+    free(owned);
+    free(hi.keys);
+    free(hi.vals);
+    return rc;
+}
+
+/* Acquires every planned database: canonical chunks shared with a running
+ * engine, from the disk cache or compiled (on several threads); on a rule
+ * reload (prev), changed chunks are covered by the running databases plus a
+ * small delta (plan_cover). Then fills the groups' database arrays. */
+static int build_acquire_databases(struct build *b, unsigned threads,
+                                   const struct detect_engine *prev)
+{
+    int rc = 0;
+    size_t nchunks = 0;
+    for (size_t i = 0; i < b->nplans; i++)
+        nchunks += b->plans[i].nchunks;
+    struct hsdb_request *rq = calloc(nchunks ? nchunks : 1, sizeof(*rq));
+    uint32_t *rq_plan = calloc(nchunks ? nchunks : 1, sizeof(*rq_plan));
+    uint32_t *rq_chunk = calloc(nchunks ? nchunks : 1, sizeof(*rq_chunk));
+    int32_t *rq_entry = NULL; /* second batch: the delta entry, or -1 for a chunk */
+    bool *chunk_ok = calloc(nchunks ? nchunks : 1, sizeof(*chunk_ok));
+    bool *need = calloc(nchunks ? nchunks : 1, sizeof(*need));
+    struct prev_pattern *ix = NULL;
+    size_t nix = 0, nrq = 0;
     struct hsdb_stats hst = {0};
     char err[300] = "";
-    int rc = hsdb_acquire_batch(rq, b->nreqs, threads, &hst, err, sizeof err);
-    if (rc != 0) {
-        /* Name the buffer of the first database that failed to compile. */
-        snprintf(b->err, b->errlen, "%s", err);
-        free(rq);
-        return rc;
+    if (!rq || !rq_plan || !rq_chunk || !chunk_ok || !need) {
+        rc = -ENOMEM;
+        goto out;
     }
-    for (size_t i = 0; i < b->nreqs; i++) {
-        struct db_request *q = &b->reqs[i];
-        q->pdb->hdb[q->index] = rq[i].db;
-        q->pdb->db[q->index] = hsdb_database(rq[i].db);
-        bool dup = false;
-        for (size_t k = 0; k < i && !dup; k++)
-            dup = rq[k].db == rq[i].db;
-        if (!dup)
-            b->st->database_bytes += hsdb_bytes(rq[i].db);
-        if (getenv("VIGIL_DEBUG_ENGINE"))
-            fprintf(stderr, "db %s: %u patterns (%u..%u bytes long) %zu bytes\n",
-                    detect_buffer_get(q->buffer_id)->name, rq[i].n, rq[i].pats[0].len,
-                    rq[i].pats[rq[i].n - 1].len, hsdb_bytes(rq[i].db));
+    /* 1. Whole chunks that exist already (all of them at start-up). */
+    for (size_t i = 0; i < b->nplans; i++) {
+        struct db_plan *p = &b->plans[i];
+        for (uint32_t c = 0; c < p->nchunks; c++) {
+            rq[nrq].pats = p->hp + p->chunk_first[c];
+            rq[nrq].n = p->chunk_first[c + 1] - p->chunk_first[c];
+            rq[nrq].cached_only = prev != NULL;
+            rq_plan[nrq] = (uint32_t)i;
+            rq_chunk[nrq++] = c;
+        }
     }
-    b->st->databases += (uint32_t)b->nreqs;
+    rc = hsdb_acquire_batch(rq, nrq, threads, &hst, err, sizeof err);
+    if (rc != 0)
+        goto out;
+    size_t k = 0;
+    for (size_t i = 0; i < b->nplans; i++) {
+        struct db_plan *p = &b->plans[i];
+        for (uint32_t c = 0; c < p->nchunks; c++, k++) {
+            chunk_ok[k] = rq[k].db != NULL;
+            if (!rq[k].db)
+                continue;
+            struct db_entry *e = plan_add_entry(p);
+            if (!e) {
+                hsdb_release(rq[k].db);
+                rc = -ENOMEM;
+                goto out;
+            }
+            e->db = rq[k].db;
+            e->first = p->chunk_first[c];
+            rq[k].db = NULL;
+        }
+    }
+    /* 2. A reload: what changed, covered by the running databases and
+     * deltas (or whole chunks when too much changed). */
+    size_t ndelta = 0;
+    if (prev) {
+        ix = prev_index(prev, &nix);
+        size_t base = 0;
+        for (size_t i = 0; i < b->nplans; i++) {
+            struct db_plan *p = &b->plans[i];
+            bool complete = true;
+            for (uint32_t c = 0; c < p->nchunks; c++)
+                complete &= chunk_ok[base + c];
+            if (!complete) {
+                uint32_t delta = 0;
+                rc = plan_cover(p, chunk_ok + base, ix, nix, need + base, &delta);
+                if (rc != 0)
+                    goto out;
+                ndelta += delta != 0;
+            }
+            base += p->nchunks;
+        }
+        nrq = 0;
+        base = 0;
+        for (size_t i = 0; i < b->nplans; i++) {
+            struct db_plan *p = &b->plans[i];
+            for (uint32_t c = 0; c < p->nchunks; c++)
+                if (need[base + c]) {
+                    rq[nrq] = (struct hsdb_request){.pats = p->hp + p->chunk_first[c],
+                                                    .n = p->chunk_first[c + 1] -
+                                                         p->chunk_first[c]};
+                    rq_plan[nrq] = (uint32_t)i;
+                    rq_chunk[nrq++] = c;
+                }
+            base += p->nchunks;
+        }
+        /* Deltas go into the same batch. */
+        struct hsdb_request *rq2 = realloc(rq, (nrq + ndelta + 1) * sizeof(*rq2));
+        uint32_t *rp2 = realloc(rq_plan, (nrq + ndelta + 1) * sizeof(*rp2));
+        uint32_t *rc2 = realloc(rq_chunk, (nrq + ndelta + 1) * sizeof(*rc2));
+        rq_entry = malloc((nrq + ndelta + 1) * sizeof(*rq_entry));
+        if (rq2)
+            rq = rq2;
+        if (rp2)
+            rq_plan = rp2;
+        if (rc2)
+            rq_chunk = rc2;
+        if (!rq2 || !rp2 || !rc2 || !rq_entry) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        for (size_t r = 0; r < nrq; r++)
+            rq_entry[r] = -1;
+        for (size_t i = 0; i < b->nplans; i++) {
+            struct db_plan *p = &b->plans[i];
+            for (uint32_t e = 0; e < p->nentries; e++)
+                if (p->entries[e].pats && !p->entries[e].db) {
+                    rq[nrq] = (struct hsdb_request){.pats = p->entries[e].pats,
+                                                    .n = p->entries[e].npats};
+                    rq_plan[nrq] = (uint32_t)i;
+                    rq_entry[nrq++] = (int32_t)e;
+                }
+        }
+        if (nrq) {
+            rc = hsdb_acquire_batch(rq, nrq, threads, &hst, err, sizeof err);
+            if (rc != 0)
+                goto out;
+        }
+        for (size_t r = 0; r < nrq; r++) {
+            struct db_plan *p = &b->plans[rq_plan[r]];
+            if (rq_entry[r] >= 0) {
+                p->entries[rq_entry[r]].db = rq[r].db;
+            } else {
+                struct db_entry *e = plan_add_entry(p);
+                if (!e) {
+                    hsdb_release(rq[r].db);
+                    rc = -ENOMEM;
+                    goto out;
+                }
+                e->db = rq[r].db;
+                e->first = p->chunk_first[rq_chunk[r]];
+            }
+            rq[r].db = NULL;
+        }
+    }
+    /* 3. The groups' arrays. */
+    for (size_t i = 0; i < b->nplans; i++) {
+        struct db_plan *p = &b->plans[i];
+        struct detect_prefilter_db *pdb = p->pdb;
+        pdb->ndb = p->nentries;
+        pdb->db = calloc(p->nentries ? p->nentries : 1, sizeof(*pdb->db));
+        pdb->hdb = calloc(p->nentries ? p->nentries : 1, sizeof(*pdb->hdb));
+        pdb->chunk_first = calloc(p->nentries ? p->nentries : 1, sizeof(*pdb->chunk_first));
+        pdb->map = calloc(p->nentries ? p->nentries : 1, sizeof(*pdb->map));
+        if (!pdb->db || !pdb->hdb || !pdb->chunk_first || !pdb->map) {
+            pdb->ndb = 0;
+            rc = -ENOMEM;
+            goto out;
+        }
+        for (uint32_t e = 0; e < p->nentries; e++) {
+            struct db_entry *en = &p->entries[e];
+            pdb->hdb[e] = en->db;
+            pdb->db[e] = hsdb_database(en->db);
+            pdb->chunk_first[e] = en->first;
+            pdb->map[e] = en->map;
+            en->db = NULL; /* moved */
+            en->map = NULL;
+            bool dup = false;
+            for (size_t q = 0; q < i && !dup; q++)
+                for (uint32_t w = 0; w < b->plans[q].pdb->ndb && !dup; w++)
+                    dup = b->plans[q].pdb->hdb[w] == pdb->hdb[e];
+            for (uint32_t w = 0; w < e && !dup; w++)
+                dup = pdb->hdb[w] == pdb->hdb[e];
+            if (!dup)
+                b->st->database_bytes += hsdb_bytes(pdb->hdb[e]);
+            if (getenv("VIGIL_DEBUG_ENGINE")) {
+                uint32_t m;
+                hsdb_pattern_hashes(pdb->hdb[e], &m);
+                fprintf(stderr, "db %s: %u patterns%s, %zu bytes\n",
+                        detect_buffer_get(p->buffer_id)->name, m,
+                        pdb->map[e] ? " (mapped)" : "", hsdb_bytes(pdb->hdb[e]));
+            }
+        }
+        b->st->databases += p->nentries;
+    }
+    for (size_t i = 0; i < b->naliases; i++) {
+        *b->aliases[i].dst = *b->aliases[i].src;
+        b->aliases[i].dst->shared = true;
+    }
     b->st->db_shared += hst.memory_hits;
     b->st->db_from_disk += hst.disk_hits;
     b->st->db_compiled += hst.compiled;
@@ -383,8 +812,22 @@ static int build_acquire_databases(struct build *b, unsigned threads)
     b->st->db_cache_write_errors += hst.disk_write_errors;
     b->st->compile_cpu_seconds += hst.compile_cpu_seconds;
     b->st->database_bytes_new += hst.bytes_new;
+    b->st->db_delta += (uint32_t)ndelta;
+out:
+    if (rc != 0 && !err[0])
+        snprintf(err, sizeof err, "out of memory");
+    if (rc != 0)
+        snprintf(b->err, b->errlen, "%s", err);
+    for (size_t r = 0; rq && r < nrq; r++)
+        hsdb_release(rq[r].db);
     free(rq);
-    return 0;
+    free(rq_plan);
+    free(rq_chunk);
+    free(rq_entry);
+    free(chunk_ok);
+    free(need);
+    free(ix);
+    return rc;
 }
 
 /* ---- address index for non-prefilter rules ---- */
@@ -553,9 +996,13 @@ static void group_free(struct detect_group *g)
         for (int i = 0; i < detect_buffer_count(); i++) {
             if (g->dbs[i].shared)
                 continue;
-            for (uint32_t d = 0; d < g->dbs[i].ndb; d++)
+            for (uint32_t d = 0; d < g->dbs[i].ndb; d++) {
                 if (g->dbs[i].hdb)
                     hsdb_release(g->dbs[i].hdb[d]);
+                if (g->dbs[i].map)
+                    free(g->dbs[i].map[d]);
+            }
+            free(g->dbs[i].map);
             free(g->dbs[i].db);
             free(g->dbs[i].hdb);
             free(g->dbs[i].chunk_first);
@@ -906,11 +1353,13 @@ struct detect_engine *detect_engine_build(const struct rule_set *rs,
     for (int t = 0; t < DETECT_TRANSPORT_MAX && !b.failed; t++)
         for (int dir = 0; dir < 2 && !b.failed; dir++)
             build_transport_dir(&b, (enum detect_transport)t, dir, max_groups);
-    if (!b.failed && build_acquire_databases(&b, opt ? opt->compile_threads : 0) != 0)
+    if (!b.failed &&
+        build_acquire_databases(&b, opt ? opt->compile_threads : 0, opt ? opt->prev : NULL) != 0)
         b.failed = true;
-    for (size_t i = 0; i < b.nreqs; i++)
-        free(b.reqs[i].pats);
-    free(b.reqs);
+    for (size_t i = 0; i < b.nplans; i++)
+        plan_free(&b.plans[i]);
+    free(b.plans);
+    free(b.aliases);
     for (uint32_t i = 0; i < de->nrules; i++) {
         const struct rule *r = rule_set_get(rs, i);
         for (uint32_t k = 0; k < r->nbuffers; k++)
@@ -1078,7 +1527,13 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 {
     struct detect_thread_ctx *ctx = arg;
     const struct detect_prefilter_db *db = ctx->cur_db;
-    id += ctx->cur_first;
+    if (ctx->cur_map) {
+        id = ctx->cur_map[id];
+        if (id == UINT32_MAX)
+            return 0; /* a pattern the rules no longer use (reused database) */
+    } else {
+        id += ctx->cur_first;
+    }
     for (uint32_t k = db->pat_rule_start[id]; k < db->pat_rule_start[id + 1]; k++)
         detect_candidate_add(ctx, db->pat_rules[k]);
     return 0;
@@ -1093,6 +1548,7 @@ int detect_prefilter_scan(const struct detect_group *g, int buffer_id, const uin
     ctx->cur_db = db;
     for (uint32_t d = 0; d < db->ndb; d++) {
         ctx->cur_first = db->chunk_first[d];
+        ctx->cur_map = db->map[d];
         hs_error_t rc = hs_scan(db->db[d], (const char *)data, len, 0, ctx->scratch, on_match, ctx);
         if (rc != HS_SUCCESS)
             return -EIO;

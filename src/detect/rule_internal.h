@@ -55,6 +55,8 @@ struct rule_set {
     uint64_t context_hash;
     bool context_recorded;
     uint32_t reused;
+    rule_failure_fn on_failure;
+    void *on_failure_ctx;
     bool finalized;
     bool app_events;
     bool pkt_events;

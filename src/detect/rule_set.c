@@ -739,10 +739,12 @@ static bool text_is_clean(const unsigned char *s, size_t len, size_t *bad)
 }
 
 static void report_failure(struct rule_set *rs, FILE *report, const char *name, uint32_t line,
-                           const struct rule_error *e)
+                           const char *text, const struct rule_error *e)
 {
     rs->stats.failed++;
     count_reason(rs, e->reason[0] ? e->reason : "error");
+    if (rs->on_failure)
+        rs->on_failure(rs->on_failure_ctx, name, line, text, e);
     if (!report)
         return;
     fprintf(report, "%s:%u: ", name, line);
@@ -776,7 +778,7 @@ static void load_logical_line(struct rule_set *rs, char *text, size_t len, const
         snprintf(e.reason, sizeof(e.reason), "rule too long");
         snprintf(e.message, sizeof(e.message), "rule is %zu bytes long (limit %d)", len,
                  RULE_MAX_LEN);
-        report_failure(rs, report, name, line, &e);
+        report_failure(rs, report, name, line, NULL, &e);
         return;
     }
     if (!text_is_clean((const unsigned char *)text, len, &bad)) {
@@ -784,13 +786,13 @@ static void load_logical_line(struct rule_set *rs, char *text, size_t len, const
         snprintf(e.message, sizeof(e.message),
                  "invalid UTF-8 or control character (byte 0x%02x at column %zu)",
                  (unsigned char)text[bad], bad + 1);
-        report_failure(rs, report, name, line, &e);
+        report_failure(rs, report, name, line, NULL, &e);
         return;
     }
     if (rule_set_add_rule(rs, s, name, line, &e) == 0)
         rs->stats.loaded++;
     else
-        report_failure(rs, report, name, line, &e);
+        report_failure(rs, report, name, line, s, &e);
 }
 
 /* Joins physical lines into logical ones (backslash continuation) as bytes
@@ -1156,6 +1158,12 @@ size_t rule_set_count(const struct rule_set *rs)
 const struct rule *rule_set_get(const struct rule_set *rs, size_t i)
 {
     return i < rs->nrules ? rs->rules[i] : NULL;
+}
+
+void rule_set_on_failure(struct rule_set *rs, rule_failure_fn fn, void *ctx)
+{
+    rs->on_failure = fn;
+    rs->on_failure_ctx = ctx;
 }
 
 uint32_t rule_set_var_count(const struct rule_set *rs, enum rule_var_kind kind)

@@ -104,6 +104,13 @@ const struct rule_threshold_cfg *rule_set_threshold_cfg(const struct rule_set *r
  * is not added). file may be NULL. */
 int rule_set_add_rule(struct rule_set *rs, const char *text, const char *file, uint32_t line,
                       struct rule_error *e);
+/* Called for every rule that fails to load (after it is counted), with the
+ * file name given to the loader (may be NULL), the line, the rule text (NULL
+ * when it is too long or not clean text) and the error. */
+typedef void (*rule_failure_fn)(void *ctx, const char *file, uint32_t line, const char *text,
+                                const struct rule_error *e);
+void rule_set_on_failure(struct rule_set *rs, rule_failure_fn fn, void *ctx);
+
 /* Loads a rules file: joins backslash-continued lines, skips comments and
  * blank lines, counts commented-out rules, reports each failed rule to
  * `report` as "file:line: sid N: keyword 'k': message" (report may be NULL).

@@ -51,6 +51,11 @@ static void on_signal(int sig)
             capture_break(signal_sources[i]);
 }
 
+void sensor_request_stop(void)
+{
+    on_signal(SIGTERM);
+}
+
 static void install_signal_handlers(void)
 {
     struct sigaction sa;
@@ -88,8 +93,7 @@ struct run_state {
     struct capture_stats capture;
     uint64_t start_mono;
     bool threaded;
-    struct rule_set *rules;
-    struct detect_engine *engine;
+    struct sensor_rules_source rules_source;
     struct sensor_shared shared;
 };
 
@@ -403,95 +407,27 @@ static int open_output(struct run_state *rs)
     return 0;
 }
 
-/* Loads one optional auxiliary file named by a config key (classification,
- * reference, threshold); a missing file is a warning, as in Suricata. */
-static void load_aux_file(struct run_state *rs, const char *key)
-{
-    const char *path = config_get(rs->cfg, key);
-    if (!path || access(path, R_OK) != 0) {
-        if (path)
-            log_warning("%s: %s: cannot read", key, path);
-        return;
-    }
-    char err[512] = "";
-    int rc = 0;
-    if (strcmp(key, "classification-file") == 0)
-        rc = rule_set_load_classification(rs->rules, path, err, sizeof err);
-    else if (strcmp(key, "reference-config-file") == 0)
-        rc = rule_set_load_reference_config(rs->rules, path, err, sizeof err);
-    else
-        rc = rule_set_load_threshold_config(rs->rules, path, stderr) < 0 ? -1 : 0;
-    if (rc != 0 && err[0])
-        log_warning("%s", err);
-}
-
-static int load_rule_file(struct run_state *rs, const char *path)
-{
-    /* The loader reports an unreadable file itself, naming it. */
-    if (rule_set_load_file(rs->rules, path, stderr) != 0)
-        return 2;
-    return 0;
-}
-
 /* Rules: -S files only, or -s files plus the configuration's rule-files
- * (relative to default-rule-path). No rules at all means no detection. */
+ * (relative to default-rule-path); loaded, built and later reloaded by
+ * sensor/reload.c. No rules at all means no detection. */
 static int load_rules(struct run_state *rs)
 {
-    if (rs->opts.disable_detection)
-        return 0;
-    const struct config_node *files = rs->opts.rules_exclusive ? NULL : config_find(rs->cfg, "rule-files");
-    if (rs->opts.rule_file_count == 0 && !files)
-        return 0;
-    rs->rules = rule_set_new(rs->cfg);
-    if (!rs->rules)
-        return 1;
-    /* The sensor feeds decoder, stream and application-layer anomalies to
-     * detection, so rules using them can load. */
-    rule_set_enable_packet_events(rs->rules, true);
-    rule_set_enable_app_layer_events(rs->rules, true);
-    load_aux_file(rs, "classification-file");
-    load_aux_file(rs, "reference-config-file");
-    for (int i = 0; i < rs->opts.rule_file_count; i++)
-        if (load_rule_file(rs, rs->opts.rule_files[i]) != 0)
-            return 2;
-    const char *dir = config_get(rs->cfg, "default-rule-path");
-    for (const struct config_node *n = files ? config_node_first_child(files) : NULL; n;
-         n = config_node_next(n)) {
-        const char *name = config_node_value(n);
-        if (!name)
-            continue;
-        char path[4096];
-        if (name[0] == '/' || !dir)
-            snprintf(path, sizeof path, "%s", name);
-        else
-            snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (access(path, R_OK) != 0) {
-            log_warning("rule-files: %s: cannot read", path);
-            continue;
-        }
-        if (load_rule_file(rs, path) != 0)
-            return 2;
+    rs->rules_source = (struct sensor_rules_source){
+        .cfg = rs->cfg,
+        .rule_files = rs->opts.rule_files,
+        .rule_file_count = rs->opts.rule_file_count,
+        .exclusive = rs->opts.rules_exclusive,
+        .disabled = rs->opts.disable_detection,
+    };
+    char err[700] = "";
+    int rc = sensor_engine_init(&rs->rules_source, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "vigil run: %s\n", err);
+        return rc;
     }
-    load_aux_file(rs, "threshold-file");
-    rule_set_finalize(rs->rules);
-    const struct rule_load_stats *st = rule_set_stats(rs->rules);
-    if (st->failed)
-        log_warning("rules: %u loaded, %u failed", st->loaded, st->failed);
-    else
-        log_info("rules: %u loaded", st->loaded);
-    char err[512] = "";
-    struct detect_engine_stats es;
-    memset(&es, 0, sizeof es);
-    rs->engine = detect_engine_build(rs->rules, NULL, &es, err, sizeof err);
-    if (!rs->engine) {
-        fprintf(stderr, "vigil run: cannot build the detection engine: %s\n", err);
-        return 1;
-    }
-    log_info("detection engine: %u groups, %u prefilter databases, %u patterns, %u rules "
-             "without prefilter (summed over groups), built in %.2f s",
-             es.groups, es.databases, es.patterns, es.non_prefilter_rules, es.build_seconds);
-    rs->shared.engine = rs->engine;
-    app_layer_set_detection_active(true);
+    const struct sensor_engine *e = sensor_engine_current();
+    if (!e->engine)
+        return 0;
     char path[4096];
     snprintf(path, sizeof path, "%s/fast.log", rs->opts.log_dir);
     rs->shared.fast_log = fast_log_open(path, err, sizeof err);
@@ -561,6 +497,8 @@ int sensor_main(int argc, char **argv)
         rc = load_rules(&rs);
     if (rc == 0)
         rc = start_workers(&rs);
+    if (rc == 0 && sensor_reload_start(rs.nworkers) != 0)
+        log_warning("rule reload is not available: cannot start its thread");
     if (rc == 0) {
         install_signal_handlers();
         if (rs.opts.pcap_file_count > 0) {
@@ -596,14 +534,13 @@ int sensor_main(int argc, char **argv)
     for (int i = 0; i < rs.nworkers; i++)
         worker_fini(&rs.workers[i]);
     free(rs.workers);
+    sensor_engine_shutdown();
     if (rs.eve && eve_file_close(rs.eve) != 0 && rc == 0) {
         fprintf(stderr, "vigil run: writing %s/eve.json failed\n", rs.opts.log_dir);
         rc = 1;
     }
     if (rs.shared.fast_log && fast_log_close(rs.shared.fast_log) != 0 && rc == 0)
         rc = 1;
-    detect_engine_free(rs.engine);
-    rule_set_free(rs.rules);
     config_free(rs.cfg);
     sensor_options_free(&rs.opts);
     return rc;

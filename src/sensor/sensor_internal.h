@@ -19,6 +19,8 @@
 #include "detect/detect_engine_packet.h"
 #include "stream/stream.h"
 #include "util/spsc_ring.h"
+#include "util/swap.h"
+#include "sensor/reload.h"
 
 struct config;
 
@@ -87,7 +89,10 @@ struct worker {
     struct packet pseudo;       /* flow-end inspection */
     struct worker_stats stats;
     const struct sensor_shared *shared;
-    struct detect_worker *detect;
+    struct detect_worker *detect;       /* for engine->engine; NULL without rules */
+    const struct sensor_engine *engine; /* the engine this worker uses (sensor/reload.h) */
+    struct swap_slot *engine_slot;
+    struct swap_reader *swap;
     struct detect_alert alerts[DETECT_MAX_ALERTS_PER_PACKET];
     struct detect_packet_events events;  /* stream/app anomalies of the current packet */
     uint64_t last_timeout_check_usec;
@@ -115,11 +120,27 @@ struct worker {
 /* Worker side of the snapshot protocol: cheap when nothing was asked. */
 void worker_publish_stats(struct worker *w);
 
-/* Shared by all workers; detection may be NULL (no rules). */
+/* Shared by all workers. */
 struct sensor_shared {
-    const struct detect_engine *engine;
     struct fast_log *fast_log;
 };
+
+/* Moves a worker to engine e (its per-thread detection context, keeping
+ * thresholds and counters). */
+void worker_adopt_engine(struct worker *w, const struct sensor_engine *e);
+
+/* Between two packets: this worker holds nothing from an engine it read
+ * before; it moves to a newly published engine here. Cheap: one load and a
+ * compare when nothing changed. */
+static inline void worker_sync(struct worker *w)
+{
+    if (!w->swap)
+        return;
+    swap_reader_quiescent(w->swap);
+    const struct sensor_engine *e = swap_slot_get(w->engine_slot);
+    if (e != w->engine)
+        worker_adopt_engine(w, e);
+}
 
 int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct eve_file *eve,
                 const struct sensor_shared *shared);
@@ -136,6 +157,10 @@ void worker_raise_alert(struct worker *w, const struct packet *packet, struct fl
                         uint64_t ts_usec, const struct builtin_alert *alert);
 /* Ends every flow (reason shutdown) and flushes output. */
 void worker_shutdown(struct worker *w);
+
+/* Asks the running sensor to stop as SIGTERM does (safe from any thread and
+ * from a signal handler). */
+void sensor_request_stop(void);
 
 /* Writes a "stats" event summing the workers: their live counters (only
  * when they are stopped) or, with from_snapshots, their last snapshots. */

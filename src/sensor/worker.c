@@ -246,9 +246,15 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct
     struct app_event_sink sink = {.user = w, .emit = sink_emit, .anomaly = sink_anomaly,
                                   .alert = sink_alert};
     w->app = app_layer_thread_ctx_new(&sc->app, &sink);
-    if (shared->engine)
-        w->detect = detect_worker_new(shared->engine);
-    if (!w->decode || !w->stream || !w->flows || !w->app || (shared->engine && !w->detect)) {
+    /* The running engine; later ones are adopted between packets
+     * (worker_sync, sensor/reload.h). */
+    w->engine = sensor_engine_current();
+    w->engine_slot = sensor_engine_slot();
+    w->swap = swap_reader_register(sensor_swap_domain());
+    if (w->engine && w->engine->engine)
+        w->detect = detect_worker_new(w->engine->engine);
+    if (!w->decode || !w->stream || !w->flows || !w->app || !w->swap ||
+        (w->engine && w->engine->engine && !w->detect)) {
         /* A reason in err is a configuration problem (e.g. a memcap too
          * small for the hash size); without one, memory ran out. */
         bool config_problem = err[0] != '\0';
@@ -272,6 +278,8 @@ void worker_fini(struct worker *w)
     if (w->detect)
         detect_worker_free(w->detect);
     w->detect = NULL;
+    swap_reader_unregister(w->swap);
+    w->swap = NULL;
     eve_writer_free(&w->eve);
     w->flows = NULL;
     w->app = NULL;
@@ -282,6 +290,7 @@ void worker_fini(struct worker *w)
 
 void worker_advance_time(struct worker *w, uint64_t now_usec)
 {
+    worker_sync(w); /* every packet and every idle tick comes through here */
     if (now_usec > w->now_usec)
         w->now_usec = now_usec;
     if (w->now_usec - w->last_timeout_check_usec < WORKER_TIMEOUT_INTERVAL_USEC)
@@ -310,9 +319,9 @@ static void run_detection(struct worker *w, struct packet *p, struct flow *f)
     w->events.nstream = w->events.napp = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (w->config->log_alert)
-            eve_log_alert(&w->eve, &w->config->alert, p, f, &w->alerts[i], w->shared->engine);
+            eve_log_alert(&w->eve, &w->config->alert, p, f, &w->alerts[i], w->engine->engine);
         if (w->shared->fast_log)
-            fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->shared->engine);
+            fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->engine->engine);
     }
 }
 
@@ -360,6 +369,7 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
 
 void worker_shutdown(struct worker *w)
 {
+    worker_sync(w);
     flow_table_shutdown(w->flows);
     eve_writer_flush(&w->eve);
 }

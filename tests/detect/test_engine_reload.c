@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "detect/detect_buffer.h"
 #include "detect/detect_engine.h"
 #include "detect/detect_hsdb.h"
 #include "detect/rule_set.h"
@@ -148,6 +149,48 @@ static struct rule_set *load(const char *text, const struct rule_set *prev)
     return rs;
 }
 
+/* Prefilter candidates (by sid) of both engines for payloads holding old,
+ * new and removed patterns are the same. */
+static void check_same_candidates(const struct detect_engine *a, const struct detect_engine *b,
+                                  const struct rule_set *ra, const struct rule_set *rb)
+{
+    struct detect_thread_ctx *ca = detect_thread_ctx_new(a), *cb = detect_thread_ctx_new(b);
+    CHECK(ca && cb);
+    char payload[4096];
+    int checked = 0;
+    for (int round = 0; ca && cb && round < 40; round++) {
+        size_t off = 0;
+        for (int k = 0; k < 12; k++) {
+            int i = (round * 37 + k * 101) % 620;
+            off += (size_t)snprintf(payload + off, sizeof payload - off, "..pattern-%06d-xyz..",
+                                    i * 7919 % 1000003);
+        }
+        if (round % 3 == 0)
+            off += (size_t)snprintf(payload + off, sizeof payload - off, "pattern-500000-xyy");
+        const struct detect_group *ga[2], *gb[2];
+        unsigned na = detect_engine_groups(a, DETECT_TRANSPORT_TCP, true, 80, ga);
+        unsigned nb = detect_engine_groups(b, DETECT_TRANSPORT_TCP, true, 80, gb);
+        CHECK_EQ_INT(na, nb);
+        detect_candidates_reset(ca);
+        detect_candidates_reset(cb);
+        for (unsigned g = 0; g < na; g++)
+            detect_prefilter_scan(ga[g], DETECT_BUFFER_PAYLOAD, (const uint8_t *)payload,
+                                  (uint32_t)off, ca);
+        for (unsigned g = 0; g < nb; g++)
+            detect_prefilter_scan(gb[g], DETECT_BUFFER_PAYLOAD, (const uint8_t *)payload,
+                                  (uint32_t)off, cb);
+        const uint32_t *ia, *ib;
+        uint32_t xa = detect_candidates_get(ca, &ia), xb = detect_candidates_get(cb, &ib);
+        CHECK_EQ_INT(xa, xb);
+        for (uint32_t k = 0; k < xa && k < xb; k++)
+            CHECK_EQ_INT(rule_set_get(ra, ia[k])->sid, rule_set_get(rb, ib[k])->sid);
+        checked += xa > 0;
+    }
+    CHECK(checked > 30);
+    detect_thread_ctx_free(ca);
+    detect_thread_ctx_free(cb);
+}
+
 static void test_engines_share(void)
 {
     char err[256];
@@ -188,12 +231,29 @@ static void test_engines_share(void)
                  rule_set_var_lookup(rs1, RULE_VAR_FLOWBIT, "logged_in"));
     CHECK_EQ_INT(rule_set_var_lookup(rs3, RULE_VAR_FLOWBIT, "new_bit"),
                  rule_set_var_count(rs1, RULE_VAR_FLOWBIT));
+    /* That change as a reload beside e2 (no disk cache): the changed
+     * databases are covered by e2's plus one small delta, and prefiltering
+     * finds exactly the candidates of an engine built from scratch (e3). */
+    hsdb_cache_configure(NULL, 0, NULL, 0);
+    struct rule_set *rs4 = load(t3, rs2);
+    struct detect_engine_options ropt = opt;
+    ropt.prev = e2;
+    struct detect_engine_stats s4;
+    struct detect_engine *e4 = detect_engine_build(rs4, &ropt, &s4, err, sizeof err);
+    CHECK(e4 != NULL);
+    CHECK_EQ_INT(s4.db_delta, 1);
+    CHECK_EQ_INT(s4.db_compiled, 1);
+    hsdb_cache_configure(tmpdir, 3600, err, sizeof err);
     struct detect_engine_stats s3;
     struct detect_engine *e3 = detect_engine_build(rs3, &opt, &s3, err, sizeof err);
     CHECK(e3 != NULL);
     CHECK(s3.db_compiled >= 1);
     CHECK(s3.db_compiled <= 4);
     CHECK(s3.db_shared + s3.db_from_disk >= s3.databases - 4);
+
+    check_same_candidates(e3, e4, rs3, rs4);
+    detect_engine_free(e4);
+    rule_set_free(rs4);
 
     /* Old engines go in any order; shared rules and databases live on. */
     detect_engine_free(e1);
