@@ -29,6 +29,8 @@ static void print_help(void)
           "Output and execution:\n"
           "  -l DIR                  log directory (default .); EVE goes to DIR/eve.json\n"
           "  --threads N             worker threads (default 1: deterministic output)\n"
+          "  --unix-socket[=FILE]    control socket (suricatasc); without -r/-i: wait for\n"
+          "                          pcap-file commands on it\n"
           "  --runmode MODE          accepted for Suricata compatibility (single, autofp, workers)\n"
           "  -v                      more messages\n"
           "  -h, --help              this help\n",
@@ -44,6 +46,7 @@ enum {
     OPT_BPF,
     OPT_STATS_INTERVAL,
     OPT_PCAP,
+    OPT_UNIX_SOCKET,
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -80,6 +83,7 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
         {"pcap", optional_argument, NULL, OPT_PCAP},
         {"af-packet", optional_argument, NULL, OPT_CAPTURE + 100},
+        {"unix-socket", optional_argument, NULL, OPT_UNIX_SOCKET},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -188,6 +192,10 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         case OPT_DISABLE_DETECTION:
             o->disable_detection = true;
             break;
+        case OPT_UNIX_SOCKET:
+            o->unix_socket_set = true;
+            o->unix_socket = optarg;
+            break;
         case ':':
             return usage_error("option '%s' needs an argument", argv[optind - 1]);
         default:
@@ -197,8 +205,8 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
     for (int i = optind; i < argc; i++)
         if (append_bpf(o, argv[i]) != 0)
             return usage_error("%s", "out of memory");
-    if (o->pcap_file_count == 0 && !o->interface)
-        return usage_error("%s", "nothing to read: give -r FILE or -i IFACE");
+    if (o->pcap_file_count == 0 && !o->interface && !o->unix_socket_set)
+        return usage_error("%s", "nothing to read: give -r FILE, -i IFACE or --unix-socket");
     if (o->pcap_file_count > 0 && o->interface)
         return usage_error("%s", "-r and -i cannot be used together");
     return 0;

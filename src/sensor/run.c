@@ -25,7 +25,10 @@
 #include "sensor/frame_hash.h"
 #include "detect/detect_engine.h"
 #include "detect/rule_set.h"
+#include "sensor/sensor_control.h"
+#include "sensor/unix_pcap.h"
 #include "util/config.h"
+#include "util/control.h"
 #include "util/log.h"
 
 #define WORKER_RING_BYTES (8u << 20)
@@ -95,6 +98,9 @@ struct run_state {
     bool threaded;
     struct sensor_rules_source rules_source;
     struct sensor_shared shared;
+    struct sensor_runtime runtime;
+    bool control_running;
+    bool socket_mode; /* --unix-socket without -r / -i: pcap-file commands */
 };
 
 /* ---- threaded hand-off ---- */
@@ -111,6 +117,7 @@ static void *worker_ring_main(void *arg)
                 if (!rf)
                     break;
             } else {
+                worker_idle(w);
                 struct timespec nap = {0, 50000};
                 nanosleep(&nap, NULL);
                 continue;
@@ -191,15 +198,19 @@ static int read_pcap_file(struct run_state *rs, const char *path)
     }
     signal_sources[0] = src;
     struct capture_frame frame;
-    enum capture_result r;
-    while (!stop_requested && (r = capture_next(src, &frame)) == CAPTURE_OK)
+    enum capture_result r = CAPTURE_END;
+    while (!stop_requested && !(rs->socket_mode && unix_pcap_interrupted()) &&
+           (r = capture_next(src, &frame)) == CAPTURE_OK) {
         dispatch_frame(rs, &frame);
+        sensor_capture_publish(0, src);
+    }
     if (!stop_requested && r == CAPTURE_ERROR)
         log_warning("%s", capture_error(src));
     struct capture_stats cs;
     capture_get_stats(src, &cs);
     rs->capture.packets += cs.packets;
     rs->capture.bytes += cs.bytes;
+    sensor_capture_forget(0, &rs->capture);
     signal_sources[0] = NULL;
     capture_close(src);
     return 0;
@@ -233,6 +244,7 @@ static int read_live_single(struct run_state *rs)
     struct capture_frame frame;
     while (!stop_requested) {
         enum capture_result r = capture_next(src, &frame);
+        sensor_capture_publish(0, src);
         if (r == CAPTURE_OK) {
             dispatch_frame(rs, &frame);
         } else if (r == CAPTURE_TIMEOUT) {
@@ -253,6 +265,7 @@ static int read_live_single(struct run_state *rs)
         }
     }
     capture_get_stats(src, &rs->capture);
+    sensor_capture_forget(0, &rs->capture);
     signal_sources[0] = NULL;
     capture_close(src);
     return 0;
@@ -267,6 +280,7 @@ static void *afp_worker_main(void *arg)
     while (!stop_requested) {
         worker_publish_stats(w);
         enum capture_result r = capture_next(w->source, &frame);
+        sensor_capture_publish(w->id, w->source);
         if (r == CAPTURE_OK) {
             /* pcap_cnt is per worker here; there is no global order. */
             worker_process_frame(w, &frame, ++cnt);
@@ -330,6 +344,7 @@ static int read_afpacket_threaded(struct run_state *rs)
     for (int i = 0; i < rs->nworkers; i++) {
         struct capture_stats cs;
         capture_get_stats(rs->workers[i].source, &cs);
+        sensor_capture_forget(i, &cs);
         rs->capture.packets += cs.packets;
         rs->capture.bytes += cs.bytes;
         rs->capture.kernel_drops += cs.kernel_drops;
@@ -386,17 +401,26 @@ static int check_inputs(struct run_state *rs)
     return 0;
 }
 
-static int open_output(struct run_state *rs)
+static int check_log_dir(const char *dir)
 {
     struct stat st;
-    if (stat(rs->opts.log_dir, &st) != 0) {
-        fprintf(stderr, "vigil run: log directory '%s' does not exist\n", rs->opts.log_dir);
+    if (stat(dir, &st) != 0) {
+        fprintf(stderr, "vigil run: log directory '%s' does not exist\n", dir);
         return 2;
     }
     if (!S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "vigil run: log directory '%s' is not a directory\n", rs->opts.log_dir);
+        fprintf(stderr, "vigil run: log directory '%s' is not a directory\n", dir);
         return 2;
     }
+    return 0;
+}
+
+/* eve.json, and fast.log when there are rules. */
+static int open_output(struct run_state *rs)
+{
+    int rc = check_log_dir(rs->opts.log_dir);
+    if (rc != 0)
+        return rc;
     char path[4096], err[512];
     snprintf(path, sizeof path, "%s/eve.json", rs->opts.log_dir);
     rs->eve = eve_file_open(path, err, sizeof err);
@@ -404,7 +428,29 @@ static int open_output(struct run_state *rs)
         fprintf(stderr, "vigil run: %s\n", err);
         return 1;
     }
+    const struct sensor_engine *e = sensor_engine_current();
+    if (!e || !e->engine)
+        return 0;
+    snprintf(path, sizeof path, "%s/fast.log", rs->opts.log_dir);
+    rs->shared.fast_log = fast_log_open(path, err, sizeof err);
+    if (!rs->shared.fast_log) {
+        fprintf(stderr, "vigil run: %s\n", err);
+        return 1;
+    }
     return 0;
+}
+
+static int close_output(struct run_state *rs, int rc)
+{
+    if (rs->eve && eve_file_close(rs->eve) != 0 && rc == 0) {
+        fprintf(stderr, "vigil run: writing %s/eve.json failed\n", rs->opts.log_dir);
+        rc = 1;
+    }
+    rs->eve = NULL;
+    if (rs->shared.fast_log && fast_log_close(rs->shared.fast_log) != 0 && rc == 0)
+        rc = 1;
+    rs->shared.fast_log = NULL;
+    return rc;
 }
 
 /* Rules: -S files only, or -s files plus the configuration's rule-files
@@ -421,21 +467,9 @@ static int load_rules(struct run_state *rs)
     };
     char err[700] = "";
     int rc = sensor_engine_init(&rs->rules_source, err, sizeof err);
-    if (rc != 0) {
+    if (rc != 0)
         fprintf(stderr, "vigil run: %s\n", err);
-        return rc;
-    }
-    const struct sensor_engine *e = sensor_engine_current();
-    if (!e->engine)
-        return 0;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/fast.log", rs->opts.log_dir);
-    rs->shared.fast_log = fast_log_open(path, err, sizeof err);
-    if (!rs->shared.fast_log) {
-        fprintf(stderr, "vigil run: %s\n", err);
-        return 1;
-    }
-    return 0;
+    return rc;
 }
 
 static int start_workers(struct run_state *rs)
@@ -453,6 +487,57 @@ static int start_workers(struct run_state *rs)
         }
     }
     return 0;
+}
+
+/* The control socket and the metrics endpoint (sensor_control.h). */
+static int start_control(struct run_state *rs)
+{
+    struct sensor_runtime *rt = &rs->runtime;
+    pthread_mutex_init(&rt->lock, NULL);
+    bool live = rs->opts.interface != NULL;
+    bool afp = rs->opts.live_kind == CAPTURE_AF_PACKET;
+    rt->running_mode = rs->opts.threads == 1 ? "single" : live && afp ? "workers" : "autofp";
+    rt->capture_mode = rs->socket_mode ? "UNIX_SOCKET"
+                       : live          ? (afp ? "AF_PACKET_DEV" : "PCAP_DEV")
+                                       : "PCAP_FILE";
+    rt->iface = rs->opts.interface;
+    rt->start_mono_sec = rs->start_mono;
+    rt->cfg = rs->cfg;
+    rt->sc = &rs->sc;
+    rs->control_running = true;
+    char path[4096], err[4200];
+    if (rs->socket_mode && unix_pcap_register() != 0)
+        return 1;
+    if (sensor_control_register(rt) == 0 &&
+        sensor_control_path(rs->cfg, &rs->opts, live, path, sizeof path)) {
+        if (control_start(path, err, sizeof err) != 0) {
+            if (rs->socket_mode) {
+                fprintf(stderr, "vigil run: unix socket: %s\n", err);
+                return 1;
+            }
+            log_warning("unix socket: %s", err);
+            if (config_get_bool(rs->cfg, "engine.init-failure-fatal", false))
+                return 1;
+        } else {
+            log_info("unix socket: listening on %s", path);
+        }
+    }
+    if (sensor_metrics_start(rs->cfg, err, sizeof err) != 0) {
+        log_error("%s", err);
+        return 1;
+    }
+    return 0;
+}
+
+static void stop_control(struct run_state *rs)
+{
+    if (!rs->control_running)
+        return;
+    sensor_metrics_stop();
+    control_stop();
+    sensor_control_unregister();
+    pthread_mutex_destroy(&rs->runtime.lock);
+    rs->control_running = false;
 }
 
 static void finish(struct run_state *rs)
@@ -475,6 +560,89 @@ static void finish(struct run_state *rs)
                  (unsigned long long)pkts, (unsigned long long)events, rs->opts.log_dir);
 }
 
+/* One run over inputs: opens the outputs in the log directory, starts the
+ * workers, reads the -r files (or only_file, in the unix-socket mode) or the
+ * live interface, writes the final events, stops the workers and closes the
+ * outputs. */
+static int run_session(struct run_state *rs, const char *only_file)
+{
+    rs->pcap_cnt = 0;
+    rs->last_ts_usec = 0;
+    memset(&rs->capture, 0, sizeof rs->capture);
+    int rc = open_output(rs);
+    if (rc == 0)
+        rc = start_workers(rs);
+    pthread_mutex_lock(&rs->runtime.lock);
+    rs->runtime.workers = rs->workers;
+    rs->runtime.nworkers = rs->nworkers;
+    pthread_mutex_unlock(&rs->runtime.lock);
+    bool files = only_file || rs->opts.pcap_file_count > 0;
+    if (rc == 0) {
+        if (files) {
+            if (rs->threaded) {
+                for (int i = 0; i < rs->nworkers; i++) {
+                    spsc_ring_init(&rs->workers[i].ring, WORKER_RING_BYTES);
+                    pthread_create(&rs->workers[i].thread, NULL, worker_ring_main, &rs->workers[i]);
+                }
+            }
+            if (only_file)
+                rc = read_pcap_file(rs, only_file);
+            for (int i = 0; !only_file && i < rs->opts.pcap_file_count && !stop_requested && rc == 0;
+                 i++)
+                rc = read_pcap_file(rs, rs->opts.pcap_files[i]);
+        } else if (rs->opts.live_kind == CAPTURE_AF_PACKET && rs->threaded) {
+            rc = read_afpacket_threaded(rs);
+        } else {
+            if (rs->threaded) {
+                for (int i = 0; i < rs->nworkers; i++) {
+                    spsc_ring_init(&rs->workers[i].ring, WORKER_RING_BYTES);
+                    pthread_create(&rs->workers[i].thread, NULL, worker_ring_main, &rs->workers[i]);
+                }
+            }
+            rc = read_live_single(rs);
+        }
+        if (rs->threaded && !(!files && rs->opts.live_kind == CAPTURE_AF_PACKET)) {
+            for (int i = 0; i < rs->nworkers; i++)
+                atomic_store_explicit(&rs->workers[i].input_done, true, memory_order_release);
+            for (int i = 0; i < rs->nworkers; i++) {
+                pthread_join(rs->workers[i].thread, NULL);
+                spsc_ring_free(&rs->workers[i].ring);
+            }
+        }
+        finish(rs);
+    }
+    pthread_mutex_lock(&rs->runtime.lock);
+    rs->runtime.workers = NULL;
+    rs->runtime.nworkers = 0;
+    pthread_mutex_unlock(&rs->runtime.lock);
+    for (int i = 0; i < rs->nworkers; i++)
+        worker_fini(&rs->workers[i]);
+    free(rs->workers);
+    rs->workers = NULL;
+    rs->nworkers = 0;
+    return close_output(rs, rc);
+}
+
+/* Suricata's unix-socket run mode: the rules are loaded once; each queued
+ * pcap-file is a session of its own with its own log directory. */
+static int run_unix_socket(struct run_state *rs)
+{
+    log_info("unix socket: waiting for pcap-file commands on %s", control_path());
+    while (!stop_requested) {
+        struct unix_pcap_job job;
+        if (!unix_pcap_next(&job, 200))
+            continue;
+        rs->opts.log_dir = job.output_dir;
+        log_info("unix socket: processing %s, logs in %s", job.file, job.output_dir);
+        int rc = run_session(rs, job.file);
+        if (rc != 0)
+            log_warning("unix socket: %s: processing failed", job.file);
+        unix_pcap_done(&job, rs->last_ts_usec);
+    }
+    unix_pcap_clear();
+    return 0;
+}
+
 int sensor_main(int argc, char **argv)
 {
     struct run_state rs;
@@ -487,60 +655,27 @@ int sensor_main(int argc, char **argv)
     if (rs.opts.verbose)
         log_set_level(LOG_LEVEL_INFO);
     rs.start_mono = monotonic_sec();
+    rs.socket_mode = rs.opts.unix_socket_set && rs.opts.pcap_file_count == 0 && !rs.opts.interface;
+    const char *log_dir = rs.opts.log_dir;
 
     rc = load_configuration(&rs);
-    if (rc == 0)
+    if (rc == 0 && !rs.socket_mode)
         rc = check_inputs(&rs);
-    if (rc == 0)
-        rc = open_output(&rs);
+    if (rc == 0 && !rs.socket_mode)
+        rc = check_log_dir(rs.opts.log_dir);
     if (rc == 0)
         rc = load_rules(&rs);
-    if (rc == 0)
-        rc = start_workers(&rs);
-    if (rc == 0 && sensor_reload_start(rs.nworkers) != 0)
+    if (rc == 0 && sensor_reload_start(rs.socket_mode ? 0 : rs.opts.threads) != 0)
         log_warning("rule reload is not available: cannot start its thread");
+    if (rc == 0)
+        rc = start_control(&rs);
     if (rc == 0) {
         install_signal_handlers();
-        if (rs.opts.pcap_file_count > 0) {
-            if (rs.threaded) {
-                for (int i = 0; i < rs.nworkers; i++) {
-                    spsc_ring_init(&rs.workers[i].ring, WORKER_RING_BYTES);
-                    pthread_create(&rs.workers[i].thread, NULL, worker_ring_main, &rs.workers[i]);
-                }
-            }
-            for (int i = 0; i < rs.opts.pcap_file_count && !stop_requested && rc == 0; i++)
-                rc = read_pcap_file(&rs, rs.opts.pcap_files[i]);
-        } else if (rs.opts.live_kind == CAPTURE_AF_PACKET && rs.threaded) {
-            rc = read_afpacket_threaded(&rs);
-        } else {
-            if (rs.threaded) {
-                for (int i = 0; i < rs.nworkers; i++) {
-                    spsc_ring_init(&rs.workers[i].ring, WORKER_RING_BYTES);
-                    pthread_create(&rs.workers[i].thread, NULL, worker_ring_main, &rs.workers[i]);
-                }
-            }
-            rc = read_live_single(&rs);
-        }
-        if (rs.threaded && !(rs.opts.pcap_file_count == 0 && rs.opts.live_kind == CAPTURE_AF_PACKET)) {
-            for (int i = 0; i < rs.nworkers; i++)
-                atomic_store_explicit(&rs.workers[i].input_done, true, memory_order_release);
-            for (int i = 0; i < rs.nworkers; i++) {
-                pthread_join(rs.workers[i].thread, NULL);
-                spsc_ring_free(&rs.workers[i].ring);
-            }
-        }
-        finish(&rs);
+        rc = rs.socket_mode ? run_unix_socket(&rs) : run_session(&rs, NULL);
     }
-    for (int i = 0; i < rs.nworkers; i++)
-        worker_fini(&rs.workers[i]);
-    free(rs.workers);
+    stop_control(&rs);
     sensor_engine_shutdown();
-    if (rs.eve && eve_file_close(rs.eve) != 0 && rc == 0) {
-        fprintf(stderr, "vigil run: writing %s/eve.json failed\n", rs.opts.log_dir);
-        rc = 1;
-    }
-    if (rs.shared.fast_log && fast_log_close(rs.shared.fast_log) != 0 && rc == 0)
-        rc = 1;
+    rs.opts.log_dir = log_dir;
     config_free(rs.cfg);
     sensor_options_free(&rs.opts);
     return rc;

@@ -49,6 +49,8 @@ struct sensor_options {
     bool disable_detection;
     bool verbose;
     uint32_t stats_interval_sec;        /* live mode periodic stats (default 8) */
+    bool unix_socket_set;               /* --unix-socket[=FILE] */
+    const char *unix_socket;            /* its FILE, or NULL */
 };
 
 /* Parses `vigil run` arguments. Returns 0, 1 if --help was printed, or 2
@@ -129,6 +131,11 @@ struct sensor_shared {
  * thresholds and counters). */
 void worker_adopt_engine(struct worker *w, const struct sensor_engine *e);
 
+static inline void worker_sync(struct worker *w);
+/* A worker with nothing to do: it holds no engine and publishes counters
+ * when asked. */
+static inline void worker_idle(struct worker *w);
+
 /* Between two packets: this worker holds nothing from an engine it read
  * before; it moves to a newly published engine here. Cheap: one load and a
  * compare when nothing changed. */
@@ -140,6 +147,12 @@ static inline void worker_sync(struct worker *w)
     const struct sensor_engine *e = swap_slot_get(w->engine_slot);
     if (e != w->engine)
         worker_adopt_engine(w, e);
+}
+
+static inline void worker_idle(struct worker *w)
+{
+    worker_sync(w);
+    worker_publish_stats(w);
 }
 
 int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct eve_file *eve,
@@ -161,6 +174,12 @@ void worker_shutdown(struct worker *w);
 /* Asks the running sensor to stop as SIGTERM does (safe from any thread and
  * from a signal handler). */
 void sensor_request_stop(void);
+
+/* The members of the "stats" object (uptime, capture, decoder, flow, ...):
+ * what sensor_log_stats writes, for the control socket and metrics. */
+void sensor_stats_write(struct json_writer *w, struct worker *workers, int count,
+                        const struct capture_stats *capture, uint64_t uptime_sec,
+                        bool from_snapshots);
 
 /* Writes a "stats" event summing the workers: their live counters (only
  * when they are stopped) or, with from_snapshots, their last snapshots. */

@@ -21,9 +21,9 @@ void worker_publish_stats(struct worker *w)
     atomic_store_explicit(&w->snap_requested, false, memory_order_release);
 }
 
-void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
-                      const struct capture_stats *capture, uint64_t ts_usec, uint64_t uptime_sec,
-                      bool from_snapshots)
+void sensor_stats_write(struct json_writer *jw, struct worker *workers, int count,
+                        const struct capture_stats *capture, uint64_t uptime_sec,
+                        bool from_snapshots)
 {
     struct decode_stats decode;
     struct flow_stats flow;
@@ -51,8 +51,7 @@ void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
         stream_stats_add(&stream, stream_thread_stats(w->stream));
         app_layer_stats_add(&app, app_layer_thread_stats(w->app));
     }
-    struct json_writer *w = eve_event_begin(ew, "stats", NULL, NULL, EVE_DIR_FLOW, ts_usec);
-    json_key_object_begin(w, "stats");
+    struct json_writer *w = jw;
     json_key_u64(w, "uptime", uptime_sec);
     json_key_object_begin(w, "capture");
     json_key_u64(w, "kernel_packets", capture->packets);
@@ -91,6 +90,15 @@ void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
         json_key_u64(w, "flows_passed", det.passed_flows);
         json_object_end(w);
     }
+}
+
+void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
+                      const struct capture_stats *capture, uint64_t ts_usec, uint64_t uptime_sec,
+                      bool from_snapshots)
+{
+    struct json_writer *w = eve_event_begin(ew, "stats", NULL, NULL, EVE_DIR_FLOW, ts_usec);
+    json_key_object_begin(w, "stats");
+    sensor_stats_write(w, workers, count, capture, uptime_sec, from_snapshots);
     json_object_end(w);
     eve_event_end(ew);
 }

@@ -291,6 +291,7 @@ void worker_fini(struct worker *w)
 void worker_advance_time(struct worker *w, uint64_t now_usec)
 {
     worker_sync(w); /* every packet and every idle tick comes through here */
+    worker_publish_stats(w);
     if (now_usec > w->now_usec)
         w->now_usec = now_usec;
     if (w->now_usec - w->last_timeout_check_usec < WORKER_TIMEOUT_INTERVAL_USEC)
