@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 # External libraries every vigil target links against. Kept as one list so
 # tests, fuzzers and benchmarks link exactly what the binary links.
+# GnuTLS: the hub hands libmicrohttpd its certificate per handshake, so that
+# SIGHUP reloads it (libmicrohttpd itself is built on GnuTLS).
+pkg_check_modules(GNUTLS REQUIRED IMPORTED_TARGET gnutls)
 set(VIGIL_EXTERNAL_LIBS
   PkgConfig::PCAP PkgConfig::HS PkgConfig::PCRE2 vigil_htp PkgConfig::OPENSSL
   PkgConfig::ZLIB PkgConfig::JANSSON PkgConfig::YAML PkgConfig::MHD PkgConfig::SQLITE
-  PkgConfig::PQ PkgConfig::CURL Threads::Threads m)
+  PkgConfig::PQ PkgConfig::CURL PkgConfig::GNUTLS Threads::Threads m)
 if(MAGIC_FOUND)
   list(APPEND VIGIL_EXTERNAL_LIBS PkgConfig::MAGIC)
 endif()

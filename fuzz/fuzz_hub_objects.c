@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the hub's object-store path: a TAXII envelope (or any JSON) is
  * parsed and each object goes through validation, TLP classification,
- * version bookkeeping, RED recipients, sightings and correlation against an
+ * ownership, version bookkeeping, RED recipients, sightings and correlation,
+ * and granular-marking redaction, against an
  * in-memory SQLite database, as POST /objects does. Nothing may crash, leak
  * or corrupt the transaction state. */
 #include <errno.h>
@@ -11,9 +12,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hub/hub_granular.h"
 #include "hub/hub_server.h"
 #include "hub/hub_tlp.h"
 #include "hub/hub_util.h"
+
+static bool hide_all(int rank, void *ctx)
+{
+    (void)ctx;
+    return rank >= 2;
+}
 
 static struct hub_server server;
 static struct hub_db_conn *conn;
@@ -68,11 +76,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         if (i >= 1000)
             break;
-        char version[40], msg[512];
+        char version[48], msg[512];
         if (!json_is_object(obj))
             continue;
         (void)hub_tlp_of_object(obj, "amber");
+        /* Granular-marking redaction of any input (selectors are untrusted). */
+        json_t *copy = json_deep_copy(obj);
+        hub_granular_redact(copy, hide_all, NULL);
+        json_decref(copy);
         int rc = hub_object_store(&server, conn, &coll, &caller, obj, first + (int64_t)i, 0,
+                                  i % 7 == 3 ? HUB_STORE_AS_HUB | HUB_STORE_ONCE_PER_COLLECTION : 0,
                                   version, msg, sizeof msg);
         if (rc < 0 && rc != -EINVAL && rc != -EPERM) {
             fprintf(stderr, "storage error: %s\n", msg);

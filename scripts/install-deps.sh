@@ -5,7 +5,7 @@
 set -eu
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev python3 python3-yaml
  libpcap-dev libhyperscan-dev libpcre2-dev libhtp-dev libssl-dev zlib1g-dev libmagic-dev
- libjansson-dev libyaml-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
+ libjansson-dev libyaml-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
  postgresql iproute2 curl"
 missing=""
 for p in $PKGS; do

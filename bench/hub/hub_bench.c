@@ -28,7 +28,56 @@ struct opts {
     int insecure;
     int64_t first_added, last_added; /* microseconds, for random added_after */
     long hub_pid;                    /* to report the hub's CPU time, if given */
+    int realistic;                   /* ~740-byte indicators with random-looking ids */
+    const char *identity;            /* created_by_ref of the realistic objects */
+    long run_base;                   /* object numbers of this run start here */
+    long stored;                     /* objects of this run (for the id queries) */
 };
+
+/* A UUID (version 4 layout) derived from an object number: random-looking
+ * like real ids (so index inserts land anywhere), yet reproducible so that
+ * the query phase can ask for ids that exist. */
+static void uuid_of(long num, char out[37])
+{
+    uint64_t x = (uint64_t)num * 0x9E3779B97F4A7C15ull, y;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    x ^= x >> 31;
+    y = (x + 0x632BE59BD9B4E019ull) * 0x9E3779B97F4A7C15ull;
+    y ^= y >> 29;
+    snprintf(out, 37, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(x >> 32),
+             (unsigned)(x >> 16) & 0xffff, (unsigned)x & 0xfff,
+             0x8000 | ((unsigned)(y >> 48) & 0x3fff), (unsigned long long)(y & 0xffffffffffffull));
+}
+
+/* One realistic indicator, about 740 bytes, as a CTI producer posts them. */
+static size_t realistic_indicator(const struct opts *o, long num, char *out, size_t cap)
+{
+    char id[37];
+    uuid_of(num, id);
+    char creator[128] = "";
+    if (o->identity)
+        snprintf(creator, sizeof creator, "\"created_by_ref\":\"%s\",", o->identity);
+    static const char *const phases[] = {"initial-access", "execution", "command-and-control",
+                                         "exfiltration"};
+    return (size_t)snprintf(
+        out, cap,
+        "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%s\",%s"
+        "\"created\":\"2026-01-01T00:00:00.000Z\",\"modified\":\"2026-01-%02ldT%02ld:00:00.000Z\","
+        "\"name\":\"C2 server 10.%ld.%ld.%ld (campaign %ld)\",\"description\":\"Command and control "
+        "server observed beaconing from compromised hosts in the energy sector; seen in "
+        "incident %ld. Block and hunt for past connections.\",\"indicator_types\":"
+        "[\"malicious-activity\",\"attribution\"],\"pattern\":\"[ipv4-addr:value = '10.%ld.%ld.%ld'] "
+        "OR [domain-name:value = 'c2-%ld.example.net']\",\"pattern_type\":\"stix\",\"pattern_version\":"
+        "\"2.1\",\"valid_from\":\"2026-01-01T00:00:00Z\",\"kill_chain_phases\":[{\"kill_chain_name\":"
+        "\"mitre-attack\",\"phase_name\":\"%s\"}],\"labels\":[\"c2\",\"apt\"],\"confidence\":80,"
+        "\"external_references\":[{\"source_name\":\"vigil-bench\",\"url\":"
+        "\"https://cert.example.org/advisories/%ld\",\"external_id\":\"ADV-%ld\"}],"
+        "\"object_marking_refs\":[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"]}",
+        id, creator, num % 28 + 1, num % 24, (num >> 16) & 255, (num >> 8) & 255, num & 255,
+        num % 97, num % 1000000, (num >> 16) & 255, (num >> 8) & 255, num & 255, num % 1000000,
+        phases[num % 4], num % 100000, num % 100000);
+}
 
 /* CPU seconds (user + system) used so far by process pid, or -1. */
 static double proc_cpu_s(long pid)
@@ -119,13 +168,19 @@ static void *ingest_thread(void *arg)
     char url[512];
     snprintf(url, sizeof url, "%s/vigil/collections/%s/objects/", o->url, o->collection);
     curl_easy_setopt(c, CURLOPT_URL, url);
-    size_t cap = (size_t)o->batch * 512 + 64;
+    size_t cap = (size_t)o->batch * 2048 + 64;
     char *body = malloc(cap);
     for (long i = 0; i < j->count && body; i += o->batch) {
         long n = j->count - i < o->batch ? j->count - i : o->batch;
         size_t len = (size_t)snprintf(body, cap, "{\"objects\":[");
         for (long k = 0; k < n; k++) {
             long num = j->first + i + k;
+            if (o->realistic) {
+                if (k)
+                    body[len++] = ',';
+                len += realistic_indicator(o, num, body + len, cap - len);
+                continue;
+            }
             len += (size_t)snprintf(
                 body + len, cap - len,
                 "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%08lx-0000-"
@@ -162,10 +217,39 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+enum query_kind {
+    Q_BASELINE, /* API root: no storage */
+    Q_PAGE,     /* objects, page at a random added_after */
+    Q_BY_ID,    /* objects/{id}/ */
+    Q_MATCH_ID, /* objects/?match[id]=a,b,c */
+    Q_VERSIONS, /* objects/{id}/versions/ */
+    Q_TYPE,     /* objects/?match[type]=indicator&added_after= */
+    Q_RARE,     /* objects/?match[type]=malware (none stored: the whole filter) */
+    Q_MANIFEST, /* manifest/?added_after= */
+    Q_KINDS
+};
+static const char *const query_names[Q_KINDS] = {
+    "baseline GET API root", "GET objects page (added_after)", "GET object by id",
+    "GET objects ?match[id]= (3 ids)", "GET object versions", "GET ?match[type]=indicator page",
+    "GET ?match[type]=malware (none)", "GET manifest page"};
+
+/* The id of object number num of this run. */
+static void id_of(const struct opts *o, long num, char *out, size_t len)
+{
+    if (o->realistic) {
+        char u[37];
+        uuid_of(num, u);
+        snprintf(out, len, "indicator--%s", u);
+    } else {
+        snprintf(out, len, "indicator--%08lx-0000-4000-8000-%012lx", (unsigned long)(num >> 20),
+                 (unsigned long)num);
+    }
+}
+
 struct get_job {
     const struct opts *o;
     long count;
-    int baseline;
+    int baseline; /* enum query_kind */
     double *lat;
     int failed;
     unsigned seed;
@@ -180,23 +264,55 @@ static void *get_thread(void *arg)
     CURL *c = client_new(o, &h, &b);
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     for (long i = 0; i < j->count; i++) {
-        char url[768];
-        if (j->baseline) {
+        char url[1024], ts[64] = "", id[3][64];
+        int64_t span = o->last_added - o->first_added;
+        int64_t at = o->first_added +
+                     (span > 0 ? (int64_t)(rand_r(&j->seed) %
+                                           (unsigned)(span > 2000000000 ? 2000000000 : span))
+                               : 0);
+        time_t sec = (time_t)(at / 1000000);
+        struct tm tm;
+        gmtime_r(&sec, &tm);
+        snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (int)(at % 1000000));
+        for (int k = 0; k < 3; k++) {
+            long r = ((long)rand_r(&j->seed) << 16) ^ rand_r(&j->seed);
+            id_of(o, o->run_base + (o->stored > 0 ? r % o->stored : 0), id[k], sizeof id[k]);
+        }
+        const char *coll = o->collection;
+        switch (j->baseline) {
+        case Q_BASELINE:
             snprintf(url, sizeof url, "%s/vigil/", o->url);
-        } else {
-            int64_t span = o->last_added - o->first_added;
-            int64_t at = o->first_added + (span > 0 ? (int64_t)(rand_r(&j->seed) % (unsigned)
-                                                                  (span > 2000000000 ? 2000000000
-                                                                                     : span))
-                                                    : 0);
-            time_t sec = (time_t)(at / 1000000);
-            struct tm tm;
-            gmtime_r(&sec, &tm);
+            break;
+        case Q_PAGE:
+            snprintf(url, sizeof url, "%s/vigil/collections/%s/objects/?limit=%d&added_after=%s",
+                     o->url, coll, o->page, ts);
+            break;
+        case Q_BY_ID:
+            snprintf(url, sizeof url, "%s/vigil/collections/%s/objects/%s/", o->url, coll, id[0]);
+            break;
+        case Q_MATCH_ID:
+            snprintf(url, sizeof url, "%s/vigil/collections/%s/objects/?match[id]=%s,%s,%s", o->url,
+                     coll, id[0], id[1], id[2]);
+            break;
+        case Q_VERSIONS:
+            snprintf(url, sizeof url, "%s/vigil/collections/%s/objects/%s/versions/", o->url, coll,
+                     id[0]);
+            break;
+        case Q_TYPE:
             snprintf(url, sizeof url,
-                     "%s/vigil/collections/%s/objects/?limit=%d&added_after="
-                     "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-                     o->url, o->collection, o->page, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(at % 1000000));
+                     "%s/vigil/collections/%s/objects/?match[type]=indicator&limit=%d&added_after=%s",
+                     o->url, coll, o->page, ts);
+            break;
+        case Q_RARE:
+            snprintf(url, sizeof url, "%s/vigil/collections/%s/objects/?match[type]=malware&limit=%d",
+                     o->url, coll, o->page);
+            break;
+        default:
+            snprintf(url, sizeof url, "%s/vigil/collections/%s/manifest/?limit=%d&added_after=%s",
+                     o->url, coll, o->page, ts);
+            break;
         }
         curl_easy_setopt(c, CURLOPT_URL, url);
         b.len = 0;
@@ -245,7 +361,9 @@ static void usage(void)
 {
     fputs("usage: hub_bench --url URL --token T --collection ID [--objects N] [--batch 1000]\n"
           "                 [--clients 2] [--requests 2000] [--page 100] [--insecure]\n"
-          "                 [--range FIRST_US LAST_US]   (pages only, with --objects 0)\n",
+          "                 [--range FIRST_US LAST_US]   (pages only, with --objects 0)\n"
+          "                 [--realistic 1 [--identity ID]]  (~740-byte indicators)\n"
+          "                 [--run-base N --stored N]    (ids of an earlier run, with --objects 0)\n",
           stderr);
 }
 
@@ -281,6 +399,14 @@ int main(int argc, char **argv)
             o.page = atoi(v);
         else if (strcmp(a, "--pid") == 0)
             o.hub_pid = atol(v);
+        else if (strcmp(a, "--realistic") == 0)
+            o.realistic = atoi(v);
+        else if (strcmp(a, "--identity") == 0)
+            o.identity = v;
+        else if (strcmp(a, "--run-base") == 0)
+            o.run_base = atol(v);
+        else if (strcmp(a, "--stored") == 0)
+            o.stored = atol(v);
         else if (strcmp(a, "--range") == 0 && i + 2 < argc) {
             o.first_added = strtoll(v, NULL, 10);
             o.last_added = strtoll(argv[i + 2], NULL, 10);
@@ -305,10 +431,14 @@ int main(int argc, char **argv)
         long per = o.objects / o.clients;
         double t0 = now_s();
         double cpu0 = o.hub_pid ? proc_cpu_s(o.hub_pid) : -1;
-        static long run_base;
-        run_base = (long)(time(NULL) & 0xfffff) << 24;
+        if (!o.run_base)
+            o.run_base = (long)(time(NULL) & 0xfffff) << 24;
+        o.stored = per * o.clients;
+        printf("ingest: run base %ld (pass --run-base %ld --stored %ld to query these ids "
+               "later)\n",
+               o.run_base, o.run_base, o.stored);
         for (int i = 0; i < o.clients; i++) {
-            jobs[i] = (struct ingest_job){.o = &o, .first = run_base + i * per, .count = per};
+            jobs[i] = (struct ingest_job){.o = &o, .first = o.run_base + i * per, .count = per};
             pthread_create(&t[i], NULL, ingest_thread, &jobs[i]);
         }
         long acked = 0;
@@ -336,13 +466,22 @@ int main(int argc, char **argv)
         o.first_added = t_start;
         o.last_added = (int64_t)time(NULL) * 1000000;
     }
-    double b50, b99, p50, p99;
-    int bf, pf;
-    run_gets(&o, 1, &b50, &b99, &bf);
-    run_gets(&o, 0, &p50, &p99, &pf);
-    printf("baseline GET API root: p50 %.3f ms p99 %.3f ms (%d failed)\n", b50, b99, bf);
-    printf("GET page of %d: p50 %.3f ms p99 %.3f ms (%d failed) = %.1fx / %.1fx baseline\n",
-           o.page, p50, p99, pf, p50 / b50, p99 / b99);
+    double b50 = 0, b99 = 0;
+    for (int k = 0; k < Q_KINDS; k++) {
+        double p50 = 0, p99 = 0;
+        int failed = 0;
+        run_gets(&o, k, &p50, &p99, &failed);
+        if (k == Q_BASELINE) {
+            b50 = p50;
+            b99 = p99;
+            printf("%-34s p50 %7.3f ms  p99 %7.3f ms  (%d failed)\n", query_names[k], p50, p99,
+                   failed);
+        } else {
+            printf("%-34s p50 %7.3f ms  p99 %7.3f ms  (%d failed) = %.1fx / %.1fx baseline\n",
+                   query_names[k], p50, p99, failed, p50 / b50, p99 / b99);
+        }
+        fflush(stdout);
+    }
     curl_global_cleanup();
     return 0;
 }

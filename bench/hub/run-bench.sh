@@ -1,14 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Hub benchmark on loopback, both backends:
-#   bench/hub/run-bench.sh BUILD_DIR [OBJECTS] [sqlite|postgresql|both]
-# Ingest rate of envelopes of 1000 indicators, then GET of pages of 100 with
-# OBJECTS (default 1000000) stored, p50/p99, against a baseline GET of the API
-# root measured in the same run. Plain HTTP, to measure the hub rather than TLS.
+#   bench/hub/run-bench.sh BUILD_DIR [OBJECTS] [sqlite|postgresql|both] [realistic|simple]
+# Ingest rate of envelopes of 1000 indicators (realistic: about 740 bytes
+# each with random-looking ids and the poster's created_by_ref, as CTI
+# producers post them; simple: the 350-byte ones of the first benchmark),
+# then with OBJECTS (default 1000000) stored the p50/p99 of every TAXII
+# query kind: pages by added_after, by id, match[id], versions, match[type],
+# a filter matching nothing, manifest; against a baseline GET of the API root
+# measured in the same run. Plain HTTP, to measure the hub rather than TLS.
 set -eu
 build=${1:?usage: run-bench.sh BUILD_DIR [OBJECTS] [sqlite|postgresql|both]}
 objects=${2:-1000000}
 which=${3:-both}
+kind=${4:-realistic}
+realistic=1
+[ "$kind" = simple ] && realistic=0
 src=$(cd "$(dirname "$0")/../.." && pwd)
 V="$build/vigil"
 B="$build/bench/hub/hub_bench"
@@ -25,7 +32,7 @@ trap cleanup EXIT INT TERM
 
 run_one() { # backend db
   name=$1; db=$2
-  "$V" hub admin --db "$db" org add --name Bench --sector energy >/dev/null
+  ident=$("$V" hub admin --db "$db" org add --name Bench --sector energy | tail -1)
   tok=$("$V" hub admin --db "$db" token issue --org Bench --role analyst | tail -1)
   "$V" hub --db "$db" --listen 127.0.0.1:0 --plain-http --threads 4 >"$work/$name.out" 2>"$work/$name.err" &
   hub_pid=$!
@@ -38,7 +45,8 @@ run_one() { # backend db
          python3 -c 'import json,sys; print([c["id"] for c in json.load(sys.stdin)["collections"] if c["title"]=="energy"][0])')
   echo "== $name: $objects objects (load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs)"
   "$B" --url "http://127.0.0.1:$port" --token "$tok" --collection "$coll" --objects "$objects" \
-       --batch 1000 --clients 2 --requests 4000 --page 100 --pid "$hub_pid"
+       --batch 1000 --clients 2 --requests 2000 --page 100 --pid "$hub_pid" \
+       --realistic "$realistic" --identity "$ident"
   kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
 }
 

@@ -22,6 +22,7 @@
 #include "app/app_parser.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
+#include "stream/stream.h"
 #include "util/config.h"
 #include "util/json.h"
 
@@ -62,6 +63,26 @@ extern const struct app_parser app_parser_ssh __attribute__((weak));
 #endif
 
 extern const struct app_parser app_parser_mdns; /* app_dns.c */
+#if __has_include("app_modbus.c")
+extern const struct app_parser app_parser_modbus;
+#else
+extern const struct app_parser app_parser_modbus __attribute__((weak));
+#endif
+#if __has_include("app_dnp3.c")
+extern const struct app_parser app_parser_dnp3;
+#else
+extern const struct app_parser app_parser_dnp3 __attribute__((weak));
+#endif
+#if __has_include("app_enip.c")
+extern const struct app_parser app_parser_enip;
+#else
+extern const struct app_parser app_parser_enip __attribute__((weak));
+#endif
+#if __has_include("app_mqtt.c")
+extern const struct app_parser app_parser_mqtt;
+#else
+extern const struct app_parser app_parser_mqtt __attribute__((weak));
+#endif
 
 /* Probe order matters only when two probes match the same bytes without a
  * port hint: strong signatures first, the weak DNS-over-TCP length prefix last. */
@@ -86,11 +107,19 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_dns_tcp;
     case 8:
         return &app_parser_ftp_data;
+    case 9:
+        return &app_parser_modbus;
+    case 10:
+        return &app_parser_dnp3;
+    case 11:
+        return &app_parser_enip;
+    case 12:
+        return &app_parser_mqtt;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 9
+#define APP_REGISTRY_SIZE 13
 
 #define APP_PROBE_BUFFER 2048u
 /* UDP: directions with this many undecided datagrams fail. */
@@ -142,6 +171,11 @@ struct app_flow_state {
     uint32_t flow_events;  /* enum app_flow_event bits */
     uint8_t *probe_buf[2]; /* owned; APP_PROBE_BUFFER bytes each */
     uint32_t probe_len[2];
+    /* The flow was reversed (app_detect_reverse) during the current packet:
+     * until the caller takes it (app_flow_state_take_reverse), directions
+     * given by the caller are the old ones and are flipped here. */
+    uint8_t dir_xor;
+    bool reverse_pending;
 };
 
 /* Flow-level detection events (Suricata's applayer proto_detect events). */
@@ -155,6 +189,65 @@ static const char *const app_flow_event_names[APP_FLOW_EV_COUNT] = {
     "APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION",
 };
 
+/* ---------- event names (rule loading) ---------- */
+
+static bool app_name_in(const char *const *names, const char *name)
+{
+    for (size_t i = 0; names && names[i]; i++)
+        if (strcasecmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Suricata's flow-level events that vigil does not raise. */
+static const char *const app_flow_event_names_unsupported[] = {
+    "APPLAYER_WRONG_DIRECTION_FIRST_DATA", "APPLAYER_PROTO_DETECTION_SKIPPED",
+    "APPLAYER_NO_TLS_AFTER_STARTTLS", "APPLAYER_UNEXPECTED_PROTOCOL", NULL};
+
+int app_event_name_check(const char *name, char *why, size_t why_len)
+{
+    const char *dot = strchr(name, '.');
+    if (!dot) {
+        for (int e = 0; e < APP_FLOW_EV_COUNT; e++) {
+            const char *n = app_flow_event_names[e];
+            if (strcasecmp(n, name) == 0 || strcasecmp(n + strlen("APPLAYER_"), name) == 0)
+                return 0;
+        }
+        for (int e = 0; app_flow_event_names_unsupported[e]; e++) {
+            const char *n = app_flow_event_names_unsupported[e];
+            if (strcasecmp(n, name) == 0 || strcasecmp(n + strlen("APPLAYER_"), name) == 0) {
+                snprintf(why, why_len, "app-layer event '%.64s' is not raised by vigil", name);
+                return -ENOTSUP;
+            }
+        }
+        snprintf(why, why_len, "unknown app-layer event '%.64s'", name);
+        return -ENOENT;
+    }
+    size_t plen = (size_t)(dot - name);
+    bool proto_found = false;
+    for (size_t i = 0; i < APP_REGISTRY_SIZE; i++) {
+        const struct app_parser *p = app_registry(i);
+        if (!p || !p->name || strlen(p->name) != plen || strncasecmp(p->name, name, plen) != 0)
+            continue;
+        proto_found = true;
+        if (app_name_in(p->event_names, dot + 1) || app_name_in(p->event_aliases, dot + 1))
+            return 0;
+        if (app_name_in(p->event_names_unsupported, dot + 1)) {
+            snprintf(why, why_len, "app-layer event '%.64s' is not raised by vigil's %s parser",
+                     name, p->name);
+            return -ENOTSUP;
+        }
+    }
+    if (!proto_found) {
+        snprintf(why, why_len, "unknown app-layer event '%.64s': no app-layer parser for '%.*s'",
+                 name, (int)(plen < 32 ? plen : 32), name);
+        return -EPROTONOSUPPORT;
+    }
+    snprintf(why, why_len, "unknown app-layer event '%.64s': the %.*s parser has no event '%.64s'",
+             name, (int)(plen < 32 ? plen : 32), name, dot + 1);
+    return -ENOENT;
+}
+
 /* ---------- names ---------- */
 
 static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
@@ -163,7 +256,15 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_DNS] = "dns",           [APP_PROTO_SSH] = "ssh",
     [APP_PROTO_SMTP] = "smtp",         [APP_PROTO_FTP] = "ftp",
     [APP_PROTO_FTP_DATA] = "ftp-data", [APP_PROTO_MDNS] = "mdns",
+    [APP_PROTO_MODBUS] = "modbus",     [APP_PROTO_DNP3] = "dnp3",
+    [APP_PROTO_ENIP] = "enip",         [APP_PROTO_MQTT] = "mqtt",
 };
+
+/* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */
+static bool app_proto_stats_per_transport(int proto)
+{
+    return proto == APP_PROTO_ENIP;
+}
 
 const char *app_proto_name(uint16_t proto)
 {
@@ -360,8 +461,10 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     const char *env = getenv("SURICATA_EVE_DNS_VERSION");
     if (env && strcmp(env, "2") == 0)
         out->dns_log_version = 2;
-    if (!cfg)
+    if (!cfg) {
+        (void)app_ics_config_load(out, NULL, NULL, 0);
         return;
+    }
     app_config_eve_options(out, cfg);
 
     for (int p = APP_PROTO_HTTP; p < APP_PROTO_MAX_BUILTIN; p++)
@@ -386,6 +489,8 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     app_config_tristate(cfg, "app-layer.protocols.ssl.ja3-fingerprints", &out->ja3_fingerprints);
     app_config_tristate(cfg, "app-layer.protocols.tls.ja4-fingerprints", &out->ja4_fingerprints);
     app_config_tristate(cfg, "app-layer.protocols.ssl.ja4-fingerprints", &out->ja4_fingerprints);
+    /* Errors are reported by the sensor's own configuration check. */
+    (void)app_ics_config_load(out, cfg, NULL, 0);
 }
 
 /* ---------- thread context ---------- */
@@ -440,9 +545,28 @@ void app_layer_stats_add(struct app_layer_stats *dst, const struct app_layer_sta
         dst->flows[i] += src->flows[i];
         dst->tx[i] += src->tx[i];
         dst->errors[i] += src->errors[i];
+        dst->flows_udp[i] += src->flows_udp[i];
+        dst->tx_udp[i] += src->tx_udp[i];
+        dst->errors_udp[i] += src->errors_udp[i];
     }
     dst->memuse += src->memuse;
     dst->memcap_drops += src->memcap_drops;
+}
+
+/* One counter per protocol; split into "<name>_tcp" and "<name>_udp" for
+ * the protocols Suricata counts per transport. */
+static void app_stats_write_counter(struct json_writer *w, int proto, uint64_t total, uint64_t udp)
+{
+    const char *name = app_proto_name((uint16_t)proto);
+    if (!app_proto_stats_per_transport(proto)) {
+        json_key_u64(w, name, total);
+        return;
+    }
+    char key[64];
+    snprintf(key, sizeof(key), "%s_tcp", name);
+    json_key_u64(w, key, total - udp);
+    snprintf(key, sizeof(key), "%s_udp", name);
+    json_key_u64(w, key, udp);
 }
 
 void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_writer *w)
@@ -450,15 +574,15 @@ void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_wri
     json_key_object_begin(w, "app_layer");
     json_key_object_begin(w, "flow");
     for (int i = APP_PROTO_FAILED; i < APP_PROTO_MAX_BUILTIN; i++)
-        json_key_u64(w, app_proto_name((uint16_t)i), s->flows[i]);
+        app_stats_write_counter(w, i, s->flows[i], s->flows_udp[i]);
     json_object_end(w);
     json_key_object_begin(w, "tx");
     for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++)
-        json_key_u64(w, app_proto_name((uint16_t)i), s->tx[i]);
+        app_stats_write_counter(w, i, s->tx[i], s->tx_udp[i]);
     json_object_end(w);
     json_key_object_begin(w, "error");
     for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++)
-        json_key_u64(w, app_proto_name((uint16_t)i), s->errors[i]);
+        app_stats_write_counter(w, i, s->errors[i], s->errors_udp[i]);
     json_object_end(w);
     json_key_u64(w, "memuse", s->memuse);
     json_key_u64(w, "memcap_drops", s->memcap_drops);
@@ -501,8 +625,11 @@ const struct app_layer_config *app_parser_config(const struct app_parse_ctx *ctx
 
 void app_parser_count_tx(struct app_parse_ctx *ctx, uint16_t app_proto)
 {
-    if (app_proto < APP_PROTO_MAX)
+    if (app_proto < APP_PROTO_MAX) {
         ctx->thread->stats.tx[app_proto]++;
+        if (ctx->flow && ctx->flow->key.proto == 17)
+            ctx->thread->stats.tx_udp[app_proto]++;
+    }
 }
 
 void app_parser_log(struct app_parse_ctx *ctx, const char *event_type, uint8_t direction,
@@ -718,6 +845,8 @@ static bool app_parser_start(struct app_flow_state *st, struct flow *flow,
     }
     app_flow_set_proto(st, flow, p->proto);
     st->thread->stats.flows[p->proto]++;
+    if (st->is_udp)
+        st->thread->stats.flows_udp[p->proto]++;
     st->parser_gave_up = false;
     st->dir_proto[0] = st->dir_proto[1] = p->proto;
     return true;
@@ -778,6 +907,8 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
     if (rc < 0) {
         st->parser_gave_up = true;
         st->thread->stats.errors[st->parser->proto]++;
+        if (st->is_udp)
+            st->thread->stats.errors_udp[st->parser->proto]++;
         return;
     }
     app_check_switch(st, flow, packet);
@@ -880,6 +1011,61 @@ static void app_mismatch_check(struct app_flow_state *st, struct flow *flow,
                    app_flow_event_names[APP_FLOW_EV_MISMATCH_BOTH_DIRECTIONS]);
 }
 
+bool app_flow_state_take_reverse(struct app_flow_state *state)
+{
+    if (!state || !state->reverse_pending)
+        return false;
+    state->reverse_pending = false;
+    state->dir_xor = 0;
+    return true;
+}
+
+/* The first data of the flow did not match any protocol as sent in its
+ * direction: tries the other direction, as Suricata's protocol detection does
+ * (a DNS response, an HTTP response or a server banner seen first). On a
+ * match the flow is reversed: its key is swapped now, so that what the parser
+ * logs has the client as source, the probe state follows the data, and the
+ * caller learns it through app_flow_state_take_reverse(). TCP flows are only
+ * reversed when their session was picked up midstream and nothing came from
+ * the other side yet. Returns the parser, or NULL. */
+static const struct app_parser *app_detect_reverse(struct app_flow_state *st, struct flow *flow,
+                                                   uint8_t *direction, uint8_t ipproto_bit,
+                                                   const uint8_t *data, uint32_t len, bool final)
+{
+    uint8_t d = *direction;
+    if (st->reverse_pending || st->dir_state[d ^ 1] != APP_DIR_PROBING || st->probe_len[d ^ 1])
+        return NULL;
+    if (ipproto_bit == APP_IPPROTO_TCP && !stream_session_midstream(flow))
+        return NULL;
+    bool need_more = false;
+    const struct app_parser *p =
+        app_detect_probe(st->thread->parsers, st->thread->parser_count, ipproto_bit, data, len,
+                         d ^ 1, flow->key.src_port, flow->key.dst_port, final, &need_more);
+    if (!p)
+        return NULL;
+    flow_swap(flow);
+    st->dir_xor ^= 1;
+    st->reverse_pending = true;
+    uint8_t *b = st->probe_buf[0];
+    st->probe_buf[0] = st->probe_buf[1];
+    st->probe_buf[1] = b;
+    uint32_t l = st->probe_len[0];
+    st->probe_len[0] = st->probe_len[1];
+    st->probe_len[1] = l;
+    uint8_t ds = st->dir_state[0];
+    st->dir_state[0] = st->dir_state[1];
+    st->dir_state[1] = ds;
+    bool e = st->eof[0];
+    st->eof[0] = st->eof[1];
+    st->eof[1] = e;
+    uint32_t u = st->udp_probes[0];
+    st->udp_probes[0] = st->udp_probes[1];
+    st->udp_probes[1] = u;
+    st->first_dir ^= 1;
+    *direction = d ^ 1;
+    return p;
+}
+
 void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
                                struct flow *flow, const struct packet *packet, uint8_t direction,
                                const uint8_t *data, uint32_t len, uint32_t flags)
@@ -893,6 +1079,7 @@ void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow
         app_try_expectation(*state, flow, packet);
     }
     struct app_flow_state *st = *state;
+    direction ^= st->dir_xor;
     if (st->proto == APP_PROTO_FAILED)
         return;
     if (flags & APP_DATA_EOF)
@@ -966,6 +1153,12 @@ void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow
     const struct app_parser *p =
         app_detect_probe(ctx->parsers, ctx->parser_count, APP_IPPROTO_TCP, probe_data, probe_len,
                          direction, flow->key.dst_port, flow->key.src_port, final, &need_more);
+    if (!p && (!need_more || final)) {
+        p = app_detect_reverse(st, flow, &direction, APP_IPPROTO_TCP, probe_data, probe_len,
+                               final);
+        if (p && probe_data != data)
+            probe_data = st->probe_buf[direction];
+    }
     if (!p) {
         if (!need_more || final) {
             st->dir_state[direction] = APP_DIR_FAILED;
@@ -1013,6 +1206,7 @@ void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_stat
         app_try_expectation(*state, flow, packet);
     }
     struct app_flow_state *st = *state;
+    direction ^= st->dir_xor;
     if (st->proto == APP_PROTO_FAILED)
         return;
     if (st->proto == APP_PROTO_UNKNOWN) {
@@ -1022,6 +1216,8 @@ void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_stat
         const struct app_parser *p =
             app_detect_probe(ctx->parsers, ctx->parser_count, APP_IPPROTO_UDP, data, len, direction,
                              flow->key.dst_port, flow->key.src_port, true, &need_more);
+        if (!p && st->udp_probes[0] == 0 && st->udp_probes[1] == 0)
+            p = app_detect_reverse(st, flow, &direction, APP_IPPROTO_UDP, data, len, true);
         if (!p) {
             if (++st->udp_probes[direction] >= APP_UDP_PROBE_DATAGRAMS) {
                 st->dir_state[direction] = APP_DIR_FAILED;

@@ -7,6 +7,7 @@
 #define VIGIL_APP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "app/app_buffer.h"
@@ -28,11 +29,16 @@ enum app_proto {
     APP_PROTO_FTP,
     APP_PROTO_FTP_DATA,
     APP_PROTO_MDNS, /* multicast DNS (UDP 5353): Suricata 8 logs it as "mdns" */
+    APP_PROTO_MODBUS, /* Modbus/TCP */
+    APP_PROTO_DNP3,   /* DNP3 over TCP and UDP */
+    APP_PROTO_ENIP,   /* EtherNet/IP + CIP over TCP and UDP */
+    APP_PROTO_MQTT,   /* MQTT 3.1, 3.1.1 and 5 */
     APP_PROTO_MAX_BUILTIN,
     APP_PROTO_MAX = 32, /* room for parsers added later (ICS protocols) */
 };
 
-/* "http", "tls", "dns", "ssh", "smtp", "ftp", "ftp-data", "mdns", "failed", "unknown". */
+/* "http", "tls", "dns", "ssh", "smtp", "ftp", "ftp-data", "mdns", "modbus",
+ * "dnp3", "enip", "mqtt", "failed", "unknown". */
 const char *app_proto_name(uint16_t proto);
 /* -1 if unknown. Accepts Suricata's aliases (e.g. "ssl" for tls, "http1"). */
 int app_proto_from_name(const char *name);
@@ -62,6 +68,22 @@ struct app_event_sink {
      * indicator in a DNS name, a new Modbus function code, ...). May be NULL. */
     void (*alert)(void *user, const struct flow *flow, const struct packet *packet,
                   const struct builtin_alert *alert);
+};
+
+/* Options of the Modbus, DNP3, ENIP and MQTT parsers, Suricata's defaults
+ * (app-layer.protocols.<p>.* and outputs.eve-log.types.mqtt), loaded by
+ * app_ics_config_load (app_ics_config.c). */
+struct app_ics_config {
+    uint32_t modbus_request_flood;  /* unanswered requests that make a flood (500) */
+    uint32_t dnp3_max_tx;           /* live transactions before dnp3.flooded (32) */
+    uint32_t dnp3_max_points;       /* points per message (16384) */
+    uint32_t dnp3_max_objects;      /* objects per message (2048) */
+    uint32_t enip_max_tx;           /* live transactions (1024) */
+    uint32_t mqtt_max_msg_len;      /* longer messages are logged truncated (1 MiB) */
+    uint32_t mqtt_max_tx;           /* live transactions (4096) */
+    uint32_t mqtt_max_messages;     /* messages per transaction (1024) */
+    uint32_t mqtt_string_log_limit; /* string-log-limit (1 KiB; 0 = none) */
+    bool mqtt_log_passwords;        /* passwords (yes) */
 };
 
 struct app_layer_config {
@@ -94,7 +116,13 @@ struct app_layer_config {
     bool tls_log_certificate, tls_log_chain; /* server cert/chain as base64 ("custom") */
     bool tls_log_client_certificate, tls_log_client_chain;
     bool tls_log_subjectaltname;
+    struct app_ics_config ics;            /* Modbus, DNP3, ENIP, MQTT options */
 };
+
+/* Loads out->ics from cfg (NULL: defaults). Returns 0, or -EINVAL with a
+ * message in err naming the bad key (Suricata refuses to start then). */
+int app_ics_config_load(struct app_layer_config *out, const struct config *cfg, char *err,
+                        size_t errlen);
 
 /* Loads the options above from the eve-log outputs of cfg (cfg may be NULL:
  * Suricata's defaults). Called by app_layer_config_load. */
@@ -131,6 +159,13 @@ void app_layer_flow_end(struct app_layer_thread_ctx *ctx, struct app_flow_state 
 
 void app_flow_state_free(struct app_flow_state *state);
 
+/* True once after the application layer reversed the flow's direction
+ * (flow_swap: the first data seen was the server's, e.g. a DNS response or,
+ * on a session picked up midstream, an HTTP response). The caller then flips
+ * the current packet's flow_direction and, for TCP, swaps the session's
+ * sides (stream_session_swap) before the next packet. */
+bool app_flow_state_take_reverse(struct app_flow_state *state);
+
 /* The detected protocol of the flow (APP_PROTO_UNKNOWN while undecided). */
 uint16_t app_flow_state_proto(const struct app_flow_state *state);
 /* Per direction (0 to server, 1 to client), as Suricata's app_proto_ts /
@@ -145,6 +180,14 @@ uint16_t app_flow_state_proto_orig(const struct app_flow_state *state);
  * true if event_name (with or without an "applayer_" prefix; case-insensitive)
  * was raised on the flow. */
 bool app_flow_state_has_event(const struct app_flow_state *state, const char *event_name);
+
+/* Rule loading: 0 if the app-layer-event value `name` ("<proto>.<event>", or
+ * a flow-level "applayer_*" name) is raised by vigil, i.e. listed in the
+ * event table a parser registered (struct app_parser.event_names); else
+ * -ENOENT (unknown event of a parser vigil has), -ENOTSUP (a Suricata event
+ * the parser does not raise) or -EPROTONOSUPPORT (no parser for the
+ * protocol), with a message naming what is unknown in why. */
+int app_event_name_check(const char *name, char *why, size_t why_len);
 
 /* Transactions, for detection and for alert metadata. A transaction handle is
  * valid until the next app_layer_handle_* call on the flow. */
@@ -193,6 +236,11 @@ struct app_layer_stats {
     uint64_t flows[APP_PROTO_MAX];
     uint64_t tx[APP_PROTO_MAX];
     uint64_t errors[APP_PROTO_MAX];
+    /* The UDP share of the above, for protocols Suricata counts per
+     * transport ("enip_tcp" / "enip_udp"). */
+    uint64_t flows_udp[APP_PROTO_MAX];
+    uint64_t tx_udp[APP_PROTO_MAX];
+    uint64_t errors_udp[APP_PROTO_MAX];
     uint64_t memuse, memcap_drops;
 };
 const struct app_layer_stats *app_layer_thread_stats(const struct app_layer_thread_ctx *ctx);

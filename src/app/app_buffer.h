@@ -38,7 +38,17 @@
     X(SSH_HASSH_STRING, "ssh.hassh.string") X(SSH_HASSH_SERVER, "ssh.hassh.server")               \
     X(SSH_HASSH_SERVER_STRING, "ssh.hassh.server.string")                                         \
     X(SMTP_HELO, "smtp.helo") X(SMTP_MAIL_FROM, "smtp.mail_from") X(SMTP_RCPT_TO, "smtp.rcpt_to") \
-    X(FTP_COMMAND, "ftp.command") X(FTP_COMMAND_DATA, "ftp.command_data")
+    X(FTP_COMMAND, "ftp.command") X(FTP_COMMAND_DATA, "ftp.command_data")                    \
+    X(MQTT_CONNECT_CLIENTID, "mqtt.connect.clientid")                                             \
+    X(MQTT_CONNECT_USERNAME, "mqtt.connect.username")                                             \
+    X(MQTT_CONNECT_PASSWORD, "mqtt.connect.password")                                             \
+    X(MQTT_CONNECT_PROTOCOL_STRING, "mqtt.connect.protocol_string")                               \
+    X(MQTT_CONNECT_WILLTOPIC, "mqtt.connect.willtopic")                                           \
+    X(MQTT_CONNECT_WILLMESSAGE, "mqtt.connect.willmessage")                                       \
+    X(MQTT_PUBLISH_TOPIC, "mqtt.publish.topic") X(MQTT_PUBLISH_MESSAGE, "mqtt.publish.message")   \
+    X(MQTT_SUBSCRIBE_TOPIC, "mqtt.subscribe.topic")                                               \
+    X(MQTT_UNSUBSCRIBE_TOPIC, "mqtt.unsubscribe.topic") X(DNP3_DATA, "dnp3_data")                 \
+    X(ENIP_PRODUCT_NAME, "enip.product_name") X(ENIP_SERVICE_NAME, "enip.service_name")
 
 enum app_buffer {
 #define APP_BUFFER_ENUM(id, name) APP_BUFFER_##id,

@@ -83,7 +83,7 @@ enum dns_event {
     DNS_EV_TOO_MANY_RECORDS,
     DNS_EV_COUNT,
 };
-static const char *const dns_event_names[DNS_EV_COUNT] = {
+static const char *const dns_event_names[DNS_EV_COUNT + 1] = {
     "malformed_data",      "not_a_request",       "not_a_response",   "z_flag_set",
     "invalid_opcode",      "name_too_long",       "infinite_loop",    "too_many_labels",
     "invalid_additionals", "invalid_authorities", "too_many_records",
@@ -1333,14 +1333,28 @@ static int dns_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t directi
     return 0;
 }
 
-static enum app_probe_result dns_probe_udp(const uint8_t *data, uint32_t len, uint8_t direction)
+/* mDNS: any plausible message (every mDNS message counts as to-server). */
+static enum app_probe_result dns_probe_udp_any(const uint8_t *data, uint32_t len,
+                                               uint8_t direction)
 {
     bool complete;
+    (void)direction;
     if (len < DNS_HEADER_LEN)
         return APP_PROBE_NO;
     if (!dns_message_plausible(data, len, &complete) || !complete)
         return APP_PROBE_NO;
     return APP_PROBE_MATCH;
+}
+
+/* A request to the server, a response to the client: a response seen first
+ * in the to-server direction makes the framework reverse the flow (as
+ * Suricata's DNS probe does). */
+static enum app_probe_result dns_probe_udp(const uint8_t *data, uint32_t len, uint8_t direction)
+{
+    enum app_probe_result r = dns_probe_udp_any(data, len, direction);
+    if (r == APP_PROBE_MATCH && ((data[2] & 0x80) != 0) != (direction == 1))
+        return APP_PROBE_NO;
+    return r;
 }
 
 static enum app_probe_result dns_probe_tcp(const uint8_t *data, uint32_t len, uint8_t direction)
@@ -1354,6 +1368,10 @@ static enum app_probe_result dns_probe_tcp(const uint8_t *data, uint32_t len, ui
     uint32_t have = len - 2 < mlen ? len - 2 : mlen;
     if (!dns_message_plausible(data + 2, have, &complete))
         return APP_PROBE_NO;
+    if (have < 3)
+        return APP_PROBE_NEED_MORE;
+    if (((data[4] & 0x80) != 0) != (direction == 1))
+        return APP_PROBE_NO; /* the other side's message: the flow may be reversed */
     return complete ? APP_PROBE_MATCH : APP_PROBE_NEED_MORE;
 }
 
@@ -1485,6 +1503,9 @@ static int dns_tx_direction(const struct app_tx *atx)
     return ((const struct dns_tx *)atx)->direction;
 }
 
+/* Names newer Suricata rule files use for the same events. */
+static const char *const dns_event_aliases[] = {"not_request", "not_response", NULL};
+
 static bool dns_tx_has_event(const struct app_tx *atx, const char *name)
 {
     const struct dns_tx *tx = (const struct dns_tx *)atx;
@@ -1505,7 +1526,7 @@ const struct app_parser app_parser_mdns = {
     .name = "mdns",
     .ipprotos = APP_IPPROTO_UDP,
     .ports = {5353},
-    .probe = dns_probe_udp,
+    .probe = dns_probe_udp_any,
     .probe_needs_port = true,
     .state_new = dns_state_new_mdns,
     .state_free = dns_state_free,
@@ -1515,6 +1536,8 @@ const struct app_parser app_parser_mdns = {
     .tx_get_buffer = dns_tx_get_buffer,
     .tx_write_json = dns_tx_write_json,
     .tx_has_event = dns_tx_has_event,
+    .event_names = dns_event_names,
+    .event_aliases = dns_event_aliases,
     .tx_direction = dns_tx_direction,
 };
 
@@ -1533,6 +1556,8 @@ const struct app_parser app_parser_dns_udp = {
     .tx_get_buffer = dns_tx_get_buffer,
     .tx_write_json = dns_tx_write_json,
     .tx_has_event = dns_tx_has_event,
+    .event_names = dns_event_names,
+    .event_aliases = dns_event_aliases,
     .tx_direction = dns_tx_direction,
 };
 
@@ -1550,5 +1575,7 @@ const struct app_parser app_parser_dns_tcp = {
     .tx_get_buffer = dns_tx_get_buffer,
     .tx_write_json = dns_tx_write_json,
     .tx_has_event = dns_tx_has_event,
+    .event_names = dns_event_names,
+    .event_aliases = dns_event_aliases,
     .tx_direction = dns_tx_direction,
 };

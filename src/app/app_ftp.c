@@ -117,7 +117,7 @@ enum ftp_event {
 };
 static const char *const ftp_event_names[] = {"request_command_too_long",
                                               "response_command_too_long", "too_many_transactions",
-                                              "file_before_port"};
+                                              "file_before_port", NULL};
 
 static void ftp_event(struct ftp_state *st, struct ftp_tx *tx, enum ftp_event ev)
 {
@@ -755,7 +755,7 @@ static uint16_t ftp_switch_proto(void *state)
 static bool ftp_tx_has_event(const struct app_tx *atx, const char *event_name)
 {
     const struct ftp_tx *tx = (const struct ftp_tx *)atx;
-    for (size_t i = 0; i < sizeof(ftp_event_names) / sizeof(ftp_event_names[0]); i++)
+    for (size_t i = 0; ftp_event_names[i]; i++)
         if ((tx->events & (1ull << i)) && strcasecmp(ftp_event_names[i], event_name) == 0)
             return true;
     return false;
@@ -777,6 +777,8 @@ const struct app_parser app_parser_ftp = {
     .tx_write_json = ftp_tx_write_json,
     .switch_proto = ftp_switch_proto,
     .tx_has_event = ftp_tx_has_event,
+    .event_names = ftp_event_names,
+    .event_names_unsupported = (const char *const[]){"file_without_name", NULL},
 };
 
 /* ---------- ftp-data ---------- */

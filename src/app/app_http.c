@@ -101,7 +101,7 @@ enum http_event {
         HTTP_EVENT_MAX
 };
 
-static const char *const http_event_names[HTTP_EVENT_MAX] = {
+static const char *const http_event_names[HTTP_EVENT_MAX + 1] = {
 #define HTTP_EVENT_NAME(n) [HTTP_EVENT_##n] = #n,
     HTTP_EVENT_LIST(HTTP_EVENT_NAME)
 #undef HTTP_EVENT_NAME
@@ -1600,6 +1600,13 @@ static uint16_t http_switch_proto(void *state)
     return st->switch_to;
 }
 
+/* Suricata's HTTP events this parser does not raise. */
+static const char *const http_event_names_unsupported[] = {
+    "compression_bomb_limit_reached", "failed_protocol_change", "multipart_generic_error",
+    "multipart_invalid_header", "multipart_no_filedata", "range_invalid",
+    "request_chunk_extension", "request_header_host_invalid", "request_uri_host_invalid",
+    "response_chunk_extension", NULL};
+
 static bool http_tx_has_event(const struct app_tx *atx, const char *event_name)
 {
     const struct http_tx *tx = (const struct http_tx *)atx;
@@ -1625,5 +1632,7 @@ const struct app_parser app_parser_http = {
     .tx_write_json = http_tx_write_json,
     .switch_proto = http_switch_proto,
     .tx_has_event = http_tx_has_event,
+    .event_names = http_event_names,
+    .event_names_unsupported = http_event_names_unsupported,
     .tx_get_buffer_dir = http_tx_get_buffer_side,
 };

@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The interface between the application-layer framework (app.c: detection,
  * dispatch, memcap, logging) and the protocol parsers (app_<proto>.c). Not
- * for use outside src/app/. */
+ * for use outside src/app/.
+ *
+ * Adding a parser: one file src/app/app_<proto>.c defining a
+ * `const struct app_parser app_parser_<proto>` and its entry in app.c's
+ * registry. Register the app-layer event names the parser raises in
+ * .event_names (and other spellings in .event_aliases): rule loading checks
+ * `app-layer-event:<proto>.<event>` against these tables, so a rule naming an
+ * event that is not there fails to load with an error naming it, and an
+ * event a parser raises but does not list cannot be matched by any rule. */
 #ifndef VIGIL_APP_PARSER_H
 #define VIGIL_APP_PARSER_H
 
@@ -91,6 +99,25 @@ struct app_parser {
      * "malformed_data") was raised. May be NULL (no per-tx events). */
     bool (*tx_has_event)(const struct app_tx *tx, const char *event_name);
 
+    /* The registration of the parser's app-layer event names: every event
+     * tx_has_event or app_parser_anomaly can raise, spelled as rules write
+     * it after the "<name>." prefix (Suricata's names, e.g.
+     * "malformed_data"; compared case-insensitively), NULL-terminated.
+     * Rule loading consults these tables (app_event_name_check): a rule
+     * naming an event that no parser of that protocol lists fails to load
+     * with an error naming it, so a new parser only fills this table.
+     * event_aliases: other spellings rules may use for listed events (e.g.
+     * DNS "not_request" for "not_a_request"), NULL-terminated, may be NULL.
+     * Both NULL: the parser raises no events and any rule naming one of its
+     * events is an error. */
+    const char *const *event_names;
+    const char *const *event_aliases;
+    /* Suricata's names of events of this protocol that the parser does not
+     * raise (yet), NULL-terminated, may be NULL: a rule naming one is
+     * reported as unsupported and not loaded (never accepted to match
+     * nothing). Move a name to event_names when the parser raises it. */
+    const char *const *event_names_unsupported;
+
     /* For transactions that belong to one direction only (a DNS message):
      * 0 to server, 1 to client; -1 for both. May be NULL (both). */
     int (*tx_direction)(const struct app_tx *tx);
@@ -169,5 +196,9 @@ extern const struct app_parser app_parser_ssh;
 extern const struct app_parser app_parser_smtp;
 extern const struct app_parser app_parser_ftp;
 extern const struct app_parser app_parser_ftp_data;
+extern const struct app_parser app_parser_modbus;
+extern const struct app_parser app_parser_dnp3;
+extern const struct app_parser app_parser_enip;
+extern const struct app_parser app_parser_mqtt;
 
 #endif

@@ -73,7 +73,7 @@ enum smtp_event {
         SMTP_EVENT_MAX
 };
 
-static const char *const smtp_event_names[SMTP_EVENT_MAX] = {
+static const char *const smtp_event_names[SMTP_EVENT_MAX + 1] = {
 #define SMTP_EVENT_NAME(n) [SMTP_EVENT_##n] = #n,
     SMTP_EVENT_LIST(SMTP_EVENT_NAME)
 #undef SMTP_EVENT_NAME
@@ -1022,4 +1022,5 @@ const struct app_parser app_parser_smtp = {
     .tx_write_json = smtp_tx_write_json,
     .switch_proto = smtp_switch_proto,
     .tx_has_event = smtp_tx_has_event,
+    .event_names = smtp_event_names,
 };

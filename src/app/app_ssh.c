@@ -39,12 +39,12 @@ enum ssh_dir_state {
 enum ssh_event {
     SSH_EV_INVALID_BANNER = 0,
     SSH_EV_LONG_BANNER,
-    SSH_EV_INVALID_RECORD_LENGTH,
+    SSH_EV_INVALID_RECORD,
     SSH_EV_LONG_KEX_RECORD,
     SSH_EV_COUNT,
 };
-static const char *const ssh_event_names[SSH_EV_COUNT] = {
-    "invalid_banner", "long_banner", "invalid_record_length", "long_kex_record"};
+static const char *const ssh_event_names[SSH_EV_COUNT + 1] = {
+    "invalid_banner", "long_banner", "invalid_record", "long_kex_record", NULL};
 
 struct ssh_side {
     uint8_t state;
@@ -281,7 +281,7 @@ static int ssh_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction, 
             uint8_t msg = s->hdr[4]; /* first byte after the length is padding_length */
             (void)msg;
             if (plen < 2 || plen > SSH_PACKET_MAX) {
-                ssh_event(ctx, &st->tx, SSH_EV_INVALID_RECORD_LENGTH);
+                ssh_event(ctx, &st->tx, SSH_EV_INVALID_RECORD);
                 s->state = SSH_DONE;
                 break;
             }
@@ -550,5 +550,6 @@ const struct app_parser app_parser_ssh = {
     .tx_get_buffer = ssh_tx_get_buffer,
     .tx_write_json = ssh_tx_write_json,
     .tx_has_event = ssh_tx_has_event,
+    .event_names = ssh_event_names,
     .tx_get_buffer_dir = ssh_tx_get_buffer_dir,
 };

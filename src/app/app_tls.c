@@ -62,7 +62,7 @@ enum tls_event {
     TLS_EV_INVALID_SSL_RECORD,
     TLS_EV_COUNT,
 };
-static const char *const tls_event_names[TLS_EV_COUNT] = {
+static const char *const tls_event_names[TLS_EV_COUNT + 1] = {
     "invalid_record_type",        "invalid_record_version",     "invalid_record_length",
     "invalid_handshake_message",  "handshake_invalid_length",   "invalid_certificate",
     "certificate_invalid_length", "multiple_sni_extensions",    "invalid_sni_type",
@@ -1473,6 +1473,16 @@ static int tls_tx_get_buffer_dir(const struct app_tx *atx, enum app_buffer buffe
     return tls_cert_buffer(&tx->cert[direction & 1], buffer, index, data, len);
 }
 
+/* Suricata's TLS events this parser does not raise. */
+static const char *const tls_event_names_unsupported[] = {
+    "certificate_invalid_algorithmidentifier", "certificate_invalid_date",
+    "certificate_invalid_der", "certificate_invalid_extensions", "certificate_invalid_issuer",
+    "certificate_invalid_serial", "certificate_invalid_subject", "certificate_invalid_validity",
+    "certificate_invalid_version", "certificate_invalid_x509name", "certificate_invalid_string",
+    "certificate_missing_element", "certificate_unknown_element",
+    "dataleak_heartbeat_mismatch", "heartbeat_message", "invalid_alert_message",
+    "invalid_sslv2_header", "invalid_tls_header", "too_many_records_in_packet", NULL};
+
 static bool tls_tx_has_event(const struct app_tx *atx, const char *name)
 {
     const struct tls_tx *tx = (const struct tls_tx *)atx;
@@ -1497,5 +1507,7 @@ const struct app_parser app_parser_tls = {
     .tx_get_buffer = tls_tx_get_buffer,
     .tx_write_json = tls_tx_write_json,
     .tx_has_event = tls_tx_has_event,
+    .event_names = tls_event_names,
+    .event_names_unsupported = tls_event_names_unsupported,
     .tx_get_buffer_dir = tls_tx_get_buffer_dir,
 };

@@ -64,6 +64,7 @@ void decode_config_defaults(struct decode_config *cfg)
     cfg->vxlan_port = 4789;
     cfg->geneve_port = 6081;
     cfg->teredo_port = 3544;
+    cfg->gtpu_port = 2152;
     cfg->max_tunnel_depth = 8;
 }
 
@@ -192,6 +193,16 @@ static bool decode_tunnel_enter(struct decode_thread_ctx *ctx, struct packet *p,
         decode_invalid(ctx, p, DECODE_EVENT_TOO_MANY_LAYERS);
         ctx->stats.too_many_layers++;
         return false;
+    }
+    if (p->ip_version && p->outer_count < PACKET_MAX_OUTER) {
+        struct packet_layer *l = &p->outer[p->outer_count++];
+        l->src = p->src;
+        l->dst = p->dst;
+        l->src_port = p->src_port;
+        l->dst_port = p->dst_port;
+        l->proto = p->proto;
+        l->ip_version = p->ip_version;
+        l->tunnel_depth = p->tunnel_depth;
     }
     decode_reset_inner(p);
     p->tunnel_depth++;
@@ -915,9 +926,59 @@ static void decode_teredo(struct decode_thread_ctx *ctx, struct packet *p)
     decode_ipv6(ctx, p, ip6, len - off);
 }
 
+/* GTP-U (3GPP TS 29.281): an 8-byte header (version 1, protocol type GTP),
+ * optional sequence/N-PDU/next-extension fields when E, S or PN is set, a
+ * chain of extension headers (length in 4-byte units, last byte naming the
+ * next), then for a G-PDU (type 255) the subscriber's IPv4 or IPv6 packet.
+ * Signalling (echo, error indication, end marker) and anything malformed
+ * stay plain UDP, so a non-GTP service on the port loses nothing. */
+static void decode_gtpu(struct decode_thread_ctx *ctx, struct packet *p)
+{
+    const uint8_t *d = p->payload;
+    uint32_t len = p->payload_len;
+    if (len < 8 || (d[0] >> 5) != 1 || !(d[0] & 0x10) || d[1] != 255)
+        return;
+    uint32_t glen = decode_rd16(d + 2);
+    if (8 + glen > len)
+        return;
+    len = 8 + glen; /* bytes after the G-PDU belong to nothing */
+    uint32_t off = 8;
+    if (d[0] & 0x07) {
+        if (len < 12)
+            return;
+        off = 12;
+        uint8_t next = (d[0] & 0x04) ? d[11] : 0;
+        for (int n = 0; next != 0; n++) {
+            if (n >= 16 || off >= len)
+                return; /* a chain this long is not a real header */
+            uint32_t elen = (uint32_t)d[off] * 4;
+            if (elen == 0 || off + elen > len)
+                return;
+            next = d[off + elen - 1];
+            off += elen;
+        }
+    }
+    if (off >= len)
+        return;
+    uint8_t ipv = d[off] >> 4;
+    if (ipv != 4 && ipv != 6)
+        return;
+    if (!decode_tunnel_enter(ctx, p, DECODE_TUNNEL_GTPU))
+        return;
+    ctx->stats.gtpu++;
+    if (ipv == 4)
+        decode_ipv4(ctx, p, d + off, len - off);
+    else
+        decode_ipv6(ctx, p, d + off, len - off);
+}
+
 static void decode_udp_tunnels(struct decode_thread_ctx *ctx, struct packet *p)
 {
     uint16_t sp = p->src_port, dp = p->dst_port;
+    if (ctx->cfg.gtpu_port && (dp == ctx->cfg.gtpu_port || sp == ctx->cfg.gtpu_port)) {
+        decode_gtpu(ctx, p);
+        return;
+    }
     if (ctx->cfg.vxlan_port && dp == ctx->cfg.vxlan_port)
         decode_vxlan(ctx, p);
     else if (ctx->cfg.geneve_port && dp == ctx->cfg.geneve_port)

@@ -38,6 +38,7 @@ enum decode_tunnel_type {
     DECODE_TUNNEL_GENEVE,
     DECODE_TUNNEL_TEREDO,
     DECODE_TUNNEL_IPIP, /* 4in4, 6in4, 4in6, 6in6 */
+    DECODE_TUNNEL_GTPU, /* GTP-U G-PDU (mobile core user plane) */
 };
 
 enum defrag_overlap_policy {
@@ -56,6 +57,7 @@ struct decode_config {
     uint16_t vxlan_port;          /* UDP port decoded as VXLAN (4789; 0 disables) */
     uint16_t geneve_port;         /* UDP port decoded as Geneve (6081; 0 disables) */
     uint16_t teredo_port;         /* 3544; 0 disables */
+    uint16_t gtpu_port;           /* UDP port decoded as GTP-U (2152; 0 disables) */
     uint8_t max_tunnel_depth;     /* deeper nesting is an anomaly (8) */
 };
 
@@ -67,6 +69,7 @@ struct decode_stats {
     uint64_t ethernet, null, sll, sll2, raw;
     uint64_t vlan, vlan_qinq, vlan_qinqinq, mpls, erspan;
     uint64_t ipv4, ipv6, tcp, udp, icmpv4, icmpv6, sctp, other_ip;
+    uint64_t gtpu;
     uint64_t gre, vxlan, geneve, teredo, ipv4_in_ipv4, ipv6_in_ipv4, ipv4_in_ipv6, ipv6_in_ipv6;
     uint64_t avg_pkt_size_sum, max_pkt_size;
     /* defrag */

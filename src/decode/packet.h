@@ -63,6 +63,16 @@ enum tcp_flag {
 #define PACKET_MAX_EVENTS 15
 #define PACKET_MAX_VLANS 3
 
+/* An IP layer a tunnelled packet was carried in. */
+#define PACKET_MAX_OUTER 4
+struct packet_layer {
+    struct ip_address src, dst;
+    uint16_t src_port, dst_port;     /* UDP ports (VXLAN, Geneve, Teredo, GTP-U), else 0 */
+    uint8_t proto;                   /* IPPROTO_* (17 UDP, 47 GRE, 4/41 IP-in-IP) */
+    uint8_t ip_version;
+    uint8_t tunnel_depth;            /* tunnels crossed before this layer */
+};
+
 struct packet {
     /* --- set by the capture layer --- */
     const uint8_t *data;  /* frame bytes, caplen long */
@@ -77,6 +87,7 @@ struct packet {
     uint16_t vlan_id[PACKET_MAX_VLANS];
     uint8_t vlan_count;
     uint8_t tunnel_depth;            /* number of tunnel layers crossed */
+    uint8_t outer_count;             /* valid entries of outer[] */
     uint8_t ip_version;              /* 4, 6, or 0 if no IP layer */
     uint8_t proto;                   /* IPPROTO_* of the transport (after extension headers) */
     uint8_t ttl;                     /* IPv4 TTL or IPv6 hop limit */
@@ -130,6 +141,11 @@ struct packet {
     /* --- set by the flow layer --- */
     struct flow *flow;
     uint8_t flow_direction;          /* 0: to server, 1: to client */
+
+    /* Tunnelled packets: the IP layers the decoder left, outermost first
+     * (outer_count of them; not cleared between frames). Each gets a flow of
+     * its own, as Suricata gives one to a tunnel's root packet. */
+    struct packet_layer outer[PACKET_MAX_OUTER];
 };
 
 #endif

@@ -84,6 +84,22 @@ static const struct detect_buffer_info buffers[] = {
     {"ftp.command", NULL, NULL, 0, RULE_APP_FTP, TS, 2, false},
     {"ftp.command_data", NULL, NULL, 0, RULE_APP_FTP, TS, 2, false},
     {"ftp.reply", NULL, NULL, 0, RULE_APP_FTP, TC, 2, true},
+    /* MQTT */
+    {"mqtt.connect.clientid", NULL, NULL, 0, RULE_APP_MQTT, TS, 2, false},
+    {"mqtt.connect.username", NULL, NULL, 0, RULE_APP_MQTT, TS, 2, false},
+    {"mqtt.connect.password", NULL, NULL, 0, RULE_APP_MQTT, TS, 2, false},
+    {"mqtt.connect.protocol_string", NULL, NULL, 0, RULE_APP_MQTT, TS, 2, false},
+    {"mqtt.connect.willtopic", NULL, NULL, 0, RULE_APP_MQTT, TS, 2, false},
+    {"mqtt.connect.willmessage", NULL, NULL, 0, RULE_APP_MQTT, TS, 2, false},
+    {"mqtt.publish.topic", NULL, NULL, 0, RULE_APP_MQTT, BOTH, 2, false},
+    {"mqtt.publish.message", NULL, NULL, 0, RULE_APP_MQTT, BOTH, 2, false},
+    {"mqtt.subscribe.topic", NULL, NULL, 0, RULE_APP_MQTT, TS, 2, true},
+    {"mqtt.unsubscribe.topic", NULL, NULL, 0, RULE_APP_MQTT, TS, 2, true},
+    /* DNP3: the application fragment, CRCs removed */
+    {"dnp3_data", "dnp3.data", NULL, 0, RULE_APP_DNP3, BOTH, 2, false},
+    /* EtherNet/IP */
+    {"enip.product_name", NULL, NULL, 0, RULE_APP_ENIP, TC, 2, false},
+    {"enip.service_name", NULL, NULL, 0, RULE_APP_ENIP, TC, 2, false},
 };
 
 int detect_buffer_count(void)

@@ -33,6 +33,7 @@
 #include "detect/detect_buffer.h"
 #include "detect/detect_engine.h"
 #include "detect/detect_engine_internal.h"
+#include "detect/detect_tx_kw.h"
 #include "detect/rule_set.h"
 #include "flow/flow.h"
 #include "stream/stream.h"
@@ -277,12 +278,16 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     bool used[256] = {false};
     for (uint32_t i = 0; i < dw->nrules; i++) {
         const struct rule *r = rule_set_get(dw->rs, i);
-        /* Transaction rules: those with application-layer buffers, and those
-         * naming a protocol with no buffer at all (they match once per
-         * transaction). A protocol rule that inspects only the payload is a
-         * packet rule with a protocol check, as in Suricata. */
-        bool tx = r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED &&
-                  r->nbuffers == 0;
+        /* Transaction rules: those with application-layer buffers, those with
+         * protocol keywords (dnp3_func, modbus, ...), and app-layer-event
+         * rules of a protocol (Suricata inspects those on the transactions'
+         * events). A protocol rule that inspects only the payload, or nothing
+         * at all (Suricata's "app_layer" rule type: alert http ... (sid:1;)),
+         * is a packet rule with a protocol check: it matches every packet of
+         * the flow once the protocol is known. */
+        bool tx = (r->app_event && r->app_proto != RULE_APP_NONE &&
+                   r->app_proto != RULE_APP_FAILED) ||
+                  r->ntx_conds > 0;
         for (uint32_t b = 0; b < r->nbuffers; b++) {
             uint16_t id = r->buffers[b].buffer_id;
             if (id == DETECT_BUFFER_PAYLOAD)
@@ -1229,10 +1234,16 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
                       bool from_stream)
 {
     struct detect_worker *dw = run->dw;
-    if (dw->alerted[r->id])
+    /* A packet rule alerts once per packet; a transaction rule once per
+     * transaction (tx_decide), so several transactions completed by one
+     * packet each get their alert, as in Suricata. Event rules match the
+     * events raised on the packet, so they too alert once per packet. */
+    if (dw->alerted[r->id] && (!tx || r->app_event || r->pkt_event))
         return;
-    dw->alerted[r->id] = 1;
-    dw->alerted_list[dw->alerted_count++] = r->id;
+    if (!dw->alerted[r->id]) {
+        dw->alerted[r->id] = 1;
+        dw->alerted_list[dw->alerted_count++] = r->id;
+    }
     if (r->action == RULE_ACTION_PASS) {
         run->pass = true;
         return;
@@ -1441,7 +1452,14 @@ static bool rule_matches(struct packet_run *run, const struct rule *r,
         return false;
     if (!flowvar_conditions(r, run->s))
         return false;
-    return buffers_match(dw, r, src);
+    if (!buffers_match(dw, r, src))
+        return false;
+    /* Transaction keywords (dnp3_func, modbus, mqtt.type, ...). */
+    for (uint32_t i = 0; i < r->ntx_conds; i++)
+        if (!src->tx || !detect_tx_kw_match(r->tx_conds[i].kw, src->tx, src->direction,
+                                            r->tx_conds[i].data))
+            return false;
+    return true;
 }
 
 /* Rules that inspect the packet itself rather than the stream window. */
@@ -1711,14 +1729,18 @@ static int inspect_tx(struct app_tx *tx, void *user)
     }
     for (uint32_t i = 0; i < n && !run->pass; i++) {
         const struct rule *r = rule_set_get(dw->rs, dw->order[i]);
-        if (dw->kind[r->id] != RULE_KIND_TX || dw->alerted[r->id])
+        if (dw->kind[r->id] != RULE_KIND_TX)
             continue;
         /* A rule is inspected on packets of its direction. */
         if ((r->flags & RULE_FLAG_TOSERVER) && dir != 0)
             continue;
         if ((r->flags & RULE_FLAG_TOCLIENT) && dir != 1)
             continue;
-        if (tx_decided(run->s, tx_id, RULE_KEY(r)))
+        /* As Suricata keeps a detection state per direction, a rule that
+         * inspects the transaction can match once in each direction; a
+         * rule with no inspection at all matches once per transaction. */
+        uint64_t key = (r->nbuffers || r->ntx_conds) ? (RULE_KEY(r) << 1 | dir) : RULE_KEY(r) << 1;
+        if (tx_decided(run->s, tx_id, key))
             continue;
         /* A one-sided transaction (a DNS request or response) is only seen
          * by rules of its side. */
@@ -1728,7 +1750,7 @@ static int inspect_tx(struct app_tx *tx, void *user)
         /* Only matches are remembered; a transaction complete in this
          * direction is closed for every rule at once below. */
         if (rule_matches(run, r, &src, false)) {
-            tx_decide(run->s, tx_id, RULE_KEY(r));
+            tx_decide(run->s, tx_id, key);
             flowvar_actions(r, run->s);
             add_alert(run, r, tx, false);
         }

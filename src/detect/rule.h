@@ -118,6 +118,8 @@ enum detect_uint_mode {
     DETECT_UINT_RANGE,  /* a < x < b */
     DETECT_UINT_NRANGE, /* !(a < x < b) */
     DETECT_UINT_BITAND, /* x & a == a (flags-like) */
+    DETECT_UINT_MASK_EQ, /* x & a == b (detect_uint.h: &mask=value, named flags) */
+    DETECT_UINT_MASK_NE, /* x & a != b */
 };
 struct detect_uint {
     uint8_t mode;
@@ -430,6 +432,15 @@ struct rule_tag {
     uint32_t count;
 };
 
+/* A condition a protocol keyword checks on a transaction (dnp3_func,
+ * modbus, mqtt.type, ...): the keyword (detect_tx_kw.h) and what its parser
+ * made of the value, freed with the keyword's free. */
+struct detect_tx_kw;
+struct rule_tx_cond {
+    const struct detect_tx_kw *kw;
+    void *data; /* owned */
+};
+
 struct rule_kv {
     char *key;   /* owned */
     char *value; /* owned */
@@ -489,6 +500,8 @@ struct rule {
     uint32_t nflowints;
     struct rule_buffer_match *buffers; /* owned */
     uint32_t nbuffers;
+    struct rule_tx_cond *tx_conds; /* owned: transaction keywords, all must hold */
+    uint32_t ntx_conds;
     uint32_t nbyte_vars;
     char *byte_var_names[RULE_MAX_BYTE_VARS]; /* owned */
 

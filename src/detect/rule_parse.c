@@ -16,10 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app.h"
+#include "decode/decode_events.h"
 #include "detect/detect_buffer.h"
+#include "detect/detect_tx_kw.h"
 #include "detect/rule_addr.h"
 #include "detect/rule_internal.h"
 #include "detect/rule_parse_internal.h"
+#include "stream/stream.h"
 
 /* ---- errors ---- */
 
@@ -197,6 +201,10 @@ bool detect_uint_match(const struct detect_uint *u, uint64_t v)
         return !(v > u->a && v < u->b);
     case DETECT_UINT_BITAND:
         return (v & u->a) == u->a;
+    case DETECT_UINT_MASK_EQ:
+        return (v & u->a) == u->b;
+    case DETECT_UINT_MASK_NE:
+        return (v & u->a) != u->b;
     }
     return false;
 }
@@ -297,7 +305,7 @@ static const struct {
     {"ike", RULE_APP_IKE, 17},
     {"nfs", RULE_APP_NFS, 0},
     {"modbus", RULE_APP_MODBUS, 6},
-    {"dnp3", RULE_APP_DNP3, 6},
+    {"dnp3", RULE_APP_DNP3, 0}, /* vigil parses DNP3 over UDP too */
     {"enip", RULE_APP_ENIP, 0},
     {"irc", RULE_APP_IRC, 6},
     {"rfb", RULE_APP_RFB, 6},
@@ -1433,6 +1441,20 @@ static int kw_app_layer_protocol(struct pctx *pc, char *v)
     return 0;
 }
 
+/* True if the "<proto>." prefix of an event name is a protocol Suricata
+ * has (vigil may lack its parser: the rule is unsupported, not invalid). */
+static bool dot_proto_is_suricata(const char *v)
+{
+    const char *dot = strchr(v, '.');
+    char proto[32];
+    size_t n = dot ? (size_t)(dot - v) : 0;
+    if (!dot || n >= sizeof(proto))
+        return false;
+    memcpy(proto, v, n);
+    proto[n] = '\0';
+    return rule_app_proto_lookup(proto) > 0 || strcmp(proto, "ikev2") == 0;
+}
+
 static int kw_app_layer_event(struct pctx *pc, char *v)
 {
     if (!pc->rs->app_events)
@@ -1451,6 +1473,16 @@ static int kw_app_layer_event(struct pctx *pc, char *v)
             return pctx_fail(pc, "invalid character '%c' in event name", *p);
     if (pc->r->app_event)
         return pctx_fail(pc, "only one app-layer-event per rule");
+    /* Unknown protocols and event names are errors, as in Suricata: a rule
+     * that can never match must not load silently. */
+    char why[200];
+    int known = app_event_name_check(v, why, sizeof(why));
+    if (known == -EPROTONOSUPPORT && dot_proto_is_suricata(v))
+        return pctx_fail_reason(pc, "unsupported protocol", "%s", why);
+    if (known == -ENOTSUP)
+        return pctx_fail_reason(pc, "unsupported app-layer event", "%s", why);
+    if (known != 0)
+        return pctx_fail_reason(pc, "unknown app-layer event", "%s", why);
     const char *dot = strchr(v, '.');
     if (dot) {
         char proto[32];
@@ -1497,10 +1529,47 @@ static int kw_pkt_event(struct pctx *pc, char *v)
             return pctx_fail(pc, "invalid character '%c' in event name", *p);
     if (pc->r->pkt_event)
         return pctx_fail(pc, "only one decode-event/stream-event per rule");
+    int known = kind == RULE_EVENT_STREAM ? stream_event_from_name(v) : decode_event_from_name(v);
+    if (known < 0)
+        return pctx_fail_reason(pc, "unknown event", "unknown %s '%.64s'", pc->kw, v);
     pc->r->pkt_event = strdup(v);
     if (!pc->r->pkt_event)
         return pctx_fail(pc, "out of memory");
     pc->r->pkt_event_kind = kind;
+    return 0;
+}
+
+/* Transaction keywords (detect_tx_kw.h): dnp3_func, modbus, mqtt.type, ... */
+static int kw_tx(struct pctx *pc, const struct detect_tx_kw *kw, char *value)
+{
+    if ((kw->flags & DETECT_TX_KW_NOVALUE) && value)
+        return pctx_fail(pc, "keyword takes no value");
+    if (!(kw->flags & DETECT_TX_KW_NOVALUE) && !value)
+        return pctx_fail(pc, "keyword needs a value");
+    char *v = value ? str_trim(value) : NULL;
+    if (v) {
+        size_t n = strlen(v);
+        if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+            v[n - 1] = '\0';
+            v = str_trim(v + 1);
+        }
+    }
+    struct rule *r = pc->r;
+    if (r->ntx_conds >= 64)
+        return pctx_fail(pc, "too many transaction keywords");
+    char err[200] = "";
+    void *data = NULL;
+    if (detect_tx_kw_parse(kw, v, &data, err, sizeof(err)) != 0)
+        return pctx_fail(pc, "%s", err[0] ? err : "invalid value");
+    struct rule_tx_cond *nc = realloc(r->tx_conds, (r->ntx_conds + 1) * sizeof(*nc));
+    if (!nc) {
+        detect_tx_kw_free(kw, data);
+        return pctx_fail(pc, "out of memory");
+    }
+    r->tx_conds = nc;
+    nc[r->ntx_conds].kw = kw;
+    nc[r->ntx_conds].data = data;
+    r->ntx_conds++;
     return 0;
 }
 
@@ -1650,13 +1719,6 @@ static const char *const unsupported_keywords[] = {
     "snmp.community",
     "snmp.version",
     "snmp.pdu_type",
-    "modbus",
-    "dnp3_func",
-    "dnp3_ind",
-    "dnp3_obj",
-    "dnp3_data",
-    "enip_command",
-    "cip_service",
     "template",
     "template2",
     "iprep",
@@ -1676,25 +1738,11 @@ static const char *const unsupported_keywords[] = {
     "quic.version",
     "quic.cyu.hash",
     "quic.cyu.string",
-    "mqtt.type",
     "rfb.name",
     "rfb.secresult",
     "rfb.sectype",
     "nfs_procedure",
     "nfs.version",
-    "enip.status",
-    "enip.product_name",
-    "enip.protocol_version",
-    "enip.revision",
-    "enip.identity_status",
-    "enip.state",
-    "enip.serial",
-    "enip.product_code",
-    "enip.device_type",
-    "enip.vendor_id",
-    "enip.cip_attribute",
-    "enip.cip_status",
-    "enip.command",
     "tcp.hdr",
     "udp.hdr",
     "ipv4.hdr",
@@ -1741,6 +1789,44 @@ static bool keyword_is_unsupported(const char *name)
     return false;
 }
 
+/* A keyword vigil does not implement but Suricata has: one of Suricata's
+ * keyword families ("<protocol or layer>.<field>", e.g. sip.via, igmp.type,
+ * mqtt.qos) or one of its other keywords. Such a rule is reported as
+ * unsupported (Suricata would load it), not as invalid; a name of no family
+ * ("no_such_keyword") is an invalid rule. */
+static bool keyword_is_suricata(const char *name)
+{
+    static const char *const others[] = {
+        "lua", "luajit", "luaxform", "subslice", "domain", "tld", "app-layer-state",
+        "nfs_version", "smb_named_pipe", "smb_share", "dataset", "datarep", "filestore",
+        "filemd5", "filesha1", "filesha256", "filemagic", "filename", "fileext", "filesize",
+        "xor", "from_base64", "to_base64", "asn1", "vxlan_vni", "stream_size", "ftpbounce",
+        "ja3_hash", "ja3_string", "ja3s_hash", "ja3s_string", "ja4_hash", "tag", "ttl",
+        "iprep", "geoip", "fragbits", "fragoffset", "tos", "id", "ipopts", "seq", "ack",
+        "window", "icode", "itype", "icmp_id", "icmp_seq", "rpc", "sameip", "replace",
+        "luaxform", "bsize", "urilen", "entropy", "base64_decode", "base64_data",
+    };
+    static const char *const families[] = {
+        "ip", "ipv4", "ipv6", "tcp", "udp", "icmp", "icmpv4", "icmpv6", "sctp", "igmp",
+        "vlan", "vxlan", "flow", "pkt", "ether", "arp", "email", "file", "frame", "dns",
+        "mdns", "http", "http2", "tls", "ja3", "ja3s", "ja4", "ssh", "smtp", "ftp", "smb",
+        "dcerpc", "krb5", "dhcp", "ntp", "sip", "sdp", "snmp", "tftp", "imap", "pop3", "quic",
+        "rdp", "mqtt", "ike", "nfs", "modbus", "dnp3", "enip", "cip", "rfb", "telnet", "pgsql",
+        "ldap", "websocket", "bittorrent", "doh2", "llmnr", "netflow", "tcp-option",
+    };
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+        if (strcmp(name, others[i]) == 0)
+            return true;
+    const char *dot = strchr(name, '.');
+    if (!dot || !dot[1])
+        return false;
+    size_t n = (size_t)(dot - name);
+    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+        if (strlen(families[i]) == n && strncmp(name, families[i], n) == 0)
+            return true;
+    return false;
+}
+
 static int dispatch(struct pctx *pc, const char *name, char *value)
 {
     for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
@@ -1754,6 +1840,9 @@ static int dispatch(struct pctx *pc, const char *name, char *value)
         return k->fn(pc, value);
     }
     char reason[96];
+    const struct detect_tx_kw *tk = detect_tx_kw_lookup(name);
+    if (tk)
+        return kw_tx(pc, tk, value);
     if (keyword_is_unsupported(name)) {
         snprintf(reason, sizeof(reason), "unsupported keyword '%s'", name);
         return pctx_fail_reason(pc, reason, "keyword is not supported by vigil");
@@ -1773,6 +1862,10 @@ static int dispatch(struct pctx *pc, const char *name, char *value)
     int t = detect_transform_lookup(name);
     if (t >= 0)
         return kw_transform(pc, t, value);
+    if (keyword_is_suricata(name)) {
+        snprintf(reason, sizeof(reason), "unsupported keyword '%s'", name);
+        return pctx_fail_reason(pc, reason, "keyword is not supported by vigil");
+    }
     snprintf(reason, sizeof(reason), "unknown keyword '%s'", name);
     return pctx_fail_reason(pc, reason, "unknown keyword");
 }
@@ -1845,6 +1938,37 @@ static bool list_has_items(const struct rule_buffer_match *bm, uint8_t type)
     return false;
 }
 
+/* Whether the protocol runs over UDP (its header form is not TCP-only). */
+static bool app_proto_on_udp(uint16_t app)
+{
+    for (size_t i = 0; i < sizeof(app_protos) / sizeof(app_protos[0]); i++)
+        if (app_protos[i].app == app)
+            return app_protos[i].ipproto != 6;
+    return false;
+}
+
+/* A buffer or transaction keyword of protocol want: the rule becomes a rule
+ * of that protocol, or fails if it names another. */
+static int rule_require_app(struct pctx *pc, uint16_t want, const char *what, const char *name)
+{
+    struct rule *r = pc->r;
+    uint16_t have = r->app_proto;
+    bool http_family = want == RULE_APP_HTTP && (have == RULE_APP_HTTP1 || have == RULE_APP_HTTP2);
+    if (have == RULE_APP_NONE) {
+        if (r->ipproto == 17 && !app_proto_on_udp(want))
+            return pctx_fail_reason(pc, "conflicting protocol", "%s '%s' cannot be used on a udp rule",
+                                    what, name);
+        if (r->ipproto == 1)
+            return pctx_fail_reason(pc, "conflicting protocol",
+                                    "%s '%s' cannot be used on an icmp rule", what, name);
+        r->app_proto = want;
+    } else if (have != want && !http_family) {
+        return pctx_fail_reason(pc, "conflicting protocol", "%s '%s' needs protocol %s but the rule is for %s",
+                                what, name, rule_app_proto_name(want), rule_app_proto_name(have));
+    }
+    return 0;
+}
+
 /* Checks that need the whole rule. */
 static int rule_check(struct pctx *pc)
 {
@@ -1867,30 +1991,22 @@ static int rule_check(struct pctx *pc)
             has_base64_data = true;
         if (list_has_items(&r->buffers[b], DETECT_ITEM_BASE64_DECODE))
             has_base64_decode = true;
-        if (bi->app_proto != RULE_APP_NONE) {
-            uint16_t want = bi->app_proto;
-            uint16_t have = r->app_proto;
-            bool http_family =
-                want == RULE_APP_HTTP && (have == RULE_APP_HTTP1 || have == RULE_APP_HTTP2);
-            if (have == RULE_APP_NONE) {
-                if (r->ipproto == 17 && want != RULE_APP_DNS)
-                    return pctx_fail_reason(pc, "conflicting protocol",
-                                            "buffer '%s' cannot be used on a udp rule", bi->name);
-                if (r->ipproto == 1)
-                    return pctx_fail_reason(pc, "conflicting protocol",
-                                            "buffer '%s' cannot be used on an icmp rule", bi->name);
-                r->app_proto = want;
-            } else if (have != want && !http_family) {
-                return pctx_fail_reason(pc, "conflicting protocol",
-                                        "buffer '%s' needs protocol %s but the rule is for %s",
-                                        bi->name, rule_app_proto_name(want),
-                                        rule_app_proto_name(have));
-            }
-        }
+        if (bi->app_proto != RULE_APP_NONE &&
+            rule_require_app(pc, bi->app_proto, "buffer", bi->name) != 0)
+            return -EINVAL;
         if (r->buffers[b].nitems == 0 && r->buffers[b].buffer_id != DETECT_BUFFER_PAYLOAD)
             return pctx_fail_reason(pc, "empty sticky buffer",
                                     "sticky buffer '%s' is not followed by any match keyword",
                                     bi->name);
+    }
+    for (uint32_t i = 0; i < r->ntx_conds; i++) {
+        const struct detect_tx_kw *kw = r->tx_conds[i].kw;
+        if (rule_require_app(pc, kw->app_proto, "keyword", kw->name) != 0)
+            return -EINVAL;
+        if (kw->dir == DETECT_BUFFER_DIR_TOSERVER)
+            ts_only = true;
+        else if (kw->dir == DETECT_BUFFER_DIR_TOCLIENT)
+            tc_only = true;
     }
     if (has_base64_data && !has_base64_decode)
         return pctx_fail_reason(pc, "base64_data without base64_decode",
@@ -1912,7 +2028,8 @@ static int rule_check(struct pctx *pc)
         return -EINVAL;
     if (r->class_id >= 0 && !pc->have_priority)
         r->priority = pc->rs->classes[r->class_id].priority;
-    bool iponly = r->nbuffers == 0 && r->npkt == 0 && r->nflowints == 0 && !r->app_event &&
+    bool iponly = r->nbuffers == 0 && r->ntx_conds == 0 && r->npkt == 0 && r->nflowints == 0 &&
+                  !r->app_event &&
                   !r->pkt_event && !(r->flags & RULE_FLAG_HAS_FLOW) &&
                   r->app_proto == RULE_APP_NONE && r->app_proto_match == RULE_APP_NONE;
     if (iponly)
@@ -2016,6 +2133,9 @@ void rule_free(struct rule *r)
     for (uint32_t b = 0; b < r->nbuffers; b++)
         buffer_match_free(&r->buffers[b]);
     free(r->buffers);
+    for (uint32_t i = 0; i < r->ntx_conds; i++)
+        detect_tx_kw_free(r->tx_conds[i].kw, r->tx_conds[i].data);
+    free(r->tx_conds);
     for (uint32_t i = 0; i < r->nbyte_vars; i++)
         free(r->byte_var_names[i]);
     free(r->app_event);

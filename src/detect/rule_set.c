@@ -742,6 +742,8 @@ static void report_failure(struct rule_set *rs, FILE *report, const char *name, 
                            const char *text, const struct rule_error *e)
 {
     rs->stats.failed++;
+    if (strncmp(e->reason, "unsupported", 11) == 0 || strncmp(e->reason, "invalid '", 9) == 0)
+        rs->stats.unsupported++;
     count_reason(rs, e->reason[0] ? e->reason : "error");
     if (rs->on_failure)
         rs->on_failure(rs->on_failure_ctx, name, line, text, e);

@@ -56,6 +56,11 @@ struct rule_threshold_cfg {
 struct rule_load_stats {
     uint32_t loaded;
     uint32_t failed;
+    /* Of failed: a keyword, option or protocol vigil lacks, or an error in a
+     * keyword's value (where vigil may accept less than Suricata); the rest
+     * (syntax, header, unknown keyword or event, duplicate sid) are invalid
+     * in Suricata too. */
+    uint32_t unsupported;
     uint32_t commented; /* commented-out rules seen (not counted in failed) */
 };
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include "hub/hub_server.h"
@@ -80,8 +81,8 @@ static void audit_flush(struct hub_audit_queue *q)
     int rc = hub_db_begin(c, err, sizeof err);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         struct audit_entry *e = &batch[i];
-        struct hub_db_param p[] = {DB_INT(e->ts),      DB_INT(e->org_id), DB_TEXT(e->role),
-                                   DB_TEXT(e->coll),   DB_TEXT(e->stix_id), DB_TEXT(e->tlp)};
+        struct hub_db_param p[] = {DB_INT(e->ts),    DB_INT(e->org_id),   DB_TEXT(e->role),
+                                   DB_TEXT(e->coll), DB_TEXT(e->stix_id), DB_TEXT(e->tlp)};
         rc = hub_db_exec(c,
                          "INSERT INTO audit (ts, org_id, role, action, coll, stix_id, tlp)"
                          " VALUES ($1, $2, $3, 'read', $4, $5, $6)",
@@ -96,6 +97,8 @@ static void audit_flush(struct hub_audit_queue *q)
     hub_db_release(q->server->db, c);
     free(batch);
 }
+
+static void housekeeping(struct hub_server *s, bool force);
 
 static void *audit_thread(void *arg)
 {
@@ -118,17 +121,40 @@ static void *audit_thread(void *arg)
         pthread_mutex_unlock(&q->flush_lock);
         if (stop)
             return NULL;
-        if (q->server->stored_since_analyze >= HUB_ANALYZE_EVERY &&
-            hub_db_kind(q->server->db) == HUB_DB_POSTGRES) {
-            q->server->stored_since_analyze = 0;
-            struct hub_db_conn *c = hub_db_acquire(q->server->db);
-            char err[256];
-            if (hub_db_exec(c, "ANALYZE objects", 0, NULL, NULL, err, sizeof err) < 0 ||
-                hub_db_exec(c, "ANALYZE sightings", 0, NULL, NULL, err, sizeof err) < 0)
-                log_warning("hub: refreshing planner statistics: %s", err);
-            hub_db_release(q->server->db, c);
-        }
+        housekeeping(q->server, false);
     }
+}
+
+/* Planner statistics follow the tables as they grow (both backends: SQLite
+ * never gathers them by itself, and autovacuum lags behind bulk loads), and
+ * the object count for /metrics. */
+static void housekeeping(struct hub_server *s, bool force)
+{
+    static int64_t last_count_us;
+    int64_t now = hub_now_us();
+    /* After 20% growth (at least HUB_ANALYZE_EVERY objects). */
+    long threshold = (long)(atomic_load(&s->metrics.objects_total) / 5);
+    if (threshold < HUB_ANALYZE_EVERY)
+        threshold = HUB_ANALYZE_EVERY;
+    bool analyze = force || s->stored_since_analyze >= threshold;
+    bool count = force || now - last_count_us > 30 * 1000000LL;
+    if (!analyze && !count)
+        return;
+    struct hub_db_conn *c = hub_db_acquire(s->db);
+    char err[256];
+    if (count || analyze) {
+        last_count_us = now;
+        int64_t n = 0;
+        if (hub_db_query_i64(c, "SELECT COUNT(*) FROM objects", 0, NULL, 0, &n, err, sizeof err) ==
+            0)
+            atomic_store(&s->metrics.objects_total, n);
+    }
+    if (analyze) {
+        s->stored_since_analyze = 0;
+        if (hub_db_analyze(s->db, c, atomic_load(&s->metrics.objects_total), err, sizeof err) < 0)
+            log_warning("hub: refreshing planner statistics: %s", err);
+    }
+    hub_db_release(s->db, c);
 }
 
 int hub_audit_start(struct hub_server *s)
@@ -140,6 +166,8 @@ int hub_audit_start(struct hub_server *s)
     pthread_mutex_init(&q->flush_lock, NULL);
     pthread_cond_init(&q->cond, NULL);
     q->server = s;
+    /* The object count at start (statistics were refreshed by hub_db_open). */
+    housekeeping(s, false);
     if (pthread_create(&q->thread, NULL, audit_thread, q) != 0) {
         free(q);
         return -EAGAIN;
@@ -204,4 +232,14 @@ void hub_audit_read(struct hub_server *s, const struct hub_caller *caller, const
         audit_flush(q);
         pthread_mutex_unlock(&q->flush_lock);
     }
+}
+
+void hub_audit_flush(struct hub_server *s)
+{
+    struct hub_audit_queue *q = s->audit;
+    if (!q)
+        return;
+    pthread_mutex_lock(&q->flush_lock);
+    audit_flush(q);
+    pthread_mutex_unlock(&q->flush_lock);
 }

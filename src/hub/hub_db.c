@@ -4,9 +4,12 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static _Atomic unsigned stats_generation;
 
 struct hub_db {
     enum hub_db_kind kind;
@@ -73,6 +76,14 @@ int hub_db_open(const char *uri, int pool_size, struct hub_db **out, char *err, 
         db->free_list[db->nfree++] = c;
         if (i == 0) {
             rc = hub_schema_migrate(c, kind, err, errlen);
+            int64_t rows = 0;
+            /* (The hub's pool; a one-connection admin command needs none.) */
+            if (rc == 0 && pool_size > 1)
+                rc = hub_db_query_i64(c, "SELECT COUNT(*) FROM objects", 0, NULL, 0, &rows, err,
+                                      errlen);
+            /* Before the other connections open, so they load the result. */
+            if (rc == 0 && pool_size > 1)
+                rc = hub_db_analyze(db, c, rows, err, errlen);
             if (rc < 0) {
                 hub_db_close(db);
                 return rc;
@@ -108,7 +119,37 @@ struct hub_db_conn *hub_db_acquire(struct hub_db *db)
         pthread_cond_wait(&db->cond, &db->lock);
     struct hub_db_conn *c = db->free_list[--db->nfree];
     pthread_mutex_unlock(&db->lock);
+    struct hub_db_conn_base *b = (struct hub_db_conn_base *)c;
+    unsigned gen = atomic_load(&stats_generation);
+    if (b->stats_gen != gen) {
+        if (b->ops->stats_reload)
+            b->ops->stats_reload(c);
+        b->stats_gen = gen;
+    }
     return c;
+}
+
+int hub_db_analyze(struct hub_db *db, struct hub_db_conn *c, int64_t rows, char *err,
+                   size_t errlen)
+{
+    int rc;
+    if (db->kind == HUB_DB_SQLITE && rows < HUB_DB_ANALYZE_MIN_ROWS) {
+        int64_t has = 0;
+        rc = hub_db_query_i64(c,
+                              "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'", 0,
+                              NULL, 0, &has, err, errlen);
+        if (rc == 0 && has)
+            rc = hub_db_exec(c, "DELETE FROM sqlite_stat1", 0, NULL, NULL, err, errlen);
+    } else {
+        rc = hub_db_exec(c, "ANALYZE objects", 0, NULL, NULL, err, errlen);
+        if (rc == 0)
+            rc = hub_db_exec(c, "ANALYZE object_owners", 0, NULL, NULL, err, errlen);
+        if (rc == 0)
+            rc = hub_db_exec(c, "ANALYZE sightings", 0, NULL, NULL, err, errlen);
+    }
+    if (rc == 0)
+        atomic_fetch_add(&stats_generation, 1);
+    return rc;
 }
 
 void hub_db_release(struct hub_db *db, struct hub_db_conn *c)
@@ -121,13 +162,23 @@ void hub_db_release(struct hub_db *db, struct hub_db_conn *c)
     pthread_mutex_unlock(&db->lock);
 }
 
+static _Atomic uint64_t db_errors;
+
+uint64_t hub_db_error_count(void)
+{
+    return atomic_load(&db_errors);
+}
+
 int hub_db_exec(struct hub_db_conn *c, const char *sql, int nparams,
                 const struct hub_db_param *params, struct hub_db_result *res, char *err,
                 size_t errlen)
 {
     if (res)
         memset(res, 0, sizeof *res);
-    return conn_ops(c)->exec(c, sql, nparams, params, res, err, errlen);
+    int rc = conn_ops(c)->exec(c, sql, nparams, params, res, err, errlen);
+    if (rc < 0 && rc != -EEXIST)
+        atomic_fetch_add_explicit(&db_errors, 1, memory_order_relaxed);
+    return rc;
 }
 
 int hub_db_exec_once(struct hub_db_conn *c, const char *sql, int nparams,

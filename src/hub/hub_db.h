@@ -49,6 +49,9 @@ struct hub_db_ops {
                 size_t errlen);
     /* Number of rows changed by the last statement. */
     int64_t (*changes)(struct hub_db_conn *c);
+    /* Makes a connection use planner statistics written by another one
+     * (SQLite loads them per connection); NULL when not needed. */
+    void (*stats_reload)(struct hub_db_conn *c);
     const char *begin_write_sql;
 };
 
@@ -84,6 +87,16 @@ int hub_db_commit(struct hub_db_conn *c, char *err, size_t errlen);
 void hub_db_rollback(struct hub_db_conn *c);
 
 void hub_db_result_free(struct hub_db_result *res);
+/* Refreshes the planner statistics of the main tables (ANALYZE) and has
+ * every pooled connection use them. SQLite tables under min_rows rows get
+ * no statistics (statistics of a small table mislead the planner once it
+ * has grown; without any, SQLite's defaults favour the indexes). */
+int hub_db_analyze(struct hub_db *db, struct hub_db_conn *c, int64_t rows, char *err,
+                   size_t errlen);
+#define HUB_DB_ANALYZE_MIN_ROWS 10000
+
+/* Statements that failed (other than constraint conflicts) since start. */
+uint64_t hub_db_error_count(void);
 const char *hub_db_cell(const struct hub_db_result *res, int row, int col);
 int64_t hub_db_cell_i64(const struct hub_db_result *res, int row, int col);
 
@@ -93,6 +106,11 @@ int hub_db_query_i64(struct hub_db_conn *c, const char *sql, int nparams,
                      const struct hub_db_param *params, int64_t dflt, int64_t *out, char *err,
                      size_t errlen);
 
+/* SQLite online backup from from_path into to_path, then an integrity
+ * check of the copy (hub_db_sqlite.c). */
+int hub_db_sqlite_copy(const char *from_path, const char *to_path, bool create_from, char *err,
+                       size_t errlen);
+
 /* Applies the schema migrations (hub_schema.c) on one connection. */
 int hub_schema_migrate(struct hub_db_conn *c, enum hub_db_kind kind, char *err, size_t errlen);
 
@@ -100,6 +118,7 @@ int hub_schema_migrate(struct hub_db_conn *c, enum hub_db_kind kind, char *err, 
  * dispatch. */
 struct hub_db_conn_base {
     const struct hub_db_ops *ops;
+    unsigned stats_gen; /* statistics generation this connection has loaded */
     bool in_tx;
     bool unprepared; /* the statement being run is planned for its parameters */
 };

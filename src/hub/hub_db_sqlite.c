@@ -30,9 +30,8 @@ static int sqlite_connect(const char *path, struct hub_db_conn **out, char *err,
     if (!c)
         return -ENOMEM;
     c->base.ops = &hub_db_sqlite_ops;
-    int rc = sqlite3_open_v2(path, &c->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "sqlite:%s: %s", path,
                  c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
@@ -42,9 +41,9 @@ static int sqlite_connect(const char *path, struct hub_db_conn **out, char *err,
     }
     sqlite3_busy_timeout(c->db, 30000);
     static const char *const pragmas[] = {
-        "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-        "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-65536",
-        "PRAGMA wal_autocheckpoint=8192", "PRAGMA mmap_size=268435456"};
+        "PRAGMA journal_mode=WAL",   "PRAGMA synchronous=FULL",  "PRAGMA foreign_keys=ON",
+        "PRAGMA temp_store=MEMORY",  "PRAGMA cache_size=-65536", "PRAGMA wal_autocheckpoint=8192",
+        "PRAGMA mmap_size=268435456"};
     for (size_t i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++) {
         char *msg = NULL;
         if (sqlite3_exec(c->db, pragmas[i], NULL, NULL, &msg) != SQLITE_OK) {
@@ -62,6 +61,7 @@ static int sqlite_connect(const char *path, struct hub_db_conn **out, char *err,
 static void sqlite_disconnect(struct hub_db_conn *hc)
 {
     struct sqlite_conn *c = (struct sqlite_conn *)hc;
+    sqlite3_exec(c->db, "PRAGMA optimize", NULL, NULL, NULL);
     for (int i = 0; i < c->ncache; i++) {
         sqlite3_finalize(c->cache[i].stmt);
         free(c->cache[i].sql);
@@ -71,8 +71,8 @@ static void sqlite_disconnect(struct hub_db_conn *hc)
 }
 
 /* Returns a prepared statement; *cached tells whether the cache owns it. */
-static sqlite3_stmt *sqlite_prepare(struct sqlite_conn *c, const char *sql, bool *cached,
-                                    char *err, size_t errlen)
+static sqlite3_stmt *sqlite_prepare(struct sqlite_conn *c, const char *sql, bool *cached, char *err,
+                                    size_t errlen)
 {
     for (int i = 0; i < c->ncache; i++) {
         if (strcmp(c->cache[i].sql, sql) == 0) {
@@ -179,10 +179,85 @@ static int64_t sqlite_changes(struct hub_db_conn *hc)
     return sqlite3_changes64(((struct sqlite_conn *)hc)->db);
 }
 
+/* Loads the statistics another connection wrote and drops the cached
+ * statements, which were planned without them. */
+static void sqlite_stats_reload(struct hub_db_conn *hc)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)hc;
+    for (int i = 0; i < c->ncache; i++) {
+        sqlite3_finalize(c->cache[i].stmt);
+        free(c->cache[i].sql);
+    }
+    c->ncache = 0;
+    sqlite3_exec(c->db, "ANALYZE sqlite_schema", NULL, NULL, NULL);
+}
+
 const struct hub_db_ops hub_db_sqlite_ops = {
+    .stats_reload = sqlite_stats_reload,
     .connect = sqlite_connect,
     .disconnect = sqlite_disconnect,
     .exec = sqlite_exec,
     .changes = sqlite_changes,
     .begin_write_sql = "BEGIN IMMEDIATE",
 };
+
+/* Copies the database at from_path into to_path page by page with SQLite's
+ * online backup API: writers may go on meanwhile (the copy restarts from the
+ * changed pages as SQLite decides), and the result is one consistent
+ * snapshot. to_path must not be in use. */
+int hub_db_sqlite_copy(const char *from_path, const char *to_path, bool create_from, char *err,
+                       size_t errlen)
+{
+    sqlite3 *src = NULL, *dst = NULL;
+    int rc = sqlite3_open_v2(from_path, &src,
+                             SQLITE_OPEN_READWRITE | (create_from ? SQLITE_OPEN_CREATE : 0), NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", from_path, src ? sqlite3_errmsg(src) : sqlite3_errstr(rc));
+        sqlite3_close(src);
+        return -EIO;
+    }
+    sqlite3_busy_timeout(src, 30000);
+    rc = sqlite3_open_v2(to_path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", to_path, dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+        sqlite3_close(src);
+        sqlite3_close(dst);
+        return -EIO;
+    }
+    sqlite3_busy_timeout(dst, 30000);
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+    if (!b) {
+        snprintf(err, errlen, "%s: %s", to_path, sqlite3_errmsg(dst));
+        sqlite3_close(src);
+        sqlite3_close(dst);
+        return -EIO;
+    }
+    /* 1024 pages a step, yielding between steps so that the hub's writers
+     * are not held off for the whole copy. */
+    do {
+        rc = sqlite3_backup_step(b, 1024);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+            sqlite3_sleep(20);
+    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    sqlite3_backup_finish(b);
+    int ret = 0;
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "backup of %s into %s: %s", from_path, to_path, sqlite3_errstr(rc));
+        ret = -EIO;
+    } else {
+        /* The copy must be readable on its own: check it. */
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(dst, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW) {
+            const char *r = (const char *)sqlite3_column_text(st, 0);
+            if (!r || strcmp(r, "ok") != 0) {
+                snprintf(err, errlen, "%s: integrity check failed: %s", to_path, r ? r : "?");
+                ret = -EIO;
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(src);
+    sqlite3_close(dst);
+    return ret;
+}

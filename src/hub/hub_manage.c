@@ -6,14 +6,20 @@
  * recipients are found.
  *   GET  /api/v1/orgs
  *   POST /api/v1/orgs            {"name", "sector", "coordinator"?}
- *   POST /api/v1/tokens          {"role", "org"?}   -> {"token"} (shown once)
- *   POST /api/v1/tokens/revoke   {"token"} */
+ *   GET  /api/v1/tokens          the caller's own tokens (an admin: its
+ *                                organisation's; the coordinator's admin: all)
+ *   POST /api/v1/tokens          {"role", "org"?, "expires_days"?}
+ *                                -> {"token", "id", "expires"} (shown once)
+ *   POST /api/v1/tokens/revoke   {"token"} or {"id"}
+ *   POST /api/v1/tokens/rotate   {"grace_seconds"?} -> a new token like the
+ *                                caller's; the caller's expires after the grace
+ *                                period (default 0: at once, max 7 days) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/hub_server.h"
+#include "hub/hub_handlers.h"
 #include "hub/hub_util.h"
 #include "util/log.h"
 
@@ -24,12 +30,6 @@ static bool is_hub_admin(const struct hub_caller *c)
 
 static json_t *parse_body(struct hub_request *req, struct hub_response *resp)
 {
-    const char *ct = hub_request_header(req, "Content-Type");
-    if (!ct || strncmp(ct, "application/json", 16) != 0) {
-        hub_response_error(resp, 415, "Unsupported media type",
-                           "Content-Type must be application/json");
-        return NULL;
-    }
     json_error_t jerr;
     json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!json_is_object(body)) {
@@ -59,7 +59,7 @@ static bool only_fields(json_t *body, const char *const *allowed, struct hub_res
     return true;
 }
 
-static void orgs_list(struct hub_request *req, struct hub_response *resp)
+void orgs_list(struct hub_request *req, struct hub_response *resp)
 {
     struct hub_org *orgs;
     int n;
@@ -71,18 +71,18 @@ static void orgs_list(struct hub_request *req, struct hub_response *resp)
     }
     json_t *arr = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:b}", "name", orgs[i].name,
-                                             "sector", orgs[i].sector, "identity_id",
-                                             orgs[i].identity_id, "coordinator",
-                                             orgs[i].coordinator));
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:b}", "name", orgs[i].name, "sector",
+                                             orgs[i].sector, "identity_id", orgs[i].identity_id,
+                                             "coordinator", orgs[i].coordinator));
     free(orgs);
     hub_response_json(resp, 200, "application/json", json_pack("{s:o}", "organisations", arr));
 }
 
-static void orgs_add(struct hub_request *req, struct hub_response *resp)
+void orgs_add(struct hub_request *req, struct hub_response *resp)
 {
     if (!is_hub_admin(&req->caller)) {
-        hub_response_error(resp, 403, "Forbidden", "only the coordinator's admin adds organisations");
+        hub_response_error(resp, 403, "Forbidden",
+                           "only the coordinator's admin adds organisations");
         return;
     }
     json_t *body = parse_body(req, resp);
@@ -121,7 +121,7 @@ static void orgs_add(struct hub_request *req, struct hub_response *resp)
                                 "identity_id", org.identity_id));
 }
 
-static void tokens_issue(struct hub_request *req, struct hub_response *resp)
+void tokens_issue(struct hub_request *req, struct hub_response *resp)
 {
     const struct hub_caller *caller = &req->caller;
     if (caller->role != HUB_ROLE_ADMIN) {
@@ -131,7 +131,7 @@ static void tokens_issue(struct hub_request *req, struct hub_response *resp)
     json_t *body = parse_body(req, resp);
     if (!body)
         return;
-    static const char *const allowed[] = {"role", "org", NULL};
+    static const char *const allowed[] = {"role", "org", "expires_days", NULL};
     if (!only_fields(body, allowed, resp)) {
         json_decref(body);
         return;
@@ -156,29 +156,43 @@ static void tokens_issue(struct hub_request *req, struct hub_response *resp)
         }
         int rc = hub_org_find(req->db, org_name, &org, err, sizeof err);
         if (rc < 0) {
-            hub_response_error(resp, rc == -ENOENT ? 404 : 500,
-                               rc == -ENOENT ? "Not found" : "Internal error",
-                               "organisation '%s' %s", org_name,
-                               rc == -ENOENT ? "does not exist" : "unavailable");
+            hub_response_error(
+                resp, rc == -ENOENT ? 404 : 500, rc == -ENOENT ? "Not found" : "Internal error",
+                "organisation '%s' %s", org_name, rc == -ENOENT ? "does not exist" : "unavailable");
             json_decref(body);
             return;
         }
     }
+    int64_t lifetime_s = req->server->cfg.token_lifetime_s;
+    json_t *days = json_object_get(body, "expires_days");
+    if (days) {
+        if (!json_is_integer(days) || json_integer_value(days) < 0 ||
+            json_integer_value(days) > 36500) {
+            json_decref(body);
+            hub_response_error(resp, 400, "Bad request",
+                               "request body: 'expires_days' must be 0 (never) to 36500");
+            return;
+        }
+        lifetime_s = (int64_t)json_integer_value(days) * 86400;
+    }
     json_decref(body);
-    char token[69];
-    if (hub_token_issue(req->db, &org, role, token, err, sizeof err) < 0) {
+    char token[69], id[24];
+    int64_t expires = lifetime_s > 0 ? hub_now_us() + lifetime_s * 1000000 : 0;
+    if (hub_token_issue(req->db, &org, role, expires, token, id, err, sizeof err) < 0) {
         log_error("hub: token issue: %s", err);
         hub_response_error(resp, 500, "Internal error", "storage error");
         return;
     }
-    hub_audit_write(req->db, caller, "token-issue", NULL, org.identity_id, NULL,
-                    hub_role_name(role));
-    hub_response_json(resp, 201, "application/json",
-                      json_pack("{s:s, s:s, s:s}", "org", org.name, "role", hub_role_name(role),
-                                "token", token));
+    hub_audit_write(req->db, caller, "token-issue", NULL, org.identity_id, NULL, id);
+    json_t *out = json_pack("{s:s, s:s, s:s, s:s}", "org", org.name, "role", hub_role_name(role),
+                            "token", token, "id", id);
+    char ts[40];
+    hub_timestamp_format(expires, ts, sizeof ts);
+    json_object_set_new(out, "expires", expires ? hub_json_str(ts) : json_null());
+    hub_response_json(resp, 201, "application/json", out);
 }
 
-static void tokens_revoke(struct hub_request *req, struct hub_response *resp)
+void tokens_revoke(struct hub_request *req, struct hub_response *resp)
 {
     const struct hub_caller *caller = &req->caller;
     if (caller->role != HUB_ROLE_ADMIN) {
@@ -188,29 +202,41 @@ static void tokens_revoke(struct hub_request *req, struct hub_response *resp)
     json_t *body = parse_body(req, resp);
     if (!body)
         return;
-    static const char *const allowed[] = {"token", NULL};
+    static const char *const allowed[] = {"token", "id", NULL};
     const char *token = json_string_value(json_object_get(body, "token"));
+    const char *id = json_string_value(json_object_get(body, "id"));
     if (!only_fields(body, allowed, resp)) {
         json_decref(body);
         return;
     }
-    if (!token) {
+    if (!token == !id) {
         json_decref(body);
-        hub_response_error(resp, 400, "Bad request", "request body: 'token' required");
+        hub_response_error(resp, 400, "Bad request", "request body: 'token' or 'id' required");
         return;
     }
     /* Only tokens of the caller's organisation, unless the caller runs the hub;
      * a token of another organisation is reported as unknown. */
-    char err[256];
-    struct hub_caller owner;
-    int rc = hub_token_authenticate(req->db, token, &owner, err, sizeof err);
-    if (rc == 0 && (owner.org.id == caller->org.id || is_hub_admin(caller)))
-        rc = hub_token_revoke(req->db, token, err, sizeof err);
-    else if (rc == 0 || rc == -EACCES)
-        rc = -ENOENT;
+    char err[256], public_id[24] = "";
+    int rc;
+    if (token) {
+        struct hub_caller owner;
+        rc = hub_token_authenticate(req->db, token, hub_now_us(), &owner, err, sizeof err);
+        if (rc == 0 && (owner.org.id == caller->org.id || is_hub_admin(caller))) {
+            rc = hub_token_revoke(req->db, token, err, sizeof err);
+            snprintf(public_id, sizeof public_id, "%s", owner.token_public);
+        } else if (rc == 0 || rc == -EACCES) {
+            rc = -ENOENT;
+        }
+    } else {
+        rc = hub_token_revoke_id(req->db, id, is_hub_admin(caller) ? -1 : caller->org.id, err,
+                                 sizeof err);
+        snprintf(public_id, sizeof public_id, "%s", id);
+    }
     json_decref(body);
-    if (rc == -ENOENT) {
-        hub_response_error(resp, 404, "Not found", "no such active token");
+    if (rc == -ENOENT || rc == -EINVAL) {
+        hub_response_error(resp, rc == -EINVAL ? 400 : 404,
+                           rc == -EINVAL ? "Bad request" : "Not found", "%s",
+                           rc == -EINVAL ? err : "no such active token");
         return;
     }
     if (rc < 0) {
@@ -218,36 +244,108 @@ static void tokens_revoke(struct hub_request *req, struct hub_response *resp)
         hub_response_error(resp, 500, "Internal error", "storage error");
         return;
     }
-    hub_audit_write(req->db, caller, "token-revoke", NULL, owner.org.identity_id, NULL,
-                    hub_role_name(owner.role));
-    hub_response_json(resp, 200, "application/json", json_pack("{s:b}", "revoked", 1));
+    hub_audit_write(req->db, caller, "token-revoke", NULL, caller->org.identity_id, NULL,
+                    public_id);
+    hub_response_json(resp, 200, "application/json",
+                      json_pack("{s:b, s:s}", "revoked", 1, "id", public_id));
 }
 
-bool hub_manage_handle(struct hub_request *req, struct hub_response *resp, const char *path)
+static json_t *token_json(const struct hub_token_info *t, const struct hub_caller *caller)
 {
-    bool get = strcmp(req->method, "GET") == 0, post = strcmp(req->method, "POST") == 0;
-    if (strcmp(path, "orgs") == 0 || strcmp(path, "orgs/") == 0) {
-        if (get)
-            orgs_list(req, resp);
-        else if (post)
-            orgs_add(req, resp);
-        else
-            hub_response_error(resp, 405, "Method not allowed", "orgs supports GET and POST");
-        return true;
+    char created[40], expires[40];
+    hub_timestamp_format(t->created_us, created, sizeof created);
+    hub_timestamp_format(t->expires_us, expires, sizeof expires);
+    int64_t now = hub_now_us();
+    const char *state = t->revoked                                ? "revoked"
+                        : (t->expires_us && t->expires_us <= now) ? "expired"
+                                                                  : "active";
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "id", t->id, "organisation", t->org,
+                          "role", t->role, "created", created, "state", state, "current",
+                          strcmp(t->id, caller->token_public) == 0);
+    json_object_set_new(o, "expires", t->expires_us ? hub_json_str(expires) : json_null());
+    return o;
+}
+
+void tokens_list(struct hub_request *req, struct hub_response *resp)
+{
+    const struct hub_caller *caller = &req->caller;
+    struct hub_token_info *list;
+    int n;
+    char err[256];
+    int64_t scope = is_hub_admin(caller) ? -1 : caller->org.id;
+    if (hub_token_list(req->db, scope, &list, &n, err, sizeof err) < 0) {
+        log_error("hub: token list: %s", err);
+        hub_response_error(resp, 500, "Internal error", "storage error");
+        return;
     }
-    if (strcmp(path, "tokens") == 0 || strcmp(path, "tokens/") == 0) {
-        if (post)
-            tokens_issue(req, resp);
-        else
-            hub_response_error(resp, 405, "Method not allowed", "tokens supports POST");
-        return true;
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++) {
+        /* Sensors and analysts see only the token they use. */
+        if (caller->role != HUB_ROLE_ADMIN && strcmp(list[i].id, caller->token_public) != 0)
+            continue;
+        json_array_append_new(arr, token_json(&list[i], caller));
     }
-    if (strcmp(path, "tokens/revoke") == 0 || strcmp(path, "tokens/revoke/") == 0) {
-        if (post)
-            tokens_revoke(req, resp);
-        else
-            hub_response_error(resp, 405, "Method not allowed", "tokens/revoke supports POST");
-        return true;
+    free(list);
+    hub_response_json(resp, 200, "application/json", json_pack("{s:o}", "tokens", arr));
+}
+
+void tokens_rotate(struct hub_request *req, struct hub_response *resp)
+{
+    const struct hub_caller *caller = &req->caller;
+    int64_t grace_s = 0;
+    if (req->body_len) {
+        json_t *body = parse_body(req, resp);
+        if (!body)
+            return;
+        static const char *const allowed[] = {"grace_seconds", NULL};
+        if (!only_fields(body, allowed, resp)) {
+            json_decref(body);
+            return;
+        }
+        json_t *g = json_object_get(body, "grace_seconds");
+        if (g && (!json_is_integer(g) || json_integer_value(g) < 0 ||
+                  json_integer_value(g) > 7 * 86400)) {
+            json_decref(body);
+            hub_response_error(resp, 400, "Bad request",
+                               "request body: 'grace_seconds' must be 0 to 604800");
+            return;
+        }
+        grace_s = g ? (int64_t)json_integer_value(g) : 0;
+        json_decref(body);
     }
-    return false;
+    /* The new token lives as long as the hub's default lifetime, never
+     * longer than... a rotation is how a token is renewed, so it gets the
+     * full default lifetime. */
+    int64_t now = hub_now_us();
+    int64_t lifetime_s = req->server->cfg.token_lifetime_s;
+    int64_t expires = lifetime_s > 0 ? now + lifetime_s * 1000000 : 0;
+    char err[256], token[69], id[24];
+    int rc = hub_db_begin(req->db, err, sizeof err);
+    if (rc == 0)
+        rc = hub_token_issue(req->db, &caller->org, caller->role, expires, token, id, err,
+                             sizeof err);
+    int64_t old_expiry = now + grace_s * 1000000;
+    if (caller->token_expires && caller->token_expires < old_expiry)
+        old_expiry = caller->token_expires;
+    if (rc == 0)
+        rc = hub_token_set_expiry(req->db, caller->token_id, old_expiry, err, sizeof err);
+    if (rc == 0)
+        rc = hub_audit_write(req->db, caller, "token-rotate", NULL, caller->org.identity_id, NULL,
+                             id);
+    if (rc == 0)
+        rc = hub_db_commit(req->db, err, sizeof err);
+    if (rc < 0) {
+        hub_db_rollback(req->db);
+        log_error("hub: token rotate: %s", err);
+        hub_response_error(resp, 500, "Internal error", "storage error");
+        return;
+    }
+    char ts[40], old_ts[40];
+    hub_timestamp_format(expires, ts, sizeof ts);
+    hub_timestamp_format(old_expiry, old_ts, sizeof old_ts);
+    json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:s}", "token", token, "id", id, "role",
+                            hub_role_name(caller->role), "replaces", caller->token_public,
+                            "replaced_expires", old_ts);
+    json_object_set_new(out, "expires", expires ? hub_json_str(ts) : json_null());
+    hub_response_json(resp, 201, "application/json", out);
 }

@@ -1,12 +1,28 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Storing one posted STIX object: validation, role and TLP policy, version
- * bookkeeping (first/last), RED recipients, sightings for risk reporting,
- * and the audit row. Shared by TAXII POST and /api/v1/eve. */
+/* Storing one posted STIX object: validation, size limits, role and TLP
+ * policy, ownership (only the organisation that created an object may post
+ * its later versions; STIX 2.1 §3.6), version bookkeeping (first/last), RED
+ * recipients, sightings for risk reporting, and the audit row. Shared by
+ * TAXII POST and /api/v1/eve.
+ *
+ * Ownership: object_owners records who created each id (org 0: the hub,
+ * for organisation identities and Suricata rule indicators). Another
+ * organisation that can see the object may re-post it unchanged into
+ * another collection (a relay); any other version from it is refused with
+ * the reason. The coordinator's admin may correct or retract (revoke)
+ * others' objects by giving x_vigil_correction_reason; the version is
+ * stamped x_vigil_corrected_by and audited as "correct" / "retract".
+ * An id that exists only where the poster cannot see it is answered
+ * exactly as a new id would be: the poster's object is stored in a lineage
+ * of its own (objects.lineage = its organisation), which only it sees, so
+ * the answer reveals nothing and the owner's object is untouched; the
+ * collision is audited. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/hub_granular.h"
 #include "hub/hub_server.h"
 #include "hub/hub_tlp.h"
 #include "hub/hub_util.h"
@@ -75,7 +91,7 @@ static int record_sighting(struct hub_server *s, struct hub_db_conn *c,
                          9, p, NULL, msg, msglen);
     if (rc < 0)
         return rc;
-    return hub_risk_correlate(s, c, ref, seen, msg, msglen);
+    return hub_correlate_sighting(s, c, ref, seen, msg, msglen);
 }
 
 /* Rewrites TLP 1.0 marking references (object and granular markings) to
@@ -110,19 +126,92 @@ void hub_object_prepared_free(struct hub_object_prepared *p)
     p->body = NULL;
 }
 
-int hub_object_prepare(struct hub_server *s, const struct hub_collection *coll,
-                       const struct hub_caller *caller, json_t *obj,
-                       struct hub_object_prepared *p, char *msg, size_t msglen)
+/* Limits on stored content, within what common STIX clients parse (the
+ * OASIS Python libraries recurse per nesting level). */
+#define STIX_MAX_DEPTH 32
+#define STIX_MAX_STRING (1u << 20)
+#define STIX_MAX_ARRAY 10000
+#define STIX_MAX_MEMBERS 1000
+
+/* Checks nesting depth and sizes; path is the property path so far. */
+static int check_limits(const json_t *v, int depth, char *path, size_t pathlen, char *msg,
+                        size_t msglen)
 {
+    if (depth > STIX_MAX_DEPTH) {
+        snprintf(msg, msglen, "property '%s': nested more than %d levels deep", path,
+                 STIX_MAX_DEPTH);
+        return -EINVAL;
+    }
+    size_t plen = strlen(path);
+    if (json_is_string(v) && json_string_length(v) > STIX_MAX_STRING) {
+        snprintf(msg, msglen, "property '%s': string of %zu bytes, limit %u", path,
+                 json_string_length(v), STIX_MAX_STRING);
+        return -EINVAL;
+    }
+    if (json_is_array(v)) {
+        if (json_array_size(v) > STIX_MAX_ARRAY) {
+            snprintf(msg, msglen, "property '%s': list of %zu items, limit %d", path,
+                     json_array_size(v), STIX_MAX_ARRAY);
+            return -EINVAL;
+        }
+        size_t i;
+        const json_t *e;
+        json_array_foreach(v, i, e)
+        {
+            if (json_is_array(e) || json_is_object(e) || json_is_string(e)) {
+                snprintf(path + plen, pathlen - plen, ".[%zu]", i);
+                int rc = check_limits(e, depth + 1, path, pathlen, msg, msglen);
+                path[plen] = 0;
+                if (rc < 0)
+                    return rc;
+            }
+        }
+    } else if (json_is_object(v)) {
+        if (json_object_size(v) > STIX_MAX_MEMBERS) {
+            snprintf(msg, msglen, "property '%s': %zu members, limit %d", plen ? path : "(object)",
+                     json_object_size(v), STIX_MAX_MEMBERS);
+            return -EINVAL;
+        }
+        const char *k;
+        const json_t *e;
+        json_object_foreach((json_t *)v, k, e)
+        {
+            if (json_is_array(e) || json_is_object(e) || json_is_string(e)) {
+                snprintf(path + plen, pathlen - plen, "%s%.64s", plen ? "." : "", k);
+                int rc = check_limits(e, depth + 1, path, pathlen, msg, msglen);
+                path[plen] = 0;
+                if (rc < 0)
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+static const char *const tlp_by_rank[] = {"clear", "green", "amber", "amber+strict", "red"};
+
+int hub_object_prepare(struct hub_server *s, const struct hub_collection *coll,
+                       const struct hub_caller *caller, json_t *obj, struct hub_object_prepared *p,
+                       char *msg, size_t msglen)
+{
+    bool as_hub = p->as_hub, once = p->once_per_collection;
     memset(p, 0, sizeof *p);
+    p->as_hub = as_hub;
+    p->once_per_collection = once;
     p->obj = obj;
     if (!json_is_object(obj)) {
         snprintf(msg, msglen, "not a JSON object");
         return -EINVAL;
     }
+    const char *id = json_string_value(json_object_get(obj, "id"));
+    char path[1024] = "", lim[600];
+    if (check_limits(obj, 0, path, sizeof path, lim, sizeof lim) < 0) {
+        snprintf(msg, msglen, "%.120s: %s (the hub keeps objects that common STIX clients can "
+                 "read)", id ? id : "object", lim);
+        return -EINVAL;
+    }
     if (stix_object_validate(obj, msg, msglen) < 0)
         return -EINVAL;
-    const char *id = json_string_value(json_object_get(obj, "id"));
     const char *type = json_string_value(json_object_get(obj, "type"));
     if (!id || !type) {
         snprintf(msg, msglen, "object: missing 'id' or 'type'");
@@ -140,13 +229,21 @@ int hub_object_prepare(struct hub_server *s, const struct hub_collection *coll,
                  id);
         return -EPERM;
     }
-    p->tlp = hub_tlp_of_object(obj, s->cfg.unmarked_tlp);
+    const char *obj_tlp = hub_tlp_of_object(obj, s->cfg.unmarked_tlp);
+    bool unmarked = obj_tlp == s->cfg.unmarked_tlp && !json_object_get(obj, "object_marking_refs");
+    int eff, part;
+    hub_granular_classify(obj, hub_tlp_rank(obj_tlp), &eff, &part);
+    p->tlp = eff >= 0 ? tlp_by_rank[eff] : obj_tlp;
+    p->gtlp = part >= 0 ? tlp_by_rank[part] : NULL;
     int rank = hub_tlp_rank(p->tlp);
     if (coll->kind == HUB_COLL_NATIONAL && (rank == 2 || rank == 3)) {
         snprintf(msg, msglen,
-                 "%s: TLP:%s objects are not accepted in the national collection (it reaches "
-                 "every organisation); post them to a sector or organisation collection",
-                 id, p->tlp);
+                 "%s: %s TLP:%s, and the national collection reaches every organisation: mark it "
+                 "TLP:CLEAR or TLP:GREEN (\"object_marking_refs\": [\"%s\"] for GREEN)%s, or post "
+                 "it to your sector's or your own collection",
+                 id, unmarked ? "an object without a TLP marking counts as" : "the object is",
+                 p->tlp, stix_tlp2_marking_id("green"),
+                 eff > hub_tlp_rank(obj_tlp) ? " and its granular markings allow that" : "");
         return -EPERM;
     }
     const char *when = json_string_value(json_object_get(obj, "modified"));
@@ -159,11 +256,27 @@ int hub_object_prepare(struct hub_server *s, const struct hub_collection *coll,
             return -EINVAL;
         }
         hub_timestamp_format(vus, p->version, sizeof p->version);
+        snprintf(p->version_text, sizeof p->version_text, "%s", when);
     }
     p->spec_version = json_string_value(json_object_get(obj, "spec_version"));
     if (!p->spec_version)
         p->spec_version = "2.1";
     p->revoked = json_is_true(json_object_get(obj, "revoked"));
+    p->correction = json_string_value(json_object_get(obj, "x_vigil_correction_reason"));
+    if (p->correction && !*p->correction)
+        p->correction = NULL;
+    /* created_by_ref: the poster's identity, set when absent (not on the
+     * hub's own objects, TLP marking definitions, or objects without
+     * versioning properties). */
+    const char *creator = json_string_value(json_object_get(obj, "created_by_ref"));
+    bool tlp_definition =
+        strcmp(type, "marking-definition") == 0 && stix_tlp_marking_normalize(id) != NULL;
+    if (creator && strcmp(creator, caller->org.identity_id) != 0 && !p->as_hub)
+        p->foreign_creator = true;
+    else if (!creator && !p->as_hub && !tlp_definition && json_object_get(obj, "created")) {
+        json_object_set_new(obj, "created_by_ref", hub_json_str(caller->org.identity_id));
+        p->creator_added = true;
+    }
     if (strcmp(type, "marking-definition") != 0)
         tlp_refs_to_v2(obj);
     p->body = json_dumps(obj, JSON_COMPACT);
@@ -173,6 +286,161 @@ int hub_object_prepare(struct hub_server *s, const struct hub_collection *coll,
     }
     p->ok = true;
     return 0;
+}
+
+/* SQL condition: the caller may see row "o" in whatever collection it is
+ * ($1 org id, $2 sector, $3 coordinator 0/1). */
+#define VISIBLE_ANYWHERE                                                                           \
+    "(o.producer_org = $1 OR o.tlp IN ('clear', 'green') OR (o.tlp IN ('amber', 'amber+strict')" \
+    " AND ($3 = 1 OR o.coll IN (SELECT c.id FROM collections c WHERE c.kind = 'national'"          \
+    " OR (c.kind = 'sector' AND c.sector = $2) OR (c.kind = 'org' AND c.org_id = $1))))"          \
+    " OR (o.tlp = 'red' AND EXISTS (SELECT 1 FROM object_recipients r WHERE r.object_id = o.id"   \
+    " AND r.org_id = $1)))"
+
+/* Whether a posted object is the stored one. A posted object without
+ * created_by_ref (the hub added the poster's) matches whatever attribution
+ * the stored one has: it restates the object without claiming it. */
+static bool same_content(const char *stored, json_t *posted, bool creator_added)
+{
+    json_t *a = json_loads(stored, 0, NULL);
+    if (!a)
+        return false;
+    bool eq;
+    if (creator_added) {
+        json_t *b = json_copy(posted);
+        json_object_del(b, "created_by_ref");
+        json_object_del(a, "created_by_ref");
+        eq = json_equal(a, b);
+        json_decref(b);
+    } else {
+        eq = json_equal(a, posted);
+    }
+    json_decref(a);
+    return eq;
+}
+
+/* NEW: the id was unknown (no version can exist: the existing-versions
+ * lookup is skipped, which is the bulk-ingest path). */
+enum ownership { OWN, NEW, RELAY, CORRECT, SHADOW };
+
+/* Decides how the caller may post p (see the file comment). Returns 0 with
+ * *how set, or -EPERM with the reason in msg. */
+static int decide_ownership(struct hub_db_conn *c, const struct hub_caller *caller,
+                            struct hub_object_prepared *p, enum ownership *how, char *msg,
+                            size_t msglen)
+{
+    int64_t me = p->as_hub ? 0 : caller->org.id;
+    const char *creator_refusal =
+        "%s: created_by_ref must be your organisation's identity %s, or absent (the hub then "
+        "sets it): only the creator of an object may post it (STIX 2.1 section 3.6)";
+    /* One statement for the common case of a new id: claim it. A row comes
+     * back only when the id was unknown. */
+    int64_t claimed = -1, owner = -1;
+    if (!p->foreign_creator) {
+        struct hub_db_param po[] = {DB_TEXT(p->id), DB_INT(me), DB_INT(hub_now_us())};
+        int rc = hub_db_query_i64(c,
+                                  "INSERT INTO object_owners (stix_id, org_id, created)"
+                                  " VALUES ($1, $2, $3) ON CONFLICT (stix_id) DO NOTHING"
+                                  " RETURNING org_id",
+                                  3, po, -1, &claimed, msg, msglen);
+        if (rc < 0)
+            return rc;
+        if (claimed >= 0) {
+            *how = NEW;
+            return 0;
+        }
+    }
+    struct hub_db_param pid[] = {DB_TEXT(p->id)};
+    int rc = hub_db_query_i64(c, "SELECT org_id FROM object_owners WHERE stix_id = $1", 1, pid, -1,
+                              &owner, msg, msglen);
+    if (rc < 0)
+        return rc;
+    if (owner < 0 || owner == me) {
+        /* (owner < 0 only with a foreign created_by_ref: refused.) */
+        if (p->foreign_creator) {
+            snprintf(msg, msglen, creator_refusal, p->id, caller->org.identity_id);
+            return -EPERM;
+        }
+        *how = OWN;
+        return 0;
+    }
+    /* Someone else's: what of it may the caller see? */
+    struct hub_db_param pv[] = {DB_INT(caller->org.id), DB_TEXT(caller->org.sector),
+                                DB_INT(caller->org.coordinator ? 1 : 0), DB_TEXT(p->id),
+                                DB_TEXT(p->version)};
+    struct hub_db_result r;
+    rc = hub_db_exec(c,
+                     "SELECT o.version, o.body, o.tlp, o.producer_org FROM objects o"
+                     " WHERE o.stix_id = $4 AND o.lineage = 0 AND " VISIBLE_ANYWHERE
+                     " ORDER BY CASE WHEN o.version = $5 THEN 0 ELSE 1 END, o.version DESC"
+                     " LIMIT 1",
+                     5, pv, &r, msg, msglen);
+    if (rc < 0) {
+        hub_db_result_free(&r);
+        return rc;
+    }
+    if (r.nrows == 0) {
+        hub_db_result_free(&r);
+        /* Invisible: answered as a new id would be. */
+        if (p->foreign_creator) {
+            snprintf(msg, msglen, creator_refusal, p->id, caller->org.identity_id);
+            return -EPERM;
+        }
+        *how = SHADOW;
+        return 0;
+    }
+    bool same_version = strcmp(hub_db_cell(&r, 0, 0), p->version) == 0;
+    if (same_version && same_content(hub_db_cell(&r, 0, 1), p->obj, p->creator_added)) {
+        bool strict = strcmp(hub_db_cell(&r, 0, 2), "amber+strict") == 0 &&
+                      hub_db_cell_i64(&r, 0, 3) != caller->org.id;
+        char *stored = strdup(hub_db_cell(&r, 0, 1));
+        hub_db_result_free(&r);
+        if (strict) {
+            free(stored);
+            snprintf(msg, msglen,
+                     "%s: TLP:AMBER+STRICT object may only be re-posted by its producer", p->id);
+            return -EPERM;
+        }
+        /* The stored text, not the hub-completed one. */
+        if (!stored)
+            return -ENOMEM;
+        free(p->body);
+        p->body = stored;
+        *how = RELAY;
+        return 0;
+    }
+    if (p->correction && caller->org.coordinator && caller->role == HUB_ROLE_ADMIN) {
+        /* Keep the creator's attribution; stamp the correction. */
+        json_t *prev = json_loads(hub_db_cell(&r, 0, 1), 0, NULL);
+        json_t *cb = prev ? json_object_get(prev, "created_by_ref") : NULL;
+        if (cb)
+            json_object_set(p->obj, "created_by_ref", cb);
+        else
+            json_object_del(p->obj, "created_by_ref");
+        json_decref(prev);
+        json_object_set_new(p->obj, "x_vigil_corrected_by", hub_json_str(caller->org.identity_id));
+        char *body = json_dumps(p->obj, JSON_COMPACT);
+        hub_db_result_free(&r);
+        if (!body)
+            return -ENOMEM;
+        free(p->body);
+        p->body = body;
+        *how = CORRECT;
+        return 0;
+    }
+    hub_db_result_free(&r);
+    if (owner == 0)
+        snprintf(msg, msglen,
+                 "%s: managed by the hub (organisation identities and rule indicators are "
+                 "changed with vigil hub admin or /api/v1/orgs), not by posting",
+                 p->id);
+    else
+        snprintf(msg, msglen,
+                 "%s: created by another organisation: only its creator may post new versions of "
+                 "it or revoke it (STIX 2.1 section 3.6); the coordinator's admin may correct or "
+                 "retract it with x_vigil_correction_reason",
+                 p->id);
+    return -EPERM;
 }
 
 int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
@@ -186,28 +454,39 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
     /* Objects without modified/created (SCOs) are versioned by date_added. */
     if (!p->version[0])
         hub_timestamp_format(date_added, p->version, sizeof p->version);
+    if (!p->version_text[0])
+        snprintf(p->version_text, sizeof p->version_text, "%s", p->version);
     const char *version = p->version;
     bool revoked = p->revoked;
 
-    /* Existing versions, in this and other collections. */
-    struct hub_db_param pid[] = {DB_TEXT(id)};
-    struct hub_db_result r;
-    int rc = hub_db_exec(c, "SELECT coll, version, revoked, tlp, producer_org FROM objects"
-                            " WHERE stix_id = $1",
-                         1, pid, &r, msg, msglen);
+    enum ownership how;
+    int rc = decide_ownership(c, caller, p, &how, msg, msglen);
+    if (rc < 0)
+        return rc;
+    int64_t lineage = how == SHADOW ? caller->org.id : 0;
+
+    /* Existing versions of this lineage, in this and other collections. */
+    struct hub_db_param pid[] = {DB_TEXT(id), DB_INT(lineage)};
+    struct hub_db_result r = {0};
+    if (how != NEW)
+        rc = hub_db_exec(c,
+                         "SELECT coll, version, revoked, tlp, producer_org FROM objects"
+                         " WHERE stix_id = $1 AND lineage = $2",
+                         2, pid, &r, msg, msglen);
     if (rc < 0) {
         hub_db_result_free(&r);
         return rc;
     }
-    bool newest = true, oldest = true, was_revoked = false;
-    int nexisting = r.nrows;
+    bool newest = true, oldest = true, was_revoked = false, in_collection = false;
+    int nexisting = 0;
     for (int i = 0; i < r.nrows; i++) {
         const char *rcoll = hub_db_cell(&r, i, 0);
         const char *rversion = hub_db_cell(&r, i, 1);
         const char *rtlp = hub_db_cell(&r, i, 3);
         int64_t rproducer = hub_db_cell_i64(&r, i, 4);
         if (strcmp(rcoll, coll->id) != 0) {
-            if (strcmp(rtlp, "amber+strict") == 0 && rproducer != caller->org.id) {
+            if (strcmp(rtlp, "amber+strict") == 0 && rproducer != caller->org.id &&
+                how != CORRECT) {
                 snprintf(msg, msglen,
                          "%s: TLP:AMBER+STRICT object may only be re-posted by its producer", id);
                 hub_db_result_free(&r);
@@ -215,10 +494,12 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
             }
             continue;
         }
+        in_collection = true;
+        nexisting++;
         int cmp = strcmp(rversion, version);
         if (cmp == 0) {
             /* The same version again: idempotent success. */
-            snprintf(version_out, 40, "%s", version);
+            snprintf(version_out, 48, "%s", p->version_text);
             hub_db_result_free(&r);
             return 0;
         }
@@ -230,40 +511,57 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
             was_revoked = true;
     }
     hub_db_result_free(&r);
+    if (in_collection && p->once_per_collection) {
+        snprintf(version_out, 48, "%s", p->version_text);
+        return 0;
+    }
     if (was_revoked) {
         snprintf(msg, msglen, "%s: object was revoked; no further versions accepted", id);
         return -EPERM;
     }
 
-    struct hub_db_param pi[] = {DB_TEXT(coll->id),      DB_TEXT(id),         DB_TEXT(type),
-                               DB_TEXT(p->spec_version),   DB_TEXT(version),    DB_INT(date_added),
-                               DB_TEXT(tlp),            DB_INT(caller->org.id), DB_INT(revoked),
-                               DB_INT(newest),          DB_INT(oldest),      DB_TEXT(p->body)};
+    struct hub_db_param pi[] = {DB_TEXT(coll->id),
+                                DB_TEXT(id),
+                                DB_TEXT(type),
+                                DB_TEXT(p->spec_version),
+                                DB_TEXT(version),
+                                DB_INT(date_added),
+                                DB_TEXT(tlp),
+                                DB_INT(caller->org.id),
+                                DB_INT(revoked),
+                                DB_INT(newest),
+                                DB_INT(oldest),
+                                DB_TEXT(p->body),
+                                DB_TEXT(p->version_text),
+                                DB_INT(lineage),
+                                DB_TEXT(p->gtlp)};
     int64_t row_id;
     rc = hub_db_query_i64(c,
                           "INSERT INTO objects (coll, stix_id, type, spec_version, version,"
-                          " date_added, tlp, producer_org, revoked, is_latest, is_first, body)"
-                          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-                          " RETURNING id",
-                          12, pi, -1, &row_id, msg, msglen);
+                          " date_added, tlp, producer_org, revoked, is_latest, is_first, body,"
+                          " version_text, lineage, gtlp)"
+                          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+                          " $15) RETURNING id",
+                          15, pi, -1, &row_id, msg, msglen);
     if (rc < 0)
         return rc;
     if (nexisting > 0 && (newest || oldest)) {
-        struct hub_db_param pu[] = {DB_TEXT(coll->id), DB_TEXT(id), DB_INT(row_id)};
+        struct hub_db_param pu[] = {DB_TEXT(coll->id), DB_TEXT(id), DB_INT(row_id),
+                                    DB_INT(lineage)};
         if (newest)
             rc = hub_db_exec(c,
                              "UPDATE objects SET is_latest = 0 WHERE coll = $1 AND stix_id = $2"
-                             " AND id <> $3 AND is_latest = 1",
-                             3, pu, NULL, msg, msglen);
+                             " AND id <> $3 AND is_latest = 1 AND lineage = $4",
+                             4, pu, NULL, msg, msglen);
         if (rc == 0 && oldest)
             rc = hub_db_exec(c,
                              "UPDATE objects SET is_first = 0 WHERE coll = $1 AND stix_id = $2"
-                             " AND id <> $3 AND is_first = 1",
-                             3, pu, NULL, msg, msglen);
+                             " AND id <> $3 AND is_first = 1 AND lineage = $4",
+                             4, pu, NULL, msg, msglen);
         if (rc < 0)
             return rc;
     }
-    if (rank == 4) {
+    if (rank == 4 || (p->gtlp && strcmp(p->gtlp, "red") == 0)) {
         const json_t *recipients = json_object_get(p->obj, "x_vigil_recipients");
         size_t i;
         const json_t *rec;
@@ -281,25 +579,35 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
                 return rc;
         }
     }
-    if (strcmp(type, "sighting") == 0 && !revoked) {
+    /* Sightings in a quarantined lineage do not feed correlation. */
+    if (strcmp(type, "sighting") == 0 && !revoked && how != SHADOW) {
         rc = record_sighting(s, c, coll, caller, p->obj, tlp, severity, msg, msglen);
         if (rc < 0)
             return rc;
     }
-    rc = hub_audit_write(c, caller, "write", coll->id, id, tlp, version);
+    const char *action = how == SHADOW    ? "write-collision"
+                         : how == CORRECT ? (revoked ? "retract" : "correct")
+                         : how == RELAY   ? "relay"
+                                          : "write";
+    char detail[300];
+    snprintf(detail, sizeof detail, "%s%s%.200s", p->version_text, how == CORRECT ? ": " : "",
+             how == CORRECT ? p->correction : "");
+    rc = hub_audit_write(c, caller, action, coll->id, id, tlp, detail);
     if (rc < 0) {
         snprintf(msg, msglen, "%s: audit log unavailable", id);
         return rc;
     }
-    snprintf(version_out, 40, "%s", version);
+    snprintf(version_out, 48, "%s", p->version_text);
     return 0;
 }
 
 int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct hub_collection *coll,
                      const struct hub_caller *caller, json_t *obj, int64_t date_added,
-                     int severity, char *version_out, char *msg, size_t msglen)
+                     int severity, unsigned flags, char *version_out, char *msg, size_t msglen)
 {
-    struct hub_object_prepared p;
+    struct hub_object_prepared p = {.as_hub = (flags & HUB_STORE_AS_HUB) != 0,
+                                    .once_per_collection =
+                                        (flags & HUB_STORE_ONCE_PER_COLLECTION) != 0};
     version_out[0] = 0;
     int rc = hub_object_prepare(s, coll, caller, obj, &p, msg, msglen);
     if (rc == 0)

@@ -1,21 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Risk reporting: EVE alert ingestion (POST /api/v1/eve), cross-organisation
- * correlation into incidents, and the dashboard endpoints GET /api/v1/risk,
- * GET /api/v1/incidents and GET /api/v1/audit. Every aggregate counts only
- * the sightings the caller may see under the TLP policy. */
+/* Risk views: GET /api/v1/risk, GET /api/v1/incidents and GET /api/v1/audit. Every aggregate counts
+ * only the sightings the caller may see under the TLP policy. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/eve_ingest.h"
-#include "hub/hub_server.h"
+#include "hub/hub_handlers.h"
 #include "hub/hub_tlp.h"
 #include "hub/hub_util.h"
-#include "hub/stix_validate.h"
 #include "util/log.h"
-
-#define EVE_LINE_ERRORS_MAX 50
 
 static const char *severity_name(int64_t sev)
 {
@@ -31,68 +25,6 @@ static const char *severity_name(int64_t sev)
     }
 }
 
-int hub_risk_correlate(struct hub_server *s, struct hub_db_conn *c, const char *indicator_id,
-                       int64_t seen_us, char *err, size_t errlen)
-{
-    int64_t w = s->cfg.correlation_window_us;
-    struct hub_db_param p[] = {DB_TEXT(indicator_id), DB_INT(seen_us - w), DB_INT(seen_us + w)};
-    struct hub_db_result orgs;
-    int rc = hub_db_exec(c,
-                         "SELECT org_id, MIN(seen), MAX(seen) FROM sightings WHERE indicator_id = $1"
-                         " AND seen >= $2 AND seen <= $3 GROUP BY org_id",
-                         3, p, &orgs, err, errlen);
-    if (rc < 0 || orgs.nrows < 2) {
-        hub_db_result_free(&orgs);
-        return rc;
-    }
-    int64_t first = INT64_MAX, last = INT64_MIN;
-    for (int i = 0; i < orgs.nrows; i++) {
-        int64_t a = hub_db_cell_i64(&orgs, i, 1), b = hub_db_cell_i64(&orgs, i, 2);
-        first = a < first ? a : first;
-        last = b > last ? b : last;
-    }
-    /* An open incident on this indicator overlapping the window is extended;
-     * otherwise a new one is raised. */
-    struct hub_db_param pi[] = {DB_TEXT(indicator_id), DB_INT(seen_us - w), DB_INT(seen_us + w)};
-    struct hub_db_result inc;
-    rc = hub_db_exec(c,
-                     "SELECT id, first_seen, last_seen FROM incidents WHERE indicator_id = $1"
-                     " AND last_seen >= $2 AND first_seen <= $3 ORDER BY created LIMIT 1",
-                     3, pi, &inc, err, errlen);
-    char id[64];
-    int64_t now = hub_now_us();
-    if (rc == 0 && inc.nrows > 0) {
-        snprintf(id, sizeof id, "%s", hub_db_cell(&inc, 0, 0));
-        int64_t f = hub_db_cell_i64(&inc, 0, 1), l = hub_db_cell_i64(&inc, 0, 2);
-        struct hub_db_param pu[] = {DB_INT(first < f ? first : f), DB_INT(last > l ? last : l),
-                                    DB_INT(now), DB_TEXT(id)};
-        rc = hub_db_exec(c,
-                         "UPDATE incidents SET first_seen = $1, last_seen = $2, updated = $3"
-                         " WHERE id = $4",
-                         4, pu, NULL, err, errlen);
-    } else if (rc == 0) {
-        char uuid[37];
-        hub_uuid4(uuid);
-        snprintf(id, sizeof id, "incident--%s", uuid);
-        struct hub_db_param pn[] = {DB_TEXT(id), DB_TEXT(indicator_id), DB_INT(first),
-                                    DB_INT(last), DB_INT(now)};
-        rc = hub_db_exec(c,
-                         "INSERT INTO incidents (id, indicator_id, first_seen, last_seen, created,"
-                         " updated) VALUES ($1, $2, $3, $4, $5, $5)",
-                         5, pn, NULL, err, errlen);
-    }
-    hub_db_result_free(&inc);
-    for (int i = 0; rc == 0 && i < orgs.nrows; i++) {
-        struct hub_db_param po[] = {DB_TEXT(id), DB_INT(hub_db_cell_i64(&orgs, i, 0))};
-        rc = hub_db_exec(c,
-                         "INSERT INTO incident_orgs (incident_id, org_id) VALUES ($1, $2)"
-                         " ON CONFLICT DO NOTHING",
-                         2, po, NULL, err, errlen);
-    }
-    hub_db_result_free(&orgs);
-    return rc;
-}
-
 /* SQL condition over sightings alias "g" for what the caller may see: its
  * own, CLEAR/GREEN, and AMBER in collections it is a member of (all, for
  * the coordinator). RED sightings count only for their producer. Placeholders
@@ -104,149 +36,6 @@ static const char *sighting_visibility(const struct hub_caller *caller)
     return "(g.org_id = $1 OR g.tlp IN ('clear', 'green') OR (g.tlp IN ('amber', 'amber+strict')"
            " AND g.coll IN (SELECT c.id FROM collections c WHERE c.kind = 'national'"
            " OR (c.kind = 'sector' AND c.sector = $2) OR (c.kind = 'org' AND c.org_id = $1))))";
-}
-
-static void handle_eve(struct hub_request *req, struct hub_response *resp)
-{
-    struct hub_server *s = req->server;
-    const struct hub_caller *caller = &req->caller;
-    const char *ct = hub_request_header(req, "Content-Type");
-    if (!ct || (strncmp(ct, "application/x-ndjson", 20) != 0 &&
-                strncmp(ct, "application/json", 16) != 0 &&
-                strncmp(ct, "application/jsonl", 17) != 0)) {
-        hub_response_error(resp, 415, "Unsupported media type",
-                           "Content-Type must be application/x-ndjson (one EVE event per line)");
-        return;
-    }
-    const char *tlp = "amber";
-    const char *tlp_arg = hub_request_arg(req, "tlp");
-    if (tlp_arg) {
-        tlp = hub_tlp_canonical(tlp_arg);
-        if (!tlp) {
-            hub_response_error(resp, 400, "Bad request",
-                               "tlp '%s': expected clear, green, amber, amber+strict or red",
-                               tlp_arg);
-            return;
-        }
-    }
-    const char *marking = stix_tlp2_marking_id(tlp);
-    /* The organisation's own collection receives its reports. */
-    struct hub_db_result cr;
-    char err[512];
-    struct hub_db_param pc[] = {DB_INT(caller->org.id)};
-    int rc = hub_db_exec(req->db, "SELECT id FROM collections WHERE kind = 'org' AND org_id = $1",
-                         1, pc, &cr, err, sizeof err);
-    struct hub_collection coll;
-    if (rc == 0 && cr.nrows == 1)
-        rc = hub_collection_get(req->db, hub_db_cell(&cr, 0, 0), &coll, err, sizeof err);
-    else if (rc == 0)
-        rc = -ENOENT;
-    hub_db_result_free(&cr);
-    if (rc < 0) {
-        log_error("hub: eve: organisation collection: %s", err);
-        hub_response_error(resp, 500, "Internal error", "storage error");
-        return;
-    }
-
-    /* Count lines first so that date_added values are reserved in one go. */
-    size_t nlines = 0;
-    for (size_t i = 0; i < req->body_len; i++)
-        if (req->body[i] == '\n')
-            nlines++;
-    nlines++;
-    rc = hub_db_begin(req->db, err, sizeof err);
-    int64_t first_added = 0;
-    if (rc == 0)
-        rc = hub_clock_reserve(req->db, (int64_t)nlines * 2, &first_added, err, sizeof err);
-    json_t *errors = json_array();
-    long lines = 0, alerts = 0, stored = 0, skipped = 0, failed = 0;
-    const char *p = req->body, *end = req->body + req->body_len;
-    size_t lineno = 0;
-    while (rc == 0 && p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        const char *line = p;
-        p = nl ? nl + 1 : end;
-        lineno++;
-        while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
-            len--;
-        if (len == 0)
-            continue;
-        lines++;
-        char msg[512] = "";
-        json_error_t jerr;
-        json_t *ev = json_loadb(line, len, 0, &jerr);
-        if (!json_is_object(ev)) {
-            snprintf(msg, sizeof msg, "line %zu: invalid JSON: %s", lineno,
-                     ev ? "not an object" : jerr.text);
-        } else {
-            const char *et = json_string_value(json_object_get(ev, "event_type"));
-            if (!et || strcmp(et, "alert") != 0) {
-                skipped++;
-                json_decref(ev);
-                continue;
-            }
-            alerts++;
-            json_t *ind = NULL, *sig = NULL;
-            char cerr[400];
-            if (eve_alert_to_stix(ev, caller->org.identity_id, &ind, &sig, cerr, sizeof cerr) < 0) {
-                snprintf(msg, sizeof msg, "line %zu: %s", lineno, cerr);
-            } else {
-                if (marking) {
-                    json_object_set_new(ind, "object_marking_refs", json_pack("[s]", marking));
-                    json_object_set_new(sig, "object_marking_refs", json_pack("[s]", marking));
-                }
-                json_int_t sev = json_integer_value(
-                    json_object_get(json_object_get(ev, "alert"), "severity"));
-                char version[40], omsg[400];
-                int64_t added = first_added + (int64_t)(lineno - 1) * 2;
-                int orc = hub_object_store(s, req->db, &coll, caller, ind, added, 0, version,
-                                           omsg, sizeof omsg);
-                if (orc == 0)
-                    orc = hub_object_store(s, req->db, &coll, caller, sig, added + 1,
-                                           sev >= 1 && sev <= 3 ? (int)sev : (sev > 3 ? 3 : 0),
-                                           version, omsg, sizeof omsg);
-                if (orc == 0)
-                    stored++;
-                else if (orc == -EINVAL || orc == -EPERM)
-                    snprintf(msg, sizeof msg, "line %zu: %s", lineno, omsg);
-                else {
-                    rc = orc;
-                    snprintf(err, sizeof err, "%s", omsg);
-                }
-            }
-            json_decref(ind);
-            json_decref(sig);
-        }
-        json_decref(ev);
-        if (msg[0]) {
-            failed++;
-            if (json_array_size(errors) < EVE_LINE_ERRORS_MAX)
-                json_array_append_new(errors, hub_json_str(msg));
-        }
-    }
-    if (rc == 0) {
-        char detail[128];
-        snprintf(detail, sizeof detail, "eve: %ld alerts, %ld stored, %ld failed", alerts, stored,
-                 failed);
-        rc = hub_audit_write(req->db, caller, "report", coll.id, NULL, tlp, detail);
-    }
-    if (rc == 0)
-        rc = hub_db_commit(req->db, err, sizeof err);
-    if (rc < 0) {
-        hub_db_rollback(req->db);
-        json_decref(errors);
-        log_error("hub: eve: %s", err);
-        hub_response_error(resp, 500, "Internal error", "nothing stored: storage error");
-        return;
-    }
-    s->stored_since_analyze += stored * 2;
-    json_t *body = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:o}", "lines",
-                             (json_int_t)lines, "alerts", (json_int_t)alerts, "stored",
-                             (json_int_t)stored, "skipped", (json_int_t)skipped, "failed",
-                             (json_int_t)failed, "collection", coll.id, "tlp", tlp, "errors",
-                             errors);
-    hub_response_json(resp, lines > 0 && failed == lines ? 400 : 200, "application/json", body);
 }
 
 /* Indicator display name from any stored copy the caller may see. */
@@ -274,7 +63,7 @@ static json_t *indicator_name(struct hub_request *req, const char *indicator_id)
     return name;
 }
 
-static void handle_risk(struct hub_request *req, struct hub_response *resp)
+void risk_get(struct hub_request *req, struct hub_response *resp)
 {
     const struct hub_caller *caller = &req->caller;
     int64_t now = hub_now_us();
@@ -366,11 +155,11 @@ static void handle_risk(struct hub_request *req, struct hub_response *resp)
     char ts[40];
     hub_timestamp_format(now, ts, sizeof ts);
     hub_response_json(resp, 200, "application/json",
-                      json_pack("{s:s, s:s, s:o}", "until", ts, "organisation",
-                                caller->org.name, "sectors", arr));
+                      json_pack("{s:s, s:s, s:o}", "until", ts, "organisation", caller->org.name,
+                                "sectors", arr));
 }
 
-static void handle_incidents(struct hub_request *req, struct hub_response *resp)
+void incidents_get(struct hub_request *req, struct hub_response *resp)
 {
     const struct hub_caller *caller = &req->caller;
     char err[512], sql[2048];
@@ -404,18 +193,12 @@ static void handle_incidents(struct hub_request *req, struct hub_response *resp)
         hub_timestamp_format(hub_db_cell_i64(&r, i, 2), f, sizeof f);
         hub_timestamp_format(hub_db_cell_i64(&r, i, 3), l, sizeof l);
         hub_timestamp_format(hub_db_cell_i64(&r, i, 4), c, sizeof c);
-        struct hub_db_param pc[] = {DB_TEXT(hub_db_cell(&r, i, 0))};
-        int64_t norgs = 0;
-        hub_db_query_i64(req->db, "SELECT COUNT(*) FROM incident_orgs WHERE incident_id = $1", 1,
-                         pc, 0, &norgs, err, sizeof err);
-        json_t *inc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "id", hub_db_cell(&r, i, 0),
-                                "indicator_id", hub_db_cell(&r, i, 1), "first_seen", f,
-                                "last_seen", l, "created", c, "organisations_affected",
-                                (json_int_t)norgs);
-        struct hub_db_param ps[] = {DB_INT(caller->org.id), DB_TEXT(caller->org.sector),
-                                    DB_TEXT(hub_db_cell(&r, i, 1)),
-                                    DB_INT(hub_db_cell_i64(&r, i, 2)),
-                                    DB_INT(hub_db_cell_i64(&r, i, 3))};
+        json_t *inc = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", hub_db_cell(&r, i, 0),
+                                "indicator_id", hub_db_cell(&r, i, 1), "first_seen", f, "last_seen",
+                                l, "created", c);
+        struct hub_db_param ps[] = {
+            DB_INT(caller->org.id), DB_TEXT(caller->org.sector), DB_TEXT(hub_db_cell(&r, i, 1)),
+            DB_INT(hub_db_cell_i64(&r, i, 2)), DB_INT(hub_db_cell_i64(&r, i, 3))};
         struct hub_db_result sr;
         json_t *sightings = json_array();
         if (hub_db_exec(req->db, sql, 5, ps, &sr, err, sizeof err) == 0) {
@@ -432,7 +215,21 @@ static void handle_incidents(struct hub_request *req, struct hub_response *resp)
                               hub_db_cell(&sr, j, 6)));
             }
         }
+        /* An incident is derived from its sightings and filtered by their
+         * TLP: the caller gets it only when the sightings it may see come
+         * from two organisations or more, and counts only those. */
+        json_t *orgs_seen = json_object();
+        for (int j = 0; j < sr.nrows; j++)
+            json_object_set_new(orgs_seen, hub_db_cell(&sr, j, 1), json_true());
+        size_t norgs = json_object_size(orgs_seen);
+        json_decref(orgs_seen);
         hub_db_result_free(&sr);
+        if (norgs < 2) {
+            json_decref(sightings);
+            json_decref(inc);
+            continue;
+        }
+        json_object_set_new(inc, "organisations_affected", json_integer((json_int_t)norgs));
         json_object_set_new(inc, "sightings", sightings);
         json_t *name = indicator_name(req, hub_db_cell(&r, i, 1));
         if (name)
@@ -443,7 +240,7 @@ static void handle_incidents(struct hub_request *req, struct hub_response *resp)
     hub_response_json(resp, 200, "application/json", json_pack("{s:o}", "incidents", arr));
 }
 
-static void handle_audit(struct hub_request *req, struct hub_response *resp)
+void audit_get(struct hub_request *req, struct hub_response *resp)
 {
     const struct hub_caller *caller = &req->caller;
     if (caller->role != HUB_ROLE_ADMIN) {
@@ -476,8 +273,8 @@ static void handle_audit(struct hub_request *req, struct hub_response *resp)
         return;
     }
     json_t *arr = json_array();
-    static const char *const keys[] = {"ts", "organisation", "role", "action", "collection",
-                                       "object", "tlp", "detail"};
+    static const char *const keys[] = {"ts",         "organisation", "role", "action",
+                                       "collection", "object",       "tlp",  "detail"};
     for (int i = 0; i < r.nrows; i++) {
         json_t *e = json_object();
         for (int j = 0; j < 8; j++) {
@@ -496,34 +293,4 @@ static void handle_audit(struct hub_request *req, struct hub_response *resp)
     }
     hub_db_result_free(&r);
     hub_response_json(resp, 200, "application/json", json_pack("{s:o}", "entries", arr));
-}
-
-void hub_risk_handle(struct hub_request *req, struct hub_response *resp)
-{
-    const char *path = req->url + strlen("/api/v1/");
-    size_t n = strcspn(path, "/");
-    bool get = strcmp(req->method, "GET") == 0;
-    if (n == 3 && strncmp(path, "eve", 3) == 0 && !path[n + (path[n] == '/')]) {
-        if (strcmp(req->method, "POST") != 0)
-            hub_response_error(resp, 405, "Method not allowed", "/api/v1/eve supports POST");
-        else
-            handle_eve(req, resp);
-    } else if (n == 4 && strncmp(path, "risk", 4) == 0 && !path[n + (path[n] == '/')]) {
-        if (!get)
-            hub_response_error(resp, 405, "Method not allowed", "/api/v1/risk supports GET");
-        else
-            handle_risk(req, resp);
-    } else if (n == 9 && strncmp(path, "incidents", 9) == 0 && !path[n + (path[n] == '/')]) {
-        if (!get)
-            hub_response_error(resp, 405, "Method not allowed", "/api/v1/incidents supports GET");
-        else
-            handle_incidents(req, resp);
-    } else if (n == 5 && strncmp(path, "audit", 5) == 0 && !path[n + (path[n] == '/')]) {
-        if (!get)
-            hub_response_error(resp, 405, "Method not allowed", "/api/v1/audit supports GET");
-        else
-            handle_audit(req, resp);
-    } else if (!hub_manage_handle(req, resp, path)) {
-        hub_response_error(resp, 404, "Not found", "no resource at %s", req->url);
-    }
 }

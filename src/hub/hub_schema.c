@@ -54,8 +54,76 @@ static const char *const migration1[] = {
     " 'National collection: TLP:CLEAR and TLP:GREEN for every member organisation')",
     NULL};
 
-static const char *const *const migrations[] = {migration1};
+/* Migration 2 (issue 12): object ownership (object_owners; org 0 is the hub
+ * itself: organisation identities and Suricata rule indicators), token
+ * expiry, `modified` kept as posted (version_text), quarantined lineages of
+ * ids that collide with objects invisible to their poster (lineage: 0 for
+ * the owner's, else the poster's organisation id; part of the unique key),
+ * the strictest TLP of granular markings the object may be served without
+ * (gtlp), and an index for match[type]. */
+#define OBJECTS2_COLUMNS                                                                           \
+    "id %s, coll TEXT NOT NULL, stix_id TEXT NOT NULL, type TEXT NOT NULL,"                        \
+    " spec_version TEXT NOT NULL, version TEXT NOT NULL, date_added BIGINT NOT NULL,"              \
+    " tlp TEXT NOT NULL, producer_org BIGINT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,"        \
+    " is_latest INTEGER NOT NULL DEFAULT 1, is_first INTEGER NOT NULL DEFAULT 1,"                  \
+    " body TEXT NOT NULL, version_text TEXT, lineage BIGINT NOT NULL DEFAULT 0, gtlp TEXT"
+static const char *const migration2_sqlite[] = {
+    "CREATE TABLE objects2 (" OBJECTS2_COLUMNS ", UNIQUE (stix_id, coll, version, lineage))",
+    "INSERT INTO objects2 (id, coll, stix_id, type, spec_version, version, date_added, tlp,"
+    " producer_org, revoked, is_latest, is_first, body) SELECT id, coll, stix_id, type,"
+    " spec_version, version, date_added, tlp, producer_org, revoked, is_latest, is_first, body"
+    " FROM objects",
+    "DROP TABLE objects",
+    "ALTER TABLE objects2 RENAME TO objects",
+    "CREATE INDEX objects_coll_added ON objects (coll, date_added)",
+    NULL};
+static const char *const migration2_pg[] = {
+    "ALTER TABLE objects DROP CONSTRAINT objects_stix_id_coll_version_key",
+    "ALTER TABLE objects ADD COLUMN version_text TEXT",
+    "ALTER TABLE objects ADD COLUMN lineage BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE objects ADD COLUMN gtlp TEXT",
+    "CREATE UNIQUE INDEX objects_key ON objects (stix_id, coll, version, lineage)",
+    NULL};
+static const char *const migration2[] = {
+    "CREATE INDEX objects_coll_type_added ON objects (coll, type, date_added)",
+    "CREATE TABLE object_owners (stix_id TEXT PRIMARY KEY, org_id BIGINT NOT NULL,"
+    " created BIGINT NOT NULL)",
+    "INSERT INTO object_owners (stix_id, org_id, created) SELECT o.stix_id, o.producer_org,"
+    " o.date_added FROM objects o WHERE o.id = (SELECT MIN(x.id) FROM objects x"
+    " WHERE x.stix_id = o.stix_id)",
+    "UPDATE object_owners SET org_id = 0 WHERE stix_id IN (SELECT identity_id FROM orgs)",
+    "UPDATE object_owners SET org_id = 0 WHERE stix_id IN (SELECT stix_id FROM objects"
+    " WHERE type = 'indicator' AND body LIKE '%%\"pattern_type\":\"suricata\"%%')",
+    "ALTER TABLE tokens ADD COLUMN expires BIGINT",
+    "ALTER TABLE tokens ADD COLUMN rotated_to BIGINT",
+    NULL};
+
+struct migration {
+    const char *const *backend[2]; /* per hub_db_kind, run first; may be NULL */
+    const char *const *common;
+};
+static const struct migration migrations[] = {
+    {{NULL, NULL}, migration1},
+    {{migration2_sqlite, migration2_pg}, migration2},
+};
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
+
+static int run_statements(struct hub_db_conn *c, enum hub_db_kind kind, int m,
+                          const char *const *list, char *err, size_t errlen)
+{
+    for (const char *const *s = list; s && *s; s++) {
+        char sql[2048];
+        snprintf(sql, sizeof sql, *s, kind == HUB_DB_SQLITE ? SERIAL_SQLITE : SERIAL_PG);
+        int rc = hub_db_exec(c, sql, 0, NULL, NULL, err, errlen);
+        if (rc < 0) {
+            char inner[512];
+            snprintf(inner, sizeof inner, "%s", err);
+            snprintf(err, errlen, "schema migration %d: %s", m + 1, inner);
+            return rc;
+        }
+    }
+    return 0;
+}
 
 int hub_schema_migrate(struct hub_db_conn *c, enum hub_db_kind kind, char *err, size_t errlen)
 {
@@ -93,17 +161,11 @@ int hub_schema_migrate(struct hub_db_conn *c, enum hub_db_kind kind, char *err, 
         goto fail;
     }
     for (int m = (int)version; m < MIGRATION_COUNT; m++) {
-        for (const char *const *s = migrations[m]; *s; s++) {
-            char sql[2048];
-            snprintf(sql, sizeof sql, *s, kind == HUB_DB_SQLITE ? SERIAL_SQLITE : SERIAL_PG);
-            rc = hub_db_exec(c, sql, 0, NULL, NULL, err, errlen);
-            if (rc < 0) {
-                char inner[512];
-                snprintf(inner, sizeof inner, "%s", err);
-                snprintf(err, errlen, "schema migration %d: %s", m + 1, inner);
-                goto fail;
-            }
-        }
+        rc = run_statements(c, kind, m, migrations[m].backend[kind], err, errlen);
+        if (rc == 0)
+            rc = run_statements(c, kind, m, migrations[m].common, err, errlen);
+        if (rc < 0)
+            goto fail;
         struct hub_db_param p[] = {DB_INT(m + 1)};
         rc = hub_db_exec(c, "UPDATE hub_meta SET schema_version = $1", 1, p, NULL, err, errlen);
         if (rc < 0)

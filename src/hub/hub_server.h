@@ -4,6 +4,7 @@
 #ifndef VIGIL_HUB_SERVER_H
 #define VIGIL_HUB_SERVER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +12,8 @@
 #include <jansson.h>
 
 #include "hub/hub_db.h"
+#include "hub/hub_metrics.h"
+#include "hub/hub_route.h"
 #include "hub/hub_store.h"
 
 #define HUB_API_ROOT "/vigil/"
@@ -29,6 +32,8 @@ static inline json_t *hub_json_str(const char *s)
     return json_stringn(s, strlen(s));
 }
 
+#define HUB_MAX_HOSTNAMES 16
+
 struct hub_config {
     const char *db_uri;
     char listen_addr[64];
@@ -42,9 +47,24 @@ struct hub_config {
     const char *unmarked_tlp;
     int64_t correlation_window_us;
     int connection_timeout_s;
+    /* Connections: total, per client address, and how long a connection
+     * that has not authenticated may take to send its request headers. */
+    int max_connections;
+    int max_per_address;
+    int header_timeout_s;
+    /* Names (DNS or IP) the generated certificate covers besides localhost
+     * and the listen address. */
+    const char *hostnames[HUB_MAX_HOSTNAMES];
+    int nhostnames;
+    const char *log_file; /* stderr when NULL; reopened on SIGHUP */
+    const char *config_file;
+    int64_t token_lifetime_s; /* default lifetime of issued tokens; 0 = none */
+    bool metrics;             /* serve GET /metrics */
 };
 
 struct hub_audit_queue;
+struct hub_conn_table;
+struct hub_tls_state;
 
 struct hub_server {
     struct hub_config cfg;
@@ -54,6 +74,9 @@ struct hub_server {
      * audit thread runs ANALYZE past HUB_ANALYZE_EVERY so that plans follow
      * a table growing faster than autovacuum notices. */
     _Atomic long stored_since_analyze;
+    struct hub_metrics metrics;
+    struct hub_conn_table *conns; /* hub_conn.c */
+    struct hub_tls_state *tls;    /* hub_tls.c; NULL for plain HTTP */
 };
 #define HUB_ANALYZE_EVERY 20000
 
@@ -77,27 +100,26 @@ struct hub_request {
     const char *url;
     const char *body;
     size_t body_len;
-    struct hub_caller caller;
+    const struct hub_route *route;
+    struct hub_route_params params;
+    struct hub_caller caller; /* filled when the route needs a token */
     struct hub_db_conn *db;
+    char remote_addr[64];
 };
 
 /* Request accessors (hub_http.c). */
 const char *hub_request_header(const struct hub_request *r, const char *name);
 const char *hub_request_arg(const struct hub_request *r, const char *name);
+/* A path parameter of the route ("collection" for "{collection}"), or NULL. */
+const char *hub_request_param(const struct hub_request *r, const char *name);
 
 /* Response helpers (hub_http.c). */
 void hub_response_json(struct hub_response *resp, int status, const char *content_type,
                        json_t *body);
 /* TAXII error object with title and description. */
-void hub_response_error(struct hub_response *resp, int status, const char *title,
-                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void hub_response_error(struct hub_response *resp, int status, const char *title, const char *fmt,
+                        ...) __attribute__((format(printf, 4, 5)));
 void hub_response_header(struct hub_response *resp, const char *name, const char *value);
-
-/* Endpoints. */
-void hub_taxii_handle(struct hub_request *req, struct hub_response *resp);
-void hub_risk_handle(struct hub_request *req, struct hub_response *resp);
-/* /api/v1/orgs and /api/v1/tokens (hub_manage.c); false if path is not one of them. */
-bool hub_manage_handle(struct hub_request *req, struct hub_response *resp, const char *path);
 
 /* Object storage shared by TAXII POST and EVE ingestion (hub_objects.c).
  * Stores one validated-or-not object posted by caller into coll inside the
@@ -105,8 +127,9 @@ bool hub_manage_handle(struct hub_request *req, struct hub_response *resp, const
  * msg; on success 0 and *version_out (>= 32 bytes) gets the version.
  * severity: 1 high, 2 medium, 3 low, 0 unknown (sightings only). */
 int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct hub_collection *coll,
-                     const struct hub_caller *caller, json_t *obj, int64_t date_added,
-                     int severity, char *version_out, char *msg, size_t msglen);
+                     const struct hub_caller *caller, json_t *obj, int64_t date_added, int severity,
+                     unsigned flags,
+                     char *version_out, char *msg, size_t msglen);
 
 /* The same in two phases, so that validation and serialisation (no storage
  * access) run outside the write transaction, in parallel across requests:
@@ -117,16 +140,26 @@ struct hub_object_prepared {
     json_t *obj;
     const char *id;
     const char *type;
-    const char *tlp;
+    const char *tlp;  /* of the whole object (raised by granular parts that cannot be cut) */
+    const char *gtlp; /* strictest granular TLP cut for callers who may not see it, or NULL */
     const char *spec_version;
-    char version[40];
+    char version[40];      /* normalised (ordering and keys) */
+    char version_text[48]; /* as posted, returned as is */
     bool revoked;
     bool ok;
+    bool as_hub;             /* created by the hub itself (owner 0) */
+    bool once_per_collection; /* store only if the collection has no version yet */
+    bool creator_added;      /* created_by_ref was absent and set to the poster */
+    bool foreign_creator;    /* created_by_ref names another identity */
+    const char *correction;  /* x_vigil_correction_reason */
     char *body;
 };
+/* Flags of hub_object_store. */
+#define HUB_STORE_AS_HUB 1u
+#define HUB_STORE_ONCE_PER_COLLECTION 2u
 int hub_object_prepare(struct hub_server *s, const struct hub_collection *coll,
-                       const struct hub_caller *caller, json_t *obj,
-                       struct hub_object_prepared *p, char *msg, size_t msglen);
+                       const struct hub_caller *caller, json_t *obj, struct hub_object_prepared *p,
+                       char *msg, size_t msglen);
 int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
                       const struct hub_collection *coll, const struct hub_caller *caller,
                       struct hub_object_prepared *p, int64_t date_added, int severity,
@@ -134,9 +167,9 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
 void hub_object_prepared_free(struct hub_object_prepared *p);
 
 /* Correlation: after a sighting of indicator_id at seen_us by org, raise or
- * extend a cross-organisation incident (hub_risk.c). */
-int hub_risk_correlate(struct hub_server *s, struct hub_db_conn *c, const char *indicator_id,
-                       int64_t seen_us, char *err, size_t errlen);
+ * extend a cross-organisation incident (hub_correlate.c). */
+int hub_correlate_sighting(struct hub_server *s, struct hub_db_conn *c, const char *indicator_id,
+                           int64_t seen_us, char *err, size_t errlen);
 
 /* Audit (hub_audit.c). Writes are recorded inside the write transaction;
  * reads of AMBER/RED objects are queued and flushed in batches. */
@@ -147,11 +180,13 @@ int hub_audit_write(struct hub_db_conn *c, const struct hub_caller *caller, cons
 void hub_audit_read(struct hub_server *s, const struct hub_caller *caller, const char *coll,
                     const char *stix_id, const char *tlp);
 
-/* TLS material: loads cert/key files, or generates a self-signed pair in dir
- * on first start (hub_tls.c). Returns malloc'd PEM strings. */
-int hub_tls_load_or_create(const char *cert_file, const char *key_file, const char *dir,
-                           char **cert_pem, char **key_pem, char *fingerprint, size_t fplen,
-                           char *err, size_t errlen);
+/* The signals the hub handles synchronously (INT, TERM: stop; HUP, USR2:
+ * reload). Blocked in every thread before the first thread starts. */
+void hub_signal_set(sigset_t *set);
+/* Opens --log-file onto stdout and stderr (again on SIGHUP). */
+int hub_log_reopen(const struct hub_server *s);
+/* Writes the queued read-audit entries now. */
+void hub_audit_flush(struct hub_server *s);
 
 /* Runs the server until SIGINT/SIGTERM (hub_http.c). */
 int hub_server_run(struct hub_server *s);

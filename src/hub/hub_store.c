@@ -10,14 +10,41 @@
 
 #include "hub/hub_util.h"
 
-static const char *const sectors[] = {
-    "agriculture", "aerospace", "automotive", "chemical", "commercial", "communications",
-    "construction", "defense", "education", "energy", "entertainment", "financial-services",
-    "government", "government-emergency-services", "government-local", "government-national",
-    "government-public-services", "government-regional", "healthcare", "hospitality-leisure",
-    "infrastructure", "infrastructure-dams", "infrastructure-nuclear", "infrastructure-water",
-    "insurance", "manufacturing", "mining", "non-profit", "pharmaceuticals", "retail",
-    "technology", "telecommunications", "transportation", "utilities", NULL};
+static const char *const sectors[] = {"agriculture",
+                                      "aerospace",
+                                      "automotive",
+                                      "chemical",
+                                      "commercial",
+                                      "communications",
+                                      "construction",
+                                      "defense",
+                                      "education",
+                                      "energy",
+                                      "entertainment",
+                                      "financial-services",
+                                      "government",
+                                      "government-emergency-services",
+                                      "government-local",
+                                      "government-national",
+                                      "government-public-services",
+                                      "government-regional",
+                                      "healthcare",
+                                      "hospitality-leisure",
+                                      "infrastructure",
+                                      "infrastructure-dams",
+                                      "infrastructure-nuclear",
+                                      "infrastructure-water",
+                                      "insurance",
+                                      "manufacturing",
+                                      "mining",
+                                      "non-profit",
+                                      "pharmaceuticals",
+                                      "retail",
+                                      "technology",
+                                      "telecommunications",
+                                      "transportation",
+                                      "utilities",
+                                      NULL};
 
 bool hub_sector_is_valid(const char *sector)
 {
@@ -85,24 +112,23 @@ static int org_query_one(struct hub_db_conn *c, const char *sql, struct hub_db_p
 int hub_org_find(struct hub_db_conn *c, const char *name, struct hub_org *out, char *err,
                  size_t errlen)
 {
-    return org_query_one(c, "SELECT " ORG_COLUMNS " FROM orgs WHERE name = $1", DB_TEXT(name),
-                         out, err, errlen);
+    return org_query_one(c, "SELECT " ORG_COLUMNS " FROM orgs WHERE name = $1", DB_TEXT(name), out,
+                         err, errlen);
 }
 
 int hub_org_get(struct hub_db_conn *c, int64_t id, struct hub_org *out, char *err, size_t errlen)
 {
-    return org_query_one(c, "SELECT " ORG_COLUMNS " FROM orgs WHERE id = $1", DB_INT(id), out,
-                         err, errlen);
+    return org_query_one(c, "SELECT " ORG_COLUMNS " FROM orgs WHERE id = $1", DB_INT(id), out, err,
+                         errlen);
 }
 
-int hub_org_list(struct hub_db_conn *c, struct hub_org **out, int *count, char *err,
-                 size_t errlen)
+int hub_org_list(struct hub_db_conn *c, struct hub_org **out, int *count, char *err, size_t errlen)
 {
     struct hub_db_result r;
     *out = NULL;
     *count = 0;
-    int rc = hub_db_exec(c, "SELECT " ORG_COLUMNS " FROM orgs ORDER BY name", 0, NULL, &r, err,
-                         errlen);
+    int rc =
+        hub_db_exec(c, "SELECT " ORG_COLUMNS " FROM orgs ORDER BY name", 0, NULL, &r, err, errlen);
     if (rc == 0 && r.nrows > 0) {
         *out = calloc((size_t)r.nrows, sizeof **out);
         if (!*out)
@@ -121,11 +147,11 @@ int hub_org_list(struct hub_db_conn *c, struct hub_org **out, int *count, char *
 static char *org_identity_json(const char *identity_id, const char *name, const char *sector,
                                const char *ts)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s]}", "type", "identity",
-                          "spec_version", "2.1", "id", identity_id, "created", ts, "modified", ts,
-                          "name", name, "identity_class", "organization", "sectors", sector,
-                          "object_marking_refs",
-                          "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487");
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s]}", "type", "identity",
+                  "spec_version", "2.1", "id", identity_id, "created", ts, "modified", ts, "name",
+                  name, "identity_class", "organization", "sectors", sector, "object_marking_refs",
+                  "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487");
     if (!o)
         return NULL;
     char *s = json_dumps(o, JSON_COMPACT);
@@ -160,8 +186,7 @@ int hub_org_add(struct hub_db_conn *c, const char *name, const char *sector, boo
     struct hub_org existing;
     rc = hub_org_find(c, name, &existing, err, errlen);
     if (rc == 0) {
-        snprintf(err, errlen, "organisation '%s' already exists (%s)", name,
-                 existing.identity_id);
+        snprintf(err, errlen, "organisation '%s' already exists (%s)", name, existing.identity_id);
         hub_db_rollback(c);
         return -EEXIST;
     }
@@ -222,14 +247,21 @@ int hub_org_add(struct hub_db_conn *c, const char *name, const char *sector, boo
     int64_t added;
     rc = hub_clock_reserve(c, 1, &added, err, errlen);
     if (rc == 0) {
-        struct hub_db_param pi[] = {DB_TEXT(identity), DB_TEXT(ts), DB_INT(added),
-                                    DB_INT(out->id), DB_TEXT(body)};
+        struct hub_db_param pi[] = {DB_TEXT(identity), DB_TEXT(ts), DB_INT(added), DB_INT(out->id),
+                                    DB_TEXT(body)};
         rc = hub_db_exec(c,
                          "INSERT INTO objects (coll, stix_id, type, spec_version, version,"
-                         " date_added, tlp, producer_org, body) VALUES"
+                         " version_text, date_added, tlp, producer_org, body) VALUES"
                          " ('2b3b8a5e-5c1d-4d7e-9a53-1f0e4a6f1c01', $1, 'identity',"
-                         " '2.1', $2, $3, 'clear', $4, $5)",
+                         " '2.1', $2, $2, $3, 'clear', $4, $5)",
                          5, pi, NULL, err, errlen);
+    }
+    /* Organisation identities are the hub's: no member may version them. */
+    if (rc == 0) {
+        struct hub_db_param po2[] = {DB_TEXT(identity), DB_INT(now)};
+        rc = hub_db_exec(c,
+                         "INSERT INTO object_owners (stix_id, org_id, created) VALUES ($1, 0, $2)",
+                         2, po2, NULL, err, errlen);
     }
     free(body);
     if (rc < 0)
@@ -240,8 +272,13 @@ fail:
     return rc;
 }
 
+void hub_token_id_of_hash(const char *hash, char out[24])
+{
+    snprintf(out, 24, "tok-%.16s", hash);
+}
+
 int hub_token_issue(struct hub_db_conn *c, const struct hub_org *org, enum hub_role role,
-                    char token_out[69], char *err, size_t errlen)
+                    int64_t expires_us, char token_out[69], char *id_out, char *err, size_t errlen)
 {
     if (hub_token_generate(token_out) < 0) {
         snprintf(err, errlen, "token: no random source");
@@ -249,11 +286,14 @@ int hub_token_issue(struct hub_db_conn *c, const struct hub_org *org, enum hub_r
     }
     char hash[65];
     hub_sha256_hex(token_out, strlen(token_out), hash);
+    if (id_out)
+        hub_token_id_of_hash(hash, id_out);
     struct hub_db_param p[] = {DB_INT(org->id), DB_TEXT(hub_role_name(role)), DB_TEXT(hash),
-                               DB_INT(hub_now_us())};
+                               DB_INT(hub_now_us()), expires_us > 0 ? DB_INT(expires_us) : DB_NULL};
     return hub_db_exec(c,
-                       "INSERT INTO tokens (org_id, role, hash, created) VALUES ($1, $2, $3, $4)",
-                       4, p, NULL, err, errlen);
+                       "INSERT INTO tokens (org_id, role, hash, created, expires)"
+                       " VALUES ($1, $2, $3, $4, $5)",
+                       5, p, NULL, err, errlen);
 }
 
 int hub_token_revoke(struct hub_db_conn *c, const char *token, char *err, size_t errlen)
@@ -261,37 +301,114 @@ int hub_token_revoke(struct hub_db_conn *c, const char *token, char *err, size_t
     char hash[65];
     hub_sha256_hex(token, strlen(token), hash);
     struct hub_db_param p[] = {DB_TEXT(hash)};
-    int rc = hub_db_exec(c, "UPDATE tokens SET revoked = 1 WHERE hash = $1", 1, p, NULL, err,
-                         errlen);
+    int rc = hub_db_exec(c, "UPDATE tokens SET revoked = 1 WHERE hash = $1 AND revoked = 0", 1, p,
+                         NULL, err, errlen);
     if (rc == 0 && hub_db_changes(c) == 0) {
-        snprintf(err, errlen, "token: no such token");
+        snprintf(err, errlen, "token: no such active token");
         return -ENOENT;
     }
     return rc;
 }
 
-int hub_token_authenticate(struct hub_db_conn *c, const char *token, struct hub_caller *caller,
-                           char *err, size_t errlen)
+int hub_token_revoke_id(struct hub_db_conn *c, const char *token_id, int64_t org_id, char *err,
+                        size_t errlen)
+{
+    /* "tok-" + 16 hex digits: a prefix of the hash. */
+    if (strncmp(token_id, "tok-", 4) != 0 || strlen(token_id) != 20 ||
+        strspn(token_id + 4, "0123456789abcdef") != 16) {
+        snprintf(err, errlen, "token id '%.40s': expected tok- and 16 hex digits", token_id);
+        return -EINVAL;
+    }
+    char pattern[24];
+    snprintf(pattern, sizeof pattern, "%s%%", token_id + 4);
+    struct hub_db_param p[] = {DB_TEXT(pattern), DB_INT(org_id)};
+    int rc = hub_db_exec(c,
+                         "UPDATE tokens SET revoked = 1 WHERE hash LIKE $1 AND revoked = 0"
+                         " AND ($2 < 0 OR org_id = $2)",
+                         2, p, NULL, err, errlen);
+    if (rc == 0 && hub_db_changes(c) == 0) {
+        snprintf(err, errlen, "no such active token");
+        return -ENOENT;
+    }
+    return rc;
+}
+
+int hub_token_set_expiry(struct hub_db_conn *c, int64_t token_row, int64_t expires_us, char *err,
+                         size_t errlen)
+{
+    struct hub_db_param p[] = {expires_us > 0 ? DB_INT(expires_us) : DB_NULL, DB_INT(token_row)};
+    return hub_db_exec(c, "UPDATE tokens SET expires = $1 WHERE id = $2", 2, p, NULL, err, errlen);
+}
+
+int hub_token_authenticate(struct hub_db_conn *c, const char *token, int64_t now_us,
+                           struct hub_caller *caller, char *err, size_t errlen)
 {
     char hash[65];
     hub_sha256_hex(token, strlen(token), hash);
     struct hub_db_param p[] = {DB_TEXT(hash)};
     struct hub_db_result r;
-    int rc = hub_db_exec(c,
-                         "SELECT o.id, o.name, o.sector, o.identity_id, o.coordinator, t.role, t.id"
-                         " FROM tokens t JOIN orgs o ON o.id = t.org_id"
-                         " WHERE t.hash = $1 AND t.revoked = 0",
-                         1, p, &r, err, errlen);
+    int rc =
+        hub_db_exec(c,
+                    "SELECT o.id, o.name, o.sector, o.identity_id, o.coordinator, t.role, t.id,"
+                    " t.revoked, t.expires FROM tokens t JOIN orgs o ON o.id = t.org_id"
+                    " WHERE t.hash = $1",
+                    1, p, &r, err, errlen);
     if (rc == 0) {
-        if (r.nrows == 0) {
+        int64_t expires = r.nrows ? hub_db_cell_i64(&r, 0, 8) : 0;
+        if (r.nrows == 0 || hub_db_cell_i64(&r, 0, 7)) {
             snprintf(err, errlen, "unknown or revoked token");
+            rc = -EACCES;
+        } else if (hub_db_cell(&r, 0, 8) && expires <= now_us) {
+            char ts[40];
+            hub_timestamp_format(expires, ts, sizeof ts);
+            snprintf(err, errlen,
+                     "token expired at %s: ask your organisation's admin for a new "
+                     "one",
+                     ts);
             rc = -EACCES;
         } else {
             org_from_row(&r, 0, &caller->org);
-            if (hub_role_parse(hub_db_cell(&r, 0, 5), &caller->role) < 0)
+            if (hub_role_parse(hub_db_cell(&r, 0, 5), &caller->role) < 0) {
+                snprintf(err, errlen, "token has an unknown role");
                 rc = -EACCES;
+            }
             caller->token_id = hub_db_cell_i64(&r, 0, 6);
+            caller->token_expires = hub_db_cell(&r, 0, 8) ? expires : 0;
+            hub_token_id_of_hash(hash, caller->token_public);
         }
+    }
+    hub_db_result_free(&r);
+    return rc;
+}
+
+int hub_token_list(struct hub_db_conn *c, int64_t org_id, struct hub_token_info **out, int *count,
+                   char *err, size_t errlen)
+{
+    struct hub_db_param p[] = {DB_INT(org_id)};
+    struct hub_db_result r;
+    *out = NULL;
+    *count = 0;
+    int rc = hub_db_exec(c,
+                         "SELECT t.id, t.hash, o.name, t.role, t.created, t.expires, t.revoked"
+                         " FROM tokens t JOIN orgs o ON o.id = t.org_id"
+                         " WHERE $1 < 0 OR t.org_id = $1 ORDER BY t.id DESC",
+                         1, p, &r, err, errlen);
+    if (rc == 0 && r.nrows > 0) {
+        *out = calloc((size_t)r.nrows, sizeof **out);
+        if (!*out)
+            rc = -ENOMEM;
+        for (int i = 0; rc == 0 && i < r.nrows; i++) {
+            struct hub_token_info *t = &(*out)[i];
+            t->row = hub_db_cell_i64(&r, i, 0);
+            hub_token_id_of_hash(hub_db_cell(&r, i, 1), t->id);
+            snprintf(t->org, sizeof t->org, "%s", hub_db_cell(&r, i, 2));
+            snprintf(t->role, sizeof t->role, "%s", hub_db_cell(&r, i, 3));
+            t->created_us = hub_db_cell_i64(&r, i, 4);
+            t->expires_us = hub_db_cell_i64(&r, i, 5);
+            t->revoked = hub_db_cell_i64(&r, i, 6) != 0;
+        }
+        if (rc == 0)
+            *count = r.nrows;
     }
     hub_db_result_free(&r);
     return rc;
@@ -338,13 +455,13 @@ int hub_collection_list(struct hub_db_conn *c, struct hub_collection **out, int 
     return rc;
 }
 
-int hub_collection_get(struct hub_db_conn *c, const char *id, struct hub_collection *out,
-                       char *err, size_t errlen)
+int hub_collection_get(struct hub_db_conn *c, const char *id, struct hub_collection *out, char *err,
+                       size_t errlen)
 {
     struct hub_db_param p[] = {DB_TEXT(id)};
     struct hub_db_result r;
-    int rc = hub_db_exec(c, "SELECT " COLL_COLUMNS " FROM collections WHERE id = $1", 1, p, &r,
-                         err, errlen);
+    int rc = hub_db_exec(c, "SELECT " COLL_COLUMNS " FROM collections WHERE id = $1", 1, p, &r, err,
+                         errlen);
     if (rc == 0) {
         if (r.nrows == 0)
             rc = -ENOENT;

@@ -11,71 +11,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "hub/hub_server.h"
+#include "hub/hub_granular.h"
+#include "hub/hub_handlers.h"
+#include "hub/hub_taxii.h"
 #include "hub/hub_tlp.h"
 #include "hub/hub_util.h"
+#include "hub/stix_validate.h"
 #include "util/log.h"
-
-/* ---- media types ---------------------------------------------------------- */
-
-/* True if one media range of an Accept header admits mtype (e.g.
- * "application/taxii+json") at version 2.1. A missing header admits all. */
-static bool accept_ok(const char *accept, const char *mtype)
-{
-    if (!accept || !*accept)
-        return true;
-    const char *p = accept;
-    while (*p) {
-        const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        char range[256];
-        snprintf(range, sizeof range, "%.*s", (int)(n < 255 ? n : 255), p);
-        char *s = range;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        char *semi = strchr(s, ';');
-        char *params = semi ? semi + 1 : NULL;
-        if (semi)
-            *semi = 0;
-        size_t tl = strlen(s);
-        while (tl && (s[tl - 1] == ' ' || s[tl - 1] == '\t'))
-            s[--tl] = 0;
-        bool type_ok = strcasecmp(s, mtype) == 0 || strcmp(s, "*/*") == 0 ||
-                       strcasecmp(s, "application/*") == 0;
-        bool version_ok = true;
-        if (type_ok && params && strcasecmp(s, mtype) == 0) {
-            const char *v = strcasestr(params, "version=");
-            if (v) {
-                v += 8;
-                version_ok = strncmp(v, "2.1", 3) == 0 && !isdigit((unsigned char)v[3]);
-            }
-        }
-        if (type_ok && version_ok)
-            return true;
-        if (!end)
-            break;
-        p = end + 1;
-    }
-    return false;
-}
-
-static bool content_type_ok(const char *ct, const char *mtype)
-{
-    if (!ct)
-        return false;
-    size_t n = strlen(mtype);
-    if (strncasecmp(ct, mtype, n) != 0)
-        return false;
-    const char *rest = ct + n;
-    while (*rest == ' ')
-        rest++;
-    if (!*rest)
-        return true;
-    if (*rest != ';')
-        return false;
-    const char *v = strcasestr(rest, "version=");
-    return !v || (strncmp(v + 8, "2.1", 3) == 0 && !isdigit((unsigned char)v[11]));
-}
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -83,9 +25,10 @@ static void base_url(const struct hub_request *req, char *out, size_t outlen)
 {
     const char *host = hub_request_header(req, "Host");
     char safe[128] = "127.0.0.1";
-    if (host && strlen(host) < sizeof safe && strspn(host, "abcdefghijklmnopqrstuvwxyz"
-                                                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                           "0123456789.-:[]") == strlen(host))
+    if (host && strlen(host) < sizeof safe &&
+        strspn(host, "abcdefghijklmnopqrstuvwxyz"
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789.-:[]") == strlen(host))
         snprintf(safe, sizeof safe, "%s", host);
     snprintf(out, outlen, "%s://%s", req->server->cfg.plain_http ? "http" : "https", safe);
 }
@@ -98,20 +41,7 @@ static json_t *collection_json(const struct hub_collection *coll, const struct h
                      hub_collection_can_write(coll, caller), "media_types", HUB_STIX_MEDIA);
 }
 
-/* A growing SQL statement with its parameters; strings referenced by params
- * are kept in `owned` until the statement ran. */
-struct query {
-    char sql[16384];
-    size_t len;
-    struct hub_db_param params[4 * HUB_MATCH_MAX + 16];
-    int n;
-    char *owned[8];
-    int nowned;
-    bool overflow;
-};
-
-static void q_add(struct query *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void q_add(struct query *q, const char *fmt, ...)
+void q_add(struct query *q, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -124,7 +54,7 @@ static void q_add(struct query *q, const char *fmt, ...)
 }
 
 /* Adds a parameter and returns its placeholder number. */
-static int q_param(struct query *q, struct hub_db_param p)
+int q_param(struct query *q, struct hub_db_param p)
 {
     if (q->n >= (int)(sizeof q->params / sizeof q->params[0])) {
         q->overflow = true;
@@ -134,7 +64,7 @@ static int q_param(struct query *q, struct hub_db_param p)
     return q->n;
 }
 
-static void q_free(struct query *q)
+void q_free(struct query *q)
 {
     for (int i = 0; i < q->nowned; i++)
         free(q->owned[i]);
@@ -255,13 +185,7 @@ static int q_match_version(struct query *q, const char *value, const char *dflt,
     return 0;
 }
 
-struct page_args {
-    int limit;
-    int64_t after; /* exclusive lower bound on date_added (us) */
-};
-
-static int parse_page_args(const struct hub_request *req, struct page_args *pa,
-                           struct hub_response *resp)
+int parse_page_args(const struct hub_request *req, struct page_args *pa, struct hub_response *resp)
 {
     pa->limit = HUB_PAGE_DEFAULT;
     pa->after = -1;
@@ -291,8 +215,8 @@ static int parse_page_args(const struct hub_request *req, struct page_args *pa,
         char *end;
         long long v = strtoll(next, &end, 10);
         if (end == next || *end || v < 0) {
-            hub_response_error(resp, 400, "Bad request", "next '%s': not a value this server issued",
-                               next);
+            hub_response_error(resp, 400, "Bad request",
+                               "next '%s': not a value this server issued", next);
             return -EINVAL;
         }
         if (v > pa->after)
@@ -303,15 +227,13 @@ static int parse_page_args(const struct hub_request *req, struct page_args *pa,
 
 /* Builds the common SELECT over one collection: visibility, pagination and
  * the requested filters. columns: the select list. */
-static int build_object_query(struct query *q, struct hub_request *req,
-                              const struct hub_collection *coll, const char *columns,
-                              const char *stix_id, const char *version_default,
-                              const struct page_args *pa, struct hub_response *resp)
+int build_object_query(struct query *q, struct hub_request *req, const struct hub_collection *coll,
+                       const char *columns, const char *stix_id, const char *version_default,
+                       const struct page_args *pa, struct hub_response *resp)
 {
     const struct hub_caller *caller = &req->caller;
     bool member = hub_collection_is_member(coll, &caller->org);
-    q_add(q, "SELECT %s FROM objects o WHERE o.coll = $%d", columns,
-          q_param(q, DB_TEXT(coll->id)));
+    q_add(q, "SELECT %s FROM objects o WHERE o.coll = $%d", columns, q_param(q, DB_TEXT(coll->id)));
     char vis[512];
     hub_tlp_sql(vis, sizeof vis, member, caller, q_param(q, DB_INT(caller->org.id)));
     q_add(q, " AND %s", vis);
@@ -321,15 +243,18 @@ static int build_object_query(struct query *q, struct hub_request *req,
         q_add(q, " AND o.date_added > $%d", q_param(q, DB_INT(pa->after)));
     if (stix_id)
         q_add(q, " AND o.stix_id = $%d", q_param(q, DB_TEXT(stix_id)));
-    else if (q_match_list(q, "o.stix_id", hub_request_arg(req, "match[id]"), "match[id]", resp) <
-             0)
+    else if (q_match_list(q, "o.stix_id", hub_request_arg(req, "match[id]"), "match[id]", resp) < 0)
         return -EINVAL;
     if (q_match_list(q, "o.type", hub_request_arg(req, "match[type]"), "match[type]", resp) < 0 ||
         q_match_list(q, "o.spec_version", hub_request_arg(req, "match[spec_version]"),
                      "match[spec_version]", resp) < 0 ||
         q_match_version(q, hub_request_arg(req, "match[version]"), version_default, resp) < 0)
         return -EINVAL;
-    q_add(q, " ORDER BY o.date_added LIMIT %d", pa->limit + 1);
+    /* With an id given, the id index finds the few rows and they are sorted;
+     * "+" keeps SQLite from walking the (coll, date_added) index in order
+     * instead, which scans the whole collection when statistics are stale. */
+    bool by_id = stix_id || hub_request_arg(req, "match[id]");
+    q_add(q, " ORDER BY %so.date_added LIMIT %d", by_id ? "+" : "", pa->limit + 1);
     if (q->overflow) {
         hub_response_error(resp, 400, "Bad request", "filters too long");
         return -EINVAL;
@@ -337,8 +262,8 @@ static int build_object_query(struct query *q, struct hub_request *req,
     return 0;
 }
 
-static int run_query(struct hub_request *req, struct query *q, struct hub_db_result *res,
-                     struct hub_response *resp)
+int run_query(struct hub_request *req, struct query *q, struct hub_db_result *res,
+              struct hub_response *resp)
 {
     char err[512];
     int rc = hub_db_exec_once(req->db, q->sql, q->n, q->params, res, err, sizeof err);
@@ -364,7 +289,7 @@ static void date_headers(struct hub_response *resp, const struct hub_db_result *
 
 /* ---- endpoints ------------------------------------------------------------ */
 
-static void handle_discovery(struct hub_request *req, struct hub_response *resp)
+void taxii_discovery(struct hub_request *req, struct hub_response *resp)
 {
     char base[200], root[256];
     base_url(req, base, sizeof base);
@@ -375,7 +300,7 @@ static void handle_discovery(struct hub_request *req, struct hub_response *resp)
                                 "default", root, "api_roots", root));
 }
 
-static void handle_api_root(struct hub_request *req, struct hub_response *resp)
+void taxii_api_root(struct hub_request *req, struct hub_response *resp)
 {
     hub_response_json(resp, 200, HUB_TAXII_MEDIA,
                       json_pack("{s:s, s:s, s:[s], s:I}", "title", "vigil", "description",
@@ -384,7 +309,7 @@ static void handle_api_root(struct hub_request *req, struct hub_response *resp)
                                 (json_int_t)req->server->cfg.max_body));
 }
 
-static void handle_collections(struct hub_request *req, struct hub_response *resp)
+void taxii_collections(struct hub_request *req, struct hub_response *resp)
 {
     struct hub_collection *colls;
     int n;
@@ -394,10 +319,23 @@ static void handle_collections(struct hub_request *req, struct hub_response *res
         hub_response_error(resp, 500, "Internal error", "storage error");
         return;
     }
+    /* The caller's own collection first, then its sector's, the national
+     * one, other sectors, other organisations: clients that pick the first
+     * writable collection pick one that takes any TLP. */
+    const struct hub_caller *caller = &req->caller;
     json_t *arr = json_array();
-    for (int i = 0; i < n; i++)
-        if (hub_collection_can_read(&colls[i], &req->caller))
-            json_array_append_new(arr, collection_json(&colls[i], &req->caller));
+    for (int pass = 0; pass < 5; pass++) {
+        for (int i = 0; i < n; i++) {
+            const struct hub_collection *c = &colls[i];
+            int rank = c->kind == HUB_COLL_ORG       ? (c->org_id == caller->org.id ? 0 : 4)
+                       : c->kind == HUB_COLL_SECTOR  ? (strcmp(c->sector, caller->org.sector) == 0
+                                                            ? 1
+                                                            : 3)
+                                                     : 2;
+            if (rank == pass && hub_collection_can_read(c, caller))
+                json_array_append_new(arr, collection_json(c, caller));
+        }
+    }
     free(colls);
     json_t *body = json_object();
     if (json_array_size(arr))
@@ -405,6 +343,62 @@ static void handle_collections(struct hub_request *req, struct hub_response *res
     else
         json_decref(arr);
     hub_response_json(resp, 200, HUB_TAXII_MEDIA, body);
+}
+
+/* What one caller may see of the granular-marked parts of one object. */
+struct part_view {
+    bool member, coordinator, producer, recipient;
+};
+
+static bool part_hidden(int rank, void *ctx)
+{
+    const struct part_view *v = ctx;
+    if (v->producer || rank <= 1)
+        return false;
+    if (rank <= 3)
+        return !v->member && !v->coordinator;
+    return !v->recipient;
+}
+
+/* The body of row i as the caller may see it: the stored text, or (when
+ * parts are marked with a TLP the caller may not see) a redacted copy in
+ * *owned, or NULL when the object must be withheld. */
+static const char *visible_body(struct hub_request *req, const struct hub_collection *coll,
+                                const struct hub_db_result *res, int i, char **owned)
+{
+    *owned = NULL;
+    const char *body = hub_db_cell(res, i, 3);
+    const char *gtlp = hub_db_cell(res, i, 4);
+    if (!gtlp)
+        return body;
+    const struct hub_caller *caller = &req->caller;
+    struct part_view v = {.member = hub_collection_is_member(coll, &caller->org),
+                          .coordinator = caller->org.coordinator,
+                          .producer = hub_db_cell_i64(res, i, 5) == caller->org.id};
+    int top = hub_tlp_rank(gtlp);
+    if (top == 4 && !v.producer) {
+        struct hub_db_param p[] = {DB_INT(hub_db_cell_i64(res, i, 6)), DB_INT(caller->org.id)};
+        int64_t one = 0;
+        char err[256];
+        hub_db_query_i64(req->db,
+                         "SELECT 1 FROM object_recipients WHERE object_id = $1 AND org_id = $2", 2,
+                         p, 0, &one, err, sizeof err);
+        v.recipient = one == 1;
+    }
+    bool any = false;
+    for (int r = 2; r <= top; r++)
+        any = any || part_hidden(r, &v);
+    if (!any)
+        return body;
+    json_t *obj = json_loads(body, 0, NULL);
+    if (!obj)
+        return NULL;
+    hub_granular_redact(obj, part_hidden, &v);
+    char err[256];
+    if (stix_object_validate(obj, err, sizeof err) == 0)
+        *owned = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    return *owned;
 }
 
 static void handle_objects_get(struct hub_request *req, struct hub_response *resp,
@@ -419,8 +413,9 @@ static void handle_objects_get(struct hub_request *req, struct hub_response *res
         return;
     }
     struct hub_db_result res = {0};
-    if (build_object_query(q, req, coll, "o.date_added, o.stix_id, o.tlp, o.body", stix_id, "last",
-                           &pa, resp) < 0 ||
+    if (build_object_query(q, req, coll,
+                           "o.date_added, o.stix_id, o.tlp, o.body, o.gtlp, o.producer_org, o.id",
+                           stix_id, "last", &pa, resp) < 0 ||
         run_query(req, q, &res, resp) < 0) {
         q_free(q);
         free(q);
@@ -430,7 +425,30 @@ static void handle_objects_get(struct hub_request *req, struct hub_response *res
     free(q);
     bool more = res.nrows > pa.limit;
     int n = more ? pa.limit : res.nrows;
-    if (stix_id && n == 0 && !hub_request_arg(req, "next")) {
+    /* Bodies as the caller may see them (stored text unless redacted). */
+    const char **bodies = n ? calloc((size_t)n, sizeof *bodies) : NULL;
+    char **owned = n ? calloc((size_t)n, sizeof *owned) : NULL;
+    if (n && (!bodies || !owned)) {
+        free(bodies);
+        free(owned);
+        hub_db_result_free(&res);
+        hub_response_error(resp, 500, "Internal error", "out of memory");
+        return;
+    }
+    int shown = 0;
+    size_t cap = 128;
+    for (int i = 0; i < n; i++) {
+        bodies[i] = visible_body(req, coll, &res, i, &owned[i]);
+        if (bodies[i]) {
+            cap += strlen(bodies[i]) + 1;
+            shown++;
+        }
+    }
+    if (stix_id && shown == 0 && !hub_request_arg(req, "next")) {
+        for (int i = 0; i < n; i++)
+            free(owned[i]);
+        free(owned);
+        free(bodies);
         hub_db_result_free(&res);
         hub_response_error(resp, 404, "Not found", "no object %s in collection %s", stix_id,
                            coll->id);
@@ -438,11 +456,12 @@ static void handle_objects_get(struct hub_request *req, struct hub_response *res
     }
     /* The stored bodies are already compact JSON: the envelope is assembled
      * around them without re-parsing. */
-    size_t cap = 128;
-    for (int i = 0; i < n; i++)
-        cap += strlen(hub_db_cell(&res, i, 3)) + 1;
     char *out = malloc(cap);
     if (!out) {
+        for (int i = 0; i < n; i++)
+            free(owned[i]);
+        free(owned);
+        free(bodies);
         hub_db_result_free(&res);
         hub_response_error(resp, 500, "Internal error", "out of memory");
         return;
@@ -451,15 +470,19 @@ static void handle_objects_get(struct hub_request *req, struct hub_response *res
     if (more)
         len += (size_t)snprintf(out + len, cap - len, ",\"next\":\"%lld\"",
                                 (long long)hub_db_cell_i64(&res, n - 1, 0));
-    if (n > 0) {
+    if (shown > 0) {
         len += (size_t)snprintf(out + len, cap - len, ",\"objects\":[");
+        bool first = true;
         for (int i = 0; i < n; i++) {
-            const char *body = hub_db_cell(&res, i, 3);
-            size_t bl = strlen(body);
-            if (i)
+            if (!bodies[i])
+                continue;
+            size_t bl = strlen(bodies[i]);
+            if (!first)
                 out[len++] = ',';
-            memcpy(out + len, body, bl);
+            first = false;
+            memcpy(out + len, bodies[i], bl);
             len += bl;
+            free(owned[i]);
             const char *tlp = hub_db_cell(&res, i, 2);
             if (hub_tlp_rank(tlp) >= 2)
                 hub_audit_read(req->server, &req->caller, coll->id, hub_db_cell(&res, i, 1), tlp);
@@ -468,6 +491,8 @@ static void handle_objects_get(struct hub_request *req, struct hub_response *res
     }
     out[len++] = '}';
     out[len] = 0;
+    free(owned);
+    free(bodies);
     date_headers(resp, &res, n, 0);
     hub_db_result_free(&res);
     resp->status = 200;
@@ -489,7 +514,8 @@ static void handle_manifest_or_versions(struct hub_request *req, struct hub_resp
     }
     struct hub_db_result res = {0};
     /* Versions list every version; the manifest defaults to the latest. */
-    if (build_object_query(q, req, coll, "o.date_added, o.stix_id, o.version", stix_id,
+    if (build_object_query(q, req, coll,
+                           "o.date_added, o.stix_id, COALESCE(o.version_text, o.version)", stix_id,
                            stix_id ? "all" : "last", &pa, resp) < 0 ||
         run_query(req, q, &res, resp) < 0) {
         q_free(q);
@@ -519,10 +545,10 @@ static void handle_manifest_or_versions(struct hub_request *req, struct hub_resp
         } else {
             char ts[40];
             hub_timestamp_format(hub_db_cell_i64(&res, i, 0), ts, sizeof ts);
-            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "id",
-                                                 hub_db_cell(&res, i, 1), "date_added", ts,
-                                                 "version", hub_db_cell(&res, i, 2), "media_type",
-                                                 HUB_STIX_MEDIA));
+            json_array_append_new(arr,
+                                  json_pack("{s:s, s:s, s:s, s:s}", "id", hub_db_cell(&res, i, 1),
+                                            "date_added", ts, "version", hub_db_cell(&res, i, 2),
+                                            "media_type", HUB_STIX_MEDIA));
         }
     }
     if (n > 0)
@@ -534,240 +560,9 @@ static void handle_manifest_or_versions(struct hub_request *req, struct hub_resp
     hub_response_json(resp, 200, HUB_TAXII_MEDIA, body);
 }
 
-static void handle_object_delete(struct hub_request *req, struct hub_response *resp,
-                                 const struct hub_collection *coll, const char *stix_id)
+void taxii_status(struct hub_request *req, struct hub_response *resp)
 {
-    const struct hub_caller *caller = &req->caller;
-    struct page_args pa = {.limit = HUB_PAGE_MAX * 10, .after = -1};
-    struct query *q = calloc(1, sizeof *q);
-    if (!q) {
-        hub_response_error(resp, 500, "Internal error", "out of memory");
-        return;
-    }
-    struct hub_db_result res = {0};
-    char err[512];
-    int rc = hub_db_begin(req->db, err, sizeof err);
-    if (rc < 0) {
-        free(q);
-        log_error("hub: delete: %s", err);
-        hub_response_error(resp, 503, "Unavailable", "storage busy");
-        return;
-    }
-    if (build_object_query(q, req, coll, "o.id, o.producer_org, o.tlp", stix_id, "all", &pa,
-                           resp) < 0 ||
-        run_query(req, q, &res, resp) < 0) {
-        q_free(q);
-        free(q);
-        hub_db_result_free(&res);
-        hub_db_rollback(req->db);
-        return;
-    }
-    free(q);
-    if (res.nrows == 0) {
-        hub_db_result_free(&res);
-        hub_db_rollback(req->db);
-        hub_response_error(resp, 404, "Not found", "no object %s in collection %s", stix_id,
-                           coll->id);
-        return;
-    }
-    bool hub_admin = caller->org.coordinator && caller->role == HUB_ROLE_ADMIN;
-    for (int i = 0; i < res.nrows; i++) {
-        if (caller->role == HUB_ROLE_SENSOR ||
-            (!hub_admin && hub_db_cell_i64(&res, i, 1) != caller->org.id)) {
-            hub_db_result_free(&res);
-            hub_db_rollback(req->db);
-            hub_response_error(resp, 403, "Forbidden",
-                               "only the producing organisation (analyst or admin) or the "
-                               "coordinator's admin may delete %s",
-                               stix_id);
-            return;
-        }
-    }
-    for (int i = 0; rc == 0 && i < res.nrows; i++) {
-        struct hub_db_param p[] = {DB_INT(hub_db_cell_i64(&res, i, 0))};
-        rc = hub_db_exec(req->db, "DELETE FROM object_recipients WHERE object_id = $1", 1, p,
-                         NULL, err, sizeof err);
-        if (rc == 0)
-            rc = hub_db_exec(req->db, "DELETE FROM objects WHERE id = $1", 1, p, NULL, err,
-                             sizeof err);
-    }
-    if (rc == 0) {
-        /* The remaining versions get their first/last flags back. */
-        struct hub_db_param p[] = {DB_TEXT(coll->id), DB_TEXT(stix_id)};
-        rc = hub_db_exec(req->db,
-                         "UPDATE objects SET is_latest = CASE WHEN version = (SELECT MAX(version)"
-                         " FROM objects x WHERE x.coll = $1 AND x.stix_id = $2) THEN 1 ELSE 0 END,"
-                         " is_first = CASE WHEN version = (SELECT MIN(version) FROM objects y"
-                         " WHERE y.coll = $1 AND y.stix_id = $2) THEN 1 ELSE 0 END"
-                         " WHERE coll = $1 AND stix_id = $2",
-                         2, p, NULL, err, sizeof err);
-    }
-    if (rc == 0) {
-        char detail[32];
-        snprintf(detail, sizeof detail, "%d versions", res.nrows);
-        rc = hub_audit_write(req->db, caller, "delete", coll->id, stix_id,
-                             hub_db_cell(&res, 0, 2), detail);
-    }
-    hub_db_result_free(&res);
-    if (rc == 0)
-        rc = hub_db_commit(req->db, err, sizeof err);
-    if (rc < 0) {
-        hub_db_rollback(req->db);
-        log_error("hub: delete %s: %s", stix_id, err);
-        hub_response_error(resp, 500, "Internal error", "storage error");
-        return;
-    }
-    resp->status = 200;
-    resp->content_type = HUB_TAXII_MEDIA;
-    resp->body = strdup("{}");
-    resp->len = resp->body ? 2 : 0;
-}
-
-static void handle_objects_post(struct hub_request *req, struct hub_response *resp,
-                                const struct hub_collection *coll)
-{
-    struct hub_server *s = req->server;
-    const struct hub_caller *caller = &req->caller;
-    if (!content_type_ok(hub_request_header(req, "Content-Type"), "application/taxii+json")) {
-        hub_response_error(resp, 415, "Unsupported media type", "Content-Type must be %s",
-                           HUB_TAXII_MEDIA);
-        return;
-    }
-    if (!hub_collection_can_write(coll, caller)) {
-        hub_response_error(resp, 403, "Forbidden", "%s '%s' may not write to collection %s (%s)",
-                           hub_role_name(caller->role), caller->org.name, coll->id, coll->title);
-        return;
-    }
-    json_error_t jerr;
-    json_t *env = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!env) {
-        hub_response_error(resp, 400, "Bad request", "request body: invalid JSON at line %d, "
-                           "column %d: %s", jerr.line, jerr.column, jerr.text);
-        return;
-    }
-    const char *key;
-    json_t *val;
-    json_object_foreach(env, key, val)
-    {
-        if (strcmp(key, "objects") != 0 && strcmp(key, "more") != 0 && strcmp(key, "next") != 0) {
-            hub_response_error(resp, 400, "Bad request",
-                               "request body: unknown field '%s' in the envelope", key);
-            json_decref(env);
-            return;
-        }
-    }
-    json_t *objects = json_object_get(env, "objects");
-    if (!json_is_object(env) || !json_is_array(objects)) {
-        hub_response_error(resp, 400, "Bad request",
-                           "request body: expected a TAXII envelope {\"objects\": [...]}");
-        json_decref(env);
-        return;
-    }
-    size_t total = json_array_size(objects);
-    if (total > HUB_ENVELOPE_MAX_OBJECTS) {
-        hub_response_error(resp, 413, "Payload too large",
-                           "envelope of %zu objects exceeds the limit of %d objects", total,
-                           HUB_ENVELOPE_MAX_OBJECTS);
-        json_decref(env);
-        return;
-    }
-    json_t *successes = json_array(), *failures = json_array();
-    char err[512];
-    /* Phase 1, outside the write lock: validate, classify, serialise. */
-    struct hub_object_prepared *prep = total ? calloc(total, sizeof *prep) : NULL;
-    char (*msgs)[512] = total ? calloc(total, sizeof *msgs) : NULL;
-    int rc = (total && (!prep || !msgs)) ? -ENOMEM : 0;
-    if (rc < 0)
-        snprintf(err, sizeof err, "out of memory for %zu objects", total);
-    size_t i;
-    json_t *obj;
-    json_array_foreach(objects, i, obj)
-    {
-        if (rc < 0)
-            break;
-        int prc = hub_object_prepare(s, coll, caller, obj, &prep[i], msgs[i], sizeof msgs[i]);
-        if (prc == -ENOMEM) {
-            rc = prc;
-            snprintf(err, sizeof err, "out of memory");
-        } else if (prc < 0 && !json_is_object(obj)) {
-            snprintf(msgs[i], sizeof msgs[i], "objects[%zu]: not a JSON object", i);
-        }
-    }
-    /* Phase 2, in one write transaction. */
-    int64_t first_added = 0;
-    if (rc == 0)
-        rc = hub_db_begin(req->db, err, sizeof err);
-    if (rc == 0 && total)
-        rc = hub_clock_reserve(req->db, (int64_t)total, &first_added, err, sizeof err);
-    json_array_foreach(objects, i, obj)
-    {
-        if (rc < 0)
-            break;
-        char version[40];
-        const char *id = json_string_value(json_object_get(obj, "id"));
-        int orc = prep[i].ok ? -1 : -EINVAL;
-        if (prep[i].ok)
-            orc = hub_object_commit(s, req->db, coll, caller, &prep[i], first_added + (int64_t)i,
-                                    0, version, msgs[i], sizeof msgs[i]);
-        if (orc == -EINVAL || orc == -EPERM || (!prep[i].ok)) {
-            json_t *f = json_pack("{s:s, s:s}", "id", id ? id : "", "message", msgs[i]);
-            json_array_append_new(failures, f);
-        } else if (orc < 0) {
-            snprintf(err, sizeof err, "%s", msgs[i]);
-            rc = orc;
-        } else {
-            json_array_append_new(successes, json_pack("{s:s, s:s}", "id", id, "version", version));
-        }
-    }
-    for (i = 0; prep && i < total; i++)
-        hub_object_prepared_free(&prep[i]);
-    free(prep);
-    free(msgs);
-    char status_id[37], ts[40];
-    hub_uuid4(status_id);
-    hub_timestamp_format(hub_now_us(), ts, sizeof ts);
-    json_t *status = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id", status_id, "status",
-                               "complete", "request_timestamp", ts, "total_count",
-                               (json_int_t)total, "success_count",
-                               (json_int_t)json_array_size(successes), "failure_count",
-                               (json_int_t)json_array_size(failures), "pending_count",
-                               (json_int_t)0);
-    if (json_array_size(successes))
-        json_object_set(status, "successes", successes);
-    if (json_array_size(failures))
-        json_object_set(status, "failures", failures);
-    json_decref(successes);
-    json_decref(failures);
-    json_decref(env);
-    char *status_text = json_dumps(status, JSON_COMPACT);
-    if (rc == 0 && !status_text)
-        rc = -ENOMEM;
-    if (rc == 0) {
-        struct hub_db_param p[] = {DB_TEXT(status_id), DB_INT(caller->org.id),
-                                   DB_INT(hub_now_us()), DB_TEXT(status_text)};
-        rc = hub_db_exec(req->db,
-                         "INSERT INTO statuses (id, org_id, created, body) VALUES ($1, $2, $3, $4)",
-                         4, p, NULL, err, sizeof err);
-    }
-    free(status_text);
-    /* Success is reported only after the commit: an acknowledged object is durable. */
-    if (rc == 0)
-        rc = hub_db_commit(req->db, err, sizeof err);
-    if (rc < 0) {
-        hub_db_rollback(req->db);
-        json_decref(status);
-        log_error("hub: POST %s: %s", req->url, err);
-        hub_response_error(resp, rc == -EBUSY ? 503 : 500,
-                           rc == -EBUSY ? "Unavailable" : "Internal error",
-                           "nothing stored: storage error");
-        return;
-    }
-    s->stored_since_analyze += (long)json_integer_value(json_object_get(status, "success_count"));
-    hub_response_json(resp, 202, HUB_TAXII_MEDIA, status);
-}
-
-static void handle_status(struct hub_request *req, struct hub_response *resp, const char *id)
-{
+    const char *id = hub_request_param(req, "status");
     struct hub_db_param p[] = {DB_TEXT(id), DB_INT(req->caller.org.id)};
     struct hub_db_result res;
     char err[256];
@@ -787,131 +582,56 @@ static void handle_status(struct hub_request *req, struct hub_response *resp, co
     hub_db_result_free(&res);
 }
 
-/* Splits the path after the API root into at most 6 segments. */
-static int split_path(const char *path, char segs[6][160])
-{
-    int n = 0;
-    const char *p = path;
-    while (*p) {
-        while (*p == '/')
-            p++;
-        if (!*p)
-            break;
-        const char *e = strchr(p, '/');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (n == 6 || len >= 160)
-            return -1;
-        memcpy(segs[n], p, len);
-        segs[n][len] = 0;
-        n++;
-        p += len;
-    }
-    return n;
-}
+/* ---- handlers (one per route line) -------------------------------------- */
 
-void hub_taxii_handle(struct hub_request *req, struct hub_response *resp)
+int taxii_collection_of(struct hub_request *req, struct hub_response *resp,
+                        struct hub_collection *coll)
 {
-    bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
-    bool post = strcmp(req->method, "POST") == 0;
-    bool del = strcmp(req->method, "DELETE") == 0;
-    if (!accept_ok(hub_request_header(req, "Accept"), "application/taxii+json")) {
-        hub_response_error(resp, 406, "Not acceptable", "this endpoint produces %s",
-                           HUB_TAXII_MEDIA);
-        return;
-    }
-    if (strcmp(req->url, "/taxii2/") == 0 || strcmp(req->url, "/taxii2") == 0) {
-        if (!get)
-            hub_response_error(resp, 405, "Method not allowed", "discovery supports GET only");
-        else
-            handle_discovery(req, resp);
-        return;
-    }
-    size_t rl = strlen(HUB_API_ROOT) - 1;
-    if (strncmp(req->url, HUB_API_ROOT, rl) != 0 || (req->url[rl] && req->url[rl] != '/')) {
-        hub_response_error(resp, 404, "Not found", "no resource at %s", req->url);
-        return;
-    }
-    char segs[6][160];
-    int n = split_path(req->url + rl, segs);
-    if (n < 0) {
-        hub_response_error(resp, 404, "Not found", "no resource at that path");
-        return;
-    }
-    if (n == 0) {
-        if (!get)
-            hub_response_error(resp, 405, "Method not allowed", "the API root supports GET only");
-        else
-            handle_api_root(req, resp);
-        return;
-    }
-    if (n == 2 && strcmp(segs[0], "status") == 0) {
-        if (!get)
-            hub_response_error(resp, 405, "Method not allowed", "status supports GET only");
-        else
-            handle_status(req, resp, segs[1]);
-        return;
-    }
-    if (strcmp(segs[0], "collections") != 0) {
-        hub_response_error(resp, 404, "Not found", "no resource at %s", req->url);
-        return;
-    }
-    if (n == 1) {
-        if (!get)
-            hub_response_error(resp, 405, "Method not allowed", "collections supports GET only");
-        else
-            handle_collections(req, resp);
-        return;
-    }
-    struct hub_collection coll;
+    const char *id = hub_request_param(req, "collection");
     char err[256];
-    int rc = hub_collection_get(req->db, segs[1], &coll, err, sizeof err);
-    if (rc == -ENOENT || (rc == 0 && !hub_collection_can_read(&coll, &req->caller))) {
-        hub_response_error(resp, 404, "Not found", "no collection %s", segs[1]);
-        return;
+    int rc = hub_collection_get(req->db, id, coll, err, sizeof err);
+    if (rc == -ENOENT || (rc == 0 && !hub_collection_can_read(coll, &req->caller))) {
+        hub_response_error(resp, 404, "Not found", "no collection %s", id);
+        return -ENOENT;
     }
     if (rc < 0) {
         log_error("hub: collection: %s", err);
         hub_response_error(resp, 500, "Internal error", "storage error");
-        return;
     }
-    if (n == 2) {
-        if (!get)
-            hub_response_error(resp, 405, "Method not allowed", "a collection supports GET only");
-        else
-            hub_response_json(resp, 200, HUB_TAXII_MEDIA, collection_json(&coll, &req->caller));
-        return;
-    }
-    if (n == 3 && strcmp(segs[2], "objects") == 0) {
-        if (get)
-            handle_objects_get(req, resp, &coll, NULL);
-        else if (post)
-            handle_objects_post(req, resp, &coll);
-        else
-            hub_response_error(resp, 405, "Method not allowed", "objects supports GET and POST");
-        return;
-    }
-    if (n == 3 && strcmp(segs[2], "manifest") == 0) {
-        if (!get)
-            hub_response_error(resp, 405, "Method not allowed", "manifest supports GET only");
-        else
-            handle_manifest_or_versions(req, resp, &coll, NULL);
-        return;
-    }
-    if (n == 4 && strcmp(segs[2], "objects") == 0) {
-        if (get)
-            handle_objects_get(req, resp, &coll, segs[3]);
-        else if (del)
-            handle_object_delete(req, resp, &coll, segs[3]);
-        else
-            hub_response_error(resp, 405, "Method not allowed", "an object supports GET and DELETE");
-        return;
-    }
-    if (n == 5 && strcmp(segs[2], "objects") == 0 && strcmp(segs[4], "versions") == 0) {
-        if (!get)
-            hub_response_error(resp, 405, "Method not allowed", "versions supports GET only");
-        else
-            handle_manifest_or_versions(req, resp, &coll, segs[3]);
-        return;
-    }
-    hub_response_error(resp, 404, "Not found", "no resource at %s", req->url);
+    return rc;
+}
+
+void taxii_collection(struct hub_request *req, struct hub_response *resp)
+{
+    struct hub_collection coll;
+    if (taxii_collection_of(req, resp, &coll) == 0)
+        hub_response_json(resp, 200, HUB_TAXII_MEDIA, collection_json(&coll, &req->caller));
+}
+
+void taxii_objects_get(struct hub_request *req, struct hub_response *resp)
+{
+    struct hub_collection coll;
+    if (taxii_collection_of(req, resp, &coll) == 0)
+        handle_objects_get(req, resp, &coll, NULL);
+}
+
+void taxii_object_get(struct hub_request *req, struct hub_response *resp)
+{
+    struct hub_collection coll;
+    if (taxii_collection_of(req, resp, &coll) == 0)
+        handle_objects_get(req, resp, &coll, hub_request_param(req, "object"));
+}
+
+void taxii_object_versions(struct hub_request *req, struct hub_response *resp)
+{
+    struct hub_collection coll;
+    if (taxii_collection_of(req, resp, &coll) == 0)
+        handle_manifest_or_versions(req, resp, &coll, hub_request_param(req, "object"));
+}
+
+void taxii_manifest(struct hub_request *req, struct hub_response *resp)
+{
+    struct hub_collection coll;
+    if (taxii_collection_of(req, resp, &coll) == 0)
+        handle_manifest_or_versions(req, resp, &coll, NULL);
 }

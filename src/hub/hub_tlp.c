@@ -102,12 +102,14 @@ bool hub_tlp_visible(const char *tlp, int64_t producer_org, bool is_recipient, b
     }
 }
 
-void hub_tlp_sql(char *buf, size_t len, bool member, const struct hub_caller *caller,
-                 int org_param)
+void hub_tlp_sql(char *buf, size_t len, bool member, const struct hub_caller *caller, int org_param)
 {
     bool amber = member || caller->org.coordinator;
+    /* Quarantined lineages (an id colliding with an object its poster could
+     * not see, hub_objects.c) are for their poster only. */
     snprintf(buf, len,
-             "(o.producer_org = $%d OR o.tlp IN ('clear', 'green'%s) OR (o.tlp = 'red' AND EXISTS"
-             " (SELECT 1 FROM object_recipients r WHERE r.object_id = o.id AND r.org_id = $%d)))",
-             org_param, amber ? ", 'amber', 'amber+strict'" : "", org_param);
+             "(o.lineage = 0 OR o.lineage = $%d) AND (o.producer_org = $%d OR o.tlp IN ('clear',"
+             " 'green'%s) OR (o.tlp = 'red' AND EXISTS (SELECT 1 FROM object_recipients r"
+             " WHERE r.object_id = o.id AND r.org_id = $%d)))",
+             org_param, org_param, amber ? ", 'amber', 'amber+strict'" : "", org_param);
 }

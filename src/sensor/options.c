@@ -24,6 +24,12 @@ static void print_help(void)
           "  -s FILE                 load these rule files in addition (repeatable)\n"
           "  --set KEY=VALUE         override a configuration value (repeatable)\n"
           "  --disable-detection     run without rules\n"
+          "  --init-errors-fatal     a rule that fails to load stops start-up (exit 1)\n"
+          "  --strict-rule-keywords[=LIST]  accepted for Suricata compatibility\n"
+          "  --data-dir DIR          directory for state files (datasets); read by them as\n"
+          "                          the configuration value data-dir\n"
+          "  --no-random             accepted for Suricata compatibility (vigil's\n"
+          "                          hashing is already deterministic)\n"
           "  -k none|all|auto        checksum validation (default auto)\n"
           "\n"
           "Output and execution:\n"
@@ -47,6 +53,10 @@ enum {
     OPT_STATS_INTERVAL,
     OPT_PCAP,
     OPT_UNIX_SOCKET,
+    OPT_INIT_ERRORS_FATAL,
+    OPT_STRICT_RULE_KEYWORDS,
+    OPT_DATA_DIR,
+    OPT_NO_RANDOM,
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -84,6 +94,10 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         {"pcap", optional_argument, NULL, OPT_PCAP},
         {"af-packet", optional_argument, NULL, OPT_CAPTURE + 100},
         {"unix-socket", optional_argument, NULL, OPT_UNIX_SOCKET},
+        {"init-errors-fatal", no_argument, NULL, OPT_INIT_ERRORS_FATAL},
+        {"strict-rule-keywords", optional_argument, NULL, OPT_STRICT_RULE_KEYWORDS},
+        {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+        {"no-random", no_argument, NULL, OPT_NO_RANDOM},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -195,6 +209,17 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         case OPT_UNIX_SOCKET:
             o->unix_socket_set = true;
             o->unix_socket = optarg;
+            break;
+        case OPT_INIT_ERRORS_FATAL:
+            o->init_errors_fatal = true;
+            break;
+        case OPT_STRICT_RULE_KEYWORDS:
+            /* vigil already rejects every keyword it does not implement. */
+            break;
+        case OPT_DATA_DIR:
+            o->data_dir = optarg;
+            break;
+        case OPT_NO_RANDOM:
             break;
         case ':':
             return usage_error("option '%s' needs an argument", argv[optind - 1]);

@@ -157,16 +157,18 @@ static int load_rule_file(struct rule_set *rs, const char *path, struct load_rep
                           char *msg, size_t msglen)
 {
     const struct rule_load_stats *st = rule_set_stats(rs);
-    uint32_t loaded0 = st->loaded, failed0 = st->failed;
+    uint32_t loaded0 = st->loaded, failed0 = st->failed, unsupported0 = st->unsupported;
     int rc = rule_set_load_file(rs, path, lr->at_start ? stderr : NULL);
     if (rc != 0) {
         snprintf(msg, msglen, "%s: cannot read: %s", path, strerror(-rc));
         add_failure(lr, path, 0, NULL, msg);
         return 2;
     }
-    if (!lr->at_start && st->loaded == loaded0 && st->failed > failed0) {
-        snprintf(msg, msglen, "%s: broken rule file (%u errors, no rule loaded)", path,
-                 st->failed - failed0);
+    /* Rules vigil does not support (a keyword or protocol it lacks) are not
+     * errors of the file. */
+    uint32_t invalid = (st->failed - failed0) - (st->unsupported - unsupported0);
+    if (!lr->at_start && st->loaded == loaded0 && invalid > 0) {
+        snprintf(msg, msglen, "%s: broken rule file (%u errors, no rule loaded)", path, invalid);
         return 2;
     }
     return 0;
@@ -254,9 +256,17 @@ static struct sensor_engine *engine_load(const struct sensor_engine *prev, bool 
     rule_set_finalize(e->rules);
     rule_set_on_failure(e->rules, NULL, NULL);
     const struct rule_load_stats *st = rule_set_stats(e->rules);
-    if (!at_start && st->failed && config_get_bool(cfg, "engine.init-failure-fatal", false)) {
-        snprintf(msg, msglen, "%u rules failed to load and engine.init-failure-fatal is set",
-                 st->failed);
+    /* As Suricata: with --init-errors-fatal (or engine.init-failure-fatal)
+     * any rule that fails to load stops start-up or fails the reload;
+     * without it, only when not one rule loads and some were invalid (rules
+     * vigil does not support are reported, never fatal). */
+    bool fatal = src->init_errors_fatal || config_get_bool(cfg, "engine.init-failure-fatal", false);
+    if (st->failed && (fatal || (st->loaded == 0 && st->failed > st->unsupported))) {
+        if (at_start && st->failed)
+            log_warning("rules: %u loaded, %u failed", st->loaded, st->failed);
+        snprintf(msg, msglen, "%s",
+                 fatal ? "rule load errors are fatal (--init-errors-fatal)"
+                       : "no rule could be loaded");
         goto fail;
     }
     char err[512] = "";

@@ -52,6 +52,8 @@ struct sensor_rules_source {
     int rule_file_count;
     bool exclusive;                /* -S: only these files, not the configuration's */
     bool disabled;                 /* detection off: no engine, reloads refused */
+    bool init_errors_fatal;        /* --init-errors-fatal: any rule that fails stops start-up
+                                    * and fails a reload */
 };
 
 /* One published engine; immutable once published. */

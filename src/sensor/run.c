@@ -377,6 +377,10 @@ static int load_configuration(struct run_state *rs)
             return 2;
         }
     }
+    /* --data-dir is where state files (datasets) live; the subsystems that
+     * keep state read it as the configuration value "data-dir". */
+    if (rs->opts.data_dir && config_set(rs->cfg, "data-dir", rs->opts.data_dir) != 0)
+        return 1;
     return sensor_config_build(&rs->sc, rs->cfg, &rs->opts);
 }
 
@@ -464,6 +468,7 @@ static int load_rules(struct run_state *rs)
         .rule_file_count = rs->opts.rule_file_count,
         .exclusive = rs->opts.rules_exclusive,
         .disabled = rs->opts.disable_detection,
+        .init_errors_fatal = rs->opts.init_errors_fatal,
     };
     char err[700] = "";
     int rc = sensor_engine_init(&rs->rules_source, err, sizeof err);

@@ -198,6 +198,11 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
     if (cfg && !config_get_bool(cfg, "decoder.geneve.enabled", true))
         sc->decode.geneve_port = 0;
     get_port(cfg, "decoder.geneve.ports", &sc->decode.geneve_port);
+    /* vigil's own: GTP-U user plane decapsulated as a tunnel (Suricata has no
+     * GTP decoder; tshark and Zeek do). */
+    if (cfg && !config_get_bool(cfg, "decoder.gtpu.enabled", true))
+        sc->decode.gtpu_port = 0;
+    get_port(cfg, "decoder.gtpu.ports", &sc->decode.gtpu_port);
     if (cfg && !config_get_bool(cfg, "decoder.teredo.enabled", true))
         sc->decode.teredo_port = 0;
     get_port(cfg, "decoder.teredo.ports", &sc->decode.teredo_port);
@@ -233,6 +238,9 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
             config_get_bool(cfg, "stream.checksum-validation", false) && o->checksum == CHECKSUM_ALL;
 
     app_layer_config_load(&sc->app, cfg);
+    char ics_err[300];
+    if (app_ics_config_load(&sc->app, cfg, ics_err, sizeof ics_err) != 0 && !config_error[0])
+        snprintf(config_error, sizeof config_error, "%s", ics_err);
     load_eve_types(sc, cfg);
     if (config_error[0]) {
         fprintf(stderr, "vigil run: %s\n", config_error);

@@ -47,6 +47,8 @@ struct sensor_options {
     int set_count;
     int threads;
     bool disable_detection;
+    bool init_errors_fatal;             /* a rule load failure is fatal (exit 1) */
+    const char *data_dir;               /* --data-dir: state files; NULL: log_dir */
     bool verbose;
     uint32_t stats_interval_sec;        /* live mode periodic stats (default 8) */
     bool unix_socket_set;               /* --unix-socket[=FILE] */
@@ -89,6 +91,7 @@ struct worker {
     struct eve_writer eve;
     struct packet packet;
     struct packet pseudo;       /* flow-end inspection */
+    struct packet outer_view;   /* a tunnel's outer layer, for its own flow */
     struct worker_stats stats;
     const struct sensor_shared *shared;
     struct detect_worker *detect;       /* for engine->engine; NULL without rules */

@@ -326,6 +326,38 @@ static void run_detection(struct worker *w, struct packet *p, struct flow *f)
     }
 }
 
+/* A tunnelled packet also counts in the flow of each UDP layer around it (a
+ * GTP-U, VXLAN, Geneve or Teredo frame is a packet of its outer UDP flow
+ * too), as Suricata tracks a UDP tunnel's root packet; GRE and IP-in-IP
+ * outer layers get no flow there, and none here. Only accounting: the outer
+ * payload is the tunnel, so no stream, application layer or detection runs
+ * on it. */
+static void count_outer_flows(struct worker *w, const struct packet *p)
+{
+    struct packet *v = &w->outer_view;
+    for (uint8_t i = 0; i < p->outer_count; i++) {
+        const struct packet_layer *l = &p->outer[i];
+        if (l->proto != 17)
+            continue;
+        /* Only the fields the flow layer reads; the rest stay zero. */
+        v->ts_usec = p->ts_usec;
+        v->caplen = p->caplen;
+        v->wirelen = p->wirelen;
+        v->pcap_cnt = p->pcap_cnt;
+        v->datalink = p->datalink;
+        v->vlan_count = p->vlan_count;
+        memcpy(v->vlan_id, p->vlan_id, sizeof v->vlan_id);
+        v->ip_version = l->ip_version;
+        v->src = l->src;
+        v->dst = l->dst;
+        v->proto = l->proto;
+        v->src_port = l->src_port;
+        v->dst_port = l->dst_port;
+        v->tunnel_depth = l->tunnel_depth;
+        (void)flow_table_get(w->flows, v);
+    }
+}
+
 void worker_process_frame(struct worker *w, const struct capture_frame *frame, uint64_t pcap_cnt)
 {
     struct packet *p = &w->packet;
@@ -342,6 +374,8 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
 
     worker_advance_time(w, p->ts_usec);
     decode_packet(w->decode, p);
+    if (p->outer_count)
+        count_outer_flows(w, p);
 
     struct flow *f = NULL;
     if (!(p->flags & PACKET_FLAG_INVALID))
@@ -358,6 +392,12 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
             app_layer_handle_udp(w->app, &f->app, f, p, p->flow_direction, p->payload,
                                  p->payload_len);
             sync_app_proto(f);
+        }
+        /* The application layer found the first data to be the server's. */
+        if (f->app && app_flow_state_take_reverse(f->app)) {
+            if (f->tcp)
+                stream_session_swap(f);
+            p->flow_direction ^= 1;
         }
     }
     /* Invalid packets are inspected too (IP-only rules and decoder-event

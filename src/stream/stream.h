@@ -207,6 +207,14 @@ void stream_flow_end(struct stream_thread_ctx *ctx, struct flow *f);
 /* Frees the session and returns its segments to the pools. */
 void tcp_session_free(struct stream_thread_ctx *ctx, struct tcp_session *s);
 
+/* True if f's session was picked up without its handshake (midstream). */
+bool stream_session_midstream(const struct flow *f);
+/* After the flow's direction was reversed (flow_swap: the application layer
+ * found the first data seen to be the server's), swaps the session's two
+ * sides so that later packets go to the right one. Call between packets,
+ * never from a data callback. */
+void stream_session_swap(struct flow *f);
+
 /* Session state name ("syn_sent", "established", "closed", ...) of f->tcp, or
  * NULL if the flow has none: for EVE flow records ("tcp": {"state": ...}). */
 const char *stream_session_state_name(const struct flow *f);

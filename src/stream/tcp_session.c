@@ -711,6 +711,24 @@ out:
     ctx->cur_async = false;
 }
 
+bool stream_session_midstream(const struct flow *f)
+{
+    return f && f->tcp && (f->tcp->flags & TCP_SESSION_MIDSTREAM);
+}
+
+void stream_session_swap(struct flow *f)
+{
+    struct tcp_session *ssn = f ? f->tcp : NULL;
+    if (!ssn)
+        return;
+    struct tcp_stream t = ssn->client;
+    ssn->client = ssn->server;
+    ssn->server = t;
+    /* Which side closed first is relative to the client. */
+    if ((ssn->client.flags | ssn->server.flags) & TCP_STREAM_FIN)
+        ssn->flags ^= TCP_SESSION_CLIENT_CLOSED_FIRST;
+}
+
 void stream_flow_end(struct stream_thread_ctx *ctx, struct flow *f)
 {
     struct tcp_session *ssn = f ? f->tcp : NULL;

@@ -121,69 +121,116 @@ void json_array_end(struct json_writer *w)
     close_container(w, ']');
 }
 
-static void write_escaped(struct json_writer *w, const unsigned char *s, size_t len)
+/* True if s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code
+ * points past U+10FFFF). */
+static bool utf8_valid(const unsigned char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
-    /* Worst case every byte becomes \u00XX. */
-    if (!reserve(w, len * 6 + 2))
-        return;
-    char *out = w->data + w->len;
-    *out++ = '"';
     size_t i = 0;
     while (i < len) {
         unsigned char c = s[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            *out++ = (char)c;
-            i++;
-            continue;
-        }
         if (c < 0x80) {
-            *out++ = '\\';
-            switch (c) {
-            case '"': *out++ = '"'; break;
-            case '\\': *out++ = '\\'; break;
-            case '\n': *out++ = 'n'; break;
-            case '\r': *out++ = 'r'; break;
-            case '\t': *out++ = 't'; break;
-            case '\b': *out++ = 'b'; break;
-            case '\f': *out++ = 'f'; break;
-            default:
-                *out++ = 'u'; *out++ = '0'; *out++ = '0';
-                *out++ = hex[c >> 4]; *out++ = hex[c & 15];
-            }
             i++;
             continue;
         }
-        /* Multi-byte UTF-8: copy if the sequence is valid, else escape the byte. */
-        size_t need = 0;
-        uint32_t cp = 0;
+        size_t need;
+        uint32_t cp;
         if ((c & 0xe0) == 0xc0) { need = 1; cp = c & 0x1f; }
         else if ((c & 0xf0) == 0xe0) { need = 2; cp = c & 0x0f; }
         else if ((c & 0xf8) == 0xf0) { need = 3; cp = c & 0x07; }
-        bool valid = need > 0;
-        for (size_t k = 1; valid && k <= need; k++) {
-            if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-                valid = false;
-            else
-                cp = (cp << 6) | (s[i + k] & 0x3f);
+        else return false;
+        if (len - i <= need)
+            return false;
+        for (size_t k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
         }
-        if (valid) {
-            static const uint32_t min_cp[] = {0, 0x80, 0x800, 0x10000};
-            if (cp < min_cp[need] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                valid = false;
+        static const uint32_t min_cp[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[need] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += need + 1;
+    }
+    return true;
+}
+
+/* Appends the escaped body of a string (no quotes); room for len * 6 bytes
+ * must have been reserved. As Suricata's JSON builder does: bytes of a valid
+ * UTF-8 value are written as such (control characters, quote and backslash
+ * escaped per RFC 8259); in a value that is not valid UTF-8 (as_bytes) every
+ * byte at or above 0x80 is written as the four characters \xNN (lower-case
+ * hex), which JSON spells "\\xNN", so the logged text shows the raw bytes. */
+static void escape_body(struct json_writer *w, const unsigned char *s, size_t len, bool as_bytes)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *out = w->data + w->len;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = s[i];
+        if (c >= 0x80) {
+            if (as_bytes) {
+                *out++ = '\\'; *out++ = '\\'; *out++ = 'x';
+                *out++ = hex[c >> 4]; *out++ = hex[c & 15];
+            } else {
+                *out++ = (char)c;
+            }
+            continue;
         }
-        if (valid) {
-            memcpy(out, s + i, need + 1);
-            out += need + 1;
-            i += need + 1;
-        } else {
-            *out++ = '\\'; *out++ = 'u'; *out++ = '0'; *out++ = '0';
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *out++ = (char)c;
+            continue;
+        }
+        *out++ = '\\';
+        switch (c) {
+        case '"': *out++ = '"'; break;
+        case '\\': *out++ = '\\'; break;
+        case '\n': *out++ = 'n'; break;
+        case '\r': *out++ = 'r'; break;
+        case '\t': *out++ = 't'; break;
+        case '\b': *out++ = 'b'; break;
+        case '\f': *out++ = 'f'; break;
+        default:
+            *out++ = 'u'; *out++ = '0'; *out++ = '0';
             *out++ = hex[c >> 4]; *out++ = hex[c & 15];
-            i++;
         }
     }
-    *out++ = '"';
     w->len = (size_t)(out - w->data);
+}
+
+/* The one string encoder of every EVE field (see escape_body). */
+static void write_escaped(struct json_writer *w, const unsigned char *s, size_t len)
+{
+    /* Worst case every byte becomes \u00XX. */
+    if (!reserve(w, len * 6 + 2))
+        return;
+    w->data[w->len++] = '"';
+    escape_body(w, s, len, !utf8_valid(s, len));
+    w->data[w->len++] = '"';
+}
+
+/* After a value written right after a key, the next sibling needs a comma. */
+static inline void value_done(struct json_writer *w)
+{
+    w->need_comma[w->depth] = true;
+}
+
+void json_write_string_from_bytes(struct json_writer *w, const void *data, size_t len,
+                                  const char *suffix)
+{
+    const unsigned char *s = data;
+    size_t slen = suffix ? strlen(suffix) : 0;
+    separate(w);
+    if (!reserve(w, (len + slen) * 6 + 2))
+        return;
+    w->data[w->len++] = '"';
+    escape_body(w, s, len, !utf8_valid(s, len));
+    escape_body(w, (const unsigned char *)suffix, slen, false);
+    w->data[w->len++] = '"';
+    value_done(w);
+}
+
+void json_key_string_from_bytes(struct json_writer *w, const char *key, const void *s, size_t len)
+{
+    json_key(w, key);
+    json_write_string_from_bytes(w, s, len, NULL);
 }
 
 void json_key(struct json_writer *w, const char *key)
@@ -195,11 +242,6 @@ void json_key(struct json_writer *w, const char *key)
     w->need_comma[w->depth] = false;
 }
 
-/* After a value written right after a key, the next sibling needs a comma. */
-static inline void value_done(struct json_writer *w)
-{
-    w->need_comma[w->depth] = true;
-}
 
 void json_write_string_len(struct json_writer *w, const void *s, size_t len)
 {

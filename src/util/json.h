@@ -2,9 +2,9 @@
 /* A streaming JSON writer into a growable buffer that is reused across events:
  * after warm-up, writing an event allocates nothing. Commas are inserted
  * automatically; the caller only opens/closes containers and writes keys and
- * values. Strings are escaped per RFC 8259; bytes that are not valid UTF-8 are
- * written as \u00XX of the byte (as Suricata does), so output is always valid
- * JSON whatever the traffic contains. */
+ * values. Strings are escaped per RFC 8259; a string that is not valid UTF-8
+ * has each byte >= 0x80 written as the text \xNN (JSON "\\xNN"), as Suricata
+ * writes it, so output is always valid JSON whatever the traffic contains. */
 #ifndef VIGIL_UTIL_JSON_H
 #define VIGIL_UTIL_JSON_H
 
@@ -50,6 +50,12 @@ void json_write_null(struct json_writer *w);
 /* Appends already-formatted JSON text as one value. */
 void json_raw(struct json_writer *w, const char *text, size_t len);
 
+/* Bytes as Suricata's set_string_from_bytes writes them: valid UTF-8 as is,
+ * otherwise every byte from 0x80 up as the text \xNN; suffix (ASCII, may be
+ * NULL) is appended inside the string (truncation notes). */
+void json_write_string_from_bytes(struct json_writer *w, const void *s, size_t len,
+                                  const char *suffix);
+void json_key_string_from_bytes(struct json_writer *w, const char *key, const void *s, size_t len);
 void json_key_string(struct json_writer *w, const char *key, const char *s);
 void json_key_string_len(struct json_writer *w, const char *key, const void *s, size_t len);
 void json_key_u64(struct json_writer *w, const char *key, uint64_t v);

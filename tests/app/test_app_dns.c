@@ -235,12 +235,14 @@ static void test_events_and_loops(void)
     CHECK_EQ_INT(cap.events, 1); /* the malformed response is not logged */
     free(log);
 
-    /* A response sent to the server. */
-    struct msg r2;
+    /* A response sent to the server, once the flow is known to be DNS (a
+     * response seen first reverses the flow instead). */
+    struct msg q2, r2;
+    build_query(&q2, 0x1234, "example.com", 1);
     build_response(&r2);
-    const struct msg *ms2[] = {&r2};
-    uint8_t dirs2[] = {0};
-    log = run_udp(ms2, dirs2, 1, NULL, NULL);
+    const struct msg *ms2[] = {&q2, &r2};
+    uint8_t dirs2[] = {0, 0};
+    log = run_udp(ms2, dirs2, 2, NULL, NULL);
     CHECK(strstr(log, "anomaly dns not_a_request") != NULL);
     free(log);
 }

@@ -158,7 +158,7 @@ static void test_garbage(void)
     s[508] = '\n';
     struct test_segment segs[] = {{0, c, n}, {1, s, 509}};
     char *log = test_run_tcp(segs, 2, 50000, 22, -1, 0, NULL);
-    CHECK(strstr(log, "anomaly ssh invalid_record_length") != NULL);
+    CHECK(strstr(log, "anomaly ssh invalid_record") != NULL);
     CHECK(strstr(log, "anomaly ssh long_banner") != NULL);
     CHECK(strstr(log, "MEMUSE-LEAK") == NULL);
     free(log);

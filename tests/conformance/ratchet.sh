@@ -13,9 +13,16 @@ shared=${VIGIL_SHARED:-$here/../../../shared}
 runner=$shared/conformance/run.py
 list=$here/passing.txt
 log=$(mktemp)
+# Build features vigil has, claimed so the tests that need them run instead of
+# being skipped (the tests' `requires: features:`): JA3/JA4 fingerprints are
+# always built in; MAGIC when the binary is linked with libmagic.
+features=${VIGIL_FEATURES:-HAVE_JA3,HAVE_JA4}
+if [ -z "${VIGIL_FEATURES:-}" ] && ldd "$bin" 2>/dev/null | grep -q 'libmagic\.so'; then
+  features="$features,MAGIC"
+fi
 trap 'rm -f "$log"' EXIT
 
-python3 "$runner" --verbose --jobs 2 --timeout 60 \
+python3 "$runner" --verbose --jobs 2 --timeout 60 --features "$features" \
   --cmd "$bin run -r {pcap} -S {rules} -c {yaml} -l {outdir} --set classification-file={classification} --set reference-config-file={reference} {args}" >"$log" 2>&1 || true
 
 passed=$(grep '^PASS ' "$log" | sed 's/^PASS \([^:]*\):.*/\1/' | sort -u)

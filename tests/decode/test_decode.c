@@ -1105,6 +1105,39 @@ static void test_tunnels(void)
     ipv4_finish(&fr, outer);
     check_inner_udp(run(), 1, DECODE_TUNNEL_ERSPAN);
 
+    /* GTP-U G-PDU with a sequence number and one extension header (PDU
+     * session container), then the subscriber's IPv4 packet. */
+    reset();
+    frame_eth(&fr, 0x0800);
+    outer = frame_ipv4(&fr, 17, IP(10, 0, 0, 1), IP(10, 0, 0, 2), 1, 0);
+    frame_udp(&fr, 2152, 2152);
+    uint8_t *gtp = frame_add(&fr, "\x34\xff\x00\x00\x00\x00\x00\x2a\x00\x07\x00\x85"
+                                  "\x01\x00\x09\x00", 16);
+    add_inner_udp();
+    put16(gtp + 2, (uint16_t)(fr.b + fr.len - gtp - 8));
+    frame_add(&fr, "trailer", 7); /* beyond the GTP length: not the inner packet's */
+    ipv4_finish(&fr, outer);
+    p = run();
+    check_inner_udp(p, 1, DECODE_TUNNEL_GTPU);
+    CHECK_EQ_INT(p->outer_count, 1);
+    CHECK_EQ_INT(p->outer[0].proto, 17);
+    CHECK_EQ_INT(p->outer[0].dst_port, 2152);
+    CHECK_EQ_INT(p->outer[0].src.addr.u8[15], 1);
+    CHECK_EQ_INT(p->outer[0].tunnel_depth, 0);
+    gtp[12] = 0; /* extension header of length 0: malformed, left as plain UDP */
+    p = run();
+    CHECK(!(p->flags & PACKET_FLAG_TUNNELED));
+    CHECK_EQ_INT(p->outer_count, 0);
+    CHECK_EQ_INT(p->dst_port, 2152);
+    gtp[12] = 1;
+    gtp[1] = 1; /* echo request: signalling, not a tunnel */
+    p = run();
+    CHECK(!(p->flags & PACKET_FLAG_TUNNELED));
+    gtp[1] = 0xff;
+    put16(gtp + 2, 0x4000); /* length beyond the datagram */
+    p = run();
+    CHECK(!(p->flags & PACKET_FLAG_TUNNELED));
+
     /* VXLAN */
     reset();
     frame_eth(&fr, 0x0800);

@@ -601,10 +601,23 @@ static void test_threshold_tag_app(void)
           r->app_proto == RULE_APP_HTTP);
     r = ok("app-layer-event:!applayer_mismatch_protocol_both_directions;");
     CHECK(r && (r->flags & RULE_FLAG_APP_EVENT_NEGATED));
-    bad_hdr("alert dns any any -> any any", "app-layer-event:http.x;", "app-layer-event",
-            "on a dns rule", __LINE__);
+    bad_hdr("alert dns any any -> any any", "app-layer-event:http.missing_host_header;",
+            "app-layer-event", "on a dns rule", __LINE__);
     BAD("app-layer-event:bad name;", "app-layer-event", "invalid character");
-    BAD("app-layer-event:http.a; app-layer-event:http.b;", "app-layer-event", "only one");
+    BAD("app-layer-event:http.missing_host_header; app-layer-event:http.request_line_invalid;",
+        "app-layer-event", "only one");
+    /* Names are checked against the parsers' registered event tables. */
+    BAD("app-layer-event:dnp3.no_such_event;", "app-layer-event", "unknown app-layer event");
+    BAD("app-layer-event:gopher.malformed_data;", "app-layer-event", "no app-layer parser");
+    BAD("app-layer-event:http.no_such_event;", "app-layer-event", "has no event 'no_such_event'");
+    BAD("app-layer-event:applayer_no_such_thing;", "app-layer-event", "unknown app-layer event");
+    /* A Suricata event the parser does not raise: unsupported, not loaded. */
+    BAD("app-layer-event:tls.heartbeat_message;", "app-layer-event", "not raised");
+    CHECK(ok("app-layer-event:dns.not_request;") != NULL);      /* alias */
+    CHECK(ok("app-layer-event:SMTP.INVALID_REPLY;") != NULL);   /* any case */
+    CHECK(ok("app-layer-event:ssh.invalid_record;") != NULL);
+    CHECK(ok("app-layer-event:ftp.request_command_too_long;") != NULL);
+    CHECK(ok("app-layer-event:tls.invalid_sni_type;") != NULL);
     rule_set_enable_app_layer_events(rs, false);
     /* decode-event / stream-event: the same opt-in */
     bad_hdr("alert pkthdr any any -> any any", "decode-event:ipv4.trunc_pkt;", "decode-event",
@@ -616,7 +629,10 @@ static void test_threshold_tag_app(void)
     r = ok("stream-event:3whs_async_wrong_seq;");
     CHECK(r && r->pkt_event_kind == RULE_EVENT_STREAM);
     BAD("stream-event:a b;", "stream-event", "invalid character");
-    BAD("stream-event:a; decode-event:b;", "decode-event", "only one");
+    BAD("stream-event:3whs_async_wrong_seq; decode-event:ipv4.trunc_pkt;", "decode-event",
+        "only one");
+    BAD("stream-event:no_such_event;", "stream-event", "unknown stream-event");
+    BAD("decode-event:ipv4.no_such_event;", "decode-event", "unknown decode-event");
     rule_set_enable_packet_events(rs, false);
     r = ok_hdr("alert igmp any any -> any any", "");
     CHECK(r && r->ipproto == 2);

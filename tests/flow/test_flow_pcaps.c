@@ -159,6 +159,10 @@ int main(void)
         struct flow_config fcfg;
         flow_config_defaults(&fcfg);
         fcfg.prealloc = 100;
+        /* tshark's conversations never time out (see tests/sensor/oracle_flows.sh). */
+        for (int c = 0; c < FLOW_PROTO_CLASS_MAX; c++)
+            for (int st = 0; st < 4; st++)
+                fcfg.timeouts[c].normal[st] = fcfg.timeouts[c].emergency[st] = 864000;
         struct flow_hooks hooks = {.user = &r, .flow_end = on_end};
         stream_flow_hooks_set(&hooks, r.stream);
         struct flow_table *t = flow_table_new(&fcfg, &hooks, NULL, 0);
@@ -175,6 +179,27 @@ int main(void)
             p.pcap_cnt = ++cnt;
             p.datalink = pcap_datalink(pc);
             decode_packet(d, &p);
+            /* A tunnelled frame counts in each outer UDP layer's flow too,
+             * as the sensor's worker counts it. */
+            for (uint8_t o = 0; o < p.outer_count; o++) {
+                if (p.outer[o].proto != 17)
+                    continue; /* GRE / IP-in-IP roots get no flow */
+                struct packet v;
+                memset(&v, 0, sizeof v);
+                v.ts_usec = p.ts_usec;
+                v.caplen = p.caplen;
+                v.wirelen = p.wirelen;
+                v.vlan_count = p.vlan_count;
+                memcpy(v.vlan_id, p.vlan_id, sizeof v.vlan_id);
+                v.ip_version = p.outer[o].ip_version;
+                v.src = p.outer[o].src;
+                v.dst = p.outer[o].dst;
+                v.proto = p.outer[o].proto;
+                v.src_port = p.outer[o].src_port;
+                v.dst_port = p.outer[o].dst_port;
+                v.tunnel_depth = p.outer[o].tunnel_depth;
+                (void)flow_table_get(t, &v);
+            }
             struct flow *f = flow_table_get(t, &p);
             if (f)
                 stream_handle_packet(r.stream, f, &p);
@@ -216,8 +241,10 @@ int main(void)
     fprintf(stderr, "\n");
     double pct = all_total ? 100.0 * (double)all_matched / (double)all_total : 100.0;
     fprintf(stderr, "flow agreement with tshark: %.1f%% (%zu/%zu)\n", pct, all_matched, all_total);
-    /* Captures with truncated frames or fragments have documented allowances
-     * that this strict comparison does not apply; 95% leaves room for them. */
+    /* Captures with truncated frames, fragments or GTP tunnels have documented
+     * allowances (compare.py) that this strict comparison does not apply, and
+     * TCP port reuse after a RST is a new flow here, one conversation for
+     * tshark; 95% leaves room for them. */
     CHECK(pct >= 95.0);
     TEST_MAIN_END();
 }

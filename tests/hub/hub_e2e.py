@@ -22,6 +22,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hub_integrity  # noqa: E402
 from hubtest import (FAILURES, TAXII, TLP_IDS, Hub, admin, check, finish, indicator,  # noqa: E402
                      make_workdir, now_ts, raw_request)
 
@@ -184,6 +185,10 @@ def test_discovery_and_errors(hub, orgs):
 
 
 def test_samples(hub, orgs, colls):
+    """The shared sample bundles. Objects naming another creator in
+    created_by_ref are refused with the reason (only the creator may post
+    an object); posted again without it, the hub attributes them to the
+    poster and every valid object is stored."""
     c = hub.client(orgs["RailCo"]["tokens"]["analyst"])
     coll = colls["transportation"]["id"]
     total = 0
@@ -192,20 +197,33 @@ def test_samples(hub, orgs, colls):
         if not isinstance(doc, dict) or "objects" not in doc:
             continue
         objs = doc["objects"]
-        st, status, _ = c.post_objects(coll, objs)
         name = os.path.basename(f)
+        foreign = {o.get("id") for o in objs if isinstance(o, dict) and o.get("created_by_ref")
+                   and o.get("created_by_ref") != orgs["RailCo"]["identity"]
+                   and o.get("type") != "marking-definition"}
+        st, status, _ = c.post_objects(coll, objs)
         check(st == 202, f"{name}: 202 (got {st})")
         if st != 202:
             continue
+        fails = {x["id"]: x["message"] for x in status.get("failures", [])}
+        for oid in foreign:
+            if oid in fails:
+                continue
+            check(False, f"{name}: {oid} with a foreign created_by_ref refused")
+        check(all("created_by_ref" in fails[o] for o in foreign if o in fails),
+              f"{name}: the refusal names created_by_ref")
+        stripped = [dict((k, v) for k, v in o.items() if k != "created_by_ref")
+                    if isinstance(o, dict) else o for o in objs]
+        st, status, _ = c.post_objects(coll, stripped)
         if name.startswith("NEGATIVE"):
             check(status["failure_count"] >= 1, f"{name}: defective object rejected")
         else:
             check(status["failure_count"] == 0,
                   f"{name}: all {len(objs)} stored ({status.get('failures', [])[:3]})")
         total += status["success_count"]
-        # every stored object can be read back by its producer
-        for o in objs[:5]:
-            if any(s["id"] == o["id"] for s in status.get("successes", [])):
+        # every stored object can be read back by its producer, attributed to it
+        for o in stripped[:5]:
+            if any(x["id"] == o["id"] for x in status.get("successes", [])):
                 st, got, _ = c.get(f"/vigil/collections/{coll}/objects/{o['id']}/?match[version]=all")
                 check(st == 200 and any(x["id"] == o["id"] for x in got.get("objects", [])),
                       f"{name}: {o['id']} readable")
@@ -458,10 +476,11 @@ def test_eve_risk_incidents(hub, orgs):
                            headers={"Content-Type": "text/plain"})
     check(st == 415, "EVE with wrong media type: 415")
     b = hub.client(orgs["BankCo"]["tokens"]["sensor"])
-    st, doc, _ = b.request("POST", "/api/v1/eve", body=eve_line(sid, ts, src="10.9.9.9"),
+    st, doc, _ = b.request("POST", "/api/v1/eve?tlp=green", body=eve_line(sid, ts, src="10.9.9.9"),
                            headers={"Content-Type": "application/x-ndjson"})
     check(st == 200 and doc["stored"] == 1, f"EVE from BankCo ({st} {doc})")
-    # the shared rule indicator id is the same for both organisations
+    # the shared rule indicator id is the same for both organisations. PowerGrid's
+    # sightings are AMBER in its own collection, BankCo's GREEN.
     incidents = {}
     for who in ("PowerGrid", "BankCo", "NatCERT", "TelcoNet"):
         c = hub.client(orgs[who]["tokens"]["analyst"])
@@ -473,16 +492,33 @@ def test_eve_risk_incidents(hub, orgs):
     check(len(mine) >= 1, "coordinator sees the cross-organisation incident")
     if mine:
         inc = mine[0]
-        check(any(i["id"] == inc["id"] for i in incidents["PowerGrid"]), "PowerGrid sees it")
-        check(any(i["id"] == inc["id"] for i in incidents["BankCo"]), "BankCo sees it")
+        check({s["organisation"] for s in inc["sightings"]} == {"PowerGrid", "BankCo"},
+              "coordinator sees the sightings of both")
+        check(any(i["id"] == inc["id"] for i in incidents["PowerGrid"]),
+              "PowerGrid (its own sightings and BankCo's GREEN ones) sees it")
+        check(not any(i["id"] == inc["id"] for i in incidents["BankCo"]),
+              "incidents_filtered_by_sighting_tlp: BankCo, which sees only its own sightings "
+              "(PowerGrid's are AMBER in PowerGrid's collection), does not see the incident")
         check(not any(i["id"] == inc["id"] for i in incidents["TelcoNet"]),
               "TelcoNet (not affected) does not")
-        pg = [i for i in incidents["PowerGrid"] if i["id"] == inc["id"]][0]
-        check(all(s["organisation"] == "PowerGrid" for s in pg["sightings"]),
-              "PowerGrid sees only its own (AMBER) sightings of BankCo's sector")
-        coord = inc["sightings"]
-        check({s["organisation"] for s in coord} == {"PowerGrid", "BankCo"},
-              "coordinator sees the sightings of both")
+    # incidents_filtered_by_sighting_tlp: sightings the coordinator may not see (RED)
+    # raise no incident in its view
+    sid2 = sid + 1
+    for who, tlp in (("RailCo", "red"), ("TelcoNet", "red")):
+        x = hub.client(orgs[who]["tokens"]["sensor"])
+        st, doc, _ = x.request("POST", f"/api/v1/eve?tlp={tlp}", body=eve_line(sid2, ts),
+                               headers={"Content-Type": "application/x-ndjson"})
+        check(st == 200 and doc["stored"] == 1, f"EVE from {who} ({st} {doc})")
+        x.close()
+    c = hub.client(orgs["NatCERT"]["tokens"]["analyst"])
+    st, doc, _ = c.get("/api/v1/incidents", headers={"Accept": "application/json"})
+    ind2 = [i for i in doc.get("incidents", []) if i["sightings"] and
+            i["indicator_id"] != (mine[0]["indicator_id"] if mine else "")]
+    check(all(i["organisations_affected"] == len({s["organisation"] for s in i["sightings"]})
+              and i["organisations_affected"] >= 2 for i in doc.get("incidents", [])),
+          "incidents_filtered_by_sighting_tlp: organisations_affected counts visible sightings only")
+    check(not ind2, f"incidents_filtered_by_sighting_tlp: no incident from RED sightings ({ind2})")
+    c.close()
     c = hub.client(orgs["NatCERT"]["tokens"]["analyst"])
     st, doc, _ = c.get("/api/v1/risk", headers={"Accept": "application/json"})
     sectors = {s["sector"]: s for s in doc.get("sectors", [])} if doc else {}
@@ -499,8 +535,7 @@ def test_eve_risk_incidents(hub, orgs):
     check(st == 400, "bad until: 400")
     t = hub.client(orgs["TelcoNet"]["tokens"]["analyst"])
     st, doc, _ = t.get("/api/v1/risk", headers={"Accept": "application/json"})
-    check(st == 200 and not any(s["sector"] in ("energy", "financial-services")
-                                for s in doc.get("sectors", [])),
+    check(st == 200 and not any(s["sector"] == "energy" for s in doc.get("sectors", [])),
           "TelcoNet's risk view does not count other sectors' AMBER sightings")
     for x in (a, b, c, t):
         x.close()
@@ -792,6 +827,13 @@ def main():
         step(test_eve_risk_incidents, hub, orgs)
         step(test_two_hubs, hub, orgs, colls, db, work)
         step(test_manage, hub, orgs)
+        step(hub_integrity.test_ownership, hub, orgs, colls)
+        step(hub_integrity.test_side_channels, hub, orgs, colls)
+        step(hub_integrity.test_granular_markings, hub, orgs, colls)
+        step(hub_integrity.test_tokens, hub, orgs)
+        step(hub_integrity.test_limits, hub, orgs, colls)
+        step(hub_integrity.test_interop, hub, orgs, colls)
+        step(hub_integrity.test_auth_before_body, hub, orgs, colls)
         step(test_restart_and_tokens, hub, orgs, colls, db)
         step(test_sigkill, hub, orgs, colls)
     finally:

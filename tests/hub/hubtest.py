@@ -67,24 +67,46 @@ def admin(db, *args, expect=0):
 
 
 class Hub:
-    def __init__(self, db, workdir, plain=False, extra=()):
+    def __init__(self, db, workdir, plain=False, extra=(), raw_args=None, log_file=None):
         self.db, self.workdir, self.plain, self.extra = db, workdir, plain, list(extra)
+        self.raw_args = raw_args
+        self.log_file = log_file  # the hub's --log-file: its start lines are read there
         self.proc = None
         self.port = None
 
     def start(self, timeout=60):
         args = [vigil_bin(), "hub", "--db", self.db, "--listen", "127.0.0.1:0",
                 "--tls-dir", self.workdir, *self.extra]
+        if self.raw_args is not None:
+            args = [vigil_bin(), "hub", *self.raw_args]
         if self.plain:
             args.append("--plain-http")
         self.log = open(os.path.join(self.workdir, "hub.log"), "ab")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log)
         deadline = time.time() + timeout
         self.fingerprint = None
+        pos = os.path.getsize(self.log_file) if self.log_file and os.path.exists(self.log_file) else 0
         while time.time() < deadline:
-            line = self.proc.stdout.readline().decode()
+            if self.log_file:
+                line = ""
+                if os.path.exists(self.log_file):
+                    with open(self.log_file) as f:
+                        f.seek(pos)
+                        line = f.readline()
+                        if line.endswith("\n"):
+                            pos += len(line.encode())
+                        else:
+                            line = ""
+                if not line:
+                    if self.proc.poll() is not None:
+                        raise RuntimeError("hub exited at start; see " + self.log_file)
+                    time.sleep(0.05)
+                    continue
+            else:
+                line = self.proc.stdout.readline().decode()
             if not line:
                 raise RuntimeError("hub exited at start; see " + self.log.name)
+            self.stdout_lines = getattr(self, "stdout_lines", []) + [line]
             m = re.search(r"fingerprint ([0-9A-F:]+)", line)
             if m:
                 self.fingerprint = m.group(1)

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "hub/hub_db.h"
+#include "hub/hub_handlers.h"
+#include "hub/hub_route.h"
 #include "hub/hub_store.h"
 #include "hub/hub_tlp.h"
 #include "hub/hub_util.h"
@@ -86,8 +88,9 @@ static void test_tlp(void)
     struct hub_caller energy = {.org = {.id = 1, .sector = "energy"}, .role = HUB_ROLE_ANALYST};
     struct hub_caller bank = {.org = {.id = 2, .sector = "financial-services"},
                               .role = HUB_ROLE_ANALYST};
-    struct hub_caller coord = {.org = {.id = 3, .sector = "government-national", .coordinator = true},
-                               .role = HUB_ROLE_ANALYST};
+    struct hub_caller coord = {
+        .org = {.id = 3, .sector = "government-national", .coordinator = true},
+        .role = HUB_ROLE_ANALYST};
     struct hub_collection sector = {.kind = HUB_COLL_SECTOR, .sector = "energy"};
     struct hub_collection own = {.kind = HUB_COLL_ORG, .org_id = 1, .sector = "energy"};
     struct hub_collection national = {.kind = HUB_COLL_NATIONAL};
@@ -132,15 +135,36 @@ static void test_store(void)
     CHECK_EQ_INT(hub_org_find(c, "PowerGrid", &again, err, sizeof err), 0);
     CHECK_EQ_STR(again.identity_id, org.identity_id);
     CHECK_EQ_INT(hub_org_find(c, "Nobody", &again, err, sizeof err), -ENOENT);
-    char token[69];
-    CHECK_EQ_INT(hub_token_issue(c, &org, HUB_ROLE_SENSOR, token, err, sizeof err), 0);
+    char token[69], id[24];
+    int64_t now = hub_now_us();
+    CHECK_EQ_INT(hub_token_issue(c, &org, HUB_ROLE_SENSOR, 0, token, id, err, sizeof err), 0);
+    CHECK(strncmp(id, "tok-", 4) == 0 && strlen(id) == 20);
     struct hub_caller caller;
-    CHECK_EQ_INT(hub_token_authenticate(c, token, &caller, err, sizeof err), 0);
+    CHECK_EQ_INT(hub_token_authenticate(c, token, now, &caller, err, sizeof err), 0);
     CHECK_EQ_INT(caller.role, HUB_ROLE_SENSOR);
     CHECK_EQ_STR(caller.org.name, "PowerGrid");
-    CHECK_EQ_INT(hub_token_authenticate(c, "vgl_nope", &caller, err, sizeof err), -EACCES);
+    CHECK_EQ_STR(caller.token_public, id);
+    CHECK_EQ_INT(hub_token_authenticate(c, "vgl_nope", now, &caller, err, sizeof err), -EACCES);
     CHECK_EQ_INT(hub_token_revoke(c, token, err, sizeof err), 0);
-    CHECK_EQ_INT(hub_token_authenticate(c, token, &caller, err, sizeof err), -EACCES);
+    CHECK_EQ_INT(hub_token_authenticate(c, token, now, &caller, err, sizeof err), -EACCES);
+    /* token_expiry: valid until its expiry, refused from then on, with the reason */
+    char t2[69], id2[24];
+    CHECK_EQ_INT(hub_token_issue(c, &org, HUB_ROLE_ANALYST, now + 1000, t2, id2, err, sizeof err),
+                 0);
+    CHECK_EQ_INT(hub_token_authenticate(c, t2, now + 999, &caller, err, sizeof err), 0);
+    CHECK_EQ_INT(caller.token_expires, now + 1000);
+    CHECK_EQ_INT(hub_token_authenticate(c, t2, now + 1000, &caller, err, sizeof err), -EACCES);
+    CHECK(strstr(err, "expired") != NULL);
+    struct hub_token_info *tl;
+    int tn;
+    CHECK_EQ_INT(hub_token_list(c, org.id, &tl, &tn, err, sizeof err), 0);
+    CHECK_EQ_INT(tn, 2);
+    CHECK_EQ_STR(tl[0].id, id2);
+    CHECK(tl[1].revoked);
+    free(tl);
+    CHECK_EQ_INT(hub_token_revoke_id(c, id2, org.id + 1, err, sizeof err), -ENOENT);
+    CHECK_EQ_INT(hub_token_revoke_id(c, id2, org.id, err, sizeof err), 0);
+    CHECK_EQ_INT(hub_token_revoke_id(c, "tok-zz", org.id, err, sizeof err), -EINVAL);
     CHECK_EQ_INT(hub_token_revoke(c, "vgl_nope", err, sizeof err), -ENOENT);
     struct hub_collection *colls;
     int n;
@@ -164,7 +188,7 @@ static void test_store(void)
     CHECK_EQ_INT(hub_db_query_i64(c, "SELECT schema_version FROM hub_meta", 0, NULL, -1, &version,
                                   err, sizeof err),
                  0);
-    CHECK_EQ_INT(version, 1);
+    CHECK_EQ_INT(version, 2);
     hub_db_release(db, c);
     hub_db_close(db);
     CHECK_EQ_INT(hub_db_open("mysql://x", 1, &db, err, sizeof err), -EINVAL);
@@ -174,8 +198,61 @@ static void test_store(void)
     CHECK_EQ_INT(system(cmd), 0);
 }
 
+/* The route table: patterns, parameters, optional trailing slash, 404 vs
+ * 405 with the allowed methods, HEAD served by GET routes. */
+static void test_routes(void)
+{
+    struct hub_route_params p;
+    char allow[64];
+    int r = hub_route_match("GET", "/vigil/collections/abc/objects/indicator--1/versions/", &p,
+                            allow, sizeof allow);
+    CHECK(r >= 0);
+    CHECK(hub_routes[r].handler == taxii_object_versions);
+    CHECK_EQ_INT(p.n, 2);
+    struct hub_request req = {.params = p};
+    CHECK_EQ_STR(hub_request_param(&req, "collection"), "abc");
+    CHECK_EQ_STR(hub_request_param(&req, "object"), "indicator--1");
+    CHECK(hub_request_param(&req, "nothing") == NULL);
+    r = hub_route_match("HEAD", "/vigil/collections/abc/objects", &p, allow, sizeof allow);
+    CHECK(r >= 0 && hub_routes[r].handler == taxii_objects_get);
+    r = hub_route_match("POST", "/vigil/collections/abc/objects/", &p, allow, sizeof allow);
+    CHECK(r >= 0 && hub_routes[r].handler == taxii_objects_post);
+    CHECK_EQ_INT(hub_route_match("PUT", "/vigil/collections/abc/objects/", &p, allow, sizeof allow),
+                 -405);
+    CHECK_EQ_STR(allow, "GET, POST");
+    CHECK_EQ_INT(hub_route_match("GET", "/vigil/collections/abc/nothing/", &p, allow, sizeof allow),
+                 -404);
+    CHECK_EQ_INT(hub_route_match("GET", "/vigil/collections/abc/objects/x/versions/y", &p, allow,
+                                 sizeof allow),
+                 -404);
+    r = hub_route_match("GET", "/healthz", &p, allow, sizeof allow);
+    CHECK(r >= 0 && hub_routes[r].auth == HUB_AUTH_NONE);
+    /* every line names a handler and a known method; no two lines collide */
+    for (size_t i = 0; i < hub_route_count; i++) {
+        CHECK(hub_routes[i].handler != NULL);
+        CHECK(strcmp(hub_routes[i].method, "GET") == 0 ||
+              strcmp(hub_routes[i].method, "POST") == 0 ||
+              strcmp(hub_routes[i].method, "DELETE") == 0);
+        for (size_t j = 0; j < i; j++)
+            CHECK(strcmp(hub_routes[i].method, hub_routes[j].method) != 0 ||
+                  strcmp(hub_routes[i].pattern, hub_routes[j].pattern) != 0);
+    }
+    CHECK(hub_route_count <= HUB_METRICS_ROUTES);
+    /* media types */
+    CHECK(hub_media_accepts(NULL, HUB_MEDIA_TAXII));
+    CHECK(hub_media_accepts("application/taxii+json;version=2.1", HUB_MEDIA_TAXII));
+    CHECK(!hub_media_accepts("application/taxii+json;version=2.0", HUB_MEDIA_TAXII));
+    CHECK(hub_media_accepts("text/html, */*;q=0.1", HUB_MEDIA_TAXII));
+    CHECK(!hub_media_accepts("application/json", HUB_MEDIA_TAXII));
+    CHECK(hub_media_is("application/taxii+json; version=2.1", HUB_MEDIA_TAXII));
+    CHECK(!hub_media_is("application/taxii+jsonx", HUB_MEDIA_TAXII));
+    CHECK(hub_media_is("application/json; charset=utf-8", "application/x-ndjson,application/json"));
+    CHECK(!hub_media_is(NULL, HUB_MEDIA_JSON));
+}
+
 int main(void)
 {
+    test_routes();
     test_timestamps();
     test_ids();
     test_tlp();

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* POST /api/v1/eve: Suricata EVE alerts from an organisation's sensors become
+ * a rule indicator and a sighting each (eve_ingest.c), stored in the
+ * organisation's own collection with the TLP of ?tlp= (default AMBER). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub/eve_ingest.h"
+#include "hub/hub_handlers.h"
+#include "hub/hub_tlp.h"
+#include "hub/hub_util.h"
+#include "hub/stix_validate.h"
+#include "util/log.h"
+
+#define EVE_LINE_ERRORS_MAX 50
+
+void eve_post(struct hub_request *req, struct hub_response *resp)
+{
+    struct hub_server *s = req->server;
+    const struct hub_caller *caller = &req->caller;
+    const char *tlp = "amber";
+    const char *tlp_arg = hub_request_arg(req, "tlp");
+    if (tlp_arg) {
+        tlp = hub_tlp_canonical(tlp_arg);
+        if (!tlp) {
+            hub_response_error(resp, 400, "Bad request",
+                               "tlp '%s': expected clear, green, amber, amber+strict or red",
+                               tlp_arg);
+            return;
+        }
+    }
+    const char *marking = stix_tlp2_marking_id(tlp);
+    /* The organisation's own collection receives its reports. */
+    struct hub_db_result cr;
+    char err[512];
+    struct hub_db_param pc[] = {DB_INT(caller->org.id)};
+    int rc = hub_db_exec(req->db, "SELECT id FROM collections WHERE kind = 'org' AND org_id = $1",
+                         1, pc, &cr, err, sizeof err);
+    struct hub_collection coll;
+    if (rc == 0 && cr.nrows == 1)
+        rc = hub_collection_get(req->db, hub_db_cell(&cr, 0, 0), &coll, err, sizeof err);
+    else if (rc == 0)
+        rc = -ENOENT;
+    hub_db_result_free(&cr);
+    if (rc < 0) {
+        log_error("hub: eve: organisation collection: %s", err);
+        hub_response_error(resp, 500, "Internal error", "storage error");
+        return;
+    }
+
+    /* Count lines first so that date_added values are reserved in one go. */
+    size_t nlines = 0;
+    for (size_t i = 0; i < req->body_len; i++)
+        if (req->body[i] == '\n')
+            nlines++;
+    nlines++;
+    rc = hub_db_begin(req->db, err, sizeof err);
+    int64_t first_added = 0;
+    if (rc == 0)
+        rc = hub_clock_reserve(req->db, (int64_t)nlines * 2, &first_added, err, sizeof err);
+    json_t *errors = json_array();
+    long lines = 0, alerts = 0, stored = 0, skipped = 0, failed = 0;
+    const char *p = req->body, *end = req->body + req->body_len;
+    size_t lineno = 0;
+    while (rc == 0 && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        const char *line = p;
+        p = nl ? nl + 1 : end;
+        lineno++;
+        while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
+            len--;
+        if (len == 0)
+            continue;
+        lines++;
+        char msg[512] = "";
+        json_error_t jerr;
+        json_t *ev = json_loadb(line, len, 0, &jerr);
+        if (!json_is_object(ev)) {
+            snprintf(msg, sizeof msg, "line %zu: invalid JSON: %s", lineno,
+                     ev ? "not an object" : jerr.text);
+        } else {
+            const char *et = json_string_value(json_object_get(ev, "event_type"));
+            if (!et || strcmp(et, "alert") != 0) {
+                skipped++;
+                json_decref(ev);
+                continue;
+            }
+            alerts++;
+            json_t *ind = NULL, *sig = NULL;
+            char cerr[400];
+            if (eve_alert_to_stix(ev, caller->org.identity_id, &ind, &sig, cerr, sizeof cerr) < 0) {
+                snprintf(msg, sizeof msg, "line %zu: %s", lineno, cerr);
+            } else {
+                if (marking) {
+                    json_object_set_new(ind, "object_marking_refs", json_pack("[s]", marking));
+                    json_object_set_new(sig, "object_marking_refs", json_pack("[s]", marking));
+                }
+                json_int_t sev =
+                    json_integer_value(json_object_get(json_object_get(ev, "alert"), "severity"));
+                char version[48], omsg[400];
+                int64_t added = first_added + (int64_t)(lineno - 1) * 2;
+                /* The rule indicator is the hub's (one id per rule for every
+                 * organisation, which is how sightings correlate): stored once
+                 * per collection, never attributed to the reporter. */
+                json_object_del(ind, "created_by_ref");
+                int orc = hub_object_store(s, req->db, &coll, caller, ind, added, 0,
+                                           HUB_STORE_AS_HUB | HUB_STORE_ONCE_PER_COLLECTION,
+                                           version, omsg,
+                                           sizeof omsg);
+                if (orc == 0)
+                    orc = hub_object_store(s, req->db, &coll, caller, sig, added + 1,
+                                           sev >= 1 && sev <= 3 ? (int)sev : (sev > 3 ? 3 : 0),
+                                           0, version, omsg, sizeof omsg);
+                if (orc == 0)
+                    stored++;
+                else if (orc == -EINVAL || orc == -EPERM)
+                    snprintf(msg, sizeof msg, "line %zu: %s", lineno, omsg);
+                else {
+                    rc = orc;
+                    snprintf(err, sizeof err, "%s", omsg);
+                }
+            }
+            json_decref(ind);
+            json_decref(sig);
+        }
+        json_decref(ev);
+        if (msg[0]) {
+            failed++;
+            if (json_array_size(errors) < EVE_LINE_ERRORS_MAX)
+                json_array_append_new(errors, hub_json_str(msg));
+        }
+    }
+    if (rc == 0) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "eve: %ld alerts, %ld stored, %ld failed", alerts, stored,
+                 failed);
+        rc = hub_audit_write(req->db, caller, "report", coll.id, NULL, tlp, detail);
+    }
+    if (rc == 0)
+        rc = hub_db_commit(req->db, err, sizeof err);
+    if (rc < 0) {
+        hub_db_rollback(req->db);
+        json_decref(errors);
+        log_error("hub: eve: %s", err);
+        hub_response_error(resp, 500, "Internal error", "nothing stored: storage error");
+        return;
+    }
+    s->stored_since_analyze += stored * 2;
+    hub_count(&s->metrics.objects_stored, (uint64_t)stored * 2);
+    hub_count(&s->metrics.eve_lines, (uint64_t)lines);
+    hub_count(&s->metrics.eve_alerts, (uint64_t)alerts);
+    json_t *body = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:o}", "lines", (json_int_t)lines,
+                             "alerts", (json_int_t)alerts, "stored", (json_int_t)stored, "skipped",
+                             (json_int_t)skipped, "failed", (json_int_t)failed, "collection",
+                             coll.id, "tlp", tlp, "errors", errors);
+    hub_response_json(resp, lines > 0 && failed == lines ? 400 : 200, "application/json", body);
+}
