@@ -129,21 +129,17 @@ struct hub_db_conn *hub_db_acquire(struct hub_db *db)
     return c;
 }
 
-int hub_db_analyze(struct hub_db *db, struct hub_db_conn *c, int64_t rows, char *err,
-                   size_t errlen)
+int hub_db_analyze(struct hub_db *db, struct hub_db_conn *c, int64_t rows, char *err, size_t errlen)
 {
     int rc;
     if (db->kind == HUB_DB_SQLITE && rows < HUB_DB_ANALYZE_MIN_ROWS) {
         int64_t has = 0;
-        rc = hub_db_query_i64(c,
-                              "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'", 0,
-                              NULL, 0, &has, err, errlen);
+        rc = hub_db_query_i64(c, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'",
+                              0, NULL, 0, &has, err, errlen);
         if (rc == 0 && has)
             rc = hub_db_exec(c, "DELETE FROM sqlite_stat1", 0, NULL, NULL, err, errlen);
     } else {
         rc = hub_db_exec(c, "ANALYZE objects", 0, NULL, NULL, err, errlen);
-        if (rc == 0)
-            rc = hub_db_exec(c, "ANALYZE object_owners", 0, NULL, NULL, err, errlen);
         if (rc == 0)
             rc = hub_db_exec(c, "ANALYZE sightings", 0, NULL, NULL, err, errlen);
     }

@@ -12,7 +12,8 @@
 #include <string.h>
 
 #define PG_STMT_CACHE 128
-#define PG_MAX_PARAMS 512
+#define PG_MAX_PARAMS 8192 /* multi-row inserts of the bulk path (hub_objects.c) */
+#define PG_STACK_PARAMS 64
 #define PG_INT8_OID 20
 #define PG_TEXT_OID 25
 
@@ -87,9 +88,23 @@ static int pg_exec(struct hub_db_conn *hc, const char *sql, int nparams,
         snprintf(err, errlen, "postgresql: too many parameters (%d)", nparams);
         return -EINVAL;
     }
-    const char *values[PG_MAX_PARAMS > 0 ? PG_MAX_PARAMS : 1];
-    Oid types[PG_MAX_PARAMS > 0 ? PG_MAX_PARAMS : 1];
-    char numbuf[PG_MAX_PARAMS > 0 ? PG_MAX_PARAMS : 1][24];
+    const char *values_stack[PG_STACK_PARAMS];
+    Oid types_stack[PG_STACK_PARAMS];
+    char numbuf_stack[PG_STACK_PARAMS][24];
+    const char **values = values_stack;
+    Oid *types = types_stack;
+    char(*numbuf)[24] = numbuf_stack;
+    void *heap = NULL;
+    if (nparams > PG_STACK_PARAMS) {
+        heap = malloc((size_t)nparams * (sizeof *values + sizeof *types + sizeof *numbuf));
+        if (!heap) {
+            snprintf(err, errlen, "postgresql: out of memory for %d parameters", nparams);
+            return -ENOMEM;
+        }
+        values = heap;
+        types = (Oid *)(values + nparams);
+        numbuf = (char(*)[24])(types + nparams);
+    }
     for (int i = 0; i < nparams; i++) {
         switch (params[i].kind) {
         case HUB_DB_NULL:
@@ -131,6 +146,7 @@ static int pg_exec(struct hub_db_conn *hc, const char *sql, int nparams,
             if (PQresultStatus(p) != PGRES_COMMAND_OK) {
                 pg_error(c, p, err, errlen);
                 PQclear(p);
+                free(heap);
                 return -EIO;
             }
             PQclear(p);
@@ -149,6 +165,7 @@ static int pg_exec(struct hub_db_conn *hc, const char *sql, int nparams,
         else
             r = PQexecParams(c->conn, sql, nparams, types, values, NULL, NULL, 0);
     }
+    free(heap); /* the parameters were sent */
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         pg_error(c, r, err, errlen);

@@ -15,6 +15,7 @@
 struct sqlite_cached {
     char *sql;
     sqlite3_stmt *stmt;
+    bool positional; /* parameter k is named $k: bound by position */
 };
 
 struct sqlite_conn {
@@ -70,13 +71,31 @@ static void sqlite_disconnect(struct hub_db_conn *hc)
     free(c);
 }
 
+/* Whether the statement's k-th parameter is "$k" for every k: true for SQL
+ * written with $1..$N numbered in order of first appearance. Looking a name
+ * up is a scan of the statement's names, so this is worked out once per
+ * prepared statement, not per bind. */
+static bool positional_params(sqlite3_stmt *st)
+{
+    int n = sqlite3_bind_parameter_count(st);
+    for (int i = 1; i <= n; i++) {
+        const char *name = sqlite3_bind_parameter_name(st, i);
+        char want[16];
+        snprintf(want, sizeof want, "$%d", i);
+        if (!name || strcmp(name, want) != 0)
+            return false;
+    }
+    return true;
+}
+
 /* Returns a prepared statement; *cached tells whether the cache owns it. */
-static sqlite3_stmt *sqlite_prepare(struct sqlite_conn *c, const char *sql, bool *cached, char *err,
-                                    size_t errlen)
+static sqlite3_stmt *sqlite_prepare(struct sqlite_conn *c, const char *sql, bool *cached,
+                                    bool *positional, char *err, size_t errlen)
 {
     for (int i = 0; i < c->ncache; i++) {
         if (strcmp(c->cache[i].sql, sql) == 0) {
             *cached = true;
+            *positional = c->cache[i].positional;
             return c->cache[i].stmt;
         }
     }
@@ -86,11 +105,13 @@ static sqlite3_stmt *sqlite_prepare(struct sqlite_conn *c, const char *sql, bool
         return NULL;
     }
     *cached = false;
+    *positional = positional_params(st);
     if (c->ncache < SQLITE_STMT_CACHE) {
         char *copy = strdup(sql);
         if (copy) {
             c->cache[c->ncache].sql = copy;
             c->cache[c->ncache].stmt = st;
+            c->cache[c->ncache].positional = *positional;
             c->ncache++;
             *cached = true;
         }
@@ -103,14 +124,20 @@ static int sqlite_exec(struct hub_db_conn *hc, const char *sql, int nparams,
                        size_t errlen)
 {
     struct sqlite_conn *c = (struct sqlite_conn *)hc;
-    bool cached;
-    sqlite3_stmt *st = sqlite_prepare(c, sql, &cached, err, errlen);
+    bool cached, positional;
+    sqlite3_stmt *st = sqlite_prepare(c, sql, &cached, &positional, err, errlen);
     if (!st)
         return -EIO;
+    int count = sqlite3_bind_parameter_count(st);
     for (int i = 0; i < nparams; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "$%d", i + 1);
-        int idx = sqlite3_bind_parameter_index(st, name);
+        int idx;
+        if (positional) {
+            idx = i < count ? i + 1 : 0;
+        } else {
+            char name[16];
+            snprintf(name, sizeof name, "$%d", i + 1);
+            idx = sqlite3_bind_parameter_index(st, name);
+        }
         if (idx <= 0)
             continue;
         switch (params[i].kind) {

@@ -108,12 +108,11 @@ void eve_post(struct hub_request *req, struct hub_response *resp)
                 json_object_del(ind, "created_by_ref");
                 int orc = hub_object_store(s, req->db, &coll, caller, ind, added, 0,
                                            HUB_STORE_AS_HUB | HUB_STORE_ONCE_PER_COLLECTION,
-                                           version, omsg,
-                                           sizeof omsg);
+                                           version, omsg, sizeof omsg);
                 if (orc == 0)
                     orc = hub_object_store(s, req->db, &coll, caller, sig, added + 1,
-                                           sev >= 1 && sev <= 3 ? (int)sev : (sev > 3 ? 3 : 0),
-                                           0, version, omsg, sizeof omsg);
+                                           sev >= 1 && sev <= 3 ? (int)sev : (sev > 3 ? 3 : 0), 0,
+                                           version, omsg, sizeof omsg);
                 if (orc == 0)
                     stored++;
                 else if (orc == -EINVAL || orc == -EPERM)

@@ -43,7 +43,8 @@ static int remove_selector(json_t *obj, const char *selector, json_t **touched, 
         if (tok[0] == '[') {
             char *end;
             long idx = strtol(tok + 1, &end, 10);
-            if (!json_is_array(cur) || *end != ']' || idx < 0 || (size_t)idx >= json_array_size(cur))
+            if (!json_is_array(cur) || *end != ']' || idx < 0 ||
+                (size_t)idx >= json_array_size(cur))
                 return 0;
             if (!next) {
                 if (json_is_null(json_array_get(cur, (size_t)idx)))

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -353,11 +352,6 @@ int hub_main(int argc, char **argv)
         return 1;
     }
     raise_nofile(cfg->max_connections);
-    /* Request buffers of a few hundred KiB are allocated for every POST:
-     * keep them in the heap for reuse instead of an mmap/munmap (and page
-     * faults) each time. */
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     /* Every thread started from here on inherits the blocked signals; the
      * main thread takes them with sigwait (hub_server_run). */
     sigset_t set;

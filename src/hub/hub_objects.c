@@ -5,7 +5,7 @@
  * recipients, sightings for risk reporting, and the audit row. Shared by
  * TAXII POST and /api/v1/eve.
  *
- * Ownership: object_owners records who created each id (org 0: the hub,
+ * Ownership: objects.owner_org records who created each id (org 0: the hub,
  * for organisation identities and Suricata rule indicators). Another
  * organisation that can see the object may re-post it unchanged into
  * another collection (a relay); any other version from it is refused with
@@ -158,6 +158,9 @@ static int check_limits(const json_t *v, int depth, char *path, size_t pathlen, 
         const json_t *e;
         json_array_foreach(v, i, e)
         {
+            /* Short strings need no path (built only for what is descended into). */
+            if (json_is_string(e) && json_string_length(e) <= STIX_MAX_STRING)
+                continue;
             if (json_is_array(e) || json_is_object(e) || json_is_string(e)) {
                 snprintf(path + plen, pathlen - plen, ".[%zu]", i);
                 int rc = check_limits(e, depth + 1, path, pathlen, msg, msglen);
@@ -176,6 +179,8 @@ static int check_limits(const json_t *v, int depth, char *path, size_t pathlen, 
         const json_t *e;
         json_object_foreach((json_t *)v, k, e)
         {
+            if (json_is_string(e) && json_string_length(e) <= STIX_MAX_STRING)
+                continue;
             if (json_is_array(e) || json_is_object(e) || json_is_string(e)) {
                 snprintf(path + plen, pathlen - plen, "%s%.64s", plen ? "." : "", k);
                 int rc = check_limits(e, depth + 1, path, pathlen, msg, msglen);
@@ -206,8 +211,10 @@ int hub_object_prepare(struct hub_server *s, const struct hub_collection *coll,
     const char *id = json_string_value(json_object_get(obj, "id"));
     char path[1024] = "", lim[600];
     if (check_limits(obj, 0, path, sizeof path, lim, sizeof lim) < 0) {
-        snprintf(msg, msglen, "%.120s: %s (the hub keeps objects that common STIX clients can "
-                 "read)", id ? id : "object", lim);
+        snprintf(msg, msglen,
+                 "%.120s: %s (the hub keeps objects that common STIX clients can "
+                 "read)",
+                 id ? id : "object", lim);
         return -EINVAL;
     }
     if (stix_object_validate(obj, msg, msglen) < 0)
@@ -291,10 +298,10 @@ int hub_object_prepare(struct hub_server *s, const struct hub_collection *coll,
 /* SQL condition: the caller may see row "o" in whatever collection it is
  * ($1 org id, $2 sector, $3 coordinator 0/1). */
 #define VISIBLE_ANYWHERE                                                                           \
-    "(o.producer_org = $1 OR o.tlp IN ('clear', 'green') OR (o.tlp IN ('amber', 'amber+strict')" \
+    "(o.producer_org = $1 OR o.tlp IN ('clear', 'green') OR (o.tlp IN ('amber', 'amber+strict')"   \
     " AND ($3 = 1 OR o.coll IN (SELECT c.id FROM collections c WHERE c.kind = 'national'"          \
-    " OR (c.kind = 'sector' AND c.sector = $2) OR (c.kind = 'org' AND c.org_id = $1))))"          \
-    " OR (o.tlp = 'red' AND EXISTS (SELECT 1 FROM object_recipients r WHERE r.object_id = o.id"   \
+    " OR (c.kind = 'sector' AND c.sector = $2) OR (c.kind = 'org' AND c.org_id = $1))))"           \
+    " OR (o.tlp = 'red' AND EXISTS (SELECT 1 FROM object_recipients r WHERE r.object_id = o.id"    \
     " AND r.org_id = $1)))"
 
 /* Whether a posted object is the stored one. A posted object without
@@ -326,42 +333,29 @@ enum ownership { OWN, NEW, RELAY, CORRECT, SHADOW };
 /* Decides how the caller may post p (see the file comment). Returns 0 with
  * *how set, or -EPERM with the reason in msg. */
 static int decide_ownership(struct hub_db_conn *c, const struct hub_caller *caller,
-                            struct hub_object_prepared *p, enum ownership *how, char *msg,
-                            size_t msglen)
+                            struct hub_object_prepared *p, enum ownership *how, int64_t *owner_out,
+                            char *msg, size_t msglen)
 {
     int64_t me = p->as_hub ? 0 : caller->org.id;
     const char *creator_refusal =
         "%s: created_by_ref must be your organisation's identity %s, or absent (the hub then "
         "sets it): only the creator of an object may post it (STIX 2.1 section 3.6)";
-    /* One statement for the common case of a new id: claim it. A row comes
-     * back only when the id was unknown. */
-    int64_t claimed = -1, owner = -1;
-    if (!p->foreign_creator) {
-        struct hub_db_param po[] = {DB_TEXT(p->id), DB_INT(me), DB_INT(hub_now_us())};
-        int rc = hub_db_query_i64(c,
-                                  "INSERT INTO object_owners (stix_id, org_id, created)"
-                                  " VALUES ($1, $2, $3) ON CONFLICT (stix_id) DO NOTHING"
-                                  " RETURNING org_id",
-                                  3, po, -1, &claimed, msg, msglen);
-        if (rc < 0)
-            return rc;
-        if (claimed >= 0) {
-            *how = NEW;
-            return 0;
-        }
-    }
+    /* The owner is on every row of the id (owner_org); none: a new id. */
+    int64_t owner = -1;
     struct hub_db_param pid[] = {DB_TEXT(p->id)};
-    int rc = hub_db_query_i64(c, "SELECT org_id FROM object_owners WHERE stix_id = $1", 1, pid, -1,
-                              &owner, msg, msglen);
+    int rc = hub_db_query_i64(c,
+                              "SELECT COALESCE(owner_org, producer_org) FROM objects"
+                              " WHERE stix_id = $1 AND lineage = 0 LIMIT 1",
+                              1, pid, -1, &owner, msg, msglen);
     if (rc < 0)
         return rc;
+    *owner_out = owner < 0 ? me : owner;
     if (owner < 0 || owner == me) {
-        /* (owner < 0 only with a foreign created_by_ref: refused.) */
         if (p->foreign_creator) {
             snprintf(msg, msglen, creator_refusal, p->id, caller->org.identity_id);
             return -EPERM;
         }
-        *how = OWN;
+        *how = owner < 0 ? NEW : OWN;
         return 0;
     }
     /* Someone else's: what of it may the caller see? */
@@ -460,10 +454,13 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
     bool revoked = p->revoked;
 
     enum ownership how;
-    int rc = decide_ownership(c, caller, p, &how, msg, msglen);
+    int64_t owner;
+    int rc = decide_ownership(c, caller, p, &how, &owner, msg, msglen);
     if (rc < 0)
         return rc;
     int64_t lineage = how == SHADOW ? caller->org.id : 0;
+    if (how == SHADOW)
+        owner = caller->org.id;
 
     /* Existing versions of this lineage, in this and other collections. */
     struct hub_db_param pid[] = {DB_TEXT(id), DB_INT(lineage)};
@@ -520,29 +517,19 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
         return -EPERM;
     }
 
-    struct hub_db_param pi[] = {DB_TEXT(coll->id),
-                                DB_TEXT(id),
-                                DB_TEXT(type),
-                                DB_TEXT(p->spec_version),
-                                DB_TEXT(version),
-                                DB_INT(date_added),
-                                DB_TEXT(tlp),
-                                DB_INT(caller->org.id),
-                                DB_INT(revoked),
-                                DB_INT(newest),
-                                DB_INT(oldest),
-                                DB_TEXT(p->body),
-                                DB_TEXT(p->version_text),
-                                DB_INT(lineage),
-                                DB_TEXT(p->gtlp)};
+    struct hub_db_param pi[] = {
+        DB_TEXT(coll->id),        DB_TEXT(id),        DB_TEXT(type),    DB_TEXT(p->spec_version),
+        DB_TEXT(version),         DB_INT(date_added), DB_TEXT(tlp),     DB_INT(caller->org.id),
+        DB_INT(revoked),          DB_INT(newest),     DB_INT(oldest),   DB_TEXT(p->body),
+        DB_TEXT(p->version_text), DB_INT(lineage),    DB_TEXT(p->gtlp), DB_INT(owner)};
     int64_t row_id;
     rc = hub_db_query_i64(c,
                           "INSERT INTO objects (coll, stix_id, type, spec_version, version,"
                           " date_added, tlp, producer_org, revoked, is_latest, is_first, body,"
-                          " version_text, lineage, gtlp)"
+                          " version_text, lineage, gtlp, owner_org)"
                           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-                          " $15) RETURNING id",
-                          15, pi, -1, &row_id, msg, msglen);
+                          " $15, $16) RETURNING id",
+                          16, pi, -1, &row_id, msg, msglen);
     if (rc < 0)
         return rc;
     if (nexisting > 0 && (newest || oldest)) {
@@ -602,8 +589,8 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
 }
 
 int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct hub_collection *coll,
-                     const struct hub_caller *caller, json_t *obj, int64_t date_added,
-                     int severity, unsigned flags, char *version_out, char *msg, size_t msglen)
+                     const struct hub_caller *caller, json_t *obj, int64_t date_added, int severity,
+                     unsigned flags, char *version_out, char *msg, size_t msglen)
 {
     struct hub_object_prepared p = {.as_hub = (flags & HUB_STORE_AS_HUB) != 0,
                                     .once_per_collection =
@@ -614,5 +601,195 @@ int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct h
         rc = hub_object_commit(s, c, coll, caller, &p, date_added, severity, version_out, msg,
                                msglen);
     hub_object_prepared_free(&p);
+    return rc;
+}
+
+/* ---- bulk path ------------------------------------------------------------ */
+
+/* Rows per multi-row statement: the largest of these that fits, so that only
+ * a handful of statement texts exist (each is prepared once per connection). */
+static const size_t batch_sizes[] = {128, 32, 8, 2, 1};
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Builds "INSERT ... VALUES (...),(...)" of rows rows of ncols placeholders
+ * each (numbered in order) followed by tail. Caller frees. */
+static char *multi_insert_sql(const char *head, int ncols, size_t rows, const char *tail)
+{
+    size_t cap = strlen(head) + strlen(tail) + rows * (size_t)ncols * 8 + rows * 4 + 16;
+    char *sql = malloc(cap);
+    if (!sql)
+        return NULL;
+    size_t len = (size_t)snprintf(sql, cap, "%s", head);
+    int k = 1;
+    for (size_t r = 0; r < rows; r++) {
+        len += (size_t)snprintf(sql + len, cap - len, "%s(", r ? "," : "");
+        for (int c = 0; c < ncols; c++)
+            len += (size_t)snprintf(sql + len, cap - len, "%s$%d", c ? "," : "", k++);
+        len += (size_t)snprintf(sql + len, cap - len, ")");
+    }
+    snprintf(sql + len, cap - len, "%s", tail);
+    return sql;
+}
+
+int hub_object_commit_batch(struct hub_server *s, struct hub_db_conn *c,
+                            const struct hub_collection *coll, const struct hub_caller *caller,
+                            struct hub_object_prepared *p, size_t n, int64_t first_added, char *msg,
+                            size_t msglen)
+{
+    (void)s;
+    if (n < 2)
+        return 0;
+    /* Candidates: plain objects whose id appears once in the envelope. */
+    size_t *cand = malloc(n * sizeof *cand);
+    const char **ids = malloc(n * sizeof *ids);
+    if (!cand || !ids) {
+        free(cand);
+        free(ids);
+        return 0; /* the per-object path still works */
+    }
+    size_t nids = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i].ok && p[i].id)
+            ids[nids++] = p[i].id;
+    qsort(ids, nids, sizeof *ids, cmp_str);
+    size_t ncand = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct hub_object_prepared *o = &p[i];
+        if (!o->ok || o->foreign_creator || o->as_hub || o->once_per_collection || o->correction ||
+            strcmp(o->type, "sighting") == 0 || hub_tlp_rank(o->tlp) == 4 ||
+            (o->gtlp && strcmp(o->gtlp, "red") == 0))
+            continue;
+        const char **hit = bsearch(&o->id, ids, nids, sizeof *ids, cmp_str);
+        if (!hit || (hit > ids && strcmp(hit[-1], o->id) == 0) ||
+            (hit + 1 < ids + nids && strcmp(hit[1], o->id) == 0))
+            continue;
+        cand[ncand++] = i;
+    }
+    free(ids);
+    int rc = 0;
+    int64_t now = hub_now_us();
+    struct hub_db_param *params = malloc(128 * 16 * sizeof *params);
+    bool *is_new = calloc(n, sizeof *is_new);
+    if (!params || !is_new) {
+        free(params);
+        free(is_new);
+        free(cand);
+        return 0;
+    }
+    /* 1. Which ids exist already (any lineage)? The others are new. */
+    for (size_t k = 0; k < ncand; k++)
+        is_new[cand[k]] = true;
+    for (size_t done = 0; rc == 0 && done < ncand;) {
+        size_t rows = 1;
+        for (size_t k = 0; k < sizeof batch_sizes / sizeof batch_sizes[0]; k++)
+            if (batch_sizes[k] <= ncand - done) {
+                rows = batch_sizes[k];
+                break;
+            }
+        size_t cap = rows * 8 + 64;
+        char *sql = malloc(cap);
+        if (!sql) {
+            rc = -ENOMEM;
+            break;
+        }
+        size_t len = (size_t)snprintf(sql, cap, "SELECT stix_id FROM objects WHERE stix_id IN (");
+        for (size_t r = 0; r < rows; r++) {
+            len += (size_t)snprintf(sql + len, cap - len, "%s$%zu", r ? "," : "", r + 1);
+            params[r] = DB_TEXT(p[cand[done + r]].id);
+        }
+        snprintf(sql + len, cap - len, ")");
+        struct hub_db_result res;
+        rc = hub_db_exec(c, sql, (int)rows, params, &res, msg, msglen);
+        free(sql);
+        for (int k = 0; rc == 0 && k < res.nrows; k++)
+            for (size_t r = 0; r < rows; r++)
+                if (strcmp(hub_db_cell(&res, k, 0), p[cand[done + r]].id) == 0)
+                    is_new[cand[done + r]] = false;
+        hub_db_result_free(&res);
+        done += rows;
+    }
+    /* 2. The new ones: objects, then their audit rows. */
+    size_t nnew = 0;
+    for (size_t k = 0; k < ncand; k++)
+        if (is_new[cand[k]])
+            cand[nnew++] = cand[k];
+    for (size_t done = 0; rc == 0 && done < nnew;) {
+        size_t rows = 1;
+        for (size_t k = 0; k < sizeof batch_sizes / sizeof batch_sizes[0]; k++)
+            if (batch_sizes[k] <= nnew - done) {
+                rows = batch_sizes[k];
+                break;
+            }
+        char *sql = multi_insert_sql(
+            "INSERT INTO objects (coll, stix_id, type, spec_version, version, date_added, tlp,"
+            " producer_org, revoked, is_latest, is_first, body, version_text, lineage, gtlp,"
+            " owner_org) VALUES ",
+            16, rows, "");
+        if (!sql) {
+            rc = -ENOMEM;
+            break;
+        }
+        for (size_t r = 0; r < rows; r++) {
+            size_t i = cand[done + r];
+            struct hub_object_prepared *o = &p[i];
+            int64_t added = first_added + (int64_t)i;
+            if (!o->version[0])
+                hub_timestamp_format(added, o->version, sizeof o->version);
+            if (!o->version_text[0])
+                snprintf(o->version_text, sizeof o->version_text, "%s", o->version);
+            struct hub_db_param *q = params + r * 16;
+            q[0] = DB_TEXT(coll->id);
+            q[1] = DB_TEXT(o->id);
+            q[2] = DB_TEXT(o->type);
+            q[3] = DB_TEXT(o->spec_version);
+            q[4] = DB_TEXT(o->version);
+            q[5] = DB_INT(added);
+            q[6] = DB_TEXT(o->tlp);
+            q[7] = DB_INT(caller->org.id);
+            q[8] = DB_INT(o->revoked);
+            q[9] = DB_INT(1);
+            q[10] = DB_INT(1);
+            q[11] = DB_TEXT(o->body);
+            q[12] = DB_TEXT(o->version_text);
+            q[13] = DB_INT(0);
+            q[14] = DB_TEXT(o->gtlp);
+            q[15] = DB_INT(caller->org.id);
+        }
+        rc = hub_db_exec(c, sql, (int)rows * 16, params, NULL, msg, msglen);
+        free(sql);
+        if (rc < 0)
+            break;
+        sql = multi_insert_sql(
+            "INSERT INTO audit (ts, org_id, role, action, coll, stix_id, tlp, detail) VALUES ", 8,
+            rows, "");
+        if (!sql) {
+            rc = -ENOMEM;
+            break;
+        }
+        for (size_t r = 0; r < rows; r++) {
+            struct hub_object_prepared *o = &p[cand[done + r]];
+            struct hub_db_param *q = params + r * 8;
+            q[0] = DB_INT(now);
+            q[1] = DB_INT(caller->org.id);
+            q[2] = DB_TEXT(hub_role_name(caller->role));
+            q[3] = DB_TEXT("write");
+            q[4] = DB_TEXT(coll->id);
+            q[5] = DB_TEXT(o->id);
+            q[6] = DB_TEXT(o->tlp);
+            q[7] = DB_TEXT(o->version_text);
+        }
+        rc = hub_db_exec(c, sql, (int)rows * 8, params, NULL, msg, msglen);
+        free(sql);
+        for (size_t r = 0; rc == 0 && r < rows; r++)
+            p[cand[done + r]].committed = true;
+        done += rows;
+    }
+    free(params);
+    free(is_new);
+    free(cand);
     return rc;
 }

@@ -193,9 +193,9 @@ void incidents_get(struct hub_request *req, struct hub_response *resp)
         hub_timestamp_format(hub_db_cell_i64(&r, i, 2), f, sizeof f);
         hub_timestamp_format(hub_db_cell_i64(&r, i, 3), l, sizeof l);
         hub_timestamp_format(hub_db_cell_i64(&r, i, 4), c, sizeof c);
-        json_t *inc = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", hub_db_cell(&r, i, 0),
-                                "indicator_id", hub_db_cell(&r, i, 1), "first_seen", f, "last_seen",
-                                l, "created", c);
+        json_t *inc =
+            json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", hub_db_cell(&r, i, 0), "indicator_id",
+                      hub_db_cell(&r, i, 1), "first_seen", f, "last_seen", l, "created", c);
         struct hub_db_param ps[] = {
             DB_INT(caller->org.id), DB_TEXT(caller->org.sector), DB_TEXT(hub_db_cell(&r, i, 1)),
             DB_INT(hub_db_cell_i64(&r, i, 2)), DB_INT(hub_db_cell_i64(&r, i, 3))};

@@ -54,8 +54,10 @@ static const char *const migration1[] = {
     " 'National collection: TLP:CLEAR and TLP:GREEN for every member organisation')",
     NULL};
 
-/* Migration 2 (issue 12): object ownership (object_owners; org 0 is the hub
- * itself: organisation identities and Suricata rule indicators), token
+/* Migration 2 (issue 12): object ownership (objects.owner_org: the
+ * organisation that created the id, 0 for the hub itself: organisation
+ * identities and Suricata rule indicators; kept on every row so that the
+ * versions lookup that runs anyway answers it), token
  * expiry, `modified` kept as posted (version_text), quarantined lineages of
  * ids that collide with objects invisible to their poster (lineage: 0 for
  * the owner's, else the poster's organisation id; part of the unique key),
@@ -66,7 +68,8 @@ static const char *const migration1[] = {
     " spec_version TEXT NOT NULL, version TEXT NOT NULL, date_added BIGINT NOT NULL,"              \
     " tlp TEXT NOT NULL, producer_org BIGINT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,"        \
     " is_latest INTEGER NOT NULL DEFAULT 1, is_first INTEGER NOT NULL DEFAULT 1,"                  \
-    " body TEXT NOT NULL, version_text TEXT, lineage BIGINT NOT NULL DEFAULT 0, gtlp TEXT"
+    " body TEXT NOT NULL, version_text TEXT, lineage BIGINT NOT NULL DEFAULT 0, gtlp TEXT,"        \
+    " owner_org BIGINT"
 static const char *const migration2_sqlite[] = {
     "CREATE TABLE objects2 (" OBJECTS2_COLUMNS ", UNIQUE (stix_id, coll, version, lineage))",
     "INSERT INTO objects2 (id, coll, stix_id, type, spec_version, version, date_added, tlp,"
@@ -82,18 +85,16 @@ static const char *const migration2_pg[] = {
     "ALTER TABLE objects ADD COLUMN version_text TEXT",
     "ALTER TABLE objects ADD COLUMN lineage BIGINT NOT NULL DEFAULT 0",
     "ALTER TABLE objects ADD COLUMN gtlp TEXT",
+    "ALTER TABLE objects ADD COLUMN owner_org BIGINT",
     "CREATE UNIQUE INDEX objects_key ON objects (stix_id, coll, version, lineage)",
     NULL};
 static const char *const migration2[] = {
     "CREATE INDEX objects_coll_type_added ON objects (coll, type, date_added)",
-    "CREATE TABLE object_owners (stix_id TEXT PRIMARY KEY, org_id BIGINT NOT NULL,"
-    " created BIGINT NOT NULL)",
-    "INSERT INTO object_owners (stix_id, org_id, created) SELECT o.stix_id, o.producer_org,"
-    " o.date_added FROM objects o WHERE o.id = (SELECT MIN(x.id) FROM objects x"
-    " WHERE x.stix_id = o.stix_id)",
-    "UPDATE object_owners SET org_id = 0 WHERE stix_id IN (SELECT identity_id FROM orgs)",
-    "UPDATE object_owners SET org_id = 0 WHERE stix_id IN (SELECT stix_id FROM objects"
-    " WHERE type = 'indicator' AND body LIKE '%%\"pattern_type\":\"suricata\"%%')",
+    "UPDATE objects SET owner_org = (SELECT x.producer_org FROM objects x"
+    " WHERE x.stix_id = objects.stix_id ORDER BY x.id LIMIT 1)",
+    "UPDATE objects SET owner_org = 0 WHERE stix_id IN (SELECT identity_id FROM orgs)",
+    "UPDATE objects SET owner_org = 0 WHERE type = 'indicator'"
+    " AND body LIKE '%%\"pattern_type\":\"suricata\"%%'",
     "ALTER TABLE tokens ADD COLUMN expires BIGINT",
     "ALTER TABLE tokens ADD COLUMN rotated_to BIGINT",
     NULL};

@@ -128,8 +128,7 @@ void hub_response_header(struct hub_response *resp, const char *name, const char
  * severity: 1 high, 2 medium, 3 low, 0 unknown (sightings only). */
 int hub_object_store(struct hub_server *s, struct hub_db_conn *c, const struct hub_collection *coll,
                      const struct hub_caller *caller, json_t *obj, int64_t date_added, int severity,
-                     unsigned flags,
-                     char *version_out, char *msg, size_t msglen);
+                     unsigned flags, char *version_out, char *msg, size_t msglen);
 
 /* The same in two phases, so that validation and serialisation (no storage
  * access) run outside the write transaction, in parallel across requests:
@@ -147,11 +146,12 @@ struct hub_object_prepared {
     char version_text[48]; /* as posted, returned as is */
     bool revoked;
     bool ok;
-    bool as_hub;             /* created by the hub itself (owner 0) */
+    bool as_hub;              /* created by the hub itself (owner 0) */
     bool once_per_collection; /* store only if the collection has no version yet */
-    bool creator_added;      /* created_by_ref was absent and set to the poster */
-    bool foreign_creator;    /* created_by_ref names another identity */
-    const char *correction;  /* x_vigil_correction_reason */
+    bool creator_added;       /* created_by_ref was absent and set to the poster */
+    bool foreign_creator;     /* created_by_ref names another identity */
+    const char *correction;   /* x_vigil_correction_reason */
+    bool committed;           /* stored by hub_object_commit_batch */
     char *body;
 };
 /* Flags of hub_object_store. */
@@ -165,6 +165,15 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
                       struct hub_object_prepared *p, int64_t date_added, int severity,
                       char *version_out, char *msg, size_t msglen);
 void hub_object_prepared_free(struct hub_object_prepared *p);
+/* Stores, with a few multi-row statements, the prepared objects of an
+ * envelope that take the plain path: ids new to the hub, appearing once in
+ * the envelope, no sighting, no RED recipients. Those get committed = true;
+ * the others are left for hub_object_commit. p[i] gets date_added
+ * first_added + i. Inside the caller's write transaction. */
+int hub_object_commit_batch(struct hub_server *s, struct hub_db_conn *c,
+                            const struct hub_collection *coll, const struct hub_caller *caller,
+                            struct hub_object_prepared *p, size_t n, int64_t first_added, char *msg,
+                            size_t msglen);
 
 /* Correlation: after a sighting of indicator_id at seen_us by org, raise or
  * extend a cross-organisation incident (hub_correlate.c). */

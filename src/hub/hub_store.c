@@ -251,18 +251,13 @@ int hub_org_add(struct hub_db_conn *c, const char *name, const char *sector, boo
                                     DB_TEXT(body)};
         rc = hub_db_exec(c,
                          "INSERT INTO objects (coll, stix_id, type, spec_version, version,"
-                         " version_text, date_added, tlp, producer_org, body) VALUES"
+                         " version_text, date_added, tlp, producer_org, body, owner_org) VALUES"
                          " ('2b3b8a5e-5c1d-4d7e-9a53-1f0e4a6f1c01', $1, 'identity',"
-                         " '2.1', $2, $2, $3, 'clear', $4, $5)",
+                         " '2.1', $2, $2, $3, 'clear', $4, $5, 0)",
                          5, pi, NULL, err, errlen);
     }
-    /* Organisation identities are the hub's: no member may version them. */
-    if (rc == 0) {
-        struct hub_db_param po2[] = {DB_TEXT(identity), DB_INT(now)};
-        rc = hub_db_exec(c,
-                         "INSERT INTO object_owners (stix_id, org_id, created) VALUES ($1, 0, $2)",
-                         2, po2, NULL, err, errlen);
-    }
+    /* (owner_org 0: organisation identities are the hub's; no member may
+     * version them.) */
     free(body);
     if (rc < 0)
         goto fail;

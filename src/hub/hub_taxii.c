@@ -327,11 +327,10 @@ void taxii_collections(struct hub_request *req, struct hub_response *resp)
     for (int pass = 0; pass < 5; pass++) {
         for (int i = 0; i < n; i++) {
             const struct hub_collection *c = &colls[i];
-            int rank = c->kind == HUB_COLL_ORG       ? (c->org_id == caller->org.id ? 0 : 4)
-                       : c->kind == HUB_COLL_SECTOR  ? (strcmp(c->sector, caller->org.sector) == 0
-                                                            ? 1
-                                                            : 3)
-                                                     : 2;
+            int rank = c->kind == HUB_COLL_ORG ? (c->org_id == caller->org.id ? 0 : 4)
+                       : c->kind == HUB_COLL_SECTOR
+                           ? (strcmp(c->sector, caller->org.sector) == 0 ? 1 : 3)
+                           : 2;
             if (rank == pass && hub_collection_can_read(c, caller))
                 json_array_append_new(arr, collection_json(c, caller));
         }

@@ -31,8 +31,8 @@ static void handle_object_delete(struct hub_request *req, struct hub_response *r
         hub_response_error(resp, 503, "Unavailable", "storage busy");
         return;
     }
-    if (build_object_query(q, req, coll, "o.id, o.producer_org, o.tlp, o.lineage", stix_id, "all", &pa, resp) <
-            0 ||
+    if (build_object_query(q, req, coll, "o.id, o.producer_org, o.tlp, o.lineage", stix_id, "all",
+                           &pa, resp) < 0 ||
         run_query(req, q, &res, resp) < 0) {
         q_free(q);
         free(q);
@@ -124,8 +124,7 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
     /* A STIX bundle is accepted where an envelope is expected, as the OASIS
      * reference server does (the stix2 library's TAXIICollectionSink posts
      * bundles). */
-    bool bundle = json_is_object(env) &&
-                  json_is_string(json_object_get(env, "type")) &&
+    bool bundle = json_is_object(env) && json_is_string(json_object_get(env, "type")) &&
                   strcmp(json_string_value(json_object_get(env, "type")), "bundle") == 0;
     const char *key;
     json_t *val;
@@ -144,8 +143,9 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
     }
     json_t *objects = json_object_get(env, "objects");
     if (!json_is_object(env) || !json_is_array(objects)) {
-        hub_response_error(resp, 400, "Bad request",
-                           "request body: expected a TAXII envelope {\"objects\": [...]} or a STIX bundle");
+        hub_response_error(
+            resp, 400, "Bad request",
+            "request body: expected a TAXII envelope {\"objects\": [...]} or a STIX bundle");
         json_decref(env);
         return;
     }
@@ -185,12 +185,21 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
         rc = hub_db_begin(req->db, err, sizeof err);
     if (rc == 0 && total)
         rc = hub_clock_reserve(req->db, (int64_t)total, &first_added, err, sizeof err);
+    /* New ids in bulk, a few statements for many objects; the rest below. */
+    if (rc == 0 && total)
+        rc = hub_object_commit_batch(s, req->db, coll, caller, prep, total, first_added, err,
+                                     sizeof err);
     json_array_foreach(objects, i, obj)
     {
         if (rc < 0)
             break;
         char version[48];
         const char *id = json_string_value(json_object_get(obj, "id"));
+        if (prep[i].committed) {
+            json_array_append_new(
+                successes, json_pack("{s:s, s:s}", "id", id, "version", prep[i].version_text));
+            continue;
+        }
         int orc = prep[i].ok ? -1 : -EINVAL;
         if (prep[i].ok)
             orc = hub_object_commit(s, req->db, coll, caller, &prep[i], first_added + (int64_t)i, 0,

@@ -170,7 +170,9 @@ class Client:
                 r = self.conn.getresponse()
                 data = r.read()
                 break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
+                    ssl.SSLEOFError, ssl.SSLZeroReturnError):
+                # a keep-alive connection the hub closed while idle (--timeout)
                 self.conn.close()
                 self.conn = None
                 if attempt:
