@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/control_test.h"
 #include "util/log.h"
 
 #define CONTROL_MAX_CLIENTS 64
@@ -702,4 +703,78 @@ void control_stop(void)
 const char *control_path(void)
 {
     return ctl.path[0] ? ctl.path : NULL;
+}
+
+/* ---- test and fuzzing hook (control_test.h) ---- */
+
+struct control_test_client {
+    struct client c;
+    int peer;
+    bool closed;
+};
+
+struct control_test_client *control_test_client_new(void)
+{
+    struct control_test_client *t = calloc(1, sizeof *t);
+    int sv[2];
+    if (!t || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
+        free(t);
+        return NULL;
+    }
+    t->c.fd = sv[0];
+    t->c.id = UINT64_MAX; /* never a real client's: asynchronous answers are dropped */
+    t->c.last_ms = now_ms();
+    t->peer = sv[1];
+    return t;
+}
+
+bool control_test_client_feed(struct control_test_client *t, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    while (!t->closed && len) {
+        ssize_t w = send(t->peer, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w <= 0) {
+            if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+                return false;
+            w = 0;
+        }
+        p += w;
+        len -= (size_t)w;
+        /* What the control thread does when the socket is readable or
+         * writable. */
+        if (!client_flush(&t->c) || !client_process(&t->c) || !client_read(&t->c))
+            t->closed = true;
+        if (!t->closed && w == 0 && len) {
+            /* The peer's buffer is full of answers nobody reads. */
+            char sink[4096];
+            if (recv(t->peer, sink, sizeof sink, MSG_DONTWAIT) <= 0)
+                return false;
+        }
+    }
+    return !t->closed;
+}
+
+size_t control_test_client_output(struct control_test_client *t, char *buf, size_t cap)
+{
+    size_t got = 0;
+    while (got < cap) {
+        if (!t->closed && !client_flush(&t->c))
+            t->closed = true;
+        ssize_t r = recv(t->peer, buf + got, cap - got, MSG_DONTWAIT);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    return got;
+}
+
+void control_test_client_free(struct control_test_client *t)
+{
+    if (!t)
+        return;
+    close(t->c.fd);
+    close(t->peer);
+    free(t->c.in);
+    free(t->c.out);
+    free(t);
 }
