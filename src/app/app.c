@@ -25,6 +25,7 @@
 #include "stream/stream.h"
 #include "util/config.h"
 #include "util/json.h"
+#include "util/log.h"
 
 /* Parsers of other files may not exist yet in a given tree. A weak reference
  * keeps the link working without them, but a weak undefined symbol does not
@@ -439,8 +440,10 @@ static void app_config_eve_options(struct app_layer_config *out, const struct co
 void app_layer_config_load(struct app_layer_config *out, const struct config *cfg)
 {
     memset(out, 0, sizeof(*out));
-    for (int i = 0; i < APP_PROTO_MAX; i++)
+    for (int i = 0; i < APP_PROTO_MAX; i++) {
         out->enabled[i] = true;
+        out->ipprotos_enabled[i] = APP_IPPROTO_TCP | APP_IPPROTO_UDP;
+    }
     out->enabled[APP_PROTO_UNKNOWN] = out->enabled[APP_PROTO_FAILED] = false;
     out->http_request_body_limit = 100 * 1024;  /* suricata.yaml request-body-limit: 100kb */
     out->http_response_body_limit = 100 * 1024; /* response-body-limit: 100kb */
@@ -471,6 +474,30 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
         app_config_proto_enabled(cfg, app_proto_name((uint16_t)p), &out->enabled[p]);
     app_config_proto_enabled(cfg, "ssl", &out->enabled[APP_PROTO_TLS]);
     app_config_proto_enabled(cfg, "ftp-data", &out->enabled[APP_PROTO_FTP_DATA]);
+    for (int p = APP_PROTO_HTTP; p < APP_PROTO_MAX_BUILTIN; p++) {
+        out->ipprotos_enabled[p] = out->enabled[p] ? (APP_IPPROTO_TCP | APP_IPPROTO_UDP) : 0;
+        static const struct {
+            const char *name;
+            uint8_t bit;
+        } tr[] = {{"tcp", APP_IPPROTO_TCP}, {"udp", APP_IPPROTO_UDP}};
+        for (size_t i = 0; i < 2; i++) {
+            bool on = out->enabled[p], set = false;
+            char key[96];
+            snprintf(key, sizeof(key), "app-layer.protocols.%s.%s.enabled",
+                     app_proto_name((uint16_t)p), tr[i].name);
+            const char *v = config_get(cfg, key);
+            if (v && config_parse_bool(v, &on) == 0)
+                set = true;
+            if (set && on != out->enabled[p])
+                log_warning("app-layer: %s: %s.enabled (%s) differs from the protocol's enabled "
+                            "(%s); the %s setting applies", key, tr[i].name, on ? "yes" : "no",
+                            out->enabled[p] ? "yes" : "no", tr[i].name);
+            if (on)
+                out->ipprotos_enabled[p] |= tr[i].bit;
+            else
+                out->ipprotos_enabled[p] &= (uint8_t)~tr[i].bit;
+        }
+    }
 
     uint64_t v;
     v = out->http_request_body_limit;
@@ -509,7 +536,12 @@ struct app_layer_thread_ctx *app_layer_thread_ctx_new(const struct app_layer_con
         t->sink = *sink;
     for (size_t i = 0; i < APP_REGISTRY_SIZE; i++) {
         const struct app_parser *p = app_registry(i);
-        if (p && p->proto < APP_PROTO_MAX && t->cfg.enabled[p->proto])
+        if (!p || p->proto >= APP_PROTO_MAX)
+            continue;
+        /* Protocols past the built-in range have no per-transport setting. */
+        uint8_t on = p->proto < APP_PROTO_MAX_BUILTIN ? t->cfg.ipprotos_enabled[p->proto]
+                                                      : (t->cfg.enabled[p->proto] ? 0xff : 0);
+        if (p->ipprotos & on)
             t->parsers[t->parser_count++] = p;
     }
     return t;

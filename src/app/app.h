@@ -78,6 +78,7 @@ struct app_ics_config {
     uint32_t dnp3_max_tx;           /* live transactions before dnp3.flooded (32) */
     uint32_t dnp3_max_points;       /* points per message (16384) */
     uint32_t dnp3_max_objects;      /* objects per message (2048) */
+    bool dnp3_log_confirms;         /* confirm requests are transactions (yes; Suricata: no) */
     uint32_t enip_max_tx;           /* live transactions (1024) */
     uint32_t mqtt_max_msg_len;      /* longer messages are logged truncated (1 MiB) */
     uint32_t mqtt_max_tx;           /* live transactions (4096) */
@@ -88,6 +89,10 @@ struct app_ics_config {
 
 struct app_layer_config {
     bool enabled[APP_PROTO_MAX];          /* app-layer.protocols.<p>.enabled */
+    /* Per transport (APP_IPPROTO_TCP/UDP bits of app_parser.h): as enabled[],
+     * unless app-layer.protocols.<p>.tcp.enabled / .udp.enabled say otherwise
+     * (the per-transport setting wins, as in Suricata). */
+    uint8_t ipprotos_enabled[APP_PROTO_MAX];
     uint32_t http_request_body_limit;     /* libhtp request-body-limit (default 100 KiB) */
     uint32_t http_response_body_limit;
     uint32_t max_tx_per_flow;             /* transactions kept per flow at most (default 512) */
@@ -100,6 +105,7 @@ struct app_layer_config {
     uint8_t http_dump_headers;            /* dump-all-headers: 1 request, 2 response, 3 both */
     bool http_xff;                        /* xff enabled in extra-data mode: log "xff" */
     const char *http_xff_header;          /* header name, default X-Forwarded-For */
+    bool http_xff_forward;                /* deployment forward: first address, else last */
     bool smtp_extended;                   /* smtp extended logging (message-id, subject, ...) */
     uint32_t ftp_max_line_length;         /* app-layer.protocols.ftp.max-line-length (4096) */
     bool file_force_magic;                /* files.force-magic: libmagic type in fileinfo */
@@ -227,6 +233,14 @@ void app_tx_set_detect_done(struct app_tx *tx, uint8_t direction);
 /* Set once at start-up, before workers run, when rules are loaded: from then
  * on transactions wait for detection before they are freed. */
 void app_layer_set_detection_active(bool active);
+
+/* The client address an HTTP proxy recorded in the request header `header`
+ * (X-Forwarded-For): the first valid IPv4/IPv6 address of the list when
+ * forward, the last when not (Suricata's xff deployment forward/reverse).
+ * Writes it to ip and returns true; false for other protocols or when the
+ * header has no valid address. */
+bool app_http_tx_xff(const struct app_tx *tx, const char *header, bool forward, char *ip,
+                     size_t iplen);
 
 /* Writes the protocol member(s) of the transaction ("http": {...}) into an
  * open JSON object: used for alerts' app-layer metadata. */

@@ -248,6 +248,48 @@ static const htp_header_t *http_header_get(const htp_table_t *t, const char *nam
     return htp_table_get_c(t, name);
 }
 
+/* ---------- X-Forwarded-For ---------- */
+
+bool app_http_tx_xff(const struct app_tx *atx, const char *header, bool forward, char *ip,
+                     size_t iplen)
+{
+    if (!atx || atx->parser != &app_parser_http || !header || iplen < 2)
+        return false;
+    const struct http_tx *tx = (const struct http_tx *)atx;
+    const htp_header_t *h = tx->htp ? http_header_get(tx->htp->request_headers, header) : NULL;
+    if (!h || !h->value)
+        return false;
+    const char *v = (const char *)bstr_ptr(h->value);
+    size_t n = bstr_len(h->value);
+    /* The list is "client, proxy1, proxy2": forward deployment takes the
+     * first address, reverse the last (Suricata's xff deployment). */
+    bool found = false;
+    size_t i = 0;
+    while (i < n) {
+        size_t s = i;
+        while (i < n && v[i] != ',')
+            i++;
+        size_t e = i++;
+        while (s < e && (v[s] == ' ' || v[s] == '\t'))
+            s++;
+        while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+            e--;
+        char cand[INET6_ADDRSTRLEN + 1];
+        unsigned char bin[16];
+        if (e - s == 0 || e - s >= sizeof(cand))
+            continue;
+        memcpy(cand, v + s, e - s);
+        cand[e - s] = '\0';
+        if (inet_pton(AF_INET, cand, bin) != 1 && inet_pton(AF_INET6, cand, bin) != 1)
+            continue;
+        snprintf(ip, iplen, "%s", cand);
+        found = true;
+        if (forward)
+            break;
+    }
+    return found;
+}
+
 /* ---------- libhtp configuration (one, shared read-only by all flows) ---------- */
 
 static htp_cfg_t *http_cfg;
@@ -359,6 +401,9 @@ void app_http_config_load(struct app_layer_config *out, const struct config *cfg
                     out->http_xff = true;
                 if (h && config_node_value(h))
                     out->http_xff_header = config_node_value(h);
+                const struct config_node *dep = config_node_find(body, "xff.deployment");
+                const char *dv = dep ? config_node_value(dep) : NULL;
+                out->http_xff_forward = dv && strcasecmp(dv, "forward") == 0;
             } else if (strcmp(tname, "files") == 0) {
                 const struct config_node *fm = config_node_child(body, "force-magic");
                 if (fm && config_node_value(fm))
@@ -1049,8 +1094,10 @@ static void http_write_http(const struct http_tx *tx, struct json_writer *w)
         json_key_u64(w, "http_port", (uint64_t)htx->request_port_number);
     http_key_bstr(w, "url", htx->request_uri);
     http_key_header(w, "http_user_agent", htx->request_headers, "user-agent");
-    if (cfg && cfg->http_xff && cfg->http_xff_header)
-        http_key_header(w, "xff", htx->request_headers, cfg->http_xff_header);
+    char xff[64];
+    if (cfg && cfg->http_xff && cfg->http_xff_header &&
+        app_http_tx_xff(&tx->base, cfg->http_xff_header, cfg->http_xff_forward, xff, sizeof xff))
+        json_key_string(w, "xff", xff);
     const htp_header_t *ct = http_header_get(htx->response_headers, "content-type");
     if (ct && ct->value) {
         const uint8_t *v = bstr_ptr(ct->value);

@@ -281,4 +281,88 @@ struct enip_pdu {
 const struct enip_pdu *enip_tx_request(const struct app_tx *tx);
 const struct enip_pdu *enip_tx_response(const struct app_tx *tx);
 
+/* -------------------------------------------------------------------- DNP3 */
+
+/* A transaction is one application message (fragment): a request, a
+ * response or an unsolicited response, reassembled from its transport
+ * segments (CRCs and transport header removed). */
+
+/* Internal indications as one 16-bit value: IIN1 in the high octet. */
+#define DNP3_IIN_ALL_STATIONS 0x0100
+#define DNP3_IIN_CLASS_1_EVENTS 0x0200
+#define DNP3_IIN_CLASS_2_EVENTS 0x0400
+#define DNP3_IIN_CLASS_3_EVENTS 0x0800
+#define DNP3_IIN_NEED_TIME 0x1000
+#define DNP3_IIN_LOCAL_CONTROL 0x2000
+#define DNP3_IIN_DEVICE_TROUBLE 0x4000
+#define DNP3_IIN_DEVICE_RESTART 0x8000
+#define DNP3_IIN_NO_FUNC_CODE_SUPPORT 0x0001
+#define DNP3_IIN_OBJECT_UNKNOWN 0x0002
+#define DNP3_IIN_PARAMETER_ERROR 0x0004
+#define DNP3_IIN_EVENT_BUFFER_OVERFLOW 0x0008
+#define DNP3_IIN_ALREADY_EXECUTING 0x0010
+#define DNP3_IIN_CONFIG_CORRUPT 0x0020
+#define DNP3_IIN_RESERVED_2 0x0040
+#define DNP3_IIN_RESERVED_1 0x0080
+
+/* One point of an object: its prefix and index (the prefix when the
+ * qualifier's prefix is an index, else start + position), its size (the
+ * prefix when that is a size), and where its data lies (offset into the
+ * message data; for packed objects the bit shift in that octet). */
+struct dnp3_point {
+    uint32_t prefix, index, size;
+    uint32_t offset;
+    uint8_t shift;
+};
+
+/* An object header and the points decoded from it. */
+struct dnp3_object {
+    uint8_t group, variation, qualifier;
+    uint8_t prefix_code, range_code; /* qualifier bits 6..4 and 3..0 */
+    uint32_t start, stop, count;     /* from the range field; count 0 if none */
+    const struct dnp3_point *points;
+    uint32_t npoints;
+};
+
+struct dnp3_message {
+    bool request;               /* sent by the master (to server) */
+    uint8_t link_control;       /* DIR 0x80, PRM 0x40, FCB 0x20, FCV 0x10, function 0x0f */
+    uint16_t link_src, link_dst;
+    uint8_t transport;          /* first segment's transport header */
+    uint8_t app_control;        /* FIR 0x80, FIN 0x40, CON 0x20, UNS 0x10, sequence 0x0f */
+    uint8_t function_code;      /* application function code (129 response, 130 unsolicited) */
+    uint16_t iin;               /* responses only (DNP3_IIN_*) */
+    bool done;                  /* the final segment arrived (or reassembly failed) */
+    bool complete;              /* done, and every object was decoded */
+    const uint8_t *data;        /* the application fragment, from its header on */
+    uint32_t data_len;
+    const struct dnp3_object *objects;
+    uint32_t nobjects;
+};
+
+/* The message of a DNP3 transaction, or NULL. */
+const struct dnp3_message *dnp3_tx_message(const struct app_tx *tx);
+
+/* One decoded field of a point, named as Suricata's EVE names it. */
+enum dnp3_field_type {
+    DNP3_FIELD_UINT,   /* u */
+    DNP3_FIELD_INT,    /* i */
+    DNP3_FIELD_FLOAT,  /* f */
+    DNP3_FIELD_CHARS,  /* bytes/len: a character string */
+    DNP3_FIELD_BYTES,  /* bytes/len: binary (logged as base64) */
+};
+struct dnp3_field {
+    const char *name;
+    uint8_t type;
+    uint64_t u;
+    int64_t i;
+    double f;
+    const uint8_t *bytes;
+    uint32_t len;
+};
+/* Decodes the fields of point p of object o of message m into out (at most
+ * max); returns how many the object has. */
+uint32_t dnp3_point_fields(const struct dnp3_message *m, const struct dnp3_object *o,
+                           const struct dnp3_point *p, struct dnp3_field *out, uint32_t max);
+
 #endif

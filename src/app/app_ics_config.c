@@ -3,6 +3,8 @@
  * read from Suricata's keys:
  *   app-layer.protocols.modbus.request-flood             (500; 0 = no limit)
  *   app-layer.protocols.dnp3.max-tx / max-points / max-objects (32 / 16384 / 2048)
+ *   app-layer.protocols.dnp3.log-confirms (vigil's; yes: CONFIRM requests are
+ *     transactions and logged, which Suricata skips)
  *   app-layer.protocols.enip.max-tx                      (1024)
  *   app-layer.protocols.mqtt.max-msg-length / max-tx / max-messages
  *   outputs.N.eve-log.types.M.mqtt.string-log-limit / passwords
@@ -70,6 +72,7 @@ int app_ics_config_load(struct app_layer_config *out, const struct config *cfg, 
     c->dnp3_max_tx = 32;
     c->dnp3_max_points = 16384;
     c->dnp3_max_objects = 2048;
+    c->dnp3_log_confirms = true;
     c->enip_max_tx = 1024;
     c->mqtt_max_msg_len = 1024 * 1024;
     c->mqtt_max_tx = 4096;
@@ -99,6 +102,7 @@ int app_ics_config_load(struct app_layer_config *out, const struct config *cfg, 
             err = NULL; /* keep the first message */
         }
     }
+    c->dnp3_log_confirms = config_get_bool(cfg, "app-layer.protocols.dnp3.log-confirms", true);
     const struct config_node *mqtt = ics_eve_type(cfg, "mqtt");
     if (mqtt) {
         const struct config_node *n = config_node_child(mqtt, "string-log-limit");

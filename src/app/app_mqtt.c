@@ -1007,6 +1007,14 @@ static bool mqtt_tx_complete(const struct app_tx *atx, uint8_t direction)
     return direction == 0 ? tx->toclient : tx->toserver;
 }
 
+/* Suricata inspects an MQTT transaction only in the direction of its first
+ * message (AppLayerTxData::for_direction). */
+static int mqtt_tx_direction(const struct app_tx *atx)
+{
+    const struct mqtt_tx *tx = (const struct mqtt_tx *)atx;
+    return tx->toclient ? 1 : 0;
+}
+
 static bool mqtt_tx_has_event(const struct app_tx *atx, const char *name)
 {
     const struct mqtt_tx *tx = (const struct mqtt_tx *)atx;
@@ -1400,5 +1408,6 @@ const struct app_parser app_parser_mqtt = {
     .tx_get_buffer = mqtt_tx_get_buffer,
     .tx_write_json = mqtt_tx_write_json,
     .tx_has_event = mqtt_tx_has_event,
+    .tx_direction = mqtt_tx_direction,
     .event_names = mqtt_event_names,
 };

@@ -20,10 +20,12 @@
  * is needed here). */
 #define DLT_NULL_ 0
 #define DLT_EN10MB_ 1
+#define DLT_PPP_ 9
 #define DLT_RAW_ 12
 #define DLT_RAW_OPENBSD_ 14
 #define LINKTYPE_RAW_ 101
 #define DLT_LOOP_ 108
+#define DLT_C_HDLC_ 104
 #define DLT_LINUX_SLL_ 113
 #define LINKTYPE_IPV4_ 228
 #define LINKTYPE_IPV6_ 229
@@ -113,6 +115,8 @@ bool decode_datalink_supported(int datalink)
     case DLT_LINUX_SLL2_:
     case LINKTYPE_IPV4_:
     case LINKTYPE_IPV6_:
+    case DLT_PPP_:
+    case DLT_C_HDLC_:
         return true;
     default:
         return false;
@@ -219,6 +223,8 @@ static void decode_ipv6(struct decode_thread_ctx *ctx, struct packet *p, const u
                         uint32_t len);
 static void decode_network(struct decode_thread_ctx *ctx, struct packet *p, uint16_t type,
                            const uint8_t *d, uint32_t len);
+static void decode_ppp(struct decode_thread_ctx *ctx, struct packet *p, const uint8_t *d,
+                       uint32_t len);
 
 /* ------------------------------------------------------------------ */
 /* checksums                                                           */
@@ -811,9 +817,14 @@ static void decode_gre(struct decode_thread_ctx *ctx, struct packet *p, const ui
             decode_invalid(ctx, p, DECODE_EVENT_GRE_VERSION1_HDR_TOO_BIG);
             return;
         }
-        /* PPTP's enhanced GRE carries PPP; its payload is not decoded. */
-        p->payload = d + hlen;
-        p->payload_len = len - hlen;
+        /* PPTP's enhanced GRE carries PPP (GRE v1 with a key); an
+         * acknowledgement alone carries nothing. */
+        if (hlen == len)
+            return;
+        if (!decode_tunnel_enter(ctx, p, DECODE_TUNNEL_GRE))
+            return;
+        p->gre_proto = proto;
+        decode_ppp(ctx, p, d + hlen, len - hlen);
         return;
     } else {
         decode_invalid(ctx, p, DECODE_EVENT_GRE_WRONG_VERSION);
@@ -836,6 +847,12 @@ static void decode_gre(struct decode_thread_ctx *ctx, struct packet *p, const ui
             decode_ethernet(ctx, p, in, ilen);
         else
             decode_network(ctx, p, proto, in, ilen);
+        return;
+    case ETHERTYPE_PPP:
+        if (!decode_tunnel_enter(ctx, p, DECODE_TUNNEL_GRE))
+            return;
+        p->gre_proto = proto;
+        decode_ppp(ctx, p, in, ilen);
         return;
     case ETHERTYPE_ERSPAN_2:
     case ETHERTYPE_ERSPAN_3:
@@ -1660,26 +1677,36 @@ static void decode_mpls(struct decode_thread_ctx *ctx, struct packet *p, const u
     }
 }
 
-static void decode_pppoe_session(struct decode_thread_ctx *ctx, struct packet *p, const uint8_t *d,
-                                 uint32_t len)
+/* A PPP frame (link type PPP, PPPoE session, PPTP's GRE): an optional HDLC
+ * address/control pair (ff 03), then the protocol, one byte when compressed
+ * (RFC 1661 protocol-field compression: an odd first byte) or two. */
+static void decode_ppp(struct decode_thread_ctx *ctx, struct packet *p, const uint8_t *d,
+                       uint32_t len)
 {
-    ctx->stats.pppoe++;
-    if (len < 8) {
-        decode_invalid(ctx, p, DECODE_EVENT_PPPOE_PKT_TOO_SMALL);
+    ctx->stats.ppp++;
+    if (len >= 2 && d[0] == 0xff && d[1] == 0x03) {
+        d += 2;
+        len -= 2;
+    }
+    if (len < 1) {
+        decode_invalid(ctx, p, DECODE_EVENT_PPP_PKT_TOO_SMALL);
         return;
     }
-    if (d[0] != 0x11 || d[1] != 0) {
-        decode_invalid(ctx, p, DECODE_EVENT_PPPOE_WRONG_CODE);
-        return;
+    uint16_t proto;
+    uint32_t off;
+    if (d[0] & 1) {
+        proto = d[0];
+        off = 1;
+    } else {
+        if (len < 2) {
+            decode_invalid(ctx, p, DECODE_EVENT_PPP_PKT_TOO_SMALL);
+            return;
+        }
+        proto = decode_rd16(d);
+        off = 2;
     }
-    uint32_t plen = decode_rd16(d + 4);
-    if (plen < 2 || plen > len - 6) {
-        decode_invalid(ctx, p, DECODE_EVENT_PPPOE_PKT_TOO_SMALL);
-        return;
-    }
-    uint16_t proto = decode_rd16(d + 6);
-    const uint8_t *in = d + 8;
-    uint32_t ilen = plen - 2;
+    const uint8_t *in = d + off;
+    uint32_t ilen = len - off;
     switch (proto) {
     case 0x0021:
         if (ilen < 20) {
@@ -1695,6 +1722,16 @@ static void decode_pppoe_session(struct decode_thread_ctx *ctx, struct packet *p
         }
         decode_ipv6(ctx, p, in, ilen);
         return;
+    case 0x002d: /* Van Jacobson compressed TCP/IP: not decoded */
+        return;
+    case 0x002f: /* VJ uncompressed: an IPv4 header whose protocol byte holds the slot */
+        if (ilen < 20) {
+            decode_invalid(ctx, p, DECODE_EVENT_PPP_VJU_PKT_TOO_SMALL);
+            return;
+        }
+        if ((in[0] >> 4) == 4)
+            decode_ipv4(ctx, p, in, ilen);
+        return;
     default:
         /* PPP control protocols (LCP 0xc021, IPCP 0x8021, ...) have the
          * high bit set; anything else is a protocol vigil does not decode. */
@@ -1702,6 +1739,27 @@ static void decode_pppoe_session(struct decode_thread_ctx *ctx, struct packet *p
             decode_event_set(ctx, p, DECODE_EVENT_PPP_UNSUP_PROTO);
         return;
     }
+}
+
+static void decode_pppoe_session(struct decode_thread_ctx *ctx, struct packet *p, const uint8_t *d,
+                                 uint32_t len)
+{
+    ctx->stats.pppoe++;
+    if (len < 8) {
+        decode_invalid(ctx, p, DECODE_EVENT_PPPOE_PKT_TOO_SMALL);
+        return;
+    }
+    if (d[0] != 0x11 || d[1] != 0) {
+        decode_invalid(ctx, p, DECODE_EVENT_PPPOE_WRONG_CODE);
+        return;
+    }
+    uint32_t plen = decode_rd16(d + 4);
+    if (plen < 1 || plen > len - 6) {
+        decode_invalid(ctx, p, DECODE_EVENT_PPPOE_PKT_TOO_SMALL);
+        return;
+    }
+    /* The PPP frame, its protocol field 8 or 16 bits. */
+    decode_ppp(ctx, p, d + 6, plen);
 }
 
 static bool decode_ethertype_known(uint16_t type)
@@ -1896,6 +1954,18 @@ void decode_packet(struct decode_thread_ctx *ctx, struct packet *p)
         break;
     case DLT_NULL_:
         decode_null(ctx, p, d, len, false);
+        break;
+    case DLT_PPP_:
+        decode_ppp(ctx, p, d, len);
+        break;
+    case DLT_C_HDLC_:
+        /* Cisco HDLC: address, control, then an Ethernet type. */
+        st->chdlc++;
+        if (len < 4) {
+            p->flags |= PACKET_FLAG_INVALID;
+            break;
+        }
+        decode_network(ctx, p, decode_rd16(d + 2), d + 4, len - 4);
         break;
     case DLT_LOOP_:
         decode_null(ctx, p, d, len, true);

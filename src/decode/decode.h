@@ -77,6 +77,7 @@ struct decode_stats {
     uint64_t frag_timeouts, frag_memcap_drops, frag_tracker_drops, frag_overlaps;
     uint64_t frag_memuse, frag_memuse_peak;
     uint64_t unknown_ethertype, pppoe, arp, too_many_layers;
+    uint64_t ppp, chdlc;
     uint64_t frag_overlaps_differ;   /* overlaps whose bytes differed */
     uint64_t frag_max_frags_drops;   /* fragment dropped: datagram already has too many pieces */
     uint64_t frag_too_large;         /* fragment would make a datagram > 65535 */

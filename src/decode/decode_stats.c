@@ -88,6 +88,8 @@ void decode_stats_write_json(const struct decode_stats *s, struct json_writer *w
     json_key_u64(w, "icmpv6", s->icmpv6);
     json_key_u64(w, "other_ip", s->other_ip);
     json_key_u64(w, "pppoe", s->pppoe);
+    json_key_u64(w, "ppp", s->ppp);
+    json_key_u64(w, "chdlc", s->chdlc);
     json_key_u64(w, "gre", s->gre);
     json_key_u64(w, "geneve", s->geneve);
     json_key_u64(w, "vxlan", s->vxlan);

@@ -37,6 +37,7 @@
 #include "detect/rule_set.h"
 #include "flow/flow.h"
 #include "stream/stream.h"
+#include "util/json.h"
 
 #define DETECT_STREAM_LOOKBACK 1024u
 #define DETECT_MAX_DECIDED 512u       /* (tx, rule) decisions remembered per flow */
@@ -820,6 +821,84 @@ static bool flowbit_isset(const struct detect_flow_state *s, uint32_t id)
     return s && s->flowbits && (s->flowbits[id >> 3] & (1u << (id & 7)));
 }
 
+void detect_flow_write_vars(const struct rule_set *rs, const struct flow *f,
+                            struct json_writer *w)
+{
+    const struct detect_flow_state *s = f ? f->detect_state : NULL;
+    if (!s || !rs)
+        return;
+    uint32_t nbits = s->flowbits ? rule_set_var_count(rs, RULE_VAR_FLOWBIT) : 0;
+    uint32_t nints = s->flowint_set ? rule_set_var_count(rs, RULE_VAR_FLOWINT) : 0;
+    /* A flow not inspected since a rule reload has the arrays of the engine
+     * before: names past them were added by the reload and are not set. */
+    if (nbits > s->flowbit_bytes * 8)
+        nbits = s->flowbit_bytes * 8;
+    if (nints > s->nflowints)
+        nints = s->nflowints;
+    static const char *const traffic[] = {"traffic/id/", "traffic/label/"};
+    /* Pass 0: traffic id/label; pass 1: other flowbits; then flowints. */
+    bool open_traffic = false;
+    for (int kind = 0; kind < 2; kind++) {
+        bool open_arr = false;
+        size_t pl = strlen(traffic[kind]);
+        for (uint32_t i = 0; i < nbits; i++) {
+            const char *name = rule_set_var_name(rs, RULE_VAR_FLOWBIT, i);
+            if (!flowbit_isset(s, i) || !name || strncmp(name, traffic[kind], pl) != 0)
+                continue;
+            if (!open_traffic) {
+                json_key_object_begin(w, "traffic");
+                open_traffic = true;
+            }
+            if (!open_arr) {
+                json_key_array_begin(w, kind == 0 ? "id" : "label");
+                open_arr = true;
+            }
+            json_write_string(w, name + pl);
+        }
+        if (open_arr)
+            json_array_end(w);
+    }
+    if (open_traffic)
+        json_object_end(w);
+    bool open_md = false, open_arr = false;
+    for (uint32_t i = 0; i < nbits; i++) {
+        const char *name = rule_set_var_name(rs, RULE_VAR_FLOWBIT, i);
+        if (!flowbit_isset(s, i) || !name || strncmp(name, "traffic/", 8) == 0)
+            continue;
+        if (!open_md) {
+            json_key_object_begin(w, "metadata");
+            open_md = true;
+        }
+        if (!open_arr) {
+            json_key_array_begin(w, "flowbits");
+            open_arr = true;
+        }
+        json_write_string(w, name);
+    }
+    if (open_arr)
+        json_array_end(w);
+    bool open_ints = false;
+    for (uint32_t i = 0; i < nints; i++) {
+        const char *name = rule_set_var_name(rs, RULE_VAR_FLOWINT, i);
+        if (!s->flowint_set[i] || !name)
+            continue;
+        if (!open_md) {
+            json_key_object_begin(w, "metadata");
+            open_md = true;
+        }
+        if (!open_ints) {
+            json_key_object_begin(w, "flowints");
+            open_ints = true;
+        }
+        json_key_i64(w, name, s->flowint_value[i]);
+    }
+    if (open_ints)
+        json_object_end(w);
+    if (open_md)
+        json_object_end(w);
+}
+
+
 /* Flowbits and flowint conditions (isset, isnotset, comparisons). */
 static bool flowvar_conditions(const struct rule *r, const struct detect_flow_state *s)
 {
@@ -1166,10 +1245,12 @@ static struct host_tag *host_tag_slot(struct detect_worker *dw, const struct ip_
     return h;
 }
 
-static void tag_start(struct packet_run *run, const struct rule *r)
+static void tag_start(struct packet_run *run, const struct rule_tag *t)
 {
-    const struct rule_tag *t = &r->tag;
-    uint64_t remaining = t->count, until = 0;
+    /* As Suricata counts it, the packet that starts the tag is its first
+     * (it is logged as the alert, not as a tagged packet). */
+    uint64_t use = t->metric == RULE_TAG_BYTES ? run->p->caplen : 1;
+    uint64_t remaining = t->count > use ? t->count - use : 0, until = 0;
     if (t->metric == RULE_TAG_SECONDS)
         until = run->p->ts_usec + (uint64_t)t->count * 1000000u;
     if (t->type == RULE_TAG_SESSION) {
@@ -1260,7 +1341,8 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
     }
     if (r->flags & RULE_FLAG_HAS_TAG) {
         run->tag_started = true;
-        tag_start(run, r);
+        for (uint8_t i = 0; i < r->ntags; i++)
+            tag_start(run, &r->tag[i]);
     }
     struct detect_alert *a = &run->alerts[run->nalerts++];
     a->rule = r;
@@ -1424,8 +1506,10 @@ static bool events_match(const struct detect_worker *dw, const struct rule *r,
          * delivery a request's events are raised on the server's ACK, so a
          * rule bound to the request side also looks at the events kept on the
          * transaction it inspects (rules without a direction do not, or the
-         * same event would match on both sides). */
-        if (!found && tx && (r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)))
+         * same event would match on both sides). A one-sided transaction
+         * (DNS, DNP3) has one side only, so any rule may look at its events. */
+        if (!found && tx &&
+            ((r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)) || app_tx_direction(tx) >= 0))
             found = app_tx_has_event(tx, want_name);
         if (r->flags & RULE_FLAG_APP_EVENT_NEGATED ? found : !found)
             return false;
@@ -1742,10 +1826,13 @@ static int inspect_tx(struct app_tx *tx, void *user)
         uint64_t key = (r->nbuffers || r->ntx_conds) ? (RULE_KEY(r) << 1 | dir) : RULE_KEY(r) << 1;
         if (tx_decided(run->s, tx_id, key))
             continue;
-        /* A one-sided transaction (a DNS request or response) is only seen
-         * by rules of its side. */
+        /* A one-sided transaction (a DNS or DNP3 request or response) is
+         * only seen by rules of its side, and inspected on packets of its
+         * side (Suricata skips inspecting it in the other direction). */
         if (tx_dir >= 0 && (r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)) &&
             tx_dir != ((r->flags & RULE_FLAG_TOSERVER) ? 0 : 1))
+            continue;
+        if (tx_dir >= 0 && tx_dir != dir && (r->nbuffers || r->ntx_conds))
             continue;
         /* Only matches are remembered; a transaction complete in this
          * direction is closed for every rule at once below. */

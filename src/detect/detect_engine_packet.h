@@ -49,6 +49,16 @@ void detect_worker_free(struct detect_worker *dw);
  * follows by itself on their next packet. */
 void detect_worker_carry_over(struct detect_worker *to, struct detect_worker *from);
 
+/* The flow's detection variables as Suricata adds them to every event of the
+ * flow: "traffic": {"id": [...], "label": [...]} for the flowbits named
+ * traffic/id/<x> and traffic/label/<x>, and "metadata": {"flowbits": [...],
+ * "flowints": {...}} for the other set flowbits and flowints. Writes nothing
+ * when the flow has none. rs is the engine's rule set (names). */
+struct json_writer;
+struct rule_set;
+void detect_flow_write_vars(const struct rule_set *rs, const struct flow *f,
+                            struct json_writer *w);
+
 /* Reassembled bytes of one direction delivered while the current packet was
  * processed (called from the stream callback). gap_or_eof chunks (data NULL)
  * reset the stream window. */

@@ -507,7 +507,10 @@ struct rule {
 
     struct rule_threshold threshold;
     struct rule_threshold detection_filter;
-    struct rule_tag tag;
+    /* tag keywords (a session tag and host tags may be combined). */
+#define RULE_MAX_TAGS 3
+    struct rule_tag tag[RULE_MAX_TAGS];
+    uint8_t ntags;
 
     /* Fast pattern chosen at finalize: buffer index and item index, -1 none. */
     int32_t fp_buffer, fp_item;

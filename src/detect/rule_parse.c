@@ -1367,7 +1367,9 @@ static int kw_tag(struct pctx *pc, char *v)
     int n = split_commas(v, tok, 6);
     if (n < 1)
         return pctx_fail(pc, "tag needs session or host");
-    struct rule_tag *t = &pc->r->tag;
+    if (pc->r->ntags >= RULE_MAX_TAGS)
+        return pctx_fail(pc, "at most %d tag keywords per rule", RULE_MAX_TAGS);
+    struct rule_tag *t = &pc->r->tag[pc->r->ntags];
     if (!strcmp(tok[0], "session"))
         t->type = RULE_TAG_SESSION;
     else if (!strcmp(tok[0], "host"))
@@ -1404,6 +1406,7 @@ static int kw_tag(struct pctx *pc, char *v)
     }
     if (n > 4)
         return pctx_fail(pc, "too many tag options");
+    pc->r->ntags++;
     pc->r->flags |= RULE_FLAG_HAS_TAG;
     return 0;
 }

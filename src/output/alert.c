@@ -21,6 +21,42 @@ void alert_log_options_defaults(struct alert_log_options *o)
     o->app_layer = true;
     o->flow = true;
     o->rule_metadata = true;
+    snprintf(o->xff_header, sizeof o->xff_header, "X-Forwarded-For");
+}
+
+struct xff_find {
+    const char *header;
+    bool forward;
+    char *ip;
+    bool found;
+};
+
+static int xff_find_tx(struct app_tx *tx, void *user)
+{
+    struct xff_find *x = user;
+    char ip[64];
+    if (app_http_tx_xff(tx, x->header, x->forward, ip, sizeof ip)) {
+        memcpy(x->ip, ip, sizeof ip);
+        x->found = true; /* keep going: the most recent transaction wins */
+    }
+    return 0;
+}
+
+/* The XFF address for an alert: from its transaction, else from the most
+ * recent transaction of the flow that has one (as Suricata looks it up for
+ * packet alerts on HTTP flows). */
+static bool alert_xff_ip(const struct alert_log_options *opts, const struct flow *f,
+                         const struct app_tx *tx, char ip[64])
+{
+    if (opts->xff_mode == ALERT_XFF_OFF)
+        return false;
+    if (tx)
+        return app_http_tx_xff(tx, opts->xff_header, opts->xff_forward, ip, 64);
+    if (!f || !f->app)
+        return false;
+    struct xff_find x = {.header = opts->xff_header, .forward = opts->xff_forward, .ip = ip};
+    app_flow_state_tx_foreach(f->app, xff_find_tx, &x);
+    return x.found;
 }
 
 static void write_base64(struct json_writer *w, const char *key, const uint8_t *d, size_t n)
@@ -86,6 +122,19 @@ static void write_printable(struct json_writer *w, const char *key, const uint8_
     w->need_comma[w->depth] = true;
 }
 
+/* Link type names as Suricata writes them in packet_info.linktype_name
+ * (libpcap's names, except that Suricata spells the raw IP link types
+ * "IPv4"/"IPv6" and calls every raw-IP variant "RAW"). */
+static const char *linktype_name(int datalink)
+{
+    switch (datalink) {
+    case 12: case 14: case 101: return "RAW";
+    case 228: return "IPv4";
+    case 229: return "IPv6";
+    default: return pcap_datalink_val_to_name(datalink);
+    }
+}
+
 /* "packet" and "packet_info": the frame as captured or, for a reassembled
  * IP datagram, its link-layer header followed by the whole datagram, as
  * Suricata logs its reassembled pseudo packet. */
@@ -105,7 +154,7 @@ static void write_packet(struct json_writer *w, const struct packet *p)
     }
     json_key_object_begin(w, "packet_info");
     json_key_i64(w, "linktype", p->datalink);
-    const char *name = pcap_datalink_val_to_name(p->datalink);
+    const char *name = linktype_name(p->datalink);
     if (name)
         json_key_string(w, "linktype_name", name);
     json_object_end(w);
@@ -191,6 +240,15 @@ static void write_alert_event(struct eve_writer *ew, const struct alert_log_opti
                               const struct flow *f, enum eve_direction dir, uint64_t ts_usec,
                               uint8_t direction, const struct alert_fields *a)
 {
+    char xff[64];
+    bool have_xff = alert_xff_ip(opts, f, a->tx, xff);
+    if (have_xff && opts->xff_mode == ALERT_XFF_OVERWRITE) {
+        /* The proxy's client stands for the flow's client. */
+        if (direction)
+            ew->override_dest_ip = xff;
+        else
+            ew->override_src_ip = xff;
+    }
     struct json_writer *w = eve_event_begin(ew, "alert", p, f, dir, ts_usec);
     if (a->tx)
         json_key_u64(w, "tx_id", a->tx_id);
@@ -211,6 +269,8 @@ static void write_alert_event(struct eve_writer *ew, const struct alert_log_opti
         else
             write_pair_metadata(w, a->metadata);
     }
+    if (have_xff && opts->xff_mode == ALERT_XFF_EXTRA_DATA)
+        json_key_string(w, "xff", xff);
     json_object_end(w);
     if (f && f->app_proto)
         json_key_string(w, "app_proto", app_proto_name(f->app_proto));
@@ -268,6 +328,15 @@ void eve_log_alert(struct eve_writer *ew, const struct alert_log_options *opts,
         .from_stream = a->from_stream,
     };
     write_alert_event(ew, opts, p, packet, f, EVE_DIR_PACKET, p->ts_usec, p->flow_direction, &af);
+}
+
+void eve_log_packet(struct eve_writer *ew, const struct packet *p, const struct flow *f)
+{
+    if (p->flags & PACKET_FLAG_PSEUDO)
+        return;
+    struct json_writer *w = eve_event_begin(ew, "packet", p, f, EVE_DIR_PACKET, p->ts_usec);
+    write_packet(w, p);
+    eve_event_end(ew);
 }
 
 static void builtin_fields(const struct builtin_alert *a, struct alert_fields *af)

@@ -20,6 +20,13 @@ struct alert_log_options {
     bool app_layer;          /* the transaction's protocol object (metadata.app-layer) */
     bool flow;               /* the "flow" counters object */
     bool rule_metadata;      /* "metadata" from the rule */
+    bool tagged_packets;     /* tagged packets as "packet" events (tagged-packets) */
+    /* xff: the client address from an HTTP proxy header, for alerts on HTTP
+     * flows: "extra-data" adds alert.xff, "overwrite" writes it as the
+     * client's address (src_ip to the server, dest_ip to the client). */
+    enum { ALERT_XFF_OFF = 0, ALERT_XFF_EXTRA_DATA, ALERT_XFF_OVERWRITE } xff_mode;
+    bool xff_forward;        /* deployment forward: first address; reverse: last */
+    char xff_header[64];     /* default X-Forwarded-For */
 };
 
 void alert_log_options_defaults(struct alert_log_options *o);
@@ -28,6 +35,10 @@ void alert_log_options_defaults(struct alert_log_options *o);
 void eve_log_alert(struct eve_writer *ew, const struct alert_log_options *opts,
                    const struct packet *p, const struct flow *f, const struct detect_alert *a,
                    const struct detect_engine *de);
+
+/* A "packet" event (Suricata's form for tagged packets): the header, the
+ * frame as base64 and packet_info. Nothing for pseudo packets. */
+void eve_log_packet(struct eve_writer *ew, const struct packet *p, const struct flow *f);
 
 /* fast.log: a shared file, one line per alert, written under a lock. */
 struct fast_log;

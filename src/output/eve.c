@@ -107,11 +107,40 @@ void eve_format_timestamp(uint64_t ts_usec, char *out, size_t outlen)
     snprintf(out, outlen, "%s.%06u%s", date, (unsigned)(ts_usec % 1000000), zone);
 }
 
+/* Suricata's pkt_src: where the packet came from. A packet decoded from
+ * inside a tunnel is named after the tunnel that carried it. */
+static const char *eve_pkt_src(const struct packet *p)
+{
+    if (p->flags & PACKET_FLAG_PSEUDO)
+        return "stream (flow timeout)";
+    if (p->flags & PACKET_FLAG_REASSEMBLED)
+        return "defrag";
+    if (p->outer_count) {
+        const struct packet_layer *l = &p->outer[p->outer_count - 1];
+        switch (l->proto) {
+        case 4:
+        case 41: return l->ip_version == 6 ? "ipv6 tunnel" : "ipv4 tunnel";
+        case 47: return "gre tunnel";
+        case 17:
+            if (l->dst_port == 4789 || l->src_port == 4789)
+                return "vxlan encapsulation";
+            if (l->dst_port == 6081 || l->src_port == 6081)
+                return "geneve encapsulation";
+            if (l->dst_port == 3544 || l->src_port == 3544)
+                return "teredo tunnel";
+            break;
+        default: break;
+        }
+    }
+    return "wire/pcap";
+}
+
 const char *eve_proto_name(uint8_t proto, char *buf, size_t buflen)
 {
     switch (proto) {
     case 1: return "ICMP";
     case 2: return "IGMP";
+    case 4: return "IP-in-IP";
     case 6: return "TCP";
     case 17: return "UDP";
     case 41: return "IPv6";
@@ -248,16 +277,19 @@ struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_typ
         proto = flow->key.proto;
         have_addr = true;
     }
+    const char *osrc = ew->override_src_ip, *odst = ew->override_dest_ip;
+    ew->override_src_ip = ew->override_dest_ip = NULL;
     if (have_addr) {
         char ip[64];
         eve_format_ip(src, ip, sizeof ip);
-        json_key_string(w, "src_ip", ip);
+        json_key_string(w, "src_ip", osrc ? osrc : ip);
         if (proto_has_ports(proto))
             json_key_u64(w, "src_port", sport);
         eve_format_ip(dst, ip, sizeof ip);
-        json_key_string(w, "dest_ip", ip);
+        json_key_string(w, "dest_ip", odst ? odst : ip);
         if (proto_has_ports(proto))
             json_key_u64(w, "dest_port", dport);
+        json_key_u64(w, "ip_v", src->family == 4 ? 4 : 6);
         json_key_string(w, "proto", eve_proto_name(proto, buf, sizeof buf));
         if ((proto == 1 || proto == 58) && packet && packet->ip_version) {
             json_key_u64(w, "icmp_type", packet->icmp_type);
@@ -265,8 +297,7 @@ struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_typ
         }
     }
     if (packet)
-        json_key_string(w, "pkt_src",
-                        (packet->flags & PACKET_FLAG_REASSEMBLED) ? "defrag" : "wire/pcap");
+        json_key_string(w, "pkt_src", eve_pkt_src(packet));
     if (ew->options.ethernet && packet && packet->ethernet) {
         const uint8_t *d = packet->ethernet, *sm = packet->ethernet + 6;
         /* Logged the other way round than the packet travelled: swap. */
@@ -291,6 +322,8 @@ struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_typ
         flow_community_id(flow, ew->options.community_id_seed, cid);
         json_key_string(w, "community_id", cid);
     }
+    if (flow && ew->flow_vars)
+        ew->flow_vars(ew->flow_vars_user, flow, w);
     return w;
 }
 

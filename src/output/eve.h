@@ -48,6 +48,13 @@ struct eve_writer {
     struct eve_options options;
     bool in_event;
     uint64_t events_written;
+    /* Set just before eve_event_begin to write these instead of the
+     * addresses (XFF overwrite mode); cleared by it. NULL: no override. */
+    const char *override_src_ip, *override_dest_ip;
+    /* Adds the flow's detection variables (traffic, metadata.flowbits) to
+     * every event of a flow; NULL without detection. */
+    void (*flow_vars)(const void *user, const struct flow *f, struct json_writer *w);
+    const void *flow_vars_user;
 };
 
 int eve_writer_init(struct eve_writer *ew, struct eve_file *file, const struct eve_options *opts);

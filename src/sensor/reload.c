@@ -496,6 +496,9 @@ void worker_adopt_engine(struct worker *w, const struct sensor_engine *e)
     detect_worker_free(w->detect);
     w->detect = nd;
     w->engine = e;
+    /* Flowbit names in EVE come from the rule set in use (ids are stable
+     * across reloads). */
+    w->eve.flow_vars_user = nd ? detect_engine_rule_set(e->engine) : NULL;
 }
 
 /* ---- the reload thread ---- */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sensor/sensor_internal.h"
 #include "util/config.h"
@@ -120,6 +121,25 @@ static bool node_bool(const struct config_node *n, const char *key, bool dflt)
     return dflt;
 }
 
+/* outputs.eve-log.types.alert.xff: enabled, mode (extra-data|overwrite),
+ * deployment (reverse|forward), header. */
+static void alert_xff_config(struct alert_log_options *o, const struct config_node *body)
+{
+    const struct config_node *x = body ? config_node_child(body, "xff") : NULL;
+    if (!x || !node_bool(x, "enabled", false))
+        return;
+    const struct config_node *m = config_node_child(x, "mode");
+    const char *mode = m ? config_node_value(m) : NULL;
+    o->xff_mode = mode && strcasecmp(mode, "overwrite") == 0 ? ALERT_XFF_OVERWRITE
+                                                              : ALERT_XFF_EXTRA_DATA;
+    const struct config_node *dep = config_node_child(x, "deployment");
+    const char *d = dep ? config_node_value(dep) : NULL;
+    o->xff_forward = d && strcasecmp(d, "forward") == 0;
+    const struct config_node *h = config_node_child(x, "header");
+    if (h && config_node_value(h))
+        snprintf(o->xff_header, sizeof o->xff_header, "%s", config_node_value(h));
+}
+
 static void load_eve_types(struct sensor_config *sc, const struct config *cfg)
 {
     const struct config_node *eve = find_eve_log(cfg);
@@ -154,6 +174,8 @@ static void load_eve_types(struct sensor_config *sc, const struct config *cfg)
             sc->alert.payload = node_bool(body, "payload", false);
             sc->alert.payload_printable = node_bool(body, "payload-printable", false);
             sc->alert.packet = node_bool(body, "packet", false);
+            sc->alert.tagged_packets = node_bool(body, "tagged-packets", false);
+            alert_xff_config(&sc->alert, body);
             const struct config_node *md = body ? config_node_child(body, "metadata") : NULL;
             if (md && config_node_value(md)) {
                 bool on = node_bool(body, "metadata", true);

@@ -16,6 +16,7 @@
 #include "output/alert.h"
 #include "output/builtin_alert.h"
 #include "output/eve.h"
+#include "detect/detect_engine.h"
 #include "detect/detect_engine_packet.h"
 #include "stream/stream.h"
 #include "util/spsc_ring.h"

@@ -103,6 +103,12 @@ static void sink_alert(void *user, const struct flow *flow, const struct packet 
     worker_raise_alert(w, packet, (struct flow *)flow, w->now_usec, alert);
 }
 
+/* struct eve_writer.flow_vars: the detection variables of the flow. */
+static void eve_flow_vars(const void *user, const struct flow *f, struct json_writer *w)
+{
+    detect_flow_write_vars(user, f, w);
+}
+
 static void sync_app_proto(struct flow *f)
 {
     if (f->app)
@@ -251,8 +257,11 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct
     w->engine = sensor_engine_current();
     w->engine_slot = sensor_engine_slot();
     w->swap = swap_reader_register(sensor_swap_domain());
-    if (w->engine && w->engine->engine)
+    w->eve.flow_vars = eve_flow_vars;
+    if (w->engine && w->engine->engine) {
         w->detect = detect_worker_new(w->engine->engine);
+        w->eve.flow_vars_user = detect_engine_rule_set(w->engine->engine);
+    }
     if (!w->decode || !w->stream || !w->flows || !w->app || !w->swap ||
         (w->engine && w->engine->engine && !w->detect)) {
         /* A reason in err is a configuration problem (e.g. a memcap too
@@ -319,7 +328,12 @@ static void run_detection(struct worker *w, struct packet *p, struct flow *f)
                                DETECT_MAX_ALERTS_PER_PACKET);
     w->events.nstream = w->events.napp = 0;
     for (uint32_t i = 0; i < n; i++) {
-        if (w->config->log_alert)
+        /* A tagged packet (the pseudo signature 2:1) is no EVE alert: with
+         * the alert output's tagged-packets it is a "packet" event. */
+        bool tagged = w->alerts[i].rule->gid == 2 && w->alerts[i].rule->sid == 1;
+        if (w->config->log_alert && tagged && w->config->alert.tagged_packets)
+            eve_log_packet(&w->eve, p, f);
+        else if (w->config->log_alert && !tagged)
             eve_log_alert(&w->eve, &w->config->alert, p, f, &w->alerts[i], w->engine->engine);
         if (w->shared->fast_log)
             fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->engine->engine);

@@ -566,13 +566,18 @@ static void test_threshold_tag_app(void)
         CHECK_EQ_INT(r->threshold.count, 5);
         CHECK_EQ_INT(r->threshold.seconds, 60);
         CHECK_EQ_INT(r->detection_filter.track, RULE_TRACK_BY_DST);
-        CHECK_EQ_INT(r->tag.type, RULE_TAG_HOST);
-        CHECK_EQ_INT(r->tag.metric, RULE_TAG_SECONDS);
-        CHECK_EQ_INT(r->tag.count, 300);
+        CHECK_EQ_INT(r->ntags, 1);
+        CHECK_EQ_INT(r->tag[0].type, RULE_TAG_HOST);
+        CHECK_EQ_INT(r->tag[0].metric, RULE_TAG_SECONDS);
+        CHECK_EQ_INT(r->tag[0].count, 300);
         CHECK_EQ_INT(r->app_proto_match, RULE_APP_TLS);
         CHECK(r->flags & RULE_FLAG_APP_PROTO_NEGATED);
     }
     CHECK(ok("threshold:type limit,track by_rule,count 1,seconds 3600; tag:session;") != NULL);
+    /* Several tags in one rule: a host tag and a session tag both apply. */
+    r = ok("tag:host,100,packets,src; tag:session;");
+    CHECK(r && r->ntags == 2 && r->tag[0].type == RULE_TAG_HOST && r->tag[0].count == 100 &&
+          r->tag[1].type == RULE_TAG_SESSION && r->tag[1].count == 256);
     CHECK(ok("tag:session,10,packets; threshold:type threshold, track by_both, count 2, seconds "
              "5;") != NULL);
     BAD("threshold:type limit, track by_src, count 1;", "threshold", "required");

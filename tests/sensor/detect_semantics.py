@@ -159,17 +159,7 @@ run_case("decode-event on a truncated IPv4 packet", truncated_ipv4,
           'alert pkthdr any any -> any any (msg:"never"; decode-event:ipv6.trunc_pkt; sid:2;)'],
          {1: 1})
 
-def tagged(pc):
-    s = Session(pc, C, S, 40010, 2525)
-    s.send(True, b"TRIGGER")       # alert; the server's ACK is the 1st tagged packet
-    for i in range(3):
-        s.send(True, b"more %d" % i)  # 2 packets each (data + ACK)
-    s.close()
-
-
-run_case("tag:session,3,packets logs the next 3 packets", tagged,
-         ['alert tcp any any -> any 2525 (msg:"trigger"; content:"TRIGGER"; tag:session,3,packets; sid:1;)'],
-         {1: 1, "2:1": 3})
+# Tagged packets: tests/sensor/parity.py (they are "packet" events, not alerts).
 
 def stream_size(pc):
     s = Session(pc, C, S, 40011, 2626)

@@ -171,7 +171,265 @@ def tcp_midstream_response_first_reverses_flow(d):
         fail("tcp_midstream_response_first_reverses_flow", "http %s" % http)
 
 
+# ---- configuration ----
+
+def dns_both_transports(pc):
+    import struct
+    pc.udp(C, S, 33333, 53, dns_msg(1, False))
+    pc.udp(S, C, 53, 33333, dns_msg(1, True))
+    s = Session(pc, C, S, 40020, 53)
+    q, r = dns_msg(2, False), dns_msg(2, True)
+    s.send(True, struct.pack("!H", len(q)) + q)
+    s.send(False, struct.pack("!H", len(r)) + r)
+    s.close()
+
+
+DNS_YAML = """app-layer:
+  protocols:
+    dns:
+      enabled: %s
+%s
+outputs:
+  - eve-log:
+      enabled: yes
+      filename: eve.json
+      types:
+        - dns
+"""
+
+
+@case
+def dns_per_transport_enabled(d):
+    # app-layer.protocols.dns.tcp/udp.enabled override dns.enabled for their
+    # transport, as in Suricata.
+    for glob, extra, want in (("yes", "      tcp:\n        enabled: no", {"UDP": 2}),
+                              ("no", "      tcp:\n        enabled: yes", {"TCP": 2}),
+                              ("yes", "", {"UDP": 2, "TCP": 2}),
+                              ("no", "", {})):
+        with tempfile.TemporaryDirectory() as sub:
+            rc, err, ev = run(sub, dns_both_transports, yaml=DNS_YAML % (glob, extra))
+            got = {}
+            for e in ev:
+                if e["event_type"] == "dns":
+                    got[e["proto"]] = got.get(e["proto"], 0) + 1
+            if got != want:
+                fail("dns_per_transport_enabled", "enabled %s %r: %s, want %s" %
+                     (glob, extra.strip(), got, want))
+
+
+# ---- EVE fields ----
+
+XFF_YAML = """outputs:
+  - eve-log:
+      enabled: yes
+      filename: eve.json
+      types:
+        - alert:
+            xff:
+              enabled: yes
+              mode: %s
+              deployment: %s
+              header: X-Forwarded-For
+        - http:
+            xff:
+              enabled: yes
+              mode: extra-data
+              deployment: %s
+"""
+
+
+def xff_session(pc):
+    s = Session(pc, C, S, 40030, 80)
+    s.send(True, b"GET /x HTTP/1.1\r\nHost: h\r\n"
+                 b"X-Forwarded-For: 198.51.100.7, junk, 203.0.113.9\r\n\r\n")
+    s.send(False, b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nuid")
+    s.close()
+
+
+XFF_RULES = ['alert http any any -> any any (msg:"req"; http.uri; content:"/x"; sid:1;)',
+             'alert http any any -> any any (msg:"resp"; http.response_body; content:"uid"; sid:2;)']
+
+
+@case
+def xff_extra_data_and_overwrite(d):
+    for mode, dep, want in (("extra-data", "forward", "198.51.100.7"),
+                            ("extra-data", "reverse", "203.0.113.9"),
+                            ("overwrite", "reverse", "203.0.113.9")):
+        with tempfile.TemporaryDirectory() as sub:
+            rc, err, ev = run(sub, xff_session, XFF_RULES, yaml=XFF_YAML % (mode, dep, dep))
+            al = {e["alert"]["signature_id"]: e for e in ev if e["event_type"] == "alert"}
+            http = [e for e in ev if e["event_type"] == "http"]
+            if set(al) != {1, 2} or len(http) != 1:
+                fail("xff_extra_data_and_overwrite", "%s/%s: alerts %s" % (mode, dep, sorted(al)))
+                continue
+            if mode == "extra-data":
+                ok = al[1]["alert"].get("xff") == want and al[2]["alert"].get("xff") == want \
+                    and al[1]["src_ip"] == C
+            else:
+                # the client's address: the request's source, the response's destination
+                ok = al[1]["src_ip"] == want and al[2]["dest_ip"] == want and \
+                    "xff" not in al[1]["alert"]
+            if not ok or http[0]["http"].get("xff") != want:
+                fail("xff_extra_data_and_overwrite", "%s/%s: %s %s http.xff %s" %
+                     (mode, dep, al[1], al[2], http[0]["http"].get("xff")))
+
+
+@case
+def flow_vars_on_every_event(d):
+    # flowbits traffic/id/<x> and traffic/label/<x> are "traffic" on every
+    # event of the flow; other flowbits and flowints are metadata.
+    rules = ['alert http any any -> any any (msg:"a"; http.method; content:"GET"; '
+             'flowbits:set,traffic/id/web; flowbits:set,traffic/label/office; '
+             'flowbits:set,seen.get; flowint:count,=,7; sid:1;)']
+    rc, err, ev = run(d, http_session, rules)
+    byt = {e["event_type"]: e for e in ev}
+    for t in ("alert", "flow"):
+        e = byt.get(t, {})
+        if e.get("traffic") != {"id": ["web"], "label": ["office"]} or \
+                e.get("metadata", {}).get("flowbits") != ["seen.get"] or \
+                e.get("metadata", {}).get("flowints") != {"count": 7}:
+            fail("flow_vars_on_every_event", "%s: traffic %s metadata %s" %
+                 (t, e.get("traffic"), e.get("metadata")))
+    # Events of a flow without variables carry neither.
+    if any("traffic" in e for e in ev if e.get("src_port") == 9):
+        fail("flow_vars_on_every_event", "traffic on another flow")
+
+
+@case
+def ip_version_and_tunnel_source(d):
+    # ip_v on every event with addresses; a packet decoded from an IP-in-IP
+    # tunnel is pkt_src "ipv4 tunnel", and the outer flow's proto is IP-in-IP.
+    import struct
+
+    def build(pc):
+        inner = Pcap.ipv4("192.0.2.1", "192.0.2.2", 17,
+                          struct.pack("!HHHH", 5000, 6000, 12, 0) + b"ping")
+        pc.frame(Pcap.ipv4("198.51.100.1", "198.51.100.2", 4, inner))
+    rc, err, ev = run(d, build, ['alert udp any any -> any 6000 (msg:"in"; content:"ping"; sid:1;)'])
+    al = [e for e in ev if e["event_type"] == "alert"]
+    if len(al) != 1 or al[0].get("ip_v") != 4 or al[0].get("pkt_src") != "ipv4 tunnel":
+        fail("ip_version_and_tunnel_source", "alerts %s" % al)
+    if any("src_ip" in e and e.get("ip_v") != 4 for e in ev):
+        fail("ip_version_and_tunnel_source", "an event without ip_v 4")
+
+
+# ---- link types ----
+
+def raw_pcap(path, linktype, frames):
+    import struct
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(fr), len(fr)) + fr)
+
+
+def udp_ip(payload, sport=5000, dport=6000):
+    import struct
+    return Pcap.ipv4("192.0.2.1", "192.0.2.2", 17,
+                     struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)
+
+
+@case
+def ppp_chdlc_and_pppoe_link_types(d):
+    # PPP (linktype 9) with and without the HDLC address/control pair and
+    # with a compressed (8-bit) protocol field; Cisco HDLC (104); PPPoE
+    # session with an 8-bit protocol field; PPP in GRE (PPTP's GRE v1).
+    import struct
+    ip = udp_ip(b"ping")
+    cases = {
+        "ppp-16": (9, [b"\xff\x03\x00\x21" + ip]),
+        "ppp-8": (9, [b"\x21" + ip]),
+        "chdlc": (104, [b"\x0f\x00\x08\x00" + ip]),
+        "pppoe-8": (1, [b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x88\x64" +
+                        struct.pack("!BBHH", 0x11, 0, 1, 1 + len(ip)) + b"\x21" + ip]),
+        "gre-v1-ppp": (1, [b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00" +
+                           Pcap.ipv4("198.51.100.1", "198.51.100.2", 47,
+                                     struct.pack("!HHHH", 0x2001, 0x880b, 2 + len(ip), 7) +
+                                     b"\xff\x03\x00\x21" + ip)]),
+    }
+    for name, (lt, frames) in cases.items():
+        with tempfile.TemporaryDirectory() as sub:
+            path = os.path.join(sub, "t.pcap")
+            raw_pcap(path, lt, frames)
+            with open(os.path.join(sub, "t.rules"), "w") as f:
+                f.write('alert udp any any -> any 6000 (msg:"in"; content:"ping"; sid:1;)\n')
+            r = subprocess.run([BIN, "run", "-r", path, "-S", os.path.join(sub, "t.rules"),
+                                "-l", sub, "-k", "none"], capture_output=True, text=True)
+            ev = [json.loads(x) for x in open(os.path.join(sub, "eve.json"))] \
+                if os.path.exists(os.path.join(sub, "eve.json")) else []
+            al = [e for e in ev if e["event_type"] == "alert"]
+            if r.returncode or len(al) != 1:
+                fail("ppp_chdlc_and_pppoe_link_types", "%s: exit %d, %d alerts %s" %
+                     (name, r.returncode, len(al), r.stderr.strip()))
+
+
 # ---- detection ----
+
+TAG_YAML = """outputs:
+  - eve-log:
+      enabled: yes
+      filename: eve.json
+      types:
+        - alert:
+            tagged-packets: %s
+        - flow
+"""
+
+
+def tagged_session(pc):
+    s = Session(pc, C, S, 40010, 2525)
+    s.send(True, b"TRIGGER")       # alert; the server's ACK is the 1st tagged packet
+    for i in range(3):
+        s.send(True, b"more %d" % i)  # 2 packets each (data + ACK)
+    s.close()
+
+
+@case
+def tag_session_packets_logged_as_packet_events(d):
+    # tag:session,3,packets: the alerting packet is the tag's first, so the
+    # next 2 are tagged; they are "packet" events (tagged-packets: yes), not
+    # alerts, and fast.log lists them as "Tagged Packet" [2:1:1].
+    rc, err, ev = run(d, tagged_session,
+                      ['alert tcp any any -> any 2525 (msg:"trigger"; content:"TRIGGER"; '
+                       'tag:session,3,packets; sid:1;)'], yaml=TAG_YAML % "yes")
+    alerts = [e for e in ev if e["event_type"] == "alert"]
+    pkts = [e for e in ev if e["event_type"] == "packet"]
+    fast = open(os.path.join(d, "fast.log")).read()
+    if len(alerts) != 1 or len(pkts) != 2 or fast.count("Tagged Packet") != 2:
+        fail("tag_session_packets_logged_as_packet_events",
+             "%d alerts, %d packet events, %d tagged in fast.log" %
+             (len(alerts), len(pkts), fast.count("Tagged Packet")))
+    elif not all(p.get("packet") and p["packet_info"]["linktype_name"] == "EN10MB" for p in pkts):
+        fail("tag_session_packets_logged_as_packet_events", "packet event shape %s" % pkts[0])
+
+
+@case
+def tag_host_and_session_together(d):
+    # Two tags in one rule: the host tag (src, 100 packets) outlives the
+    # session tag and also covers a second flow of the same client.
+    def build(pc):
+        tagged_session(pc)
+        s = Session(pc, C, S, 40011, 2626)
+        s.send(True, b"x")
+        s.close()
+    rc, err, ev = run(d, build,
+                      ['alert tcp any any -> any 2525 (msg:"trigger"; content:"TRIGGER"; '
+                       'tag:host,100,packets,src; tag:session,2,packets; sid:1;)'],
+                      yaml=TAG_YAML % "yes")
+    pkts = [e for e in ev if e["event_type"] == "packet"]
+    if not any(p["src_port"] == 40011 or p["dest_port"] == 40011 for p in pkts):
+        fail("tag_host_and_session_together", "%d packet events, none of the 2nd flow" % len(pkts))
+
+
+@case
+def tag_without_tagged_packets_logs_no_packets(d):
+    rc, err, ev = run(d, tagged_session,
+                      ['alert tcp any any -> any 2525 (msg:"trigger"; content:"TRIGGER"; '
+                       'tag:session; sid:1;)'], yaml=TAG_YAML % "no")
+    if any(e["event_type"] == "packet" for e in ev) or \
+            sum(e["event_type"] == "alert" for e in ev) != 1:
+        fail("tag_without_tagged_packets_logs_no_packets", "events %s" %
+             sorted(set(e["event_type"] for e in ev)))
 
 @case
 def app_layer_rule_type_matches_every_packet(d):
