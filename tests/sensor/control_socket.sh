@@ -198,9 +198,11 @@ ip -n "$NS_A" addr add 10.197.0.1/24 dev veth0
 ip -n "$NS_B" addr add 10.197.0.2/24 dev veth1
 ip -n "$NS_A" link set veth0 up
 ip -n "$NS_B" link set veth1 up
+ip -n "$NS_B" link set lo up
 mkdir -p "$WORK/live"
 ip netns exec "$NS_B" "$VIGIL_BIN" run -i veth1 -l "$WORK/live" -S "$WORK/test.rules" \
-    --unix-socket="$SOCK" >"$WORK/sensor.out" 2>"$WORK/sensor.err" &
+    --unix-socket="$SOCK" --set metrics.enabled=yes --set metrics.listen=127.0.0.1:9561 \
+    >"$WORK/sensor.out" 2>"$WORK/sensor.err" &
 SENSOR_PID=$!
 for _ in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
 [ -S "$SOCK" ] || fail "the control socket $SOCK did not appear (live)"
@@ -217,6 +219,28 @@ expect iface-list 'r["message"] == {"count": 1, "ifaces": ["veth1"]}'
 expect "iface-stat veth1" 'r["message"]["pkts"] >= 200 and r["message"]["drop"] == 0'
 expect "iface-stat nosuch0" 'r["return"] == "NOK"'
 expect dump-counters 'r["message"]["capture"]["kernel_packets"] >= 200 and r["message"]["decoder"]["udp"] >= 200'
+# The Prometheus endpoint (in the sensor's namespace).
+ip netns exec "$NS_B" curl -sf http://127.0.0.1:9561/metrics >"$WORK/metrics.txt" ||
+    fail "GET /metrics failed"
+"$PY" - "$WORK/metrics.txt" <<'EOF' || fail "metrics: $(head -c 600 "$WORK/metrics.txt")"
+import re, sys
+text = open(sys.argv[1]).read()
+vals = {}
+for line in text.splitlines():
+    if line.startswith("#") or not line.strip():
+        continue
+    m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})?) (-?[0-9.e+]+)$', line)
+    assert m, "not a sample line: %r" % line
+    vals[m.group(1)] = float(m.group(3))
+assert vals["vigil_capture_kernel_packets_total"] >= 200, vals.get("vigil_capture_kernel_packets_total")
+assert vals["vigil_decoder_udp_total"] >= 200
+assert vals["vigil_rules_loaded"] == 1 and vals["vigil_rules_failed"] == 1
+assert vals['vigil_memcap_bytes{name="flow"}'] > 0
+assert "vigil_rule_reloads_total" in vals and "vigil_flow_memuse" in vals
+assert "# TYPE vigil_capture_kernel_drops_total counter" in text
+EOF
+code=$(ip netns exec "$NS_B" curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9561/other)
+[ "$code" = 404 ] || fail "GET /other answered $code"
 expect shutdown 'r["return"] == "OK"'
 RC=0
 wait "$SENSOR_PID" || RC=$?
