@@ -29,6 +29,9 @@ struct fuzz_app_target {
     uint16_t port;      /* server port (the port hint) */
     uint16_t alt_port;  /* used when flag bit 1 is set; 0: bit 1 means gap chunks */
     bool allow_udp;     /* flag bit 0 selects UDP */
+    /* Optional: adjusts the configuration (e.g. smaller per-flow transaction
+     * limits, so that walking every transaction stays fast). */
+    void (*configure)(struct app_layer_config *cfg);
 };
 
 static void fuzz_app_emit(void *user, const char *event_type, const struct flow *flow,
@@ -95,6 +98,8 @@ static int fuzz_app_run(const struct fuzz_app_target *t, const uint8_t *data, si
     struct app_layer_config cfg;
     app_layer_config_load(&cfg, NULL);
     cfg.memcap = 8u * 1024 * 1024;
+    if (t->configure)
+        t->configure(&cfg);
     struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
     if (!ctx)
         return 0;

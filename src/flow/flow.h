@@ -58,6 +58,11 @@ struct flow {
     void *detect_state;           /* owned; flowbits, flowints, per-flow detection progress */
     void *output_state;           /* owned by the sensor's output (e.g. MAC addresses seen) */
     bool app_closed;              /* the TCP session closed and the app layer was finished early */
+    /* Exception policies applied to the flow (Suricata's flow.exception_policy):
+     * midstream pickup, 0 none, else 1 + the stream config's midstream_policy. */
+    uint8_t exception_midstream;
+    bool action_pass;             /* no detection on the flow (pass-flow): flow.action "pass" */
+    bool uninspected;             /* no detection on the flow (a reject policy in IDS mode) */
     uint16_t app_proto_orig;      /* kept when the app state is freed before the flow ends */
 
     /* ICMP: type and code of the first packet each way (for EVE and the

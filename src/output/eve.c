@@ -383,6 +383,17 @@ void eve_log_flow(struct eve_writer *ew, const struct flow *f, const struct eve_
     json_key_string(w, "state", flow_state_name(f->state));
     json_key_string(w, "reason", flow_end_reason_name(f->end_reason));
     json_key_bool(w, "alerted", f->alerted);
+    if (f->action_pass)
+        json_key_string(w, "action", "pass");
+    if (f->exception_midstream) {
+        static const char *const pol[] = {"ignore", "pass_flow", "bypass", "reject"};
+        json_key_array_begin(w, "exception_policy");
+        json_object_begin(w);
+        json_key_string(w, "target", "stream_midstream");
+        json_key_string(w, "policy", pol[(f->exception_midstream - 1) % 4]);
+        json_object_end(w);
+        json_array_end(w);
+    }
     json_object_end(w);
     if (f->key.proto == 6) {
         uint8_t all = f->tcp_flags_toserver | f->tcp_flags_toclient;

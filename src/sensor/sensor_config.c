@@ -30,6 +30,42 @@ static void invalid_value(const struct config *cfg, const char *key, const char 
                  value ? value : "", why);
 }
 
+/* stream.midstream-policy (Suricata's exception policy for sessions picked
+ * up without their handshake). vigil is an IDS: policies that drop, reject
+ * or pass single packets need an inline engine and are errors, as Suricata
+ * rejects them in IDS mode (reject is accepted with pickup off: the flow is
+ * not inspected further); with midstream pickup enabled only ignore and
+ * pass-flow apply. auto is ignore in IDS mode. */
+static void load_midstream_policy(const struct config *cfg, struct stream_config *s)
+{
+    const char *key = "stream.midstream-policy";
+    const char *v = config_get(cfg, key);
+    if (!v) {
+        v = config_get(cfg, "exception-policy"); /* the master switch */
+        if (!v)
+            return;
+        /* The master switch is only applied where valid. */
+        if (!strcmp(v, "pass-flow") || (!strcmp(v, "bypass") && !s->midstream))
+            s->midstream_policy = !strcmp(v, "bypass") ? STREAM_MIDSTREAM_BYPASS
+                                                       : STREAM_MIDSTREAM_PASS_FLOW;
+        return;
+    }
+    if (!strcmp(v, "auto") || !strcmp(v, "ignore"))
+        s->midstream_policy = STREAM_MIDSTREAM_IGNORE;
+    else if (!strcmp(v, "pass-flow"))
+        s->midstream_policy = STREAM_MIDSTREAM_PASS_FLOW;
+    else if (!strcmp(v, "bypass") && !s->midstream)
+        s->midstream_policy = STREAM_MIDSTREAM_BYPASS;
+    else if (!strcmp(v, "reject") && !s->midstream)
+        s->midstream_policy = STREAM_MIDSTREAM_REJECT;
+    else if (!strcmp(v, "bypass") || !strcmp(v, "reject"))
+        invalid_value(cfg, key, "with stream.midstream enabled only ignore and pass-flow apply");
+    else if (!strcmp(v, "drop-packet") || !strcmp(v, "drop-flow") || !strcmp(v, "pass-packet"))
+        invalid_value(cfg, key, "not valid in IDS mode");
+    else
+        invalid_value(cfg, key, "expected auto, ignore, pass-flow or bypass");
+}
+
 static void get_size(const struct config *cfg, const char *key, uint64_t *out)
 {
     uint64_t v;
@@ -248,6 +284,7 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
         /* Inline mode inspects data as it arrives; IDS mode once the
          * receiver acknowledged it, as Suricata does. */
         sc->stream.ack_based_delivery = !config_get_bool(cfg, "stream.inline", false);
+        load_midstream_policy(cfg, &sc->stream);
     }
     get_size(cfg, "stream.memcap", &sc->stream.memcap);
     get_size(cfg, "stream.reassembly.memcap", &sc->stream.reassembly_memcap);
@@ -265,8 +302,10 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
         snprintf(config_error, sizeof config_error, "%s", ics_err);
     load_eve_types(sc, cfg);
     if (config_error[0]) {
+        /* As Suricata: a configuration it cannot use stops start-up with
+         * exit status 1 (EXIT_FAILURE); 2 stays for command-line misuse. */
         fprintf(stderr, "vigil run: %s\n", config_error);
-        return 2;
+        return 1;
     }
     return 0;
 }

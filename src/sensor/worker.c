@@ -415,8 +415,9 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
         }
     }
     /* Invalid packets are inspected too (IP-only rules and decoder-event
-     * rules still apply to them), as in Suricata. */
-    if (w->detect && p->ip_version)
+     * rules still apply to them), as in Suricata. A flow passed or bypassed
+     * by an exception policy is not. */
+    if (w->detect && p->ip_version && !(f && (f->action_pass || f->uninspected || f->state == FLOW_STATE_BYPASSED)))
         run_detection(w, p, f);
     if (f && f->app && f->tcp && !f->app_closed)
         app_close_if_session_closed(w, f);

@@ -42,6 +42,16 @@ const char *stream_policy_name(int policy);
 struct stream_config {
     bool midstream;               /* stream.midstream: pick up sessions without a 3WHS (false) */
     bool async_oneside;           /* stream.async-oneside: accept seeing one side only (false) */
+    /* stream.midstream-policy: what happens to a session seen without its
+     * handshake (the "stream_midstream" exception): ignore (default; no
+     * pickup unless midstream), pass-flow (no detection on the flow),
+     * bypass (no more inspection, midstream off only). */
+    enum {
+        STREAM_MIDSTREAM_IGNORE = 0,
+        STREAM_MIDSTREAM_PASS_FLOW,
+        STREAM_MIDSTREAM_BYPASS,
+        STREAM_MIDSTREAM_REJECT, /* IDS: the flow is not inspected further (no RST sent) */
+    } midstream_policy;
     bool checksum_validation;     /* stream.checksum-validation: skip PACKET_FLAG_TCP_CSUM_BAD (true) */
     uint32_t reassembly_depth;    /* stream.reassembly.depth bytes per direction, 0 = unlimited (1 MiB) */
     uint64_t memcap;              /* stream.memcap: session bytes at most (64 MiB) */

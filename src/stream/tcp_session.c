@@ -569,6 +569,22 @@ static void state_syn_recv(struct stream_thread_ctx *ctx, struct tcp_session *ss
     state_established(ctx, ssn, p, dir);
 }
 
+/* A session seen without its handshake: Suricata's "stream_midstream"
+ * exception, recorded on the flow with the policy applied. pass-flow: no
+ * detection on the flow; bypass (midstream pickup off): no more inspection. */
+static void midstream_exception(const struct stream_thread_ctx *ctx, struct flow *f)
+{
+    if (f->exception_midstream)
+        return;
+    f->exception_midstream = (uint8_t)(1 + ctx->cfg.midstream_policy);
+    if (ctx->cfg.midstream_policy == STREAM_MIDSTREAM_PASS_FLOW)
+        f->action_pass = true;
+    else if (ctx->cfg.midstream_policy == STREAM_MIDSTREAM_BYPASS && !ctx->cfg.midstream)
+        f->state = FLOW_STATE_BYPASSED;
+    else if (ctx->cfg.midstream_policy == STREAM_MIDSTREAM_REJECT)
+        f->uninspected = true;
+}
+
 /* First TCP packet of a flow with no session: SYN starts one; SYN/ACK and
  * other packets only with midstream (or async-oneside for SYN/ACK). */
 static void session_start(struct stream_thread_ctx *ctx, struct flow *f, struct packet *p)
@@ -623,6 +639,8 @@ static void session_start(struct stream_thread_ctx *ctx, struct flow *f, struct 
             return;
         f->tcp = ssn;
         ctx->stats.midstream_pickups++;
+        if (ctx->cfg.midstream)
+            midstream_exception(ctx, f);
         ssn->flags |= TCP_SESSION_MIDSTREAM;
         ssn->state = TCP_STATE_SYN_RECV;
         struct tcp_stream *c = &ssn->client, *s = &ssn->server;
@@ -640,12 +658,15 @@ static void session_start(struct stream_thread_ctx *ctx, struct flow *f, struct 
         ctx->stats.no_session++;
         if (fl & TCP_FLAG_FIN)
             stream_event_set(ctx, STREAM_EVENT_FIN_BUT_NO_SESSION);
+        if (!(fl & TCP_FLAG_SYN))
+            midstream_exception(ctx, f);
         return;
     }
     if (!(ssn = session_alloc(ctx)))
         return;
     f->tcp = ssn;
     ctx->stats.midstream_pickups++;
+    midstream_exception(ctx, f);
     ssn->flags |= TCP_SESSION_MIDSTREAM;
     ssn->state = TCP_STATE_ESTABLISHED;
     uint8_t dir = p->flow_direction;

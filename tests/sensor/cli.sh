@@ -73,9 +73,9 @@ if [ -n "$shared" ] && [ -f "$shared/conformance/suricata-verify/default-suricat
     -c "$shared/conformance/suricata-verify/default-suricata.yaml"
 fi
 printf 'flow:\n  memcap: lots\n' >"$tmp/bad.yaml"
-check bad-config-value 2 "$bin" run -r "$tmp/full.pcap" -l "$tmp" -c "$tmp/bad.yaml"
+check bad-config-value 1 "$bin" run -r "$tmp/full.pcap" -l "$tmp" -c "$tmp/bad.yaml"
 one_line bad-config-value; mentions bad-config-value "bad.yaml:2: flow.memcap"
-check bad-set-value 2 "$bin" run -r "$tmp/full.pcap" -l "$tmp" --set defrag.timeout=-3
+check bad-set-value 1 "$bin" run -r "$tmp/full.pcap" -l "$tmp" --set defrag.timeout=-3
 mentions bad-set-value "defrag.timeout"
 [ $fail = 0 ] && echo "cli: all checks passed"
 exit $fail

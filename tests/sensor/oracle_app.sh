@@ -19,7 +19,7 @@ bin=${VIGIL_BIN:?}
 shared=${VIGIL_SHARED:?}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-python3 "$shared/pcaps/compare.py" --kinds dns,http,tls,x509,ssh,smtp,ftp --min 0 --jobs 2 \
+python3 "$shared/pcaps/compare.py" --kinds dns,http,tls,x509,ssh,smtp,ftp,modbus,dnp3,enip,mqtt --min 0 --jobs 2 \
   --timeout 120 --cmd "$bin run -r {pcap} -l {outdir} --disable-detection -k none \
   --set stream.midstream=true --set stream.async-oneside=true" >"$out" 2>&1
 http_only=$(cd "$shared/pcaps" && for d in */; do [ "$d" = profinet/ ] || printf '%s ' "${d%/}"; done)
@@ -31,7 +31,8 @@ sed -i '/^http: agreement/d' "$out"
 cat "$out.http" >>"$out"
 rm -f "$out.http"
 status=0
-for spec in dns:99 x509:99 ssh:99 ftp:99 http:98.5 tls:98.5 smtp:88.8; do
+for spec in dns:99 x509:99 ssh:99 ftp:99 http:98.5 tls:98.5 smtp:88.8 modbus:99 dnp3:99 enip:99 \
+    mqtt:99; do
   kind=${spec%%:*}
   min=${spec#*:}
   line=$(grep "^$kind: agreement" "$out")

@@ -313,6 +313,54 @@ def ip_version_and_tunnel_source(d):
         fail("ip_version_and_tunnel_source", "an event without ip_v 4")
 
 
+def midstream_http(pc):
+    # No handshake: the capture starts with the request.
+    pc.tcp(C, S, 40040, 80, 1000, 5000, 0x18, b"GET /m HTTP/1.1\r\nHost: m\r\n\r\n")
+    pc.tcp(S, C, 80, 40040, 5000, 1027, 0x18, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    pc.tcp(C, S, 40040, 80, 1027, 5040, 0x10)
+
+
+@case
+def midstream_exception_policies(d):
+    # An IP-only rule: once per direction of the flow.
+    rules = ['alert ip any any -> any any (msg:"any"; sid:1;)']
+    for midstream, policy, want_rc, want in (
+            ("false", "ignore", 0, {"alert": 2, "http": 0, "policy": "ignore"}),
+            ("false", "bypass", 0, {"alert": 0, "http": 0, "policy": "bypass", "state": "bypassed"}),
+            ("false", "pass-flow", 0, {"alert": 0, "http": 0, "policy": "pass_flow", "action": "pass"}),
+            ("true", "ignore", 0, {"alert": 2, "http": 1, "policy": "ignore"}),
+            ("true", "pass-flow", 0, {"alert": 0, "http": 1, "policy": "pass_flow", "action": "pass"}),
+            ("true", "bypass", 1, None),
+            ("false", "reject", 0, {"alert": 0, "http": 0, "policy": "reject"}),
+            ("false", "drop-flow", 1, None),
+            ("false", "pass-packet", 1, None)):
+        with tempfile.TemporaryDirectory() as sub:
+            rc, err, ev = run(sub, midstream_http, rules,
+                              ["--set", "stream.midstream=" + midstream,
+                               "--set", "stream.midstream-policy=" + policy])
+            name = "midstream=%s policy=%s" % (midstream, policy)
+            if rc != want_rc:
+                fail("midstream_exception_policies", "%s: exit %d %s" % (name, rc, err))
+                continue
+            if want is None:
+                if "midstream-policy" not in err:
+                    fail("midstream_exception_policies", "%s: error %r" % (name, err))
+                continue
+            flow = [e for e in ev if e["event_type"] == "flow"]
+            got = {"alert": sum(e["event_type"] == "alert" for e in ev),
+                   "http": sum(e["event_type"] == "http" for e in ev)}
+            if flow:
+                ep = flow[0]["flow"].get("exception_policy") or [{}]
+                if ep[0].get("target") == "stream_midstream":
+                    got["policy"] = ep[0].get("policy")
+                if "action" in flow[0]["flow"]:
+                    got["action"] = flow[0]["flow"]["action"]
+                if flow[0]["flow"]["state"] == "bypassed":
+                    got["state"] = "bypassed"
+            if got != want:
+                fail("midstream_exception_policies", "%s: %s, want %s" % (name, got, want))
+
+
 # ---- link types ----
 
 def raw_pcap(path, linktype, frames):
