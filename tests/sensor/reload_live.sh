@@ -12,8 +12,11 @@
 #     engine inspected is seen by the new engine on the flow's next packet.
 #  3. A broken rule file on reload keeps the running rules (the answer is
 #     NOK and says why) and detection goes on with them.
+#
+#   reload_live.sh [EXTRA vigil run ARGS...]   e.g. --capture af-packet --threads 2
 # Needs CAP_NET_ADMIN; without it the test FAILS (it never skips silently).
 set -euo pipefail
+EXTRA_ARGS=("$@")
 
 VIGIL_BIN=${VIGIL_BIN:?VIGIL_BIN must name the vigil binary}
 VIGIL_SHARED=${VIGIL_SHARED:?VIGIL_SHARED must name the shared directory}
@@ -83,7 +86,7 @@ ip -n "$NS_A" link set veth0 up
 ip -n "$NS_B" link set veth1 up
 
 ip netns exec "$NS_B" "$VIGIL_BIN" run -i veth1 -k none -S "$WORK/live.rules" -l "$OUT" \
-    --unix-socket="$SOCK" -v >"$WORK/sensor.out" 2>"$WORK/sensor.err" &
+    --unix-socket="$SOCK" -v ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"} >"$WORK/sensor.out" 2>"$WORK/sensor.err" &
 SENSOR_PID=$!
 for _ in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
 [ -S "$SOCK" ] || fail "the control socket $SOCK did not appear"
