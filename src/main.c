@@ -18,7 +18,9 @@ static void print_usage(FILE *out)
           "  rules    check rule files (vigil rules check FILE...)\n"
           "  hub      run the sharing hub, or administer it (vigil hub admin ...)\n"
           "\n"
-          "Run 'vigil <command> --help' for the options of a command.\n",
+          "Run 'vigil <command> --help' for the options of a command.\n"
+          "Suricata's options without a command (vigil -c suricata.yaml -i eth0,\n"
+          "vigil --build-info, vigil -T ...) are those of 'vigil run'.\n",
           out);
 }
 
@@ -33,10 +35,15 @@ int main(int argc, char **argv)
         print_usage(stdout);
         return 0;
     }
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        printf("vigil %s\n", VIGIL_VERSION);
+    if (strcmp(cmd, "--version") == 0) {
+        printf("vigil %s (Suricata %s compatible)\n", VIGIL_VERSION, VIGIL_SURICATA_COMPAT);
         return 0;
     }
+    /* Suricata's command line without a command (`vigil -c suricata.yaml -i
+     * eth0`, `vigil --build-info`, `vigil -V`): the sensor, so tools and
+     * service files written for the suricata binary run vigil unchanged. */
+    if (cmd[0] == '-' && cmd[1])
+        return sensor_main(argc, argv);
     if (strcmp(cmd, "run") == 0)
         return sensor_main(argc - 1, argv + 1);
     if (strcmp(cmd, "rules") == 0)

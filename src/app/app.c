@@ -122,6 +122,28 @@ static const struct app_parser *app_registry(size_t i)
 }
 #define APP_REGISTRY_SIZE 13
 
+const char *app_layer_parser_name(size_t i)
+{
+    if (i >= APP_REGISTRY_SIZE)
+        return NULL;
+    const struct app_parser *p = app_registry(i);
+    /* A parser left out of the build is a weak symbol at address 0. */
+    return p && p->name ? p->name : "";
+}
+
+bool app_layer_has_parser(const char *name)
+{
+    int proto = app_proto_from_name(name);
+    for (size_t i = 0; name && i < APP_REGISTRY_SIZE; i++) {
+        const struct app_parser *p = app_registry(i);
+        if (!p || !p->name)
+            continue;
+        if (strcasecmp(p->name, name) == 0 || (proto > 0 && p->proto == proto))
+            return true;
+    }
+    return false;
+}
+
 #define APP_PROBE_BUFFER 2048u
 /* UDP: directions with this many undecided datagrams fail. */
 #define APP_UDP_PROBE_DATAGRAMS 1u
@@ -264,7 +286,15 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
 /* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */
 static bool app_proto_stats_per_transport(int proto)
 {
-    return proto == APP_PROTO_ENIP;
+    /* The protocols Suricata registers for both TCP and UDP: its counters
+     * name them per carrier ("dns_tcp", "dns_udp", "enip_tcp", "failed_udp"). */
+    static const char *const both[] = {"dns", "dcerpc", "enip", "krb5", "ldap", "nfs",
+                                       "sip", "failed"};
+    const char *name = app_proto_name((uint16_t)proto);
+    for (size_t i = 0; i < sizeof(both) / sizeof(both[0]); i++)
+        if (strcmp(name, both[i]) == 0)
+            return true;
+    return false;
 }
 
 const char *app_proto_name(uint16_t proto)
@@ -350,7 +380,7 @@ static const struct config_node *app_config_eve_type(const struct config *cfg, c
         const struct config_node *types = config_node_find(o, "eve-log.types");
         for (const struct config_node *t = types ? config_node_first_child(types) : NULL; t;
              t = config_node_next(t)) {
-            const char *tv = config_node_value(t);
+            const char *tv = config_node_peek_value(t); /* dispatch: not a read */
             if (tv && strcmp(tv, type) == 0)
                 return config_node_child(t, type);
         }
@@ -612,9 +642,28 @@ void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_wri
     for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++)
         app_stats_write_counter(w, i, s->tx[i], s->tx_udp[i]);
     json_object_end(w);
+    /* Parser errors; vigil does not tell gaps, allocation and internal
+     * errors apart from what the parser reports. */
     json_key_object_begin(w, "error");
-    for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++)
-        app_stats_write_counter(w, i, s->errors[i], s->errors_udp[i]);
+    for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++) {
+        char key[64];
+        for (int carrier = 0; carrier < (app_proto_stats_per_transport(i) ? 2 : 1); carrier++) {
+            uint64_t n = s->errors[i];
+            if (app_proto_stats_per_transport(i)) {
+                n = carrier ? s->errors_udp[i] : s->errors[i] - s->errors_udp[i];
+                snprintf(key, sizeof(key), "%s_%s", app_proto_name((uint16_t)i),
+                         carrier ? "udp" : "tcp");
+            } else {
+                snprintf(key, sizeof(key), "%s", app_proto_name((uint16_t)i));
+            }
+            json_key_object_begin(w, key);
+            json_key_u64(w, "gap", 0);
+            json_key_u64(w, "alloc", 0);
+            json_key_u64(w, "parser", n);
+            json_key_u64(w, "internal", 0);
+            json_object_end(w);
+        }
+    }
     json_object_end(w);
     json_key_u64(w, "memuse", s->memuse);
     json_key_u64(w, "memcap_drops", s->memcap_drops);
@@ -872,6 +921,7 @@ static bool app_parser_start(struct app_flow_state *st, struct flow *flow,
     if (p->state_new && !st->parser_state) {
         st->parser = NULL;
         st->thread->stats.errors[p->proto]++;
+        st->thread->stats.errors_udp[p->proto] += st->is_udp;
         app_flow_set_proto(st, flow, APP_PROTO_FAILED);
         return false;
     }
@@ -985,6 +1035,7 @@ static void app_detection_failed_check(struct app_flow_state *st, struct flow *f
         }
         app_flow_set_proto(st, flow, APP_PROTO_FAILED);
         st->thread->stats.flows[APP_PROTO_FAILED]++;
+        st->thread->stats.flows_udp[APP_PROTO_FAILED] += st->is_udp;
         app_probe_buffers_free(st);
     }
 }
@@ -1256,6 +1307,7 @@ void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_stat
                 if (st->dir_state[direction ^ 1] == APP_DIR_FAILED) {
                     app_flow_set_proto(st, flow, APP_PROTO_FAILED);
                     ctx->stats.flows[APP_PROTO_FAILED]++;
+                    ctx->stats.flows_udp[APP_PROTO_FAILED]++;
                 }
             }
             return;
@@ -1280,6 +1332,7 @@ void app_layer_flow_end(struct app_layer_thread_ctx *ctx, struct app_flow_state 
                (state->dir_state[0] == APP_DIR_FAILED || state->dir_state[1] == APP_DIR_FAILED)) {
         app_flow_set_proto(state, flow, APP_PROTO_FAILED);
         ctx->stats.flows[APP_PROTO_FAILED]++;
+        ctx->stats.flows_udp[APP_PROTO_FAILED] += state->is_udp;
         app_probe_buffers_free(state);
     }
     if (!state->parser || !state->parser->flow_end)

@@ -42,6 +42,13 @@ enum app_proto {
 const char *app_proto_name(uint16_t proto);
 /* -1 if unknown. Accepts Suricata's aliases (e.g. "ssl" for tls, "http1"). */
 int app_proto_from_name(const char *name);
+/* Whether a parser for the protocol (Suricata's name or alias) is in the
+ * registry: rules and configuration for protocols without one cannot take
+ * effect. */
+bool app_layer_has_parser(const char *name);
+/* Name of the i-th registered parser ("" for one left out of the build),
+ * NULL past the end. */
+const char *app_layer_parser_name(size_t i);
 
 /* Flags for app_layer_handle_tcp_data(). */
 enum app_data_flag {
@@ -259,7 +266,9 @@ struct app_layer_stats {
 };
 const struct app_layer_stats *app_layer_thread_stats(const struct app_layer_thread_ctx *ctx);
 void app_layer_stats_add(struct app_layer_stats *dst, const struct app_layer_stats *src);
-/* Writes "app_layer": {"flow": {"http": N, ...}, "tx": {...}} into an open object. */
+/* Writes "app_layer": {"flow": {"http": N, "dns_udp": N, ...}, "tx": {...},
+ * "error": {"http": {"gap": 0, "alloc": 0, "parser": N, "internal": 0}}}
+ * into an open object, with Suricata's counter names. */
 void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_writer *w);
 
 #endif

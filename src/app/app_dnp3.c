@@ -412,6 +412,15 @@ static uint32_t dnp3_max_tx(const struct dnp3_state *st)
 
 static void dnp3_free_done(struct dnp3_state *st)
 {
+    /* Flooded: like Suricata, the transactions max-tx or more behind the
+     * newest count as complete, so they are logged now and can go (a stream
+     * of messages that never complete cannot pile up). */
+    if (st->flooded) {
+        uint32_t max = dnp3_max_tx(st);
+        for (struct dnp3_tx *tx = st->head; tx; tx = tx->next)
+            if (!tx->base.logged && st->tx_max - tx->num >= max)
+                dnp3_log(st, tx);
+    }
     struct dnp3_tx **pp = &st->head, *prev = NULL;
     while (*pp) {
         struct dnp3_tx *tx = *pp;

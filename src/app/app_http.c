@@ -375,7 +375,7 @@ void app_http_config_load(struct app_layer_config *out, const struct config *cfg
         const struct config_node *types = config_node_find(o, "eve-log.types");
         for (const struct config_node *t = types ? config_node_first_child(types) : NULL; t;
              t = config_node_next(t)) {
-            const char *tname = config_node_value(t);
+            const char *tname = config_node_peek_value(t); /* dispatch: not a read */
             if (!tname)
                 continue;
             const struct config_node *body = config_node_child(t, tname);

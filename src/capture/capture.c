@@ -183,8 +183,11 @@ static int capture_live_open(struct capture_source *src, const struct capture_op
         return -ENODEV;
     }
     uint64_t ring =
-        (uint64_t)(opts->ring_block_size ? opts->ring_block_size : CAPTURE_DEFAULT_BLOCK_SIZE) *
-        (opts->ring_block_count ? opts->ring_block_count : CAPTURE_DEFAULT_BLOCK_COUNT);
+        opts->buffer_size
+            ? opts->buffer_size
+            : (uint64_t)(opts->ring_block_size ? opts->ring_block_size
+                                               : CAPTURE_DEFAULT_BLOCK_SIZE) *
+                  (opts->ring_block_count ? opts->ring_block_count : CAPTURE_DEFAULT_BLOCK_COUNT);
     if (ring > (1u << 30))
         ring = 1u << 30;
     pcap_set_snaplen(src->pcap, (int)src->snaplen);
@@ -244,6 +247,11 @@ struct capture_source *capture_open(const struct capture_options *opts, char *er
     }
     src->kind = opts->kind;
     src->snaplen = opts->snaplen ? opts->snaplen : CAPTURE_DEFAULT_SNAPLEN;
+    if (opts->kind != CAPTURE_PCAP_FILE && !opts->snaplen)
+        src->snaplen = capture_interface_snaplen(opts->name, src->size_warning,
+                                                 sizeof(src->size_warning));
+    if (src->snaplen > CAPTURE_MAX_SNAPLEN)
+        src->snaplen = CAPTURE_MAX_SNAPLEN;
     src->poll_timeout_ms = opts->poll_timeout_ms ? opts->poll_timeout_ms : CAPTURE_DEFAULT_POLL_MS;
     if (src->poll_timeout_ms > 60000)
         src->poll_timeout_ms = 60000;
@@ -411,6 +419,21 @@ enum capture_result capture_next(struct capture_source *src, struct capture_fram
         return capture_afpacket_next(src, frame);
     }
     return CAPTURE_ERROR;
+}
+
+bool capture_failed(const struct capture_source *src)
+{
+    return src && src->failed;
+}
+
+uint32_t capture_snaplen(const struct capture_source *src)
+{
+    return src->snaplen;
+}
+
+const char *capture_size_warning(const struct capture_source *src)
+{
+    return src->size_warning;
 }
 
 int capture_datalink(const struct capture_source *src)

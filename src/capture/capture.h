@@ -20,11 +20,19 @@ struct capture_options {
     enum capture_kind kind;
     const char *name;
     const char *bpf_filter;    /* NULL or a BPF expression (-F) */
-    uint32_t snaplen;          /* live: 0 = 65535 */
+    /* live: 0 = sized from the interface (MTU plus link header and two VLAN
+     * tags, or the largest packet receive/segmentation offloads can build:
+     * see capture_size_warning()) */
+    uint32_t snaplen;
     bool promiscuous;          /* live */
     uint16_t fanout_group;     /* AF_PACKET: sockets with the same group share load; 0 = none */
-    uint32_t ring_block_size;  /* AF_PACKET: 0 = default (1 MiB) */
-    uint32_t ring_block_count; /* AF_PACKET: 0 = default (64) */
+    uint16_t fanout_type;      /* AF_PACKET: PACKET_FANOUT_HASH (0, default), _CPU, _QM, _LB, _RND */
+    bool fanout_no_defrag;     /* AF_PACKET: no PACKET_FANOUT_FLAG_DEFRAG */
+    uint32_t ring_block_size;  /* AF_PACKET: 0 = default (1 MiB); raised to hold a whole frame */
+    uint32_t ring_block_count; /* AF_PACKET: 0 = default (64, or from ring_frames) */
+    uint32_t ring_frames;      /* AF_PACKET: frames the ring should hold (Suricata's ring-size) */
+    uint32_t block_timeout_ms; /* AF_PACKET: a partly filled block is handed over after this */
+    uint32_t buffer_size;      /* libpcap live: kernel buffer bytes (0 = 64 MiB) */
     /* live: capture_next returns CAPTURE_TIMEOUT after this (default 100) */
     uint32_t poll_timeout_ms;
     /* Optional: link types the decoder accepts (e.g. decode_datalink_supported).
@@ -79,6 +87,20 @@ void capture_close(struct capture_source *src);
 /* True if libpcap can open the name as a file without reading it (used by the
  * CLI to report a missing file before starting workers). */
 bool capture_file_exists(const char *path);
+
+/* True once the source failed (capture_next returned CAPTURE_ERROR). */
+bool capture_failed(const struct capture_source *src);
+/* Live sources: the snaplen in use and why, e.g. "interface eth0: GRO and
+ * LRO are on: ..." when offloads make packets larger than the MTU (empty
+ * when there is nothing to say). */
+uint32_t capture_snaplen(const struct capture_source *src);
+const char *capture_size_warning(const struct capture_source *src);
+
+/* The snaplen a live interface needs: its MTU plus the link header and two
+ * VLAN tags, or more when receive offloads (GRO, LRO) or segmentation
+ * offloads (TSO, GSO: outgoing packets of this host) build larger packets;
+ * warn (at least 256 bytes) says so. Never below 1518 nor above 262144. */
+uint32_t capture_interface_snaplen(const char *ifname, char *warn, size_t warnlen);
 
 /* True if the link type is in capture's built-in list of supported types. */
 bool capture_datalink_supported(int datalink);

@@ -26,7 +26,14 @@
 
 #include "capture/capture_internal.h"
 
-#define CAPTURE_AFP_FRAME_SIZE 2048u
+/* Frames hold the TPACKET_V3 header and a whole packet of the interface
+ * (snaplen from its MTU and offloads, see capture_iface.c); blocks hold at
+ * least one frame. */
+static uint32_t capture_afp_frame_size(uint32_t snaplen)
+{
+    uint32_t need = (uint32_t)TPACKET_ALIGN(TPACKET3_HDRLEN) + snaplen;
+    return (uint32_t)TPACKET_ALIGN(need);
+}
 
 static int capture_afp_fail(struct capture_source *src, int rc, const char *what)
 {
@@ -125,16 +132,46 @@ int capture_afpacket_open(struct capture_source *src, const struct capture_optio
         return rc;
 
     long page = sysconf(_SC_PAGESIZE);
+    uint32_t frame_size = capture_afp_frame_size(src->snaplen);
     src->block_size = opts->ring_block_size ? opts->ring_block_size : CAPTURE_DEFAULT_BLOCK_SIZE;
+    if (page <= 0 || src->block_size % (uint32_t)page != 0) {
+        capture_set_error(src,
+                          "interface '%s' (af-packet): bad ring: block size %u must be a "
+                          "multiple of the page size %ld",
+                          src->name, src->block_size, page);
+        return -EINVAL;
+    }
+    if (src->block_size < frame_size) {
+        /* The configured block cannot hold the largest packet: the block
+         * size stays (the operator chose the ring's memory), packets are cut
+         * to fit, and the warning says so. */
+        uint32_t fit = src->block_size - (uint32_t)TPACKET_ALIGN(TPACKET3_HDRLEN) -
+                       TPACKET_ALIGNMENT;
+        size_t used = strlen(src->size_warning);
+        snprintf(src->size_warning + used, sizeof(src->size_warning) - used,
+                 "%sinterface %s: af-packet block-size %u cannot hold packets of %u bytes: "
+                 "packets are cut to %u bytes (make block-size at least %u)",
+                 used ? "; " : "", src->name, src->block_size, src->snaplen, fit,
+                 frame_size <= (1u << 30) ? frame_size : (1u << 30));
+        src->snaplen = fit;
+        frame_size = capture_afp_frame_size(fit);
+    }
     src->block_count =
         opts->ring_block_count ? opts->ring_block_count : CAPTURE_DEFAULT_BLOCK_COUNT;
-    if (page <= 0 || src->block_size % (uint32_t)page != 0 ||
-        src->block_size < CAPTURE_AFP_FRAME_SIZE || src->block_count > 65536 ||
+    if (!opts->ring_block_count && opts->ring_frames) {
+        /* Suricata's ring-size: that many frames of this interface's size. */
+        uint64_t frames_per_block = src->block_size / frame_size;
+        if (frames_per_block == 0)
+            frames_per_block = 1;
+        uint64_t blocks = (opts->ring_frames + frames_per_block - 1) / frames_per_block;
+        src->block_count = blocks < 2 ? 2 : (blocks > 65536 ? 65536 : (uint32_t)blocks);
+    }
+    if (page <= 0 || src->block_size % (uint32_t)page != 0 || src->block_count > 65536 ||
         (uint64_t)src->block_size * src->block_count > (1ull << 32)) {
         capture_set_error(
             src,
             "interface '%s' (af-packet): bad ring: block size %u (must be a multiple of the "
-            "page size %ld and at least 2048), block count %u (at most 65536, 4 GiB in all)",
+            "page size %ld), block count %u (at most 65536, 4 GiB in all)",
             src->name, src->block_size, page, src->block_count);
         return -EINVAL;
     }
@@ -142,12 +179,12 @@ int capture_afpacket_open(struct capture_source *src, const struct capture_optio
     memset(&req, 0, sizeof(req));
     req.tp_block_size = src->block_size;
     req.tp_block_nr = src->block_count;
-    req.tp_frame_size = CAPTURE_AFP_FRAME_SIZE;
-    req.tp_frame_nr = (src->block_size / CAPTURE_AFP_FRAME_SIZE) * src->block_count;
+    req.tp_frame_size = frame_size;
+    req.tp_frame_nr = (src->block_size / frame_size) * src->block_count;
     /* A partly filled block is handed to us after this many ms, so quiet links
      * still deliver promptly and within one poll timeout. */
-    uint32_t tov = src->poll_timeout_ms / 2;
-    req.tp_retire_blk_tov = tov < 1 ? 1 : (tov > 100 ? 100 : tov);
+    uint32_t tov = opts->block_timeout_ms ? opts->block_timeout_ms : src->poll_timeout_ms / 2;
+    req.tp_retire_blk_tov = tov < 1 ? 1 : (tov > 100 && !opts->block_timeout_ms ? 100 : tov);
     req.tp_feature_req_word = TP_FT_REQ_FILL_RXHASH;
     if (setsockopt(src->sock, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) != 0)
         return capture_afp_fail(src, -errno, "cannot set up the receive ring (PACKET_RX_RING)");
@@ -177,8 +214,8 @@ int capture_afpacket_open(struct capture_source *src, const struct capture_optio
             return capture_afp_fail(src, -errno, "cannot enable promiscuous mode");
     }
     if (opts->fanout_group) {
-        uint32_t fanout = (uint32_t)opts->fanout_group |
-                          ((uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+        uint32_t mode = opts->fanout_type | (opts->fanout_no_defrag ? 0 : PACKET_FANOUT_FLAG_DEFRAG);
+        uint32_t fanout = (uint32_t)opts->fanout_group | (mode << 16);
         if (setsockopt(src->sock, SOL_PACKET, PACKET_FANOUT, &fanout, sizeof(fanout)) != 0) {
             int e = errno;
             capture_set_error(src,

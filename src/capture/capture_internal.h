@@ -11,6 +11,7 @@
 #include "capture/capture.h"
 
 #define CAPTURE_DEFAULT_SNAPLEN 65535u
+#define CAPTURE_MAX_SNAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN */
 #define CAPTURE_DEFAULT_BLOCK_SIZE (1u << 20)
 #define CAPTURE_DEFAULT_BLOCK_COUNT 64u
 #define CAPTURE_DEFAULT_POLL_MS 100u
@@ -30,6 +31,7 @@ struct capture_source {
     struct capture_stats stats;
     char name[CAPTURE_NAME_MAX];
     char err[CAPTURE_ERR_MAX];
+    char size_warning[CAPTURE_ERR_MAX]; /* live: why the snaplen exceeds the MTU */
 
     /* libpcap backends */
     pcap_t *pcap;

@@ -60,6 +60,11 @@ struct rule_set {
     bool finalized;
     bool app_events;
     bool pkt_events;
+    /* classtypes rules named that classification.config lacks (Suricata 8
+     * loads such rules with priority 3 and warns once per name) */
+    char **unknown_classtypes;
+    size_t n_unknown_classtypes;
+    const char *new_unknown_classtype; /* set by the parser, reported by the loader */
 };
 
 /* Rule reload (rule_set_reuse.c). A rule's deep parts are shared between

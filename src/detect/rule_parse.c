@@ -512,8 +512,27 @@ static int kw_classtype(struct pctx *pc, char *v)
     char *name = str_trim(v);
     int id = rule_set_classification_lookup(pc->rs, name);
     if (id < 0) {
-        if (pc->rs->have_classification)
-            return pctx_fail_reason(pc, "unknown classtype", "unknown classtype '%.60s'", name);
+        if (pc->rs->have_classification) {
+            /* Suricata 8: the rule loads with the default priority (3) and
+             * no category; the loader warns once per classtype. */
+            struct rule_set *rs = pc->rs;
+            for (size_t i = 0; i < rs->n_unknown_classtypes; i++)
+                if (strcmp(rs->unknown_classtypes[i], name) == 0) {
+                    pc->r->class_id = -1;
+                    return 0;
+                }
+            char **nu = realloc(rs->unknown_classtypes,
+                                (rs->n_unknown_classtypes + 1) * sizeof(*nu));
+            if (!nu)
+                return pctx_fail(pc, "out of memory");
+            rs->unknown_classtypes = nu;
+            nu[rs->n_unknown_classtypes] = strdup(name);
+            if (!nu[rs->n_unknown_classtypes])
+                return pctx_fail(pc, "out of memory");
+            rs->new_unknown_classtype = nu[rs->n_unknown_classtypes++];
+            pc->r->class_id = -1;
+            return 0;
+        }
         /* No classification.config: remember the name so EVE can show it. */
         struct rule_classification *nc =
             realloc(pc->rs->classes, (pc->rs->nclasses + 1) * sizeof(*nc));
@@ -2145,4 +2164,24 @@ void rule_free(struct rule *r)
     free(r->pkt_event);
     free(r->text);
     free(r);
+}
+
+void rule_keywords_foreach(void (*fn)(const char *name, const char *kind, void *user), void *user)
+{
+    for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+        fn(keywords[i].name, "option", user);
+    for (int id = 0; id < detect_buffer_count(); id++) {
+        const struct detect_buffer_info *b = detect_buffer_get(id);
+        if (!b)
+            continue;
+        if (b->name)
+            fn(b->name, "sticky buffer", user);
+        if (b->legacy_sticky)
+            fn(b->legacy_sticky, "sticky buffer (legacy name)", user);
+        if (b->modifier)
+            fn(b->modifier, "content modifier", user);
+    }
+    for (size_t i = 0; i < detect_transform_name_count(); i++)
+        if (detect_transform_name(i))
+            fn(detect_transform_name(i), "transform", user);
 }

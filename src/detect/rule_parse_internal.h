@@ -57,6 +57,9 @@ int kw_content_modifier(struct pctx *pc, int buffer_id);
 int kw_transform(struct pctx *pc, int type, char *v);
 /* enum detect_transform_type, or -1 */
 int detect_transform_lookup(const char *name);
+/* Transform names by index (NULL for a gap), for keyword listings. */
+const char *detect_transform_name(size_t i);
+size_t detect_transform_name_count(void);
 /* Whole-rule checks of payload keywords (bsize vs content lengths, ...). */
 int payload_check_rule(struct pctx *pc);
 void buffer_match_free(struct rule_buffer_match *bm);

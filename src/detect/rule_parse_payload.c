@@ -1083,6 +1083,16 @@ static const char *const transform_names[] = {
     [DETECT_TRANSFORM_FROM_BASE64] = "from_base64",
 };
 
+const char *detect_transform_name(size_t i)
+{
+    return i < sizeof(transform_names) / sizeof(transform_names[0]) ? transform_names[i] : NULL;
+}
+
+size_t detect_transform_name_count(void)
+{
+    return sizeof(transform_names) / sizeof(transform_names[0]);
+}
+
 int detect_transform_lookup(const char *name)
 {
     for (size_t i = 0; i < sizeof(transform_names) / sizeof(transform_names[0]); i++)

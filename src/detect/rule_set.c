@@ -212,6 +212,9 @@ void rule_set_free(struct rule_set *rs)
         free(rs->classes[i].description);
     }
     free(rs->classes);
+    for (size_t i = 0; i < rs->n_unknown_classtypes; i++)
+        free(rs->unknown_classtypes[i]);
+    free(rs->unknown_classtypes);
     for (size_t i = 0; i < rs->nref_types; i++) {
         free(rs->ref_types[i].key);
         free(rs->ref_types[i].value);
@@ -791,10 +794,17 @@ static void load_logical_line(struct rule_set *rs, char *text, size_t len, const
         report_failure(rs, report, name, line, NULL, &e);
         return;
     }
+    rs->new_unknown_classtype = NULL;
     if (rule_set_add_rule(rs, s, name, line, &e) == 0)
         rs->stats.loaded++;
     else
         report_failure(rs, report, name, line, s, &e);
+    if (rs->new_unknown_classtype && report)
+        fprintf(report,
+                "%s:%u: warning: unknown classtype '%s' (not in classification.config): rules "
+                "using it load with priority 3 (said once per classtype)\n",
+                name, line, rs->new_unknown_classtype);
+    rs->new_unknown_classtype = NULL;
 }
 
 /* Joins physical lines into logical ones (backslash continuation) as bytes

@@ -155,4 +155,16 @@ const char *rule_set_var_name(const struct rule_set *rs, enum rule_var_kind kind
 /* id or -1 */
 int64_t rule_set_var_lookup(const struct rule_set *rs, enum rule_var_kind kind, const char *name);
 
+/* Every keyword the rule parser accepts (options, sticky buffers and their
+ * legacy names, content modifiers, transforms): fn(name, kind, user). */
+/* The application-layer protocol a loaded rule needs but this build has no
+ * parser for (the rule can never match), or NULL. */
+const char *rule_missing_parser(const struct rule *r);
+/* Counts such rules; prints each as "file:line: sid N: no parser for P: ..."
+ * to `each` (may be NULL) and a "proto N, proto N" summary into `summary`. */
+size_t rule_set_report_unmatchable(const struct rule_set *rs, FILE *each, char *summary,
+                                   size_t summary_len);
+
+void rule_keywords_foreach(void (*fn)(const char *name, const char *kind, void *user), void *user);
+
 #endif

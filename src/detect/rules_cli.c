@@ -14,20 +14,23 @@
 #include "detect/detect_engine.h"
 #include "detect/rule_set.h"
 #include "util/config.h"
+#include "util/paths.h"
 
 static void usage(FILE *out)
 {
     fputs("usage: vigil rules check [options] FILE...\n"
           "\n"
           "Loads Suricata/Snort rule files and reports every rule that cannot be\n"
-          "loaded, with the reason. Ends with 'rules: N loaded, N failed'.\n"
+          "loaded, with the reason, and every rule that loads but cannot match\n"
+          "(\"no parser for PROTO\"). Ends with 'rules: N loaded, N failed'; exits 1\n"
+          "when no rule loads.\n"
           "\n"
           "Options:\n"
           "  -c FILE             suricata.yaml-style configuration (vars, classification-file,\n"
           "                      threshold-file)\n"
           "  --set KEY=VALUE     override a configuration value (repeatable)\n"
-          "  --classification F  classification.config (default: from -c, else next to the\n"
-          "                      first rules file)\n"
+          "  --classification F  classification.config (default: from -c, else where the\n"
+          "                      sensor finds it, else next to the first rules file)\n"
           "  --threshold F       threshold.config with suppress/event_filter lines\n"
           "  --strict            exit 1 if any rule failed\n"
           "  --build             also build the detection engine (Hyperscan) and report it\n"
@@ -182,7 +185,11 @@ static int rules_check(int argc, char **argv)
         if (file_exists(path))
             class_file = path;
     }
-    char guess[4096];
+    char guess[4096], found[4096];
+    /* As the sensor: the configuration directory, next to the configuration
+     * file, the source tree's etc/ (util/paths.h); then next to the rules. */
+    if (!class_file && vigil_find_data_file("classification.config", cfg_file, found, sizeof found))
+        class_file = found;
     if (!class_file) {
         const char *slash = strrchr(files[0], '/');
         if (slash)
@@ -228,6 +235,12 @@ static int rules_check(int argc, char **argv)
         printf("failures by reason:\n");
         rule_set_print_reasons(rs, stdout);
     }
+    /* Rules that load but can never match in this build. */
+    char summary[512];
+    size_t unmatchable = rule_set_report_unmatchable(rs, report, summary, sizeof(summary));
+    if (unmatchable)
+        printf("cannot match (no parser for their protocol): %zu rules: %s\n", unmatchable,
+               summary);
     if (build) {
         struct detect_engine_stats es;
         struct detect_engine *de = detect_engine_build(rs, NULL, &es, err, sizeof(err));
@@ -243,6 +256,11 @@ static int rules_check(int argc, char **argv)
         detect_engine_free(de);
     }
     printf("rules: %u loaded, %u failed\n", st->loaded, st->failed);
+    if (st->loaded == 0) {
+        fprintf(stderr, "vigil: rules check: no rule loaded from %s%s\n", files[0],
+                nfiles > 1 ? " and the other files" : "");
+        rc = 1;
+    }
     if (read_failed || (strict && (st->failed || bad_threshold)))
         rc = 1;
 out:

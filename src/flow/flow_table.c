@@ -298,12 +298,16 @@ uint32_t flow_hash_packet(const struct packet *p)
     return key_hash(&k);
 }
 
-/* Flow ids: a bijection of (thread, sequence) onto 51 bits, so ids are unique,
- * look random (as Suricata's do) and are deterministic for a given input. */
-static uint64_t flow_id_make(uint32_t thread_id, uint64_t seq)
+/* Flow ids: a bijection of (thread, sequence) onto 51 bits, so ids are
+ * unique within a run and look random (as Suricata's do). The per-start
+ * seed is folded into the input (still a bijection): another run or another
+ * sensor numbers its flows in another order, so ids from different runs do
+ * not collide in a SIEM (a 1 in 2^51 chance per pair). */
+static uint64_t flow_id_make(uint32_t thread_id, uint64_t seq, uint64_t seed)
 {
     const uint64_t mask = (1ull << 51) - 1;
     uint64_t x = (((uint64_t)(thread_id & 0x7ff) << 40) | (seq & ((1ull << 40) - 1))) & mask;
+    x ^= seed & mask;
     x = (x * 0x9e3779b97f4a7c15ull) & mask;
     x ^= x >> 23;
     x = (x * 0xbf58476d1ce4e5b9ull) & mask;
@@ -639,7 +643,7 @@ static struct flow *flow_create(struct flow_table *t, const struct packet *p,
     *dir = reverse ? 1 : 0;
     f->hash = h;
     f->create_seq = t->next_seq++;
-    f->flow_id = flow_id_make(t->cfg.thread_id, f->create_seq);
+    f->flow_id = flow_id_make(t->cfg.thread_id, f->create_seq, t->cfg.id_seed);
     f->start_usec = p->ts_usec;
     f->last_usec = p->ts_usec;
     f->state = FLOW_STATE_NEW;

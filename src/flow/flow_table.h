@@ -37,6 +37,10 @@ struct flow_config {
     uint32_t prealloc;            /* flows allocated up front, within the memcap (10000) */
     uint32_t emergency_recovery;  /* leave emergency mode when this % of capacity is free (30) */
     uint32_t thread_id;           /* worker index, mixed into flow ids so they differ per worker */
+    /* Per-start seed of the flow ids (the sensor draws one at random each
+     * start, as Suricata seeds its flow hash): ids are unique within a run
+     * and differ between runs and sensors. 0 = ids depend only on order. */
+    uint64_t id_seed;
     struct flow_timeouts timeouts[FLOW_PROTO_CLASS_MAX];
 };
 

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,25 +373,22 @@ void eve_log_builtin_alert(struct eve_writer *ew, const struct alert_log_options
 }
 
 struct fast_log {
-    FILE *fp;
-    pthread_mutex_t lock;
-    int error;
+    struct log_file *lf;
 };
 
-struct fast_log *fast_log_open(const char *path, char *err, size_t errlen)
+struct fast_log *fast_log_open(const char *path, const struct log_file_options *opts, char *err,
+                               size_t errlen)
 {
     struct fast_log *fl = calloc(1, sizeof *fl);
     if (!fl) {
         snprintf(err, errlen, "%s: out of memory", path);
         return NULL;
     }
-    fl->fp = fopen(path, "w");
-    if (!fl->fp) {
-        snprintf(err, errlen, "%s: cannot open for writing: %s", path, strerror(errno));
+    fl->lf = log_file_open(path, opts, err, errlen);
+    if (!fl->lf) {
         free(fl);
         return NULL;
     }
-    pthread_mutex_init(&fl->lock, NULL);
     return fl;
 }
 
@@ -449,10 +445,7 @@ static void fast_write_line(struct fast_log *fl, const struct packet *p, const s
         n = (int)sizeof line - 1;
         line[n - 1] = '\n';
     }
-    pthread_mutex_lock(&fl->lock);
-    if (fwrite(line, 1, (size_t)n, fl->fp) != (size_t)n && !fl->error)
-        fl->error = errno ? errno : EIO;
-    pthread_mutex_unlock(&fl->lock);
+    log_file_write(fl->lf, line, (size_t)n);
 }
 
 void fast_log_write(struct fast_log *fl, const struct packet *packet,
@@ -493,10 +486,7 @@ int fast_log_close(struct fast_log *fl)
 {
     if (!fl)
         return 0;
-    int rc = -fl->error;
-    if (fclose(fl->fp) != 0 && rc == 0)
-        rc = -errno;
-    pthread_mutex_destroy(&fl->lock);
+    int rc = log_file_close(fl->lf);
     free(fl);
     return rc;
 }

@@ -40,9 +40,11 @@ void eve_log_alert(struct eve_writer *ew, const struct alert_log_options *opts,
  * frame as base64 and packet_info. Nothing for pseudo packets. */
 void eve_log_packet(struct eve_writer *ew, const struct packet *p, const struct flow *f);
 
-/* fast.log: a shared file, one line per alert, written under a lock. */
+/* fast.log: a shared log sink (regular file appended to, or a socket), one
+ * whole line per alert in one write. */
 struct fast_log;
-struct fast_log *fast_log_open(const char *path, char *err, size_t errlen);
+struct fast_log *fast_log_open(const char *path, const struct log_file_options *opts, char *err,
+                               size_t errlen);
 void fast_log_write(struct fast_log *fl, const struct packet *p, const struct detect_alert *a,
                     const struct detect_engine *de);
 int fast_log_close(struct fast_log *fl);

@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,57 +13,7 @@
 #include "flow/flow_table.h"
 #include "stream/stream.h"
 
-/* Lines are batched per worker and written with one fwrite under the lock,
- * so lines from different workers never interleave. */
-#define EVE_BATCH_FLUSH_BYTES (64 * 1024)
-
-struct eve_file {
-    FILE *fp;
-    pthread_mutex_t lock;
-    int write_error; /* first errno seen */
-    char path[4096];
-};
-
-struct eve_file *eve_file_open(const char *path, char *err, size_t errlen)
-{
-    struct eve_file *f = calloc(1, sizeof *f);
-    if (!f) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return NULL;
-    }
-    f->fp = fopen(path, "w");
-    if (!f->fp) {
-        snprintf(err, errlen, "%s: cannot open for writing: %s", path, strerror(errno));
-        free(f);
-        return NULL;
-    }
-    setvbuf(f->fp, NULL, _IOFBF, 1 << 20);
-    pthread_mutex_init(&f->lock, NULL);
-    snprintf(f->path, sizeof f->path, "%s", path);
-    return f;
-}
-
-int eve_file_close(struct eve_file *file)
-{
-    if (!file)
-        return 0;
-    int rc = -file->write_error;
-    if (fclose(file->fp) != 0 && rc == 0)
-        rc = -errno;
-    pthread_mutex_destroy(&file->lock);
-    free(file);
-    return rc;
-}
-
-static void eve_file_write(struct eve_file *file, const char *data, size_t len)
-{
-    pthread_mutex_lock(&file->lock);
-    if (fwrite(data, 1, len, file->fp) != len && !file->write_error)
-        file->write_error = errno ? errno : EIO;
-    pthread_mutex_unlock(&file->lock);
-}
-
-int eve_writer_init(struct eve_writer *ew, struct eve_file *file, const struct eve_options *opts)
+int eve_writer_init(struct eve_writer *ew, struct log_file *file, const struct eve_options *opts)
 {
     memset(ew, 0, sizeof *ew);
     ew->file = file;
@@ -72,11 +21,13 @@ int eve_writer_init(struct eve_writer *ew, struct eve_file *file, const struct e
         ew->options = *opts;
     if (json_writer_init(&ew->json, 4096) != 0)
         return -ENOMEM;
-    ew->batch_cap = EVE_BATCH_FLUSH_BYTES * 2;
-    ew->batch = malloc(ew->batch_cap);
-    if (!ew->batch) {
-        json_writer_free(&ew->json);
-        return -ENOMEM;
+    if (ew->options.buffer_size) {
+        ew->batch_cap = ew->options.buffer_size;
+        ew->batch = malloc(ew->batch_cap);
+        if (!ew->batch) {
+            json_writer_free(&ew->json);
+            return -ENOMEM;
+        }
     }
     return 0;
 }
@@ -84,7 +35,7 @@ int eve_writer_init(struct eve_writer *ew, struct eve_file *file, const struct e
 void eve_writer_flush(struct eve_writer *ew)
 {
     if (ew->batch_len && ew->file)
-        eve_file_write(ew->file, ew->batch, ew->batch_len);
+        log_file_write(ew->file, ew->batch, ew->batch_len);
     ew->batch_len = 0;
 }
 
@@ -237,6 +188,8 @@ struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_typ
         json_key_u64(w, "flow_id", flow->flow_id);
     if (packet && packet->pcap_cnt)
         json_key_u64(w, "pcap_cnt", packet->pcap_cnt);
+    if (ew->in_iface && (packet || flow))
+        json_key_string(w, "in_iface", ew->in_iface);
     json_key_string(w, "event_type", event_type);
 
     uint8_t vlan_count = 0;
@@ -330,25 +283,32 @@ struct json_writer *eve_event_begin(struct eve_writer *ew, const char *event_typ
 void eve_event_end(struct eve_writer *ew)
 {
     struct json_writer *w = &ew->json;
+    /* Suricata closes every event with these two when they apply. */
+    if (ew->options.sensor_name)
+        json_key_string(w, "host", ew->options.sensor_name);
+    if (ew->options.pcap_file && ew->pcap_filename)
+        json_key_string(w, "pcap_filename", ew->pcap_filename);
     json_object_end(w);
     json_append_raw(w, "\n", 1);
     ew->in_event = false;
     if (w->failed)
         return; /* out of memory mid-event: drop the event rather than write half a line */
+    ew->events_written++;
+    if (!ew->batch) {
+        /* buffer-size 0: the whole line in one write, now. */
+        log_file_write(ew->file, w->data, w->len);
+        return;
+    }
     if (ew->batch_len + w->len > ew->batch_cap) {
         eve_writer_flush(ew);
         if (w->len > ew->batch_cap) {
-            /* An event larger than the batch goes straight to the file. */
-            eve_file_write(ew->file, w->data, w->len);
-            ew->events_written++;
+            /* An event larger than the buffer goes straight to the file. */
+            log_file_write(ew->file, w->data, w->len);
             return;
         }
     }
     memcpy(ew->batch + ew->batch_len, w->data, w->len);
     ew->batch_len += w->len;
-    ew->events_written++;
-    if (ew->batch_len >= EVE_BATCH_FLUSH_BYTES)
-        eve_writer_flush(ew);
 }
 
 static void write_tcp_flags(struct json_writer *w, const char *key, uint8_t flags)

@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* EVE JSON output (Suricata-compatible). One struct eve_file per log file,
- * shared by workers; one struct eve_writer per worker, which formats events
- * into a reused buffer and appends whole lines to the file in batches, so
- * writing an event takes no lock and no allocation in steady state. */
+/* EVE JSON output (Suricata-compatible). Events go to a struct log_file
+ * (output/logfile.h: a regular file, a unix socket or syslog), shared by the
+ * workers; each worker formats events with its own struct eve_writer into a
+ * reused buffer, so writing an event takes no allocation in steady state.
+ *
+ * With buffer_size 0 (Suricata's default `buffer-size: 0`) every event is
+ * written at once as one whole line with one write(2): a reader tailing the
+ * file sees each event as soon as it happens and never half a line. With a
+ * buffer, complete lines collect up to buffer_size bytes and are written
+ * when it is full or when the owner calls eve_writer_flush() (the sensor
+ * does so at least once a second). */
 #ifndef VIGIL_OUTPUT_EVE_H
 #define VIGIL_OUTPUT_EVE_H
 
@@ -11,21 +18,18 @@
 #include <stdint.h>
 
 #include "decode/packet.h"
+#include "output/logfile.h"
 #include "util/json.h"
 
 struct flow;
-
-struct eve_file;
-
-/* Opens (truncates) path for writing. NULL with a reason in err on failure. */
-struct eve_file *eve_file_open(const char *path, char *err, size_t errlen);
-/* Flushes and closes; returns 0 or -errno if a write failed at any point. */
-int eve_file_close(struct eve_file *file);
 
 struct eve_options {
     bool community_id;      /* add "community_id" to events that have a flow */
     uint16_t community_id_seed;
     bool ethernet;          /* add "ether" (MAC addresses) to events */
+    uint32_t buffer_size;   /* 0: write every event at once; else batch up to this many bytes */
+    const char *sensor_name; /* "host" in every event (Suricata's sensor-name), or NULL */
+    bool pcap_file;         /* "pcap_filename" in pcap file mode (eve-log pcap-file: yes) */
 };
 
 /* MAC addresses a flow has seen, for the flow record's "ether" object
@@ -41,13 +45,16 @@ void eve_flow_macs_track(struct flow *f, const struct packet *p);
 void eve_flow_macs_free(struct flow *f);
 
 struct eve_writer {
-    struct eve_file *file;
+    struct log_file *file;
     struct json_writer json;   /* the event being written */
-    char *batch;               /* complete lines not yet written to the file */
+    char *batch;               /* complete lines not yet written (buffer_size > 0) */
     size_t batch_len, batch_cap;
     struct eve_options options;
     bool in_event;
     uint64_t events_written;
+    /* Set by the owner as capture goes on (NULL when unknown). */
+    const char *in_iface;      /* "in_iface": the live interface of the packet */
+    const char *pcap_filename; /* "pcap_filename" when options.pcap_file */
     /* Set just before eve_event_begin to write these instead of the
      * addresses (XFF overwrite mode); cleared by it. NULL: no override. */
     const char *override_src_ip, *override_dest_ip;
@@ -57,8 +64,8 @@ struct eve_writer {
     const void *flow_vars_user;
 };
 
-int eve_writer_init(struct eve_writer *ew, struct eve_file *file, const struct eve_options *opts);
-/* Writes the batch to the file. */
+int eve_writer_init(struct eve_writer *ew, struct log_file *file, const struct eve_options *opts);
+/* Writes the batched lines (nothing to do with buffer_size 0). */
 void eve_writer_flush(struct eve_writer *ew);
 /* Flushes, then frees the writer's buffers (not the file). */
 void eve_writer_free(struct eve_writer *ew);

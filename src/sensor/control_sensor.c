@@ -77,13 +77,16 @@ static uint64_t mono_ms(void)
 static void collect_snapshots(struct sensor_runtime *rt, struct capture_stats *capture)
 {
     atomic_fetch_add(&caps.requested, 1);
-    for (int i = 0; i < rt->nworkers; i++)
-        atomic_store_explicit(&rt->workers[i].snap_requested, true, memory_order_release);
+    uint64_t gen[SENSOR_MAX_THREADS];
+    int n = rt->nworkers < SENSOR_MAX_THREADS ? rt->nworkers : SENSOR_MAX_THREADS;
+    for (int i = 0; i < n; i++)
+        gen[i] = atomic_load_explicit(&rt->workers[i].snap_gen, memory_order_acquire);
+    workers_request(rt->workers, n, WORKER_REQ_STATS);
     uint64_t deadline = mono_ms() + 500;
     for (;;) {
         bool done = true;
-        for (int i = 0; i < rt->nworkers; i++)
-            if (atomic_load_explicit(&rt->workers[i].snap_requested, memory_order_acquire))
+        for (int i = 0; i < n; i++)
+            if (atomic_load_explicit(&rt->workers[i].snap_gen, memory_order_acquire) == gen[i])
                 done = false;
         uint64_t want = atomic_load(&caps.requested);
         pthread_mutex_lock(&caps.lock);

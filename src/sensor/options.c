@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `vigil run` command line. Option letters and meanings follow Suricata's so
- * that scripts and test runners written for Suricata work unchanged. */
+ * that scripts, service files and tools written for Suricata (test runners,
+ * suricata-update) work unchanged; `vigil -X ...` without a command is the
+ * same as `vigil run -X ...`. */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,35 +13,61 @@
 
 static void print_help(void)
 {
-    fputs("usage: vigil run (-r FILE [-r FILE ...] | -i IFACE) [options] [BPF expression]\n"
+    fputs("usage: vigil run (-r FILE|DIR ... | -i IFACE ... | --af-packet[=IFACE]) [options] [BPF]\n"
           "\n"
           "Input:\n"
-          "  -r FILE                 read a pcap or pcapng file (repeatable)\n"
-          "  -i IFACE                capture live on an interface\n"
-          "  --capture pcap|af-packet  live capture method (default pcap)\n"
-          "  -F EXPR, --bpf EXPR     BPF filter (also taken from trailing arguments)\n"
+          "  -r FILE|DIR             read a pcap/pcapng file, or the capture files of a\n"
+          "                          directory in order of modification time (repeatable)\n"
+          "  --pcap-file-continuous  with -r DIR: keep following new files until stopped\n"
+          "  --pcap-file-recursive   with -r DIR: also read sub-directories\n"
+          "  --pcap-file-delete      delete each capture file once read\n"
+          "  -i IFACE                capture live on an interface (repeatable)\n"
+          "  --pcap[=IFACE]          live capture with libpcap (the config's pcap: list\n"
+          "                          without IFACE)\n"
+          "  --af-packet[=IFACE]     live capture with AF_PACKET (the config's af-packet:\n"
+          "                          interfaces without IFACE)\n"
+          "  --capture pcap|af-packet  live capture method for -i (default pcap)\n"
+          "  -F FILE                 read the BPF filter from FILE\n"
+          "  --bpf EXPR              BPF filter (also taken from trailing arguments)\n"
           "\n"
           "Configuration and rules:\n"
           "  -c FILE                 suricata.yaml-style configuration\n"
-          "  -S FILE                 load only these rule files (repeatable)\n"
-          "  -s FILE                 load these rule files in addition (repeatable)\n"
+          "  --include FILE          merge another configuration file (repeatable)\n"
+          "  -S FILE                 load only these rule files (globs; repeatable)\n"
+          "  -s FILE                 load these rule files in addition (globs; repeatable)\n"
           "  --set KEY=VALUE         override a configuration value (repeatable)\n"
           "  --disable-detection     run without rules\n"
-          "  --init-errors-fatal     a rule that fails to load stops start-up (exit 1)\n"
           "  --strict-rule-keywords[=LIST]  accepted for Suricata compatibility\n"
           "  --data-dir DIR          directory for state files (datasets); read by them as\n"
           "                          the configuration value data-dir\n"
           "  --no-random             accepted for Suricata compatibility (vigil's\n"
           "                          hashing is already deterministic)\n"
           "  -k none|all|auto        checksum validation (default auto)\n"
+          "  -T                      test the configuration and rules, exit 0 or 1\n"
+          "  --init-errors-fatal     a rule that fails to load is a fatal error\n"
+          "  --dump-config           print the configuration as KEY = VALUE lines\n"
           "\n"
           "Output and execution:\n"
-          "  -l DIR                  log directory (default .); EVE goes to DIR/eve.json\n"
-          "  --threads N             worker threads (default 1: deterministic output)\n"
+          "  -l DIR                  log directory (default: default-log-dir, else .)\n"
+          "  --threads N             worker threads (default 1 for files: deterministic output)\n"
+          "  --runmode MODE          single, autofp or workers\n"
           "  --unix-socket[=FILE]    control socket (suricatasc); without -r/-i: wait for\n"
           "                          pcap-file commands on it\n"
-          "  --runmode MODE          accepted for Suricata compatibility (single, autofp, workers)\n"
-          "  -v                      more messages\n"
+          "  --stats-interval SEC    seconds between stats records (default stats.interval, 8)\n"
+          "  -D                      run as a daemon (detached; the parent exits once the\n"
+          "                          sensor runs, with its status)\n"
+          "  --pidfile FILE          write the process id to FILE\n"
+          "  --user USER             run as USER once capture and logs are open\n"
+          "  --group GROUP           run as GROUP once capture and logs are open\n"
+          "  -v                      more messages (-v info, -vv perf, -vvv config, -vvvv debug)\n"
+          "  -q, --quiet             only warnings and errors; no progress line\n"
+          "\n"
+          "Information:\n"
+          "  -V                      version (Suricata's format)\n"
+          "  --build-info            build information (Suricata's format)\n"
+          "  --list-app-layer-protos the application-layer protocols vigil parses\n"
+          "  --list-keywords[=all|csv|KEYWORD]  the rule keywords vigil supports\n"
+          "  --list-runmodes         the run modes\n"
           "  -h, --help              this help\n",
           stdout);
 }
@@ -53,7 +82,21 @@ enum {
     OPT_STATS_INTERVAL,
     OPT_PCAP,
     OPT_UNIX_SOCKET,
+    OPT_AF_PACKET,
+    OPT_PCAP_CONTINUOUS,
+    OPT_PCAP_RECURSIVE,
+    OPT_PCAP_DELETE,
+    OPT_PIDFILE,
+    OPT_USER,
+    OPT_GROUP,
     OPT_INIT_ERRORS_FATAL,
+    OPT_DUMP_CONFIG,
+    OPT_BUILD_INFO,
+    OPT_LIST_APP_LAYER,
+    OPT_LIST_KEYWORDS,
+    OPT_LIST_RUNMODES,
+    OPT_INCLUDE,
+    OPT_PROGRESS,
     OPT_STRICT_RULE_KEYWORDS,
     OPT_DATA_DIR,
     OPT_NO_RANDOM,
@@ -80,6 +123,24 @@ static int append_bpf(struct sensor_options *o, const char *expr)
     return 0;
 }
 
+static bool all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s) && *s != ':')
+            return false;
+    return true;
+}
+
+static int add_interface(struct sensor_options *o, const char *name)
+{
+    if (o->interface_count >= SENSOR_MAX_INTERFACES)
+        return usage_error("too many interfaces (at most %s)", "16");
+    o->interfaces[o->interface_count++] = name;
+    return 0;
+}
+
 int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
 {
     static const struct option long_options[] = {
@@ -92,55 +153,90 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         {"bpf", required_argument, NULL, OPT_BPF},
         {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
         {"pcap", optional_argument, NULL, OPT_PCAP},
-        {"af-packet", optional_argument, NULL, OPT_CAPTURE + 100},
+        {"af-packet", optional_argument, NULL, OPT_AF_PACKET},
+        {"pcap-file-continuous", no_argument, NULL, OPT_PCAP_CONTINUOUS},
+        {"pcap-file-recursive", no_argument, NULL, OPT_PCAP_RECURSIVE},
+        {"pcap-file-delete", no_argument, NULL, OPT_PCAP_DELETE},
+        {"pidfile", required_argument, NULL, OPT_PIDFILE},
+        {"user", required_argument, NULL, OPT_USER},
+        {"group", required_argument, NULL, OPT_GROUP},
         {"unix-socket", optional_argument, NULL, OPT_UNIX_SOCKET},
         {"init-errors-fatal", no_argument, NULL, OPT_INIT_ERRORS_FATAL},
+        {"dump-config", no_argument, NULL, OPT_DUMP_CONFIG},
+        {"build-info", no_argument, NULL, OPT_BUILD_INFO},
+        {"list-app-layer-protos", no_argument, NULL, OPT_LIST_APP_LAYER},
+        {"list-app-layer-protocols", no_argument, NULL, OPT_LIST_APP_LAYER},
+        {"list-keywords", optional_argument, NULL, OPT_LIST_KEYWORDS},
+        {"list-runmodes", no_argument, NULL, OPT_LIST_RUNMODES},
+        {"include", required_argument, NULL, OPT_INCLUDE},
+        {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, OPT_PROGRESS},
         {"strict-rule-keywords", optional_argument, NULL, OPT_STRICT_RULE_KEYWORDS},
         {"data-dir", required_argument, NULL, OPT_DATA_DIR},
         {"no-random", no_argument, NULL, OPT_NO_RANDOM},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
-    o->log_dir = ".";
-    o->threads = 1;
     o->live_kind = CAPTURE_PCAP_LIVE;
     o->stats_interval_sec = 8;
 
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":hr:i:F:c:S:s:l:k:v", long_options, NULL)) != -1) {
+    bool q_seen = false;
+    while ((c = getopt_long(argc, argv, ":hr:i:F:c:S:s:l:k:vqTDV", long_options, NULL)) != -1) {
         switch (c) {
         case 'h':
             print_help();
             return 1;
+        case 'V':
+            o->show_version = true;
+            break;
         case 'r':
             if (o->pcap_file_count >= SENSOR_MAX_INPUTS)
-                return usage_error("too many -r files (at most %s)", "64");
+                return usage_error("too many -r paths (at most %s)", "64");
             o->pcap_files[o->pcap_file_count++] = optarg;
             break;
         case 'i':
-            if (o->interface)
-                return usage_error("only one -i interface is supported, got another: '%s'", optarg);
-            o->interface = optarg;
+            if (add_interface(o, optarg) != 0)
+                return 2;
             break;
         case OPT_PCAP:
             o->live_kind = CAPTURE_PCAP_LIVE;
-            if (optarg)
-                o->interface = optarg;
+            o->live_kind_set = true;
+            if (optarg) {
+                if (add_interface(o, optarg) != 0)
+                    return 2;
+            } else {
+                o->live_from_config = true;
+            }
             break;
-        case OPT_CAPTURE + 100:
+        case OPT_AF_PACKET:
             o->live_kind = CAPTURE_AF_PACKET;
-            if (optarg)
-                o->interface = optarg;
+            o->live_kind_set = true;
+            if (optarg) {
+                if (add_interface(o, optarg) != 0)
+                    return 2;
+            } else {
+                o->live_from_config = true;
+            }
             break;
         case 'F':
+            if (o->bpf_file)
+                return usage_error("only one -F filter file, got another: '%s'", optarg);
+            o->bpf_file = optarg;
+            break;
         case OPT_BPF:
             if (append_bpf(o, optarg) != 0)
                 return usage_error("%s", "out of memory");
             break;
         case 'c':
             o->config_path = optarg;
+            break;
+        case OPT_INCLUDE:
+            if (o->include_count >= SENSOR_MAX_INPUTS)
+                return usage_error("too many --include files (at most %s)", "64");
+            o->includes[o->include_count++] = optarg;
             break;
         case 'S':
         case 's':
@@ -154,6 +250,7 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
             o->log_dir = optarg;
             break;
         case 'k':
+            o->checksum_set = true;
             if (strcmp(optarg, "none") == 0)
                 o->checksum = CHECKSUM_NONE;
             else if (strcmp(optarg, "all") == 0)
@@ -164,7 +261,57 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
                 return usage_error("-k takes none, all or auto, not '%s'", optarg);
             break;
         case 'v':
-            o->verbose = true;
+            o->verbose++;
+            break;
+        case 'q':
+            o->quiet = true;
+            q_seen = true;
+            break;
+        case 'T':
+            o->test_config = true;
+            break;
+        case 'D':
+            o->daemon = true;
+            break;
+        case OPT_PIDFILE:
+            o->pid_file = optarg;
+            break;
+        case OPT_USER:
+            o->user = optarg;
+            break;
+        case OPT_GROUP:
+            o->group = optarg;
+            break;
+        case OPT_INIT_ERRORS_FATAL:
+            o->init_errors_fatal = true;
+            break;
+        case OPT_DUMP_CONFIG:
+            o->dump_config = true;
+            break;
+        case OPT_BUILD_INFO:
+            o->build_info = true;
+            break;
+        case OPT_LIST_APP_LAYER:
+            o->list_app_layer_protos = true;
+            break;
+        case OPT_LIST_KEYWORDS:
+            o->list_keywords = true;
+            o->list_keywords_arg = optarg;
+            break;
+        case OPT_LIST_RUNMODES:
+            o->list_runmodes = true;
+            break;
+        case OPT_PCAP_CONTINUOUS:
+            o->pcap_continuous = true;
+            break;
+        case OPT_PCAP_RECURSIVE:
+            o->pcap_recursive = true;
+            break;
+        case OPT_PCAP_DELETE:
+            o->pcap_delete = true;
+            break;
+        case OPT_PROGRESS:
+            o->progress_forced = true;
             break;
         case OPT_SET:
             if (!strchr(optarg, '=') || optarg[0] == '=')
@@ -187,9 +334,11 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
             if (*optarg == '\0' || *end != '\0' || n < 1 || n > 86400)
                 return usage_error("--stats-interval takes seconds (1-86400), not '%s'", optarg);
             o->stats_interval_sec = (uint32_t)n;
+            o->stats_interval_set = true;
             break;
         }
         case OPT_CAPTURE:
+            o->live_kind_set = true;
             if (strcmp(optarg, "pcap") == 0)
                 o->live_kind = CAPTURE_PCAP_LIVE;
             else if (strcmp(optarg, "af-packet") == 0 || strcmp(optarg, "afpacket") == 0)
@@ -202,6 +351,7 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
                 return usage_error("--runmode takes single, autofp or workers, not '%s'", optarg);
             if (strcmp(optarg, "single") == 0)
                 o->threads = 1;
+            o->runmode = optarg;
             break;
         case OPT_DISABLE_DETECTION:
             o->disable_detection = true;
@@ -209,9 +359,6 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         case OPT_UNIX_SOCKET:
             o->unix_socket_set = true;
             o->unix_socket = optarg;
-            break;
-        case OPT_INIT_ERRORS_FATAL:
-            o->init_errors_fatal = true;
             break;
         case OPT_STRICT_RULE_KEYWORDS:
             /* vigil already rejects every keyword it does not implement. */
@@ -227,13 +374,31 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
             return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
+    /* Suricata's -q QID is NFQUEUE inline mode; here -q is --quiet. Say so
+     * rather than treating the queue number as a BPF expression. */
+    if (q_seen && optind < argc && all_digits(argv[optind]))
+        return usage_error("-q is --quiet here; NFQUEUE inline mode (Suricata's -q %s) is not "
+                           "supported: vigil is a passive IDS",
+                           argv[optind]);
     for (int i = optind; i < argc; i++)
         if (append_bpf(o, argv[i]) != 0)
             return usage_error("%s", "out of memory");
-    if (o->pcap_file_count == 0 && !o->interface && !o->unix_socket_set)
-        return usage_error("%s", "nothing to read: give -r FILE, -i IFACE or --unix-socket");
-    if (o->pcap_file_count > 0 && o->interface)
-        return usage_error("%s", "-r and -i cannot be used together");
+    if (o->bpf_file && o->bpf_filter)
+        return usage_error("%s", "a BPF filter from -F FILE and one on the command line "
+                                 "cannot be combined");
+    bool info_only = o->show_version || o->build_info || o->list_app_layer_protos ||
+                     o->list_keywords || o->list_runmodes || o->dump_config || o->test_config;
+    if (o->interface_count > 0 && !o->live_kind_set)
+        o->live_kind = CAPTURE_PCAP_LIVE;
+    if (!info_only && o->pcap_file_count == 0 && o->interface_count == 0 && !o->live_from_config &&
+        !o->unix_socket_set)
+        return usage_error("%s", "nothing to read: give -r PATH, -i IFACE, --af-packet or "
+                                 "--unix-socket");
+    if (o->pcap_file_count > 0 && (o->interface_count > 0 || o->live_from_config))
+        return usage_error("%s", "-r and live capture (-i, --pcap, --af-packet) cannot be "
+                                 "used together");
+    if ((o->pcap_continuous || o->pcap_recursive) && o->pcap_file_count == 0)
+        return usage_error("%s", "--pcap-file-continuous and --pcap-file-recursive need -r DIR");
     return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include "sensor/sensor_internal.h"
 #include "util/config.h"
 #include "util/log.h"
+#include "util/paths.h"
 
 #define DEFAULT_CACHE_PATH "/var/lib/vigil/cache/sgh"
 #define DEFAULT_CACHE_MAX_AGE (7u * 86400u)
@@ -129,14 +131,25 @@ static void on_rule_failure(void *ctx, const char *file, uint32_t line, const ch
     add_failure(ctx, file, line, text, msg);
 }
 
-static void load_aux_file(const struct config *cfg, struct rule_set *rs, const char *key,
-                          struct load_report *lr)
+/* An auxiliary file: the configuration's key if set (a missing file is a
+ * warning, as in Suricata), else the first of the usual places
+ * (util/paths.h), so alerts get their severity even without -c. */
+static void load_aux_file(const struct sensor_rules_source *src, struct rule_set *rs,
+                          const char *key, const char *default_name, struct load_report *lr)
 {
-    const char *path = config_get(cfg, key);
-    if (!path)
-        return;
-    if (access(path, R_OK) != 0) {
-        log_warning("%s: %s: cannot read", key, path);
+    const char *value = config_get(src->cfg, key);
+    char path[4096];
+    if (value && *value) {
+        vigil_config_relative_path(value, src->config_path, path, sizeof path);
+        if (access(path, R_OK) != 0) {
+            log_warning("%s: %s: cannot read: %s", key, path, strerror(errno));
+            return;
+        }
+    } else if (!vigil_find_data_file(default_name, src->config_path, path, sizeof path)) {
+        if (lr->at_start && strcmp(key, "threshold-file") != 0)
+            log_warning("%s: no %s found (looked in %s, next to the configuration file and in "
+                        "%s): alerts get severity 3",
+                        key, default_name, vigil_config_dir(), vigil_source_etc_dir());
         return;
     }
     char err[512] = "";
@@ -149,6 +162,8 @@ static void load_aux_file(const struct config *cfg, struct rule_set *rs, const c
         rc = rule_set_load_threshold_config(rs, path, lr->at_start ? stderr : NULL) < 0 ? -1 : 0;
     if (rc != 0 && err[0])
         log_warning("%s", err);
+    else if (rc == 0 && lr->at_start)
+        log_config("%s: %s", key, path);
 }
 
 /* Loads one rule file. Returns 0; 2 when it cannot be read or, on a
@@ -172,6 +187,54 @@ static int load_rule_file(struct rule_set *rs, const char *path, struct load_rep
         return 2;
     }
     return 0;
+}
+
+static bool has_glob_chars(const char *s)
+{
+    return strpbrk(s, "*?[") != NULL;
+}
+
+/* Loads one path or glob, as Suricata's rule-files entries. required (the
+ * command line's -S/-s, and every file on a reload): a pattern matching
+ * nothing or an unreadable file fails the load; otherwise it is a warning
+ * and the file is skipped. */
+static int load_rule_pattern(struct rule_set *rs, const char *pattern, bool required,
+                             struct load_report *lr, char *msg, size_t msglen)
+{
+    if (!has_glob_chars(pattern)) {
+        if (access(pattern, R_OK) != 0) {
+            snprintf(msg, msglen, "rule file %s: %s", pattern, strerror(errno));
+            add_failure(lr, pattern, 0, NULL, msg);
+            if (required)
+                return 2;
+            log_warning("%s (skipped)", msg);
+            msg[0] = '\0';
+            return 0;
+        }
+        return load_rule_file(rs, pattern, lr, msg, msglen);
+    }
+    glob_t g;
+    int grc = glob(pattern, GLOB_ERR, NULL, &g);
+    if (grc == GLOB_NOMATCH || (grc == 0 && g.gl_pathc == 0)) {
+        if (grc == 0)
+            globfree(&g);
+        snprintf(msg, msglen, "rule files %s: no file matches", pattern);
+        add_failure(lr, pattern, 0, NULL, msg);
+        if (required)
+            return 2;
+        log_warning("%s (skipped)", msg);
+        msg[0] = '\0';
+        return 0;
+    }
+    if (grc != 0) {
+        snprintf(msg, msglen, "rule files %s: cannot expand the pattern", pattern);
+        return 2;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < g.gl_pathc && rc == 0; i++)
+        rc = load_rule_file(rs, g.gl_pathv[i], lr, msg, msglen);
+    globfree(&g);
+    return rc;
 }
 
 static void engine_free(struct sensor_engine *e)
@@ -206,6 +269,8 @@ static struct sensor_engine *engine_load(const struct sensor_engine *prev, bool 
         src->exclusive ? NULL : config_find(cfg, "rule-files");
     if (src->disabled || (src->rule_file_count == 0 && !files)) {
         snprintf(msg, msglen, "no rule files configured: detection is off");
+        if (src->test_config && !src->disabled)
+            log_warning("no rule files: give -S FILE or rule-files in the configuration");
         info->last_attempt_ok = true;
         return e; /* no rules: no engine */
     }
@@ -219,10 +284,10 @@ static struct sensor_engine *engine_load(const struct sensor_engine *prev, bool 
      * detection, so rules using them can load. */
     rule_set_enable_packet_events(e->rules, true);
     rule_set_enable_app_layer_events(e->rules, true);
-    load_aux_file(cfg, e->rules, "classification-file", lr);
-    load_aux_file(cfg, e->rules, "reference-config-file", lr);
+    load_aux_file(src, e->rules, "classification-file", "classification.config", lr);
+    load_aux_file(src, e->rules, "reference-config-file", "reference.config", lr);
     for (int i = 0; i < src->rule_file_count; i++) {
-        if (load_rule_file(e->rules, src->rule_files[i], lr, msg, msglen) != 0) {
+        if (load_rule_pattern(e->rules, src->rule_files[i], true, lr, msg, msglen) != 0) {
             *rc = 2;
             goto fail;
         }
@@ -231,43 +296,57 @@ static struct sensor_engine *engine_load(const struct sensor_engine *prev, bool 
     for (const struct config_node *n = files ? config_node_first_child(files) : NULL; n;
          n = config_node_next(n)) {
         const char *name = config_node_value(n);
-        if (!name)
+        if (!name || !*name)
             continue;
         char path[4096];
-        if (name[0] == '/' || !dir)
+        if (name[0] == '/' || !dir || !*dir)
             snprintf(path, sizeof path, "%s", name);
         else
             snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (at_start && access(path, R_OK) != 0) {
-            /* As Suricata: a listed file that is missing at start-up is a
-             * warning; on a reload it keeps the running rules. */
-            log_warning("rule-files: %s: cannot read", path);
-            char m[4200];
-            snprintf(m, sizeof m, "%s: cannot read", path);
-            add_failure(lr, path, 0, NULL, m);
-            continue;
-        }
-        if (load_rule_file(e->rules, path, lr, msg, msglen) != 0) {
+        /* As Suricata: a listed file that is missing at start-up is a
+         * warning (an error with -T or --init-errors-fatal); on a reload it
+         * keeps the running rules. */
+        bool required = !at_start || src->init_errors_fatal || src->test_config;
+        if (load_rule_pattern(e->rules, path, required, lr, msg, msglen) != 0) {
             *rc = 2;
             goto fail;
         }
     }
-    load_aux_file(cfg, e->rules, "threshold-file", lr);
+    load_aux_file(src, e->rules, "threshold-file", "threshold.config", lr);
     rule_set_finalize(e->rules);
     rule_set_on_failure(e->rules, NULL, NULL);
     const struct rule_load_stats *st = rule_set_stats(e->rules);
     /* As Suricata: with --init-errors-fatal (or engine.init-failure-fatal)
      * any rule that fails to load stops start-up or fails the reload;
      * without it, only when not one rule loads and some were invalid (rules
-     * vigil does not support are reported, never fatal). */
+     * vigil does not support are reported, never fatal). -T fails on a rule
+     * Suricata would reject too (syntax, unknown keyword, duplicate sid), so
+     * suricata-update's test of a merged ruleset passes as with Suricata. */
     bool fatal = src->init_errors_fatal || config_get_bool(cfg, "engine.init-failure-fatal", false);
-    if (st->failed && (fatal || (st->loaded == 0 && st->failed > st->unsupported))) {
+    uint32_t invalid = st->failed - st->unsupported;
+    if (fatal ? st->failed > 0 : src->test_config ? invalid > 0 : st->loaded == 0 && invalid > 0) {
         if (at_start && st->failed)
             log_warning("rules: %u loaded, %u failed", st->loaded, st->failed);
         snprintf(msg, msglen, "%s",
-                 fatal ? "rule load errors are fatal (--init-errors-fatal)"
-                       : "no rule could be loaded");
+                 fatal              ? "rule load errors are fatal (--init-errors-fatal)"
+                 : src->test_config ? "invalid rules (-T)"
+                                    : "no rule could be loaded");
         goto fail;
+    }
+    if (at_start) {
+        char summary[512];
+        size_t unmatchable = rule_set_report_unmatchable(e->rules, NULL, summary, sizeof summary);
+        if (unmatchable)
+            log_warning("rules: %zu of %u loaded rules cannot match: no parser for their "
+                        "protocol (%s); 'vigil rules check' lists them",
+                        unmatchable, st->loaded, summary);
+    }
+    if (src->test_config) {
+        info->rules_loaded = st->loaded;
+        info->rules_failed = st->failed;
+        info->last_attempt_ok = true;
+        *rc = 0;
+        return e; /* checked: no engine */
     }
     char err[512] = "";
     struct detect_engine_options opt = {.compile_threads = compile_threads,
@@ -428,6 +507,8 @@ int sensor_engine_init(const struct sensor_rules_source *src, char *err, size_t 
             log_warning("rules: %u loaded, %u failed", st->loaded, st->failed);
         else
             log_info("rules: %u loaded", st->loaded);
+    }
+    if (e->engine) {
         const struct detect_engine_stats *es = &info.engine;
         log_info("detection engine: %u groups, %u prefilter databases (%u from the cache, %u "
                  "compiled), %u patterns, %u rules without prefilter (summed over groups), "
@@ -498,7 +579,8 @@ void worker_adopt_engine(struct worker *w, const struct sensor_engine *e)
     w->engine = e;
     /* Flowbit names in EVE come from the rule set in use (ids are stable
      * across reloads). */
-    w->eve.flow_vars_user = nd ? detect_engine_rule_set(e->engine) : NULL;
+    for (int i = 0; i < w->neve; i++)
+        w->eve[i].flow_vars_user = nd ? detect_engine_rule_set(e->engine) : NULL;
 }
 
 /* ---- the reload thread ---- */
@@ -685,14 +767,6 @@ void sensor_reload_rules_signal(void)
     wake_reload_thread('S');
 }
 
-static void on_sigusr2(int sig)
-{
-    (void)sig;
-    int saved = errno;
-    sensor_reload_rules_signal();
-    errno = saved;
-}
-
 int sensor_reload_start(int nworkers)
 {
     pthread_mutex_lock(&R.lock);
@@ -710,20 +784,13 @@ int sensor_reload_start(int nworkers)
     return -rc;
 }
 
-/* From the start: a SIGUSR2 that arrives while the first rules load is a
- * reload request for later, not the signal's default action (exit). */
+/* The reload thread's wake-up pipe. SIGUSR2 itself is caught by run.c's
+ * handler from the start (a signal that arrives while the first rules load
+ * is a reload request for later); the main loop passes it on here. */
 static void install_sigusr2(void)
 {
-    if (R.wake[0] < 0 && pipe2(R.wake, O_NONBLOCK | O_CLOEXEC) != 0) {
+    if (R.wake[0] < 0 && pipe2(R.wake, O_NONBLOCK | O_CLOEXEC) != 0)
         log_warning("rule reload by signal is not available: %s", strerror(errno));
-        return;
-    }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigusr2;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGUSR2, &sa, NULL);
 }
 
 uint64_t sensor_reload_rules(void)

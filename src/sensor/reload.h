@@ -54,6 +54,9 @@ struct sensor_rules_source {
     bool disabled;                 /* detection off: no engine, reloads refused */
     bool init_errors_fatal;        /* --init-errors-fatal: any rule that fails stops start-up
                                     * and fails a reload */
+    bool test_config;              /* -T: rules are checked, no engine is built; an invalid
+                                    * rule (one Suricata rejects too) fails */
+    const char *config_path;       /* -c FILE: relative auxiliary paths, data-file lookup */
 };
 
 /* One published engine; immutable once published. */

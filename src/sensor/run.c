@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `vigil run`: reads captures or a live interface and drives the workers.
+/* `vigil run`: reads captures or live interfaces and drives the workers.
  *
- * Threading. With --threads 1 (the default) one thread reads and processes
- * every frame in order, so the output is deterministic. With N > 1:
+ * Threading. With one thread (the default for capture files) one thread
+ * reads and processes every frame in order, so the output is deterministic.
+ * With N > 1:
  *  - pcap files and libpcap live capture: this thread reads frames and copies
  *    each into the ring of the worker chosen by a hash of the frame's
  *    outermost IP address pair, so every packet of a flow (and every fragment
  *    of a datagram, and every tunnelled flow inside one tunnel) reaches the
  *    same worker, which owns that flow without locks;
- *  - AF_PACKET: each worker opens its own socket in one fanout group and the
- *    kernel splits the traffic by flow; no copy, no hand-off. */
+ *  - AF_PACKET: each worker opens its own socket in one fanout group per
+ *    interface and the kernel splits the traffic by flow; no copy, no
+ *    hand-off; this thread only does housekeeping.
+ *
+ * Main loop and signals (docs/architecture.md): signal handlers only set
+ * flags; the main thread acts on them in sensor_housekeeping(), which every
+ * mode calls at least every 100 ms. Worker threads block all signals. */
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -32,6 +38,11 @@
 #include "util/log.h"
 
 #define WORKER_RING_BYTES (8u << 20)
+/* Packets between two looks at the clock when the main thread processes
+ * packets itself (a signal is noticed at once regardless). */
+#define HOUSEKEEPING_PACKETS 256u
+#define FLUSH_INTERVAL_MS 1000u
+#define PROGRESS_INTERVAL_MS 1000u
 
 /* Frame record in a worker ring: header, then caplen bytes. */
 struct ring_frame {
@@ -39,42 +50,80 @@ struct ring_frame {
     uint64_t pcap_cnt;
     uint32_t caplen, wirelen;
     int32_t datalink;
-    uint32_t pad;
+    uint32_t file_index; /* capture file the frame came from (pcap_filename) */
 };
 
-static volatile sig_atomic_t stop_requested;
+/* ---- signals ---- */
+
+static volatile sig_atomic_t sig_stop, sig_hup, sig_usr2, sig_any;
 static struct capture_source *volatile signal_sources[SENSOR_MAX_THREADS + 1];
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
-    for (int i = 0; i <= SENSOR_MAX_THREADS; i++)
-        if (signal_sources[i])
-            capture_break(signal_sources[i]);
+    switch (sig) {
+    case SIGHUP:
+        sig_hup = 1;
+        break;
+    case SIGUSR2:
+        sig_usr2 = 1;
+        break;
+    default: /* SIGINT, SIGTERM */
+        sig_stop = 1;
+        for (int i = 0; i <= SENSOR_MAX_THREADS; i++)
+            if (signal_sources[i])
+                capture_break(signal_sources[i]);
+        break;
+    }
+    sig_any = 1;
 }
 
-void sensor_request_stop(void)
-{
-    on_signal(SIGTERM);
-}
-
-static void install_signal_handlers(void)
+void sensor_install_signal_handlers(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    /* Restarted reads and writes: a SIGHUP must never look like a truncated
+     * capture file or a failed log write. Sleeps and polls still wake up. */
+    sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
-static uint64_t monotonic_sec(void)
+bool sensor_stop_requested(void)
+{
+    return sig_stop != 0;
+}
+
+void sensor_request_stop(void)
+{
+    sig_stop = 1;
+    sig_any = 1;
+    for (int i = 0; i <= SENSOR_MAX_THREADS; i++)
+        if (signal_sources[i])
+            capture_break(signal_sources[i]);
+}
+
+/* Worker threads never take signals: the main thread's sleeps and polls are
+ * what they must interrupt. */
+static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(t, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+uint64_t sensor_monotonic_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec;
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static uint64_t wall_usec(void)
@@ -84,31 +133,104 @@ static uint64_t wall_usec(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-struct run_state {
-    struct sensor_options opts;
-    struct sensor_config sc;
-    struct config *cfg;
-    struct eve_file *eve;
-    struct worker *workers;
-    int nworkers;
-    uint64_t pcap_cnt;
-    uint64_t last_ts_usec;
-    struct capture_stats capture;
-    uint64_t start_mono;
-    bool threaded;
-    struct sensor_rules_source rules_source;
-    struct sensor_shared shared;
-    struct sensor_runtime runtime;
-    bool control_running;
-    bool socket_mode; /* --unix-socket without -r / -i: pcap-file commands */
-};
+/* ---- housekeeping ---- */
+
+static void write_periodic_stats(struct run_state *rs)
+{
+    if (!rs->threaded) {
+        /* The main thread is the worker: its counters are consistent now. */
+        struct capture_stats cs = rs->capture;
+        if (rs->live_source)
+            capture_get_stats(rs->live_source, &cs);
+        sensor_write_stats(rs, rs->workers, rs->nworkers, &cs, wall_usec(), false,
+                           rs->workers[0].eve);
+        return;
+    }
+    struct capture_stats cs = {0};
+    if (rs->live_source)
+        capture_get_stats(rs->live_source, &cs);
+    for (int i = 0; i < rs->nworkers; i++) {
+        if (rs->workers[i].source) {
+            struct capture_stats ws;
+            capture_get_stats(rs->workers[i].source, &ws);
+            cs.packets += ws.packets;
+            cs.bytes += ws.bytes;
+            cs.kernel_drops += ws.kernel_drops;
+            cs.if_drops += ws.if_drops;
+        }
+    }
+    if (rs->have_main_eve)
+        sensor_write_stats(rs, rs->workers, rs->nworkers, &cs, wall_usec(), true, rs->main_eve);
+}
+
+void sensor_housekeeping(struct run_state *rs)
+{
+    sig_any = 0;
+    uint64_t now = sensor_monotonic_ms();
+    rs->last_hk_ms = now;
+    if (sig_hup) {
+        sig_hup = 0;
+        /* logrotate renamed the files: reopen them by name. Lines are whole
+         * in the old file or the new one; nothing is lost in between. */
+        int failed = log_files_reopen_all();
+        log_output_reopen();
+        log_notice("SIGHUP: log files reopened%s", failed ? " (some failed, see above)" : "");
+    }
+    if (sig_usr2) {
+        sig_usr2 = 0;
+        rs->reloads_requested++;
+        /* As Suricata: SIGUSR2 reloads the rules, on the reload thread
+         * (sensor/reload.h); packets keep flowing meanwhile. */
+        sensor_reload_rules_signal();
+    }
+    if (now - rs->last_flush_ms >= FLUSH_INTERVAL_MS) {
+        rs->last_flush_ms = now;
+        if (rs->threaded)
+            workers_request(rs->workers, rs->nworkers, WORKER_REQ_FLUSH);
+        else if (rs->nworkers > 0)
+            worker_flush_outputs(&rs->workers[0]);
+    }
+    if (rs->sc.stats_enabled && (rs->sc.any_log_stats || rs->stats_log) && rs->nworkers > 0) {
+        uint64_t interval = (uint64_t)rs->sc.stats_interval_sec * 1000u;
+        if (rs->stats_requested_ms && now - rs->stats_requested_ms >= 50) {
+            /* Workers had time to publish the snapshots asked for. */
+            rs->stats_requested_ms = 0;
+            write_periodic_stats(rs);
+        } else if (!rs->stats_requested_ms && now - rs->last_stats_ms >= interval) {
+            rs->last_stats_ms = now;
+            if (rs->threaded) {
+                workers_request(rs->workers, rs->nworkers, WORKER_REQ_STATS);
+                rs->stats_requested_ms = now;
+            } else {
+                write_periodic_stats(rs);
+            }
+        }
+    }
+    if (rs->progress && now - rs->last_progress_ms >= PROGRESS_INTERVAL_MS) {
+        rs->last_progress_ms = now;
+        sensor_progress_update(rs, false);
+    }
+}
+
+/* Called for every frame the main thread reads: a clock look every
+ * HOUSEKEEPING_PACKETS frames, at once when a signal arrived. */
+static inline void housekeeping_tick(struct run_state *rs)
+{
+    if (sig_any || --rs->hk_countdown == 0) {
+        rs->hk_countdown = HOUSEKEEPING_PACKETS;
+        if (sig_any || sensor_monotonic_ms() - rs->last_hk_ms >= 100)
+            sensor_housekeeping(rs);
+    }
+}
 
 /* ---- threaded hand-off ---- */
 
 static void *worker_ring_main(void *arg)
 {
     struct worker *w = arg;
+    uint32_t file_index = UINT32_MAX;
     for (;;) {
+        worker_poll(w);
         size_t len;
         struct ring_frame *rf = spsc_ring_peek(&w->ring, &len);
         if (!rf) {
@@ -130,6 +252,10 @@ static void *worker_ring_main(void *arg)
             .ts_usec = rf->ts_usec,
             .datalink = rf->datalink,
         };
+        if (rf->file_index != file_index) {
+            file_index = rf->file_index;
+            worker_set_pcap_filename(w, sensor_input_name(w->run, file_index));
+        }
         if (rf->caplen == 0 && rf->pcap_cnt == 0)
             worker_advance_time(w, rf->ts_usec); /* time tick from the reader */
         else
@@ -139,19 +265,22 @@ static void *worker_ring_main(void *arg)
     return NULL;
 }
 
-static void ring_push(struct worker *w, const struct ring_frame *hdr, const uint8_t *data)
+static void ring_push(struct run_state *rs, struct worker *w, const struct ring_frame *hdr,
+                      const uint8_t *data)
 {
     for (;;) {
         void *slot = spsc_ring_reserve(&w->ring, sizeof *hdr + hdr->caplen);
         if (slot) {
             memcpy(slot, hdr, sizeof *hdr);
-            if (hdr->caplen)
+            /* A time tick has no data (NULL, caplen 0). */
+            if (data && hdr->caplen)
                 memcpy((uint8_t *)slot + sizeof *hdr, data, hdr->caplen);
             spsc_ring_commit(&w->ring);
             return;
         }
         struct timespec nap = {0, 20000};
         nanosleep(&nap, NULL);
+        housekeeping_tick(rs);
     }
 }
 
@@ -162,6 +291,7 @@ static void dispatch_frame(struct run_state *rs, const struct capture_frame *fra
         rs->last_ts_usec = frame->ts_usec;
     if (!rs->threaded) {
         worker_process_frame(&rs->workers[0], frame, rs->pcap_cnt);
+        housekeeping_tick(rs);
         return;
     }
     uint32_t h = frame_hash(frame->data, frame->caplen, frame->datalink);
@@ -172,102 +302,96 @@ static void dispatch_frame(struct run_state *rs, const struct capture_frame *fra
         .caplen = frame->caplen,
         .wirelen = frame->wirelen,
         .datalink = frame->datalink,
+        .file_index = rs->input_index,
     };
-    ring_push(w, &hdr, frame->data);
+    ring_push(rs, w, &hdr, frame->data);
     /* Keep every worker's clock moving so idle workers time flows out too. */
     if ((rs->pcap_cnt & 1023) == 0) {
-        struct ring_frame tick = {.ts_usec = rs->last_ts_usec};
+        struct ring_frame tick = {.ts_usec = rs->last_ts_usec, .file_index = rs->input_index};
         for (int i = 0; i < rs->nworkers; i++)
             if (&rs->workers[i] != w)
-                ring_push(&rs->workers[i], &tick, NULL);
+                ring_push(rs, &rs->workers[i], &tick, NULL);
     }
+    housekeeping_tick(rs);
 }
 
 /* ---- inputs ---- */
 
-static int read_pcap_file(struct run_state *rs, const char *path)
+static struct capture_options file_capture_options(struct run_state *rs, const char *path)
 {
     struct capture_options co = {.kind = CAPTURE_PCAP_FILE, .name = path,
-                                 .bpf_filter = rs->opts.bpf_filter,
+                                 .bpf_filter = rs->bpf,
                                  .datalink_supported = decode_datalink_supported};
+    return co;
+}
+
+int sensor_read_pcap_file(struct run_state *rs, const char *path, uint32_t index)
+{
+    struct capture_options co = file_capture_options(rs, path);
     char err[512];
     struct capture_source *src = capture_open(&co, err, sizeof err);
     if (!src) {
-        fprintf(stderr, "vigil run: %s\n", err);
+        log_error("%s", err);
         return 2;
     }
+    rs->input_index = index;
+    if (!rs->threaded)
+        worker_set_pcap_filename(&rs->workers[0], path);
     signal_sources[0] = src;
+    rs->progress_source = src;
+    struct stat st;
+    rs->progress_file_bytes = strcmp(path, "-") != 0 && stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    uint64_t alerts_before = sensor_alert_count(rs);
     struct capture_frame frame;
     enum capture_result r = CAPTURE_END;
-    while (!stop_requested && !(rs->socket_mode && unix_pcap_interrupted()) &&
+    while (!sig_stop && !(rs->socket_mode && unix_pcap_interrupted()) &&
            (r = capture_next(src, &frame)) == CAPTURE_OK) {
         dispatch_frame(rs, &frame);
         sensor_capture_publish(0, src);
     }
-    if (!stop_requested && r == CAPTURE_ERROR)
+    if (!sig_stop && r == CAPTURE_ERROR)
         log_warning("%s", capture_error(src));
     struct capture_stats cs;
     capture_get_stats(src, &cs);
     rs->capture.packets += cs.packets;
     rs->capture.bytes += cs.bytes;
     sensor_capture_forget(0, &rs->capture);
+    rs->progress_done_bytes += rs->progress_file_bytes;
+    rs->progress_file_bytes = 0;
+    rs->progress_source = NULL;
     signal_sources[0] = NULL;
     capture_close(src);
+    rs->last_file_alerted = sensor_alert_count(rs) != alerts_before;
     return 0;
 }
 
-static void log_periodic_stats(struct run_state *rs, struct capture_source *src)
-{
-    struct capture_stats cs;
-    capture_get_stats(src, &cs);
-    sensor_log_stats(&rs->workers[0].eve, rs->workers, rs->nworkers, &cs, wall_usec(),
-                     monotonic_sec() - rs->start_mono, false);
-    eve_writer_flush(&rs->workers[0].eve);
-}
-
-/* libpcap live capture, or AF_PACKET with a single worker. */
+/* libpcap live capture, or AF_PACKET with a single worker. The source was
+ * opened before privileges were dropped. */
 static int read_live_single(struct run_state *rs)
 {
-    struct capture_options co = {.kind = rs->opts.live_kind, .name = rs->opts.interface,
-                                 .bpf_filter = rs->opts.bpf_filter, .promiscuous = true,
-                                 .datalink_supported = decode_datalink_supported,
-                                 .fanout_group = (uint16_t)((getpid() & 0x7fff) | 1),
-                                 .poll_timeout_ms = 100};
-    char err[512];
-    struct capture_source *src = capture_open(&co, err, sizeof err);
-    if (!src) {
-        fprintf(stderr, "vigil run: %s\n", err);
-        return 2;
-    }
+    struct capture_source *src = rs->live_source;
     signal_sources[0] = src;
-    uint64_t last_stats = monotonic_sec();
     struct capture_frame frame;
-    while (!stop_requested) {
+    while (!sig_stop) {
         enum capture_result r = capture_next(src, &frame);
         sensor_capture_publish(0, src);
         if (r == CAPTURE_OK) {
             dispatch_frame(rs, &frame);
-        } else if (r == CAPTURE_TIMEOUT) {
-            if (!rs->threaded) {
-                /* No traffic: advance flow time with the wall clock. */
-                worker_advance_time(&rs->workers[0], wall_usec());
-                eve_writer_flush(&rs->workers[0].eve);
-            }
-        } else {
-            if (r == CAPTURE_ERROR)
-                log_error("%s", capture_error(src));
-            break;
+            continue;
         }
-        if (!rs->threaded && rs->sc.log_stats &&
-            monotonic_sec() - last_stats >= rs->opts.stats_interval_sec) {
-            last_stats = monotonic_sec();
-            log_periodic_stats(rs, src);
+        if (r == CAPTURE_TIMEOUT) {
+            if (!rs->threaded)
+                worker_advance_time(&rs->workers[0], wall_usec()); /* idle: flow time by the clock */
+            sensor_housekeeping(rs);
+            continue;
         }
+        if (r == CAPTURE_ERROR)
+            log_error("%s", capture_error(src));
+        break;
     }
     capture_get_stats(src, &rs->capture);
     sensor_capture_forget(0, &rs->capture);
     signal_sources[0] = NULL;
-    capture_close(src);
     return 0;
 }
 
@@ -277,8 +401,8 @@ static void *afp_worker_main(void *arg)
     struct worker *w = arg;
     struct capture_frame frame;
     uint64_t cnt = 0;
-    while (!stop_requested) {
-        worker_publish_stats(w);
+    while (!sig_stop) {
+        worker_poll(w);
         enum capture_result r = capture_next(w->source, &frame);
         sensor_capture_publish(w->id, w->source);
         if (r == CAPTURE_OK) {
@@ -286,59 +410,35 @@ static void *afp_worker_main(void *arg)
             worker_process_frame(w, &frame, ++cnt);
         } else if (r == CAPTURE_TIMEOUT) {
             worker_advance_time(w, wall_usec());
-            eve_writer_flush(&w->eve);
         } else {
+            if (r == CAPTURE_ERROR && !sig_stop)
+                log_error("%s", capture_error(w->source));
             break;
         }
     }
+    worker_flush_outputs(w);
     return NULL;
 }
 
 static int read_afpacket_threaded(struct run_state *rs)
 {
-    uint16_t group = (uint16_t)((getpid() & 0x7fff) | 1);
     for (int i = 0; i < rs->nworkers; i++) {
-        struct capture_options co = {.kind = CAPTURE_AF_PACKET, .name = rs->opts.interface,
-                                     .bpf_filter = rs->opts.bpf_filter, .promiscuous = true,
-                                 .datalink_supported = decode_datalink_supported,
-                                     .fanout_group = group, .poll_timeout_ms = 100};
-        char err[512];
-        rs->workers[i].source = capture_open(&co, err, sizeof err);
-        if (!rs->workers[i].source) {
-            fprintf(stderr, "vigil run: %s\n", err);
-            for (int j = 0; j < i; j++) {
-                capture_close(rs->workers[j].source);
-                rs->workers[j].source = NULL;
-            }
-            return 2;
-        }
         signal_sources[i] = rs->workers[i].source;
+        start_thread(&rs->workers[i].thread, afp_worker_main, &rs->workers[i]);
     }
-    for (int i = 0; i < rs->nworkers; i++)
-        pthread_create(&rs->workers[i].thread, NULL, afp_worker_main, &rs->workers[i]);
-    /* Periodic totals: ask every worker for a snapshot of its counters,
-     * give them a moment, then sum what they published. The main thread
-     * has its own EVE writer so workers' buffers are never shared. */
-    struct eve_writer main_eve;
-    bool have_main_eve = eve_writer_init(&main_eve, rs->eve, &rs->sc.eve) == 0;
-    uint64_t last_stats = monotonic_sec();
-    while (!stop_requested) {
+    while (!sig_stop) {
         struct timespec nap = {0, 100 * 1000 * 1000};
         nanosleep(&nap, NULL);
-        if (!have_main_eve || !rs->sc.log_stats ||
-            monotonic_sec() - last_stats < rs->opts.stats_interval_sec)
-            continue;
-        last_stats = monotonic_sec();
+        sensor_housekeeping(rs);
+        /* A worker whose interface failed stops; the others go on. */
+        bool any_running = false;
         for (int i = 0; i < rs->nworkers; i++)
-            atomic_store_explicit(&rs->workers[i].snap_requested, true, memory_order_release);
-        nanosleep(&nap, NULL);
-        struct capture_stats cs = {0};
-        sensor_log_stats(&main_eve, rs->workers, rs->nworkers, &cs, wall_usec(),
-                         monotonic_sec() - rs->start_mono, true);
-        eve_writer_flush(&main_eve);
+            if (!capture_failed(rs->workers[i].source))
+                any_running = true;
+        if (!any_running)
+            break;
     }
-    if (have_main_eve)
-        eve_writer_free(&main_eve);
+    sensor_request_stop();
     for (int i = 0; i < rs->nworkers; i++)
         pthread_join(rs->workers[i].thread, NULL);
     for (int i = 0; i < rs->nworkers; i++) {
@@ -348,164 +448,48 @@ static int read_afpacket_threaded(struct run_state *rs)
         rs->capture.packets += cs.packets;
         rs->capture.bytes += cs.bytes;
         rs->capture.kernel_drops += cs.kernel_drops;
+        rs->capture.if_drops += cs.if_drops;
         signal_sources[i] = NULL;
-        capture_close(rs->workers[i].source);
-        rs->workers[i].source = NULL;
     }
     return 0;
 }
 
-/* ---- set-up ---- */
+/* ---- start and end ---- */
 
-static int load_configuration(struct run_state *rs)
+static void start_ring_workers(struct run_state *rs)
 {
-    char err[512];
-    if (rs->opts.config_path) {
-        rs->cfg = config_load_file(rs->opts.config_path, err, sizeof err);
-        if (!rs->cfg) {
-            fprintf(stderr, "vigil run: %s\n", err);
-            return 2;
-        }
-    } else {
-        rs->cfg = config_new();
-        if (!rs->cfg)
-            return 1;
-    }
-    for (int i = 0; i < rs->opts.set_count; i++) {
-        if (config_set_assignment(rs->cfg, rs->opts.sets[i]) != 0) {
-            fprintf(stderr, "vigil run: --set %s: invalid key or value\n", rs->opts.sets[i]);
-            return 2;
-        }
-    }
-    /* --data-dir is where state files (datasets) live; the subsystems that
-     * keep state read it as the configuration value "data-dir". */
-    if (rs->opts.data_dir && config_set(rs->cfg, "data-dir", rs->opts.data_dir) != 0)
-        return 1;
-    return sensor_config_build(&rs->sc, rs->cfg, &rs->opts);
-}
-
-/* Checks inputs before anything starts, so a missing file or an unsupported
- * link type is one line and exit status 2, not a half-written log. */
-static int check_inputs(struct run_state *rs)
-{
-    for (int i = 0; i < rs->opts.pcap_file_count; i++) {
-        if (strcmp(rs->opts.pcap_files[i], "-") == 0)
-            continue; /* stdin can be read only once: it is checked when read */
-        struct capture_options co = {.kind = CAPTURE_PCAP_FILE, .name = rs->opts.pcap_files[i],
-                                     .bpf_filter = rs->opts.bpf_filter,
-                                 .datalink_supported = decode_datalink_supported};
-        char err[512];
-        struct capture_source *src = capture_open(&co, err, sizeof err);
-        if (!src) {
-            fprintf(stderr, "vigil run: %s\n", err);
-            return 2;
-        }
-        capture_close(src);
-    }
-    return 0;
-}
-
-static int check_log_dir(const char *dir)
-{
-    struct stat st;
-    if (stat(dir, &st) != 0) {
-        fprintf(stderr, "vigil run: log directory '%s' does not exist\n", dir);
-        return 2;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "vigil run: log directory '%s' is not a directory\n", dir);
-        return 2;
-    }
-    return 0;
-}
-
-/* eve.json, and fast.log when there are rules. */
-static int open_output(struct run_state *rs)
-{
-    int rc = check_log_dir(rs->opts.log_dir);
-    if (rc != 0)
-        return rc;
-    char path[4096], err[512];
-    snprintf(path, sizeof path, "%s/eve.json", rs->opts.log_dir);
-    rs->eve = eve_file_open(path, err, sizeof err);
-    if (!rs->eve) {
-        fprintf(stderr, "vigil run: %s\n", err);
-        return 1;
-    }
-    const struct sensor_engine *e = sensor_engine_current();
-    if (!e || !e->engine)
-        return 0;
-    snprintf(path, sizeof path, "%s/fast.log", rs->opts.log_dir);
-    rs->shared.fast_log = fast_log_open(path, err, sizeof err);
-    if (!rs->shared.fast_log) {
-        fprintf(stderr, "vigil run: %s\n", err);
-        return 1;
-    }
-    return 0;
-}
-
-static int close_output(struct run_state *rs, int rc)
-{
-    if (rs->eve && eve_file_close(rs->eve) != 0 && rc == 0) {
-        fprintf(stderr, "vigil run: writing %s/eve.json failed\n", rs->opts.log_dir);
-        rc = 1;
-    }
-    rs->eve = NULL;
-    if (rs->shared.fast_log && fast_log_close(rs->shared.fast_log) != 0 && rc == 0)
-        rc = 1;
-    rs->shared.fast_log = NULL;
-    return rc;
-}
-
-/* Rules: -S files only, or -s files plus the configuration's rule-files
- * (relative to default-rule-path); loaded, built and later reloaded by
- * sensor/reload.c. No rules at all means no detection. */
-static int load_rules(struct run_state *rs)
-{
-    rs->rules_source = (struct sensor_rules_source){
-        .cfg = rs->cfg,
-        .rule_files = rs->opts.rule_files,
-        .rule_file_count = rs->opts.rule_file_count,
-        .exclusive = rs->opts.rules_exclusive,
-        .disabled = rs->opts.disable_detection,
-        .init_errors_fatal = rs->opts.init_errors_fatal,
-    };
-    char err[700] = "";
-    int rc = sensor_engine_init(&rs->rules_source, err, sizeof err);
-    if (rc != 0)
-        fprintf(stderr, "vigil run: %s\n", err);
-    return rc;
-}
-
-static int start_workers(struct run_state *rs)
-{
-    rs->nworkers = rs->opts.threads;
-    rs->threaded = rs->nworkers > 1;
-    rs->workers = calloc((size_t)rs->nworkers, sizeof *rs->workers);
-    if (!rs->workers)
-        return 1;
     for (int i = 0; i < rs->nworkers; i++) {
-        int rc = worker_init(&rs->workers[i], i, &rs->sc, rs->eve, &rs->shared);
-        if (rc != 0) {
-            rs->nworkers = i;
-            return rc == -EINVAL ? 2 : 1;
-        }
+        spsc_ring_init(&rs->workers[i].ring, WORKER_RING_BYTES);
+        start_thread(&rs->workers[i].thread, worker_ring_main, &rs->workers[i]);
     }
-    return 0;
+}
+
+static void stop_ring_workers(struct run_state *rs)
+{
+    for (int i = 0; i < rs->nworkers; i++)
+        atomic_store_explicit(&rs->workers[i].input_done, true, memory_order_release);
+    for (int i = 0; i < rs->nworkers; i++) {
+        pthread_join(rs->workers[i].thread, NULL);
+        spsc_ring_free(&rs->workers[i].ring);
+    }
 }
 
 /* The control socket and the metrics endpoint (sensor_control.h). */
-static int start_control(struct run_state *rs)
+int sensor_control_start(struct run_state *rs)
 {
     struct sensor_runtime *rt = &rs->runtime;
     pthread_mutex_init(&rt->lock, NULL);
-    bool live = rs->opts.interface != NULL;
+    bool live = !rs->socket_mode && rs->ninputs == 0 && !rs->pcap_continuous;
     bool afp = rs->opts.live_kind == CAPTURE_AF_PACKET;
-    rt->running_mode = rs->opts.threads == 1 ? "single" : live && afp ? "workers" : "autofp";
+    rt->running_mode = rs->nworkers <= 1 && !rs->threaded ? "single"
+                       : rs->afp_threaded                 ? "workers"
+                                                          : "autofp";
     rt->capture_mode = rs->socket_mode ? "UNIX_SOCKET"
                        : live          ? (afp ? "AF_PACKET_DEV" : "PCAP_DEV")
                                        : "PCAP_FILE";
-    rt->iface = rs->opts.interface;
+    rt->iface = live ? rs->live_iface : NULL;
+    rt->workers = rs->workers;
+    rt->nworkers = rs->nworkers;
     rt->start_mono_sec = rs->start_mono;
     rt->cfg = rs->cfg;
     rt->sc = &rs->sc;
@@ -517,7 +501,7 @@ static int start_control(struct run_state *rs)
         sensor_control_path(rs->cfg, &rs->opts, live, path, sizeof path)) {
         if (control_start(path, err, sizeof err) != 0) {
             if (rs->socket_mode) {
-                fprintf(stderr, "vigil run: unix socket: %s\n", err);
+                log_error("unix socket: %s", err);
                 return 1;
             }
             log_warning("unix socket: %s", err);
@@ -534,7 +518,7 @@ static int start_control(struct run_state *rs)
     return 0;
 }
 
-static void stop_control(struct run_state *rs)
+void sensor_control_stop(struct run_state *rs)
 {
     if (!rs->control_running)
         return;
@@ -549,139 +533,65 @@ static void finish(struct run_state *rs)
 {
     for (int i = 0; i < rs->nworkers; i++)
         worker_shutdown(&rs->workers[i]);
-    if (rs->sc.log_stats && rs->nworkers > 0) {
+    if (rs->sc.stats_enabled && rs->nworkers > 0) {
         uint64_t ts = rs->last_ts_usec ? rs->last_ts_usec : wall_usec();
-        sensor_log_stats(&rs->workers[0].eve, rs->workers, rs->nworkers, &rs->capture, ts,
-                         monotonic_sec() - rs->start_mono, false);
+        sensor_write_stats(rs, rs->workers, rs->nworkers, &rs->capture, ts, false,
+                           rs->workers[0].eve);
     }
     uint64_t pkts = 0, events = 0;
     for (int i = 0; i < rs->nworkers; i++) {
-        eve_writer_flush(&rs->workers[i].eve);
+        worker_flush_outputs(&rs->workers[i]);
         pkts += rs->workers[i].stats.packets;
-        events += rs->workers[i].eve.events_written;
+        for (int o = 0; o < rs->workers[i].neve; o++)
+            events += rs->workers[i].eve[o].events_written;
     }
-    if (rs->opts.verbose)
-        log_info("%llu packets, %llu events written to %s/eve.json",
-                 (unsigned long long)pkts, (unsigned long long)events, rs->opts.log_dir);
+    if (rs->progress)
+        sensor_progress_update(rs, true);
+    log_info("%llu packets, %llu events written", (unsigned long long)pkts,
+             (unsigned long long)events);
 }
 
-/* One run over inputs: opens the outputs in the log directory, starts the
- * workers, reads the -r files (or only_file, in the unix-socket mode) or the
- * live interface, writes the final events, stops the workers and closes the
- * outputs. */
-static int run_session(struct run_state *rs, const char *only_file)
+/* Runs the inputs until they end or a signal stops the sensor. */
+int sensor_run_inputs(struct run_state *rs)
 {
-    rs->pcap_cnt = 0;
-    rs->last_ts_usec = 0;
-    memset(&rs->capture, 0, sizeof rs->capture);
-    int rc = open_output(rs);
-    if (rc == 0)
-        rc = start_workers(rs);
-    pthread_mutex_lock(&rs->runtime.lock);
-    rs->runtime.workers = rs->workers;
-    rs->runtime.nworkers = rs->nworkers;
-    pthread_mutex_unlock(&rs->runtime.lock);
-    bool files = only_file || rs->opts.pcap_file_count > 0;
-    if (rc == 0) {
-        if (files) {
-            if (rs->threaded) {
-                for (int i = 0; i < rs->nworkers; i++) {
-                    spsc_ring_init(&rs->workers[i].ring, WORKER_RING_BYTES);
-                    pthread_create(&rs->workers[i].thread, NULL, worker_ring_main, &rs->workers[i]);
-                }
-            }
-            if (only_file)
-                rc = read_pcap_file(rs, only_file);
-            for (int i = 0; !only_file && i < rs->opts.pcap_file_count && !stop_requested && rc == 0;
-                 i++)
-                rc = read_pcap_file(rs, rs->opts.pcap_files[i]);
-        } else if (rs->opts.live_kind == CAPTURE_AF_PACKET && rs->threaded) {
-            rc = read_afpacket_threaded(rs);
-        } else {
-            if (rs->threaded) {
-                for (int i = 0; i < rs->nworkers; i++) {
-                    spsc_ring_init(&rs->workers[i].ring, WORKER_RING_BYTES);
-                    pthread_create(&rs->workers[i].thread, NULL, worker_ring_main, &rs->workers[i]);
-                }
-            }
-            rc = read_live_single(rs);
-        }
-        if (rs->threaded && !(!files && rs->opts.live_kind == CAPTURE_AF_PACKET)) {
-            for (int i = 0; i < rs->nworkers; i++)
-                atomic_store_explicit(&rs->workers[i].input_done, true, memory_order_release);
-            for (int i = 0; i < rs->nworkers; i++) {
-                pthread_join(rs->workers[i].thread, NULL);
-                spsc_ring_free(&rs->workers[i].ring);
-            }
-        }
-        finish(rs);
+    uint64_t now = sensor_monotonic_ms();
+    rs->last_flush_ms = rs->last_stats_ms = rs->last_progress_ms = rs->last_hk_ms = now;
+    rs->hk_countdown = HOUSEKEEPING_PACKETS;
+    if (rs->threaded) {
+        for (int i = 0; i < rs->sc.n_eve_out; i++)
+            if (eve_writer_init(&rs->main_eve[i], rs->eve_files[i], &rs->sc.eve_out[i].eve) != 0)
+                return 1;
+        rs->have_main_eve = true;
     }
-    pthread_mutex_lock(&rs->runtime.lock);
-    rs->runtime.workers = NULL;
-    rs->runtime.nworkers = 0;
-    pthread_mutex_unlock(&rs->runtime.lock);
-    for (int i = 0; i < rs->nworkers; i++)
-        worker_fini(&rs->workers[i]);
-    free(rs->workers);
-    rs->workers = NULL;
-    rs->nworkers = 0;
-    return close_output(rs, rc);
-}
-
-/* Suricata's unix-socket run mode: the rules are loaded once; each queued
- * pcap-file is a session of its own with its own log directory. */
-static int run_unix_socket(struct run_state *rs)
-{
-    log_info("unix socket: waiting for pcap-file commands on %s", control_path());
-    while (!stop_requested) {
-        struct unix_pcap_job job;
-        if (!unix_pcap_next(&job, 200))
-            continue;
-        rs->opts.log_dir = job.output_dir;
-        log_info("unix socket: processing %s, logs in %s", job.file, job.output_dir);
-        int rc = run_session(rs, job.file);
-        if (rc != 0)
-            log_warning("unix socket: %s: processing failed", job.file);
-        unix_pcap_done(&job, rs->last_ts_usec);
+    int rc = 0;
+    if (rs->ninputs > 0 || rs->opts.pcap_continuous) {
+        if (rs->threaded)
+            start_ring_workers(rs);
+        rc = sensor_read_inputs(rs);
+        if (rs->threaded)
+            stop_ring_workers(rs);
+    } else if (rs->afp_threaded) {
+        rc = read_afpacket_threaded(rs);
+    } else {
+        if (rs->threaded)
+            start_ring_workers(rs);
+        rc = read_live_single(rs);
+        if (rs->threaded)
+            stop_ring_workers(rs);
     }
-    unix_pcap_clear();
-    return 0;
-}
-
-int sensor_main(int argc, char **argv)
-{
-    struct run_state rs;
-    memset(&rs, 0, sizeof rs);
-    int rc = sensor_options_parse(&rs.opts, argc, argv);
-    if (rc != 0) {
-        sensor_options_free(&rs.opts);
-        return rc == 1 ? 0 : rc;
+    finish(rs);
+    if (rs->have_main_eve) {
+        for (int i = 0; i < rs->sc.n_eve_out; i++)
+            eve_writer_free(&rs->main_eve[i]);
+        rs->have_main_eve = false;
     }
-    if (rs.opts.verbose)
-        log_set_level(LOG_LEVEL_INFO);
-    rs.start_mono = monotonic_sec();
-    rs.socket_mode = rs.opts.unix_socket_set && rs.opts.pcap_file_count == 0 && !rs.opts.interface;
-    const char *log_dir = rs.opts.log_dir;
-
-    rc = load_configuration(&rs);
-    if (rc == 0 && !rs.socket_mode)
-        rc = check_inputs(&rs);
-    if (rc == 0 && !rs.socket_mode)
-        rc = check_log_dir(rs.opts.log_dir);
-    if (rc == 0)
-        rc = load_rules(&rs);
-    if (rc == 0 && sensor_reload_start(rs.socket_mode ? 0 : rs.opts.threads) != 0)
-        log_warning("rule reload is not available: cannot start its thread");
-    if (rc == 0)
-        rc = start_control(&rs);
-    if (rc == 0) {
-        install_signal_handlers();
-        rc = rs.socket_mode ? run_unix_socket(&rs) : run_session(&rs, NULL);
-    }
-    stop_control(&rs);
-    sensor_engine_shutdown();
-    rs.opts.log_dir = log_dir;
-    config_free(rs.cfg);
-    sensor_options_free(&rs.opts);
     return rc;
+}
+
+uint64_t sensor_alert_count(struct run_state *rs)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < rs->nworkers; i++)
+        n += atomic_load_explicit(&rs->workers[i].stats.alerts, memory_order_relaxed);
+    return n;
 }

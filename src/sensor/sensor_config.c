@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Turns a suricata.yaml-style configuration plus command-line options into
- * the per-subsystem configurations. Keys vigil does not know are ignored, as
- * the issue and Suricata's own behaviour for unknown keys require. */
+ * the per-subsystem configurations. Keys nobody reads are reported by the
+ * configuration check (config_check.c), one warning each. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "sensor/sensor_internal.h"
 #include "util/config.h"
@@ -130,24 +133,6 @@ static void load_timeouts(const struct config *cfg, struct flow_config *fc)
     }
 }
 
-/* The eve-log output entry: outputs is a sequence of one-key mappings. */
-static const struct config_node *find_eve_log(const struct config *cfg)
-{
-    const struct config_node *outputs = cfg ? config_find(cfg, "outputs") : NULL;
-    if (!outputs)
-        return NULL;
-    for (const struct config_node *n = config_node_first_child(outputs); n;
-         n = config_node_next(n)) {
-        const struct config_node *eve = config_node_child(n, "eve-log");
-        if (eve)
-            return eve;
-        const char *v = config_node_value(n);
-        if (v && strcmp(v, "eve-log") == 0)
-            return config_node_child(n, "eve-log") ? config_node_child(n, "eve-log") : n;
-    }
-    return NULL;
-}
-
 static bool node_bool(const struct config_node *n, const char *key, bool dflt)
 {
     const struct config_node *c = n ? config_node_find(n, key) : NULL;
@@ -176,69 +161,312 @@ static void alert_xff_config(struct alert_log_options *o, const struct config_no
         snprintf(o->xff_header, sizeof o->xff_header, "%s", config_node_value(h));
 }
 
-static void load_eve_types(struct sensor_config *sc, const struct config *cfg)
+static const char *node_str(const struct config_node *n, const char *key)
 {
-    const struct config_node *eve = find_eve_log(cfg);
-    const struct config_node *types = eve ? config_node_child(eve, "types") : NULL;
-    /* Without a types list everything is logged. */
-    bool all = types == NULL;
-    sc->log_flow = sc->log_stats = sc->log_anomaly = sc->log_alert = all;
-    alert_log_options_defaults(&sc->alert);
-    sc->log_anomaly_decode = sc->log_anomaly_stream = all;
-    sc->log_anomaly_applayer = true;
-    for (int p = 0; p < APP_PROTO_MAX; p++)
-        sc->log_app[p] = all;
-    if (eve) {
-        sc->eve.community_id = node_bool(eve, "community-id", false);
-        sc->eve.ethernet = node_bool(eve, "ethernet", false);
-        const struct config_node *seed = config_node_child(eve, "community-id-seed");
-        if (seed && config_node_value(seed))
-            sc->eve.community_id_seed = (uint16_t)strtoul(config_node_value(seed), NULL, 10);
+    const struct config_node *c = n ? config_node_find(n, key) : NULL;
+    const char *v = c ? config_node_value(c) : NULL;
+    return v && *v ? v : NULL;
+}
+
+/* An invalid value under an output node (file:line of the node itself). */
+static void invalid_node(const struct config_node *n, const char *key, const char *value,
+                         const char *why)
+{
+    if (config_error[0])
+        return;
+    const char *file = n ? config_node_file(n) : NULL;
+    if (file)
+        snprintf(config_error, sizeof config_error, "%s:%d: %s: invalid value '%.64s' (%s)", file,
+                 config_node_line(n), key, value ? value : "", why);
+    else
+        snprintf(config_error, sizeof config_error, "--set %s: invalid value '%.64s' (%s)", key,
+                 value ? value : "", why);
+}
+
+/* A file name of an output: absolute, or relative to the log directory. */
+static void output_path(const struct sensor_config *sc, const char *name, char *out, size_t outlen)
+{
+    int n = name[0] == '/' ? snprintf(out, outlen, "%s", name)
+                           : snprintf(out, outlen, "%s/%s", sc->log_dir, name);
+    if (n < 0 || (size_t)n >= outlen)
+        out[0] = '\0'; /* too long: opening "" fails with a clear message */
+}
+
+/* filetype/filename/append/buffer-size and the syslog settings shared by
+ * Suricata's file outputs. what names the output in messages. */
+static void load_sink(const struct sensor_config *sc, const struct config_node *n,
+                      const char *what, const char *default_name, char *path, size_t pathlen,
+                      struct log_file_options *lo, char *ident, size_t identlen, char *prefix,
+                      size_t prefixlen)
+{
+    memset(lo, 0, sizeof *lo);
+    lo->syslog_priority = -1;
+    const char *ft = node_str(n, "filetype");
+    if (!ft)
+        ft = node_str(n, "type"); /* Suricata 4's spelling of filetype */
+    if (ft) {
+        int k = log_file_kind_from_name(ft);
+        if (k < 0) {
+            char key[96];
+            snprintf(key, sizeof key, "%s.filetype", what);
+            invalid_node(config_node_find(n, "filetype") ? config_node_find(n, "filetype")
+                                                         : config_node_find(n, "type"),
+                         key, ft,
+                         strcasecmp(ft, "redis") == 0
+                             ? "redis output is not supported by vigil; use regular, "
+                               "unix_stream, unix_dgram or syslog"
+                             : "expected regular, unix_stream, unix_dgram or syslog");
+            return;
+        }
+        lo->kind = (enum log_file_kind)k;
     }
+    const char *name = node_str(n, "filename");
+    output_path(sc, name ? name : default_name, path, pathlen);
+    lo->truncate = !node_bool(n, "append", true);
+    if (lo->kind == LOG_FILE_SYSLOG) {
+        const char *fac = node_str(n, "facility");
+        const char *lvl = node_str(n, "level");
+        if (fac) {
+            lo->syslog_facility = log_file_syslog_facility(fac);
+            if (lo->syslog_facility < 0) {
+                char key[96];
+                snprintf(key, sizeof key, "%s.facility", what);
+                invalid_node(config_node_find(n, "facility"), key, fac,
+                             "expected a syslog facility such as local5");
+            }
+        }
+        if (lvl) {
+            lo->syslog_priority = log_file_syslog_priority(lvl);
+            if (lo->syslog_priority < 0) {
+                char key[96];
+                snprintf(key, sizeof key, "%s.level", what);
+                invalid_node(config_node_find(n, "level"), key, lvl,
+                             "expected Emergency, Alert, Critical, Error, Warning, Notice, "
+                             "Info or Debug");
+            }
+        }
+        const char *id = node_str(n, "identity");
+        if (id && ident) {
+            snprintf(ident, identlen, "%s", id);
+            lo->syslog_ident = ident;
+        }
+    }
+    const char *pfx = node_str(n, "prefix");
+    if (pfx && prefix) {
+        snprintf(prefix, prefixlen, "%s", pfx);
+        lo->prefix = prefix;
+    }
+}
+
+/* Event types of one eve-log output (its `types` list; without one,
+ * everything is logged). */
+static void load_eve_types(struct sensor_eve_output *eo, const struct config_node *eve)
+{
+    const struct config_node *types = eve ? config_node_child(eve, "types") : NULL;
+    bool all = types == NULL;
+    eo->log_flow = eo->log_stats = eo->log_anomaly = eo->log_alert = all;
+    alert_log_options_defaults(&eo->alert);
+    eo->log_anomaly_decode = eo->log_anomaly_stream = all;
+    eo->log_anomaly_applayer = true;
+    for (int p = 0; p < APP_PROTO_MAX; p++)
+        eo->log_app[p] = all;
     if (!types)
         return;
     for (const struct config_node *t = config_node_first_child(types); t;
          t = config_node_next(t)) {
-        const char *name = config_node_value(t);
+        /* Peek: a type vigil cannot log must stay unread, so that the
+         * configuration check names it. */
+        const char *name = config_node_peek_value(t);
         if (!name)
             continue;
         const struct config_node *body = config_node_child(t, name);
+        int proto = -1;
+        bool known = strcmp(name, "alert") == 0 || strcmp(name, "flow") == 0 ||
+                     strcmp(name, "stats") == 0 || strcmp(name, "anomaly") == 0 ||
+                     strcmp(name, "files") == 0;
+        if (!known) {
+            proto = app_proto_from_name(name);
+            if (proto > 0 && proto < APP_PROTO_MAX && app_layer_has_parser(name))
+                known = true;
+            else if (strcmp(name, "llmnr") == 0 && app_layer_has_parser("dns"))
+                known = true, proto = APP_PROTO_DNS; /* logged by the DNS parser */
+        }
+        if (!known) {
+            /* An event type vigil cannot log: said here (the list's values
+             * are data to the configuration check), unless switched off. */
+            const struct config_node *en = body ? config_node_child(body, "enabled") : NULL;
+            bool on = true;
+            if (en && config_parse_bool(config_node_peek_value(en), &on) != 0)
+                on = true;
+            if (on) {
+                char path[128];
+                snprintf(path, sizeof path, "outputs.eve-log.types.%s", name);
+                sensor_config_warn(path, t);
+            }
+            config_node_mark_subtree_used(t);
+            continue;
+        }
+        config_node_mark_used(t);
+        config_node_mark_used(body);
         if (!node_bool(body, "enabled", true))
             continue;
         if (strcmp(name, "alert") == 0) {
-            sc->log_alert = true;
-            sc->alert.payload = node_bool(body, "payload", false);
-            sc->alert.payload_printable = node_bool(body, "payload-printable", false);
-            sc->alert.packet = node_bool(body, "packet", false);
-            sc->alert.tagged_packets = node_bool(body, "tagged-packets", false);
-            alert_xff_config(&sc->alert, body);
+            eo->log_alert = true;
+            eo->alert.payload = node_bool(body, "payload", false);
+            eo->alert.payload_printable = node_bool(body, "payload-printable", false);
+            eo->alert.packet = node_bool(body, "packet", false);
+            eo->alert.tagged_packets = node_bool(body, "tagged-packets", false);
+            alert_xff_config(&eo->alert, body);
             const struct config_node *md = body ? config_node_child(body, "metadata") : NULL;
-            if (md && config_node_value(md)) {
+            if (md && config_node_peek_value(md) && !config_node_first_child(md)) {
                 bool on = node_bool(body, "metadata", true);
-                sc->alert.app_layer = sc->alert.flow = sc->alert.rule_metadata = on;
+                eo->alert.app_layer = eo->alert.flow = eo->alert.rule_metadata = on;
             } else if (md) {
-                sc->alert.app_layer = node_bool(md, "app-layer", true);
-                sc->alert.flow = node_bool(md, "flow", true);
-                sc->alert.rule_metadata = node_bool(md, "rule.metadata", true);
+                config_node_mark_used(md);
+                eo->alert.app_layer = node_bool(md, "app-layer", true);
+                eo->alert.flow = node_bool(md, "flow", true);
+                eo->alert.rule_metadata = node_bool(md, "rule.metadata", true);
             }
         } else if (strcmp(name, "flow") == 0) {
-            sc->log_flow = true;
+            eo->log_flow = true;
         } else if (strcmp(name, "stats") == 0) {
-            sc->log_stats = true;
+            eo->log_stats = true;
+            /* totals: yes is what vigil writes; threads/deltas are not
+             * supported and stay unread (reported) when switched on. */
+            if (!node_bool(body, "totals", true))
+                eo->log_stats = false;
+            eo->stats_vigil = node_bool(body, "vigil", false);
+            const struct config_node *th = body ? config_node_child(body, "threads") : NULL;
+            const struct config_node *de = body ? config_node_child(body, "deltas") : NULL;
+            bool b;
+            if (th && config_parse_bool(config_node_peek_value(th), &b) == 0 && !b)
+                config_node_mark_used(th);
+            if (de && config_parse_bool(config_node_peek_value(de), &b) == 0 && !b)
+                config_node_mark_used(de);
         } else if (strcmp(name, "anomaly") == 0) {
-            sc->log_anomaly = true;
+            eo->log_anomaly = true;
             const struct config_node *at = body ? config_node_child(body, "types") : NULL;
-            sc->log_anomaly_decode = node_bool(at, "decode", false);
-            sc->log_anomaly_stream = node_bool(at, "stream", false);
-            sc->log_anomaly_applayer = node_bool(at, "applayer", true);
+            config_node_mark_used(at);
+            eo->log_anomaly_decode = node_bool(at, "decode", false);
+            eo->log_anomaly_stream = node_bool(at, "stream", false);
+            eo->log_anomaly_applayer = node_bool(at, "applayer", true);
         } else if (strcmp(name, "files") == 0) {
-            sc->log_app[0] = true; /* slot 0 (unknown) stands for fileinfo */
+            eo->log_app[0] = true; /* slot 0 (unknown) stands for fileinfo */
         } else {
-            int p = app_proto_from_name(name);
-            if (p > 0 && p < APP_PROTO_MAX)
-                sc->log_app[p] = true;
+            eo->log_app[proto] = true;
         }
     }
+}
+
+static void load_eve_output(struct sensor_config *sc, const struct config_node *eve)
+{
+    if (sc->n_eve_out >= SENSOR_MAX_EVE_OUTPUTS) {
+        if (!config_error[0])
+            snprintf(config_error, sizeof config_error,
+                     "%s:%d: outputs: more than %d eve-log outputs",
+                     config_node_file(eve) ? config_node_file(eve) : "--set",
+                     config_node_line(eve), SENSOR_MAX_EVE_OUTPUTS);
+        return;
+    }
+    struct sensor_eve_output *eo = &sc->eve_out[sc->n_eve_out++];
+    memset(eo, 0, sizeof *eo);
+    load_sink(sc, eve, "outputs.eve-log", "eve.json", eo->path, sizeof eo->path, &eo->file,
+              eo->syslog_ident, sizeof eo->syslog_ident, eo->prefix, sizeof eo->prefix);
+    load_eve_types(eo, eve);
+    if (eve) {
+        eo->eve.community_id = node_bool(eve, "community-id", false);
+        eo->eve.ethernet = node_bool(eve, "ethernet", false);
+        eo->eve.pcap_file = node_bool(eve, "pcap-file", false);
+        const char *seed = node_str(eve, "community-id-seed");
+        if (seed) {
+            char *end;
+            unsigned long v = strtoul(seed, &end, 10);
+            if (*end || v > 65535)
+                invalid_node(config_node_find(eve, "community-id-seed"),
+                             "outputs.eve-log.community-id-seed", seed, "expected 0 to 65535");
+            eo->eve.community_id_seed = (uint16_t)v;
+        }
+        const char *bs = node_str(eve, "buffer-size");
+        if (bs) {
+            uint64_t v;
+            if (config_parse_size(bs, &v) != 0 || v > (1u << 30))
+                invalid_node(config_node_find(eve, "buffer-size"), "outputs.eve-log.buffer-size",
+                             bs, "expected a size of at most 1 GiB, such as 64kb; 0 = no buffering");
+            else
+                eo->eve.buffer_size = (uint32_t)v;
+        }
+    }
+    eo->eve.sensor_name = sc->sensor_name[0] ? sc->sensor_name : NULL;
+    /* The stats event needs the stats subsystem. */
+    if (!sc->stats_enabled)
+        eo->log_stats = false;
+}
+
+/* The outputs list. Without one (no -c, or a file that has none) vigil
+ * writes eve.json with every event type and fast.log, as before. */
+static void load_outputs(struct sensor_config *sc, const struct config *cfg)
+{
+    const struct config_node *outputs = cfg ? config_find(cfg, "outputs") : NULL;
+    memset(&sc->fast_file, 0, sizeof sc->fast_file);
+    if (!outputs) {
+        load_eve_output(sc, NULL);
+        sc->eve_out[0].stats_vigil = true; /* no configuration: everything, vigil's counters too */
+        sc->fast_enabled = true;
+        output_path(sc, "fast.log", sc->fast_path, sizeof sc->fast_path);
+        return;
+    }
+    for (const struct config_node *n = config_node_first_child(outputs); n;
+         n = config_node_next(n)) {
+        const char *name = config_node_value(n);
+        const struct config_node *body = name ? config_node_child(n, name) : NULL;
+        if (!name)
+            continue;
+        /* Suricata: an output is on only with enabled: yes; vigil also takes
+         * one that does not say (a hand-written file), but not "no". */
+        if (!node_bool(body, "enabled", true))
+            continue;
+        if (strcmp(name, "eve-log") == 0) {
+            load_eve_output(sc, body);
+        } else if (strcmp(name, "fast") == 0) {
+            sc->fast_enabled = true;
+            load_sink(sc, body, "outputs.fast", "fast.log", sc->fast_path, sizeof sc->fast_path,
+                      &sc->fast_file, NULL, 0, NULL, 0);
+            if (sc->fast_file.kind == LOG_FILE_SYSLOG)
+                invalid_node(config_node_find(body, "filetype"), "outputs.fast.filetype",
+                             "syslog", "fast.log takes regular, unix_stream or unix_dgram");
+        } else if (strcmp(name, "stats") == 0) {
+            sc->stats_log_enabled = true;
+            load_sink(sc, body, "outputs.stats", "stats.log", sc->stats_log_path,
+                      sizeof sc->stats_log_path, &sc->stats_log_file, NULL, 0, NULL, 0);
+            sc->stats_log_totals = node_bool(body, "totals", true);
+            sc->stats_log_threads = node_bool(body, "threads", false);
+        }
+        /* Other outputs (pcap-log, file-store, lua, ...) are reported as
+         * unsupported by the configuration check. */
+    }
+    if (!sc->stats_enabled)
+        sc->stats_log_enabled = false;
+}
+
+/* A fresh seed for the flow ids at every start (getrandom, the clock and the
+ * process id), so that two runs or two sensors never number flows alike.
+ * VIGIL_FLOW_ID_SEED=N fixes it for reproducible runs (tests, benchmarks). */
+static uint64_t sensor_flow_id_seed(void)
+{
+    const char *env = getenv("VIGIL_FLOW_ID_SEED");
+    if (env && *env)
+        return strtoull(env, NULL, 0);
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed)
+        seed = 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    seed ^= (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+    /* splitmix64 finaliser: every input bit reaches every output bit. */
+    seed += 0x9e3779b97f4a7c15ull;
+    seed = (seed ^ (seed >> 30)) * 0xbf58476d1ce4e5b9ull;
+    seed = (seed ^ (seed >> 27)) * 0x94d049bb133111ebull;
+    return (seed ^ (seed >> 31)) | 1;
 }
 
 int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
@@ -270,6 +498,7 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
     sc->decode.checksum_validate = o->checksum == CHECKSUM_ALL;
 
     flow_config_defaults(&sc->flow);
+    sc->flow.id_seed = sensor_flow_id_seed();
     get_size(cfg, "flow.memcap", &sc->flow.memcap);
     get_u32(cfg, "flow.hash-size", &sc->flow.hash_size);
     get_u32(cfg, "flow.prealloc", &sc->flow.prealloc);
@@ -300,7 +529,49 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
     char ics_err[300];
     if (app_ics_config_load(&sc->app, cfg, ics_err, sizeof ics_err) != 0 && !config_error[0])
         snprintf(config_error, sizeof config_error, "%s", ics_err);
-    load_eve_types(sc, cfg);
+
+    /* Log directory: -l, else default-log-dir, else the current one. */
+    const char *dir = o->log_dir ? o->log_dir : (cfg ? config_get(cfg, "default-log-dir") : NULL);
+    snprintf(sc->log_dir, sizeof sc->log_dir, "%s", dir && *dir ? dir : ".");
+    size_t dl = strlen(sc->log_dir);
+    while (dl > 1 && sc->log_dir[dl - 1] == '/')
+        sc->log_dir[--dl] = '\0';
+    const char *name = cfg ? config_get(cfg, "sensor-name") : NULL;
+    if (name)
+        snprintf(sc->sensor_name, sizeof sc->sensor_name, "%s", name);
+
+    /* stats: enabled (default yes) and the interval of periodic records. */
+    sc->stats_enabled = !cfg || config_get_bool(cfg, "stats.enabled", true);
+    sc->stats_interval_sec = 8;
+    get_u32(cfg, "stats.interval", &sc->stats_interval_sec);
+    if (o->stats_interval_set)
+        sc->stats_interval_sec = o->stats_interval_sec;
+    if (sc->stats_interval_sec == 0)
+        sc->stats_interval_sec = 1;
+
+    load_outputs(sc, cfg);
+
+    /* Reading capture files: pcap-file.checksum-checks unless -k. */
+    const char *cc = cfg ? config_get(cfg, "pcap-file.checksum-checks") : NULL;
+    if (cc && !o->checksum_set && o->pcap_file_count > 0) {
+        bool b;
+        if (config_parse_bool(cc, &b) == 0)
+            sc->decode.checksum_validate = b;
+        else if (strcasecmp(cc, "auto") != 0)
+            invalid_value(cfg, "pcap-file.checksum-checks", "expected yes, no or auto");
+    }
+    /* runmode: single means one thread (--runmode and --threads win). */
+    const char *rm = cfg ? config_get(cfg, "runmode") : NULL;
+    if (rm && strcmp(rm, "single") && strcmp(rm, "autofp") && strcmp(rm, "workers"))
+        invalid_value(cfg, "runmode", "expected single, autofp or workers");
+    if (cfg && sensor_capture_config_load(sc, cfg, o->interface_count ? o->interfaces[0] : NULL))
+        return 2;
+    for (int i = 0; i < sc->n_eve_out; i++) {
+        sc->track_macs |= sc->eve_out[i].eve.ethernet;
+        sc->any_log_flow |= sc->eve_out[i].log_flow;
+        sc->any_log_stats |= sc->eve_out[i].log_stats;
+    }
+
     if (config_error[0]) {
         /* As Suricata: a configuration it cannot use stops start-up with
          * exit status 1 (EXIT_FAILURE); 2 stays for command-line misuse. */

@@ -22,36 +22,66 @@
 #include "util/spsc_ring.h"
 #include "util/swap.h"
 #include "sensor/reload.h"
+#include "sensor/sensor_control.h"
 
 struct config;
+struct config_node;
 
 #define SENSOR_MAX_INPUTS 64
 #define SENSOR_MAX_SETS 128
 #define SENSOR_MAX_RULE_FILES 64
 #define SENSOR_MAX_THREADS 64
+#define SENSOR_MAX_INTERFACES 16
+#define SENSOR_MAX_EVE_OUTPUTS 8
+#define SENSOR_PATH_MAX 4096
 
 enum checksum_mode { CHECKSUM_AUTO, CHECKSUM_ALL, CHECKSUM_NONE };
 
 struct sensor_options {
-    const char *pcap_files[SENSOR_MAX_INPUTS];
+    const char *pcap_files[SENSOR_MAX_INPUTS]; /* files or directories (-r) */
     int pcap_file_count;
-    const char *interface;
+    bool pcap_continuous;               /* --pcap-file-continuous: follow new files of a directory */
+    bool pcap_recursive;                /* --pcap-file-recursive */
+    bool pcap_delete;                   /* --pcap-file-delete */
+    const char *interfaces[SENSOR_MAX_INTERFACES]; /* -i (repeatable) */
+    int interface_count;
+    bool live_kind_set;                 /* --pcap / --af-packet / --capture given */
+    bool live_from_config;              /* --af-packet / --pcap without a device: the config's list */
     enum capture_kind live_kind;        /* CAPTURE_PCAP_LIVE or CAPTURE_AF_PACKET */
-    char *bpf_filter;                   /* owned */
+    char *bpf_filter;                   /* owned: trailing arguments or --bpf */
+    const char *bpf_file;               /* -F FILE (Suricata's meaning) */
     const char *config_path;
+    const char *includes[SENSOR_MAX_INPUTS]; /* --include FILE */
+    int include_count;
     const char *rule_files[SENSOR_MAX_RULE_FILES];
     int rule_file_count;
     bool rules_exclusive;               /* -S: only these files, not the config's */
-    const char *log_dir;
+    const char *log_dir;                /* -l, NULL if not given */
     enum checksum_mode checksum;
+    bool checksum_set;                  /* -k given */
     const char *sets[SENSOR_MAX_SETS];
     int set_count;
-    int threads;
+    int threads;                        /* --threads, 0 if not given */
     bool disable_detection;
-    bool init_errors_fatal;             /* a rule load failure is fatal (exit 1) */
-    const char *data_dir;               /* --data-dir: state files; NULL: log_dir */
-    bool verbose;
-    uint32_t stats_interval_sec;        /* live mode periodic stats (default 8) */
+    int verbose;                        /* number of -v */
+    bool quiet;                         /* -q / --quiet: warnings and errors only, no progress */
+    bool init_errors_fatal;             /* --init-errors-fatal (also implied by -T) */
+    bool test_config;                   /* -T */
+    bool daemon;                        /* -D */
+    const char *pid_file;               /* --pidfile */
+    const char *user, *group;           /* --user / --group */
+    bool dump_config;                   /* --dump-config */
+    bool build_info;                    /* --build-info */
+    bool list_app_layer_protos;         /* --list-app-layer-protos */
+    bool list_keywords;                 /* --list-keywords[=all|csv|NAME] */
+    const char *list_keywords_arg;
+    bool stats_interval_set;
+    uint32_t stats_interval_sec;        /* --stats-interval (else stats.interval, default 8) */
+    bool progress_forced;               /* --progress: the progress line even when not a TTY */
+    bool show_version;                  /* -V */
+    bool list_runmodes;                 /* --list-runmodes */
+    const char *runmode;                /* --runmode */
+    const char *data_dir;               /* --data-dir: state files (datasets); NULL: log dir */
     bool unix_socket_set;               /* --unix-socket[=FILE] */
     const char *unix_socket;            /* its FILE, or NULL */
 };
@@ -61,17 +91,74 @@ struct sensor_options {
 int sensor_options_parse(struct sensor_options *o, int argc, char **argv);
 void sensor_options_free(struct sensor_options *o);
 
+/* One eve-log output of the configuration (Suricata allows several, each
+ * with its own file, filetype and event types). */
+struct sensor_eve_output {
+    char path[SENSOR_PATH_MAX];         /* file or socket path ("" for syslog) */
+    struct log_file_options file;
+    char syslog_ident[64], prefix[64];
+    struct eve_options eve;
+    bool log_flow, log_anomaly, log_stats, log_alert, log_app[APP_PROTO_MAX];
+    bool log_anomaly_decode, log_anomaly_stream, log_anomaly_applayer;
+    bool stats_vigil;                   /* types: - stats: {vigil: yes}: vigil's own counters too */
+    struct alert_log_options alert;
+};
+
+/* An AF_PACKET interface of the `af-packet:` section (or of -i). */
+struct sensor_afp_iface {
+    char name[64];
+    int threads;                        /* 0 = auto (one per CPU, at most SENSOR_MAX_THREADS) */
+    uint16_t cluster_id;                /* fanout group (0 = derived from the pid) */
+    uint16_t fanout_mode;               /* PACKET_FANOUT_HASH / _CPU / _LB / _QM */
+    bool defrag;                        /* PACKET_FANOUT_FLAG_DEFRAG */
+    bool promisc;
+    uint32_t block_size, block_count;   /* 0 = default (from ring-size) */
+    uint32_t ring_size;                 /* frames per thread (Suricata's ring-size), 0 = default */
+    uint32_t snaplen;                   /* 0 = from the MTU */
+    uint32_t block_timeout_ms;          /* 0 = default */
+    enum checksum_mode checksum;        /* checksum-checks */
+    char bpf_filter[1024];
+};
+
 /* Per-worker configuration derived from the config file and options. */
 struct sensor_config {
     struct decode_config decode;
     struct flow_config flow;
     struct stream_config stream;
     struct app_layer_config app;
-    struct eve_options eve;
-    bool log_flow, log_anomaly, log_stats, log_alert, log_app[APP_PROTO_MAX];
-    struct alert_log_options alert;
-    bool log_anomaly_decode, log_anomaly_stream, log_anomaly_applayer;
+    struct sensor_eve_output eve_out[SENSOR_MAX_EVE_OUTPUTS];
+    int n_eve_out;
+    bool track_macs;                    /* an output logs "ether": flows remember MACs */
+    bool any_log_flow, any_log_stats;
+
+    char log_dir[SENSOR_PATH_MAX];      /* -l, else default-log-dir, else "." */
+    /* fast.log */
+    bool fast_enabled;
+    char fast_path[SENSOR_PATH_MAX];
+    struct log_file_options fast_file;
+    /* stats: the "stats" section, and the stats.log text output */
+    bool stats_enabled;
+    uint32_t stats_interval_sec;
+    bool stats_log_enabled, stats_log_totals, stats_log_threads;
+    char stats_log_path[SENSOR_PATH_MAX];
+    struct log_file_options stats_log_file;
+
+    char sensor_name[256];              /* sensor-name: "host" in EVE */
+    char pid_file[SENSOR_PATH_MAX];     /* pid-file (daemon mode) */
+    char run_as_user[64], run_as_group[64];
+    int threads;                        /* threading.* / --threads, resolved */
+    struct sensor_afp_iface afp[SENSOR_MAX_INTERFACES];
+    int n_afp;
+    uint32_t pcap_snaplen;              /* pcap.snaplen (0 = from the MTU) */
+    bool pcap_promisc;
+    uint32_t pcap_buffer_size;          /* pcap.buffer-size (0 = default) */
+    enum checksum_mode pcap_checksum;
+    char pcap_bpf[1024];
 };
+
+/* capture_config.c: run-as, pid-file, af-packet and pcap sections. */
+int sensor_capture_config_load(struct sensor_config *sc, const struct config *cfg,
+                               const char *pcap_iface);
 
 int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
                         const struct sensor_options *o);
@@ -80,6 +167,14 @@ struct worker_stats {
     uint64_t packets, bytes;
     uint64_t anomalies_logged;
     uint64_t builtin_alerts;            /* alerts raised by built-in detectors */
+    _Atomic uint64_t alerts;            /* read by the progress line from the main thread */
+};
+
+/* Requests from the main thread, served by the worker between two packets
+ * (or while idle) with worker_poll(). */
+enum {
+    WORKER_REQ_FLUSH = 1u << 0,         /* write the buffered EVE lines (buffer-size > 0) */
+    WORKER_REQ_STATS = 1u << 1,         /* publish a snapshot of the counters */
 };
 
 struct worker {
@@ -89,7 +184,8 @@ struct worker {
     struct flow_table *flows;
     struct stream_thread_ctx *stream;
     struct app_layer_thread_ctx *app;
-    struct eve_writer eve;
+    struct eve_writer eve[SENSOR_MAX_EVE_OUTPUTS]; /* one per eve-log output */
+    int neve;
     struct packet packet;
     struct packet pseudo;       /* flow-end inspection */
     struct packet outer_view;   /* a tunnel's outer layer, for its own flow */
@@ -108,14 +204,17 @@ struct worker {
     pthread_t thread;
     struct spsc_ring ring;              /* pcap reader -> worker */
     struct capture_source *source;      /* af-packet: the worker's own socket */
+    const char *in_iface;               /* live capture: the interface (EVE in_iface) */
+    struct run_state *run;              /* the sensor this worker belongs to */
     _Atomic bool input_done;
+    _Atomic unsigned requests;          /* WORKER_REQ_* */
     int result;
 
     /* Periodic statistics in threaded live mode: the main thread asks, the
      * worker copies its counters here between two packets. */
     pthread_mutex_t snap_lock;
-    _Atomic bool snap_requested;
     bool snap_valid;
+    _Atomic uint64_t snap_gen;          /* +1 per published snapshot (control socket waits) */
     struct decode_stats snap_decode;
     struct flow_stats snap_flow;
     struct stream_stats snap_stream;
@@ -123,8 +222,24 @@ struct worker {
     struct detect_worker_stats snap_detect;
 };
 
-/* Worker side of the snapshot protocol: cheap when nothing was asked. */
+/* Worker side of the request protocol: one relaxed load when nothing was
+ * asked. Call between packets and while idle. */
+void worker_serve_requests(struct worker *w, unsigned requests);
+static inline void worker_poll(struct worker *w)
+{
+    unsigned r = atomic_load_explicit(&w->requests, memory_order_relaxed);
+    if (r)
+        worker_serve_requests(w, atomic_exchange_explicit(&w->requests, 0, memory_order_acquire));
+}
+/* Copies the worker's counters into its snapshot (worker thread). */
 void worker_publish_stats(struct worker *w);
+/* Main-thread side: ask every worker (bits of WORKER_REQ_*). */
+void workers_request(struct worker *workers, int count, unsigned requests);
+/* Writes every output's buffered lines (the worker's own thread, or any
+ * thread once the worker has stopped). */
+void worker_flush_outputs(struct worker *w);
+/* Sets the capture file name written as EVE pcap_filename. */
+void worker_set_pcap_filename(struct worker *w, const char *name);
 
 /* Shared by all workers. */
 struct sensor_shared {
@@ -156,11 +271,11 @@ static inline void worker_sync(struct worker *w)
 static inline void worker_idle(struct worker *w)
 {
     worker_sync(w);
-    worker_publish_stats(w);
+    worker_poll(w);
 }
 
-int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct eve_file *eve,
-                const struct sensor_shared *shared);
+int worker_init(struct worker *w, int id, const struct sensor_config *sc,
+                struct log_file *const *eve_files, const struct sensor_shared *shared);
 void worker_fini(struct worker *w);
 /* Processes one frame (bytes valid for the duration of the call). */
 void worker_process_frame(struct worker *w, const struct capture_frame *frame, uint64_t pcap_cnt);
@@ -175,9 +290,6 @@ void worker_raise_alert(struct worker *w, const struct packet *packet, struct fl
 /* Ends every flow (reason shutdown) and flushes output. */
 void worker_shutdown(struct worker *w);
 
-/* Asks the running sensor to stop as SIGTERM does (safe from any thread and
- * from a signal handler). */
-void sensor_request_stop(void);
 
 /* The members of the "stats" object (uptime, capture, decoder, flow, ...):
  * what sensor_log_stats writes, for the control socket and metrics. */
@@ -190,5 +302,133 @@ void sensor_stats_write(struct json_writer *w, struct worker *workers, int count
 void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
                       const struct capture_stats *capture, uint64_t ts_usec, uint64_t uptime_sec,
                       bool from_snapshots);
+
+struct run_state;
+/* Writes the stats records of every output that wants them (EVE "stats" to
+ * each eve-log output with the stats type, through writers[i]; stats.log)
+ * from one sum over the workers. */
+void sensor_write_stats(struct run_state *rs, struct worker *workers, int count,
+                        const struct capture_stats *capture, uint64_t ts_usec, bool from_snapshots,
+                        struct eve_writer *writers);
+
+/* ---- the running sensor (run.c) ----
+ *
+ * One struct run_state exists while `vigil run` runs. The main thread owns
+ * it; workers only see their struct worker and the struct sensor_shared.
+ * The main loop calls sensor_housekeeping() at least every 100 ms in every
+ * mode (between packets when it reads them itself, from its idle loop
+ * otherwise); that is where signals are acted upon and periodic work is
+ * done. See docs/architecture.md, "Main loop and signals". */
+struct rule_set;
+struct detect_engine;
+
+struct run_state {
+    struct sensor_options opts;
+    struct sensor_config sc;
+    struct config *cfg;
+    struct log_file *eve_files[SENSOR_MAX_EVE_OUTPUTS];
+    struct log_file *stats_log;
+    struct worker *workers;
+    int nworkers;
+    uint64_t pcap_cnt;
+    uint64_t last_ts_usec;
+    struct capture_stats capture;
+    uint64_t start_mono;
+    bool threaded;
+    struct sensor_rules_source rules_source; /* what reload.c loads, at start and on reloads */
+    struct sensor_shared shared;
+    struct sensor_runtime runtime;      /* what the control socket reads (sensor_control.h) */
+    bool control_running;
+    bool socket_mode;                   /* --unix-socket without -r / -i: pcap-file commands */
+
+    /* housekeeping */
+    uint64_t last_flush_ms, last_stats_ms, last_progress_ms, last_hk_ms;
+    uint32_t hk_countdown;              /* packets until the next clock check */
+    struct eve_writer main_eve[SENSOR_MAX_EVE_OUTPUTS]; /* main thread's (periodic stats) */
+    bool have_main_eve;
+    struct capture_source *live_source; /* single-reader live capture, for its counters */
+    /* progress line (capture files on a terminal) */
+    bool progress;
+    uint64_t progress_total_bytes, progress_done_bytes; /* all files */
+    uint64_t progress_file_bytes;       /* size of the file being read */
+    struct capture_source *progress_source;
+    uint64_t progress_start_ms;
+    uint64_t reloads_requested;
+    uint64_t stats_requested_ms;        /* snapshots asked for (threaded), 0 if none */
+
+    /* inputs (inputs.c): -r files, and the capture files of -r directories */
+    char *bpf;                          /* effective BPF filter (owned), or NULL */
+    char **inputs;
+    bool *input_from_dir;
+    uint32_t ninputs, inputs_cap, input_index;
+    bool pcap_continuous, pcap_recursive;
+    enum { PCAP_DELETE_NO, PCAP_DELETE_ALWAYS, PCAP_DELETE_NON_ALERTS } pcap_delete;
+    uint32_t pcap_delay_sec, pcap_poll_sec;
+    bool last_file_alerted;
+    bool afp_threaded;                  /* AF_PACKET: every worker reads its own socket */
+    int status_fd;                      /* -D: pipe to the waiting parent, -1 otherwise */
+    const char *live_iface;             /* the (first) live interface */
+    char live_iface_buf[64];
+};
+
+/* capture_config.c */
+int sensor_live_resolve(struct run_state *rs);
+struct capture_options sensor_afp_capture_options(struct run_state *rs,
+                                                  const struct sensor_afp_iface *a);
+/* rules_load.c: rules, classification/reference/threshold files; with
+ * for_run the engine is built and fast.log opened too. 0, 1 or 2. */
+int sensor_load_rules(struct run_state *rs, bool for_run);
+/* fast.log (when enabled and there is an engine), if not open yet. */
+int sensor_open_fast_log(struct run_state *rs);
+/* config_check.c: one warning per configuration key vigil does not use. */
+void sensor_config_check(struct run_state *rs);
+/* The same warning for one key (path as in the configuration, node for the
+ * file and line); said once per path. */
+void sensor_config_warn(const char *path, const struct config_node *n);
+/* info.c */
+void sensor_print_version(void);
+void sensor_print_build_info(void);
+void sensor_print_app_layer_protos(void);
+int sensor_print_keywords(const char *mode);
+void sensor_print_runmodes(void);
+/* process.c */
+int sensor_daemonize(int *status_fd);
+void sensor_daemon_ready(int *status_fd, bool ok);
+int sensor_pidfile_create(const char *path);
+void sensor_pidfile_remove(const char *path);
+int sensor_drop_privileges(const char *user, const char *group, const char *log_dir);
+
+/* run.c */
+/* SIGINT/SIGTERM (stop), SIGHUP (reopen logs), SIGUSR2 (reload rules): only
+ * flags, acted upon by sensor_housekeeping(). Installed before the first
+ * log file is opened, so a rotation during start-up is not fatal. */
+void sensor_install_signal_handlers(void);
+int sensor_run_inputs(struct run_state *rs);
+int sensor_read_pcap_file(struct run_state *rs, const char *path, uint32_t index);
+/* The control socket and metrics endpoint (sensor_control.h), and, in the
+ * unix-socket mode, the queue of pcap-file commands. */
+int sensor_control_start(struct run_state *rs);
+void sensor_control_stop(struct run_state *rs);
+/* Suricata's unix-socket run mode: each queued pcap-file is a session of
+ * its own (outputs in its directory, workers, final flows). */
+int sensor_run_unix_socket(struct run_state *rs);
+bool sensor_stop_requested(void);
+void sensor_request_stop(void);
+uint64_t sensor_monotonic_ms(void);
+uint64_t sensor_alert_count(struct run_state *rs);
+/* inputs.c */
+int sensor_inputs_expand(struct run_state *rs);
+int sensor_read_inputs(struct run_state *rs);
+const char *sensor_input_name(const struct run_state *rs, uint32_t index);
+/* Replaces the inputs with one file (unix-socket mode). 0 or -ENOMEM. */
+int sensor_inputs_set_one(struct run_state *rs, const char *path);
+void sensor_inputs_free(struct run_state *rs);
+/* progress.c: the progress line on a terminal (final: the last one). */
+void sensor_progress_update(struct run_state *rs, bool final);
+
+/* Main-thread housekeeping (run.c): signals (stop, SIGHUP log reopening,
+ * SIGUSR2 rule reload), EVE flushing at least once a second, periodic stats,
+ * the progress line. Cheap when nothing is due. */
+void sensor_housekeeping(struct run_state *rs);
 
 #endif

@@ -13,7 +13,7 @@
 /* How often (packet time) idle flows and fragments are expired. */
 #define WORKER_TIMEOUT_INTERVAL_USEC 1000000ull
 
-static bool app_event_enabled(const struct sensor_config *sc, const char *event_type)
+static bool app_event_enabled(const struct sensor_eve_output *sc, const char *event_type)
 {
     if (strcmp(event_type, "fileinfo") == 0)
         return sc->log_app[0];
@@ -40,8 +40,6 @@ static void sink_emit(void *user, const char *event_type, const struct flow *flo
                       const void *object)
 {
     struct worker *w = user;
-    if (!app_event_enabled(w->config, event_type))
-        return;
     /* DNS messages are logged the way they travelled (Suricata logs them as
      * the packet did; with ACK-based delivery the packet at hand may be the
      * other side's ACK, so the message's own direction decides). */
@@ -49,12 +47,16 @@ static void sink_emit(void *user, const char *event_type, const struct flow *flo
     if (flow && (strcmp(event_type, "dns") == 0 || strcmp(event_type, "mdns") == 0))
         dir = direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
     uint64_t ts = flow ? flow->last_usec : w->now_usec;
-    struct json_writer *jw = eve_event_begin(&w->eve, event_type, packet, flow, dir, ts);
-    /* File events name the protocol that carried the file, as Suricata's do. */
-    if (flow && flow->app_proto && strcmp(event_type, "fileinfo") == 0)
-        json_key_string(jw, "app_proto", app_proto_name(flow->app_proto));
-    write_body(object, jw);
-    eve_event_end(&w->eve);
+    for (int i = 0; i < w->neve; i++) {
+        if (!app_event_enabled(&w->config->eve_out[i], event_type))
+            continue;
+        struct json_writer *jw = eve_event_begin(&w->eve[i], event_type, packet, flow, dir, ts);
+        /* File events name the protocol that carried the file, as Suricata's do. */
+        if (flow && flow->app_proto && strcmp(event_type, "fileinfo") == 0)
+            json_key_string(jw, "app_proto", app_proto_name(flow->app_proto));
+        write_body(object, jw);
+        eve_event_end(&w->eve[i]);
+    }
 }
 
 static void sink_anomaly(void *user, const struct flow *flow, const struct packet *packet,
@@ -66,15 +68,18 @@ static void sink_anomaly(void *user, const struct flow *flow, const struct packe
         w->events.app[w->events.napp].name = event_name;
         w->events.napp++;
     }
-    if (!w->config->log_anomaly || !w->config->log_anomaly_applayer)
-        return;
     /* Protocol detection's own events (APPLAYER_*) come from layer
      * "proto_detect", parsers' from "proto_parser", as in Suricata. */
     const char *layer = strncasecmp(event_name, "APPLAYER_", 9) == 0 ? "proto_detect"
                                                                        : "proto_parser";
-    eve_log_anomaly(&w->eve, packet, flow, "applayer", event_name, app_proto_name(app_proto),
-                    layer);
-    w->stats.anomalies_logged++;
+    for (int i = 0; i < w->neve; i++) {
+        const struct sensor_eve_output *o = &w->config->eve_out[i];
+        if (!o->log_anomaly || !o->log_anomaly_applayer)
+            continue;
+        eve_log_anomaly(&w->eve[i], packet, flow, "applayer", event_name,
+                        app_proto_name(app_proto), layer);
+        w->stats.anomalies_logged++;
+    }
 }
 
 void worker_raise_alert(struct worker *w, const struct packet *packet, struct flow *flow,
@@ -87,8 +92,11 @@ void worker_raise_alert(struct worker *w, const struct packet *packet, struct fl
         flow->alerted = true;
     if (!packet)
         ts_usec = ts_usec ? ts_usec : (flow->last_usec ? flow->last_usec : w->now_usec);
-    if (w->config->log_alert)
-        eve_log_builtin_alert(&w->eve, &w->config->alert, packet, flow, ts_usec, alert);
+    atomic_fetch_add_explicit(&w->stats.alerts, 1, memory_order_relaxed);
+    for (int o = 0; o < w->neve; o++)
+        if (w->config->eve_out[o].log_alert)
+            eve_log_builtin_alert(&w->eve[o], &w->config->eve_out[o].alert, packet, flow, ts_usec,
+                                  alert);
     if (w->shared->fast_log)
         fast_log_write_builtin(w->shared->fast_log, packet, flow, ts_usec, alert);
 }
@@ -134,12 +142,17 @@ static void stream_on_event(void *user, struct flow *f, const struct packet *p, 
     struct worker *w = user;
     if (w->events.nstream < DETECT_MAX_PACKET_EVENTS)
         w->events.stream[w->events.nstream++] = stream_event;
-    if (!w->config->log_anomaly || !w->config->log_anomaly_stream)
-        return;
     char name[96];
-    snprintf(name, sizeof name, "stream.%s", stream_event_name(stream_event));
-    eve_log_anomaly(&w->eve, p, f, "stream", name, NULL, NULL);
-    w->stats.anomalies_logged++;
+    name[0] = '\0';
+    for (int i = 0; i < w->neve; i++) {
+        const struct sensor_eve_output *o = &w->config->eve_out[i];
+        if (!o->log_anomaly || !o->log_anomaly_stream)
+            continue;
+        if (!name[0])
+            snprintf(name, sizeof name, "stream.%s", stream_event_name(stream_event));
+        eve_log_anomaly(&w->eve[i], p, f, "stream", name, NULL, NULL);
+        w->stats.anomalies_logged++;
+    }
 }
 
 static void run_detection(struct worker *w, struct packet *p, struct flow *f);
@@ -204,7 +217,7 @@ static void flow_on_end(void *user, struct flow *f)
     }
     if (w->detect && !f->app_closed)
         detect_flow_end(w, f);
-    if (w->config->log_flow) {
+    if (w->config->any_log_flow) {
         struct eve_flow_protos protos = {0};
         if (f->app_proto)
             protos.app_proto = app_proto_name(f->app_proto);
@@ -219,7 +232,9 @@ static void flow_on_end(void *user, struct flow *f)
             if (orig != APP_PROTO_UNKNOWN && orig != f->app_proto)
                 protos.app_proto_orig = app_proto_name(orig);
         }
-        eve_log_flow(&w->eve, f, &protos);
+        for (int i = 0; i < w->neve; i++)
+            if (w->config->eve_out[i].log_flow)
+                eve_log_flow(&w->eve[i], f, &protos);
     }
     if (f->app) {
         app_flow_state_free(f->app);
@@ -230,8 +245,8 @@ static void flow_on_end(void *user, struct flow *f)
     eve_flow_macs_free(f);
 }
 
-int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct eve_file *eve,
-                const struct sensor_shared *shared)
+int worker_init(struct worker *w, int id, const struct sensor_config *sc,
+                struct log_file *const *eve_files, const struct sensor_shared *shared)
 {
     memset(w, 0, sizeof *w);
     pthread_mutex_init(&w->snap_lock, NULL);
@@ -239,8 +254,13 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct
     w->config = sc;
     w->shared = shared;
     char err[256] = "";
-    if (eve_writer_init(&w->eve, eve, &sc->eve) != 0)
-        return -ENOMEM;
+    for (int i = 0; i < sc->n_eve_out; i++) {
+        if (eve_writer_init(&w->eve[i], eve_files[i], &sc->eve_out[i].eve) != 0) {
+            worker_fini(w);
+            return -ENOMEM;
+        }
+        w->neve = i + 1;
+    }
     w->decode = decode_thread_ctx_new(&sc->decode);
     struct stream_callbacks scb = {.user = w, .data = stream_on_data, .event = stream_on_event};
     w->stream = stream_thread_ctx_new(&sc->stream, &scb);
@@ -257,10 +277,12 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc, struct
     w->engine = sensor_engine_current();
     w->engine_slot = sensor_engine_slot();
     w->swap = swap_reader_register(sensor_swap_domain());
-    w->eve.flow_vars = eve_flow_vars;
+    for (int i = 0; i < w->neve; i++)
+        w->eve[i].flow_vars = eve_flow_vars;
     if (w->engine && w->engine->engine) {
         w->detect = detect_worker_new(w->engine->engine);
-        w->eve.flow_vars_user = detect_engine_rule_set(w->engine->engine);
+        for (int i = 0; i < w->neve; i++)
+            w->eve[i].flow_vars_user = detect_engine_rule_set(w->engine->engine);
     }
     if (!w->decode || !w->stream || !w->flows || !w->app || !w->swap ||
         (w->engine && w->engine->engine && !w->detect)) {
@@ -289,7 +311,9 @@ void worker_fini(struct worker *w)
     w->detect = NULL;
     swap_reader_unregister(w->swap);
     w->swap = NULL;
-    eve_writer_free(&w->eve);
+    for (int i = 0; i < w->neve; i++)
+        eve_writer_free(&w->eve[i]);
+    w->neve = 0;
     w->flows = NULL;
     w->app = NULL;
     w->stream = NULL;
@@ -300,7 +324,7 @@ void worker_fini(struct worker *w)
 void worker_advance_time(struct worker *w, uint64_t now_usec)
 {
     worker_sync(w); /* every packet and every idle tick comes through here */
-    worker_publish_stats(w);
+    worker_poll(w); /* requests of the main thread and the control socket */
     if (now_usec > w->now_usec)
         w->now_usec = now_usec;
     if (w->now_usec - w->last_timeout_check_usec < WORKER_TIMEOUT_INTERVAL_USEC)
@@ -312,13 +336,16 @@ void worker_advance_time(struct worker *w, uint64_t now_usec)
 
 static void log_decode_anomalies(struct worker *w, const struct packet *p)
 {
-    if (!w->config->log_anomaly || !w->config->log_anomaly_decode)
-        return;
     char name[96];
-    for (uint8_t i = 0; i < p->event_count; i++) {
-        snprintf(name, sizeof name, "decoder.%s", decode_event_name(p->events[i]));
-        eve_log_anomaly(&w->eve, p, p->flow, "decode", name, NULL, NULL);
-        w->stats.anomalies_logged++;
+    for (int o = 0; o < w->neve; o++) {
+        const struct sensor_eve_output *out = &w->config->eve_out[o];
+        if (!out->log_anomaly || !out->log_anomaly_decode)
+            continue;
+        for (uint8_t i = 0; i < p->event_count; i++) {
+            snprintf(name, sizeof name, "decoder.%s", decode_event_name(p->events[i]));
+            eve_log_anomaly(&w->eve[o], p, p->flow, "decode", name, NULL, NULL);
+            w->stats.anomalies_logged++;
+        }
     }
 }
 
@@ -327,14 +354,19 @@ static void run_detection(struct worker *w, struct packet *p, struct flow *f)
     uint32_t n = detect_packet(w->detect, p, f, &w->events, w->alerts,
                                DETECT_MAX_ALERTS_PER_PACKET);
     w->events.nstream = w->events.napp = 0;
+    if (n)
+        atomic_fetch_add_explicit(&w->stats.alerts, n, memory_order_relaxed);
     for (uint32_t i = 0; i < n; i++) {
         /* A tagged packet (the pseudo signature 2:1) is no EVE alert: with
          * the alert output's tagged-packets it is a "packet" event. */
         bool tagged = w->alerts[i].rule->gid == 2 && w->alerts[i].rule->sid == 1;
-        if (w->config->log_alert && tagged && w->config->alert.tagged_packets)
-            eve_log_packet(&w->eve, p, f);
-        else if (w->config->log_alert && !tagged)
-            eve_log_alert(&w->eve, &w->config->alert, p, f, &w->alerts[i], w->engine->engine);
+        for (int o = 0; o < w->neve; o++) {
+            const struct sensor_eve_output *out = &w->config->eve_out[o];
+            if (out->log_alert && tagged && out->alert.tagged_packets)
+                eve_log_packet(&w->eve[o], p, f);
+            else if (out->log_alert && !tagged)
+                eve_log_alert(&w->eve[o], &out->alert, p, f, &w->alerts[i], w->engine->engine);
+        }
         if (w->shared->fast_log)
             fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->engine->engine);
     }
@@ -398,7 +430,7 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
         log_decode_anomalies(w, p);
 
     if (f) {
-        if (w->config->eve.ethernet)
+        if (w->config->track_macs)
             eve_flow_macs_track(f, p);
         if (p->proto == 6) {
             stream_handle_packet(w->stream, f, p);
@@ -427,5 +459,31 @@ void worker_shutdown(struct worker *w)
 {
     worker_sync(w);
     flow_table_shutdown(w->flows);
-    eve_writer_flush(&w->eve);
+    worker_flush_outputs(w);
+}
+
+void worker_flush_outputs(struct worker *w)
+{
+    for (int i = 0; i < w->neve; i++)
+        eve_writer_flush(&w->eve[i]);
+}
+
+void worker_set_pcap_filename(struct worker *w, const char *name)
+{
+    for (int i = 0; i < w->neve; i++)
+        w->eve[i].pcap_filename = name;
+}
+
+void worker_serve_requests(struct worker *w, unsigned requests)
+{
+    if (requests & WORKER_REQ_STATS)
+        worker_publish_stats(w);
+    if (requests & WORKER_REQ_FLUSH)
+        worker_flush_outputs(w);
+}
+
+void workers_request(struct worker *workers, int count, unsigned requests)
+{
+    for (int i = 0; i < count; i++)
+        atomic_fetch_or_explicit(&workers[i].requests, requests, memory_order_release);
 }

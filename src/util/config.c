@@ -24,6 +24,7 @@ struct config_node {
     const char *file; /* owned by struct config's file list */
     int line;
     bool is_seq;
+    bool used; /* read by a consumer (config_get, config_node_value, mark_used) */
 };
 
 struct config_anchor {
@@ -713,11 +714,20 @@ int config_set_assignment(struct config *c, const char *assignment)
     return rc;
 }
 
+/* Records that a consumer read the node (start-up is single-threaded; a
+ * later reader, e.g. a rule reload, only sets an already-set flag). */
+static void mark_used(const struct config_node *n)
+{
+    if (n && !n->used)
+        ((struct config_node *)n)->used = true;
+}
+
 const char *config_get(const struct config *c, const char *dotted_key)
 {
     const struct config_node *n = config_find(c, dotted_key);
     if (!n || n->first)
         return NULL;
+    mark_used(n);
     return n->value;
 }
 
@@ -860,7 +870,28 @@ const char *config_node_name(const struct config_node *n)
 }
 const char *config_node_value(const struct config_node *n)
 {
+    mark_used(n);
     return n ? n->value : NULL;
+}
+const char *config_node_peek_value(const struct config_node *n)
+{
+    return n ? n->value : NULL;
+}
+void config_node_mark_used(const struct config_node *n)
+{
+    mark_used(n);
+}
+void config_node_mark_subtree_used(const struct config_node *n)
+{
+    if (!n)
+        return;
+    mark_used(n);
+    for (const struct config_node *ch = n->first; ch; ch = ch->next)
+        config_node_mark_subtree_used(ch);
+}
+bool config_node_is_used(const struct config_node *n)
+{
+    return n && n->used;
 }
 bool config_node_is_sequence(const struct config_node *n)
 {
@@ -880,4 +911,127 @@ size_t config_node_child_count(const struct config_node *n)
     for (const struct config_node *ch = n ? n->first : NULL; ch; ch = ch->next)
         k++;
     return k;
+}
+
+static void dump_node(const struct config_node *n, char *path, size_t len, size_t cap, FILE *out,
+                      int depth)
+{
+    for (const struct config_node *ch = n->first; ch; ch = ch->next) {
+        size_t l = len;
+        if (l && l + 1 < cap)
+            path[l++] = '.';
+        size_t nl = strlen(ch->name);
+        if (l + nl + 1 >= cap || depth > CONFIG_MAX_DEPTH)
+            continue;
+        memcpy(path + l, ch->name, nl + 1);
+        l += nl;
+        if (ch->value || !ch->first)
+            fprintf(out, "%s = %s\n", path, ch->value ? ch->value : "");
+        dump_node(ch, path, l, cap, out, depth + 1);
+        path[len] = '\0';
+    }
+}
+
+void config_dump(const struct config *c, FILE *out)
+{
+    char path[4096] = "";
+    if (c)
+        dump_node(&c->root, path, 0, sizeof path, out, 0);
+}
+
+/* ---- keys nobody read ---- */
+
+struct walk_ctx {
+    void (*fn)(const char *path, const struct config_node *n, void *user);
+    void *user;
+};
+
+static bool subtree_used(const struct config_node *n)
+{
+    if (n->used)
+        return true;
+    for (const struct config_node *ch = n->first; ch; ch = ch->next)
+        if (subtree_used(ch))
+            return true;
+    return false;
+}
+
+/* Whether anything under n is set to a non-empty value. */
+static bool has_setting(const struct config_node *n)
+{
+    if (!n->first)
+        return n->value && *n->value;
+    for (const struct config_node *ch = n->first; ch; ch = ch->next)
+        if (has_setting(ch))
+            return true;
+    return false;
+}
+
+/* A mapping switched off with "enabled: no" changes nothing: fine whether
+ * vigil supports it or not. */
+static bool disabled(const struct config_node *n)
+{
+    const struct config_node *en = node_child(n, "enabled", 7);
+    bool b;
+    return en && !en->first && config_parse_bool(en->value, &b) == 0 && !b;
+}
+
+/* A list of plain values ("rule-files: [a.rules, b.rules]",
+ * "formats: [detailed]"): data, not keys. */
+static bool scalar_list(const struct config_node *n)
+{
+    if (!n->is_seq || !n->first)
+        return false;
+    for (const struct config_node *ch = n->first; ch; ch = ch->next)
+        if (ch->first)
+            return false;
+    return true;
+}
+
+static void walk_unused(const struct config_node *n, char *path, size_t len, size_t cap,
+                        struct walk_ctx *w, int depth)
+{
+    if (depth > CONFIG_MAX_DEPTH)
+        return;
+    for (const struct config_node *ch = n->first; ch; ch = ch->next) {
+        /* A sequence entry that is a mapping ("- eve-log: {...}",
+         * "- interface: eth0 ...") is transparent: its keys carry the names.
+         * A plain entry of a list is a value: whoever reads the list reports
+         * what it cannot use (e.g. an eve-log type vigil cannot log). */
+        if (n->is_seq) {
+            if (ch->first && !disabled(ch))
+                walk_unused(ch, path, len, cap, w, depth + 1);
+            continue;
+        }
+        size_t l = len;
+        if (l && l + 1 < cap)
+            path[l++] = '.';
+        size_t sl = strlen(ch->name);
+        if (l + sl + 1 >= cap)
+            continue;
+        memcpy(path + l, ch->name, sl + 1);
+        l += sl;
+        if (disabled(ch) || !has_setting(ch)) {
+            /* switched off, or only empty values: configures nothing */
+        } else if (!ch->first || scalar_list(ch)) {
+            /* a setting, or a list of values: read if any of it was */
+            if (!subtree_used(ch))
+                w->fn(path, ch, w->user);
+        } else if (!subtree_used(ch)) {
+            w->fn(path, ch, w->user); /* a whole section nobody reads: one report */
+        } else {
+            walk_unused(ch, path, l, cap, w, depth + 1);
+        }
+        path[len] = '\0';
+    }
+}
+
+void config_foreach_unused(const struct config *c,
+                           void (*fn)(const char *path, const struct config_node *n, void *user),
+                           void *user)
+{
+    char path[1024] = "";
+    struct walk_ctx w = {fn, user};
+    if (c)
+        walk_unused(&c->root, path, 0, sizeof path, &w, 0);
 }

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct config;
 struct config_node;
@@ -69,13 +70,37 @@ const struct config_node *config_node_find(const struct config_node *n, const ch
 const struct config_node *config_node_first_child(const struct config_node *n);
 const struct config_node *config_node_next(const struct config_node *n);
 const char *config_node_name(const struct config_node *n);
-/* The scalar value, or for a sequence entry that is a mapping its first key; else NULL. */
+/* The scalar value, or for a sequence entry that is a mapping its first key; else NULL.
+ * Marks the node as read (see config_foreach_unused). */
 const char *config_node_value(const struct config_node *n);
+/* The same without marking: for dispatching on a name (an entry of a list of
+ * event types) that the caller may not support. */
+const char *config_node_peek_value(const struct config_node *n);
+/* Marks a node (or a whole subtree) as read. */
+void config_node_mark_used(const struct config_node *n);
+void config_node_mark_subtree_used(const struct config_node *n);
+bool config_node_is_used(const struct config_node *n);
 bool config_node_is_sequence(const struct config_node *n);
 /* Line of the node in its source file (0 when set from the command line). */
 int config_node_line(const struct config_node *n);
 /* File the node came from (NULL when set from the command line). */
 const char *config_node_file(const struct config_node *n);
 size_t config_node_child_count(const struct config_node *n);
+
+/* Keys no consumer read (config_get, config_get_*, config_node_value, or
+ * marked): fn(path, node) for each unread key, or once for a whole section
+ * nobody read, with a dotted path whose sequence indexes are left out
+ * ("outputs.eve-log.xff.mode", "af-packet.cluster-id"). A list of plain
+ * values counts as read when any of its values was; its values are data, so
+ * a consumer that cannot use one reports it itself. A mapping with
+ * "enabled: no" is skipped: switched off, it changes nothing. */
+void config_foreach_unused(const struct config *c,
+                           void (*fn)(const char *path, const struct config_node *n, void *user),
+                           void *user);
+
+/* Prints every node as Suricata's --dump-config does: "dotted.key = value",
+ * sequence entries by index ("rule-files.0 = a.rules"), a mapping entry of a
+ * sequence with its first key as value ("outputs.0 = fast"). */
+void config_dump(const struct config *c, FILE *out);
 
 #endif

@@ -349,6 +349,24 @@ static void test_limits(void)
     CHECK(strstr(log, "MEMUSE-LEAK") == NULL);
     free(log);
 
+    /* Flooded with messages that never complete (an unknown object): the
+     * ones max-tx behind the newest are logged and freed, as Suricata counts
+     * them complete, so they do not pile up. */
+    ics_open(&s, &cfg, 6, 50009, 20000);
+    const uint8_t unk[] = {0xc1, 0x01, 99, 1, 0x07, 1, 0xaa};
+    for (int i = 0; i < 8; i++) {
+        n = message(buf, REQ_CTRL, OUTSTATION, MASTER, (uint8_t)i, unk, sizeof(unk), 249);
+        ics_feed(&s, 0, buf, (uint32_t)n);
+    }
+    uint32_t live = 0;
+    while (ics_tx(&s, live))
+        live++;
+    CHECK(live <= 3);
+    log = ics_close(&s, NULL);
+    CHECK_EQ_INT(ics_count(log, "\"event_type\":\"dnp3\""), 8);
+    CHECK(strstr(log, "MEMUSE-LEAK") == NULL);
+    free(log);
+
     /* 65 full segments exceed 63 * 255 octets: too_long_reassembly */
     uint8_t *big = malloc(65 * 292);
     uint8_t app[65 * 249];

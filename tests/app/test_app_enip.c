@@ -30,7 +30,8 @@ static size_t encap(uint8_t *out, uint16_t cmd, uint32_t session, uint32_t statu
     le32w(out + 4, session);
     le32w(out + 8, status);
     memcpy(out + 12, "vigil-ct", 8);
-    memcpy(out + 24, payload, n);
+    if (n)
+        memcpy(out + 24, payload, n);
     return 24 + n;
 }
 

@@ -20,10 +20,13 @@ features=${VIGIL_FEATURES:-HAVE_JA3,HAVE_JA4}
 if [ -z "${VIGIL_FEATURES:-}" ] && ldd "$bin" 2>/dev/null | grep -q 'libmagic\.so'; then
   features="$features,MAGIC"
 fi
-trap 'rm -f "$log"' EXIT
+# Compiled-database caches go to a scratch directory: Suricata's default
+# yaml caches to "./", which would be each test's folder under ../shared.
+cache=$(mktemp -d)
+trap 'rm -f "$log"; rm -rf "$cache"' EXIT
 
 python3 "$runner" --verbose --jobs 2 --timeout 60 --features "$features" \
-  --cmd "$bin run -r {pcap} -S {rules} -c {yaml} -l {outdir} --set classification-file={classification} --set reference-config-file={reference} {args}" >"$log" 2>&1 || true
+  --cmd "$bin run -r {pcap} -S {rules} -c {yaml} -l {outdir} --set classification-file={classification} --set reference-config-file={reference} --set detect.sgh-mpm-caching-path=$cache {args}" >"$log" 2>&1 || true
 
 passed=$(grep '^PASS ' "$log" | sed 's/^PASS \([^:]*\):.*/\1/' | sort -u)
 total=$(grep -cE '^(PASS|FAIL|SKIP) ' "$log" || true)

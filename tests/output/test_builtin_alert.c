@@ -43,9 +43,9 @@ int main(void)
     snprintf(eve_path, sizeof eve_path, "%s/eve.json", dir);
     snprintf(fast_path, sizeof fast_path, "%s/fast.log", dir);
 
-    struct eve_file *file = eve_file_open(eve_path, err, sizeof err);
+    struct log_file *file = log_file_open(eve_path, NULL, err, sizeof err);
     CHECK(file != NULL);
-    struct fast_log *fl = fast_log_open(fast_path, err, sizeof err);
+    struct fast_log *fl = fast_log_open(fast_path, NULL, err, sizeof err);
     CHECK(fl != NULL);
     struct eve_options eo = {0};
     struct eve_writer ew;
@@ -77,7 +77,7 @@ int main(void)
     eve_log_builtin_alert(&ew, &opts, NULL, &f, f.last_usec, &a);
     fast_log_write_builtin(fl, NULL, &f, f.last_usec, &a);
     eve_writer_free(&ew);
-    CHECK_EQ_INT(eve_file_close(file), 0);
+    CHECK_EQ_INT(log_file_close(file), 0);
     CHECK_EQ_INT(fast_log_close(fl), 0);
 
     FILE *fp = fopen(eve_path, "r");

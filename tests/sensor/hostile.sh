@@ -58,6 +58,10 @@ python3 - "$tmp/out/eve.json" "$frames" <<'PY'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 st = [e for e in ev if e["event_type"] == "stats"][-1]["stats"]
+# vigil's own counters (not Suricata's) are in the "vigil" object.
+vst = st.get("vigil", {})
+for k, v in vst.items():
+    st.setdefault(k, {}).update(v) if isinstance(v, dict) else st.setdefault(k, v)
 frames = int(sys.argv[2])
 def need(cond, what):
     if not cond:

@@ -414,6 +414,8 @@ def ppp_chdlc_and_pppoe_link_types(d):
 # ---- detection ----
 
 TAG_YAML = """outputs:
+  - fast:
+      enabled: yes
   - eve-log:
       enabled: yes
       filename: eve.json
