@@ -624,7 +624,7 @@ static void run_reload(uint64_t covers)
     memset(&info, 0, sizeof info);
     char msg[600] = "";
     int rc = 0;
-    log_info("rule reload: started");
+    log_notice("rule reload: started");
     struct sensor_engine *e =
         engine_load(old, false, 1, R.nworkers, &lr, msg, sizeof msg, &rc, &info);
     pthread_mutex_lock(&R.lock);
@@ -666,7 +666,7 @@ static void run_reload(uint64_t covers)
              info.rules_loaded, info.rules_reused, info.rules_failed, es->db_shared,
              es->db_from_disk, es->db_compiled, es->db_delta, t1 - t0,
              thread_cpu_seconds() - c0, t1 - t_pub); /* it compiles on this thread */
-    log_info("rule reload done: %s", m);
+    log_notice("rule reload done: %s", m);
     record_info(&info, true, m, true);
     pthread_mutex_lock(&R.lock);
     R.info.reloads++;
@@ -728,7 +728,7 @@ static void *reload_main(void *arg)
             if (quit)
                 R.stop = true;
             if (signals && !R.stop && !R.src.disabled) {
-                log_info("rule reload requested by signal");
+                log_notice("rule reload requested by signal (SIGUSR2)");
                 R.requested++;
             }
             continue;

@@ -29,7 +29,8 @@ int sensor_load_rules(struct run_state *rs, bool for_run)
         log_error("%s", err);
         return rc;
     }
-    return for_run ? sensor_open_fast_log(rs) : 0;
+    /* The unix-socket mode opens fast.log per session, in its directory. */
+    return for_run && !rs->socket_mode ? sensor_open_fast_log(rs) : 0;
 }
 
 int sensor_open_fast_log(struct run_state *rs)

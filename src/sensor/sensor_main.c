@@ -442,6 +442,7 @@ int sensor_run_unix_socket(struct run_state *rs)
     log_notice("unix socket: waiting for pcap-file commands on %s", control_path());
     const char *log_dir = rs->opts.log_dir;
     int configured_delete = rs->pcap_delete;
+    rs->nworkers = 0; /* no workers between sessions */
     while (!sensor_stop_requested()) {
         sensor_housekeeping(rs);
         struct unix_pcap_job job;
@@ -570,7 +571,7 @@ int sensor_main(int argc, char **argv)
     if (rc == 0 && !rs.socket_mode)
         rc = open_outputs(&rs);
     if (rc == 0)
-        rc = sensor_load_rules(&rs, !rs.socket_mode);
+        rc = sensor_load_rules(&rs, true);
     if (rc == 0)
         sensor_config_check(&rs);
     if (rc == 0 && !rs.socket_mode)
