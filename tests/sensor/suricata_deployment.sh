@@ -29,8 +29,9 @@ PROBES=4000
 SENSOR_PID=
 SENDER_PID=
 PY=$(command -v /usr/bin/python3 || command -v python3)
-export PYTHONPATH=$VIGIL_SHARED/suricatasc
-SC=("$PY" "$VIGIL_SHARED/suricatasc/bin/suricatasc")
+# suricatasc's package is named "suricata" too: on PYTHONPATH only for it, or
+# it hides Debian's suricata.update from suricata-update.
+SC=(env "PYTHONPATH=$VIGIL_SHARED/suricatasc" "$PY" "$VIGIL_SHARED/suricatasc/bin/suricatasc")
 
 cleanup() {
     if [ -n "$SENSOR_PID" ]; then kill "$SENSOR_PID" 2>/dev/null || true; fi
@@ -121,8 +122,12 @@ mv "$WORK/log/$EVE" "$WORK/log/$EVE.1"
 kill -HUP "$PID"
 sleep 0.5
 "${SC[@]}" -c reload-rules "$SOCK" >"$WORK/reload.json" || fail "reload-rules: $(cat "$WORK/reload.json")"
+# A rule update (suricata-update runs its reload-command only when the
+# merged rules changed): a second local rule that matches no probe.
+echo 'alert udp any any -> any 7778 (msg:"VIGIL other"; content:"never-sent"; sid:9900002; rev:1;)' \
+    >>"$WORK/local.rules"
 (cd "$WORK" && update "$WORK/update2.log" --no-test \
-    --reload-command "$PY $VIGIL_SHARED/suricatasc/bin/suricatasc -c reload-rules $SOCK") ||
+    --reload-command "env PYTHONPATH=$VIGIL_SHARED/suricatasc $PY $VIGIL_SHARED/suricatasc/bin/suricatasc -c reload-rules $SOCK") ||
     fail "suricata-update with its reload-command failed"
 grep -q "Running .*reload-rules" "$WORK/update2.log" || fail "suricata-update did not run its reload-command"
 mv "$WORK/log/$EVE" "$WORK/log/$EVE.2"
