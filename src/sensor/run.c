@@ -253,8 +253,11 @@ static void *worker_ring_main(void *arg)
             .datalink = rf->datalink,
         };
         if (rf->file_index != file_index) {
+            /* Every frame of the previous file was processed. */
+            if (file_index != UINT32_MAX)
+                atomic_store_explicit(&w->input_seen, file_index, memory_order_release);
             file_index = rf->file_index;
-            worker_set_pcap_filename(w, sensor_input_name(w->run, file_index));
+            worker_set_input(w, file_index, sensor_input_name(w->run, file_index));
         }
         if (rf->caplen == 0 && rf->pcap_cnt == 0)
             worker_advance_time(w, rf->ts_usec); /* time tick from the reader */
@@ -335,13 +338,19 @@ int sensor_read_pcap_file(struct run_state *rs, const char *path, uint32_t index
         return 2;
     }
     rs->input_index = index;
-    if (!rs->threaded)
-        worker_set_pcap_filename(&rs->workers[0], path);
+    if (!rs->threaded) {
+        worker_set_input(&rs->workers[0], index, path);
+    } else {
+        /* Every worker learns at once that the previous file ended (its
+         * flows can then be judged, sensor_inputs_reap). */
+        struct ring_frame tick = {.ts_usec = rs->last_ts_usec, .file_index = index};
+        for (int i = 0; i < rs->nworkers; i++)
+            ring_push(rs, &rs->workers[i], &tick, NULL);
+    }
     signal_sources[0] = src;
     rs->progress_source = src;
     struct stat st;
     rs->progress_file_bytes = strcmp(path, "-") != 0 && stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
-    uint64_t alerts_before = sensor_alert_count(rs);
     struct capture_frame frame;
     enum capture_result r = CAPTURE_END;
     while (!sig_stop && !(rs->socket_mode && unix_pcap_interrupted()) &&
@@ -361,7 +370,6 @@ int sensor_read_pcap_file(struct run_state *rs, const char *path, uint32_t index
     rs->progress_source = NULL;
     signal_sources[0] = NULL;
     capture_close(src);
-    rs->last_file_alerted = sensor_alert_count(rs) != alerts_before;
     return 0;
 }
 
@@ -580,6 +588,7 @@ int sensor_run_inputs(struct run_state *rs)
             stop_ring_workers(rs);
     }
     finish(rs);
+    sensor_inputs_reap(rs, true); /* every flow ended */
     if (rs->have_main_eve) {
         for (int i = 0; i < rs->sc.n_eve_out; i++)
             eve_writer_free(&rs->main_eve[i]);

@@ -206,6 +206,8 @@ struct worker {
     struct capture_source *source;      /* af-packet: the worker's own socket */
     const char *in_iface;               /* live capture: the interface (EVE in_iface) */
     struct run_state *run;              /* the sensor this worker belongs to */
+    uint32_t input_index;               /* capture file of the current packet; UINT32_MAX: none */
+    _Atomic uint32_t input_seen;        /* input_index published once its frame was processed */
     _Atomic bool input_done;
     _Atomic unsigned requests;          /* WORKER_REQ_* */
     int result;
@@ -322,6 +324,16 @@ void sensor_write_stats(struct run_state *rs, struct worker *workers, int count,
 struct rule_set;
 struct detect_engine;
 
+#define SENSOR_INPUT_CHUNK 1024u
+#define SENSOR_INPUT_CHUNKS 4096u
+struct sensor_input_track {
+    _Atomic uint32_t live_flows;        /* flows whose first packet came from the file */
+    _Atomic bool alerted;               /* an alert on a packet or flow of the file */
+    bool read_ok;                       /* main thread: read to its end without error */
+};
+
+static inline struct sensor_input_track *sensor_input_track(struct run_state *rs, uint32_t i);
+
 struct run_state {
     struct sensor_options opts;
     struct sensor_config sc;
@@ -364,7 +376,12 @@ struct run_state {
     bool pcap_continuous, pcap_recursive;
     enum { PCAP_DELETE_NO, PCAP_DELETE_ALWAYS, PCAP_DELETE_NON_ALERTS } pcap_delete;
     uint32_t pcap_delay_sec, pcap_poll_sec;
-    bool last_file_alerted;
+    /* Per input file: live flows holding its packets and whether an alert
+     * came from it; chunks of SENSOR_INPUT_CHUNK, allocated by the main
+     * thread before a worker sees the index, never moved. */
+    struct sensor_input_track *input_track[SENSOR_INPUT_CHUNKS];
+    uint32_t inputs_read;               /* files read (in order); those below are judged ... */
+    uint32_t inputs_decided;            /* ... up to here (deleted or kept) */
     bool afp_threaded;                  /* AF_PACKET: every worker reads its own socket */
     int status_fd;                      /* -D: pipe to the waiting parent, -1 otherwise */
     const char *live_iface;             /* the (first) live interface */
@@ -423,6 +440,16 @@ const char *sensor_input_name(const struct run_state *rs, uint32_t index);
 /* Replaces the inputs with one file (unix-socket mode). 0 or -ENOMEM. */
 int sensor_inputs_set_one(struct run_state *rs, const char *path);
 void sensor_inputs_free(struct run_state *rs);
+static inline struct sensor_input_track *sensor_input_track(struct run_state *rs, uint32_t i)
+{
+    struct sensor_input_track *c = rs->input_track[i / SENSOR_INPUT_CHUNK];
+    return c ? &c[i % SENSOR_INPUT_CHUNK] : NULL;
+}
+/* Sets the capture file of the packets that follow (index, EVE name). */
+void worker_set_input(struct worker *w, uint32_t index, const char *name);
+/* Judges the files read whose flows all ended (delete-when-done); with
+ * final, every file read (the workers have stopped, every flow ended). */
+void sensor_inputs_reap(struct run_state *rs, bool final);
 /* progress.c: the progress line on a terminal (final: the last one). */
 void sensor_progress_update(struct run_state *rs, bool final);
 

@@ -82,6 +82,9 @@ static void sink_anomaly(void *user, const struct flow *flow, const struct packe
     }
 }
 
+static void note_input_alert(struct worker *w, const struct flow *f);
+static inline void track_input_flow(struct worker *w, struct flow *f);
+
 void worker_raise_alert(struct worker *w, const struct packet *packet, struct flow *flow,
                         uint64_t ts_usec, const struct builtin_alert *alert)
 {
@@ -90,6 +93,7 @@ void worker_raise_alert(struct worker *w, const struct packet *packet, struct fl
     w->stats.builtin_alerts++;
     if (flow)
         flow->alerted = true;
+    note_input_alert(w, flow);
     if (!packet)
         ts_usec = ts_usec ? ts_usec : (flow->last_usec ? flow->last_usec : w->now_usec);
     atomic_fetch_add_explicit(&w->stats.alerts, 1, memory_order_relaxed);
@@ -243,6 +247,14 @@ static void flow_on_end(void *user, struct flow *f)
     detect_flow_state_free(f->detect_state);
     f->detect_state = NULL;
     eve_flow_macs_free(f);
+    /* Last: every alert of the flow (flow-end inspection, stream and
+     * application-layer final data) is noted before its file can be judged. */
+    if (f->input_tracked && w->run) {
+        struct sensor_input_track *t = sensor_input_track(w->run, f->input_first);
+        if (t)
+            atomic_fetch_sub_explicit(&t->live_flows, 1, memory_order_release);
+        f->input_tracked = false;
+    }
 }
 
 int worker_init(struct worker *w, int id, const struct sensor_config *sc,
@@ -253,6 +265,8 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
     w->id = id;
     w->config = sc;
     w->shared = shared;
+    w->input_index = UINT32_MAX;
+    atomic_store_explicit(&w->input_seen, UINT32_MAX, memory_order_relaxed);
     char err[256] = "";
     for (int i = 0; i < sc->n_eve_out; i++) {
         if (eve_writer_init(&w->eve[i], eve_files[i], &sc->eve_out[i].eve) != 0) {
@@ -354,8 +368,10 @@ static void run_detection(struct worker *w, struct packet *p, struct flow *f)
     uint32_t n = detect_packet(w->detect, p, f, &w->events, w->alerts,
                                DETECT_MAX_ALERTS_PER_PACKET);
     w->events.nstream = w->events.napp = 0;
-    if (n)
+    if (n) {
         atomic_fetch_add_explicit(&w->stats.alerts, n, memory_order_relaxed);
+        note_input_alert(w, f);
+    }
     for (uint32_t i = 0; i < n; i++) {
         /* A tagged packet (the pseudo signature 2:1) is no EVE alert: with
          * the alert output's tagged-packets it is a "packet" event. */
@@ -430,6 +446,7 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
         log_decode_anomalies(w, p);
 
     if (f) {
+        track_input_flow(w, f);
         if (w->config->track_macs)
             eve_flow_macs_track(f, p);
         if (p->proto == 6) {
@@ -472,6 +489,49 @@ void worker_set_pcap_filename(struct worker *w, const char *name)
 {
     for (int i = 0; i < w->neve; i++)
         w->eve[i].pcap_filename = name;
+}
+
+void worker_set_input(struct worker *w, uint32_t index, const char *name)
+{
+    worker_set_pcap_filename(w, name);
+    w->input_index = index;
+}
+
+/* An alert: the files it came from (the flow's, else the packet's). */
+static void note_input_alert(struct worker *w, const struct flow *f)
+{
+    if (!w->run)
+        return;
+    if (f && f->input_tracked) {
+        for (uint32_t i = f->input_first; i <= f->input_last && i != UINT32_MAX; i++) {
+            struct sensor_input_track *t = sensor_input_track(w->run, i);
+            if (t)
+                atomic_store_explicit(&t->alerted, true, memory_order_relaxed);
+        }
+        return;
+    }
+    if (w->input_index != UINT32_MAX) {
+        struct sensor_input_track *t = sensor_input_track(w->run, w->input_index);
+        if (t)
+            atomic_store_explicit(&t->alerted, true, memory_order_relaxed);
+    }
+}
+
+/* A packet of flow f: the flow holds packets of the current file. */
+static inline void track_input_flow(struct worker *w, struct flow *f)
+{
+    if (w->input_index == UINT32_MAX || !w->run)
+        return;
+    if (f->input_tracked) {
+        f->input_last = w->input_index;
+        return;
+    }
+    struct sensor_input_track *t = sensor_input_track(w->run, w->input_index);
+    if (!t)
+        return;
+    f->input_tracked = true;
+    f->input_first = f->input_last = w->input_index;
+    atomic_fetch_add_explicit(&t->live_flows, 1, memory_order_relaxed);
 }
 
 void worker_serve_requests(struct worker *w, unsigned requests)
