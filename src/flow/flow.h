@@ -70,6 +70,7 @@ struct flow {
      * delete-when-done: non-alerts). */
     bool input_tracked;
     uint32_t input_first, input_last;
+    uint32_t input_marked;        /* files below this one are marked alerted already */
 
     /* ICMP: type and code of the first packet each way (for EVE and the
      * Community ID); meaningful only when key.proto is ICMP or ICMPv6. */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sensor/sensor_internal.h"
+#include "sensor/unix_pcap.h"
 #include "util/config.h"
 #include "util/log.h"
 
@@ -294,7 +295,10 @@ int sensor_read_inputs(struct run_state *rs)
         while (next < rs->ninputs && !sensor_stop_requested()) {
             uint32_t i = next++;
             int rc = sensor_read_pcap_file(rs, rs->inputs[i], i);
-            done_with_file(rs, i, rc == 0 && !sensor_stop_requested());
+            /* A file cut short (a signal, pcap-interrupt) is never deleted. */
+            bool whole = rc == 0 && !sensor_stop_requested() &&
+                         !(rs->socket_mode && unix_pcap_interrupted());
+            done_with_file(rs, i, whole);
             if (rc != 0 && !rs->input_from_dir[i])
                 return rc;
         }

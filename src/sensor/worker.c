@@ -82,7 +82,7 @@ static void sink_anomaly(void *user, const struct flow *flow, const struct packe
     }
 }
 
-static void note_input_alert(struct worker *w, const struct flow *f);
+static void note_input_alert(struct worker *w, struct flow *f);
 static inline void track_input_flow(struct worker *w, struct flow *f);
 
 void worker_raise_alert(struct worker *w, const struct packet *packet, struct flow *flow,
@@ -498,16 +498,21 @@ void worker_set_input(struct worker *w, uint32_t index, const char *name)
 }
 
 /* An alert: the files it came from (the flow's, else the packet's). */
-static void note_input_alert(struct worker *w, const struct flow *f)
+static void note_input_alert(struct worker *w, struct flow *f)
 {
     if (!w->run)
         return;
     if (f && f->input_tracked) {
-        for (uint32_t i = f->input_first; i <= f->input_last && i != UINT32_MAX; i++) {
+        /* Every file holding the flow's packets; each file once per flow,
+         * so a flow spanning many files costs no loop per alert. */
+        uint32_t from = f->input_marked > f->input_first ? f->input_marked : f->input_first;
+        for (uint32_t i = from; i <= f->input_last && i != UINT32_MAX; i++) {
             struct sensor_input_track *t = sensor_input_track(w->run, i);
             if (t)
                 atomic_store_explicit(&t->alerted, true, memory_order_relaxed);
         }
+        if (f->input_last + 1 > f->input_marked)
+            f->input_marked = f->input_last + 1;
         return;
     }
     if (w->input_index != UINT32_MAX) {
