@@ -96,7 +96,9 @@ static int extract_value(const uint8_t *ptr, uint32_t nbytes, uint32_t avail,
     if (nbytes > 8)
         return -1;
     uint64_t v = 0;
-    if (b->endian == DETECT_ENDIAN_LITTLE) {
+    /* dce: the stub data's own byte order; DCE/RPC traffic is little endian
+     * (NDR with drep 0x10) in practice. */
+    if (b->endian == DETECT_ENDIAN_LITTLE || b->endian == DETECT_ENDIAN_DCE) {
         for (uint32_t i = nbytes; i-- > 0;)
             v = (v << 8) | ptr[i];
     } else {

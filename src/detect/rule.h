@@ -70,6 +70,16 @@ enum rule_app_proto {
     RULE_APP_WEBSOCKET,
     RULE_APP_MDNS,
     RULE_APP_BITTORRENT_DHT,
+    /* grid and industrial protocols (issue 10) */
+    RULE_APP_IEC104,
+    RULE_APP_S7COMM,
+    RULE_APP_MMS,
+    RULE_APP_C37118,
+    RULE_APP_BACNET,
+    RULE_APP_OPCUA,
+    RULE_APP_GOOSE,
+    RULE_APP_SV,
+    RULE_APP_PROFINET,
     RULE_APP_FAILED, /* app-layer-protocol:failed */
     RULE_APP_MAX
 };

@@ -315,6 +315,15 @@ static const struct {
     {"websocket", RULE_APP_WEBSOCKET, 6},
     {"mdns", RULE_APP_MDNS, 17},
     {"bittorrent-dht", RULE_APP_BITTORRENT_DHT, 17},
+    {"iec104", RULE_APP_IEC104, 6},
+    {"s7comm", RULE_APP_S7COMM, 6},
+    {"mms", RULE_APP_MMS, 6},
+    {"c37118", RULE_APP_C37118, 0},
+    {"bacnet", RULE_APP_BACNET, 17},
+    {"opcua", RULE_APP_OPCUA, 6},
+    {"goose", RULE_APP_GOOSE, 0}, /* layer 2: no IP header */
+    {"sv", RULE_APP_SV, 0},
+    {"profinet", RULE_APP_PROFINET, 0},
     {"failed", RULE_APP_FAILED, 0},
 };
 
@@ -1579,6 +1588,11 @@ static int kw_tx(struct pctx *pc, const struct detect_tx_kw *kw, char *value)
     struct rule *r = pc->r;
     if (r->ntx_conds >= 64)
         return pctx_fail(pc, "too many transaction keywords");
+    if (kw->flags & DETECT_TX_KW_SINGLE)
+        for (uint32_t i = 0; i < r->ntx_conds; i++)
+            if (r->tx_conds[i].kw->parse == kw->parse && r->tx_conds[i].kw->get == kw->get)
+                return pctx_fail(pc, "Can't use 2 or more %s declarations in the same sig",
+                                 kw->name);
     char err[200] = "";
     void *data = NULL;
     if (detect_tx_kw_parse(kw, v, &data, err, sizeof(err)) != 0)
@@ -1718,19 +1732,6 @@ static const char *const unsupported_keywords[] = {
     "http2.settings",
     "http2.header_name",
     "http2.header",
-    "dce_iface",
-    "dce_opnum",
-    "dce_stub_data",
-    "smb.named_pipe",
-    "smb.share",
-    "smb.ntlmssp_user",
-    "smb.ntlmssp_domain",
-    "krb5_msg_type",
-    "krb5_err_code",
-    "krb5.cname",
-    "krb5.sname",
-    "krb5_cname",
-    "krb5_sname",
     "sip.method",
     "sip.uri",
     "sip.stat_code",
@@ -1763,8 +1764,6 @@ static const char *const unsupported_keywords[] = {
     "rfb.name",
     "rfb.secresult",
     "rfb.sectype",
-    "nfs_procedure",
-    "nfs.version",
     "tcp.hdr",
     "udp.hdr",
     "ipv4.hdr",
@@ -1984,7 +1983,8 @@ static int rule_require_app(struct pctx *pc, uint16_t want, const char *what, co
             return pctx_fail_reason(pc, "conflicting protocol",
                                     "%s '%s' cannot be used on an icmp rule", what, name);
         r->app_proto = want;
-    } else if (have != want && !http_family) {
+    } else if (have != want && !http_family &&
+               !(want == RULE_APP_DCERPC && have == RULE_APP_SMB)) { /* DCE/RPC over SMB */
         return pctx_fail_reason(pc, "conflicting protocol", "%s '%s' needs protocol %s but the rule is for %s",
                                 what, name, rule_app_proto_name(want), rule_app_proto_name(have));
     }

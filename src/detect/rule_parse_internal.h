@@ -64,4 +64,7 @@ size_t detect_transform_name_count(void);
 int payload_check_rule(struct pctx *pc);
 void buffer_match_free(struct rule_buffer_match *bm);
 
+
+
+
 #endif

@@ -537,10 +537,27 @@ void sensor_control_stop(struct run_state *rs)
     rs->control_running = false;
 }
 
+/* ics-baseline: what the workers learned is written to its file at the end,
+ * so that it survives restarts (docs/ics-baselines.md). */
+static void save_baseline(struct run_state *rs)
+{
+    const struct app_layer_config *ac = &rs->sc.app;
+    if (!ac->baseline_enabled || !ac->baseline_file || rs->nworkers <= 0)
+        return;
+    struct app_layer_thread_ctx *ctxs[SENSOR_MAX_THREADS];
+    int n = 0;
+    for (int i = 0; i < rs->nworkers && n < SENSOR_MAX_THREADS; i++)
+        ctxs[n++] = rs->workers[i].app;
+    int rc = app_layer_baseline_save(ctxs, (size_t)n, ac->baseline_file);
+    if (rc != 0)
+        log_error("ics-baseline: cannot write %s: %s", ac->baseline_file, strerror(-rc));
+}
+
 static void finish(struct run_state *rs)
 {
     for (int i = 0; i < rs->nworkers; i++)
         worker_shutdown(&rs->workers[i]);
+    save_baseline(rs);
     if (rs->sc.stats_enabled && rs->nworkers > 0) {
         uint64_t ts = rs->last_ts_usec ? rs->last_ts_usec : wall_usec();
         sensor_write_stats(rs, rs->workers, rs->nworkers, &rs->capture, ts, false,

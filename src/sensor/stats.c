@@ -125,6 +125,16 @@ static const char *const vigil_only[] = {
     "flow.timeout",
     "flow.shutdown",
     "tcp.retransmission",
+    /* Control-network protocols Suricata has no parser for. */
+    "app_layer.*.iec104",
+    "app_layer.*.s7comm",
+    "app_layer.*.mms",
+    "app_layer.*.c37118",
+    "app_layer.*.bacnet",
+    "app_layer.*.opcua",
+    "app_layer.*.goose",
+    "app_layer.*.sv",
+    "app_layer.*.profinet",
 };
 
 struct stat_node {

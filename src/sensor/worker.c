@@ -17,6 +17,9 @@ static bool app_event_enabled(const struct sensor_eve_output *sc, const char *ev
 {
     if (strcmp(event_type, "fileinfo") == 0)
         return sc->log_app[0];
+    /* A parser's own anomaly record (a layer-2 timer's): as the anomaly sink's. */
+    if (strcmp(event_type, "anomaly") == 0)
+        return sc->log_anomaly && sc->log_anomaly_applayer;
     int p = app_proto_from_name(event_type);
     if (p < 0) {
         if (strcmp(event_type, "email") == 0)
@@ -29,6 +32,17 @@ static bool app_event_enabled(const struct sensor_eve_output *sc, const char *ev
             return true;
     }
     return p < APP_PROTO_MAX && sc->log_app[p];
+}
+
+/* Protocols logged one event per message in the direction it travelled
+ * (the grid and industrial ones: an APDU, a PDU, a frame, a chunk). */
+static bool app_event_per_message(const char *event_type)
+{
+    static const char *const types[] = {"iec104", "s7comm", "mms", "c37118", "bacnet", "opcua"};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (strcmp(event_type, types[i]) == 0)
+            return true;
+    return false;
 }
 
 /* struct app_event_sink: app-layer events go to this worker's EVE writer.
@@ -44,8 +58,15 @@ static void sink_emit(void *user, const char *event_type, const struct flow *flo
      * the packet did; with ACK-based delivery the packet at hand may be the
      * other side's ACK, so the message's own direction decides). */
     enum eve_direction dir = EVE_DIR_FLOW;
-    if (flow && (strcmp(event_type, "dns") == 0 || strcmp(event_type, "mdns") == 0))
+    if (flow && (strcmp(event_type, "dns") == 0 || strcmp(event_type, "mdns") == 0 ||
+                 app_event_per_message(event_type)))
         dir = direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
+    else if (flow && strcmp(event_type, "fileinfo") == 0)
+        dir = direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW; /* as the file travelled */
+    else if (flow && strcmp(event_type, "nfs") == 0)
+        /* Suricata logs NFS as the packet at hand travelled (at flow end:
+         * as the data last parsed did) */
+        dir = packet ? EVE_DIR_PACKET : direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
     uint64_t ts = flow ? flow->last_usec : w->now_usec;
     for (int i = 0; i < w->neve; i++) {
         if (!app_event_enabled(&w->config->eve_out[i], event_type))
@@ -346,6 +367,7 @@ void worker_advance_time(struct worker *w, uint64_t now_usec)
     w->last_timeout_check_usec = w->now_usec;
     flow_table_timeout(w->flows, w->now_usec);
     decode_expire(w->decode, w->now_usec);
+    app_layer_timeout(w->app, w->now_usec);
 }
 
 static void log_decode_anomalies(struct worker *w, const struct packet *p)
@@ -363,11 +385,9 @@ static void log_decode_anomalies(struct worker *w, const struct packet *p)
     }
 }
 
-static void run_detection(struct worker *w, struct packet *p, struct flow *f)
+/* The n alerts of a packet (f NULL for a layer-2 frame) to every output. */
+static void emit_alerts(struct worker *w, const struct packet *p, struct flow *f, uint32_t n)
 {
-    uint32_t n = detect_packet(w->detect, p, f, &w->events, w->alerts,
-                               DETECT_MAX_ALERTS_PER_PACKET);
-    w->events.nstream = w->events.napp = 0;
     if (n) {
         atomic_fetch_add_explicit(&w->stats.alerts, n, memory_order_relaxed);
         note_input_alert(w, f);
@@ -386,6 +406,30 @@ static void run_detection(struct worker *w, struct packet *p, struct flow *f)
         if (w->shared->fast_log)
             fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->engine->engine);
     }
+}
+
+static void run_detection(struct worker *w, struct packet *p, struct flow *f)
+{
+    uint32_t n = detect_packet(w->detect, p, f, &w->events, w->alerts,
+                               DETECT_MAX_ALERTS_PER_PACKET);
+    w->events.nstream = w->events.napp = 0;
+    emit_alerts(w, p, f, n);
+}
+
+/* Layer-2 industrial protocols (GOOSE, SV, PROFINET): parsed and logged by
+ * the application layer outside flows; rules naming them see the frame's
+ * transaction. */
+static void l2_process(struct worker *w, struct packet *p)
+{
+    const struct app_tx *tx = app_layer_handle_l2(w->app, p);
+    if (!w->detect || !tx) {
+        w->events.nstream = w->events.napp = 0;
+        return;
+    }
+    uint32_t n = detect_l2_packet(w->detect, p, tx, &w->events, w->alerts,
+                                  DETECT_MAX_ALERTS_PER_PACKET);
+    w->events.nstream = w->events.napp = 0;
+    emit_alerts(w, p, NULL, n);
 }
 
 /* A tunnelled packet also counts in the flow of each UDP layer around it (a
@@ -468,6 +512,8 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
      * by an exception policy is not. */
     if (w->detect && p->ip_version && !(f && (f->action_pass || f->uninspected || f->state == FLOW_STATE_BYPASSED)))
         run_detection(w, p, f);
+    else if (p->l2_type && !p->ip_version)
+        l2_process(w, p);
     if (f && f->app && f->tcp && !f->app_closed)
         app_close_if_session_closed(w, f);
 }
