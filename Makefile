@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # Thin wrapper over CMake for the two set-up commands of the README.
-.PHONY: all deps build demo test clean
+.PHONY: all deps build demo test install clean
 
 all: build
 
@@ -13,6 +13,10 @@ build: deps
 
 demo: build
 	./scripts/demo.sh
+
+# Installs into the system, or into $(DESTDIR) (cmake --install honours it).
+install: build
+	cmake --install build
 
 test: deps
 	./scripts/test.sh

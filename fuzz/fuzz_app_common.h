@@ -92,7 +92,7 @@ static int fuzz_app_tx(struct app_tx *tx, void *user)
     const struct app_parser *ps = tx->parser;
     for (uint16_t f = 0; ps && f < ps->n_uint_fields; f++) {
         uint64_t v;
-        for (uint32_t i = 0; i < 300 && app_tx_get_uint(tx, ps->proto, f, i, &v) == 0; i++)
+        for (uint32_t i = 0; i < 300 && app_tx_get_field_uint(tx, ps->proto, f, i, &v) == 0; i++)
             (void)(volatile uint64_t)v;
     }
     (void)app_tx_has_event(tx, "dns.malformed_data");

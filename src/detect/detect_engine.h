@@ -22,6 +22,16 @@
  * HS_FLAG_CASELESS for nocase). Rules without a usable fast pattern are in
  * the group's non-prefilter list and are always candidates.
  *
+ * Databases. A buffer's patterns are put in a canonical order (length, then
+ * bytes, then flags) and cut into databases of at most patterns_per_db at
+ * content-defined boundaries (a cut falls after a pattern whose hash says so,
+ * once a database holds 3/4 of the maximum), so adding or removing a rule
+ * changes one database, not every one after it. Databases are
+ * content-addressed and shared (detect_hsdb.h): an engine built beside a
+ * running one (rule reload) reuses every database whose patterns did not
+ * change, and the rest come from the on-disk cache or are compiled in
+ * parallel.
+ *
  * Threads. The engine is immutable and shared. Each worker owns one
  * struct detect_thread_ctx (Hyperscan scratch, PCRE2 match data, transform
  * buffers, candidate list) created once; scanning and inspection allocate
@@ -64,6 +74,12 @@ enum detect_transport {
 struct detect_engine_options {
     uint32_t max_port_groups; /* 0 = DETECT_MAX_PORT_GROUPS */
     uint32_t patterns_per_db; /* 0 = DETECT_PATTERNS_PER_DB */
+    uint32_t compile_threads; /* Hyperscan compiles in parallel; 0 = online CPUs */
+    /* Rule reload: the running engine. Its databases are reused for
+     * unchanged pattern sets and cover changed ones (only the patterns no
+     * running database holds are compiled, into a small delta database per
+     * buffer), so a reload compiles little and needs little memory. */
+    const struct detect_engine *prev;
 };
 
 struct detect_engine_stats {
@@ -73,6 +89,12 @@ struct detect_engine_stats {
     uint32_t non_prefilter_rules; /* summed over groups */
     double build_seconds;
     size_t database_bytes;
+    /* where the databases came from (detect_hsdb.h): shared with an engine
+     * already in memory, read from the disk cache, compiled now */
+    uint32_t db_shared, db_from_disk, db_compiled, db_cache_rejected, db_cache_write_errors;
+    uint32_t db_delta; /* delta databases (of new patterns) compiled for a reload */
+    double compile_cpu_seconds;
+    size_t database_bytes_new; /* bytes not shared with an engine already loaded */
 };
 
 /* Builds the engine from a finalized rule set (rs must outlive it). NULL on
@@ -83,6 +105,9 @@ struct detect_engine *detect_engine_build(const struct rule_set *rs,
                                           size_t errlen);
 void detect_engine_free(struct detect_engine *de);
 const struct rule_set *detect_engine_rule_set(const struct detect_engine *de);
+/* A number unique to this engine in the process (engines built later get
+ * larger ones): per-flow state records it to notice a rule reload. */
+uint64_t detect_engine_generation(const struct detect_engine *de);
 
 /* Transport index of an IP protocol number. */
 enum detect_transport detect_transport_of(uint8_t ipproto);

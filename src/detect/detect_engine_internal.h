@@ -7,8 +7,13 @@
 
 #include "detect/detect_engine.h"
 
+struct hsdb;
+
 struct detect_prefilter_db {
     hs_database_t **db; /* ndb databases, NULL when the buffer has no pattern */
+    struct hsdb **hdb;  /* the shared, refcounted objects behind db (detect_hsdb.h) */
+    uint32_t *chunk_first; /* map[d] NULL: id i of database d is pattern chunk_first[d] + i */
+    uint32_t **map;        /* else map[d][i] is the pattern (UINT32_MAX: masked; rule reload) */
     uint32_t ndb;
     uint32_t npatterns;
     uint32_t *pat_rule_start; /* npatterns + 1 offsets into pat_rules */
@@ -41,6 +46,7 @@ struct detect_group {
 
 struct detect_engine {
     const struct rule_set *rs;
+    uint64_t generation;
     struct detect_group **groups; /* owned, deduplicated */
     uint32_t ngroups;
     /* per transport and direction: the any-port group (may be NULL) and a
@@ -78,6 +84,8 @@ struct detect_thread_ctx {
     uint32_t cand_cap;
     bool sorted;
     const struct detect_prefilter_db *cur_db;
+    uint32_t cur_first; /* chunk_first of the database being scanned */
+    const uint32_t *cur_map;
 };
 
 int detect_grow(struct detect_grow_buf *b, uint32_t need);

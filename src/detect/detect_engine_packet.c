@@ -43,7 +43,10 @@
 #define DETECT_STREAM_LOOKBACK 1024u
 #define DETECT_MAX_DECIDED 512u       /* (tx, rule) decisions remembered per flow */
 #define THRESHOLD_TABLE_SIZE 4096u    /* per worker; power of two */
-#define TX_DONE_MARK 0xfffffff0u      /* pseudo rule id: transaction fully decided */
+/* Rules are named in per-flow state by gid:sid, not by their index in the
+ * rule set, so the state stays valid when a rule reload swaps the engine. */
+#define RULE_KEY(r) ((uint64_t)(r)->gid << 32 | (r)->sid)
+#define TX_DONE_KEY(dir) (0xfffffff0u + (uint64_t)(dir)) /* gid 0: transaction fully decided */
 
 /* What a recently inspected transaction direction looked like, so an
  * unchanged transaction is not scanned again on the next packet. */
@@ -65,6 +68,11 @@ struct detect_flow_state {
     uint8_t *flowbits;           /* bitmap over the rule set's flowbit names */
     int64_t *flowint_value;
     uint8_t *flowint_set;
+    /* The engine this state was last used with, and the sizes it allocated:
+     * after a rule reload the first packet brings the state up to the new
+     * engine (see flow_state_upgrade). */
+    uint64_t engine_gen;
+    uint32_t flowbit_bytes, nflowints;
     bool passed;                 /* a pass rule matched: no more inspection */
     /* The application layer got data since transactions were last
      * inspected on a packet of this direction. With ACK-based delivery a
@@ -80,12 +88,12 @@ struct detect_flow_state {
         bool seq_known;
         uint64_t bytes;                       /* in-sequence payload bytes seen */
     } stream[2];
-    /* (tx_id, rule id) pairs that matched, and (tx_id, TX_DONE_MARK + dir)
+    /* (tx_id, RULE_KEY) pairs that matched, and (tx_id, TX_DONE_KEY(dir))
      * for transactions closed in a direction; a ring: transactions retire
      * in order, so the oldest entries go first. */
     struct {
         uint64_t tx_id;
-        uint32_t rule_id;
+        uint64_t rule_key;
     } *decided;                 /* grows from 8 to DETECT_MAX_DECIDED entries */
     uint32_t decided_count, decided_next, decided_cap;
     struct tx_seen *tx_seen;     /* grows to TX_SEEN_MAX entries, then a ring */
@@ -145,6 +153,7 @@ struct detect_worker {
     uint32_t *l2_rules;          /* transaction rules of layer-2 protocols */
     uint32_t nl2_rules;
     uint32_t flowbit_bytes, nflowints;
+    uint64_t gen;                /* detect_engine_generation(de) */
     uint32_t prefilter_lookback; /* longest fast pattern - 1: enough to find any
                                   * pattern that ends in new bytes */
 
@@ -221,11 +230,13 @@ static uint64_t rule_order_key(const struct rule *r)
     return a << 60 | fb << 56 | prio << 40 | (uint64_t)r->id;
 }
 
-static const struct detect_worker *sort_ctx;
-static int compare_rank(const void *a, const void *b)
+/* qsort_r: contexts are built on several threads (a rule reload prepares
+ * every worker's beside the running ones). */
+static int compare_rank(const void *a, const void *b, void *arg)
 {
-    uint64_t ka = rule_order_key(rule_set_get(sort_ctx->rs, *(const uint32_t *)a));
-    uint64_t kb = rule_order_key(rule_set_get(sort_ctx->rs, *(const uint32_t *)b));
+    const struct detect_worker *dw = arg;
+    uint64_t ka = rule_order_key(rule_set_get(dw->rs, *(const uint32_t *)a));
+    uint64_t kb = rule_order_key(rule_set_get(dw->rs, *(const uint32_t *)b));
     return ka < kb ? -1 : ka > kb;
 }
 
@@ -327,13 +338,12 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     for (int id = 0; id < 256; id++)
         if (used[id])
             dw->used_app_buffers[dw->nused_app_buffers++] = (uint16_t)id;
-    sort_ctx = dw;
-    qsort(by_rank, dw->nrules, sizeof *by_rank, compare_rank);
+    qsort_r(by_rank, dw->nrules, sizeof *by_rank, compare_rank, dw);
     for (uint32_t i = 0; i < dw->nrules; i++)
         dw->rank[by_rank[i]] = i;
     dw->by_rank = by_rank;
     if (dw->nl2_rules)
-        qsort(dw->l2_rules, dw->nl2_rules, sizeof *dw->l2_rules, compare_rank);
+        qsort_r(dw->l2_rules, dw->nl2_rules, sizeof *dw->l2_rules, compare_rank, dw);
     uint32_t max_fp = 1;
     for (uint32_t i = 0; i < dw->nrules; i++) {
         const struct rule *r = rule_set_get(dw->rs, i);
@@ -347,7 +357,19 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     dw->prefilter_lookback = max_fp - 1 < DETECT_STREAM_LOOKBACK ? max_fp - 1 : DETECT_STREAM_LOOKBACK;
     dw->flowbit_bytes = (rule_set_var_count(dw->rs, RULE_VAR_FLOWBIT) + 7) / 8;
     dw->nflowints = rule_set_var_count(dw->rs, RULE_VAR_FLOWINT);
+    dw->gen = detect_engine_generation(de);
     return dw;
+}
+
+void detect_worker_carry_over(struct detect_worker *to, struct detect_worker *from)
+{
+    struct threshold_entry *t = to->thresholds;
+    to->thresholds = from->thresholds;
+    from->thresholds = t;
+    struct host_tag *h = to->host_tags;
+    to->host_tags = from->host_tags;
+    from->host_tags = h;
+    to->stats = from->stats;
 }
 
 void detect_worker_free(struct detect_worker *dw)
@@ -397,10 +419,54 @@ void detect_flow_state_free(void *state)
     free(s);
 }
 
+/* Brings a flow's state, last used with another engine, up to this one
+ * (after a rule reload). Flowbit and flowint ids are stable across reloads
+ * (the new rule set inherits the old one's names, rule_set_inherit_vars), so
+ * the values stay and the arrays only grow for new names; rules are named by
+ * gid:sid in the decided list and thresholds, so those stay too. Candidate
+ * lists cached per transaction hold rule indexes of the old engine: they are
+ * dropped, and bodies are prefiltered again from their start so that rules
+ * the reload added see the whole body (rules that already alerted on a
+ * transaction are decided and do not alert twice). */
+static bool flow_state_upgrade(struct detect_worker *dw, struct detect_flow_state *s)
+{
+    if (dw->flowbit_bytes > s->flowbit_bytes) {
+        uint8_t *n = realloc(s->flowbits, dw->flowbit_bytes);
+        if (!n)
+            return false;
+        memset(n + s->flowbit_bytes, 0, dw->flowbit_bytes - s->flowbit_bytes);
+        s->flowbits = n;
+        s->flowbit_bytes = dw->flowbit_bytes;
+    }
+    if (dw->nflowints > s->nflowints) {
+        int64_t *v = realloc(s->flowint_value, dw->nflowints * sizeof *v);
+        if (v)
+            s->flowint_value = v;
+        uint8_t *set = v ? realloc(s->flowint_set, dw->nflowints) : NULL;
+        if (!v || !set)
+            return false;
+        memset(v + s->nflowints, 0, (dw->nflowints - s->nflowints) * sizeof *v);
+        memset(set + s->nflowints, 0, dw->nflowints - s->nflowints);
+        s->flowint_set = set;
+        s->nflowints = dw->nflowints;
+    }
+    uint32_t used = s->tx_seen_next < s->tx_seen_cap ? s->tx_seen_next : s->tx_seen_cap;
+    for (uint32_t k = 0; k < used; k++) {
+        s->tx_seen[k].head_cands_valid = false;
+        memset(s->tx_seen[k].body_scanned, 0, sizeof s->tx_seen[k].body_scanned);
+    }
+    s->engine_gen = dw->gen;
+    return true;
+}
+
 static struct detect_flow_state *flow_state_get(struct detect_worker *dw, struct flow *f)
 {
-    if (f->detect_state)
-        return f->detect_state;
+    if (f->detect_state) {
+        struct detect_flow_state *s = f->detect_state;
+        if (s->engine_gen != dw->gen && !flow_state_upgrade(dw, s))
+            return NULL; /* out of memory: no detection on this packet */
+        return s;
+    }
     struct detect_flow_state *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
@@ -415,6 +481,9 @@ static struct detect_flow_state *flow_state_get(struct detect_worker *dw, struct
         detect_flow_state_free(s);
         return NULL;
     }
+    s->flowbit_bytes = dw->flowbit_bytes;
+    s->nflowints = dw->nflowints;
+    s->engine_gen = dw->gen;
     f->detect_state = s;
     return s;
 }
@@ -788,6 +857,12 @@ void detect_flow_write_vars(const struct rule_set *rs, const struct flow *f,
         return;
     uint32_t nbits = s->flowbits ? rule_set_var_count(rs, RULE_VAR_FLOWBIT) : 0;
     uint32_t nints = s->flowint_set ? rule_set_var_count(rs, RULE_VAR_FLOWINT) : 0;
+    /* A flow not inspected since a rule reload has the arrays of the engine
+     * before: names past them were added by the reload and are not set. */
+    if (nbits > s->flowbit_bytes * 8)
+        nbits = s->flowbit_bytes * 8;
+    if (nints > s->nflowints)
+        nints = s->nflowints;
     static const char *const traffic[] = {"traffic/id/", "traffic/label/"};
     /* Pass 0: traffic id/label; pass 1: other flowbits; then flowints. */
     bool open_traffic = false;
@@ -990,7 +1065,8 @@ static uint64_t addr_hash(const struct ip_address *a)
 static bool threshold_allows(struct detect_worker *dw, const struct rule *r,
                              const struct rule_threshold *t, const struct packet *p, int salt)
 {
-    uint64_t key = hash_mix(((uint64_t)r->id << 8 | (uint64_t)salt << 4 | t->track) + 1);
+    /* By gid:sid, so counts carry over a rule reload (as Suricata's do). */
+    uint64_t key = hash_mix(hash_mix(RULE_KEY(r)) + ((uint64_t)salt << 4 | t->track) + 1);
     if (t->track == RULE_TRACK_BY_SRC)
         key ^= addr_hash(&p->src);
     else if (t->track == RULE_TRACK_BY_DST)
@@ -1614,15 +1690,15 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
     }
 }
 
-static bool tx_decided(const struct detect_flow_state *s, uint64_t tx_id, uint32_t rule_id)
+static bool tx_decided(const struct detect_flow_state *s, uint64_t tx_id, uint64_t rule_key)
 {
     for (uint32_t i = 0; i < s->decided_count; i++)
-        if (s->decided[i].rule_id == rule_id && s->decided[i].tx_id == tx_id)
+        if (s->decided[i].rule_key == rule_key && s->decided[i].tx_id == tx_id)
             return true;
     return false;
 }
 
-static void tx_decide(struct detect_flow_state *s, uint64_t tx_id, uint32_t rule_id)
+static void tx_decide(struct detect_flow_state *s, uint64_t tx_id, uint64_t rule_key)
 {
     if (s->decided_count == s->decided_cap && s->decided_cap < DETECT_MAX_DECIDED) {
         uint32_t cap = s->decided_cap ? s->decided_cap * 2 : 8;
@@ -1636,7 +1712,7 @@ static void tx_decide(struct detect_flow_state *s, uint64_t tx_id, uint32_t rule
     if (!s->decided_cap)
         return; /* out of memory: the rule may alert again on this transaction */
     s->decided[s->decided_next].tx_id = tx_id;
-    s->decided[s->decided_next].rule_id = rule_id;
+    s->decided[s->decided_next].rule_key = rule_key;
     s->decided_next = (s->decided_next + 1) % s->decided_cap;
     if (s->decided_count < s->decided_cap)
         s->decided_count++;
@@ -1657,7 +1733,7 @@ static int inspect_tx(struct app_tx *tx, void *user)
     uint8_t dir = p->flow_direction;
     uint64_t tx_id = app_tx_id(tx);
     /* Every rule was decided for this transaction and direction already. */
-    uint32_t done_mark = TX_DONE_MARK + dir;
+    uint64_t done_mark = TX_DONE_KEY(dir);
     if (tx_decided(run->s, tx_id, done_mark)) {
         app_tx_set_detect_done(tx, dir);
         return 0;
@@ -1822,7 +1898,7 @@ static int inspect_tx(struct app_tx *tx, void *user)
         /* As Suricata keeps a detection state per direction, a rule that
          * inspects the transaction can match once in each direction; a
          * rule with no inspection at all matches once per transaction. */
-        uint32_t key = (r->nbuffers || r->ntx_conds) ? (r->id << 1 | dir) : r->id << 1;
+        uint64_t key = (r->nbuffers || r->ntx_conds) ? (RULE_KEY(r) << 1 | dir) : RULE_KEY(r) << 1;
         if (tx_decided(run->s, tx_id, key))
             continue;
         /* A one-sided transaction (a DNS or DNP3 request or response) is

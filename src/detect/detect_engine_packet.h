@@ -43,6 +43,11 @@ struct detect_worker;
 /* de must outlive the worker. NULL on allocation failure. */
 struct detect_worker *detect_worker_new(const struct detect_engine *de);
 void detect_worker_free(struct detect_worker *dw);
+/* Rule reload: a worker moving from `from` (old engine) to `to` (new engine)
+ * keeps its cross-flow state - thresholds and detection_filter counts (keyed
+ * by gid:sid), tag:host entries - and its counters. Flows' detection state
+ * follows by itself on their next packet. */
+void detect_worker_carry_over(struct detect_worker *to, struct detect_worker *from);
 
 /* The flow's detection variables as Suricata adds them to every event of the
  * flow: "traffic": {"id": [...], "label": [...]} for the flowbits named

@@ -2,14 +2,15 @@
 /* Engine build (grouping, Hyperscan databases), per-thread contexts and the
  * prefilter scan. See detect_engine.h for the design. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/resource.h>
 
 #include "detect/detect_buffer.h"
 #include "detect/detect_engine_internal.h"
+#include "detect/detect_hsdb.h"
 #include "detect/rule_set.h"
 
 /* ---- small helpers ---- */
@@ -82,8 +83,50 @@ struct db_cache_entry {
     const struct detect_prefilter_db *db;
 };
 
+/* One database of a buffer: which patterns of the buffer its ids stand
+ * for. */
+struct db_entry {
+    struct hsdb *db;           /* a reference, once acquired */
+    uint32_t first;            /* map NULL: id i is pattern first + i */
+    uint32_t *map;             /* else id -> pattern index, UINT32_MAX: not used (owned) */
+    struct hsdb_pattern *pats; /* a delta database's patterns (owned) */
+    uint32_t npats;
+};
+
+/* The databases of one buffer of one group, planned during grouping and
+ * acquired for every group at once at the end (build_acquire_databases). */
+struct db_plan {
+    struct detect_prefilter_db *pdb;
+    int buffer_id;
+    struct hsdb_pattern *hp;   /* the buffer's patterns in canonical order (owned) */
+    uint32_t npats;
+    uint32_t *chunk_first;     /* nchunks + 1 entries (owned) */
+    uint32_t nchunks;
+    struct db_entry *entries;  /* owned */
+    uint32_t nentries, entries_cap;
+};
+
+/* A group's buffer whose rules are those of another group's buffer: it
+ * shares that one's databases once they exist. */
+struct db_alias {
+    struct detect_prefilter_db *dst;
+    const struct detect_prefilter_db *src;
+};
+
+struct pf_info {
+    const uint8_t *bytes;
+    uint16_t len;
+    bool nocase;
+    int buffer_id; /* -1: no fast pattern */
+};
+
 struct build {
     struct detect_engine *de;
+    struct pf_info *pf; /* per rule */
+    struct db_plan *plans;
+    size_t nplans;
+    struct db_alias *aliases;
+    size_t naliases;
     uint32_t per_db;
     struct db_cache_entry *cache;
     size_t ncache;
@@ -113,15 +156,25 @@ static uint64_t pat_hash(const uint8_t *b, uint16_t len, bool nocase)
 /* Compiles the database of one buffer of a group from its rules. */
 static int build_db_compile(struct build *b, struct detect_group *g, int buffer_id);
 
+/* rule_prefilter_pattern() of a rule, computed once per build. */
+static int build_pattern(const struct build *b, uint32_t id, const uint8_t **p, uint16_t *len,
+                         bool *nocase)
+{
+    const struct pf_info *f = &b->pf[id];
+    *p = f->bytes;
+    *len = f->len;
+    *nocase = f->nocase;
+    return f->buffer_id;
+}
+
 static int build_db(struct build *b, struct detect_group *g, int buffer_id)
 {
-    const struct rule_set *rs = b->de->rs;
     struct u32vec ids = {0};
     for (uint32_t i = 0; i < g->nrules; i++) {
         const uint8_t *p;
         uint16_t len;
         bool nocase;
-        if (rule_prefilter_pattern(rule_set_get(rs, g->rules[i]), &p, &len, &nocase) == buffer_id &&
+        if (build_pattern(b, g->rules[i], &p, &len, &nocase) == buffer_id &&
             u32vec_push(&ids, g->rules[i])) {
             free(ids.v);
             return -ENOMEM;
@@ -132,14 +185,20 @@ static int build_db(struct build *b, struct detect_group *g, int buffer_id)
         const struct db_cache_entry *c = &b->cache[i];
         if (c->buffer_id == buffer_id && c->hash == h && c->n == ids.n &&
             memcmp(c->ids, ids.v, ids.n * sizeof(uint32_t)) == 0) {
-            g->dbs[buffer_id] = *c->db;
-            g->dbs[buffer_id].shared = true;
+            struct db_alias *na = realloc(b->aliases, (b->naliases + 1) * sizeof(*na));
             free(ids.v);
+            if (!na)
+                return -ENOMEM;
+            b->aliases = na;
+            na[b->naliases].dst = &g->dbs[buffer_id];
+            na[b->naliases].src = c->db;
+            b->naliases++;
+            g->dbs[buffer_id].shared = true; /* nothing of its own to free */
             return 0;
         }
     }
     int rc = build_db_compile(b, g, buffer_id);
-    if (rc == 0 && g->dbs[buffer_id].ndb) {
+    if (rc == 0 && g->dbs[buffer_id].npatterns) {
         struct db_cache_entry *nc = realloc(b->cache, (b->ncache + 1) * sizeof(*nc));
         if (nc) {
             b->cache = nc;
@@ -156,6 +215,43 @@ static int build_db(struct build *b, struct detect_group *g, int buffer_id)
     return rc;
 }
 
+static int pat_order_cmp(const void *a, const void *b)
+{
+    const struct hsdb_pattern *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    int c = memcmp(x->bytes, y->bytes, x->len);
+    if (c)
+        return c;
+    return x->flags < y->flags ? -1 : x->flags > y->flags;
+}
+
+/* Cuts n canonically ordered patterns into databases of at most max: a cut
+ * follows a pattern whose hash is 0 mod max/8 once a database holds 3/4 of
+ * max (content-defined, so an insertion moves no later boundary), or falls
+ * at max. Fills first[] (at least ceil(n/max) + 1 entries) and returns the
+ * number of databases. */
+static uint32_t chunk_patterns(const struct hsdb_pattern *p, uint32_t n, uint32_t max,
+                               uint32_t *first)
+{
+    uint32_t min = max - max / 4, div = max / 8 ? max / 8 : 1, nd = 0, size = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (size == 0)
+            first[nd++] = i;
+        size++;
+        uint64_t h = pat_hash(p[i].bytes, p[i].len, p[i].flags & HS_FLAG_CASELESS);
+        h ^= h >> 29;
+        if (size >= max || (size >= min && h % div == 0))
+            size = 0;
+    }
+    first[nd] = n;
+    return nd;
+}
+
+/* Plans the databases of one buffer of a group from its rules: the pattern
+ * to rule map now, the Hyperscan databases as requests that
+ * detect_engine_build acquires for every group at once (compiled in
+ * parallel, shared, cached). */
 static int build_db_compile(struct build *b, struct detect_group *g, int buffer_id)
 {
     const struct rule_set *rs = b->de->rs;
@@ -170,12 +266,13 @@ static int build_db_compile(struct build *b, struct detect_group *g, int buffer_
         return -ENOMEM;
     }
     uint32_t npats = 0;
-    for (uint32_t i = 0; i < g->nrules; i++) {
+    int rc = 0;
+    for (uint32_t i = 0; i < g->nrules && rc == 0; i++) {
         const struct rule *r = rule_set_get(rs, g->rules[i]);
         const uint8_t *p;
         uint16_t len;
         bool nocase;
-        if (rule_prefilter_pattern(r, &p, &len, &nocase) != buffer_id)
+        if (build_pattern(b, r->id, &p, &len, &nocase) != buffer_id)
             continue;
         size_t slot = pat_hash(p, len, nocase) & (cap - 1);
         while (pats[slot].bytes && !(pats[slot].len == len && pats[slot].nocase == nocase &&
@@ -187,105 +284,549 @@ static int build_db_compile(struct build *b, struct detect_group *g, int buffer_
             pats[slot].nocase = nocase;
             order[npats++] = (uint32_t)slot;
         }
-        if (u32vec_push(&pats[slot].rules, r->id)) {
-            npats = UINT32_MAX;
-            break;
-        }
+        if (u32vec_push(&pats[slot].rules, r->id))
+            rc = -ENOMEM;
     }
-    int rc = 0;
-    if (npats == UINT32_MAX) {
-        rc = -ENOMEM;
-        npats = 0;
-        for (size_t s = 0; s < cap; s++)
-            free(pats[s].rules.v);
-        goto out_noexprs;
-    }
-    if (npats == 0)
-        goto out_noexprs;
-    {
-        /* Sort by length so that each database holds similar literals. */
-        for (uint32_t i = 1; i < npats; i++) {
-            uint32_t x = order[i], j = i;
-            while (j > 0 && pats[order[j - 1]].len > pats[x].len) {
-                order[j] = order[j - 1];
-                j--;
-            }
-            order[j] = x;
+    struct detect_prefilter_db *pdb = &g->dbs[buffer_id];
+    struct hsdb_pattern *hp = NULL;
+    if (rc == 0 && npats) {
+        hp = malloc(npats * sizeof(*hp));
+        uint32_t *slot_of = malloc(npats * sizeof(*slot_of));
+        if (!hp || !slot_of) {
+            free(slot_of);
+            rc = -ENOMEM;
+            goto out;
         }
-        const char **exprs = malloc(npats * sizeof(*exprs));
-        size_t *lens = malloc(npats * sizeof(*lens));
-        unsigned *flags = malloc(npats * sizeof(*flags));
-        unsigned *ids = malloc(npats * sizeof(*ids));
-        struct detect_prefilter_db *pdb = &g->dbs[buffer_id];
+        /* Canonical order; the slot rides along in a parallel sort key. */
+        for (uint32_t i = 0; i < npats; i++) {
+            struct pat_entry *pe = &pats[order[i]];
+            hp[i].bytes = pe->bytes;
+            hp[i].len = pe->len;
+            hp[i].flags = HS_FLAG_SINGLEMATCH | (pe->nocase ? HS_FLAG_CASELESS : 0);
+        }
+        qsort(hp, npats, sizeof(*hp), pat_order_cmp);
+        for (uint32_t i = 0; i < npats; i++) {
+            size_t slot = pat_hash(hp[i].bytes, hp[i].len, hp[i].flags & HS_FLAG_CASELESS) &
+                          (cap - 1);
+            bool nc = hp[i].flags & HS_FLAG_CASELESS;
+            while (!(pats[slot].len == hp[i].len && pats[slot].nocase == nc &&
+                     memcmp(pats[slot].bytes, hp[i].bytes, hp[i].len) == 0))
+                slot = (slot + 1) & (cap - 1);
+            slot_of[i] = (uint32_t)slot;
+        }
         uint32_t total = 0;
         for (uint32_t i = 0; i < npats; i++)
-            total += pats[order[i]].rules.n;
-        uint32_t ndb = (npats + b->per_db - 1) / b->per_db;
+            total += pats[slot_of[i]].rules.n;
+        uint32_t maxdb = (npats + b->per_db - 1) / b->per_db * 2 + 2;
+        struct db_plan *np = realloc(b->plans, (b->nplans + 1) * sizeof(*np));
+        if (np)
+            b->plans = np;
+        uint32_t *chunk_first = malloc((maxdb + 1) * sizeof(uint32_t));
         pdb->pat_rule_start = malloc((npats + 1) * sizeof(uint32_t));
         pdb->pat_rules = malloc((total ? total : 1) * sizeof(uint32_t));
-        pdb->db = calloc(ndb, sizeof(*pdb->db));
-        if (!exprs || !lens || !flags || !ids || !pdb->pat_rule_start || !pdb->pat_rules ||
-            !pdb->db) {
+        if (!np || !chunk_first || !pdb->pat_rule_start || !pdb->pat_rules) {
+            free(chunk_first);
+            free(slot_of);
             rc = -ENOMEM;
-        } else {
-            uint32_t off = 0;
-            for (uint32_t i = 0; i < npats; i++) {
-                struct pat_entry *pe = &pats[order[i]];
-                exprs[i] = (const char *)pe->bytes;
-                lens[i] = pe->len;
-                flags[i] = HS_FLAG_SINGLEMATCH | (pe->nocase ? HS_FLAG_CASELESS : 0);
-                ids[i] = i;
-                pdb->pat_rule_start[i] = off;
-                memcpy(pdb->pat_rules + off, pe->rules.v, pe->rules.n * sizeof(uint32_t));
-                off += pe->rules.n;
-            }
-            pdb->pat_rule_start[npats] = off;
-            pdb->npatterns = npats;
-            pdb->ndb = ndb;
-            for (uint32_t d = 0; d < ndb && rc == 0; d++) {
-                uint32_t first = d * b->per_db;
-                uint32_t n = npats - first < b->per_db ? npats - first : b->per_db;
-                hs_compile_error_t *cerr = NULL;
-                double tc = now_seconds();
-                hs_error_t hr =
-                    hs_compile_lit_multi(exprs + first, flags + first, ids + first, lens + first, n,
-                                         HS_MODE_BLOCK, NULL, &pdb->db[d], &cerr);
-                if (hr != HS_SUCCESS) {
-                    snprintf(b->err, b->errlen, "hyperscan: %s (buffer %s, %u patterns)",
-                             cerr && cerr->message ? cerr->message : "compile failed",
-                             detect_buffer_get(buffer_id)->name, n);
-                    if (cerr)
-                        hs_free_compile_error(cerr);
-                    pdb->db[d] = NULL;
-                    rc = -EINVAL;
-                    break;
-                }
-                size_t sz = 0;
-                hs_database_size(pdb->db[d], &sz);
-                b->st->database_bytes += sz;
-                b->st->databases++;
-                if (getenv("VIGIL_DEBUG_ENGINE")) {
-                    struct rusage ru;
-                    getrusage(RUSAGE_SELF, &ru);
-                    fprintf(stderr,
-                            "db %s: %u patterns (%zu..%zu bytes long) %zu bytes %.3f s "
-                            "maxrss %ld KB\n",
-                            detect_buffer_get(buffer_id)->name, n, lens[first], lens[first + n - 1],
-                            sz, now_seconds() - tc, ru.ru_maxrss);
-                }
-            }
-            b->st->patterns += npats;
+            goto out;
         }
-        free(exprs);
-        free(lens);
-        free(flags);
-        free(ids);
-        for (uint32_t i = 0; i < npats; i++)
-            free(pats[order[i]].rules.v);
+        uint32_t off = 0;
+        for (uint32_t i = 0; i < npats; i++) {
+            struct pat_entry *pe = &pats[slot_of[i]];
+            pdb->pat_rule_start[i] = off;
+            memcpy(pdb->pat_rules + off, pe->rules.v, pe->rules.n * sizeof(uint32_t));
+            off += pe->rules.n;
+        }
+        free(slot_of);
+        pdb->pat_rule_start[npats] = off;
+        pdb->npatterns = npats;
+        struct db_plan *plan = &b->plans[b->nplans++];
+        memset(plan, 0, sizeof(*plan));
+        plan->pdb = pdb;
+        plan->buffer_id = buffer_id;
+        plan->hp = hp;
+        plan->npats = npats;
+        plan->chunk_first = chunk_first;
+        plan->nchunks = chunk_patterns(hp, npats, b->per_db, chunk_first);
+        b->st->patterns += npats;
+        hp = NULL;
     }
-out_noexprs:
+out:
+    free(hp);
+    for (size_t s = 0; s < cap; s++)
+        free(pats[s].rules.v);
     free(pats);
     free(order);
+    return rc;
+}
+
+static struct db_entry *plan_add_entry(struct db_plan *p)
+{
+    if (p->nentries == p->entries_cap) {
+        uint32_t nc = p->entries_cap ? p->entries_cap * 2 : 4;
+        struct db_entry *ne = realloc(p->entries, nc * sizeof(*ne));
+        if (!ne)
+            return NULL;
+        p->entries = ne;
+        p->entries_cap = nc;
+    }
+    struct db_entry *e = &p->entries[p->nentries++];
+    memset(e, 0, sizeof(*e));
+    return e;
+}
+
+static void plan_free(struct db_plan *p)
+{
+    for (uint32_t i = 0; i < p->nentries; i++) {
+        hsdb_release(p->entries[i].db);
+        free(p->entries[i].map);
+        free(p->entries[i].pats);
+    }
+    free(p->entries);
+    free(p->chunk_first);
+    free(p->hp);
+}
+
+/* Index of the patterns of a running engine's databases: hash -> (database,
+ * id), sorted by hash. */
+struct prev_pattern {
+    uint64_t hash;
+    struct hsdb *db;
+    uint32_t id;
+};
+
+static int prev_pattern_cmp(const void *a, const void *b)
+{
+    const struct prev_pattern *x = a, *y = b;
+    return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+static struct prev_pattern *prev_index(const struct detect_engine *prev, size_t *n)
+{
+    size_t cap = 0, cnt = 0;
+    struct prev_pattern *ix = NULL;
+    struct hsdb **seen = NULL;
+    size_t nseen = 0, seencap = 0;
+    for (uint32_t g = 0; g < prev->ngroups; g++) {
+        for (int k = 0; k < detect_buffer_count(); k++) {
+            const struct detect_prefilter_db *pdb = &prev->groups[g]->dbs[k];
+            for (uint32_t d = 0; pdb->hdb && d < pdb->ndb; d++) {
+                struct hsdb *db = pdb->hdb[d];
+                bool dup = false;
+                for (size_t i = 0; i < nseen && !dup; i++)
+                    dup = seen[i] == db;
+                if (dup || !db)
+                    continue;
+                if (nseen == seencap) {
+                    seencap = seencap ? seencap * 2 : 64;
+                    struct hsdb **ns = realloc(seen, seencap * sizeof(*ns));
+                    if (!ns)
+                        goto oom;
+                    seen = ns;
+                }
+                seen[nseen++] = db;
+                uint32_t m;
+                const uint64_t *h = hsdb_pattern_hashes(db, &m);
+                if (cnt + m > cap) {
+                    cap = (cnt + m) * 2;
+                    struct prev_pattern *ni = realloc(ix, cap * sizeof(*ni));
+                    if (!ni)
+                        goto oom;
+                    ix = ni;
+                }
+                for (uint32_t i = 0; i < m; i++)
+                    ix[cnt++] = (struct prev_pattern){.hash = h[i], .db = db, .id = i};
+            }
+        }
+    }
+    free(seen);
+    if (cnt)
+        qsort(ix, cnt, sizeof(*ix), prev_pattern_cmp);
+    *n = cnt;
+    return ix;
+oom:
+    free(seen);
+    free(ix);
+    *n = 0;
+    return NULL;
+}
+
+/* Open-addressing map pattern hash -> pattern index of one plan. */
+struct hash_index {
+    uint64_t *keys;
+    uint32_t *vals;
+    uint32_t mask;
+};
+
+static int hash_index_build(struct hash_index *hi, const uint64_t *h, uint32_t n)
+{
+    uint32_t cap = 16;
+    while (cap < n * 2)
+        cap *= 2;
+    hi->keys = malloc(cap * sizeof(*hi->keys));
+    hi->vals = malloc(cap * sizeof(*hi->vals));
+    if (!hi->keys || !hi->vals)
+        return -ENOMEM;
+    hi->mask = cap - 1;
+    memset(hi->vals, 0xff, cap * sizeof(*hi->vals));
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t s = (uint32_t)h[i] & hi->mask;
+        while (hi->vals[s] != UINT32_MAX && hi->keys[s] != h[i])
+            s = (s + 1) & hi->mask;
+        hi->keys[s] = h[i];
+        hi->vals[s] = i;
+    }
+    return 0;
+}
+
+static uint32_t hash_index_find(const struct hash_index *hi, uint64_t h)
+{
+    uint32_t s = (uint32_t)h & hi->mask;
+    while (hi->vals[s] != UINT32_MAX) {
+        if (hi->keys[s] == h)
+            return hi->vals[s];
+        s = (s + 1) & hi->mask;
+    }
+    return UINT32_MAX;
+}
+
+/* Patterns a reload may compile per buffer before it rebuilds whole
+ * databases instead (a delta this small compiles in a few MB). */
+#define DETECT_DELTA_MAX 128
+
+/* Rule reload: the databases of a buffer that are neither in memory nor in
+ * the cache would have to be compiled whole (hundreds of patterns: tens of
+ * MB of compile memory each). Instead the running engine's databases that
+ * hold most of the missing patterns are used as they are (patterns no longer
+ * wanted are masked), and only the patterns no running database holds are
+ * compiled, into one small delta database. Falls back to whole databases
+ * when the delta would be large or the old databases mostly dead. Fills
+ * need_compile[c] for chunks still to compile. */
+static int plan_cover(struct db_plan *p, const bool *chunk_ok, const struct prev_pattern *ix,
+                      size_t nix, bool *need_compile, uint32_t *delta_out)
+{
+    uint32_t n = p->npats;
+    uint64_t *h = malloc((n ? n : 1) * sizeof(*h));
+    uint8_t *owned = calloc(n ? n : 1, 1);
+    struct hash_index hi = {0};
+    int rc = -ENOMEM;
+    uint32_t nentries0 = p->nentries;
+    if (!h || !owned)
+        goto out;
+    for (uint32_t i = 0; i < n; i++)
+        h[i] = hsdb_pattern_hash(&p->hp[i]);
+    if (hash_index_build(&hi, h, n) != 0)
+        goto out;
+    uint32_t missing = 0;
+    for (uint32_t c = 0; c < p->nchunks; c++)
+        for (uint32_t i = p->chunk_first[c]; i < p->chunk_first[c + 1]; i++) {
+            owned[i] = chunk_ok[c];
+            missing += !chunk_ok[c];
+        }
+    /* Old databases by how many missing patterns they hold, best first. */
+    for (;;) {
+        struct hsdb *best = NULL;
+        uint32_t best_count = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (owned[i])
+                continue;
+            size_t lo = 0, hi2 = nix;
+            while (lo < hi2) {
+                size_t mid = (lo + hi2) / 2;
+                if (ix[mid].hash < h[i])
+                    lo = mid + 1;
+                else
+                    hi2 = mid;
+            }
+            for (size_t k = lo; k < nix && ix[k].hash == h[i]; k++) {
+                uint32_t cnt = 0, m;
+                const uint64_t *dh = hsdb_pattern_hashes(ix[k].db, &m);
+                if (ix[k].db == best)
+                    continue;
+                uint32_t live = 0;
+                for (uint32_t j = 0; j < m; j++) {
+                    uint32_t pi = hash_index_find(&hi, dh[j]);
+                    live += pi != UINT32_MAX;
+                    cnt += pi != UINT32_MAX && !owned[pi];
+                }
+                /* Mostly dead databases cost more scanning than they save. */
+                if (live * 2 >= m && cnt > best_count) {
+                    best = ix[k].db;
+                    best_count = cnt;
+                }
+            }
+            if (best_count)
+                break; /* the first missing pattern's best holder; repeat */
+        }
+        if (!best)
+            break;
+        uint32_t m;
+        const uint64_t *dh = hsdb_pattern_hashes(best, &m);
+        struct db_entry *e = plan_add_entry(p);
+        uint32_t *map = malloc((m ? m : 1) * sizeof(*map));
+        if (!e || !map) {
+            free(map);
+            goto out;
+        }
+        for (uint32_t j = 0; j < m; j++) {
+            uint32_t pi = hash_index_find(&hi, dh[j]);
+            if (pi != UINT32_MAX && !owned[pi]) {
+                map[j] = pi;
+                owned[pi] = 1;
+                missing--;
+            } else {
+                map[j] = UINT32_MAX;
+            }
+        }
+        hsdb_retain(best);
+        e->db = best;
+        e->map = map;
+    }
+    if (missing > DETECT_DELTA_MAX) {
+        /* Too much is new: whole databases after all. */
+        for (uint32_t k = nentries0; k < p->nentries; k++) {
+            hsdb_release(p->entries[k].db);
+            free(p->entries[k].map);
+        }
+        p->nentries = nentries0;
+        for (uint32_t c = 0; c < p->nchunks; c++)
+            need_compile[c] = !chunk_ok[c];
+        *delta_out = 0;
+        rc = 0;
+        goto out;
+    }
+    if (missing) {
+        struct db_entry *e = plan_add_entry(p);
+        if (!e)
+            goto out;
+        e->pats = malloc(missing * sizeof(*e->pats));
+        e->map = malloc(missing * sizeof(*e->map));
+        if (!e->pats || !e->map)
+            goto out;
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < n; i++)
+            if (!owned[i]) {
+                e->pats[k] = p->hp[i];
+                e->map[k++] = i;
+            }
+        e->npats = missing;
+    }
+    *delta_out = missing;
+    rc = 0;
+out:
+    free(h);
+    free(owned);
+    free(hi.keys);
+    free(hi.vals);
+    return rc;
+}
+
+/* Acquires every planned database: canonical chunks shared with a running
+ * engine, from the disk cache or compiled (on several threads); on a rule
+ * reload (prev), changed chunks are covered by the running databases plus a
+ * small delta (plan_cover). Then fills the groups' database arrays. */
+static int build_acquire_databases(struct build *b, unsigned threads,
+                                   const struct detect_engine *prev)
+{
+    int rc = 0;
+    size_t nchunks = 0;
+    for (size_t i = 0; i < b->nplans; i++)
+        nchunks += b->plans[i].nchunks;
+    struct hsdb_request *rq = calloc(nchunks ? nchunks : 1, sizeof(*rq));
+    uint32_t *rq_plan = calloc(nchunks ? nchunks : 1, sizeof(*rq_plan));
+    uint32_t *rq_chunk = calloc(nchunks ? nchunks : 1, sizeof(*rq_chunk));
+    int32_t *rq_entry = NULL; /* second batch: the delta entry, or -1 for a chunk */
+    bool *chunk_ok = calloc(nchunks ? nchunks : 1, sizeof(*chunk_ok));
+    bool *need = calloc(nchunks ? nchunks : 1, sizeof(*need));
+    struct prev_pattern *ix = NULL;
+    size_t nix = 0, nrq = 0;
+    struct hsdb_stats hst = {0};
+    char err[300] = "";
+    if (!rq || !rq_plan || !rq_chunk || !chunk_ok || !need) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    /* 1. Whole chunks that exist already (all of them at start-up). */
+    for (size_t i = 0; i < b->nplans; i++) {
+        struct db_plan *p = &b->plans[i];
+        for (uint32_t c = 0; c < p->nchunks; c++) {
+            rq[nrq].pats = p->hp + p->chunk_first[c];
+            rq[nrq].n = p->chunk_first[c + 1] - p->chunk_first[c];
+            rq[nrq].cached_only = prev != NULL;
+            rq_plan[nrq] = (uint32_t)i;
+            rq_chunk[nrq++] = c;
+        }
+    }
+    rc = hsdb_acquire_batch(rq, nrq, threads, &hst, err, sizeof err);
+    if (rc != 0)
+        goto out;
+    size_t k = 0;
+    for (size_t i = 0; i < b->nplans; i++) {
+        struct db_plan *p = &b->plans[i];
+        for (uint32_t c = 0; c < p->nchunks; c++, k++) {
+            chunk_ok[k] = rq[k].db != NULL;
+            if (!rq[k].db)
+                continue;
+            struct db_entry *e = plan_add_entry(p);
+            if (!e) {
+                hsdb_release(rq[k].db);
+                rc = -ENOMEM;
+                goto out;
+            }
+            e->db = rq[k].db;
+            e->first = p->chunk_first[c];
+            rq[k].db = NULL;
+        }
+    }
+    /* 2. A reload: what changed, covered by the running databases and
+     * deltas (or whole chunks when too much changed). */
+    size_t ndelta = 0;
+    if (prev) {
+        ix = prev_index(prev, &nix);
+        size_t base = 0;
+        for (size_t i = 0; i < b->nplans; i++) {
+            struct db_plan *p = &b->plans[i];
+            bool complete = true;
+            for (uint32_t c = 0; c < p->nchunks; c++)
+                complete &= chunk_ok[base + c];
+            if (!complete) {
+                uint32_t delta = 0;
+                rc = plan_cover(p, chunk_ok + base, ix, nix, need + base, &delta);
+                if (rc != 0)
+                    goto out;
+                ndelta += delta != 0;
+            }
+            base += p->nchunks;
+        }
+        nrq = 0;
+        base = 0;
+        for (size_t i = 0; i < b->nplans; i++) {
+            struct db_plan *p = &b->plans[i];
+            for (uint32_t c = 0; c < p->nchunks; c++)
+                if (need[base + c]) {
+                    rq[nrq] = (struct hsdb_request){.pats = p->hp + p->chunk_first[c],
+                                                    .n = p->chunk_first[c + 1] -
+                                                         p->chunk_first[c]};
+                    rq_plan[nrq] = (uint32_t)i;
+                    rq_chunk[nrq++] = c;
+                }
+            base += p->nchunks;
+        }
+        /* Deltas go into the same batch. */
+        struct hsdb_request *rq2 = realloc(rq, (nrq + ndelta + 1) * sizeof(*rq2));
+        uint32_t *rp2 = realloc(rq_plan, (nrq + ndelta + 1) * sizeof(*rp2));
+        uint32_t *rc2 = realloc(rq_chunk, (nrq + ndelta + 1) * sizeof(*rc2));
+        rq_entry = malloc((nrq + ndelta + 1) * sizeof(*rq_entry));
+        if (rq2)
+            rq = rq2;
+        if (rp2)
+            rq_plan = rp2;
+        if (rc2)
+            rq_chunk = rc2;
+        if (!rq2 || !rp2 || !rc2 || !rq_entry) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        for (size_t r = 0; r < nrq; r++)
+            rq_entry[r] = -1;
+        for (size_t i = 0; i < b->nplans; i++) {
+            struct db_plan *p = &b->plans[i];
+            for (uint32_t e = 0; e < p->nentries; e++)
+                if (p->entries[e].pats && !p->entries[e].db) {
+                    rq[nrq] = (struct hsdb_request){.pats = p->entries[e].pats,
+                                                    .n = p->entries[e].npats};
+                    rq_plan[nrq] = (uint32_t)i;
+                    rq_entry[nrq++] = (int32_t)e;
+                }
+        }
+        if (nrq) {
+            rc = hsdb_acquire_batch(rq, nrq, threads, &hst, err, sizeof err);
+            if (rc != 0)
+                goto out;
+        }
+        for (size_t r = 0; r < nrq; r++) {
+            struct db_plan *p = &b->plans[rq_plan[r]];
+            if (rq_entry[r] >= 0) {
+                p->entries[rq_entry[r]].db = rq[r].db;
+            } else {
+                struct db_entry *e = plan_add_entry(p);
+                if (!e) {
+                    hsdb_release(rq[r].db);
+                    rc = -ENOMEM;
+                    goto out;
+                }
+                e->db = rq[r].db;
+                e->first = p->chunk_first[rq_chunk[r]];
+            }
+            rq[r].db = NULL;
+        }
+    }
+    /* 3. The groups' arrays. */
+    for (size_t i = 0; i < b->nplans; i++) {
+        struct db_plan *p = &b->plans[i];
+        struct detect_prefilter_db *pdb = p->pdb;
+        pdb->ndb = p->nentries;
+        pdb->db = calloc(p->nentries ? p->nentries : 1, sizeof(*pdb->db));
+        pdb->hdb = calloc(p->nentries ? p->nentries : 1, sizeof(*pdb->hdb));
+        pdb->chunk_first = calloc(p->nentries ? p->nentries : 1, sizeof(*pdb->chunk_first));
+        pdb->map = calloc(p->nentries ? p->nentries : 1, sizeof(*pdb->map));
+        if (!pdb->db || !pdb->hdb || !pdb->chunk_first || !pdb->map) {
+            pdb->ndb = 0;
+            rc = -ENOMEM;
+            goto out;
+        }
+        for (uint32_t e = 0; e < p->nentries; e++) {
+            struct db_entry *en = &p->entries[e];
+            pdb->hdb[e] = en->db;
+            pdb->db[e] = hsdb_database(en->db);
+            pdb->chunk_first[e] = en->first;
+            pdb->map[e] = en->map;
+            en->db = NULL; /* moved */
+            en->map = NULL;
+            bool dup = false;
+            for (size_t q = 0; q < i && !dup; q++)
+                for (uint32_t w = 0; w < b->plans[q].pdb->ndb && !dup; w++)
+                    dup = b->plans[q].pdb->hdb[w] == pdb->hdb[e];
+            for (uint32_t w = 0; w < e && !dup; w++)
+                dup = pdb->hdb[w] == pdb->hdb[e];
+            if (!dup)
+                b->st->database_bytes += hsdb_bytes(pdb->hdb[e]);
+            if (getenv("VIGIL_DEBUG_ENGINE")) {
+                uint32_t m;
+                hsdb_pattern_hashes(pdb->hdb[e], &m);
+                fprintf(stderr, "db %s: %u patterns%s, %zu bytes\n",
+                        detect_buffer_get(p->buffer_id)->name, m,
+                        pdb->map[e] ? " (mapped)" : "", hsdb_bytes(pdb->hdb[e]));
+            }
+        }
+        b->st->databases += p->nentries;
+    }
+    for (size_t i = 0; i < b->naliases; i++) {
+        *b->aliases[i].dst = *b->aliases[i].src;
+        b->aliases[i].dst->shared = true;
+    }
+    b->st->db_shared += hst.memory_hits;
+    b->st->db_from_disk += hst.disk_hits;
+    b->st->db_compiled += hst.compiled;
+    b->st->db_cache_rejected += hst.disk_rejected;
+    b->st->db_cache_write_errors += hst.disk_write_errors;
+    b->st->compile_cpu_seconds += hst.compile_cpu_seconds;
+    b->st->database_bytes_new += hst.bytes_new;
+    b->st->db_delta += (uint32_t)ndelta;
+out:
+    if (rc != 0 && !err[0])
+        snprintf(err, sizeof err, "out of memory");
+    if (rc != 0)
+        snprintf(b->err, b->errlen, "%s", err);
+    for (size_t r = 0; rq && r < nrq; r++)
+        hsdb_release(rq[r].db);
+    free(rq);
+    free(rq_plan);
+    free(rq_chunk);
+    free(rq_entry);
+    free(chunk_ok);
+    free(need);
+    free(ix);
     return rc;
 }
 
@@ -455,9 +996,16 @@ static void group_free(struct detect_group *g)
         for (int i = 0; i < detect_buffer_count(); i++) {
             if (g->dbs[i].shared)
                 continue;
-            for (uint32_t d = 0; d < g->dbs[i].ndb; d++)
-                hs_free_database(g->dbs[i].db[d]);
+            for (uint32_t d = 0; d < g->dbs[i].ndb; d++) {
+                if (g->dbs[i].hdb)
+                    hsdb_release(g->dbs[i].hdb[d]);
+                if (g->dbs[i].map)
+                    free(g->dbs[i].map[d]);
+            }
+            free(g->dbs[i].map);
             free(g->dbs[i].db);
+            free(g->dbs[i].hdb);
+            free(g->dbs[i].chunk_first);
             free(g->dbs[i].pat_rule_start);
             free(g->dbs[i].pat_rules);
         }
@@ -511,7 +1059,7 @@ static struct detect_group *group_get(struct build *b, uint32_t *rules, uint32_t
         const uint8_t *pp;
         uint16_t pl;
         bool nc;
-        int bid = rule_prefilter_pattern(r, &pp, &pl, &nc);
+        int bid = build_pattern(b, r->id, &pp, &pl, &nc);
         if (bid >= 0)
             need[bid] = true;
         else if (u32vec_push(&nonpf, r->id)) {
@@ -781,7 +1329,9 @@ struct detect_engine *detect_engine_build(const struct rule_set *rs,
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    static _Atomic uint64_t generations;
     de->rs = rs;
+    de->generation = atomic_fetch_add(&generations, 1) + 1;
     de->nrules = (uint32_t)rule_set_count(rs);
     uint32_t max_groups =
         opt && opt->max_port_groups ? opt->max_port_groups : DETECT_MAX_PORT_GROUPS;
@@ -791,9 +1341,25 @@ struct detect_engine *detect_engine_build(const struct rule_set *rs,
     b.per_db = opt && opt->patterns_per_db ? opt->patterns_per_db : DETECT_PATTERNS_PER_DB;
     if (err && errlen)
         err[0] = '\0';
+    b.pf = calloc(de->nrules ? de->nrules : 1, sizeof(*b.pf));
+    if (!b.pf) {
+        snprintf(err, errlen, "out of memory");
+        b.failed = true;
+    }
+    for (uint32_t i = 0; b.pf && i < de->nrules; i++) {
+        struct pf_info *f = &b.pf[i];
+        f->buffer_id = rule_prefilter_pattern(rule_set_get(rs, i), &f->bytes, &f->len, &f->nocase);
+    }
     for (int t = 0; t < DETECT_TRANSPORT_MAX && !b.failed; t++)
         for (int dir = 0; dir < 2 && !b.failed; dir++)
             build_transport_dir(&b, (enum detect_transport)t, dir, max_groups);
+    if (!b.failed &&
+        build_acquire_databases(&b, opt ? opt->compile_threads : 0, opt ? opt->prev : NULL) != 0)
+        b.failed = true;
+    for (size_t i = 0; i < b.nplans; i++)
+        plan_free(&b.plans[i]);
+    free(b.plans);
+    free(b.aliases);
     for (uint32_t i = 0; i < de->nrules; i++) {
         const struct rule *r = rule_set_get(rs, i);
         for (uint32_t k = 0; k < r->nbuffers; k++)
@@ -803,6 +1369,7 @@ struct detect_engine *detect_engine_build(const struct rule_set *rs,
                     de->max_captures = r->buffers[k].items[j].u.pcre.capture_count;
     }
     free(b.ghash);
+    free(b.pf);
     for (size_t i = 0; i < b.ncache; i++)
         free(b.cache[i].ids);
     free(b.cache);
@@ -830,6 +1397,11 @@ void detect_engine_free(struct detect_engine *de)
 const struct rule_set *detect_engine_rule_set(const struct detect_engine *de)
 {
     return de->rs;
+}
+
+uint64_t detect_engine_generation(const struct detect_engine *de)
+{
+    return de->generation;
 }
 
 unsigned detect_engine_groups(const struct detect_engine *de, enum detect_transport t,
@@ -955,6 +1527,13 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 {
     struct detect_thread_ctx *ctx = arg;
     const struct detect_prefilter_db *db = ctx->cur_db;
+    if (ctx->cur_map) {
+        id = ctx->cur_map[id];
+        if (id == UINT32_MAX)
+            return 0; /* a pattern the rules no longer use (reused database) */
+    } else {
+        id += ctx->cur_first;
+    }
     for (uint32_t k = db->pat_rule_start[id]; k < db->pat_rule_start[id + 1]; k++)
         detect_candidate_add(ctx, db->pat_rules[k]);
     return 0;
@@ -968,6 +1547,8 @@ int detect_prefilter_scan(const struct detect_group *g, int buffer_id, const uin
     const struct detect_prefilter_db *db = &g->dbs[buffer_id];
     ctx->cur_db = db;
     for (uint32_t d = 0; d < db->ndb; d++) {
+        ctx->cur_first = db->chunk_first[d];
+        ctx->cur_map = db->map[d];
         hs_error_t rc = hs_scan(db->db[d], (const char *)data, len, 0, ctx->scratch, on_match, ctx);
         if (rc != HS_SUCCESS)
             return -EIO;

@@ -559,6 +559,12 @@ struct rule {
     const char *file; /* interned in the rule set */
     uint32_t line;
     char *text; /* owned: the rule as written (after continuation joining) */
+
+    /* Everything the rule points to (text, lists, compiled pcre, ...) is
+     * shared with its copies in the rule sets of later rule reloads
+     * (rule_set_inherit) and freed with the last one. */
+    struct rule_share *share;
+    bool finalized; /* fast pattern and item flags derived (rule_set_finalize) */
 };
 
 void rule_free(struct rule *r);

@@ -48,6 +48,15 @@ struct rule_set {
     struct rule_reason *reasons;
     size_t nreasons;
     struct rule_load_stats stats;
+    /* rule reload (rule_set_reuse.c): the set this one succeeds, an index
+     * of its rules by text, and the context rules were parsed in */
+    const struct rule_set *donor;
+    struct rule_reuse_index *reuse;
+    uint64_t context_hash;
+    bool context_recorded;
+    uint32_t reused;
+    rule_failure_fn on_failure;
+    void *on_failure_ctx;
     bool finalized;
     bool app_events;
     bool pkt_events;
@@ -58,6 +67,21 @@ struct rule_set {
     size_t n_unknown_classtypes;
     const char *new_unknown_classtype; /* set by the parser, reported by the loader */
 };
+
+/* Rule reload (rule_set_reuse.c). A rule's deep parts are shared between
+ * copies through a reference count: rule_share_new() for a parsed rule (NULL
+ * on allocation failure: then never shared), rule_share_release() is true
+ * while another copy still holds them. */
+struct rule_share *rule_share_new(void);
+bool rule_share_release(struct rule *r);
+/* Records the context rules are parsed in (variables, classification and
+ * reference tables, event options) when the first rule is added. */
+void rule_reuse_record_context(struct rule_set *rs);
+/* A copy of the donor's rule with exactly this text, parsed in the same
+ * context, or NULL (then parse it). The copy shares the donor rule's parts;
+ * its id, file and line are the caller's to set. */
+struct rule *rule_reuse_find(struct rule_set *rs, const char *text);
+void rule_reuse_free(struct rule_set *rs);
 
 /* Parses one rule into a new struct rule (caller frees with rule_free);
  * NULL with e filled on failure. */

@@ -1317,6 +1317,7 @@ struct rule *rule_parse(struct rule_set *rs, const char *text, struct rule_error
     r->priority = 3;
     r->class_id = -1;
     r->fp_buffer = r->fp_item = -1;
+    r->share = rule_share_new();
     r->text = strdup(text);
     struct pctx pc = {.rs = rs, .r = r, .e = e, .cur_list = -1, .last_content_list = -1};
     char *s = copy;
@@ -1355,6 +1356,10 @@ void rule_free(struct rule *r)
 {
     if (!r)
         return;
+    if (rule_share_release(r)) {
+        free(r); /* a copy in another rule set still uses the rest */
+        return;
+    }
     free(r->src.ranges);
     free(r->dst.ranges);
     free(r->sp.ranges);

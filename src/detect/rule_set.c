@@ -233,6 +233,7 @@ void rule_set_free(struct rule_set *rs)
     for (size_t i = 0; i < rs->nreasons; i++)
         free(rs->reasons[i].text);
     free(rs->reasons);
+    rule_reuse_free(rs);
     free(rs);
 }
 
@@ -648,7 +649,11 @@ int rule_set_add_rule(struct rule_set *rs, const char *text, const char *file, u
         snprintf(e->reason, sizeof(e->reason), req > 0 ? "requirements not met" : "invalid requires");
         return req > 0 ? 1 : -EINVAL;
     }
-    struct rule *r = rule_parse(rs, text, e);
+    if (!rs->context_recorded)
+        rule_reuse_record_context(rs);
+    struct rule *r = rs->donor ? rule_reuse_find(rs, text) : NULL;
+    if (!r)
+        r = rule_parse(rs, text, e);
     if (!r)
         return -EINVAL;
     uint64_t key = ((uint64_t)r->gid << 32) | r->sid;
@@ -750,12 +755,14 @@ static bool text_is_clean(const unsigned char *s, size_t len, size_t *bad)
 }
 
 static void report_failure(struct rule_set *rs, FILE *report, const char *name, uint32_t line,
-                           const struct rule_error *e)
+                           const char *text, const struct rule_error *e)
 {
     rs->stats.failed++;
     if (strncmp(e->reason, "unsupported", 11) == 0 || strncmp(e->reason, "invalid '", 9) == 0)
         rs->stats.unsupported++;
     count_reason(rs, e->reason[0] ? e->reason : "error");
+    if (rs->on_failure)
+        rs->on_failure(rs->on_failure_ctx, name, line, text, e);
     if (!report)
         return;
     fprintf(report, "%s:%u: ", name, line);
@@ -789,7 +796,7 @@ static void load_logical_line(struct rule_set *rs, char *text, size_t len, const
         snprintf(e.reason, sizeof(e.reason), "rule too long");
         snprintf(e.message, sizeof(e.message), "rule is %zu bytes long (limit %d)", len,
                  RULE_MAX_LEN);
-        report_failure(rs, report, name, line, &e);
+        report_failure(rs, report, name, line, NULL, &e);
         return;
     }
     if (!text_is_clean((const unsigned char *)text, len, &bad)) {
@@ -797,7 +804,7 @@ static void load_logical_line(struct rule_set *rs, char *text, size_t len, const
         snprintf(e.message, sizeof(e.message),
                  "invalid UTF-8 or control character (byte 0x%02x at column %zu)",
                  (unsigned char)text[bad], bad + 1);
-        report_failure(rs, report, name, line, &e);
+        report_failure(rs, report, name, line, NULL, &e);
         return;
     }
     rs->new_unknown_classtype = NULL;
@@ -808,7 +815,7 @@ static void load_logical_line(struct rule_set *rs, char *text, size_t len, const
         rs->stats.skipped++;
         log_info("%s:%u: sid %u: rule skipped: %s", name, line, e.sid, e.message);
     } else {
-        report_failure(rs, report, name, line, &e);
+        report_failure(rs, report, name, line, s, &e);
     }
     if (rs->new_unknown_classtype && report)
         fprintf(report,
@@ -818,49 +825,110 @@ static void load_logical_line(struct rule_set *rs, char *text, size_t len, const
     rs->new_unknown_classtype = NULL;
 }
 
-int rule_set_load_buffer(struct rule_set *rs, const char *data, size_t len, const char *name,
-                         FILE *report)
+/* Joins physical lines into logical ones (backslash continuation) as bytes
+ * arrive, so a file is read in small blocks: a 20 MB merged rules file
+ * costs no 20 MB buffer. Logical lines are accumulated in a buffer capped at
+ * RULE_MAX_LEN + 1: longer lines are only measured, so a 100 MB line costs
+ * no memory either. */
+struct line_joiner {
+    struct rule_set *rs;
+    const char *name;
+    FILE *report;
+    char *buf;
+    size_t blen, logical_len, phys_len;
+    uint32_t lineno, start_line;
+    char last, prev; /* the physical line's last two bytes */
+};
+
+static void joiner_bytes(struct line_joiner *j, const char *p, size_t n)
 {
-    /* Logical lines are accumulated in a buffer capped at RULE_MAX_LEN + 1:
-     * longer lines are only measured, so a 100 MB line costs no memory. */
-    size_t cap = RULE_MAX_LEN + 2;
-    char *buf = malloc(cap);
-    if (!buf)
-        return -ENOMEM;
-    size_t blen = 0, logical_len = 0;
-    uint32_t lineno = 0, start_line = 0;
+    if (n == 0)
+        return;
+    if (j->phys_len == 0) {
+        j->lineno++;
+        if (j->logical_len == 0)
+            j->start_line = j->lineno;
+    }
+    if (j->blen + n <= RULE_MAX_LEN) {
+        memcpy(j->buf + j->blen, p, n);
+        j->blen += n;
+    } else {
+        j->blen = RULE_MAX_LEN + 1; /* marks "too long"; content no longer used */
+    }
+    j->logical_len += n;
+    j->phys_len += n;
+    j->prev = n >= 2 ? p[n - 2] : j->last;
+    j->last = p[n - 1];
+}
+
+static void joiner_drop_last(struct line_joiner *j)
+{
+    if (j->blen && j->blen <= RULE_MAX_LEN)
+        j->blen--;
+    j->logical_len--;
+    j->phys_len--;
+    j->last = j->prev;
+    j->prev = 0;
+}
+
+static void joiner_flush(struct line_joiner *j)
+{
+    j->buf[j->blen > RULE_MAX_LEN ? RULE_MAX_LEN : j->blen] = '\0';
+    load_logical_line(j->rs, j->buf, j->logical_len, j->name, j->start_line, j->report);
+    j->blen = j->logical_len = 0;
+}
+
+/* The end of a physical line (a newline, or the end of the input). */
+static void joiner_end_line(struct line_joiner *j)
+{
+    if (j->phys_len == 0) {
+        j->lineno++;
+        if (j->logical_len == 0)
+            j->start_line = j->lineno;
+    }
+    if (j->phys_len && j->last == '\r')
+        joiner_drop_last(j);
+    bool cont = j->phys_len && j->last == '\\';
+    if (cont)
+        joiner_drop_last(j);
+    j->phys_len = 0;
+    j->last = j->prev = 0;
+    if (!cont)
+        joiner_flush(j);
+}
+
+static void joiner_feed(struct line_joiner *j, const char *data, size_t len)
+{
     size_t i = 0;
     while (i < len) {
         const char *nl = memchr(data + i, '\n', len - i);
         size_t end = nl ? (size_t)(nl - data) : len;
-        size_t l = end - i;
-        lineno++;
-        if (logical_len == 0)
-            start_line = lineno;
-        const char *p = data + i;
-        if (l && p[l - 1] == '\r')
-            l--;
-        bool cont = l && p[l - 1] == '\\';
-        size_t take = cont ? l - 1 : l;
-        if (blen + take <= RULE_MAX_LEN) {
-            memcpy(buf + blen, p, take);
-            blen += take;
-        } else {
-            blen = RULE_MAX_LEN + 1; /* marks "too long"; content no longer used */
-        }
-        logical_len += take;
-        if (!cont) {
-            buf[blen > RULE_MAX_LEN ? RULE_MAX_LEN : blen] = '\0';
-            load_logical_line(rs, buf, logical_len, name, start_line, report);
-            blen = logical_len = 0;
-        }
-        i = nl ? end + 1 : len;
+        joiner_bytes(j, data + i, end - i);
+        if (!nl)
+            break;
+        joiner_end_line(j);
+        i = end + 1;
     }
-    if (logical_len || blen) {
-        buf[blen > RULE_MAX_LEN ? RULE_MAX_LEN : blen] = '\0';
-        load_logical_line(rs, buf, logical_len, name, start_line, report);
-    }
-    free(buf);
+}
+
+static void joiner_finish(struct line_joiner *j)
+{
+    if (j->phys_len)
+        joiner_end_line(j);
+    if (j->logical_len || j->blen)
+        joiner_flush(j);
+}
+
+int rule_set_load_buffer(struct rule_set *rs, const char *data, size_t len, const char *name,
+                         FILE *report)
+{
+    struct line_joiner j = {.rs = rs, .name = name, .report = report};
+    j.buf = malloc(RULE_MAX_LEN + 2);
+    if (!j.buf)
+        return -ENOMEM;
+    joiner_feed(&j, data, len);
+    joiner_finish(&j);
+    free(j.buf);
     return 0;
 }
 
@@ -873,48 +941,34 @@ int rule_set_load_file(struct rule_set *rs, const char *path, FILE *report)
             fprintf(report, "%s: cannot open: %s\n", path, strerror(e));
         return -e;
     }
-    size_t cap = 1 << 16, len = 0;
-    char *data = malloc(cap);
-    if (!data) {
+    struct line_joiner j = {.rs = rs, .name = path, .report = report};
+    size_t block = 1 << 16;
+    j.buf = malloc(RULE_MAX_LEN + 2);
+    char *data = malloc(block);
+    if (!j.buf || !data) {
+        free(j.buf);
+        free(data);
         fclose(f);
         return -ENOMEM;
     }
-    for (;;) {
-        if (len == cap) {
-            if (cap >= (size_t)1 << 30) {
-                free(data);
-                fclose(f);
-                if (report)
-                    fprintf(report, "%s: file larger than 1 GB\n", path);
-                return -EFBIG;
-            }
-            char *nd = realloc(data, cap * 2);
-            if (!nd) {
-                free(data);
-                fclose(f);
-                return -ENOMEM;
-            }
-            data = nd;
-            cap *= 2;
-        }
-        size_t n = fread(data + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
+    size_t n;
+    detect_datasets_rule_file(path); /* dataset load paths are relative to it */
+    while ((n = fread(data, 1, block, f)) > 0)
+        joiner_feed(&j, data, n);
     int rerr = ferror(f);
     fclose(f);
+    free(data);
     if (rerr) {
-        free(data);
+        detect_datasets_rule_file(NULL);
+        free(j.buf);
         if (report)
             fprintf(report, "%s: read error\n", path);
         return -EIO;
     }
-    detect_datasets_rule_file(path); /* dataset load paths are relative to it */
-    int rc = rule_set_load_buffer(rs, data, len, path, report);
     detect_datasets_rule_file(NULL);
-    free(data);
-    return rc;
+    joiner_finish(&j);
+    free(j.buf);
+    return 0;
 }
 
 /* ---- finalize ---- */
@@ -1091,9 +1145,13 @@ int rule_set_finalize(struct rule_set *rs)
     if (rs->finalized)
         return 0;
     for (size_t i = 0; i < rs->nrules; i++) {
+        if (rs->rules[i]->finalized)
+            continue; /* shared with the set this one succeeds */
         rule_derive_item_flags(rs->rules[i]);
         rule_choose_fast_pattern(rs->rules[i]);
+        rs->rules[i]->finalized = true;
     }
+    rule_reuse_free(rs); /* the donor may go now */
     if (rs->nreasons)
         qsort(rs->reasons, rs->nreasons, sizeof(*rs->reasons), reason_cmp);
     rs->finalized = true;
@@ -1135,6 +1193,12 @@ size_t rule_set_count(const struct rule_set *rs)
 const struct rule *rule_set_get(const struct rule_set *rs, size_t i)
 {
     return i < rs->nrules ? rs->rules[i] : NULL;
+}
+
+void rule_set_on_failure(struct rule_set *rs, rule_failure_fn fn, void *ctx)
+{
+    rs->on_failure = fn;
+    rs->on_failure_ctx = ctx;
 }
 
 uint32_t rule_set_var_count(const struct rule_set *rs, enum rule_var_kind kind)

@@ -83,6 +83,17 @@ void rule_set_enable_packet_events(struct rule_set *rs, bool on);
  * configuration turned off or on again (ja3-fingerprints: no); -ENOENT if
  * vigil has no such feature. Call before loading. */
 int rule_set_set_feature(struct rule_set *rs, const char *name, bool present);
+/* Rule reload: makes the new, empty set rs the successor of prev, which
+ * must stay alive and unchanged until rs is finalized. Flowbit, flowint and
+ * xbit names keep the ids they have in prev (per-flow state of the running
+ * engine stays valid under the new one), and a rule whose text equals one of
+ * prev's, parsed in the same context (variables, classification and
+ * reference tables, event options), is not parsed again but shared with
+ * prev (its lists, compiled pcre, text: memory is only spent on what
+ * changed). Call before loading anything that may add names. 0 or -errno. */
+int rule_set_inherit(struct rule_set *rs, const struct rule_set *prev);
+/* Rules taken over from the predecessor rather than parsed. */
+uint32_t rule_set_reused_count(const struct rule_set *rs);
 
 /* Overrides or adds one variable (address unless is_port). */
 int rule_set_set_var(struct rule_set *rs, const char *name, const char *value, bool is_port);
@@ -106,6 +117,13 @@ const struct rule_threshold_cfg *rule_set_threshold_cfg(const struct rule_set *r
  * added; e->message says why). file may be NULL. */
 int rule_set_add_rule(struct rule_set *rs, const char *text, const char *file, uint32_t line,
                       struct rule_error *e);
+/* Called for every rule that fails to load (after it is counted), with the
+ * file name given to the loader (may be NULL), the line, the rule text (NULL
+ * when it is too long or not clean text) and the error. */
+typedef void (*rule_failure_fn)(void *ctx, const char *file, uint32_t line, const char *text,
+                                const struct rule_error *e);
+void rule_set_on_failure(struct rule_set *rs, rule_failure_fn fn, void *ctx);
+
 /* Loads a rules file: joins backslash-continued lines, skips comments and
  * blank lines, counts commented-out rules, reports each failed rule to
  * `report` as "file:line: sid N: keyword 'k': message" (report may be NULL).

@@ -65,6 +65,13 @@ struct flow {
     bool uninspected;             /* no detection on the flow (a reject policy in IDS mode) */
     uint16_t app_proto_orig;      /* kept when the app state is freed before the flow ends */
     uint32_t intel_generation;    /* indicator snapshot the endpoints were checked against */
+    /* Capture-file inputs (sensor): indexes of the files of the flow's first
+     * and last packets, so alerts are attributed to the files they came from
+     * and a file is judged only once its flows ended (pcap-file
+     * delete-when-done: non-alerts). */
+    bool input_tracked;
+    uint32_t input_first, input_last;
+    uint32_t input_marked;        /* files below this one are marked alerted already */
 
     /* ICMP: type and code of the first packet each way (for EVE and the
      * Community ID); meaningful only when key.proto is ICMP or ICMPv6. */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sensor/sensor_internal.h"
+#include "sensor/unix_pcap.h"
 #include "util/config.h"
 #include "util/log.h"
 
@@ -57,6 +58,14 @@ static int input_add(struct run_state *rs, const char *path, bool from_dir)
         rs->input_from_dir = d;
         rs->inputs_cap = cap;
     }
+    uint32_t chunk = rs->ninputs / SENSOR_INPUT_CHUNK;
+    if (chunk >= SENSOR_INPUT_CHUNKS)
+        return -ENOMEM; /* 4 million files in one run */
+    if (!rs->input_track[chunk]) {
+        rs->input_track[chunk] = calloc(SENSOR_INPUT_CHUNK, sizeof *rs->input_track[chunk]);
+        if (!rs->input_track[chunk])
+            return -ENOMEM;
+    }
     rs->inputs[rs->ninputs] = strdup(path);
     if (!rs->inputs[rs->ninputs])
         return -ENOMEM;
@@ -74,6 +83,17 @@ void sensor_inputs_free(struct run_state *rs)
     rs->inputs = NULL;
     rs->input_from_dir = NULL;
     rs->ninputs = rs->inputs_cap = 0;
+    for (uint32_t c = 0; c < SENSOR_INPUT_CHUNKS && rs->input_track[c]; c++) {
+        free(rs->input_track[c]);
+        rs->input_track[c] = NULL;
+    }
+    rs->inputs_read = rs->inputs_decided = 0;
+}
+
+int sensor_inputs_set_one(struct run_state *rs, const char *path)
+{
+    sensor_inputs_free(rs);
+    return input_add(rs, path, false);
 }
 
 /* Collects the regular files under dir (recursively if asked) that are not
@@ -195,15 +215,63 @@ const char *sensor_input_name(const struct run_state *rs, uint32_t index)
     return index < rs->ninputs ? rs->inputs[index] : NULL;
 }
 
-static void done_with_file(struct run_state *rs, uint32_t i)
+static void delete_input(struct run_state *rs, uint32_t i)
 {
     const char *path = rs->inputs[i];
     if (strcmp(path, "-") == 0)
         return;
-    if (rs->pcap_delete == PCAP_DELETE_ALWAYS ||
-        (rs->pcap_delete == PCAP_DELETE_NON_ALERTS && !rs->last_file_alerted)) {
-        if (unlink(path) != 0)
-            log_warning("%s: cannot delete after reading: %s", path, strerror(errno));
+    if (unlink(path) != 0)
+        log_warning("%s: cannot delete after reading: %s", path, strerror(errno));
+    else
+        log_info("%s: deleted (pcap-file delete-when-done)", path);
+}
+
+/* A file was read to its end. delete-when-done: yes deletes it now; with
+ * non-alerts it is judged once every flow holding its packets ended
+ * (sensor_inputs_reap): alerts at flow timeout, stream reassembly and the
+ * workers' lag in threaded mode all come after the file's last packet. */
+static void done_with_file(struct run_state *rs, uint32_t i, bool ok)
+{
+    struct sensor_input_track *t = sensor_input_track(rs, i);
+    if (t)
+        t->read_ok = ok;
+    rs->inputs_read = i + 1;
+    if (ok && rs->pcap_delete == PCAP_DELETE_ALWAYS)
+        delete_input(rs, i);
+    sensor_inputs_reap(rs, false);
+}
+
+/* Threaded: every worker processed every frame of file i (it has seen a
+ * frame or tick of a later file). */
+static bool workers_past(const struct run_state *rs, uint32_t i)
+{
+    for (int w = 0; w < rs->nworkers; w++) {
+        uint32_t seen = atomic_load_explicit(&rs->workers[w].input_seen, memory_order_acquire);
+        if (seen == UINT32_MAX || seen < i)
+            return false;
+    }
+    return true;
+}
+
+void sensor_inputs_reap(struct run_state *rs, bool final)
+{
+    while (rs->inputs_decided < rs->inputs_read) {
+        uint32_t i = rs->inputs_decided;
+        struct sensor_input_track *t = sensor_input_track(rs, i);
+        if (!t)
+            break;
+        if (!final) {
+            if (rs->threaded && !workers_past(rs, i))
+                break;
+            /* Flows are counted in the file of their first packet; files
+             * are judged in order, so earlier files' flows all ended. */
+            if (atomic_load_explicit(&t->live_flows, memory_order_acquire) != 0)
+                break;
+        }
+        rs->inputs_decided++;
+        if (rs->pcap_delete == PCAP_DELETE_NON_ALERTS && t->read_ok &&
+            !atomic_load_explicit(&t->alerted, memory_order_acquire))
+            delete_input(rs, i);
     }
 }
 
@@ -227,10 +295,12 @@ int sensor_read_inputs(struct run_state *rs)
         while (next < rs->ninputs && !sensor_stop_requested()) {
             uint32_t i = next++;
             int rc = sensor_read_pcap_file(rs, rs->inputs[i], i);
+            /* A file cut short (a signal, pcap-interrupt) is never deleted. */
+            bool whole = rc == 0 && !sensor_stop_requested() &&
+                         !(rs->socket_mode && unix_pcap_interrupted());
+            done_with_file(rs, i, whole);
             if (rc != 0 && !rs->input_from_dir[i])
                 return rc;
-            if (rc == 0)
-                done_with_file(rs, i);
         }
         if (!rs->pcap_continuous || sensor_stop_requested())
             return 0;
@@ -240,6 +310,7 @@ int sensor_read_inputs(struct run_state *rs)
             struct timespec nap = {0, 100 * 1000 * 1000};
             nanosleep(&nap, NULL);
             sensor_housekeeping(rs);
+            sensor_inputs_reap(rs, false);
         }
         uint32_t before = rs->ninputs;
         for (int i = 0; i < rs->opts.pcap_file_count; i++)

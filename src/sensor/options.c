@@ -60,6 +60,8 @@ static void print_help(void)
           "  -l DIR                  log directory (default: default-log-dir, else .)\n"
           "  --threads N             worker threads (default 1 for files: deterministic output)\n"
           "  --runmode MODE          single, autofp or workers\n"
+          "  --unix-socket[=FILE]    control socket (suricatasc); without -r/-i: wait for\n"
+          "                          pcap-file commands on it\n"
           "  --stats-interval SEC    seconds between stats records (default stats.interval, 8)\n"
           "  -D                      run as a daemon (detached; the parent exits once the\n"
           "                          sensor runs, with its status)\n"
@@ -88,6 +90,7 @@ enum {
     OPT_BPF,
     OPT_STATS_INTERVAL,
     OPT_PCAP,
+    OPT_UNIX_SOCKET,
     OPT_AF_PACKET,
     OPT_PCAP_CONTINUOUS,
     OPT_PCAP_RECURSIVE,
@@ -174,6 +177,7 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         {"pidfile", required_argument, NULL, OPT_PIDFILE},
         {"user", required_argument, NULL, OPT_USER},
         {"group", required_argument, NULL, OPT_GROUP},
+        {"unix-socket", optional_argument, NULL, OPT_UNIX_SOCKET},
         {"init-errors-fatal", no_argument, NULL, OPT_INIT_ERRORS_FATAL},
         {"dump-config", no_argument, NULL, OPT_DUMP_CONFIG},
         {"build-info", no_argument, NULL, OPT_BUILD_INFO},
@@ -377,6 +381,10 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         case OPT_DISABLE_DETECTION:
             o->disable_detection = true;
             break;
+        case OPT_UNIX_SOCKET:
+            o->unix_socket_set = true;
+            o->unix_socket = optarg;
+            break;
         case OPT_STRICT_RULE_KEYWORDS:
             /* vigil already rejects every keyword it does not implement. */
             break;
@@ -441,8 +449,10 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
                      o->list_keywords || o->list_runmodes || o->dump_config || o->test_config;
     if (o->interface_count > 0 && !o->live_kind_set)
         o->live_kind = CAPTURE_PCAP_LIVE;
-    if (!info_only && o->pcap_file_count == 0 && o->interface_count == 0 && !o->live_from_config)
-        return usage_error("%s", "nothing to read: give -r PATH, -i IFACE or --af-packet");
+    if (!info_only && o->pcap_file_count == 0 && o->interface_count == 0 && !o->live_from_config &&
+        !o->unix_socket_set)
+        return usage_error("%s", "nothing to read: give -r PATH, -i IFACE, --af-packet or "
+                                 "--unix-socket");
     if (o->pcap_file_count > 0 && (o->interface_count > 0 || o->live_from_config))
         return usage_error("%s", "-r and live capture (-i, --pcap, --af-packet) cannot be "
                                  "used together");

@@ -31,7 +31,10 @@
 #include "sensor/frame_hash.h"
 #include "detect/detect_engine.h"
 #include "detect/rule_set.h"
+#include "sensor/sensor_control.h"
+#include "sensor/unix_pcap.h"
 #include "util/config.h"
+#include "util/control.h"
 #include "util/log.h"
 
 #define WORKER_RING_BYTES (8u << 20)
@@ -180,7 +183,9 @@ void sensor_housekeeping(struct run_state *rs)
     if (sig_usr2) {
         sig_usr2 = 0;
         rs->reloads_requested++;
-        sensor_reload_rules(rs);
+        /* As Suricata: SIGUSR2 reloads the rules, on the reload thread
+         * (sensor/reload.h); packets keep flowing meanwhile. */
+        sensor_reload_rules_signal();
     }
     if (now - rs->last_flush_ms >= FLUSH_INTERVAL_MS) {
         rs->last_flush_ms = now;
@@ -238,10 +243,11 @@ static void *worker_ring_main(void *arg)
                 if (!rf)
                     break;
             } else {
+                worker_idle(w); /* adopts a reloaded engine */
                 struct timespec nap = {0, 50000};
-                worker_idle(w, true); /* a waiting worker never delays a swap */
+                worker_offline(w, true); /* a waiting worker never delays an indicator swap */
                 nanosleep(&nap, NULL);
-                worker_idle(w, false);
+                worker_offline(w, false);
                 continue;
             }
         }
@@ -253,8 +259,11 @@ static void *worker_ring_main(void *arg)
             .datalink = rf->datalink,
         };
         if (rf->file_index != file_index) {
+            /* Every frame of the previous file was processed. */
+            if (file_index != UINT32_MAX)
+                atomic_store_explicit(&w->input_seen, file_index, memory_order_release);
             file_index = rf->file_index;
-            worker_set_pcap_filename(w, sensor_input_name(w->run, file_index));
+            worker_set_input(w, file_index, sensor_input_name(w->run, file_index));
         }
         if (rf->caplen == 0 && rf->pcap_cnt == 0) {
             worker_advance_time(w, rf->ts_usec); /* time tick from the reader */
@@ -337,33 +346,39 @@ int sensor_read_pcap_file(struct run_state *rs, const char *path, uint32_t index
         return 2;
     }
     rs->input_index = index;
-    if (!rs->threaded)
-        worker_set_pcap_filename(&rs->workers[0], path);
+    if (!rs->threaded) {
+        worker_set_input(&rs->workers[0], index, path);
+    } else {
+        /* Every worker learns at once that the previous file ended (its
+         * flows can then be judged, sensor_inputs_reap). */
+        struct ring_frame tick = {.ts_usec = rs->last_ts_usec, .file_index = index};
+        for (int i = 0; i < rs->nworkers; i++)
+            ring_push(rs, &rs->workers[i], &tick, NULL);
+    }
     signal_sources[0] = src;
     rs->progress_source = src;
     struct stat st;
     rs->progress_file_bytes = strcmp(path, "-") != 0 && stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
-    uint64_t alerts_before = sensor_alert_count(rs);
     struct capture_frame frame;
-    enum capture_result r;
+    enum capture_result r = CAPTURE_END;
     /* stdin or a FIFO can block for as long as the writer likes: the main
-     * thread's worker goes offline around each read, so an indicator swap
-     * never waits for the next packet (a regular file never blocks long). */
+     * thread's worker goes offline for shared indicators around each read,
+     * so an indicator swap never waits for the next packet (a regular file
+     * never blocks long). Rule engines are another matter: the worker holds
+     * its engine, so a reload waits for the next packet or the end. */
     struct worker *self = !rs->threaded && rs->nworkers > 0 ? &rs->workers[0] : NULL;
     bool may_block = self && (strcmp(path, "-") == 0 ||
                               (stat(path, &st) == 0 && !S_ISREG(st.st_mode)));
-    if (may_block) {
-        for (;;) {
-            worker_idle(self, true);
-            r = sig_stop ? CAPTURE_END : capture_next(src, &frame);
-            worker_idle(self, false);
-            if (r != CAPTURE_OK)
-                break;
-            dispatch_frame(rs, &frame);
-        }
-    } else {
-        while (!sig_stop && (r = capture_next(src, &frame)) == CAPTURE_OK)
-            dispatch_frame(rs, &frame);
+    while (!sig_stop && !(rs->socket_mode && unix_pcap_interrupted())) {
+        if (may_block)
+            worker_offline(self, true);
+        r = capture_next(src, &frame);
+        if (may_block)
+            worker_offline(self, false);
+        if (r != CAPTURE_OK)
+            break;
+        dispatch_frame(rs, &frame);
+        sensor_capture_publish(0, src);
     }
     if (!sig_stop && r == CAPTURE_ERROR)
         log_warning("%s", capture_error(src));
@@ -371,12 +386,12 @@ int sensor_read_pcap_file(struct run_state *rs, const char *path, uint32_t index
     capture_get_stats(src, &cs);
     rs->capture.packets += cs.packets;
     rs->capture.bytes += cs.bytes;
+    sensor_capture_forget(0, &rs->capture);
     rs->progress_done_bytes += rs->progress_file_bytes;
     rs->progress_file_bytes = 0;
     rs->progress_source = NULL;
     signal_sources[0] = NULL;
     capture_close(src);
-    rs->last_file_alerted = sensor_alert_count(rs) != alerts_before;
     return 0;
 }
 
@@ -389,6 +404,7 @@ static int read_live_single(struct run_state *rs)
     struct capture_frame frame;
     while (!sig_stop) {
         enum capture_result r = capture_next(src, &frame);
+        sensor_capture_publish(0, src);
         if (r == CAPTURE_OK) {
             dispatch_frame(rs, &frame);
             continue;
@@ -406,6 +422,7 @@ static int read_live_single(struct run_state *rs)
         break;
     }
     capture_get_stats(src, &rs->capture);
+    sensor_capture_forget(0, &rs->capture);
     signal_sources[0] = NULL;
     return 0;
 }
@@ -419,6 +436,7 @@ static void *afp_worker_main(void *arg)
     while (!sig_stop) {
         worker_poll(w);
         enum capture_result r = capture_next(w->source, &frame);
+        sensor_capture_publish(w->id, w->source);
         if (r == CAPTURE_OK) {
             /* pcap_cnt is per worker here; there is no global order. */
             worker_process_frame(w, &frame, ++cnt);
@@ -459,6 +477,7 @@ static int read_afpacket_threaded(struct run_state *rs)
     for (int i = 0; i < rs->nworkers; i++) {
         struct capture_stats cs;
         capture_get_stats(rs->workers[i].source, &cs);
+        sensor_capture_forget(i, &cs);
         rs->capture.packets += cs.packets;
         rs->capture.bytes += cs.bytes;
         rs->capture.kernel_drops += cs.kernel_drops;
@@ -486,6 +505,61 @@ static void stop_ring_workers(struct run_state *rs)
         pthread_join(rs->workers[i].thread, NULL);
         spsc_ring_free(&rs->workers[i].ring);
     }
+}
+
+/* The control socket and the metrics endpoint (sensor_control.h). */
+int sensor_control_start(struct run_state *rs)
+{
+    struct sensor_runtime *rt = &rs->runtime;
+    pthread_mutex_init(&rt->lock, NULL);
+    bool live = !rs->socket_mode && rs->ninputs == 0 && !rs->pcap_continuous;
+    bool afp = rs->opts.live_kind == CAPTURE_AF_PACKET;
+    rt->running_mode = rs->nworkers <= 1 && !rs->threaded ? "single"
+                       : rs->afp_threaded                 ? "workers"
+                                                          : "autofp";
+    rt->capture_mode = rs->socket_mode ? "UNIX_SOCKET"
+                       : live          ? (afp ? "AF_PACKET_DEV" : "PCAP_DEV")
+                                       : "PCAP_FILE";
+    rt->iface = live ? rs->live_iface : NULL;
+    rt->workers = rs->workers;
+    rt->nworkers = rs->nworkers;
+    rt->start_mono_sec = rs->start_mono;
+    rt->cfg = rs->cfg;
+    rt->sc = &rs->sc;
+    rs->control_running = true;
+    char path[4096], err[4200];
+    if (rs->socket_mode && unix_pcap_register() != 0)
+        return 1;
+    if (sensor_control_register(rt) == 0 &&
+        sensor_control_path(rs->cfg, &rs->opts, live, path, sizeof path)) {
+        if (control_start(path, err, sizeof err) != 0) {
+            if (rs->socket_mode) {
+                log_error("unix socket: %s", err);
+                return 1;
+            }
+            log_warning("unix socket: %s", err);
+            if (config_get_bool(rs->cfg, "engine.init-failure-fatal", false))
+                return 1;
+        } else {
+            log_info("unix socket: listening on %s", path);
+        }
+    }
+    if (sensor_metrics_start(rs->cfg, err, sizeof err) != 0) {
+        log_error("%s", err);
+        return 1;
+    }
+    return 0;
+}
+
+void sensor_control_stop(struct run_state *rs)
+{
+    if (!rs->control_running)
+        return;
+    sensor_metrics_stop();
+    control_stop();
+    sensor_control_unregister();
+    pthread_mutex_destroy(&rs->runtime.lock);
+    rs->control_running = false;
 }
 
 /* ics-baseline: what the workers learned is written to its file at the end,
@@ -557,6 +631,7 @@ int sensor_run_inputs(struct run_state *rs)
             stop_ring_workers(rs);
     }
     finish(rs);
+    sensor_inputs_reap(rs, true); /* every flow ended */
     if (rs->have_main_eve) {
         for (int i = 0; i < rs->sc.n_eve_out; i++)
             eve_writer_free(&rs->main_eve[i]);

@@ -23,6 +23,8 @@
 #include "util/swap.h"
 #include "intel/intel_match.h"
 #include "intel/intel_report.h"
+#include "sensor/reload.h"
+#include "sensor/sensor_control.h"
 
 struct config;
 struct config_node;
@@ -89,6 +91,8 @@ struct sensor_options {
     int protected_count;
     const char *hub_url, *hub_token, *hub_token_file, *hub_ca, *hub_pin; /* --hub... */
     uint32_t hub_poll_ms;               /* --hub-poll-interval (0: configuration/default) */
+    bool unix_socket_set;               /* --unix-socket[=FILE] */
+    const char *unix_socket;            /* its FILE, or NULL */
 };
 
 /* Parses `vigil run` arguments. Returns 0, 1 if --help was printed, or 2
@@ -209,7 +213,10 @@ struct worker {
     struct packet outer_view;   /* a tunnel's outer layer, for its own flow */
     struct worker_stats stats;
     const struct sensor_shared *shared;
-    struct detect_worker *detect;
+    struct detect_worker *detect;       /* for engine->engine; NULL without rules */
+    const struct sensor_engine *engine; /* the engine this worker uses (sensor/reload.h) */
+    struct swap_slot *engine_slot;
+    struct swap_reader *swap;
     struct detect_alert alerts[DETECT_MAX_ALERTS_PER_PACKET];
     struct detect_packet_events events;  /* stream/app anomalies of the current packet */
     struct swap_reader *swap_reader;     /* reader of shared swapped structures, or NULL */
@@ -223,6 +230,8 @@ struct worker {
     struct capture_source *source;      /* af-packet: the worker's own socket */
     const char *in_iface;               /* live capture: the interface (EVE in_iface) */
     struct run_state *run;              /* the sensor this worker belongs to */
+    uint32_t input_index;               /* capture file of the current packet; UINT32_MAX: none */
+    _Atomic uint32_t input_seen;        /* input_index published once its frame was processed */
     _Atomic bool input_done;
     _Atomic unsigned requests;          /* WORKER_REQ_* */
     int result;
@@ -231,6 +240,7 @@ struct worker {
      * worker copies its counters here between two packets. */
     pthread_mutex_t snap_lock;
     bool snap_valid;
+    _Atomic uint64_t snap_gen;          /* +1 per published snapshot (control socket waits) */
     struct decode_stats snap_decode;
     struct flow_stats snap_flow;
     struct stream_stats snap_stream;
@@ -259,13 +269,40 @@ void worker_flush_outputs(struct worker *w);
 /* Sets the capture file name written as EVE pcap_filename. */
 void worker_set_pcap_filename(struct worker *w, const char *name);
 
-/* Shared by all workers; detection may be NULL (no rules). */
+/* Shared by all workers. */
 struct sensor_shared {
-    const struct detect_engine *engine;
     struct fast_log *fast_log;
     struct swap_domain *swap;           /* readers of swapped structures (workers) */
     const struct sensor_intel *intel;   /* NULL without indicators or hub */
 };
+
+/* Moves a worker to engine e (its per-thread detection context, keeping
+ * thresholds and counters). */
+void worker_adopt_engine(struct worker *w, const struct sensor_engine *e);
+
+static inline void worker_sync(struct worker *w);
+/* A worker with nothing to do: it holds no engine and publishes counters
+ * when asked. */
+static inline void worker_idle(struct worker *w);
+
+/* Between two packets: this worker holds nothing from an engine it read
+ * before; it moves to a newly published engine here. Cheap: one load and a
+ * compare when nothing changed. */
+static inline void worker_sync(struct worker *w)
+{
+    if (!w->swap)
+        return;
+    swap_reader_quiescent(w->swap);
+    const struct sensor_engine *e = swap_slot_get(w->engine_slot);
+    if (e != w->engine)
+        worker_adopt_engine(w, e);
+}
+
+static inline void worker_idle(struct worker *w)
+{
+    worker_sync(w);
+    worker_poll(w);
+}
 
 int worker_init(struct worker *w, int id, const struct sensor_config *sc,
                 struct log_file *const *eve_files, const struct sensor_shared *shared);
@@ -284,8 +321,10 @@ void worker_raise_alert(struct worker *w, const struct packet *packet, struct fl
 void worker_shutdown(struct worker *w);
 /* Between two packets: the worker holds nothing read from swapped slots. */
 void worker_quiescent(struct worker *w);
-/* A worker that waits for input goes offline (it never delays a swap). */
-void worker_idle(struct worker *w, bool idle);
+/* A worker that waits for input goes offline for the shared indicators
+ * (it never delays their swap). Only that domain: the worker keeps holding
+ * its rule engine (worker_sync), whose reload waits for it. */
+void worker_offline(struct worker *w, bool idle);
 
 /* The data directory: the configuration's data-dir (--data-dir sets it),
  * else default-data-dir when writable, else the log directory (datasets'
@@ -316,6 +355,13 @@ void sensor_intel_report_alert(struct worker *w, const struct eve_writer *ew);
 void sensor_intel_write_stats(const struct sensor_intel *si, const struct intel_match_stats *ms,
                               struct json_writer *w);
 
+
+/* The members of the "stats" object (uptime, capture, decoder, flow, ...):
+ * what sensor_log_stats writes, for the control socket and metrics. */
+void sensor_stats_write(struct json_writer *w, struct worker *workers, int count,
+                        const struct capture_stats *capture, uint64_t uptime_sec,
+                        bool from_snapshots);
+
 /* Writes a "stats" event summing the workers: their live counters (only
  * when they are stopped) or, with from_snapshots, their last snapshots. */
 void sensor_log_stats(struct eve_writer *ew, struct worker *workers, int count,
@@ -341,6 +387,16 @@ void sensor_write_stats(struct run_state *rs, struct worker *workers, int count,
 struct rule_set;
 struct detect_engine;
 
+#define SENSOR_INPUT_CHUNK 1024u
+#define SENSOR_INPUT_CHUNKS 4096u
+struct sensor_input_track {
+    _Atomic uint32_t live_flows;        /* flows whose first packet came from the file */
+    _Atomic bool alerted;               /* an alert on a packet or flow of the file */
+    bool read_ok;                       /* main thread: read to its end without error */
+};
+
+static inline struct sensor_input_track *sensor_input_track(struct run_state *rs, uint32_t i);
+
 struct run_state {
     struct sensor_options opts;
     struct sensor_config sc;
@@ -354,13 +410,15 @@ struct run_state {
     struct capture_stats capture;
     uint64_t start_mono;
     bool threaded;
-    struct rule_set *rules;
-    struct detect_engine *engine;
+    struct sensor_rules_source rules_source; /* what reload.c loads, at start and on reloads */
     struct sensor_shared shared;
     struct swap_domain swap;            /* workers, as readers of swapped structures */
     struct sensor_intel *intel;         /* shared indicators and the hub, or NULL */
     const char *data_dir;               /* state files: sensor_data_dir() */
     bool ran;                           /* the inputs were run (datasets are saved) */
+    struct sensor_runtime runtime;      /* what the control socket reads (sensor_control.h) */
+    bool control_running;
+    bool socket_mode;                   /* --unix-socket without -r / -i: pcap-file commands */
 
     /* housekeeping */
     uint64_t last_flush_ms, last_stats_ms, last_progress_ms, last_hk_ms;
@@ -385,7 +443,12 @@ struct run_state {
     bool pcap_continuous, pcap_recursive;
     enum { PCAP_DELETE_NO, PCAP_DELETE_ALWAYS, PCAP_DELETE_NON_ALERTS } pcap_delete;
     uint32_t pcap_delay_sec, pcap_poll_sec;
-    bool last_file_alerted;
+    /* Per input file: live flows holding its packets and whether an alert
+     * came from it; chunks of SENSOR_INPUT_CHUNK, allocated by the main
+     * thread before a worker sees the index, never moved. */
+    struct sensor_input_track *input_track[SENSOR_INPUT_CHUNKS];
+    uint32_t inputs_read;               /* files read (in order); those below are judged ... */
+    uint32_t inputs_decided;            /* ... up to here (deleted or kept) */
     bool afp_threaded;                  /* AF_PACKET: every worker reads its own socket */
     int status_fd;                      /* -D: pipe to the waiting parent, -1 otherwise */
     const char *live_iface;             /* the (first) live interface */
@@ -399,6 +462,8 @@ struct capture_options sensor_afp_capture_options(struct run_state *rs,
 /* rules_load.c: rules, classification/reference/threshold files; with
  * for_run the engine is built and fast.log opened too. 0, 1 or 2. */
 int sensor_load_rules(struct run_state *rs, bool for_run);
+/* fast.log (when enabled and there is an engine), if not open yet. */
+int sensor_open_fast_log(struct run_state *rs);
 /* config_check.c: one warning per configuration key vigil does not use. */
 void sensor_config_check(struct run_state *rs);
 /* The same warning for one key (path as in the configuration, node for the
@@ -424,6 +489,13 @@ int sensor_drop_privileges(const char *user, const char *group, const char *log_
 void sensor_install_signal_handlers(void);
 int sensor_run_inputs(struct run_state *rs);
 int sensor_read_pcap_file(struct run_state *rs, const char *path, uint32_t index);
+/* The control socket and metrics endpoint (sensor_control.h), and, in the
+ * unix-socket mode, the queue of pcap-file commands. */
+int sensor_control_start(struct run_state *rs);
+void sensor_control_stop(struct run_state *rs);
+/* Suricata's unix-socket run mode: each queued pcap-file is a session of
+ * its own (outputs in its directory, workers, final flows). */
+int sensor_run_unix_socket(struct run_state *rs);
 bool sensor_stop_requested(void);
 void sensor_request_stop(void);
 uint64_t sensor_monotonic_ms(void);
@@ -432,7 +504,19 @@ uint64_t sensor_alert_count(struct run_state *rs);
 int sensor_inputs_expand(struct run_state *rs);
 int sensor_read_inputs(struct run_state *rs);
 const char *sensor_input_name(const struct run_state *rs, uint32_t index);
+/* Replaces the inputs with one file (unix-socket mode). 0 or -ENOMEM. */
+int sensor_inputs_set_one(struct run_state *rs, const char *path);
 void sensor_inputs_free(struct run_state *rs);
+static inline struct sensor_input_track *sensor_input_track(struct run_state *rs, uint32_t i)
+{
+    struct sensor_input_track *c = rs->input_track[i / SENSOR_INPUT_CHUNK];
+    return c ? &c[i % SENSOR_INPUT_CHUNK] : NULL;
+}
+/* Sets the capture file of the packets that follow (index, EVE name). */
+void worker_set_input(struct worker *w, uint32_t index, const char *name);
+/* Judges the files read whose flows all ended (delete-when-done); with
+ * final, every file read (the workers have stopped, every flow ended). */
+void sensor_inputs_reap(struct run_state *rs, bool final);
 /* progress.c: the progress line on a terminal (final: the last one). */
 void sensor_progress_update(struct run_state *rs, bool final);
 
@@ -440,9 +524,5 @@ void sensor_progress_update(struct run_state *rs, bool final);
  * SIGUSR2 rule reload), EVE flushing at least once a second, periodic stats,
  * the progress line. Cheap when nothing is due. */
 void sensor_housekeeping(struct run_state *rs);
-
-/* Rule reload (SIGUSR2, and the control socket's reload-rules): called by
- * sensor_housekeeping() in the main thread. Implemented in reload.c. */
-int sensor_reload_rules(struct run_state *rs);
 
 #endif

@@ -18,6 +18,8 @@
 #include "util/config.h"
 #include "util/log.h"
 #include "util/paths.h"
+#include "sensor/unix_pcap.h"
+#include "util/control.h"
 
 /* ---- configuration ---- */
 
@@ -387,10 +389,83 @@ static void resolve_threads(struct run_state *rs)
     rs->threaded = rs->nworkers > 1;
 }
 
+/* ---- the unix-socket run mode ---- */
+
+static void publish_workers(struct run_state *rs)
+{
+    pthread_mutex_lock(&rs->runtime.lock);
+    rs->runtime.workers = rs->workers;
+    rs->runtime.nworkers = rs->nworkers;
+    pthread_mutex_unlock(&rs->runtime.lock);
+}
+
+/* One queued pcap-file: outputs in its directory, workers, the file, the
+ * final flows; then everything is closed for the next one. The rules stay
+ * loaded (and reloadable) across sessions. */
+static int unix_socket_session(struct run_state *rs, const struct unix_pcap_job *job,
+                               int configured_delete)
+{
+    rs->opts.log_dir = job->output_dir;
+    int rc = sensor_config_build(&rs->sc, rs->cfg, &rs->opts);
+    rs->pcap_cnt = 0;
+    rs->last_ts_usec = 0;
+    memset(&rs->capture, 0, sizeof rs->capture);
+    rs->pcap_delete = job->delete_when_done ? PCAP_DELETE_ALWAYS : configured_delete;
+    if (rc == 0 && sensor_inputs_set_one(rs, job->file) != 0)
+        rc = 1;
+    if (rc == 0)
+        rc = check_inputs(rs);
+    if (rc == 0)
+        rc = open_outputs(rs);
+    if (rc == 0)
+        rc = sensor_open_fast_log(rs);
+    if (rc == 0) {
+        resolve_threads(rs);
+        rc = start_workers(rs);
+    }
+    if (rc == 0) {
+        publish_workers(rs);
+        rc = sensor_run_inputs(rs);
+    }
+    int nw = rs->nworkers;
+    rs->nworkers = 0;
+    publish_workers(rs);
+    for (int i = 0; rs->workers && i < nw; i++)
+        worker_fini(&rs->workers[i]);
+    free(rs->workers);
+    rs->workers = NULL;
+    int crc = close_outputs(rs);
+    return rc ? rc : crc;
+}
+
+int sensor_run_unix_socket(struct run_state *rs)
+{
+    log_notice("unix socket: waiting for pcap-file commands on %s", control_path());
+    const char *log_dir = rs->opts.log_dir;
+    int configured_delete = rs->pcap_delete;
+    rs->nworkers = 0; /* no workers between sessions */
+    while (!sensor_stop_requested()) {
+        sensor_housekeeping(rs);
+        struct unix_pcap_job job;
+        if (!unix_pcap_next(&job, 200))
+            continue;
+        log_info("unix socket: processing %s, logs in %s", job.file, job.output_dir);
+        int rc = unix_socket_session(rs, &job, configured_delete);
+        if (rc != 0)
+            log_warning("unix socket: %s: processing failed", job.file);
+        job.delete_when_done = false; /* done above, once the file's flows ended */
+        unix_pcap_done(&job, rs->last_ts_usec);
+    }
+    unix_pcap_clear();
+    rs->opts.log_dir = log_dir;
+    return 0;
+}
+
 /* ---- the whole run ---- */
 
 static void cleanup(struct run_state *rs)
 {
+    sensor_control_stop(rs);
     sensor_intel_stop(rs->intel); /* the feed publishes no more; before the workers go */
     rs->intel = NULL;
     rs->shared.intel = NULL;
@@ -399,8 +474,8 @@ static void cleanup(struct run_state *rs)
         worker_fini(&rs->workers[i]);
     free(rs->workers);
     rs->workers = NULL;
-    detect_engine_free(rs->engine);
-    rule_set_free(rs->rules);
+    rs->nworkers = 0;
+    sensor_engine_shutdown();
     detect_datasets_finish(rs->ran); /* save/state files of the datasets after a run */
     sensor_inputs_free(rs);
     free(rs->bpf);
@@ -468,9 +543,11 @@ int sensor_main(int argc, char **argv)
         rc = load_bpf(&rs);
     if (rc == 0)
         rc = sensor_inputs_expand(&rs);
-    if (rc == 0 && !rs.opts.test_config)
+    rs.socket_mode = rs.opts.unix_socket_set && rs.ninputs == 0 && !rs.pcap_continuous &&
+                     rs.opts.interface_count == 0 && !rs.opts.live_from_config;
+    if (rc == 0 && !rs.opts.test_config && !rs.socket_mode)
         rc = check_inputs(&rs);
-    if (rc == 0)
+    if (rc == 0 && !rs.socket_mode)
         rc = sensor_live_resolve(&rs);
     if (rc == 0 && rs.opts.test_config) {
         /* -T: configuration and rules, nothing opened. */
@@ -502,14 +579,16 @@ int sensor_main(int argc, char **argv)
         else
             pid_written = true;
     }
-    if (rc == 0)
+    if (rc == 0 && !rs.socket_mode)
         rc = open_outputs(&rs);
     if (rc == 0)
         rc = sensor_load_rules(&rs, true);
     if (rc == 0) {
         swap_domain_init(&rs.swap);
         rs.shared.swap = &rs.swap;
-        rc = start_workers(&rs);
+        /* The unix-socket mode starts workers per queued capture file. */
+        if (!rs.socket_mode)
+            rc = start_workers(&rs);
     }
     if (rc == 0) {
         /* After the workers registered as readers: the feed may publish. */
@@ -521,8 +600,13 @@ int sensor_main(int argc, char **argv)
     }
     if (rc == 0)
         sensor_config_check(&rs);
-    if (rc == 0 && rs.ninputs == 0 && !rs.pcap_continuous)
+    if (rc == 0 && !rs.socket_mode && rs.ninputs == 0 && !rs.pcap_continuous)
         rc = open_live(&rs);
+    /* The rule reload thread (SIGUSR2, reload-rules) and the control socket. */
+    if (rc == 0 && sensor_reload_start(rs.socket_mode ? 0 : rs.nworkers) != 0)
+        log_warning("rule reload is not available: cannot start its thread");
+    if (rc == 0)
+        rc = sensor_control_start(&rs);
     const char *user = rs.opts.user ? rs.opts.user : (rs.sc.run_as_user[0] ? rs.sc.run_as_user : NULL);
     const char *group =
         rs.opts.group ? rs.opts.group : (rs.sc.run_as_group[0] ? rs.sc.run_as_group : NULL);
@@ -532,11 +616,11 @@ int sensor_main(int argc, char **argv)
         rs.progress = (rs.ninputs > 0 || rs.pcap_continuous) && !rs.opts.quiet &&
                       !rs.opts.daemon && (isatty(STDERR_FILENO) || rs.opts.progress_forced);
         sensor_daemon_ready(&rs.status_fd, true);
-        if (rs.ninputs == 0 && !rs.pcap_continuous)
+        if (rs.ninputs == 0 && !rs.pcap_continuous && !rs.socket_mode)
             log_notice("engine started: %d worker thread(s) on %s", rs.nworkers,
                        rs.live_iface ? rs.live_iface : "the configured interfaces");
         rs.ran = true;
-        rc = sensor_run_inputs(&rs);
+        rc = rs.socket_mode ? sensor_run_unix_socket(&rs) : sensor_run_inputs(&rs);
         if (rs.ninputs == 0 && !rs.pcap_continuous)
             log_notice("engine stopped");
     } else {

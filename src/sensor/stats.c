@@ -22,6 +22,7 @@ void worker_publish_stats(struct worker *w)
     w->snap_intel = w->intel_matcher.stats;
     w->snap_valid = true;
     pthread_mutex_unlock(&w->snap_lock);
+    atomic_fetch_add_explicit(&w->snap_gen, 1, memory_order_release);
 }
 
 struct sensor_totals {
@@ -31,7 +32,8 @@ struct sensor_totals {
     struct app_layer_stats app;
     struct detect_worker_stats detect;
     bool have_detect;
-    const struct rule_load_stats *rules; /* the running rule set's load figures */
+    const struct rule_load_stats *rules; /* the running rule set's load figures, or NULL */
+    struct rule_load_stats rules_copy;
     const struct sensor_intel *intel;   /* NULL without indicators or hub */
     struct intel_match_stats intel_match;
 };
@@ -48,8 +50,14 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
                     bool from_snapshots)
 {
     memset(t, 0, sizeof *t);
-    if (count > 0 && workers[0].shared && workers[0].shared->engine)
-        t->rules = rule_set_stats(detect_engine_rule_set(workers[0].shared->engine));
+    /* A copy under the engine lock: a reload may replace the engine. */
+    sensor_engine_lock();
+    const struct sensor_engine *eng = sensor_engine_current();
+    if (eng && eng->rules) {
+        t->rules_copy = *rule_set_stats(eng->rules);
+        t->rules = &t->rules_copy;
+    }
+    sensor_engine_unlock();
     if (count > 0)
         t->intel = workers[0].shared->intel;
     for (int i = 0; i < count; i++) {
@@ -498,4 +506,13 @@ void sensor_write_stats(struct run_state *rs, struct worker *workers, int count,
     }
     if (rs->stats_log)
         write_stats_log(rs->stats_log, &t, capture, uptime);
+}
+
+void sensor_stats_write(struct json_writer *jw, struct worker *workers, int count,
+                        const struct capture_stats *capture, uint64_t uptime_sec,
+                        bool from_snapshots)
+{
+    struct sensor_totals t;
+    collect(&t, workers, count, from_snapshots);
+    write_stats_object(jw, &t, capture, uptime_sec, false);
 }

@@ -103,6 +103,9 @@ static void sink_anomaly(void *user, const struct flow *flow, const struct packe
     }
 }
 
+static void note_input_alert(struct worker *w, struct flow *f);
+static inline void track_input_flow(struct worker *w, struct flow *f);
+
 void worker_raise_alert(struct worker *w, const struct packet *packet, struct flow *flow,
                         uint64_t ts_usec, const struct builtin_alert *alert)
 {
@@ -111,6 +114,7 @@ void worker_raise_alert(struct worker *w, const struct packet *packet, struct fl
     w->stats.builtin_alerts++;
     if (flow)
         flow->alerted = true;
+    note_input_alert(w, flow);
     if (!packet)
         ts_usec = ts_usec ? ts_usec : (flow->last_usec ? flow->last_usec : w->now_usec);
     atomic_fetch_add_explicit(&w->stats.alerts, 1, memory_order_relaxed);
@@ -284,6 +288,14 @@ static void flow_on_end(void *user, struct flow *f)
     detect_flow_state_free(f->detect_state);
     f->detect_state = NULL;
     eve_flow_macs_free(f);
+    /* Last: every alert of the flow (flow-end inspection, stream and
+     * application-layer final data) is noted before its file can be judged. */
+    if (f->input_tracked && w->run) {
+        struct sensor_input_track *t = sensor_input_track(w->run, f->input_first);
+        if (t)
+            atomic_fetch_sub_explicit(&t->live_flows, 1, memory_order_release);
+        f->input_tracked = false;
+    }
 }
 
 int worker_init(struct worker *w, int id, const struct sensor_config *sc,
@@ -294,6 +306,8 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
     w->id = id;
     w->config = sc;
     w->shared = shared;
+    w->input_index = UINT32_MAX;
+    atomic_store_explicit(&w->input_seen, UINT32_MAX, memory_order_relaxed);
     char err[256] = "";
     for (int i = 0; i < sc->n_eve_out; i++) {
         if (eve_writer_init(&w->eve[i], eve_files[i], &sc->eve_out[i].eve) != 0) {
@@ -317,14 +331,20 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
     if (shared->swap)
         w->swap_reader = swap_reader_register(shared->swap);
     w->app = app_layer_thread_ctx_new(&sc->app, &sink);
-    if (shared->engine) {
-        w->detect = detect_worker_new(shared->engine);
-        for (int i = 0; i < w->neve; i++) {
-            w->eve[i].flow_vars = eve_flow_vars;
-            w->eve[i].flow_vars_user = detect_engine_rule_set(shared->engine);
-        }
+    /* The running engine; later ones are adopted between packets
+     * (worker_sync, sensor/reload.h). */
+    w->engine = sensor_engine_current();
+    w->engine_slot = sensor_engine_slot();
+    w->swap = swap_reader_register(sensor_swap_domain());
+    for (int i = 0; i < w->neve; i++)
+        w->eve[i].flow_vars = eve_flow_vars;
+    if (w->engine && w->engine->engine) {
+        w->detect = detect_worker_new(w->engine->engine);
+        for (int i = 0; i < w->neve; i++)
+            w->eve[i].flow_vars_user = detect_engine_rule_set(w->engine->engine);
     }
-    if (!w->decode || !w->stream || !w->flows || !w->app || (shared->engine && !w->detect)) {
+    if (!w->decode || !w->stream || !w->flows || !w->app || !w->swap ||
+        (w->engine && w->engine->engine && !w->detect)) {
         /* A reason in err is a configuration problem (e.g. a memcap too
          * small for the hash size); without one, memory ran out. */
         bool config_problem = err[0] != '\0';
@@ -348,6 +368,8 @@ void worker_fini(struct worker *w)
     if (w->detect)
         detect_worker_free(w->detect);
     w->detect = NULL;
+    swap_reader_unregister(w->swap);
+    w->swap = NULL;
     for (int i = 0; i < w->neve; i++)
         eve_writer_free(&w->eve[i]);
     w->neve = 0;
@@ -362,6 +384,8 @@ void worker_fini(struct worker *w)
 
 void worker_advance_time(struct worker *w, uint64_t now_usec)
 {
+    worker_sync(w); /* every packet and every idle tick comes through here */
+    worker_poll(w); /* requests of the main thread and the control socket */
     if (now_usec > w->now_usec)
         w->now_usec = now_usec;
     if (w->now_usec - w->last_timeout_check_usec < WORKER_TIMEOUT_INTERVAL_USEC)
@@ -390,8 +414,10 @@ static void log_decode_anomalies(struct worker *w, const struct packet *p)
 /* The n alerts of a packet (f NULL for a layer-2 frame) to every output. */
 static void emit_alerts(struct worker *w, const struct packet *p, struct flow *f, uint32_t n)
 {
-    if (n)
+    if (n) {
         atomic_fetch_add_explicit(&w->stats.alerts, n, memory_order_relaxed);
+        note_input_alert(w, f);
+    }
     for (uint32_t i = 0; i < n; i++) {
         /* A tagged packet (the pseudo signature 2:1) is no EVE alert: with
          * the alert output's tagged-packets it is a "packet" event. */
@@ -402,14 +428,14 @@ static void emit_alerts(struct worker *w, const struct packet *p, struct flow *f
             if (out->log_alert && tagged && out->alert.tagged_packets) {
                 eve_log_packet(&w->eve[o], p, f);
             } else if (out->log_alert && !tagged) {
-                eve_log_alert(&w->eve[o], &out->alert, p, f, &w->alerts[i], w->shared->engine);
+                eve_log_alert(&w->eve[o], &out->alert, p, f, &w->alerts[i], w->engine->engine);
                 if (!reported) /* to the hub once, as the first alert output wrote it */
                     sensor_intel_report_alert(w, &w->eve[o]);
                 reported = true;
             }
         }
         if (w->shared->fast_log)
-            fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->shared->engine);
+            fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->engine->engine);
     }
 }
 
@@ -497,6 +523,7 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
     if (f) {
         if (w->shared->intel)
             sensor_intel_flow(w, f, p);
+        track_input_flow(w, f);
         if (w->config->track_macs)
             eve_flow_macs_track(f, p);
         if (p->proto == 6) {
@@ -531,7 +558,7 @@ void worker_quiescent(struct worker *w)
         swap_reader_quiescent(w->swap_reader);
 }
 
-void worker_idle(struct worker *w, bool idle)
+void worker_offline(struct worker *w, bool idle)
 {
     if (!w->swap_reader)
         return;
@@ -543,6 +570,7 @@ void worker_idle(struct worker *w, bool idle)
 
 void worker_shutdown(struct worker *w)
 {
+    worker_sync(w);
     flow_table_shutdown(w->flows);
     worker_flush_outputs(w);
 }
@@ -557,6 +585,54 @@ void worker_set_pcap_filename(struct worker *w, const char *name)
 {
     for (int i = 0; i < w->neve; i++)
         w->eve[i].pcap_filename = name;
+}
+
+void worker_set_input(struct worker *w, uint32_t index, const char *name)
+{
+    worker_set_pcap_filename(w, name);
+    w->input_index = index;
+}
+
+/* An alert: the files it came from (the flow's, else the packet's). */
+static void note_input_alert(struct worker *w, struct flow *f)
+{
+    if (!w->run)
+        return;
+    if (f && f->input_tracked) {
+        /* Every file holding the flow's packets; each file once per flow,
+         * so a flow spanning many files costs no loop per alert. */
+        uint32_t from = f->input_marked > f->input_first ? f->input_marked : f->input_first;
+        for (uint32_t i = from; i <= f->input_last && i != UINT32_MAX; i++) {
+            struct sensor_input_track *t = sensor_input_track(w->run, i);
+            if (t)
+                atomic_store_explicit(&t->alerted, true, memory_order_relaxed);
+        }
+        if (f->input_last + 1 > f->input_marked)
+            f->input_marked = f->input_last + 1;
+        return;
+    }
+    if (w->input_index != UINT32_MAX) {
+        struct sensor_input_track *t = sensor_input_track(w->run, w->input_index);
+        if (t)
+            atomic_store_explicit(&t->alerted, true, memory_order_relaxed);
+    }
+}
+
+/* A packet of flow f: the flow holds packets of the current file. */
+static inline void track_input_flow(struct worker *w, struct flow *f)
+{
+    if (w->input_index == UINT32_MAX || !w->run)
+        return;
+    if (f->input_tracked) {
+        f->input_last = w->input_index;
+        return;
+    }
+    struct sensor_input_track *t = sensor_input_track(w->run, w->input_index);
+    if (!t)
+        return;
+    f->input_tracked = true;
+    f->input_first = f->input_last = w->input_index;
+    atomic_fetch_add_explicit(&t->live_flows, 1, memory_order_relaxed);
 }
 
 void worker_serve_requests(struct worker *w, unsigned requests)

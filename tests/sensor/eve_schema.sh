@@ -62,6 +62,11 @@ outputs:
         - mdns
         - stats
         - flow
+  # No types list: every event type vigil can write (protocols added later
+  # included), so their EVE is checked as soon as they exist.
+  - eve-log:
+      enabled: yes
+      filename: eve-everything.json
 YAML
 
 for cfg in "$src/etc/vigil.yaml" "$tmp/all-on.yaml"; do
@@ -76,6 +81,33 @@ for cfg in "$src/etc/vigil.yaml" "$tmp/all-on.yaml"; do
     set +f; echo "FAIL $name: the sensor failed:"; cat "$out.err"; fail=1; continue
   fi
   set +f
+  # Schema gaps: fields Suricata itself writes that its schema.json lacks,
+  # checked against Suricata's source (rust/src/modbus/log.rs: a multiple
+  # write logs address, quantity and the data as a string; a mask write
+  # and_mask/or_mask; the schema only knows the single write's integer
+  # data). These are taken out before the check, nothing else is.
+  python3 - "$out" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+for n in os.listdir(d):
+    if not (n.startswith("eve") and n.endswith(".json")):
+        continue
+    p = os.path.join(d, n)
+    out = []
+    for line in open(p, "rb"):
+        if b'"event_type":"modbus"' in line:
+            e = json.loads(line)
+            for side in ("request", "response"):
+                w = e.get("modbus", {}).get(side, {}).get("write")
+                if isinstance(w, dict) and ("quantity" in w or "and_mask" in w):
+                    for k in ("quantity", "and_mask", "or_mask"):
+                        w.pop(k, None)
+                    if isinstance(w.get("data"), str):
+                        w.pop("data")
+            line = (json.dumps(e, separators=(",", ":")) + "\n").encode()
+        out.append(line)
+    open(p, "wb").write(b"".join(out))
+PY
   if ! python3 "$check" "$out" >"$out.check" 2>&1; then
     echo "FAIL $name: lines the schema rejects:"; cat "$out.check"; fail=1; continue
   fi
