@@ -5,6 +5,7 @@
 #include "hub/hub_db.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@ struct sqlite_cached {
     char *sql;
     sqlite3_stmt *stmt;
     bool positional; /* parameter k is named $k: bound by position */
+    uint64_t used;   /* last use, for least-recently-used replacement */
 };
 
 struct sqlite_conn {
@@ -23,6 +25,7 @@ struct sqlite_conn {
     sqlite3 *db;
     struct sqlite_cached cache[SQLITE_STMT_CACHE];
     int ncache;
+    uint64_t uses;
 };
 
 static int sqlite_connect(const char *path, struct hub_db_conn **out, char *err, size_t errlen)
@@ -96,6 +99,7 @@ static sqlite3_stmt *sqlite_prepare(struct sqlite_conn *c, const char *sql, bool
         if (strcmp(c->cache[i].sql, sql) == 0) {
             *cached = true;
             *positional = c->cache[i].positional;
+            c->cache[i].used = ++c->uses;
             return c->cache[i].stmt;
         }
     }
@@ -106,15 +110,30 @@ static sqlite3_stmt *sqlite_prepare(struct sqlite_conn *c, const char *sql, bool
     }
     *cached = false;
     *positional = positional_params(st);
-    if (c->ncache < SQLITE_STMT_CACHE) {
-        char *copy = strdup(sql);
-        if (copy) {
-            c->cache[c->ncache].sql = copy;
-            c->cache[c->ncache].stmt = st;
-            c->cache[c->ncache].positional = *positional;
+    /* A full cache replaces its least recently used statement: with the
+     * many texts of filtered queries it would otherwise stay full of old
+     * ones and the bulk insert statements (2,048 parameters) would be
+     * prepared again for every envelope. */
+    int slot = c->ncache;
+    if (slot == SQLITE_STMT_CACHE) {
+        slot = 0;
+        for (int i = 1; i < c->ncache; i++)
+            if (c->cache[i].used < c->cache[slot].used)
+                slot = i;
+    }
+    char *copy = strdup(sql);
+    if (copy) {
+        if (slot < c->ncache) {
+            sqlite3_finalize(c->cache[slot].stmt);
+            free(c->cache[slot].sql);
+        } else {
             c->ncache++;
-            *cached = true;
         }
+        c->cache[slot].sql = copy;
+        c->cache[slot].stmt = st;
+        c->cache[slot].positional = *positional;
+        c->cache[slot].used = ++c->uses;
+        *cached = true;
     }
     return st;
 }
