@@ -15,6 +15,7 @@
 
 struct sqlite_cached {
     char *sql;
+    size_t len; /* of sql: most texts differ in length, so few compares */
     sqlite3_stmt *stmt;
     bool positional; /* parameter k is named $k: bound by position */
     uint64_t used;   /* last use, for least-recently-used replacement */
@@ -95,8 +96,9 @@ static bool positional_params(sqlite3_stmt *st)
 static sqlite3_stmt *sqlite_prepare(struct sqlite_conn *c, const char *sql, bool *cached,
                                     bool *positional, char *err, size_t errlen)
 {
+    size_t len = strlen(sql);
     for (int i = 0; i < c->ncache; i++) {
-        if (strcmp(c->cache[i].sql, sql) == 0) {
+        if (c->cache[i].len == len && memcmp(c->cache[i].sql, sql, len) == 0) {
             *cached = true;
             *positional = c->cache[i].positional;
             c->cache[i].used = ++c->uses;
@@ -130,6 +132,7 @@ static sqlite3_stmt *sqlite_prepare(struct sqlite_conn *c, const char *sql, bool
             c->ncache++;
         }
         c->cache[slot].sql = copy;
+        c->cache[slot].len = len;
         c->cache[slot].stmt = st;
         c->cache[slot].positional = *positional;
         c->cache[slot].used = ++c->uses;

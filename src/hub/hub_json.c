@@ -27,6 +27,21 @@ static void write_real(struct json_writer *w, double d)
     for (int i = 0; i < n; i++)
         if (buf[i] == ',')
             buf[i] = '.';
+    /* jansson's exponent: no '+', no leading zeros ("1e300", "2e-5"). */
+    char *e = strchr(buf, 'e');
+    if (e) {
+        char *src = e + 1, *dst = e + 1;
+        if (*src == '+')
+            src++;
+        else if (*src == '-')
+            *dst++ = *src++;
+        while (*src == '0' && src[1])
+            src++;
+        while (*src)
+            *dst++ = *src++;
+        *dst = 0;
+        n = (int)strlen(buf);
+    }
     if (!strpbrk(buf, ".eEnN") && (size_t)n + 2 < sizeof buf) {
         buf[n++] = '.';
         buf[n++] = '0';
