@@ -7,7 +7,8 @@ pkg_check_modules(GNUTLS REQUIRED IMPORTED_TARGET gnutls)
 set(VIGIL_EXTERNAL_LIBS
   PkgConfig::PCAP PkgConfig::HS PkgConfig::PCRE2 vigil_htp PkgConfig::OPENSSL
   PkgConfig::ZLIB PkgConfig::JANSSON PkgConfig::YAML PkgConfig::MHD PkgConfig::SQLITE
-  PkgConfig::PQ PkgConfig::CURL PkgConfig::GNUTLS Threads::Threads m)
+  PkgConfig::PQ PkgConfig::CURL PkgConfig::GNUTLS PkgConfig::ICU PkgConfig::PSL PkgConfig::LIBSSL
+  Threads::Threads m)
 if(MAGIC_FOUND)
   list(APPEND VIGIL_EXTERNAL_LIBS PkgConfig::MAGIC)
 endif()

@@ -3,7 +3,7 @@
 # seeds-app.py PROTO DIR PCAP...: writes one fuzz seed per TCP/UDP flow of the
 # classic-pcap captures, in the fuzz_app_<proto> input format (byte 0: bit 0
 # UDP, bit 1 port 5353; then chunks of [dir<<7 | len(1..127, 0=128), bytes]). Standard library
-# only; pcapng files and non-Ethernet/IP frames are skipped.
+# only; pcapng files and frames other than Ethernet, raw IP and BSD loopback are skipped.
 import os, struct, sys
 
 def frames(path):
@@ -34,6 +34,8 @@ def l4(link, d):
             et = struct.unpack(">H", d[off + 2:off + 4])[0]; off += 4
     elif link in (101, 12):
         et = 0x0800 if d and d[0] >> 4 == 4 else 0x86dd
+    elif link in (0, 108) and len(d) > 4:  # BSD loopback: 4-byte address family
+        et = 0x0800 if d[4] >> 4 == 4 else 0x86dd; off = 4
     else:
         return None
     ip = d[off:]

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/app_baseline.h"
 #include "app/app_parser.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
@@ -64,6 +65,29 @@ extern const struct app_parser app_parser_ssh __attribute__((weak));
 #endif
 
 extern const struct app_parser app_parser_mdns; /* app_dns.c */
+#if __has_include("app_smb.c")
+extern const struct app_parser app_parser_smb;
+#else
+extern const struct app_parser app_parser_smb __attribute__((weak));
+#endif
+#if __has_include("app_dcerpc.c")
+extern const struct app_parser app_parser_dcerpc_tcp, app_parser_dcerpc_udp;
+#else
+extern const struct app_parser app_parser_dcerpc_tcp __attribute__((weak));
+extern const struct app_parser app_parser_dcerpc_udp __attribute__((weak));
+#endif
+#if __has_include("app_krb5.c")
+extern const struct app_parser app_parser_krb5_tcp, app_parser_krb5_udp;
+#else
+extern const struct app_parser app_parser_krb5_tcp __attribute__((weak));
+extern const struct app_parser app_parser_krb5_udp __attribute__((weak));
+#endif
+#if __has_include("app_nfs.c")
+extern const struct app_parser app_parser_nfs_tcp, app_parser_nfs_udp;
+#else
+extern const struct app_parser app_parser_nfs_tcp __attribute__((weak));
+extern const struct app_parser app_parser_nfs_udp __attribute__((weak));
+#endif
 #if __has_include("app_modbus.c")
 extern const struct app_parser app_parser_modbus;
 #else
@@ -116,11 +140,56 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_enip;
     case 12:
         return &app_parser_mqtt;
+    case 13:
+        return &app_parser_smb;
+    case 14:
+        return &app_parser_dcerpc_tcp;
+    case 15:
+        return &app_parser_dcerpc_udp;
+    case 16:
+        return &app_parser_krb5_tcp;
+    case 17:
+        return &app_parser_krb5_udp;
+    case 18:
+        return &app_parser_nfs_tcp;
+    case 19:
+        return &app_parser_nfs_udp;
+    /* Grid and industrial protocols (app_iec104.c, ...). */
+    case 20:
+        return &app_parser_iec104;
+    case 21:
+        return &app_parser_s7comm;
+    case 22:
+        return &app_parser_mms;
+    case 23:
+        return &app_parser_c37118;
+    case 24:
+        return &app_parser_bacnet;
+    case 25:
+        return &app_parser_opcua;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 13
+#define APP_REGISTRY_SIZE 26
+
+/* Layer-2 parsers (app_goose.c: GOOSE and SV; app_profinet.c), declared in
+ * app_parser.h. */
+#define APP_L2_PARSERS 3
+
+const struct app_parser *app_l2_parser(size_t i)
+{
+    switch (i) {
+    case 0:
+        return &app_parser_goose;
+    case 1:
+        return &app_parser_sv;
+    case 2:
+        return &app_parser_profinet;
+    default:
+        return NULL;
+    }
+}
 
 const char *app_layer_parser_name(size_t i)
 {
@@ -139,6 +208,12 @@ bool app_layer_has_parser(const char *name)
         if (!p || !p->name)
             continue;
         if (strcasecmp(p->name, name) == 0 || (proto > 0 && p->proto == proto))
+            return true;
+    }
+    /* Layer-2 parsers (GOOSE, SV, PROFINET) log and take settings too. */
+    for (size_t i = 0; name && i < APP_L2_PARSERS; i++) {
+        const struct app_parser *p = app_l2_parser(i);
+        if (p && p->name && (strcasecmp(p->name, name) == 0 || (proto > 0 && p->proto == proto)))
             return true;
     }
     return false;
@@ -168,6 +243,8 @@ struct app_layer_thread_ctx {
     size_t parser_count;
     struct app_expectation *expectations; /* APP_EXPECTATION_MAX slots, on first use */
     uint32_t expectation_count;
+    void *l2_state[APP_L2_PARSERS]; /* layer-2 parsers' per-worker state, on first use */
+    struct ics_baseline *baseline;  /* ics-baseline, when enabled */
 };
 
 enum app_dir_state {
@@ -248,8 +325,9 @@ int app_event_name_check(const char *name, char *why, size_t why_len)
     }
     size_t plen = (size_t)(dot - name);
     bool proto_found = false;
-    for (size_t i = 0; i < APP_REGISTRY_SIZE; i++) {
-        const struct app_parser *p = app_registry(i);
+    for (size_t i = 0; i < APP_REGISTRY_SIZE + APP_L2_PARSERS; i++) {
+        const struct app_parser *p =
+            i < APP_REGISTRY_SIZE ? app_registry(i) : app_l2_parser(i - APP_REGISTRY_SIZE);
         if (!p || !p->name || strlen(p->name) != plen || strncasecmp(p->name, name, plen) != 0)
             continue;
         proto_found = true;
@@ -279,8 +357,15 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_DNS] = "dns",           [APP_PROTO_SSH] = "ssh",
     [APP_PROTO_SMTP] = "smtp",         [APP_PROTO_FTP] = "ftp",
     [APP_PROTO_FTP_DATA] = "ftp-data", [APP_PROTO_MDNS] = "mdns",
+    [APP_PROTO_SMB] = "smb",           [APP_PROTO_DCERPC] = "dcerpc",
+    [APP_PROTO_KRB5] = "krb5",         [APP_PROTO_NFS] = "nfs",
     [APP_PROTO_MODBUS] = "modbus",     [APP_PROTO_DNP3] = "dnp3",
     [APP_PROTO_ENIP] = "enip",         [APP_PROTO_MQTT] = "mqtt",
+    [APP_PROTO_IEC104] = "iec104",     [APP_PROTO_S7COMM] = "s7comm",
+    [APP_PROTO_MMS] = "mms",           [APP_PROTO_C37118] = "c37118",
+    [APP_PROTO_BACNET] = "bacnet",     [APP_PROTO_OPCUA] = "opcua",
+    [APP_PROTO_GOOSE] = "goose",       [APP_PROTO_SV] = "sv",
+    [APP_PROTO_PROFINET] = "profinet",
 };
 
 /* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */
@@ -479,6 +564,9 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     out->http_response_body_limit = 100 * 1024; /* response-body-limit: 100kb */
     out->max_tx_per_flow = 512;
     out->memcap = 256ull * 1024 * 1024;
+    out->l2_memcap = 4ull * 1024 * 1024;
+    out->baseline_learn_usec = 24ull * 3600 * 1000000;
+    out->baseline_memcap = 16ull * 1024 * 1024;
     out->ja3_fingerprints = true;
     out->ja4_fingerprints = true;
     out->file_hash_md5 = out->file_hash_sha1 = out->file_hash_sha256 = false;
@@ -489,6 +577,9 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     out->tls_log_subjectaltname = true; /* part of Suricata 8's extended tls record */
 #if __has_include("app_http.c")
     app_http_config_load(out, cfg);
+#endif
+#if __has_include("app_smb.c")
+    app_smb_config_load(out, cfg);
 #endif
     /* suricata-verify selects the DNS log version with this variable. */
     const char *env = getenv("SURICATA_EVE_DNS_VERSION");
@@ -574,6 +665,16 @@ struct app_layer_thread_ctx *app_layer_thread_ctx_new(const struct app_layer_con
         if (p->ipprotos & on)
             t->parsers[t->parser_count++] = p;
     }
+    if (t->cfg.baseline_enabled) {
+        t->baseline = ics_baseline_new(t, &t->cfg);
+        if (!t->baseline ||
+            (t->cfg.baseline_file &&
+             ics_baseline_load(t->baseline, t->cfg.baseline_file, NULL, 0) < 0)) {
+            ics_baseline_free(t->baseline);
+            free(t);
+            return NULL;
+        }
+    }
     return t;
 }
 
@@ -593,6 +694,12 @@ void app_layer_thread_ctx_free(struct app_layer_thread_ctx *ctx)
             app_expectation_clear(&ctx->expectations[i]);
         free(ctx->expectations);
     }
+    for (size_t i = 0; i < APP_L2_PARSERS; i++) {
+        const struct app_parser *p = app_l2_parser(i);
+        if (p && ctx->l2_state[i] && p->state_free)
+            p->state_free(ctx->l2_state[i]);
+    }
+    ics_baseline_free(ctx->baseline);
     free(ctx);
 }
 
@@ -1094,6 +1201,58 @@ static void app_mismatch_check(struct app_flow_state *st, struct flow *flow,
                    app_flow_event_names[APP_FLOW_EV_MISMATCH_BOTH_DIRECTIONS]);
 }
 
+/* ---------- built-in field inspection ---------- */
+
+struct app_inspect_walk {
+    struct app_flow_state *st;
+    struct flow *flow;
+    const struct packet *packet;
+    bool final;
+};
+
+static int app_inspect_one(struct app_tx *tx, void *user)
+{
+    struct app_inspect_walk *iw = user;
+    const struct app_event_sink *s = &iw->st->thread->sink;
+    for (uint8_t d = 0; d < 2; d++) {
+        uint8_t bit = (uint8_t)(1u << d);
+        if (tx->inspect_done & bit)
+            continue;
+        int td = app_tx_direction(tx);
+        if (td >= 0 && td != d) {
+            tx->inspect_done |= bit; /* a one-way transaction has nothing the other way */
+            continue;
+        }
+        if (!iw->final && !app_tx_complete(tx, d))
+            continue;
+        s->tx_inspect(s->user, iw->flow, iw->packet, tx, d);
+        tx->inspect_done |= bit;
+    }
+    return 0;
+}
+
+/* Hands every transaction direction that became complete to the sink's
+ * inspector (final: all that are left, at flow end). */
+static void app_inspect_txs(struct app_flow_state *st, struct flow *flow,
+                            const struct packet *packet, bool final)
+{
+    if (!st || !st->thread->sink.tx_inspect || !app_layer_inspection_active())
+        return;
+    struct app_inspect_walk iw = {.st = st, .flow = flow, .packet = packet, .final = final};
+    app_flow_state_tx_foreach(st, app_inspect_one, &iw);
+}
+
+void app_parser_file_closed(struct app_parse_ctx *ctx, const struct app_file *file)
+{
+    const struct app_event_sink *s = &ctx->thread->sink;
+    if (s->file_closed && app_layer_inspection_active())
+        s->file_closed(s->user, ctx->flow, ctx->packet, file);
+}
+
+static void app_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                                struct flow *flow, const struct packet *packet, uint8_t direction,
+                                const uint8_t *data, uint32_t len, uint32_t flags);
+
 bool app_flow_state_take_reverse(struct app_flow_state *state)
 {
     if (!state || !state->reverse_pending)
@@ -1155,6 +1314,15 @@ void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow
 {
     if (!ctx || !state || !flow || direction > 1)
         return;
+    app_handle_tcp_data(ctx, state, flow, packet, direction, data, len, flags);
+    if (*state)
+        app_inspect_txs(*state, flow, packet, false);
+}
+
+static void app_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                                struct flow *flow, const struct packet *packet, uint8_t direction,
+                                const uint8_t *data, uint32_t len, uint32_t flags)
+{
     if (!*state) {
         *state = app_flow_state_new(ctx, false);
         if (!*state)
@@ -1276,12 +1444,25 @@ void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow
     }
 }
 
+static void app_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                           struct flow *flow, const struct packet *packet, uint8_t direction,
+                           const uint8_t *data, uint32_t len);
+
 void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
                           struct flow *flow, const struct packet *packet, uint8_t direction,
                           const uint8_t *data, uint32_t len)
 {
     if (!ctx || !state || !flow || direction > 1)
         return;
+    app_handle_udp(ctx, state, flow, packet, direction, data, len);
+    if (*state)
+        app_inspect_txs(*state, flow, packet, false);
+}
+
+static void app_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                           struct flow *flow, const struct packet *packet, uint8_t direction,
+                           const uint8_t *data, uint32_t len)
+{
     if (!*state) {
         *state = app_flow_state_new(ctx, true);
         if (!*state)
@@ -1335,11 +1516,14 @@ void app_layer_flow_end(struct app_layer_thread_ctx *ctx, struct app_flow_state 
         ctx->stats.flows_udp[APP_PROTO_FAILED] += state->is_udp;
         app_probe_buffers_free(state);
     }
-    if (!state->parser || !state->parser->flow_end)
+    if (!state->parser || !state->parser->flow_end) {
+        app_inspect_txs(state, flow, NULL, true);
         return;
+    }
     struct app_parse_ctx pc;
     app_parse_ctx_init(&pc, ctx, flow, NULL);
     state->parser->flow_end(state->parser_state, &pc);
+    app_inspect_txs(state, flow, NULL, true);
 }
 
 /* ---------- transactions ---------- */
@@ -1379,6 +1563,11 @@ int app_tx_get_buffer(const struct app_tx *tx, enum app_buffer buffer, uint32_t 
     return tx->parser->tx_get_buffer(tx, buffer, index, data, len);
 }
 
+bool app_tx_events_on_packet(const struct app_tx *tx)
+{
+    return tx->parser && tx->parser->events_on_packet;
+}
+
 bool app_tx_has_event(const struct app_tx *tx, const char *event_name)
 {
     if (!tx->parser || !tx->parser->tx_has_event || !event_name)
@@ -1407,8 +1596,180 @@ int app_tx_get_buffer_dir(const struct app_tx *tx, enum app_buffer buffer, uint8
     return app_tx_get_buffer(tx, buffer, index, data, len);
 }
 
+int app_tx_get_uint(const struct app_tx *tx, enum app_uint field, uint8_t direction,
+                    uint32_t index, uint64_t *value, const char **name)
+{
+    if (name)
+        *name = NULL;
+    if (!tx->parser || !tx->parser->tx_get_uint || (unsigned)field >= APP_UINT_MAX)
+        return -ENOENT;
+    const char *n = NULL;
+    int rc = tx->parser->tx_get_uint(tx, field, direction & 1, index, value, &n);
+    if (rc == 0 && name)
+        *name = n;
+    return rc;
+}
+
+int app_uint_value_from_name(enum app_uint field, const char *name, uint64_t *value)
+{
+    int best = -1;
+    for (size_t i = 0; i < APP_REGISTRY_SIZE; i++) {
+        const struct app_parser *p = app_registry(i);
+        if (!p || !p->uint_value_from_name)
+            continue;
+        uint64_t v = 0;
+        int rc = p->uint_value_from_name(field, name, &v);
+        if (rc == 1) {
+            *value = v;
+            return 1;
+        }
+        if (rc == 0)
+            best = 0;
+    }
+    return best;
+}
+
 void app_tx_write_json(const struct app_tx *tx, struct json_writer *w)
 {
     if (tx->parser && tx->parser->tx_write_json)
         tx->parser->tx_write_json(tx, w);
+}
+
+/* ---------- integer keywords ---------- */
+
+static const struct app_uint_field *app_uint_field_find(const struct app_parser *p,
+                                                        const char *keyword, uint16_t *app_proto,
+                                                        uint16_t *field)
+{
+    if (!p || !p->uint_fields)
+        return NULL;
+    for (uint16_t f = 0; f < p->n_uint_fields; f++) {
+        if (strcmp(p->uint_fields[f].keyword, keyword) != 0)
+            continue;
+        if (app_proto)
+            *app_proto = p->proto;
+        if (field)
+            *field = f;
+        return &p->uint_fields[f];
+    }
+    return NULL;
+}
+
+const struct app_uint_field *app_uint_field_at(size_t i, uint16_t *app_proto, uint16_t *field)
+{
+    for (size_t r = 0; r < APP_REGISTRY_SIZE + APP_L2_PARSERS; r++) {
+        const struct app_parser *p =
+            r < APP_REGISTRY_SIZE ? app_registry(r) : app_l2_parser(r - APP_REGISTRY_SIZE);
+        if (!p || !p->uint_fields)
+            continue;
+        if (i < p->n_uint_fields) {
+            *app_proto = p->proto;
+            *field = (uint16_t)i;
+            return &p->uint_fields[i];
+        }
+        i -= p->n_uint_fields;
+    }
+    return NULL;
+}
+
+const struct app_uint_field *app_uint_keyword_lookup(const char *keyword, uint16_t *app_proto,
+                                                     uint16_t *field)
+{
+    if (!keyword)
+        return NULL;
+    const struct app_uint_field *f = NULL;
+    for (size_t i = 0; i < APP_REGISTRY_SIZE && !f; i++)
+        f = app_uint_field_find(app_registry(i), keyword, app_proto, field);
+    for (size_t i = 0; i < APP_L2_PARSERS && !f; i++)
+        f = app_uint_field_find(app_l2_parser(i), keyword, app_proto, field);
+    return f;
+}
+
+int app_tx_get_field_uint(const struct app_tx *tx, uint16_t app_proto, uint16_t field,
+                          uint32_t index, uint64_t *value)
+{
+    const struct app_parser *p = tx ? tx->parser : NULL;
+    if (!p || p->proto != app_proto || !p->tx_get_field_uint || field >= p->n_uint_fields)
+        return -ENOENT;
+    return p->tx_get_field_uint(tx, field, index, value);
+}
+
+uint16_t app_tx_proto(const struct app_tx *tx)
+{
+    return tx && tx->parser ? tx->parser->proto : APP_PROTO_UNKNOWN;
+}
+
+/* ---------- layer-2 protocols ---------- */
+
+const struct app_tx *app_layer_handle_l2(struct app_layer_thread_ctx *ctx,
+                                         const struct packet *packet)
+{
+    if (!ctx || !packet || !packet->l2_type)
+        return NULL;
+    for (size_t i = 0; i < APP_L2_PARSERS; i++) {
+        const struct app_parser *p = app_l2_parser(i);
+        if (!p || p->ethertype != packet->l2_type || !p->l2_frame || p->proto >= APP_PROTO_MAX ||
+            !ctx->cfg.enabled[p->proto])
+            continue;
+        struct app_parse_ctx pc;
+        app_parse_ctx_init(&pc, ctx, NULL, packet);
+        if (!ctx->l2_state[i]) {
+            ctx->l2_state[i] = p->state_new ? p->state_new(&pc) : NULL;
+            if (!ctx->l2_state[i]) {
+                ctx->stats.errors[p->proto]++;
+                return NULL;
+            }
+        }
+        return p->l2_frame(ctx->l2_state[i], &pc, packet->l2_payload, packet->l2_payload_len);
+    }
+    return NULL;
+}
+
+void app_layer_timeout(struct app_layer_thread_ctx *ctx, uint64_t now_usec)
+{
+    if (!ctx)
+        return;
+    for (size_t i = 0; i < APP_L2_PARSERS; i++) {
+        const struct app_parser *p = app_l2_parser(i);
+        if (!p || !ctx->l2_state[i] || !p->l2_timeout)
+            continue;
+        struct app_parse_ctx pc;
+        app_parse_ctx_init(&pc, ctx, NULL, NULL);
+        pc.ts_usec = now_usec;
+        p->l2_timeout(ctx->l2_state[i], &pc, now_usec);
+    }
+}
+
+/* ---------- industrial behaviour baselines ---------- */
+
+struct ics_baseline *app_thread_baseline(struct app_layer_thread_ctx *thread)
+{
+    return thread ? thread->baseline : NULL;
+}
+
+int app_layer_baseline_check(const struct app_layer_config *cfg, char *err, size_t errlen)
+{
+    if (!cfg->baseline_enabled || !cfg->baseline_file)
+        return 0;
+    struct ics_baseline *b = ics_baseline_new(NULL, cfg);
+    if (!b) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    int rc = ics_baseline_load(b, cfg->baseline_file, err, errlen);
+    ics_baseline_free(b);
+    return rc;
+}
+
+int app_layer_baseline_save(struct app_layer_thread_ctx *const *ctxs, size_t n,
+                            const char *path)
+{
+    struct ics_baseline *bs[64];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 64; i++)
+        if (ctxs[i] && ctxs[i]->baseline)
+            bs[k++] = ctxs[i]->baseline;
+    if (!k || !path)
+        return 0;
+    return ics_baseline_save(bs, k, path);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "app/app_buffer.h"
+#include "app/app_uint.h"
 
 struct packet;
 struct flow;
@@ -29,12 +30,26 @@ enum app_proto {
     APP_PROTO_FTP,
     APP_PROTO_FTP_DATA,
     APP_PROTO_MDNS, /* multicast DNS (UDP 5353): Suricata 8 logs it as "mdns" */
+    APP_PROTO_SMB,
+    APP_PROTO_DCERPC, /* DCE/RPC over TCP and UDP (over SMB it is part of smb) */
+    APP_PROTO_KRB5,
+    APP_PROTO_NFS,
     APP_PROTO_MODBUS, /* Modbus/TCP */
     APP_PROTO_DNP3,   /* DNP3 over TCP and UDP */
     APP_PROTO_ENIP,   /* EtherNet/IP + CIP over TCP and UDP */
     APP_PROTO_MQTT,   /* MQTT 3.1, 3.1.1 and 5 */
+    /* Grid and industrial protocols without a Suricata parser (issue 10). */
+    APP_PROTO_IEC104,
+    APP_PROTO_S7COMM,
+    APP_PROTO_MMS,
+    APP_PROTO_C37118,
+    APP_PROTO_BACNET,
+    APP_PROTO_OPCUA,
+    APP_PROTO_GOOSE,    /* layer 2 (Ethertype 0x88b8), outside flows: app_l2.h */
+    APP_PROTO_SV,       /* layer 2 (0x88ba) */
+    APP_PROTO_PROFINET, /* layer 2 (0x8892) */
     APP_PROTO_MAX_BUILTIN,
-    APP_PROTO_MAX = 32, /* room for parsers added later (ICS protocols) */
+    APP_PROTO_MAX = 64, /* room for parsers added later */
 };
 
 /* "http", "tls", "dns", "ssh", "smtp", "ftp", "ftp-data", "mdns", "modbus",
@@ -61,6 +76,8 @@ enum app_data_flag {
  * calls write_body, which writes the protocol member(s) (e.g. "dns": {...})
  * into the open top-level object, then ends the line. */
 struct builtin_alert;
+struct app_tx;
+struct app_file;
 
 struct app_event_sink {
     void *user;
@@ -75,6 +92,16 @@ struct app_event_sink {
      * indicator in a DNS name, a new Modbus function code, ...). May be NULL. */
     void (*alert)(void *user, const struct flow *flow, const struct packet *packet,
                   const struct builtin_alert *alert);
+    /* Built-in detectors that look at parsed fields rather than rules
+     * (shared indicators, look-alike domains), without knowing protocols:
+     * called once per transaction and direction when that direction's part
+     * is complete (at flow end for what never completed), and once per file
+     * when it closes. They read fields with app_tx_get_buffer_dir(). Only
+     * while app_layer_set_inspection_active(true). May be NULL. */
+    void (*tx_inspect)(void *user, struct flow *flow, const struct packet *packet,
+                       const struct app_tx *tx, uint8_t direction);
+    void (*file_closed)(void *user, struct flow *flow, const struct packet *packet,
+                        const struct app_file *file);
 };
 
 /* Options of the Modbus, DNP3, ENIP and MQTT parsers, Suricata's defaults
@@ -118,6 +145,28 @@ struct app_layer_config {
     bool file_force_magic;                /* files.force-magic: libmagic type in fileinfo */
     bool http_double_decode_path;         /* libhtp.default-config.double-decode-path */
     bool http_double_decode_query;        /* libhtp.default-config.double-decode-query */
+    uint64_t l2_memcap;                   /* app-layer.l2.memcap: layer-2 protocol state */
+    bool sv_log_all;                      /* app-layer.protocols.sv.log-all: every SV frame */
+    /* ics-baseline: industrial behaviour baselines (app_baseline.c,
+     * docs/ics-baselines.md). */
+    bool baseline_enabled;                /* ics-baseline.enabled (default no) */
+    const char *baseline_file;            /* ics-baseline.file: loaded and saved; NULL none */
+    uint64_t baseline_learn_usec;         /* ics-baseline.learning-time (default 24h) */
+    uint64_t baseline_learn_messages;     /* ics-baseline.learning-messages (0: by time) */
+    uint64_t baseline_memcap;             /* ics-baseline.memcap (default 16 MiB per worker) */
+    bool mms_midstream;                   /* app-layer.protocols.mms.midstream: decode MMS in
+                                           * sessions whose set-up was not seen */
+
+    /* SMB (app-layer.protocols.smb.*, outputs.eve-log.types.smb.types),
+     * loaded by app_smb_config_load (app_smb.c); sizes 0 mean no limit. */
+    uint32_t smb_max_read_size, smb_max_write_size;
+    uint32_t smb_max_read_queue_size, smb_max_read_queue_cnt;
+    uint32_t smb_max_write_queue_size, smb_max_write_queue_cnt;
+    uint32_t smb_max_tx;                  /* transactions per flow (1024) */
+    uint32_t smb_log_types;               /* bit per transaction kind logged; 0: all */
+    /* app-layer.protocols.dcerpc.max-tx / nfs.max-tx (0: app-layer.max-tx)
+     * and dcerpc.max-stub-size (0: DCERPC_STUB_MAX), same loader. */
+    uint32_t dcerpc_max_tx, nfs_max_tx, dcerpc_max_stub_size;
 
     /* DNS and TLS logging options (outputs.eve-log.types.dns / .tls), loaded
      * by app_layer_config_load (app.c); Suricata 8's defaults. */
@@ -140,6 +189,9 @@ int app_ics_config_load(struct app_layer_config *out, const struct config *cfg, 
 /* Loads the options above from the eve-log outputs of cfg (cfg may be NULL:
  * Suricata's defaults). Called by app_layer_config_load. */
 void app_http_config_load(struct app_layer_config *out, const struct config *cfg);
+
+/* The SMB options above (cfg may be NULL). Called by app_layer_config_load. */
+void app_smb_config_load(struct app_layer_config *out, const struct config *cfg);
 
 /* Defaults as Suricata's suricata.yaml; then overrides from cfg if non-NULL. */
 void app_layer_config_load(struct app_layer_config *out, const struct config *cfg);
@@ -164,6 +216,25 @@ void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow
 void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
                           struct flow *flow, const struct packet *packet, uint8_t direction,
                           const uint8_t *data, uint32_t len);
+
+/* A frame of a layer-2 protocol vigil parses outside flows (GOOSE,
+ * Sampled Values, PROFINET: packet->l2_type set by the decoder): parsed and
+ * logged with per-worker state (publishers, bounded by app-layer.l2.memcap).
+ * Returns the frame's transaction for detection (valid until the next
+ * call), or NULL when the Ethertype is not one of them. */
+const struct app_tx *app_layer_handle_l2(struct app_layer_thread_ctx *ctx,
+                                         const struct packet *packet);
+/* Packet time passed (called about once a second): layer-2 timers, such as
+ * a GOOSE publisher silent past its time allowed to live. */
+void app_layer_timeout(struct app_layer_thread_ctx *ctx, uint64_t now_usec);
+
+/* Industrial behaviour baselines (ics-baseline): writes what the workers
+ * learned (every context given, merged) to path. 0 or -errno. */
+int app_layer_baseline_save(struct app_layer_thread_ctx *const *ctxs, size_t n,
+                            const char *path);
+/* Checks that the configured baseline file can be loaded (start-up): 0, or
+ * -errno / -EINVAL with err naming the file and line. */
+int app_layer_baseline_check(const struct app_layer_config *cfg, char *err, size_t errlen);
 
 /* Called when the flow ends: logs whatever transactions are still open
  * (as Suricata does at flow end), closes files, and frees nothing. */
@@ -230,16 +301,70 @@ bool app_tx_complete(const struct app_tx *tx, uint8_t direction);
  * several) of a detection buffer. Returns 0 and sets data/len, or -ENOENT. */
 int app_tx_get_buffer(const struct app_tx *tx, enum app_buffer buffer, uint32_t index,
                       const uint8_t **data, uint32_t *len);
+/* Instance `index` of an integer field (app_uint.h) of the transaction, seen
+ * from `direction` (0 to server, 1 to client). Sets *value and, when the
+ * protocol names the value in this transaction's context, *name (static
+ * string, else NULL). Returns 0 or -ENOENT. */
+int app_tx_get_uint(const struct app_tx *tx, enum app_uint field, uint8_t direction,
+                    uint32_t index, uint64_t *value, const char **name);
+/* For rule loading: whether `name` (case-insensitive) is a value name of the
+ * field. Returns 1 and sets *value when the name always means that value, 0
+ * when it is known but its value depends on the transaction (an NFS
+ * procedure of several versions), -1 when no parser knows it. */
+int app_uint_value_from_name(enum app_uint field, const char *name, uint64_t *value);
 /* True if the app-layer event event_name was raised on the transaction;
  * event_name is Suricata's "<proto>.<event>" as in app-layer-event rules
  * (e.g. "dns.malformed_data"); the proto part must match the tx's parser. */
 bool app_tx_has_event(const struct app_tx *tx, const char *event_name);
+/* True when the transaction's parser records each event on the transaction
+ * of its message, or on none (struct app_parser.events_on_packet). */
+bool app_tx_events_on_packet(const struct app_tx *tx);
 /* Detection calls this when it is done with a transaction in a direction
  * (0 to server, 1 to client); parsers keep the transaction until both. */
 void app_tx_set_detect_done(struct app_tx *tx, uint8_t direction);
 /* Set once at start-up, before workers run, when rules are loaded: from then
  * on transactions wait for detection before they are freed. */
 void app_layer_set_detection_active(bool active);
+/* Set once at start-up when built-in field inspection (tx_inspect,
+ * file_closed) is wanted: transactions then also wait for it, and files are
+ * hashed (MD5, SHA-1, SHA-256) for it even when no output logs hashes. */
+void app_layer_set_inspection_active(bool active);
+bool app_layer_inspection_active(void);
+/* Which file hashes the inspectors need (files opened from now on compute
+ * them even if no output logs them): any thread. */
+#define APP_INSPECT_MD5 1u
+#define APP_INSPECT_SHA1 2u
+#define APP_INSPECT_SHA256 4u
+void app_layer_set_inspection_hashes(unsigned mask);
+unsigned app_layer_inspection_hashes(void);
+
+/* Integer rule keywords that application-layer parsers provide
+ * ("iec104.typeid", "s7comm.function", ...), matched with Suricata's integer
+ * comparison forms. A parser lists its fields in a table of these; value
+ * names (e.g. "plc_stop" for s7comm.function) are resolved when rules load. */
+struct app_uint_enum {
+    const char *name;
+    uint64_t value;
+};
+struct app_uint_field {
+    const char *keyword;               /* "iec104.typeid" */
+    uint8_t dir;                       /* 1 to server only, 2 to client only, 3 both */
+    uint64_t max;                      /* largest value (e.g. 255 for a byte) */
+    const struct app_uint_enum *names; /* {NULL, 0}-terminated, or NULL */
+};
+/* The i-th integer field over every parser (flow and layer-2), with its
+ * protocol and field id; NULL past the last. For the rule keyword table. */
+const struct app_uint_field *app_uint_field_at(size_t i, uint16_t *app_proto, uint16_t *field);
+/* Finds an integer keyword over every parser (flow and layer-2). Returns the
+ * field (and its protocol and field id), or NULL. */
+const struct app_uint_field *app_uint_keyword_lookup(const char *keyword, uint16_t *app_proto,
+                                                     uint16_t *field);
+/* Instance `index` of an integer field of a transaction of app_proto: 0 and
+ * *value, or -ENOENT (also when the transaction is of another protocol). */
+int app_tx_get_field_uint(const struct app_tx *tx, uint16_t app_proto, uint16_t field,
+                          uint32_t index, uint64_t *value);
+/* The enum app_proto of a transaction's parser. */
+uint16_t app_tx_proto(const struct app_tx *tx);
 
 /* The client address an HTTP proxy recorded in the request header `header`
  * (X-Forwarded-For): the first valid IPv4/IPv6 address of the list when

@@ -53,6 +53,11 @@ int app_buffer_from_name(const char *name)
         {"ja4.hash", "ja4.hash"},
         {"file_data", "file.data"},
         {"ftp.command_data", "ftp.command_data"},
+        {"dce_stub_data", "dcerpc.stub_data"},
+        {"smb_named_pipe", "smb.named_pipe"},
+        {"smb_share", "smb.share"},
+        {"krb5_cname", "krb5.cname"},
+        {"krb5_sname", "krb5.sname"},
     };
     for (size_t a = 0; a < sizeof(aliases) / sizeof(aliases[0]); a++) {
         if (strcmp(aliases[a].alias, name) != 0)

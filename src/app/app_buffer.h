@@ -38,7 +38,11 @@
     X(SSH_HASSH_STRING, "ssh.hassh.string") X(SSH_HASSH_SERVER, "ssh.hassh.server")               \
     X(SSH_HASSH_SERVER_STRING, "ssh.hassh.server.string")                                         \
     X(SMTP_HELO, "smtp.helo") X(SMTP_MAIL_FROM, "smtp.mail_from") X(SMTP_RCPT_TO, "smtp.rcpt_to") \
-    X(FTP_COMMAND, "ftp.command") X(FTP_COMMAND_DATA, "ftp.command_data")                    \
+    X(FTP_COMMAND, "ftp.command") X(FTP_COMMAND_DATA, "ftp.command_data")                         \
+    X(DCERPC_STUB_DATA, "dcerpc.stub_data") X(DCERPC_IFACE_DATA, "dcerpc.iface.data")             \
+    X(SMB_NAMED_PIPE, "smb.named_pipe") X(SMB_SHARE, "smb.share")                                 \
+    X(SMB_NTLMSSP_USER, "smb.ntlmssp_user") X(SMB_NTLMSSP_DOMAIN, "smb.ntlmssp_domain")           \
+    X(KRB5_CNAME, "krb5.cname") X(KRB5_SNAME, "krb5.sname")                                       \
     X(MQTT_CONNECT_CLIENTID, "mqtt.connect.clientid")                                             \
     X(MQTT_CONNECT_USERNAME, "mqtt.connect.username")                                             \
     X(MQTT_CONNECT_PASSWORD, "mqtt.connect.password")                                             \
@@ -48,7 +52,12 @@
     X(MQTT_PUBLISH_TOPIC, "mqtt.publish.topic") X(MQTT_PUBLISH_MESSAGE, "mqtt.publish.message")   \
     X(MQTT_SUBSCRIBE_TOPIC, "mqtt.subscribe.topic")                                               \
     X(MQTT_UNSUBSCRIBE_TOPIC, "mqtt.unsubscribe.topic") X(DNP3_DATA, "dnp3_data")                 \
-    X(ENIP_PRODUCT_NAME, "enip.product_name") X(ENIP_SERVICE_NAME, "enip.service_name")
+    X(ENIP_PRODUCT_NAME, "enip.product_name") X(ENIP_SERVICE_NAME, "enip.service_name")          \
+    X(S7COMM_PI_SERVICE, "s7comm.pi_service") X(S7COMM_BLOCK, "s7comm.block")                   \
+    X(MMS_DOMAIN, "mms.domain") X(MMS_ITEM, "mms.item")                                         \
+    X(GOOSE_GOCBREF, "goose.gocbref") X(GOOSE_DATSET, "goose.datset") X(GOOSE_GOID, "goose.goid") \
+    X(SV_SVID, "sv.svid") X(OPCUA_SECURITY_POLICY, "opcua.security_policy")                     \
+    X(OPCUA_ENDPOINT_URL, "opcua.endpoint_url") X(PROFINET_NAME_OF_STATION, "profinet.name_of_station")
 
 enum app_buffer {
 #define APP_BUFFER_ENUM(id, name) APP_BUFFER_##id,
@@ -70,5 +79,13 @@ int app_buffer_from_name(const char *name);
  * then the response ones (index 0 = request, 1 = response for single ones). */
 #define APP_BUFFER_INDEX_TOCLIENT 0x80000000u
 #define APP_BUFFER_INDEX_TOSERVER 0x40000000u
+
+/* dcerpc.iface.data is no rule buffer: each instance describes one interface
+ * the transaction's request may be matched against by dcerpc.iface (the
+ * binding of its presentation context): APP_DCERPC_IFACE_LEN bytes, the UUID
+ * in its text order (16), the major and minor version (uint16 little endian
+ * each), then flags: bit 0 the request's first fragment was seen. */
+#define APP_DCERPC_IFACE_LEN 21
+#define APP_DCERPC_IFACE_FIRST_FRAG 0x01
 
 #endif

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "app/app_ics.h"
+#include "app/app_baseline.h"
 #include "app/app_parser.h"
 #include "flow/flow.h"
 #include "util/json.h"
@@ -997,6 +998,8 @@ static void enip_handle(struct enip_state *st, const uint8_t *d, uint32_t len, b
         app_parser_count_tx(st->ctx, APP_PROTO_ENIP);
     if (s->pdu.invalid)
         enip_event(st, tx, ENIP_EV_INVALID_PDU);
+    if (request && st->ctx)
+        app_baseline_enip(st->ctx, &tx->base);
 }
 
 /* ------------------------------------------------------------ parser interface */

@@ -213,6 +213,38 @@ static bool http_buf_add_bstr(struct http_tx *tx, struct http_buf *b, const bstr
 
 #define HTTP_BUF_STR(tx, b, s) http_buf_add(tx, b, s, sizeof(s) - 1, UINT32_MAX)
 
+/* The query of the normalised URI (http.uri) is percent-decoded as Suricata
+ * 8's HTTP parser does (a rule sees "/?arg=a b" for "/?arg=a%20b"); '+' is
+ * kept, and so is a '%' not followed by two hex digits. */
+static bool http_buf_add_query_decoded(struct http_tx *tx, struct http_buf *b, const bstr *s)
+{
+    if (!s)
+        return true;
+    const uint8_t *p = bstr_ptr(s);
+    size_t n = bstr_len(s), i = 0;
+    while (i < n) {
+        const uint8_t *pct = memchr(p + i, '%', n - i);
+        size_t run = pct ? (size_t)(pct - (p + i)) : n - i;
+        if (run && !http_buf_add(tx, b, p + i, run, UINT32_MAX))
+            return false;
+        i += run;
+        if (i >= n)
+            break;
+        if (i + 2 < n && isxdigit(p[i + 1]) && isxdigit(p[i + 2])) {
+            char hex[3] = {(char)p[i + 1], (char)p[i + 2], 0};
+            uint8_t c = (uint8_t)strtoul(hex, NULL, 16);
+            if (!http_buf_add(tx, b, &c, 1, UINT32_MAX))
+                return false;
+            i += 3;
+        } else {
+            if (!http_buf_add(tx, b, "%", 1, UINT32_MAX))
+                return false;
+            i++;
+        }
+    }
+    return true;
+}
+
 static struct http_state *http_state_of(const htp_tx_t *htx)
 {
     return htp_connp_get_user_data(htx->connp);
@@ -519,7 +551,7 @@ static int http_cb_request_line(htp_tx_t *htx)
         http_buf_add_bstr(tx, &tx->uri_norm, u->path, UINT32_MAX);
         if (u->query) {
             HTTP_BUF_STR(tx, &tx->uri_norm, "?");
-            http_buf_add_bstr(tx, &tx->uri_norm, u->query, UINT32_MAX);
+            http_buf_add_query_decoded(tx, &tx->uri_norm, u->query);
         }
         if (u->fragment) {
             HTTP_BUF_STR(tx, &tx->uri_norm, "#");

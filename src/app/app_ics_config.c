@@ -8,8 +8,13 @@
  *   app-layer.protocols.enip.max-tx                      (1024)
  *   app-layer.protocols.mqtt.max-msg-length / max-tx / max-messages
  *   outputs.N.eve-log.types.M.mqtt.string-log-limit / passwords
- * A value that is not a number or size is an error naming the key. */
+ * and of the grid and industrial parsers (fields of struct app_layer_config):
+ *   app-layer.protocols.mms.midstream (no), app-layer.protocols.sv.log-all (no),
+ *   app-layer.l2.memcap (4 MiB: GOOSE/SV publisher tables per worker)
+ * A value that is not a number, size or boolean is an error naming the key. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -103,6 +108,32 @@ int app_ics_config_load(struct app_layer_config *out, const struct config *cfg, 
         }
     }
     c->dnp3_log_confirms = config_get_bool(cfg, "app-layer.protocols.dnp3.log-confirms", true);
+    static const struct {
+        const char *key;
+        size_t offset;
+    } flags[] = {
+        {"app-layer.protocols.mms.midstream", offsetof(struct app_layer_config, mms_midstream)},
+        {"app-layer.protocols.sv.log-all", offsetof(struct app_layer_config, sv_log_all)},
+    };
+    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+        const char *v = config_get(cfg, flags[i].key);
+        bool b;
+        if (!v)
+            continue;
+        if (config_parse_bool(v, &b) == 0)
+            *(bool *)((char *)out + flags[i].offset) = b;
+        else if (rc == 0)
+            rc = ics_fail(config_find(cfg, flags[i].key), flags[i].key, v, err, errlen, "boolean");
+    }
+    const char *l2 = config_get(cfg, "app-layer.l2.memcap");
+    uint64_t l2v;
+    if (l2 && (config_parse_size(l2, &l2v) != 0 || l2v == 0)) {
+        if (rc == 0)
+            rc = ics_fail(config_find(cfg, "app-layer.l2.memcap"), "app-layer.l2.memcap", l2, err,
+                          errlen, "size argument");
+    } else if (l2) {
+        out->l2_memcap = l2v;
+    }
     const struct config_node *mqtt = ics_eve_type(cfg, "mqtt");
     if (mqtt) {
         const struct config_node *n = config_node_child(mqtt, "string-log-limit");

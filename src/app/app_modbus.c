@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "app/app_ics.h"
+#include "app/app_baseline.h"
 #include "app/app_parser.h"
 #include "flow/flow.h"
 #include "util/json.h"
@@ -924,6 +925,7 @@ static void modbus_handle(struct modbus_state *st, struct app_parse_ctx *ctx, ui
                 modbus_events_from_flags(tx, m->error_flags);
                 modbus_store(&tx->request, m, adu, adu_len);
                 tx->has_request = true;
+                app_baseline_modbus(ctx, &tx->base);
                 modbus_log(st, tx);
                 return;
             }
@@ -934,6 +936,7 @@ static void modbus_handle(struct modbus_state *st, struct app_parse_ctx *ctx, ui
         modbus_events_from_flags(tx, m->error_flags);
         modbus_store(&tx->request, m, adu, adu_len);
         tx->has_request = true;
+        app_baseline_modbus(ctx, &tx->base);
         return;
     }
     struct modbus_tx *tx = NULL;

@@ -20,6 +20,8 @@
 #include "app/app.h"
 #include "util/builtin_alert.h"
 
+struct app_file;
+
 /* Every parser transaction struct starts with this member:
  *     struct dns_tx { struct app_tx base; ... };
  * so the framework can hand it out as struct app_tx *. */
@@ -28,6 +30,7 @@ struct app_tx {
     uint64_t id;       /* 0-based per flow, in creation order */
     bool logged;       /* the parser already logged it */
     uint8_t detect_done; /* detection finished with it: bit 0 to server, bit 1 to client */
+    uint8_t inspect_done; /* built-in field inspection (intel) done: bit 0 to server, 1 to client */
 };
 
 /* Whether a parser may free a transaction: it is logged and, when rules are
@@ -121,12 +124,52 @@ struct app_parser {
     /* For transactions that belong to one direction only (a DNS message):
      * 0 to server, 1 to client; -1 for both. May be NULL (both). */
     int (*tx_direction)(const struct app_tx *tx);
+    /* True when the parser records each event raised on a message on that
+     * message's transaction (tx_has_event), or on none (framing errors):
+     * detection then matches an event raised on the packet only against the
+     * transaction that records it (or, recorded by none, any), so an alert
+     * names the right transaction and is not repeated for it later. */
+    bool events_on_packet;
 
     /* Per-side variant of tx_get_buffer (see app_tx_get_buffer_dir); return
      * -EAGAIN to fall back to tx_get_buffer. May be NULL. */
     int (*tx_get_buffer_dir)(const struct app_tx *tx, enum app_buffer buffer, uint8_t direction,
                              uint32_t index, const uint8_t **data, uint32_t *len);
+
+    /* Integer fields for detection (see app_tx_get_uint). May be NULL. */
+    int (*tx_get_uint)(const struct app_tx *tx, enum app_uint field, uint8_t direction,
+                       uint32_t index, uint64_t *value, const char **name);
+    /* Value names the parser gives its integer fields (see
+     * app_uint_value_from_name). May be NULL. */
+    int (*uint_value_from_name)(enum app_uint field, const char *name, uint64_t *value);
+
+    /* Integer rule keywords of the protocol declared by the parser itself
+     * (iec104.typeid:45; ...; registered as transaction keywords by
+     * detect_tx_kw.c, no central enum needed): the table below (n_uint_fields entries; field ids are indexes into it)
+     * and the value getter: instance `index` (0-based; a field may occur
+     * several times in a transaction, e.g. one type id per ASDU) of field
+     * `field`. Returns 0 and sets *value, or -ENOENT. May be NULL. */
+    const struct app_uint_field *uint_fields;
+    uint16_t n_uint_fields;
+    int (*tx_get_field_uint)(const struct app_tx *tx, uint16_t field, uint32_t index,
+                             uint64_t *value);
+
+    /* Layer-2 protocols (GOOSE, Sampled Values, PROFINET), parsed outside
+     * flows (ipprotos 0, no probe): frames of this Ethertype go to l2_frame
+     * with the payload after the Ethertype (and any VLAN tags). `state` is
+     * the protocol's per-worker state, made with state_new on the first
+     * frame (ctx->flow is NULL) and freed with state_free with the worker.
+     * l2_frame logs the frame and returns its transaction (owned by the
+     * state, valid until the next frame) for detection, or NULL.
+     * l2_timeout (may be NULL) is called as packet time passes. */
+    uint16_t ethertype;
+    struct app_tx *(*l2_frame)(void *state, struct app_parse_ctx *ctx, const uint8_t *data,
+                               uint32_t len);
+    void (*l2_timeout)(void *state, struct app_parse_ctx *ctx, uint64_t now_usec);
 };
+
+/* The layer-2 parsers, i = 0, 1, ...; NULL past the last. */
+const struct app_parser *app_l2_parser(size_t i);
 
 /* Services the framework gives parsers. */
 
@@ -139,6 +182,8 @@ void app_parser_anomaly(struct app_parse_ctx *ctx, uint16_t app_proto, const cha
 /* Raises a built-in detector's alert (struct builtin_alert) on the current
  * flow and packet; written at once (EVE alert, fast.log) by the sink. */
 void app_parser_alert(struct app_parse_ctx *ctx, const struct builtin_alert *alert);
+/* A file closed (file.c calls it): the sink's built-in inspectors see it. */
+void app_parser_file_closed(struct app_parse_ctx *ctx, const struct app_file *file);
 /* Memory accounting against the app-layer memcap: returns false (and counts a
  * memcap drop) if size bytes can't be reserved; release what was reserved. */
 bool app_memory_reserve(struct app_parse_ctx *ctx, size_t size);
@@ -196,9 +241,25 @@ extern const struct app_parser app_parser_ssh;
 extern const struct app_parser app_parser_smtp;
 extern const struct app_parser app_parser_ftp;
 extern const struct app_parser app_parser_ftp_data;
+extern const struct app_parser app_parser_smb;
+extern const struct app_parser app_parser_dcerpc_tcp;
+extern const struct app_parser app_parser_dcerpc_udp;
+extern const struct app_parser app_parser_krb5_tcp;
+extern const struct app_parser app_parser_krb5_udp;
+extern const struct app_parser app_parser_nfs_tcp;
+extern const struct app_parser app_parser_nfs_udp;
 extern const struct app_parser app_parser_modbus;
 extern const struct app_parser app_parser_dnp3;
 extern const struct app_parser app_parser_enip;
 extern const struct app_parser app_parser_mqtt;
+extern const struct app_parser app_parser_iec104;
+extern const struct app_parser app_parser_s7comm;
+extern const struct app_parser app_parser_mms;
+extern const struct app_parser app_parser_c37118;
+extern const struct app_parser app_parser_bacnet;
+extern const struct app_parser app_parser_opcua;
+extern const struct app_parser app_parser_goose;
+extern const struct app_parser app_parser_sv;
+extern const struct app_parser app_parser_profinet;
 
 #endif

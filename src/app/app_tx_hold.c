@@ -5,11 +5,37 @@
 #include "app/app_parser.h"
 
 /* Written once before worker threads start, read-only afterwards. */
+#include <stdatomic.h>
+
 static bool detection_active;
+static bool inspection_active;
+/* Hashes the inspectors need of files (APP_INSPECT_*), changed by the
+ * indicator feed as sets come and go; read when a file opens. */
+static _Atomic unsigned inspection_hashes = 7;
 
 void app_layer_set_detection_active(bool active)
 {
     detection_active = active;
+}
+
+void app_layer_set_inspection_active(bool active)
+{
+    inspection_active = active;
+}
+
+bool app_layer_inspection_active(void)
+{
+    return inspection_active;
+}
+
+void app_layer_set_inspection_hashes(unsigned mask)
+{
+    atomic_store_explicit(&inspection_hashes, mask, memory_order_relaxed);
+}
+
+unsigned app_layer_inspection_hashes(void)
+{
+    return inspection_active ? atomic_load_explicit(&inspection_hashes, memory_order_relaxed) : 0;
 }
 
 void app_tx_set_detect_done(struct app_tx *tx, uint8_t direction)
@@ -19,5 +45,6 @@ void app_tx_set_detect_done(struct app_tx *tx, uint8_t direction)
 
 bool app_tx_can_free(const struct app_tx *tx)
 {
-    return tx->logged && (!detection_active || (tx->detect_done & 3) == 3);
+    return tx->logged && (!detection_active || (tx->detect_done & 3) == 3) &&
+           (!inspection_active || (tx->inspect_done & 3) == 3);
 }

@@ -74,11 +74,14 @@ struct app_file *file_open(struct app_parse_ctx *ctx, const void *name, size_t n
     f->want_sha1 = cfg && cfg->file_hash_sha1;
     f->want_sha256 = cfg && (cfg->file_hash_sha256 || storing);
     f->want_magic = cfg && cfg->file_force_magic;
-    if (f->want_md5)
+    /* Built-in inspection (shared indicators of file hashes) needs the
+     * kinds its current sets hold. */
+    unsigned inspect = ctx ? app_layer_inspection_hashes() : 0;
+    if (f->want_md5 || (inspect & APP_INSPECT_MD5))
         f->md5_ctx = file_md_new(EVP_md5());
-    if (f->want_sha1)
+    if (f->want_sha1 || (inspect & APP_INSPECT_SHA1))
         f->sha1_ctx = file_md_new(EVP_sha1());
-    if (f->want_sha256)
+    if (f->want_sha256 || (inspect & APP_INSPECT_SHA256))
         f->sha256_ctx = file_md_new(EVP_sha256());
     if (storing) {
         size_t plen = strlen(cfg->file_store_dir) + 64;
@@ -225,6 +228,9 @@ void file_close(struct app_parse_ctx *ctx, struct app_file *f, enum file_state s
     bool h3 = file_md_final(&f->sha256_ctx, f->sha256);
     f->want_md5 = f->want_md5 && h1;
     f->want_sha1 = f->want_sha1 && h2;
+    f->have_md5 = h1;
+    f->have_sha1 = h2;
+    f->have_sha256 = h3;
     bool have_sha256 = h3;
     f->want_sha256 = f->want_sha256 && h3;
     f->hashes_done = true;
@@ -254,6 +260,8 @@ void file_close(struct app_parse_ctx *ctx, struct app_file *f, enum file_state s
         if (!f->stored)
             unlink(f->store_tmp);
     }
+    if (ctx)
+        app_parser_file_closed(ctx, f);
 }
 
 void file_free(struct app_file *f)

@@ -42,7 +42,8 @@ struct app_file {
     bool stored; /* written to file_store_dir */
     bool logged; /* fileinfo event written */
     bool hashes_done;
-    bool want_md5, want_sha1, want_sha256;
+    bool want_md5, want_sha1, want_sha256; /* log these hashes */
+    bool have_md5, have_sha1, have_sha256; /* computed (for logging or inspection), once closed */
     bool want_magic; /* files.force-magic (needs libmagic: VIGIL_HAVE_MAGIC) */
     void *md5_ctx, *sha1_ctx, *sha256_ctx; /* EVP_MD_CTX */
     uint8_t md5[16], sha1[20], sha256[32];

@@ -1783,6 +1783,9 @@ static bool decode_ethertype_known(uint16_t type)
     case 0x88b6: /* local experimental */
     case 0x22f0: /* AVTP */
     case 0x8892: /* PROFINET */
+    case 0x88b8: /* IEC 61850 GOOSE */
+    case 0x88b9: /* IEC 61850 GSE management */
+    case 0x88ba: /* IEC 61850 Sampled Values */
     case 0x88a4: /* EtherCAT */
     case 0x80f3: /* AARP */
     case 0x809b: /* AppleTalk */
@@ -1827,6 +1830,10 @@ static void decode_network(struct decode_thread_ctx *ctx, struct packet *p, uint
     default:
         if (type < 0x0600) /* 802.3 length field: LLC frame, nothing to decode */
             return;
+        /* Handed to the application layer's layer-2 parsers. */
+        p->l2_type = type;
+        p->l2_payload = d;
+        p->l2_payload_len = len;
         if (!decode_ethertype_known(type)) {
             ctx->stats.unknown_ethertype++;
             decode_event_set(ctx, p, DECODE_EVENT_ETHERNET_UNKNOWN_ETHERTYPE);

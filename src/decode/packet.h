@@ -130,6 +130,14 @@ struct packet {
     uint8_t tunnel_type;             /* enum decode_tunnel_type of the innermost tunnel, 0 if none */
     uint16_t gre_proto;              /* GRE protocol type of the innermost GRE layer */
 
+    /* Layer 2: the innermost Ethertype when it is none that the decoder
+     * decodes further (no IP inside), and what follows it, for the
+     * application layer's layer-2 parsers (GOOSE 0x88b8, Sampled Values
+     * 0x88ba, PROFINET 0x8892). l2_type is 0 when there is none. */
+    uint16_t l2_type;
+    const uint8_t *l2_payload;
+    uint32_t l2_payload_len;
+
     /* Transport payload */
     const uint8_t *payload;
     uint32_t payload_len;

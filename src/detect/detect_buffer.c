@@ -15,6 +15,8 @@
 static const struct detect_buffer_info buffers[] = {
     {"pkt_data", NULL, NULL, 0, RULE_APP_NONE, BOTH, 1, false},
     {"base64_data", NULL, NULL, 0, RULE_APP_NONE, BOTH, 1, false},
+    {"ip.src", NULL, NULL, 0, RULE_APP_NONE, BOTH, 1, false},
+    {"ip.dst", NULL, NULL, 0, RULE_APP_NONE, BOTH, 1, false},
     /* HTTP: sticky buffer, legacy sticky, legacy modifier, pcre flag */
     {"http.uri", NULL, "http_uri", 'U', RULE_APP_HTTP, TS, 2, false},
     {"http.uri.raw", NULL, "http_raw_uri", 'I', RULE_APP_HTTP, TS, 2, false},
@@ -84,6 +86,14 @@ static const struct detect_buffer_info buffers[] = {
     {"ftp.command", NULL, NULL, 0, RULE_APP_FTP, TS, 2, false},
     {"ftp.command_data", NULL, NULL, 0, RULE_APP_FTP, TS, 2, false},
     {"ftp.reply", NULL, NULL, 0, RULE_APP_FTP, TC, 2, true},
+    /* DCE/RPC (over TCP, UDP and SMB), SMB, Kerberos */
+    {"dcerpc.stub_data", "dce_stub_data", NULL, 0, RULE_APP_DCERPC, BOTH, 2, false},
+    {"smb.named_pipe", "smb_named_pipe", NULL, 0, RULE_APP_SMB, TS, 2, false},
+    {"smb.share", "smb_share", NULL, 0, RULE_APP_SMB, TS, 2, false},
+    {"smb.ntlmssp_user", NULL, NULL, 0, RULE_APP_SMB, TS, 2, false},
+    {"smb.ntlmssp_domain", NULL, NULL, 0, RULE_APP_SMB, TS, 2, false},
+    {"krb5.cname", "krb5_cname", NULL, 0, RULE_APP_KRB5, TC, 2, true},
+    {"krb5.sname", "krb5_sname", NULL, 0, RULE_APP_KRB5, TC, 2, true},
     /* MQTT */
     {"mqtt.connect.clientid", NULL, NULL, 0, RULE_APP_MQTT, TS, 2, false},
     {"mqtt.connect.username", NULL, NULL, 0, RULE_APP_MQTT, TS, 2, false},
@@ -100,6 +110,18 @@ static const struct detect_buffer_info buffers[] = {
     /* EtherNet/IP */
     {"enip.product_name", NULL, NULL, 0, RULE_APP_ENIP, TC, 2, false},
     {"enip.service_name", NULL, NULL, 0, RULE_APP_ENIP, TC, 2, false},
+    /* grid and industrial protocols */
+    {"s7comm.pi_service", NULL, NULL, 0, RULE_APP_S7COMM, BOTH, 2, false},
+    {"s7comm.block", NULL, NULL, 0, RULE_APP_S7COMM, BOTH, 2, false},
+    {"mms.domain", NULL, NULL, 0, RULE_APP_MMS, BOTH, 2, true},
+    {"mms.item", NULL, NULL, 0, RULE_APP_MMS, BOTH, 2, true},
+    {"goose.gocbref", NULL, NULL, 0, RULE_APP_GOOSE, BOTH, 2, false},
+    {"goose.datset", NULL, NULL, 0, RULE_APP_GOOSE, BOTH, 2, false},
+    {"goose.goid", NULL, NULL, 0, RULE_APP_GOOSE, BOTH, 2, false},
+    {"sv.svid", NULL, NULL, 0, RULE_APP_SV, BOTH, 2, true},
+    {"opcua.security_policy", NULL, NULL, 0, RULE_APP_OPCUA, BOTH, 2, false},
+    {"opcua.endpoint_url", NULL, NULL, 0, RULE_APP_OPCUA, BOTH, 2, false},
+    {"profinet.name_of_station", NULL, NULL, 0, RULE_APP_PROFINET, BOTH, 2, true},
 };
 
 int detect_buffer_count(void)

@@ -31,6 +31,8 @@ struct detect_buffer_info {
 enum {
     DETECT_BUFFER_PAYLOAD = 0,     /* pkt_data: packet payload / reassembled stream */
     DETECT_BUFFER_BASE64_DATA = 1, /* the output of base64_decode */
+    DETECT_BUFFER_IP_SRC = 2,      /* ip.src: the packet's source address (4 or 16 bytes) */
+    DETECT_BUFFER_IP_DST = 3,      /* ip.dst */
 };
 
 int detect_buffer_count(void);

@@ -126,7 +126,8 @@ void detect_candidates_add_nonprefilter_addr(const struct detect_group *g, rule_
 bool detect_buffer_inspect(const struct rule *r, const struct rule_buffer_match *list,
                            const uint8_t *data, uint32_t len, struct detect_thread_ctx *ctx);
 /* Applies a list's transforms; returns the transformed buffer (owned by ctx,
- * valid until the next call) or data itself when there are none. */
+ * valid until the next call) or data itself when there are none; NULL when
+ * a transform failed (from_base64 decoding nothing): nothing to inspect. */
 const uint8_t *detect_transforms_apply(const struct rule_buffer_match *list, const uint8_t *data,
                                        uint32_t len, uint32_t *out_len,
                                        struct detect_thread_ctx *ctx);

@@ -20,6 +20,7 @@
  * flowbits set by one rule are seen by the next in the same packet, and a
  * matching pass rule stops inspection of the packet and of its flow.
  * Nothing here allocates per packet once a flow's state exists. */
+#include "detect/detect_iprep.h"
 #include "detect/detect_engine_packet.h"
 
 #include <errno.h>
@@ -141,6 +142,8 @@ struct detect_worker {
     uint16_t used_app_buffers[256];
     uint8_t buffer_dirs[256];    /* DETECT_BUFFER_DIR_* of each buffer */
     uint32_t nused_app_buffers;
+    uint32_t *l2_rules;          /* transaction rules of layer-2 protocols */
+    uint32_t nl2_rules;
     uint32_t flowbit_bytes, nflowints;
     uint32_t prefilter_lookback; /* longest fast pattern - 1: enough to find any
                                   * pattern that ends in new bytes */
@@ -177,6 +180,12 @@ static int map_rule_app_proto(uint16_t p)
     /* A protocol vigil has no parser for yet can never match: use a value
      * no flow carries. */
     return a < 0 ? APP_PROTO_MAX : a;
+}
+
+/* Protocols parsed at layer 2, outside flows (app_layer_handle_l2). */
+static bool app_proto_is_l2(int p)
+{
+    return p == APP_PROTO_GOOSE || p == APP_PROTO_SV || p == APP_PROTO_PROFINET;
 }
 
 static bool rule_sets_flowbits(const struct rule *r)
@@ -300,6 +309,20 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
         dw->app_proto_of_rule[i] = (int16_t)map_rule_app_proto(r->app_proto);
         dw->app_proto_match[i] = (int16_t)map_rule_app_proto(r->app_proto_match);
         by_rank[i] = i;
+        if (app_proto_is_l2(dw->app_proto_of_rule[i]))
+            dw->nl2_rules++;
+    }
+    if (dw->nl2_rules) {
+        dw->l2_rules = calloc(dw->nl2_rules, sizeof *dw->l2_rules);
+        if (!dw->l2_rules) {
+            free(by_rank);
+            detect_worker_free(dw);
+            return NULL;
+        }
+        dw->nl2_rules = 0;
+        for (uint32_t i = 0; i < dw->nrules; i++)
+            if (app_proto_is_l2(dw->app_proto_of_rule[i]))
+                dw->l2_rules[dw->nl2_rules++] = i;
     }
     for (int id = 0; id < 256; id++)
         if (used[id])
@@ -309,6 +332,8 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     for (uint32_t i = 0; i < dw->nrules; i++)
         dw->rank[by_rank[i]] = i;
     dw->by_rank = by_rank;
+    if (dw->nl2_rules)
+        qsort(dw->l2_rules, dw->nl2_rules, sizeof *dw->l2_rules, compare_rank);
     uint32_t max_fp = 1;
     for (uint32_t i = 0; i < dw->nrules; i++) {
         const struct rule *r = rule_set_get(dw->rs, i);
@@ -332,6 +357,7 @@ void detect_worker_free(struct detect_worker *dw)
     if (dw->ctx)
         detect_thread_ctx_free(dw->ctx);
     free(dw->kind);
+    free(dw->l2_rules);
     free(dw->needs_payload);
     free(dw->ip_only);
     free(dw->pkt_event);
@@ -721,6 +747,8 @@ static bool pkt_match_one(const struct rule_pkt_match *m, const struct packet *p
     case RULE_PKT_TCP_MSS:
         return p->proto == 6 && (p->flags & PACKET_FLAG_HAS_TCP_MSS) &&
                detect_uint_match(&m->num, p->tcp_mss);
+    case RULE_PKT_IPREP:
+        return detect_iprep_match(m->modifier, m->bits, m->ignore, &m->num, p);
     case RULE_PKT_CHECKSUM: {
         /* Returns "valid"; the rule's "invalid" form is the negation. An
          * unverifiable packet matches neither form. */
@@ -1086,6 +1114,7 @@ struct inspect_source {
     uint32_t payload_len;
     const struct app_tx *tx;    /* NULL outside transaction inspection */
     uint8_t direction;          /* the side of the transaction inspected */
+    const struct packet *packet; /* for the address buffers (ip.src, ip.dst) */
 };
 
 static bool list_match_tx_buffer(struct detect_worker *dw, const struct rule *r,
@@ -1123,6 +1152,15 @@ static bool buffers_match(struct detect_worker *dw, const struct rule *r,
                 return false;
             if (!detect_buffer_inspect(r, bl, src->payload, src->payload_len, dw->ctx))
                 return false;
+        } else if (bl->buffer_id == DETECT_BUFFER_IP_SRC || bl->buffer_id == DETECT_BUFFER_IP_DST) {
+            const struct packet *p = src->packet;
+            if (!p || (p->ip_version != 4 && p->ip_version != 6))
+                return false;
+            const struct ip_address *a = bl->buffer_id == DETECT_BUFFER_IP_SRC ? &p->src : &p->dst;
+            bool v4 = a->family == 4;
+            if (!detect_buffer_inspect(r, bl, v4 ? a->addr.u8 + 12 : a->addr.u8, v4 ? 4 : 16,
+                                       dw->ctx))
+                return false;
         } else {
             return false; /* a buffer vigil does not provide */
         }
@@ -1142,6 +1180,7 @@ struct packet_run {
     bool pass;
     bool tag_started;    /* this packet started a tag: it is not itself "tagged" */
     const struct detect_packet_events *events;
+    uint16_t l2_proto;   /* a layer-2 frame's protocol (detect_l2_packet), else 0 */
 };
 
 static struct host_tag *host_tag_slot(struct detect_worker *dw, const struct ip_address *a,
@@ -1370,10 +1409,15 @@ static uint32_t order_candidates(struct detect_worker *dw, const uint32_t *ids, 
 }
 
 
-static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, const struct flow *f)
+static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, const struct flow *f,
+                         uint16_t l2_proto)
 {
     int want = dw->app_proto_of_rule[r->id];
-    if (want >= 0 && (!f || f->app_proto != want))
+    if (!f && l2_proto)
+        return want == l2_proto && dw->app_proto_match[r->id] < 0;
+    /* As in Suricata, dcerpc rules also see DCE/RPC over SMB. */
+    if (want >= 0 && (!f || (f->app_proto != want &&
+                             !(want == APP_PROTO_DCERPC && f->app_proto == APP_PROTO_SMB))))
         return false;
     int m = dw->app_proto_match[r->id];
     if (m >= 0) {
@@ -1395,9 +1439,28 @@ static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, c
 }
 
 /* decode-event / stream-event / app-layer-event: raised on this packet. */
+static int other_tx_has_event(struct app_tx *other, void *user)
+{
+    const struct app_tx **args = user; /* {tx, (const char *) name} */
+    return other != args[0] && app_tx_has_event(other, (const char *)args[1]);
+}
+
+/* A packet event of a parser that raises each event on the packet delivering
+ * its message belongs to the transaction that records it: when another
+ * transaction of the flow does and this one does not, it is not this one's
+ * (so the alert names the right transaction). Events no transaction records
+ * (framing errors) belong to the flow and stay matched. */
+static bool packet_event_is_other_tx(struct flow *f, const struct app_tx *tx, const char *name)
+{
+    if (!f || !f->app || !tx || !app_tx_events_on_packet(tx) || app_tx_has_event(tx, name))
+        return false;
+    const void *args[2] = {tx, name};
+    return app_flow_state_tx_foreach(f->app, other_tx_has_event, (void *)args) != 0;
+}
+
 static bool events_match(const struct detect_worker *dw, const struct rule *r,
-                         const struct packet *p, const struct detect_packet_events *ev,
-                         const struct app_tx *tx)
+                         const struct packet *p, struct flow *f,
+                         const struct detect_packet_events *ev, const struct app_tx *tx)
 {
     int16_t want = dw->pkt_event[r->id];
     if (want != -1) {
@@ -1426,6 +1489,8 @@ static bool events_match(const struct detect_worker *dw, const struct rule *r,
                 found = strcasecmp(want_name, ev->app[i].name) == 0;
             }
         }
+        if (found && packet_event_is_other_tx(f, tx, want_name))
+            found = false;
         /* Events match on the packet that raised them. With ACK-based
          * delivery a request's events are raised on the server's ACK, so a
          * rule bound to the request side also looks at the events kept on the
@@ -1451,12 +1516,12 @@ static bool rule_matches(struct packet_run *run, const struct rule *r,
         return false;
     if (!flow_flags_match(r, run->p, run->f, stream_ctx))
         return false;
-    if (!app_proto_ok(dw, r, run->f))
+    if (!app_proto_ok(dw, r, run->f, run->l2_proto))
         return false;
     if (!pkt_matches(r, run->p, run->s))
         return false;
     if ((r->pkt_event || r->app_event) &&
-        !events_match(dw, r, run->p, run->events, src->tx))
+        !events_match(dw, r, run->p, run->f, run->events, src->tx))
         return false;
     if (!flowvar_conditions(r, run->s))
         return false;
@@ -1523,11 +1588,12 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
         bool use_window = wlen && dw->needs_payload[r->id] && !rule_needs_packet(r);
         bool matched, from_stream = false;
         if (use_window) {
-            struct inspect_source ws = {.payload = dw->window, .payload_len = wlen};
+            struct inspect_source ws = {.payload = dw->window, .payload_len = wlen, .packet = p};
             matched = rule_matches(run, r, &ws, true);
             if (matched && new_from > 0) {
                 /* Seen already if the old bytes alone match. */
-                struct inspect_source old = {.payload = dw->window, .payload_len = new_from};
+                struct inspect_source old = {.payload = dw->window, .payload_len = new_from,
+                                             .packet = p};
                 matched = !rule_matches(run, r, &old, true);
             }
             from_stream = matched;
@@ -1535,7 +1601,8 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
                    !rule_needs_packet(r) && !wlen) {
             matched = false; /* a retransmission: its bytes were inspected already */
         } else {
-            struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len};
+            struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len,
+                                         .packet = p};
             if ((r->flow_flags & RULE_FLOW_ONLY_STREAM) && p->proto == 6)
                 continue;
             matched = rule_matches(run, r, &src, false);
@@ -1592,6 +1659,14 @@ static int inspect_tx(struct app_tx *tx, void *user)
     /* Every rule was decided for this transaction and direction already. */
     uint32_t done_mark = TX_DONE_MARK + dir;
     if (tx_decided(run->s, tx_id, done_mark)) {
+        app_tx_set_detect_done(tx, dir);
+        return 0;
+    }
+    /* A one-sided transaction (a DNS message, an industrial PDU) has nothing
+     * to inspect in the other direction, as Suricata's unidirectional
+     * transactions (skip-inspect flags). */
+    int own_dir = app_tx_direction(tx);
+    if (own_dir >= 0 && own_dir != dir) {
         app_tx_set_detect_done(tx, dir);
         return 0;
     }
@@ -1726,7 +1801,7 @@ static int inspect_tx(struct app_tx *tx, void *user)
     uint32_t n = candidates_unsorted(dw, &ids);
     n = order_candidates(dw, ids, n);
     struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len, .tx = tx,
-                                 .direction = dir};
+                                 .direction = dir, .packet = p};
     int tx_dir = app_tx_direction(tx);
     if (dw->window_len && dw->window_dir == dir) {
         src.payload = dw->window;
@@ -1756,6 +1831,8 @@ static int inspect_tx(struct app_tx *tx, void *user)
         if (tx_dir >= 0 && (r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT)) &&
             tx_dir != ((r->flags & RULE_FLAG_TOSERVER) ? 0 : 1))
             continue;
+        /* ... and inspected from its own side only (a Kerberos reply is not
+         * inspected again by the next request's packet). */
         if (tx_dir >= 0 && tx_dir != dir && (r->nbuffers || r->ntx_conds))
             continue;
         /* Only matches are remembered; a transaction complete in this
@@ -1826,6 +1903,32 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
     stream_window_commit(dw, run.s, p);
     if (run.nalerts && f)
         f->alerted = true;
+    return run.nalerts;
+}
+
+uint32_t detect_l2_packet(struct detect_worker *dw, const struct packet *p, const struct app_tx *tx,
+                          const struct detect_packet_events *events, struct detect_alert *alerts,
+                          uint32_t max)
+{
+    if (!dw->nl2_rules || !tx)
+        return 0;
+    struct packet_run run = {.dw = dw, .p = p, .alerts = alerts, .max = max, .events = events,
+                             .l2_proto = app_tx_proto(tx)};
+    dw->stats.packets_inspected++;
+    struct inspect_source src = {.tx = tx, .direction = 0};
+    /* Few rules name a layer-2 protocol: each is evaluated, in rank order. */
+    for (uint32_t i = 0; i < dw->nl2_rules && !run.pass; i++) {
+        const struct rule *r = rule_set_get(dw->rs, dw->l2_rules[i]);
+        if (dw->app_proto_of_rule[r->id] != run.l2_proto)
+            continue;
+        if (rule_matches(&run, r, &src, false))
+            add_alert(&run, r, tx, false);
+    }
+    for (uint32_t i = 0; i < dw->alerted_count; i++)
+        dw->alerted[dw->alerted_list[i]] = 0;
+    dw->alerted_count = 0;
+    if (run.pass)
+        run.nalerts = 0;
     return run.nalerts;
 }
 

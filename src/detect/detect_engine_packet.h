@@ -81,6 +81,14 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
                        const struct detect_packet_events *events, struct detect_alert *alerts,
                        uint32_t max);
 
+/* Detection for a layer-2 frame the application layer parsed outside flows
+ * (GOOSE, Sampled Values, PROFINET DCP): the rules naming that protocol are
+ * checked against tx (the frame's transaction). Returns the alerts as
+ * detect_packet does. */
+uint32_t detect_l2_packet(struct detect_worker *dw, const struct packet *p, const struct app_tx *tx,
+                          const struct detect_packet_events *events, struct detect_alert *alerts,
+                          uint32_t max);
+
 /* Frees a flow's detection state (flow->detect_state). */
 void detect_flow_state_free(void *state);
 

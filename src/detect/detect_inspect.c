@@ -15,6 +15,7 @@
 
 #include "detect/detect_buffer.h"
 #include "detect/detect_engine_internal.h"
+#include "detect/detect_transform.h"
 
 int detect_grow(struct detect_grow_buf *b, uint32_t need)
 {
@@ -96,7 +97,9 @@ static int extract_value(const uint8_t *ptr, uint32_t nbytes, uint32_t avail,
     if (nbytes > 8)
         return -1;
     uint64_t v = 0;
-    if (b->endian == DETECT_ENDIAN_LITTLE) {
+    /* dce: the stub data's own byte order; DCE/RPC traffic is little endian
+     * (NDR with drep 0x10) in practice. */
+    if (b->endian == DETECT_ENDIAN_LITTLE || b->endian == DETECT_ENDIAN_DCE) {
         for (uint32_t i = nbytes; i-- > 0;)
             v = (v << 8) | ptr[i];
     } else {
@@ -560,6 +563,10 @@ static int inspect_from(const struct inspect *in, uint32_t idx)
         if (!detect_uint_match(&it->u.bsize, in->len))
             return -1;
         goto next;
+    case DETECT_ITEM_DATASET:
+        if (!detect_dataset_match(&it->u.dataset, in->data, in->len))
+            return -1;
+        goto next;
     case DETECT_ITEM_BASE64_DECODE: {
         const struct detect_base64 *b = &it->u.base64;
         uint64_t start = (uint64_t)b->offset + (b->relative ? ctx->buffer_offset : 0);
@@ -648,9 +655,10 @@ static uint32_t xf_one(const struct detect_transform *t, const uint8_t *in, uint
             return 0;
         for (uint32_t i = 0; i < len; i++) {
             if (isspace(in[i])) {
+                /* a run keeps its first whitespace byte, as in Suricata */
                 if (o && isspace(out->data[o - 1]))
                     continue;
-                out->data[o++] = ' ';
+                out->data[o++] = in[i];
             } else {
                 out->data[o++] = in[i];
             }
@@ -679,12 +687,6 @@ static uint32_t xf_one(const struct detect_transform *t, const uint8_t *in, uint
             return 0;
         return mdlen;
     }
-    case DETECT_TRANSFORM_XOR:
-        if (detect_grow(out, len + 1))
-            return 0;
-        for (uint32_t i = 0; i < len; i++)
-            out->data[i] = in[i] ^ t->key[i % t->key_len];
-        return len;
     case DETECT_TRANSFORM_PCREXFORM: {
         int rc = pcre2_match(t->code, in, len, 0, 0, ctx->md, ctx->mctx);
         if (rc < 2) {
@@ -727,10 +729,8 @@ static uint32_t xf_one(const struct detect_transform *t, const uint8_t *in, uint
         }
         return o;
     }
-    case DETECT_TRANSFORM_FROM_BASE64:
-        if (detect_grow(out, len / 4 * 3 + 4))
-            return 0;
-        return base64_decode(in, len, out->data);
+    default:
+        break;
     }
     *same = true;
     return len;
@@ -746,7 +746,16 @@ const uint8_t *detect_transforms_apply(const struct rule_buffer_match *list, con
     for (uint32_t i = 0; i < list->ntransforms; i++) {
         bool same;
         struct detect_grow_buf *out = &ctx->xform[which];
-        uint32_t n = xf_one(&list->transforms[i], cur, cur_len, out, ctx, &same);
+        const struct detect_transform *t = &list->transforms[i];
+        uint32_t n = 0;
+        if (detect_transform_owns(t->type)) {
+            int rc = detect_transform_run(t, cur, cur_len, out, &n);
+            if (rc < 0)
+                return NULL; /* the transform failed: nothing to inspect */
+            same = rc == 1;
+        } else {
+            n = xf_one(t, cur, cur_len, out, ctx, &same);
+        }
         if (same)
             continue;
         if (!out->data) {
@@ -770,6 +779,8 @@ bool detect_buffer_inspect(const struct rule *r, const struct rule_buffer_match 
     uint32_t tlen = len;
     const uint8_t *tdata =
         list->ntransforms ? detect_transforms_apply(list, data, len, &tlen, ctx) : data;
+    if (!tdata)
+        return false;
     struct inspect in = {r, list, tdata, tlen, ctx};
     ctx->buffer_offset = 0;
     ctx->pcre_match_start_offset = 0;

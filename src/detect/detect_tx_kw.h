@@ -22,6 +22,7 @@
 struct app_tx;
 
 #define DETECT_TX_KW_NOVALUE 0x01 /* takes no value */
+#define DETECT_TX_KW_SINGLE 0x02  /* at most once per rule (Suricata refuses a second) */
 
 /* Writes up to max values of the transaction for the side of the
  * conversation being inspected (direction 0 to server, 1 to client), in
@@ -44,6 +45,13 @@ struct detect_tx_kw {
     const struct detect_uint_spec *spec;
     detect_tx_uint_get_fn get;
     bool multi;
+    /* Integer fields that application-layer parsers list themselves (struct
+     * app_uint_field, app_parser.h: the grid protocols): get is NULL and
+     * the values come from app_tx_get_field_uint(app_field_proto, app_field).
+     * Such keywords are made at start-up from the parsers' tables. */
+    bool from_app;
+    uint16_t app_field_proto; /* enum app_proto */
+    uint16_t app_field;
 };
 
 /* The keyword of that name, or NULL. */

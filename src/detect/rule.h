@@ -12,6 +12,7 @@
 #ifndef VIGIL_DETECT_RULE_H
 #define VIGIL_DETECT_RULE_H
 
+#include "detect/detect_dataset.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -70,6 +71,16 @@ enum rule_app_proto {
     RULE_APP_WEBSOCKET,
     RULE_APP_MDNS,
     RULE_APP_BITTORRENT_DHT,
+    /* grid and industrial protocols (issue 10) */
+    RULE_APP_IEC104,
+    RULE_APP_S7COMM,
+    RULE_APP_MMS,
+    RULE_APP_C37118,
+    RULE_APP_BACNET,
+    RULE_APP_OPCUA,
+    RULE_APP_GOOSE,
+    RULE_APP_SV,
+    RULE_APP_PROFINET,
     RULE_APP_FAILED, /* app-layer-protocol:failed */
     RULE_APP_MAX
 };
@@ -139,6 +150,7 @@ enum detect_item_type {
     DETECT_ITEM_ISDATAAT,
     DETECT_ITEM_BSIZE, /* bsize and urilen: length of the (transformed) buffer */
     DETECT_ITEM_BASE64_DECODE,
+    DETECT_ITEM_DATASET, /* dataset / datarep (detect_dataset.h) */
 };
 
 #define DETECT_CONTENT_NOCASE (1u << 0)
@@ -249,6 +261,7 @@ struct detect_item {
         struct detect_isdataat isdataat;
         struct detect_uint bsize;
         struct detect_base64 base64;
+        struct detect_dataset_kw dataset;
     } u;
 };
 
@@ -268,12 +281,29 @@ enum detect_transform_type {
     DETECT_TRANSFORM_HEADER_LOWERCASE,
     DETECT_TRANSFORM_STRIP_PSEUDO_HEADERS,
     DETECT_TRANSFORM_FROM_BASE64,
+    DETECT_TRANSFORM_GUNZIP,
+    DETECT_TRANSFORM_ZLIB_DEFLATE,
+    DETECT_TRANSFORM_SUBSLICE,
+    DETECT_TRANSFORM_DOMAIN,
+    DETECT_TRANSFORM_TLD,
 };
+/* Transform options (detect_transform.h). */
+#define DETECT_XFORM_XOR_KEY_IN_BUFFER (1u << 0) /* xor: key_len bytes at key_offset */
+#define DETECT_XFORM_SUBSLICE_NBYTES (1u << 1)   /* subslice: a length was given */
+#define DETECT_XFORM_SUBSLICE_TRUNCATE (1u << 2) /* subslice: clamp instead of emptying */
 struct detect_transform {
     uint8_t type;
     uint8_t *key; /* xor key, owned */
     uint32_t key_len;
     pcre2_code *code; /* pcrexform, owned */
+    uint8_t mode;     /* from_base64: enum detect_base64_mode */
+    uint8_t flags;    /* DETECT_XFORM_* */
+    /* xor: where decoding starts; from_base64: bytes skipped; gunzip and
+     * zlib_deflate: the output limit */
+    uint32_t offset;
+    uint32_t nbytes;     /* from_base64: bytes decoded (0: all) */
+    uint32_t key_offset; /* xor with the key in the buffer */
+    int64_t slice_offset, slice_nbytes; /* subslice (negative: from the end) */
 };
 
 /* The items that inspect one buffer. */
@@ -309,6 +339,7 @@ enum rule_pkt_type {
     RULE_PKT_STREAM_SIZE,
     RULE_PKT_TCP_MSS,  /* num: the MSS option value */
     RULE_PKT_CHECKSUM, /* modifier: enum rule_checksum; negated: checksum is invalid */
+    RULE_PKT_IPREP,    /* modifier: side, bits: category, ignore: isset/isnotset, num: score */
 };
 enum rule_checksum {
     RULE_CSUM_IPV4,

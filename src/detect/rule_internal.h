@@ -51,6 +51,7 @@ struct rule_set {
     bool finalized;
     bool app_events;
     bool pkt_events;
+    uint32_t features_off; /* build features turned off by configuration (rule_requires.c) */
     /* classtypes rules named that classification.config lacks (Suricata 8
      * loads such rules with priority 3 and warns once per name) */
     char **unknown_classtypes;
@@ -61,6 +62,18 @@ struct rule_set {
 /* Parses one rule into a new struct rule (caller frees with rule_free);
  * NULL with e filled on failure. */
 struct rule *rule_parse(struct rule_set *rs, const char *text, struct rule_error *e);
+
+/* `requires` (rule_requires.c): 0 when the rule text has no requires
+ * option or its requirements hold; 1 when they do not (the rule is to be
+ * skipped; why says which); -EINVAL when the value is malformed (why says
+ * how). Runs before the rule is parsed. */
+int rule_requires_check(const struct rule_set *rs, const char *text, char *why, size_t whylen);
+/* The Suricata version vigil follows ("9.0.0"), and its build features
+ * ("ja3", "ja4", "lua", ...). */
+const char *rule_compat_version(void);
+bool rule_feature_present(const struct rule_set *rs, const char *name);
+/* Whether name is a rule keyword vigil implements (rule_parse.c). */
+bool rule_keyword_known(const char *name);
 
 /* Parse a Suricata unsigned-integer condition ("5", "<5", ">=5", "1<>9",
  * "1-9", "!5"); max bounds the values. 0 or -EINVAL. */

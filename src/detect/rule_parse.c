@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The rule parser: header, option splitting, and the keyword table. Payload
  * keywords (content and its modifiers, pcre, byte_*, isdataat, bsize,
- * transforms, sticky buffers) are in rule_parse_payload.c; this file has the
- * header, metadata, flow and packet keywords.
+ * transforms, sticky buffers) are in rule_parse_payload.c, flow, flow
+ * variable and threshold keywords in rule_parse_flow.c, packet keywords in
+ * rule_parse_packet.c; this file has the header, metadata and app-layer
+ * keywords and the table of all keywords.
  *
  * Every failure fills struct rule_error with the keyword, a short reason
  * for the summary, and a message naming the bad value. Numbers are parsed
@@ -315,6 +317,15 @@ static const struct {
     {"websocket", RULE_APP_WEBSOCKET, 6},
     {"mdns", RULE_APP_MDNS, 17},
     {"bittorrent-dht", RULE_APP_BITTORRENT_DHT, 17},
+    {"iec104", RULE_APP_IEC104, 6},
+    {"s7comm", RULE_APP_S7COMM, 6},
+    {"mms", RULE_APP_MMS, 6},
+    {"c37118", RULE_APP_C37118, 0},
+    {"bacnet", RULE_APP_BACNET, 17},
+    {"opcua", RULE_APP_OPCUA, 6},
+    {"goose", RULE_APP_GOOSE, 0}, /* layer 2: no IP header */
+    {"sv", RULE_APP_SV, 0},
+    {"profinet", RULE_APP_PROFINET, 0},
     {"failed", RULE_APP_FAILED, 0},
 };
 
@@ -631,804 +642,7 @@ static int kw_noalert(struct pctx *pc, char *v)
     return 0;
 }
 
-/* ---- flow ---- */
-
-static int kw_flow(struct pctx *pc, char *v)
-{
-    char *tok[16];
-    int n = split_commas(v, tok, 16);
-    if (n < 0)
-        return pctx_fail(pc, "too many flow options");
-    uint32_t f = 0;
-    for (int i = 0; i < n; i++) {
-        const char *t = tok[i];
-        uint32_t bit;
-        if (!strcmp(t, "established"))
-            bit = RULE_FLOW_ESTABLISHED;
-        else if (!strcmp(t, "not_established"))
-            bit = RULE_FLOW_NOT_ESTABLISHED;
-        else if (!strcmp(t, "stateless"))
-            bit = RULE_FLOW_STATELESS;
-        else if (!strcmp(t, "to_server") || !strcmp(t, "from_client"))
-            bit = RULE_FLOW_TOSERVER;
-        else if (!strcmp(t, "to_client") || !strcmp(t, "from_server"))
-            bit = RULE_FLOW_TOCLIENT;
-        else if (!strcmp(t, "only_stream"))
-            bit = RULE_FLOW_ONLY_STREAM;
-        else if (!strcmp(t, "no_stream"))
-            bit = RULE_FLOW_NO_STREAM;
-        else if (!strcmp(t, "only_frag"))
-            bit = RULE_FLOW_ONLY_FRAG;
-        else if (!strcmp(t, "no_frag"))
-            bit = RULE_FLOW_NO_FRAG;
-        else
-            return pctx_fail(pc, "unknown flow option '%.40s'", t);
-        if (f & bit)
-            return pctx_fail(pc, "flow option '%s' given twice", t);
-        f |= bit;
-    }
-    if ((f & RULE_FLOW_TOSERVER) && (f & RULE_FLOW_TOCLIENT))
-        return pctx_fail(pc, "to_server and to_client together can never match");
-    if ((f & RULE_FLOW_ESTABLISHED) && (f & (RULE_FLOW_NOT_ESTABLISHED | RULE_FLOW_STATELESS)))
-        return pctx_fail(pc, "established conflicts with not_established/stateless");
-    if ((f & RULE_FLOW_ONLY_STREAM) && (f & RULE_FLOW_NO_STREAM))
-        return pctx_fail(pc, "only_stream and no_stream together can never match");
-    if (pc->r->flags & RULE_FLAG_HAS_FLOW)
-        return pctx_fail(pc, "only one flow keyword per rule");
-    pc->r->flow_flags |= f;
-    pc->r->flags |= RULE_FLAG_HAS_FLOW;
-    return 0;
-}
-
-static int valid_var_name(const char *s)
-{
-    if (!*s || strlen(s) > 255)
-        return 0;
-    for (; *s; s++)
-        if (isspace((unsigned char)*s) || *s == ',' || *s == ';' || *s == '"')
-            return 0;
-    return 1;
-}
-
-static int add_flowbit(struct pctx *pc, struct rule_flowbit *fb)
-{
-    if (pc->r->nflowbits >= 64) {
-        free(fb->ids);
-        return pctx_fail(pc, "too many flowbits keywords");
-    }
-    struct rule_flowbit *na = realloc(pc->r->flowbits, (pc->r->nflowbits + 1) * sizeof(*na));
-    if (!na) {
-        free(fb->ids);
-        return pctx_fail(pc, "out of memory");
-    }
-    pc->r->flowbits = na;
-    na[pc->r->nflowbits++] = *fb;
-    return 0;
-}
-
-static int parse_bit_names(struct pctx *pc, char *names, enum rule_var_kind kind,
-                           struct rule_flowbit *fb, bool allow_or)
-{
-    char *p = names;
-    bool has_or = strchr(p, '|') != NULL, has_and = strchr(p, '&') != NULL;
-    if (has_or && has_and)
-        return pctx_fail(pc, "cannot mix '|' and '&' in one name list");
-    if (has_or && !allow_or)
-        return pctx_fail(pc, "'|' lists are only valid with isset and isnotset");
-    char sep = has_or ? '|' : '&';
-    for (;;) {
-        char *c = strchr(p, sep);
-        if (c)
-            *c = '\0';
-        char *name = str_trim(p);
-        if (!valid_var_name(name)) {
-            free(fb->ids);
-            fb->ids = NULL;
-            return pctx_fail(pc, "invalid name '%.60s'", name);
-        }
-        uint32_t id;
-        if (name_table_intern(&pc->rs->vars_by_kind[kind], name, &id))
-            return pctx_fail(pc, "out of memory");
-        if (fb->nids >= 64) {
-            free(fb->ids);
-            fb->ids = NULL;
-            return pctx_fail(pc, "too many names");
-        }
-        uint32_t *ni = realloc(fb->ids, (fb->nids + 1) * sizeof(*ni));
-        if (!ni) {
-            free(fb->ids);
-            fb->ids = NULL;
-            return pctx_fail(pc, "out of memory");
-        }
-        fb->ids = ni;
-        ni[fb->nids++] = id;
-        if (!c)
-            break;
-        p = c + 1;
-    }
-    return 0;
-}
-
-static int kw_flowbits(struct pctx *pc, char *v)
-{
-    char *c = strchr(v, ',');
-    if (c)
-        *c = '\0';
-    char *cmd = str_trim(v);
-    struct rule_flowbit fb = {0};
-    static const char *const cmds[] = {"set", "isset", "isnotset", "unset", "toggle", "noalert"};
-    int k = -1;
-    for (int i = 0; i < 6; i++)
-        if (!strcmp(cmd, cmds[i]))
-            k = i;
-    if (k < 0)
-        return pctx_fail(pc, "unknown flowbits command '%.40s'", cmd);
-    fb.cmd = (uint8_t)k;
-    if (k == RULE_FLOWBIT_NOALERT) {
-        if (c)
-            return pctx_fail(pc, "noalert takes no name");
-        pc->r->flags |= RULE_FLAG_NOALERT;
-        return 0;
-    }
-    if (!c)
-        return pctx_fail(pc, "flowbits:%s needs a name", cmd);
-    if (parse_bit_names(pc, c + 1, RULE_VAR_FLOWBIT, &fb,
-                        k == RULE_FLOWBIT_ISSET || k == RULE_FLOWBIT_ISNOTSET))
-        return -EINVAL;
-    return add_flowbit(pc, &fb);
-}
-
-static int kw_xbits(struct pctx *pc, char *v)
-{
-    char *tok[8];
-    int n = split_commas(v, tok, 8);
-    if (n < 1)
-        return pctx_fail(pc, "xbits needs a command");
-    struct rule_flowbit fb = {.is_xbits = true};
-    const char *cmd = tok[0];
-    if (!strcmp(cmd, "noalert")) {
-        pc->r->flags |= RULE_FLAG_NOALERT;
-        return 0;
-    }
-    static const char *const cmds[] = {"set", "isset", "isnotset", "unset", "toggle"};
-    int k = -1;
-    for (int i = 0; i < 5; i++)
-        if (!strcmp(cmd, cmds[i]))
-            k = i;
-    if (k < 0)
-        return pctx_fail(pc, "unknown xbits command '%.40s'", cmd);
-    if (n < 3)
-        return pctx_fail(pc, "xbits needs 'command,name,track ip_src|ip_dst|ip_pair'");
-    fb.cmd = (uint8_t)k;
-    for (int i = 2; i < n; i++) {
-        if (!strncmp(tok[i], "track", 5)) {
-            const char *t = str_trim(tok[i] + 5);
-            if (!strcmp(t, "ip_src"))
-                fb.track = 1;
-            else if (!strcmp(t, "ip_dst"))
-                fb.track = 2;
-            else if (!strcmp(t, "ip_pair"))
-                fb.track = 3;
-            else if (!strcmp(t, "tx"))
-                return pctx_fail_reason(pc, "unsupported xbits option",
-                                        "xbits track tx is not supported");
-            else
-                return pctx_fail(pc, "unknown xbits track '%.40s'", t);
-        } else if (!strncmp(tok[i], "expire", 6)) {
-            int64_t x;
-            if (parse_i64(tok[i] + 6, 1, UINT32_MAX, &x))
-                return pctx_fail(pc, "invalid expire '%.40s'", tok[i] + 6);
-            fb.expire = (uint32_t)x;
-        } else {
-            return pctx_fail(pc, "unknown xbits option '%.40s'", tok[i]);
-        }
-    }
-    if (!fb.track)
-        return pctx_fail(pc, "xbits needs a track option");
-    if (parse_bit_names(pc, tok[1], RULE_VAR_XBIT, &fb,
-                        k == RULE_FLOWBIT_ISSET || k == RULE_FLOWBIT_ISNOTSET))
-        return -EINVAL;
-    return add_flowbit(pc, &fb);
-}
-
-static int kw_flowint(struct pctx *pc, char *v)
-{
-    char *tok[4];
-    int n = split_commas(v, tok, 4);
-    if (n < 2)
-        return pctx_fail(pc, "flowint needs 'name, operator[, value]'");
-    struct rule_flowint fi = {0};
-    if (!valid_var_name(tok[0]))
-        return pctx_fail(pc, "invalid flowint name '%.40s'", tok[0]);
-    static const struct {
-        const char *s;
-        uint8_t op;
-        bool needs_value;
-    } ops[] = {{"=", RULE_FLOWINT_SET, true},          {"+", RULE_FLOWINT_ADD, true},
-               {"-", RULE_FLOWINT_SUB, true},          {"==", RULE_FLOWINT_EQ, true},
-               {"!=", RULE_FLOWINT_NE, true},          {"<", RULE_FLOWINT_LT, true},
-               {"<=", RULE_FLOWINT_LE, true},          {">", RULE_FLOWINT_GT, true},
-               {">=", RULE_FLOWINT_GE, true},          {"isset", RULE_FLOWINT_ISSET, false},
-               {"notset", RULE_FLOWINT_NOTSET, false}, {"isnotset", RULE_FLOWINT_NOTSET, false}};
-    int k = -1;
-    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-        if (!strcmp(tok[1], ops[i].s))
-            k = (int)i;
-    if (k < 0)
-        return pctx_fail(pc, "unknown flowint operator '%.10s'", tok[1]);
-    fi.op = ops[k].op;
-    if (ops[k].needs_value) {
-        if (n != 3 || !*tok[2])
-            return pctx_fail(pc, "flowint operator '%s' needs a value", tok[1]);
-        int64_t x;
-        if (parse_i64(tok[2], 0, UINT32_MAX, &x) == 0) {
-            fi.value = (uint32_t)x;
-        } else if (isdigit((unsigned char)tok[2][0]) || tok[2][0] == '-') {
-            return pctx_fail(pc, "flowint value '%.40s' out of range 0..%u", tok[2], UINT32_MAX);
-        } else {
-            if (!valid_var_name(tok[2]))
-                return pctx_fail(pc, "invalid flowint value '%.40s'", tok[2]);
-            if (name_table_intern(&pc->rs->vars_by_kind[RULE_VAR_FLOWINT], tok[2], &fi.value))
-                return pctx_fail(pc, "out of memory");
-            fi.value_is_var = true;
-        }
-    } else if (n != 2) {
-        return pctx_fail(pc, "flowint '%s' takes no value", tok[1]);
-    }
-    if (name_table_intern(&pc->rs->vars_by_kind[RULE_VAR_FLOWINT], tok[0], &fi.id))
-        return pctx_fail(pc, "out of memory");
-    if (pc->r->nflowints >= 64)
-        return pctx_fail(pc, "too many flowint keywords");
-    struct rule_flowint *na = realloc(pc->r->flowints, (pc->r->nflowints + 1) * sizeof(*na));
-    if (!na)
-        return pctx_fail(pc, "out of memory");
-    pc->r->flowints = na;
-    na[pc->r->nflowints++] = fi;
-    return 0;
-}
-
-/* ---- packet keywords ---- */
-
-static struct rule_pkt_match *add_pkt(struct pctx *pc, uint8_t type)
-{
-    if (pc->r->npkt >= 64) {
-        pctx_fail(pc, "too many packet keywords");
-        return NULL;
-    }
-    struct rule_pkt_match *na = realloc(pc->r->pkt, (pc->r->npkt + 1) * sizeof(*na));
-    if (!na) {
-        pctx_fail(pc, "out of memory");
-        return NULL;
-    }
-    pc->r->pkt = na;
-    struct rule_pkt_match *m = &na[pc->r->npkt++];
-    memset(m, 0, sizeof(*m));
-    m->type = type;
-    return m;
-}
-
-static int pkt_uint(struct pctx *pc, char *v, uint8_t type, uint64_t max)
-{
-    struct detect_uint u;
-    if (detect_uint_parse(v, max, &u))
-        return pctx_fail(pc,
-                         "invalid value '%.40s' (a number up to %llu, optionally with "
-                         "<, >, <=, >=, !, or a range a<>b)",
-                         v, (unsigned long long)max);
-    for (uint32_t i = 0; i < pc->r->npkt; i++)
-        if (pc->r->pkt[i].type == type && type == RULE_PKT_DSIZE)
-            return pctx_fail(pc, "dsize given twice");
-    struct rule_pkt_match *m = add_pkt(pc, type);
-    if (!m)
-        return -EINVAL;
-    m->num = u;
-    return 0;
-}
-
-static int kw_dsize(struct pctx *pc, char *v)
-{
-    return pkt_uint(pc, v, RULE_PKT_DSIZE, 65535);
-}
-static int kw_ttl(struct pctx *pc, char *v)
-{
-    return pkt_uint(pc, v, RULE_PKT_TTL, 255);
-}
-static int kw_id(struct pctx *pc, char *v)
-{
-    return pkt_uint(pc, v, RULE_PKT_ID, 65535);
-}
-static int kw_seq(struct pctx *pc, char *v)
-{
-    return pkt_uint(pc, v, RULE_PKT_SEQ, UINT32_MAX);
-}
-static int kw_ack(struct pctx *pc, char *v)
-{
-    return pkt_uint(pc, v, RULE_PKT_ACK, UINT32_MAX);
-}
-static int kw_window(struct pctx *pc, char *v)
-{
-    return pkt_uint(pc, v, RULE_PKT_WINDOW, 65535);
-}
-static int kw_itype(struct pctx *pc, char *v)
-{
-    return pkt_uint(pc, v, RULE_PKT_ITYPE, 255);
-}
-static int kw_icode(struct pctx *pc, char *v)
-{
-    return pkt_uint(pc, v, RULE_PKT_ICODE, 255);
-}
-static int kw_icmp_id(struct pctx *pc, char *v)
-{
-    return pkt_uint(pc, v, RULE_PKT_ICMP_ID, 65535);
-}
-static int kw_icmp_seq(struct pctx *pc, char *v)
-{
-    return pkt_uint(pc, v, RULE_PKT_ICMP_SEQ, 65535);
-}
-static int kw_fragoffset(struct pctx *pc, char *v)
-{
-    return pkt_uint(pc, v, RULE_PKT_FRAGOFFSET, 65535);
-}
-
-static int kw_tos(struct pctx *pc, char *v)
-{
-    v = str_trim(v);
-    bool neg = false;
-    if (*v == '!') {
-        neg = true;
-        v = str_trim(v + 1);
-    }
-    uint64_t x;
-    int rc;
-    if (*v == 'x' || *v == 'X') {
-        char *end;
-        errno = 0;
-        x = strtoull(v + 1, &end, 16);
-        rc = (end == v + 1 || *end || errno || x > 255) ? -EINVAL : 0;
-    } else {
-        rc = parse_u64(v, 255, &x);
-    }
-    if (rc)
-        return pctx_fail(pc, "invalid tos '%.40s' (0..255 or xHH)", v);
-    struct rule_pkt_match *m = add_pkt(pc, RULE_PKT_TOS);
-    if (!m)
-        return -EINVAL;
-    m->num.mode = neg ? DETECT_UINT_NE : DETECT_UINT_EQ;
-    m->num.a = x;
-    return 0;
-}
-
-static int kw_ipopts(struct pctx *pc, char *v)
-{
-    static const char *const names[] = {"rr",   "eol",  "nop",  "ts",    "sec",
-                                        "esec", "lsrr", "ssrr", "satid", "any"};
-    v = str_trim(v);
-    for (uint8_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (!strcmp(v, names[i])) {
-            struct rule_pkt_match *m = add_pkt(pc, RULE_PKT_IPOPTS);
-            if (!m)
-                return -EINVAL;
-            m->bits = i;
-            return 0;
-        }
-    }
-    return pctx_fail(pc, "unknown ip option '%.40s'", v);
-}
-
-static int parse_bits_modifier(char **v, uint8_t *mod, bool allow_not)
-{
-    *mod = RULE_BITS_EXACT;
-    if (**v == '+') {
-        *mod = RULE_BITS_PLUS;
-        (*v)++;
-    } else if (**v == '*') {
-        *mod = RULE_BITS_ANY;
-        (*v)++;
-    } else if (**v == '!' && allow_not) {
-        *mod = RULE_BITS_NOT;
-        (*v)++;
-    }
-    return 0;
-}
-
-static int kw_fragbits(struct pctx *pc, char *v)
-{
-    v = str_trim(v);
-    uint8_t mod;
-    parse_bits_modifier(&v, &mod, true);
-    uint8_t bits = 0;
-    for (char *p = v; *p; p++) {
-        switch (*p) {
-        case 'M':
-            bits |= RULE_FRAG_MF;
-            break;
-        case 'D':
-            bits |= RULE_FRAG_DF;
-            break;
-        case 'R':
-            bits |= RULE_FRAG_RB;
-            break;
-        case '+':
-            if (!mod) {
-                mod = RULE_BITS_PLUS;
-                break;
-            } /* fallthrough */
-        case '*':
-            if (!mod) {
-                mod = RULE_BITS_ANY;
-                break;
-            } /* fallthrough */
-        case '!':
-            if (!mod) {
-                mod = RULE_BITS_NOT;
-                break;
-            } /* fallthrough */
-        default:
-            return pctx_fail(pc, "invalid fragbits '%.40s' (M, D, R with +, * or !)", v);
-        }
-    }
-    if (!bits)
-        return pctx_fail(pc, "fragbits needs at least one of M, D, R");
-    struct rule_pkt_match *m = add_pkt(pc, RULE_PKT_FRAGBITS);
-    if (!m)
-        return -EINVAL;
-    m->bits = bits;
-    m->modifier = mod;
-    return 0;
-}
-
-static int tcp_flag_bit(char c, uint8_t *bit)
-{
-    switch (c) {
-    case 'F':
-        *bit = RULE_TCP_FIN;
-        return 0;
-    case 'S':
-        *bit = RULE_TCP_SYN;
-        return 0;
-    case 'R':
-        *bit = RULE_TCP_RST;
-        return 0;
-    case 'P':
-        *bit = RULE_TCP_PSH;
-        return 0;
-    case 'A':
-        *bit = RULE_TCP_ACK;
-        return 0;
-    case 'U':
-        *bit = RULE_TCP_URG;
-        return 0;
-    case 'C':
-    case '1':
-        *bit = RULE_TCP_CWR;
-        return 0;
-    case 'E':
-    case '2':
-        *bit = RULE_TCP_ECE;
-        return 0;
-    case '0':
-        *bit = 0;
-        return 0;
-    }
-    return -1;
-}
-
-static int kw_flags(struct pctx *pc, char *v)
-{
-    char *c = strchr(v, ',');
-    char *ign = NULL;
-    if (c) {
-        *c = '\0';
-        ign = str_trim(c + 1);
-    }
-    v = str_trim(v);
-    uint8_t mod = RULE_BITS_EXACT;
-    uint8_t bits = 0;
-    bool any = false;
-    for (char *p = v; *p; p++) {
-        uint8_t b;
-        if (*p == '+' || *p == '*' || *p == '!') {
-            if (mod != RULE_BITS_EXACT)
-                return pctx_fail(pc, "more than one modifier in flags '%.40s'", v);
-            mod = *p == '+' ? RULE_BITS_PLUS : *p == '*' ? RULE_BITS_ANY : RULE_BITS_NOT;
-            continue;
-        }
-        if (tcp_flag_bit(*p, &b))
-            return pctx_fail(pc, "invalid tcp flag '%c' in '%.40s'", *p, v);
-        bits |= b;
-        any = true;
-    }
-    if (!any)
-        return pctx_fail(pc, "flags needs at least one flag");
-    uint8_t ignore = 0;
-    if (ign) {
-        for (char *p = ign; *p; p++) {
-            uint8_t b;
-            if (tcp_flag_bit(*p, &b) || *p == '0')
-                return pctx_fail(pc, "invalid tcp flag '%c' in ignore mask '%.40s'", *p, ign);
-            ignore |= b;
-        }
-    }
-    struct rule_pkt_match *m = add_pkt(pc, RULE_PKT_FLAGS);
-    if (!m)
-        return -EINVAL;
-    m->bits = bits;
-    m->modifier = mod;
-    m->ignore = ignore;
-    return 0;
-}
-
-static int kw_sameip(struct pctx *pc, char *v)
-{
-    return add_pkt(pc, RULE_PKT_SAMEIP) ? 0 : -EINVAL;
-}
-
-static int kw_ip_proto(struct pctx *pc, char *v)
-{
-    v = str_trim(v);
-    struct detect_uint u = {0};
-    char *p = v;
-    uint8_t mode = DETECT_UINT_EQ;
-    if (*p == '!') {
-        mode = DETECT_UINT_NE;
-        p++;
-    } else if (*p == '<') {
-        mode = DETECT_UINT_LT;
-        p++;
-    } else if (*p == '>') {
-        mode = DETECT_UINT_GT;
-        p++;
-    }
-    p = str_trim(p);
-    uint64_t x;
-    if (parse_u64(p, 255, &x)) {
-        static const struct {
-            const char *n;
-            uint8_t v;
-        } names[] = {{"icmp", 1}, {"igmp", 2}, {"tcp", 6}, {"udp", 17},       {"ipv6", 41},
-                     {"gre", 47}, {"esp", 50}, {"ah", 51}, {"ipv6-icmp", 58}, {"sctp", 132}};
-        bool ok = false;
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-            if (!strcasecmp(p, names[i].n)) {
-                x = names[i].v;
-                ok = true;
-            }
-        if (!ok || mode == DETECT_UINT_LT || mode == DETECT_UINT_GT)
-            return pctx_fail(pc, "invalid ip_proto '%.40s'", v);
-    }
-    u.mode = mode;
-    u.a = x;
-    struct rule_pkt_match *m = add_pkt(pc, RULE_PKT_IP_PROTO);
-    if (!m)
-        return -EINVAL;
-    m->num = u;
-    return 0;
-}
-
-static int kw_stream_size(struct pctx *pc, char *v)
-{
-    char *tok[4];
-    int n = split_commas(v, tok, 4);
-    if (n != 3)
-        return pctx_fail(pc, "stream_size needs 'side, operator, value'");
-    static const char *const sides[] = {"server", "client", "both", "either"};
-    int side = -1;
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(tok[0], sides[i]))
-            side = i;
-    if (side < 0)
-        return pctx_fail(pc, "unknown stream_size side '%.40s'", tok[0]);
-    static const struct {
-        const char *s;
-        uint8_t mode;
-    } ops[] = {{"<", DETECT_UINT_LT},  {">", DETECT_UINT_GT},  {"=", DETECT_UINT_EQ},
-               {"!=", DETECT_UINT_NE}, {"<=", DETECT_UINT_LE}, {">=", DETECT_UINT_GE}};
-    int k = -1;
-    for (int i = 0; i < 6; i++)
-        if (!strcmp(tok[1], ops[i].s))
-            k = i;
-    if (k < 0)
-        return pctx_fail(pc, "unknown stream_size operator '%.10s'", tok[1]);
-    uint64_t x;
-    if (parse_u64(tok[2], UINT32_MAX, &x))
-        return pctx_fail(pc, "invalid stream_size value '%.40s'", tok[2]);
-    struct rule_pkt_match *m = add_pkt(pc, RULE_PKT_STREAM_SIZE);
-    if (!m)
-        return -EINVAL;
-    m->modifier = (uint8_t)side;
-    m->num.mode = ops[k].mode;
-    m->num.a = x;
-    return 0;
-}
-
-static int kw_tcp_mss(struct pctx *pc, char *v)
-{
-    return pkt_uint(pc, v, RULE_PKT_TCP_MSS, 65535);
-}
-
-/* ipv4-csum:valid; tcpv4-csum:invalid; ... (the keyword selects the checksum) */
-static int kw_checksum(struct pctx *pc, char *v)
-{
-    static const char *const names[] = {"ipv4-csum",  "tcpv4-csum",  "tcpv6-csum",  "udpv4-csum",
-                                        "udpv6-csum", "icmpv4-csum", "icmpv6-csum", "igmp-csum"};
-    int which = -1;
-    for (int i = 0; i < 8; i++)
-        if (!strcmp(pc->kw, names[i]))
-            which = i;
-    v = str_trim(v);
-    bool invalid;
-    if (!strcmp(v, "valid"))
-        invalid = false;
-    else if (!strcmp(v, "invalid"))
-        invalid = true;
-    else
-        return pctx_fail(pc, "checksum value must be valid or invalid, not '%.20s'", v);
-    if (which < 0)
-        return pctx_fail(pc, "unknown checksum keyword");
-    struct rule_pkt_match *m = add_pkt(pc, RULE_PKT_CHECKSUM);
-    if (!m)
-        return -EINVAL;
-    m->modifier = (uint8_t)which;
-    m->negated = invalid;
-    return 0;
-}
-
-/* prefilter: Suricata's hint to prefilter on a non-content keyword. The
- * engine chooses its own prefilter, so it changes nothing here. */
-static int kw_prefilter(struct pctx *pc, char *v)
-{
-    return 0;
-}
-
-/* ---- thresholds, tags, app-layer ---- */
-
-static int parse_threshold_opts(struct pctx *pc, char *v, struct rule_threshold *t, bool need_type)
-{
-    char *tok[8];
-    int n = split_commas(v, tok, 8);
-    if (n < 0)
-        return pctx_fail(pc, "too many options");
-    bool have_type = false, have_track = false, have_count = false, have_seconds = false;
-    for (int i = 0; i < n; i++) {
-        char *k = tok[i], *val = k;
-        while (*val && !isspace((unsigned char)*val))
-            val++;
-        if (*val)
-            *val++ = '\0';
-        val = str_trim(val);
-        if (!strcmp(k, "type") && need_type) {
-            if (!strcmp(val, "limit"))
-                t->type = RULE_THRESHOLD_LIMIT;
-            else if (!strcmp(val, "threshold"))
-                t->type = RULE_THRESHOLD_THRESHOLD;
-            else if (!strcmp(val, "both"))
-                t->type = RULE_THRESHOLD_BOTH;
-            else if (!strcmp(val, "backoff"))
-                t->type = RULE_THRESHOLD_BACKOFF;
-            else
-                return pctx_fail(pc, "unknown type '%.40s'", val);
-            have_type = true;
-        } else if (!strcmp(k, "track")) {
-            if (!strcmp(val, "by_src"))
-                t->track = RULE_TRACK_BY_SRC;
-            else if (!strcmp(val, "by_dst"))
-                t->track = RULE_TRACK_BY_DST;
-            else if (!strcmp(val, "by_rule"))
-                t->track = RULE_TRACK_BY_RULE;
-            else if (!strcmp(val, "by_both"))
-                t->track = RULE_TRACK_BY_BOTH;
-            else if (!strcmp(val, "by_flow"))
-                t->track = RULE_TRACK_BY_FLOW;
-            else
-                return pctx_fail(pc, "unknown track '%.40s'", val);
-            have_track = true;
-        } else if (!strcmp(k, "multiplier") && need_type) {
-            int64_t x;
-            if (parse_i64(val, 1, UINT32_MAX, &x))
-                return pctx_fail(pc, "invalid multiplier '%.40s'", val);
-            t->multiplier = (uint32_t)x;
-        } else if (!strcmp(k, "unique_on")) {
-            return pctx_fail_reason(pc, "unsupported option unique_on",
-                                    "unique_on (Suricata 8) is not supported");
-        } else if (!strcmp(k, "count")) {
-            int64_t x;
-            if (parse_i64(val, 1, UINT32_MAX, &x))
-                return pctx_fail(pc, "invalid count '%.40s'", val);
-            t->count = (uint32_t)x;
-            have_count = true;
-        } else if (!strcmp(k, "seconds")) {
-            int64_t x;
-            if (parse_i64(val, 1, UINT32_MAX, &x))
-                return pctx_fail(pc, "invalid seconds '%.40s'", val);
-            t->seconds = (uint32_t)x;
-            have_seconds = true;
-        } else {
-            return pctx_fail(pc, "unknown option '%.40s'", k);
-        }
-    }
-    if (have_type && t->type == RULE_THRESHOLD_BACKOFF) {
-        if (!have_track || !have_count || !t->multiplier || have_seconds)
-            return pctx_fail(pc, "backoff needs track, count and multiplier (and no seconds)");
-        return 0;
-    }
-    if (t->multiplier)
-        return pctx_fail(pc, "multiplier is only valid with type backoff");
-    if ((need_type && !have_type) || !have_track || !have_count || !have_seconds)
-        return pctx_fail(pc, "%s and count and seconds are all required",
-                         need_type ? "type, track" : "track");
-    return 0;
-}
-
-static int kw_threshold(struct pctx *pc, char *v)
-{
-    if (pc->r->flags & RULE_FLAG_HAS_THRESHOLD)
-        return pctx_fail(pc, "only one threshold per rule");
-    if (parse_threshold_opts(pc, v, &pc->r->threshold, true))
-        return -EINVAL;
-    pc->r->flags |= RULE_FLAG_HAS_THRESHOLD;
-    return 0;
-}
-
-static int kw_detection_filter(struct pctx *pc, char *v)
-{
-    if (pc->r->flags & RULE_FLAG_HAS_DETECTION_FILTER)
-        return pctx_fail(pc, "only one detection_filter per rule");
-    if (parse_threshold_opts(pc, v, &pc->r->detection_filter, false))
-        return -EINVAL;
-    pc->r->detection_filter.type = RULE_THRESHOLD_DETECTION_FILTER;
-    pc->r->flags |= RULE_FLAG_HAS_DETECTION_FILTER;
-    return 0;
-}
-
-static int kw_tag(struct pctx *pc, char *v)
-{
-    char *tok[6];
-    int n = split_commas(v, tok, 6);
-    if (n < 1)
-        return pctx_fail(pc, "tag needs session or host");
-    if (pc->r->ntags >= RULE_MAX_TAGS)
-        return pctx_fail(pc, "at most %d tag keywords per rule", RULE_MAX_TAGS);
-    struct rule_tag *t = &pc->r->tag[pc->r->ntags];
-    if (!strcmp(tok[0], "session"))
-        t->type = RULE_TAG_SESSION;
-    else if (!strcmp(tok[0], "host"))
-        t->type = RULE_TAG_HOST;
-    else
-        return pctx_fail(pc, "tag type must be session or host, not '%.40s'", tok[0]);
-    t->count = 256;
-    t->metric = RULE_TAG_PACKETS;
-    if (n >= 2) {
-        int64_t x;
-        if (parse_i64(tok[1], 1, UINT32_MAX, &x))
-            return pctx_fail(pc, "invalid tag count '%.40s'", tok[1]);
-        t->count = (uint32_t)x;
-        if (n < 3)
-            return pctx_fail(pc, "tag count needs a metric (packets, seconds, bytes)");
-        if (!strcmp(tok[2], "packets"))
-            t->metric = RULE_TAG_PACKETS;
-        else if (!strcmp(tok[2], "seconds"))
-            t->metric = RULE_TAG_SECONDS;
-        else if (!strcmp(tok[2], "bytes"))
-            t->metric = RULE_TAG_BYTES;
-        else
-            return pctx_fail(pc, "unknown tag metric '%.40s'", tok[2]);
-    }
-    if (n >= 4) {
-        if (t->type != RULE_TAG_HOST)
-            return pctx_fail(pc, "a direction is only valid for host tags");
-        if (!strcmp(tok[3], "src"))
-            t->direction = 0;
-        else if (!strcmp(tok[3], "dst"))
-            t->direction = 1;
-        else
-            return pctx_fail(pc, "tag direction must be src or dst");
-    }
-    if (n > 4)
-        return pctx_fail(pc, "too many tag options");
-    pc->r->ntags++;
-    pc->r->flags |= RULE_FLAG_HAS_TAG;
-    return 0;
-}
+/* ---- app-layer ---- */
 
 static int kw_app_layer_protocol(struct pctx *pc, char *v)
 {
@@ -1579,6 +793,11 @@ static int kw_tx(struct pctx *pc, const struct detect_tx_kw *kw, char *value)
     struct rule *r = pc->r;
     if (r->ntx_conds >= 64)
         return pctx_fail(pc, "too many transaction keywords");
+    if (kw->flags & DETECT_TX_KW_SINGLE)
+        for (uint32_t i = 0; i < r->ntx_conds; i++)
+            if (r->tx_conds[i].kw->parse == kw->parse && r->tx_conds[i].kw->get == kw->get)
+                return pctx_fail(pc, "Can't use 2 or more %s declarations in the same sig",
+                                 kw->name);
     char err[200] = "";
     void *data = NULL;
     if (detect_tx_kw_parse(kw, v, &data, err, sizeof(err)) != 0)
@@ -1592,6 +811,15 @@ static int kw_tx(struct pctx *pc, const struct detect_tx_kw *kw, char *value)
     nc[r->ntx_conds].kw = kw;
     nc[r->ntx_conds].data = data;
     r->ntx_conds++;
+    return 0;
+}
+
+/* requires: checked on the rule text before parsing (rule_requires.c); a
+ * rule that gets here meets its requirements. */
+static int kw_requires(struct pctx *pc, char *v)
+{
+    (void)pc;
+    (void)v;
     return 0;
 }
 
@@ -1678,6 +906,10 @@ static const struct keyword keywords[] = {
     {"isdataat", kw_isdataat, KW_VALUE},
     {"base64_decode", kw_base64_decode, 0},
     {"pkt_data", kw_pkt_data, KW_NOVALUE},
+    {"requires", kw_requires, KW_VALUE},
+    {"dataset", kw_dataset, KW_VALUE},
+    {"datarep", kw_datarep, KW_VALUE},
+    {"iprep", kw_iprep, KW_VALUE},
 };
 
 /* Suricata keywords vigil knows but does not implement; the rule is not
@@ -1694,8 +926,6 @@ static const char *const unsupported_keywords[] = {
     "filesize",
     "lua",
     "luajit",
-    "dataset",
-    "datarep",
     "replace",
     "ssl_state",
     "ssl_version",
@@ -1718,19 +948,6 @@ static const char *const unsupported_keywords[] = {
     "http2.settings",
     "http2.header_name",
     "http2.header",
-    "dce_iface",
-    "dce_opnum",
-    "dce_stub_data",
-    "smb.named_pipe",
-    "smb.share",
-    "smb.ntlmssp_user",
-    "smb.ntlmssp_domain",
-    "krb5_msg_type",
-    "krb5_err_code",
-    "krb5.cname",
-    "krb5.sname",
-    "krb5_cname",
-    "krb5_sname",
     "sip.method",
     "sip.uri",
     "sip.stat_code",
@@ -1743,12 +960,10 @@ static const char *const unsupported_keywords[] = {
     "snmp.pdu_type",
     "template",
     "template2",
-    "iprep",
     "geoip",
     "pkt_meta",
     "entropy",
     "absent",
-    "requires",
     "config",
     "frame",
     "transform",
@@ -1763,8 +978,6 @@ static const char *const unsupported_keywords[] = {
     "rfb.name",
     "rfb.secresult",
     "rfb.sectype",
-    "nfs_procedure",
-    "nfs.version",
     "tcp.hdr",
     "udp.hdr",
     "ipv4.hdr",
@@ -1892,6 +1105,17 @@ static int dispatch(struct pctx *pc, const char *name, char *value)
     return pctx_fail_reason(pc, reason, "unknown keyword");
 }
 
+bool rule_keyword_known(const char *name)
+{
+    for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+        if (strcmp(keywords[i].name, name) == 0)
+            return true;
+    if (keyword_is_unsupported(name))
+        return false;
+    return detect_tx_kw_lookup(name) || detect_buffer_lookup(name) >= 0 ||
+           detect_buffer_lookup_modifier(name) >= 0 || detect_transform_lookup(name) >= 0;
+}
+
 /* Options: name[:value]; with value running to the next unescaped ';'. */
 static int parse_options(struct pctx *pc, char *s)
 {
@@ -1984,7 +1208,8 @@ static int rule_require_app(struct pctx *pc, uint16_t want, const char *what, co
             return pctx_fail_reason(pc, "conflicting protocol",
                                     "%s '%s' cannot be used on an icmp rule", what, name);
         r->app_proto = want;
-    } else if (have != want && !http_family) {
+    } else if (have != want && !http_family &&
+               !(want == RULE_APP_DCERPC && have == RULE_APP_SMB)) { /* DCE/RPC over SMB */
         return pctx_fail_reason(pc, "conflicting protocol", "%s '%s' needs protocol %s but the rule is for %s",
                                 what, name, rule_app_proto_name(want), rule_app_proto_name(have));
     }
@@ -2050,8 +1275,11 @@ static int rule_check(struct pctx *pc)
         return -EINVAL;
     if (r->class_id >= 0 && !pc->have_priority)
         r->priority = pc->rs->classes[r->class_id].priority;
-    bool iponly = r->nbuffers == 0 && r->ntx_conds == 0 && r->npkt == 0 && r->nflowints == 0 &&
-                  !r->app_event &&
+    uint32_t npkt_not_iprep = 0; /* iprep alone keeps a rule IP-only, as in Suricata */
+    for (uint32_t i = 0; i < r->npkt; i++)
+        npkt_not_iprep += r->pkt[i].type != RULE_PKT_IPREP;
+    bool iponly = r->nbuffers == 0 && r->ntx_conds == 0 && npkt_not_iprep == 0 &&
+                  r->nflowints == 0 && !r->app_event &&
                   !r->pkt_event && !(r->flags & RULE_FLAG_HAS_FLOW) &&
                   r->app_proto == RULE_APP_NONE && r->app_proto_match == RULE_APP_NONE;
     if (iponly)

@@ -52,6 +52,13 @@ int kw_byte_math(struct pctx *pc, char *v);
 int kw_isdataat(struct pctx *pc, char *v);
 int kw_base64_decode(struct pctx *pc, char *v);
 int kw_pkt_data(struct pctx *pc, char *v);
+int kw_dataset(struct pctx *pc, char *v);
+int kw_datarep(struct pctx *pc, char *v);
+int kw_iprep(struct pctx *pc, char *v);
+/* Appends a packet-level condition of type; NULL (pc failed) on error. */
+struct rule_pkt_match *add_pkt(struct pctx *pc, uint8_t type);
+/* Appends an item of type to list; its index, or -1 (pc failed). */
+int item_add(struct pctx *pc, int list, uint8_t type);
 int kw_sticky_buffer(struct pctx *pc, int buffer_id);
 int kw_content_modifier(struct pctx *pc, int buffer_id);
 int kw_transform(struct pctx *pc, int type, char *v);
@@ -63,5 +70,35 @@ size_t detect_transform_name_count(void);
 /* Whole-rule checks of payload keywords (bsize vs content lengths, ...). */
 int payload_check_rule(struct pctx *pc);
 void buffer_match_free(struct rule_buffer_match *bm);
+
+/* Header-level keywords (rule_parse_flow.c, rule_parse_packet.c). */
+int kw_flow(struct pctx *pc, char *v);
+int kw_flowbits(struct pctx *pc, char *v);
+int kw_xbits(struct pctx *pc, char *v);
+int kw_flowint(struct pctx *pc, char *v);
+int kw_threshold(struct pctx *pc, char *v);
+int kw_detection_filter(struct pctx *pc, char *v);
+int kw_tag(struct pctx *pc, char *v);
+int kw_dsize(struct pctx *pc, char *v);
+int kw_ttl(struct pctx *pc, char *v);
+int kw_id(struct pctx *pc, char *v);
+int kw_seq(struct pctx *pc, char *v);
+int kw_ack(struct pctx *pc, char *v);
+int kw_window(struct pctx *pc, char *v);
+int kw_itype(struct pctx *pc, char *v);
+int kw_icode(struct pctx *pc, char *v);
+int kw_icmp_id(struct pctx *pc, char *v);
+int kw_icmp_seq(struct pctx *pc, char *v);
+int kw_fragoffset(struct pctx *pc, char *v);
+int kw_tos(struct pctx *pc, char *v);
+int kw_ipopts(struct pctx *pc, char *v);
+int kw_fragbits(struct pctx *pc, char *v);
+int kw_flags(struct pctx *pc, char *v);
+int kw_sameip(struct pctx *pc, char *v);
+int kw_ip_proto(struct pctx *pc, char *v);
+int kw_stream_size(struct pctx *pc, char *v);
+int kw_tcp_mss(struct pctx *pc, char *v);
+int kw_checksum(struct pctx *pc, char *v);
+int kw_prefilter(struct pctx *pc, char *v);
 
 #endif

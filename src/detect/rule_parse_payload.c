@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "detect/detect_buffer.h"
+#include "detect/detect_transform.h"
 #include "detect/rule_parse_internal.h"
 
 #define MAX_ITEMS_PER_LIST 256
@@ -54,7 +55,7 @@ static int list_current(struct pctx *pc)
 }
 
 /* Appends a zeroed item; returns its index or -1. */
-static int item_add(struct pctx *pc, int list, uint8_t type)
+int item_add(struct pctx *pc, int list, uint8_t type)
 {
     struct rule_buffer_match *bm = &pc->r->buffers[list];
     if (bm->nitems >= MAX_ITEMS_PER_LIST) {
@@ -1004,7 +1005,11 @@ int kw_base64_decode(struct pctx *pc, char *v)
             }
         }
     }
-    int list = list_current(pc);
+    /* Without a sticky buffer, base64_decode decodes the buffer of the
+     * previous content or pcre (content:"x"; http_uri; base64_decode;), as
+     * in Suricata. */
+    int list = pc->cur_list < 0 && pc->last_content_list >= 0 ? pc->last_content_list
+                                                              : list_current(pc);
     if (list < 0)
         return -EINVAL;
     if (pc->r->buffers[list].buffer_id == DETECT_BUFFER_BASE64_DATA)
@@ -1081,6 +1086,11 @@ static const char *const transform_names[] = {
     [DETECT_TRANSFORM_HEADER_LOWERCASE] = "header_lowercase",
     [DETECT_TRANSFORM_STRIP_PSEUDO_HEADERS] = "strip_pseudo_headers",
     [DETECT_TRANSFORM_FROM_BASE64] = "from_base64",
+    [DETECT_TRANSFORM_GUNZIP] = "gunzip",
+    [DETECT_TRANSFORM_ZLIB_DEFLATE] = "zlib_deflate",
+    [DETECT_TRANSFORM_SUBSLICE] = "subslice",
+    [DETECT_TRANSFORM_DOMAIN] = "domain",
+    [DETECT_TRANSFORM_TLD] = "tld",
 };
 
 const char *detect_transform_name(size_t i)
@@ -1105,10 +1115,21 @@ int kw_transform(struct pctx *pc, int type, char *v)
 {
     if (pc->cur_list < 0)
         return pctx_fail(pc, "transforms need a sticky buffer before them");
-    if (!pc->cur_list_fresh)
-        return pctx_fail(pc, "transforms must directly follow the sticky buffer");
+    /* A transform after matches (http.uri; content:"a"; from_base64;
+     * content:"b";) starts a transformed list of the same buffer, below. */
     struct detect_transform t = {.type = (uint8_t)type};
-    if (type == DETECT_TRANSFORM_PCREXFORM) {
+    if (detect_transform_owns((uint8_t)type)) {
+        char err[200] = "";
+        if (detect_transform_parse(&t, v, err, sizeof(err)) != 0) {
+            free(t.key);
+            return pctx_fail(pc, "%s", err);
+        }
+    } else if (type == DETECT_TRANSFORM_PCREXFORM) {
+        /* The expression is a quoted string, as in Suricata. */
+        while (v && isspace((unsigned char)*v))
+            v++;
+        if (v && *v != '"')
+            return pctx_fail(pc, "pcrexform needs a quoted regular expression, not '%.40s'", v);
         char *re = v ? pctx_unquote(pc, v) : NULL;
         if (!re)
             return v ? -EINVAL : pctx_fail(pc, "pcrexform needs a regular expression");
@@ -1131,36 +1152,8 @@ int kw_transform(struct pctx *pc, int type, char *v)
         }
         free(re);
         pcre2_jit_compile(t.code, PCRE2_JIT_COMPLETE);
-    } else if (type == DETECT_TRANSFORM_XOR) {
-        char *key = v ? pctx_unquote(pc, v) : NULL;
-        if (!key)
-            return v ? -EINVAL : pctx_fail(pc, "xor needs a hex key");
-        size_t kl = strlen(key);
-        if (kl == 0 || kl % 2 || kl > 510) {
-            free(key);
-            return pctx_fail(pc, "xor key must be an even number of hex digits (max 255 bytes)");
-        }
-        t.key = malloc(kl / 2);
-        if (!t.key) {
-            free(key);
-            return pctx_fail(pc, "out of memory");
-        }
-        for (size_t i = 0; i < kl / 2; i++) {
-            int hi = hexval((unsigned char)key[2 * i]), lo = hexval((unsigned char)key[2 * i + 1]);
-            if (hi < 0 || lo < 0) {
-                free(key);
-                free(t.key);
-                return pctx_fail(pc, "xor key is not hex");
-            }
-            t.key[i] = (uint8_t)(hi << 4 | lo);
-        }
-        t.key_len = (uint32_t)(kl / 2);
-        free(key);
-    } else if (v && type != DETECT_TRANSFORM_FROM_BASE64) {
-        return pctx_fail(pc, "transform takes no value");
     } else if (v) {
-        return pctx_fail_reason(pc, "unsupported from_base64 options",
-                                "from_base64 options are not supported");
+        return pctx_fail(pc, "transform takes no value");
     }
     struct rule_buffer_match *bm = &pc->r->buffers[pc->cur_list];
     if (bm->nitems > 0) {
@@ -1223,6 +1216,24 @@ int payload_check_rule(struct pctx *pc)
                 continue;
             const struct detect_content *c = &bm->items[i].u.content;
             pc->kw = "content";
+            /* A content the transformed buffer can never hold (Suricata
+             * rejects these rules too). A negated one is always true, and
+             * a nocase one is stored lower-cased: neither is checked. */
+            const char *xf = bm->ntransforms && !(c->flags & (DETECT_CONTENT_NEGATED |
+                                                              DETECT_CONTENT_NOCASE))
+                                 ? detect_transforms_content_conflict(bm, c->pattern, c->len)
+                                 : NULL;
+            if (xf) {
+                char shown[61];
+                uint32_t n = c->len < 60 ? c->len : 60;
+                for (uint32_t k = 0; k < n; k++)
+                    shown[k] = isprint(c->pattern[k]) ? (char)c->pattern[k] : '.';
+                shown[n] = '\0';
+                return pctx_fail_reason(pc, "content incompatible with transform",
+                                        "content \"%s\" is incompatible with %s transform "
+                                        "(it can never match)",
+                                        shown, xf);
+            }
             if (!(c->flags & DETECT_CONTENT_NEGATED) && c->len > max)
                 return pctx_fail_reason(pc, "content longer than bsize",
                                         "content of %u bytes can never fit bsize (max %llu)",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Rule set: variables, auxiliary configuration files, file loading with
  * per-rule error reports, and finalisation (fast-pattern choice). */
+#include "detect/detect_dataset.h"
 #include "detect/rule_set.h"
 
 #include <ctype.h>
@@ -12,6 +13,7 @@
 #include "detect/rule_addr.h"
 #include "detect/rule_internal.h"
 #include "util/config.h"
+#include "util/log.h"
 
 /* ---- name table ---- */
 
@@ -635,6 +637,17 @@ int rule_set_add_rule(struct rule_set *rs, const char *text, const char *file, u
         snprintf(e->message, sizeof(e->message), "rule set already finalized");
         return -EINVAL;
     }
+    int req = rule_requires_check(rs, text, e->message, sizeof(e->message));
+    if (req != 0) {
+        const char *p = strstr(text, "sid:");
+        while (p && p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+            p = strstr(p + 4, "sid:");
+        if (p)
+            e->sid = (uint32_t)strtoul(p + 4, NULL, 10);
+        snprintf(e->keyword, sizeof(e->keyword), "requires");
+        snprintf(e->reason, sizeof(e->reason), req > 0 ? "requirements not met" : "invalid requires");
+        return req > 0 ? 1 : -EINVAL;
+    }
     struct rule *r = rule_parse(rs, text, e);
     if (!r)
         return -EINVAL;
@@ -788,10 +801,15 @@ static void load_logical_line(struct rule_set *rs, char *text, size_t len, const
         return;
     }
     rs->new_unknown_classtype = NULL;
-    if (rule_set_add_rule(rs, s, name, line, &e) == 0)
+    int rc = rule_set_add_rule(rs, s, name, line, &e);
+    if (rc == 0) {
         rs->stats.loaded++;
-    else
+    } else if (rc == 1) {
+        rs->stats.skipped++;
+        log_info("%s:%u: sid %u: rule skipped: %s", name, line, e.sid, e.message);
+    } else {
         report_failure(rs, report, name, line, &e);
+    }
     if (rs->new_unknown_classtype && report)
         fprintf(report,
                 "%s:%u: warning: unknown classtype '%s' (not in classification.config): rules "
@@ -892,7 +910,9 @@ int rule_set_load_file(struct rule_set *rs, const char *path, FILE *report)
             fprintf(report, "%s: read error\n", path);
         return -EIO;
     }
+    detect_datasets_rule_file(path); /* dataset load paths are relative to it */
     int rc = rule_set_load_buffer(rs, data, len, path, report);
+    detect_datasets_rule_file(NULL);
     free(data);
     return rc;
 }
@@ -923,7 +943,8 @@ static int pattern_strength(const uint8_t *p, uint16_t len)
 
 /* Lists whose contents can feed the prefilter of the raw buffer: no
  * transform, or only transforms for which the raw buffer still contains a
- * derivable pattern (case changes, dotprefix). */
+ * derivable pattern (case changes, dotprefix; subslice, domain and tld
+ * output a part of their input). */
 static bool list_prefilter_ok(const struct rule_buffer_match *bm)
 {
     if (bm->buffer_id == DETECT_BUFFER_BASE64_DATA)
@@ -931,7 +952,8 @@ static bool list_prefilter_ok(const struct rule_buffer_match *bm)
     for (uint32_t t = 0; t < bm->ntransforms; t++) {
         uint8_t ty = bm->transforms[t].type;
         if (ty != DETECT_TRANSFORM_TO_LOWERCASE && ty != DETECT_TRANSFORM_TO_UPPERCASE &&
-            ty != DETECT_TRANSFORM_DOTPREFIX)
+            ty != DETECT_TRANSFORM_DOTPREFIX && ty != DETECT_TRANSFORM_SUBSLICE &&
+            ty != DETECT_TRANSFORM_DOMAIN && ty != DETECT_TRANSFORM_TLD)
             return false;
     }
     return true;

@@ -62,6 +62,9 @@ struct rule_load_stats {
      * in Suricata too. */
     uint32_t unsupported;
     uint32_t commented; /* commented-out rules seen (not counted in failed) */
+    /* Rules whose `requires` the engine does not meet (neither loaded nor
+     * failed, as Suricata's rules_skipped). */
+    uint32_t skipped;
 };
 
 /* New empty set. cfg (may be NULL) is read for vars.address-groups and
@@ -75,6 +78,11 @@ void rule_set_free(struct rule_set *rs);
 void rule_set_enable_app_layer_events(struct rule_set *rs, bool on);
 /* Same for decode-event and stream-event (rule->pkt_event). */
 void rule_set_enable_packet_events(struct rule_set *rs, bool on);
+
+/* A build feature (`requires: feature NAME`: "ja3", "ja4", "lua", ...) the
+ * configuration turned off or on again (ja3-fingerprints: no); -ENOENT if
+ * vigil has no such feature. Call before loading. */
+int rule_set_set_feature(struct rule_set *rs, const char *name, bool present);
 
 /* Overrides or adds one variable (address unless is_port). */
 int rule_set_set_var(struct rule_set *rs, const char *name, const char *value, bool is_port);
@@ -94,7 +102,8 @@ size_t rule_set_threshold_cfg_count(const struct rule_set *rs);
 const struct rule_threshold_cfg *rule_set_threshold_cfg(const struct rule_set *rs, size_t i);
 
 /* Parses one rule and adds it. Returns 0, or -EINVAL with *e filled (the rule
- * is not added). file may be NULL. */
+ * is not added), or 1 when the rule's `requires` are not met (skipped, not
+ * added; e->message says why). file may be NULL. */
 int rule_set_add_rule(struct rule_set *rs, const char *text, const char *file, uint32_t line,
                       struct rule_error *e);
 /* Loads a rules file: joins backslash-continued lines, skips comments and

@@ -255,8 +255,12 @@ static int rules_check(int argc, char **argv)
                (double)es.database_bytes / (1024.0 * 1024.0), es.build_seconds);
         detect_engine_free(de);
     }
-    printf("rules: %u loaded, %u failed\n", st->loaded, st->failed);
-    if (st->loaded == 0) {
+    if (st->skipped)
+        printf("rules: %u loaded, %u failed, %u skipped (requirements not met)\n", st->loaded,
+               st->failed, st->skipped);
+    else
+        printf("rules: %u loaded, %u failed\n", st->loaded, st->failed);
+    if (st->loaded == 0 && st->skipped == 0) {
         fprintf(stderr, "vigil: rules check: no rule loaded from %s%s\n", files[0],
                 nfiles > 1 ? " and the other files" : "");
         rc = 1;

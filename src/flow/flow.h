@@ -64,6 +64,7 @@ struct flow {
     bool action_pass;             /* no detection on the flow (pass-flow): flow.action "pass" */
     bool uninspected;             /* no detection on the flow (a reject policy in IDS mode) */
     uint16_t app_proto_orig;      /* kept when the app state is freed before the flow ends */
+    uint32_t intel_generation;    /* indicator snapshot the endpoints were checked against */
 
     /* ICMP: type and code of the first packet each way (for EVE and the
      * Community ID); meaningful only when key.proto is ICMP or ICMPv6. */

@@ -82,7 +82,7 @@ static void civil_from_days(long long z, int *y, int *m, int *d)
 /* Suricata writes "2024-01-02T03:04:05.123456+0000" (local offset, no colon);
  * other producers write "+00:00" or "Z". Converts to a STIX timestamp in UTC
  * ("...Z"), keeping the fraction digits as given (at most 9). */
-static int eve_timestamp_to_stix(const char *in, char *out, size_t outlen)
+int eve_timestamp_to_stix(const char *in, char *out, size_t outlen)
 {
     size_t len = strlen(in);
     if (len < 19 || len > 64)

@@ -24,4 +24,8 @@ int eve_alert_to_stix(const json_t *eve_alert, const char *org_identity_id, json
  * (at least 49 bytes: "indicator--" + 36 + NUL). Returns 0 or -EINVAL. */
 int eve_indicator_id(unsigned long gid, unsigned long sid, char *out, size_t outlen);
 
+/* Suricata's EVE timestamp ("2024-01-02T03:04:05.123456+0000", or with
+ * "+00:00" / "Z") as a STIX timestamp in UTC. 0 or -EINVAL. */
+int eve_timestamp_to_stix(const char *in, char *out, size_t outlen);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hub/hub_intel.h"
 #include "hub/hub_admin.h"
 #include "hub/hub_db.h"
 #include "hub/hub_store.h"
@@ -220,6 +221,17 @@ int hub_admin_main(int argc, char **argv)
     const char *noun = argv[i], *verb = argv[i + 1];
     int from = i + 2;
     int bad = 0;
+    if (strcmp(noun, "protected-domain") == 0) {
+        char perr[512];
+        struct hub_db *pdb;
+        if (hub_db_open(db_uri, 1, &pdb, perr, sizeof perr) < 0) {
+            fprintf(stderr, "vigil: hub admin: %s\n", perr);
+            return 1;
+        }
+        int prc = hub_intel_admin(pdb, verb, argc - from, argv + from);
+        hub_db_close(pdb);
+        return prc;
+    }
     enum { CMD_ORG_ADD, CMD_ORG_LIST, CMD_TOKEN_ISSUE, CMD_TOKEN_LIST, CMD_TOKEN_REVOKE } cmd;
     if (strcmp(noun, "org") == 0 && strcmp(verb, "add") == 0) {
         static const char *const allowed[] = {"--name=", "--sector=", "--coordinator", NULL};

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/hub_intel.h"
 #include "hub/eve_ingest.h"
 #include "hub/hub_handlers.h"
 #include "hub/hub_tlp.h"
@@ -89,9 +90,23 @@ void eve_post(struct hub_request *req, struct hub_response *resp)
                 continue;
             }
             alerts++;
+            /* an alert of a shared indicator: a sighting of that indicator */
+            int irc = hub_intel_sighting(s, req->db, caller, ev,
+                                         first_added + (int64_t)(lineno - 1) * 2,
+                                         tlp_arg ? tlp : NULL, msg, sizeof msg);
+            if (irc < 0) {
+                rc = irc;
+                snprintf(err, sizeof err, "%s", msg);
+                msg[0] = '\0';
+            } else if (irc == 1 && !msg[0]) {
+                stored++;
+            }
             json_t *ind = NULL, *sig = NULL;
             char cerr[400];
-            if (eve_alert_to_stix(ev, caller->org.identity_id, &ind, &sig, cerr, sizeof cerr) < 0) {
+            if (irc != 0) {
+                /* handled above */
+            } else if (eve_alert_to_stix(ev, caller->org.identity_id, &ind, &sig, cerr,
+                                         sizeof cerr) < 0) {
                 snprintf(msg, sizeof msg, "line %zu: %s", lineno, cerr);
             } else {
                 if (marking) {

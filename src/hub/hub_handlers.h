@@ -39,6 +39,13 @@ void tokens_issue(struct hub_request *req, struct hub_response *resp);
 void tokens_revoke(struct hub_request *req, struct hub_response *resp);
 void tokens_rotate(struct hub_request *req, struct hub_response *resp);
 
+/* The intelligence loop (hub_intel.c): protected domains, where an
+ * indicator was sighted. */
+void intel_protected_list(struct hub_request *req, struct hub_response *resp);
+void intel_protected_add(struct hub_request *req, struct hub_response *resp);
+void intel_protected_remove(struct hub_request *req, struct hub_response *resp);
+void intel_sightings_get(struct hub_request *req, struct hub_response *resp);
+
 /* Operations (hub_ops.c). */
 void ops_healthz(struct hub_request *req, struct hub_response *resp);
 void ops_metrics(struct hub_request *req, struct hub_response *resp);

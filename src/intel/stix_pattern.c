@@ -1394,30 +1394,31 @@ int stix_pattern_foreach_comparison(const struct stix_pattern *p, comparison_fn 
     return walk(p->root, fn, ctx);
 }
 
-static bool comparison_is_equality_or(const struct pat_node *n)
+static bool comparison_is_equality_or(const struct pat_node *n, bool any_op)
 {
     if (n->kind == PAT_CMP_TEST)
-        return strcmp(n->op, "=") == 0 && !n->negated && n->value_kind != PAT_VALUE_SET;
+        return !n->negated &&
+               (any_op || (strcmp(n->op, "=") == 0 && n->value_kind != PAT_VALUE_SET));
     if (n->kind != PAT_CMP_OR)
         return false;
     for (const struct pat_node *c = n->child; c; c = c->next)
-        if (!comparison_is_equality_or(c))
+        if (!comparison_is_equality_or(c, any_op))
             return false;
     return true;
 }
 
-static bool observation_is_simple(const struct pat_node *n)
+static bool observation_is_simple(const struct pat_node *n, bool any_op)
 {
     if (n->qualifiers)
         return false;
     switch (n->kind) {
     case PAT_OBS_BRACKET:
-        return comparison_is_equality_or(n->child);
+        return comparison_is_equality_or(n->child, any_op);
     case PAT_OBS_GROUP:
-        return observation_is_simple(n->child);
+        return observation_is_simple(n->child, any_op);
     case PAT_OBS_OR:
         for (const struct pat_node *c = n->child; c; c = c->next)
-            if (!observation_is_simple(c))
+            if (!observation_is_simple(c, any_op))
                 return false;
         return true;
     default:
@@ -1427,5 +1428,10 @@ static bool observation_is_simple(const struct pat_node *n)
 
 bool stix_pattern_is_simple_disjunction(const struct stix_pattern *p)
 {
-    return p && p->root && observation_is_simple(p->root);
+    return p && p->root && observation_is_simple(p->root, false);
+}
+
+bool stix_pattern_is_disjunction(const struct stix_pattern *p)
+{
+    return p && p->root && observation_is_simple(p->root, true);
 }

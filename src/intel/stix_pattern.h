@@ -42,6 +42,10 @@ int stix_pattern_foreach_comparison(const struct stix_pattern *p,
  * sensor can match on one observable. */
 bool stix_pattern_is_simple_disjunction(const struct stix_pattern *p);
 
+/* The same shape with any operator (IN, LIKE, ...): every comparison alone
+ * decides a match, so a sensor that can test each one can match the whole. */
+bool stix_pattern_is_disjunction(const struct stix_pattern *p);
+
 /* True if type is a STIX 2.1 SCO type (or a custom "x-" type). */
 bool stix_pattern_sco_type_is_known(const char *type);
 

@@ -105,10 +105,8 @@ static void write_printable(struct json_writer *w, const char *key, const uint8_
         } else if (c == '\r') {
             buf[o++] = '\\';
             buf[o++] = 'r';
-        } else if (c == '\t') {
-            buf[o++] = '\\';
-            buf[o++] = 't';
         } else {
+            /* Suricata prints only isprint() bytes, \n and \r; a tab is '.' */
             buf[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '.';
         }
         if (o >= sizeof buf - 4) {

@@ -47,6 +47,15 @@ static void print_help(void)
           "  --init-errors-fatal     a rule that fails to load is a fatal error\n"
           "  --dump-config           print the configuration as KEY = VALUE lines\n"
           "\n"
+          "Shared indicators and the hub:\n"
+          "  --intel FILE            indicators: STIX bundle, list, CSV or Zeek intel file (repeatable)\n"
+          "  --protect DOMAIN|FILE   a protected domain for look-alike detection (repeatable)\n"
+          "  --hub URL               pull indicators from this hub and report alerts to it\n"
+          "  --hub-token T           the sensor's hub token (or --hub-token-file FILE)\n"
+          "  --hub-ca FILE           CA certificate(s) for the hub's TLS certificate\n"
+          "  --hub-pin SHA256        the hub certificate's SHA-256 fingerprint (AB:CD:...)\n"
+          "  --hub-poll-interval S   seconds between polls (default 5)\n"
+          "\n"
           "Output and execution:\n"
           "  -l DIR                  log directory (default: default-log-dir, else .)\n"
           "  --threads N             worker threads (default 1 for files: deterministic output)\n"
@@ -97,6 +106,14 @@ enum {
     OPT_STRICT_RULE_KEYWORDS,
     OPT_DATA_DIR,
     OPT_NO_RANDOM,
+    OPT_INTEL,
+    OPT_PROTECT,
+    OPT_HUB,
+    OPT_HUB_TOKEN,
+    OPT_HUB_TOKEN_FILE,
+    OPT_HUB_CA,
+    OPT_HUB_PIN,
+    OPT_HUB_POLL,
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -170,6 +187,14 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         {"strict-rule-keywords", optional_argument, NULL, OPT_STRICT_RULE_KEYWORDS},
         {"data-dir", required_argument, NULL, OPT_DATA_DIR},
         {"no-random", no_argument, NULL, OPT_NO_RANDOM},
+        {"intel", required_argument, NULL, OPT_INTEL},
+        {"protect", required_argument, NULL, OPT_PROTECT},
+        {"hub", required_argument, NULL, OPT_HUB},
+        {"hub-token", required_argument, NULL, OPT_HUB_TOKEN},
+        {"hub-token-file", required_argument, NULL, OPT_HUB_TOKEN_FILE},
+        {"hub-ca", required_argument, NULL, OPT_HUB_CA},
+        {"hub-pin", required_argument, NULL, OPT_HUB_PIN},
+        {"hub-poll-interval", required_argument, NULL, OPT_HUB_POLL},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -360,6 +385,40 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
             break;
         case OPT_NO_RANDOM:
             break;
+        case OPT_INTEL:
+            if (o->intel_file_count >= SENSOR_MAX_INPUTS)
+                return usage_error("too many --intel files (at most %s)", "64");
+            o->intel_files[o->intel_file_count++] = optarg;
+            break;
+        case OPT_PROTECT:
+            if (o->protected_count >= SENSOR_MAX_INPUTS)
+                return usage_error("too many --protect values (at most %s)", "64");
+            o->protected_domains[o->protected_count++] = optarg;
+            break;
+        case OPT_HUB:
+            o->hub_url = optarg;
+            break;
+        case OPT_HUB_TOKEN:
+            o->hub_token = optarg;
+            break;
+        case OPT_HUB_TOKEN_FILE:
+            o->hub_token_file = optarg;
+            break;
+        case OPT_HUB_CA:
+            o->hub_ca = optarg;
+            break;
+        case OPT_HUB_PIN:
+            o->hub_pin = optarg;
+            break;
+        case OPT_HUB_POLL: {
+            char *end;
+            double s = strtod(optarg, &end);
+            if (*optarg == '\0' || *end != '\0' || s < 0.05 || s > 86400)
+                return usage_error("--hub-poll-interval takes seconds (0.05-86400), not '%s'",
+                                   optarg);
+            o->hub_poll_ms = (uint32_t)(s * 1000);
+            break;
+        }
         case ':':
             return usage_error("option '%s' needs an argument", argv[optind - 1]);
         default:

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "detect/detect_dataset.h"
 #include "detect/detect_engine.h"
 #include "detect/rule_set.h"
 #include "sensor/sensor_internal.h"
@@ -131,10 +132,17 @@ int sensor_load_rules(struct run_state *rs, bool for_run)
     rs->rules = rule_set_new(rs->cfg);
     if (!rs->rules)
         return 1;
+    /* dataset/datarep/iprep: their configuration and the data directory,
+     * before the rules that name them are parsed. */
+    detect_datasets_configure(rs->cfg, rs->data_dir);
     /* The sensor feeds decoder, stream and application-layer anomalies to
      * detection, so rules using them can load. */
     rule_set_enable_packet_events(rs->rules, true);
     rule_set_enable_app_layer_events(rs->rules, true);
+    /* Fingerprint features exist only while computed (Suricata provides
+     * them when the TLS parser's ja3/ja4-fingerprints are on). */
+    rule_set_set_feature(rs->rules, "ja3", rs->sc.app.ja3_fingerprints);
+    rule_set_set_feature(rs->rules, "ja4", rs->sc.app.ja4_fingerprints);
     load_aux_file(rs, "classification-file", "classification.config");
     load_aux_file(rs, "reference-config-file", "reference.config");
     for (int i = 0; i < rs->opts.rule_file_count; i++) {
@@ -148,6 +156,11 @@ int sensor_load_rules(struct run_state *rs, bool for_run)
             return rc;
     }
     load_aux_file(rs, "threshold-file", "threshold.config");
+    if (detect_datasets_error()) {
+        /* As Suricata: a set that cannot be created or loaded stops start-up. */
+        log_error("%s", detect_datasets_error());
+        return 1;
+    }
     rule_set_finalize(rs->rules);
     const struct rule_load_stats *st = rule_set_stats(rs->rules);
     if (st->failed)

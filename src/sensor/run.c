@@ -165,6 +165,10 @@ void sensor_housekeeping(struct run_state *rs)
     sig_any = 0;
     uint64_t now = sensor_monotonic_ms();
     rs->last_hk_ms = now;
+    /* With one thread the main thread is the worker, between two packets
+     * here (also while it waits for input): a swap need not wait for it. */
+    if (!rs->threaded && rs->nworkers > 0)
+        worker_quiescent(&rs->workers[0]);
     if (sig_hup) {
         sig_hup = 0;
         /* logrotate renamed the files: reopen them by name. Lines are whole
@@ -235,7 +239,9 @@ static void *worker_ring_main(void *arg)
                     break;
             } else {
                 struct timespec nap = {0, 50000};
+                worker_idle(w, true); /* a waiting worker never delays a swap */
                 nanosleep(&nap, NULL);
+                worker_idle(w, false);
                 continue;
             }
         }
@@ -250,10 +256,12 @@ static void *worker_ring_main(void *arg)
             file_index = rf->file_index;
             worker_set_pcap_filename(w, sensor_input_name(w->run, file_index));
         }
-        if (rf->caplen == 0 && rf->pcap_cnt == 0)
+        if (rf->caplen == 0 && rf->pcap_cnt == 0) {
             worker_advance_time(w, rf->ts_usec); /* time tick from the reader */
-        else
+            worker_quiescent(w);
+        } else {
             worker_process_frame(w, &frame, rf->pcap_cnt);
+        }
         spsc_ring_release(&w->ring);
     }
     return NULL;
@@ -338,8 +346,25 @@ int sensor_read_pcap_file(struct run_state *rs, const char *path, uint32_t index
     uint64_t alerts_before = sensor_alert_count(rs);
     struct capture_frame frame;
     enum capture_result r;
-    while (!sig_stop && (r = capture_next(src, &frame)) == CAPTURE_OK)
-        dispatch_frame(rs, &frame);
+    /* stdin or a FIFO can block for as long as the writer likes: the main
+     * thread's worker goes offline around each read, so an indicator swap
+     * never waits for the next packet (a regular file never blocks long). */
+    struct worker *self = !rs->threaded && rs->nworkers > 0 ? &rs->workers[0] : NULL;
+    bool may_block = self && (strcmp(path, "-") == 0 ||
+                              (stat(path, &st) == 0 && !S_ISREG(st.st_mode)));
+    if (may_block) {
+        for (;;) {
+            worker_idle(self, true);
+            r = sig_stop ? CAPTURE_END : capture_next(src, &frame);
+            worker_idle(self, false);
+            if (r != CAPTURE_OK)
+                break;
+            dispatch_frame(rs, &frame);
+        }
+    } else {
+        while (!sig_stop && (r = capture_next(src, &frame)) == CAPTURE_OK)
+            dispatch_frame(rs, &frame);
+    }
     if (!sig_stop && r == CAPTURE_ERROR)
         log_warning("%s", capture_error(src));
     struct capture_stats cs;
@@ -369,8 +394,10 @@ static int read_live_single(struct run_state *rs)
             continue;
         }
         if (r == CAPTURE_TIMEOUT) {
-            if (!rs->threaded)
+            if (!rs->threaded) {
                 worker_advance_time(&rs->workers[0], wall_usec()); /* idle: flow time by the clock */
+                worker_quiescent(&rs->workers[0]);
+            }
             sensor_housekeeping(rs);
             continue;
         }
@@ -397,6 +424,7 @@ static void *afp_worker_main(void *arg)
             worker_process_frame(w, &frame, ++cnt);
         } else if (r == CAPTURE_TIMEOUT) {
             worker_advance_time(w, wall_usec());
+            worker_quiescent(w);
         } else {
             if (r == CAPTURE_ERROR && !sig_stop)
                 log_error("%s", capture_error(w->source));
@@ -460,10 +488,28 @@ static void stop_ring_workers(struct run_state *rs)
     }
 }
 
+/* ics-baseline: what the workers learned is written to its file at the end,
+ * so that it survives restarts (docs/ics-baselines.md). */
+static void save_baseline(struct run_state *rs)
+{
+    const struct app_layer_config *ac = &rs->sc.app;
+    if (!ac->baseline_enabled || !ac->baseline_file || rs->nworkers <= 0)
+        return;
+    struct app_layer_thread_ctx *ctxs[SENSOR_MAX_THREADS];
+    int n = 0;
+    for (int i = 0; i < rs->nworkers && n < SENSOR_MAX_THREADS; i++)
+        ctxs[n++] = rs->workers[i].app;
+    int rc = app_layer_baseline_save(ctxs, (size_t)n, ac->baseline_file);
+    if (rc != 0)
+        log_error("ics-baseline: cannot write %s: %s", ac->baseline_file, strerror(-rc));
+}
+
 static void finish(struct run_state *rs)
 {
     for (int i = 0; i < rs->nworkers; i++)
         worker_shutdown(&rs->workers[i]);
+    sensor_intel_drain(rs->intel); /* alerts still queued for the hub: before the stats */
+    save_baseline(rs);
     if (rs->sc.stats_enabled && rs->nworkers > 0) {
         uint64_t ts = rs->last_ts_usec ? rs->last_ts_usec : wall_usec();
         sensor_write_stats(rs, rs->workers, rs->nworkers, &rs->capture, ts, false,

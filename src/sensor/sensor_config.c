@@ -2,6 +2,7 @@
 /* Turns a suricata.yaml-style configuration plus command-line options into
  * the per-subsystem configurations. Keys nobody reads are reported by the
  * configuration check (config_check.c), one warning each. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +359,52 @@ static void load_eve_types(struct sensor_eve_output *eo, const struct config_nod
     }
 }
 
+/* ics-baseline: industrial behaviour baselines (docs/ics-baselines.md). */
+static void load_baseline(struct app_layer_config *app, const struct config *cfg)
+{
+    if (!cfg)
+        return;
+    const char *v = config_get(cfg, "ics-baseline.enabled");
+    bool b;
+    if (v && config_parse_bool(v, &b) == 0)
+        app->baseline_enabled = b;
+    else if (v)
+        invalid_value(cfg, "ics-baseline.enabled", "expected yes or no");
+    v = config_get(cfg, "ics-baseline.file");
+    if (v && *v)
+        app->baseline_file = v;
+    v = config_get(cfg, "ics-baseline.learning-time");
+    if (v) {
+        /* seconds, or a number with s, m, h or d */
+        char *end;
+        double n = strtod(v, &end);
+        double mult = 1;
+        if (*end == 's')
+            end++;
+        else if (*end == 'm')
+            mult = 60, end++;
+        else if (*end == 'h')
+            mult = 3600, end++;
+        else if (*end == 'd')
+            mult = 86400, end++;
+        if (end == v || *end || n < 0 || n * mult > 3.0e8)
+            invalid_value(cfg, "ics-baseline.learning-time", "expected a duration such as 24h");
+        else
+            app->baseline_learn_usec = (uint64_t)(n * mult * 1e6);
+    }
+    long long m;
+    if (config_find(cfg, "ics-baseline.learning-messages")) {
+        if (config_get_int(cfg, "ics-baseline.learning-messages", &m) == 0 && m >= 0)
+            app->baseline_learn_messages = (uint64_t)m;
+        else
+            invalid_value(cfg, "ics-baseline.learning-messages", "expected a number");
+    }
+    get_size(cfg, "ics-baseline.memcap", &app->baseline_memcap);
+    char err[400];
+    if (!config_error[0] && app_layer_baseline_check(app, err, sizeof err) != 0)
+        snprintf(config_error, sizeof config_error, "ics-baseline.file: %s", err);
+}
+
 static void load_eve_output(struct sensor_config *sc, const struct config_node *eve)
 {
     if (sc->n_eve_out >= SENSOR_MAX_EVE_OUTPUTS) {
@@ -529,6 +576,7 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
     char ics_err[300];
     if (app_ics_config_load(&sc->app, cfg, ics_err, sizeof ics_err) != 0 && !config_error[0])
         snprintf(config_error, sizeof config_error, "%s", ics_err);
+    load_baseline(&sc->app, cfg);
 
     /* Log directory: -l, else default-log-dir, else the current one. */
     const char *dir = o->log_dir ? o->log_dir : (cfg ? config_get(cfg, "default-log-dir") : NULL);

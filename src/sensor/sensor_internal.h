@@ -20,6 +20,9 @@
 #include "detect/detect_engine_packet.h"
 #include "stream/stream.h"
 #include "util/spsc_ring.h"
+#include "util/swap.h"
+#include "intel/intel_match.h"
+#include "intel/intel_report.h"
 
 struct config;
 struct config_node;
@@ -79,6 +82,13 @@ struct sensor_options {
     bool list_runmodes;                 /* --list-runmodes */
     const char *runmode;                /* --runmode */
     const char *data_dir;               /* --data-dir: state files (datasets); NULL: log dir */
+    /* Shared indicators and the hub (sensor_intel.c) */
+    const char *intel_files[SENSOR_MAX_INPUTS];   /* --intel FILE */
+    int intel_file_count;
+    const char *protected_domains[SENSOR_MAX_INPUTS]; /* --protect DOMAIN|FILE */
+    int protected_count;
+    const char *hub_url, *hub_token, *hub_token_file, *hub_ca, *hub_pin; /* --hub... */
+    uint32_t hub_poll_ms;               /* --hub-poll-interval (0: configuration/default) */
 };
 
 /* Parses `vigil run` arguments. Returns 0, 1 if --help was printed, or 2
@@ -172,6 +182,19 @@ enum {
     WORKER_REQ_STATS = 1u << 1,         /* publish a snapshot of the counters */
 };
 
+/* Shared indicators, protected domains and the hub (sensor_intel.c). */
+struct intel_feed;
+struct intel_reporter;
+struct sensor_intel {
+    bool active;                  /* indicator sources, protected domains or a hub */
+    struct swap_slot slot;        /* the current struct intel_snapshot */
+    struct intel_feed *feed;
+    struct intel_reporter *reporter; /* NULL unless alerts go to a hub */
+    char *token;                  /* read from a token file */
+    bool report_drained;          /* the reporter stopped; its last counters are below */
+    struct intel_reporter_stats report_final;
+};
+
 struct worker {
     int id;
     const struct sensor_config *config;
@@ -189,6 +212,8 @@ struct worker {
     struct detect_worker *detect;
     struct detect_alert alerts[DETECT_MAX_ALERTS_PER_PACKET];
     struct detect_packet_events events;  /* stream/app anomalies of the current packet */
+    struct swap_reader *swap_reader;     /* reader of shared swapped structures, or NULL */
+    struct intel_matcher intel_matcher;
     uint64_t last_timeout_check_usec;
     uint64_t now_usec;
 
@@ -211,6 +236,8 @@ struct worker {
     struct stream_stats snap_stream;
     struct app_layer_stats snap_app;
     struct detect_worker_stats snap_detect;
+    uint64_t snap_builtin_alerts;
+    struct intel_match_stats snap_intel;
 };
 
 /* Worker side of the request protocol: one relaxed load when nothing was
@@ -236,6 +263,8 @@ void worker_set_pcap_filename(struct worker *w, const char *name);
 struct sensor_shared {
     const struct detect_engine *engine;
     struct fast_log *fast_log;
+    struct swap_domain *swap;           /* readers of swapped structures (workers) */
+    const struct sensor_intel *intel;   /* NULL without indicators or hub */
 };
 
 int worker_init(struct worker *w, int id, const struct sensor_config *sc,
@@ -253,6 +282,39 @@ void worker_raise_alert(struct worker *w, const struct packet *packet, struct fl
                         uint64_t ts_usec, const struct builtin_alert *alert);
 /* Ends every flow (reason shutdown) and flushes output. */
 void worker_shutdown(struct worker *w);
+/* Between two packets: the worker holds nothing read from swapped slots. */
+void worker_quiescent(struct worker *w);
+/* A worker that waits for input goes offline (it never delays a swap). */
+void worker_idle(struct worker *w, bool idle);
+
+/* The data directory: the configuration's data-dir (--data-dir sets it),
+ * else default-data-dir when writable, else the log directory (datasets'
+ * state, the indicator cache, the spool). */
+const char *sensor_data_dir(const struct config *cfg, const char *log_dir);
+
+/* sensor_intel.c. Reads the intel and hub configuration and starts the
+ * feed and reporter threads (signals blocked: the main thread takes them).
+ * readers NULL (-T): the configuration is read and checked, nothing starts.
+ * Returns 0, or 2 after logging a configuration error. */
+int sensor_intel_start(struct sensor_intel **out, const struct config *cfg,
+                       const struct sensor_options *o, const char *log_dir, const char *data_dir,
+                       struct swap_domain *readers);
+void sensor_intel_stop(struct sensor_intel *si);
+/* After the workers' last alerts: delivers (or spools) what the reporter
+ * holds, so the final stats count it. */
+void sensor_intel_drain(struct sensor_intel *si);
+void sensor_intel_worker_init(struct worker *w);
+void sensor_intel_flow(struct worker *w, struct flow *f, const struct packet *p);
+void sensor_intel_tx(struct worker *w, struct flow *f, const struct packet *p,
+                     const struct app_tx *tx, uint8_t direction);
+void sensor_intel_file(struct worker *w, struct flow *f, const struct packet *p,
+                       const struct app_file *file);
+/* The alert just written by the worker's EVE writer goes to the hub. */
+void sensor_intel_report_alert(struct worker *w, const struct eve_writer *ew);
+/* The "intel" and "hub_report" members of the stats object (vigil-only
+ * counters: stats.c moves them under "vigil"). */
+void sensor_intel_write_stats(const struct sensor_intel *si, const struct intel_match_stats *ms,
+                              struct json_writer *w);
 
 /* Writes a "stats" event summing the workers: their live counters (only
  * when they are stopped) or, with from_snapshots, their last snapshots. */
@@ -295,6 +357,10 @@ struct run_state {
     struct rule_set *rules;
     struct detect_engine *engine;
     struct sensor_shared shared;
+    struct swap_domain swap;            /* workers, as readers of swapped structures */
+    struct sensor_intel *intel;         /* shared indicators and the hub, or NULL */
+    const char *data_dir;               /* state files: sensor_data_dir() */
+    bool ran;                           /* the inputs were run (datasets are saved) */
 
     /* housekeeping */
     uint64_t last_flush_ms, last_stats_ms, last_progress_ms, last_hk_ms;

@@ -12,6 +12,7 @@
 
 #include "sensor/sensor.h"
 #include "sensor/sensor_internal.h"
+#include "detect/detect_dataset.h"
 #include "detect/detect_engine.h"
 #include "detect/rule_set.h"
 #include "util/config.h"
@@ -390,6 +391,9 @@ static void resolve_threads(struct run_state *rs)
 
 static void cleanup(struct run_state *rs)
 {
+    sensor_intel_stop(rs->intel); /* the feed publishes no more; before the workers go */
+    rs->intel = NULL;
+    rs->shared.intel = NULL;
     close_live(rs);
     for (int i = 0; rs->workers && i < rs->nworkers; i++)
         worker_fini(&rs->workers[i]);
@@ -397,6 +401,7 @@ static void cleanup(struct run_state *rs)
     rs->workers = NULL;
     detect_engine_free(rs->engine);
     rule_set_free(rs->rules);
+    detect_datasets_finish(rs->ran); /* save/state files of the datasets after a run */
     sensor_inputs_free(rs);
     free(rs->bpf);
     config_free(rs->cfg);
@@ -456,6 +461,8 @@ int sensor_main(int argc, char **argv)
     if (rc == 0)
         rc = sensor_config_build(&rs.sc, rs.cfg, &rs.opts);
     if (rc == 0)
+        rs.data_dir = sensor_data_dir(rs.cfg, rs.sc.log_dir);
+    if (rc == 0)
         rc = setup_logging(&rs);
     if (rc == 0)
         rc = load_bpf(&rs);
@@ -468,6 +475,10 @@ int sensor_main(int argc, char **argv)
     if (rc == 0 && rs.opts.test_config) {
         /* -T: configuration and rules, nothing opened. */
         rc = sensor_load_rules(&rs, false);
+        struct sensor_intel *intel_check = NULL;
+        if (rc == 0)
+            rc = sensor_intel_start(&intel_check, rs.cfg, &rs.opts, rs.sc.log_dir, rs.data_dir,
+                                    NULL);
         sensor_config_check(&rs);
         if (rc == 0)
             log_notice("configuration provided was successfully loaded; exiting");
@@ -495,10 +506,21 @@ int sensor_main(int argc, char **argv)
         rc = open_outputs(&rs);
     if (rc == 0)
         rc = sensor_load_rules(&rs, true);
+    if (rc == 0) {
+        swap_domain_init(&rs.swap);
+        rs.shared.swap = &rs.swap;
+        rc = start_workers(&rs);
+    }
+    if (rc == 0) {
+        /* After the workers registered as readers: the feed may publish. */
+        rc = sensor_intel_start(&rs.intel, rs.cfg, &rs.opts, rs.sc.log_dir, rs.data_dir, &rs.swap);
+        if (rs.intel) {
+            app_layer_set_inspection_active(true);
+            rs.shared.intel = rs.intel;
+        }
+    }
     if (rc == 0)
         sensor_config_check(&rs);
-    if (rc == 0)
-        rc = start_workers(&rs);
     if (rc == 0 && rs.ninputs == 0 && !rs.pcap_continuous)
         rc = open_live(&rs);
     const char *user = rs.opts.user ? rs.opts.user : (rs.sc.run_as_user[0] ? rs.sc.run_as_user : NULL);
@@ -513,6 +535,7 @@ int sensor_main(int argc, char **argv)
         if (rs.ninputs == 0 && !rs.pcap_continuous)
             log_notice("engine started: %d worker thread(s) on %s", rs.nworkers,
                        rs.live_iface ? rs.live_iface : "the configured interfaces");
+        rs.ran = true;
         rc = sensor_run_inputs(&rs);
         if (rs.ninputs == 0 && !rs.pcap_continuous)
             log_notice("engine stopped");

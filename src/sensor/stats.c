@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "detect/rule_set.h"
 #include "sensor/sensor_internal.h"
 
 void worker_publish_stats(struct worker *w)
@@ -17,6 +18,8 @@ void worker_publish_stats(struct worker *w)
     w->snap_app = *app_layer_thread_stats(w->app);
     if (w->detect)
         w->snap_detect = *detect_worker_stats(w->detect);
+    w->snap_builtin_alerts = w->stats.builtin_alerts;
+    w->snap_intel = w->intel_matcher.stats;
     w->snap_valid = true;
     pthread_mutex_unlock(&w->snap_lock);
 }
@@ -28,18 +31,38 @@ struct sensor_totals {
     struct app_layer_stats app;
     struct detect_worker_stats detect;
     bool have_detect;
+    const struct rule_load_stats *rules; /* the running rule set's load figures */
+    const struct sensor_intel *intel;   /* NULL without indicators or hub */
+    struct intel_match_stats intel_match;
 };
+
+static void add_intel(struct intel_match_stats *t, const struct intel_match_stats *s)
+{
+    t->lookups += s->lookups;
+    t->hits += s->hits;
+    t->lookalike_checks += s->lookalike_checks;
+    t->lookalike_hits += s->lookalike_hits;
+}
 
 static void collect(struct sensor_totals *t, struct worker *workers, int count,
                     bool from_snapshots)
 {
     memset(t, 0, sizeof *t);
+    if (count > 0 && workers[0].shared && workers[0].shared->engine)
+        t->rules = rule_set_stats(detect_engine_rule_set(workers[0].shared->engine));
+    if (count > 0)
+        t->intel = workers[0].shared->intel;
     for (int i = 0; i < count; i++) {
         struct worker *w = &workers[i];
         const struct detect_worker_stats *d = NULL;
+        /* Alerts of built-in detectors (shared indicators, look-alikes, ...)
+         * count in detect.alert like rule alerts. */
+        uint64_t builtin = 0;
         if (from_snapshots) {
             pthread_mutex_lock(&w->snap_lock);
             if (w->snap_valid) {
+                builtin = w->snap_builtin_alerts;
+                add_intel(&t->intel_match, &w->snap_intel);
                 decode_stats_add(&t->decode, &w->snap_decode);
                 flow_stats_add(&t->flow, &w->snap_flow);
                 stream_stats_add(&t->stream, &w->snap_stream);
@@ -48,12 +71,18 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
                     d = &w->snap_detect;
             }
         } else {
+            builtin = w->stats.builtin_alerts;
+            add_intel(&t->intel_match, &w->intel_matcher.stats);
             decode_stats_add(&t->decode, decode_thread_stats(w->decode));
             flow_stats_add(&t->flow, flow_table_stats(w->flows));
             stream_stats_add(&t->stream, stream_thread_stats(w->stream));
             app_layer_stats_add(&t->app, app_layer_thread_stats(w->app));
             if (w->detect)
                 d = detect_worker_stats(w->detect);
+        }
+        if (builtin) {
+            t->detect.alerts += builtin;
+            t->have_detect = true;
         }
         if (d) {
             t->detect.alerts += d->alerts;
@@ -84,11 +113,23 @@ static void write_raw_stats(struct json_writer *w, const struct sensor_totals *t
     app_layer_stats_write_json(&t->app, w);
     if (t->have_detect) {
         json_key_object_begin(w, "detect");
+        /* The rule set's load figures, as Suricata's per-engine entry. */
+        if (t->rules) {
+            json_key_array_begin(w, "engines");
+            json_object_begin(w);
+            json_key_u64(w, "id", 0);
+            json_key_u64(w, "rules_loaded", t->rules->loaded);
+            json_key_u64(w, "rules_failed", t->rules->failed);
+            json_key_u64(w, "rules_skipped", t->rules->skipped);
+            json_object_end(w);
+            json_array_end(w);
+        }
         json_key_u64(w, "alert", t->detect.alerts);
         json_key_u64(w, "alerts_suppressed", t->detect.alerts_suppressed);
         json_key_u64(w, "alert_queue_overflow", t->detect.alert_queue_overflow);
         json_object_end(w);
     }
+    sensor_intel_write_stats(t->intel, &t->intel_match, w);
 }
 
 /* ---- Suricata's stats object ----
@@ -124,6 +165,18 @@ static const char *const vigil_only[] = {
     "flow.timeout",
     "flow.shutdown",
     "tcp.retransmission",
+    /* Control-network protocols Suricata has no parser for. */
+    "app_layer.*.iec104",
+    "app_layer.*.s7comm",
+    "app_layer.*.mms",
+    "app_layer.*.c37118",
+    "app_layer.*.bacnet",
+    "app_layer.*.opcua",
+    "app_layer.*.goose",
+    "app_layer.*.sv",
+    "app_layer.*.profinet",
+    "intel",      /* shared indicators and look-alikes (sensor_intel.c) */
+    "hub_report", /* alerts sent to the hub */
 };
 
 struct stat_node {
@@ -178,9 +231,14 @@ static struct stat_node *stat_parse_members(const char **pp, const char *end, in
         } else {
             const char *v = p;
             bool in_str = false;
-            while (p < end && (in_str || (*p != ',' && *p != '}'))) {
+            int nest = 0; /* arrays (detect.engines) are kept whole */
+            while (p < end && (in_str || nest > 0 || (*p != ',' && *p != '}'))) {
                 if (*p == '"')
                     in_str = !in_str;
+                else if (!in_str && (*p == '[' || *p == '{'))
+                    nest++;
+                else if (!in_str && (*p == ']' || *p == '}'))
+                    nest--;
                 p += (*p == '\\' && in_str) ? 2 : 1;
             }
             n->raw = strndup(v, (size_t)(p - v));

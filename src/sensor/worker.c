@@ -17,6 +17,9 @@ static bool app_event_enabled(const struct sensor_eve_output *sc, const char *ev
 {
     if (strcmp(event_type, "fileinfo") == 0)
         return sc->log_app[0];
+    /* A parser's own anomaly record (a layer-2 timer's): as the anomaly sink's. */
+    if (strcmp(event_type, "anomaly") == 0)
+        return sc->log_anomaly && sc->log_anomaly_applayer;
     int p = app_proto_from_name(event_type);
     if (p < 0) {
         if (strcmp(event_type, "email") == 0)
@@ -29,6 +32,17 @@ static bool app_event_enabled(const struct sensor_eve_output *sc, const char *ev
             return true;
     }
     return p < APP_PROTO_MAX && sc->log_app[p];
+}
+
+/* Protocols logged one event per message in the direction it travelled
+ * (the grid and industrial ones: an APDU, a PDU, a frame, a chunk). */
+static bool app_event_per_message(const char *event_type)
+{
+    static const char *const types[] = {"iec104", "s7comm", "mms", "c37118", "bacnet", "opcua"};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (strcmp(event_type, types[i]) == 0)
+            return true;
+    return false;
 }
 
 /* struct app_event_sink: app-layer events go to this worker's EVE writer.
@@ -44,8 +58,15 @@ static void sink_emit(void *user, const char *event_type, const struct flow *flo
      * the packet did; with ACK-based delivery the packet at hand may be the
      * other side's ACK, so the message's own direction decides). */
     enum eve_direction dir = EVE_DIR_FLOW;
-    if (flow && (strcmp(event_type, "dns") == 0 || strcmp(event_type, "mdns") == 0))
+    if (flow && (strcmp(event_type, "dns") == 0 || strcmp(event_type, "mdns") == 0 ||
+                 app_event_per_message(event_type)))
         dir = direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
+    else if (flow && strcmp(event_type, "fileinfo") == 0)
+        dir = direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW; /* as the file travelled */
+    else if (flow && strcmp(event_type, "nfs") == 0)
+        /* Suricata logs NFS as the packet at hand travelled (at flow end:
+         * as the data last parsed did) */
+        dir = packet ? EVE_DIR_PACKET : direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
     uint64_t ts = flow ? flow->last_usec : w->now_usec;
     for (int i = 0; i < w->neve; i++) {
         if (!app_event_enabled(&w->config->eve_out[i], event_type))
@@ -93,10 +114,16 @@ void worker_raise_alert(struct worker *w, const struct packet *packet, struct fl
     if (!packet)
         ts_usec = ts_usec ? ts_usec : (flow->last_usec ? flow->last_usec : w->now_usec);
     atomic_fetch_add_explicit(&w->stats.alerts, 1, memory_order_relaxed);
-    for (int o = 0; o < w->neve; o++)
-        if (w->config->eve_out[o].log_alert)
-            eve_log_builtin_alert(&w->eve[o], &w->config->eve_out[o].alert, packet, flow, ts_usec,
-                                  alert);
+    bool reported = false;
+    for (int o = 0; o < w->neve; o++) {
+        if (!w->config->eve_out[o].log_alert)
+            continue;
+        eve_log_builtin_alert(&w->eve[o], &w->config->eve_out[o].alert, packet, flow, ts_usec,
+                              alert);
+        if (!reported) /* to the hub once, as the first alert output wrote it */
+            sensor_intel_report_alert(w, &w->eve[o]);
+        reported = true;
+    }
     if (w->shared->fast_log)
         fast_log_write_builtin(w->shared->fast_log, packet, flow, ts_usec, alert);
 }
@@ -109,6 +136,20 @@ static void sink_alert(void *user, const struct flow *flow, const struct packet 
     /* The sink hands out the flow as const (parsers log through it); the
      * worker owns the flow and marks it alerted. */
     worker_raise_alert(w, packet, (struct flow *)flow, w->now_usec, alert);
+}
+
+/* struct app_event_sink: built-in field inspection (shared indicators,
+ * protected domains) of a transaction direction and of closed files. */
+static void sink_tx_inspect(void *user, struct flow *flow, const struct packet *packet,
+                            const struct app_tx *tx, uint8_t direction)
+{
+    sensor_intel_tx(user, flow, packet, tx, direction);
+}
+
+static void sink_file_closed(void *user, struct flow *flow, const struct packet *packet,
+                             const struct app_file *file)
+{
+    sensor_intel_file(user, flow, packet, file);
 }
 
 /* struct eve_writer.flow_vars: the detection variables of the flow. */
@@ -270,7 +311,11 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
     stream_flow_hooks_set(&hooks, w->stream);
     w->flows = flow_table_new(&fc, &hooks, err, sizeof err);
     struct app_event_sink sink = {.user = w, .emit = sink_emit, .anomaly = sink_anomaly,
-                                  .alert = sink_alert};
+                                  .alert = sink_alert, .tx_inspect = sink_tx_inspect,
+                                  .file_closed = sink_file_closed};
+    sensor_intel_worker_init(w);
+    if (shared->swap)
+        w->swap_reader = swap_reader_register(shared->swap);
     w->app = app_layer_thread_ctx_new(&sc->app, &sink);
     if (shared->engine) {
         w->detect = detect_worker_new(shared->engine);
@@ -306,6 +351,8 @@ void worker_fini(struct worker *w)
     for (int i = 0; i < w->neve; i++)
         eve_writer_free(&w->eve[i]);
     w->neve = 0;
+    swap_reader_unregister(w->swap_reader);
+    w->swap_reader = NULL;
     w->flows = NULL;
     w->app = NULL;
     w->stream = NULL;
@@ -322,6 +369,7 @@ void worker_advance_time(struct worker *w, uint64_t now_usec)
     w->last_timeout_check_usec = w->now_usec;
     flow_table_timeout(w->flows, w->now_usec);
     decode_expire(w->decode, w->now_usec);
+    app_layer_timeout(w->app, w->now_usec);
 }
 
 static void log_decode_anomalies(struct worker *w, const struct packet *p)
@@ -339,27 +387,54 @@ static void log_decode_anomalies(struct worker *w, const struct packet *p)
     }
 }
 
-static void run_detection(struct worker *w, struct packet *p, struct flow *f)
+/* The n alerts of a packet (f NULL for a layer-2 frame) to every output. */
+static void emit_alerts(struct worker *w, const struct packet *p, struct flow *f, uint32_t n)
 {
-    uint32_t n = detect_packet(w->detect, p, f, &w->events, w->alerts,
-                               DETECT_MAX_ALERTS_PER_PACKET);
-    w->events.nstream = w->events.napp = 0;
     if (n)
         atomic_fetch_add_explicit(&w->stats.alerts, n, memory_order_relaxed);
     for (uint32_t i = 0; i < n; i++) {
         /* A tagged packet (the pseudo signature 2:1) is no EVE alert: with
          * the alert output's tagged-packets it is a "packet" event. */
         bool tagged = w->alerts[i].rule->gid == 2 && w->alerts[i].rule->sid == 1;
+        bool reported = false;
         for (int o = 0; o < w->neve; o++) {
             const struct sensor_eve_output *out = &w->config->eve_out[o];
-            if (out->log_alert && tagged && out->alert.tagged_packets)
+            if (out->log_alert && tagged && out->alert.tagged_packets) {
                 eve_log_packet(&w->eve[o], p, f);
-            else if (out->log_alert && !tagged)
+            } else if (out->log_alert && !tagged) {
                 eve_log_alert(&w->eve[o], &out->alert, p, f, &w->alerts[i], w->shared->engine);
+                if (!reported) /* to the hub once, as the first alert output wrote it */
+                    sensor_intel_report_alert(w, &w->eve[o]);
+                reported = true;
+            }
         }
         if (w->shared->fast_log)
             fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->shared->engine);
     }
+}
+
+static void run_detection(struct worker *w, struct packet *p, struct flow *f)
+{
+    uint32_t n = detect_packet(w->detect, p, f, &w->events, w->alerts,
+                               DETECT_MAX_ALERTS_PER_PACKET);
+    w->events.nstream = w->events.napp = 0;
+    emit_alerts(w, p, f, n);
+}
+
+/* Layer-2 industrial protocols (GOOSE, SV, PROFINET): parsed and logged by
+ * the application layer outside flows; rules naming them see the frame's
+ * transaction. */
+static void l2_process(struct worker *w, struct packet *p)
+{
+    const struct app_tx *tx = app_layer_handle_l2(w->app, p);
+    if (!w->detect || !tx) {
+        w->events.nstream = w->events.napp = 0;
+        return;
+    }
+    uint32_t n = detect_l2_packet(w->detect, p, tx, &w->events, w->alerts,
+                                  DETECT_MAX_ALERTS_PER_PACKET);
+    w->events.nstream = w->events.napp = 0;
+    emit_alerts(w, p, NULL, n);
 }
 
 /* A tunnelled packet also counts in the flow of each UDP layer around it (a
@@ -420,6 +495,8 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
         log_decode_anomalies(w, p);
 
     if (f) {
+        if (w->shared->intel)
+            sensor_intel_flow(w, f, p);
         if (w->config->track_macs)
             eve_flow_macs_track(f, p);
         if (p->proto == 6) {
@@ -441,8 +518,27 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
      * by an exception policy is not. */
     if (w->detect && p->ip_version && !(f && (f->action_pass || f->uninspected || f->state == FLOW_STATE_BYPASSED)))
         run_detection(w, p, f);
+    else if (p->l2_type && !p->ip_version)
+        l2_process(w, p);
     if (f && f->app && f->tcp && !f->app_closed)
         app_close_if_session_closed(w, f);
+    worker_quiescent(w);
+}
+
+void worker_quiescent(struct worker *w)
+{
+    if (w->swap_reader)
+        swap_reader_quiescent(w->swap_reader);
+}
+
+void worker_idle(struct worker *w, bool idle)
+{
+    if (!w->swap_reader)
+        return;
+    if (idle)
+        swap_reader_offline(w->swap_reader);
+    else
+        swap_reader_online(w->swap_reader);
 }
 
 void worker_shutdown(struct worker *w)

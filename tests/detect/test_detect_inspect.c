@@ -405,6 +405,9 @@ static void test_prefilter_transforms(void)
         "alert http any any -> any any (http.uri; url_decode; content:\"/a b\"; sid:3;)",
         ("alert http any any -> any any (http.uri; url_decode; content:\"/x y\"; fast_pattern; "
          "http.host; content:\"example\"; sid:4;)"),
+        /* parts of the input: the raw buffer holds the pattern */
+        "alert dns any any -> any any (dns.query; domain; content:\"example.com\"; sid:5;)",
+        "alert http any any -> any any (http.uri; subslice:1; content:\"admin\"; sid:6;)",
     };
     struct rule_error e;
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
@@ -423,6 +426,10 @@ static void test_prefilter_transforms(void)
     /* explicit fast_pattern in a url_decoded list: the host content is used */
     CHECK_EQ_INT(rule_prefilter_pattern(rule_set_get(rs, 3), &p, &len, &nocase),
                  detect_buffer_lookup("http.host"));
+    CHECK_EQ_INT(rule_prefilter_pattern(rule_set_get(rs, 4), &p, &len, &nocase),
+                 detect_buffer_lookup("dns.query"));
+    CHECK(len == 11 && !nocase && memcmp(p, "example.com", 11) == 0);
+    CHECK_EQ_INT(rule_prefilter_pattern(rule_set_get(rs, 5), &p, &len, &nocase), uri);
     char err[256];
     struct detect_engine *de = detect_engine_build(rs, NULL, NULL, err, sizeof(err));
     struct detect_thread_ctx *tc = de ? detect_thread_ctx_new(de) : NULL;

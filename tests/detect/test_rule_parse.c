@@ -324,11 +324,32 @@ static void test_buffers(void)
            "header_lowercase; strip_pseudo_headers; content:\"x\";");
     CHECK(r && r->buffers[0].ntransforms == 7);
     BAD("to_lowercase; content:\"x\";", "to_lowercase", "sticky buffer");
-    BAD("http.uri; content:\"x\"; to_lowercase;", "to_lowercase", "directly follow");
+    /* A transform after matches starts a transformed list of the same
+     * buffer (Suricata 8): the first list stays untransformed. */
+    r = ok("http.uri; content:\"x\"; to_lowercase; content:\"y\";");
+    CHECK(r && r->nbuffers == 2 && r->buffers[0].ntransforms == 0 &&
+          r->buffers[1].ntransforms == 1 && r->buffers[1].buffer_id == r->buffers[0].buffer_id);
+    BAD("http.uri; content:\"x\"; to_lowercase;", NULL, "not followed by any match");
     BAD("http.uri; xor:\"0d0\"; content:\"x\";", "xor", "even number");
     BAD("http.uri; xor:\"zz\"; content:\"x\";", "xor", "not hex");
     BAD("http.uri; pcrexform:\"abc\"; content:\"x\";", "pcrexform", "capture group");
     BAD("http.uri; pcrexform:\"(a\"; content:\"x\";", "pcrexform", "does not compile");
+    BAD("http.uri; pcrexform:[a-z]+(.*); content:\"x\";", "pcrexform", "quoted");
+    /* contents a transformed buffer can never hold */
+    BAD("http.uri; to_lowercase; content:\"Abc\";", "content", "incompatible with to_lowercase");
+    BAD("http.uri; to_uppercase; content:\"aBC\";", "content", "incompatible with to_uppercase");
+    BAD("http.uri; strip_whitespace; content:\"a|0d|b\";", "content",
+        "incompatible with strip_whitespace");
+    BAD("http.uri; compress_whitespace; content:\"a  b\";", "content",
+        "incompatible with compress_whitespace");
+    BAD("http.uri; to_lowercase; strip_whitespace; content:\"aB\";", "content", "to_lowercase");
+    CHECK(ok("http.uri; compress_whitespace; content:\"a b\";") != NULL);
+    CHECK(ok("http.uri; to_lowercase; content:\"ABC\"; nocase;") != NULL);
+    CHECK(ok("http.uri; to_lowercase; content:!\"ABC\";") != NULL);
+    CHECK(ok("http.uri; to_lowercase; to_uppercase; content:\"ABC\";") != NULL);
+    CHECK(ok("http.uri; to_lowercase; from_base64; content:\"ABC\";") != NULL);
+    CHECK(ok("http.uri; strip_whitespace; to_md5; content:\"|20 20|\";") != NULL);
+    CHECK(ok("http.uri; to_uppercase; dotprefix; subslice:1; content:\".ABC\";") != NULL);
     BAD("http.uri; to_md5:1; content:\"x\";", "to_md5", "takes no value");
     BAD("http.uri;", NULL, "not followed by any match");
     BAD("http.uri:1; content:\"x\";", "http.uri", "takes no value");

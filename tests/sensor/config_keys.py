@@ -289,6 +289,50 @@ def test_rule_globs(tmp, cap):
     print("ok: rule-files and -S globs", flush=True)
 
 
+def test_ics_keys(tmp, cap, rules):
+    """The control-network protocols' settings count as supported: enabled,
+    detection-ports (vigil detects by content on any port), their own
+    options, the layer-2 protocols (GOOSE, SV, PROFINET) and their eve-log
+    types, ics-baseline; a misspelt option of theirs is reported."""
+    cfg = os.path.join(tmp, "ics.yaml")
+    protos = ["iec104", "s7comm", "mms", "c37118", "bacnet", "opcua", "goose", "sv", "profinet"]
+    text = ("%YAML 1.1\n---\noutputs:\n  - eve-log:\n      enabled: yes\n"
+            "      filename: ics.json\n      types:\n")
+    text += "".join("        - %s\n" % p for p in protos)
+    text += "app-layer:\n  l2:\n    memcap: 4mb\n  protocols:\n"
+    for p in protos:
+        text += "    %s:\n      enabled: yes\n" % p
+        if p in ("iec104", "s7comm", "opcua"):
+            text += "      detection-ports:\n        dp: 2404\n"
+        if p == "c37118":
+            text += ("      tcp:\n        detection-ports:\n          dp: 4712\n"
+                     "      udp:\n        detection-ports:\n          dp: 4713\n")
+    text += "      mms-log-everything: yes\n"  # under profinet: no such option
+    text += ("ics-baseline:\n  enabled: no\n  learning-time: 1h\n  learning-messages: 0\n"
+             "  memcap: 8mb\n")
+    write(cfg, text.replace("    mms:\n      enabled: yes\n",
+                            "    mms:\n      enabled: yes\n      midstream: no\n")
+                   .replace("    sv:\n      enabled: yes\n",
+                            "    sv:\n      enabled: yes\n      log-all: no\n"))
+    d = os.path.join(tmp, "ics")
+    os.mkdir(d)
+    r = run(["run", "-r", cap, "-c", cfg, "-S", rules, "-l", d, "-k", "none"])
+    keys = warnings(r.stderr)
+    want = {"app-layer.protocols.profinet.mms-log-everything"}
+    if r.returncode != 0 or set(keys) != want:
+        fail("ics keys: exit %d, warnings %s, want only %s" % (r.returncode, sorted(keys),
+                                                               sorted(want)))
+    else:
+        print("ok: control-network protocol settings and types supported", flush=True)
+    for key, bad in (("app-layer.protocols.sv.log-all", "maybe"),
+                     ("app-layer.protocols.mms.midstream", "2"),
+                     ("app-layer.l2.memcap", "lots")):
+        r = run(["run", "-r", cap, "-S", rules, "-l", d, "-k", "none", "--set", key + "=" + bad])
+        if r.returncode != 1 or key not in r.stderr:
+            fail("ics keys: %s=%s: exit %d, %r (want 1, naming the key)" % (key, bad, r.returncode,
+                                                                         r.stderr[-200:]))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="vigil-cfgkeys-")
     try:
@@ -299,6 +343,7 @@ def main():
         capture(cap)
         test_default_yaml(tmp, rules)
         test_typos(tmp, cap, rules)
+        test_ics_keys(tmp, cap, rules)
         test_outputs(tmp, cap, rules)
         test_sockets(tmp, cap, rules)
         test_rule_globs(tmp, cap)

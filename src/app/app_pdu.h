@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers shared by the parsers of the grid and industrial protocols
+ * (app_iec104.c, app_s7comm.c, app_mms.c, app_c37118.c, app_bacnet.c,
+ * app_opcua.c and the layer-2 ones): private to src/app/.
+ *
+ * 1. Per-PDU transactions. Each of these protocols is logged one EVE event
+ *    per PDU (APDU, TPDU, frame, chunk), in the direction it travelled, so
+ *    a transaction is one PDU: created when the PDU is parsed, logged at
+ *    once, inspected by the rules of its direction, and freed when
+ *    detection is through with it (a few freed ones are kept and reused, so
+ *    a steady stream of PDUs allocates nothing). A flow holds at most max-tx of them
+ *    (app-layer.max-tx); past that the oldest is dropped and the flow gets
+ *    a "too_many_transactions" anomaly once.
+ *
+ * 2. A framer for length-delimited PDUs over TCP: complete PDUs are handed
+ *    over in place when a segment holds them whole, otherwise bytes are
+ *    gathered in a buffer bounded by the protocol's largest PDU (memory
+ *    accounted against the app-layer memcap). Bytes that cannot start a PDU
+ *    (after a gap, mid-stream pick-up or garbage) are skipped until one can,
+ *    with one anomaly per run of skipped bytes; a PDU longer than the limit
+ *    is skipped whole. */
+#ifndef VIGIL_APP_PDU_H
+#define VIGIL_APP_PDU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/app_parser.h"
+
+struct app_pdu_tx {
+    struct app_tx base;
+    struct app_pdu_tx *next;
+    size_t size;       /* bytes accounted for the transaction */
+    size_t base_size;  /* the parser's struct (size - base_size: extras) */
+    uint32_t events;   /* the parser's event bits */
+    uint8_t direction; /* 0 to server, 1 to client */
+};
+
+#define APP_PDU_SPARE 8 /* freed transactions kept for reuse */
+
+struct app_pdu_queue {
+    struct app_pdu_tx *head, *tail;
+    struct app_pdu_tx *spare; /* freed ones, reused: no allocation per PDU */
+    uint32_t nspare;
+    uint32_t count;
+    uint64_t next_id;
+    bool overflowed;
+    struct app_layer_thread_ctx *thread;
+    /* Frees what a parser hangs off its transactions (may be NULL). */
+    void (*tx_free)(struct app_pdu_queue *q, struct app_pdu_tx *tx);
+};
+
+void app_pdu_queue_init(struct app_pdu_queue *q, struct app_parse_ctx *ctx,
+                        void (*tx_free)(struct app_pdu_queue *q, struct app_pdu_tx *tx));
+/* A zeroed transaction of `size` bytes (the parser's struct, which starts
+ * with struct app_pdu_tx) appended to the queue; NULL when the memcap or
+ * memory runs out. Transactions detection is done with are freed first. */
+void *app_pdu_tx_new(struct app_pdu_queue *q, struct app_parse_ctx *ctx,
+                     const struct app_parser *parser, size_t size, uint8_t direction);
+/* Extra bytes a parser allocates for a transaction: reserved against the
+ * memcap and released with the transaction. */
+bool app_pdu_tx_reserve(struct app_pdu_queue *q, struct app_pdu_tx *tx, size_t size);
+/* Logs the transaction (event_type, one event) and hands it to detection:
+ * the other direction's rules never look at it, so it is marked done there. */
+void app_pdu_tx_log(struct app_pdu_queue *q, struct app_parse_ctx *ctx, struct app_pdu_tx *tx,
+                    const char *event_type,
+                    void (*write_body)(const void *object, struct json_writer *w));
+/* Frees the transactions detection is done with (oldest first). */
+void app_pdu_queue_gc(struct app_pdu_queue *q);
+void app_pdu_queue_free(struct app_pdu_queue *q);
+int app_pdu_queue_foreach(struct app_pdu_queue *q, int (*fn)(struct app_tx *tx, void *user),
+                          void *user);
+
+/* Callbacks for struct app_parser. */
+int app_pdu_tx_direction(const struct app_tx *tx);
+bool app_pdu_tx_complete(const struct app_tx *tx, uint8_t direction);
+
+/* Raises event e (a bit index into names) on the transaction (if any) and as
+ * an app-layer anomaly of app_proto, once per transaction. */
+void app_pdu_event(struct app_parse_ctx *ctx, uint16_t app_proto, struct app_pdu_tx *tx,
+                   uint32_t *flow_events, const char *const *names, unsigned e);
+/* True if the transaction's events include `name`. */
+bool app_pdu_has_event(const struct app_tx *tx, const char *const *names, unsigned count,
+                       const char *name);
+
+/* ---- framer ---- */
+
+/* Length of the PDU that starts at d (n bytes at hand, n >= the protocol's
+ * header size): > 0 the PDU's total length, APP_FRAME_INVALID if d cannot
+ * start a PDU. */
+#define APP_FRAME_INVALID (-1)
+
+struct app_framer {
+    uint8_t *buf;
+    uint32_t len, cap;
+    uint32_t skip;      /* bytes of an oversized PDU still to skip */
+    bool resyncing;     /* skipping bytes that cannot start a PDU */
+    uint32_t header;    /* bytes frame_len needs */
+    uint32_t max_pdu;   /* longest PDU accepted */
+};
+
+struct app_framer_ops {
+    int64_t (*frame_len)(const uint8_t *d, uint32_t n, void *user);
+    void (*on_pdu)(const uint8_t *pdu, uint32_t len, void *user);
+    /* A run of bytes was skipped (garbage, or an oversized PDU when
+     * oversized is true). May be NULL. */
+    void (*on_skip)(void *user, bool oversized);
+};
+
+void app_framer_init(struct app_framer *fr, uint32_t header, uint32_t max_pdu);
+/* Feeds stream bytes (data NULL with APP_DATA_GAP in flags: bytes were
+ * lost; the buffer is dropped and the framer resynchronises). Returns -1 if
+ * the buffer could not be grown (memcap), else 0. */
+int app_framer_feed(struct app_framer *fr, struct app_parse_ctx *ctx, const uint8_t *data,
+                    uint32_t len, uint32_t flags, const struct app_framer_ops *ops, void *user);
+void app_framer_free(struct app_framer *fr, struct app_layer_thread_ctx *thread);
+
+/* ---- small readers ---- */
+
+static inline uint16_t app_rd16be(const uint8_t *p)
+{
+    return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
+}
+static inline uint16_t app_rd16le(const uint8_t *p)
+{
+    return (uint16_t)((uint16_t)p[1] << 8 | p[0]);
+}
+static inline uint32_t app_rd32be(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline uint32_t app_rd32le(const uint8_t *p)
+{
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+#endif

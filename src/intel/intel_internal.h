@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internals of the indicator set shared by intel_set.c and intel_addr.c (and
+ * the benchmarks and tests that look inside). Not for other subsystems. */
+#ifndef VIGIL_INTEL_INTERNAL_H
+#define VIGIL_INTEL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intel/intel.h"
+
+/* Internal kind for "domain and all its subdomains" entries: hashed like
+ * DOMAIN but a distinct key, so an exact entry and a subdomain entry of the
+ * same name never merge. */
+#define INTEL_KIND_DOMAIN_SUB ((uint8_t)INTEL_KIND_MAX)
+#define INTEL_KIND_INTERNAL_MAX (INTEL_KIND_MAX + 1)
+
+#define INTEL_ENTRY_MULTI 1u /* meta indexes meta_lists: [count, id, id, ...] */
+#define INTEL_ENTRY_DEAD 2u  /* merged into an earlier identical entry */
+#define INTEL_ENTRY_RANGE 4u /* an address range (in the prefix tables, not the hash) */
+
+struct intel_entry {
+    uint32_t value_off;
+    uint16_t value_len;
+    uint8_t kind;
+    uint8_t flags;
+    uint32_t meta;
+    uint8_t prefix_len;
+    uint8_t pad[3];
+};
+
+/* Sorted disjoint intervals of one address family: interval i covers
+ * [start[i], start[i+1]) and belongs to range top[i] (UINT32_MAX: none).
+ * Ranges nest (CIDR blocks are laminar): parent[] leads to the enclosing one. */
+struct intel_prefix_table {
+    uint32_t count;          /* intervals */
+    uint32_t *start4;        /* IPv4: interval starts */
+    unsigned __int128 *start6; /* IPv6 */
+    uint32_t *top;           /* per interval: range index or UINT32_MAX */
+    uint32_t *dir;           /* 65,537 entries (top 16 bits), or NULL for small tables */
+    uint32_t nranges;
+    uint32_t *range_entry;   /* per range: entry index */
+    uint32_t *range_parent;  /* per range: enclosing range or UINT32_MAX */
+};
+
+struct intel_set {
+    uint64_t seed;
+    uint64_t *slots; /* (tag << 32) | (entry index + 1); 0 empty */
+    size_t slots_mapped; /* bytes mmap'ed for slots (huge pages), 0: malloc'ed */
+    uint64_t mask;
+    struct intel_entry *entries;
+    size_t entries_mapped;
+    uint32_t nentries;
+    uint8_t *pool;
+    size_t pool_len;
+    size_t pool_mapped;
+    uint32_t *meta_lists;
+    size_t meta_lists_len;
+    struct intel_meta *metas;
+    uint32_t nmetas;
+    char *meta_pool;
+    size_t meta_pool_len;
+    struct intel_prefix_table v4, v6;
+    size_t counts[INTEL_KIND_INTERNAL_MAX];
+    uint32_t generation;
+    size_t memory;
+};
+
+/* intel_addr.c: builds the tables from the ADDR range entries of s (entries
+ * with INTEL_ENTRY_RANGE). Returns 0 or -ENOMEM. */
+int intel_prefix_build(struct intel_set *s);
+void intel_prefix_free(struct intel_prefix_table *t);
+/* The innermost range containing the address (family 4: 4 bytes, 6: 16), or
+ * UINT32_MAX. */
+uint32_t intel_prefix_find(const struct intel_prefix_table *t, const uint8_t *addr, int family);
+
+/* The table probe: the entry for key (kind, bytes) with hash h, or NULL. */
+const struct intel_entry *intel_set_find(const struct intel_set *s, uint8_t kind, uint64_t h,
+                                         const void *key, size_t len);
+/* Hash of a key of kind (domains: label by label from the right). */
+uint64_t intel_key_hash(const struct intel_set *s, uint8_t kind, const void *key, size_t len);
+/* Fills a hit from an entry. */
+void intel_hit_from_entry(const struct intel_set *s, const struct intel_entry *e,
+                          struct intel_hit *h);
+
+/* Hex digits (with optional ':' or ' ' between bytes) to n raw bytes;
+ * 0 or -1. */
+int intel_hex_decode(const char *s, size_t len, uint8_t *out, size_t n);
+
+#endif

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The indicator set: normalisation, exact and subdomain domains, nested
+ * address ranges (checked against a brute-force scan on random data),
+ * hashes in their wire forms, values shared by several indicators. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode/packet.h"
+#include "intel/intel.h"
+#include "test.h"
+
+static struct ip_address ip(const char *s)
+{
+    struct ip_address a;
+    memset(&a, 0, sizeof a);
+    if (strchr(s, ':')) {
+        a.family = 6;
+        inet_pton(AF_INET6, s, a.addr.u8);
+    } else {
+        a.family = 4;
+        inet_pton(AF_INET, s, a.addr.u8 + 12);
+    }
+    return a;
+}
+
+static uint32_t meta(struct intel_builder *b, const char *id)
+{
+    struct intel_meta_in m = {.stix_id = id, .name = id, .confidence = 80, .tlp = "amber",
+                              .shared_by = "Org", .source = "test"};
+    return intel_builder_add_meta(b, &m);
+}
+
+static int add(struct intel_builder *b, enum intel_kind k, const char *v, uint32_t m)
+{
+    char err[128] = "";
+    int rc = intel_builder_add(b, k, v, strlen(v), m, 0, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "add %s: %s\n", v, err);
+    return rc;
+}
+
+static const char *meta_id(const struct intel_set *s, const struct intel_hit *h, unsigned i)
+{
+    return intel_set_meta(s, h->metas[i])->stix_id;
+}
+
+static void test_url_normalize(void)
+{
+    char out[256];
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"http://Evil.Example/a/b", "evil.example/a/b"},
+        {"https://evil.example:443/x?Q=1", "evil.example/x?Q=1"},
+        {"http://evil.example:8080/x", "evil.example:8080/x"},
+        {"evil.example", "evil.example/"},
+        {"http://evil.example/a/./b/../c//d", "evil.example/a/c/d"},
+        {"http://evil.example/%61%2Fb\\c", "evil.example/a/b/c"},
+        {"http://user:pw@evil.example/p#frag", "evil.example/p"},
+        {"http://evil.example/p?x=%41#f", "evil.example/p?x=%41"},
+        {"http://evil.example/../../etc", "evil.example/etc"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int n = intel_url_normalize(cases[i].in, strlen(cases[i].in), out, sizeof out);
+        CHECK(n > 0);
+        if (n > 0) {
+            out[n] = '\0';
+            CHECK_EQ_STR(out, cases[i].want);
+        }
+    }
+}
+
+static void test_kinds(void)
+{
+    struct intel_builder *b = intel_builder_new();
+    uint32_t m1 = meta(b, "indicator--1"), m2 = meta(b, "indicator--2");
+    CHECK_EQ_INT(add(b, INTEL_KIND_DOMAIN, "Evil.Example.", m1), 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_DOMAIN, "*.bad.example", m1), 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_DOMAIN, "evil.example", m2), 0); /* shared value */
+    CHECK_EQ_INT(add(b, INTEL_KIND_DOMAIN, "bücher.example", m2), 0);
+    CHECK(add(b, INTEL_KIND_DOMAIN, "bad..example", m2) != 0);
+    CHECK(add(b, INTEL_KIND_DOMAIN, "bad example", m2) != 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_URL, "http://www.evil.example/dl/x.exe", m1), 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_EMAIL, "Mallory <Mallory@Evil.Example>", m1), 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_FILE_MD5, "44D88612FEA8A8F36DE82E1278ABB02F", m1), 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_FILE_MD5,
+                     "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f", m1), 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_CERT_SHA1, "aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd", m1), 0);
+    CHECK(add(b, INTEL_KIND_JA3, "123", m1) != 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_JA3, "e7d705a3286e19ea42f587b344ee6865", m1), 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_JA4, "t13d1516h2_8daaf6152771_b186095e22b6", m1), 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_ADDR, "192.0.2.1", m1), 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_ADDR, "198.51.100.77/16", m1), 0); /* host bits masked */
+    CHECK_EQ_INT(add(b, INTEL_KIND_ADDR, "198.51.100.0/24", m2), 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_ADDR, "2001:db8::/32", m1), 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_ADDR, "::ffff:203.0.113.9", m2), 0);
+    CHECK(add(b, INTEL_KIND_ADDR, "192.0.2.1/33", m1) != 0);
+    CHECK(add(b, INTEL_KIND_ADDR, "evil.example", m1) != 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_FILE_NAME, "invoice.pdf.exe", m1), 0);
+    struct intel_set *s = intel_builder_finish(b, 7);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK_EQ_INT(intel_set_generation(s), 7);
+    struct intel_hit h[INTEL_MAX_HITS];
+    unsigned n = intel_set_lookup_domain(s, "EVIL.example", 12, h, INTEL_MAX_HITS);
+    CHECK_EQ_INT(n, 1);
+    if (n == 1) {
+        CHECK_EQ_INT(h[0].meta_count, 2);
+        CHECK_EQ_STR(meta_id(s, &h[0], 0), "indicator--1");
+        CHECK_EQ_STR(meta_id(s, &h[0], 1), "indicator--2");
+        CHECK(!h[0].subdomains);
+    }
+    CHECK_EQ_INT(intel_set_lookup_domain(s, "www.evil.example", 16, h, INTEL_MAX_HITS), 0);
+    CHECK_EQ_INT(intel_set_lookup_domain(s, "bad.example", 11, h, INTEL_MAX_HITS), 1);
+    n = intel_set_lookup_domain(s, "a.b.bad.example.", 16, h, INTEL_MAX_HITS);
+    CHECK_EQ_INT(n, 1);
+    if (n == 1) {
+        CHECK(h[0].subdomains);
+        CHECK_EQ_INT(h[0].value_len, 11);
+    }
+    CHECK_EQ_INT(intel_set_lookup_domain(s, "notbad.example", 14, h, INTEL_MAX_HITS), 0);
+    CHECK_EQ_INT(intel_set_lookup_domain(s, "xn--bcher-kva.example", 21, h, INTEL_MAX_HITS), 1);
+    const char *u = "www.evil.example/dl/x.exe";
+    CHECK_EQ_INT(intel_set_lookup(s, INTEL_KIND_URL, u, strlen(u), h, 4), 1);
+    CHECK_EQ_INT(intel_set_lookup(s, INTEL_KIND_EMAIL, "<mallory@evil.example>", 22, h, 4), 1);
+    CHECK_EQ_INT(intel_set_lookup(s, INTEL_KIND_FILE_MD5, "44d88612fea8a8f36de82e1278abb02f", 32,
+                                  h, 4), 1);
+    CHECK_EQ_INT(intel_set_lookup(s, INTEL_KIND_FILE_SHA256,
+                                  "275A021BBFB6489E54D471899F7DB9D1663FC695EC2FE2A2C4538AABF651FD0F",
+                                  64, h, 4), 1);
+    CHECK_EQ_INT(intel_set_lookup(s, INTEL_KIND_FILE_SHA1,
+                                  "275A021BBFB6489E54D471899F7DB9D1663FC695", 40, h, 4), 0);
+    CHECK_EQ_INT(intel_set_lookup(s, INTEL_KIND_CERT_SHA1,
+                                  "AABBCCDDEEFF00112233445566778899AABBCCDD", 40, h, 4), 1);
+    CHECK_EQ_INT(intel_set_lookup(s, INTEL_KIND_JA3, "e7d705a3286e19ea42f587b344ee6865", 32, h, 4), 1);
+    CHECK_EQ_INT(intel_set_lookup(s, INTEL_KIND_JA4, "t13d1516h2_8daaf6152771_b186095e22b6", 36, h, 4), 1);
+    CHECK_EQ_INT(intel_set_lookup(s, INTEL_KIND_FILE_NAME, "invoice.pdf.exe", 15, h, 4), 1);
+    CHECK_EQ_INT(intel_set_lookup(s, INTEL_KIND_FILE_NAME, "invoice.pdf", 11, h, 4), 0);
+
+    struct ip_address a = ip("192.0.2.1");
+    CHECK_EQ_INT(intel_set_lookup_addr(s, &a, h, INTEL_MAX_HITS), 1);
+    a = ip("192.0.2.2");
+    CHECK_EQ_INT(intel_set_lookup_addr(s, &a, h, INTEL_MAX_HITS), 0);
+    a = ip("198.51.100.200");
+    n = intel_set_lookup_addr(s, &a, h, INTEL_MAX_HITS);
+    CHECK_EQ_INT(n, 2); /* /24 then the enclosing /16 */
+    if (n == 2) {
+        CHECK_EQ_INT(h[0].prefix_len, 24);
+        CHECK_EQ_INT(h[1].prefix_len, 16);
+        CHECK_EQ_STR(meta_id(s, &h[0], 0), "indicator--2");
+    }
+    a = ip("198.51.7.1");
+    n = intel_set_lookup_addr(s, &a, h, INTEL_MAX_HITS);
+    CHECK_EQ_INT(n, 1);
+    a = ip("198.52.0.0");
+    CHECK_EQ_INT(intel_set_lookup_addr(s, &a, h, INTEL_MAX_HITS), 0);
+    a = ip("2001:db8:ffff::1");
+    CHECK_EQ_INT(intel_set_lookup_addr(s, &a, h, INTEL_MAX_HITS), 1);
+    a = ip("2001:db9::1");
+    CHECK_EQ_INT(intel_set_lookup_addr(s, &a, h, INTEL_MAX_HITS), 0);
+    a = ip("203.0.113.9");
+    CHECK_EQ_INT(intel_set_lookup_addr(s, &a, h, INTEL_MAX_HITS), 1);
+    intel_set_free(s);
+}
+
+/* Random nested IPv4 ranges and addresses against a brute-force scan. */
+static void test_ranges_random(void)
+{
+    enum { NR = 3000, NQ = 30000 };
+    static uint32_t base[NR];
+    static uint8_t plen[NR];
+    srand(12345);
+    struct intel_builder *b = intel_builder_new();
+    uint32_t m = meta(b, "indicator--r");
+    for (int i = 0; i < NR; i++) {
+        uint32_t x = ((uint32_t)rand() << 16) ^ (uint32_t)rand();
+        x = (x & 0x0fffffff) | 0x0a000000u * (uint32_t)(i % 3); /* clustered */
+        plen[i] = (uint8_t)(8 + rand() % 25);
+        uint32_t mask = plen[i] == 32 ? 0xffffffffu : ~(0xffffffffu >> plen[i]);
+        base[i] = x & mask;
+        char txt[32];
+        snprintf(txt, sizeof txt, "%u.%u.%u.%u/%u", base[i] >> 24, (base[i] >> 16) & 255,
+                 (base[i] >> 8) & 255, base[i] & 255, plen[i]);
+        add(b, INTEL_KIND_ADDR, txt, m);
+    }
+    struct intel_set *s = intel_builder_finish(b, 1);
+    CHECK(s != NULL);
+    int bad = 0;
+    for (int q = 0; q < NQ && s; q++) {
+        uint32_t x;
+        if (q % 2) {
+            int i = rand() % NR;
+            x = base[i] + (uint32_t)rand() % (plen[i] == 32 ? 1u : (1u << (32 - plen[i])));
+        } else {
+            x = ((uint32_t)rand() << 16) ^ (uint32_t)rand();
+        }
+        int best = -1, count = 0;
+        for (int i = 0; i < NR; i++) {
+            uint32_t mask = plen[i] == 32 ? 0xffffffffu : ~(0xffffffffu >> plen[i]);
+            if ((x & mask) == base[i]) {
+                bool dup = false;
+                for (int j = 0; j < i; j++)
+                    if (base[j] == base[i] && plen[j] == plen[i])
+                        dup = true;
+                if (dup)
+                    continue;
+                count++;
+                if (best < 0 || plen[i] > best)
+                    best = plen[i];
+            }
+        }
+        struct ip_address a;
+        memset(&a, 0, sizeof a);
+        a.family = 4;
+        a.addr.u8[12] = (uint8_t)(x >> 24);
+        a.addr.u8[13] = (uint8_t)(x >> 16);
+        a.addr.u8[14] = (uint8_t)(x >> 8);
+        a.addr.u8[15] = (uint8_t)x;
+        struct intel_hit h[64];
+        unsigned n = intel_set_lookup_addr(s, &a, h, 64);
+        if ((int)n != count || (n && h[0].prefix_len != best)) {
+            if (bad++ < 5)
+                fprintf(stderr, "address %08x: %u hits (want %d), first /%d (want /%d)\n", x, n,
+                        count, n ? h[0].prefix_len : -1, best);
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    intel_set_free(s);
+}
+
+int main(void)
+{
+    test_url_normalize();
+    test_kinds();
+    test_ranges_random();
+    TEST_MAIN_END();
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Look-alike domains: each technique on crafted names, legitimate names
+ * (the protected domain and its subdomains) and ordinary names untouched,
+ * punycode homoglyphs decoded, distance computation. */
+#include <stdio.h>
+#include <string.h>
+
+#include "intel/lookalike.h"
+#include "test.h"
+
+static void expect(const struct lookalike_set *s, const char *name, enum lookalike_technique t,
+                   const char *prot)
+{
+    struct lookalike_hit h;
+    memset(&h, 0, sizeof h);
+    bool hit = lookalike_check(s, name, strlen(name), &h);
+    if (t == LOOKALIKE_NONE) {
+        if (hit)
+            fprintf(stderr, "%s: flagged as %s of %s\n", name, lookalike_technique_name(h.technique),
+                    h.protected_domain);
+        CHECK(!hit);
+        return;
+    }
+    if (!hit || h.technique != t || strcmp(h.protected_domain, prot) != 0)
+        fprintf(stderr, "%s: want %s of %s, got %s of %s\n", name, lookalike_technique_name(t),
+                prot, hit ? lookalike_technique_name(h.technique) : "nothing",
+                hit ? h.protected_domain : "-");
+    CHECK(hit && h.technique == t && strcmp(h.protected_domain, prot) == 0);
+}
+
+int main(void)
+{
+    CHECK_EQ_INT(lookalike_distance("examplebank", 11, "examplebank", 11, 2), 0);
+    CHECK_EQ_INT(lookalike_distance("exmaplebank", 11, "examplebank", 11, 2), 1);
+    CHECK_EQ_INT(lookalike_distance("exampelbnak", 11, "examplebank", 11, 2), 2);
+    CHECK_EQ_INT(lookalike_distance("abc", 3, "xyz", 3, 2), 3);
+
+    struct lookalike_builder *b = lookalike_builder_new();
+    char err[200];
+    CHECK_EQ_INT(lookalike_builder_add(b, "login.examplebank.com", "Example Bank", NULL, err,
+                                       sizeof err), 0);
+    CHECK_EQ_INT(lookalike_builder_add(b, "northgrid-energy.co.uk", "Northern Grid",
+                                       "indicator--x", err, sizeof err), 0);
+    CHECK_EQ_INT(lookalike_builder_add(b, "paypal.com", NULL, NULL, err, sizeof err), 0);
+    CHECK_EQ_INT(lookalike_builder_add(b, "hsbc.com", NULL, NULL, err, sizeof err), 0);
+    CHECK(lookalike_builder_add(b, "co.uk", NULL, NULL, err, sizeof err) != 0);
+    struct lookalike_set *s = lookalike_builder_finish(b);
+    CHECK(s != NULL);
+    CHECK_EQ_INT(lookalike_set_count(s), 4);
+
+    const char *eb = "examplebank.com";
+    expect(s, "examplebank.com", LOOKALIKE_NONE, NULL);
+    expect(s, "www.ExampleBank.com.", LOOKALIKE_NONE, NULL);
+    expect(s, "exarnplebank.com", LOOKALIKE_HOMOGLYPH, eb);
+    expect(s, "examp1ebank.com", LOOKALIKE_HOMOGLYPH, eb);
+    expect(s, "xn--xamplebank-jsi.com", LOOKALIKE_HOMOGLYPH, eb); /* Cyrillic е */
+    expect(s, "examplebank.net", LOOKALIKE_TLD_SWAP, eb);
+    expect(s, "examplebank.co.uk", LOOKALIKE_TLD_SWAP, eb);
+    expect(s, "exmaplebank.com", LOOKALIKE_TRANSPOSITION, eb);
+    expect(s, "exampplebank.com", LOOKALIKE_REPETITION, eb);
+    expect(s, "exampebank.com", LOOKALIKE_OMISSION, eb);
+    expect(s, "examplezbank.com", LOOKALIKE_INSERTION, eb);
+    expect(s, "examplebenk.com", LOOKALIKE_REPLACEMENT, eb);
+    expect(s, "exampelbnak.com", LOOKALIKE_TYPO, eb);
+    expect(s, "example-bank.com", LOOKALIKE_HYPHENATION, eb);
+    expect(s, "secure-examplebank-login.com", LOOKALIKE_ADDED_WORD, eb);
+    expect(s, "examplebanklogin.net", LOOKALIKE_ADDED_WORD, eb);
+    expect(s, "examplebank.com.account-check.net", LOOKALIKE_SUBDOMAIN, eb);
+    expect(s, "examplebank-secure.evil.net", LOOKALIKE_SUBDOMAIN, eb);
+    expect(s, "northgrid-energy.com", LOOKALIKE_TLD_SWAP, "northgrid-energy.co.uk");
+    expect(s, "northgridenergy.co.uk", LOOKALIKE_OMISSION, "northgrid-energy.co.uk");
+    expect(s, "paypa1.com", LOOKALIKE_HOMOGLYPH, "paypal.com");
+    expect(s, "xn--pypal-4ve.com", LOOKALIKE_HOMOGLYPH, "paypal.com"); /* Cyrillic а */
+    expect(s, "hsbc.net", LOOKALIKE_TLD_SWAP, "hsbc.com");
+    expect(s, "hsbc-online.com", LOOKALIKE_ADDED_WORD, "hsbc.com");
+    /* short brands are not matched inside words or by distance */
+    expect(s, "hsbd.com", LOOKALIKE_REPLACEMENT, "hsbc.com"); /* neighbouring key */
+    expect(s, "hsbq.com", LOOKALIKE_NONE, NULL);
+    expect(s, "thsbcx.com", LOOKALIKE_NONE, NULL);
+    /* ordinary names */
+    expect(s, "example.com", LOOKALIKE_NONE, NULL);
+    expect(s, "www.google.com", LOOKALIKE_NONE, NULL);
+    expect(s, "bank.example", LOOKALIKE_NONE, NULL);
+    expect(s, "localhost", LOOKALIKE_NONE, NULL);
+    expect(s, "10.0.0.1", LOOKALIKE_NONE, NULL);
+    expect(s, "", LOOKALIKE_NONE, NULL);
+    expect(s, "...", LOOKALIKE_NONE, NULL);
+
+    struct lookalike_hit h;
+    CHECK(lookalike_check(s, "xn--xamplebank-jsi.com", 22, &h));
+    CHECK(strstr(h.unicode, "xamplebank.com") != NULL);
+    CHECK(lookalike_check(s, "northgrid-energy.com", 20, &h));
+    CHECK_EQ_STR(h.owner, "Northern Grid");
+    CHECK_EQ_STR(h.stix_id, "indicator--x");
+    lookalike_set_free(s);
+    TEST_MAIN_END();
+}
