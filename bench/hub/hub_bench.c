@@ -6,6 +6,7 @@
  *           points spread over the stored range, and reports p50/p99 latency;
  *   baseline: the same number of GETs of the API root (no storage access),
  *           so the page latency is also printed as a ratio to it. */
+#include <dirent.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -28,6 +29,7 @@ struct opts {
     int insecure;
     int64_t first_added, last_added; /* microseconds, for random added_after */
     long hub_pid;                    /* to report the hub's CPU time, if given */
+    long db_pid;                     /* PostgreSQL's postmaster: its and its backends' CPU */
     int realistic;                   /* ~740-byte indicators with random-looking ids */
     const char *identity;            /* created_by_ref of the realistic objects */
     long run_base;                   /* object numbers of this run start here */
@@ -97,6 +99,43 @@ static double proc_cpu_s(long pid)
     if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
         return -1;
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds of a server and its children, live (user + system) and
+ * ended (cutime + cstime of the parent): PostgreSQL's backends. */
+static double proc_tree_cpu_s(long pid)
+{
+    double total = 0;
+    DIR *d = opendir("/proc");
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        long child = strtol(e->d_name, NULL, 10);
+        if (child <= 0)
+            continue;
+        char path[64], buf[1024];
+        snprintf(path, sizeof path, "/proc/%ld/stat", child);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        const char *p = strrchr(buf, ')');
+        long ppid = 0;
+        unsigned long ut = 0, st = 0;
+        long cut = 0, cst = 0;
+        if (!p || sscanf(p + 2, "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld",
+                         &ppid, &ut, &st, &cut, &cst) != 5)
+            continue;
+        if (child == pid)
+            total += (double)(ut + st + (unsigned long)cut + (unsigned long)cst);
+        else if (ppid == pid)
+            total += (double)(ut + st);
+    }
+    closedir(d);
+    return total / (double)sysconf(_SC_CLK_TCK);
 }
 
 static double now_s(void)
@@ -361,6 +400,7 @@ static void usage(void)
 {
     fputs("usage: hub_bench --url URL --token T --collection ID [--objects N] [--batch 1000]\n"
           "                 [--clients 2] [--requests 2000] [--page 100] [--insecure]\n"
+          "                 [--pid HUB_PID] [--db-pid POSTMASTER_PID]  (CPU per object)\n"
           "                 [--range FIRST_US LAST_US]   (pages only, with --objects 0)\n"
           "                 [--realistic 1 [--identity ID]]  (~740-byte indicators)\n"
           "                 [--run-base N --stored N]    (ids of an earlier run, with --objects 0)\n",
@@ -399,6 +439,8 @@ int main(int argc, char **argv)
             o.page = atoi(v);
         else if (strcmp(a, "--pid") == 0)
             o.hub_pid = atol(v);
+        else if (strcmp(a, "--db-pid") == 0)
+            o.db_pid = atol(v);
         else if (strcmp(a, "--realistic") == 0)
             o.realistic = atoi(v);
         else if (strcmp(a, "--identity") == 0)
@@ -431,6 +473,7 @@ int main(int argc, char **argv)
         long per = o.objects / o.clients;
         double t0 = now_s();
         double cpu0 = o.hub_pid ? proc_cpu_s(o.hub_pid) : -1;
+        double db0 = o.db_pid ? proc_tree_cpu_s(o.db_pid) : -1;
         if (!o.run_base)
             o.run_base = (long)(time(NULL) & 0xfffff) << 24;
         o.stored = per * o.clients;
@@ -457,6 +500,11 @@ int main(int argc, char **argv)
             printf("ingest: hub CPU %.2f s = %.0f objects per CPU-second (independent of other "
                    "load on the machine)\n",
                    cpu1 - cpu0, acked / (cpu1 - cpu0));
+        double db1 = o.db_pid ? proc_tree_cpu_s(o.db_pid) : -1;
+        if (db0 >= 0 && db1 > db0 && cpu0 >= 0 && cpu1 > cpu0)
+            printf("ingest: PostgreSQL CPU %.2f s = %.0f objects per CPU-second; hub and "
+                   "PostgreSQL together %.0f objects per CPU-second\n",
+                   db1 - db0, acked / (db1 - db0), acked / (db1 - db0 + cpu1 - cpu0));
         free(jobs);
         free(t);
     }

@@ -44,8 +44,11 @@ run_one() { # backend db
   coll=$(curl -s -H "Authorization: Bearer $tok" "http://127.0.0.1:$port/vigil/collections/" |
          python3 -c 'import json,sys; print([c["id"] for c in json.load(sys.stdin)["collections"] if c["title"]=="energy"][0])')
   echo "== $name: $objects objects (load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs)"
+  dbpid=""
+  [ -n "$pg" ] && dbpid="--db-pid $(head -1 "$work/pg/pgdata/postmaster.pid")"
+  # shellcheck disable=SC2086
   "$B" --url "http://127.0.0.1:$port" --token "$tok" --collection "$coll" --objects "$objects" \
-       --batch 1000 --clients 2 --requests 2000 --page 100 --pid "$hub_pid" \
+       --batch 1000 --clients 2 --requests 2000 --page 100 --pid "$hub_pid" $dbpid \
        --realistic "$realistic" --identity "$ident"
   kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
 }

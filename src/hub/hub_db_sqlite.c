@@ -4,7 +4,9 @@
  * machine. Prepared statements are cached per connection by SQL text. */
 #include "hub/hub_db.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +16,10 @@
 
 struct sqlite_cached {
     char *sql;
+    size_t len; /* of sql: most texts differ in length, so few compares */
     sqlite3_stmt *stmt;
     bool positional; /* parameter k is named $k: bound by position */
+    uint64_t used;   /* last use, for least-recently-used replacement */
 };
 
 struct sqlite_conn {
@@ -23,6 +27,7 @@ struct sqlite_conn {
     sqlite3 *db;
     struct sqlite_cached cache[SQLITE_STMT_CACHE];
     int ncache;
+    uint64_t uses;
 };
 
 static int sqlite_connect(const char *path, struct hub_db_conn **out, char *err, size_t errlen)
@@ -44,7 +49,16 @@ static int sqlite_connect(const char *path, struct hub_db_conn **out, char *err,
     static const char *const pragmas[] = {
         "PRAGMA journal_mode=WAL",   "PRAGMA synchronous=FULL",  "PRAGMA foreign_keys=ON",
         "PRAGMA temp_store=MEMORY",  "PRAGMA cache_size=-65536", "PRAGMA wal_autocheckpoint=8192",
-        "PRAGMA mmap_size=268435456"};
+        /* No memory mapping: the map of a growing file is remapped as it
+         * grows and every connection then faulted its pages in again,
+         * which grew with the table in bulk ingest; the page cache above
+         * keeps the hot index pages instead. */
+        "PRAGMA mmap_size=0",
+        /* ANALYZE samples about this many rows per index instead of reading
+         * every index whole: with statistics refreshed after each 20% of
+         * growth, full passes over a growing table were the part of the
+         * hub's ingest CPU that grew with the table (perf, issue 12). */
+        "PRAGMA analysis_limit=2000"};
     for (size_t i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++) {
         char *msg = NULL;
         if (sqlite3_exec(c->db, pragmas[i], NULL, NULL, &msg) != SQLITE_OK) {
@@ -72,30 +86,46 @@ static void sqlite_disconnect(struct hub_db_conn *hc)
 }
 
 /* Whether the statement's k-th parameter is "$k" for every k: true for SQL
- * written with $1..$N numbered in order of first appearance. Looking a name
- * up is a scan of the statement's names, so this is worked out once per
- * prepared statement, not per bind. */
-static bool positional_params(sqlite3_stmt *st)
+ * written with $1..$N numbered in order of first appearance (SQLite numbers
+ * named parameters in that order). Worked out from the text, once per
+ * prepared statement: asking SQLite for each name is a scan of the
+ * statement's names, quadratic for the bulk statements' 2,048 parameters
+ * (re-prepared after every statistics refresh). */
+static bool positional_params(sqlite3_stmt *st, const char *sql)
 {
     int n = sqlite3_bind_parameter_count(st);
-    for (int i = 1; i <= n; i++) {
-        const char *name = sqlite3_bind_parameter_name(st, i);
-        char want[16];
-        snprintf(want, sizeof want, "$%d", i);
-        if (!name || strcmp(name, want) != 0)
+    long seen = 0;
+    bool quoted = false;
+    for (const char *p = sql; *p; p++) {
+        if (*p == '\'') {
+            quoted = !quoted;
+            continue;
+        }
+        if (quoted || *p != '$')
+            continue;
+        if (p > sql && (isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '$'))
+            return false; /* "$" inside an identifier: not ours, ask no further */
+        char *end;
+        long k = strtol(p + 1, &end, 10);
+        if (end == p + 1 || k < 1 || k > seen + 1)
             return false;
+        if (k == seen + 1)
+            seen = k;
+        p = end - 1;
     }
-    return true;
+    return seen == n;
 }
 
 /* Returns a prepared statement; *cached tells whether the cache owns it. */
 static sqlite3_stmt *sqlite_prepare(struct sqlite_conn *c, const char *sql, bool *cached,
                                     bool *positional, char *err, size_t errlen)
 {
+    size_t len = strlen(sql);
     for (int i = 0; i < c->ncache; i++) {
-        if (strcmp(c->cache[i].sql, sql) == 0) {
+        if (c->cache[i].len == len && memcmp(c->cache[i].sql, sql, len) == 0) {
             *cached = true;
             *positional = c->cache[i].positional;
+            c->cache[i].used = ++c->uses;
             return c->cache[i].stmt;
         }
     }
@@ -105,16 +135,32 @@ static sqlite3_stmt *sqlite_prepare(struct sqlite_conn *c, const char *sql, bool
         return NULL;
     }
     *cached = false;
-    *positional = positional_params(st);
-    if (c->ncache < SQLITE_STMT_CACHE) {
-        char *copy = strdup(sql);
-        if (copy) {
-            c->cache[c->ncache].sql = copy;
-            c->cache[c->ncache].stmt = st;
-            c->cache[c->ncache].positional = *positional;
+    *positional = positional_params(st, sql);
+    /* A full cache replaces its least recently used statement: with the
+     * many texts of filtered queries it would otherwise stay full of old
+     * ones and the bulk insert statements (2,048 parameters) would be
+     * prepared again for every envelope. */
+    int slot = c->ncache;
+    if (slot == SQLITE_STMT_CACHE) {
+        slot = 0;
+        for (int i = 1; i < c->ncache; i++)
+            if (c->cache[i].used < c->cache[slot].used)
+                slot = i;
+    }
+    char *copy = strdup(sql);
+    if (copy) {
+        if (slot < c->ncache) {
+            sqlite3_finalize(c->cache[slot].stmt);
+            free(c->cache[slot].sql);
+        } else {
             c->ncache++;
-            *cached = true;
         }
+        c->cache[slot].sql = copy;
+        c->cache[slot].len = len;
+        c->cache[slot].stmt = st;
+        c->cache[slot].positional = *positional;
+        c->cache[slot].used = ++c->uses;
+        *cached = true;
     }
     return st;
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hub/hub_json.h"
 #include "hub/hub_conn.h"
 #include "hub/hub_server.h"
 #include "hub/hub_tls.h"
@@ -68,8 +69,8 @@ void hub_response_json(struct hub_response *resp, int status, const char *conten
     resp->status = status;
     resp->content_type = content_type;
     free(resp->body);
-    resp->body = json_dumps(body, JSON_COMPACT);
-    resp->len = resp->body ? strlen(resp->body) : 0;
+    resp->len = 0;
+    resp->body = hub_json_compact(body, &resp->len);
     json_decref(body);
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/hub_json.h"
 #include "hub/hub_handlers.h"
 #include "hub/hub_taxii.h"
 #include "hub/hub_tlp.h"
@@ -233,7 +234,7 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
     json_decref(successes);
     json_decref(failures);
     json_decref(env);
-    char *status_text = json_dumps(status, JSON_COMPACT);
+    char *status_text = hub_json_compact(status, NULL);
     if (rc == 0 && !status_text)
         rc = -ENOMEM;
     if (rc == 0) {
@@ -243,11 +244,11 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
                          "INSERT INTO statuses (id, org_id, created, body) VALUES ($1, $2, $3, $4)",
                          4, p, NULL, err, sizeof err);
     }
-    free(status_text);
     /* Success is reported only after the commit: an acknowledged object is durable. */
     if (rc == 0)
         rc = hub_db_commit(req->db, err, sizeof err);
     if (rc < 0) {
+        free(status_text);
         hub_db_rollback(req->db);
         json_decref(status);
         log_error("hub: POST %s: %s", req->url, err);
@@ -261,7 +262,13 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
               (uint64_t)json_integer_value(json_object_get(status, "success_count")));
     hub_count(&s->metrics.objects_refused,
               (uint64_t)json_integer_value(json_object_get(status, "failure_count")));
-    hub_response_json(resp, 202, HUB_TAXII_MEDIA, status);
+    json_decref(status);
+    /* The stored text is the answer (serialised once). */
+    resp->status = 202;
+    resp->content_type = HUB_TAXII_MEDIA;
+    free(resp->body);
+    resp->body = status_text;
+    resp->len = strlen(status_text);
 }
 
 void taxii_objects_post(struct hub_request *req, struct hub_response *resp)
