@@ -17,7 +17,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 DESTDIR=$DEST cmake --install "$VIGIL_BUILD" >"$WORK/install.log" 2>&1 || fail "install failed: $(cat "$WORK/install.log")"
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$VIGIL_BUILD/CMakeCache.txt")
-confdir=$(sed -n 's/^CMAKE_INSTALL_SYSCONFDIR:PATH=//p' "$VIGIL_BUILD/CMakeCache.txt")/vigil
+sysconfdir=$(sed -n 's/^CMAKE_INSTALL_SYSCONFDIR:PATH=//p' "$VIGIL_BUILD/CMakeCache.txt")
+case $sysconfdir in /*) ;; *) sysconfdir=$prefix/$sysconfdir ;; esac # GNUInstallDirs: relative to the prefix
+confdir=$sysconfdir/vigil
 unitdir=$(sed -n 's/^VIGIL_UNITDIR:PATH=//p' "$VIGIL_BUILD/CMakeCache.txt")
 bin=$prefix/bin/vigil
 [ -x "$DEST$bin" ] || fail "no $bin"
