@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "app/mime.h"
+#include "util/base64.h"
 
 enum { MIME_ENC_PLAIN = 0, MIME_ENC_BASE64 = 1, MIME_ENC_QP = 2 };
 
@@ -230,21 +231,6 @@ static void mime_emit(struct mime_message *m, const uint8_t *data, size_t len)
         m->hooks.file_data(m->hooks.user, m->file, data, len);
 }
 
-static int mime_b64_value(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 static void mime_b64_line(struct mime_message *m, const uint8_t *line, size_t len)
 {
     uint8_t out[768];
@@ -254,22 +240,22 @@ static void mime_b64_line(struct mime_message *m, const uint8_t *line, size_t le
         if (c == '=') {
             /* padding: flush what the group holds */
             if (m->b64_len >= 2) {
-                int a = mime_b64_value(m->b64[0]), b = mime_b64_value(m->b64[1]);
+                int a = base64_value(m->b64[0]), b = base64_value(m->b64[1]);
                 out[o++] = (uint8_t)((a << 2) | (b >> 4));
                 if (m->b64_len == 3) {
-                    int d = mime_b64_value(m->b64[2]);
+                    int d = base64_value(m->b64[2]);
                     out[o++] = (uint8_t)(((b & 15) << 4) | (d >> 2));
                 }
             }
             m->b64_len = 0;
             continue;
         }
-        if (mime_b64_value(c) < 0)
+        if (base64_value(c) < 0)
             continue; /* whitespace and junk are skipped, as decoders do */
         m->b64[m->b64_len++] = c;
         if (m->b64_len == 4) {
-            int a = mime_b64_value(m->b64[0]), b = mime_b64_value(m->b64[1]);
-            int d = mime_b64_value(m->b64[2]), e = mime_b64_value(m->b64[3]);
+            int a = base64_value(m->b64[0]), b = base64_value(m->b64[1]);
+            int d = base64_value(m->b64[2]), e = base64_value(m->b64[3]);
             out[o++] = (uint8_t)((a << 2) | (b >> 4));
             out[o++] = (uint8_t)(((b & 15) << 4) | (d >> 2));
             out[o++] = (uint8_t)(((d & 3) << 6) | e);

@@ -16,6 +16,7 @@
 #include "detect/detect_buffer.h"
 #include "detect/detect_engine_internal.h"
 #include "detect/detect_transform.h"
+#include "util/base64.h"
 
 int detect_grow(struct detect_grow_buf *b, uint32_t need)
 {
@@ -283,21 +284,6 @@ static bool byte_math(const struct detect_byte *b, const uint8_t *data, uint32_t
 
 /* ---- base64 ---- */
 
-static int b64val(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 /* RFC 2045-style: whitespace skipped, stops at '=' or another character. */
 static uint32_t base64_decode(const uint8_t *in, uint32_t len, uint8_t *out)
 {
@@ -307,7 +293,7 @@ static uint32_t base64_decode(const uint8_t *in, uint32_t len, uint8_t *out)
         uint8_t c = in[i];
         if (c == '\r' || c == '\n' || c == ' ' || c == '\t')
             continue;
-        int v = b64val(c);
+        int v = base64_value(c);
         if (v < 0)
             break;
         acc = (acc << 6) | (uint32_t)v;

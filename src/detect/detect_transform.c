@@ -31,6 +31,7 @@
 #include <zlib.h>
 
 #include "detect/detect_engine_internal.h"
+#include "util/base64.h"
 
 #define DECOMPRESS_DEFAULT_MAX 1024u
 
@@ -52,21 +53,6 @@ bool detect_transform_owns(uint8_t type)
 
 /* ---- base64 ---- */
 
-static int b64_value(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 uint32_t detect_base64_decode(const uint8_t *in, uint32_t len, uint8_t *out, uint8_t mode)
 {
     uint32_t o = 0, acc = 0, nchars = 0;
@@ -74,7 +60,7 @@ uint32_t detect_base64_decode(const uint8_t *in, uint32_t len, uint8_t *out, uin
         uint8_t c = in[i];
         if (c == '=')
             break;
-        int v = b64_value(c);
+        int v = base64_value(c);
         if (v < 0) {
             if (mode == DETECT_BASE64_RFC2045)
                 continue;
