@@ -2,6 +2,7 @@
 #include "hub/hub_json.h"
 
 #include <locale.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,33 +98,69 @@ static void write_value(struct json_writer *w, const json_t *v)
     }
 }
 
+/* One writer per thread, kept between calls (no allocation per answer) and
+ * freed when the thread ends: libmicrohttpd's connection threads come and
+ * go, a plain _Thread_local buffer would be lost with each of them. */
+static pthread_key_t writer_key;
+static pthread_once_t writer_once = PTHREAD_ONCE_INIT;
+static bool writer_key_ok;
+
+static void writer_destroy(void *p)
+{
+    struct json_writer *w = p;
+    json_writer_free(w);
+    free(w);
+}
+
+static void writer_key_init(void)
+{
+    writer_key_ok = pthread_key_create(&writer_key, writer_destroy) == 0;
+}
+
+static struct json_writer *thread_writer(void)
+{
+    pthread_once(&writer_once, writer_key_init);
+    if (!writer_key_ok)
+        return NULL;
+    struct json_writer *w = pthread_getspecific(writer_key);
+    if (w)
+        return w;
+    w = calloc(1, sizeof *w);
+    if (!w || json_writer_init(w, 4096) < 0) {
+        free(w);
+        return NULL;
+    }
+    if (pthread_setspecific(writer_key, w) != 0) {
+        writer_destroy(w);
+        return NULL;
+    }
+    return w;
+}
+
 char *hub_json_compact(const json_t *v, size_t *len)
 {
-    static _Thread_local struct json_writer w;
-    static _Thread_local bool ready;
-    if (!ready) {
-        if (json_writer_init(&w, 4096) < 0)
-            return NULL;
-        ready = true;
-    }
-    json_writer_reset(&w);
-    write_value(&w, v);
+    struct json_writer *w = thread_writer();
     char *out = NULL;
     size_t n = 0;
-    if (!w.failed && w.depth == 0) {
-        out = malloc(w.len + 1);
+    if (w) {
+        json_writer_reset(w);
+        write_value(w, v);
+    }
+    if (w && !w->failed && w->depth == 0) {
+        out = malloc(w->len + 1);
         if (out) {
-            memcpy(out, w.data, w.len);
-            out[w.len] = 0;
-            n = w.len;
+            memcpy(out, w->data, w->len);
+            out[w->len] = 0;
+            n = w->len;
         }
     } else {
         out = json_dumps(v, JSON_COMPACT);
         n = out ? strlen(out) : 0;
     }
-    if (w.cap > HUB_JSON_KEEP) {
-        json_writer_free(&w);
-        ready = false;
+    if (w && w->cap > HUB_JSON_KEEP) {
+        /* A huge answer: give the memory back, start small next time. */
+        pthread_setspecific(writer_key, NULL);
+        writer_destroy(w);
     }
     if (len)
         *len = n;
