@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "app/app.h"
+#include "behaviour/behaviour.h"
 #include "capture/capture.h"
 #include "decode/decode.h"
 #include "flow/flow_table.h"
@@ -121,6 +122,7 @@ struct sensor_config {
     struct flow_config flow;
     struct stream_config stream;
     struct app_layer_config app;
+    struct behaviour_config behaviour;  /* behaviour: (scan detection, ...) */
     struct sensor_eve_output eve_out[SENSOR_MAX_EVE_OUTPUTS];
     int n_eve_out;
     bool track_macs;                    /* an output logs "ether": flows remember MACs */
@@ -187,6 +189,7 @@ struct worker {
     struct worker_stats stats;
     const struct sensor_shared *shared;
     struct detect_worker *detect;
+    struct behaviour_ctx *behaviour;    /* NULL when behaviour detection is off */
     struct detect_alert alerts[DETECT_MAX_ALERTS_PER_PACKET];
     struct detect_packet_events events;  /* stream/app anomalies of the current packet */
     uint64_t last_timeout_check_usec;
@@ -211,6 +214,7 @@ struct worker {
     struct stream_stats snap_stream;
     struct app_layer_stats snap_app;
     struct detect_worker_stats snap_detect;
+    struct behaviour_stats snap_behaviour;
 };
 
 /* Worker side of the request protocol: one relaxed load when nothing was

@@ -17,6 +17,7 @@ void worker_publish_stats(struct worker *w)
     w->snap_app = *app_layer_thread_stats(w->app);
     if (w->detect)
         w->snap_detect = *detect_worker_stats(w->detect);
+    behaviour_stats_get(w->behaviour, &w->snap_behaviour);
     w->snap_valid = true;
     pthread_mutex_unlock(&w->snap_lock);
 }
@@ -28,6 +29,8 @@ struct sensor_totals {
     struct app_layer_stats app;
     struct detect_worker_stats detect;
     bool have_detect;
+    struct behaviour_stats behaviour;
+    bool have_behaviour;
 };
 
 static void collect(struct sensor_totals *t, struct worker *workers, int count,
@@ -44,6 +47,7 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
                 flow_stats_add(&t->flow, &w->snap_flow);
                 stream_stats_add(&t->stream, &w->snap_stream);
                 app_layer_stats_add(&t->app, &w->snap_app);
+                behaviour_stats_add(&t->behaviour, &w->snap_behaviour);
                 if (w->detect)
                     d = &w->snap_detect;
             }
@@ -52,6 +56,9 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
             flow_stats_add(&t->flow, flow_table_stats(w->flows));
             stream_stats_add(&t->stream, stream_thread_stats(w->stream));
             app_layer_stats_add(&t->app, app_layer_thread_stats(w->app));
+            struct behaviour_stats bs;
+            behaviour_stats_get(w->behaviour, &bs);
+            behaviour_stats_add(&t->behaviour, &bs);
             if (w->detect)
                 d = detect_worker_stats(w->detect);
         }
@@ -63,6 +70,7 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
             t->detect.passed_flows += d->passed_flows;
             t->have_detect = true;
         }
+        t->have_behaviour |= w->behaviour != NULL;
         if (from_snapshots)
             pthread_mutex_unlock(&w->snap_lock);
     }
@@ -82,6 +90,8 @@ static void write_raw_stats(struct json_writer *w, const struct sensor_totals *t
     flow_stats_write_json(&t->flow, w);
     stream_stats_write_json(&t->stream, w);
     app_layer_stats_write_json(&t->app, w);
+    if (t->have_behaviour)
+        behaviour_stats_write_json(&t->behaviour, w);
     if (t->have_detect) {
         json_key_object_begin(w, "detect");
         json_key_u64(w, "alert", t->detect.alerts);
@@ -99,6 +109,7 @@ static void write_raw_stats(struct json_writer *w, const struct sensor_totals *t
  * A '*' matches one name. */
 static const char *const vigil_only[] = {
     "app_layer.memuse",
+    "behaviour",
     "app_layer.memcap_drops",
     "decoder.other_ip",
     "decoder.event.too_many_layers",

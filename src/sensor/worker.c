@@ -117,6 +117,12 @@ static void sink_alert(void *user, const struct flow *flow, const struct packet 
     worker_raise_alert(w, packet, (struct flow *)flow, w->now_usec, alert);
 }
 
+/* behaviour_alert_fn: a behavioural detector's alert on the flow at hand. */
+static void behaviour_alert(void *user, struct flow *f, const struct builtin_alert *a)
+{
+    worker_raise_alert(user, NULL, f, f ? f->last_usec : 0, a);
+}
+
 /* struct eve_writer.flow_vars: the detection variables of the flow. */
 static void eve_flow_vars(const void *user, const struct flow *f, struct json_writer *w)
 {
@@ -223,6 +229,9 @@ static void flow_on_end(void *user, struct flow *f)
     }
     if (w->detect && !f->app_closed)
         detect_flow_end(w, f);
+    /* Behavioural detectors see each flow once, as it ends (before it is
+     * logged, so an alert marks it alerted); src/behaviour/. */
+    behaviour_flow_end(w->behaviour, f);
     if (w->config->any_log_flow) {
         struct eve_flow_protos protos = {0};
         if (f->app_proto)
@@ -278,6 +287,7 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
     struct app_event_sink sink = {.user = w, .emit = sink_emit, .anomaly = sink_anomaly,
                                   .alert = sink_alert};
     w->app = app_layer_thread_ctx_new(&sc->app, &sink);
+    w->behaviour = behaviour_ctx_new(&sc->behaviour, behaviour_alert, w);
     if (shared->engine) {
         w->detect = detect_worker_new(shared->engine);
         for (int i = 0; i < w->neve; i++) {
@@ -302,6 +312,8 @@ void worker_fini(struct worker *w)
         flow_table_free(w->flows);
     if (w->app)
         app_layer_thread_ctx_free(w->app);
+    behaviour_ctx_free(w->behaviour);
+    w->behaviour = NULL;
     if (w->stream)
         stream_thread_ctx_free(w->stream);
     if (w->decode)
