@@ -138,6 +138,19 @@ def test_crafted(d):
             fail("crafted, %s: alerts %s, want %s" % (name, summary(got), want2))
         else:
             print("ok   crafted capture, %s" % name, flush=True)
+    # The shipped yaml's behaviour keys are all read (the configuration
+    # check reports none of them); a misspelt one is reported.
+    o = os.path.join(d, "yaml")
+    os.mkdir(o)
+    r = subprocess.run([BIN, "run", "-r", pcap, "-S", "/dev/null", "-l", o, "-k", "none", "-c",
+                        os.path.join(os.environ["VIGIL_SRC"], "etc", "vigil.yaml"),
+                        "--set", "default-log-dir=" + o, "--set", "behaviour.scan.windw=5"],
+                       capture_output=True, text=True)
+    warned = [l for l in r.stderr.splitlines() if "behaviour." in l]
+    if r.returncode != 0 or len(warned) != 1 or "behaviour.scan.windw" not in warned[0]:
+        fail("etc/vigil.yaml behaviour keys: exit %d, warnings %s" % (r.returncode, warned))
+    else:
+        print("ok   behaviour keys of etc/vigil.yaml read; a misspelt key reported", flush=True)
     # A bad value is a clear start-up error naming the key.
     o = os.path.join(d, "bad")
     os.mkdir(o)
