@@ -18,6 +18,7 @@ void behaviour_config_defaults(struct behaviour_config *c)
     c->memcap = 16ull << 20;
     c->scan.enabled = true;
     c->scan.udp = true;
+    c->scan.icmp = true;
     /* Snort 3's port_scan counts over 60 s by default; 25 distinct ports
      * (or hosts) is its "medium" sense level for TCP. */
     c->scan.window_sec = 60;
@@ -60,6 +61,7 @@ int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, 
     if (get_bool(cfg, "behaviour.enabled", &c->enabled, err, errlen) ||
         get_bool(cfg, "behaviour.scan.enabled", &c->scan.enabled, err, errlen) ||
         get_bool(cfg, "behaviour.scan.udp", &c->scan.udp, err, errlen) ||
+        get_bool(cfg, "behaviour.scan.icmp", &c->scan.icmp, err, errlen) ||
         get_u32(cfg, "behaviour.scan.window", 1, &c->scan.window_sec, err, errlen) ||
         get_u32(cfg, "behaviour.scan.vertical.ports", 2, &c->scan.vertical_ports, err, errlen) ||
         get_u32(cfg, "behaviour.scan.horizontal.hosts", 2, &c->scan.horizontal_hosts, err,
@@ -94,6 +96,16 @@ void behaviour_flow_end(struct behaviour_ctx *b, struct flow *f)
 {
     if (!b)
         return;
+    if (f->key.proto == 1 || f->key.proto == 58) {
+        if (!b->cfg.scan.icmp)
+            return;
+        enum behaviour_probe k = behaviour_classify_icmp(f->key.proto, f->icmp_type,
+                                                         f->pkts_toserver);
+        if (k != BEHAVIOUR_PROBE_NONE)
+            behaviour_scan_probe(b, f, f->key.proto, k, &f->key.src, &f->key.dst, 0,
+                                 f->start_usec);
+        return;
+    }
     if (f->key.proto != 6 && !(f->key.proto == 17 && b->cfg.scan.udp))
         return;
     enum behaviour_probe kind =

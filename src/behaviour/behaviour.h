@@ -30,6 +30,7 @@ enum {
     BEHAVIOUR_SID_TCP_PORTSWEEP = 2, /* horizontal: one source, one TCP port of many hosts */
     BEHAVIOUR_SID_UDP_PORTSCAN = 3,
     BEHAVIOUR_SID_UDP_PORTSWEEP = 4,
+    BEHAVIOUR_SID_ICMP_SWEEP = 5,    /* one source, ICMP echo/timestamp requests to many hosts */
 };
 
 struct behaviour_config {
@@ -38,6 +39,7 @@ struct behaviour_config {
     struct {
         bool enabled;            /* behaviour.scan.enabled */
         bool udp;                /* behaviour.scan.udp: UDP probes count too */
+        bool icmp;               /* behaviour.scan.icmp: ICMP sweeps (echo, timestamp) */
         uint32_t window_sec;     /* behaviour.scan.window */
         uint32_t vertical_ports; /* behaviour.scan.vertical.ports: distinct ports on one host */
         uint32_t horizontal_hosts; /* behaviour.scan.horizontal.hosts: distinct hosts, one port */
@@ -88,11 +90,15 @@ enum behaviour_probe {
     BEHAVIOUR_PROBE_NULL,
     BEHAVIOUR_PROBE_XMAS,
     BEHAVIOUR_PROBE_UDP,         /* UDP without any reply */
+    BEHAVIOUR_PROBE_ICMP,        /* ICMP echo/timestamp/address-mask request, at most 3 */
     BEHAVIOUR_PROBE_MAX
 };
 enum behaviour_probe behaviour_classify(uint8_t proto, uint8_t flags_toserver,
                                         uint8_t flags_toclient, uint64_t pkts_toserver,
                                         uint64_t pkts_toclient);
+/* ICMP (proto 1) or ICMPv6 (58) flow whose first packet had type icmp_type. */
+enum behaviour_probe behaviour_classify_icmp(uint8_t proto, uint8_t icmp_type,
+                                             uint64_t pkts_toserver);
 const char *behaviour_probe_name(enum behaviour_probe p);
 
 /* The window/threshold core without a flow (unit test): one probe from src

@@ -20,7 +20,7 @@ enum scan_tracker_type {
 };
 
 /* Alert kinds, one alert per source per kind and window. */
-enum { SCAN_K_TCP_V, SCAN_K_TCP_H, SCAN_K_UDP_V, SCAN_K_UDP_H, SCAN_K_MAX };
+enum { SCAN_K_TCP_V, SCAN_K_TCP_H, SCAN_K_UDP_V, SCAN_K_UDP_H, SCAN_K_ICMP_H, SCAN_K_MAX };
 
 struct scan_key {
     uint8_t type, proto;

@@ -17,7 +17,7 @@ static const char *const probe_names[BEHAVIOUR_PROBE_MAX] = {
     [BEHAVIOUR_PROBE_NONE] = "none",      [BEHAVIOUR_PROBE_SYN] = "syn",
     [BEHAVIOUR_PROBE_HALF_OPEN] = "half_open", [BEHAVIOUR_PROBE_FIN] = "fin",
     [BEHAVIOUR_PROBE_NULL] = "null",      [BEHAVIOUR_PROBE_XMAS] = "xmas",
-    [BEHAVIOUR_PROBE_UDP] = "udp",
+    [BEHAVIOUR_PROBE_UDP] = "udp",       [BEHAVIOUR_PROBE_ICMP] = "icmp",
 };
 
 const char *behaviour_probe_name(enum behaviour_probe p)
@@ -66,6 +66,21 @@ enum behaviour_probe behaviour_classify(uint8_t proto, uint8_t ts, uint8_t tc,
         return BEHAVIOUR_PROBE_XMAS;
     if (f & TCP_FLAG_FIN)
         return BEHAVIOUR_PROBE_FIN;
+    return BEHAVIOUR_PROBE_NONE;
+}
+
+enum behaviour_probe behaviour_classify_icmp(uint8_t proto, uint8_t icmp_type,
+                                             uint64_t pkts_toserver)
+{
+    /* Requests a sweep sends to find live hosts: echo, timestamp and
+     * address mask (ICMPv6: echo). A long-running ping is one flow of many
+     * packets, no probe. */
+    if (pkts_toserver == 0 || pkts_toserver > 3)
+        return BEHAVIOUR_PROBE_NONE;
+    if (proto == 1 && (icmp_type == 8 || icmp_type == 13 || icmp_type == 17))
+        return BEHAVIOUR_PROBE_ICMP;
+    if (proto == 58 && icmp_type == 128)
+        return BEHAVIOUR_PROBE_ICMP;
     return BEHAVIOUR_PROBE_NONE;
 }
 
@@ -259,10 +274,12 @@ static const char *const sig[SCAN_K_MAX] = {
     [SCAN_K_TCP_H] = "VIGIL SCAN TCP port sweep (one source, one port of many hosts)",
     [SCAN_K_UDP_V] = "VIGIL SCAN UDP port scan (one source, many ports of one host)",
     [SCAN_K_UDP_H] = "VIGIL SCAN UDP port sweep (one source, one port of many hosts)",
+    [SCAN_K_ICMP_H] = "VIGIL SCAN ICMP sweep (one source, many hosts)",
 };
 static const uint32_t sids[SCAN_K_MAX] = {
     [SCAN_K_TCP_V] = BEHAVIOUR_SID_TCP_PORTSCAN, [SCAN_K_TCP_H] = BEHAVIOUR_SID_TCP_PORTSWEEP,
     [SCAN_K_UDP_V] = BEHAVIOUR_SID_UDP_PORTSCAN, [SCAN_K_UDP_H] = BEHAVIOUR_SID_UDP_PORTSWEEP,
+    [SCAN_K_ICMP_H] = BEHAVIOUR_SID_ICMP_SWEEP,
 };
 
 static void tracker_check(struct behaviour_ctx *b, struct scan_tracker *t, int kind,
@@ -328,13 +345,15 @@ void behaviour_scan_probe(struct behaviour_ctx *b, struct flow *f, uint8_t proto
     b->stats.scan_probes++;
     uint64_t now = ts_usec;
     struct scan_key k;
+    bool icmp = proto == 1 || proto == 58;
 
     memset(&k, 0, sizeof k);
     k.type = SCAN_T_VERTICAL;
     k.proto = proto;
     k.src = *src;
     k.other = *dst;
-    struct scan_tracker *v = tracker_get(b, &k, now);
+    /* ICMP has no ports: only sweeps. */
+    struct scan_tracker *v = icmp ? NULL : tracker_get(b, &k, now);
     if (v) {
         tracker_window(b, v, ts_usec);
         v->probe_kinds |= (uint16_t)(1u << kind);
@@ -355,7 +374,7 @@ void behaviour_scan_probe(struct behaviour_ctx *b, struct flow *f, uint8_t proto
         uint32_t hv = dst->addr.u32[0] ^ mix(dst->addr.u32[1]) ^ mix(dst->addr.u32[2] + 1) ^
                       mix(dst->addr.u32[3] + 2);
         tracker_add(h, hv);
-        tracker_check(b, h, proto == 6 ? SCAN_K_TCP_H : SCAN_K_UDP_H,
+        tracker_check(b, h, icmp ? SCAN_K_ICMP_H : proto == 6 ? SCAN_K_TCP_H : SCAN_K_UDP_H,
                       b->cfg.scan.horizontal_hosts, f, ts_usec, now);
     }
 }

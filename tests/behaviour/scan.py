@@ -3,10 +3,11 @@
 """Scan detection (gid 7200, docs/behaviour.md) end to end:
 
 1. a crafted capture: SYN port scan answered by RSTs (and one open port),
-   SYN sweep without answers, Xmas scan, UDP scan, next to ordinary traffic
+   SYN sweep without answers, Xmas scan, UDP scan, ICMP echo sweep, next to
+   ordinary traffic (a long ping among it)
    and a client below the thresholds: exactly the expected alerts, one per
    source and kind; thresholds and behaviour.enabled from the yaml/--set;
-2. real nmap (SYN, FIN, NULL, Xmas, UDP scans and sweeps) inside a network
+2. real nmap (SYN, FIN, NULL, Xmas, UDP scans and sweeps, ICMP echo sweep) inside a network
    namespace the test creates, captured with tcpdump: the expected alerts;
    skipped (said so) where nmap, tcpdump or unshare are missing or not root;
 3. the shared captures (../shared/pcaps) with the default thresholds: no
@@ -78,6 +79,16 @@ def crafted(path):
     # 10.9.0.4: UDP scan of 30 ports, no replies.
     for port in range(500, 530):
         p.udp("10.9.0.4", "10.0.0.7", 43000, port, b"")
+    # 10.9.0.5: ICMP echo sweep of 30 hosts, 20 of them answer.
+    for h in range(1, 31):
+        echo = bytes([8, 0, 0, 0, 0, 1, 0, h])
+        p.frame(p.ipv4("10.9.0.5", "10.0.4.%d" % h, 1, echo))
+        if h <= 20:
+            p.frame(p.ipv4("10.0.4.%d" % h, "10.9.0.5", 1, bytes([0, 0, 0, 0, 0, 1, 0, h])))
+    # A long ping of one host is no sweep.
+    for i in range(10):
+        p.frame(p.ipv4("10.0.0.50", "10.0.0.80", 1, bytes([8, 0, 0, 0, 0, 2, 0, i])))
+        p.frame(p.ipv4("10.0.0.80", "10.0.0.50", 1, bytes([0, 0, 0, 0, 0, 2, 0, i])))
     # Ordinary traffic: 40 HTTP sessions of one client, DNS to 10
     # resolvers with answers, and a client refused on 20 ports (below the
     # default threshold of 25).
@@ -102,7 +113,7 @@ def test_crafted(d):
     out = os.path.join(d, "crafted")
     os.mkdir(out)
     alerts, stats = vigil(pcap, out)
-    want = [(1, "10.9.0.1"), (1, "10.9.0.3"), (2, "10.9.0.2"), (3, "10.9.0.4")]
+    want = [(1, "10.9.0.1"), (1, "10.9.0.3"), (2, "10.9.0.2"), (3, "10.9.0.4"), (5, "10.9.0.5")]
     if summary(alerts) != want:
         fail("crafted: alerts %s, want %s" % (summary(alerts), want))
     else:
@@ -112,12 +123,12 @@ def test_crafted(d):
         probes = md.get("scan_probes", [""])[0]
         src = a["src_ip"]
         exp = {"10.9.0.1": "syn,half_open", "10.9.0.2": "syn", "10.9.0.3": "xmas",
-               "10.9.0.4": "udp"}[src]
+               "10.9.0.4": "udp", "10.9.0.5": "icmp"}[src]
         if probes != exp or a["alert"]["category"] != "Attempted Information Leak":
             fail("crafted: %s metadata %s category %s, want probes %s" %
                  (src, md, a["alert"]["category"], exp))
     b = stats.get("behaviour", stats.get("vigil", {}).get("behaviour"))
-    if b is not None and b["scan"]["alerts"] != 4:
+    if b is not None and b["scan"]["alerts"] != 5:
         fail("crafted: stats behaviour %s" % b)
     # Thresholds from the configuration (above every scan: none; lower:
     # the refused client too), UDP off, behaviour off.
@@ -127,9 +138,9 @@ def test_crafted(d):
              "thresholds above the scans"),
             (["--set", "behaviour.scan.vertical.ports=20"],
              [(1, "10.0.0.60"), (1, "10.9.0.1"), (1, "10.9.0.3"), (2, "10.9.0.2"),
-              (3, "10.9.0.4")], "vertical threshold 20"),
-            (["--set", "behaviour.scan.udp=no"],
-             [(1, "10.9.0.1"), (1, "10.9.0.3"), (2, "10.9.0.2")], "udp off"),
+              (3, "10.9.0.4"), (5, "10.9.0.5")], "vertical threshold 20"),
+            (["--set", "behaviour.scan.udp=no", "--set", "behaviour.scan.icmp=no"],
+             [(1, "10.9.0.1"), (1, "10.9.0.3"), (2, "10.9.0.2")], "udp and icmp off"),
             (["--set", "behaviour.enabled=no"], [], "behaviour off")):
         o = os.path.join(d, "crafted-%d" % len(os.listdir(d)))
         os.mkdir(o)
@@ -182,6 +193,23 @@ for i in $(seq 30); do python3 -c 'import urllib.request; urllib.request.urlopen
 sleep 1
 kill $DUMP $HTTP
 wait $DUMP || true
+# nmap does not probe loopback addresses for host discovery: an ICMP echo
+# sweep goes over a veth pair to 40 addresses in a second namespace.
+NS=vigil-behaviour-$$
+ip netns add $NS
+trap 'ip netns del $NS' EXIT
+ip link add v0 type veth peer name v1
+ip link set v1 netns $NS
+ip addr add 10.88.0.1/24 dev v0
+ip link set v0 up
+ip netns exec $NS sh -c 'ip link set lo up; ip link set v1 up; for i in $(seq 2 41); do ip addr add 10.88.0.$i/24 dev v1; done'
+tcpdump -i v0 -U -w "$2" -s 256 >/dev/null 2>&1 &
+DUMP=$!
+sleep 1
+nmap -n -sn -PE --send-ip -T5 -e v0 10.88.0.2-41 >/dev/null
+sleep 1
+kill $DUMP
+wait $DUMP || true
 """
 
 
@@ -190,7 +218,6 @@ def test_nmap(d):
     if missing or os.geteuid() != 0:
         print("SKIP nmap part: %s" % ("missing " + ", ".join(missing) if missing else "not root"))
         return
-    pcap = os.path.join(d, "nmap.pcap")
     script = os.path.join(d, "nmap.sh")
     with open(script, "w") as f:
         f.write(NMAP_SCRIPT)
@@ -198,22 +225,26 @@ def test_nmap(d):
         # No network namespace here (a container without the right): say so.
         print("SKIP nmap part: cannot create a network namespace")
         return
-    r = subprocess.run(["unshare", "-n", "sh", script, pcap], capture_output=True, text=True,
-                       timeout=150, cwd=d)
-    if r.returncode != 0 or not os.path.exists(pcap):
+    caps = os.path.join(d, "nmapcaps")
+    os.mkdir(caps)
+    pcap = os.path.join(caps, "nmap-lo.pcap")
+    r = subprocess.run(["unshare", "-n", "sh", script, pcap, os.path.join(caps, "nmap-veth.pcap")],
+                       capture_output=True, text=True, timeout=150, cwd=d)
+    if r.returncode != 0 or len(os.listdir(caps)) != 2:
         fail("nmap run: exit %d: %s" % (r.returncode, r.stderr.strip()[-500:]))
         return
     out = os.path.join(d, "nmap")
     os.mkdir(out)
-    alerts, _ = vigil(pcap, out)
+    alerts, _ = vigil(caps, out)
     want = [(1, "127.0.0.11"), (1, "127.0.0.13"), (1, "127.0.0.14"), (1, "127.0.0.15"),
-            (2, "127.0.0.12"), (3, "127.0.0.16"), (4, "127.0.0.17")]
+            (2, "127.0.0.12"), (3, "127.0.0.16"), (4, "127.0.0.17"), (5, "10.88.0.1")]
     if summary(alerts) != want:
         fail("nmap: alerts %s, want %s" % (summary(alerts), want))
     else:
         print("ok   nmap scans: %s" % want, flush=True)
     exp = {"127.0.0.11": "syn,half_open", "127.0.0.13": "fin", "127.0.0.14": "null",
-           "127.0.0.15": "xmas", "127.0.0.12": "syn", "127.0.0.16": "udp", "127.0.0.17": "udp"}
+           "127.0.0.15": "xmas", "127.0.0.12": "syn", "127.0.0.16": "udp", "127.0.0.17": "udp",
+           "10.88.0.1": "icmp"}
     for a in alerts:
         probes = a["alert"].get("metadata", {}).get("scan_probes", [""])[0]
         if probes != exp.get(a["src_ip"]):

@@ -89,6 +89,16 @@ static void test_classify(void)
     CHECK_EQ_INT(behaviour_classify(17, 0, 0, 50, 0), BEHAVIOUR_PROBE_NONE);
     CHECK_EQ_INT(behaviour_classify(1, 0, 0, 1, 0), BEHAVIOUR_PROBE_NONE);
     CHECK(strcmp(behaviour_probe_name(BEHAVIOUR_PROBE_XMAS), "xmas") == 0);
+    /* ICMP: echo, timestamp, address mask requests; ICMPv6 echo; not a long
+     * ping, not replies or errors. */
+    CHECK_EQ_INT(behaviour_classify_icmp(1, 8, 1), BEHAVIOUR_PROBE_ICMP);
+    CHECK_EQ_INT(behaviour_classify_icmp(1, 13, 2), BEHAVIOUR_PROBE_ICMP);
+    CHECK_EQ_INT(behaviour_classify_icmp(1, 17, 1), BEHAVIOUR_PROBE_ICMP);
+    CHECK_EQ_INT(behaviour_classify_icmp(58, 128, 3), BEHAVIOUR_PROBE_ICMP);
+    CHECK_EQ_INT(behaviour_classify_icmp(1, 8, 10), BEHAVIOUR_PROBE_NONE);
+    CHECK_EQ_INT(behaviour_classify_icmp(1, 0, 1), BEHAVIOUR_PROBE_NONE);
+    CHECK_EQ_INT(behaviour_classify_icmp(1, 3, 1), BEHAVIOUR_PROBE_NONE);
+    CHECK_EQ_INT(behaviour_classify_icmp(58, 8, 1), BEHAVIOUR_PROBE_NONE);
 }
 
 static struct behaviour_ctx *ctx(struct seen *s, uint32_t window, uint32_t ports,
@@ -208,6 +218,14 @@ static void test_horizontal(void)
     }
     CHECK_EQ_INT(s.n, 2);
     CHECK_EQ_INT(s.sid[1], BEHAVIOUR_SID_UDP_PORTSWEEP);
+    /* ICMP echo sweep: its own kind; ICMP makes no vertical scan. */
+    for (int i = 1; i <= 10; i++) {
+        struct ip_address d4 = v4(10, 2, 0, (uint8_t)i);
+        behaviour_scan_probe(b, NULL, 1, BEHAVIOUR_PROBE_ICMP, &src, &d4, 0, 8 * SEC);
+    }
+    CHECK_EQ_INT(s.n, 3);
+    CHECK_EQ_INT(s.sid[2], BEHAVIOUR_SID_ICMP_SWEEP);
+    CHECK(strcmp(s.probes[2], "icmp") == 0);
     behaviour_ctx_free(b);
 }
 
