@@ -3,6 +3,7 @@
  * hands each finished flow to the detectors (behaviour.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "behaviour/behaviour.h"
@@ -78,18 +79,41 @@ int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, 
     return 0;
 }
 
-struct behaviour_ctx *behaviour_ctx_new(const struct behaviour_config *c, behaviour_alert_fn fn,
+struct behaviour_ctx *behaviour_ctx_new(const struct behaviour_config *c,
+                                        struct behaviour_store *store, behaviour_alert_fn fn,
                                         void *user)
 {
     if (!c->enabled || !c->scan.enabled)
         return NULL;
-    return behaviour_scan_new(c, fn, user);
+    struct behaviour_ctx *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->cfg = c[0];
+    b->alert = fn;
+    b->alert_user = user;
+    if (!store) {
+        store = behaviour_store_new(c);
+        if (!store) {
+            free(b);
+            return NULL;
+        }
+        b->own_store = true;
+    }
+    b->store = store;
+    b->cfg = store->cfg; /* the store's thresholds rule */
+    pthread_mutex_lock(&store->lock);
+    b->report_store = store->nctx++ == 0;
+    pthread_mutex_unlock(&store->lock);
+    return b;
 }
 
 void behaviour_ctx_free(struct behaviour_ctx *b)
 {
-    if (b)
-        behaviour_scan_free(b);
+    if (!b)
+        return;
+    if (b->own_store)
+        behaviour_store_free(b->store);
+    free(b);
 }
 
 void behaviour_flow_end(struct behaviour_ctx *b, struct flow *f)

@@ -2,13 +2,15 @@
 /* Behavioural detectors: what signatures miss (issue 16). This first
  * increment has the scan detector (gid 7200, sids in docs/behaviour.md).
  *
- * Each worker owns one struct behaviour_ctx (no locks). The detectors look
- * at a flow once, when it ends (flow_end hook of the worker), so ordinary
- * traffic costs a few flag tests per flow and no state: only flows that look
- * like probes (unanswered or rejected SYN, SYN answered and reset without
- * data, FIN/NULL/Xmas without a handshake, UDP without reply) are counted.
- * State is bounded by behaviour.memcap: when it is full, the least recently
- * used tracker is reused (counted as an eviction). */
+ * Each worker owns one struct behaviour_ctx. The detectors look at a flow
+ * once, when it ends (flow_end hook of the worker), without locks, so
+ * ordinary traffic costs a few flag tests per flow and no state: only flows
+ * that look like probes (unanswered or rejected SYN, SYN answered and reset
+ * without data, FIN/NULL/Xmas without a handshake, UDP without reply, ICMP
+ * echo requests) are counted, in one struct behaviour_store that all workers
+ * share (a mutex taken for probe flows only), so a sweep whose flows land on
+ * different workers is counted whole. State is bounded by behaviour.memcap:
+ * when it is full, the least recently used tracker is reused (counted). */
 #ifndef VIGIL_BEHAVIOUR_H
 #define VIGIL_BEHAVIOUR_H
 
@@ -57,15 +59,26 @@ int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, 
 typedef void (*behaviour_alert_fn)(void *user, struct flow *f, const struct builtin_alert *a);
 
 struct behaviour_ctx;
+struct behaviour_store;
 
-/* NULL when disabled (the hook then costs one test) or out of memory. */
-struct behaviour_ctx *behaviour_ctx_new(const struct behaviour_config *c, behaviour_alert_fn fn,
+/* The trackers the workers share; NULL when disabled or out of memory. */
+struct behaviour_store *behaviour_store_new(const struct behaviour_config *c);
+void behaviour_store_free(struct behaviour_store *s);
+
+/* A worker's context on store (NULL: a private store of its own, as in a
+ * single-threaded use). NULL when disabled (the hook then costs one test)
+ * or out of memory. */
+struct behaviour_ctx *behaviour_ctx_new(const struct behaviour_config *c,
+                                        struct behaviour_store *store, behaviour_alert_fn fn,
                                         void *user);
 void behaviour_ctx_free(struct behaviour_ctx *b);
 
 /* The flow hook: call once per flow when it ends, before it is logged. */
 void behaviour_flow_end(struct behaviour_ctx *b, struct flow *f);
 
+/* Per context; the store's own counters (trackers, memuse, reuse and
+ * evictions) are reported by the first context of the store only, so that
+ * summing the workers' stats counts them once. */
 struct behaviour_stats {
     uint64_t scan_probes;        /* flows counted as probes */
     uint64_t scan_alerts;

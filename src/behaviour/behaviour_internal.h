@@ -4,6 +4,8 @@
 #ifndef VIGIL_BEHAVIOUR_INTERNAL_H
 #define VIGIL_BEHAVIOUR_INTERNAL_H
 
+#include <pthread.h>
+
 #include "behaviour/behaviour.h"
 #include "decode/packet.h"
 
@@ -40,23 +42,29 @@ struct scan_tracker {
     uint8_t bits[SCAN_BITMAP_BITS / 8];
 };
 
-struct behaviour_ctx {
+/* The trackers, shared by the workers: lock held for probe flows only. */
+struct behaviour_store {
+    pthread_mutex_t lock;
     struct behaviour_config cfg;
-    behaviour_alert_fn alert;
-    void *alert_user;
     uint64_t window_usec;
     uint32_t seed;
     struct scan_tracker **buckets;
     uint32_t mask;
     uint32_t max_trackers;
     struct scan_tracker *lru_head, *lru_tail; /* head: least recently touched */
-    struct behaviour_stats stats;
-    uint64_t allocated;              /* trackers allocated (never freed before the end) */
-    char meta_count[24], meta_window[24], meta_probes[96];
+    struct behaviour_stats stats;    /* trackers, tracker_reused, memcap_evictions, memuse */
+    int nctx;                        /* contexts attached (the first reports the above) */
 };
 
-struct behaviour_ctx *behaviour_scan_new(const struct behaviour_config *c, behaviour_alert_fn fn,
-                                         void *user);
-void behaviour_scan_free(struct behaviour_ctx *b);
+/* One worker's view: its alert callback and counters; no shared writes. */
+struct behaviour_ctx {
+    struct behaviour_config cfg;
+    struct behaviour_store *store;
+    bool own_store, report_store;
+    behaviour_alert_fn alert;
+    void *alert_user;
+    struct behaviour_stats stats;    /* scan_probes, scan_alerts, scan_suppressed */
+    char meta_count[24], meta_window[24], meta_probes[96];
+};
 
 #endif

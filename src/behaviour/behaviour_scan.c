@@ -84,18 +84,17 @@ enum behaviour_probe behaviour_classify_icmp(uint8_t proto, uint8_t icmp_type,
     return BEHAVIOUR_PROBE_NONE;
 }
 
-struct behaviour_ctx *behaviour_scan_new(const struct behaviour_config *c, behaviour_alert_fn fn,
-                                         void *user)
+struct behaviour_store *behaviour_store_new(const struct behaviour_config *c)
 {
-    struct behaviour_ctx *b = calloc(1, sizeof *b);
+    if (!c->enabled || !c->scan.enabled)
+        return NULL;
+    struct behaviour_store *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
     b->cfg = *c;
-    b->alert = fn;
-    b->alert_user = user;
     b->window_usec = (uint64_t)c->scan.window_sec * 1000000ull;
     b->seed = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)b;
-    /* The context and the bucket array (at most one bucket per tracker)
+    /* The store and the bucket array (at most one bucket per tracker)
      * count against the memcap too. */
     uint64_t per = sizeof(struct scan_tracker) + sizeof(struct scan_tracker *);
     uint64_t max = c->memcap > sizeof *b ? (c->memcap - sizeof *b) / per : 0;
@@ -108,7 +107,8 @@ struct behaviour_ctx *behaviour_scan_new(const struct behaviour_config *c, behav
     while (nb < max / 2)
         nb <<= 1;
     b->buckets = calloc(nb, sizeof *b->buckets);
-    if (!b->buckets) {
+    if (!b->buckets || pthread_mutex_init(&b->lock, NULL) != 0) {
+        free(b->buckets);
         free(b);
         return NULL;
     }
@@ -117,29 +117,40 @@ struct behaviour_ctx *behaviour_scan_new(const struct behaviour_config *c, behav
     return b;
 }
 
-void behaviour_scan_free(struct behaviour_ctx *b)
+void behaviour_store_free(struct behaviour_store *b)
 {
+    if (!b)
+        return;
     struct scan_tracker *t = b->lru_head;
     while (t) {
         struct scan_tracker *n = t->lru_next;
         free(t);
         t = n;
     }
+    pthread_mutex_destroy(&b->lock);
     free(b->buckets);
     free(b);
 }
 
 void behaviour_stats_get(const struct behaviour_ctx *b, struct behaviour_stats *s)
 {
-    if (b)
-        *s = b->stats;
-    else
-        memset(s, 0, sizeof *s);
+    memset(s, 0, sizeof *s);
+    if (!b)
+        return;
+    *s = b->stats;
+    if (b->report_store) {
+        pthread_mutex_lock(&b->store->lock);
+        s->trackers = b->store->stats.trackers;
+        s->tracker_reused = b->store->stats.tracker_reused;
+        s->memcap_evictions = b->store->stats.memcap_evictions;
+        s->memuse = b->store->stats.memuse;
+        pthread_mutex_unlock(&b->store->lock);
+    }
 }
 
-static uint32_t key_hash(const struct behaviour_ctx *b, const struct scan_key *k)
+static uint32_t key_hash(const struct behaviour_store *b, const struct scan_key *k)
 {
-    /* FNV-1a over the key, seeded per context (an attacker choosing
+    /* FNV-1a over the key, seeded per store (an attacker choosing
      * addresses cannot aim at one chain). */
     const uint8_t *p = (const uint8_t *)k;
     uint32_t h = 2166136261u ^ b->seed;
@@ -150,7 +161,7 @@ static uint32_t key_hash(const struct behaviour_ctx *b, const struct scan_key *k
     return h;
 }
 
-static void lru_unlink(struct behaviour_ctx *b, struct scan_tracker *t)
+static void lru_unlink(struct behaviour_store *b, struct scan_tracker *t)
 {
     if (t->lru_prev)
         t->lru_prev->lru_next = t->lru_next;
@@ -163,7 +174,7 @@ static void lru_unlink(struct behaviour_ctx *b, struct scan_tracker *t)
     t->lru_prev = t->lru_next = NULL;
 }
 
-static void lru_append(struct behaviour_ctx *b, struct scan_tracker *t)
+static void lru_append(struct behaviour_store *b, struct scan_tracker *t)
 {
     t->lru_prev = b->lru_tail;
     t->lru_next = NULL;
@@ -174,7 +185,7 @@ static void lru_append(struct behaviour_ctx *b, struct scan_tracker *t)
     b->lru_tail = t;
 }
 
-static void hash_unlink(struct behaviour_ctx *b, struct scan_tracker *t)
+static void hash_unlink(struct behaviour_store *b, struct scan_tracker *t)
 {
     struct scan_tracker **pp = &b->buckets[t->hash & b->mask];
     while (*pp && *pp != t)
@@ -185,7 +196,7 @@ static void hash_unlink(struct behaviour_ctx *b, struct scan_tracker *t)
 
 /* The tracker for k, created (or recycled) when absent; NULL only when no
  * memory could be had. now_usec: the latest probe time seen. */
-static struct scan_tracker *tracker_get(struct behaviour_ctx *b, const struct scan_key *k,
+static struct scan_tracker *tracker_get(struct behaviour_store *b, const struct scan_key *k,
                                         uint64_t now_usec)
 {
     uint32_t h = key_hash(b, k);
@@ -256,7 +267,7 @@ static bool tracker_add(struct scan_tracker *t, uint32_t v)
 }
 
 /* Starts a new window when ts is past the tracker's. */
-static void tracker_window(struct behaviour_ctx *b, struct scan_tracker *t, uint64_t ts)
+static void tracker_window(struct behaviour_store *b, struct scan_tracker *t, uint64_t ts)
 {
     if (t->first_usec == 0 || ts >= t->first_usec + b->window_usec) {
         t->first_usec = ts ? ts : 1;
@@ -282,11 +293,20 @@ static const uint32_t sids[SCAN_K_MAX] = {
     [SCAN_K_ICMP_H] = BEHAVIOUR_SID_ICMP_SWEEP,
 };
 
-static void tracker_check(struct behaviour_ctx *b, struct scan_tracker *t, int kind,
-                          uint32_t threshold, struct flow *f, uint64_t ts, uint64_t now)
+/* An alert decided under the store's lock, raised after it is released. */
+struct pending_alert {
+    int kind;
+    uint32_t distinct;
+    uint16_t probe_kinds;
+};
+
+/* With the store locked: does tracker t alert now? */
+static bool tracker_check(struct behaviour_ctx *c, struct scan_tracker *t, int kind,
+                          uint32_t threshold, uint64_t ts, uint64_t now, struct pending_alert *pa)
 {
+    struct behaviour_store *b = c->store;
     if (t->alerted || t->distinct < threshold)
-        return;
+        return false;
     t->alerted = true;
     /* One alert per source and kind per window. */
     struct scan_key sk;
@@ -295,27 +315,36 @@ static void tracker_check(struct behaviour_ctx *b, struct scan_tracker *t, int k
     sk.src = t->key.src;
     struct scan_tracker *s = tracker_get(b, &sk, now);
     if (!s)
-        return;
+        return false;
     if (s->alert_usec[kind] && ts < s->alert_usec[kind] + b->window_usec &&
         ts + b->window_usec > s->alert_usec[kind]) {
-        b->stats.scan_suppressed++;
-        return;
+        c->stats.scan_suppressed++;
+        return false;
     }
     s->alert_usec[kind] = ts ? ts : 1;
     if (ts > s->last_usec)
         s->last_usec = ts;
     if (!s->first_usec)
         s->first_usec = s->last_usec;
-    b->stats.scan_alerts++;
+    pa->kind = kind;
+    pa->distinct = t->distinct;
+    pa->probe_kinds = t->probe_kinds;
+    return true;
+}
 
+/* Without the lock: the alert, through the worker's callback. */
+static void raise_alert(struct behaviour_ctx *b, struct flow *f, const struct pending_alert *pa)
+{
+    b->stats.scan_alerts++;
     size_t n = 0;
     b->meta_probes[0] = '\0';
     for (int p = 1; p < BEHAVIOUR_PROBE_MAX; p++)
-        if (t->probe_kinds & (1u << p))
+        if (pa->probe_kinds & (1u << p))
             n += (size_t)snprintf(b->meta_probes + n, sizeof b->meta_probes - n, "%s%s",
                                   n ? "," : "", probe_names[p]);
-    snprintf(b->meta_count, sizeof b->meta_count, "%u", t->distinct);
+    snprintf(b->meta_count, sizeof b->meta_count, "%u", pa->distinct);
     snprintf(b->meta_window, sizeof b->meta_window, "%u", b->cfg.scan.window_sec);
+    int kind = pa->kind;
     bool vertical = kind == SCAN_K_TCP_V || kind == SCAN_K_UDP_V;
     const char *meta[] = {"scan_kind", vertical ? "vertical" : "horizontal",
                           "scan_probes", b->meta_probes,
@@ -336,17 +365,21 @@ static void tracker_check(struct behaviour_ctx *b, struct scan_tracker *t, int k
         b->alert(b->alert_user, f, &a);
 }
 
-void behaviour_scan_probe(struct behaviour_ctx *b, struct flow *f, uint8_t proto,
+void behaviour_scan_probe(struct behaviour_ctx *c, struct flow *f, uint8_t proto,
                           enum behaviour_probe kind, const struct ip_address *src,
                           const struct ip_address *dst, uint16_t dport, uint64_t ts_usec)
 {
-    if (!b || kind == BEHAVIOUR_PROBE_NONE || addr_is_group(dst))
+    if (!c || kind == BEHAVIOUR_PROBE_NONE || addr_is_group(dst))
         return;
-    b->stats.scan_probes++;
+    c->stats.scan_probes++;
+    struct behaviour_store *b = c->store;
     uint64_t now = ts_usec;
     struct scan_key k;
     bool icmp = proto == 1 || proto == 58;
+    struct pending_alert pa[2];
+    int npa = 0;
 
+    pthread_mutex_lock(&b->lock);
     memset(&k, 0, sizeof k);
     k.type = SCAN_T_VERTICAL;
     k.proto = proto;
@@ -358,8 +391,9 @@ void behaviour_scan_probe(struct behaviour_ctx *b, struct flow *f, uint8_t proto
         tracker_window(b, v, ts_usec);
         v->probe_kinds |= (uint16_t)(1u << kind);
         tracker_add(v, dport);
-        tracker_check(b, v, proto == 6 ? SCAN_K_TCP_V : SCAN_K_UDP_V, b->cfg.scan.vertical_ports,
-                      f, ts_usec, now);
+        if (tracker_check(c, v, proto == 6 ? SCAN_K_TCP_V : SCAN_K_UDP_V,
+                          c->cfg.scan.vertical_ports, ts_usec, now, &pa[npa]))
+            npa++;
     }
 
     memset(&k, 0, sizeof k);
@@ -374,7 +408,11 @@ void behaviour_scan_probe(struct behaviour_ctx *b, struct flow *f, uint8_t proto
         uint32_t hv = dst->addr.u32[0] ^ mix(dst->addr.u32[1]) ^ mix(dst->addr.u32[2] + 1) ^
                       mix(dst->addr.u32[3] + 2);
         tracker_add(h, hv);
-        tracker_check(b, h, icmp ? SCAN_K_ICMP_H : proto == 6 ? SCAN_K_TCP_H : SCAN_K_UDP_H,
-                      b->cfg.scan.horizontal_hosts, f, ts_usec, now);
+        if (tracker_check(c, h, icmp ? SCAN_K_ICMP_H : proto == 6 ? SCAN_K_TCP_H : SCAN_K_UDP_H,
+                          c->cfg.scan.horizontal_hosts, ts_usec, now, &pa[npa]))
+            npa++;
     }
+    pthread_mutex_unlock(&b->lock);
+    for (int i = 0; i < npa; i++)
+        raise_alert(c, f, &pa[i]);
 }

@@ -240,6 +240,7 @@ void worker_set_pcap_filename(struct worker *w, const char *name);
 struct sensor_shared {
     const struct detect_engine *engine;
     struct fast_log *fast_log;
+    struct behaviour_store *behaviour;  /* scan trackers of all workers (NULL: off) */
 };
 
 int worker_init(struct worker *w, int id, const struct sensor_config *sc,

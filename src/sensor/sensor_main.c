@@ -280,6 +280,8 @@ static int start_workers(struct run_state *rs)
     rs->workers = calloc((size_t)rs->nworkers, sizeof *rs->workers);
     if (!rs->workers)
         return 1;
+    /* Behavioural detectors count probes of all workers together. */
+    rs->shared.behaviour = behaviour_store_new(&rs->sc.behaviour);
     for (int i = 0; i < rs->nworkers; i++) {
         int rc = worker_init(&rs->workers[i], i, &rs->sc, rs->eve_files, &rs->shared);
         if (rc != 0) {
@@ -395,6 +397,8 @@ static void cleanup(struct run_state *rs)
         worker_fini(&rs->workers[i]);
     free(rs->workers);
     rs->workers = NULL;
+    behaviour_store_free(rs->shared.behaviour);
+    rs->shared.behaviour = NULL;
     detect_engine_free(rs->engine);
     rule_set_free(rs->rules);
     sensor_inputs_free(rs);

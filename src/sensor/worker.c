@@ -287,7 +287,7 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
     struct app_event_sink sink = {.user = w, .emit = sink_emit, .anomaly = sink_anomaly,
                                   .alert = sink_alert};
     w->app = app_layer_thread_ctx_new(&sc->app, &sink);
-    w->behaviour = behaviour_ctx_new(&sc->behaviour, behaviour_alert, w);
+    w->behaviour = behaviour_ctx_new(&sc->behaviour, shared->behaviour, behaviour_alert, w);
     if (shared->engine) {
         w->detect = detect_worker_new(shared->engine);
         for (int i = 0; i < w->neve; i++) {

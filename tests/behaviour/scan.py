@@ -141,7 +141,9 @@ def test_crafted(d):
               (3, "10.9.0.4"), (5, "10.9.0.5")], "vertical threshold 20"),
             (["--set", "behaviour.scan.udp=no", "--set", "behaviour.scan.icmp=no"],
              [(1, "10.9.0.1"), (1, "10.9.0.3"), (2, "10.9.0.2")], "udp and icmp off"),
-            (["--set", "behaviour.enabled=no"], [], "behaviour off")):
+            (["--set", "behaviour.enabled=no"], [], "behaviour off"),
+            # Flows spread over workers: the workers share the trackers.
+            (["--threads", "3"], want, "3 worker threads")):
         o = os.path.join(d, "crafted-%d" % len(os.listdir(d)))
         os.mkdir(o)
         got, _ = vigil(pcap, o, extra)

@@ -111,7 +111,7 @@ static struct behaviour_ctx *ctx(struct seen *s, uint32_t window, uint32_t ports
     c.scan.horizontal_hosts = hosts;
     c.memcap = memcap;
     memset(s, 0, sizeof *s);
-    struct behaviour_ctx *b = behaviour_ctx_new(&c, on_alert, s);
+    struct behaviour_ctx *b = behaviour_ctx_new(&c, NULL, on_alert, s);
     CHECK(b != NULL);
     return b;
 }
@@ -264,15 +264,56 @@ static void test_memcap(void)
     behaviour_ctx_free(b);
 }
 
+/* Two workers' contexts on one store: a sweep whose probes are split
+ * between them is counted whole, alerts once, and the store's counters are
+ * reported once in the summed stats. */
+static void test_shared_store(void)
+{
+    struct behaviour_config c;
+    behaviour_config_defaults(&c);
+    c.scan.horizontal_hosts = 10;
+    struct behaviour_store *st = behaviour_store_new(&c);
+    CHECK(st != NULL);
+    struct seen s1, s2;
+    memset(&s1, 0, sizeof s1);
+    memset(&s2, 0, sizeof s2);
+    struct behaviour_ctx *w1 = behaviour_ctx_new(&c, st, on_alert, &s1);
+    struct behaviour_ctx *w2 = behaviour_ctx_new(&c, st, on_alert, &s2);
+    struct ip_address src = v4(192, 0, 2, 1);
+    for (int i = 1; i <= 10; i++) {
+        struct ip_address d = v4(10, 3, 0, (uint8_t)i);
+        behaviour_scan_probe(i % 2 ? w1 : w2, NULL, 6, BEHAVIOUR_PROBE_SYN, &src, &d, 22,
+                             SEC + (uint64_t)i);
+    }
+    CHECK_EQ_INT(s1.n + s2.n, 1);
+    CHECK_EQ_INT(s2.n, 1); /* the 10th probe went to the second worker */
+    struct behaviour_stats a, b, t;
+    memset(&t, 0, sizeof t);
+    behaviour_stats_get(w1, &a);
+    behaviour_stats_get(w2, &b);
+    behaviour_stats_add(&t, &a);
+    behaviour_stats_add(&t, &b);
+    CHECK_EQ_INT(t.scan_probes, 10);
+    CHECK_EQ_INT(t.scan_alerts, 1);
+    /* 10 vertical + 1 horizontal + 1 source tracker, counted once. */
+    CHECK_EQ_INT(t.trackers, 12);
+    CHECK_EQ_INT(b.trackers, 0);
+    behaviour_ctx_free(w1);
+    behaviour_ctx_free(w2);
+    behaviour_store_free(st);
+}
+
 static void test_disabled(void)
 {
     struct behaviour_config c;
     behaviour_config_defaults(&c);
     c.enabled = false;
-    CHECK(behaviour_ctx_new(&c, on_alert, NULL) == NULL);
+    CHECK(behaviour_ctx_new(&c, NULL, on_alert, NULL) == NULL);
+    CHECK(behaviour_store_new(&c) == NULL);
     behaviour_config_defaults(&c);
     c.scan.enabled = false;
-    CHECK(behaviour_ctx_new(&c, on_alert, NULL) == NULL);
+    CHECK(behaviour_ctx_new(&c, NULL, on_alert, NULL) == NULL);
+    CHECK(behaviour_store_new(&c) == NULL);
     /* The hook takes a NULL context. */
     behaviour_flow_end(NULL, NULL);
 }
@@ -284,6 +325,7 @@ int main(void)
     test_slow_scan_window();
     test_horizontal();
     test_memcap();
+    test_shared_store();
     test_disabled();
     TEST_MAIN_END();
 }
