@@ -78,6 +78,9 @@ struct flow {
     uint8_t icmp_type, icmp_code;
     uint8_t icmp_response_type, icmp_response_code;
     bool icmp_response_seen;
+    /* ICMP errors attributed to the flow that travelled to its client
+     * (saturating): a probe answered "unreachable" (behavioural detectors). */
+    uint8_t icmp_errors_toclient;
 
     /* table internals */
     struct flow *hash_next;

@@ -691,6 +691,8 @@ struct flow *flow_table_get(struct flow_table *t, struct packet *p)
             dir = addr_eq(&p->dst, &f->key.src) ? 1 : 0;
             t->stats.icmp_error_attributed++;
             attributed = true;
+            if (dir == 1 && f->icmp_errors_toclient < UINT8_MAX)
+                f->icmp_errors_toclient++;
         } else {
             f = NULL;
         }

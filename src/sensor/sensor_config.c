@@ -573,6 +573,11 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
             config_get_bool(cfg, "stream.checksum-validation", false) && o->checksum == CHECKSUM_ALL;
 
     app_layer_config_load(&sc->app, cfg);
+    behaviour_config_defaults(&sc->behaviour);
+    char beh_err[256];
+    if (behaviour_config_load(&sc->behaviour, cfg, beh_err, sizeof beh_err) != 0 &&
+        !config_error[0])
+        snprintf(config_error, sizeof config_error, "%s", beh_err);
     char ics_err[300];
     if (app_ics_config_load(&sc->app, cfg, ics_err, sizeof ics_err) != 0 && !config_error[0])
         snprintf(config_error, sizeof config_error, "%s", ics_err);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "app/app.h"
+#include "behaviour/behaviour.h"
 #include "capture/capture.h"
 #include "decode/decode.h"
 #include "flow/flow_table.h"
@@ -135,6 +136,7 @@ struct sensor_config {
     struct flow_config flow;
     struct stream_config stream;
     struct app_layer_config app;
+    struct behaviour_config behaviour;  /* behaviour: (scan detection, ...) */
     struct sensor_eve_output eve_out[SENSOR_MAX_EVE_OUTPUTS];
     int n_eve_out;
     bool track_macs;                    /* an output logs "ether": flows remember MACs */
@@ -217,6 +219,7 @@ struct worker {
     const struct sensor_engine *engine; /* the engine this worker uses (sensor/reload.h) */
     struct swap_slot *engine_slot;
     struct swap_reader *swap;
+    struct behaviour_ctx *behaviour;    /* NULL when behaviour detection is off */
     struct detect_alert alerts[DETECT_MAX_ALERTS_PER_PACKET];
     struct detect_packet_events events;  /* stream/app anomalies of the current packet */
     struct swap_reader *swap_reader;     /* reader of shared swapped structures, or NULL */
@@ -248,6 +251,7 @@ struct worker {
     struct detect_worker_stats snap_detect;
     uint64_t snap_builtin_alerts;
     struct intel_match_stats snap_intel;
+    struct behaviour_stats snap_behaviour;
 };
 
 /* Worker side of the request protocol: one relaxed load when nothing was
@@ -274,6 +278,7 @@ struct sensor_shared {
     struct fast_log *fast_log;
     struct swap_domain *swap;           /* readers of swapped structures (workers) */
     const struct sensor_intel *intel;   /* NULL without indicators or hub */
+    struct behaviour_store *behaviour;  /* scan trackers of all workers (NULL: off) */
 };
 
 /* Moves a worker to engine e (its per-thread detection context, keeping

@@ -283,6 +283,8 @@ static int start_workers(struct run_state *rs)
     rs->workers = calloc((size_t)rs->nworkers, sizeof *rs->workers);
     if (!rs->workers)
         return 1;
+    /* Behavioural detectors count probes of all workers together. */
+    rs->shared.behaviour = behaviour_store_new(&rs->sc.behaviour);
     for (int i = 0; i < rs->nworkers; i++) {
         int rc = worker_init(&rs->workers[i], i, &rs->sc, rs->eve_files, &rs->shared);
         if (rc != 0) {
@@ -434,6 +436,9 @@ static int unix_socket_session(struct run_state *rs, const struct unix_pcap_job 
         worker_fini(&rs->workers[i]);
     free(rs->workers);
     rs->workers = NULL;
+    /* Scan counts are per capture file in this mode, as every other state. */
+    behaviour_store_free(rs->shared.behaviour);
+    rs->shared.behaviour = NULL;
     int crc = close_outputs(rs);
     return rc ? rc : crc;
 }
@@ -474,6 +479,8 @@ static void cleanup(struct run_state *rs)
         worker_fini(&rs->workers[i]);
     free(rs->workers);
     rs->workers = NULL;
+    behaviour_store_free(rs->shared.behaviour);
+    rs->shared.behaviour = NULL;
     rs->nworkers = 0;
     sensor_engine_shutdown();
     detect_datasets_finish(rs->ran); /* save/state files of the datasets after a run */

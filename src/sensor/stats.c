@@ -20,6 +20,7 @@ void worker_publish_stats(struct worker *w)
         w->snap_detect = *detect_worker_stats(w->detect);
     w->snap_builtin_alerts = w->stats.builtin_alerts;
     w->snap_intel = w->intel_matcher.stats;
+    behaviour_stats_get(w->behaviour, &w->snap_behaviour);
     w->snap_valid = true;
     pthread_mutex_unlock(&w->snap_lock);
     atomic_fetch_add_explicit(&w->snap_gen, 1, memory_order_release);
@@ -36,6 +37,8 @@ struct sensor_totals {
     struct rule_load_stats rules_copy;
     const struct sensor_intel *intel;   /* NULL without indicators or hub */
     struct intel_match_stats intel_match;
+    struct behaviour_stats behaviour;
+    bool have_behaviour;
 };
 
 static void add_intel(struct intel_match_stats *t, const struct intel_match_stats *s)
@@ -75,6 +78,7 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
                 flow_stats_add(&t->flow, &w->snap_flow);
                 stream_stats_add(&t->stream, &w->snap_stream);
                 app_layer_stats_add(&t->app, &w->snap_app);
+                behaviour_stats_add(&t->behaviour, &w->snap_behaviour);
                 if (w->detect)
                     d = &w->snap_detect;
             }
@@ -85,6 +89,9 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
             flow_stats_add(&t->flow, flow_table_stats(w->flows));
             stream_stats_add(&t->stream, stream_thread_stats(w->stream));
             app_layer_stats_add(&t->app, app_layer_thread_stats(w->app));
+            struct behaviour_stats bs;
+            behaviour_stats_get(w->behaviour, &bs);
+            behaviour_stats_add(&t->behaviour, &bs);
             if (w->detect)
                 d = detect_worker_stats(w->detect);
         }
@@ -100,6 +107,7 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
             t->detect.passed_flows += d->passed_flows;
             t->have_detect = true;
         }
+        t->have_behaviour |= w->behaviour != NULL;
         if (from_snapshots)
             pthread_mutex_unlock(&w->snap_lock);
     }
@@ -119,6 +127,8 @@ static void write_raw_stats(struct json_writer *w, const struct sensor_totals *t
     flow_stats_write_json(&t->flow, w);
     stream_stats_write_json(&t->stream, w);
     app_layer_stats_write_json(&t->app, w);
+    if (t->have_behaviour)
+        behaviour_stats_write_json(&t->behaviour, w);
     if (t->have_detect) {
         json_key_object_begin(w, "detect");
         /* The rule set's load figures, as Suricata's per-engine entry. */
@@ -148,6 +158,7 @@ static void write_raw_stats(struct json_writer *w, const struct sensor_totals *t
  * A '*' matches one name. */
 static const char *const vigil_only[] = {
     "app_layer.memuse",
+    "behaviour",
     "app_layer.memcap_drops",
     "decoder.other_ip",
     "decoder.event.too_many_layers",

@@ -156,6 +156,12 @@ static void sink_file_closed(void *user, struct flow *flow, const struct packet 
     sensor_intel_file(user, flow, packet, file);
 }
 
+/* behaviour_alert_fn: a behavioural detector's alert on the flow at hand. */
+static void behaviour_alert(void *user, struct flow *f, const struct builtin_alert *a)
+{
+    worker_raise_alert(user, NULL, f, f ? f->last_usec : 0, a);
+}
+
 /* struct eve_writer.flow_vars: the detection variables of the flow. */
 static void eve_flow_vars(const void *user, const struct flow *f, struct json_writer *w)
 {
@@ -262,6 +268,9 @@ static void flow_on_end(void *user, struct flow *f)
     }
     if (w->detect && !f->app_closed)
         detect_flow_end(w, f);
+    /* Behavioural detectors see each flow once, as it ends (before it is
+     * logged, so an alert marks it alerted); src/behaviour/. */
+    behaviour_flow_end(w->behaviour, f);
     if (w->config->any_log_flow) {
         struct eve_flow_protos protos = {0};
         if (f->app_proto)
@@ -331,6 +340,7 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
     if (shared->swap)
         w->swap_reader = swap_reader_register(shared->swap);
     w->app = app_layer_thread_ctx_new(&sc->app, &sink);
+    w->behaviour = behaviour_ctx_new(&sc->behaviour, shared->behaviour, behaviour_alert, w);
     /* The running engine; later ones are adopted between packets
      * (worker_sync, sensor/reload.h). */
     w->engine = sensor_engine_current();
@@ -361,6 +371,8 @@ void worker_fini(struct worker *w)
         flow_table_free(w->flows);
     if (w->app)
         app_layer_thread_ctx_free(w->app);
+    behaviour_ctx_free(w->behaviour);
+    w->behaviour = NULL;
     if (w->stream)
         stream_thread_ctx_free(w->stream);
     if (w->decode)

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Behavioural detectors: configuration, statistics and the flow hook that
+ * hands each finished flow to the detectors (behaviour.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "behaviour/behaviour.h"
+#include "behaviour/behaviour_internal.h"
+#include "flow/flow.h"
+#include "util/config.h"
+#include "util/json.h"
+
+void behaviour_config_defaults(struct behaviour_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->enabled = true;
+    c->memcap = 16ull << 20;
+    c->scan.enabled = true;
+    c->scan.udp = true;
+    c->scan.icmp = true;
+    /* Snort 3's port_scan counts over 60 s by default; 25 distinct ports
+     * (or hosts) is its "medium" sense level for TCP. */
+    c->scan.window_sec = 60;
+    c->scan.vertical_ports = 25;
+    c->scan.horizontal_hosts = 25;
+}
+
+static int get_u32(const struct config *cfg, const char *key, uint32_t min, uint32_t *out,
+                   char *err, size_t errlen)
+{
+    long long v;
+    int rc = config_get_int(cfg, key, &v);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc != 0 || v < (long long)min || v > UINT32_MAX) {
+        snprintf(err, errlen, "%s: expected a number from %u to 4294967295", key, min);
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int get_bool(const struct config *cfg, const char *key, bool *out, char *err, size_t errlen)
+{
+    const char *s = config_get(cfg, key);
+    if (!s || !*s)
+        return 0;
+    if (config_parse_bool(s, out) != 0) {
+        snprintf(err, errlen, "%s: expected yes or no", key);
+        return -1;
+    }
+    return 0;
+}
+
+int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, char *err,
+                          size_t errlen)
+{
+    if (!cfg)
+        return 0;
+    if (get_bool(cfg, "behaviour.enabled", &c->enabled, err, errlen) ||
+        get_bool(cfg, "behaviour.scan.enabled", &c->scan.enabled, err, errlen) ||
+        get_bool(cfg, "behaviour.scan.udp", &c->scan.udp, err, errlen) ||
+        get_bool(cfg, "behaviour.scan.icmp", &c->scan.icmp, err, errlen) ||
+        get_u32(cfg, "behaviour.scan.window", 1, &c->scan.window_sec, err, errlen) ||
+        get_u32(cfg, "behaviour.scan.vertical.ports", 2, &c->scan.vertical_ports, err, errlen) ||
+        get_u32(cfg, "behaviour.scan.horizontal.hosts", 2, &c->scan.horizontal_hosts, err,
+                errlen))
+        return -1;
+    if (config_find(cfg, "behaviour.memcap")) {
+        uint64_t v;
+        if (config_get_size(cfg, "behaviour.memcap", &v) != 0 || v < 64 * 1024) {
+            snprintf(err, errlen, "behaviour.memcap: expected a size of at least 64kb");
+            return -1;
+        }
+        c->memcap = v;
+    }
+    return 0;
+}
+
+struct behaviour_ctx *behaviour_ctx_new(const struct behaviour_config *c,
+                                        struct behaviour_store *store, behaviour_alert_fn fn,
+                                        void *user)
+{
+    if (!c->enabled || !c->scan.enabled)
+        return NULL;
+    struct behaviour_ctx *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->cfg = c[0];
+    b->alert = fn;
+    b->alert_user = user;
+    if (!store) {
+        store = behaviour_store_new(c);
+        if (!store) {
+            free(b);
+            return NULL;
+        }
+        b->own_store = true;
+    }
+    b->store = store;
+    b->cfg = store->cfg; /* the store's thresholds rule */
+    pthread_mutex_lock(&store->lock);
+    b->report_store = store->nctx++ == 0;
+    pthread_mutex_unlock(&store->lock);
+    return b;
+}
+
+void behaviour_ctx_free(struct behaviour_ctx *b)
+{
+    if (!b)
+        return;
+    if (b->own_store)
+        behaviour_store_free(b->store);
+    free(b);
+}
+
+void behaviour_flow_end(struct behaviour_ctx *b, struct flow *f)
+{
+    if (!b)
+        return;
+    if (f->key.proto == 1 || f->key.proto == 58) {
+        if (!b->cfg.scan.icmp)
+            return;
+        enum behaviour_probe k = behaviour_classify_icmp(f->key.proto, f->icmp_type,
+                                                         f->pkts_toserver);
+        if (k != BEHAVIOUR_PROBE_NONE)
+            behaviour_scan_probe(b, f, f->key.proto, k, &f->key.src, &f->key.dst, 0,
+                                 f->start_usec);
+        return;
+    }
+    if (f->key.proto != 6 && !(f->key.proto == 17 && b->cfg.scan.udp))
+        return;
+    enum behaviour_probe kind =
+        behaviour_classify(f->key.proto, f->tcp_flags_toserver, f->tcp_flags_toclient,
+                           f->pkts_toserver, f->pkts_toclient - f->icmp_errors_toclient);
+    if (kind == BEHAVIOUR_PROBE_NONE)
+        return;
+    /* The probe's time is when it was sent: flows end late (timeouts) and
+     * not in the order they started. */
+    behaviour_scan_probe(b, f, f->key.proto, kind, &f->key.src, &f->key.dst, f->key.dst_port,
+                         f->start_usec);
+}
+
+void behaviour_stats_add(struct behaviour_stats *t, const struct behaviour_stats *s)
+{
+    t->scan_probes += s->scan_probes;
+    t->scan_alerts += s->scan_alerts;
+    t->scan_suppressed += s->scan_suppressed;
+    t->trackers += s->trackers;
+    t->tracker_reused += s->tracker_reused;
+    t->memcap_evictions += s->memcap_evictions;
+    t->memuse += s->memuse;
+}
+
+void behaviour_stats_write_json(const struct behaviour_stats *s, struct json_writer *w)
+{
+    json_key_object_begin(w, "behaviour");
+    json_key_object_begin(w, "scan");
+    json_key_u64(w, "probes", s->scan_probes);
+    json_key_u64(w, "alerts", s->scan_alerts);
+    json_key_u64(w, "suppressed", s->scan_suppressed);
+    json_object_end(w);
+    json_key_u64(w, "trackers", s->trackers);
+    json_key_u64(w, "tracker_reused", s->tracker_reused);
+    json_key_u64(w, "memcap_evictions", s->memcap_evictions);
+    json_key_u64(w, "memuse", s->memuse);
+    json_object_end(w);
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Behavioural detectors: what signatures miss (issue 16). This first
+ * increment has the scan detector (gid 7200, sids in docs/behaviour.md).
+ *
+ * Each worker owns one struct behaviour_ctx. The detectors look at a flow
+ * once, when it ends (flow_end hook of the worker), without locks, so
+ * ordinary traffic costs a few flag tests per flow and no state: only flows
+ * that look like probes (unanswered or rejected SYN, SYN answered and reset
+ * without data, FIN/NULL/Xmas without a handshake, UDP without reply, ICMP
+ * echo requests) are counted, in one struct behaviour_store that all workers
+ * share (a mutex taken for probe flows only), so a sweep whose flows land on
+ * different workers is counted whole. State is bounded by behaviour.memcap:
+ * when it is full, the least recently used tracker is reused (counted). */
+#ifndef VIGIL_BEHAVIOUR_H
+#define VIGIL_BEHAVIOUR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/builtin_alert.h"
+
+struct config;
+struct flow;
+struct json_writer;
+
+#define BEHAVIOUR_GID_SCAN 7200
+
+/* sids of gid 7200 */
+enum {
+    BEHAVIOUR_SID_TCP_PORTSCAN = 1,  /* vertical: one source, many TCP ports of one host */
+    BEHAVIOUR_SID_TCP_PORTSWEEP = 2, /* horizontal: one source, one TCP port of many hosts */
+    BEHAVIOUR_SID_UDP_PORTSCAN = 3,
+    BEHAVIOUR_SID_UDP_PORTSWEEP = 4,
+    BEHAVIOUR_SID_ICMP_SWEEP = 5,    /* one source, ICMP echo/timestamp requests to many hosts */
+};
+
+struct behaviour_config {
+    bool enabled;                /* behaviour.enabled (default yes) */
+    uint64_t memcap;             /* behaviour.memcap, bytes per worker (default 16 MiB) */
+    struct {
+        bool enabled;            /* behaviour.scan.enabled */
+        bool udp;                /* behaviour.scan.udp: UDP probes count too */
+        bool icmp;               /* behaviour.scan.icmp: ICMP sweeps (echo, timestamp) */
+        uint32_t window_sec;     /* behaviour.scan.window */
+        uint32_t vertical_ports; /* behaviour.scan.vertical.ports: distinct ports on one host */
+        uint32_t horizontal_hosts; /* behaviour.scan.horizontal.hosts: distinct hosts, one port */
+    } scan;
+};
+
+void behaviour_config_defaults(struct behaviour_config *c);
+/* Reads the `behaviour:` section (keys are marked as read for the
+ * configuration check). Returns 0, or -1 with a message naming the key in err. */
+int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, char *err,
+                          size_t errlen);
+
+/* An alert for the flow that completed the evidence (its source is the
+ * scanner). */
+typedef void (*behaviour_alert_fn)(void *user, struct flow *f, const struct builtin_alert *a);
+
+struct behaviour_ctx;
+struct behaviour_store;
+
+/* The trackers the workers share; NULL when disabled or out of memory. */
+struct behaviour_store *behaviour_store_new(const struct behaviour_config *c);
+void behaviour_store_free(struct behaviour_store *s);
+
+/* A worker's context on store (NULL: a private store of its own, as in a
+ * single-threaded use). NULL when disabled (the hook then costs one test)
+ * or out of memory. */
+struct behaviour_ctx *behaviour_ctx_new(const struct behaviour_config *c,
+                                        struct behaviour_store *store, behaviour_alert_fn fn,
+                                        void *user);
+void behaviour_ctx_free(struct behaviour_ctx *b);
+
+/* The flow hook: call once per flow when it ends, before it is logged. */
+void behaviour_flow_end(struct behaviour_ctx *b, struct flow *f);
+
+/* Per context; the store's own counters (trackers, memuse, reuse and
+ * evictions) are reported by the first context of the store only, so that
+ * summing the workers' stats counts them once. */
+struct behaviour_stats {
+    uint64_t scan_probes;        /* flows counted as probes */
+    uint64_t scan_alerts;
+    uint64_t scan_suppressed;    /* threshold crossed again within the window of an alert */
+    uint64_t trackers;           /* trackers in use now */
+    uint64_t tracker_reused;     /* an expired tracker reused */
+    uint64_t memcap_evictions;   /* a live tracker dropped because memcap was reached */
+    uint64_t memuse;             /* bytes */
+};
+
+void behaviour_stats_get(const struct behaviour_ctx *b, struct behaviour_stats *s);
+void behaviour_stats_add(struct behaviour_stats *t, const struct behaviour_stats *s);
+/* "behaviour": {...} in the EVE stats record. */
+void behaviour_stats_write_json(const struct behaviour_stats *s, struct json_writer *w);
+
+/* Probe classification of a finished flow (exposed for the unit test). */
+enum behaviour_probe {
+    BEHAVIOUR_PROBE_NONE = 0,
+    BEHAVIOUR_PROBE_SYN,         /* SYN unanswered or answered with RST */
+    BEHAVIOUR_PROBE_HALF_OPEN,   /* SYN/ACK answered with RST, no data (SYN scan, open port) */
+    BEHAVIOUR_PROBE_FIN,
+    BEHAVIOUR_PROBE_NULL,
+    BEHAVIOUR_PROBE_XMAS,
+    BEHAVIOUR_PROBE_UDP,         /* UDP without any reply */
+    BEHAVIOUR_PROBE_ICMP,        /* ICMP echo/timestamp/address-mask request, at most 3 */
+    BEHAVIOUR_PROBE_MAX
+};
+enum behaviour_probe behaviour_classify(uint8_t proto, uint8_t flags_toserver,
+                                        uint8_t flags_toclient, uint64_t pkts_toserver,
+                                        uint64_t pkts_toclient);
+/* ICMP (proto 1) or ICMPv6 (58) flow whose first packet had type icmp_type. */
+enum behaviour_probe behaviour_classify_icmp(uint8_t proto, uint8_t icmp_type,
+                                             uint64_t pkts_toserver);
+const char *behaviour_probe_name(enum behaviour_probe p);
+
+/* The window/threshold core without a flow (unit test): one probe from src
+ * to dst:dport at ts_usec. Alerts go to the context's callback with f NULL. */
+struct ip_address;
+void behaviour_scan_probe(struct behaviour_ctx *b, struct flow *f, uint8_t proto,
+                          enum behaviour_probe kind, const struct ip_address *src,
+                          const struct ip_address *dst, uint16_t dport, uint64_t ts_usec);
+
+#endif

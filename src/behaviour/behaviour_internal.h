@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internal to src/behaviour/: the per-worker context and the scan
+ * detector's trackers. */
+#ifndef VIGIL_BEHAVIOUR_INTERNAL_H
+#define VIGIL_BEHAVIOUR_INTERNAL_H
+
+#include <pthread.h>
+
+#include "behaviour/behaviour.h"
+#include "decode/packet.h"
+
+/* Distinct ports (vertical) or hosts (horizontal) are counted in a bitmap of
+ * hashed values: a value whose bit is already set is not counted again. With
+ * 1,024 bits the count is exact in practice up to a few dozen values and
+ * only ever under-counts (a collision), so it never makes an alert up. */
+#define SCAN_BITMAP_BITS 1024
+
+enum scan_tracker_type {
+    SCAN_T_VERTICAL = 1,   /* (source, destination host, proto): distinct ports */
+    SCAN_T_HORIZONTAL,     /* (source, destination port, proto): distinct hosts */
+    SCAN_T_SOURCE,         /* (source): when each kind last alerted, for suppression */
+};
+
+/* Alert kinds, one alert per source per kind and window. */
+enum { SCAN_K_TCP_V, SCAN_K_TCP_H, SCAN_K_UDP_V, SCAN_K_UDP_H, SCAN_K_ICMP_H, SCAN_K_MAX };
+
+struct scan_key {
+    uint8_t type, proto;
+    uint16_t port;
+    struct ip_address src, other;
+};
+
+struct scan_tracker {
+    struct scan_key key;
+    uint32_t hash;
+    bool alerted;                    /* this tracker's threshold alerted in its window */
+    uint16_t probe_kinds;            /* bit per enum behaviour_probe seen in the window */
+    uint32_t distinct;
+    uint64_t first_usec, last_usec;
+    uint64_t alert_usec[SCAN_K_MAX]; /* SCAN_T_SOURCE: last alert per kind (0: none) */
+    struct scan_tracker *hnext, *lru_prev, *lru_next;
+    uint8_t bits[SCAN_BITMAP_BITS / 8];
+};
+
+/* The trackers, shared by the workers: lock held for probe flows only. */
+struct behaviour_store {
+    pthread_mutex_t lock;
+    struct behaviour_config cfg;
+    uint64_t window_usec;
+    uint32_t seed;
+    struct scan_tracker **buckets;
+    uint32_t mask;
+    uint32_t max_trackers;
+    struct scan_tracker *lru_head, *lru_tail; /* head: least recently touched */
+    struct behaviour_stats stats;    /* trackers, tracker_reused, memcap_evictions, memuse */
+    int nctx;                        /* contexts attached (the first reports the above) */
+};
+
+/* One worker's view: its alert callback and counters; no shared writes. */
+struct behaviour_ctx {
+    struct behaviour_config cfg;
+    struct behaviour_store *store;
+    bool own_store, report_store;
+    behaviour_alert_fn alert;
+    void *alert_user;
+    struct behaviour_stats stats;    /* scan_probes, scan_alerts, scan_suppressed */
+    char meta_count[24], meta_window[24], meta_probes[96];
+};
+
+#endif
