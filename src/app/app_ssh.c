@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "app/app_parser.h"
+#include "app/app_ssh.h"
 #include "util/json.h"
 
 #define SSH_BANNER_MAX 255
@@ -553,3 +554,11 @@ const struct app_parser app_parser_ssh = {
     .event_names = ssh_event_names,
     .tx_get_buffer_dir = ssh_tx_get_buffer_dir,
 };
+
+bool app_ssh_tx_side_encrypted(const struct app_tx *atx, uint8_t side)
+{
+    if (app_tx_proto(atx) != APP_PROTO_SSH)
+        return false;
+    const struct ssh_tx *tx = (const struct ssh_tx *)atx;
+    return tx->side[side & 1].state == SSH_ENCRYPTED;
+}

@@ -25,6 +25,20 @@ void behaviour_config_defaults(struct behaviour_config *c)
     c->scan.window_sec = 60;
     c->scan.vertical_ports = 25;
     c->scan.horizontal_hosts = 25;
+    /* Brute force: fail2ban bans after 5 failures in 10 minutes of one
+     * log; a sensor sees every client, so a little more room: 10 failed SSH
+     * sessions or 20 HTTP 401/403 from one source to one server within
+     * 2 minutes. An SSH guess is a session that ended within 30 s with at
+     * most 12 KiB from the client (key exchange with post-quantum hybrid
+     * keys and a few password tries, IP headers included). */
+    c->bruteforce.enabled = true;
+    c->bruteforce.window_sec = 120;
+    c->bruteforce.ssh = true;
+    c->bruteforce.ssh_attempts = 10;
+    c->bruteforce.ssh_max_duration_sec = 30;
+    c->bruteforce.ssh_max_client_bytes = 12288;
+    c->bruteforce.http = true;
+    c->bruteforce.http_failures = 20;
 }
 
 static int get_u32(const struct config *cfg, const char *key, uint32_t min, uint32_t *out,
@@ -66,6 +80,18 @@ int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, 
         get_u32(cfg, "behaviour.scan.window", 1, &c->scan.window_sec, err, errlen) ||
         get_u32(cfg, "behaviour.scan.vertical.ports", 2, &c->scan.vertical_ports, err, errlen) ||
         get_u32(cfg, "behaviour.scan.horizontal.hosts", 2, &c->scan.horizontal_hosts, err,
+                errlen) ||
+        get_bool(cfg, "behaviour.bruteforce.enabled", &c->bruteforce.enabled, err, errlen) ||
+        get_u32(cfg, "behaviour.bruteforce.window", 1, &c->bruteforce.window_sec, err, errlen) ||
+        get_bool(cfg, "behaviour.bruteforce.ssh.enabled", &c->bruteforce.ssh, err, errlen) ||
+        get_u32(cfg, "behaviour.bruteforce.ssh.attempts", 2, &c->bruteforce.ssh_attempts, err,
+                errlen) ||
+        get_u32(cfg, "behaviour.bruteforce.ssh.max-duration", 1,
+                &c->bruteforce.ssh_max_duration_sec, err, errlen) ||
+        get_u32(cfg, "behaviour.bruteforce.ssh.max-client-bytes", 1,
+                &c->bruteforce.ssh_max_client_bytes, err, errlen) ||
+        get_bool(cfg, "behaviour.bruteforce.http.enabled", &c->bruteforce.http, err, errlen) ||
+        get_u32(cfg, "behaviour.bruteforce.http.failures", 2, &c->bruteforce.http_failures, err,
                 errlen))
         return -1;
     if (config_find(cfg, "behaviour.memcap")) {
@@ -83,7 +109,7 @@ struct behaviour_ctx *behaviour_ctx_new(const struct behaviour_config *c,
                                         struct behaviour_store *store, behaviour_alert_fn fn,
                                         void *user)
 {
-    if (!c->enabled || !c->scan.enabled)
+    if (!c->enabled || !(c->scan.enabled || c->bruteforce.enabled))
         return NULL;
     struct behaviour_ctx *b = calloc(1, sizeof *b);
     if (!b)
@@ -120,6 +146,9 @@ void behaviour_flow_end(struct behaviour_ctx *b, struct flow *f)
 {
     if (!b)
         return;
+    behaviour_bruteforce_flow_end(b, f);
+    if (!b->cfg.scan.enabled)
+        return;
     if (f->key.proto == 1 || f->key.proto == 58) {
         if (!b->cfg.scan.icmp)
             return;
@@ -148,6 +177,10 @@ void behaviour_stats_add(struct behaviour_stats *t, const struct behaviour_stats
     t->scan_probes += s->scan_probes;
     t->scan_alerts += s->scan_alerts;
     t->scan_suppressed += s->scan_suppressed;
+    for (int i = 0; i < BEHAVIOUR_BF_SERVICES; i++)
+        t->bf_attempts[i] += s->bf_attempts[i];
+    t->bf_alerts += s->bf_alerts;
+    t->bf_suppressed += s->bf_suppressed;
     t->trackers += s->trackers;
     t->tracker_reused += s->tracker_reused;
     t->memcap_evictions += s->memcap_evictions;
@@ -161,6 +194,12 @@ void behaviour_stats_write_json(const struct behaviour_stats *s, struct json_wri
     json_key_u64(w, "probes", s->scan_probes);
     json_key_u64(w, "alerts", s->scan_alerts);
     json_key_u64(w, "suppressed", s->scan_suppressed);
+    json_object_end(w);
+    json_key_object_begin(w, "bruteforce");
+    json_key_u64(w, "ssh_attempts", s->bf_attempts[BEHAVIOUR_SID_BF_SSH]);
+    json_key_u64(w, "http_failures", s->bf_attempts[BEHAVIOUR_SID_BF_HTTP]);
+    json_key_u64(w, "alerts", s->bf_alerts);
+    json_key_u64(w, "suppressed", s->bf_suppressed);
     json_object_end(w);
     json_key_u64(w, "trackers", s->trackers);
     json_key_u64(w, "tracker_reused", s->tracker_reused);

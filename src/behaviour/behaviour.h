@@ -25,6 +25,7 @@ struct flow;
 struct json_writer;
 
 #define BEHAVIOUR_GID_SCAN 7200
+#define BEHAVIOUR_GID_BRUTEFORCE 7201
 
 /* sids of gid 7200 */
 enum {
@@ -33,6 +34,13 @@ enum {
     BEHAVIOUR_SID_UDP_PORTSCAN = 3,
     BEHAVIOUR_SID_UDP_PORTSWEEP = 4,
     BEHAVIOUR_SID_ICMP_SWEEP = 5,    /* one source, ICMP echo/timestamp requests to many hosts */
+};
+
+/* sids of gid 7201 (also the service index of the brute-force trackers) */
+enum {
+    BEHAVIOUR_SID_BF_SSH = 1,        /* many short SSH sessions ended soon after key exchange */
+    BEHAVIOUR_SID_BF_HTTP = 2,       /* a burst of HTTP 401/403 responses */
+    BEHAVIOUR_BF_SERVICES = 3        /* 1 + the number of services above */
 };
 
 struct behaviour_config {
@@ -46,6 +54,16 @@ struct behaviour_config {
         uint32_t vertical_ports; /* behaviour.scan.vertical.ports: distinct ports on one host */
         uint32_t horizontal_hosts; /* behaviour.scan.horizontal.hosts: distinct hosts, one port */
     } scan;
+    struct {
+        bool enabled;            /* behaviour.bruteforce.enabled */
+        uint32_t window_sec;     /* behaviour.bruteforce.window */
+        bool ssh;                /* behaviour.bruteforce.ssh.enabled */
+        uint32_t ssh_attempts;   /* behaviour.bruteforce.ssh.attempts: failed sessions */
+        uint32_t ssh_max_duration_sec; /* behaviour.bruteforce.ssh.max-duration */
+        uint32_t ssh_max_client_bytes; /* behaviour.bruteforce.ssh.max-client-bytes */
+        bool http;               /* behaviour.bruteforce.http.enabled */
+        uint32_t http_failures;  /* behaviour.bruteforce.http.failures: 401/403 responses */
+    } bruteforce;
 };
 
 void behaviour_config_defaults(struct behaviour_config *c);
@@ -76,6 +94,15 @@ void behaviour_ctx_free(struct behaviour_ctx *b);
 /* The flow hook: call once per flow when it ends, before it is logged. */
 void behaviour_flow_end(struct behaviour_ctx *b, struct flow *f);
 
+/* The transaction hook (the app event sink's tx_inspect): a transaction's
+ * direction is complete; ts_usec is the current packet's time. */
+struct app_tx;
+void behaviour_tx(struct behaviour_ctx *b, struct flow *f, uint64_t ts_usec,
+                  const struct app_tx *tx, uint8_t direction);
+/* True when the configuration needs the transaction hook (the sensor then
+ * turns on app-layer inspection). */
+bool behaviour_wants_tx(const struct behaviour_config *c);
+
 /* Per context; the store's own counters (trackers, memuse, reuse and
  * evictions) are reported by the first context of the store only, so that
  * summing the workers' stats counts them once. */
@@ -83,6 +110,9 @@ struct behaviour_stats {
     uint64_t scan_probes;        /* flows counted as probes */
     uint64_t scan_alerts;
     uint64_t scan_suppressed;    /* threshold crossed again within the window of an alert */
+    uint64_t bf_attempts[BEHAVIOUR_BF_SERVICES]; /* failed attempts counted, per sid */
+    uint64_t bf_alerts;
+    uint64_t bf_suppressed;
     uint64_t trackers;           /* trackers in use now */
     uint64_t tracker_reused;     /* an expired tracker reused */
     uint64_t memcap_evictions;   /* a live tracker dropped because memcap was reached */
@@ -120,5 +150,16 @@ struct ip_address;
 void behaviour_scan_probe(struct behaviour_ctx *b, struct flow *f, uint8_t proto,
                           enum behaviour_probe kind, const struct ip_address *src,
                           const struct ip_address *dst, uint16_t dport, uint64_t ts_usec);
+
+/* The brute-force core without a flow (unit test): one failed attempt of
+ * service (a BEHAVIOUR_SID_BF_* value) from src to dst:dport at ts_usec. */
+void behaviour_bruteforce_attempt(struct behaviour_ctx *b, struct flow *f, int service,
+                                  const struct ip_address *src, const struct ip_address *dst,
+                                  uint16_t dport, uint64_t ts_usec);
+/* Is a finished SSH session a failed attempt? (exposed for the unit test):
+ * both banners seen, both sides past key exchange, ended within
+ * max_duration with at most max_client_bytes from the client. */
+bool behaviour_ssh_is_attempt(const struct behaviour_config *c, bool kex_done,
+                              uint64_t duration_usec, uint64_t client_bytes);
 
 #endif

@@ -19,10 +19,13 @@ enum scan_tracker_type {
     SCAN_T_VERTICAL = 1,   /* (source, destination host, proto): distinct ports */
     SCAN_T_HORIZONTAL,     /* (source, destination port, proto): distinct hosts */
     SCAN_T_SOURCE,         /* (source): when each kind last alerted, for suppression */
+    SCAN_T_BRUTE,          /* (source, server, service port, service): failed attempts */
 };
 
 /* Alert kinds, one alert per source per kind and window. */
-enum { SCAN_K_TCP_V, SCAN_K_TCP_H, SCAN_K_UDP_V, SCAN_K_UDP_H, SCAN_K_ICMP_H, SCAN_K_MAX };
+enum { SCAN_K_TCP_V, SCAN_K_TCP_H, SCAN_K_UDP_V, SCAN_K_UDP_H, SCAN_K_ICMP_H,
+       SCAN_K_BF_FIRST, /* + a BEHAVIOUR_SID_BF_* value: brute force per service */
+       SCAN_K_MAX = SCAN_K_BF_FIRST + BEHAVIOUR_BF_SERVICES };
 
 struct scan_key {
     uint8_t type, proto;
@@ -46,7 +49,9 @@ struct scan_tracker {
 struct behaviour_store {
     pthread_mutex_t lock;
     struct behaviour_config cfg;
-    uint64_t window_usec;
+    uint64_t window_usec;            /* scan window */
+    uint64_t bf_window_usec;         /* brute-force window */
+    uint64_t max_window_usec;        /* the longer: a tracker idle that long is reusable */
     uint32_t seed;
     struct scan_tracker **buckets;
     uint32_t mask;
@@ -64,7 +69,15 @@ struct behaviour_ctx {
     behaviour_alert_fn alert;
     void *alert_user;
     struct behaviour_stats stats;    /* scan_probes, scan_alerts, scan_suppressed */
-    char meta_count[24], meta_window[24], meta_probes[96];
+    char meta_count[24], meta_window[24], meta_probes[96], meta_service[16];
 };
+
+/* Shared with behaviour_bruteforce.c (behaviour_scan.c): tracker lookup with
+ * the store locked, and the group-address test. */
+struct scan_tracker *behaviour_tracker_get(struct behaviour_store *b, const struct scan_key *k,
+                                           uint64_t now_usec);
+bool behaviour_addr_is_group(const struct ip_address *a);
+/* behaviour_bruteforce.c: a finished flow's brute-force verdict (SSH). */
+void behaviour_bruteforce_flow_end(struct behaviour_ctx *b, struct flow *f);
 
 #endif

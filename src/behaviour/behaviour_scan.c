@@ -86,13 +86,15 @@ enum behaviour_probe behaviour_classify_icmp(uint8_t proto, uint8_t icmp_type,
 
 struct behaviour_store *behaviour_store_new(const struct behaviour_config *c)
 {
-    if (!c->enabled || !c->scan.enabled)
+    if (!c->enabled || !(c->scan.enabled || c->bruteforce.enabled))
         return NULL;
     struct behaviour_store *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
     b->cfg = *c;
     b->window_usec = (uint64_t)c->scan.window_sec * 1000000ull;
+    b->bf_window_usec = (uint64_t)c->bruteforce.window_sec * 1000000ull;
+    b->max_window_usec = b->window_usec > b->bf_window_usec ? b->window_usec : b->bf_window_usec;
     b->seed = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)b;
     /* The store and the bucket array (at most one bucket per tracker)
      * count against the memcap too. */
@@ -196,8 +198,8 @@ static void hash_unlink(struct behaviour_store *b, struct scan_tracker *t)
 
 /* The tracker for k, created (or recycled) when absent; NULL only when no
  * memory could be had. now_usec: the latest probe time seen. */
-static struct scan_tracker *tracker_get(struct behaviour_store *b, const struct scan_key *k,
-                                        uint64_t now_usec)
+struct scan_tracker *behaviour_tracker_get(struct behaviour_store *b, const struct scan_key *k,
+                                           uint64_t now_usec)
 {
     uint32_t h = key_hash(b, k);
     for (struct scan_tracker *t = b->buckets[h & b->mask]; t; t = t->hnext) {
@@ -208,7 +210,7 @@ static struct scan_tracker *tracker_get(struct behaviour_store *b, const struct 
         }
     }
     struct scan_tracker *t = b->lru_head;
-    if (t && t->last_usec + b->window_usec < now_usec) {
+    if (t && t->last_usec + b->max_window_usec < now_usec) {
         b->stats.tracker_reused++; /* its window is over: nothing is lost */
     } else if (b->stats.trackers < b->max_trackers || !t) {
         t = malloc(sizeof *t);
@@ -237,7 +239,7 @@ static struct scan_tracker *tracker_get(struct behaviour_store *b, const struct 
     return t;
 }
 
-static bool addr_is_group(const struct ip_address *a)
+bool behaviour_addr_is_group(const struct ip_address *a)
 {
     if (a->family == 4)
         return a->addr.u8[0] >= 224 || a->addr.u32[0] == 0xffffffffu;
@@ -313,7 +315,7 @@ static bool tracker_check(struct behaviour_ctx *c, struct scan_tracker *t, int k
     memset(&sk, 0, sizeof sk);
     sk.type = SCAN_T_SOURCE;
     sk.src = t->key.src;
-    struct scan_tracker *s = tracker_get(b, &sk, now);
+    struct scan_tracker *s = behaviour_tracker_get(b, &sk, now);
     if (!s)
         return false;
     if (s->alert_usec[kind] && ts < s->alert_usec[kind] + b->window_usec &&
@@ -369,7 +371,7 @@ void behaviour_scan_probe(struct behaviour_ctx *c, struct flow *f, uint8_t proto
                           enum behaviour_probe kind, const struct ip_address *src,
                           const struct ip_address *dst, uint16_t dport, uint64_t ts_usec)
 {
-    if (!c || kind == BEHAVIOUR_PROBE_NONE || addr_is_group(dst))
+    if (!c || kind == BEHAVIOUR_PROBE_NONE || behaviour_addr_is_group(dst))
         return;
     c->stats.scan_probes++;
     struct behaviour_store *b = c->store;
@@ -386,7 +388,7 @@ void behaviour_scan_probe(struct behaviour_ctx *c, struct flow *f, uint8_t proto
     k.src = *src;
     k.other = *dst;
     /* ICMP has no ports: only sweeps. */
-    struct scan_tracker *v = icmp ? NULL : tracker_get(b, &k, now);
+    struct scan_tracker *v = icmp ? NULL : behaviour_tracker_get(b, &k, now);
     if (v) {
         tracker_window(b, v, ts_usec);
         v->probe_kinds |= (uint16_t)(1u << kind);
@@ -401,7 +403,7 @@ void behaviour_scan_probe(struct behaviour_ctx *c, struct flow *f, uint8_t proto
     k.proto = proto;
     k.port = dport;
     k.src = *src;
-    struct scan_tracker *h = tracker_get(b, &k, now);
+    struct scan_tracker *h = behaviour_tracker_get(b, &k, now);
     if (h) {
         tracker_window(b, h, ts_usec);
         h->probe_kinds |= (uint16_t)(1u << kind);

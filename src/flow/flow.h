@@ -58,6 +58,7 @@ struct flow {
     void *detect_state;           /* owned; flowbits, flowints, per-flow detection progress */
     void *output_state;           /* owned by the sensor's output (e.g. MAC addresses seen) */
     bool app_closed;              /* the TCP session closed and the app layer was finished early */
+    uint8_t behaviour_flags;      /* src/behaviour/: what the detectors noted on the flow */
     /* Exception policies applied to the flow (Suricata's flow.exception_policy):
      * midstream pickup, 0 none, else 1 + the stream config's midstream_policy. */
     uint8_t exception_midstream;

@@ -593,6 +593,10 @@ int sensor_main(int argc, char **argv)
     if (rc == 0) {
         swap_domain_init(&rs.swap);
         rs.shared.swap = &rs.swap;
+        /* Brute-force detection reads transactions (HTTP status, SSH key
+         * exchange): set before the workers run. */
+        if (behaviour_wants_tx(&rs.sc.behaviour))
+            app_layer_set_inspection_active(true);
         /* The unix-socket mode starts workers per queued capture file. */
         if (!rs.socket_mode)
             rc = start_workers(&rs);

@@ -147,7 +147,9 @@ static void sink_alert(void *user, const struct flow *flow, const struct packet 
 static void sink_tx_inspect(void *user, struct flow *flow, const struct packet *packet,
                             const struct app_tx *tx, uint8_t direction)
 {
-    sensor_intel_tx(user, flow, packet, tx, direction);
+    struct worker *w = user;
+    sensor_intel_tx(w, flow, packet, tx, direction);
+    behaviour_tx(w->behaviour, flow, packet ? packet->ts_usec : w->now_usec, tx, direction);
 }
 
 static void sink_file_closed(void *user, struct flow *flow, const struct packet *packet,

@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Run inside `unshare -n` by bruteforce.py: real password guessing against a
+# real sshd and a real HTTP server answering 401, captured on lo.
+#   $1: capture file   $2: work directory   $3: ssh guesses of 127.0.0.5
+set -e
+PCAP=$1 D=$2 N=$3
+ip link set lo up
+ssh-keygen -q -t ed25519 -N '' -f "$D/hostkey"
+mkdir -p /run/sshd
+cat > "$D/sshd_config" <<CFG
+ListenAddress 127.0.0.1:2222
+HostKey $D/hostkey
+PidFile $D/sshd.pid
+PermitRootLogin yes
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication no
+UsePAM no
+MaxStartups 100
+MaxAuthTries 2
+CFG
+/usr/sbin/sshd -f "$D/sshd_config" -E "$D/sshd.log"
+cat > "$D/http401.py" <<'PY'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        code = 200 if self.path.startswith("/ok") else 401
+        body = b"ok\n" if code == 200 else b"denied\n"
+        self.send_response(code)
+        if code == 401:
+            self.send_header("WWW-Authenticate", 'Basic realm="vigil"')
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", 8080), H).serve_forever()
+PY
+python3 "$D/http401.py" &
+HTTP=$!
+tcpdump -i lo -U -w "$PCAP" -s 0 'tcp port 2222 or tcp port 8080' >/dev/null 2>&1 &
+DUMP=$!
+sleep 1
+# A wrong password each time, through SSH_ASKPASS (no terminal).
+printf '#!/bin/sh\necho wrong-password\n' > "$D/askpass"
+chmod +x "$D/askpass"
+guess() { # source address, count
+    i=0
+    while [ $i -lt "$2" ]; do
+        SSH_ASKPASS="$D/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 setsid \
+            ssh -n -p 2222 -b "$1" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+            -o PreferredAuthentications=password -o NumberOfPasswordPrompts=1 \
+            -o ConnectTimeout=5 -o LogLevel=ERROR root@127.0.0.1 true </dev/null >/dev/null 2>&1 || true
+        i=$((i + 1))
+    done
+}
+guess 127.0.0.5 "$N" &
+G1=$!
+guess 127.0.0.6 2 &
+G2=$!
+# HTTP: 127.0.0.2 guesses (25 x 401), 127.0.0.3 a few (5 x 401),
+# 127.0.0.4 browses (30 x 200).
+for i in $(seq 25); do curl -s -o /dev/null --interface 127.0.0.2 -u admin:guess$i http://127.0.0.1:8080/admin; done
+for i in $(seq 5); do curl -s -o /dev/null --interface 127.0.0.3 http://127.0.0.1:8080/private; done
+for i in $(seq 30); do curl -s -o /dev/null --interface 127.0.0.4 http://127.0.0.1:8080/ok/$i; done
+wait $G1 $G2
+sleep 1
+kill $DUMP $HTTP
+kill "$(cat "$D/sshd.pid")"
+wait $DUMP || true
