@@ -92,6 +92,9 @@ def test_real(d):
         (["--set", "behaviour.bruteforce.http.enabled=no"], [(1, "127.0.0.5", 2222)],
          "HTTP off"),
         (["--set", "behaviour.bruteforce.enabled=no"], [], "brute force off"),
+        # Sessions spread over workers by address pair still add up.
+        (["--threads", "3"], [(1, "127.0.0.5", 2222), (2, "127.0.0.2", 8080)],
+         "3 worker threads"),
     ]
     for i, (extra, want, what) in enumerate(cases):
         alerts, stats = vigil(pcap, os.path.join(d, "real%d" % i), extra)
