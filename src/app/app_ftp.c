@@ -27,6 +27,7 @@
 
 #include <arpa/inet.h>
 
+#include "app/app_ftp.h"
 #include "app/app_parser.h"
 #include "app/file.h"
 #include "decode/packet.h"
@@ -945,3 +946,21 @@ const struct app_parser app_parser_ftp_data = {
     .tx_get_buffer = ftp_data_tx_get_buffer,
     .tx_write_json = ftp_data_tx_write_json,
 };
+
+int app_ftp_tx_final_code(const struct app_tx *atx, const char **command)
+{
+    if (command)
+        *command = NULL;
+    if (app_tx_proto(atx) != APP_PROTO_FTP)
+        return -1;
+    const struct ftp_tx *tx = (const struct ftp_tx *)atx;
+    if (!tx->done || tx->code_count == 0)
+        return -1;
+    if (command)
+        *command = tx->command;
+    const char *c = tx->codes[tx->code_count - 1];
+    for (int i = 0; i < 3; i++)
+        if (c[i] < '0' || c[i] > '9')
+            return -1;
+    return (c[0] - '0') * 100 + (c[1] - '0') * 10 + (c[2] - '0');
+}

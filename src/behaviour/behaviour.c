@@ -39,6 +39,8 @@ void behaviour_config_defaults(struct behaviour_config *c)
     c->bruteforce.ssh_max_client_bytes = 12288;
     c->bruteforce.http = true;
     c->bruteforce.http_failures = 20;
+    c->bruteforce.ftp = true;
+    c->bruteforce.ftp_failures = 10;
 }
 
 static int get_u32(const struct config *cfg, const char *key, uint32_t min, uint32_t *out,
@@ -92,6 +94,9 @@ int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, 
                 &c->bruteforce.ssh_max_client_bytes, err, errlen) ||
         get_bool(cfg, "behaviour.bruteforce.http.enabled", &c->bruteforce.http, err, errlen) ||
         get_u32(cfg, "behaviour.bruteforce.http.failures", 2, &c->bruteforce.http_failures, err,
+                errlen) ||
+        get_bool(cfg, "behaviour.bruteforce.ftp.enabled", &c->bruteforce.ftp, err, errlen) ||
+        get_u32(cfg, "behaviour.bruteforce.ftp.failures", 2, &c->bruteforce.ftp_failures, err,
                 errlen))
         return -1;
     if (config_find(cfg, "behaviour.memcap")) {
@@ -198,6 +203,7 @@ void behaviour_stats_write_json(const struct behaviour_stats *s, struct json_wri
     json_key_object_begin(w, "bruteforce");
     json_key_u64(w, "ssh_attempts", s->bf_attempts[BEHAVIOUR_SID_BF_SSH]);
     json_key_u64(w, "http_failures", s->bf_attempts[BEHAVIOUR_SID_BF_HTTP]);
+    json_key_u64(w, "ftp_failures", s->bf_attempts[BEHAVIOUR_SID_BF_FTP]);
     json_key_u64(w, "alerts", s->bf_alerts);
     json_key_u64(w, "suppressed", s->bf_suppressed);
     json_object_end(w);

@@ -40,7 +40,8 @@ enum {
 enum {
     BEHAVIOUR_SID_BF_SSH = 1,        /* many short SSH sessions ended soon after key exchange */
     BEHAVIOUR_SID_BF_HTTP = 2,       /* a burst of HTTP 401/403 responses */
-    BEHAVIOUR_BF_SERVICES = 3        /* 1 + the number of services above */
+    BEHAVIOUR_SID_BF_FTP = 3,        /* FTP PASS answered 530/430 */
+    BEHAVIOUR_BF_SERVICES = 4        /* 1 + the number of services above */
 };
 
 struct behaviour_config {
@@ -63,6 +64,8 @@ struct behaviour_config {
         uint32_t ssh_max_client_bytes; /* behaviour.bruteforce.ssh.max-client-bytes */
         bool http;               /* behaviour.bruteforce.http.enabled */
         uint32_t http_failures;  /* behaviour.bruteforce.http.failures: 401/403 responses */
+        bool ftp;                /* behaviour.bruteforce.ftp.enabled */
+        uint32_t ftp_failures;   /* behaviour.bruteforce.ftp.failures: PASS answered 530/430 */
     } bruteforce;
 };
 

@@ -10,13 +10,16 @@
  *     max-client-bytes from the client: password guessers open one short
  *     session per guess (or per few guesses), interactive and file-transfer
  *     sessions last longer or carry more;
- *   - HTTP (7201:2): a response with status 401 or 403.
+ *   - HTTP (7201:2): a response with status 401 or 403;
+ *   - FTP (7201:3): a PASS command answered 530 (not logged in) or 430
+ *     (invalid user name or password).
  * See docs/behaviour.md. */
 #include <stdio.h>
 #include <string.h>
 
 #include "app/app.h"
 #include "app/app_buffer.h"
+#include "app/app_ftp.h"
 #include "app/app_ssh.h"
 #include "behaviour/behaviour_internal.h"
 #include "flow/flow.h"
@@ -30,15 +33,17 @@ static const char *const bf_sig[BEHAVIOUR_BF_SERVICES] = {
                              "(password guessing)",
     [BEHAVIOUR_SID_BF_HTTP] = "VIGIL BRUTEFORCE HTTP burst of 401/403 responses "
                               "(credential guessing)",
+    [BEHAVIOUR_SID_BF_FTP] = "VIGIL BRUTEFORCE FTP repeated failed logins (530/430 to PASS)",
 };
 static const char *const bf_service[BEHAVIOUR_BF_SERVICES] = {
     [BEHAVIOUR_SID_BF_SSH] = "ssh",
     [BEHAVIOUR_SID_BF_HTTP] = "http",
+    [BEHAVIOUR_SID_BF_FTP] = "ftp",
 };
 
 bool behaviour_wants_tx(const struct behaviour_config *c)
 {
-    return c->enabled && c->bruteforce.enabled && (c->bruteforce.ssh || c->bruteforce.http);
+    return c->enabled && c->bruteforce.enabled && (c->bruteforce.ssh || c->bruteforce.http || c->bruteforce.ftp);
 }
 
 bool behaviour_ssh_is_attempt(const struct behaviour_config *c, bool kex_done,
@@ -51,8 +56,14 @@ bool behaviour_ssh_is_attempt(const struct behaviour_config *c, bool kex_done,
 
 static uint32_t bf_threshold(const struct behaviour_config *c, int service)
 {
-    return service == BEHAVIOUR_SID_BF_SSH ? c->bruteforce.ssh_attempts
-                                           : c->bruteforce.http_failures;
+    switch (service) {
+    case BEHAVIOUR_SID_BF_SSH:
+        return c->bruteforce.ssh_attempts;
+    case BEHAVIOUR_SID_BF_HTTP:
+        return c->bruteforce.http_failures;
+    default:
+        return c->bruteforce.ftp_failures;
+    }
 }
 
 void behaviour_bruteforce_attempt(struct behaviour_ctx *c, struct flow *f, int service,
@@ -160,6 +171,14 @@ void behaviour_tx(struct behaviour_ctx *b, struct flow *f, uint64_t ts_usec,
             return;
         behaviour_bruteforce_attempt(b, f, BEHAVIOUR_SID_BF_HTTP, &f->key.src, &f->key.dst,
                                      f->key.dst_port, ts_usec ? ts_usec : f->last_usec);
+        return;
+    }
+    if (proto == APP_PROTO_FTP && b->cfg.bruteforce.ftp && direction == 1) {
+        const char *cmd;
+        int code = app_ftp_tx_final_code(tx, &cmd);
+        if ((code == 530 || code == 430) && cmd && strcmp(cmd, "PASS") == 0)
+            behaviour_bruteforce_attempt(b, f, BEHAVIOUR_SID_BF_FTP, &f->key.src, &f->key.dst,
+                                         f->key.dst_port, ts_usec ? ts_usec : f->last_usec);
     }
 }
 

@@ -40,8 +40,45 @@ http.server.ThreadingHTTPServer(("127.0.0.1", 8080), H).serve_forever()
 PY
 python3 "$D/http401.py" &
 HTTP=$!
-tcpdump -i lo -U -w "$PCAP" -s 0 'tcp port 2222 or tcp port 8080' >/dev/null 2>&1 &
+# FTP: every password is wrong except "right" (530 Login incorrect).
+cat > "$D/ftp530.py" <<'PY'
+import socketserver
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        self.wfile.write(b"220 vigil test FTP\r\n")
+        for line in self.rfile:
+            cmd = line.strip().split(b" ", 1)
+            verb = cmd[0].upper()
+            if verb == b"USER":
+                self.wfile.write(b"331 Please specify the password.\r\n")
+            elif verb == b"PASS":
+                if len(cmd) > 1 and cmd[1] == b"right":
+                    self.wfile.write(b"230 Login successful.\r\n")
+                else:
+                    self.wfile.write(b"530 Login incorrect.\r\n")
+                    return
+            elif verb == b"QUIT":
+                self.wfile.write(b"221 Goodbye.\r\n")
+                return
+            elif verb == b"PWD":
+                self.wfile.write(b'257 "/" is the current directory\r\n')
+            else:
+                self.wfile.write(b"502 Command not implemented.\r\n")
+class S(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+S(("127.0.0.1", 21), H).serve_forever()
+PY
+python3 "$D/ftp530.py" &
+FTP=$!
+tcpdump -i lo -U -w "$PCAP" -s 0 'tcp port 2222 or tcp port 8080 or tcp port 21' >/dev/null 2>&1 &
 DUMP=$!
+# Wait until the three servers listen (python starts slowly on a busy machine).
+n=0
+until [ "$(ss -Htln '( sport = :2222 or sport = :8080 or sport = :21 )' | wc -l)" -ge 3 ]; do
+    n=$((n + 1))
+    [ $n -lt 300 ] || { echo "servers did not start" >&2; exit 1; }
+    sleep 0.1
+done
 sleep 1
 # A wrong password each time, through SSH_ASKPASS (no terminal).
 printf '#!/bin/sh\necho wrong-password\n' > "$D/askpass"
@@ -62,11 +99,14 @@ guess 127.0.0.6 2 &
 G2=$!
 # HTTP: 127.0.0.2 guesses (25 x 401), 127.0.0.3 a few (5 x 401),
 # 127.0.0.4 browses (30 x 200).
-for i in $(seq 25); do curl -s -o /dev/null --interface 127.0.0.2 -u admin:guess$i http://127.0.0.1:8080/admin; done
-for i in $(seq 5); do curl -s -o /dev/null --interface 127.0.0.3 http://127.0.0.1:8080/private; done
-for i in $(seq 30); do curl -s -o /dev/null --interface 127.0.0.4 http://127.0.0.1:8080/ok/$i; done
+for i in $(seq 25); do curl -s -m 10 -o /dev/null --interface 127.0.0.2 -u admin:guess$i http://127.0.0.1:8080/admin || true; done
+for i in $(seq 5); do curl -s -m 10 -o /dev/null --interface 127.0.0.3 http://127.0.0.1:8080/private || true; done
+for i in $(seq 30); do curl -s -m 10 -o /dev/null --interface 127.0.0.4 http://127.0.0.1:8080/ok/$i || true; done
+# FTP: 127.0.0.7 guesses (15 x 530), 127.0.0.8 logs in right 12 times.
+for i in $(seq 15); do curl -s -m 10 -o /dev/null --interface 127.0.0.7 -u admin:guess$i ftp://127.0.0.1/ || true; done
+for i in $(seq 12); do curl -s -m 10 -o /dev/null --interface 127.0.0.8 -u admin:right -Q PWD -I ftp://127.0.0.1/ || true; done
 wait $G1 $G2
 sleep 1
-kill $DUMP $HTTP
+kill $DUMP $HTTP $FTP
 kill "$(cat "$D/sshd.pid")"
 wait $DUMP || true

@@ -69,6 +69,7 @@ static void test_ssh_attempt(void)
     behaviour_config_defaults(&c);
     CHECK_EQ_INT(c.bruteforce.ssh_attempts, 10);
     CHECK_EQ_INT(c.bruteforce.http_failures, 20);
+    CHECK_EQ_INT(c.bruteforce.ftp_failures, 10);
     CHECK_EQ_INT(c.bruteforce.window_sec, 120);
     /* A guess: key exchange done, 0.3 s, 4 KB from the client. */
     CHECK(behaviour_ssh_is_attempt(&c, true, 300000, 4009));
@@ -116,15 +117,26 @@ static void test_threshold_and_window(void)
     CHECK_EQ_INT(s.n, 2);
     CHECK_EQ_INT(s.sid[1], 2);
     CHECK(strcmp(s.service[1], "http") == 0);
+    /* FTP: its own threshold (the default 10 here). */
+    struct ip_address ftp = v4(10, 0, 0, 21);
+    for (int i = 0; i < 9; i++)
+        behaviour_bruteforce_attempt(b, NULL, BEHAVIOUR_SID_BF_FTP, &atk, &ftp, 21,
+                                     T0 + (uint64_t)i * SEC);
+    CHECK_EQ_INT(s.n, 2);
+    behaviour_bruteforce_attempt(b, NULL, BEHAVIOUR_SID_BF_FTP, &atk, &ftp, 21, T0 + 9 * SEC);
+    CHECK_EQ_INT(s.n, 3);
+    CHECK_EQ_INT(s.sid[2], 3);
+    CHECK(strcmp(s.service[2], "ftp") == 0);
     /* Next window (past 60 s after the first alert): guessing again alerts again. */
     for (int i = 0; i < 5; i++)
         behaviour_bruteforce_attempt(b, NULL, BEHAVIOUR_SID_BF_SSH, &atk, &srv, 22,
                                      T0 + 200 * SEC + (uint64_t)i * SEC);
-    CHECK_EQ_INT(s.n, 3);
-    CHECK_EQ_INT(s.sid[2], 1);
+    CHECK_EQ_INT(s.n, 4);
+    CHECK_EQ_INT(s.sid[3], 1);
     struct behaviour_stats st;
     behaviour_stats_get(b, &st);
-    CHECK_EQ_INT(st.bf_alerts, 3);
+    CHECK_EQ_INT(st.bf_alerts, 4);
+    CHECK_EQ_INT(st.bf_attempts[BEHAVIOUR_SID_BF_FTP], 10);
     CHECK_EQ_INT(st.bf_attempts[BEHAVIOUR_SID_BF_SSH], 20 + 30 + 5);
     CHECK_EQ_INT(st.bf_attempts[BEHAVIOUR_SID_BF_HTTP], 8);
     behaviour_ctx_free(b);
@@ -215,6 +227,7 @@ static void test_config(void)
     CHECK_EQ_INT(config_set(cfg, "behaviour.bruteforce.ssh.max-client-bytes", "6000"), 0);
     CHECK_EQ_INT(config_set(cfg, "behaviour.bruteforce.http.enabled", "no"), 0);
     CHECK_EQ_INT(config_set(cfg, "behaviour.bruteforce.http.failures", "50"), 0);
+    CHECK_EQ_INT(config_set(cfg, "behaviour.bruteforce.ftp.failures", "7"), 0);
     CHECK_EQ_INT(behaviour_config_load(&c, cfg, err, sizeof err), 0);
     CHECK_EQ_INT(c.bruteforce.window_sec, 300);
     CHECK_EQ_INT(c.bruteforce.ssh_attempts, 4);
@@ -222,6 +235,7 @@ static void test_config(void)
     CHECK_EQ_INT(c.bruteforce.ssh_max_client_bytes, 6000);
     CHECK(!c.bruteforce.http);
     CHECK_EQ_INT(c.bruteforce.http_failures, 50);
+    CHECK_EQ_INT(c.bruteforce.ftp_failures, 7);
     CHECK(behaviour_wants_tx(&c));
     CHECK_EQ_INT(config_set(cfg, "behaviour.bruteforce.ssh.attempts", "1"), 0);
     CHECK_EQ_INT(behaviour_config_load(&c, cfg, err, sizeof err), -1);
