@@ -838,7 +838,7 @@ int ics_baseline_save(struct ics_baseline *const *bs, size_t n, const char *path
 /* Parses one line into b. Returns 0 or -EINVAL. */
 static int bl_load_line(struct ics_baseline *b, char *line)
 {
-    char *f[8];
+    char *f[8] = {0}; /* fields past nf stay NULL (gcc -O3 cannot see nf guards them) */
     int nf = 0;
     for (char *p = line; nf < 8;) {
         f[nf++] = p;

@@ -5,8 +5,10 @@
  * is in capture_afpacket.c; this file also holds the public entry points that
  * dispatch on the kind of source. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -120,21 +122,83 @@ static int capture_pcap_filter(struct capture_source *src, const char *expr, con
     return 0;
 }
 
+/* A capture file that is a pipe (stdin, a FIFO) can stay silent for as long
+ * as its writer likes. libpcap reads it through stdio, whose read(2) a
+ * signal does not interrupt (SA_RESTART), so the reader would hear of
+ * SIGTERM or SIGHUP only with the next packet. Such inputs are read
+ * through this stdio cookie instead: it polls the descriptor with a
+ * timeout and lets the caller act (opts->idle) between two waits, also
+ * when the writer stopped in the middle of a record. */
+struct pipe_cookie {
+    int fd;
+    struct capture_source *src;
+    bool (*idle)(void *arg);
+    void *idle_arg;
+};
+
+static ssize_t pipe_cookie_read(void *c, char *buf, size_t size)
+{
+    struct pipe_cookie *p = c;
+    for (;;) {
+        if (atomic_load(&p->src->broken) || p->src->stopped) {
+            p->src->stopped = true;
+            errno = EINTR;
+            return -1;
+        }
+        struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
+        int r = poll(&pfd, 1, (int)p->src->poll_timeout_ms);
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (r <= 0) {
+            /* Waited a whole period, or a signal came: the caller's turn. */
+            if (p->idle && p->idle(p->idle_arg))
+                p->src->stopped = true;
+            continue;
+        }
+        ssize_t n = read(p->fd, buf, size);
+        if (n >= 0)
+            return n; /* 0: the writer closed its end */
+        if (errno != EINTR && errno != EAGAIN)
+            return -1;
+    }
+}
+
+static int pipe_cookie_close(void *c)
+{
+    struct pipe_cookie *p = c;
+    int rc = close(p->fd);
+    free(p);
+    return rc;
+}
+
+static FILE *pipe_fopen(struct capture_source *src, int fd, const struct capture_options *opts)
+{
+    struct pipe_cookie *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    *p = (struct pipe_cookie){.fd = fd, .src = src, .idle = opts->idle, .idle_arg = opts->idle_arg};
+    cookie_io_functions_t io = {.read = pipe_cookie_read, .close = pipe_cookie_close};
+    FILE *f = fopencookie(p, "rb", io);
+    if (!f)
+        free(p);
+    return f;
+}
+
 /* Opens a capture file with our own FILE so that we control its buffer and
  * can ask its offset when a record cannot be read. */
 static int capture_file_open(struct capture_source *src, const struct capture_options *opts)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     struct stat st;
-    FILE *f;
-
-    if (strcmp(opts->name, "-") == 0) {
-        int fd = dup(STDIN_FILENO);
-        f = fd >= 0 ? fdopen(fd, "rb") : NULL;
-        if (!f && fd >= 0)
+    FILE *f = NULL;
+    int fd = strcmp(opts->name, "-") == 0 ? dup(STDIN_FILENO) : open(opts->name, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+            f = pipe_fopen(src, fd, opts);
+        else
+            f = fdopen(fd, "rb");
+        if (!f)
             close(fd);
-    } else {
-        f = fopen(opts->name, "rb");
     }
     if (!f) {
         int e = errno ? errno : EIO;
@@ -153,6 +217,11 @@ static int capture_file_open(struct capture_source *src, const struct capture_op
     src->pcap = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
     if (!src->pcap) {
         fclose(f); /* libpcap leaves the FILE open when it fails */
+        if (src->stopped) {
+            capture_set_error(src, "capture file '%s': stopped before its header arrived",
+                              src->name);
+            return -EINTR;
+        }
         capture_set_error(src, "capture file '%s': not a readable pcap or pcapng file: %s",
                           src->name, errbuf[0] ? errbuf : "unknown format");
         return -EINVAL;
@@ -355,8 +424,8 @@ static enum capture_result capture_file_next(struct capture_source *src,
             src->good_offset = ftell(src->file);
         return CAPTURE_OK;
     }
-    if (r == PCAP_ERROR_BREAK)
-        return CAPTURE_END;
+    if (r == PCAP_ERROR_BREAK || src->stopped)
+        return CAPTURE_END; /* a pipe's wait ended on request, not an error */
     if (src->good_offset >= 0)
         capture_set_error(
             src,

@@ -40,6 +40,15 @@ struct capture_options {
      * Linux cooked v1/v2, raw IP, IPv4, IPv6, BSD null/loop) or this returns
      * true. Passed as a pointer so capture does not depend on decode. */
     bool (*datalink_supported)(int datalink);
+    /* Capture files that are not regular files (stdin, a FIFO): a read
+     * waits for data at most poll_timeout_ms at a time (default 100) and
+     * calls idle(idle_arg) whenever it waited that long or a signal came;
+     * idle returning true ends the input (capture_open fails, capture_next
+     * returns CAPTURE_END). Lets the caller act on signals and do periodic
+     * work while a writer is silent, even in the middle of a record. NULL:
+     * only capture_break ends the wait. Called on the thread reading. */
+    bool (*idle)(void *idle_arg);
+    void *idle_arg;
 };
 
 struct capture_frame {

@@ -39,6 +39,7 @@ struct capture_source {
     char *file_buf;   /* stdio buffer of file, freed after pcap_close */
     long good_offset; /* file offset just past the last record read, -1 if unknown */
     int pcap_fd;      /* live: selectable fd */
+    bool stopped;     /* pipe input: the idle callback asked to stop (or capture_break) */
 
     /* AF_PACKET backend */
     int sock;

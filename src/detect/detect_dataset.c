@@ -333,7 +333,8 @@ static int stripe_add(struct dataset *ds, struct ds_stripe *st, uint64_t h, cons
         st->e = ne;
         st->cap = nc;
     }
-    if (st->arena_len + len > st->arena_cap) {
+    /* Allocated even for an empty first key: entries point into it. */
+    if (!st->arena || st->arena_len + len > st->arena_cap) {
         size_t nc = st->arena_cap ? st->arena_cap * 2 : 1024;
         while (nc < st->arena_len + len)
             nc *= 2;

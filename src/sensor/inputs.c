@@ -36,28 +36,23 @@ static int entry_cmp(const void *a, const void *b)
     return strcmp(x->path, y->path);
 }
 
+static const char *input_path(const struct run_state *rs, uint32_t i)
+{
+    return sensor_input_track(rs, i)->name;
+}
+
 static bool input_known(const struct run_state *rs, const char *path)
 {
     for (uint32_t i = 0; i < rs->ninputs; i++)
-        if (strcmp(rs->inputs[i], path) == 0)
+        if (strcmp(input_path(rs, i), path) == 0)
             return true;
     return false;
 }
 
+/* The list only grows, in chunks that never move: workers read the names
+ * of earlier files while the main thread adds new ones. */
 static int input_add(struct run_state *rs, const char *path, bool from_dir)
 {
-    if (rs->ninputs == rs->inputs_cap) {
-        uint32_t cap = rs->inputs_cap ? rs->inputs_cap * 2 : 16;
-        char **n = realloc(rs->inputs, cap * sizeof *n);
-        if (!n)
-            return -ENOMEM;
-        rs->inputs = n;
-        bool *d = realloc(rs->input_from_dir, cap * sizeof *d);
-        if (!d)
-            return -ENOMEM;
-        rs->input_from_dir = d;
-        rs->inputs_cap = cap;
-    }
     uint32_t chunk = rs->ninputs / SENSOR_INPUT_CHUNK;
     if (chunk >= SENSOR_INPUT_CHUNKS)
         return -ENOMEM; /* 4 million files in one run */
@@ -66,10 +61,11 @@ static int input_add(struct run_state *rs, const char *path, bool from_dir)
         if (!rs->input_track[chunk])
             return -ENOMEM;
     }
-    rs->inputs[rs->ninputs] = strdup(path);
-    if (!rs->inputs[rs->ninputs])
+    struct sensor_input_track *t = sensor_input_track(rs, rs->ninputs);
+    t->name = strdup(path);
+    if (!t->name)
         return -ENOMEM;
-    rs->input_from_dir[rs->ninputs] = from_dir;
+    t->from_dir = from_dir;
     rs->ninputs++;
     return 0;
 }
@@ -77,12 +73,8 @@ static int input_add(struct run_state *rs, const char *path, bool from_dir)
 void sensor_inputs_free(struct run_state *rs)
 {
     for (uint32_t i = 0; i < rs->ninputs; i++)
-        free(rs->inputs[i]);
-    free(rs->inputs);
-    free(rs->input_from_dir);
-    rs->inputs = NULL;
-    rs->input_from_dir = NULL;
-    rs->ninputs = rs->inputs_cap = 0;
+        free(sensor_input_track(rs, i)->name);
+    rs->ninputs = 0;
     for (uint32_t c = 0; c < SENSOR_INPUT_CHUNKS && rs->input_track[c]; c++) {
         free(rs->input_track[c]);
         rs->input_track[c] = NULL;
@@ -210,14 +202,17 @@ int sensor_inputs_expand(struct run_state *rs)
     return 0;
 }
 
+/* Any thread, for an index it received through a ring (after the main
+ * thread added it): ninputs is not read, it belongs to the main thread. */
 const char *sensor_input_name(const struct run_state *rs, uint32_t index)
 {
-    return index < rs->ninputs ? rs->inputs[index] : NULL;
+    const struct sensor_input_track *t = sensor_input_track(rs, index);
+    return t ? t->name : NULL;
 }
 
 static void delete_input(struct run_state *rs, uint32_t i)
 {
-    const char *path = rs->inputs[i];
+    const char *path = input_path(rs, i);
     if (strcmp(path, "-") == 0)
         return;
     if (unlink(path) != 0)
@@ -280,7 +275,8 @@ static void progress_total(struct run_state *rs, uint32_t from)
 {
     for (uint32_t i = from; i < rs->ninputs; i++) {
         struct stat st;
-        if (strcmp(rs->inputs[i], "-") != 0 && stat(rs->inputs[i], &st) == 0)
+        const char *path = input_path(rs, i);
+        if (strcmp(path, "-") != 0 && stat(path, &st) == 0)
             rs->progress_total_bytes += (uint64_t)st.st_size;
     }
 }
@@ -294,12 +290,12 @@ int sensor_read_inputs(struct run_state *rs)
     for (;;) {
         while (next < rs->ninputs && !sensor_stop_requested()) {
             uint32_t i = next++;
-            int rc = sensor_read_pcap_file(rs, rs->inputs[i], i);
+            int rc = sensor_read_pcap_file(rs, input_path(rs, i), i);
             /* A file cut short (a signal, pcap-interrupt) is never deleted. */
             bool whole = rc == 0 && !sensor_stop_requested() &&
                          !(rs->socket_mode && unix_pcap_interrupted());
             done_with_file(rs, i, whole);
-            if (rc != 0 && !rs->input_from_dir[i])
+            if (rc != 0 && !sensor_input_track(rs, i)->from_dir)
                 return rc;
         }
         if (!rs->pcap_continuous || sensor_stop_requested())

@@ -336,12 +336,55 @@ static struct capture_options file_capture_options(struct run_state *rs, const c
     return co;
 }
 
+static bool input_interrupted(struct run_state *rs)
+{
+    return sig_stop || (rs->socket_mode && unix_pcap_interrupted());
+}
+
+/* While a pipe input (stdin, a FIFO) waits for its writer (capture.h,
+ * capture_options.idle): the main loop's work goes on, so SIGHUP reopens
+ * the logs, stats and flushes keep their interval and SIGTERM ends the run
+ * without waiting for another packet. With one thread the main thread's
+ * worker is offline for the shared indicators while it waits; it comes
+ * online for the housekeeping, which may touch them. */
+static bool pipe_input_idle(void *arg)
+{
+    struct run_state *rs = arg;
+    if (input_interrupted(rs))
+        return true;
+    struct worker *self = !rs->threaded && rs->nworkers > 0 ? &rs->workers[0] : NULL;
+    if (self)
+        worker_offline(self, false);
+    sensor_housekeeping(rs);
+    if (self)
+        worker_offline(self, true);
+    return input_interrupted(rs);
+}
+
 int sensor_read_pcap_file(struct run_state *rs, const char *path, uint32_t index)
 {
     struct capture_options co = file_capture_options(rs, path);
+    co.idle = pipe_input_idle;
+    co.idle_arg = rs;
     char err[512];
+    struct stat st;
+    /* stdin or a FIFO can block for as long as the writer likes (also for
+     * its header, at open): the main thread's worker goes offline for shared
+     * indicators around each read, so an indicator swap never waits for the
+     * next packet (a regular file never blocks long). Rule engines are
+     * another matter: the worker holds its engine, so a reload waits for
+     * the next packet or the end. */
+    struct worker *self = !rs->threaded && rs->nworkers > 0 ? &rs->workers[0] : NULL;
+    bool may_block = self && (strcmp(path, "-") == 0 ||
+                              (stat(path, &st) == 0 && !S_ISREG(st.st_mode)));
+    if (may_block)
+        worker_offline(self, true);
     struct capture_source *src = capture_open(&co, err, sizeof err);
+    if (may_block)
+        worker_offline(self, false);
     if (!src) {
+        if (input_interrupted(rs))
+            return 0; /* stopped while waiting for a pipe's header: not an error */
         log_error("%s", err);
         return 2;
     }
@@ -357,19 +400,10 @@ int sensor_read_pcap_file(struct run_state *rs, const char *path, uint32_t index
     }
     signal_sources[0] = src;
     rs->progress_source = src;
-    struct stat st;
     rs->progress_file_bytes = strcmp(path, "-") != 0 && stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
     struct capture_frame frame;
     enum capture_result r = CAPTURE_END;
-    /* stdin or a FIFO can block for as long as the writer likes: the main
-     * thread's worker goes offline for shared indicators around each read,
-     * so an indicator swap never waits for the next packet (a regular file
-     * never blocks long). Rule engines are another matter: the worker holds
-     * its engine, so a reload waits for the next packet or the end. */
-    struct worker *self = !rs->threaded && rs->nworkers > 0 ? &rs->workers[0] : NULL;
-    bool may_block = self && (strcmp(path, "-") == 0 ||
-                              (stat(path, &st) == 0 && !S_ISREG(st.st_mode)));
-    while (!sig_stop && !(rs->socket_mode && unix_pcap_interrupted())) {
+    while (!input_interrupted(rs)) {
         if (may_block)
             worker_offline(self, true);
         r = capture_next(src, &frame);

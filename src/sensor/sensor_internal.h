@@ -398,9 +398,14 @@ struct sensor_input_track {
     _Atomic uint32_t live_flows;        /* flows whose first packet came from the file */
     _Atomic bool alerted;               /* an alert on a packet or flow of the file */
     bool read_ok;                       /* main thread: read to its end without error */
+    /* Set by the main thread before any worker sees the index (the ring's
+     * release/acquire orders it), never changed while the workers run: the
+     * workers read the name (pcap_filename) without a lock. */
+    char *name;
+    bool from_dir;                      /* found in a -r directory */
 };
 
-static inline struct sensor_input_track *sensor_input_track(struct run_state *rs, uint32_t i);
+static inline struct sensor_input_track *sensor_input_track(const struct run_state *rs, uint32_t i);
 
 struct run_state {
     struct sensor_options opts;
@@ -442,15 +447,14 @@ struct run_state {
 
     /* inputs (inputs.c): -r files, and the capture files of -r directories */
     char *bpf;                          /* effective BPF filter (owned), or NULL */
-    char **inputs;
-    bool *input_from_dir;
-    uint32_t ninputs, inputs_cap, input_index;
+    uint32_t ninputs, input_index;      /* ninputs: main thread only */
     bool pcap_continuous, pcap_recursive;
     enum { PCAP_DELETE_NO, PCAP_DELETE_ALWAYS, PCAP_DELETE_NON_ALERTS } pcap_delete;
     uint32_t pcap_delay_sec, pcap_poll_sec;
-    /* Per input file: live flows holding its packets and whether an alert
-     * came from it; chunks of SENSOR_INPUT_CHUNK, allocated by the main
-     * thread before a worker sees the index, never moved. */
+    /* Per input file: its name, live flows holding its packets and whether
+     * an alert came from it; chunks of SENSOR_INPUT_CHUNK, allocated by the
+     * main thread before a worker sees the index, never moved (the list
+     * grows while workers read it, pcap-file continuous mode). */
     struct sensor_input_track *input_track[SENSOR_INPUT_CHUNKS];
     uint32_t inputs_read;               /* files read (in order); those below are judged ... */
     uint32_t inputs_decided;            /* ... up to here (deleted or kept) */
@@ -512,8 +516,10 @@ const char *sensor_input_name(const struct run_state *rs, uint32_t index);
 /* Replaces the inputs with one file (unix-socket mode). 0 or -ENOMEM. */
 int sensor_inputs_set_one(struct run_state *rs, const char *path);
 void sensor_inputs_free(struct run_state *rs);
-static inline struct sensor_input_track *sensor_input_track(struct run_state *rs, uint32_t i)
+static inline struct sensor_input_track *sensor_input_track(const struct run_state *rs, uint32_t i)
 {
+    if (i >= SENSOR_INPUT_CHUNK * SENSOR_INPUT_CHUNKS)
+        return NULL;
     struct sensor_input_track *c = rs->input_track[i / SENSOR_INPUT_CHUNK];
     return c ? &c[i % SENSOR_INPUT_CHUNK] : NULL;
 }

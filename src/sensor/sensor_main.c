@@ -193,9 +193,12 @@ static int load_bpf(struct run_state *rs)
 static int check_inputs(struct run_state *rs)
 {
     for (uint32_t i = 0; i < rs->ninputs; i++) {
-        if (rs->input_from_dir[i] || strcmp(rs->inputs[i], "-") == 0)
-            continue; /* stdin can be read only once: it is checked when read */
-        struct capture_options co = {.kind = CAPTURE_PCAP_FILE, .name = rs->inputs[i],
+        const struct sensor_input_track *t = sensor_input_track(rs, i);
+        struct stat st;
+        if (t->from_dir || strcmp(t->name, "-") == 0 ||
+            (stat(t->name, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
+            continue; /* stdin or a FIFO can be read only once: checked when read */
+        struct capture_options co = {.kind = CAPTURE_PCAP_FILE, .name = t->name,
                                      .bpf_filter = rs->bpf,
                                      .datalink_supported = decode_datalink_supported};
         char err[512];

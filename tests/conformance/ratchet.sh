@@ -42,7 +42,17 @@ fi
 new=$(printf '%s\n' "$passed" | while read -r t; do
   [ -n "$t" ] && ! grep -qx "$t" "$list" 2>/dev/null && echo "$t"; done || true)
 
-echo "conformance: $npass of $total suricata-verify tests pass ($nskip skipped by the runner)"
+nfail=$(grep -c '^FAIL ' "$log" || true)
+echo "conformance: $npass of $total suricata-verify tests pass, $nfail fail ($nskip skipped by the runner)"
+# Why tests are skipped (reasons with their numbers and versions folded) and
+# the figures per category (the name up to its first '-' or '/'), for notes.
+echo "conformance: skipped, by reason:"
+sed -n 's/^SKIP [^:]*: //p' "$log" | sed 's/[0-9][0-9.]*/N/g' | cut -c1-90 | sort | uniq -c |
+  sort -rn | head -15 | sed 's/^/  /'
+echo "conformance: per category with 8 or more tests (pass/fail/skip):"
+grep -E '^(PASS|FAIL|SKIP) ' "$log" | sed 's/^\([A-Z]*\) \([^:/-]*\).*/\2 \1/' | sort |
+  awk '{n[$1]++; c[$1 " " $2]++} END {for (k in n) if (n[k] >= 8)
+       printf "  %-24s %4d/%4d/%4d\n", k, c[k " PASS"], c[k " FAIL"], c[k " SKIP"]}' | sort
 if [ -n "$new" ]; then
   echo "conformance: newly passing (add to tests/conformance/passing.txt):"
   printf '  %s\n' $new

@@ -129,11 +129,9 @@ class Sensor:
 
     def stop(self, sigterm=False):
         if sigterm:  # as a service manager stops it: input still open
+            # The reader waits on the silent pipe with a timeout and acts on
+            # the signal at once: no packet is needed to wake it.
             self.proc.send_signal(signal.SIGTERM)
-            # A reader blocked on an idle pipe sees the signal at its next
-            # packet (the read is restarted): one wakes it up.
-            time.sleep(0.2)
-            self.query("wake-up.example.com")
             rc = self.proc.wait(timeout=60)
             self.proc.stdin.close()
         else:
