@@ -274,9 +274,8 @@ const struct hub_db_ops hub_db_sqlite_ops = {
     .begin_write_sql = "BEGIN IMMEDIATE",
 };
 
-/* Copies the database at from_path into to_path page by page with SQLite's
- * online backup API: writers may go on meanwhile (the copy restarts from the
- * changed pages as SQLite decides), and the result is one consistent
+/* Copies the database at from_path into to_path with SQLite's online backup
+ * API: writers may go on meanwhile, and the result is one consistent
  * snapshot. to_path must not be in use. */
 int hub_db_sqlite_copy(const char *from_path, const char *to_path, bool create_from, char *err,
                        size_t errlen)
@@ -305,10 +304,13 @@ int hub_db_sqlite_copy(const char *from_path, const char *to_path, bool create_f
         sqlite3_close(dst);
         return -EIO;
     }
-    /* 1024 pages a step, yielding between steps so that the hub's writers
-     * are not held off for the whole copy. */
+    /* The whole copy in one step: one read transaction, so one snapshot.
+     * In small steps, every write by another connection (the running hub)
+     * between two steps restarts the copy, and a hub that keeps writing
+     * makes it never end. In WAL mode (the hub's) a reader does not hold
+     * writers off, so one step costs them nothing. */
     do {
-        rc = sqlite3_backup_step(b, 1024);
+        rc = sqlite3_backup_step(b, -1);
         if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
             sqlite3_sleep(20);
     } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
