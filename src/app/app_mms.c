@@ -1004,9 +1004,10 @@ static const struct app_uint_field mms_fields[MMS_F_COUNT] = {
     [MMS_F_ERROR_CLASS] = {"mms.error_class", 3, 255, NULL},
 };
 
-static int mms_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
-                           uint64_t *value)
+static int mms_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,
+                           const char **name)
 {
+    (void)name;
     const struct mms_tx *tx = (const struct mms_tx *)atx;
     if (index)
         return -ENOENT;

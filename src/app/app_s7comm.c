@@ -748,9 +748,10 @@ static const struct app_uint_field s7_fields[S7_F_COUNT] = {
     [S7_F_PLUS_OPCODE] = {"s7comm.plus_opcode", 3, 255, NULL},
 };
 
-static int s7_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
-                          uint64_t *value)
+static int s7_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,
+                          const char **name)
 {
+    (void)name;
     const struct s7_tx *tx = (const struct s7_tx *)atx;
     if (tx->plus) {
         if (index)

@@ -1146,20 +1146,29 @@ static int smb_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
     return smb_tx_get_buffer_dir(atx, buffer, dir, i, data, len);
 }
 
-static int smb_tx_get_uint(const struct app_tx *atx, enum app_uint field, uint8_t direction,
-                           uint32_t index, uint64_t *value, const char **name)
+/* Integer fields: smb.version and the opnum of DCE/RPC over SMB (both with
+ * Suricata's own keyword syntax, detect_kw_winrpc.c). */
+enum { SMB_F_VERSION, SMB_F_OPNUM, SMB_F_COUNT };
+static const struct app_uint_field smb_uint_fields[SMB_F_COUNT] = {
+    [SMB_F_VERSION] = {"smb.version", 3, 255, NULL, true},
+    [SMB_F_OPNUM] = {"dcerpc.opnum", 3, 65535, NULL, true},
+};
+
+static int smb_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
+                           uint64_t *value, const char **name)
 {
     const struct smb_tx *tx = (const struct smb_tx *)atx;
-    (void)direction;
     (void)name;
-    if (field == APP_UINT_SMB_VERSION) {
-        if (index || !tx->vers)
+    if (index)
+        return -ENOENT;
+    if (field == SMB_F_VERSION) {
+        if (!tx->vers)
             return -ENOENT;
         *value = tx->vers;
         return 0;
     }
-    if (tx->type == SMB_TX_DCERPC)
-        return dcerpc_call_get_uint(&tx->call, field, index, value);
+    if (field == SMB_F_OPNUM && tx->type == SMB_TX_DCERPC)
+        return dcerpc_call_opnum(&tx->call, value);
     return -ENOENT;
 }
 
@@ -1351,5 +1360,7 @@ const struct app_parser app_parser_smb = {
     .tx_has_event = smb_tx_has_event,
     .event_names = smb_event_names,
     .tx_get_buffer_dir = smb_tx_get_buffer_dir,
-    .tx_get_uint = smb_tx_get_uint,
+    .uint_fields = smb_uint_fields,
+    .n_uint_fields = SMB_F_COUNT,
+    .tx_get_field_uint = smb_tx_get_uint,
 };
