@@ -347,6 +347,27 @@ struct smb_tx *smb_file_tx_new(struct smb_state *st, struct app_parse_ctx *ctx, 
     return tx;
 }
 
+void smb_file_rw(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx,
+                 const char *share, const struct smb_rw *rw, struct smb_stream *s)
+{
+    if (!tx) {
+        char sharebuf[1024];
+        snprintf(sharebuf, sizeof(sharebuf), "%s", share ? share : "");
+        const char *name = smb_fuid_name(st, rw->fuid, rw->fuid_len);
+        tx = smb_file_tx_new(st, ctx, rw->fuid, rw->fuid_len, rw->dir,
+                             name ? name : (rw->dir ? "<unknown>" : ""), sharebuf, rw->vers,
+                             rw->command, rw->ssn, rw->tree);
+        if (!tx)
+            return;
+    }
+    smb_file_chunk(st, ctx, tx, rw->dir, rw->offset, rw->data, rw->have, rw->n);
+    if (rw->have < rw->n) {
+        s->left = rw->n - rw->have;
+        s->tx = tx;
+        s->offset = rw->offset + rw->have;
+    }
+}
+
 void smb_file_chunk(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx, uint8_t dir,
                     uint64_t offset, const uint8_t *data, uint32_t len, uint32_t total)
 {
