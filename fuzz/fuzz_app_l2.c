@@ -49,7 +49,7 @@ static void read_tx(const struct app_tx *tx, struct json_writer *w)
     const struct app_parser *ps = tx->parser;
     for (uint16_t f = 0; ps && f < ps->n_uint_fields; f++) {
         uint64_t v;
-        for (uint32_t i = 0; i < 64 && app_tx_get_field_uint(tx, ps->proto, f, i, &v) == 0; i++)
+        for (uint32_t i = 0; i < 64 && app_tx_get_field_uint(tx, ps->proto, f, i, &v, NULL) == 0; i++)
             (void)(volatile uint64_t)v;
     }
     json_writer_reset(w);

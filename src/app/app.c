@@ -1599,39 +1599,6 @@ int app_tx_get_buffer_dir(const struct app_tx *tx, enum app_buffer buffer, uint8
     return app_tx_get_buffer(tx, buffer, index, data, len);
 }
 
-int app_tx_get_uint(const struct app_tx *tx, enum app_uint field, uint8_t direction,
-                    uint32_t index, uint64_t *value, const char **name)
-{
-    if (name)
-        *name = NULL;
-    if (!tx->parser || !tx->parser->tx_get_uint || (unsigned)field >= APP_UINT_MAX)
-        return -ENOENT;
-    const char *n = NULL;
-    int rc = tx->parser->tx_get_uint(tx, field, direction & 1, index, value, &n);
-    if (rc == 0 && name)
-        *name = n;
-    return rc;
-}
-
-int app_uint_value_from_name(enum app_uint field, const char *name, uint64_t *value)
-{
-    int best = -1;
-    for (size_t i = 0; i < APP_REGISTRY_SIZE; i++) {
-        const struct app_parser *p = app_registry(i);
-        if (!p || !p->uint_value_from_name)
-            continue;
-        uint64_t v = 0;
-        int rc = p->uint_value_from_name(field, name, &v);
-        if (rc == 1) {
-            *value = v;
-            return 1;
-        }
-        if (rc == 0)
-            best = 0;
-    }
-    return best;
-}
-
 void app_tx_write_json(const struct app_tx *tx, struct json_writer *w)
 {
     if (tx->parser && tx->parser->tx_write_json)
@@ -1688,13 +1655,92 @@ const struct app_uint_field *app_uint_keyword_lookup(const char *keyword, uint16
     return f;
 }
 
-int app_tx_get_field_uint(const struct app_tx *tx, uint16_t app_proto, uint16_t field,
-                          uint32_t index, uint64_t *value)
+static const struct app_parser *app_any_parser(size_t r)
+{
+    return r < APP_REGISTRY_SIZE ? app_registry(r) : app_l2_parser(r - APP_REGISTRY_SIZE);
+}
+
+int app_uint_ref_resolve(const char *keyword, struct app_uint_ref *ref)
+{
+    memset(ref, 0, sizeof(*ref));
+    int n = 0;
+    for (size_t r = 0; keyword && r < APP_REGISTRY_SIZE + APP_L2_PARSERS; r++) {
+        const struct app_parser *p = app_any_parser(r);
+        uint16_t proto, f;
+        if (!p || p->proto >= APP_PROTO_MAX || ref->field[p->proto] ||
+            !app_uint_field_find(p, keyword, &proto, &f) || f >= UINT8_MAX)
+            continue;
+        ref->field[p->proto] = (uint8_t)(f + 1);
+        n++;
+    }
+    return n;
+}
+
+static int app_parser_get_uint(const struct app_parser *p, const struct app_tx *tx, uint16_t field,
+                               uint32_t index, uint64_t *value, const char **name)
+{
+    const char *n = NULL;
+    if (!p->tx_get_field_uint || field >= p->n_uint_fields)
+        return -ENOENT;
+    int rc = p->tx_get_field_uint(tx, field, index, value, &n);
+    if (name)
+        *name = rc == 0 ? n : NULL;
+    return rc;
+}
+
+int app_tx_get_uint_ref(const struct app_tx *tx, const struct app_uint_ref *ref, uint32_t index,
+                        uint64_t *value, const char **name)
 {
     const struct app_parser *p = tx ? tx->parser : NULL;
-    if (!p || p->proto != app_proto || !p->tx_get_field_uint || field >= p->n_uint_fields)
+    if (!p || p->proto >= APP_PROTO_MAX || !ref->field[p->proto])
         return -ENOENT;
-    return p->tx_get_field_uint(tx, field, index, value);
+    return app_parser_get_uint(p, tx, (uint16_t)(ref->field[p->proto] - 1), index, value, name);
+}
+
+int app_tx_get_uint_by_name(const struct app_tx *tx, const char *keyword, uint32_t index,
+                            uint64_t *value, const char **name)
+{
+    struct app_uint_ref ref;
+    if (app_uint_ref_resolve(keyword, &ref) == 0)
+        return -ENOENT;
+    return app_tx_get_uint_ref(tx, &ref, index, value, name);
+}
+
+int app_tx_get_field_uint(const struct app_tx *tx, uint16_t app_proto, uint16_t field,
+                          uint32_t index, uint64_t *value, const char **name)
+{
+    const struct app_parser *p = tx ? tx->parser : NULL;
+    if (!p || p->proto != app_proto)
+        return -ENOENT;
+    return app_parser_get_uint(p, tx, field, index, value, name);
+}
+
+int app_uint_value_from_name(const char *keyword, const char *name, uint64_t *value)
+{
+    int best = -1;
+    for (size_t r = 0; keyword && name && r < APP_REGISTRY_SIZE + APP_L2_PARSERS; r++) {
+        const struct app_parser *p = app_any_parser(r);
+        uint16_t proto, f;
+        const struct app_uint_field *uf = app_uint_field_find(p, keyword, &proto, &f);
+        if (!uf)
+            continue;
+        for (const struct app_uint_enum *e = uf->names; e && e->name; e++)
+            if (!strcasecmp(e->name, name)) {
+                *value = e->value;
+                return 1;
+            }
+        if (!p->uint_value_from_name)
+            continue;
+        uint64_t v = 0;
+        int rc = p->uint_value_from_name(f, name, &v);
+        if (rc == 1) {
+            *value = v;
+            return 1;
+        }
+        if (rc == 0)
+            best = 0;
+    }
+    return best;
 }
 
 uint16_t app_tx_proto(const struct app_tx *tx)

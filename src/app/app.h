@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 #include "app/app_buffer.h"
-#include "app/app_uint.h"
 
 struct packet;
 struct flow;
@@ -301,17 +300,6 @@ bool app_tx_complete(const struct app_tx *tx, uint8_t direction);
  * several) of a detection buffer. Returns 0 and sets data/len, or -ENOENT. */
 int app_tx_get_buffer(const struct app_tx *tx, enum app_buffer buffer, uint32_t index,
                       const uint8_t **data, uint32_t *len);
-/* Instance `index` of an integer field (app_uint.h) of the transaction, seen
- * from `direction` (0 to server, 1 to client). Sets *value and, when the
- * protocol names the value in this transaction's context, *name (static
- * string, else NULL). Returns 0 or -ENOENT. */
-int app_tx_get_uint(const struct app_tx *tx, enum app_uint field, uint8_t direction,
-                    uint32_t index, uint64_t *value, const char **name);
-/* For rule loading: whether `name` (case-insensitive) is a value name of the
- * field. Returns 1 and sets *value when the name always means that value, 0
- * when it is known but its value depends on the transaction (an NFS
- * procedure of several versions), -1 when no parser knows it. */
-int app_uint_value_from_name(enum app_uint field, const char *name, uint64_t *value);
 /* True if the app-layer event event_name was raised on the transaction;
  * event_name is Suricata's "<proto>.<event>" as in app-layer-event rules
  * (e.g. "dns.malformed_data"); the proto part must match the tx's parser. */
@@ -338,10 +326,17 @@ bool app_layer_inspection_active(void);
 void app_layer_set_inspection_hashes(unsigned mask);
 unsigned app_layer_inspection_hashes(void);
 
-/* Integer rule keywords that application-layer parsers provide
- * ("iec104.typeid", "s7comm.function", ...), matched with Suricata's integer
- * comparison forms. A parser lists its fields in a table of these; value
- * names (e.g. "plc_stop" for s7comm.function) are resolved when rules load. */
+/* Integer fields of transactions, for rule keywords ("iec104.typeid",
+ * "s7comm.function", "nfs.procedure", "dcerpc.opnum", ...). There is one
+ * mechanism: each parser lists its fields in a table of struct
+ * app_uint_field (struct app_parser.uint_fields, app_parser.h) and answers
+ * them in its tx_get_field_uint; no central list of fields exists. Rule
+ * loading finds a field by its keyword name (app_uint_ref_resolve: every
+ * protocol that has it, e.g. dcerpc.opnum in DCE/RPC and in SMB), matching
+ * is then O(1) per transaction (app_tx_get_uint_ref). Value names (e.g.
+ * "plc_stop" for s7comm.function) are resolved when rules load: the
+ * field's names table, or the parser's uint_value_from_name for names whose
+ * number depends on the transaction (NFS procedures by version). */
 struct app_uint_enum {
     const char *name;
     uint64_t value;
@@ -351,18 +346,48 @@ struct app_uint_field {
     uint8_t dir;                       /* 1 to server only, 2 to client only, 3 both */
     uint64_t max;                      /* largest value (e.g. 255 for a byte) */
     const struct app_uint_enum *names; /* {NULL, 0}-terminated, or NULL */
+    /* Detection gives the keyword a syntax of its own (Suricata's
+     * dcerpc.opnum ranges, krb5.ticket_encryption:weak, ...; see
+     * src/detect/detect_kw_winrpc.c): no generic integer keyword is made
+     * from the field, its keyword resolves it by name. */
+    bool own_syntax;
 };
 /* The i-th integer field over every parser (flow and layer-2), with its
  * protocol and field id; NULL past the last. For the rule keyword table. */
 const struct app_uint_field *app_uint_field_at(size_t i, uint16_t *app_proto, uint16_t *field);
 /* Finds an integer keyword over every parser (flow and layer-2). Returns the
- * field (and its protocol and field id), or NULL. */
+ * field (and its protocol and field id) of the first parser that has it, or
+ * NULL. */
 const struct app_uint_field *app_uint_keyword_lookup(const char *keyword, uint16_t *app_proto,
                                                      uint16_t *field);
-/* Instance `index` of an integer field of a transaction of app_proto: 0 and
- * *value, or -ENOENT (also when the transaction is of another protocol). */
+/* A field resolved by keyword for every protocol whose parser lists it: per
+ * enum app_proto, its index in that parser's table plus one (0: none). */
+struct app_uint_ref {
+    uint8_t field[APP_PROTO_MAX];
+};
+/* Fills ref for keyword; returns how many protocols have the field (0: no
+ * parser has it, the keyword is unknown). */
+int app_uint_ref_resolve(const char *keyword, struct app_uint_ref *ref);
+/* Instance `index` (0-based; a field may occur several times in a
+ * transaction) of a resolved field: 0 and *value, and *name (when not NULL)
+ * set to the name the protocol gives the value in this transaction's context
+ * (static string) or NULL; -ENOENT when absent or of another protocol. */
+int app_tx_get_uint_ref(const struct app_tx *tx, const struct app_uint_ref *ref, uint32_t index,
+                        uint64_t *value, const char **name);
+/* Same, resolving keyword first (for tests and tools, not for the match
+ * path: that resolves once with app_uint_ref_resolve). */
+int app_tx_get_uint_by_name(const struct app_tx *tx, const char *keyword, uint32_t index,
+                            uint64_t *value, const char **name);
+/* Same for field `field` of app_proto's table (tests, fuzz harnesses and
+ * the generic keywords, which are made from one parser's field). */
 int app_tx_get_field_uint(const struct app_tx *tx, uint16_t app_proto, uint16_t field,
-                          uint32_t index, uint64_t *value);
+                          uint32_t index, uint64_t *value, const char **name);
+/* For rule loading: whether `name` (case-insensitive) is a value name of the
+ * field named keyword. Returns 1 and sets *value when the name always means
+ * that value, 0 when it is known but its value depends on the transaction
+ * (an NFS procedure of several versions: compare the names the getter
+ * gives), -1 when no parser knows it. */
+int app_uint_value_from_name(const char *keyword, const char *name, uint64_t *value);
 /* The enum app_proto of a transaction's parser. */
 uint16_t app_tx_proto(const struct app_tx *tx);
 

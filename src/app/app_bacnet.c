@@ -649,9 +649,10 @@ static const struct app_uint_field bacnet_fields[BACNET_F_COUNT] = {
     [BACNET_F_REASON] = {"bacnet.reason", 3, 255, NULL},
 };
 
-static int bacnet_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
-                              uint64_t *value)
+static int bacnet_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,
+                              const char **name)
 {
+    (void)name;
     const struct bacnet_tx *tx = (const struct bacnet_tx *)atx;
     if (index)
         return -ENOENT;

@@ -496,9 +496,10 @@ static const struct app_uint_field c37_fields[C37_F_COUNT] = {
     [C37_F_TIME_QUALITY] = {"c37118.time_quality", 3, 255, NULL},
 };
 
-static int c37_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
-                           uint64_t *value)
+static int c37_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,
+                           const char **name)
 {
+    (void)name;
     const struct c37_tx *tx = (const struct c37_tx *)atx;
     if (field == C37_F_STAT) {
         if (index >= tx->nstat)

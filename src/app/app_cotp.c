@@ -56,7 +56,7 @@ static bool tsdu_append(struct app_cotp_dir *c, const uint8_t *d, uint32_t n)
         c->tsdu_dropping = true;
         c->tsdu_len = 0;
         if (c->ops->on_event)
-            c->ops->on_event(c->user, APP_COTP_EV_TSDU_LIMIT);
+            c->ops->on_event(c->user, c->ops->events[APP_COTP_EV_TSDU_LIMIT]);
         return false;
     }
     uint32_t need = c->tsdu_len + n;
@@ -94,7 +94,7 @@ static void on_tpkt(const uint8_t *pkt, uint32_t len, void *user)
     uint8_t li = t[0];
     if (li < 1 || (uint32_t)li + 1 > n || !known_type(t[1])) {
         if (c->ops->on_event)
-            c->ops->on_event(c->user, APP_COTP_EV_BAD_COTP);
+            c->ops->on_event(c->user, c->ops->events[APP_COTP_EV_BAD_COTP]);
         return;
     }
     uint8_t type = t[1] & 0xf0;
@@ -123,7 +123,8 @@ static void on_skip(void *user, bool oversized)
 {
     struct app_cotp_dir *c = user;
     if (c->ops->on_event)
-        c->ops->on_event(c->user, oversized ? APP_COTP_EV_OVERSIZED : APP_COTP_EV_BAD_TPKT);
+        c->ops->on_event(c->user,
+                         c->ops->events[oversized ? APP_COTP_EV_OVERSIZED : APP_COTP_EV_BAD_TPKT]);
 }
 
 static const struct app_framer_ops tpkt_ops = {
@@ -160,4 +161,79 @@ enum app_probe_result app_cotp_probe(const uint8_t *d, uint32_t len, uint8_t *ty
     *type = d[5] & 0xf0;
     *user_off = 5u + li;
     return APP_PROBE_MATCH;
+}
+
+enum app_probe_result app_cotp_probe_data(const uint8_t *d, uint32_t len, uint32_t need,
+                                          uint32_t min_len,
+                                          enum app_probe_result (*check)(const uint8_t *u,
+                                                                         uint32_t avail,
+                                                                         uint32_t ulen))
+{
+    uint32_t off = 0;
+    for (int i = 0; i < 8; i++) {
+        uint8_t type;
+        uint32_t uoff;
+        enum app_probe_result r = app_cotp_probe(d + off, len - off, &type, &uoff);
+        if (r != APP_PROBE_MATCH)
+            return r;
+        uint16_t tl = app_rd16be(d + off + 2);
+        if (type == APP_COTP_DT) {
+            if (len - off < uoff + need)
+                return APP_PROBE_NEED_MORE;
+            if (uoff + min_len > tl)
+                return APP_PROBE_NO;
+            return check(d + off + uoff, len - off - uoff, tl - uoff);
+        }
+        off += tl;
+        if (off >= len)
+            return APP_PROBE_NEED_MORE;
+    }
+    return APP_PROBE_NO;
+}
+
+void *app_cotp_conn_new(struct app_parse_ctx *ctx, size_t size,
+                        void (*tx_free)(struct app_pdu_queue *q, struct app_pdu_tx *tx))
+{
+    if (!app_memory_reserve(ctx, size))
+        return NULL;
+    struct app_cotp_conn *c = calloc(1, size);
+    if (!c) {
+        app_memory_release(ctx, size);
+        return NULL;
+    }
+    app_pdu_queue_init(&c->q, ctx, tx_free);
+    app_cotp_init(&c->cotp[0]);
+    app_cotp_init(&c->cotp[1]);
+    return c;
+}
+
+void app_cotp_conn_free(void *state, size_t size)
+{
+    struct app_cotp_conn *c = state;
+    if (!c)
+        return;
+    struct app_layer_thread_ctx *t = c->q.thread;
+    app_pdu_queue_free(&c->q);
+    app_cotp_free(&c->cotp[0], t);
+    app_cotp_free(&c->cotp[1], t);
+    app_thread_memory_release(t, size);
+    free(c);
+}
+
+int app_cotp_conn_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
+                        const uint8_t *data, uint32_t len, uint32_t flags,
+                        const struct app_cotp_ops *ops)
+{
+    struct app_cotp_conn *c = state;
+    c->ctx = ctx;
+    c->dir = direction & 1;
+    app_pdu_queue_gc(&c->q);
+    int rc = app_cotp_feed(&c->cotp[c->dir], ctx, data, len, flags, ops, state);
+    c->ctx = NULL;
+    return rc;
+}
+
+int app_cotp_conn_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
+{
+    return app_pdu_queue_foreach(&((struct app_cotp_conn *)state)->q, fn, user);
 }

@@ -34,6 +34,7 @@ enum app_cotp_event {
     APP_COTP_EV_BAD_COTP,   /* COTP header longer than the packet, unknown TPDU */
     APP_COTP_EV_TSDU_LIMIT, /* a TSDU longer than APP_COTP_TSDU_MAX */
     APP_COTP_EV_OVERSIZED,  /* TPKT length past its limit */
+    APP_COTP_EV_COUNT
 };
 
 struct app_cotp_ops {
@@ -42,7 +43,10 @@ struct app_cotp_ops {
     void (*on_tpdu)(void *user, uint8_t type, const uint8_t *tpdu, uint32_t len);
     /* A complete TSDU (the user data of DT TPDUs up to end-of-TSDU). */
     void (*on_tsdu)(void *user, const uint8_t *data, uint32_t len);
-    void (*on_event)(void *user, enum app_cotp_event e);
+    /* An anomaly: on_event gets the parser's own event for it,
+     * events[enum app_cotp_event]. */
+    void (*on_event)(void *user, unsigned parser_event);
+    unsigned events[APP_COTP_EV_COUNT];
 };
 
 struct app_cotp_dir {
@@ -61,9 +65,43 @@ int app_cotp_feed(struct app_cotp_dir *c, struct app_parse_ctx *ctx, const uint8
                   uint32_t len, uint32_t flags, const struct app_cotp_ops *ops, void *user);
 void app_cotp_free(struct app_cotp_dir *c, struct app_layer_thread_ctx *thread);
 
+/* The flow state the port-102 parsers (S7comm, MMS) share: their per-PDU
+ * transactions, both directions' ISO transport, the flow's events and the
+ * parse call's context. A parser's state struct starts with it. */
+struct app_cotp_conn {
+    struct app_pdu_queue q;
+    struct app_cotp_dir cotp[2];
+    uint32_t flow_events;
+    struct app_parse_ctx *ctx; /* during a parse call */
+    uint8_t dir;               /* of the bytes being parsed: 0 to server */
+};
+
+/* A zeroed state of `size` bytes (starting with struct app_cotp_conn),
+ * accounted against the memcap; NULL when it runs out. */
+void *app_cotp_conn_new(struct app_parse_ctx *ctx, size_t size,
+                        void (*tx_free)(struct app_pdu_queue *q, struct app_pdu_tx *tx));
+void app_cotp_conn_free(void *state, size_t size);
+/* struct app_parser.parse: feeds the direction's transport with ops (their
+ * user is the state). */
+int app_cotp_conn_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
+                        const uint8_t *data, uint32_t len, uint32_t flags,
+                        const struct app_cotp_ops *ops);
+/* struct app_parser.tx_foreach. */
+int app_cotp_conn_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user);
+
 /* Probe helper: whether data starts with a TPKT + COTP header. Sets *type to
  * the TPDU code and *user_off to where a DT TPDU's user data starts. */
 enum app_probe_result app_cotp_probe(const uint8_t *data, uint32_t len, uint8_t *type,
                                      uint32_t *user_off);
+/* Probe of the protocols on TPKT/COTP: walks the TPKT packets at the start
+ * of data (up to 8; connection set-up TPDUs are skipped) to the first data
+ * TPDU and lets check judge its user data u: avail bytes of it at hand, ulen
+ * in the TPDU. NEED_MORE while fewer than `need` bytes of it are at hand, NO
+ * when the TPDU holds fewer than min_len. */
+enum app_probe_result app_cotp_probe_data(const uint8_t *data, uint32_t len, uint32_t need,
+                                          uint32_t min_len,
+                                          enum app_probe_result (*check)(const uint8_t *u,
+                                                                         uint32_t avail,
+                                                                         uint32_t ulen));
 
 #endif

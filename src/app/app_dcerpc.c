@@ -461,10 +461,12 @@ int dcerpc_call_get_buffer(const struct dcerpc_call *c, enum app_buffer buffer, 
     return -ENOENT;
 }
 
-int dcerpc_call_get_uint(const struct dcerpc_call *c, enum app_uint field, uint32_t index,
-                         uint64_t *value)
+/* dcerpc.opnum has Suricata's own syntax (ranges, lists): detect_kw_winrpc.c. */
+const struct app_uint_field dcerpc_opnum_field = {"dcerpc.opnum", 3, 65535, NULL, true};
+
+int dcerpc_call_opnum(const struct dcerpc_call *c, uint64_t *value)
 {
-    if (field != APP_UINT_DCERPC_OPNUM || index || !c->req_seen || c->req_cmd != DCERPC_REQUEST)
+    if (!c->req_seen || c->req_cmd != DCERPC_REQUEST)
         return -ENOENT;
     *value = c->opnum;
     return 0;
@@ -1001,13 +1003,12 @@ static int dcerpc_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer
         len);
 }
 
-static int dcerpc_tx_get_uint(const struct app_tx *atx, enum app_uint field, uint8_t direction,
-                              uint32_t index, uint64_t *value, const char **name)
+static int dcerpc_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
+                              uint64_t *value, const char **name)
 {
     const struct dcerpc_tx *tx = (const struct dcerpc_tx *)atx;
-    (void)direction;
     (void)name;
-    return dcerpc_call_get_uint(&tx->call, field, index, value);
+    return field == 0 && index == 0 ? dcerpc_call_opnum(&tx->call, value) : -ENOENT;
 }
 
 /* A bind or alter_context (any flags), or a request starting a call. */
@@ -1061,7 +1062,9 @@ const struct app_parser app_parser_dcerpc_tcp = {
     .tx_get_buffer = dcerpc_tx_get_buffer,
     .tx_write_json = dcerpc_tx_write_json,
     .tx_get_buffer_dir = dcerpc_tx_get_buffer_dir,
-    .tx_get_uint = dcerpc_tx_get_uint,
+    .uint_fields = &dcerpc_opnum_field,
+    .n_uint_fields = 1,
+    .tx_get_field_uint = dcerpc_tx_get_uint,
 };
 
 const struct app_parser app_parser_dcerpc_udp = {
@@ -1079,5 +1082,7 @@ const struct app_parser app_parser_dcerpc_udp = {
     .tx_get_buffer = dcerpc_tx_get_buffer,
     .tx_write_json = dcerpc_tx_write_json,
     .tx_get_buffer_dir = dcerpc_tx_get_buffer_dir,
-    .tx_get_uint = dcerpc_tx_get_uint,
+    .uint_fields = &dcerpc_opnum_field,
+    .n_uint_fields = 1,
+    .tx_get_field_uint = dcerpc_tx_get_uint,
 };

@@ -125,9 +125,11 @@ void dcerpc_call_write_json(const struct dcerpc_call *c, struct json_writer *w,
 /* dcerpc.stub_data (per direction) and dcerpc.iface.data for the call. */
 int dcerpc_call_get_buffer(const struct dcerpc_call *c, enum app_buffer buffer, uint8_t direction,
                            uint32_t index, const uint8_t **data, uint32_t *len);
-/* dcerpc.opnum of a request call. */
-int dcerpc_call_get_uint(const struct dcerpc_call *c, enum app_uint field, uint32_t index,
-                         uint64_t *value);
+/* dcerpc.opnum of a request call: 0 and *value, or -ENOENT. */
+int dcerpc_call_opnum(const struct dcerpc_call *c, uint64_t *value);
+/* The dcerpc.opnum integer field (struct app_uint_field) that the DCE/RPC
+ * and SMB parsers list. */
+extern const struct app_uint_field dcerpc_opnum_field;
 
 /* UUID in text order from its wire form (first three fields in drep order). */
 void dcerpc_uuid_from_wire(const uint8_t *w, bool le, uint8_t out[16]);

@@ -29,6 +29,7 @@
 #include "app/app_ics.h"
 #include "app/app_baseline.h"
 #include "app/app_parser.h"
+#include "app/app_txlist.h"
 #include "flow/flow.h"
 #include "util/json.h"
 
@@ -62,9 +63,11 @@ struct enip_stored {
 struct enip_state;
 
 struct enip_tx {
-    struct app_tx base;
+    union {
+        struct app_list_tx lt; /* the transaction and its link (app_txlist.h) */
+        struct app_tx base;
+    };
     struct enip_state *state;
-    struct enip_tx *next;
     struct enip_stored *request, *response;
     bool done;
     uint32_t events;
@@ -72,14 +75,12 @@ struct enip_tx {
 
 struct enip_state {
     struct app_layer_thread_ctx *thread;
-    struct enip_tx *head, *tail;
-    uint32_t live;
-    uint64_t next_id;
+    struct app_txlist txs;
     bool udp;
     bool reversed;
     bool gap[2];
-    uint8_t *buf[2];
-    uint32_t buf_len[2], buf_cap[2];
+    uint8_t feed_dir; /* during app_msgbuf_feed */
+    struct app_msgbuf buf[2];
     struct app_parse_ctx *ctx;
     const struct app_ics_config *cfg;
 };
@@ -882,12 +883,21 @@ static void enip_event(struct enip_state *st, struct enip_tx *tx, enum enip_even
         app_parser_anomaly(st->ctx, APP_PROTO_ENIP, enip_event_names[e]);
 }
 
-static void enip_tx_free(struct enip_state *st, struct enip_tx *tx)
+static struct enip_tx *enip_first(const struct enip_state *st)
 {
-    enip_stored_free(st, tx->request);
-    enip_stored_free(st, tx->response);
-    app_thread_memory_release(st->thread, sizeof(*tx));
-    free(tx);
+    return (struct enip_tx *)st->txs.head;
+}
+
+static struct enip_tx *enip_next(const struct enip_tx *tx)
+{
+    return (struct enip_tx *)tx->lt.next;
+}
+
+static void enip_tx_free(struct app_list_tx *ltx, void *user)
+{
+    struct enip_tx *tx = (struct enip_tx *)ltx;
+    enip_stored_free(user, tx->request);
+    enip_stored_free(user, tx->response);
 }
 
 /* Whether resp answers req (Suricata's response_matches_request). */
@@ -920,7 +930,7 @@ static void enip_log_ready(struct enip_state *st, bool all)
 {
     if (!st->ctx)
         return;
-    for (struct enip_tx *tx = st->head; tx; tx = tx->next) {
+    for (struct enip_tx *tx = enip_first(st); tx; tx = enip_next(tx)) {
         if (tx->base.logged || (!all && !enip_tx_done(tx)))
             continue;
         if (!tx->request && !tx->response)
@@ -932,14 +942,7 @@ static void enip_log_ready(struct enip_state *st, bool all)
 
 static void enip_free_done(struct enip_state *st)
 {
-    while (st->head && app_tx_can_free(&st->head->base)) {
-        struct enip_tx *tx = st->head;
-        st->head = tx->next;
-        if (!st->head)
-            st->tail = NULL;
-        enip_tx_free(st, tx);
-        st->live--;
-    }
+    app_txlist_free_done(&st->txs, sizeof(struct enip_tx), enip_tx_free, st);
 }
 
 static void enip_handle(struct enip_state *st, const uint8_t *d, uint32_t len, bool request)
@@ -948,7 +951,7 @@ static void enip_handle(struct enip_state *st, const uint8_t *d, uint32_t len, b
     if (!s)
         return;
     if (!request) {
-        for (struct enip_tx *tx = st->head; tx; tx = tx->next) {
+        for (struct enip_tx *tx = enip_first(st); tx; tx = enip_next(tx)) {
             if (!tx->request || tx->response)
                 continue;
             tx->done = true; /* older unanswered requests are given up */
@@ -960,9 +963,9 @@ static void enip_handle(struct enip_state *st, const uint8_t *d, uint32_t len, b
             }
         }
     }
-    if (st->live >= st->cfg->enip_max_tx) {
+    if (st->txs.live >= st->cfg->enip_max_tx) {
         bool first = true;
-        for (struct enip_tx *tx = st->head; tx; tx = tx->next) {
+        for (struct enip_tx *tx = enip_first(st); tx; tx = enip_next(tx)) {
             tx->done = true;
             if (first)
                 enip_event(st, tx, ENIP_EV_TOO_MANY_TRANSACTIONS);
@@ -971,29 +974,16 @@ static void enip_handle(struct enip_state *st, const uint8_t *d, uint32_t len, b
         enip_stored_free(st, s);
         return;
     }
-    if (!app_thread_memory_reserve(st->thread, sizeof(struct enip_tx))) {
-        enip_stored_free(st, s);
-        return;
-    }
-    struct enip_tx *tx = calloc(1, sizeof(*tx));
+    struct enip_tx *tx = app_txlist_new(&st->txs, &app_parser_enip, sizeof(*tx));
     if (!tx) {
-        app_thread_memory_release(st->thread, sizeof(struct enip_tx));
         enip_stored_free(st, s);
         return;
     }
-    tx->base.parser = &app_parser_enip;
-    tx->base.id = st->next_id++;
     tx->state = st;
     if (request)
         tx->request = s;
     else
         tx->response = s;
-    if (st->tail)
-        st->tail->next = tx;
-    else
-        st->head = tx;
-    st->tail = tx;
-    st->live++;
     if (st->ctx)
         app_parser_count_tx(st->ctx, APP_PROTO_ENIP);
     if (s->pdu.invalid)
@@ -1022,6 +1012,7 @@ static void *enip_state_new(struct app_parse_ctx *ctx)
         return NULL;
     }
     st->thread = ctx->thread;
+    app_txlist_init(&st->txs, ctx->thread);
     st->cfg = &app_parser_config(ctx)->ics;
     if (ctx->flow) {
         st->udp = ctx->flow->key.proto == 17;
@@ -1036,45 +1027,17 @@ static void enip_state_free(void *state)
     struct enip_state *st = state;
     if (!st)
         return;
-    while (st->head) {
-        struct enip_tx *tx = st->head;
-        st->head = tx->next;
-        enip_tx_free(st, tx);
-    }
-    for (int d = 0; d < 2; d++) {
-        if (st->buf[d]) {
-            app_thread_memory_release(st->thread, st->buf_cap[d]);
-            free(st->buf[d]);
-        }
-    }
+    app_txlist_free_all(&st->txs, sizeof(struct enip_tx), enip_tx_free, st);
+    for (int d = 0; d < 2; d++)
+        app_msgbuf_free(&st->buf[d], st->thread);
     app_thread_memory_release(st->thread, sizeof(*st));
     free(st);
 }
 
-static bool enip_buffer(struct enip_state *st, uint8_t d, const uint8_t *data, uint32_t len)
+static uint32_t enip_consume(void *user, const uint8_t *p, uint32_t n)
 {
-    uint32_t need = st->buf_len[d] + len;
-    if (need > st->buf_cap[d]) {
-        uint32_t cap = st->buf_cap[d] ? st->buf_cap[d] : 256;
-        while (cap < need)
-            cap *= 2;
-        if (!app_thread_memory_reserve(st->thread, cap - st->buf_cap[d]))
-            return false;
-        uint8_t *n = realloc(st->buf[d], cap);
-        if (!n) {
-            app_thread_memory_release(st->thread, cap - st->buf_cap[d]);
-            return false;
-        }
-        st->buf[d] = n;
-        st->buf_cap[d] = cap;
-    }
-    memmove(st->buf[d] + st->buf_len[d], data, len);
-    st->buf_len[d] += len;
-    return true;
-}
-
-static uint32_t enip_consume(struct enip_state *st, uint8_t d, const uint8_t *p, uint32_t n)
-{
+    struct enip_state *st = user;
+    uint8_t d = st->feed_dir;
     uint32_t pos = 0;
     while (n - pos >= ENIP_HDR) {
         uint32_t total = ENIP_HDR + le16(p + pos + 2);
@@ -1107,7 +1070,7 @@ static int enip_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
     }
     if (flags & APP_DATA_GAP) {
         st->gap[d] = true;
-        st->buf_len[d] = 0;
+        app_msgbuf_reset(&st->buf[d]);
         goto out;
     }
     if (!data || !len)
@@ -1118,23 +1081,8 @@ static int enip_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
             goto out;
         st->gap[d] = false;
     }
-    const uint8_t *p = data;
-    uint32_t n = len;
-    if (st->buf_len[d]) {
-        if (!enip_buffer(st, d, data, len)) {
-            rc = -1;
-            goto out;
-        }
-        p = st->buf[d];
-        n = st->buf_len[d];
-    }
-    uint32_t used = enip_consume(st, d, p, n);
-    if (p == st->buf[d]) {
-        memmove(st->buf[d], st->buf[d] + used, n - used);
-        st->buf_len[d] = n - used;
-    } else if (used < n && !enip_buffer(st, d, p + used, n - used)) {
-        rc = -1;
-    }
+    st->feed_dir = d;
+    rc = app_msgbuf_feed(&st->buf[d], st->thread, data, len, enip_consume, st);
 out:
     enip_log_ready(st, false);
     st->ctx = NULL;
@@ -1152,12 +1100,7 @@ static void enip_flow_end(void *state, struct app_parse_ctx *ctx)
 static int enip_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
 {
     struct enip_state *st = state;
-    for (struct enip_tx *tx = st->head; tx; tx = tx->next) {
-        int rc = fn(&tx->base, user);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return app_txlist_foreach(&st->txs, fn, user);
 }
 
 static bool enip_tx_complete(const struct app_tx *atx, uint8_t direction)

@@ -701,9 +701,10 @@ static const struct app_uint_field goose_fields[GOOSE_F_COUNT] = {
     [GOOSE_F_ENTRIES] = {"goose.num_entries", 3, UINT32_MAX, NULL},
 };
 
-static int goose_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
-                             uint64_t *value)
+static int goose_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,
+                             const char **name)
 {
+    (void)name;
     const struct goose_tx *tx = (const struct goose_tx *)atx;
     if (index)
         return -ENOENT;
@@ -968,9 +969,10 @@ static const struct app_uint_field sv_fields[SV_F_COUNT] = {
     [SV_F_NOASDU] = {"sv.no_asdu", 3, UINT32_MAX, NULL},
 };
 
-static int sv_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
-                          uint64_t *value)
+static int sv_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,
+                          const char **name)
 {
+    (void)name;
     const struct sv_tx *tx = (const struct sv_tx *)atx;
     if (field == SV_F_APPID || field == SV_F_NOASDU) {
         if (index)

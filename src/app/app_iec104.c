@@ -519,9 +519,10 @@ static const struct app_uint_field iec104_fields[IEC104_F_COUNT] = {
     [IEC104_F_TEST] = {"iec104.test", 3, 1, NULL},
 };
 
-static int iec104_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
-                              uint64_t *value)
+static int iec104_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,
+                              const char **name)
 {
+    (void)name;
     const struct iec104_tx *tx = (const struct iec104_tx *)atx;
     if (field == IEC104_F_APCI || field == IEC104_F_UFUNC) {
         if (index || (field == IEC104_F_UFUNC && tx->apci != IEC104_U))

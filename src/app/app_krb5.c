@@ -664,27 +664,34 @@ static int krb5_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, 
     return 0;
 }
 
-static int krb5_tx_get_uint(const struct app_tx *atx, enum app_uint field, uint8_t direction,
-                            uint32_t index, uint64_t *value, const char **name)
+/* Integer fields (Suricata's keyword syntax: detect_kw_winrpc.c). */
+enum { KRB5_F_MSG_TYPE, KRB5_F_ERR_CODE, KRB5_F_TICKET_ENCRYPTION, KRB5_F_COUNT };
+static const struct app_uint_field krb5_uint_fields[KRB5_F_COUNT] = {
+    [KRB5_F_MSG_TYPE] = {"krb5.msg_type", 3, 255, NULL, true},
+    [KRB5_F_ERR_CODE] = {"krb5.err_code", 3, UINT32_MAX, NULL, true},
+    [KRB5_F_TICKET_ENCRYPTION] = {"krb5.ticket_encryption", 3, UINT32_MAX, NULL, true},
+};
+
+static int krb5_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
+                            uint64_t *value, const char **name)
 {
     const struct krb5_tx *tx = (const struct krb5_tx *)atx;
-    (void)direction;
     if (index)
         return -ENOENT;
     switch (field) {
-    case APP_UINT_KRB5_MSG_TYPE: {
+    case KRB5_F_MSG_TYPE: {
         *value = tx->msg_type;
         const char *n = krb5_msg_name(tx->msg_type);
         *name = n ? n + 4 : NULL; /* "AS_REQ", as krb5_msg_type names values */
         return 0;
     }
-    case APP_UINT_KRB5_ERR_CODE:
+    case KRB5_F_ERR_CODE:
         if (!tx->has_error)
             return -ENOENT;
         *value = (uint32_t)tx->error_code;
         *name = krb5_error_name(tx->error_code);
         return 0;
-    case APP_UINT_KRB5_TICKET_ENCRYPTION:
+    case KRB5_F_TICKET_ENCRYPTION:
         if (!tx->has_ticket_etype)
             return -ENOENT;
         *value = (uint32_t)tx->ticket_etype;
@@ -695,10 +702,10 @@ static int krb5_tx_get_uint(const struct app_tx *atx, enum app_uint field, uint8
     }
 }
 
-static int krb5_uint_value_from_name(enum app_uint field, const char *name, uint64_t *value)
+static int krb5_uint_value_from_name(uint16_t field, const char *name, uint64_t *value)
 {
     switch (field) {
-    case APP_UINT_KRB5_MSG_TYPE:
+    case KRB5_F_MSG_TYPE:
         for (uint8_t t = 10; t <= 30; t++) {
             const char *n = krb5_msg_name(t);
             if (n && (!strcasecmp(n, name) || !strcasecmp(n + 4, name))) {
@@ -707,14 +714,14 @@ static int krb5_uint_value_from_name(enum app_uint field, const char *name, uint
             }
         }
         return -1;
-    case APP_UINT_KRB5_ERR_CODE:
+    case KRB5_F_ERR_CODE:
         for (size_t i = 0; i < sizeof(krb5_errors) / sizeof(krb5_errors[0]); i++)
             if (krb5_errors[i] && !strcasecmp(krb5_errors[i], name)) {
                 *value = i;
                 return 1;
             }
         return -1;
-    case APP_UINT_KRB5_TICKET_ENCRYPTION:
+    case KRB5_F_TICKET_ENCRYPTION:
         for (int32_t e = -135; e <= 65; e++) {
             const char *n = krb5_etype_name(e);
             if (n && !strcasecmp(n, name)) {
@@ -890,7 +897,8 @@ static void krb5_flow_end(void *state, struct app_parse_ctx *ctx)
     .flow_end = krb5_flow_end, .tx_foreach = krb5_tx_foreach, .tx_complete = krb5_tx_complete,     \
     .tx_get_buffer = krb5_tx_get_buffer, .tx_write_json = krb5_tx_write_json,                      \
     .tx_has_event = krb5_tx_has_event, .event_names = krb5_event_names,                            \
-    .tx_direction = krb5_tx_direction, .tx_get_uint = krb5_tx_get_uint,                            \
+    .tx_direction = krb5_tx_direction, .uint_fields = krb5_uint_fields,                            \
+    .n_uint_fields = KRB5_F_COUNT, .tx_get_field_uint = krb5_tx_get_uint,                          \
     .uint_value_from_name = krb5_uint_value_from_name, .probe_needs_port = true
 
 const struct app_parser app_parser_krb5_tcp = {

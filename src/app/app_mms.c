@@ -131,7 +131,7 @@ struct mms_tx {
 #define MMS_MAX_CONTEXTS 16u
 
 struct mms_state {
-    struct app_pdu_queue q;
+    struct app_cotp_conn c; /* first: transactions, transport, parse context */
     /* Presentation contexts negotiated in CP-type: identifier and whether
      * its abstract syntax is MMS or ACSE. Unknown on sessions picked up
      * after their set-up. */
@@ -142,15 +142,11 @@ struct mms_state {
         int64_t id;
         uint8_t syntax; /* MMS_SYNTAX_* */
     } contexts[MMS_MAX_CONTEXTS];
-    struct app_cotp_dir cotp[2];
-    uint32_t flow_events;
-    struct app_parse_ctx *ctx;
-    uint8_t dir;
 };
 
 static void mms_event(struct mms_state *st, struct mms_tx *tx, enum mms_event e)
 {
-    app_pdu_event(st->ctx, APP_PROTO_MMS, tx ? &tx->pdu : NULL, &st->flow_events,
+    app_pdu_event(st->c.ctx, APP_PROTO_MMS, tx ? &tx->pdu : NULL, &st->c.flow_events,
                   mms_event_names, e);
 }
 
@@ -175,7 +171,7 @@ static bool mms_arena_add(struct mms_state *st, struct mms_tx *tx, const uint8_t
         uint32_t cap = tx->arena_cap ? tx->arena_cap * 2 : 256;
         while (cap < tx->arena_len + n + 1)
             cap *= 2;
-        if (!app_pdu_tx_reserve(&st->q, &tx->pdu, cap - tx->arena_cap))
+        if (!app_pdu_tx_reserve(&st->c.q, &tx->pdu, cap - tx->arena_cap))
             return false;
         char *a = realloc(tx->arena, cap);
         if (!a)
@@ -200,7 +196,7 @@ static void mms_add_name(struct mms_state *st, struct mms_tx *tx, const uint8_t 
     }
     if (!tx->names) {
         size_t sz = MMS_MAX_OBJECTS * sizeof(struct mms_name);
-        if (!app_pdu_tx_reserve(&st->q, &tx->pdu, sz))
+        if (!app_pdu_tx_reserve(&st->c.q, &tx->pdu, sz))
             return;
         tx->names = calloc(MMS_MAX_OBJECTS, sizeof(struct mms_name));
         if (!tx->names)
@@ -405,17 +401,17 @@ static void mms_baseline(struct mms_state *st, const struct mms_tx *tx)
             op.has_objects = true;
             op.space = vmd ? 0 : (uint32_t)mms_name_hash(tx->arena + nm->dom_off, nm->dom_len);
             op.lo = op.hi = mms_name_hash(tx->arena + nm->item_off, nm->item_len);
-            app_baseline_op(st->ctx, st->dir, &op);
+            app_baseline_op(st->c.ctx, st->c.dir, &op);
         }
         return;
     }
-    app_baseline_op(st->ctx, st->dir, &op);
+    app_baseline_op(st->c.ctx, st->c.dir, &op);
 }
 
 static void mms_pdu(struct mms_state *st, const struct ber_tlv *pdu)
 {
     struct mms_tx *tx =
-        app_pdu_tx_new(&st->q, st->ctx, &app_parser_mms, sizeof(struct mms_tx), st->dir);
+        app_pdu_tx_new(&st->c.q, st->c.ctx, &app_parser_mms, sizeof(struct mms_tx), st->c.dir);
     if (!tx)
         return;
     tx->pdu_type = (uint8_t)pdu->tag;
@@ -520,7 +516,7 @@ static void mms_pdu(struct mms_state *st, const struct ber_tlv *pdu)
     default:
         break;
     }
-    app_pdu_tx_log(&st->q, st->ctx, &tx->pdu, "mms", mms_log_body);
+    app_pdu_tx_log(&st->c.q, st->c.ctx, &tx->pdu, "mms", mms_log_body);
     if (tx->pdu_type == MMS_CONFIRMED_REQUEST && tx->has_service)
         mms_baseline(st, tx);
 }
@@ -745,112 +741,68 @@ static void mms_on_tsdu(void *user, const uint8_t *d, uint32_t n)
     }
 }
 
-static void mms_on_cotp_event(void *user, enum app_cotp_event e)
+static void mms_on_cotp_event(void *user, unsigned e)
 {
-    struct mms_state *st = user;
-    static const enum mms_event map[] = {
-        [APP_COTP_EV_BAD_TPKT] = MMS_EV_BAD_TPKT, [APP_COTP_EV_BAD_COTP] = MMS_EV_BAD_COTP,
-        [APP_COTP_EV_TSDU_LIMIT] = MMS_EV_TSDU_TOO_LONG,
-        [APP_COTP_EV_OVERSIZED] = MMS_EV_OVERSIZED_TPKT};
-    mms_event(st, NULL, map[e]);
+    mms_event(user, NULL, (enum mms_event)e);
 }
 
 static const struct app_cotp_ops mms_cotp_ops = {
-    .on_tsdu = mms_on_tsdu, .on_event = mms_on_cotp_event};
+    .on_tsdu = mms_on_tsdu,
+    .on_event = mms_on_cotp_event,
+    .events = {[APP_COTP_EV_BAD_TPKT] = MMS_EV_BAD_TPKT, [APP_COTP_EV_BAD_COTP] = MMS_EV_BAD_COTP,
+               [APP_COTP_EV_TSDU_LIMIT] = MMS_EV_TSDU_TOO_LONG,
+               [APP_COTP_EV_OVERSIZED] = MMS_EV_OVERSIZED_TPKT},
+};
 
 static int mms_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
                      const uint8_t *data, uint32_t len, uint32_t flags)
 {
-    struct mms_state *st = state;
-    st->ctx = ctx;
-    st->dir = direction & 1;
-    app_pdu_queue_gc(&st->q);
-    int rc = app_cotp_feed(&st->cotp[st->dir], ctx, data, len, flags, &mms_cotp_ops, st);
-    st->ctx = NULL;
-    return rc;
+    return app_cotp_conn_parse(state, ctx, direction, data, len, flags, &mms_cotp_ops);
 }
 
 /* The first data TPDU must start an ISO session SPDU: CONNECT, ACCEPT or,
  * mid-session, GIVE-TOKENS + DATA-TRANSFER with presentation data. */
+static enum app_probe_result mms_probe_data(const uint8_t *u, uint32_t avail, uint32_t ulen)
+{
+    if (mms_pdu_tag(u[0])) {
+        struct ber_tlv t;
+        if (avail < ulen)
+            return APP_PROBE_NEED_MORE;
+        return ber_read(u, ulen, &t) == 0 && t.total == ulen && t.len > 0 ? APP_PROBE_MATCH
+                                                                           : APP_PROBE_NO;
+    }
+    switch (u[0]) {
+    case 13: case 14: case 12: case 9: case 10: case 25:
+        return u[1] >= 1 ? APP_PROBE_MATCH : APP_PROBE_NO;
+    case 1:
+        if (u[1] == 0 && u[2] == 1 && u[3] == 0) {
+            if (avail < 5)
+                return APP_PROBE_NEED_MORE;
+            return u[4] == 0x61 ? APP_PROBE_MATCH : APP_PROBE_NO;
+        }
+        return APP_PROBE_NO;
+    default:
+        return APP_PROBE_NO;
+    }
+}
+
 static enum app_probe_result mms_probe(const uint8_t *d, uint32_t len, uint8_t direction)
 {
     (void)direction;
-    uint32_t off = 0;
-    for (int i = 0; i < 8; i++) {
-        uint8_t type;
-        uint32_t uoff;
-        enum app_probe_result r = app_cotp_probe(d + off, len - off, &type, &uoff);
-        if (r != APP_PROBE_MATCH)
-            return r;
-        uint16_t tl = app_rd16be(d + off + 2);
-        if (type == APP_COTP_DT) {
-            if (len - off < uoff + 4)
-                return APP_PROBE_NEED_MORE;
-            if (uoff + 2 > tl)
-                return APP_PROBE_NO;
-            const uint8_t *u = d + off + uoff;
-            if (mms_pdu_tag(u[0])) {
-                struct ber_tlv t;
-                uint32_t ulen = tl - uoff;
-                if (len - off < tl)
-                    return APP_PROBE_NEED_MORE;
-                return ber_read(u, ulen, &t) == 0 && t.total == ulen && t.len > 0
-                           ? APP_PROBE_MATCH
-                           : APP_PROBE_NO;
-            }
-            switch (u[0]) {
-            case 13: case 14: case 12: case 9: case 10: case 25:
-                return u[1] >= 1 ? APP_PROBE_MATCH : APP_PROBE_NO;
-            case 1:
-                if (u[1] == 0 && u[2] == 1 && u[3] == 0) {
-                    if (len - off < uoff + 5)
-                        return APP_PROBE_NEED_MORE;
-                    return u[4] == 0x61 ? APP_PROBE_MATCH : APP_PROBE_NO;
-                }
-                return APP_PROBE_NO;
-            default:
-                return APP_PROBE_NO;
-            }
-        }
-        off += tl;
-        if (off >= len)
-            return APP_PROBE_NEED_MORE;
-    }
-    return APP_PROBE_NO;
+    return app_cotp_probe_data(d, len, 4, 2, mms_probe_data);
 }
 
 static void *mms_state_new(struct app_parse_ctx *ctx)
 {
-    if (!app_memory_reserve(ctx, sizeof(struct mms_state)))
-        return NULL;
-    struct mms_state *st = calloc(1, sizeof(*st));
-    if (!st) {
-        app_memory_release(ctx, sizeof(struct mms_state));
-        return NULL;
-    }
-    app_pdu_queue_init(&st->q, ctx, mms_tx_free);
-    st->guess_contexts = app_parser_config(ctx)->mms_midstream;
-    app_cotp_init(&st->cotp[0]);
-    app_cotp_init(&st->cotp[1]);
+    struct mms_state *st = app_cotp_conn_new(ctx, sizeof(*st), mms_tx_free);
+    if (st)
+        st->guess_contexts = app_parser_config(ctx)->mms_midstream;
     return st;
 }
 
 static void mms_state_free(void *state)
 {
-    struct mms_state *st = state;
-    if (!st)
-        return;
-    struct app_layer_thread_ctx *t = st->q.thread;
-    app_pdu_queue_free(&st->q);
-    app_cotp_free(&st->cotp[0], t);
-    app_cotp_free(&st->cotp[1], t);
-    app_thread_memory_release(t, sizeof(*st));
-    free(st);
-}
-
-static int mms_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
-{
-    return app_pdu_queue_foreach(&((struct mms_state *)state)->q, fn, user);
+    app_cotp_conn_free(state, sizeof(struct mms_state));
 }
 
 static const char *mms_service_name(const struct mms_tx *tx)
@@ -1004,9 +956,10 @@ static const struct app_uint_field mms_fields[MMS_F_COUNT] = {
     [MMS_F_ERROR_CLASS] = {"mms.error_class", 3, 255, NULL},
 };
 
-static int mms_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
-                           uint64_t *value)
+static int mms_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,
+                           const char **name)
 {
+    (void)name;
     const struct mms_tx *tx = (const struct mms_tx *)atx;
     if (index)
         return -ENOENT;
@@ -1043,7 +996,7 @@ const struct app_parser app_parser_mms = {
     .state_new = mms_state_new,
     .state_free = mms_state_free,
     .parse = mms_parse,
-    .tx_foreach = mms_tx_foreach,
+    .tx_foreach = app_cotp_conn_tx_foreach,
     .tx_complete = app_pdu_tx_complete,
     .tx_get_buffer = mms_tx_get_buffer,
     .tx_write_json = mms_tx_write_json,

@@ -25,7 +25,9 @@
 
 #include "app/app_ics.h"
 #include "app/app_baseline.h"
+#include "app/app_cursor.h"
 #include "app/app_parser.h"
+#include "app/app_txlist.h"
 #include "flow/flow.h"
 #include "util/json.h"
 
@@ -60,9 +62,11 @@ struct modbus_stored {
 struct modbus_state;
 
 struct modbus_tx {
-    struct app_tx base;
+    union {
+        struct app_list_tx lt; /* the transaction and its link (app_txlist.h) */
+        struct app_tx base;
+    };
     struct modbus_state *state;
-    struct modbus_tx *next;
     uint64_t number; /* Suricata's 1-based transaction id ("id") */
     bool has_request, has_response;
     struct modbus_stored request, response;
@@ -71,9 +75,7 @@ struct modbus_tx {
 
 struct modbus_state {
     struct app_layer_thread_ctx *thread;
-    struct modbus_tx *head, *tail;
-    uint32_t live;
-    uint64_t next_id;
+    struct app_txlist txs;
     bool given_up; /* flood: new transactions are dropped */
     bool reversed; /* picked up mid-session from the server: its side is "to server" */
     uint8_t buf[2][MODBUS_ADU_MAX]; /* a partial ADU per side */
@@ -195,50 +197,8 @@ static uint16_t be16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* A cursor over the PDU data; reading past its end is "incomplete", which
- * sawp turns into a DATA_LENGTH error. */
-struct modbus_cur {
-    const uint8_t *p;
-    uint32_t left;
-    bool short_read;
-};
-
-static bool cur_u8(struct modbus_cur *c, uint8_t *v)
-{
-    if (c->left < 1) {
-        c->short_read = true;
-        return false;
-    }
-    *v = c->p[0];
-    c->p++;
-    c->left--;
-    return true;
-}
-
-static bool cur_u16(struct modbus_cur *c, uint16_t *v)
-{
-    if (c->left < 2) {
-        c->short_read = true;
-        return false;
-    }
-    *v = be16(c->p);
-    c->p += 2;
-    c->left -= 2;
-    return true;
-}
-
-static bool cur_take(struct modbus_cur *c, uint32_t n, const uint8_t **d)
-{
-    if (c->left < n) {
-        c->short_read = true;
-        return false;
-    }
-    *d = c->p;
-    c->p += n;
-    c->left -= n;
-    return true;
-}
-
+/* The PDU data is read with an app_cursor: reading past its end is
+ * "incomplete", which sawp turns into a DATA_LENGTH error. */
 static uint16_t data_length(const struct modbus_msg *m)
 {
     return (uint16_t)(m->length - 2);
@@ -251,10 +211,10 @@ static void set_data(struct modbus_msg *m, uint8_t kind, const uint8_t *d, uint3
     m->data_len = n;
 }
 
-static bool parse_exception(struct modbus_msg *m, struct modbus_cur *c)
+static bool parse_exception(struct modbus_msg *m, struct app_cursor *c)
 {
     uint8_t code;
-    if (!cur_u8(c, &code))
+    if (!app_cur_u8(c, &code))
         return false;
     bool in_ranges = (m->function_raw > 6 && m->function_raw < 15) ||
                      (m->function_raw > 16 && m->function_raw < 20);
@@ -273,49 +233,49 @@ static bool parse_exception(struct modbus_msg *m, struct modbus_cur *c)
     return true;
 }
 
-static bool parse_diagnostic(struct modbus_msg *m, struct modbus_cur *c)
+/* A code of `width` bytes (diagnostic sub-function, MEI type) and data to
+ * the end of the PDU. */
+static bool parse_coded_data(struct modbus_msg *m, struct app_cursor *c, uint32_t width,
+                             uint8_t kind)
 {
-    if (data_length(m) < 2) {
+    if (data_length(m) < width) {
         m->error_flags |= MODBUS_ERR_DATA_LENGTH;
         return true;
     }
-    uint16_t sub;
-    const uint8_t *d;
-    if (!cur_u16(c, &sub) || !cur_take(c, data_length(m) - 2u, &d))
+    const uint8_t *code, *d;
+    if (!app_cur_take(c, width, &code) || !app_cur_take(c, data_length(m) - width, &d))
         return false;
-    m->subfunction = sub;
-    set_data(m, MODBUS_DATA_DIAGNOSTIC, d, data_length(m) - 2u);
+    if (kind == MODBUS_DATA_DIAGNOSTIC)
+        m->subfunction = be16(code);
+    else
+        m->mei_type = code[0];
+    set_data(m, kind, d, data_length(m) - width);
     return true;
 }
 
-static bool parse_mei(struct modbus_msg *m, struct modbus_cur *c)
+static bool parse_diagnostic(struct modbus_msg *m, struct app_cursor *c)
 {
-    if (data_length(m) < 1) {
-        m->error_flags |= MODBUS_ERR_DATA_LENGTH;
-        return true;
-    }
-    uint8_t mei;
-    const uint8_t *d;
-    if (!cur_u8(c, &mei) || !cur_take(c, data_length(m) - 1u, &d))
-        return false;
-    m->mei_type = mei;
-    set_data(m, MODBUS_DATA_MEI, d, data_length(m) - 1u);
-    return true;
+    return parse_coded_data(m, c, 2, MODBUS_DATA_DIAGNOSTIC);
 }
 
-static bool parse_bytevec(struct modbus_msg *m, struct modbus_cur *c)
+static bool parse_mei(struct modbus_msg *m, struct app_cursor *c)
+{
+    return parse_coded_data(m, c, 1, MODBUS_DATA_MEI);
+}
+
+static bool parse_bytevec(struct modbus_msg *m, struct app_cursor *c)
 {
     const uint8_t *d;
-    if (!cur_take(c, data_length(m), &d))
+    if (!app_cur_take(c, data_length(m), &d))
         return false;
     set_data(m, MODBUS_DATA_BYTES, d, data_length(m));
     return true;
 }
 
-static bool parse_read_request(struct modbus_msg *m, struct modbus_cur *c)
+static bool parse_read_request(struct modbus_msg *m, struct app_cursor *c)
 {
     uint16_t address, quantity;
-    if (!cur_u16(c, &address) || !cur_u16(c, &quantity))
+    if (!app_cur_u16be(c, &address) || !app_cur_u16be(c, &quantity))
         return false;
     if (quantity == 0)
         m->error_flags |= MODBUS_ERR_DATA_VALUE;
@@ -333,34 +293,34 @@ static bool parse_read_request(struct modbus_msg *m, struct modbus_cur *c)
     return true;
 }
 
-static bool parse_read_response(struct modbus_msg *m, struct modbus_cur *c)
+static bool parse_read_response(struct modbus_msg *m, struct app_cursor *c)
 {
     if (data_length(m) < 1) {
         m->error_flags |= MODBUS_ERR_DATA_LENGTH;
         return true;
     }
     uint8_t count;
-    if (!cur_u8(c, &count))
+    if (!app_cur_u8(c, &count))
         return false;
     if (count < 1 || count > 250)
         m->error_flags |= MODBUS_ERR_DATA_VALUE;
     if (data_length(m) - 1u != count)
         m->error_flags |= MODBUS_ERR_DATA_VALUE;
     const uint8_t *d;
-    if (!cur_take(c, data_length(m) - 1u, &d))
+    if (!app_cur_take(c, data_length(m) - 1u, &d))
         return false;
     set_data(m, MODBUS_DATA_READ_RESPONSE, d, data_length(m) - 1u);
     return true;
 }
 
-static bool parse_write_request(struct modbus_msg *m, struct modbus_cur *c)
+static bool parse_write_request(struct modbus_msg *m, struct app_cursor *c)
 {
     uint16_t address;
-    if (!cur_u16(c, &address))
+    if (!app_cur_u16be(c, &address))
         return false;
     if (m->access_type & MODBUS_ACCESS_SINGLE) {
         uint16_t value;
-        if (!cur_u16(c, &value))
+        if (!app_cur_u16be(c, &value))
             return false;
         if ((m->access_type & MODBUS_ACCESS_COILS) && value != 0x0000 && value != 0xff00)
             m->error_flags |= MODBUS_ERR_DATA_VALUE;
@@ -372,7 +332,7 @@ static bool parse_write_request(struct modbus_msg *m, struct modbus_cur *c)
     if (m->access_type & MODBUS_ACCESS_MULTIPLE) {
         uint16_t quantity;
         uint8_t count;
-        if (!cur_u16(c, &quantity) || !cur_u8(c, &count))
+        if (!app_cur_u16be(c, &quantity) || !app_cur_u8(c, &count))
             return false;
         uint16_t offset = m->function_code == MODBUS_FUNC_RD_WR_MULT_REGS ? 11 : 7;
         if (quantity == 0 || (uint16_t)(m->length - offset) != count)
@@ -385,7 +345,7 @@ static bool parse_write_request(struct modbus_msg *m, struct modbus_cur *c)
             m->error_flags |= MODBUS_ERR_DATA_VALUE;
         }
         const uint8_t *d;
-        if (!cur_take(c, (uint16_t)(m->length - offset), &d))
+        if (!app_cur_take(c, (uint16_t)(m->length - offset), &d))
             return false;
         m->write_address = address;
         m->write_quantity = quantity;
@@ -395,7 +355,7 @@ static bool parse_write_request(struct modbus_msg *m, struct modbus_cur *c)
         return true;
     }
     uint16_t and_mask, or_mask;
-    if (!cur_u16(c, &and_mask) || !cur_u16(c, &or_mask))
+    if (!app_cur_u16be(c, &and_mask) || !app_cur_u16be(c, &or_mask))
         return false;
     m->write_address = address;
     m->and_mask = and_mask;
@@ -404,14 +364,14 @@ static bool parse_write_request(struct modbus_msg *m, struct modbus_cur *c)
     return true;
 }
 
-static bool parse_write_response(struct modbus_msg *m, struct modbus_cur *c)
+static bool parse_write_response(struct modbus_msg *m, struct app_cursor *c)
 {
     uint16_t address;
-    if (!cur_u16(c, &address))
+    if (!app_cur_u16be(c, &address))
         return false;
     if (m->access_type & MODBUS_ACCESS_SINGLE) {
         uint16_t value;
-        if (!cur_u16(c, &value))
+        if (!app_cur_u16be(c, &value))
             return false;
         m->write_address = address;
         m->write_value = value;
@@ -420,7 +380,7 @@ static bool parse_write_response(struct modbus_msg *m, struct modbus_cur *c)
     }
     if (m->access_type & MODBUS_ACCESS_MULTIPLE) {
         uint16_t quantity;
-        if (!cur_u16(c, &quantity))
+        if (!app_cur_u16be(c, &quantity))
             return false;
         if (quantity == 0)
             m->error_flags |= MODBUS_ERR_DATA_VALUE;
@@ -437,7 +397,7 @@ static bool parse_write_response(struct modbus_msg *m, struct modbus_cur *c)
         return true;
     }
     uint16_t and_mask, or_mask;
-    if (!cur_u16(c, &and_mask) || !cur_u16(c, &or_mask))
+    if (!app_cur_u16be(c, &and_mask) || !app_cur_u16be(c, &or_mask))
         return false;
     m->write_address = address;
     m->and_mask = and_mask;
@@ -446,7 +406,7 @@ static bool parse_write_response(struct modbus_msg *m, struct modbus_cur *c)
     return true;
 }
 
-static bool parse_request(struct modbus_msg *m, struct modbus_cur *c)
+static bool parse_request(struct modbus_msg *m, struct app_cursor *c)
 {
     uint16_t dl = data_length(m);
     switch (m->function_code) {
@@ -513,7 +473,7 @@ static bool parse_request(struct modbus_msg *m, struct modbus_cur *c)
     return parse_bytevec(m, c);
 }
 
-static bool parse_response(struct modbus_msg *m, struct modbus_cur *c)
+static bool parse_response(struct modbus_msg *m, struct app_cursor *c)
 {
     uint16_t dl = data_length(m);
     if (m->function_raw >= 0x80)
@@ -537,7 +497,7 @@ static bool parse_response(struct modbus_msg *m, struct modbus_cur *c)
     return parse_bytevec(m, c);
 }
 
-static bool parse_unknown_dir(struct modbus_msg *m, struct modbus_cur *c)
+static bool parse_unknown_dir(struct modbus_msg *m, struct app_cursor *c)
 {
     if (m->function_raw >= 0x80)
         return parse_exception(m, c);
@@ -650,7 +610,7 @@ static uint32_t modbus_parse_adu(const uint8_t *in, uint32_t len, int direction,
                                                     ? (uint8_t)(m->function_raw ^ 0x80)
                                                     : m->function_raw);
     m->access_type = modbus_access_of(m->function_code);
-    struct modbus_cur c = {.p = in + MODBUS_HDR + 2, .left = m->length - 2u};
+    struct app_cursor c = {.p = in + MODBUS_HDR + 2, .left = m->length - 2u};
     bool ok = direction == 0   ? parse_request(m, &c)
               : direction == 1 ? parse_response(m, &c)
                                : parse_unknown_dir(m, &c);
@@ -854,10 +814,14 @@ static void modbus_events_from_flags(struct modbus_tx *tx, uint8_t flags)
         modbus_event(tx, MODBUS_EV_INVALID_PROTOCOL_ID);
 }
 
-static void modbus_tx_free(struct modbus_state *st, struct modbus_tx *tx)
+static struct modbus_tx *modbus_first(const struct modbus_state *st)
 {
-    free(tx);
-    app_thread_memory_release(st->thread, sizeof(*tx));
+    return (struct modbus_tx *)st->txs.head;
+}
+
+static struct modbus_tx *modbus_next(const struct modbus_tx *tx)
+{
+    return (struct modbus_tx *)tx->lt.next;
 }
 
 static void modbus_log_body(const void *object, struct json_writer *w);
@@ -872,16 +836,9 @@ static void modbus_log(struct modbus_state *st, struct modbus_tx *tx)
 
 static void modbus_free_done(struct modbus_state *st)
 {
-    while (st->head && app_tx_can_free(&st->head->base)) {
-        struct modbus_tx *tx = st->head;
-        st->head = tx->next;
-        if (!st->head)
-            st->tail = NULL;
-        modbus_tx_free(st, tx);
-        st->live--;
-    }
+    app_txlist_free_done(&st->txs, sizeof(struct modbus_tx), NULL, NULL);
     uint32_t flood = st->ctx ? app_parser_config(st->ctx)->ics.modbus_request_flood : 500;
-    if (st->given_up && (flood == 0 || st->live < flood))
+    if (st->given_up && (flood == 0 || st->txs.live < flood))
         st->given_up = false;
 }
 
@@ -890,28 +847,16 @@ static struct modbus_tx *modbus_tx_new(struct modbus_state *st, struct app_parse
 {
     if (st->given_up)
         return NULL;
-    if (!app_memory_reserve(ctx, sizeof(struct modbus_tx)))
+    struct modbus_tx *tx = app_txlist_new(&st->txs, &app_parser_modbus, sizeof(*tx));
+    if (!tx)
         return NULL;
-    struct modbus_tx *tx = calloc(1, sizeof(*tx));
-    if (!tx) {
-        app_memory_release(ctx, sizeof(struct modbus_tx));
-        return NULL;
-    }
-    tx->base.parser = &app_parser_modbus;
-    tx->base.id = st->next_id;
-    tx->number = ++st->next_id;
+    tx->number = st->txs.next_id; /* 1-based */
     tx->state = st;
     uint32_t flood = app_parser_config(ctx)->ics.modbus_request_flood;
-    if (flood && st->live >= flood) {
+    if (flood && st->txs.live - 1 >= flood) { /* the others than this one */
         modbus_event(tx, MODBUS_EV_FLOODED);
         st->given_up = true;
     }
-    if (st->tail)
-        st->tail->next = tx;
-    else
-        st->head = tx;
-    st->tail = tx;
-    st->live++;
     app_parser_count_tx(ctx, APP_PROTO_MODBUS);
     return tx;
 }
@@ -920,7 +865,7 @@ static void modbus_handle(struct modbus_state *st, struct app_parse_ctx *ctx, ui
                           struct modbus_msg *m, const uint8_t *adu, uint32_t adu_len)
 {
     if (dir == 0) {
-        for (struct modbus_tx *tx = st->head; tx; tx = tx->next) {
+        for (struct modbus_tx *tx = modbus_first(st); tx; tx = modbus_next(tx)) {
             if (tx->has_response && !tx->has_request && modbus_matches(m, &tx->response.msg)) {
                 modbus_events_from_flags(tx, m->error_flags);
                 modbus_store(&tx->request, m, adu, adu_len);
@@ -940,7 +885,7 @@ static void modbus_handle(struct modbus_state *st, struct app_parse_ctx *ctx, ui
         return;
     }
     struct modbus_tx *tx = NULL;
-    for (struct modbus_tx *t = st->head; t; t = t->next) {
+    for (struct modbus_tx *t = modbus_first(st); t; t = modbus_next(t)) {
         if (t->has_request && !t->has_response && modbus_matches(m, &t->request.msg)) {
             tx = t;
             break;
@@ -987,6 +932,7 @@ static void *modbus_state_new(struct app_parse_ctx *ctx)
         return NULL;
     }
     st->thread = ctx->thread;
+    app_txlist_init(&st->txs, ctx->thread);
     /* A session picked up mid-stream from the server's side: port 502 is
      * the server, so the parser's request side is the other one. */
     if (ctx->flow && ctx->flow->key.src_port == 502 && ctx->flow->key.dst_port != 502)
@@ -999,11 +945,7 @@ static void modbus_state_free(void *state)
     struct modbus_state *st = state;
     if (!st)
         return;
-    while (st->head) {
-        struct modbus_tx *tx = st->head;
-        st->head = tx->next;
-        modbus_tx_free(st, tx);
-    }
+    app_txlist_free_all(&st->txs, sizeof(struct modbus_tx), NULL, NULL);
     app_thread_memory_release(st->thread, sizeof(*st));
     free(st);
 }
@@ -1064,7 +1006,7 @@ static void modbus_flow_end(void *state, struct app_parse_ctx *ctx)
 {
     struct modbus_state *st = state;
     st->ctx = ctx;
-    for (struct modbus_tx *tx = st->head; tx; tx = tx->next)
+    for (struct modbus_tx *tx = modbus_first(st); tx; tx = modbus_next(tx))
         modbus_log(st, tx);
     st->ctx = NULL;
 }
@@ -1072,12 +1014,7 @@ static void modbus_flow_end(void *state, struct app_parse_ctx *ctx)
 static int modbus_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
 {
     struct modbus_state *st = state;
-    for (struct modbus_tx *tx = st->head; tx; tx = tx->next) {
-        int rc = fn(&tx->base, user);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return app_txlist_foreach(&st->txs, fn, user);
 }
 
 /* Suricata: a Modbus transaction is complete (both ways) with its response. */

@@ -27,7 +27,9 @@
 #include <string.h>
 
 #include "app/app_ics.h"
+#include "app/app_cursor.h"
 #include "app/app_parser.h"
+#include "app/app_txlist.h"
 #include "flow/flow.h"
 #include "util/json.h"
 
@@ -69,9 +71,11 @@ struct mqtt_stored {
 };
 
 struct mqtt_tx {
-    struct app_tx base;
+    union {
+        struct app_list_tx lt; /* the transaction and its link (app_txlist.h) */
+        struct app_tx base;
+    };
     struct mqtt_state *state;
-    struct mqtt_tx *next;
     struct mqtt_stored **msgs; /* owned */
     uint32_t nmsgs, cap;
     bool has_pkt_id;
@@ -82,15 +86,13 @@ struct mqtt_tx {
 
 struct mqtt_state {
     struct app_layer_thread_ctx *thread;
-    struct mqtt_tx *head, *tail;
-    uint32_t live;
-    uint64_t next_id;
+    struct app_txlist txs;
     uint8_t protocol_version;
     bool connected;
     bool reversed; /* picked up from the broker's side: port 1883 is the server */
     uint64_t skip[2];
-    uint8_t *buf[2]; /* partial message per side (owned, accounted) */
-    uint32_t buf_len[2], buf_cap[2];
+    struct app_msgbuf buf[2]; /* partial message per side */
+    uint8_t feed_dir;         /* during app_msgbuf_feed */
     struct app_parse_ctx *ctx;
     const struct app_ics_config *cfg;
 };
@@ -100,38 +102,20 @@ struct mqtt_state {
 /* Parse results. */
 enum { MQTT_OK = 0, MQTT_INCOMPLETE = 1, MQTT_ERROR = 2 };
 
-struct mqtt_cur {
-    const uint8_t *p;
-    uint32_t left;
-};
-
-static int cur_u8(struct mqtt_cur *c, uint8_t *v)
+/* Fixed-size fields through the shared cursor (app_cursor.h). */
+static int cur_u8(struct app_cursor *c, uint8_t *v)
 {
-    if (c->left < 1)
-        return MQTT_ERROR;
-    *v = *c->p++;
-    c->left--;
-    return MQTT_OK;
+    return app_cur_u8(c, v) ? MQTT_OK : MQTT_ERROR;
 }
 
-static int cur_u16(struct mqtt_cur *c, uint16_t *v)
+static int cur_u16(struct app_cursor *c, uint16_t *v)
 {
-    if (c->left < 2)
-        return MQTT_ERROR;
-    *v = (uint16_t)(c->p[0] << 8 | c->p[1]);
-    c->p += 2;
-    c->left -= 2;
-    return MQTT_OK;
+    return app_cur_u16be(c, v) ? MQTT_OK : MQTT_ERROR;
 }
 
-static int cur_u32(struct mqtt_cur *c, uint32_t *v)
+static int cur_u32(struct app_cursor *c, uint32_t *v)
 {
-    if (c->left < 4)
-        return MQTT_ERROR;
-    *v = (uint32_t)c->p[0] << 24 | (uint32_t)c->p[1] << 16 | (uint32_t)c->p[2] << 8 | c->p[3];
-    c->p += 4;
-    c->left -= 4;
-    return MQTT_OK;
+    return app_cur_u32be(c, v) ? MQTT_OK : MQTT_ERROR;
 }
 
 /* Variable byte integer: up to 3 bytes with the continuation bit, then one
@@ -157,7 +141,7 @@ static int varint(const uint8_t *p, uint32_t len, uint32_t *value, uint32_t *use
     return MQTT_ERROR;
 }
 
-static int cur_varint(struct mqtt_cur *c, uint32_t *v)
+static int cur_varint(struct app_cursor *c, uint32_t *v)
 {
     uint32_t used;
     int rc = varint(c->p, c->left, v, &used);
@@ -176,7 +160,7 @@ struct span {
     bool is_string; /* converted to UTF-8 when stored */
 };
 
-static int cur_span(struct mqtt_cur *c, const uint8_t *base, struct span *s, bool is_string)
+static int cur_span(struct app_cursor *c, const uint8_t *base, struct span *s, bool is_string)
 {
     uint16_t n;
     if (cur_u16(c, &n) != MQTT_OK || c->left < n)
@@ -191,7 +175,7 @@ static int cur_span(struct mqtt_cur *c, const uint8_t *base, struct span *s, boo
 }
 
 /* One MQTT 5 property; values are only validated here. */
-static int skip_property(struct mqtt_cur *c)
+static int skip_property(struct app_cursor *c)
 {
     uint32_t id, v32;
     uint16_t v16;
@@ -223,7 +207,7 @@ static int skip_property(struct mqtt_cur *c)
 }
 
 /* The property block (length-prefixed): validated, its bytes spanned. */
-static int cur_properties(struct mqtt_cur *c, const uint8_t *base, struct span *s)
+static int cur_properties(struct app_cursor *c, const uint8_t *base, struct span *s)
 {
     uint32_t n;
     if (cur_varint(c, &n) != MQTT_OK)
@@ -232,7 +216,7 @@ static int cur_properties(struct mqtt_cur *c, const uint8_t *base, struct span *
         return MQTT_OK;
     if (c->left < n)
         return MQTT_ERROR;
-    struct mqtt_cur pc = {.p = c->p, .left = n};
+    struct app_cursor pc = {.p = c->p, .left = n};
     while (pc.left > 0)
         if (skip_property(&pc) != MQTT_OK)
             return MQTT_ERROR;
@@ -336,7 +320,7 @@ static int mqtt_parse_body(struct mqtt_parsed *pp, const uint8_t *body, uint32_t
                            uint8_t version)
 {
     struct mqtt_message *m = &pp->m;
-    struct mqtt_cur c = {.p = body, .left = len};
+    struct app_cursor c = {.p = body, .left = len};
     bool v5 = version == 5;
     switch (m->type) {
     case MQTT_TYPE_CONNECT: {
@@ -410,7 +394,7 @@ static int mqtt_parse_body(struct mqtt_parsed *pp, const uint8_t *body, uint32_t
         if (v5 && cur_properties(&c, body, &pp->properties))
             return MQTT_ERROR;
         for (;;) {
-            struct mqtt_cur save = c;
+            struct app_cursor save = c;
             struct span t;
             uint8_t qos;
             if (cur_span(&c, body, &t, true) || cur_u8(&c, &qos)) {
@@ -556,13 +540,24 @@ static void mqtt_set_event(struct mqtt_state *st, struct mqtt_tx *tx, enum mqtt_
         app_parser_anomaly(st->ctx, APP_PROTO_MQTT, mqtt_event_names[e]);
 }
 
-static void mqtt_tx_free(struct mqtt_state *st, struct mqtt_tx *tx)
+static struct mqtt_tx *mqtt_first(const struct mqtt_state *st)
 {
+    return (struct mqtt_tx *)st->txs.head;
+}
+
+static struct mqtt_tx *mqtt_next(const struct mqtt_tx *tx)
+{
+    return (struct mqtt_tx *)tx->lt.next;
+}
+
+static void mqtt_tx_free(struct app_list_tx *ltx, void *user)
+{
+    struct mqtt_state *st = user;
+    struct mqtt_tx *tx = (struct mqtt_tx *)ltx;
     for (uint32_t i = 0; i < tx->nmsgs; i++)
         mqtt_stored_free(st, tx->msgs[i]);
     free(tx->msgs);
-    app_thread_memory_release(st->thread, sizeof(*tx) + tx->cap * sizeof(*tx->msgs));
-    free(tx);
+    app_thread_memory_release(st->thread, tx->cap * sizeof(*tx->msgs));
 }
 
 /* A new transaction (appended to the list). When the live transactions
@@ -570,22 +565,16 @@ static void mqtt_tx_free(struct mqtt_state *st, struct mqtt_tx *tx)
  * too_many_transactions. NULL on ENOMEM/memcap. */
 static struct mqtt_tx *mqtt_tx_new(struct mqtt_state *st, bool toclient)
 {
-    if (!app_thread_memory_reserve(st->thread, sizeof(struct mqtt_tx)))
+    struct mqtt_tx *tx = app_txlist_new(&st->txs, &app_parser_mqtt, sizeof(*tx));
+    if (!tx)
         return NULL;
-    struct mqtt_tx *tx = calloc(1, sizeof(*tx));
-    if (!tx) {
-        app_thread_memory_release(st->thread, sizeof(struct mqtt_tx));
-        return NULL;
-    }
-    tx->base.parser = &app_parser_mqtt;
-    tx->base.id = st->next_id++;
     tx->state = st;
     if (toclient)
         tx->toclient = true;
     else
         tx->toserver = true;
-    if (st->live > st->cfg->mqtt_max_tx) {
-        for (struct mqtt_tx *old = st->head; old; old = old->next) {
+    if (st->txs.live - 1 > st->cfg->mqtt_max_tx) { /* the others than this one */
+        for (struct mqtt_tx *old = mqtt_first(st); old != tx; old = mqtt_next(old)) {
             if (!old->complete) {
                 old->complete = true;
                 mqtt_set_event(st, old, MQTT_EV_TOO_MANY_TRANSACTIONS);
@@ -593,12 +582,6 @@ static struct mqtt_tx *mqtt_tx_new(struct mqtt_state *st, bool toclient)
             }
         }
     }
-    if (st->tail)
-        st->tail->next = tx;
-    else
-        st->head = tx;
-    st->tail = tx;
-    st->live++;
     if (st->ctx)
         app_parser_count_tx(st->ctx, APP_PROTO_MQTT);
     return tx;
@@ -633,7 +616,7 @@ static void mqtt_tx_add(struct mqtt_state *st, struct mqtt_tx *tx, struct mqtt_s
 
 static struct mqtt_tx *mqtt_tx_by_pkt_id(struct mqtt_state *st, uint32_t id)
 {
-    for (struct mqtt_tx *tx = st->head; tx; tx = tx->next)
+    for (struct mqtt_tx *tx = mqtt_first(st); tx; tx = mqtt_next(tx))
         if (!tx->complete && tx->has_pkt_id && tx->pkt_id == id)
             return tx;
     return NULL;
@@ -645,7 +628,7 @@ static void mqtt_log_ready(struct mqtt_state *st, bool all)
 {
     if (!st->ctx)
         return;
-    for (struct mqtt_tx *tx = st->head; tx; tx = tx->next) {
+    for (struct mqtt_tx *tx = mqtt_first(st); tx; tx = mqtt_next(tx)) {
         if (tx->base.logged || (!tx->complete && !all) || tx->nmsgs == 0)
             continue;
         tx->base.logged = true;
@@ -811,33 +794,12 @@ static int mqtt_parse_one(struct mqtt_state *st, const uint8_t *in, uint32_t len
     return MQTT_OK;
 }
 
-/* Buffers the unparsed rest of a side; false on memcap. */
-static bool mqtt_buffer(struct mqtt_state *st, uint8_t d, const uint8_t *data, uint32_t len)
-{
-    uint32_t need = st->buf_len[d] + len;
-    if (need > st->buf_cap[d]) {
-        uint32_t cap = st->buf_cap[d] ? st->buf_cap[d] : 256;
-        while (cap < need)
-            cap *= 2;
-        if (!app_thread_memory_reserve(st->thread, cap - st->buf_cap[d]))
-            return false;
-        uint8_t *n = realloc(st->buf[d], cap);
-        if (!n) {
-            app_thread_memory_release(st->thread, cap - st->buf_cap[d]);
-            return false;
-        }
-        st->buf[d] = n;
-        st->buf_cap[d] = cap;
-    }
-    memmove(st->buf[d] + st->buf_len[d], data, len);
-    st->buf_len[d] += len;
-    return true;
-}
-
 /* Parses the messages at the start of data; returns the bytes consumed, or
  * UINT32_MAX after a malformed message. */
-static uint32_t mqtt_consume(struct mqtt_state *st, uint8_t d, const uint8_t *data, uint32_t len)
+static uint32_t mqtt_consume(void *user, const uint8_t *data, uint32_t len)
 {
+    struct mqtt_state *st = user;
+    uint8_t d = st->feed_dir;
     uint32_t pos = 0;
     while (pos < len) {
         struct mqtt_stored *s;
@@ -889,6 +851,7 @@ static void *mqtt_state_new(struct app_parse_ctx *ctx)
         return NULL;
     }
     st->thread = ctx->thread;
+    app_txlist_init(&st->txs, ctx->thread);
     st->cfg = &app_parser_config(ctx)->ics;
     if (ctx->flow && ctx->flow->key.src_port == 1883 && ctx->flow->key.dst_port != 1883)
         st->reversed = true;
@@ -900,31 +863,16 @@ static void mqtt_state_free(void *state)
     struct mqtt_state *st = state;
     if (!st)
         return;
-    while (st->head) {
-        struct mqtt_tx *tx = st->head;
-        st->head = tx->next;
-        mqtt_tx_free(st, tx);
-    }
-    for (int d = 0; d < 2; d++) {
-        if (st->buf[d]) {
-            app_thread_memory_release(st->thread, st->buf_cap[d]);
-            free(st->buf[d]);
-        }
-    }
+    app_txlist_free_all(&st->txs, sizeof(struct mqtt_tx), mqtt_tx_free, st);
+    for (int d = 0; d < 2; d++)
+        app_msgbuf_free(&st->buf[d], st->thread);
     app_thread_memory_release(st->thread, sizeof(*st));
     free(st);
 }
 
 static void mqtt_free_done(struct mqtt_state *st)
 {
-    while (st->head && app_tx_can_free(&st->head->base)) {
-        struct mqtt_tx *tx = st->head;
-        st->head = tx->next;
-        if (!st->head)
-            st->tail = NULL;
-        mqtt_tx_free(st, tx);
-        st->live--;
-    }
+    app_txlist_free_done(&st->txs, sizeof(struct mqtt_tx), mqtt_tx_free, st);
 }
 
 static int mqtt_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
@@ -937,7 +885,7 @@ static int mqtt_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
     int rc = 0;
     if (flags & APP_DATA_GAP) {
         /* The message boundary is lost: drop what was buffered. */
-        st->buf_len[d] = 0;
+        app_msgbuf_reset(&st->buf[d]);
         st->skip[d] = 0;
         goto out;
     }
@@ -951,27 +899,8 @@ static int mqtt_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
     }
     if (!len)
         goto out;
-    const uint8_t *p = data;
-    uint32_t n = len;
-    if (st->buf_len[d]) {
-        if (!mqtt_buffer(st, d, data, len)) {
-            rc = -1;
-            goto out;
-        }
-        p = st->buf[d];
-        n = st->buf_len[d];
-    }
-    uint32_t used = mqtt_consume(st, d, p, n);
-    if (used == UINT32_MAX) {
-        rc = -1;
-        goto out;
-    }
-    if (p == st->buf[d]) {
-        memmove(st->buf[d], st->buf[d] + used, n - used);
-        st->buf_len[d] = n - used;
-    } else if (used < n && !mqtt_buffer(st, d, p + used, n - used)) {
-        rc = -1;
-    }
+    st->feed_dir = d;
+    rc = app_msgbuf_feed(&st->buf[d], st->thread, data, len, mqtt_consume, st);
 out:
     mqtt_log_ready(st, false);
     st->ctx = NULL;
@@ -989,12 +918,7 @@ static void mqtt_flow_end(void *state, struct app_parse_ctx *ctx)
 static int mqtt_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
 {
     struct mqtt_state *st = state;
-    for (struct mqtt_tx *tx = st->head; tx; tx = tx->next) {
-        int rc = fn(&tx->base, user);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return app_txlist_foreach(&st->txs, fn, user);
 }
 
 /* Suricata: a transaction is done in the direction it did not start in, and
@@ -1132,7 +1056,7 @@ static void mqtt_write_properties(struct json_writer *w, const char *key,
     if (!props->present)
         return;
     json_key_object_begin(w, key);
-    struct mqtt_cur c = {.p = props->data, .left = props->len};
+    struct app_cursor c = {.p = props->data, .left = props->len};
     while (c.left > 0) {
         uint32_t id, v32;
         uint16_t v16;

@@ -1466,29 +1466,36 @@ static int nfs_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
                                  data, len);
 }
 
-static int nfs_tx_get_uint(const struct app_tx *atx, enum app_uint field, uint8_t direction,
-                           uint32_t index, uint64_t *value, const char **name)
+/* Integer fields of requests (Suricata's keyword syntax: detect_kw_winrpc.c).
+ * A procedure's name depends on the version: the getter names it. */
+enum { NFS_F_PROCEDURE, NFS_F_VERSION, NFS_F_COUNT };
+static const struct app_uint_field nfs_uint_fields[NFS_F_COUNT] = {
+    [NFS_F_PROCEDURE] = {"nfs.procedure", 1, UINT32_MAX, NULL, true},
+    [NFS_F_VERSION] = {"nfs.version", 1, UINT32_MAX, NULL, true},
+};
+
+static int nfs_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
+                           uint64_t *value, const char **name)
 {
     const struct nfs_tx *tx = (const struct nfs_tx *)atx;
-    (void)direction;
     if (index)
         return -ENOENT;
-    if (field == APP_UINT_NFS_PROCEDURE) {
+    if (field == NFS_F_PROCEDURE) {
         *value = tx->procedure;
         *name = nfs_proc_name(tx->version, tx->procedure);
         return 0;
     }
-    if (field == APP_UINT_NFS_VERSION) {
+    if (field == NFS_F_VERSION) {
         *value = tx->version;
         return 0;
     }
     return -ENOENT;
 }
 
-static int nfs_uint_value_from_name(enum app_uint field, const char *name, uint64_t *value)
+static int nfs_uint_value_from_name(uint16_t field, const char *name, uint64_t *value)
 {
     (void)value;
-    if (field != APP_UINT_NFS_PROCEDURE)
+    if (field != NFS_F_PROCEDURE)
         return -1;
     for (uint32_t v = 2; v <= 4; v++)
         for (uint32_t p = 0; p < 64; p++) {
@@ -1676,7 +1683,8 @@ static void nfs_flow_end(void *state, struct app_parse_ctx *ctx)
     .flow_end = nfs_flow_end, .tx_foreach = nfs_tx_foreach, .tx_complete = nfs_tx_complete,        \
     .tx_get_buffer = nfs_tx_get_buffer, .tx_write_json = nfs_tx_write_json,                        \
     .tx_has_event = nfs_tx_has_event, .event_names = nfs_event_names,                              \
-    .tx_get_buffer_dir = nfs_tx_get_buffer_dir, .tx_get_uint = nfs_tx_get_uint,                    \
+    .tx_get_buffer_dir = nfs_tx_get_buffer_dir, .uint_fields = nfs_uint_fields,                    \
+    .n_uint_fields = NFS_F_COUNT, .tx_get_field_uint = nfs_tx_get_uint,                            \
     .uint_value_from_name = nfs_uint_value_from_name, .probe_needs_port = true
 
 const struct app_parser app_parser_nfs_tcp = {

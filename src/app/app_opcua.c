@@ -651,9 +651,10 @@ static const struct app_uint_field opcua_fields[OPCUA_F_COUNT] = {
     [OPCUA_F_SECURE_CHANNEL_ID] = {"opcua.secure_channel_id", 3, UINT32_MAX, NULL},
 };
 
-static int opcua_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
-                             uint64_t *value)
+static int opcua_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,
+                             const char **name)
 {
+    (void)name;
     const struct opcua_tx *tx = (const struct opcua_tx *)atx;
     if (index)
         return -ENOENT;

@@ -136,23 +136,24 @@ struct app_parser {
     int (*tx_get_buffer_dir)(const struct app_tx *tx, enum app_buffer buffer, uint8_t direction,
                              uint32_t index, const uint8_t **data, uint32_t *len);
 
-    /* Integer fields for detection (see app_tx_get_uint). May be NULL. */
-    int (*tx_get_uint)(const struct app_tx *tx, enum app_uint field, uint8_t direction,
-                       uint32_t index, uint64_t *value, const char **name);
-    /* Value names the parser gives its integer fields (see
-     * app_uint_value_from_name). May be NULL. */
-    int (*uint_value_from_name)(enum app_uint field, const char *name, uint64_t *value);
-
-    /* Integer rule keywords of the protocol declared by the parser itself
-     * (iec104.typeid:45; ...; registered as transaction keywords by
-     * detect_tx_kw.c, no central enum needed): the table below (n_uint_fields entries; field ids are indexes into it)
+    /* Integer fields for rule keywords (iec104.typeid:45; nfs.procedure;
+     * ...; see struct app_uint_field in app.h): the parser's table
+     * (n_uint_fields entries, at most 255; field ids are indexes into it)
      * and the value getter: instance `index` (0-based; a field may occur
      * several times in a transaction, e.g. one type id per ASDU) of field
-     * `field`. Returns 0 and sets *value, or -ENOENT. May be NULL. */
+     * `field`. Returns 0 and sets *value and *name (the value's name in
+     * this transaction's context, a static string, or NULL; name is never
+     * NULL), or -ENOENT. Parsers of one protocol (TCP and UDP) share one
+     * table. detect_tx_kw.c makes the generic integer keywords from these
+     * tables at start-up: a new protocol's fields need no central enum. */
     const struct app_uint_field *uint_fields;
     uint16_t n_uint_fields;
     int (*tx_get_field_uint)(const struct app_tx *tx, uint16_t field, uint32_t index,
-                             uint64_t *value);
+                             uint64_t *value, const char **name);
+    /* Value names whose number depends on the transaction (see
+     * app_uint_value_from_name; the table's names are looked up first):
+     * 1 and *value, 0 (known, value varies), -1 (unknown). May be NULL. */
+    int (*uint_value_from_name)(uint16_t field, const char *name, uint64_t *value);
 
     /* Layer-2 protocols (GOOSE, Sampled Values, PROFINET), parsed outside
      * flows (ipprotos 0, no probe): frames of this Ethertype go to l2_frame

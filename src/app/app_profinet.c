@@ -388,9 +388,10 @@ static const struct app_uint_field pn_fields[PN_F_COUNT] = {
     [PN_F_DEVICE_ID] = {"profinet.device_id", 3, 65535, NULL},
 };
 
-static int pn_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
-                          uint64_t *value)
+static int pn_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,
+                          const char **name)
 {
+    (void)name;
     const struct pn_tx *tx = (const struct pn_tx *)atx;
     if (field == PN_F_DCP_OPTION) {
         if (index >= tx->nblocks)

@@ -155,16 +155,12 @@ struct s7_tx {
 };
 
 struct s7_state {
-    struct app_pdu_queue q;
-    struct app_cotp_dir cotp[2];
-    uint32_t flow_events;
-    struct app_parse_ctx *ctx;
-    uint8_t dir;
+    struct app_cotp_conn c; /* transactions, transport, parse context */
 };
 
 static void s7_event(struct s7_state *st, struct s7_tx *tx, enum s7_event e)
 {
-    app_pdu_event(st->ctx, APP_PROTO_S7COMM, tx ? &tx->pdu : NULL, &st->flow_events,
+    app_pdu_event(st->c.ctx, APP_PROTO_S7COMM, tx ? &tx->pdu : NULL, &st->c.flow_events,
                   s7_event_names, e);
 }
 
@@ -354,7 +350,7 @@ static void s7_baseline(struct s7_state *st, const struct s7_tx *tx)
                 uint64_t bytes = esz ? (uint64_t)x->length * esz : (x->length + 7u) / 8u;
                 op.lo = x->address >> 3;
                 op.hi = op.lo + (bytes ? bytes - 1 : 0);
-                app_baseline_op(st->ctx, st->dir, &op);
+                app_baseline_op(st->c.ctx, st->c.dir, &op);
             }
             return;
         }
@@ -369,13 +365,13 @@ static void s7_baseline(struct s7_state *st, const struct s7_tx *tx)
     } else {
         return;
     }
-    app_baseline_op(st->ctx, st->dir, &op);
+    app_baseline_op(st->c.ctx, st->c.dir, &op);
 }
 
 static void s7_pdu(struct s7_state *st, const uint8_t *d, uint32_t n)
 {
-    struct s7_tx *tx = app_pdu_tx_new(&st->q, st->ctx, &app_parser_s7comm, sizeof(struct s7_tx),
-                                      st->dir);
+    struct s7_tx *tx = app_pdu_tx_new(&st->c.q, st->c.ctx, &app_parser_s7comm, sizeof(struct s7_tx),
+                                      st->c.dir);
     if (!tx)
         return;
     if (n < 10 || (d[1] != S7_JOB && d[1] != S7_ACK && d[1] != S7_ACK_DATA &&
@@ -383,7 +379,7 @@ static void s7_pdu(struct s7_state *st, const uint8_t *d, uint32_t n)
         if (n >= 2)
             tx->rosctr = d[1];
         s7_event(st, tx, S7_EV_INVALID_HEADER);
-        app_pdu_tx_log(&st->q, st->ctx, &tx->pdu, "s7comm", s7_log_body);
+        app_pdu_tx_log(&st->c.q, st->c.ctx, &tx->pdu, "s7comm", s7_log_body);
         return;
     }
     tx->rosctr = d[1];
@@ -414,20 +410,20 @@ static void s7_pdu(struct s7_state *st, const uint8_t *d, uint32_t n)
     else if (tx->rosctr != S7_ACK)
         s7_job_param(st, tx, p, plen);
     s7_data(st, tx, p + plen, dlen);
-    app_pdu_tx_log(&st->q, st->ctx, &tx->pdu, "s7comm", s7_log_body);
+    app_pdu_tx_log(&st->c.q, st->c.ctx, &tx->pdu, "s7comm", s7_log_body);
     s7_baseline(st, tx);
 }
 
 static void s7plus_pdu(struct s7_state *st, const uint8_t *d, uint32_t n)
 {
-    struct s7_tx *tx = app_pdu_tx_new(&st->q, st->ctx, &app_parser_s7comm, sizeof(struct s7_tx),
-                                      st->dir);
+    struct s7_tx *tx = app_pdu_tx_new(&st->c.q, st->c.ctx, &app_parser_s7comm, sizeof(struct s7_tx),
+                                      st->c.dir);
     if (!tx)
         return;
     tx->plus = true;
     if (n < 4) {
         s7_event(st, tx, S7_EV_INVALID_HEADER);
-        app_pdu_tx_log(&st->q, st->ctx, &tx->pdu, "s7comm_plus", s7plus_log_body);
+        app_pdu_tx_log(&st->c.q, st->c.ctx, &tx->pdu, "s7comm_plus", s7plus_log_body);
         return;
     }
     tx->plus_version = d[1];
@@ -444,7 +440,7 @@ static void s7plus_pdu(struct s7_state *st, const uint8_t *d, uint32_t n)
             tx->plus_seq = app_rd16be(d + off + 7);
         }
     }
-    app_pdu_tx_log(&st->q, st->ctx, &tx->pdu, "s7comm_plus", s7plus_log_body);
+    app_pdu_tx_log(&st->c.q, st->c.ctx, &tx->pdu, "s7comm_plus", s7plus_log_body);
     if (tx->plus_opcode == 0x31 && tx->plus_has_function) {
         uint16_t f = tx->plus_function;
         uint8_t kind = (f == 0x04f2 || f == 0x0542) ? ICS_OP_WRITE /* SetVariable, SetMultiVariables */
@@ -453,7 +449,7 @@ static void s7plus_pdu(struct s7_state *st, const uint8_t *d, uint32_t n)
                                                       : ICS_OP_OTHER;
         struct ics_op op = {.proto = APP_PROTO_S7COMM, .kind = kind, .function = 0x20000u | f,
                             .function_name = "s7comm-plus", .tx = &tx->pdu.base};
-        app_baseline_op(st->ctx, st->dir, &op);
+        app_baseline_op(st->c.ctx, st->c.dir, &op);
     }
 }
 
@@ -470,100 +466,56 @@ static void s7_on_tsdu(void *user, const uint8_t *d, uint32_t n)
         s7_event(st, NULL, S7_EV_UNKNOWN_PROTOCOL);
 }
 
-static void s7_on_cotp_event(void *user, enum app_cotp_event e)
+static void s7_on_cotp_event(void *user, unsigned e)
 {
-    struct s7_state *st = user;
-    static const enum s7_event map[] = {
-        [APP_COTP_EV_BAD_TPKT] = S7_EV_BAD_TPKT, [APP_COTP_EV_BAD_COTP] = S7_EV_BAD_COTP,
-        [APP_COTP_EV_TSDU_LIMIT] = S7_EV_TSDU_TOO_LONG,
-        [APP_COTP_EV_OVERSIZED] = S7_EV_OVERSIZED_TPKT};
-    s7_event(st, NULL, map[e]);
+    s7_event(user, NULL, (enum s7_event)e);
 }
 
 static const struct app_cotp_ops s7_cotp_ops = {
-    .on_tsdu = s7_on_tsdu, .on_event = s7_on_cotp_event};
+    .on_tsdu = s7_on_tsdu,
+    .on_event = s7_on_cotp_event,
+    .events = {[APP_COTP_EV_BAD_TPKT] = S7_EV_BAD_TPKT, [APP_COTP_EV_BAD_COTP] = S7_EV_BAD_COTP,
+               [APP_COTP_EV_TSDU_LIMIT] = S7_EV_TSDU_TOO_LONG,
+               [APP_COTP_EV_OVERSIZED] = S7_EV_OVERSIZED_TPKT},
+};
 
 static int s7_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
                     const uint8_t *data, uint32_t len, uint32_t flags)
 {
-    struct s7_state *st = state;
-    st->ctx = ctx;
-    st->dir = direction & 1;
-    app_pdu_queue_gc(&st->q);
-    int rc = app_cotp_feed(&st->cotp[st->dir], ctx, data, len, flags, &s7_cotp_ops, st);
-    st->ctx = NULL;
-    return rc;
+    return app_cotp_conn_parse(state, ctx, direction, data, len, flags, &s7_cotp_ops);
 }
 
 /* TPKT/COTP packets in the first bytes of a direction: the first data
  * TPDU's user data must start an S7comm or S7comm-plus PDU (connection
  * requests and confirms before it are skipped). */
+static enum app_probe_result s7_probe_data(const uint8_t *u, uint32_t avail, uint32_t ulen)
+{
+    (void)avail;
+    (void)ulen;
+    if (u[0] == S7_PROTO_ID)
+        return (u[1] == S7_JOB || u[1] == S7_ACK || u[1] == S7_ACK_DATA || u[1] == S7_USERDATA)
+                   ? APP_PROBE_MATCH
+                   : APP_PROBE_NO;
+    if (u[0] == S7PLUS_PROTO_ID)
+        return (u[1] >= 1 && u[1] <= 3) || u[1] == 0xfe ? APP_PROBE_MATCH : APP_PROBE_NO;
+    return APP_PROBE_NO;
+}
+
 static enum app_probe_result s7_probe(const uint8_t *d, uint32_t len, uint8_t direction)
 {
     (void)direction;
-    uint32_t off = 0;
-    for (int i = 0; i < 8; i++) {
-        uint8_t type;
-        uint32_t uoff;
-        enum app_probe_result r = app_cotp_probe(d + off, len - off, &type, &uoff);
-        if (r != APP_PROBE_MATCH)
-            return r;
-        uint16_t tl = app_rd16be(d + off + 2);
-        if (type == APP_COTP_DT) {
-            if (len - off < uoff + 2)
-                return APP_PROBE_NEED_MORE;
-            const uint8_t *u = d + off + uoff;
-            if (uoff + 1 > tl)
-                return APP_PROBE_NO;
-            if (u[0] == S7_PROTO_ID)
-                return (u[1] == S7_JOB || u[1] == S7_ACK || u[1] == S7_ACK_DATA ||
-                        u[1] == S7_USERDATA)
-                           ? APP_PROBE_MATCH
-                           : APP_PROBE_NO;
-            if (u[0] == S7PLUS_PROTO_ID)
-                return u[1] >= 1 && u[1] <= 3 ? APP_PROBE_MATCH
-                       : u[1] == 0xfe         ? APP_PROBE_MATCH
-                                              : APP_PROBE_NO;
-            return APP_PROBE_NO;
-        }
-        off += tl;
-        if (off >= len)
-            return APP_PROBE_NEED_MORE;
-    }
-    return APP_PROBE_NO;
+    return app_cotp_probe_data(d, len, 2, 1, s7_probe_data);
 }
 
 static void *s7_state_new(struct app_parse_ctx *ctx)
 {
-    if (!app_memory_reserve(ctx, sizeof(struct s7_state)))
-        return NULL;
-    struct s7_state *st = calloc(1, sizeof(*st));
-    if (!st) {
-        app_memory_release(ctx, sizeof(struct s7_state));
-        return NULL;
-    }
-    app_pdu_queue_init(&st->q, ctx, NULL);
-    app_cotp_init(&st->cotp[0]);
-    app_cotp_init(&st->cotp[1]);
+    struct s7_state *st = app_cotp_conn_new(ctx, sizeof(*st), NULL);
     return st;
 }
 
 static void s7_state_free(void *state)
 {
-    struct s7_state *st = state;
-    if (!st)
-        return;
-    struct app_layer_thread_ctx *t = st->q.thread;
-    app_pdu_queue_free(&st->q);
-    app_cotp_free(&st->cotp[0], t);
-    app_cotp_free(&st->cotp[1], t);
-    app_thread_memory_release(t, sizeof(*st));
-    free(st);
-}
-
-static int s7_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
-{
-    return app_pdu_queue_foreach(&((struct s7_state *)state)->q, fn, user);
+    app_cotp_conn_free(state, sizeof(struct s7_state));
 }
 
 static void s7_write_json(const struct s7_tx *tx, struct json_writer *w)
@@ -748,9 +700,10 @@ static const struct app_uint_field s7_fields[S7_F_COUNT] = {
     [S7_F_PLUS_OPCODE] = {"s7comm.plus_opcode", 3, 255, NULL},
 };
 
-static int s7_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
-                          uint64_t *value)
+static int s7_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,
+                          const char **name)
 {
+    (void)name;
     const struct s7_tx *tx = (const struct s7_tx *)atx;
     if (tx->plus) {
         if (index)
@@ -831,7 +784,7 @@ const struct app_parser app_parser_s7comm = {
     .state_new = s7_state_new,
     .state_free = s7_state_free,
     .parse = s7_parse,
-    .tx_foreach = s7_tx_foreach,
+    .tx_foreach = app_cotp_conn_tx_foreach,
     .tx_complete = app_pdu_tx_complete,
     .tx_get_buffer = s7_tx_get_buffer,
     .tx_write_json = s7_tx_write_json,

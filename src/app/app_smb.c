@@ -347,6 +347,27 @@ struct smb_tx *smb_file_tx_new(struct smb_state *st, struct app_parse_ctx *ctx, 
     return tx;
 }
 
+void smb_file_rw(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx,
+                 const char *share, const struct smb_rw *rw, struct smb_stream *s)
+{
+    if (!tx) {
+        char sharebuf[1024];
+        snprintf(sharebuf, sizeof(sharebuf), "%s", share ? share : "");
+        const char *name = smb_fuid_name(st, rw->fuid, rw->fuid_len);
+        tx = smb_file_tx_new(st, ctx, rw->fuid, rw->fuid_len, rw->dir,
+                             name ? name : (rw->dir ? "<unknown>" : ""), sharebuf, rw->vers,
+                             rw->command, rw->ssn, rw->tree);
+        if (!tx)
+            return;
+    }
+    smb_file_chunk(st, ctx, tx, rw->dir, rw->offset, rw->data, rw->have, rw->n);
+    if (rw->have < rw->n) {
+        s->left = rw->n - rw->have;
+        s->tx = tx;
+        s->offset = rw->offset + rw->have;
+    }
+}
+
 void smb_file_chunk(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx, uint8_t dir,
                     uint64_t offset, const uint8_t *data, uint32_t len, uint32_t total)
 {
@@ -1146,20 +1167,29 @@ static int smb_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
     return smb_tx_get_buffer_dir(atx, buffer, dir, i, data, len);
 }
 
-static int smb_tx_get_uint(const struct app_tx *atx, enum app_uint field, uint8_t direction,
-                           uint32_t index, uint64_t *value, const char **name)
+/* Integer fields: smb.version and the opnum of DCE/RPC over SMB (both with
+ * Suricata's own keyword syntax, detect_kw_winrpc.c). */
+enum { SMB_F_VERSION, SMB_F_OPNUM, SMB_F_COUNT };
+static const struct app_uint_field smb_uint_fields[SMB_F_COUNT] = {
+    [SMB_F_VERSION] = {"smb.version", 3, 255, NULL, true},
+    [SMB_F_OPNUM] = {"dcerpc.opnum", 3, 65535, NULL, true},
+};
+
+static int smb_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
+                           uint64_t *value, const char **name)
 {
     const struct smb_tx *tx = (const struct smb_tx *)atx;
-    (void)direction;
     (void)name;
-    if (field == APP_UINT_SMB_VERSION) {
-        if (index || !tx->vers)
+    if (index)
+        return -ENOENT;
+    if (field == SMB_F_VERSION) {
+        if (!tx->vers)
             return -ENOENT;
         *value = tx->vers;
         return 0;
     }
-    if (tx->type == SMB_TX_DCERPC)
-        return dcerpc_call_get_uint(&tx->call, field, index, value);
+    if (field == SMB_F_OPNUM && tx->type == SMB_TX_DCERPC)
+        return dcerpc_call_opnum(&tx->call, value);
     return -ENOENT;
 }
 
@@ -1351,5 +1381,7 @@ const struct app_parser app_parser_smb = {
     .tx_has_event = smb_tx_has_event,
     .event_names = smb_event_names,
     .tx_get_buffer_dir = smb_tx_get_buffer_dir,
-    .tx_get_uint = smb_tx_get_uint,
+    .uint_fields = smb_uint_fields,
+    .n_uint_fields = SMB_F_COUNT,
+    .tx_get_field_uint = smb_tx_get_uint,
 };

@@ -201,6 +201,26 @@ void smb_file_chunk(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_
                     uint64_t offset, const uint8_t *data, uint32_t len, uint32_t total);
 void smb_file_close(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx,
                     enum file_state how);
+/* A READ or WRITE record of a file (not a pipe), SMB1 or SMB2. */
+struct smb_rw {
+    const uint8_t *fuid;
+    uint8_t fuid_len;
+    uint8_t dir;  /* 0 write, 1 read */
+    uint8_t vers; /* 1 or 2 */
+    uint16_t command;
+    uint64_t ssn;
+    uint32_t tree;
+    uint64_t offset;     /* in the file */
+    const uint8_t *data; /* have bytes here of the n the record carries */
+    uint32_t have, n;
+};
+struct smb_stream;
+/* The record's data goes to the file's transaction tx, or (tx NULL: the
+ * first chunk) to a new one named after the fuid (else "" for a write,
+ * "<unknown>" for a read) in share (NULL: unknown); the record's bytes
+ * beyond those here continue from the stream (s). */
+void smb_file_rw(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx,
+                 const char *share, const struct smb_rw *rw, struct smb_stream *s);
 /* CLOSE of fuid: both directions' file transactions end. */
 void smb_file_close_fuid(struct smb_state *st, struct app_parse_ctx *ctx, const uint8_t *fuid,
                          uint8_t fuid_len);

@@ -347,29 +347,19 @@ static void smb1_write(struct smb_state *st, struct app_parse_ctx *ctx, const st
         have = n;
     const uint8_t *data = rec + (data_off < avail ? data_off : avail);
     struct smb_tx *tx = smb_file_tx_get(st, fuid, fl, 0);
+    const char *share = NULL;
     if (!tx) {
         bool is_pipe;
-        const char *share;
         bool dcerpc = smb1_pipe(st, ctx, h, fuid, fl, data, have, &is_pipe, &share);
         if (is_pipe) {
             if (dcerpc)
                 smb_dcerpc_request(st, ctx, 1, cmd, h->uid, h->tid, h->mid, fuid, fl, data, have);
             return;
         }
-        char sharebuf[1024];
-        snprintf(sharebuf, sizeof(sharebuf), "%s", share ? share : "");
-        const char *name = smb_fuid_name(st, fuid, fl);
-        tx = smb_file_tx_new(st, ctx, fuid, fl, 0, name ? name : "", sharebuf, 1, cmd, h->uid,
-                             h->tid);
-        if (!tx)
-            return;
     }
-    smb_file_chunk(st, ctx, tx, 0, offset, data, have, n);
-    if (have < n) {
-        s->left = n - have;
-        s->tx = tx;
-        s->offset = offset + have;
-    }
+    const struct smb_rw rw = {fuid, fl, 0, 1, cmd,
+                              h->uid, h->tid, offset, data, have, n};
+    smb_file_rw(st, ctx, tx, share, &rw, s);
 }
 
 static void smb1_trans_req(struct smb_state *st, struct app_parse_ctx *ctx,
@@ -693,9 +683,9 @@ static void smb1_read_res(struct smb_state *st, struct app_parse_ctx *ctx, const
         have = n;
     const uint8_t *data = rec + (off < avail ? off : avail);
     struct smb_tx *tx = smb_file_tx_get(st, fuid, 6, 1);
+    const char *share = NULL;
     if (!tx) {
         bool is_pipe;
-        const char *share;
         bool dcerpc = smb1_pipe(st, ctx, h, fuid, 6, data, have, &is_pipe, &share);
         if (is_pipe) {
             if (dcerpc)
@@ -703,20 +693,10 @@ static void smb1_read_res(struct smb_state *st, struct app_parse_ctx *ctx, const
                                     h->tid, h->mid, fuid, 6, data, have);
             return;
         }
-        char sharebuf[1024];
-        snprintf(sharebuf, sizeof(sharebuf), "%s", share ? share : "");
-        const char *name = smb_fuid_name(st, fuid, 6);
-        tx = smb_file_tx_new(st, ctx, fuid, 6, 1, name ? name : "<unknown>", sharebuf, 1,
-                             SMB1_READ_ANDX, h->uid, h->tid);
-        if (!tx)
-            return;
     }
-    smb_file_chunk(st, ctx, tx, 1, offset, data, have, n);
-    if (have < n) {
-        s->left = n - have;
-        s->tx = tx;
-        s->offset = offset + have;
-    }
+    const struct smb_rw rw = {fuid, 6, 1, 1, SMB1_READ_ANDX,
+                              h->uid, h->tid, offset, data, have, n};
+    smb_file_rw(st, ctx, tx, share, &rw, s);
 }
 
 static void smb1_trans_res(struct smb_state *st, struct app_parse_ctx *ctx,

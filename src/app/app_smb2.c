@@ -315,9 +315,9 @@ static void smb2_write_req(struct smb_state *st, struct app_parse_ctx *ctx,
         have = n;
     const uint8_t *data = rec + (off < avail ? off : avail);
     struct smb_tx *tx = smb_file_tx_get(st, fuid, 16, 0);
+    const char *share = NULL;
     if (!tx) {
         bool is_pipe;
-        const char *share;
         bool dcerpc =
             smb2_pipe_check(st, ctx, h->session_id, h->tree_id, fuid, data, have, &is_pipe, &share);
         if (is_pipe) {
@@ -326,20 +326,10 @@ static void smb2_write_req(struct smb_state *st, struct app_parse_ctx *ctx,
                                    fuid, 16, data, have);
             return;
         }
-        char sharebuf[1024];
-        snprintf(sharebuf, sizeof(sharebuf), "%s", share ? share : "");
-        const char *name = smb_fuid_name(st, fuid, 16);
-        tx = smb_file_tx_new(st, ctx, fuid, 16, 0, name ? name : "", sharebuf, 2, SMB2_WRITE,
-                             h->session_id, h->tree_id);
-        if (!tx)
-            return;
     }
-    smb_file_chunk(st, ctx, tx, 0, offset, data, have, n);
-    if (have < n) {
-        s->left = n - have;
-        s->tx = tx;
-        s->offset = offset + have;
-    }
+    const struct smb_rw rw = {fuid, 16, 0, 2, SMB2_WRITE,
+                              h->session_id, h->tree_id, offset, data, have, n};
+    smb_file_rw(st, ctx, tx, share, &rw, s);
 }
 
 static void smb2_read_req(struct smb_state *st, struct app_parse_ctx *ctx, const struct smb2_hdr *h,
@@ -556,9 +546,9 @@ static void smb2_read_res(struct smb_state *st, struct app_parse_ctx *ctx, const
         have = n;
     const uint8_t *data = rec + (off < avail ? off : avail);
     struct smb_tx *tx = smb_file_tx_get(st, fuid, 16, 1);
+    const char *share = NULL;
     if (!tx) {
         bool is_pipe;
-        const char *share;
         bool dcerpc =
             smb2_pipe_check(st, ctx, h->session_id, h->tree_id, fuid, data, have, &is_pipe, &share);
         if (is_pipe) {
@@ -567,20 +557,10 @@ static void smb2_read_res(struct smb_state *st, struct app_parse_ctx *ctx, const
                                     h->tree_id, h->msg_id, fuid, 16, data, have);
             return;
         }
-        char sharebuf[1024];
-        snprintf(sharebuf, sizeof(sharebuf), "%s", share ? share : "");
-        const char *name = smb_fuid_name(st, fuid, 16);
-        tx = smb_file_tx_new(st, ctx, fuid, 16, 1, name ? name : "<unknown>", sharebuf, 2,
-                             SMB2_READ, h->session_id, h->tree_id);
-        if (!tx)
-            return;
     }
-    smb_file_chunk(st, ctx, tx, 1, offset, data, have, n);
-    if (have < n) {
-        s->left = n - have;
-        s->tx = tx;
-        s->offset = offset + have;
-    }
+    const struct smb_rw rw = {fuid, 16, 1, 2, SMB2_READ,
+                              h->session_id, h->tree_id, offset, data, have, n};
+    smb_file_rw(st, ctx, tx, share, &rw, s);
 }
 
 static void smb2_create_res(struct smb_state *st, struct app_parse_ctx *ctx,

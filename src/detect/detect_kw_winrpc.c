@@ -4,8 +4,10 @@
  * smb.version, krb5_msg_type, krb5_err_code, krb5.ticket_encryption,
  * nfs_procedure, nfs.version) and dcerpc.iface.
  *
- * The fields come from the parsers through app_tx_get_uint (app/app_uint.h),
- * names of values through app_uint_value_from_name, so one keyword may name
+ * The fields are the parsers' own integer fields (struct app_uint_field,
+ * app.h), found by name when a rule loads (app_uint_ref_resolve: dcerpc.opnum
+ * is a field of DCE/RPC and of SMB) and read with app_tx_get_uint_ref; names
+ * of values come through app_uint_value_from_name, so one keyword may name
  * values that differ with the transaction (nfs_procedure:WRITE is 7 in NFSv3
  * and 38 in NFSv4). A value is a Suricata unsigned-integer condition ("5",
  * "!5", "<5", ">=5", "1<>9"), or a value name ("AS_REQ", "WRITE",
@@ -34,7 +36,7 @@ enum tx_cond_type {
 struct tx_cond_keyword {
     const char *name; /* for messages */
     uint8_t type;     /* enum tx_cond_type */
-    uint16_t field;   /* enum app_uint */
+    const char *field; /* the parsers' field (struct app_uint_field.keyword) */
     uint64_t max;
     bool lists;             /* comma-separated values */
     bool inclusive_ranges;  /* "a-b" includes both ends (dcerpc.opnum) */
@@ -55,18 +57,18 @@ enum {
 
 static const struct tx_cond_keyword keywords[] = {
     [KW_IFACE] = {"dcerpc.iface", TX_COND_DCERPC_IFACE, 0, 0, false, false, false},
-    [KW_OPNUM] = {"dcerpc.opnum", TX_COND_UINT, APP_UINT_DCERPC_OPNUM, 65535, true, true, false},
-    [KW_SMB_VERSION] = {"smb.version", TX_COND_UINT, APP_UINT_SMB_VERSION, 255, false, false,
+    [KW_OPNUM] = {"dcerpc.opnum", TX_COND_UINT, "dcerpc.opnum", 65535, true, true, false},
+    [KW_SMB_VERSION] = {"smb.version", TX_COND_UINT, "smb.version", 255, false, false,
                         false},
-    [KW_KRB5_MSG_TYPE] = {"krb5_msg_type", TX_COND_UINT, APP_UINT_KRB5_MSG_TYPE, 255, false, false,
+    [KW_KRB5_MSG_TYPE] = {"krb5_msg_type", TX_COND_UINT, "krb5.msg_type", 255, false, false,
                           false},
-    [KW_KRB5_ERR_CODE] = {"krb5_err_code", TX_COND_UINT, APP_UINT_KRB5_ERR_CODE, UINT32_MAX, false,
+    [KW_KRB5_ERR_CODE] = {"krb5_err_code", TX_COND_UINT, "krb5.err_code", UINT32_MAX, false,
                           false, false},
-    [KW_KRB5_TICKET_ENC] = {"krb5.ticket_encryption", TX_COND_UINT, APP_UINT_KRB5_TICKET_ENCRYPTION,
+    [KW_KRB5_TICKET_ENC] = {"krb5.ticket_encryption", TX_COND_UINT, "krb5.ticket_encryption",
                             UINT32_MAX, true, false, false},
-    [KW_NFS_PROCEDURE] = {"nfs_procedure", TX_COND_UINT, APP_UINT_NFS_PROCEDURE, UINT32_MAX, false,
+    [KW_NFS_PROCEDURE] = {"nfs_procedure", TX_COND_UINT, "nfs.procedure", UINT32_MAX, false,
                           false, true},
-    [KW_NFS_VERSION] = {"nfs.version", TX_COND_UINT, APP_UINT_NFS_VERSION, UINT32_MAX, false, false,
+    [KW_NFS_VERSION] = {"nfs.version", TX_COND_UINT, "nfs.version", UINT32_MAX, false, false,
                         true},
 };
 
@@ -80,6 +82,7 @@ struct tx_cond {
     const struct tx_cond_keyword *k;
     bool negated;
     uint8_t nclauses;
+    struct app_uint_ref ref; /* the field in each protocol that has it */
     struct detect_uint clauses[TX_COND_MAX_CLAUSES];
     char *names[TX_COND_MAX_CLAUSES]; /* owned; per clause a name, or NULL: numeric */
     /* dcerpc.iface */
@@ -222,7 +225,7 @@ static int parse_value(struct perr *pc, const struct tx_cond_keyword *k, struct 
         }
         return add_clause(pc, c, &u, NULL);
     }
-    if (k->field == APP_UINT_KRB5_TICKET_ENCRYPTION && !strcasecmp(t, "weak")) {
+    if (!strcmp(k->field, "krb5.ticket_encryption") && !strcasecmp(t, "weak")) {
         for (size_t i = 0; i < sizeof(krb5_weak_etypes) / sizeof(krb5_weak_etypes[0]); i++)
             if (add_clause(pc, c, &krb5_weak_etypes[i], NULL))
                 return -EINVAL;
@@ -232,7 +235,7 @@ static int parse_value(struct perr *pc, const struct tx_cond_keyword *k, struct 
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
             return fail(pc, "invalid value '%.40s'", t);
     uint64_t v;
-    int known = app_uint_value_from_name((enum app_uint)k->field, t, &v);
+    int known = app_uint_value_from_name(k->field, t, &v);
     if (known < 0)
         return fail(pc, "unknown value '%.40s' for %s", t, k->name);
     if (known == 1) {
@@ -270,6 +273,8 @@ static int cond_parse(int ki, const char *value, void **data, char *err, size_t 
     int rc = 0;
     if (k->type == TX_COND_DCERPC_IFACE) {
         rc = parse_iface(&pe, c, v);
+    } else if (app_uint_ref_resolve(k->field, &c->ref) == 0) {
+        rc = fail(&pe, "%s: no parser provides the field %s", k->name, k->field);
     } else {
         char *s = str_trim(v);
         if (*s == '!') {
@@ -311,12 +316,12 @@ static bool clause_hit(const struct tx_cond *c, uint64_t value, const char *name
     return false;
 }
 
-static bool uint_cond_match(const struct tx_cond *c, const struct app_tx *tx, uint8_t direction)
+static bool uint_cond_match(const struct tx_cond *c, const struct app_tx *tx)
 {
     for (uint32_t i = 0; i < 64; i++) {
         uint64_t v;
         const char *name;
-        if (app_tx_get_uint(tx, (enum app_uint)c->k->field, direction, i, &v, &name) != 0)
+        if (app_tx_get_uint_ref(tx, &c->ref, i, &v, &name) != 0)
             return false;
         if (clause_hit(c, v, name) != c->negated)
             return true;
@@ -349,7 +354,7 @@ static bool cond_match(const struct app_tx *tx, uint8_t direction, const void *d
 {
     const struct tx_cond *c = data;
     return c->k->type == TX_COND_DCERPC_IFACE ? iface_cond_match(c, tx, direction)
-                                              : uint_cond_match(c, tx, direction);
+                                              : uint_cond_match(c, tx);
 }
 
 /* ---- registry rows ---- */

@@ -71,6 +71,13 @@ static void build_app_kws(void)
     const struct app_uint_field *uf;
     uint16_t proto, f;
     for (size_t i = 0; n < APP_KW_MAX && (uf = app_uint_field_at(i, &proto, &f)) != NULL; i++) {
+        if (uf->own_syntax)
+            continue; /* its keyword is in a table of its own (detect_kw_winrpc.c) */
+        bool dup = false; /* a protocol's TCP and UDP parsers share their table */
+        for (size_t j = 0; j < n && !dup; j++)
+            dup = strcmp(app_kws[j].name, uf->keyword) == 0;
+        if (dup)
+            continue;
         int rule_proto = rule_app_proto_lookup(app_proto_name(proto));
         struct detect_uint_spec *sp = &app_specs[n];
         sp->max = uf->max;
@@ -100,7 +107,7 @@ static uint32_t app_field_values(const struct detect_tx_kw *kw, const struct app
 {
     uint32_t n = 0;
     for (; n < max; n++)
-        if (app_tx_get_field_uint(tx, kw->app_field_proto, kw->app_field, n, &values[n]) != 0)
+        if (app_tx_get_field_uint(tx, kw->app_field_proto, kw->app_field, n, &values[n], NULL) != 0)
             break;
     return n;
 }

@@ -113,7 +113,7 @@ static int cb(struct app_tx *tx, void *user)
         seen.stub_tc = true;
     uint64_t v;
     const char *name;
-    if (app_tx_get_uint(tx, APP_UINT_DCERPC_OPNUM, 0, 0, &v, &name) == 0)
+    if (app_tx_get_uint_by_name(tx, "dcerpc.opnum", 0, &v, &name) == 0)
         seen.opnum = v;
     return 0;
 }

@@ -160,11 +160,11 @@ static int cb(struct app_tx *tx, void *user)
     (void)user;
     uint64_t v;
     const char *name;
-    if (app_tx_get_uint(tx, APP_UINT_KRB5_MSG_TYPE, 0, 0, &v, &name) == 0 && seen.ntypes < 8)
+    if (app_tx_get_uint_by_name(tx, "krb5.msg_type", 0, &v, &name) == 0 && seen.ntypes < 8)
         seen.types[seen.ntypes++] = v;
-    if (app_tx_get_uint(tx, APP_UINT_KRB5_ERR_CODE, 1, 0, &v, &name) == 0 && v == 25)
+    if (app_tx_get_uint_by_name(tx, "krb5.err_code", 0, &v, &name) == 0 && v == 25)
         seen.err25 = true;
-    if (app_tx_get_uint(tx, APP_UINT_KRB5_TICKET_ENCRYPTION, 1, 0, &v, &name) == 0 && v == 18)
+    if (app_tx_get_uint_by_name(tx, "krb5.ticket_encryption", 0, &v, &name) == 0 && v == 18)
         seen.ticket18 = true;
     const uint8_t *d;
     uint32_t l;

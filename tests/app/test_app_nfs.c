@@ -78,9 +78,9 @@ static int cb(struct app_tx *tx, void *user)
     (void)user;
     uint64_t v;
     const char *name;
-    if (app_tx_get_uint(tx, APP_UINT_NFS_PROCEDURE, 0, 0, &v, &name) == 0 && seen.nprocs < 16)
+    if (app_tx_get_uint_by_name(tx, "nfs.procedure", 0, &v, &name) == 0 && seen.nprocs < 16)
         seen.procs[seen.nprocs++] = v;
-    if (app_tx_get_uint(tx, APP_UINT_NFS_VERSION, 0, 0, &v, &name) == 0 && v == 3)
+    if (app_tx_get_uint_by_name(tx, "nfs.version", 0, &v, &name) == 0 && v == 3)
         seen.v3 = true;
     app_tx_set_detect_done(tx, 0);
     app_tx_set_detect_done(tx, 1);

@@ -492,9 +492,9 @@ static int buffers_cb(struct app_tx *tx, void *user)
         seen.stub_tc = true;
     uint64_t v;
     const char *name;
-    if (app_tx_get_uint(tx, APP_UINT_SMB_VERSION, 0, 0, &v, &name) == 0)
+    if (app_tx_get_uint_by_name(tx, "smb.version", 0, &v, &name) == 0)
         seen.version = v;
-    if (app_tx_get_uint(tx, APP_UINT_DCERPC_OPNUM, 0, 0, &v, &name) == 0)
+    if (app_tx_get_uint_by_name(tx, "dcerpc.opnum", 0, &v, &name) == 0)
         seen.opnum = v;
     return 0;
 }

@@ -25,7 +25,7 @@ static inline int ics_collect_tx(struct app_tx *tx, void *user)
     char line[512];
     for (uint16_t f = 0; p && f < p->n_uint_fields; f++) {
         uint64_t v;
-        for (uint32_t i = 0; i < 8 && app_tx_get_field_uint(tx, p->proto, f, i, &v) == 0; i++) {
+        for (uint32_t i = 0; i < 8 && app_tx_get_field_uint(tx, p->proto, f, i, &v, NULL) == 0; i++) {
             int n = snprintf(line, sizeof line, "%s=%llu;", p->uint_fields[f].keyword,
                              (unsigned long long)v);
             test_capture_append(c, line, (size_t)n);

@@ -134,10 +134,43 @@ static void test_errors(void)
     BAD(h, "iec104.nosuchfield:1;", "unknown keyword");
 }
 
+/* One mechanism for every integer field: the parsers' tables, found by
+ * keyword name. A field several protocols list (dcerpc.opnum: DCE/RPC and
+ * DCE/RPC over SMB) resolves for each; fields whose keyword has a syntax of
+ * its own make no generic keyword; value names come from the tables or,
+ * when they depend on the transaction, from the parser. */
+static void test_unified_fields(void)
+{
+    struct app_uint_ref ref;
+    CHECK_EQ_INT(app_uint_ref_resolve("dcerpc.opnum", &ref), 2);
+    CHECK(ref.field[APP_PROTO_DCERPC] != 0);
+    CHECK(ref.field[APP_PROTO_SMB] != 0);
+    CHECK_EQ_INT(ref.field[APP_PROTO_IEC104], 0);
+    CHECK_EQ_INT(app_uint_ref_resolve("krb5.msg_type", &ref), 1); /* TCP and UDP share it */
+    CHECK_EQ_INT(app_uint_ref_resolve("iec104.typeid", &ref), 1);
+    CHECK_EQ_INT(app_uint_ref_resolve("no.such_field", &ref), 0);
+    /* own syntax: the winrpc table's keyword, not a generic one */
+    const struct detect_tx_kw *k = detect_tx_kw_lookup("dcerpc.opnum");
+    CHECK(k != NULL && !k->from_app && k->parse != NULL);
+    k = detect_tx_kw_lookup("s7comm.function");
+    CHECK(k != NULL && k->from_app);
+    uint64_t v = 0;
+    CHECK_EQ_INT(app_uint_value_from_name("krb5.msg_type", "AS_REQ", &v), 1);
+    CHECK_EQ_INT(v, 10);
+    CHECK_EQ_INT(app_uint_value_from_name("nfs.procedure", "WRITE", &v), 0); /* by version */
+    CHECK_EQ_INT(app_uint_value_from_name("nfs.procedure", "NOPE", &v), -1);
+    CHECK_EQ_INT(app_uint_value_from_name("iec104.typeid", "C_SC_NA_1", &v), 1);
+    CHECK_EQ_INT(v, 45);
+    ok("alert smb any any -> any any", "dcerpc.opnum:1-3,7; smb.version:2;");
+    ok("alert nfs any any -> any any", "nfs_procedure:WRITE;");
+    BAD("alert krb5 any any -> any any", "krb5_msg_type:NOPE;", "unknown value");
+}
+
 int main(void)
 {
     rs = rule_set_new(NULL);
     test_forms();
+    test_unified_fields();
     test_errors();
     rule_set_free(rs);
     TEST_MAIN_END();

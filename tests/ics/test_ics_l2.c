@@ -53,7 +53,7 @@ static const struct app_tx *l2_send(struct l2_run *r, uint8_t src, uint16_t type
         size_t o = strlen(r->fields);
         for (uint16_t k = 0; k < ps->n_uint_fields && o < sizeof r->fields - 64; k++) {
             uint64_t v;
-            if (app_tx_get_field_uint(tx, ps->proto, k, 0, &v) == 0)
+            if (app_tx_get_field_uint(tx, ps->proto, k, 0, &v, NULL) == 0)
                 o += (size_t)snprintf(r->fields + o, sizeof r->fields - o, "%s=%llu;",
                                       ps->uint_fields[k].keyword, (unsigned long long)v);
         }
