@@ -20,6 +20,7 @@ struct hub_db {
     struct hub_db_conn **free_list;
     pthread_mutex_t lock;
     pthread_cond_t cond;
+    void *bg; /* the backend's background work for the pool */
 };
 
 static const struct hub_db_ops *conn_ops(struct hub_db_conn *c)
@@ -90,6 +91,9 @@ int hub_db_open(const char *uri, int pool_size, struct hub_db **out, char *err, 
             }
         }
     }
+    if (pool_size > 1 && ops->pool_start && (db->bg = ops->pool_start(target)))
+        for (int i = 0; i < db->size; i++)
+            ops->pool_attach(db->bg, db->all[i]);
     *out = db;
     return 0;
 }
@@ -98,6 +102,8 @@ void hub_db_close(struct hub_db *db)
 {
     if (!db)
         return;
+    if (db->bg)
+        db->ops->pool_stop(db->bg);
     for (int i = 0; i < db->size; i++)
         db->ops->disconnect(db->all[i]);
     free(db->all);
