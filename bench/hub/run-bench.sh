@@ -11,7 +11,9 @@
 # measured in the same run. Plain HTTP, to measure the hub rather than TLS.
 # PERF_DIR=DIR: the ingest phase runs under `perf record` (the hub with
 # DWARF call graphs; with PostgreSQL also its server processes, flat), the
-# profiles are left in DIR for `perf report -i`. QUERIES=0: ingest only.
+# profiles are left in DIR for `perf report -i`, with PostgreSQL's log (set
+# PGOPTIONS, e.g. "-c log_min_duration_statement=20", for slow statements).
+# QUERIES=0: ingest only.
 set -eu
 build=${1:?usage: run-bench.sh BUILD_DIR [OBJECTS] [sqlite|postgresql|both]}
 objects=${2:-1000000}
@@ -77,6 +79,7 @@ run_one() { # backend db
   "$B" --url "http://127.0.0.1:$port" --token "$tok" --collection "$coll" --objects 0 \
        --run-base "$base" --stored "$objects" --range $range \
        --clients 2 --requests 2000 --page 100 --realistic "$realistic"
+  [ -n "${PERF_DIR:-}" ] && [ -n "$pg" ] && cp "$work/pg/sock/postgres.log" "$PERF_DIR/" || true
   kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
 }
 

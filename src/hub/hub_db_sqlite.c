@@ -276,8 +276,11 @@ static void sqlite_stats_reload(struct hub_db_conn *hc)
  * envelopes changed once instead of once per checkpoint. Durability is
  * unchanged: a transaction is durable once its WAL frames are synced at
  * commit. Should the thread fall behind, a committing connection
- * checkpoints itself past CKPT_WRITER_FRAMES, as SQLite would. */
+ * checkpoints itself past CKPT_WRITER_FRAMES, as SQLite would. (A
+ * connection that has not read the database yet does not know it is in
+ * WAL mode, and its checkpoints do nothing: hence the PRAGMA at start.) */
 #define CKPT_FRAMES 16384             /* 64 MiB of 4 KiB pages */
+#define RESTART_FRAMES (4 * CKPT_FRAMES)
 #define CKPT_WRITER_FRAMES (8 * CKPT_FRAMES)
 
 struct sqlite_ckpt {
@@ -298,7 +301,15 @@ static void *ckpt_main(void *arg)
         bool stop = k->stop;
         k->want = false;
         pthread_mutex_unlock(&k->lock);
-        sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        int frames = -1;
+        sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, NULL);
+        /* A writer starts the WAL again from its beginning only if every
+         * frame was copied when its transaction began, which the next
+         * writer, already waiting, seldom sees: the WAL grew by each
+         * envelope. Past RESTART_FRAMES, a RESTART checkpoint waits for the
+         * current writer (the frames are nearly all copied by then). */
+        if (frames >= RESTART_FRAMES)
+            sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
         pthread_mutex_lock(&k->lock);
         if (stop)
             break;
@@ -327,7 +338,8 @@ static void *sqlite_pool_start(const char *path)
     if (!k)
         return NULL;
     if (sqlite3_open_v2(path, &k->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
+            SQLITE_OK ||
+        sqlite3_exec(k->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK) {
         sqlite3_close(k->db);
         free(k);
         return NULL;
