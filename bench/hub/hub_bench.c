@@ -399,7 +399,8 @@ static int run_gets(const struct opts *o, int baseline, double *p50, double *p99
 static void usage(void)
 {
     fputs("usage: hub_bench --url URL --token T --collection ID [--objects N] [--batch 1000]\n"
-          "                 [--clients 2] [--requests 2000] [--page 100] [--insecure]\n"
+          "                 [--clients 2] [--requests 2000 (0: ingest only)] [--page 100]\n"
+          "                 [--insecure]\n"
           "                 [--pid HUB_PID] [--db-pid POSTMASTER_PID]  (CPU per object)\n"
           "                 [--range FIRST_US LAST_US]   (pages only, with --objects 0)\n"
           "                 [--realistic 1 [--identity ID]]  (~740-byte indicators)\n"
@@ -461,7 +462,7 @@ int main(int argc, char **argv)
         i++;
     }
     if (!o.url || !o.token || !o.collection || o.batch < 1 || o.clients < 1 || o.page < 1 ||
-        o.requests < o.clients) {
+        (o.requests < o.clients && o.requests != 0)) {
         usage();
         return 2;
     }
@@ -513,6 +514,11 @@ int main(int argc, char **argv)
     if (!o.first_added) {
         o.first_added = t_start;
         o.last_added = (int64_t)time(NULL) * 1000000;
+    }
+    if (o.requests == 0) { /* ingest only */
+        printf("added range: %" PRId64 " %" PRId64 "\n", o.first_added, o.last_added);
+        curl_global_cleanup();
+        return 0;
     }
     double b50 = 0, b99 = 0;
     for (int k = 0; k < Q_KINDS; k++) {

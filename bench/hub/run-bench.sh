@@ -9,6 +9,11 @@
 # query kind: pages by added_after, by id, match[id], versions, match[type],
 # a filter matching nothing, manifest; against a baseline GET of the API root
 # measured in the same run. Plain HTTP, to measure the hub rather than TLS.
+# PERF_DIR=DIR: the ingest phase runs under `perf record` (the hub with
+# DWARF call graphs; with PostgreSQL also its server processes, flat), the
+# profiles are left in DIR for `perf report -i`, with PostgreSQL's log (set
+# PGOPTIONS, e.g. "-c log_min_duration_statement=20", for slow statements).
+# QUERIES=0: ingest only.
 set -eu
 build=${1:?usage: run-bench.sh BUILD_DIR [OBJECTS] [sqlite|postgresql|both]}
 objects=${2:-1000000}
@@ -46,10 +51,35 @@ run_one() { # backend db
   echo "== $name: $objects objects (load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs)"
   dbpid=""
   [ -n "$pg" ] && dbpid="--db-pid $(head -1 "$work/pg/pgdata/postmaster.pid")"
+  perf_pids=""
+  if [ -n "${PERF_DIR:-}" ]; then
+    mkdir -p "$PERF_DIR"
+    perf record -q -F 499 --call-graph dwarf,16384 -p "$hub_pid" -o "$PERF_DIR/hub-$name.data" \
+      >/dev/null 2>&1 & perf_pids=$!
+    if [ -n "$pg" ]; then
+      pm=$(head -1 "$work/pg/pgdata/postmaster.pid")
+      pgp=$( (echo "$pm"; pgrep -P "$pm") | paste -sd, -)
+      perf record -q -F 499 -p "$pgp" -o "$PERF_DIR/postgres-$name.data" >/dev/null 2>&1 &
+      perf_pids="$perf_pids $!"
+    fi
+  fi
   # shellcheck disable=SC2086
   "$B" --url "http://127.0.0.1:$port" --token "$tok" --collection "$coll" --objects "$objects" \
-       --batch 1000 --clients 2 --requests 2000 --page 100 --pid "$hub_pid" $dbpid \
-       --realistic "$realistic" --identity "$ident"
+       --batch 1000 --clients 2 --requests 0 --pid "$hub_pid" $dbpid \
+       --realistic "$realistic" --identity "$ident" | tee "$work/$name.ingest"
+  for p in $perf_pids; do kill -INT "$p"; wait "$p" 2>/dev/null || true; done
+  [ -n "${PERF_DIR:-}" ] && [ -n "$pg" ] && cp "$work/pg/sock/postgres.log" "$PERF_DIR/" || true
+  base=$(sed -n 's/^ingest: run base \([0-9]*\).*/\1/p' "$work/$name.ingest")
+  range=$(sed -n 's/^added range: //p' "$work/$name.ingest")
+  if [ "${QUERIES:-1}" = 0 ]; then
+    kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""; return 0
+  fi
+  echo "== $name: queries with $objects stored (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+  # shellcheck disable=SC2086
+  "$B" --url "http://127.0.0.1:$port" --token "$tok" --collection "$coll" --objects 0 \
+       --run-base "$base" --stored "$objects" --range $range \
+       --clients 2 --requests 2000 --page 100 --realistic "$realistic"
+  [ -n "${PERF_DIR:-}" ] && [ -n "$pg" ] && cp "$work/pg/sock/postgres.log" "$PERF_DIR/" || true
   kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
 }
 

@@ -52,6 +52,13 @@ struct hub_db_ops {
     /* Makes a connection use planner statistics written by another one
      * (SQLite loads them per connection); NULL when not needed. */
     void (*stats_reload)(struct hub_db_conn *c);
+    /* Background work of a pool (SQLite: WAL checkpoints off the request
+     * path): started once the pool's connections are open, each attached to
+     * it, stopped before they close. NULL when not needed; a start that
+     * fails (NULL) leaves the connections as they were. */
+    void *(*pool_start)(const char *target);
+    void (*pool_attach)(void *bg, struct hub_db_conn *c);
+    void (*pool_stop)(void *bg);
     const char *begin_write_sql;
 };
 

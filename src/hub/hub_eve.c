@@ -163,6 +163,7 @@ void eve_post(struct hub_request *req, struct hub_response *resp)
         return;
     }
     s->stored_since_analyze += stored * 2;
+    atomic_fetch_add(&s->metrics.objects_total, (int64_t)stored * 2);
     hub_count(&s->metrics.objects_stored, (uint64_t)stored * 2);
     hub_count(&s->metrics.eve_lines, (uint64_t)lines);
     hub_count(&s->metrics.eve_alerts, (uint64_t)alerts);

@@ -37,7 +37,7 @@ struct hub_metrics {
     hub_counter eve_alerts;
     hub_counter audit_reads_written;
     hub_counter reloads;
-    _Atomic int64_t objects_total; /* refreshed by the housekeeping thread */
+    _Atomic int64_t objects_total; /* counted by the housekeeping thread, + stored since */
     _Atomic int64_t db_ok;         /* 1 when the last storage probe succeeded */
     _Atomic int64_t db_probe_us;   /* duration of that probe */
     _Atomic int64_t started_us;

@@ -154,7 +154,7 @@ void ops_metrics(struct hub_request *req, struct hub_response *resp)
             atomic_load(&m->eve_alerts));
     counter(&t, "vigil_hub_reloads_total", "SIGHUP/SIGUSR2 reloads.", atomic_load(&m->reloads));
     counter(&t, "vigil_hub_db_errors_total", "Failed storage statements.", hub_db_error_count());
-    gauge(&t, "vigil_hub_objects", "Object versions stored (refreshed every 30 s).",
+    gauge(&t, "vigil_hub_objects", "Object versions stored (counted every 30 s per 100,000, plus those stored since).",
           atomic_load(&m->objects_total));
     /* A storage probe on every scrape. */
     char err[256];

@@ -257,9 +257,10 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
                            "nothing stored: storage error");
         return;
     }
-    s->stored_since_analyze += (long)json_integer_value(json_object_get(status, "success_count"));
-    hub_count(&s->metrics.objects_stored,
-              (uint64_t)json_integer_value(json_object_get(status, "success_count")));
+    json_int_t stored = json_integer_value(json_object_get(status, "success_count"));
+    s->stored_since_analyze += (long)stored;
+    atomic_fetch_add(&s->metrics.objects_total, (int64_t)stored);
+    hub_count(&s->metrics.objects_stored, (uint64_t)stored);
     hub_count(&s->metrics.objects_refused,
               (uint64_t)json_integer_value(json_object_get(status, "failure_count")));
     json_decref(status);
