@@ -37,6 +37,8 @@ static void print_help(void)
           "  -s FILE                 load these rule files in addition (globs; repeatable)\n"
           "  --set KEY=VALUE         override a configuration value (repeatable)\n"
           "  --disable-detection     run without rules\n"
+          "  --simulate-ips          treat capture files as inline traffic (IPS mode:\n"
+          "                          drop rules block packets and flows)\n"
           "  --strict-rule-keywords[=LIST]  accepted for Suricata compatibility\n"
           "  --data-dir DIR          directory for state files (datasets); read by them as\n"
           "                          the configuration value data-dir\n"
@@ -117,6 +119,7 @@ enum {
     OPT_HUB_CA,
     OPT_HUB_PIN,
     OPT_HUB_POLL,
+    OPT_SIMULATE_IPS,
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -167,6 +170,7 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         {"capture", required_argument, NULL, OPT_CAPTURE},
         {"runmode", required_argument, NULL, OPT_RUNMODE},
         {"disable-detection", no_argument, NULL, OPT_DISABLE_DETECTION},
+        {"simulate-ips", no_argument, NULL, OPT_SIMULATE_IPS},
         {"bpf", required_argument, NULL, OPT_BPF},
         {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
         {"pcap", optional_argument, NULL, OPT_PCAP},
@@ -377,6 +381,9 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
             if (strcmp(optarg, "single") == 0)
                 o->threads = 1;
             o->runmode = optarg;
+            break;
+        case OPT_SIMULATE_IPS:
+            o->simulate_ips = true;
             break;
         case OPT_DISABLE_DETECTION:
             o->disable_detection = true;

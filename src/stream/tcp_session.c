@@ -581,8 +581,9 @@ static void midstream_exception(const struct stream_thread_ctx *ctx, struct flow
         f->action_pass = true;
     else if (ctx->cfg.midstream_policy == STREAM_MIDSTREAM_BYPASS && !ctx->cfg.midstream)
         f->state = FLOW_STATE_BYPASSED;
-    else if (ctx->cfg.midstream_policy == STREAM_MIDSTREAM_REJECT)
-        f->uninspected = true;
+    else if (ctx->cfg.midstream_policy == STREAM_MIDSTREAM_REJECT ||
+             ctx->cfg.midstream_policy == STREAM_MIDSTREAM_DROP_FLOW)
+        f->uninspected = true; /* the sensor drops the flow (sensor/ips.h) */
 }
 
 /* First TCP packet of a flow with no session: SYN starts one; SYN/ACK and
