@@ -53,6 +53,22 @@ void ips_stats_add(struct ips_stats *to, const struct ips_stats *s)
     to->replaced += s->replaced;
     for (int i = 0; i < IPS_DROP_REASON_MAX; i++)
         to->drop_reason[i] += s->drop_reason[i];
+    for (int i = 0; i < 6; i++)
+        to->midstream[i] += s->midstream[i];
+}
+
+void ips_exception_stats_write_json(const struct ips_stats *s, struct json_writer *w)
+{
+    static const char *const names[6] = {"drop_flow", "drop_packet", "pass_flow",
+                                         "pass_packet", "bypass", "reject"};
+    json_key_object_begin(w, "exception_policy");
+    json_key_object_begin(w, "tcp");
+    json_key_object_begin(w, "midstream");
+    for (int i = 0; i < 6; i++)
+        json_key_u64(w, names[i], s->midstream[i]);
+    json_object_end(w);
+    json_object_end(w);
+    json_object_end(w);
 }
 
 void ips_stats_write_json(const struct ips_stats *s, struct json_writer *w)

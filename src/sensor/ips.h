@@ -60,7 +60,16 @@ const char *ips_drop_reason_key(enum ips_drop_reason r);
 struct ips_stats {
     uint64_t accepted, blocked, rejected, replaced;
     uint64_t drop_reason[IPS_DROP_REASON_MAX];
+    /* stats.exception_policy.tcp.midstream: flows the midstream policy was
+     * applied to, by policy (enum ips_policy) */
+    uint64_t midstream[6];
 };
+enum ips_policy {
+    IPS_POLICY_DROP_FLOW, IPS_POLICY_DROP_PACKET, IPS_POLICY_PASS_FLOW,
+    IPS_POLICY_PASS_PACKET, IPS_POLICY_BYPASS, IPS_POLICY_REJECT,
+};
+/* stats.exception_policy (written when a policy other than ignore is set) */
+void ips_exception_stats_write_json(const struct ips_stats *s, struct json_writer *w);
 void ips_stats_add(struct ips_stats *to, const struct ips_stats *s);
 void ips_stats_write_json(const struct ips_stats *s, struct json_writer *w);
 

@@ -544,6 +544,13 @@ static void count_outer_flows(struct worker *w, const struct packet *p)
 static void midstream_exception_verdict(struct worker *w, struct flow *f)
 {
     int pol = w->config->stream.midstream_policy;
+    static const int8_t counter[] = {
+        [STREAM_MIDSTREAM_IGNORE] = -1, [STREAM_MIDSTREAM_PASS_FLOW] = IPS_POLICY_PASS_FLOW,
+        [STREAM_MIDSTREAM_BYPASS] = IPS_POLICY_BYPASS, [STREAM_MIDSTREAM_REJECT] = IPS_POLICY_REJECT,
+        [STREAM_MIDSTREAM_DROP_FLOW] = IPS_POLICY_DROP_FLOW,
+    };
+    if (pol >= 0 && (size_t)pol < sizeof counter && counter[pol] >= 0)
+        w->ips_stats.midstream[counter[pol]]++;
     if (pol != STREAM_MIDSTREAM_DROP_FLOW && pol != STREAM_MIDSTREAM_REJECT)
         return;
     f->ips_flags |= FLOW_IPS_DROP | FLOW_IPS_EXCEPTION_DROP;
@@ -641,6 +648,10 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
             stream_handle_packet(w->stream, f, p);
             if (!had_exception && f->exception_midstream)
                 midstream_exception_verdict(w, f);
+            else if (f->exception_midstream == 1 + STREAM_MIDSTREAM_PASS_FLOW &&
+                     !w->config->stream.midstream)
+                /* no session is picked up: every packet meets the exception */
+                w->ips_stats.midstream[IPS_POLICY_PASS_FLOW]++;
         } else if (p->proto == 17 && p->payload_len > 0) {
             app_layer_handle_udp(w->app, &f->app, f, p, p->flow_direction, p->payload,
                                  p->payload_len);

@@ -630,6 +630,10 @@ static void session_start(struct stream_thread_ctx *ctx, struct flow *f, struct 
     if (sa == (TCP_FLAG_SYN | TCP_FLAG_ACK)) {
         if (!ctx->cfg.midstream && !ctx->cfg.async_oneside) {
             ctx->stats.no_session++;
+            /* A session whose SYN was not seen is a midstream session to
+             * the exception policy too (drop-flow, bypass, ...). */
+            if (ctx->cfg.midstream_policy != STREAM_MIDSTREAM_IGNORE)
+                midstream_exception(ctx, f);
             return;
         }
         if (p->flow_direction == 0) {
