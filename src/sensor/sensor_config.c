@@ -584,7 +584,25 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
 
     /* Inline (IPS) mode: capture files with --simulate-ips, or a live
      * inline capture (capture_config.c turns it on for those). */
-    sc->ips_mode = o->simulate_ips;
+    sc->ips_mode = o->simulate_ips || o->live_kind == CAPTURE_NFQUEUE;
+    /* nfq: Suricata's keys - fail-open, mode accept|repeat|route,
+     * repeat-mark/-mask, route-queue. */
+    if (cfg) {
+        sc->nfq.fail_open = config_get_bool(cfg, "nfq.fail-open", false);
+        const char *m = config_get(cfg, "nfq.mode");
+        if (m && !strcmp(m, "repeat"))
+            sc->nfq.mode = CAPTURE_NFQ_REPEAT;
+        else if (m && !strcmp(m, "route"))
+            sc->nfq.mode = CAPTURE_NFQ_ROUTE;
+        else if (m && strcmp(m, "accept"))
+            invalid_value(cfg, "nfq.mode", "expected accept, repeat or route");
+        get_u32(cfg, "nfq.repeat-mark", &sc->nfq.repeat_mark);
+        get_u32(cfg, "nfq.repeat-mask", &sc->nfq.repeat_mask);
+        uint32_t rq = 0;
+        get_u32(cfg, "nfq.route-queue", &rq);
+        sc->nfq.route_queue = (uint16_t)rq;
+        get_u32(cfg, "nfq.queue-maxlen", &sc->nfq.queue_maxlen);
+    }
     stream_config_defaults(&sc->stream);
     if (cfg) {
         sc->stream.midstream = config_get_bool(cfg, "stream.midstream", sc->stream.midstream);

@@ -68,6 +68,8 @@ struct sensor_options {
     int threads;                        /* --threads, 0 if not given */
     bool disable_detection;
     bool simulate_ips;                  /* --simulate-ips: capture files as if inline */
+    const char *nfq_queues[SENSOR_MAX_INTERFACES]; /* -q N / --nfqueue N: inline (NFQUEUE) */
+    int nfq_count;
     int verbose;                        /* number of -v */
     bool quiet;                         /* -q / --quiet: warnings and errors only, no progress */
     bool init_errors_fatal;             /* --init-errors-fatal (also implied by -T) */
@@ -145,6 +147,7 @@ struct sensor_config {
     int n_eve_out;
     bool track_macs;                    /* an output logs "ether": flows remember MACs */
     bool ips_mode;                      /* inline: packets are accepted or blocked (ips.h) */
+    struct capture_nfq_options nfq;     /* nfq: section (NFQUEUE inline) */
     bool any_log_flow, any_log_stats;
 
     char log_dir[SENSOR_PATH_MAX];      /* -l, else default-log-dir, else "." */
