@@ -551,7 +551,10 @@ static void midstream_exception_verdict(struct worker *w, struct flow *f)
     };
     if (pol >= 0 && (size_t)pol < sizeof counter && counter[pol] >= 0)
         w->ips_stats.midstream[counter[pol]]++;
-    if (pol != STREAM_MIDSTREAM_DROP_FLOW && pol != STREAM_MIDSTREAM_REJECT)
+    /* IDS mode: reject leaves the flow uninspected only (the stream layer
+     * marked it), it is not a dropped flow (as Suricata logs it). */
+    if ((pol != STREAM_MIDSTREAM_DROP_FLOW && pol != STREAM_MIDSTREAM_REJECT) ||
+        !w->config->ips_mode)
         return;
     f->ips_flags |= FLOW_IPS_DROP | FLOW_IPS_EXCEPTION_DROP;
     ips_packet_drop(&w->verdict, IPS_DROP_STREAM_MIDSTREAM);
