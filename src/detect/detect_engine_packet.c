@@ -1068,10 +1068,11 @@ static uint64_t addr_hash(const struct ip_address *a)
  * match: true if the alert is to be raised. The table is per worker; flows
  * are pinned to workers by address pair, so counts by source or destination
  * are exact with one worker and per worker with several. */
-static bool threshold_allows(struct detect_worker *dw, const struct rule *r,
-                             const struct rule_threshold *t, const struct packet *p, int salt)
+/* The table key of a rule's threshold (salt tells the kinds apart), by
+ * gid:sid so counts carry over a rule reload (as Suricata's do). Never 0. */
+static uint64_t threshold_key(const struct rule *r, const struct rule_threshold *t,
+                              const struct packet *p, int salt)
 {
-    /* By gid:sid, so counts carry over a rule reload (as Suricata's do). */
     uint64_t key = hash_mix(hash_mix(RULE_KEY(r)) + ((uint64_t)salt << 4 | t->track) + 1);
     if (t->track == RULE_TRACK_BY_SRC)
         key ^= addr_hash(&p->src);
@@ -1081,8 +1082,13 @@ static bool threshold_allows(struct detect_worker *dw, const struct rule *r,
         key ^= addr_hash(&p->src) * 3 + addr_hash(&p->dst);
     else if (t->track == RULE_TRACK_BY_FLOW && p->flow)
         key ^= hash_mix(p->flow->flow_id);
-    if (key == 0)
-        key = 1;
+    return key ? key : 1;
+}
+
+static bool threshold_allows(struct detect_worker *dw, const struct rule *r,
+                             const struct rule_threshold *t, const struct packet *p, int salt)
+{
+    uint64_t key = threshold_key(r, t, p, salt);
     uint32_t mask = THRESHOLD_TABLE_SIZE - 1, slot = (uint32_t)key & mask;
     struct threshold_entry *e = NULL;
     for (uint32_t probe = 0; probe < 16; probe++) {
@@ -1185,17 +1191,7 @@ static int rate_filter_action(struct detect_worker *dw, const struct rule *r,
             (c->gid && c->gid != r->gid))
             continue;
         const struct rule_threshold *t = &c->t;
-        uint64_t key = hash_mix(hash_mix(RULE_KEY(r)) + ((uint64_t)3 << 4 | t->track) + 1);
-        if (t->track == RULE_TRACK_BY_SRC)
-            key ^= addr_hash(&p->src);
-        else if (t->track == RULE_TRACK_BY_DST)
-            key ^= addr_hash(&p->dst);
-        else if (t->track == RULE_TRACK_BY_BOTH)
-            key ^= addr_hash(&p->src) * 3 + addr_hash(&p->dst);
-        else if (t->track == RULE_TRACK_BY_FLOW && p->flow)
-            key ^= hash_mix(p->flow->flow_id);
-        if (key == 0)
-            key = 1;
+        uint64_t key = threshold_key(r, t, p, 3);
         uint32_t mask = THRESHOLD_TABLE_SIZE - 1, slot = (uint32_t)key & mask;
         struct threshold_entry *e = &dw->thresholds[slot];
         for (uint32_t probe = 0; probe < 16; probe++) {
