@@ -145,10 +145,17 @@ static void emit_content(struct out *out, const char *o, size_t n)
             if (item == 0) {
                 put(out, o + b, e - b);
             } else if (e > b) {
-                puts_(out, "; ");
                 size_t k = b;
                 while (k < e && o[k] != ' ' && o[k] != '\t')
                     k++;
+                /* fast_pattern_offset/_length only tune the prefilter (which
+                 * part of the content it uses): dropped, fast_pattern stays. */
+                if ((k - b == 19 && !memcmp(o + b, "fast_pattern_offset", 19)) ||
+                    (k - b == 19 && !memcmp(o + b, "fast_pattern_length", 19))) {
+                    item = i + 1;
+                    continue;
+                }
+                puts_(out, "; ");
                 put(out, o + b, k - b);
                 while (k < e && (o[k] == ' ' || o[k] == '\t'))
                     k++;
@@ -233,8 +240,25 @@ bool rule_snort3_translate(const char *in, char *buf, size_t buflen)
         } else if (kw_is(o, k, "content") && content_has_options(o, len)) {
             emit_content(&out, o, len);
         } else if (kw_is(o, k, "bufferlen")) {
-            puts_(&out, "bsize");
-            put(&out, o + k, len - k);
+            /* Snort 3: N, <N, >N, <=N, >=N, N<>M (exclusive), N<=>M
+             * (inclusive); Suricata's bsize has no <=, >= or <=>. A
+             * relative length (",relative") has no equivalent: untranslated. */
+            char v[64], t[80];
+            size_t vl = len - k - 1;
+            if (k >= len || o[k] != ':' || vl >= sizeof v || memchr(o + k, ',', len - k))
+                return false;
+            memcpy(v, o + k + 1, vl);
+            v[vl] = '\0';
+            unsigned long a, b2;
+            if (sscanf(v, "%lu<=>%lu", &a, &b2) == 2)
+                snprintf(t, sizeof t, "bsize:%lu<>%lu", a ? a - 1 : 0, b2 + 1);
+            else if (sscanf(v, ">=%lu", &a) == 1)
+                snprintf(t, sizeof t, a ? "bsize:>%lu" : "bsize:>=%lu", a ? a - 1 : 0);
+            else if (sscanf(v, "<=%lu", &a) == 1)
+                snprintf(t, sizeof t, "bsize:<%lu", a + 1);
+            else
+                snprintf(t, sizeof t, "bsize:%s", v);
+            puts_(&out, t);
         } else {
             put(&out, o, len);
         }
