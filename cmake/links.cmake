@@ -12,6 +12,12 @@ set(VIGIL_EXTERNAL_LIBS
 if(MAGIC_FOUND)
   list(APPEND VIGIL_EXTERNAL_LIBS PkgConfig::MAGIC)
 endif()
+# libnetfilter_queue (optional): inline prevention through NFQUEUE (-q).
+pkg_check_modules(NFQ IMPORTED_TARGET libnetfilter_queue)
+if(NFQ_FOUND)
+  add_compile_definitions(VIGIL_HAVE_NFQ=1)
+  list(APPEND VIGIL_EXTERNAL_LIBS PkgConfig::NFQ)
+endif()
 foreach(lib ${VIGIL_LIBS})
   target_link_libraries(${lib} PUBLIC ${VIGIL_EXTERNAL_LIBS})
 endforeach()

@@ -316,7 +316,7 @@ struct capture_source *capture_open(const struct capture_options *opts, char *er
     }
     src->kind = opts->kind;
     src->snaplen = opts->snaplen ? opts->snaplen : CAPTURE_DEFAULT_SNAPLEN;
-    if (opts->kind != CAPTURE_PCAP_FILE && !opts->snaplen)
+    if (opts->kind != CAPTURE_PCAP_FILE && opts->kind != CAPTURE_NFQUEUE && !opts->snaplen)
         src->snaplen = capture_interface_snaplen(opts->name, src->size_warning,
                                                  sizeof(src->size_warning));
     if (src->snaplen > CAPTURE_MAX_SNAPLEN)
@@ -348,6 +348,9 @@ struct capture_source *capture_open(const struct capture_options *opts, char *er
         break;
     case CAPTURE_AF_PACKET:
         rc = capture_afpacket_open(src, opts);
+        break;
+    case CAPTURE_NFQUEUE:
+        rc = capture_nfq_open(src, opts);
         break;
     default:
         capture_set_error(src, "capture '%s': unknown capture kind %d", src->name, (int)opts->kind);
@@ -486,8 +489,21 @@ enum capture_result capture_next(struct capture_source *src, struct capture_fram
         return capture_live_next(src, frame);
     case CAPTURE_AF_PACKET:
         return capture_afpacket_next(src, frame);
+    case CAPTURE_NFQUEUE:
+        return capture_nfq_next(src, frame);
     }
     return CAPTURE_ERROR;
+}
+
+void capture_verdict(struct capture_source *src, bool drop)
+{
+    if (src && src->kind == CAPTURE_NFQUEUE)
+        capture_nfq_verdict(src, drop);
+}
+
+bool capture_is_inline(const struct capture_source *src)
+{
+    return src && src->kind == CAPTURE_NFQUEUE;
 }
 
 bool capture_failed(const struct capture_source *src)
@@ -551,6 +567,8 @@ void capture_close(struct capture_source *src)
         return;
     if (src->kind == CAPTURE_AF_PACKET)
         capture_afpacket_close(src);
+    if (src->kind == CAPTURE_NFQUEUE)
+        capture_nfq_close(src);
     if (src->pcap)
         pcap_close(src->pcap); /* also closes src->file */
     free(src->file_buf);

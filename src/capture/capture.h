@@ -14,6 +14,17 @@ enum capture_kind {
     CAPTURE_PCAP_FILE, /* name = file path ("-" = stdin) */
     CAPTURE_PCAP_LIVE, /* name = interface, through libpcap */
     CAPTURE_AF_PACKET, /* name = interface, TPACKET_V3 ring, fanout group */
+    CAPTURE_NFQUEUE,   /* name = netfilter queue number: inline, every packet
+                        * gets a verdict (capture_verdict) */
+};
+
+/* NFQUEUE (inline) settings, Suricata's nfq: section. */
+struct capture_nfq_options {
+    bool fail_open;            /* the kernel accepts packets while the queue is full */
+    uint32_t queue_maxlen;     /* packets queued in the kernel at most (0: kernel default) */
+    enum { CAPTURE_NFQ_ACCEPT = 0, CAPTURE_NFQ_REPEAT, CAPTURE_NFQ_ROUTE } mode;
+    uint32_t repeat_mark, repeat_mask; /* repeat: accepted packets get this mark */
+    uint16_t route_queue;      /* route: accepted packets go to this queue */
 };
 
 struct capture_options {
@@ -49,6 +60,7 @@ struct capture_options {
      * only capture_break ends the wait. Called on the thread reading. */
     bool (*idle)(void *idle_arg);
     void *idle_arg;
+    struct capture_nfq_options nfq;   /* CAPTURE_NFQUEUE */
 };
 
 struct capture_frame {
@@ -91,6 +103,12 @@ void capture_get_stats(struct capture_source *src, struct capture_stats *out);
 /* Safe from a signal handler or another thread: makes capture_next() return
  * CAPTURE_END promptly. */
 void capture_break(struct capture_source *src);
+/* Inline sources (NFQUEUE): the verdict on the frame capture_next returned
+ * last - accepted (forwarded) or dropped. A frame left without a verdict is
+ * accepted by the next capture_next. No-op for passive sources. */
+void capture_verdict(struct capture_source *src, bool drop);
+/* Whether the source is inline (its frames need a verdict). */
+bool capture_is_inline(const struct capture_source *src);
 void capture_close(struct capture_source *src);
 
 /* True if libpcap can open the name as a file without reading it (used by the

@@ -53,6 +53,9 @@ struct capture_source {
     uint8_t *scratch;   /* VLAN re-insertion buffer, block_size + 4 bytes */
     uint64_t afp_drops; /* PACKET_STATISTICS resets on read: accumulated here */
     uint64_t afp_freezes;
+
+    /* NFQUEUE backend (capture_nfq.c) */
+    struct capture_nfq *nfq;
 };
 
 /* Writes the one-line reason capture_error() returns. */
@@ -67,6 +70,11 @@ void capture_afpacket_close(struct capture_source *src);
 
 /* Waits up to timeout_ms for fd (or the wake eventfd) to become readable.
  * Returns 1 readable, 0 timeout, -1 broken (capture_break), -errno on error. */
+int capture_nfq_open(struct capture_source *src, const struct capture_options *opts);
+enum capture_result capture_nfq_next(struct capture_source *src, struct capture_frame *frame);
+void capture_nfq_verdict(struct capture_source *src, bool drop);
+void capture_nfq_close(struct capture_source *src);
+
 int capture_wait_readable(struct capture_source *src, int fd, int timeout_ms);
 
 #endif

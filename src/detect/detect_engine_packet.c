@@ -173,6 +173,7 @@ struct detect_worker {
     struct threshold_entry *thresholds;
     struct host_tag *host_tags;
     struct detect_worker_stats stats;
+    struct detect_verdict verdict;   /* of the last packet */
 };
 
 /* ---- set-up ---- */
@@ -402,6 +403,11 @@ void detect_worker_free(struct detect_worker *dw)
 const struct detect_worker_stats *detect_worker_stats(const struct detect_worker *dw)
 {
     return &dw->stats;
+}
+
+const struct detect_verdict *detect_last_verdict(const struct detect_worker *dw)
+{
+    return &dw->verdict;
 }
 
 void detect_flow_state_free(void *state)
@@ -1062,10 +1068,11 @@ static uint64_t addr_hash(const struct ip_address *a)
  * match: true if the alert is to be raised. The table is per worker; flows
  * are pinned to workers by address pair, so counts by source or destination
  * are exact with one worker and per worker with several. */
-static bool threshold_allows(struct detect_worker *dw, const struct rule *r,
-                             const struct rule_threshold *t, const struct packet *p, int salt)
+/* The table key of a rule's threshold (salt tells the kinds apart), by
+ * gid:sid so counts carry over a rule reload (as Suricata's do). Never 0. */
+static uint64_t threshold_key(const struct rule *r, const struct rule_threshold *t,
+                              const struct packet *p, int salt)
 {
-    /* By gid:sid, so counts carry over a rule reload (as Suricata's do). */
     uint64_t key = hash_mix(hash_mix(RULE_KEY(r)) + ((uint64_t)salt << 4 | t->track) + 1);
     if (t->track == RULE_TRACK_BY_SRC)
         key ^= addr_hash(&p->src);
@@ -1075,8 +1082,13 @@ static bool threshold_allows(struct detect_worker *dw, const struct rule *r,
         key ^= addr_hash(&p->src) * 3 + addr_hash(&p->dst);
     else if (t->track == RULE_TRACK_BY_FLOW && p->flow)
         key ^= hash_mix(p->flow->flow_id);
-    if (key == 0)
-        key = 1;
+    return key ? key : 1;
+}
+
+static bool threshold_allows(struct detect_worker *dw, const struct rule *r,
+                             const struct rule_threshold *t, const struct packet *p, int salt)
+{
+    uint64_t key = threshold_key(r, t, p, salt);
     uint32_t mask = THRESHOLD_TABLE_SIZE - 1, slot = (uint32_t)key & mask;
     struct threshold_entry *e = NULL;
     for (uint32_t probe = 0; probe < 16; probe++) {
@@ -1165,22 +1177,78 @@ static bool suppressed_by_config(struct detect_worker *dw, const struct rule *r,
     return false;
 }
 
-/* The thresholding stage of a full match: false if the alert is held back. */
-static bool alert_allowed(struct detect_worker *dw, const struct rule *r, const struct packet *p)
+/* rate_filter (threshold.config): once a rule matched more than count times
+ * within seconds (by rule, source, destination or both), its action becomes
+ * new_action for timeout seconds, as in Suricata. Returns the action in
+ * effect, or -1 when no rate_filter changes it. */
+static int rate_filter_action(struct detect_worker *dw, const struct rule *r,
+                              const struct packet *p)
+{
+    size_t n = rule_set_threshold_cfg_count(dw->rs);
+    for (size_t i = 0; i < n; i++) {
+        const struct rule_threshold_cfg *c = rule_set_threshold_cfg(dw->rs, i);
+        if (c->type != RULE_TCFG_RATE_FILTER || (c->sid && c->sid != r->sid) ||
+            (c->gid && c->gid != r->gid))
+            continue;
+        const struct rule_threshold *t = &c->t;
+        uint64_t key = threshold_key(r, t, p, 3);
+        uint32_t mask = THRESHOLD_TABLE_SIZE - 1, slot = (uint32_t)key & mask;
+        struct threshold_entry *e = &dw->thresholds[slot];
+        for (uint32_t probe = 0; probe < 16; probe++) {
+            struct threshold_entry *x = &dw->thresholds[(slot + probe) & mask];
+            if (x->key == key || x->key == 0) {
+                e = x;
+                break;
+            }
+        }
+        uint64_t now = p->ts_usec;
+        if (e->key != key) {
+            memset(e, 0, sizeof *e);
+            e->key = key;
+            e->window_start_usec = now;
+        }
+        /* e->next: end of the new_action period (0: none). */
+        if (e->next && now < e->next)
+            return c->new_action;
+        if (e->next) {
+            e->next = 0;
+            e->count = 0;
+            e->window_start_usec = now;
+        }
+        if (now - e->window_start_usec >= (uint64_t)t->seconds * 1000000u) {
+            e->count = 0;
+            e->window_start_usec = now;
+        }
+        if (++e->count > t->count) {
+            e->next = now + (uint64_t)c->timeout * 1000000u;
+            if (!e->next)
+                e->next = 1;
+            return c->new_action;
+        }
+        return -1;
+    }
+    return -1;
+}
+
+/* The thresholding stage of a full match: ALERT_OK, or held back - a
+ * suppress still applies the rule's action (ALERT_SUPPRESSED), a threshold
+ * or detection_filter not reached does not (ALERT_HELD). */
+enum { ALERT_HELD = 0, ALERT_OK = 1, ALERT_SUPPRESSED = 2 };
+static int alert_check(struct detect_worker *dw, const struct rule *r, const struct packet *p)
 {
     if (r->flags & RULE_FLAG_HAS_DETECTION_FILTER)
         if (!threshold_allows(dw, r, &r->detection_filter, p, 1))
-            return false;
+            return ALERT_HELD;
     bool has_override = false;
     const struct rule_threshold *override = NULL;
     if (rule_set_threshold_cfg_count(dw->rs) &&
         suppressed_by_config(dw, r, p, &has_override, &override))
-        return false;
+        return ALERT_SUPPRESSED;
     if (rule_set_threshold_cfg_count(dw->rs) && has_override)
-        return threshold_allows(dw, r, override, p, 2);
+        return threshold_allows(dw, r, override, p, 2) ? ALERT_OK : ALERT_HELD;
     if (r->flags & RULE_FLAG_HAS_THRESHOLD)
-        return threshold_allows(dw, r, &r->threshold, p, 0);
-    return true;
+        return threshold_allows(dw, r, &r->threshold, p, 0) ? ALERT_OK : ALERT_HELD;
+    return ALERT_OK;
 }
 
 /* ---- buffer inspection ---- */
@@ -1254,6 +1322,7 @@ struct packet_run {
     struct detect_alert *alerts;
     uint32_t nalerts, max;
     bool pass;
+    bool pass_flow;      /* the pass applies to the flow (see add_alert) */
     bool tag_started;    /* this packet started a tag: it is not itself "tagged" */
     const struct detect_packet_events *events;
     uint16_t l2_proto;   /* a layer-2 frame's protocol (detect_l2_packet), else 0 */
@@ -1364,16 +1433,63 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
         dw->alerted[r->id] = 1;
         dw->alerted_list[dw->alerted_count++] = r->id;
     }
-    if (r->action == RULE_ACTION_PASS) {
+    /* Suricata applies a drop or pass to the flow when the match was on a
+     * transaction or on stream data, or the rule is IP-only or an
+     * application-layer rule (a protocol in the header and no packet
+     * keyword: Suricata's app_layer type); a packet rule's (dsize, flags,
+     * ... even with a protocol in its header) only to the packet. */
+    bool to_flow = tx || from_stream || dw->ip_only[r->id] || dw->kind[r->id] == RULE_KIND_TX ||
+                   (dw->app_proto_of_rule[r->id] >= 0 && r->npkt == 0);
+    bool noalert = rule_is_noalert(r);
+    bool has_cfg = rule_set_threshold_cfg_count(dw->rs) > 0;
+    if (r->action == RULE_ACTION_PASS && !has_cfg) {
         run->pass = true;
+        run->pass_flow = to_flow && run->f;
         return;
     }
-    if (rule_is_noalert(r))
-        return;
-    if (!alert_allowed(dw, r, run->p)) {
+    int allow = noalert ? ALERT_OK : alert_check(dw, r, run->p);
+    if (allow == ALERT_HELD) {
         dw->stats.alerts_suppressed++;
         return;
     }
+    uint8_t action = r->action;
+    bool rate_modified = false;
+    if (has_cfg) {
+        int ra = rate_filter_action(dw, r, run->p);
+        if (ra >= 0) {
+            action = (uint8_t)ra;
+            rate_modified = true;
+        }
+    }
+    if (action == RULE_ACTION_PASS) {
+        run->pass = true;
+        run->pass_flow = to_flow && run->f;
+        return;
+    }
+    if (action != RULE_ACTION_ALERT) {
+        static const uint8_t bits[] = {
+            [RULE_ACTION_DROP] = DETECT_ACTION_DROP,
+            [RULE_ACTION_REJECT] = DETECT_ACTION_REJECT | DETECT_ACTION_DROP,
+            [RULE_ACTION_REJECTSRC] = DETECT_ACTION_REJECT | DETECT_ACTION_DROP,
+            [RULE_ACTION_REJECTDST] = DETECT_ACTION_REJECT_DST | DETECT_ACTION_DROP,
+            [RULE_ACTION_REJECTBOTH] = DETECT_ACTION_REJECT_BOTH | DETECT_ACTION_DROP,
+        };
+        struct detect_verdict *v = &dw->verdict;
+        if (action < sizeof bits)
+            v->actions |= bits[action];
+        if (!v->drop_rule) {
+            v->drop_rule = r;
+            v->rate_filter = rate_modified;
+        }
+        if (to_flow && run->f)
+            v->drop_flow = true;
+    }
+    if (allow == ALERT_SUPPRESSED) {
+        dw->stats.alerts_suppressed++;
+        return;
+    }
+    if (noalert)
+        return;
     if (run->nalerts >= run->max) {
         dw->stats.alert_queue_overflow++;
         return;
@@ -1389,6 +1505,8 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
     a->tx_id = tx ? app_tx_id(tx) : 0;
     a->direction = run->p->flow_direction;
     a->from_stream = from_stream;
+    a->action = action;
+    a->rate_modified = rate_modified;
     dw->stats.alerts++;
 }
 
@@ -1932,6 +2050,7 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
 {
     struct packet_run run = {.dw = dw, .p = p, .f = f, .alerts = alerts, .max = max,
                              .events = events};
+    memset(&dw->verdict, 0, sizeof dw->verdict);
     if (f) {
         run.s = flow_state_get(dw, f);
         if (run.s && run.s->passed)
@@ -1963,10 +2082,14 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
     }
 
     if (run.pass) {
-        /* Suricata: a matching pass rule drops the packet's alerts and, on a
+        /* Suricata: a matching pass rule drops the packet's alerts (and the
+         * actions of the rules ranked after it) and, when it applies to the
          * flow, passes the rest of the flow. */
         run.nalerts = 0;
-        if (run.s) {
+        memset(&dw->verdict, 0, sizeof dw->verdict);
+        dw->verdict.actions = DETECT_ACTION_PASS;
+        dw->verdict.pass_flow = run.pass_flow;
+        if (run.s && run.pass_flow) {
             run.s->passed = true;
             dw->stats.passed_flows++;
         }
@@ -1986,6 +2109,7 @@ uint32_t detect_l2_packet(struct detect_worker *dw, const struct packet *p, cons
                           const struct detect_packet_events *events, struct detect_alert *alerts,
                           uint32_t max)
 {
+    memset(&dw->verdict, 0, sizeof dw->verdict);
     if (!dw->nl2_rules || !tx)
         return 0;
     struct packet_run run = {.dw = dw, .p = p, .alerts = alerts, .max = max, .events = events,
@@ -2003,8 +2127,11 @@ uint32_t detect_l2_packet(struct detect_worker *dw, const struct packet *p, cons
     for (uint32_t i = 0; i < dw->alerted_count; i++)
         dw->alerted[dw->alerted_list[i]] = 0;
     dw->alerted_count = 0;
-    if (run.pass)
+    if (run.pass) {
         run.nalerts = 0;
+        memset(&dw->verdict, 0, sizeof dw->verdict);
+        dw->verdict.actions = DETECT_ACTION_PASS;
+    }
     return run.nalerts;
 }
 

@@ -27,6 +27,8 @@ struct detect_alert {
     uint64_t tx_id;
     uint8_t direction;       /* 0 to server, 1 to client */
     bool from_stream;        /* matched on reassembled stream data */
+    uint8_t action;          /* enum rule_action in effect (a rate_filter may change it) */
+    bool rate_modified;      /* a rate_filter changed the action */
 };
 
 struct detect_worker_stats {
@@ -98,6 +100,32 @@ uint32_t detect_l2_packet(struct detect_worker *dw, const struct packet *p, cons
 void detect_flow_state_free(void *state);
 
 const struct detect_worker_stats *detect_worker_stats(const struct detect_worker *dw);
+
+/* What the rules that matched the last packet ask for (Suricata's packet
+ * actions), set by detect_packet() and detect_l2_packet(). Rules are taken in
+ * their evaluation order (pass, drop, reject, alert), so a pass rule cancels
+ * the drops of the rules after it. A drop or pass applies to the whole flow
+ * when the rule matched a transaction or reassembled stream data, or is an
+ * IP-only or application-layer rule; a packet rule's drop or pass applies to
+ * the packet only. Detection itself keeps no drop state: the sensor decides
+ * what a drop means (IPS mode) and marks the flow (flow.h ips_flags). */
+enum detect_action_bit {
+    DETECT_ACTION_DROP = 1u << 0,
+    DETECT_ACTION_REJECT = 1u << 1,      /* reject / rejectsrc: to the packet's source */
+    DETECT_ACTION_REJECT_DST = 1u << 2,  /* rejectdst: to its destination */
+    DETECT_ACTION_REJECT_BOTH = 1u << 3, /* rejectboth */
+    DETECT_ACTION_PASS = 1u << 4,
+};
+#define DETECT_ACTION_REJECT_ANY \
+    (DETECT_ACTION_REJECT | DETECT_ACTION_REJECT_DST | DETECT_ACTION_REJECT_BOTH)
+struct detect_verdict {
+    uint8_t actions;               /* enum detect_action_bit */
+    bool drop_flow;                /* the drop applies to the flow */
+    bool pass_flow;                /* the pass applies to the flow */
+    bool rate_filter;              /* the drop came from a rate_filter's new_action */
+    const struct rule *drop_rule;  /* the first drop/reject rule that matched */
+};
+const struct detect_verdict *detect_last_verdict(const struct detect_worker *dw);
 
 /* Suricata's EVE "category" and "severity" of a rule. */
 const char *detect_rule_category(const struct detect_engine *de, const struct rule *r);

@@ -86,6 +86,10 @@ void rule_reuse_free(struct rule_set *rs);
 /* Parses one rule into a new struct rule (caller frees with rule_free);
  * NULL with e filled on failure. */
 struct rule *rule_parse(struct rule_set *rs, const char *text, struct rule_error *e);
+/* rule_snort3.c: a rule written in Snort 3's dialect, translated into the
+ * one rule_parse reads (into buf). False when the rule is not Snort 3's (or
+ * has a form that cannot be translated, or buf is too small). */
+bool rule_snort3_translate(const char *in, char *buf, size_t buflen);
 
 /* `requires` (rule_requires.c): 0 when the rule text has no requires
  * option or its requirements hold; 1 when they do not (the rule is to be

@@ -808,6 +808,14 @@ static void load_logical_line(struct rule_set *rs, char *text, size_t len, const
         return;
     }
     rs->new_unknown_classtype = NULL;
+    /* Snort 3's dialect (sticky buffers, option forms, header-less rules):
+     * translated first (rule_snort3.c). */
+    static _Thread_local char *snort3_buf;
+    if (!snort3_buf)
+        snort3_buf = malloc(RULE_MAX_LEN + 64);
+    if (snort3_buf && rule_snort3_translate(s, snort3_buf, RULE_MAX_LEN + 64)) {
+        s = snort3_buf;
+    }
     int rc = rule_set_add_rule(rs, s, name, line, &e);
     if (rc == 0) {
         rs->stats.loaded++;

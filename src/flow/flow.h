@@ -89,6 +89,10 @@ struct flow {
     uint32_t timeout_sec;         /* current idle timeout, by state and protocol */
     uint64_t create_seq;          /* creation order within the table (1-based) */
     uint8_t lru_class;            /* which timeout list the flow is filed in */
+    /* Prevention (src/sensor/ips.h, enum flow_ips_flag): the flow was dropped by
+     * a rule or an exception policy (flow.action "drop"), drop events logged
+     * per direction. Kept last: it fills what was padding. */
+    uint8_t ips_flags;
 };
 
 #endif

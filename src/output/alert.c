@@ -208,6 +208,9 @@ struct alert_fields {
     const struct app_tx *tx;
     uint64_t tx_id;
     bool from_stream;
+    uint8_t rule_action;           /* enum rule_action (alert for built-in alerts) */
+    uint8_t packet_actions;        /* enum detect_action_bit: the packet's verdict */
+    bool rate_modified;            /* a rate_filter changed the rule's action */
 };
 
 /* Built-in metadata pairs grouped by key, as rule metadata is. */
@@ -252,8 +255,15 @@ static void write_alert_event(struct eve_writer *ew, const struct alert_log_opti
     if (f)
         json_key_string(w, "direction", direction ? "to_client" : "to_server");
     json_key_object_begin(w, "alert");
-    /* IDS mode: nothing is blocked; drop/reject rules say so in fast.log ([wDrop]). */
-    json_key_string(w, "action", "allowed");
+    /* A reject rule's alert is "blocked" in either mode (the reset is sent
+     * or, offline, would be); a drop rule's only when running inline. In IDS
+     * mode drop rules say so in fast.log ([wDrop]). */
+    bool blocked = a->rule_action >= RULE_ACTION_REJECT ||
+                   (a->rule_action == RULE_ACTION_DROP && opts->ips);
+    /* A rate_filter changed the action: what happened to the packet. */
+    if (a->rate_modified)
+        blocked = a->packet_actions & (DETECT_ACTION_DROP | DETECT_ACTION_REJECT_ANY);
+    json_key_string(w, "action", blocked ? "blocked" : "allowed");
     json_key_u64(w, "gid", a->gid);
     json_key_u64(w, "signature_id", a->sid);
     json_key_u64(w, "rev", a->rev);
@@ -302,12 +312,47 @@ static void write_alert_event(struct eve_writer *ew, const struct alert_log_opti
     }
     if (opts->packet && frame)
         write_packet(w, frame);
+    if (opts->verdict && p)
+        alert_write_verdict(w, a->packet_actions, opts->ips, p->proto);
     eve_event_end(ew);
+}
+
+void alert_write_verdict(struct json_writer *w, uint8_t actions, bool ips, uint8_t proto)
+{
+    json_key_object_begin(w, "verdict");
+    if (actions & DETECT_ACTION_REJECT_ANY) {
+        json_key_string(w, "action", ips ? "drop" : "alert");
+        /* Suricata 9's name (8 wrote "reject-target"). */
+        json_key_string(w, "reject_target", (actions & DETECT_ACTION_REJECT)       ? "to_client"
+                                            : (actions & DETECT_ACTION_REJECT_DST) ? "to_server"
+                                                                                   : "both");
+        json_key_array_begin(w, "reject");
+        if (proto == 6)
+            json_write_string(w, "tcp-reset");
+        else if (proto == 17 || proto == 1 || proto == 58)
+            json_write_string(w, "icmp-prohib");
+        json_array_end(w);
+    } else if ((actions & DETECT_ACTION_DROP) && ips) {
+        json_key_string(w, "action", "drop");
+    } else if (actions & DETECT_ACTION_PASS) {
+        json_key_string(w, "action", "pass");
+    } else {
+        json_key_string(w, "action", "alert");
+    }
+    json_object_end(w);
 }
 
 void eve_log_alert(struct eve_writer *ew, const struct alert_log_options *opts,
                    const struct packet *packet, const struct flow *f, const struct detect_alert *a,
                    const struct detect_engine *de)
+{
+    eve_log_alert_verdict(ew, opts, packet, f, a, de, 0);
+}
+
+void eve_log_alert_verdict(struct eve_writer *ew, const struct alert_log_options *opts,
+                           const struct packet *packet, const struct flow *f,
+                           const struct detect_alert *a, const struct detect_engine *de,
+                           uint8_t packet_actions)
 {
     const struct rule *r = a->rule;
     struct packet view;
@@ -323,6 +368,9 @@ void eve_log_alert(struct eve_writer *ew, const struct alert_log_options *opts,
         .tx = a->tx,
         .tx_id = a->tx_id,
         .from_stream = a->from_stream,
+        .rule_action = a->action,
+        .rate_modified = a->rate_modified,
+        .packet_actions = packet_actions,
     };
     write_alert_event(ew, opts, p, packet, f, EVE_DIR_PACKET, p->ts_usec, p->flow_direction, &af);
 }

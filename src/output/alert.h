@@ -27,6 +27,12 @@ struct alert_log_options {
     enum { ALERT_XFF_OFF = 0, ALERT_XFF_EXTRA_DATA, ALERT_XFF_OVERWRITE } xff_mode;
     bool xff_forward;        /* deployment forward: first address; reverse: last */
     char xff_header[64];     /* default X-Forwarded-For */
+    /* Prevention: ips is set when the engine runs inline (NFQUEUE, AF_PACKET
+     * ips mode, --simulate-ips): alert.action is then "blocked" for drop
+     * rules too (reject rules are "blocked" in both modes, as Suricata
+     * writes them). verdict: Suricata's alert.verdict object (verdict: yes). */
+    bool ips;
+    bool verdict;
 };
 
 void alert_log_options_defaults(struct alert_log_options *o);
@@ -38,6 +44,17 @@ void eve_log_alert(struct eve_writer *ew, const struct alert_log_options *opts,
 
 /* A "packet" event (Suricata's form for tagged packets): the header, the
  * frame as base64 and packet_info. Nothing for pseudo packets. */
+/* As eve_log_alert, with what happened to the packet: packet_actions are the
+ * enum detect_action_bit of its final verdict (for alert.verdict). */
+void eve_log_alert_verdict(struct eve_writer *ew, const struct alert_log_options *opts,
+                           const struct packet *p, const struct flow *f,
+                           const struct detect_alert *a, const struct detect_engine *de,
+                           uint8_t packet_actions);
+/* Suricata's "verdict" object: action drop/alert/pass, and for rejects the
+ * reject target and what is sent (tcp-reset, icmp-prohib). */
+struct json_writer;
+void alert_write_verdict(struct json_writer *w, uint8_t packet_actions, bool ips, uint8_t proto);
+
 void eve_log_packet(struct eve_writer *ew, const struct packet *p, const struct flow *f);
 
 /* fast.log: a shared log sink (regular file appended to, or a socket), one

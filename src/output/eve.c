@@ -343,14 +343,16 @@ void eve_log_flow(struct eve_writer *ew, const struct flow *f, const struct eve_
     json_key_string(w, "state", flow_state_name(f->state));
     json_key_string(w, "reason", flow_end_reason_name(f->end_reason));
     json_key_bool(w, "alerted", f->alerted);
-    if (f->action_pass)
+    if (f->ips_flags & 1u) /* FLOW_IPS_DROP (sensor/ips.h) */
+        json_key_string(w, "action", "drop");
+    else if (f->action_pass)
         json_key_string(w, "action", "pass");
     if (f->exception_midstream) {
-        static const char *const pol[] = {"ignore", "pass_flow", "bypass", "reject"};
+        static const char *const pol[] = {"ignore", "pass_flow", "bypass", "reject", "drop_flow"};
         json_key_array_begin(w, "exception_policy");
         json_object_begin(w);
         json_key_string(w, "target", "stream_midstream");
-        json_key_string(w, "policy", pol[(f->exception_midstream - 1) % 4]);
+        json_key_string(w, "policy", pol[(f->exception_midstream - 1) % 5]);
         json_object_end(w);
         json_array_end(w);
     }

@@ -309,6 +309,19 @@ int sensor_live_resolve(struct run_state *rs)
     }
     if (n == 0)
         return 0;
+    if (o->live_kind == CAPTURE_NFQUEUE) {
+        /* One worker per queue, each reading its own (sc->afp carries the
+         * queue numbers as the per-source list). */
+        sc->n_afp = 0;
+        for (int i = 0; i < n; i++) {
+            struct sensor_afp_iface *a = &sc->afp[sc->n_afp++];
+            memset(a, 0, sizeof *a);
+            snprintf(a->name, sizeof a->name, "%s", names[i]);
+            a->threads = 1;
+        }
+        rs->live_iface = sc->afp[0].name;
+        return 0;
+    }
     if (o->live_kind == CAPTURE_PCAP_LIVE) {
         if (n > 1) {
             log_error("libpcap capture reads one interface; for several use AF_PACKET "
@@ -360,6 +373,10 @@ int sensor_live_resolve(struct run_state *rs)
 struct capture_options sensor_afp_capture_options(struct run_state *rs,
                                                   const struct sensor_afp_iface *a)
 {
+    if (rs->opts.live_kind == CAPTURE_NFQUEUE)
+        return (struct capture_options){.kind = CAPTURE_NFQUEUE, .name = a->name,
+                                        .poll_timeout_ms = 100, .nfq = rs->sc.nfq,
+                                        .datalink_supported = decode_datalink_supported};
     const char *bpf = rs->bpf ? rs->bpf : (a->bpf_filter[0] ? a->bpf_filter : NULL);
     struct capture_options co = {
         .kind = CAPTURE_AF_PACKET,

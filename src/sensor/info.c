@@ -39,6 +39,9 @@ void sensor_print_build_info(void)
 #ifdef VIGIL_HAVE_MAGIC
            "MAGIC "
 #endif
+#ifdef VIGIL_HAVE_NFQ
+           "NFQ "
+#endif
            "RUST\n");
     printf("SIMD support: none\n");
     printf("Atomic intrinsics: 1 2 4 8 byte(s)\n");
@@ -67,7 +70,11 @@ void sensor_print_build_info(void)
            "no"
 #endif
     );
+#ifdef VIGIL_HAVE_NFQ
+    printf("  NFQueue support:                         yes\n");
+#else
     printf("  NFQueue support:                         no\n");
+#endif
     printf("  Unix socket enabled:                     no\n");
     printf("  Lua support:                             no\n");
     printf("\n");

@@ -27,6 +27,8 @@ static void print_help(void)
           "  --af-packet[=IFACE]     live capture with AF_PACKET (the config's af-packet:\n"
           "                          interfaces without IFACE)\n"
           "  --capture pcap|af-packet  live capture method for -i (default pcap)\n"
+          "  -q QUEUE, --nfqueue QUEUE  inline prevention on a netfilter queue\n"
+          "                          (repeatable: one worker per queue)\n"
           "  -F FILE                 read the BPF filter from FILE\n"
           "  --bpf EXPR              BPF filter (also taken from trailing arguments)\n"
           "\n"
@@ -37,6 +39,8 @@ static void print_help(void)
           "  -s FILE                 load these rule files in addition (globs; repeatable)\n"
           "  --set KEY=VALUE         override a configuration value (repeatable)\n"
           "  --disable-detection     run without rules\n"
+          "  --simulate-ips          treat capture files as inline traffic (IPS mode:\n"
+          "                          drop rules block packets and flows)\n"
           "  --strict-rule-keywords[=LIST]  accepted for Suricata compatibility\n"
           "  --data-dir DIR          directory for state files (datasets); read by them as\n"
           "                          the configuration value data-dir\n"
@@ -117,6 +121,8 @@ enum {
     OPT_HUB_CA,
     OPT_HUB_PIN,
     OPT_HUB_POLL,
+    OPT_SIMULATE_IPS,
+    OPT_NFQUEUE,
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -158,6 +164,21 @@ static int add_interface(struct sensor_options *o, const char *name)
     return 0;
 }
 
+static int add_nfqueue(struct sensor_options *o, const char *q)
+{
+    if (o->nfq_count >= SENSOR_MAX_INTERFACES) {
+        usage_error("too many queues (%s)", q);
+        return 2;
+    }
+    for (int i = 0; i < o->nfq_count; i++)
+        if (strcmp(o->nfq_queues[i], q) == 0) {
+            usage_error("queue %s is given twice", q);
+            return 2;
+        }
+    o->nfq_queues[o->nfq_count++] = q;
+    return 0;
+}
+
 int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
 {
     static const struct option long_options[] = {
@@ -167,6 +188,8 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         {"capture", required_argument, NULL, OPT_CAPTURE},
         {"runmode", required_argument, NULL, OPT_RUNMODE},
         {"disable-detection", no_argument, NULL, OPT_DISABLE_DETECTION},
+        {"simulate-ips", no_argument, NULL, OPT_SIMULATE_IPS},
+        {"nfqueue", required_argument, NULL, OPT_NFQUEUE},
         {"bpf", required_argument, NULL, OPT_BPF},
         {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
         {"pcap", optional_argument, NULL, OPT_PCAP},
@@ -378,6 +401,15 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
                 o->threads = 1;
             o->runmode = optarg;
             break;
+        case OPT_SIMULATE_IPS:
+            o->simulate_ips = true;
+            break;
+        case OPT_NFQUEUE:
+            if (!all_digits(optarg))
+                return usage_error("--nfqueue takes a queue number, not '%s'", optarg);
+            if (add_nfqueue(o, optarg) != 0)
+                return 2;
+            break;
         case OPT_DISABLE_DETECTION:
             o->disable_detection = true;
             break;
@@ -433,12 +465,24 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
             return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
-    /* Suricata's -q QID is NFQUEUE inline mode; here -q is --quiet. Say so
-     * rather than treating the queue number as a BPF expression. */
-    if (q_seen && optind < argc && all_digits(argv[optind]))
-        return usage_error("-q is --quiet here; NFQUEUE inline mode (Suricata's -q %s) is not "
-                           "supported: vigil is a passive IDS",
-                           argv[optind]);
+    /* Suricata's -q QID is NFQUEUE inline mode; alone, -q is --quiet. The
+     * queue numbers come out of getopt as trailing arguments (digits), and
+     * are queues, not a BPF expression. */
+    if (q_seen && optind < argc && all_digits(argv[optind])) {
+        o->quiet = false;
+        while (optind < argc && all_digits(argv[optind]))
+            if (add_nfqueue(o, argv[optind++]) != 0)
+                return 2;
+    }
+    if (o->nfq_count > 0) {
+        if (o->interface_count > 0 || o->live_from_config)
+            return usage_error("%s", "NFQUEUE (-q/--nfqueue) and -i/--pcap/--af-packet cannot "
+                                     "be used together");
+        for (int i = 0; i < o->nfq_count; i++)
+            o->interfaces[o->interface_count++] = o->nfq_queues[i];
+        o->live_kind = CAPTURE_NFQUEUE;
+        o->live_kind_set = true;
+    }
     for (int i = optind; i < argc; i++)
         if (append_bpf(o, argv[i]) != 0)
             return usage_error("%s", "out of memory");
@@ -454,8 +498,8 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         return usage_error("%s", "nothing to read: give -r PATH, -i IFACE, --af-packet or "
                                  "--unix-socket");
     if (o->pcap_file_count > 0 && (o->interface_count > 0 || o->live_from_config))
-        return usage_error("%s", "-r and live capture (-i, --pcap, --af-packet) cannot be "
-                                 "used together");
+        return usage_error("%s", "-r and live capture (-i, --pcap, --af-packet, -q/--nfqueue "
+                                 "NFQUEUE) cannot be used together");
     if ((o->pcap_continuous || o->pcap_recursive) && o->pcap_file_count == 0)
         return usage_error("%s", "--pcap-file-continuous and --pcap-file-recursive need -r DIR");
     return 0;

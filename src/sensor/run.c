@@ -441,6 +441,9 @@ static int read_live_single(struct run_state *rs)
         sensor_capture_publish(0, src);
         if (r == CAPTURE_OK) {
             dispatch_frame(rs, &frame);
+            /* Inline (one worker, same thread): the packet's verdict. */
+            if (!rs->threaded)
+                capture_verdict(src, worker_packet_dropped(&rs->workers[0]));
             continue;
         }
         if (r == CAPTURE_TIMEOUT) {
@@ -474,6 +477,7 @@ static void *afp_worker_main(void *arg)
         if (r == CAPTURE_OK) {
             /* pcap_cnt is per worker here; there is no global order. */
             worker_process_frame(w, &frame, ++cnt);
+            capture_verdict(w->source, worker_packet_dropped(w));
         } else if (r == CAPTURE_TIMEOUT) {
             worker_advance_time(w, wall_usec());
             worker_quiescent(w);

@@ -35,26 +35,38 @@ static void invalid_value(const struct config *cfg, const char *key, const char 
 }
 
 /* stream.midstream-policy (Suricata's exception policy for sessions picked
- * up without their handshake). vigil is an IDS: policies that drop, reject
- * or pass single packets need an inline engine and are errors, as Suricata
- * rejects them in IDS mode (reject is accepted with pickup off: the flow is
- * not inspected further); with midstream pickup enabled only ignore and
- * pass-flow apply. auto is ignore in IDS mode. */
-static void load_midstream_policy(const struct config *cfg, struct stream_config *s)
+ * up without their handshake), else the exception-policy master switch where
+ * it applies. With midstream pickup enabled only ignore and pass-flow apply.
+ * In IDS mode policies that drop or pass single packets need an inline
+ * engine and are errors, as Suricata rejects them (reject is accepted with
+ * pickup off: the flow is dropped, i.e. no longer inspected); auto is ignore.
+ * Inline (ips), auto is drop-flow (pickup off), and drop-flow, bypass and
+ * reject apply; drop-packet and pass-packet are errors for this exception,
+ * as in Suricata. */
+static void load_midstream_policy(const struct config *cfg, struct stream_config *s, bool ips)
 {
     const char *key = "stream.midstream-policy";
     const char *v = config_get(cfg, key);
     if (!v) {
         v = config_get(cfg, "exception-policy"); /* the master switch */
         if (!v)
-            return;
+            v = "auto";
         /* The master switch is only applied where valid. */
-        if (!strcmp(v, "pass-flow") || (!strcmp(v, "bypass") && !s->midstream))
-            s->midstream_policy = !strcmp(v, "bypass") ? STREAM_MIDSTREAM_BYPASS
-                                                       : STREAM_MIDSTREAM_PASS_FLOW;
+        if (!strcmp(v, "pass-flow"))
+            s->midstream_policy = STREAM_MIDSTREAM_PASS_FLOW;
+        else if (!strcmp(v, "bypass") && !s->midstream)
+            s->midstream_policy = STREAM_MIDSTREAM_BYPASS;
+        else if (ips && !s->midstream &&
+                 (!strcmp(v, "auto") || !strcmp(v, "drop-flow") || !strcmp(v, "drop-packet")))
+            s->midstream_policy = STREAM_MIDSTREAM_DROP_FLOW;
+        else if (ips && !s->midstream && !strcmp(v, "reject"))
+            s->midstream_policy = STREAM_MIDSTREAM_REJECT;
         return;
     }
-    if (!strcmp(v, "auto") || !strcmp(v, "ignore"))
+    if (!strcmp(v, "auto"))
+        s->midstream_policy = ips && !s->midstream ? STREAM_MIDSTREAM_DROP_FLOW
+                                                   : STREAM_MIDSTREAM_IGNORE;
+    else if (!strcmp(v, "ignore"))
         s->midstream_policy = STREAM_MIDSTREAM_IGNORE;
     else if (!strcmp(v, "pass-flow"))
         s->midstream_policy = STREAM_MIDSTREAM_PASS_FLOW;
@@ -62,12 +74,18 @@ static void load_midstream_policy(const struct config *cfg, struct stream_config
         s->midstream_policy = STREAM_MIDSTREAM_BYPASS;
     else if (!strcmp(v, "reject") && !s->midstream)
         s->midstream_policy = STREAM_MIDSTREAM_REJECT;
-    else if (!strcmp(v, "bypass") || !strcmp(v, "reject"))
+    else if (!strcmp(v, "drop-flow") && !s->midstream && ips)
+        s->midstream_policy = STREAM_MIDSTREAM_DROP_FLOW;
+    else if (!strcmp(v, "bypass") || !strcmp(v, "reject") ||
+             (!strcmp(v, "drop-flow") && ips))
         invalid_value(cfg, key, "with stream.midstream enabled only ignore and pass-flow apply");
-    else if (!strcmp(v, "drop-packet") || !strcmp(v, "drop-flow") || !strcmp(v, "pass-packet"))
+    else if (!strcmp(v, "drop-packet") || !strcmp(v, "pass-packet"))
+        invalid_value(cfg, key, ips ? "not valid for the midstream exception"
+                                    : "not valid in IDS mode");
+    else if (!strcmp(v, "drop-flow"))
         invalid_value(cfg, key, "not valid in IDS mode");
     else
-        invalid_value(cfg, key, "expected auto, ignore, pass-flow or bypass");
+        invalid_value(cfg, key, "expected auto, ignore, pass-flow, bypass, drop-flow or reject");
 }
 
 static void get_size(const struct config *cfg, const char *key, uint64_t *out)
@@ -284,7 +302,7 @@ static void load_eve_types(struct sensor_eve_output *eo, const struct config_nod
         int proto = -1;
         bool known = strcmp(name, "alert") == 0 || strcmp(name, "flow") == 0 ||
                      strcmp(name, "stats") == 0 || strcmp(name, "anomaly") == 0 ||
-                     strcmp(name, "files") == 0;
+                     strcmp(name, "files") == 0 || strcmp(name, "drop") == 0;
         if (!known) {
             proto = app_proto_from_name(name);
             if (proto > 0 && proto < APP_PROTO_MAX && app_layer_has_parser(name))
@@ -317,6 +335,7 @@ static void load_eve_types(struct sensor_eve_output *eo, const struct config_nod
             eo->alert.payload_printable = node_bool(body, "payload-printable", false);
             eo->alert.packet = node_bool(body, "packet", false);
             eo->alert.tagged_packets = node_bool(body, "tagged-packets", false);
+            eo->alert.verdict = node_bool(body, "verdict", false);
             alert_xff_config(&eo->alert, body);
             const struct config_node *md = body ? config_node_child(body, "metadata") : NULL;
             if (md && config_node_peek_value(md) && !config_node_first_child(md)) {
@@ -328,6 +347,17 @@ static void load_eve_types(struct sensor_eve_output *eo, const struct config_nod
                 eo->alert.flow = node_bool(md, "flow", true);
                 eo->alert.rule_metadata = node_bool(md, "rule.metadata", true);
             }
+        } else if (strcmp(name, "drop") == 0) {
+            /* Suricata's drop logger: alerts (the drop rule's alert object),
+             * flows: start|all, verdict. */
+            eo->log_drop = true;
+            eo->drop.alerts = node_bool(body, "alerts", false);
+            eo->drop.verdict = node_bool(body, "verdict", false);
+            const struct config_node *fl = body ? config_node_child(body, "flows") : NULL;
+            const char *fv = fl ? config_node_peek_value(fl) : NULL;
+            if (fl)
+                config_node_mark_used(fl);
+            eo->drop.flows_all = fv && !strcmp(fv, "all");
         } else if (strcmp(name, "flow") == 0) {
             eo->log_flow = true;
         } else if (strcmp(name, "stats") == 0) {
@@ -556,6 +586,27 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
     get_u32(cfg, "flow.emergency-recovery", &sc->flow.emergency_recovery);
     load_timeouts(cfg, &sc->flow);
 
+    /* Inline (IPS) mode: capture files with --simulate-ips, or a live
+     * inline capture (capture_config.c turns it on for those). */
+    sc->ips_mode = o->simulate_ips || o->live_kind == CAPTURE_NFQUEUE;
+    /* nfq: Suricata's keys - fail-open, mode accept|repeat|route,
+     * repeat-mark/-mask, route-queue. */
+    if (cfg) {
+        sc->nfq.fail_open = config_get_bool(cfg, "nfq.fail-open", false);
+        const char *m = config_get(cfg, "nfq.mode");
+        if (m && !strcmp(m, "repeat"))
+            sc->nfq.mode = CAPTURE_NFQ_REPEAT;
+        else if (m && !strcmp(m, "route"))
+            sc->nfq.mode = CAPTURE_NFQ_ROUTE;
+        else if (m && strcmp(m, "accept"))
+            invalid_value(cfg, "nfq.mode", "expected accept, repeat or route");
+        get_u32(cfg, "nfq.repeat-mark", &sc->nfq.repeat_mark);
+        get_u32(cfg, "nfq.repeat-mask", &sc->nfq.repeat_mask);
+        uint32_t rq = 0;
+        get_u32(cfg, "nfq.route-queue", &rq);
+        sc->nfq.route_queue = (uint16_t)rq;
+        get_u32(cfg, "nfq.queue-maxlen", &sc->nfq.queue_maxlen);
+    }
     stream_config_defaults(&sc->stream);
     if (cfg) {
         sc->stream.midstream = config_get_bool(cfg, "stream.midstream", sc->stream.midstream);
@@ -563,8 +614,11 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
             config_get_bool(cfg, "stream.async-oneside", sc->stream.async_oneside);
         /* Inline mode inspects data as it arrives; IDS mode once the
          * receiver acknowledged it, as Suricata does. */
-        sc->stream.ack_based_delivery = !config_get_bool(cfg, "stream.inline", false);
-        load_midstream_policy(cfg, &sc->stream);
+        const char *inl = config_get(cfg, "stream.inline");
+        bool inline_stream = !inl || !strcmp(inl, "auto") ? sc->ips_mode
+                                                           : config_get_bool(cfg, "stream.inline", false);
+        sc->stream.ack_based_delivery = !inline_stream;
+        load_midstream_policy(cfg, &sc->stream, sc->ips_mode);
     }
     get_size(cfg, "stream.memcap", &sc->stream.memcap);
     get_size(cfg, "stream.reassembly.memcap", &sc->stream.reassembly_memcap);
@@ -627,6 +681,10 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
         sc->track_macs |= sc->eve_out[i].eve.ethernet;
         sc->any_log_flow |= sc->eve_out[i].log_flow;
         sc->any_log_stats |= sc->eve_out[i].log_stats;
+        sc->eve_out[i].alert.ips = sc->ips_mode;
+        /* Suricata's drop logger only runs inline. */
+        if (!sc->ips_mode)
+            sc->eve_out[i].log_drop = false;
     }
 
     if (config_error[0]) {

@@ -26,6 +26,7 @@
 #include "intel/intel_report.h"
 #include "sensor/reload.h"
 #include "sensor/sensor_control.h"
+#include "sensor/ips.h"
 
 struct config;
 struct config_node;
@@ -66,6 +67,9 @@ struct sensor_options {
     int set_count;
     int threads;                        /* --threads, 0 if not given */
     bool disable_detection;
+    bool simulate_ips;                  /* --simulate-ips: capture files as if inline */
+    const char *nfq_queues[SENSOR_MAX_INTERFACES]; /* -q N / --nfqueue N: inline (NFQUEUE) */
+    int nfq_count;
     int verbose;                        /* number of -v */
     bool quiet;                         /* -q / --quiet: warnings and errors only, no progress */
     bool init_errors_fatal;             /* --init-errors-fatal (also implied by -T) */
@@ -112,6 +116,8 @@ struct sensor_eve_output {
     bool log_anomaly_decode, log_anomaly_stream, log_anomaly_applayer;
     bool stats_vigil;                   /* types: - stats: {vigil: yes}: vigil's own counters too */
     struct alert_log_options alert;
+    bool log_drop;                      /* types: - drop (IPS mode only) */
+    struct ips_drop_log_options drop;
 };
 
 /* An AF_PACKET interface of the `af-packet:` section (or of -i). */
@@ -140,6 +146,8 @@ struct sensor_config {
     struct sensor_eve_output eve_out[SENSOR_MAX_EVE_OUTPUTS];
     int n_eve_out;
     bool track_macs;                    /* an output logs "ether": flows remember MACs */
+    bool ips_mode;                      /* inline: packets are accepted or blocked (ips.h) */
+    struct capture_nfq_options nfq;     /* nfq: section (NFQUEUE inline) */
     bool any_log_flow, any_log_stats;
 
     char log_dir[SENSOR_PATH_MAX];      /* -l, else default-log-dir, else "." */
@@ -222,6 +230,8 @@ struct worker {
     struct behaviour_ctx *behaviour;    /* NULL when behaviour detection is off */
     struct detect_alert alerts[DETECT_MAX_ALERTS_PER_PACKET];
     struct detect_packet_events events;  /* stream/app anomalies of the current packet */
+    struct ips_packet verdict;           /* of the current packet (ips.h) */
+    struct ips_stats ips_stats;
     struct swap_reader *swap_reader;     /* reader of shared swapped structures, or NULL */
     struct intel_matcher intel_matcher;
     uint64_t last_timeout_check_usec;
@@ -252,11 +262,15 @@ struct worker {
     uint64_t snap_builtin_alerts;
     struct intel_match_stats snap_intel;
     struct behaviour_stats snap_behaviour;
+    struct ips_stats snap_ips;
 };
 
 /* Worker side of the request protocol: one relaxed load when nothing was
  * asked. Call between packets and while idle. */
 void worker_serve_requests(struct worker *w, unsigned requests);
+/* Inline capture: whether the packet worker_process_frame just processed is
+ * to be blocked (always false in IDS mode). */
+bool worker_packet_dropped(const struct worker *w);
 static inline void worker_poll(struct worker *w)
 {
     unsigned r = atomic_load_explicit(&w->requests, memory_order_relaxed);

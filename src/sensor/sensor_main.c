@@ -327,7 +327,7 @@ static int open_live(struct run_state *rs)
     }
     struct capture_options co;
     const char *iface;
-    if (rs->opts.live_kind == CAPTURE_AF_PACKET) {
+    if (rs->opts.live_kind == CAPTURE_AF_PACKET || rs->opts.live_kind == CAPTURE_NFQUEUE) {
         co = sensor_afp_capture_options(rs, &sc->afp[0]);
         iface = sc->afp[0].name;
     } else {
@@ -371,6 +371,13 @@ static void close_live(struct run_state *rs)
 static void resolve_threads(struct run_state *rs)
 {
     bool live = rs->ninputs == 0 && !rs->pcap_continuous;
+    if (live && rs->opts.live_kind == CAPTURE_NFQUEUE) {
+        /* One worker per queue: each gives its own packets their verdicts. */
+        rs->nworkers = rs->sc.n_afp > 0 ? rs->sc.n_afp : 1;
+        rs->afp_threaded = rs->nworkers > 1;
+        rs->threaded = rs->afp_threaded;
+        return;
+    }
     if (live && rs->opts.live_kind == CAPTURE_AF_PACKET) {
         int total = 0;
         for (int i = 0; i < rs->sc.n_afp; i++)

@@ -21,6 +21,7 @@ void worker_publish_stats(struct worker *w)
     w->snap_builtin_alerts = w->stats.builtin_alerts;
     w->snap_intel = w->intel_matcher.stats;
     behaviour_stats_get(w->behaviour, &w->snap_behaviour);
+    w->snap_ips = w->ips_stats;
     w->snap_valid = true;
     pthread_mutex_unlock(&w->snap_lock);
     atomic_fetch_add_explicit(&w->snap_gen, 1, memory_order_release);
@@ -39,6 +40,9 @@ struct sensor_totals {
     struct intel_match_stats intel_match;
     struct behaviour_stats behaviour;
     bool have_behaviour;
+    struct ips_stats ips;               /* inline mode only */
+    bool have_ips;
+    bool have_exception;                /* an exception policy other than ignore */
 };
 
 static void add_intel(struct intel_match_stats *t, const struct intel_match_stats *s)
@@ -79,6 +83,7 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
                 stream_stats_add(&t->stream, &w->snap_stream);
                 app_layer_stats_add(&t->app, &w->snap_app);
                 behaviour_stats_add(&t->behaviour, &w->snap_behaviour);
+                ips_stats_add(&t->ips, &w->snap_ips);
                 if (w->detect)
                     d = &w->snap_detect;
             }
@@ -92,6 +97,7 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
             struct behaviour_stats bs;
             behaviour_stats_get(w->behaviour, &bs);
             behaviour_stats_add(&t->behaviour, &bs);
+            ips_stats_add(&t->ips, &w->ips_stats);
             if (w->detect)
                 d = detect_worker_stats(w->detect);
         }
@@ -108,6 +114,8 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
             t->have_detect = true;
         }
         t->have_behaviour |= w->behaviour != NULL;
+        t->have_ips |= w->config->ips_mode;
+        t->have_exception |= w->config->stream.midstream_policy != STREAM_MIDSTREAM_IGNORE;
         if (from_snapshots)
             pthread_mutex_unlock(&w->snap_lock);
     }
@@ -123,6 +131,10 @@ static void write_raw_stats(struct json_writer *w, const struct sensor_totals *t
     json_key_u64(w, "kernel_drops", capture->kernel_drops);
     json_key_u64(w, "kernel_ifdrops", capture->if_drops);
     json_object_end(w);
+    if (t->have_ips)
+        ips_stats_write_json(&t->ips, w);
+    if (t->have_exception)
+        ips_exception_stats_write_json(&t->ips, w);
     decode_stats_write_json(&t->decode, w);
     flow_stats_write_json(&t->flow, w);
     stream_stats_write_json(&t->stream, w);

@@ -215,6 +215,8 @@ static void run_detection(struct worker *w, struct packet *p, struct flow *f);
  * packet per direction, as Suricata does with its flow-timeout packets. */
 static void detect_flow_end(struct worker *w, struct flow *f)
 {
+    if (f->ips_flags & FLOW_IPS_DROP)
+        return; /* a dropped flow is not inspected any more */
     for (uint8_t dir = 0; dir < 2; dir++) {
         struct packet *p = &w->pseudo;
         memset(p, 0, sizeof *p);
@@ -425,6 +427,30 @@ static void log_decode_anomalies(struct worker *w, const struct packet *p)
     }
 }
 
+/* The rules' verdict on the packet (detect_last_verdict) applied as
+ * Suricata does: the packet's actions, and a drop or pass that applies to
+ * the flow marks it (flow.action "drop"/"pass"; no more inspection). */
+static void apply_rule_verdict(struct worker *w, const struct packet *p, struct flow *f)
+{
+    const struct detect_verdict *v = detect_last_verdict(w->detect);
+    if (!v->actions || (p->flags & PACKET_FLAG_PSEUDO))
+        return;
+    if (v->actions & DETECT_ACTION_DROP) {
+        ips_packet_drop(&w->verdict,
+                        v->rate_filter ? IPS_DROP_THRESHOLD_DETECTION_FILTER : IPS_DROP_RULES);
+        w->verdict.actions |= v->actions;
+        if (!w->verdict.drop_rule)
+            w->verdict.drop_rule = v->drop_rule;
+        /* First to set wins: a passed flow is not dropped later. */
+        if (f && v->drop_flow && !f->action_pass)
+            f->ips_flags |= FLOW_IPS_DROP;
+    } else if (v->actions & DETECT_ACTION_PASS) {
+        w->verdict.actions |= DETECT_ACTION_PASS;
+        if (f && v->pass_flow && !(f->ips_flags & FLOW_IPS_DROP))
+            f->action_pass = true;
+    }
+}
+
 /* The n alerts of a packet (f NULL for a layer-2 frame) to every output. */
 static void emit_alerts(struct worker *w, const struct packet *p, struct flow *f, uint32_t n)
 {
@@ -442,7 +468,8 @@ static void emit_alerts(struct worker *w, const struct packet *p, struct flow *f
             if (out->log_alert && tagged && out->alert.tagged_packets) {
                 eve_log_packet(&w->eve[o], p, f);
             } else if (out->log_alert && !tagged) {
-                eve_log_alert(&w->eve[o], &out->alert, p, f, &w->alerts[i], w->engine->engine);
+                eve_log_alert_verdict(&w->eve[o], &out->alert, p, f, &w->alerts[i],
+                                      w->engine->engine, w->verdict.actions);
                 if (!reported) /* to the hub once, as the first alert output wrote it */
                     sensor_intel_report_alert(w, &w->eve[o]);
                 reported = true;
@@ -458,6 +485,7 @@ static void run_detection(struct worker *w, struct packet *p, struct flow *f)
     uint32_t n = detect_packet(w->detect, p, f, &w->events, w->alerts,
                                DETECT_MAX_ALERTS_PER_PACKET);
     w->events.nstream = w->events.napp = 0;
+    apply_rule_verdict(w, p, f);
     emit_alerts(w, p, f, n);
 }
 
@@ -474,6 +502,7 @@ static void l2_process(struct worker *w, struct packet *p)
     uint32_t n = detect_l2_packet(w->detect, p, tx, &w->events, w->alerts,
                                   DETECT_MAX_ALERTS_PER_PACKET);
     w->events.nstream = w->events.napp = 0;
+    apply_rule_verdict(w, p, NULL);
     emit_alerts(w, p, NULL, n);
 }
 
@@ -509,6 +538,72 @@ static void count_outer_flows(struct worker *w, const struct packet *p)
     }
 }
 
+/* The stream layer applied the midstream exception policy to the flow (on
+ * this packet): drop-flow and reject drop the flow from this packet on,
+ * the first packet for the reason "stream midstream". */
+static void midstream_exception_verdict(struct worker *w, struct flow *f)
+{
+    int pol = w->config->stream.midstream_policy;
+    static const int8_t counter[] = {
+        [STREAM_MIDSTREAM_IGNORE] = -1, [STREAM_MIDSTREAM_PASS_FLOW] = IPS_POLICY_PASS_FLOW,
+        [STREAM_MIDSTREAM_BYPASS] = IPS_POLICY_BYPASS, [STREAM_MIDSTREAM_REJECT] = IPS_POLICY_REJECT,
+        [STREAM_MIDSTREAM_DROP_FLOW] = IPS_POLICY_DROP_FLOW,
+    };
+    if (pol >= 0 && (size_t)pol < sizeof counter && counter[pol] >= 0)
+        w->ips_stats.midstream[counter[pol]]++;
+    /* IDS mode: reject leaves the flow uninspected only (the stream layer
+     * marked it), it is not a dropped flow (as Suricata logs it). */
+    if ((pol != STREAM_MIDSTREAM_DROP_FLOW && pol != STREAM_MIDSTREAM_REJECT) ||
+        !w->config->ips_mode)
+        return;
+    f->ips_flags |= FLOW_IPS_DROP | FLOW_IPS_EXCEPTION_DROP;
+    ips_packet_drop(&w->verdict, IPS_DROP_STREAM_MIDSTREAM);
+    if (pol == STREAM_MIDSTREAM_REJECT)
+        w->verdict.actions |= DETECT_ACTION_REJECT;
+}
+
+/* The drop rule of the packet, as the drop event's alert object. */
+static void drop_rule_info(const struct worker *w, struct ips_alert_info *ai)
+{
+    const struct rule *r = w->verdict.drop_rule;
+    memset(ai, 0, sizeof *ai);
+    ai->gid = r->gid;
+    ai->sid = r->sid;
+    ai->rev = r->rev;
+    ai->msg = r->msg;
+    ai->category = detect_rule_category(w->engine->engine, r);
+    ai->severity = detect_rule_severity(w->engine->engine, r);
+}
+
+/* IPS mode: the packet's final verdict - counted, and logged when dropped. */
+static void ips_finish_packet(struct worker *w, const struct packet *p, struct flow *f)
+{
+    struct ips_packet *v = &w->verdict;
+    if (!(v->actions & DETECT_ACTION_DROP)) {
+        w->ips_stats.accepted++;
+        return;
+    }
+    w->ips_stats.blocked++;
+    w->ips_stats.drop_reason[v->reason < IPS_DROP_REASON_MAX ? v->reason : IPS_DROP_NONE]++;
+    if (v->actions & DETECT_ACTION_REJECT_ANY)
+        w->ips_stats.rejected++;
+    for (int o = 0; o < w->neve; o++) {
+        const struct sensor_eve_output *out = &w->config->eve_out[o];
+        if (!out->log_drop || !ips_drop_log_wanted(&out->drop, p, f, v))
+            continue;
+        struct ips_alert_info ai;
+        bool with_alert = out->drop.alerts && v->drop_rule && w->engine;
+        if (with_alert)
+            drop_rule_info(w, &ai);
+        ips_log_drop(&w->eve[o], &out->drop, p, f, v, with_alert ? &ai : NULL);
+    }
+}
+
+bool worker_packet_dropped(const struct worker *w)
+{
+    return w->config->ips_mode && (w->verdict.actions & DETECT_ACTION_DROP);
+}
+
 void worker_process_frame(struct worker *w, const struct capture_frame *frame, uint64_t pcap_cnt)
 {
     struct packet *p = &w->packet;
@@ -520,6 +615,7 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
     p->datalink = frame->datalink;
     p->flow = NULL;
     w->events.nstream = w->events.napp = 0;
+    memset(&w->verdict, 0, sizeof w->verdict);
     w->stats.packets++;
     w->stats.bytes += frame->caplen;
 
@@ -534,14 +630,31 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
     if (p->event_count)
         log_decode_anomalies(w, p);
 
-    if (f) {
+    /* A dropped flow: its packets are blocked (inline) and not inspected;
+     * inline, what is blocked never reaches the stream or application
+     * layer either. */
+    bool flow_dropped = f && (f->ips_flags & FLOW_IPS_DROP);
+    if (flow_dropped)
+        ips_packet_drop(&w->verdict, (f->ips_flags & FLOW_IPS_EXCEPTION_DROP)
+                                         ? IPS_DROP_EXCEPTION_FLOW_DROP
+                                         : IPS_DROP_FLOW_DROP);
+    if (flow_dropped && w->config->ips_mode) {
+        track_input_flow(w, f);
+    } else if (f) {
         if (w->shared->intel)
             sensor_intel_flow(w, f, p);
         track_input_flow(w, f);
         if (w->config->track_macs)
             eve_flow_macs_track(f, p);
         if (p->proto == 6) {
+            uint8_t had_exception = f->exception_midstream;
             stream_handle_packet(w->stream, f, p);
+            if (!had_exception && f->exception_midstream)
+                midstream_exception_verdict(w, f);
+            else if (f->exception_midstream == 1 + STREAM_MIDSTREAM_PASS_FLOW &&
+                     !w->config->stream.midstream)
+                /* no session is picked up: every packet meets the exception */
+                w->ips_stats.midstream[IPS_POLICY_PASS_FLOW]++;
         } else if (p->proto == 17 && p->payload_len > 0) {
             app_layer_handle_udp(w->app, &f->app, f, p, p->flow_direction, p->payload,
                                  p->payload_len);
@@ -557,12 +670,16 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
     /* Invalid packets are inspected too (IP-only rules and decoder-event
      * rules still apply to them), as in Suricata. A flow passed or bypassed
      * by an exception policy is not. */
-    if (w->detect && p->ip_version && !(f && (f->action_pass || f->uninspected || f->state == FLOW_STATE_BYPASSED)))
+    if (w->detect && p->ip_version &&
+        !(f && (f->action_pass || f->uninspected || f->state == FLOW_STATE_BYPASSED ||
+                flow_dropped)))
         run_detection(w, p, f);
     else if (p->l2_type && !p->ip_version)
         l2_process(w, p);
     if (f && f->app && f->tcp && !f->app_closed)
         app_close_if_session_closed(w, f);
+    if (w->config->ips_mode)
+        ips_finish_packet(w, p, f);
     worker_quiescent(w);
 }
 

@@ -50,7 +50,8 @@ struct stream_config {
         STREAM_MIDSTREAM_IGNORE = 0,
         STREAM_MIDSTREAM_PASS_FLOW,
         STREAM_MIDSTREAM_BYPASS,
-        STREAM_MIDSTREAM_REJECT, /* IDS: the flow is not inspected further (no RST sent) */
+        STREAM_MIDSTREAM_REJECT, /* the flow is dropped (IDS: no longer inspected; no RST sent) */
+        STREAM_MIDSTREAM_DROP_FLOW, /* inline only: the flow is dropped */
     } midstream_policy;
     bool checksum_validation;     /* stream.checksum-validation: skip PACKET_FLAG_TCP_CSUM_BAD (true) */
     uint32_t reassembly_depth;    /* stream.reassembly.depth bytes per direction, 0 = unlimited (1 MiB) */

@@ -581,8 +581,9 @@ static void midstream_exception(const struct stream_thread_ctx *ctx, struct flow
         f->action_pass = true;
     else if (ctx->cfg.midstream_policy == STREAM_MIDSTREAM_BYPASS && !ctx->cfg.midstream)
         f->state = FLOW_STATE_BYPASSED;
-    else if (ctx->cfg.midstream_policy == STREAM_MIDSTREAM_REJECT)
-        f->uninspected = true;
+    else if (ctx->cfg.midstream_policy == STREAM_MIDSTREAM_REJECT ||
+             ctx->cfg.midstream_policy == STREAM_MIDSTREAM_DROP_FLOW)
+        f->uninspected = true; /* the sensor drops the flow (sensor/ips.h) */
 }
 
 /* First TCP packet of a flow with no session: SYN starts one; SYN/ACK and
@@ -629,6 +630,10 @@ static void session_start(struct stream_thread_ctx *ctx, struct flow *f, struct 
     if (sa == (TCP_FLAG_SYN | TCP_FLAG_ACK)) {
         if (!ctx->cfg.midstream && !ctx->cfg.async_oneside) {
             ctx->stats.no_session++;
+            /* A session whose SYN was not seen is a midstream session to
+             * the exception policy too (drop-flow, bypass, ...). */
+            if (ctx->cfg.midstream_policy != STREAM_MIDSTREAM_IGNORE)
+                midstream_exception(ctx, f);
             return;
         }
         if (p->flow_direction == 0) {

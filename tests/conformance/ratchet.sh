@@ -25,7 +25,9 @@ fi
 cache=$(mktemp -d)
 trap 'rm -f "$log"; rm -rf "$cache"' EXIT
 
-python3 "$runner" --verbose --jobs 2 --timeout 60 --features "$features" \
+# --ips: vigil runs inline on capture files (--simulate-ips), so the
+# runner's IPS-mode tests run too (it adds --simulate-ips to their {args}).
+python3 "$runner" --verbose --jobs 2 --timeout 60 --features "$features" --ips \
   --cmd "$bin run -r {pcap} -S {rules} -c {yaml} -l {outdir} --set classification-file={classification} --set reference-config-file={reference} --set detect.sgh-mpm-caching-path=$cache {args}" >"$log" 2>&1 || true
 
 # The runner's whole output, per test, kept where asked (to study failures).

@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Prevention on capture files (--simulate-ips), as Suricata decides it: each
+case is a capture built here, rules, and what must come out - alert.action,
+drop events and their reasons, flow.action, stats.ips - inline and, for
+contrast, in IDS mode."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcapgen import Pcap, Session  # noqa: E402
+
+BIN = os.environ["VIGIL_BIN"]
+C, S = "10.0.0.1", "10.0.0.2"
+failures = 0
+
+YAML = """%YAML 1.1
+---
+default-log-dir: .
+stats:
+  enabled: yes
+  interval: 8
+outputs:
+  - eve-log:
+      enabled: yes
+      filetype: regular
+      filename: eve.json
+      types:
+        - alert:
+            verdict: yes
+        - drop:
+            alerts: yes
+            flows: {flows}
+            verdict: yes
+        - http
+        - flow
+        - stats
+{extra}
+"""
+
+
+def run(build, rules, ips=True, flows="all", extra_yaml="", args=()):
+    with tempfile.TemporaryDirectory() as d:
+        pc = Pcap(os.path.join(d, "t.pcap"))
+        build(pc)
+        pc.close()
+        with open(os.path.join(d, "t.rules"), "w") as f:
+            f.write("\n".join(rules) + "\n")
+        with open(os.path.join(d, "v.yaml"), "w") as f:
+            f.write(YAML.format(flows=flows, extra=extra_yaml))
+        cmd = [BIN, "run", "-r", os.path.join(d, "t.pcap"), "-S", os.path.join(d, "t.rules"),
+               "-c", os.path.join(d, "v.yaml"), "-l", d, "-k", "none", *args]
+        if ips:
+            cmd.append("--simulate-ips")
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise RuntimeError("exit %d: %s" % (r.returncode, r.stderr.strip()))
+        return [json.loads(line) for line in open(os.path.join(d, "eve.json"))]
+
+
+def check(name, cond, detail=""):
+    global failures
+    if cond:
+        print("ok   %s" % name)
+    else:
+        failures += 1
+        print("FAIL %s %s" % (name, detail))
+
+
+def of(evs, t):
+    return [e for e in evs if e["event_type"] == t]
+
+
+def last_stats(evs):
+    st = of(evs, "stats")
+    return st[-1]["stats"] if st else {}
+
+
+def http_sessions(pc):
+    # An attack request (its flow is dropped) and a normal one (it passes).
+    a = Session(pc, C, S, 40000, 80)
+    a.send(True, b"GET /cgi-bin/attack.sh HTTP/1.1\r\nHost: x\r\n\r\n")
+    a.send(False, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+    a.send(True, b"GET /again HTTP/1.1\r\nHost: x\r\n\r\n")
+    a.close()
+    b = Session(pc, C, S, 40001, 80)
+    b.send(True, b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
+    b.send(False, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+    b.close()
+
+
+HTTP_DROP = ['drop http any any -> any any (msg:"attack"; http.uri; content:"attack"; sid:1;)']
+
+# 1. A transaction rule's drop: the packet is blocked and the flow stays
+# dropped; the other flow passes untouched.
+evs = run(http_sessions, HTTP_DROP)
+al = of(evs, "alert")
+check("ips: drop rule alert is blocked", len(al) == 1 and al[0]["alert"]["action"] == "blocked"
+      and al[0]["verdict"]["action"] == "drop", al)
+drops = of(evs, "drop")
+reasons = [d["drop"]["reason"] for d in drops]
+check("ips: first drop by the rule, the flow's later packets by flow drop",
+      reasons[:1] == ["rules"] and len(reasons) > 1 and
+      all(r == "flow drop" for r in reasons[1:]), reasons)
+check("ips: drop event carries the drop rule's alert",
+      drops and drops[0].get("alert", {}).get("signature_id") == 1, drops[:1])
+check("ips: drops are all on the attack flow", all(d["src_port"] in (40000, 80) and
+      (d["src_port"] == 40000 or d["dest_port"] == 40000) for d in drops))
+fl = {e["src_port"]: e["flow"] for e in of(evs, "flow")}
+check("ips: attack flow.action drop, normal flow none",
+      fl.get(40000, {}).get("action") == "drop" and "action" not in fl.get(40001, {}), fl)
+urls = sorted(e["http"]["url"] for e in of(evs, "http"))
+check("ips: nothing after the drop is parsed; the normal flow is",
+      urls == ["/cgi-bin/attack.sh", "/index.html"], urls)
+ips = last_stats(evs).get("ips", {})
+npk = last_stats(evs).get("decoder", {}).get("pkts")
+check("ips: stats.ips counts every packet once",
+      ips.get("blocked") == len(drops) and ips.get("accepted", 0) + ips.get("blocked", 0) == npk
+      and ips.get("drop_reason", {}).get("rules") == 1
+      and ips["drop_reason"].get("flow_drop") == len(drops) - 1, (ips, npk))
+
+# flows: start - of a dropped flow only the first blocked packet each way
+# (the rule's drop was the first to the server).
+evs = run(http_sessions, HTTP_DROP, flows="start")
+reasons = [d["drop"]["reason"] for d in of(evs, "drop")]
+check("ips: drop flows: start logs the first blocked packet each way",
+      reasons == ["rules", "flow drop"], reasons)
+
+# 2. IDS mode: drop rules alert only; nothing is dropped or counted as such,
+# but the flow is no longer inspected, as Suricata marks it.
+evs = run(http_sessions, HTTP_DROP, ips=False)
+al = of(evs, "alert")
+check("ids: drop rule alert is allowed", len(al) == 1 and al[0]["alert"]["action"] == "allowed"
+      and al[0]["verdict"]["action"] == "alert", al)
+check("ids: no drop events, no stats.ips", not of(evs, "drop") and "ips" not in last_stats(evs))
+urls = sorted(e["http"]["url"] for e in of(evs, "http"))
+check("ids: traffic after the drop rule is still parsed", "/again" in urls, urls)
+
+
+def udp_packets(pc):
+    for i, data in enumerate([b"hello", b"bad thing", b"fine", b"bad again"]):
+        pc.udp(C, S, 5555, 9999, data)
+
+
+# 3. A packet rule's drop blocks that packet only.
+evs = run(udp_packets, ['drop udp any any -> any 9999 (msg:"bad"; content:"bad"; sid:2;)'])
+drops = of(evs, "drop")
+check("ips: packet rule drops only its packets",
+      [d["pcap_cnt"] for d in drops] == [2, 4] and
+      all(d["drop"]["reason"] == "rules" for d in drops), [d["pcap_cnt"] for d in drops])
+check("ips: packet rule leaves the flow undropped",
+      all("action" not in e["flow"] for e in of(evs, "flow")))
+ips = last_stats(evs).get("ips", {})
+check("ips: 2 blocked, 2 accepted", ips.get("blocked") == 2 and ips.get("accepted") == 2, ips)
+
+# 4. pass: a packet rule's pass only passes its packet (and cancels the
+# drop of that packet); a transaction rule's pass passes the flow.
+evs = run(udp_packets, ['drop udp any any -> any 9999 (msg:"bad"; content:"bad"; sid:2;)',
+                        'pass udp any any -> any 9999 (content:"again"; sid:3;)'])
+check("ips: pass cancels the drop of its packet only",
+      [d["pcap_cnt"] for d in of(evs, "drop")] == [2], [d["pcap_cnt"] for d in of(evs, "drop")])
+evs = run(http_sessions, HTTP_DROP + ['pass http any any -> any any (http.uri; content:"cgi"; sid:4;)'])
+fl = {e["src_port"]: e["flow"] for e in of(evs, "flow")}
+check("ips: transaction pass passes the flow, no drop",
+      not of(evs, "drop") and not of(evs, "alert") and fl.get(40000, {}).get("action") == "pass",
+      (fl, of(evs, "drop")[:1]))
+
+# 5. reject: blocked in both modes, verdict says what would be sent.
+for mode in (True, False):
+    evs = run(udp_packets, ['rejectboth udp any any -> any 9999 (content:"bad"; sid:5;)'], ips=mode)
+    al = of(evs, "alert")
+    v = al[0]["verdict"] if al else {}
+    check("%s: reject alert blocked, verdict both/icmp-prohib" % ("ips" if mode else "ids"),
+          len(al) == 2 and al[0]["alert"]["action"] == "blocked" and
+          v.get("action") == ("drop" if mode else "alert") and v.get("reject_target") == "both"
+          and v.get("reject") == ["icmp-prohib"], al[:1])
+ips = last_stats(run(udp_packets, ['reject udp any any -> any 9999 (content:"bad"; sid:5;)'])).get("ips", {})
+check("ips: rejected counted", ips.get("rejected") == 2 and ips.get("blocked") == 2, ips)
+
+
+# 6. The midstream exception: a session seen without its handshake is
+# dropped inline (auto = drop-flow), ignored in IDS mode.
+def midstream(pc):
+    pc.tcp(C, S, 40010, 80, 5000, 7000, 0x18, b"GET /mid HTTP/1.1\r\nHost: x\r\n\r\n")
+    pc.tcp(S, C, 80, 40010, 7000, 5000 + 31, 0x18, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    pc.tcp(C, S, 40010, 80, 5031, 7038, 0x10)
+
+
+evs = run(midstream, ['alert tcp any any -> any any (content:"GET"; sid:6;)'],
+          args=["--set", "stream.midstream=false"])
+reasons = [d["drop"]["reason"] for d in of(evs, "drop")]
+fl = of(evs, "flow")
+check("ips: midstream session dropped (stream midstream, then exception policy flow drop)",
+      reasons[:1] == ["stream midstream"] and
+      all(r == "exception policy flow drop" for r in reasons[1:]) and len(reasons) == 3 and
+      fl and fl[0]["flow"].get("action") == "drop" and not of(evs, "alert"), (reasons, fl))
+evs = run(midstream, ['alert tcp any any -> any any (content:"GET"; sid:6;)'],
+          args=["--set", "stream.midstream=true"])
+check("ips: midstream pickup enabled: accepted and inspected",
+      not of(evs, "drop") and len(of(evs, "alert")) == 1)
+
+# 7. rate_filter: after count matches the action becomes new_action.
+with tempfile.NamedTemporaryFile("w", suffix=".config", delete=False) as tf:
+    tf.write("rate_filter gen_id 1, sig_id 7, track by_rule, count 2, seconds 60, "
+             "new_action drop, timeout 60\n")
+try:
+    evs = run(udp_packets, ['alert udp any any -> any 9999 (content:"n"; sid:7;)'],
+              args=["--set", "threshold-file=" + tf.name])
+finally:
+    os.unlink(tf.name)
+al = of(evs, "alert")
+acts = [a["alert"]["action"] for a in al]
+drops = of(evs, "drop")
+check("ips: rate_filter new_action drop after 2 matches",
+      acts == ["allowed", "allowed", "blocked"] and len(drops) == 1 and
+      drops[0]["drop"]["reason"] == "threshold detection_filter", (acts, drops))
+
+sys.exit(1 if failures else 0)
