@@ -1520,6 +1520,55 @@ static bool dns_tx_has_event(const struct app_tx *atx, const char *name)
     return false;
 }
 
+/* ---------- integer keywords ---------- */
+
+/* Suricata 8's dns.opcode, dns.rcode (header of the message at hand: a
+ * transaction here is one message, so a rule's direction picks the request
+ * or the response) and dns.rrtype (the rrtype of each query of the message;
+ * any instance matches). */
+enum { DNS_F_OPCODE, DNS_F_RCODE, DNS_F_RRTYPE, DNS_F_COUNT };
+
+static const struct app_uint_enum dns_rcode_enum[] = {
+    {"noerror", 0}, {"formerr", 1}, {"servfail", 2}, {"nxdomain", 3}, {"notimp", 4},
+    {"refused", 5}, {"yxdomain", 6}, {"yxrrset", 7}, {"nxrrset", 8},  {"notauth", 9},
+    {"notzone", 10}, {NULL, 0}};
+
+static const struct app_uint_field dns_fields[DNS_F_COUNT] = {
+    [DNS_F_OPCODE] = {"dns.opcode", 3, 15, NULL, false},
+    /* 4 bits of the header, as Suricata (no EDNS extended rcode) */
+    [DNS_F_RCODE] = {"dns.rcode", 3, 15, dns_rcode_enum, false},
+    [DNS_F_RRTYPE] = {"dns.rrtype", 3, 65535, NULL, false},
+};
+
+static int dns_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index,
+                           uint64_t *value, const char **name)
+{
+    (void)name;
+    const struct dns_tx *tx = (const struct dns_tx *)atx;
+    switch (field) {
+    case DNS_F_OPCODE:
+    case DNS_F_RCODE:
+        if (index)
+            return -ENOENT;
+        *value = field == DNS_F_OPCODE ? tx->opcode : (tx->rcode & 0x0f);
+        return 0;
+    case DNS_F_RRTYPE: {
+        uint32_t seen = 0;
+        for (uint32_t i = 0; i < tx->rr_count; i++) {
+            if (tx->rrs[i].section != DNS_SEC_QUERY)
+                continue;
+            if (seen++ == index) {
+                *value = tx->rrs[i].type;
+                return 0;
+            }
+        }
+        return -ENOENT;
+    }
+    default:
+        return -ENOENT;
+    }
+}
+
 /* Multicast DNS on UDP 5353: the DNS parser, logged as Suricata 8's "mdns". */
 const struct app_parser app_parser_mdns = {
     .proto = APP_PROTO_MDNS,
@@ -1559,6 +1608,9 @@ const struct app_parser app_parser_dns_udp = {
     .event_names = dns_event_names,
     .event_aliases = dns_event_aliases,
     .tx_direction = dns_tx_direction,
+    .uint_fields = dns_fields,
+    .n_uint_fields = DNS_F_COUNT,
+    .tx_get_field_uint = dns_tx_get_uint,
 };
 
 const struct app_parser app_parser_dns_tcp = {
@@ -1578,4 +1630,7 @@ const struct app_parser app_parser_dns_tcp = {
     .event_names = dns_event_names,
     .event_aliases = dns_event_aliases,
     .tx_direction = dns_tx_direction,
+    .uint_fields = dns_fields,
+    .n_uint_fields = DNS_F_COUNT,
+    .tx_get_field_uint = dns_tx_get_uint,
 };

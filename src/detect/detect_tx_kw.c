@@ -129,6 +129,16 @@ const struct detect_tx_kw *detect_tx_kw_lookup(const char *name)
     return NULL;
 }
 
+void detect_tx_kw_foreach(void (*fn)(const char *name, void *user), void *user)
+{
+    pthread_once(&app_kws_once, build_app_kws);
+    for (const struct detect_tx_kw *k = app_kws; k->name; k++)
+        fn(k->name, user);
+    for (size_t t = 0; t < TX_KW_TABLES; t++)
+        for (const struct detect_tx_kw *k = tx_kw_table(t); k && k->name; k++)
+            fn(k->name, user);
+}
+
 /* The generic integer keyword keeps a struct detect_uint_multi. */
 int detect_tx_kw_parse(const struct detect_tx_kw *kw, const char *value, void **data, char *err,
                        size_t errlen)

@@ -56,6 +56,8 @@ struct detect_tx_kw {
 
 /* The keyword of that name, or NULL. */
 const struct detect_tx_kw *detect_tx_kw_lookup(const char *name);
+/* Calls fn with the name of every transaction keyword (--list-keywords). */
+void detect_tx_kw_foreach(void (*fn)(const char *name, void *user), void *user);
 
 /* Parses a keyword's value; frees with detect_tx_kw_free. */
 int detect_tx_kw_parse(const struct detect_tx_kw *kw, const char *value, void **data, char *err,

@@ -1394,6 +1394,19 @@ void rule_free(struct rule *r)
     free(r);
 }
 
+/* Transaction keywords (protocol fields: modbus, dnp3_func, dns.opcode, ...)
+ * are listed as options. */
+struct kw_each {
+    void (*fn)(const char *name, const char *kind, void *user);
+    void *user;
+};
+
+static void tx_kw_each(const char *name, void *user)
+{
+    struct kw_each *e = user;
+    e->fn(name, "option", e->user);
+}
+
 void rule_keywords_foreach(void (*fn)(const char *name, const char *kind, void *user), void *user)
 {
     for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
@@ -1412,4 +1425,6 @@ void rule_keywords_foreach(void (*fn)(const char *name, const char *kind, void *
     for (size_t i = 0; i < detect_transform_name_count(); i++)
         if (detect_transform_name(i))
             fn(detect_transform_name(i), "transform", user);
+    struct kw_each each = {fn, user};
+    detect_tx_kw_foreach(tx_kw_each, &each);
 }

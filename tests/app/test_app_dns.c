@@ -355,6 +355,76 @@ static void test_buffers(void)
     app_layer_thread_ctx_free(ctx);
 }
 
+/* dns.opcode, dns.rcode and dns.rrtype (Suricata 8's integer keywords): the
+ * header of the message at hand, and the rrtype of each of its queries. */
+struct uint_seen {
+    uint64_t opcode, rcode, rrtypes[4];
+    int nrr, ntx;
+};
+
+static int uint_cb(struct app_tx *tx, void *user)
+{
+    struct uint_seen *u = user;
+    uint64_t v;
+    u->ntx++;
+    CHECK_EQ_INT(app_tx_get_uint_by_name(tx, "dns.opcode", 0, &u->opcode, NULL), 0);
+    CHECK_EQ_INT(app_tx_get_uint_by_name(tx, "dns.opcode", 1, &v, NULL), -ENOENT);
+    CHECK_EQ_INT(app_tx_get_uint_by_name(tx, "dns.rcode", 0, &u->rcode, NULL), 0);
+    while (u->nrr < 4 && app_tx_get_uint_by_name(tx, "dns.rrtype", (uint32_t)u->nrr,
+                                                 &u->rrtypes[u->nrr], NULL) == 0)
+        u->nrr++;
+    return 0;
+}
+
+static void test_uint_keywords(void)
+{
+    /* a NOTIFY (opcode 4) with two questions, SOA and TXT; then an NXDOMAIN
+     * response */
+    struct msg q;
+    header(&q, 7, 0x2000, 2, 0, 0, 0);
+    putname(&q, "zone.example");
+    put16(&q, 6);
+    put16(&q, 1);
+    putname(&q, "t.zone.example");
+    put16(&q, 16);
+    put16(&q, 1);
+    struct msg r;
+    header(&r, 8, 0x8183, 1, 0, 0, 0);
+    putname(&r, "gone.example");
+    put16(&r, 28);
+    put16(&r, 1);
+    struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(NULL, NULL);
+    struct flow f;
+    struct packet p;
+    test_flow_init(&f, &p, 17, 40001, 53);
+    struct app_flow_state *st = NULL;
+    app_layer_handle_udp(ctx, &st, &f, &p, 0, q.b, q.len);
+    struct uint_seen u = {0};
+    app_flow_state_tx_foreach(st, uint_cb, &u);
+    CHECK_EQ_INT(u.ntx, 1);
+    CHECK_EQ_INT(u.opcode, 4);
+    CHECK_EQ_INT(u.rcode, 0);
+    CHECK_EQ_INT(u.nrr, 2);
+    CHECK_EQ_INT(u.rrtypes[0], 6);
+    CHECK_EQ_INT(u.rrtypes[1], 16);
+    app_flow_state_free(st);
+    st = NULL;
+    test_flow_init(&f, &p, 17, 40002, 53);
+    app_layer_handle_udp(ctx, &st, &f, &p, 1, r.b, r.len);
+    memset(&u, 0, sizeof u);
+    app_flow_state_tx_foreach(st, uint_cb, &u);
+    CHECK_EQ_INT(u.ntx, 1);
+    CHECK_EQ_INT(u.opcode, 0);
+    CHECK_EQ_INT(u.rcode, 3);
+    CHECK_EQ_INT(u.nrr, 1);
+    CHECK_EQ_INT(u.rrtypes[0], 28);
+    uint64_t v = 0;
+    CHECK_EQ_INT(app_uint_value_from_name("dns.rcode", "NXDOMAIN", &v), 1);
+    CHECK_EQ_INT(v, 3);
+    app_flow_state_free(st);
+    app_layer_thread_ctx_free(ctx);
+}
+
 /* Every truncation of a valid response must be handled without crash. */
 static void test_truncations(void)
 {
@@ -426,6 +496,7 @@ int main(void)
     test_bomb();
     test_tcp_framing_and_splits();
     test_buffers();
+    test_uint_keywords();
     test_truncations();
     TEST_MAIN_END();
 }
