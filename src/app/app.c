@@ -167,11 +167,16 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_bacnet;
     case 25:
         return &app_parser_opcua;
+    /* Telecom protocols (app_sip.c, ...). */
+    case 26:
+        return &app_parser_sip_udp;
+    case 27:
+        return &app_parser_sip_tcp;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 26
+#define APP_REGISTRY_SIZE 28
 
 /* Layer-2 parsers (app_goose.c: GOOSE and SV; app_profinet.c), declared in
  * app_parser.h. */
@@ -365,7 +370,7 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_MMS] = "mms",           [APP_PROTO_C37118] = "c37118",
     [APP_PROTO_BACNET] = "bacnet",     [APP_PROTO_OPCUA] = "opcua",
     [APP_PROTO_GOOSE] = "goose",       [APP_PROTO_SV] = "sv",
-    [APP_PROTO_PROFINET] = "profinet",
+    [APP_PROTO_PROFINET] = "profinet", [APP_PROTO_SIP] = "sip",
 };
 
 /* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */

@@ -47,6 +47,7 @@ enum app_proto {
     APP_PROTO_GOOSE,    /* layer 2 (Ethertype 0x88b8), outside flows: app_l2.h */
     APP_PROTO_SV,       /* layer 2 (0x88ba) */
     APP_PROTO_PROFINET, /* layer 2 (0x8892) */
+    APP_PROTO_SIP,      /* SIP over UDP and TCP (issue 15) */
     APP_PROTO_MAX_BUILTIN,
     APP_PROTO_MAX = 64, /* room for parsers added later */
 };

@@ -57,7 +57,21 @@
     X(MMS_DOMAIN, "mms.domain") X(MMS_ITEM, "mms.item")                                         \
     X(GOOSE_GOCBREF, "goose.gocbref") X(GOOSE_DATSET, "goose.datset") X(GOOSE_GOID, "goose.goid") \
     X(SV_SVID, "sv.svid") X(OPCUA_SECURITY_POLICY, "opcua.security_policy")                     \
-    X(OPCUA_ENDPOINT_URL, "opcua.endpoint_url") X(PROFINET_NAME_OF_STATION, "profinet.name_of_station")
+    X(OPCUA_ENDPOINT_URL, "opcua.endpoint_url") X(PROFINET_NAME_OF_STATION, "profinet.name_of_station")       \
+    X(SIP_METHOD, "sip.method") X(SIP_URI, "sip.uri") X(SIP_REQUEST_LINE, "sip.request_line")     \
+    X(SIP_STAT_CODE, "sip.stat_code") X(SIP_STAT_MSG, "sip.stat_msg")                             \
+    X(SIP_RESPONSE_LINE, "sip.response_line") X(SIP_PROTOCOL, "sip.protocol")                     \
+    X(SIP_FROM, "sip.from") X(SIP_TO, "sip.to") X(SIP_VIA, "sip.via")                             \
+    X(SIP_USER_AGENT, "sip.user_agent") X(SIP_CONTENT_TYPE, "sip.content_type")                   \
+    X(SIP_CONTENT_LENGTH, "sip.content_length") X(SDP_ORIGIN, "sdp.origin")                       \
+    X(SDP_SESSION_NAME, "sdp.session_name") X(SDP_SESSION_INFO, "sdp.session_info")               \
+    X(SDP_URI, "sdp.uri") X(SDP_EMAIL, "sdp.email") X(SDP_PHONE_NUMBER, "sdp.phone_number")       \
+    X(SDP_CONNECTION_DATA, "sdp.connection_data") X(SDP_BANDWIDTH, "sdp.bandwidth")               \
+    X(SDP_TIME, "sdp.time") X(SDP_REPEAT_TIME, "sdp.repeat_time") X(SDP_TIMEZONE, "sdp.timezone") \
+    X(SDP_ENCRYPTION_KEY, "sdp.encryption_key") X(SDP_ATTRIBUTE, "sdp.attribute")                 \
+    X(SDP_MEDIA_MEDIA, "sdp.media.media") X(SDP_MEDIA_MEDIA_INFO, "sdp.media.media_info")         \
+    X(SDP_MEDIA_CONNECTION_DATA, "sdp.media.connection_data")                                     \
+    X(SDP_MEDIA_ENCRYPTION_KEY, "sdp.media.encryption_key")
 
 enum app_buffer {
 #define APP_BUFFER_ENUM(id, name) APP_BUFFER_##id,

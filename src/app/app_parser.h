@@ -262,5 +262,7 @@ extern const struct app_parser app_parser_opcua;
 extern const struct app_parser app_parser_goose;
 extern const struct app_parser app_parser_sv;
 extern const struct app_parser app_parser_profinet;
+extern const struct app_parser app_parser_sip_udp;
+extern const struct app_parser app_parser_sip_tcp;
 
 #endif
