@@ -363,9 +363,18 @@ void audit_get(struct hub_request *req, struct hub_response *resp)
                                        "collection", "object",       "tlp",  "detail"};
     for (int i = 0; i < r.nrows; i++) {
         json_t *e = json_object();
+        /* Entries about another organisation's TLP:RED objects say what was
+         * done, not to which object: RED stays with its recipients, the
+         * coordinator's admin included. */
+        const char *etlp = hub_db_cell(&r, i, 6);
+        bool withheld = etlp && strcmp(etlp, "red") == 0 &&
+                        strcmp(hub_db_cell(&r, i, 1) ? hub_db_cell(&r, i, 1) : "",
+                               caller->org.name) != 0;
+        if (withheld)
+            json_object_set_new(e, "object_withheld", json_true());
         for (int j = 0; j < 8; j++) {
             const char *v = hub_db_cell(&r, i, j);
-            if (!v)
+            if (!v || (withheld && (j == 5 || j == 7)))
                 continue;
             if (j == 0) {
                 char ts[40];

@@ -17,8 +17,8 @@
 #include "hub/hub_web.h"
 #include "util/log.h"
 
-/* Sessions touched less than this long ago keep their stored deadline
- * (no write per request); the idle timeout is thus honoured to within it. */
+/* Sessions touched less than this long ago (or a quarter of the idle
+ * timeout) keep their stored deadline: no write per request. */
 #define SESSION_TOUCH_US (15LL * 1000000)
 
 static int random_hex(char *out, size_t nbytes)
@@ -54,7 +54,10 @@ int hub_session_authenticate(struct hub_request *req, const char *sid, char *err
         req->session = true;
         snprintf(req->session_hash, sizeof req->session_hash, "%s", hash);
         snprintf(req->csrf, sizeof req->csrf, "%s", hub_db_cell(&r, 0, 1));
-        if (now - hub_db_cell_i64(&r, 0, 4) >= SESSION_TOUCH_US) {
+        int64_t touch = s->cfg.session_idle_s * 1000000 / 4;
+        if (touch > SESSION_TOUCH_US)
+            touch = SESSION_TOUCH_US;
+        if (now - hub_db_cell_i64(&r, 0, 4) >= touch) {
             int64_t until = now + s->cfg.session_idle_s * 1000000;
             int64_t cap = hub_db_cell_i64(&r, 0, 2) + (int64_t)HUB_SESSION_MAX_S * 1000000;
             struct hub_db_param pu[] = {DB_INT(until < cap ? until : cap), DB_INT(now),

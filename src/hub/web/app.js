@@ -249,7 +249,7 @@ async function viewIncidents(root) {
   });
   root.replaceChildren(el('h1', {}, 'Incidents'),
     el('p', { class: 'muted' }, 'Cross-organisation correlations: one indicator sighted by two organisations or more.'),
-    list.length ? list : el('p', {}, 'No incidents you may see.'));
+    ...(list.length ? list : [el('p', {}, 'No incidents you may see.')]));
   rendered('incidents');
 }
 
