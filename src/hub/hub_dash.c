@@ -329,22 +329,16 @@ void dash_indicators(struct hub_request *req, struct hub_response *resp)
     int porg = q_param(&q, DB_INT(caller->org.id));
     int psec = q_param(&q, DB_TEXT(caller->org.sector));
     object_visibility(vis, sizeof vis, caller, porg, psec);
-    q_add(&q,
-          "SELECT o.stix_id, o.type, o.tlp, o.body, o.gtlp, o.producer_org, o.id, o.coll,"
-          " o.date_added, o.revoked, c.title, pr.name, pr.sector FROM objects o"
-          " JOIN collections c ON c.id = o.coll LEFT JOIN orgs pr ON pr.id = o.producer_org"
-          " WHERE o.is_latest = 1 AND %s",
-          vis);
+    /* The filters go into w; the statement is assembled below, one SELECT
+     * per type walking the (type, date_added) index newest first and
+     * stopping at the limit, rather than sorting every visible row. */
+    struct query w = {0};
+    q_add(&w, " AND %s", vis);
     const char *type = hub_request_arg(req, "type");
-    if (type && *type) {
-        if (strcmp(type, "indicator") && strcmp(type, "report")) {
-            q_free(&q);
-            hub_response_error(resp, 400, "Bad request", "type '%s': indicator or report", type);
-            return;
-        }
-        q_add(&q, " AND o.type = $%d", q_param(&q, DB_TEXT(type)));
-    } else {
-        q_add(&q, " AND o.type IN ('indicator', 'report')");
+    if (type && *type && strcmp(type, "indicator") && strcmp(type, "report")) {
+        q_free(&q);
+        hub_response_error(resp, 400, "Bad request", "type '%s': indicator or report", type);
+        return;
     }
     const char *tlp = hub_request_arg(req, "tlp");
     if (tlp && *tlp) {
@@ -354,11 +348,11 @@ void dash_indicators(struct hub_request *req, struct hub_response *resp)
             hub_response_error(resp, 400, "Bad request", "tlp '%s': not a TLP", tlp);
             return;
         }
-        q_add(&q, " AND o.tlp = $%d", q_param(&q, DB_TEXT(t)));
+        q_add(&w, " AND o.tlp = $%d", q_param(&q, DB_TEXT(t)));
     }
     const char *sector = hub_request_arg(req, "sector");
     if (sector && *sector)
-        q_add(&q, " AND (c.sector = $%d OR pr.sector = $%d)", q_param(&q, DB_TEXT(sector)),
+        q_add(&w, " AND (c.sector = $%d OR pr.sector = $%d)", q_param(&q, DB_TEXT(sector)),
               q.n);
     static const char *const bounds[] = {"since", "until"};
     for (int b = 0; b < 2; b++) {
@@ -372,7 +366,7 @@ void dash_indicators(struct hub_request *req, struct hub_response *resp)
                                a);
             return;
         }
-        q_add(&q, " AND o.date_added %s $%d", b == 0 ? ">=" : "<=", q_param(&q, DB_INT(t)));
+        q_add(&w, " AND o.date_added %s $%d", b == 0 ? ">=" : "<=", q_param(&q, DB_INT(t)));
     }
     const char *text = hub_request_arg(req, "q");
     if (text && *text) {
@@ -384,7 +378,7 @@ void dash_indicators(struct hub_request *req, struct hub_response *resp)
         char *like = like_pattern(text);
         if (like && q.nowned < 8)
             q.owned[q.nowned++] = like;
-        q_add(&q, " AND (o.stix_id = $%d OR o.body LIKE $%d ESCAPE '\\')",
+        q_add(&w, " AND (o.stix_id = $%d OR o.body LIKE $%d ESCAPE '\\')",
               q_param(&q, DB_TEXT(text)), q_param(&q, DB_TEXT(like)));
     }
     long limit = 50;
@@ -400,7 +394,23 @@ void dash_indicators(struct hub_request *req, struct hub_response *resp)
     }
     /* Copies of one id in several collections come out once (the first,
      * newest); the extra rows fetched cover them. */
-    q_add(&q, " ORDER BY o.date_added DESC LIMIT %ld", limit * 2);
+    static const char *const types[] = {"indicator", "report"};
+    int nsel = 0;
+    for (int t = 0; t < 2; t++) {
+        if (type && *type && strcmp(type, types[t]) != 0)
+            continue;
+        q_add(&q,
+              "%sSELECT * FROM (SELECT o.stix_id, o.type, o.tlp, o.body, o.gtlp, o.producer_org,"
+              " o.id, o.coll, o.date_added, o.revoked, c.title, pr.name, pr.sector FROM objects o"
+              " JOIN collections c ON c.id = o.coll LEFT JOIN orgs pr ON pr.id = o.producer_org"
+              " WHERE o.type = '%s' AND o.is_latest = 1%s ORDER BY o.date_added DESC LIMIT %ld)"
+              " AS t%d",
+              nsel ? " UNION ALL " : "", types[t], w.sql, limit * 2, t);
+        nsel++;
+    }
+    q_add(&q, " ORDER BY 9 DESC LIMIT %ld", limit * 2);
+    q.overflow = q.overflow || w.overflow;
+    q_free(&w);
     struct hub_db_result r;
     char err[512];
     if (q.overflow ||

@@ -238,13 +238,23 @@ void incidents_get(struct hub_request *req, struct hub_response *resp)
     const struct hub_caller *caller = &req->caller;
     char err[512];
     struct hub_db_result r;
-    struct hub_db_param p[] = {DB_INT(caller->org.id)};
+    long limit = 500;
+    const char *l = hub_request_arg(req, "limit");
+    if (l) {
+        char *e;
+        limit = strtol(l, &e, 10);
+        if (e == l || *e || limit < 1 || limit > 500) {
+            hub_response_error(resp, 400, "Bad request", "limit '%s': expected 1..500", l);
+            return;
+        }
+    }
+    struct hub_db_param p[] = {DB_INT(caller->org.id), DB_INT(limit)};
     int rc = hub_db_exec(req->db,
                          caller->org.coordinator
-                             ? INCIDENT_COLUMNS " WHERE $1 = $1 ORDER BY i.created DESC LIMIT 500"
+                             ? INCIDENT_COLUMNS " WHERE $1 = $1 ORDER BY i.created DESC LIMIT $2"
                              : INCIDENT_COLUMNS " WHERE" INCIDENT_MEMBER
-                                                " ORDER BY i.created DESC LIMIT 500",
-                         1, p, &r, err, sizeof err);
+                                                " ORDER BY i.created DESC LIMIT $2",
+                         2, p, &r, err, sizeof err);
     if (rc < 0) {
         hub_db_result_free(&r);
         log_error("hub: incidents: %s", err);

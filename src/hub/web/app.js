@@ -221,7 +221,7 @@ async function viewOverview(root, params) {
 }
 
 async function viewIncidents(root) {
-  const d = await api('GET', '/api/v1/incidents');
+  const d = await api('GET', '/api/v1/incidents?limit=50');
   const list = d.incidents.map((inc) => {
     const sel = el('select', { 'aria-label': `Status of ${inc.id}`, 'data-testid': 'status-select' },
       ['new', 'investigating', 'closed'].map((s) => el('option', { value: s, selected: s === inc.status }, s)));
