@@ -139,7 +139,7 @@ def measure(token, path, n):
 
 N = int(os.environ.get("DASH_BENCH_REQUESTS", "100"))
 paths = ["/api/v1/dashboard/overview?range=24h", "/api/v1/dashboard/overview?range=7d",
-         "/api/v1/dashboard/overview?range=30d", "/api/v1/incidents",
+         "/api/v1/dashboard/overview?range=30d", "/api/v1/incidents?limit=50",
          "/api/v1/dashboard/indicators", "/api/v1/dashboard/indicators?q=10.1.&tlp=amber",
          "/api/v1/dashboard/sensors"]
 base50, base99, _ = measure(orgs["Grid North"]["analyst"], "/healthz", N)

@@ -105,7 +105,7 @@ static void indicator_facts(struct hub_request *req, const char *id, json_t *e)
     snprintf(sql, sizeof sql,
              "SELECT o.stix_id, o.type, o.tlp, o.body, o.gtlp, o.producer_org, o.id, o.coll"
              " FROM objects o JOIN collections c ON c.id = o.coll WHERE o.stix_id = $1"
-             " AND o.is_latest = 1 AND %s ORDER BY o.date_added DESC LIMIT 1",
+             " AND o.is_latest = 1 AND %s ORDER BY +o.date_added DESC LIMIT 1",
              vis);
     struct hub_db_param p[] = {DB_TEXT(id), DB_INT(caller->org.id), DB_TEXT(caller->org.sector)};
     struct hub_db_result r;
@@ -217,13 +217,15 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
     hub_db_result_free(&r);
 
     /* Top signatures (Suricata rule indicators reported by sensors) and
-     * top shared indicators. */
+     * top shared indicators. Grouping by an expression keeps SQLite from
+     * walking the (indicator_id, seen) index for its order: a skip-scan
+     * over every indicator, 8x slower at 100,000 sightings than the range
+     * scan of the covering index. */
     json_t *top_sig = json_array(), *top_ind = json_array();
     snprintf(sql, sizeof sql,
-             "SELECT g.indicator_id, SUM(g.count) AS n, COUNT(DISTINCT g.org_id),"
+             "SELECT g.indicator_id || '' AS i, SUM(g.count) AS n, COUNT(DISTINCT g.org_id),"
              " COUNT(DISTINCT g.sector), MIN(g.severity) FROM sightings g WHERE g.seen >= $3"
-             " AND g.seen <= $4 AND %s GROUP BY g.indicator_id ORDER BY n DESC, g.indicator_id"
-             " LIMIT %d",
+             " AND g.seen <= $4 AND %s GROUP BY i ORDER BY n DESC, i LIMIT %d",
              vis, TOP_CANDIDATES);
     if (hub_db_exec(req->db, sql, 4, p, &r, err, sizeof err) == 0) {
         for (int i = 0; i < r.nrows; i++) {
