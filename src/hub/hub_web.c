@@ -160,6 +160,35 @@ static int login_token(const struct hub_request *req, char *out, size_t outlen)
     return rc;
 }
 
+struct session_stmt {
+    const char *sql;
+    int n;
+    const struct hub_db_param *p;
+};
+
+/* Runs the statements and the audit entry `action` in one transaction; on
+ * failure the response is set and <0 returned. */
+static int session_write(struct hub_request *req, struct hub_response *resp,
+                         const struct session_stmt *st, int nst, const char *action)
+{
+    char err[256];
+    int rc = hub_db_begin(req->db, err, sizeof err);
+    for (int i = 0; rc == 0 && i < nst; i++)
+        rc = hub_db_exec(req->db, st[i].sql, st[i].n, st[i].p, NULL, err, sizeof err);
+    if (rc == 0)
+        rc = hub_audit_write(req->db, &req->caller, action, NULL, NULL, NULL,
+                             req->caller.token_public);
+    if (rc == 0)
+        rc = hub_db_commit(req->db, err, sizeof err);
+    else
+        hub_db_rollback(req->db);
+    if (rc < 0) {
+        log_error("hub: %s: %s", action, err);
+        hub_response_error(resp, 500, "Internal error", "storage error");
+    }
+    return rc;
+}
+
 void web_login(struct hub_request *req, struct hub_response *resp)
 {
     struct hub_server *s = req->server;
@@ -201,27 +230,14 @@ void web_login(struct hub_request *req, struct hub_response *resp)
     struct hub_db_param p[] = {DB_TEXT(hash), DB_TEXT(thash), DB_TEXT(csrf), DB_INT(now),
                                DB_INT(expires)};
     struct hub_db_param pd[] = {DB_INT(now)};
-    rc = hub_db_begin(req->db, err, sizeof err);
-    if (rc == 0)
-        rc = hub_db_exec(req->db, "DELETE FROM sessions WHERE expires <= $1", 1, pd, NULL, err,
-                         sizeof err);
-    if (rc == 0)
-        rc = hub_db_exec(req->db,
-                         "INSERT INTO sessions (hash, token_hash, csrf, created, expires,"
-                         " last_used) VALUES ($1, $2, $3, $4, $5, $4)",
-                         5, p, NULL, err, sizeof err);
-    if (rc == 0)
-        rc = hub_audit_write(req->db, &req->caller, "login", NULL, NULL, NULL,
-                             req->caller.token_public);
-    if (rc == 0)
-        rc = hub_db_commit(req->db, err, sizeof err);
-    else
-        hub_db_rollback(req->db);
-    if (rc < 0) {
-        log_error("hub: login: %s", err);
-        hub_response_error(resp, 500, "Internal error", "storage error");
+    const struct session_stmt st[] = {
+        {"DELETE FROM sessions WHERE expires <= $1", 1, pd},
+        {"INSERT INTO sessions (hash, token_hash, csrf, created, expires, last_used)"
+         " VALUES ($1, $2, $3, $4, $5, $4)",
+         5, p},
+    };
+    if (session_write(req, resp, st, 2, "login") < 0)
         return;
-    }
     snprintf(req->csrf, sizeof req->csrf, "%s", csrf);
     session_cookie(req, resp, sid);
     hub_response_json(resp, 200, "application/json", whoami(req, expires));
@@ -233,24 +249,10 @@ void web_logout(struct hub_request *req, struct hub_response *resp)
         hub_response_error(resp, 400, "Bad request", "no dashboard session to end");
         return;
     }
-    char err[256];
     struct hub_db_param p[] = {DB_TEXT(req->session_hash)};
-    int rc = hub_db_begin(req->db, err, sizeof err);
-    if (rc == 0)
-        rc = hub_db_exec(req->db, "DELETE FROM sessions WHERE hash = $1", 1, p, NULL, err,
-                         sizeof err);
-    if (rc == 0)
-        rc = hub_audit_write(req->db, &req->caller, "logout", NULL, NULL, NULL,
-                             req->caller.token_public);
-    if (rc == 0)
-        rc = hub_db_commit(req->db, err, sizeof err);
-    else
-        hub_db_rollback(req->db);
-    if (rc < 0) {
-        log_error("hub: logout: %s", err);
-        hub_response_error(resp, 500, "Internal error", "storage error");
+    const struct session_stmt st[] = {{"DELETE FROM sessions WHERE hash = $1", 1, p}};
+    if (session_write(req, resp, st, 1, "logout") < 0)
         return;
-    }
     session_cookie(req, resp, NULL);
     hub_response_json(resp, 200, "application/json", json_pack("{s:b}", "logged_out", 1));
 }

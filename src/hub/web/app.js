@@ -14,6 +14,8 @@ const TLP_IDS = {
   red: 'marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1',
 };
 const SEVERITIES = ['high', 'medium', 'low', 'unknown'];
+// Okabe-Ito: distinguishable with colour-vision deficiencies, on both themes.
+const PALETTE = ['#E69F00', '#56B4E9', '#009E73', '#CC79A7', '#0072B2', '#D55E00', '#F0E442', '#999999'];
 
 let me = null; // the session: organisation, sector, role, coordinator, csrf
 const charts = [];
@@ -162,7 +164,8 @@ function lineChart(container, labels, series) {
   container.append(el('div', { class: 'chart' }, canvas));
   charts.push(new window.Chart(canvas, {
     type: 'line',
-    data: { labels, datasets: series.map((s) => ({ label: s.label, data: s.data, tension: 0.2 })) },
+    data: { labels, datasets: series.map((s, i) => ({ label: s.label, data: s.data, tension: 0.2,
+      borderColor: PALETTE[i % PALETTE.length], backgroundColor: PALETTE[i % PALETTE.length] })) },
     options: { responsive: true, maintainAspectRatio: false, animation: false,
       scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
   }));
@@ -190,7 +193,7 @@ async function viewOverview(root, params) {
     el('caption', { class: 'muted' }, `Sightings by sector and severity, ${fmtTime(d.from)} to ${fmtTime(d.until)}`),
     el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Sector'),
       SEVERITIES.map((k) => el('th', { scope: 'col', class: 'num' }, k)),
-      el('th', { scope: 'col', class: 'num' }, 'Total'), el('th', { scope: 'col', class: 'num' }, 'Organisations affected'))),
+      el('th', { scope: 'col', class: 'num' }, 'Total'), el('th', { scope: 'col', class: 'num' }, 'Orgs affected'))),
     el('tbody', {}, d.sectors.length ? d.sectors.map((s) => el('tr', { 'data-sector': s.sector },
       el('th', { scope: 'row' }, s.sector),
       SEVERITIES.map((k) => el('td', { class: `num ${heatClass(s.severity[k], max)}`, 'data-severity': k }, s.severity[k])),
