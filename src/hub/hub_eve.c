@@ -148,9 +148,9 @@ void eve_post(struct hub_request *req, struct hub_response *resp)
         }
     }
     if (rc == 0) {
-        char detail[128];
-        snprintf(detail, sizeof detail, "eve: %ld alerts, %ld stored, %ld failed", alerts, stored,
-                 failed);
+        char detail[160];
+        snprintf(detail, sizeof detail, "eve: %ld alerts, %ld stored, %ld failed, token %s",
+                 alerts, stored, failed, caller->token_public);
         rc = hub_audit_write(req->db, caller, "report", coll.id, NULL, tlp, detail);
     }
     if (rc == 0)

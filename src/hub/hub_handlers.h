@@ -31,6 +31,19 @@ void risk_get(struct hub_request *req, struct hub_response *resp);
 void incidents_get(struct hub_request *req, struct hub_response *resp);
 void audit_get(struct hub_request *req, struct hub_response *resp);
 
+void incident_status_post(struct hub_request *req, struct hub_response *resp);
+
+/* The dashboard (hub_web.c: pages and sessions; hub_dash.c: its data). */
+void web_root(struct hub_request *req, struct hub_response *resp);
+void web_asset(struct hub_request *req, struct hub_response *resp);
+void web_login(struct hub_request *req, struct hub_response *resp);
+void web_logout(struct hub_request *req, struct hub_response *resp);
+void web_session(struct hub_request *req, struct hub_response *resp);
+void dash_overview(struct hub_request *req, struct hub_response *resp);
+void dash_indicators(struct hub_request *req, struct hub_response *resp);
+void dash_indicator(struct hub_request *req, struct hub_response *resp);
+void dash_sensors(struct hub_request *req, struct hub_response *resp);
+
 /* Management (hub_manage.c). */
 void orgs_list(struct hub_request *req, struct hub_response *resp);
 void orgs_add(struct hub_request *req, struct hub_response *resp);

@@ -54,6 +54,8 @@ static void hub_usage(FILE *out)
           "  --max-per-address N     connections at once from one address (default 64)\n"
           "  --token-lifetime DAYS   lifetime of tokens issued over the API (default 365;\n"
           "                          0: no expiry)\n"
+          "  --session-timeout S     dashboard sessions end after S seconds without a\n"
+          "                          request (default 1800; at most 12 hours after login)\n"
           "  --log-file FILE         write the log there (appended; reopened on SIGHUP)\n"
           "  --no-metrics            do not serve GET /metrics\n"
           "  -v, --verbose           log requests and details\n"
@@ -171,6 +173,10 @@ static int apply_setting(struct hub_config *cfg, const char *name, const char *v
         if (parse_int(value, 0, 36500, &v) < 0)
             BAD("expected days (0: no expiry)");
         cfg->token_lifetime_s = v * 86400;
+    } else if (strcmp(name, "session-timeout") == 0) {
+        if (parse_int(value, 1, 43200, &v) < 0)
+            BAD("expected seconds, 1..43200");
+        cfg->session_idle_s = v;
     } else if (strcmp(name, "log-file") == 0) {
         cfg->log_file = value;
     } else if (strcmp(name, "verbose") == 0) {
@@ -273,6 +279,7 @@ int hub_main(int argc, char **argv)
     cfg->max_connections = 1024;
     cfg->max_per_address = 64;
     cfg->token_lifetime_s = 365LL * 86400;
+    cfg->session_idle_s = 30 * 60;
     cfg->metrics = true;
 
     static const struct option longopts[] = {
@@ -293,6 +300,7 @@ int hub_main(int argc, char **argv)
         {"max-connections", required_argument, NULL, 0},
         {"max-per-address", required_argument, NULL, 0},
         {"token-lifetime", required_argument, NULL, 0},
+        {"session-timeout", required_argument, NULL, 0},
         {"log-file", required_argument, NULL, 0},
         {"no-metrics", no_argument, NULL, 'M'},
         {"verbose", no_argument, NULL, 'v'},

@@ -33,6 +33,7 @@ const struct hub_route hub_routes[] = {
                "application/x-ndjson,application/json,application/jsonl,application/x-jsonlines"},
     {"GET",    "/api/v1/risk",                        risk_get,             TOKEN, NOBODY, NULL,  NULL},
     {"GET",    "/api/v1/incidents",                   incidents_get,        TOKEN, NOBODY, NULL,  NULL},
+    {"POST",   "/api/v1/incidents/{incident}/status", incident_status_post, TOKEN, SMALL, NULL, JSON},
     {"GET",    "/api/v1/audit",                       audit_get,            TOKEN, NOBODY, NULL,  NULL},
     {"GET",    "/api/v1/protected-domains",           intel_protected_list, TOKEN, NOBODY, NULL,  NULL},
     {"POST",   "/api/v1/protected-domains",           intel_protected_add,  TOKEN, SMALL,  NULL,  JSON},
@@ -44,6 +45,17 @@ const struct hub_route hub_routes[] = {
     {"POST",   "/api/v1/tokens",                      tokens_issue,         TOKEN, SMALL,  NULL,  JSON},
     {"POST",   "/api/v1/tokens/revoke",               tokens_revoke,        TOKEN, SMALL,  NULL,  JSON},
     {"POST",   "/api/v1/tokens/rotate",               tokens_rotate,        TOKEN, SMALL,  NULL,  JSON},
+    /* The dashboard: pages, sessions, and its data. */
+    {"GET",    "/",                                   web_root,             NONE,  NOBODY, NULL,  NULL},
+    {"GET",    "/ui/{*path}",                         web_asset,            NONE,  NOBODY, NULL,  NULL},
+    {"POST",   "/web/login",                          web_login,            NONE,  SMALL,  NULL,
+               "application/json,application/x-www-form-urlencoded"},
+    {"POST",   "/web/logout",                         web_logout,           TOKEN, SMALL,  NULL,  NULL},
+    {"GET",    "/web/session",                        web_session,          TOKEN, NOBODY, NULL,  NULL},
+    {"GET",    "/api/v1/dashboard/overview",          dash_overview,        TOKEN, NOBODY, NULL,  NULL},
+    {"GET",    "/api/v1/dashboard/indicators",        dash_indicators,      TOKEN, NOBODY, NULL,  NULL},
+    {"GET",    "/api/v1/dashboard/indicators/{object}", dash_indicator,     TOKEN, NOBODY, NULL,  NULL},
+    {"GET",    "/api/v1/dashboard/sensors",           dash_sensors,         TOKEN, NOBODY, NULL,  NULL},
 };
 /* clang-format on */
 

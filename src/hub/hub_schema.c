@@ -99,6 +99,22 @@ static const char *const migration2[] = {
     "ALTER TABLE tokens ADD COLUMN rotated_to BIGINT",
     NULL};
 
+/* Migration 3 (issue 14, the dashboard): browser sessions (a token exchanged
+ * at login for a random session id; only hashes are stored; each request
+ * re-checks the token, so revoking or expiring it ends its sessions),
+ * incident status (new, investigating, closed), and the indexes the
+ * dashboard's aggregates need. */
+static const char *const migration3[] = {
+    "CREATE TABLE sessions (hash TEXT PRIMARY KEY, token_hash TEXT NOT NULL, csrf TEXT NOT NULL,"
+    " created BIGINT NOT NULL, expires BIGINT NOT NULL, last_used BIGINT NOT NULL)",
+    "CREATE INDEX sessions_expires ON sessions (expires)",
+    "ALTER TABLE incidents ADD COLUMN status TEXT NOT NULL DEFAULT 'new'",
+    /* Covers the dashboard's aggregates over a time range: no table row read. */
+    "CREATE INDEX sightings_dash ON sightings (seen, sector, severity, org_id, tlp, coll, count,"
+    " indicator_id)",
+    "CREATE INDEX objects_type_added ON objects (type, date_added)",
+    NULL};
+
 struct migration {
     const char *const *backend[2]; /* per hub_db_kind, run first; may be NULL */
     const char *const *common;
@@ -106,6 +122,7 @@ struct migration {
 static const struct migration migrations[] = {
     {{NULL, NULL}, migration1},
     {{migration2_sqlite, migration2_pg}, migration2},
+    {{NULL, NULL}, migration3},
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 

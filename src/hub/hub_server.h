@@ -59,6 +59,7 @@ struct hub_config {
     const char *log_file; /* stderr when NULL; reopened on SIGHUP */
     const char *config_file;
     int64_t token_lifetime_s; /* default lifetime of issued tokens; 0 = none */
+    int64_t session_idle_s;   /* dashboard session idle timeout (hub_web.c) */
     bool metrics;             /* serve GET /metrics */
 };
 
@@ -105,6 +106,11 @@ struct hub_request {
     struct hub_caller caller; /* filled when the route needs a token */
     struct hub_db_conn *db;
     char remote_addr[64];
+    /* Authenticated by a dashboard session cookie rather than a token
+     * header (hub_web.c); csrf is the session's anti-forgery token. */
+    bool session;
+    char session_hash[65];
+    char csrf[65];
 };
 
 /* Request accessors (hub_http.c). */

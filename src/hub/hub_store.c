@@ -340,6 +340,12 @@ int hub_token_authenticate(struct hub_db_conn *c, const char *token, int64_t now
 {
     char hash[65];
     hub_sha256_hex(token, strlen(token), hash);
+    return hub_token_authenticate_hash(c, hash, now_us, caller, err, errlen);
+}
+
+int hub_token_authenticate_hash(struct hub_db_conn *c, const char *hash, int64_t now_us,
+                                struct hub_caller *caller, char *err, size_t errlen)
+{
     struct hub_db_param p[] = {DB_TEXT(hash)};
     struct hub_db_result r;
     int rc =

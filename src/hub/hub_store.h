@@ -75,6 +75,10 @@ int hub_token_set_expiry(struct hub_db_conn *c, int64_t token_row, int64_t expir
  * revoked or expired (the reason in err). */
 int hub_token_authenticate(struct hub_db_conn *c, const char *token, int64_t now_us,
                            struct hub_caller *caller, char *err, size_t errlen);
+/* The same given the token's SHA-256 hex (a browser session keeps only the
+ * hash of the token it was opened with). */
+int hub_token_authenticate_hash(struct hub_db_conn *c, const char *hash, int64_t now_us,
+                                struct hub_caller *caller, char *err, size_t errlen);
 
 struct hub_token_info {
     int64_t row;

@@ -362,8 +362,8 @@ static bool part_hidden(int rank, void *ctx)
 /* The body of row i as the caller may see it: the stored text, or (when
  * parts are marked with a TLP the caller may not see) a redacted copy in
  * *owned, or NULL when the object must be withheld. */
-static const char *visible_body(struct hub_request *req, const struct hub_collection *coll,
-                                const struct hub_db_result *res, int i, char **owned)
+const char *hub_taxii_visible_body(struct hub_request *req, const struct hub_collection *coll,
+                                   const struct hub_db_result *res, int i, char **owned)
 {
     *owned = NULL;
     const char *body = hub_db_cell(res, i, 3);
@@ -437,7 +437,7 @@ static void handle_objects_get(struct hub_request *req, struct hub_response *res
     int shown = 0;
     size_t cap = 128;
     for (int i = 0; i < n; i++) {
-        bodies[i] = visible_body(req, coll, &res, i, &owned[i]);
+        bodies[i] = hub_taxii_visible_body(req, coll, &res, i, &owned[i]);
         if (bodies[i]) {
             cap += strlen(bodies[i]) + 1;
             shown++;

@@ -44,4 +44,11 @@ int run_query(struct hub_request *req, struct query *q, struct hub_db_result *re
 int taxii_collection_of(struct hub_request *req, struct hub_response *resp,
                         struct hub_collection *coll);
 
+/* The body of row i of res (columns 3 body, 4 gtlp, 5 producer_org, 6 row
+ * id) as the caller may see it in coll: the stored text, a copy without the
+ * granular parts it may not see (in *owned, freed by the caller), or NULL
+ * when the object must be withheld. */
+const char *hub_taxii_visible_body(struct hub_request *req, const struct hub_collection *coll,
+                                   const struct hub_db_result *res, int i, char **owned);
+
 #endif
