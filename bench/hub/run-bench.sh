@@ -13,7 +13,7 @@
 # DWARF call graphs; with PostgreSQL also its server processes, flat), the
 # profiles are left in DIR for `perf report -i`, with PostgreSQL's log (set
 # PGOPTIONS, e.g. "-c log_min_duration_statement=20", for slow statements).
-# QUERIES=0: ingest only.
+# LOG_DIR=DIR keeps the log without profiling. QUERIES=0: ingest only.
 set -eu
 build=${1:?usage: run-bench.sh BUILD_DIR [OBJECTS] [sqlite|postgresql|both]}
 objects=${2:-1000000}
@@ -68,7 +68,8 @@ run_one() { # backend db
        --batch 1000 --clients 2 --requests 0 --pid "$hub_pid" $dbpid \
        --realistic "$realistic" --identity "$ident" | tee "$work/$name.ingest"
   for p in $perf_pids; do kill -INT "$p"; wait "$p" 2>/dev/null || true; done
-  [ -n "${PERF_DIR:-}" ] && [ -n "$pg" ] && cp "$work/pg/sock/postgres.log" "$PERF_DIR/" || true
+  [ -n "${LOG_DIR:-${PERF_DIR:-}}" ] && [ -n "$pg" ] && mkdir -p "${LOG_DIR:-$PERF_DIR}" &&
+    cp "$work/pg/sock/postgres.log" "${LOG_DIR:-$PERF_DIR}/" || true
   base=$(sed -n 's/^ingest: run base \([0-9]*\).*/\1/p' "$work/$name.ingest")
   range=$(sed -n 's/^added range: //p' "$work/$name.ingest")
   if [ "${QUERIES:-1}" = 0 ]; then
@@ -79,7 +80,8 @@ run_one() { # backend db
   "$B" --url "http://127.0.0.1:$port" --token "$tok" --collection "$coll" --objects 0 \
        --run-base "$base" --stored "$objects" --range $range \
        --clients 2 --requests 2000 --page 100 --realistic "$realistic"
-  [ -n "${PERF_DIR:-}" ] && [ -n "$pg" ] && cp "$work/pg/sock/postgres.log" "$PERF_DIR/" || true
+  [ -n "${LOG_DIR:-${PERF_DIR:-}}" ] && [ -n "$pg" ] && mkdir -p "${LOG_DIR:-$PERF_DIR}" &&
+    cp "$work/pg/sock/postgres.log" "${LOG_DIR:-$PERF_DIR}/" || true
   kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
 }
 

@@ -288,6 +288,7 @@ struct sqlite_ckpt {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool want, stop;
+    int signalled; /* WAL frames when the thread was last asked */
     sqlite3 *db;
 };
 
@@ -323,10 +324,17 @@ static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
     struct sqlite_ckpt *k = arg;
     if (frames >= CKPT_WRITER_FRAMES) {
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    } else if (frames >= CKPT_FRAMES) {
+    } else {
+        /* Every CKPT_FRAMES new frames, not after every commit past it: an
+         * index page changed by several envelopes is then copied once. */
         pthread_mutex_lock(&k->lock);
-        k->want = true;
-        pthread_cond_signal(&k->cond);
+        if (frames < k->signalled)
+            k->signalled = 0; /* the WAL started again */
+        if (frames - k->signalled >= CKPT_FRAMES) {
+            k->signalled = frames;
+            k->want = true;
+            pthread_cond_signal(&k->cond);
+        }
         pthread_mutex_unlock(&k->lock);
     }
     return SQLITE_OK;

@@ -681,84 +681,12 @@ static size_t batch_pick(size_t left)
     return NBATCH - 1;
 }
 
-struct id_at {
-    const char *id;
-    size_t i;
-};
-
-static int cmp_id_at(const void *a, const void *b)
-{
-    return strcmp(((const struct id_at *)a)->id, ((const struct id_at *)b)->id);
-}
-
-/* PostgreSQL: which of the candidates' ids exist already (any collection
- * or lineage), in one statement for the whole envelope: the ids travel as
- * one array and the statement is planned for it (an index scan of
- * objects_key). Eight planned 128-parameter IN lists per envelope before.
- * Marks is_new false for those; -ENOMEM leaves the caller to ask in
- * batches. */
-static int existing_ids_pg(struct hub_db_conn *c, const struct hub_object_prepared *p,
-                           const size_t *cand, size_t ncand, bool *is_new, char *msg,
-                           size_t msglen)
-{
-    size_t cap = 3;
-    for (size_t k = 0; k < ncand; k++)
-        cap += 2 * strlen(p[cand[k]].id) + 3;
-    char *arr = malloc(cap);
-    struct id_at *order = malloc(ncand * sizeof *order);
-    if (!arr || !order) {
-        free(arr);
-        free(order);
-        return -ENOMEM;
-    }
-    size_t len = 0;
-    arr[len++] = '{';
-    for (size_t k = 0; k < ncand; k++) {
-        if (k)
-            arr[len++] = ',';
-        arr[len++] = '"';
-        for (const char *q = p[cand[k]].id; *q; q++) {
-            if (*q == '"' || *q == '\\')
-                arr[len++] = '\\';
-            arr[len++] = *q;
-        }
-        arr[len++] = '"';
-        order[k] = (struct id_at){p[cand[k]].id, cand[k]};
-    }
-    arr[len++] = '}';
-    arr[len] = 0;
-    qsort(order, ncand, sizeof *order, cmp_id_at); /* to find each returned row's */
-    struct hub_db_param ap[] = {DB_TEXT(arr)};
-    struct hub_db_result res = {0};
-    int rc = hub_db_exec_once(c, "SELECT stix_id FROM objects WHERE stix_id = ANY($1::text[])", 1,
-                              ap, &res, msg, msglen);
-    for (int r = 0; rc == 0 && r < res.nrows; r++) {
-        const char *id = hub_db_cell(&res, r, 0);
-        size_t lo = 0, hi = ncand;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            int cmp = strcmp(order[mid].id, id);
-            if (cmp == 0) {
-                is_new[order[mid].i] = false;
-                break;
-            }
-            if (cmp < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-    }
-    hub_db_result_free(&res);
-    free(arr);
-    free(order);
-    return rc;
-}
-
 int hub_object_commit_batch(struct hub_server *s, struct hub_db_conn *c,
                             const struct hub_collection *coll, const struct hub_caller *caller,
                             struct hub_object_prepared *p, size_t n, int64_t first_added, char *msg,
                             size_t msglen)
 {
+    (void)s;
     if (n < 2)
         return 0;
     pthread_once(&sql_once, bulk_sql_build);
@@ -804,14 +732,7 @@ int hub_object_commit_batch(struct hub_server *s, struct hub_db_conn *c,
     /* 1. Which ids exist already (any lineage)? The others are new. */
     for (size_t k = 0; k < ncand; k++)
         is_new[cand[k]] = true;
-    bool asked = false;
-    if (hub_db_kind(s->db) == HUB_DB_POSTGRES && ncand > 0) {
-        rc = existing_ids_pg(c, p, cand, ncand, is_new, msg, msglen);
-        asked = rc == 0;
-        if (rc == -ENOMEM)
-            rc = 0; /* asked in the batches below instead */
-    }
-    for (size_t done = 0; rc == 0 && !asked && done < ncand;) {
+    for (size_t done = 0; rc == 0 && done < ncand;) {
         size_t bk = batch_pick(ncand - done), rows = batch_sizes[bk];
         const char *sql = sql_exists[bk];
         for (size_t r = 0; r < rows; r++)
