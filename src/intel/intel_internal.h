@@ -114,7 +114,7 @@ struct intel_set {
     struct intel_slot *slots;
     size_t slots_mapped; /* bytes mmap'ed for slots (huge pages), 0: malloc'ed */
     uint64_t mask;
-    struct intel_entry *entries;
+    struct intel_entry *entries; /* building: every value; built: the address ranges only */
     size_t entries_mapped;
     uint32_t nentries;
     uint8_t *pool;

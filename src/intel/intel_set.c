@@ -1079,8 +1079,26 @@ struct intel_set *intel_builder_finish(struct intel_builder *b, uint32_t generat
     }
     if (intel_prefix_build(s) != 0)
         goto fail;
+    /* The slots carry what a hit reports: only the address ranges' entries
+     * are read from now on. Keep those (renumbered), free the rest. */
+    uint32_t nr = s->v4.nranges + s->v6.nranges;
+    struct intel_entry *kept = malloc((nr ? nr : 1) * sizeof *kept);
+    if (!kept)
+        goto fail;
+    uint32_t k = 0;
+    for (int fam = 0; fam < 2; fam++) {
+        struct intel_prefix_table *t = fam ? &s->v6 : &s->v4;
+        for (uint32_t r = 0; r < t->nranges; r++) {
+            kept[k] = s->entries[t->range_entry[r]];
+            t->range_entry[r] = k++;
+        }
+    }
+    hbuf_free(s->entries, s->entries_mapped);
+    s->entries = kept;
+    s->entries_mapped = 0;
+    s->nentries = nr;
     s->memory = sizeof *s + cap * sizeof *s->slots + (size_t)s->filter.nblocks * 32 +
-                (size_t)n * sizeof *s->entries +
+                (size_t)nr * sizeof *s->entries +
                 s->pool_len + s->meta_lists_len * 4 + s->nmetas * sizeof *s->metas +
                 s->meta_pool_len;
     s->memory += (size_t)s->v4.count * 8 + (size_t)s->v6.count * 20 +
@@ -1114,43 +1132,39 @@ void intel_set_free(struct intel_set *s)
 
 /* ---------- reading ---------- */
 
+static void fill_hit(const struct intel_set *s, uint8_t kind, uint32_t off, uint16_t len,
+                     uint8_t flags, const uint32_t *meta, uint8_t prefix_len, struct intel_hit *h)
+{
+    h->kind = kind == INTEL_KIND_DOMAIN_SUB ? INTEL_KIND_DOMAIN : (enum intel_kind)kind;
+    h->value = s->pool + off;
+    h->value_len = len - ((flags & INTEL_ENTRY_RANGE) ? 1u : 0u);
+    h->prefix_len = prefix_len;
+    h->subdomains = kind == INTEL_KIND_DOMAIN_SUB;
+    if (flags & INTEL_ENTRY_MULTI) {
+        h->meta_count = s->meta_lists[*meta];
+        h->metas = &s->meta_lists[*meta + 1];
+    } else {
+        h->meta_count = 1;
+        h->metas = meta;
+    }
+}
+
 void intel_hit_from_entry(const struct intel_set *s, const struct intel_entry *e,
                           struct intel_hit *h)
 {
-    h->kind = e->kind == INTEL_KIND_DOMAIN_SUB ? INTEL_KIND_DOMAIN : (enum intel_kind)e->kind;
-    h->value = s->pool + e->value_off;
-    h->value_len = e->value_len - ((e->flags & INTEL_ENTRY_RANGE) ? 1u : 0u);
-    h->prefix_len = e->prefix_len;
-    h->subdomains = e->kind == INTEL_KIND_DOMAIN_SUB;
-    if (e->flags & INTEL_ENTRY_MULTI) {
-        h->meta_count = s->meta_lists[e->meta];
-        h->metas = &s->meta_lists[e->meta + 1];
-    } else {
-        h->meta_count = 1;
-        h->metas = &e->meta;
-    }
+    fill_hit(s, e->kind, e->value_off, e->value_len, e->flags, &e->meta, e->prefix_len, h);
 }
 
 void intel_hit_from_slot(const struct intel_set *s, const struct intel_slot *sl,
                          struct intel_hit *h)
 {
-    h->kind = sl->kind == INTEL_KIND_DOMAIN_SUB ? INTEL_KIND_DOMAIN : (enum intel_kind)sl->kind;
-    h->value = s->pool + sl->value_off;
-    bool range = (sl->flags & INTEL_ENTRY_RANGE) != 0;
-    h->value_len = sl->value_len - (range ? 1u : 0u);
     /* values looked up are whole addresses; a range's key ends with its
      * prefix length */
-    h->prefix_len = sl->kind != INTEL_KIND_ADDR ? 0
-                    : range                     ? s->pool[sl->value_off + sl->value_len - 1]
-                                                : (uint8_t)(sl->value_len * 8);
-    h->subdomains = sl->kind == INTEL_KIND_DOMAIN_SUB;
-    if (sl->flags & INTEL_ENTRY_MULTI) {
-        h->meta_count = s->meta_lists[sl->meta];
-        h->metas = &s->meta_lists[sl->meta + 1];
-    } else {
-        h->meta_count = 1;
-        h->metas = &sl->meta;
-    }
+    bool range = (sl->flags & INTEL_ENTRY_RANGE) != 0;
+    uint8_t prefix = sl->kind != INTEL_KIND_ADDR ? 0
+                     : range                     ? s->pool[sl->value_off + sl->value_len - 1]
+                                                 : (uint8_t)(sl->value_len * 8);
+    fill_hit(s, sl->kind, sl->value_off, sl->value_len, sl->flags, &sl->meta, prefix, h);
 }
 
 unsigned intel_set_lookup(const struct intel_set *s, enum intel_kind kind, const void *value,

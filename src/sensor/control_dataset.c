@@ -55,28 +55,10 @@ static int dataset_cmd(const json_t *args, json_t *answer, enum ds_op op)
     return control_answer_error(answer, err[0] ? err : "dataset command failed");
 }
 
-static int cmd_add(const json_t *args, json_t *answer, void *data)
+/* data: the operation (an enum ds_op in ops[] below) */
+static int cmd_dataset(const json_t *args, json_t *answer, void *data)
 {
-    (void)data;
-    return dataset_cmd(args, answer, DS_ADD);
-}
-
-static int cmd_remove(const json_t *args, json_t *answer, void *data)
-{
-    (void)data;
-    return dataset_cmd(args, answer, DS_REMOVE);
-}
-
-static int cmd_lookup(const json_t *args, json_t *answer, void *data)
-{
-    (void)data;
-    return dataset_cmd(args, answer, DS_LOOKUP);
-}
-
-static int cmd_clear(const json_t *args, json_t *answer, void *data)
-{
-    (void)data;
-    return dataset_cmd(args, answer, DS_CLEAR);
+    return dataset_cmd(args, answer, *(const enum ds_op *)data);
 }
 
 static int cmd_dump(const json_t *args, json_t *answer, void *data)
@@ -91,21 +73,14 @@ static int cmd_dump(const json_t *args, json_t *answer, void *data)
 
 int sensor_control_register_datasets(void)
 {
-    static const struct {
-        const char *name;
-        control_handler fn;
-        unsigned flags;
-    } cmds[] = {
-        {"dataset-add", cmd_add, CONTROL_TAKES_ARGS},
-        {"dataset-remove", cmd_remove, CONTROL_TAKES_ARGS},
-        {"dataset-lookup", cmd_lookup, CONTROL_TAKES_ARGS},
-        {"dataset-clear", cmd_clear, CONTROL_TAKES_ARGS},
-        {"dataset-dump", cmd_dump, 0},
-    };
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-        int rc = control_register(cmds[i].name, cmds[i].fn, NULL, cmds[i].flags);
+    static const char *const names[] = {"dataset-add", "dataset-remove", "dataset-lookup",
+                                        "dataset-clear"};
+    static enum ds_op ops[] = {DS_ADD, DS_REMOVE, DS_LOOKUP, DS_CLEAR};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        int rc = control_register(names[i], cmd_dataset, &ops[i], CONTROL_TAKES_ARGS);
         if (rc != 0 && rc != -EEXIST)
             return rc;
     }
-    return 0;
+    int rc = control_register("dataset-dump", cmd_dump, NULL, 0);
+    return rc == -EEXIST ? 0 : rc;
 }
