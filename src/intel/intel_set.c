@@ -954,6 +954,8 @@ struct intel_set *intel_builder_finish(struct intel_builder *b, uint32_t generat
         const struct intel_entry *e = &s->entries[i];
         ahead[i] = intel_key_hash(s, e->kind, s->pool + e->value_off, e->value_len);
         __builtin_prefetch(&s->slots[ahead[i] & s->mask], 1);
+        if (s->filter.nblocks)
+            __builtin_prefetch(intel_filter_block(&s->filter, ahead[i]), 1);
     }
     for (uint32_t i = 0; i < n; i++) {
         dup_next[i] = UINT32_MAX;
@@ -965,6 +967,8 @@ struct intel_set *intel_builder_finish(struct intel_builder *b, uint32_t generat
             uint64_t hn = intel_key_hash(s, en->kind, s->pool + en->value_off, en->value_len);
             ahead[i % AHEAD] = hn;
             __builtin_prefetch(&s->slots[hn & s->mask], 1);
+            if (s->filter.nblocks)
+                __builtin_prefetch(intel_filter_block(&s->filter, hn), 1);
         }
         uint32_t tag = (uint32_t)(h >> 32);
         uint64_t j = h & s->mask;
