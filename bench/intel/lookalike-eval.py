@@ -12,7 +12,15 @@ transposition, keyboard replacement and insertion, vowel swap, bit flips,
 hyphenation, ASCII and IDN homoglyphs (punycode), other TLDs/SLDs, added
 words, the protected name as a subdomain.
 
-  lookalike-eval.py BUILD_DIR [CACHE_DIR]   (prints bench_lookalike's report)"""
+  lookalike-eval.py BUILD_DIR [CACHE_DIR] [--seed N] [--part all|dev|held-out]
+                    [--words main|alt]
+
+Held-out checks: --part splits the benign domains in two by a hash of the
+name (dev: used while changing the matcher; held-out: only measured) and the
+protected domains by line parity; --seed draws another sample of look-alikes
+and --words alt uses other added words and subdomain labels than the main
+generator (prints bench_lookalike's report)."""
+import hashlib
 import json
 import os
 import random
@@ -78,6 +86,10 @@ IDN_GLYPHS = {"a": "\u0430", "e": "\u0435", "o": "\u043e", "p": "\u0440", "c": "
               "x": "\u0445", "y": "\u0443", "i": "\u0456", "s": "\u0455", "j": "\u0458"}
 TLDS = ["com", "net", "org", "info", "co", "io", "xyz", "online", "site", "co.uk", "de", "ru"]
 WORDS = ["secure", "login", "account", "verify", "online", "my", "support", "update", "auth"]
+ALT_WORDS = ["signin", "billing", "service", "wallet", "payment", "confirm", "portal", "help",
+             "client"]
+SUBDOMAIN_LABELS = ("secure-login", "account-verify", "auth-check")
+ALT_SUBDOMAIN_LABELS = ("client-area", "id-confirm", "web-access")
 
 
 def split(domain):
@@ -85,7 +97,7 @@ def split(domain):
     return core, suffix
 
 
-def lookalikes(domain, rnd):
+def lookalikes(domain, rnd, words=WORDS, labels=SUBDOMAIN_LABELS):
     core, suffix = split(domain)
     out = {}
 
@@ -118,11 +130,11 @@ def lookalikes(domain, rnd):
     for t in TLDS:
         if t != suffix:
             add("tld-swap", core, t)
-    for w in WORDS:
+    for w in words:
         add("added-word", f"{w}-{core}")
         add("added-word", f"{core}-{w}")
         add("added-word", f"{core}{w}")
-    for w in ("secure-login", "account-verify", "auth-check"):
+    for w in labels:
         out.setdefault("subdomain", set()).add(f"{domain}.{w}.com")
         out.setdefault("subdomain", set()).add(f"{core}.{w}.net")
     picked = []
@@ -133,28 +145,53 @@ def lookalikes(domain, rnd):
     return picked
 
 
+def in_part(name, part):
+    if part == "all":
+        return True
+    odd = hashlib.sha256(name.encode()).digest()[0] & 1
+    return odd == (1 if part == "held-out" else 0)
+
+
 def main():
-    build = sys.argv[1] if len(sys.argv) > 1 else "build"
-    cache = sys.argv[2] if len(sys.argv) > 2 else os.path.join("/tmp", "vigil-lookalike-cache")
+    args = [a for a in sys.argv[1:]]
+    opts = {"--seed": "7", "--part": "all", "--words": "main"}
+    pos = []
+    while args:
+        a = args.pop(0)
+        if a in opts:
+            opts[a] = args.pop(0)
+        else:
+            pos.append(a)
+    build = pos[0] if pos else "build"
+    cache = pos[1] if len(pos) > 1 else os.path.join("/tmp", "vigil-lookalike-cache")
+    part = opts["--part"]
     fetch(cache)
-    benign = benign_domains(cache)
+    benign = [n for n in benign_domains(cache) if in_part(n, part)]
     protected = [l.strip() for l in open(os.path.join(HERE, "protected-100.txt"))
                  if l.strip() and not l.startswith("#")]
-    rnd = random.Random(7)
+    if part != "all":
+        protected = protected[(0 if part == "dev" else 1)::2]
+    rnd = random.Random(int(opts["--seed"]))
+    words, labels = ((ALT_WORDS, ALT_SUBDOMAIN_LABELS) if opts["--words"] == "alt"
+                     else (WORDS, SUBDOMAIN_LABELS))
     fakes = []
     for d in protected:
-        fakes += lookalikes(d, rnd)
+        fakes += lookalikes(d, rnd, words, labels)
     benign_set = set(benign)
     fakes = [(n, t) for n, t in fakes if n not in benign_set]
-    work = os.path.join(cache, "eval")
+    work = os.path.join(cache, f"eval-{part}-{opts['--seed']}-{opts['--words']}")
     os.makedirs(work, exist_ok=True)
     with open(os.path.join(work, "benign.txt"), "w") as f:
         f.write("\n".join(benign) + "\n")
     with open(os.path.join(work, "lookalikes.txt"), "w") as f:
         f.write("\n".join(f"{n}\t{t}" for n, t in fakes) + "\n")
     print(f"benign domains: {len(benign)}; generated look-alikes: {len(fakes)}", flush=True)
+    with open(os.path.join(work, "protected.txt"), "w") as f:
+        f.write("\n".join(protected) + "\n")
+    print(f"part {part}: {len(protected)} protected domains; seed {opts['--seed']}; "
+          f"words {opts['--words']}", flush=True)
     subprocess.run([os.path.join(build, "bench", "intel", "bench_lookalike"),
-                    os.path.join(HERE, "protected-100.txt"), os.path.join(work, "benign.txt"),
+                    os.path.join(work, "protected.txt"), os.path.join(work, "benign.txt"),
                     os.path.join(work, "lookalikes.txt")], check=True)
 
 

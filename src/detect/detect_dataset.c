@@ -991,7 +991,9 @@ static int cmd_value(struct dataset *ds, const char *value, uint8_t *key, size_t
 int detect_dataset_cmd_add(const char *name, const char *type, const char *value, char *err,
                            size_t errlen)
 {
-    struct dataset *ds = cmd_set(name, type, true, err, errlen);
+    /* as Suricata's dataset-add: only sets the rules or the configuration
+     * declared ("set not found") */
+    struct dataset *ds = cmd_set(name, type, false, err, errlen);
     uint8_t key[4096];
     int kl = ds ? cmd_value(ds, value, key, sizeof key, err, errlen) : -1;
     if (kl < 0)

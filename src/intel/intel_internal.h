@@ -44,12 +44,77 @@ struct intel_prefix_table {
     uint32_t *range_parent;  /* per range: enclosing range or UINT32_MAX */
 };
 
+/* Fingerprint filter in front of the hash table (sets of 64k+ values): a
+ * split-block Bloom filter, 32-byte blocks of eight 32-bit words, one bit set
+ * per word, about 12 bits per value (false positive rate ~1 %). A key the
+ * set does not hold is then answered from 4.5 MB (at 3M values) that the
+ * caches keep, not from the 64 MB table; a domain's parent-domain probes
+ * too. */
+struct intel_filter {
+    uint32_t (*blocks)[8];
+    uint32_t nblocks; /* 0: no filter */
+    size_t mapped;
+};
+
+static inline uint64_t intel_filter_key(uint64_t h)
+{
+    h ^= h >> 29;
+    return h * 0xbf58476d1ce4e5b9ull;
+}
+
+static inline const uint32_t *intel_filter_block(const struct intel_filter *f, uint64_t h)
+{
+    uint64_t x = intel_filter_key(h);
+    return f->blocks[((x >> 32) * (uint64_t)f->nblocks) >> 32];
+}
+
+static inline uint32_t intel_filter_bit(uint64_t h, int i)
+{
+    static const uint32_t salt[8] = {0x47b6137bu, 0x44974d91u, 0x8824ad5bu, 0xa2b7289du,
+                                     0x705495c7u, 0x2df1424bu, 0x9efc4947u, 0x5c6bfb31u};
+    return 1u << (((uint32_t)intel_filter_key(h) * salt[i]) >> 27);
+}
+
+/* True if the key with hash h may be in the set (always true without a
+ * filter). */
+static inline bool intel_filter_may_hold(const struct intel_filter *f, uint64_t h)
+{
+    if (!f->nblocks)
+        return true;
+    const uint32_t *b = intel_filter_block(f, h);
+    bool ok = true;
+    for (int i = 0; i < 8; i++)
+        ok &= (b[i] & intel_filter_bit(h, i)) != 0;
+    return ok;
+}
+
+/* A slot of the hash table: the tag (high half of the hash), where the
+ * value is and what a hit reports (the entry's meta and flags), so a probe
+ * costs the slot and the value it compares: two memory accesses, not three. */
+#define INTEL_SLOT_USED 0x80u
+struct intel_slot {
+    uint32_t tag;
+    uint32_t value_off;
+    uint32_t meta; /* as intel_entry.meta (while building: the entry index) */
+    uint16_t value_len;
+    uint8_t kind;
+    uint8_t flags; /* INTEL_SLOT_USED | the entry's INTEL_ENTRY_MULTI/RANGE; 0: empty */
+};
+
+static inline bool intel_slot_holds(const uint8_t *pool, const struct intel_slot *sl, uint8_t kind,
+                                    const void *key, size_t len)
+{
+    return sl->kind == kind && sl->value_len == len &&
+           __builtin_memcmp(pool + sl->value_off, key, len) == 0;
+}
+
 struct intel_set {
     uint64_t seed;
-    uint64_t *slots; /* (tag << 32) | (entry index + 1); 0 empty */
+    struct intel_filter filter;
+    struct intel_slot *slots;
     size_t slots_mapped; /* bytes mmap'ed for slots (huge pages), 0: malloc'ed */
     uint64_t mask;
-    struct intel_entry *entries;
+    struct intel_entry *entries; /* building: every value; built: the address ranges only */
     size_t entries_mapped;
     uint32_t nentries;
     uint8_t *pool;
@@ -75,14 +140,19 @@ void intel_prefix_free(struct intel_prefix_table *t);
  * UINT32_MAX. */
 uint32_t intel_prefix_find(const struct intel_prefix_table *t, const uint8_t *addr, int family);
 
-/* The table probe: the entry for key (kind, bytes) with hash h, or NULL. */
-const struct intel_entry *intel_set_find(const struct intel_set *s, uint8_t kind, uint64_t h,
+/* The table probe: the slot for key (kind, bytes) with hash h, or NULL. */
+const struct intel_slot *intel_set_find(const struct intel_set *s, uint8_t kind, uint64_t h,
                                          const void *key, size_t len);
 /* Hash of a key of kind (domains: label by label from the right). */
 uint64_t intel_key_hash(const struct intel_set *s, uint8_t kind, const void *key, size_t len);
-/* Fills a hit from an entry. */
+/* Fills a hit from an entry (address ranges) or a slot (values). */
 void intel_hit_from_entry(const struct intel_set *s, const struct intel_entry *e,
                           struct intel_hit *h);
+void intel_hit_from_slot(const struct intel_set *s, const struct intel_slot *sl,
+                         struct intel_hit *h);
+
+/* Raw size of the hash kinds (16, 20, 32), 0 for the others. */
+int intel_kind_hash_size(enum intel_kind kind);
 
 /* Hex digits (with optional ':' or ' ' between bytes) to n raw bytes;
  * 0 or -1. */

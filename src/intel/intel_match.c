@@ -74,6 +74,8 @@ static const struct field fields[] = {
 
 #define MAX_INSTANCES 64
 #define MAX_ALERTED 32
+#define PENDING_MAX 16
+#define PENDING_VALUE_MAX 256
 
 struct inspection {
     struct intel_matcher *m;
@@ -91,6 +93,20 @@ struct inspection {
     } alerted[MAX_ALERTED];
     unsigned nalerted;
     uint32_t since; /* only indicators newer than this generation (flows) */
+    /* lookups collected and done together (intel_set_lookup_batch), so the
+     * memory latencies of a transaction's values overlap */
+    struct pending {
+        unsigned set_index;
+        const char *where;
+        uint8_t direction;
+        uint32_t len;
+        union {
+            uint8_t bytes[PENDING_VALUE_MAX];
+            struct ip_address addr;
+        } v;
+    } pending[PENDING_MAX];
+    struct intel_query queries[PENDING_MAX];
+    unsigned npending;
 };
 
 /* ---------- alerts ---------- */
@@ -226,6 +242,73 @@ static void raise_hits(struct inspection *in, const struct intel_hit *hits, unsi
 
 /* ---------- lookups by field ---------- */
 
+/* Without zeroing the queues (10 KB): only their counts. */
+static void inspection_init(struct inspection *in, struct intel_matcher *m,
+                            const struct intel_snapshot *snap, struct flow *flow,
+                            const struct packet *packet, const struct app_tx *tx,
+                            uint8_t direction, uint32_t since)
+{
+    in->m = m;
+    in->snap = snap;
+    in->s = NULL;
+    in->set_index = 0;
+    in->flow = flow;
+    in->packet = packet;
+    in->tx = tx;
+    in->direction = direction;
+    in->nalerted = 0;
+    in->since = since;
+    in->npending = 0;
+}
+
+/* Looks up the collected values (per set, in one batch each) and raises
+ * their hits in the order they were collected. */
+static void flush(struct inspection *in)
+{
+    unsigned n = in->npending;
+    if (!n)
+        return;
+    in->npending = 0;
+    bool one_set = true;
+    for (unsigned i = 1; i < n; i++)
+        one_set &= in->pending[i].set_index == in->pending[0].set_index;
+    if (one_set)
+        intel_set_lookup_batch(in->snap->sets[in->pending[0].set_index], in->queries, n);
+    for (unsigned si = 0; si < 2 && !one_set; si++) {
+        struct intel_query q[PENDING_MAX];
+        unsigned idx[PENDING_MAX], nq = 0;
+        for (unsigned i = 0; i < n; i++)
+            if (in->pending[i].set_index == si) {
+                q[nq] = in->queries[i];
+                idx[nq++] = i;
+            }
+        if (!nq)
+            continue;
+        intel_set_lookup_batch(in->snap->sets[si], q, nq);
+        for (unsigned k = 0; k < nq; k++)
+            in->queries[idx[k]] = q[k];
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const struct pending *pd = &in->pending[i];
+        const struct intel_query *q = &in->queries[i];
+        if (!q->nhits)
+            continue;
+        in->s = in->snap->sets[pd->set_index];
+        in->set_index = pd->set_index;
+        if (q->kind == INTEL_KIND_ADDR) {
+            const struct ip_address *a = &pd->v.addr;
+            char text[64];
+            inet_ntop(a->family == 4 ? AF_INET : AF_INET6,
+                      a->family == 4 ? a->addr.u8 + 12 : a->addr.u8, text, sizeof text);
+            raise_hits(in, q->hits, q->nhits, text, strlen(text), pd->where, pd->direction);
+        } else {
+            raise_hits(in, q->hits, q->nhits, pd->v.bytes, pd->len, pd->where, pd->direction);
+        }
+    }
+}
+
+/* Queues a lookup of v (kind; ADDR: v is a struct ip_address) in every set
+ * that holds the kind; a value too long to copy is looked up at once. */
 static void lookup_kind(struct inspection *in, enum intel_kind kind, const void *v, size_t len,
                         const char *where, uint8_t direction)
 {
@@ -235,37 +318,38 @@ static void lookup_kind(struct inspection *in, enum intel_kind kind, const void 
         const struct intel_set *s = in->snap->sets[si];
         if (!s || !intel_set_has_kind(s, kind))
             continue;
-        in->s = s;
-        in->set_index = si;
-        struct intel_hit hits[INTEL_MAX_HITS];
         in->m->stats.lookups++;
-        unsigned n = kind == INTEL_KIND_DOMAIN
-                         ? intel_set_lookup_domain(s, v, len, hits, INTEL_MAX_HITS)
-                         : intel_set_lookup(s, kind, v, len, hits, INTEL_MAX_HITS);
-        if (n)
-            raise_hits(in, hits, n, v, len, where, direction);
+        if (kind != INTEL_KIND_ADDR && len > PENDING_VALUE_MAX) {
+            struct intel_hit hits[INTEL_MAX_HITS];
+            unsigned n = kind == INTEL_KIND_DOMAIN
+                             ? intel_set_lookup_domain(s, v, len, hits, INTEL_MAX_HITS)
+                             : intel_set_lookup(s, kind, v, len, hits, INTEL_MAX_HITS);
+            in->s = s;
+            in->set_index = si;
+            if (n)
+                raise_hits(in, hits, n, v, len, where, direction);
+            continue;
+        }
+        if (in->npending == PENDING_MAX)
+            flush(in);
+        struct pending *pd = &in->pending[in->npending];
+        struct intel_query *q = &in->queries[in->npending++];
+        pd->set_index = si;
+        pd->where = where;
+        pd->direction = direction;
+        pd->len = (uint32_t)len;
+        memcpy(pd->v.bytes, v, len);
+        q->kind = kind;
+        q->value = pd->v.bytes;
+        q->len = len;
+        q->nhits = 0;
     }
 }
 
 static void lookup_addr(struct inspection *in, const struct ip_address *a, const char *where,
                         uint8_t direction)
 {
-    for (unsigned si = 0; si < 2; si++) {
-        const struct intel_set *s = in->snap->sets[si];
-        if (!s || !intel_set_has_kind(s, INTEL_KIND_ADDR))
-            continue;
-        in->s = s;
-        in->set_index = si;
-        struct intel_hit hits[INTEL_MAX_HITS];
-        in->m->stats.lookups++;
-        unsigned n = intel_set_lookup_addr(s, a, hits, INTEL_MAX_HITS);
-        if (!n)
-            continue;
-        char text[64];
-        inet_ntop(a->family == 4 ? AF_INET : AF_INET6,
-                  a->family == 4 ? a->addr.u8 + 12 : a->addr.u8, text, sizeof text);
-        raise_hits(in, hits, n, text, strlen(text), where, direction);
-    }
+    lookup_kind(in, INTEL_KIND_ADDR, a, sizeof *a, where, direction);
 }
 
 /* A host: IP literal ("[v6]" or v4, optional port) or a DNS name. */
@@ -437,8 +521,8 @@ void intel_match_tx(struct intel_matcher *m, const struct intel_snapshot *snap,
     if (!snap || (!snap->sets[0] && !snap->sets[1] && !snap->protected_domains))
         return;
     const struct lookalike_set *la = snap->protected_domains;
-    struct inspection in = {.m = m, .snap = snap, .flow = flow, .packet = packet, .tx = tx,
-                            .direction = direction};
+    struct inspection in;
+    inspection_init(&in, m, snap, flow, packet, tx, direction, 0);
     /* look-alike checks: one per distinct name in this transaction direction */
     const uint8_t *checked[8];
     uint32_t checked_len[8];
@@ -541,6 +625,7 @@ void intel_match_tx(struct intel_matcher *m, const struct intel_snapshot *snap,
             }
         }
     }
+    flush(&in);
 }
 
 void intel_match_flow(struct intel_matcher *m, const struct intel_snapshot *snap,
@@ -548,11 +633,13 @@ void intel_match_flow(struct intel_matcher *m, const struct intel_snapshot *snap
 {
     if (!snap || !snap_has_kind(snap, INTEL_KIND_ADDR))
         return;
-    struct inspection in = {.m = m, .snap = snap, .flow = flow, .packet = packet, .since = since};
+    struct inspection in;
+    inspection_init(&in, m, snap, flow, packet, NULL, 0, since);
     /* the alert goes with the packet that showed the address */
     uint8_t dir = packet ? packet->flow_direction : 0;
     lookup_addr(&in, &flow->key.src, "src_ip", dir);
     lookup_addr(&in, &flow->key.dst, "dest_ip", dir);
+    flush(&in);
 }
 
 void intel_match_file(struct intel_matcher *m, const struct intel_snapshot *snap,
@@ -560,7 +647,8 @@ void intel_match_file(struct intel_matcher *m, const struct intel_snapshot *snap
 {
     if (!snap || (!snap->sets[0] && !snap->sets[1]))
         return;
-    struct inspection in = {.m = m, .snap = snap, .flow = flow, .packet = packet};
+    struct inspection in;
+    inspection_init(&in, m, snap, flow, packet, NULL, 0, 0);
     uint8_t dir = file->direction;
     if (file->have_md5)
         lookup_kind(&in, INTEL_KIND_FILE_MD5, file->md5, 16, "fileinfo.md5", dir);
@@ -580,4 +668,5 @@ void intel_match_file(struct intel_matcher *m, const struct intel_snapshot *snap
                         (size_t)(file->name + file->name_len - slash - 1), "fileinfo.filename",
                         dir);
     }
+    flush(&in);
 }

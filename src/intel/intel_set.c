@@ -377,6 +377,11 @@ static int hash_bytes_of(enum intel_kind kind)
     }
 }
 
+int intel_kind_hash_size(enum intel_kind kind)
+{
+    return hash_bytes_of(kind);
+}
+
 int intel_normalize(enum intel_kind kind, const char *value, size_t len, uint8_t *out, size_t cap,
                     uint8_t *prefix_len, unsigned *flags, char *err, size_t errlen)
 {
@@ -890,21 +895,18 @@ static inline bool entry_equal(const struct intel_set *s, const struct intel_ent
            memcmp(s->pool + e->value_off, key, len) == 0;
 }
 
-const struct intel_entry *intel_set_find(const struct intel_set *s, uint8_t kind, uint64_t h,
-                                         const void *key, size_t len)
+const struct intel_slot *intel_set_find(const struct intel_set *s, uint8_t kind, uint64_t h,
+                                        const void *key, size_t len)
 {
-    if (!s->slots)
+    if (!s->slots || !intel_filter_may_hold(&s->filter, h))
         return NULL;
     uint32_t tag = (uint32_t)(h >> 32);
     for (uint64_t i = h & s->mask;; i = (i + 1) & s->mask) {
-        uint64_t slot = s->slots[i];
-        if (!slot)
+        const struct intel_slot *sl = &s->slots[i];
+        if (!sl->flags)
             return NULL;
-        if ((uint32_t)(slot >> 32) == tag) {
-            const struct intel_entry *e = &s->entries[(uint32_t)slot - 1];
-            if (entry_equal(s, e, kind, key, len))
-                return e;
-        }
+        if (sl->tag == tag && intel_slot_holds(s->pool, sl, kind, key, len))
+            return sl;
     }
 }
 
@@ -919,13 +921,21 @@ struct intel_set *intel_builder_finish(struct intel_builder *b, uint32_t generat
     uint32_t n = b->nentries;
     /* hashed entries: everything but address ranges */
     uint64_t cap = 16;
-    while (cap * 5 < (uint64_t)n * 8) /* load factor <= 0.625 */
+    while (cap * 3 < (uint64_t)n * 4) /* load factor <= 0.75 (the filter answers most misses) */
         cap *= 2;
     s->slots = big_calloc(cap * sizeof *s->slots, &s->slots_mapped);
     s->mask = cap - 1;
     dup_next = n ? malloc((size_t)n * sizeof *dup_next) : NULL;
     if (!s->slots || (n && !dup_next))
         goto fail;
+    if (n >= 65536) {
+        /* the fingerprint filter, ~12 bits per value, set as values are
+         * inserted */
+        s->filter.nblocks = (uint32_t)(((uint64_t)n * 12 + 255) / 256);
+        s->filter.blocks = big_calloc((size_t)s->filter.nblocks * 32, &s->filter.mapped);
+        if (!s->filter.blocks)
+            goto fail;
+    }
     s->entries = b->entries;
     s->entries_mapped = b->entries_mapped;
     s->nentries = n;
@@ -944,6 +954,8 @@ struct intel_set *intel_builder_finish(struct intel_builder *b, uint32_t generat
         const struct intel_entry *e = &s->entries[i];
         ahead[i] = intel_key_hash(s, e->kind, s->pool + e->value_off, e->value_len);
         __builtin_prefetch(&s->slots[ahead[i] & s->mask], 1);
+        if (s->filter.nblocks)
+            __builtin_prefetch(intel_filter_block(&s->filter, ahead[i]), 1);
     }
     for (uint32_t i = 0; i < n; i++) {
         dup_next[i] = UINT32_MAX;
@@ -955,18 +967,30 @@ struct intel_set *intel_builder_finish(struct intel_builder *b, uint32_t generat
             uint64_t hn = intel_key_hash(s, en->kind, s->pool + en->value_off, en->value_len);
             ahead[i % AHEAD] = hn;
             __builtin_prefetch(&s->slots[hn & s->mask], 1);
+            if (s->filter.nblocks)
+                __builtin_prefetch(intel_filter_block(&s->filter, hn), 1);
         }
         uint32_t tag = (uint32_t)(h >> 32);
         uint64_t j = h & s->mask;
         for (;; j = (j + 1) & s->mask) {
-            uint64_t slot = s->slots[j];
-            if (!slot) {
-                s->slots[j] = ((uint64_t)tag << 32) | (uint64_t)(i + 1);
+            struct intel_slot *sl = &s->slots[j];
+            if (!sl->flags) {
+                sl->tag = tag;
+                sl->flags = INTEL_SLOT_USED;
+                sl->meta = i; /* until the meta lists are made */
+                sl->value_off = e->value_off;
+                sl->value_len = e->value_len;
+                sl->kind = e->kind;
                 s->counts[e->kind]++;
+                if (s->filter.nblocks) {
+                    uint32_t *blk = (uint32_t *)intel_filter_block(&s->filter, h);
+                    for (int k = 0; k < 8; k++)
+                        blk[k] |= intel_filter_bit(h, k);
+                }
                 break;
             }
-            if ((uint32_t)(slot >> 32) == tag) {
-                uint32_t first = (uint32_t)slot - 1;
+            if (sl->tag == tag) {
+                uint32_t first = sl->meta;
                 struct intel_entry *f = &s->entries[first];
                 if (entry_equal(s, f, e->kind, key, e->value_len)) {
                     /* same value from another indicator: chain its meta */
@@ -1027,6 +1051,15 @@ struct intel_set *intel_builder_finish(struct intel_builder *b, uint32_t generat
     }
     free(dup_next);
     dup_next = NULL;
+    /* the slots take what a hit reports from their entries */
+    for (uint64_t j = 0; j <= s->mask; j++) {
+        struct intel_slot *sl = &s->slots[j];
+        if (!sl->flags)
+            continue;
+        const struct intel_entry *e = &s->entries[sl->meta];
+        sl->meta = e->meta;
+        sl->flags = (uint8_t)(INTEL_SLOT_USED | (e->flags & (INTEL_ENTRY_MULTI | INTEL_ENTRY_RANGE)));
+    }
     /* metas */
     s->nmetas = b->nmetas;
     s->meta_pool = b->mpool;
@@ -1050,7 +1083,26 @@ struct intel_set *intel_builder_finish(struct intel_builder *b, uint32_t generat
     }
     if (intel_prefix_build(s) != 0)
         goto fail;
-    s->memory = sizeof *s + cap * sizeof *s->slots + (size_t)n * sizeof *s->entries +
+    /* The slots carry what a hit reports: only the address ranges' entries
+     * are read from now on. Keep those (renumbered), free the rest. */
+    uint32_t nr = s->v4.nranges + s->v6.nranges;
+    struct intel_entry *kept = malloc((nr ? nr : 1) * sizeof *kept);
+    if (!kept)
+        goto fail;
+    uint32_t k = 0;
+    for (int fam = 0; fam < 2; fam++) {
+        struct intel_prefix_table *t = fam ? &s->v6 : &s->v4;
+        for (uint32_t r = 0; r < t->nranges; r++) {
+            kept[k] = s->entries[t->range_entry[r]];
+            t->range_entry[r] = k++;
+        }
+    }
+    hbuf_free(s->entries, s->entries_mapped);
+    s->entries = kept;
+    s->entries_mapped = 0;
+    s->nentries = nr;
+    s->memory = sizeof *s + cap * sizeof *s->slots + (size_t)s->filter.nblocks * 32 +
+                (size_t)nr * sizeof *s->entries +
                 s->pool_len + s->meta_lists_len * 4 + s->nmetas * sizeof *s->metas +
                 s->meta_pool_len;
     s->memory += (size_t)s->v4.count * 8 + (size_t)s->v6.count * 20 +
@@ -1070,6 +1122,8 @@ void intel_set_free(struct intel_set *s)
     if (!s)
         return;
     big_free(s->slots, s->slots_mapped);
+    if (s->filter.blocks)
+        big_free(s->filter.blocks, s->filter.mapped);
     hbuf_free(s->entries, s->entries_mapped);
     hbuf_free(s->pool, s->pool_mapped);
     free(s->meta_lists);
@@ -1082,21 +1136,39 @@ void intel_set_free(struct intel_set *s)
 
 /* ---------- reading ---------- */
 
+static void fill_hit(const struct intel_set *s, uint8_t kind, uint32_t off, uint16_t len,
+                     uint8_t flags, const uint32_t *meta, uint8_t prefix_len, struct intel_hit *h)
+{
+    h->kind = kind == INTEL_KIND_DOMAIN_SUB ? INTEL_KIND_DOMAIN : (enum intel_kind)kind;
+    h->value = s->pool + off;
+    h->value_len = len - ((flags & INTEL_ENTRY_RANGE) ? 1u : 0u);
+    h->prefix_len = prefix_len;
+    h->subdomains = kind == INTEL_KIND_DOMAIN_SUB;
+    if (flags & INTEL_ENTRY_MULTI) {
+        h->meta_count = s->meta_lists[*meta];
+        h->metas = &s->meta_lists[*meta + 1];
+    } else {
+        h->meta_count = 1;
+        h->metas = meta;
+    }
+}
+
 void intel_hit_from_entry(const struct intel_set *s, const struct intel_entry *e,
                           struct intel_hit *h)
 {
-    h->kind = e->kind == INTEL_KIND_DOMAIN_SUB ? INTEL_KIND_DOMAIN : (enum intel_kind)e->kind;
-    h->value = s->pool + e->value_off;
-    h->value_len = e->value_len - ((e->flags & INTEL_ENTRY_RANGE) ? 1u : 0u);
-    h->prefix_len = e->prefix_len;
-    h->subdomains = e->kind == INTEL_KIND_DOMAIN_SUB;
-    if (e->flags & INTEL_ENTRY_MULTI) {
-        h->meta_count = s->meta_lists[e->meta];
-        h->metas = &s->meta_lists[e->meta + 1];
-    } else {
-        h->meta_count = 1;
-        h->metas = &e->meta;
-    }
+    fill_hit(s, e->kind, e->value_off, e->value_len, e->flags, &e->meta, e->prefix_len, h);
+}
+
+void intel_hit_from_slot(const struct intel_set *s, const struct intel_slot *sl,
+                         struct intel_hit *h)
+{
+    /* values looked up are whole addresses; a range's key ends with its
+     * prefix length */
+    bool range = (sl->flags & INTEL_ENTRY_RANGE) != 0;
+    uint8_t prefix = sl->kind != INTEL_KIND_ADDR ? 0
+                     : range                     ? s->pool[sl->value_off + sl->value_len - 1]
+                                                 : (uint8_t)(sl->value_len * 8);
+    fill_hit(s, sl->kind, sl->value_off, sl->value_len, sl->flags, &sl->meta, prefix, h);
 }
 
 unsigned intel_set_lookup(const struct intel_set *s, enum intel_kind kind, const void *value,
@@ -1127,10 +1199,10 @@ unsigned intel_set_lookup(const struct intel_set *s, enum intel_kind kind, const
         klen = (size_t)n;
     }
     uint64_t h = intel_key_hash(s, (uint8_t)kind, key, klen);
-    const struct intel_entry *e = intel_set_find(s, (uint8_t)kind, h, key, klen);
+    const struct intel_slot *e = intel_set_find(s, (uint8_t)kind, h, key, klen);
     if (!e)
         return 0;
-    intel_hit_from_entry(s, e, &hits[0]);
+    intel_hit_from_slot(s, e, &hits[0]);
     return 1;
 }
 
@@ -1157,9 +1229,9 @@ unsigned intel_set_lookup_domain(const struct intel_set *s, const void *name, si
     const uint64_t ks = (uint64_t)INTEL_KIND_DOMAIN_SUB * 0x9e3779b97f4a7c15ull;
     if (have_exact) {
         uint64_t hx = intel_key_hash(s, INTEL_KIND_DOMAIN, buf, len);
-        const struct intel_entry *e = intel_set_find(s, INTEL_KIND_DOMAIN, hx, buf, len);
+        const struct intel_slot *e = intel_set_find(s, INTEL_KIND_DOMAIN, hx, buf, len);
         if (e)
-            intel_hit_from_entry(s, e, &hits[n++]);
+            intel_hit_from_slot(s, e, &hits[n++]);
     }
     if (!have_sub)
         return n;
@@ -1183,10 +1255,10 @@ unsigned intel_set_lookup_domain(const struct intel_set *s, const void *name, si
         end = st ? st - 1 : 0;
     }
     for (unsigned k = 0; k < nl && n < max; k++) {
-        const struct intel_entry *e = intel_set_find(s, INTEL_KIND_DOMAIN_SUB, hs[k] ^ ks,
+        const struct intel_slot *e = intel_set_find(s, INTEL_KIND_DOMAIN_SUB, hs[k] ^ ks,
                                                      buf + starts[k], len - starts[k]);
         if (e)
-            intel_hit_from_entry(s, e, &hits[n++]);
+            intel_hit_from_slot(s, e, &hits[n++]);
     }
     return n;
 }
@@ -1201,9 +1273,9 @@ unsigned intel_set_lookup_addr(const struct intel_set *s, const struct ip_addres
     size_t klen = v4 ? 4 : 16;
     unsigned n = 0;
     uint64_t h = intel_key_hash(s, INTEL_KIND_ADDR, key, klen);
-    const struct intel_entry *e = intel_set_find(s, INTEL_KIND_ADDR, h, key, klen);
+    const struct intel_slot *e = intel_set_find(s, INTEL_KIND_ADDR, h, key, klen);
     if (e)
-        intel_hit_from_entry(s, e, &hits[n++]);
+        intel_hit_from_slot(s, e, &hits[n++]);
     const struct intel_prefix_table *t = v4 ? &s->v4 : &s->v6;
     if (!t->nranges)
         return n;

@@ -13,7 +13,10 @@
 #include <string.h>
 
 #include <libpsl.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
 #include <unicode/uspoof.h>
+#include <unicode/ustring.h>
 
 #include "intel/intel.h"
 #include "intel/intel_idn.h"
@@ -60,6 +63,10 @@ static USpoofChecker *spoof;
 static char ascii_skel[128][8];
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
+static int skeleton(const char *in, size_t len, bool unicode, char *out, size_t cap);
+static void lure_init(void);
+static bool lure_seq(const char *s, size_t n, bool skel, int depth);
+
 static void lookalike_init(void)
 {
     psl = psl_latest(NULL);
@@ -85,6 +92,7 @@ static void lookalike_init(void)
             ascii_skel[c][n] = 0;
         }
     }
+    lure_init();
 }
 
 /* Folds the ASCII pairs TR39 leaves out, in place. */
@@ -134,6 +142,36 @@ static int skeleton(const char *in, size_t len, bool unicode, char *out, size_t 
     o = fold_pairs(out, o);
     out[o] = '\0';
     return (int)o;
+}
+
+/* The UTF-8 text without its diacritics (NFD, non-spacing marks dropped,
+ * NFC): "paypaì" -> "paypai". -1 on failure. */
+static int strip_marks(const char *in, size_t len, char *out, size_t cap)
+{
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *nfd = unorm2_getNFDInstance(&e);
+    const UNormalizer2 *nfc = U_SUCCESS(e) ? unorm2_getNFCInstance(&e) : NULL;
+    UChar a[SKEL_MAX], b[SKEL_MAX];
+    int32_t al = 0;
+    u_strFromUTF8(a, SKEL_MAX, &al, in, (int32_t)len, &e);
+    if (U_FAILURE(e) || !nfd || !nfc || al >= SKEL_MAX)
+        return -1;
+    int32_t bl = unorm2_normalize(nfd, a, al, b, SKEL_MAX, &e);
+    if (U_FAILURE(e) || bl >= SKEL_MAX)
+        return -1;
+    int32_t o = 0;
+    for (int32_t i = 0; i < bl; i++)
+        if (u_charType(b[i]) != U_NON_SPACING_MARK)
+            b[o++] = b[i];
+    al = unorm2_normalize(nfc, b, o, a, SKEL_MAX, &e);
+    if (U_FAILURE(e) || al >= SKEL_MAX)
+        return -1;
+    int32_t n = 0;
+    u_strToUTF8(out, (int32_t)cap - 1, &n, a, al, &e);
+    if (U_FAILURE(e) || n <= 0 || (size_t)n >= cap)
+        return -1;
+    out[n] = '\0';
+    return n;
 }
 
 /* ---------- distance ---------- */
@@ -228,52 +266,6 @@ static bool histogram_close(const uint8_t a[64], const uint8_t b[64], int max)
     return true;
 }
 
-/* QWERTY neighbours (rows staggered as on a keyboard). */
-static bool keyboard_adjacent(char a, char b)
-{
-    static const char *const rows[] = {"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"};
-    int ra = -1, ia = -1, rb = -1, ib = -1;
-    for (int r = 0; r < 4; r++) {
-        const char *p = strchr(rows[r], a);
-        if (p && a) {
-            ra = r;
-            ia = (int)(p - rows[r]);
-        }
-        p = strchr(rows[r], b);
-        if (p && b) {
-            rb = r;
-            ib = (int)(p - rows[r]);
-        }
-    }
-    if (ra < 0 || rb < 0)
-        return false;
-    if (ra == rb)
-        return ia - ib == 1 || ib - ia == 1;
-    if (ra - rb == 1)
-        return ib == ia || ib == ia + 1;
-    if (rb - ra == 1)
-        return ia == ib || ia == ib + 1;
-    return false;
-}
-
-/* For cores of 5-6 characters an arbitrary one-letter change is too often
- * another ordinary word ("apple" / "ample"): only the typing errors people
- * make (neighbouring keys, doubled or swapped or dropped letters) count. */
-static bool plausible_typo(enum lookalike_technique t, const char *o, size_t ol, const char *p,
-                           size_t pl)
-{
-    if (t == LOOKALIKE_TRANSPOSITION || t == LOOKALIKE_REPETITION || t == LOOKALIKE_OMISSION)
-        return true;
-    size_t i = 0;
-    while (i < ol && i < pl && o[i] == p[i])
-        i++;
-    if (t == LOOKALIKE_REPLACEMENT)
-        return i < ol && i < pl && keyboard_adjacent(o[i], p[i]);
-    /* insertion of o[i]: next to a neighbour of the letters around it */
-    return i < ol && ((i > 0 && keyboard_adjacent(o[i], o[i - 1])) ||
-                      (i + 1 < ol && keyboard_adjacent(o[i], o[i + 1])));
-}
-
 /* ---------- the set ---------- */
 
 struct protected_domain {
@@ -285,6 +277,7 @@ struct protected_domain {
     char *owner, *stix_id;
     uint8_t hist[64];  /* character counts of the core (edit-distance prefilter) */
     uint64_t chars;    /* which character classes occur in the core */
+    bool generic;      /* the core is an ordinary lure word ("office", "mybank") */
 };
 
 struct lookalike_builder {
@@ -416,6 +409,7 @@ int lookalike_builder_add(struct lookalike_builder *b, const char *domain, const
     }
     p->skel_len = (size_t)sl;
     histogram(p->core, p->core_len, p->hist);
+    p->generic = lure_seq(p->core, p->core_len, false, 0);
     for (int c = 0; c < 64; c++)
         if (p->hist[c])
             p->chars |= 1ull << c;
@@ -517,32 +511,39 @@ static bool is_legit(const struct lookalike_set *s, const char *reg, size_t n)
     return false;
 }
 
-static bool alnum(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (unsigned char)c >= 0x80;
-}
-
-/* Minimum core length for edit-distance and substring rules. */
-#define MIN_CORE_FUZZY 5
-/* Cores at least this long match inside words without boundaries. */
-#define MIN_CORE_BARE 9
-/* Cores this long are matched by plausible typing errors (4-6 characters:
- * neighbouring keys, doubled, swapped or dropped letters only). */
+/* Cores this long take hyphens added under another suffix. */
 #define MIN_CORE_TYPO 4
-/* Cores at least this long take any single edit (shorter: plausible typos). */
+/* Cores at least this long take an edit under another suffix too. */
 #define MIN_CORE_ANY_EDIT 7
+/* Shortest core matched by edits under its own suffix, hyphens and tokens. */
+#define MIN_CORE_SAME_SUFFIX 2
 
+/* The name's core against protected p. For a name with non-ASCII letters
+ * (punycode decoded) the comparison is on the core without diacritics too:
+ * its skeleton (bskel) equal to the protected one, or the core itself
+ * (ecore: "paypaì" -> "paypai") one edit from the protected core. */
 static enum lookalike_technique compare(const struct protected_domain *p, const char *core,
                                         size_t core_len, const char *suffix, const char *skel,
-                                        size_t skel_len, bool idn, const uint8_t hist[64],
-                                        uint64_t chars, bool hyphen)
+                                        size_t skel_len, bool idn, const char *bskel,
+                                        size_t bskel_len, const char *ecore, size_t elen,
+                                        const uint8_t hist[64], uint64_t chars, bool hyphen)
 {
     bool same_core = core_len == p->core_len && memcmp(core, p->core, core_len) == 0;
     if (skel_len == p->skel_len && memcmp(skel, p->skel, skel_len) == 0 && (!same_core || idn))
         return LOOKALIKE_HOMOGLYPH;
-    if (same_core && strcmp(suffix, p->suffix) != 0)
+    if (idn && bskel_len == p->skel_len && memcmp(bskel, p->skel, bskel_len) == 0)
+        return LOOKALIKE_HOMOGLYPH;
+    bool same_suffix = strcmp(suffix, p->suffix) == 0;
+    if (same_core && !same_suffix)
         return LOOKALIKE_TLD_SWAP;
-    if (p->core_len >= 4 && hyphen && core_len <= CORE_MAX) {
+    /* Under the protected domain's own suffix, one edit is what a mistyped
+     * address or a typosquatter's registration looks like, for short brands
+     * too: their neighbourhood under one suffix is a few dozen names. Under
+     * another suffix an edit is a second change: only cores of 7+
+     * characters, where one edit rarely makes another ordinary word. */
+    size_t min_edit = same_suffix ? MIN_CORE_SAME_SUFFIX : MIN_CORE_ANY_EDIT;
+    size_t min_hyphen = same_suffix ? MIN_CORE_SAME_SUFFIX : MIN_CORE_TYPO;
+    if (p->core_len >= min_hyphen && hyphen && core_len <= CORE_MAX) {
         char dehyph[CORE_MAX + 1];
         size_t o = 0;
         for (size_t i = 0; i < core_len; i++)
@@ -551,24 +552,146 @@ static enum lookalike_technique compare(const struct protected_domain *p, const 
         if (o == p->core_len && memcmp(dehyph, p->core, o) == 0)
             return LOOKALIKE_HYPHENATION;
     }
-    size_t ldiff = core_len > p->core_len ? core_len - p->core_len : p->core_len - core_len;
-    if (p->core_len >= MIN_CORE_TYPO && !idn && ldiff <= 1) {
+    const char *pc = p->core;
+    size_t pl = p->core_len;
+    size_t ldiff = elen > pl ? elen - pl : pl - elen;
+    if (p->core_len >= min_edit && ldiff <= 1) {
         int max = p->core_len >= 9 ? 2 : 1;
         /* each edit adds or removes at most one character class */
-        if (__builtin_popcountll(chars ^ p->chars) <= 2 * max &&
-            histogram_close(hist, p->hist, max)) {
-            int d = lookalike_distance(core, core_len, p->core, p->core_len, max);
-            if (d == 1) {
-                enum lookalike_technique t = classify_edit(core, core_len, p->core, p->core_len);
-                if (p->core_len >= MIN_CORE_ANY_EDIT ||
-                    plausible_typo(t, core, core_len, p->core, p->core_len))
-                    return t;
-            } else if (d == 2 && max >= 2) {
-                return LOOKALIKE_TYPO;
-            }
+        if (idn || (__builtin_popcountll(chars ^ p->chars) <= 2 * max &&
+                    histogram_close(hist, p->hist, max))) {
+            int d = lookalike_distance(ecore, elen, pc, pl, max);
+            if (d == 1)
+                return idn ? LOOKALIKE_HOMOGLYPH : classify_edit(ecore, elen, pc, pl);
+            if (d == 2 && max >= 2)
+                return idn ? LOOKALIKE_HOMOGLYPH : LOOKALIKE_TYPO;
         }
     }
     return LOOKALIKE_NONE;
+}
+
+/* Words phishing names add to a brand ("hsbclogin", "secureubs",
+ * "paypal-customercare"): a core joined to other letters without a hyphen
+ * or label boundary counts only when those letters are such words (one to
+ * three of them); otherwise "onmicrosoft", "doloresantander" or "mailing"
+ * would read as brands with added words. */
+static const char *const lure_words[] = {
+    "access",  "account", "accounts", "alert",   "app",      "auth",     "bank",     "banking",
+    "billing", "care",    "cash",     "center",  "check",    "client",   "confirm",  "connect",
+    "customer", "help",   "home",     "id",      "info",     "invoice",  "live",     "login",
+    "logon",   "mail",    "member",   "mobile",  "my",       "net",      "notice",   "office",
+    "online",  "pass",    "password", "pay",     "payment",  "portal",   "recover",  "recovery",
+    "refund",  "reset",   "secure",   "security", "service", "services", "session",  "sign",
+    "signin",  "signon",  "sso",      "support", "team",     "update",   "user",     "validate",
+    "verify",  "wallet",  "web",
+};
+#define NLURE (sizeof lure_words / sizeof lure_words[0])
+/* The words' skeletons ("client" reads "dient"), for joined skeletons. */
+static char lure_skel[NLURE][16];
+
+static void lure_init(void)
+{
+    for (size_t i = 0; i < NLURE; i++) {
+        char sk[SKEL_MAX];
+        int n = skeleton(lure_words[i], strlen(lure_words[i]), false, sk, sizeof sk);
+        if (n > 0 && (size_t)n < sizeof lure_skel[i])
+            memcpy(lure_skel[i], sk, (size_t)n + 1);
+    }
+}
+
+/* s[0..n) is a concatenation of 1-3 lure words (of their skeletons). */
+static bool lure_seq(const char *s, size_t n, bool skel, int depth)
+{
+    if (n == 0)
+        return depth > 0;
+    if (depth == 3)
+        return false;
+    for (size_t i = 0; i < NLURE; i++) {
+        const char *w = skel ? lure_skel[i] : lure_words[i];
+        size_t wl = strlen(w);
+        if (wl && wl <= n && memcmp(s, w, wl) == 0 && lure_seq(s + wl, n - wl, skel, depth + 1))
+            return true;
+    }
+    return false;
+}
+
+static bool alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (unsigned char)c >= 0x80;
+}
+
+/* text[pos..pos+len) is a match of a core of core_len characters inside a
+ * run of letters and digits: true when the rest of that run, left and
+ * right, is lure words (left of a core shorter than 4 nothing may stand:
+ * "mail|ing", "bank|ing"). */
+static bool joined_ok(const char *text, size_t tl, size_t pos, size_t len, size_t core_len,
+                      bool skel)
+{
+    size_t a = pos, z = pos + len;
+    while (a > 0 && alnum(text[a - 1]))
+        a--;
+    while (z < tl && alnum(text[z]))
+        z++;
+    if (a == pos && z == pos + len)
+        return true; /* on boundaries both sides */
+    if (core_len < 4 && a != pos)
+        return false;
+    return (a == pos || lure_seq(text + a, pos - a, skel, 0)) &&
+           (z == pos + len || lure_seq(text + pos + len, z - pos - len, skel, 0));
+}
+
+/* A core that is itself an ordinary word ("office") is everywhere in
+ * names ("chefs-office", "office.school.example"): its matches count only
+ * among lure words ("office-login", "office.secure-login.net"). The tokens
+ * of text other than the match at [pos, pos + len), and those of other
+ * (the registrable core for a subdomain match, or NULL), must all be lure
+ * words, and there must be one. */
+static bool generic_ok(const struct protected_domain *p, const char *text, size_t tl, size_t pos,
+                       size_t len, const char *other, size_t ol, bool skel)
+{
+    if (!p->generic)
+        return true;
+    unsigned lures = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const char *t = pass ? other : text;
+        size_t n = pass ? ol : tl;
+        for (size_t i = 0; t && i < n;) {
+            size_t j = i;
+            while (j < n && alnum(t[j]))
+                j++;
+            bool match = !pass && i <= pos && pos + len <= j;
+            if (j > i && !match) {
+                if (!lure_seq(t + i, j - i, skel, 0))
+                    return false;
+                lures++;
+            }
+            i = j + 1;
+        }
+    }
+    return lures > 0;
+}
+
+/* Cores shorter than four characters (the needles index four bytes): as a
+ * whole token between hyphens, dots and underscores ("secure-ing",
+ * "ubs.login") or at the start of a token followed by lure words
+ * ("ubslogin"). Returns the protected index or -1. */
+static long scan_short(const struct lookalike_set *s, const char *text, size_t tl,
+                       const char *other, size_t ol)
+{
+    for (size_t k = 0; k < s->n; k++) {
+        const struct protected_domain *p = &s->p[k];
+        size_t cl = p->core_len;
+        if (cl < MIN_CORE_SAME_SUFFIX || cl >= 4)
+            continue;
+        for (size_t i = 0; i + cl <= tl; i++) {
+            if ((i > 0 && alnum(text[i - 1])) || memcmp(text + i, p->core, cl) != 0)
+                continue;
+            if (joined_ok(text, tl, i, cl, cl, false) &&
+                generic_ok(p, text, tl, i, cl, other, ol, false))
+                return (long)k;
+        }
+    }
+    return -1;
 }
 
 /* The needles of kind what found in text (one pass over text); the first
@@ -607,9 +730,11 @@ static long scan_needles(const struct lookalike_set *s, const char *text, size_t
             if (what_mask == (1u << NEEDLE_REG) || (what_mask & (1u << NEEDLE_REG) && core)) {
                 /* subdomain scan: registrable needs label bounds; a core
                  * inside labels needs bounds unless long */
-                if (nd->what == NEEDLE_REG ? bounded
-                                           : (p->core_len >= 4 &&
-                                              (bounded || p->core_len >= MIN_CORE_BARE))) {
+                if (nd->what == NEEDLE_REG
+                        ? bounded
+                        : (p->core_len >= 4 &&
+                           joined_ok(text, tl, i, nl, p->core_len, false) &&
+                           generic_ok(p, text, tl, i, nl, core, core_len, false))) {
                     *tech = LOOKALIKE_SUBDOMAIN;
                     return nd->idx;
                 }
@@ -618,11 +743,14 @@ static long scan_needles(const struct lookalike_set *s, const char *text, size_t
             /* added words: the core (4+ chars) on a word boundary, or bare
              * when long; a long skeleton inside the name's skeleton */
             if (nd->what == NEEDLE_CORE && core_len > p->core_len &&
-                (bounded || p->core_len >= MIN_CORE_BARE)) {
+                joined_ok(text, tl, i, nl, p->core_len, false) &&
+                generic_ok(p, text, tl, i, nl, NULL, 0, false)) {
                 *tech = LOOKALIKE_ADDED_WORD;
                 return nd->idx;
             }
-            if (nd->what == NEEDLE_SKEL && p->skel_len >= MIN_CORE_BARE && tl > p->skel_len) {
+            if (nd->what == NEEDLE_SKEL && tl > p->skel_len &&
+                joined_ok(text, tl, i, nl, p->skel_len, true) &&
+                generic_ok(p, text, tl, i, nl, NULL, 0, true)) {
                 *tech = LOOKALIKE_ADDED_WORD;
                 return nd->idx;
             }
@@ -675,9 +803,30 @@ bool lookalike_check(const struct lookalike_set *s, const char *name, size_t len
         if (hist[c])
             chars |= 1ull << c;
     bool hyphen = memchr(core, '-', core_len) != NULL;
+    bool uname = ul > 0 || nonascii;
+    const char *ecore = core, *eskel = sk;
+    size_t elen = core_len, eskel_len = (size_t)sl;
+    char bare[SKEL_MAX], esk[SKEL_MAX];
+    if (uname) {
+        int bl = strip_marks(ul > 0 ? uni : core, ul > 0 ? (size_t)ul : core_len, bare,
+                             sizeof bare);
+        int el = bl > 0 ? skeleton(bare, (size_t)bl, true, esk, sizeof esk) : -1;
+        if (el > 0) {
+            eskel = esk;
+            eskel_len = (size_t)el;
+        }
+        if (bl > 0) {
+            for (int i = 0; i < bl; i++)
+                if ((unsigned char)bare[i] < 128)
+                    bare[i] = (char)tolower((unsigned char)bare[i]);
+            ecore = bare;
+            elen = (size_t)bl;
+        }
+    }
     for (size_t i = 0; i < s->n; i++) {
         enum lookalike_technique t = compare(&s->p[i], core, core_len, suffix, sk, (size_t)sl,
-                                             ul > 0 || nonascii, hist, chars, hyphen);
+                                             uname, eskel, eskel_len, ecore, elen, hist, chars,
+                                             hyphen);
         if (t == LOOKALIKE_NONE)
             continue;
         hit->technique = t;
@@ -699,6 +848,10 @@ bool lookalike_check(const struct lookalike_set *s, const char *name, size_t len
     if (idx < 0 && prefix_len)
         idx = scan_needles(s, lname, prefix_len, (1u << NEEDLE_REG) | (1u << NEEDLE_CORE), core,
                            core_len, &t);
+    if (idx < 0 && (idx = scan_short(s, core, core_len, NULL, 0)) >= 0)
+        t = LOOKALIKE_ADDED_WORD;
+    if (idx < 0 && prefix_len && (idx = scan_short(s, lname, prefix_len, core, core_len)) >= 0)
+        t = LOOKALIKE_SUBDOMAIN;
     if (idx < 0)
         return false;
     hit->technique = t;

@@ -9,18 +9,24 @@
  * Otherwise, for each protected domain, in this order:
  *  - homoglyph: the Unicode TR39 skeletons (ICU's confusables data; punycode
  *    labels decoded first) of the two cores are equal but the names differ
- *    ("exarnplebank", "еxamplebank" with a Cyrillic е, "examp1ebank");
+ *    ("exarnplebank", "еxamplebank" with a Cyrillic е, "examp1ebank"); for
+ *    names with non-ASCII letters also without diacritics ("paypaì");
  *  - other TLD / SLD: the same core under another public suffix;
  *  - typing errors: Damerau-Levenshtein distance 1 (2 for cores of 9+
  *    characters): transposition, repetition, omission, insertion,
- *    replacement;
+ *    replacement. Under the protected domain's own suffix for cores of any
+ *    length (2+); under another suffix only for cores of 7+ characters (the
+ *    edit is then a second change, and short strings one edit apart are
+ *    mostly other ordinary names);
  *  - added hyphens ("example-bank") and added words
- *    ("secure-examplebank-login"): the core (or its skeleton) inside the
- *    name's core, on a word boundary when the core is short;
+ *    ("secure-examplebank-login"): the core (or its skeleton) as a token
+ *    between hyphens/dots, or joined to lure words ("examplebanklogin",
+ *    "ubssecure"; a list of the words phishing names add); a core of fewer
+ *    than 4 characters takes nothing on its left ("mail|ing"); a core that
+ *    is itself an ordinary lure word ("office") only among lure words;
  *  - subdomain: the protected domain or core as labels left of another
- *    registrable domain ("examplebank.com.login-check.net").
- * Cores shorter than 5 characters are only matched by skeleton, other TLD
- * and whole-label rules (short brands are everywhere in ordinary words). */
+ *    registrable domain ("examplebank.com.login-check.net"), with the same
+ *    token rules. */
 #ifndef VIGIL_INTEL_LOOKALIKE_H
 #define VIGIL_INTEL_LOOKALIKE_H
 

@@ -472,6 +472,9 @@ int sensor_control_register(struct sensor_runtime *rt)
         rc = control_register_async("ruleset-reload-rules", cmd_reload_rules, NULL, 0);
     if (rc != 0 && rc != -EEXIST)
         return rc;
+    rc = sensor_control_register_datasets();
+    if (rc != 0)
+        return rc;
     if (rt->iface) {
         /* As Suricata: interfaces only when capturing live. */
         control_register("iface-list", cmd_iface_list, NULL, 0);

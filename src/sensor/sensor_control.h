@@ -44,6 +44,9 @@ bool sensor_control_path(const struct config *cfg, const struct sensor_options *
 /* Registers the sensor's commands (Suricata's names) and remembers rt. */
 int sensor_control_register(struct sensor_runtime *rt);
 void sensor_control_unregister(void);
+/* control_dataset.c: dataset-add/remove/lookup/clear/dump (called by
+ * sensor_control_register). */
+int sensor_control_register_datasets(void);
 
 /* Read loops call this between packets with the capture source they own
  * (slot: the worker id of an AF_PACKET worker, 0 for the reading thread of

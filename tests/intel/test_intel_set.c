@@ -231,8 +231,106 @@ static void test_ranges_random(void)
     intel_set_free(s);
 }
 
+static bool same_hits(const struct intel_hit *a, unsigned na, const struct intel_hit *b,
+                      unsigned nb)
+{
+    if (na != nb)
+        return false;
+    for (unsigned i = 0; i < na; i++)
+        if (a[i].kind != b[i].kind || a[i].value != b[i].value ||
+            a[i].value_len != b[i].value_len || a[i].prefix_len != b[i].prefix_len ||
+            a[i].subdomains != b[i].subdomains || a[i].meta_count != b[i].meta_count ||
+            memcmp(a[i].metas, b[i].metas, a[i].meta_count * sizeof *a[i].metas) != 0)
+            return false;
+    return true;
+}
+
+/* Batched lookups give what the single lookups give, with and without the
+ * fingerprint filter (sets of 64k+ values have one), for every kind of
+ * query: exact and subdomain domains (several hits), addresses in nested
+ * ranges, hashes raw and in hex, e-mail forms, values shared by several
+ * indicators, absent values, batches larger than one pass. */
+static void test_batch(void)
+{
+    for (int big = 0; big < 2; big++) {
+        struct intel_builder *b = intel_builder_new();
+        uint32_t m1 = meta(b, "indicator--b1"), m2 = meta(b, "indicator--b2");
+        char v[128];
+        int nfill = big ? 70000 : 50;
+        for (int i = 0; i < nfill; i++) {
+            snprintf(v, sizeof v, "fill%d.example.org", i);
+            add(b, INTEL_KIND_DOMAIN, v, m1);
+            snprintf(v, sizeof v, "%032x", i * 2654435761u);
+            add(b, INTEL_KIND_FILE_MD5, v, m1);
+        }
+        add(b, INTEL_KIND_DOMAIN, "*.evil.example", m1);
+        add(b, INTEL_KIND_DOMAIN, "*.b.evil.example", m2);
+        add(b, INTEL_KIND_DOMAIN, "a.b.evil.example", m2);
+        add(b, INTEL_KIND_DOMAIN, "a.b.evil.example", m1); /* shared */
+        add(b, INTEL_KIND_ADDR, "10.0.0.0/8", m1);
+        add(b, INTEL_KIND_ADDR, "10.1.0.0/16", m2);
+        add(b, INTEL_KIND_ADDR, "10.1.2.3", m1);
+        add(b, INTEL_KIND_ADDR, "2001:db8::/32", m1);
+        add(b, INTEL_KIND_ADDR, "2001:db8::1", m2);
+        add(b, INTEL_KIND_EMAIL, "Bad@Evil.Example", m1);
+        add(b, INTEL_KIND_JA3, "e7d705a3286e19ea42f587b344ee6865", m2);
+        struct intel_set *s = intel_builder_finish(b, 1);
+        CHECK(s != NULL);
+        if (!s)
+            return;
+        static const char *const names[] = {"A.B.Evil.Example.", "x.evil.example", "evil.example",
+                                            "fill7.example.org", "fill7.example.org.x",
+                                            "absent.test", "b.evil.example", ""};
+        static const char *const addrs[] = {"10.1.2.3", "10.1.9.9", "10.200.0.1", "11.0.0.1",
+                                            "2001:db8::1", "2001:db8:1::5", "::1"};
+        struct intel_query q[40];
+        struct ip_address ipa[8];
+        char md5[8][40];
+        unsigned n = 0;
+        for (int rep = 0; rep < 2; rep++) {
+            for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+                q[n++] = (struct intel_query){.kind = INTEL_KIND_DOMAIN, .value = names[i],
+                                              .len = strlen(names[i])};
+            for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+                ipa[i] = ip(addrs[i]);
+                q[n++] = (struct intel_query){.kind = INTEL_KIND_ADDR, .value = &ipa[i]};
+            }
+        }
+        for (int i = 0; i < 4; i++) {
+            snprintf(md5[i], sizeof md5[i], "%032x", (i * 7 + (i == 3 ? 100000 : 0)) * 2654435761u);
+            q[n++] = (struct intel_query){.kind = INTEL_KIND_FILE_MD5, .value = md5[i], .len = 32};
+        }
+        q[n++] = (struct intel_query){.kind = INTEL_KIND_EMAIL, .value = "<bad@evil.example>",
+                                      .len = 18};
+        q[n++] = (struct intel_query){.kind = INTEL_KIND_JA3,
+                                      .value = "E7:D7:05:A3:28:6E:19:EA:42:F5:87:B3:44:EE:68:65",
+                                      .len = 47};
+        q[n++] = (struct intel_query){.kind = INTEL_KIND_URL, .value = "x/y", .len = 3};
+        unsigned total = intel_set_lookup_batch(s, q, n);
+        unsigned want_total = 0, bad = 0;
+        for (unsigned i = 0; i < n; i++) {
+            struct intel_hit h[INTEL_MAX_HITS];
+            unsigned k = q[i].kind == INTEL_KIND_ADDR
+                             ? intel_set_lookup_addr(s, q[i].value, h, INTEL_MAX_HITS)
+                             : intel_set_lookup(s, q[i].kind, q[i].value, q[i].len, h,
+                                                INTEL_MAX_HITS);
+            want_total += k;
+            if (!same_hits(q[i].hits, q[i].nhits, h, k) && bad++ < 5)
+                fprintf(stderr, "batch query %u (kind %d): %u hits, single %u\n", i,
+                        (int)q[i].kind, q[i].nhits, k);
+        }
+        CHECK_EQ_INT(bad, 0);
+        CHECK_EQ_INT(total, want_total);
+        CHECK(want_total >= 20); /* the queries do hit */
+        CHECK_EQ_INT(q[0].nhits, 3); /* exact (one entry, two indicators) + two subdomain entries */
+        CHECK_EQ_INT(q[0].hits[0].meta_count, 2);
+        intel_set_free(s);
+    }
+}
+
 int main(void)
 {
+    test_batch();
     test_url_normalize();
     test_kinds();
     test_ranges_random();

@@ -43,10 +43,12 @@ int main(void)
                                        "indicator--x", err, sizeof err), 0);
     CHECK_EQ_INT(lookalike_builder_add(b, "paypal.com", NULL, NULL, err, sizeof err), 0);
     CHECK_EQ_INT(lookalike_builder_add(b, "hsbc.com", NULL, NULL, err, sizeof err), 0);
+    CHECK_EQ_INT(lookalike_builder_add(b, "ubs.com", NULL, NULL, err, sizeof err), 0);
+    CHECK_EQ_INT(lookalike_builder_add(b, "office.com", NULL, NULL, err, sizeof err), 0);
     CHECK(lookalike_builder_add(b, "co.uk", NULL, NULL, err, sizeof err) != 0);
     struct lookalike_set *s = lookalike_builder_finish(b);
     CHECK(s != NULL);
-    CHECK_EQ_INT(lookalike_set_count(s), 4);
+    CHECK_EQ_INT(lookalike_set_count(s), 6);
 
     const char *eb = "examplebank.com";
     expect(s, "examplebank.com", LOOKALIKE_NONE, NULL);
@@ -73,10 +75,38 @@ int main(void)
     expect(s, "xn--pypal-4ve.com", LOOKALIKE_HOMOGLYPH, "paypal.com"); /* Cyrillic а */
     expect(s, "hsbc.net", LOOKALIKE_TLD_SWAP, "hsbc.com");
     expect(s, "hsbc-online.com", LOOKALIKE_ADDED_WORD, "hsbc.com");
-    /* short brands are not matched inside words or by distance */
-    expect(s, "hsbd.com", LOOKALIKE_REPLACEMENT, "hsbc.com"); /* neighbouring key */
-    expect(s, "hsbq.com", LOOKALIKE_NONE, NULL);
+    /* short brands: one edit under their own suffix only, never inside
+     * other words; whole tokens and lure words */
+    expect(s, "hsbd.com", LOOKALIKE_REPLACEMENT, "hsbc.com");
+    expect(s, "hsbq.com", LOOKALIKE_REPLACEMENT, "hsbc.com");
+    expect(s, "hsbq.net", LOOKALIKE_NONE, NULL);
+    expect(s, "hsbd.net", LOOKALIKE_NONE, NULL);
     expect(s, "thsbcx.com", LOOKALIKE_NONE, NULL);
+    expect(s, "ubx.com", LOOKALIKE_REPLACEMENT, "ubs.com");
+    expect(s, "u-bs.com", LOOKALIKE_HYPHENATION, "ubs.com");
+    expect(s, "ubx.net", LOOKALIKE_NONE, NULL);
+    expect(s, "ubs-login.net", LOOKALIKE_ADDED_WORD, "ubs.com");
+    expect(s, "secure-ubs.net", LOOKALIKE_ADDED_WORD, "ubs.com");
+    expect(s, "ubsloginsecure.net", LOOKALIKE_ADDED_WORD, "ubs.com");
+    expect(s, "ubs.secure-check.net", LOOKALIKE_SUBDOMAIN, "ubs.com");
+    expect(s, "clubs.com", LOOKALIKE_NONE, NULL);     /* a word ending in the core */
+    expect(s, "ubsmarine.com", LOOKALIKE_NONE, NULL); /* not a lure word */
+    expect(s, "myubs.com", LOOKALIKE_NONE, NULL);     /* short core: nothing on its left */
+    /* long cores joined to other letters: only lure words */
+    expect(s, "myexamplebank.com", LOOKALIKE_ADDED_WORD, eb);
+    expect(s, "examplebankcustomercare.org", LOOKALIKE_ADDED_WORD, eb);
+    expect(s, "onexamplebank.com", LOOKALIKE_NONE, NULL);
+    expect(s, "doloresexamplebank.org", LOOKALIKE_NONE, NULL);
+    /* a brand that is an ordinary word needs lure words around it */
+    expect(s, "office-login.net", LOOKALIKE_ADDED_WORD, "office.com");
+    expect(s, "office.secure-login.net", LOOKALIKE_SUBDOMAIN, "office.com");
+    expect(s, "chefs-office.com", LOOKALIKE_NONE, NULL);
+    expect(s, "office.school.example", LOOKALIKE_NONE, NULL);
+    expect(s, "offica.com", LOOKALIKE_REPLACEMENT, "office.com");
+    /* accented letters: compared without their marks, in UTF-8 and punycode */
+    expect(s, "paypa\xc3\xac.com", LOOKALIKE_HOMOGLYPH, "paypal.com"); /* paypaì */
+    expect(s, "xn--paypa-xsa.com", LOOKALIKE_HOMOGLYPH, "paypal.com");
+    expect(s, "p\xc3\xa0ypal.com", LOOKALIKE_HOMOGLYPH, "paypal.com"); /* pàypal */
     /* ordinary names */
     expect(s, "example.com", LOOKALIKE_NONE, NULL);
     expect(s, "www.google.com", LOOKALIKE_NONE, NULL);
