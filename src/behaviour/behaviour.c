@@ -41,6 +41,48 @@ void behaviour_config_defaults(struct behaviour_config *c)
     c->bruteforce.http_failures = 20;
     c->bruteforce.ftp = true;
     c->bruteforce.ftp_failures = 10;
+    /* DNS tunnels (per client and parent domain, 5 minutes): iodine and
+     * dnscat2 send hundreds of queries a minute whose names carry data
+     * in labels of 50-63 base32/hex characters; an ordinary client asks a
+     * parent for a handful of names (CDN hashes reach 20-30 characters,
+     * rarely entropy 4). DGA: 10 distinct algorithmic-looking registered
+     * domains answered NXDOMAIN within the window (a bot walking its list);
+     * a single odd brand name or a typo never gets there. */
+    c->dns.enabled = true;
+    c->dns.window_sec = 300;
+    c->dns.long_label = 32;
+    c->dns.min_entropy = 3.8;
+    c->dns.long_queries = 20;
+    c->dns.unique_subdomains = 300;
+    c->dns.txt_null_queries = 50;
+    c->dns.volume_bytes = 16384;
+    c->dns.dga = true;
+    c->dns.dga_min_letters = 8;
+    c->dns.dga_max_score = -5.0;
+    c->dns.dga_domains = 10;
+    c->dns.dga_nxdomain_only = true;
+}
+
+bool behaviour_any_enabled(const struct behaviour_config *c)
+{
+    return c->enabled && (c->scan.enabled || c->bruteforce.enabled || c->dns.enabled);
+}
+
+static int get_double(const struct config *cfg, const char *key, double min, double max,
+                      double *out, char *err, size_t errlen)
+{
+    const char *s = config_get(cfg, key);
+    if (!s || !*s)
+        return 0;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || end == s || v < min || v > max) {
+        snprintf(err, errlen, "%s: expected a number from %g to %g", key, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
 }
 
 static int get_u32(const struct config *cfg, const char *key, uint32_t min, uint32_t *out,
@@ -97,7 +139,27 @@ int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, 
                 errlen) ||
         get_bool(cfg, "behaviour.bruteforce.ftp.enabled", &c->bruteforce.ftp, err, errlen) ||
         get_u32(cfg, "behaviour.bruteforce.ftp.failures", 2, &c->bruteforce.ftp_failures, err,
-                errlen))
+                errlen) ||
+        get_bool(cfg, "behaviour.dns.enabled", &c->dns.enabled, err, errlen) ||
+        get_u32(cfg, "behaviour.dns.window", 1, &c->dns.window_sec, err, errlen) ||
+        get_u32(cfg, "behaviour.dns.tunnel.long-label", 8, &c->dns.long_label, err, errlen) ||
+        get_double(cfg, "behaviour.dns.tunnel.min-entropy", 0, 6, &c->dns.min_entropy, err,
+                   errlen) ||
+        get_u32(cfg, "behaviour.dns.tunnel.long-queries", 1, &c->dns.long_queries, err,
+                errlen) ||
+        get_u32(cfg, "behaviour.dns.tunnel.unique-subdomains", 2, &c->dns.unique_subdomains,
+                err, errlen) ||
+        get_u32(cfg, "behaviour.dns.tunnel.txt-null-queries", 1, &c->dns.txt_null_queries, err,
+                errlen) ||
+        get_u32(cfg, "behaviour.dns.tunnel.bytes", 64, &c->dns.volume_bytes, err, errlen) ||
+        get_bool(cfg, "behaviour.dns.dga.enabled", &c->dns.dga, err, errlen) ||
+        get_u32(cfg, "behaviour.dns.dga.min-length", 3, &c->dns.dga_min_letters, err,
+                errlen) ||
+        get_double(cfg, "behaviour.dns.dga.max-score", -20, 0, &c->dns.dga_max_score, err,
+                   errlen) ||
+        get_u32(cfg, "behaviour.dns.dga.domains", 1, &c->dns.dga_domains, err, errlen) ||
+        get_bool(cfg, "behaviour.dns.dga.nxdomain-only", &c->dns.dga_nxdomain_only, err,
+                 errlen))
         return -1;
     if (config_find(cfg, "behaviour.memcap")) {
         uint64_t v;
@@ -114,7 +176,7 @@ struct behaviour_ctx *behaviour_ctx_new(const struct behaviour_config *c,
                                         struct behaviour_store *store, behaviour_alert_fn fn,
                                         void *user)
 {
-    if (!c->enabled || !(c->scan.enabled || c->bruteforce.enabled))
+    if (!behaviour_any_enabled(c))
         return NULL;
     struct behaviour_ctx *b = calloc(1, sizeof *b);
     if (!b)
@@ -186,6 +248,10 @@ void behaviour_stats_add(struct behaviour_stats *t, const struct behaviour_stats
         t->bf_attempts[i] += s->bf_attempts[i];
     t->bf_alerts += s->bf_alerts;
     t->bf_suppressed += s->bf_suppressed;
+    t->dns_queries += s->dns_queries;
+    t->dns_alerts += s->dns_alerts;
+    t->dga_names += s->dga_names;
+    t->dga_alerts += s->dga_alerts;
     t->trackers += s->trackers;
     t->tracker_reused += s->tracker_reused;
     t->memcap_evictions += s->memcap_evictions;
@@ -206,6 +272,12 @@ void behaviour_stats_write_json(const struct behaviour_stats *s, struct json_wri
     json_key_u64(w, "ftp_failures", s->bf_attempts[BEHAVIOUR_SID_BF_FTP]);
     json_key_u64(w, "alerts", s->bf_alerts);
     json_key_u64(w, "suppressed", s->bf_suppressed);
+    json_object_end(w);
+    json_key_object_begin(w, "dns");
+    json_key_u64(w, "queries", s->dns_queries);
+    json_key_u64(w, "tunnel_alerts", s->dns_alerts);
+    json_key_u64(w, "dga_names", s->dga_names);
+    json_key_u64(w, "dga_alerts", s->dga_alerts);
     json_object_end(w);
     json_key_u64(w, "trackers", s->trackers);
     json_key_u64(w, "tracker_reused", s->tracker_reused);

@@ -26,6 +26,7 @@ struct json_writer;
 
 #define BEHAVIOUR_GID_SCAN 7200
 #define BEHAVIOUR_GID_BRUTEFORCE 7201
+#define BEHAVIOUR_GID_DNS 7202
 
 /* sids of gid 7200 */
 enum {
@@ -42,6 +43,16 @@ enum {
     BEHAVIOUR_SID_BF_HTTP = 2,       /* a burst of HTTP 401/403 responses */
     BEHAVIOUR_SID_BF_FTP = 3,        /* FTP PASS answered 530/430 */
     BEHAVIOUR_BF_SERVICES = 4        /* 1 + the number of services above */
+};
+
+/* sids of gid 7202 (per client and parent domain, except DGA: per client) */
+enum {
+    BEHAVIOUR_SID_DNS_LONG_LABELS = 1, /* many names with a long high-entropy label */
+    BEHAVIOUR_SID_DNS_UNIQUE = 2,      /* many unique subdomains of one parent */
+    BEHAVIOUR_SID_DNS_TXT_NULL = 3,    /* many TXT/NULL queries under one parent */
+    BEHAVIOUR_SID_DNS_VOLUME = 4,      /* many bytes of new subdomain names under one parent */
+    BEHAVIOUR_SID_DNS_DGA = 5,         /* many algorithmically generated-looking domains */
+    BEHAVIOUR_DNS_SIDS = 6
 };
 
 struct behaviour_config {
@@ -67,6 +78,21 @@ struct behaviour_config {
         bool ftp;                /* behaviour.bruteforce.ftp.enabled */
         uint32_t ftp_failures;   /* behaviour.bruteforce.ftp.failures: PASS answered 530/430 */
     } bruteforce;
+    struct {
+        bool enabled;            /* behaviour.dns.enabled */
+        uint32_t window_sec;     /* behaviour.dns.window */
+        uint32_t long_label;     /* behaviour.dns.tunnel.long-label: characters */
+        double min_entropy;      /* behaviour.dns.tunnel.min-entropy: bits per character */
+        uint32_t long_queries;   /* behaviour.dns.tunnel.long-queries */
+        uint32_t unique_subdomains; /* behaviour.dns.tunnel.unique-subdomains */
+        uint32_t txt_null_queries; /* behaviour.dns.tunnel.txt-null-queries */
+        uint32_t volume_bytes;   /* behaviour.dns.tunnel.bytes: new subdomain name bytes */
+        bool dga;                /* behaviour.dns.dga.enabled */
+        uint32_t dga_min_letters; /* behaviour.dns.dga.min-length: letters of the label */
+        double dga_max_score;    /* behaviour.dns.dga.max-score: mean log2 bigram probability */
+        uint32_t dga_domains;    /* behaviour.dns.dga.domains: distinct DGA-like domains */
+        bool dga_nxdomain_only;  /* behaviour.dns.dga.nxdomain-only */
+    } dns;
 };
 
 void behaviour_config_defaults(struct behaviour_config *c);
@@ -116,6 +142,10 @@ struct behaviour_stats {
     uint64_t bf_attempts[BEHAVIOUR_BF_SERVICES]; /* failed attempts counted, per sid */
     uint64_t bf_alerts;
     uint64_t bf_suppressed;
+    uint64_t dns_queries;        /* DNS questions looked at */
+    uint64_t dns_alerts;         /* 7202:1-4 */
+    uint64_t dga_names;          /* names scored as algorithmically generated */
+    uint64_t dga_alerts;         /* 7202:5 */
     uint64_t trackers;           /* trackers in use now */
     uint64_t tracker_reused;     /* an expired tracker reused */
     uint64_t memcap_evictions;   /* a live tracker dropped because memcap was reached */
@@ -164,5 +194,19 @@ void behaviour_bruteforce_attempt(struct behaviour_ctx *b, struct flow *f, int s
  * max_duration with at most max_client_bytes from the client. */
 bool behaviour_ssh_is_attempt(const struct behaviour_config *c, bool kex_done,
                               uint64_t duration_usec, uint64_t client_bytes);
+
+/* The DGA model's score of a registered domain's label (the part left of
+ * the public suffix): the mean log2 probability of its letter transitions
+ * under the benign character-bigram model (dga_model.h), letters in *letters.
+ * Lower is less like the names people choose. */
+double behaviour_dga_score(const char *label, size_t len, uint32_t *letters);
+/* Shannon entropy of s in bits per character. */
+double behaviour_entropy(const char *s, size_t len);
+/* The DNS core without a transaction (unit test): a question for name
+ * (lower case, no trailing dot) of type qtype from client at ts_usec;
+ * response: it is a response with rcode. */
+void behaviour_dns_question(struct behaviour_ctx *b, struct flow *f,
+                            const struct ip_address *client, const char *name, size_t len,
+                            uint16_t qtype, bool response, uint8_t rcode, uint64_t ts_usec);
 
 #endif
