@@ -27,6 +27,9 @@ struct json_writer;
 #define BEHAVIOUR_GID_SCAN 7200
 #define BEHAVIOUR_GID_BRUTEFORCE 7201
 #define BEHAVIOUR_GID_DNS 7202
+#define BEHAVIOUR_GID_BEACON 7203
+#define BEHAVIOUR_SID_BEACON 1 /* periodic small connections, one host to one destination */
+#define BEHAVIOUR_BEACON_MAX_IGNORE 32
 
 /* sids of gid 7200 */
 enum {
@@ -93,6 +96,17 @@ struct behaviour_config {
         uint32_t dga_domains;    /* behaviour.dns.dga.domains: distinct DGA-like domains */
         bool dga_nxdomain_only;  /* behaviour.dns.dga.nxdomain-only */
     } dns;
+    struct {
+        bool enabled;            /* behaviour.beacon.enabled */
+        uint64_t memcap;         /* behaviour.beacon.memcap, bytes per worker */
+        uint32_t min_connections; /* behaviour.beacon.min-connections */
+        double min_score;        /* behaviour.beacon.min-score (0-1) */
+        uint32_t min_interval_sec; /* behaviour.beacon.min-interval */
+        uint32_t max_interval_sec; /* behaviour.beacon.max-interval */
+        uint64_t max_bytes;      /* behaviour.beacon.max-bytes: client bytes per connection */
+        uint16_t ignore_ports[BEHAVIOUR_BEACON_MAX_IGNORE]; /* behaviour.beacon.ignore-ports */
+        uint32_t ignore_port_count;
+    } beacon;
 };
 
 void behaviour_config_defaults(struct behaviour_config *c);
@@ -146,6 +160,11 @@ struct behaviour_stats {
     uint64_t dns_alerts;         /* 7202:1-4 */
     uint64_t dga_names;          /* names scored as algorithmically generated */
     uint64_t dga_alerts;         /* 7202:5 */
+    uint64_t beacon_conns;       /* connections tracked for beaconing */
+    uint64_t beacon_alerts;
+    uint64_t beacon_trackers;    /* the workers' beacon trackers (summed) */
+    uint64_t beacon_evictions;   /* live beacon trackers dropped at the memcap */
+    uint64_t beacon_memuse;
     uint64_t trackers;           /* trackers in use now */
     uint64_t tracker_reused;     /* an expired tracker reused */
     uint64_t memcap_evictions;   /* a live tracker dropped because memcap was reached */
@@ -200,6 +219,16 @@ bool behaviour_ssh_is_attempt(const struct behaviour_config *c, bool kex_done,
  * under the benign character-bigram model (dga_model.h), letters in *letters.
  * Lower is less like the names people choose. */
 double behaviour_dga_score(const char *label, size_t len, uint32_t *letters);
+/* RITA-style beacon score in [0, 1] of n (3..16) connections (start
+ * times, client bytes, any order); the median interval in seconds, and
+ * 1 - MAD/median of the intervals (regularity) and of the sizes
+ * (similarity). */
+double behaviour_beacon_score(const uint64_t *start_usec, const uint64_t *bytes, int n,
+                              double *interval_sec, double *regularity, double *similarity);
+/* The beacon core without a flow (unit test): one connection. */
+void behaviour_beacon_conn(struct behaviour_ctx *b, struct flow *f, uint8_t proto,
+                           const struct ip_address *src, const struct ip_address *dst,
+                           uint16_t dport, uint64_t ts_usec, uint64_t client_bytes);
 /* Shannon entropy of s in bits per character. */
 double behaviour_entropy(const char *s, size_t len);
 /* The DNS core without a transaction (unit test): a question for name

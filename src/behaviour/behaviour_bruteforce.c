@@ -73,7 +73,7 @@ void behaviour_bruteforce_attempt(struct behaviour_ctx *c, struct flow *f, int s
                                   const struct ip_address *src, const struct ip_address *dst,
                                   uint16_t dport, uint64_t ts)
 {
-    if (!c || !c->cfg.bruteforce.enabled || service <= 0 || service >= BEHAVIOUR_BF_SERVICES ||
+    if (!c || !c->store || !c->cfg.bruteforce.enabled || service <= 0 || service >= BEHAVIOUR_BF_SERVICES ||
         behaviour_addr_is_group(dst))
         return;
     c->stats.bf_attempts[service]++;
@@ -155,7 +155,7 @@ void behaviour_bruteforce_attempt(struct behaviour_ctx *c, struct flow *f, int s
 void behaviour_tx(struct behaviour_ctx *b, struct flow *f, uint64_t ts_usec,
                   const struct app_tx *tx, uint8_t direction)
 {
-    if (!b || !f)
+    if (!b || !f || !b->store)
         return;
     uint16_t proto = app_tx_proto(tx);
     if (proto == APP_PROTO_DNS) {

@@ -233,7 +233,7 @@ void behaviour_dns_question(struct behaviour_ctx *c, struct flow *f,
                             const struct ip_address *client, const char *name, size_t len,
                             uint16_t qtype, bool response, uint8_t rcode, uint64_t ts)
 {
-    if (!c || !c->cfg.dns.enabled || len == 0 || len >= sizeof c->dns_name)
+    if (!c || !c->store || !c->cfg.dns.enabled || len == 0 || len >= sizeof c->dns_name)
         return;
     const struct behaviour_config *cfg = &c->cfg;
     /* A response only matters to the DGA count (its rcode). */

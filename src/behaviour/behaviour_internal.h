@@ -22,6 +22,7 @@ enum scan_tracker_type {
     SCAN_T_BRUTE,          /* (source, server, service port, service): failed attempts */
     SCAN_T_DNS,            /* (client, parent domain hash): DNS tunnel evidence */
     SCAN_T_DGA,            /* (client): distinct DGA-like registered domains */
+    SCAN_T_BEACON,         /* (source, destination, port, proto): connection ring */
 };
 
 /* Alert kinds, one alert per source per kind and window. */
@@ -69,6 +70,7 @@ struct behaviour_store {
 struct behaviour_ctx {
     struct behaviour_config cfg;
     struct behaviour_store *store;
+    struct behaviour_store *beacon; /* this worker's own (pairs stay on one worker) */
     bool own_store, report_store;
     behaviour_alert_fn alert;
     void *alert_user;
@@ -88,6 +90,11 @@ bool behaviour_tracker_add(struct scan_tracker *t, uint32_t v);
 bool behaviour_any_enabled(const struct behaviour_config *c);
 /* behaviour_bruteforce.c: a finished flow's brute-force verdict (SSH). */
 void behaviour_bruteforce_flow_end(struct behaviour_ctx *b, struct flow *f);
+/* behaviour_beacon.c: a finished flow's connection for beaconing. */
+void behaviour_beacon_flow_end(struct behaviour_ctx *b, struct flow *f);
+/* A store of the given memcap (the beacon store of one worker). */
+struct behaviour_store *behaviour_store_new_cap(const struct behaviour_config *c, uint64_t memcap,
+                                                uint64_t idle_usec);
 /* behaviour_dns.c: a DNS transaction (request or response). */
 struct app_tx;
 void behaviour_dns_tx(struct behaviour_ctx *b, struct flow *f, uint64_t ts_usec,

@@ -86,8 +86,14 @@ enum behaviour_probe behaviour_classify_icmp(uint8_t proto, uint8_t icmp_type,
 
 struct behaviour_store *behaviour_store_new(const struct behaviour_config *c)
 {
-    if (!behaviour_any_enabled(c))
+    if (!behaviour_any_enabled(c) || !(c->scan.enabled || c->bruteforce.enabled || c->dns.enabled))
         return NULL;
+    return behaviour_store_new_cap(c, c->memcap, 0);
+}
+
+struct behaviour_store *behaviour_store_new_cap(const struct behaviour_config *c, uint64_t memcap,
+                                                uint64_t idle_usec)
+{
     struct behaviour_store *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
@@ -98,11 +104,13 @@ struct behaviour_store *behaviour_store_new(const struct behaviour_config *c)
     b->max_window_usec = b->window_usec > b->bf_window_usec ? b->window_usec : b->bf_window_usec;
     if (b->dns_window_usec > b->max_window_usec)
         b->max_window_usec = b->dns_window_usec;
+    if (idle_usec)
+        b->max_window_usec = idle_usec;
     b->seed = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)b;
     /* The store and the bucket array (at most one bucket per tracker)
      * count against the memcap too. */
     uint64_t per = sizeof(struct scan_tracker) + sizeof(struct scan_tracker *);
-    uint64_t max = c->memcap > sizeof *b ? (c->memcap - sizeof *b) / per : 0;
+    uint64_t max = memcap > sizeof *b ? (memcap - sizeof *b) / per : 0;
     if (max < 16)
         max = 16;
     if (max > (1u << 24))
@@ -150,6 +158,13 @@ void behaviour_stats_get(const struct behaviour_ctx *b, struct behaviour_stats *
         s->memcap_evictions = b->store->stats.memcap_evictions;
         s->memuse = b->store->stats.memuse;
         pthread_mutex_unlock(&b->store->lock);
+    }
+    if (b->beacon) {
+        pthread_mutex_lock(&b->beacon->lock);
+        s->beacon_trackers = b->beacon->stats.trackers;
+        s->beacon_evictions = b->beacon->stats.memcap_evictions;
+        s->beacon_memuse = b->beacon->stats.memuse;
+        pthread_mutex_unlock(&b->beacon->lock);
     }
 }
 
@@ -373,7 +388,7 @@ void behaviour_scan_probe(struct behaviour_ctx *c, struct flow *f, uint8_t proto
                           enum behaviour_probe kind, const struct ip_address *src,
                           const struct ip_address *dst, uint16_t dport, uint64_t ts_usec)
 {
-    if (!c || kind == BEHAVIOUR_PROBE_NONE || behaviour_addr_is_group(dst))
+    if (!c || !c->store || kind == BEHAVIOUR_PROBE_NONE || behaviour_addr_is_group(dst))
         return;
     c->stats.scan_probes++;
     struct behaviour_store *b = c->store;

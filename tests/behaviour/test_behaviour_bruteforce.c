@@ -259,6 +259,7 @@ static void test_config(void)
     /* No detector: no context. */
     c.scan.enabled = false;
     c.dns.enabled = false;
+    c.beacon.enabled = false;
     CHECK(behaviour_ctx_new(&c, NULL, on_alert, &s) == NULL);
     behaviour_tx(NULL, NULL, 0, NULL, 0);
 }
