@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app_dns.h"
 #include "app/app_parser.h"
 #include "flow/flow.h"
 #include "util/json.h"
@@ -1501,6 +1502,26 @@ static int dns_tx_direction(const struct app_tx *atx)
     if (atx->parser == &app_parser_mdns)
         return 0;
     return ((const struct dns_tx *)atx)->direction;
+}
+
+int app_dns_tx_question(const struct app_tx *atx, const uint8_t **name, uint32_t *len,
+                        uint16_t *qtype, bool *response, uint8_t *rcode)
+{
+    if (!atx || (atx->parser != &app_parser_dns_udp && atx->parser != &app_parser_dns_tcp))
+        return -1;
+    const struct dns_tx *tx = (const struct dns_tx *)atx;
+    for (uint32_t i = 0; i < tx->rr_count; i++) {
+        const struct dns_rr *rr = &tx->rrs[i];
+        if (rr->section != DNS_SEC_QUERY)
+            continue;
+        *name = (const uint8_t *)DNS_ARENA(tx, rr->name);
+        *len = rr->name_len;
+        *qtype = rr->type;
+        *response = (tx->flags & 0x8000) != 0;
+        *rcode = tx->rcode;
+        return 0;
+    }
+    return -1;
 }
 
 /* Names newer Suricata rule files use for the same events. */

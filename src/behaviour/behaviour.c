@@ -41,6 +41,97 @@ void behaviour_config_defaults(struct behaviour_config *c)
     c->bruteforce.http_failures = 20;
     c->bruteforce.ftp = true;
     c->bruteforce.ftp_failures = 10;
+    /* DNS tunnels (per client and parent domain, 5 minutes): iodine and
+     * dnscat2 send hundreds of queries a minute whose names carry data
+     * in labels of 50-63 base32/hex characters; an ordinary client asks a
+     * parent for a handful of names (CDN hashes reach 20-30 characters,
+     * rarely entropy 4). 40 long-label names and 80 TXT/NULL names leave
+     * room: a short tunnel fragment of a few dozen questions (the 81 of
+     * suricata-verify's dns/bug-1158 capture) does not alert. DGA: 10 distinct algorithmic-looking registered
+     * domains answered NXDOMAIN within the window (a bot walking its list);
+     * a single odd brand name or a typo never gets there. */
+    c->dns.enabled = true;
+    c->dns.window_sec = 300;
+    c->dns.long_label = 32;
+    c->dns.min_entropy = 3.8;
+    c->dns.long_queries = 40;
+    c->dns.unique_subdomains = 300;
+    c->dns.txt_null_queries = 80;
+    c->dns.volume_bytes = 16384;
+    c->dns.dga = true;
+    c->dns.dga_min_letters = 8;
+    c->dns.dga_max_score = -5.0;
+    c->dns.dga_domains = 10;
+    c->dns.dga_nxdomain_only = true;
+    /* Beaconing, scored as RITA does: 12 connections at least, interval
+     * regularity and size similarity (1 - MAD/median) of 0.85: a +-20 %
+     * jitter scores 0.87 or more in 95 % of 10-16 connection runs, Poisson
+     * arrivals 0.72 or less (simulated), a median interval from
+     * 10 s (below: page loads and retries) to 1 hour, at most 64 KiB from
+     * the client per connection (a poll, not a transfer). Services that are
+     * periodic by design are ignored: DNS, NTP, DHCP, NetBIOS, mDNS, SSDP,
+     * LLMNR, SNMP traps. */
+    c->beacon.enabled = true;
+    c->beacon.memcap = 4ull << 20;
+    c->beacon.min_connections = 12;
+    c->beacon.min_score = 0.85;
+    c->beacon.min_interval_sec = 10;
+    c->beacon.max_interval_sec = 3600;
+    c->beacon.max_bytes = 65536;
+    static const uint16_t ign[] = {53, 123, 67, 68, 137, 138, 5353, 1900, 5355, 162};
+    for (size_t i = 0; i < sizeof ign / sizeof ign[0]; i++)
+        c->beacon.ignore_ports[c->beacon.ignore_port_count++] = ign[i];
+}
+
+static int get_ports(const struct config *cfg, const char *key, uint16_t *ports, uint32_t *count,
+                     char *err, size_t errlen)
+{
+    const char *s = config_get(cfg, key);
+    if (!s)
+        return 0;
+    uint32_t n = 0;
+    while (*s) {
+        while (*s == ' ' || *s == ',' || *s == '[' || *s == ']')
+            s++;
+        if (!*s)
+            break;
+        char *end;
+        errno = 0;
+        long v = strtol(s, &end, 10);
+        if (end == s || errno || v < 0 || v > 65535 || n >= BEHAVIOUR_BEACON_MAX_IGNORE ||
+            (*end && *end != ',' && *end != ' ' && *end != ']')) {
+            snprintf(err, errlen, "%s: expected up to %d port numbers separated by commas", key,
+                     BEHAVIOUR_BEACON_MAX_IGNORE);
+            return -1;
+        }
+        ports[n++] = (uint16_t)v;
+        s = end;
+    }
+    *count = n;
+    return 0;
+}
+
+bool behaviour_any_enabled(const struct behaviour_config *c)
+{
+    return c->enabled &&
+           (c->scan.enabled || c->bruteforce.enabled || c->dns.enabled || c->beacon.enabled);
+}
+
+static int get_double(const struct config *cfg, const char *key, double min, double max,
+                      double *out, char *err, size_t errlen)
+{
+    const char *s = config_get(cfg, key);
+    if (!s || !*s)
+        return 0;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || end == s || v < min || v > max) {
+        snprintf(err, errlen, "%s: expected a number from %g to %g", key, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
 }
 
 static int get_u32(const struct config *cfg, const char *key, uint32_t min, uint32_t *out,
@@ -97,8 +188,51 @@ int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, 
                 errlen) ||
         get_bool(cfg, "behaviour.bruteforce.ftp.enabled", &c->bruteforce.ftp, err, errlen) ||
         get_u32(cfg, "behaviour.bruteforce.ftp.failures", 2, &c->bruteforce.ftp_failures, err,
-                errlen))
+                errlen) ||
+        get_bool(cfg, "behaviour.dns.enabled", &c->dns.enabled, err, errlen) ||
+        get_u32(cfg, "behaviour.dns.window", 1, &c->dns.window_sec, err, errlen) ||
+        get_u32(cfg, "behaviour.dns.tunnel.long-label", 8, &c->dns.long_label, err, errlen) ||
+        get_double(cfg, "behaviour.dns.tunnel.min-entropy", 0, 6, &c->dns.min_entropy, err,
+                   errlen) ||
+        get_u32(cfg, "behaviour.dns.tunnel.long-queries", 1, &c->dns.long_queries, err,
+                errlen) ||
+        get_u32(cfg, "behaviour.dns.tunnel.unique-subdomains", 2, &c->dns.unique_subdomains,
+                err, errlen) ||
+        get_u32(cfg, "behaviour.dns.tunnel.txt-null-queries", 1, &c->dns.txt_null_queries, err,
+                errlen) ||
+        get_u32(cfg, "behaviour.dns.tunnel.bytes", 64, &c->dns.volume_bytes, err, errlen) ||
+        get_bool(cfg, "behaviour.dns.dga.enabled", &c->dns.dga, err, errlen) ||
+        get_u32(cfg, "behaviour.dns.dga.min-length", 3, &c->dns.dga_min_letters, err,
+                errlen) ||
+        get_double(cfg, "behaviour.dns.dga.max-score", -20, 0, &c->dns.dga_max_score, err,
+                   errlen) ||
+        get_u32(cfg, "behaviour.dns.dga.domains", 1, &c->dns.dga_domains, err, errlen) ||
+        get_bool(cfg, "behaviour.dns.dga.nxdomain-only", &c->dns.dga_nxdomain_only, err,
+                 errlen) ||
+        get_bool(cfg, "behaviour.beacon.enabled", &c->beacon.enabled, err, errlen) ||
+        get_u32(cfg, "behaviour.beacon.min-connections", 4, &c->beacon.min_connections, err,
+                errlen) ||
+        get_double(cfg, "behaviour.beacon.min-score", 0, 1, &c->beacon.min_score, err, errlen) ||
+        get_u32(cfg, "behaviour.beacon.min-interval", 0, &c->beacon.min_interval_sec, err,
+                errlen) ||
+        get_u32(cfg, "behaviour.beacon.max-interval", 1, &c->beacon.max_interval_sec, err,
+                errlen) ||
+        get_ports(cfg, "behaviour.beacon.ignore-ports", c->beacon.ignore_ports,
+                  &c->beacon.ignore_port_count, err, errlen))
         return -1;
+    if (config_find(cfg, "behaviour.beacon.max-bytes") &&
+        config_get_size(cfg, "behaviour.beacon.max-bytes", &c->beacon.max_bytes) != 0) {
+        snprintf(err, errlen, "behaviour.beacon.max-bytes: expected a size");
+        return -1;
+    }
+    if (config_find(cfg, "behaviour.beacon.memcap")) {
+        uint64_t v;
+        if (config_get_size(cfg, "behaviour.beacon.memcap", &v) != 0 || v < 64 * 1024) {
+            snprintf(err, errlen, "behaviour.beacon.memcap: expected a size of at least 64kb");
+            return -1;
+        }
+        c->beacon.memcap = v;
+    }
     if (config_find(cfg, "behaviour.memcap")) {
         uint64_t v;
         if (config_get_size(cfg, "behaviour.memcap", &v) != 0 || v < 64 * 1024) {
@@ -114,7 +248,7 @@ struct behaviour_ctx *behaviour_ctx_new(const struct behaviour_config *c,
                                         struct behaviour_store *store, behaviour_alert_fn fn,
                                         void *user)
 {
-    if (!c->enabled || !(c->scan.enabled || c->bruteforce.enabled))
+    if (!behaviour_any_enabled(c))
         return NULL;
     struct behaviour_ctx *b = calloc(1, sizeof *b);
     if (!b)
@@ -122,7 +256,8 @@ struct behaviour_ctx *behaviour_ctx_new(const struct behaviour_config *c,
     b->cfg = c[0];
     b->alert = fn;
     b->alert_user = user;
-    if (!store) {
+    bool shared_needed = c->scan.enabled || c->bruteforce.enabled || c->dns.enabled;
+    if (!store && shared_needed) {
         store = behaviour_store_new(c);
         if (!store) {
             free(b);
@@ -130,11 +265,24 @@ struct behaviour_ctx *behaviour_ctx_new(const struct behaviour_config *c,
         }
         b->own_store = true;
     }
+    if (c->beacon.enabled) {
+        /* Idle beacon trackers are reusable after twice the longest interval. */
+        b->beacon = behaviour_store_new_cap(c, c->beacon.memcap,
+                                            2ull * c->beacon.max_interval_sec * 1000000ull);
+        if (!b->beacon) {
+            if (b->own_store)
+                behaviour_store_free(store);
+            free(b);
+            return NULL;
+        }
+    }
     b->store = store;
-    b->cfg = store->cfg; /* the store's thresholds rule */
-    pthread_mutex_lock(&store->lock);
-    b->report_store = store->nctx++ == 0;
-    pthread_mutex_unlock(&store->lock);
+    if (store) {
+        b->cfg = store->cfg; /* the store's thresholds rule */
+        pthread_mutex_lock(&store->lock);
+        b->report_store = store->nctx++ == 0;
+        pthread_mutex_unlock(&store->lock);
+    }
     return b;
 }
 
@@ -144,12 +292,16 @@ void behaviour_ctx_free(struct behaviour_ctx *b)
         return;
     if (b->own_store)
         behaviour_store_free(b->store);
+    behaviour_store_free(b->beacon);
     free(b);
 }
 
 void behaviour_flow_end(struct behaviour_ctx *b, struct flow *f)
 {
     if (!b)
+        return;
+    behaviour_beacon_flow_end(b, f);
+    if (!b->store)
         return;
     behaviour_bruteforce_flow_end(b, f);
     if (!b->cfg.scan.enabled)
@@ -186,6 +338,15 @@ void behaviour_stats_add(struct behaviour_stats *t, const struct behaviour_stats
         t->bf_attempts[i] += s->bf_attempts[i];
     t->bf_alerts += s->bf_alerts;
     t->bf_suppressed += s->bf_suppressed;
+    t->dns_queries += s->dns_queries;
+    t->dns_alerts += s->dns_alerts;
+    t->dga_names += s->dga_names;
+    t->dga_alerts += s->dga_alerts;
+    t->beacon_conns += s->beacon_conns;
+    t->beacon_alerts += s->beacon_alerts;
+    t->beacon_trackers += s->beacon_trackers;
+    t->beacon_evictions += s->beacon_evictions;
+    t->beacon_memuse += s->beacon_memuse;
     t->trackers += s->trackers;
     t->tracker_reused += s->tracker_reused;
     t->memcap_evictions += s->memcap_evictions;
@@ -206,6 +367,19 @@ void behaviour_stats_write_json(const struct behaviour_stats *s, struct json_wri
     json_key_u64(w, "ftp_failures", s->bf_attempts[BEHAVIOUR_SID_BF_FTP]);
     json_key_u64(w, "alerts", s->bf_alerts);
     json_key_u64(w, "suppressed", s->bf_suppressed);
+    json_object_end(w);
+    json_key_object_begin(w, "dns");
+    json_key_u64(w, "queries", s->dns_queries);
+    json_key_u64(w, "tunnel_alerts", s->dns_alerts);
+    json_key_u64(w, "dga_names", s->dga_names);
+    json_key_u64(w, "dga_alerts", s->dga_alerts);
+    json_object_end(w);
+    json_key_object_begin(w, "beacon");
+    json_key_u64(w, "connections", s->beacon_conns);
+    json_key_u64(w, "alerts", s->beacon_alerts);
+    json_key_u64(w, "trackers", s->beacon_trackers);
+    json_key_u64(w, "memcap_evictions", s->beacon_evictions);
+    json_key_u64(w, "memuse", s->beacon_memuse);
     json_object_end(w);
     json_key_u64(w, "trackers", s->trackers);
     json_key_u64(w, "tracker_reused", s->tracker_reused);

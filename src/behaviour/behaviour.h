@@ -26,6 +26,10 @@ struct json_writer;
 
 #define BEHAVIOUR_GID_SCAN 7200
 #define BEHAVIOUR_GID_BRUTEFORCE 7201
+#define BEHAVIOUR_GID_DNS 7202
+#define BEHAVIOUR_GID_BEACON 7203
+#define BEHAVIOUR_SID_BEACON 1 /* periodic small connections, one host to one destination */
+#define BEHAVIOUR_BEACON_MAX_IGNORE 32
 
 /* sids of gid 7200 */
 enum {
@@ -42,6 +46,16 @@ enum {
     BEHAVIOUR_SID_BF_HTTP = 2,       /* a burst of HTTP 401/403 responses */
     BEHAVIOUR_SID_BF_FTP = 3,        /* FTP PASS answered 530/430 */
     BEHAVIOUR_BF_SERVICES = 4        /* 1 + the number of services above */
+};
+
+/* sids of gid 7202 (per client and parent domain, except DGA: per client) */
+enum {
+    BEHAVIOUR_SID_DNS_LONG_LABELS = 1, /* many names with a long high-entropy label */
+    BEHAVIOUR_SID_DNS_UNIQUE = 2,      /* many unique subdomains of one parent */
+    BEHAVIOUR_SID_DNS_TXT_NULL = 3,    /* many TXT/NULL queries under one parent */
+    BEHAVIOUR_SID_DNS_VOLUME = 4,      /* many bytes of new subdomain names under one parent */
+    BEHAVIOUR_SID_DNS_DGA = 5,         /* many algorithmically generated-looking domains */
+    BEHAVIOUR_DNS_SIDS = 6
 };
 
 struct behaviour_config {
@@ -67,6 +81,32 @@ struct behaviour_config {
         bool ftp;                /* behaviour.bruteforce.ftp.enabled */
         uint32_t ftp_failures;   /* behaviour.bruteforce.ftp.failures: PASS answered 530/430 */
     } bruteforce;
+    struct {
+        bool enabled;            /* behaviour.dns.enabled */
+        uint32_t window_sec;     /* behaviour.dns.window */
+        uint32_t long_label;     /* behaviour.dns.tunnel.long-label: characters */
+        double min_entropy;      /* behaviour.dns.tunnel.min-entropy: bits per character */
+        uint32_t long_queries;   /* behaviour.dns.tunnel.long-queries */
+        uint32_t unique_subdomains; /* behaviour.dns.tunnel.unique-subdomains */
+        uint32_t txt_null_queries; /* behaviour.dns.tunnel.txt-null-queries */
+        uint32_t volume_bytes;   /* behaviour.dns.tunnel.bytes: new subdomain name bytes */
+        bool dga;                /* behaviour.dns.dga.enabled */
+        uint32_t dga_min_letters; /* behaviour.dns.dga.min-length: letters of the label */
+        double dga_max_score;    /* behaviour.dns.dga.max-score: mean log2 bigram probability */
+        uint32_t dga_domains;    /* behaviour.dns.dga.domains: distinct DGA-like domains */
+        bool dga_nxdomain_only;  /* behaviour.dns.dga.nxdomain-only */
+    } dns;
+    struct {
+        bool enabled;            /* behaviour.beacon.enabled */
+        uint64_t memcap;         /* behaviour.beacon.memcap, bytes per worker */
+        uint32_t min_connections; /* behaviour.beacon.min-connections */
+        double min_score;        /* behaviour.beacon.min-score (0-1) */
+        uint32_t min_interval_sec; /* behaviour.beacon.min-interval */
+        uint32_t max_interval_sec; /* behaviour.beacon.max-interval */
+        uint64_t max_bytes;      /* behaviour.beacon.max-bytes: client bytes per connection */
+        uint16_t ignore_ports[BEHAVIOUR_BEACON_MAX_IGNORE]; /* behaviour.beacon.ignore-ports */
+        uint32_t ignore_port_count;
+    } beacon;
 };
 
 void behaviour_config_defaults(struct behaviour_config *c);
@@ -116,6 +156,15 @@ struct behaviour_stats {
     uint64_t bf_attempts[BEHAVIOUR_BF_SERVICES]; /* failed attempts counted, per sid */
     uint64_t bf_alerts;
     uint64_t bf_suppressed;
+    uint64_t dns_queries;        /* DNS questions looked at */
+    uint64_t dns_alerts;         /* 7202:1-4 */
+    uint64_t dga_names;          /* names scored as algorithmically generated */
+    uint64_t dga_alerts;         /* 7202:5 */
+    uint64_t beacon_conns;       /* connections tracked for beaconing */
+    uint64_t beacon_alerts;
+    uint64_t beacon_trackers;    /* the workers' beacon trackers (summed) */
+    uint64_t beacon_evictions;   /* live beacon trackers dropped at the memcap */
+    uint64_t beacon_memuse;
     uint64_t trackers;           /* trackers in use now */
     uint64_t tracker_reused;     /* an expired tracker reused */
     uint64_t memcap_evictions;   /* a live tracker dropped because memcap was reached */
@@ -164,5 +213,29 @@ void behaviour_bruteforce_attempt(struct behaviour_ctx *b, struct flow *f, int s
  * max_duration with at most max_client_bytes from the client. */
 bool behaviour_ssh_is_attempt(const struct behaviour_config *c, bool kex_done,
                               uint64_t duration_usec, uint64_t client_bytes);
+
+/* The DGA model's score of a registered domain's label (the part left of
+ * the public suffix): the mean log2 probability of its letter transitions
+ * under the benign character-bigram model (dga_model.h), letters in *letters.
+ * Lower is less like the names people choose. */
+double behaviour_dga_score(const char *label, size_t len, uint32_t *letters);
+/* RITA-style beacon score in [0, 1] of n (3..16) connections (start
+ * times, client bytes, any order); the median interval in seconds, and
+ * 1 - MAD/median of the intervals (regularity) and of the sizes
+ * (similarity). */
+double behaviour_beacon_score(const uint64_t *start_usec, const uint64_t *bytes, int n,
+                              double *interval_sec, double *regularity, double *similarity);
+/* The beacon core without a flow (unit test): one connection. */
+void behaviour_beacon_conn(struct behaviour_ctx *b, struct flow *f, uint8_t proto,
+                           const struct ip_address *src, const struct ip_address *dst,
+                           uint16_t dport, uint64_t ts_usec, uint64_t client_bytes);
+/* Shannon entropy of s in bits per character. */
+double behaviour_entropy(const char *s, size_t len);
+/* The DNS core without a transaction (unit test): a question for name
+ * (lower case, no trailing dot) of type qtype from client at ts_usec;
+ * response: it is a response with rcode. */
+void behaviour_dns_question(struct behaviour_ctx *b, struct flow *f,
+                            const struct ip_address *client, const char *name, size_t len,
+                            uint16_t qtype, bool response, uint8_t rcode, uint64_t ts_usec);
 
 #endif

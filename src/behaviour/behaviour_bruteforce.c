@@ -43,7 +43,10 @@ static const char *const bf_service[BEHAVIOUR_BF_SERVICES] = {
 
 bool behaviour_wants_tx(const struct behaviour_config *c)
 {
-    return c->enabled && c->bruteforce.enabled && (c->bruteforce.ssh || c->bruteforce.http || c->bruteforce.ftp);
+    return c->enabled &&
+           ((c->bruteforce.enabled &&
+             (c->bruteforce.ssh || c->bruteforce.http || c->bruteforce.ftp)) ||
+            c->dns.enabled);
 }
 
 bool behaviour_ssh_is_attempt(const struct behaviour_config *c, bool kex_done,
@@ -70,7 +73,7 @@ void behaviour_bruteforce_attempt(struct behaviour_ctx *c, struct flow *f, int s
                                   const struct ip_address *src, const struct ip_address *dst,
                                   uint16_t dport, uint64_t ts)
 {
-    if (!c || !c->cfg.bruteforce.enabled || service <= 0 || service >= BEHAVIOUR_BF_SERVICES ||
+    if (!c || !c->store || !c->cfg.bruteforce.enabled || service <= 0 || service >= BEHAVIOUR_BF_SERVICES ||
         behaviour_addr_is_group(dst))
         return;
     c->stats.bf_attempts[service]++;
@@ -152,9 +155,15 @@ void behaviour_bruteforce_attempt(struct behaviour_ctx *c, struct flow *f, int s
 void behaviour_tx(struct behaviour_ctx *b, struct flow *f, uint64_t ts_usec,
                   const struct app_tx *tx, uint8_t direction)
 {
-    if (!b || !b->cfg.bruteforce.enabled || !f)
+    if (!b || !f || !b->store)
         return;
     uint16_t proto = app_tx_proto(tx);
+    if (proto == APP_PROTO_DNS) {
+        behaviour_dns_tx(b, f, ts_usec ? ts_usec : f->last_usec, tx);
+        return;
+    }
+    if (!b->cfg.bruteforce.enabled)
+        return;
     if (proto == APP_PROTO_SSH && b->cfg.bruteforce.ssh) {
         /* Noted on the flow; judged when the flow ends (its length and the
          * client's bytes are known then). */

@@ -20,6 +20,9 @@ enum scan_tracker_type {
     SCAN_T_HORIZONTAL,     /* (source, destination port, proto): distinct hosts */
     SCAN_T_SOURCE,         /* (source): when each kind last alerted, for suppression */
     SCAN_T_BRUTE,          /* (source, server, service port, service): failed attempts */
+    SCAN_T_DNS,            /* (client, parent domain hash): DNS tunnel evidence */
+    SCAN_T_DGA,            /* (client): distinct DGA-like registered domains */
+    SCAN_T_BEACON,         /* (source, destination, port, proto): connection ring */
 };
 
 /* Alert kinds, one alert per source per kind and window. */
@@ -40,6 +43,7 @@ struct scan_tracker {
     uint16_t probe_kinds;            /* bit per enum behaviour_probe seen in the window */
     uint32_t distinct;
     uint64_t first_usec, last_usec;
+    uint32_t n[4];                   /* SCAN_T_DNS: counters of the window */
     uint64_t alert_usec[SCAN_K_MAX]; /* SCAN_T_SOURCE: last alert per kind (0: none) */
     struct scan_tracker *hnext, *lru_prev, *lru_next;
     uint8_t bits[SCAN_BITMAP_BITS / 8];
@@ -51,6 +55,7 @@ struct behaviour_store {
     struct behaviour_config cfg;
     uint64_t window_usec;            /* scan window */
     uint64_t bf_window_usec;         /* brute-force window */
+    uint64_t dns_window_usec;        /* DNS tunnel/DGA window */
     uint64_t max_window_usec;        /* the longer: a tracker idle that long is reusable */
     uint32_t seed;
     struct scan_tracker **buckets;
@@ -65,11 +70,13 @@ struct behaviour_store {
 struct behaviour_ctx {
     struct behaviour_config cfg;
     struct behaviour_store *store;
+    struct behaviour_store *beacon; /* this worker's own (pairs stay on one worker) */
     bool own_store, report_store;
     behaviour_alert_fn alert;
     void *alert_user;
     struct behaviour_stats stats;    /* scan_probes, scan_alerts, scan_suppressed */
     char meta_count[24], meta_window[24], meta_probes[96], meta_service[16];
+    char dns_name[256], dns_parent[256], dns_example[256];
 };
 
 /* Shared with behaviour_bruteforce.c (behaviour_scan.c): tracker lookup with
@@ -77,7 +84,20 @@ struct behaviour_ctx {
 struct scan_tracker *behaviour_tracker_get(struct behaviour_store *b, const struct scan_key *k,
                                            uint64_t now_usec);
 bool behaviour_addr_is_group(const struct ip_address *a);
+/* Counts value v in the tracker's bitmap; true when it was new. */
+bool behaviour_tracker_add(struct scan_tracker *t, uint32_t v);
+/* Does the configuration turn on any detector (a store is needed)? */
+bool behaviour_any_enabled(const struct behaviour_config *c);
 /* behaviour_bruteforce.c: a finished flow's brute-force verdict (SSH). */
 void behaviour_bruteforce_flow_end(struct behaviour_ctx *b, struct flow *f);
+/* behaviour_beacon.c: a finished flow's connection for beaconing. */
+void behaviour_beacon_flow_end(struct behaviour_ctx *b, struct flow *f);
+/* A store of the given memcap (the beacon store of one worker). */
+struct behaviour_store *behaviour_store_new_cap(const struct behaviour_config *c, uint64_t memcap,
+                                                uint64_t idle_usec);
+/* behaviour_dns.c: a DNS transaction (request or response). */
+struct app_tx;
+void behaviour_dns_tx(struct behaviour_ctx *b, struct flow *f, uint64_t ts_usec,
+                      const struct app_tx *tx);
 
 #endif

@@ -86,20 +86,31 @@ enum behaviour_probe behaviour_classify_icmp(uint8_t proto, uint8_t icmp_type,
 
 struct behaviour_store *behaviour_store_new(const struct behaviour_config *c)
 {
-    if (!c->enabled || !(c->scan.enabled || c->bruteforce.enabled))
+    if (!behaviour_any_enabled(c) || !(c->scan.enabled || c->bruteforce.enabled || c->dns.enabled))
         return NULL;
+    return behaviour_store_new_cap(c, c->memcap, 0);
+}
+
+struct behaviour_store *behaviour_store_new_cap(const struct behaviour_config *c, uint64_t memcap,
+                                                uint64_t idle_usec)
+{
     struct behaviour_store *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
     b->cfg = *c;
     b->window_usec = (uint64_t)c->scan.window_sec * 1000000ull;
     b->bf_window_usec = (uint64_t)c->bruteforce.window_sec * 1000000ull;
+    b->dns_window_usec = (uint64_t)c->dns.window_sec * 1000000ull;
     b->max_window_usec = b->window_usec > b->bf_window_usec ? b->window_usec : b->bf_window_usec;
+    if (b->dns_window_usec > b->max_window_usec)
+        b->max_window_usec = b->dns_window_usec;
+    if (idle_usec)
+        b->max_window_usec = idle_usec;
     b->seed = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)b;
     /* The store and the bucket array (at most one bucket per tracker)
      * count against the memcap too. */
     uint64_t per = sizeof(struct scan_tracker) + sizeof(struct scan_tracker *);
-    uint64_t max = c->memcap > sizeof *b ? (c->memcap - sizeof *b) / per : 0;
+    uint64_t max = memcap > sizeof *b ? (memcap - sizeof *b) / per : 0;
     if (max < 16)
         max = 16;
     if (max > (1u << 24))
@@ -147,6 +158,13 @@ void behaviour_stats_get(const struct behaviour_ctx *b, struct behaviour_stats *
         s->memcap_evictions = b->store->stats.memcap_evictions;
         s->memuse = b->store->stats.memuse;
         pthread_mutex_unlock(&b->store->lock);
+    }
+    if (b->beacon) {
+        pthread_mutex_lock(&b->beacon->lock);
+        s->beacon_trackers = b->beacon->stats.trackers;
+        s->beacon_evictions = b->beacon->stats.memcap_evictions;
+        s->beacon_memuse = b->beacon->stats.memuse;
+        pthread_mutex_unlock(&b->beacon->lock);
     }
 }
 
@@ -256,8 +274,7 @@ static uint32_t mix(uint32_t x)
     return x;
 }
 
-/* Counts value v in the tracker's bitmap; true when it was new. */
-static bool tracker_add(struct scan_tracker *t, uint32_t v)
+bool behaviour_tracker_add(struct scan_tracker *t, uint32_t v)
 {
     uint32_t bit = mix(v) % SCAN_BITMAP_BITS;
     uint8_t m = (uint8_t)(1u << (bit & 7));
@@ -371,7 +388,7 @@ void behaviour_scan_probe(struct behaviour_ctx *c, struct flow *f, uint8_t proto
                           enum behaviour_probe kind, const struct ip_address *src,
                           const struct ip_address *dst, uint16_t dport, uint64_t ts_usec)
 {
-    if (!c || kind == BEHAVIOUR_PROBE_NONE || behaviour_addr_is_group(dst))
+    if (!c || !c->store || kind == BEHAVIOUR_PROBE_NONE || behaviour_addr_is_group(dst))
         return;
     c->stats.scan_probes++;
     struct behaviour_store *b = c->store;
@@ -392,7 +409,7 @@ void behaviour_scan_probe(struct behaviour_ctx *c, struct flow *f, uint8_t proto
     if (v) {
         tracker_window(b, v, ts_usec);
         v->probe_kinds |= (uint16_t)(1u << kind);
-        tracker_add(v, dport);
+        behaviour_tracker_add(v, dport);
         if (tracker_check(c, v, proto == 6 ? SCAN_K_TCP_V : SCAN_K_UDP_V,
                           c->cfg.scan.vertical_ports, ts_usec, now, &pa[npa]))
             npa++;
@@ -409,7 +426,7 @@ void behaviour_scan_probe(struct behaviour_ctx *c, struct flow *f, uint8_t proto
         h->probe_kinds |= (uint16_t)(1u << kind);
         uint32_t hv = dst->addr.u32[0] ^ mix(dst->addr.u32[1]) ^ mix(dst->addr.u32[2] + 1) ^
                       mix(dst->addr.u32[3] + 2);
-        tracker_add(h, hv);
+        behaviour_tracker_add(h, hv);
         if (tracker_check(c, h, icmp ? SCAN_K_ICMP_H : proto == 6 ? SCAN_K_TCP_H : SCAN_K_UDP_H,
                           c->cfg.scan.horizontal_hosts, ts_usec, now, &pa[npa]))
             npa++;

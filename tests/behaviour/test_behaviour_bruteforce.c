@@ -243,6 +243,8 @@ static void test_config(void)
     config_free(cfg);
     behaviour_config_defaults(&c);
     c.bruteforce.enabled = false;
+    CHECK(behaviour_wants_tx(&c)); /* DNS tunnel/DGA detection reads transactions */
+    c.dns.enabled = false;
     CHECK(!behaviour_wants_tx(&c));
     /* Scan detection alone still makes a context; brute force off in it. */
     struct seen s;
@@ -254,8 +256,10 @@ static void test_config(void)
         behaviour_bruteforce_attempt(b, NULL, BEHAVIOUR_SID_BF_SSH, &a, &d, 22, T0);
     CHECK_EQ_INT(s.n, 0);
     behaviour_ctx_free(b);
-    /* Neither detector: no context. */
+    /* No detector: no context. */
     c.scan.enabled = false;
+    c.dns.enabled = false;
+    c.beacon.enabled = false;
     CHECK(behaviour_ctx_new(&c, NULL, on_alert, &s) == NULL);
     behaviour_tx(NULL, NULL, 0, NULL, 0);
 }

@@ -313,6 +313,8 @@ static void test_disabled(void)
     behaviour_config_defaults(&c);
     c.scan.enabled = false;
     c.bruteforce.enabled = false;
+    c.dns.enabled = false;
+    c.beacon.enabled = false;
     CHECK(behaviour_ctx_new(&c, NULL, on_alert, NULL) == NULL);
     CHECK(behaviour_store_new(&c) == NULL);
     /* The hook takes a NULL context. */
