@@ -31,6 +31,7 @@
 
 #include "app/app_dcerpc.h"
 #include "app/app_parser.h"
+#include "app/app_pdu.h"
 #include "util/json.h"
 
 /* ---------- shared pieces ---------- */
@@ -636,22 +637,8 @@ static void dcerpc_tcp_pdu(struct dcerpc_state *st, struct app_parse_ctx *ctx, u
 static bool reasm_grow(struct dcerpc_state *st, struct app_parse_ctx *ctx, struct dcerpc_reasm *r,
                        uint32_t need)
 {
-    if (need <= r->cap)
-        return true;
-    uint32_t cap = r->cap ? r->cap : 1024;
-    while (cap < need)
-        cap *= 2;
-    if (!app_memory_reserve(ctx, cap - r->cap))
-        return false;
-    uint8_t *nb = realloc(r->buf, cap);
-    if (!nb) {
-        app_memory_release(ctx, cap - r->cap);
-        return false;
-    }
-    r->buf = nb;
-    r->cap = cap;
     (void)st;
-    return true;
+    return app_buf_grow(ctx, &r->buf, &r->cap, need, 1024, 0);
 }
 
 static void reasm_free(struct dcerpc_state *st, struct dcerpc_reasm *r)

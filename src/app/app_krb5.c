@@ -22,6 +22,7 @@
 
 #include "app/app_der.h"
 #include "app/app_parser.h"
+#include "app/app_pdu.h"
 #include "app/app_text.h"
 #include "util/json.h"
 
@@ -513,17 +514,8 @@ static int krb5_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t direct
     }
     while (data && len && !r->broken) {
         if (r->mark_len < 4) {
-            uint32_t n = 4u - r->mark_len;
-            if (n > len)
-                n = len;
-            memcpy(r->mark + r->mark_len, data, n);
-            r->mark_len = (uint8_t)(r->mark_len + n);
-            data += n;
-            len -= n;
-            if (r->mark_len < 4)
+            if (!app_be32_gather(r->mark, &r->mark_len, &data, &len, &r->need))
                 break;
-            r->need = (uint32_t)r->mark[0] << 24 | (uint32_t)r->mark[1] << 16 |
-                      (uint32_t)r->mark[2] << 8 | r->mark[3];
             r->len = 0;
             if (r->need & 0x80000000u || r->need > KRB5_RECORD_MAX) {
                 krb5_event(ctx, st->tail, KRB5_EV_MALFORMED_DATA);
@@ -542,17 +534,8 @@ static int krb5_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t direct
             r->mark_len = 0;
             continue;
         }
-        if (r->cap < r->need) {
-            if (!app_memory_reserve(ctx, r->need - r->cap))
-                return -1;
-            uint8_t *nb = realloc(r->buf, r->need);
-            if (!nb) {
-                app_memory_release(ctx, r->need - r->cap);
-                return -1;
-            }
-            r->buf = nb;
-            r->cap = r->need;
-        }
+        if (!app_buf_grow(ctx, &r->buf, &r->cap, r->need, 0, r->need))
+            return -1;
         uint32_t n = r->need - r->len < len ? r->need - r->len : len;
         memcpy(r->buf + r->len, data, n);
         r->len += n;

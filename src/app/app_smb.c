@@ -33,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app/app_pdu.h"
 #include "app/app_smb.h"
 #include "app/app_text.h"
 #include "util/config.h"
@@ -564,31 +565,12 @@ static bool smb_buf_reserve(struct smb_state *st, struct app_parse_ctx *ctx, str
                             uint32_t need)
 {
     (void)st;
-    if (need <= d->buf_cap)
-        return true;
-    uint32_t cap = d->buf_cap ? d->buf_cap : 512;
-    while (cap < need)
-        cap *= 2;
-    if (!app_memory_reserve(ctx, cap - d->buf_cap))
-        return false;
-    uint8_t *nb = realloc(d->buf, cap);
-    if (!nb) {
-        app_memory_release(ctx, cap - d->buf_cap);
-        return false;
-    }
-    d->buf = nb;
-    d->buf_cap = cap;
-    return true;
+    return app_buf_grow(ctx, &d->buf, &d->buf_cap, need, 512, 0);
 }
 
 static void smb_buf_shrink(struct smb_state *st, struct smb_dir *d)
 {
-    if (d->buf_cap > 4096 && d->buf_len == 0) {
-        app_thread_memory_release(st->thread, d->buf_cap);
-        free(d->buf);
-        d->buf = NULL;
-        d->buf_cap = 0;
-    }
+    app_buf_shrink(st->thread, &d->buf, &d->buf_cap, d->buf_len, 4096);
 }
 
 /* One whole (or truncated: avail < full) SMB message of an NBSS record. */
@@ -1353,3 +1335,57 @@ const struct app_parser app_parser_smb = {
     .tx_get_buffer_dir = smb_tx_get_buffer_dir,
     .tx_get_uint = smb_tx_get_uint,
 };
+
+bool smb_pipe_check(struct smb_state *st, struct app_parse_ctx *ctx, uint64_t ssn, uint32_t tree,
+                    const uint8_t *fuid, uint8_t fuid_len, const uint8_t *data, uint32_t len,
+                    bool name_fuid, bool *is_pipe, const char **share)
+{
+    *share = smb_tree_get(st, ssn, tree, is_pipe);
+    if (*share && !*is_pipe)
+        return false;
+    bool dcerpc = smb_fuid_is_dcerpc(st, fuid, fuid_len, data, len, *is_pipe);
+    if (!*share && dcerpc && ctx) {
+        smb_tree_set(st, ctx, ssn, tree, "suricata::dcerpc", true);
+        if (name_fuid && !smb_fuid_name(st, fuid, fuid_len))
+            smb_fuid_name_set(st, ctx, fuid, fuid_len, "suricata::dcerpc");
+        *is_pipe = true;
+        *share = NULL;
+    }
+    return dcerpc;
+}
+
+void smb_io_data(struct smb_state *st, struct app_parse_ctx *ctx, const struct smb_io *io,
+                 uint64_t offset, const uint8_t *data, uint32_t have, uint32_t n,
+                 struct smb_stream *s)
+{
+    struct smb_tx *tx = smb_file_tx_get(st, io->fuid, io->fuid_len, io->dir);
+    if (!tx) {
+        bool is_pipe;
+        const char *share;
+        bool dcerpc = smb_pipe_check(st, ctx, io->ssn, io->tree, io->fuid, io->fuid_len, data, have,
+                                     io->name_fuid, &is_pipe, &share);
+        if (is_pipe) {
+            if (dcerpc && io->dir == 0)
+                smb_dcerpc_request(st, ctx, io->vers, io->command, io->ssn, io->tree, io->msg_id,
+                                   io->fuid, io->fuid_len, data, have);
+            else if (dcerpc)
+                smb_dcerpc_response(st, ctx, io->vers, io->command, io->status, io->dos, io->ssn,
+                                    io->tree, io->msg_id, io->fuid, io->fuid_len, data, have);
+            return;
+        }
+        char sharebuf[1024];
+        snprintf(sharebuf, sizeof(sharebuf), "%s", share ? share : "");
+        const char *name = smb_fuid_name(st, io->fuid, io->fuid_len);
+        tx = smb_file_tx_new(st, ctx, io->fuid, io->fuid_len, io->dir,
+                             name ? name : io->unnamed_file, sharebuf, io->vers, io->command,
+                             io->ssn, io->tree);
+        if (!tx)
+            return;
+    }
+    smb_file_chunk(st, ctx, tx, io->dir, offset, data, have, n);
+    if (have < n) {
+        s->left = n - have;
+        s->tx = tx;
+        s->offset = offset + have;
+    }
+}
