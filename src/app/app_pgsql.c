@@ -12,7 +12,8 @@
  * Transactions (as Suricata): each client message opens one (CopyData in
  * copy-in mode is gathered into one, closed by CopyDone or CopyFail); the
  * server's messages go to the newest transaction still waiting for its
- * answer, or to a new one without request. An answer ends with
+ * answer. The extended query protocol (Parse, Bind, Execute, Sync, ...)
+ * makes no transactions, and answers nothing waits for are skipped. An answer ends with
  * ReadyForQuery, an SSL answer, an authentication request that waits for the
  * client (cleartext, MD5, SASL, SASL continue, GSS, SSPI) or
  * CopyInResponse. Terminate and CancelRequest have no answer. Transactions
@@ -457,9 +458,9 @@ static void pgsql_request(struct pgsql_state *st, struct app_parse_ctx *ctx, uin
             pgsql_event(ctx, tx, PGSQL_EV_MALFORMED_REQUEST);
         return;
     case 'B': case 'C': case 'D': case 'E': case 'F': case 'H': case 'P': case 'S':
-        /* extended query protocol and function calls: transactions Suricata
-         * does not describe */
-        pgsql_request_tx(st, ctx, PGSQL_REQ_UNKNOWN);
+        /* extended query protocol and function calls: no transaction (as
+         * Suricata, which neither describes nor logs them); their answers
+         * find no transaction waiting and are skipped */
         return;
     default:
         if ((tx = pgsql_request_tx(st, ctx, PGSQL_REQ_UNKNOWN)))
@@ -470,7 +471,8 @@ static void pgsql_request(struct pgsql_state *st, struct app_parse_ctx *ctx, uin
 
 /* ---------- server messages ---------- */
 
-/* The transaction an answer belongs to: the newest one still waiting. */
+/* The transaction an answer belongs to: the newest one still waiting, or
+ * NULL. */
 static struct pgsql_tx *pgsql_response_tx(struct pgsql_state *st, struct app_parse_ctx *ctx)
 {
     struct pgsql_tx *tx = st->tail;
@@ -478,10 +480,7 @@ static struct pgsql_tx *pgsql_response_tx(struct pgsql_state *st, struct app_par
         return tx;
     if (tx && tx->req == PGSQL_REQ_COPY_IN && tx->req_done && !tx->res_done)
         return tx;
-    tx = pgsql_tx_new(st, ctx);
-    if (tx)
-        tx->req_done = true;
-    return tx;
+    return NULL; /* nothing asked for it (extended query protocol answers) */
 }
 
 static void pgsql_fields(struct pgsql_tx *tx, struct app_parse_ctx *ctx, const uint8_t *b,
