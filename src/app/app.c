@@ -1033,6 +1033,7 @@ static bool app_parser_start(struct app_flow_state *st, struct flow *flow,
     struct app_parse_ctx pc;
     app_parse_ctx_init(&pc, st->thread, flow, packet);
     pc.expectation_data = expectation_data;
+    pc.proto_orig = st->proto_orig;
     st->parser = p;
     st->parser_state = p->state_new ? p->state_new(&pc) : NULL;
     if (p->state_new && !st->parser_state) {

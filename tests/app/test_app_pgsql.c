@@ -349,9 +349,58 @@ static void test_malformed(void)
     free(log);
 }
 
+/* SSLRequest accepted: the flow becomes TLS, whose EVE names pgsql as the
+ * protocol it came from (tls.from_proto). */
+static void test_ssl_upgrade(void)
+{
+    struct buf c = {.n = 0}, s = {.n = 0}, hello = {.n = 0}, hs = {.n = 0};
+    put32(&c, 8);
+    put32(&c, 80877103u);
+    s.d[s.n++] = 'S';
+    /* a minimal TLS 1.2 ClientHello with SNI db.example */
+    static const char sni[] = "db.example";
+    struct buf ext = {.n = 0};
+    put16(&ext, 0);                              /* server_name */
+    put16(&ext, (uint16_t)(sizeof(sni) - 1 + 5));
+    put16(&ext, (uint16_t)(sizeof(sni) - 1 + 3));
+    ext.d[ext.n++] = 0;
+    put16(&ext, sizeof(sni) - 1);
+    put(&ext, sni, sizeof(sni) - 1);
+    put16(&hs, 0x0303);
+    memset(hs.d + hs.n, 0x11, 32);
+    hs.n += 32;
+    hs.d[hs.n++] = 0;  /* session id */
+    put16(&hs, 2);
+    put16(&hs, 0xc02f); /* one cipher */
+    hs.d[hs.n++] = 1;
+    hs.d[hs.n++] = 0;  /* null compression */
+    put16(&hs, (uint16_t)ext.n);
+    put(&hs, ext.d, ext.n);
+    hello.d[hello.n++] = 1; /* ClientHello */
+    hello.d[hello.n++] = 0;
+    put16(&hello, (uint16_t)hs.n);
+    put(&hello, hs.d, hs.n);
+    struct buf rec = {.n = 0};
+    rec.d[rec.n++] = 22;
+    put16(&rec, 0x0301);
+    put16(&rec, (uint16_t)hello.n);
+    put(&rec, hello.d, hello.n);
+    struct test_segment segs[] = {{0, c.d, c.n}, {1, s.d, s.n}, {0, rec.d, rec.n}};
+    uint16_t proto;
+    char *log = test_run_tcp(segs, 3, 50000, 5432, -1, 0, &proto);
+    CHECK_EQ_INT(proto, APP_PROTO_TLS);
+    CHECK(strstr(log, "\"ssl_accepted\":true") != NULL);
+    CHECK(strstr(log, "\"from_proto\":\"pgsql\"") != NULL);
+    CHECK(strstr(log, "db.example") != NULL);
+    if (test_failures)
+        fprintf(stderr, "%s\n", log);
+    free(log);
+}
+
 int main(void)
 {
     test_session();
+    test_ssl_upgrade();
     test_query_buffer();
     test_malformed();
     TEST_MAIN_END();
