@@ -16,6 +16,7 @@
  * transactions per flow. */
 #include <errno.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -735,14 +736,7 @@ static bool krb5_tx_complete(const struct app_tx *atx, uint8_t direction)
 static int krb5_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
 {
     struct krb5_state *st = state;
-    for (struct krb5_tx *tx = st->head; tx;) {
-        struct krb5_tx *next = tx->next;
-        int rc = fn(&tx->base, user);
-        if (rc)
-            return rc;
-        tx = next;
-    }
-    return 0;
+    return app_tx_list_foreach(st->head, offsetof(struct krb5_tx, next), fn, user);
 }
 
 /* ---------- framework glue ---------- */
@@ -820,13 +814,9 @@ static enum app_probe_result krb5_probe_tcp(const uint8_t *data, uint32_t len, u
 
 static void *krb5_state_new_common(struct app_parse_ctx *ctx, bool tcp)
 {
-    if (!app_memory_reserve(ctx, sizeof(struct krb5_state)))
+    struct krb5_state *st = app_state_alloc(ctx, sizeof(*st));
+    if (!st)
         return NULL;
-    struct krb5_state *st = calloc(1, sizeof(*st));
-    if (!st) {
-        app_memory_release(ctx, sizeof(struct krb5_state));
-        return NULL;
-    }
     st->thread = ctx->thread;
     st->tcp = tcp;
     return st;

@@ -22,6 +22,7 @@
  * APP_MAP_MAX known handles (oldest evicted), max-tx transactions. */
 #include <errno.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1486,14 +1487,7 @@ static bool nfs_tx_complete(const struct app_tx *atx, uint8_t direction)
 static int nfs_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
 {
     struct nfs_state *st = state;
-    for (struct nfs_tx *tx = st->head; tx;) {
-        struct nfs_tx *next = tx->next;
-        int rc = fn(&tx->base, user);
-        if (rc)
-            return rc;
-        tx = next;
-    }
-    return 0;
+    return app_tx_list_foreach(st->head, offsetof(struct nfs_tx, next), fn, user);
 }
 
 /* ---------- framework glue ---------- */
@@ -1592,13 +1586,9 @@ static enum app_probe_result nfs_probe_tcp(const uint8_t *data, uint32_t len, ui
 
 static void *nfs_state_new_common(struct app_parse_ctx *ctx, bool tcp)
 {
-    if (!app_memory_reserve(ctx, sizeof(struct nfs_state)))
+    struct nfs_state *st = app_state_alloc(ctx, sizeof(*st));
+    if (!st)
         return NULL;
-    struct nfs_state *st = calloc(1, sizeof(*st));
-    if (!st) {
-        app_memory_release(ctx, sizeof(struct nfs_state));
-        return NULL;
-    }
     st->thread = ctx->thread;
     st->tcp = tcp;
     return st;

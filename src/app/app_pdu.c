@@ -374,3 +374,26 @@ bool app_be32_gather(uint8_t mark[4], uint8_t *have, const uint8_t **data, uint3
     *value = (uint32_t)mark[0] << 24 | (uint32_t)mark[1] << 16 | (uint32_t)mark[2] << 8 | mark[3];
     return true;
 }
+
+void *app_state_alloc(struct app_parse_ctx *ctx, size_t size)
+{
+    if (!app_memory_reserve(ctx, size))
+        return NULL;
+    void *p = calloc(1, size);
+    if (!p)
+        app_memory_release(ctx, size);
+    return p;
+}
+
+int app_tx_list_foreach(void *first, size_t next_off, int (*fn)(struct app_tx *tx, void *user),
+                        void *user)
+{
+    for (char *tx = first; tx;) {
+        char *next = *(char **)(void *)(tx + next_off);
+        int rc = fn((struct app_tx *)(void *)tx, user);
+        if (rc)
+            return rc;
+        tx = next;
+    }
+    return 0;
+}

@@ -153,4 +153,14 @@ void app_buf_shrink(struct app_layer_thread_ctx *thread, uint8_t **buf, uint32_t
 bool app_be32_gather(uint8_t mark[4], uint8_t *have, const uint8_t **data, uint32_t *len,
                      uint32_t *value);
 
+/* A zeroed parser state (or other object) of size bytes, accounted against
+ * the memcap; NULL on memcap or memory exhaustion. */
+void *app_state_alloc(struct app_parse_ctx *ctx, size_t size);
+/* Calls fn for each transaction of a singly linked list (first, then the
+ * pointer at next_off within each transaction, whose struct app_tx is its
+ * first member), oldest first; stops on and returns a non-zero result. The
+ * next pointer is read before fn runs. */
+int app_tx_list_foreach(void *first, size_t next_off, int (*fn)(struct app_tx *tx, void *user),
+                        void *user);
+
 #endif

@@ -29,6 +29,7 @@
  * (too_many_transactions). */
 #include <errno.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -845,13 +846,9 @@ static enum app_probe_result pgsql_probe(const uint8_t *data, uint32_t len, uint
 
 static void *pgsql_state_new(struct app_parse_ctx *ctx)
 {
-    if (!app_memory_reserve(ctx, sizeof(struct pgsql_state)))
+    struct pgsql_state *st = app_state_alloc(ctx, sizeof(*st));
+    if (!st)
         return NULL;
-    struct pgsql_state *st = calloc(1, sizeof(*st));
-    if (!st) {
-        app_memory_release(ctx, sizeof(struct pgsql_state));
-        return NULL;
-    }
     st->thread = ctx->thread;
     return st;
 }
@@ -1106,14 +1103,7 @@ static void pgsql_log_body(const void *object, struct json_writer *w)
 static int pgsql_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
 {
     struct pgsql_state *st = state;
-    for (struct pgsql_tx *tx = st->head; tx;) {
-        struct pgsql_tx *next = tx->next;
-        int rc = fn(&tx->base, user);
-        if (rc)
-            return rc;
-        tx = next;
-    }
-    return 0;
+    return app_tx_list_foreach(st->head, offsetof(struct pgsql_tx, next), fn, user);
 }
 
 static bool pgsql_tx_complete(const struct app_tx *atx, uint8_t direction)

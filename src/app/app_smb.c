@@ -29,6 +29,7 @@
  * (oldest evicted), all memory against the app-layer memcap. */
 #include <errno.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1163,14 +1164,7 @@ static bool smb_tx_complete(const struct app_tx *atx, uint8_t direction)
 static int smb_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
 {
     struct smb_state *st = state;
-    for (struct smb_tx *tx = st->head; tx;) {
-        struct smb_tx *next = tx->next;
-        int rc = fn(&tx->base, user);
-        if (rc)
-            return rc;
-        tx = next;
-    }
-    return 0;
+    return app_tx_list_foreach(st->head, offsetof(struct smb_tx, next), fn, user);
 }
 
 /* ---------- framework glue ---------- */
@@ -1199,13 +1193,9 @@ static enum app_probe_result smb_probe(const uint8_t *data, uint32_t len, uint8_
 
 static void *smb_state_new(struct app_parse_ctx *ctx)
 {
-    if (!app_memory_reserve(ctx, sizeof(struct smb_state)))
+    struct smb_state *st = app_state_alloc(ctx, sizeof(*st));
+    if (!st)
         return NULL;
-    struct smb_state *st = calloc(1, sizeof(*st));
-    if (!st) {
-        app_memory_release(ctx, sizeof(struct smb_state));
-        return NULL;
-    }
     st->thread = ctx->thread;
     return st;
 }
