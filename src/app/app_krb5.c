@@ -843,11 +843,8 @@ static void krb5_state_free(void *state)
         free(st->head);
         st->head = n;
     }
-    for (int d = 0; d < 2; d++) {
-        if (st->dir[d].buf)
-            app_thread_memory_release(st->thread, st->dir[d].cap);
-        free(st->dir[d].buf);
-    }
+    for (int d = 0; d < 2; d++)
+        app_buf_free(st->thread, &st->dir[d].buf, &st->dir[d].cap);
     app_thread_memory_release(st->thread, sizeof(*st));
     free(st);
 }

@@ -397,3 +397,12 @@ int app_tx_list_foreach(void *first, size_t next_off, int (*fn)(struct app_tx *t
     }
     return 0;
 }
+
+void app_buf_free(struct app_layer_thread_ctx *thread, uint8_t **buf, uint32_t *cap)
+{
+    if (*buf)
+        app_thread_memory_release(thread, *cap);
+    free(*buf);
+    *buf = NULL;
+    *cap = 0;
+}

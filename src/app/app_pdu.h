@@ -146,6 +146,8 @@ bool app_buf_grow(struct app_parse_ctx *ctx, uint8_t **buf, uint32_t *cap, uint3
 /* Frees an accounted buffer holding nothing when it grew past keep bytes. */
 void app_buf_shrink(struct app_layer_thread_ctx *thread, uint8_t **buf, uint32_t *cap,
                     uint32_t used, uint32_t keep);
+/* Frees an accounted buffer (released against the memcap). */
+void app_buf_free(struct app_layer_thread_ctx *thread, uint8_t **buf, uint32_t *cap);
 /* Gathers a 4-byte big-endian length (an ONC RPC record mark, a Kerberos TCP
  * length) that may be split across segments: takes bytes from data and len
  * into mark (*have of them so far). Returns true with *value once all four

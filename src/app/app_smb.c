@@ -1210,11 +1210,8 @@ static void smb_state_free(void *state)
         smb_tx_free(st, st->head);
         st->head = n;
     }
-    for (int d = 0; d < 2; d++) {
-        if (st->dir[d].buf)
-            app_thread_memory_release(st->thread, st->dir[d].buf_cap);
-        free(st->dir[d].buf);
-    }
+    for (int d = 0; d < 2; d++)
+        app_buf_free(st->thread, &st->dir[d].buf, &st->dir[d].buf_cap);
     app_map_free(&st->trees, st->thread);
     app_map_free(&st->names, st->thread);
     app_map_free(&st->reads, st->thread);
