@@ -103,6 +103,11 @@ extern const struct app_parser app_parser_enip;
 #else
 extern const struct app_parser app_parser_enip __attribute__((weak));
 #endif
+#if __has_include("app_pgsql.c")
+extern const struct app_parser app_parser_pgsql;
+#else
+extern const struct app_parser app_parser_pgsql __attribute__((weak));
+#endif
 #if __has_include("app_mqtt.c")
 extern const struct app_parser app_parser_mqtt;
 #else
@@ -172,11 +177,13 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_sip_udp;
     case 27:
         return &app_parser_sip_tcp;
+    case 28:
+        return &app_parser_pgsql;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 28
+#define APP_REGISTRY_SIZE 29
 
 /* Layer-2 parsers (app_goose.c: GOOSE and SV; app_profinet.c), declared in
  * app_parser.h. */
@@ -371,6 +378,7 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_BACNET] = "bacnet",     [APP_PROTO_OPCUA] = "opcua",
     [APP_PROTO_GOOSE] = "goose",       [APP_PROTO_SV] = "sv",
     [APP_PROTO_PROFINET] = "profinet", [APP_PROTO_SIP] = "sip",
+    [APP_PROTO_PGSQL] = "pgsql",
 };
 
 /* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */
@@ -537,6 +545,9 @@ static void app_config_eve_options(struct app_layer_config *out, const struct co
             }
         }
     }
+    const struct config_node *pgsql = app_config_eve_type(cfg, "pgsql");
+    if (pgsql)
+        app_config_node_bool(pgsql, "passwords", &out->pgsql_log_passwords);
     const struct config_node *tls = app_config_eve_type(cfg, "tls");
     const struct config_node *custom = tls ? config_node_child(tls, "custom") : NULL;
     for (const struct config_node *f = custom ? config_node_first_child(custom) : NULL; f;
@@ -1028,6 +1039,7 @@ static bool app_parser_start(struct app_flow_state *st, struct flow *flow,
     struct app_parse_ctx pc;
     app_parse_ctx_init(&pc, st->thread, flow, packet);
     pc.expectation_data = expectation_data;
+    pc.proto_orig = st->proto_orig;
     st->parser = p;
     st->parser_state = p->state_new ? p->state_new(&pc) : NULL;
     if (p->state_new && !st->parser_state) {

@@ -48,6 +48,7 @@ enum app_proto {
     APP_PROTO_SV,       /* layer 2 (0x88ba) */
     APP_PROTO_PROFINET, /* layer 2 (0x8892) */
     APP_PROTO_SIP,      /* SIP over UDP and TCP (issue 15) */
+    APP_PROTO_PGSQL,    /* PostgreSQL frontend/backend protocol */
     APP_PROTO_MAX_BUILTIN,
     APP_PROTO_MAX = 64, /* room for parsers added later */
 };
@@ -167,6 +168,7 @@ struct app_layer_config {
     /* app-layer.protocols.dcerpc.max-tx / nfs.max-tx (0: app-layer.max-tx)
      * and dcerpc.max-stub-size (0: DCERPC_STUB_MAX), same loader. */
     uint32_t dcerpc_max_tx, nfs_max_tx, dcerpc_max_stub_size;
+    bool pgsql_log_passwords; /* eve-log types pgsql.passwords (default no) */
 
     /* DNS and TLS logging options (outputs.eve-log.types.dns / .tls), loaded
      * by app_layer_config_load (app.c); Suricata 8's defaults. */

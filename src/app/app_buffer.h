@@ -42,7 +42,7 @@
     X(DCERPC_STUB_DATA, "dcerpc.stub_data") X(DCERPC_IFACE_DATA, "dcerpc.iface.data")             \
     X(SMB_NAMED_PIPE, "smb.named_pipe") X(SMB_SHARE, "smb.share")                                 \
     X(SMB_NTLMSSP_USER, "smb.ntlmssp_user") X(SMB_NTLMSSP_DOMAIN, "smb.ntlmssp_domain")           \
-    X(KRB5_CNAME, "krb5.cname") X(KRB5_SNAME, "krb5.sname")                                       \
+    X(PGSQL_QUERY, "pgsql.query") X(KRB5_CNAME, "krb5.cname") X(KRB5_SNAME, "krb5.sname")                                       \
     X(MQTT_CONNECT_CLIENTID, "mqtt.connect.clientid")                                             \
     X(MQTT_CONNECT_USERNAME, "mqtt.connect.username")                                             \
     X(MQTT_CONNECT_PASSWORD, "mqtt.connect.password")                                             \

@@ -26,11 +26,13 @@
  * app-layer.protocols.dcerpc.max-stub-size (DCERPC_STUB_MAX), PDU size 65535. */
 #include <errno.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/app_dcerpc.h"
 #include "app/app_parser.h"
+#include "app/app_pdu.h"
 #include "util/json.h"
 
 /* ---------- shared pieces ---------- */
@@ -638,22 +640,8 @@ static void dcerpc_tcp_pdu(struct dcerpc_state *st, struct app_parse_ctx *ctx, u
 static bool reasm_grow(struct dcerpc_state *st, struct app_parse_ctx *ctx, struct dcerpc_reasm *r,
                        uint32_t need)
 {
-    if (need <= r->cap)
-        return true;
-    uint32_t cap = r->cap ? r->cap : 1024;
-    while (cap < need)
-        cap *= 2;
-    if (!app_memory_reserve(ctx, cap - r->cap))
-        return false;
-    uint8_t *nb = realloc(r->buf, cap);
-    if (!nb) {
-        app_memory_release(ctx, cap - r->cap);
-        return false;
-    }
-    r->buf = nb;
-    r->cap = cap;
     (void)st;
-    return true;
+    return app_buf_grow(ctx, &r->buf, &r->cap, need, 1024, 0);
 }
 
 static void reasm_free(struct dcerpc_state *st, struct dcerpc_reasm *r)
@@ -869,13 +857,9 @@ static int dcerpc_udp_parse(void *state, struct app_parse_ctx *ctx, uint8_t dire
 
 static void *dcerpc_state_new_common(struct app_parse_ctx *ctx, bool udp)
 {
-    if (!app_memory_reserve(ctx, sizeof(struct dcerpc_state)))
+    struct dcerpc_state *st = app_state_alloc(ctx, sizeof(*st));
+    if (!st)
         return NULL;
-    struct dcerpc_state *st = calloc(1, sizeof(*st));
-    if (!st) {
-        app_memory_release(ctx, sizeof(struct dcerpc_state));
-        return NULL;
-    }
     st->thread = ctx->thread;
     st->udp = udp;
     return st;
@@ -955,14 +939,7 @@ static void dcerpc_log_body(const void *object, struct json_writer *w)
 static int dcerpc_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
 {
     struct dcerpc_state *st = state;
-    for (struct dcerpc_tx *tx = st->head; tx;) {
-        struct dcerpc_tx *next = tx->next;
-        int rc = fn(&tx->base, user);
-        if (rc)
-            return rc;
-        tx = next;
-    }
-    return 0;
+    return app_tx_list_foreach(st->head, offsetof(struct dcerpc_tx, next), fn, user);
 }
 
 static bool dcerpc_tx_complete(const struct app_tx *atx, uint8_t direction)

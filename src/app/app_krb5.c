@@ -16,12 +16,14 @@
  * transactions per flow. */
 #include <errno.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "app/app_der.h"
 #include "app/app_parser.h"
+#include "app/app_pdu.h"
 #include "app/app_text.h"
 #include "util/json.h"
 
@@ -513,17 +515,8 @@ static int krb5_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t direct
     }
     while (data && len && !r->broken) {
         if (r->mark_len < 4) {
-            uint32_t n = 4u - r->mark_len;
-            if (n > len)
-                n = len;
-            memcpy(r->mark + r->mark_len, data, n);
-            r->mark_len = (uint8_t)(r->mark_len + n);
-            data += n;
-            len -= n;
-            if (r->mark_len < 4)
+            if (!app_be32_gather(r->mark, &r->mark_len, &data, &len, &r->need))
                 break;
-            r->need = (uint32_t)r->mark[0] << 24 | (uint32_t)r->mark[1] << 16 |
-                      (uint32_t)r->mark[2] << 8 | r->mark[3];
             r->len = 0;
             if (r->need & 0x80000000u || r->need > KRB5_RECORD_MAX) {
                 krb5_event(ctx, st->tail, KRB5_EV_MALFORMED_DATA);
@@ -542,17 +535,8 @@ static int krb5_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t direct
             r->mark_len = 0;
             continue;
         }
-        if (r->cap < r->need) {
-            if (!app_memory_reserve(ctx, r->need - r->cap))
-                return -1;
-            uint8_t *nb = realloc(r->buf, r->need);
-            if (!nb) {
-                app_memory_release(ctx, r->need - r->cap);
-                return -1;
-            }
-            r->buf = nb;
-            r->cap = r->need;
-        }
+        if (!app_buf_grow(ctx, &r->buf, &r->cap, r->need, 0, r->need))
+            return -1;
         uint32_t n = r->need - r->len < len ? r->need - r->len : len;
         memcpy(r->buf + r->len, data, n);
         r->len += n;
@@ -759,14 +743,7 @@ static bool krb5_tx_complete(const struct app_tx *atx, uint8_t direction)
 static int krb5_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
 {
     struct krb5_state *st = state;
-    for (struct krb5_tx *tx = st->head; tx;) {
-        struct krb5_tx *next = tx->next;
-        int rc = fn(&tx->base, user);
-        if (rc)
-            return rc;
-        tx = next;
-    }
-    return 0;
+    return app_tx_list_foreach(st->head, offsetof(struct krb5_tx, next), fn, user);
 }
 
 /* ---------- framework glue ---------- */
@@ -844,13 +821,9 @@ static enum app_probe_result krb5_probe_tcp(const uint8_t *data, uint32_t len, u
 
 static void *krb5_state_new_common(struct app_parse_ctx *ctx, bool tcp)
 {
-    if (!app_memory_reserve(ctx, sizeof(struct krb5_state)))
+    struct krb5_state *st = app_state_alloc(ctx, sizeof(*st));
+    if (!st)
         return NULL;
-    struct krb5_state *st = calloc(1, sizeof(*st));
-    if (!st) {
-        app_memory_release(ctx, sizeof(struct krb5_state));
-        return NULL;
-    }
     st->thread = ctx->thread;
     st->tcp = tcp;
     return st;
@@ -877,11 +850,8 @@ static void krb5_state_free(void *state)
         free(st->head);
         st->head = n;
     }
-    for (int d = 0; d < 2; d++) {
-        if (st->dir[d].buf)
-            app_thread_memory_release(st->thread, st->dir[d].cap);
-        free(st->dir[d].buf);
-    }
+    for (int d = 0; d < 2; d++)
+        app_buf_free(st->thread, &st->dir[d].buf, &st->dir[d].cap);
     app_thread_memory_release(st->thread, sizeof(*st));
     free(st);
 }

@@ -22,6 +22,7 @@
  * APP_MAP_MAX known handles (oldest evicted), max-tx transactions. */
 #include <errno.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,6 +32,7 @@
 #include "app/app_ftrack.h"
 #include "app/app_map.h"
 #include "app/app_parser.h"
+#include "app/app_pdu.h"
 #include "app/app_text.h"
 #include "decode/packet.h"
 #include "util/json.h"
@@ -1189,31 +1191,7 @@ static bool rpc_record_start(struct nfs_state *st, const uint8_t *d, uint32_t le
 
 static bool nfs_rec_grow(struct app_parse_ctx *ctx, struct nfs_record *r, uint32_t need)
 {
-    if (need <= r->cap)
-        return true;
-    uint32_t cap = r->cap ? r->cap : 1024;
-    while (cap < need)
-        cap *= 2;
-    if (!app_memory_reserve(ctx, cap - r->cap))
-        return false;
-    uint8_t *nb = realloc(r->buf, cap);
-    if (!nb) {
-        app_memory_release(ctx, cap - r->cap);
-        return false;
-    }
-    r->buf = nb;
-    r->cap = cap;
-    return true;
-}
-
-static void nfs_rec_shrink(struct nfs_state *st, struct nfs_record *r)
-{
-    if (r->cap > 65536 && r->len == 0) {
-        app_thread_memory_release(st->thread, r->cap);
-        free(r->buf);
-        r->buf = NULL;
-        r->cap = 0;
-    }
+    return app_buf_grow(ctx, &r->buf, &r->cap, need, 1024, 0);
 }
 
 static int nfs_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t direction,
@@ -1300,18 +1278,10 @@ static int nfs_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t directi
             continue;
         }
         if (r->frag_left == 0) {
-            uint32_t n = 4u - r->mark_len;
-            if (n > len)
-                n = len;
-            memcpy(r->mark + r->mark_len, data, n);
-            r->mark_len = (uint8_t)(r->mark_len + n);
-            data += n;
-            len -= n;
-            if (r->mark_len < 4)
+            uint32_t mark;
+            if (!app_be32_gather(r->mark, &r->mark_len, &data, &len, &mark))
                 break;
             r->mark_len = 0;
-            uint32_t mark = (uint32_t)r->mark[0] << 24 | (uint32_t)r->mark[1] << 16 |
-                            (uint32_t)r->mark[2] << 8 | r->mark[3];
             r->last_frag = (mark & 0x80000000u) != 0;
             r->frag_left = mark & 0x7fffffffu;
             if (r->len + (uint64_t)r->frag_left > NFS_RECORD_MAX) {
@@ -1346,7 +1316,7 @@ static int nfs_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t directi
         if (r->frag_left == 0 && r->last_frag) {
             rpc_message(st, ctx, d, r->buf, r->len);
             r->len = 0;
-            nfs_rec_shrink(st, r);
+            app_buf_shrink(st->thread, &r->buf, &r->cap, r->len, 65536);
         }
     }
     if (flags & APP_DATA_EOF)
@@ -1524,14 +1494,7 @@ static bool nfs_tx_complete(const struct app_tx *atx, uint8_t direction)
 static int nfs_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
 {
     struct nfs_state *st = state;
-    for (struct nfs_tx *tx = st->head; tx;) {
-        struct nfs_tx *next = tx->next;
-        int rc = fn(&tx->base, user);
-        if (rc)
-            return rc;
-        tx = next;
-    }
-    return 0;
+    return app_tx_list_foreach(st->head, offsetof(struct nfs_tx, next), fn, user);
 }
 
 /* ---------- framework glue ---------- */
@@ -1630,13 +1593,9 @@ static enum app_probe_result nfs_probe_tcp(const uint8_t *data, uint32_t len, ui
 
 static void *nfs_state_new_common(struct app_parse_ctx *ctx, bool tcp)
 {
-    if (!app_memory_reserve(ctx, sizeof(struct nfs_state)))
+    struct nfs_state *st = app_state_alloc(ctx, sizeof(*st));
+    if (!st)
         return NULL;
-    struct nfs_state *st = calloc(1, sizeof(*st));
-    if (!st) {
-        app_memory_release(ctx, sizeof(struct nfs_state));
-        return NULL;
-    }
     st->thread = ctx->thread;
     st->tcp = tcp;
     return st;
@@ -1662,11 +1621,8 @@ static void nfs_state_free(void *state)
         nfs_tx_free(st, st->head);
         st->head = n;
     }
-    for (int d = 0; d < 2; d++) {
-        if (st->dir[d].buf)
-            app_thread_memory_release(st->thread, st->dir[d].cap);
-        free(st->dir[d].buf);
-    }
+    for (int d = 0; d < 2; d++)
+        app_buf_free(st->thread, &st->dir[d].buf, &st->dir[d].cap);
     app_map_free(&st->calls, st->thread);
     app_map_free(&st->names, st->thread);
     app_thread_memory_release(st->thread, sizeof(*st));

@@ -48,6 +48,9 @@ struct app_parse_ctx {
      * (app_expectation_add): the data given there, else NULL. The framework
      * frees it with its data_free after state_new returns: copy what you keep. */
     void *expectation_data;
+    /* Only during state_new: the protocol the flow switched from (STARTTLS,
+     * PostgreSQL SSLRequest), else APP_PROTO_UNKNOWN. */
+    uint16_t proto_orig;
 };
 
 enum app_probe_result {

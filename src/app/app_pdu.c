@@ -198,23 +198,7 @@ void app_framer_free(struct app_framer *fr, struct app_layer_thread_ctx *thread)
 
 static bool app_framer_reserve(struct app_framer *fr, struct app_parse_ctx *ctx, uint32_t need)
 {
-    if (need <= fr->cap)
-        return true;
-    uint32_t cap = fr->cap ? fr->cap : 256;
-    while (cap < need)
-        cap *= 2;
-    if (cap > fr->max_pdu)
-        cap = fr->max_pdu;
-    if (!app_memory_reserve(ctx, cap - fr->cap))
-        return false;
-    uint8_t *n = realloc(fr->buf, cap);
-    if (!n) {
-        app_memory_release(ctx, cap - fr->cap);
-        return false;
-    }
-    fr->buf = n;
-    fr->cap = cap;
-    return true;
+    return app_buf_grow(ctx, &fr->buf, &fr->cap, need, 256, fr->max_pdu);
 }
 
 /* A frame length check result: > 0 length, or invalid. Oversized PDUs set
@@ -337,4 +321,88 @@ int app_framer_feed(struct app_framer *fr, struct app_parse_ctx *ctx, const uint
         }
     }
     return 0;
+}
+
+bool app_buf_grow(struct app_parse_ctx *ctx, uint8_t **buf, uint32_t *cap, uint32_t need,
+                  uint32_t first, uint32_t max)
+{
+    if (need <= *cap)
+        return true;
+    uint64_t c = *cap ? *cap : first;
+    if (c == 0)
+        c = need;
+    while (c < need)
+        c *= 2;
+    if (max && c > max)
+        c = max;
+    uint32_t nc = (uint32_t)c;
+    if (!app_memory_reserve(ctx, nc - *cap))
+        return false;
+    uint8_t *nb = realloc(*buf, nc);
+    if (!nb) {
+        app_memory_release(ctx, nc - *cap);
+        return false;
+    }
+    *buf = nb;
+    *cap = nc;
+    return true;
+}
+
+void app_buf_shrink(struct app_layer_thread_ctx *thread, uint8_t **buf, uint32_t *cap,
+                    uint32_t used, uint32_t keep)
+{
+    if (*cap > keep && used == 0) {
+        app_thread_memory_release(thread, *cap);
+        free(*buf);
+        *buf = NULL;
+        *cap = 0;
+    }
+}
+
+bool app_be32_gather(uint8_t mark[4], uint8_t *have, const uint8_t **data, uint32_t *len,
+                     uint32_t *value)
+{
+    uint32_t n = 4u - *have;
+    if (n > *len)
+        n = *len;
+    memcpy(mark + *have, *data, n);
+    *have = (uint8_t)(*have + n);
+    *data += n;
+    *len -= n;
+    if (*have < 4)
+        return false;
+    *value = (uint32_t)mark[0] << 24 | (uint32_t)mark[1] << 16 | (uint32_t)mark[2] << 8 | mark[3];
+    return true;
+}
+
+void *app_state_alloc(struct app_parse_ctx *ctx, size_t size)
+{
+    if (!app_memory_reserve(ctx, size))
+        return NULL;
+    void *p = calloc(1, size);
+    if (!p)
+        app_memory_release(ctx, size);
+    return p;
+}
+
+int app_tx_list_foreach(void *first, size_t next_off, int (*fn)(struct app_tx *tx, void *user),
+                        void *user)
+{
+    for (char *tx = first; tx;) {
+        char *next = *(char **)(void *)(tx + next_off);
+        int rc = fn((struct app_tx *)(void *)tx, user);
+        if (rc)
+            return rc;
+        tx = next;
+    }
+    return 0;
+}
+
+void app_buf_free(struct app_layer_thread_ctx *thread, uint8_t **buf, uint32_t *cap)
+{
+    if (*buf)
+        app_thread_memory_release(thread, *cap);
+    free(*buf);
+    *buf = NULL;
+    *cap = 0;
 }

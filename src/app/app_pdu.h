@@ -135,4 +135,34 @@ static inline uint32_t app_rd32le(const uint8_t *p)
     return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
+/* 3. Small helpers of the TCP parsers' own framing (SMB, NFS, DCE/RPC,
+ *    Kerberos and the framer above). */
+
+/* Grows an accounted buffer (*buf of *cap bytes) to hold need bytes:
+ * doubling from first (or *cap), at most max bytes when max is not 0.
+ * Returns false (buffer unchanged) on memcap or memory exhaustion. */
+bool app_buf_grow(struct app_parse_ctx *ctx, uint8_t **buf, uint32_t *cap, uint32_t need,
+                  uint32_t first, uint32_t max);
+/* Frees an accounted buffer holding nothing when it grew past keep bytes. */
+void app_buf_shrink(struct app_layer_thread_ctx *thread, uint8_t **buf, uint32_t *cap,
+                    uint32_t used, uint32_t keep);
+/* Frees an accounted buffer (released against the memcap). */
+void app_buf_free(struct app_layer_thread_ctx *thread, uint8_t **buf, uint32_t *cap);
+/* Gathers a 4-byte big-endian length (an ONC RPC record mark, a Kerberos TCP
+ * length) that may be split across segments: takes bytes from data and len
+ * into mark (*have of them so far). Returns true with *value once all four
+ * are there (*have stays 4: the caller resets it). */
+bool app_be32_gather(uint8_t mark[4], uint8_t *have, const uint8_t **data, uint32_t *len,
+                     uint32_t *value);
+
+/* A zeroed parser state (or other object) of size bytes, accounted against
+ * the memcap; NULL on memcap or memory exhaustion. */
+void *app_state_alloc(struct app_parse_ctx *ctx, size_t size);
+/* Calls fn for each transaction of a singly linked list (first, then the
+ * pointer at next_off within each transaction, whose struct app_tx is its
+ * first member), oldest first; stops on and returns a non-zero result. The
+ * next pointer is read before fn runs. */
+int app_tx_list_foreach(void *first, size_t next_off, int (*fn)(struct app_tx *tx, void *user),
+                        void *user);
+
 #endif

@@ -29,10 +29,12 @@
  * (oldest evicted), all memory against the app-layer memcap. */
 #include <errno.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "app/app_pdu.h"
 #include "app/app_smb.h"
 #include "app/app_text.h"
 #include "util/config.h"
@@ -347,27 +349,6 @@ struct smb_tx *smb_file_tx_new(struct smb_state *st, struct app_parse_ctx *ctx, 
     return tx;
 }
 
-void smb_file_rw(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx,
-                 const char *share, const struct smb_rw *rw, struct smb_stream *s)
-{
-    if (!tx) {
-        char sharebuf[1024];
-        snprintf(sharebuf, sizeof(sharebuf), "%s", share ? share : "");
-        const char *name = smb_fuid_name(st, rw->fuid, rw->fuid_len);
-        tx = smb_file_tx_new(st, ctx, rw->fuid, rw->fuid_len, rw->dir,
-                             name ? name : (rw->dir ? "<unknown>" : ""), sharebuf, rw->vers,
-                             rw->command, rw->ssn, rw->tree);
-        if (!tx)
-            return;
-    }
-    smb_file_chunk(st, ctx, tx, rw->dir, rw->offset, rw->data, rw->have, rw->n);
-    if (rw->have < rw->n) {
-        s->left = rw->n - rw->have;
-        s->tx = tx;
-        s->offset = rw->offset + rw->have;
-    }
-}
-
 void smb_file_chunk(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx, uint8_t dir,
                     uint64_t offset, const uint8_t *data, uint32_t len, uint32_t total)
 {
@@ -585,31 +566,12 @@ static bool smb_buf_reserve(struct smb_state *st, struct app_parse_ctx *ctx, str
                             uint32_t need)
 {
     (void)st;
-    if (need <= d->buf_cap)
-        return true;
-    uint32_t cap = d->buf_cap ? d->buf_cap : 512;
-    while (cap < need)
-        cap *= 2;
-    if (!app_memory_reserve(ctx, cap - d->buf_cap))
-        return false;
-    uint8_t *nb = realloc(d->buf, cap);
-    if (!nb) {
-        app_memory_release(ctx, cap - d->buf_cap);
-        return false;
-    }
-    d->buf = nb;
-    d->buf_cap = cap;
-    return true;
+    return app_buf_grow(ctx, &d->buf, &d->buf_cap, need, 512, 0);
 }
 
 static void smb_buf_shrink(struct smb_state *st, struct smb_dir *d)
 {
-    if (d->buf_cap > 4096 && d->buf_len == 0) {
-        app_thread_memory_release(st->thread, d->buf_cap);
-        free(d->buf);
-        d->buf = NULL;
-        d->buf_cap = 0;
-    }
+    app_buf_shrink(st->thread, &d->buf, &d->buf_cap, d->buf_len, 4096);
 }
 
 /* One whole (or truncated: avail < full) SMB message of an NBSS record. */
@@ -1211,14 +1173,7 @@ static bool smb_tx_complete(const struct app_tx *atx, uint8_t direction)
 static int smb_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
 {
     struct smb_state *st = state;
-    for (struct smb_tx *tx = st->head; tx;) {
-        struct smb_tx *next = tx->next;
-        int rc = fn(&tx->base, user);
-        if (rc)
-            return rc;
-        tx = next;
-    }
-    return 0;
+    return app_tx_list_foreach(st->head, offsetof(struct smb_tx, next), fn, user);
 }
 
 /* ---------- framework glue ---------- */
@@ -1247,13 +1202,9 @@ static enum app_probe_result smb_probe(const uint8_t *data, uint32_t len, uint8_
 
 static void *smb_state_new(struct app_parse_ctx *ctx)
 {
-    if (!app_memory_reserve(ctx, sizeof(struct smb_state)))
+    struct smb_state *st = app_state_alloc(ctx, sizeof(*st));
+    if (!st)
         return NULL;
-    struct smb_state *st = calloc(1, sizeof(*st));
-    if (!st) {
-        app_memory_release(ctx, sizeof(struct smb_state));
-        return NULL;
-    }
     st->thread = ctx->thread;
     return st;
 }
@@ -1268,11 +1219,8 @@ static void smb_state_free(void *state)
         smb_tx_free(st, st->head);
         st->head = n;
     }
-    for (int d = 0; d < 2; d++) {
-        if (st->dir[d].buf)
-            app_thread_memory_release(st->thread, st->dir[d].buf_cap);
-        free(st->dir[d].buf);
-    }
+    for (int d = 0; d < 2; d++)
+        app_buf_free(st->thread, &st->dir[d].buf, &st->dir[d].buf_cap);
     app_map_free(&st->trees, st->thread);
     app_map_free(&st->names, st->thread);
     app_map_free(&st->reads, st->thread);
@@ -1385,3 +1333,57 @@ const struct app_parser app_parser_smb = {
     .n_uint_fields = SMB_F_COUNT,
     .tx_get_field_uint = smb_tx_get_uint,
 };
+
+bool smb_pipe_check(struct smb_state *st, struct app_parse_ctx *ctx, uint64_t ssn, uint32_t tree,
+                    const uint8_t *fuid, uint8_t fuid_len, const uint8_t *data, uint32_t len,
+                    bool name_fuid, bool *is_pipe, const char **share)
+{
+    *share = smb_tree_get(st, ssn, tree, is_pipe);
+    if (*share && !*is_pipe)
+        return false;
+    bool dcerpc = smb_fuid_is_dcerpc(st, fuid, fuid_len, data, len, *is_pipe);
+    if (!*share && dcerpc && ctx) {
+        smb_tree_set(st, ctx, ssn, tree, "suricata::dcerpc", true);
+        if (name_fuid && !smb_fuid_name(st, fuid, fuid_len))
+            smb_fuid_name_set(st, ctx, fuid, fuid_len, "suricata::dcerpc");
+        *is_pipe = true;
+        *share = NULL;
+    }
+    return dcerpc;
+}
+
+void smb_io_data(struct smb_state *st, struct app_parse_ctx *ctx, const struct smb_io *io,
+                 uint64_t offset, const uint8_t *data, uint32_t have, uint32_t n,
+                 struct smb_stream *s)
+{
+    struct smb_tx *tx = smb_file_tx_get(st, io->fuid, io->fuid_len, io->dir);
+    if (!tx) {
+        bool is_pipe;
+        const char *share;
+        bool dcerpc = smb_pipe_check(st, ctx, io->ssn, io->tree, io->fuid, io->fuid_len, data, have,
+                                     io->name_fuid, &is_pipe, &share);
+        if (is_pipe) {
+            if (dcerpc && io->dir == 0)
+                smb_dcerpc_request(st, ctx, io->vers, io->command, io->ssn, io->tree, io->msg_id,
+                                   io->fuid, io->fuid_len, data, have);
+            else if (dcerpc)
+                smb_dcerpc_response(st, ctx, io->vers, io->command, io->status, io->dos, io->ssn,
+                                    io->tree, io->msg_id, io->fuid, io->fuid_len, data, have);
+            return;
+        }
+        char sharebuf[1024];
+        snprintf(sharebuf, sizeof(sharebuf), "%s", share ? share : "");
+        const char *name = smb_fuid_name(st, io->fuid, io->fuid_len);
+        tx = smb_file_tx_new(st, ctx, io->fuid, io->fuid_len, io->dir,
+                             name ? name : io->unnamed_file, sharebuf, io->vers, io->command,
+                             io->ssn, io->tree);
+        if (!tx)
+            return;
+    }
+    smb_file_chunk(st, ctx, tx, io->dir, offset, data, have, n);
+    if (have < n) {
+        s->left = n - have;
+        s->tx = tx;
+        s->offset = offset + have;
+    }
+}

@@ -201,26 +201,6 @@ void smb_file_chunk(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_
                     uint64_t offset, const uint8_t *data, uint32_t len, uint32_t total);
 void smb_file_close(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx,
                     enum file_state how);
-/* A READ or WRITE record of a file (not a pipe), SMB1 or SMB2. */
-struct smb_rw {
-    const uint8_t *fuid;
-    uint8_t fuid_len;
-    uint8_t dir;  /* 0 write, 1 read */
-    uint8_t vers; /* 1 or 2 */
-    uint16_t command;
-    uint64_t ssn;
-    uint32_t tree;
-    uint64_t offset;     /* in the file */
-    const uint8_t *data; /* have bytes here of the n the record carries */
-    uint32_t have, n;
-};
-struct smb_stream;
-/* The record's data goes to the file's transaction tx, or (tx NULL: the
- * first chunk) to a new one named after the fuid (else "" for a write,
- * "<unknown>" for a read) in share (NULL: unknown); the record's bytes
- * beyond those here continue from the stream (s). */
-void smb_file_rw(struct smb_state *st, struct app_parse_ctx *ctx, struct smb_tx *tx,
-                 const char *share, const struct smb_rw *rw, struct smb_stream *s);
 /* CLOSE of fuid: both directions' file transactions end. */
 void smb_file_close_fuid(struct smb_state *st, struct app_parse_ctx *ctx, const uint8_t *fuid,
                          uint8_t fuid_len);
@@ -250,6 +230,35 @@ struct smb_stream {
     struct smb_tx *tx;
     uint64_t offset;
 };
+
+/* Pipe or file: the share of (ssn, tree) and whether fuid is DCE/RPC (by
+ * pipe name or data). A tree not seen whose data looks like DCE/RPC becomes
+ * a pipe (as Suricata does when the tree connect was missed); name_fuid:
+ * also name such a fuid "suricata::dcerpc" if it has no name. */
+bool smb_pipe_check(struct smb_state *st, struct app_parse_ctx *ctx, uint64_t ssn, uint32_t tree,
+                    const uint8_t *fuid, uint8_t fuid_len, const uint8_t *data, uint32_t len,
+                    bool name_fuid, bool *is_pipe, const char **share);
+
+/* One read or write of fuid (SMB1 WRITE/WRITE_ANDX/READ_ANDX, SMB2
+ * WRITE/READ): dir 0 a write request, 1 a read response. */
+struct smb_io {
+    uint8_t vers, dir;
+    uint16_t command;
+    uint32_t status; /* responses: status of the reply */
+    bool dos;        /* responses: status is a DOS error */
+    uint64_t ssn, msg_id;
+    uint32_t tree;
+    const uint8_t *fuid;
+    uint8_t fuid_len;
+    bool name_fuid;           /* see smb_pipe_check */
+    const char *unnamed_file; /* name of a file whose create was not seen */
+};
+/* Its data: have of the n bytes at offset are at data. Goes to the pipe's
+ * DCE/RPC or to the file's transaction (created if needed); the rest of a
+ * file chunk is left for the stream in *s. */
+void smb_io_data(struct smb_state *st, struct app_parse_ctx *ctx, const struct smb_io *io,
+                 uint64_t offset, const uint8_t *data, uint32_t have, uint32_t n,
+                 struct smb_stream *s);
 
 /* ---- SMB2 (app_smb2.c) ---- */
 

@@ -310,22 +310,6 @@ static void smb1_create_req(struct smb_state *st, struct app_parse_ctx *ctx,
     tx->filename = smb_tx_strdup(tx, ctx, name);
 }
 
-/* Pipe or file: the tree of the request, and DCE/RPC by pipe name or data. */
-static bool smb1_pipe(struct smb_state *st, struct app_parse_ctx *ctx, const struct smb1_hdr *h,
-                      const uint8_t *fuid, uint8_t fuid_len, const uint8_t *data, uint32_t len,
-                      bool *is_pipe, const char **share)
-{
-    *share = smb_tree_get(st, h->uid, h->tid, is_pipe);
-    if (*share && !*is_pipe)
-        return false;
-    bool dcerpc = smb_fuid_is_dcerpc(st, fuid, fuid_len, data, len, *is_pipe);
-    if (!*share && dcerpc) {
-        smb_tree_set(st, ctx, h->uid, h->tid, "suricata::dcerpc", true);
-        *is_pipe = true;
-    }
-    return dcerpc;
-}
-
 static void smb1_write(struct smb_state *st, struct app_parse_ctx *ctx, const struct smb1_hdr *h,
                        uint8_t cmd, const uint8_t *fid, uint64_t offset, const uint8_t *rec,
                        uint32_t avail, uint32_t data_off, uint32_t n, uint32_t full,
@@ -346,20 +330,9 @@ static void smb1_write(struct smb_state *st, struct app_parse_ctx *ctx, const st
     if (have > n)
         have = n;
     const uint8_t *data = rec + (data_off < avail ? data_off : avail);
-    struct smb_tx *tx = smb_file_tx_get(st, fuid, fl, 0);
-    const char *share = NULL;
-    if (!tx) {
-        bool is_pipe;
-        bool dcerpc = smb1_pipe(st, ctx, h, fuid, fl, data, have, &is_pipe, &share);
-        if (is_pipe) {
-            if (dcerpc)
-                smb_dcerpc_request(st, ctx, 1, cmd, h->uid, h->tid, h->mid, fuid, fl, data, have);
-            return;
-        }
-    }
-    const struct smb_rw rw = {fuid, fl, 0, 1, cmd,
-                              h->uid, h->tid, offset, data, have, n};
-    smb_file_rw(st, ctx, tx, share, &rw, s);
+    struct smb_io io = {.vers = 1, .dir = 0, .command = cmd, .ssn = h->uid, .tree = h->tid,
+                        .msg_id = h->mid, .fuid = fuid, .fuid_len = fl, .unnamed_file = ""};
+    smb_io_data(st, ctx, &io, offset, data, have, n, s);
 }
 
 static void smb1_trans_req(struct smb_state *st, struct app_parse_ctx *ctx,
@@ -682,21 +655,10 @@ static void smb1_read_res(struct smb_state *st, struct app_parse_ctx *ctx, const
     if (have > n)
         have = n;
     const uint8_t *data = rec + (off < avail ? off : avail);
-    struct smb_tx *tx = smb_file_tx_get(st, fuid, 6, 1);
-    const char *share = NULL;
-    if (!tx) {
-        bool is_pipe;
-        bool dcerpc = smb1_pipe(st, ctx, h, fuid, 6, data, have, &is_pipe, &share);
-        if (is_pipe) {
-            if (dcerpc)
-                smb_dcerpc_response(st, ctx, 1, SMB1_READ_ANDX, h->status, !h->nt_status, h->uid,
-                                    h->tid, h->mid, fuid, 6, data, have);
-            return;
-        }
-    }
-    const struct smb_rw rw = {fuid, 6, 1, 1, SMB1_READ_ANDX,
-                              h->uid, h->tid, offset, data, have, n};
-    smb_file_rw(st, ctx, tx, share, &rw, s);
+    struct smb_io io = {.vers = 1, .dir = 1, .command = SMB1_READ_ANDX, .status = h->status,
+                        .dos = !h->nt_status, .ssn = h->uid, .tree = h->tid, .msg_id = h->mid,
+                        .fuid = fuid, .fuid_len = 6, .unnamed_file = "<unknown>"};
+    smb_io_data(st, ctx, &io, offset, data, have, n, s);
 }
 
 static void smb1_trans_res(struct smb_state *st, struct app_parse_ctx *ctx,

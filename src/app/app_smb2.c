@@ -78,27 +78,6 @@ static uint8_t read_key(uint8_t key[16], uint64_t ssn, uint64_t msg)
     return 16;
 }
 
-/* Whether the file behind fuid in (ssn, tree) is a DCE/RPC pipe. Marks an
- * unknown tree as a pipe when its data looks like DCE/RPC, as Suricata does
- * when the tree connect was not seen. */
-static bool smb2_pipe_check(struct smb_state *st, struct app_parse_ctx *ctx, uint64_t ssn,
-                            uint32_t tree, const uint8_t *fuid, const uint8_t *data, uint32_t len,
-                            bool *is_pipe, const char **share)
-{
-    *share = smb_tree_get(st, ssn, tree, is_pipe);
-    if (*share && !*is_pipe)
-        return false;
-    bool dcerpc = smb_fuid_is_dcerpc(st, fuid, 16, data, len, *is_pipe);
-    if (!*share && dcerpc && ctx) {
-        smb_tree_set(st, ctx, ssn, tree, "suricata::dcerpc", true);
-        if (!smb_fuid_name(st, fuid, 16))
-            smb_fuid_name_set(st, ctx, fuid, 16, "suricata::dcerpc");
-        *is_pipe = true;
-        *share = NULL;
-    }
-    return dcerpc;
-}
-
 uint32_t smb2_stream_head(struct smb_state *st, uint8_t dir, const uint8_t *rec, uint32_t avail,
                           uint32_t full)
 {
@@ -314,22 +293,10 @@ static void smb2_write_req(struct smb_state *st, struct app_parse_ctx *ctx,
     if (have > n)
         have = n;
     const uint8_t *data = rec + (off < avail ? off : avail);
-    struct smb_tx *tx = smb_file_tx_get(st, fuid, 16, 0);
-    const char *share = NULL;
-    if (!tx) {
-        bool is_pipe;
-        bool dcerpc =
-            smb2_pipe_check(st, ctx, h->session_id, h->tree_id, fuid, data, have, &is_pipe, &share);
-        if (is_pipe) {
-            if (dcerpc)
-                smb_dcerpc_request(st, ctx, 2, SMB2_WRITE, h->session_id, h->tree_id, h->msg_id,
-                                   fuid, 16, data, have);
-            return;
-        }
-    }
-    const struct smb_rw rw = {fuid, 16, 0, 2, SMB2_WRITE,
-                              h->session_id, h->tree_id, offset, data, have, n};
-    smb_file_rw(st, ctx, tx, share, &rw, s);
+    struct smb_io io = {.vers = 2, .dir = 0, .command = SMB2_WRITE, .ssn = h->session_id,
+                        .tree = h->tree_id, .msg_id = h->msg_id, .fuid = fuid, .fuid_len = 16,
+                        .name_fuid = true, .unnamed_file = ""};
+    smb_io_data(st, ctx, &io, offset, data, have, n, s);
 }
 
 static void smb2_read_req(struct smb_state *st, struct app_parse_ctx *ctx, const struct smb2_hdr *h,
@@ -545,22 +512,11 @@ static void smb2_read_res(struct smb_state *st, struct app_parse_ctx *ctx, const
     if (have > n)
         have = n;
     const uint8_t *data = rec + (off < avail ? off : avail);
-    struct smb_tx *tx = smb_file_tx_get(st, fuid, 16, 1);
-    const char *share = NULL;
-    if (!tx) {
-        bool is_pipe;
-        bool dcerpc =
-            smb2_pipe_check(st, ctx, h->session_id, h->tree_id, fuid, data, have, &is_pipe, &share);
-        if (is_pipe) {
-            if (dcerpc)
-                smb_dcerpc_response(st, ctx, 2, SMB2_READ, h->status, false, h->session_id,
-                                    h->tree_id, h->msg_id, fuid, 16, data, have);
-            return;
-        }
-    }
-    const struct smb_rw rw = {fuid, 16, 1, 2, SMB2_READ,
-                              h->session_id, h->tree_id, offset, data, have, n};
-    smb_file_rw(st, ctx, tx, share, &rw, s);
+    struct smb_io io = {.vers = 2, .dir = 1, .command = SMB2_READ, .status = h->status,
+                        .ssn = h->session_id, .tree = h->tree_id, .msg_id = h->msg_id,
+                        .fuid = fuid, .fuid_len = 16, .name_fuid = true,
+                        .unnamed_file = "<unknown>"};
+    smb_io_data(st, ctx, &io, offset, data, have, n, s);
 }
 
 static void smb2_create_res(struct smb_state *st, struct app_parse_ctx *ctx,

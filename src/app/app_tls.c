@@ -127,6 +127,7 @@ struct tls_side {
 
 struct tls_tx {
     struct app_tx base;
+    uint16_t from_proto; /* the protocol that upgraded to TLS (STARTTLS, SSLRequest), or 0 */
     struct tls_hello client, server;
     struct tls_cert_info cert[2]; /* [0] client cert, [1] server cert */
     char ja3_string[2048], ja3_hash[33];
@@ -1214,6 +1215,10 @@ static void *tls_state_new(struct app_parse_ctx *ctx)
     }
     st->thread = ctx->thread;
     st->tx.base.parser = &app_parser_tls;
+    /* A flow that switched to TLS (SMTP/FTP STARTTLS, PostgreSQL SSLRequest):
+     * Suricata logs the protocol it came from as tls.from_proto. */
+    if (ctx->proto_orig != APP_PROTO_UNKNOWN && ctx->proto_orig != APP_PROTO_TLS)
+        st->tx.from_proto = ctx->proto_orig;
     const struct app_layer_config *cfg = app_parser_config(ctx);
     st->ja3 = cfg->ja3_fingerprints;
     st->ja4 = cfg->ja4_fingerprints;
@@ -1315,6 +1320,8 @@ static void tls_tx_write_json(const struct app_tx *atx, struct json_writer *w)
     char vs[32];
     json_key_object_begin(w, "tls");
     tls_write_cert(&tx->cert[1], w, tx->log_san, tx->log_cert, tx->log_chain);
+    if (tx->from_proto)
+        json_key_string(w, "from_proto", app_proto_name(tx->from_proto));
     if (tx->session_resumed)
         json_key_bool(w, "session_resumed", true);
     if (tx->client.sni[0])

@@ -93,6 +93,7 @@ static const struct detect_buffer_info buffers[] = {
     {"smb.ntlmssp_user", NULL, NULL, 0, RULE_APP_SMB, TS, 2, false},
     {"smb.ntlmssp_domain", NULL, NULL, 0, RULE_APP_SMB, TS, 2, false},
     {"krb5.cname", "krb5_cname", NULL, 0, RULE_APP_KRB5, TC, 2, true},
+    {"pgsql.query", NULL, NULL, 0, RULE_APP_PGSQL, TS, 2, false},
     {"krb5.sname", "krb5_sname", NULL, 0, RULE_APP_KRB5, TC, 2, true},
     /* MQTT */
     {"mqtt.connect.clientid", NULL, NULL, 0, RULE_APP_MQTT, TS, 2, false},
