@@ -122,6 +122,8 @@ static const struct detect_buffer_info buffers[] = {
     {"opcua.security_policy", NULL, NULL, 0, RULE_APP_OPCUA, BOTH, 2, false},
     {"opcua.endpoint_url", NULL, NULL, 0, RULE_APP_OPCUA, BOTH, 2, false},
     {"profinet.name_of_station", NULL, NULL, 0, RULE_APP_PROFINET, BOTH, 2, true},
+    /* frame:<proto>.<name> selects it (rule_parse_frame.c), never by name */
+    {"frame", NULL, NULL, 0, RULE_APP_NONE, BOTH, 2, false},
 };
 
 int detect_buffer_count(void)

@@ -21,12 +21,23 @@ struct app_tx;
 /* Suricata's packet-alert-max default. */
 #define DETECT_MAX_ALERTS_PER_PACKET 15
 
+/* The frame an alert of a frame rule matched (EVE alert "frame"). */
+struct detect_alert_frame {
+    uint64_t id, offset;
+    int64_t len, tx_id; /* -1: unknown / none */
+    const char *type;   /* static */
+    uint8_t direction;
+    bool complete;
+};
+
 struct detect_alert {
     const struct rule *rule;
     const struct app_tx *tx; /* the transaction that matched, or NULL */
     uint64_t tx_id;
     uint8_t direction;       /* 0 to server, 1 to client */
     bool from_stream;        /* matched on reassembled stream data */
+    bool has_frame;          /* a frame rule's alert: frame is set */
+    struct detect_alert_frame frame;
 };
 
 struct detect_worker_stats {
