@@ -1406,7 +1406,10 @@ static void app_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flo
         probe_len = st->probe_len[direction];
     }
     if (probe_len == 0) {
-        if (st->eof[direction]) {
+        /* A direction that ended without data fails only beside one that
+         * had some: a flow with no payload at all (a SYN to a closed port)
+         * was never detected, so it has no app_proto, as in Suricata. */
+        if (st->eof[direction] && st->have_first_dir) {
             st->dir_state[direction] = APP_DIR_FAILED;
             app_detection_failed_check(st, flow);
         }

@@ -450,14 +450,18 @@ static void load_eve_output(struct sensor_config *sc, const struct config_node *
 }
 
 /* The outputs list. Without one (no -c, or a file that has none) vigil
- * writes eve.json with every event type and fast.log, as before. */
+ * writes eve.json with every event type and fast.log, as before, and the
+ * stats event in Suricata's shape only. */
 static void load_outputs(struct sensor_config *sc, const struct config *cfg)
 {
     const struct config_node *outputs = cfg ? config_find(cfg, "outputs") : NULL;
     memset(&sc->fast_file, 0, sizeof sc->fast_file);
     if (!outputs) {
         load_eve_output(sc, NULL);
-        sc->eve_out[0].stats_vigil = true; /* no configuration: everything, vigil's counters too */
+        /* vigil's own counters stay out of the stats event unless asked
+         * for (`- stats: {vigil: yes}`): Suricata's EVE schema rejects
+         * unknown keys there, and EVE consumers validate against it. */
+        sc->eve_out[0].stats_vigil = false;
         sc->fast_enabled = true;
         output_path(sc, "fast.log", sc->fast_path, sizeof sc->fast_path);
         return;

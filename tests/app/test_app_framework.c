@@ -46,6 +46,31 @@ static void test_detection_failure(void)
     free(log);
 }
 
+/* A flow without payload (a SYN to a closed port, a handshake and nothing
+ * more) was never detected: its protocol stays unknown (no app_proto in
+ * EVE), as in Suricata. Unknown data in one direction and none in the other
+ * is a failed detection. */
+static void test_detection_without_data(void)
+{
+    uint16_t proto = 0xffff;
+    char *log = test_run_tcp(NULL, 0, 40001, 3389, -1, 0, &proto);
+    CHECK_EQ_INT(proto, APP_PROTO_UNKNOWN);
+    CHECK(strstr(log, "MEMUSE-LEAK") == NULL);
+    free(log);
+
+    uint8_t junk[200];
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = (uint8_t)(0x90 + (i % 40));
+    struct test_segment one_sided[] = {{0, junk, sizeof(junk)}};
+    log = test_run_tcp(one_sided, 1, 40002, 9999, -1, 0, &proto);
+    CHECK_EQ_INT(proto, APP_PROTO_FAILED);
+    free(log);
+    struct test_segment server_only[] = {{1, junk, sizeof(junk)}};
+    log = test_run_tcp(server_only, 1, 40003, 9999, -1, 0, &proto);
+    CHECK_EQ_INT(proto, APP_PROTO_FAILED);
+    free(log);
+}
+
 /* A memcap too small for a flow state: nothing is created, nothing crashes. */
 static void test_memcap(void)
 {
@@ -126,6 +151,7 @@ int main(void)
     test_names();
     test_config_defaults();
     test_detection_failure();
+    test_detection_without_data();
     test_memcap();
     TEST_MAIN_END();
 }

@@ -24,6 +24,9 @@ import sys
 import tempfile
 
 BIN = os.environ["VIGIL_BIN"]
+# vigil's own counters (behaviour) are in stats.vigil only when asked for.
+COUNTERS_YAML = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures",
+                             "vigil-counters.yaml")
 SRC = os.environ["VIGIL_SRC"]
 SHARED = os.environ.get("VIGIL_SHARED", "")
 failures = []
@@ -36,7 +39,8 @@ def fail(msg):
 
 def vigil(pcap_or_dir, outdir, extra=()):
     os.makedirs(outdir, exist_ok=True)
-    args = [BIN, "run", "-r", pcap_or_dir, "-S", "/dev/null", "-l", outdir, "-k", "none"]
+    args = [BIN, "run", "-c", COUNTERS_YAML, "-r", pcap_or_dir, "-S", "/dev/null", "-l", outdir,
+            "-k", "none"]
     if os.path.isdir(pcap_or_dir):
         args.append("--pcap-file-recursive")
     r = subprocess.run(args + list(extra), capture_output=True, text=True, timeout=300)

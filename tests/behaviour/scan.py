@@ -25,6 +25,9 @@ sys.path.insert(0, os.path.join(os.environ["VIGIL_SRC"], "tests", "sensor"))
 from pcapgen import Pcap, Session  # noqa: E402
 
 BIN = os.environ["VIGIL_BIN"]
+# vigil's own counters (behaviour) are in stats.vigil only when asked for.
+COUNTERS_YAML = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures",
+                             "vigil-counters.yaml")
 SHARED = os.environ.get("VIGIL_SHARED", "")
 failures = []
 
@@ -37,7 +40,8 @@ def fail(msg):
 
 
 def vigil(pcap_or_dir, outdir, extra=()):
-    args = [BIN, "run", "-r", pcap_or_dir, "-S", "/dev/null", "-l", outdir, "-k", "none"]
+    args = [BIN, "run", "-c", COUNTERS_YAML, "-r", pcap_or_dir, "-S", "/dev/null", "-l", outdir,
+            "-k", "none"]
     if os.path.isdir(pcap_or_dir):
         args.append("--pcap-file-recursive")
     r = subprocess.run(args + list(extra), capture_output=True, text=True, timeout=300)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# ratchet.sh VIGIL_BIN [--update]
+# ratchet.sh VIGIL_BIN [--update]   (VIGIL_RATCHET_LOG=FILE keeps the runner's output)
 # Runs the shared suricata-verify slice (../shared/conformance) against vigil.
 # Every test listed in passing.txt must pass: the list only grows. Tests that
 # newly pass are reported so they can be added (--update rewrites the list
@@ -27,6 +27,9 @@ trap 'rm -f "$log"; rm -rf "$cache"' EXIT
 
 python3 "$runner" --verbose --jobs 2 --timeout 60 --features "$features" \
   --cmd "$bin run -r {pcap} -S {rules} -c {yaml} -l {outdir} --set classification-file={classification} --set reference-config-file={reference} --set detect.sgh-mpm-caching-path=$cache {args}" >"$log" 2>&1 || true
+
+# The runner's whole output, per test, kept where asked (to study failures).
+[ -n "${VIGIL_RATCHET_LOG:-}" ] && cp "$log" "$VIGIL_RATCHET_LOG"
 
 passed=$(grep '^PASS ' "$log" | sed 's/^PASS \([^:]*\):.*/\1/' | sort -u)
 total=$(grep -cE '^(PASS|FAIL|SKIP) ' "$log" || true)

@@ -37,6 +37,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "hub"))
 import hubtest as ht  # noqa: E402
 
 VIGIL = ht.vigil_bin()
+# vigil's own counters (intel, hub_report) are in stats.vigil only when asked for.
+EVE_YAML = os.path.join(HERE, "data", "intel-eve.yaml")
 POLL = float(os.environ.get("VIGIL_E2E_POLL", "1"))
 DOMAIN = "update-grid-portal.example"
 DOMAIN2 = "second-wave.example"
@@ -105,7 +107,7 @@ class Sensor:
         self.out = os.path.join(work, name)
         os.makedirs(self.out, exist_ok=True)
         self.proc = subprocess.Popen(
-            [VIGIL, "run", "-r", "-", "-l", self.out, "--hub", hub.url, "--hub-token", token,
+            [VIGIL, "run", "-c", EVE_YAML, "-r", "-", "-l", self.out, "--hub", hub.url, "--hub-token", token,
              "--hub-pin", hub.fingerprint, "--hub-poll-interval", str(POLL),
              "--data-dir", self.out, "--set", "hub.report-flush=0.05"],
             stdin=subprocess.PIPE, stderr=open(os.path.join(self.out, "stderr"), "wb"))
@@ -147,7 +149,7 @@ class Sensor:
 def run_sensor(work, name, hub, token, pcap):
     out = os.path.join(work, name)
     os.makedirs(out, exist_ok=True)
-    r = subprocess.run([VIGIL, "run", "-r", pcap, "-l", out, "--hub", hub.url, "--hub-token",
+    r = subprocess.run([VIGIL, "run", "-c", EVE_YAML, "-r", pcap, "-l", out, "--hub", hub.url, "--hub-token",
                         token, "--hub-pin", hub.fingerprint, "--data-dir", out],
                        capture_output=True, text=True, timeout=120)
     ht.check(r.returncode == 0, f"{name}: sensor exit {r.returncode}: {r.stderr}")

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Oracle: Suricata's own EVE schema (../shared/eve-schema/check-eve.py,
 # Suricata 8.0.6's schema.json) over the EVE vigil writes for every shared
-# capture, with ET Open and Suricata's app-layer event rules loaded. Two
-# configurations: vigil's default (etc/vigil.yaml), and one with every
+# capture, with ET Open and Suricata's app-layer event rules loaded. Three
+# configurations: none at all, vigil's default (etc/vigil.yaml), and one with every
 # optional EVE field switched on
 # (community-id, ethernet, alert payload/packet/metadata, all anomaly
 # types). Every line of every event type, stats included, must pass.
@@ -69,14 +69,18 @@ outputs:
       filename: eve-everything.json
 YAML
 
-for cfg in "$src/etc/vigil.yaml" "$tmp/all-on.yaml"; do
+# "none": no configuration file at all (vigil's built-in defaults, every
+# event type), as a first try on a fresh machine runs it.
+for cfg in "$src/etc/vigil.yaml" "$tmp/all-on.yaml" none; do
   name=$(basename "$cfg" .yaml)
+  cfgarg="-c $cfg"
+  [ "$cfg" = none ] && cfgarg=""
   out="$tmp/$name"
   mkdir "$out"
   # The rule globs are vigil's to expand (as Suricata's -S): no shell globbing.
   set -f
   # shellcheck disable=SC2086
-  if ! "$bin" run $inputs -l "$out" -c "$cfg" $rules -k none -q \
+  if ! "$bin" run $inputs -l "$out" $cfgarg $rules -k none -q \
        --set classification-file="$src/etc/classification.config" 2>"$out.err"; then
     set +f; echo "FAIL $name: the sensor failed:"; cat "$out.err"; fail=1; continue
   fi

@@ -51,7 +51,9 @@ print(n)
 PY
 frames=$((60000 + 20000 + 6))
 mkdir -p "$tmp/out"
-"$bin" run -r "$tmp/hostile.pcap" -l "$tmp/out" -k none --disable-detection \
+# vigil's own counters are in stats.vigil only when asked for (the fixture).
+"$bin" run -c "$(dirname "$0")/../fixtures/vigil-counters.yaml" \
+  -r "$tmp/hostile.pcap" -l "$tmp/out" -k none --disable-detection \
   --set flow.memcap=4mb --set flow.hash-size=4096 --set flow.prealloc=1000 \
   --set defrag.memcap=1mb --set stream.reassembly.memcap=2mb --set stream.memcap=8mb
 python3 - "$tmp/out/eve.json" "$frames" <<'PY'
