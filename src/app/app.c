@@ -20,6 +20,7 @@
 
 #include "app/app.h"
 #include "app/app_baseline.h"
+#include "app/app_frame.h"
 #include "app/app_parser.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
@@ -288,6 +289,7 @@ struct app_flow_state {
      * given by the caller are the old ones and are flipped here. */
     uint8_t dir_xor;
     bool reverse_pending;
+    struct app_frames *frames; /* owned; only while frames are active */
 };
 
 /* Flow-level detection events (Suricata's applayer proto_detect events). */
@@ -974,6 +976,7 @@ void app_flow_state_free(struct app_flow_state *state)
         return;
     app_parser_state_free(state);
     app_probe_buffers_free(state);
+    app_frames_free(state->frames);
     app_thread_memory_release(state->thread, sizeof(*state));
     free(state);
 }
@@ -1109,7 +1112,18 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
         return;
     struct app_parse_ctx pc;
     app_parse_ctx_init(&pc, st->thread, flow, packet);
+    if (st->parser->frame_names && app_layer_frames_active()) {
+        if (!st->frames)
+            st->frames = app_frames_new(st->thread);
+        if (st->frames) {
+            app_frames_set_parser(st->frames, st->parser);
+            pc.frames = st->frames;
+            pc.stream_offset = app_frames_stream_offset(st->frames, direction);
+        }
+    }
     int rc = st->parser->parse(st->parser_state, &pc, direction, data, len, flags);
+    if (pc.frames)
+        app_frames_stream_advance(pc.frames, direction, len);
     if (rc < 0) {
         st->parser_gave_up = true;
         st->thread->stats.errors[st->parser->proto]++;
@@ -1838,4 +1852,21 @@ int app_layer_baseline_save(struct app_layer_thread_ctx *const *ctxs, size_t n,
     if (!k || !path)
         return 0;
     return ics_baseline_save(bs, k, path);
+}
+
+/* ---------- frames (app_frame.c) ---------- */
+
+struct app_frames *app_flow_state_frames(struct app_flow_state *state)
+{
+    return state ? state->frames : NULL;
+}
+
+const struct app_parser *app_parser_by_proto_index(uint16_t app_proto, size_t i)
+{
+    for (size_t r = 0; r < APP_REGISTRY_SIZE + APP_L2_PARSERS; r++) {
+        const struct app_parser *p = app_any_parser(r);
+        if (p && p->proto == app_proto && i-- == 0)
+            return p;
+    }
+    return NULL;
 }

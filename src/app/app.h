@@ -402,6 +402,33 @@ uint16_t app_tx_proto(const struct app_tx *tx);
 bool app_http_tx_xff(const struct app_tx *tx, const char *header, bool forward, char *ip,
                      size_t iplen);
 
+/* ---- Frames (Suricata's frame keyword; app_frame.c) ----
+ * Parsers report frames (typed byte ranges of the reassembled stream: a
+ * PDU, its header, its payload) as they parse; detection inspects each
+ * frame's bytes once, on a packet of its direction (or at flow end). Only
+ * kept while active (app_layer_set_frames_active: rules use frames). */
+struct app_frame_info {
+    uint64_t id;        /* per flow, from 1 */
+    uint64_t offset;    /* stream offset of the frame's first byte */
+    int64_t len;        /* -1: not known */
+    int64_t tx_id;      /* -1: none */
+    uint16_t app_proto; /* enum app_proto */
+    uint8_t type;       /* index in the parser's frame_names */
+    uint8_t direction;  /* 0 to server, 1 to client */
+    bool complete;      /* all len bytes are there */
+    const char *type_name;
+    const uint8_t *data; /* the bytes at hand (valid during the callback) */
+    uint32_t data_len;
+};
+void app_layer_set_frames_active(bool active);
+bool app_layer_frames_active(void);
+/* Rule loading: the frame type `name` of app_proto ("pdu"), or -1. */
+int app_frame_type_lookup(uint16_t app_proto, const char *name);
+/* Calls fn for each frame of `direction` not inspected yet, oldest first,
+ * then forgets them. */
+void app_flow_frames_inspect(struct app_flow_state *state, uint8_t direction,
+                             void (*fn)(const struct app_frame_info *fi, void *user), void *user);
+
 /* Writes the protocol member(s) of the transaction ("http": {...}) into an
  * open JSON object: used for alerts' app-layer metadata. */
 void app_tx_write_json(const struct app_tx *tx, struct json_writer *w);

@@ -89,6 +89,9 @@ static bool tsdu_append(struct app_cotp_dir *c, const uint8_t *d, uint32_t n)
 static void on_tpkt(const uint8_t *pkt, uint32_t len, void *user)
 {
     struct app_cotp_dir *c = user;
+    if (app_frames_on(c->ctx))
+        app_frame_add(c->ctx, c->dir, c->framer.pdu_offset, len, APP_COTP_FRAME_TPKT, -1, pkt,
+                      len);
     const uint8_t *t = pkt + TPKT_HEADER;
     uint32_t n = len - TPKT_HEADER;
     uint8_t li = t[0];
@@ -107,6 +110,9 @@ static void on_tpkt(const uint8_t *pkt, uint32_t len, void *user)
     const uint8_t *ud = t + li + 1;
     uint32_t ulen = n - li - 1;
     if (eot && c->tsdu_len == 0 && !c->tsdu_dropping) {
+        if (app_frames_on(c->ctx) && ulen)
+            app_frame_add(c->ctx, c->dir, c->framer.pdu_offset + TPKT_HEADER + li + 1u, ulen,
+                          APP_COTP_FRAME_PDU, -1, ud, ulen);
         c->ops->on_tsdu(c->user, ud, ulen);
         return;
     }
@@ -204,6 +210,7 @@ void *app_cotp_conn_new(struct app_parse_ctx *ctx, size_t size,
     app_pdu_queue_init(&c->q, ctx, tx_free);
     app_cotp_init(&c->cotp[0]);
     app_cotp_init(&c->cotp[1]);
+    c->cotp[1].dir = 1;
     return c;
 }
 

@@ -49,8 +49,16 @@ struct app_cotp_ops {
     unsigned events[APP_COTP_EV_COUNT];
 };
 
+/* Frames the transport reports for the parsers on it, whose frame_names
+ * must start with these two: "tpkt" (each TPKT packet) and "pdu" (the user
+ * data of a data TPDU that holds a whole TSDU: an S7comm PDU, an ISO
+ * session SPDU; a TSDU split over several TPDUs has no pdu frame). */
+enum { APP_COTP_FRAME_TPKT, APP_COTP_FRAME_PDU };
+#define APP_COTP_FRAME_NAMES "tpkt", "pdu"
+
 struct app_cotp_dir {
     struct app_framer framer;
+    uint8_t dir; /* 0 to server, 1 to client (frames) */
     uint8_t *tsdu;
     uint32_t tsdu_len, tsdu_cap;
     bool tsdu_dropping; /* the current TSDU went past the limit */

@@ -80,6 +80,7 @@ struct enip_state {
     bool reversed;
     bool gap[2];
     uint8_t feed_dir; /* during app_msgbuf_feed */
+    uint64_t frame_base; /* frames: stream offset of the bytes being fed */
     struct app_msgbuf buf[2];
     struct app_parse_ctx *ctx;
     const struct app_ics_config *cfg;
@@ -945,11 +946,12 @@ static void enip_free_done(struct enip_state *st)
     app_txlist_free_done(&st->txs, sizeof(struct enip_tx), enip_tx_free, st);
 }
 
-static void enip_handle(struct enip_state *st, const uint8_t *d, uint32_t len, bool request)
+/* Returns the id of the transaction the PDU went to, -1 none. */
+static int64_t enip_handle(struct enip_state *st, const uint8_t *d, uint32_t len, bool request)
 {
     struct enip_stored *s = enip_store(st, d, len);
     if (!s)
-        return;
+        return -1;
     if (!request) {
         for (struct enip_tx *tx = enip_first(st); tx; tx = enip_next(tx)) {
             if (!tx->request || tx->response)
@@ -959,7 +961,7 @@ static void enip_handle(struct enip_state *st, const uint8_t *d, uint32_t len, b
                 if (s->pdu.invalid)
                     enip_event(st, tx, ENIP_EV_INVALID_PDU);
                 tx->response = s;
-                return;
+                return (int64_t)tx->base.id;
             }
         }
     }
@@ -972,12 +974,12 @@ static void enip_handle(struct enip_state *st, const uint8_t *d, uint32_t len, b
             first = false;
         }
         enip_stored_free(st, s);
-        return;
+        return -1;
     }
     struct enip_tx *tx = app_txlist_new(&st->txs, &app_parser_enip, sizeof(*tx));
     if (!tx) {
         enip_stored_free(st, s);
-        return;
+        return -1;
     }
     tx->state = st;
     if (request)
@@ -990,6 +992,7 @@ static void enip_handle(struct enip_state *st, const uint8_t *d, uint32_t len, b
         enip_event(st, tx, ENIP_EV_INVALID_PDU);
     if (request && st->ctx)
         app_baseline_enip(st->ctx, &tx->base);
+    return (int64_t)tx->base.id;
 }
 
 /* ------------------------------------------------------------ parser interface */
@@ -1034,6 +1037,71 @@ static void enip_state_free(void *state)
     free(st);
 }
 
+/* Frames (Suricata's enip frames): pdu (the encapsulation PDU), hdr (its
+ * 24-byte header), data (what follows it), enip.item (each common packet
+ * format item) and cip (the CIP message of a data item), in the wire
+ * direction's stream at `off`. */
+enum { ENIP_FRAME_PDU, ENIP_FRAME_HDR, ENIP_FRAME_DATA, ENIP_FRAME_ITEM, ENIP_FRAME_CIP };
+static const char *const enip_frame_names[] = {"pdu", "hdr", "data", "enip.item", "cip", NULL};
+
+/* A CIP message's frame and, for a Multiple Service Packet, one for each
+ * service it carries (request: after its path; reply: after its status). */
+static void enip_cip_frames(struct app_parse_ctx *ctx, uint8_t wire, uint64_t off,
+                            const uint8_t *m, uint32_t len, int64_t tx_id)
+{
+    app_frame_add(ctx, wire, off, len, ENIP_FRAME_CIP, tx_id, m, len);
+    if (len < 2 || (m[0] & 0x7f) != 0x0a)
+        return;
+    uint32_t start = (m[0] & 0x80) ? 4u + 2u * (len >= 4 ? m[3] : 0) : 2u + 2u * m[1];
+    if (start + 2 > len)
+        return;
+    uint16_t n = le16(m + start);
+    if (start + 2u + 2u * n > len)
+        return;
+    for (uint16_t i = 0; i < n; i++) {
+        uint32_t a = start + le16(m + start + 2 + 2 * i);
+        uint32_t b = i + 1 < n ? start + le16(m + start + 4 + 2 * i) : len;
+        if (a < start + 2u + 2u * n || b > len || a >= b)
+            return;
+        app_frame_add(ctx, wire, off + a, b - a, ENIP_FRAME_CIP, tx_id, m + a, b - a);
+    }
+}
+
+static void enip_frames(struct enip_state *st, uint8_t wire, uint64_t off, const uint8_t *d,
+                        uint32_t len, int64_t tx_id)
+{
+    struct app_parse_ctx *ctx = st->ctx;
+    if (!app_frames_on(ctx))
+        return;
+    app_frame_add(ctx, wire, off, len, ENIP_FRAME_PDU, tx_id, d, len);
+    app_frame_add(ctx, wire, off, ENIP_HDR, ENIP_FRAME_HDR, tx_id, d, ENIP_HDR);
+    if (len == ENIP_HDR)
+        return;
+    app_frame_add(ctx, wire, off + ENIP_HDR, len - ENIP_HDR, ENIP_FRAME_DATA, tx_id, d + ENIP_HDR,
+                  len - ENIP_HDR);
+    /* The common packet format: after interface handle and timeout in
+     * SendRRData/SendUnitData, at the start of list replies. */
+    uint16_t cmd = le16(d);
+    bool send = cmd == ENIP_CMD_SEND_RR_DATA || cmd == ENIP_CMD_SEND_UNIT_DATA;
+    uint32_t pos = ENIP_HDR + (send ? 6 : 0);
+    if (len < pos + 2)
+        return;
+    uint16_t count = le16(d + pos);
+    pos += 2;
+    for (uint16_t i = 0; i < count && len - pos >= 4; i++) {
+        uint16_t type = le16(d + pos), ilen = le16(d + pos + 2);
+        if (ilen > len - pos - 4)
+            break;
+        app_frame_add(ctx, wire, off + pos, 4 + ilen, ENIP_FRAME_ITEM, tx_id, d + pos, 4u + ilen);
+        /* unconnected data (0xb2), connected data (0xb1: after its sequence count) */
+        uint32_t skip = type == 0xb1 ? 2 : 0;
+        if ((type == 0xb2 || type == 0xb1) && ilen > skip)
+            enip_cip_frames(ctx, wire, off + pos + 4 + skip, d + pos + 4 + skip, ilen - skip,
+                            tx_id);
+        pos += 4u + ilen;
+    }
+}
+
 static uint32_t enip_consume(void *user, const uint8_t *p, uint32_t n)
 {
     struct enip_state *st = user;
@@ -1043,7 +1111,9 @@ static uint32_t enip_consume(void *user, const uint8_t *p, uint32_t n)
         uint32_t total = ENIP_HDR + le16(p + pos + 2);
         if (n - pos < total)
             break;
-        enip_handle(st, p + pos, total, d == 0);
+        int64_t tx_id = enip_handle(st, p + pos, total, d == 0);
+        enip_frames(st, d ^ (st->reversed ? 1 : 0), st->frame_base - st->buf[d].held + pos,
+                    p + pos, total, tx_id);
         pos += total;
     }
     return pos;
@@ -1064,7 +1134,9 @@ static int enip_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
             if (len < ENIP_HDR || len < ENIP_HDR + (uint32_t)le16(data + 2u))
                 rc = -1;
             else
-                enip_handle(st, data, ENIP_HDR + (uint32_t)le16(data + 2u), d == 0);
+                enip_frames(st, direction & 1, ctx->stream_offset, data,
+                            ENIP_HDR + (uint32_t)le16(data + 2u),
+                            enip_handle(st, data, ENIP_HDR + (uint32_t)le16(data + 2u), d == 0));
         }
         goto out;
     }
@@ -1082,6 +1154,7 @@ static int enip_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
         st->gap[d] = false;
     }
     st->feed_dir = d;
+    st->frame_base = ctx->stream_offset;
     rc = app_msgbuf_feed(&st->buf[d], st->thread, data, len, enip_consume, st);
 out:
     enip_log_ready(st, false);
@@ -1309,6 +1382,7 @@ const struct app_parser app_parser_enip = {
     .parse = enip_parse,
     .flow_end = enip_flow_end,
     .tx_foreach = enip_tx_foreach,
+    .frame_names = enip_frame_names,
     .tx_complete = enip_tx_complete,
     .tx_get_buffer = enip_tx_get_buffer,
     .tx_write_json = enip_tx_write_json,

@@ -211,12 +211,25 @@ static void iec104_asdu(struct iec104_state *st, struct iec104_tx *tx, const uin
 
 static void iec104_baseline(struct app_parse_ctx *ctx, uint8_t dir, const struct iec104_tx *tx);
 
+/* Frames: apdu (the whole APDU: start byte, length, control field and
+ * any ASDU) and asdu (the ASDU of an I-format APDU). */
+enum { IEC104_FRAME_APDU, IEC104_FRAME_ASDU };
+static const char *const iec104_frame_names[] = {"apdu", "asdu", NULL};
+
 static void iec104_on_pdu(const uint8_t *d, uint32_t len, void *user)
 {
     struct iec104_state *st = user;
     struct app_parse_ctx *ctx = st->ctx;
     struct iec104_tx *tx =
         app_pdu_tx_new(&st->q, ctx, &app_parser_iec104, sizeof(struct iec104_tx), st->dir);
+    if (app_frames_on(ctx)) {
+        uint64_t off = st->framer[st->dir].pdu_offset;
+        int64_t tx_id = tx ? (int64_t)tx->pdu.base.id : -1;
+        app_frame_add(ctx, st->dir, off, len, IEC104_FRAME_APDU, tx_id, d, len);
+        if (len > 6 && (d[2] & 1) == 0)
+            app_frame_add(ctx, st->dir, off + 6, len - 6, IEC104_FRAME_ASDU, tx_id, d + 6,
+                          len - 6);
+    }
     if (!tx)
         return;
     uint8_t alen = d[1];
@@ -575,6 +588,7 @@ const struct app_parser app_parser_iec104 = {
     .events_on_packet = true,
     .event_names = iec104_event_names,
     .tx_direction = app_pdu_tx_direction,
+    .frame_names = iec104_frame_names,
     .uint_fields = iec104_fields,
     .n_uint_fields = IEC104_F_COUNT,
     .tx_get_field_uint = iec104_tx_get_uint,

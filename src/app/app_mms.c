@@ -792,6 +792,8 @@ static enum app_probe_result mms_probe(const uint8_t *d, uint32_t len, uint8_t d
     return app_cotp_probe_data(d, len, 4, 2, mms_probe_data);
 }
 
+static const char *const mms_frame_names[] = {APP_COTP_FRAME_NAMES, NULL};
+
 static void *mms_state_new(struct app_parse_ctx *ctx)
 {
     struct mms_state *st = app_cotp_conn_new(ctx, sizeof(*st), mms_tx_free);
@@ -997,6 +999,7 @@ const struct app_parser app_parser_mms = {
     .state_free = mms_state_free,
     .parse = mms_parse,
     .tx_foreach = app_cotp_conn_tx_foreach,
+    .frame_names = mms_frame_names,
     .tx_complete = app_pdu_tx_complete,
     .tx_get_buffer = mms_tx_get_buffer,
     .tx_write_json = mms_tx_write_json,

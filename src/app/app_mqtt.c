@@ -93,6 +93,10 @@ struct mqtt_state {
     uint64_t skip[2];
     struct app_msgbuf buf[2]; /* partial message per side */
     uint8_t feed_dir;         /* during app_msgbuf_feed */
+    /* Frames: stream offset of the bytes being fed, and where consume's
+     * input starts (app_msgbuf.held bytes before them). */
+    uint64_t frame_base;
+    const uint8_t *feed_start;
     struct app_parse_ctx *ctx;
     const struct app_ics_config *cfg;
 };
@@ -796,10 +800,37 @@ static int mqtt_parse_one(struct mqtt_state *st, const uint8_t *in, uint32_t len
 
 /* Parses the messages at the start of data; returns the bytes consumed, or
  * UINT32_MAX after a malformed message. */
+/* Frames of a message (Suricata's mqtt frames): pdu (the whole message),
+ * header (fixed header) and data (variable header and payload), at the
+ * message's offset in the wire direction's stream. */
+enum { MQTT_FRAME_PDU, MQTT_FRAME_HEADER, MQTT_FRAME_DATA };
+static const char *const mqtt_frame_names[] = {"pdu", "header", "data", NULL};
+
+static void mqtt_frames(struct mqtt_state *st, const uint8_t *msg, uint32_t avail, uint64_t used)
+{
+    struct app_parse_ctx *ctx = st->ctx;
+    if (!app_frames_on(ctx))
+        return;
+    uint8_t d = st->feed_dir;
+    uint8_t wire = d ^ (st->reversed ? 1 : 0);
+    uint64_t off = st->frame_base - st->buf[d].held + (uint64_t)(msg - st->feed_start);
+    uint32_t rl, vl;
+    if (varint(msg + 1, avail - 1, &rl, &vl) != MQTT_OK)
+        return;
+    uint32_t hdr = 1 + vl;
+    uint32_t have = avail < used ? avail : (uint32_t)used;
+    app_frame_add(ctx, wire, off, (int64_t)used, MQTT_FRAME_PDU, -1, msg, have);
+    app_frame_add(ctx, wire, off, hdr, MQTT_FRAME_HEADER, -1, msg, have < hdr ? have : hdr);
+    if (rl)
+        app_frame_add(ctx, wire, off + hdr, rl, MQTT_FRAME_DATA, -1, msg + hdr,
+                      have > hdr ? have - hdr : 0);
+}
+
 static uint32_t mqtt_consume(void *user, const uint8_t *data, uint32_t len)
 {
     struct mqtt_state *st = user;
     uint8_t d = st->feed_dir;
+    st->feed_start = data;
     uint32_t pos = 0;
     while (pos < len) {
         struct mqtt_stored *s;
@@ -811,6 +842,7 @@ static uint32_t mqtt_consume(void *user, const uint8_t *data, uint32_t len)
             mqtt_malformed(st, d == 1);
             return UINT32_MAX;
         }
+        mqtt_frames(st, data + pos, len - pos, used);
         /* Suricata files truncated to-server messages as to-client ones. */
         bool toclient = s->msg.truncated ? true : d == 1;
         mqtt_handle(st, s, toclient);
@@ -891,15 +923,18 @@ static int mqtt_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
     }
     if (!data || !len)
         goto out;
+    uint64_t skipped = 0;
     if (st->skip[d]) {
         uint64_t n = st->skip[d] < len ? st->skip[d] : len;
         st->skip[d] -= n;
         data += n;
         len -= (uint32_t)n;
+        skipped = n;
     }
     if (!len)
         goto out;
     st->feed_dir = d;
+    st->frame_base = ctx->stream_offset + skipped;
     rc = app_msgbuf_feed(&st->buf[d], st->thread, data, len, mqtt_consume, st);
 out:
     mqtt_log_ready(st, false);
@@ -1328,6 +1363,7 @@ const struct app_parser app_parser_mqtt = {
     .parse = mqtt_parse,
     .flow_end = mqtt_flow_end,
     .tx_foreach = mqtt_tx_foreach,
+    .frame_names = mqtt_frame_names,
     .tx_complete = mqtt_tx_complete,
     .tx_get_buffer = mqtt_tx_get_buffer,
     .tx_write_json = mqtt_tx_write_json,

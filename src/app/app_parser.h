@@ -44,6 +44,11 @@ struct app_parse_ctx {
     struct flow *flow;
     const struct packet *packet; /* may be NULL at flow end */
     uint64_t ts_usec;
+    /* Frames (app_frame_add): the flow's frame store when frames are
+     * active (else NULL) and the stream offset of the first byte of the
+     * data given to this parse call, in the direction's stream. */
+    struct app_frames *frames;
+    uint64_t stream_offset;
     /* Only during state_new of a flow detected through an expectation
      * (app_expectation_add): the data given there, else NULL. The framework
      * frees it with its data_free after state_new returns: copy what you keep. */
@@ -170,7 +175,30 @@ struct app_parser {
     struct app_tx *(*l2_frame)(void *state, struct app_parse_ctx *ctx, const uint8_t *data,
                                uint32_t len);
     void (*l2_timeout)(void *state, struct app_parse_ctx *ctx, uint64_t now_usec);
+
+    /* Frames (Suricata's frame keyword): the names of the frame types the
+     * parser reports with app_frame_add, NULL-terminated (the type is the
+     * index), e.g. {"pdu", "hdr", "data", NULL}. Rules name them
+     * frame:<proto>.<name>. NULL: the parser reports no frames. */
+    const char *const *frame_names;
 };
+
+/* Frames: a parser reports a unit of its protocol (a PDU, its header, its
+ * payload) of `type` (index in frame_names) at stream offset `offset` of
+ * `direction` (the wire direction: 0 to server), `len` bytes long (-1: not
+ * known), belonging to transaction tx_id (-1: none). data/avail: the
+ * frame's bytes from the reassembled stream that the parser holds (the whole
+ * frame when it has been parsed whole: avail == len), copied into the
+ * flow's frame store for detection. Returns the frame's id (per flow, from
+ * 1), 0 when frames are not active or the store is full. Cheap no-op when
+ * no rule uses frames. */
+uint64_t app_frame_add(struct app_parse_ctx *ctx, uint8_t direction, uint64_t offset, int64_t len,
+                       uint8_t type, int64_t tx_id, const uint8_t *data, uint32_t avail);
+/* Whether frames are active for this parse call (ctx->frames set). */
+static inline bool app_frames_on(const struct app_parse_ctx *ctx)
+{
+    return ctx && ctx->frames;
+}
 
 /* The layer-2 parsers, i = 0, 1, ...; NULL past the last. */
 const struct app_parser *app_l2_parser(size_t i);

@@ -225,6 +225,9 @@ int app_framer_feed(struct app_framer *fr, struct app_parse_ctx *ctx, const uint
         fr->resyncing = true;
         return 0;
     }
+    const uint8_t *start = data;
+    uint64_t base = ctx ? ctx->stream_offset : 0;
+#define FRAMER_OFF(p) (base + (uint64_t)((p) - start))
     while (data && len > 0) {
         if (fr->skip) {
             uint32_t n = fr->skip < len ? fr->skip : len;
@@ -256,6 +259,7 @@ int app_framer_feed(struct app_framer *fr, struct app_parse_ctx *ctx, const uint
                 continue;
             }
             if (l <= (int64_t)len) {
+                fr->pdu_offset = FRAMER_OFF(data);
                 ops->on_pdu(data, (uint32_t)l, user);
                 data += l;
                 len -= (uint32_t)l;
@@ -292,7 +296,12 @@ int app_framer_feed(struct app_framer *fr, struct app_parse_ctx *ctx, const uint
             if (have <= sizeof(tmp)) {
                 memcpy(tmp, fr->buf, have);
                 fr->len = 0;
-                if (app_framer_feed(fr, ctx, tmp, have, 0, ops, user) < 0)
+                /* the buffered bytes end where data starts */
+                uint64_t saved = ctx->stream_offset;
+                ctx->stream_offset = FRAMER_OFF(data) - have;
+                int rc = app_framer_feed(fr, ctx, tmp, have, 0, ops, user);
+                ctx->stream_offset = saved;
+                if (rc < 0)
                     return -1;
             }
             continue;
@@ -317,9 +326,11 @@ int app_framer_feed(struct app_framer *fr, struct app_parse_ctx *ctx, const uint
         len -= n;
         if (fr->len == (uint32_t)l) {
             fr->len = 0;
+            fr->pdu_offset = FRAMER_OFF(data) - (uint64_t)l;
             ops->on_pdu(fr->buf, (uint32_t)l, user);
         }
     }
+#undef FRAMER_OFF
     return 0;
 }
 

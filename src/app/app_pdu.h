@@ -98,6 +98,8 @@ struct app_framer {
     bool resyncing;     /* skipping bytes that cannot start a PDU */
     uint32_t header;    /* bytes frame_len needs */
     uint32_t max_pdu;   /* longest PDU accepted */
+    uint64_t pdu_offset; /* during on_pdu: the PDU's offset in the stream
+                          * (with frames active: see app_frame_add) */
 };
 
 struct app_framer_ops {

@@ -507,6 +507,8 @@ static enum app_probe_result s7_probe(const uint8_t *d, uint32_t len, uint8_t di
     return app_cotp_probe_data(d, len, 2, 1, s7_probe_data);
 }
 
+static const char *const s7_frame_names[] = {APP_COTP_FRAME_NAMES, NULL};
+
 static void *s7_state_new(struct app_parse_ctx *ctx)
 {
     struct s7_state *st = app_cotp_conn_new(ctx, sizeof(*st), NULL);
@@ -785,6 +787,7 @@ const struct app_parser app_parser_s7comm = {
     .state_free = s7_state_free,
     .parse = s7_parse,
     .tx_foreach = app_cotp_conn_tx_foreach,
+    .frame_names = s7_frame_names,
     .tx_complete = app_pdu_tx_complete,
     .tx_get_buffer = s7_tx_get_buffer,
     .tx_write_json = s7_tx_write_json,

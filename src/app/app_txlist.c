@@ -104,6 +104,7 @@ int app_msgbuf_feed(struct app_msgbuf *b, struct app_layer_thread_ctx *thread,
     const uint8_t *p = data;
     uint32_t n = len;
     bool buffered = b->len > 0;
+    b->held = b->len;
     if (buffered) {
         if (!msgbuf_append(b, thread, data, len))
             return -1;

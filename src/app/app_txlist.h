@@ -50,6 +50,10 @@ int app_txlist_foreach(struct app_txlist *l, int (*fn)(struct app_tx *tx, void *
 struct app_msgbuf {
     uint8_t *buf;
     uint32_t len, cap;
+    /* During consume: how many bytes of what it is given came before the
+     * data of this feed (a pending partial message), so that p[i] is at
+     * stream offset (offset of data) - held + i. */
+    uint32_t held;
 };
 
 /* Parses stream bytes with consume (returns the bytes it used up: whole

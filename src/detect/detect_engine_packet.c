@@ -130,7 +130,8 @@ struct threshold_entry {
     bool fired;
 };
 
-enum rule_kind { RULE_KIND_PACKET, RULE_KIND_TX };
+/* Frame rules (frame:<proto>.<name>) inspect the frames parsers report. */
+enum rule_kind { RULE_KIND_PACKET, RULE_KIND_TX, RULE_KIND_FRAME };
 
 struct detect_worker {
     const struct detect_engine *de;
@@ -152,6 +153,9 @@ struct detect_worker {
     uint32_t nused_app_buffers;
     uint32_t *l2_rules;          /* transaction rules of layer-2 protocols */
     uint32_t nl2_rules;
+    uint32_t *frame_rules;       /* frame rules, in evaluation order */
+    uint32_t nframe_rules;
+    int frame_buffer;            /* the "frame" buffer's id */
     uint32_t flowbit_bytes, nflowints;
     uint64_t gen;                /* detect_engine_generation(de) */
     uint32_t prefilter_lookback; /* longest fast pattern - 1: enough to find any
@@ -308,7 +312,9 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
                 used[id] = true;
             }
         }
-        dw->kind[i] = tx ? RULE_KIND_TX : RULE_KIND_PACKET;
+        dw->kind[i] = r->has_frame ? RULE_KIND_FRAME : tx ? RULE_KIND_TX : RULE_KIND_PACKET;
+        if (r->has_frame)
+            dw->nframe_rules++;
         /* Event rules have nothing but a header and an event: the parser
          * calls them IP-only, but they must see every packet. */
         dw->ip_only[i] = (r->flags & RULE_FLAG_IPONLY) && !r->pkt_event && !r->app_event;
@@ -336,6 +342,20 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
             if (app_proto_is_l2(dw->app_proto_of_rule[i]))
                 dw->l2_rules[dw->nl2_rules++] = i;
     }
+    dw->frame_buffer = detect_buffer_lookup("frame");
+    if (dw->nframe_rules) {
+        dw->frame_rules = calloc(dw->nframe_rules, sizeof *dw->frame_rules);
+        if (!dw->frame_rules) {
+            free(by_rank);
+            detect_worker_free(dw);
+            return NULL;
+        }
+        dw->nframe_rules = 0;
+        for (uint32_t i = 0; i < dw->nrules; i++)
+            if (dw->kind[i] == RULE_KIND_FRAME)
+                dw->frame_rules[dw->nframe_rules++] = i;
+        app_layer_set_frames_active(true); /* parsers report frames from now on */
+    }
     for (int id = 0; id < 256; id++)
         if (used[id])
             dw->used_app_buffers[dw->nused_app_buffers++] = (uint16_t)id;
@@ -345,6 +365,8 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     dw->by_rank = by_rank;
     if (dw->nl2_rules)
         qsort_r(dw->l2_rules, dw->nl2_rules, sizeof *dw->l2_rules, compare_rank, dw);
+    if (dw->nframe_rules)
+        qsort_r(dw->frame_rules, dw->nframe_rules, sizeof *dw->frame_rules, compare_rank, dw);
     uint32_t max_fp = 1;
     for (uint32_t i = 0; i < dw->nrules; i++) {
         const struct rule *r = rule_set_get(dw->rs, i);
@@ -381,6 +403,7 @@ void detect_worker_free(struct detect_worker *dw)
         detect_thread_ctx_free(dw->ctx);
     free(dw->kind);
     free(dw->l2_rules);
+    free(dw->frame_rules);
     free(dw->needs_payload);
     free(dw->ip_only);
     free(dw->pkt_event);
@@ -1259,6 +1282,7 @@ struct inspect_source {
     const struct app_tx *tx;    /* NULL outside transaction inspection */
     uint8_t direction;          /* the side of the transaction inspected */
     const struct packet *packet; /* for the address buffers (ip.src, ip.dst) */
+    const struct app_frame_info *frame; /* the frame inspected (frame rules) */
 };
 
 static bool list_match_tx_buffer(struct detect_worker *dw, const struct rule *r,
@@ -1296,6 +1320,10 @@ static bool buffers_match(struct detect_worker *dw, const struct rule *r,
                 return false;
             if (!detect_buffer_inspect(r, bl, src->payload, src->payload_len, dw->ctx))
                 return false;
+        } else if (bl->buffer_id == dw->frame_buffer) {
+            if (!src->frame || !detect_buffer_inspect(r, bl, src->frame->data,
+                                                      src->frame->data_len, dw->ctx))
+                return false;
         } else if (bl->buffer_id == DETECT_BUFFER_IP_SRC || bl->buffer_id == DETECT_BUFFER_IP_DST) {
             const struct packet *p = src->packet;
             if (!p || (p->ip_version != 4 && p->ip_version != 6))
@@ -1326,6 +1354,7 @@ struct packet_run {
     bool tag_started;    /* this packet started a tag: it is not itself "tagged" */
     const struct detect_packet_events *events;
     uint16_t l2_proto;   /* a layer-2 frame's protocol (detect_l2_packet), else 0 */
+    const struct app_frame_info *frame; /* during the frame pass: the frame */
 };
 
 static struct host_tag *host_tag_slot(struct detect_worker *dw, const struct ip_address *a,
@@ -1427,8 +1456,8 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
      * transaction (tx_decide), so several transactions completed by one
      * packet each get their alert, as in Suricata. Event rules match the
      * events raised on the packet, so they too alert once per packet. */
-    if (dw->alerted[r->id] && (!tx || r->app_event || r->pkt_event))
-        return;
+    if (dw->alerted[r->id] && !run->frame && (!tx || r->app_event || r->pkt_event))
+        return; /* (a frame rule alerts once per frame) */
     if (!dw->alerted[r->id]) {
         dw->alerted[r->id] = 1;
         dw->alerted_list[dw->alerted_count++] = r->id;
@@ -1507,6 +1536,14 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
     a->from_stream = from_stream;
     a->action = action;
     a->rate_modified = rate_modified;
+    a->has_frame = run->frame != NULL;
+    if (run->frame) {
+        const struct app_frame_info *fi = run->frame;
+        a->frame = (struct detect_alert_frame){.id = fi->id, .offset = fi->offset, .len = fi->len,
+                                               .tx_id = fi->tx_id, .type = fi->type_name,
+                                               .direction = fi->direction,
+                                               .complete = fi->complete};
+    }
     dw->stats.alerts++;
 }
 
@@ -2044,6 +2081,47 @@ static int inspect_tx(struct app_tx *tx, void *user)
     return run->pass ? 1 : 0;
 }
 
+struct frame_tx_find {
+    int64_t id;
+    const struct app_tx *tx;
+};
+
+static int frame_tx_find(struct app_tx *tx, void *user)
+{
+    struct frame_tx_find *ft = user;
+    if ((int64_t)app_tx_id(tx) != ft->id)
+        return 0;
+    ft->tx = tx;
+    return 1;
+}
+
+/* The frame rules of the frame's protocol and type, on its bytes; an alert
+ * names the frame (and its transaction, when the parser gave one). */
+static void inspect_frame(const struct app_frame_info *fi, void *user)
+{
+    struct packet_run *run = user;
+    struct detect_worker *dw = run->dw;
+    struct frame_tx_find ft = {.id = fi->tx_id, .tx = NULL};
+    bool tx_looked = false;
+    run->frame = fi;
+    for (uint32_t i = 0; i < dw->nframe_rules && !run->pass; i++) {
+        const struct rule *r = rule_set_get(dw->rs, dw->frame_rules[i]);
+        if (r->frame_app_proto != fi->app_proto || r->frame_type != fi->type)
+            continue;
+        if (!tx_looked && fi->tx_id >= 0 && run->f && run->f->app) {
+            app_flow_state_tx_foreach(run->f->app, frame_tx_find, &ft);
+            tx_looked = true;
+        }
+        struct inspect_source src = {.packet = run->p, .frame = fi, .tx = ft.tx,
+                                     .direction = fi->direction};
+        if (rule_matches(run, r, &src, true)) {
+            flowvar_actions(r, run->s);
+            add_alert(run, r, ft.tx, true);
+        }
+    }
+    run->frame = NULL;
+}
+
 uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct flow *f,
                        const struct detect_packet_events *events, struct detect_alert *alerts,
                        uint32_t max)
@@ -2080,6 +2158,10 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
         struct tx_run tr = {.run = &run, .groups = groups, .ngroups = ng};
         app_flow_state_tx_foreach(f->app, inspect_tx, &tr);
     }
+
+    /* Frames the parsers reported in this direction: each once. */
+    if (dw->nframe_rules && f && f->app && run.s && !run.pass)
+        app_flow_frames_inspect(f->app, (uint8_t)pdir, inspect_frame, &run);
 
     if (run.pass) {
         /* Suricata: a matching pass rule drops the packet's alerts (and the

@@ -21,6 +21,15 @@ struct app_tx;
 /* Suricata's packet-alert-max default. */
 #define DETECT_MAX_ALERTS_PER_PACKET 15
 
+/* The frame an alert of a frame rule matched (EVE alert "frame"). */
+struct detect_alert_frame {
+    uint64_t id, offset;
+    int64_t len, tx_id; /* -1: unknown / none */
+    const char *type;   /* static */
+    uint8_t direction;
+    bool complete;
+};
+
 struct detect_alert {
     const struct rule *rule;
     const struct app_tx *tx; /* the transaction that matched, or NULL */
@@ -29,6 +38,8 @@ struct detect_alert {
     bool from_stream;        /* matched on reassembled stream data */
     uint8_t action;          /* enum rule_action in effect (a rate_filter may change it) */
     bool rate_modified;      /* a rate_filter changed the action */
+    bool has_frame;          /* a frame rule's alert: frame is set */
+    struct detect_alert_frame frame;
 };
 
 struct detect_worker_stats {

@@ -543,6 +543,12 @@ struct rule {
     struct rule_tag tag[RULE_MAX_TAGS];
     uint8_t ntags;
 
+    /* frame:<proto>.<name> (the "frame" buffer holds the frame's bytes):
+     * the frame type's enum app_proto and index in its parser's frame_names. */
+    bool has_frame;
+    uint16_t frame_app_proto;
+    uint8_t frame_type;
+
     /* Fast pattern chosen at finalize: buffer index and item index, -1 none. */
     int32_t fp_buffer, fp_item;
 

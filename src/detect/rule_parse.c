@@ -958,7 +958,6 @@ static const char *const unsupported_keywords[] = {
     "entropy",
     "absent",
     "config",
-    "frame",
     "transform",
     "ike.exchtype",
     "ike.spi.initiator",
@@ -1068,6 +1067,8 @@ static int dispatch(struct pctx *pc, const char *name, char *value)
         return k->fn(pc, value);
     }
     char reason[96];
+    if (strcmp(name, "frame") == 0)
+        return kw_frame(pc, value);
     const struct detect_tx_kw *tk = detect_tx_kw_lookup(name);
     if (tk)
         return kw_tx(pc, tk, value);

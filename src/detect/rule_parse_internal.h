@@ -60,6 +60,8 @@ struct rule_pkt_match *add_pkt(struct pctx *pc, uint8_t type);
 /* Appends an item of type to list; its index, or -1 (pc failed). */
 int item_add(struct pctx *pc, int list, uint8_t type);
 int kw_sticky_buffer(struct pctx *pc, int buffer_id);
+/* frame:<proto>.<name> or frame:<name> (rule_parse_frame.c). */
+int kw_frame(struct pctx *pc, const char *value);
 int kw_content_modifier(struct pctx *pc, int buffer_id);
 int kw_transform(struct pctx *pc, int type, char *v);
 /* enum detect_transform_type, or -1 */

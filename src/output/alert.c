@@ -211,7 +211,24 @@ struct alert_fields {
     uint8_t rule_action;           /* enum rule_action (alert for built-in alerts) */
     uint8_t packet_actions;        /* enum detect_action_bit: the packet's verdict */
     bool rate_modified;            /* a rate_filter changed the rule's action */
+    const struct detect_alert_frame *frame; /* a frame rule's frame, or NULL */
 };
+
+/* Suricata's "frame" object of an alert on a frame. */
+static void write_frame(struct json_writer *w, const struct detect_alert_frame *fr)
+{
+    json_key_object_begin(w, "frame");
+    json_key_string(w, "type", fr->type ? fr->type : "");
+    json_key_u64(w, "id", fr->id);
+    json_key_string(w, "direction", fr->direction ? "toclient" : "toserver");
+    json_key_u64(w, "stream_offset", fr->offset);
+    if (fr->len >= 0)
+        json_key_u64(w, "length", (uint64_t)fr->len);
+    json_key_bool(w, "complete", fr->complete);
+    if (fr->tx_id >= 0)
+        json_key_u64(w, "tx_id", (uint64_t)fr->tx_id);
+    json_object_end(w);
+}
 
 /* Built-in metadata pairs grouped by key, as rule metadata is. */
 static void write_pair_metadata(struct json_writer *w, const char *const *kv)
@@ -283,6 +300,8 @@ static void write_alert_event(struct eve_writer *ew, const struct alert_log_opti
         json_key_string(w, "app_proto", app_proto_name(f->app_proto));
     if (opts->app_layer && a->tx)
         app_tx_write_json(a->tx, w);
+    if (a->frame)
+        write_frame(w, a->frame);
     if (opts->flow && f) {
         char ts[48], ip[64];
         json_key_object_begin(w, "flow");
@@ -371,6 +390,7 @@ void eve_log_alert_verdict(struct eve_writer *ew, const struct alert_log_options
         .rule_action = a->action,
         .rate_modified = a->rate_modified,
         .packet_actions = packet_actions,
+        .frame = a->has_frame ? &a->frame : NULL,
     };
     write_alert_event(ew, opts, p, packet, f, EVE_DIR_PACKET, p->ts_usec, p->flow_direction, &af);
 }

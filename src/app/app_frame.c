@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Frames: typed byte ranges of a flow's reassembled stream reported by the
+ * parsers (Suricata's frames: "stream annotations" saying which unit of the
+ * protocol starts at which offset), kept per direction until detection has
+ * inspected them once. A frame's bytes are copied from the parser's view
+ * of the reassembled stream into a per-direction area that is reused (it
+ * only grows, up to APP_FRAME_DATA_MAX, and is accounted against the
+ * app-layer memcap): no allocation per frame in steady state. A frame whose
+ * bytes do not all fit, or were not all there, is inspected with what is
+ * there and reported incomplete. */
+#include "app/app_frame.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app/app.h"
+
+static atomic_bool frames_active;
+
+void app_layer_set_frames_active(bool active)
+{
+    atomic_store(&frames_active, active);
+}
+
+bool app_layer_frames_active(void)
+{
+    return atomic_load(&frames_active);
+}
+
+struct app_frame {
+    uint64_t id, offset;
+    int64_t len, tx_id;
+    uint32_t data_off, data_len; /* in the direction's area */
+    uint8_t type;
+};
+
+struct app_frames_dir {
+    struct app_frame f[APP_FRAMES_MAX];
+    uint32_t n;
+    uint64_t stream_offset;
+    uint8_t *data;
+    uint32_t data_len, data_cap;
+};
+
+struct app_frames {
+    struct app_layer_thread_ctx *thread;
+    const struct app_parser *parser;
+    uint64_t next_id;
+    struct app_frames_dir d[2];
+};
+
+struct app_frames *app_frames_new(struct app_layer_thread_ctx *thread)
+{
+    if (!app_thread_memory_reserve(thread, sizeof(struct app_frames)))
+        return NULL;
+    struct app_frames *fr = calloc(1, sizeof(*fr));
+    if (!fr) {
+        app_thread_memory_release(thread, sizeof(struct app_frames));
+        return NULL;
+    }
+    fr->thread = thread;
+    fr->next_id = 1;
+    return fr;
+}
+
+void app_frames_free(struct app_frames *fr)
+{
+    if (!fr)
+        return;
+    for (int d = 0; d < 2; d++) {
+        app_thread_memory_release(fr->thread, fr->d[d].data_cap);
+        free(fr->d[d].data);
+    }
+    app_thread_memory_release(fr->thread, sizeof(*fr));
+    free(fr);
+}
+
+uint64_t app_frames_stream_offset(const struct app_frames *fr, uint8_t direction)
+{
+    return fr->d[direction & 1].stream_offset;
+}
+
+void app_frames_stream_advance(struct app_frames *fr, uint8_t direction, uint64_t len)
+{
+    fr->d[direction & 1].stream_offset += len;
+}
+
+void app_frames_set_parser(struct app_frames *fr, const struct app_parser *parser)
+{
+    fr->parser = parser;
+}
+
+/* Room for n more bytes in the area (it grows by doubling, bounded). */
+static uint32_t area_room(struct app_frames *fr, struct app_frames_dir *fd, uint32_t n)
+{
+    uint32_t left = APP_FRAME_DATA_MAX - fd->data_len;
+    if (n > left)
+        n = left;
+    if (fd->data_len + n <= fd->data_cap)
+        return n;
+    uint32_t cap = fd->data_cap ? fd->data_cap : 1024;
+    while (cap < fd->data_len + n)
+        cap *= 2;
+    if (cap > APP_FRAME_DATA_MAX)
+        cap = APP_FRAME_DATA_MAX;
+    if (!app_thread_memory_reserve(fr->thread, cap - fd->data_cap))
+        return fd->data_cap - fd->data_len;
+    uint8_t *p = realloc(fd->data, cap);
+    if (!p) {
+        app_thread_memory_release(fr->thread, cap - fd->data_cap);
+        return fd->data_cap - fd->data_len;
+    }
+    fd->data = p;
+    fd->data_cap = cap;
+    return n;
+}
+
+uint64_t app_frame_add(struct app_parse_ctx *ctx, uint8_t direction, uint64_t offset, int64_t len,
+                       uint8_t type, int64_t tx_id, const uint8_t *data, uint32_t avail)
+{
+    if (!ctx || !ctx->frames)
+        return 0;
+    struct app_frames *fr = ctx->frames;
+    struct app_frames_dir *fd = &fr->d[direction & 1];
+    if (fd->n >= APP_FRAMES_MAX)
+        return 0; /* detection has not caught up: the frame is not kept */
+    if (len >= 0 && avail > len)
+        avail = (uint32_t)len;
+    uint32_t n = data ? area_room(fr, fd, avail) : 0;
+    struct app_frame *f = &fd->f[fd->n++];
+    f->id = fr->next_id++;
+    f->offset = offset;
+    f->len = len;
+    f->tx_id = tx_id;
+    f->type = type;
+    f->data_off = fd->data_len;
+    f->data_len = n;
+    if (n)
+        memcpy(fd->data + fd->data_len, data, n);
+    fd->data_len += n;
+    return f->id;
+}
+
+int app_frame_type_lookup(uint16_t app_proto, const char *name)
+{
+    const struct app_parser *p = NULL;
+    for (size_t i = 0; (p = app_parser_by_proto_index(app_proto, i)) != NULL; i++)
+        for (int t = 0; p->frame_names && p->frame_names[t]; t++)
+            if (!strcasecmp(p->frame_names[t], name))
+                return t;
+    return -1;
+}
+
+void app_flow_frames_inspect(struct app_flow_state *state, uint8_t direction,
+                             void (*fn)(const struct app_frame_info *fi, void *user), void *user)
+{
+    struct app_frames *fr = app_flow_state_frames(state);
+    if (!fr)
+        return;
+    struct app_frames_dir *fd = &fr->d[direction & 1];
+    for (uint32_t i = 0; i < fd->n; i++) {
+        const struct app_frame *f = &fd->f[i];
+        const char *const *names = fr->parser ? fr->parser->frame_names : NULL;
+        struct app_frame_info fi = {
+            .id = f->id,
+            .offset = f->offset,
+            .len = f->len,
+            .tx_id = f->tx_id,
+            .app_proto = fr->parser ? fr->parser->proto : 0,
+            .type = f->type,
+            .direction = direction & 1,
+            .complete = f->len >= 0 && (uint64_t)f->len == f->data_len,
+            .type_name = names ? names[f->type] : "",
+            .data = fd->data + f->data_off,
+            .data_len = f->data_len,
+        };
+        fn(&fi, user);
+    }
+    fd->n = 0;
+    fd->data_len = 0;
+}
