@@ -102,10 +102,14 @@ void hub_db_close(struct hub_db *db)
 {
     if (!db)
         return;
-    if (db->bg)
-        db->ops->pool_stop(db->bg);
+    /* Connections first: closing one may still commit (SQLite's optimize at
+     * close) and so call the backend's hook, which uses the background
+     * state; stopping that first left the hook locking a freed mutex (the
+     * hub hung at SIGTERM). */
     for (int i = 0; i < db->size; i++)
         db->ops->disconnect(db->all[i]);
+    if (db->bg)
+        db->ops->pool_stop(db->bg);
     free(db->all);
     free(db->free_list);
     pthread_mutex_destroy(&db->lock);

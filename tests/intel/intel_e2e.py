@@ -246,7 +246,8 @@ def main():
         time.sleep(max(1.0, POLL))
         sensor.query(DOMAIN)
         ht.check(wait_for(lambda: len(sightings(ac, ind_id)) == 2, 30), "live hit reported")
-        ht.check(hub.stop() == 0, "hub stopped cleanly")
+        rc = hub.stop()
+        ht.check(rc == 0, f"hub stopped cleanly (exit status {rc})")
         down_hits = 4
         for _ in range(down_hits):
             sensor.query(DOMAIN)

@@ -222,7 +222,10 @@ def test_growing_directory(tmp, rules, cfg):
         check(p.poll() is None, "%s: the sensor exited before SIGTERM" % label)
         stop(p, label, errpath)
         evs = read_lines(os.path.join(log, "eve.json"), label)
-        alerts = [e for e in evs if e.get("event_type") == "alert"]
+        # The test rule's alerts (its synthetic clients connect every 10 s
+        # with equal sizes: the beaconing detector rightly reports them too).
+        alerts = [e for e in evs if e.get("event_type") == "alert" and
+                  e["alert"].get("gid", 1) == 1]
         check(len(alerts) == 2 * nfiles, "%s: %d alerts, expected %d" % (label, len(alerts), 2 * nfiles))
         for a in alerts:
             i = (a["src_port"] - 30000) // 10
