@@ -636,17 +636,17 @@ static const struct app_uint_enum bacnet_service_enum[] = {
     {NULL, 0}};
 
 static const struct app_uint_field bacnet_fields[BACNET_F_COUNT] = {
-    [BACNET_F_BVLC] = {"bacnet.bvlc_function", 3, 255, bvlc_enum},
-    [BACNET_F_APDU_TYPE] = {"bacnet.apdu_type", 3, 15, apdu_enum},
-    [BACNET_F_SERVICE] = {"bacnet.service", 3, 255, bacnet_service_enum},
-    [BACNET_F_INVOKE_ID] = {"bacnet.invoke_id", 3, 255, NULL},
-    [BACNET_F_OBJECT_TYPE] = {"bacnet.object_type", 3, 1023, NULL},
-    [BACNET_F_INSTANCE] = {"bacnet.instance", 3, 0x3fffff, NULL},
-    [BACNET_F_PROPERTY] = {"bacnet.property", 3, UINT32_MAX, NULL},
-    [BACNET_F_NETWORK_MESSAGE] = {"bacnet.network_message", 3, 255, NULL},
-    [BACNET_F_ERROR_CLASS] = {"bacnet.error_class", 3, UINT32_MAX, NULL},
-    [BACNET_F_ERROR_CODE] = {"bacnet.error_code", 3, UINT32_MAX, NULL},
-    [BACNET_F_REASON] = {"bacnet.reason", 3, 255, NULL},
+    [BACNET_F_BVLC] = {"bacnet.bvlc_function", 3, 255, bvlc_enum, false},
+    [BACNET_F_APDU_TYPE] = {"bacnet.apdu_type", 3, 15, apdu_enum, false},
+    [BACNET_F_SERVICE] = {"bacnet.service", 3, 255, bacnet_service_enum, false},
+    [BACNET_F_INVOKE_ID] = {"bacnet.invoke_id", 3, 255, NULL, false},
+    [BACNET_F_OBJECT_TYPE] = {"bacnet.object_type", 3, 1023, NULL, false},
+    [BACNET_F_INSTANCE] = {"bacnet.instance", 3, 0x3fffff, NULL, false},
+    [BACNET_F_PROPERTY] = {"bacnet.property", 3, UINT32_MAX, NULL, false},
+    [BACNET_F_NETWORK_MESSAGE] = {"bacnet.network_message", 3, 255, NULL, false},
+    [BACNET_F_ERROR_CLASS] = {"bacnet.error_class", 3, UINT32_MAX, NULL, false},
+    [BACNET_F_ERROR_CODE] = {"bacnet.error_code", 3, UINT32_MAX, NULL, false},
+    [BACNET_F_REASON] = {"bacnet.reason", 3, 255, NULL, false},
 };
 
 static int bacnet_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,

@@ -487,13 +487,13 @@ static const struct app_uint_enum c37_command_enum[] = {
     {"send_cfg1", 4}, {"send_cfg2", 5}, {"send_cfg3", 6}, {"extended_frame", 8}, {NULL, 0}};
 
 static const struct app_uint_field c37_fields[C37_F_COUNT] = {
-    [C37_F_FRAME_TYPE] = {"c37118.frame_type", 3, 7, c37_type_enum},
-    [C37_F_COMMAND] = {"c37118.command", 3, 65535, c37_command_enum},
-    [C37_F_IDCODE] = {"c37118.idcode", 3, 65535, NULL},
-    [C37_F_VERSION] = {"c37118.version", 3, 15, NULL},
-    [C37_F_NUM_PMU] = {"c37118.num_pmu", 3, 65535, NULL},
-    [C37_F_STAT] = {"c37118.stat", 3, 65535, NULL},
-    [C37_F_TIME_QUALITY] = {"c37118.time_quality", 3, 255, NULL},
+    [C37_F_FRAME_TYPE] = {"c37118.frame_type", 3, 7, c37_type_enum, false},
+    [C37_F_COMMAND] = {"c37118.command", 3, 65535, c37_command_enum, false},
+    [C37_F_IDCODE] = {"c37118.idcode", 3, 65535, NULL, false},
+    [C37_F_VERSION] = {"c37118.version", 3, 15, NULL, false},
+    [C37_F_NUM_PMU] = {"c37118.num_pmu", 3, 65535, NULL, false},
+    [C37_F_STAT] = {"c37118.stat", 3, 65535, NULL, false},
+    [C37_F_TIME_QUALITY] = {"c37118.time_quality", 3, 255, NULL, false},
 };
 
 static int c37_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,

@@ -691,14 +691,14 @@ enum {
 };
 
 static const struct app_uint_field goose_fields[GOOSE_F_COUNT] = {
-    [GOOSE_F_APPID] = {"goose.appid", 3, 65535, NULL},
-    [GOOSE_F_STNUM] = {"goose.stnum", 3, UINT32_MAX, NULL},
-    [GOOSE_F_SQNUM] = {"goose.sqnum", 3, UINT32_MAX, NULL},
-    [GOOSE_F_TTL] = {"goose.ttl", 3, UINT32_MAX, NULL},
-    [GOOSE_F_CONFREV] = {"goose.confrev", 3, UINT32_MAX, NULL},
-    [GOOSE_F_SIMULATION] = {"goose.simulation", 3, 1, NULL},
-    [GOOSE_F_NDSCOM] = {"goose.ndscom", 3, 1, NULL},
-    [GOOSE_F_ENTRIES] = {"goose.num_entries", 3, UINT32_MAX, NULL},
+    [GOOSE_F_APPID] = {"goose.appid", 3, 65535, NULL, false},
+    [GOOSE_F_STNUM] = {"goose.stnum", 3, UINT32_MAX, NULL, false},
+    [GOOSE_F_SQNUM] = {"goose.sqnum", 3, UINT32_MAX, NULL, false},
+    [GOOSE_F_TTL] = {"goose.ttl", 3, UINT32_MAX, NULL, false},
+    [GOOSE_F_CONFREV] = {"goose.confrev", 3, UINT32_MAX, NULL, false},
+    [GOOSE_F_SIMULATION] = {"goose.simulation", 3, 1, NULL, false},
+    [GOOSE_F_NDSCOM] = {"goose.ndscom", 3, 1, NULL, false},
+    [GOOSE_F_ENTRIES] = {"goose.num_entries", 3, UINT32_MAX, NULL, false},
 };
 
 static int goose_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,
@@ -962,11 +962,11 @@ static int sv_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, ui
 enum { SV_F_APPID, SV_F_SMPCNT, SV_F_CONFREV, SV_F_SMPSYNCH, SV_F_NOASDU, SV_F_COUNT };
 
 static const struct app_uint_field sv_fields[SV_F_COUNT] = {
-    [SV_F_APPID] = {"sv.appid", 3, 65535, NULL},
-    [SV_F_SMPCNT] = {"sv.smpcnt", 3, 65535, NULL},
-    [SV_F_CONFREV] = {"sv.confrev", 3, UINT32_MAX, NULL},
-    [SV_F_SMPSYNCH] = {"sv.smpsynch", 3, 255, NULL},
-    [SV_F_NOASDU] = {"sv.no_asdu", 3, UINT32_MAX, NULL},
+    [SV_F_APPID] = {"sv.appid", 3, 65535, NULL, false},
+    [SV_F_SMPCNT] = {"sv.smpcnt", 3, 65535, NULL, false},
+    [SV_F_CONFREV] = {"sv.confrev", 3, UINT32_MAX, NULL, false},
+    [SV_F_SMPSYNCH] = {"sv.smpsynch", 3, 255, NULL, false},
+    [SV_F_NOASDU] = {"sv.no_asdu", 3, UINT32_MAX, NULL, false},
 };
 
 static int sv_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,

@@ -520,16 +520,16 @@ static const struct app_uint_enum iec104_u_enum[] = {
     {"stopdt_con", 0x08},  {"testfr_act", 0x10},  {"testfr_con", 0x20}, {NULL, 0}};
 
 static const struct app_uint_field iec104_fields[IEC104_F_COUNT] = {
-    [IEC104_F_TYPEID] = {"iec104.typeid", 3, 255, iec104_type_enum},
-    [IEC104_F_COT] = {"iec104.cot", 3, 63, iec104_cot_enum},
-    [IEC104_F_APCI] = {"iec104.apci", 3, 3, iec104_apci_enum},
-    [IEC104_F_UFUNC] = {"iec104.u_function", 3, 63, iec104_u_enum},
-    [IEC104_F_COMMON_ADDR] = {"iec104.common_addr", 3, 65535, NULL},
-    [IEC104_F_IOA] = {"iec104.ioa", 3, 0xffffff, NULL},
-    [IEC104_F_ORIGINATOR] = {"iec104.originator", 3, 255, NULL},
-    [IEC104_F_NUM_OBJECTS] = {"iec104.num_objects", 3, 127, NULL},
-    [IEC104_F_NEGATIVE] = {"iec104.negative", 3, 1, NULL},
-    [IEC104_F_TEST] = {"iec104.test", 3, 1, NULL},
+    [IEC104_F_TYPEID] = {"iec104.typeid", 3, 255, iec104_type_enum, false},
+    [IEC104_F_COT] = {"iec104.cot", 3, 63, iec104_cot_enum, false},
+    [IEC104_F_APCI] = {"iec104.apci", 3, 3, iec104_apci_enum, false},
+    [IEC104_F_UFUNC] = {"iec104.u_function", 3, 63, iec104_u_enum, false},
+    [IEC104_F_COMMON_ADDR] = {"iec104.common_addr", 3, 65535, NULL, false},
+    [IEC104_F_IOA] = {"iec104.ioa", 3, 0xffffff, NULL, false},
+    [IEC104_F_ORIGINATOR] = {"iec104.originator", 3, 255, NULL, false},
+    [IEC104_F_NUM_OBJECTS] = {"iec104.num_objects", 3, 127, NULL, false},
+    [IEC104_F_NEGATIVE] = {"iec104.negative", 3, 1, NULL, false},
+    [IEC104_F_TEST] = {"iec104.test", 3, 1, NULL, false},
 };
 
 static int iec104_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,

@@ -952,10 +952,10 @@ static const struct app_uint_enum mms_service_enum[] = {
     {"informationReport", 0}, {"unsolicitedStatus", 1}, {"eventNotification", 2}, {NULL, 0}};
 
 static const struct app_uint_field mms_fields[MMS_F_COUNT] = {
-    [MMS_F_PDU_TYPE] = {"mms.pdu_type", 3, 13, mms_pdu_enum},
-    [MMS_F_SERVICE] = {"mms.service", 3, 0xffffff, mms_service_enum},
-    [MMS_F_INVOKE_ID] = {"mms.invoke_id", 3, UINT32_MAX, NULL},
-    [MMS_F_ERROR_CLASS] = {"mms.error_class", 3, 255, NULL},
+    [MMS_F_PDU_TYPE] = {"mms.pdu_type", 3, 13, mms_pdu_enum, false},
+    [MMS_F_SERVICE] = {"mms.service", 3, 0xffffff, mms_service_enum, false},
+    [MMS_F_INVOKE_ID] = {"mms.invoke_id", 3, UINT32_MAX, NULL, false},
+    [MMS_F_ERROR_CLASS] = {"mms.error_class", 3, 255, NULL, false},
 };
 
 static int mms_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,

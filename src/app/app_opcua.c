@@ -644,11 +644,11 @@ static const struct app_uint_enum opcua_service_enum[] = {
     {NULL, 0}};
 
 static const struct app_uint_field opcua_fields[OPCUA_F_COUNT] = {
-    [OPCUA_F_MSG_TYPE] = {"opcua.msg_type", 3, 7, opcua_msg_enum},
-    [OPCUA_F_SERVICE] = {"opcua.service", 3, UINT32_MAX, opcua_service_enum},
-    [OPCUA_F_SECURITY_MODE] = {"opcua.security_mode", 3, UINT32_MAX, opcua_mode_enum},
-    [OPCUA_F_ERROR] = {"opcua.error", 3, UINT32_MAX, NULL},
-    [OPCUA_F_SECURE_CHANNEL_ID] = {"opcua.secure_channel_id", 3, UINT32_MAX, NULL},
+    [OPCUA_F_MSG_TYPE] = {"opcua.msg_type", 3, 7, opcua_msg_enum, false},
+    [OPCUA_F_SERVICE] = {"opcua.service", 3, UINT32_MAX, opcua_service_enum, false},
+    [OPCUA_F_SECURITY_MODE] = {"opcua.security_mode", 3, UINT32_MAX, opcua_mode_enum, false},
+    [OPCUA_F_ERROR] = {"opcua.error", 3, UINT32_MAX, NULL, false},
+    [OPCUA_F_SECURE_CHANNEL_ID] = {"opcua.secure_channel_id", 3, UINT32_MAX, NULL, false},
 };
 
 static int opcua_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,

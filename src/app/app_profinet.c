@@ -379,13 +379,13 @@ static const struct app_uint_enum pn_option_enum[] = {
     {NULL, 0}};
 
 static const struct app_uint_field pn_fields[PN_F_COUNT] = {
-    [PN_F_FRAME_ID] = {"profinet.frame_id", 3, 65535, NULL},
-    [PN_F_DCP_SERVICE] = {"profinet.dcp_service", 3, 255, pn_service_enum},
-    [PN_F_DCP_SERVICE_TYPE] = {"profinet.dcp_service_type", 3, 255, pn_type_enum},
-    [PN_F_DCP_XID] = {"profinet.dcp_xid", 3, UINT32_MAX, NULL},
-    [PN_F_DCP_OPTION] = {"profinet.dcp_option", 3, 65535, pn_option_enum},
-    [PN_F_VENDOR_ID] = {"profinet.vendor_id", 3, 65535, NULL},
-    [PN_F_DEVICE_ID] = {"profinet.device_id", 3, 65535, NULL},
+    [PN_F_FRAME_ID] = {"profinet.frame_id", 3, 65535, NULL, false},
+    [PN_F_DCP_SERVICE] = {"profinet.dcp_service", 3, 255, pn_service_enum, false},
+    [PN_F_DCP_SERVICE_TYPE] = {"profinet.dcp_service_type", 3, 255, pn_type_enum, false},
+    [PN_F_DCP_XID] = {"profinet.dcp_xid", 3, UINT32_MAX, NULL, false},
+    [PN_F_DCP_OPTION] = {"profinet.dcp_option", 3, 65535, pn_option_enum, false},
+    [PN_F_VENDOR_ID] = {"profinet.vendor_id", 3, 65535, NULL, false},
+    [PN_F_DEVICE_ID] = {"profinet.device_id", 3, 65535, NULL, false},
 };
 
 static int pn_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,

@@ -688,18 +688,18 @@ static const struct app_uint_enum s7_area_enum[] = {
     {"db", 0x84},      {"di", 0x85},       {"l", 0x86},     {"v", 0x87},      {NULL, 0}};
 
 static const struct app_uint_field s7_fields[S7_F_COUNT] = {
-    [S7_F_ROSCTR] = {"s7comm.rosctr", 3, 255, s7_rosctr_enum},
-    [S7_F_FUNCTION] = {"s7comm.function", 3, 255, s7_function_enum},
-    [S7_F_GROUP] = {"s7comm.function_group", 3, 15, s7_group_enum},
-    [S7_F_SUBFUNCTION] = {"s7comm.subfunction", 3, 255, NULL},
-    [S7_F_SZL_ID] = {"s7comm.szl_id", 3, 65535, NULL},
-    [S7_F_SZL_INDEX] = {"s7comm.szl_index", 3, 65535, NULL},
-    [S7_F_AREA] = {"s7comm.area", 3, 255, s7_area_enum},
-    [S7_F_DB] = {"s7comm.db", 3, 65535, NULL},
-    [S7_F_ERROR_CLASS] = {"s7comm.error_class", 3, 255, NULL},
-    [S7_F_RETURN_CODE] = {"s7comm.return_code", 3, 255, NULL},
-    [S7_F_PLUS_FUNCTION] = {"s7comm.plus_function", 3, 65535, NULL},
-    [S7_F_PLUS_OPCODE] = {"s7comm.plus_opcode", 3, 255, NULL},
+    [S7_F_ROSCTR] = {"s7comm.rosctr", 3, 255, s7_rosctr_enum, false},
+    [S7_F_FUNCTION] = {"s7comm.function", 3, 255, s7_function_enum, false},
+    [S7_F_GROUP] = {"s7comm.function_group", 3, 15, s7_group_enum, false},
+    [S7_F_SUBFUNCTION] = {"s7comm.subfunction", 3, 255, NULL, false},
+    [S7_F_SZL_ID] = {"s7comm.szl_id", 3, 65535, NULL, false},
+    [S7_F_SZL_INDEX] = {"s7comm.szl_index", 3, 65535, NULL, false},
+    [S7_F_AREA] = {"s7comm.area", 3, 255, s7_area_enum, false},
+    [S7_F_DB] = {"s7comm.db", 3, 65535, NULL, false},
+    [S7_F_ERROR_CLASS] = {"s7comm.error_class", 3, 255, NULL, false},
+    [S7_F_RETURN_CODE] = {"s7comm.return_code", 3, 255, NULL, false},
+    [S7_F_PLUS_FUNCTION] = {"s7comm.plus_function", 3, 65535, NULL, false},
+    [S7_F_PLUS_OPCODE] = {"s7comm.plus_opcode", 3, 255, NULL, false},
 };
 
 static int s7_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t index, uint64_t *value,
