@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sensor/sensor_internal.h"
+#include "util/log.h"
 #include "util/config.h"
 
 /* The first invalid value met while building the configuration: a value
@@ -690,7 +691,7 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
     if (config_error[0]) {
         /* As Suricata: a configuration it cannot use stops start-up with
          * exit status 1 (EXIT_FAILURE); 2 stays for command-line misuse. */
-        fprintf(stderr, "vigil run: %s\n", config_error);
+        log_error("%s", config_error);
         return 1;
     }
     return 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -109,12 +110,30 @@ static int setup_logging(struct run_state *rs)
             const char *f = fn && config_node_value(fn) && *config_node_value(fn)
                                 ? config_node_value(fn)
                                 : "vigil.log";
+            /* Set up before the rest of the configuration is checked, so
+             * that its errors reach the file too: the log directory as
+             * sensor_config_build will choose it (-l, default-log-dir, "."). */
+            const char *dir = rs->opts.log_dir ? rs->opts.log_dir
+                                               : config_get(cfg, "default-log-dir");
+            if (!dir || !*dir)
+                dir = ".";
             char path[SENSOR_PATH_MAX + 256];
             if (f[0] == '/')
                 snprintf(path, sizeof path, "%s", f);
             else
-                snprintf(path, sizeof path, "%s/%.255s", rs->sc.log_dir, f);
-            int rc = log_output_file(path, (enum log_level)olevel);
+                snprintf(path, sizeof path, "%.4000s/%.255s", dir, f);
+            struct stat dst;
+            if (f[0] != '/' && (stat(dir, &dst) != 0 || !S_ISDIR(dst.st_mode)))
+                continue; /* a missing log directory is reported as such later */
+            /* type: json writes Suricata's engine events (suricata.json) */
+            const struct config_node *ty = config_node_child(body, "type");
+            const char *tv = ty ? config_node_value(ty) : NULL;
+            bool json = tv && strcasecmp(tv, "json") == 0;
+            if (tv && !json && strcasecmp(tv, "regular") != 0)
+                log_warning("logging.outputs.file.type: unknown type '%s' (regular or json); "
+                            "writing text lines",
+                            tv);
+            int rc = log_output_file(path, (enum log_level)olevel, json);
             if (rc != 0) /* as Suricata: the console still has the messages */
                 log_warning("logging.outputs.file: cannot open %s: %s", path, strerror(-rc));
         } else if (strcmp(name, "syslog") == 0 && on) {
@@ -551,11 +570,11 @@ int sensor_main(int argc, char **argv)
         return 0;
     }
     if (rc == 0)
+        rc = setup_logging(&rs);
+    if (rc == 0)
         rc = sensor_config_build(&rs.sc, rs.cfg, &rs.opts);
     if (rc == 0)
         rs.data_dir = sensor_data_dir(rs.cfg, rs.sc.log_dir);
-    if (rc == 0)
-        rc = setup_logging(&rs);
     if (rc == 0)
         rc = load_bpf(&rs);
     if (rc == 0)

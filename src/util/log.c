@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "util/log.h"
 
+#include "util/json.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -23,6 +25,7 @@ static pthread_mutex_t file_lock = PTHREAD_MUTEX_INITIALIZER;
 static int file_fd = -1;
 static char file_path[4096];
 static enum log_level file_level = LOG_LEVEL_INFO;
+static bool file_json;
 static bool syslog_on;
 static enum log_level syslog_level = LOG_LEVEL_NOTICE;
 
@@ -47,7 +50,7 @@ int log_level_from_name(const char *name)
     return -1;
 }
 
-int log_output_file(const char *path, enum log_level level)
+int log_output_file(const char *path, enum log_level level, bool json)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd < 0)
@@ -58,6 +61,7 @@ int log_output_file(const char *path, enum log_level level)
     file_fd = fd;
     snprintf(file_path, sizeof file_path, "%s", path);
     file_level = level;
+    file_json = json;
     pthread_mutex_unlock(&file_lock);
     return 0;
 }
@@ -114,8 +118,35 @@ static void log_write(enum log_level level, const char *fmt, va_list ap)
         localtime_r(&now.tv_sec, &tm);
         strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
         strftime(zone, sizeof zone, "%z", &tm);
-        int n = snprintf(line, sizeof line, "[%ld] %s.%06ld%s <%s> -- %s\n", (long)getpid(), ts,
+        int n;
+        if (file_json) {
+            /* Suricata's level names are capitalised in its JSON log. */
+            static const char *const json_levels[] = {"Error", "Warning", "Notice", "Info",
+                                                      "Perf",  "Config",  "Debug"};
+            char stamp[96];
+            snprintf(stamp, sizeof stamp, "%s.%06ld%s", ts, now.tv_nsec / 1000, zone);
+            struct json_writer w;
+            n = -1;
+            if (json_writer_init(&w, 256) == 0) {
+                json_object_begin(&w);
+                json_key_string(&w, "timestamp", stamp);
+                json_key_string(&w, "log_level", json_levels[level]);
+                json_key_string(&w, "event_type", "engine");
+                json_key_object_begin(&w, "engine");
+                json_key_string_from_bytes(&w, "message", msg, strlen(msg));
+                json_object_end(&w);
+                json_object_end(&w);
+                if (!w.failed && w.len + 1 < sizeof line) {
+                    memcpy(line, w.data, w.len);
+                    line[w.len] = '\n';
+                    n = (int)w.len + 1;
+                }
+                json_writer_free(&w);
+            }
+        } else {
+            n = snprintf(line, sizeof line, "[%ld] %s.%06ld%s <%s> -- %s\n", (long)getpid(), ts,
                          now.tv_nsec / 1000, zone, level_names[level], msg);
+        }
         if (n > 0) {
             size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
             pthread_mutex_lock(&file_lock);

@@ -31,8 +31,11 @@ enum log_level log_get_level(void);
  * (case-insensitive; Suricata's "Warning", "Info"...); -1 if unknown. */
 int log_level_from_name(const char *name);
 
-/* Also write messages up to `level` to a file (appended). 0 or -errno. */
-int log_output_file(const char *path, enum log_level level);
+/* Also write messages up to `level` to a file (appended): as text lines, or
+ * (json) as Suricata's engine events, one JSON object per line
+ * ({"timestamp", "log_level": "Error", "event_type": "engine",
+ * "engine": {"message"}}), which log shippers read like EVE. 0 or -errno. */
+int log_output_file(const char *path, enum log_level level, bool json);
 /* Also send messages up to `level` to syslog (facility e.g. LOG_LOCAL5). */
 void log_output_syslog(int facility, enum log_level level);
 /* Whether messages go to stderr (logging.outputs.console). */

@@ -315,6 +315,38 @@ def test_verbosity(tmp, cap, rules):
     ok("-q, -v, -vvvv; -q QUEUE explained")
 
 
+def test_engine_log(tmp, cap, rules):
+    """logging.outputs.file with type: json writes Suricata's engine events
+    (suricata.json), configuration errors included; type regular stays text."""
+    d = os.path.join(tmp, "englog")
+    os.mkdir(d)
+    cfg = os.path.join(tmp, "englog.yaml")
+    write(cfg, "%YAML 1.1\n---\nlogging:\n  default-log-level: info\n  outputs:\n"
+               "  - file:\n      enabled: yes\n      level: info\n"
+               "      filename: engine.json\n      type: json\n")
+    r = run(["run", "-c", cfg, "-r", cap, "-S", rules, "-l", d])
+    lines = [json.loads(l) for l in open(os.path.join(d, "engine.json")) if l.strip()] \
+        if os.path.exists(os.path.join(d, "engine.json")) else []
+    if r.returncode != 0 or not lines or any(
+            e.get("event_type") != "engine" or not e.get("engine", {}).get("message") or
+            e.get("log_level") not in ("Error", "Warning", "Notice", "Info") for e in lines):
+        fail("json engine log: exit %d, %r" % (r.returncode, lines[:3]))
+    if not any("rules: 1 loaded" in e["engine"]["message"] and e["log_level"] == "Info"
+               for e in lines):
+        fail("json engine log: no Info line for the rules loaded: %r" % lines[:5])
+    # A configuration error reaches the file too, once, as an Error.
+    d2 = os.path.join(tmp, "englog2")
+    os.mkdir(d2)
+    r = run(["run", "-c", cfg, "-r", cap, "-l", d2, "--set", "stream.midstream=false",
+             "--set", "stream.midstream-policy=drop-flow"])
+    errs = [json.loads(l) for l in open(os.path.join(d2, "engine.json")) if l.strip()] \
+        if os.path.exists(os.path.join(d2, "engine.json")) else []
+    errs = [e for e in errs if e.get("log_level") == "Error"]
+    if r.returncode != 1 or len(errs) != 1 or "midstream-policy" not in errs[0]["engine"]["message"]:
+        fail("json engine log, configuration error: exit %d, %r" % (r.returncode, errs))
+    ok("engine log as JSON (suricata.json), configuration errors included")
+
+
 def test_progress(tmp, big, rules):
     if not shutil.which("script"):
         fail("script(1) (util-linux) is needed to give the sensor a terminal")
@@ -375,6 +407,7 @@ def main():
         test_test_mode(tmp, rules)
         test_info(tmp)
         test_verbosity(tmp, cap, rules)
+        test_engine_log(tmp, cap, rules)
         test_progress(tmp, big, rules)
         test_no_command(tmp, cap)
     finally:
