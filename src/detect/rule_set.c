@@ -204,6 +204,7 @@ void rule_set_free(struct rule_set *rs)
     for (size_t i = 0; i < rs->nrules; i++)
         rule_free(rs->rules[i]);
     free(rs->rules);
+    free(rs->snort3_buf);
     for (size_t i = 0; i < rs->nvars; i++) {
         free(rs->vars[i].name);
         free(rs->vars[i].value);
@@ -810,12 +811,12 @@ static void load_logical_line(struct rule_set *rs, char *text, size_t len, const
     rs->new_unknown_classtype = NULL;
     /* Snort 3's dialect (sticky buffers, option forms, header-less rules):
      * translated first (rule_snort3.c). */
-    static _Thread_local char *snort3_buf;
-    if (!snort3_buf)
-        snort3_buf = malloc(RULE_MAX_LEN + 64);
-    if (snort3_buf && rule_snort3_translate(s, snort3_buf, RULE_MAX_LEN + 64)) {
-        s = snort3_buf;
-    }
+    /* The buffer belongs to the rule set (freed with it): rule sets are
+     * loaded on reload threads that come and go. */
+    if (!rs->snort3_buf)
+        rs->snort3_buf = malloc(RULE_MAX_LEN + 64);
+    if (rs->snort3_buf && rule_snort3_translate(s, rs->snort3_buf, RULE_MAX_LEN + 64))
+        s = rs->snort3_buf;
     int rc = rule_set_add_rule(rs, s, name, line, &e);
     if (rc == 0) {
         rs->stats.loaded++;
