@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The hub's side of the intelligence loop (hub_intel.h):
  *  - an alert a sensor raised on a shared indicator (gid 7000, the
- *    indicator's id in alert.metadata.intel_stix_id) becomes a STIX sighting
+ *    indicator's id in alert.metadata.intel_stix_id; or gid 7001, a
+ *    look-alike of a protected domain shared through the hub, whose
+ *    indicator it names the same way) becomes a STIX sighting
  *    OF THAT INDICATOR (sighting_of_ref the shared indicator,
  *    where_sighted_refs the reporting organisation), stored in the
  *    collection the indicator was shared in and marked with the indicator's
@@ -31,6 +33,7 @@
 #include "util/log.h"
 
 #define INTEL_GID 7000
+#define LOOKALIKE_GID 7001 /* a look-alike of a protected domain: a sighting of it */
 
 static const char *md_first(const json_t *md, const char *key)
 {
@@ -89,7 +92,8 @@ int hub_intel_sighting(struct hub_server *s, struct hub_db_conn *c,
                        const char *requested_tlp, char *msg, size_t msglen)
 {
     const json_t *alert = json_object_get(ev, "alert");
-    if (json_integer_value(json_object_get(alert, "gid")) != INTEL_GID)
+    json_int_t gid = json_integer_value(json_object_get(alert, "gid"));
+    if (gid != INTEL_GID && gid != LOOKALIKE_GID)
         return 0;
     const json_t *md = json_object_get(alert, "metadata");
     const char *ind = md_first(md, "intel_stix_id");
@@ -177,6 +181,18 @@ int hub_intel_sighting(struct hub_server *s, struct hub_db_conn *c,
             json_object_set_new(intel, *k + 6, json_string(v));
     }
     json_object_set_new(sig, "x_vigil_intel", intel);
+    if (gid == LOOKALIKE_GID) { /* which name imitated the protected domain, and how */
+        json_t *la = json_object();
+        static const char *const lkeys[] = {"lookalike_protected_domain", "lookalike_technique",
+                                            "lookalike_seen", "lookalike_unicode",
+                                            "lookalike_seen_in", NULL};
+        for (const char *const *k = lkeys; *k; k++) {
+            const char *v = md_first(md, *k);
+            if (v)
+                json_object_set_new(la, *k + 10, json_string(v));
+        }
+        json_object_set_new(sig, "x_vigil_lookalike", la);
+    }
     json_int_t sev = json_integer_value(json_object_get(alert, "severity"));
     char version[40];
     rc = hub_object_store(s, c, &coll, caller, sig, date_added,
@@ -237,8 +253,21 @@ int hub_intel_protect(struct hub_server *s, struct hub_db_conn *c, const struct 
     uint8_t norm[260];
     unsigned flags = 0;
     char why[160];
-    int n = intel_normalize(INTEL_KIND_DOMAIN, domain, strlen(domain), norm, 253, NULL, &flags,
-                            why, sizeof why);
+    /* "LABEL.*": the organisation holds LABEL under every public suffix
+     * (its country sites): checked as LABEL.com, kept as LABEL.* */
+    size_t dl = strlen(domain);
+    bool any_suffix = dl > 2 && strcmp(domain + dl - 2, ".*") == 0;
+    char probe[260];
+    if (any_suffix) {
+        if (dl - 2 > 240 || memchr(domain, '.', dl - 2)) {
+            snprintf(msg, msglen, "'%s': expected LABEL.* (one label before .*)", domain);
+            return -EINVAL;
+        }
+        snprintf(probe, sizeof probe, "%.*s.com", (int)(dl - 2), domain);
+    }
+    const char *in = any_suffix ? probe : domain;
+    int n = intel_normalize(INTEL_KIND_DOMAIN, in, strlen(in), norm, 253, NULL, &flags, why,
+                            sizeof why);
     if (n <= 0 || !memchr(norm, '.', (size_t)n)) {
         snprintf(msg, msglen, "'%s': %s", domain, n <= 0 ? why : "not a registrable domain name");
         return -EINVAL;
@@ -246,6 +275,8 @@ int hub_intel_protect(struct hub_server *s, struct hub_db_conn *c, const struct 
     char d[260];
     memcpy(d, norm, (size_t)n);
     d[n] = '\0';
+    if (any_suffix)
+        strcpy(strchr(d, '.') + 1, "*"); /* "label.com" -> "label.*" */
     snprintf(norm_out, normlen, "%s", d);
     const char *t = hub_tlp_canonical(tlp ? tlp : "green");
     if (!t) {
@@ -261,7 +292,11 @@ int hub_intel_protect(struct hub_server *s, struct hub_db_conn *c, const struct 
     int64_t us = hub_now_us();
     hub_timestamp_format(us, now, sizeof now);
     char pattern[400], name[320];
-    snprintf(pattern, sizeof pattern, "[domain-name:value = '%s']", d);
+    if (any_suffix) /* STIX LIKE: '%' is any run of characters */
+        snprintf(pattern, sizeof pattern, "[domain-name:value LIKE '%.*s.%%']",
+                 (int)(strlen(d) - 2), d);
+    else
+        snprintf(pattern, sizeof pattern, "[domain-name:value = '%s']", d);
     snprintf(name, sizeof name, "Protected domain %s", d);
     json_t *obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:b, s:[s]}",
                             "type", "indicator", "spec_version", "2.1", "id", id, "created_by_ref",
@@ -269,6 +304,7 @@ int hub_intel_protect(struct hub_server *s, struct hub_db_conn *c, const struct 
                             "pattern", pattern, "pattern_type", "stix", "valid_from", now,
                             "indicator_types", "benign", "x_vigil_protected_domain", true,
                             "object_marking_refs", stix_tlp2_marking_id(t));
+    json_object_set_new(obj, "x_vigil_protected_name", json_string(d));
     if (remove)
         json_object_set_new(obj, "revoked", json_true());
     rc = hub_db_begin(c, msg, msglen);
@@ -302,10 +338,16 @@ json_t *hub_intel_protected_list(struct hub_db_conn *c, const struct hub_org *or
     json_t *arr = json_array();
     for (int i = 0; i < r.nrows; i++) {
         json_t *b = json_loads(hub_db_cell(&r, i, 3), 0, NULL);
+        const char *pname = json_string_value(json_object_get(b, "x_vigil_protected_name"));
         const char *pat = json_string_value(json_object_get(b, "pattern"));
         const char *q = pat ? strchr(pat, '\'') : NULL;
         const char *q2 = q ? strchr(q + 1, '\'') : NULL;
-        if (q && q2)
+        if (pname)
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "domain", pname, "id",
+                                                 hub_db_cell(&r, i, 0), "tlp",
+                                                 hub_db_cell(&r, i, 1), "collection",
+                                                 hub_db_cell(&r, i, 2)));
+        else if (q && q2)
             json_array_append_new(arr, json_pack("{s:s%, s:s, s:s, s:s}", "domain", q + 1,
                                                  (size_t)(q2 - q - 1), "id", hub_db_cell(&r, i, 0),
                                                  "tlp", hub_db_cell(&r, i, 1), "collection",

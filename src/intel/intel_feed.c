@@ -274,7 +274,13 @@ static struct intel_snapshot *build_snapshot(struct intel_feed *f, uint32_t gene
                 continue;
             struct domain_collect dc = {.lb = lb, .owner = producer ? producer : si.created_by_ref,
                                         .id = si.id};
-            intel_stix_pattern_map(si.pattern, collect_protected, &dc, why, sizeof why);
+            /* the name as registered ("amazon.*" has no STIX comparison
+             * form the pattern mapper reads: its pattern is a LIKE) */
+            const char *pname = json_string_value(json_object_get(obj, "x_vigil_protected_name"));
+            if (pname)
+                lookalike_builder_add(lb, pname, dc.owner, dc.id, why, sizeof why);
+            else
+                intel_stix_pattern_map(si.pattern, collect_protected, &dc, why, sizeof why);
             continue;
         }
         if (is_benign(obj) && !si.revoked) {
@@ -455,7 +461,7 @@ static const char *const keep_props[] = {
     "type",          "id",         "spec_version",    "created",        "modified",
     "name",          "pattern",    "pattern_type",    "confidence",     "created_by_ref",
     "valid_from",    "valid_until", "revoked",        "object_marking_refs", "indicator_types",
-    "x_vigil_protected_domain", NULL,
+    "x_vigil_protected_domain", "x_vigil_protected_name", NULL,
 };
 
 static json_t *strip(const json_t *obj)
@@ -779,23 +785,48 @@ static int load_protected_file(struct intel_feed *f, const char *path, char *err
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    char line[512];
-    while (fgets(line, sizeof line, fp)) {
-        char *s = line;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        size_t l = strcspn(s, "\r\n#, \t");
-        s[l] = '\0';
-        if (!*s)
-            continue;
-        char **p = realloc(f->static_protected, (f->nstatic_protected + 1) * sizeof *p);
-        if (!p)
-            break;
-        f->static_protected = p;
-        f->static_protected[f->nstatic_protected++] = strdup(s);
+    /* One brand a line: its names separated by blanks or commas ("amazon.com
+     * amazon.* amazon.de"); '#' starts a comment. Each name is checked
+     * here so a bad one is an error naming the file and line. */
+    struct lookalike_builder *probe = lookalike_builder_new();
+    char line[1024];
+    unsigned lineno = 0;
+    int rc = probe ? 0 : -1;
+    if (!probe)
+        snprintf(err, errlen, "out of memory");
+    while (rc == 0 && fgets(line, sizeof line, fp)) {
+        lineno++;
+        line[strcspn(line, "#\r\n")] = '\0';
+        for (char *s = line; rc == 0 && *s;) {
+            s += strspn(s, ", \t");
+            size_t l = strcspn(s, ", \t");
+            if (!l)
+                break;
+            char save = s[l];
+            s[l] = '\0';
+            char why[200];
+            char *copy = NULL;
+            char **p = NULL;
+            if (lookalike_builder_add(probe, s, NULL, NULL, why, sizeof why) != 0) {
+                snprintf(err, errlen, "%s:%u: protected domain: %s", path, lineno, why);
+                rc = -1;
+            } else if (!(copy = strdup(s)) ||
+                       !(p = realloc(f->static_protected,
+                                     (f->nstatic_protected + 1) * sizeof *p))) {
+                free(copy);
+                snprintf(err, errlen, "out of memory");
+                rc = -1;
+            } else {
+                f->static_protected = p;
+                f->static_protected[f->nstatic_protected++] = copy;
+            }
+            s[l] = save;
+            s += l;
+        }
     }
+    lookalike_builder_free(probe);
     fclose(fp);
-    return 0;
+    return rc;
 }
 
 struct intel_feed *intel_feed_start(const struct intel_feed_config *c, struct swap_domain *readers,

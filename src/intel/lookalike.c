@@ -278,6 +278,7 @@ struct protected_domain {
     uint8_t hist[64];  /* character counts of the core (edit-distance prefilter) */
     uint64_t chars;    /* which character classes occur in the core */
     bool generic;      /* the core is an ordinary lure word ("office", "mybank") */
+    bool any_suffix;   /* "core.*": the owner's under every public suffix */
 };
 
 struct lookalike_builder {
@@ -351,6 +352,19 @@ int lookalike_builder_add(struct lookalike_builder *b, const char *domain, const
     char ascii[NAME_MAX_LEN + 2];
     uint8_t norm[NAME_MAX_LEN + 2];
     unsigned flags = 0;
+    /* "NAME.*": the owner holds NAME under every public suffix. The label is
+     * checked as NAME.com would be, then stands with the suffix "*". */
+    size_t dl = strlen(domain);
+    bool any_suffix = dl > 2 && strcmp(domain + dl - 2, ".*") == 0;
+    char probe[NAME_MAX_LEN + 8];
+    if (any_suffix) {
+        if (dl - 2 > NAME_MAX_LEN - 4 || memchr(domain, '.', dl - 2)) {
+            snprintf(err, errlen, "'%s': expected LABEL.* (one label before .*)", domain);
+            return -EINVAL;
+        }
+        snprintf(probe, sizeof probe, "%.*s.com", (int)(dl - 2), domain);
+        domain = probe;
+    }
     int n = intel_normalize(INTEL_KIND_DOMAIN, domain, strlen(domain), norm, NAME_MAX_LEN, NULL,
                             &flags, err, errlen);
     if (n <= 0)
@@ -361,6 +375,18 @@ int lookalike_builder_add(struct lookalike_builder *b, const char *domain, const
     if (!reg) {
         snprintf(err, errlen, "'%s' has no registrable domain (a public suffix?)", ascii);
         return -EINVAL;
+    }
+    if (any_suffix) {
+        if (strcmp(reg, ascii) != 0) {
+            snprintf(err, errlen, "'%.*s.*': expected LABEL.* (one label before .*)",
+                     (int)(dl - 2), domain);
+            return -EINVAL;
+        }
+        /* "label.com" -> "label.*" (both in ascii, same length) */
+        char *dot = strchr(ascii, '.');
+        dot[1] = '*';
+        dot[2] = '\0';
+        reg = ascii;
     }
     for (size_t i = 0; i < b->n; i++)
         if (strcmp(b->p[i].registrable, reg) == 0)
@@ -392,6 +418,7 @@ int lookalike_builder_add(struct lookalike_builder *b, const char *domain, const
     p->core[cl] = '\0';
     p->core_len = cl;
     p->suffix = dot ? p->registrable + cl + 1 : p->registrable + rl;
+    p->any_suffix = any_suffix;
     char uni[SKEL_MAX], sk[SKEL_MAX];
     bool is_idn = strncmp(p->core, "xn--", 4) == 0;
     int ul = is_idn ? intel_idn_to_unicode(p->core, cl, uni, sizeof uni) : -1;
@@ -535,7 +562,7 @@ static enum lookalike_technique compare(const struct protected_domain *p, const 
         return LOOKALIKE_HOMOGLYPH;
     bool same_suffix = strcmp(suffix, p->suffix) == 0;
     if (same_core && !same_suffix)
-        return LOOKALIKE_TLD_SWAP;
+        return p->any_suffix ? LOOKALIKE_NONE : LOOKALIKE_TLD_SWAP;
     /* Under the protected domain's own suffix, one edit is what a mistyped
      * address or a typosquatter's registration looks like, for short brands
      * too: their neighbourhood under one suffix is a few dozen names. Under
@@ -556,7 +583,10 @@ static enum lookalike_technique compare(const struct protected_domain *p, const 
     size_t pl = p->core_len;
     size_t ldiff = elen > pl ? elen - pl : pl - elen;
     if (p->core_len >= min_edit && ldiff <= 1) {
-        int max = p->core_len >= 9 ? 2 : 1;
+        /* two edits only under the protected domain's own suffix: with
+         * another suffix that would be three changes ("chinabank.com" is
+         * not "caixabank.es") */
+        int max = same_suffix && p->core_len >= 9 ? 2 : 1;
         /* each edit adds or removes at most one character class */
         if (idn || (__builtin_popcountll(chars ^ p->chars) <= 2 * max &&
                     histogram_close(hist, p->hist, max))) {
@@ -759,6 +789,24 @@ static long scan_needles(const struct lookalike_set *s, const char *text, size_t
     return -1;
 }
 
+/* Suffixes only a class of organisations may register under (academic,
+ * government, military, schools: "ac.jp", "edu.pl", "gov.uk", "edu"): a
+ * name there that resembles a brand is the institution's own name, not a
+ * registration an impostor could make. Only subdomain look-alikes (labels
+ * left of the registrable domain: a compromised site) are checked there. */
+static bool restricted_suffix(const char *suffix)
+{
+    static const char *const first[] = {"ac", "edu", "gov", "govt", "gob", "gouv",
+                                        "mil", "sch", "k12", "int"};
+    size_t l = strcspn(suffix, ".");
+    for (size_t i = 0; i < sizeof first / sizeof first[0]; i++)
+        if (strlen(first[i]) == l && memcmp(suffix, first[i], l) == 0)
+            return suffix[l] == '.' || strcmp(first[i], "int") == 0 ||
+                   strcmp(first[i], "edu") == 0 || strcmp(first[i], "gov") == 0 ||
+                   strcmp(first[i], "mil") == 0;
+    return false;
+}
+
 bool lookalike_check(const struct lookalike_set *s, const char *name, size_t len,
                      struct lookalike_hit *hit)
 {
@@ -778,8 +826,12 @@ bool lookalike_check(const struct lookalike_set *s, const char *name, size_t len
     size_t core_len = dot ? (size_t)(dot - reg) : rl;
     if (core_len == 0 || core_len > CORE_MAX)
         return false;
-    char core[CORE_MAX + 1];
+    char core[CORE_MAX + 3];
     memcpy(core, reg, core_len);
+    /* the owner's name under another suffix it declared ("label.*") */
+    memcpy(core + core_len, ".*", 3);
+    if (is_legit(s, core, core_len + 2))
+        return false;
     core[core_len] = '\0';
     const char *suffix = dot ? dot + 1 : reg + rl;
     size_t prefix_len = (size_t)(reg - lname);
@@ -823,7 +875,8 @@ bool lookalike_check(const struct lookalike_set *s, const char *name, size_t len
             elen = (size_t)bl;
         }
     }
-    for (size_t i = 0; i < s->n; i++) {
+    bool restricted = restricted_suffix(suffix);
+    for (size_t i = 0; !restricted && i < s->n; i++) {
         enum lookalike_technique t = compare(&s->p[i], core, core_len, suffix, sk, (size_t)sl,
                                              uname, eskel, eskel_len, ecore, elen, hist, chars,
                                              hyphen);
@@ -842,13 +895,15 @@ bool lookalike_check(const struct lookalike_set *s, const char *name, size_t len
         return true;
     }
     enum lookalike_technique t = LOOKALIKE_NONE;
-    long idx = scan_needles(s, core, core_len, (1u << NEEDLE_CORE), core, core_len, &t);
-    if (idx < 0)
+    long idx = -1;
+    if (!restricted)
+        idx = scan_needles(s, core, core_len, (1u << NEEDLE_CORE), core, core_len, &t);
+    if (idx < 0 && !restricted)
         idx = scan_needles(s, sk, (size_t)sl, (1u << NEEDLE_SKEL), core, core_len, &t);
     if (idx < 0 && prefix_len)
         idx = scan_needles(s, lname, prefix_len, (1u << NEEDLE_REG) | (1u << NEEDLE_CORE), core,
                            core_len, &t);
-    if (idx < 0 && (idx = scan_short(s, core, core_len, NULL, 0)) >= 0)
+    if (idx < 0 && !restricted && (idx = scan_short(s, core, core_len, NULL, 0)) >= 0)
         t = LOOKALIKE_ADDED_WORD;
     if (idx < 0 && prefix_len && (idx = scan_short(s, lname, prefix_len, core, core_len)) >= 0)
         t = LOOKALIKE_SUBDOMAIN;

@@ -6,6 +6,11 @@
  *
  * A name is compared on its registrable domain (public suffix list, libpsl):
  * the protected registrable domain and all its subdomains are legitimate.
+ * An owner lists its other registrations as protected domains too
+ * ("amazon.de"), or declares "LABEL.*" when it holds its name under every
+ * public suffix (its country sites: "amazon.*" makes amazon.co.jp and
+ * amazon.in its own; edits of the label, added words and subdomains still
+ * alert).
  * Otherwise, for each protected domain, in this order:
  *  - homoglyph: the Unicode TR39 skeletons (ICU's confusables data; punycode
  *    labels decoded first) of the two cores are equal but the names differ
@@ -63,8 +68,9 @@ struct lookalike_set;
 struct lookalike_builder *lookalike_builder_new(void);
 void lookalike_builder_free(struct lookalike_builder *b);
 /* Adds a protected domain (any name under a registrable domain protects that
- * registrable domain). owner and stix_id may be NULL. -EINVAL (err says why)
- * for a name that has no registrable part (a public suffix itself, an IP). */
+ * registrable domain), or "LABEL.*" (the label under every public suffix).
+ * owner and stix_id may be NULL. -EINVAL (err says why) for a name that has
+ * no registrable part (a public suffix itself, an IP). */
 int lookalike_builder_add(struct lookalike_builder *b, const char *domain, const char *owner,
                           const char *stix_id, char *err, size_t errlen);
 /* Frees the builder; NULL on ENOMEM. An empty builder gives NULL too

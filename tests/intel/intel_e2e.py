@@ -186,6 +186,11 @@ def main():
     north_analyst, _ = ht.admin(db, "token", "issue", "--org", "Northern Grid", "--role", "analyst")
     north_sensor, _ = ht.admin(db, "token", "issue", "--org", "Northern Grid", "--role", "sensor")
     bank_sensor, _ = ht.admin(db, "token", "issue", "--org", "Bank One", "--role", "sensor")
+    # protected domains (look-alikes): one through the admin CLI, the
+    # organisation's name under every suffix; one more through the API below
+    _, r = ht.admin(db, "protected-domain", "add", "--org", "Southern Power", "--domain",
+                    "southernpower.*", "--tlp", "amber", "--collection", "sector")
+    ht.check("protected southernpower.*" in r.stdout, f"admin protected-domain: {r.stdout}")
     port = ht.free_port()
     hub = ht.Hub(db, work, extra=["--listen", f"127.0.0.1:{port}"])
     hub.start()
@@ -240,6 +245,42 @@ def main():
         st, doc, _ = bc.get(f"/vigil/collections/{energy}/objects/")
         ht.check(not any(o.get("id") == ind_id for o in (doc or {}).get("objects", [])),
                  "finance sees the energy indicator")
+
+        # 3b. look-alikes of the domains an energy organisation protects:
+        # the energy sensor alerts (naming the protected domain and the
+        # technique), the author sees the sighting; the finance sensor
+        # has no protected domains of energy's and stays silent
+        st, doc, _ = ac.request("POST", "/api/v1/protected-domains",
+                                {"domains": ["sp-gridportal.co.uk"], "tlp": "amber",
+                                 "collection": "sector"},
+                                headers={"Accept": "application/json",
+                                         "Content-Type": "application/json"})
+        ht.check(st == 201 and doc.get("protected") == ["sp-gridportal.co.uk"], f"protect: {st} {doc}")
+        st, doc, _ = ac.request("GET", "/api/v1/protected-domains",
+                                headers={"Accept": "application/json"})
+        prot = {d["domain"]: d["id"] for d in (doc or {}).get("domains", [])}
+        ht.check(set(prot) == {"southernpower.*", "sp-gridportal.co.uk"}, f"protected list {doc}")
+        pcap_la = os.path.join(work, "lookalike.pcap")
+        write_pcap(pcap_la, ["southernpower-login.com", "www.southernpower.de",
+                             "sp-gridprotal.co.uk", "sp-gridportal.co.uk", "www.example.org"])
+        def lookalikes(events):
+            return {e["alert"]["metadata"]["lookalike_seen"][0]:
+                    (e["alert"]["metadata"]["lookalike_technique"][0],
+                     e["alert"]["metadata"]["lookalike_protected_domain"][0],
+                     e["alert"]["metadata"].get("lookalike_protected_by"))
+                    for e in events if e["event_type"] == "alert" and e["alert"]["gid"] == 7001}
+        la = lookalikes(run_sensor(work, "north-la", hub, north_sensor, pcap_la))
+        ht.check(la == {"southernpower-login.com": ("added-word", "southernpower.*",
+                                                    ["Southern Power"]),
+                        "sp-gridprotal.co.uk": ("transposition", "sp-gridportal.co.uk",
+                                                ["Southern Power"])},
+                 f"energy sensor: look-alike alerts {la}")
+        ht.check(wait_for(lambda: len(sightings(ac, prot["sp-gridportal.co.uk"])) == 1, 10),
+                 "the protecting organisation sees where its look-alike was seen")
+        sg = sightings(ac, prot["sp-gridportal.co.uk"])
+        ht.check(sg and sg[0]["organisation"] == "Northern Grid", f"look-alike sighting {sg}")
+        la_b = lookalikes(run_sensor(work, "bank-la", hub, bank_sensor, pcap_la))
+        ht.check(not la_b, f"finance sensor: look-alike alerts on energy's domains {la_b}")
 
         # 4. hub down while a sensor runs: spooled, then delivered once
         sensor = Sensor(work, "north-live", hub, north_sensor)

@@ -115,6 +115,32 @@ def collect(events):
     return uniq
 
 
+def protect_file():
+    """A protected-domain file: one brand a line, its names separated by
+    blanks or commas; a bad name is an error naming the file and line."""
+    pcap = os.path.join(SHARED, "pcaps", "dns/dns-udp.pcap")
+    with tempfile.TemporaryDirectory() as tmp:
+        bad = os.path.join(tmp, "protect.txt")
+        with open(bad, "w") as f:
+            f.write("# brands\nexamplebank.com examplebank.*\nexample.org, co.uk\n")
+        r = subprocess.run([VIGIL, "run", "-c", YAML, "-r", pcap, "-l", tmp, "--protect", bad],
+                           capture_output=True, text=True, timeout=120)
+        check(r.returncode != 0 and f"{bad}:3: " in r.stderr and "co.uk" in r.stderr,
+              f"bad protected-domain file: exit {r.returncode}, {r.stderr.strip()}")
+        with open(bad, "w") as f:
+            f.write("examplebank.com examplebank.*  # its country sites\nexample.org\n")
+        out = os.path.join(tmp, "out")
+        os.makedirs(out)
+        r = subprocess.run([VIGIL, "run", "-c", YAML, "-r", pcap, "-l", out, "--protect", bad],
+                           capture_output=True, text=True, timeout=120)
+        events = [json.loads(x) for x in open(os.path.join(out, "eve.json"))] \
+            if r.returncode == 0 else []
+        st = [e for e in events if e["event_type"] == "stats"]
+        n = st[-1]["stats"]["vigil"]["intel"].get("protected_domains") if st else None
+        check(r.returncode == 0 and n == 3, f"protected-domain file: exit {r.returncode}, "
+              f"{n} protected {r.stderr.strip()}")
+
+
 def main():
     total = 0
     kinds = set()
@@ -160,6 +186,7 @@ def main():
                   f"{name}: detect.alert {stats['detect']['alert']} != {len(alerts)} alerts")
             check("intel" not in stats, f"{name}: intel counters outside stats.vigil")
             check(stats["vigil"]["intel"]["hits"] == len(alerts), f"{name}: intel.hits")
+    protect_file()
     check(total >= 30, f"only {total} values tested")
     for k in ("domain", "url", "software", "file_md5", "file_sha256", "cert_sha1", "ja3", "ja3s",
               "ja4", "email", "hassh", "addr"):

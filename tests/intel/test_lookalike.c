@@ -116,12 +116,42 @@ int main(void)
     expect(s, "", LOOKALIKE_NONE, NULL);
     expect(s, "...", LOOKALIKE_NONE, NULL);
 
+    /* two edits only under the own suffix */
+    expect(s, "exampelbnak.net", LOOKALIKE_NONE, NULL);
+    expect(s, "exmaplebank.net", LOOKALIKE_TRANSPOSITION, eb);
+    /* registrations only a class of institutions can make: no core
+     * comparisons, subdomains still */
+    expect(s, "examplebank.ac.uk", LOOKALIKE_NONE, NULL);
+    expect(s, "exarnplebank.edu", LOOKALIKE_NONE, NULL);
+    expect(s, "examplebank-login.gov.uk", LOOKALIKE_NONE, NULL);
+    expect(s, "examplebank-login.uni.edu", LOOKALIKE_SUBDOMAIN, eb);
+    expect(s, "examplebank.ac", LOOKALIKE_TLD_SWAP, eb); /* .ac: open to all */
+
     struct lookalike_hit h;
     CHECK(lookalike_check(s, "xn--xamplebank-jsi.com", 22, &h));
     CHECK(strstr(h.unicode, "xamplebank.com") != NULL);
     CHECK(lookalike_check(s, "northgrid-energy.com", 20, &h));
     CHECK_EQ_STR(h.owner, "Northern Grid");
     CHECK_EQ_STR(h.stix_id, "indicator--x");
+    lookalike_set_free(s);
+
+    /* an owner's name under every suffix ("LABEL.*"): the label under any
+     * suffix is its own; edits, added words and subdomains still alert */
+    b = lookalike_builder_new();
+    CHECK_EQ_INT(lookalike_builder_add(b, "shopbrand.com", NULL, NULL, err, sizeof err), 0);
+    CHECK_EQ_INT(lookalike_builder_add(b, "shopbrand.*", NULL, NULL, err, sizeof err), 0);
+    CHECK_EQ_INT(lookalike_builder_add(b, "Gridco.*", NULL, NULL, err, sizeof err), 0);
+    CHECK(lookalike_builder_add(b, "a.b.*", NULL, NULL, err, sizeof err) != 0);
+    CHECK(lookalike_builder_add(b, ".*", NULL, NULL, err, sizeof err) != 0);
+    s = lookalike_builder_finish(b);
+    CHECK(s != NULL);
+    expect(s, "shopbrand.de", LOOKALIKE_NONE, NULL);
+    expect(s, "www.shopbrand.co.jp", LOOKALIKE_NONE, NULL);
+    expect(s, "gridco.fr", LOOKALIKE_NONE, NULL);
+    expect(s, "shopbrand-login.de", LOOKALIKE_ADDED_WORD, "shopbrand.com");
+    expect(s, "shopbrnad.com", LOOKALIKE_TRANSPOSITION, "shopbrand.com");
+    expect(s, "shopbrand.de.secure-login.net", LOOKALIKE_SUBDOMAIN, "shopbrand.com");
+    expect(s, "gridco-secure.net", LOOKALIKE_ADDED_WORD, "gridco.*");
     lookalike_set_free(s);
     TEST_MAIN_END();
 }
