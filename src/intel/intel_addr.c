@@ -6,7 +6,8 @@
  * block's parent is the block below it on the stack. A lookup is a binary
  * search for the last interval starting at or before the address, narrowed
  * first by a directory of the top 16 bits (two reads, then a handful of
- * steps), then a walk up the parents for the enclosing blocks. */
+ * steps), then a walk up the parents for the enclosing blocks. Large IPv4
+ * tables have a bitmap of the /24 blocks any range touches in front. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,27 @@ static int build_family(struct intel_set *s, int family, struct intel_prefix_tab
             t->dir[x] = j;
         }
     }
+    if (family == 4 && w.n > 64) {
+        t->cover = calloc(1, INTEL_COVER_BYTES);
+        if (!t->cover)
+            goto out;
+        for (uint32_t i = 0; i < nr; i++) {
+            uint32_t b = (uint32_t)(r[i].start >> 8), e = (uint32_t)(r[i].end >> 8);
+            for (;;) {
+                if ((b & 63) == 0 && e - b >= 63) {
+                    t->cover[b >> 6] = ~0ull;
+                    if (e - b == 63)
+                        break;
+                    b += 64;
+                    continue;
+                }
+                t->cover[b >> 6] |= 1ull << (b & 63);
+                if (b == e)
+                    break;
+                b++;
+            }
+        }
+    }
     rc = 0;
 out:
     free(r);
@@ -183,6 +205,7 @@ void intel_prefix_free(struct intel_prefix_table *t)
     free(t->dir);
     free(t->range_entry);
     free(t->range_parent);
+    free(t->cover);
     memset(t, 0, sizeof *t);
 }
 
@@ -192,6 +215,8 @@ uint32_t intel_prefix_find(const struct intel_prefix_table *t, const uint8_t *ad
         return UINT32_MAX;
     uint32_t lo = 0, hi = t->count - 1;
     if (family == 4) {
+        if (!intel_prefix_may_cover(t, addr))
+            return UINT32_MAX;
         uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 | (uint32_t)addr[2] << 8 |
                      addr[3];
         if (t->dir) {

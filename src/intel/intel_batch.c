@@ -65,6 +65,19 @@ static void run(struct batch *b)
             if (p->alive)
                 __builtin_prefetch(&s->slots[p->h & s->mask]);
         }
+    /* the prefix directory rows of the addresses a range may cover (their
+     * /24 bitmap words were prefetched when they were added) */
+    for (unsigned k = 0; k < b->nq; k++) {
+        const struct intel_query *q = b->q[k];
+        if (q->kind != INTEL_KIND_ADDR)
+            continue;
+        const struct ip_address *a = q->value;
+        if (a->family != 4 || !s->v4.cover || !s->v4.dir)
+            continue;
+        const uint8_t *key = a->addr.u8 + 12;
+        if (intel_prefix_may_cover(&s->v4, key))
+            __builtin_prefetch(&s->v4.dir[key[0] << 8 | key[1]]);
+    }
     /* stage 3: the first slot of the run with the tag; its value
      * (the prefix tables' rows of the addresses too) */
     for (unsigned i = 0; i < b->np; i++) {
@@ -80,7 +93,8 @@ static void run(struct batch *b)
             if (sl->tag == tag) {
                 p->alive = true;
                 p->slot_pos = j;
-                __builtin_prefetch(s->pool + sl->value_off);
+                if (!(sl->flags & INTEL_SLOT_INLINE))
+                    __builtin_prefetch(s->pool + sl->value_off);
                 break;
             }
         }
@@ -94,6 +108,8 @@ static void run(struct batch *b)
         if (!t->nranges || !t->dir)
             continue;
         const uint8_t *key = a->family == 4 ? a->addr.u8 + 12 : a->addr.u8;
+        if (a->family == 4 && !intel_prefix_may_cover(t, key))
+            continue;
         uint32_t lo = t->dir[key[0] << 8 | key[1]];
         if (a->family == 4)
             __builtin_prefetch(&t->start4[lo]);
@@ -156,7 +172,7 @@ static bool add_domain(struct batch *b, struct intel_query *q, uint8_t *buf)
     for (size_t i = 0; i < len; i++) {
         uint8_t c = in[i];
         buf[i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
-        if (c == '.') {
+        if (c == '.' && have_sub) {
             if (nl == MAX_LABELS)
                 return false;
             starts[nl++] = (unsigned)i + 1;
@@ -214,7 +230,9 @@ unsigned intel_set_lookup_batch(const struct intel_set *s, struct intel_query *q
             add_probe(&b, INTEL_KIND_ADDR, intel_key_hash(s, INTEL_KIND_ADDR, key, klen), key,
                       klen);
             const struct intel_prefix_table *t = a->family == 4 ? &s->v4 : &s->v6;
-            if (t->nranges && t->dir)
+            if (t->cover)
+                __builtin_prefetch(intel_prefix_cover_word(t, key)); /* its /24 block */
+            else if (t->nranges && t->dir)
                 __builtin_prefetch(&t->dir[key[0] << 8 | key[1]]); /* top 16 bits */
         } else {
             const void *key = qi->value;

@@ -42,7 +42,29 @@ struct intel_prefix_table {
     uint32_t nranges;
     uint32_t *range_entry;   /* per range: entry index */
     uint32_t *range_parent;  /* per range: enclosing range or UINT32_MAX */
+    /* IPv4 tables of 64+ intervals: one bit per /24 block, set when a range
+     * covers any of it (2 MB). An address outside every range (most of
+     * them) is answered by one bit, before the directory and the search. */
+    uint64_t *cover;
 };
+
+#define INTEL_COVER_BYTES ((size_t)1 << 21)
+
+/* False if no range of t can contain the IPv4 address key (4 bytes). */
+static inline bool intel_prefix_may_cover(const struct intel_prefix_table *t, const uint8_t *key)
+{
+    if (!t->cover)
+        return t->nranges != 0;
+    uint32_t blk = (uint32_t)key[0] << 16 | (uint32_t)key[1] << 8 | key[2];
+    return (t->cover[blk >> 6] >> (blk & 63)) & 1;
+}
+
+static inline const uint64_t *intel_prefix_cover_word(const struct intel_prefix_table *t,
+                                                      const uint8_t *key)
+{
+    uint32_t blk = (uint32_t)key[0] << 16 | (uint32_t)key[1] << 8 | key[2];
+    return &t->cover[blk >> 6];
+}
 
 /* Fingerprint filter in front of the hash table (sets of 64k+ values): a
  * split-block Bloom filter, 32-byte blocks of eight 32-bit words, one bit set
@@ -92,20 +114,29 @@ static inline bool intel_filter_may_hold(const struct intel_filter *f, uint64_t 
  * value is and what a hit reports (the entry's meta and flags), so a probe
  * costs the slot and the value it compares: two memory accesses, not three. */
 #define INTEL_SLOT_USED 0x80u
+/* The value (4 bytes or fewer: IPv4 addresses) is in the slot itself, in
+ * place of its offset: a hit on it costs the slot only. */
+#define INTEL_SLOT_INLINE 0x40u
 struct intel_slot {
     uint32_t tag;
-    uint32_t value_off;
+    uint32_t value_off; /* INTEL_SLOT_INLINE: the value's bytes */
     uint32_t meta; /* as intel_entry.meta (while building: the entry index) */
     uint16_t value_len;
     uint8_t kind;
-    uint8_t flags; /* INTEL_SLOT_USED | the entry's INTEL_ENTRY_MULTI/RANGE; 0: empty */
+    uint8_t flags; /* INTEL_SLOT_USED | INLINE | the entry's INTEL_ENTRY_MULTI/RANGE; 0: empty */
 };
+
+static inline const uint8_t *intel_slot_value(const uint8_t *pool, const struct intel_slot *sl)
+{
+    return (sl->flags & INTEL_SLOT_INLINE) ? (const uint8_t *)&sl->value_off
+                                           : pool + sl->value_off;
+}
 
 static inline bool intel_slot_holds(const uint8_t *pool, const struct intel_slot *sl, uint8_t kind,
                                     const void *key, size_t len)
 {
     return sl->kind == kind && sl->value_len == len &&
-           __builtin_memcmp(pool + sl->value_off, key, len) == 0;
+           __builtin_memcmp(intel_slot_value(pool, sl), key, len) == 0;
 }
 
 struct intel_set {

@@ -1059,6 +1059,12 @@ struct intel_set *intel_builder_finish(struct intel_builder *b, uint32_t generat
         const struct intel_entry *e = &s->entries[sl->meta];
         sl->meta = e->meta;
         sl->flags = (uint8_t)(INTEL_SLOT_USED | (e->flags & (INTEL_ENTRY_MULTI | INTEL_ENTRY_RANGE)));
+        if (sl->value_len <= sizeof sl->value_off && !(sl->flags & INTEL_ENTRY_RANGE)) {
+            uint32_t v = 0;
+            memcpy(&v, s->pool + sl->value_off, sl->value_len);
+            sl->value_off = v;
+            sl->flags |= INTEL_SLOT_INLINE;
+        }
     }
     /* metas */
     s->nmetas = b->nmetas;
@@ -1107,7 +1113,8 @@ struct intel_set *intel_builder_finish(struct intel_builder *b, uint32_t generat
                 s->meta_pool_len;
     s->memory += (size_t)s->v4.count * 8 + (size_t)s->v6.count * 20 +
                  (size_t)(s->v4.nranges + s->v6.nranges) * 8 +
-                 (s->v4.dir ? 65537 * 4 : 0) + (s->v6.dir ? 65537 * 4 : 0);
+                 (s->v4.dir ? 65537 * 4 : 0) + (s->v6.dir ? 65537 * 4 : 0) +
+                 (s->v4.cover ? INTEL_COVER_BYTES : 0);
     intel_builder_free(b);
     return s;
 fail:
@@ -1136,11 +1143,11 @@ void intel_set_free(struct intel_set *s)
 
 /* ---------- reading ---------- */
 
-static void fill_hit(const struct intel_set *s, uint8_t kind, uint32_t off, uint16_t len,
+static void fill_hit(const struct intel_set *s, uint8_t kind, const uint8_t *value, uint16_t len,
                      uint8_t flags, const uint32_t *meta, uint8_t prefix_len, struct intel_hit *h)
 {
     h->kind = kind == INTEL_KIND_DOMAIN_SUB ? INTEL_KIND_DOMAIN : (enum intel_kind)kind;
-    h->value = s->pool + off;
+    h->value = value;
     h->value_len = len - ((flags & INTEL_ENTRY_RANGE) ? 1u : 0u);
     h->prefix_len = prefix_len;
     h->subdomains = kind == INTEL_KIND_DOMAIN_SUB;
@@ -1156,7 +1163,8 @@ static void fill_hit(const struct intel_set *s, uint8_t kind, uint32_t off, uint
 void intel_hit_from_entry(const struct intel_set *s, const struct intel_entry *e,
                           struct intel_hit *h)
 {
-    fill_hit(s, e->kind, e->value_off, e->value_len, e->flags, &e->meta, e->prefix_len, h);
+    fill_hit(s, e->kind, s->pool + e->value_off, e->value_len, e->flags, &e->meta, e->prefix_len,
+             h);
 }
 
 void intel_hit_from_slot(const struct intel_set *s, const struct intel_slot *sl,
@@ -1168,7 +1176,8 @@ void intel_hit_from_slot(const struct intel_set *s, const struct intel_slot *sl,
     uint8_t prefix = sl->kind != INTEL_KIND_ADDR ? 0
                      : range                     ? s->pool[sl->value_off + sl->value_len - 1]
                                                  : (uint8_t)(sl->value_len * 8);
-    fill_hit(s, sl->kind, sl->value_off, sl->value_len, sl->flags, &sl->meta, prefix, h);
+    fill_hit(s, sl->kind, intel_slot_value(s->pool, sl), sl->value_len, sl->flags, &sl->meta,
+             prefix, h);
 }
 
 unsigned intel_set_lookup(const struct intel_set *s, enum intel_kind kind, const void *value,
