@@ -195,7 +195,8 @@ static bool add_domain(struct batch *b, struct intel_query *q, uint8_t *buf)
         add_probe(b, INTEL_KIND_DOMAIN, intel_key_hash(s, INTEL_KIND_DOMAIN, buf, len), buf, len);
     const uint64_t ks = (uint64_t)INTEL_KIND_DOMAIN_SUB * 0x9e3779b97f4a7c15ull;
     for (unsigned k = 0; have_sub && k < nl; k++)
-        add_probe(b, INTEL_KIND_DOMAIN_SUB, hs[k] ^ ks, buf + starts[k], len - starts[k]);
+        if (s->sub_depths & intel_depth_bit(nl - k)) /* entries with that many labels */
+            add_probe(b, INTEL_KIND_DOMAIN_SUB, hs[k] ^ ks, buf + starts[k], len - starts[k]);
     return true;
 }
 

@@ -159,6 +159,10 @@ struct intel_set {
     size_t meta_pool_len;
     struct intel_prefix_table v4, v6;
     size_t counts[INTEL_KIND_INTERNAL_MAX];
+    /* label counts of the "and subdomains" entries: bit n for n labels
+     * (bit 31: 31 or more); a name's suffixes of other depths are not
+     * probed ("com" of "www.example.com" when every entry has 2+ labels) */
+    uint32_t sub_depths;
     uint32_t generation;
     size_t memory;
 };
@@ -170,6 +174,11 @@ void intel_prefix_free(struct intel_prefix_table *t);
 /* The innermost range containing the address (family 4: 4 bytes, 6: 16), or
  * UINT32_MAX. */
 uint32_t intel_prefix_find(const struct intel_prefix_table *t, const uint8_t *addr, int family);
+
+static inline uint32_t intel_depth_bit(unsigned labels)
+{
+    return 1u << (labels > 31 ? 31 : labels);
+}
 
 /* The table probe: the slot for key (kind, bytes) with hash h, or NULL. */
 const struct intel_slot *intel_set_find(const struct intel_set *s, uint8_t kind, uint64_t h,

@@ -982,6 +982,12 @@ struct intel_set *intel_builder_finish(struct intel_builder *b, uint32_t generat
                 sl->value_len = e->value_len;
                 sl->kind = e->kind;
                 s->counts[e->kind]++;
+                if (e->kind == INTEL_KIND_DOMAIN_SUB) {
+                    unsigned labels = 1;
+                    for (uint16_t c = 0; c < e->value_len; c++)
+                        labels += key[c] == '.';
+                    s->sub_depths |= intel_depth_bit(labels);
+                }
                 if (s->filter.nblocks) {
                     uint32_t *blk = (uint32_t *)intel_filter_block(&s->filter, h);
                     for (int k = 0; k < 8; k++)
@@ -1264,6 +1270,8 @@ unsigned intel_set_lookup_domain(const struct intel_set *s, const void *name, si
         end = st ? st - 1 : 0;
     }
     for (unsigned k = 0; k < nl && n < max; k++) {
+        if (!(s->sub_depths & intel_depth_bit(nl - k)))
+            continue; /* no entry has that many labels */
         const struct intel_slot *e = intel_set_find(s, INTEL_KIND_DOMAIN_SUB, hs[k] ^ ks,
                                                      buf + starts[k], len - starts[k]);
         if (e)
