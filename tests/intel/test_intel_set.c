@@ -78,6 +78,7 @@ static void test_kinds(void)
     uint32_t m1 = meta(b, "indicator--1"), m2 = meta(b, "indicator--2");
     CHECK_EQ_INT(add(b, INTEL_KIND_DOMAIN, "Evil.Example.", m1), 0);
     CHECK_EQ_INT(add(b, INTEL_KIND_DOMAIN, "*.bad.example", m1), 0);
+    CHECK_EQ_INT(add(b, INTEL_KIND_DOMAIN, "*.deep.zone.bad.example", m2), 0);
     CHECK_EQ_INT(add(b, INTEL_KIND_DOMAIN, "evil.example", m2), 0); /* shared value */
     CHECK_EQ_INT(add(b, INTEL_KIND_DOMAIN, "bücher.example", m2), 0);
     CHECK(add(b, INTEL_KIND_DOMAIN, "bad..example", m2) != 0);
@@ -122,6 +123,14 @@ static void test_kinds(void)
         CHECK_EQ_INT(h[0].value_len, 11);
     }
     CHECK_EQ_INT(intel_set_lookup_domain(s, "notbad.example", 14, h, INTEL_MAX_HITS), 0);
+    /* entries of 2 and 4 labels: both depths probed, the others not */
+    n = intel_set_lookup_domain(s, "a.b.deep.zone.bad.example", 25, h, INTEL_MAX_HITS);
+    CHECK_EQ_INT(n, 2);
+    if (n == 2) {
+        CHECK_EQ_INT(h[0].value_len, 21);
+        CHECK_EQ_INT(h[1].value_len, 11);
+    }
+    CHECK_EQ_INT(intel_set_lookup_domain(s, "zone.bad.example", 16, h, INTEL_MAX_HITS), 1);
     CHECK_EQ_INT(intel_set_lookup_domain(s, "xn--bcher-kva.example", 21, h, INTEL_MAX_HITS), 1);
     const char *u = "www.evil.example/dl/x.exe";
     CHECK_EQ_INT(intel_set_lookup(s, INTEL_KIND_URL, u, strlen(u), h, 4), 1);
@@ -142,6 +151,9 @@ static void test_kinds(void)
 
     struct ip_address a = ip("192.0.2.1");
     CHECK_EQ_INT(intel_set_lookup_addr(s, &a, h, INTEL_MAX_HITS), 1);
+    /* the value of a hit on an address kept in its slot */
+    CHECK(h[0].value_len == 4 && memcmp(h[0].value, "\xc0\x00\x02\x01", 4) == 0);
+    CHECK_EQ_INT(h[0].prefix_len, 32);
     a = ip("192.0.2.2");
     CHECK_EQ_INT(intel_set_lookup_addr(s, &a, h, INTEL_MAX_HITS), 0);
     a = ip("198.51.100.200");
