@@ -6,7 +6,7 @@
  * mix of hits and misses, with the cost of only hashing the same keys as the
  * baseline of the same run.
  *
- *   bench_intel [N]        (default 1000000) */
+ *   bench_intel [N [domains|addresses|sha256|load]]   (default 1000000, every kind) */
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -186,7 +186,11 @@ int main(int argc, char **argv)
             hs[i][0] ^= 0x55;
     }
     static const char *const kinds[] = {"domains", "addresses", "sha256"};
+    /* bench_intel N domains|addresses|sha256: that kind only */
+    const char *only = argc > 2 && strcmp(argv[2], "write") != 0 ? argv[2] : NULL;
     for (int kind = 0; kind < 3; kind++) {
+        if (only && strcmp(only, kinds[kind]) != 0)
+            continue;
         for (int pass = 0; pass < 2; pass++) {
             long distinct = pass == 0 ? HOT : D;
             double b0 = cpu();

@@ -7,7 +7,7 @@
 # each also on an empty capture, so the start-up (rule build, indicator
 # load) is measured apart from the processing. CPU seconds (user + sys),
 # best of two; prints the processing ratios against the run without. The
-# capture is read REPEAT times in one run (default 8) so that processing,
+# capture is read REPEAT times in one run (default 24) so that processing,
 # not start-up, dominates.
 set -eu
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,7 +15,7 @@ build=${VIGIL_BUILD:-$here/build}
 cap=$1
 rules=$2
 n=${3:-1000000}
-repeat=${4:-8}
+repeat=${4:-24}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$build/bench/intel/bench_intel" "$n" write "$tmp"
