@@ -21,6 +21,7 @@ struct hub_db {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     void *bg; /* the backend's background work for the pool */
+    struct hub_db_group *group; /* group commit of request writes */
 };
 
 static const struct hub_db_ops *conn_ops(struct hub_db_conn *c)
@@ -91,6 +92,10 @@ int hub_db_open(const char *uri, int pool_size, struct hub_db **out, char *err, 
             }
         }
     }
+    if (pool_size > 1 && !(db->group = hub_db_group_new())) {
+        hub_db_close(db);
+        return -ENOMEM;
+    }
     if (pool_size > 1 && ops->pool_start && (db->bg = ops->pool_start(target)))
         for (int i = 0; i < db->size; i++)
             ops->pool_attach(db->bg, db->all[i]);
@@ -110,6 +115,7 @@ void hub_db_close(struct hub_db *db)
         db->ops->disconnect(db->all[i]);
     if (db->bg)
         db->ops->pool_stop(db->bg);
+    hub_db_group_free(db->group);
     free(db->all);
     free(db->free_list);
     pthread_mutex_destroy(&db->lock);
@@ -281,5 +287,24 @@ int hub_db_query_i64(struct hub_db_conn *c, const char *sql, int nparams,
     if (rc == 0 && res.nrows > 0 && hub_db_cell(&res, 0, 0))
         *out = hub_db_cell_i64(&res, 0, 0);
     hub_db_result_free(&res);
+    return rc;
+}
+
+struct hub_db_group *hub_db_group_of(struct hub_db *db)
+{
+    return db->group;
+}
+
+int hub_db_write_grouped(struct hub_db *db, struct hub_db_conn *c, hub_db_group_fn fn, void *arg,
+                         char *err, size_t errlen)
+{
+    if (db->group)
+        return hub_db_group_run(db->group, c, fn, arg, err, errlen);
+    int rc = hub_db_begin(c, err, errlen);
+    if (rc == 0)
+        rc = fn(arg, c, err, errlen);
+    if (rc == 0)
+        return hub_db_commit(c, err, errlen);
+    hub_db_rollback(c);
     return rc;
 }
