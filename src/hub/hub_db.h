@@ -77,6 +77,9 @@ enum hub_db_kind hub_db_kind(const struct hub_db *db);
  * hub_db_release. */
 struct hub_db_conn *hub_db_acquire(struct hub_db *db);
 void hub_db_release(struct hub_db *db, struct hub_db_conn *c);
+/* Has c load planner statistics refreshed since its last use (done by
+ * hub_db_acquire; group commit's own connection does it per group). */
+void hub_db_conn_refresh(struct hub_db_conn *c);
 
 /* Runs one statement. res may be NULL when no rows are wanted; otherwise it
  * is filled (and must be freed with hub_db_result_free even on error). */
@@ -107,6 +110,8 @@ int hub_db_analyze(struct hub_db *db, struct hub_db_conn *c, int64_t rows, char 
  * fn runs on whichever request's connection leads the group, inside the
  * transaction (it must not begin or commit one); it returns 0, or < 0 with a
  * reason in err to have its own writes undone (the others are kept).
+ * c is the connection of the group's leader (hub_db_write_grouped: the
+ * pool's group connection, c of the caller unused but still held).
  * hub_db_group_run returns 0 once the group holding the job has committed,
  * fn's error, or the commit's error (then nothing of the job is stored). */
 typedef int (*hub_db_group_fn)(void *arg, struct hub_db_conn *c, char *err, size_t errlen);

@@ -80,6 +80,7 @@ void hub_db_group_stats(const struct hub_db_group *g, uint64_t *commits, uint64_
 static void run_group(struct hub_db_group_job *first, size_t max_jobs, struct hub_db_conn *c)
 {
     char err[256];
+    hub_db_conn_refresh(c);
     int rc = hub_db_begin(c, err, sizeof err);
     size_t n = 0;
     for (struct hub_db_group_job *j = first; rc == 0 && j && n < max_jobs; j = j->next, n++) {
