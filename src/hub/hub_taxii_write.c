@@ -122,11 +122,20 @@ static int post_store(void *arg, struct hub_db_conn *c, char *err, size_t errlen
     struct post_job *j = arg;
     struct hub_object_prepared *prep = j->prep;
     size_t total = j->total;
-    /* (A job undone by its group may not keep a status of the first try.) */
+    /* Run again when its group was undone (hub_db_group.c): nothing of the
+     * first try may remain. */
     json_decref(j->status);
     free(j->status_text);
     j->status = NULL;
     j->status_text = NULL;
+    for (size_t k = 0; k < total; k++) {
+        prep[k].committed = false;
+        if (prep[k].version_auto) {
+            prep[k].version[0] = 0;
+            prep[k].version_text[0] = 0;
+            prep[k].version_auto = false;
+        }
+    }
     int64_t first_added = 0;
     int rc = 0;
     if (total)

@@ -204,13 +204,14 @@ static void test_store(void)
 }
 
 /* Group commit (hub_db_group.c): jobs queued while a group commits go
- * together into the next one, each in its own savepoint; a failing job is
- * undone alone; a group whose transaction breaks stores none of its jobs. */
+ * together into the next one with one commit; when a job fails, or the
+ * commit does, every job of the group runs again alone: only the failing
+ * one is refused, and nothing of a job is stored twice. */
 struct gc_job {
     struct hub_db *db;
     int value;
-    int behaviour; /* 0 insert, 1 insert then fail, 2 insert then break the transaction,
-                    * 3 insert then wait for 7 queued jobs */
+    int behaviour; /* 0 insert, 1 insert then fail, 2 insert and a row that fails a
+                    * deferred constraint at commit, 3 insert then wait for 7 queued jobs */
     _Atomic int *running;
     int rc;
     char err[256];
@@ -228,7 +229,7 @@ static int gc_fn(void *arg, struct hub_db_conn *c, char *err, size_t errlen)
         return -EIO;
     }
     if (j->behaviour == 2)
-        return hub_db_exec(c, "ROLLBACK", 0, NULL, NULL, err, errlen);
+        return hub_db_exec(c, "INSERT INTO gc_child (p) VALUES (42)", 0, NULL, NULL, err, errlen);
     if (j->behaviour == 3) {
         atomic_store(j->running, 1);
         struct hub_db_group *g = hub_db_group_of(j->db);
@@ -288,6 +289,14 @@ static void test_group_commit(void)
     struct hub_db_conn *c = hub_db_acquire(db);
     CHECK_EQ_INT(hub_db_exec(c, "CREATE TABLE gc_test (v INTEGER)", 0, NULL, NULL, err, sizeof err),
                  0);
+    CHECK_EQ_INT(hub_db_exec(c, "CREATE TABLE gc_parent (id INTEGER PRIMARY KEY)", 0, NULL, NULL,
+                             err, sizeof err),
+                 0);
+    CHECK_EQ_INT(hub_db_exec(c,
+                             "CREATE TABLE gc_child"
+                             " (p INTEGER REFERENCES gc_parent (id) DEFERRABLE INITIALLY DEFERRED)",
+                             0, NULL, NULL, err, sizeof err),
+                 0);
     hub_db_release(db, c);
     /* (Each connection loads the statistics at its first use, which waits
      * for a writer: done here, before a leader holds the write lock.) */
@@ -306,12 +315,12 @@ static void test_group_commit(void)
     hub_db_group_stats(hub_db_group_of(db), &commits, &posted);
     CHECK_EQ_INT((int)commits, 2);
     CHECK_EQ_INT((int)posted, 8);
-    /* a job ends the transaction: its group (the 7 queued) is not stored and
-     * every job of it is answered with an error; the leader's is kept */
-    CHECK_EQ_INT(gc_round(db, 200, 4, 2, jobs), 1);
-    CHECK_EQ_INT(jobs[0].rc, 0);
-    for (int i = 1; i < 8; i++)
-        CHECK(jobs[i].rc < 0);
+    /* a job's commit fails (deferred foreign key): the group is run again
+     * job by job, only that one is refused */
+    CHECK_EQ_INT(gc_round(db, 200, 4, 2, jobs), 7);
+    for (int i = 0; i < 8; i++)
+        CHECK(i == 5 ? jobs[i].rc < 0 : jobs[i].rc == 0);
+    CHECK(strstr(jobs[5].err, "FOREIGN KEY") != NULL);
     hub_db_group_stats(hub_db_group_of(db), &commits, &posted);
     CHECK_EQ_INT((int)commits, 4);
     CHECK_EQ_INT((int)posted, 16);
@@ -322,14 +331,17 @@ static void test_group_commit(void)
     int64_t n = -1;
     CHECK_EQ_INT(hub_db_query_i64(c, "SELECT COUNT(*) FROM gc_test", 0, NULL, -1, &n, err, sizeof err),
                  0);
-    CHECK_EQ_INT(n, 8);
+    CHECK_EQ_INT(n, 14);
     /* a one-connection pool has no group: the job runs in a transaction of its own */
     CHECK(hub_db_group_of(db) == NULL);
     struct gc_job lone = {.db = db, .value = 300, .behaviour = 1};
     CHECK_EQ_INT(hub_db_write_grouped(db, c, gc_fn, &lone, err, sizeof err), -EIO);
     CHECK_EQ_INT(hub_db_query_i64(c, "SELECT COUNT(*) FROM gc_test", 0, NULL, -1, &n, err, sizeof err),
                  0);
-    CHECK_EQ_INT(n, 8);
+    CHECK_EQ_INT(n, 14);
+    CHECK_EQ_INT(hub_db_query_i64(c, "SELECT COUNT(*) FROM gc_child", 0, NULL, -1, &n, err, sizeof err),
+                 0);
+    CHECK_EQ_INT(n, 0);
     hub_db_release(db, c);
     hub_db_close(db);
     char cmd[200];
