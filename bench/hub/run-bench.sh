@@ -14,6 +14,7 @@
 # profiles are left in DIR for `perf report -i`, with PostgreSQL's log (set
 # PGOPTIONS, e.g. "-c log_min_duration_statement=20", for slow statements).
 # LOG_DIR=DIR keeps the log without profiling. QUERIES=0: ingest only.
+# CLIENTS=N: posting clients (default 2).
 set -eu
 build=${1:?usage: run-bench.sh BUILD_DIR [OBJECTS] [sqlite|postgresql|both]}
 objects=${2:-1000000}
@@ -65,7 +66,7 @@ run_one() { # backend db
   fi
   # shellcheck disable=SC2086
   "$B" --url "http://127.0.0.1:$port" --token "$tok" --collection "$coll" --objects "$objects" \
-       --batch 1000 --clients 2 --requests 0 --pid "$hub_pid" $dbpid \
+       --batch 1000 --clients "${CLIENTS:-2}" --requests 0 --pid "$hub_pid" $dbpid \
        --realistic "$realistic" --identity "$ident" | tee "$work/$name.ingest"
   for p in $perf_pids; do kill -INT "$p"; wait "$p" 2>/dev/null || true; done
   [ -n "${LOG_DIR:-${PERF_DIR:-}}" ] && [ -n "$pg" ] && mkdir -p "${LOG_DIR:-$PERF_DIR}" &&

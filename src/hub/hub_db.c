@@ -21,6 +21,8 @@ struct hub_db {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     void *bg; /* the backend's background work for the pool */
+    struct hub_db_group *group; /* group commit of request writes */
+    struct hub_db_conn *group_conn; /* the connection group commits write on */
 };
 
 static const struct hub_db_ops *conn_ops(struct hub_db_conn *c)
@@ -57,7 +59,7 @@ int hub_db_open(const char *uri, int pool_size, struct hub_db **out, char *err, 
         return -ENOMEM;
     db->kind = kind;
     db->ops = ops;
-    db->all = calloc((size_t)pool_size, sizeof *db->all);
+    db->all = calloc((size_t)pool_size + 1, sizeof *db->all);
     db->free_list = calloc((size_t)pool_size, sizeof *db->free_list);
     pthread_mutex_init(&db->lock, NULL);
     pthread_cond_init(&db->cond, NULL);
@@ -91,6 +93,24 @@ int hub_db_open(const char *uri, int pool_size, struct hub_db **out, char *err, 
             }
         }
     }
+    /* Group commits write on a connection of their own, outside the pool:
+     * its page cache and prepared statements stay warm (any pooled
+     * connection that wrote found its cache stale after others had
+     * written and read the pages again). */
+    if (pool_size > 1) {
+        struct hub_db_conn *gc;
+        int rc = ops->connect(target, &gc, err, errlen);
+        if (rc < 0) {
+            hub_db_close(db);
+            return rc;
+        }
+        db->all[db->size++] = gc;
+        db->group_conn = gc;
+        if (!(db->group = hub_db_group_new())) {
+            hub_db_close(db);
+            return -ENOMEM;
+        }
+    }
     if (pool_size > 1 && ops->pool_start && (db->bg = ops->pool_start(target)))
         for (int i = 0; i < db->size; i++)
             ops->pool_attach(db->bg, db->all[i]);
@@ -110,6 +130,7 @@ void hub_db_close(struct hub_db *db)
         db->ops->disconnect(db->all[i]);
     if (db->bg)
         db->ops->pool_stop(db->bg);
+    hub_db_group_free(db->group);
     free(db->all);
     free(db->free_list);
     pthread_mutex_destroy(&db->lock);
@@ -129,6 +150,12 @@ struct hub_db_conn *hub_db_acquire(struct hub_db *db)
         pthread_cond_wait(&db->cond, &db->lock);
     struct hub_db_conn *c = db->free_list[--db->nfree];
     pthread_mutex_unlock(&db->lock);
+    hub_db_conn_refresh(c);
+    return c;
+}
+
+void hub_db_conn_refresh(struct hub_db_conn *c)
+{
     struct hub_db_conn_base *b = (struct hub_db_conn_base *)c;
     unsigned gen = atomic_load(&stats_generation);
     if (b->stats_gen != gen) {
@@ -136,7 +163,6 @@ struct hub_db_conn *hub_db_acquire(struct hub_db *db)
             b->ops->stats_reload(c);
         b->stats_gen = gen;
     }
-    return c;
 }
 
 int hub_db_analyze(struct hub_db *db, struct hub_db_conn *c, int64_t rows, char *err, size_t errlen)
@@ -281,5 +307,24 @@ int hub_db_query_i64(struct hub_db_conn *c, const char *sql, int nparams,
     if (rc == 0 && res.nrows > 0 && hub_db_cell(&res, 0, 0))
         *out = hub_db_cell_i64(&res, 0, 0);
     hub_db_result_free(&res);
+    return rc;
+}
+
+struct hub_db_group *hub_db_group_of(struct hub_db *db)
+{
+    return db->group;
+}
+
+int hub_db_write_grouped(struct hub_db *db, struct hub_db_conn *c, hub_db_group_fn fn, void *arg,
+                         char *err, size_t errlen)
+{
+    if (db->group)
+        return hub_db_group_run(db->group, db->group_conn, fn, arg, err, errlen);
+    int rc = hub_db_begin(c, err, errlen);
+    if (rc == 0)
+        rc = fn(arg, c, err, errlen);
+    if (rc == 0)
+        return hub_db_commit(c, err, errlen);
+    hub_db_rollback(c);
     return rc;
 }

@@ -77,6 +77,9 @@ enum hub_db_kind hub_db_kind(const struct hub_db *db);
  * hub_db_release. */
 struct hub_db_conn *hub_db_acquire(struct hub_db *db);
 void hub_db_release(struct hub_db *db, struct hub_db_conn *c);
+/* Has c load planner statistics refreshed since its last use (done by
+ * hub_db_acquire; group commit's own connection does it per group). */
+void hub_db_conn_refresh(struct hub_db_conn *c);
 
 /* Runs one statement. res may be NULL when no rows are wanted; otherwise it
  * is filled (and must be freed with hub_db_result_free even on error). */
@@ -101,6 +104,33 @@ void hub_db_result_free(struct hub_db_result *res);
 int hub_db_analyze(struct hub_db *db, struct hub_db_conn *c, int64_t rows, char *err,
                    size_t errlen);
 #define HUB_DB_ANALYZE_MIN_ROWS 10000
+
+/* Group commit (hub_db_group.c): the writes of concurrent requests in one
+ * transaction, each job in a savepoint of its own, one commit for all.
+ * fn runs on whichever request's connection leads the group, inside the
+ * transaction (it must not begin or commit one); it returns 0, or < 0 with a
+ * reason in err to have its own writes undone (the others are kept).
+ * c is the connection of the group's leader (hub_db_write_grouped: the
+ * pool's group connection, c of the caller unused but still held).
+ * hub_db_group_run returns 0 once the group holding the job has committed,
+ * fn's error, or the commit's error (then nothing of the job is stored). */
+typedef int (*hub_db_group_fn)(void *arg, struct hub_db_conn *c, char *err, size_t errlen);
+#define HUB_DB_GROUP_MAX 32
+struct hub_db_group;
+struct hub_db_group *hub_db_group_new(void);
+void hub_db_group_free(struct hub_db_group *g);
+int hub_db_group_run(struct hub_db_group *g, struct hub_db_conn *c, hub_db_group_fn fn, void *arg,
+                     char *err, size_t errlen);
+/* Jobs waiting for a leader now. */
+size_t hub_db_group_queued(struct hub_db_group *g);
+/* Groups committed and jobs in them since start. */
+void hub_db_group_stats(const struct hub_db_group *g, uint64_t *commits, uint64_t *jobs);
+/* The pool's group (NULL for a one-connection pool: then fn runs alone). */
+struct hub_db_group *hub_db_group_of(struct hub_db *db);
+/* Runs fn through the pool's group commit (or in a transaction of its own
+ * when the pool has none). */
+int hub_db_write_grouped(struct hub_db *db, struct hub_db_conn *c, hub_db_group_fn fn, void *arg,
+                         char *err, size_t errlen);
 
 /* Statements that failed (other than constraint conflicts) since start. */
 uint64_t hub_db_error_count(void);

@@ -448,8 +448,10 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
     const char *id = p->id, *type = p->type, *tlp = p->tlp;
     int rank = hub_tlp_rank(tlp);
     /* Objects without modified/created (SCOs) are versioned by date_added. */
-    if (!p->version[0])
+    if (!p->version[0]) {
         hub_timestamp_format(date_added, p->version, sizeof p->version);
+        p->version_auto = true;
+    }
     if (!p->version_text[0])
         snprintf(p->version_text, sizeof p->version_text, "%s", p->version);
     const char *version = p->version;
@@ -760,8 +762,10 @@ int hub_object_commit_batch(struct hub_server *s, struct hub_db_conn *c,
             size_t i = cand[done + r];
             struct hub_object_prepared *o = &p[i];
             int64_t added = first_added + (int64_t)i;
-            if (!o->version[0])
+            if (!o->version[0]) {
                 hub_timestamp_format(added, o->version, sizeof o->version);
+                o->version_auto = true;
+            }
             if (!o->version_text[0])
                 snprintf(o->version_text, sizeof o->version_text, "%s", o->version);
             struct hub_db_param *q = params + r * 16;

@@ -154,6 +154,14 @@ void ops_metrics(struct hub_request *req, struct hub_response *resp)
             atomic_load(&m->eve_alerts));
     counter(&t, "vigil_hub_reloads_total", "SIGHUP/SIGUSR2 reloads.", atomic_load(&m->reloads));
     counter(&t, "vigil_hub_db_errors_total", "Failed storage statements.", hub_db_error_count());
+    uint64_t group_commits, group_jobs;
+    hub_db_group_stats(hub_db_group_of(s->db), &group_commits, &group_jobs);
+    counter(&t, "vigil_hub_group_commits_total",
+            "Transactions committing the writes of one or more TAXII POSTs (group commit).",
+            group_commits);
+    counter(&t, "vigil_hub_group_commit_posts_total",
+            "TAXII POSTs written through group commit (divided by the commits: POSTs per commit).",
+            group_jobs);
     gauge(&t, "vigil_hub_objects", "Object versions stored (counted every 30 s per 100,000, plus those stored since).",
           atomic_load(&m->objects_total));
     /* A storage probe on every scrape. */

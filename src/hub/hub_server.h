@@ -158,6 +158,7 @@ struct hub_object_prepared {
     bool foreign_creator;     /* created_by_ref names another identity */
     const char *correction;   /* x_vigil_correction_reason */
     bool committed;           /* stored by hub_object_commit_batch */
+    bool version_auto;        /* version set from date_added at commit (SCOs) */
     char *body;
 };
 /* Flags of hub_object_store. */

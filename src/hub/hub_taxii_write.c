@@ -103,6 +103,107 @@ static void handle_object_delete(struct hub_request *req, struct hub_response *r
     resp->len = resp->body ? 2 : 0;
 }
 
+struct post_job {
+    struct hub_server *s;
+    const struct hub_collection *coll;
+    const struct hub_caller *caller;
+    json_t *objects;
+    size_t total;
+    struct hub_object_prepared *prep;
+    char (*msgs)[512];
+    json_t *status;    /* out */
+    char *status_text; /* out, the stored text and the answer */
+};
+
+/* Stores one envelope's prepared objects and its status, inside the write
+ * transaction of its group (hub_db_write_grouped). */
+static int post_store(void *arg, struct hub_db_conn *c, char *err, size_t errlen)
+{
+    struct post_job *j = arg;
+    struct hub_object_prepared *prep = j->prep;
+    size_t total = j->total;
+    /* Run again when its group was undone (hub_db_group.c): nothing of the
+     * first try may remain. */
+    json_decref(j->status);
+    free(j->status_text);
+    j->status = NULL;
+    j->status_text = NULL;
+    for (size_t k = 0; k < total; k++) {
+        prep[k].committed = false;
+        if (prep[k].version_auto) {
+            prep[k].version[0] = 0;
+            prep[k].version_text[0] = 0;
+            prep[k].version_auto = false;
+        }
+    }
+    int64_t first_added = 0;
+    int rc = 0;
+    if (total)
+        rc = hub_clock_reserve(c, (int64_t)total, &first_added, err, errlen);
+    /* New ids in bulk, a few statements for many objects; the rest below. */
+    if (rc == 0 && total)
+        rc = hub_object_commit_batch(j->s, c, j->coll, j->caller, prep, total, first_added, err,
+                                     errlen);
+    json_t *successes = json_array(), *failures = json_array();
+    size_t i;
+    json_t *obj;
+    json_array_foreach(j->objects, i, obj)
+    {
+        if (rc < 0)
+            break;
+        char version[48];
+        const char *id = json_string_value(json_object_get(obj, "id"));
+        if (prep[i].committed) {
+            json_array_append_new(
+                successes, json_pack("{s:s, s:s}", "id", id, "version", prep[i].version_text));
+            continue;
+        }
+        int orc = prep[i].ok ? -1 : -EINVAL;
+        if (prep[i].ok)
+            orc = hub_object_commit(j->s, c, j->coll, j->caller, &prep[i],
+                                    first_added + (int64_t)i, 0, version, j->msgs[i],
+                                    sizeof j->msgs[i]);
+        if (orc == -EINVAL || orc == -EPERM || (!prep[i].ok)) {
+            json_t *f = json_pack("{s:s, s:s}", "id", id ? id : "", "message", j->msgs[i]);
+            json_array_append_new(failures, f);
+        } else if (orc < 0) {
+            snprintf(err, errlen, "%s", j->msgs[i]);
+            rc = orc;
+        } else {
+            json_array_append_new(successes, json_pack("{s:s, s:s}", "id", id, "version", version));
+        }
+    }
+    char status_id[37], ts[40];
+    hub_uuid4(status_id);
+    hub_timestamp_format(hub_now_us(), ts, sizeof ts);
+    json_t *status =
+        json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id", status_id, "status", "complete",
+                  "request_timestamp", ts, "total_count", (json_int_t)total, "success_count",
+                  (json_int_t)json_array_size(successes), "failure_count",
+                  (json_int_t)json_array_size(failures), "pending_count", (json_int_t)0);
+    if (json_array_size(successes))
+        json_object_set(status, "successes", successes);
+    if (json_array_size(failures))
+        json_object_set(status, "failures", failures);
+    json_decref(successes);
+    json_decref(failures);
+    char *status_text = status ? hub_json_compact(status, NULL) : NULL;
+    if (rc == 0 && !status_text) {
+        snprintf(err, errlen, "out of memory for the status");
+        rc = -ENOMEM;
+    }
+    if (rc == 0) {
+        struct hub_db_param p[] = {DB_TEXT(status_id), DB_INT(j->caller->org.id),
+                                   DB_INT(hub_now_us()), DB_TEXT(status_text)};
+        rc = hub_db_exec(c,
+                         "INSERT INTO statuses (id, org_id, created, body) VALUES ($1, $2, $3, $4)",
+                         4, p, NULL, err, errlen);
+    }
+    j->status = status;
+    j->status_text = status_text;
+    return rc;
+}
+
 static void handle_objects_post(struct hub_request *req, struct hub_response *resp,
                                 const struct hub_collection *coll)
 {
@@ -158,7 +259,6 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
         json_decref(env);
         return;
     }
-    json_t *successes = json_array(), *failures = json_array();
     char err[512];
     /* Phase 1, outside the write lock: validate, classify, serialise. */
     struct hub_object_prepared *prep = total ? calloc(total, sizeof *prep) : NULL;
@@ -180,76 +280,27 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
             snprintf(msgs[i], sizeof msgs[i], "objects[%zu]: not a JSON object", i);
         }
     }
-    /* Phase 2, in one write transaction. */
-    int64_t first_added = 0;
+    /* Phase 2, in a write transaction shared with the envelopes of other
+     * requests waiting at the same time (group commit, hub_db_group.c). */
+    struct post_job job = {.s = s,
+                           .coll = coll,
+                           .caller = caller,
+                           .objects = objects,
+                           .total = total,
+                           .prep = prep,
+                           .msgs = msgs};
     if (rc == 0)
-        rc = hub_db_begin(req->db, err, sizeof err);
-    if (rc == 0 && total)
-        rc = hub_clock_reserve(req->db, (int64_t)total, &first_added, err, sizeof err);
-    /* New ids in bulk, a few statements for many objects; the rest below. */
-    if (rc == 0 && total)
-        rc = hub_object_commit_batch(s, req->db, coll, caller, prep, total, first_added, err,
-                                     sizeof err);
-    json_array_foreach(objects, i, obj)
-    {
-        if (rc < 0)
-            break;
-        char version[48];
-        const char *id = json_string_value(json_object_get(obj, "id"));
-        if (prep[i].committed) {
-            json_array_append_new(
-                successes, json_pack("{s:s, s:s}", "id", id, "version", prep[i].version_text));
-            continue;
-        }
-        int orc = prep[i].ok ? -1 : -EINVAL;
-        if (prep[i].ok)
-            orc = hub_object_commit(s, req->db, coll, caller, &prep[i], first_added + (int64_t)i, 0,
-                                    version, msgs[i], sizeof msgs[i]);
-        if (orc == -EINVAL || orc == -EPERM || (!prep[i].ok)) {
-            json_t *f = json_pack("{s:s, s:s}", "id", id ? id : "", "message", msgs[i]);
-            json_array_append_new(failures, f);
-        } else if (orc < 0) {
-            snprintf(err, sizeof err, "%s", msgs[i]);
-            rc = orc;
-        } else {
-            json_array_append_new(successes, json_pack("{s:s, s:s}", "id", id, "version", version));
-        }
-    }
+        rc = hub_db_write_grouped(s->db, req->db, post_store, &job, err, sizeof err);
     for (i = 0; prep && i < total; i++)
         hub_object_prepared_free(&prep[i]);
     free(prep);
     free(msgs);
-    char status_id[37], ts[40];
-    hub_uuid4(status_id);
-    hub_timestamp_format(hub_now_us(), ts, sizeof ts);
-    json_t *status =
-        json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id", status_id, "status", "complete",
-                  "request_timestamp", ts, "total_count", (json_int_t)total, "success_count",
-                  (json_int_t)json_array_size(successes), "failure_count",
-                  (json_int_t)json_array_size(failures), "pending_count", (json_int_t)0);
-    if (json_array_size(successes))
-        json_object_set(status, "successes", successes);
-    if (json_array_size(failures))
-        json_object_set(status, "failures", failures);
-    json_decref(successes);
-    json_decref(failures);
     json_decref(env);
-    char *status_text = hub_json_compact(status, NULL);
-    if (rc == 0 && !status_text)
-        rc = -ENOMEM;
-    if (rc == 0) {
-        struct hub_db_param p[] = {DB_TEXT(status_id), DB_INT(caller->org.id), DB_INT(hub_now_us()),
-                                   DB_TEXT(status_text)};
-        rc = hub_db_exec(req->db,
-                         "INSERT INTO statuses (id, org_id, created, body) VALUES ($1, $2, $3, $4)",
-                         4, p, NULL, err, sizeof err);
-    }
+    json_t *status = job.status;
+    char *status_text = job.status_text;
     /* Success is reported only after the commit: an acknowledged object is durable. */
-    if (rc == 0)
-        rc = hub_db_commit(req->db, err, sizeof err);
     if (rc < 0) {
         free(status_text);
-        hub_db_rollback(req->db);
         json_decref(status);
         log_error("hub: POST %s: %s", req->url, err);
         hub_response_error(resp, rc == -EBUSY ? 503 : 500,
