@@ -8,9 +8,65 @@
 
 #include "behaviour/behaviour.h"
 #include "behaviour/behaviour_internal.h"
+#include "detect/rule_addr.h"
+#include "detect/rule_set.h"
 #include "flow/flow.h"
 #include "util/config.h"
 #include "util/json.h"
+
+static const char *home_var_lookup(void *ctx, const char *name, bool is_port)
+{
+    return ctx ? rule_set_get_var(ctx, name, is_port) : NULL;
+}
+
+/* HOME_NET from its text (variables resolved through rs, may be NULL). */
+static int set_home(struct behaviour_config *c, const char *text, struct rule_set *rs,
+                    char *err, size_t errlen)
+{
+    struct rule_addr_set s = {0};
+    char e[160];
+    if (rule_addr_parse(text, home_var_lookup, rs, &s, e, sizeof e) != 0) {
+        snprintf(err, errlen, "vars.address-groups.HOME_NET: %s", e);
+        return -1;
+    }
+    if (s.count > BEHAVIOUR_HOME_MAX) {
+        snprintf(err, errlen,
+                 "vars.address-groups.HOME_NET: %u ranges, the behavioural detectors take at "
+                 "most %d",
+                 s.count, BEHAVIOUR_HOME_MAX);
+        free(s.ranges);
+        return -1;
+    }
+    c->home.any = s.any;
+    c->home.count = s.count;
+    if (s.count)
+        memcpy(c->home.r, s.ranges, s.count * sizeof *s.ranges);
+    free(s.ranges);
+    return 0;
+}
+
+bool behaviour_is_home(const struct behaviour_config *c, const struct ip_address *a)
+{
+    if (c->home.any)
+        return true;
+    /* IPv4 is held in the last four bytes (decode.c). */
+    const uint8_t *u = a->addr.u8;
+    rule_ip_t ip = a->family == 4 ? rule_ip_from_v4(((uint32_t)u[12] << 24) |
+                                                    ((uint32_t)u[13] << 16) |
+                                                    ((uint32_t)u[14] << 8) | u[15])
+                                  : rule_ip_from_v6(u);
+    uint32_t lo = 0, hi = c->home.count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ip < c->home.r[mid].lo)
+            hi = mid;
+        else if (ip > c->home.r[mid].hi)
+            lo = mid + 1;
+        else
+            return true;
+    }
+    return false;
+}
 
 void behaviour_config_defaults(struct behaviour_config *c)
 {
@@ -81,6 +137,40 @@ void behaviour_config_defaults(struct behaviour_config *c)
     static const uint16_t ign[] = {53, 123, 67, 68, 137, 138, 5353, 1900, 5355, 162};
     for (size_t i = 0; i < sizeof ign / sizeof ign[0]; i++)
         c->beacon.ignore_ports[c->beacon.ignore_port_count++] = ign[i];
+    /* HOME_NET as the rule engine defaults it (RFC 1918). */
+    char err[128];
+    (void)set_home(c, "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]", NULL, err, sizeof err);
+    c->profiles_memcap = 16ull << 20;
+    /* Data leaving (per internal host): hourly windows; the baseline is an
+     * exponentially weighted mean of the host's past hours, learnt for a
+     * day before sids 1 and 2 speak. An hour 10x above it and above
+     * 512 MiB is a bulk transfer no ordinary desktop makes (backups and
+     * mirrors are expected to be listed in HOME_NET exceptions or to
+     * have their baseline); a single upload of 64 MiB to a destination
+     * the host never used before is sid 2. DNS carrying more than 1 MiB
+     * out of one host in an hour is about 10,000 full queries (a resolver
+     * is inside HOME_NET and its upstream traffic never counts against a
+     * client); ICMP, 1 MiB is 15,000 default pings. Card numbers and IBANs
+     * in cleartext: a single one leaving is a finding (PCI DSS forbids
+     * it). */
+    c->exfil.enabled = true;
+    c->exfil.window_sec = 3600;
+    c->exfil.learning_windows = 24;
+    c->exfil.factor = 10.0;
+    c->exfil.min_bytes = 512ull << 20;
+    c->exfil.new_dest_bytes = 64ull << 20;
+    c->exfil.dns_bytes = 1ull << 20;
+    c->exfil.icmp_bytes = 1ull << 20;
+    c->exfil.card_numbers = 1;
+    c->exfil.ibans = 1;
+    /* New and rare: a host is learnt for a day and 200 external flows
+     * before anything about it is "new". */
+    c->rare.enabled = true;
+    c->rare.learning_sec = 86400;
+    c->rare.learning_flows = 200;
+    c->rare.server = true;
+    c->rare.fingerprints = true;
+    c->rare.certificates = true;
 }
 
 static int get_ports(const struct config *cfg, const char *key, uint16_t *ports, uint32_t *count,
@@ -113,8 +203,8 @@ static int get_ports(const struct config *cfg, const char *key, uint16_t *ports,
 
 bool behaviour_any_enabled(const struct behaviour_config *c)
 {
-    return c->enabled &&
-           (c->scan.enabled || c->bruteforce.enabled || c->dns.enabled || c->beacon.enabled);
+    return c->enabled && (c->scan.enabled || c->bruteforce.enabled || c->dns.enabled ||
+                          c->beacon.enabled || c->exfil.enabled || c->rare.enabled);
 }
 
 static int get_double(const struct config *cfg, const char *key, double min, double max,
@@ -146,6 +236,21 @@ static int get_u32(const struct config *cfg, const char *key, uint32_t min, uint
         return -1;
     }
     *out = (uint32_t)v;
+    return 0;
+}
+
+static int get_size(const struct config *cfg, const char *key, uint64_t min, uint64_t *out,
+                    char *err, size_t errlen)
+{
+    if (!config_find(cfg, key))
+        return 0;
+    uint64_t v;
+    if (config_get_size(cfg, key, &v) != 0 || v < min) {
+        snprintf(err, errlen, "%s: expected a size (e.g. 64mb) of at least %llu bytes", key,
+                 (unsigned long long)min);
+        return -1;
+    }
+    *out = v;
     return 0;
 }
 
@@ -218,8 +323,41 @@ int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, 
         get_u32(cfg, "behaviour.beacon.max-interval", 1, &c->beacon.max_interval_sec, err,
                 errlen) ||
         get_ports(cfg, "behaviour.beacon.ignore-ports", c->beacon.ignore_ports,
-                  &c->beacon.ignore_port_count, err, errlen))
+                  &c->beacon.ignore_port_count, err, errlen) ||
+        get_bool(cfg, "behaviour.exfil.enabled", &c->exfil.enabled, err, errlen) ||
+        get_u32(cfg, "behaviour.exfil.window", 1, &c->exfil.window_sec, err, errlen) ||
+        get_u32(cfg, "behaviour.exfil.learning-windows", 0, &c->exfil.learning_windows, err,
+                errlen) ||
+        get_double(cfg, "behaviour.exfil.factor", 1, 1e6, &c->exfil.factor, err, errlen) ||
+        get_size(cfg, "behaviour.exfil.min-bytes", 1, &c->exfil.min_bytes, err, errlen) ||
+        get_size(cfg, "behaviour.exfil.new-destination-bytes", 1, &c->exfil.new_dest_bytes, err,
+                 errlen) ||
+        get_size(cfg, "behaviour.exfil.dns-bytes", 1, &c->exfil.dns_bytes, err, errlen) ||
+        get_size(cfg, "behaviour.exfil.icmp-bytes", 1, &c->exfil.icmp_bytes, err, errlen) ||
+        get_u32(cfg, "behaviour.exfil.card-numbers", 0, &c->exfil.card_numbers, err, errlen) ||
+        get_u32(cfg, "behaviour.exfil.ibans", 0, &c->exfil.ibans, err, errlen) ||
+        get_bool(cfg, "behaviour.new.enabled", &c->rare.enabled, err, errlen) ||
+        get_u32(cfg, "behaviour.new.learning", 0, &c->rare.learning_sec, err, errlen) ||
+        get_u32(cfg, "behaviour.new.learning-flows", 0, &c->rare.learning_flows, err, errlen) ||
+        get_bool(cfg, "behaviour.new.server-outbound", &c->rare.server, err, errlen) ||
+        get_bool(cfg, "behaviour.new.fingerprints", &c->rare.fingerprints, err, errlen) ||
+        get_bool(cfg, "behaviour.new.certificates", &c->rare.certificates, err, errlen) ||
+        get_size(cfg, "behaviour.profiles.memcap", 64 * 1024, &c->profiles_memcap, err, errlen))
         return -1;
+    /* The detectors' HOME_NET is the rules' one (address groups may refer
+     * to each other). */
+    const char *home = config_get(cfg, "vars.address-groups.HOME_NET");
+    if (home && *home) {
+        struct rule_set *rs = rule_set_new(cfg);
+        if (!rs) {
+            snprintf(err, errlen, "vars.address-groups.HOME_NET: out of memory");
+            return -1;
+        }
+        int rc = set_home(c, home, rs, err, errlen);
+        rule_set_free(rs);
+        if (rc != 0)
+            return -1;
+    }
     if (config_find(cfg, "behaviour.beacon.max-bytes") &&
         config_get_size(cfg, "behaviour.beacon.max-bytes", &c->beacon.max_bytes) != 0) {
         snprintf(err, errlen, "behaviour.beacon.max-bytes: expected a size");
@@ -256,7 +394,8 @@ struct behaviour_ctx *behaviour_ctx_new(const struct behaviour_config *c,
     b->cfg = c[0];
     b->alert = fn;
     b->alert_user = user;
-    bool shared_needed = c->scan.enabled || c->bruteforce.enabled || c->dns.enabled;
+    bool shared_needed = c->scan.enabled || c->bruteforce.enabled || c->dns.enabled ||
+                         behaviour_profiles_wanted(c);
     if (!store && shared_needed) {
         store = behaviour_store_new(c);
         if (!store) {
@@ -304,6 +443,7 @@ void behaviour_flow_end(struct behaviour_ctx *b, struct flow *f)
     if (!b->store)
         return;
     behaviour_bruteforce_flow_end(b, f);
+    behaviour_profile_flow_end(b, f);
     if (!b->cfg.scan.enabled)
         return;
     if (f->key.proto == 1 || f->key.proto == 58) {
@@ -347,6 +487,15 @@ void behaviour_stats_add(struct behaviour_stats *t, const struct behaviour_stats
     t->beacon_trackers += s->beacon_trackers;
     t->beacon_evictions += s->beacon_evictions;
     t->beacon_memuse += s->beacon_memuse;
+    t->exfil_flows += s->exfil_flows;
+    t->exfil_alerts += s->exfil_alerts;
+    t->exfil_cards += s->exfil_cards;
+    t->exfil_ibans += s->exfil_ibans;
+    t->exfil_data_alerts += s->exfil_data_alerts;
+    t->new_alerts += s->new_alerts;
+    t->profiles += s->profiles;
+    t->profile_evictions += s->profile_evictions;
+    t->profile_memuse += s->profile_memuse;
     t->trackers += s->trackers;
     t->tracker_reused += s->tracker_reused;
     t->memcap_evictions += s->memcap_evictions;
@@ -380,6 +529,21 @@ void behaviour_stats_write_json(const struct behaviour_stats *s, struct json_wri
     json_key_u64(w, "trackers", s->beacon_trackers);
     json_key_u64(w, "memcap_evictions", s->beacon_evictions);
     json_key_u64(w, "memuse", s->beacon_memuse);
+    json_object_end(w);
+    json_key_object_begin(w, "exfil");
+    json_key_u64(w, "flows", s->exfil_flows);
+    json_key_u64(w, "alerts", s->exfil_alerts);
+    json_key_u64(w, "card_numbers", s->exfil_cards);
+    json_key_u64(w, "ibans", s->exfil_ibans);
+    json_key_u64(w, "data_alerts", s->exfil_data_alerts);
+    json_object_end(w);
+    json_key_object_begin(w, "new");
+    json_key_u64(w, "alerts", s->new_alerts);
+    json_object_end(w);
+    json_key_object_begin(w, "profiles");
+    json_key_u64(w, "hosts", s->profiles);
+    json_key_u64(w, "memcap_evictions", s->profile_evictions);
+    json_key_u64(w, "memuse", s->profile_memuse);
     json_object_end(w);
     json_key_u64(w, "trackers", s->trackers);
     json_key_u64(w, "tracker_reused", s->tracker_reused);

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect/rule.h"
 #include "util/builtin_alert.h"
 
 struct config;
@@ -30,6 +31,11 @@ struct json_writer;
 #define BEHAVIOUR_GID_BEACON 7203
 #define BEHAVIOUR_SID_BEACON 1 /* periodic small connections, one host to one destination */
 #define BEHAVIOUR_BEACON_MAX_IGNORE 32
+#define BEHAVIOUR_GID_EXFIL 7204
+#define BEHAVIOUR_GID_NEW 7205
+/* HOME_NET as the behavioural detectors hold it (a copy, so the
+ * configuration stays a plain value): at most this many ranges. */
+#define BEHAVIOUR_HOME_MAX 128
 
 /* sids of gid 7200 */
 enum {
@@ -56,6 +62,31 @@ enum {
     BEHAVIOUR_SID_DNS_VOLUME = 4,      /* many bytes of new subdomain names under one parent */
     BEHAVIOUR_SID_DNS_DGA = 5,         /* many algorithmically generated-looking domains */
     BEHAVIOUR_DNS_SIDS = 6
+};
+
+/* sids of gid 7204: data leaving an internal host (HOME_NET) */
+enum {
+    BEHAVIOUR_SID_EXFIL_VOLUME = 1,   /* bytes out in a window far above the host's baseline */
+    BEHAVIOUR_SID_EXFIL_NEW_DEST = 2, /* a large upload to a destination the host never used */
+    BEHAVIOUR_SID_EXFIL_DNS = 3,      /* many bytes out over DNS in a window */
+    BEHAVIOUR_SID_EXFIL_ICMP = 4,     /* many bytes out over ICMP in a window */
+    BEHAVIOUR_SID_EXFIL_CARDS = 5,    /* payment card numbers (Luhn) in cleartext */
+    BEHAVIOUR_SID_EXFIL_IBANS = 6,    /* IBANs (mod-97 check digits) in cleartext */
+};
+
+/* sids of gid 7205: new and rare for an internal host */
+enum {
+    BEHAVIOUR_SID_NEW_SERVER_OUT = 1, /* a known internal server's first Internet contact */
+    BEHAVIOUR_SID_NEW_JA4 = 2,        /* a TLS client fingerprint new for the host */
+    BEHAVIOUR_SID_NEW_HASSH = 3,      /* an SSH client fingerprint new for the host */
+    BEHAVIOUR_SID_SELF_SIGNED = 4,    /* outbound TLS, the server's certificate self-signed */
+    BEHAVIOUR_SID_EXPIRED = 5,        /* outbound TLS, the server's certificate expired */
+};
+
+struct behaviour_home {
+    bool any;
+    uint32_t count;
+    struct rule_addr_range r[BEHAVIOUR_HOME_MAX];
 };
 
 struct behaviour_config {
@@ -107,6 +138,30 @@ struct behaviour_config {
         uint16_t ignore_ports[BEHAVIOUR_BEACON_MAX_IGNORE]; /* behaviour.beacon.ignore-ports */
         uint32_t ignore_port_count;
     } beacon;
+    /* vars.address-groups.HOME_NET: the hosts whose data and habits
+     * gids 7204/7205 watch. */
+    struct behaviour_home home;
+    uint64_t profiles_memcap;    /* behaviour.profiles.memcap: per-host profiles, bytes */
+    struct {
+        bool enabled;            /* behaviour.exfil.enabled */
+        uint32_t window_sec;     /* behaviour.exfil.window */
+        uint32_t learning_windows; /* behaviour.exfil.learning-windows: before sid 1/2 */
+        double factor;           /* behaviour.exfil.factor: window bytes over the baseline */
+        uint64_t min_bytes;      /* behaviour.exfil.min-bytes: sid 1 floor */
+        uint64_t new_dest_bytes; /* behaviour.exfil.new-destination-bytes: one flow, sid 2 */
+        uint64_t dns_bytes;      /* behaviour.exfil.dns-bytes: per window, sid 3 */
+        uint64_t icmp_bytes;     /* behaviour.exfil.icmp-bytes: per window, sid 4 */
+        uint32_t card_numbers;   /* behaviour.exfil.card-numbers: per transaction (0: off) */
+        uint32_t ibans;          /* behaviour.exfil.ibans: per transaction (0: off) */
+    } exfil;
+    struct {
+        bool enabled;            /* behaviour.new.enabled */
+        uint32_t learning_sec;   /* behaviour.new.learning: a host's profile is learnt first */
+        uint32_t learning_flows; /* behaviour.new.learning-flows: and has seen this many flows */
+        bool server;             /* behaviour.new.server-outbound */
+        bool fingerprints;       /* behaviour.new.fingerprints (JA4, HASSH) */
+        bool certificates;       /* behaviour.new.certificates (self-signed, expired) */
+    } rare;
 };
 
 void behaviour_config_defaults(struct behaviour_config *c);
@@ -165,6 +220,15 @@ struct behaviour_stats {
     uint64_t beacon_trackers;    /* the workers' beacon trackers (summed) */
     uint64_t beacon_evictions;   /* live beacon trackers dropped at the memcap */
     uint64_t beacon_memuse;
+    uint64_t exfil_flows;        /* flows of an internal host to an external one */
+    uint64_t exfil_alerts;       /* 7204:1-4 */
+    uint64_t exfil_cards;        /* card numbers seen leaving (values never kept) */
+    uint64_t exfil_ibans;        /* IBANs seen leaving */
+    uint64_t exfil_data_alerts;  /* 7204:5-6 */
+    uint64_t new_alerts;         /* 7205 */
+    uint64_t profiles;           /* host profiles in use now */
+    uint64_t profile_evictions;  /* a live profile dropped at the memcap */
+    uint64_t profile_memuse;
     uint64_t trackers;           /* trackers in use now */
     uint64_t tracker_reused;     /* an expired tracker reused */
     uint64_t memcap_evictions;   /* a live tracker dropped because memcap was reached */
@@ -237,5 +301,34 @@ double behaviour_entropy(const char *s, size_t len);
 void behaviour_dns_question(struct behaviour_ctx *b, struct flow *f,
                             const struct ip_address *client, const char *name, size_t len,
                             uint16_t qtype, bool response, uint8_t rcode, uint64_t ts_usec);
+
+/* Card numbers and IBANs in text (exposed for the unit test): counts, and
+ * the first of each masked (first 6 and last 4 digits of a card, country
+ * and last 4 of an IBAN) in card_mask/iban_mask (32 bytes, may be NULL). */
+void behaviour_scan_pii(const uint8_t *d, size_t len, uint32_t *cards, uint32_t *ibans,
+                        char *card_mask, char *iban_mask);
+bool behaviour_luhn_ok(const char *digits, size_t n);
+bool behaviour_iban_ok(const char *s, size_t n);
+/* Is a in HOME_NET (c->home)? */
+bool behaviour_is_home(const struct behaviour_config *c, const struct ip_address *a);
+/* The profile cores without a flow (unit test). One finished flow between an
+ * internal host and an external one: out_bytes left the host (service port
+ * dport, protocol proto, dns: it was DNS); host_is_client: the host opened it. */
+void behaviour_profile_flow(struct behaviour_ctx *b, struct flow *f,
+                            const struct ip_address *host, const struct ip_address *peer,
+                            bool host_is_client, uint8_t proto, uint16_t dport, bool dns,
+                            uint64_t out_bytes, uint64_t ts_usec);
+/* An internal host accepted a connection (it is a server) at ts_usec. */
+void behaviour_profile_served(struct behaviour_ctx *b, const struct ip_address *host,
+                              uint64_t ts_usec);
+/* A client fingerprint (sid BEHAVIOUR_SID_NEW_JA4 or _HASSH) of an internal
+ * host, seen at ts_usec. */
+void behaviour_profile_fingerprint(struct behaviour_ctx *b, struct flow *f, int sid,
+                                   const struct ip_address *host, const uint8_t *fp,
+                                   size_t len, uint64_t ts_usec);
+/* The server certificate (DER) of an outbound TLS session, seen at ts_usec:
+ * sids 4 and 5 of gid 7205. */
+void behaviour_check_certificate(struct behaviour_ctx *b, struct flow *f, const uint8_t *der,
+                                 size_t len, uint64_t ts_usec);
 
 #endif

@@ -46,7 +46,9 @@ bool behaviour_wants_tx(const struct behaviour_config *c)
     return c->enabled &&
            ((c->bruteforce.enabled &&
              (c->bruteforce.ssh || c->bruteforce.http || c->bruteforce.ftp)) ||
-            c->dns.enabled);
+            c->dns.enabled ||
+            (c->exfil.enabled && (c->exfil.card_numbers || c->exfil.ibans)) ||
+            (c->rare.enabled && (c->rare.fingerprints || c->rare.certificates || c->rare.server)));
 }
 
 bool behaviour_ssh_is_attempt(const struct behaviour_config *c, bool kex_done,
@@ -157,6 +159,7 @@ void behaviour_tx(struct behaviour_ctx *b, struct flow *f, uint64_t ts_usec,
 {
     if (!b || !f || !b->store)
         return;
+    behaviour_content_tx(b, f, ts_usec ? ts_usec : f->last_usec, tx, direction);
     uint16_t proto = app_tx_proto(tx);
     if (proto == APP_PROTO_DNS) {
         behaviour_dns_tx(b, f, ts_usec ? ts_usec : f->last_usec, tx);

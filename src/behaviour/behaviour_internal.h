@@ -23,6 +23,7 @@ enum scan_tracker_type {
     SCAN_T_DNS,            /* (client, parent domain hash): DNS tunnel evidence */
     SCAN_T_DGA,            /* (client): distinct DGA-like registered domains */
     SCAN_T_BEACON,         /* (source, destination, port, proto): connection ring */
+    SCAN_T_PROFILE,        /* (internal host): its habits, gids 7204/7205 */
 };
 
 /* Alert kinds, one alert per source per kind and window. */
@@ -64,6 +65,7 @@ struct behaviour_store {
     struct scan_tracker *lru_head, *lru_tail; /* head: least recently touched */
     struct behaviour_stats stats;    /* trackers, tracker_reused, memcap_evictions, memuse */
     int nctx;                        /* contexts attached (the first reports the above) */
+    struct behaviour_store *profiles; /* per-host profiles (own lock), or NULL */
 };
 
 /* One worker's view: its alert callback and counters; no shared writes. */
@@ -99,5 +101,17 @@ struct behaviour_store *behaviour_store_new_cap(const struct behaviour_config *c
 struct app_tx;
 void behaviour_dns_tx(struct behaviour_ctx *b, struct flow *f, uint64_t ts_usec,
                       const struct app_tx *tx);
+
+/* struct flow.behaviour_flags: the bits below 0x10 are the brute-force
+ * detector's (behaviour_bruteforce.c). */
+#define BEHAVIOUR_FLOW_SERVED 0x10u /* the flow's server was noted as one */
+
+/* behaviour_exfil.c: a finished flow's share of the host profiles. */
+void behaviour_profile_flow_end(struct behaviour_ctx *b, struct flow *f);
+bool behaviour_profiles_wanted(const struct behaviour_config *c);
+/* behaviour_content.c: a transaction's content (cleartext card numbers and
+ * IBANs leaving, fingerprints, server certificates). */
+void behaviour_content_tx(struct behaviour_ctx *b, struct flow *f, uint64_t ts_usec,
+                          const struct app_tx *tx, uint8_t direction);
 
 #endif

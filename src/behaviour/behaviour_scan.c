@@ -86,9 +86,21 @@ enum behaviour_probe behaviour_classify_icmp(uint8_t proto, uint8_t icmp_type,
 
 struct behaviour_store *behaviour_store_new(const struct behaviour_config *c)
 {
-    if (!behaviour_any_enabled(c) || !(c->scan.enabled || c->bruteforce.enabled || c->dns.enabled))
+    if (!behaviour_any_enabled(c) ||
+        !(c->scan.enabled || c->bruteforce.enabled || c->dns.enabled ||
+          behaviour_profiles_wanted(c)))
         return NULL;
-    return behaviour_store_new_cap(c, c->memcap, 0);
+    struct behaviour_store *s = behaviour_store_new_cap(c, c->memcap, 0);
+    if (s && behaviour_profiles_wanted(c)) {
+        /* A host's profile is worth keeping as long as the memcap allows:
+         * reusable only after 30 days without traffic. */
+        s->profiles = behaviour_store_new_cap(c, c->profiles_memcap, 30ull * 86400 * 1000000);
+        if (!s->profiles) {
+            behaviour_store_free(s);
+            return NULL;
+        }
+    }
+    return s;
 }
 
 struct behaviour_store *behaviour_store_new_cap(const struct behaviour_config *c, uint64_t memcap,
@@ -140,6 +152,7 @@ void behaviour_store_free(struct behaviour_store *b)
         free(t);
         t = n;
     }
+    behaviour_store_free(b->profiles);
     pthread_mutex_destroy(&b->lock);
     free(b->buckets);
     free(b);
@@ -158,6 +171,13 @@ void behaviour_stats_get(const struct behaviour_ctx *b, struct behaviour_stats *
         s->memcap_evictions = b->store->stats.memcap_evictions;
         s->memuse = b->store->stats.memuse;
         pthread_mutex_unlock(&b->store->lock);
+        if (b->store->profiles) {
+            pthread_mutex_lock(&b->store->profiles->lock);
+            s->profiles = b->store->profiles->stats.trackers;
+            s->profile_evictions = b->store->profiles->stats.memcap_evictions;
+            s->profile_memuse = b->store->profiles->stats.memuse;
+            pthread_mutex_unlock(&b->store->profiles->lock);
+        }
     }
     if (b->beacon) {
         pthread_mutex_lock(&b->beacon->lock);
@@ -259,8 +279,9 @@ struct scan_tracker *behaviour_tracker_get(struct behaviour_store *b, const stru
 
 bool behaviour_addr_is_group(const struct ip_address *a)
 {
+    /* IPv4 is held in the last four bytes (decode.c). */
     if (a->family == 4)
-        return a->addr.u8[0] >= 224 || a->addr.u32[0] == 0xffffffffu;
+        return a->addr.u8[12] >= 224 || a->addr.u32[3] == 0xffffffffu;
     return a->addr.u8[0] == 0xff;
 }
 

@@ -14,12 +14,11 @@
 2. the shared captures (../shared/pcaps) with the default thresholds: no
    gid 7203 alert (false alarms)."""
 import os
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from behaviour_common import SRC, can_run, fail, failures, ok, shared_captures, vigil  # noqa: E402
+from behaviour_common import fail, failures, namespace_traffic, ok, shared_captures, vigil  # noqa: E402
 
 GID = 7203
 
@@ -29,18 +28,8 @@ def summary(alerts):
 
 
 def test_real(d):
-    why = can_run(("curl", "tcpdump", "unshare", "ip"))
-    if why:
-        print("SKIP real traffic: " + why)
-        return
-    work = os.path.join(d, "work")
-    os.mkdir(work)
-    pcap = os.path.join(d, "beacon.pcap")
-    script = os.path.join(SRC, "tests", "behaviour", "beacon_traffic.sh")
-    r = subprocess.run(["unshare", "-n", "sh", script, pcap, work, "16", "1"],
-                       capture_output=True, text=True, timeout=120)
-    if r.returncode != 0 or not os.path.exists(pcap):
-        fail("traffic: exit %d: %s" % (r.returncode, r.stderr.strip()[-800:]))
+    pcap = namespace_traffic(d, ("curl",), "beacon_traffic.sh", "beacon.pcap", ("16", "1"))
+    if not pcap:
         return
     low = ["--set", "behaviour.beacon.min-interval=0"]
     want = [(1, "127.0.0.2", 8080)]

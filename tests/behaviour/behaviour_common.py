@@ -71,3 +71,23 @@ def can_run(tools, sbin=()):
     if subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode != 0:
         return "cannot create a network namespace"
     return None
+
+
+def namespace_traffic(d, tools, script, pcap_name, args=(), timeout=120):
+    """Runs tests/behaviour/<script> (capture file, work directory, args...)
+    inside a new network namespace; the capture's path, or None when the
+    tools, root or namespaces are missing (skip said) or it failed (failure
+    said)."""
+    why = can_run(tuple(tools) + ("tcpdump", "unshare", "ip"))
+    if why:
+        print("SKIP real traffic: " + why)
+        return None
+    work = os.path.join(d, "work")
+    os.makedirs(work, exist_ok=True)
+    pcap = os.path.join(d, pcap_name)
+    r = subprocess.run(["unshare", "-n", "sh", os.path.join(SRC, "tests", "behaviour", script),
+                        pcap, work] + list(args), capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0 or not os.path.exists(pcap):
+        fail("traffic: exit %d: %s" % (r.returncode, r.stderr.strip()[-800:]))
+        return None
+    return pcap

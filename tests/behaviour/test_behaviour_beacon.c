@@ -8,6 +8,7 @@
 
 #include "behaviour/behaviour.h"
 #include "decode/packet.h"
+#include "behaviour_test.h"
 #include "test.h"
 #include "util/config.h"
 
@@ -20,18 +21,6 @@ static void on_alert(void *user, struct flow *f, const struct builtin_alert *a)
     CHECK_EQ_INT(a->gid, 7203);
     CHECK_EQ_INT(a->sid, 1);
     alerts++;
-}
-
-static struct ip_address v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-    struct ip_address x;
-    memset(&x, 0, sizeof x);
-    x.family = 4;
-    x.addr.u8[0] = a;
-    x.addr.u8[1] = b;
-    x.addr.u8[2] = c;
-    x.addr.u8[3] = d;
-    return x;
 }
 
 #define SEC 1000000ull

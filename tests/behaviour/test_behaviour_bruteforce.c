@@ -7,6 +7,7 @@
 
 #include "behaviour/behaviour.h"
 #include "decode/packet.h"
+#include "behaviour_test.h"
 #include "test.h"
 #include "util/config.h"
 
@@ -32,18 +33,6 @@ static void on_alert(void *user, struct flow *f, const struct builtin_alert *a)
             snprintf(s->service[s->n], sizeof s->service[0], "%s", m[1]);
     }
     s->n++;
-}
-
-static struct ip_address v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-    struct ip_address x;
-    memset(&x, 0, sizeof x);
-    x.family = 4;
-    x.addr.u8[0] = a;
-    x.addr.u8[1] = b;
-    x.addr.u8[2] = c;
-    x.addr.u8[3] = d;
-    return x;
 }
 
 #define SEC 1000000ull
@@ -245,6 +234,9 @@ static void test_config(void)
     c.bruteforce.enabled = false;
     CHECK(behaviour_wants_tx(&c)); /* DNS tunnel/DGA detection reads transactions */
     c.dns.enabled = false;
+    CHECK(behaviour_wants_tx(&c)); /* card numbers, fingerprints, certificates */
+    c.exfil.enabled = false;
+    c.rare.enabled = false;
     CHECK(!behaviour_wants_tx(&c));
     /* Scan detection alone still makes a context; brute force off in it. */
     struct seen s;

@@ -9,6 +9,7 @@
 
 #include "behaviour/behaviour.h"
 #include "decode/packet.h"
+#include "behaviour_test.h"
 #include "test.h"
 #include "util/config.h"
 
@@ -33,18 +34,6 @@ static void on_alert(void *user, struct flow *f, const struct builtin_alert *a)
     if (m && m[0])
         snprintf(s->value[s->n], sizeof s->value[0], "%s", m[1]);
     s->n++;
-}
-
-static struct ip_address v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-    struct ip_address x;
-    memset(&x, 0, sizeof x);
-    x.family = 4;
-    x.addr.u8[0] = a;
-    x.addr.u8[1] = b;
-    x.addr.u8[2] = c;
-    x.addr.u8[3] = d;
-    return x;
 }
 
 #define SEC 1000000ull

@@ -6,6 +6,7 @@
 
 #include "behaviour/behaviour.h"
 #include "decode/packet.h"
+#include "behaviour_test.h"
 #include "test.h"
 
 #define SYN TCP_FLAG_SYN
@@ -36,18 +37,6 @@ static void on_alert(void *user, struct flow *f, const struct builtin_alert *a)
             snprintf(s->probes_buf[s->n], sizeof s->probes_buf[0], "%s", m[1]);
     s->probes[s->n] = s->probes_buf[s->n];
     s->n++;
-}
-
-static struct ip_address v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-    struct ip_address x;
-    memset(&x, 0, sizeof x);
-    x.family = 4;
-    x.addr.u8[0] = a;
-    x.addr.u8[1] = b;
-    x.addr.u8[2] = c;
-    x.addr.u8[3] = d;
-    return x;
 }
 
 #define SEC 1000000ull
@@ -315,6 +304,8 @@ static void test_disabled(void)
     c.bruteforce.enabled = false;
     c.dns.enabled = false;
     c.beacon.enabled = false;
+    c.exfil.enabled = false;
+    c.rare.enabled = false;
     CHECK(behaviour_ctx_new(&c, NULL, on_alert, NULL) == NULL);
     CHECK(behaviour_store_new(&c) == NULL);
     /* The hook takes a NULL context. */
