@@ -1114,7 +1114,7 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
     app_parse_ctx_init(&pc, st->thread, flow, packet);
     if (st->parser->frame_names && app_layer_frames_active()) {
         if (!st->frames)
-            st->frames = app_frames_new(st->thread);
+            st->frames = app_frames_new(st->thread, !st->is_udp);
         if (st->frames) {
             app_frames_set_parser(st->frames, st->parser);
             pc.frames = st->frames;

@@ -120,6 +120,8 @@ struct app_ics_config {
     uint32_t mqtt_max_messages;     /* messages per transaction (1024) */
     uint32_t mqtt_string_log_limit; /* string-log-limit (1 KiB; 0 = none) */
     bool mqtt_log_passwords;        /* passwords (yes) */
+    bool mqtt_frames_at_message;    /* header/data frames at their own message (no:
+                                     * Suricata's placement, see app_mqtt.c) */
 };
 
 struct app_layer_config {
@@ -408,7 +410,7 @@ bool app_http_tx_xff(const struct app_tx *tx, const char *header, bool forward, 
  * frame's bytes once, on a packet of its direction (or at flow end). Only
  * kept while active (app_layer_set_frames_active: rules use frames). */
 struct app_frame_info {
-    uint64_t id;        /* per flow, from 1 */
+    uint64_t id;        /* per flow and direction, from 1 (TCP: 2, 1 is the stream) */
     uint64_t offset;    /* stream offset of the frame's first byte */
     int64_t len;        /* -1: not known */
     int64_t tx_id;      /* -1: none */

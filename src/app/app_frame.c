@@ -39,6 +39,7 @@ struct app_frame {
 struct app_frames_dir {
     struct app_frame f[APP_FRAMES_MAX];
     uint32_t n;
+    uint64_t next_id; /* frame ids count per direction, as Suricata's */
     uint64_t stream_offset;
     uint8_t *data;
     uint32_t data_len, data_cap;
@@ -47,11 +48,10 @@ struct app_frames_dir {
 struct app_frames {
     struct app_layer_thread_ctx *thread;
     const struct app_parser *parser;
-    uint64_t next_id;
     struct app_frames_dir d[2];
 };
 
-struct app_frames *app_frames_new(struct app_layer_thread_ctx *thread)
+struct app_frames *app_frames_new(struct app_layer_thread_ctx *thread, bool tcp)
 {
     if (!app_thread_memory_reserve(thread, sizeof(struct app_frames)))
         return NULL;
@@ -61,7 +61,11 @@ struct app_frames *app_frames_new(struct app_layer_thread_ctx *thread)
         return NULL;
     }
     fr->thread = thread;
-    fr->next_id = 1;
+    /* On TCP, Suricata's first frame of each direction is the stream frame
+     * (<proto>.stream, the whole stream): the parsers' frames count from
+     * 2 there. */
+    for (int d = 0; d < 2; d++)
+        fr->d[d].next_id = tcp ? 2 : 1;
     return fr;
 }
 
@@ -130,7 +134,7 @@ uint64_t app_frame_add(struct app_parse_ctx *ctx, uint8_t direction, uint64_t of
         avail = (uint32_t)len;
     uint32_t n = data ? area_room(fr, fd, avail) : 0;
     struct app_frame *f = &fd->f[fd->n++];
-    f->id = fr->next_id++;
+    f->id = fd->next_id++;
     f->offset = offset;
     f->len = len;
     f->tx_id = tx_id;
@@ -141,6 +145,21 @@ uint64_t app_frame_add(struct app_parse_ctx *ctx, uint8_t direction, uint64_t of
         memcpy(fd->data + fd->data_len, data, n);
     fd->data_len += n;
     return f->id;
+}
+
+void app_frame_add_pdu(struct app_parse_ctx *ctx, uint8_t direction, uint64_t offset,
+                       const uint8_t *pdu, uint32_t len, uint32_t hdr_len, uint8_t t_pdu,
+                       uint8_t t_hdr, uint8_t t_data, int64_t tx_id)
+{
+    if (!app_frames_on(ctx))
+        return;
+    if (hdr_len > len)
+        hdr_len = len;
+    app_frame_add(ctx, direction, offset, len, t_pdu, tx_id, pdu, len);
+    app_frame_add(ctx, direction, offset, hdr_len, t_hdr, tx_id, pdu, hdr_len);
+    if (len > hdr_len)
+        app_frame_add(ctx, direction, offset + hdr_len, len - hdr_len, t_data, tx_id,
+                      pdu + hdr_len, len - hdr_len);
 }
 
 int app_frame_type_lookup(uint16_t app_proto, const char *name)

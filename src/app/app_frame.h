@@ -12,8 +12,9 @@
 
 struct app_frames;
 
-/* NULL on memcap/ENOMEM (the flow then has no frames). */
-struct app_frames *app_frames_new(struct app_layer_thread_ctx *thread);
+/* NULL on memcap/ENOMEM (the flow then has no frames). Frame ids count per
+ * direction from 1; on TCP id 1 is the stream frame's. */
+struct app_frames *app_frames_new(struct app_layer_thread_ctx *thread, bool tcp);
 void app_frames_free(struct app_frames *fr);
 /* The stream offset the next bytes of the direction start at; advanced by
  * the framework as it feeds the parser (gaps included). */
