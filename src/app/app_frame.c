@@ -172,7 +172,7 @@ int app_frame_type_lookup(uint16_t app_proto, const char *name)
     return -1;
 }
 
-void app_flow_frames_inspect(struct app_flow_state *state, uint8_t direction,
+void app_flow_frames_foreach(struct app_flow_state *state, uint8_t direction,
                              void (*fn)(const struct app_frame_info *fi, void *user), void *user)
 {
     struct app_frames *fr = app_flow_state_frames(state);
@@ -197,6 +197,20 @@ void app_flow_frames_inspect(struct app_flow_state *state, uint8_t direction,
         };
         fn(&fi, user);
     }
-    fd->n = 0;
-    fd->data_len = 0;
+}
+
+void app_flow_frames_clear(struct app_flow_state *state, uint8_t direction)
+{
+    struct app_frames *fr = app_flow_state_frames(state);
+    if (!fr)
+        return;
+    fr->d[direction & 1].n = 0;
+    fr->d[direction & 1].data_len = 0;
+}
+
+void app_flow_frames_inspect(struct app_flow_state *state, uint8_t direction,
+                             void (*fn)(const struct app_frame_info *fi, void *user), void *user)
+{
+    app_flow_frames_foreach(state, direction, fn, user);
+    app_flow_frames_clear(state, direction);
 }
