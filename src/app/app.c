@@ -1122,8 +1122,10 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
         }
     }
     int rc = st->parser->parse(st->parser_state, &pc, direction, data, len, flags);
-    if (pc.frames)
+    if (pc.frames) {
+        app_frames_fill(pc.frames, direction, pc.stream_offset, data, len);
         app_frames_stream_advance(pc.frames, direction, len);
+    }
     if (rc < 0) {
         st->parser_gave_up = true;
         st->thread->stats.errors[st->parser->proto]++;

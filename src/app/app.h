@@ -427,12 +427,15 @@ bool app_layer_frames_active(void);
 /* Rule loading: the frame type `name` of app_proto ("pdu"), or -1. */
 int app_frame_type_lookup(uint16_t app_proto, const char *name);
 /* Calls fn for each frame of `direction` not inspected yet, oldest first
- * (detection, then the EVE frame log, on a packet of that direction). */
-void app_flow_frames_foreach(struct app_flow_state *state, uint8_t direction,
+ * (detection, then the EVE frame log, on a packet of that direction).
+ * Frames whose bytes the stream has not all delivered yet wait, unless
+ * final (flow end: they are inspected as they are, incomplete). */
+void app_flow_frames_foreach(struct app_flow_state *state, uint8_t direction, bool final,
                              void (*fn)(const struct app_frame_info *fi, void *user), void *user);
-/* Forgets them (the worker, once the packet is done with). */
-void app_flow_frames_clear(struct app_flow_state *state, uint8_t direction);
-/* foreach, then clear. */
+/* Forgets them (the worker, once the packet is done with); waiting frames
+ * stay unless final. */
+void app_flow_frames_clear(struct app_flow_state *state, uint8_t direction, bool final);
+/* foreach, then clear, final. */
 void app_flow_frames_inspect(struct app_flow_state *state, uint8_t direction,
                              void (*fn)(const struct app_frame_info *fi, void *user), void *user);
 

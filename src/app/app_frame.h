@@ -20,6 +20,10 @@ void app_frames_free(struct app_frames *fr);
  * the framework as it feeds the parser (gaps included). */
 uint64_t app_frames_stream_offset(const struct app_frames *fr, uint8_t direction);
 void app_frames_stream_advance(struct app_frames *fr, uint8_t direction, uint64_t len);
+/* After a parse call: bytes [offset, offset + len) of the direction's stream
+ * (data NULL: a gap) complete the frames waiting for them. */
+void app_frames_fill(struct app_frames *fr, uint8_t direction, uint64_t offset,
+                     const uint8_t *data, uint32_t len);
 /* The parser's protocol (for type names) is set when it starts. */
 void app_frames_set_parser(struct app_frames *fr, const struct app_parser *parser);
 

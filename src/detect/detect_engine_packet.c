@@ -2249,7 +2249,8 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
     /* Frames the parsers reported in this direction: each once (the worker
      * forgets them after the packet: app_flow_frames_clear). */
     if (dw->nframe_rules && f && f->app && run.s && !run.pass)
-        app_flow_frames_foreach(f->app, (uint8_t)pdir, inspect_frame, &run);
+        app_flow_frames_foreach(f->app, (uint8_t)pdir, (p->flags & PACKET_FLAG_PSEUDO) != 0,
+                                inspect_frame, &run);
 
     if (run.pass) {
         /* Suricata: a matching pass rule drops the packet's alerts (and the

@@ -505,11 +505,12 @@ static void frames_done(struct worker *w, const struct packet *p, struct flow *f
     if (!f || !f->app)
         return;
     uint8_t dir = p->flow_direction ? 1 : 0;
+    bool final = (p->flags & PACKET_FLAG_PSEUDO) != 0; /* flow end */
     if (w->config->any_log_frame) {
         struct frame_log_run r = {.w = w, .p = p, .f = f};
-        app_flow_frames_foreach(f->app, dir, log_one_frame, &r);
+        app_flow_frames_foreach(f->app, dir, final, log_one_frame, &r);
     }
-    app_flow_frames_clear(f->app, dir);
+    app_flow_frames_clear(f->app, dir, final);
 }
 
 static void run_detection(struct worker *w, struct packet *p, struct flow *f)
