@@ -92,6 +92,21 @@ static int fuzz_app_tx(struct app_tx *tx, void *user)
     return 0;
 }
 
+/* Frames (app_frame_add, filled from the stream): every byte read, as the
+ * frame keyword and the EVE frame log would. */
+static void fuzz_app_frame(const struct app_frame_info *fi, void *user)
+{
+    (void)user;
+    uint8_t x = 0;
+    for (uint32_t i = 0; i < fi->data_len; i++)
+        x ^= fi->data[i];
+    (void)(volatile uint8_t)x;
+    if (fi->type_name)
+        (void)(volatile size_t)strlen(fi->type_name);
+    if (fi->len >= 0 && fi->data_len > (uint64_t)fi->len)
+        __builtin_trap(); /* more bytes than the frame holds */
+}
+
 static int fuzz_app_run(const struct fuzz_app_target *t, const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -111,6 +126,7 @@ static int fuzz_app_run(const struct fuzz_app_target *t, const uint8_t *data, si
     cfg.memcap = 8u * 1024 * 1024;
     if (t->configure)
         t->configure(&cfg);
+    app_layer_set_frames_active(true);
     struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
     if (!ctx)
         return 0;
@@ -143,12 +159,16 @@ static int fuzz_app_run(const struct fuzz_app_target *t, const uint8_t *data, si
          * and the last still catch stale pointers. */
         if ((p.pcap_cnt & 3) == 0 || pos >= size)
             app_flow_state_tx_foreach(st, fuzz_app_tx, &w);
+        app_flow_frames_foreach(st, dir, false, fuzz_app_frame, NULL);
+        app_flow_frames_clear(st, dir, false);
     }
     if (!udp) {
         app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, NULL, 0, APP_DATA_EOF);
         app_layer_handle_tcp_data(ctx, &st, &f, &p, 1, NULL, 0, APP_DATA_EOF);
     }
     app_layer_flow_end(ctx, st, &f);
+    app_flow_frames_inspect(st, 0, fuzz_app_frame, NULL);
+    app_flow_frames_inspect(st, 1, fuzz_app_frame, NULL);
     app_flow_state_free(st);
     if (app_layer_thread_stats(ctx)->memuse != 0)
         __builtin_trap(); /* memory accounting must balance */

@@ -1114,7 +1114,7 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
     app_parse_ctx_init(&pc, st->thread, flow, packet);
     if (st->parser->frame_names && app_layer_frames_active()) {
         if (!st->frames)
-            st->frames = app_frames_new(st->thread);
+            st->frames = app_frames_new(st->thread, !st->is_udp);
         if (st->frames) {
             app_frames_set_parser(st->frames, st->parser);
             pc.frames = st->frames;
@@ -1122,8 +1122,10 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
         }
     }
     int rc = st->parser->parse(st->parser_state, &pc, direction, data, len, flags);
-    if (pc.frames)
+    if (pc.frames) {
+        app_frames_fill(pc.frames, direction, pc.stream_offset, data, len);
         app_frames_stream_advance(pc.frames, direction, len);
+    }
     if (rc < 0) {
         st->parser_gave_up = true;
         st->thread->stats.errors[st->parser->proto]++;

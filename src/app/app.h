@@ -120,6 +120,8 @@ struct app_ics_config {
     uint32_t mqtt_max_messages;     /* messages per transaction (1024) */
     uint32_t mqtt_string_log_limit; /* string-log-limit (1 KiB; 0 = none) */
     bool mqtt_log_passwords;        /* passwords (yes) */
+    bool mqtt_frames_at_message;    /* header/data frames at their own message (no:
+                                     * Suricata's placement, see app_mqtt.c) */
 };
 
 struct app_layer_config {
@@ -408,7 +410,7 @@ bool app_http_tx_xff(const struct app_tx *tx, const char *header, bool forward, 
  * frame's bytes once, on a packet of its direction (or at flow end). Only
  * kept while active (app_layer_set_frames_active: rules use frames). */
 struct app_frame_info {
-    uint64_t id;        /* per flow, from 1 */
+    uint64_t id;        /* per flow and direction, from 1 (TCP: 2, 1 is the stream) */
     uint64_t offset;    /* stream offset of the frame's first byte */
     int64_t len;        /* -1: not known */
     int64_t tx_id;      /* -1: none */
@@ -424,8 +426,16 @@ void app_layer_set_frames_active(bool active);
 bool app_layer_frames_active(void);
 /* Rule loading: the frame type `name` of app_proto ("pdu"), or -1. */
 int app_frame_type_lookup(uint16_t app_proto, const char *name);
-/* Calls fn for each frame of `direction` not inspected yet, oldest first,
- * then forgets them. */
+/* Calls fn for each frame of `direction` not inspected yet, oldest first
+ * (detection, then the EVE frame log, on a packet of that direction).
+ * Frames whose bytes the stream has not all delivered yet wait, unless
+ * final (flow end: they are inspected as they are, incomplete). */
+void app_flow_frames_foreach(struct app_flow_state *state, uint8_t direction, bool final,
+                             void (*fn)(const struct app_frame_info *fi, void *user), void *user);
+/* Forgets them (the worker, once the packet is done with); waiting frames
+ * stay unless final. */
+void app_flow_frames_clear(struct app_flow_state *state, uint8_t direction, bool final);
+/* foreach, then clear, final. */
 void app_flow_frames_inspect(struct app_flow_state *state, uint8_t direction,
                              void (*fn)(const struct app_frame_info *fi, void *user), void *user);
 

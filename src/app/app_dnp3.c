@@ -102,6 +102,8 @@ struct dnp3_state {
     uint8_t buf[2][DNP3_BUF_CAP];
     uint32_t buf_len[2];
     struct app_parse_ctx *ctx; /* during a parse call */
+    uint64_t link_off;         /* frames: stream offset of the link layer's input */
+    uint8_t wire;              /* frames: the wire direction being parsed */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -721,6 +723,13 @@ static void dnp3_user_data(struct dnp3_state *st, const uint8_t *f, uint32_t fle
         dnp3_log(st, tx);
 }
 
+/* Frames of a link frame (vigil's, Suricata has none for DNP3): pdu (the
+ * whole link frame with its CRCs), hdr (the 10-octet link header) and data
+ * (the user data blocks with their CRCs: transport, application header and
+ * objects). */
+enum { DNP3_FRAME_PDU, DNP3_FRAME_HDR, DNP3_FRAME_DATA };
+static const char *const dnp3_frame_names[] = {"pdu", "hdr", "data", NULL};
+
 /* Handles the link frames in p; returns the octets used (whole frames), or
  * -1 if the stream does not look like DNP3 any more. */
 static int dnp3_link_layer(struct dnp3_state *st, const uint8_t *p, uint32_t len, bool request)
@@ -741,6 +750,8 @@ static int dnp3_link_layer(struct dnp3_state *st, const uint8_t *p, uint32_t len
         }
         if (len - used < flen)
             break;
+        app_frame_add_pdu(st->ctx, st->wire, st->link_off + used, f, flen, DNP3_LINK_HDR,
+                          DNP3_FRAME_PDU, DNP3_FRAME_HDR, DNP3_FRAME_DATA, -1);
         uint8_t lfc = f[3] & 0x0f;
         if (lfc == 3 || lfc == 4) {
             /* transport + application header (+ IIN for responses) */
@@ -850,6 +861,9 @@ static int dnp3_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
     dnp3_learn_direction(st, direction & 1, data, len);
     uint8_t d = (direction & 1) ^ (st->reversed ? 1 : 0);
     bool request = d == 0;
+    uint64_t pos = ctx->stream_offset; /* of data */
+    st->wire = direction & 1;
+    st->link_off = pos;
     if (st->udp) {
         if (!request && !(data[0] == 0x05 && (len < 2 || data[1] == 0x64)) &&
             dnp3_has_banner(data, len))
@@ -869,9 +883,11 @@ static int dnp3_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
             if (take > len)
                 take = len;
             memcpy(st->buf[d] + st->buf_len[d], data, take);
+            st->link_off = pos - st->buf_len[d];
             st->buf_len[d] += take;
             data += take;
             len -= take;
+            pos += take;
             int used = dnp3_link_layer(st, st->buf[d], st->buf_len[d], request);
             if (used < 0)
                 goto error;
@@ -879,11 +895,13 @@ static int dnp3_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
             st->buf_len[d] -= (uint32_t)used;
             continue;
         }
+        st->link_off = pos;
         int used = dnp3_link_layer(st, data, len, request);
         if (used < 0)
             goto error;
         data += used;
         len -= (uint32_t)used;
+        pos += (uint32_t)used;
         if (len) { /* less than a frame: keep it */
             memcpy(st->buf[d], data, len);
             st->buf_len[d] = len;
@@ -1214,6 +1232,7 @@ const struct app_parser app_parser_dnp3 = {
     .state_new = dnp3_state_new,
     .state_free = dnp3_state_free,
     .parse = dnp3_parse,
+    .frame_names = dnp3_frame_names,
     .flow_end = dnp3_flow_end,
     .tx_foreach = dnp3_tx_foreach,
     .tx_complete = dnp3_tx_complete,

@@ -1073,12 +1073,10 @@ static void enip_frames(struct enip_state *st, uint8_t wire, uint64_t off, const
     struct app_parse_ctx *ctx = st->ctx;
     if (!app_frames_on(ctx))
         return;
-    app_frame_add(ctx, wire, off, len, ENIP_FRAME_PDU, tx_id, d, len);
-    app_frame_add(ctx, wire, off, ENIP_HDR, ENIP_FRAME_HDR, tx_id, d, ENIP_HDR);
+    app_frame_add_pdu(ctx, wire, off, d, len, ENIP_HDR, ENIP_FRAME_PDU, ENIP_FRAME_HDR,
+                      ENIP_FRAME_DATA, tx_id);
     if (len == ENIP_HDR)
         return;
-    app_frame_add(ctx, wire, off + ENIP_HDR, len - ENIP_HDR, ENIP_FRAME_DATA, tx_id, d + ENIP_HDR,
-                  len - ENIP_HDR);
     /* The common packet format: after interface handle and timeout in
      * SendRRData/SendUnitData, at the start of list replies. */
     uint16_t cmd = le16(d);

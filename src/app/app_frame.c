@@ -33,12 +33,14 @@ struct app_frame {
     uint64_t id, offset;
     int64_t len, tx_id;
     uint32_t data_off, data_len; /* in the direction's area */
+    uint32_t cap;                /* bytes reserved there: data_len < cap is pending */
     uint8_t type;
 };
 
 struct app_frames_dir {
     struct app_frame f[APP_FRAMES_MAX];
     uint32_t n;
+    uint64_t next_id; /* frame ids count per direction, as Suricata's */
     uint64_t stream_offset;
     uint8_t *data;
     uint32_t data_len, data_cap;
@@ -47,11 +49,10 @@ struct app_frames_dir {
 struct app_frames {
     struct app_layer_thread_ctx *thread;
     const struct app_parser *parser;
-    uint64_t next_id;
     struct app_frames_dir d[2];
 };
 
-struct app_frames *app_frames_new(struct app_layer_thread_ctx *thread)
+struct app_frames *app_frames_new(struct app_layer_thread_ctx *thread, bool tcp)
 {
     if (!app_thread_memory_reserve(thread, sizeof(struct app_frames)))
         return NULL;
@@ -61,7 +62,11 @@ struct app_frames *app_frames_new(struct app_layer_thread_ctx *thread)
         return NULL;
     }
     fr->thread = thread;
-    fr->next_id = 1;
+    /* On TCP, Suricata's first frame of each direction is the stream frame
+     * (<proto>.stream, the whole stream): the parsers' frames count from
+     * 2 there. */
+    for (int d = 0; d < 2; d++)
+        fr->d[d].next_id = tcp ? 2 : 1;
     return fr;
 }
 
@@ -126,21 +131,67 @@ uint64_t app_frame_add(struct app_parse_ctx *ctx, uint8_t direction, uint64_t of
     struct app_frames_dir *fd = &fr->d[direction & 1];
     if (fd->n >= APP_FRAMES_MAX)
         return 0; /* detection has not caught up: the frame is not kept */
+    if (!data)
+        avail = 0;
     if (len >= 0 && avail > len)
         avail = (uint32_t)len;
-    uint32_t n = data ? area_room(fr, fd, avail) : 0;
+    /* Room for the whole frame when its length is known: the bytes not at
+     * hand yet are filled in from the stream as it is parsed
+     * (app_frames_fill), up to APP_FRAME_DATA_MAX per direction. */
+    uint64_t want = len >= 0 ? (uint64_t)len : avail;
+    uint32_t cap = area_room(fr, fd, want > UINT32_MAX ? UINT32_MAX : (uint32_t)want);
+    uint32_t n = avail < cap ? avail : cap;
     struct app_frame *f = &fd->f[fd->n++];
-    f->id = fr->next_id++;
+    f->id = fd->next_id++;
     f->offset = offset;
     f->len = len;
     f->tx_id = tx_id;
     f->type = type;
     f->data_off = fd->data_len;
     f->data_len = n;
+    f->cap = cap;
     if (n)
         memcpy(fd->data + fd->data_len, data, n);
-    fd->data_len += n;
+    fd->data_len += cap;
     return f->id;
+}
+
+void app_frames_fill(struct app_frames *fr, uint8_t direction, uint64_t offset,
+                     const uint8_t *data, uint32_t len)
+{
+    struct app_frames_dir *fd = &fr->d[direction & 1];
+    for (uint32_t i = 0; i < fd->n; i++) {
+        struct app_frame *f = &fd->f[i];
+        if (f->data_len >= f->cap)
+            continue;
+        uint64_t from = f->offset + f->data_len;
+        if (!data || from < offset) {
+            f->cap = f->data_len; /* lost (gap) or behind: it stays incomplete */
+            continue;
+        }
+        if (from >= offset + len)
+            continue; /* starts further on */
+        uint64_t n = offset + len - from;
+        if (n > f->cap - f->data_len)
+            n = f->cap - f->data_len;
+        memcpy(fd->data + f->data_off + f->data_len, data + (from - offset), (size_t)n);
+        f->data_len += (uint32_t)n;
+    }
+}
+
+void app_frame_add_pdu(struct app_parse_ctx *ctx, uint8_t direction, uint64_t offset,
+                       const uint8_t *pdu, uint32_t len, uint32_t hdr_len, uint8_t t_pdu,
+                       uint8_t t_hdr, uint8_t t_data, int64_t tx_id)
+{
+    if (!app_frames_on(ctx))
+        return;
+    if (hdr_len > len)
+        hdr_len = len;
+    app_frame_add(ctx, direction, offset, len, t_pdu, tx_id, pdu, len);
+    app_frame_add(ctx, direction, offset, hdr_len, t_hdr, tx_id, pdu, hdr_len);
+    if (len > hdr_len)
+        app_frame_add(ctx, direction, offset + hdr_len, len - hdr_len, t_data, tx_id,
+                      pdu + hdr_len, len - hdr_len);
 }
 
 int app_frame_type_lookup(uint16_t app_proto, const char *name)
@@ -153,7 +204,13 @@ int app_frame_type_lookup(uint16_t app_proto, const char *name)
     return -1;
 }
 
-void app_flow_frames_inspect(struct app_flow_state *state, uint8_t direction,
+/* A frame still waiting for bytes the stream has not delivered. */
+static bool frame_pending(const struct app_frame *f)
+{
+    return f->data_len < f->cap;
+}
+
+void app_flow_frames_foreach(struct app_flow_state *state, uint8_t direction, bool final,
                              void (*fn)(const struct app_frame_info *fi, void *user), void *user)
 {
     struct app_frames *fr = app_flow_state_frames(state);
@@ -162,6 +219,8 @@ void app_flow_frames_inspect(struct app_flow_state *state, uint8_t direction,
     struct app_frames_dir *fd = &fr->d[direction & 1];
     for (uint32_t i = 0; i < fd->n; i++) {
         const struct app_frame *f = &fd->f[i];
+        if (!final && frame_pending(f))
+            continue;
         const char *const *names = fr->parser ? fr->parser->frame_names : NULL;
         struct app_frame_info fi = {
             .id = f->id,
@@ -178,6 +237,32 @@ void app_flow_frames_inspect(struct app_flow_state *state, uint8_t direction,
         };
         fn(&fi, user);
     }
-    fd->n = 0;
-    fd->data_len = 0;
+}
+
+void app_flow_frames_clear(struct app_flow_state *state, uint8_t direction, bool final)
+{
+    struct app_frames *fr = app_flow_state_frames(state);
+    if (!fr)
+        return;
+    struct app_frames_dir *fd = &fr->d[direction & 1];
+    /* Pending frames stay (moved to the front, their bytes too). */
+    uint32_t n = 0, used = 0;
+    for (uint32_t i = 0; i < fd->n && !final; i++) {
+        struct app_frame f = fd->f[i];
+        if (!frame_pending(&f))
+            continue;
+        memmove(fd->data + used, fd->data + f.data_off, f.data_len);
+        f.data_off = used;
+        used += f.cap;
+        fd->f[n++] = f;
+    }
+    fd->n = n;
+    fd->data_len = used;
+}
+
+void app_flow_frames_inspect(struct app_flow_state *state, uint8_t direction,
+                             void (*fn)(const struct app_frame_info *fi, void *user), void *user)
+{
+    app_flow_frames_foreach(state, direction, true, fn, user);
+    app_flow_frames_clear(state, direction, true);
 }

@@ -12,13 +12,18 @@
 
 struct app_frames;
 
-/* NULL on memcap/ENOMEM (the flow then has no frames). */
-struct app_frames *app_frames_new(struct app_layer_thread_ctx *thread);
+/* NULL on memcap/ENOMEM (the flow then has no frames). Frame ids count per
+ * direction from 1; on TCP id 1 is the stream frame's. */
+struct app_frames *app_frames_new(struct app_layer_thread_ctx *thread, bool tcp);
 void app_frames_free(struct app_frames *fr);
 /* The stream offset the next bytes of the direction start at; advanced by
  * the framework as it feeds the parser (gaps included). */
 uint64_t app_frames_stream_offset(const struct app_frames *fr, uint8_t direction);
 void app_frames_stream_advance(struct app_frames *fr, uint8_t direction, uint64_t len);
+/* After a parse call: bytes [offset, offset + len) of the direction's stream
+ * (data NULL: a gap) complete the frames waiting for them. */
+void app_frames_fill(struct app_frames *fr, uint8_t direction, uint64_t offset,
+                     const uint8_t *data, uint32_t len);
 /* The parser's protocol (for type names) is set when it starts. */
 void app_frames_set_parser(struct app_frames *fr, const struct app_parser *parser);
 

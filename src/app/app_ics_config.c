@@ -7,6 +7,8 @@
  *     transactions and logged, which Suricata skips)
  *   app-layer.protocols.enip.max-tx                      (1024)
  *   app-layer.protocols.mqtt.max-msg-length / max-tx / max-messages
+ *   app-layer.protocols.mqtt.frames-at-message (vigil's; no: the header and
+ *     data frames sit where Suricata puts them, see app_mqtt.c)
  *   outputs.N.eve-log.types.M.mqtt.string-log-limit / passwords
  * and of the grid and industrial parsers (fields of struct app_layer_config):
  *   app-layer.protocols.mms.midstream (no), app-layer.protocols.sv.log-all (no),
@@ -108,6 +110,8 @@ int app_ics_config_load(struct app_layer_config *out, const struct config *cfg, 
         }
     }
     c->dnp3_log_confirms = config_get_bool(cfg, "app-layer.protocols.dnp3.log-confirms", true);
+    c->mqtt_frames_at_message =
+        config_get_bool(cfg, "app-layer.protocols.mqtt.frames-at-message", false);
     static const struct {
         const char *key;
         size_t offset;

@@ -950,6 +950,12 @@ static void modbus_state_free(void *state)
     free(st);
 }
 
+/* Frames of an ADU (vigil's, Suricata has none for Modbus): pdu (the whole
+ * ADU), hdr (the 7-octet MBAP header, unit identifier included) and data
+ * (function code and data). */
+enum { MODBUS_FRAME_PDU, MODBUS_FRAME_HDR, MODBUS_FRAME_DATA };
+static const char *const modbus_frame_names[] = {"pdu", "hdr", "data", NULL};
+
 static int modbus_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
                         const uint8_t *data, uint32_t len, uint32_t flags)
 {
@@ -963,6 +969,7 @@ static int modbus_parse(void *state, struct app_parse_ctx *ctx, uint8_t directio
         st->ctx = NULL;
         return 0;
     }
+    uint64_t pos = ctx->stream_offset; /* of data */
     while (data && len > 0) {
         const uint8_t *adu;
         uint32_t avail, from_buf = st->buf_len[d];
@@ -987,16 +994,14 @@ static int modbus_parse(void *state, struct app_parse_ctx *ctx, uint8_t directio
             }
             break;
         }
+        app_frame_add_pdu(ctx, direction & 1, pos - from_buf, adu, used, MODBUS_HDR + 1,
+                          MODBUS_FRAME_PDU, MODBUS_FRAME_HDR, MODBUS_FRAME_DATA, -1);
         modbus_handle(st, ctx, d, &m, adu, used);
-        if (from_buf) {
-            uint32_t consumed_new = used - from_buf;
-            st->buf_len[d] = 0;
-            data += consumed_new;
-            len -= consumed_new;
-        } else {
-            data += used;
-            len -= used;
-        }
+        uint32_t consumed_new = used - from_buf;
+        st->buf_len[d] = 0;
+        data += consumed_new;
+        len -= consumed_new;
+        pos += consumed_new;
     }
     st->ctx = NULL;
     return 0;
@@ -1167,6 +1172,7 @@ const struct app_parser app_parser_modbus = {
     .state_new = modbus_state_new,
     .state_free = modbus_state_free,
     .parse = modbus_parse,
+    .frame_names = modbus_frame_names,
     .flow_end = modbus_flow_end,
     .tx_foreach = modbus_tx_foreach,
     .tx_complete = modbus_tx_complete,

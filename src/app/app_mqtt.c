@@ -97,6 +97,7 @@ struct mqtt_state {
      * input starts (app_msgbuf.held bytes before them). */
     uint64_t frame_base;
     const uint8_t *feed_start;
+    uint32_t feed_len;
     struct app_parse_ctx *ctx;
     const struct app_ics_config *cfg;
 };
@@ -798,11 +799,18 @@ static int mqtt_parse_one(struct mqtt_state *st, const uint8_t *in, uint32_t len
     return MQTT_OK;
 }
 
-/* Parses the messages at the start of data; returns the bytes consumed, or
- * UINT32_MAX after a malformed message. */
-/* Frames of a message (Suricata's mqtt frames): pdu (the whole message),
- * header (fixed header) and data (variable header and payload), at the
- * message's offset in the wire direction's stream. */
+/* Frames of a message (Suricata's mqtt frames): pdu (the whole message, at
+ * its offset in the wire direction's stream), header and data. As in
+ * Suricata 7 and 8, header and data are placed at the start of the bytes
+ * being parsed (the first message not consumed yet), not at the message
+ * they belong to: header is the 2 bytes there, data the message's remaining
+ * length after them. For the first message of a chunk (nearly every message)
+ * that is the message's fixed header (one length byte) and its variable
+ * header and payload; for a second message in the same chunk they repeat
+ * the first message's bytes, which Suricata's frame rules see and vigil's
+ * reproduce (suricata-verify mqtt-frames-xpdu). With
+ * app-layer.protocols.mqtt.frames-at-message, header (fixed header) and
+ * data (the rest) sit at their own message whatever the segmentation. */
 enum { MQTT_FRAME_PDU, MQTT_FRAME_HEADER, MQTT_FRAME_DATA };
 static const char *const mqtt_frame_names[] = {"pdu", "header", "data", NULL};
 
@@ -813,24 +821,36 @@ static void mqtt_frames(struct mqtt_state *st, const uint8_t *msg, uint32_t avai
         return;
     uint8_t d = st->feed_dir;
     uint8_t wire = d ^ (st->reversed ? 1 : 0);
-    uint64_t off = st->frame_base - st->buf[d].held + (uint64_t)(msg - st->feed_start);
+    uint64_t base = st->frame_base - st->buf[d].held;
+    uint64_t off = base + (uint64_t)(msg - st->feed_start);
     uint32_t rl, vl;
     if (varint(msg + 1, avail - 1, &rl, &vl) != MQTT_OK)
         return;
-    uint32_t hdr = 1 + vl;
     uint32_t have = avail < used ? avail : (uint32_t)used;
     app_frame_add(ctx, wire, off, (int64_t)used, MQTT_FRAME_PDU, -1, msg, have);
-    app_frame_add(ctx, wire, off, hdr, MQTT_FRAME_HEADER, -1, msg, have < hdr ? have : hdr);
+    if (app_parser_config(ctx)->ics.mqtt_frames_at_message) {
+        uint32_t hdr = 1 + vl;
+        app_frame_add(ctx, wire, off, hdr, MQTT_FRAME_HEADER, -1, msg, have < hdr ? have : hdr);
+        if (rl)
+            app_frame_add(ctx, wire, off + hdr, rl, MQTT_FRAME_DATA, -1, msg + hdr,
+                          have > hdr ? have - hdr : 0);
+        return;
+    }
+    uint32_t slice = st->feed_len;
+    app_frame_add(ctx, wire, base, 2, MQTT_FRAME_HEADER, -1, st->feed_start, slice < 2 ? slice : 2);
     if (rl)
-        app_frame_add(ctx, wire, off + hdr, rl, MQTT_FRAME_DATA, -1, msg + hdr,
-                      have > hdr ? have - hdr : 0);
+        app_frame_add(ctx, wire, base + 2, rl, MQTT_FRAME_DATA, -1, st->feed_start + 2,
+                      slice > 2 ? (slice - 2 < rl ? slice - 2 : rl) : 0);
 }
 
+/* Parses the messages at the start of data; returns the bytes consumed, or
+ * UINT32_MAX after a malformed message. */
 static uint32_t mqtt_consume(void *user, const uint8_t *data, uint32_t len)
 {
     struct mqtt_state *st = user;
     uint8_t d = st->feed_dir;
     st->feed_start = data;
+    st->feed_len = len;
     uint32_t pos = 0;
     while (pos < len) {
         struct mqtt_stored *s;

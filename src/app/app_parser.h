@@ -189,11 +189,17 @@ struct app_parser {
  * known), belonging to transaction tx_id (-1: none). data/avail: the
  * frame's bytes from the reassembled stream that the parser holds (the whole
  * frame when it has been parsed whole: avail == len), copied into the
- * flow's frame store for detection. Returns the frame's id (per flow, from
- * 1), 0 when frames are not active or the store is full. Cheap no-op when
+ * flow's frame store for detection. Returns the frame's id (per flow and
+ * direction, from 1; 1 is the stream frame on TCP), 0 when frames are not active or the store is full. Cheap no-op when
  * no rule uses frames. */
 uint64_t app_frame_add(struct app_parse_ctx *ctx, uint8_t direction, uint64_t offset, int64_t len,
                        uint8_t type, int64_t tx_id, const uint8_t *data, uint32_t avail);
+/* The usual frames of a whole PDU of `len` bytes at `pdu`: the PDU itself
+ * (type t_pdu), its header (its first hdr_len bytes, t_hdr) and the rest
+ * (t_data, when there is any). */
+void app_frame_add_pdu(struct app_parse_ctx *ctx, uint8_t direction, uint64_t offset,
+                       const uint8_t *pdu, uint32_t len, uint32_t hdr_len, uint8_t t_pdu,
+                       uint8_t t_hdr, uint8_t t_data, int64_t tx_id);
 /* Whether frames are active for this parse call (ctx->frames set). */
 static inline bool app_frames_on(const struct app_parse_ctx *ctx)
 {

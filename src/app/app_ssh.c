@@ -234,12 +234,33 @@ static void ssh_line_done(struct ssh_state *st, struct app_parse_ctx *ctx, uint8
     s->line_overflow = false;
 }
 
+/* Frames of the unencrypted binary packets (Suricata's ssh frames):
+ * record.pdu (the whole packet from its length field), record.hdr (length,
+ * padding length and message code: 6 bytes) and record.data (the rest:
+ * payload and padding). Bytes not at hand yet are filled in by the frame
+ * store as the stream is parsed. */
+enum { SSH_FRAME_PDU, SSH_FRAME_HDR, SSH_FRAME_DATA };
+static const char *const ssh_frame_names[] = {"record.pdu", "record.hdr", "record.data", NULL};
+
+static void ssh_record_frames(struct app_parse_ctx *ctx, uint8_t d, uint64_t off, const uint8_t *rec,
+                              uint32_t avail, uint32_t plen)
+{
+    uint64_t total = 4 + (uint64_t)plen;
+    uint32_t have = avail < total ? avail : (uint32_t)total;
+    app_frame_add(ctx, d, off, (int64_t)total, SSH_FRAME_PDU, 0, rec, have);
+    app_frame_add(ctx, d, off, 6, SSH_FRAME_HDR, 0, rec, have < 6 ? have : 6);
+    app_frame_add(ctx, d, off + 6, (int64_t)total - 6, SSH_FRAME_DATA, 0, have > 6 ? rec + 6 : NULL,
+                  have > 6 ? have - 6 : 0);
+}
+
 static int ssh_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction, const uint8_t *data,
                      uint32_t len, uint32_t flags)
 {
     struct ssh_state *st = state;
     uint8_t d = direction & 1;
     struct ssh_side *s = &st->tx.side[d];
+    const uint8_t *data0 = data;
+    const uint8_t *rec = NULL; /* frames: a packet starting in this call */
 
     if (flags & APP_DATA_GAP) {
         if (s->state != SSH_ENCRYPTED)
@@ -267,6 +288,8 @@ static int ssh_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction, 
             break;
         }
         case SSH_RECORD_HEADER: {
+            if (s->hdr_len == 0)
+                rec = data;
             uint32_t c = 5 - s->hdr_len;
             if (c > len)
                 c = len;
@@ -286,6 +309,16 @@ static int ssh_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction, 
                 s->state = SSH_DONE;
                 break;
             }
+            if (app_frames_on(ctx)) {
+                /* the packet's start: in this call, or 5 - c bytes before it */
+                uint64_t here = ctx->stream_offset + (uint64_t)(data - data0);
+                bool whole = rec && rec + 5 == data;
+                /* a header cut across calls: its 5 bytes are in s->hdr (the
+                 * rest of the packet is filled in from the stream) */
+                ssh_record_frames(ctx, d, here - 5, whole ? rec : s->hdr, whole ? len + 5 : 5,
+                                  plen);
+            }
+            rec = NULL;
             /* plen counts padding_length byte (already read) + payload + padding. */
             s->remaining = plen - 1;
             s->kex_len = 0;
@@ -545,6 +578,7 @@ const struct app_parser app_parser_ssh = {
     .state_new = ssh_state_new,
     .state_free = ssh_state_free,
     .parse = ssh_parse,
+    .frame_names = ssh_frame_names,
     .flow_end = ssh_flow_end,
     .tx_foreach = ssh_tx_foreach,
     .tx_complete = ssh_tx_complete,

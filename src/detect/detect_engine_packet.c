@@ -131,6 +131,12 @@ struct threshold_entry {
 };
 
 /* Frame rules (frame:<proto>.<name>) inspect the frames parsers report. */
+struct frame_type_rules {
+    uint16_t app_proto;
+    uint8_t type;
+    uint32_t start, n; /* in frame_rules */
+    bool any_pf;       /* some of them have a fast pattern in the frame buffer */
+};
 enum rule_kind { RULE_KIND_PACKET, RULE_KIND_TX, RULE_KIND_FRAME };
 
 struct detect_worker {
@@ -153,8 +159,11 @@ struct detect_worker {
     uint32_t nused_app_buffers;
     uint32_t *l2_rules;          /* transaction rules of layer-2 protocols */
     uint32_t nl2_rules;
-    uint32_t *frame_rules;       /* frame rules, in evaluation order */
+    uint32_t *frame_rules;       /* frame rules by (protocol, frame type), then rank */
     uint32_t nframe_rules;
+    bool *frame_pf;              /* frame_rules[i] has a fast pattern in the frame buffer */
+    struct frame_type_rules *frame_types; /* runs of frame_rules of one frame type */
+    uint32_t nframe_types;
     int frame_buffer;            /* the "frame" buffer's id */
     uint32_t flowbit_bytes, nflowints;
     uint64_t gen;                /* detect_engine_generation(de) */
@@ -243,6 +252,49 @@ static int compare_rank(const void *a, const void *b, void *arg)
     uint64_t ka = rule_order_key(rule_set_get(dw->rs, *(const uint32_t *)a));
     uint64_t kb = rule_order_key(rule_set_get(dw->rs, *(const uint32_t *)b));
     return ka < kb ? -1 : ka > kb;
+}
+
+/* Frame rules by (protocol, frame type), in rank order within. */
+static int compare_frame_rule(const void *a, const void *b, void *arg)
+{
+    const struct detect_worker *dw = arg;
+    const struct rule *ra = rule_set_get(dw->rs, *(const uint32_t *)a);
+    const struct rule *rb = rule_set_get(dw->rs, *(const uint32_t *)b);
+    if (ra->frame_app_proto != rb->frame_app_proto)
+        return ra->frame_app_proto < rb->frame_app_proto ? -1 : 1;
+    if (ra->frame_type != rb->frame_type)
+        return ra->frame_type < rb->frame_type ? -1 : 1;
+    return compare_rank(a, b, arg);
+}
+
+/* The frame prefilter's index: frame rules grouped by frame type (a frame
+ * only meets the rules of its type), and which of them the engine's
+ * prefilter databases know through a fast pattern in the frame buffer (the
+ * others are always evaluated). */
+static int frame_rules_index(struct detect_worker *dw)
+{
+    qsort_r(dw->frame_rules, dw->nframe_rules, sizeof *dw->frame_rules, compare_frame_rule, dw);
+    dw->frame_pf = calloc(dw->nframe_rules, sizeof *dw->frame_pf);
+    dw->frame_types = calloc(dw->nframe_rules, sizeof *dw->frame_types);
+    if (!dw->frame_pf || !dw->frame_types)
+        return -1;
+    for (uint32_t i = 0; i < dw->nframe_rules; i++) {
+        const struct rule *r = rule_set_get(dw->rs, dw->frame_rules[i]);
+        const uint8_t *pat;
+        uint16_t plen;
+        bool nocase;
+        dw->frame_pf[i] = rule_prefilter_pattern(r, &pat, &plen, &nocase) == dw->frame_buffer;
+        struct frame_type_rules *t =
+            dw->nframe_types ? &dw->frame_types[dw->nframe_types - 1] : NULL;
+        if (!t || t->app_proto != r->frame_app_proto || t->type != r->frame_type) {
+            t = &dw->frame_types[dw->nframe_types++];
+            *t = (struct frame_type_rules){.app_proto = r->frame_app_proto,
+                                           .type = r->frame_type, .start = i};
+        }
+        t->n++;
+        t->any_pf |= dw->frame_pf[i];
+    }
+    return 0;
 }
 
 struct detect_worker *detect_worker_new(const struct detect_engine *de)
@@ -365,8 +417,10 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     dw->by_rank = by_rank;
     if (dw->nl2_rules)
         qsort_r(dw->l2_rules, dw->nl2_rules, sizeof *dw->l2_rules, compare_rank, dw);
-    if (dw->nframe_rules)
-        qsort_r(dw->frame_rules, dw->nframe_rules, sizeof *dw->frame_rules, compare_rank, dw);
+    if (dw->nframe_rules && frame_rules_index(dw) != 0) {
+        detect_worker_free(dw);
+        return NULL;
+    }
     uint32_t max_fp = 1;
     for (uint32_t i = 0; i < dw->nrules; i++) {
         const struct rule *r = rule_set_get(dw->rs, i);
@@ -404,6 +458,8 @@ void detect_worker_free(struct detect_worker *dw)
     free(dw->kind);
     free(dw->l2_rules);
     free(dw->frame_rules);
+    free(dw->frame_pf);
+    free(dw->frame_types);
     free(dw->needs_payload);
     free(dw->ip_only);
     free(dw->pkt_event);
@@ -1355,6 +1411,8 @@ struct packet_run {
     const struct detect_packet_events *events;
     uint16_t l2_proto;   /* a layer-2 frame's protocol (detect_l2_packet), else 0 */
     const struct app_frame_info *frame; /* during the frame pass: the frame */
+    const struct detect_group *const *groups; /* the packet's rule groups */
+    unsigned ngroups;
 };
 
 static struct host_tag *host_tag_slot(struct detect_worker *dw, const struct ip_address *a,
@@ -2095,19 +2153,46 @@ static int frame_tx_find(struct app_tx *tx, void *user)
     return 1;
 }
 
+static int u32_cmp_key(const void *k, const void *e)
+{
+    uint32_t a = *(const uint32_t *)k, b = *(const uint32_t *)e;
+    return a < b ? -1 : a > b;
+}
+
 /* The frame rules of the frame's protocol and type, on its bytes; an alert
- * names the frame (and its transaction, when the parser gave one). */
+ * names the frame (and its transaction, when the parser gave one). Rules
+ * with a fast pattern in the frame buffer are evaluated only when the
+ * packet's groups' prefilter finds it in the frame's bytes (one Hyperscan
+ * scan per frame); the others always. */
 static void inspect_frame(const struct app_frame_info *fi, void *user)
 {
     struct packet_run *run = user;
     struct detect_worker *dw = run->dw;
+    const struct frame_type_rules *t = NULL;
+    for (uint32_t k = 0; k < dw->nframe_types && !t; k++)
+        if (dw->frame_types[k].app_proto == fi->app_proto && dw->frame_types[k].type == fi->type)
+            t = &dw->frame_types[k];
+    if (!t)
+        return;
+    const uint32_t *cand = NULL;
+    uint32_t ncand = 0;
+    if (t->any_pf) {
+        detect_candidates_reset(dw->ctx);
+        for (unsigned g = 0; g < run->ngroups; g++)
+            detect_prefilter_scan(run->groups[g], dw->frame_buffer, fi->data, fi->data_len,
+                                  dw->ctx);
+        ncand = detect_candidates_get(dw->ctx, &cand);
+    }
     struct frame_tx_find ft = {.id = fi->tx_id, .tx = NULL};
     bool tx_looked = false;
     run->frame = fi;
-    for (uint32_t i = 0; i < dw->nframe_rules && !run->pass; i++) {
-        const struct rule *r = rule_set_get(dw->rs, dw->frame_rules[i]);
-        if (r->frame_app_proto != fi->app_proto || r->frame_type != fi->type)
+    for (uint32_t i = t->start; i < t->start + t->n && !run->pass; i++) {
+        uint32_t id = dw->frame_rules[i];
+        if (dw->frame_pf[i] && !bsearch(&id, cand, ncand, sizeof *cand, u32_cmp_key)) {
+            dw->stats.frame_rules_prefiltered++;
             continue;
+        }
+        const struct rule *r = rule_set_get(dw->rs, id);
         if (!tx_looked && fi->tx_id >= 0 && run->f && run->f->app) {
             app_flow_state_tx_foreach(run->f->app, frame_tx_find, &ft);
             tx_looked = true;
@@ -2141,6 +2226,8 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
     unsigned ng = detect_engine_groups(dw->de, detect_transport_of(p->proto), toserver,
                                        server_port, groups);
 
+    run.groups = groups;
+    run.ngroups = ng;
     run_packet_rules(&run, groups, ng);
     /* Transactions only change when the application layer got data with
      * this packet (or at flow end); otherwise there is nothing new to see. */
@@ -2159,9 +2246,11 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
         app_flow_state_tx_foreach(f->app, inspect_tx, &tr);
     }
 
-    /* Frames the parsers reported in this direction: each once. */
+    /* Frames the parsers reported in this direction: each once (the worker
+     * forgets them after the packet: app_flow_frames_clear). */
     if (dw->nframe_rules && f && f->app && run.s && !run.pass)
-        app_flow_frames_inspect(f->app, (uint8_t)pdir, inspect_frame, &run);
+        app_flow_frames_foreach(f->app, (uint8_t)pdir, (p->flags & PACKET_FLAG_PSEUDO) != 0,
+                                inspect_frame, &run);
 
     if (run.pass) {
         /* Suricata: a matching pass rule drops the packet's alerts (and the

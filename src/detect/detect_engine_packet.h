@@ -49,6 +49,7 @@ struct detect_worker_stats {
     uint64_t alerts_suppressed;   /* suppress / threshold / detection_filter */
     uint64_t alert_queue_overflow;
     uint64_t passed_flows;
+    uint64_t frame_rules_prefiltered; /* frame rules skipped: fast pattern not in the frame */
 };
 
 struct detect_worker;

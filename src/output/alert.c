@@ -58,7 +58,7 @@ static bool alert_xff_ip(const struct alert_log_options *opts, const struct flow
     return x.found;
 }
 
-static void write_base64(struct json_writer *w, const char *key, const uint8_t *d, size_t n)
+void alert_write_base64(struct json_writer *w, const char *key, const uint8_t *d, size_t n)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char buf[4096];
@@ -88,7 +88,7 @@ static void write_base64(struct json_writer *w, const char *key, const uint8_t *
     w->need_comma[w->depth] = true;
 }
 
-static void write_printable(struct json_writer *w, const char *key, const uint8_t *d, size_t n)
+void alert_write_printable(struct json_writer *w, const char *key, const uint8_t *d, size_t n)
 {
     char buf[2048];
     json_key(w, key);
@@ -145,9 +145,9 @@ static void write_packet(struct json_writer *w, const struct packet *p)
         uint32_t l2 = p->frame_l3_offset > 256 ? 0 : p->frame_l3_offset;
         memcpy(buf, p->data, l2);
         memcpy(buf + l2, p->l3, p->l3_len);
-        write_base64(w, "packet", buf, l2 + p->l3_len);
+        alert_write_base64(w, "packet", buf, l2 + p->l3_len);
     } else {
-        write_base64(w, "packet", p->data, p->caplen);
+        alert_write_base64(w, "packet", p->data, p->caplen);
     }
     json_key_object_begin(w, "packet_info");
     json_key_i64(w, "linktype", p->datalink);
@@ -323,9 +323,9 @@ static void write_alert_event(struct eve_writer *ew, const struct alert_log_opti
     }
     if (p) {
         if (opts->payload && p->payload_len)
-            write_base64(w, "payload", p->payload, p->payload_len);
+            alert_write_base64(w, "payload", p->payload, p->payload_len);
         if (opts->payload_printable && p->payload_len)
-            write_printable(w, "payload_printable", p->payload, p->payload_len);
+            alert_write_printable(w, "payload_printable", p->payload, p->payload_len);
         if (opts->payload || opts->payload_printable)
             json_key_u64(w, "stream", a->from_stream ? 1 : 0);
     }

@@ -53,6 +53,10 @@ void eve_log_alert_verdict(struct eve_writer *ew, const struct alert_log_options
 /* Suricata's "verdict" object: action drop/alert/pass, and for rejects the
  * reject target and what is sent (tcp-reset, icmp-prohib). */
 struct json_writer;
+/* "key": base64 of d / Suricata's printable form of d (isprint bytes, \r
+ * and \n; others '.'), written in pieces. */
+void alert_write_base64(struct json_writer *w, const char *key, const uint8_t *d, size_t n);
+void alert_write_printable(struct json_writer *w, const char *key, const uint8_t *d, size_t n);
 void alert_write_verdict(struct json_writer *w, uint8_t packet_actions, bool ips, uint8_t proto);
 
 void eve_log_packet(struct eve_writer *ew, const struct packet *p, const struct flow *f);

@@ -303,7 +303,8 @@ static void load_eve_types(struct sensor_eve_output *eo, const struct config_nod
         int proto = -1;
         bool known = strcmp(name, "alert") == 0 || strcmp(name, "flow") == 0 ||
                      strcmp(name, "stats") == 0 || strcmp(name, "anomaly") == 0 ||
-                     strcmp(name, "files") == 0 || strcmp(name, "drop") == 0;
+                     strcmp(name, "files") == 0 || strcmp(name, "drop") == 0 ||
+                     strcmp(name, "frame") == 0;
         if (!known) {
             proto = app_proto_from_name(name);
             if (proto > 0 && proto < APP_PROTO_MAX && app_layer_has_parser(name))
@@ -361,6 +362,8 @@ static void load_eve_types(struct sensor_eve_output *eo, const struct config_nod
             eo->drop.flows_all = fv && !strcmp(fv, "all");
         } else if (strcmp(name, "flow") == 0) {
             eo->log_flow = true;
+        } else if (strcmp(name, "frame") == 0) {
+            eo->log_frame = true;
         } else if (strcmp(name, "stats") == 0) {
             eo->log_stats = true;
             /* totals: yes is what vigil writes; threads/deltas are not
@@ -682,6 +685,7 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
         sc->track_macs |= sc->eve_out[i].eve.ethernet;
         sc->any_log_flow |= sc->eve_out[i].log_flow;
         sc->any_log_stats |= sc->eve_out[i].log_stats;
+        sc->any_log_frame |= sc->eve_out[i].log_frame;
         sc->eve_out[i].alert.ips = sc->ips_mode;
         /* Suricata's drop logger only runs inline. */
         if (!sc->ips_mode)

@@ -117,6 +117,7 @@ struct sensor_eve_output {
     bool stats_vigil;                   /* types: - stats: {vigil: yes}: vigil's own counters too */
     struct alert_log_options alert;
     bool log_drop;                      /* types: - drop (IPS mode only) */
+    bool log_frame;                     /* types: - frame (frames the parsers report) */
     struct ips_drop_log_options drop;
 };
 
@@ -149,6 +150,7 @@ struct sensor_config {
     bool ips_mode;                      /* inline: packets are accepted or blocked (ips.h) */
     struct capture_nfq_options nfq;     /* nfq: section (NFQUEUE inline) */
     bool any_log_flow, any_log_stats;
+    bool any_log_frame;                 /* an output logs frames: parsers report them */
 
     char log_dir[SENSOR_PATH_MAX];      /* -l, else default-log-dir, else "." */
     /* fast.log */

@@ -111,6 +111,7 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
             t->detect.alert_queue_overflow += d->alert_queue_overflow;
             t->detect.packets_inspected += d->packets_inspected;
             t->detect.passed_flows += d->passed_flows;
+            t->detect.frame_rules_prefiltered += d->frame_rules_prefiltered;
             t->have_detect = true;
         }
         t->have_behaviour |= w->behaviour != NULL;
@@ -157,6 +158,7 @@ static void write_raw_stats(struct json_writer *w, const struct sensor_totals *t
         json_key_u64(w, "alert", t->detect.alerts);
         json_key_u64(w, "alerts_suppressed", t->detect.alerts_suppressed);
         json_key_u64(w, "alert_queue_overflow", t->detect.alert_queue_overflow);
+        json_key_u64(w, "frame_rules_prefiltered", t->detect.frame_rules_prefiltered);
         json_object_end(w);
     }
     sensor_intel_write_stats(t->intel, &t->intel_match, w);
@@ -169,6 +171,7 @@ static void write_raw_stats(struct json_writer *w, const struct sensor_totals *t
  * when asked (eve-log types: - stats: {vigil: yes}) and always to stats.log.
  * A '*' matches one name. */
 static const char *const vigil_only[] = {
+    "detect.frame_rules_prefiltered",
     "app_layer.memuse",
     "behaviour",
     "app_layer.memcap_drops",

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "sensor/sensor_internal.h"
+#include "output/frame_log.h"
 #include "util/log.h"
 
 /* How often (packet time) idle flows and fragments are expired. */
@@ -344,6 +345,8 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
     sensor_intel_worker_init(w);
     if (shared->swap)
         w->swap_reader = swap_reader_register(shared->swap);
+    if (sc->any_log_frame)
+        app_layer_set_frames_active(true); /* parsers report frames for the frame log */
     w->app = app_layer_thread_ctx_new(&sc->app, &sink);
     w->behaviour = behaviour_ctx_new(&sc->behaviour, shared->behaviour, behaviour_alert, w);
     /* The running engine; later ones are adopted between packets
@@ -481,6 +484,35 @@ static void emit_alerts(struct worker *w, const struct packet *p, struct flow *f
     }
 }
 
+struct frame_log_run {
+    struct worker *w;
+    const struct packet *p;
+    const struct flow *f;
+};
+
+static void log_one_frame(const struct app_frame_info *fi, void *user)
+{
+    struct frame_log_run *r = user;
+    for (int o = 0; o < r->w->neve; o++)
+        if (r->w->config->eve_out[o].log_frame)
+            eve_log_frame(&r->w->eve[o], r->p, r->f, fi);
+}
+
+/* The frames the parsers reported in the packet's direction, after
+ * detection saw them: to the EVE frame log, then forgotten. */
+static void frames_done(struct worker *w, const struct packet *p, struct flow *f)
+{
+    if (!f || !f->app)
+        return;
+    uint8_t dir = p->flow_direction ? 1 : 0;
+    bool final = (p->flags & PACKET_FLAG_PSEUDO) != 0; /* flow end */
+    if (w->config->any_log_frame) {
+        struct frame_log_run r = {.w = w, .p = p, .f = f};
+        app_flow_frames_foreach(f->app, dir, final, log_one_frame, &r);
+    }
+    app_flow_frames_clear(f->app, dir, final);
+}
+
 static void run_detection(struct worker *w, struct packet *p, struct flow *f)
 {
     uint32_t n = detect_packet(w->detect, p, f, &w->events, w->alerts,
@@ -488,6 +520,7 @@ static void run_detection(struct worker *w, struct packet *p, struct flow *f)
     w->events.nstream = w->events.napp = 0;
     apply_rule_verdict(w, p, f);
     emit_alerts(w, p, f, n);
+    frames_done(w, p, f);
 }
 
 /* Layer-2 industrial protocols (GOOSE, SV, PROFINET): parsed and logged by
@@ -677,6 +710,8 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
         run_detection(w, p, f);
     else if (p->l2_type && !p->ip_version)
         l2_process(w, p);
+    else
+        frames_done(w, p, f);
     if (f && f->app && f->tcp && !f->app_closed)
         app_close_if_session_closed(w, f);
     if (w->config->ips_mode)

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Frames (frame keyword): the frames MQTT and ENIP report - type, offset in
- * the direction's stream, length, completeness and bytes - are the same
- * whatever the segmentation (split at every offset), sit where the
- * protocol puts its units, and the frame keyword resolves frame names. */
+/* Frames (frame keyword): the frames MQTT, ENIP, DNP3, Modbus and the grid
+ * protocols report - type, offset in the direction's stream, length,
+ * completeness and bytes - are the same whatever the segmentation (split at
+ * every offset), sit where the protocol puts its units, count from 2 per
+ * direction on TCP (1 is the stream frame), and the frame keyword resolves
+ * frame names. MQTT's Suricata placement of header/data frames depends on
+ * the segmentation by design: checked on its own. */
 #include "detect/rule_set.h"
 #include "ics_test_util.h"
 #include "test.h"
@@ -11,11 +14,19 @@ struct frames_seen {
     char s[8192];
     size_t n;
     int count;
+    bool with_ids;
 };
+
+static const struct app_layer_config *run_cfg; /* NULL: the defaults */
 
 static void seen_cb(const struct app_frame_info *fi, void *user)
 {
     struct frames_seen *fs = user;
+    if (fs->with_ids) {
+        int w = snprintf(fs->s + fs->n, sizeof fs->s - fs->n, "#%llu:", (unsigned long long)fi->id);
+        if (w > 0 && (size_t)w < sizeof fs->s - fs->n)
+            fs->n += (size_t)w;
+    }
     int w = snprintf(fs->s + fs->n, sizeof fs->s - fs->n, "%u:%s:%llu:%lld:%d:", fi->direction,
                      fi->type_name, (unsigned long long)fi->offset, (long long)fi->len,
                      fi->complete);
@@ -35,11 +46,15 @@ static void run(uint8_t proto, uint16_t port, const uint8_t *d, uint32_t n, uint
                 struct frames_seen *fs)
 {
     struct ics_session s;
-    ics_open(&s, NULL, proto, 40000, port);
+    ics_open(&s, run_cfg, proto, 40000, port);
+    bool ids = fs->with_ids;
     memset(fs, 0, sizeof(*fs));
+    fs->with_ids = ids;
     if (cut && cut < n) {
         ics_feed(&s, 0, d, cut);
-        app_flow_frames_inspect(s.st, 0, seen_cb, fs);
+        /* as on a packet: frames still waiting for bytes stay */
+        app_flow_frames_foreach(s.st, 0, false, seen_cb, fs);
+        app_flow_frames_clear(s.st, 0, false);
         ics_feed(&s, 0, d + cut, n - cut);
     } else {
         ics_feed(&s, 0, d, n);
@@ -48,13 +63,39 @@ static void run(uint8_t proto, uint16_t port, const uint8_t *d, uint32_t n, uint
     free(ics_close(&s, NULL));
 }
 
+/* The frames seen, one per line, sorted: a frame waiting for bytes is
+ * inspected after later frames that were complete sooner. */
+static int line_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void sort_lines(const char *in, char *out, size_t outlen)
+{
+    char copy[8192];
+    char *lines[256];
+    size_t n = 0;
+    snprintf(copy, sizeof copy, "%s", in);
+    for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l && n < 256;
+         l = strtok_r(NULL, "\n", &save))
+        lines[n++] = l;
+    qsort(lines, n, sizeof *lines, line_cmp);
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && o < outlen; i++)
+        o += (size_t)snprintf(out + o, outlen - o, "%s\n", lines[i]);
+}
+
 static void check_split(uint8_t proto, uint16_t port, const uint8_t *d, uint32_t n,
                         const struct frames_seen *whole, const char *what)
 {
-    struct frames_seen split;
+    struct frames_seen split = {.with_ids = whole->with_ids};
     for (uint32_t cut = 1; cut < n; cut++) {
         run(proto, port, d, n, cut, &split);
-        if (strcmp(split.s, whole->s) != 0) {
+        char a[8192], b[8192];
+        sort_lines(split.s, a, sizeof a);
+        sort_lines(whole->s, b, sizeof b);
+        if (strcmp(a, b) != 0) {
             fprintf(stderr, "%s frames differ when cut at %u:\n%s\nvs\n%s\n", what, cut,
                     split.s, whole->s);
             test_failures++;
@@ -70,15 +111,106 @@ static void test_mqtt(void)
         0x10, 0x0d, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x3c, 0x00, 0x01, 'v',
         0x30, 0x07, 0x00, 0x03, 'a', '/', 'b', 'o', 'n',
     };
-    struct frames_seen whole;
+    struct frames_seen whole = {.with_ids = true};
+    /* Suricata's placement: the second message's header and data frames
+     * repeat the first message's bytes when both come in one chunk, and sit
+     * at their own message when it comes alone. */
     run(6, 1883, stream, sizeof stream, 0, &whole);
     CHECK_EQ_INT(whole.count, 6);
-    CHECK(strstr(whole.s, "0:pdu:0:15:1:100d0004") != NULL);
-    CHECK(strstr(whole.s, "0:header:0:2:1:100d\n") != NULL);
-    CHECK(strstr(whole.s, "0:data:2:13:1:00044d515454") != NULL);
-    CHECK(strstr(whole.s, "0:pdu:15:9:1:3007") != NULL);
-    CHECK(strstr(whole.s, "0:data:17:7:1:0003612f626f6e\n") != NULL);
+    CHECK(strstr(whole.s, "#2:0:pdu:0:15:1:100d0004") != NULL);
+    CHECK(strstr(whole.s, "#3:0:header:0:2:1:100d\n") != NULL);
+    CHECK(strstr(whole.s, "#4:0:data:2:13:1:00044d515454") != NULL);
+    CHECK(strstr(whole.s, "#5:0:pdu:15:9:1:3007") != NULL);
+    CHECK(strstr(whole.s, "#6:0:header:0:2:1:100d\n") != NULL);
+    CHECK(strstr(whole.s, "#7:0:data:2:7:1:00044d51545404\n") != NULL);
+    run(6, 1883, stream, sizeof stream, 15, &whole);
+    CHECK(strstr(whole.s, "#6:0:header:15:2:1:3007\n") != NULL);
+    CHECK(strstr(whole.s, "#7:0:data:17:7:1:0003612f626f6e\n") != NULL);
+    /* frames-at-message: each message's own, whatever the segmentation. */
+    struct app_layer_config cfg;
+    app_layer_config_load(&cfg, NULL);
+    cfg.ics.mqtt_frames_at_message = true;
+    run_cfg = &cfg;
+    run(6, 1883, stream, sizeof stream, 0, &whole);
+    CHECK_EQ_INT(whole.count, 6);
+    CHECK(strstr(whole.s, "#5:0:pdu:15:9:1:3007") != NULL);
+    CHECK(strstr(whole.s, "#6:0:header:15:2:1:3007\n") != NULL);
+    CHECK(strstr(whole.s, "#7:0:data:17:7:1:0003612f626f6e\n") != NULL);
     check_split(6, 1883, stream, sizeof stream, &whole, "mqtt");
+    run_cfg = NULL;
+}
+
+/* A DNP3 link frame: header (05 64 len ctrl dst src crc) and user data in
+ * blocks of at most 16 octets, each with its CRC. */
+static uint16_t dnp3_crc(const uint8_t *p, uint32_t n)
+{
+    uint16_t crc = 0;
+    while (n--) {
+        crc ^= *p++;
+        for (int i = 0; i < 8; i++)
+            crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xA6BC) : (uint16_t)(crc >> 1);
+    }
+    return (uint16_t)~crc;
+}
+
+static uint32_t dnp3_link(uint8_t *out, uint8_t ctrl, const uint8_t *user, uint32_t n)
+{
+    uint32_t o = 0;
+    out[o++] = 0x05;
+    out[o++] = 0x64;
+    out[o++] = (uint8_t)(5 + n);
+    out[o++] = ctrl;
+    out[o++] = 0x0a; /* destination 10 */
+    out[o++] = 0x00;
+    out[o++] = 0x01; /* source 1 */
+    out[o++] = 0x00;
+    uint16_t c = dnp3_crc(out, 8);
+    out[o++] = (uint8_t)c;
+    out[o++] = (uint8_t)(c >> 8);
+    for (uint32_t i = 0; i < n; i += 16) {
+        uint32_t b = n - i < 16 ? n - i : 16;
+        memcpy(out + o, user + i, b);
+        c = dnp3_crc(user + i, b);
+        o += b;
+        out[o++] = (uint8_t)c;
+        out[o++] = (uint8_t)(c >> 8);
+    }
+    return o;
+}
+
+static void test_dnp3_modbus(void)
+{
+    /* DNP3: a read of class 0 (transport FIR|FIN, app control, READ, g60v1
+     * all), then a cold restart with 18 octets of user data (two blocks). */
+    static const uint8_t read[] = {0xc0, 0xc1, 0x01, 0x3c, 0x01, 0x06};
+    static const uint8_t cold[] = {0xc1, 0xc2, 0x0d, 0x3c, 0x02, 0x06, 0x3c, 0x03, 0x06,
+                                   0x3c, 0x04, 0x06, 0x3c, 0x01, 0x06, 0x3c, 0x02, 0x06};
+    uint8_t stream[128];
+    uint32_t n1 = dnp3_link(stream, 0xc4, read, sizeof read);
+    uint32_t n2 = dnp3_link(stream + n1, 0xc4, cold, sizeof cold);
+    CHECK_EQ_INT(n1, 18);
+    CHECK_EQ_INT(n2, 32);
+    struct frames_seen whole = {.with_ids = true};
+    run(6, 20000, stream, n1 + n2, 0, &whole);
+    CHECK_EQ_INT(whole.count, 6);
+    CHECK(strstr(whole.s, "#2:0:pdu:0:18:1:0564") != NULL);
+    CHECK(strstr(whole.s, "#3:0:hdr:0:10:1:05640bc40a000100") != NULL);
+    CHECK(strstr(whole.s, "#4:0:data:10:8:1:c0c1013c0106") != NULL);
+    CHECK(strstr(whole.s, "#5:0:pdu:18:32:1:056417c4") != NULL);
+    CHECK(strstr(whole.s, "#7:0:data:28:22:1:c1c20d3c02063c03063c04063c01063c") != NULL);
+    check_split(6, 20000, stream, n1 + n2, &whole, "dnp3");
+    /* Modbus: read holding registers 0..9 of unit 1, then write single
+     * register 5 = 0x1234. */
+    static const uint8_t mb[] = {0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x01, 0x03, 0x00,
+                                 0x00, 0x00, 0x0a, 0x00, 0x02, 0x00, 0x00, 0x00, 0x06,
+                                 0x01, 0x06, 0x00, 0x05, 0x12, 0x34};
+    run(6, 502, mb, sizeof mb, 0, &whole);
+    CHECK_EQ_INT(whole.count, 6);
+    CHECK(strstr(whole.s, "#2:0:pdu:0:12:1:000100000006010300") != NULL);
+    CHECK(strstr(whole.s, "#3:0:hdr:0:7:1:00010000000601\n") != NULL);
+    CHECK(strstr(whole.s, "#4:0:data:7:5:1:030000000a\n") != NULL);
+    CHECK(strstr(whole.s, "#7:0:data:19:5:1:0600051234\n") != NULL);
+    check_split(6, 502, mb, sizeof mb, &whole, "modbus");
 }
 
 static void test_enip(void)
@@ -143,6 +275,25 @@ static void test_grid(void)
     check_split(6, 102, s7, sizeof s7, &whole, "s7comm");
 }
 
+static void test_ssh(void)
+{
+    /* banner, an IGNORE packet (code 2, 3 payload bytes, 4 padding), then
+     * NEWKEYS (code 21, 10 padding) */
+    static const uint8_t stream[] = {
+        'S', 'S', 'H', '-', '2', '.', '0', '-', 'v', '\r', '\n',
+        0, 0, 0, 9, 4, 2, 'a', 'b', 'c', 0, 0, 0, 0,
+        0, 0, 0, 12, 10, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    };
+    struct frames_seen whole = {.with_ids = true};
+    run(6, 22, stream, sizeof stream, 0, &whole);
+    CHECK_EQ_INT(whole.count, 6);
+    CHECK(strstr(whole.s, "#2:0:record.pdu:11:13:1:000000090402616263000000") != NULL);
+    CHECK(strstr(whole.s, "#3:0:record.hdr:11:6:1:000000090402\n") != NULL);
+    CHECK(strstr(whole.s, "#4:0:record.data:17:7:1:61626300000000\n") != NULL);
+    CHECK(strstr(whole.s, "#6:0:record.hdr:24:6:1:0000000c0a15\n") != NULL);
+    check_split(6, 22, stream, sizeof stream, &whole, "ssh");
+}
+
 static int load(const char *text)
 {
     struct rule_set *rs = rule_set_new(NULL);
@@ -166,6 +317,9 @@ static void test_keyword(void)
     CHECK_EQ_INT(load("alert s7comm any any -> any any (frame:pdu; content:\"2\"; sid:1;)"), 0);
     CHECK_EQ_INT(load("alert enip any any -> any any (frame:enip.enip.item; content:\"a\"; sid:1;)"),
                  0);
+    CHECK_EQ_INT(load("alert dnp3 any any -> any any (frame:dnp3.hdr; content:\"|05 64|\"; sid:1;)"),
+                 0);
+    CHECK_EQ_INT(load("alert modbus any any -> any any (frame:data; content:\"|06|\"; sid:1;)"), 0);
     CHECK(load("alert tcp any any -> any any (frame:pdu; content:\"a\"; sid:1;)") != 0);
     CHECK(load("alert mqtt any any -> any any (frame:nosuch; content:\"a\"; sid:1;)") != 0);
     CHECK(load("alert mqtt any any -> any any (frame:pdu; frame:data; sid:1;)") != 0);
@@ -177,6 +331,8 @@ int main(void)
     test_mqtt();
     test_enip();
     test_grid();
+    test_dnp3_modbus();
+    test_ssh();
     test_keyword();
     TEST_MAIN_END();
 }
