@@ -180,11 +180,13 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_sip_tcp;
     case 28:
         return &app_parser_pgsql;
+    case 29:
+        return &app_parser_http2;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 29
+#define APP_REGISTRY_SIZE 30
 
 /* Layer-2 parsers (app_goose.c: GOOSE and SV; app_profinet.c), declared in
  * app_parser.h. */
@@ -381,6 +383,7 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_GOOSE] = "goose",       [APP_PROTO_SV] = "sv",
     [APP_PROTO_PROFINET] = "profinet", [APP_PROTO_SIP] = "sip",
     [APP_PROTO_PGSQL] = "pgsql",
+    [APP_PROTO_HTTP2] = "http2",
 };
 
 /* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */
@@ -1079,10 +1082,15 @@ static void app_check_switch(struct app_flow_state *st, struct flow *flow,
     st->dir_checked[0] = st->dir_checked[1] = true; /* no mismatch checks after a change */
     struct app_parse_ctx pc;
     app_parse_ctx_init(&pc, st->thread, flow, packet);
+    void (*data_free)(void *) = NULL;
+    void *data = st->parser->switch_data ? st->parser->switch_data(st->parser_state, &data_free)
+                                         : NULL;
     if (st->parser->flow_end)
         st->parser->flow_end(st->parser_state, &pc);
     app_parser_state_free(st);
     if (np == APP_PROTO_DETECT_AGAIN) {
+        if (data && data_free)
+            data_free(data);
         st->proto = APP_PROTO_UNKNOWN;
         st->dir_state[0] = st->dir_state[1] = APP_DIR_PROBING;
         st->have_first_dir = false;
@@ -1098,10 +1106,16 @@ static void app_check_switch(struct app_flow_state *st, struct flow *flow,
         }
     }
     if (!next) {
-        app_flow_set_proto(st, flow, APP_PROTO_FAILED);
+        /* the new protocol is disabled: the flow stays what it was (an h2c
+         * upgrade with http2 disabled stays http), unparsed from here */
+        if (data && data_free)
+            data_free(data);
+        app_flow_set_proto(st, flow, st->proto_orig);
         return;
     }
-    app_parser_start(st, flow, packet, next, NULL);
+    app_parser_start(st, flow, packet, next, data);
+    if (data && data_free)
+        data_free(data);
 }
 
 static void app_parser_feed(struct app_flow_state *st, struct flow *flow,

@@ -19,7 +19,8 @@
     X(HTTP_STAT_CODE, "http.stat_code") X(HTTP_STAT_MSG, "http.stat_msg")                         \
     X(HTTP_RESPONSE_LINE, "http.response_line") X(HTTP_SERVER, "http.server")                     \
     X(HTTP_LOCATION, "http.location") X(HTTP_RESPONSE_HEADER, "http.response_header")             \
-    X(HTTP_REQUEST_HEADER, "http.request_header")\
+    X(HTTP_REQUEST_HEADER, "http.request_header")                                                \
+    X(HTTP2_HEADER, "http2.header") X(HTTP2_HEADER_NAME, "http2.header_name")                     \
     X(HTTP_RESPONSE_HEADER_RAW, "http.response_header.raw") X(FILE_DATA, "file.data")             \
     X(FILE_NAME, "file.name")                                                                     \
     X(DNS_QUERY, "dns.query") X(DNS_ANSWER_NAME, "dns.answer.name")                               \
