@@ -1300,10 +1300,25 @@ static int h2_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), 
     return 0;
 }
 
+/* As in Suricata, a stream's progress is the stream's state, one for both
+ * directions: frames of a side that ended (a client's WINDOW_UPDATE while
+ * the response comes) are inspected until the stream is closed. */
 static bool h2_tx_complete(const struct app_tx *atx, uint8_t direction)
 {
     const struct h2_tx *tx = (const struct h2_tx *)atx;
-    return tx->done[direction ? 1 : 0];
+    (void)direction;
+    return tx->done[0] && tx->done[1];
+}
+
+/* A stream-0 transaction holds one frame: it belongs to that frame's side. */
+static int h2_tx_direction(const struct app_tx *atx)
+{
+    const struct h2_tx *tx = (const struct h2_tx *)atx;
+    if (!tx->global)
+        return -1;
+    return tx->side[1].vals[HTTP2_FIELD_FRAMETYPE].n && !tx->side[0].vals[HTTP2_FIELD_FRAMETYPE].n
+               ? 1
+               : 0;
 }
 
 /* ---------- detection buffers ---------- */
@@ -1728,6 +1743,7 @@ const struct app_parser app_parser_http2 = {
     .flow_end = h2_flow_end,
     .tx_foreach = h2_tx_foreach,
     .tx_complete = h2_tx_complete,
+    .tx_direction = h2_tx_direction,
     .tx_get_buffer = h2_tx_get_buffer,
     .tx_write_json = h2_tx_write_json,
     .tx_has_event = h2_tx_has_event,
