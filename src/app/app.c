@@ -282,6 +282,7 @@ struct app_flow_state {
     void *parser_state;    /* owned; freed with parser->state_free */
     uint16_t dir_proto[2]; /* as detected per direction */
     uint16_t proto_orig;   /* before a protocol change */
+    bool switch_pending;   /* a change that waits for the next data (see app_check_switch) */
     bool dir_checked[2];   /* the other direction's first data was probed */
     uint32_t flow_events;  /* enum app_flow_event bits */
     uint8_t *probe_buf[2]; /* owned; APP_PROBE_BUFFER bytes each */
@@ -1070,13 +1071,21 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
 
 /* Protocol change requested by the parser after a parse call. */
 static void app_check_switch(struct app_flow_state *st, struct flow *flow,
-                             const struct packet *packet)
+                             const struct packet *packet, bool now)
 {
     if (!st->parser || !st->parser->switch_proto || !st->parser_state)
         return;
     uint16_t np = st->parser->switch_proto(st->parser_state);
     if (np == APP_PROTO_UNKNOWN || np == st->parser->proto)
         return;
+    /* A change to a known protocol whose parser takes the old one's data
+     * (an h2c upgrade) waits for the next data: detection sees the old
+     * parser's last transaction (the request answered with 101) first. */
+    if (!now && np != APP_PROTO_DETECT_AGAIN && st->parser->switch_data) {
+        st->switch_pending = true;
+        return;
+    }
+    st->switch_pending = false;
     if (st->proto_orig == APP_PROTO_UNKNOWN)
         st->proto_orig = st->parser->proto;
     st->dir_checked[0] = st->dir_checked[1] = true; /* no mismatch checks after a change */
@@ -1122,6 +1131,8 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
                             const struct packet *packet, uint8_t direction, const uint8_t *data,
                             uint32_t len, uint32_t flags)
 {
+    if (st->switch_pending)
+        app_check_switch(st, flow, packet, true);
     if (!st->parser || st->parser_gave_up)
         return;
     struct app_parse_ctx pc;
@@ -1145,7 +1156,7 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
             st->thread->stats.errors_udp[st->parser->proto]++;
         return;
     }
-    app_check_switch(st, flow, packet);
+    app_check_switch(st, flow, packet, false);
 }
 
 /* The flow's protocol was just decided: replay the probe buffers to the parser,

@@ -331,15 +331,16 @@ static const uint8_t *h2_hvalue(const struct h2_side *s, const struct h2_header 
     return s->hstore.p + h->value_off;
 }
 
-/* The last header of that name (lower case) in the side, or NULL. */
+/* The last header of that name in the side, or NULL. HTTP/2 header names
+ * are lower case (RFC 9113 8.2.1): the name is compared as is, as Suricata
+ * does (an upgraded HTTP/1 request's "User-Agent" is not "user-agent"). */
 static const struct h2_header *h2_find(const struct h2_side *s, const char *name)
 {
     size_t n = strlen(name);
     const struct h2_header *found = NULL;
     for (uint32_t i = 0; i < s->n_hdrs; i++) {
         const struct h2_header *h = &s->hdrs[i];
-        if (h->kind == H2_HDR_OK && h->name_len == n &&
-            strncasecmp((const char *)h2_hname(s, h), name, n) == 0)
+        if (h->kind == H2_HDR_OK && h->name_len == n && memcmp(h2_hname(s, h), name, n) == 0)
             found = h;
     }
     return found;
@@ -1400,8 +1401,7 @@ static int h2_get_dir(const struct h2_tx *tx, enum app_buffer buffer, int dir, u
     const struct h2_side *s = &tx->side[dir];
     const struct h2_side *rq = &tx->side[0], *rs = &tx->side[1];
     if (tx->global)
-        return buffer == APP_BUFFER_HTTP_PROTOCOL && index == 0 ? h2_set(data, len, "HTTP/2", 6)
-                                                               : -ENOENT;
+        return -ENOENT; /* a connection frame: no request, no response */
     switch (buffer) {
     case APP_BUFFER_HTTP_REQUEST_HEADER:
     case APP_BUFFER_HTTP_RESPONSE_HEADER:
