@@ -207,6 +207,7 @@ struct h2_dir {
     uint32_t preface_got;
     bool preface_done;
     bool preface_bad;
+    bool lost; /* a gap outside a DATA payload: the direction is not parsed */
     /* open header block: stream and frame type that opened it */
     bool in_block;
     uint32_t block_sid;
@@ -225,6 +226,7 @@ struct h2_state {
     struct h2_dir dir[2];
     uint32_t body_limit[2];
     uint32_t last_push_id;
+    uint32_t max_frame[2]; /* largest frame the receiver accepts (SETTINGS_MAX_FRAME_SIZE) */
     bool gave_up;
 };
 
@@ -708,6 +710,8 @@ static int h2_settings(struct h2_side *s, const uint8_t *p, uint32_t n, struct h
     for (uint32_t i = 0; i + 6 <= n; i += 6) {
         uint16_t id = (uint16_t)(p[i] << 8 | p[i + 1]);
         uint32_t v = be32(p + i + 2);
+        if (id == 5 && st && v >= 16384 && v <= 16777215)
+            st->max_frame[dir ^ 1] = v; /* what this side accepts from the peer */
         if (id == 1 && st) {
             /* the peer's decoder table size bounds this side's encoder: the
              * inflater of the other direction follows it */
@@ -1023,13 +1027,16 @@ static void h2_feed(struct h2_state *st, int dir, const uint8_t *data, uint32_t 
             d->streaming = d->ftype == H2_DATA;
             d->skip = false;
             d->buf_len = 0;
+            if (d->flen > st->max_frame[dir]) /* longer than the peer allows */
+                h2_event(st, NULL, H2_EV_LONG_FRAME_DATA);
             if (d->streaming) {
                 h2_data_frame_start(st, dir, d->fsid);
                 /* frames: the header at least (the payload is streamed) */
                 h2_frames_report(st, dir, d->hdr, H2_FRAME_HDR, d->flen);
             } else if (d->flen + H2_FRAME_HDR > H2_FRAME_BUF_MAX) {
-                d->skip = true;
-                h2_event(st, NULL, H2_EV_LONG_FRAME_DATA);
+                d->skip = true; /* too long to hold: skipped */
+                if (d->flen <= st->max_frame[dir])
+                    h2_event(st, NULL, H2_EV_LONG_FRAME_DATA);
             } else {
                 if (d->buf_cap < d->flen + H2_FRAME_HDR) {
                     uint32_t nc = d->flen + H2_FRAME_HDR;
@@ -1206,6 +1213,7 @@ static void *h2_state_new(struct app_parse_ctx *ctx)
         return NULL;
     st->thread = ctx->thread;
     st->next_id = 0;
+    st->max_frame[0] = st->max_frame[1] = 16384; /* RFC 9113 6.5.2 initial value */
     for (int d = 0; d < 2; d++) {
         if (nghttp2_hd_inflate_new(&st->inflater[d]) != 0) {
             h2_state_free(st);
@@ -1251,6 +1259,36 @@ static void h2_state_free(void *state)
     free(st);
 }
 
+/* Bytes lost in one direction. Inside a DATA frame's payload the frame
+ * goes on (its file gets a hole); anywhere else frame boundaries and the
+ * HPACK context of the direction are lost: it is no longer parsed (the
+ * other direction is). */
+static void h2_gap(struct h2_state *st, int dir, uint32_t len)
+{
+    struct h2_dir *d = &st->dir[dir];
+    if (d->lost)
+        return;
+    if (d->in_frame && d->streaming && d->pad_read && d->flen - d->got >= len) {
+        uint32_t data_end = d->flen > d->pad ? d->flen - d->pad : 0;
+        if (d->got + len <= data_end && d->fsid) {
+            struct h2_tx *tx = h2_tx_find(st, d->fsid);
+            if (tx && tx->side[dir].file)
+                file_add_gap(tx->side[dir].file, len);
+        }
+        d->got += len;
+        d->off += len;
+        if (d->got == d->flen) {
+            d->in_frame = false;
+            h2_data_frame_end(st, dir, d->fsid, d->fflags);
+        }
+        return;
+    }
+    d->lost = true;
+    for (struct h2_tx *tx = st->head; tx; tx = tx->next)
+        if (!tx->done[dir] && tx->side[dir].file)
+            file_add_gap(tx->side[dir].file, len);
+}
+
 static int h2_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
                     const uint8_t *data, uint32_t len, uint32_t flags)
 {
@@ -1260,16 +1298,17 @@ static int h2_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
     int dir = direction ? 1 : 0;
     st->ctx = ctx;
     h2_tx_gc(st);
+    struct h2_dir *d = &st->dir[dir];
     if (flags & APP_DATA_GAP) {
-        /* a gap: frame boundaries are lost, so is the HPACK context */
-        st->gave_up = true;
-        for (struct h2_tx *tx = st->head; tx; tx = tx->next)
-            if (!tx->done[dir] && tx->side[dir].file)
-                file_add_gap(tx->side[dir].file, len);
+        h2_gap(st, dir, len);
         st->ctx = NULL;
-        return -1;
+        return 0;
     }
-    st->dir[dir].off = ctx->stream_offset;
+    if (d->lost) {
+        st->ctx = NULL;
+        return 0;
+    }
+    d->off = ctx->stream_offset;
     if (len && data)
         h2_feed(st, dir, data, len);
     st->ctx = NULL;
