@@ -545,12 +545,26 @@ static void h2_side_end(struct h2_tx *tx, int dir, enum file_state fs)
 
 static void h2_tx_write_json_cb(const void *object, struct json_writer *w);
 
+/* Suricata writes an HTTP/2 transaction only when it has something to say:
+ * headers, settings, an error code or a priority (a PING or a
+ * WINDOW_UPDATE alone is no event). */
+static bool h2_tx_loggable(const struct h2_tx *tx)
+{
+    for (int d = 0; d < 2; d++) {
+        const struct h2_side *s = &tx->side[d];
+        if (s->n_hdrs || s->n_settings || s->has_error_code || s->has_priority)
+            return true;
+    }
+    return false;
+}
+
 static void h2_tx_maybe_log(struct h2_tx *tx)
 {
     if (tx->base.logged || !tx->st->ctx || !(tx->done[0] && tx->done[1]))
         return;
     tx->base.logged = true;
-    app_parser_log(tx->st->ctx, "http", 1, h2_tx_write_json_cb, tx);
+    if (h2_tx_loggable(tx))
+        app_parser_log(tx->st->ctx, "http", 1, h2_tx_write_json_cb, tx);
     h2_log_files(tx);
 }
 
