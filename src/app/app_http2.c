@@ -162,7 +162,7 @@ struct h2_side {
     uint32_t priority;
     const char *has_multiple;
     /* detection buffers, rebuilt after each header block */
-    struct h2_buf header, names, lines, start;
+    struct h2_buf header, names, lines, start, host_norm;
     uint32_t *line_offs; /* n_hdrs + 1 offsets into lines */
     struct h2_buf body;  /* http.request_body / http.response_body (decoded) */
     bool end;
@@ -243,6 +243,7 @@ static void h2_side_free(struct h2_side *s)
     free(s->names.p);
     free(s->lines.p);
     free(s->start.p);
+    free(s->host_norm.p);
     free(s->line_offs);
     free(s->body.p);
     if (s->z_init)
@@ -348,6 +349,8 @@ static const struct h2_header *h2_find(const struct h2_side *s, const char *name
     return found;
 }
 
+static void h2_host_norm_build(struct h2_side *s);
+
 /* Rebuilds the side's detection buffers from its headers. */
 static void h2_side_build(struct h2_side *s, int dir)
 {
@@ -379,6 +382,7 @@ static void h2_side_build(struct h2_side *s, int dir)
         s->line_offs[nl] = s->lines.len;
     /* http.request_line / http.response_line */
     if (dir == 0) {
+        h2_host_norm_build(s);
         const struct h2_header *m = h2_find(s, ":method"), *p = h2_find(s, ":path");
         if (m) {
             h2_buf_add(&s->start, h2_hvalue(s, m), m->value_len, UINT32_MAX);
@@ -682,6 +686,10 @@ static struct h2_tx *h2_stream_tx(struct h2_state *st, uint32_t sid, int dir, bo
             h2_event(st, tx, H2_EV_STREAM_ID_REUSE);
         return tx;
     }
+    /* a frame other than HEADERS on a stream already closed and freed (a
+     * late WINDOW_UPDATE or RST_STREAM) opens nothing */
+    if (!opening && (sid <= st->max_sid[0] || sid <= st->max_sid[1]) && (sid & 1) == 1)
+        return NULL;
     if (sid > st->max_sid[dir])
         st->max_sid[dir] = sid;
     return h2_tx_new(st, sid);
@@ -1393,21 +1401,22 @@ static int h2_set_header(const struct h2_side *s, const char *name, const uint8_
     return h2_set(data, len, h2_hvalue(s, h), h->value_len);
 }
 
-/* http.host: the authority (or Host), lower case, without port or userinfo. */
-static int h2_host_norm(const struct h2_tx *tx, const uint8_t **data, uint32_t *len)
+/* http.host: the authority (or Host), lower case, without port or
+ * userinfo; built with the request's other buffers. */
+static void h2_host_norm_build(struct h2_side *s)
 {
-    struct h2_side *s = (struct h2_side *)&tx->side[0];
+    s->host_norm.len = 0;
     const struct h2_header *h = h2_find(s, ":authority");
     if (!h)
         h = h2_find(s, "host");
     if (!h)
-        return -ENOENT;
-    uint8_t *v = s->hstore.p + h->value_off;
+        return;
+    const uint8_t *v = h2_hvalue(s, h);
     uint32_t n = h->value_len;
     const uint8_t *at = memchr(v, '@', n);
     if (at) {
         n -= (uint32_t)(at + 1 - v);
-        v = (uint8_t *)at + 1;
+        v = at + 1;
     }
     if (n && v[0] == '[') {
         const uint8_t *e = memchr(v, ']', n);
@@ -1418,12 +1427,19 @@ static int h2_host_norm(const struct h2_tx *tx, const uint8_t **data, uint32_t *
         if (c)
             n = (uint32_t)(c - v);
     }
-    /* lower-cased in place: header values are compared case-insensitively
-     * everywhere else, and the EVE keeps the first block's spelling */
-    for (uint32_t i = 0; i < n; i++)
-        if (v[i] >= 'A' && v[i] <= 'Z')
-            v[i] = (uint8_t)(v[i] + 32);
-    return h2_set(data, len, v, n);
+    if (h2_buf_add(&s->host_norm, v, n, UINT32_MAX) < 0)
+        return;
+    for (uint32_t i = 0; i < s->host_norm.len; i++)
+        if (s->host_norm.p[i] >= 'A' && s->host_norm.p[i] <= 'Z')
+            s->host_norm.p[i] = (uint8_t)(s->host_norm.p[i] + 32);
+}
+
+static int h2_host_norm(const struct h2_tx *tx, const uint8_t **data, uint32_t *len)
+{
+    const struct h2_side *s = &tx->side[0];
+    if (!h2_find(s, ":authority") && !h2_find(s, "host"))
+        return -ENOENT;
+    return h2_set(data, len, s->host_norm.p, s->host_norm.len);
 }
 
 static bool h2_buffer_two_sided(enum app_buffer b)
