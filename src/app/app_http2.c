@@ -25,8 +25,7 @@
 #include <nghttp2/nghttp2.h>
 #include <zlib.h>
 
-#include "app/app_http2.h"
-#include "app/app_parser.h"
+#include "app/app_http2_int.h"
 #include "app/file.h"
 #include "util/json.h"
 
@@ -60,30 +59,7 @@ enum h2_type {
 #define H2_FLAG_PADDED 0x8
 #define H2_FLAG_PRIORITY 0x20
 
-/* App-layer events (Suricata's http2 events). */
-#define H2_EVENT_LIST(X)                                                                           \
-    X(INVALID_FRAME_HEADER, "invalid_frame_header")                                                \
-    X(INVALID_CLIENT_MAGIC, "invalid_client_magic")                                                \
-    X(INVALID_FRAME_DATA, "invalid_frame_data")                                                    \
-    X(INVALID_HEADER, "invalid_header")                                                            \
-    X(INVALID_FRAME_LENGTH, "invalid_frame_length")                                                \
-    X(EXTRA_HEADER_DATA, "extra_header_data")                                                      \
-    X(LONG_FRAME_DATA, "long_frame_data")                                                          \
-    X(STREAM_ID_REUSE, "stream_id_reuse")                                                          \
-    X(INVALID_HTTP1_SETTINGS, "invalid_http1_settings")                                            \
-    X(FAILED_DECOMPRESSION, "failed_decompression")                                                \
-    X(TOO_MANY_STREAMS, "too_many_streams")                                                        \
-    X(AUTHORITY_HOST_MISMATCH, "authority_host_mismatch")                                          \
-    X(USERINFO_IN_URI, "userinfo_in_uri")                                                          \
-    X(DATA_STREAM_ZERO, "data_stream_zero")
-
-enum h2_event {
-#define H2_EV_ENUM(id, name) H2_EV_##id,
-    H2_EVENT_LIST(H2_EV_ENUM)
-#undef H2_EV_ENUM
-        H2_EV_MAX
-};
-static const char *const h2_event_names[H2_EV_MAX + 1] = {
+const char *const h2_event_names[H2_EV_MAX + 1] = {
 #define H2_EV_NAME(id, name) [H2_EV_##id] = name,
     H2_EVENT_LIST(H2_EV_NAME)
 #undef H2_EV_NAME
@@ -92,10 +68,6 @@ static const char *const h2_event_names_unsupported[] = {
     "invalid_range", "header_integer_overflow", "reassembly_limit_reached",
     "dns_request_too_long", "dns_response_too_long", NULL};
 
-struct h2_buf {
-    uint8_t *p;
-    uint32_t len, cap;
-};
 
 static int h2_buf_add(struct h2_buf *b, const void *d, size_t n, uint32_t max)
 {
@@ -117,10 +89,6 @@ static int h2_buf_add(struct h2_buf *b, const void *d, size_t n, uint32_t max)
     return 0;
 }
 
-struct h2_vals {
-    uint32_t *v;
-    uint32_t n, cap;
-};
 
 static void h2_vals_push(struct h2_vals *v, uint32_t x)
 {
@@ -137,56 +105,7 @@ static void h2_vals_push(struct h2_vals *v, uint32_t x)
     v->v[v->n++] = x;
 }
 
-enum { H2_HDR_OK = 0, H2_HDR_SIZE_UPDATE, H2_HDR_ERROR };
 
-struct h2_header {
-    uint32_t name_off, name_len, value_off, value_len; /* in side.hstore */
-    uint32_t size_update;
-    uint8_t kind;
-};
-
-struct h2_setting {
-    uint16_t id;
-    uint32_t value;
-};
-
-struct h2_side {
-    struct h2_header *hdrs;
-    uint32_t n_hdrs, cap_hdrs;
-    struct h2_buf hstore; /* header names and values */
-    struct h2_setting *settings;
-    uint32_t n_settings;
-    struct h2_vals vals[HTTP2_FIELD_MAX];
-    bool has_error_code, has_priority;
-    uint32_t error_code;
-    uint32_t priority;
-    const char *has_multiple;
-    /* detection buffers, rebuilt after each header block */
-    struct h2_buf header, names, lines, start, host_norm;
-    uint32_t *line_offs; /* n_hdrs + 1 offsets into lines */
-    struct h2_buf body;  /* http.request_body / http.response_body (decoded) */
-    bool end;
-    bool hdr_error;
-    /* content decoding of the body */
-    int encoding;      /* 0 none, 1 gzip/deflate (zlib) */
-    bool z_init, z_failed, z_raw_tried;
-    z_stream z;
-    struct app_file *file;
-};
-
-struct h2_state;
-
-struct h2_tx {
-    struct app_tx base;
-    struct h2_tx *next;
-    struct h2_state *st;
-    uint32_t stream_id;
-    bool global;
-    struct h2_side side[2];
-    struct app_file *files;
-    uint64_t events;
-    bool done[2];
-};
 
 struct h2_dir {
     uint8_t hdr[H2_FRAME_HDR];
@@ -325,31 +244,38 @@ static void h2_tx_gc(struct h2_state *st)
 
 /* ---------- header access ---------- */
 
-static const uint8_t *h2_hname(const struct h2_side *s, const struct h2_header *h)
+/* http.host: the authority (or Host), lower case, without port or
+ * userinfo; built with the request's other buffers. */
+static void h2_host_norm_build(struct h2_side *s)
 {
-    return s->hstore.p + h->name_off;
-}
-static const uint8_t *h2_hvalue(const struct h2_side *s, const struct h2_header *h)
-{
-    return s->hstore.p + h->value_off;
-}
-
-/* The last header of that name in the side, or NULL. HTTP/2 header names
- * are lower case (RFC 9113 8.2.1): the name is compared as is, as Suricata
- * does (an upgraded HTTP/1 request's "User-Agent" is not "user-agent"). */
-static const struct h2_header *h2_find(const struct h2_side *s, const char *name)
-{
-    size_t n = strlen(name);
-    const struct h2_header *found = NULL;
-    for (uint32_t i = 0; i < s->n_hdrs; i++) {
-        const struct h2_header *h = &s->hdrs[i];
-        if (h->kind == H2_HDR_OK && h->name_len == n && memcmp(h2_hname(s, h), name, n) == 0)
-            found = h;
+    s->host_norm.len = 0;
+    const struct h2_header *h = h2_find(s, ":authority");
+    if (!h)
+        h = h2_find(s, "host");
+    if (!h)
+        return;
+    const uint8_t *v = h2_hvalue(s, h);
+    uint32_t n = h->value_len;
+    const uint8_t *at = memchr(v, '@', n);
+    if (at) {
+        n -= (uint32_t)(at + 1 - v);
+        v = at + 1;
     }
-    return found;
+    if (n && v[0] == '[') {
+        const uint8_t *e = memchr(v, ']', n);
+        if (e)
+            n = (uint32_t)(e + 1 - v);
+    } else {
+        const uint8_t *c = memchr(v, ':', n);
+        if (c)
+            n = (uint32_t)(c - v);
+    }
+    if (h2_buf_add(&s->host_norm, v, n, UINT32_MAX) < 0)
+        return;
+    for (uint32_t i = 0; i < s->host_norm.len; i++)
+        if (s->host_norm.p[i] >= 'A' && s->host_norm.p[i] <= 'Z')
+            s->host_norm.p[i] = (uint8_t)(s->host_norm.p[i] + 32);
 }
-
-static void h2_host_norm_build(struct h2_side *s);
 
 /* Rebuilds the side's detection buffers from its headers. */
 static void h2_side_build(struct h2_side *s, int dir)
@@ -401,13 +327,6 @@ static void h2_side_build(struct h2_side *s, int dir)
     }
 }
 
-static uint32_t h2_line_count(const struct h2_side *s)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < s->n_hdrs; i++)
-        n += s->hdrs[i].kind == H2_HDR_OK;
-    return n;
-}
 
 static int h2_add_header(struct h2_side *s, uint8_t kind, const uint8_t *name, size_t nlen,
                          const uint8_t *value, size_t vlen, uint32_t size_update)
@@ -439,7 +358,6 @@ static int h2_add_header(struct h2_side *s, uint8_t kind, const uint8_t *name, s
 
 /* ---------- bodies and files ---------- */
 
-static void h2_write_http(const struct h2_tx *tx, struct json_writer *w);
 
 static void h2_write_file_proto(const void *tx, struct json_writer *w)
 {
@@ -547,7 +465,10 @@ static void h2_side_end(struct h2_tx *tx, int dir, enum file_state fs)
     s->file = NULL;
 }
 
-static void h2_tx_write_json_cb(const void *object, struct json_writer *w);
+static void h2_tx_write_json_cb(const void *object, struct json_writer *w)
+{
+    h2_write_http(object, w);
+}
 
 /* Suricata writes an HTTP/2 transaction only when it has something to say:
  * headers, settings, an error code or a priority (a PING or a
@@ -1009,7 +930,7 @@ static void h2_feed(struct h2_state *st, int dir, const uint8_t *data, uint32_t 
         if (dir == 0 && !d->preface_done) {
             uint32_t want = H2_PREFACE_LEN - d->preface_got;
             uint32_t n = len < want ? len : want;
-            if (memcmp(data, H2_PREFACE + d->preface_got, n) != 0) {
+            if (memcmp(data, &H2_PREFACE[d->preface_got], n) != 0) {
                 if (!d->preface_bad)
                     h2_event(st, NULL, H2_EV_INVALID_CLIENT_MAGIC);
                 d->preface_bad = true;
@@ -1381,423 +1302,6 @@ static int h2_tx_direction(const struct app_tx *atx)
     return tx->side[1].vals[HTTP2_FIELD_FRAMETYPE].n && !tx->side[0].vals[HTTP2_FIELD_FRAMETYPE].n
                ? 1
                : 0;
-}
-
-/* ---------- detection buffers ---------- */
-
-static int h2_set(const uint8_t **data, uint32_t *len, const void *p, size_t n)
-{
-    *data = p ? p : (const uint8_t *)"";
-    *len = (uint32_t)n;
-    return 0;
-}
-
-static int h2_set_header(const struct h2_side *s, const char *name, const uint8_t **data,
-                         uint32_t *len)
-{
-    const struct h2_header *h = h2_find(s, name);
-    if (!h)
-        return -ENOENT;
-    return h2_set(data, len, h2_hvalue(s, h), h->value_len);
-}
-
-/* http.host: the authority (or Host), lower case, without port or
- * userinfo; built with the request's other buffers. */
-static void h2_host_norm_build(struct h2_side *s)
-{
-    s->host_norm.len = 0;
-    const struct h2_header *h = h2_find(s, ":authority");
-    if (!h)
-        h = h2_find(s, "host");
-    if (!h)
-        return;
-    const uint8_t *v = h2_hvalue(s, h);
-    uint32_t n = h->value_len;
-    const uint8_t *at = memchr(v, '@', n);
-    if (at) {
-        n -= (uint32_t)(at + 1 - v);
-        v = at + 1;
-    }
-    if (n && v[0] == '[') {
-        const uint8_t *e = memchr(v, ']', n);
-        if (e)
-            n = (uint32_t)(e + 1 - v);
-    } else {
-        const uint8_t *c = memchr(v, ':', n);
-        if (c)
-            n = (uint32_t)(c - v);
-    }
-    if (h2_buf_add(&s->host_norm, v, n, UINT32_MAX) < 0)
-        return;
-    for (uint32_t i = 0; i < s->host_norm.len; i++)
-        if (s->host_norm.p[i] >= 'A' && s->host_norm.p[i] <= 'Z')
-            s->host_norm.p[i] = (uint8_t)(s->host_norm.p[i] + 32);
-}
-
-static int h2_host_norm(const struct h2_tx *tx, const uint8_t **data, uint32_t *len)
-{
-    const struct h2_side *s = &tx->side[0];
-    if (!h2_find(s, ":authority") && !h2_find(s, "host"))
-        return -ENOENT;
-    return h2_set(data, len, s->host_norm.p, s->host_norm.len);
-}
-
-static bool h2_buffer_two_sided(enum app_buffer b)
-{
-    switch (b) {
-    case APP_BUFFER_HTTP_HEADER:
-    case APP_BUFFER_HTTP_HEADER_RAW:
-    case APP_BUFFER_HTTP_HEADER_NAMES:
-    case APP_BUFFER_HTTP_START:
-    case APP_BUFFER_HTTP_PROTOCOL:
-    case APP_BUFFER_HTTP_COOKIE:
-    case APP_BUFFER_HTTP_CONTENT_TYPE:
-    case APP_BUFFER_HTTP_CONTENT_LEN:
-    case APP_BUFFER_HTTP_CONNECTION:
-    case APP_BUFFER_FILE_DATA:
-    case APP_BUFFER_FILE_NAME:
-    case APP_BUFFER_HTTP2_HEADER:
-    case APP_BUFFER_HTTP2_HEADER_NAME:
-        return true;
-    default:
-        return false;
-    }
-}
-
-static int h2_get_dir(const struct h2_tx *tx, enum app_buffer buffer, int dir, uint32_t index,
-                      const uint8_t **data, uint32_t *len)
-{
-    const struct h2_side *s = &tx->side[dir];
-    const struct h2_side *rq = &tx->side[0], *rs = &tx->side[1];
-    if (tx->global)
-        return -ENOENT; /* a connection frame: no request, no response */
-    switch (buffer) {
-    case APP_BUFFER_HTTP_REQUEST_HEADER:
-    case APP_BUFFER_HTTP_RESPONSE_HEADER:
-    case APP_BUFFER_HTTP2_HEADER: {
-        const struct h2_side *x = buffer == APP_BUFFER_HTTP_REQUEST_HEADER    ? rq
-                                  : buffer == APP_BUFFER_HTTP_RESPONSE_HEADER ? rs
-                                                                              : s;
-        if (!x->line_offs || index >= h2_line_count(x))
-            return -ENOENT;
-        return h2_set(data, len, x->lines.p + x->line_offs[index],
-                      (x->line_offs[index + 1] - x->line_offs[index]));
-    }
-    case APP_BUFFER_HTTP2_HEADER_NAME: {
-        uint32_t k = 0;
-        for (uint32_t i = 0; i < s->n_hdrs; i++) {
-            const struct h2_header *h = &s->hdrs[i];
-            if (h->kind == H2_HDR_OK && k++ == index)
-                return h2_set(data, len, h2_hname(s, h), h->name_len);
-        }
-        return -ENOENT;
-    }
-    default:
-        break;
-    }
-    if (index != 0 && buffer != APP_BUFFER_FILE_DATA && buffer != APP_BUFFER_FILE_NAME)
-        return -ENOENT;
-    switch (buffer) {
-    case APP_BUFFER_HTTP_URI:
-    case APP_BUFFER_HTTP_URI_RAW:
-        return h2_set_header(rq, ":path", data, len);
-    case APP_BUFFER_HTTP_METHOD:
-        return h2_set_header(rq, ":method", data, len);
-    case APP_BUFFER_HTTP_PROTOCOL:
-        return h2_set(data, len, "HTTP/2", 6);
-    case APP_BUFFER_HTTP_HOST:
-        return h2_host_norm(tx, data, len);
-    case APP_BUFFER_HTTP_HOST_RAW:
-        if (h2_set_header(rq, ":authority", data, len) == 0)
-            return 0;
-        return h2_set_header(rq, "host", data, len);
-    case APP_BUFFER_HTTP_USER_AGENT:
-        return h2_set_header(rq, "user-agent", data, len);
-    case APP_BUFFER_HTTP_HEADER:
-    case APP_BUFFER_HTTP_HEADER_RAW:
-        if (!s->n_hdrs)
-            return -ENOENT;
-        return h2_set(data, len, s->header.p, s->header.len);
-    case APP_BUFFER_HTTP_HEADER_NAMES:
-        if (!s->n_hdrs)
-            return -ENOENT;
-        return h2_set(data, len, s->names.p, s->names.len);
-    case APP_BUFFER_HTTP_COOKIE:
-        return h2_set_header(s, "cookie", data, len);
-    case APP_BUFFER_HTTP_REFERER:
-        return h2_set_header(rq, "referer", data, len);
-    case APP_BUFFER_HTTP_CONTENT_TYPE:
-        return h2_set_header(s, "content-type", data, len);
-    case APP_BUFFER_HTTP_CONTENT_LEN:
-        return h2_set_header(s, "content-length", data, len);
-    case APP_BUFFER_HTTP_ACCEPT:
-        return h2_set_header(rq, "accept", data, len);
-    case APP_BUFFER_HTTP_ACCEPT_ENC:
-        return h2_set_header(rq, "accept-encoding", data, len);
-    case APP_BUFFER_HTTP_ACCEPT_LANG:
-        return h2_set_header(rq, "accept-language", data, len);
-    case APP_BUFFER_HTTP_CONNECTION:
-        return h2_set_header(s, "connection", data, len);
-    case APP_BUFFER_HTTP_SERVER:
-        return h2_set_header(rs, "server", data, len);
-    case APP_BUFFER_HTTP_LOCATION:
-        return h2_set_header(rs, "location", data, len);
-    case APP_BUFFER_HTTP_STAT_CODE:
-        return h2_set_header(rs, ":status", data, len);
-    case APP_BUFFER_HTTP_STAT_MSG:
-        /* HTTP/2 has no reason phrase: present and empty once answered */
-        if (!h2_find(rs, ":status"))
-            return -ENOENT;
-        return h2_set(data, len, "", 0);
-    case APP_BUFFER_HTTP_REQUEST_LINE:
-        if (!rq->start.len)
-            return -ENOENT;
-        return h2_set(data, len, rq->start.p, rq->start.len);
-    case APP_BUFFER_HTTP_RESPONSE_LINE:
-        if (!rs->start.len)
-            return -ENOENT;
-        return h2_set(data, len, rs->start.p, rs->start.len);
-    case APP_BUFFER_HTTP_START:
-        if (!s->start.len)
-            return -ENOENT;
-        return h2_set(data, len, s->start.p, s->start.len);
-    case APP_BUFFER_HTTP_REQUEST_BODY:
-        if (!rq->body.len)
-            return -ENOENT;
-        return h2_set(data, len, rq->body.p, rq->body.len);
-    case APP_BUFFER_HTTP_RESPONSE_BODY:
-        if (!rs->body.len)
-            return -ENOENT;
-        return h2_set(data, len, rs->body.p, rs->body.len);
-    case APP_BUFFER_FILE_DATA: {
-        uint32_t i = 0;
-        for (const struct app_file *f = tx->files; f; f = f->next) {
-            if (f->direction != dir)
-                continue;
-            if (i++ == index)
-                return h2_set(data, len, f->data, f->data_len);
-        }
-        return -ENOENT;
-    }
-    case APP_BUFFER_FILE_NAME: {
-        uint32_t i = 0;
-        for (const struct app_file *f = tx->files; f; f = f->next)
-            if (f->direction == dir && i++ == index)
-                return h2_set(data, len, f->name, f->name_len);
-        return -ENOENT;
-    }
-    default:
-        return -ENOENT;
-    }
-}
-
-static int h2_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, uint32_t index,
-                            const uint8_t **data, uint32_t *len)
-{
-    const struct h2_tx *tx = (const struct h2_tx *)atx;
-    uint32_t sel = index & (APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
-    index &= ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
-    if (sel == APP_BUFFER_INDEX_TOCLIENT)
-        return h2_get_dir(tx, buffer, 1, index, data, len);
-    if (sel || !h2_buffer_two_sided(buffer))
-        return h2_get_dir(tx, buffer, 0, index, data, len);
-    if (h2_get_dir(tx, buffer, 0, index, data, len) == 0)
-        return 0;
-    uint32_t n0 = 0;
-    const uint8_t *d;
-    uint32_t l;
-    while (n0 < index && h2_get_dir(tx, buffer, 0, n0, &d, &l) == 0)
-        n0++;
-    return h2_get_dir(tx, buffer, 1, index - n0, data, len);
-}
-
-static int h2_tx_get_buffer_side(const struct app_tx *atx, enum app_buffer buffer,
-                                 uint8_t direction, uint32_t index, const uint8_t **data,
-                                 uint32_t *len)
-{
-    if (!h2_buffer_two_sided(buffer))
-        return -EAGAIN;
-    index &= ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
-    return h2_get_dir((const struct h2_tx *)atx, buffer, direction ? 1 : 0, index, data, len);
-}
-
-/* ---------- keywords ---------- */
-
-int http2_tx_is_http2(const struct app_tx *tx)
-{
-    return tx && tx->parser == &app_parser_http2;
-}
-
-uint32_t http2_tx_field_values(const struct app_tx *atx, enum http2_field field, uint8_t direction,
-                               uint64_t *values, uint32_t max)
-{
-    if (!http2_tx_is_http2(atx) || field >= HTTP2_FIELD_MAX)
-        return 0;
-    const struct h2_tx *tx = (const struct h2_tx *)atx;
-    const struct h2_vals *v = &tx->side[direction ? 1 : 0].vals[field];
-    for (uint32_t i = 0; i < v->n && i < max; i++)
-        values[i] = v->v[i];
-    return v->n;
-}
-
-int http2_tx_setting(const struct app_tx *atx, uint8_t direction, uint32_t index, uint16_t *id,
-                     uint32_t *value)
-{
-    if (!http2_tx_is_http2(atx))
-        return -1;
-    const struct h2_tx *tx = (const struct h2_tx *)atx;
-    const struct h2_side *s = &tx->side[direction ? 1 : 0];
-    if (index >= s->n_settings)
-        return -1;
-    *id = s->settings[index].id;
-    *value = s->settings[index].value;
-    return 0;
-}
-
-static bool h2_tx_has_event(const struct app_tx *atx, const char *event_name)
-{
-    const struct h2_tx *tx = (const struct h2_tx *)atx;
-    for (int i = 0; i < H2_EV_MAX; i++)
-        if ((tx->events & (1ull << i)) && strcasecmp(h2_event_names[i], event_name) == 0)
-            return true;
-    return false;
-}
-
-/* ---------- EVE ---------- */
-
-static const char *const h2_settings_names[] = {
-    NULL,
-    "SETTINGSHEADERTABLESIZE",
-    "SETTINGSENABLEPUSH",
-    "SETTINGSMAXCONCURRENTSTREAMS",
-    "SETTINGSINITIALWINDOWSIZE",
-    "SETTINGSMAXFRAMESIZE",
-    "SETTINGSMAXHEADERLISTSIZE",
-    NULL,
-    "SETTINGSENABLECONNECTPROTOCOL",
-};
-
-static const char *const h2_error_names[] = {
-    "NOERROR",       "PROTOCOLERROR",    "INTERNALERROR",   "FLOWCONTROLERROR",
-    "SETTINGSTIMEOUT", "STREAMCLOSED",   "FRAMESIZEERROR",  "REFUSEDSTREAM",
-    "CANCEL",        "COMPRESSIONERROR", "CONNECTERROR",    "ENHANCEYOURCALM",
-    "INADEQUATESECURITY", "HTTP11REQUIRED",
-};
-
-static void h2_write_headers(const struct h2_side *s, struct json_writer *w, const char *key)
-{
-    if (!s->n_hdrs)
-        return;
-    json_key_array_begin(w, key);
-    for (uint32_t i = 0; i < s->n_hdrs; i++) {
-        const struct h2_header *h = &s->hdrs[i];
-        json_object_begin(w);
-        if (h->kind == H2_HDR_OK) {
-            json_key_string_from_bytes(w, "name", h2_hname(s, h), h->name_len);
-            json_key_string_from_bytes(w, "value", h2_hvalue(s, h), h->value_len);
-        } else if (h->kind == H2_HDR_SIZE_UPDATE) {
-            json_key_u64(w, "table_size_update", h->size_update);
-        } else {
-            json_key_string(w, "error", "HTTP2HeaderDecodeIntegerOverflow");
-        }
-        json_object_end(w);
-    }
-    json_array_end(w);
-}
-
-static void h2_write_side(const struct h2_side *s, struct json_writer *w)
-{
-    if (s->n_settings) {
-        json_key_array_begin(w, "settings");
-        for (uint32_t i = 0; i < s->n_settings; i++) {
-            json_object_begin(w);
-            uint16_t id = s->settings[i].id;
-            if (id < sizeof(h2_settings_names) / sizeof(h2_settings_names[0]) &&
-                h2_settings_names[id]) {
-                json_key_string(w, "settings_id", h2_settings_names[id]);
-            } else {
-                char b[24];
-                snprintf(b, sizeof b, "SETTINGS%u", id);
-                json_key_string(w, "settings_id", b);
-            }
-            json_key_u64(w, "settings_value", s->settings[i].value);
-            json_object_end(w);
-        }
-        json_array_end(w);
-    }
-    if (s->has_error_code) {
-        if (s->error_code < sizeof(h2_error_names) / sizeof(h2_error_names[0])) {
-            json_key_string(w, "error_code", h2_error_names[s->error_code]);
-        } else {
-            char b[16];
-            snprintf(b, sizeof b, "%u", s->error_code);
-            json_key_string(w, "error_code", b);
-        }
-    }
-    if (s->has_priority)
-        json_key_u64(w, "priority", s->priority);
-    if (s->has_multiple)
-        json_key_string(w, "has_multiple", s->has_multiple);
-}
-
-static void h2_key_header(struct json_writer *w, const char *key, const struct h2_side *s,
-                          const char *name)
-{
-    const struct h2_header *h = h2_find(s, name);
-    if (h)
-        json_key_string_from_bytes(w, key, h2_hvalue(s, h), h->value_len);
-}
-
-static void h2_key_uint_header(struct json_writer *w, const char *key, const struct h2_side *s,
-                               const char *name)
-{
-    const struct h2_header *h = h2_find(s, name);
-    if (!h || !h->value_len || h->value_len > 19)
-        return;
-    uint64_t v = 0;
-    const uint8_t *p = h2_hvalue(s, h);
-    for (uint32_t i = 0; i < h->value_len; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return;
-        v = v * 10 + (uint64_t)(p[i] - '0');
-    }
-    json_key_u64(w, key, v);
-}
-
-static void h2_write_http(const struct h2_tx *tx, struct json_writer *w)
-{
-    const struct h2_side *rq = &tx->side[0], *rs = &tx->side[1];
-    json_key_object_begin(w, "http");
-    h2_key_header(w, "hostname", rq, ":authority");
-    h2_key_header(w, "url", rq, ":path");
-    h2_key_header(w, "http_user_agent", rq, "user-agent");
-    h2_key_header(w, "http_refer", rq, "referer");
-    h2_key_header(w, "http_method", rq, ":method");
-    h2_key_uint_header(w, "status", rs, ":status");
-    h2_key_uint_header(w, "length", rs, "content-length");
-    json_key_string(w, "version", "2");
-    h2_write_headers(rq, w, "request_headers");
-    h2_write_headers(rs, w, "response_headers");
-    json_key_object_begin(w, "http2");
-    json_key_u64(w, "stream_id", tx->stream_id);
-    json_key_object_begin(w, "request");
-    h2_write_side(rq, w);
-    json_object_end(w);
-    json_key_object_begin(w, "response");
-    h2_write_side(rs, w);
-    json_object_end(w);
-    json_object_end(w);
-    json_object_end(w);
-}
-
-static void h2_tx_write_json_cb(const void *object, struct json_writer *w)
-{
-    h2_write_http(object, w);
-}
-
-static void h2_tx_write_json(const struct app_tx *atx, struct json_writer *w)
-{
-    h2_write_http((const struct h2_tx *)atx, w);
 }
 
 const struct app_parser app_parser_http2 = {
