@@ -13,7 +13,7 @@
  * complete in a direction at END_STREAM or RST_STREAM and logged as an EVE
  * "http" event (version "2", request/response headers, the http2 object)
  * when both directions are, or at flow end. Bodies are files (fileinfo),
- * gzip/deflate content-encoding decoded with zlib. Detection: the http.*
+ * gzip/deflate content-encoding decoded with zlib, br with libbrotli. Detection: the http.*
  * buffers mapped onto the stream's headers, http2.header(_name), and the
  * http2.* integer keywords (detect_kw_http2.c). */
 #include <errno.h>
@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <brotli/decode.h>
 #include <nghttp2/nghttp2.h>
 #include <zlib.h>
 
@@ -163,10 +164,13 @@ static void h2_side_free(struct h2_side *s)
     free(s->lines.p);
     free(s->start.p);
     free(s->host_norm.p);
+    free(s->cookie.p);
     free(s->line_offs);
     free(s->body.p);
     if (s->z_init)
         inflateEnd(&s->z);
+    if (s->br)
+        BrotliDecoderDestroyInstance(s->br);
 }
 
 static void h2_tx_free(struct h2_state *st, struct h2_tx *tx)
@@ -280,7 +284,7 @@ static void h2_host_norm_build(struct h2_side *s)
 /* Rebuilds the side's detection buffers from its headers. */
 static void h2_side_build(struct h2_side *s, int dir)
 {
-    s->header.len = s->names.len = s->lines.len = s->start.len = 0;
+    s->header.len = s->names.len = s->lines.len = s->start.len = s->cookie.len = 0;
     free(s->line_offs);
     s->line_offs = calloc((size_t)s->n_hdrs + 1, sizeof(uint32_t));
     h2_buf_add(&s->names, "\r\n", 2, UINT32_MAX);
@@ -298,6 +302,12 @@ static void h2_side_build(struct h2_side *s, int dir)
         }
         h2_buf_add(&s->names, nm, h->name_len, UINT32_MAX);
         h2_buf_add(&s->names, "\r\n", 2, UINT32_MAX);
+        if (h->name_len == 6 && memcmp(nm, "cookie", 6) == 0) {
+            /* a client may split the Cookie header into several fields */
+            if (s->cookie.len)
+                h2_buf_add(&s->cookie, "; ", 2, UINT32_MAX);
+            h2_buf_add(&s->cookie, v, h->value_len, UINT32_MAX);
+        }
         if (s->line_offs)
             s->line_offs[nl++] = s->lines.len;
         h2_buf_add(&s->lines, nm, h->name_len, UINT32_MAX);
@@ -387,6 +397,34 @@ static void h2_body_out(struct h2_tx *tx, int dir, const uint8_t *d, size_t n)
         file_append(st->ctx, s->file, d, n);
 }
 
+/* Content-Encoding: br (RFC 7932), decoded as it comes. */
+static void h2_body_brotli(struct h2_tx *tx, int dir, const uint8_t *d, size_t n)
+{
+    struct h2_side *s = &tx->side[dir];
+    if (!s->br && !(s->br = BrotliDecoderCreateInstance(NULL, NULL, NULL))) {
+        s->z_failed = true;
+        h2_body_out(tx, dir, d, n);
+        return;
+    }
+    uint8_t out[4096];
+    size_t avail_in = n;
+    const uint8_t *next_in = d;
+    for (;;) {
+        size_t avail_out = sizeof(out);
+        uint8_t *next_out = out;
+        BrotliDecoderResult r =
+            BrotliDecoderDecompressStream(s->br, &avail_in, &next_in, &avail_out, &next_out, NULL);
+        h2_body_out(tx, dir, out, sizeof(out) - avail_out);
+        if (r == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT)
+            continue;
+        if (r == BROTLI_DECODER_RESULT_ERROR) {
+            s->z_failed = true;
+            h2_event(tx->st, tx, H2_EV_FAILED_DECOMPRESSION);
+        }
+        break;
+    }
+}
+
 static void h2_body_data(struct h2_tx *tx, int dir, const uint8_t *d, size_t n)
 {
     struct h2_state *st = tx->st;
@@ -404,6 +442,10 @@ static void h2_body_data(struct h2_tx *tx, int dir, const uint8_t *d, size_t n)
             s->file->next = tx->files;
             tx->files = s->file;
         }
+    }
+    if (s->encoding == 2 && !s->z_failed) {
+        h2_body_brotli(tx, dir, d, n);
+        return;
     }
     if (s->encoding != 1 || s->z_failed) {
         h2_body_out(tx, dir, d, n);
@@ -511,6 +553,8 @@ static void h2_block_done(struct h2_state *st, struct h2_tx *tx, int dir)
         if (h2_eq(v, ce->value_len, "gzip") || h2_eq(v, ce->value_len, "deflate") ||
             h2_eq(v, ce->value_len, "x-gzip"))
             s->encoding = 1;
+        else if (h2_eq(v, ce->value_len, "br"))
+            s->encoding = 2;
     }
     if (dir == 0) {
         const struct h2_header *a = h2_find(s, ":authority"), *h = h2_find(s, "host");

@@ -120,7 +120,9 @@ static int h2_get_dir(const struct h2_tx *tx, enum app_buffer buffer, int dir, u
             return -ENOENT;
         return h2_set(data, len, s->names.p, s->names.len);
     case APP_BUFFER_HTTP_COOKIE:
-        return h2_set_header(s, "cookie", data, len);
+        if (!h2_find(s, "cookie"))
+            return -ENOENT;
+        return h2_set(data, len, s->cookie.p, s->cookie.len);
     case APP_BUFFER_HTTP_REFERER:
         return h2_set_header(rq, "referer", data, len);
     case APP_BUFFER_HTTP_CONTENT_TYPE:

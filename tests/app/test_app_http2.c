@@ -6,7 +6,7 @@
  * the http.* buffers on an HTTP/2 stream, the http2.* keyword values, a
  * split at every offset; an h2c upgrade from HTTP/1 (the request becomes
  * stream 1, HTTP2-Settings the client's settings); malformed input raises
- * Suricata's events. */
+ * Suricata's events; split cookies joined, a brotli body decoded. */
 #include <nghttp2/nghttp2.h>
 
 #include "app/app_buffer.h"
@@ -374,11 +374,92 @@ static void test_events(void)
     CHECK_EQ_INT(test_tcp_split_invariance(c.segs, c.n, 50002, 8080), 0);
 }
 
+/* A cookie split over two fields is one http.cookie ("a=1; b=2", RFC 9113
+ * 8.2.3); a "Content-Encoding: br" body is decoded (file, response body). */
+static const char br_text[] = "hello brotli body, hello brotli body";
+
+static int look_br(struct app_tx *tx, void *user)
+{
+    const uint8_t *d;
+    uint32_t l;
+    if (app_tx_get_buffer(tx, APP_BUFFER_HTTP_URI, 0, &d, &l) != 0)
+        return 0;
+    CHECK(expect_buf(tx, APP_BUFFER_HTTP_COOKIE, 0, "a=1; b=2"));
+    CHECK(expect_buf(tx, APP_BUFFER_HTTP_RESPONSE_BODY, 0, br_text));
+    (*(int *)user)++;
+    return 0;
+}
+
+static void test_cookie_brotli(void)
+{
+    static const uint8_t br[] = {0x1b, 0x23, 0x00, 0x00, 0x04, 0x74, 0x63, 0xa9, 0x8e, 0xfe,
+                                 0x9a, 0x8e, 0x45, 0x10, 0x0e, 0x62, 0xb1, 0x06, 0x51, 0xaa,
+                                 0x28, 0xcf, 0xe9, 0x8c, 0x37, 0x37, 0x8d, 0x53, 0x2f, 0x18};
+    struct conv c;
+    memset(&c, 0, sizeof c);
+    nghttp2_hd_deflater *req, *rsp;
+    CHECK(nghttp2_hd_deflate_new(&req, 4096) == 0);
+    CHECK(nghttp2_hd_deflate_new(&rsp, 4096) == 0);
+    uint8_t hb[512];
+    struct buf *b = &c.b[0];
+    put(b, preface, 24);
+    frame(b, 4, 0, 0, NULL, 0);
+    static const char *const get[] = {":method", "GET", ":path", "/br", ":scheme", "http",
+                                      ":authority", "example.org", "cookie", "a=1", "cookie",
+                                      "b=2"};
+    uint32_t n = hpack(req, get, 6, hb, sizeof hb);
+    frame(b, 1, 0x5, 1, hb, n);
+    seg(&c, 0);
+    b = &c.b[1];
+    frame(b, 4, 0, 0, NULL, 0);
+    static const char *const ok[] = {":status", "200", "content-encoding", "br"};
+    n = hpack(rsp, ok, 2, hb, sizeof hb);
+    frame(b, 1, 0x4, 1, hb, n);
+    frame(b, 0, 0, 1, br, 10);
+    frame(b, 0, 0x1, 1, br + 10, sizeof br - 10);
+    seg(&c, 1);
+    nghttp2_hd_deflate_del(req);
+    nghttp2_hd_deflate_del(rsp);
+    char *log = test_run_tcp(c.segs, c.n, 50003, 8080, -1, 0, NULL);
+    CHECK(strstr(log, "\"filename\":\"/br\",\"gaps\":false,\"state\":\"CLOSED\",\"stored\":false,"
+                      "\"size\":36") != NULL);
+    CHECK(strstr(log, "anomaly") == NULL);
+    CHECK(strstr(log, "MEMUSE-LEAK") == NULL);
+    if (test_failures)
+        fprintf(stderr, "%s\n", log);
+    free(log);
+    CHECK_EQ_INT(test_tcp_split_invariance(c.segs, c.n, 50003, 8080), 0);
+
+    struct test_capture cap = {0};
+    struct app_event_sink sink = {
+        .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
+    struct app_layer_config cfg;
+    app_layer_config_load(&cfg, NULL);
+    struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
+    struct flow f;
+    struct packet p;
+    test_flow_init(&f, &p, 6, 50003, 8080);
+    struct app_flow_state *st = NULL;
+    for (size_t i = 0; i < c.n; i++) {
+        p.flow_direction = c.segs[i].direction;
+        app_layer_handle_tcp_data(ctx, &st, &f, &p, c.segs[i].direction, c.segs[i].data,
+                                  c.segs[i].len, 0);
+    }
+    int seen = 0;
+    app_flow_state_tx_foreach(st, look_br, &seen);
+    CHECK_EQ_INT(seen, 1);
+    app_layer_flow_end(ctx, st, &f);
+    app_flow_state_free(st);
+    app_layer_thread_ctx_free(ctx);
+    test_capture_reset(&cap);
+}
+
 int main(void)
 {
     test_prior_knowledge();
     test_buffers();
     test_upgrade();
     test_events();
+    test_cookie_brotli();
     TEST_MAIN_END();
 }
