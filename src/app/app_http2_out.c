@@ -339,6 +339,11 @@ static void h2_write_side(const struct h2_side *s, struct json_writer *w)
         json_key_string(w, "has_multiple", s->has_multiple);
 }
 
+static bool h2_side_has_json(const struct h2_side *s)
+{
+    return s->n_settings || s->has_error_code || s->has_priority || s->has_multiple;
+}
+
 static void h2_key_header(struct json_writer *w, const char *key, const struct h2_side *s,
                           const char *name)
 {
@@ -379,12 +384,17 @@ void h2_write_http(const struct h2_tx *tx, struct json_writer *w)
     h2_write_headers(rs, w, "response_headers");
     json_key_object_begin(w, "http2");
     json_key_u64(w, "stream_id", tx->stream_id);
-    json_key_object_begin(w, "request");
-    h2_write_side(rq, w);
-    json_object_end(w);
-    json_key_object_begin(w, "response");
-    h2_write_side(rs, w);
-    json_object_end(w);
+    /* an empty side is left out (Suricata's schema: at least one member) */
+    if (h2_side_has_json(rq)) {
+        json_key_object_begin(w, "request");
+        h2_write_side(rq, w);
+        json_object_end(w);
+    }
+    if (h2_side_has_json(rs)) {
+        json_key_object_begin(w, "response");
+        h2_write_side(rs, w);
+        json_object_end(w);
+    }
     json_object_end(w);
     json_object_end(w);
 }

@@ -6,7 +6,7 @@
 # the real vigil binary. Checks the EVE of what the tools did (settings,
 # requests and responses with their headers, a POST body, files, GOAWAY) and
 # alerts of http2.*, http.request_header, http.user_agent and
-# http.request_body rules. Skips (exit 77) where the tools or namespaces are
+# http.request_body rules, and the EVE against Suricata's schema. Skips (exit 77) where the tools or namespaces are
 # missing.
 set -u
 for t in nghttpd nghttp curl tcpdump unshare; do
@@ -78,6 +78,12 @@ for sid in 1 2 3 4 5 7; do
 done
 count "http1 rule on http2" '"signature_id":6,' 0
 count "anomalies" '"event_type":"anomaly"' 0
+# Suricata's own EVE schema (empty http2.request/response objects are not
+# allowed there, for one)
+check=${VIGIL_SHARED:-}/eve-schema/check-eve.py
+if [ -f "$check" ] && python3 -c 'import jsonschema' 2>/dev/null; then
+    python3 "$check" "$eve" >"$out/schema.txt" 2>&1 || { echo "EVE schema:"; cat "$out/schema.txt"; fail=1; }
+fi
 [ $fail -eq 0 ] || grep -v '"stats"' "$eve"
 [ $fail -eq 0 ] && echo "http2 real sessions: all checks passed"
 exit $fail
