@@ -66,7 +66,8 @@ const char *const h2_event_names[H2_EV_MAX + 1] = {
 #undef H2_EV_NAME
 };
 static const char *const h2_event_names_unsupported[] = {
-    "invalid_range", "header_integer_overflow", "reassembly_limit_reached",
+    "invalid_frame_data", "extra_header_data", "invalid_range", "header_integer_overflow",
+    "reassembly_limit_reached",
     "dns_request_too_long", "dns_response_too_long", NULL};
 
 

@@ -20,10 +20,8 @@ struct json_writer;
 #define H2_EVENT_LIST(X)                                                                           \
     X(INVALID_FRAME_HEADER, "invalid_frame_header")                                                \
     X(INVALID_CLIENT_MAGIC, "invalid_client_magic")                                                \
-    X(INVALID_FRAME_DATA, "invalid_frame_data")                                                    \
     X(INVALID_HEADER, "invalid_header")                                                            \
     X(INVALID_FRAME_LENGTH, "invalid_frame_length")                                                \
-    X(EXTRA_HEADER_DATA, "extra_header_data")                                                      \
     X(LONG_FRAME_DATA, "long_frame_data")                                                          \
     X(STREAM_ID_REUSE, "stream_id_reuse")                                                          \
     X(INVALID_HTTP1_SETTINGS, "invalid_http1_settings")                                            \
