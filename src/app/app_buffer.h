@@ -5,6 +5,9 @@
 #ifndef VIGIL_APP_BUFFER_H
 #define VIGIL_APP_BUFFER_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #define APP_BUFFER_LIST(X)                                                                         \
     X(HTTP_URI, "http.uri") X(HTTP_URI_RAW, "http.uri.raw") X(HTTP_METHOD, "http.method")         \
     X(HTTP_PROTOCOL, "http.protocol") X(HTTP_HOST, "http.host") X(HTTP_HOST_RAW, "http.host.raw") \
@@ -94,6 +97,17 @@ int app_buffer_from_name(const char *name);
  * then the response ones (index 0 = request, 1 = response for single ones). */
 #define APP_BUFFER_INDEX_TOCLIENT 0x80000000u
 #define APP_BUFFER_INDEX_TOSERVER 0x40000000u
+
+/* The index convention above for a parser whose transactions answer each
+ * side on its own (get_dir: 0 to server, 1 to client; 0 or -ENOENT):
+ * resolves the direction bits, and for a two-sided buffer without them,
+ * the request instances first, then the response ones. */
+struct app_tx;
+int app_buffer_get_sided(const struct app_tx *tx, enum app_buffer buffer, uint32_t index,
+                         bool two_sided,
+                         int (*get_dir)(const struct app_tx *tx, enum app_buffer buffer, int dir,
+                                        uint32_t index, const uint8_t **data, uint32_t *len),
+                         const uint8_t **data, uint32_t *len);
 
 /* dcerpc.iface.data is no rule buffer: each instance describes one interface
  * the transaction's request may be matched against by dcerpc.iface (the

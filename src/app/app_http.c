@@ -1729,24 +1729,17 @@ static bool http_buffer_two_sided(enum app_buffer b)
 /* The index selects the direction with APP_BUFFER_INDEX_TOSERVER or
  * APP_BUFFER_INDEX_TOCLIENT; with neither, a two-sided buffer lists the
  * request instances first, then the response ones. */
+static int http_get_dir_tx(const struct app_tx *atx, enum app_buffer buffer, int dir,
+                           uint32_t index, const uint8_t **data, uint32_t *len)
+{
+    return http_tx_get_buffer_dir((const struct http_tx *)atx, buffer, dir, index, data, len);
+}
+
 static int http_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, uint32_t index,
                               const uint8_t **data, uint32_t *len)
 {
-    const struct http_tx *tx = (const struct http_tx *)atx;
-    uint32_t sel = index & (APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
-    index &= ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
-    if (sel == APP_BUFFER_INDEX_TOCLIENT)
-        return http_tx_get_buffer_dir(tx, buffer, 1, index, data, len);
-    if (sel || !http_buffer_two_sided(buffer))
-        return http_tx_get_buffer_dir(tx, buffer, 0, index, data, len);
-    if (http_tx_get_buffer_dir(tx, buffer, 0, index, data, len) == 0)
-        return 0;
-    uint32_t n0 = 0;
-    const uint8_t *d;
-    uint32_t l;
-    while (n0 < index && http_tx_get_buffer_dir(tx, buffer, 0, n0, &d, &l) == 0)
-        n0++;
-    return http_tx_get_buffer_dir(tx, buffer, 1, index - n0, data, len);
+    return app_buffer_get_sided(atx, buffer, index, http_buffer_two_sided(buffer), http_get_dir_tx,
+                                data, len);
 }
 
 /* Per-side access (app_tx_get_buffer_dir): the given side of a two-sided

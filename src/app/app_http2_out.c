@@ -190,24 +190,17 @@ static int h2_get_dir(const struct h2_tx *tx, enum app_buffer buffer, int dir, u
     }
 }
 
-int h2_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, uint32_t index,
-                            const uint8_t **data, uint32_t *len)
+static int h2_get_dir_tx(const struct app_tx *atx, enum app_buffer buffer, int dir,
+                         uint32_t index, const uint8_t **data, uint32_t *len)
 {
-    const struct h2_tx *tx = (const struct h2_tx *)atx;
-    uint32_t sel = index & (APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
-    index &= ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
-    if (sel == APP_BUFFER_INDEX_TOCLIENT)
-        return h2_get_dir(tx, buffer, 1, index, data, len);
-    if (sel || !h2_buffer_two_sided(buffer))
-        return h2_get_dir(tx, buffer, 0, index, data, len);
-    if (h2_get_dir(tx, buffer, 0, index, data, len) == 0)
-        return 0;
-    uint32_t n0 = 0;
-    const uint8_t *d;
-    uint32_t l;
-    while (n0 < index && h2_get_dir(tx, buffer, 0, n0, &d, &l) == 0)
-        n0++;
-    return h2_get_dir(tx, buffer, 1, index - n0, data, len);
+    return h2_get_dir((const struct h2_tx *)atx, buffer, dir, index, data, len);
+}
+
+int h2_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, uint32_t index,
+                     const uint8_t **data, uint32_t *len)
+{
+    return app_buffer_get_sided(atx, buffer, index, h2_buffer_two_sided(buffer), h2_get_dir_tx,
+                                data, len);
 }
 
 int h2_tx_get_buffer_side(const struct app_tx *atx, enum app_buffer buffer,

@@ -246,10 +246,11 @@ static int look_tx(struct app_tx *tx, void *user)
     return 0;
 }
 
-static void test_buffers(void)
+/* Feeds the conversation through a live context; fn walks the transactions
+ * after segment mid_seg (-1: never) with mid, and after the last with end. */
+static void run_live(const struct conv *c, uint16_t sport, int mid_seg,
+                     int (*fn)(struct app_tx *tx, void *user), void *mid, void *end)
 {
-    struct conv c;
-    build_prior_knowledge(&c);
     struct test_capture cap = {0};
     struct app_event_sink sink = {
         .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
@@ -258,25 +259,31 @@ static void test_buffers(void)
     struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
     struct flow f;
     struct packet p;
-    test_flow_init(&f, &p, 6, 50000, 8080);
+    test_flow_init(&f, &p, 6, sport, 8080);
     struct app_flow_state *st = NULL;
-    struct look lk = {0};
-    for (size_t i = 0; i < c.n; i++) {
-        p.flow_direction = c.segs[i].direction;
-        app_layer_handle_tcp_data(ctx, &st, &f, &p, c.segs[i].direction, c.segs[i].data,
-                                  c.segs[i].len, 0);
-        if (i == 1) /* stream 1 answered (freed at the next data) */
-            app_flow_state_tx_foreach(st, look_tx, &lk);
+    for (size_t i = 0; i < c->n; i++) {
+        p.flow_direction = c->segs[i].direction;
+        app_layer_handle_tcp_data(ctx, &st, &f, &p, c->segs[i].direction, c->segs[i].data,
+                                  c->segs[i].len, 0);
+        if ((int)i == mid_seg)
+            app_flow_state_tx_foreach(st, fn, mid);
     }
-    struct look lk2 = {0};
-    app_flow_state_tx_foreach(st, look_tx, &lk2);
-    CHECK_EQ_INT(lk.stream1, 1);
-    CHECK_EQ_INT(lk2.stream3, 1);
-    CHECK(lk.settings_global >= 1);
+    app_flow_state_tx_foreach(st, fn, end);
     app_layer_flow_end(ctx, st, &f);
     app_flow_state_free(st);
     app_layer_thread_ctx_free(ctx);
     test_capture_reset(&cap);
+}
+
+static void test_buffers(void)
+{
+    struct conv c;
+    build_prior_knowledge(&c);
+    struct look lk = {0}, lk2 = {0};
+    run_live(&c, 50000, 1, look_tx, &lk, &lk2); /* stream 1 answered (freed at the next data) */
+    CHECK_EQ_INT(lk.stream1, 1);
+    CHECK_EQ_INT(lk2.stream3, 1);
+    CHECK(lk.settings_global >= 1);
 }
 
 /* h2c: the HTTP/1 request with Upgrade and HTTP2-Settings, 101, then the
@@ -430,28 +437,9 @@ static void test_cookie_brotli(void)
     free(log);
     CHECK_EQ_INT(test_tcp_split_invariance(c.segs, c.n, 50003, 8080), 0);
 
-    struct test_capture cap = {0};
-    struct app_event_sink sink = {
-        .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
-    struct app_layer_config cfg;
-    app_layer_config_load(&cfg, NULL);
-    struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
-    struct flow f;
-    struct packet p;
-    test_flow_init(&f, &p, 6, 50003, 8080);
-    struct app_flow_state *st = NULL;
-    for (size_t i = 0; i < c.n; i++) {
-        p.flow_direction = c.segs[i].direction;
-        app_layer_handle_tcp_data(ctx, &st, &f, &p, c.segs[i].direction, c.segs[i].data,
-                                  c.segs[i].len, 0);
-    }
-    int seen = 0;
-    app_flow_state_tx_foreach(st, look_br, &seen);
+    int seen = 0, unused = 0;
+    run_live(&c, 50003, -1, look_br, &unused, &seen);
     CHECK_EQ_INT(seen, 1);
-    app_layer_flow_end(ctx, st, &f);
-    app_flow_state_free(st);
-    app_layer_thread_ctx_free(ctx);
-    test_capture_reset(&cap);
 }
 
 int main(void)
