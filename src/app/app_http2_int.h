@@ -104,13 +104,14 @@ struct h2_tx {
 
 /* ---------- header access ---------- */
 
+/* (The store is empty, NULL, while only size updates or errors were seen.) */
 static inline const uint8_t *h2_hname(const struct h2_side *s, const struct h2_header *h)
 {
-    return s->hstore.p + h->name_off;
+    return s->hstore.p ? s->hstore.p + h->name_off : (const uint8_t *)"";
 }
 static inline const uint8_t *h2_hvalue(const struct h2_side *s, const struct h2_header *h)
 {
-    return s->hstore.p + h->value_off;
+    return s->hstore.p ? s->hstore.p + h->value_off : (const uint8_t *)"";
 }
 
 /* The last header of that name in the side, or NULL. HTTP/2 header names
