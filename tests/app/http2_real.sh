@@ -6,7 +6,7 @@
 # the real vigil binary. Checks the EVE of what the tools did (settings,
 # requests and responses with their headers, a POST body, files, GOAWAY) and
 # alerts of http2.*, http.request_header, http.user_agent and
-# http.request_body rules, and the EVE against Suricata's schema. Skips (exit 77) where the tools or namespaces are
+# http.request_body rules (a multi-buffer named twice: two headers), and the EVE against Suricata's schema. Skips (exit 77) where the tools or namespaces are
 # missing.
 set -u
 for t in nghttpd nghttp curl tcpdump unshare; do
@@ -49,6 +49,7 @@ alert http2 any any -> any any (msg:"post body"; http.request_body; content:"for
 alert http2 any any -> any any (msg:"goaway"; http2.frametype:GOAWAY; http2.errorcode:NO_ERROR; sid:5;)
 alert http1 any any -> any any (msg:"never on http2"; http.uri; content:"/"; sid:6;)
 alert http2 any any -> any any (msg:"big body"; flow:to_client; file.data; content:"zzzz"; sid:7;)
+alert http2 any any -> any any (msg:"two headers"; http.request_header; content:"x-vigil: probe"; http.request_header; content:":method: GET"; sid:8;)
 EOF
 "$VIGIL_BIN" run -r "$out/h2.pcap" -S "$out/t.rules" -l "$out/log" -k none >/dev/null 2>&1 || {
     echo "vigil failed"; exit 1; }
@@ -73,7 +74,7 @@ expect "version" '"version":"2"'
 expect "goaway" '"request":{"error_code":"NOERROR"}'
 expect "big file" '"filename":"/big.txt","gaps":false,"state":"CLOSED","stored":false,"size":40000'
 expect "post file" '"filename":"/index.html","gaps":false,"state":"CLOSED","stored":false,"size":13'
-for sid in 1 2 3 4 5 7; do
+for sid in 1 2 3 4 5 7 8; do
     grep -q "\"signature_id\":$sid," "$eve" || { echo "no alert of sid $sid"; fail=1; }
 done
 count "http1 rule on http2" '"signature_id":6,' 0
