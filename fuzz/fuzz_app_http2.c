@@ -9,7 +9,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const struct fuzz_app_target target = {.port = 80, .alt_port = 0, .allow_udp = false,
-                                                  .configure = NULL};
+    static const struct fuzz_app_target target = {
+        .port = 80, .alt_port = 0, .allow_udp = false, .configure = NULL};
     return fuzz_app_run(&target, data, size);
 }

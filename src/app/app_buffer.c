@@ -90,3 +90,25 @@ int app_buffer_get_sided(const struct app_tx *tx, enum app_buffer buffer, uint32
         n0++;
     return get_dir(tx, buffer, 1, index - n0, data, len);
 }
+
+bool app_buffer_http_two_sided(enum app_buffer b)
+{
+    switch (b) {
+    case APP_BUFFER_HTTP_HEADER:
+    case APP_BUFFER_HTTP_HEADER_RAW:
+    case APP_BUFFER_HTTP_HEADER_NAMES:
+    case APP_BUFFER_HTTP_START:
+    case APP_BUFFER_HTTP_PROTOCOL:
+    case APP_BUFFER_HTTP_COOKIE:
+    case APP_BUFFER_HTTP_CONTENT_TYPE:
+    case APP_BUFFER_HTTP_CONTENT_LEN:
+    case APP_BUFFER_HTTP_CONNECTION:
+    case APP_BUFFER_FILE_DATA:
+    case APP_BUFFER_FILE_NAME:
+    case APP_BUFFER_HTTP2_HEADER:
+    case APP_BUFFER_HTTP2_HEADER_NAME:
+        return true;
+    default:
+        return false;
+    }
+}

@@ -98,6 +98,12 @@ int app_buffer_from_name(const char *name);
 #define APP_BUFFER_INDEX_TOCLIENT 0x80000000u
 #define APP_BUFFER_INDEX_TOSERVER 0x40000000u
 
+/* The HTTP buffers (HTTP/1 and HTTP/2) that exist in both directions of a
+ * transaction: http.header, http.header.raw, http.header_names, http.start,
+ * http.protocol, http.cookie, http.content_type, http.content_len,
+ * http.connection, file.data, file.name, http2.header, http2.header_name. */
+bool app_buffer_http_two_sided(enum app_buffer buffer);
+
 /* The index convention above for a parser whose transactions answer each
  * side on its own (get_dir: 0 to server, 1 to client; 0 or -ENOENT):
  * resolves the direction bits, and for a two-sided buffer without them,

@@ -1705,27 +1705,6 @@ static int http_tx_get_buffer_dir(const struct http_tx *tx, enum app_buffer buff
     }
 }
 
-/* Buffers that exist in both directions of a transaction. */
-static bool http_buffer_two_sided(enum app_buffer b)
-{
-    switch (b) {
-    case APP_BUFFER_HTTP_HEADER:
-    case APP_BUFFER_HTTP_HEADER_RAW:
-    case APP_BUFFER_HTTP_HEADER_NAMES:
-    case APP_BUFFER_HTTP_START:
-    case APP_BUFFER_HTTP_PROTOCOL:
-    case APP_BUFFER_HTTP_COOKIE:
-    case APP_BUFFER_HTTP_CONTENT_TYPE:
-    case APP_BUFFER_HTTP_CONTENT_LEN:
-    case APP_BUFFER_HTTP_CONNECTION:
-    case APP_BUFFER_FILE_DATA:
-    case APP_BUFFER_FILE_NAME:
-        return true;
-    default:
-        return false;
-    }
-}
-
 /* The index selects the direction with APP_BUFFER_INDEX_TOSERVER or
  * APP_BUFFER_INDEX_TOCLIENT; with neither, a two-sided buffer lists the
  * request instances first, then the response ones. */
@@ -1738,8 +1717,8 @@ static int http_get_dir_tx(const struct app_tx *atx, enum app_buffer buffer, int
 static int http_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, uint32_t index,
                               const uint8_t **data, uint32_t *len)
 {
-    return app_buffer_get_sided(atx, buffer, index, http_buffer_two_sided(buffer), http_get_dir_tx,
-                                data, len);
+    return app_buffer_get_sided(atx, buffer, index, app_buffer_http_two_sided(buffer),
+                                http_get_dir_tx, data, len);
 }
 
 /* Per-side access (app_tx_get_buffer_dir): the given side of a two-sided
@@ -1748,7 +1727,7 @@ static int http_tx_get_buffer_side(const struct app_tx *atx, enum app_buffer buf
                                    uint8_t direction, uint32_t index, const uint8_t **data,
                                    uint32_t *len)
 {
-    if (!http_buffer_two_sided(buffer))
+    if (!app_buffer_http_two_sided(buffer))
         return -EAGAIN;
     index &= ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
     return http_tx_get_buffer_dir((const struct http_tx *)atx, buffer, direction ? 1 : 0, index,

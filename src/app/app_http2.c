@@ -65,11 +65,14 @@ const char *const h2_event_names[H2_EV_MAX + 1] = {
     H2_EVENT_LIST(H2_EV_NAME)
 #undef H2_EV_NAME
 };
-static const char *const h2_event_names_unsupported[] = {
-    "invalid_frame_data", "extra_header_data", "invalid_range", "header_integer_overflow",
-    "reassembly_limit_reached",
-    "dns_request_too_long", "dns_response_too_long", NULL};
-
+static const char *const h2_event_names_unsupported[] = {"invalid_frame_data",
+                                                         "extra_header_data",
+                                                         "invalid_range",
+                                                         "header_integer_overflow",
+                                                         "reassembly_limit_reached",
+                                                         "dns_request_too_long",
+                                                         "dns_response_too_long",
+                                                         NULL};
 
 static int h2_buf_add(struct h2_buf *b, const void *d, size_t n, uint32_t max)
 {
@@ -91,7 +94,6 @@ static int h2_buf_add(struct h2_buf *b, const void *d, size_t n, uint32_t max)
     return 0;
 }
 
-
 static void h2_vals_push(struct h2_vals *v, uint32_t x)
 {
     if (v->n >= H2_MAX_VALUES)
@@ -106,8 +108,6 @@ static void h2_vals_push(struct h2_vals *v, uint32_t x)
     }
     v->v[v->n++] = x;
 }
-
-
 
 struct h2_dir {
     uint8_t hdr[H2_FRAME_HDR];
@@ -338,7 +338,6 @@ static void h2_side_build(struct h2_side *s, int dir)
     }
 }
 
-
 static int h2_add_header(struct h2_side *s, uint8_t kind, const uint8_t *name, size_t nlen,
                          const uint8_t *value, size_t vlen, uint32_t size_update)
 {
@@ -368,7 +367,6 @@ static int h2_add_header(struct h2_side *s, uint8_t kind, const uint8_t *name, s
 }
 
 /* ---------- bodies and files ---------- */
-
 
 static void h2_write_file_proto(const void *tx, struct json_writer *w)
 {
@@ -1209,10 +1207,10 @@ static void *h2_state_new(struct app_parse_ctx *ctx)
         }
     }
     const struct app_layer_config *cfg = app_parser_config(ctx);
-    st->body_limit[0] = cfg && cfg->http_request_body_limit ? cfg->http_request_body_limit
-                                                            : H2_BODY_DEFAULT;
-    st->body_limit[1] = cfg && cfg->http_response_body_limit ? cfg->http_response_body_limit
-                                                             : H2_BODY_DEFAULT;
+    st->body_limit[0] =
+        cfg && cfg->http_request_body_limit ? cfg->http_request_body_limit : H2_BODY_DEFAULT;
+    st->body_limit[1] =
+        cfg && cfg->http_response_body_limit ? cfg->http_response_body_limit : H2_BODY_DEFAULT;
     if (ctx->proto_orig == APP_PROTO_HTTP) {
         /* h2c upgrade: no client preface is needed before the request's
          * stream (the client still sends it first, RFC 9113 3.2). */
@@ -1277,8 +1275,8 @@ static void h2_gap(struct h2_state *st, int dir, uint32_t len)
             file_add_gap(tx->side[dir].file, len);
 }
 
-static int h2_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
-                    const uint8_t *data, uint32_t len, uint32_t flags)
+static int h2_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction, const uint8_t *data,
+                    uint32_t len, uint32_t flags)
 {
     struct h2_state *st = state;
     if (st->gave_up)

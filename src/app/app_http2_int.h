@@ -76,12 +76,12 @@ struct h2_side {
     /* detection buffers, rebuilt after each header block */
     struct h2_buf header, names, lines, start, host_norm;
     struct h2_buf cookie; /* the cookie fields joined with "; " (RFC 9113 8.2.3) */
-    uint32_t *line_offs; /* n_hdrs + 1 offsets into lines */
-    struct h2_buf body;  /* http.request_body / http.response_body (decoded) */
+    uint32_t *line_offs;  /* n_hdrs + 1 offsets into lines */
+    struct h2_buf body;   /* http.request_body / http.response_body (decoded) */
     bool end;
     bool hdr_error;
     /* content decoding of the body */
-    int encoding;      /* 0 none, 1 gzip/deflate (zlib), 2 br (brotli) */
+    int encoding; /* 0 none, 1 gzip/deflate (zlib), 2 br (brotli) */
     struct BrotliDecoderStateStruct *br;
     bool z_init, z_failed, z_raw_tried;
     z_stream z;

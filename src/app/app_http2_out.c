@@ -39,28 +39,6 @@ static int h2_host_norm(const struct h2_tx *tx, const uint8_t **data, uint32_t *
     return h2_set(data, len, s->host_norm.p, s->host_norm.len);
 }
 
-static bool h2_buffer_two_sided(enum app_buffer b)
-{
-    switch (b) {
-    case APP_BUFFER_HTTP_HEADER:
-    case APP_BUFFER_HTTP_HEADER_RAW:
-    case APP_BUFFER_HTTP_HEADER_NAMES:
-    case APP_BUFFER_HTTP_START:
-    case APP_BUFFER_HTTP_PROTOCOL:
-    case APP_BUFFER_HTTP_COOKIE:
-    case APP_BUFFER_HTTP_CONTENT_TYPE:
-    case APP_BUFFER_HTTP_CONTENT_LEN:
-    case APP_BUFFER_HTTP_CONNECTION:
-    case APP_BUFFER_FILE_DATA:
-    case APP_BUFFER_FILE_NAME:
-    case APP_BUFFER_HTTP2_HEADER:
-    case APP_BUFFER_HTTP2_HEADER_NAME:
-        return true;
-    default:
-        return false;
-    }
-}
-
 static int h2_get_dir(const struct h2_tx *tx, enum app_buffer buffer, int dir, uint32_t index,
                       const uint8_t **data, uint32_t *len)
 {
@@ -190,8 +168,8 @@ static int h2_get_dir(const struct h2_tx *tx, enum app_buffer buffer, int dir, u
     }
 }
 
-static int h2_get_dir_tx(const struct app_tx *atx, enum app_buffer buffer, int dir,
-                         uint32_t index, const uint8_t **data, uint32_t *len)
+static int h2_get_dir_tx(const struct app_tx *atx, enum app_buffer buffer, int dir, uint32_t index,
+                         const uint8_t **data, uint32_t *len)
 {
     return h2_get_dir((const struct h2_tx *)atx, buffer, dir, index, data, len);
 }
@@ -199,15 +177,14 @@ static int h2_get_dir_tx(const struct app_tx *atx, enum app_buffer buffer, int d
 int h2_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, uint32_t index,
                      const uint8_t **data, uint32_t *len)
 {
-    return app_buffer_get_sided(atx, buffer, index, h2_buffer_two_sided(buffer), h2_get_dir_tx,
-                                data, len);
+    return app_buffer_get_sided(atx, buffer, index, app_buffer_http_two_sided(buffer),
+                                h2_get_dir_tx, data, len);
 }
 
-int h2_tx_get_buffer_side(const struct app_tx *atx, enum app_buffer buffer,
-                                 uint8_t direction, uint32_t index, const uint8_t **data,
-                                 uint32_t *len)
+int h2_tx_get_buffer_side(const struct app_tx *atx, enum app_buffer buffer, uint8_t direction,
+                          uint32_t index, const uint8_t **data, uint32_t *len)
 {
-    if (!h2_buffer_two_sided(buffer))
+    if (!app_buffer_http_two_sided(buffer))
         return -EAGAIN;
     index &= ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
     return h2_get_dir((const struct h2_tx *)atx, buffer, direction ? 1 : 0, index, data, len);
@@ -270,10 +247,9 @@ static const char *const h2_settings_names[] = {
 };
 
 static const char *const h2_error_names[] = {
-    "NOERROR",       "PROTOCOLERROR",    "INTERNALERROR",   "FLOWCONTROLERROR",
-    "SETTINGSTIMEOUT", "STREAMCLOSED",   "FRAMESIZEERROR",  "REFUSEDSTREAM",
-    "CANCEL",        "COMPRESSIONERROR", "CONNECTERROR",    "ENHANCEYOURCALM",
-    "INADEQUATESECURITY", "HTTP11REQUIRED",
+    "NOERROR",      "PROTOCOLERROR",   "INTERNALERROR",      "FLOWCONTROLERROR", "SETTINGSTIMEOUT",
+    "STREAMCLOSED", "FRAMESIZEERROR",  "REFUSEDSTREAM",      "CANCEL",           "COMPRESSIONERROR",
+    "CONNECTERROR", "ENHANCEYOURCALM", "INADEQUATESECURITY", "HTTP11REQUIRED",
 };
 
 static void h2_write_headers(const struct h2_side *s, struct json_writer *w, const char *key)

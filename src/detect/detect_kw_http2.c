@@ -24,33 +24,48 @@
 
 /* Both spellings Suricata has accepted over its versions. */
 static const struct detect_uint_name frametype_names[] = {
-    {"DATA", 0},          {"HEADERS", 1},      {"PRIORITY", 2},      {"RST_STREAM", 3},
-    {"RSTSTREAM", 3},     {"SETTINGS", 4},     {"PUSH_PROMISE", 5},  {"PUSHPROMISE", 5},
-    {"PING", 6},          {"GOAWAY", 7},       {"WINDOW_UPDATE", 8}, {"WINDOWUPDATE", 8},
-    {"CONTINUATION", 9},  {NULL, 0}};
-static const struct detect_uint_name errorcode_names[] = {
-    {"NO_ERROR", 0},           {"NOERROR", 0},
-    {"PROTOCOL_ERROR", 1},     {"PROTOCOLERROR", 1},
-    {"INTERNAL_ERROR", 2},     {"INTERNALERROR", 2},
-    {"FLOW_CONTROL_ERROR", 3}, {"FLOWCONTROLERROR", 3},
-    {"SETTINGS_TIMEOUT", 4},   {"SETTINGSTIMEOUT", 4},
-    {"STREAM_CLOSED", 5},      {"STREAMCLOSED", 5},
-    {"FRAME_SIZE_ERROR", 6},   {"FRAMESIZEERROR", 6},
-    {"REFUSED_STREAM", 7},     {"REFUSEDSTREAM", 7},
-    {"CANCEL", 8},             {"COMPRESSION_ERROR", 9},
-    {"COMPRESSIONERROR", 9},   {"CONNECT_ERROR", 10},
-    {"CONNECTERROR", 10},      {"ENHANCE_YOUR_CALM", 11},
-    {"ENHANCEYOURCALM", 11},   {"INADEQUATE_SECURITY", 12},
-    {"INADEQUATESECURITY", 12}, {"HTTP_1_1_REQUIRED", 13},
-    {"HTTP11_REQUIRED", 13},   {"HTTP11REQUIRED", 13},
-    {NULL, 0}};
+    {"DATA", 0},         {"HEADERS", 1},  {"PRIORITY", 2},      {"RST_STREAM", 3},
+    {"RSTSTREAM", 3},    {"SETTINGS", 4}, {"PUSH_PROMISE", 5},  {"PUSHPROMISE", 5},
+    {"PING", 6},         {"GOAWAY", 7},   {"WINDOW_UPDATE", 8}, {"WINDOWUPDATE", 8},
+    {"CONTINUATION", 9}, {NULL, 0}};
+static const struct detect_uint_name errorcode_names[] = {{"NO_ERROR", 0},
+                                                          {"NOERROR", 0},
+                                                          {"PROTOCOL_ERROR", 1},
+                                                          {"PROTOCOLERROR", 1},
+                                                          {"INTERNAL_ERROR", 2},
+                                                          {"INTERNALERROR", 2},
+                                                          {"FLOW_CONTROL_ERROR", 3},
+                                                          {"FLOWCONTROLERROR", 3},
+                                                          {"SETTINGS_TIMEOUT", 4},
+                                                          {"SETTINGSTIMEOUT", 4},
+                                                          {"STREAM_CLOSED", 5},
+                                                          {"STREAMCLOSED", 5},
+                                                          {"FRAME_SIZE_ERROR", 6},
+                                                          {"FRAMESIZEERROR", 6},
+                                                          {"REFUSED_STREAM", 7},
+                                                          {"REFUSEDSTREAM", 7},
+                                                          {"CANCEL", 8},
+                                                          {"COMPRESSION_ERROR", 9},
+                                                          {"COMPRESSIONERROR", 9},
+                                                          {"CONNECT_ERROR", 10},
+                                                          {"CONNECTERROR", 10},
+                                                          {"ENHANCE_YOUR_CALM", 11},
+                                                          {"ENHANCEYOURCALM", 11},
+                                                          {"INADEQUATE_SECURITY", 12},
+                                                          {"INADEQUATESECURITY", 12},
+                                                          {"HTTP_1_1_REQUIRED", 13},
+                                                          {"HTTP11_REQUIRED", 13},
+                                                          {"HTTP11REQUIRED", 13},
+                                                          {NULL, 0}};
 
-static const struct detect_uint_spec spec_frametype = {
-    .max = 0xff, .names = frametype_names, .names_kind = DETECT_UINT_NAMES_ENUM,
-    .names_nocase = true};
-static const struct detect_uint_spec spec_errorcode = {
-    .max = 0xffffffffu, .names = errorcode_names, .names_kind = DETECT_UINT_NAMES_ENUM,
-    .names_nocase = true};
+static const struct detect_uint_spec spec_frametype = {.max = 0xff,
+                                                       .names = frametype_names,
+                                                       .names_kind = DETECT_UINT_NAMES_ENUM,
+                                                       .names_nocase = true};
+static const struct detect_uint_spec spec_errorcode = {.max = 0xffffffffu,
+                                                       .names = errorcode_names,
+                                                       .names_kind = DETECT_UINT_NAMES_ENUM,
+                                                       .names_nocase = true};
 static const struct detect_uint_spec spec_u8 = {.max = 0xff};
 static const struct detect_uint_spec spec_window = {.max = 0x7fffffffu};
 static const struct detect_uint_spec spec_u32 = {.max = 0xffffffffu};
@@ -72,9 +87,9 @@ static const struct {
     const char *name;
     uint16_t id;
 } settings_ids[] = {
-    {"SETTINGS_HEADER_TABLE_SIZE", 1},      {"SETTINGS_ENABLE_PUSH", 2},
-    {"SETTINGS_MAX_CONCURRENT_STREAMS", 3}, {"SETTINGS_INITIAL_WINDOW_SIZE", 4},
-    {"SETTINGS_MAX_FRAME_SIZE", 5},         {"SETTINGS_MAX_HEADER_LIST_SIZE", 6},
+    {"SETTINGS_HEADER_TABLE_SIZE", 1},       {"SETTINGS_ENABLE_PUSH", 2},
+    {"SETTINGS_MAX_CONCURRENT_STREAMS", 3},  {"SETTINGS_INITIAL_WINDOW_SIZE", 4},
+    {"SETTINGS_MAX_FRAME_SIZE", 5},          {"SETTINGS_MAX_HEADER_LIST_SIZE", 6},
     {"SETTINGS_ENABLE_CONNECT_PROTOCOL", 8},
 };
 
@@ -138,17 +153,40 @@ static bool settings_match(const struct app_tx *tx, uint8_t direction, const voi
 
 #define BOTH DETECT_BUFFER_DIR_BOTH
 const struct detect_tx_kw detect_tx_kw_http2[] = {
-    {.name = "http2.frametype", .app_proto = RULE_APP_HTTP2, .dir = BOTH,
-     .spec = &spec_frametype, .get = get_frametype, .multi = true},
-    {.name = "http2.errorcode", .app_proto = RULE_APP_HTTP2, .dir = BOTH,
-     .spec = &spec_errorcode, .get = get_errorcode, .multi = true},
-    {.name = "http2.priority", .app_proto = RULE_APP_HTTP2, .dir = BOTH, .spec = &spec_u8,
-     .get = get_priority, .multi = true},
-    {.name = "http2.window", .app_proto = RULE_APP_HTTP2, .dir = BOTH, .spec = &spec_window,
-     .get = get_window, .multi = true},
-    {.name = "http2.size_update", .app_proto = RULE_APP_HTTP2, .dir = BOTH, .spec = &spec_u64,
-     .get = get_size_update, .multi = true},
-    {.name = "http2.settings", .app_proto = RULE_APP_HTTP2, .dir = BOTH,
-     .parse = settings_parse, .match = settings_match},
+    {.name = "http2.frametype",
+     .app_proto = RULE_APP_HTTP2,
+     .dir = BOTH,
+     .spec = &spec_frametype,
+     .get = get_frametype,
+     .multi = true},
+    {.name = "http2.errorcode",
+     .app_proto = RULE_APP_HTTP2,
+     .dir = BOTH,
+     .spec = &spec_errorcode,
+     .get = get_errorcode,
+     .multi = true},
+    {.name = "http2.priority",
+     .app_proto = RULE_APP_HTTP2,
+     .dir = BOTH,
+     .spec = &spec_u8,
+     .get = get_priority,
+     .multi = true},
+    {.name = "http2.window",
+     .app_proto = RULE_APP_HTTP2,
+     .dir = BOTH,
+     .spec = &spec_window,
+     .get = get_window,
+     .multi = true},
+    {.name = "http2.size_update",
+     .app_proto = RULE_APP_HTTP2,
+     .dir = BOTH,
+     .spec = &spec_u64,
+     .get = get_size_update,
+     .multi = true},
+    {.name = "http2.settings",
+     .app_proto = RULE_APP_HTTP2,
+     .dir = BOTH,
+     .parse = settings_parse,
+     .match = settings_match},
     {.name = NULL},
 };

@@ -29,8 +29,9 @@ static void put(struct buf *b, const void *p, uint32_t n)
 static void frame(struct buf *b, uint8_t type, uint8_t flags, uint32_t sid, const void *p,
                   uint32_t n)
 {
-    uint8_t h[9] = {(uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n, type, flags,
-                    (uint8_t)(sid >> 24), (uint8_t)(sid >> 16), (uint8_t)(sid >> 8), (uint8_t)sid};
+    uint8_t h[9] = {
+        (uint8_t)(n >> 16),   (uint8_t)(n >> 8),    (uint8_t)n,          type,        flags,
+        (uint8_t)(sid >> 24), (uint8_t)(sid >> 16), (uint8_t)(sid >> 8), (uint8_t)sid};
     put(b, h, 9);
     if (n)
         put(b, p, n);
@@ -80,9 +81,12 @@ static void build_prior_knowledge(struct conv *c)
     put(b, preface, 24);
     static const uint8_t set_c[] = {0, 3, 0, 0, 0, 100, 0, 4, 0, 0, 0xff, 0xff};
     frame(b, 4, 0, 0, set_c, sizeof set_c);
-    static const char *const get[] = {":method", "GET", ":path", "/index.html?x=1", ":scheme",
-                                      "http", ":authority", "Example.org:8080", "user-agent",
-                                      "vigil-test/1.0", "cookie", "sid=42"};
+    static const char *const get[] = {":method",    "GET",
+                                      ":path",      "/index.html?x=1",
+                                      ":scheme",    "http",
+                                      ":authority", "Example.org:8080",
+                                      "user-agent", "vigil-test/1.0",
+                                      "cookie",     "sid=42"};
     uint32_t n = hpack(req, get, 6, hb, sizeof hb);
     frame(b, 1, 0x5, 1, hb, n); /* END_STREAM | END_HEADERS */
     seg(c, 0);
@@ -91,8 +95,8 @@ static void build_prior_knowledge(struct conv *c)
     static const uint8_t set_s[] = {0, 1, 0, 0, 0x20, 0, 0, 5, 0, 0, 0x40, 0};
     frame(b, 4, 0, 0, set_s, sizeof set_s);
     frame(b, 4, 1, 0, NULL, 0);
-    static const char *const ok[] = {":status", "200", "content-type", "text/html",
-                                     "content-length", "11", "server", "test-h2"};
+    static const char *const ok[] = {":status",        "200", "content-type", "text/html",
+                                     "content-length", "11",  "server",       "test-h2"};
     n = hpack(rsp, ok, 4, hb, sizeof hb);
     frame(b, 1, 0x4, 1, hb, n);
     frame(b, 0, 0, 1, "hello", 5);
@@ -106,10 +110,13 @@ static void build_prior_knowledge(struct conv *c)
     static const uint8_t win[] = {0, 0, 0x80, 0};
     frame(b, 8, 0, 0, win, 4);
     frame(b, 8, 0, 1, win, 4);
-    static const char *const post[] = {":method", "POST", ":path", "/upload", ":scheme", "http",
-                                       ":authority", "example.org", "content-type",
-                                       "application/octet-stream", "x-long",
-                                       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    static const char *const post[] = {
+        ":method",      "POST",
+        ":path",        "/upload",
+        ":scheme",      "http",
+        ":authority",   "example.org",
+        "content-type", "application/octet-stream",
+        "x-long",       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
     n = hpack(req, post, 6, hb, sizeof hb);
     uint8_t first[64];
     first[0] = 0, first[1] = 0, first[2] = 0, first[3] = 0; /* depends on stream 0 */
@@ -190,8 +197,8 @@ static int expect_buf(const struct app_tx *tx, enum app_buffer b, uint32_t index
         return 0;
     }
     if (l != strlen(want) || memcmp(d, want, l) != 0) {
-        fprintf(stderr, "buffer %s[%u]: '%.*s', want '%s'\n", app_buffer_name(b), index, (int)l,
-                d, want);
+        fprintf(stderr, "buffer %s[%u]: '%.*s', want '%s'\n", app_buffer_name(b), index, (int)l, d,
+                want);
         return 0;
     }
     return 1;
@@ -222,8 +229,8 @@ static int look_tx(struct app_tx *tx, void *user)
                  expect_buf(tx, APP_BUFFER_HTTP_RESPONSE_BODY, 0, "hello world") &&
                  expect_buf(tx, APP_BUFFER_HTTP_SERVER, 0, "test-h2") &&
                  expect_buf(tx, APP_BUFFER_HTTP_REQUEST_HEADER, 0, ":method: GET") &&
-                 expect_buf(tx, APP_BUFFER_HTTP2_HEADER_NAME,
-                            0 | APP_BUFFER_INDEX_TOCLIENT, ":status") &&
+                 expect_buf(tx, APP_BUFFER_HTTP2_HEADER_NAME, 0 | APP_BUFFER_INDEX_TOCLIENT,
+                            ":status") &&
                  expect_buf(tx, APP_BUFFER_HTTP_HEADER | 0, 0,
                             "user-agent: vigil-test/1.0\r\ncookie: sid=42\r\n") &&
                  expect_buf(tx, APP_BUFFER_FILE_DATA, 0 | APP_BUFFER_INDEX_TOCLIENT, "hello world");
@@ -301,7 +308,8 @@ static void test_upgrade(void)
     put(b, req, (uint32_t)strlen(req));
     seg(&c, 0);
     b = &c.b[1];
-    const char *sw = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+    const char *sw =
+        "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
     put(b, sw, (uint32_t)strlen(sw));
     static const uint8_t set_s[] = {0, 3, 0, 0, 0, 100};
     frame(b, 4, 0, 0, set_s, sizeof set_s);
@@ -326,9 +334,12 @@ static void test_upgrade(void)
         /* HTTP2-Settings: max streams 100, window 0xa00000, no push */
         "\"request\":{\"settings\":[{\"settings_id\":\"SETTINGSMAXCONCURRENTSTREAMS\","
         "\"settings_value\":100},{\"settings_id\":\"SETTINGSINITIALWINDOWSIZE\","
-        "\"settings_value\":10485760},{\"settings_id\":\"SETTINGSENABLEPUSH\",\"settings_value\":0}]}",
-        "\"hostname\":\"h2.example\",\"url\":\"/robots.txt\",\"http_method\":\"GET\",\"status\":200,"
-        "\"length\":4,\"version\":\"2\",\"request_headers\":[{\"name\":\":method\",\"value\":\"GET\"},"
+        "\"settings_value\":10485760},{\"settings_id\":\"SETTINGSENABLEPUSH\",\"settings_value\":0}"
+        "]}",
+        "\"hostname\":\"h2.example\",\"url\":\"/"
+        "robots.txt\",\"http_method\":\"GET\",\"status\":200,"
+        "\"length\":4,\"version\":\"2\",\"request_headers\":[{\"name\":\":method\",\"value\":"
+        "\"GET\"},"
         "{\"name\":\":path\",\"value\":\"/robots.txt\"},{\"name\":\":authority\",\"value\":"
         "\"h2.example\"},{\"name\":\"User-Agent\"",
         "\"http2\":{\"stream_id\":1}",
@@ -411,9 +422,9 @@ static void test_cookie_brotli(void)
     struct buf *b = &c.b[0];
     put(b, preface, 24);
     frame(b, 4, 0, 0, NULL, 0);
-    static const char *const get[] = {":method", "GET", ":path", "/br", ":scheme", "http",
-                                      ":authority", "example.org", "cookie", "a=1", "cookie",
-                                      "b=2"};
+    static const char *const get[] = {":method", "GET",  ":path",      "/br",
+                                      ":scheme", "http", ":authority", "example.org",
+                                      "cookie",  "a=1",  "cookie",     "b=2"};
     uint32_t n = hpack(req, get, 6, hb, sizeof hb);
     frame(b, 1, 0x5, 1, hb, n);
     seg(&c, 0);
