@@ -4,11 +4,15 @@
 # GnuTLS: the hub hands libmicrohttpd its certificate per handshake, so that
 # SIGHUP reloads it (libmicrohttpd itself is built on GnuTLS).
 pkg_check_modules(GNUTLS REQUIRED IMPORTED_TARGET gnutls)
+# libnghttp2: the HPACK header decompression of the HTTP/2 parser (app_http2.c).
+pkg_check_modules(NGHTTP2 REQUIRED IMPORTED_TARGET libnghttp2)
+# libbrotlidec: "Content-Encoding: br" bodies of HTTP/2 streams.
+pkg_check_modules(BROTLIDEC REQUIRED IMPORTED_TARGET libbrotlidec)
 set(VIGIL_EXTERNAL_LIBS
   PkgConfig::PCAP PkgConfig::HS PkgConfig::PCRE2 vigil_htp PkgConfig::OPENSSL
   PkgConfig::ZLIB PkgConfig::JANSSON PkgConfig::YAML PkgConfig::MHD PkgConfig::SQLITE
   PkgConfig::PQ PkgConfig::CURL PkgConfig::GNUTLS PkgConfig::ICU PkgConfig::PSL PkgConfig::LIBSSL
-  Threads::Threads m)
+  PkgConfig::NGHTTP2 PkgConfig::BROTLIDEC Threads::Threads m)
 if(MAGIC_FOUND)
   list(APPEND VIGIL_EXTERNAL_LIBS PkgConfig::MAGIC)
 endif()

@@ -180,11 +180,13 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_sip_tcp;
     case 28:
         return &app_parser_pgsql;
+    case 29:
+        return &app_parser_http2;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 29
+#define APP_REGISTRY_SIZE 30
 
 /* Layer-2 parsers (app_goose.c: GOOSE and SV; app_profinet.c), declared in
  * app_parser.h. */
@@ -280,6 +282,7 @@ struct app_flow_state {
     void *parser_state;    /* owned; freed with parser->state_free */
     uint16_t dir_proto[2]; /* as detected per direction */
     uint16_t proto_orig;   /* before a protocol change */
+    bool switch_pending;   /* a change that waits for the next data (see app_check_switch) */
     bool dir_checked[2];   /* the other direction's first data was probed */
     uint32_t flow_events;  /* enum app_flow_event bits */
     uint8_t *probe_buf[2]; /* owned; APP_PROBE_BUFFER bytes each */
@@ -381,6 +384,7 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_GOOSE] = "goose",       [APP_PROTO_SV] = "sv",
     [APP_PROTO_PROFINET] = "profinet", [APP_PROTO_SIP] = "sip",
     [APP_PROTO_PGSQL] = "pgsql",
+    [APP_PROTO_HTTP2] = "http2",
 };
 
 /* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */
@@ -1067,22 +1071,35 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
 
 /* Protocol change requested by the parser after a parse call. */
 static void app_check_switch(struct app_flow_state *st, struct flow *flow,
-                             const struct packet *packet)
+                             const struct packet *packet, bool now)
 {
     if (!st->parser || !st->parser->switch_proto || !st->parser_state)
         return;
     uint16_t np = st->parser->switch_proto(st->parser_state);
     if (np == APP_PROTO_UNKNOWN || np == st->parser->proto)
         return;
+    /* A change to a known protocol whose parser takes the old one's data
+     * (an h2c upgrade) waits for the next data: detection sees the old
+     * parser's last transaction (the request answered with 101) first. */
+    if (!now && np != APP_PROTO_DETECT_AGAIN && st->parser->switch_data) {
+        st->switch_pending = true;
+        return;
+    }
+    st->switch_pending = false;
     if (st->proto_orig == APP_PROTO_UNKNOWN)
         st->proto_orig = st->parser->proto;
     st->dir_checked[0] = st->dir_checked[1] = true; /* no mismatch checks after a change */
     struct app_parse_ctx pc;
     app_parse_ctx_init(&pc, st->thread, flow, packet);
+    void (*data_free)(void *) = NULL;
+    void *data = st->parser->switch_data ? st->parser->switch_data(st->parser_state, &data_free)
+                                         : NULL;
     if (st->parser->flow_end)
         st->parser->flow_end(st->parser_state, &pc);
     app_parser_state_free(st);
     if (np == APP_PROTO_DETECT_AGAIN) {
+        if (data && data_free)
+            data_free(data);
         st->proto = APP_PROTO_UNKNOWN;
         st->dir_state[0] = st->dir_state[1] = APP_DIR_PROBING;
         st->have_first_dir = false;
@@ -1098,16 +1115,24 @@ static void app_check_switch(struct app_flow_state *st, struct flow *flow,
         }
     }
     if (!next) {
-        app_flow_set_proto(st, flow, APP_PROTO_FAILED);
+        /* the new protocol is disabled: the flow stays what it was (an h2c
+         * upgrade with http2 disabled stays http), unparsed from here */
+        if (data && data_free)
+            data_free(data);
+        app_flow_set_proto(st, flow, st->proto_orig);
         return;
     }
-    app_parser_start(st, flow, packet, next, NULL);
+    app_parser_start(st, flow, packet, next, data);
+    if (data && data_free)
+        data_free(data);
 }
 
 static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
                             const struct packet *packet, uint8_t direction, const uint8_t *data,
                             uint32_t len, uint32_t flags)
 {
+    if (st->switch_pending)
+        app_check_switch(st, flow, packet, true);
     if (!st->parser || st->parser_gave_up)
         return;
     struct app_parse_ctx pc;
@@ -1133,7 +1158,7 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
             st->thread->stats.errors_udp[st->parser->proto]++;
         return;
     }
-    app_check_switch(st, flow, packet);
+    app_check_switch(st, flow, packet, false);
 }
 
 /* The flow's protocol was just decided: replay the probe buffers to the parser,

@@ -49,6 +49,7 @@ enum app_proto {
     APP_PROTO_PROFINET, /* layer 2 (0x8892) */
     APP_PROTO_SIP,      /* SIP over UDP and TCP (issue 15) */
     APP_PROTO_PGSQL,    /* PostgreSQL frontend/backend protocol */
+    APP_PROTO_HTTP2,    /* HTTP/2 (app_http2.c) */
     APP_PROTO_MAX_BUILTIN,
     APP_PROTO_MAX = 64, /* room for parsers added later */
 };

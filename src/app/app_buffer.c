@@ -68,3 +68,47 @@ int app_buffer_from_name(const char *name)
     }
     return -1;
 }
+
+int app_buffer_get_sided(const struct app_tx *tx, enum app_buffer buffer, uint32_t index,
+                         bool two_sided,
+                         int (*get_dir)(const struct app_tx *tx, enum app_buffer buffer, int dir,
+                                        uint32_t index, const uint8_t **data, uint32_t *len),
+                         const uint8_t **data, uint32_t *len)
+{
+    uint32_t sel = index & (APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
+    index &= ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
+    if (sel == APP_BUFFER_INDEX_TOCLIENT)
+        return get_dir(tx, buffer, 1, index, data, len);
+    if (sel || !two_sided)
+        return get_dir(tx, buffer, 0, index, data, len);
+    if (get_dir(tx, buffer, 0, index, data, len) == 0)
+        return 0;
+    uint32_t n0 = 0;
+    const uint8_t *d;
+    uint32_t l;
+    while (n0 < index && get_dir(tx, buffer, 0, n0, &d, &l) == 0)
+        n0++;
+    return get_dir(tx, buffer, 1, index - n0, data, len);
+}
+
+bool app_buffer_http_two_sided(enum app_buffer b)
+{
+    switch (b) {
+    case APP_BUFFER_HTTP_HEADER:
+    case APP_BUFFER_HTTP_HEADER_RAW:
+    case APP_BUFFER_HTTP_HEADER_NAMES:
+    case APP_BUFFER_HTTP_START:
+    case APP_BUFFER_HTTP_PROTOCOL:
+    case APP_BUFFER_HTTP_COOKIE:
+    case APP_BUFFER_HTTP_CONTENT_TYPE:
+    case APP_BUFFER_HTTP_CONTENT_LEN:
+    case APP_BUFFER_HTTP_CONNECTION:
+    case APP_BUFFER_FILE_DATA:
+    case APP_BUFFER_FILE_NAME:
+    case APP_BUFFER_HTTP2_HEADER:
+    case APP_BUFFER_HTTP2_HEADER_NAME:
+        return true;
+    default:
+        return false;
+    }
+}

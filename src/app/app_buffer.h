@@ -5,6 +5,9 @@
 #ifndef VIGIL_APP_BUFFER_H
 #define VIGIL_APP_BUFFER_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #define APP_BUFFER_LIST(X)                                                                         \
     X(HTTP_URI, "http.uri") X(HTTP_URI_RAW, "http.uri.raw") X(HTTP_METHOD, "http.method")         \
     X(HTTP_PROTOCOL, "http.protocol") X(HTTP_HOST, "http.host") X(HTTP_HOST_RAW, "http.host.raw") \
@@ -19,7 +22,8 @@
     X(HTTP_STAT_CODE, "http.stat_code") X(HTTP_STAT_MSG, "http.stat_msg")                         \
     X(HTTP_RESPONSE_LINE, "http.response_line") X(HTTP_SERVER, "http.server")                     \
     X(HTTP_LOCATION, "http.location") X(HTTP_RESPONSE_HEADER, "http.response_header")             \
-    X(HTTP_REQUEST_HEADER, "http.request_header")\
+    X(HTTP_REQUEST_HEADER, "http.request_header")                                                \
+    X(HTTP2_HEADER, "http2.header") X(HTTP2_HEADER_NAME, "http2.header_name")                     \
     X(HTTP_RESPONSE_HEADER_RAW, "http.response_header.raw") X(FILE_DATA, "file.data")             \
     X(FILE_NAME, "file.name")                                                                     \
     X(DNS_QUERY, "dns.query") X(DNS_ANSWER_NAME, "dns.answer.name")                               \
@@ -93,6 +97,23 @@ int app_buffer_from_name(const char *name);
  * then the response ones (index 0 = request, 1 = response for single ones). */
 #define APP_BUFFER_INDEX_TOCLIENT 0x80000000u
 #define APP_BUFFER_INDEX_TOSERVER 0x40000000u
+
+/* The HTTP buffers (HTTP/1 and HTTP/2) that exist in both directions of a
+ * transaction: http.header, http.header.raw, http.header_names, http.start,
+ * http.protocol, http.cookie, http.content_type, http.content_len,
+ * http.connection, file.data, file.name, http2.header, http2.header_name. */
+bool app_buffer_http_two_sided(enum app_buffer buffer);
+
+/* The index convention above for a parser whose transactions answer each
+ * side on its own (get_dir: 0 to server, 1 to client; 0 or -ENOENT):
+ * resolves the direction bits, and for a two-sided buffer without them,
+ * the request instances first, then the response ones. */
+struct app_tx;
+int app_buffer_get_sided(const struct app_tx *tx, enum app_buffer buffer, uint32_t index,
+                         bool two_sided,
+                         int (*get_dir)(const struct app_tx *tx, enum app_buffer buffer, int dir,
+                                        uint32_t index, const uint8_t **data, uint32_t *len),
+                         const uint8_t **data, uint32_t *len);
 
 /* dcerpc.iface.data is no rule buffer: each instance describes one interface
  * the transaction's request may be matched against by dcerpc.iface (the

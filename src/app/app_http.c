@@ -18,6 +18,7 @@
 
 #include <htp/htp.h>
 
+#include "app/app_http2.h"
 #include "app/app_parser.h"
 #include "app/file.h"
 #include "decode/packet.h"
@@ -149,6 +150,10 @@ struct http_state {
     bool too_many;    /* max_tx_per_flow reached: the flow is given up */
     uint8_t *pending; /* to-server bytes libhtp could not take yet (CONNECT) */
     uint32_t pending_len;
+    /* "Upgrade: h2c" answered with 101: the request, handed to the HTTP/2
+     * parser (switch_data), and where the HTTP/2 bytes start in the chunk */
+    struct http2_upgrade *h2_upgrade;
+    const uint8_t *h2_rest;
     uint32_t anomalies;
     size_t mem;
 };
@@ -946,6 +951,66 @@ static int http_cb_response_start(htp_tx_t *htx)
     return HTP_OK;
 }
 
+/* Whether a 101 answers "Upgrade: h2c" (cleartext HTTP/2, RFC 7540 3.2). */
+static bool http_upgrade_h2c(const htp_tx_t *htx)
+{
+    const htp_header_t *h = http_header_get(htx->response_headers, "upgrade");
+    if (!h || !h->value)
+        h = http_header_get(htx->request_headers, "upgrade");
+    if (!h || !h->value)
+        return false;
+    const uint8_t *v = bstr_ptr(h->value);
+    size_t n = bstr_len(h->value);
+    for (size_t i = 0; i + 3 <= n; i++)
+        if (strncasecmp((const char *)v + i, "h2c", 3) == 0)
+            return true;
+    return false;
+}
+
+static uint8_t *http_dup_bstr(const bstr *b, size_t *len)
+{
+    size_t n = b ? bstr_len(b) : 0;
+    uint8_t *p = malloc(n ? n : 1);
+    if (p && n)
+        memcpy(p, bstr_ptr(b), n);
+    *len = n;
+    return p;
+}
+
+/* The upgraded request, for the HTTP/2 parser's stream 1. */
+static struct http2_upgrade *http_h2c_request(const htp_tx_t *htx)
+{
+    struct http2_upgrade *u = calloc(1, sizeof(*u));
+    if (!u)
+        return NULL;
+    size_t n = htx->request_headers ? htp_table_size(htx->request_headers) : 0;
+    u->names = calloc(n ? n : 1, sizeof(*u->names));
+    u->values = calloc(n ? n : 1, sizeof(*u->values));
+    u->name_lens = calloc(n ? n : 1, sizeof(*u->name_lens));
+    u->value_lens = calloc(n ? n : 1, sizeof(*u->value_lens));
+    if (!u->names || !u->values || !u->name_lens || !u->value_lens)
+        goto fail;
+    if (htx->request_method && !(u->method = http_dup_bstr(htx->request_method, &u->method_len)))
+        goto fail;
+    if (htx->request_uri && !(u->uri = http_dup_bstr(htx->request_uri, &u->uri_len)))
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        const htp_header_t *h = htp_table_get_index(htx->request_headers, i, NULL);
+        if (!h || !h->name)
+            continue;
+        uint32_t k = u->n_headers;
+        u->names[k] = http_dup_bstr(h->name, &u->name_lens[k]);
+        u->values[k] = http_dup_bstr(h->value, &u->value_lens[k]);
+        u->n_headers++;
+        if (!u->names[k] || !u->values[k])
+            goto fail;
+    }
+    return u;
+fail:
+    http2_upgrade_free(u);
+    return NULL;
+}
+
 static int http_cb_response_headers(htp_tx_t *htx)
 {
     struct http_tx *tx = http_tx_of(htx);
@@ -966,6 +1031,14 @@ static int http_cb_response_headers(htp_tx_t *htx)
          htx->response_status_number < 300) ||
         htx->response_status_number == 101)
         st->switch_to = APP_PROTO_DETECT_AGAIN;
+    if (htx->response_status_number == 101 && http_upgrade_h2c(htx)) {
+        struct http2_upgrade *u = http_h2c_request(htx);
+        if (u) {
+            http2_upgrade_free(st->h2_upgrade);
+            st->h2_upgrade = u;
+            st->switch_to = APP_PROTO_HTTP2;
+        }
+    }
     return HTP_OK;
 }
 
@@ -1308,6 +1381,7 @@ static void http_state_free(void *state)
         tx = n;
     }
     htp_connp_destroy_all(st->connp);
+    http2_upgrade_free(st->h2_upgrade);
     free(st->pending);
     http_release(st, st->mem);
     free(st);
@@ -1365,6 +1439,10 @@ static int http_feed(struct http_state *st, uint8_t direction, const uint8_t *da
         }
     } else {
         rc = htp_connp_res_data(st->connp, tv, data, len);
+        if (st->switch_to == APP_PROTO_HTTP2 && st->h2_upgrade && !st->h2_rest) {
+            size_t used = htp_connp_res_data_consumed(st->connp);
+            st->h2_rest = data + (used < len ? used : len);
+        }
     }
     return st->too_many ? HTP_STREAM_ERROR : rc;
 }
@@ -1410,6 +1488,22 @@ static int http_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
         uint32_t skip = direction == 1 ? http_extra_continue(st, data, len) : 0;
         if (skip < len)
             rc = http_feed(st, direction, data + skip, len - skip, &tv);
+    }
+    if (st->h2_rest && st->h2_upgrade && !st->h2_upgrade->rest[1] && data &&
+        st->h2_rest >= data && st->h2_rest <= data + len) {
+        /* the HTTP/2 bytes after the 101, for the HTTP/2 parser */
+        size_t n = (size_t)(data + len - st->h2_rest);
+        if (n && (st->h2_upgrade->rest[1] = malloc(n)) != NULL) {
+            memcpy(st->h2_upgrade->rest[1], st->h2_rest, n);
+            st->h2_upgrade->rest_len[1] = n;
+        }
+    }
+    if (st->h2_upgrade && st->pending_len && !st->h2_upgrade->rest[0]) {
+        /* client bytes held back while the upgrade was answered */
+        st->h2_upgrade->rest[0] = st->pending;
+        st->h2_upgrade->rest_len[0] = st->pending_len;
+        st->pending = NULL;
+        st->pending_len = 0;
     }
     if (direction == 1 && st->pending_len && st->switch_to == 0) {
         /* the CONNECT was answered: give libhtp the held-back request bytes */
@@ -1611,48 +1705,20 @@ static int http_tx_get_buffer_dir(const struct http_tx *tx, enum app_buffer buff
     }
 }
 
-/* Buffers that exist in both directions of a transaction. */
-static bool http_buffer_two_sided(enum app_buffer b)
-{
-    switch (b) {
-    case APP_BUFFER_HTTP_HEADER:
-    case APP_BUFFER_HTTP_HEADER_RAW:
-    case APP_BUFFER_HTTP_HEADER_NAMES:
-    case APP_BUFFER_HTTP_START:
-    case APP_BUFFER_HTTP_PROTOCOL:
-    case APP_BUFFER_HTTP_COOKIE:
-    case APP_BUFFER_HTTP_CONTENT_TYPE:
-    case APP_BUFFER_HTTP_CONTENT_LEN:
-    case APP_BUFFER_HTTP_CONNECTION:
-    case APP_BUFFER_FILE_DATA:
-    case APP_BUFFER_FILE_NAME:
-        return true;
-    default:
-        return false;
-    }
-}
-
 /* The index selects the direction with APP_BUFFER_INDEX_TOSERVER or
  * APP_BUFFER_INDEX_TOCLIENT; with neither, a two-sided buffer lists the
  * request instances first, then the response ones. */
+static int http_get_dir_tx(const struct app_tx *atx, enum app_buffer buffer, int dir,
+                           uint32_t index, const uint8_t **data, uint32_t *len)
+{
+    return http_tx_get_buffer_dir((const struct http_tx *)atx, buffer, dir, index, data, len);
+}
+
 static int http_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, uint32_t index,
                               const uint8_t **data, uint32_t *len)
 {
-    const struct http_tx *tx = (const struct http_tx *)atx;
-    uint32_t sel = index & (APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
-    index &= ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
-    if (sel == APP_BUFFER_INDEX_TOCLIENT)
-        return http_tx_get_buffer_dir(tx, buffer, 1, index, data, len);
-    if (sel || !http_buffer_two_sided(buffer))
-        return http_tx_get_buffer_dir(tx, buffer, 0, index, data, len);
-    if (http_tx_get_buffer_dir(tx, buffer, 0, index, data, len) == 0)
-        return 0;
-    uint32_t n0 = 0;
-    const uint8_t *d;
-    uint32_t l;
-    while (n0 < index && http_tx_get_buffer_dir(tx, buffer, 0, n0, &d, &l) == 0)
-        n0++;
-    return http_tx_get_buffer_dir(tx, buffer, 1, index - n0, data, len);
+    return app_buffer_get_sided(atx, buffer, index, app_buffer_http_two_sided(buffer),
+                                http_get_dir_tx, data, len);
 }
 
 /* Per-side access (app_tx_get_buffer_dir): the given side of a two-sided
@@ -1661,7 +1727,7 @@ static int http_tx_get_buffer_side(const struct app_tx *atx, enum app_buffer buf
                                    uint8_t direction, uint32_t index, const uint8_t **data,
                                    uint32_t *len)
 {
-    if (!http_buffer_two_sided(buffer))
+    if (!app_buffer_http_two_sided(buffer))
         return -EAGAIN;
     index &= ~(APP_BUFFER_INDEX_TOCLIENT | APP_BUFFER_INDEX_TOSERVER);
     return http_tx_get_buffer_dir((const struct http_tx *)atx, buffer, direction ? 1 : 0, index,
@@ -1677,6 +1743,17 @@ static uint16_t http_switch_proto(void *state)
 {
     struct http_state *st = state;
     return st->switch_to;
+}
+
+static void *http_switch_data(void *state, void (**data_free)(void *data))
+{
+    struct http_state *st = state;
+    if (st->switch_to != APP_PROTO_HTTP2 || !st->h2_upgrade)
+        return NULL;
+    struct http2_upgrade *u = st->h2_upgrade;
+    st->h2_upgrade = NULL;
+    *data_free = http2_upgrade_free;
+    return u;
 }
 
 /* Suricata's HTTP events this parser does not raise. */
@@ -1710,6 +1787,7 @@ const struct app_parser app_parser_http = {
     .tx_get_buffer = http_tx_get_buffer,
     .tx_write_json = http_tx_write_json,
     .switch_proto = http_switch_proto,
+    .switch_data = http_switch_data,
     .tx_has_event = http_tx_has_event,
     .event_names = http_event_names,
     .event_names_unsupported = http_event_names_unsupported,

@@ -99,6 +99,10 @@ struct app_parser {
     /* Protocol change (STARTTLS, CONNECT, Upgrade): the parser returns the
      * new protocol once the switch happened, else APP_PROTO_UNKNOWN. May be NULL. */
     uint16_t (*switch_proto)(void *state);
+    /* With a protocol change: what the new parser's state_new gets in
+     * ctx->expectation_data (e.g. the HTTP/1 request of an h2c upgrade),
+     * freed with *data_free after it returns. May be NULL. */
+    void *(*switch_data)(void *state, void (**data_free)(void *data));
 
     /* The probe is weak evidence: only used when a port hint matches (as
      * Suricata's DNS-over-UDP detection, limited to its detection ports,
@@ -301,5 +305,6 @@ extern const struct app_parser app_parser_sv;
 extern const struct app_parser app_parser_profinet;
 extern const struct app_parser app_parser_sip_udp;
 extern const struct app_parser app_parser_sip_tcp;
+extern const struct app_parser app_parser_http2;
 
 #endif

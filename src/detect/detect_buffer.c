@@ -47,6 +47,9 @@ static const struct detect_buffer_info buffers[] = {
     {"http.location", "http_location", NULL, 0, RULE_APP_HTTP, TC, 2, false},
     {"http.request_header", NULL, NULL, 0, RULE_APP_HTTP, TS, 2, true},
     {"http.response_header", NULL, NULL, 0, RULE_APP_HTTP, TC, 2, true},
+    /* HTTP/2 (app_http2.c): one instance per header, both directions */
+    {"http2.header", NULL, NULL, 0, RULE_APP_HTTP2, BOTH, 2, true},
+    {"http2.header_name", NULL, NULL, 0, RULE_APP_HTTP2, BOTH, 2, true},
     /* files (HTTP bodies, SMTP attachments, ...) */
     {"file.data", "file_data", NULL, 'Q', RULE_APP_NONE, BOTH, 2, false},
     {"file.name", NULL, NULL, 0, RULE_APP_NONE, BOTH, 2, false},

@@ -1704,9 +1704,12 @@ static bool app_proto_ok(const struct detect_worker *dw, const struct rule *r, c
     int want = dw->app_proto_of_rule[r->id];
     if (!f && l2_proto)
         return want == l2_proto && dw->app_proto_match[r->id] < 0;
-    /* As in Suricata, dcerpc rules also see DCE/RPC over SMB. */
+    /* As in Suricata, dcerpc rules also see DCE/RPC over SMB, and http rules
+     * (not http1 ones) both HTTP/1 and HTTP/2. */
     if (want >= 0 && (!f || (f->app_proto != want &&
-                             !(want == APP_PROTO_DCERPC && f->app_proto == APP_PROTO_SMB))))
+                             !(want == APP_PROTO_DCERPC && f->app_proto == APP_PROTO_SMB) &&
+                             !(want == APP_PROTO_HTTP && r->app_proto == RULE_APP_HTTP &&
+                               f->app_proto == APP_PROTO_HTTP2))))
         return false;
     int m = dw->app_proto_match[r->id];
     if (m >= 0) {

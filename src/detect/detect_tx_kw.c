@@ -32,6 +32,12 @@ extern const struct detect_tx_kw detect_tx_kw_mqtt[];
 extern const struct detect_tx_kw detect_tx_kw_mqtt[] __attribute__((weak));
 #endif
 
+#if __has_include("detect_kw_http2.c")
+extern const struct detect_tx_kw detect_tx_kw_http2[];
+#else
+extern const struct detect_tx_kw detect_tx_kw_http2[] __attribute__((weak));
+#endif
+
 #if __has_include("detect_kw_winrpc.c")
 extern const struct detect_tx_kw detect_tx_kw_winrpc[]; /* dcerpc, smb, krb5, nfs */
 #else
@@ -51,11 +57,13 @@ static const struct detect_tx_kw *tx_kw_table(size_t i)
         return detect_tx_kw_mqtt;
     case 4:
         return detect_tx_kw_winrpc;
+    case 5:
+        return detect_tx_kw_http2;
     default:
         return NULL;
     }
 }
-#define TX_KW_TABLES 5
+#define TX_KW_TABLES 6
 
 /* Keywords of the parsers' own integer fields (struct app_uint_field), made
  * once: each is a multi-integer (a field may occur several times in a

@@ -1037,6 +1037,17 @@ int kw_sticky_buffer(struct pctx *pc, int buffer_id)
     int list = list_get(pc, buffer_id);
     if (list < 0)
         return -EINVAL;
+    /* A multi-buffer (one instance per header, certificate, ...) named
+     * again after matches is a list of its own, matched against any
+     * instance independently (Suricata 7, bug 5780): http.request_header;
+     * content:"a"; http.request_header; content:"b"; matches a and b in
+     * two different headers. */
+    const struct detect_buffer_info *bi = detect_buffer_get(buffer_id);
+    if (bi && bi->multi && pc->r->buffers[list].nitems) {
+        list = list_new(pc, buffer_id);
+        if (list < 0)
+            return -EINVAL;
+    }
     pc->cur_list = list;
     pc->cur_list_fresh = true;
     return 0;

@@ -14,8 +14,13 @@
 /* How often (packet time) idle flows and fragments are expired. */
 #define WORKER_TIMEOUT_INTERVAL_USEC 1000000ull
 
-static bool app_event_enabled(const struct sensor_eve_output *sc, const char *event_type)
+static bool app_event_enabled(const struct sensor_eve_output *sc, const char *event_type,
+                              const struct flow *flow)
 {
+    /* HTTP/2 transactions are "http" events of the eve-log "http2" type, as
+     * in Suricata (its http2 logger). */
+    if (flow && flow->app_proto == APP_PROTO_HTTP2 && strcmp(event_type, "http") == 0)
+        return sc->log_app[APP_PROTO_HTTP2];
     if (strcmp(event_type, "fileinfo") == 0)
         return sc->log_app[0];
     /* A parser's own anomaly record (a layer-2 timer's): as the anomaly sink's. */
@@ -71,7 +76,7 @@ static void sink_emit(void *user, const char *event_type, const struct flow *flo
         dir = packet ? EVE_DIR_PACKET : direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
     uint64_t ts = flow ? flow->last_usec : w->now_usec;
     for (int i = 0; i < w->neve; i++) {
-        if (!app_event_enabled(&w->config->eve_out[i], event_type))
+        if (!app_event_enabled(&w->config->eve_out[i], event_type, flow))
             continue;
         struct json_writer *jw = eve_event_begin(&w->eve[i], event_type, packet, flow, dir, ts);
         /* File events name the protocol that carried the file, as Suricata's do. */
