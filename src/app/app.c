@@ -182,11 +182,19 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_pgsql;
     case 29:
         return &app_parser_http2;
+    case 30:
+        return &app_parser_ldap_tcp;
+    case 31:
+        return &app_parser_ldap_udp;
+    case 32:
+        return &app_parser_rfb;
+    case 33:
+        return &app_parser_snmp;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 30
+#define APP_REGISTRY_SIZE 34
 
 /* Layer-2 parsers (app_goose.c: GOOSE and SV; app_profinet.c), declared in
  * app_parser.h. */
@@ -383,8 +391,9 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_BACNET] = "bacnet",     [APP_PROTO_OPCUA] = "opcua",
     [APP_PROTO_GOOSE] = "goose",       [APP_PROTO_SV] = "sv",
     [APP_PROTO_PROFINET] = "profinet", [APP_PROTO_SIP] = "sip",
-    [APP_PROTO_PGSQL] = "pgsql",
-    [APP_PROTO_HTTP2] = "http2",
+    [APP_PROTO_PGSQL] = "pgsql",       [APP_PROTO_HTTP2] = "http2",
+    [APP_PROTO_LDAP] = "ldap",         [APP_PROTO_RFB] = "rfb",
+    [APP_PROTO_SNMP] = "snmp",
 };
 
 /* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */
@@ -448,6 +457,16 @@ static void app_config_proto_enabled(const struct config *cfg, const char *name,
         *enabled = true;
     else if (config_parse_bool(v, &b) == 0)
         *enabled = b;
+}
+
+/* "enabled: detection-only": the protocol is recognised (flows get their
+ * app_proto) but not parsed: no transactions, logs or protocol keywords. */
+static bool app_config_detection_only(const struct config *cfg, const char *name)
+{
+    char key[128];
+    snprintf(key, sizeof(key), "app-layer.protocols.%s.enabled", name);
+    const char *v = config_get(cfg, key);
+    return v && strcasecmp(v, "detection-only") == 0;
 }
 
 static void app_config_size(const struct config *cfg, const char *key, uint64_t *out)
@@ -613,8 +632,10 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     }
     app_config_eve_options(out, cfg);
 
-    for (int p = APP_PROTO_HTTP; p < APP_PROTO_MAX_BUILTIN; p++)
+    for (int p = APP_PROTO_HTTP; p < APP_PROTO_MAX_BUILTIN; p++) {
         app_config_proto_enabled(cfg, app_proto_name((uint16_t)p), &out->enabled[p]);
+        out->detection_only[p] = app_config_detection_only(cfg, app_proto_name((uint16_t)p));
+    }
     app_config_proto_enabled(cfg, "ssl", &out->enabled[APP_PROTO_TLS]);
     app_config_proto_enabled(cfg, "ftp-data", &out->enabled[APP_PROTO_FTP_DATA]);
     for (int p = APP_PROTO_HTTP; p < APP_PROTO_MAX_BUILTIN; p++) {
@@ -653,6 +674,10 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     long long n;
     if (config_get_int(cfg, "app-layer.max-tx", &n) == 0 && n > 0 && n <= UINT32_MAX)
         out->max_tx_per_flow = (uint32_t)n;
+    out->ldap_max_tx = 256;
+    if (config_get_int(cfg, "app-layer.protocols.ldap.max-tx", &n) == 0 && n > 0 &&
+        n <= UINT32_MAX)
+        out->ldap_max_tx = (uint32_t)n;
     app_config_size(cfg, "app-layer.memcap", &out->memcap);
 
     app_config_tristate(cfg, "app-layer.protocols.tls.ja3-fingerprints", &out->ja3_fingerprints);
@@ -1060,7 +1085,8 @@ static bool app_parser_start(struct app_flow_state *st, struct flow *flow,
     st->thread->stats.flows[p->proto]++;
     if (st->is_udp)
         st->thread->stats.flows_udp[p->proto]++;
-    st->parser_gave_up = false;
+    /* detection-only: recognised, never parsed */
+    st->parser_gave_up = p->proto < APP_PROTO_MAX && st->thread->cfg.detection_only[p->proto];
     st->dir_proto[0] = st->dir_proto[1] = p->proto;
     return true;
 }
@@ -1595,6 +1621,11 @@ int app_flow_state_tx_foreach(struct app_flow_state *state,
     if (!state || !state->parser || !state->parser_state || !state->parser->tx_foreach)
         return 0;
     return state->parser->tx_foreach(state->parser_state, fn, user);
+}
+
+uint16_t app_tx_changes(const struct app_tx *tx)
+{
+    return tx ? tx->changes : 0;
 }
 
 uint64_t app_tx_id(const struct app_tx *tx)

@@ -50,6 +50,9 @@ enum app_proto {
     APP_PROTO_SIP,      /* SIP over UDP and TCP (issue 15) */
     APP_PROTO_PGSQL,    /* PostgreSQL frontend/backend protocol */
     APP_PROTO_HTTP2,    /* HTTP/2 (app_http2.c) */
+    APP_PROTO_LDAP,     /* LDAP over TCP and connectionless LDAP over UDP */
+    APP_PROTO_RFB,      /* RFB (VNC) */
+    APP_PROTO_SNMP,     /* SNMP v1, v2c, v3 over UDP */
     APP_PROTO_MAX_BUILTIN,
     APP_PROTO_MAX = 64, /* room for parsers added later */
 };
@@ -127,6 +130,7 @@ struct app_ics_config {
 
 struct app_layer_config {
     bool enabled[APP_PROTO_MAX];          /* app-layer.protocols.<p>.enabled */
+    bool detection_only[APP_PROTO_MAX];   /* ... enabled: detection-only (no parsing) */
     /* Per transport (APP_IPPROTO_TCP/UDP bits of app_parser.h): as enabled[],
      * unless app-layer.protocols.<p>.tcp.enabled / .udp.enabled say otherwise
      * (the per-transport setting wins, as in Suricata). */
@@ -172,6 +176,7 @@ struct app_layer_config {
      * and dcerpc.max-stub-size (0: DCERPC_STUB_MAX), same loader. */
     uint32_t dcerpc_max_tx, nfs_max_tx, dcerpc_max_stub_size;
     bool pgsql_log_passwords; /* eve-log types pgsql.passwords (default no) */
+    uint32_t ldap_max_tx;     /* app-layer.protocols.ldap.max-tx (256) */
 
     /* DNS and TLS logging options (outputs.eve-log.types.dns / .tls), loaded
      * by app_layer_config_load (app.c); Suricata 8's defaults. */
@@ -287,6 +292,9 @@ struct app_tx;
 int app_flow_state_tx_foreach(struct app_flow_state *state,
                               int (*fn)(struct app_tx *tx, void *user), void *user);
 uint64_t app_tx_id(const struct app_tx *tx);
+/* How many times the parser marked the transaction changed beyond its
+ * buffers (struct app_tx.changes): detection inspects it again then. */
+uint16_t app_tx_changes(const struct app_tx *tx);
 /* Same as app_tx_get_buffer, for the side of the conversation a rule
  * inspects (direction 0: to server, 1: to client), as Suricata does for
  * buffers that exist on both sides: ssh.proto/ssh.software/ssh.hassh* give

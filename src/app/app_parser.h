@@ -31,6 +31,10 @@ struct app_tx {
     bool logged;       /* the parser already logged it */
     uint8_t detect_done; /* detection finished with it: bit 0 to server, bit 1 to client */
     uint8_t inspect_done; /* built-in field inspection (intel) done: bit 0 to server, 1 to client */
+    /* Bumped by a parser when a transaction gains content that no
+     * detection buffer shows (another response, a new integer field):
+     * detection then inspects it again (Suricata's tx "updated" flags). */
+    uint16_t changes;
 };
 
 /* Whether a parser may free a transaction: it is logged and, when rules are
@@ -306,5 +310,9 @@ extern const struct app_parser app_parser_profinet;
 extern const struct app_parser app_parser_sip_udp;
 extern const struct app_parser app_parser_sip_tcp;
 extern const struct app_parser app_parser_http2;
+extern const struct app_parser app_parser_ldap_tcp;
+extern const struct app_parser app_parser_ldap_udp;
+extern const struct app_parser app_parser_rfb;
+extern const struct app_parser app_parser_snmp;
 
 #endif

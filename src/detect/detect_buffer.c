@@ -157,6 +157,19 @@ static const struct detect_buffer_info buffers[] = {
     {"sdp.media.media_info", NULL, NULL, 0, RULE_APP_SIP, BOTH, 2, true},
     {"sdp.media.connection_data", NULL, NULL, 0, RULE_APP_SIP, BOTH, 2, true},
     {"sdp.media.encryption_key", NULL, NULL, 0, RULE_APP_SIP, BOTH, 2, true},
+    /* LDAP (app_ldap.c) */
+    {"ldap.request.dn", NULL, NULL, 0, RULE_APP_LDAP, TS, 2, false},
+    {"ldap.responses.dn", NULL, NULL, 0, RULE_APP_LDAP, TC, 2, true},
+    {"ldap.responses.message", NULL, NULL, 0, RULE_APP_LDAP, TC, 2, true},
+    {"ldap.request.attribute_type", NULL, NULL, 0, RULE_APP_LDAP, TS, 2, true},
+    {"ldap.responses.attribute_type", NULL, NULL, 0, RULE_APP_LDAP, TC, 2, true},
+    /* RFB (app_rfb.c) */
+    {"rfb.name", NULL, NULL, 0, RULE_APP_RFB, TC, 2, false},
+    /* SNMP (app_snmp.c) */
+    {"snmp.community", NULL, NULL, 0, RULE_APP_SNMP, BOTH, 2, false},
+    {"snmp.usm", NULL, NULL, 0, RULE_APP_SNMP, BOTH, 2, false},
+    {"snmp.trap_oid", NULL, NULL, 0, RULE_APP_SNMP, BOTH, 2, false},
+    {"snmp.trap_address", NULL, NULL, 0, RULE_APP_SNMP, BOTH, 2, false},
     /* frame:<proto>.<name> selects it (rule_parse_frame.c), never by name */
     {"frame", NULL, NULL, 0, RULE_APP_NONE, BOTH, 2, false},
 };

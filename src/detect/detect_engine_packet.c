@@ -1969,7 +1969,7 @@ static int inspect_tx(struct app_tx *tx, void *user)
      * response buffer is inspected on packets to the client). */
     uint8_t dir_bit = dir ? DETECT_BUFFER_DIR_TOCLIENT : DETECT_BUFFER_DIR_TOSERVER;
     bool complete_now = app_tx_complete(tx, dir) || (p->flags & PACKET_FLAG_PSEUDO);
-    uint64_t sig = 0xcbf29ce484222325ull ^ (complete_now ? 1 : 0);
+    uint64_t sig = 0xcbf29ce484222325ull ^ (complete_now ? 1 : 0) ^ ((uint64_t)app_tx_changes(tx) << 1);
     uint64_t head_sig = sig;
     for (uint32_t i = 0; i < dw->nused_app_buffers; i++) {
         uint16_t id = dw->used_app_buffers[i];

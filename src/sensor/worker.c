@@ -643,6 +643,14 @@ bool worker_packet_dropped(const struct worker *w)
     return w->config->ips_mode && (w->verdict.actions & DETECT_ACTION_DROP);
 }
 
+static int tx_detect_skipped(struct app_tx *tx, void *user)
+{
+    (void)user;
+    app_tx_set_detect_done(tx, 0);
+    app_tx_set_detect_done(tx, 1);
+    return 0;
+}
+
 void worker_process_frame(struct worker *w, const struct capture_frame *frame, uint64_t pcap_cnt)
 {
     struct packet *p = &w->packet;
@@ -717,6 +725,12 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
         l2_process(w, p);
     else
         frames_done(w, p, f);
+    /* Detection no longer runs on such a flow: its transactions must not
+     * wait for it to be freed (Suricata's #8619: a passed UDP flow kept
+     * every transaction until its parser's limit). */
+    if (w->detect && f && f->app &&
+        (f->action_pass || f->uninspected || f->state == FLOW_STATE_BYPASSED || flow_dropped))
+        app_flow_state_tx_foreach(f->app, tx_detect_skipped, NULL);
     if (f && f->app && f->tcp && !f->app_closed)
         app_close_if_session_closed(w, f);
     if (w->config->ips_mode)

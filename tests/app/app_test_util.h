@@ -151,6 +151,45 @@ static inline char *test_run_tcp(const struct test_segment *segs, size_t nsegs, 
     return cap.log;
 }
 
+/* Runs UDP datagrams (struct test_segment: direction, bytes) of one flow
+ * between 10.0.0.1:sport and 10.0.0.2:dport through a fresh context, then
+ * ends the flow. Returns the captured log (caller frees; "MEMUSE-LEAK" in
+ * it when the accounting is not back to zero); counts and the flow's
+ * protocol through the optional pointers. */
+static inline char *test_run_udp(const struct test_segment *dgrams, size_t n, uint16_t sport,
+                                 uint16_t dport, uint16_t *proto_out, unsigned *events_out,
+                                 unsigned *anomalies_out)
+{
+    struct test_capture cap = {0};
+    struct app_event_sink sink = {
+        .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
+    struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(NULL, &sink);
+    struct flow f;
+    struct packet p;
+    test_flow_init(&f, &p, 17, sport, dport);
+    struct app_flow_state *st = NULL;
+    for (size_t i = 0; i < n; i++) {
+        p.flow_direction = dgrams[i].direction;
+        p.pcap_cnt = i + 1;
+        app_layer_handle_udp(ctx, &st, &f, &p, dgrams[i].direction, dgrams[i].data, dgrams[i].len);
+    }
+    if (proto_out)
+        *proto_out = app_flow_state_proto(st);
+    app_layer_flow_end(ctx, st, &f);
+    app_flow_state_free(st);
+    uint64_t memuse = app_layer_thread_stats(ctx)->memuse;
+    app_layer_thread_ctx_free(ctx);
+    if (memuse != 0)
+        test_capture_append(&cap, "MEMUSE-LEAK\n", 12);
+    if (!cap.log)
+        test_capture_append(&cap, "", 0);
+    if (events_out)
+        *events_out = cap.events;
+    if (anomalies_out)
+        *anomalies_out = cap.anomalies;
+    return cap.log;
+}
+
 /* Checks that every split of every segment gives the same log as the whole
  * conversation. Returns the number of differing runs (0 = all identical). */
 static inline int test_tcp_split_invariance(const struct test_segment *segs, size_t nsegs,

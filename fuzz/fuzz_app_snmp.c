@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* libFuzzer harness: the SNMP parser (v1, v2c and v3 messages over UDP, traps, USM). The server
+ * port is 161, so the port hint favours it (input format and checks in fuzz_app_common.h). */
+#include "fuzz_app_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const struct fuzz_app_target target = {.port = 161, .alt_port = 0, .allow_udp = true};
+    return fuzz_app_run(&target, data, size);
+}
