@@ -180,11 +180,13 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_sip_tcp;
     case 28:
         return &app_parser_pgsql;
+    case 29:
+        return &app_parser_fix;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 29
+#define APP_REGISTRY_SIZE 30
 
 /* Layer-2 parsers (app_goose.c: GOOSE and SV; app_profinet.c), declared in
  * app_parser.h. */
@@ -381,6 +383,7 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_GOOSE] = "goose",       [APP_PROTO_SV] = "sv",
     [APP_PROTO_PROFINET] = "profinet", [APP_PROTO_SIP] = "sip",
     [APP_PROTO_PGSQL] = "pgsql",
+    [APP_PROTO_FIX] = "fix",
 };
 
 /* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */
@@ -1628,6 +1631,14 @@ int app_tx_get_buffer_dir(const struct app_tx *tx, enum app_buffer buffer, uint8
             return rc;
     }
     return app_tx_get_buffer(tx, buffer, index, data, len);
+}
+
+int app_tx_get_buffer_arg(const struct app_tx *tx, enum app_buffer buffer, uint32_t arg,
+                          uint32_t index, const uint8_t **data, uint32_t *len)
+{
+    if (tx->parser && tx->parser->tx_get_buffer_arg)
+        return tx->parser->tx_get_buffer_arg(tx, buffer, arg, index, data, len);
+    return -ENOENT;
 }
 
 void app_tx_write_json(const struct app_tx *tx, struct json_writer *w)

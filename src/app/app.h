@@ -49,6 +49,7 @@ enum app_proto {
     APP_PROTO_PROFINET, /* layer 2 (0x8892) */
     APP_PROTO_SIP,      /* SIP over UDP and TCP (issue 15) */
     APP_PROTO_PGSQL,    /* PostgreSQL frontend/backend protocol */
+    APP_PROTO_FIX,      /* FIX tag=value over TCP (issue 15) */
     APP_PROTO_MAX_BUILTIN,
     APP_PROTO_MAX = 64, /* room for parsers added later */
 };
@@ -292,6 +293,10 @@ uint64_t app_tx_id(const struct app_tx *tx);
  * inspection and the server's to to-client. For every other buffer it is
  * app_tx_get_buffer. Detection should prefer this one. */
 int app_tx_get_buffer_dir(const struct app_tx *tx, enum app_buffer buffer, uint8_t direction,
+                          uint32_t index, const uint8_t **data, uint32_t *len);
+/* Instance `index` of a buffer that takes an argument in rules (fix.tag:N),
+ * for argument arg; -ENOENT when there is none. */
+int app_tx_get_buffer_arg(const struct app_tx *tx, enum app_buffer buffer, uint32_t arg,
                           uint32_t index, const uint8_t **data, uint32_t *len);
 /* 0 or 1 when the transaction belongs to one direction only (a DNS request
  * or response is its own transaction): rules with flow:to_server /

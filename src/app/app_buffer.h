@@ -71,7 +71,9 @@
     X(SDP_ENCRYPTION_KEY, "sdp.encryption_key") X(SDP_ATTRIBUTE, "sdp.attribute")                 \
     X(SDP_MEDIA_MEDIA, "sdp.media.media") X(SDP_MEDIA_MEDIA_INFO, "sdp.media.media_info")         \
     X(SDP_MEDIA_CONNECTION_DATA, "sdp.media.connection_data")                                     \
-    X(SDP_MEDIA_ENCRYPTION_KEY, "sdp.media.encryption_key")
+    X(SDP_MEDIA_ENCRYPTION_KEY, "sdp.media.encryption_key")                                       \
+    X(FIX_MSGTYPE, "fix.msgtype") X(FIX_SENDER, "fix.sender") X(FIX_TARGET, "fix.target")         \
+    X(FIX_BEGIN_STRING, "fix.begin_string") X(FIX_TAG, "fix.tag")
 
 enum app_buffer {
 #define APP_BUFFER_ENUM(id, name) APP_BUFFER_##id,

@@ -154,6 +154,12 @@ static const struct detect_buffer_info buffers[] = {
     {"sdp.media.media_info", NULL, NULL, 0, RULE_APP_SIP, BOTH, 2, true},
     {"sdp.media.connection_data", NULL, NULL, 0, RULE_APP_SIP, BOTH, 2, true},
     {"sdp.media.encryption_key", NULL, NULL, 0, RULE_APP_SIP, BOTH, 2, true},
+    /* FIX (app_fix.c): one message per transaction; fix.tag takes a tag number */
+    {"fix.msgtype", NULL, NULL, 0, RULE_APP_FIX, BOTH, 2, false},
+    {"fix.sender", NULL, NULL, 0, RULE_APP_FIX, BOTH, 2, false},
+    {"fix.target", NULL, NULL, 0, RULE_APP_FIX, BOTH, 2, false},
+    {"fix.begin_string", NULL, NULL, 0, RULE_APP_FIX, BOTH, 2, false},
+    {"fix.tag", NULL, NULL, 0, RULE_APP_FIX, BOTH, 2, true},
     /* frame:<proto>.<name> selects it (rule_parse_frame.c), never by name */
     {"frame", NULL, NULL, 0, RULE_APP_NONE, BOTH, 2, false},
 };
