@@ -182,11 +182,13 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_pgsql;
     case 29:
         return &app_parser_fix;
+    case 30:
+        return &app_parser_diameter;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 30
+#define APP_REGISTRY_SIZE 31
 
 /* Layer-2 parsers (app_goose.c: GOOSE and SV; app_profinet.c), declared in
  * app_parser.h. */
@@ -384,6 +386,7 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_PROFINET] = "profinet", [APP_PROTO_SIP] = "sip",
     [APP_PROTO_PGSQL] = "pgsql",
     [APP_PROTO_FIX] = "fix",
+    [APP_PROTO_DIAMETER] = "diameter",
 };
 
 /* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */

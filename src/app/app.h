@@ -50,6 +50,7 @@ enum app_proto {
     APP_PROTO_SIP,      /* SIP over UDP and TCP (issue 15) */
     APP_PROTO_PGSQL,    /* PostgreSQL frontend/backend protocol */
     APP_PROTO_FIX,      /* FIX tag=value over TCP (issue 15) */
+    APP_PROTO_DIAMETER, /* Diameter over TCP (issue 15) */
     APP_PROTO_MAX_BUILTIN,
     APP_PROTO_MAX = 64, /* room for parsers added later */
 };

@@ -73,7 +73,12 @@
     X(SDP_MEDIA_CONNECTION_DATA, "sdp.media.connection_data")                                     \
     X(SDP_MEDIA_ENCRYPTION_KEY, "sdp.media.encryption_key")                                       \
     X(FIX_MSGTYPE, "fix.msgtype") X(FIX_SENDER, "fix.sender") X(FIX_TARGET, "fix.target")         \
-    X(FIX_BEGIN_STRING, "fix.begin_string") X(FIX_TAG, "fix.tag")
+    X(FIX_BEGIN_STRING, "fix.begin_string") X(FIX_TAG, "fix.tag")                                 \
+    X(DIAMETER_SESSION_ID, "diameter.session_id") X(DIAMETER_ORIGIN_HOST, "diameter.origin_host") \
+    X(DIAMETER_ORIGIN_REALM, "diameter.origin_realm")                                             \
+    X(DIAMETER_DESTINATION_HOST, "diameter.destination_host")                                     \
+    X(DIAMETER_DESTINATION_REALM, "diameter.destination_realm")                                   \
+    X(DIAMETER_USER_NAME, "diameter.user_name")
 
 enum app_buffer {
 #define APP_BUFFER_ENUM(id, name) APP_BUFFER_##id,

@@ -302,5 +302,6 @@ extern const struct app_parser app_parser_profinet;
 extern const struct app_parser app_parser_sip_udp;
 extern const struct app_parser app_parser_sip_tcp;
 extern const struct app_parser app_parser_fix;
+extern const struct app_parser app_parser_diameter;
 
 #endif

@@ -327,6 +327,7 @@ static const struct {
     {"sv", RULE_APP_SV, 0},
     {"profinet", RULE_APP_PROFINET, 0},
     {"fix", RULE_APP_FIX, 6},
+    {"diameter", RULE_APP_DIAMETER, 6},
     {"failed", RULE_APP_FAILED, 0},
 };
 
