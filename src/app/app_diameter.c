@@ -105,8 +105,7 @@ struct dia_pending {
 };
 
 struct dia_state {
-    struct app_pdu_queue q;
-    struct app_framer framer[2];
+    struct app_pdu_framed f; /* transactions and framers */
     struct dia_pending pending[DIA_PENDING];
     uint32_t next_pending;
     uint32_t flow_events;
@@ -276,7 +275,7 @@ static void dia_pair(struct dia_state *st, struct dia_tx *tx)
 static void dia_message(struct dia_state *st, const uint8_t *d, uint32_t len)
 {
     struct dia_tx *tx =
-        app_pdu_tx_new(&st->q, st->ctx, &app_parser_diameter, sizeof(struct dia_tx), st->dir);
+        app_pdu_tx_new(&st->f.q, st->ctx, &app_parser_diameter, sizeof(struct dia_tx), st->dir);
     if (!tx)
         return;
     tx->version = d[0];
@@ -293,7 +292,7 @@ static void dia_message(struct dia_state *st, const uint8_t *d, uint32_t len)
     if (!tx->origin_host.present || !tx->origin_realm.present)
         dia_event(st, tx, DIA_EV_MISSING_AVP);
     dia_pair(st, tx);
-    app_pdu_tx_log(&st->q, st->ctx, &tx->pdu, "diameter", dia_log_body);
+    app_pdu_tx_log(&st->f.q, st->ctx, &tx->pdu, "diameter", dia_log_body);
 }
 
 static bool dia_header_ok(const uint8_t *d)
@@ -330,8 +329,8 @@ static int dia_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
     struct dia_state *st = state;
     st->ctx = ctx;
     st->dir = direction & 1;
-    app_pdu_queue_gc(&st->q);
-    int rc = app_framer_feed(&st->framer[st->dir], ctx, data, len, flags, &dia_framer_ops, st);
+    app_pdu_queue_gc(&st->f.q);
+    int rc = app_framer_feed(&st->f.framer[st->dir], ctx, data, len, flags, &dia_framer_ops, st);
     st->ctx = NULL;
     return rc;
 }
@@ -359,31 +358,12 @@ static enum app_probe_result dia_probe(const uint8_t *d, uint32_t len, uint8_t d
 
 static void *dia_state_new(struct app_parse_ctx *ctx)
 {
-    struct dia_state *st = app_state_alloc(ctx, sizeof(struct dia_state));
-    if (!st)
-        return NULL;
-    app_pdu_queue_init(&st->q, ctx, NULL);
-    for (int d = 0; d < 2; d++)
-        app_framer_init(&st->framer[d], DIA_HDR, DIA_MAX_MSG);
-    return st;
+    return app_pdu_framed_new(ctx, sizeof(struct dia_state), DIA_HDR, DIA_MAX_MSG, NULL);
 }
 
 static void dia_state_free(void *state)
 {
-    struct dia_state *st = state;
-    if (!st)
-        return;
-    struct app_layer_thread_ctx *t = st->q.thread;
-    app_pdu_queue_free(&st->q);
-    for (int d = 0; d < 2; d++)
-        app_framer_free(&st->framer[d], t);
-    app_thread_memory_release(t, sizeof(*st));
-    free(st);
-}
-
-static int dia_tx_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
-{
-    return app_pdu_queue_foreach(&((struct dia_state *)state)->q, fn, user);
+    app_pdu_framed_free(state, sizeof(struct dia_state));
 }
 
 /* ---- EVE ---- */
@@ -577,7 +557,7 @@ const struct app_parser app_parser_diameter = {
     .state_new = dia_state_new,
     .state_free = dia_state_free,
     .parse = dia_parse,
-    .tx_foreach = dia_tx_foreach,
+    .tx_foreach = app_pdu_framed_foreach,
     .tx_complete = app_pdu_tx_complete,
     .tx_get_buffer = dia_tx_get_buffer,
     .tx_write_json = dia_tx_write_json,
