@@ -99,5 +99,12 @@ echo "s50 alerts: $got50"
 [ "$got50" = "1:3 1:3 1:4 1:5 1:6 7302:1 7302:4" ] || { echo "FAIL s50 alerts"; status=1; }
 grep -q '"event_type":"anomaly".*"event":"checksum_mismatch"' "$dir/out-s50/eve.json" ||
   { echo "FAIL no checksum_mismatch anomaly"; status=1; }
+# fix.tag needs a tag number: such rules fail to load, naming the keyword.
+printf '%s\n' 'alert fix any any -> any any (msg:"x"; fix.tag; content:"a"; sid:10;)' \
+  'alert fix any any -> any any (msg:"y"; fix.tag:abc; content:"a"; sid:11;)' >"$dir/bad.rules"
+if "$bin" rules check "$dir/bad.rules" >"$dir/check.txt" 2>&1; then
+  echo "FAIL fix.tag without a number loaded"; status=1
+fi
+[ "$(grep -c 'fix.tag needs a tag number' "$dir/check.txt")" = 2 ] || { cat "$dir/check.txt"; status=1; }
 [ $status = 0 ] && echo "fix e2e: ok"
 exit $status
