@@ -8,7 +8,7 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev python3 python3-
  libjansson-dev libyaml-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
  postgresql iproute2 curl suricata-update logrotate strace python3-jsonschema libicu-dev libpsl-dev publicsuffix
  nmap tcpdump openssh-server openssh-client libnetfilter-queue-dev nftables iptables
- chromium chromium-driver libjs-chart.js iodine unbound bind9-dnsutils iputils-ping"
+ chromium chromium-driver libjs-chart.js iodine unbound bind9-dnsutils iputils-ping tshark"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

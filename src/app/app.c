@@ -190,11 +190,15 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_rfb;
     case 33:
         return &app_parser_snmp;
+    case 34:
+        return &app_parser_fix;
+    case 35:
+        return &app_parser_diameter;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 34
+#define APP_REGISTRY_SIZE 36
 
 /* Layer-2 parsers (app_goose.c: GOOSE and SV; app_profinet.c), declared in
  * app_parser.h. */
@@ -394,6 +398,7 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_PGSQL] = "pgsql",       [APP_PROTO_HTTP2] = "http2",
     [APP_PROTO_LDAP] = "ldap",         [APP_PROTO_RFB] = "rfb",
     [APP_PROTO_SNMP] = "snmp",
+    [APP_PROTO_FIX] = "fix",           [APP_PROTO_DIAMETER] = "diameter",
 };
 
 /* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */
@@ -1686,6 +1691,14 @@ int app_tx_get_buffer_dir(const struct app_tx *tx, enum app_buffer buffer, uint8
             return rc;
     }
     return app_tx_get_buffer(tx, buffer, index, data, len);
+}
+
+int app_tx_get_buffer_arg(const struct app_tx *tx, enum app_buffer buffer, uint32_t arg,
+                          uint32_t index, const uint8_t **data, uint32_t *len)
+{
+    if (tx->parser && tx->parser->tx_get_buffer_arg)
+        return tx->parser->tx_get_buffer_arg(tx, buffer, arg, index, data, len);
+    return -ENOENT;
 }
 
 void app_tx_write_json(const struct app_tx *tx, struct json_writer *w)

@@ -53,6 +53,8 @@ enum app_proto {
     APP_PROTO_LDAP,     /* LDAP over TCP and connectionless LDAP over UDP */
     APP_PROTO_RFB,      /* RFB (VNC) */
     APP_PROTO_SNMP,     /* SNMP v1, v2c, v3 over UDP */
+    APP_PROTO_FIX,      /* FIX tag=value over TCP (issue 15) */
+    APP_PROTO_DIAMETER, /* Diameter over TCP (issue 15) */
     APP_PROTO_MAX_BUILTIN,
     APP_PROTO_MAX = 64, /* room for parsers added later */
 };
@@ -303,6 +305,10 @@ uint16_t app_tx_changes(const struct app_tx *tx);
  * inspection and the server's to to-client. For every other buffer it is
  * app_tx_get_buffer. Detection should prefer this one. */
 int app_tx_get_buffer_dir(const struct app_tx *tx, enum app_buffer buffer, uint8_t direction,
+                          uint32_t index, const uint8_t **data, uint32_t *len);
+/* Instance `index` of a buffer that takes an argument in rules (fix.tag:N),
+ * for argument arg; -ENOENT when there is none. */
+int app_tx_get_buffer_arg(const struct app_tx *tx, enum app_buffer buffer, uint32_t arg,
                           uint32_t index, const uint8_t **data, uint32_t *len);
 /* 0 or 1 when the transaction belongs to one direction only (a DNS request
  * or response is its own transaction): rules with flow:to_server /

@@ -75,13 +75,20 @@
     X(SDP_ENCRYPTION_KEY, "sdp.encryption_key") X(SDP_ATTRIBUTE, "sdp.attribute")                 \
     X(SDP_MEDIA_MEDIA, "sdp.media.media") X(SDP_MEDIA_MEDIA_INFO, "sdp.media.media_info")         \
     X(SDP_MEDIA_CONNECTION_DATA, "sdp.media.connection_data")                                     \
-    X(SDP_MEDIA_ENCRYPTION_KEY, "sdp.media.encryption_key")                                     \
+    X(SDP_MEDIA_ENCRYPTION_KEY, "sdp.media.encryption_key")                                       \
     X(LDAP_REQUEST_DN, "ldap.request.dn") X(LDAP_RESPONSES_DN, "ldap.responses.dn")               \
     X(LDAP_RESPONSES_MESSAGE, "ldap.responses.message")                                           \
     X(LDAP_REQUEST_ATTRIBUTE_TYPE, "ldap.request.attribute_type")                                 \
     X(LDAP_RESPONSES_ATTRIBUTE_TYPE, "ldap.responses.attribute_type")                             \
     X(RFB_NAME, "rfb.name") X(SNMP_COMMUNITY, "snmp.community") X(SNMP_USM, "snmp.usm")          \
-    X(SNMP_TRAP_OID, "snmp.trap_oid") X(SNMP_TRAP_ADDRESS, "snmp.trap_address")
+    X(SNMP_TRAP_OID, "snmp.trap_oid") X(SNMP_TRAP_ADDRESS, "snmp.trap_address")                   \
+    X(FIX_MSGTYPE, "fix.msgtype") X(FIX_SENDER, "fix.sender") X(FIX_TARGET, "fix.target")         \
+    X(FIX_BEGIN_STRING, "fix.begin_string") X(FIX_TAG, "fix.tag")                                 \
+    X(DIAMETER_SESSION_ID, "diameter.session_id") X(DIAMETER_ORIGIN_HOST, "diameter.origin_host") \
+    X(DIAMETER_ORIGIN_REALM, "diameter.origin_realm")                                             \
+    X(DIAMETER_DESTINATION_HOST, "diameter.destination_host")                                     \
+    X(DIAMETER_DESTINATION_REALM, "diameter.destination_realm")                                   \
+    X(DIAMETER_USER_NAME, "diameter.user_name")
 
 enum app_buffer {
 #define APP_BUFFER_ENUM(id, name) APP_BUFFER_##id,

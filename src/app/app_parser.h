@@ -189,6 +189,12 @@ struct app_parser {
      * index), e.g. {"pdu", "hdr", "data", NULL}. Rules name them
      * frame:<proto>.<name>. NULL: the parser reports no frames. */
     const char *const *frame_names;
+
+    /* Buffers that take an argument in rules (fix.tag:35): instance `index`
+     * of `buffer` for argument `arg`; tx_get_buffer without the argument
+     * gives every instance (used for prefiltering). May be NULL. */
+    int (*tx_get_buffer_arg)(const struct app_tx *tx, enum app_buffer buffer, uint32_t arg,
+                             uint32_t index, const uint8_t **data, uint32_t *len);
 };
 
 /* Frames: a parser reports a unit of its protocol (a PDU, its header, its
@@ -314,5 +320,7 @@ extern const struct app_parser app_parser_ldap_tcp;
 extern const struct app_parser app_parser_ldap_udp;
 extern const struct app_parser app_parser_rfb;
 extern const struct app_parser app_parser_snmp;
+extern const struct app_parser app_parser_fix;
+extern const struct app_parser app_parser_diameter;
 
 #endif

@@ -396,6 +396,37 @@ void *app_state_alloc(struct app_parse_ctx *ctx, size_t size)
     return p;
 }
 
+void *app_pdu_framed_new(struct app_parse_ctx *ctx, size_t size, uint32_t header,
+                         uint32_t max_pdu,
+                         void (*tx_free)(struct app_pdu_queue *q, struct app_pdu_tx *tx))
+{
+    struct app_pdu_framed *st = app_state_alloc(ctx, size);
+    if (!st)
+        return NULL;
+    app_pdu_queue_init(&st->q, ctx, tx_free);
+    for (int d = 0; d < 2; d++)
+        app_framer_init(&st->framer[d], header, max_pdu);
+    return st;
+}
+
+void app_pdu_framed_free(void *state, size_t size)
+{
+    struct app_pdu_framed *st = state;
+    if (!st)
+        return;
+    struct app_layer_thread_ctx *t = st->q.thread;
+    app_pdu_queue_free(&st->q);
+    for (int d = 0; d < 2; d++)
+        app_framer_free(&st->framer[d], t);
+    app_thread_memory_release(t, size);
+    free(st);
+}
+
+int app_pdu_framed_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user)
+{
+    return app_pdu_queue_foreach(&((struct app_pdu_framed *)state)->q, fn, user);
+}
+
 int app_tx_list_foreach(void *first, size_t next_off, int (*fn)(struct app_tx *tx, void *user),
                         void *user)
 {

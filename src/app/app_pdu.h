@@ -118,6 +118,22 @@ int app_framer_feed(struct app_framer *fr, struct app_parse_ctx *ctx, const uint
                     uint32_t len, uint32_t flags, const struct app_framer_ops *ops, void *user);
 void app_framer_free(struct app_framer *fr, struct app_layer_thread_ctx *thread);
 
+/* A parser state made of per-PDU transactions and a framer per direction
+ * (app_diameter.c): the parser's state struct starts with this member. */
+struct app_pdu_framed {
+    struct app_pdu_queue q;
+    struct app_framer framer[2];
+};
+/* A zeroed state of `size` bytes (accounted) with its queue and framers
+ * set up; NULL on memcap or memory exhaustion. */
+void *app_pdu_framed_new(struct app_parse_ctx *ctx, size_t size, uint32_t header,
+                         uint32_t max_pdu,
+                         void (*tx_free)(struct app_pdu_queue *q, struct app_pdu_tx *tx));
+/* Frees such a state (NULL is fine). */
+void app_pdu_framed_free(void *state, size_t size);
+/* struct app_parser.tx_foreach over such a state. */
+int app_pdu_framed_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user);
+
 /* ---- small readers ---- */
 
 static inline uint16_t app_rd16be(const uint8_t *p)

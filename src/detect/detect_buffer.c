@@ -170,6 +170,19 @@ static const struct detect_buffer_info buffers[] = {
     {"snmp.usm", NULL, NULL, 0, RULE_APP_SNMP, BOTH, 2, false},
     {"snmp.trap_oid", NULL, NULL, 0, RULE_APP_SNMP, BOTH, 2, false},
     {"snmp.trap_address", NULL, NULL, 0, RULE_APP_SNMP, BOTH, 2, false},
+    /* FIX (app_fix.c): one message per transaction; fix.tag takes a tag number */
+    {"fix.msgtype", NULL, NULL, 0, RULE_APP_FIX, BOTH, 2, false},
+    {"fix.sender", NULL, NULL, 0, RULE_APP_FIX, BOTH, 2, false},
+    {"fix.target", NULL, NULL, 0, RULE_APP_FIX, BOTH, 2, false},
+    {"fix.begin_string", NULL, NULL, 0, RULE_APP_FIX, BOTH, 2, false},
+    {"fix.tag", NULL, NULL, 0, RULE_APP_FIX, BOTH, 2, true},
+    /* Diameter (app_diameter.c): one message per transaction */
+    {"diameter.session_id", NULL, NULL, 0, RULE_APP_DIAMETER, BOTH, 2, false},
+    {"diameter.origin_host", NULL, NULL, 0, RULE_APP_DIAMETER, BOTH, 2, false},
+    {"diameter.origin_realm", NULL, NULL, 0, RULE_APP_DIAMETER, BOTH, 2, false},
+    {"diameter.destination_host", NULL, NULL, 0, RULE_APP_DIAMETER, BOTH, 2, false},
+    {"diameter.destination_realm", NULL, NULL, 0, RULE_APP_DIAMETER, BOTH, 2, false},
+    {"diameter.user_name", NULL, NULL, 0, RULE_APP_DIAMETER, BOTH, 2, false},
     /* frame:<proto>.<name> selects it (rule_parse_frame.c), never by name */
     {"frame", NULL, NULL, 0, RULE_APP_NONE, BOTH, 2, false},
 };

@@ -1348,7 +1348,11 @@ static bool list_match_tx_buffer(struct detect_worker *dw, const struct rule *r,
     for (uint32_t idx = 0; idx < 64; idx++) {
         const uint8_t *d;
         uint32_t len;
-        if (app_tx_get_buffer_dir(tx, (enum app_buffer)app_buffer, direction, idx, &d, &len) != 0)
+        int rc = bl->has_arg ? app_tx_get_buffer_arg(tx, (enum app_buffer)app_buffer, bl->arg, idx,
+                                                     &d, &len)
+                             : app_tx_get_buffer_dir(tx, (enum app_buffer)app_buffer, direction,
+                                                     idx, &d, &len);
+        if (rc != 0)
             return false;
         /* An empty buffer is no buffer (Suricata does not inspect it, so a
          * negated content cannot match it), except for bsize checks. */

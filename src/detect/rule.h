@@ -81,6 +81,8 @@ enum rule_app_proto {
     RULE_APP_GOOSE,
     RULE_APP_SV,
     RULE_APP_PROFINET,
+    RULE_APP_FIX, /* telecom and finance (issue 15) */
+    RULE_APP_DIAMETER,
     RULE_APP_FAILED, /* app-layer-protocol:failed */
     RULE_APP_MAX
 };
@@ -314,6 +316,10 @@ struct rule_buffer_match {
     struct detect_item *items;           /* owned, rule order */
     uint32_t nitems;
     uint32_t cap;
+    /* Buffers that take an argument (fix.tag:35): has_arg and its value;
+     * only instances for that argument are inspected. */
+    bool has_arg;
+    uint32_t arg;
 };
 
 /* ---- packet-level conditions ---- */

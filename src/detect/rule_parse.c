@@ -326,6 +326,8 @@ static const struct {
     {"goose", RULE_APP_GOOSE, 0}, /* layer 2: no IP header */
     {"sv", RULE_APP_SV, 0},
     {"profinet", RULE_APP_PROFINET, 0},
+    {"fix", RULE_APP_FIX, 6},
+    {"diameter", RULE_APP_DIAMETER, 6},
     {"failed", RULE_APP_FAILED, 0},
 };
 
@@ -1062,6 +1064,16 @@ static int dispatch(struct pctx *pc, const char *name, char *value)
     }
     int id = detect_buffer_lookup(name);
     if (id >= 0) {
+        if (strcmp(name, "fix.tag") == 0) {
+            /* fix.tag:N: the value of tag N. */
+            char *end = NULL;
+            unsigned long tag = value ? strtoul(value, &end, 10) : 0;
+            while (end && isspace((unsigned char)*end))
+                end++;
+            if (!value || end == value || (end && *end) || tag == 0 || tag > 0xffffffffUL)
+                return pctx_fail(pc, "fix.tag needs a tag number (fix.tag:35)");
+            return kw_sticky_buffer_arg(pc, id, (uint32_t)tag);
+        }
         if (value)
             return pctx_fail(pc, "sticky buffer takes no value");
         return kw_sticky_buffer(pc, id);

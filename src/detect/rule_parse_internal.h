@@ -60,6 +60,8 @@ struct rule_pkt_match *add_pkt(struct pctx *pc, uint8_t type);
 /* Appends an item of type to list; its index, or -1 (pc failed). */
 int item_add(struct pctx *pc, int list, uint8_t type);
 int kw_sticky_buffer(struct pctx *pc, int buffer_id);
+/* A sticky buffer that takes an argument (fix.tag:35). */
+int kw_sticky_buffer_arg(struct pctx *pc, int buffer_id, uint32_t arg);
 /* frame:<proto>.<name> or frame:<name> (rule_parse_frame.c). */
 int kw_frame(struct pctx *pc, const char *value);
 int kw_content_modifier(struct pctx *pc, int buffer_id);

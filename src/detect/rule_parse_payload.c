@@ -42,7 +42,8 @@ static int list_new(struct pctx *pc, int buffer_id)
 static int list_get(struct pctx *pc, int buffer_id)
 {
     for (uint32_t i = 0; i < pc->r->nbuffers; i++)
-        if (pc->r->buffers[i].buffer_id == buffer_id && pc->r->buffers[i].ntransforms == 0)
+        if (pc->r->buffers[i].buffer_id == buffer_id && pc->r->buffers[i].ntransforms == 0 &&
+            !pc->r->buffers[i].has_arg)
             return (int)i;
     return list_new(pc, buffer_id);
 }
@@ -1053,6 +1054,25 @@ int kw_sticky_buffer(struct pctx *pc, int buffer_id)
     return 0;
 }
 
+int kw_sticky_buffer_arg(struct pctx *pc, int buffer_id, uint32_t arg)
+{
+    int list = -1;
+    for (uint32_t i = 0; i < pc->r->nbuffers; i++)
+        if (pc->r->buffers[i].buffer_id == buffer_id && pc->r->buffers[i].ntransforms == 0 &&
+            pc->r->buffers[i].has_arg && pc->r->buffers[i].arg == arg)
+            list = (int)i;
+    if (list < 0) {
+        list = list_new(pc, buffer_id);
+        if (list < 0)
+            return -EINVAL;
+        pc->r->buffers[list].has_arg = true;
+        pc->r->buffers[list].arg = arg;
+    }
+    pc->cur_list = list;
+    pc->cur_list_fresh = true;
+    return 0;
+}
+
 int kw_content_modifier(struct pctx *pc, int buffer_id)
 {
     if (pc->last_content_list < 0)
@@ -1170,6 +1190,8 @@ int kw_transform(struct pctx *pc, int type, char *v)
     if (bm->nitems > 0) {
         /* The sticky buffer was used before in this rule: a transformed
          * variant is a list of its own. */
+        bool has_arg = bm->has_arg;
+        uint32_t arg = bm->arg;
         int list = list_new(pc, bm->buffer_id);
         if (list < 0) {
             free(t.key);
@@ -1178,6 +1200,8 @@ int kw_transform(struct pctx *pc, int type, char *v)
         }
         pc->cur_list = list;
         bm = &pc->r->buffers[list];
+        bm->has_arg = has_arg;
+        bm->arg = arg;
     }
     if (bm->ntransforms >= MAX_TRANSFORMS) {
         free(t.key);
