@@ -293,6 +293,7 @@ struct sensor_shared {
     struct swap_domain *swap;           /* readers of swapped structures (workers) */
     const struct sensor_intel *intel;   /* NULL without indicators or hub */
     struct behaviour_store *behaviour;  /* scan trackers of all workers (NULL: off) */
+    struct detect_shared *detect;       /* thresholds and host tags of all workers */
 };
 
 /* Moves a worker to engine e (its per-thread detection context, keeping

@@ -355,6 +355,8 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
         w->eve[i].flow_vars = eve_flow_vars;
     if (w->engine && w->engine->engine) {
         w->detect = detect_worker_new(w->engine->engine);
+        if (w->detect)
+            detect_worker_set_shared(w->detect, shared->detect);
         for (int i = 0; i < w->neve; i++)
             w->eve[i].flow_vars_user = detect_engine_rule_set(w->engine->engine);
     }
