@@ -1729,6 +1729,19 @@ static uint32_t order_candidates(struct detect_worker *dw, const uint32_t *ids, 
     uint32_t *a = dw->order, *b = dw->order_tmp;
     for (uint32_t i = 0; i < n; i++)
         a[i] = dw->rank[ids[i]];
+    if (n <= 32) {
+        /* Few candidates (most packets): an insertion sort beats clearing
+         * and summing the radix passes' 257 counters. */
+        for (uint32_t i = 1; i < n; i++) {
+            uint32_t v = a[i], j = i;
+            for (; j > 0 && a[j - 1] > v; j--)
+                a[j] = a[j - 1];
+            a[j] = v;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            a[i] = dw->by_rank[a[i]];
+        return n;
+    }
     for (unsigned shift = 0; shift < 32 && (dw->nrules - 1) >> shift; shift += 8) {
         uint32_t count[257] = {0};
         for (uint32_t i = 0; i < n; i++)
