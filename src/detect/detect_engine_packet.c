@@ -191,6 +191,8 @@ struct detect_worker {
     uint32_t alerted_count;
 
     struct detect_shared *shared;      /* own_shared or the sensor's */
+    void (*order_wait)(void *user, uint64_t pcap_cnt); /* see detect_worker_set_order */
+    void *order_user;
     struct detect_shared *own_shared;  /* used while no sensor-wide one is set */
     struct detect_worker_stats stats;
     struct detect_verdict verdict;   /* of the last packet */
@@ -431,8 +433,26 @@ void detect_worker_set_shared(struct detect_worker *dw, struct detect_shared *s)
     dw->shared = s ? s : dw->own_shared;
 }
 
+void detect_worker_set_order(struct detect_worker *dw,
+                             void (*wait)(void *user, uint64_t pcap_cnt), void *user)
+{
+    dw->order_wait = wait;
+    dw->order_user = user;
+}
+
+/* Takes the shared state's lock, once the other workers are past the
+ * packets before p (when the sensor orders decisions). */
+static void shared_lock(struct detect_worker *dw, const struct packet *p)
+{
+    if (dw->order_wait && p->pcap_cnt)
+        dw->order_wait(dw->order_user, p->pcap_cnt);
+    pthread_mutex_lock(&dw->shared->lock);
+}
+
 void detect_worker_carry_over(struct detect_worker *to, struct detect_worker *from)
 {
+    to->order_wait = from->order_wait;
+    to->order_user = from->order_user;
     struct detect_shared *t = to->own_shared;
     to->own_shared = from->own_shared;
     from->own_shared = t;
@@ -1184,7 +1204,7 @@ static bool threshold_allows(struct detect_worker *dw, const struct rule *r,
                              const struct rule_threshold *t, const struct packet *p, int salt)
 {
     struct detect_shared *sh = dw->shared;
-    pthread_mutex_lock(&sh->lock);
+    shared_lock(dw, p);
     bool ok = threshold_apply(sh->thresholds, r, t, p, salt);
     pthread_mutex_unlock(&sh->lock);
     return ok;
@@ -1293,7 +1313,7 @@ static int rate_filter_action(struct detect_worker *dw, const struct rule *r,
                               const struct packet *p)
 {
     struct detect_shared *sh = dw->shared;
-    pthread_mutex_lock(&sh->lock);
+    shared_lock(dw, p);
     int a = rate_filter_apply(dw, sh->thresholds, r, p);
     pthread_mutex_unlock(&sh->lock);
     return a;
@@ -1498,7 +1518,7 @@ static void tag_start(struct packet_run *run, const struct rule_tag *t)
     }
     const struct ip_address *a = t->direction == 0 ? &run->p->src : &run->p->dst;
     struct detect_shared *sh = run->dw->shared;
-    pthread_mutex_lock(&sh->lock);
+    shared_lock(run->dw, run->p);
     struct host_tag *h = host_tag_slot(sh, a, true);
     h->metric = t->metric;
     h->remaining = remaining;

@@ -17,6 +17,7 @@
  * flags; the main thread acts on them in sensor_housekeeping(), which every
  * mode calls at least every 100 ms. Worker threads block all signals. */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -243,6 +244,40 @@ static inline long ring_nap_next(long ns)
     return ns * 2 < RING_NAP_MAX_NS ? ns * 2 : RING_NAP_MAX_NS;
 }
 
+/* Shared detection decisions (thresholds, host tags) in capture order: the
+ * worker at frame cnt waits until no other worker has an older frame left.
+ * The worker holding the oldest frame never waits, so all progress; the wait
+ * is bounded (1 s) all the same, after which the decision is taken as is. */
+void worker_order_wait(void *user, uint64_t cnt)
+{
+    struct worker *w = user;
+    struct run_state *rs = w->run;
+    if (!rs || !rs->threaded || rs->nworkers < 2 || w->source)
+        return;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (unsigned spin = 0;; spin++) {
+        bool ready = true;
+        for (int i = 0; i < rs->nworkers && ready; i++) {
+            struct worker *o = &rs->workers[i];
+            if (o != w && atomic_load_explicit(&o->oldest_cnt, memory_order_acquire) < cnt)
+                ready = false;
+        }
+        if (ready)
+            return;
+        if (spin < 64) {
+            sched_yield();
+            continue;
+        }
+        struct timespec now, nap = {0, 20000};
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - t0.tv_sec >= 2 ||
+            (now.tv_sec - t0.tv_sec) * 1000000000L + (now.tv_nsec - t0.tv_nsec) >= 1000000000L)
+            return;
+        nanosleep(&nap, NULL);
+    }
+}
+
 static void *worker_ring_main(void *arg)
 {
     struct worker *w = arg;
@@ -253,10 +288,13 @@ static void *worker_ring_main(void *arg)
         size_t len;
         struct ring_frame *rf = spsc_ring_peek(&w->ring, &len);
         if (!rf) {
+            atomic_store_explicit(&w->oldest_cnt, UINT64_MAX, memory_order_release);
             if (atomic_load_explicit(&w->input_done, memory_order_acquire)) {
                 rf = spsc_ring_peek(&w->ring, &len);
                 if (!rf)
                     break;
+            } else if (spsc_ring_peek(&w->ring, &len)) {
+                continue; /* came meanwhile: its number is published first */
             } else {
                 worker_idle(w); /* adopts a reloaded engine */
                 struct timespec nap = {0, nap_ns};
@@ -268,6 +306,7 @@ static void *worker_ring_main(void *arg)
             }
         }
         nap_ns = RING_NAP_MIN_NS;
+        atomic_store_explicit(&w->oldest_cnt, rf->pcap_cnt, memory_order_release);
         struct capture_frame frame = {
             .data = (const uint8_t *)(rf + 1),
             .caplen = rf->caplen,
@@ -335,6 +374,11 @@ static void dispatch_frame(struct run_state *rs, const struct capture_frame *fra
         .file_index = rs->input_index,
     };
     ring_push(rs, w, &hdr, frame->data);
+    /* An idle worker now has this frame to do (worker_order_wait); a busy
+     * one has published an older number already. */
+    uint64_t idle = UINT64_MAX;
+    atomic_compare_exchange_strong_explicit(&w->oldest_cnt, &idle, rs->pcap_cnt,
+                                            memory_order_acq_rel, memory_order_relaxed);
     /* Keep every worker's clock moving so idle workers time flows out too. */
     if ((rs->pcap_cnt & 1023) == 0) {
         struct ring_frame tick = {.ts_usec = rs->last_ts_usec, .file_index = rs->input_index};

@@ -246,6 +246,9 @@ struct worker {
     uint32_t input_index;               /* capture file of the current packet; UINT32_MAX: none */
     _Atomic uint32_t input_seen;        /* input_index published once its frame was processed */
     _Atomic bool input_done;
+    /* Ring mode: the number (pcap_cnt) of the oldest frame this worker has
+     * not finished, UINT64_MAX when its ring is empty (worker_order_wait). */
+    _Atomic uint64_t oldest_cnt;
     _Atomic unsigned requests;          /* WORKER_REQ_* */
     int result;
 
@@ -299,6 +302,8 @@ struct sensor_shared {
 /* Moves a worker to engine e (its per-thread detection context, keeping
  * thresholds and counters). */
 void worker_adopt_engine(struct worker *w, const struct sensor_engine *e);
+/* detect_worker_set_order's wait for worker user (struct worker *). */
+void worker_order_wait(void *user, uint64_t pcap_cnt);
 
 static inline void worker_sync(struct worker *w);
 /* A worker with nothing to do: it holds no engine and publishes counters

@@ -8,10 +8,10 @@ counts must be the sensor's, not each worker's. The capture has a few
 sources each talking to many servers (their flows land on both workers of
 --threads 2), one matching request per flow, and rules with threshold
 limit / threshold / both, detection_filter and rate_filter-free thresholds
-tracked by_src, by_dst and by_rule; the alerts per rule and tracked address
-must be the same whatever the thread count, and equal to what the thresholds
-allow. (Which of a source's flows gets its limited alerts may differ: the
-workers reach the shared counts in their own order.)"""
+tracked by_src, by_dst and by_rule; the alerts (rule, addresses, ports,
+packet time) must be identical whatever the thread count - the workers take
+shared decisions in capture order (worker_order_wait) - and their counts
+equal to what the thresholds allow."""
 import collections
 import json
 import os
@@ -62,9 +62,8 @@ def alerts(tmp, pcap, threads):
     for line in open(os.path.join(out, "eve.json")):
         e = json.loads(line)
         if e.get("event_type") == "alert":
-            sid = e["alert"]["signature_id"]
-            tracked = e["dest_ip"] if sid == 6 else "" if sid == 5 else e["src_ip"]
-            got.append((sid, tracked))
+            got.append((e["alert"]["signature_id"], e["src_ip"], e["src_port"], e["dest_ip"],
+                        e["timestamp"]))
     return sorted(got)
 
 
