@@ -24,6 +24,8 @@
 #include "detect/detect_engine_packet.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,7 +44,7 @@
 
 #define DETECT_STREAM_LOOKBACK 1024u
 #define DETECT_MAX_DECIDED 512u       /* (tx, rule) decisions remembered per flow */
-#define THRESHOLD_TABLE_SIZE 4096u    /* per worker; power of two */
+#define THRESHOLD_TABLE_SIZE 4096u    /* per sensor (struct detect_shared); power of two */
 /* Rules are named in per-flow state by gid:sid, not by their index in the
  * rule set, so the state stays valid when a rule reload swaps the engine. */
 #define RULE_KEY(r) ((uint64_t)(r)->gid << 32 | (r)->sid)
@@ -108,7 +110,7 @@ struct detect_flow_state {
     } tag;
 };
 
-/* tag:host: packets to or from a tagged address (per worker, bounded). */
+/* tag:host: packets to or from a tagged address (per sensor, bounded). */
 #define HOST_TAG_TABLE_SIZE 1024u
 struct host_tag {
     struct ip_address addr;
@@ -128,6 +130,20 @@ struct threshold_entry {
     uint64_t count;
     uint64_t next;      /* backoff: the count that alerts next */
     bool fired;
+};
+
+/* Cross-flow detection state: threshold / detection_filter / rate_filter
+ * counts and tag:host entries. One per sensor, shared by its workers (flows
+ * are spread over workers, so per-worker counts by source or destination
+ * would let N times the alerts through with N workers). Only touched when a
+ * thresholded rule matches or a host tag is active, so one mutex suffices;
+ * the per-packet host tag check reads an atomic count first and takes no
+ * lock while no tag is active (the normal case). */
+struct detect_shared {
+    pthread_mutex_t lock;
+    struct threshold_entry *thresholds;
+    struct host_tag *host_tags;
+    _Atomic uint32_t host_tags_used;
 };
 
 /* Frame rules (frame:<proto>.<name>) inspect the frames parsers report. */
@@ -183,8 +199,10 @@ struct detect_worker {
     uint32_t *alerted_list;
     uint32_t alerted_count;
 
-    struct threshold_entry *thresholds;
-    struct host_tag *host_tags;
+    struct detect_shared *shared;      /* own_shared or the sensor's */
+    void (*order_wait)(void *user, uint64_t pcap_cnt); /* see detect_worker_set_order */
+    void *order_user;
+    struct detect_shared *own_shared;  /* used while no sensor-wide one is set */
     struct detect_worker_stats stats;
     struct detect_verdict verdict;   /* of the last packet */
 };
@@ -317,11 +335,11 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     dw->alerted = calloc(n, 1);
     dw->alerted_list = calloc(n, sizeof *dw->alerted_list);
     dw->payload_tx_cands = calloc(n, sizeof *dw->payload_tx_cands);
-    dw->thresholds = calloc(THRESHOLD_TABLE_SIZE, sizeof *dw->thresholds);
-    dw->host_tags = calloc(HOST_TAG_TABLE_SIZE, sizeof *dw->host_tags);
+    dw->own_shared = detect_shared_new();
+    dw->shared = dw->own_shared;
     uint32_t *by_rank = calloc(n, sizeof *by_rank);
     if (!dw->ctx || !dw->kind || !dw->needs_payload || !dw->ip_only || !dw->pkt_event || !dw->rank || !dw->app_proto_of_rule || !dw->app_proto_match ||
-        !dw->alerted || !dw->alerted_list || !dw->thresholds || !dw->host_tags ||
+        !dw->alerted || !dw->alerted_list || !dw->own_shared ||
         !dw->payload_tx_cands || !by_rank) {
         free(by_rank);
         detect_worker_free(dw);
@@ -438,14 +456,63 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
     return dw;
 }
 
+struct detect_shared *detect_shared_new(void)
+{
+    struct detect_shared *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->thresholds = calloc(THRESHOLD_TABLE_SIZE, sizeof *s->thresholds);
+    s->host_tags = calloc(HOST_TAG_TABLE_SIZE, sizeof *s->host_tags);
+    if (!s->thresholds || !s->host_tags || pthread_mutex_init(&s->lock, NULL) != 0) {
+        free(s->thresholds);
+        free(s->host_tags);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void detect_shared_free(struct detect_shared *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_destroy(&s->lock);
+    free(s->thresholds);
+    free(s->host_tags);
+    free(s);
+}
+
+void detect_worker_set_shared(struct detect_worker *dw, struct detect_shared *s)
+{
+    dw->shared = s ? s : dw->own_shared;
+}
+
+void detect_worker_set_order(struct detect_worker *dw,
+                             void (*wait)(void *user, uint64_t pcap_cnt), void *user)
+{
+    dw->order_wait = wait;
+    dw->order_user = user;
+}
+
+/* Takes the shared state's lock, once the other workers are past the
+ * packets before p (when the sensor orders decisions). */
+static void shared_lock(struct detect_worker *dw, const struct packet *p)
+{
+    if (dw->order_wait && p->pcap_cnt)
+        dw->order_wait(dw->order_user, p->pcap_cnt);
+    pthread_mutex_lock(&dw->shared->lock);
+}
+
 void detect_worker_carry_over(struct detect_worker *to, struct detect_worker *from)
 {
-    struct threshold_entry *t = to->thresholds;
-    to->thresholds = from->thresholds;
-    from->thresholds = t;
-    struct host_tag *h = to->host_tags;
-    to->host_tags = from->host_tags;
-    from->host_tags = h;
+    to->order_wait = from->order_wait;
+    to->order_user = from->order_user;
+    struct detect_shared *t = to->own_shared;
+    to->own_shared = from->own_shared;
+    from->own_shared = t;
+    bool own = from->shared == to->own_shared;
+    to->shared = own ? to->own_shared : from->shared;
+    from->shared = from->own_shared;
     to->stats = from->stats;
 }
 
@@ -470,8 +537,7 @@ void detect_worker_free(struct detect_worker *dw)
     free(dw->alerted);
     free(dw->alerted_list);
     free(dw->payload_tx_cands);
-    free(dw->thresholds);
-    free(dw->host_tags);
+    detect_shared_free(dw->own_shared);
     free(dw->order);
     free(dw->order_tmp);
 
@@ -934,6 +1000,21 @@ static bool flowbit_isset(const struct detect_flow_state *s, uint32_t id)
     return s && s->flowbits && (s->flowbits[id >> 3] & (1u << (id & 7)));
 }
 
+/* The first set flowbit at or after i, n when none (s->flowbits set): every
+ * event of a flow writes its variables, so whole clear bytes are skipped. */
+static uint32_t flowbit_next(const struct detect_flow_state *s, uint32_t i, uint32_t n)
+{
+    while (i < n) {
+        unsigned b = (unsigned)s->flowbits[i >> 3] >> (i & 7);
+        if (b) {
+            i += (uint32_t)__builtin_ctz(b);
+            return i < n ? i : n;
+        }
+        i = (i | 7u) + 1;
+    }
+    return n;
+}
+
 void detect_flow_write_vars(const struct rule_set *rs, const struct flow *f,
                             struct json_writer *w)
 {
@@ -954,9 +1035,9 @@ void detect_flow_write_vars(const struct rule_set *rs, const struct flow *f,
     for (int kind = 0; kind < 2; kind++) {
         bool open_arr = false;
         size_t pl = strlen(traffic[kind]);
-        for (uint32_t i = 0; i < nbits; i++) {
+        for (uint32_t i = flowbit_next(s, 0, nbits); i < nbits; i = flowbit_next(s, i + 1, nbits)) {
             const char *name = rule_set_var_name(rs, RULE_VAR_FLOWBIT, i);
-            if (!flowbit_isset(s, i) || !name || strncmp(name, traffic[kind], pl) != 0)
+            if (!name || strncmp(name, traffic[kind], pl) != 0)
                 continue;
             if (!open_traffic) {
                 json_key_object_begin(w, "traffic");
@@ -974,9 +1055,9 @@ void detect_flow_write_vars(const struct rule_set *rs, const struct flow *f,
     if (open_traffic)
         json_object_end(w);
     bool open_md = false, open_arr = false;
-    for (uint32_t i = 0; i < nbits; i++) {
+    for (uint32_t i = flowbit_next(s, 0, nbits); i < nbits; i = flowbit_next(s, i + 1, nbits)) {
         const char *name = rule_set_var_name(rs, RULE_VAR_FLOWBIT, i);
-        if (!flowbit_isset(s, i) || !name || strncmp(name, "traffic/", 8) == 0)
+        if (!name || strncmp(name, "traffic/", 8) == 0)
             continue;
         if (!open_md) {
             json_key_object_begin(w, "metadata");
@@ -1144,9 +1225,9 @@ static uint64_t addr_hash(const struct ip_address *a)
 }
 
 /* Applies one threshold (limit / threshold / both / detection_filter) to a
- * match: true if the alert is to be raised. The table is per worker; flows
- * are pinned to workers by address pair, so counts by source or destination
- * are exact with one worker and per worker with several. */
+ * match: true if the alert is to be raised. The table is the sensor's
+ * (struct detect_shared), so counts by source or destination are the same
+ * with one worker and with several. */
 /* The table key of a rule's threshold (salt tells the kinds apart), by
  * gid:sid so counts carry over a rule reload (as Suricata's do). Never 0. */
 static uint64_t threshold_key(const struct rule *r, const struct rule_threshold *t,
@@ -1164,14 +1245,35 @@ static uint64_t threshold_key(const struct rule *r, const struct rule_threshold 
     return key ? key : 1;
 }
 
+/* Time since a window started. Workers run a little apart in packet time,
+ * so a packet may be older than the window another worker started: that
+ * packet is within the window. */
+static inline uint64_t since_usec(uint64_t now, uint64_t start)
+{
+    return now > start ? now - start : 0;
+}
+
+static bool threshold_apply(struct threshold_entry *table, const struct rule *r,
+                            const struct rule_threshold *t, const struct packet *p, int salt);
+
 static bool threshold_allows(struct detect_worker *dw, const struct rule *r,
                              const struct rule_threshold *t, const struct packet *p, int salt)
+{
+    struct detect_shared *sh = dw->shared;
+    shared_lock(dw, p);
+    bool ok = threshold_apply(sh->thresholds, r, t, p, salt);
+    pthread_mutex_unlock(&sh->lock);
+    return ok;
+}
+
+static bool threshold_apply(struct threshold_entry *table, const struct rule *r,
+                            const struct rule_threshold *t, const struct packet *p, int salt)
 {
     uint64_t key = threshold_key(r, t, p, salt);
     uint32_t mask = THRESHOLD_TABLE_SIZE - 1, slot = (uint32_t)key & mask;
     struct threshold_entry *e = NULL;
     for (uint32_t probe = 0; probe < 16; probe++) {
-        struct threshold_entry *c = &dw->thresholds[(slot + probe) & mask];
+        struct threshold_entry *c = &table[(slot + probe) & mask];
         if (c->key == key || c->key == 0) {
             e = c;
             break;
@@ -1180,16 +1282,16 @@ static bool threshold_allows(struct detect_worker *dw, const struct rule *r,
     uint64_t window = (uint64_t)t->seconds * 1000000u;
     if (!e) {
         /* Table crowded: reuse the slot whose window is oldest. */
-        e = &dw->thresholds[slot];
+        e = &table[slot];
         for (uint32_t probe = 1; probe < 16; probe++) {
-            struct threshold_entry *c = &dw->thresholds[(slot + probe) & mask];
+            struct threshold_entry *c = &table[(slot + probe) & mask];
             if (c->window_start_usec < e->window_start_usec)
                 e = c;
         }
         e->key = 0;
     }
     bool backoff = t->type == RULE_THRESHOLD_BACKOFF; /* no time window */
-    if (e->key != key || (!backoff && p->ts_usec - e->window_start_usec >= window)) {
+    if (e->key != key || (!backoff && since_usec(p->ts_usec, e->window_start_usec) >= window)) {
         e->key = key;
         e->window_start_usec = p->ts_usec;
         e->count = 0;
@@ -1260,8 +1362,21 @@ static bool suppressed_by_config(struct detect_worker *dw, const struct rule *r,
  * within seconds (by rule, source, destination or both), its action becomes
  * new_action for timeout seconds, as in Suricata. Returns the action in
  * effect, or -1 when no rate_filter changes it. */
+static int rate_filter_apply(struct detect_worker *dw, struct threshold_entry *table,
+                             const struct rule *r, const struct packet *p);
+
 static int rate_filter_action(struct detect_worker *dw, const struct rule *r,
                               const struct packet *p)
+{
+    struct detect_shared *sh = dw->shared;
+    shared_lock(dw, p);
+    int a = rate_filter_apply(dw, sh->thresholds, r, p);
+    pthread_mutex_unlock(&sh->lock);
+    return a;
+}
+
+static int rate_filter_apply(struct detect_worker *dw, struct threshold_entry *table,
+                             const struct rule *r, const struct packet *p)
 {
     size_t n = rule_set_threshold_cfg_count(dw->rs);
     for (size_t i = 0; i < n; i++) {
@@ -1272,9 +1387,9 @@ static int rate_filter_action(struct detect_worker *dw, const struct rule *r,
         const struct rule_threshold *t = &c->t;
         uint64_t key = threshold_key(r, t, p, 3);
         uint32_t mask = THRESHOLD_TABLE_SIZE - 1, slot = (uint32_t)key & mask;
-        struct threshold_entry *e = &dw->thresholds[slot];
+        struct threshold_entry *e = &table[slot];
         for (uint32_t probe = 0; probe < 16; probe++) {
-            struct threshold_entry *x = &dw->thresholds[(slot + probe) & mask];
+            struct threshold_entry *x = &table[(slot + probe) & mask];
             if (x->key == key || x->key == 0) {
                 e = x;
                 break;
@@ -1294,7 +1409,7 @@ static int rate_filter_action(struct detect_worker *dw, const struct rule *r,
             e->count = 0;
             e->window_start_usec = now;
         }
-        if (now - e->window_start_usec >= (uint64_t)t->seconds * 1000000u) {
+        if (since_usec(now, e->window_start_usec) >= (uint64_t)t->seconds * 1000000u) {
             e->count = 0;
             e->window_start_usec = now;
         }
@@ -1419,25 +1534,27 @@ struct packet_run {
     unsigned ngroups;
 };
 
-static struct host_tag *host_tag_slot(struct detect_worker *dw, const struct ip_address *a,
+/* The tag of address a (sh->lock held). */
+static struct host_tag *host_tag_slot(struct detect_shared *sh, const struct ip_address *a,
                                       bool create)
 {
     uint32_t mask = HOST_TAG_TABLE_SIZE - 1, slot = (uint32_t)addr_hash(a) & mask;
     for (uint32_t probe = 0; probe < 8; probe++) {
-        struct host_tag *h = &dw->host_tags[(slot + probe) & mask];
+        struct host_tag *h = &sh->host_tags[(slot + probe) & mask];
         if (h->used && memcmp(&h->addr, a, sizeof *a) == 0)
             return h;
         if (!h->used && create) {
             memset(h, 0, sizeof *h);
             h->addr = *a;
             h->used = true;
+            atomic_fetch_add_explicit(&sh->host_tags_used, 1, memory_order_relaxed);
             return h;
         }
     }
     if (!create)
         return NULL;
     /* Crowded: the new tag replaces the entry at the home slot. */
-    struct host_tag *h = &dw->host_tags[slot];
+    struct host_tag *h = &sh->host_tags[slot];
     memset(h, 0, sizeof *h);
     h->addr = *a;
     h->used = true;
@@ -1462,10 +1579,13 @@ static void tag_start(struct packet_run *run, const struct rule_tag *t)
         return;
     }
     const struct ip_address *a = t->direction == 0 ? &run->p->src : &run->p->dst;
-    struct host_tag *h = host_tag_slot(run->dw, a, true);
+    struct detect_shared *sh = run->dw->shared;
+    shared_lock(run->dw, run->p);
+    struct host_tag *h = host_tag_slot(sh, a, true);
     h->metric = t->metric;
     h->remaining = remaining;
     h->until_usec = until;
+    pthread_mutex_unlock(&sh->lock);
 }
 
 /* Consumes one packet of a tag; false when the tag has run out. */
@@ -1492,14 +1612,21 @@ static void tag_check(struct packet_run *run)
         else
             run->s->tag.active = false;
     }
-    for (int side = 0; side < 2 && p->ip_version; side++) {
-        struct host_tag *h = host_tag_slot(run->dw, side ? &p->dst : &p->src, false);
-        if (!h)
-            continue;
-        if (tag_consume(h->metric, &h->remaining, h->until_usec, p))
-            tagged = true;
-        else
-            h->used = false;
+    struct detect_shared *sh = run->dw->shared;
+    if (p->ip_version && atomic_load_explicit(&sh->host_tags_used, memory_order_relaxed)) {
+        pthread_mutex_lock(&sh->lock);
+        for (int side = 0; side < 2; side++) {
+            struct host_tag *h = host_tag_slot(sh, side ? &p->dst : &p->src, false);
+            if (!h)
+                continue;
+            if (tag_consume(h->metric, &h->remaining, h->until_usec, p)) {
+                tagged = true;
+            } else {
+                h->used = false;
+                atomic_fetch_sub_explicit(&sh->host_tags_used, 1, memory_order_relaxed);
+            }
+        }
+        pthread_mutex_unlock(&sh->lock);
     }
     if (tagged && run->nalerts < run->max) {
         struct detect_alert *a = &run->alerts[run->nalerts++];
@@ -1684,6 +1811,19 @@ static uint32_t order_candidates(struct detect_worker *dw, const uint32_t *ids, 
     uint32_t *a = dw->order, *b = dw->order_tmp;
     for (uint32_t i = 0; i < n; i++)
         a[i] = dw->rank[ids[i]];
+    if (n <= 32) {
+        /* Few candidates (most packets): an insertion sort beats clearing
+         * and summing the radix passes' 257 counters. */
+        for (uint32_t i = 1; i < n; i++) {
+            uint32_t v = a[i], j = i;
+            for (; j > 0 && a[j - 1] > v; j--)
+                a[j] = a[j - 1];
+            a[j] = v;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            a[i] = dw->by_rank[a[i]];
+        return n;
+    }
     for (unsigned shift = 0; shift < 32 && (dw->nrules - 1) >> shift; shift += 8) {
         uint32_t count[257] = {0};
         for (uint32_t i = 0; i < n; i++)

@@ -63,6 +63,21 @@ void detect_worker_free(struct detect_worker *dw);
  * follows by itself on their next packet. */
 void detect_worker_carry_over(struct detect_worker *to, struct detect_worker *from);
 
+/* Cross-flow state (threshold, detection_filter and rate_filter counts,
+ * tag:host entries) shared by every worker of a sensor, so the alerts are
+ * the same with one worker and with several. A worker without one set keeps
+ * its own. Thread-safe; must outlive the workers that use it. */
+struct detect_shared;
+struct detect_shared *detect_shared_new(void);
+void detect_shared_free(struct detect_shared *s);
+void detect_worker_set_shared(struct detect_worker *dw, struct detect_shared *s);
+/* With several workers fed in capture order, wait(user, n) returns once no
+ * other worker has a frame numbered below n left to process: the shared
+ * counts then see matches in capture order, so 1 and N threads give the
+ * same alerts. Called only before a shared-state decision. */
+void detect_worker_set_order(struct detect_worker *dw,
+                             void (*wait)(void *user, uint64_t pcap_cnt), void *user);
+
 /* The flow's detection variables as Suricata adds them to every event of the
  * flow: "traffic": {"id": [...], "label": [...]} for the flowbits named
  * traffic/id/<x> and traffic/label/<x>, and "metadata": {"flowbits": [...],

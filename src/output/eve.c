@@ -49,12 +49,18 @@ void eve_writer_free(struct eve_writer *ew)
 
 void eve_format_timestamp(uint64_t ts_usec, char *out, size_t outlen)
 {
+    /* Every event formats one or more times, mostly of the same second as
+     * the last: the date and zone of the last second are kept (per thread). */
+    static _Thread_local time_t last_secs = -1;
+    static _Thread_local char date[32], zone[8];
     time_t secs = (time_t)(ts_usec / 1000000);
-    struct tm tm;
-    localtime_r(&secs, &tm);
-    char date[32], zone[8];
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    strftime(zone, sizeof zone, "%z", &tm);
+    if (secs != last_secs) {
+        struct tm tm;
+        localtime_r(&secs, &tm);
+        strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+        strftime(zone, sizeof zone, "%z", &tm);
+        last_secs = secs;
+    }
     snprintf(out, outlen, "%s.%06u%s", date, (unsigned)(ts_usec % 1000000), zone);
 }
 

@@ -367,6 +367,20 @@ static struct sensor_engine *engine_load(const struct sensor_engine *prev, bool 
     char err[512] = "";
     struct detect_engine_options opt = {.compile_threads = compile_threads,
                                         .prev = prev ? prev->engine : NULL};
+    /* detect.hyperscan-patterns-per-db: the most literals in one Hyperscan
+     * database (default DETECT_PATTERNS_PER_DB). Larger: fewer scans of each
+     * buffer, more memory while a database compiles (a cold cache). */
+    long long per_db;
+    if (config_get(cfg, "detect.hyperscan-patterns-per-db")) {
+        if (config_get_int(cfg, "detect.hyperscan-patterns-per-db", &per_db) == 0 && per_db >= 16 &&
+            per_db <= 1000000)
+            opt.patterns_per_db = (uint32_t)per_db;
+        else if (at_start)
+            log_warning("detect.hyperscan-patterns-per-db: '%s' is not a number from 16 to "
+                        "1000000; using %u",
+                        config_get(cfg, "detect.hyperscan-patterns-per-db"),
+                        DETECT_PATTERNS_PER_DB);
+    }
     e->engine = detect_engine_build(e->rules, &opt, &info->engine, err, sizeof err);
     if (!e->engine) {
         snprintf(msg, msglen, "cannot build the detection engine: %s", err);

@@ -248,6 +248,9 @@ struct worker {
     uint32_t input_index;               /* capture file of the current packet; UINT32_MAX: none */
     _Atomic uint32_t input_seen;        /* input_index published once its frame was processed */
     _Atomic bool input_done;
+    /* Ring mode: the number (pcap_cnt) of the oldest frame this worker has
+     * not finished, UINT64_MAX when its ring is empty (worker_order_wait). */
+    _Atomic uint64_t oldest_cnt;
     _Atomic unsigned requests;          /* WORKER_REQ_* */
     int result;
 
@@ -295,11 +298,14 @@ struct sensor_shared {
     struct swap_domain *swap;           /* readers of swapped structures (workers) */
     const struct sensor_intel *intel;   /* NULL without indicators or hub */
     struct behaviour_store *behaviour;  /* scan trackers of all workers (NULL: off) */
+    struct detect_shared *detect;       /* thresholds and host tags of all workers */
 };
 
 /* Moves a worker to engine e (its per-thread detection context, keeping
  * thresholds and counters). */
 void worker_adopt_engine(struct worker *w, const struct sensor_engine *e);
+/* detect_worker_set_order's wait for worker user (struct worker *). */
+void worker_order_wait(void *user, uint64_t pcap_cnt);
 
 static inline void worker_sync(struct worker *w);
 /* A worker with nothing to do: it holds no engine and publishes counters

@@ -307,6 +307,11 @@ static int start_workers(struct run_state *rs)
         return 1;
     /* Behavioural detectors count probes of all workers together. */
     rs->shared.behaviour = behaviour_store_new(&rs->sc.behaviour);
+    /* Thresholds and host tags count the alerts of all workers together. */
+    detect_shared_free(rs->shared.detect);
+    rs->shared.detect = detect_shared_new();
+    if (!rs->shared.detect)
+        return 1;
     for (int i = 0; i < rs->nworkers; i++) {
         int rc = worker_init(&rs->workers[i], i, &rs->sc, rs->eve_files, &rs->shared);
         if (rc != 0) {
@@ -468,6 +473,8 @@ static int unix_socket_session(struct run_state *rs, const struct unix_pcap_job 
     /* Scan counts are per capture file in this mode, as every other state. */
     behaviour_store_free(rs->shared.behaviour);
     rs->shared.behaviour = NULL;
+    detect_shared_free(rs->shared.detect);
+    rs->shared.detect = NULL;
     int crc = close_outputs(rs);
     return rc ? rc : crc;
 }
@@ -510,6 +517,8 @@ static void cleanup(struct run_state *rs)
     rs->workers = NULL;
     behaviour_store_free(rs->shared.behaviour);
     rs->shared.behaviour = NULL;
+    detect_shared_free(rs->shared.detect);
+    rs->shared.detect = NULL;
     rs->nworkers = 0;
     sensor_engine_shutdown();
     detect_datasets_finish(rs->ran); /* save/state files of the datasets after a run */

@@ -327,6 +327,7 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
     w->config = sc;
     w->shared = shared;
     w->input_index = UINT32_MAX;
+    atomic_init(&w->oldest_cnt, UINT64_MAX); /* nothing to process yet */
     atomic_store_explicit(&w->input_seen, UINT32_MAX, memory_order_relaxed);
     char err[256] = "";
     for (int i = 0; i < sc->n_eve_out; i++) {
@@ -363,6 +364,10 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
         w->eve[i].flow_vars = eve_flow_vars;
     if (w->engine && w->engine->engine) {
         w->detect = detect_worker_new(w->engine->engine);
+        if (w->detect) {
+            detect_worker_set_shared(w->detect, shared->detect);
+            detect_worker_set_order(w->detect, worker_order_wait, w);
+        }
         for (int i = 0; i < w->neve; i++)
             w->eve[i].flow_vars_user = detect_engine_rule_set(w->engine->engine);
     }
