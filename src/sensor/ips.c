@@ -51,6 +51,7 @@ void ips_stats_add(struct ips_stats *to, const struct ips_stats *s)
     to->blocked += s->blocked;
     to->rejected += s->rejected;
     to->replaced += s->replaced;
+    to->reject_errors += s->reject_errors;
     for (int i = 0; i < IPS_DROP_REASON_MAX; i++)
         to->drop_reason[i] += s->drop_reason[i];
     for (int i = 0; i < 6; i++)

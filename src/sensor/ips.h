@@ -59,6 +59,7 @@ const char *ips_drop_reason_key(enum ips_drop_reason r);
 /* stats.ips */
 struct ips_stats {
     uint64_t accepted, blocked, rejected, replaced;
+    uint64_t reject_errors; /* reject answers that could not be sent */
     uint64_t drop_reason[IPS_DROP_REASON_MAX];
     /* stats.exception_policy.tcp.midstream: flows the midstream policy was
      * applied to, by policy (enum ips_policy) */

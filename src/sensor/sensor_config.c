@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "detect/rule_set.h"
 #include "sensor/sensor_internal.h"
 #include "util/log.h"
 #include "util/config.h"
@@ -589,7 +590,14 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
 
     /* Inline (IPS) mode: capture files with --simulate-ips, or a live
      * inline capture (capture_config.c turns it on for those). */
-    sc->ips_mode = o->simulate_ips || o->live_kind == CAPTURE_NFQUEUE;
+    sc->ips_mode = o->simulate_ips || o->live_kind == CAPTURE_NFQUEUE ||
+                   (o->live_kind == CAPTURE_AF_PACKET && sensor_afp_config_ips(cfg));
+    if (cfg) {
+        uint8_t rank[RULE_ORDER_MAX];
+        char why[128];
+        if (rule_action_order_parse(cfg, rank, why, sizeof why) != 0)
+            invalid_value(cfg, "action-order", why);
+    }
     /* nfq: Suricata's keys - fail-open, mode accept|repeat|route,
      * repeat-mark/-mask, route-queue. */
     if (cfg) {

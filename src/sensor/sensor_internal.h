@@ -134,6 +134,12 @@ struct sensor_afp_iface {
     uint32_t block_timeout_ms;          /* 0 = default */
     enum checksum_mode checksum;        /* checksum-checks */
     char bpf_filter[1024];
+    /* Inline (copy-mode ips|tap, copy-iface): this entry reads both
+     * interfaces of the pair; copy_cluster_id is the fanout group of
+     * copy_iface. */
+    uint8_t copy_mode;                  /* enum capture_copy_mode */
+    char copy_iface[64];
+    uint16_t copy_cluster_id;
 };
 
 /* Per-worker configuration derived from the config file and options. */
@@ -271,6 +277,9 @@ void worker_serve_requests(struct worker *w, unsigned requests);
 /* Inline capture: whether the packet worker_process_frame just processed is
  * to be blocked (always false in IDS mode). */
 bool worker_packet_dropped(const struct worker *w);
+/* Inline: sends the answers of a reject rule (TCP resets, ICMP
+ * unreachables) for the packet just processed through src. */
+void worker_packet_respond(struct worker *w, struct capture_source *src);
 static inline void worker_poll(struct worker *w)
 {
     unsigned r = atomic_load_explicit(&w->requests, memory_order_relaxed);
@@ -480,6 +489,8 @@ struct run_state {
 
 /* capture_config.c */
 int sensor_live_resolve(struct run_state *rs);
+/* Whether an af-packet entry of the configuration is inline (copy-mode: ips). */
+bool sensor_afp_config_ips(const struct config *cfg);
 struct capture_options sensor_afp_capture_options(struct run_state *rs,
                                                   const struct sensor_afp_iface *a);
 /* rules_load.c: rules, classification/reference/threshold files; with

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sensor/ips_reject.h"
 #include "sensor/sensor_internal.h"
 #include "util/log.h"
 
@@ -477,7 +478,8 @@ static void emit_alerts(struct worker *w, const struct packet *p, struct flow *f
             }
         }
         if (w->shared->fast_log)
-            fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->engine->engine);
+            fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->engine->engine,
+                               w->config->ips_mode);
     }
 }
 
@@ -603,6 +605,25 @@ static void ips_finish_packet(struct worker *w, const struct packet *p, struct f
 bool worker_packet_dropped(const struct worker *w)
 {
     return w->config->ips_mode && (w->verdict.actions & DETECT_ACTION_DROP);
+}
+
+void worker_packet_respond(struct worker *w, struct capture_source *src)
+{
+    uint8_t a = w->verdict.actions;
+    if (!(a & DETECT_ACTION_REJECT_ANY) || !capture_is_inline(src))
+        return;
+    const struct packet *p = &w->packet;
+    bool dropped = worker_packet_dropped(w);
+    uint8_t buf[IPS_REJECT_MAX];
+    for (int back = 1; back >= 0; back--) {
+        uint8_t want = back ? (DETECT_ACTION_REJECT | DETECT_ACTION_REJECT_BOTH)
+                            : (DETECT_ACTION_REJECT_DST | DETECT_ACTION_REJECT_BOTH);
+        if (!(a & want))
+            continue;
+        uint32_t len = ips_reject_build(p, back, dropped, buf, sizeof buf);
+        if (len && capture_inject(src, back, buf, len) != 0)
+            w->ips_stats.reject_errors++;
+    }
 }
 
 void worker_process_frame(struct worker *w, const struct capture_frame *frame, uint64_t pcap_cnt)

@@ -89,6 +89,8 @@ SERVER_PID=$!
 
 cat >"$WORK/rules" <<'EOF'
 drop http any any -> any any (msg:"path traversal"; http.uri; content:"../etc/passwd"; sid:7001; rev:1;)
+rejectboth http any any -> any any (msg:"admin probe"; http.uri; content:"/admin"; sid:7002; rev:1;)
+reject udp any any -> any 9999 (msg:"udp 9999"; sid:7003; rev:1;)
 EOF
 cat >"$WORK/vigil.yaml" <<'EOF'
 %YAML 1.1
@@ -140,6 +142,34 @@ fi
 grep -q "etc/passwd" "$WORK/server.log" && fail "the server received the attack request"
 echo "ok   attack request dropped before the server"
 
+# 2b. rejectboth: the client gets a TCP reset at once (raw IP socket in the
+# router namespace); reject on UDP: ICMP unreachable (administratively
+# prohibited) reaches the client
+t0=$(date +%s%N)
+rc=0
+ip netns exec "$NC" curl -s --max-time 3 -o /dev/null "http://10.77.2.2:8080/admin/" || rc=$?
+t1=$(date +%s%N)
+[ "$rc" = 56 ] || [ "$rc" = 52 ] || fail "rejected request: curl exit $rc (56: connection reset expected)"
+[ $(( (t1 - t0) / 1000000 )) -lt 2500 ] || fail "rejected request: the reset came late"
+grep -q "/admin" "$WORK/server.log" && fail "the server received the rejected request"
+out=$(ip netns exec "$NC" "$PY" - <<'PYEOF'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(("10.77.2.2", 9999))
+s.settimeout(2)
+s.send(b"probe")
+try:
+    s.recv(100)
+    print("answer")
+except socket.timeout:
+    print("timeout")
+except OSError as e:
+    print("unreachable" if e.errno == 113 else "error %d" % e.errno)
+PYEOF
+)
+[ "$out" = unreachable ] || fail "UDP reject: the client saw '$out', not ICMP unreachable"
+echo "ok   rejectboth: client reset (curl $rc); UDP reject: ICMP unreachable"
+
 # 3. normal traffic still passes (a new flow)
 ip netns exec "$NC" curl -s --max-time 5 -o /dev/null http://10.77.2.2:8080/index.html ||
     fail "normal request after the attack failed"
@@ -168,22 +198,24 @@ echo "ok   queue bypass accepts once vigil stopped"
 import json, sys
 evs = [json.loads(l) for l in open(sys.argv[1])]
 def of(t): return [e for e in evs if e["event_type"] == t]
-al = of("alert")
-assert len(al) == 1 and al[0]["alert"]["signature_id"] == 7001, al
+al = [e for e in of("alert") if e["alert"]["signature_id"] == 7001]
+assert len(al) == 1, of("alert")
+assert {e["alert"]["signature_id"] for e in of("alert")} == {7001, 7002, 7003}, of("alert")
 assert al[0]["alert"]["action"] == "blocked", al[0]["alert"]
 assert al[0].get("in_iface") == "0", al[0]
 # (A probe flow that began before vigil listened is picked up midstream and
 # dropped by the midstream exception policy, auto = drop-flow inline.)
 drops = [d for d in of("drop") if d["drop"]["reason"] == "rules"]
-assert len(drops) == 1 and drops[0]["alert"]["signature_id"] == 7001, of("drop")
+assert sorted(d["alert"]["signature_id"] for d in drops) == [7001, 7002, 7003], of("drop")
 fl = [e for e in of("flow") if e["flow"].get("action") == "drop" and e["flow"]["alerted"]]
-assert len(fl) == 1, [e["flow"] for e in of("flow")]
+assert len(fl) >= 2, [e["flow"] for e in of("flow")]
 urls = [e["http"]["url"] for e in of("http")]
 # The blocked request was parsed (inline: inspected before it is forwarded)
 # and is logged; it never reached the server (checked above).
 assert "/index.html" in urls and any("passwd" in u for u in urls), urls
 st = of("stats")[-1]["stats"]["ips"]
-assert st["blocked"] >= 1 and st["accepted"] > 50 and st["drop_reason"]["rules"] == 1, st
+assert st["blocked"] >= 3 and st["accepted"] > 50 and st["drop_reason"]["rules"] == 3, st
+assert st["rejected"] == 2, st
 print("ok   EVE: alert blocked, drop events, flow.action drop, stats.ips", st["accepted"], st["blocked"])
 EOF
 exit 0

@@ -16,6 +16,7 @@ from pcapgen import Pcap, Session  # noqa: E402
 BIN = os.environ["VIGIL_BIN"]
 C, S = "10.0.0.1", "10.0.0.2"
 failures = 0
+fast_log = ""
 
 YAML = """%YAML 1.1
 ---
@@ -24,6 +25,9 @@ stats:
   enabled: yes
   interval: 8
 outputs:
+  - fast:
+      enabled: yes
+      filename: fast.log
   - eve-log:
       enabled: yes
       filetype: regular
@@ -58,6 +62,9 @@ def run(build, rules, ips=True, flows="all", extra_yaml="", args=()):
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         if r.returncode != 0:
             raise RuntimeError("exit %d: %s" % (r.returncode, r.stderr.strip()))
+        global fast_log
+        with open(os.path.join(d, "fast.log")) as f:
+            fast_log = f.read()
         return [json.loads(line) for line in open(os.path.join(d, "eve.json"))]
 
 
@@ -217,5 +224,35 @@ drops = of(evs, "drop")
 check("ips: rate_filter new_action drop after 2 matches",
       acts == ["allowed", "allowed", "blocked"] and len(drops) == 1 and
       drops[0]["drop"]["reason"] == "threshold detection_filter", (acts, drops))
+
+# 8. fast.log: "[Drop] " before a drop rule's line inline, "[wDrop] " (would
+# drop) in IDS mode.
+DROP_BAD = ['drop udp any any -> any 9999 (msg:"bad"; content:"bad"; sid:2;)']
+run(udp_packets, DROP_BAD)
+lines = fast_log.splitlines()
+check("ips: fast.log lines of a drop rule start with [Drop]",
+      len(lines) == 2 and all(" [Drop] [**] [1:2:0] bad [**]" in ln for ln in lines), lines)
+run(udp_packets, DROP_BAD, ips=False)
+lines = fast_log.splitlines()
+check("ids: fast.log lines of a drop rule start with [wDrop]",
+      len(lines) == 2 and all(" [wDrop] [**] [1:2:0] bad [**]" in ln for ln in lines), lines)
+
+# 9. action-order: by default pass rules come first (the pass wins); with
+# drop before pass the drop rule's verdict stands.
+PASS_DROP = DROP_BAD + ['pass udp any any -> any 9999 (content:"bad"; sid:3;)']
+evs = run(udp_packets, PASS_DROP)
+check("ips: default action-order: pass before drop, nothing dropped",
+      not of(evs, "drop") and not of(evs, "alert"), of(evs, "drop")[:1])
+evs = run(udp_packets, PASS_DROP,
+          extra_yaml="action-order:\n  - drop\n  - pass\n  - reject\n  - alert\n")
+check("ips: action-order drop, pass, reject, alert: the drop stands",
+      [d["pcap_cnt"] for d in of(evs, "drop")] == [2, 4] and len(of(evs, "alert")) == 2,
+      [d["pcap_cnt"] for d in of(evs, "drop")])
+try:
+    run(udp_packets, PASS_DROP, extra_yaml="action-order:\n  - drop\n  - pass\n")
+    check("action-order naming two actions is an error", False)
+except RuntimeError as e:
+    check("action-order naming two actions is an error naming the key",
+          "action-order" in str(e) and "pass, drop, reject and alert" in str(e), str(e))
 
 sys.exit(1 if failures else 0)
