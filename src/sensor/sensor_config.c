@@ -629,6 +629,19 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
         sc->stream.ack_based_delivery = !inline_stream;
         load_midstream_policy(cfg, &sc->stream, sc->ips_mode);
     }
+    /* app-layer.error-policy (a parser gave up on the flow's data), else
+     * the exception-policy master switch; auto: drop-flow inline. */
+    {
+        const char *key = "app-layer.error-policy";
+        const char *v = cfg ? config_get(cfg, key) : NULL;
+        if (!v && cfg && (v = config_get(cfg, "exception-policy")))
+            key = "exception-policy";
+        int pol = ips_policy_parse(v ? v : "auto", sc->ips_mode);
+        if (pol < 0)
+            invalid_value(cfg, key, "expected auto, ignore, drop-flow, drop-packet, pass-flow, "
+                                    "pass-packet, bypass or reject");
+        sc->applayer_error_policy = (int8_t)(pol < 0 ? IPS_POLICY_IGNORE : pol);
+    }
     get_size(cfg, "stream.memcap", &sc->stream.memcap);
     get_size(cfg, "stream.reassembly.memcap", &sc->stream.reassembly_memcap);
     uint64_t depth = sc->stream.reassembly_depth;
@@ -640,6 +653,8 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
             config_get_bool(cfg, "stream.checksum-validation", false) && o->checksum == CHECKSUM_ALL;
 
     app_layer_config_load(&sc->app, cfg);
+    sc->app.simulate_error_at[0] = o->simulate_applayer_error[0];
+    sc->app.simulate_error_at[1] = o->simulate_applayer_error[1];
     behaviour_config_defaults(&sc->behaviour);
     char beh_err[256];
     if (behaviour_config_load(&sc->behaviour, cfg, beh_err, sizeof beh_err) != 0 &&

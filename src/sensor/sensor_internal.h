@@ -68,6 +68,7 @@ struct sensor_options {
     int threads;                        /* --threads, 0 if not given */
     bool disable_detection;
     bool simulate_ips;                  /* --simulate-ips: capture files as if inline */
+    uint64_t simulate_applayer_error[2]; /* --simulate-applayer-error-at-offset-ts/-tc, + 1 */
     const char *nfq_queues[SENSOR_MAX_INTERFACES]; /* -q N / --nfqueue N: inline (NFQUEUE) */
     int nfq_count;
     int verbose;                        /* number of -v */
@@ -153,6 +154,7 @@ struct sensor_config {
     int n_eve_out;
     bool track_macs;                    /* an output logs "ether": flows remember MACs */
     bool ips_mode;                      /* inline: packets are accepted or blocked (ips.h) */
+    int8_t applayer_error_policy;       /* app-layer.error-policy: enum ips_policy */
     struct capture_nfq_options nfq;     /* nfq: section (NFQUEUE inline) */
     bool any_log_flow, any_log_stats;
 

@@ -115,7 +115,8 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
         }
         t->have_behaviour |= w->behaviour != NULL;
         t->have_ips |= w->config->ips_mode;
-        t->have_exception |= w->config->stream.midstream_policy != STREAM_MIDSTREAM_IGNORE;
+        t->have_exception |= w->config->stream.midstream_policy != STREAM_MIDSTREAM_IGNORE ||
+                             w->config->applayer_error_policy != IPS_POLICY_IGNORE;
         if (from_snapshots)
             pthread_mutex_unlock(&w->snap_lock);
     }

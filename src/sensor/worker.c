@@ -565,6 +565,37 @@ static void midstream_exception_verdict(struct worker *w, struct flow *f)
         w->verdict.actions |= DETECT_ACTION_REJECT;
 }
 
+/* The flow's parser gave up on this packet's data: app-layer.error-policy
+ * (Suricata's app_layer_error exception). Returns true when the packet is
+ * not to be inspected (dropped with its flow or by itself, or passed). */
+static bool applayer_exception(struct worker *w, struct flow *f)
+{
+    int pol = w->config->applayer_error_policy;
+    if (pol < 0 || pol >= IPS_POLICY_IGNORE)
+        return false;
+    f->exception_applayer = (uint8_t)(1 + pol);
+    w->ips_stats.applayer_error[pol]++;
+    switch (pol) {
+    case IPS_POLICY_REJECT:
+        w->verdict.actions |= DETECT_ACTION_REJECT;
+        /* fall through */
+    case IPS_POLICY_DROP_FLOW:
+        f->ips_flags |= FLOW_IPS_DROP | FLOW_IPS_EXCEPTION_DROP;
+        /* fall through */
+    case IPS_POLICY_DROP_PACKET:
+        ips_packet_drop(&w->verdict, IPS_DROP_APPLAYER_ERROR);
+        return true;
+    case IPS_POLICY_PASS_FLOW:
+        f->action_pass = true;
+        return true;
+    case IPS_POLICY_BYPASS:
+        f->state = FLOW_STATE_BYPASSED;
+        return true;
+    default: /* pass-packet */
+        return true;
+    }
+}
+
 /* The drop rule of the packet, as the drop event's alert object. */
 static void drop_rule_info(const struct worker *w, struct ips_alert_info *ai)
 {
@@ -656,6 +687,7 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
      * inline, what is blocked never reaches the stream or application
      * layer either. */
     bool flow_dropped = f && (f->ips_flags & FLOW_IPS_DROP);
+    bool skip_detect = false;
     if (flow_dropped)
         ips_packet_drop(&w->verdict, (f->ips_flags & FLOW_IPS_EXCEPTION_DROP)
                                          ? IPS_DROP_EXCEPTION_FLOW_DROP
@@ -682,6 +714,8 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
                                  p->payload_len);
             sync_app_proto(f);
         }
+        if (f->app && !f->exception_applayer && app_flow_state_parser_failed(f->app))
+            skip_detect = applayer_exception(w, f);
         /* The application layer found the first data to be the server's. */
         if (f->app && app_flow_state_take_reverse(f->app)) {
             if (f->tcp)
@@ -692,7 +726,7 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
     /* Invalid packets are inspected too (IP-only rules and decoder-event
      * rules still apply to them), as in Suricata. A flow passed or bypassed
      * by an exception policy is not. */
-    if (w->detect && p->ip_version &&
+    if (w->detect && p->ip_version && !skip_detect &&
         !(f && (f->action_pass || f->uninspected || f->state == FLOW_STATE_BYPASSED ||
                 flow_dropped)))
         run_detection(w, p, f);

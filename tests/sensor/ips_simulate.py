@@ -255,4 +255,54 @@ except RuntimeError as e:
     check("action-order naming two actions is an error naming the key",
           "action-order" in str(e) and "pass, drop, reject and alert" in str(e), str(e))
 
+# 10. app-layer.error-policy: the parser reports an error on the first
+# request data (Suricata's QA simulation option); the policy applies from
+# that packet on.
+def http_error(pc):
+    a = Session(pc, C, S, 40030, 80)
+    a.send(True, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    a.send(False, b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nmore")
+    a.send(True, b"GET /more HTTP/1.1\r\nHost: x\r\n\r\n")
+    a.close()
+
+
+MORE = ['alert tcp any any -> any any (msg:"more"; content:"more"; sid:9;)']
+SIM = ["--simulate-applayer-error-at-offset-ts=0"]
+
+
+def policy_run(pol, ips=True):
+    evs = run(http_error, MORE, ips=ips, args=SIM + ["--set", "app-layer.error-policy=" + pol])
+    fl = of(evs, "flow")
+    return (evs, fl[0]["flow"] if fl else {}, [d["drop"]["reason"] for d in of(evs, "drop")],
+            last_stats(evs).get("exception_policy", {}).get("app_layer", {}).get("error", {}))
+
+
+evs, fl, reasons, ep = policy_run("drop-flow")
+check("ips: app-layer error drop-flow: first drop 'applayer error', then the flow's",
+      reasons[:1] == ["applayer error"] and len(reasons) >= 4 and
+      all(r == "exception policy flow drop" for r in reasons[1:]) and not of(evs, "alert") and
+      fl.get("action") == "drop" and ep.get("drop_flow") == 1 and
+      fl.get("exception_policy") == [{"target": "app_layer_error", "policy": "drop_flow"}],
+      (reasons, fl, ep))
+evs, fl, reasons, ep = policy_run("pass-flow")
+check("ips: app-layer error pass-flow: no drop, no alert, flow.action pass",
+      not reasons and not of(evs, "alert") and fl.get("action") == "pass" and
+      ep.get("pass_flow") == 1, (reasons, fl, ep))
+evs, fl, reasons, ep = policy_run("drop-packet")
+check("ips: app-layer error drop-packet: only that packet dropped",
+      reasons == ["applayer error"] and "action" not in fl and len(of(evs, "alert")) == 2,
+      (reasons, fl))
+evs, fl, reasons, ep = policy_run("ignore")
+check("ips: app-layer error ignore: inspected on, alerts",
+      not reasons and len(of(evs, "alert")) == 2 and "exception_policy" not in fl, (reasons, fl))
+evs, fl, reasons, ep = policy_run("drop-flow", ips=False)
+check("ids: app-layer error drop-flow is ignore in IDS mode",
+      not reasons and len(of(evs, "alert")) == 2 and "action" not in fl, (reasons, fl))
+try:
+    policy_run("drop-everything")
+    check("app-layer.error-policy with a bad value is an error", False)
+except RuntimeError as e:
+    check("app-layer.error-policy with a bad value is an error naming the key",
+          "app-layer.error-policy" in str(e), str(e))
+
 sys.exit(1 if failures else 0)
