@@ -52,8 +52,15 @@ RULES = {
     # fast_pattern_offset/_length: prefilter tuning only
     11: 'alert http (msg:"fp"; http_uri; content:"login.php", fast_pattern, '
         'fast_pattern_offset 0, fast_pattern_length 5; sid:11;)',
+    # http_header: field NAME - only that field's value: "evilbot" is the
+    # User-Agent's, not the Host's; a field's value starts after "Name: "
+    12: 'alert http (msg:"ua field"; http_header: field user-agent; content:"evilbot", '
+        'depth 7; sid:12;)',
+    13: 'alert http (msg:"host field"; http_header: field Host; content:"evilbot"; sid:13;)',
+    14: 'alert http (msg:"host field match"; http_header:field host; content:"example"; '
+        'bufferlen:7; sid:14;)',
 }
-WANT = {1: 1, 3: 1, 4: 1, 6: 1, 7: 1, 8: 1, 10: 1, 11: 1}
+WANT = {1: 1, 3: 1, 4: 1, 6: 1, 7: 1, 8: 1, 10: 1, 11: 1, 12: 1, 14: 1}
 
 with tempfile.TemporaryDirectory() as d:
     pc = Pcap(os.path.join(d, "t.pcap"))
