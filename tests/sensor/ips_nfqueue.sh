@@ -21,41 +21,21 @@
 # without NFQUEUE support in this build.
 set -euo pipefail
 
-VIGIL_BIN=${VIGIL_BIN:?VIGIL_BIN must name the vigil binary}
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, nft)"
+. "$(dirname "$0")/ips_live_lib.sh"
 command -v nft >/dev/null || command -v iptables >/dev/null ||
     skip "nft (Debian nftables) and iptables missing"
-command -v curl >/dev/null || skip "curl missing"
 "$VIGIL_BIN" --build-info 2>/dev/null | grep -q "NFQueue support: *yes" || skip "vigil built without NFQUEUE"
-PY=$(command -v /usr/bin/python3 || command -v python3)
 
 T=vn$$
 NC=$T-c NR=$T-r NS=$T-s
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-nfq.XXXXXX")
-SENSOR_PID= SERVER_PID=
-cleanup() {
-    [ -n "$SENSOR_PID" ] && kill "$SENSOR_PID" 2>/dev/null || true
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
-    wait 2>/dev/null || true
-    for n in "$NC" "$NR" "$NS"; do ip netns del "$n" 2>/dev/null || true; done
-    if [ -n "${VIGIL_KEEP_WORK:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    [ -f "$WORK/sensor.err" ] && tail -20 "$WORK/sensor.err" | sed 's/^/  sensor: /' >&2
-    exit 1
-}
-
-ip netns add "$NC" && ip netns add "$NR" && ip netns add "$NS" || skip "cannot create namespaces"
+live_namespaces "$NC" "$NR" "$NS"
 ip link add "$T-a" netns "$NC" type veth peer name "$T-b" netns "$NR" || skip "no veth"
 ip link add "$T-d" netns "$NS" type veth peer name "$T-e" netns "$NR"
 ip -n "$NC" addr add 10.77.1.2/24 dev "$T-a"
 ip -n "$NR" addr add 10.77.1.1/24 dev "$T-b"
 ip -n "$NR" addr add 10.77.2.1/24 dev "$T-e"
 ip -n "$NS" addr add 10.77.2.2/24 dev "$T-d"
-for n in "$NC" "$NR" "$NS"; do ip -n "$n" link set lo up; done
 ip -n "$NC" link set "$T-a" up; ip -n "$NR" link set "$T-b" up
 ip -n "$NR" link set "$T-e" up; ip -n "$NS" link set "$T-d" up
 ip -n "$NC" route add default via 10.77.1.1
@@ -85,7 +65,7 @@ mkdir -p "$WORK/www" "$WORK/log"
 echo "hello from the server" >"$WORK/www/index.html"
 ip netns exec "$NS" "$PY" -m http.server 8080 --bind 10.77.2.2 --directory "$WORK/www" \
     >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
+PIDS+=($!)
 
 cat >"$WORK/rules" <<'EOF'
 drop http any any -> any any (msg:"path traversal"; http.uri; content:"../etc/passwd"; sid:7001; rev:1;)
@@ -114,15 +94,8 @@ outputs:
         - flow
         - stats
 EOF
-ip netns exec "$NR" "$VIGIL_BIN" run -q 0 -c "$WORK/vigil.yaml" -S "$WORK/rules" -l "$WORK/log" \
-    -k none --set flow-timeouts.tcp.closed=0 >"$WORK/sensor.out" 2>"$WORK/sensor.err" &
-SENSOR_PID=$!
-for _ in $(seq 50); do
-    grep -q "engine started" "$WORK/sensor.err" 2>/dev/null && break
-    kill -0 "$SENSOR_PID" 2>/dev/null || fail "vigil exited at start"
-    sleep 0.1
-done
-grep -q "engine started" "$WORK/sensor.err" || fail "vigil did not start"
+live_start_sensor "$NR" -q 0 -c "$WORK/vigil.yaml" -S "$WORK/rules" -l "$WORK/log" -k none \
+    --set flow-timeouts.tcp.closed=0
 for _ in $(seq 50); do
     ip netns exec "$NC" curl -s -o /dev/null --max-time 1 http://10.77.2.2:8080/ && break
     sleep 0.1
@@ -145,30 +118,7 @@ echo "ok   attack request dropped before the server"
 # 2b. rejectboth: the client gets a TCP reset at once (raw IP socket in the
 # router namespace); reject on UDP: ICMP unreachable (administratively
 # prohibited) reaches the client
-t0=$(date +%s%N)
-rc=0
-ip netns exec "$NC" curl -s --max-time 3 -o /dev/null "http://10.77.2.2:8080/admin/" || rc=$?
-t1=$(date +%s%N)
-[ "$rc" = 56 ] || [ "$rc" = 52 ] || fail "rejected request: curl exit $rc (56: connection reset expected)"
-[ $(( (t1 - t0) / 1000000 )) -lt 2500 ] || fail "rejected request: the reset came late"
-grep -q "/admin" "$WORK/server.log" && fail "the server received the rejected request"
-out=$(ip netns exec "$NC" "$PY" - <<'PYEOF'
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.connect(("10.77.2.2", 9999))
-s.settimeout(2)
-s.send(b"probe")
-try:
-    s.recv(100)
-    print("answer")
-except socket.timeout:
-    print("timeout")
-except OSError as e:
-    print("unreachable" if e.errno == 113 else "error %d" % e.errno)
-PYEOF
-)
-[ "$out" = unreachable ] || fail "UDP reject: the client saw '$out', not ICMP unreachable"
-echo "ok   rejectboth: client reset (curl $rc); UDP reject: ICMP unreachable"
+live_check_reject "$NC" 10.77.2.2
 
 # 3. normal traffic still passes (a new flow)
 ip netns exec "$NC" curl -s --max-time 5 -o /dev/null http://10.77.2.2:8080/index.html ||
