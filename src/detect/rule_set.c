@@ -860,8 +860,10 @@ static void load_logical_line(struct rule_set *rs, char *text, size_t len, const
      * loaded on reload threads that come and go. */
     if (!rs->snort3_buf)
         rs->snort3_buf = malloc(RULE_MAX_LEN + 64);
-    if (rs->snort3_buf && rule_snort3_translate(s, rs->snort3_buf, RULE_MAX_LEN + 64))
+    if (rs->snort3_buf && rule_snort3_translate(s, rs->snort3_buf, RULE_MAX_LEN + 64)) {
         s = rs->snort3_buf;
+        rs->stats.snort3++;
+    }
     int rc = rule_set_add_rule(rs, s, name, line, &e);
     if (rc == 0) {
         rs->stats.loaded++;

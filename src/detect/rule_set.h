@@ -65,6 +65,9 @@ struct rule_load_stats {
     /* Rules whose `requires` the engine does not meet (neither loaded nor
      * failed, as Suricata's rules_skipped). */
     uint32_t skipped;
+    /* Rules written in Snort 3's forms (translated, rule_snort3.c), of all
+     * those read: the dialect `vigil rules check` reports per file. */
+    uint32_t snort3;
 };
 
 /* New empty set. cfg (may be NULL) is read for vars.address-groups and

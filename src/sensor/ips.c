@@ -77,23 +77,29 @@ int ips_policy_parse(const char *v, bool ips)
     return -1;
 }
 
-void ips_exception_stats_write_json(const struct ips_stats *s, struct json_writer *w)
+void ips_exception_stats_write_json(const struct ips_stats *s, bool midstream, bool applayer,
+                                    struct json_writer *w)
 {
     static const char *const names[6] = {"drop_flow", "drop_packet", "pass_flow",
                                          "pass_packet", "bypass", "reject"};
+    /* Each target only when its policy is not ignore, as Suricata. */
     json_key_object_begin(w, "exception_policy");
-    json_key_object_begin(w, "tcp");
-    json_key_object_begin(w, "midstream");
-    for (int i = 0; i < 6; i++)
-        json_key_u64(w, names[i], s->midstream[i]);
-    json_object_end(w);
-    json_object_end(w);
-    json_key_object_begin(w, "app_layer");
-    json_key_object_begin(w, "error");
-    for (int i = 0; i < 6; i++)
-        json_key_u64(w, names[i], s->applayer_error[i]);
-    json_object_end(w);
-    json_object_end(w);
+    if (midstream) {
+        json_key_object_begin(w, "tcp");
+        json_key_object_begin(w, "midstream");
+        for (int i = 0; i < 6; i++)
+            json_key_u64(w, names[i], s->midstream[i]);
+        json_object_end(w);
+        json_object_end(w);
+    }
+    if (applayer) {
+        json_key_object_begin(w, "app_layer");
+        json_key_object_begin(w, "error");
+        for (int i = 0; i < 6; i++)
+            json_key_u64(w, names[i], s->applayer_error[i]);
+        json_object_end(w);
+        json_object_end(w);
+    }
     json_object_end(w);
 }
 

@@ -78,7 +78,8 @@ enum ips_policy {
  * the value is not a policy. */
 int ips_policy_parse(const char *v, bool ips);
 /* stats.exception_policy (written when a policy other than ignore is set) */
-void ips_exception_stats_write_json(const struct ips_stats *s, struct json_writer *w);
+void ips_exception_stats_write_json(const struct ips_stats *s, bool midstream, bool applayer,
+                                    struct json_writer *w);
 void ips_stats_add(struct ips_stats *to, const struct ips_stats *s);
 void ips_stats_write_json(const struct ips_stats *s, struct json_writer *w);
 
