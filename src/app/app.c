@@ -285,6 +285,7 @@ struct app_flow_state {
     uint16_t proto;                      /* enum app_proto, or APP_PROTO_FAILED */
     bool is_udp;
     bool parser_gave_up;
+    uint64_t fed[2]; /* bytes given to the parser per direction */
     bool eof[2];
     uint8_t dir_state[2];
     uint8_t first_dir; /* direction whose bytes arrived first */
@@ -1177,7 +1178,10 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
             pc.stream_offset = app_frames_stream_offset(st->frames, direction);
         }
     }
-    int rc = st->parser->parse(st->parser_state, &pc, direction, data, len, flags);
+    uint64_t sim = st->thread->cfg.simulate_error_at[direction & 1];
+    bool simulated = sim && len && st->fed[direction & 1] + len >= sim;
+    st->fed[direction & 1] += len;
+    int rc = simulated ? -1 : st->parser->parse(st->parser_state, &pc, direction, data, len, flags);
     if (pc.frames) {
         app_frames_fill(pc.frames, direction, pc.stream_offset, data, len);
         app_frames_stream_advance(pc.frames, direction, len);
@@ -1341,6 +1345,11 @@ void app_parser_file_closed(struct app_parse_ctx *ctx, const struct app_file *fi
 static void app_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
                                 struct flow *flow, const struct packet *packet, uint8_t direction,
                                 const uint8_t *data, uint32_t len, uint32_t flags);
+
+bool app_flow_state_parser_failed(const struct app_flow_state *state)
+{
+    return state && state->parser && state->parser_gave_up;
+}
 
 bool app_flow_state_take_reverse(struct app_flow_state *state)
 {

@@ -133,6 +133,10 @@ struct app_ics_config {
 struct app_layer_config {
     bool enabled[APP_PROTO_MAX];          /* app-layer.protocols.<p>.enabled */
     bool detection_only[APP_PROTO_MAX];   /* ... enabled: detection-only (no parsing) */
+    /* Testing (Suricata's QA simulation, --simulate-applayer-error-at-
+     * offset-ts/-tc): a parser error is reported when a direction's data
+     * reaches this stream offset; 0 = off, else offset + 1. */
+    uint64_t simulate_error_at[2];
     /* Per transport (APP_IPPROTO_TCP/UDP bits of app_parser.h): as enabled[],
      * unless app-layer.protocols.<p>.tcp.enabled / .udp.enabled say otherwise
      * (the per-transport setting wins, as in Suricata). */
@@ -261,6 +265,9 @@ void app_flow_state_free(struct app_flow_state *state);
  * the current packet's flow_direction and, for TCP, swaps the session's
  * sides (stream_session_swap) before the next packet. */
 bool app_flow_state_take_reverse(struct app_flow_state *state);
+/* True once the flow's parser gave up on an error (Suricata's app-layer
+ * error, the target of app-layer.error-policy). */
+bool app_flow_state_parser_failed(const struct app_flow_state *state);
 
 /* The detected protocol of the flow (APP_PROTO_UNKNOWN while undecided). */
 uint16_t app_flow_state_proto(const struct app_flow_state *state);

@@ -499,11 +499,24 @@ void capture_verdict(struct capture_source *src, bool drop)
 {
     if (src && src->kind == CAPTURE_NFQUEUE)
         capture_nfq_verdict(src, drop);
+    else if (src && src->kind == CAPTURE_AF_PACKET && src->v2)
+        capture_afp_inline_verdict(src, drop);
 }
 
 bool capture_is_inline(const struct capture_source *src)
 {
-    return src && src->kind == CAPTURE_NFQUEUE;
+    return src && (src->kind == CAPTURE_NFQUEUE || (src->kind == CAPTURE_AF_PACKET && src->v2));
+}
+
+int capture_inject(struct capture_source *src, bool back, const uint8_t *frame, uint32_t len)
+{
+    if (!src || !frame || !len)
+        return -EINVAL;
+    if (src->kind == CAPTURE_NFQUEUE)
+        return capture_nfq_inject(src, frame, len);
+    if (src->kind == CAPTURE_AF_PACKET && src->v2)
+        return capture_afp_inline_inject(src, back, frame, len);
+    return -ENOTSUP;
 }
 
 bool capture_failed(const struct capture_source *src)

@@ -27,6 +27,13 @@ struct capture_nfq_options {
     uint16_t route_queue;      /* route: accepted packets go to this queue */
 };
 
+/* AF_PACKET inline (Suricata's af-packet copy-mode): frames of the
+ * interface go out on copy_iface and those of copy_iface go out on the
+ * interface; one source reads both so a flow's two directions meet in one
+ * worker. ips: a frame is forwarded when its verdict accepts it; tap: every
+ * frame is forwarded whatever the verdict. */
+enum capture_copy_mode { CAPTURE_COPY_NONE = 0, CAPTURE_COPY_IPS, CAPTURE_COPY_TAP };
+
 struct capture_options {
     enum capture_kind kind;
     const char *name;
@@ -61,6 +68,11 @@ struct capture_options {
     bool (*idle)(void *idle_arg);
     void *idle_arg;
     struct capture_nfq_options nfq;   /* CAPTURE_NFQUEUE */
+    /* CAPTURE_AF_PACKET inline: the other interface of the pair and its
+     * own fanout group (groups belong to one interface). */
+    enum capture_copy_mode copy_mode;
+    const char *copy_iface;
+    uint16_t copy_fanout_group;
 };
 
 struct capture_frame {
@@ -82,6 +94,9 @@ struct capture_stats {
     uint64_t bytes;
     uint64_t kernel_drops; /* live: dropped by the kernel / ring full */
     uint64_t if_drops;
+    uint64_t forwarded;    /* inline AF_PACKET: frames sent on to the other interface */
+    uint64_t tx_errors;    /* ... that could not be sent (or were cut by the snaplen) */
+    uint64_t injected;     /* frames vigil made (reject: TCP resets, ICMP unreachables) */
 };
 
 struct capture_source;
@@ -109,6 +124,13 @@ void capture_break(struct capture_source *src);
 void capture_verdict(struct capture_source *src, bool drop);
 /* Whether the source is inline (its frames need a verdict). */
 bool capture_is_inline(const struct capture_source *src);
+/* Inline sources: sends a frame vigil built (a TCP reset, an ICMP
+ * unreachable) in the source's link type (capture_datalink). back: towards
+ * the sender of the frame capture_next returned last (out of the interface
+ * it came in on), else onwards (out of the interface it would be forwarded
+ * to). NFQUEUE sources send IP packets through a raw socket (the routing
+ * table picks the way). 0, or a negative errno. */
+int capture_inject(struct capture_source *src, bool back, const uint8_t *frame, uint32_t len);
 void capture_close(struct capture_source *src);
 
 /* True if libpcap can open the name as a file without reading it (used by the

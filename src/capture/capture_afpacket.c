@@ -103,34 +103,8 @@ static int capture_afp_datalink(struct capture_source *src)
     }
 }
 
-int capture_afpacket_open(struct capture_source *src, const struct capture_options *opts)
+static int capture_afp_ring_v3(struct capture_source *src, const struct capture_options *opts)
 {
-    if (strlen(opts->name) >= IFNAMSIZ) {
-        capture_set_error(src, "interface '%s' (af-packet): name too long", src->name);
-        return -EINVAL;
-    }
-    unsigned ifindex = if_nametoindex(opts->name);
-    if (ifindex == 0)
-        return capture_afp_fail(src, -errno, "no such interface");
-    src->ifindex = ifindex;
-
-    /* Protocol 0: the socket receives nothing until bind(), so the filter and
-     * ring are in place before the first frame arrives. */
-    src->sock = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-    if (src->sock < 0)
-        return capture_afp_fail(src, -errno, "socket");
-    int rc = capture_afp_datalink(src);
-    if (rc)
-        return rc;
-
-    int version = TPACKET_V3;
-    if (setsockopt(src->sock, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) != 0)
-        return capture_afp_fail(src, -errno, "TPACKET_V3 not supported");
-
-    rc = capture_afp_filter(src, opts->bpf_filter);
-    if (rc)
-        return rc;
-
     long page = sysconf(_SC_PAGESIZE);
     uint32_t frame_size = capture_afp_frame_size(src->snaplen);
     src->block_size = opts->ring_block_size ? opts->ring_block_size : CAPTURE_DEFAULT_BLOCK_SIZE;
@@ -197,6 +171,51 @@ int capture_afpacket_open(struct capture_source *src, const struct capture_optio
     }
     src->ring = ring;
 
+    return 0;
+}
+
+int capture_afpacket_open(struct capture_source *src, const struct capture_options *opts)
+{
+    if (strlen(opts->name) >= IFNAMSIZ) {
+        capture_set_error(src, "interface '%s' (af-packet): name too long", src->name);
+        return -EINVAL;
+    }
+    unsigned ifindex = if_nametoindex(opts->name);
+    if (ifindex == 0)
+        return capture_afp_fail(src, -errno, "no such interface");
+    src->ifindex = ifindex;
+
+    /* Protocol 0: the socket receives nothing until bind(), so the filter and
+     * ring are in place before the first frame arrives. */
+    src->sock = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+    if (src->sock < 0)
+        return capture_afp_fail(src, -errno, "socket");
+    int rc = capture_afp_datalink(src);
+    if (rc)
+        return rc;
+
+    src->copy_mode = opts->copy_mode;
+    /* Inline: TPACKET_V2, whose frames are handed over one by one as they
+     * arrive (a V3 block waits until it is full or its timeout passes,
+     * which would delay every forwarded packet). */
+    int version = opts->copy_mode ? TPACKET_V2 : TPACKET_V3;
+    if (setsockopt(src->sock, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) != 0)
+        return capture_afp_fail(src, -errno, "TPACKET_V3 not supported");
+
+    rc = capture_afp_filter(src, opts->bpf_filter);
+    if (rc)
+        return rc;
+
+    if (opts->copy_mode) {
+        rc = capture_afp_inline_ring(src, opts);
+        if (rc)
+            return rc;
+    } else {
+        rc = capture_afp_ring_v3(src, opts);
+        if (rc)
+            return rc;
+    }
+
     struct sockaddr_ll sll;
     memset(&sll, 0, sizeof(sll));
     sll.sll_family = AF_PACKET;
@@ -225,6 +244,8 @@ int capture_afpacket_open(struct capture_source *src, const struct capture_optio
             return -e;
         }
     }
+    if (opts->copy_mode && opts->copy_iface)
+        return capture_afp_inline_open_peer(src, opts);
     return 0;
 }
 
@@ -243,6 +264,29 @@ static void capture_afp_release(struct capture_source *src)
     src->frames_left = 0;
     src->next_frame = NULL;
     src->block_index = (src->block_index + 1) % src->block_count;
+}
+
+const uint8_t *capture_afp_vlan_restore(struct capture_source *src, const uint8_t *data,
+                                        uint32_t *caplen, uint32_t *wirelen, uint16_t tpid,
+                                        uint16_t tci)
+{
+    /* A frame never exceeds its ring slot: a V3 block, a V2 frame. */
+    size_t cap = src->v2 ? src->frame_size : src->block_size;
+    if (!src->scratch)
+        src->scratch = malloc(cap + 4);
+    if (!src->scratch || *caplen < 12 || *caplen > cap)
+        return data;
+    if (!tpid)
+        tpid = ETH_P_8021Q;
+    memcpy(src->scratch, data, 12);
+    src->scratch[12] = (uint8_t)(tpid >> 8);
+    src->scratch[13] = (uint8_t)tpid;
+    src->scratch[14] = (uint8_t)(tci >> 8);
+    src->scratch[15] = (uint8_t)tci;
+    memcpy(src->scratch + 16, data + 12, *caplen - 12);
+    *caplen += 4;
+    *wirelen += 4;
+    return src->scratch;
 }
 
 static uint64_t capture_now_ms(void)
@@ -267,25 +311,11 @@ static bool capture_afp_frame(struct capture_source *src, struct capture_frame *
         return false;
 
     bool vlan = (h->tp_status & TP_STATUS_VLAN_VALID) || h->hv1.tp_vlan_tci != 0;
-    if (vlan && src->datalink == DLT_EN10MB && caplen >= 12) {
-        if (!src->scratch)
-            src->scratch = malloc((size_t)src->block_size + 4);
-        if (src->scratch) {
-            uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) && h->hv1.tp_vlan_tpid
-                                ? h->hv1.tp_vlan_tpid
-                                : ETH_P_8021Q;
-            uint16_t tci = h->hv1.tp_vlan_tci;
-            memcpy(src->scratch, data, 12);
-            src->scratch[12] = (uint8_t)(tpid >> 8);
-            src->scratch[13] = (uint8_t)tpid;
-            src->scratch[14] = (uint8_t)(tci >> 8);
-            src->scratch[15] = (uint8_t)tci;
-            memcpy(src->scratch + 16, data + 12, caplen - 12);
-            data = src->scratch;
-            caplen += 4;
-            wirelen += 4;
-        }
-    }
+    if (vlan && src->datalink == DLT_EN10MB && caplen >= 12)
+        data = (uint8_t *)capture_afp_vlan_restore(
+            src, data, &caplen, &wirelen,
+            (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : 0,
+            h->hv1.tp_vlan_tci);
     if (caplen > src->snaplen)
         caplen = src->snaplen;
     frame->data = data;
@@ -305,6 +335,8 @@ static bool capture_afp_frame(struct capture_source *src, struct capture_frame *
 
 enum capture_result capture_afpacket_next(struct capture_source *src, struct capture_frame *frame)
 {
+    if (src->v2)
+        return capture_afp_inline_next(src, frame);
     uint64_t deadline = 0;
     for (;;) {
         if (atomic_load_explicit(&src->broken, memory_order_relaxed))
@@ -368,10 +400,20 @@ void capture_afpacket_stats(struct capture_source *src, struct capture_stats *ou
     }
     out->kernel_drops = src->afp_drops;
     out->if_drops = 0;
+    if (src->peer) { /* inline pair: both interfaces */
+        struct capture_stats ps;
+        capture_afpacket_stats(src->peer, &ps);
+        out->packets += ps.packets;
+        out->bytes += ps.bytes;
+        out->kernel_drops += ps.kernel_drops;
+        out->forwarded += ps.forwarded;
+        out->tx_errors += ps.tx_errors;
+    }
 }
 
 void capture_afpacket_close(struct capture_source *src)
 {
+    capture_afp_inline_close(src);
     if (src->ring)
         munmap(src->ring, src->ring_size);
     src->ring = NULL;

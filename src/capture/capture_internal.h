@@ -54,6 +54,19 @@ struct capture_source {
     uint64_t afp_drops; /* PACKET_STATISTICS resets on read: accumulated here */
     uint64_t afp_freezes;
 
+    /* AF_PACKET inline (capture_afp_inline.c): TPACKET_V2 ring (a frame
+     * is handed over as soon as it arrives), the pair's other interface,
+     * and the frame handed out last, waiting for its verdict. */
+    enum capture_copy_mode copy_mode;
+    bool v2;
+    uint32_t frame_size, frame_count, frame_index, frames_per_block;
+    void *held_frame;                 /* tpacket2_hdr owned by us */
+    struct capture_source *peer;      /* the copy-iface (owned) */
+    struct capture_source *last_from; /* this source or peer: where the last frame came in */
+    const uint8_t *last_data;
+    uint32_t last_len;
+    bool last_cut, verdict_pending, prefer_peer;
+
     /* NFQUEUE backend (capture_nfq.c) */
     struct capture_nfq *nfq;
 };
@@ -76,5 +89,21 @@ void capture_nfq_verdict(struct capture_source *src, bool drop);
 void capture_nfq_close(struct capture_source *src);
 
 int capture_wait_readable(struct capture_source *src, int fd, int timeout_ms);
+
+/* AF_PACKET inline (capture_afp_inline.c). */
+int capture_afp_inline_ring(struct capture_source *src, const struct capture_options *opts);
+int capture_afp_inline_open_peer(struct capture_source *src, const struct capture_options *opts);
+enum capture_result capture_afp_inline_next(struct capture_source *src,
+                                            struct capture_frame *frame);
+void capture_afp_inline_verdict(struct capture_source *src, bool drop);
+int capture_afp_inline_inject(struct capture_source *src, bool back, const uint8_t *frame,
+                              uint32_t len);
+void capture_afp_inline_close(struct capture_source *src);
+/* Puts a VLAN tag the kernel stripped back in front of the EtherType (in
+ * src->scratch); returns the frame to hand out. */
+const uint8_t *capture_afp_vlan_restore(struct capture_source *src, const uint8_t *data,
+                                        uint32_t *caplen, uint32_t *wirelen, uint16_t tpid,
+                                        uint16_t tci);
+int capture_nfq_inject(struct capture_source *src, const uint8_t *pkt, uint32_t len);
 
 #endif

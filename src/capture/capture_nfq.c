@@ -23,6 +23,8 @@
 #ifdef VIGIL_HAVE_NFQ
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
+#include <netinet/in.h>
+#include <unistd.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 #define NFQ_BUF_SIZE (256 * 1024)
@@ -49,6 +51,7 @@ struct capture_nfq {
     struct nfq_pending current;
     bool has_current;
     uint64_t enobufs;   /* the socket buffer overflowed: the kernel dropped (or accepted) */
+    int raw4, raw6;     /* raw IP sockets for reject's packets (opened on first use) */
 };
 
 static int nfq_cb(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa, void *arg)
@@ -102,6 +105,7 @@ int capture_nfq_open(struct capture_source *src, const struct capture_options *o
     src->nfq = q;
     q->opts = opts->nfq;
     q->fd = -1;
+    q->raw4 = q->raw6 = -1;
     src->datalink = DLT_RAW_FRAME;
     if (!(q->h = nfq_open())) {
         capture_set_error(src, "nfqueue %lu: cannot open netlink: %s (root or CAP_NET_ADMIN "
@@ -205,6 +209,50 @@ enum capture_result capture_nfq_next(struct capture_source *src, struct capture_
     return CAPTURE_OK;
 }
 
+/* A packet vigil made (reject): sent as a locally generated IP packet with
+ * its own header, so the routing table sends it on (locally generated
+ * packets pass the OUTPUT hook, not the FORWARD one that queues). */
+int capture_nfq_inject(struct capture_source *src, const uint8_t *pkt, uint32_t len)
+{
+    struct capture_nfq *q = src->nfq;
+    if (!q || len < 20)
+        return -EINVAL;
+    int v = pkt[0] >> 4;
+    int *fd = v == 4 ? &q->raw4 : (v == 6 ? &q->raw6 : NULL);
+    if (!fd || (v == 6 && len < 40))
+        return -EINVAL;
+    if (*fd < 0) {
+        *fd = socket(v == 4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+        if (*fd < 0)
+            return -errno;
+        int one = 1;
+        if (v == 4)
+            setsockopt(*fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof one);
+#ifdef IPV6_HDRINCL
+        else
+            setsockopt(*fd, IPPROTO_IPV6, IPV6_HDRINCL, &one, sizeof one);
+#endif
+    }
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t sl;
+    if (v == 4) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+        sin->sin_family = AF_INET;
+        memcpy(&sin->sin_addr, pkt + 16, 4);
+        sl = sizeof *sin;
+    } else {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+        sin6->sin6_family = AF_INET6;
+        memcpy(&sin6->sin6_addr, pkt + 24, 16);
+        sl = sizeof *sin6;
+    }
+    if (sendto(*fd, pkt, len, 0, (struct sockaddr *)&ss, sl) < 0)
+        return -errno;
+    src->stats.injected++;
+    return 0;
+}
+
 void capture_nfq_close(struct capture_source *src)
 {
     struct capture_nfq *q = src->nfq;
@@ -215,6 +263,10 @@ void capture_nfq_close(struct capture_source *src)
         capture_nfq_verdict(src, false);
     for (unsigned i = q->next; i < q->npending && q->qh; i++)
         give_verdict(q, &q->pending[i], false);
+    if (q->raw4 >= 0)
+        close(q->raw4);
+    if (q->raw6 >= 0)
+        close(q->raw6);
     if (q->qh)
         nfq_destroy_queue(q->qh);
     if (q->h)
@@ -245,6 +297,14 @@ void capture_nfq_verdict(struct capture_source *src, bool drop)
 {
     (void)src;
     (void)drop;
+}
+
+int capture_nfq_inject(struct capture_source *src, const uint8_t *pkt, uint32_t len)
+{
+    (void)src;
+    (void)pkt;
+    (void)len;
+    return -ENOTSUP;
 }
 
 void capture_nfq_close(struct capture_source *src)

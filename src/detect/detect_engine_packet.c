@@ -248,14 +248,16 @@ static bool rule_reads_flowbits(const struct rule *r)
 
 /* Suricata's signature ordering: action, then flowbits (set-only before
  * set-and-read before read-only before none), then priority, then file order. */
-static uint64_t rule_order_key(const struct rule *r)
+static uint64_t rule_order_key(const struct rule *r, const uint8_t *rank)
 {
-    static const uint8_t action_rank[] = {
-        [RULE_ACTION_PASS] = 0, [RULE_ACTION_DROP] = 1, [RULE_ACTION_REJECT] = 2,
-        [RULE_ACTION_REJECTSRC] = 2, [RULE_ACTION_REJECTDST] = 2, [RULE_ACTION_REJECTBOTH] = 2,
-        [RULE_ACTION_ALERT] = 3,
+    /* action-order (rule_set_action_rank): pass, drop, reject, alert by default */
+    static const uint8_t action_kind[] = {
+        [RULE_ACTION_PASS] = RULE_ORDER_PASS,        [RULE_ACTION_DROP] = RULE_ORDER_DROP,
+        [RULE_ACTION_REJECT] = RULE_ORDER_REJECT,    [RULE_ACTION_REJECTSRC] = RULE_ORDER_REJECT,
+        [RULE_ACTION_REJECTDST] = RULE_ORDER_REJECT, [RULE_ACTION_REJECTBOTH] = RULE_ORDER_REJECT,
+        [RULE_ACTION_ALERT] = RULE_ORDER_ALERT,
     };
-    uint64_t a = r->action < sizeof action_rank ? action_rank[r->action] : 3;
+    uint64_t a = rank[r->action < sizeof action_kind ? action_kind[r->action] : RULE_ORDER_ALERT];
     bool sets = rule_sets_flowbits(r), reads = rule_reads_flowbits(r);
     uint64_t fb = sets && !reads ? 0 : sets && reads ? 1 : reads ? 2 : 3;
     uint64_t prio = r->priority > 0 && r->priority < 256 ? (uint64_t)r->priority : 255;
@@ -267,8 +269,9 @@ static uint64_t rule_order_key(const struct rule *r)
 static int compare_rank(const void *a, const void *b, void *arg)
 {
     const struct detect_worker *dw = arg;
-    uint64_t ka = rule_order_key(rule_set_get(dw->rs, *(const uint32_t *)a));
-    uint64_t kb = rule_order_key(rule_set_get(dw->rs, *(const uint32_t *)b));
+    const uint8_t *rank = rule_set_action_rank(dw->rs);
+    uint64_t ka = rule_order_key(rule_set_get(dw->rs, *(const uint32_t *)a), rank);
+    uint64_t kb = rule_order_key(rule_set_get(dw->rs, *(const uint32_t *)b), rank);
     return ka < kb ? -1 : ka > kb;
 }
 
@@ -1526,6 +1529,7 @@ struct packet_run {
     uint32_t nalerts, max;
     bool pass;
     bool pass_flow;      /* the pass applies to the flow (see add_alert) */
+    uint32_t pass_rank;  /* rank of the first matching pass rule (action-order) */
     bool tag_started;    /* this packet started a tag: it is not itself "tagged" */
     const struct detect_packet_events *events;
     uint16_t l2_proto;   /* a layer-2 frame's protocol (detect_l2_packet), else 0 */
@@ -1663,6 +1667,8 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
     if (r->action == RULE_ACTION_PASS && !has_cfg) {
         run->pass = true;
         run->pass_flow = to_flow && run->f;
+        if (dw->rank[r->id] < run->pass_rank)
+            run->pass_rank = dw->rank[r->id];
         return;
     }
     int allow = noalert ? ALERT_OK : alert_check(dw, r, run->p);
@@ -1682,6 +1688,8 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
     if (action == RULE_ACTION_PASS) {
         run->pass = true;
         run->pass_flow = to_flow && run->f;
+        if (dw->rank[r->id] < run->pass_rank)
+            run->pass_rank = dw->rank[r->id];
         return;
     }
     if (action != RULE_ACTION_ALERT) {
@@ -2354,11 +2362,31 @@ static void inspect_frame(const struct app_frame_info *fi, void *user)
     run->frame = NULL;
 }
 
+/* A pass rule matched: the alerts of rules ranked before it stay (with
+ * the default action-order pass comes first and none do); returns how many
+ * (moved to the front) and whether one of them drops or rejects the packet
+ * (then its verdict stands and the pass does not apply). */
+static uint32_t pass_ranked_before(struct detect_worker *dw, struct packet_run *run, bool *drops)
+{
+    uint32_t keep = 0;
+    *drops = false;
+    for (uint32_t i = 0; i < run->nalerts; i++) {
+        const struct rule *r = run->alerts[i].rule;
+        if (dw->rank[r->id] >= run->pass_rank)
+            continue;
+        run->alerts[keep++] = run->alerts[i];
+        *drops |= run->alerts[i].action != RULE_ACTION_ALERT &&
+                  run->alerts[i].action != RULE_ACTION_PASS;
+    }
+    return keep;
+}
+
 uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct flow *f,
                        const struct detect_packet_events *events, struct detect_alert *alerts,
                        uint32_t max)
 {
     struct packet_run run = {.dw = dw, .p = p, .f = f, .alerts = alerts, .max = max,
+                             .pass_rank = UINT32_MAX,
                              .events = events};
     memset(&dw->verdict, 0, sizeof dw->verdict);
     if (f) {
@@ -2399,11 +2427,17 @@ uint32_t detect_packet(struct detect_worker *dw, const struct packet *p, struct 
         app_flow_frames_foreach(f->app, (uint8_t)pdir, (p->flags & PACKET_FLAG_PSEUDO) != 0,
                                 inspect_frame, &run);
 
-    if (run.pass) {
+    bool drop_before_pass = false;
+    uint32_t kept = run.pass ? pass_ranked_before(dw, &run, &drop_before_pass) : 0;
+    if (drop_before_pass) {
+        /* action-order put a drop or reject rule before the pass rule:
+         * its alert and verdict stand, the pass does not apply. */
+        run.nalerts = kept;
+    } else if (run.pass) {
         /* Suricata: a matching pass rule drops the packet's alerts (and the
          * actions of the rules ranked after it) and, when it applies to the
          * flow, passes the rest of the flow. */
-        run.nalerts = 0;
+        run.nalerts = kept;
         memset(&dw->verdict, 0, sizeof dw->verdict);
         dw->verdict.actions = DETECT_ACTION_PASS;
         dw->verdict.pass_flow = run.pass_flow;

@@ -29,6 +29,7 @@ struct rule_reason {
 
 struct rule_set {
     struct rule **rules;
+    uint8_t action_rank[4]; /* action-order (rule_action_order_parse) */
     char *snort3_buf; /* a Snort 3 rule's translation (rule_snort3.c), made on first use */
     size_t nrules, cap;
     struct rule_var *vars;

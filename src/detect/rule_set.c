@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "detect/detect_buffer.h"
 #include "detect/rule_addr.h"
@@ -181,11 +182,55 @@ static void load_config_vars(struct rule_set *rs, const struct config *cfg, cons
     }
 }
 
+int rule_action_order_parse(const struct config *cfg, uint8_t rank[RULE_ORDER_MAX], char *why,
+                            size_t whylen)
+{
+    static const char *const names[RULE_ORDER_MAX] = {"pass", "drop", "reject", "alert"};
+    for (int i = 0; i < RULE_ORDER_MAX; i++)
+        rank[i] = (uint8_t)i;
+    const struct config_node *sec = cfg ? config_find(cfg, "action-order") : NULL;
+    if (!sec)
+        return 0;
+    uint8_t got[RULE_ORDER_MAX];
+    bool seen[RULE_ORDER_MAX] = {false};
+    int n = 0;
+    for (const struct config_node *e = config_node_first_child(sec); e; e = config_node_next(e)) {
+        const char *v = config_node_value(e);
+        int k = 0;
+        while (k < RULE_ORDER_MAX && (!v || strcasecmp(v, names[k]) != 0))
+            k++;
+        if (k == RULE_ORDER_MAX) {
+            snprintf(why, whylen, "unknown action '%s' (expected pass, drop, reject, alert)",
+                     v ? v : "");
+            return -EINVAL;
+        }
+        if (seen[k]) {
+            snprintf(why, whylen, "action '%s' is listed twice", names[k]);
+            return -EINVAL;
+        }
+        seen[k] = true;
+        got[k] = (uint8_t)n++;
+    }
+    if (n != RULE_ORDER_MAX) {
+        snprintf(why, whylen, "the list must name pass, drop, reject and alert, once each");
+        return -EINVAL;
+    }
+    memcpy(rank, got, sizeof got);
+    return 0;
+}
+
+const uint8_t *rule_set_action_rank(const struct rule_set *rs)
+{
+    return rs->action_rank;
+}
+
 struct rule_set *rule_set_new(const struct config *cfg)
 {
     struct rule_set *rs = calloc(1, sizeof(*rs));
     if (!rs)
         return NULL;
+    char why[128];
+    (void)rule_action_order_parse(cfg, rs->action_rank, why, sizeof why);
     for (size_t i = 0; i < sizeof(default_addr_vars) / sizeof(default_addr_vars[0]); i++)
         rule_set_set_var(rs, default_addr_vars[i][0], default_addr_vars[i][1], false);
     for (size_t i = 0; i < sizeof(default_port_vars) / sizeof(default_port_vars[0]); i++)
@@ -815,8 +860,10 @@ static void load_logical_line(struct rule_set *rs, char *text, size_t len, const
      * loaded on reload threads that come and go. */
     if (!rs->snort3_buf)
         rs->snort3_buf = malloc(RULE_MAX_LEN + 64);
-    if (rs->snort3_buf && rule_snort3_translate(s, rs->snort3_buf, RULE_MAX_LEN + 64))
+    if (rs->snort3_buf && rule_snort3_translate(s, rs->snort3_buf, RULE_MAX_LEN + 64)) {
         s = rs->snort3_buf;
+        rs->stats.snort3++;
+    }
     int rc = rule_set_add_rule(rs, s, name, line, &e);
     if (rc == 0) {
         rs->stats.loaded++;

@@ -65,11 +65,24 @@ struct rule_load_stats {
     /* Rules whose `requires` the engine does not meet (neither loaded nor
      * failed, as Suricata's rules_skipped). */
     uint32_t skipped;
+    /* Rules written in Snort 3's forms (translated, rule_snort3.c), of all
+     * those read: the dialect `vigil rules check` reports per file. */
+    uint32_t snort3;
 };
 
 /* New empty set. cfg (may be NULL) is read for vars.address-groups and
  * vars.port-groups now; it is not kept. NULL on allocation failure. */
 struct rule_set *rule_set_new(const struct config *cfg);
+
+/* Suricata's action-order: the order in which rules are evaluated by
+ * action (a pass rule before a drop rule stops it, ...). rank[] is indexed
+ * pass 0, drop 1, reject 2, alert 3 and gets each one's place (default
+ * pass, drop, reject, alert). The list must name all four once; otherwise
+ * -EINVAL, why says what is wrong and rank keeps the default. */
+enum { RULE_ORDER_PASS, RULE_ORDER_DROP, RULE_ORDER_REJECT, RULE_ORDER_ALERT, RULE_ORDER_MAX };
+int rule_action_order_parse(const struct config *cfg, uint8_t rank[RULE_ORDER_MAX], char *why,
+                            size_t whylen);
+const uint8_t *rule_set_action_rank(const struct rule_set *rs);
 void rule_set_free(struct rule_set *rs);
 
 /* app-layer-event is parsed into rule->app_event only once the engine that

@@ -7,6 +7,9 @@
  *  - content's option form `content:"x", depth 16, offset 2, nocase;`;
  *  - sticky buffers named before their content (`http_uri; content:...`):
  *    Suricata's sticky names (http.uri, http.header, pkt_data, file_data ...);
+ *  - `http_header: field NAME`: the buffer Suricata has for that field's
+ *    value (user-agent, host, referer, cookie, content-type, ...; other
+ *    fields are untranslated);
  *  - `bufferlen` (bsize), `service:` (Snort matches by service or port: the
  *    header's ports stay; the option is dropped), `rem:` (a comment).
  * A rule is taken as Snort 3 when it has one of these forms; a Suricata rule
@@ -14,6 +17,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "detect/rule_internal.h"
 
@@ -45,6 +49,49 @@ static const char *sticky_name(const char *opt, size_t n)
     for (size_t i = 0; i < sizeof sticky / sizeof sticky[0]; i++)
         if (strlen(sticky[i].snort) == n && memcmp(sticky[i].snort, opt, n) == 0)
             return sticky[i].suricata;
+    return NULL;
+}
+
+/* `http_header: field NAME` (and http_raw_header): the Suricata buffer
+ * holding only that field's value, or NULL. opt is ": field NAME". */
+static const char *header_field_buffer(const char *opt, size_t n, const char *sticky_buf)
+{
+    static const struct {
+        const char *field, *buf, *raw;
+    } fields[] = {
+        {"user-agent", "http.user_agent", "http.user_agent"},
+        {"host", "http.host.raw", "http.host.raw"}, /* Snort: the value as sent */
+        {"referer", "http.referer", "http.referer"},
+        {"cookie", "http.cookie", "http.cookie.raw"},
+        {"content-type", "http.content_type", "http.content_type"},
+        {"content-length", "http.content_len", "http.content_len"},
+        {"accept", "http.accept", "http.accept"},
+        {"accept-language", "http.accept_lang", "http.accept_lang"},
+        {"accept-encoding", "http.accept_enc", "http.accept_enc"},
+        {"connection", "http.connection", "http.connection"},
+        {"location", "http.location", "http.location"},
+        {"server", "http.server", "http.server"},
+    };
+    bool raw = strcmp(sticky_buf, "http.header.raw") == 0;
+    if (!raw && strcmp(sticky_buf, "http.header") != 0)
+        return NULL;
+    while (n && (*opt == ':' || *opt == ' ')) {
+        opt++;
+        n--;
+    }
+    if (n < 6 || strncmp(opt, "field", 5) != 0 || opt[5] != ' ')
+        return NULL;
+    opt += 6;
+    n -= 6;
+    while (n && *opt == ' ') {
+        opt++;
+        n--;
+    }
+    while (n && opt[n - 1] == ' ')
+        n--;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strlen(fields[i].field) == n && strncasecmp(fields[i].field, opt, n) == 0)
+            return raw ? fields[i].raw : fields[i].buf;
     return NULL;
 }
 
@@ -231,9 +278,15 @@ bool rule_snort3_translate(const char *in, char *buf, size_t buflen)
         if (kw_is(o, k, "service") || kw_is(o, k, "rem"))
             continue;
         if (st && k < len) {
-            /* http_header: field name - a field of its own (not translated:
-             * Suricata has no per-field header buffer) */
-            return false;
+            /* http_header: field NAME - that field's value: the header
+             * buffers of their own Suricata has; other fields have none
+             * (untranslated). */
+            const char *fb = header_field_buffer(o + k, len - k, st);
+            if (!fb)
+                return false;
+            puts_(&out, fb);
+            puts_(&out, "; ");
+            continue;
         }
         if (st) {
             puts_(&out, st);

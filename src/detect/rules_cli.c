@@ -222,12 +222,28 @@ static int rules_check(int argc, char **argv)
     }
     bool read_failed = false;
     for (int i = 0; i < nfiles; i++) {
+        struct rule_load_stats before = *rule_set_stats(rs);
         if (rule_set_load_file(rs, files[i], report) < 0) {
             /* reported (to stdout, or here when quiet); the other files go on */
             if (quiet)
                 fprintf(stderr, "vigil: rules check: cannot read %s\n", files[i]);
             read_failed = true;
+            continue;
         }
+        /* The dialect of the file, by what its rules are written in: rules
+         * in Snort 3's own forms (sticky buffers before their content,
+         * content's option form, header-less rules, service:, ...) are
+         * read as Snort 3 and translated. */
+        const struct rule_load_stats *now = rule_set_stats(rs);
+        uint32_t all = (now->loaded - before.loaded) + (now->failed - before.failed) +
+                       (now->skipped - before.skipped);
+        uint32_t s3 = now->snort3 - before.snort3;
+        /* A Suricata file has none of those forms (Suricata would reject
+         * them); in a Snort 3 file the rules without them read the same in
+         * both dialects. */
+        printf("%s: dialect %s: %u rules (%u in Snort 3's own forms), %u loaded, %u failed\n",
+               files[i], s3 ? "snort3" : "suricata", all, s3, now->loaded - before.loaded,
+               now->failed - before.failed);
     }
     rule_set_finalize(rs);
     const struct rule_load_stats *st = rule_set_stats(rs);

@@ -515,15 +515,15 @@ static void fast_write_line(struct fast_log *fl, const struct packet *p, const s
 }
 
 void fast_log_write(struct fast_log *fl, const struct packet *packet,
-                    const struct detect_alert *a, const struct detect_engine *de)
+                    const struct detect_alert *a, const struct detect_engine *de, bool ips)
 {
     const struct rule *r = a->rule;
     struct packet view;
     const struct packet *p = alert_packet_view(packet, a->direction, &view);
-    /* IDS mode: drop and reject rules would have dropped ("would drop"). */
-    const char *prefix = r->action == RULE_ACTION_DROP || r->action >= RULE_ACTION_REJECT
-                             ? "[wDrop] "
-                             : "";
+    /* Drop and reject rules: dropped in IPS mode, would have dropped
+     * ("would drop") in IDS mode, as Suricata's fast.log says. */
+    bool drops = r->action == RULE_ACTION_DROP || r->action >= RULE_ACTION_REJECT;
+    const char *prefix = !drops ? "" : ips ? "[Drop] " : "[wDrop] ";
     struct alert_fields af = {
         .gid = r->gid,
         .sid = r->sid,

@@ -67,7 +67,7 @@ struct fast_log;
 struct fast_log *fast_log_open(const char *path, const struct log_file_options *opts, char *err,
                                size_t errlen);
 void fast_log_write(struct fast_log *fl, const struct packet *p, const struct detect_alert *a,
-                    const struct detect_engine *de);
+                    const struct detect_engine *de, bool ips);
 int fast_log_close(struct fast_log *fl);
 
 #endif

@@ -353,13 +353,24 @@ void eve_log_flow(struct eve_writer *ew, const struct flow *f, const struct eve_
         json_key_string(w, "action", "drop");
     else if (f->action_pass)
         json_key_string(w, "action", "pass");
-    if (f->exception_midstream) {
+    if (f->exception_midstream || f->exception_applayer) {
         static const char *const pol[] = {"ignore", "pass_flow", "bypass", "reject", "drop_flow"};
+        /* enum ips_policy (sensor/ips.h) */
+        static const char *const apol[] = {"drop_flow", "drop_packet", "pass_flow",
+                                           "pass_packet", "bypass", "reject"};
         json_key_array_begin(w, "exception_policy");
-        json_object_begin(w);
-        json_key_string(w, "target", "stream_midstream");
-        json_key_string(w, "policy", pol[(f->exception_midstream - 1) % 5]);
-        json_object_end(w);
+        if (f->exception_midstream) {
+            json_object_begin(w);
+            json_key_string(w, "target", "stream_midstream");
+            json_key_string(w, "policy", pol[(f->exception_midstream - 1) % 5]);
+            json_object_end(w);
+        }
+        if (f->exception_applayer) {
+            json_object_begin(w);
+            json_key_string(w, "target", "app_layer_error");
+            json_key_string(w, "policy", apol[(f->exception_applayer - 1) % 6]);
+            json_object_end(w);
+        }
         json_array_end(w);
     }
     json_object_end(w);

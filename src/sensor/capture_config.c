@@ -153,9 +153,76 @@ static void afp_apply(struct sensor_afp_iface *a, const struct config_node *e)
     if ((n = entry_key(e, "tpacket-v3")) &&
         config_parse_bool(config_node_peek_value(n), &b) == 0 && b)
         config_node_mark_used(n);
-    if ((n = entry_key(e, "copy-mode")) && config_node_peek_value(n) &&
-        strcasecmp(config_node_peek_value(n), "none") == 0)
-        config_node_mark_used(n);
+    if ((n = entry_key(e, "copy-mode")) && (v = config_node_value(n)) && *v) {
+        if (strcasecmp(v, "ips") == 0)
+            a->copy_mode = CAPTURE_COPY_IPS;
+        else if (strcasecmp(v, "tap") == 0)
+            a->copy_mode = CAPTURE_COPY_TAP;
+        else if (strcasecmp(v, "none") == 0)
+            a->copy_mode = CAPTURE_COPY_NONE;
+        else
+            entry_error(n, "af-packet.copy-mode", v, "expected none, ips or tap");
+    }
+    if ((n = entry_key(e, "copy-iface")) && (v = config_node_value(n)) && *v)
+        snprintf(a->copy_iface, sizeof a->copy_iface, "%s", v);
+}
+
+bool sensor_afp_config_ips(const struct config *cfg)
+{
+    const struct config_node *sec = cfg ? config_find(cfg, "af-packet") : NULL;
+    for (const struct config_node *e = config_node_first_child(sec); e; e = config_node_next(e)) {
+        const struct config_node *n = entry_key(e, "copy-mode");
+        const char *v = n ? config_node_peek_value(n) : NULL;
+        if (v && strcasecmp(v, "ips") == 0)
+            return true;
+    }
+    return false;
+}
+
+static void afp_settings(const struct config *cfg, const char *name, struct sensor_afp_iface *a);
+
+/* Inline pairs: an entry with copy-mode ips|tap and copy-iface B takes B's
+ * entry in (one source reads both, so both directions of a flow meet in
+ * one worker). B's entry, if listed, must name A as its copy-iface with
+ * the same copy-mode, as Suricata's configuration does. */
+static int afp_pair(const struct config *cfg, struct sensor_config *sc)
+{
+    for (int i = 0; i < sc->n_afp; i++) {
+        struct sensor_afp_iface *a = &sc->afp[i];
+        if (!a->copy_mode)
+            continue;
+        if (!a->copy_iface[0]) {
+            log_error("af-packet: interface %s: copy-mode %s needs copy-iface (the interface "
+                      "packets are forwarded to)", a->name,
+                      a->copy_mode == CAPTURE_COPY_IPS ? "ips" : "tap");
+            return 2;
+        }
+        int j = 0;
+        while (j < sc->n_afp && strcmp(sc->afp[j].name, a->copy_iface) != 0)
+            j++;
+        struct sensor_afp_iface b;
+        if (j < sc->n_afp)
+            b = sc->afp[j];
+        else
+            afp_settings(cfg, a->copy_iface, &b);
+        if (b.copy_mode && (strcmp(b.copy_iface, a->name) != 0 || b.copy_mode != a->copy_mode)) {
+            log_error("af-packet: interfaces %s and %s: an inline pair names each other as "
+                      "copy-iface with the same copy-mode", a->name, b.name);
+            return 2;
+        }
+        a->copy_cluster_id = b.cluster_id
+                                 ? b.cluster_id
+                                 : (uint16_t)((a->cluster_id + 4099u) & 0x7fff) | 1;
+        if (a->copy_cluster_id == a->cluster_id)
+            a->copy_cluster_id ^= 0x4000;
+        if (j < sc->n_afp) { /* taken in: one entry per pair */
+            memmove(&sc->afp[j], &sc->afp[j + 1], (size_t)(sc->n_afp - j - 1) * sizeof b);
+            sc->n_afp--;
+            if (j < i)
+                i--;
+        }
+    }
+    return 0;
 }
 
 static void afp_defaults(struct sensor_afp_iface *a, const char *name)
@@ -364,6 +431,8 @@ int sensor_live_resolve(struct run_state *rs)
         log_error("%s", capcfg_error);
         return 2;
     }
+    if (afp_pair(rs->cfg, sc) != 0)
+        return 2;
     if (!o->checksum_set)
         sc->decode.checksum_validate = sc->afp[0].checksum == CHECKSUM_ALL;
     rs->live_iface = sc->afp[0].name;
@@ -392,6 +461,9 @@ struct capture_options sensor_afp_capture_options(struct run_state *rs,
         .snaplen = a->snaplen,
         .poll_timeout_ms = 100,
         .block_timeout_ms = a->block_timeout_ms,
+        .copy_mode = (enum capture_copy_mode)a->copy_mode,
+        .copy_iface = a->copy_mode ? a->copy_iface : NULL,
+        .copy_fanout_group = a->copy_cluster_id,
     };
     return co;
 }

@@ -51,23 +51,55 @@ void ips_stats_add(struct ips_stats *to, const struct ips_stats *s)
     to->blocked += s->blocked;
     to->rejected += s->rejected;
     to->replaced += s->replaced;
+    to->reject_errors += s->reject_errors;
     for (int i = 0; i < IPS_DROP_REASON_MAX; i++)
         to->drop_reason[i] += s->drop_reason[i];
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 6; i++) {
         to->midstream[i] += s->midstream[i];
+        to->applayer_error[i] += s->applayer_error[i];
+    }
 }
 
-void ips_exception_stats_write_json(const struct ips_stats *s, struct json_writer *w)
+int ips_policy_parse(const char *v, bool ips)
+{
+    static const char *const names[] = {"drop-flow", "drop-packet", "pass-flow",
+                                        "pass-packet", "bypass", "reject", "ignore"};
+    if (!v)
+        return -1;
+    if (!strcmp(v, "auto"))
+        return ips ? IPS_POLICY_DROP_FLOW : IPS_POLICY_IGNORE;
+    for (int i = 0; i <= IPS_POLICY_IGNORE; i++)
+        if (!strcmp(v, names[i])) {
+            bool inline_only = i == IPS_POLICY_DROP_FLOW || i == IPS_POLICY_DROP_PACKET ||
+                               i == IPS_POLICY_REJECT;
+            return inline_only && !ips ? IPS_POLICY_IGNORE : i;
+        }
+    return -1;
+}
+
+void ips_exception_stats_write_json(const struct ips_stats *s, bool midstream, bool applayer,
+                                    struct json_writer *w)
 {
     static const char *const names[6] = {"drop_flow", "drop_packet", "pass_flow",
                                          "pass_packet", "bypass", "reject"};
+    /* Each target only when its policy is not ignore, as Suricata. */
     json_key_object_begin(w, "exception_policy");
-    json_key_object_begin(w, "tcp");
-    json_key_object_begin(w, "midstream");
-    for (int i = 0; i < 6; i++)
-        json_key_u64(w, names[i], s->midstream[i]);
-    json_object_end(w);
-    json_object_end(w);
+    if (midstream) {
+        json_key_object_begin(w, "tcp");
+        json_key_object_begin(w, "midstream");
+        for (int i = 0; i < 6; i++)
+            json_key_u64(w, names[i], s->midstream[i]);
+        json_object_end(w);
+        json_object_end(w);
+    }
+    if (applayer) {
+        json_key_object_begin(w, "app_layer");
+        json_key_object_begin(w, "error");
+        for (int i = 0; i < 6; i++)
+            json_key_u64(w, names[i], s->applayer_error[i]);
+        json_object_end(w);
+        json_object_end(w);
+    }
     json_object_end(w);
 }
 

@@ -59,17 +59,27 @@ const char *ips_drop_reason_key(enum ips_drop_reason r);
 /* stats.ips */
 struct ips_stats {
     uint64_t accepted, blocked, rejected, replaced;
+    uint64_t reject_errors; /* reject answers that could not be sent */
     uint64_t drop_reason[IPS_DROP_REASON_MAX];
     /* stats.exception_policy.tcp.midstream: flows the midstream policy was
      * applied to, by policy (enum ips_policy) */
     uint64_t midstream[6];
+    /* stats.exception_policy.app_layer.error: the same, for parser errors */
+    uint64_t applayer_error[6];
 };
 enum ips_policy {
     IPS_POLICY_DROP_FLOW, IPS_POLICY_DROP_PACKET, IPS_POLICY_PASS_FLOW,
     IPS_POLICY_PASS_PACKET, IPS_POLICY_BYPASS, IPS_POLICY_REJECT,
+    IPS_POLICY_IGNORE,
 };
+/* Parses an exception policy value ("drop-flow", ...; "auto": drop-flow
+ * inline, ignore otherwise) for a target where every policy applies;
+ * inline-only policies (drop-*, reject) are ignore in IDS mode. -1 when
+ * the value is not a policy. */
+int ips_policy_parse(const char *v, bool ips);
 /* stats.exception_policy (written when a policy other than ignore is set) */
-void ips_exception_stats_write_json(const struct ips_stats *s, struct json_writer *w);
+void ips_exception_stats_write_json(const struct ips_stats *s, bool midstream, bool applayer,
+                                    struct json_writer *w);
 void ips_stats_add(struct ips_stats *to, const struct ips_stats *s);
 void ips_stats_write_json(const struct ips_stats *s, struct json_writer *w);
 

@@ -122,6 +122,8 @@ enum {
     OPT_HUB_PIN,
     OPT_HUB_POLL,
     OPT_SIMULATE_IPS,
+    OPT_SIMULATE_APPERR_TS,
+    OPT_SIMULATE_APPERR_TC,
     OPT_NFQUEUE,
 };
 
@@ -189,6 +191,8 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         {"runmode", required_argument, NULL, OPT_RUNMODE},
         {"disable-detection", no_argument, NULL, OPT_DISABLE_DETECTION},
         {"simulate-ips", no_argument, NULL, OPT_SIMULATE_IPS},
+        {"simulate-applayer-error-at-offset-ts", required_argument, NULL, OPT_SIMULATE_APPERR_TS},
+        {"simulate-applayer-error-at-offset-tc", required_argument, NULL, OPT_SIMULATE_APPERR_TC},
         {"nfqueue", required_argument, NULL, OPT_NFQUEUE},
         {"bpf", required_argument, NULL, OPT_BPF},
         {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
@@ -403,6 +407,17 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
             break;
         case OPT_SIMULATE_IPS:
             o->simulate_ips = true;
+            break;
+        case OPT_SIMULATE_APPERR_TS:
+        case OPT_SIMULATE_APPERR_TC:
+            /* Testing exception policies (Suricata's QA simulation): the
+             * parser reports an error once the direction's data reaches
+             * the offset. */
+            if (!all_digits(optarg) || strlen(optarg) > 18)
+                return usage_error("--simulate-applayer-error-at-offset-ts/-tc take a byte "
+                                   "offset, not '%s'", optarg);
+            o->simulate_applayer_error[c == OPT_SIMULATE_APPERR_TC] =
+                strtoull(optarg, NULL, 10) + 1;
             break;
         case OPT_NFQUEUE:
             if (!all_digits(optarg))

@@ -505,8 +505,10 @@ static int read_live_single(struct run_state *rs)
         if (r == CAPTURE_OK) {
             dispatch_frame(rs, &frame);
             /* Inline (one worker, same thread): the packet's verdict. */
-            if (!rs->threaded)
+            if (!rs->threaded) {
                 capture_verdict(src, worker_packet_dropped(&rs->workers[0]));
+                worker_packet_respond(&rs->workers[0], src);
+            }
             continue;
         }
         if (r == CAPTURE_TIMEOUT) {
@@ -541,6 +543,7 @@ static void *afp_worker_main(void *arg)
             /* pcap_cnt is per worker here; there is no global order. */
             worker_process_frame(w, &frame, ++cnt);
             capture_verdict(w->source, worker_packet_dropped(w));
+            worker_packet_respond(w, w->source);
         } else if (r == CAPTURE_TIMEOUT) {
             worker_advance_time(w, wall_usec());
             worker_quiescent(w);

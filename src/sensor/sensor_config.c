@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "detect/rule_set.h"
 #include "sensor/sensor_internal.h"
 #include "util/log.h"
 #include "util/config.h"
@@ -592,7 +593,14 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
 
     /* Inline (IPS) mode: capture files with --simulate-ips, or a live
      * inline capture (capture_config.c turns it on for those). */
-    sc->ips_mode = o->simulate_ips || o->live_kind == CAPTURE_NFQUEUE;
+    sc->ips_mode = o->simulate_ips || o->live_kind == CAPTURE_NFQUEUE ||
+                   (o->live_kind == CAPTURE_AF_PACKET && sensor_afp_config_ips(cfg));
+    if (cfg) {
+        uint8_t rank[RULE_ORDER_MAX];
+        char why[128];
+        if (rule_action_order_parse(cfg, rank, why, sizeof why) != 0)
+            invalid_value(cfg, "action-order", why);
+    }
     /* nfq: Suricata's keys - fail-open, mode accept|repeat|route,
      * repeat-mark/-mask, route-queue. */
     if (cfg) {
@@ -624,6 +632,19 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
         sc->stream.ack_based_delivery = !inline_stream;
         load_midstream_policy(cfg, &sc->stream, sc->ips_mode);
     }
+    /* app-layer.error-policy (a parser gave up on the flow's data), else
+     * the exception-policy master switch; auto: drop-flow inline. */
+    {
+        const char *key = "app-layer.error-policy";
+        const char *v = cfg ? config_get(cfg, key) : NULL;
+        if (!v && cfg && (v = config_get(cfg, "exception-policy")))
+            key = "exception-policy";
+        int pol = ips_policy_parse(v ? v : "auto", sc->ips_mode);
+        if (pol < 0)
+            invalid_value(cfg, key, "expected auto, ignore, drop-flow, drop-packet, pass-flow, "
+                                    "pass-packet, bypass or reject");
+        sc->applayer_error_policy = (int8_t)(pol < 0 ? IPS_POLICY_IGNORE : pol);
+    }
     get_size(cfg, "stream.memcap", &sc->stream.memcap);
     get_size(cfg, "stream.reassembly.memcap", &sc->stream.reassembly_memcap);
     uint64_t depth = sc->stream.reassembly_depth;
@@ -635,6 +656,8 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
             config_get_bool(cfg, "stream.checksum-validation", false) && o->checksum == CHECKSUM_ALL;
 
     app_layer_config_load(&sc->app, cfg);
+    sc->app.simulate_error_at[0] = o->simulate_applayer_error[0];
+    sc->app.simulate_error_at[1] = o->simulate_applayer_error[1];
     behaviour_config_defaults(&sc->behaviour);
     char beh_err[256];
     if (behaviour_config_load(&sc->behaviour, cfg, beh_err, sizeof beh_err) != 0 &&

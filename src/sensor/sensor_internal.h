@@ -68,6 +68,7 @@ struct sensor_options {
     int threads;                        /* --threads, 0 if not given */
     bool disable_detection;
     bool simulate_ips;                  /* --simulate-ips: capture files as if inline */
+    uint64_t simulate_applayer_error[2]; /* --simulate-applayer-error-at-offset-ts/-tc, + 1 */
     const char *nfq_queues[SENSOR_MAX_INTERFACES]; /* -q N / --nfqueue N: inline (NFQUEUE) */
     int nfq_count;
     int verbose;                        /* number of -v */
@@ -135,6 +136,12 @@ struct sensor_afp_iface {
     uint32_t block_timeout_ms;          /* 0 = default */
     enum checksum_mode checksum;        /* checksum-checks */
     char bpf_filter[1024];
+    /* Inline (copy-mode ips|tap, copy-iface): this entry reads both
+     * interfaces of the pair; copy_cluster_id is the fanout group of
+     * copy_iface. */
+    uint8_t copy_mode;                  /* enum capture_copy_mode */
+    char copy_iface[64];
+    uint16_t copy_cluster_id;
 };
 
 /* Per-worker configuration derived from the config file and options. */
@@ -148,6 +155,7 @@ struct sensor_config {
     int n_eve_out;
     bool track_macs;                    /* an output logs "ether": flows remember MACs */
     bool ips_mode;                      /* inline: packets are accepted or blocked (ips.h) */
+    int8_t applayer_error_policy;       /* app-layer.error-policy: enum ips_policy */
     struct capture_nfq_options nfq;     /* nfq: section (NFQUEUE inline) */
     bool any_log_flow, any_log_stats;
     bool any_log_frame;                 /* an output logs frames: parsers report them */
@@ -276,6 +284,9 @@ void worker_serve_requests(struct worker *w, unsigned requests);
 /* Inline capture: whether the packet worker_process_frame just processed is
  * to be blocked (always false in IDS mode). */
 bool worker_packet_dropped(const struct worker *w);
+/* Inline: sends the answers of a reject rule (TCP resets, ICMP
+ * unreachables) for the packet just processed through src. */
+void worker_packet_respond(struct worker *w, struct capture_source *src);
 static inline void worker_poll(struct worker *w)
 {
     unsigned r = atomic_load_explicit(&w->requests, memory_order_relaxed);
@@ -488,6 +499,8 @@ struct run_state {
 
 /* capture_config.c */
 int sensor_live_resolve(struct run_state *rs);
+/* Whether an af-packet entry of the configuration is inline (copy-mode: ips). */
+bool sensor_afp_config_ips(const struct config *cfg);
 struct capture_options sensor_afp_capture_options(struct run_state *rs,
                                                   const struct sensor_afp_iface *a);
 /* rules_load.c: rules, classification/reference/threshold files; with

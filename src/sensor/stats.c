@@ -42,7 +42,8 @@ struct sensor_totals {
     bool have_behaviour;
     struct ips_stats ips;               /* inline mode only */
     bool have_ips;
-    bool have_exception;                /* an exception policy other than ignore */
+    /* exception policies other than ignore: midstream, app-layer error */
+    bool have_exception, have_exception_applayer;
 };
 
 static void add_intel(struct intel_match_stats *t, const struct intel_match_stats *s)
@@ -117,6 +118,7 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
         t->have_behaviour |= w->behaviour != NULL;
         t->have_ips |= w->config->ips_mode;
         t->have_exception |= w->config->stream.midstream_policy != STREAM_MIDSTREAM_IGNORE;
+        t->have_exception_applayer |= w->config->applayer_error_policy != IPS_POLICY_IGNORE;
         if (from_snapshots)
             pthread_mutex_unlock(&w->snap_lock);
     }
@@ -134,8 +136,8 @@ static void write_raw_stats(struct json_writer *w, const struct sensor_totals *t
     json_object_end(w);
     if (t->have_ips)
         ips_stats_write_json(&t->ips, w);
-    if (t->have_exception)
-        ips_exception_stats_write_json(&t->ips, w);
+    if (t->have_exception || t->have_exception_applayer)
+        ips_exception_stats_write_json(&t->ips, t->have_exception, t->have_exception_applayer, w);
     decode_stats_write_json(&t->decode, w);
     flow_stats_write_json(&t->flow, w);
     stream_stats_write_json(&t->stream, w);

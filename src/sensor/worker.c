@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sensor/ips_reject.h"
 #include "sensor/sensor_internal.h"
 #include "output/frame_log.h"
 #include "util/log.h"
@@ -490,7 +491,8 @@ static void emit_alerts(struct worker *w, const struct packet *p, struct flow *f
             }
         }
         if (w->shared->fast_log)
-            fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->engine->engine);
+            fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->engine->engine,
+                               w->config->ips_mode);
     }
 }
 
@@ -606,6 +608,37 @@ static void midstream_exception_verdict(struct worker *w, struct flow *f)
         w->verdict.actions |= DETECT_ACTION_REJECT;
 }
 
+/* The flow's parser gave up on this packet's data: app-layer.error-policy
+ * (Suricata's app_layer_error exception). Returns true when the packet is
+ * not to be inspected (dropped with its flow or by itself, or passed). */
+static bool applayer_exception(struct worker *w, struct flow *f)
+{
+    int pol = w->config->applayer_error_policy;
+    if (pol < 0 || pol >= IPS_POLICY_IGNORE)
+        return false;
+    f->exception_applayer = (uint8_t)(1 + pol);
+    w->ips_stats.applayer_error[pol]++;
+    switch (pol) {
+    case IPS_POLICY_REJECT:
+        w->verdict.actions |= DETECT_ACTION_REJECT;
+        /* fall through */
+    case IPS_POLICY_DROP_FLOW:
+        f->ips_flags |= FLOW_IPS_DROP | FLOW_IPS_EXCEPTION_DROP;
+        /* fall through */
+    case IPS_POLICY_DROP_PACKET:
+        ips_packet_drop(&w->verdict, IPS_DROP_APPLAYER_ERROR);
+        return true;
+    case IPS_POLICY_PASS_FLOW:
+        f->action_pass = true;
+        return true;
+    case IPS_POLICY_BYPASS:
+        f->state = FLOW_STATE_BYPASSED;
+        return true;
+    default: /* pass-packet */
+        return true;
+    }
+}
+
 /* The drop rule of the packet, as the drop event's alert object. */
 static void drop_rule_info(const struct worker *w, struct ips_alert_info *ai)
 {
@@ -656,6 +689,25 @@ static int tx_detect_skipped(struct app_tx *tx, void *user)
     return 0;
 }
 
+void worker_packet_respond(struct worker *w, struct capture_source *src)
+{
+    uint8_t a = w->verdict.actions;
+    if (!(a & DETECT_ACTION_REJECT_ANY) || !capture_is_inline(src))
+        return;
+    const struct packet *p = &w->packet;
+    bool dropped = worker_packet_dropped(w);
+    uint8_t buf[IPS_REJECT_MAX];
+    for (int back = 1; back >= 0; back--) {
+        uint8_t want = back ? (DETECT_ACTION_REJECT | DETECT_ACTION_REJECT_BOTH)
+                            : (DETECT_ACTION_REJECT_DST | DETECT_ACTION_REJECT_BOTH);
+        if (!(a & want))
+            continue;
+        uint32_t len = ips_reject_build(p, back, dropped, buf, sizeof buf);
+        if (len && capture_inject(src, back, buf, len) != 0)
+            w->ips_stats.reject_errors++;
+    }
+}
+
 void worker_process_frame(struct worker *w, const struct capture_frame *frame, uint64_t pcap_cnt)
 {
     struct packet *p = &w->packet;
@@ -686,6 +738,7 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
      * inline, what is blocked never reaches the stream or application
      * layer either. */
     bool flow_dropped = f && (f->ips_flags & FLOW_IPS_DROP);
+    bool skip_detect = false;
     if (flow_dropped)
         ips_packet_drop(&w->verdict, (f->ips_flags & FLOW_IPS_EXCEPTION_DROP)
                                          ? IPS_DROP_EXCEPTION_FLOW_DROP
@@ -712,6 +765,8 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
                                  p->payload_len);
             sync_app_proto(f);
         }
+        if (f->app && !f->exception_applayer && app_flow_state_parser_failed(f->app))
+            skip_detect = applayer_exception(w, f);
         /* The application layer found the first data to be the server's. */
         if (f->app && app_flow_state_take_reverse(f->app)) {
             if (f->tcp)
@@ -722,7 +777,7 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
     /* Invalid packets are inspected too (IP-only rules and decoder-event
      * rules still apply to them), as in Suricata. A flow passed or bypassed
      * by an exception policy is not. */
-    if (w->detect && p->ip_version &&
+    if (w->detect && p->ip_version && !skip_detect &&
         !(f && (f->action_pass || f->uninspected || f->state == FLOW_STATE_BYPASSED ||
                 flow_dropped)))
         run_detection(w, p, f);

@@ -21,41 +21,21 @@
 # without NFQUEUE support in this build.
 set -euo pipefail
 
-VIGIL_BIN=${VIGIL_BIN:?VIGIL_BIN must name the vigil binary}
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, nft)"
+. "$(dirname "$0")/ips_live_lib.sh"
 command -v nft >/dev/null || command -v iptables >/dev/null ||
     skip "nft (Debian nftables) and iptables missing"
-command -v curl >/dev/null || skip "curl missing"
 "$VIGIL_BIN" --build-info 2>/dev/null | grep -q "NFQueue support: *yes" || skip "vigil built without NFQUEUE"
-PY=$(command -v /usr/bin/python3 || command -v python3)
 
 T=vn$$
 NC=$T-c NR=$T-r NS=$T-s
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-nfq.XXXXXX")
-SENSOR_PID= SERVER_PID=
-cleanup() {
-    [ -n "$SENSOR_PID" ] && kill "$SENSOR_PID" 2>/dev/null || true
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
-    wait 2>/dev/null || true
-    for n in "$NC" "$NR" "$NS"; do ip netns del "$n" 2>/dev/null || true; done
-    if [ -n "${VIGIL_KEEP_WORK:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    [ -f "$WORK/sensor.err" ] && tail -20 "$WORK/sensor.err" | sed 's/^/  sensor: /' >&2
-    exit 1
-}
-
-ip netns add "$NC" && ip netns add "$NR" && ip netns add "$NS" || skip "cannot create namespaces"
+live_namespaces "$NC" "$NR" "$NS"
 ip link add "$T-a" netns "$NC" type veth peer name "$T-b" netns "$NR" || skip "no veth"
 ip link add "$T-d" netns "$NS" type veth peer name "$T-e" netns "$NR"
 ip -n "$NC" addr add 10.77.1.2/24 dev "$T-a"
 ip -n "$NR" addr add 10.77.1.1/24 dev "$T-b"
 ip -n "$NR" addr add 10.77.2.1/24 dev "$T-e"
 ip -n "$NS" addr add 10.77.2.2/24 dev "$T-d"
-for n in "$NC" "$NR" "$NS"; do ip -n "$n" link set lo up; done
 ip -n "$NC" link set "$T-a" up; ip -n "$NR" link set "$T-b" up
 ip -n "$NR" link set "$T-e" up; ip -n "$NS" link set "$T-d" up
 ip -n "$NC" route add default via 10.77.1.1
@@ -85,10 +65,12 @@ mkdir -p "$WORK/www" "$WORK/log"
 echo "hello from the server" >"$WORK/www/index.html"
 ip netns exec "$NS" "$PY" -m http.server 8080 --bind 10.77.2.2 --directory "$WORK/www" \
     >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
+PIDS+=($!)
 
 cat >"$WORK/rules" <<'EOF'
 drop http any any -> any any (msg:"path traversal"; http.uri; content:"../etc/passwd"; sid:7001; rev:1;)
+rejectboth http any any -> any any (msg:"admin probe"; http.uri; content:"/admin"; sid:7002; rev:1;)
+reject udp any any -> any 9999 (msg:"udp 9999"; sid:7003; rev:1;)
 EOF
 cat >"$WORK/vigil.yaml" <<'EOF'
 %YAML 1.1
@@ -112,15 +94,8 @@ outputs:
         - flow
         - stats
 EOF
-ip netns exec "$NR" "$VIGIL_BIN" run -q 0 -c "$WORK/vigil.yaml" -S "$WORK/rules" -l "$WORK/log" \
-    -k none --set flow-timeouts.tcp.closed=0 >"$WORK/sensor.out" 2>"$WORK/sensor.err" &
-SENSOR_PID=$!
-for _ in $(seq 50); do
-    grep -q "engine started" "$WORK/sensor.err" 2>/dev/null && break
-    kill -0 "$SENSOR_PID" 2>/dev/null || fail "vigil exited at start"
-    sleep 0.1
-done
-grep -q "engine started" "$WORK/sensor.err" || fail "vigil did not start"
+live_start_sensor "$NR" -q 0 -c "$WORK/vigil.yaml" -S "$WORK/rules" -l "$WORK/log" -k none \
+    --set flow-timeouts.tcp.closed=0
 for _ in $(seq 50); do
     ip netns exec "$NC" curl -s -o /dev/null --max-time 1 http://10.77.2.2:8080/ && break
     sleep 0.1
@@ -139,6 +114,11 @@ if ip netns exec "$NC" curl -s --path-as-is --max-time 3 -o /dev/null \
 fi
 grep -q "etc/passwd" "$WORK/server.log" && fail "the server received the attack request"
 echo "ok   attack request dropped before the server"
+
+# 2b. rejectboth: the client gets a TCP reset at once (raw IP socket in the
+# router namespace); reject on UDP: ICMP unreachable (administratively
+# prohibited) reaches the client
+live_check_reject "$NC" 10.77.2.2
 
 # 3. normal traffic still passes (a new flow)
 ip netns exec "$NC" curl -s --max-time 5 -o /dev/null http://10.77.2.2:8080/index.html ||
@@ -168,22 +148,24 @@ echo "ok   queue bypass accepts once vigil stopped"
 import json, sys
 evs = [json.loads(l) for l in open(sys.argv[1])]
 def of(t): return [e for e in evs if e["event_type"] == t]
-al = of("alert")
-assert len(al) == 1 and al[0]["alert"]["signature_id"] == 7001, al
+al = [e for e in of("alert") if e["alert"]["signature_id"] == 7001]
+assert len(al) == 1, of("alert")
+assert {e["alert"]["signature_id"] for e in of("alert")} == {7001, 7002, 7003}, of("alert")
 assert al[0]["alert"]["action"] == "blocked", al[0]["alert"]
 assert al[0].get("in_iface") == "0", al[0]
 # (A probe flow that began before vigil listened is picked up midstream and
 # dropped by the midstream exception policy, auto = drop-flow inline.)
 drops = [d for d in of("drop") if d["drop"]["reason"] == "rules"]
-assert len(drops) == 1 and drops[0]["alert"]["signature_id"] == 7001, of("drop")
+assert sorted(d["alert"]["signature_id"] for d in drops) == [7001, 7002, 7003], of("drop")
 fl = [e for e in of("flow") if e["flow"].get("action") == "drop" and e["flow"]["alerted"]]
-assert len(fl) == 1, [e["flow"] for e in of("flow")]
+assert len(fl) >= 2, [e["flow"] for e in of("flow")]
 urls = [e["http"]["url"] for e in of("http")]
 # The blocked request was parsed (inline: inspected before it is forwarded)
 # and is logged; it never reached the server (checked above).
 assert "/index.html" in urls and any("passwd" in u for u in urls), urls
 st = of("stats")[-1]["stats"]["ips"]
-assert st["blocked"] >= 1 and st["accepted"] > 50 and st["drop_reason"]["rules"] == 1, st
+assert st["blocked"] >= 3 and st["accepted"] > 50 and st["drop_reason"]["rules"] == 3, st
+assert st["rejected"] == 2, st
 print("ok   EVE: alert blocked, drop events, flow.action drop, stats.ips", st["accepted"], st["blocked"])
 EOF
 exit 0

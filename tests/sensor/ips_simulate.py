@@ -16,6 +16,7 @@ from pcapgen import Pcap, Session  # noqa: E402
 BIN = os.environ["VIGIL_BIN"]
 C, S = "10.0.0.1", "10.0.0.2"
 failures = 0
+fast_log = ""
 
 YAML = """%YAML 1.1
 ---
@@ -24,6 +25,9 @@ stats:
   enabled: yes
   interval: 8
 outputs:
+  - fast:
+      enabled: yes
+      filename: fast.log
   - eve-log:
       enabled: yes
       filetype: regular
@@ -58,6 +62,9 @@ def run(build, rules, ips=True, flows="all", extra_yaml="", args=()):
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         if r.returncode != 0:
             raise RuntimeError("exit %d: %s" % (r.returncode, r.stderr.strip()))
+        global fast_log
+        with open(os.path.join(d, "fast.log")) as f:
+            fast_log = f.read()
         return [json.loads(line) for line in open(os.path.join(d, "eve.json"))]
 
 
@@ -217,5 +224,85 @@ drops = of(evs, "drop")
 check("ips: rate_filter new_action drop after 2 matches",
       acts == ["allowed", "allowed", "blocked"] and len(drops) == 1 and
       drops[0]["drop"]["reason"] == "threshold detection_filter", (acts, drops))
+
+# 8. fast.log: "[Drop] " before a drop rule's line inline, "[wDrop] " (would
+# drop) in IDS mode.
+DROP_BAD = ['drop udp any any -> any 9999 (msg:"bad"; content:"bad"; sid:2;)']
+run(udp_packets, DROP_BAD)
+lines = fast_log.splitlines()
+check("ips: fast.log lines of a drop rule start with [Drop]",
+      len(lines) == 2 and all(" [Drop] [**] [1:2:0] bad [**]" in ln for ln in lines), lines)
+run(udp_packets, DROP_BAD, ips=False)
+lines = fast_log.splitlines()
+check("ids: fast.log lines of a drop rule start with [wDrop]",
+      len(lines) == 2 and all(" [wDrop] [**] [1:2:0] bad [**]" in ln for ln in lines), lines)
+
+# 9. action-order: by default pass rules come first (the pass wins); with
+# drop before pass the drop rule's verdict stands.
+PASS_DROP = DROP_BAD + ['pass udp any any -> any 9999 (content:"bad"; sid:3;)']
+evs = run(udp_packets, PASS_DROP)
+check("ips: default action-order: pass before drop, nothing dropped",
+      not of(evs, "drop") and not of(evs, "alert"), of(evs, "drop")[:1])
+evs = run(udp_packets, PASS_DROP,
+          extra_yaml="action-order:\n  - drop\n  - pass\n  - reject\n  - alert\n")
+check("ips: action-order drop, pass, reject, alert: the drop stands",
+      [d["pcap_cnt"] for d in of(evs, "drop")] == [2, 4] and len(of(evs, "alert")) == 2,
+      [d["pcap_cnt"] for d in of(evs, "drop")])
+try:
+    run(udp_packets, PASS_DROP, extra_yaml="action-order:\n  - drop\n  - pass\n")
+    check("action-order naming two actions is an error", False)
+except RuntimeError as e:
+    check("action-order naming two actions is an error naming the key",
+          "action-order" in str(e) and "pass, drop, reject and alert" in str(e), str(e))
+
+# 10. app-layer.error-policy: the parser reports an error on the first
+# request data (Suricata's QA simulation option); the policy applies from
+# that packet on.
+def http_error(pc):
+    a = Session(pc, C, S, 40030, 80)
+    a.send(True, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    a.send(False, b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nmore")
+    a.send(True, b"GET /more HTTP/1.1\r\nHost: x\r\n\r\n")
+    a.close()
+
+
+MORE = ['alert tcp any any -> any any (msg:"more"; content:"more"; sid:9;)']
+SIM = ["--simulate-applayer-error-at-offset-ts=0"]
+
+
+def policy_run(pol, ips=True):
+    evs = run(http_error, MORE, ips=ips, args=SIM + ["--set", "app-layer.error-policy=" + pol])
+    fl = of(evs, "flow")
+    return (evs, fl[0]["flow"] if fl else {}, [d["drop"]["reason"] for d in of(evs, "drop")],
+            last_stats(evs).get("exception_policy", {}).get("app_layer", {}).get("error", {}))
+
+
+evs, fl, reasons, ep = policy_run("drop-flow")
+check("ips: app-layer error drop-flow: first drop 'applayer error', then the flow's",
+      reasons[:1] == ["applayer error"] and len(reasons) >= 4 and
+      all(r == "exception policy flow drop" for r in reasons[1:]) and not of(evs, "alert") and
+      fl.get("action") == "drop" and ep.get("drop_flow") == 1 and
+      fl.get("exception_policy") == [{"target": "app_layer_error", "policy": "drop_flow"}],
+      (reasons, fl, ep))
+evs, fl, reasons, ep = policy_run("pass-flow")
+check("ips: app-layer error pass-flow: no drop, no alert, flow.action pass",
+      not reasons and not of(evs, "alert") and fl.get("action") == "pass" and
+      ep.get("pass_flow") == 1, (reasons, fl, ep))
+evs, fl, reasons, ep = policy_run("drop-packet")
+check("ips: app-layer error drop-packet: only that packet dropped",
+      reasons == ["applayer error"] and "action" not in fl and len(of(evs, "alert")) == 2,
+      (reasons, fl))
+evs, fl, reasons, ep = policy_run("ignore")
+check("ips: app-layer error ignore: inspected on, alerts",
+      not reasons and len(of(evs, "alert")) == 2 and "exception_policy" not in fl, (reasons, fl))
+evs, fl, reasons, ep = policy_run("drop-flow", ips=False)
+check("ids: app-layer error drop-flow is ignore in IDS mode",
+      not reasons and len(of(evs, "alert")) == 2 and "action" not in fl, (reasons, fl))
+try:
+    policy_run("drop-everything")
+    check("app-layer.error-policy with a bad value is an error", False)
+except RuntimeError as e:
+    check("app-layer.error-policy with a bad value is an error naming the key",
+          "app-layer.error-policy" in str(e), str(e))
 
 sys.exit(1 if failures else 0)

@@ -52,8 +52,15 @@ RULES = {
     # fast_pattern_offset/_length: prefilter tuning only
     11: 'alert http (msg:"fp"; http_uri; content:"login.php", fast_pattern, '
         'fast_pattern_offset 0, fast_pattern_length 5; sid:11;)',
+    # http_header: field NAME - only that field's value: "evilbot" is the
+    # User-Agent's, not the Host's; a field's value starts after "Name: "
+    12: 'alert http (msg:"ua field"; http_header: field user-agent; content:"evilbot", '
+        'depth 7; sid:12;)',
+    13: 'alert http (msg:"host field"; http_header: field Host; content:"evilbot"; sid:13;)',
+    14: 'alert http (msg:"host field match"; http_header:field host; content:"example"; '
+        'bufferlen:7; sid:14;)',
 }
-WANT = {1: 1, 3: 1, 4: 1, 6: 1, 7: 1, 8: 1, 10: 1, 11: 1}
+WANT = {1: 1, 3: 1, 4: 1, 6: 1, 7: 1, 8: 1, 10: 1, 11: 1, 12: 1, 14: 1}
 
 with tempfile.TemporaryDirectory() as d:
     pc = Pcap(os.path.join(d, "t.pcap"))
@@ -96,4 +103,26 @@ if SHARED and os.path.exists(path):
         if loaded < 3900:
             failures += 1
             print("FAIL fewer than 3900 community rules load")
+        m = re.search(r"snort3-community.rules: dialect (\w+): (\d+) rules \((\d+) in Snort 3",
+                      r.stdout)
+        if not m or m.group(1) != "snort3" or int(m.group(2)) != loaded + failed:
+            failures += 1
+            print("FAIL rules check: no per-file dialect line 'dialect snort3' for the "
+                  "community rules: %s" % (m.group(0) if m else r.stdout[-300:]))
+        else:
+            print("ok   rules check: community rules file reported as dialect snort3 (%s of %s "
+                  "rules in Snort 3's own forms)" % (m.group(3), m.group(2)))
+
+# A Suricata rules file is reported as such.
+with tempfile.TemporaryDirectory() as d:
+    p = os.path.join(d, "s.rules")
+    with open(p, "w") as f:
+        f.write('alert http any any -> any any (msg:"x"; http.uri; content:"/a"; sid:1;)\n'
+                'alert tcp any any -> any 80 (msg:"y"; content:"z"; nocase; depth:4; sid:2;)\n')
+    r = subprocess.run([BIN, "rules", "check", p], capture_output=True, text=True, timeout=60)
+    if "s.rules: dialect suricata: 2 rules (0 in Snort 3's own forms)" not in r.stdout:
+        failures += 1
+        print("FAIL rules check: Suricata file not reported as dialect suricata: %s" % r.stdout)
+    else:
+        print("ok   rules check: a Suricata rules file is reported as dialect suricata")
 sys.exit(1 if failures else 0)
