@@ -345,9 +345,9 @@ int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, 
         get_size(cfg, "behaviour.profiles.memcap", 64 * 1024, &c->profiles_memcap, err, errlen))
         return -1;
     /* The detectors' HOME_NET is the rules' one (address groups may refer
-     * to each other). */
+     * to each other); read when a detector that needs it is on. */
     const char *home = config_get(cfg, "vars.address-groups.HOME_NET");
-    if (home && *home) {
+    if (home && *home && behaviour_profiles_wanted(c)) {
         struct rule_set *rs = rule_set_new(cfg);
         if (!rs) {
             snprintf(err, errlen, "vars.address-groups.HOME_NET: out of memory");

@@ -661,8 +661,23 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
     behaviour_config_defaults(&sc->behaviour);
     char beh_err[256];
     if (behaviour_config_load(&sc->behaviour, cfg, beh_err, sizeof beh_err) != 0 &&
-        !config_error[0])
-        snprintf(config_error, sizeof config_error, "%s", beh_err);
+        !config_error[0]) {
+        /* The message starts with the key: name the file and line too. */
+        char key[128];
+        size_t kl = strcspn(beh_err, ":");
+        const struct config_node *n = NULL;
+        if (kl < sizeof key && beh_err[kl] == ':') {
+            memcpy(key, beh_err, kl);
+            key[kl] = '\0';
+            n = config_find(cfg, key);
+        }
+        const char *file = n ? config_node_file(n) : NULL;
+        if (file)
+            snprintf(config_error, sizeof config_error, "%s:%d: %s", file, config_node_line(n),
+                     beh_err);
+        else
+            snprintf(config_error, sizeof config_error, "%s", beh_err);
+    }
     char ics_err[300];
     if (app_ics_config_load(&sc->app, cfg, ics_err, sizeof ics_err) != 0 && !config_error[0])
         snprintf(config_error, sizeof config_error, "%s", ics_err);

@@ -211,6 +211,9 @@ static const char *const vigil_only[] = {
     "app_layer.*.goose",
     "app_layer.*.sv",
     "app_layer.*.profinet",
+    /* Finance and telecom protocols Suricata has no parser for. */
+    "app_layer.*.fix",
+    "app_layer.*.diameter",
     "intel",      /* shared indicators and look-alikes (sensor_intel.c) */
     "hub_report", /* alerts sent to the hub */
 };

@@ -125,8 +125,10 @@ for f in "$tmp"/y-*.yaml; do
   check "config $n" "0 1 2" "$n" -- run -r "$pcap" -c "$n" -l out -k none --disable-detection
 done
 # Exit 1 when not one rule of the files loads (Suricata's start-up failure).
+# (The behavioural detectors read HOME_NET too and would name the
+# configuration file first: off here, so the rule loader's diagnostic shows.)
 check "config var loop used by a rule" "0 1 2" "rules" -- run -r "$pcap" -c y-varloop.yaml -l out -k none \
-  -S r-numbers.rules
+  -S r-numbers.rules --set behaviour.enabled=no
 for f in "$tmp"/r-*.rules; do
   n=$(basename "$f")
   check "rules $n" "0 1 2" "$n" -- rules check "$n"
