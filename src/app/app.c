@@ -1710,6 +1710,11 @@ int app_tx_get_buffer_arg(const struct app_tx *tx, enum app_buffer buffer, uint3
     return -ENOENT;
 }
 
+bool app_tx_vigil_only(const struct app_tx *tx)
+{
+    return tx->parser && tx->parser->vigil_only;
+}
+
 void app_tx_write_json(const struct app_tx *tx, struct json_writer *w)
 {
     if (tx->parser && tx->parser->tx_write_json)

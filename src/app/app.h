@@ -464,6 +464,9 @@ void app_flow_frames_inspect(struct app_flow_state *state, uint8_t direction,
 /* Writes the protocol member(s) of the transaction ("http": {...}) into an
  * open JSON object: used for alerts' app-layer metadata. */
 void app_tx_write_json(const struct app_tx *tx, struct json_writer *w);
+/* True when Suricata has no parser for the transaction's protocol (its
+ * object is not in Suricata's EVE schema; struct app_parser.vigil_only). */
+bool app_tx_vigil_only(const struct app_tx *tx);
 
 struct app_layer_stats {
     uint64_t flows[APP_PROTO_MAX];

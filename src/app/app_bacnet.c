@@ -679,6 +679,7 @@ static int bacnet_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t
 }
 
 const struct app_parser app_parser_bacnet = {
+    .vigil_only = true,
     .proto = APP_PROTO_BACNET,
     .name = "bacnet",
     .ipprotos = APP_IPPROTO_UDP,

@@ -530,6 +530,7 @@ static int c37_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t in
 }
 
 const struct app_parser app_parser_c37118 = {
+    .vigil_only = true,
     .proto = APP_PROTO_C37118,
     .name = "c37118",
     .ipprotos = APP_IPPROTO_TCP | APP_IPPROTO_UDP,

@@ -548,6 +548,7 @@ static int dia_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t in
 }
 
 const struct app_parser app_parser_diameter = {
+    .vigil_only = true,
     .proto = APP_PROTO_DIAMETER,
     .name = "diameter",
     .ipprotos = APP_IPPROTO_TCP,

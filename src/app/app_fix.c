@@ -859,6 +859,7 @@ static int fix_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t in
 }
 
 const struct app_parser app_parser_fix = {
+    .vigil_only = true,
     .proto = APP_PROTO_FIX,
     .name = "fix",
     .ipprotos = APP_IPPROTO_TCP,

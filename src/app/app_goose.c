@@ -724,6 +724,7 @@ static int goose_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t 
 }
 
 const struct app_parser app_parser_goose = {
+    .vigil_only = true,
     .proto = APP_PROTO_GOOSE,
     .name = "goose",
     .state_new = goose_state_new,
@@ -1005,6 +1006,7 @@ static int sv_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t ind
 }
 
 const struct app_parser app_parser_sv = {
+    .vigil_only = true,
     .proto = APP_PROTO_SV,
     .name = "sv",
     .state_new = sv_state_new,

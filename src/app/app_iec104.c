@@ -573,6 +573,7 @@ static int iec104_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t
 }
 
 const struct app_parser app_parser_iec104 = {
+    .vigil_only = true,
     .proto = APP_PROTO_IEC104,
     .name = "iec104",
     .ipprotos = APP_IPPROTO_TCP,

@@ -990,6 +990,7 @@ static int mms_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t in
 }
 
 const struct app_parser app_parser_mms = {
+    .vigil_only = true,
     .proto = APP_PROTO_MMS,
     .name = "mms",
     .ipprotos = APP_IPPROTO_TCP,

@@ -697,6 +697,7 @@ static int opcua_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t 
 }
 
 const struct app_parser app_parser_opcua = {
+    .vigil_only = true,
     .proto = APP_PROTO_OPCUA,
     .name = "opcua",
     .ipprotos = APP_IPPROTO_TCP,

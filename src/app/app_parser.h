@@ -113,6 +113,11 @@ struct app_parser {
      * which keeps NetBIOS name service on 137 from looking like DNS). */
     bool probe_needs_port;
 
+    /* Suricata has no parser for the protocol: its object in alerts is not
+     * in Suricata's EVE schema, so alerts carry it only when the eve-log
+     * output asks (types: - alert: vigil-protocols: yes). */
+    bool vigil_only;
+
     /* App-layer events (Suricata's app-layer-event keyword) raised on a
      * transaction: true if event_name (without the "<proto>." prefix, e.g.
      * "malformed_data") was raised. May be NULL (no per-tx events). */

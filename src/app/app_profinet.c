@@ -445,6 +445,7 @@ static void pn_state_free(void *state)
 }
 
 const struct app_parser app_parser_profinet = {
+    .vigil_only = true,
     .proto = APP_PROTO_PROFINET,
     .name = "profinet",
     .state_new = pn_state_new,

@@ -778,6 +778,7 @@ static int s7_tx_get_uint(const struct app_tx *atx, uint16_t field, uint32_t ind
 }
 
 const struct app_parser app_parser_s7comm = {
+    .vigil_only = true,
     .proto = APP_PROTO_S7COMM,
     .name = "s7comm",
     .ipprotos = APP_IPPROTO_TCP,

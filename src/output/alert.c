@@ -298,7 +298,9 @@ static void write_alert_event(struct eve_writer *ew, const struct alert_log_opti
     json_object_end(w);
     if (f && f->app_proto)
         json_key_string(w, "app_proto", app_proto_name(f->app_proto));
-    if (opts->app_layer && a->tx)
+    /* A protocol Suricata has no parser for has no object in its alert
+     * schema: written only when asked for (vigil-protocols: yes). */
+    if (opts->app_layer && a->tx && (opts->vigil_protocols || !app_tx_vigil_only(a->tx)))
         app_tx_write_json(a->tx, w);
     if (a->frame)
         write_frame(w, a->frame);

@@ -18,6 +18,7 @@ struct alert_log_options {
     bool payload_printable;  /* "payload_printable" */
     bool packet;             /* "packet" (base64 of the frame) */
     bool app_layer;          /* the transaction's protocol object (metadata.app-layer) */
+    bool vigil_protocols;    /* also for protocols Suricata has none for (vigil-protocols) */
     bool flow;               /* the "flow" counters object */
     bool rule_metadata;      /* "metadata" from the rule */
     bool tagged_packets;     /* tagged packets as "packet" events (tagged-packets) */

@@ -339,6 +339,7 @@ static void load_eve_types(struct sensor_eve_output *eo, const struct config_nod
             eo->alert.packet = node_bool(body, "packet", false);
             eo->alert.tagged_packets = node_bool(body, "tagged-packets", false);
             eo->alert.verdict = node_bool(body, "verdict", false);
+            eo->alert.vigil_protocols = node_bool(body, "vigil-protocols", false);
             alert_xff_config(&eo->alert, body);
             const struct config_node *md = body ? config_node_child(body, "metadata") : NULL;
             if (md && config_node_peek_value(md) && !config_node_first_child(md)) {

@@ -89,27 +89,16 @@ for cfg in "$src/etc/vigil.yaml" "$tmp/all-on.yaml" none; do
   # checked against Suricata's source (rust/src/modbus/log.rs: a multiple
   # write logs address, quantity and the data as a string; a mask write
   # and_mask/or_mask; the schema only knows the single write's integer
-  # data). These are taken out before the check. And an alert on a protocol
-  # Suricata has no parser for (FIX, IEC 104, ...) carries that protocol's
-  # object under the name of its app_proto, as Suricata's alerts carry
-  # theirs: like that protocol's own events (checked for their common fields
-  # only), that one object is taken out of the alert. Nothing else is.
-  python3 - "$out" "$shared/eve-schema/schema.json" <<'PY'
+  # data). These are taken out before the check, nothing else is.
+  python3 - "$out" <<'PY'
 import json, os, sys
 d = sys.argv[1]
-suricata_keys = set(json.load(open(sys.argv[2]))["properties"])
 for n in os.listdir(d):
     if not (n.startswith("eve") and n.endswith(".json")):
         continue
     p = os.path.join(d, n)
     out = []
     for line in open(p, "rb"):
-        if b'"event_type":"alert"' in line:
-            e = json.loads(line)
-            proto = e.get("app_proto")
-            if isinstance(proto, str) and proto not in suricata_keys and proto in e:
-                e.pop(proto)
-                line = (json.dumps(e, separators=(",", ":")) + "\n").encode()
         if b'"event_type":"modbus"' in line:
             e = json.loads(line)
             for side in ("request", "response"):
