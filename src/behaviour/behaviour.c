@@ -492,6 +492,7 @@ void behaviour_stats_add(struct behaviour_stats *t, const struct behaviour_stats
     t->exfil_cards += s->exfil_cards;
     t->exfil_ibans += s->exfil_ibans;
     t->exfil_data_alerts += s->exfil_data_alerts;
+    t->exfil_scan_truncated += s->exfil_scan_truncated;
     t->new_alerts += s->new_alerts;
     t->profiles += s->profiles;
     t->profile_evictions += s->profile_evictions;
@@ -536,6 +537,7 @@ void behaviour_stats_write_json(const struct behaviour_stats *s, struct json_wri
     json_key_u64(w, "card_numbers", s->exfil_cards);
     json_key_u64(w, "ibans", s->exfil_ibans);
     json_key_u64(w, "data_alerts", s->exfil_data_alerts);
+    json_key_u64(w, "pii_scan_truncated", s->exfil_scan_truncated);
     json_object_end(w);
     json_key_object_begin(w, "new");
     json_key_u64(w, "alerts", s->new_alerts);

@@ -225,6 +225,7 @@ struct behaviour_stats {
     uint64_t exfil_cards;        /* card numbers seen leaving (values never kept) */
     uint64_t exfil_ibans;        /* IBANs seen leaving */
     uint64_t exfil_data_alerts;  /* 7204:5-6 */
+    uint64_t exfil_scan_truncated; /* buffers longer than the PII scan limit (tail not scanned) */
     uint64_t new_alerts;         /* 7205 */
     uint64_t profiles;           /* host profiles in use now */
     uint64_t profile_evictions;  /* a live profile dropped at the memcap */
@@ -304,8 +305,12 @@ void behaviour_dns_question(struct behaviour_ctx *b, struct flow *f,
 
 /* Card numbers and IBANs in text (exposed for the unit test): counts, and
  * the first of each masked (first 6 and last 4 digits of a card, country
- * and last 4 of an IBAN) in card_mask/iban_mask (32 bytes, may be NULL). */
-void behaviour_scan_pii(const uint8_t *d, size_t len, uint32_t *cards, uint32_t *ibans,
+ * and last 4 of an IBAN) in card_mask/iban_mask (BEHAVIOUR_PII_MASK_LEN
+ * bytes, may be NULL). Only the first BEHAVIOUR_PII_SCAN_MAX bytes are
+ * looked at: returns true when d was longer (the caller counts it). */
+#define BEHAVIOUR_PII_MASK_LEN 48
+#define BEHAVIOUR_PII_SCAN_MAX (256u * 1024u)
+bool behaviour_scan_pii(const uint8_t *d, size_t len, uint32_t *cards, uint32_t *ibans,
                         char *card_mask, char *iban_mask);
 bool behaviour_luhn_ok(const char *digits, size_t n);
 bool behaviour_iban_ok(const char *s, size_t n);

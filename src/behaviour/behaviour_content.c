@@ -23,9 +23,6 @@
 #include "behaviour/behaviour_internal.h"
 #include "flow/flow.h"
 
-/* At most this much of a buffer is looked at (a request body, a message). */
-#define CONTENT_SCAN_MAX (256u * 1024u)
-
 bool behaviour_luhn_ok(const char *digits, size_t n)
 {
     unsigned sum = 0;
@@ -154,16 +151,19 @@ static size_t iban_at(const uint8_t *d, size_t len, size_t i, char out[35], size
     return j - i;
 }
 
-void behaviour_scan_pii(const uint8_t *d, size_t len, uint32_t *cards, uint32_t *ibans,
+bool behaviour_scan_pii(const uint8_t *d, size_t len, uint32_t *cards, uint32_t *ibans,
                         char *card_mask, char *iban_mask)
 {
+    /* A bound on the work per buffer (a request body, a message): what is
+     * past it is not scanned, and counted so the operator knows. */
+    bool truncated = len > BEHAVIOUR_PII_SCAN_MAX;
     *cards = *ibans = 0;
     if (card_mask)
         card_mask[0] = '\0';
     if (iban_mask)
         iban_mask[0] = '\0';
-    if (len > CONTENT_SCAN_MAX)
-        len = CONTENT_SCAN_MAX;
+    if (truncated)
+        len = BEHAVIOUR_PII_SCAN_MAX;
     for (size_t i = 0; i < len;) {
         bool boundary = i == 0 || !is_word(d[i - 1]);
         if (boundary && isdigit(d[i]) && d[i] != '0') {
@@ -173,7 +173,7 @@ void behaviour_scan_pii(const uint8_t *d, size_t len, uint32_t *cards, uint32_t 
             if (used) {
                 if (card_shape_ok(num, nd) && behaviour_luhn_ok(num, nd)) {
                     if (card_mask && !*cards)
-                        snprintf(card_mask, 48, "%.6s%.*s%.4s", num, (int)(nd - 10),
+                        snprintf(card_mask, BEHAVIOUR_PII_MASK_LEN, "%.6s%.*s%.4s", num, (int)(nd - 10),
                                  "*********", num + nd - 4);
                     (*cards)++;
                 }
@@ -186,7 +186,7 @@ void behaviour_scan_pii(const uint8_t *d, size_t len, uint32_t *cards, uint32_t 
             size_t used = iban_at(d, len, i, ib, &nc);
             if (used && behaviour_iban_ok(ib, nc)) {
                 if (iban_mask && !*ibans)
-                    snprintf(iban_mask, 48, "%.4s%.*s%.4s", ib, (int)(nc - 8),
+                    snprintf(iban_mask, BEHAVIOUR_PII_MASK_LEN, "%.4s%.*s%.4s", ib, (int)(nc - 8),
                              "******************************", ib + nc - 4);
                 (*ibans)++;
                 i += used;
@@ -197,6 +197,7 @@ void behaviour_scan_pii(const uint8_t *d, size_t len, uint32_t *cards, uint32_t 
             i++; /* the rest of the word */
         i++;
     }
+    return truncated;
 }
 
 static void pii_alert(struct behaviour_ctx *b, struct flow *f, int sid, uint32_t count,
@@ -236,15 +237,16 @@ static void scan_tx_pii(struct behaviour_ctx *b, struct flow *f, const struct ap
         return;
     }
     uint32_t cards = 0, ibans = 0;
-    char cmask[48] = "", imask[48] = "";
+    char cmask[BEHAVIOUR_PII_MASK_LEN] = "", imask[BEHAVIOUR_PII_MASK_LEN] = "";
     for (int i = 0; i < nb; i++) {
         const uint8_t *d;
         uint32_t len;
         if (app_tx_get_buffer(tx, bufs[i], 0, &d, &len) != 0 || len == 0)
             continue;
         uint32_t c, n;
-        char cm[48], im[48];
-        behaviour_scan_pii(d, len, &c, &n, cm, im);
+        char cm[BEHAVIOUR_PII_MASK_LEN], im[BEHAVIOUR_PII_MASK_LEN];
+        if (behaviour_scan_pii(d, len, &c, &n, cm, im))
+            b->stats.exfil_scan_truncated++;
         if (c && !cards)
             memcpy(cmask, cm, sizeof cm);
         if (n && !ibans)

@@ -7,6 +7,7 @@
  * expired server certificates; HOME_NET from the configuration. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -49,10 +50,10 @@ static void test_pii(void)
     CHECK(!behaviour_iban_ok("DE89370400440532013001", 22));
     CHECK(!behaviour_iban_ok("DE8937040044053201300", 21)); /* length of DE is 22 */
     uint32_t cards, ibans;
-    char cm[48], im[48];
+    char cm[BEHAVIOUR_PII_MASK_LEN], im[BEHAVIOUR_PII_MASK_LEN];
     const char *form = "name=A+B&card=4111+1111+1111+1111&exp=12%2F29&iban=DE89+3704+0044+0532+"
                        "0130+00&amex=378282246310005&mc=5555-5555-5555-4444";
-    behaviour_scan_pii((const uint8_t *)form, strlen(form), &cards, &ibans, cm, im);
+    CHECK(!behaviour_scan_pii((const uint8_t *)form, strlen(form), &cards, &ibans, cm, im));
     CHECK_EQ_INT(cards, 3);
     CHECK_EQ_INT(ibans, 1);
     CHECK_EQ_STR(cm, "411111******1111");
@@ -67,6 +68,20 @@ static void test_pii(void)
     CHECK_EQ_INT(cards, 0);
     CHECK_EQ_INT(ibans, 0);
     CHECK_EQ_STR(cm, "");
+    /* The scan limit: a card right before it counts, one straddling it or
+     * past it does not, and the caller is told the tail went unscanned. */
+    size_t big = BEHAVIOUR_PII_SCAN_MAX + 4096;
+    uint8_t *buf = malloc(big);
+    CHECK(buf != NULL);
+    memset(buf, ' ', big);
+    memcpy(buf + BEHAVIOUR_PII_SCAN_MAX - 24, "4111111111111111", 16);
+    memcpy(buf + BEHAVIOUR_PII_SCAN_MAX - 6, "5555555555554444", 16);
+    memcpy(buf + BEHAVIOUR_PII_SCAN_MAX + 100, "378282246310005", 15);
+    CHECK(behaviour_scan_pii(buf, big, &cards, &ibans, cm, im));
+    CHECK_EQ_INT(cards, 1);
+    CHECK_EQ_STR(cm, "411111******1111");
+    CHECK(!behaviour_scan_pii(buf, BEHAVIOUR_PII_SCAN_MAX, &cards, &ibans, NULL, NULL));
+    free(buf);
 }
 
 static void flow_out(struct behaviour_ctx *b, struct ip_address host, struct ip_address peer,
