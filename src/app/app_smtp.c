@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "app/app_parser.h"
+#include "app/app_smtp.h"
 #include "app/file.h"
 #include "app/mime.h"
 #include "util/json.h"
@@ -34,6 +35,7 @@ enum smtp_cmd {
     SMTP_CMD_STARTTLS,
     SMTP_CMD_RSET,
     SMTP_CMD_QUIT,
+    SMTP_CMD_AUTH, /* AUTH and the client's lines of its SASL exchange */
 };
 
 /* clang-format off */
@@ -95,6 +97,7 @@ struct smtp_tx {
     struct app_file *files;
     uint64_t events;
     size_t mem; /* envelope strings reserved against the memcap */
+    uint32_t auth_failures; /* AUTH exchanges answered 535 (RFC 4954: credentials invalid) */
 };
 
 struct smtp_line {
@@ -118,6 +121,7 @@ struct smtp_state {
     char *helo;
     struct smtp_line cline, sline, mline; /* client commands, server replies, BDAT message */
     bool data_mode;
+    bool auth_exchange;      /* AUTH sent, no final reply yet: client lines are SASL data */
     bool data_reply_pending; /* DATA sent, 354 not seen yet */
     bool data_early;         /* data mode entered before the 354 (pipelining) */
     bool pipeline_warned;
@@ -575,6 +579,9 @@ static void smtp_command(struct smtp_state *st, const uint8_t *line, size_t len)
         }
     } else if (is_quit) {
         cmd = SMTP_CMD_QUIT;
+    } else if (smtp_prefix(line, len, "auth")) {
+        cmd = SMTP_CMD_AUTH;
+        st->auth_exchange = true;
     }
     smtp_queue_push(st, cmd, tx->base.id);
 }
@@ -595,6 +602,13 @@ static void smtp_client_line(struct smtp_state *st, const uint8_t *line, size_t 
             len--;
         }
         smtp_message_line(st, line, len);
+        return;
+    }
+    if (st->auth_exchange) {
+        /* A SASL response (base64, or "*" to cancel): not a command,
+         * whatever it happens to start with (RFC 4954 section 4). */
+        if (st->curr)
+            smtp_queue_push(st, SMTP_CMD_AUTH, st->curr->base.id);
         return;
     }
     if (len == 0)
@@ -738,6 +752,17 @@ static void smtp_reply(struct smtp_state *st, uint32_t code)
             }
         }
         break;
+    case SMTP_CMD_AUTH: {
+        /* 334: the server's next challenge, the exchange goes on; any
+         * other reply ends it, 535 as a failed login. */
+        if (code == 334)
+            break;
+        st->auth_exchange = false;
+        struct smtp_tx *tx = smtp_tx_find(st, p.tx_id);
+        if (tx && code == 535 && tx->auth_failures < UINT32_MAX)
+            tx->auth_failures++;
+        break;
+    }
     case SMTP_CMD_DATA_END:
     case SMTP_CMD_BDAT_LAST: {
         if (p.cmd == SMTP_CMD_BDAT_LAST)
@@ -1024,3 +1049,10 @@ const struct app_parser app_parser_smtp = {
     .tx_has_event = smtp_tx_has_event,
     .event_names = smtp_event_names,
 };
+
+uint32_t app_smtp_tx_auth_failures(const struct app_tx *atx)
+{
+    if (app_tx_proto(atx) != APP_PROTO_SMTP)
+        return 0;
+    return ((const struct smtp_tx *)atx)->auth_failures;
+}

@@ -97,6 +97,8 @@ void behaviour_config_defaults(struct behaviour_config *c)
     c->bruteforce.http_failures = 20;
     c->bruteforce.ftp = true;
     c->bruteforce.ftp_failures = 10;
+    c->bruteforce.smtp = true;
+    c->bruteforce.smtp_failures = 10;
     /* DNS tunnels (per client and parent domain, 5 minutes): iodine and
      * dnscat2 send hundreds of queries a minute whose names carry data
      * in labels of 50-63 base32/hex characters; an ordinary client asks a
@@ -293,6 +295,9 @@ int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, 
                 errlen) ||
         get_bool(cfg, "behaviour.bruteforce.ftp.enabled", &c->bruteforce.ftp, err, errlen) ||
         get_u32(cfg, "behaviour.bruteforce.ftp.failures", 2, &c->bruteforce.ftp_failures, err,
+                errlen) ||
+        get_bool(cfg, "behaviour.bruteforce.smtp.enabled", &c->bruteforce.smtp, err, errlen) ||
+        get_u32(cfg, "behaviour.bruteforce.smtp.failures", 2, &c->bruteforce.smtp_failures, err,
                 errlen) ||
         get_bool(cfg, "behaviour.dns.enabled", &c->dns.enabled, err, errlen) ||
         get_u32(cfg, "behaviour.dns.window", 1, &c->dns.window_sec, err, errlen) ||
@@ -515,6 +520,7 @@ void behaviour_stats_write_json(const struct behaviour_stats *s, struct json_wri
     json_key_u64(w, "ssh_attempts", s->bf_attempts[BEHAVIOUR_SID_BF_SSH]);
     json_key_u64(w, "http_failures", s->bf_attempts[BEHAVIOUR_SID_BF_HTTP]);
     json_key_u64(w, "ftp_failures", s->bf_attempts[BEHAVIOUR_SID_BF_FTP]);
+    json_key_u64(w, "smtp_failures", s->bf_attempts[BEHAVIOUR_SID_BF_SMTP]);
     json_key_u64(w, "alerts", s->bf_alerts);
     json_key_u64(w, "suppressed", s->bf_suppressed);
     json_object_end(w);

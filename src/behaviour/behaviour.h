@@ -51,7 +51,8 @@ enum {
     BEHAVIOUR_SID_BF_SSH = 1,        /* many short SSH sessions ended soon after key exchange */
     BEHAVIOUR_SID_BF_HTTP = 2,       /* a burst of HTTP 401/403 responses */
     BEHAVIOUR_SID_BF_FTP = 3,        /* FTP PASS answered 530/430 */
-    BEHAVIOUR_BF_SERVICES = 4        /* 1 + the number of services above */
+    BEHAVIOUR_SID_BF_SMTP = 4,       /* SMTP AUTH answered 535 */
+    BEHAVIOUR_BF_SERVICES = 5        /* 1 + the number of services above */
 };
 
 /* sids of gid 7202 (per client and parent domain, except DGA: per client) */
@@ -111,6 +112,8 @@ struct behaviour_config {
         uint32_t http_failures;  /* behaviour.bruteforce.http.failures: 401/403 responses */
         bool ftp;                /* behaviour.bruteforce.ftp.enabled */
         uint32_t ftp_failures;   /* behaviour.bruteforce.ftp.failures: PASS answered 530/430 */
+        bool smtp;               /* behaviour.bruteforce.smtp.enabled */
+        uint32_t smtp_failures;  /* behaviour.bruteforce.smtp.failures: AUTH answered 535 */
     } bruteforce;
     struct {
         bool enabled;            /* behaviour.dns.enabled */

@@ -20,6 +20,7 @@
 #include "app/app.h"
 #include "app/app_buffer.h"
 #include "app/app_ftp.h"
+#include "app/app_smtp.h"
 #include "app/app_ssh.h"
 #include "behaviour/behaviour_internal.h"
 #include "flow/flow.h"
@@ -34,18 +35,21 @@ static const char *const bf_sig[BEHAVIOUR_BF_SERVICES] = {
     [BEHAVIOUR_SID_BF_HTTP] = "VIGIL BRUTEFORCE HTTP burst of 401/403 responses "
                               "(credential guessing)",
     [BEHAVIOUR_SID_BF_FTP] = "VIGIL BRUTEFORCE FTP repeated failed logins (530/430 to PASS)",
+    [BEHAVIOUR_SID_BF_SMTP] = "VIGIL BRUTEFORCE SMTP repeated failed AUTH (535)",
 };
 static const char *const bf_service[BEHAVIOUR_BF_SERVICES] = {
     [BEHAVIOUR_SID_BF_SSH] = "ssh",
     [BEHAVIOUR_SID_BF_HTTP] = "http",
     [BEHAVIOUR_SID_BF_FTP] = "ftp",
+    [BEHAVIOUR_SID_BF_SMTP] = "smtp",
 };
 
 bool behaviour_wants_tx(const struct behaviour_config *c)
 {
     return c->enabled &&
            ((c->bruteforce.enabled &&
-             (c->bruteforce.ssh || c->bruteforce.http || c->bruteforce.ftp)) ||
+             (c->bruteforce.ssh || c->bruteforce.http || c->bruteforce.ftp ||
+              c->bruteforce.smtp)) ||
             c->dns.enabled ||
             (c->exfil.enabled && (c->exfil.card_numbers || c->exfil.ibans)) ||
             (c->rare.enabled && (c->rare.fingerprints || c->rare.certificates || c->rare.server)));
@@ -66,6 +70,8 @@ static uint32_t bf_threshold(const struct behaviour_config *c, int service)
         return c->bruteforce.ssh_attempts;
     case BEHAVIOUR_SID_BF_HTTP:
         return c->bruteforce.http_failures;
+    case BEHAVIOUR_SID_BF_SMTP:
+        return c->bruteforce.smtp_failures;
     default:
         return c->bruteforce.ftp_failures;
     }
@@ -190,6 +196,18 @@ void behaviour_tx(struct behaviour_ctx *b, struct flow *f, uint64_t ts_usec,
         int code = app_ftp_tx_final_code(tx, &cmd);
         if ((code == 530 || code == 430) && cmd && strcmp(cmd, "PASS") == 0)
             behaviour_bruteforce_attempt(b, f, BEHAVIOUR_SID_BF_FTP, &f->key.src, &f->key.dst,
+                                         f->key.dst_port, ts_usec ? ts_usec : f->last_usec);
+        return;
+    }
+    if (proto == APP_PROTO_SMTP && b->cfg.bruteforce.smtp && direction == 1) {
+        /* An SMTP transaction ends with its mail or the session, so the
+         * failures of the AUTH exchanges it saw are counted then: a
+         * guesser's sessions are short. At most the threshold's worth
+         * per transaction: one session cannot flood the tracker. */
+        uint32_t n = app_smtp_tx_auth_failures(tx);
+        uint32_t cap = b->cfg.bruteforce.smtp_failures;
+        for (uint32_t i = 0; i < n && i < cap; i++)
+            behaviour_bruteforce_attempt(b, f, BEHAVIOUR_SID_BF_SMTP, &f->key.src, &f->key.dst,
                                          f->key.dst_port, ts_usec ? ts_usec : f->last_usec);
     }
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "app/app_parser.h"
+#include "app/app_smtp.h"
 #include "app/mime.h"
 #include "app_test_util.h"
 #include "test.h"
@@ -258,6 +259,69 @@ static void test_garbage(void)
     free(log);
 }
 
+/* RFC 4954 AUTH: LOGIN and PLAIN exchanges (a SASL response that looks
+ * like a command is still a response), a cancel ("*" answered 501) and a
+ * success; the failures answered 535 are counted on the transaction. */
+static const struct test_segment auth[] = {
+    SEG(1, "220 mx.example.org ESMTP ready\r\n"),
+    SEG(0, "EHLO c\r\n"),
+    SEG(1, "250-mx.example.org\r\n250 AUTH LOGIN PLAIN\r\n"),
+    SEG(0, "AUTH LOGIN\r\n"),
+    SEG(1, "334 VXNlcm5hbWU6\r\n"),
+    SEG(0, "DATA\r\n"), /* a user name that reads like a command */
+    SEG(1, "334 UGFzc3dvcmQ6\r\n"),
+    SEG(0, "d3Jvbmc=\r\n"),
+    SEG(1, "535 5.7.8 Authentication credentials invalid\r\n"),
+    SEG(0, "AUTH PLAIN\r\n"),
+    SEG(1, "334 \r\n"),
+    SEG(0, "*\r\n"),
+    SEG(1, "501 5.7.0 cancelled\r\n"),
+    SEG(0, "AUTH PLAIN AGFkbWluAHdyb25nMg==\r\n"),
+    SEG(1, "535 5.7.8 Authentication credentials invalid\r\n"),
+    SEG(0, "AUTH PLAIN AGFkbWluAHJpZ2h0\r\n"),
+    SEG(1, "235 2.7.0 Authentication successful\r\n"),
+    SEG(0, "MAIL FROM:<a@example.org>\r\n"),
+    SEG(1, "250 ok\r\n"),
+    SEG(0, "QUIT\r\n"),
+    SEG(1, "221 bye\r\n"),
+};
+
+static int auth_failures_tx(struct app_tx *tx, void *user)
+{
+    *(uint32_t *)user += app_smtp_tx_auth_failures(tx);
+    return 0;
+}
+
+static void test_auth(void)
+{
+    struct test_capture cap = {0};
+    struct app_event_sink sink = {
+        .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
+    struct app_layer_config cfg;
+    app_layer_config_load(&cfg, NULL);
+    struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
+    struct flow f;
+    struct packet p;
+    test_flow_init(&f, &p, 6, 40000, 587);
+    struct app_flow_state *st = NULL;
+    size_t n = sizeof(auth) / sizeof(auth[0]);
+    for (size_t i = 0; i < n - 2; i++)
+        app_layer_handle_tcp_data(ctx, &st, &f, &p, auth[i].direction, auth[i].data, auth[i].len,
+                                  0);
+    uint32_t failures = 0;
+    app_flow_state_tx_foreach(st, auth_failures_tx, &failures);
+    CHECK_EQ_INT(failures, 2);
+    app_layer_flow_end(ctx, st, &f);
+    app_flow_state_free(st);
+    app_layer_thread_ctx_free(ctx);
+    /* the exchange raised no reply-matching anomaly and the mail is logged */
+    CHECK(cap.log == NULL || strstr(cap.log, "UNABLE_TO_MATCH") == NULL);
+    CHECK(cap.log == NULL || strstr(cap.log, "DATA_COMMAND_REJECTED") == NULL);
+    CHECK(cap.log != NULL && strstr(cap.log, "\"mail_from\":\"<a@example.org>\"") != NULL);
+    test_capture_reset(&cap);
+    CHECK_EQ_INT(test_tcp_split_invariance(auth, n, 40000, 587), 0);
+}
+
 int main(void)
 {
     (void)app_parser_smtp;
@@ -267,5 +331,6 @@ int main(void)
     test_starttls_and_limits();
     test_mime_direct();
     test_garbage();
+    test_auth();
     TEST_MAIN_END();
 }

@@ -8,10 +8,13 @@
    (2 guesses); curl against a small HTTP server that answers 401, from
    127.0.0.2 (25 guesses), 127.0.0.3 (5) and 127.0.0.4 (30 pages answered
    200); curl logging in to a small FTP server that answers 530 to wrong
-   passwords, from 127.0.0.7 (15 guesses) and 127.0.0.8 (12 good logins).
+   passwords, from 127.0.0.7 (15 guesses) and 127.0.0.8 (12 good logins);
+   curl sending mail through a small SMTP submission server that answers
+   535 to wrong AUTH PLAIN/LOGIN passwords, from 127.0.0.9 (14 guesses) and
+   127.0.0.10 (12 mails with the right password).
    Captured with tcpdump and read by vigil: exactly one SSH alert
    (7201:1, 127.0.0.5), one HTTP alert (7201:2, 127.0.0.2) and one FTP alert
-   (7201:3, 127.0.0.7) with the default thresholds; thresholds from --set move them; stats counted.
+   (7201:3, 127.0.0.7) and one SMTP alert (7201:4, 127.0.0.9) with the default thresholds; thresholds from --set move them; stats counted.
    Skipped (said so) without sshd, ssh, curl, tcpdump, root or namespaces.
 2. the shared captures (../shared/pcaps) with the default thresholds: the
    real FTP brute force in ftp/ftp-bruteforce.pcap (from Zeek's test traces)
@@ -87,26 +90,32 @@ def test_real(d):
     if failed < 12:
         fail("sshd saw %d failed passwords from 127.0.0.5, want 12: %s" % (failed, log[-500:]))
     cases = [
-        ([], [(1, "127.0.0.5", 2222), (2, "127.0.0.2", 8080), (3, "127.0.0.7", 21)],
+        ([], [(1, "127.0.0.5", 2222), (2, "127.0.0.2", 8080), (3, "127.0.0.7", 21),
+              (4, "127.0.0.9", 587)],
          "default thresholds"),
         (["--set", "behaviour.bruteforce.ssh.attempts=13",
           "--set", "behaviour.bruteforce.http.failures=26",
-          "--set", "behaviour.bruteforce.ftp.failures=16"], [], "thresholds above the guesses"),
+          "--set", "behaviour.bruteforce.ftp.failures=16",
+          "--set", "behaviour.bruteforce.smtp.failures=15"], [], "thresholds above the guesses"),
         (["--set", "behaviour.bruteforce.ssh.attempts=2",
           "--set", "behaviour.bruteforce.http.failures=5",
-          "--set", "behaviour.bruteforce.ftp.failures=2"],
+          "--set", "behaviour.bruteforce.ftp.failures=2",
+          "--set", "behaviour.bruteforce.smtp.failures=2"],
          [(1, "127.0.0.5", 2222), (1, "127.0.0.6", 2222), (2, "127.0.0.2", 8080),
-          (2, "127.0.0.3", 8080), (3, "127.0.0.7", 21)], "low thresholds"),
+          (2, "127.0.0.3", 8080), (3, "127.0.0.7", 21), (4, "127.0.0.9", 587)],
+         "low thresholds"),
         (["--set", "behaviour.bruteforce.ssh.max-client-bytes=1000"],
-         [(2, "127.0.0.2", 8080), (3, "127.0.0.7", 21)],
+         [(2, "127.0.0.2", 8080), (3, "127.0.0.7", 21), (4, "127.0.0.9", 587)],
          "SSH sessions larger than max-client-bytes"),
         (["--set", "behaviour.bruteforce.http.enabled=no",
-          "--set", "behaviour.bruteforce.ftp.enabled=no"], [(1, "127.0.0.5", 2222)],
-         "HTTP and FTP off"),
+          "--set", "behaviour.bruteforce.ftp.enabled=no",
+          "--set", "behaviour.bruteforce.smtp.enabled=no"], [(1, "127.0.0.5", 2222)],
+         "HTTP, FTP and SMTP off"),
         (["--set", "behaviour.bruteforce.enabled=no"], [], "brute force off"),
         # Sessions spread over workers by address pair still add up.
         (["--threads", "3"],
-         [(1, "127.0.0.5", 2222), (2, "127.0.0.2", 8080), (3, "127.0.0.7", 21)],
+         [(1, "127.0.0.5", 2222), (2, "127.0.0.2", 8080), (3, "127.0.0.7", 21),
+          (4, "127.0.0.9", 587)],
          "3 worker threads"),
     ]
     for i, (extra, want, what) in enumerate(cases):
@@ -119,16 +128,18 @@ def test_real(d):
             b = stats.get("behaviour", stats.get("vigil", {}).get("behaviour", {}))
             bf = b.get("bruteforce", {})
             # 12 + 2 failed SSH sessions; 25 + 5 responses 401; 15 FTP
-            # passwords answered 530 (the 12 good logins are not counted).
+            # passwords answered 530, 14 SMTP AUTH answered 535 (the good
+            # logins are not counted).
             if bf.get("ssh_attempts") != 14 or bf.get("http_failures") != 30 or \
-                    bf.get("ftp_failures") != 15 or bf.get("alerts") != 3:
+                    bf.get("ftp_failures") != 15 or bf.get("smtp_failures") != 14 or \
+                    bf.get("alerts") != 4:
                 fail("stats: %s" % b)
             for a in alerts:
                 m = a["alert"].get("metadata", {})
-                svc = {1: "ssh", 2: "http", 3: "ftp"}[a["alert"]["signature_id"]]
+                svc = {1: "ssh", 2: "http", 3: "ftp", 4: "smtp"}[a["alert"]["signature_id"]]
                 if m.get("bruteforce_service") != [svc] or \
                         int(m.get("bruteforce_attempts", ["0"])[0]) != \
-                        {"ssh": 10, "http": 20, "ftp": 10}[svc]:
+                        {"ssh": 10, "http": 20, "ftp": 10, "smtp": 10}[svc]:
                     fail("metadata: %s" % m)
 
 
@@ -162,9 +173,9 @@ def test_shared(d):
     alerts = [a for a in alerts if (a["alert"]["signature_id"], a["src_ip"], a["dest_port"])
               not in want]
     print("%s shared captures (%d files): %d false brute-force alerts with the default thresholds "
-          "(%s SSH attempts, %s HTTP 401/403, %s FTP 530 counted)" %
+          "(%s SSH attempts, %s HTTP 401/403, %s FTP 530, %s SMTP 535 counted)" %
           ("ok  " if not alerts else "FAIL", n, len(alerts), bf.get("ssh_attempts"),
-           bf.get("http_failures"), bf.get("ftp_failures")), flush=True)
+           bf.get("http_failures"), bf.get("ftp_failures"), bf.get("smtp_failures")), flush=True)
 
 
 def main():

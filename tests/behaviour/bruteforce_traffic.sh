@@ -70,11 +70,76 @@ S(("127.0.0.1", 21), H).serve_forever()
 PY
 python3 "$D/ftp530.py" &
 FTP=$!
-tcpdump -i lo -U -w "$PCAP" -s 0 'tcp port 2222 or tcp port 8080 or tcp port 21' >/dev/null 2>&1 &
+# SMTP submission with AUTH PLAIN/LOGIN (RFC 4954): the password "right"
+# is accepted (235), any other answered 535, and the session goes on.
+cat > "$D/smtp535.py" <<'PY'
+import base64, socketserver
+class H(socketserver.StreamRequestHandler):
+    def reply(self, s):
+        self.wfile.write(s.encode() + b"\r\n")
+    def handle(self):
+        self.reply("220 vigil test ESMTP")
+        data = False
+        for line in self.rfile:
+            line = line.rstrip(b"\r\n")
+            if data:
+                if line == b".":
+                    data = False
+                    self.reply("250 2.0.0 queued")
+                continue
+            verb = line.split(b" ", 1)[0].upper()
+            if verb == b"EHLO":
+                self.reply("250-vigil.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME")
+            elif verb == b"AUTH":
+                parts = line.split(b" ")
+                mech = parts[1].upper() if len(parts) > 1 else b""
+                if mech == b"PLAIN":
+                    if len(parts) > 2:
+                        resp = parts[2]
+                    else:
+                        self.reply("334 ")
+                        resp = self.rfile.readline().strip()
+                    try:
+                        pw = base64.b64decode(resp).split(b"\0")[-1]
+                    except Exception:
+                        pw = b""
+                elif mech == b"LOGIN":
+                    self.reply("334 VXNlcm5hbWU6")
+                    self.rfile.readline()
+                    self.reply("334 UGFzc3dvcmQ6")
+                    try:
+                        pw = base64.b64decode(self.rfile.readline().strip())
+                    except Exception:
+                        pw = b""
+                else:
+                    self.reply("504 5.5.4 Unrecognized authentication type")
+                    continue
+                if pw == b"right":
+                    self.reply("235 2.7.0 Authentication successful")
+                else:
+                    self.reply("535 5.7.8 Authentication credentials invalid")
+            elif verb in (b"MAIL", b"RCPT"):
+                self.reply("250 2.1.0 Ok")
+            elif verb == b"DATA":
+                data = True
+                self.reply("354 End data with <CR><LF>.<CR><LF>")
+            elif verb == b"QUIT":
+                self.reply("221 2.0.0 Bye")
+                return
+            else:
+                self.reply("250 Ok")
+class S(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+S(("127.0.0.1", 587), H).serve_forever()
+PY
+python3 "$D/smtp535.py" &
+SMTP=$!
+printf 'Subject: test\r\n\r\nhello\r\n' > "$D/mail.txt"
+tcpdump -i lo -U -w "$PCAP" -s 0 'tcp port 2222 or tcp port 8080 or tcp port 21 or tcp port 587' >/dev/null 2>&1 &
 DUMP=$!
 # Wait until the three servers listen (python starts slowly on a busy machine).
 n=0
-until [ "$(ss -Htln '( sport = :2222 or sport = :8080 or sport = :21 )' | wc -l)" -ge 3 ]; do
+until [ "$(ss -Htln '( sport = :2222 or sport = :8080 or sport = :21 or sport = :587 )' | wc -l)" -ge 4 ]; do
     n=$((n + 1))
     [ $n -lt 300 ] || { echo "servers did not start" >&2; exit 1; }
     sleep 0.1
@@ -105,8 +170,19 @@ for i in $(seq 30); do curl -s -m 10 -o /dev/null --interface 127.0.0.4 http://1
 # FTP: 127.0.0.7 guesses (15 x 530), 127.0.0.8 logs in right 12 times.
 for i in $(seq 15); do curl -s -m 10 -o /dev/null --interface 127.0.0.7 -u admin:guess$i ftp://127.0.0.1/ || true; done
 for i in $(seq 12); do curl -s -m 10 -o /dev/null --interface 127.0.0.8 -u admin:right -Q PWD -I ftp://127.0.0.1/ || true; done
+# SMTP: 127.0.0.9 guesses (14 x 535: curl's AUTH PLAIN and LOGIN), 127.0.0.10
+# sends 12 mails with the right password.
+for i in $(seq 14); do
+    if [ $((i % 2)) -eq 0 ]; then mech='AUTH=LOGIN'; else mech='AUTH=PLAIN'; fi
+    curl -s -m 10 --interface 127.0.0.9 --login-options "$mech" -u "admin:guess$i" \
+        --mail-from a@vigil.test --mail-rcpt b@vigil.test -T "$D/mail.txt" smtp://127.0.0.1:587 || true
+done
+for i in $(seq 12); do
+    curl -s -m 10 --interface 127.0.0.10 -u admin:right --mail-from a@vigil.test \
+        --mail-rcpt b@vigil.test -T "$D/mail.txt" smtp://127.0.0.1:587 || true
+done
 wait $G1 $G2
 sleep 1
-kill $DUMP $HTTP $FTP
+kill $DUMP $HTTP $FTP $SMTP
 kill "$(cat "$D/sshd.pid")"
 wait $DUMP || true
