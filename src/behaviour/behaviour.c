@@ -143,6 +143,9 @@ void behaviour_config_defaults(struct behaviour_config *c)
     char err[128];
     (void)set_home(c, "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]", NULL, err, sizeof err);
     c->profiles_memcap = 16ull << 20;
+    c->profiles_persist = -1;
+    snprintf(c->profiles_file, sizeof c->profiles_file, "behaviour-profiles.dat");
+    c->profiles_save_sec = 300;
     /* Data leaving (per internal host): hourly windows; the baseline is an
      * exponentially weighted mean of the host's past hours, learnt for a
      * day before sids 1 and 2 speak. An hour 10x above it and above
@@ -347,8 +350,29 @@ int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, 
         get_bool(cfg, "behaviour.new.server-outbound", &c->rare.server, err, errlen) ||
         get_bool(cfg, "behaviour.new.fingerprints", &c->rare.fingerprints, err, errlen) ||
         get_bool(cfg, "behaviour.new.certificates", &c->rare.certificates, err, errlen) ||
-        get_size(cfg, "behaviour.profiles.memcap", 64 * 1024, &c->profiles_memcap, err, errlen))
+        get_size(cfg, "behaviour.profiles.memcap", 64 * 1024, &c->profiles_memcap, err, errlen) ||
+        get_u32(cfg, "behaviour.profiles.save-interval", 10, &c->profiles_save_sec, err, errlen))
         return -1;
+    const char *persist = config_get(cfg, "behaviour.profiles.persist");
+    if (persist && *persist) {
+        bool on;
+        if (strcmp(persist, "auto") == 0) {
+            c->profiles_persist = -1;
+        } else if (config_parse_bool(persist, &on) == 0) {
+            c->profiles_persist = on;
+        } else {
+            snprintf(err, errlen, "behaviour.profiles.persist: expected auto, yes or no");
+            return -1;
+        }
+    }
+    const char *file = config_get(cfg, "behaviour.profiles.state-file");
+    if (file && *file &&
+        (size_t)snprintf(c->profiles_file, sizeof c->profiles_file, "%s", file) >=
+            sizeof c->profiles_file) {
+        snprintf(err, errlen, "behaviour.profiles.state-file: longer than %zu bytes",
+                 sizeof c->profiles_file - 1);
+        return -1;
+    }
     /* The detectors' HOME_NET is the rules' one (address groups may refer
      * to each other); read when a detector that needs it is on. */
     const char *home = config_get(cfg, "vars.address-groups.HOME_NET");

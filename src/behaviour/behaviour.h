@@ -145,6 +145,11 @@ struct behaviour_config {
      * gids 7204/7205 watch. */
     struct behaviour_home home;
     uint64_t profiles_memcap;    /* behaviour.profiles.memcap: per-host profiles, bytes */
+    /* behaviour.profiles.persist: saved across restarts; auto (-1): on live
+     * capture only (a capture file's replay starts from nothing). */
+    int profiles_persist;
+    char profiles_file[512];     /* behaviour.profiles.state-file (relative: to data-dir) */
+    uint32_t profiles_save_sec;  /* behaviour.profiles.save-interval, seconds */
     struct {
         bool enabled;            /* behaviour.exfil.enabled */
         uint32_t window_sec;     /* behaviour.exfil.window */
@@ -316,6 +321,15 @@ void behaviour_dns_question(struct behaviour_ctx *b, struct flow *f,
 bool behaviour_scan_pii(const uint8_t *d, size_t len, uint32_t *cards, uint32_t *ibans,
                         char *card_mask, char *iban_mask);
 bool behaviour_luhn_ok(const char *digits, size_t n);
+/* The host profiles of store s to path (behaviour_persist.c): the number
+ * saved, or -1 with the reason in err (the previous file stays whole). */
+int behaviour_profiles_save(struct behaviour_store *s, const char *path, char *err,
+                            size_t errlen);
+/* Loads what behaviour_profiles_save wrote: the number loaded, 0 when
+ * there is no file, -1 (nothing used) when it is unreadable, of another
+ * version, truncated or corrupt, with the reason in err. */
+int behaviour_profiles_load(struct behaviour_store *s, const char *path, char *err,
+                            size_t errlen);
 bool behaviour_iban_ok(const char *s, size_t n);
 /* Is a in HOME_NET (c->home)? */
 bool behaviour_is_home(const struct behaviour_config *c, const struct ip_address *a);

@@ -38,21 +38,6 @@ enum {
     PF_WINDOW_ALERTS = PF_ALERT_VOLUME | PF_ALERT_DNS | PF_ALERT_ICMP,
 };
 
-/* Lives in the tracker's bitmap bytes; first_usec/last_usec of the tracker
- * are when the host was first and last seen. */
-struct host_profile {
-    uint64_t win_start;          /* current window's start */
-    uint64_t win_bytes;          /* bytes out to external hosts in it */
-    uint64_t dns_bytes, icmp_bytes;
-    double baseline;             /* weighted mean of past windows' bytes */
-    uint32_t windows;            /* windows folded into the baseline */
-    uint32_t flows;              /* external flows seen */
-    uint32_t flags;
-    uint8_t dests[32];           /* Bloom filter of external destinations used */
-    uint8_t fps[32];             /* Bloom filter of client fingerprints (JA4, HASSH) */
-};
-_Static_assert(sizeof(struct host_profile) <= SCAN_BITMAP_BITS / 8, "profile fits the bitmap");
-
 bool behaviour_profiles_wanted(const struct behaviour_config *c)
 {
     return c->enabled && (c->exfil.enabled || c->rare.enabled);

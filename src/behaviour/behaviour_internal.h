@@ -81,6 +81,23 @@ struct behaviour_ctx {
     char dns_name[256], dns_parent[256], dns_example[256];
 };
 
+/* An internal host's profile (behaviour_exfil.c): lives in the bitmap bytes
+ * of its SCAN_T_PROFILE tracker; first_usec/last_usec of the tracker are
+ * when the host was first and last seen. Saved across restarts by
+ * behaviour_persist.c (which writes it field by field). */
+struct host_profile {
+    uint64_t win_start;          /* current window's start */
+    uint64_t win_bytes;          /* bytes out to external hosts in it */
+    uint64_t dns_bytes, icmp_bytes;
+    double baseline;             /* weighted mean of past windows' bytes */
+    uint32_t windows;            /* windows folded into the baseline */
+    uint32_t flows;              /* external flows seen */
+    uint32_t flags;
+    uint8_t dests[32];           /* Bloom filter of external destinations used */
+    uint8_t fps[32];             /* Bloom filter of client fingerprints (JA4, HASSH) */
+};
+_Static_assert(sizeof(struct host_profile) <= SCAN_BITMAP_BITS / 8, "profile fits the bitmap");
+
 /* Shared with behaviour_bruteforce.c (behaviour_scan.c): tracker lookup with
  * the store locked, and the group-address test. */
 struct scan_tracker *behaviour_tracker_get(struct behaviour_store *b, const struct scan_key *k,

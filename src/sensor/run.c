@@ -188,6 +188,9 @@ void sensor_housekeeping(struct run_state *rs)
          * (sensor/reload.h); packets keep flowing meanwhile. */
         sensor_reload_rules_signal();
     }
+    if (rs->profiles_persist &&
+        now - rs->last_profiles_save_ms >= (uint64_t)rs->sc.behaviour.profiles_save_sec * 1000u)
+        sensor_profiles_save(rs);
     if (now - rs->last_flush_ms >= FLUSH_INTERVAL_MS) {
         rs->last_flush_ms = now;
         if (rs->threaded)

@@ -495,7 +495,17 @@ struct run_state {
     int status_fd;                      /* -D: pipe to the waiting parent, -1 otherwise */
     const char *live_iface;             /* the (first) live interface */
     char live_iface_buf[64];
+    /* behavioural host profiles kept across restarts (profiles_state.c) */
+    bool profiles_persist;
+    char profiles_path[4096];
+    uint64_t last_profiles_save_ms;
 };
+
+/* profiles_state.c: the behavioural detectors' host profiles across
+ * restarts (behaviour.profiles.persist): restored once the workers' store
+ * exists, saved every save-interval by housekeeping and at the end. */
+void sensor_profiles_restore(struct run_state *rs);
+void sensor_profiles_save(struct run_state *rs);
 
 /* capture_config.c */
 int sensor_live_resolve(struct run_state *rs);

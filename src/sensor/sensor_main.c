@@ -515,6 +515,7 @@ static void cleanup(struct run_state *rs)
         worker_fini(&rs->workers[i]);
     free(rs->workers);
     rs->workers = NULL;
+    sensor_profiles_save(rs); /* the workers are done: their last flows are in */
     behaviour_store_free(rs->shared.behaviour);
     rs->shared.behaviour = NULL;
     detect_shared_free(rs->shared.detect);
@@ -638,6 +639,8 @@ int sensor_main(int argc, char **argv)
         /* The unix-socket mode starts workers per queued capture file. */
         if (!rs.socket_mode)
             rc = start_workers(&rs);
+        if (rc == 0 && !rs.socket_mode)
+            sensor_profiles_restore(&rs);
     }
     if (rc == 0) {
         /* After the workers registered as readers: the feed may publish. */

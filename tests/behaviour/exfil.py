@@ -90,6 +90,41 @@ def test_real(d):
             fail("stats.behaviour.exfil %s" % ex)
         else:
             ok("values masked, counted in stats")
+    test_restart(d, pcap, want)
+
+
+def test_restart(d, pcap, want):
+    """The host profiles across a restart (behaviour.profiles.persist): a
+    second run over the same traffic with the profiles the first one saved
+    raises only what does not depend on them; a capture-file run keeps
+    nothing by default (auto: live capture only)."""
+    data = os.path.join(d, "state")
+    os.mkdir(data)
+    keep = ["--data-dir", data, "--set", "behaviour.profiles.persist=yes"]
+    first, _ = vigil(pcap, os.path.join(d, "restart1"), 7204, HOME + FAST + keep)
+    state = os.path.join(data, "behaviour-profiles.dat")
+    if not os.path.exists(state):
+        fail("persist=yes: no %s after the run" % state)
+        return
+    again, _ = vigil(pcap, os.path.join(d, "restart2"), 7204, HOME + FAST + keep)
+    again5, _ = vigil(pcap, os.path.join(d, "restart3"), 7205, HOME + FAST + keep)
+    # Per-transaction and per-certificate alerts come again; a destination,
+    # a fingerprint or a first call out already known do not, nor a
+    # window's volume alert already raised in that window.
+    profile_free = [w for w in want if (w[0], w[1]) in ((7204, 5), (7204, 6), (7205, 4), (7205, 5))]
+    if summary(again + again5) != profile_free:
+        fail("restart with the saved profiles: %s, want %s" % (summary(again + again5),
+                                                                profile_free))
+    else:
+        ok("restart with the saved profiles: only the alerts that need no profile again")
+    if len(summary(first)) != len([w for w in want if w[0] == 7204]):
+        fail("first run with persist=yes: %s" % summary(first))
+    os.unlink(state)
+    vigil(pcap, os.path.join(d, "restart4"), 7204, HOME + FAST + ["--data-dir", data])
+    if os.path.exists(state):
+        fail("persist=auto on a capture file wrote %s" % state)
+    else:
+        ok("persist=auto: nothing kept for a capture file")
 
 
 def test_shared(d):

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -133,6 +134,111 @@ static void test_volume(void)
     flow_out(b, h, v4(203, 0, 113, 9), 6, 443, false, 70ull << 20, t + HOUR + SEC);
     CHECK_EQ_INT(got[4][2], 1);
     behaviour_ctx_free(b);
+}
+
+/* Profiles across a restart: what a store learnt, saved and loaded into a
+ * new store, is what the new one judges by (a fresh store is still
+ * learning); a damaged file is refused whole. */
+static void learn_hours(struct behaviour_ctx *b, struct ip_address h, struct ip_address ext)
+{
+    for (int hr = 0; hr < 4; hr++)
+        for (int i = 0; i < 16; i++)
+            flow_out(b, h, ext, 6, 443, false, 128 << 10, T0 + (uint64_t)hr * HOUR + i * SEC);
+}
+
+static int big_hour(struct behaviour_config *c, struct behaviour_store *s, struct ip_address h,
+                    struct ip_address ext)
+{
+    memset(got, 0, sizeof got);
+    struct behaviour_ctx *b = behaviour_ctx_new(c, s, on_alert, NULL);
+    for (int i = 0; i < 25; i++)
+        flow_out(b, h, ext, 6, 443, false, 1 << 20, T0 + 4 * HOUR + i * SEC);
+    flow_out(b, h, ext, 6, 443, false, 70ull << 20, T0 + 5 * HOUR);              /* known */
+    flow_out(b, h, v4(203, 0, 113, 9), 6, 443, false, 70ull << 20, T0 + 5 * HOUR + SEC);
+    behaviour_ctx_free(b);
+    return got[4][1] * 10 + got[4][2];
+}
+
+static int load_bytes(struct behaviour_config *c, const char *path, const uint8_t *d, size_t n,
+                      char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    fwrite(d, 1, n, f);
+    fclose(f);
+    struct behaviour_store *s = behaviour_store_new(c);
+    int r = behaviour_profiles_load(s, path, err, errlen);
+    behaviour_store_free(s);
+    return r;
+}
+
+static void test_persist(void)
+{
+    struct behaviour_config c;
+    behaviour_config_defaults(&c);
+    c.exfil.learning_windows = 4;
+    c.exfil.min_bytes = 10 << 20;
+    c.rare.learning_sec = 0;
+    c.rare.learning_flows = 0;
+    char dir[] = "/tmp/vigil-profiles-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256], other[256], err[600] = "";
+    snprintf(path, sizeof path, "%s/profiles.dat", dir);
+    snprintf(other, sizeof other, "%s/damaged.dat", dir);
+    struct ip_address h = v4(10, 0, 0, 5), ext = v4(198, 51, 100, 7);
+
+    struct behaviour_store *a = behaviour_store_new(&c);
+    struct behaviour_ctx *ca = behaviour_ctx_new(&c, a, on_alert, NULL);
+    learn_hours(ca, h, ext);
+    learn_hours(ca, v4(10, 0, 0, 6), ext);
+    behaviour_ctx_free(ca);
+    CHECK_EQ_INT(behaviour_profiles_save(a, path, err, sizeof err), 2);
+    behaviour_store_free(a);
+
+    struct behaviour_store *b = behaviour_store_new(&c);
+    CHECK_EQ_INT(behaviour_profiles_load(b, path, err, sizeof err), 2);
+    /* the baseline (sid 1) and the known destinations (sid 2) came back */
+    CHECK_EQ_INT(big_hour(&c, b, h, ext), 21); /* sid 1 in both hours, sid 2 once */
+    behaviour_store_free(b);
+    struct behaviour_store *fresh = behaviour_store_new(&c);
+    CHECK_EQ_INT(big_hour(&c, fresh, h, ext), 0); /* still learning */
+    behaviour_store_free(fresh);
+
+    /* No file: nothing to restore. A file not written: an error naming it. */
+    char none[256];
+    snprintf(none, sizeof none, "%s/none.dat", dir);
+    struct behaviour_store *s = behaviour_store_new(&c);
+    CHECK_EQ_INT(behaviour_profiles_load(s, none, err, sizeof err), 0);
+    snprintf(none, sizeof none, "%s/no/such/dir.dat", dir);
+    CHECK_EQ_INT(behaviour_profiles_save(s, none, err, sizeof err), -1);
+    CHECK(strstr(err, "no/such/dir.dat.tmp") != NULL);
+    behaviour_store_free(s);
+
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    uint8_t d[4096];
+    size_t n = fread(d, 1, sizeof d, f);
+    fclose(f);
+    CHECK(n > 100 && n < sizeof d);
+    d[n / 2] ^= 0x20;
+    CHECK_EQ_INT(load_bytes(&c, other, d, n, err, sizeof err), -1);
+    CHECK(strstr(err, "checksum") != NULL);
+    d[n / 2] ^= 0x20;
+    CHECK_EQ_INT(load_bytes(&c, other, d, n - 7, err, sizeof err), -1);
+    CHECK(strstr(err, "truncated") != NULL);
+    CHECK_EQ_INT(load_bytes(&c, other, d, n, err, sizeof err), 2);
+    d[9] = 9; /* the version */
+    CHECK_EQ_INT(load_bytes(&c, other, d, n, err, sizeof err), -1);
+    CHECK(strstr(err, "version") != NULL);
+    CHECK_EQ_INT(load_bytes(&c, other, (const uint8_t *)"garbage", 7, err, sizeof err), -1);
+    CHECK(strstr(err, "not a vigil profiles file") != NULL);
+    /* a count far beyond the bytes: refused without trusting it */
+    d[9] = 1;
+    d[12] = d[13] = d[14] = 0xff;
+    CHECK_EQ_INT(load_bytes(&c, other, d, n, err, sizeof err), -1);
+    unlink(path);
+    unlink(other);
+    rmdir(dir);
 }
 
 static void test_dns_icmp(void)
@@ -304,6 +410,7 @@ int main(void)
 {
     test_pii();
     test_volume();
+    test_persist();
     test_dns_icmp();
     test_new();
     test_certificates();
