@@ -6,13 +6,18 @@
  *     six and last four digits, the counts are bounded by the input;
  *  1: a DNS question through the DNS detectors (tunnel lengths, entropy,
  *     the DGA model), as the DNS parser hands names over (lower case);
- *  2: a server certificate (DER) through the self-signed/expired checks. */
+ *  2: a server certificate (DER) through the self-signed/expired checks;
+ *  3: a saved host-profiles file (behaviour.profiles.persist); the bytes
+ *     get a valid checksum half of the time so the records are reached. */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "behaviour/behaviour.h"
+#include "behaviour/behaviour_internal.h"
 #include "decode/packet.h"
 
 static void on_alert(void *user, struct flow *f, const struct builtin_alert *a)
@@ -83,22 +88,50 @@ static void dns(const uint8_t *d, size_t n)
                            (uint8_t)(d[0] >> 4), ts);
 }
 
+static void profiles(const uint8_t *d, size_t n, bool fix_crc)
+{
+    static struct behaviour_store *s;
+    if (!s) {
+        struct behaviour_config c;
+        behaviour_config_defaults(&c);
+        c.profiles_memcap = 64 * 1024; /* small: eviction on load is reached */
+        s = behaviour_store_new(&c);
+    }
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf)
+        return;
+    memcpy(buf, d, n);
+    if (fix_crc && n >= 4) {
+        uint32_t crc = (uint32_t)crc32(0L, buf, (uInt)(n - 4));
+        for (int i = 0; i < 4; i++)
+            buf[n - 4 + i] = (uint8_t)(crc >> (8 * i));
+    }
+    char err[256];
+    int r = behaviour_profiles_parse(s, buf, n, "fuzz", err, sizeof err);
+    if (r < -1)
+        abort();
+    free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
     const uint8_t *d = data + 1;
     size_t n = size - 1;
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
     case 0:
         scan(d, n);
         break;
     case 1:
         dns(d, n);
         break;
-    default:
+    case 2:
         if (ctx())
             behaviour_check_certificate(ctx(), NULL, d, n, 1700000000000000ull);
+        break;
+    default:
+        profiles(d, n, data[0] & 4);
         break;
     }
     return 0;

@@ -98,6 +98,11 @@ struct host_profile {
 };
 _Static_assert(sizeof(struct host_profile) <= SCAN_BITMAP_BITS / 8, "profile fits the bitmap");
 
+/* behaviour_persist.c: the profiles of a saved file's bytes (the fuzzer's
+ * entry); the number loaded or -1 with the reason in err. */
+int behaviour_profiles_parse(struct behaviour_store *s, const uint8_t *buf, size_t size,
+                             const char *path, char *err, size_t errlen);
+
 /* Shared with behaviour_bruteforce.c (behaviour_scan.c): tracker lookup with
  * the store locked, and the group-address test. */
 struct scan_tracker *behaviour_tracker_get(struct behaviour_store *b, const struct scan_key *k,

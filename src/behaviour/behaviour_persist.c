@@ -139,54 +139,32 @@ int behaviour_profiles_save(struct behaviour_store *s, const char *path, char *e
     return (int)n;
 }
 
-int behaviour_profiles_load(struct behaviour_store *s, const char *path, char *err,
-                            size_t errlen)
+/* The records of a whole file's bytes (size of them) into the store. */
+int behaviour_profiles_parse(struct behaviour_store *s, const uint8_t *buf, size_t size,
+                             const char *path, char *err, size_t errlen)
 {
     struct behaviour_store *ps = s ? s->profiles : NULL;
     if (!ps)
         return 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno == ENOENT)
-            return 0; /* the first start */
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    uint8_t head[PERSIST_HEADER];
-    if (fread(head, 1, sizeof head, f) != sizeof head || memcmp(head, PERSIST_MAGIC, 8) != 0) {
-        fclose(f);
+    if (size < PERSIST_HEADER + 4 || memcmp(buf, PERSIST_MAGIC, 8) != 0) {
         snprintf(err, errlen, "%s: not a vigil profiles file", path);
         return -1;
     }
-    const uint8_t *hp = head + 8;
+    const uint8_t *hp = buf + 8;
     uint32_t version = get_u32(&hp), n = get_u32(&hp);
     if (version != PERSIST_VERSION) {
-        fclose(f);
         snprintf(err, errlen, "%s: format version %u, this vigil reads %u", path, version,
                  PERSIST_VERSION);
         return -1;
     }
-    /* The count bounds the read: a file claiming more than it holds fails
-     * the length check below, never allocates more than 4 GiB's worth. */
-    size_t size = PERSIST_HEADER + (size_t)n * PERSIST_RECORD + 4;
-    uint8_t *buf = malloc(size + 1);
-    if (!buf) {
-        fclose(f);
-        snprintf(err, errlen, "%s: out of memory for %u profiles", path, n);
-        return -1;
-    }
-    memcpy(buf, head, sizeof head);
-    size_t got = sizeof head + fread(buf + sizeof head, 1, size + 1 - sizeof head, f);
-    fclose(f);
-    if (got != size) {
-        free(buf);
+    size_t want = PERSIST_HEADER + (size_t)n * PERSIST_RECORD + 4;
+    if (size != want) {
         snprintf(err, errlen, "%s: %zu bytes, %u profiles need %zu (truncated or padded)", path,
-                 got, n, size);
+                 size, n, want);
         return -1;
     }
     const uint8_t *cp = buf + size - 4;
     if (get_u32(&cp) != (uint32_t)crc32(0L, buf, (uInt)(size - 4))) {
-        free(buf);
         snprintf(err, errlen, "%s: checksum mismatch (corrupt)", path);
         return -1;
     }
@@ -194,6 +172,7 @@ int behaviour_profiles_load(struct behaviour_store *s, const char *path, char *e
     int loaded = 0;
     pthread_mutex_lock(&ps->lock);
     for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *next = p + PERSIST_RECORD;
         struct scan_key k;
         memset(&k, 0, sizeof k);
         k.type = SCAN_T_PROFILE;
@@ -201,13 +180,13 @@ int behaviour_profiles_load(struct behaviour_store *s, const char *path, char *e
         memcpy(k.src.addr.u8, p, 16);
         p += 16;
         uint64_t first = get_u64(&p), last = get_u64(&p);
-        if ((k.src.family != 4 && k.src.family != 6) || first == 0 || last < first) {
-            p += PERSIST_RECORD - 1 - 16 - 16;
-            continue; /* checksummed, so written so: skip rather than trust */
-        }
-        struct scan_tracker *t = behaviour_tracker_get(ps, &k, last);
+        /* Checksummed, so written so; still, a record that cannot be
+         * right is skipped rather than trusted. */
+        struct scan_tracker *t = NULL;
+        if ((k.src.family == 4 || k.src.family == 6) && first != 0 && last >= first)
+            t = behaviour_tracker_get(ps, &k, last);
         if (!t) {
-            p += PERSIST_RECORD - 1 - 16 - 16;
+            p = next;
             continue;
         }
         t->first_usec = first;
@@ -220,16 +199,53 @@ int behaviour_profiles_load(struct behaviour_store *s, const char *path, char *e
         h->icmp_bytes = get_u64(&p);
         uint64_t bits = get_u64(&p);
         memcpy(&h->baseline, &bits, sizeof bits);
+        if (!(h->baseline >= 0 && h->baseline < 1e30))
+            h->baseline = 0; /* NaN or absurd: learn it again */
         h->windows = get_u32(&p);
         h->flows = get_u32(&p);
         h->flags = get_u32(&p);
         memcpy(h->dests, p, 32);
         p += 32;
         memcpy(h->fps, p, 32);
-        p += 32;
+        p = next;
         loaded++;
     }
     pthread_mutex_unlock(&ps->lock);
-    free(buf);
     return loaded;
+}
+
+int behaviour_profiles_load(struct behaviour_store *s, const char *path, char *err,
+                            size_t errlen)
+{
+    if (!s || !s->profiles)
+        return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno == ENOENT)
+            return 0; /* the first start */
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    /* The header's count bounds the read: a file claiming more than it
+     * holds is refused by its length, never read past what it says. */
+    uint8_t head[PERSIST_HEADER];
+    size_t got = fread(head, 1, sizeof head, f);
+    size_t size = sizeof head;
+    if (got == sizeof head && memcmp(head, PERSIST_MAGIC, 8) == 0) {
+        const uint8_t *hp = head + 12;
+        size = PERSIST_HEADER + (size_t)get_u32(&hp) * PERSIST_RECORD + 4;
+    }
+    uint8_t *buf = malloc(size + 1);
+    if (!buf) {
+        fclose(f);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    memcpy(buf, head, got);
+    if (got == sizeof head)
+        got += fread(buf + got, 1, size + 1 - got, f);
+    fclose(f);
+    int r = behaviour_profiles_parse(s, buf, got, path, err, errlen);
+    free(buf);
+    return r;
 }
