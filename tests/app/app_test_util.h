@@ -151,6 +151,51 @@ static inline char *test_run_tcp(const struct test_segment *segs, size_t nsegs, 
     return cap.log;
 }
 
+/* A TCP conversation held open between calls, for tests that look at the
+ * transactions before the flow ends: open, feed segments (whole), look
+ * with app_flow_state_tx_foreach(s->st, ...), close (flow end; the log
+ * stays in s->cap until test_capture_reset). */
+struct test_tcp_session {
+    struct test_capture cap;
+    struct app_event_sink sink;
+    struct app_layer_thread_ctx *ctx;
+    struct flow f;
+    struct packet p;
+    struct app_flow_state *st;
+};
+
+static inline void test_tcp_open(struct test_tcp_session *s, uint16_t sport, uint16_t dport)
+{
+    memset(s, 0, sizeof *s);
+    s->sink = (struct app_event_sink){
+        .user = &s->cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
+    struct app_layer_config cfg;
+    app_layer_config_load(&cfg, NULL);
+    s->ctx = app_layer_thread_ctx_new(&cfg, &s->sink);
+    test_flow_init(&s->f, &s->p, 6, sport, dport);
+}
+
+static inline void test_tcp_feed(struct test_tcp_session *s, const struct test_segment *segs,
+                                 size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        app_layer_handle_tcp_data(s->ctx, &s->st, &s->f, &s->p, segs[i].direction, segs[i].data,
+                                  segs[i].len, 0);
+}
+
+/* Ends the flow; returns the thread's memory still accounted (0 when all
+ * was given back). */
+static inline uint64_t test_tcp_close(struct test_tcp_session *s)
+{
+    app_layer_flow_end(s->ctx, s->st, &s->f);
+    app_flow_state_free(s->st);
+    s->st = NULL;
+    uint64_t memuse = app_layer_thread_stats(s->ctx)->memuse;
+    app_layer_thread_ctx_free(s->ctx);
+    s->ctx = NULL;
+    return memuse;
+}
+
 /* Runs UDP datagrams (struct test_segment: direction, bytes) of one flow
  * between 10.0.0.1:sport and 10.0.0.2:dport through a fresh context, then
  * ends the flow. Returns the captured log (caller frees; "MEMUSE-LEAK" in

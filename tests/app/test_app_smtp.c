@@ -98,19 +98,10 @@ static int probe_tx(struct app_tx *tx, void *user)
 
 static void test_buffers(void)
 {
-    struct test_capture cap = {0};
-    struct app_event_sink sink = {
-        .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
-    struct app_layer_config cfg;
-    app_layer_config_load(&cfg, NULL);
-    struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
-    struct flow f;
-    struct packet p;
-    test_flow_init(&f, &p, 6, 40000, 25);
-    struct app_flow_state *st = NULL;
-    for (size_t i = 0; i < 8; i++)
-        app_layer_handle_tcp_data(ctx, &st, &f, &p, mail[i].direction, mail[i].data, mail[i].len,
-                                  0);
+    struct test_tcp_session s;
+    test_tcp_open(&s, 40000, 25);
+    test_tcp_feed(&s, mail, 8);
+    struct app_flow_state *st = s.st;
     struct {
         enum app_buffer id;
         uint32_t index;
@@ -132,11 +123,8 @@ static void test_buffers(void)
     struct probe pr = {.id = APP_BUFFER_SMTP_RCPT_TO, .index = 2};
     app_flow_state_tx_foreach(st, probe_tx, &pr);
     CHECK_EQ_INT(pr.rc, -ENOENT);
-    app_layer_flow_end(ctx, st, &f);
-    app_flow_state_free(st);
-    CHECK_EQ_INT(app_layer_thread_stats(ctx)->memuse, 0);
-    app_layer_thread_ctx_free(ctx);
-    test_capture_reset(&cap);
+    CHECK_EQ_INT(test_tcp_close(&s), 0);
+    test_capture_reset(&s.cap);
 }
 
 static void test_bdat_rset_ehlo(void)
@@ -294,31 +282,20 @@ static int auth_failures_tx(struct app_tx *tx, void *user)
 
 static void test_auth(void)
 {
-    struct test_capture cap = {0};
-    struct app_event_sink sink = {
-        .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
-    struct app_layer_config cfg;
-    app_layer_config_load(&cfg, NULL);
-    struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
-    struct flow f;
-    struct packet p;
-    test_flow_init(&f, &p, 6, 40000, 587);
-    struct app_flow_state *st = NULL;
+    struct test_tcp_session s;
+    test_tcp_open(&s, 40000, 587);
     size_t n = sizeof(auth) / sizeof(auth[0]);
-    for (size_t i = 0; i < n - 2; i++)
-        app_layer_handle_tcp_data(ctx, &st, &f, &p, auth[i].direction, auth[i].data, auth[i].len,
-                                  0);
+    test_tcp_feed(&s, auth, n - 2);
     uint32_t failures = 0;
-    app_flow_state_tx_foreach(st, auth_failures_tx, &failures);
+    app_flow_state_tx_foreach(s.st, auth_failures_tx, &failures);
     CHECK_EQ_INT(failures, 2);
-    app_layer_flow_end(ctx, st, &f);
-    app_flow_state_free(st);
-    app_layer_thread_ctx_free(ctx);
+    CHECK_EQ_INT(test_tcp_close(&s), 0);
     /* the exchange raised no reply-matching anomaly and the mail is logged */
-    CHECK(cap.log == NULL || strstr(cap.log, "UNABLE_TO_MATCH") == NULL);
-    CHECK(cap.log == NULL || strstr(cap.log, "DATA_COMMAND_REJECTED") == NULL);
-    CHECK(cap.log != NULL && strstr(cap.log, "\"mail_from\":\"<a@example.org>\"") != NULL);
-    test_capture_reset(&cap);
+    const char *log = s.cap.log;
+    CHECK(log == NULL || strstr(log, "UNABLE_TO_MATCH") == NULL);
+    CHECK(log == NULL || strstr(log, "DATA_COMMAND_REJECTED") == NULL);
+    CHECK(log != NULL && strstr(log, "\"mail_from\":\"<a@example.org>\"") != NULL);
+    test_capture_reset(&s.cap);
     CHECK_EQ_INT(test_tcp_split_invariance(auth, n, 40000, 587), 0);
 }
 
