@@ -18,7 +18,14 @@
 # (signature id, addresses and ports, packet time), the threads goal of
 # issue 13.
 #
+# A feature's cost is the same binary with and without it: BASE_ARGS are
+# added to the base runs (the base binary is then the new one unless
+# given), e.g. the behavioural detector set (issue 16's 5 % budget):
+#   BASE_ARGS="--set behaviour.enabled=no" bench/sensor-compare.sh CAP RULES
+# and NEW_ARGS to the new runs (e.g. --set vars.address-groups.HOME_NET=...).
+#
 # env: VIGIL_BUILD (default ./build), REPEAT (3), THREADS ("2"),
+#      NEW_ARGS, BASE_ARGS (extra arguments of each side, word-split),
 #      CALLGRIND=1: also count the instructions of the no-rules run with
 #      valgrind's callgrind (a figure that does not move with machine load;
 #      slow: use a small capture).
@@ -31,6 +38,9 @@ cap=$1
 rules=${2:-}
 base=${3:-}
 new="$build/vigil"
+new_args=${NEW_ARGS:-}
+base_args=${BASE_ARGS:-}
+[ -n "$base_args" ] && [ -z "$base" ] && base=$new
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf '%%YAML 1.1\n---\nvars:\n  address-groups:\n    HOME_NET: "any"\n    EXTERNAL_NET: "any"\n' >"$tmp/any.yaml"
@@ -104,11 +114,14 @@ run_case() {
     for i in $(seq "$repeat"); do
         for b in $bins; do
             bin=$new
-            [ "$b" = base ] && bin=$base
+            extra=$new_args
+            [ "$b" = base ] && bin=$base && extra=$base_args
             rm -rf "$tmp/o" && mkdir -p "$tmp/o"
-            measure "$tmp/$b.start" "$bin" run -r "$tmp/empty.pcap" -l "$tmp/o" -c "$tmp/any.yaml" -k none "$@"
+            # shellcheck disable=SC2086 # extra: word-split on purpose
+            measure "$tmp/$b.start" "$bin" run -r "$tmp/empty.pcap" -l "$tmp/o" -c "$tmp/any.yaml" -k none "$@" $extra
             rm -rf "$tmp/o" && mkdir -p "$tmp/o"
-            measure "$tmp/$b.run" "$bin" run -r "$cap" -l "$tmp/o" -c "$tmp/any.yaml" -k none "$@"
+            # shellcheck disable=SC2086
+            measure "$tmp/$b.run" "$bin" run -r "$cap" -l "$tmp/o" -c "$tmp/any.yaml" -k none "$@" $extra
             alerts "$tmp/o/eve.json" >"$tmp/$b.alerts.$label"
         done
     done
@@ -147,14 +160,17 @@ fi
 if [ "${CALLGRIND:-0}" = 1 ]; then
     for b in new base; do
         bin=$new
-        [ "$b" = base ] && bin=$base
+        extra=$new_args
+        [ "$b" = base ] && bin=$base && extra=$base_args
         [ -n "$bin" ] || continue
         rm -rf "$tmp/o" && mkdir -p "$tmp/o"
+        # shellcheck disable=SC2086
         valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" "$bin" run -r "$cap" -l "$tmp/o" \
-            -c "$tmp/any.yaml" -k none --disable-detection >"$tmp/cg.log" 2>&1
+            -c "$tmp/any.yaml" -k none --disable-detection $extra >"$tmp/cg.log" 2>&1
         rm -rf "$tmp/o" && mkdir -p "$tmp/o"
+        # shellcheck disable=SC2086
         valgrind --tool=callgrind --callgrind-out-file="$tmp/cg0.out" "$bin" run -r "$tmp/empty.pcap" \
-            -l "$tmp/o" -c "$tmp/any.yaml" -k none --disable-detection >"$tmp/cg.log" 2>&1
+            -l "$tmp/o" -c "$tmp/any.yaml" -k none --disable-detection $extra >"$tmp/cg.log" 2>&1
         i1=$(grep '^summary:' "$tmp/cg.out" | cut -d' ' -f2)
         i0=$(grep '^summary:' "$tmp/cg0.out" | cut -d' ' -f2)
         awk -v b="$b" -v i="$i1" -v z="$i0" -v p="$pkts" 'BEGIN {

@@ -91,14 +91,20 @@ static void flow_out(struct behaviour_ctx *b, struct ip_address host, struct ip_
     behaviour_profile_flow(b, NULL, &host, &peer, true, proto, dport, dns, bytes, ts);
 }
 
+/* Four learning windows, a 10 MiB floor, no learning for the "new" sids. */
+static void volume_config(struct behaviour_config *c)
+{
+    behaviour_config_defaults(c);
+    c->exfil.learning_windows = 4;
+    c->exfil.min_bytes = 10 << 20;
+    c->rare.learning_sec = 0;
+    c->rare.learning_flows = 0;
+}
+
 static void test_volume(void)
 {
     struct behaviour_config c;
-    behaviour_config_defaults(&c);
-    c.exfil.learning_windows = 4;
-    c.exfil.min_bytes = 10 << 20;
-    c.rare.learning_sec = 0;
-    c.rare.learning_flows = 0;
+    volume_config(&c);
     memset(got, 0, sizeof got);
     struct behaviour_ctx *b = behaviour_ctx_new(&c, NULL, on_alert, NULL);
     CHECK(b != NULL);
@@ -175,11 +181,7 @@ static int load_bytes(struct behaviour_config *c, const char *path, const uint8_
 static void test_persist(void)
 {
     struct behaviour_config c;
-    behaviour_config_defaults(&c);
-    c.exfil.learning_windows = 4;
-    c.exfil.min_bytes = 10 << 20;
-    c.rare.learning_sec = 0;
-    c.rare.learning_flows = 0;
+    volume_config(&c);
     char dir[] = "/tmp/vigil-profiles-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     char path[256], other[256], err[600] = "";
