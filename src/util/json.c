@@ -123,7 +123,7 @@ void json_array_end(struct json_writer *w)
 
 /* True if s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code
  * points past U+10FFFF). */
-static bool utf8_valid(const unsigned char *s, size_t len)
+bool json_utf8_valid(const unsigned char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
@@ -202,7 +202,7 @@ static void write_escaped(struct json_writer *w, const unsigned char *s, size_t 
     if (!reserve(w, len * 6 + 2))
         return;
     w->data[w->len++] = '"';
-    escape_body(w, s, len, !utf8_valid(s, len));
+    escape_body(w, s, len, !json_utf8_valid(s, len));
     w->data[w->len++] = '"';
 }
 
@@ -221,7 +221,7 @@ void json_write_string_from_bytes(struct json_writer *w, const void *data, size_
     if (!reserve(w, (len + slen) * 6 + 2))
         return;
     w->data[w->len++] = '"';
-    escape_body(w, s, len, !utf8_valid(s, len));
+    escape_body(w, s, len, !json_utf8_valid(s, len));
     escape_body(w, (const unsigned char *)suffix, slen, false);
     w->data[w->len++] = '"';
     value_done(w);
