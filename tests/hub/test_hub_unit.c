@@ -193,7 +193,7 @@ static void test_store(void)
     CHECK_EQ_INT(hub_db_query_i64(c, "SELECT schema_version FROM hub_meta", 0, NULL, -1, &version,
                                   err, sizeof err),
                  0);
-    CHECK_EQ_INT(version, 3);
+    CHECK_EQ_INT(version, 4);
     hub_db_release(db, c);
     hub_db_close(db);
     CHECK_EQ_INT(hub_db_open("mysql://x", 1, &db, err, sizeof err), -EINVAL);
@@ -448,6 +448,45 @@ static void test_json_compact(void)
     json_decref(deep);
 }
 
+/* A pooled SQLite connection loads the statistics another connection wrote
+ * without waiting for a busy writer (it used to wait for the writer's
+ * commit: reads after each statistics refresh queued behind ingest). */
+static void test_stats_reload_no_wait(void)
+{
+    char dir[] = "/tmp/vigil-hub-unit-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char uri[128], err[512];
+    snprintf(uri, sizeof uri, "sqlite:%s/hub.db", dir);
+    struct hub_db *db;
+    CHECK_EQ_INT(hub_db_open(uri, 2, &db, err, sizeof err), 0);
+    struct hub_db_conn *a = hub_db_acquire(db), *b = hub_db_acquire(db);
+    unsigned old_gen = ((struct hub_db_conn_base *)b)->stats_gen;
+    hub_db_release(db, b);
+    CHECK_EQ_INT(hub_db_analyze(db, a, HUB_DB_ANALYZE_MIN_ROWS, err, sizeof err), 0);
+    CHECK_EQ_INT(hub_db_exec(a, "CREATE TABLE t (x INTEGER)", 0, NULL, NULL, err, sizeof err), 0);
+    /* a now writes and holds the write lock. */
+    CHECK_EQ_INT(hub_db_begin(a, err, sizeof err), 0);
+    CHECK_EQ_INT(hub_db_exec(a, "INSERT INTO t VALUES (1)", 0, NULL, NULL, err, sizeof err), 0);
+    int64_t t0 = hub_now_us();
+    b = hub_db_acquire(db);
+    int64_t n = -1;
+    CHECK_EQ_INT(hub_db_query_i64(b, "SELECT COUNT(*) FROM t", 0, NULL, -1, &n, err, sizeof err), 0);
+    int64_t waited = hub_now_us() - t0;
+    CHECK(waited < 2000000); /* the busy timeout is 30 s */
+    CHECK_EQ_INT(n, 0); /* a's row is not committed */
+    CHECK(((struct hub_db_conn_base *)b)->stats_gen == old_gen); /* not loaded yet */
+    hub_db_release(db, b);
+    CHECK_EQ_INT(hub_db_commit(a, err, sizeof err), 0);
+    b = hub_db_acquire(db);
+    CHECK(((struct hub_db_conn_base *)b)->stats_gen != old_gen); /* loaded at the next use */
+    hub_db_release(db, b);
+    hub_db_release(db, a);
+    hub_db_close(db);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
 struct arena_thread {
     json_t *obj;
     bool ok;
@@ -614,6 +653,7 @@ int main(void)
     hub_json_alloc_install();
     test_json_arena();
     test_json_parse_fast();
+    test_stats_reload_no_wait();
     test_routes();
     test_timestamps();
     test_ids();
