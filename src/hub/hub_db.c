@@ -158,11 +158,8 @@ void hub_db_conn_refresh(struct hub_db_conn *c)
 {
     struct hub_db_conn_base *b = (struct hub_db_conn_base *)c;
     unsigned gen = atomic_load(&stats_generation);
-    if (b->stats_gen != gen) {
-        if (b->ops->stats_reload)
-            b->ops->stats_reload(c);
+    if (b->stats_gen != gen && (!b->ops->stats_reload || b->ops->stats_reload(c)))
         b->stats_gen = gen;
-    }
 }
 
 int hub_db_analyze(struct hub_db *db, struct hub_db_conn *c, int64_t rows, char *err, size_t errlen)

@@ -51,7 +51,7 @@ struct hub_db_ops {
     int64_t (*changes)(struct hub_db_conn *c);
     /* Makes a connection use planner statistics written by another one
      * (SQLite loads them per connection); NULL when not needed. */
-    void (*stats_reload)(struct hub_db_conn *c);
+    bool (*stats_reload)(struct hub_db_conn *c); /* false: not now, try again later */
     /* Background work of a pool (SQLite: WAL checkpoints off the request
      * path): started once the pool's connections are open, each attached to
      * it, stopped before they close. NULL when not needed; a start that

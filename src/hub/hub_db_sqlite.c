@@ -254,16 +254,26 @@ static int64_t sqlite_changes(struct hub_db_conn *hc)
 }
 
 /* Loads the statistics another connection wrote and drops the cached
- * statements, which were planned without them. */
-static void sqlite_stats_reload(struct hub_db_conn *hc)
+ * statements, which were planned without them. `ANALYZE sqlite_schema`
+ * takes the write lock: run while an ingest transaction was open it made
+ * the request wait for that commit (reads right after each statistics
+ * refresh queued behind bulk ingest, issue 12). So it does not wait: when
+ * a writer is busy the connection keeps its statistics and tries again
+ * at its next use. */
+static bool sqlite_stats_reload(struct hub_db_conn *hc)
 {
     struct sqlite_conn *c = (struct sqlite_conn *)hc;
+    sqlite3_busy_timeout(c->db, 0);
+    int rc = sqlite3_exec(c->db, "ANALYZE sqlite_schema", NULL, NULL, NULL);
+    sqlite3_busy_timeout(c->db, 30000);
+    if (rc != SQLITE_OK)
+        return false;
     for (int i = 0; i < c->ncache; i++) {
         sqlite3_finalize(c->cache[i].stmt);
         free(c->cache[i].sql);
     }
     c->ncache = 0;
-    sqlite3_exec(c->db, "ANALYZE sqlite_schema", NULL, NULL, NULL);
+    return true;
 }
 
 /* WAL checkpoints of a pool, in a thread of their own. With SQLite's

@@ -15,6 +15,7 @@
 #endif
 #include <sys/resource.h>
 
+#include "hub/hub_json.h"
 #include "hub/hub.h"
 #include "hub/hub_admin.h"
 #include "hub/hub_server.h"
@@ -261,6 +262,8 @@ static void hub_malloc_tune(void)
 
 int hub_main(int argc, char **argv)
 {
+    /* Before any jansson value exists (hub_json.h). */
+    hub_json_alloc_install();
     if (argc >= 2 && strcmp(argv[1], "admin") == 0)
         return hub_admin_main(argc - 1, argv + 1);
     hub_malloc_tune();

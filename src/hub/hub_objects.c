@@ -415,7 +415,7 @@ static int decide_ownership(struct hub_db_conn *c, const struct hub_caller *call
             json_object_del(p->obj, "created_by_ref");
         json_decref(prev);
         json_object_set_new(p->obj, "x_vigil_corrected_by", hub_json_str(caller->org.identity_id));
-        char *body = json_dumps(p->obj, JSON_COMPACT);
+        char *body = hub_json_compact(p->obj, NULL);
         hub_db_result_free(&r);
         if (!body)
             return -ENOMEM;

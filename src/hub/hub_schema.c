@@ -115,6 +115,22 @@ static const char *const migration3[] = {
     "CREATE INDEX objects_type_added ON objects (type, date_added)",
     NULL};
 
+/* Migration 4 (issue 12): the (coll, date_added) index covers the manifest
+ * and the visibility test of every listing (TLP, producer, lineage, latest,
+ * type), so a manifest page reads index entries only, not the table rows
+ * with their bodies. It replaces objects_coll_added (same leading columns).
+ * PostgreSQL keeps the key short and carries the rest as INCLUDE columns
+ * (index-only scans once the visibility map is set by autovacuum). */
+static const char *const migration4_sqlite[] = {
+    "CREATE INDEX objects_coll_added_cover ON objects (coll, date_added, is_latest, lineage,"
+    " producer_org, tlp, type, stix_id, version, version_text)",
+    NULL};
+static const char *const migration4_pg[] = {
+    "CREATE INDEX objects_coll_added_cover ON objects (coll, date_added) INCLUDE (is_latest,"
+    " lineage, producer_org, tlp, type, stix_id, version, version_text, id)",
+    NULL};
+static const char *const migration4[] = {"DROP INDEX objects_coll_added", NULL};
+
 struct migration {
     const char *const *backend[2]; /* per hub_db_kind, run first; may be NULL */
     const char *const *common;
@@ -123,6 +139,7 @@ static const struct migration migrations[] = {
     {{NULL, NULL}, migration1},
     {{migration2_sqlite, migration2_pg}, migration2},
     {{NULL, NULL}, migration3},
+    {{migration4_sqlite, migration4_pg}, migration4},
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 

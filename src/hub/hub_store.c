@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hub/hub_json.h"
 #include "hub/hub_util.h"
 
 static const char *const sectors[] = {"agriculture",
@@ -154,7 +155,7 @@ static char *org_identity_json(const char *identity_id, const char *name, const 
                   "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487");
     if (!o)
         return NULL;
-    char *s = json_dumps(o, JSON_COMPACT);
+    char *s = hub_json_compact(o, NULL);
     json_decref(o);
     return s;
 }

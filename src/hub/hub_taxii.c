@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "hub/hub_granular.h"
+#include "hub/hub_json.h"
 #include "hub/hub_handlers.h"
 #include "hub/hub_taxii.h"
 #include "hub/hub_tlp.h"
@@ -395,7 +396,7 @@ const char *hub_taxii_visible_body(struct hub_request *req, const struct hub_col
     hub_granular_redact(obj, part_hidden, &v);
     char err[256];
     if (stix_object_validate(obj, err, sizeof err) == 0)
-        *owned = json_dumps(obj, JSON_COMPACT);
+        *owned = hub_json_compact(obj, NULL);
     json_decref(obj);
     return *owned;
 }

@@ -215,7 +215,11 @@ static void handle_objects_post(struct hub_request *req, struct hub_response *re
         return;
     }
     json_error_t jerr;
-    json_t *env = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    /* The parsed envelope lives in this thread's arena (hub_json.h) until
+     * taxii_objects_post resets it. */
+    hub_json_arena_begin();
+    json_t *env = hub_json_loadb(req->body, req->body_len, &jerr);
+    hub_json_arena_end();
     if (!env) {
         hub_response_error(resp, 400, "Bad request",
                            "request body: invalid JSON at line %d, "
@@ -328,6 +332,8 @@ void taxii_objects_post(struct hub_request *req, struct hub_response *resp)
     struct hub_collection coll;
     if (taxii_collection_of(req, resp, &coll) == 0)
         handle_objects_post(req, resp, &coll);
+    /* Every value of the envelope is gone (handle_objects_post keeps none). */
+    hub_json_arena_reset();
 }
 
 void taxii_object_delete(struct hub_request *req, struct hub_response *resp)

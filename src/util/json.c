@@ -123,7 +123,7 @@ void json_array_end(struct json_writer *w)
 
 /* True if s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code
  * points past U+10FFFF). */
-static bool utf8_valid(const unsigned char *s, size_t len)
+bool json_utf8_valid(const unsigned char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
@@ -198,11 +198,31 @@ static void escape_body(struct json_writer *w, const unsigned char *s, size_t le
 /* The one string encoder of every EVE field (see escape_body). */
 static void write_escaped(struct json_writer *w, const unsigned char *s, size_t len)
 {
-    /* Worst case every byte becomes \u00XX. */
-    if (!reserve(w, len * 6 + 2))
+    /* Most strings (ids, names, timestamps, patterns) are printable ASCII
+     * without quotes or backslashes: copied as they are. The per-byte
+     * escaper and the UTF-8 check cost about 20 instructions a byte (a
+     * fifth of the hub's bulk-ingest instructions, callgrind, issue 12). */
+    size_t plain = 0;
+    while (plain < len && s[plain] >= 0x20 && s[plain] < 0x80 && s[plain] != '"' &&
+           s[plain] != '\\')
+        plain++;
+    if (plain == len) {
+        if (!reserve(w, len + 2))
+            return;
+        w->data[w->len++] = '"';
+        memcpy(w->data + w->len, s, len);
+        w->len += len;
+        w->data[w->len++] = '"';
+        return;
+    }
+    /* The rest: worst case every byte becomes \u00XX. The ASCII prefix is
+     * valid UTF-8 and ends a character, so the rest decides validity. */
+    if (!reserve(w, plain + (len - plain) * 6 + 2))
         return;
     w->data[w->len++] = '"';
-    escape_body(w, s, len, !utf8_valid(s, len));
+    memcpy(w->data + w->len, s, plain);
+    w->len += plain;
+    escape_body(w, s + plain, len - plain, !json_utf8_valid(s + plain, len - plain));
     w->data[w->len++] = '"';
 }
 
@@ -221,7 +241,7 @@ void json_write_string_from_bytes(struct json_writer *w, const void *data, size_
     if (!reserve(w, (len + slen) * 6 + 2))
         return;
     w->data[w->len++] = '"';
-    escape_body(w, s, len, !utf8_valid(s, len));
+    escape_body(w, s, len, !json_utf8_valid(s, len));
     escape_body(w, (const unsigned char *)suffix, slen, false);
     w->data[w->len++] = '"';
     value_done(w);

@@ -66,4 +66,8 @@ void json_key_bool(struct json_writer *w, const char *key, bool v);
 /* Appends raw bytes (no separator logic): for line endings. */
 void json_append_raw(struct json_writer *w, const char *s, size_t len);
 
+/* True if s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code
+ * points past U+10FFFF). */
+bool json_utf8_valid(const unsigned char *s, size_t len);
+
 #endif

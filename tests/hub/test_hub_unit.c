@@ -193,7 +193,7 @@ static void test_store(void)
     CHECK_EQ_INT(hub_db_query_i64(c, "SELECT schema_version FROM hub_meta", 0, NULL, -1, &version,
                                   err, sizeof err),
                  0);
-    CHECK_EQ_INT(version, 3);
+    CHECK_EQ_INT(version, 4);
     hub_db_release(db, c);
     hub_db_close(db);
     CHECK_EQ_INT(hub_db_open("mysql://x", 1, &db, err, sizeof err), -EINVAL);
@@ -428,7 +428,7 @@ static void test_json_compact(void)
         json_t *back = json_loads(b, JSON_DECODE_ANY, NULL);
         CHECK(back && json_equal(back, v));
         json_decref(back);
-        free(a);
+        hub_json_free(a);
         free(b);
         json_decref(v);
     }
@@ -443,13 +443,217 @@ static void test_json_compact(void)
     char *a = json_dumps(deep, JSON_COMPACT);
     char *b = hub_json_compact(deep, NULL);
     CHECK(a && b && strcmp(a, b) == 0);
-    free(a);
-    free(b);
+    hub_json_free(a);
+    free(b); /* jansson's fallback text copied to the heap */
     json_decref(deep);
+}
+
+/* A pooled SQLite connection loads the statistics another connection wrote
+ * without waiting for a busy writer (it used to wait for the writer's
+ * commit: reads after each statistics refresh queued behind ingest). */
+static void test_stats_reload_no_wait(void)
+{
+    char dir[] = "/tmp/vigil-hub-unit-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char uri[128], err[512];
+    snprintf(uri, sizeof uri, "sqlite:%s/hub.db", dir);
+    struct hub_db *db;
+    CHECK_EQ_INT(hub_db_open(uri, 2, &db, err, sizeof err), 0);
+    struct hub_db_conn *a = hub_db_acquire(db), *b = hub_db_acquire(db);
+    unsigned old_gen = ((struct hub_db_conn_base *)b)->stats_gen;
+    hub_db_release(db, b);
+    CHECK_EQ_INT(hub_db_analyze(db, a, HUB_DB_ANALYZE_MIN_ROWS, err, sizeof err), 0);
+    CHECK_EQ_INT(hub_db_exec(a, "CREATE TABLE t (x INTEGER)", 0, NULL, NULL, err, sizeof err), 0);
+    /* a now writes and holds the write lock. */
+    CHECK_EQ_INT(hub_db_begin(a, err, sizeof err), 0);
+    CHECK_EQ_INT(hub_db_exec(a, "INSERT INTO t VALUES (1)", 0, NULL, NULL, err, sizeof err), 0);
+    int64_t t0 = hub_now_us();
+    b = hub_db_acquire(db);
+    int64_t n = -1;
+    CHECK_EQ_INT(hub_db_query_i64(b, "SELECT COUNT(*) FROM t", 0, NULL, -1, &n, err, sizeof err), 0);
+    int64_t waited = hub_now_us() - t0;
+    CHECK(waited < 2000000); /* the busy timeout is 30 s */
+    CHECK_EQ_INT(n, 0); /* a's row is not committed */
+    CHECK(((struct hub_db_conn_base *)b)->stats_gen == old_gen); /* not loaded yet */
+    hub_db_release(db, b);
+    CHECK_EQ_INT(hub_db_commit(a, err, sizeof err), 0);
+    b = hub_db_acquire(db);
+    CHECK(((struct hub_db_conn_base *)b)->stats_gen != old_gen); /* loaded at the next use */
+    hub_db_release(db, b);
+    hub_db_release(db, a);
+    hub_db_close(db);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+struct arena_thread {
+    json_t *obj;
+    bool ok;
+};
+
+/* Another thread changes and frees values of an envelope parsed in this
+ * thread's arena (a group commit's leader correcting a follower's object). */
+static void *arena_other_thread(void *arg)
+{
+    struct arena_thread *t = arg;
+    json_object_set_new(t->obj, "x_added", json_string("heap value"));
+    json_object_del(t->obj, "name");
+    t->ok = json_object_get(t->obj, "x_added") != NULL && !json_object_get(t->obj, "name");
+    return NULL;
+}
+
+static void test_json_arena(void)
+{
+    /* Parsing outside an arena takes nothing from it. */
+    json_t *plain = json_loads("{\"a\":[1,2,3]}", 0, NULL);
+    CHECK(plain && hub_json_arena_used() == 0);
+    char body[4096];
+    size_t n = (size_t)snprintf(body, sizeof body, "{\"objects\":[");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n,
+                              "%s{\"type\":\"indicator\",\"name\":\"n%d\",\"v\":[%d,{\"k\":\"x\"}]}",
+                              i ? "," : "", i, i);
+    n += (size_t)snprintf(body + n, sizeof body - n, "]}");
+    for (int round = 0; round < 3; round++) {
+        hub_json_arena_begin();
+        json_t *env = json_loadb(body, n, JSON_REJECT_DUPLICATES, NULL);
+        hub_json_arena_end();
+        CHECK(env != NULL);
+        size_t used = hub_json_arena_used();
+        CHECK(used > n); /* every value of the envelope came from the arena */
+        json_t *objs = json_object_get(env, "objects");
+        CHECK(json_array_size(objs) == 40);
+        /* Values added after the arena ended come from the heap and are
+         * freed with the envelope; arena values freed early cost nothing. */
+        json_t *o0 = json_array_get(objs, 0);
+        json_object_set_new(o0, "created_by_ref", json_string("identity--x"));
+        json_object_del(o0, "v");
+        struct arena_thread t = {.obj = json_array_get(objs, 1), .ok = false};
+        pthread_t th;
+        CHECK(pthread_create(&th, NULL, arena_other_thread, &t) == 0);
+        pthread_join(th, NULL);
+        CHECK(t.ok);
+        CHECK(hub_json_arena_used() == used);
+        char *text = hub_json_compact(env, NULL);
+        CHECK(text && strstr(text, "\"created_by_ref\":\"identity--x\"") &&
+              strstr(text, "\"x_added\":\"heap value\"") && !strstr(text, "\"name\":\"n1\""));
+        free(text);
+        json_decref(env);
+        hub_json_arena_reset();
+        CHECK(hub_json_arena_used() == 0);
+    }
+    /* An allocation larger than a chunk gets a chunk of its own. */
+    size_t big = (2u << 20) + 7;
+    char *huge = malloc(big + 3);
+    CHECK(huge != NULL);
+    huge[0] = '"';
+    memset(huge + 1, 'a', big);
+    huge[big + 1] = '"';
+    huge[big + 2] = 0;
+    hub_json_arena_begin();
+    json_t *hs = json_loads(huge, JSON_DECODE_ANY, NULL);
+    hub_json_arena_end();
+    CHECK(hs && json_string_length(hs) == big && hub_json_arena_used() > big);
+    json_decref(hs);
+    hub_json_arena_reset();
+    free(huge);
+    json_decref(plain);
+}
+
+/* hub_json_parse_fast never accepts what jansson refuses and, when it
+ * accepts, builds the same value (members in the same order). */
+static int fast_differs(const char *doc, size_t len)
+{
+    json_t *fast = hub_json_parse_fast(doc, len);
+    json_t *jan = json_loadb(doc, len, JSON_REJECT_DUPLICATES, NULL);
+    int bad = 0;
+    if (fast) {
+        char *a = hub_json_compact(fast, NULL), *b = jan ? hub_json_compact(jan, NULL) : NULL;
+        bad = !jan || !json_equal(fast, jan) || !a || !b || strcmp(a, b) != 0;
+        free(a);
+        free(b);
+    }
+    json_decref(fast);
+    json_decref(jan);
+    return bad;
+}
+
+static void test_json_parse_fast(void)
+{
+    static const char *const valid[] = {
+        "{\"type\":\"indicator\",\"id\":\"indicator--1\",\"n\":-42,\"r\":0.1,\"big\":1e300,"
+        "\"i\":3.0,\"t\":true,\"f\":false,\"z\":null,\"e\":{},\"a\":[],\"neg0\":-0,"
+        "\"s\":\"q\\\"b\\\\s\\/\\n\\r\\t\\b\\f\\u0001\\u00e9\\u2028\\ud83d\\ude00\","
+        "\"nest\":[{\"k\":[1,[2,[3]]]},\"x\"],\"k\\u00e9y\":\"v\",\"\\u00e9\":\"\\u00e9\",\"\":1}",
+        " [ 1 , 2.5E-3 , -7e+2 , \"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\" ] \n",
+        "[9223372036854775807,-9223372036854775808]",
+        "{\"objects\":[{\"a\":\"x\"},{\"a\":\"y\"}],\"more\":false}",
+    };
+    for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
+        json_t *v = hub_json_parse_fast(valid[i], strlen(valid[i]));
+        CHECK(v != NULL); /* the fast path takes them */
+        json_decref(v);
+        CHECK(!fast_differs(valid[i], strlen(valid[i])));
+    }
+    /* Left to jansson (its error or its value). */
+    static const char *const other[] = {
+        "{\"a\":1,\"a\":2}", "{\"a\":\"\\u0000\"}", "[9223372036854775808]", "[1e400]",
+        "[1e-400]", "\"top\"", "1", "[01]", "[1.]", "[.5]", "[-]", "[+1]", "[1,]", "{\"a\":1,}",
+        "[\"\\udc00\"]", "[\"\\ud800\"]", "[\"\\ud800\\u0041\"]", "[\"\xc0\xaf\"]",
+        "[\"\xed\xa0\x80\"]", "[\"\xf4\x90\x80\x80\"]", "[\"a\tb\"]", "[\"\\x\"]",
+        "[tru]", "[nul]", "[true false]", "{} {}", "{\"a\" 1}", "{1:2}", "\xef\xbb\xbf{}", "",
+        "[\"\\u12\"]", "[\"\\uzzzz\"]", "[1e]", "[1e+]", "[-01]", "[NaN]", "[Infinity]"};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        json_t *v = hub_json_parse_fast(other[i], strlen(other[i]));
+        json_t *j = json_loadb(other[i], strlen(other[i]), JSON_REJECT_DUPLICATES, NULL);
+        CHECK(v == NULL || (j && json_equal(v, j)));
+        json_decref(v);
+        json_decref(j);
+    }
+    /* Deeper than the fast path goes: jansson's answer. */
+    char deep[2 * 300 + 1];
+    memset(deep, '[', 300);
+    memset(deep + 300, ']', 300);
+    deep[600] = 0;
+    json_t *d = hub_json_parse_fast(deep, 600);
+    CHECK(d == NULL);
+    json_error_t je;
+    d = hub_json_loadb(deep, 600, &je);
+    CHECK(d != NULL);
+    json_decref(d);
+    CHECK(hub_json_loadb("{\"a\":1,\"a\":2}", 13, &je) == NULL && strstr(je.text, "duplicate"));
+    /* Every prefix and every byte changed to a few telling ones, of each
+     * valid document: never accepted unless jansson accepts the same. */
+    static const unsigned char subst[] = {'"', '\\', '}', ']', ',', ':', 0, 0x80, 0xc3, '0', 'e', ' '};
+    int fails = 0;
+    for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
+        size_t n = strlen(valid[i]);
+        char *buf = malloc(n + 1);
+        CHECK(buf != NULL);
+        if (!buf)
+            continue;
+        for (size_t cut = 0; cut < n; cut++)
+            fails += fast_differs(valid[i], cut);
+        for (size_t at = 0; at < n; at++)
+            for (size_t k = 0; k < sizeof subst; k++) {
+                memcpy(buf, valid[i], n);
+                buf[at] = (char)subst[k];
+                fails += fast_differs(buf, n);
+            }
+        free(buf);
+    }
+    CHECK(fails == 0);
 }
 
 int main(void)
 {
+    /* As `vigil hub` does: every test below runs with the hub's jansson
+     * allocator. */
+    hub_json_alloc_install();
+    test_json_arena();
+    test_json_parse_fast();
+    test_stats_reload_no_wait();
     test_routes();
     test_timestamps();
     test_ids();
