@@ -6,7 +6,10 @@
  * mix of hits and misses, with the cost of only hashing the same keys as the
  * baseline of the same run.
  *
- *   bench_intel [N [domains|addresses|sha256|load]]   (default 1000000, every kind) */
+ *   bench_intel [N [domains|addresses|sha256|load [QUERIES]]]
+ *   (default 1000000 values of each kind, every kind, 4,000,000 queries per
+ *   pass; fewer queries for valgrind --tool=callgrind, whose instruction
+ *   counts per lookup are the figure that the machine's load does not move) */
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -156,7 +159,12 @@ int main(int argc, char **argv)
                 printf(" \n");
         }
     }
-    enum { Q = 4000000, D = Q / 4, HOT = 20000 };
+    long Q = argc > 3 && strcmp(argv[2], "write") != 0 ? atol(argv[3]) : 4000000;
+    if (Q < 64 || Q % 16) {
+        fprintf(stderr, "bench_intel: QUERIES must be a multiple of 16, at least 64\n");
+        return 2;
+    }
+    long D = Q / 4, HOT = D < 20000 ? D : 20000;
     struct intel_hit h[INTEL_MAX_HITS];
     volatile uint64_t sink = 0;
     /* queries: half present, half absent; traffic-like ("hot": 20,000
@@ -216,7 +224,7 @@ int main(int argc, char **argv)
                     hits += intel_set_lookup(s, INTEL_KIND_FILE_SHA256, hs[j], 32, h, 4);
             }
             double b2 = cpu();
-            printf("%-9s %-4s: %5.1f M lookups/s per core (%lu hits of %d); hashing the keys "
+            printf("%-9s %-4s: %5.1f M lookups/s per core (%lu hits of %ld); hashing the keys "
                    "only: %5.1f M/s; ratio %.2f\n",
                    kinds[kind], pass == 0 ? "hot" : "cold", Q / (b2 - b1) / 1e6, hits, Q,
                    Q / (b1 - b0) / 1e6, (b2 - b1) / (b1 - b0));

@@ -169,14 +169,12 @@ static bool add_domain(struct batch *b, struct intel_query *q, uint8_t *buf)
     unsigned starts[MAX_LABELS];
     unsigned nl = 0;
     starts[nl++] = 0;
-    for (size_t i = 0; i < len; i++) {
-        uint8_t c = in[i];
-        buf[i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
-        if (c == '.' && have_sub) {
-            if (nl == MAX_LABELS)
-                return false;
-            starts[nl++] = (unsigned)i + 1;
-        }
+    intel_lower_ascii(buf, in, len);
+    for (const uint8_t *d = buf; have_sub && (d = memchr(d, '.', len - (size_t)(d - buf)));
+         d++) {
+        if (nl == MAX_LABELS)
+            return false;
+        starts[nl++] = (unsigned)(d - buf) + 1;
     }
     uint64_t hs[MAX_LABELS];
     if (have_sub) {

@@ -167,6 +167,36 @@ struct intel_set {
     size_t memory;
 };
 
+/* dst = src with ASCII capitals lower-cased, eight bytes at a time (names on
+ * the wire are short: the byte loop was half of a lookup's instructions).
+ * Bytes >= 0x80 are left as they are. */
+static inline void intel_lower_ascii(uint8_t *dst, const uint8_t *src, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    size_t i = 0;
+    for (;; i += 8) {
+        uint64_t x = 0;
+        size_t n = len - i < 8 ? len - i : 8;
+        if (n == 8)
+            __builtin_memcpy(&x, src + i, 8);
+        else if (n)
+            __builtin_memcpy(&x, src + i, n);
+        else
+            break;
+        uint64_t low7 = x & (0x7f * ones);
+        uint64_t ge_a = low7 + (0x3f * ones); /* bit 7 set: >= 'A' */
+        uint64_t gt_z = low7 + (0x25 * ones); /* bit 7 set: > 'Z' */
+        uint64_t upper = (ge_a ^ gt_z) & ~x & (0x80 * ones);
+        x |= upper >> 2;
+        if (n == 8)
+            __builtin_memcpy(dst + i, &x, 8);
+        else {
+            __builtin_memcpy(dst + i, &x, n);
+            break;
+        }
+    }
+}
+
 /* intel_addr.c: builds the tables from the ADDR range entries of s (entries
  * with INTEL_ENTRY_RANGE). Returns 0 or -ENOMEM. */
 int intel_prefix_build(struct intel_set *s);
