@@ -868,11 +868,16 @@ static long scan_needles(const struct lookalike_set *s, const char *text, size_t
             if (what_mask == (1u << NEEDLE_REG) || (what_mask & (1u << NEEDLE_REG) && core)) {
                 /* subdomain scan: registrable needs label bounds; a core
                  * inside labels needs bounds unless long */
+                /* a core that is a whole label or token needs a lure word
+                 * beside it ("paypal.secure-login.net", "paypal-login.x.net"):
+                 * hosts named after the product they run ("outlook.uni.ac.th",
+                 * "github.corp.example") are a company's own */
                 if (nd->what == NEEDLE_REG
                         ? bounded
                         : (p->core_len >= 4 &&
                            joined_ok(text, tl, i, nl, p->core_len, false) &&
-                           generic_ok(p, text, tl, i, nl, core, core_len, false))) {
+                           generic_ok(p, text, tl, i, nl, core, core_len, false) &&
+                           (!bounded || lure_token(text, tl, i, nl, core, core_len)))) {
                     *tech = LOOKALIKE_SUBDOMAIN;
                     return nd->idx;
                 }

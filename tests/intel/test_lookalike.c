@@ -72,6 +72,11 @@ int main(void)
     expect(s, "examplebanklogin.net", LOOKALIKE_ADDED_WORD, eb);
     expect(s, "examplebank.com.account-check.net", LOOKALIKE_SUBDOMAIN, eb);
     expect(s, "examplebank-secure.evil.net", LOOKALIKE_SUBDOMAIN, eb);
+    expect(s, "examplebank.com.evil.net", LOOKALIKE_SUBDOMAIN, eb);
+    /* a host named after the service it runs: a bare label, no lure word */
+    expect(s, "examplebank.evil.net", LOOKALIKE_NONE, NULL);
+    expect(s, "paypal.shop-example.com", LOOKALIKE_NONE, NULL);
+    expect(s, "paypal.login-example.com", LOOKALIKE_SUBDOMAIN, "paypal.com");
     expect(s, "northgrid-energy.com", LOOKALIKE_TLD_SWAP, "northgrid-energy.co.uk");
     expect(s, "northgridenergy.co.uk", LOOKALIKE_OMISSION, "northgrid-energy.co.uk");
     expect(s, "paypa1.com", LOOKALIKE_HOMOGLYPH, "paypal.com");
