@@ -104,7 +104,8 @@ static inline uint64_t domain_fold(uint64_t h, const uint8_t *label, size_t len)
     return intel_hash_bytes(label, len, h);
 }
 
-uint64_t intel_key_hash(const struct intel_set *s, uint8_t kind, const void *key, size_t len)
+uint64_t intel_key_hash_slow(const struct intel_set *s, uint8_t kind, const void *key,
+                             size_t len)
 {
     uint64_t seed = s->seed ^ ((uint64_t)kind * 0x9e3779b97f4a7c15ull);
     /* exact names: one hash of the whole name; "domain and subdomains"
