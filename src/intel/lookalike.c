@@ -753,18 +753,14 @@ static bool joined_ok(const char *text, size_t tl, size_t pos, size_t len, size_
            (z == pos + len || lure_seq(text + pos + len, z - pos - len, skel, 0));
 }
 
-/* A core that is itself an ordinary word ("office") is everywhere in
- * names ("chefs-office", "office.school.example"): its matches count only
- * among lure words ("office-login", "office.secure-login.net"). The tokens
- * of text other than the match at [pos, pos + len), and those of other
- * (the registrable core for a subdomain match, or NULL), must all be lure
- * words, and there must be one. */
-static bool generic_ok(const struct protected_domain *p, const char *text, size_t tl, size_t pos,
-                       size_t len, const char *other, size_t ol, bool skel)
+/* The tokens (runs of letters and digits) of text other than the match at
+ * [pos, pos + len), and those of other (the registrable core for a
+ * subdomain match, or NULL): how many there are, and how many of them are
+ * lure words. */
+static void count_tokens(const char *text, size_t tl, size_t pos, size_t len, const char *other,
+                         size_t ol, bool skel, unsigned *tokens, unsigned *lures)
 {
-    if (!p->generic)
-        return true;
-    unsigned lures = 0;
+    *tokens = *lures = 0;
     for (int pass = 0; pass < 2; pass++) {
         const char *t = pass ? other : text;
         size_t n = pass ? ol : tl;
@@ -774,35 +770,35 @@ static bool generic_ok(const struct protected_domain *p, const char *text, size_
                 j++;
             bool match = !pass && i <= pos && pos + len <= j;
             if (j > i && !match) {
-                if (!lure_seq(t + i, j - i, skel, 0))
-                    return false;
-                lures++;
+                (*tokens)++;
+                *lures += lure_seq(t + i, j - i, skel, 0);
             }
             i = j + 1;
         }
     }
-    return lures > 0;
 }
 
-/* A lure word among the tokens of text other than [pos, pos + len), or
- * among those of other. */
+/* A core that is itself an ordinary word ("office") is everywhere in
+ * names ("chefs-office", "office.school.example"): its matches count only
+ * among lure words ("office-login", "office.secure-login.net"). The other
+ * tokens (count_tokens) must all be lure words, and there must be one. */
+static bool generic_ok(const struct protected_domain *p, const char *text, size_t tl, size_t pos,
+                       size_t len, const char *other, size_t ol, bool skel)
+{
+    if (!p->generic)
+        return true;
+    unsigned tokens, lures;
+    count_tokens(text, tl, pos, len, other, ol, skel, &tokens, &lures);
+    return lures > 0 && lures == tokens;
+}
+
+/* A lure word among the other tokens (count_tokens). */
 static bool lure_token(const char *text, size_t tl, size_t pos, size_t len, const char *other,
                        size_t ol)
 {
-    for (int pass = 0; pass < 2; pass++) {
-        const char *t = pass ? other : text;
-        size_t n = pass ? ol : tl;
-        for (size_t i = 0; t && i < n;) {
-            size_t j = i;
-            while (j < n && alnum(t[j]))
-                j++;
-            bool match = !pass && i <= pos && pos + len <= j;
-            if (j > i && !match && lure_seq(t + i, j - i, false, 0))
-                return true;
-            i = j + 1;
-        }
-    }
-    return false;
+    unsigned tokens, lures;
+    count_tokens(text, tl, pos, len, other, ol, false, &tokens, &lures);
+    return lures > 0;
 }
 
 /* Cores shorter than four characters (the needles index four bytes): as a
