@@ -169,14 +169,12 @@ static bool add_domain(struct batch *b, struct intel_query *q, uint8_t *buf)
     unsigned starts[MAX_LABELS];
     unsigned nl = 0;
     starts[nl++] = 0;
-    for (size_t i = 0; i < len; i++) {
-        uint8_t c = in[i];
-        buf[i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
-        if (c == '.' && have_sub) {
-            if (nl == MAX_LABELS)
-                return false;
-            starts[nl++] = (unsigned)i + 1;
-        }
+    intel_lower_ascii(buf, in, len);
+    for (const uint8_t *d = buf; have_sub && (d = memchr(d, '.', len - (size_t)(d - buf)));
+         d++) {
+        if (nl == MAX_LABELS)
+            return false;
+        starts[nl++] = (unsigned)(d - buf) + 1;
     }
     uint64_t hs[MAX_LABELS];
     if (have_sub) {
@@ -210,6 +208,17 @@ unsigned intel_set_lookup_batch(const struct intel_set *s, struct intel_query *q
         q[i].nhits = 0;
     if (!s)
         return 0;
+    /* one or two addresses (a flow's endpoints): the single lookups, which
+     * load the filter, the slot and the range bitmap together, cost fewer
+     * instructions than the stages (callgrind: 265 against 417 per
+     * address) and the two overlap as well */
+    if (n && n <= 2 && q[0].kind == INTEL_KIND_ADDR && q[n - 1].kind == INTEL_KIND_ADDR) {
+        for (unsigned i = 0; i < n; i++)
+            if (q[i].value)
+                total += q[i].nhits = intel_set_lookup_addr(s, q[i].value, q[i].hits,
+                                                            INTEL_MAX_HITS);
+        return total;
+    }
     for (unsigned i = 0; i < n; i++) {
         struct intel_query *qi = &q[i];
         enum intel_kind kind = qi->kind;

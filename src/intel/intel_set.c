@@ -104,7 +104,8 @@ static inline uint64_t domain_fold(uint64_t h, const uint8_t *label, size_t len)
     return intel_hash_bytes(label, len, h);
 }
 
-uint64_t intel_key_hash(const struct intel_set *s, uint8_t kind, const void *key, size_t len)
+uint64_t intel_key_hash_slow(const struct intel_set *s, uint8_t kind, const void *key,
+                             size_t len)
 {
     uint64_t seed = s->seed ^ ((uint64_t)kind * 0x9e3779b97f4a7c15ull);
     /* exact names: one hash of the whole name; "domain and subdomains"
@@ -898,7 +899,12 @@ static inline bool entry_equal(const struct intel_set *s, const struct intel_ent
 const struct intel_slot *intel_set_find(const struct intel_set *s, uint8_t kind, uint64_t h,
                                         const void *key, size_t len)
 {
-    if (!s->slots || !intel_filter_may_hold(&s->filter, h))
+    if (!s->slots)
+        return NULL;
+    /* the slot is loaded while the filter is tested: a value the set holds
+     * costs max(filter, slot) + value, not their sum */
+    __builtin_prefetch(&s->slots[h & s->mask]);
+    if (!intel_filter_may_hold(&s->filter, h))
         return NULL;
     uint32_t tag = (uint32_t)(h >> 32);
     for (uint64_t i = h & s->mask;; i = (i + 1) & s->mask) {
@@ -1236,10 +1242,7 @@ unsigned intel_set_lookup_domain(const struct intel_set *s, const void *name, si
     if (len == 0 || len > 253)
         return 0;
     uint8_t buf[256];
-    for (size_t i = 0; i < len; i++) {
-        uint8_t c = in[i];
-        buf[i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
-    }
+    intel_lower_ascii(buf, in, len);
     unsigned n = 0;
     const uint64_t ks = (uint64_t)INTEL_KIND_DOMAIN_SUB * 0x9e3779b97f4a7c15ull;
     if (have_exact) {
@@ -1269,6 +1272,15 @@ unsigned intel_set_lookup_domain(const struct intel_set *s, const void *name, si
         hs[k - 1] = h;
         end = st ? st - 1 : 0;
     }
+    /* the filter blocks and slots of every label count probed, loaded
+     * together before any is tested */
+    for (unsigned k = 0; k < nl; k++)
+        if (s->sub_depths & intel_depth_bit(nl - k)) {
+            if (s->filter.nblocks)
+                __builtin_prefetch(intel_filter_block(&s->filter, hs[k] ^ ks));
+            if (s->slots)
+                __builtin_prefetch(&s->slots[(hs[k] ^ ks) & s->mask]);
+        }
     for (unsigned k = 0; k < nl && n < max; k++) {
         if (!(s->sub_depths & intel_depth_bit(nl - k)))
             continue; /* no entry has that many labels */
@@ -1289,11 +1301,14 @@ unsigned intel_set_lookup_addr(const struct intel_set *s, const struct ip_addres
     const uint8_t *key = v4 ? a->addr.u8 + 12 : a->addr.u8;
     size_t klen = v4 ? 4 : 16;
     unsigned n = 0;
+    const struct intel_prefix_table *t = v4 ? &s->v4 : &s->v6;
+    /* the range bitmap's word is loaded while the exact value is probed */
+    if (v4 && t->cover)
+        __builtin_prefetch(intel_prefix_cover_word(t, key));
     uint64_t h = intel_key_hash(s, INTEL_KIND_ADDR, key, klen);
     const struct intel_slot *e = intel_set_find(s, INTEL_KIND_ADDR, h, key, klen);
     if (e)
         intel_hit_from_slot(s, e, &hits[n++]);
-    const struct intel_prefix_table *t = v4 ? &s->v4 : &s->v6;
     if (!t->nranges)
         return n;
     for (uint32_t r = intel_prefix_find(t, key, v4 ? 4 : 6); r != UINT32_MAX && n < max;

@@ -29,6 +29,7 @@
 static const char *const technique_names[LOOKALIKE_TECHNIQUE_MAX] = {
     "none",     "homoglyph",   "tld-swap",   "transposition", "repetition", "omission",
     "insertion", "replacement", "typo",      "hyphenation",   "added-word", "subdomain",
+    "bitsquat",
 };
 
 static const char *const signatures[LOOKALIKE_TECHNIQUE_MAX] = {
@@ -44,6 +45,7 @@ static const char *const signatures[LOOKALIKE_TECHNIQUE_MAX] = {
     "VIGIL LOOKALIKE hyphenated protected domain",
     "VIGIL LOOKALIKE protected domain with added words",
     "VIGIL LOOKALIKE protected domain as a subdomain of another",
+    "VIGIL LOOKALIKE flipped bit in a protected domain",
 };
 
 const char *lookalike_technique_name(enum lookalike_technique t)
@@ -545,6 +547,84 @@ static bool is_legit(const struct lookalike_set *s, const char *reg, size_t n)
 /* Shortest core matched by edits under its own suffix, hyphens and tokens. */
 #define MIN_CORE_SAME_SUFFIX 2
 
+/* Cores up to this long count an edit only when a typist or a flipped bit
+ * makes it (plausible_edit): one arbitrary letter more, less or changed in
+ * "ing", "bt" or "visa" is mostly another name ("bing", "xing", "ft",
+ * "rt", "2isa"). */
+#define MAX_CORE_PLAUSIBLE 4
+
+/* Row and column of c on a QWERTY keyboard (digits row 0), or -1. */
+static int key_pos(char c, int *col)
+{
+    static const char *const rows[] = {"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"};
+    for (int r = 0; r < 4; r++) {
+        const char *x = strchr(rows[r], c);
+        if (c && x) {
+            *col = (int)(x - rows[r]);
+            return r;
+        }
+    }
+    return -1;
+}
+
+/* Neighbouring keys (each row is offset half a key to the right of the one
+ * above it: "a" touches q, w, s, z). */
+static bool keys_adjacent(char a, char b)
+{
+    int ca, cb;
+    int ra = key_pos(a, &ca), rb = key_pos(b, &cb);
+    if (ra < 0 || rb < 0 || a == b)
+        return false;
+    if (ra == rb)
+        return ca - cb == 1 || cb - ca == 1;
+    if (rb == ra - 1)
+        return cb == ca || cb == ca + 1;
+    if (rb == ra + 1)
+        return cb == ca || cb == ca - 1;
+    return false;
+}
+
+static bool is_vowel(char c)
+{
+    return c && strchr("aeiouy", c) != NULL;
+}
+
+/* Characters a reader takes for each other in ASCII names. */
+static bool glyph_pair(char a, char b)
+{
+    static const char *const pairs[] = {"o0", "l1", "i1", "il", "e3", "a4", "s5", "g9", "b8",
+                                        "z2", "g6", "t7"};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if ((a == pairs[i][0] && b == pairs[i][1]) || (a == pairs[i][1] && b == pairs[i][0]))
+            return true;
+    return false;
+}
+
+/* One edit between the name's core n and the protected core p (distance 1)
+ * that a typing error, a flipped bit or a glyph makes: a transposition, an
+ * omission, a letter replaced by a neighbouring key, another vowel, a
+ * one-bit change or a look-alike glyph, a letter inserted that repeats or
+ * neighbours the letter beside it. */
+static bool plausible_edit(const char *n, size_t nl, const char *p, size_t pl)
+{
+    if (nl < pl)
+        return true; /* omission */
+    size_t i = 0;
+    while (i < pl && n[i] == p[i])
+        i++;
+    if (nl == pl) {
+        if (i + 1 < pl && n[i] == p[i + 1] && n[i + 1] == p[i])
+            return true; /* transposition */
+        char a = n[i], b = p[i];
+        return keys_adjacent(a, b) || (is_vowel(a) && is_vowel(b)) ||
+               __builtin_popcount((unsigned char)(a ^ b)) == 1 || glyph_pair(a, b);
+    }
+    /* insertion of n[i] */
+    char x = n[i];
+    char before = i ? n[i - 1] : 0, after = i + 1 < nl ? n[i + 1] : 0;
+    return x == before || x == after || keys_adjacent(x, before) || keys_adjacent(x, after);
+}
+
 /* The name's core against protected p. For a name with non-ASCII letters
  * (punycode decoded) the comparison is on the core without diacritics too:
  * its skeleton (bskel) equal to the protected one, or the core itself
@@ -591,6 +671,9 @@ static enum lookalike_technique compare(const struct protected_domain *p, const 
         if (idn || (__builtin_popcountll(chars ^ p->chars) <= 2 * max &&
                     histogram_close(hist, p->hist, max))) {
             int d = lookalike_distance(ecore, elen, pc, pl, max);
+            if (d == 1 && !idn && pl <= MAX_CORE_PLAUSIBLE &&
+                !plausible_edit(ecore, elen, pc, pl))
+                return LOOKALIKE_NONE;
             if (d == 1)
                 return idn ? LOOKALIKE_HOMOGLYPH : classify_edit(ecore, elen, pc, pl);
             if (d == 2 && max >= 2)
@@ -670,18 +753,14 @@ static bool joined_ok(const char *text, size_t tl, size_t pos, size_t len, size_
            (z == pos + len || lure_seq(text + pos + len, z - pos - len, skel, 0));
 }
 
-/* A core that is itself an ordinary word ("office") is everywhere in
- * names ("chefs-office", "office.school.example"): its matches count only
- * among lure words ("office-login", "office.secure-login.net"). The tokens
- * of text other than the match at [pos, pos + len), and those of other
- * (the registrable core for a subdomain match, or NULL), must all be lure
- * words, and there must be one. */
-static bool generic_ok(const struct protected_domain *p, const char *text, size_t tl, size_t pos,
-                       size_t len, const char *other, size_t ol, bool skel)
+/* The tokens (runs of letters and digits) of text other than the match at
+ * [pos, pos + len), and those of other (the registrable core for a
+ * subdomain match, or NULL): how many there are, and how many of them are
+ * lure words. */
+static void count_tokens(const char *text, size_t tl, size_t pos, size_t len, const char *other,
+                         size_t ol, bool skel, unsigned *tokens, unsigned *lures)
 {
-    if (!p->generic)
-        return true;
-    unsigned lures = 0;
+    *tokens = *lures = 0;
     for (int pass = 0; pass < 2; pass++) {
         const char *t = pass ? other : text;
         size_t n = pass ? ol : tl;
@@ -691,19 +770,42 @@ static bool generic_ok(const struct protected_domain *p, const char *text, size_
                 j++;
             bool match = !pass && i <= pos && pos + len <= j;
             if (j > i && !match) {
-                if (!lure_seq(t + i, j - i, skel, 0))
-                    return false;
-                lures++;
+                (*tokens)++;
+                *lures += lure_seq(t + i, j - i, skel, 0);
             }
             i = j + 1;
         }
     }
+}
+
+/* A core that is itself an ordinary word ("office") is everywhere in
+ * names ("chefs-office", "office.school.example"): its matches count only
+ * among lure words ("office-login", "office.secure-login.net"). The other
+ * tokens (count_tokens) must all be lure words, and there must be one. */
+static bool generic_ok(const struct protected_domain *p, const char *text, size_t tl, size_t pos,
+                       size_t len, const char *other, size_t ol, bool skel)
+{
+    if (!p->generic)
+        return true;
+    unsigned tokens, lures;
+    count_tokens(text, tl, pos, len, other, ol, skel, &tokens, &lures);
+    return lures > 0 && lures == tokens;
+}
+
+/* A lure word among the other tokens (count_tokens). */
+static bool lure_token(const char *text, size_t tl, size_t pos, size_t len, const char *other,
+                       size_t ol)
+{
+    unsigned tokens, lures;
+    count_tokens(text, tl, pos, len, other, ol, false, &tokens, &lures);
     return lures > 0;
 }
 
 /* Cores shorter than four characters (the needles index four bytes): as a
- * whole token between hyphens, dots and underscores ("secure-ing",
- * "ubs.login") or at the start of a token followed by lure words
+ * whole token between hyphens, dots and underscores among lure words
+ * ("secure-ing", "ubs.login"; two or three letters beside other words are
+ * mostly abbreviations of something else: "bec-ing", "dhl-uk", "univ-ubs",
+ * "ing.una.py") or at the start of a token followed by lure words
  * ("ubslogin"). Returns the protected index or -1. */
 static long scan_short(const struct lookalike_set *s, const char *text, size_t tl,
                        const char *other, size_t ol)
@@ -716,8 +818,10 @@ static long scan_short(const struct lookalike_set *s, const char *text, size_t t
         for (size_t i = 0; i + cl <= tl; i++) {
             if ((i > 0 && alnum(text[i - 1])) || memcmp(text + i, p->core, cl) != 0)
                 continue;
+            bool token = i + cl == tl || !alnum(text[i + cl]);
             if (joined_ok(text, tl, i, cl, cl, false) &&
-                generic_ok(p, text, tl, i, cl, other, ol, false))
+                generic_ok(p, text, tl, i, cl, other, ol, false) &&
+                (!token || lure_token(text, tl, i, cl, other, ol)))
                 return (long)k;
         }
     }
@@ -760,11 +864,16 @@ static long scan_needles(const struct lookalike_set *s, const char *text, size_t
             if (what_mask == (1u << NEEDLE_REG) || (what_mask & (1u << NEEDLE_REG) && core)) {
                 /* subdomain scan: registrable needs label bounds; a core
                  * inside labels needs bounds unless long */
+                /* a core that is a whole label or token needs a lure word
+                 * beside it ("paypal.secure-login.net", "paypal-login.x.net"):
+                 * hosts named after the product they run ("outlook.uni.ac.th",
+                 * "github.corp.example") are a company's own */
                 if (nd->what == NEEDLE_REG
                         ? bounded
                         : (p->core_len >= 4 &&
                            joined_ok(text, tl, i, nl, p->core_len, false) &&
-                           generic_ok(p, text, tl, i, nl, core, core_len, false))) {
+                           generic_ok(p, text, tl, i, nl, core, core_len, false) &&
+                           (!bounded || lure_token(text, tl, i, nl, core, core_len)))) {
                     *tech = LOOKALIKE_SUBDOMAIN;
                     return nd->idx;
                 }
@@ -805,6 +914,35 @@ static bool restricted_suffix(const char *suffix)
                    strcmp(first[i], "edu") == 0 || strcmp(first[i], "gov") == 0 ||
                    strcmp(first[i], "mil") == 0;
     return false;
+}
+
+/* The core with each letter of U+0080..U+00FF whose low seven bits are an
+ * ASCII letter or digit replaced by that character: its 8th bit flipped, as
+ * a bit error in memory or on the wire makes "payðal" (ð = 'p' | 0x80) of
+ * "paypal". 0 if there is no such letter or another non-ASCII one. */
+static size_t unflip_8th_bit(const char *in, size_t len, char *out, size_t cap)
+{
+    size_t o = 0;
+    bool flipped = false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (o + 1 >= cap)
+            return 0;
+        if (c < 0x80) {
+            out[o++] = (char)c;
+            continue;
+        }
+        if ((c != 0xc2 && c != 0xc3) || i + 1 >= len || ((unsigned char)in[i + 1] & 0xc0) != 0x80)
+            return 0;
+        unsigned cp = (unsigned)(c & 0x1f) << 6 | ((unsigned char)in[++i] & 0x3f);
+        char a = (char)tolower((int)(cp ^ 0x80));
+        if (!((a >= 'a' && a <= 'z') || (a >= '0' && a <= '9')))
+            return 0;
+        out[o++] = a;
+        flipped = true;
+    }
+    out[o] = '\0';
+    return flipped ? o : 0;
 }
 
 bool lookalike_check(const struct lookalike_set *s, const char *name, size_t len,
@@ -875,11 +1013,20 @@ bool lookalike_check(const struct lookalike_set *s, const char *name, size_t len
             elen = (size_t)bl;
         }
     }
+    char unflipped[CORE_MAX + 1];
+    size_t flen = uname ? unflip_8th_bit(ul > 0 ? uni : core, ul > 0 ? (size_t)ul : core_len,
+                                         unflipped, sizeof unflipped)
+                        : 0;
     bool restricted = restricted_suffix(suffix);
     for (size_t i = 0; !restricted && i < s->n; i++) {
         enum lookalike_technique t = compare(&s->p[i], core, core_len, suffix, sk, (size_t)sl,
                                              uname, eskel, eskel_len, ecore, elen, hist, chars,
                                              hyphen);
+        /* a flipped bit is one edit: under another suffix for long cores only */
+        if (t == LOOKALIKE_NONE && flen == s->p[i].core_len &&
+            memcmp(unflipped, s->p[i].core, flen) == 0 &&
+            (strcmp(suffix, s->p[i].suffix) == 0 || flen >= MIN_CORE_ANY_EDIT))
+            t = LOOKALIKE_BITSQUAT;
         if (t == LOOKALIKE_NONE)
             continue;
         hit->technique = t;

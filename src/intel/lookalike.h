@@ -52,12 +52,13 @@ enum lookalike_technique {
     LOOKALIKE_HYPHENATION = 9,
     LOOKALIKE_ADDED_WORD = 10,
     LOOKALIKE_SUBDOMAIN = 11,
+    LOOKALIKE_BITSQUAT = 12,  /* a letter with its 8th bit set: "payðal" (ð = 'p' | 0x80) */
     LOOKALIKE_TECHNIQUE_MAX
 };
 
 /* "homoglyph", "tld-swap", "transposition", "repetition", "omission",
  * "insertion", "replacement", "typo", "hyphenation", "added-word",
- * "subdomain". */
+ * "subdomain", "bitsquat". */
 const char *lookalike_technique_name(enum lookalike_technique t);
 /* "VIGIL LOOKALIKE <technique> of a protected domain" */
 const char *lookalike_signature(enum lookalike_technique t);

@@ -9,6 +9,7 @@
 
 #include "decode/packet.h"
 #include "intel/intel.h"
+#include "intel/intel_internal.h"
 #include "test.h"
 
 static struct ip_address ip(const char *s)
@@ -340,8 +341,29 @@ static void test_batch(void)
     }
 }
 
+/* The word-at-a-time lower-casing of names equals the byte loop for every
+ * byte value at every position and length (tails of 1-7 bytes included). */
+static void test_lower_ascii(void)
+{
+    uint8_t in[40], out[48], want[40];
+    for (int c = 0; c < 256; c++)
+        for (size_t len = 1; len <= 17; len++)
+            for (size_t pos = 0; pos < len; pos++) {
+                for (size_t i = 0; i < len; i++)
+                    in[i] = (uint8_t)("Ab.Z@[`z"[(i + (size_t)c) % 8]);
+                in[pos] = (uint8_t)c;
+                for (size_t i = 0; i < len; i++)
+                    want[i] = (in[i] >= 'A' && in[i] <= 'Z') ? (uint8_t)(in[i] | 0x20) : in[i];
+                memset(out, 0xee, sizeof out);
+                intel_lower_ascii(out, in, len);
+                CHECK(memcmp(out, want, len) == 0);
+                CHECK(out[len] == 0xee); /* nothing written past the name */
+            }
+}
+
 int main(void)
 {
+    test_lower_ascii();
     test_batch();
     test_url_normalize();
     test_kinds();

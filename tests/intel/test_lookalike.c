@@ -45,10 +45,13 @@ int main(void)
     CHECK_EQ_INT(lookalike_builder_add(b, "hsbc.com", NULL, NULL, err, sizeof err), 0);
     CHECK_EQ_INT(lookalike_builder_add(b, "ubs.com", NULL, NULL, err, sizeof err), 0);
     CHECK_EQ_INT(lookalike_builder_add(b, "office.com", NULL, NULL, err, sizeof err), 0);
+    CHECK_EQ_INT(lookalike_builder_add(b, "ing.com", NULL, NULL, err, sizeof err), 0);
+    CHECK_EQ_INT(lookalike_builder_add(b, "bt.com", NULL, NULL, err, sizeof err), 0);
+    CHECK_EQ_INT(lookalike_builder_add(b, "stripe.com", NULL, NULL, err, sizeof err), 0);
     CHECK(lookalike_builder_add(b, "co.uk", NULL, NULL, err, sizeof err) != 0);
     struct lookalike_set *s = lookalike_builder_finish(b);
     CHECK(s != NULL);
-    CHECK_EQ_INT(lookalike_set_count(s), 6);
+    CHECK_EQ_INT(lookalike_set_count(s), 9);
 
     const char *eb = "examplebank.com";
     expect(s, "examplebank.com", LOOKALIKE_NONE, NULL);
@@ -69,6 +72,11 @@ int main(void)
     expect(s, "examplebanklogin.net", LOOKALIKE_ADDED_WORD, eb);
     expect(s, "examplebank.com.account-check.net", LOOKALIKE_SUBDOMAIN, eb);
     expect(s, "examplebank-secure.evil.net", LOOKALIKE_SUBDOMAIN, eb);
+    expect(s, "examplebank.com.evil.net", LOOKALIKE_SUBDOMAIN, eb);
+    /* a host named after the service it runs: a bare label, no lure word */
+    expect(s, "examplebank.evil.net", LOOKALIKE_NONE, NULL);
+    expect(s, "paypal.shop-example.com", LOOKALIKE_NONE, NULL);
+    expect(s, "paypal.login-example.com", LOOKALIKE_SUBDOMAIN, "paypal.com");
     expect(s, "northgrid-energy.com", LOOKALIKE_TLD_SWAP, "northgrid-energy.co.uk");
     expect(s, "northgridenergy.co.uk", LOOKALIKE_OMISSION, "northgrid-energy.co.uk");
     expect(s, "paypa1.com", LOOKALIKE_HOMOGLYPH, "paypal.com");
@@ -78,7 +86,8 @@ int main(void)
     /* short brands: one edit under their own suffix only, never inside
      * other words; whole tokens and lure words */
     expect(s, "hsbd.com", LOOKALIKE_REPLACEMENT, "hsbc.com");
-    expect(s, "hsbq.com", LOOKALIKE_REPLACEMENT, "hsbc.com");
+    expect(s, "hsbx.com", LOOKALIKE_REPLACEMENT, "hsbc.com");  /* x beside c */
+    expect(s, "hsbq.com", LOOKALIKE_NONE, NULL);               /* q: nowhere near */
     expect(s, "hsbq.net", LOOKALIKE_NONE, NULL);
     expect(s, "hsbd.net", LOOKALIKE_NONE, NULL);
     expect(s, "thsbcx.com", LOOKALIKE_NONE, NULL);
@@ -92,6 +101,37 @@ int main(void)
     expect(s, "clubs.com", LOOKALIKE_NONE, NULL);     /* a word ending in the core */
     expect(s, "ubsmarine.com", LOOKALIKE_NONE, NULL); /* not a lure word */
     expect(s, "myubs.com", LOOKALIKE_NONE, NULL);     /* short core: nothing on its left */
+    /* brands of two or three letters: edits a typist (neighbouring keys,
+     * vowels, repeated letters), a flipped bit or a glyph makes; whole
+     * tokens only among lure words */
+    expect(s, "bing.com", LOOKALIKE_NONE, NULL);
+    expect(s, "xing.com", LOOKALIKE_NONE, NULL);
+    expect(s, "pt.com", LOOKALIKE_NONE, NULL);
+    expect(s, "kt.com", LOOKALIKE_NONE, NULL);
+    expect(s, "ft.com", LOOKALIKE_REPLACEMENT, "bt.com"); /* f = b ^ 0x04: a bitsquat */
+    expect(s, "ingg.com", LOOKALIKE_REPETITION, "ing.com");
+    expect(s, "inhg.com", LOOKALIKE_INSERTION, "ing.com");  /* h beside g */
+    expect(s, "img.com", LOOKALIKE_REPLACEMENT, "ing.com"); /* m beside n */
+    expect(s, "ong.com", LOOKALIKE_REPLACEMENT, "ing.com"); /* another vowel */
+    expect(s, "ivg.com", LOOKALIKE_NONE, NULL);              /* v: not beside n */
+    expect(s, "it.com", LOOKALIKE_NONE, NULL);
+    expect(s, "vt.com", LOOKALIKE_REPLACEMENT, "bt.com");
+    expect(s, "bu.com", LOOKALIKE_REPLACEMENT, "bt.com"); /* t ^ u: one bit */
+    expect(s, "tb.com", LOOKALIKE_TRANSPOSITION, "bt.com");
+    expect(s, "b.com", LOOKALIKE_OMISSION, "bt.com");
+    expect(s, "bec-ing.com", LOOKALIKE_NONE, NULL);
+    expect(s, "dhl-bt.net", LOOKALIKE_NONE, NULL);
+    expect(s, "ing.una.py", LOOKALIKE_NONE, NULL);
+    expect(s, "ing-login.com", LOOKALIKE_ADDED_WORD, "ing.com");
+    expect(s, "secure-bt.net", LOOKALIKE_ADDED_WORD, "bt.com");
+    expect(s, "bt.account-check.net", LOOKALIKE_SUBDOMAIN, "bt.com");
+    expect(s, "bt.com.una.py", LOOKALIKE_SUBDOMAIN, "bt.com");
+    /* the 8th bit flipped: ð is 'p' | 0x80, in UTF-8 and punycode */
+    expect(s, "pay\xc3\xb0" "al.com", LOOKALIKE_BITSQUAT, "paypal.com");
+    expect(s, "xn--payal-kta.com", LOOKALIKE_BITSQUAT, "paypal.com");
+    expect(s, "xn--strie-lta.com", LOOKALIKE_BITSQUAT, "stripe.com");
+    expect(s, "xn--strie-lta.net", LOOKALIKE_NONE, NULL); /* short core, another suffix */
+    expect(s, "stri\xc3\xb0" "es.com", LOOKALIKE_NONE, NULL);
     /* long cores joined to other letters: only lure words */
     expect(s, "myexamplebank.com", LOOKALIKE_ADDED_WORD, eb);
     expect(s, "examplebankcustomercare.org", LOOKALIKE_ADDED_WORD, eb);
