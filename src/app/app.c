@@ -1654,15 +1654,16 @@ static void app_sctp_data(struct app_layer_thread_ctx *ctx, struct app_flow_stat
     bool port = flow->key.src_port == SCTP_PORT_DIAMETER || flow->key.dst_port == SCTP_PORT_DIAMETER;
     bool ours = ppid == SCTP_PPID_DIAMETER || (ppid == 0 && port);
     if (st->proto == APP_PROTO_UNKNOWN) {
+        /* Suricata parses nothing over SCTP: an association that is not
+         * ours stays without app_proto (not "failed"), just unprobed. */
+        if (st->udp_probes[0] + st->udp_probes[1] >= APP_SCTP_PROBE_CHUNKS)
+            return;
         bool enabled = ctx->cfg.enabled[APP_PROTO_DIAMETER] && app_parser_diameter.probe;
         bool begin = d[1] & 0x02;
         if (!enabled || !ours ||
             (begin && ppid == 0 &&
              app_parser_diameter.probe(data, n, dir) != APP_PROBE_MATCH)) {
-            if (++st->udp_probes[dir] >= APP_SCTP_PROBE_CHUNKS) {
-                app_flow_set_proto(st, flow, APP_PROTO_FAILED);
-                ctx->stats.flows[APP_PROTO_FAILED]++;
-            }
+            st->udp_probes[dir]++;
             return;
         }
         if (!begin)

@@ -618,7 +618,9 @@ bool app_telecom_peer_unexpected(struct app_parse_ctx *ctx, uint8_t kind,
     t->slot[i].kind = kind;
     t->slot[i].addr = *addr;
     t->count++;
-    return ctx->ts_usec - t->start_usec[kind] >= cfg->telecom_peers_learn_usec;
+    /* Packet time before the start (a capture out of order): still learning. */
+    return ctx->ts_usec >= t->start_usec[kind] &&
+           ctx->ts_usec - t->start_usec[kind] >= cfg->telecom_peers_learn_usec;
 }
 
 void app_telecom_alert(struct app_parse_ctx *ctx, uint32_t sid, const char *sig, uint8_t dir,
