@@ -137,28 +137,17 @@ static void gtp_event(struct gtp_state *st, struct gtp_tx *tx, enum gtp_event e)
 /* ---- message types ---- */
 
 /* Request and response types: a response is request + 1 in these pairs. */
-static enum gtp_kind gtp_v1_kind(uint8_t t)
+static enum gtp_kind gtp_kind_of(uint8_t version, uint8_t t)
 {
-    static const uint8_t req[] = {1,  3,  5,  16, 18, 20, 22, 27, 29, 32, 34, 36, 48, 50,
-                                  52, 54, 56, 58, 60, 62, 64, 70, 96, 98, 100, 102, 240};
-    for (size_t i = 0; i < sizeof req; i++) {
-        if (t == req[i])
+    static const uint8_t req1[] = {1,  3,  5,  16, 18, 20, 22, 27, 29, 32, 34, 36, 48, 50,
+                                   52, 54, 56, 58, 60, 62, 64, 70, 96, 98, 100, 102, 240, 0};
+    static const uint8_t req2[] = {1,   32,  34,  36,  38,  64,  66,  68,  95,  97,  99,
+                                   101, 128, 130, 133, 135, 137, 139, 141, 149, 151, 153,
+                                   158, 160, 162, 164, 166, 168, 170, 176, 200, 211, 231, 0};
+    for (const uint8_t *r = version == 1 ? req1 : req2; *r; r++) {
+        if (t == *r)
             return GTP_KIND_REQUEST;
-        if (t == req[i] + 1)
-            return GTP_KIND_RESPONSE;
-    }
-    return GTP_KIND_OTHER;
-}
-
-static enum gtp_kind gtp_v2_kind(uint8_t t)
-{
-    static const uint8_t req[] = {1,   32,  34,  36,  38,  64,  66,  68,  95,  97,  99,
-                                  101, 128, 130, 133, 135, 137, 139, 141, 149, 151, 153,
-                                  158, 160, 162, 164, 166, 168, 170, 176, 200, 211, 231};
-    for (size_t i = 0; i < sizeof req; i++) {
-        if (t == req[i])
-            return GTP_KIND_REQUEST;
-        if (t == req[i] + 1)
+        if (t == *r + 1)
             return GTP_KIND_RESPONSE;
     }
     return GTP_KIND_OTHER;
@@ -703,8 +692,7 @@ static void gtp_message(struct gtp_state *st, const uint8_t *d, uint32_t len, bo
         return;
     }
     const char *name = tx->version == 1 ? gtp_v1_name(tx->msg_type) : gtp_v2_name(tx->msg_type);
-    tx->kind = (uint8_t)(tx->version == 1 ? gtp_v1_kind(tx->msg_type)
-                                          : gtp_v2_kind(tx->msg_type));
+    tx->kind = (uint8_t)gtp_kind_of(tx->version, tx->msg_type);
     if (!name && tx->kind == GTP_KIND_OTHER)
         gtp_event(st, tx, GTP_EV_UNKNOWN_MESSAGE);
     /* G-PDUs carry user data, End Markers nothing: no IEs to read. */

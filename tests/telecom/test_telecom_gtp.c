@@ -154,16 +154,6 @@ static void build(void)
     msg2(&piggy, 95, false, 0x1234, 78, &ies);
 }
 
-static void cap_alert(void *user, const struct flow *flow, const struct packet *packet,
-                      const struct builtin_alert *a)
-{
-    (void)flow;
-    (void)packet;
-    char line[160];
-    int n = snprintf(line, sizeof line, "alert %u:%u %s\n", a->gid, a->sid, a->signature);
-    test_capture_append(user, line, (size_t)n);
-}
-
 /* Datagrams of one flow (10.0.0.1 -> 10.0.0.<dst>), at ts_usec + i seconds,
  * in a context of its own or the one given (peer learning spans flows). */
 static void run_flow(struct app_layer_thread_ctx *ctx, const struct test_segment *d, size_t n,
@@ -196,7 +186,7 @@ static struct app_layer_thread_ctx *new_ctx(struct app_layer_config *cfg)
     struct app_event_sink sink = {.user = &cap,
                                   .emit = test_capture_emit,
                                   .anomaly = test_capture_anomaly,
-                                  .alert = cap_alert};
+                                  .alert = test_capture_alert};
     return app_layer_thread_ctx_new(cfg, &sink);
 }
 
