@@ -6,8 +6,9 @@
 # addresses), GTP-C sent from inside a GTP-U tunnel, and Diameter over SCTP
 # (a CER fragmented over two DATA chunks, its CEA, then a DWR from a new
 # peer). Checks the gtp/diameter events, rules on the gtp.* keywords, the
-# gid 7301 alerts (sids 1 to 4, each once), IMSI/MSISDN masking, and that
-# with the default learning period no peer alert fires.
+# gid 7301 alerts, IMSI masking, that with the default learning period no
+# peer alert fires, and (when tshark is installed) the events against
+# tshark's dissection of the same capture.
 set -eu
 bin=${VIGIL_BIN:?}
 dir=$(mktemp -d)
@@ -125,5 +126,45 @@ expect "default: 7301:1" '"gid":7301,"signature_id":1,' 0
 expect "default: 7301:2" '"gid":7301,"signature_id":2,' 0
 expect "default: 7301:3" '"gid":7301,"signature_id":3,' 1
 expect "default: IMSI in clear" '"imsi":"001010123456789"' 1
+
+# tshark's dissection of the same capture, when it is installed: every GTPv2
+# message (type, sequence, IMSI, APN, MSISDN, RAT type, cause), every G-PDU
+# TEID, every Diameter message (command, R flag, Origin-Host) as the sensor
+# logged them (run b: nothing masked).
+if command -v tshark >/dev/null 2>&1; then
+  tshark -n -r "$dir/t.pcap" -T fields -E separator=/t -E occurrence=a -E aggregator=, \
+    -e gtpv2.message_type -e gtpv2.seq -e e212.imsi -e gtpv2.apn -e e164.msisdn \
+    -e gtpv2.rat_type -e gtpv2.cause -e gtp.teid -e diameter.cmd.code \
+    -e diameter.flags.request -e diameter.Origin-Host >"$dir/tshark.tsv" 2>/dev/null
+  python3 - "$dir/tshark.tsv" "$dir/b/eve.json" <<'EOF2' || fail=1
+import json, sys
+exp, got = [], []
+for line in open(sys.argv[1]):
+    c = (line.rstrip("\n").split("\t") + [""] * 11)[:11]
+    if c[0]:
+        exp.append(("gtpv2", int(c[0]), int(c[1], 16), c[2], c[3], c[4],
+                    int(c[5]) if c[5] else None, int(c[6]) if c[6] else None))
+    for t in filter(None, c[7].split(",")):
+        exp.append(("g_pdu", int(t, 16)))
+    if c[8]:
+        exp.append(("diameter", int(c[8]), c[9] == "1", c[10]))
+for line in open(sys.argv[2]):
+    e = json.loads(line)
+    if e.get("event_type") == "gtp":
+        g = e["gtp"]
+        if g["version"] == 2:
+            got.append(("gtpv2", g["message_type"], g["seq"], g.get("imsi", ""), g.get("apn", ""),
+                        g.get("msisdn", ""), g.get("rat_type"), g.get("cause")))
+        elif g["message_type"] == 255:
+            got.append(("g_pdu", g["teid"]))
+    elif e.get("event_type") == "diameter":
+        d = e["diameter"]
+        got.append(("diameter", d["command_code"], d["request"], d.get("origin_host", "")))
+if sorted(exp, key=repr) != sorted(got, key=repr):
+    print("FAIL: the sensor and tshark differ:\n tshark %s\n vigil  %s" % (exp, got))
+    sys.exit(1)
+print("tshark agrees on %d messages" % len(exp))
+EOF2
+fi
 [ "$fail" = 0 ] || { cat "$dir/a/eve.json"; exit 1; }
 echo "gtp e2e: ok"
