@@ -30,6 +30,7 @@ struct fuzz_app_target {
     uint16_t port;      /* server port (the port hint) */
     uint16_t alt_port;  /* used when flag bit 1 is set; 0: bit 1 means gap chunks */
     bool allow_udp;     /* flag bit 0 selects UDP */
+    bool sctp;          /* chunks are SCTP packets (after the common header) */
     /* Optional: adjusts the configuration (e.g. smaller per-flow transaction
      * limits, so that walking every transaction stays fast). */
     void (*configure)(struct app_layer_config *cfg);
@@ -137,7 +138,7 @@ static int fuzz_app_run(const struct fuzz_app_target *t, const uint8_t *data, si
     f.key.src.family = f.key.dst.family = 4;
     f.key.src_port = 40000;
     f.key.dst_port = bit1 && t->alt_port ? t->alt_port : t->port;
-    f.key.proto = udp ? 17 : 6;
+    f.key.proto = t->sctp ? 132 : udp ? 17 : 6;
     p.flow = &f;
     struct app_flow_state *st = NULL;
     size_t pos = 1;
@@ -148,7 +149,9 @@ static int fuzz_app_run(const struct fuzz_app_target *t, const uint8_t *data, si
         if (n > size - pos)
             n = size - pos;
         p.pcap_cnt++;
-        if (udp)
+        if (t->sctp)
+            app_layer_handle_sctp(ctx, &st, &f, &p, dir, data + pos, (uint32_t)n);
+        else if (udp)
             app_layer_handle_udp(ctx, &st, &f, &p, dir, data + pos, (uint32_t)n);
         else if (gaps && n && data[pos] == 0xff)
             app_layer_handle_tcp_data(ctx, &st, &f, &p, dir, NULL, (uint32_t)n, APP_DATA_GAP);
@@ -162,7 +165,7 @@ static int fuzz_app_run(const struct fuzz_app_target *t, const uint8_t *data, si
         app_flow_frames_foreach(st, dir, false, fuzz_app_frame, NULL);
         app_flow_frames_clear(st, dir, false);
     }
-    if (!udp) {
+    if (!udp && !t->sctp) {
         app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, NULL, 0, APP_DATA_EOF);
         app_layer_handle_tcp_data(ctx, &st, &f, &p, 1, NULL, 0, APP_DATA_EOF);
     }

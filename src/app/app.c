@@ -194,11 +194,13 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_fix;
     case 35:
         return &app_parser_diameter;
+    case 36:
+        return &app_parser_gtp;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 36
+#define APP_REGISTRY_SIZE 37
 
 /* Layer-2 parsers (app_goose.c: GOOSE and SV; app_profinet.c), declared in
  * app_parser.h. */
@@ -272,7 +274,13 @@ struct app_layer_thread_ctx {
     uint32_t expectation_count;
     void *l2_state[APP_L2_PARSERS]; /* layer-2 parsers' per-worker state, on first use */
     struct ics_baseline *baseline;  /* ics-baseline, when enabled */
+    void *telecom_peers;            /* gid 7301's learned peers (app_gtp.c), on first use */
 };
+
+void **app_thread_telecom_peers(struct app_layer_thread_ctx *t)
+{
+    return &t->telecom_peers;
+}
 
 enum app_dir_state {
     APP_DIR_PROBING = 0,
@@ -306,6 +314,10 @@ struct app_flow_state {
     uint8_t dir_xor;
     bool reverse_pending;
     struct app_frames *frames; /* owned; only while frames are active */
+    /* SCTP (app_layer_handle_sctp): the next TSN expected per direction. */
+    bool sctp_have_tsn[2];
+    bool sctp_wait_begin[2]; /* a TSN was lost: skip to the next message's first chunk */
+    uint32_t sctp_next_tsn[2];
 };
 
 /* Flow-level detection events (Suricata's applayer proto_detect events). */
@@ -400,6 +412,7 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_LDAP] = "ldap",         [APP_PROTO_RFB] = "rfb",
     [APP_PROTO_SNMP] = "snmp",
     [APP_PROTO_FIX] = "fix",           [APP_PROTO_DIAMETER] = "diameter",
+    [APP_PROTO_GTP] = "gtp",
 };
 
 /* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */
@@ -622,6 +635,7 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     out->dns_log_requests = out->dns_log_responses = true;
     out->dns_log_detailed = out->dns_log_grouped = true;
     out->tls_log_subjectaltname = true; /* part of Suricata 8's extended tls record */
+    app_gtp_config_load(out, cfg);
 #if __has_include("app_http.c")
     app_http_config_load(out, cfg);
 #endif
@@ -753,6 +767,7 @@ void app_layer_thread_ctx_free(struct app_layer_thread_ctx *ctx)
             p->state_free(ctx->l2_state[i]);
     }
     ics_baseline_free(ctx->baseline);
+    app_telecom_peers_free(ctx->telecom_peers);
     free(ctx);
 }
 
@@ -1599,6 +1614,112 @@ static void app_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_sta
             return;
     }
     app_parser_feed(st, flow, packet, direction, data, len, 0);
+}
+
+/* ---------- SCTP ---------- */
+
+#define SCTP_PPID_DIAMETER 46u
+#define SCTP_PORT_DIAMETER 3868u
+#define APP_SCTP_PROBE_CHUNKS 8u
+
+/* One DATA chunk (d: the whole chunk, clen >= 16 bytes). SCTP names the
+ * protocol of each chunk (its PPID), so detection takes that (or, for
+ * PPID 0, Diameter's port and content check) rather than the probes. */
+static void app_sctp_data(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                          struct flow *flow, const struct packet *packet, uint8_t direction,
+                          const uint8_t *d, uint32_t clen)
+{
+    uint32_t tsn = (uint32_t)d[4] << 24 | (uint32_t)d[5] << 16 | (uint32_t)d[6] << 8 | d[7];
+    uint32_t ppid = (uint32_t)d[12] << 24 | (uint32_t)d[13] << 16 | (uint32_t)d[14] << 8 | d[15];
+    const uint8_t *data = d + 16;
+    uint32_t n = clen - 16;
+    if (!*state) {
+        *state = app_flow_state_new(ctx, false);
+        if (!*state)
+            return;
+    }
+    struct app_flow_state *st = *state;
+    uint8_t dir = (direction ^ st->dir_xor) & 1;
+    if (st->proto == APP_PROTO_FAILED)
+        return;
+    bool gap = false;
+    if (st->sctp_have_tsn[dir]) {
+        int32_t diff = (int32_t)(tsn - st->sctp_next_tsn[dir]);
+        if (diff < 0)
+            return; /* a retransmission of what was delivered */
+        gap = diff > 0;
+    }
+    st->sctp_have_tsn[dir] = true;
+    st->sctp_next_tsn[dir] = tsn + 1;
+    bool port = flow->key.src_port == SCTP_PORT_DIAMETER || flow->key.dst_port == SCTP_PORT_DIAMETER;
+    bool ours = ppid == SCTP_PPID_DIAMETER || (ppid == 0 && port);
+    if (st->proto == APP_PROTO_UNKNOWN) {
+        /* Suricata parses nothing over SCTP: an association that is not
+         * ours stays without app_proto (not "failed"), just unprobed. */
+        if (st->udp_probes[0] + st->udp_probes[1] >= APP_SCTP_PROBE_CHUNKS)
+            return;
+        bool enabled = ctx->cfg.enabled[APP_PROTO_DIAMETER] && app_parser_diameter.probe;
+        bool begin = d[1] & 0x02;
+        if (!enabled || !ours ||
+            (begin && ppid == 0 &&
+             app_parser_diameter.probe(data, n, dir) != APP_PROBE_MATCH)) {
+            st->udp_probes[dir]++;
+            return;
+        }
+        if (!begin)
+            return; /* the middle of a message: wait for one that starts */
+        if (!app_parser_start(st, flow, packet, &app_parser_diameter, NULL))
+            return;
+        gap = false;
+    }
+    if (st->parser != &app_parser_diameter || !ours)
+        return;
+    /* After a lost TSN the framer restarts at the next chunk that begins a
+     * message (B flag), not somewhere inside the one that was cut. */
+    if (gap)
+        st->sctp_wait_begin[dir] = true;
+    if (st->sctp_wait_begin[dir]) {
+        if (!(d[1] & 0x02))
+            return;
+        st->sctp_wait_begin[dir] = false;
+        app_parser_feed(st, flow, packet, dir, NULL, 0, APP_DATA_GAP);
+    }
+    if (n)
+        app_parser_feed(st, flow, packet, dir, data, n, 0);
+}
+
+void app_layer_handle_sctp(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                           struct flow *flow, const struct packet *packet, uint8_t direction,
+                           const uint8_t *chunks, uint32_t len)
+{
+    if (!ctx || !state || !flow || direction > 1 || !chunks)
+        return;
+    uint32_t off = 0;
+    for (uint32_t i = 0; i < 64 && len - off >= 4; i++) {
+        uint32_t clen = (uint32_t)chunks[off + 2] << 8 | chunks[off + 3];
+        if (clen < 4 || clen > len - off)
+            break; /* the decoder reported it */
+        if (chunks[off] == 0 && clen >= 16)
+            app_sctp_data(ctx, state, flow, packet, direction, chunks + off, clen);
+        uint32_t step = (clen + 3) & ~3u;
+        if (step >= len - off)
+            break;
+        off += step;
+    }
+    if (*state)
+        app_inspect_txs(*state, flow, packet, false);
+}
+
+void app_layer_tunnel_gtpu(struct app_layer_thread_ctx *ctx, struct flow *flow,
+                           const struct packet *outer, uint8_t direction, const uint8_t *hdr,
+                           uint32_t hdr_len, const struct ip_address *inner_src,
+                           const struct ip_address *inner_dst, bool gtp_inside)
+{
+    if (!ctx || !flow || !hdr)
+        return;
+    struct app_parse_ctx pc;
+    app_parse_ctx_init(&pc, ctx, flow, outer);
+    app_gtp_tunnel_log(&pc, direction, hdr, hdr_len, inner_src, inner_dst, gtp_inside);
 }
 
 void app_layer_flow_end(struct app_layer_thread_ctx *ctx, struct app_flow_state *state,

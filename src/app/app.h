@@ -54,7 +54,8 @@ enum app_proto {
     APP_PROTO_RFB,      /* RFB (VNC) */
     APP_PROTO_SNMP,     /* SNMP v1, v2c, v3 over UDP */
     APP_PROTO_FIX,      /* FIX tag=value over TCP (issue 15) */
-    APP_PROTO_DIAMETER, /* Diameter over TCP (issue 15) */
+    APP_PROTO_DIAMETER, /* Diameter over TCP and SCTP (issue 15) */
+    APP_PROTO_GTP,      /* GTPv1-C/v2-C and GTP-U signalling over UDP (issue 15) */
     APP_PROTO_MAX_BUILTIN,
     APP_PROTO_MAX = 64, /* room for parsers added later */
 };
@@ -195,7 +196,17 @@ struct app_layer_config {
     bool tls_log_client_certificate, tls_log_client_chain;
     bool tls_log_subjectaltname;
     struct app_ics_config ics;            /* Modbus, DNP3, ENIP, MQTT options */
+    /* GTP (app-layer.protocols.gtp.*) and the telecom peer detector
+     * (telecom-peers.*, gid 7301), loaded by app_gtp_config_load (app_gtp.c). */
+    bool gtp_mask_imsi, gtp_mask_msisdn;
+    bool gtp_log_gpdu; /* log-g-pdu: an event per decapsulated G-PDU (yes) */
+    bool telecom_peers_enabled;
+    uint64_t telecom_peers_learn_usec;
+    uint32_t telecom_peers_max;
 };
+
+struct config;
+void app_gtp_config_load(struct app_layer_config *out, const struct config *cfg);
 
 /* Loads out->ics from cfg (NULL: defaults). Returns 0, or -EINVAL with a
  * message in err naming the bad key (Suricata refuses to start then). */
@@ -227,6 +238,23 @@ void app_layer_thread_ctx_free(struct app_layer_thread_ctx *ctx);
 void app_layer_handle_tcp_data(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
                                struct flow *flow, const struct packet *packet, uint8_t direction,
                                const uint8_t *data, uint32_t len, uint32_t flags);
+
+/* Feeds the chunks of one SCTP packet (after the common header): the user
+ * data of DATA chunks of protocols identified by their payload protocol
+ * identifier (Diameter: 46) or port, in TSN order per direction
+ * (duplicates dropped, a missing TSN a gap). */
+void app_layer_handle_sctp(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,
+                           struct flow *flow, const struct packet *packet, uint8_t direction,
+                           const uint8_t *chunks, uint32_t len);
+
+/* A GTP-U header the decoder decapsulated: logged as a "gtp" event of the
+ * outer UDP flow (outer: a packet with the outer layer's addresses and
+ * ports), see app_gtp.c. */
+struct ip_address;
+void app_layer_tunnel_gtpu(struct app_layer_thread_ctx *ctx, struct flow *flow,
+                           const struct packet *outer, uint8_t direction, const uint8_t *hdr,
+                           uint32_t hdr_len, const struct ip_address *inner_src,
+                           const struct ip_address *inner_dst, bool gtp_inside);
 
 /* Feeds one UDP datagram's payload. */
 void app_layer_handle_udp(struct app_layer_thread_ctx *ctx, struct app_flow_state **state,

@@ -88,7 +88,8 @@
     X(DIAMETER_ORIGIN_REALM, "diameter.origin_realm")                                             \
     X(DIAMETER_DESTINATION_HOST, "diameter.destination_host")                                     \
     X(DIAMETER_DESTINATION_REALM, "diameter.destination_realm")                                   \
-    X(DIAMETER_USER_NAME, "diameter.user_name")
+    X(DIAMETER_USER_NAME, "diameter.user_name")                                                   \
+    X(GTP_IMSI, "gtp.imsi") X(GTP_MSISDN, "gtp.msisdn") X(GTP_APN, "gtp.apn")
 
 enum app_buffer {
 #define APP_BUFFER_ENUM(id, name) APP_BUFFER_##id,

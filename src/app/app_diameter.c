@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Diameter (RFC 6733) over TCP, port 3868 (issue 15).
+/* Diameter (RFC 6733) over TCP, port 3868, and over SCTP (RFC 9260: the
+ * user data of DATA chunks with PPID 46, or 0 on port 3868, fed in TSN
+ * order by app_layer_handle_sctp; a message fragmented over several chunks
+ * is put together by the same length framer) (issue 15).
  *
  * A message is a 20-byte header (version 1, 24-bit length, flags R P E T,
  * 24-bit command code, Application-Id, Hop-by-Hop and End-to-End
@@ -26,6 +29,8 @@
 #include "app/app_cursor.h"
 #include "app/app_parser.h"
 #include "app/app_pdu.h"
+#include "decode/packet.h"
+#include "flow/flow.h"
 #include "util/json.h"
 
 #define DIA_HDR 20u
@@ -292,6 +297,10 @@ static void dia_message(struct dia_state *st, const uint8_t *d, uint32_t len)
     if (!tx->origin_host.present || !tx->origin_realm.present)
         dia_event(st, tx, DIA_EV_MISSING_AVP);
     dia_pair(st, tx);
+    const struct ip_address *peer = app_telecom_sender(st->ctx, st->dir);
+    if (peer && app_telecom_peer_unexpected(st->ctx, APP_TELECOM_PEER_DIAMETER, peer))
+        app_telecom_alert(st->ctx, 2, "VIGIL Diameter message from an unexpected peer", st->dir,
+                          &tx->pdu.base);
     app_pdu_tx_log(&st->f.q, st->ctx, &tx->pdu, "diameter", dia_log_body);
 }
 

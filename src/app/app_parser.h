@@ -327,5 +327,28 @@ extern const struct app_parser app_parser_rfb;
 extern const struct app_parser app_parser_snmp;
 extern const struct app_parser app_parser_fix;
 extern const struct app_parser app_parser_diameter;
+extern const struct app_parser app_parser_gtp;
+
+/* GTP and the telecom peer detector (app_gtp.c, gid 7301). */
+/* Kinds of peer learned apart: a GTP node is not a Diameter peer. */
+enum { APP_TELECOM_PEER_GTP = 0, APP_TELECOM_PEER_DIAMETER, APP_TELECOM_PEER_KINDS };
+/* The worker's learned peer set (struct telecom_peers, made on first use). */
+void **app_thread_telecom_peers(struct app_layer_thread_ctx *t);
+void app_telecom_peers_free(void *peers);
+/* True when addr is a new peer of that kind after the learning period
+ * (telecom-peers.*); learns it either way (once per peer). */
+bool app_telecom_peer_unexpected(struct app_parse_ctx *ctx, uint8_t kind,
+                                 const struct ip_address *addr);
+/* The sender of a message of direction dir on ctx's flow. */
+const struct ip_address *app_telecom_sender(const struct app_parse_ctx *ctx, uint8_t dir);
+/* Raises a gid 7301 alert. */
+void app_telecom_alert(struct app_parse_ctx *ctx, uint32_t sid, const char *sig, uint8_t dir,
+                       const struct app_tx *tx);
+/* Logs a GTP-U header the decoder decapsulated (hdr: hdr_len bytes of it)
+ * as a "gtp" event of ctx's (outer) flow, with the inner packet's
+ * addresses; gtp_inside: the G-PDU carries GTP-U again (sid 3). */
+void app_gtp_tunnel_log(struct app_parse_ctx *ctx, uint8_t direction, const uint8_t *hdr,
+                        uint32_t hdr_len, const struct ip_address *inner_src,
+                        const struct ip_address *inner_dst, bool gtp_inside);
 
 #endif

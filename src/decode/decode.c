@@ -207,6 +207,9 @@ static bool decode_tunnel_enter(struct decode_thread_ctx *ctx, struct packet *p,
         l->proto = p->proto;
         l->ip_version = p->ip_version;
         l->tunnel_depth = p->tunnel_depth;
+        l->tunnel_type = (uint8_t)type;
+        l->tunnel_hdr = NULL;
+        l->tunnel_hdr_len = 0;
     }
     decode_reset_inner(p);
     p->tunnel_depth++;
@@ -980,8 +983,13 @@ static void decode_gtpu(struct decode_thread_ctx *ctx, struct packet *p)
     uint8_t ipv = d[off] >> 4;
     if (ipv != 4 && ipv != 6)
         return;
+    uint8_t layers = p->outer_count;
     if (!decode_tunnel_enter(ctx, p, DECODE_TUNNEL_GTPU))
         return;
+    if (p->outer_count > layers) {
+        p->outer[p->outer_count - 1].tunnel_hdr = d;
+        p->outer[p->outer_count - 1].tunnel_hdr_len = (uint16_t)off;
+    }
     ctx->stats.gtpu++;
     if (ipv == 4)
         decode_ipv4(ctx, p, d + off, len - off);

@@ -71,6 +71,11 @@ struct packet_layer {
     uint8_t proto;                   /* IPPROTO_* (17 UDP, 47 GRE, 4/41 IP-in-IP) */
     uint8_t ip_version;
     uint8_t tunnel_depth;            /* tunnels crossed before this layer */
+    uint8_t tunnel_type;             /* enum decode_tunnel_type of the tunnel it carried */
+    /* GTP-U: the tunnel header (GTP header, optional fields and extension
+     * headers) in the frame, for the "gtp" event; valid with the packet. */
+    const uint8_t *tunnel_hdr;
+    uint16_t tunnel_hdr_len;
 };
 
 struct packet {

@@ -183,6 +183,10 @@ static const struct detect_buffer_info buffers[] = {
     {"diameter.destination_host", NULL, NULL, 0, RULE_APP_DIAMETER, BOTH, 2, false},
     {"diameter.destination_realm", NULL, NULL, 0, RULE_APP_DIAMETER, BOTH, 2, false},
     {"diameter.user_name", NULL, NULL, 0, RULE_APP_DIAMETER, BOTH, 2, false},
+    /* GTP (app_gtp.c): one message per transaction */
+    {"gtp.imsi", NULL, NULL, 0, RULE_APP_GTP, BOTH, 2, false},
+    {"gtp.msisdn", NULL, NULL, 0, RULE_APP_GTP, BOTH, 2, false},
+    {"gtp.apn", NULL, NULL, 0, RULE_APP_GTP, BOTH, 2, false},
     /* frame:<proto>.<name> selects it (rule_parse_frame.c), never by name */
     {"frame", NULL, NULL, 0, RULE_APP_NONE, BOTH, 2, false},
 };

@@ -327,7 +327,8 @@ static const struct {
     {"sv", RULE_APP_SV, 0},
     {"profinet", RULE_APP_PROFINET, 0},
     {"fix", RULE_APP_FIX, 6},
-    {"diameter", RULE_APP_DIAMETER, 6},
+    {"diameter", RULE_APP_DIAMETER, 0}, /* TCP and SCTP */
+    {"gtp", RULE_APP_GTP, 17},
     {"failed", RULE_APP_FAILED, 0},
 };
 

@@ -46,7 +46,7 @@ static bool app_event_enabled(const struct sensor_eve_output *sc, const char *ev
 static bool app_event_per_message(const char *event_type)
 {
     static const char *const types[] = {"iec104", "s7comm", "mms", "c37118", "bacnet", "opcua",
-                                         "sip", "fix", "diameter"};
+                                         "sip", "fix", "diameter", "gtp"};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
         if (strcmp(event_type, types[i]) == 0)
             return true;
@@ -580,7 +580,19 @@ static void count_outer_flows(struct worker *w, const struct packet *p)
         v->src_port = l->src_port;
         v->dst_port = l->dst_port;
         v->tunnel_depth = l->tunnel_depth;
-        (void)flow_table_get(w->flows, v);
+        v->data = p->data;
+        struct flow *of = flow_table_get(w->flows, v);
+        /* A GTP-U header: a "gtp" event on the outer flow, with the
+         * addresses of the packet it carried (the next layer in, or the
+         * packet itself), and gid 7301 sid 3 when that is GTP-U again. */
+        if (of && l->tunnel_type == DECODE_TUNNEL_GTPU && l->tunnel_hdr) {
+            bool last = i + 1 == p->outer_count;
+            const struct packet_layer *in = last ? NULL : &p->outer[i + 1];
+            bool gtp_inside = in && in->tunnel_type == DECODE_TUNNEL_GTPU;
+            app_layer_tunnel_gtpu(w->app, of, v, v->flow_direction, l->tunnel_hdr,
+                                  l->tunnel_hdr_len, in ? &in->src : &p->src,
+                                  in ? &in->dst : &p->dst, gtp_inside);
+        }
     }
 }
 
@@ -763,6 +775,10 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
         } else if (p->proto == 17 && p->payload_len > 0) {
             app_layer_handle_udp(w->app, &f->app, f, p, p->flow_direction, p->payload,
                                  p->payload_len);
+            sync_app_proto(f);
+        } else if (p->proto == 132 && p->payload_len > 0) {
+            app_layer_handle_sctp(w->app, &f->app, f, p, p->flow_direction, p->payload,
+                                  p->payload_len);
             sync_app_proto(f);
         }
         if (f->app && !f->exception_applayer && app_flow_state_parser_failed(f->app))

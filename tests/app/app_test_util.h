@@ -15,6 +15,7 @@
 #include "app/app.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
+#include "util/builtin_alert.h"
 #include "util/json.h"
 
 struct test_capture {
@@ -68,6 +69,18 @@ static inline void test_capture_anomaly(void *user, const struct flow *flow,
     int n = snprintf(line, sizeof(line), "anomaly %s %s\n", app_proto_name(app_proto), event_name);
     test_capture_append(c, line, (size_t)n);
     c->anomalies++;
+}
+
+/* Alerts of built-in detectors (struct app_event_sink.alert), as
+ * "alert gid:sid signature" lines in the log. */
+static inline void test_capture_alert(void *user, const struct flow *flow,
+                                      const struct packet *packet, const struct builtin_alert *a)
+{
+    (void)flow;
+    (void)packet;
+    char line[160];
+    int n = snprintf(line, sizeof line, "alert %u:%u %s\n", a->gid, a->sid, a->signature);
+    test_capture_append(user, line, (size_t)n);
 }
 
 static inline void test_capture_reset(struct test_capture *c)

@@ -49,24 +49,13 @@ static void build_session(void)
     l_logout_r = fix_build(m_logout_r, "FIX.4.4", "35=5|34=3|49=EXCH|56=CLIENT1|", 0);
 }
 
-/* Alerts of the built-in detector, as "alert gid:sid" lines in the log. */
-static void cap_alert(void *user, const struct flow *flow, const struct packet *packet,
-                      const struct builtin_alert *a)
-{
-    (void)flow;
-    (void)packet;
-    char line[160];
-    int n = snprintf(line, sizeof line, "alert %u:%u %s\n", a->gid, a->sid, a->signature);
-    test_capture_append(user, line, (size_t)n);
-}
-
 static char *run_tcp(const struct test_segment *segs, size_t nsegs, uint16_t *proto)
 {
     struct test_capture cap = {0};
     struct app_event_sink sink = {.user = &cap,
                                   .emit = test_capture_emit,
                                   .anomaly = test_capture_anomaly,
-                                  .alert = cap_alert};
+                                  .alert = test_capture_alert};
     struct app_layer_config cfg;
     app_layer_config_load(&cfg, NULL);
     struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
