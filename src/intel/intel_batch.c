@@ -189,7 +189,10 @@ static bool add_domain(struct batch *b, struct intel_query *q, uint8_t *buf)
             end = st ? st - 1 : 0;
         }
     }
-    if (have_exact)
+    if (have_exact && s->exact_fold && have_sub)
+        add_probe(b, INTEL_KIND_DOMAIN, hs[0] ^ (uint64_t)INTEL_KIND_DOMAIN * 0x9e3779b97f4a7c15ull,
+                  buf, len);
+    else if (have_exact)
         add_probe(b, INTEL_KIND_DOMAIN, intel_key_hash(s, INTEL_KIND_DOMAIN, buf, len), buf, len);
     const uint64_t ks = (uint64_t)INTEL_KIND_DOMAIN_SUB * 0x9e3779b97f4a7c15ull;
     for (unsigned k = 0; have_sub && k < nl; k++)

@@ -170,6 +170,10 @@ struct intel_set {
      * (bit 31: 31 or more); a name's suffixes of other depths are not
      * probed ("com" of "www.example.com" when every entry has 2+ labels) */
     uint32_t sub_depths;
+    /* the set has "and subdomains" entries: exact names are hashed by the
+     * label fold too, so one pass over a name looked up gives the hash of
+     * the name and of each parent (hashed once per label suffix) */
+    bool exact_fold;
     uint32_t generation;
     size_t memory;
 };
@@ -222,12 +226,12 @@ const struct intel_slot *intel_set_find(const struct intel_set *s, uint8_t kind,
 /* Hash of a key of kind (domains: label by label from the right). */
 uint64_t intel_key_hash_slow(const struct intel_set *s, uint8_t kind, const void *key,
                              size_t len);
-/* IPv4 addresses (4-byte keys, no other kind has them) take two
- * multiply-folds inline instead of the general hash's call and four. */
+/* IPv4 addresses (4-byte ADDR keys) take two multiply-folds inline instead
+ * of the general hash's call and four. */
 static inline uint64_t intel_key_hash(const struct intel_set *s, uint8_t kind, const void *key,
                                       size_t len)
 {
-    if (len != 4 || kind == INTEL_KIND_DOMAIN_SUB)
+    if (len != 4 || kind != INTEL_KIND_ADDR)
         return intel_key_hash_slow(s, kind, key, len);
     uint32_t x;
     __builtin_memcpy(&x, key, 4);

@@ -108,9 +108,10 @@ uint64_t intel_key_hash_slow(const struct intel_set *s, uint8_t kind, const void
                              size_t len)
 {
     uint64_t seed = s->seed ^ ((uint64_t)kind * 0x9e3779b97f4a7c15ull);
-    /* exact names: one hash of the whole name; "domain and subdomains"
-     * entries: the label fold, whose intermediate values are the parents' */
-    if (kind != INTEL_KIND_DOMAIN_SUB)
+    /* exact names: one hash of the whole name (the label fold when the set
+     * has "and subdomains" entries); those entries: the label fold, whose
+     * intermediate values are the parents' */
+    if (kind != INTEL_KIND_DOMAIN_SUB && !(kind == INTEL_KIND_DOMAIN && s->exact_fold))
         return intel_hash_bytes(key, len, seed);
     const uint8_t *p = key;
     uint64_t h = s->seed;
@@ -942,6 +943,8 @@ struct intel_set *intel_builder_finish(struct intel_builder *b, uint32_t generat
         if (!s->filter.blocks)
             goto fail;
     }
+    for (uint32_t i = 0; i < n && !s->exact_fold; i++)
+        s->exact_fold = b->entries[i].kind == INTEL_KIND_DOMAIN_SUB;
     s->entries = b->entries;
     s->entries_mapped = b->entries_mapped;
     s->nentries = n;
@@ -1245,7 +1248,7 @@ unsigned intel_set_lookup_domain(const struct intel_set *s, const void *name, si
     intel_lower_ascii(buf, in, len);
     unsigned n = 0;
     const uint64_t ks = (uint64_t)INTEL_KIND_DOMAIN_SUB * 0x9e3779b97f4a7c15ull;
-    if (have_exact) {
+    if (have_exact && !(s->exact_fold && have_sub)) {
         uint64_t hx = intel_key_hash(s, INTEL_KIND_DOMAIN, buf, len);
         const struct intel_slot *e = intel_set_find(s, INTEL_KIND_DOMAIN, hx, buf, len);
         if (e)
@@ -1271,6 +1274,12 @@ unsigned intel_set_lookup_domain(const struct intel_set *s, const void *name, si
         h = domain_fold(h, buf + st, end - st);
         hs[k - 1] = h;
         end = st ? st - 1 : 0;
+    }
+    if (have_exact && s->exact_fold) { /* the whole name's fold */
+        const uint64_t kd = (uint64_t)INTEL_KIND_DOMAIN * 0x9e3779b97f4a7c15ull;
+        const struct intel_slot *e = intel_set_find(s, INTEL_KIND_DOMAIN, hs[0] ^ kd, buf, len);
+        if (e)
+            intel_hit_from_slot(s, e, &hits[n++]);
     }
     /* the filter blocks and slots of every label count probed, loaded
      * together before any is tested */

@@ -361,8 +361,47 @@ static void test_lower_ascii(void)
             }
 }
 
+/* Exact names are hashed by the label fold when the set has "and
+ * subdomains" entries, and in one pass otherwise: exact names of every
+ * length (4 bytes too: IPv4 keys have their own hash) found either way, by
+ * single and batched lookups. */
+static void test_exact_fold(void)
+{
+    static const char *const exact[] = {"x.io", "ab.cd", "www.example.org", "a.b.c.d.e.f.example"};
+    for (int with_sub = 0; with_sub < 2; with_sub++) {
+        struct intel_builder *b = intel_builder_new();
+        uint32_t m = meta(b, "indicator--f");
+        for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+            CHECK_EQ_INT(add(b, INTEL_KIND_DOMAIN, exact[i], m), 0);
+        CHECK_EQ_INT(add(b, INTEL_KIND_ADDR, "192.0.2.7", m), 0);
+        if (with_sub) {
+            char err[64];
+            CHECK_EQ_INT(intel_builder_add(b, INTEL_KIND_DOMAIN, "evil.example", 12, m, INTEL_ADD_SUBDOMAINS, err,
+                                           sizeof err), 0);
+        }
+        struct intel_set *s = intel_builder_finish(b, 1);
+        CHECK(s != NULL);
+        struct intel_hit h[INTEL_MAX_HITS];
+        for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
+            unsigned k = intel_set_lookup_domain(s, exact[i], strlen(exact[i]), h, INTEL_MAX_HITS);
+            CHECK_EQ_INT(k, 1);
+            CHECK(k == 1 && !h[0].subdomains);
+            struct intel_query q = {.kind = INTEL_KIND_DOMAIN, .value = exact[i],
+                                    .len = strlen(exact[i])};
+            CHECK_EQ_INT(intel_set_lookup_batch(s, &q, 1), 1);
+        }
+        CHECK_EQ_INT(intel_set_lookup_domain(s, "y.io", 4, h, INTEL_MAX_HITS), 0);
+        CHECK_EQ_INT(intel_set_lookup_domain(s, "a.evil.example", 14, h, INTEL_MAX_HITS),
+                     with_sub ? 1 : 0);
+        struct ip_address a = ip("192.0.2.7");
+        CHECK_EQ_INT(intel_set_lookup_addr(s, &a, h, INTEL_MAX_HITS), 1);
+        intel_set_free(s);
+    }
+}
+
 int main(void)
 {
+    test_exact_fold();
     test_lower_ascii();
     test_batch();
     test_url_normalize();
