@@ -788,6 +788,29 @@ void app_layer_stats_add(struct app_layer_stats *dst, const struct app_layer_sta
     }
     dst->memuse += src->memuse;
     dst->memcap_drops += src->memcap_drops;
+    if (src->error_policy_on) {
+        dst->error_policy_on = true;
+        for (int i = 0; i < APP_PROTO_MAX; i++)
+            for (int k = 0; k < 6; k++) {
+                dst->error_policy[i][k] += src->error_policy[i][k];
+                dst->error_policy_udp[i][k] += src->error_policy_udp[i][k];
+            }
+    }
+}
+
+void app_layer_error_policy_stats_enable(struct app_layer_thread_ctx *ctx)
+{
+    ctx->stats.error_policy_on = true;
+}
+
+void app_layer_error_policy_count(struct app_layer_thread_ctx *ctx, uint16_t proto, bool udp,
+                                  int policy)
+{
+    if (!ctx->stats.error_policy_on || proto >= APP_PROTO_MAX || policy < 0 || policy >= 6)
+        return;
+    ctx->stats.error_policy[proto][policy]++;
+    if (udp)
+        ctx->stats.error_policy_udp[proto][policy]++;
 }
 
 /* One counter per protocol; split into "<name>_tcp" and "<name>_udp" for
@@ -836,6 +859,19 @@ void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_wri
             json_key_u64(w, "alloc", 0);
             json_key_u64(w, "parser", n);
             json_key_u64(w, "internal", 0);
+            if (s->error_policy_on) {
+                static const char *const pol[6] = {"drop_flow",   "drop_packet", "pass_flow",
+                                                   "pass_packet", "bypass",      "reject"};
+                json_key_object_begin(w, "exception_policy");
+                for (int k = 0; k < 6; k++) {
+                    uint64_t v = s->error_policy[i][k];
+                    if (app_proto_stats_per_transport(i))
+                        v = carrier ? s->error_policy_udp[i][k]
+                                    : s->error_policy[i][k] - s->error_policy_udp[i][k];
+                    json_key_u64(w, pol[k], v);
+                }
+                json_object_end(w);
+            }
             json_object_end(w);
         }
     }

@@ -506,7 +506,18 @@ struct app_layer_stats {
     uint64_t tx_udp[APP_PROTO_MAX];
     uint64_t errors_udp[APP_PROTO_MAX];
     uint64_t memuse, memcap_drops;
+    /* app_layer.error.<proto>.exception_policy (Suricata's per-app-proto-errors):
+     * the app-layer error policy applied, by protocol and policy (enum
+     * ips_policy without ignore: drop_flow .. reject); written when on. */
+    bool error_policy_on;
+    uint64_t error_policy[APP_PROTO_MAX][6], error_policy_udp[APP_PROTO_MAX][6];
 };
+/* Turns the per-protocol error policy counters on (their keys are written
+ * from the start, zeros included). */
+void app_layer_error_policy_stats_enable(struct app_layer_thread_ctx *ctx);
+/* The app-layer error policy `policy` (0..5) was applied to a flow of proto. */
+void app_layer_error_policy_count(struct app_layer_thread_ctx *ctx, uint16_t proto, bool udp,
+                                  int policy);
 const struct app_layer_stats *app_layer_thread_stats(const struct app_layer_thread_ctx *ctx);
 void app_layer_stats_add(struct app_layer_stats *dst, const struct app_layer_stats *src);
 /* Writes "app_layer": {"flow": {"http": N, "dns_udp": N, ...}, "tx": {...},

@@ -1225,7 +1225,15 @@ static bool defrag_feed(struct decode_thread_ctx *ctx, struct packet *p,
     uint32_t events = 0;
     *out = NULL;
     *out_len = 0;
+    if (ctx->cfg.simulate_defrag_memcap_at && p->pcap_cnt == ctx->cfg.simulate_defrag_memcap_at) {
+        /* QA simulation: this fragment meets the memcap (not kept). */
+        ctx->stats.frag_memcap_drops++;
+        p->exceptions |= PACKET_EXC_DEFRAG_MEMCAP;
+        return false;
+    }
     enum defrag_result r = defrag_insert(ctx->defrag, f, out, out_len, &events);
+    if (events & DEFRAG_EVENT_MEMCAP)
+        p->exceptions |= PACKET_EXC_DEFRAG_MEMCAP;
     if (events & DEFRAG_EVENT_OVERLAP)
         decode_event_set(ctx, p, overlap_event);
     if (events & DEFRAG_EVENT_TOO_LARGE)

@@ -59,6 +59,8 @@ struct decode_config {
     uint16_t teredo_port;         /* 3544; 0 disables */
     uint16_t gtpu_port;           /* UDP port decoded as GTP-U (2152; 0 disables) */
     uint8_t max_tunnel_depth;     /* deeper nesting is an anomaly (8) */
+    uint64_t simulate_defrag_memcap_at; /* QA: the fragment of this pcap_cnt meets the
+                                         * defrag memcap (--simulate-packet-defrag-memcap) */
 };
 
 /* Fills cfg with the defaults above. */

@@ -459,9 +459,13 @@ enum defrag_result defrag_insert(struct defrag_table *t, const struct defrag_fra
     }
     if (tr == NULL) {
         defrag_table_expire(t, f->ts_usec);
+        uint64_t memcap_drops = t->stats->frag_memcap_drops;
         tr = defrag_tracker_new(t, f, bucket);
-        if (tr == NULL)
+        if (tr == NULL) {
+            if (t->stats->frag_memcap_drops != memcap_drops)
+                *events |= DEFRAG_EVENT_MEMCAP;
             return DEFRAG_DROPPED;
+        }
     }
 
     /* A datagram has one end: a last fragment that disagrees with it is
@@ -491,6 +495,7 @@ enum defrag_result defrag_insert(struct defrag_table *t, const struct defrag_fra
     }
     if (defrag_buffer_reserve(t, tr, tr->buf_used + dlen) < 0) {
         t->stats->frag_memcap_drops++;
+        *events |= DEFRAG_EVENT_MEMCAP;
         return DEFRAG_DROPPED;
     }
 

@@ -51,6 +51,7 @@ enum defrag_result {
 /* defrag_insert() event bits */
 #define DEFRAG_EVENT_OVERLAP 0x1u
 #define DEFRAG_EVENT_TOO_LARGE 0x2u
+#define DEFRAG_EVENT_MEMCAP 0x4u /* not kept: the memcap is reached */
 
 /* Creates a table bounded by cfg's memcap and tracker limit; statistics are
  * written into *stats (owned by the caller, must outlive the table). NULL on

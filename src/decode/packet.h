@@ -78,6 +78,15 @@ struct packet_layer {
     uint16_t tunnel_hdr_len;
 };
 
+/* struct packet exceptions: the memcaps a packet met on its way (Suricata's
+ * exception targets; the sensor applies the configured policy, sensor/ips.h). */
+enum packet_exception {
+    PACKET_EXC_DEFRAG_MEMCAP = 1u << 0,   /* defrag.memcap: the fragment was not kept */
+    PACKET_EXC_FLOW_MEMCAP = 1u << 1,     /* flow.memcap: no flow for the packet */
+    PACKET_EXC_SSN_MEMCAP = 1u << 2,      /* stream.memcap: no TCP session for the flow */
+    PACKET_EXC_REASM_MEMCAP = 1u << 3,    /* stream.reassembly.memcap: data not queued */
+};
+
 struct packet {
     /* --- set by the capture layer --- */
     const uint8_t *data;  /* frame bytes, caplen long */
@@ -89,6 +98,7 @@ struct packet {
 
     /* --- set by decode_packet() (reset for every frame) --- */
     uint32_t flags;                  /* enum packet_flag */
+    uint8_t exceptions;              /* enum packet_exception: memcaps this packet hit */
     uint16_t vlan_id[PACKET_MAX_VLANS];
     uint8_t vlan_count;
     uint8_t tunnel_depth;            /* number of tunnel layers crossed */

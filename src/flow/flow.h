@@ -62,8 +62,10 @@ struct flow {
     /* Exception policies applied to the flow (Suricata's flow.exception_policy):
      * midstream pickup, 0 none, else 1 + the stream config's midstream_policy. */
     uint8_t exception_midstream;
-    /* app-layer parser error: 0 none, else 1 + enum ips_policy (sensor/ips.h) */
+    /* app-layer parser error, session memcap, reassembly memcap: 0 none,
+     * else 1 + enum ips_policy (sensor/ips.h; ignore included) */
     uint8_t exception_applayer;
+    uint8_t exception_ssn_memcap, exception_reasm_memcap;
     bool action_pass;             /* no detection on the flow (pass-flow): flow.action "pass" */
     bool uninspected;             /* no detection on the flow (a reject policy in IDS mode) */
     uint16_t app_proto_orig;      /* kept when the app state is freed before the flow ends */

@@ -713,9 +713,15 @@ struct flow *flow_table_get(struct flow_table *t, struct packet *p)
             f = NULL;
         }
         if (!f) {
-            f = flow_create(t, p, &k, h, &dir);
+            if (t->cfg.simulate_memcap_at && p->pcap_cnt == t->cfg.simulate_memcap_at) {
+                t->stats.memcap++; /* QA simulation: as if the memcap was reached */
+                f = NULL;
+            } else {
+                f = flow_create(t, p, &k, h, &dir);
+            }
             if (!f) {
                 t->stats.no_flow++;
+                p->exceptions |= PACKET_EXC_FLOW_MEMCAP;
                 return NULL;
             }
             created = true;

@@ -33,6 +33,8 @@ struct flow_timeouts {
 
 struct flow_config {
     uint64_t memcap;              /* bytes of flows + hash buckets at most (128 MiB) */
+    uint64_t simulate_memcap_at;  /* QA: the packet of this pcap_cnt that needs a new flow
+                                   * meets the memcap (--simulate-packet-flow-memcap) */
     uint32_t hash_size;           /* buckets, rounded up to a power of two (65536) */
     uint32_t prealloc;            /* flows allocated up front, within the memcap (10000) */
     uint32_t emergency_recovery;  /* leave emergency mode when this % of capacity is free (30) */

@@ -353,22 +353,31 @@ void eve_log_flow(struct eve_writer *ew, const struct flow *f, const struct eve_
         json_key_string(w, "action", "drop");
     else if (f->action_pass)
         json_key_string(w, "action", "pass");
-    if (f->exception_midstream || f->exception_applayer) {
+    if (f->exception_midstream || f->exception_applayer || f->exception_ssn_memcap ||
+        f->exception_reasm_memcap) {
         static const char *const pol[] = {"ignore", "pass_flow", "bypass", "reject", "drop_flow"};
         /* enum ips_policy (sensor/ips.h) */
-        static const char *const apol[] = {"drop_flow", "drop_packet", "pass_flow",
-                                           "pass_packet", "bypass", "reject"};
+        static const char *const apol[] = {"drop_flow",   "drop_packet", "pass_flow",
+                                           "pass_packet", "bypass",      "reject", "ignore"};
+        /* Suricata's order of the targets: session memcap, midstream,
+         * reassembly memcap, app-layer error. */
+        const struct {
+            uint8_t v;
+            const char *target;
+        } applied[] = {
+            {f->exception_ssn_memcap, "stream_memcap"},
+            {f->exception_midstream, "stream_midstream"},
+            {f->exception_reasm_memcap, "stream_reassembly_memcap"},
+            {f->exception_applayer, "app_layer_error"},
+        };
         json_key_array_begin(w, "exception_policy");
-        if (f->exception_midstream) {
+        for (size_t i = 0; i < sizeof applied / sizeof applied[0]; i++) {
+            if (!applied[i].v)
+                continue;
             json_object_begin(w);
-            json_key_string(w, "target", "stream_midstream");
-            json_key_string(w, "policy", pol[(f->exception_midstream - 1) % 5]);
-            json_object_end(w);
-        }
-        if (f->exception_applayer) {
-            json_object_begin(w);
-            json_key_string(w, "target", "app_layer_error");
-            json_key_string(w, "policy", apol[(f->exception_applayer - 1) % 6]);
+            json_key_string(w, "target", applied[i].target);
+            json_key_string(w, "policy", i == 1 ? pol[(applied[i].v - 1) % 5]
+                                                : apol[(applied[i].v - 1) % 7]);
             json_object_end(w);
         }
         json_array_end(w);

@@ -54,9 +54,35 @@ void ips_stats_add(struct ips_stats *to, const struct ips_stats *s)
     to->reject_errors += s->reject_errors;
     for (int i = 0; i < IPS_DROP_REASON_MAX; i++)
         to->drop_reason[i] += s->drop_reason[i];
-    for (int i = 0; i < 6; i++) {
-        to->midstream[i] += s->midstream[i];
-        to->applayer_error[i] += s->applayer_error[i];
+    for (int t = 0; t < IPS_EXC_MAX; t++)
+        for (int i = 0; i < 6; i++)
+            to->exception[t][i] += s->exception[t][i];
+}
+
+static const char *const policy_names[] = {"drop_flow", "drop_packet", "pass_flow",
+                                           "pass_packet", "bypass", "reject", "ignore"};
+
+const char *ips_policy_name(enum ips_policy p)
+{
+    return (unsigned)p <= IPS_POLICY_IGNORE ? policy_names[p] : "ignore";
+}
+
+const char *ips_exception_target_name(enum ips_exception_target t)
+{
+    static const char *const names[IPS_EXC_MAX] = {
+        "defrag_memcap", "stream_memcap", "stream_midstream",
+        "stream_reassembly_memcap", "flow_memcap", "app_layer_error",
+    };
+    return (unsigned)t < IPS_EXC_MAX ? names[t] : "unknown";
+}
+
+int ips_policy_packet_only(int policy)
+{
+    switch (policy) {
+    case IPS_POLICY_DROP_FLOW: return IPS_POLICY_DROP_PACKET;
+    case IPS_POLICY_PASS_FLOW:
+    case IPS_POLICY_BYPASS: return IPS_POLICY_PASS_PACKET;
+    default: return policy;
     }
 }
 
@@ -77,29 +103,39 @@ int ips_policy_parse(const char *v, bool ips)
     return -1;
 }
 
-void ips_exception_stats_write_json(const struct ips_stats *s, bool midstream, bool applayer,
+void ips_exception_stats_write_json(const struct ips_stats *s, unsigned targets,
                                     struct json_writer *w)
 {
-    static const char *const names[6] = {"drop_flow", "drop_packet", "pass_flow",
-                                         "pass_packet", "bypass", "reject"};
-    /* Each target only when its policy is not ignore, as Suricata. */
+    /* Suricata's counter objects: exception_policy.<group>.<name>. */
+    static const struct {
+        const char *group, *name;
+    } where[IPS_EXC_MAX] = {
+        [IPS_EXC_DEFRAG_MEMCAP] = {"defrag", "memcap"},
+        [IPS_EXC_STREAM_MEMCAP] = {"tcp", "ssn_memcap"},
+        [IPS_EXC_MIDSTREAM] = {"tcp", "midstream"},
+        [IPS_EXC_REASSEMBLY_MEMCAP] = {"tcp", "reassembly"},
+        [IPS_EXC_FLOW_MEMCAP] = {"flow", "memcap"},
+        [IPS_EXC_APPLAYER_ERROR] = {"app_layer", "error"},
+    };
     json_key_object_begin(w, "exception_policy");
-    if (midstream) {
-        json_key_object_begin(w, "tcp");
-        json_key_object_begin(w, "midstream");
+    const char *open_group = NULL;
+    /* The targets of one group (tcp) are neighbours in the enum. */
+    for (int t = 0; t < IPS_EXC_MAX; t++) {
+        if (!(targets & (1u << t)))
+            continue;
+        if (!open_group || strcmp(open_group, where[t].group)) {
+            if (open_group)
+                json_object_end(w);
+            json_key_object_begin(w, where[t].group);
+            open_group = where[t].group;
+        }
+        json_key_object_begin(w, where[t].name);
         for (int i = 0; i < 6; i++)
-            json_key_u64(w, names[i], s->midstream[i]);
-        json_object_end(w);
+            json_key_u64(w, policy_names[i], s->exception[t][i]);
         json_object_end(w);
     }
-    if (applayer) {
-        json_key_object_begin(w, "app_layer");
-        json_key_object_begin(w, "error");
-        for (int i = 0; i < 6; i++)
-            json_key_u64(w, names[i], s->applayer_error[i]);
+    if (open_group)
         json_object_end(w);
-        json_object_end(w);
-    }
     json_object_end(w);
 }
 

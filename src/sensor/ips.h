@@ -56,29 +56,47 @@ const char *ips_drop_reason_name(enum ips_drop_reason r);
 /* "rules", "flow_drop", ... (stats.ips.drop_reason.*) */
 const char *ips_drop_reason_key(enum ips_drop_reason r);
 
+/* Suricata's exception targets (its order: that of the flow event's
+ * exception_policy array). */
+enum ips_exception_target {
+    IPS_EXC_DEFRAG_MEMCAP,     /* defrag.memcap-policy            defrag.memcap */
+    IPS_EXC_STREAM_MEMCAP,     /* stream.memcap-policy            tcp.ssn_memcap */
+    IPS_EXC_MIDSTREAM,         /* stream.midstream-policy         tcp.midstream */
+    IPS_EXC_REASSEMBLY_MEMCAP, /* stream.reassembly.memcap-policy tcp.reassembly */
+    IPS_EXC_FLOW_MEMCAP,       /* flow.memcap-policy              flow.memcap */
+    IPS_EXC_APPLAYER_ERROR,    /* app-layer.error-policy          app_layer.error */
+    IPS_EXC_MAX
+};
+/* "defrag_memcap", "stream_memcap", ... (flow.exception_policy[].target) */
+const char *ips_exception_target_name(enum ips_exception_target t);
+
 /* stats.ips */
 struct ips_stats {
     uint64_t accepted, blocked, rejected, replaced;
     uint64_t reject_errors; /* reject answers that could not be sent */
     uint64_t drop_reason[IPS_DROP_REASON_MAX];
-    /* stats.exception_policy.tcp.midstream: flows the midstream policy was
-     * applied to, by policy (enum ips_policy) */
-    uint64_t midstream[6];
-    /* stats.exception_policy.app_layer.error: the same, for parser errors */
-    uint64_t applayer_error[6];
+    /* stats.exception_policy.<target>: the times each target's policy was
+     * applied, by policy (enum ips_policy, ignore not counted) */
+    uint64_t exception[IPS_EXC_MAX][6];
 };
 enum ips_policy {
     IPS_POLICY_DROP_FLOW, IPS_POLICY_DROP_PACKET, IPS_POLICY_PASS_FLOW,
     IPS_POLICY_PASS_PACKET, IPS_POLICY_BYPASS, IPS_POLICY_REJECT,
     IPS_POLICY_IGNORE,
 };
+/* "drop_flow", ..., "ignore" (EVE and stats names) */
+const char *ips_policy_name(enum ips_policy p);
 /* Parses an exception policy value ("drop-flow", ...; "auto": drop-flow
  * inline, ignore otherwise) for a target where every policy applies;
  * inline-only policies (drop-*, reject) are ignore in IDS mode. -1 when
  * the value is not a policy. */
 int ips_policy_parse(const char *v, bool ips);
-/* stats.exception_policy (written when a policy other than ignore is set) */
-void ips_exception_stats_write_json(const struct ips_stats *s, bool midstream, bool applayer,
+/* The policy as applied to a target without a flow (flow and defrag
+ * memcaps): drop-flow is drop-packet, pass-flow and bypass pass-packet. */
+int ips_policy_packet_only(int policy);
+/* stats.exception_policy: the targets of the bits of `targets` (1 << enum
+ * ips_exception_target; those whose policy is not ignore, as Suricata). */
+void ips_exception_stats_write_json(const struct ips_stats *s, unsigned targets,
                                     struct json_writer *w);
 void ips_stats_add(struct ips_stats *to, const struct ips_stats *s);
 void ips_stats_write_json(const struct ips_stats *s, struct json_writer *w);

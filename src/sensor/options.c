@@ -41,6 +41,9 @@ static void print_help(void)
           "  --disable-detection     run without rules\n"
           "  --simulate-ips          treat capture files as inline traffic (IPS mode:\n"
           "                          drop rules block packets and flows)\n"
+          "  --simulate-applayer-error-at-offset-ts|-tc=N  (QA) the parser fails at offset N\n"
+          "  --simulate-packet-flow-memcap|-tcp-ssn-memcap|-tcp-reassembly-memcap|\n"
+          "    -defrag-memcap=N      (QA) packet N meets that memcap (exception policies)\n"
           "  --strict-rule-keywords[=LIST]  accepted for Suricata compatibility\n"
           "  --data-dir DIR          directory for state files (datasets); read by them as\n"
           "                          the configuration value data-dir\n"
@@ -124,6 +127,10 @@ enum {
     OPT_SIMULATE_IPS,
     OPT_SIMULATE_APPERR_TS,
     OPT_SIMULATE_APPERR_TC,
+    OPT_SIMULATE_FLOW_MEMCAP,
+    OPT_SIMULATE_SSN_MEMCAP,
+    OPT_SIMULATE_REASM_MEMCAP,
+    OPT_SIMULATE_DEFRAG_MEMCAP,
     OPT_NFQUEUE,
 };
 
@@ -193,6 +200,11 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
         {"simulate-ips", no_argument, NULL, OPT_SIMULATE_IPS},
         {"simulate-applayer-error-at-offset-ts", required_argument, NULL, OPT_SIMULATE_APPERR_TS},
         {"simulate-applayer-error-at-offset-tc", required_argument, NULL, OPT_SIMULATE_APPERR_TC},
+        {"simulate-packet-flow-memcap", required_argument, NULL, OPT_SIMULATE_FLOW_MEMCAP},
+        {"simulate-packet-tcp-ssn-memcap", required_argument, NULL, OPT_SIMULATE_SSN_MEMCAP},
+        {"simulate-packet-tcp-reassembly-memcap", required_argument, NULL,
+         OPT_SIMULATE_REASM_MEMCAP},
+        {"simulate-packet-defrag-memcap", required_argument, NULL, OPT_SIMULATE_DEFRAG_MEMCAP},
         {"nfqueue", required_argument, NULL, OPT_NFQUEUE},
         {"bpf", required_argument, NULL, OPT_BPF},
         {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
@@ -419,6 +431,26 @@ int sensor_options_parse(struct sensor_options *o, int argc, char **argv)
             o->simulate_applayer_error[c == OPT_SIMULATE_APPERR_TC] =
                 strtoull(optarg, NULL, 10) + 1;
             break;
+        case OPT_SIMULATE_FLOW_MEMCAP:
+        case OPT_SIMULATE_SSN_MEMCAP:
+        case OPT_SIMULATE_REASM_MEMCAP:
+        case OPT_SIMULATE_DEFRAG_MEMCAP: {
+            /* Testing the memcap exception policies (Suricata's QA
+             * simulation): packet N (pcap_cnt, from 1) meets the memcap. */
+            if (!all_digits(optarg) || strlen(optarg) > 18 || !strtoull(optarg, NULL, 10))
+                return usage_error("--simulate-packet-*-memcap take a packet number (from 1), "
+                                   "not '%s'", optarg);
+            uint64_t n = strtoull(optarg, NULL, 10);
+            if (c == OPT_SIMULATE_FLOW_MEMCAP)
+                o->simulate_flow_memcap = n;
+            else if (c == OPT_SIMULATE_SSN_MEMCAP)
+                o->simulate_ssn_memcap = n;
+            else if (c == OPT_SIMULATE_REASM_MEMCAP)
+                o->simulate_reassembly_memcap = n;
+            else
+                o->simulate_defrag_memcap = n;
+            break;
+        }
         case OPT_NFQUEUE:
             if (!all_digits(optarg))
                 return usage_error("--nfqueue takes a queue number, not '%s'", optarg);

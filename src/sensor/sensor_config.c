@@ -36,6 +36,26 @@ static void invalid_value(const struct config *cfg, const char *key, const char 
                  value ? value : "", why);
 }
 
+/* A memcap's exception policy (Suricata's stream.memcap-policy, ...): its
+ * key's value, else the exception-policy master switch, else auto (drop-flow
+ * inline, ignore in IDS mode). A target without a flow (flow and defrag
+ * memcaps) applies drop-flow as drop-packet, pass-flow and bypass as
+ * pass-packet, as Suricata does. */
+static int8_t load_exception_policy(const struct config *cfg, const char *key, bool ips,
+                                    bool packet_only)
+{
+    const char *v = cfg ? config_get(cfg, key) : NULL;
+    if (!v && cfg && (v = config_get(cfg, "exception-policy")))
+        key = "exception-policy";
+    int pol = ips_policy_parse(v ? v : "auto", ips);
+    if (pol < 0) {
+        invalid_value(cfg, key, "expected auto, ignore, drop-flow, drop-packet, pass-flow, "
+                                "pass-packet, bypass or reject");
+        pol = IPS_POLICY_IGNORE;
+    }
+    return (int8_t)(packet_only ? ips_policy_packet_only(pol) : pol);
+}
+
 /* stream.midstream-policy (Suricata's exception policy for sessions picked
  * up without their handshake), else the exception-policy master switch where
  * it applies. With midstream pickup enabled only ignore and pass-flow apply.
@@ -646,6 +666,31 @@ int sensor_config_build(struct sensor_config *sc, const struct config *cfg,
                                     "pass-packet, bypass or reject");
         sc->applayer_error_policy = (int8_t)(pol < 0 ? IPS_POLICY_IGNORE : pol);
     }
+    sc->exception_policy[IPS_EXC_APPLAYER_ERROR] = sc->applayer_error_policy;
+    sc->exception_policy[IPS_EXC_DEFRAG_MEMCAP] =
+        load_exception_policy(cfg, "defrag.memcap-policy", sc->ips_mode, true);
+    sc->exception_policy[IPS_EXC_FLOW_MEMCAP] =
+        load_exception_policy(cfg, "flow.memcap-policy", sc->ips_mode, true);
+    sc->exception_policy[IPS_EXC_STREAM_MEMCAP] =
+        load_exception_policy(cfg, "stream.memcap-policy", sc->ips_mode, false);
+    sc->exception_policy[IPS_EXC_REASSEMBLY_MEMCAP] =
+        load_exception_policy(cfg, "stream.reassembly.memcap-policy", sc->ips_mode, false);
+    {
+        static const int8_t mid[] = {
+            [STREAM_MIDSTREAM_IGNORE] = IPS_POLICY_IGNORE,
+            [STREAM_MIDSTREAM_PASS_FLOW] = IPS_POLICY_PASS_FLOW,
+            [STREAM_MIDSTREAM_BYPASS] = IPS_POLICY_BYPASS,
+            [STREAM_MIDSTREAM_REJECT] = IPS_POLICY_REJECT,
+            [STREAM_MIDSTREAM_DROP_FLOW] = IPS_POLICY_DROP_FLOW,
+        };
+        sc->exception_policy[IPS_EXC_MIDSTREAM] = mid[sc->stream.midstream_policy];
+    }
+    sc->exception_per_proto =
+        cfg && config_get_bool(cfg, "stats.exception-policy.per-app-proto-errors", false);
+    sc->decode.simulate_defrag_memcap_at = o->simulate_defrag_memcap;
+    sc->flow.simulate_memcap_at = o->simulate_flow_memcap;
+    sc->stream.simulate_ssn_memcap_at = o->simulate_ssn_memcap;
+    sc->stream.simulate_reassembly_memcap_at = o->simulate_reassembly_memcap;
     get_size(cfg, "stream.memcap", &sc->stream.memcap);
     get_size(cfg, "stream.reassembly.memcap", &sc->stream.reassembly_memcap);
     uint64_t depth = sc->stream.reassembly_depth;

@@ -69,6 +69,10 @@ struct sensor_options {
     bool disable_detection;
     bool simulate_ips;                  /* --simulate-ips: capture files as if inline */
     uint64_t simulate_applayer_error[2]; /* --simulate-applayer-error-at-offset-ts/-tc, + 1 */
+    /* --simulate-packet-flow-memcap / -tcp-ssn-memcap / -tcp-reassembly-memcap /
+     * -defrag-memcap=N: the packet N meets that memcap (Suricata's QA options) */
+    uint64_t simulate_flow_memcap, simulate_ssn_memcap, simulate_reassembly_memcap,
+        simulate_defrag_memcap;
     const char *nfq_queues[SENSOR_MAX_INTERFACES]; /* -q N / --nfqueue N: inline (NFQUEUE) */
     int nfq_count;
     int verbose;                        /* number of -v */
@@ -156,6 +160,11 @@ struct sensor_config {
     bool track_macs;                    /* an output logs "ether": flows remember MACs */
     bool ips_mode;                      /* inline: packets are accepted or blocked (ips.h) */
     int8_t applayer_error_policy;       /* app-layer.error-policy: enum ips_policy */
+    /* Each exception target's policy (enum ips_policy by enum
+     * ips_exception_target; the midstream entry mirrors stream.midstream_policy,
+     * the app-layer one applayer_error_policy). */
+    int8_t exception_policy[IPS_EXC_MAX];
+    bool exception_per_proto;           /* stats.exception-policy.per-app-proto-errors */
     struct capture_nfq_options nfq;     /* nfq: section (NFQUEUE inline) */
     bool any_log_flow, any_log_stats;
     bool any_log_frame;                 /* an output logs frames: parsers report them */

@@ -42,8 +42,8 @@ struct sensor_totals {
     bool have_behaviour;
     struct ips_stats ips;               /* inline mode only */
     bool have_ips;
-    /* exception policies other than ignore: midstream, app-layer error */
-    bool have_exception, have_exception_applayer;
+    /* exception targets whose policy is not ignore (1 << enum ips_exception_target) */
+    unsigned exception_targets;
 };
 
 static void add_intel(struct intel_match_stats *t, const struct intel_match_stats *s)
@@ -117,8 +117,9 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
         }
         t->have_behaviour |= w->behaviour != NULL;
         t->have_ips |= w->config->ips_mode;
-        t->have_exception |= w->config->stream.midstream_policy != STREAM_MIDSTREAM_IGNORE;
-        t->have_exception_applayer |= w->config->applayer_error_policy != IPS_POLICY_IGNORE;
+        for (int e = 0; e < IPS_EXC_MAX; e++)
+            if (w->config->exception_policy[e] != IPS_POLICY_IGNORE)
+                t->exception_targets |= 1u << e;
         if (from_snapshots)
             pthread_mutex_unlock(&w->snap_lock);
     }
@@ -136,8 +137,8 @@ static void write_raw_stats(struct json_writer *w, const struct sensor_totals *t
     json_object_end(w);
     if (t->have_ips)
         ips_stats_write_json(&t->ips, w);
-    if (t->have_exception || t->have_exception_applayer)
-        ips_exception_stats_write_json(&t->ips, t->have_exception, t->have_exception_applayer, w);
+    if (t->exception_targets)
+        ips_exception_stats_write_json(&t->ips, t->exception_targets, w);
     decode_stats_write_json(&t->decode, w);
     flow_stats_write_json(&t->flow, w);
     stream_stats_write_json(&t->stream, w);

@@ -355,6 +355,9 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
     if (sc->any_log_frame)
         app_layer_set_frames_active(true); /* parsers report frames for the frame log */
     w->app = app_layer_thread_ctx_new(&sc->app, &sink);
+    if (w->app && sc->exception_per_proto &&
+        sc->exception_policy[IPS_EXC_APPLAYER_ERROR] != IPS_POLICY_IGNORE)
+        app_layer_error_policy_stats_enable(w->app);
     w->behaviour = behaviour_ctx_new(&sc->behaviour, shared->behaviour, behaviour_alert, w);
     /* The running engine; later ones are adopted between packets
      * (worker_sync, sensor/reload.h). */
@@ -601,54 +604,66 @@ static void count_outer_flows(struct worker *w, const struct packet *p)
  * the first packet for the reason "stream midstream". */
 static void midstream_exception_verdict(struct worker *w, struct flow *f)
 {
-    int pol = w->config->stream.midstream_policy;
-    static const int8_t counter[] = {
-        [STREAM_MIDSTREAM_IGNORE] = -1, [STREAM_MIDSTREAM_PASS_FLOW] = IPS_POLICY_PASS_FLOW,
-        [STREAM_MIDSTREAM_BYPASS] = IPS_POLICY_BYPASS, [STREAM_MIDSTREAM_REJECT] = IPS_POLICY_REJECT,
-        [STREAM_MIDSTREAM_DROP_FLOW] = IPS_POLICY_DROP_FLOW,
-    };
-    if (pol >= 0 && (size_t)pol < sizeof counter && counter[pol] >= 0)
-        w->ips_stats.midstream[counter[pol]]++;
+    int pol = w->config->exception_policy[IPS_EXC_MIDSTREAM];
+    if (pol >= 0 && pol < IPS_POLICY_IGNORE)
+        w->ips_stats.exception[IPS_EXC_MIDSTREAM][pol]++;
     /* IDS mode: reject leaves the flow uninspected only (the stream layer
      * marked it), it is not a dropped flow (as Suricata logs it). */
-    if ((pol != STREAM_MIDSTREAM_DROP_FLOW && pol != STREAM_MIDSTREAM_REJECT) ||
-        !w->config->ips_mode)
+    if ((pol != IPS_POLICY_DROP_FLOW && pol != IPS_POLICY_REJECT) || !w->config->ips_mode)
         return;
     f->ips_flags |= FLOW_IPS_DROP | FLOW_IPS_EXCEPTION_DROP;
     ips_packet_drop(&w->verdict, IPS_DROP_STREAM_MIDSTREAM);
-    if (pol == STREAM_MIDSTREAM_REJECT)
+    if (pol == IPS_POLICY_REJECT)
         w->verdict.actions |= DETECT_ACTION_REJECT;
 }
 
-/* The flow's parser gave up on this packet's data: app-layer.error-policy
- * (Suricata's app_layer_error exception). Returns true when the packet is
- * not to be inspected (dropped with its flow or by itself, or passed). */
-static bool applayer_exception(struct worker *w, struct flow *f)
+/* The packet met an exception (a memcap, a parser giving up): the target's
+ * policy (Suricata's exception policies), counted by policy and recorded on
+ * the flow (*record = 1 + policy, ignore included) when there is one.
+ * Without a flow the policy applies to the packet only (drop-flow was
+ * already made drop-packet for such targets). Returns true when the packet
+ * is not to be inspected (dropped, or passed). */
+static bool apply_exception(struct worker *w, struct flow *f, enum ips_exception_target t,
+                            uint8_t *record, enum ips_drop_reason reason)
 {
-    int pol = w->config->applayer_error_policy;
-    if (pol < 0 || pol >= IPS_POLICY_IGNORE)
+    int pol = w->config->exception_policy[t];
+    if (pol < 0 || pol > IPS_POLICY_IGNORE)
+        pol = IPS_POLICY_IGNORE;
+    if (record && !*record)
+        *record = (uint8_t)(1 + pol);
+    if (pol == IPS_POLICY_IGNORE)
         return false;
-    f->exception_applayer = (uint8_t)(1 + pol);
-    w->ips_stats.applayer_error[pol]++;
+    w->ips_stats.exception[t][pol]++;
     switch (pol) {
     case IPS_POLICY_REJECT:
         w->verdict.actions |= DETECT_ACTION_REJECT;
         /* fall through */
     case IPS_POLICY_DROP_FLOW:
-        f->ips_flags |= FLOW_IPS_DROP | FLOW_IPS_EXCEPTION_DROP;
+        if (f)
+            f->ips_flags |= FLOW_IPS_DROP | FLOW_IPS_EXCEPTION_DROP;
         /* fall through */
     case IPS_POLICY_DROP_PACKET:
-        ips_packet_drop(&w->verdict, IPS_DROP_APPLAYER_ERROR);
+        ips_packet_drop(&w->verdict, reason);
         return true;
     case IPS_POLICY_PASS_FLOW:
-        f->action_pass = true;
+        if (f)
+            f->action_pass = true;
         return true;
     case IPS_POLICY_BYPASS:
-        f->state = FLOW_STATE_BYPASSED;
+        if (f)
+            f->state = FLOW_STATE_BYPASSED;
         return true;
     default: /* pass-packet */
         return true;
     }
+}
+
+/* stats.app_layer.error.<proto>.exception_policy (per-app-proto-errors). */
+static void count_proto_exception(struct worker *w, const struct flow *f)
+{
+    int pol = w->config->exception_policy[IPS_EXC_APPLAYER_ERROR];
+    if (w->config->exception_per_proto && pol >= 0 && pol < IPS_POLICY_IGNORE)
+        app_layer_error_policy_count(w->app, f->app_proto, f->key.proto == 17, pol);
 }
 
 /* The drop rule of the packet, as the drop event's alert object. */
@@ -741,8 +756,14 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
         count_outer_flows(w, p);
 
     struct flow *f = NULL;
+    bool skip_detect = false;
+    if (p->exceptions & PACKET_EXC_DEFRAG_MEMCAP)
+        skip_detect |= apply_exception(w, NULL, IPS_EXC_DEFRAG_MEMCAP, NULL,
+                                       IPS_DROP_DEFRAG_MEMCAP);
     if (!(p->flags & PACKET_FLAG_INVALID))
         f = flow_table_get(w->flows, p);
+    if (p->exceptions & PACKET_EXC_FLOW_MEMCAP)
+        skip_detect |= apply_exception(w, NULL, IPS_EXC_FLOW_MEMCAP, NULL, IPS_DROP_FLOW_MEMCAP);
     if (p->event_count)
         log_decode_anomalies(w, p);
 
@@ -750,12 +771,13 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
      * inline, what is blocked never reaches the stream or application
      * layer either. */
     bool flow_dropped = f && (f->ips_flags & FLOW_IPS_DROP);
-    bool skip_detect = false;
     if (flow_dropped)
         ips_packet_drop(&w->verdict, (f->ips_flags & FLOW_IPS_EXCEPTION_DROP)
                                          ? IPS_DROP_EXCEPTION_FLOW_DROP
                                          : IPS_DROP_FLOW_DROP);
-    if (flow_dropped && w->config->ips_mode) {
+    if ((flow_dropped && w->config->ips_mode) ||
+        (f && f->state == FLOW_STATE_BYPASSED && f->tcp)) {
+        /* A bypassed session is no longer tracked by the stream layer. */
         track_input_flow(w, f);
     } else if (f) {
         if (w->shared->intel)
@@ -771,7 +793,14 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
             else if (f->exception_midstream == 1 + STREAM_MIDSTREAM_PASS_FLOW &&
                      !w->config->stream.midstream)
                 /* no session is picked up: every packet meets the exception */
-                w->ips_stats.midstream[IPS_POLICY_PASS_FLOW]++;
+                w->ips_stats.exception[IPS_EXC_MIDSTREAM][IPS_POLICY_PASS_FLOW]++;
+            if (p->exceptions & PACKET_EXC_SSN_MEMCAP)
+                skip_detect |= apply_exception(w, f, IPS_EXC_STREAM_MEMCAP,
+                                               &f->exception_ssn_memcap, IPS_DROP_STREAM_MEMCAP);
+            if (p->exceptions & PACKET_EXC_REASM_MEMCAP)
+                skip_detect |= apply_exception(w, f, IPS_EXC_REASSEMBLY_MEMCAP,
+                                               &f->exception_reasm_memcap,
+                                               IPS_DROP_STREAM_REASSEMBLY);
         } else if (p->proto == 17 && p->payload_len > 0) {
             app_layer_handle_udp(w->app, &f->app, f, p, p->flow_direction, p->payload,
                                  p->payload_len);
@@ -781,8 +810,11 @@ void worker_process_frame(struct worker *w, const struct capture_frame *frame, u
                                   p->payload_len);
             sync_app_proto(f);
         }
-        if (f->app && !f->exception_applayer && app_flow_state_parser_failed(f->app))
-            skip_detect = applayer_exception(w, f);
+        if (f->app && !f->exception_applayer && app_flow_state_parser_failed(f->app)) {
+            skip_detect |= apply_exception(w, f, IPS_EXC_APPLAYER_ERROR, &f->exception_applayer,
+                                           IPS_DROP_APPLAYER_ERROR);
+            count_proto_exception(w, f);
+        }
         /* The application layer found the first data to be the server's. */
         if (f->app && app_flow_state_take_reverse(f->app)) {
             if (f->tcp)

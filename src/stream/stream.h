@@ -57,6 +57,10 @@ struct stream_config {
     uint32_t reassembly_depth;    /* stream.reassembly.depth bytes per direction, 0 = unlimited (1 MiB) */
     uint64_t memcap;              /* stream.memcap: session bytes at most (64 MiB) */
     uint64_t reassembly_memcap;   /* stream.reassembly.memcap: segment bytes at most (256 MiB) */
+    /* QA simulation (Suricata's --simulate-packet-tcp-ssn-memcap /
+     * -tcp-reassembly-memcap): the packet of this pcap_cnt meets the session
+     * or the reassembly memcap; 0 = off. */
+    uint64_t simulate_ssn_memcap_at, simulate_reassembly_memcap_at;
     uint8_t overlap_policy;       /* enum stream_overlap_policy (bsd) */
     uint32_t max_ooo_segments;    /* out-of-order segments queued per direction at most (1024) */
     uint32_t max_retained_bytes;  /* delivered-but-unacked bytes kept per direction for overlap

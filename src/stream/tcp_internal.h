@@ -119,6 +119,7 @@ struct stream_thread_ctx {
     struct flow *cur_flow;
     const struct packet *cur_packet;
     bool cur_async; /* the session of cur_flow is one-sided */
+    uint8_t cur_exceptions; /* enum packet_exception the packet met (memcaps) */
 };
 
 /* tcp_reassembly.c */

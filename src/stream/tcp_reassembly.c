@@ -392,6 +392,7 @@ static bool insert_piece(struct stream_thread_ctx *ctx, struct tcp_stream *st, u
             s = segment_alloc(ctx, n);
         }
         if (!s) {
+            ctx->cur_exceptions |= PACKET_EXC_REASM_MEMCAP;
             ctx->stats.segment_memcap_drop++;
             ctx->stats.insert_data_normal_fail++;
             stream_event_set(ctx, STREAM_EVENT_REASSEMBLY_INSERT_MEMCAP);
@@ -422,6 +423,15 @@ void tcp_stream_insert(struct stream_thread_ctx *ctx, struct tcp_session *ssn,
     *retransmission = false;
     if (len == 0)
         return;
+    if (ctx->cfg.simulate_reassembly_memcap_at && ctx->cur_packet &&
+        ctx->cur_packet->pcap_cnt == ctx->cfg.simulate_reassembly_memcap_at) {
+        /* QA simulation: the segment meets the memcap and is not queued. */
+        ctx->cur_exceptions |= PACKET_EXC_REASM_MEMCAP;
+        ctx->stats.segment_memcap_drop++;
+        ctx->stats.insert_data_normal_fail++;
+        stream_event_set(ctx, STREAM_EVENT_REASSEMBLY_INSERT_MEMCAP);
+        return;
+    }
     const uint32_t ns = seq, ne = seq + len;
     bool overlapped = false, differs = false;
     uint32_t new_bytes = 0;

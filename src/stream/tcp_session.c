@@ -69,6 +69,12 @@ static void session_memuse(struct stream_thread_ctx *ctx)
 /* A session from the pool, within the session memcap; NULL (counted) if full. */
 static struct tcp_session *session_alloc(struct stream_thread_ctx *ctx)
 {
+    if (ctx->cfg.simulate_ssn_memcap_at && ctx->cur_packet &&
+        ctx->cur_packet->pcap_cnt == ctx->cfg.simulate_ssn_memcap_at) {
+        ctx->stats.ssn_memcap_drop++; /* QA simulation: as if the memcap was reached */
+        ctx->cur_exceptions |= PACKET_EXC_SSN_MEMCAP;
+        return NULL;
+    }
     struct tcp_session *s = ctx->session_free;
     if (s) {
         ctx->session_free = s->free_next;
@@ -76,6 +82,7 @@ static struct tcp_session *session_alloc(struct stream_thread_ctx *ctx)
         if ((ctx->sessions_allocated + 1) * sizeof(struct tcp_session) > ctx->cfg.memcap ||
             (s = malloc(sizeof *s)) == NULL) {
             ctx->stats.ssn_memcap_drop++;
+            ctx->cur_exceptions |= PACKET_EXC_SSN_MEMCAP;
             return NULL;
         }
         ctx->sessions_allocated++;
@@ -732,6 +739,8 @@ void stream_handle_packet(struct stream_thread_ctx *ctx, struct flow *f, struct 
     if (f->tcp)
         flow_state_update(f, f->tcp);
 out:
+    p->exceptions |= ctx->cur_exceptions;
+    ctx->cur_exceptions = 0;
     ctx->cur_flow = NULL;
     ctx->cur_packet = NULL;
     ctx->cur_async = false;
@@ -766,5 +775,6 @@ void stream_flow_end(struct stream_thread_ctx *ctx, struct flow *f)
     ctx->stats.pseudo++;
     tcp_stream_flush(ctx, &ssn->client, 0);
     tcp_stream_flush(ctx, &ssn->server, 1);
+    ctx->cur_exceptions = 0;
     ctx->cur_flow = NULL;
 }

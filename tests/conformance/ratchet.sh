@@ -16,8 +16,8 @@ log=$(mktemp)
 # Build features vigil has, claimed so the tests that need them run instead of
 # being skipped (the tests' `requires: features:`): JA3/JA4 fingerprints are
 # always built in; MAGIC when the binary is linked with libmagic; QA_SIMULATION:
-# vigil has Suricata's --simulate-applayer-error-at-offset-ts/-tc (tests of
-# the other --simulate-packet-*-memcap options fail rather than skip).
+# vigil has Suricata's --simulate-applayer-error-at-offset-ts/-tc and
+# --simulate-packet-{flow,tcp-ssn,tcp-reassembly,defrag}-memcap).
 features=${VIGIL_FEATURES:-HAVE_JA3,HAVE_JA4,QA_SIMULATION}
 if [ -z "${VIGIL_FEATURES:-}" ] && ldd "$bin" 2>/dev/null | grep -q 'libmagic\.so'; then
   features="$features,MAGIC"

@@ -293,8 +293,10 @@ check("ips: app-layer error drop-packet: only that packet dropped",
       reasons == ["applayer error"] and "action" not in fl and len(of(evs, "alert")) == 2,
       (reasons, fl))
 evs, fl, reasons, ep = policy_run("ignore")
-check("ips: app-layer error ignore: inspected on, alerts",
-      not reasons and len(of(evs, "alert")) == 2 and "exception_policy" not in fl, (reasons, fl))
+check("ips: app-layer error ignore: inspected on, alerts; the flow names the target",
+      not reasons and len(of(evs, "alert")) == 2 and
+      fl.get("exception_policy") == [{"target": "app_layer_error", "policy": "ignore"}] and
+      not ep, (reasons, fl, ep))
 evs, fl, reasons, ep = policy_run("drop-flow", ips=False)
 check("ids: app-layer error drop-flow is ignore in IDS mode",
       not reasons and len(of(evs, "alert")) == 2 and "action" not in fl, (reasons, fl))
@@ -304,5 +306,109 @@ try:
 except RuntimeError as e:
     check("app-layer.error-policy with a bad value is an error naming the key",
           "app-layer.error-policy" in str(e), str(e))
+
+evs = run(http_error, MORE, args=SIM + ["--set", "app-layer.error-policy=drop-packet", "--set",
+                                       "stats.exception-policy.per-app-proto-errors=true"])
+per = last_stats(evs).get("app_layer", {}).get("error", {}).get("http", {})
+check("per-app-proto-errors: stats.app_layer.error.http.exception_policy counts the policy",
+      per.get("exception_policy", {}).get("drop_packet") == 1 and
+      per["exception_policy"].get("drop_flow") == 0, per)
+evs = run(http_error, MORE, args=SIM + ["--set", "app-layer.error-policy=drop-packet"])
+per = last_stats(evs).get("app_layer", {}).get("error", {}).get("http", {})
+check("without per-app-proto-errors no per-protocol exception counters",
+      per and "exception_policy" not in per, per)
+
+
+# 11. Memcap exception policies with Suricata's QA simulation options: packet
+# N meets the session, reassembly, flow or defrag memcap.
+def memcap_run(build, rules, opts, ips=True):
+    evs = run(build, rules, ips=ips, args=opts)
+    fl = of(evs, "flow")
+    return (evs, fl[0]["flow"] if fl else {}, [d["drop"]["reason"] for d in of(evs, "drop")],
+            last_stats(evs))
+
+
+evs, fl, reasons, st = memcap_run(http_error, MORE, ["--simulate-packet-tcp-ssn-memcap=1",
+                                                      "--set", "stream.memcap-policy=drop-flow"])
+check("ips: session memcap drop-flow: 'stream memcap', then the flow's packets",
+      reasons[:1] == ["stream memcap"] and len(reasons) == 12 and
+      all(r == "exception policy flow drop" for r in reasons[1:]) and not of(evs, "alert") and
+      fl.get("action") == "drop" and
+      fl.get("exception_policy") == [{"target": "stream_memcap", "policy": "drop_flow"}] and
+      st["exception_policy"]["tcp"]["ssn_memcap"]["drop_flow"] == 1 and
+      st["ips"]["drop_reason"]["stream_memcap"] == 1 and st["tcp"]["ssn_memcap_drop"] == 1,
+      (reasons, fl, st.get("exception_policy")))
+evs, fl, reasons, st = memcap_run(http_error, MORE, [
+    "--simulate-packet-tcp-reassembly-memcap=6", "--set",
+    "stream.reassembly.memcap-policy=pass-packet"])
+check("ips: reassembly memcap pass-packet: that packet uninspected, the flow goes on",
+      not reasons and [a["pcap_cnt"] for a in of(evs, "alert")] == [8] and
+      "action" not in fl and fl.get("exception_policy", [{}])[0] ==
+      {"target": "stream_reassembly_memcap", "policy": "pass_packet"} and
+      st["exception_policy"]["tcp"]["reassembly"]["pass_packet"] == 1 and
+      st["tcp"]["segment_memcap_drop"] == 1, (reasons, fl, of(evs, "alert")))
+evs, fl, reasons, st = memcap_run(http_error, MORE, [
+    "--simulate-packet-tcp-reassembly-memcap=4", "--set", "stream.reassembly.memcap-policy=bypass"])
+check("ips: reassembly memcap bypass: nothing more inspected, flow.state bypassed",
+      not reasons and not of(evs, "alert") and not of(evs, "http") and
+      fl.get("state") == "bypassed" and
+      st["exception_policy"]["tcp"]["reassembly"]["bypass"] == 1, (reasons, fl))
+evs, fl, reasons, st = memcap_run(http_error, MORE, [
+    "--simulate-packet-tcp-reassembly-memcap=4", "--set", "stream.reassembly.memcap-policy=reject"])
+check("ips: reassembly memcap reject: the flow dropped with a reject from that packet on",
+      reasons[:1] == ["stream reassembly"] and len(reasons) == 9 and
+      fl.get("action") == "drop" and st["ips"]["rejected"] >= 1 and
+      st["exception_policy"]["tcp"]["reassembly"]["reject"] == 1, (reasons, fl, st.get("ips")))
+evs, fl, reasons, st = memcap_run(http_error, MORE, [
+    "--simulate-packet-flow-memcap=1", "--set", "exception-policy=ignore",
+    "--set", "flow.memcap-policy=drop-flow"])
+check("ips: flow memcap drop-flow applies to the packet only (no flow): drop-packet",
+      reasons == ["flow memcap"] and
+      st["exception_policy"]["flow"]["memcap"]["drop_packet"] == 1 and
+      st["exception_policy"]["flow"]["memcap"]["drop_flow"] == 0 and
+      "tcp" not in st["exception_policy"] and st["flow"]["memcap"] == 1, (reasons, st))
+evs, fl, reasons, st = memcap_run(http_error, MORE, [
+    "--simulate-packet-tcp-ssn-memcap=1", "--set", "stream.memcap-policy=drop-flow"], ips=False)
+check("ids: session memcap drop-flow is ignore in IDS mode; nothing counted",
+      not reasons and "action" not in fl and "exception_policy" not in st, (reasons, fl))
+
+
+def fragmented_ping(pc):
+    # An ICMP echo request in two IPv4 fragments (16 + 16 bytes).
+    import struct as _s
+    icmp = _s.pack("!BBHHH", 8, 0, 0, 7, 1) + b"A" * 24
+    c = 0
+    for i in range(0, len(icmp), 2):
+        c += (icmp[i] << 8) | icmp[i + 1]
+    while c >> 16:
+        c = (c & 0xFFFF) + (c >> 16)
+    icmp = icmp[:2] + _s.pack("!H", ~c & 0xFFFF) + icmp[4:]
+    for off, more in ((0, 1), (16, 0)):
+        body = icmp[off:off + 16]
+        h = _s.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 77, (more << 13) | (off // 8),
+                    64, 1, 0, bytes(map(int, C.split("."))), bytes(map(int, S.split("."))))
+        c = sum(_s.unpack("!10H", h))
+        while c >> 16:
+            c = (c & 0xFFFF) + (c >> 16)
+        pc.frame(h[:10] + _s.pack("!H", ~c & 0xFFFF) + h[12:] + body)
+
+
+PING = ["alert icmp any any -> any any (msg:\"ping\"; itype:8; sid:11;)"]
+evs, fl, reasons, st = memcap_run(fragmented_ping, PING, [])
+check("defrag: the reassembled echo request alerts", len(of(evs, "alert")) == 1 and not reasons,
+      (reasons, of(evs, "alert")))
+evs, fl, reasons, st = memcap_run(fragmented_ping, PING, [
+    "--simulate-packet-defrag-memcap=1", "--set", "defrag.memcap-policy=drop-flow"])
+check("ips: defrag memcap: the fragment dropped ('defrag memcap'), no datagram, no alert",
+      reasons == ["defrag memcap"] and not of(evs, "alert") and
+      st["exception_policy"]["defrag"]["memcap"]["drop_packet"] == 1 and
+      st["ips"]["drop_reason"]["defrag_memcap"] == 1, (reasons, st.get("exception_policy")))
+for bad in (["--simulate-packet-flow-memcap=x"], ["--set", "stream.memcap-policy=sometimes"]):
+    try:
+        run(http_error, MORE, args=bad)
+        check("%s is an error" % bad[-1], False)
+    except RuntimeError as e:
+        check("%s is an error naming it" % bad[-1],
+              ("simulate-packet" in str(e)) or ("stream.memcap-policy" in str(e)), str(e))
 
 sys.exit(1 if failures else 0)
