@@ -141,7 +141,8 @@ N = int(os.environ.get("DASH_BENCH_REQUESTS", "100"))
 paths = ["/api/v1/dashboard/overview?range=24h", "/api/v1/dashboard/overview?range=7d",
          "/api/v1/dashboard/overview?range=30d", "/api/v1/incidents?limit=50",
          "/api/v1/dashboard/indicators", "/api/v1/dashboard/indicators?q=10.1.&tlp=amber",
-         "/api/v1/dashboard/sensors"]
+         f"/api/v1/dashboard/indicators?q=ind-{n_ind * 3 // 7}",
+         "/api/v1/dashboard/indicators?q=no-such-value", "/api/v1/dashboard/sensors"]
 base50, base99, _ = measure(orgs["Grid North"]["analyst"], "/healthz", N)
 print(f"baseline GET /healthz: p50 {base50:.2f} ms, p99 {base99:.2f} ms")
 for who in ("Grid North", "Bank One", "National CERT"):

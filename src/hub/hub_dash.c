@@ -153,11 +153,21 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
         hub_response_error(resp, 400, "Bad request", "until '%s': not a timestamp", until);
         return;
     }
-    int64_t bucket = rg->span_s * US_PER_S / rg->buckets;
-    int64_t start = now - bucket * rg->buckets;
+    /* Whole hours of the pre-aggregated counters (sighting_hours): the
+     * last bucket holds the current hour; buckets are aligned on their
+     * size (1 h, 6 h, 1 day). */
+    int64_t bucket_h = rg->span_s / 3600 / rg->buckets;
+    int64_t now_h = now / HUB_HOUR_US;
+    int64_t end_h = (now_h / bucket_h + 1) * bucket_h;
+    int64_t start_h = end_h - bucket_h * rg->buckets;
+    int64_t bucket = bucket_h * HUB_HOUR_US, start = start_h * HUB_HOUR_US;
+    now = end_h * HUB_HOUR_US;
     const char *vis = hub_sighting_visibility(caller);
-    struct hub_db_param p[] = {DB_INT(caller->org.id), DB_TEXT(caller->org.sector), DB_INT(start),
-                               DB_INT(now), DB_INT(bucket)};
+    struct hub_db_param p[] = {DB_INT(caller->org.id), DB_TEXT(caller->org.sector),
+                               DB_INT(start_h),        DB_INT(end_h),
+                               DB_INT(bucket_h),       DB_INT(start),
+                               DB_INT(now),            DB_INT(start_h / 24),
+                               DB_INT((end_h - 1) / 24)};
     char sql[2048], err[512];
     struct hub_db_result r;
     json_t *sectors = json_object();
@@ -165,8 +175,9 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
 
     /* Heat map cells and trend buckets in one pass over the range. */
     snprintf(sql, sizeof sql,
-             "SELECT g.sector, g.severity, (g.seen - $3) / $5 AS b, SUM(g.count) FROM sightings g"
-             " WHERE g.seen >= $3 AND g.seen <= $4 AND %s GROUP BY g.sector, g.severity, b",
+             "SELECT g.sector, g.severity, (g.hour - $3) / $5 AS b, SUM(g.count) FROM"
+             " sighting_hours g WHERE g.hour >= $3 AND g.hour < $4 AND %s"
+             " GROUP BY g.sector, g.severity, b",
              vis);
     if (hub_db_exec(req->db, sql, 5, p, &r, err, sizeof err) < 0) {
         hub_db_result_free(&r);
@@ -199,8 +210,8 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
     /* Affected organisations: counted from the visible sightings, named as
      * the sightings that name them may be seen. */
     snprintf(sql, sizeof sql,
-             "SELECT g.sector, o.name, SUM(g.count) FROM sightings g JOIN orgs o ON o.id ="
-             " g.org_id WHERE g.seen >= $3 AND g.seen <= $4 AND %s GROUP BY g.sector, o.name"
+             "SELECT g.sector, o.name, SUM(g.count) FROM sighting_hours g JOIN orgs o ON o.id ="
+             " g.org_id WHERE g.hour >= $3 AND g.hour < $4 AND %s GROUP BY g.sector, o.name"
              " ORDER BY g.sector, o.name",
              vis);
     if (hub_db_exec(req->db, sql, 4, p, &r, err, sizeof err) == 0) {
@@ -222,12 +233,24 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
      * over every indicator, 8x slower at 100,000 sightings than the range
      * scan of the covering index. */
     json_t *top_sig = json_array(), *top_ind = json_array();
-    snprintf(sql, sizeof sql,
-             "SELECT g.indicator_id || '' AS i, SUM(g.count) AS n, COUNT(DISTINCT g.org_id),"
-             " COUNT(DISTINCT g.sector), MIN(g.severity) FROM sightings g WHERE g.seen >= $3"
-             " AND g.seen <= $4 AND %s GROUP BY i ORDER BY n DESC, i LIMIT %d",
-             vis, TOP_CANDIDATES);
-    if (hub_db_exec(req->db, sql, 4, p, &r, err, sizeof err) == 0) {
+    int np = 7;
+    if (rg->buckets == 24) {
+        snprintf(sql, sizeof sql,
+                 "SELECT g.indicator_id || '' AS i, SUM(g.count) AS n, COUNT(DISTINCT g.org_id),"
+                 " COUNT(DISTINCT g.sector), MIN(g.severity) FROM sightings g WHERE g.seen >= $6"
+                 " AND g.seen < $7 AND %s GROUP BY i ORDER BY n DESC, i LIMIT %d",
+                 vis, TOP_CANDIDATES);
+    } else {
+        /* 7 and 30 days: whole UTC days of the daily counters. */
+        np = 9;
+        snprintf(sql, sizeof sql,
+                 "SELECT g.indicator_id AS i, SUM(g.count) AS n, COUNT(DISTINCT g.org_id),"
+                 " COUNT(DISTINCT g.sector), MIN(g.severity) FROM sighting_days g WHERE"
+                 " g.day >= $8 AND g.day <= $9 AND %s GROUP BY g.indicator_id"
+                 " ORDER BY n DESC, i LIMIT %d",
+                 vis, TOP_CANDIDATES);
+    }
+    if (hub_db_exec(req->db, sql, np, p, &r, err, sizeof err) == 0) {
         for (int i = 0; i < r.nrows; i++) {
             json_t *e = json_pack(
                 "{s:s, s:I, s:I, s:I, s:s}", "indicator_id", hub_db_cell(&r, i, 0), "sightings",
@@ -278,6 +301,70 @@ static char *like_pattern(const char *s)
     out[j++] = '%';
     out[j] = 0;
     return out;
+}
+
+/* The value search of ?q=: an id is looked up by the id index; other text
+ * in the name or pattern of indicators and reports. With SQLite a term of 3
+ * characters or more that the trigram index (objects_fts, schema migration
+ * 4) finds in fewer than SEARCH_DRIVE rows drives the query by those rows
+ * (*by_ids: the type index is then not walked); a commoner term walks the
+ * type index newest first, where matches come soon. PostgreSQL's planner
+ * picks between pg_trgm's index on the same text and that walk itself. */
+#define SEARCH_DRIVE 5000
+#define SEARCH_TEXT_SQLITE                                                                         \
+    "(coalesce(json_extract(o.body, '$.name'), '') || ' ' ||"                                      \
+    " coalesce(json_extract(o.body, '$.pattern'), ''))"
+#define SEARCH_TEXT_PG                                                                             \
+    "(coalesce(o.body::jsonb ->> 'name', '') || ' ' || coalesce(o.body::jsonb ->> 'pattern', ''))"
+
+static int search_filter(struct hub_request *req, struct query *q, struct query *w,
+                         const char *text, bool *by_ids)
+{
+    const char *dash = strstr(text, "--");
+    if (dash && dash > text &&
+        strspn(text, "abcdefghijklmnopqrstuvwxyz-") >= (size_t)(dash - text)) {
+        q_add(w, " AND o.stix_id = $%d", q_param(q, DB_TEXT(text)));
+        return 0;
+    }
+    if (q->nowned >= 7)
+        return -ENOMEM;
+    char *like = like_pattern(text);
+    if (!like)
+        return -ENOMEM;
+    q->owned[q->nowned++] = like;
+    bool pg = hub_db_kind(req->server->db) == HUB_DB_POSTGRES;
+    if (!pg && strlen(text) >= 3) {
+        size_t n = strlen(text);
+        char *phrase = malloc(2 * n + 3);
+        if (!phrase)
+            return -ENOMEM;
+        size_t j = 0;
+        phrase[j++] = '"';
+        for (size_t i = 0; i < n; i++) {
+            if (text[i] == '"')
+                phrase[j++] = '"';
+            phrase[j++] = text[i];
+        }
+        phrase[j++] = '"';
+        phrase[j] = 0;
+        q->owned[q->nowned++] = phrase;
+        struct hub_db_param p[] = {DB_TEXT(phrase)};
+        int64_t hits = SEARCH_DRIVE;
+        char err[256];
+        if (hub_db_query_i64(req->db,
+                             "SELECT count(*) FROM (SELECT 1 FROM objects_fts WHERE objects_fts"
+                             " MATCH $1 LIMIT 5000)", /* SEARCH_DRIVE */
+                             1, p, 0, &hits, err, sizeof err) < 0)
+            log_error("hub: search: %s", err);
+        if (hits < SEARCH_DRIVE) {
+            *by_ids = true;
+            q_add(w, " AND o.id IN (SELECT rowid FROM objects_fts WHERE objects_fts MATCH $%d)",
+                  q_param(q, DB_TEXT(phrase)));
+        }
+    }
+    q_add(w, " AND %s %s $%d ESCAPE '\\'", pg ? SEARCH_TEXT_PG : SEARCH_TEXT_SQLITE,
+          pg ? "ILIKE" : "LIKE", q_param(q, DB_TEXT(like)));
+    return 0;
 }
 
 /* Collection rows looked up once per request. */
@@ -335,6 +422,7 @@ void dash_indicators(struct hub_request *req, struct hub_response *resp)
      * per type walking the (type, date_added) index newest first and
      * stopping at the limit, rather than sorting every visible row. */
     struct query w = {0};
+    bool by_ids = false;
     q_add(&w, " AND %s", vis);
     const char *type = hub_request_arg(req, "type");
     if (type && *type && strcmp(type, "indicator") && strcmp(type, "report")) {
@@ -377,11 +465,12 @@ void dash_indicators(struct hub_request *req, struct hub_response *resp)
             hub_response_error(resp, 400, "Bad request", "q: at most 200 characters");
             return;
         }
-        char *like = like_pattern(text);
-        if (like && q.nowned < 8)
-            q.owned[q.nowned++] = like;
-        q_add(&w, " AND (o.stix_id = $%d OR o.body LIKE $%d ESCAPE '\\')",
-              q_param(&q, DB_TEXT(text)), q_param(&q, DB_TEXT(like)));
+        if (search_filter(req, &q, &w, text, &by_ids) < 0) {
+            q_free(&q);
+            q_free(&w);
+            storage_error(resp, "search", "out of memory");
+            return;
+        }
     }
     long limit = 50;
     const char *l = hub_request_arg(req, "limit");
@@ -405,9 +494,9 @@ void dash_indicators(struct hub_request *req, struct hub_response *resp)
               "%sSELECT * FROM (SELECT o.stix_id, o.type, o.tlp, o.body, o.gtlp, o.producer_org,"
               " o.id, o.coll, o.date_added, o.revoked, c.title, pr.name, pr.sector FROM objects o"
               " JOIN collections c ON c.id = o.coll LEFT JOIN orgs pr ON pr.id = o.producer_org"
-              " WHERE o.type = '%s' AND o.is_latest = 1%s ORDER BY o.date_added DESC LIMIT %ld)"
+              " WHERE %so.type = '%s' AND o.is_latest = 1%s ORDER BY o.date_added DESC LIMIT %ld)"
               " AS t%d",
-              nsel ? " UNION ALL " : "", types[t], w.sql, limit * 2, t);
+              nsel ? " UNION ALL " : "", by_ids ? "+" : "", types[t], w.sql, limit * 2, t);
         nsel++;
     }
     q_add(&q, " ORDER BY 9 DESC LIMIT %ld", limit * 2);

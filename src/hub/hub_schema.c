@@ -115,6 +115,52 @@ static const char *const migration3[] = {
     "CREATE INDEX objects_type_added ON objects (type, date_added)",
     NULL};
 
+/* Migration 4 (issue 14): the dashboard's pre-aggregated sighting counters,
+ * maintained by every sighting stored (hub_objects.c) and filled here from
+ * the sightings already stored. Keys hold every column the TLP rules read
+ * (org_id, tlp, coll), so a caller's counts are the same as over the raw
+ * rows. Hours (seen / 3,600 s) serve the heat map, trends and affected
+ * organisations; days per indicator the top lists of 7 and 30 days. */
+static const char *const migration4[] = {
+    "CREATE TABLE sighting_hours (hour BIGINT NOT NULL, sector TEXT NOT NULL,"
+    " severity INTEGER NOT NULL, org_id BIGINT NOT NULL, tlp TEXT NOT NULL, coll TEXT NOT NULL,"
+    " count BIGINT NOT NULL, PRIMARY KEY (hour, sector, severity, org_id, tlp, coll))",
+    "CREATE TABLE sighting_days (day BIGINT NOT NULL, indicator_id TEXT NOT NULL,"
+    " sector TEXT NOT NULL, severity INTEGER NOT NULL, org_id BIGINT NOT NULL,"
+    " tlp TEXT NOT NULL, coll TEXT NOT NULL, count BIGINT NOT NULL,"
+    " PRIMARY KEY (day, indicator_id, sector, severity, org_id, tlp, coll))",
+    "INSERT INTO sighting_hours (hour, sector, severity, org_id, tlp, coll, count)"
+    " SELECT seen / 3600000000, sector, severity, org_id, tlp, coll, SUM(count) FROM sightings"
+    " GROUP BY seen / 3600000000, sector, severity, org_id, tlp, coll",
+    "INSERT INTO sighting_days (day, indicator_id, sector, severity, org_id, tlp, coll, count)"
+    " SELECT seen / 86400000000, indicator_id, sector, severity, org_id, tlp, coll, SUM(count)"
+    " FROM sightings GROUP BY seen / 86400000000, indicator_id, sector, severity, org_id, tlp,"
+    " coll",
+    NULL};
+
+/* Search of indicators and reports by value (hub_dash.c): their name and
+ * pattern indexed by trigrams, so that a substring is found without reading
+ * every body. SQLite: an FTS5 trigram table kept by a trigger (contentless:
+ * rowid = objects.id; objects are never deleted, older versions drop out by
+ * the is_latest join). PostgreSQL: pg_trgm's GIN index on the same text. */
+static const char *const migration4_sqlite[] = {
+    "CREATE VIRTUAL TABLE objects_fts USING fts5(text, content='', tokenize='trigram')",
+    "CREATE TRIGGER objects_fts_insert AFTER INSERT ON objects"
+    " WHEN new.type IN ('indicator', 'report') BEGIN"
+    " INSERT INTO objects_fts (rowid, text) VALUES (new.id,"
+    " coalesce(json_extract(new.body, '$.name'), '') || ' ' ||"
+    " coalesce(json_extract(new.body, '$.pattern'), '')); END",
+    "INSERT INTO objects_fts (rowid, text) SELECT id, coalesce(json_extract(body, '$.name'), '')"
+    " || ' ' || coalesce(json_extract(body, '$.pattern'), '') FROM objects"
+    " WHERE type IN ('indicator', 'report')",
+    NULL};
+static const char *const migration4_pg[] = {
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX objects_search ON objects USING gin ((coalesce(body::jsonb ->> 'name', '')"
+    " || ' ' || coalesce(body::jsonb ->> 'pattern', '')) gin_trgm_ops)"
+    " WHERE type IN ('indicator', 'report')",
+    NULL};
+
 struct migration {
     const char *const *backend[2]; /* per hub_db_kind, run first; may be NULL */
     const char *const *common;
@@ -123,6 +169,7 @@ static const struct migration migrations[] = {
     {{NULL, NULL}, migration1},
     {{migration2_sqlite, migration2_pg}, migration2},
     {{NULL, NULL}, migration3},
+    {{migration4_sqlite, migration4_pg}, migration4},
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
