@@ -51,6 +51,7 @@ for name, sector in ORGS + [("National CERT", "government-national")]:
     tok, _ = ht.admin(db, "token", "issue", "--org", name, "--role", "analyst")
     sens, _ = ht.admin(db, "token", "issue", "--org", name, "--role", "sensor")
     orgs[name] = {"identity": ident, "analyst": tok, "sensor": sens, "sector": sector}
+coord_admin, _ = ht.admin(db, "token", "issue", "--org", "National CERT", "--role", "admin")
 hub = ht.Hub(db, work, plain=True, extra=["--threads", "4"]).start()
 
 
@@ -157,6 +158,9 @@ for who in ("Grid North", "Bank One", "National CERT"):
         p50, p99, size = measure(orgs[who]["analyst"], f"/api/v1/dashboard/indicators/{top}", N)
         print(f"{who:14s} {'/api/v1/dashboard/indicators/{top signature}':52s} p50 {p50:7.1f} ms"
               f"  p99 {p99:7.1f} ms")
+for p in ("/api/v1/audit?limit=100", "/web/session"):
+    p50, p99, size = measure(coord_admin, p, N)
+    print(f"{'National CERT admin':14s} {p:52s} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms")
 hub.stop()
 if pg:
     subprocess.run([os.path.join(src, "tests", "hub", "pg-fixture.sh"), "stop", pg])

@@ -629,10 +629,14 @@ void dash_indicator(struct hub_request *req, struct hub_response *resp)
     hub_response_json(resp, 200, "application/json", out);
 }
 
-/* Sensors: what they send is their EVE reports (POST /api/v1/eve), each
- * audited with the token that sent it ("..., token tok-..."); a sensor is
- * one sensor token. The caller sees its own organisation's sensors, the
- * coordinator all. Silent: no report for an hour. */
+/* Sensors: what they send is their EVE reports (POST /api/v1/eve): each
+ * report updates the token's row of sensor_status (last report, totals,
+ * the latest capture counters of a stats event, the User-Agent that names
+ * the sensor's version) and is audited with the token that sent it
+ * ("..., token tok-..."), which gives the last hour's alert rate through the
+ * partial index on report rows. A sensor is one sensor token. The caller
+ * sees its own organisation's sensors, the coordinator all. Silent: no
+ * report for an hour. */
 void dash_sensors(struct hub_request *req, struct hub_response *resp)
 {
     if (!dash_role_ok(req, resp))
@@ -644,11 +648,10 @@ void dash_sensors(struct hub_request *req, struct hub_response *resp)
     struct hub_db_result r, a;
     char err[512];
     if (hub_db_exec(req->db,
-                    "SELECT t.hash, o.name, t.created, t.revoked,"
-                    " (SELECT MAX(a.ts) FROM audit a WHERE a.action = 'report'"
-                    " AND a.org_id = t.org_id AND a.role = 'sensor'"
-                    " AND a.detail LIKE '%token tok-' || SUBSTR(t.hash, 1, 16))"
-                    " FROM tokens t JOIN orgs o ON o.id = t.org_id WHERE t.role = 'sensor'"
+                    "SELECT t.hash, o.name, t.created, t.revoked, s.last_report, s.reports,"
+                    " s.alerts, s.kernel_packets, s.kernel_drops, s.agent"
+                    " FROM tokens t JOIN orgs o ON o.id = t.org_id LEFT JOIN sensor_status s"
+                    " ON s.token_id = 'tok-' || SUBSTR(t.hash, 1, 16) WHERE t.role = 'sensor'"
                     " AND (t.org_id = $1 OR $2 = 1) ORDER BY o.name, t.id",
                     2, p, &r, err, sizeof err) < 0) {
         hub_db_result_free(&r);
@@ -657,8 +660,8 @@ void dash_sensors(struct hub_request *req, struct hub_response *resp)
     }
     /* The last hour's reports, for the alert rate. */
     if (hub_db_exec(req->db,
-                    "SELECT a.detail FROM audit a WHERE a.action = 'report' AND a.role = 'sensor'"
-                    " AND (a.org_id = $1 OR $2 = 1) AND a.ts >= $3",
+                    "SELECT a.detail FROM audit a WHERE a.action = 'report' AND a.ts >= $3"
+                    " AND (a.org_id = $1 OR $2 = 1) AND a.role = 'sensor'",
                     3, p, &a, err, sizeof err) < 0) {
         hub_db_result_free(&a);
         a.nrows = 0;
@@ -688,6 +691,14 @@ void dash_sensors(struct hub_request *req, struct hub_response *resp)
             hub_timestamp_format(last, ts, sizeof ts);
             json_object_set_new(e, "last_report", hub_json_str(ts));
             json_object_set_new(e, "silent", json_boolean(last < hour));
+            json_object_set_new(e, "reports", json_integer(hub_db_cell_i64(&r, i, 5)));
+            json_object_set_new(e, "alerts", json_integer(hub_db_cell_i64(&r, i, 6)));
+            if (hub_db_cell(&r, i, 7))
+                json_object_set_new(e, "kernel_packets", json_integer(hub_db_cell_i64(&r, i, 7)));
+            if (hub_db_cell(&r, i, 8))
+                json_object_set_new(e, "kernel_drops", json_integer(hub_db_cell_i64(&r, i, 8)));
+            if (hub_db_cell(&r, i, 9))
+                json_object_set_new(e, "version", hub_json_str(hub_db_cell(&r, i, 9)));
         } else {
             json_object_set_new(e, "silent", json_true());
         }

@@ -136,6 +136,13 @@ static const char *const migration4[] = {
     " SELECT seen / 86400000000, indicator_id, sector, severity, org_id, tlp, coll, SUM(count)"
     " FROM sightings GROUP BY seen / 86400000000, indicator_id, sector, severity, org_id, tlp,"
     " coll",
+    /* The sensors view: each reporting token's latest report (POST
+     * /api/v1/eve), and the last hour's reports without scanning the
+     * whole audit log. */
+    "CREATE TABLE sensor_status (token_id TEXT PRIMARY KEY, org_id BIGINT NOT NULL,"
+    " last_report BIGINT NOT NULL, reports BIGINT NOT NULL, alerts BIGINT NOT NULL,"
+    " kernel_packets BIGINT, kernel_drops BIGINT, agent TEXT)",
+    "CREATE INDEX audit_reports ON audit (ts) WHERE action = 'report'",
     NULL};
 
 /* Search of indicators and reports by value (hub_dash.c): their name and

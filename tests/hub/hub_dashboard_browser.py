@@ -292,6 +292,17 @@ def run(hub, base, wd, orgs, hb_sensor, db):
     amber_energy = ["NG-AMBER-scada-c2", "198.51.100.20", s["amber"]["id"]]
     amber_fin = ["HB-AMBER-card-skimmer", "198.51.100.40", s["hb_amber"]["id"]]
 
+    # Harbour Bank's sensor reports a stats event (no alert, so no
+    # sighting): the sensors view shows its version and drop counters;
+    # Northern Grid's sensor never reported (silent).
+    sensor = hub.client(hb_sensor)
+    st, _ = sensor.request("POST", "/api/v1/eve", body=json.dumps({
+        "timestamp": ht.now_ts(-5), "event_type": "stats", "stats": {
+            "uptime": 60, "capture": {"kernel_packets": 100000, "kernel_drops": 250}}}),
+        headers={"Content-Type": "application/x-ndjson", "Accept": "application/json",
+                 "User-Agent": "vigil-sensor/9.8.7"}, auth="bearer")[:2]
+    check(st == 200, f"sensor stats report accepted ({st})")
+    sensor.close()
     step("seeded objects")
     # --- Harbour Bank (financial-services analyst) ---
     b = wd.browser = wd.session()
@@ -315,6 +326,9 @@ def run(hub, base, wd, orgs, hb_sensor, db):
     check([o["name"] for o in sec["energy"]["organisations"]] == ["Northern Grid"],
           "bank: Coastal Power (AMBER only) is neither named nor counted")
     check(sec["energy"]["organisations_affected"] == 1, "bank: 1 energy organisation affected")
+    st, body = b.fetch("/api/v1/dashboard/sensors")
+    check([x["organisation"] for x in json.loads(body)["sensors"]] == ["Harbour Bank"],
+          "bank: only its own sensors")
     st, body = b.fetch(f"/api/v1/dashboard/indicators/{s['red']['id']}")
     check(st == 404, f"bank: RED detail is 404 like any unknown id ({st})")
     st, body = b.fetch("/api/v1/dashboard/indicators?q=203.0.113.99")
@@ -453,6 +467,21 @@ def run(hub, base, wd, orgs, hb_sensor, db):
         check(m in text, f"coordinator sees AMBER {m}")
     for m in red_marks:
         check(m not in text, f"coordinator is not a RED recipient: never sees {m}")
+    st, body = b.fetch("/api/v1/dashboard/sensors")
+    sens = {x["organisation"]: x for x in json.loads(body)["sensors"]}
+    hbs, ngs = sens.get("Harbour Bank", {}), sens.get("Northern Grid", {})
+    check(hbs.get("version") == "vigil-sensor/9.8.7" and hbs.get("kernel_drops") == 250
+          and hbs.get("kernel_packets") == 100000 and hbs.get("silent") is False
+          and hbs.get("reports_last_hour") == 1, f"CERT: the bank's sensor reporting ({hbs})")
+    check(ngs.get("silent") is True and "last_report" not in ngs, f"CERT: NG's silent ({ngs})")
+    b.show("#/sensors", "sensors")
+    warn = b.js("const w = document.querySelector('[data-testid=silent-warning]');"
+                "return w ? w.textContent : ''")
+    check("Northern Grid" in warn and "Harbour Bank" not in warn,
+          f"the sensors view warns of the silent sensor ({warn!r})")
+    check("250 (0.25 %)" in b.js("return document.querySelector('[data-testid=sensors]')"
+                                 ".textContent"), "drop counters shown")
+    b.screenshot("coordinator-sensors")
     doc, sec = overview(b)
     check(sec["energy"]["sightings"] == 9, f"CERT: energy 4 + 5, no RED ({sec['energy']})")
     check(sec["financial-services"]["sightings"] == 5, "CERT: finance 2 + 3")
