@@ -108,6 +108,18 @@ class Browser:
     def press(self, key):
         self.pw.call(op="press", page=self.page, key=key)
 
+    def keys(self, text):
+        self.pw.call(op="keys", page=self.page, text=text)
+
+    def tab_to(self, cond_js, what, limit=25):
+        """Presses Tab until cond_js (about document.activeElement) holds."""
+        for _ in range(limit):
+            if self.js(cond_js):
+                return True
+            self.press("Tab")
+        check(False, f"keyboard: Tab never reached {what}")
+        return False
+
     def source(self):
         return self.js("return document.documentElement.outerHTML")
 
@@ -430,7 +442,30 @@ def run(hub, base, wd, orgs, hb_sensor, db):
 
     step("bank done")
     # --- Northern Grid (energy analyst): producer of RED, member of energy ---
-    TIMINGS["login to overview"].append(login(b, base, orgs["Northern Grid"]["analyst"]))
+    # Keyboard only: Tab to the token field, type, Enter; Tab to a view's
+    # link, Enter; the focus outline is drawn.
+    b.go(base + "/ui/")
+    b.wait_view("login")
+    b.tab_to("return document.activeElement.id === 'token'", "the token field")
+    b.keys(orgs["Northern Grid"]["analyst"])
+    b.press("Enter")
+    b.wait_view("overview")
+    b.tab_to("return document.activeElement.getAttribute('href') === '#/incidents'",
+             "the incidents link")
+    check(b.js("return getComputedStyle(document.activeElement).outlineStyle") == "solid",
+          "keyboard focus is visible")
+    b.press("Enter")
+    b.wait_view("incidents")
+    b.tab_to("return document.activeElement.id === 'theme'", "the theme toggle")
+    b.press("Enter")
+    check(b.js("return document.documentElement.dataset.theme") == "dark"
+          and b.js("return getComputedStyle(document.body).backgroundColor")
+          == "rgb(20, 23, 28)", "the dark theme by keyboard")
+    b.show("#/overview?range=30d", "overview")
+    b.screenshot("energy-overview-dark")
+    b.click("#theme")
+    check(b.js("return document.documentElement.dataset.theme") == "light", "back to light")
+    b.show("#/overview", "overview")
     text = all_views(b, "energy")
     for m in red_marks[:2] + amber_energy[:2]:
         check(m in text, f"Northern Grid sees {m}")

@@ -9,6 +9,7 @@
 //   {"op": "eval", "page", "script", "args"}      script is a function body
 //   {"op": "evalAsync", "page", "script", "args"} body gets a callback last
 //   {"op": "fill"|"click", "page", "css", "text"?}
+//   {"op": "press", "page", "key"}, {"op": "keys", "page", "text"}  keyboard
 //   {"op": "screenshot", "page", "path"}
 //   {"op": "close"}
 // Scripts run through the DevTools protocol, not eval() in the page, so the
@@ -54,6 +55,9 @@ async function run(cmd) {
       return null;
     case 'press':
       await page.keyboard.press(cmd.key);
+      return null;
+    case 'keys':
+      await page.keyboard.type(cmd.text);
       return null;
     case 'screenshot':
       await page.screenshot({ path: cmd.path });
