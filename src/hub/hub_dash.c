@@ -268,6 +268,18 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
     }
     hub_db_result_free(&r);
 
+    /* Every sector is listed, with zeros where nothing visible was seen:
+     * for the coordinator each sector that has organisations, for an
+     * organisation its own (plus any sector seen above). */
+    if (caller->org.coordinator &&
+        hub_db_exec(req->db, "SELECT DISTINCT sector FROM orgs ORDER BY sector", 0, NULL, &r,
+                    err, sizeof err) == 0) {
+        for (int i = 0; i < r.nrows; i++)
+            sector_entry(sectors, hub_db_cell(&r, i, 0), rg->buckets);
+    }
+    if (caller->org.coordinator)
+        hub_db_result_free(&r);
+    sector_entry(sectors, caller->org.sector, rg->buckets);
     json_t *arr = json_array();
     const char *k;
     json_t *v;

@@ -520,6 +520,8 @@ def run(hub, base, wd, orgs, hb_sensor, db):
     doc, sec = overview(b)
     check(sec["energy"]["sightings"] == 9, f"CERT: energy 4 + 5, no RED ({sec['energy']})")
     check(sec["financial-services"]["sightings"] == 5, "CERT: finance 2 + 3")
+    check(sec.get("government-national", {}).get("sightings") == 0,
+          f"CERT: every sector listed, those without sightings at 0 ({sorted(sec)})")
     st, body = b.fetch("/api/v1/audit?limit=500")
     entries = json.loads(body)["entries"]
     acts = [(e["action"], e.get("object"), e.get("detail", "")) for e in entries]
