@@ -143,6 +143,9 @@ static const char *const migration4[] = {
     " last_report BIGINT NOT NULL, reports BIGINT NOT NULL, alerts BIGINT NOT NULL,"
     " kernel_packets BIGINT, kernel_drops BIGINT, agent TEXT)",
     "CREATE INDEX audit_reports ON audit (ts) WHERE action = 'report'",
+    /* Covers an incident's visible organisations (hub_risk.c). */
+    "CREATE INDEX sightings_incident ON sightings (indicator_id, seen, org_id, tlp, coll,"
+    " count)",
     NULL};
 
 /* Search of indicators and reports by value (hub_dash.c): their name and

@@ -245,7 +245,8 @@ async function viewIncidents(root) {
         el('dt', {}, 'Organisations'), el('dd', {}, `${inc.organisations_affected}: ${(inc.organisations || []).join(', ')}`),
         el('dt', {}, 'Status'), el('dd', {}, el('span', { 'data-testid': 'status' }, inc.status))),
       el('div', { class: 'inline' }, sel, ' ', save, ' ', note),
-      el('h3', {}, 'Timeline of sightings'),
+      el('h3', {}, inc.sightings_total > inc.sightings.length
+        ? `Timeline of sightings (the latest ${inc.sightings.length} of ${inc.sightings_total})` : 'Timeline of sightings'),
       el('table', {}, el('thead', {}, el('tr', {}, ['Seen', 'Organisation', 'Sector', 'Severity', 'Count', 'TLP'].map((h) => el('th', {}, h)))),
         el('tbody', {}, inc.sightings.map((s) => el('tr', {}, el('td', {}, fmtTime(s.seen)), el('td', {}, s.organisation),
           el('td', {}, s.sector), el('td', {}, s.severity), el('td', { class: 'num' }, s.count), el('td', {}, tlpBadge(s.tlp)))))));
