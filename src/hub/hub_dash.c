@@ -10,6 +10,7 @@
  * hub_taxii_visible_body for granular markings. Creating, revoking and
  * sharing indicators is done by the page through the TAXII API itself. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,78 @@ static void indicator_facts(struct hub_request *req, const char *id, json_t *e)
     hub_db_result_free(&r);
 }
 
+/* Overview answers cached per organisation (what it may see follows from
+ * it alone), range and window end hour, while no sighting has been stored
+ * since (hub_server.sightings_gen) and for at most OVERVIEW_TTL_US (for what
+ * changes elsewhere: organisations added by `hub admin`, an indicator's
+ * name or TLP, a sighting stored while the answer was computed). */
+#define OVERVIEW_CACHE 64
+#define OVERVIEW_TTL_US (30 * US_PER_S)
+struct overview_entry {
+    int64_t org, end_h, at;
+    const struct range *range;
+    long gen;
+    char *body;
+    size_t len;
+};
+static struct overview_entry overview_cache[OVERVIEW_CACHE];
+static pthread_mutex_t overview_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool overview_cached(struct hub_request *req, const struct range *rg, int64_t end_h,
+                            struct hub_response *resp)
+{
+    int64_t now = hub_now_us();
+    long gen = req->server->sightings_gen;
+    bool hit = false;
+    pthread_mutex_lock(&overview_lock);
+    for (int i = 0; i < OVERVIEW_CACHE && !hit; i++) {
+        struct overview_entry *e = &overview_cache[i];
+        if (!e->body || e->org != req->caller.org.id || e->range != rg || e->end_h != end_h ||
+            e->gen != gen || now - e->at >= OVERVIEW_TTL_US)
+            continue;
+        char *copy = malloc(e->len + 1);
+        if (copy) {
+            memcpy(copy, e->body, e->len + 1);
+            free(resp->body);
+            resp->body = copy;
+            resp->len = e->len;
+            resp->status = 200;
+            resp->content_type = "application/json";
+            hit = true;
+        }
+    }
+    pthread_mutex_unlock(&overview_lock);
+    return hit;
+}
+
+static void overview_store(struct hub_request *req, const struct range *rg, int64_t end_h,
+                           long gen, const struct hub_response *resp)
+{
+    if (resp->status != 200 || !resp->body)
+        return;
+    char *copy = malloc(resp->len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, resp->body, resp->len);
+    copy[resp->len] = 0;
+    int64_t now = hub_now_us();
+    pthread_mutex_lock(&overview_lock);
+    struct overview_entry *slot = &overview_cache[0];
+    for (int i = 0; i < OVERVIEW_CACHE; i++) {
+        struct overview_entry *e = &overview_cache[i];
+        if (!e->body || (e->org == req->caller.org.id && e->range == rg)) {
+            slot = e;
+            break;
+        }
+        if (e->at < slot->at)
+            slot = e;
+    }
+    free(slot->body);
+    *slot = (struct overview_entry){.org = req->caller.org.id, .end_h = end_h, .at = now,
+                                    .range = rg, .gen = gen, .body = copy, .len = resp->len};
+    pthread_mutex_unlock(&overview_lock);
+}
+
 void dash_overview(struct hub_request *req, struct hub_response *resp)
 {
     if (!dash_role_ok(req, resp))
@@ -160,6 +233,9 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
     int64_t now_h = now / HUB_HOUR_US;
     int64_t end_h = (now_h / bucket_h + 1) * bucket_h;
     int64_t start_h = end_h - bucket_h * rg->buckets;
+    long gen = req->server->sightings_gen;
+    if (overview_cached(req, rg, end_h, resp))
+        return;
     int64_t bucket = bucket_h * HUB_HOUR_US, start = start_h * HUB_HOUR_US;
     now = end_h * HUB_HOUR_US;
     const char *vis = hub_sighting_visibility(caller);
@@ -173,12 +249,20 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
     json_t *sectors = json_object();
     json_int_t total = 0;
 
-    /* Heat map cells and trend buckets in one pass over the range. */
+    /* Heat map cells and trend buckets in one pass over the range: hours
+     * for 24 h and 7 d, days for 30 d (its buckets are days). */
+    bool days = bucket_h == 24;
+    const char *counters = days ? "sighting_days" : "sighting_hours";
+    const char *unit = days ? "day" : "hour";
+    if (days) {
+        p[2] = DB_INT(start_h / 24);
+        p[3] = DB_INT(end_h / 24);
+        p[4] = DB_INT(1);
+    }
     snprintf(sql, sizeof sql,
-             "SELECT g.sector, g.severity, (g.hour - $3) / $5 AS b, SUM(g.count) FROM"
-             " sighting_hours g WHERE g.hour >= $3 AND g.hour < $4 AND %s"
-             " GROUP BY g.sector, g.severity, b",
-             vis);
+             "SELECT g.sector, g.severity, (g.%s - $3) / $5 AS b, SUM(g.count) FROM"
+             " %s g WHERE g.%s >= $3 AND g.%s < $4 AND %s GROUP BY g.sector, g.severity, b",
+             unit, counters, unit, unit, vis);
     if (hub_db_exec(req->db, sql, 5, p, &r, err, sizeof err) < 0) {
         hub_db_result_free(&r);
         json_decref(sectors);
@@ -210,10 +294,10 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
     /* Affected organisations: counted from the visible sightings, named as
      * the sightings that name them may be seen. */
     snprintf(sql, sizeof sql,
-             "SELECT g.sector, o.name, SUM(g.count) FROM sighting_hours g JOIN orgs o ON o.id ="
-             " g.org_id WHERE g.hour >= $3 AND g.hour < $4 AND %s GROUP BY g.sector, o.name"
+             "SELECT g.sector, o.name, SUM(g.count) FROM %s g JOIN orgs o ON o.id ="
+             " g.org_id WHERE g.%s >= $3 AND g.%s < $4 AND %s GROUP BY g.sector, o.name"
              " ORDER BY g.sector, o.name",
-             vis);
+             counters, unit, unit, vis);
     if (hub_db_exec(req->db, sql, 4, p, &r, err, sizeof err) == 0) {
         for (int i = 0; i < r.nrows; i++) {
             json_t *sec = sector_entry(sectors, hub_db_cell(&r, i, 0), rg->buckets);
@@ -245,7 +329,7 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
         np = 9;
         snprintf(sql, sizeof sql,
                  "SELECT g.indicator_id AS i, SUM(g.count) AS n, COUNT(DISTINCT g.org_id),"
-                 " COUNT(DISTINCT g.sector), MIN(g.severity) FROM sighting_days g WHERE"
+                 " COUNT(DISTINCT g.sector), MIN(g.severity) FROM sighting_indicator_days g WHERE"
                  " g.day >= $8 AND g.day <= $9 AND %s GROUP BY g.indicator_id"
                  " ORDER BY n DESC, i LIMIT %d",
                  vis, TOP_CANDIDATES);
@@ -294,6 +378,7 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
                                 (json_int_t)(bucket / US_PER_S), "buckets", rg->buckets,
                                 "sightings", total, "sectors", arr, "top_signatures", top_sig,
                                 "top_indicators", top_ind));
+    overview_store(req, rg, end_h, gen, resp);
 }
 
 /* Escapes LIKE wildcards of s (with '\' as the escape character). */
@@ -369,9 +454,12 @@ static int search_filter(struct hub_request *req, struct query *q, struct query 
                              1, p, 0, &hits, err, sizeof err) < 0)
             log_error("hub: search: %s", err);
         if (hits < SEARCH_DRIVE) {
+            /* A trigram phrase matches exactly the texts containing it
+             * (case-insensitively, as LIKE): no second test of each row. */
             *by_ids = true;
             q_add(w, " AND o.id IN (SELECT rowid FROM objects_fts WHERE objects_fts MATCH $%d)",
                   q_param(q, DB_TEXT(phrase)));
+            return 0;
         }
     }
     q_add(w, " AND %s %s $%d ESCAPE '\\'", pg ? SEARCH_TEXT_PG : SEARCH_TEXT_SQLITE,
