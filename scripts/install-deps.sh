@@ -9,6 +9,13 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev python3 python3-
  postgresql iproute2 curl suricata-update logrotate strace python3-jsonschema libicu-dev libpsl-dev publicsuffix
  nmap tcpdump openssh-server openssh-client libnetfilter-queue-dev nftables iptables
  chromium chromium-driver libjs-chart.js iodine unbound bind9-dnsutils iputils-ping tshark"
+# The dashboard's browser test drives chromium with Playwright
+# (playwright-core, pinned in tests/hub/browser/package-lock.json); the
+# machine's Node.js (>= 20) and npm install it into tests/hub/browser.
+browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/hub/browser"
+if command -v npm >/dev/null 2>&1 && [ ! -d "$browser_dir/node_modules/playwright-core" ]; then
+  npm ci --prefix "$browser_dir" --no-audit --no-fund --loglevel=error
+fi
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -10,6 +10,7 @@
  * hub_taxii_visible_body for granular markings. Creating, revoking and
  * sharing indicators is done by the page through the TAXII API itself. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,78 @@ static void indicator_facts(struct hub_request *req, const char *id, json_t *e)
     hub_db_result_free(&r);
 }
 
+/* Overview answers cached per organisation (what it may see follows from
+ * it alone), range and window end hour, while no sighting has been stored
+ * since (hub_server.sightings_gen) and for at most OVERVIEW_TTL_US (for what
+ * changes elsewhere: organisations added by `hub admin`, an indicator's
+ * name or TLP, a sighting stored while the answer was computed). */
+#define OVERVIEW_CACHE 64
+#define OVERVIEW_TTL_US (30 * US_PER_S)
+struct overview_entry {
+    int64_t org, end_h, at;
+    const struct range *range;
+    long gen;
+    char *body;
+    size_t len;
+};
+static struct overview_entry overview_cache[OVERVIEW_CACHE];
+static pthread_mutex_t overview_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool overview_cached(struct hub_request *req, const struct range *rg, int64_t end_h,
+                            struct hub_response *resp)
+{
+    int64_t now = hub_now_us();
+    long gen = req->server->sightings_gen;
+    bool hit = false;
+    pthread_mutex_lock(&overview_lock);
+    for (int i = 0; i < OVERVIEW_CACHE && !hit; i++) {
+        struct overview_entry *e = &overview_cache[i];
+        if (!e->body || e->org != req->caller.org.id || e->range != rg || e->end_h != end_h ||
+            e->gen != gen || now - e->at >= OVERVIEW_TTL_US)
+            continue;
+        char *copy = malloc(e->len + 1);
+        if (copy) {
+            memcpy(copy, e->body, e->len + 1);
+            free(resp->body);
+            resp->body = copy;
+            resp->len = e->len;
+            resp->status = 200;
+            resp->content_type = "application/json";
+            hit = true;
+        }
+    }
+    pthread_mutex_unlock(&overview_lock);
+    return hit;
+}
+
+static void overview_store(struct hub_request *req, const struct range *rg, int64_t end_h,
+                           long gen, const struct hub_response *resp)
+{
+    if (resp->status != 200 || !resp->body)
+        return;
+    char *copy = malloc(resp->len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, resp->body, resp->len);
+    copy[resp->len] = 0;
+    int64_t now = hub_now_us();
+    pthread_mutex_lock(&overview_lock);
+    struct overview_entry *slot = &overview_cache[0];
+    for (int i = 0; i < OVERVIEW_CACHE; i++) {
+        struct overview_entry *e = &overview_cache[i];
+        if (!e->body || (e->org == req->caller.org.id && e->range == rg)) {
+            slot = e;
+            break;
+        }
+        if (e->at < slot->at)
+            slot = e;
+    }
+    free(slot->body);
+    *slot = (struct overview_entry){.org = req->caller.org.id, .end_h = end_h, .at = now,
+                                    .range = rg, .gen = gen, .body = copy, .len = resp->len};
+    pthread_mutex_unlock(&overview_lock);
+}
+
 void dash_overview(struct hub_request *req, struct hub_response *resp)
 {
     if (!dash_role_ok(req, resp))
@@ -153,21 +226,43 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
         hub_response_error(resp, 400, "Bad request", "until '%s': not a timestamp", until);
         return;
     }
-    int64_t bucket = rg->span_s * US_PER_S / rg->buckets;
-    int64_t start = now - bucket * rg->buckets;
+    /* Whole hours of the pre-aggregated counters (sighting_hours): the
+     * last bucket holds the current hour; buckets are aligned on their
+     * size (1 h, 6 h, 1 day). */
+    int64_t bucket_h = rg->span_s / 3600 / rg->buckets;
+    int64_t now_h = now / HUB_HOUR_US;
+    int64_t end_h = (now_h / bucket_h + 1) * bucket_h;
+    int64_t start_h = end_h - bucket_h * rg->buckets;
+    long gen = req->server->sightings_gen;
+    if (overview_cached(req, rg, end_h, resp))
+        return;
+    int64_t bucket = bucket_h * HUB_HOUR_US, start = start_h * HUB_HOUR_US;
+    now = end_h * HUB_HOUR_US;
     const char *vis = hub_sighting_visibility(caller);
-    struct hub_db_param p[] = {DB_INT(caller->org.id), DB_TEXT(caller->org.sector), DB_INT(start),
-                               DB_INT(now), DB_INT(bucket)};
+    struct hub_db_param p[] = {DB_INT(caller->org.id), DB_TEXT(caller->org.sector),
+                               DB_INT(start_h),        DB_INT(end_h),
+                               DB_INT(bucket_h),       DB_INT(start),
+                               DB_INT(now),            DB_INT(start_h / 24),
+                               DB_INT((end_h - 1) / 24)};
     char sql[2048], err[512];
     struct hub_db_result r;
     json_t *sectors = json_object();
     json_int_t total = 0;
 
-    /* Heat map cells and trend buckets in one pass over the range. */
+    /* Heat map cells and trend buckets in one pass over the range: hours
+     * for 24 h and 7 d, days for 30 d (its buckets are days). */
+    bool days = bucket_h == 24;
+    const char *counters = days ? "sighting_days" : "sighting_hours";
+    const char *unit = days ? "day" : "hour";
+    if (days) {
+        p[2] = DB_INT(start_h / 24);
+        p[3] = DB_INT(end_h / 24);
+        p[4] = DB_INT(1);
+    }
     snprintf(sql, sizeof sql,
-             "SELECT g.sector, g.severity, (g.seen - $3) / $5 AS b, SUM(g.count) FROM sightings g"
-             " WHERE g.seen >= $3 AND g.seen <= $4 AND %s GROUP BY g.sector, g.severity, b",
-             vis);
+             "SELECT g.sector, g.severity, (g.%s - $3) / $5 AS b, SUM(g.count) FROM"
+             " %s g WHERE g.%s >= $3 AND g.%s < $4 AND %s GROUP BY g.sector, g.severity, b",
+             unit, counters, unit, unit, vis);
     if (hub_db_exec(req->db, sql, 5, p, &r, err, sizeof err) < 0) {
         hub_db_result_free(&r);
         json_decref(sectors);
@@ -199,10 +294,10 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
     /* Affected organisations: counted from the visible sightings, named as
      * the sightings that name them may be seen. */
     snprintf(sql, sizeof sql,
-             "SELECT g.sector, o.name, SUM(g.count) FROM sightings g JOIN orgs o ON o.id ="
-             " g.org_id WHERE g.seen >= $3 AND g.seen <= $4 AND %s GROUP BY g.sector, o.name"
+             "SELECT g.sector, o.name, SUM(g.count) FROM %s g JOIN orgs o ON o.id ="
+             " g.org_id WHERE g.%s >= $3 AND g.%s < $4 AND %s GROUP BY g.sector, o.name"
              " ORDER BY g.sector, o.name",
-             vis);
+             counters, unit, unit, vis);
     if (hub_db_exec(req->db, sql, 4, p, &r, err, sizeof err) == 0) {
         for (int i = 0; i < r.nrows; i++) {
             json_t *sec = sector_entry(sectors, hub_db_cell(&r, i, 0), rg->buckets);
@@ -222,12 +317,24 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
      * over every indicator, 8x slower at 100,000 sightings than the range
      * scan of the covering index. */
     json_t *top_sig = json_array(), *top_ind = json_array();
-    snprintf(sql, sizeof sql,
-             "SELECT g.indicator_id || '' AS i, SUM(g.count) AS n, COUNT(DISTINCT g.org_id),"
-             " COUNT(DISTINCT g.sector), MIN(g.severity) FROM sightings g WHERE g.seen >= $3"
-             " AND g.seen <= $4 AND %s GROUP BY i ORDER BY n DESC, i LIMIT %d",
-             vis, TOP_CANDIDATES);
-    if (hub_db_exec(req->db, sql, 4, p, &r, err, sizeof err) == 0) {
+    int np = 7;
+    if (rg->buckets == 24) {
+        snprintf(sql, sizeof sql,
+                 "SELECT g.indicator_id || '' AS i, SUM(g.count) AS n, COUNT(DISTINCT g.org_id),"
+                 " COUNT(DISTINCT g.sector), MIN(g.severity) FROM sightings g WHERE g.seen >= $6"
+                 " AND g.seen < $7 AND %s GROUP BY i ORDER BY n DESC, i LIMIT %d",
+                 vis, TOP_CANDIDATES);
+    } else {
+        /* 7 and 30 days: whole UTC days of the daily counters. */
+        np = 9;
+        snprintf(sql, sizeof sql,
+                 "SELECT g.indicator_id AS i, SUM(g.count) AS n, COUNT(DISTINCT g.org_id),"
+                 " COUNT(DISTINCT g.sector), MIN(g.severity) FROM sighting_indicator_days g WHERE"
+                 " g.day >= $8 AND g.day <= $9 AND %s GROUP BY g.indicator_id"
+                 " ORDER BY n DESC, i LIMIT %d",
+                 vis, TOP_CANDIDATES);
+    }
+    if (hub_db_exec(req->db, sql, np, p, &r, err, sizeof err) == 0) {
         for (int i = 0; i < r.nrows; i++) {
             json_t *e = json_pack(
                 "{s:s, s:I, s:I, s:I, s:s}", "indicator_id", hub_db_cell(&r, i, 0), "sightings",
@@ -245,6 +352,18 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
     }
     hub_db_result_free(&r);
 
+    /* Every sector is listed, with zeros where nothing visible was seen:
+     * for the coordinator each sector that has organisations, for an
+     * organisation its own (plus any sector seen above). */
+    if (caller->org.coordinator &&
+        hub_db_exec(req->db, "SELECT DISTINCT sector FROM orgs ORDER BY sector", 0, NULL, &r,
+                    err, sizeof err) == 0) {
+        for (int i = 0; i < r.nrows; i++)
+            sector_entry(sectors, hub_db_cell(&r, i, 0), rg->buckets);
+    }
+    if (caller->org.coordinator)
+        hub_db_result_free(&r);
+    sector_entry(sectors, caller->org.sector, rg->buckets);
     json_t *arr = json_array();
     const char *k;
     json_t *v;
@@ -259,6 +378,7 @@ void dash_overview(struct hub_request *req, struct hub_response *resp)
                                 (json_int_t)(bucket / US_PER_S), "buckets", rg->buckets,
                                 "sightings", total, "sectors", arr, "top_signatures", top_sig,
                                 "top_indicators", top_ind));
+    overview_store(req, rg, end_h, gen, resp);
 }
 
 /* Escapes LIKE wildcards of s (with '\' as the escape character). */
@@ -278,6 +398,73 @@ static char *like_pattern(const char *s)
     out[j++] = '%';
     out[j] = 0;
     return out;
+}
+
+/* The value search of ?q=: an id is looked up by the id index; other text
+ * in the name or pattern of indicators and reports. With SQLite a term of 3
+ * characters or more that the trigram index (objects_fts, schema migration
+ * 4) finds in fewer than SEARCH_DRIVE rows drives the query by those rows
+ * (*by_ids: the type index is then not walked); a commoner term walks the
+ * type index newest first, where matches come soon. PostgreSQL's planner
+ * picks between pg_trgm's index on the same text and that walk itself. */
+#define SEARCH_DRIVE 5000
+#define SEARCH_TEXT_SQLITE                                                                         \
+    "(coalesce(json_extract(o.body, '$.name'), '') || ' ' ||"                                      \
+    " coalesce(json_extract(o.body, '$.pattern'), ''))"
+#define SEARCH_TEXT_PG                                                                             \
+    "(coalesce(o.body::jsonb ->> 'name', '') || ' ' || coalesce(o.body::jsonb ->> 'pattern', ''))"
+
+static int search_filter(struct hub_request *req, struct query *q, struct query *w,
+                         const char *text, bool *by_ids)
+{
+    const char *dash = strstr(text, "--");
+    if (dash && dash > text &&
+        strspn(text, "abcdefghijklmnopqrstuvwxyz-") >= (size_t)(dash - text)) {
+        q_add(w, " AND o.stix_id = $%d", q_param(q, DB_TEXT(text)));
+        return 0;
+    }
+    if (q->nowned >= 7)
+        return -ENOMEM;
+    char *like = like_pattern(text);
+    if (!like)
+        return -ENOMEM;
+    q->owned[q->nowned++] = like;
+    bool pg = hub_db_kind(req->server->db) == HUB_DB_POSTGRES;
+    if (!pg && strlen(text) >= 3) {
+        size_t n = strlen(text);
+        char *phrase = malloc(2 * n + 3);
+        if (!phrase)
+            return -ENOMEM;
+        size_t j = 0;
+        phrase[j++] = '"';
+        for (size_t i = 0; i < n; i++) {
+            if (text[i] == '"')
+                phrase[j++] = '"';
+            phrase[j++] = text[i];
+        }
+        phrase[j++] = '"';
+        phrase[j] = 0;
+        q->owned[q->nowned++] = phrase;
+        struct hub_db_param p[] = {DB_TEXT(phrase)};
+        int64_t hits = SEARCH_DRIVE;
+        char err[256];
+        if (hub_db_query_i64(req->db,
+                             "SELECT count(*) FROM (SELECT 1 FROM objects_fts WHERE objects_fts"
+                             " MATCH $1 LIMIT 5000)", /* SEARCH_DRIVE */
+                             1, p, 0, &hits, err, sizeof err) < 0)
+            log_error("hub: search: %s", err);
+        if (hits < SEARCH_DRIVE) {
+            /* A trigram phrase matches exactly the texts containing it
+             * (case-insensitively, as LIKE): no second test of each row. */
+            *by_ids = true;
+            q_add(w, " AND o.id IN (SELECT rowid FROM objects_fts WHERE objects_fts MATCH $%d)",
+                  q_param(q, DB_TEXT(phrase)));
+            return 0;
+        }
+    }
+    q_add(w, " AND %s %s $%d ESCAPE '\\'", pg ? SEARCH_TEXT_PG : SEARCH_TEXT_SQLITE,
+          pg ? "ILIKE" : "LIKE", q_param(q, DB_TEXT(like)));
+    return 0;
 }
 
 /* Collection rows looked up once per request. */
@@ -335,6 +522,7 @@ void dash_indicators(struct hub_request *req, struct hub_response *resp)
      * per type walking the (type, date_added) index newest first and
      * stopping at the limit, rather than sorting every visible row. */
     struct query w = {0};
+    bool by_ids = false;
     q_add(&w, " AND %s", vis);
     const char *type = hub_request_arg(req, "type");
     if (type && *type && strcmp(type, "indicator") && strcmp(type, "report")) {
@@ -377,11 +565,12 @@ void dash_indicators(struct hub_request *req, struct hub_response *resp)
             hub_response_error(resp, 400, "Bad request", "q: at most 200 characters");
             return;
         }
-        char *like = like_pattern(text);
-        if (like && q.nowned < 8)
-            q.owned[q.nowned++] = like;
-        q_add(&w, " AND (o.stix_id = $%d OR o.body LIKE $%d ESCAPE '\\')",
-              q_param(&q, DB_TEXT(text)), q_param(&q, DB_TEXT(like)));
+        if (search_filter(req, &q, &w, text, &by_ids) < 0) {
+            q_free(&q);
+            q_free(&w);
+            storage_error(resp, "search", "out of memory");
+            return;
+        }
     }
     long limit = 50;
     const char *l = hub_request_arg(req, "limit");
@@ -405,9 +594,9 @@ void dash_indicators(struct hub_request *req, struct hub_response *resp)
               "%sSELECT * FROM (SELECT o.stix_id, o.type, o.tlp, o.body, o.gtlp, o.producer_org,"
               " o.id, o.coll, o.date_added, o.revoked, c.title, pr.name, pr.sector FROM objects o"
               " JOIN collections c ON c.id = o.coll LEFT JOIN orgs pr ON pr.id = o.producer_org"
-              " WHERE o.type = '%s' AND o.is_latest = 1%s ORDER BY o.date_added DESC LIMIT %ld)"
+              " WHERE %so.type = '%s' AND o.is_latest = 1%s ORDER BY o.date_added DESC LIMIT %ld)"
               " AS t%d",
-              nsel ? " UNION ALL " : "", types[t], w.sql, limit * 2, t);
+              nsel ? " UNION ALL " : "", by_ids ? "+" : "", types[t], w.sql, limit * 2, t);
         nsel++;
     }
     q_add(&q, " ORDER BY 9 DESC LIMIT %ld", limit * 2);
@@ -540,10 +729,14 @@ void dash_indicator(struct hub_request *req, struct hub_response *resp)
     hub_response_json(resp, 200, "application/json", out);
 }
 
-/* Sensors: what they send is their EVE reports (POST /api/v1/eve), each
- * audited with the token that sent it ("..., token tok-..."); a sensor is
- * one sensor token. The caller sees its own organisation's sensors, the
- * coordinator all. Silent: no report for an hour. */
+/* Sensors: what they send is their EVE reports (POST /api/v1/eve): each
+ * report updates the token's row of sensor_status (last report, totals,
+ * the latest capture counters of a stats event, the User-Agent that names
+ * the sensor's version) and is audited with the token that sent it
+ * ("..., token tok-..."), which gives the last hour's alert rate through the
+ * partial index on report rows. A sensor is one sensor token. The caller
+ * sees its own organisation's sensors, the coordinator all. Silent: no
+ * report for an hour. */
 void dash_sensors(struct hub_request *req, struct hub_response *resp)
 {
     if (!dash_role_ok(req, resp))
@@ -555,11 +748,10 @@ void dash_sensors(struct hub_request *req, struct hub_response *resp)
     struct hub_db_result r, a;
     char err[512];
     if (hub_db_exec(req->db,
-                    "SELECT t.hash, o.name, t.created, t.revoked,"
-                    " (SELECT MAX(a.ts) FROM audit a WHERE a.action = 'report'"
-                    " AND a.org_id = t.org_id AND a.role = 'sensor'"
-                    " AND a.detail LIKE '%token tok-' || SUBSTR(t.hash, 1, 16))"
-                    " FROM tokens t JOIN orgs o ON o.id = t.org_id WHERE t.role = 'sensor'"
+                    "SELECT t.hash, o.name, t.created, t.revoked, s.last_report, s.reports,"
+                    " s.alerts, s.kernel_packets, s.kernel_drops, s.agent"
+                    " FROM tokens t JOIN orgs o ON o.id = t.org_id LEFT JOIN sensor_status s"
+                    " ON s.token_id = 'tok-' || SUBSTR(t.hash, 1, 16) WHERE t.role = 'sensor'"
                     " AND (t.org_id = $1 OR $2 = 1) ORDER BY o.name, t.id",
                     2, p, &r, err, sizeof err) < 0) {
         hub_db_result_free(&r);
@@ -568,8 +760,8 @@ void dash_sensors(struct hub_request *req, struct hub_response *resp)
     }
     /* The last hour's reports, for the alert rate. */
     if (hub_db_exec(req->db,
-                    "SELECT a.detail FROM audit a WHERE a.action = 'report' AND a.role = 'sensor'"
-                    " AND (a.org_id = $1 OR $2 = 1) AND a.ts >= $3",
+                    "SELECT a.detail FROM audit a WHERE a.action = 'report' AND a.ts >= $3"
+                    " AND (a.org_id = $1 OR $2 = 1) AND a.role = 'sensor'",
                     3, p, &a, err, sizeof err) < 0) {
         hub_db_result_free(&a);
         a.nrows = 0;
@@ -599,6 +791,14 @@ void dash_sensors(struct hub_request *req, struct hub_response *resp)
             hub_timestamp_format(last, ts, sizeof ts);
             json_object_set_new(e, "last_report", hub_json_str(ts));
             json_object_set_new(e, "silent", json_boolean(last < hour));
+            json_object_set_new(e, "reports", json_integer(hub_db_cell_i64(&r, i, 5)));
+            json_object_set_new(e, "alerts", json_integer(hub_db_cell_i64(&r, i, 6)));
+            if (hub_db_cell(&r, i, 7))
+                json_object_set_new(e, "kernel_packets", json_integer(hub_db_cell_i64(&r, i, 7)));
+            if (hub_db_cell(&r, i, 8))
+                json_object_set_new(e, "kernel_drops", json_integer(hub_db_cell_i64(&r, i, 8)));
+            if (hub_db_cell(&r, i, 9))
+                json_object_set_new(e, "version", hub_json_str(hub_db_cell(&r, i, 9)));
         } else {
             json_object_set_new(e, "silent", json_true());
         }

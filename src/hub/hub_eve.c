@@ -17,6 +17,49 @@
 
 #define EVE_LINE_ERRORS_MAX 50
 
+/* The capture counters of a Suricata-shaped stats event
+ * (stats.capture.kernel_packets / kernel_drops), the latest of a report. */
+static void sensor_stats(const json_t *ev, json_int_t *packets, json_int_t *drops)
+{
+    const json_t *cap = json_object_get(json_object_get(ev, "stats"), "capture");
+    const json_t *p = json_object_get(cap, "kernel_packets");
+    const json_t *d = json_object_get(cap, "kernel_drops");
+    if (json_is_integer(p))
+        *packets = json_integer_value(p);
+    if (json_is_integer(d))
+        *drops = json_integer_value(d);
+}
+
+/* What the dashboard's sensors view shows of each reporting token
+ * (sensor_status, schema migration 5): last report, totals, the latest
+ * capture counters and the client's User-Agent ("vigil-sensor/VERSION"),
+ * kept printable and short. */
+static int sensor_status_write(struct hub_request *req, long alerts, json_int_t packets,
+                               json_int_t drops, char *err, size_t errlen)
+{
+    char agent[64] = "";
+    const char *ua = hub_request_header(req, "User-Agent");
+    for (size_t i = 0; ua && ua[i] && i < sizeof agent - 1; i++)
+        agent[i] = ua[i] >= 0x20 && ua[i] < 0x7f ? ua[i] : '?';
+    struct hub_db_param p[] = {DB_TEXT(req->caller.token_public),
+                               DB_INT(req->caller.org.id),
+                               DB_INT(hub_now_us()),
+                               DB_INT(alerts),
+                               packets >= 0 ? DB_INT(packets) : DB_NULL,
+                               drops >= 0 ? DB_INT(drops) : DB_NULL,
+                               agent[0] ? DB_TEXT(agent) : DB_NULL};
+    return hub_db_exec(req->db,
+                       "INSERT INTO sensor_status (token_id, org_id, last_report, reports, alerts,"
+                       " kernel_packets, kernel_drops, agent) VALUES ($1, $2, $3, 1, $4, $5, $6,"
+                       " $7) ON CONFLICT (token_id) DO UPDATE SET last_report = excluded.last_report,"
+                       " reports = sensor_status.reports + 1, alerts = sensor_status.alerts +"
+                       " excluded.alerts, kernel_packets = coalesce(excluded.kernel_packets,"
+                       " sensor_status.kernel_packets), kernel_drops ="
+                       " coalesce(excluded.kernel_drops, sensor_status.kernel_drops), agent ="
+                       " coalesce(excluded.agent, sensor_status.agent)",
+                       7, p, NULL, err, errlen);
+}
+
 void eve_post(struct hub_request *req, struct hub_response *resp)
 {
     struct hub_server *s = req->server;
@@ -62,6 +105,7 @@ void eve_post(struct hub_request *req, struct hub_response *resp)
     if (rc == 0)
         rc = hub_clock_reserve(req->db, (int64_t)nlines * 2, &first_added, err, sizeof err);
     json_t *errors = json_array();
+    json_int_t kpackets = -1, kdrops = -1;
     long lines = 0, alerts = 0, stored = 0, skipped = 0, failed = 0;
     const char *p = req->body, *end = req->body + req->body_len;
     size_t lineno = 0;
@@ -84,6 +128,8 @@ void eve_post(struct hub_request *req, struct hub_response *resp)
                      ev ? "not an object" : jerr.text);
         } else {
             const char *et = json_string_value(json_object_get(ev, "event_type"));
+            if (et && strcmp(et, "stats") == 0)
+                sensor_stats(ev, &kpackets, &kdrops);
             if (!et || strcmp(et, "alert") != 0) {
                 skipped++;
                 json_decref(ev);
@@ -153,6 +199,8 @@ void eve_post(struct hub_request *req, struct hub_response *resp)
                  alerts, stored, failed, caller->token_public);
         rc = hub_audit_write(req->db, caller, "report", coll.id, NULL, tlp, detail);
     }
+    if (rc == 0)
+        rc = sensor_status_write(req, alerts, kpackets, kdrops, err, sizeof err);
     if (rc == 0)
         rc = hub_db_commit(req->db, err, sizeof err);
     if (rc < 0) {

@@ -93,6 +93,40 @@ static int record_sighting(struct hub_server *s, struct hub_db_conn *c,
                          9, p, NULL, msg, msglen);
     if (rc < 0)
         return rc;
+    /* The dashboard's counters (schema migration 5), in the same
+     * transaction: per hour and per day for the heat map and trends, per
+     * day and indicator for the top lists. Keyed by every column the TLP rules of
+     * hub_sighting_visibility read, so each caller's view stays exact. */
+    struct hub_db_param ph[] = {DB_INT(seen / HUB_HOUR_US), DB_TEXT(caller->org.sector),
+                                DB_INT(severity),           DB_INT(caller->org.id),
+                                DB_TEXT(tlp),               DB_TEXT(coll->id),
+                                DB_INT(count),              DB_TEXT(ref)};
+    rc = hub_db_exec(c,
+                     "INSERT INTO sighting_hours (hour, sector, severity, org_id, tlp, coll, count)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (hour, sector, severity,"
+                     " org_id, tlp, coll) DO UPDATE SET count = sighting_hours.count +"
+                     " excluded.count",
+                     7, ph, NULL, msg, msglen);
+    if (rc < 0)
+        return rc;
+    ph[0] = DB_INT(seen / HUB_DAY_US);
+    rc = hub_db_exec(c,
+                     "INSERT INTO sighting_days (day, sector, severity, org_id, tlp, coll, count)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (day, sector, severity,"
+                     " org_id, tlp, coll) DO UPDATE SET count = sighting_days.count +"
+                     " excluded.count",
+                     7, ph, NULL, msg, msglen);
+    if (rc < 0)
+        return rc;
+    rc = hub_db_exec(c,
+                     "INSERT INTO sighting_indicator_days (day, sector, severity, org_id, tlp, coll,"
+                     " count, indicator_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT"
+                     " (day, indicator_id, sector, severity, org_id, tlp, coll) DO UPDATE SET"
+                     " count = sighting_indicator_days.count + excluded.count",
+                     8, ph, NULL, msg, msglen);
+    if (rc < 0)
+        return rc;
+    s->sightings_gen++;
     return hub_correlate_sighting(s, c, ref, seen, msg, msglen);
 }
 

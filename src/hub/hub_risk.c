@@ -160,6 +160,8 @@ void risk_get(struct hub_request *req, struct hub_response *resp)
                                 "sectors", arr));
 }
 
+#define INCIDENT_TIMELINE 25
+
 /* The incident of row i of r (id, indicator_id, first_seen, last_seen,
  * created, updated, status) as the caller may see it, or NULL. An incident
  * is derived from its sightings and filtered by their TLP: the caller gets
@@ -169,11 +171,30 @@ static json_t *incident_view(struct hub_request *req, const struct hub_db_result
 {
     const struct hub_caller *caller = &req->caller;
     char err[512], sql[2048];
+    const char *vis = hub_sighting_visibility(caller);
+    struct hub_db_param ps[] = {DB_INT(caller->org.id), DB_TEXT(caller->org.sector),
+                                DB_TEXT(hub_db_cell(r, i, 1)), DB_INT(hub_db_cell_i64(r, i, 2)),
+                                DB_INT(hub_db_cell_i64(r, i, 3))};
+    /* The organisations behind the visible sightings (the covering index
+     * sightings_incident answers it without reading table rows). */
     snprintf(sql, sizeof sql,
-             "SELECT g.sighting_id, o.name, g.sector, g.severity, g.seen, g.count, g.tlp"
-             " FROM sightings g JOIN orgs o ON o.id = g.org_id WHERE g.indicator_id = $3"
-             " AND g.seen >= $4 AND g.seen <= $5 AND %s ORDER BY g.seen LIMIT 1000",
-             hub_sighting_visibility(caller));
+             "SELECT o.name, COUNT(*), SUM(g.count) FROM sightings g JOIN orgs o ON o.id ="
+             " g.org_id WHERE g.indicator_id = $3 AND g.seen >= $4 AND g.seen <= $5 AND %s"
+             " GROUP BY o.name ORDER BY o.name",
+             vis);
+    struct hub_db_result sr;
+    if (hub_db_exec(req->db, sql, 5, ps, &sr, err, sizeof err) < 0 || sr.nrows < 2) {
+        hub_db_result_free(&sr);
+        return NULL;
+    }
+    json_t *names = json_array();
+    json_int_t nsightings = 0;
+    for (int j = 0; j < sr.nrows; j++) {
+        json_array_append_new(names, hub_json_str(hub_db_cell(&sr, j, 0)));
+        nsightings += hub_db_cell_i64(&sr, j, 1);
+    }
+    int norgs = sr.nrows;
+    hub_db_result_free(&sr);
     char f[40], l[40], c[40], u[40];
     hub_timestamp_format(hub_db_cell_i64(r, i, 2), f, sizeof f);
     hub_timestamp_format(hub_db_cell_i64(r, i, 3), l, sizeof l);
@@ -183,13 +204,16 @@ static json_t *incident_view(struct hub_request *req, const struct hub_db_result
     json_t *inc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", hub_db_cell(r, i, 0),
                             "indicator_id", hub_db_cell(r, i, 1), "first_seen", f, "last_seen", l,
                             "created", c, "updated", u, "status", status ? status : "new");
-    struct hub_db_param ps[] = {DB_INT(caller->org.id), DB_TEXT(caller->org.sector),
-                                DB_TEXT(hub_db_cell(r, i, 1)), DB_INT(hub_db_cell_i64(r, i, 2)),
-                                DB_INT(hub_db_cell_i64(r, i, 3))};
-    struct hub_db_result sr;
+    /* The timeline: the latest INCIDENT_TIMELINE visible sightings, oldest
+     * first; sightings_total counts them all. */
+    snprintf(sql, sizeof sql,
+             "SELECT g.sighting_id, o.name, g.sector, g.severity, g.seen, g.count, g.tlp"
+             " FROM sightings g JOIN orgs o ON o.id = g.org_id WHERE g.indicator_id = $3"
+             " AND g.seen >= $4 AND g.seen <= $5 AND %s ORDER BY g.seen DESC LIMIT %d",
+             vis, INCIDENT_TIMELINE);
     json_t *sightings = json_array();
     if (hub_db_exec(req->db, sql, 5, ps, &sr, err, sizeof err) == 0) {
-        for (int j = 0; j < sr.nrows; j++) {
+        for (int j = sr.nrows - 1; j >= 0; j--) {
             char seen[40];
             hub_timestamp_format(hub_db_cell_i64(&sr, j, 4), seen, sizeof seen);
             json_array_append_new(
@@ -201,25 +225,11 @@ static json_t *incident_view(struct hub_request *req, const struct hub_db_result
                           (json_int_t)hub_db_cell_i64(&sr, j, 5), "tlp", hub_db_cell(&sr, j, 6)));
         }
     }
-    json_t *orgs_seen = json_object();
-    for (int j = 0; j < sr.nrows; j++)
-        json_object_set_new(orgs_seen, hub_db_cell(&sr, j, 1), json_true());
-    size_t norgs = json_object_size(orgs_seen);
     hub_db_result_free(&sr);
-    if (norgs < 2) {
-        json_decref(orgs_seen);
-        json_decref(sightings);
-        json_decref(inc);
-        return NULL;
-    }
-    json_t *names = json_array();
-    const char *k;
-    json_t *v;
-    json_object_foreach(orgs_seen, k, v) json_array_append_new(names, hub_json_str(k));
-    json_decref(orgs_seen);
-    json_object_set_new(inc, "organisations_affected", json_integer((json_int_t)norgs));
+    json_object_set_new(inc, "organisations_affected", json_integer(norgs));
     json_object_set_new(inc, "organisations", names);
     json_object_set_new(inc, "sightings", sightings);
+    json_object_set_new(inc, "sightings_total", json_integer(nsightings));
     json_t *name = hub_indicator_name(req, hub_db_cell(r, i, 1));
     if (name)
         json_object_set_new(inc, "indicator_name", name);

@@ -131,6 +131,78 @@ static const char *const migration4_pg[] = {
     NULL};
 static const char *const migration4[] = {"DROP INDEX objects_coll_added", NULL};
 
+/* Migration 5 (issue 14): the dashboard's pre-aggregated sighting counters,
+ * maintained by every sighting stored (hub_objects.c) and filled here from
+ * the sightings already stored. Keys hold every column the TLP rules read
+ * (org_id, tlp, coll), so a caller's counts are the same as over the raw
+ * rows. Hours (seen / 3,600 s) serve the heat map, trends and affected
+ * organisations of 24 h and 7 d, days those of 30 d, days per indicator the
+ * top lists of 7 and 30 days. The tables are created per backend (below):
+ * SQLite clusters them by their key (WITHOUT ROWID), so that a range is read
+ * without a row lookup each. */
+#define SIGHTING_HOURS_TABLE                                                                       \
+    "CREATE TABLE sighting_hours (hour BIGINT NOT NULL, sector TEXT NOT NULL,"                     \
+    " severity INTEGER NOT NULL, org_id BIGINT NOT NULL, tlp TEXT NOT NULL, coll TEXT NOT NULL,"   \
+    " count BIGINT NOT NULL, PRIMARY KEY (hour, sector, severity, org_id, tlp, coll))"
+#define SIGHTING_DAYS_TABLE                                                                        \
+    "CREATE TABLE sighting_days (day BIGINT NOT NULL, sector TEXT NOT NULL,"                       \
+    " severity INTEGER NOT NULL, org_id BIGINT NOT NULL, tlp TEXT NOT NULL, coll TEXT NOT NULL,"   \
+    " count BIGINT NOT NULL, PRIMARY KEY (day, sector, severity, org_id, tlp, coll))"
+#define SIGHTING_INDICATOR_DAYS_TABLE                                                              \
+    "CREATE TABLE sighting_indicator_days (day BIGINT NOT NULL, indicator_id TEXT NOT NULL,"       \
+    " sector TEXT NOT NULL, severity INTEGER NOT NULL, org_id BIGINT NOT NULL,"                    \
+    " tlp TEXT NOT NULL, coll TEXT NOT NULL, count BIGINT NOT NULL,"                               \
+    " PRIMARY KEY (day, indicator_id, sector, severity, org_id, tlp, coll))"
+static const char *const migration5[] = {
+    "INSERT INTO sighting_hours (hour, sector, severity, org_id, tlp, coll, count)"
+    " SELECT seen / 3600000000, sector, severity, org_id, tlp, coll, SUM(count) FROM sightings"
+    " GROUP BY seen / 3600000000, sector, severity, org_id, tlp, coll",
+    "INSERT INTO sighting_days (day, sector, severity, org_id, tlp, coll, count)"
+    " SELECT seen / 86400000000, sector, severity, org_id, tlp, coll, SUM(count) FROM sightings"
+    " GROUP BY seen / 86400000000, sector, severity, org_id, tlp, coll",
+    "INSERT INTO sighting_indicator_days (day, indicator_id, sector, severity, org_id, tlp, coll,"
+    " count) SELECT seen / 86400000000, indicator_id, sector, severity, org_id, tlp, coll,"
+    " SUM(count) FROM sightings GROUP BY seen / 86400000000, indicator_id, sector, severity,"
+    " org_id, tlp, coll",
+    /* The sensors view: each reporting token's latest report (POST
+     * /api/v1/eve), and the last hour's reports without scanning the
+     * whole audit log. */
+    "CREATE TABLE sensor_status (token_id TEXT PRIMARY KEY, org_id BIGINT NOT NULL,"
+    " last_report BIGINT NOT NULL, reports BIGINT NOT NULL, alerts BIGINT NOT NULL,"
+    " kernel_packets BIGINT, kernel_drops BIGINT, agent TEXT)",
+    "CREATE INDEX audit_reports ON audit (ts) WHERE action = 'report'",
+    /* Covers an incident's visible organisations (hub_risk.c) and an
+     * indicator's sightings per sector (hub_dash.c). */
+    "CREATE INDEX sightings_incident ON sightings (indicator_id, seen, org_id, tlp, coll,"
+    " count, sector)",
+    NULL};
+
+/* Search of indicators and reports by value (hub_dash.c): their name and
+ * pattern indexed by trigrams, so that a substring is found without reading
+ * every body. SQLite: an FTS5 trigram table kept by a trigger (contentless:
+ * rowid = objects.id; objects are never deleted, older versions drop out by
+ * the is_latest join). PostgreSQL: pg_trgm's GIN index on the same text. */
+static const char *const migration5_sqlite[] = {
+    SIGHTING_HOURS_TABLE " WITHOUT ROWID", SIGHTING_DAYS_TABLE " WITHOUT ROWID",
+    SIGHTING_INDICATOR_DAYS_TABLE " WITHOUT ROWID",
+    "CREATE VIRTUAL TABLE objects_fts USING fts5(text, content='', tokenize='trigram')",
+    "CREATE TRIGGER objects_fts_insert AFTER INSERT ON objects"
+    " WHEN new.type IN ('indicator', 'report') BEGIN"
+    " INSERT INTO objects_fts (rowid, text) VALUES (new.id,"
+    " coalesce(json_extract(new.body, '$.name'), '') || ' ' ||"
+    " coalesce(json_extract(new.body, '$.pattern'), '')); END",
+    "INSERT INTO objects_fts (rowid, text) SELECT id, coalesce(json_extract(body, '$.name'), '')"
+    " || ' ' || coalesce(json_extract(body, '$.pattern'), '') FROM objects"
+    " WHERE type IN ('indicator', 'report')",
+    NULL};
+static const char *const migration5_pg[] = {
+    SIGHTING_HOURS_TABLE, SIGHTING_DAYS_TABLE, SIGHTING_INDICATOR_DAYS_TABLE,
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX objects_search ON objects USING gin ((coalesce(body::jsonb ->> 'name', '')"
+    " || ' ' || coalesce(body::jsonb ->> 'pattern', '')) gin_trgm_ops)"
+    " WHERE type IN ('indicator', 'report')",
+    NULL};
+
 struct migration {
     const char *const *backend[2]; /* per hub_db_kind, run first; may be NULL */
     const char *const *common;
@@ -140,6 +212,7 @@ static const struct migration migrations[] = {
     {{migration2_sqlite, migration2_pg}, migration2},
     {{NULL, NULL}, migration3},
     {{migration4_sqlite, migration4_pg}, migration4},
+    {{migration5_sqlite, migration5_pg}, migration5},
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 

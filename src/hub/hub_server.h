@@ -75,6 +75,9 @@ struct hub_server {
      * audit thread runs ANALYZE past HUB_ANALYZE_EVERY so that plans follow
      * a table growing faster than autovacuum notices. */
     _Atomic long stored_since_analyze;
+    /* Sightings stored since start: the dashboard's overview cache is
+     * valid only while this is unchanged (hub_dash.c). */
+    _Atomic long sightings_gen;
     struct hub_metrics metrics;
     struct hub_conn_table *conns; /* hub_conn.c */
     struct hub_tls_state *tls;    /* hub_tls.c; NULL for plain HTTP */

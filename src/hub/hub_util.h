@@ -9,6 +9,12 @@
 
 /* Wall clock in microseconds since the epoch. */
 int64_t hub_now_us(void);
+
+/* Microseconds in an hour and a day: the buckets of the dashboard's
+ * pre-aggregated sighting counters (schema migration 5). */
+#define HUB_HOUR_US 3600000000LL
+#define HUB_DAY_US 86400000000LL
+
 /* Formats microseconds as a STIX/TAXII timestamp "YYYY-MM-DDTHH:MM:SS.ffffffZ"
  * into out (at least 32 bytes). */
 void hub_timestamp_format(int64_t us, char *out, size_t outlen);

@@ -160,6 +160,69 @@ static int login_token(const struct hub_request *req, char *out, size_t outlen)
     return rc;
 }
 
+/* Login rate limit: at most LOGIN_MAX_FAILURES refused tokens per client
+ * address within LOGIN_WINDOW_US; past that every login from the address
+ * (even with a good token, so that guessing learns nothing) gets 429 with
+ * Retry-After until the window ends. Kept in memory, per hub process: a
+ * small open-addressed table; when every probed slot is busy the address
+ * shares the oldest one (it can then only be limited sooner, never later). */
+#define LOGIN_SLOTS 1024
+#define LOGIN_PROBES 8
+#define LOGIN_WINDOW_US (60 * 1000000LL)
+#define LOGIN_MAX_FAILURES 10
+struct login_slot {
+    char addr[64];
+    int64_t window_start;
+    int failures;
+};
+static struct login_slot login_slots[LOGIN_SLOTS];
+static pthread_mutex_t login_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct login_slot *login_slot_of(const char *addr, int64_t now)
+{
+    uint32_t h = 2166136261u;
+    for (const char *c = addr; *c; c++)
+        h = (h ^ (uint8_t)*c) * 16777619u;
+    struct login_slot *oldest = NULL;
+    for (int i = 0; i < LOGIN_PROBES; i++) {
+        struct login_slot *sl = &login_slots[(h + (uint32_t)i) % LOGIN_SLOTS];
+        if (strcmp(sl->addr, addr) == 0)
+            return sl;
+        if (!sl->addr[0] || now - sl->window_start >= LOGIN_WINDOW_US) {
+            snprintf(sl->addr, sizeof sl->addr, "%s", addr);
+            sl->window_start = now;
+            sl->failures = 0;
+            return sl;
+        }
+        if (!oldest || sl->window_start < oldest->window_start)
+            oldest = sl;
+    }
+    return oldest;
+}
+
+/* Seconds until addr may try again, 0 when it may now. */
+static int64_t login_blocked(const char *addr, int64_t now)
+{
+    pthread_mutex_lock(&login_lock);
+    struct login_slot *sl = login_slot_of(addr, now);
+    int64_t wait = 0;
+    if (now - sl->window_start >= LOGIN_WINDOW_US) {
+        sl->window_start = now;
+        sl->failures = 0;
+    } else if (sl->failures >= LOGIN_MAX_FAILURES) {
+        wait = (sl->window_start + LOGIN_WINDOW_US - now + 999999) / 1000000;
+    }
+    pthread_mutex_unlock(&login_lock);
+    return wait;
+}
+
+static void login_failed(const char *addr, int64_t now)
+{
+    pthread_mutex_lock(&login_lock);
+    login_slot_of(addr, now)->failures++;
+    pthread_mutex_unlock(&login_lock);
+}
+
 struct session_stmt {
     const char *sql;
     int n;
@@ -202,9 +265,19 @@ void web_login(struct hub_request *req, struct hub_response *resp)
         return;
     }
     int64_t now = hub_now_us();
+    int64_t wait = login_blocked(req->remote_addr, now);
+    if (wait > 0) {
+        char retry[24];
+        snprintf(retry, sizeof retry, "%lld", (long long)wait);
+        hub_response_error(resp, 429, "Too many requests",
+                           "too many refused logins from this address: try again in %s s", retry);
+        hub_response_header(resp, "Retry-After", retry);
+        return;
+    }
     int rc = hub_token_authenticate(req->db, token, now, &req->caller, err, sizeof err);
     if (rc == -EACCES) {
         hub_count(&s->metrics.auth_failures, 1);
+        login_failed(req->remote_addr, now);
         hub_response_error(resp, 401, "Unauthorized", "%s", err);
         return;
     }

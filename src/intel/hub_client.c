@@ -212,7 +212,7 @@ static int perform(struct hub_client *hc, const char *path, const char *accept,
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, hc->connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "vigil-sensor");
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "vigil-sensor/" VIGIL_VERSION_STRING);
     if (hc->ca_file)
         curl_easy_setopt(c, CURLOPT_CAINFO, hc->ca_file);
     if (hc->have_pin) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """The hub's dashboard in a real browser: Debian's chromium driven by
-chromedriver over WebDriver (W3C protocol, standard library client), against
-a real `vigil hub` on loopback with a real SQLite store seeded by the test:
+Playwright (npm playwright-core, tests/hub/browser), against a real
+`vigil hub` on loopback with a real store (SQLite, or PostgreSQL with
+`hub_dashboard_browser.py postgresql URI`) seeded by the test:
 four organisations of three sectors and the national coordinator,
 indicators under every TLP, sightings and a cross-organisation incident.
 
@@ -15,17 +16,16 @@ sensor token over TAXII and is audited; an incident's status changed from
 the page is audited; the session cookie is HttpOnly and SameSite=Strict;
 forged cross-site and CSRF-less changes are refused; logout, a revoked
 token and an expired session end the session (the page goes back to the
-login). Exits 77 (skipped) when chromium or chromedriver is absent."""
+login); ten refused logins from one address get 429 until the window ends.
+Exits 77 (skipped) when chromium, node or playwright-core is absent."""
 import http.client
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -33,10 +33,14 @@ import hubtest as ht  # noqa: E402
 from hubtest import check  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-if not (os.access(CHROMIUM, os.X_OK) and os.access(DRIVER, os.X_OK)):
-    print("hub_dashboard_browser: chromium or chromedriver not installed: skipped")
+NODE = shutil.which("node")
+DRIVER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "browser")
+PLAYWRIGHT = os.path.join(DRIVER_DIR, "node_modules", "playwright-core")
+if not (os.access(CHROMIUM, os.X_OK) and NODE and os.path.isdir(PLAYWRIGHT)):
+    print("hub_dashboard_browser: chromium, node or playwright-core (npm ci in "
+          "tests/hub/browser, done by scripts/install-deps.sh) missing: skipped")
     sys.exit(77)
+BACKEND = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
 
 ART = os.path.join(os.environ.get("VIGIL_BUILD", tempfile.gettempdir()), "test-artifacts",
                    "dashboard")
@@ -44,59 +48,39 @@ os.makedirs(ART, exist_ok=True)
 TIMINGS = {}
 
 
-class WebDriver:
-    """A W3C WebDriver client for one chromedriver process."""
+class Playwright:
+    """playwright-core (tests/hub/browser/driver.mjs) driving Debian's
+    chromium headless, one JSON command per line."""
 
     def __init__(self, workdir):
-        self.port = ht.free_port()
-        self.log = open(os.path.join(workdir, "chromedriver.log"), "wb")
-        self.proc = subprocess.Popen([DRIVER, f"--port={self.port}"], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        self.workdir = workdir
-        self.sessions = []
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                if self._call("GET", "/status")["value"].get("ready"):
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("chromedriver did not start")
+        self.log = open(os.path.join(workdir, "driver.log"), "wb")
+        self.proc = subprocess.Popen([NODE, os.path.join(DRIVER_DIR, "driver.mjs")],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.log, env={**os.environ, "CHROMIUM": CHROMIUM})
 
-    def _call(self, method, path, body=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        c.request(method, path, body=json.dumps(body) if body is not None else None,
-                  headers={"Content-Type": "application/json"})
-        r = c.getresponse()
-        doc = json.loads(r.read() or b"{}")
-        c.close()
-        if r.status >= 400:
-            raise RuntimeError(f"webdriver {method} {path}: {doc.get('value')}")
-        return doc
+    def call(self, **cmd):
+        self.proc.stdin.write((json.dumps(cmd) + "\n").encode())
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("playwright driver exited (see driver.log)")
+        doc = json.loads(line)
+        if "error" in doc:
+            raise RuntimeError(f"playwright {cmd.get('op')}: {doc['error']}")
+        return doc["ok"]
 
     def session(self):
-        profile = tempfile.mkdtemp(prefix="chromium-", dir=self.workdir)
-        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-                "--window-size=1280,800"]
-        caps = {"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": CHROMIUM, "args": args}}}}
-        sid = self._call("POST", "/session", caps)["value"]["sessionId"]
-        self.sessions.append(sid)
-        return Browser(self, sid)
+        return Browser(self, self.call(op="page"))
 
     def stop(self):
-        for sid in self.sessions:
-            try:
-                self._call("DELETE", f"/session/{sid}")
-            except (OSError, RuntimeError):
-                pass
-        self.proc.terminate()
+        # No answer awaited: a browser slow to close must not hang the test.
         try:
-            self.proc.wait(timeout=10)
+            self.proc.stdin.write(b'{"op": "close"}\n')
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
@@ -104,30 +88,38 @@ class WebDriver:
 
 
 class Browser:
-    def __init__(self, wd, sid):
-        self.wd, self.sid = wd, sid
-
-    def cmd(self, method, path, body=None):
-        return self.wd._call(method, f"/session/{self.sid}{path}", body)["value"]
+    def __init__(self, pw, page):
+        self.pw, self.page = pw, page
 
     def go(self, url):
-        self.cmd("POST", "/url", {"url": url})
+        self.pw.call(op="goto", page=self.page, url=url)
 
     def js(self, script, *args):
-        return self.cmd("POST", "/execute/sync", {"script": script, "args": list(args)})
+        return self.pw.call(op="eval", page=self.page, script=script, args=list(args))
 
     def js_async(self, script, *args):
-        return self.cmd("POST", "/execute/async", {"script": script, "args": list(args)})
-
-    def find(self, css):
-        e = self.cmd("POST", "/element", {"using": "css selector", "value": css})
-        return next(iter(e.values()))
+        return self.pw.call(op="evalAsync", page=self.page, script=script, args=list(args))
 
     def type(self, css, text):
-        self.cmd("POST", f"/element/{self.find(css)}/value", {"text": text})
+        self.pw.call(op="fill", page=self.page, css=css, text=text)
 
     def click(self, css):
-        self.cmd("POST", f"/element/{self.find(css)}/click", {})
+        self.pw.call(op="click", page=self.page, css=css)
+
+    def press(self, key):
+        self.pw.call(op="press", page=self.page, key=key)
+
+    def keys(self, text):
+        self.pw.call(op="keys", page=self.page, text=text)
+
+    def tab_to(self, cond_js, what, limit=25):
+        """Presses Tab until cond_js (about document.activeElement) holds."""
+        for _ in range(limit):
+            if self.js(cond_js):
+                return True
+            self.press("Tab")
+        check(False, f"keyboard: Tab never reached {what}")
+        return False
 
     def source(self):
         return self.js("return document.documentElement.outerHTML")
@@ -158,10 +150,7 @@ class Browser:
             ".catch(e => done([0, String(e)]));", path, method, headers, body)
 
     def screenshot(self, name):
-        import base64
-        png = base64.b64decode(self.cmd("GET", "/screenshot"))
-        with open(os.path.join(ART, name + ".png"), "wb") as f:
-            f.write(png)
+        self.pw.call(op="screenshot", page=self.page, path=os.path.join(ART, name + ".png"))
 
     def logout(self):
         self.click("#logout")
@@ -216,8 +205,8 @@ def seed(hub, orgs):
 def login(b, base, token):
     b.go(base + "/ui/")
     b.wait_view("login")
-    t0 = time.time()
     b.type("#token", token)
+    t0 = time.time()
     b.click("#login-form button[type=submit]")
     b.wait_view("overview")
     return time.time() - t0
@@ -262,7 +251,7 @@ def step(what):
 
 def main():
     work = ht.make_workdir("vigil-dash-")
-    db = f"sqlite:{work}/hub.db"
+    db = sys.argv[2] if BACKEND == "postgresql" else f"sqlite:{work}/hub.db"
     orgs = {}
     for name, sector, coord in (("Northern Grid", "energy", False),
                                 ("Coastal Power", "energy", False),
@@ -279,7 +268,7 @@ def main():
     step("seeded organisations")
     hub = ht.Hub(db, work, plain=True).start()
     base = f"http://127.0.0.1:{hub.port}"
-    wd = WebDriver(work)
+    wd = Playwright(work)
     try:
         run(hub, base, wd, orgs, hb_sensor, db)
         # An expired session goes back to the login: a hub with a 2 s idle
@@ -302,6 +291,16 @@ def main():
     for v, ts in sorted(TIMINGS.items()):
         ts = sorted(ts)
         print(f"view {v}: render after navigation max {1000 * ts[-1]:.0f} ms over {len(ts)}")
+    # First render: from the login click to the drawn overview (its data,
+    # Chart.js and the charts), best of the three logins (the machine may
+    # be loaded).
+    # On a machine loaded past 2 runnable tasks per CPU the bound grows in
+    # proportion (said in the output), so a busy CI host does not fail it.
+    first = min(TIMINGS.get("login to overview", [99]))
+    busy = os.getloadavg()[0] / (os.cpu_count() or 1)
+    limit = max(1.0, busy / 2)
+    check(first < limit, f"first render under {limit:.1f} s ({1000 * first:.0f} ms, load "
+          f"{busy:.1f} per CPU)")
     ht.finish("hub_dashboard_browser")
 
 
@@ -311,11 +310,22 @@ def run(hub, base, wd, orgs, hb_sensor, db):
     amber_energy = ["NG-AMBER-scada-c2", "198.51.100.20", s["amber"]["id"]]
     amber_fin = ["HB-AMBER-card-skimmer", "198.51.100.40", s["hb_amber"]["id"]]
 
+    # Harbour Bank's sensor reports a stats event (no alert, so no
+    # sighting): the sensors view shows its version and drop counters;
+    # Northern Grid's sensor never reported (silent).
+    sensor = hub.client(hb_sensor)
+    st, _ = sensor.request("POST", "/api/v1/eve", body=json.dumps({
+        "timestamp": ht.now_ts(-5), "event_type": "stats", "stats": {
+            "uptime": 60, "capture": {"kernel_packets": 100000, "kernel_drops": 250}}}),
+        headers={"Content-Type": "application/x-ndjson", "Accept": "application/json",
+                 "User-Agent": "vigil-sensor/9.8.7"}, auth="bearer")[:2]
+    check(st == 200, f"sensor stats report accepted ({st})")
+    sensor.close()
     step("seeded objects")
     # --- Harbour Bank (financial-services analyst) ---
     b = wd.browser = wd.session()
     step("browser started")
-    TIMINGS.setdefault("first login to overview", []).append(
+    TIMINGS.setdefault("login to overview", []).append(
         login(b, base, orgs["Harbour Bank"]["analyst"]))
     check(b.js("return document.cookie") == "", "session cookie is HttpOnly (invisible to script)")
     text = all_views(b, "bank")
@@ -334,10 +344,20 @@ def run(hub, base, wd, orgs, hb_sensor, db):
     check([o["name"] for o in sec["energy"]["organisations"]] == ["Northern Grid"],
           "bank: Coastal Power (AMBER only) is neither named nor counted")
     check(sec["energy"]["organisations_affected"] == 1, "bank: 1 energy organisation affected")
+    st, body = b.fetch("/api/v1/dashboard/sensors")
+    check([x["organisation"] for x in json.loads(body)["sensors"]] == ["Harbour Bank"],
+          "bank: only its own sensors")
     st, body = b.fetch(f"/api/v1/dashboard/indicators/{s['red']['id']}")
     check(st == 404, f"bank: RED detail is 404 like any unknown id ({st})")
     st, body = b.fetch("/api/v1/dashboard/indicators?q=203.0.113.99")
     check(st == 200 and json.loads(body)["results"] == [], "bank: RED value not found by search")
+    for q, want in (("crown-jewel", []), ("CARD-skim", [s["hb_amber"]["id"]]),
+                    ("198.51.100.10", [s["green"]["id"]]), ("NG", [s["clear"]["id"],
+                                                             s["green"]["id"]]),
+                    (s["green"]["id"], [s["green"]["id"]]), (s["red"]["id"], [])):
+        st, body = b.fetch("/api/v1/dashboard/indicators?q=" + q)
+        got = sorted(r["id"] for r in json.loads(body)["results"]) if st == 200 else st
+        check(got == sorted(want), f"bank: search {q!r} finds {want} ({got})")
     st, body = b.fetch(f"/vigil/collections/{s['colls']['energy']}/objects/",
                        headers={"Accept": ht.TAXII})
     check(st == 200 and "NG-RED" not in body and "NG-AMBER" not in body,
@@ -428,7 +448,30 @@ def run(hub, base, wd, orgs, hb_sensor, db):
 
     step("bank done")
     # --- Northern Grid (energy analyst): producer of RED, member of energy ---
-    login(b, base, orgs["Northern Grid"]["analyst"])
+    # Keyboard only: Tab to the token field, type, Enter; Tab to a view's
+    # link, Enter; the focus outline is drawn.
+    b.go(base + "/ui/")
+    b.wait_view("login")
+    b.tab_to("return document.activeElement.id === 'token'", "the token field")
+    b.keys(orgs["Northern Grid"]["analyst"])
+    b.press("Enter")
+    b.wait_view("overview")
+    b.tab_to("return document.activeElement.getAttribute('href') === '#/incidents'",
+             "the incidents link")
+    check(b.js("return getComputedStyle(document.activeElement).outlineStyle") == "solid",
+          "keyboard focus is visible")
+    b.press("Enter")
+    b.wait_view("incidents")
+    b.tab_to("return document.activeElement.id === 'theme'", "the theme toggle")
+    b.press("Enter")
+    check(b.js("return document.documentElement.dataset.theme") == "dark"
+          and b.js("return getComputedStyle(document.body).backgroundColor")
+          == "rgb(20, 23, 28)", "the dark theme by keyboard")
+    b.show("#/overview?range=30d", "overview")
+    b.screenshot("energy-overview-dark")
+    b.click("#theme")
+    check(b.js("return document.documentElement.dataset.theme") == "light", "back to light")
+    b.show("#/overview", "overview")
     text = all_views(b, "energy")
     for m in red_marks[:2] + amber_energy[:2]:
         check(m in text, f"Northern Grid sees {m}")
@@ -459,15 +502,32 @@ def run(hub, base, wd, orgs, hb_sensor, db):
 
     step("energy done")
     # --- National CERT (coordinator, admin token: audit log) ---
-    login(b, base, orgs["National CERT"]["admin"])
+    TIMINGS["login to overview"].append(login(b, base, orgs["National CERT"]["admin"]))
     text = all_views(b, "coordinator", admin_views=True, shots=True)
     for m in amber_energy[:2] + amber_fin[:2]:
         check(m in text, f"coordinator sees AMBER {m}")
     for m in red_marks:
         check(m not in text, f"coordinator is not a RED recipient: never sees {m}")
+    st, body = b.fetch("/api/v1/dashboard/sensors")
+    sens = {x["organisation"]: x for x in json.loads(body)["sensors"]}
+    hbs, ngs = sens.get("Harbour Bank", {}), sens.get("Northern Grid", {})
+    check(hbs.get("version") == "vigil-sensor/9.8.7" and hbs.get("kernel_drops") == 250
+          and hbs.get("kernel_packets") == 100000 and hbs.get("silent") is False
+          and hbs.get("reports_last_hour") == 1, f"CERT: the bank's sensor reporting ({hbs})")
+    check(ngs.get("silent") is True and "last_report" not in ngs, f"CERT: NG's silent ({ngs})")
+    b.show("#/sensors", "sensors")
+    warn = b.js("const w = document.querySelector('[data-testid=silent-warning]');"
+                "return w ? w.textContent : ''")
+    check("Northern Grid" in warn and "Harbour Bank" not in warn,
+          f"the sensors view warns of the silent sensor ({warn!r})")
+    check("250 (0.25 %)" in b.js("return document.querySelector('[data-testid=sensors]')"
+                                 ".textContent"), "drop counters shown")
+    b.screenshot("coordinator-sensors")
     doc, sec = overview(b)
     check(sec["energy"]["sightings"] == 9, f"CERT: energy 4 + 5, no RED ({sec['energy']})")
     check(sec["financial-services"]["sightings"] == 5, "CERT: finance 2 + 3")
+    check(sec.get("government-national", {}).get("sightings") == 0,
+          f"CERT: every sector listed, those without sightings at 0 ({sorted(sec)})")
     st, body = b.fetch("/api/v1/audit?limit=500")
     entries = json.loads(body)["entries"]
     acts = [(e["action"], e.get("object"), e.get("detail", "")) for e in entries]
@@ -483,6 +543,31 @@ def run(hub, base, wd, orgs, hb_sensor, db):
     b.wait("return /revoked/.test(document.getElementById('login-error').textContent)",
            "revoked token refused at login")
     step("coordinator done")
+    # Login rate limit: ten refused tokens from one address, then 429 for
+    # every login from it (a good token too) until the window ends.
+    c = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=30)
+
+    def try_login(tok):
+        c.request("POST", "/web/login", body=json.dumps({"token": tok}),
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        r.read()
+        return r.status, r.getheader("Retry-After")
+    # (the revoked token's login above was the first refusal)
+    codes = [try_login("vgl_guess%02d" % i)[0] for i in range(9)]
+    check(codes == [401] * 9, f"nine more wrong tokens refused with 401 ({codes})")
+    st, retry = try_login("vgl_guess10")
+    check(st == 429 and retry and 0 < int(retry) <= 60, f"the eleventh gets 429 ({st} {retry})")
+    st, _ = try_login(orgs["Harbour Bank"]["analyst"])
+    check(st == 429, f"a good token from the limited address too ({st})")
+    c.close()
+    b.go(base + "/ui/")
+    b.wait_view("login")
+    b.type("#token", orgs["Harbour Bank"]["analyst"])
+    b.click("#login-form button[type=submit]")
+    b.wait("return /too many/i.test(document.getElementById('login-error').textContent)",
+           "the login page says why")
+    step("login rate limit checked")
 
 
 if __name__ == "__main__":

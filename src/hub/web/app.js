@@ -245,7 +245,8 @@ async function viewIncidents(root) {
         el('dt', {}, 'Organisations'), el('dd', {}, `${inc.organisations_affected}: ${(inc.organisations || []).join(', ')}`),
         el('dt', {}, 'Status'), el('dd', {}, el('span', { 'data-testid': 'status' }, inc.status))),
       el('div', { class: 'inline' }, sel, ' ', save, ' ', note),
-      el('h3', {}, 'Timeline of sightings'),
+      el('h3', {}, inc.sightings_total > inc.sightings.length
+        ? `Timeline of sightings (the latest ${inc.sightings.length} of ${inc.sightings_total})` : 'Timeline of sightings'),
       el('table', {}, el('thead', {}, el('tr', {}, ['Seen', 'Organisation', 'Sector', 'Severity', 'Count', 'TLP'].map((h) => el('th', {}, h)))),
         el('tbody', {}, inc.sightings.map((s) => el('tr', {}, el('td', {}, fmtTime(s.seen)), el('td', {}, s.organisation),
           el('td', {}, s.sector), el('td', {}, s.severity), el('td', { class: 'num' }, s.count), el('td', {}, tlpBadge(s.tlp)))))));
@@ -375,13 +376,23 @@ async function viewIndicator(root, id) {
 
 async function viewSensors(root) {
   const d = await api('GET', '/api/v1/dashboard/sensors');
+  const silent = d.sensors.filter((s) => s.silent && !s.revoked);
+  const drops = (s) => {
+    if (s.kernel_drops === undefined) return '—';
+    const pct = s.kernel_packets ? ` (${(100 * s.kernel_drops / s.kernel_packets).toFixed(2)} %)` : '';
+    return `${s.kernel_drops}${pct}`;
+  };
   root.replaceChildren(el('h1', {}, 'Sensors'),
-    el('p', { class: 'muted' }, 'Each sensor token and its EVE reports; silent after an hour without a report. Sensors send alerts only: drop counters and versions are not reported to the hub.'),
-    el('table', { 'data-testid': 'sensors' }, el('thead', {}, el('tr', {}, ['Sensor', 'Organisation', 'Last report', 'Reports (1 h)', 'Alerts (1 h)', 'State'].map((h) => el('th', {}, h)))),
-      el('tbody', {}, d.sensors.length ? d.sensors.map((s) => el('tr', {}, el('td', { class: 'mono' }, s.sensor), el('td', {}, s.organisation),
+    el('p', { class: 'muted' }, 'Each sensor token and its EVE reports: alert rate, the capture drop counters of the latest stats event, the version its client names; silent after an hour without a report.'),
+    silent.length ? el('p', { class: 'warn', role: 'alert', 'data-testid': 'silent-warning' },
+      `${silent.length} sensor${silent.length > 1 ? 's have' : ' has'} not reported for an hour or more: ${silent.map((s) => `${s.sensor} (${s.organisation})`).join(', ')}.`) : null,
+    el('table', { 'data-testid': 'sensors' }, el('thead', {}, el('tr', {}, ['Sensor', 'Organisation', 'Version', 'Last report', 'Reports (1 h)', 'Alerts (1 h)', 'Kernel drops', 'State'].map((h) => el('th', {}, h)))),
+      el('tbody', {}, d.sensors.length ? d.sensors.map((s) => el('tr', { 'data-sensor': s.sensor }, el('td', { class: 'mono' }, s.sensor), el('td', {}, s.organisation),
+        el('td', {}, s.version || '—'),
         el('td', {}, fmtTime(s.last_report) || 'never'), el('td', { class: 'num' }, s.reports_last_hour), el('td', { class: 'num' }, s.alerts_last_hour),
+        el('td', { class: 'num' }, drops(s)),
         el('td', { class: s.revoked || s.silent ? 'warn' : 'ok' }, s.revoked ? 'revoked' : s.silent ? 'silent' : 'reporting')))
-        : el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'No sensor tokens.')))));
+        : el('tr', {}, el('td', { colspan: 8, class: 'muted' }, 'No sensor tokens.')))));
   rendered('sensors');
 }
 
