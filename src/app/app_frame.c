@@ -46,6 +46,7 @@ struct app_frame {
     uint32_t cap;                /* bytes reserved there: data_len < cap is pending */
     uint8_t type;
     bool open; /* app_frame_open: length not known yet (pending until closed) */
+    bool gap;  /* its bytes stopped at a gap */
 };
 
 struct app_frames_dir {
@@ -223,6 +224,7 @@ void app_frames_fill(struct app_frames *fr, uint8_t direction, uint64_t offset,
             continue; /* (an open frame past its room: what it has is kept) */
         uint64_t from = f->offset + f->data_len;
         if (!data || from < offset) {
+            f->gap = f->gap || (!data && from < offset + len);
             f->cap = f->data_len; /* lost (gap) or behind: it stays incomplete */
             continue;
         }
@@ -365,6 +367,10 @@ void app_flow_frames_foreach(struct app_flow_state *state, uint8_t direction, bo
             .type_name = stream ? "stream" : names ? names[f->type] : "",
             .data = fd->data + f->data_off,
             .data_len = f->data_len,
+            /* bytes a gap took, or that never came (flow end) */
+            .missing = (f->gap || final) && f->len > (int64_t)f->data_len
+                           ? (uint64_t)f->len - f->data_len
+                           : 0,
         };
         fn(&fi, user);
     }

@@ -1742,7 +1742,10 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
         a->frame = (struct detect_alert_frame){.id = fi->id, .offset = fi->offset, .len = fi->len,
                                                .tx_id = fi->tx_id, .type = fi->type_name,
                                                .direction = fi->direction,
-                                               .complete = fi->complete};
+                                               .complete = fi->complete,
+                                               .data = fi->data,
+                                               .data_len = fi->data_len,
+                                               .missing = fi->missing};
     }
     dw->stats.alerts++;
 }

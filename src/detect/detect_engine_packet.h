@@ -28,6 +28,11 @@ struct detect_alert_frame {
     const char *type;   /* static */
     uint8_t direction;
     bool complete;
+    /* the frame's bytes, valid until the packet's frames are cleared
+     * (after its alerts are logged) */
+    const uint8_t *data;
+    uint32_t data_len;
+    uint64_t missing; /* bytes after data lost to a gap */
 };
 
 struct detect_alert {
