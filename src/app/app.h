@@ -443,7 +443,8 @@ struct app_frame_info {
     const char *type_name;
     const uint8_t *data; /* the bytes at hand (valid during the callback) */
     uint32_t data_len;
-    uint64_t missing; /* bytes after them a gap took (0: none) */
+    uint64_t missing;    /* bytes a gap took (0: none) ... */
+    uint32_t missing_at; /* ... after the first missing_at bytes of data */
 };
 void app_layer_set_frames_active(bool active);
 bool app_layer_frames_active(void);

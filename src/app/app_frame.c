@@ -46,7 +46,11 @@ struct app_frame {
     uint32_t cap;                /* bytes reserved there: data_len < cap is pending */
     uint8_t type;
     bool open; /* app_frame_open: length not known yet (pending until closed) */
-    bool gap;  /* its bytes stopped at a gap */
+    bool gap;  /* a gap took some of its bytes */
+    /* the first gap inside it: its bytes before the gap are data[0, gap_at),
+     * gap_len stream bytes are missing, then come the rest (a second gap
+     * ends the frame's bytes) */
+    uint32_t gap_at, gap_len;
 };
 
 struct app_frames_dir {
@@ -206,8 +210,9 @@ void app_frame_close(struct app_parse_ctx *ctx, uint8_t direction, uint64_t id, 
             continue;
         f->open = false;
         f->len = len < 0 ? 0 : len;
-        if ((uint64_t)f->len < f->cap)
-            f->cap = (uint32_t)f->len; /* the rest of its room stays unused */
+        uint64_t want = (uint64_t)f->len > f->gap_len ? (uint64_t)f->len - f->gap_len : 0;
+        if (want < f->cap)
+            f->cap = (uint32_t)want; /* the rest of its room stays unused */
         if (f->data_len > f->cap)
             f->data_len = f->cap;
         return;
@@ -222,7 +227,17 @@ void app_frames_fill(struct app_frames *fr, uint8_t direction, uint64_t offset,
         struct app_frame *f = &fd->f[i];
         if (f->data_len >= f->cap)
             continue; /* (an open frame past its room: what it has is kept) */
-        uint64_t from = f->offset + f->data_len;
+        uint64_t from = f->offset + f->data_len + f->gap_len;
+        if (!data && from >= offset && from < offset + len && !f->gap) {
+            /* a gap inside the frame: marked, the bytes after it still come */
+            uint64_t g = offset + len - from;
+            uint32_t room = f->cap - f->data_len;
+            f->gap = true;
+            f->gap_at = f->data_len;
+            f->gap_len = g < room ? (uint32_t)g : room;
+            f->cap -= f->gap_len;
+            continue;
+        }
         if (!data || from < offset) {
             f->gap = f->gap || (!data && from < offset + len);
             f->cap = f->data_len; /* lost (gap) or behind: it stays incomplete */
@@ -363,14 +378,16 @@ void app_flow_frames_foreach(struct app_flow_state *state, uint8_t direction, bo
             .app_proto = fr->parser ? fr->parser->proto : 0,
             .type = f->type,
             .direction = direction & 1,
-            .complete = f->len >= 0 && (uint64_t)f->len == f->data_len,
+            .complete = f->len >= 0 && (uint64_t)f->len == f->data_len && !f->gap,
             .type_name = stream ? "stream" : names ? names[f->type] : "",
             .data = fd->data + f->data_off,
             .data_len = f->data_len,
             /* bytes a gap took, or that never came (flow end) */
-            .missing = (f->gap || final) && f->len > (int64_t)f->data_len
+            .missing = f->gap_len && f->data_len > f->gap_at ? f->gap_len
+                       : (f->gap || final) && f->len > (int64_t)f->data_len
                            ? (uint64_t)f->len - f->data_len
                            : 0,
+            .missing_at = f->gap_len && f->data_len > f->gap_at ? f->gap_at : f->data_len,
         };
         fn(&fi, user);
     }

@@ -1745,7 +1745,8 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
                                                .complete = fi->complete,
                                                .data = fi->data,
                                                .data_len = fi->data_len,
-                                               .missing = fi->missing};
+                                               .missing = fi->missing,
+                                               .missing_at = fi->missing_at};
     }
     dw->stats.alerts++;
 }

@@ -32,7 +32,8 @@ struct detect_alert_frame {
      * (after its alerts are logged) */
     const uint8_t *data;
     uint32_t data_len;
-    uint64_t missing; /* bytes after data lost to a gap */
+    uint64_t missing;    /* bytes lost to a gap, after data[0, missing_at) */
+    uint32_t missing_at;
 };
 
 struct detect_alert {

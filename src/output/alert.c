@@ -90,17 +90,26 @@ void alert_write_base64(struct json_writer *w, const char *key, const uint8_t *d
 
 void alert_write_printable(struct json_writer *w, const char *key, const uint8_t *d, size_t n)
 {
-    alert_write_printable_gap(w, key, d, n, 0);
+    alert_write_printable_gap(w, key, d, n, 0, 0);
 }
 
 void alert_write_printable_gap(struct json_writer *w, const char *key, const uint8_t *d, size_t n,
-                               uint64_t missing)
+                               uint64_t missing, size_t missing_at)
 {
     char buf[2048];
     json_key(w, key);
     json_append_raw(w, "\"", 1);
     size_t o = 0;
+    if (missing_at > n)
+        missing_at = n;
     for (size_t i = 0; i < n; i++) {
+        if (missing && i == missing_at) {
+            /* Suricata's mark of stream bytes lost to a gap */
+            json_append_raw(w, buf, o);
+            o = (size_t)snprintf(buf, sizeof buf, "[%llu bytes missing]",
+                                 (unsigned long long)missing);
+            missing = 0;
+        }
         unsigned char c = d[i];
         if (c == '\\' || c == '"') {
             buf[o++] = '\\';
@@ -122,7 +131,6 @@ void alert_write_printable_gap(struct json_writer *w, const char *key, const uin
     }
     json_append_raw(w, buf, o);
     if (missing) {
-        /* Suricata's mark of stream bytes lost to a gap */
         int m = snprintf(buf, sizeof buf, "[%llu bytes missing]", (unsigned long long)missing);
         json_append_raw(w, buf, (size_t)m);
     }
@@ -244,7 +252,8 @@ static void write_frame(struct json_writer *w, const struct detect_alert_frame *
         uint32_t n = fr->data_len < ALERT_FRAME_PAYLOAD_MAX ? fr->data_len : ALERT_FRAME_PAYLOAD_MAX;
         alert_write_base64(w, "payload", fr->data, n);
         alert_write_printable_gap(w, "payload_printable", fr->data,
-                                  n < ALERT_FRAME_PAYLOAD_MAX ? n : n - 1, fr->missing);
+                                  n < ALERT_FRAME_PAYLOAD_MAX ? n : n - 1, fr->missing,
+                                  fr->missing_at);
     }
     if (fr->tx_id >= 0)
         json_key_u64(w, "tx_id", (uint64_t)fr->tx_id);

@@ -341,6 +341,46 @@ static void test_tls(void)
     check_split(6, 443, stream, n, &whole, "tls");
 }
 
+struct gap_seen {
+    int n;
+    uint64_t missing;
+    uint32_t at, len;
+    bool complete;
+};
+
+static void gap_cb(const struct app_frame_info *fi, void *user)
+{
+    struct gap_seen *g = user;
+    if (strcmp(fi->type_name, "pdu") != 0)
+        return;
+    g->n++;
+    g->missing = fi->missing;
+    g->at = fi->missing_at;
+    g->len = fi->data_len;
+    g->complete = fi->complete;
+}
+
+/* A gap inside a frame: its bytes after the gap still come, the bytes the
+ * gap took are counted (missing, at the gap's place); it is not complete. */
+static void test_gap(void)
+{
+    uint8_t stream[64] = {0x16, 0x03, 0x01, 0x00, 45, 0x01, 0x00, 0x00, 41, 0x03, 0x03};
+    struct ics_session s;
+    ics_open(&s, NULL, 6, 40000, 443);
+    ics_feed(&s, 0, stream, 20);
+    s.p.pcap_cnt++;
+    app_layer_handle_tcp_data(s.ctx, &s.st, &s.f, &s.p, 0, NULL, 10, APP_DATA_GAP);
+    ics_feed(&s, 0, stream + 30, 20);
+    struct gap_seen g = {0};
+    app_flow_frames_inspect(s.st, 0, gap_cb, &g);
+    free(ics_close(&s, NULL));
+    CHECK_EQ_INT(g.n, 1);
+    CHECK_EQ_INT((int)g.missing, 10);
+    CHECK_EQ_INT((int)g.at, 20);
+    CHECK_EQ_INT((int)g.len, 40);
+    CHECK(!g.complete);
+}
+
 static void test_dns_dcerpc(void)
 {
     /* DNS over TCP: two queries; the pdu frame leaves out the length prefix */
@@ -435,6 +475,7 @@ int main(void)
     test_ssh();
     test_http();
     test_tls();
+    test_gap();
     test_dns_dcerpc();
     test_stream();
     test_keyword();
