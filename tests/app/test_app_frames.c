@@ -218,6 +218,11 @@ static void test_dnp3_modbus(void)
     CHECK(strstr(whole.s, "#4:0:data:7:5:1:030000000a\n") != NULL);
     CHECK(strstr(whole.s, "#7:0:data:19:5:1:0600051234\n") != NULL);
     check_split(6, 502, mb, sizeof mb, &whole, "modbus");
+    /* each ADU's frames belong to its transaction */
+    struct frames_seen tx = {.with_tx = true};
+    run(6, 502, mb, sizeof mb, 0, &tx);
+    CHECK(strstr(tx.s, "t0:0:pdu:0:12:1:") != NULL);
+    CHECK(strstr(tx.s, "t1:0:data:19:5:1:0600051234\n") != NULL);
 }
 
 static void test_enip(void)
