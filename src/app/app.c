@@ -1220,7 +1220,8 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
         return;
     struct app_parse_ctx pc;
     app_parse_ctx_init(&pc, st->thread, flow, packet);
-    if (st->parser->frame_names && app_layer_frames_active()) {
+    if ((st->parser->frame_names || (!st->is_udp && app_layer_stream_frames_active())) &&
+        app_layer_frames_active()) {
         if (!st->frames)
             st->frames = app_frames_new(st->thread, !st->is_udp);
         if (st->frames) {
@@ -1235,6 +1236,8 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
     int rc = simulated ? -1 : st->parser->parse(st->parser_state, &pc, direction, data, len, flags);
     if (pc.frames) {
         app_frames_fill(pc.frames, direction, pc.stream_offset, data, len);
+        if (!st->is_udp && app_layer_stream_frames_active())
+            app_frames_add_stream(pc.frames, direction, pc.stream_offset, data, len);
         app_frames_stream_advance(pc.frames, direction, len);
     }
     if (rc < 0) {

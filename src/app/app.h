@@ -471,9 +471,20 @@ struct app_frame_info {
     const char *type_name;
     const uint8_t *data; /* the bytes at hand (valid during the callback) */
     uint32_t data_len;
+    uint64_t missing;    /* bytes a gap took (0: none) ... */
+    uint32_t missing_at; /* ... after the first missing_at bytes of data */
 };
 void app_layer_set_frames_active(bool active);
 bool app_layer_frames_active(void);
+/* Rules use the stream frame (frame:<proto>.stream, type
+ * APP_FRAME_TYPE_STREAM, id 1): every TCP parser's flow gets it. */
+#define APP_FRAME_TYPE_STREAM 255
+void app_layer_set_stream_frames_active(bool active);
+bool app_layer_stream_frames_active(void);
+/* A rule alerts once per stream frame: whether `rule` has alerted on the
+ * direction's stream frame (set: remember it now if not). */
+bool app_flow_stream_frame_alerted(struct app_flow_state *state, uint8_t direction,
+                                   uint32_t rule, bool set);
 /* Rule loading: the frame type `name` of app_proto ("pdu"), or -1. */
 int app_frame_type_lookup(uint16_t app_proto, const char *name);
 /* Calls fn for each frame of `direction` not inspected yet, oldest first

@@ -502,6 +502,7 @@ struct dcerpc_reasm {
 struct dcerpc_state {
     struct app_layer_thread_ctx *thread;
     bool udp;
+    bool refeed; /* parsing bytes held back from earlier calls: no frames */
     struct dcerpc_bindings bindings;
     struct dcerpc_tx *head, *tail;
     uint32_t ntx;
@@ -637,6 +638,21 @@ static void dcerpc_tcp_pdu(struct dcerpc_state *st, struct app_parse_ctx *ctx, u
         tx->call.req_done = true;
 }
 
+/* Suricata's DCE/RPC frames: pdu (a whole PDU), hdr (its 16-byte common
+ * header) and data (the rest), of a PDU whose last byte ends at stream
+ * offset `end`. */
+enum { DCERPC_FRAME_PDU, DCERPC_FRAME_HDR, DCERPC_FRAME_DATA };
+static const char *const dcerpc_frame_names[] = {"pdu", "hdr", "data", NULL};
+
+static void dcerpc_tcp_pdu_framed(struct dcerpc_state *st, struct app_parse_ctx *ctx, uint8_t dir,
+                                  const uint8_t *pdu, uint32_t len, uint64_t end)
+{
+    if (app_frames_on(ctx) && !st->refeed && end >= len)
+        app_frame_add_pdu(ctx, dir, end - len, pdu, len, DCERPC_HDR_LEN, DCERPC_FRAME_PDU,
+                          DCERPC_FRAME_HDR, DCERPC_FRAME_DATA, -1);
+    dcerpc_tcp_pdu(st, ctx, dir, pdu, len);
+}
+
 static bool reasm_grow(struct dcerpc_state *st, struct app_parse_ctx *ctx, struct dcerpc_reasm *r,
                        uint32_t need)
 {
@@ -679,6 +695,8 @@ static int dcerpc_tcp_parse(void *state, struct app_parse_ctx *ctx, uint8_t dire
         r->lost = true;
         return 0;
     }
+    const uint8_t *start = data;
+    uint64_t base = app_frames_on(ctx) ? ctx->stream_offset : 0;
     while (data && len) {
         if (r->skip) {
             uint32_t n = r->skip < len ? r->skip : len;
@@ -718,7 +736,10 @@ static int dcerpc_tcp_parse(void *state, struct app_parse_ctx *ctx, uint8_t dire
             r->buf = NULL;
             uint32_t cap = r->cap;
             r->cap = 0;
+            bool was = st->refeed;
+            st->refeed = true;
             int rc = dcerpc_tcp_parse(st, ctx, d, tmp, pending, 0);
+            st->refeed = was;
             app_memory_release(ctx, cap);
             free(tmp);
             if (rc)
@@ -740,7 +761,8 @@ static int dcerpc_tcp_parse(void *state, struct app_parse_ctx *ctx, uint8_t dire
                 return -1;
             }
             if (len >= h.frag_len) {
-                dcerpc_tcp_pdu(st, ctx, d, data, h.frag_len);
+                dcerpc_tcp_pdu_framed(st, ctx, d, data, h.frag_len,
+                                      base + (uint64_t)(data - start) + h.frag_len);
                 data += h.frag_len;
                 len -= h.frag_len;
                 continue;
@@ -765,7 +787,7 @@ static int dcerpc_tcp_parse(void *state, struct app_parse_ctx *ctx, uint8_t dire
         }
         if (r->len >= DCERPC_HDR_LEN && dcerpc_hdr_parse(r->buf, r->len, &h) == 0 &&
             r->len == h.frag_len) {
-            dcerpc_tcp_pdu(st, ctx, d, r->buf, r->len);
+            dcerpc_tcp_pdu_framed(st, ctx, d, r->buf, r->len, base + (uint64_t)(data - start));
             r->len = 0;
         }
     }
@@ -1030,6 +1052,7 @@ const struct app_parser app_parser_dcerpc_tcp = {
     .ipprotos = APP_IPPROTO_TCP,
     .ports = {135},
     .probe = dcerpc_tcp_probe,
+    .frame_names = dcerpc_frame_names,
     .state_new = dcerpc_tcp_state_new,
     .state_free = dcerpc_state_free,
     .parse = dcerpc_tcp_parse,

@@ -1246,6 +1246,18 @@ static void dns_state_free(void *state)
     free(s);
 }
 
+/* Suricata's DNS frame: pdu, the DNS message (on TCP without its 2-byte
+ * length prefix, so that the same rule fits both), at stream offset `at`. */
+enum { DNS_FRAME_PDU };
+static const char *const dns_frame_names[] = {"pdu", NULL};
+
+static void dns_frame(struct app_parse_ctx *ctx, uint8_t d, uint64_t at, const uint8_t *msg,
+                      uint32_t len)
+{
+    if (app_frames_on(ctx))
+        app_frame_add(ctx, d, at, len, DNS_FRAME_PDU, -1, msg, len);
+}
+
 static int dns_parse_udp(void *state, struct app_parse_ctx *ctx, uint8_t direction,
                          const uint8_t *data, uint32_t len, uint32_t flags)
 {
@@ -1253,6 +1265,7 @@ static int dns_parse_udp(void *state, struct app_parse_ctx *ctx, uint8_t directi
     dns_txs_free_logged(s);
     if (!data || len == 0)
         return 0;
+    dns_frame(ctx, direction & 1, app_frames_on(ctx) ? ctx->stream_offset : 0, data, len);
     dns_handle_message(s, ctx, direction, data, len);
     return 0;
 }
@@ -1272,12 +1285,16 @@ static int dns_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t directi
     }
     if (!data)
         return 0;
+    const uint8_t *start = data;
+    uint64_t base = app_frames_on(ctx) ? ctx->stream_offset : 0;
     while (len > 0) {
         if (s->buf_len[d] == 0 && len >= 2) {
             uint32_t mlen = dns_u16(data);
             if (len >= 2 + mlen) {
-                if (mlen > 0)
+                if (mlen > 0) {
+                    dns_frame(ctx, d, base + (uint64_t)(data - start) + 2, data + 2, mlen);
                     dns_handle_message(s, ctx, d, data + 2, mlen);
+                }
                 data += 2 + mlen;
                 len -= 2 + mlen;
                 continue;
@@ -1325,8 +1342,11 @@ static int dns_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t directi
         data += n;
         len -= n;
         if (s->buf_len[d] == s->buf_need[d]) {
-            if (s->buf_need[d] > 2)
-                dns_handle_message(s, ctx, d, s->buf[d] + 2, s->buf_need[d] - 2);
+            if (s->buf_need[d] > 2) {
+                uint32_t mlen = s->buf_need[d] - 2;
+                dns_frame(ctx, d, base + (uint64_t)(data - start) - mlen, s->buf[d] + 2, mlen);
+                dns_handle_message(s, ctx, d, s->buf[d] + 2, mlen);
+            }
             s->buf_len[d] = 0;
             s->buf_need[d] = 0;
         }
@@ -1628,6 +1648,7 @@ const struct app_parser app_parser_dns_udp = {
     .tx_has_event = dns_tx_has_event,
     .event_names = dns_event_names,
     .event_aliases = dns_event_aliases,
+    .frame_names = dns_frame_names,
     .tx_direction = dns_tx_direction,
     .uint_fields = dns_fields,
     .n_uint_fields = DNS_F_COUNT,
@@ -1650,6 +1671,7 @@ const struct app_parser app_parser_dns_tcp = {
     .tx_has_event = dns_tx_has_event,
     .event_names = dns_event_names,
     .event_aliases = dns_event_aliases,
+    .frame_names = dns_frame_names,
     .tx_direction = dns_tx_direction,
     .uint_fields = dns_fields,
     .n_uint_fields = DNS_F_COUNT,

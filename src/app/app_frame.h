@@ -9,6 +9,9 @@
 
 #define APP_FRAMES_MAX 64                /* frames waiting per direction */
 #define APP_FRAME_DATA_MAX (256u * 1024) /* their bytes per direction */
+#define APP_FRAME_OPEN_MAX (64u * 1024)   /* bytes kept of a frame of unknown length */
+#define APP_STREAM_FRAME_OVERLAP 256u    /* stream frame: bytes of the delivery before */
+#define APP_STREAM_FRAME_ALERTS 16u      /* stream frame: rules remembered as alerted */
 
 struct app_frames;
 
@@ -24,6 +27,10 @@ void app_frames_stream_advance(struct app_frames *fr, uint8_t direction, uint64_
  * (data NULL: a gap) complete the frames waiting for them. */
 void app_frames_fill(struct app_frames *fr, uint8_t direction, uint64_t offset,
                      const uint8_t *data, uint32_t len);
+/* After a parse call on TCP while stream frames are active: the stream
+ * frame of those bytes (data NULL: a gap). */
+void app_frames_add_stream(struct app_frames *fr, uint8_t direction, uint64_t offset,
+                           const uint8_t *data, uint32_t len);
 /* The parser's protocol (for type names) is set when it starts. */
 void app_frames_set_parser(struct app_frames *fr, const struct app_parser *parser);
 

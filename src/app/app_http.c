@@ -132,6 +132,9 @@ struct http_tx {
     struct app_file *cur_file[2]; /* the file being written per direction */
     bool req_done, res_done;
     bool body_limited[2];
+    /* frames (http1.request / http1.response): the open frame of each
+     * direction and its stream offset */
+    uint64_t frame_id[2], frame_start[2];
     uint64_t events;
     size_t mem;
 };
@@ -146,6 +149,9 @@ struct http_state {
     uint64_t next_id;
     uint16_t switch_to;
     uint8_t cur_dir;
+    /* frames: stream offset of the bytes libhtp is being fed (UINT64_MAX:
+     * not known, no frames) */
+    uint64_t feed_off;
     bool gave_up;
     bool too_many;    /* max_tx_per_flow reached: the flow is given up */
     uint8_t *pending; /* to-server bytes libhtp could not take yet (CONNECT) */
@@ -491,6 +497,38 @@ static void http_tx_free(struct http_tx *tx)
     free(tx);
 }
 
+/* Suricata's HTTP/1 frames: request and response, each from its first
+ * byte (request or status line) to its last (end of body), belonging to
+ * the transaction. */
+enum { HTTP_FRAME_REQUEST, HTTP_FRAME_RESPONSE };
+static const char *const http_frame_names[] = {"request", "response", NULL};
+
+static uint64_t http_frame_pos(struct http_state *st, int dir)
+{
+    return st->feed_off + (dir ? htp_connp_res_data_consumed(st->connp)
+                               : htp_connp_req_data_consumed(st->connp));
+}
+
+static void http_frame_open(struct http_state *st, struct http_tx *tx, int dir)
+{
+    if (!app_frames_on(st->ctx) || st->feed_off == UINT64_MAX || tx->frame_id[dir])
+        return;
+    tx->frame_start[dir] = http_frame_pos(st, dir);
+    tx->frame_id[dir] = app_frame_open(st->ctx, (uint8_t)dir, tx->frame_start[dir],
+                                       dir ? HTTP_FRAME_RESPONSE : HTTP_FRAME_REQUEST,
+                                       (int64_t)tx->base.id);
+}
+
+static void http_frame_close(struct http_state *st, struct http_tx *tx, int dir)
+{
+    if (!tx->frame_id[dir] || !app_frames_on(st->ctx) || st->feed_off == UINT64_MAX)
+        return;
+    uint64_t end = http_frame_pos(st, dir);
+    app_frame_close(st->ctx, (uint8_t)dir, tx->frame_id[dir],
+                    end > tx->frame_start[dir] ? (int64_t)(end - tx->frame_start[dir]) : 0);
+    tx->frame_id[dir] = 0;
+}
+
 static int http_cb_request_start(htp_tx_t *htx)
 {
     struct http_state *st = http_state_of(htx);
@@ -525,6 +563,7 @@ static int http_cb_request_start(htp_tx_t *htx)
     st->live++;
     if (st->ctx)
         app_parser_count_tx(st->ctx, APP_PROTO_HTTP);
+    http_frame_open(st, tx, 0);
     return HTP_OK;
 }
 
@@ -940,6 +979,7 @@ static int http_cb_request_complete(htp_tx_t *htx)
     if (http_is_multipart(htx, &bnd, &blen))
         http_multipart_files(tx, bnd, blen);
     http_close_file(tx, 0, FILE_STATE_CLOSED);
+    http_frame_close(tx->state, tx, 0);
     tx->req_done = true;
     http_log_files(tx);
     return HTP_OK;
@@ -947,7 +987,9 @@ static int http_cb_request_complete(htp_tx_t *htx)
 
 static int http_cb_response_start(htp_tx_t *htx)
 {
-    (void)htx;
+    struct http_tx *tx = http_tx_of(htx);
+    if (tx)
+        http_frame_open(tx->state, tx, 1);
     return HTP_OK;
 }
 
@@ -1050,6 +1092,7 @@ static int http_cb_response_complete(htp_tx_t *htx)
     if (!tx)
         return HTP_OK;
     http_close_file(tx, 1, FILE_STATE_CLOSED);
+    http_frame_close(tx->state, tx, 1);
     tx->res_done = true;
     http_tx_log(tx);
     return HTP_OK;
@@ -1415,6 +1458,8 @@ static int http_feed(struct http_state *st, uint8_t direction, const uint8_t *da
      * soon after max_tx_per_flow (libhtp would create them all). */
     while (len > HTTP_FEED_SLICE) {
         rc = http_feed(st, direction, data, HTTP_FEED_SLICE, tv);
+        if (st->feed_off != UINT64_MAX)
+            st->feed_off += HTTP_FEED_SLICE;
         if (rc == HTP_STREAM_ERROR || rc == HTP_STREAM_DATA_OTHER || rc == HTP_STREAM_TUNNEL ||
             st->too_many)
             return st->too_many ? HTP_STREAM_ERROR : rc;
@@ -1478,14 +1523,17 @@ static int http_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
     struct timeval tv = {.tv_sec = (time_t)(ctx->ts_usec / 1000000),
                          .tv_usec = (suseconds_t)(ctx->ts_usec % 1000000)};
     int rc = HTP_STREAM_DATA;
+    st->feed_off = UINT64_MAX;
     if (flags & APP_DATA_GAP) {
         /* libhtp accepts a gap inside a body (data NULL): the file gets a
          * hole; a gap anywhere else is a stream error and the flow is given up. */
+        st->feed_off = ctx->stream_offset;
         if (len)
             rc = direction == 0 ? htp_connp_req_data(st->connp, &tv, NULL, len)
                                 : htp_connp_res_data(st->connp, &tv, NULL, len);
     } else if (len && data) {
         uint32_t skip = direction == 1 ? http_extra_continue(st, data, len) : 0;
+        st->feed_off = ctx->stream_offset + skip;
         if (skip < len)
             rc = http_feed(st, direction, data + skip, len - skip, &tv);
     }
@@ -1512,6 +1560,7 @@ static int http_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
         st->pending = NULL;
         st->pending_len = 0;
         st->cur_dir = 0;
+        st->feed_off = UINT64_MAX; /* bytes of an earlier call: no frames */
         http_feed(st, 0, p, n, &tv);
         free(p);
     }
@@ -1778,6 +1827,7 @@ const struct app_parser app_parser_http = {
     .ipprotos = APP_IPPROTO_TCP,
     .ports = {80, 8080, 8000, 8081, 3128, 0},
     .probe = http_probe,
+    .frame_names = http_frame_names,
     .state_new = http_state_new,
     .state_free = http_state_free,
     .parse = http_parse,

@@ -861,8 +861,9 @@ static struct modbus_tx *modbus_tx_new(struct modbus_state *st, struct app_parse
     return tx;
 }
 
-static void modbus_handle(struct modbus_state *st, struct app_parse_ctx *ctx, uint8_t dir,
-                          struct modbus_msg *m, const uint8_t *adu, uint32_t adu_len)
+/* Returns the id of the transaction the message went to, or -1. */
+static int64_t modbus_handle(struct modbus_state *st, struct app_parse_ctx *ctx, uint8_t dir,
+                             struct modbus_msg *m, const uint8_t *adu, uint32_t adu_len)
 {
     if (dir == 0) {
         for (struct modbus_tx *tx = modbus_first(st); tx; tx = modbus_next(tx)) {
@@ -871,18 +872,19 @@ static void modbus_handle(struct modbus_state *st, struct app_parse_ctx *ctx, ui
                 modbus_store(&tx->request, m, adu, adu_len);
                 tx->has_request = true;
                 app_baseline_modbus(ctx, &tx->base);
+                int64_t id = (int64_t)tx->base.id;
                 modbus_log(st, tx);
-                return;
+                return id;
             }
         }
         struct modbus_tx *tx = modbus_tx_new(st, ctx);
         if (!tx)
-            return;
+            return -1;
         modbus_events_from_flags(tx, m->error_flags);
         modbus_store(&tx->request, m, adu, adu_len);
         tx->has_request = true;
         app_baseline_modbus(ctx, &tx->base);
-        return;
+        return (int64_t)tx->base.id;
     }
     struct modbus_tx *tx = NULL;
     for (struct modbus_tx *t = modbus_first(st); t; t = modbus_next(t)) {
@@ -893,7 +895,7 @@ static void modbus_handle(struct modbus_state *st, struct app_parse_ctx *ctx, ui
     }
     bool unsolicited = tx == NULL;
     if (!tx && !(tx = modbus_tx_new(st, ctx)))
-        return;
+        return -1;
     if ((m->access_type & (MODBUS_ACCESS_READ | MODBUS_ACCESS_WRITE)) &&
         (m->error_flags & (MODBUS_ERR_DATA_LENGTH | MODBUS_ERR_DATA_VALUE)))
         modbus_event(tx, MODBUS_EV_VALUE_MISMATCH);
@@ -903,7 +905,9 @@ static void modbus_handle(struct modbus_state *st, struct app_parse_ctx *ctx, ui
     tx->has_response = true;
     if (unsolicited)
         modbus_event(tx, MODBUS_EV_UNSOLICITED_RESPONSE);
+    int64_t id = (int64_t)tx->base.id;
     modbus_log(st, tx);
+    return id;
 }
 
 /* ------------------------------------------------------------ parser interface */
@@ -994,9 +998,10 @@ static int modbus_parse(void *state, struct app_parse_ctx *ctx, uint8_t directio
             }
             break;
         }
+        /* the frames belong to the transaction the ADU went to */
+        int64_t tx_id = modbus_handle(st, ctx, d, &m, adu, used);
         app_frame_add_pdu(ctx, direction & 1, pos - from_buf, adu, used, MODBUS_HDR + 1,
-                          MODBUS_FRAME_PDU, MODBUS_FRAME_HDR, MODBUS_FRAME_DATA, -1);
-        modbus_handle(st, ctx, d, &m, adu, used);
+                          MODBUS_FRAME_PDU, MODBUS_FRAME_HDR, MODBUS_FRAME_DATA, tx_id);
         uint32_t consumed_new = used - from_buf;
         st->buf_len[d] = 0;
         data += consumed_new;

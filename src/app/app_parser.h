@@ -213,6 +213,14 @@ struct app_parser {
  * no rule uses frames. */
 uint64_t app_frame_add(struct app_parse_ctx *ctx, uint8_t direction, uint64_t offset, int64_t len,
                        uint8_t type, int64_t tx_id, const uint8_t *data, uint32_t avail);
+/* A frame whose end is not known when it starts (an HTTP/1 request, an
+ * SMTP DATA body): opened at `offset`, its bytes taken from the stream as
+ * the parser is fed (up to APP_FRAME_OPEN_MAX), inspected once the parser
+ * closes it with its length (or at flow end, incomplete). Returns its id
+ * (0: not kept; app_frame_close ignores 0). */
+uint64_t app_frame_open(struct app_parse_ctx *ctx, uint8_t direction, uint64_t offset,
+                        uint8_t type, int64_t tx_id);
+void app_frame_close(struct app_parse_ctx *ctx, uint8_t direction, uint64_t id, int64_t len);
 /* The usual frames of a whole PDU of `len` bytes at `pdu`: the PDU itself
  * (type t_pdu), its header (its first hdr_len bytes, t_hdr) and the rest
  * (t_data, when there is any). */

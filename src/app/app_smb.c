@@ -574,11 +574,51 @@ static void smb_buf_shrink(struct smb_state *st, struct smb_dir *d)
     app_buf_shrink(st->thread, &d->buf, &d->buf_cap, d->buf_len, 4096);
 }
 
+/* Suricata's SMB frames: nbss.pdu / nbss.hdr / nbss.data (an NBSS record,
+ * its 4-byte header, its payload), and for the SMB message(s) it carries
+ * smb1.*, smb2.* (each command of a compound) or smb3.* (a transform
+ * header): pdu, hdr (32, 64 or 52 bytes) and data. */
+enum {
+    SMB_FRAME_NBSS_PDU, SMB_FRAME_NBSS_HDR, SMB_FRAME_NBSS_DATA,
+    SMB_FRAME_SMB1_PDU, SMB_FRAME_SMB1_HDR, SMB_FRAME_SMB1_DATA,
+    SMB_FRAME_SMB2_PDU, SMB_FRAME_SMB2_HDR, SMB_FRAME_SMB2_DATA,
+    SMB_FRAME_SMB3_PDU, SMB_FRAME_SMB3_HDR, SMB_FRAME_SMB3_DATA,
+};
+static const char *const smb_frame_names[] = {
+    "nbss.pdu", "nbss.hdr", "nbss.data", "smb1.pdu", "smb1.hdr", "smb1.data",
+    "smb2.pdu", "smb2.hdr", "smb2.data", "smb3.pdu", "smb3.hdr", "smb3.data", NULL};
+#define SMB3_TRANSFORM_HDR_LEN 52
+
+/* pdu/hdr/data frames of `full` bytes at `off`, `avail` of them at `m`. */
+static void smb_frames3(struct app_parse_ctx *ctx, uint8_t dir, uint64_t off, const uint8_t *m,
+                        uint32_t avail, uint32_t full, uint32_t hdr, uint8_t t_pdu)
+{
+    if (hdr > full)
+        hdr = full;
+    app_frame_add(ctx, dir, off, full, t_pdu, -1, m, avail);
+    app_frame_add(ctx, dir, off, hdr, (uint8_t)(t_pdu + 1), -1, m, avail < hdr ? avail : hdr);
+    if (full > hdr)
+        app_frame_add(ctx, dir, off + hdr, full - hdr, (uint8_t)(t_pdu + 2), -1,
+                      avail > hdr ? m + hdr : NULL, avail > hdr ? avail - hdr : 0);
+}
+
+/* The stream offset of the next byte at `data` (frames on), else UINT64_MAX. */
+static uint64_t smb_pos(const struct smb_dir *d, const uint8_t *data)
+{
+    return d->call_start ? d->call_base + (uint64_t)(data - d->call_start) : UINT64_MAX;
+}
+
 /* One whole (or truncated: avail < full) SMB message of an NBSS record. */
 static void smb_message(struct smb_state *st, struct app_parse_ctx *ctx, uint8_t dir,
                         const uint8_t *m, uint32_t avail, uint32_t full, struct smb_stream *s)
 {
     memset(s, 0, sizeof(*s));
+    bool frames = app_frames_on(ctx) && st->dir[dir].call_start;
+    uint64_t moff = st->dir[dir].rec_off + 4;
+    if (frames && avail && m[0] == 0xff)
+        smb_frames3(ctx, dir, moff, m, avail, full, SMB1_HDR_LEN, SMB_FRAME_SMB1_PDU);
+    else if (frames && avail && m[0] == 0xfd)
+        smb_frames3(ctx, dir, moff, m, avail, full, SMB3_TRANSFORM_HDR_LEN, SMB_FRAME_SMB3_PDU);
     if (avail < 4)
         return;
     if (m[0] == 0xff) {
@@ -597,6 +637,9 @@ static void smb_message(struct smb_state *st, struct app_parse_ctx *ctx, uint8_t
                 smb_event(st, ctx, NULL, SMB_EV_MALFORMED_DATA);
                 return;
             }
+            if (frames)
+                smb_frames3(ctx, dir, moff + off, m + off, rec_avail, rec_full, SMB2_HDR_LEN,
+                            SMB_FRAME_SMB2_PDU);
             struct smb_stream one;
             memset(&one, 0, sizeof(one));
             smb2_record(st, ctx, dir, &h, m + off, rec_avail, rec_full, &one);
@@ -646,7 +689,16 @@ static int smb_lost(struct smb_state *st, struct app_parse_ctx *ctx, uint8_t dir
         return -1;
     memcpy(tmp, d->buf + i, rest);
     d->buf_len = 0;
+    /* the replayed bytes end where the collected ones did */
+    const uint8_t *cs = d->call_start;
+    uint64_t cb = d->call_base, end = smb_pos(d, data + n);
+    if (cs) {
+        d->call_start = tmp;
+        d->call_base = end - rest;
+    }
     int rc = smb_parse_dir(st, ctx, dir, tmp, rest);
+    d->call_start = cs;
+    d->call_base = cb;
     free(tmp);
     return rc;
 }
@@ -736,6 +788,12 @@ static int smb_parse_dir(struct smb_state *st, struct app_parse_ctx *ctx, uint8_
             d->rec_len = nbss_len(d->nbss);
             d->rec_seen = 0;
             d->buf_len = 0;
+            if (d->call_start) {
+                d->rec_off = smb_pos(d, data) - 4;
+                if (app_frames_on(ctx))
+                    smb_frames3(ctx, dir, d->rec_off, d->nbss, 4, 4 + d->rec_len, 4,
+                                SMB_FRAME_NBSS_PDU);
+            }
             if (d->nbss[0] != 0x00) {
                 d->skip = d->rec_len;
                 d->nbss_len = 0;
@@ -847,7 +905,10 @@ static int smb_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction, 
         smb_sweep(st, ctx, false);
         return 0;
     }
+    d->call_start = app_frames_on(ctx) ? data : NULL;
+    d->call_base = app_frames_on(ctx) ? ctx->stream_offset : 0;
     int rc = data && len ? smb_parse_dir(st, ctx, dir, data, len) : 0;
+    d->call_start = NULL;
     if (rc < 0) {
         smb_event(st, ctx, NULL, SMB_EV_INTERNAL_ERROR);
         return -1;
@@ -1318,6 +1379,7 @@ const struct app_parser app_parser_smb = {
     .ipprotos = APP_IPPROTO_TCP,
     .ports = {445, 139},
     .probe = smb_probe,
+    .frame_names = smb_frame_names,
     .state_new = smb_state_new,
     .state_free = smb_state_free,
     .parse = smb_parse,

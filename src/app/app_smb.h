@@ -140,6 +140,10 @@ struct smb_dir {
     struct smb_tx *file_tx;
     bool lost; /* after a gap or midstream: find the next record */
     bool gap_seen;
+    /* frames: stream offset of the current NBSS record, and of the bytes
+     * being parsed (call_start is at call_base; frames off: call_start NULL) */
+    uint64_t rec_off, call_base;
+    const uint8_t *call_start;
 };
 
 struct smb_state {

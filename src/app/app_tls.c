@@ -1017,9 +1017,34 @@ static void tls_sslv2_client_hello(struct tls_state *st, struct app_parse_ctx *c
     /* No JA3 for the SSLv2 format (Suricata and tshark compute none). */
 }
 
+/* Suricata's TLS frames: pdu (a whole record, header included), hdr (its
+ * 5-byte header), data (its body), alert and heartbeat (the body of an
+ * alert or heartbeat record). Reported when a record's header is read, at
+ * stream offset `at` (the header's first byte); the body's bytes come from
+ * the stream as it is parsed. */
+enum { TLS_FRAME_PDU, TLS_FRAME_HDR, TLS_FRAME_DATA, TLS_FRAME_ALERT, TLS_FRAME_HEARTBEAT };
+static const char *const tls_frame_names[] = {"pdu", "hdr", "data", "alert", "heartbeat", NULL};
+
+static void tls_frames(struct app_parse_ctx *ctx, uint8_t d, uint64_t at, const uint8_t *hdr,
+                       uint8_t type, uint32_t rl)
+{
+    if (!app_frames_on(ctx))
+        return;
+    app_frame_add(ctx, d, at, 5 + (int64_t)rl, TLS_FRAME_PDU, -1, hdr, 5);
+    app_frame_add(ctx, d, at, 5, TLS_FRAME_HDR, -1, hdr, 5);
+    if (!rl)
+        return;
+    app_frame_add(ctx, d, at + 5, rl, TLS_FRAME_DATA, -1, NULL, 0);
+    if (type == TLS_CT_ALERT)
+        app_frame_add(ctx, d, at + 5, rl, TLS_FRAME_ALERT, -1, NULL, 0);
+    else if (type == TLS_CT_HEARTBEAT)
+        app_frame_add(ctx, d, at + 5, rl, TLS_FRAME_HEARTBEAT, -1, NULL, 0);
+}
+
 static int tls_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction, const uint8_t *data,
                      uint32_t len, uint32_t flags)
 {
+    const uint8_t *start = data;
     struct tls_state *st = state;
     uint8_t d = direction & 1;
     struct tls_side *s = &st->side[d];
@@ -1093,6 +1118,9 @@ static int tls_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction, 
             }
             s->rec_remaining = rl;
             s->rec_len = 0;
+            if (app_frames_on(ctx))
+                tls_frames(ctx, d, ctx->stream_offset + (uint64_t)(data - start) - 5, s->hdr, type,
+                           rl);
             /* Records we look into are collected; application data and
              * encrypted records are skipped without copying. */
             s->buffering = !(type == TLS_CT_APPDATA || (s->encrypted && type == TLS_CT_HANDSHAKE));
@@ -1505,6 +1533,7 @@ const struct app_parser app_parser_tls = {
     .ipprotos = APP_IPPROTO_TCP,
     .ports = {443, 465, 636, 853, 993, 995, 8443, 0},
     .probe = tls_probe,
+    .frame_names = tls_frame_names,
     .state_new = tls_state_new,
     .state_free = tls_state_free,
     .parse = tls_parse,

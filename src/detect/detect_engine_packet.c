@@ -425,8 +425,11 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
         }
         dw->nframe_rules = 0;
         for (uint32_t i = 0; i < dw->nrules; i++)
-            if (dw->kind[i] == RULE_KIND_FRAME)
+            if (dw->kind[i] == RULE_KIND_FRAME) {
                 dw->frame_rules[dw->nframe_rules++] = i;
+                if (rule_set_get(dw->rs, i)->frame_type == APP_FRAME_TYPE_STREAM)
+                    app_layer_set_stream_frames_active(true);
+            }
         app_layer_set_frames_active(true); /* parsers report frames from now on */
     }
     for (int id = 0; id < 256; id++)
@@ -1739,7 +1742,11 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
         a->frame = (struct detect_alert_frame){.id = fi->id, .offset = fi->offset, .len = fi->len,
                                                .tx_id = fi->tx_id, .type = fi->type_name,
                                                .direction = fi->direction,
-                                               .complete = fi->complete};
+                                               .complete = fi->complete,
+                                               .data = fi->data,
+                                               .data_len = fi->data_len,
+                                               .missing = fi->missing,
+                                               .missing_at = fi->missing_at};
     }
     dw->stats.alerts++;
 }
@@ -2348,6 +2355,10 @@ static void inspect_frame(const struct app_frame_info *fi, void *user)
             continue;
         }
         const struct rule *r = rule_set_get(dw->rs, id);
+        /* the stream frame is one frame: a rule alerts on it once */
+        bool stream = fi->type == APP_FRAME_TYPE_STREAM && run->f && run->f->app;
+        if (stream && app_flow_stream_frame_alerted(run->f->app, fi->direction, id, false))
+            continue;
         if (!tx_looked && fi->tx_id >= 0 && run->f && run->f->app) {
             app_flow_state_tx_foreach(run->f->app, frame_tx_find, &ft);
             tx_looked = true;
@@ -2355,6 +2366,8 @@ static void inspect_frame(const struct app_frame_info *fi, void *user)
         struct inspect_source src = {.packet = run->p, .frame = fi, .tx = ft.tx,
                                      .direction = fi->direction};
         if (rule_matches(run, r, &src, true)) {
+            if (stream)
+                app_flow_stream_frame_alerted(run->f->app, fi->direction, id, true);
             flowvar_actions(r, run->s);
             add_alert(run, r, ft.tx, true);
         }

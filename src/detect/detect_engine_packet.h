@@ -28,6 +28,12 @@ struct detect_alert_frame {
     const char *type;   /* static */
     uint8_t direction;
     bool complete;
+    /* the frame's bytes, valid until the packet's frames are cleared
+     * (after its alerts are logged) */
+    const uint8_t *data;
+    uint32_t data_len;
+    uint64_t missing;    /* bytes lost to a gap, after data[0, missing_at) */
+    uint32_t missing_at;
 };
 
 struct detect_alert {

@@ -90,11 +90,26 @@ void alert_write_base64(struct json_writer *w, const char *key, const uint8_t *d
 
 void alert_write_printable(struct json_writer *w, const char *key, const uint8_t *d, size_t n)
 {
+    alert_write_printable_gap(w, key, d, n, 0, 0);
+}
+
+void alert_write_printable_gap(struct json_writer *w, const char *key, const uint8_t *d, size_t n,
+                               uint64_t missing, size_t missing_at)
+{
     char buf[2048];
     json_key(w, key);
     json_append_raw(w, "\"", 1);
     size_t o = 0;
+    if (missing_at > n)
+        missing_at = n;
     for (size_t i = 0; i < n; i++) {
+        if (missing && i == missing_at) {
+            /* Suricata's mark of stream bytes lost to a gap */
+            json_append_raw(w, buf, o);
+            o = (size_t)snprintf(buf, sizeof buf, "[%llu bytes missing]",
+                                 (unsigned long long)missing);
+            missing = 0;
+        }
         unsigned char c = d[i];
         if (c == '\\' || c == '"') {
             buf[o++] = '\\';
@@ -115,6 +130,10 @@ void alert_write_printable(struct json_writer *w, const char *key, const uint8_t
         }
     }
     json_append_raw(w, buf, o);
+    if (missing) {
+        int m = snprintf(buf, sizeof buf, "[%llu bytes missing]", (unsigned long long)missing);
+        json_append_raw(w, buf, (size_t)m);
+    }
     json_append_raw(w, "\"", 1);
     w->need_comma[w->depth] = true;
 }
@@ -214,6 +233,8 @@ struct alert_fields {
     const struct detect_alert_frame *frame; /* a frame rule's frame, or NULL */
 };
 
+#define ALERT_FRAME_PAYLOAD_MAX 4096u
+
 /* Suricata's "frame" object of an alert on a frame. */
 static void write_frame(struct json_writer *w, const struct detect_alert_frame *fr)
 {
@@ -225,6 +246,15 @@ static void write_frame(struct json_writer *w, const struct detect_alert_frame *
     if (fr->len >= 0)
         json_key_u64(w, "length", (uint64_t)fr->len);
     json_key_bool(w, "complete", fr->complete);
+    /* its bytes, as Suricata logs them with an alert: at most 4 KiB (the
+     * printable form of at most 4095, its buffer's size less the NUL) */
+    if (fr->data) {
+        uint32_t n = fr->data_len < ALERT_FRAME_PAYLOAD_MAX ? fr->data_len : ALERT_FRAME_PAYLOAD_MAX;
+        alert_write_base64(w, "payload", fr->data, n);
+        alert_write_printable_gap(w, "payload_printable", fr->data,
+                                  n < ALERT_FRAME_PAYLOAD_MAX ? n : n - 1, fr->missing,
+                                  fr->missing_at);
+    }
     if (fr->tx_id >= 0)
         json_key_u64(w, "tx_id", (uint64_t)fr->tx_id);
     json_object_end(w);

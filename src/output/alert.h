@@ -58,6 +58,10 @@ struct json_writer;
  * and \n; others '.'), written in pieces. */
 void alert_write_base64(struct json_writer *w, const char *key, const uint8_t *d, size_t n);
 void alert_write_printable(struct json_writer *w, const char *key, const uint8_t *d, size_t n);
+/* ... with "[N bytes missing]" after the first missing_at bytes when
+ * missing (bytes a gap took) */
+void alert_write_printable_gap(struct json_writer *w, const char *key, const uint8_t *d, size_t n,
+                               uint64_t missing, size_t missing_at);
 void alert_write_verdict(struct json_writer *w, uint8_t packet_actions, bool ips, uint8_t proto);
 
 void eve_log_packet(struct eve_writer *ew, const struct packet *p, const struct flow *f);

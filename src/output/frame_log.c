@@ -29,7 +29,8 @@ void eve_log_frame(struct eve_writer *ew, const struct packet *p, const struct f
     json_key_u64(w, "length", fi->len >= 0 ? (uint64_t)fi->len : fi->data_len);
     json_key_bool(w, "complete", fi->complete);
     alert_write_base64(w, "payload", fi->data, fi->data_len);
-    alert_write_printable(w, "payload_printable", fi->data, fi->data_len);
+    alert_write_printable_gap(w, "payload_printable", fi->data, fi->data_len, fi->missing,
+                              fi->missing_at);
     if (fi->tx_id >= 0)
         json_key_u64(w, "tx_id", (uint64_t)fi->tx_id);
     json_object_end(w);

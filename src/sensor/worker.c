@@ -508,6 +508,8 @@ struct frame_log_run {
 static void log_one_frame(const struct app_frame_info *fi, void *user)
 {
     struct frame_log_run *r = user;
+    if (fi->type == APP_FRAME_TYPE_STREAM)
+        return; /* the whole stream: not a frame of its own in the log */
     for (int o = 0; o < r->w->neve; o++)
         if (r->w->config->eve_out[o].log_frame)
             eve_log_frame(&r->w->eve[o], r->p, r->f, fi);

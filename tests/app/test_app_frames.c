@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Frames (frame keyword): the frames MQTT, ENIP, DNP3, Modbus and the grid
- * protocols report - type, offset in the direction's stream, length,
+/* Frames (frame keyword): the frames MQTT, ENIP, DNP3, Modbus, the grid
+ * protocols, HTTP/1, TLS, DNS, DCE/RPC and the stream frame report - type, offset in the direction's stream, length,
  * completeness and bytes - are the same whatever the segmentation (split at
  * every offset), sit where the protocol puts its units, count from 2 per
  * direction on TCP (1 is the stream frame), and the frame keyword resolves
@@ -15,6 +15,7 @@ struct frames_seen {
     size_t n;
     int count;
     bool with_ids;
+    bool with_tx; /* each line starts with "t<tx_id>:" */
 };
 
 static const struct app_layer_config *run_cfg; /* NULL: the defaults */
@@ -22,6 +23,11 @@ static const struct app_layer_config *run_cfg; /* NULL: the defaults */
 static void seen_cb(const struct app_frame_info *fi, void *user)
 {
     struct frames_seen *fs = user;
+    if (fs->with_tx) {
+        int w = snprintf(fs->s + fs->n, sizeof fs->s - fs->n, "t%lld:", (long long)fi->tx_id);
+        if (w > 0 && (size_t)w < sizeof fs->s - fs->n)
+            fs->n += (size_t)w;
+    }
     if (fs->with_ids) {
         int w = snprintf(fs->s + fs->n, sizeof fs->s - fs->n, "#%llu:", (unsigned long long)fi->id);
         if (w > 0 && (size_t)w < sizeof fs->s - fs->n)
@@ -47,9 +53,10 @@ static void run(uint8_t proto, uint16_t port, const uint8_t *d, uint32_t n, uint
 {
     struct ics_session s;
     ics_open(&s, run_cfg, proto, 40000, port);
-    bool ids = fs->with_ids;
+    bool ids = fs->with_ids, tx = fs->with_tx;
     memset(fs, 0, sizeof(*fs));
     fs->with_ids = ids;
+    fs->with_tx = tx;
     if (cut && cut < n) {
         ics_feed(&s, 0, d, cut);
         /* as on a packet: frames still waiting for bytes stay */
@@ -89,7 +96,7 @@ static void sort_lines(const char *in, char *out, size_t outlen)
 static void check_split(uint8_t proto, uint16_t port, const uint8_t *d, uint32_t n,
                         const struct frames_seen *whole, const char *what)
 {
-    struct frames_seen split = {.with_ids = whole->with_ids};
+    struct frames_seen split = {.with_ids = whole->with_ids, .with_tx = whole->with_tx};
     for (uint32_t cut = 1; cut < n; cut++) {
         run(proto, port, d, n, cut, &split);
         char a[8192], b[8192];
@@ -211,6 +218,11 @@ static void test_dnp3_modbus(void)
     CHECK(strstr(whole.s, "#4:0:data:7:5:1:030000000a\n") != NULL);
     CHECK(strstr(whole.s, "#7:0:data:19:5:1:0600051234\n") != NULL);
     check_split(6, 502, mb, sizeof mb, &whole, "modbus");
+    /* each ADU's frames belong to its transaction */
+    struct frames_seen tx = {.with_tx = true};
+    run(6, 502, mb, sizeof mb, 0, &tx);
+    CHECK(strstr(tx.s, "t0:0:pdu:0:12:1:") != NULL);
+    CHECK(strstr(tx.s, "t1:0:data:19:5:1:0600051234\n") != NULL);
 }
 
 static void test_enip(void)
@@ -294,6 +306,134 @@ static void test_ssh(void)
     check_split(6, 22, stream, sizeof stream, &whole, "ssh");
 }
 
+static void test_http(void)
+{
+    static const char stream[] = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+                                 "POST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc";
+    struct frames_seen whole = {.with_ids = true, .with_tx = true};
+    /* one request per delivery: each request whole (line, headers, body),
+     * with its transaction */
+    run(6, 80, (const uint8_t *)stream, (uint32_t)strlen(stream), 28, &whole);
+    CHECK_EQ_INT(whole.count, 2);
+    CHECK(strstr(whole.s, "t0:#2:0:request:0:28:1:474554202f6120") != NULL);
+    CHECK(strstr(whole.s, "t1:#3:0:request:28:42:1:504f5354") != NULL);
+    CHECK(strstr(whole.s, "0d0a0d0a616263\n") != NULL);
+    /* a request with a body, split anywhere */
+    const uint8_t *post = (const uint8_t *)stream + 28;
+    run(6, 80, post, 42, 0, &whole);
+    CHECK(strstr(whole.s, "t0:#2:0:request:0:42:1:504f5354") != NULL);
+    check_split(6, 80, post, 42, &whole, "http");
+}
+
+static void test_tls(void)
+{
+    /* a minimal ClientHello record, then an alert record */
+    uint8_t stream[64] = {0x16, 0x03, 0x01, 0x00, 45, 0x01, 0x00, 0x00, 41, 0x03, 0x03};
+    uint32_t n = 11 + 32;
+    const uint8_t rest[] = {0x00, 0x00, 0x02, 0x00, 0x2f, 0x01, 0x00,
+                            0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
+    memcpy(stream + n, rest, sizeof rest);
+    n += sizeof rest;
+    struct frames_seen whole = {.with_ids = true};
+    run(6, 443, stream, n, 0, &whole);
+    CHECK_EQ_INT(whole.count, 7);
+    CHECK(strstr(whole.s, "#2:0:pdu:0:50:1:160301002d01") != NULL);
+    CHECK(strstr(whole.s, "#3:0:hdr:0:5:1:160301002d\n") != NULL);
+    CHECK(strstr(whole.s, "#4:0:data:5:45:1:01000029") != NULL);
+    CHECK(strstr(whole.s, "#5:0:pdu:50:7:1:15030300020228\n") != NULL);
+    CHECK(strstr(whole.s, "#7:0:data:55:2:1:0228\n") != NULL);
+    CHECK(strstr(whole.s, "#8:0:alert:55:2:1:0228\n") != NULL);
+    check_split(6, 443, stream, n, &whole, "tls");
+}
+
+struct gap_seen {
+    int n;
+    uint64_t missing;
+    uint32_t at, len;
+    bool complete;
+};
+
+static void gap_cb(const struct app_frame_info *fi, void *user)
+{
+    struct gap_seen *g = user;
+    if (strcmp(fi->type_name, "pdu") != 0)
+        return;
+    g->n++;
+    g->missing = fi->missing;
+    g->at = fi->missing_at;
+    g->len = fi->data_len;
+    g->complete = fi->complete;
+}
+
+/* A gap inside a frame: its bytes after the gap still come, the bytes the
+ * gap took are counted (missing, at the gap's place); it is not complete. */
+static void test_gap(void)
+{
+    uint8_t stream[64] = {0x16, 0x03, 0x01, 0x00, 45, 0x01, 0x00, 0x00, 41, 0x03, 0x03};
+    struct ics_session s;
+    ics_open(&s, NULL, 6, 40000, 443);
+    ics_feed(&s, 0, stream, 20);
+    s.p.pcap_cnt++;
+    app_layer_handle_tcp_data(s.ctx, &s.st, &s.f, &s.p, 0, NULL, 10, APP_DATA_GAP);
+    ics_feed(&s, 0, stream + 30, 20);
+    struct gap_seen g = {0};
+    app_flow_frames_inspect(s.st, 0, gap_cb, &g);
+    free(ics_close(&s, NULL));
+    CHECK_EQ_INT(g.n, 1);
+    CHECK_EQ_INT((int)g.missing, 10);
+    CHECK_EQ_INT((int)g.at, 20);
+    CHECK_EQ_INT((int)g.len, 40);
+    CHECK(!g.complete);
+}
+
+static void test_dns_dcerpc(void)
+{
+    /* DNS over TCP: two queries; the pdu frame leaves out the length prefix */
+    static const uint8_t q[] = {0x00, 0x1d, 0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,
+                                0x00, 0x00, 0x00, 0x00, 0x07, 'e',  'x',  'a',  'm',  'p',
+                                'l',  'e',  0x03, 'c',  'o',  'm',  0x00, 0x00, 0x01, 0x00,
+                                0x01};
+    uint8_t dns[2 * sizeof q];
+    memcpy(dns, q, sizeof q);
+    memcpy(dns + sizeof q, q, sizeof q);
+    dns[sizeof q + 3] = 0x35; /* the second query's id */
+    struct frames_seen whole = {0};
+    run(6, 53, dns, sizeof dns, 0, &whole);
+    CHECK_EQ_INT(whole.count, 2);
+    CHECK(strstr(whole.s, "0:pdu:2:29:1:12340100") != NULL);
+    CHECK(strstr(whole.s, "0:pdu:33:29:1:12350100") != NULL);
+    check_split(6, 53, dns, sizeof dns, &whole, "dns");
+    /* DCE/RPC bind (16-byte header, 12-byte body) */
+    static const uint8_t bind[] = {0x05, 0x00, 0x0b, 0x03, 0x10, 0x00, 0x00, 0x00, 0x1c, 0x00,
+                                   0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0xd0, 0x16, 0xd0, 0x16,
+                                   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    run(6, 135, bind, sizeof bind, 0, &whole);
+    CHECK_EQ_INT(whole.count, 3);
+    CHECK(strstr(whole.s, "0:pdu:0:28:1:05000b03") != NULL);
+    CHECK(strstr(whole.s, "0:hdr:0:16:1:05000b0310000000") != NULL);
+    CHECK(strstr(whole.s, "0:data:16:12:1:d016d016") != NULL);
+    check_split(6, 135, bind, sizeof bind, &whole, "dcerpc");
+}
+
+/* The stream frame (id 1): each delivery with the bytes before it. */
+static int load_type(const char *proto, const char *name)
+{
+    return app_frame_type_lookup((uint16_t)app_proto_from_name(proto), name);
+}
+
+static void test_stream(void)
+{
+    static const char stream[] = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+    app_layer_set_stream_frames_active(true);
+    struct frames_seen fs = {.with_ids = true};
+    run(6, 80, (const uint8_t *)stream, 28, 10, &fs);
+    CHECK(strstr(fs.s, "#1:0:stream:0:10:1:474554202f6120485454\n") != NULL);
+    CHECK(strstr(fs.s, "#1:0:stream:0:28:1:474554") != NULL);
+    CHECK(strstr(fs.s, "#2:0:request:0:28:1:") != NULL);
+    app_layer_set_stream_frames_active(false);
+    CHECK_EQ_INT(load_type("http", "stream"), APP_FRAME_TYPE_STREAM);
+}
+
 static int load(const char *text)
 {
     struct rule_set *rs = rule_set_new(NULL);
@@ -320,6 +460,11 @@ static void test_keyword(void)
     CHECK_EQ_INT(load("alert dnp3 any any -> any any (frame:dnp3.hdr; content:\"|05 64|\"; sid:1;)"),
                  0);
     CHECK_EQ_INT(load("alert modbus any any -> any any (frame:data; content:\"|06|\"; sid:1;)"), 0);
+    CHECK_EQ_INT(load("alert http any any -> any any (frame:http1.request; content:\"G\"; sid:1;)"), 0);
+    CHECK_EQ_INT(load("alert http1 any any -> any any (frame:response; content:\"H\"; sid:1;)"), 0);
+    CHECK_EQ_INT(load("alert tls any any -> any any (frame:tls.heartbeat; content:\"a\"; sid:1;)"), 0);
+    CHECK_EQ_INT(load("alert tcp any any -> any any (frame:dns.pdu; content:\"a\"; sid:1;)"), 0);
+    CHECK_EQ_INT(load("alert smtp any any -> any any (frame:smtp.stream; content:\"a\"; sid:1;)"), 0);
     CHECK(load("alert tcp any any -> any any (frame:pdu; content:\"a\"; sid:1;)") != 0);
     CHECK(load("alert mqtt any any -> any any (frame:nosuch; content:\"a\"; sid:1;)") != 0);
     CHECK(load("alert mqtt any any -> any any (frame:pdu; frame:data; sid:1;)") != 0);
@@ -333,6 +478,11 @@ int main(void)
     test_grid();
     test_dnp3_modbus();
     test_ssh();
+    test_http();
+    test_tls();
+    test_gap();
+    test_dns_dcerpc();
+    test_stream();
     test_keyword();
     TEST_MAIN_END();
 }
