@@ -194,11 +194,13 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_fix;
     case 35:
         return &app_parser_diameter;
+    case 36:
+        return &app_parser_quic;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 36
+#define APP_REGISTRY_SIZE 37
 
 /* Layer-2 parsers (app_goose.c: GOOSE and SV; app_profinet.c), declared in
  * app_parser.h. */
@@ -400,6 +402,7 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_LDAP] = "ldap",         [APP_PROTO_RFB] = "rfb",
     [APP_PROTO_SNMP] = "snmp",
     [APP_PROTO_FIX] = "fix",           [APP_PROTO_DIAMETER] = "diameter",
+    [APP_PROTO_QUIC] = "quic",
 };
 
 /* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */

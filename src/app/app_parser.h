@@ -327,5 +327,6 @@ extern const struct app_parser app_parser_rfb;
 extern const struct app_parser app_parser_snmp;
 extern const struct app_parser app_parser_fix;
 extern const struct app_parser app_parser_diameter;
+extern const struct app_parser app_parser_quic;
 
 #endif
