@@ -395,7 +395,7 @@ static int quic_decrypt(struct quic_state *st, const struct quic_keys *k, const 
                         const struct quic_hdr *h)
 {
     uint32_t pn_off = h->hdr_len;
-    if (h->payload_len < 4 + 16 + 16 || (size_t)pn_off + 4 > sizeof(quic_plain))
+    if (h->payload_len < 4 + 16 || (size_t)pn_off + 4 > sizeof(quic_plain))
         return -1;
     if (!st->ecb && !(st->ecb = EVP_CIPHER_CTX_new()))
         return -1;
