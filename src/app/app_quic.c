@@ -390,9 +390,9 @@ static int quic_header(const uint8_t *p, uint32_t len, struct quic_hdr *h)
 /* ---------- decryption ---------- */
 
 /* Removes header protection and decrypts the Initial packet at p (whose
- * header is h) into quic_plain. Returns the plaintext length, or -1. */
+ * header is h) into quic_plain (*plain). Returns the plaintext length, or -1. */
 static int quic_decrypt(struct quic_state *st, const struct quic_keys *k, const uint8_t *p,
-                        const struct quic_hdr *h)
+                        const struct quic_hdr *h, const uint8_t **plain)
 {
     uint32_t pn_off = h->hdr_len;
     if (h->payload_len < 4 + 16 || (size_t)pn_off + 4 > sizeof(quic_plain))
@@ -411,9 +411,7 @@ static int quic_decrypt(struct quic_state *st, const struct quic_keys *k, const 
     uint32_t pn_len = (first & 3u) + 1u;
     /* The unprotected header is the AAD: build it at the start of the scratch. */
     uint8_t *aad = quic_plain;
-    uint32_t aad_len = pn_off + pn_len;
-    if (aad_len > 64 + 255 + 64)
-        return -1;
+    uint32_t aad_len = pn_off + pn_len; /* < the datagram: fits the scratch */
     memcpy(aad, p, pn_off);
     aad[0] = first;
     uint64_t pn = 0;
@@ -427,8 +425,9 @@ static int quic_decrypt(struct quic_state *st, const struct quic_keys *k, const 
         nonce[11 - i] ^= (uint8_t)(pn >> (8 * i));
     uint32_t ct_len = h->payload_len - pn_len - 16;
     const uint8_t *ct = p + pn_off + pn_len;
-    uint8_t *out = quic_plain + 512;
-    if ((size_t)ct_len + 512 > sizeof(quic_plain))
+    /* The plaintext follows the AAD in the scratch. */
+    uint8_t *out = quic_plain + aad_len;
+    if ((size_t)aad_len + ct_len > sizeof(quic_plain))
         return -1;
     int ol = 0, fl = 0;
     if (EVP_DecryptInit_ex(st->gcm, EVP_aes_128_gcm(), NULL, NULL, NULL) != 1 ||
@@ -439,6 +438,7 @@ static int quic_decrypt(struct quic_state *st, const struct quic_keys *k, const 
         EVP_CIPHER_CTX_ctrl(st->gcm, EVP_CTRL_GCM_SET_TAG, 16, (void *)(ct + ct_len)) != 1 ||
         EVP_DecryptFinal_ex(st->gcm, out + ol, &fl) != 1)
         return -1;
+    *plain = out;
     return ol + fl;
 }
 
@@ -807,14 +807,15 @@ static int quic_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
         if (gquic) {
             rc = quic_gquic_frames(tx, p + h.hdr_len, plen);
         } else if (st->has_keys) {
-            int pl = quic_decrypt(st, &st->keys[dir], p, &h);
+            const uint8_t *plain = NULL;
+            int pl = quic_decrypt(st, &st->keys[dir], p, &h, &plain);
             if (pl < 0) {
                 tx->events |= 1u << QUIC_EV_FAILED_DECRYPT;
                 quic_tx_done(st, ctx, tx);
                 st->failed = true;
                 return -1;
             }
-            rc = quic_frames(st, tx, dir, quic_plain + 512, (uint32_t)pl);
+            rc = quic_frames(st, tx, dir, plain, (uint32_t)pl);
         } else {
             rc = 0; /* unknown version: the header is all we can read */
         }

@@ -125,9 +125,10 @@ static void server_hello(struct buf *m)
     put(m, body.d, body.n);
 }
 
-/* An Initial packet (v1, packet number pn in 2 bytes) of frames, protected
- * with the given keys (RFC 9001 5.3, 5.4). */
-static void initial(struct buf *out, bool client, uint16_t pn, const struct buf *frames)
+/* An Initial packet (v1, packet number pn in 2 bytes, a token of tok bytes)
+ * of frames, protected with the given keys (RFC 9001 5.3, 5.4). */
+static void initial_tok(struct buf *out, bool client, uint16_t pn, const struct buf *frames,
+                        uint32_t tok)
 {
     const uint8_t *key = client ? c_key : s_key, *iv = client ? c_iv : s_iv,
                   *hp = client ? c_hp : s_hp;
@@ -146,7 +147,9 @@ static void initial(struct buf *out, bool client, uint16_t pn, const struct buf 
         u8(out, 8);
         put(out, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
     }
-    u8(out, 0); /* token */
+    vi2(out, tok); /* token */
+    for (uint32_t i = 0; i < tok; i++)
+        u8(out, (uint8_t)i);
     vi2(out, 2 + pl.n + 16);
     uint32_t pn_off = out->n;
     u16(out, pn);
@@ -171,6 +174,11 @@ static void initial(struct buf *out, bool client, uint16_t pn, const struct buf 
     out->d[0] ^= mask[0] & 0x0f;
     out->d[pn_off] ^= mask[1];
     out->d[pn_off + 1] ^= mask[2];
+}
+
+static void initial(struct buf *out, bool client, uint16_t pn, const struct buf *frames)
+{
+    initial_tok(out, client, pn, frames, 0);
 }
 
 static void crypto_frame(struct buf *f, uint32_t off, const uint8_t *d, uint32_t n)
@@ -314,6 +322,18 @@ static void test_truncation_and_corruption(void)
         CHECK(an <= 1);
         free(log);
     }
+    /* A long token (a client's after a Retry): the header is longer than
+     * any fixed scratch offset. */
+    struct buf tk;
+    initial_tok(&tk, true, 0, &f, 900);
+    const struct buf *mt[] = {&tk};
+    const uint8_t dt[] = {0};
+    unsigned at = 9;
+    char *lt = run(mt, dt, 1, NULL, &at);
+    CHECK_EQ_INT(at, 0);
+    CHECK(strstr(lt, "\"ja4\":\"q13d0307h3_") != NULL);
+    free(lt);
+
     struct buf bad = pk;
     bad.d[bad.n - 1] ^= 0x40;
     const struct buf *m[] = {&bad};
