@@ -490,11 +490,17 @@ static void quic_event_tx(struct quic_state *st, struct app_parse_ctx *ctx, uint
 
 /* ---------- CRYPTO stream ---------- */
 
-static void quic_crypto_reset(struct quic_crypto *c)
+#define QUIC_CRYPTO_ALLOC (QUIC_CRYPTO_MAX + QUIC_CRYPTO_MAX / 8)
+
+/* Forgets the direction's CRYPTO data and gives its window back (the
+ * hello is through, or a Retry starts it over). */
+static void quic_crypto_reset(struct quic_state *st, struct quic_crypto *c)
 {
-    if (c->have)
-        memset(c->have, 0, QUIC_CRYPTO_MAX / 8);
-    c->end = 0;
+    if (c->buf) {
+        free(c->buf);
+        app_thread_memory_release(st->thread, QUIC_CRYPTO_ALLOC);
+    }
+    memset(c, 0, sizeof(*c));
 }
 
 /* Stores CRYPTO data at off. false: past QUIC_CRYPTO_MAX or no memory. */
@@ -504,7 +510,7 @@ static bool quic_crypto_add(struct quic_state *st, struct quic_crypto *c, uint64
     if (off > QUIC_CRYPTO_MAX || n > QUIC_CRYPTO_MAX - off)
         return false;
     if (!c->buf) {
-        size_t need = QUIC_CRYPTO_MAX + QUIC_CRYPTO_MAX / 8;
+        size_t need = QUIC_CRYPTO_ALLOC;
         if (!app_thread_memory_reserve(st->thread, need))
             return false;
         c->buf = malloc(need);
@@ -749,7 +755,7 @@ static int quic_frames(struct quic_state *st, struct quic_tx *tx, uint8_t dir, c
     if (crypto && !tx->has_hello) {
         uint32_t have = quic_crypto_contiguous(c);
         if (quic_hello_from(st, tx, dir, c->buf, have))
-            quic_crypto_reset(c);
+            quic_crypto_reset(st, c);
     }
     return 0;
 }
@@ -793,7 +799,7 @@ static int quic_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
             st->has_keys = false;
             st->hello[0] = false;
             st->has_retried = true;
-            quic_crypto_reset(&st->crypto[0]);
+            quic_crypto_reset(st, &st->crypto[0]);
         }
         pos += h.hdr_len + plen;
         struct quic_tx *tx = quic_tx_new(st, dir, &h);
@@ -882,10 +888,7 @@ static void quic_state_free(void *state)
         return;
     app_txlist_free_all(&st->txs, sizeof(struct quic_tx), quic_tx_free, st);
     for (int d = 0; d < 2; d++)
-        if (st->crypto[d].buf) {
-            free(st->crypto[d].buf);
-            app_thread_memory_release(st->thread, QUIC_CRYPTO_MAX + QUIC_CRYPTO_MAX / 8);
-        }
+        quic_crypto_reset(st, &st->crypto[d]);
     EVP_CIPHER_CTX_free(st->ecb);
     EVP_CIPHER_CTX_free(st->gcm);
     app_thread_memory_release(st->thread, sizeof(*st));
