@@ -34,6 +34,12 @@ struct fuzz_app_target {
     /* Optional: adjusts the configuration (e.g. smaller per-flow transaction
      * limits, so that walking every transaction stays fast). */
     void (*configure)(struct app_layer_config *cfg);
+    /* Optional, UDP only: turns chunk `index` of direction dir into the
+     * datagram fed (e.g. QUIC: the chunk as the plaintext of a protected
+     * Initial packet, so the fuzzer reaches what is behind the encryption).
+     * Returns its length (at most cap), or 0 to feed the chunk as it is. */
+    uint32_t (*datagram)(uint8_t dir, uint32_t index, const uint8_t *in, uint32_t n, uint8_t *out,
+                         uint32_t cap);
 };
 
 static void fuzz_app_emit(void *user, const char *event_type, const struct flow *flow,
@@ -149,8 +155,14 @@ static int fuzz_app_run(const struct fuzz_app_target *t, const uint8_t *data, si
         if (n > size - pos)
             n = size - pos;
         p.pcap_cnt++;
+        static uint8_t dg[2048];
+        uint32_t dn = udp && t->datagram ? t->datagram(dir, (uint32_t)p.pcap_cnt, data + pos,
+                                                       (uint32_t)n, dg, sizeof(dg))
+                                         : 0;
         if (t->sctp)
             app_layer_handle_sctp(ctx, &st, &f, &p, dir, data + pos, (uint32_t)n);
+        else if (udp && dn)
+            app_layer_handle_udp(ctx, &st, &f, &p, dir, dg, dn);
         else if (udp)
             app_layer_handle_udp(ctx, &st, &f, &p, dir, data + pos, (uint32_t)n);
         else if (gaps && n && data[pos] == 0xff)

@@ -196,11 +196,13 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_diameter;
     case 36:
         return &app_parser_gtp;
+    case 37:
+        return &app_parser_quic;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 37
+#define APP_REGISTRY_SIZE 38
 
 /* Layer-2 parsers (app_goose.c: GOOSE and SV; app_profinet.c), declared in
  * app_parser.h. */
@@ -413,6 +415,7 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_SNMP] = "snmp",
     [APP_PROTO_FIX] = "fix",           [APP_PROTO_DIAMETER] = "diameter",
     [APP_PROTO_GTP] = "gtp",
+    [APP_PROTO_QUIC] = "quic",
 };
 
 /* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */

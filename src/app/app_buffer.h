@@ -89,7 +89,9 @@
     X(DIAMETER_DESTINATION_HOST, "diameter.destination_host")                                     \
     X(DIAMETER_DESTINATION_REALM, "diameter.destination_realm")                                   \
     X(DIAMETER_USER_NAME, "diameter.user_name")                                                   \
-    X(GTP_IMSI, "gtp.imsi") X(GTP_MSISDN, "gtp.msisdn") X(GTP_APN, "gtp.apn")
+    X(GTP_IMSI, "gtp.imsi") X(GTP_MSISDN, "gtp.msisdn") X(GTP_APN, "gtp.apn")                         \
+    X(QUIC_VERSION, "quic.version") X(QUIC_SNI, "quic.sni") X(QUIC_UA, "quic.ua")                 \
+    X(QUIC_CYU_HASH, "quic.cyu.hash") X(QUIC_CYU_STRING, "quic.cyu.string")
 
 enum app_buffer {
 #define APP_BUFFER_ENUM(id, name) APP_BUFFER_##id,

@@ -359,4 +359,6 @@ void app_gtp_tunnel_log(struct app_parse_ctx *ctx, uint8_t direction, const uint
                         uint32_t hdr_len, const struct ip_address *inner_src,
                         const struct ip_address *inner_dst, bool gtp_inside);
 
+extern const struct app_parser app_parser_quic;
+
 #endif

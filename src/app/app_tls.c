@@ -29,13 +29,12 @@
 #include <openssl/x509v3.h>
 
 #include "app/app_parser.h"
+#include "app/tls_hello.h"
 #include "util/json.h"
 
 #define TLS_RECORD_MAX (16384u + 2048u)
 #define TLS_HANDSHAKE_MAX (256u * 1024)
 #define TLS_CERTS_MAX 16
-#define TLS_LIST_MAX 128 /* ciphers / extensions / groups kept for fingerprints */
-#define TLS_ALPN_MAX 16
 
 enum tls_content {
     TLS_CT_CCS = 20,
@@ -82,31 +81,6 @@ struct tls_cert_info {
     uint8_t *der[TLS_CERTS_MAX];
     uint32_t der_len[TLS_CERTS_MAX];
     uint32_t count;
-};
-
-struct tls_hello {
-    bool seen;
-    uint16_t legacy_version;
-    uint16_t version; /* negotiated (server) / highest offered (client, JA4) */
-    uint16_t ciphers[TLS_LIST_MAX];
-    uint32_t cipher_count; /* non-GREASE, kept */
-    uint32_t cipher_total; /* non-GREASE, all */
-    uint16_t exts[TLS_LIST_MAX];
-    uint32_t ext_count, ext_total;
-    uint16_t groups[TLS_LIST_MAX];
-    uint32_t group_count;
-    uint8_t point_formats[32];
-    uint32_t pf_count;
-    uint16_t sigalgs[TLS_LIST_MAX];
-    uint32_t sigalg_count;
-    bool has_supported_versions;
-    uint16_t sv_max; /* highest non-GREASE supported_versions entry */
-    char sni[256];
-    bool has_sni;
-    char *alpn[TLS_ALPN_MAX]; /* owned */
-    uint32_t alpn_count;
-    uint8_t session_id[32];
-    uint8_t session_id_len;
 };
 
 struct tls_side {
@@ -214,25 +188,6 @@ static void tls_version_string(uint16_t v, char *out, size_t n)
         return;
     }
     snprintf(out, n, "UNDETERMINED");
-}
-
-static void tls_hex_digest(const EVP_MD *md, const void *data, size_t len, char *out, size_t outn,
-                           bool colons, size_t max_bytes)
-{
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned int dl = 0;
-    out[0] = 0;
-    if (!EVP_Digest(data, len, d, &dl, md, NULL))
-        return;
-    if (max_bytes && dl > max_bytes)
-        dl = (unsigned)max_bytes;
-    size_t o = 0;
-    for (unsigned i = 0; i < dl; i++) {
-        size_t need = (colons && i ? 3u : 2u) + 1u;
-        if (o + need > outn)
-            break;
-        o += (size_t)snprintf(out + o, outn - o, colons && i ? ":%02x" : "%02x", d[i]);
-    }
 }
 
 /* ---------- X.509 ---------- */
@@ -443,268 +398,6 @@ static void tls_certificate(struct tls_state *st, struct app_parse_ctx *ctx, uin
 
 /* ---------- hello parsing ---------- */
 
-static void tls_alpn_add(struct tls_hello *h, struct app_parse_ctx *ctx, const uint8_t *s,
-                         uint32_t n)
-{
-    if (h->alpn_count >= TLS_ALPN_MAX || !app_memory_reserve(ctx, 256))
-        return;
-    char *a = malloc(n + 1);
-    if (!a) {
-        app_memory_release(ctx, 256);
-        return;
-    }
-    memcpy(a, s, n);
-    a[n] = 0;
-    h->alpn[h->alpn_count++] = a;
-}
-
-static void tls_extensions(struct tls_state *st, struct app_parse_ctx *ctx, struct tls_hello *h,
-                           bool client, const uint8_t *e, uint32_t len)
-{
-    struct tls_tx *tx = &st->tx;
-    uint32_t pos = 0;
-    bool sni_seen = false;
-    while (pos + 4 <= len) {
-        uint16_t type = tls_u16(e + pos), elen = tls_u16(e + pos + 2);
-        pos += 4;
-        if (pos + elen > len) {
-            tls_event(ctx, tx, TLS_EV_INVALID_HANDSHAKE_MESSAGE);
-            return;
-        }
-        const uint8_t *d = e + pos;
-        pos += elen;
-        if (tls_grease(type))
-            continue;
-        h->ext_total++;
-        if (h->ext_count < TLS_LIST_MAX)
-            h->exts[h->ext_count++] = type;
-        switch (type) {
-        case 0: /* server_name */
-            if (!client)
-                break;
-            if (sni_seen) {
-                tls_event(ctx, tx, TLS_EV_MULTIPLE_SNI_EXTENSIONS);
-                break;
-            }
-            sni_seen = true;
-            h->has_sni = true;
-            if (elen < 5) {
-                if (elen)
-                    tls_event(ctx, tx, TLS_EV_INVALID_SNI_LENGTH);
-                break;
-            }
-            if (d[2] != 0) {
-                tls_event(ctx, tx, TLS_EV_INVALID_SNI_TYPE);
-                break;
-            }
-            {
-                uint16_t nl = tls_u16(d + 3);
-                if (5u + nl > elen) {
-                    tls_event(ctx, tx, TLS_EV_INVALID_SNI_LENGTH);
-                    break;
-                }
-                if (nl >= sizeof(h->sni)) {
-                    tls_event(ctx, tx, TLS_EV_INVALID_SNI_LENGTH);
-                    nl = sizeof(h->sni) - 1;
-                }
-                memcpy(h->sni, d + 5, nl);
-                h->sni[nl] = 0;
-            }
-            break;
-        case 10: /* supported_groups */
-            if (elen >= 2) {
-                uint32_t l = tls_u16(d);
-                for (uint32_t i = 2; i + 1 < 2 + l && i + 1 < elen; i += 2) {
-                    uint16_t g = tls_u16(d + i);
-                    if (!tls_grease(g) && h->group_count < TLS_LIST_MAX)
-                        h->groups[h->group_count++] = g;
-                }
-            }
-            break;
-        case 11: /* ec_point_formats */
-            if (elen >= 1) {
-                uint32_t l = d[0];
-                for (uint32_t i = 1; i < 1 + l && i < elen && h->pf_count < 32; i++)
-                    h->point_formats[h->pf_count++] = d[i];
-            }
-            break;
-        case 13: /* signature_algorithms */
-            if (elen >= 2) {
-                uint32_t l = tls_u16(d);
-                for (uint32_t i = 2; i + 1 < 2 + l && i + 1 < elen; i += 2) {
-                    uint16_t a = tls_u16(d + i);
-                    if (!tls_grease(a) && h->sigalg_count < TLS_LIST_MAX)
-                        h->sigalgs[h->sigalg_count++] = a;
-                }
-            }
-            break;
-        case 16: /* ALPN */
-            if (elen >= 2) {
-                uint32_t l = tls_u16(d), i = 2;
-                while (i < 2 + l && i < elen) {
-                    uint8_t pl = d[i];
-                    if (i + 1 + pl > elen)
-                        break;
-                    tls_alpn_add(h, ctx, d + i + 1, pl);
-                    i += 1u + pl;
-                }
-            }
-            break;
-        case 43: /* supported_versions */
-            h->has_supported_versions = true;
-            if (client) {
-                if (elen >= 1) {
-                    uint32_t l = d[0];
-                    for (uint32_t i = 1; i + 1 < 1 + l && i + 1 < elen; i += 2) {
-                        uint16_t v = tls_u16(d + i);
-                        if (!tls_grease(v) && v > h->sv_max)
-                            h->sv_max = v;
-                    }
-                }
-            } else if (elen >= 2) {
-                h->sv_max = tls_u16(d);
-            }
-            break;
-        default:
-            break;
-        }
-    }
-}
-
-static void tls_ja3(struct tls_state *st)
-{
-    struct tls_tx *tx = &st->tx;
-    const struct tls_hello *c = &tx->client;
-    char *s = tx->ja3_string;
-    size_t n = sizeof(tx->ja3_string), o = 0;
-    o += (size_t)snprintf(s + o, n - o, "%u,", c->legacy_version);
-    for (uint32_t i = 0; i < c->cipher_count && o < n; i++)
-        o += (size_t)snprintf(s + o, n - o, i ? "-%u" : "%u", c->ciphers[i]);
-    if (o < n)
-        o += (size_t)snprintf(s + o, n - o, ",");
-    for (uint32_t i = 0; i < c->ext_count && o < n; i++)
-        o += (size_t)snprintf(s + o, n - o, i ? "-%u" : "%u", c->exts[i]);
-    if (o < n)
-        o += (size_t)snprintf(s + o, n - o, ",");
-    for (uint32_t i = 0; i < c->group_count && o < n; i++)
-        o += (size_t)snprintf(s + o, n - o, i ? "-%u" : "%u", c->groups[i]);
-    if (o < n)
-        o += (size_t)snprintf(s + o, n - o, ",");
-    for (uint32_t i = 0; i < c->pf_count && o < n; i++)
-        o += (size_t)snprintf(s + o, n - o, i ? "-%u" : "%u", c->point_formats[i]);
-    if (o >= n)
-        s[n - 1] = 0;
-    tls_hex_digest(EVP_md5(), s, strlen(s), tx->ja3_hash, sizeof(tx->ja3_hash), false, 0);
-}
-
-static void tls_ja3s(struct tls_state *st)
-{
-    struct tls_tx *tx = &st->tx;
-    const struct tls_hello *h = &tx->server;
-    char *s = tx->ja3s_string;
-    size_t n = sizeof(tx->ja3s_string), o = 0;
-    o += (size_t)snprintf(s + o, n - o, "%u,%u,", h->legacy_version,
-                          h->cipher_count ? h->ciphers[0] : 0);
-    for (uint32_t i = 0; i < h->ext_count && o < n; i++)
-        o += (size_t)snprintf(s + o, n - o, i ? "-%u" : "%u", h->exts[i]);
-    if (o >= n)
-        s[n - 1] = 0;
-    tls_hex_digest(EVP_md5(), s, strlen(s), tx->ja3s_hash, sizeof(tx->ja3s_hash), false, 0);
-}
-
-static int tls_u16_cmp(const void *a, const void *b)
-{
-    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* JA4 (FoxIO): t<ver><d|i><nciphers><nexts><alpn>_<sha256(ciphers)[12]>_<sha256(exts_sigalgs)[12]>.
- */
-static void tls_ja4(struct tls_state *st)
-{
-    struct tls_tx *tx = &st->tx;
-    const struct tls_hello *c = &tx->client;
-    uint16_t v = c->has_supported_versions && c->sv_max ? c->sv_max : c->legacy_version;
-    const char *vs;
-    switch (v) {
-    case 0x0304:
-        vs = "13";
-        break;
-    case 0x0303:
-        vs = "12";
-        break;
-    case 0x0302:
-        vs = "11";
-        break;
-    case 0x0301:
-        vs = "10";
-        break;
-    case 0x0300:
-        vs = "s3";
-        break;
-    case 0x0200:
-        vs = "s2";
-        break;
-    default:
-        vs = (v >> 8) == 0x7f ? "13" : "00";
-        break;
-    }
-    char alpn[3] = "00";
-    if (c->alpn_count && c->alpn[0][0]) {
-        const char *a = c->alpn[0];
-        size_t al = strlen(a);
-        unsigned char f = (unsigned char)a[0], l = (unsigned char)a[al - 1];
-        bool an = ((f >= '0' && f <= '9') || (f >= 'a' && f <= 'z') || (f >= 'A' && f <= 'Z')) &&
-                  ((l >= '0' && l <= '9') || (l >= 'a' && l <= 'z') || (l >= 'A' && l <= 'Z'));
-        if (an) {
-            alpn[0] = (char)f;
-            alpn[1] = (char)l;
-        } else {
-            static const char hx[] = "0123456789abcdef";
-            alpn[0] = hx[f >> 4];
-            alpn[1] = hx[l & 0xf];
-        }
-    }
-    uint32_t nc = c->cipher_total > 99 ? 99 : c->cipher_total;
-    uint32_t ne = c->ext_total > 99 ? 99 : c->ext_total;
-
-    char buf[TLS_LIST_MAX * 5 * 2 + 8];
-    uint16_t sorted[TLS_LIST_MAX];
-    char hc[13] = "000000000000", he[13] = "000000000000";
-    char hex[65];
-    if (c->cipher_count) {
-        memcpy(sorted, c->ciphers, c->cipher_count * sizeof(uint16_t));
-        qsort(sorted, c->cipher_count, sizeof(uint16_t), tls_u16_cmp);
-        size_t o = 0;
-        for (uint32_t i = 0; i < c->cipher_count; i++)
-            o += (size_t)snprintf(buf + o, sizeof(buf) - o, i ? ",%04x" : "%04x", sorted[i]);
-        tls_hex_digest(EVP_sha256(), buf, o, hex, sizeof(hex), false, 0);
-        memcpy(hc, hex, 12);
-    }
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < c->ext_count; i++)
-        if (c->exts[i] != 0 && c->exts[i] != 16)
-            sorted[k++] = c->exts[i];
-    if (k) {
-        qsort(sorted, k, sizeof(uint16_t), tls_u16_cmp);
-        size_t o = 0;
-        for (uint32_t i = 0; i < k; i++)
-            o += (size_t)snprintf(buf + o, sizeof(buf) - o, i ? ",%04x" : "%04x", sorted[i]);
-        if (c->sigalg_count) {
-            o += (size_t)snprintf(buf + o, sizeof(buf) - o, "_");
-            for (uint32_t i = 0; i < c->sigalg_count && o < sizeof(buf); i++)
-                o +=
-                    (size_t)snprintf(buf + o, sizeof(buf) - o, i ? ",%04x" : "%04x", c->sigalgs[i]);
-        }
-        if (o > sizeof(buf) - 1)
-            o = sizeof(buf) - 1;
-        tls_hex_digest(EVP_sha256(), buf, o, hex, sizeof(hex), false, 0);
-        memcpy(he, hex, 12);
-    }
-    snprintf(tx->ja4, sizeof(tx->ja4), "t%s%c%02u%02u%s_%s_%s", vs, c->has_sni ? 'd' : 'i', nc, ne,
-             alpn, hc, he);
-}
-
 /* ClientHello / ServerHello body. */
 static void tls_hello(struct tls_state *st, struct app_parse_ctx *ctx, bool client,
                       const uint8_t *m, uint32_t len)
@@ -717,65 +410,17 @@ static void tls_hello(struct tls_state *st, struct app_parse_ctx *ctx, bool clie
         if (client)
             return;
     }
-    for (uint32_t i = 0; i < h->alpn_count; i++) {
-        free(h->alpn[i]);
-        app_memory_release(ctx, 256);
-    }
-    memset(h, 0, sizeof(*h));
-    if (len < 2 + 32 + 1) {
+    uint32_t ev = tls_hello_parse(h, client, m, len);
+    if (ev & TLS_HELLO_EV_INVALID)
         tls_event(ctx, tx, TLS_EV_INVALID_HANDSHAKE_MESSAGE);
+    if (ev & TLS_HELLO_EV_MULTIPLE_SNI)
+        tls_event(ctx, tx, TLS_EV_MULTIPLE_SNI_EXTENSIONS);
+    if (ev & TLS_HELLO_EV_INVALID_SNI_TYPE)
+        tls_event(ctx, tx, TLS_EV_INVALID_SNI_TYPE);
+    if (ev & TLS_HELLO_EV_INVALID_SNI_LENGTH)
+        tls_event(ctx, tx, TLS_EV_INVALID_SNI_LENGTH);
+    if (ev & TLS_HELLO_EV_TRUNCATED)
         return;
-    }
-    h->seen = true;
-    h->legacy_version = tls_u16(m);
-    uint32_t pos = 2 + 32;
-    uint8_t sidl = m[pos++];
-    if (pos + sidl > len || sidl > 32) {
-        tls_event(ctx, tx, TLS_EV_INVALID_HANDSHAKE_MESSAGE);
-        return;
-    }
-    memcpy(h->session_id, m + pos, sidl);
-    h->session_id_len = sidl;
-    pos += sidl;
-    if (client) {
-        if (pos + 2 > len)
-            goto bad;
-        uint32_t cl = tls_u16(m + pos);
-        pos += 2;
-        if (pos + cl > len)
-            goto bad;
-        for (uint32_t i = 0; i + 1 < cl; i += 2) {
-            uint16_t c = tls_u16(m + pos + i);
-            if (tls_grease(c))
-                continue;
-            h->cipher_total++;
-            if (h->cipher_count < TLS_LIST_MAX)
-                h->ciphers[h->cipher_count++] = c;
-        }
-        pos += cl;
-        if (pos + 1 > len)
-            goto bad;
-        uint32_t compl = m[pos++];
-        if (pos + compl > len)
-            goto bad;
-        pos += compl ;
-    } else {
-        if (pos + 3 > len)
-            goto bad;
-        h->ciphers[0] = tls_u16(m + pos);
-        h->cipher_count = h->cipher_total = 1;
-        pos += 3; /* cipher + compression method */
-    }
-    if (pos + 2 <= len) {
-        uint32_t el = tls_u16(m + pos);
-        pos += 2;
-        if (pos + el > len) {
-            tls_event(ctx, tx, TLS_EV_INVALID_HANDSHAKE_MESSAGE);
-            el = len - pos;
-        }
-        tls_extensions(st, ctx, h, client, m + pos, el);
-    }
-    h->version = h->has_supported_versions && h->sv_max ? h->sv_max : h->legacy_version;
     {
         uint16_t v = tx->server.seen ? tx->server.version : tx->client.legacy_version;
         tx->version_wire[0] = (uint8_t)(v >> 8);
@@ -783,12 +428,12 @@ static void tls_hello(struct tls_state *st, struct app_parse_ctx *ctx, bool clie
     }
     if (client) {
         if (st->ja3)
-            tls_ja3(st);
+            tls_hello_ja3(h, tx->ja3_string, sizeof(tx->ja3_string), tx->ja3_hash);
         if (st->ja4)
-            tls_ja4(st);
+            tls_hello_ja4(h, 't', tx->ja4);
     } else {
         if (st->ja3)
-            tls_ja3s(st);
+            tls_hello_ja3s(h, tx->ja3s_string, sizeof(tx->ja3s_string), tx->ja3s_hash);
         /* HelloRetryRequest carries a fixed random; the real ServerHello follows. */
         static const uint8_t hrr[32] = {0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11,
                                         0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
@@ -805,9 +450,6 @@ static void tls_hello(struct tls_state *st, struct app_parse_ctx *ctx, bool clie
             memcmp(c->session_id, h->session_id, c->session_id_len) == 0 && !tls13)
             tx->session_resumed = true;
     }
-    return;
-bad:
-    tls_event(ctx, tx, TLS_EV_INVALID_HANDSHAKE_MESSAGE);
 }
 
 static void tls_handshake_message(struct tls_state *st, struct app_parse_ctx *ctx, uint8_t d,
@@ -1279,13 +921,6 @@ static void tls_state_free(void *state)
             app_thread_memory_release(t, tls_cert_info_size(c));
         tls_cert_info_clear(c);
     }
-    struct tls_hello *hs[2] = {&st->tx.client, &st->tx.server};
-    for (int i = 0; i < 2; i++) {
-        for (uint32_t a = 0; a < hs[i]->alpn_count; a++) {
-            free(hs[i]->alpn[a]);
-            app_thread_memory_release(t, 256);
-        }
-    }
     app_thread_memory_release(t, sizeof(*st));
     free(st);
 }
@@ -1378,13 +1013,13 @@ static void tls_tx_write_json(const struct app_tx *atx, struct json_writer *w)
     if (tx->client.alpn_count) {
         json_key_array_begin(w, "client_alpns");
         for (uint32_t i = 0; i < tx->client.alpn_count; i++)
-            json_write_string(w, tx->client.alpn[i]);
+            json_write_string(w, tls_hello_alpn(&tx->client, i));
         json_array_end(w);
     }
     if (tx->server.alpn_count) {
         json_key_array_begin(w, "server_alpns");
         for (uint32_t i = 0; i < tx->server.alpn_count; i++)
-            json_write_string(w, tx->server.alpn[i]);
+            json_write_string(w, tls_hello_alpn(&tx->server, i));
         json_array_end(w);
     }
     if (tx->cert[0].count) {
@@ -1482,7 +1117,7 @@ static int tls_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
     case APP_BUFFER_TLS_ALPN:
         if (index >= tx->client.alpn_count)
             return -ENOENT;
-        return tls_str_buffer(tx->client.alpn[index], 0, data, len);
+        return tls_str_buffer(tls_hello_alpn(&tx->client, index), 0, data, len);
     case APP_BUFFER_JA3_HASH:
         return tls_str_buffer(tx->ja3_hash, index, data, len);
     case APP_BUFFER_JA3_STRING:

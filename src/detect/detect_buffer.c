@@ -189,6 +189,12 @@ static const struct detect_buffer_info buffers[] = {
     {"gtp.apn", NULL, NULL, 0, RULE_APP_GTP, BOTH, 2, false},
     /* frame:<proto>.<name> selects it (rule_parse_frame.c), never by name */
     {"frame", NULL, NULL, 0, RULE_APP_NONE, BOTH, 2, false},
+    /* QUIC (app_quic.c); ja3.* / ja3s.* / ja4.hash apply to it too */
+    {"quic.version", NULL, NULL, 0, RULE_APP_QUIC, BOTH, 2, false},
+    {"quic.sni", NULL, NULL, 0, RULE_APP_QUIC, TS, 2, false},
+    {"quic.ua", NULL, NULL, 0, RULE_APP_QUIC, TS, 2, false},
+    {"quic.cyu.hash", NULL, NULL, 0, RULE_APP_QUIC, TS, 2, true},
+    {"quic.cyu.string", NULL, NULL, 0, RULE_APP_QUIC, TS, 2, true},
 };
 
 int detect_buffer_count(void)

@@ -954,11 +954,6 @@ static const char *const unsupported_keywords[] = {
     "ike.exchtype",
     "ike.spi.initiator",
     "ike.spi.responder",
-    "quic.sni",
-    "quic.ua",
-    "quic.version",
-    "quic.cyu.hash",
-    "quic.cyu.string",
     "tcp.hdr",
     "udp.hdr",
     "ipv4.hdr",
@@ -1200,7 +1195,9 @@ static int rule_require_app(struct pctx *pc, uint16_t want, const char *what, co
                                     "%s '%s' cannot be used on an icmp rule", what, name);
         r->app_proto = want;
     } else if (have != want && !http_family &&
-               !(want == RULE_APP_DCERPC && have == RULE_APP_SMB)) { /* DCE/RPC over SMB */
+               !(want == RULE_APP_DCERPC && have == RULE_APP_SMB) && /* DCE/RPC over SMB */
+               !(want == RULE_APP_TLS && have == RULE_APP_QUIC &&  /* QUIC's TLS hello */
+                 (strncmp(name, "ja3", 3) == 0 || strncmp(name, "ja4", 3) == 0))) {
         return pctx_fail_reason(pc, "conflicting protocol", "%s '%s' needs protocol %s but the rule is for %s",
                                 what, name, rule_app_proto_name(want), rule_app_proto_name(have));
     }

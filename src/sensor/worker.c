@@ -46,7 +46,7 @@ static bool app_event_enabled(const struct sensor_eve_output *sc, const char *ev
 static bool app_event_per_message(const char *event_type)
 {
     static const char *const types[] = {"iec104", "s7comm", "mms", "c37118", "bacnet", "opcua",
-                                         "sip", "fix", "diameter", "gtp"};
+                                         "sip", "fix", "diameter", "gtp", "quic"};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
         if (strcmp(event_type, types[i]) == 0)
             return true;
@@ -54,7 +54,8 @@ static bool app_event_per_message(const char *event_type)
 }
 
 /* struct app_event_sink: app-layer events go to this worker's EVE writer.
- * DNS is logged as the packet travelled (Suricata does so too); transaction
+ * DNS (and per-message protocols such as QUIC) is logged as the packet travelled
+ * (Suricata does so too); transaction
  * logs of the other protocols from client to server. */
 static void sink_emit(void *user, const char *event_type, const struct flow *flow,
                       const struct packet *packet, uint8_t direction,
