@@ -55,6 +55,7 @@ enum app_proto {
     APP_PROTO_SNMP,     /* SNMP v1, v2c, v3 over UDP */
     APP_PROTO_FIX,      /* FIX tag=value over TCP (issue 15) */
     APP_PROTO_DIAMETER, /* Diameter over TCP (issue 15) */
+    APP_PROTO_ISO8583,  /* ISO 8583 card payments over TCP (issue 15) */
     APP_PROTO_MAX_BUILTIN,
     APP_PROTO_MAX = 64, /* room for parsers added later */
 };

@@ -88,7 +88,12 @@
     X(DIAMETER_ORIGIN_REALM, "diameter.origin_realm")                                             \
     X(DIAMETER_DESTINATION_HOST, "diameter.destination_host")                                     \
     X(DIAMETER_DESTINATION_REALM, "diameter.destination_realm")                                   \
-    X(DIAMETER_USER_NAME, "diameter.user_name")
+    X(DIAMETER_USER_NAME, "diameter.user_name")                                                   \
+    X(ISO8583_MTI, "iso8583.mti") X(ISO8583_PAN, "iso8583.pan")                                   \
+    X(ISO8583_PROCESSING_CODE, "iso8583.processing_code")                                         \
+    X(ISO8583_RESPONSE_CODE, "iso8583.response_code")                                             \
+    X(ISO8583_TERMINAL_ID, "iso8583.terminal_id") X(ISO8583_MERCHANT_ID, "iso8583.merchant_id")   \
+    X(ISO8583_FIELD, "iso8583.field")
 
 enum app_buffer {
 #define APP_BUFFER_ENUM(id, name) APP_BUFFER_##id,

@@ -183,6 +183,15 @@ static const struct detect_buffer_info buffers[] = {
     {"diameter.destination_host", NULL, NULL, 0, RULE_APP_DIAMETER, BOTH, 2, false},
     {"diameter.destination_realm", NULL, NULL, 0, RULE_APP_DIAMETER, BOTH, 2, false},
     {"diameter.user_name", NULL, NULL, 0, RULE_APP_DIAMETER, BOTH, 2, false},
+    /* ISO 8583 (app_iso8583.c): one message per transaction; card numbers
+     * masked; iso8583.field takes a field number */
+    {"iso8583.mti", NULL, NULL, 0, RULE_APP_ISO8583, BOTH, 2, false},
+    {"iso8583.pan", NULL, NULL, 0, RULE_APP_ISO8583, BOTH, 2, false},
+    {"iso8583.processing_code", NULL, NULL, 0, RULE_APP_ISO8583, BOTH, 2, false},
+    {"iso8583.response_code", NULL, NULL, 0, RULE_APP_ISO8583, BOTH, 2, false},
+    {"iso8583.terminal_id", NULL, NULL, 0, RULE_APP_ISO8583, BOTH, 2, false},
+    {"iso8583.merchant_id", NULL, NULL, 0, RULE_APP_ISO8583, BOTH, 2, false},
+    {"iso8583.field", NULL, NULL, 0, RULE_APP_ISO8583, BOTH, 2, true},
     /* frame:<proto>.<name> selects it (rule_parse_frame.c), never by name */
     {"frame", NULL, NULL, 0, RULE_APP_NONE, BOTH, 2, false},
 };

@@ -214,6 +214,7 @@ static const char *const vigil_only[] = {
     /* Finance and telecom protocols Suricata has no parser for. */
     "app_layer.*.fix",
     "app_layer.*.diameter",
+    "app_layer.*.iso8583",
     "intel",      /* shared indicators and look-alikes (sensor_intel.c) */
     "hub_report", /* alerts sent to the hub */
 };
