@@ -88,9 +88,16 @@ struct behaviour_store *behaviour_store_new(const struct behaviour_config *c)
 {
     if (!behaviour_any_enabled(c) ||
         !(c->scan.enabled || c->bruteforce.enabled || c->dns.enabled ||
-          behaviour_profiles_wanted(c)))
+          behaviour_profiles_wanted(c) || c->sip.enabled || c->iso8583.enabled))
         return NULL;
     struct behaviour_store *s = behaviour_store_new_cap(c, c->memcap, 0);
+    if (s && (c->sip.enabled || c->iso8583.enabled)) {
+        s->fraud = behaviour_fraud_new(c, &s->stats.memuse);
+        if (!s->fraud) {
+            behaviour_store_free(s);
+            return NULL;
+        }
+    }
     if (s && behaviour_profiles_wanted(c)) {
         /* A host's profile is worth keeping as long as the memcap allows:
          * reusable only after 30 days without traffic. */
@@ -153,6 +160,7 @@ void behaviour_store_free(struct behaviour_store *b)
         t = n;
     }
     behaviour_store_free(b->profiles);
+    behaviour_fraud_free(b->fraud);
     pthread_mutex_destroy(&b->lock);
     free(b->buckets);
     free(b);
