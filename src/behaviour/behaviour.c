@@ -132,7 +132,9 @@ void behaviour_config_defaults(struct behaviour_config *c)
      * every few minutes with one 401 challenge; SIPVicious and friends send
      * hundreds a minute); a source is new for a day after its first request;
      * international (00, 011) and premium (900, 1900) prefixes; a call of
-     * more than 4 hours from a new source. ISO 8583 (7303): 10 declines, or
+     * more than 4 hours from a new source; the sources of the first hour
+     * are learnt as known (a sensor starting up sees every source for the
+     * first time). ISO 8583 (7303): 10 declines, or
      * small authorisations (at most 2.00 in minor units) with 10 distinct
      * cards, from one terminal within 10 minutes (a shop terminal sees a
      * decline now and then, and one card at a time). */
@@ -142,6 +144,7 @@ void behaviour_config_defaults(struct behaviour_config *c)
     c->sip.failures = 20;
     c->sip.scan_users = 10;
     c->sip.new_source_sec = 86400;
+    c->sip.learning_sec = 3600;
     c->sip.long_call_sec = 4 * 3600;
     static const char *const tolls[] = {"00", "011", "900", "1900"};
     for (size_t i = 0; i < sizeof tolls / sizeof tolls[0]; i++)
@@ -375,6 +378,7 @@ int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, 
         get_u32(cfg, "behaviour.sip.failures", 0, &c->sip.failures, err, errlen) ||
         get_u32(cfg, "behaviour.sip.scan-users", 0, &c->sip.scan_users, err, errlen) ||
         get_u32(cfg, "behaviour.sip.new-source", 0, &c->sip.new_source_sec, err, errlen) ||
+        get_u32(cfg, "behaviour.sip.learning", 0, &c->sip.learning_sec, err, errlen) ||
         get_u32(cfg, "behaviour.sip.long-call", 0, &c->sip.long_call_sec, err, errlen) ||
         get_bool(cfg, "behaviour.iso8583.enabled", &c->iso8583.enabled, err, errlen) ||
         get_u32(cfg, "behaviour.iso8583.window", 1, &c->iso8583.window_sec, err, errlen) ||

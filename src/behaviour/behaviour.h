@@ -173,6 +173,8 @@ struct behaviour_config {
         uint32_t failures;       /* behaviour.sip.failures: 7300:1 (0: off) */
         uint32_t scan_users;     /* behaviour.sip.scan-users: 7300:2 (0: off) */
         uint32_t new_source_sec; /* behaviour.sip.new-source: a source is new this long */
+        uint32_t learning_sec;   /* behaviour.sip.learning: sources seen this long after the
+                                  * first SIP message are known, never new */
         uint32_t long_call_sec;  /* behaviour.sip.long-call: 7300:4 (0: off) */
         char toll_prefixes[BEHAVIOUR_TOLL_PREFIX_MAX][16]; /* behaviour.sip.toll-prefixes: 7300:3 */
         uint32_t toll_prefix_count;

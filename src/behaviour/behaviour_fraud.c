@@ -11,7 +11,9 @@
  *      distinct target users (To) within the window;
  *   3  toll fraud: an INVITE to a number that starts with one of
  *      behaviour.sip.toll-prefixes from a new source (first request seen
- *      less than behaviour.sip.new-source seconds ago);
+ *      less than behaviour.sip.new-source seconds ago, and not within the
+ *      first behaviour.sip.learning seconds of SIP traffic, whose sources
+ *      are known);
  *   4  a long call from a new source: an answered INVITE (200 with CSeq
  *      INVITE) whose BYE comes more than behaviour.sip.long-call seconds
  *      later (calls are tracked by Call-ID).
@@ -56,6 +58,7 @@ struct fraud_table {
     pthread_mutex_t lock;
     struct fraud_entry *e;
     uint32_t mask;
+    uint64_t sip_start;          /* the first SIP message's time: learning starts */
 };
 
 static uint64_t fraud_hash(uint8_t kind, const void *a, size_t an, const void *b, size_t bn)
@@ -221,10 +224,14 @@ static void fraud_sip(struct behaviour_ctx *b, struct fraud_table *t, struct flo
 
     pthread_mutex_lock(&t->lock);
     bool fresh;
+    if (!t->sip_start)
+        t->sip_start = now ? now : 1;
+    /* new: first seen after the learning period, and not long ago */
+    uint64_t learnt = t->sip_start + (uint64_t)c->sip.learning_sec * 1000000ull;
     if (si.request) {
         struct fraud_entry *e = fraud_get(b, t, skey, now, &fresh);
         fraud_window(e, now, win);
-        bool is_new = now < e->first_usec + new_for;
+        bool is_new = e->first_usec >= learnt && now < e->first_usec + new_for;
         if (str_is(si.method, "INVITE") && is_new && (prefix = toll_prefix(c, si.uri_user)) &&
             fraud_once(e, 3)) {
             fire |= 1u << 3;
@@ -252,7 +259,7 @@ static void fraud_sip(struct behaviour_ctx *b, struct fraud_table *t, struct flo
             }
         } else if (invite && si.status < 300 && c->sip.long_call_sec) {
             /* answered: the call starts (a repeated 200 keeps the first) */
-            bool is_new = now < e->first_usec + new_for;
+            bool is_new = e->first_usec >= learnt && now < e->first_usec + new_for;
             uint64_t ckey = fraud_hash(FRAUD_K_SIP_CALL, si.call_id.s, si.call_id.len, src,
                                        sizeof *src);
             struct fraud_entry *ce = fraud_get(b, t, ckey, now, &fresh);

@@ -194,6 +194,7 @@ outputs:
 behaviour:
   sip:
     long-call: 120
+    learning: 0
 YAML
 
 cat >"$dir/iso.rules" <<'EOF'
