@@ -567,6 +567,7 @@ void behaviour_stats_add(struct behaviour_stats *t, const struct behaviour_stats
     t->iso8583_declines += s->iso8583_declines;
     t->fraud_alerts += s->fraud_alerts;
     t->fraud_evictions += s->fraud_evictions;
+    t->fraud_memuse += s->fraud_memuse;
 }
 
 void behaviour_stats_write_json(const struct behaviour_stats *s, struct json_writer *w)
@@ -621,6 +622,7 @@ void behaviour_stats_write_json(const struct behaviour_stats *s, struct json_wri
     json_key_u64(w, "iso8583_declines", s->iso8583_declines);
     json_key_u64(w, "alerts", s->fraud_alerts);
     json_key_u64(w, "memcap_evictions", s->fraud_evictions);
+    json_key_u64(w, "memuse", s->fraud_memuse);
     json_object_end(w);
     json_object_end(w);
 }

@@ -261,6 +261,7 @@ struct behaviour_stats {
     uint64_t iso8583_declines;   /* declined ISO 8583 responses counted (7303) */
     uint64_t fraud_alerts;       /* 7300 and 7303 */
     uint64_t fraud_evictions;    /* a live fraud entry reused at the table's size */
+    uint64_t fraud_memuse;       /* the fraud table (behaviour.fraud-entries), bytes */
 };
 
 void behaviour_stats_get(const struct behaviour_ctx *b, struct behaviour_stats *s);

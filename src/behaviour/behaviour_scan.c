@@ -92,7 +92,7 @@ struct behaviour_store *behaviour_store_new(const struct behaviour_config *c)
         return NULL;
     struct behaviour_store *s = behaviour_store_new_cap(c, c->memcap, 0);
     if (s && (c->sip.enabled || c->iso8583.enabled)) {
-        s->fraud = behaviour_fraud_new(c, &s->stats.memuse);
+        s->fraud = behaviour_fraud_new(c, &s->stats.fraud_memuse);
         if (!s->fraud) {
             behaviour_store_free(s);
             return NULL;
@@ -178,6 +178,7 @@ void behaviour_stats_get(const struct behaviour_ctx *b, struct behaviour_stats *
         s->tracker_reused = b->store->stats.tracker_reused;
         s->memcap_evictions = b->store->stats.memcap_evictions;
         s->memuse = b->store->stats.memuse;
+        s->fraud_memuse = b->store->stats.fraud_memuse;
         pthread_mutex_unlock(&b->store->lock);
         if (b->store->profiles) {
             pthread_mutex_lock(&b->store->profiles->lock);
