@@ -218,7 +218,7 @@ static void fraud_sip(struct behaviour_ctx *b, struct fraud_table *t, struct flo
     char n1[16], n2[16], num[48], callid[80];
     const char *meta[12];
     unsigned fire = 0; /* bits of sids to raise */
-    uint32_t count = 0;
+    uint32_t counts[3] = {0, 0, 0};
     uint64_t dur = 0;
     const char *prefix = NULL;
 
@@ -251,11 +251,11 @@ static void fraud_sip(struct behaviour_ctx *b, struct fraud_table *t, struct flo
                 fraud_add_distinct(e, fraud_hash(0, si.to_user.s, si.to_user.len, NULL, 0));
             if (c->sip.failures && e->count >= c->sip.failures && fraud_once(e, 1)) {
                 fire |= 1u << 1;
-                count = e->count;
+                counts[1] = e->count;
             }
             if (c->sip.scan_users && e->distinct >= c->sip.scan_users && fraud_once(e, 2)) {
                 fire |= 1u << 2;
-                count = e->distinct;
+                counts[2] = e->distinct;
             }
         } else if (invite && si.status < 300 && c->sip.long_call_sec) {
             /* answered: the call starts (a repeated 200 keeps the first) */
@@ -292,21 +292,19 @@ static void fraud_sip(struct behaviour_ctx *b, struct fraud_table *t, struct flo
     if (!fire)
         return;
     uint8_t adir = src_side ? 0 : 1;
-    if (fire & (1u << 1)) {
-        snprintf(n1, sizeof n1, "%u", count);
+    static const char *const sig12[3][2] = {
+        {NULL, NULL},
+        {"sip_failures", "VIGIL SIP registration brute force (many failed REGISTER/INVITE from "
+                         "one source)"},
+        {"sip_users", "VIGIL SIP scanning (failed requests for many users from one source)"},
+    };
+    for (unsigned sid = 1; sid <= 2; sid++) {
+        if (!(fire & (1u << sid)))
+            continue;
+        snprintf(n1, sizeof n1, "%u", counts[sid]);
         snprintf(n2, sizeof n2, "%u", c->sip.window_sec);
-        const char *m[] = {"detector", "sip-fraud", "sip_failures", n1, "window_sec", n2, NULL};
-        fraud_alert(b, f, tx, BEHAVIOUR_GID_SIP, 1,
-                    "VIGIL SIP registration brute force (many failed REGISTER/INVITE from one "
-                    "source)",
-                    adir, m);
-    }
-    if (fire & (1u << 2)) {
-        snprintf(n1, sizeof n1, "%u", count);
-        snprintf(n2, sizeof n2, "%u", c->sip.window_sec);
-        const char *m[] = {"detector", "sip-fraud", "sip_users", n1, "window_sec", n2, NULL};
-        fraud_alert(b, f, tx, BEHAVIOUR_GID_SIP, 2,
-                    "VIGIL SIP scanning (failed requests for many users from one source)", adir, m);
+        const char *m[] = {"detector", "sip-fraud", sig12[sid][0], n1, "window_sec", n2, NULL};
+        fraud_alert(b, f, tx, BEHAVIOUR_GID_SIP, sid, sig12[sid][1], adir, m);
     }
     if (fire & (1u << 3)) {
         const char *m[] = {"detector", "sip-fraud", "sip_number", num, "sip_prefix", prefix, NULL};
