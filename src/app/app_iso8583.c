@@ -32,6 +32,8 @@
  * it travelled (vigil's shape, docs/app-layer.md). Requests are paired with
  * their responses by STAN (field 11) and terminal id (field 41). */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +49,7 @@
 #define ISO_ARENA 8192u   /* decoded field values kept per message */
 #define ISO_PENDING 64u   /* requests waiting for their response, per flow */
 #define ISO_HDR 8u        /* bytes the framer needs to find a message's length */
+#define ISO_REDACT_MAX (128u * 1024u) /* the largest output buffer redacted (else not written) */
 
 enum iso_event {
     ISO_EV_INVALID_MTI = 0,    /* MTI not four digits */
@@ -215,13 +218,15 @@ void app_iso8583_config_load(const struct config *cfg)
 
 /* ---- helpers ---- */
 
-static uint64_t iso_hash_key;
+static _Atomic uint64_t iso_hash_key;
 
 /* Keyed FNV-1a of the PAN digits: counts distinct cards without keeping
- * them; the key is drawn once per process. */
+ * them; the key is drawn once per process (the first worker to need it
+ * publishes it; a racing one takes the published key). */
 static uint64_t iso_pan_hash(const char *d, uint32_t n)
 {
-    if (!iso_hash_key) {
+    uint64_t key = atomic_load(&iso_hash_key);
+    if (!key) {
         uint64_t k = 0;
         FILE *r = fopen("/dev/urandom", "rb");
         if (r) {
@@ -229,9 +234,11 @@ static uint64_t iso_pan_hash(const char *d, uint32_t n)
                 k = 0;
             fclose(r);
         }
-        iso_hash_key = k | 1;
+        k |= 1;
+        uint64_t expected = 0;
+        key = atomic_compare_exchange_strong(&iso_hash_key, &expected, k) ? k : expected;
     }
-    uint64_t h = 1469598103934665603ull ^ iso_hash_key;
+    uint64_t h = 1469598103934665603ull ^ key;
     for (uint32_t i = 0; i < n; i++) {
         h ^= (uint8_t)d[i];
         h *= 1099511628211ull;
@@ -919,18 +926,11 @@ const uint8_t *app_iso8583_redact(const struct flow *f, const uint8_t *d, uint32
     if (!f || !d || len == 0 ||
         (f->app_proto != APP_PROTO_ISO8583 && f->app_proto_orig != APP_PROTO_ISO8583))
         return d;
-    static _Thread_local uint8_t *buf;
-    static _Thread_local uint32_t cap;
-    if (len > cap) {
-        uint32_t c = cap ? cap : 4096;
-        while (c < len)
-            c *= 2;
-        uint8_t *nb = realloc(buf, c);
-        if (!nb)
-            return NULL;
-        buf = nb;
-        cap = c;
-    }
+    /* a fixed per-thread buffer: nothing to free when a worker ends; a
+     * larger buffer (a long reassembled stream) is not written at all */
+    static _Thread_local uint8_t buf[ISO_REDACT_MAX];
+    if (len > sizeof buf)
+        return NULL;
     memcpy(buf, d, len);
     iso_mask_digits(buf, len, true);
     /* packed digits: only on flows that carry BCD messages (or whose state

@@ -33,7 +33,8 @@ bool app_iso8583_approved(const char *response_code);
 /* Output redaction: for a flow of ISO 8583, a copy of d (a thread-local
  * buffer, valid until the next call) whose digit runs that may hold a card
  * number are masked (ASCII digits to '*', BCD digits to 0xf), else d
- * itself; NULL when the copy could not be made (write nothing then). */
+ * itself; NULL when d is longer than the copy can be (128 KiB): write
+ * nothing then. */
 const uint8_t *app_iso8583_redact(const struct flow *f, const uint8_t *d, uint32_t len);
 /* app-layer.protocols.iso8583.{binary2,ascii4,ascii,bcd}-ports (cfg may be NULL). */
 void app_iso8583_config_load(const struct config *cfg);
