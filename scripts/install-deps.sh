@@ -20,10 +20,21 @@ missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# ISO 8583 test traffic comes from a real implementation, the npm package
+# iso_8583 (tests/telecom/fraud_e2e.sh; skipped when it cannot be had).
+npm_dir=${VIGIL_NPM_DIR:-/var/cache/vigil/npm}
+install_npm() {
+  [ -d "$npm_dir/node_modules/iso_8583" ] && return 0
+  command -v npm >/dev/null 2>&1 || return 0
+  mkdir -p "$npm_dir" 2>/dev/null &&
+    timeout 300 npm install --prefix "$npm_dir" --no-audit --no-fund --silent iso_8583@2.6.7 \
+      >/dev/null 2>&1 || echo "install-deps: npm iso_8583 not installed (fraud_e2e skips)" >&2
+}
+[ -z "$missing" ] && { install_npm; exit 0; }
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+install_npm

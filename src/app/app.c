@@ -21,6 +21,7 @@
 #include "app/app.h"
 #include "app/app_baseline.h"
 #include "app/app_frame.h"
+#include "app/app_iso8583.h"
 #include "app/app_parser.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
@@ -198,11 +199,13 @@ static const struct app_parser *app_registry(size_t i)
         return &app_parser_gtp;
     case 37:
         return &app_parser_quic;
+    case 38:
+        return &app_parser_iso8583;
     default:
         return NULL;
     }
 }
-#define APP_REGISTRY_SIZE 38
+#define APP_REGISTRY_SIZE 39
 
 /* Layer-2 parsers (app_goose.c: GOOSE and SV; app_profinet.c), declared in
  * app_parser.h. */
@@ -416,6 +419,7 @@ static const char *const app_proto_names[APP_PROTO_MAX_BUILTIN] = {
     [APP_PROTO_FIX] = "fix",           [APP_PROTO_DIAMETER] = "diameter",
     [APP_PROTO_GTP] = "gtp",
     [APP_PROTO_QUIC] = "quic",
+    [APP_PROTO_ISO8583] = "iso8583",
 };
 
 /* Protocols Suricata's stats count per transport ("enip_tcp", "enip_udp"). */
@@ -709,6 +713,7 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     app_config_tristate(cfg, "app-layer.protocols.ssl.ja4-fingerprints", &out->ja4_fingerprints);
     /* Errors are reported by the sensor's own configuration check. */
     (void)app_ics_config_load(out, cfg, NULL, 0);
+    app_iso8583_config_load(cfg);
 }
 
 /* ---------- thread context ---------- */
@@ -1871,6 +1876,13 @@ int app_tx_get_buffer_arg(const struct app_tx *tx, enum app_buffer buffer, uint3
     if (tx->parser && tx->parser->tx_get_buffer_arg)
         return tx->parser->tx_get_buffer_arg(tx, buffer, arg, index, data, len);
     return -ENOENT;
+}
+
+void *app_flow_parser_state(const struct flow *f, uint16_t proto)
+{
+    if (!f || !f->app || f->app->proto != proto)
+        return NULL;
+    return f->app->parser_state;
 }
 
 bool app_tx_vigil_only(const struct app_tx *tx)

@@ -57,6 +57,7 @@ enum app_proto {
     APP_PROTO_DIAMETER, /* Diameter over TCP and SCTP (issue 15) */
     APP_PROTO_GTP,      /* GTPv1-C/v2-C and GTP-U signalling over UDP (issue 15) */
     APP_PROTO_QUIC,     /* QUIC over UDP (IETF v1/v2/drafts, gQUIC) */
+    APP_PROTO_ISO8583,  /* ISO 8583 card payments over TCP (issue 15) */
     APP_PROTO_MAX_BUILTIN,
     APP_PROTO_MAX = 64, /* room for parsers added later */
 };

@@ -91,7 +91,12 @@
     X(DIAMETER_USER_NAME, "diameter.user_name")                                                   \
     X(GTP_IMSI, "gtp.imsi") X(GTP_MSISDN, "gtp.msisdn") X(GTP_APN, "gtp.apn")                         \
     X(QUIC_VERSION, "quic.version") X(QUIC_SNI, "quic.sni") X(QUIC_UA, "quic.ua")                 \
-    X(QUIC_CYU_HASH, "quic.cyu.hash") X(QUIC_CYU_STRING, "quic.cyu.string")
+    X(QUIC_CYU_HASH, "quic.cyu.hash") X(QUIC_CYU_STRING, "quic.cyu.string")                           \
+    X(ISO8583_MTI, "iso8583.mti") X(ISO8583_PAN, "iso8583.pan")                                   \
+    X(ISO8583_PROCESSING_CODE, "iso8583.processing_code")                                         \
+    X(ISO8583_RESPONSE_CODE, "iso8583.response_code")                                             \
+    X(ISO8583_TERMINAL_ID, "iso8583.terminal_id") X(ISO8583_MERCHANT_ID, "iso8583.merchant_id")   \
+    X(ISO8583_FIELD, "iso8583.field")
 
 enum app_buffer {
 #define APP_BUFFER_ENUM(id, name) APP_BUFFER_##id,

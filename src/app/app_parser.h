@@ -261,6 +261,11 @@ const struct app_layer_config *app_parser_config(const struct app_parse_ctx *ctx
 void app_thread_memory_release(struct app_layer_thread_ctx *thread, size_t size);
 bool app_thread_memory_reserve(struct app_layer_thread_ctx *thread, size_t size);
 
+/* The parser state of flow f when its protocol is proto, else NULL (for a
+ * parser's own helpers that outputs call with the flow, e.g.
+ * app_iso8583_redact). */
+void *app_flow_parser_state(const struct flow *f, uint16_t proto);
+
 /* Counts a new transaction of app_proto in the stats (app_layer.tx.<proto>). */
 void app_parser_count_tx(struct app_parse_ctx *ctx, uint16_t app_proto);
 
@@ -360,5 +365,7 @@ void app_gtp_tunnel_log(struct app_parse_ctx *ctx, uint8_t direction, const uint
                         const struct ip_address *inner_dst, bool gtp_inside);
 
 extern const struct app_parser app_parser_quic;
+
+extern const struct app_parser app_parser_iso8583;
 
 #endif

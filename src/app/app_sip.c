@@ -36,6 +36,7 @@
 
 #include "app/app_parser.h"
 #include "app/app_pdu.h"
+#include "app/app_sip.h"
 #include "util/json.h"
 
 #define SIP_MAX_HEADERS (64u * 1024u)   /* header section of one message */
@@ -1038,3 +1039,73 @@ const struct app_parser app_parser_sip_tcp = {
     .state_new = sip_tcp_state_new,
     .flow_end = sip_flow_end,
 };
+
+/* ---- for the fraud detectors (app_sip.h) ---- */
+
+/* The user part of a SIP/SIPS/TEL URI found in s (a Request-URI or a
+ * name-addr header value): between the scheme and '@' (or ';'/'>' for tel:). */
+static struct app_sip_str sip_uri_user(const char *s, uint32_t n)
+{
+    struct app_sip_str out = {NULL, 0};
+    for (uint32_t i = 0; i + 4 <= n; i++) {
+        uint32_t k = 0;
+        if (strncasecmp(s + i, "sip:", 4) == 0)
+            k = 4;
+        else if (i + 5 <= n && strncasecmp(s + i, "sips:", 5) == 0)
+            k = 5;
+        else if (strncasecmp(s + i, "tel:", 4) == 0)
+            k = 4;
+        if (!k)
+            continue;
+        uint32_t b = i + k, e = b;
+        while (e < n && s[e] != '@' && s[e] != ';' && s[e] != '>' && s[e] != ' ' && s[e] != ':')
+            e++;
+        bool tel = k == 4 && strncasecmp(s + i, "tel:", 4) == 0;
+        if ((e < n && s[e] == '@') || tel) {
+            out.s = s + b;
+            out.len = e - b;
+        }
+        return out;
+    }
+    return out;
+}
+
+bool app_sip_tx_info(const struct app_tx *atx, struct app_sip_info *info)
+{
+    if (!atx || app_tx_proto(atx) != APP_PROTO_SIP)
+        return false;
+    const struct sip_tx *tx = (const struct sip_tx *)atx;
+    if (!tx->msg)
+        return false;
+    memset(info, 0, sizeof *info);
+    const char *m = (const char *)tx->msg;
+    info->request = tx->request;
+    if (tx->request) {
+        info->method = (struct app_sip_str){m + tx->method.off, tx->method.len};
+        info->uri_user = sip_uri_user(m + tx->uri.off, tx->uri.len);
+    } else {
+        int code = 0;
+        for (uint32_t i = 0; i < tx->code.len && i < 3; i++)
+            code = code * 10 + (m[tx->code.off + i] - '0');
+        info->status = code;
+    }
+    if (tx->has_hdr & (1u << SIP_H_CSEQ)) {
+        /* "<number> <method>" */
+        const char *c = m + tx->hdr[SIP_H_CSEQ].off;
+        uint32_t n = tx->hdr[SIP_H_CSEQ].len, i = 0;
+        while (i < n && c[i] >= '0' && c[i] <= '9')
+            i++;
+        while (i < n && (c[i] == ' ' || c[i] == '\t'))
+            i++;
+        uint32_t s = i;
+        while (i < n && c[i] != ' ' && c[i] != '\t' && c[i] != '\r')
+            i++;
+        info->cseq_method = (struct app_sip_str){c + s, i - s};
+    }
+    if (tx->has_hdr & (1u << SIP_H_CALL_ID))
+        info->call_id = (struct app_sip_str){m + tx->hdr[SIP_H_CALL_ID].off,
+                                             tx->hdr[SIP_H_CALL_ID].len};
+    if (tx->has_hdr & (1u << SIP_H_TO))
+        info->to_user = sip_uri_user(m + tx->hdr[SIP_H_TO].off, tx->hdr[SIP_H_TO].len);
+    return true;
+}

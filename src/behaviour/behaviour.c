@@ -129,6 +129,34 @@ void behaviour_config_defaults(struct behaviour_config *c)
      * the client per connection (a poll, not a transfer). Services that are
      * periodic by design are ignored: DNS, NTP, DHCP, NetBIOS, mDNS, SSDP,
      * LLMNR, SNMP traps. */
+    /* SIP fraud (7300): 20 failed REGISTER/INVITE or failures for 10
+     * distinct users from one source within a minute (a phone re-registers
+     * every few minutes with one 401 challenge; SIPVicious and friends send
+     * hundreds a minute); a source is new for a day after its first request;
+     * international (00, 011) and premium (900, 1900) prefixes; a call of
+     * more than 4 hours from a new source; the sources of the first hour
+     * are learnt as known (a sensor starting up sees every source for the
+     * first time). ISO 8583 (7303): 10 declines, or
+     * small authorisations (at most 2.00 in minor units) with 10 distinct
+     * cards, from one terminal within 10 minutes (a shop terminal sees a
+     * decline now and then, and one card at a time). */
+    c->fraud_entries = 65536;
+    c->sip.enabled = true;
+    c->sip.window_sec = 60;
+    c->sip.failures = 20;
+    c->sip.scan_users = 10;
+    c->sip.new_source_sec = 86400;
+    c->sip.learning_sec = 3600;
+    c->sip.long_call_sec = 4 * 3600;
+    static const char *const tolls[] = {"00", "011", "900", "1900"};
+    for (size_t i = 0; i < sizeof tolls / sizeof tolls[0]; i++)
+        snprintf(c->sip.toll_prefixes[i], sizeof c->sip.toll_prefixes[i], "%s", tolls[i]);
+    c->sip.toll_prefix_count = 4;
+    c->iso8583.enabled = true;
+    c->iso8583.window_sec = 600;
+    c->iso8583.declines = 10;
+    c->iso8583.cards = 10;
+    c->iso8583.small_amount = 200;
     c->beacon.enabled = true;
     c->beacon.memcap = 4ull << 20;
     c->beacon.min_connections = 12;
@@ -209,7 +237,8 @@ static int get_ports(const struct config *cfg, const char *key, uint16_t *ports,
 bool behaviour_any_enabled(const struct behaviour_config *c)
 {
     return c->enabled && (c->scan.enabled || c->bruteforce.enabled || c->dns.enabled ||
-                          c->beacon.enabled || c->exfil.enabled || c->rare.enabled);
+                          c->beacon.enabled || c->exfil.enabled || c->rare.enabled ||
+                          c->sip.enabled || c->iso8583.enabled);
 }
 
 static int get_double(const struct config *cfg, const char *key, double min, double max,
@@ -351,7 +380,20 @@ int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, 
         get_bool(cfg, "behaviour.new.fingerprints", &c->rare.fingerprints, err, errlen) ||
         get_bool(cfg, "behaviour.new.certificates", &c->rare.certificates, err, errlen) ||
         get_size(cfg, "behaviour.profiles.memcap", 64 * 1024, &c->profiles_memcap, err, errlen) ||
-        get_u32(cfg, "behaviour.profiles.save-interval", 10, &c->profiles_save_sec, err, errlen))
+        get_u32(cfg, "behaviour.profiles.save-interval", 10, &c->profiles_save_sec, err, errlen) ||
+        get_u32(cfg, "behaviour.fraud-entries", 64, &c->fraud_entries, err, errlen) ||
+        get_bool(cfg, "behaviour.sip.enabled", &c->sip.enabled, err, errlen) ||
+        get_u32(cfg, "behaviour.sip.window", 1, &c->sip.window_sec, err, errlen) ||
+        get_u32(cfg, "behaviour.sip.failures", 0, &c->sip.failures, err, errlen) ||
+        get_u32(cfg, "behaviour.sip.scan-users", 0, &c->sip.scan_users, err, errlen) ||
+        get_u32(cfg, "behaviour.sip.new-source", 0, &c->sip.new_source_sec, err, errlen) ||
+        get_u32(cfg, "behaviour.sip.learning", 0, &c->sip.learning_sec, err, errlen) ||
+        get_u32(cfg, "behaviour.sip.long-call", 0, &c->sip.long_call_sec, err, errlen) ||
+        get_bool(cfg, "behaviour.iso8583.enabled", &c->iso8583.enabled, err, errlen) ||
+        get_u32(cfg, "behaviour.iso8583.window", 1, &c->iso8583.window_sec, err, errlen) ||
+        get_u32(cfg, "behaviour.iso8583.declines", 0, &c->iso8583.declines, err, errlen) ||
+        get_u32(cfg, "behaviour.iso8583.cards", 0, &c->iso8583.cards, err, errlen) ||
+        get_u32(cfg, "behaviour.iso8583.small-amount", 0, &c->iso8583.small_amount, err, errlen))
         return -1;
     const char *persist = config_get(cfg, "behaviour.profiles.persist");
     if (persist && *persist) {
@@ -372,6 +414,27 @@ int behaviour_config_load(struct behaviour_config *c, const struct config *cfg, 
         snprintf(err, errlen, "behaviour.profiles.state-file: longer than %zu bytes",
                  sizeof c->profiles_file - 1);
         return -1;
+    }
+    /* behaviour.sip.toll-prefixes: a list of dialled-number prefixes */
+    const struct config_node *tp = config_find(cfg, "behaviour.sip.toll-prefixes");
+    if (tp) {
+        c->sip.toll_prefix_count = 0;
+        for (const struct config_node *n = config_node_first_child(tp); n;
+             n = config_node_next(n)) {
+            const char *v = config_node_value(n);
+            if (!v || !*v || strlen(v) >= sizeof c->sip.toll_prefixes[0] ||
+                c->sip.toll_prefix_count >= BEHAVIOUR_TOLL_PREFIX_MAX) {
+                snprintf(err, errlen,
+                         "behaviour.sip.toll-prefixes: at most %d prefixes of at most 15 "
+                         "characters",
+                         BEHAVIOUR_TOLL_PREFIX_MAX);
+                return -1;
+            }
+            snprintf(c->sip.toll_prefixes[c->sip.toll_prefix_count],
+                     sizeof c->sip.toll_prefixes[0], "%s", v);
+            c->sip.toll_prefix_count++;
+        }
+        config_node_mark_subtree_used(tp);
     }
     /* The detectors' HOME_NET is the rules' one (address groups may refer
      * to each other); read when a detector that needs it is on. */
@@ -530,6 +593,11 @@ void behaviour_stats_add(struct behaviour_stats *t, const struct behaviour_stats
     t->tracker_reused += s->tracker_reused;
     t->memcap_evictions += s->memcap_evictions;
     t->memuse += s->memuse;
+    t->sip_failures += s->sip_failures;
+    t->iso8583_declines += s->iso8583_declines;
+    t->fraud_alerts += s->fraud_alerts;
+    t->fraud_evictions += s->fraud_evictions;
+    t->fraud_memuse += s->fraud_memuse;
 }
 
 void behaviour_stats_write_json(const struct behaviour_stats *s, struct json_writer *w)
@@ -581,5 +649,12 @@ void behaviour_stats_write_json(const struct behaviour_stats *s, struct json_wri
     json_key_u64(w, "tracker_reused", s->tracker_reused);
     json_key_u64(w, "memcap_evictions", s->memcap_evictions);
     json_key_u64(w, "memuse", s->memuse);
+    json_key_object_begin(w, "fraud");
+    json_key_u64(w, "sip_failures", s->sip_failures);
+    json_key_u64(w, "iso8583_declines", s->iso8583_declines);
+    json_key_u64(w, "alerts", s->fraud_alerts);
+    json_key_u64(w, "memcap_evictions", s->fraud_evictions);
+    json_key_u64(w, "memuse", s->fraud_memuse);
+    json_object_end(w);
     json_object_end(w);
 }

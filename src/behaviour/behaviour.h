@@ -33,6 +33,9 @@ struct json_writer;
 #define BEHAVIOUR_BEACON_MAX_IGNORE 32
 #define BEHAVIOUR_GID_EXFIL 7204
 #define BEHAVIOUR_GID_NEW 7205
+#define BEHAVIOUR_GID_SIP 7300     /* SIP fraud (behaviour_fraud.c) */
+#define BEHAVIOUR_GID_ISO8583 7303 /* ISO 8583 payment fraud (behaviour_fraud.c) */
+#define BEHAVIOUR_TOLL_PREFIX_MAX 16
 /* HOME_NET as the behavioural detectors hold it (a copy, so the
  * configuration stays a plain value): at most this many ranges. */
 #define BEHAVIOUR_HOME_MAX 128
@@ -170,6 +173,27 @@ struct behaviour_config {
         bool fingerprints;       /* behaviour.new.fingerprints (JA4, HASSH) */
         bool certificates;       /* behaviour.new.certificates (self-signed, expired) */
     } rare;
+    /* Telecom and payment fraud (behaviour_fraud.c, gids 7300 and 7303). */
+    uint32_t fraud_entries;      /* behaviour.fraud-entries: sources, calls, terminals tracked */
+    struct {
+        bool enabled;            /* behaviour.sip.enabled */
+        uint32_t window_sec;     /* behaviour.sip.window */
+        uint32_t failures;       /* behaviour.sip.failures: 7300:1 (0: off) */
+        uint32_t scan_users;     /* behaviour.sip.scan-users: 7300:2 (0: off) */
+        uint32_t new_source_sec; /* behaviour.sip.new-source: a source is new this long */
+        uint32_t learning_sec;   /* behaviour.sip.learning: sources seen this long after the
+                                  * first SIP message are known, never new */
+        uint32_t long_call_sec;  /* behaviour.sip.long-call: 7300:4 (0: off) */
+        char toll_prefixes[BEHAVIOUR_TOLL_PREFIX_MAX][16]; /* behaviour.sip.toll-prefixes: 7300:3 */
+        uint32_t toll_prefix_count;
+    } sip;
+    struct {
+        bool enabled;            /* behaviour.iso8583.enabled */
+        uint32_t window_sec;     /* behaviour.iso8583.window */
+        uint32_t declines;       /* behaviour.iso8583.declines: 7303:1 (0: off) */
+        uint32_t cards;          /* behaviour.iso8583.cards: 7303:2 (0: off) */
+        uint32_t small_amount;   /* behaviour.iso8583.small-amount: minor units */
+    } iso8583;
 };
 
 void behaviour_config_defaults(struct behaviour_config *c);
@@ -242,6 +266,11 @@ struct behaviour_stats {
     uint64_t tracker_reused;     /* an expired tracker reused */
     uint64_t memcap_evictions;   /* a live tracker dropped because memcap was reached */
     uint64_t memuse;             /* bytes */
+    uint64_t sip_failures;       /* failed SIP requests counted (7300) */
+    uint64_t iso8583_declines;   /* declined ISO 8583 responses counted (7303) */
+    uint64_t fraud_alerts;       /* 7300 and 7303 */
+    uint64_t fraud_evictions;    /* a live fraud entry reused at the table's size */
+    uint64_t fraud_memuse;       /* the fraud table (behaviour.fraud-entries), bytes */
 };
 
 void behaviour_stats_get(const struct behaviour_ctx *b, struct behaviour_stats *s);

@@ -52,6 +52,7 @@ bool behaviour_wants_tx(const struct behaviour_config *c)
               c->bruteforce.smtp)) ||
             c->dns.enabled ||
             (c->exfil.enabled && (c->exfil.card_numbers || c->exfil.ibans)) ||
+            c->sip.enabled || c->iso8583.enabled ||
             (c->rare.enabled && (c->rare.fingerprints || c->rare.certificates || c->rare.server)));
 }
 
@@ -167,6 +168,10 @@ void behaviour_tx(struct behaviour_ctx *b, struct flow *f, uint64_t ts_usec,
         return;
     behaviour_content_tx(b, f, ts_usec ? ts_usec : f->last_usec, tx, direction);
     uint16_t proto = app_tx_proto(tx);
+    if (proto == APP_PROTO_SIP || proto == APP_PROTO_ISO8583) {
+        behaviour_fraud_tx(b, f, ts_usec ? ts_usec : f->last_usec, tx, direction);
+        return;
+    }
     if (proto == APP_PROTO_DNS) {
         behaviour_dns_tx(b, f, ts_usec ? ts_usec : f->last_usec, tx);
         return;

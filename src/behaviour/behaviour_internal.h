@@ -66,6 +66,7 @@ struct behaviour_store {
     struct behaviour_stats stats;    /* trackers, tracker_reused, memcap_evictions, memuse */
     int nctx;                        /* contexts attached (the first reports the above) */
     struct behaviour_store *profiles; /* per-host profiles (own lock), or NULL */
+    struct fraud_table *fraud;       /* SIP and ISO 8583 fraud (own lock), or NULL */
 };
 
 /* One worker's view: its alert callback and counters; no shared writes. */
@@ -135,5 +136,12 @@ bool behaviour_profiles_wanted(const struct behaviour_config *c);
  * IBANs leaving, fingerprints, server certificates). */
 void behaviour_content_tx(struct behaviour_ctx *b, struct flow *f, uint64_t ts_usec,
                           const struct app_tx *tx, uint8_t direction);
+
+/* behaviour_fraud.c: SIP and ISO 8583 transactions (gids 7300, 7303). */
+struct fraud_table;
+struct fraud_table *behaviour_fraud_new(const struct behaviour_config *c, uint64_t *memuse);
+void behaviour_fraud_free(struct fraud_table *t);
+void behaviour_fraud_tx(struct behaviour_ctx *b, struct flow *f, uint64_t ts_usec,
+                        const struct app_tx *tx, uint8_t direction);
 
 #endif

@@ -88,9 +88,16 @@ struct behaviour_store *behaviour_store_new(const struct behaviour_config *c)
 {
     if (!behaviour_any_enabled(c) ||
         !(c->scan.enabled || c->bruteforce.enabled || c->dns.enabled ||
-          behaviour_profiles_wanted(c)))
+          behaviour_profiles_wanted(c) || c->sip.enabled || c->iso8583.enabled))
         return NULL;
     struct behaviour_store *s = behaviour_store_new_cap(c, c->memcap, 0);
+    if (s && (c->sip.enabled || c->iso8583.enabled)) {
+        s->fraud = behaviour_fraud_new(c, &s->stats.fraud_memuse);
+        if (!s->fraud) {
+            behaviour_store_free(s);
+            return NULL;
+        }
+    }
     if (s && behaviour_profiles_wanted(c)) {
         /* A host's profile is worth keeping as long as the memcap allows:
          * reusable only after 30 days without traffic. */
@@ -153,6 +160,7 @@ void behaviour_store_free(struct behaviour_store *b)
         t = n;
     }
     behaviour_store_free(b->profiles);
+    behaviour_fraud_free(b->fraud);
     pthread_mutex_destroy(&b->lock);
     free(b->buckets);
     free(b);
@@ -170,6 +178,7 @@ void behaviour_stats_get(const struct behaviour_ctx *b, struct behaviour_stats *
         s->tracker_reused = b->store->stats.tracker_reused;
         s->memcap_evictions = b->store->stats.memcap_evictions;
         s->memuse = b->store->stats.memuse;
+        s->fraud_memuse = b->store->stats.fraud_memuse;
         pthread_mutex_unlock(&b->store->lock);
         if (b->store->profiles) {
             pthread_mutex_lock(&b->store->profiles->lock);

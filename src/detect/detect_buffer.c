@@ -187,6 +187,15 @@ static const struct detect_buffer_info buffers[] = {
     {"gtp.imsi", NULL, NULL, 0, RULE_APP_GTP, BOTH, 2, false},
     {"gtp.msisdn", NULL, NULL, 0, RULE_APP_GTP, BOTH, 2, false},
     {"gtp.apn", NULL, NULL, 0, RULE_APP_GTP, BOTH, 2, false},
+    /* ISO 8583 (app_iso8583.c): one message per transaction; card numbers
+     * masked; iso8583.field takes a field number */
+    {"iso8583.mti", NULL, NULL, 0, RULE_APP_ISO8583, BOTH, 2, false},
+    {"iso8583.pan", NULL, NULL, 0, RULE_APP_ISO8583, BOTH, 2, false},
+    {"iso8583.processing_code", NULL, NULL, 0, RULE_APP_ISO8583, BOTH, 2, false},
+    {"iso8583.response_code", NULL, NULL, 0, RULE_APP_ISO8583, BOTH, 2, false},
+    {"iso8583.terminal_id", NULL, NULL, 0, RULE_APP_ISO8583, BOTH, 2, false},
+    {"iso8583.merchant_id", NULL, NULL, 0, RULE_APP_ISO8583, BOTH, 2, false},
+    {"iso8583.field", NULL, NULL, 0, RULE_APP_ISO8583, BOTH, 2, true},
     /* frame:<proto>.<name> selects it (rule_parse_frame.c), never by name */
     {"frame", NULL, NULL, 0, RULE_APP_NONE, BOTH, 2, false},
     /* QUIC (app_quic.c); ja3.* / ja3s.* / ja4.hash apply to it too */

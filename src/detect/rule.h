@@ -84,6 +84,7 @@ enum rule_app_proto {
     RULE_APP_FIX, /* telecom and finance (issue 15) */
     RULE_APP_DIAMETER,
     RULE_APP_GTP,
+    RULE_APP_ISO8583,
     RULE_APP_FAILED, /* app-layer-protocol:failed */
     RULE_APP_MAX
 };

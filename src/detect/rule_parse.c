@@ -329,6 +329,7 @@ static const struct {
     {"fix", RULE_APP_FIX, 6},
     {"diameter", RULE_APP_DIAMETER, 0}, /* TCP and SCTP */
     {"gtp", RULE_APP_GTP, 17},
+    {"iso8583", RULE_APP_ISO8583, 6},
     {"failed", RULE_APP_FAILED, 0},
 };
 
@@ -1069,6 +1070,16 @@ static int dispatch(struct pctx *pc, const char *name, char *value)
             if (!value || end == value || (end && *end) || tag == 0 || tag > 0xffffffffUL)
                 return pctx_fail(pc, "fix.tag needs a tag number (fix.tag:35)");
             return kw_sticky_buffer_arg(pc, id, (uint32_t)tag);
+        }
+        if (strcmp(name, "iso8583.field") == 0) {
+            /* iso8583.field:N: the value of data element N (2-128). */
+            char *end = NULL;
+            unsigned long fno = value ? strtoul(value, &end, 10) : 0;
+            while (end && isspace((unsigned char)*end))
+                end++;
+            if (!value || end == value || (end && *end) || fno < 2 || fno > 128)
+                return pctx_fail(pc, "iso8583.field needs a field number 2-128 (iso8583.field:41)");
+            return kw_sticky_buffer_arg(pc, id, (uint32_t)fno);
         }
         if (value)
             return pctx_fail(pc, "sticky buffer takes no value");

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "app/app.h"
+#include "app/app_iso8583.h"
 #include "detect/detect_engine_packet.h"
 #include "detect/rule.h"
 #include "flow/flow.h"
@@ -154,7 +155,7 @@ static const char *linktype_name(int datalink)
 /* "packet" and "packet_info": the frame as captured or, for a reassembled
  * IP datagram, its link-layer header followed by the whole datagram, as
  * Suricata logs its reassembled pseudo packet. */
-static void write_packet(struct json_writer *w, const struct packet *p)
+static void write_packet(struct json_writer *w, const struct packet *p, const struct flow *f)
 {
     if (p->flags & PACKET_FLAG_PSEUDO)
         return;
@@ -164,9 +165,14 @@ static void write_packet(struct json_writer *w, const struct packet *p)
         uint32_t l2 = p->frame_l3_offset > 256 ? 0 : p->frame_l3_offset;
         memcpy(buf, p->data, l2);
         memcpy(buf + l2, p->l3, p->l3_len);
-        alert_write_base64(w, "packet", buf, l2 + p->l3_len);
+        /* card payments: card numbers masked (app_iso8583_redact) */
+        const uint8_t *r = app_iso8583_redact(f, buf, l2 + p->l3_len);
+        if (r)
+            alert_write_base64(w, "packet", r, l2 + p->l3_len);
     } else {
-        alert_write_base64(w, "packet", p->data, p->caplen);
+        const uint8_t *r = app_iso8583_redact(f, p->data, p->caplen);
+        if (r)
+            alert_write_base64(w, "packet", r, p->caplen);
     }
     json_key_object_begin(w, "packet_info");
     json_key_i64(w, "linktype", p->datalink);
@@ -354,15 +360,18 @@ static void write_alert_event(struct eve_writer *ew, const struct alert_log_opti
         json_object_end(w);
     }
     if (p) {
-        if (opts->payload && p->payload_len)
-            alert_write_base64(w, "payload", p->payload, p->payload_len);
-        if (opts->payload_printable && p->payload_len)
-            alert_write_printable(w, "payload_printable", p->payload, p->payload_len);
+        /* card payments: card numbers masked (app_iso8583_redact) */
+        const uint8_t *pl = p->payload_len ? app_iso8583_redact(f, p->payload, p->payload_len)
+                                           : NULL;
+        if (opts->payload && pl)
+            alert_write_base64(w, "payload", pl, p->payload_len);
+        if (opts->payload_printable && pl)
+            alert_write_printable(w, "payload_printable", pl, p->payload_len);
         if (opts->payload || opts->payload_printable)
             json_key_u64(w, "stream", a->from_stream ? 1 : 0);
     }
     if (opts->packet && frame)
-        write_packet(w, frame);
+        write_packet(w, frame, f);
     if (opts->verdict && p)
         alert_write_verdict(w, a->packet_actions, opts->ips, p->proto);
     eve_event_end(ew);
@@ -432,7 +441,7 @@ void eve_log_packet(struct eve_writer *ew, const struct packet *p, const struct 
     if (p->flags & PACKET_FLAG_PSEUDO)
         return;
     struct json_writer *w = eve_event_begin(ew, "packet", p, f, EVE_DIR_PACKET, p->ts_usec);
-    write_packet(w, p);
+    write_packet(w, p, f);
     eve_event_end(ew);
 }
 

@@ -10,6 +10,7 @@
 #include "output/frame_log.h"
 
 #include "app/app.h"
+#include "app/app_iso8583.h"
 #include "flow/flow.h"
 #include "output/alert.h"
 #include "decode/packet.h"
@@ -28,9 +29,13 @@ void eve_log_frame(struct eve_writer *ew, const struct packet *p, const struct f
         json_key_u64(w, "stream_offset", fi->offset);
     json_key_u64(w, "length", fi->len >= 0 ? (uint64_t)fi->len : fi->data_len);
     json_key_bool(w, "complete", fi->complete);
-    alert_write_base64(w, "payload", fi->data, fi->data_len);
-    alert_write_printable_gap(w, "payload_printable", fi->data, fi->data_len, fi->missing,
-                              fi->missing_at);
+    /* card payments: card numbers masked (app_iso8583_redact) */
+    const uint8_t *d = app_iso8583_redact(f, fi->data, fi->data_len);
+    if (d) {
+        alert_write_base64(w, "payload", d, fi->data_len);
+        alert_write_printable_gap(w, "payload_printable", d, fi->data_len, fi->missing,
+                                  fi->missing_at);
+    }
     if (fi->tx_id >= 0)
         json_key_u64(w, "tx_id", (uint64_t)fi->tx_id);
     json_object_end(w);

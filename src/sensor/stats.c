@@ -216,6 +216,7 @@ static const char *const vigil_only[] = {
     "app_layer.*.fix",
     "app_layer.*.diameter",
     "app_layer.*.gtp",
+    "app_layer.*.iso8583",
     "intel",      /* shared indicators and look-alikes (sensor_intel.c) */
     "hub_report", /* alerts sent to the hub */
 };

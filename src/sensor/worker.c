@@ -46,7 +46,8 @@ static bool app_event_enabled(const struct sensor_eve_output *sc, const char *ev
 static bool app_event_per_message(const char *event_type)
 {
     static const char *const types[] = {"iec104", "s7comm", "mms", "c37118", "bacnet", "opcua",
-                                         "sip", "fix", "diameter", "gtp", "quic"};
+                                         "sip", "fix", "diameter", "gtp", "quic",
+                                         "iso8583"};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
         if (strcmp(event_type, types[i]) == 0)
             return true;

@@ -237,6 +237,9 @@ static void test_config(void)
     CHECK(behaviour_wants_tx(&c)); /* card numbers, fingerprints, certificates */
     c.exfil.enabled = false;
     c.rare.enabled = false;
+    CHECK(behaviour_wants_tx(&c)); /* SIP and ISO 8583 fraud */
+    c.sip.enabled = false;
+    c.iso8583.enabled = false;
     CHECK(!behaviour_wants_tx(&c));
     /* Scan detection alone still makes a context; brute force off in it. */
     struct seen s;

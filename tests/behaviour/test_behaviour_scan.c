@@ -306,6 +306,8 @@ static void test_disabled(void)
     c.beacon.enabled = false;
     c.exfil.enabled = false;
     c.rare.enabled = false;
+    c.sip.enabled = false;
+    c.iso8583.enabled = false;
     CHECK(behaviour_ctx_new(&c, NULL, on_alert, NULL) == NULL);
     CHECK(behaviour_store_new(&c) == NULL);
     /* The hook takes a NULL context. */
