@@ -242,7 +242,8 @@ struct alert_fields {
 #define ALERT_FRAME_PAYLOAD_MAX 4096u
 
 /* Suricata's "frame" object of an alert on a frame. */
-static void write_frame(struct json_writer *w, const struct detect_alert_frame *fr)
+static void write_frame(struct json_writer *w, const struct detect_alert_frame *fr,
+                        const struct flow *f)
 {
     json_key_object_begin(w, "frame");
     json_key_string(w, "type", fr->type ? fr->type : "");
@@ -254,10 +255,13 @@ static void write_frame(struct json_writer *w, const struct detect_alert_frame *
     json_key_bool(w, "complete", fr->complete);
     /* its bytes, as Suricata logs them with an alert: at most 4 KiB (the
      * printable form of at most 4095, its buffer's size less the NUL) */
-    if (fr->data) {
-        uint32_t n = fr->data_len < ALERT_FRAME_PAYLOAD_MAX ? fr->data_len : ALERT_FRAME_PAYLOAD_MAX;
-        alert_write_base64(w, "payload", fr->data, n);
-        alert_write_printable_gap(w, "payload_printable", fr->data,
+    uint32_t n = fr->data_len < ALERT_FRAME_PAYLOAD_MAX ? fr->data_len : ALERT_FRAME_PAYLOAD_MAX;
+    /* card payments: card numbers masked (app_iso8583_redact), as in the
+     * packet payload (a frame:iso8583.stream rule sees the stream) */
+    const uint8_t *d = fr->data ? app_iso8583_redact(f, fr->data, n) : NULL;
+    if (d) {
+        alert_write_base64(w, "payload", d, n);
+        alert_write_printable_gap(w, "payload_printable", d,
                                   n < ALERT_FRAME_PAYLOAD_MAX ? n : n - 1, fr->missing,
                                   fr->missing_at);
     }
@@ -339,7 +343,7 @@ static void write_alert_event(struct eve_writer *ew, const struct alert_log_opti
     if (opts->app_layer && a->tx && (opts->vigil_protocols || !app_tx_vigil_only(a->tx)))
         app_tx_write_json(a->tx, w);
     if (a->frame)
-        write_frame(w, a->frame);
+        write_frame(w, a->frame, f);
     if (opts->flow && f) {
         char ts[48], ip[64];
         json_key_object_begin(w, "flow");

@@ -205,6 +205,7 @@ alert iso8583 any any -> any any (msg:"ISO8583 Amex card"; iso8583.pan; content:
 alert iso8583 any any -> any any (msg:"ISO8583 field 49 EUR"; iso8583.field:49; content:"978"; iso8583.processing_code; content:"000000"; sid:5;)
 alert iso8583 any any -> any any (msg:"ISO8583 small amount"; iso8583.amount:<=100; iso8583.request:1; sid:6;)
 alert iso8583 any any -> any any (msg:"ISO8583 PAN in field 2 never clear"; iso8583.field:2; content:"******"; sid:7;)
+alert iso8583 any any -> any any (msg:"ISO8583 stream frame (its payload is logged)"; frame:iso8583.stream; content:"0100"; sid:8;)
 EOF
 
 out="$dir/out"
@@ -241,7 +242,7 @@ if paired != 26:
     fail.append(f"responses paired: {paired} (26 expected)")
 if any(e.get("event_type") == "anomaly" for e in events):
     fail.append("anomalies: " + str([e["anomaly"] for e in events if e.get("event_type") == "anomaly"][:3]))
-expect = {(1, 1): 24, (1, 2): 11, (1, 3): 12, (1, 4): 2, (1, 5): 24, (1, 6): 12, (1, 7): 22,
+expect = {(1, 1): 24, (1, 2): 11, (1, 3): 12, (1, 4): 2, (1, 5): 24, (1, 6): 12, (1, 7): 22, (1, 8): 6,
           (7303, 1): 1, (7303, 2): 1, (7300, 1): 1, (7300, 2): 1, (7300, 3): 1, (7300, 4): 1}
 for k, n in expect.items():
     if alerts[k] != n:
@@ -266,8 +267,13 @@ for e in events:
         for key in ("payload", "packet"):
             if key in e:
                 blobs.append((f"alert {key}", base64.b64decode(e[key])))
-if not any(n == "alert payload" for n, _ in blobs):
-    fail.append("no alert payload written (the check would be empty)")
+        if "payload" in e.get("frame", {}):
+            blobs.append(("alert frame payload", base64.b64decode(e["frame"]["payload"])))
+            blobs.append(("alert frame payload_printable",
+                          e["frame"].get("payload_printable", "").encode()))
+for what in ("alert payload", "alert frame payload"):
+    if not any(n == what for n, _ in blobs):
+        fail.append(f"no {what} written (the check would be empty)")
 for p in pans:
     for name, b in blobs:
         if p.encode() in b or bcd(p) in b or bcd(p[1:]) in b:
