@@ -5,8 +5,8 @@
 # ISO 8583: no public capture exists, so the messages are made by a real
 # implementation, the npm package iso_8583 (zemuldo/iso_8583 2.6.7: ASCII
 # ISO 8583:1987 fields, binary bitmaps, the 2-byte binary length of its
-# getBufferMessage), installed by scripts/install-deps.sh into
-# /var/cache/vigil/npm (VIGIL_NPM_DIR); written as TCP captures by
+# getBufferMessage), pinned in tests/telecom/npm/package-lock.json and
+# installed there by scripts/install-deps.sh (npm ci); written as TCP captures by
 # text2pcap. A shop terminal (echo test, five approved and one declined
 # authorisations, the same session again with 4-digit ASCII lengths) and a
 # card-testing terminal (twelve 1.00 authorisations with twelve cards,
@@ -22,10 +22,11 @@
 # packets, or packed as BCD.
 set -eu
 bin=${VIGIL_BIN:?}
-npm_dir=${VIGIL_NPM_DIR:-/var/cache/vigil/npm}
+npm_dir=$(cd "$(dirname "$0")" && pwd)/npm
 command -v text2pcap >/dev/null 2>&1 || { echo "text2pcap not installed"; exit 77; }
 command -v node >/dev/null 2>&1 || { echo "node not installed"; exit 77; }
-[ -d "$npm_dir/node_modules/iso_8583" ] || { echo "npm iso_8583 not in $npm_dir"; exit 77; }
+[ -d "$npm_dir/node_modules/iso_8583" ] ||
+  { echo "npm iso_8583 not in $npm_dir (scripts/install-deps.sh: npm ci)"; exit 77; }
 dir=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
 
