@@ -114,13 +114,11 @@ struct dia_state {
     struct dia_pending pending[DIA_PENDING];
     uint32_t next_pending;
     uint32_t flow_events;
-    struct app_parse_ctx *ctx;
-    uint8_t dir;
 };
 
 static void dia_event(struct dia_state *st, struct dia_tx *tx, enum dia_event e)
 {
-    app_pdu_event(st->ctx, APP_PROTO_DIAMETER, tx ? &tx->pdu : NULL, tx ? NULL : &st->flow_events,
+    app_pdu_event(st->f.ctx, APP_PROTO_DIAMETER, tx ? &tx->pdu : NULL, tx ? NULL : &st->flow_events,
                   dia_event_names, e);
 }
 
@@ -246,17 +244,17 @@ static bool dia_avps(struct dia_state *st, struct dia_tx *tx, const uint8_t *p, 
 static void dia_pair(struct dia_state *st, struct dia_tx *tx)
 {
     bool request = tx->flags & 0x80;
-    uint64_t now = st->ctx->ts_usec;
+    uint64_t now = st->f.ctx->ts_usec;
     if (request) {
         /* Retransmission (T flag) of a pending request: keep the first. */
         for (uint32_t i = 0; i < DIA_PENDING; i++) {
             struct dia_pending *p = &st->pending[i];
-            if (p->used && p->dir == st->dir && p->hop_by_hop == tx->hop_by_hop)
+            if (p->used && p->dir == st->f.dir && p->hop_by_hop == tx->hop_by_hop)
                 return;
         }
         struct dia_pending *p = &st->pending[st->next_pending++ % DIA_PENDING];
         *p = (struct dia_pending){.used = true,
-                                  .dir = st->dir,
+                                  .dir = st->f.dir,
                                   .hop_by_hop = tx->hop_by_hop,
                                   .command_code = tx->command_code,
                                   .tx_id = tx->pdu.base.id,
@@ -265,7 +263,7 @@ static void dia_pair(struct dia_state *st, struct dia_tx *tx)
     }
     for (uint32_t i = 0; i < DIA_PENDING; i++) {
         struct dia_pending *p = &st->pending[i];
-        if (p->used && p->dir != st->dir && p->hop_by_hop == tx->hop_by_hop &&
+        if (p->used && p->dir != st->f.dir && p->hop_by_hop == tx->hop_by_hop &&
             p->command_code == tx->command_code) {
             tx->answered = true;
             tx->request_tx_id = p->tx_id;
@@ -280,7 +278,7 @@ static void dia_pair(struct dia_state *st, struct dia_tx *tx)
 static void dia_message(struct dia_state *st, const uint8_t *d, uint32_t len)
 {
     struct dia_tx *tx =
-        app_pdu_tx_new(&st->f.q, st->ctx, &app_parser_diameter, sizeof(struct dia_tx), st->dir);
+        app_pdu_tx_new(&st->f.q, st->f.ctx, &app_parser_diameter, sizeof(struct dia_tx), st->f.dir);
     if (!tx)
         return;
     tx->version = d[0];
@@ -297,11 +295,11 @@ static void dia_message(struct dia_state *st, const uint8_t *d, uint32_t len)
     if (!tx->origin_host.present || !tx->origin_realm.present)
         dia_event(st, tx, DIA_EV_MISSING_AVP);
     dia_pair(st, tx);
-    const struct ip_address *peer = app_telecom_sender(st->ctx, st->dir);
-    if (peer && app_telecom_peer_unexpected(st->ctx, APP_TELECOM_PEER_DIAMETER, peer))
-        app_telecom_alert(st->ctx, 2, "VIGIL Diameter message from an unexpected peer", st->dir,
+    const struct ip_address *peer = app_telecom_sender(st->f.ctx, st->f.dir);
+    if (peer && app_telecom_peer_unexpected(st->f.ctx, APP_TELECOM_PEER_DIAMETER, peer))
+        app_telecom_alert(st->f.ctx, 2, "VIGIL Diameter message from an unexpected peer", st->f.dir,
                           &tx->pdu.base);
-    app_pdu_tx_log(&st->f.q, st->ctx, &tx->pdu, "diameter", dia_log_body);
+    app_pdu_tx_log(&st->f.q, st->f.ctx, &tx->pdu, "diameter", dia_log_body);
 }
 
 static bool dia_header_ok(const uint8_t *d)
@@ -335,13 +333,7 @@ static const struct app_framer_ops dia_framer_ops = {
 static int dia_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
                      const uint8_t *data, uint32_t len, uint32_t flags)
 {
-    struct dia_state *st = state;
-    st->ctx = ctx;
-    st->dir = direction & 1;
-    app_pdu_queue_gc(&st->f.q);
-    int rc = app_framer_feed(&st->f.framer[st->dir], ctx, data, len, flags, &dia_framer_ops, st);
-    st->ctx = NULL;
-    return rc;
+    return app_pdu_framed_parse(state, ctx, direction, data, len, flags, &dia_framer_ops);
 }
 
 static enum app_probe_result dia_probe(const uint8_t *d, uint32_t len, uint8_t direction)

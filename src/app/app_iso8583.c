@@ -156,8 +156,6 @@ struct iso_state {
     uint8_t framing;  /* configured for the server port, 0: recognised per message */
     uint8_t encoding; /* configured: 0 auto, 1 ascii, 2 bcd */
     bool bcd_seen;    /* a message in BCD: output redaction masks packed digits too */
-    struct app_parse_ctx *ctx;
-    uint8_t dir;
 };
 
 /* ---- configuration ---- */
@@ -352,7 +350,7 @@ static void iso_mask_bcd(uint8_t *b, uint32_t n)
 
 static void iso_event(struct iso_state *st, struct iso_tx *tx, enum iso_event e)
 {
-    app_pdu_event(st->ctx, APP_PROTO_ISO8583, tx ? &tx->pdu : NULL, tx ? NULL : &st->flow_events,
+    app_pdu_event(st->f.ctx, APP_PROTO_ISO8583, tx ? &tx->pdu : NULL, tx ? NULL : &st->flow_events,
                   iso_event_names, e);
 }
 
@@ -584,10 +582,10 @@ static void iso_pair(struct iso_state *st, struct iso_tx *tx)
     if (!iso_get_str(tx, 11, stan, sizeof stan))
         return;
     iso_get_str(tx, 41, term, sizeof term);
-    uint64_t now = st->ctx->ts_usec;
+    uint64_t now = st->f.ctx->ts_usec;
     if (iso_is_request(tx)) {
         struct iso_pending *p = &st->pending[st->next_pending++ % ISO_PENDING];
-        *p = (struct iso_pending){.used = true, .dir = st->dir, .tx_id = tx->pdu.base.id,
+        *p = (struct iso_pending){.used = true, .dir = st->f.dir, .tx_id = tx->pdu.base.id,
                                   .ts_usec = now};
         memcpy(p->stan, stan, sizeof stan);
         memcpy(p->terminal, term, sizeof term);
@@ -595,7 +593,7 @@ static void iso_pair(struct iso_state *st, struct iso_tx *tx)
     }
     for (uint32_t i = 0; i < ISO_PENDING; i++) {
         struct iso_pending *p = &st->pending[i];
-        if (p->used && p->dir != st->dir && strcmp(p->stan, stan) == 0 &&
+        if (p->used && p->dir != st->f.dir && strcmp(p->stan, stan) == 0 &&
             (term[0] == '\0' || p->terminal[0] == '\0' || strcmp(p->terminal, term) == 0)) {
             tx->answered = true;
             tx->request_tx_id = p->tx_id;
@@ -620,7 +618,7 @@ static int iso_encoding_guess(const uint8_t *d, uint32_t n)
 static void iso_message(struct iso_state *st, const uint8_t *d, uint32_t len)
 {
     struct iso_tx *tx =
-        app_pdu_tx_new(&st->f.q, st->ctx, &app_parser_iso8583, sizeof(struct iso_tx), st->dir);
+        app_pdu_tx_new(&st->f.q, st->f.ctx, &app_parser_iso8583, sizeof(struct iso_tx), st->f.dir);
     if (!tx)
         return;
     uint32_t pre = (d[0] >= '0' && d[0] <= '9') ? 4 : 2;
@@ -662,7 +660,7 @@ static void iso_message(struct iso_state *st, const uint8_t *d, uint32_t len)
     }
     if (tx->header_ok)
         iso_pair(st, tx);
-    app_pdu_tx_log(&st->f.q, st->ctx, &tx->pdu, "iso8583", iso_log_body);
+    app_pdu_tx_log(&st->f.q, st->f.ctx, &tx->pdu, "iso8583", iso_log_body);
 }
 
 static int64_t iso_frame_len(const uint8_t *d, uint32_t n, void *user)
@@ -704,13 +702,7 @@ static const struct app_framer_ops iso_framer_ops = {
 static int iso_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
                      const uint8_t *data, uint32_t len, uint32_t flags)
 {
-    struct iso_state *st = state;
-    st->ctx = ctx;
-    st->dir = direction & 1;
-    app_pdu_queue_gc(&st->f.q);
-    int rc = app_framer_feed(&st->f.framer[st->dir], ctx, data, len, flags, &iso_framer_ops, st);
-    st->ctx = NULL;
-    return rc;
+    return app_pdu_framed_parse(state, ctx, direction, data, len, flags, &iso_framer_ops);
 }
 
 /* The first message must parse whole, every field of its bitmaps, in one

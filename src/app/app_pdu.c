@@ -409,6 +409,19 @@ void *app_pdu_framed_new(struct app_parse_ctx *ctx, size_t size, uint32_t header
     return st;
 }
 
+int app_pdu_framed_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
+                         const uint8_t *data, uint32_t len, uint32_t flags,
+                         const struct app_framer_ops *ops)
+{
+    struct app_pdu_framed *st = state;
+    st->ctx = ctx;
+    st->dir = direction & 1;
+    app_pdu_queue_gc(&st->q);
+    int rc = app_framer_feed(&st->framer[st->dir], ctx, data, len, flags, ops, st);
+    st->ctx = NULL;
+    return rc;
+}
+
 void app_pdu_framed_free(void *state, size_t size)
 {
     struct app_pdu_framed *st = state;

@@ -119,10 +119,13 @@ int app_framer_feed(struct app_framer *fr, struct app_parse_ctx *ctx, const uint
 void app_framer_free(struct app_framer *fr, struct app_layer_thread_ctx *thread);
 
 /* A parser state made of per-PDU transactions and a framer per direction
- * (app_diameter.c): the parser's state struct starts with this member. */
+ * (app_diameter.c, app_iso8583.c): the parser's state struct starts with
+ * this member. */
 struct app_pdu_framed {
     struct app_pdu_queue q;
     struct app_framer framer[2];
+    struct app_parse_ctx *ctx; /* during app_pdu_framed_parse, else NULL */
+    uint8_t dir;               /* the direction being parsed */
 };
 /* A zeroed state of `size` bytes (accounted) with its queue and framers
  * set up; NULL on memcap or memory exhaustion. */
@@ -131,6 +134,12 @@ void *app_pdu_framed_new(struct app_parse_ctx *ctx, size_t size, uint32_t header
                          void (*tx_free)(struct app_pdu_queue *q, struct app_pdu_tx *tx));
 /* Frees such a state (NULL is fine). */
 void app_pdu_framed_free(void *state, size_t size);
+/* struct app_parser.parse over such a state: the direction's bytes are
+ * framed and each PDU handed to ops (user: the state), with ctx and dir
+ * set meanwhile; finished transactions are collected first. */
+int app_pdu_framed_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
+                         const uint8_t *data, uint32_t len, uint32_t flags,
+                         const struct app_framer_ops *ops);
 /* struct app_parser.tx_foreach over such a state. */
 int app_pdu_framed_foreach(void *state, int (*fn)(struct app_tx *tx, void *user), void *user);
 
