@@ -108,6 +108,50 @@ static inline void test_flow_init(struct flow *f, struct packet *p, uint8_t prot
     p->flow = f;
 }
 
+/* A protocol message built by hand in a test; writing past its 8 KiB
+ * aborts the test rather than corrupting memory. */
+struct test_buf {
+    uint8_t d[8192];
+    uint32_t n;
+};
+
+static inline void test_buf_put(struct test_buf *b, const void *p, uint32_t n)
+{
+    if (n > sizeof b->d - b->n)
+        abort();
+    memcpy(b->d + b->n, p, n);
+    b->n += n;
+}
+static inline void test_buf_u8(struct test_buf *b, uint8_t v)
+{
+    test_buf_put(b, &v, 1);
+}
+static inline void test_buf_be16(struct test_buf *b, uint16_t v)
+{
+    test_buf_u8(b, (uint8_t)(v >> 8));
+    test_buf_u8(b, (uint8_t)v);
+}
+static inline void test_buf_be32(struct test_buf *b, uint32_t v)
+{
+    test_buf_be16(b, (uint16_t)(v >> 16));
+    test_buf_be16(b, (uint16_t)v);
+}
+static inline void test_buf_le16(struct test_buf *b, uint16_t v)
+{
+    test_buf_u8(b, (uint8_t)v);
+    test_buf_u8(b, (uint8_t)(v >> 8));
+}
+static inline void test_buf_le32(struct test_buf *b, uint32_t v)
+{
+    test_buf_le16(b, (uint16_t)v);
+    test_buf_le16(b, (uint16_t)(v >> 16));
+}
+static inline void test_buf_le64(struct test_buf *b, uint64_t v)
+{
+    test_buf_le32(b, (uint32_t)v);
+    test_buf_le32(b, (uint32_t)(v >> 32));
+}
+
 struct test_segment {
     uint8_t direction;
     const uint8_t *data;

@@ -7,88 +7,63 @@
 #include "test.h"
 #include "util/config.h"
 
-struct buf {
-    uint8_t d[4096];
-    uint32_t n;
-};
-
-static void put(struct buf *b, const void *p, uint32_t n)
-{
-    memcpy(b->d + b->n, p, n);
-    b->n += n;
-}
-static void u8(struct buf *b, uint8_t v)
-{
-    b->d[b->n++] = v;
-}
-static void le16(struct buf *b, uint16_t v)
-{
-    u8(b, (uint8_t)v);
-    u8(b, (uint8_t)(v >> 8));
-}
-static void le32(struct buf *b, uint32_t v)
-{
-    le16(b, (uint16_t)v);
-    le16(b, (uint16_t)(v >> 16));
-}
-
 /* lsarpc 12345778-1234-abcd-ef00-0123456789ab, in wire (little-endian) order */
 static const uint8_t lsarpc[16] = {0x78, 0x57, 0x34, 0x12, 0x34, 0x12, 0xcd, 0xab,
                                    0xef, 0x00, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab};
 static const uint8_t ndr[16] = {0x04, 0x5d, 0x88, 0x8a, 0xeb, 0x1c, 0xc9, 0x11,
                                 0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60};
 
-static void hdr(struct buf *b, uint8_t ptype, uint8_t flags, uint16_t frag_len, uint32_t call_id)
+static void hdr(struct test_buf *b, uint8_t ptype, uint8_t flags, uint16_t frag_len, uint32_t call_id)
 {
-    u8(b, 5), u8(b, 0), u8(b, ptype), u8(b, flags);
-    le32(b, 0x10);
-    le16(b, frag_len);
-    le16(b, 0);
-    le32(b, call_id);
+    test_buf_u8(b, 5), test_buf_u8(b, 0), test_buf_u8(b, ptype), test_buf_u8(b, flags);
+    test_buf_le32(b, 0x10);
+    test_buf_le16(b, frag_len);
+    test_buf_le16(b, 0);
+    test_buf_le32(b, call_id);
 }
 
-static void bind(struct buf *b)
+static void bind(struct test_buf *b)
 {
     hdr(b, 11, 3, 72, 1);
-    le16(b, 4280), le16(b, 4280), le32(b, 0);
-    u8(b, 1), u8(b, 0), le16(b, 0);
-    le16(b, 0);
-    u8(b, 1), u8(b, 0);
-    put(b, lsarpc, 16);
-    le16(b, 0), le16(b, 0);
-    put(b, ndr, 16);
-    le32(b, 2);
+    test_buf_le16(b, 4280), test_buf_le16(b, 4280), test_buf_le32(b, 0);
+    test_buf_u8(b, 1), test_buf_u8(b, 0), test_buf_le16(b, 0);
+    test_buf_le16(b, 0);
+    test_buf_u8(b, 1), test_buf_u8(b, 0);
+    test_buf_put(b, lsarpc, 16);
+    test_buf_le16(b, 0), test_buf_le16(b, 0);
+    test_buf_put(b, ndr, 16);
+    test_buf_le32(b, 2);
 }
 
-static void bind_ack(struct buf *b)
+static void bind_ack(struct test_buf *b)
 {
     hdr(b, 12, 3, 60, 1);
-    le16(b, 4280), le16(b, 4280), le32(b, 0x1234);
-    le16(b, 4);
-    put(b, "135", 4);
-    le16(b, 0); /* align to 4 */
-    u8(b, 1), u8(b, 0), le16(b, 0);
-    le16(b, 0), le16(b, 0);
-    put(b, ndr, 16);
-    le32(b, 2);
+    test_buf_le16(b, 4280), test_buf_le16(b, 4280), test_buf_le32(b, 0x1234);
+    test_buf_le16(b, 4);
+    test_buf_put(b, "135", 4);
+    test_buf_le16(b, 0); /* align to 4 */
+    test_buf_u8(b, 1), test_buf_u8(b, 0), test_buf_le16(b, 0);
+    test_buf_le16(b, 0), test_buf_le16(b, 0);
+    test_buf_put(b, ndr, 16);
+    test_buf_le32(b, 2);
 }
 
 /* Request opnum 44 in two fragments (stub "hello" + "world"), response. */
-static void request(struct buf *b)
+static void request(struct test_buf *b)
 {
     hdr(b, 0, 1, 24 + 5, 2);
-    le32(b, 10), le16(b, 0), le16(b, 44);
-    put(b, "hello", 5);
+    test_buf_le32(b, 10), test_buf_le16(b, 0), test_buf_le16(b, 44);
+    test_buf_put(b, "hello", 5);
     hdr(b, 0, 2, 24 + 5, 2);
-    le32(b, 5), le16(b, 0), le16(b, 44);
-    put(b, "world", 5);
+    test_buf_le32(b, 5), test_buf_le16(b, 0), test_buf_le16(b, 44);
+    test_buf_put(b, "world", 5);
 }
 
-static void response(struct buf *b)
+static void response(struct test_buf *b)
 {
     hdr(b, 2, 3, 24 + 6, 2);
-    le32(b, 6), le16(b, 0), u8(b, 0), u8(b, 0);
-    put(b, "answer", 6);
+    test_buf_le32(b, 6), test_buf_le16(b, 0), test_buf_u8(b, 0), test_buf_u8(b, 0);
+    test_buf_put(b, "answer", 6);
 }
 
 static struct {
@@ -127,7 +102,7 @@ static int count_tx(struct app_tx *tx, void *user)
 
 static void test_tcp(uint16_t port)
 {
-    struct buf c1 = {.n = 0}, s1 = {.n = 0}, c2 = {.n = 0}, s2 = {.n = 0};
+    struct test_buf c1 = {.n = 0}, s1 = {.n = 0}, c2 = {.n = 0}, s2 = {.n = 0};
     bind(&c1);
     bind_ack(&s1);
     request(&c2);
@@ -176,32 +151,32 @@ static void test_tcp(uint16_t port)
 }
 
 /* Connectionless header (80 bytes, little endian). */
-static void cl_hdr(struct buf *b, uint8_t ptype, uint16_t opnum, uint16_t body_len, uint32_t seqnum)
+static void cl_hdr(struct test_buf *b, uint8_t ptype, uint16_t opnum, uint16_t body_len, uint32_t seqnum)
 {
-    u8(b, 4), u8(b, ptype), u8(b, 0x08), u8(b, 0); /* flags1: idempotent */
-    u8(b, 0x10), u8(b, 0), u8(b, 0), u8(b, 0);     /* drep, serial_hi */
+    test_buf_u8(b, 4), test_buf_u8(b, ptype), test_buf_u8(b, 0x08), test_buf_u8(b, 0); /* flags1: idempotent */
+    test_buf_u8(b, 0x10), test_buf_u8(b, 0), test_buf_u8(b, 0), test_buf_u8(b, 0);     /* drep, serial_hi */
     memset(b->d + b->n, 0, 16);                    /* object */
     b->n += 16;
-    put(b, lsarpc, 16);            /* interface */
+    test_buf_put(b, lsarpc, 16);            /* interface */
     memset(b->d + b->n, 0x42, 16); /* activity */
     b->n += 16;
-    le32(b, 0);      /* server boot */
-    le32(b, 0);      /* interface version */
-    le32(b, seqnum); /* sequence */
-    le16(b, opnum);
-    le16(b, 0xffff), le16(b, 0xffff); /* hints */
-    le16(b, body_len);
-    le16(b, 0); /* fragment */
-    u8(b, 0), u8(b, 0);
+    test_buf_le32(b, 0);      /* server boot */
+    test_buf_le32(b, 0);      /* interface version */
+    test_buf_le32(b, seqnum); /* sequence */
+    test_buf_le16(b, opnum);
+    test_buf_le16(b, 0xffff), test_buf_le16(b, 0xffff); /* hints */
+    test_buf_le16(b, body_len);
+    test_buf_le16(b, 0); /* fragment */
+    test_buf_u8(b, 0), test_buf_u8(b, 0);
 }
 
 static void test_udp(void)
 {
-    struct buf q = {.n = 0}, r = {.n = 0};
+    struct test_buf q = {.n = 0}, r = {.n = 0};
     cl_hdr(&q, 0, 7, 4, 1);
-    put(&q, "ping", 4);
+    test_buf_put(&q, "ping", 4);
     cl_hdr(&r, 2, 7, 4, 1);
-    put(&r, "pong", 4);
+    test_buf_put(&r, "pong", 4);
     struct test_capture cap = {0};
     struct app_event_sink sink = {
         .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
@@ -232,7 +207,7 @@ static void test_garbage(void)
 {
     /* A bind, then a PDU claiming 65535 bytes with a bad version, then
      * truncated fragments: no crash, no leak. */
-    struct buf c = {.n = 0}, s = {.n = 0};
+    struct test_buf c = {.n = 0}, s = {.n = 0};
     bind(&c);
     hdr(&c, 0, 3, 0xffff, 9);
     c.d[c.n - 16 + 1] = 7;
@@ -264,7 +239,7 @@ static void test_limits(void)
     CHECK_EQ_INT(cfg.dcerpc_max_tx, 1);
     CHECK_EQ_INT(cfg.dcerpc_max_stub_size, 4);
 
-    struct buf c1 = {.n = 0}, s1 = {.n = 0}, c2 = {.n = 0}, s2 = {.n = 0};
+    struct test_buf c1 = {.n = 0}, s1 = {.n = 0}, c2 = {.n = 0}, s2 = {.n = 0};
     bind(&c1);
     bind_ack(&s1);
     request(&c2);

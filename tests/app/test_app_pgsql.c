@@ -9,93 +9,68 @@
 #include "app_test_util.h"
 #include "test.h"
 
-struct buf {
-    uint8_t d[4096];
-    uint32_t n;
-};
-
-static void put(struct buf *b, const void *p, uint32_t n)
+static void putz(struct test_buf *b, const char *s)
 {
-    memcpy(b->d + b->n, p, n);
-    b->n += n;
-}
-
-static void put32(struct buf *b, uint32_t v)
-{
-    b->d[b->n++] = (uint8_t)(v >> 24);
-    b->d[b->n++] = (uint8_t)(v >> 16);
-    b->d[b->n++] = (uint8_t)(v >> 8);
-    b->d[b->n++] = (uint8_t)v;
-}
-
-static void put16(struct buf *b, uint16_t v)
-{
-    b->d[b->n++] = (uint8_t)(v >> 8);
-    b->d[b->n++] = (uint8_t)v;
-}
-
-static void putz(struct buf *b, const char *s)
-{
-    put(b, s, (uint32_t)strlen(s) + 1);
+    test_buf_put(b, s, (uint32_t)strlen(s) + 1);
 }
 
 /* A typed message: type, length (body + 4), body. */
-static void msg(struct buf *out, uint8_t type, const struct buf *body)
+static void msg(struct test_buf *out, uint8_t type, const struct test_buf *body)
 {
     out->d[out->n++] = type;
-    put32(out, body->n + 4);
-    put(out, body->d, body->n);
+    test_buf_be32(out, body->n + 4);
+    test_buf_put(out, body->d, body->n);
 }
 
-static void msg_str(struct buf *out, uint8_t type, const char *s)
+static void msg_str(struct test_buf *out, uint8_t type, const char *s)
 {
-    struct buf b = {.n = 0};
+    struct test_buf b = {.n = 0};
     putz(&b, s);
     msg(out, type, &b);
 }
 
-static void ready(struct buf *out)
+static void ready(struct test_buf *out)
 {
-    struct buf b = {.n = 0};
+    struct test_buf b = {.n = 0};
     b.d[b.n++] = 'I';
     msg(out, 'Z', &b);
 }
 
-static void param_status(struct buf *out, const char *name, const char *value)
+static void param_status(struct test_buf *out, const char *name, const char *value)
 {
-    struct buf b = {.n = 0};
+    struct test_buf b = {.n = 0};
     putz(&b, name);
     putz(&b, value);
     msg(out, 'S', &b);
 }
 
-static void data_row(struct buf *out, const char *a, const char *b2)
+static void data_row(struct test_buf *out, const char *a, const char *b2)
 {
-    struct buf b = {.n = 0};
-    put16(&b, 2);
-    put32(&b, (uint32_t)strlen(a));
-    put(&b, a, (uint32_t)strlen(a));
+    struct test_buf b = {.n = 0};
+    test_buf_be16(&b, 2);
+    test_buf_be32(&b, (uint32_t)strlen(a));
+    test_buf_put(&b, a, (uint32_t)strlen(a));
     if (b2) {
-        put32(&b, (uint32_t)strlen(b2));
-        put(&b, b2, (uint32_t)strlen(b2));
+        test_buf_be32(&b, (uint32_t)strlen(b2));
+        test_buf_put(&b, b2, (uint32_t)strlen(b2));
     } else {
-        put32(&b, 0xffffffffu); /* NULL */
+        test_buf_be32(&b, 0xffffffffu); /* NULL */
     }
     msg(out, 'D', &b);
 }
 
 /* The conversation, segment by segment as a client and server would send it. */
 struct convo {
-    struct buf seg[24];
+    struct test_buf seg[24];
     struct test_segment segs[24];
     size_t n;
 };
 
-static struct buf *next_seg(struct convo *c, uint8_t dir)
+static struct test_buf *next_seg(struct convo *c, uint8_t dir)
 {
     if (c->n >= sizeof(c->seg) / sizeof(c->seg[0]))
         abort();
-    struct buf *b = &c->seg[c->n];
+    struct test_buf *b = &c->seg[c->n];
     b->n = 0;
     c->segs[c->n].direction = dir;
     c->n++;
@@ -113,14 +88,14 @@ static void convo_done(struct convo *c)
 static void build_session(struct convo *c)
 {
     c->n = 0;
-    struct buf *s = next_seg(c, 0); /* SSLRequest */
-    put32(s, 8);
-    put32(s, 80877103u);
+    struct test_buf *s = next_seg(c, 0); /* SSLRequest */
+    test_buf_be32(s, 8);
+    test_buf_be32(s, 80877103u);
     s = next_seg(c, 1);
     s->d[s->n++] = 'N';
     s = next_seg(c, 0); /* StartupMessage 3.0 */
-    struct buf body = {.n = 0};
-    put32(&body, 0x00030000u);
+    struct test_buf body = {.n = 0};
+    test_buf_be32(&body, 0x00030000u);
     putz(&body, "user");
     putz(&body, "alice");
     putz(&body, "database");
@@ -128,40 +103,40 @@ static void build_session(struct convo *c)
     putz(&body, "DateStyle");
     putz(&body, "ISO");
     body.d[body.n++] = 0;
-    put32(s, body.n + 4);
-    put(s, body.d, body.n);
+    test_buf_be32(s, body.n + 4);
+    test_buf_put(s, body.d, body.n);
     s = next_seg(c, 1); /* AuthenticationMD5Password, salt 01 02 03 04 */
     body.n = 0;
-    put32(&body, 5);
-    put32(&body, 0x61626364u);
+    test_buf_be32(&body, 5);
+    test_buf_be32(&body, 0x61626364u);
     msg(s, 'R', &body);
     s = next_seg(c, 0);
     msg_str(s, 'p', "md5deadbeefdeadbeefdeadbeefdeadbeef");
     s = next_seg(c, 1); /* AuthenticationOk, parameters, key, ready */
     body.n = 0;
-    put32(&body, 0);
+    test_buf_be32(&body, 0);
     msg(s, 'R', &body);
     param_status(s, "server_version", "16.2");
     param_status(s, "TimeZone", "Etc/UTC");
     body.n = 0;
-    put32(&body, 4242);
-    put32(&body, 99887766u);
+    test_buf_be32(&body, 4242);
+    test_buf_be32(&body, 99887766u);
     msg(s, 'K', &body);
     ready(s);
     s = next_seg(c, 0);
     msg_str(s, 'Q', "SELECT name, note FROM parts;");
     s = next_seg(c, 1); /* RowDescription (2 fields), two rows, complete */
     body.n = 0;
-    put16(&body, 2);
+    test_buf_be16(&body, 2);
     const char *cols[] = {"name", "note"};
     for (int i = 0; i < 2; i++) {
         putz(&body, cols[i]);
-        put32(&body, 0);
-        put16(&body, 0);
-        put32(&body, 25);
-        put16(&body, 0xffff);
-        put32(&body, 0xffffffffu);
-        put16(&body, 0);
+        test_buf_be32(&body, 0);
+        test_buf_be16(&body, 0);
+        test_buf_be32(&body, 25);
+        test_buf_be16(&body, 0xffff);
+        test_buf_be32(&body, 0xffffffffu);
+        test_buf_be16(&body, 0);
     }
     msg(s, 'T', &body);
     data_row(s, "bolt", "m6");
@@ -187,16 +162,16 @@ static void build_session(struct convo *c)
     s = next_seg(c, 1); /* CopyInResponse, 2 columns */
     body.n = 0;
     body.d[body.n++] = 0;
-    put16(&body, 2);
-    put16(&body, 0);
-    put16(&body, 0);
+    test_buf_be16(&body, 2);
+    test_buf_be16(&body, 0);
+    test_buf_be16(&body, 0);
     msg(s, 'G', &body);
     s = next_seg(c, 0); /* two CopyData, CopyDone */
     body.n = 0;
-    put(&body, "gear\tx1\n", 8);
+    test_buf_put(&body, "gear\tx1\n", 8);
     msg(s, 'd', &body);
     body.n = 0;
-    put(&body, "cog\t\\N\n", 7);
+    test_buf_put(&body, "cog\t\\N\n", 7);
     msg(s, 'd', &body);
     body.n = 0;
     msg(s, 'c', &body);
@@ -207,7 +182,7 @@ static void build_session(struct convo *c)
     body.n = 0;
     putz(&body, "");
     putz(&body, "SELECT 1");
-    put16(&body, 0);
+    test_buf_be16(&body, 0);
     msg(s, 'P', &body);
     body.n = 0;
     msg(s, 'S', &body);
@@ -307,9 +282,9 @@ static void test_query_buffer(void)
 static void test_malformed(void)
 {
     /* An unknown startup code, then nothing sensible. */
-    struct buf c = {.n = 0}, s = {.n = 0};
-    put32(&c, 8);
-    put32(&c, 0x00ff00ffu);
+    struct test_buf c = {.n = 0}, s = {.n = 0};
+    test_buf_be32(&c, 8);
+    test_buf_be32(&c, 0x00ff00ffu);
     s.d[s.n++] = 'N';
     struct test_segment segs[] = {{0, c.d, c.n}, {1, s.d, s.n}};
     uint16_t proto;
@@ -323,17 +298,17 @@ static void test_malformed(void)
      * length runs past the message. */
     static struct convo cv;
     build_session(&cv);
-    struct buf *q = &cv.seg[6];
+    struct test_buf *q = &cv.seg[6];
     q->n = 0;
     q->d[q->n++] = 'Q';
-    put32(q, 2);
+    test_buf_be32(q, 2);
     cv.segs[6].len = q->n;
-    struct buf *r = &cv.seg[7];
+    struct test_buf *r = &cv.seg[7];
     r->n = 0;
-    struct buf body = {.n = 0};
-    put16(&body, 1);
-    put32(&body, 1000);
-    put(&body, "xy", 2);
+    struct test_buf body = {.n = 0};
+    test_buf_be16(&body, 1);
+    test_buf_be32(&body, 1000);
+    test_buf_put(&body, "xy", 2);
     msg(r, 'D', &body);
     cv.segs[7].len = r->n;
     log = test_run_tcp(cv.segs, 8, 50000, 5432, -1, 0, NULL);
@@ -353,38 +328,38 @@ static void test_malformed(void)
  * protocol it came from (tls.from_proto). */
 static void test_ssl_upgrade(void)
 {
-    struct buf c = {.n = 0}, s = {.n = 0}, hello = {.n = 0}, hs = {.n = 0};
-    put32(&c, 8);
-    put32(&c, 80877103u);
+    struct test_buf c = {.n = 0}, s = {.n = 0}, hello = {.n = 0}, hs = {.n = 0};
+    test_buf_be32(&c, 8);
+    test_buf_be32(&c, 80877103u);
     s.d[s.n++] = 'S';
     /* a minimal TLS 1.2 ClientHello with SNI db.example */
     static const char sni[] = "db.example";
-    struct buf ext = {.n = 0};
-    put16(&ext, 0);                              /* server_name */
-    put16(&ext, (uint16_t)(sizeof(sni) - 1 + 5));
-    put16(&ext, (uint16_t)(sizeof(sni) - 1 + 3));
+    struct test_buf ext = {.n = 0};
+    test_buf_be16(&ext, 0);                              /* server_name */
+    test_buf_be16(&ext, (uint16_t)(sizeof(sni) - 1 + 5));
+    test_buf_be16(&ext, (uint16_t)(sizeof(sni) - 1 + 3));
     ext.d[ext.n++] = 0;
-    put16(&ext, sizeof(sni) - 1);
-    put(&ext, sni, sizeof(sni) - 1);
-    put16(&hs, 0x0303);
+    test_buf_be16(&ext, sizeof(sni) - 1);
+    test_buf_put(&ext, sni, sizeof(sni) - 1);
+    test_buf_be16(&hs, 0x0303);
     memset(hs.d + hs.n, 0x11, 32);
     hs.n += 32;
     hs.d[hs.n++] = 0;  /* session id */
-    put16(&hs, 2);
-    put16(&hs, 0xc02f); /* one cipher */
+    test_buf_be16(&hs, 2);
+    test_buf_be16(&hs, 0xc02f); /* one cipher */
     hs.d[hs.n++] = 1;
     hs.d[hs.n++] = 0;  /* null compression */
-    put16(&hs, (uint16_t)ext.n);
-    put(&hs, ext.d, ext.n);
+    test_buf_be16(&hs, (uint16_t)ext.n);
+    test_buf_put(&hs, ext.d, ext.n);
     hello.d[hello.n++] = 1; /* ClientHello */
     hello.d[hello.n++] = 0;
-    put16(&hello, (uint16_t)hs.n);
-    put(&hello, hs.d, hs.n);
-    struct buf rec = {.n = 0};
+    test_buf_be16(&hello, (uint16_t)hs.n);
+    test_buf_put(&hello, hs.d, hs.n);
+    struct test_buf rec = {.n = 0};
     rec.d[rec.n++] = 22;
-    put16(&rec, 0x0301);
-    put16(&rec, (uint16_t)hello.n);
-    put(&rec, hello.d, hello.n);
+    test_buf_be16(&rec, 0x0301);
+    test_buf_be16(&rec, (uint16_t)hello.n);
+    test_buf_put(&rec, hello.d, hello.n);
     struct test_segment segs[] = {{0, c.d, c.n}, {1, s.d, s.n}, {0, rec.d, rec.n}};
     uint16_t proto;
     char *log = test_run_tcp(segs, 3, 50000, 5432, -1, 0, &proto);

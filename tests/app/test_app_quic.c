@@ -28,42 +28,23 @@ static const uint8_t s_iv[12] = {0x0a, 0xc1, 0x49, 0x3c, 0xa1, 0x90, 0x58, 0x53,
 static const uint8_t s_hp[16] = {0xc2, 0x06, 0xb8, 0xd9, 0xb9, 0xf0, 0xf3, 0x76,
                                  0x44, 0x43, 0x0b, 0x49, 0x0e, 0xea, 0xa3, 0x14};
 
-struct buf {
-    uint8_t d[4096];
-    uint32_t n;
-};
-
-static void put(struct buf *b, const void *p, uint32_t n)
-{
-    memcpy(b->d + b->n, p, n);
-    b->n += n;
-}
-static void u8(struct buf *b, uint8_t v)
-{
-    b->d[b->n++] = v;
-}
-static void u16(struct buf *b, uint16_t v)
-{
-    u8(b, (uint8_t)(v >> 8));
-    u8(b, (uint8_t)v);
-}
 /* QUIC varint, 2-byte form. */
-static void vi2(struct buf *b, uint32_t v)
+static void vi2(struct test_buf *b, uint32_t v)
 {
-    u16(b, (uint16_t)(0x4000 | v));
+    test_buf_be16(b, (uint16_t)(0x4000 | v));
 }
 
-static void ext(struct buf *b, uint16_t type, const void *d, uint16_t n)
+static void ext(struct test_buf *b, uint16_t type, const void *d, uint16_t n)
 {
-    u16(b, type);
-    u16(b, n);
-    put(b, d, n);
+    test_buf_be16(b, type);
+    test_buf_be16(b, n);
+    test_buf_put(b, d, n);
 }
 
 /* A TLS 1.3 ClientHello handshake message (type, u24 length, body). */
-static void client_hello(struct buf *m)
+static void client_hello(struct test_buf *m)
 {
-    struct buf e = {.n = 0};
+    struct test_buf e = {.n = 0};
     ext(&e, 0x0a0a, "", 0); /* GREASE */
     static const uint8_t sni[] = {0, 20, 0, 0, 17, 'q', 'u', 'i', 'c', '.', 'e', 'x', 'a', 'm',
                                   'p',  'l', 'e', '.', 't', 'e', 's', 't'};
@@ -80,79 +61,79 @@ static void client_hello(struct buf *m)
     ext(&e, 51, ks, sizeof(ks));
     static const uint8_t tp[] = {0x01, 0x02, 0x67, 0x10};
     ext(&e, 57, tp, sizeof(tp));
-    struct buf body = {.n = 0};
-    u16(&body, 0x0303);
+    struct test_buf body = {.n = 0};
+    test_buf_be16(&body, 0x0303);
     uint8_t rnd[32];
     for (int i = 0; i < 32; i++)
         rnd[i] = (uint8_t)(i * 7);
-    put(&body, rnd, 32);
-    u8(&body, 0);
-    u16(&body, 6);
-    u16(&body, 0x1301);
-    u16(&body, 0x1302);
-    u16(&body, 0x1303);
-    u8(&body, 1);
-    u8(&body, 0);
-    u16(&body, (uint16_t)e.n);
-    put(&body, e.d, e.n);
+    test_buf_put(&body, rnd, 32);
+    test_buf_u8(&body, 0);
+    test_buf_be16(&body, 6);
+    test_buf_be16(&body, 0x1301);
+    test_buf_be16(&body, 0x1302);
+    test_buf_be16(&body, 0x1303);
+    test_buf_u8(&body, 1);
+    test_buf_u8(&body, 0);
+    test_buf_be16(&body, (uint16_t)e.n);
+    test_buf_put(&body, e.d, e.n);
     m->n = 0;
-    u8(m, 1);
-    u8(m, 0);
-    u16(m, (uint16_t)body.n);
-    put(m, body.d, body.n);
+    test_buf_u8(m, 1);
+    test_buf_u8(m, 0);
+    test_buf_be16(m, (uint16_t)body.n);
+    test_buf_put(m, body.d, body.n);
 }
 
-static void server_hello(struct buf *m)
+static void server_hello(struct test_buf *m)
 {
-    struct buf e = {.n = 0};
+    struct test_buf e = {.n = 0};
     static const uint8_t sv[] = {3, 4};
     ext(&e, 43, sv, sizeof(sv));
     uint8_t ks[2 + 2 + 32] = {0, 0x1d, 0, 32};
     ext(&e, 51, ks, sizeof(ks));
-    struct buf body = {.n = 0};
-    u16(&body, 0x0303);
+    struct test_buf body = {.n = 0};
+    test_buf_be16(&body, 0x0303);
     uint8_t rnd[32] = {9};
-    put(&body, rnd, 32);
-    u8(&body, 0);
-    u16(&body, 0x1301);
-    u8(&body, 0);
-    u16(&body, (uint16_t)e.n);
-    put(&body, e.d, e.n);
+    test_buf_put(&body, rnd, 32);
+    test_buf_u8(&body, 0);
+    test_buf_be16(&body, 0x1301);
+    test_buf_u8(&body, 0);
+    test_buf_be16(&body, (uint16_t)e.n);
+    test_buf_put(&body, e.d, e.n);
     m->n = 0;
-    u8(m, 2);
-    u8(m, 0);
-    u16(m, (uint16_t)body.n);
-    put(m, body.d, body.n);
+    test_buf_u8(m, 2);
+    test_buf_u8(m, 0);
+    test_buf_be16(m, (uint16_t)body.n);
+    test_buf_put(m, body.d, body.n);
 }
 
 /* An Initial packet (v1, packet number pn in 2 bytes, a token of tok bytes)
  * of frames, protected with the given keys (RFC 9001 5.3, 5.4). */
-static void initial_tok(struct buf *out, bool client, uint16_t pn, const struct buf *frames,
+static void initial_tok(struct test_buf *out, bool client, uint16_t pn, const struct test_buf *frames,
                         uint32_t tok)
 {
     const uint8_t *key = client ? c_key : s_key, *iv = client ? c_iv : s_iv,
                   *hp = client ? c_hp : s_hp;
-    struct buf pl = *frames;
+    struct test_buf pl = *frames;
     while (pl.n < 40)
-        u8(&pl, 0); /* PADDING */
+        test_buf_u8(&pl, 0); /* PADDING */
     out->n = 0;
-    u8(out, 0xc1); /* long, fixed, Initial, pn length 2 */
-    put(out, "\x00\x00\x00\x01", 4);
+    test_buf_u8(out, 0xc1); /* long, fixed, Initial, pn length 2 */
+    test_buf_put(out, "\x00\x00\x00\x01", 4);
     if (client) {
-        u8(out, 8);
-        put(out, dcid, 8);
-        u8(out, 0);
+        test_buf_u8(out, 8);
+        test_buf_put(out, dcid, 8);
+        test_buf_u8(out, 0);
     } else {
-        u8(out, 0);
-        u8(out, 8);
-        put(out, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+        test_buf_u8(out, 0);
+        test_buf_u8(out, 8);
+        test_buf_put(out, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
     }
     vi2(out, tok); /* token */
     for (uint32_t i = 0; i < tok; i++)
-        u8(out, (uint8_t)i);
+        test_buf_u8(out, (uint8_t)i);
     vi2(out, 2 + pl.n + 16);
     uint32_t pn_off = out->n;
-    u16(out, pn);
+    test_buf_be16(out, pn);
     uint8_t nonce[12];
     memcpy(nonce, iv, 12);
     nonce[10] ^= (uint8_t)(pn >> 8);
@@ -176,20 +157,20 @@ static void initial_tok(struct buf *out, bool client, uint16_t pn, const struct 
     out->d[pn_off + 1] ^= mask[2];
 }
 
-static void initial(struct buf *out, bool client, uint16_t pn, const struct buf *frames)
+static void initial(struct test_buf *out, bool client, uint16_t pn, const struct test_buf *frames)
 {
     initial_tok(out, client, pn, frames, 0);
 }
 
-static void crypto_frame(struct buf *f, uint32_t off, const uint8_t *d, uint32_t n)
+static void crypto_frame(struct test_buf *f, uint32_t off, const uint8_t *d, uint32_t n)
 {
-    u8(f, 0x06);
+    test_buf_u8(f, 0x06);
     vi2(f, off);
     vi2(f, n);
-    put(f, d, n);
+    test_buf_put(f, d, n);
 }
 
-static char *run(const struct buf *const *pk, const uint8_t *dirs, size_t n, uint16_t *proto,
+static char *run(const struct test_buf *const *pk, const uint8_t *dirs, size_t n, uint16_t *proto,
                  unsigned *anomalies)
 {
     struct test_segment dg[4];
@@ -220,17 +201,17 @@ static bool field(const char *log, const char *key, char *out, size_t n)
 
 static void test_hello_one_packet(void)
 {
-    struct buf ch, f = {.n = 0}, pk, sh, f2 = {.n = 0}, pk2;
+    struct test_buf ch, f = {.n = 0}, pk, sh, f2 = {.n = 0}, pk2;
     client_hello(&ch);
-    u8(&f, 0x01); /* PING */
+    test_buf_u8(&f, 0x01); /* PING */
     crypto_frame(&f, 0, ch.d, ch.n);
     initial(&pk, true, 0, &f);
     server_hello(&sh);
     static const uint8_t ack[] = {0x02, 0x00, 0x00, 0x00, 0x00};
-    put(&f2, ack, sizeof(ack));
+    test_buf_put(&f2, ack, sizeof(ack));
     crypto_frame(&f2, 0, sh.d, sh.n);
     initial(&pk2, false, 0, &f2);
-    const struct buf *m[] = {&pk, &pk2};
+    const struct test_buf *m[] = {&pk, &pk2};
     const uint8_t dirs[] = {0, 1};
     uint16_t proto = 0;
     unsigned an = 9;
@@ -247,11 +228,11 @@ static void test_hello_one_packet(void)
     CHECK(strstr(log, "\"string\":\"771,4865,43-51\"") != NULL);
 
     /* The same ClientHello over TLS/TCP: the same fingerprints. */
-    struct buf rec = {.n = 0};
-    u8(&rec, 22);
-    u16(&rec, 0x0301);
-    u16(&rec, (uint16_t)ch.n);
-    put(&rec, ch.d, ch.n);
+    struct test_buf rec = {.n = 0};
+    test_buf_u8(&rec, 22);
+    test_buf_be16(&rec, 0x0301);
+    test_buf_be16(&rec, (uint16_t)ch.n);
+    test_buf_put(&rec, ch.d, ch.n);
     struct test_segment seg = {0, rec.d, rec.n};
     char *tls = test_run_tcp(&seg, 1, 40000, 443, -1, 0, NULL);
     char qa[64], ta[64], qj[64], tj[64];
@@ -270,17 +251,17 @@ static void test_hello_one_packet(void)
  * datagram, the first one logs a transaction without it. */
 static void test_crypto_split(void)
 {
-    struct buf ch;
+    struct test_buf ch;
     client_hello(&ch);
     char ref[64] = "";
     for (uint32_t k = 1; k < ch.n; k++) {
         for (int rev = 0; rev < 2; rev++) {
-            struct buf fa = {.n = 0}, fb = {.n = 0}, a, b;
+            struct test_buf fa = {.n = 0}, fb = {.n = 0}, a, b;
             crypto_frame(&fa, 0, ch.d, k);
             crypto_frame(&fb, k, ch.d + k, ch.n - k);
             initial(&a, true, 0, &fa);
             initial(&b, true, 1, &fb);
-            const struct buf *m[] = {rev ? &b : &a, rev ? &a : &b};
+            const struct test_buf *m[] = {rev ? &b : &a, rev ? &a : &b};
             const uint8_t dirs[] = {0, 0};
             unsigned an = 9;
             char *log = run(m, dirs, 2, NULL, &an);
@@ -307,14 +288,14 @@ static void test_crypto_split(void)
  * anomalies at most, never a hello, nothing leaked. */
 static void test_truncation_and_corruption(void)
 {
-    struct buf ch, f = {.n = 0}, pk;
+    struct test_buf ch, f = {.n = 0}, pk;
     client_hello(&ch);
     crypto_frame(&f, 0, ch.d, ch.n);
     initial(&pk, true, 0, &f);
     for (uint32_t k = 1; k < pk.n; k++) {
-        struct buf t = pk;
+        struct test_buf t = pk;
         t.n = k;
-        const struct buf *m[] = {&t};
+        const struct test_buf *m[] = {&t};
         const uint8_t dirs[] = {0};
         unsigned an = 0;
         char *log = run(m, dirs, 1, NULL, &an);
@@ -324,9 +305,9 @@ static void test_truncation_and_corruption(void)
     }
     /* A long token (a client's after a Retry): the header is longer than
      * any fixed scratch offset. */
-    struct buf tk;
+    struct test_buf tk;
     initial_tok(&tk, true, 0, &f, 900);
-    const struct buf *mt[] = {&tk};
+    const struct test_buf *mt[] = {&tk};
     const uint8_t dt[] = {0};
     unsigned at = 9;
     char *lt = run(mt, dt, 1, NULL, &at);
@@ -334,9 +315,9 @@ static void test_truncation_and_corruption(void)
     CHECK(strstr(lt, "\"ja4\":\"q13d0307h3_") != NULL);
     free(lt);
 
-    struct buf bad = pk;
+    struct test_buf bad = pk;
     bad.d[bad.n - 1] ^= 0x40;
-    const struct buf *m[] = {&bad};
+    const struct test_buf *m[] = {&bad};
     const uint8_t dirs[] = {0};
     unsigned an = 0;
     char *log = run(m, dirs, 1, NULL, &an);
@@ -348,40 +329,40 @@ static void test_truncation_and_corruption(void)
 /* gQUIC Q046: the CHLO's tags in a STREAM frame, in the clear. */
 static void test_gquic_chlo(void)
 {
-    struct buf v = {.n = 0}, c = {.n = 0}, pk = {.n = 0};
+    struct test_buf v = {.n = 0}, c = {.n = 0}, pk = {.n = 0};
     static const char *const tags[] = {"PAD", "SNI", "VER", "UAID"};
     static const char *const vals[] = {"\0\0\0\0", "www.example.org", "Q046", "Chrome/99"};
     static const uint32_t lens[] = {4, 15, 4, 9};
-    put(&c, "CHLO", 4);
-    u8(&c, 4);
-    u8(&c, 0);
-    u16(&c, 0);
+    test_buf_put(&c, "CHLO", 4);
+    test_buf_u8(&c, 4);
+    test_buf_u8(&c, 0);
+    test_buf_be16(&c, 0);
     uint32_t end = 0;
     for (int i = 0; i < 4; i++) {
         uint8_t t[4] = {0};
         memcpy(t, tags[i], strlen(tags[i]));
-        put(&c, t, 4);
+        test_buf_put(&c, t, 4);
         end += lens[i];
-        u8(&c, (uint8_t)end);
-        u8(&c, 0);
-        u16(&c, 0);
-        put(&v, vals[i], lens[i]);
+        test_buf_u8(&c, (uint8_t)end);
+        test_buf_u8(&c, 0);
+        test_buf_be16(&c, 0);
+        test_buf_put(&v, vals[i], lens[i]);
     }
-    put(&c, v.d, v.n);
-    u8(&pk, 0xc3);
-    put(&pk, "Q046", 4);
-    u8(&pk, 0x50); /* DCID 8 bytes, no SCID */
-    put(&pk, dcid, 8);
-    put(&pk, "\x00\x00\x00\x01", 4);
+    test_buf_put(&c, v.d, v.n);
+    test_buf_u8(&pk, 0xc3);
+    test_buf_put(&pk, "Q046", 4);
+    test_buf_u8(&pk, 0x50); /* DCID 8 bytes, no SCID */
+    test_buf_put(&pk, dcid, 8);
+    test_buf_put(&pk, "\x00\x00\x00\x01", 4);
     uint8_t hash[12] = {0};
-    put(&pk, hash, 12);
-    u8(&pk, 0xa0); /* STREAM, data length present, 1-byte stream id */
-    u8(&pk, 1);
-    u16(&pk, (uint16_t)c.n);
-    put(&pk, c.d, c.n);
+    test_buf_put(&pk, hash, 12);
+    test_buf_u8(&pk, 0xa0); /* STREAM, data length present, 1-byte stream id */
+    test_buf_u8(&pk, 1);
+    test_buf_be16(&pk, (uint16_t)c.n);
+    test_buf_put(&pk, c.d, c.n);
     for (int i = 0; i < 50; i++)
-        u8(&pk, 0);
-    const struct buf *m[] = {&pk};
+        test_buf_u8(&pk, 0);
+    const struct test_buf *m[] = {&pk};
     const uint8_t dirs[] = {0};
     uint16_t proto = 0;
     unsigned an = 9;

@@ -7,53 +7,24 @@
 #include "app_test_util.h"
 #include "test.h"
 
-struct buf {
-    uint8_t d[8192];
-    uint32_t n;
-};
-
-static void put(struct buf *b, const void *p, uint32_t n)
-{
-    memcpy(b->d + b->n, p, n);
-    b->n += n;
-}
-static void u8(struct buf *b, uint8_t v)
-{
-    b->d[b->n++] = v;
-}
-static void le16(struct buf *b, uint16_t v)
-{
-    u8(b, (uint8_t)v);
-    u8(b, (uint8_t)(v >> 8));
-}
-static void le32(struct buf *b, uint32_t v)
-{
-    le16(b, (uint16_t)v);
-    le16(b, (uint16_t)(v >> 16));
-}
-static void le64(struct buf *b, uint64_t v)
-{
-    le32(b, (uint32_t)v);
-    le32(b, (uint32_t)(v >> 32));
-}
-static void zeros(struct buf *b, uint32_t n)
+static void zeros(struct test_buf *b, uint32_t n)
 {
     memset(b->d + b->n, 0, n);
     b->n += n;
 }
-static void utf16(struct buf *b, const char *s)
+static void utf16(struct test_buf *b, const char *s)
 {
     for (; *s; s++)
-        le16(b, (uint8_t)*s);
+        test_buf_le16(b, (uint8_t)*s);
 }
 
 /* NBSS header for the record that starts at `at`, once complete. */
-static void nbss_begin(struct buf *b, uint32_t *at)
+static void nbss_begin(struct test_buf *b, uint32_t *at)
 {
     *at = b->n;
     zeros(b, 4);
 }
-static void nbss_end(struct buf *b, uint32_t at)
+static void nbss_end(struct test_buf *b, uint32_t at)
 {
     uint32_t len = b->n - at - 4;
     b->d[at] = 0;
@@ -62,78 +33,78 @@ static void nbss_end(struct buf *b, uint32_t at)
     b->d[at + 3] = (uint8_t)len;
 }
 
-static void smb2_hdr(struct buf *b, uint16_t cmd, uint64_t msg_id, bool response, uint32_t status,
+static void smb2_hdr(struct test_buf *b, uint16_t cmd, uint64_t msg_id, bool response, uint32_t status,
                      uint32_t tree_id, uint32_t next)
 {
-    put(b, "\xfeSMB", 4);
-    le16(b, 64);
-    le16(b, 0); /* credit charge */
-    le32(b, status);
-    le16(b, cmd);
-    le16(b, 1);                  /* credits */
-    le32(b, response ? 1u : 0u); /* flags */
-    le32(b, next);
-    le64(b, msg_id);
-    le32(b, 0); /* process id */
-    le32(b, tree_id);
-    le64(b, 0x1122334455667788ull); /* session id */
+    test_buf_put(b, "\xfeSMB", 4);
+    test_buf_le16(b, 64);
+    test_buf_le16(b, 0); /* credit charge */
+    test_buf_le32(b, status);
+    test_buf_le16(b, cmd);
+    test_buf_le16(b, 1);                  /* credits */
+    test_buf_le32(b, response ? 1u : 0u); /* flags */
+    test_buf_le32(b, next);
+    test_buf_le64(b, msg_id);
+    test_buf_le32(b, 0); /* process id */
+    test_buf_le32(b, tree_id);
+    test_buf_le64(b, 0x1122334455667788ull); /* session id */
     zeros(b, 16);
 }
 
 static const uint8_t file_id[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 static const uint8_t pipe_id[16] = {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9};
 
-static void negotiate(struct buf *c, struct buf *s)
+static void negotiate(struct test_buf *c, struct test_buf *s)
 {
     uint32_t at;
     nbss_begin(c, &at);
     smb2_hdr(c, 0, 0, false, 0, 0, 0);
-    le16(c, 36);
-    le16(c, 2); /* dialect count */
-    le16(c, 1);
-    le16(c, 0);
-    le32(c, 0);
+    test_buf_le16(c, 36);
+    test_buf_le16(c, 2); /* dialect count */
+    test_buf_le16(c, 1);
+    test_buf_le16(c, 0);
+    test_buf_le32(c, 0);
     zeros(c, 16 + 8);
-    le16(c, 0x0202);
-    le16(c, 0x0210);
+    test_buf_le16(c, 0x0202);
+    test_buf_le16(c, 0x0210);
     nbss_end(c, at);
 
     nbss_begin(s, &at);
     smb2_hdr(s, 0, 0, true, 0, 0, 0);
-    le16(s, 65);
-    le16(s, 1);
-    le16(s, 0x0210);
-    le16(s, 0);
+    test_buf_le16(s, 65);
+    test_buf_le16(s, 1);
+    test_buf_le16(s, 0x0210);
+    test_buf_le16(s, 0);
     zeros(s, 16);
-    le32(s, 0);
-    le32(s, 65536);
-    le32(s, 65536);
-    le32(s, 65536);
+    test_buf_le32(s, 0);
+    test_buf_le32(s, 65536);
+    test_buf_le32(s, 65536);
+    test_buf_le32(s, 65536);
     zeros(s, 16);
-    le16(s, 128);
-    le16(s, 0);
-    le32(s, 0);
+    test_buf_le16(s, 128);
+    test_buf_le16(s, 0);
+    test_buf_le32(s, 0);
     nbss_end(s, at);
 }
 
 /* NTLMSSP AUTHENTICATE (type 3) with domain, user and host. */
 static uint32_t ntlmssp_auth(uint8_t *out)
 {
-    struct buf m = {.n = 0};
-    put(&m, "NTLMSSP\0", 8);
-    le32(&m, 3);
+    struct test_buf m = {.n = 0};
+    test_buf_put(&m, "NTLMSSP\0", 8);
+    test_buf_le32(&m, 3);
     const char *domain = "CONTOSO", *user = "alice", *host = "WS01";
     uint32_t off = 72;
     uint32_t dl = (uint32_t)strlen(domain) * 2, ul = (uint32_t)strlen(user) * 2,
              hl = (uint32_t)strlen(host) * 2;
     /* LM, NT: empty */
-    le16(&m, 0), le16(&m, 0), le32(&m, off);
-    le16(&m, 0), le16(&m, 0), le32(&m, off);
-    le16(&m, (uint16_t)dl), le16(&m, (uint16_t)dl), le32(&m, off);
-    le16(&m, (uint16_t)ul), le16(&m, (uint16_t)ul), le32(&m, off + dl);
-    le16(&m, (uint16_t)hl), le16(&m, (uint16_t)hl), le32(&m, off + dl + ul);
-    le16(&m, 0), le16(&m, 0), le32(&m, off + dl + ul + hl); /* session key */
-    le32(&m, 0x02088201);                                   /* flags: unicode, ... */
+    test_buf_le16(&m, 0), test_buf_le16(&m, 0), test_buf_le32(&m, off);
+    test_buf_le16(&m, 0), test_buf_le16(&m, 0), test_buf_le32(&m, off);
+    test_buf_le16(&m, (uint16_t)dl), test_buf_le16(&m, (uint16_t)dl), test_buf_le32(&m, off);
+    test_buf_le16(&m, (uint16_t)ul), test_buf_le16(&m, (uint16_t)ul), test_buf_le32(&m, off + dl);
+    test_buf_le16(&m, (uint16_t)hl), test_buf_le16(&m, (uint16_t)hl), test_buf_le32(&m, off + dl + ul);
+    test_buf_le16(&m, 0), test_buf_le16(&m, 0), test_buf_le32(&m, off + dl + ul + hl); /* session key */
+    test_buf_le32(&m, 0x02088201);                                   /* flags: unicode, ... */
     zeros(&m, 8);                                           /* version */
     utf16(&m, domain);
     utf16(&m, user);
@@ -142,147 +113,147 @@ static uint32_t ntlmssp_auth(uint8_t *out)
     return m.n;
 }
 
-static void session_setup(struct buf *c, struct buf *s)
+static void session_setup(struct test_buf *c, struct test_buf *s)
 {
     uint8_t tok[256];
     uint32_t tl = ntlmssp_auth(tok);
     uint32_t at;
     nbss_begin(c, &at);
     smb2_hdr(c, 1, 1, false, 0, 0, 0);
-    le16(c, 25);
-    u8(c, 0);
-    u8(c, 1);
-    le32(c, 0);
-    le32(c, 0);
-    le16(c, 64 + 24);
-    le16(c, (uint16_t)tl);
-    le64(c, 0);
-    put(c, tok, tl);
+    test_buf_le16(c, 25);
+    test_buf_u8(c, 0);
+    test_buf_u8(c, 1);
+    test_buf_le32(c, 0);
+    test_buf_le32(c, 0);
+    test_buf_le16(c, 64 + 24);
+    test_buf_le16(c, (uint16_t)tl);
+    test_buf_le64(c, 0);
+    test_buf_put(c, tok, tl);
     nbss_end(c, at);
 
     nbss_begin(s, &at);
     smb2_hdr(s, 1, 1, true, 0, 0, 0);
-    le16(s, 9);
-    le16(s, 0);
-    le16(s, 72);
-    le16(s, 0);
-    u8(s, 0);
+    test_buf_le16(s, 9);
+    test_buf_le16(s, 0);
+    test_buf_le16(s, 72);
+    test_buf_le16(s, 0);
+    test_buf_u8(s, 0);
     nbss_end(s, at);
 }
 
-static void tree_connect(struct buf *c, struct buf *s, uint64_t mid, const char *path, uint32_t tid,
+static void tree_connect(struct test_buf *c, struct test_buf *s, uint64_t mid, const char *path, uint32_t tid,
                          uint8_t share_type)
 {
     uint32_t at;
     nbss_begin(c, &at);
     smb2_hdr(c, 3, mid, false, 0, 0, 0);
-    le16(c, 9);
-    le16(c, 0);
-    le16(c, 64 + 8);
-    le16(c, (uint16_t)(strlen(path) * 2));
+    test_buf_le16(c, 9);
+    test_buf_le16(c, 0);
+    test_buf_le16(c, 64 + 8);
+    test_buf_le16(c, (uint16_t)(strlen(path) * 2));
     utf16(c, path);
     nbss_end(c, at);
 
     nbss_begin(s, &at);
     smb2_hdr(s, 3, mid, true, 0, tid, 0);
-    le16(s, 16);
-    u8(s, share_type);
-    u8(s, 0);
-    le32(s, 0);
-    le32(s, 0);
-    le32(s, 0x1f01ff);
+    test_buf_le16(s, 16);
+    test_buf_u8(s, share_type);
+    test_buf_u8(s, 0);
+    test_buf_le32(s, 0);
+    test_buf_le32(s, 0);
+    test_buf_le32(s, 0x1f01ff);
     nbss_end(s, at);
 }
 
-static void create(struct buf *c, struct buf *s, uint64_t mid, uint32_t tid, const char *name,
+static void create(struct test_buf *c, struct test_buf *s, uint64_t mid, uint32_t tid, const char *name,
                    const uint8_t fid[16])
 {
     uint32_t at;
     nbss_begin(c, &at);
     smb2_hdr(c, 5, mid, false, 0, tid, 0);
-    le16(c, 57);
-    u8(c, 0);
-    u8(c, 0);
-    le32(c, 2);
-    le64(c, 0);
-    le64(c, 0);
-    le32(c, 0x12019f);
-    le32(c, 0x80);
-    le32(c, 7);
-    le32(c, 5); /* overwrite-if */
-    le32(c, 0x40);
-    le16(c, 64 + 56);
-    le16(c, (uint16_t)(strlen(name) * 2));
-    le32(c, 0);
-    le32(c, 0);
+    test_buf_le16(c, 57);
+    test_buf_u8(c, 0);
+    test_buf_u8(c, 0);
+    test_buf_le32(c, 2);
+    test_buf_le64(c, 0);
+    test_buf_le64(c, 0);
+    test_buf_le32(c, 0x12019f);
+    test_buf_le32(c, 0x80);
+    test_buf_le32(c, 7);
+    test_buf_le32(c, 5); /* overwrite-if */
+    test_buf_le32(c, 0x40);
+    test_buf_le16(c, 64 + 56);
+    test_buf_le16(c, (uint16_t)(strlen(name) * 2));
+    test_buf_le32(c, 0);
+    test_buf_le32(c, 0);
     utf16(c, name);
     nbss_end(c, at);
 
     nbss_begin(s, &at);
     smb2_hdr(s, 5, mid, true, 0, tid, 0);
-    le16(s, 89);
-    u8(s, 0);
-    u8(s, 0);
-    le32(s, 2);
+    test_buf_le16(s, 89);
+    test_buf_u8(s, 0);
+    test_buf_u8(s, 0);
+    test_buf_le32(s, 2);
     zeros(s, 32);
-    le64(s, 0);
-    le64(s, 0);
-    le32(s, 0x80);
-    le32(s, 0);
-    put(s, fid, 16);
-    le32(s, 0);
-    le32(s, 0);
+    test_buf_le64(s, 0);
+    test_buf_le64(s, 0);
+    test_buf_le32(s, 0x80);
+    test_buf_le32(s, 0);
+    test_buf_put(s, fid, 16);
+    test_buf_le32(s, 0);
+    test_buf_le32(s, 0);
     nbss_end(s, at);
 }
 
-static void write_req(struct buf *c, struct buf *s, uint64_t mid, uint32_t tid,
+static void write_req(struct test_buf *c, struct test_buf *s, uint64_t mid, uint32_t tid,
                       const uint8_t fid[16], uint64_t offset, const char *data)
 {
     uint32_t n = (uint32_t)strlen(data);
     uint32_t at;
     nbss_begin(c, &at);
     smb2_hdr(c, 9, mid, false, 0, tid, 0);
-    le16(c, 49);
-    le16(c, 64 + 48);
-    le32(c, n);
-    le64(c, offset);
-    put(c, fid, 16);
-    le32(c, 0);
-    le32(c, 0);
-    le16(c, 0);
-    le16(c, 0);
-    le32(c, 0);
-    put(c, data, n);
+    test_buf_le16(c, 49);
+    test_buf_le16(c, 64 + 48);
+    test_buf_le32(c, n);
+    test_buf_le64(c, offset);
+    test_buf_put(c, fid, 16);
+    test_buf_le32(c, 0);
+    test_buf_le32(c, 0);
+    test_buf_le16(c, 0);
+    test_buf_le16(c, 0);
+    test_buf_le32(c, 0);
+    test_buf_put(c, data, n);
     nbss_end(c, at);
 
     nbss_begin(s, &at);
     smb2_hdr(s, 9, mid, true, 0, tid, 0);
-    le16(s, 17);
-    le16(s, 0);
-    le32(s, n);
-    le32(s, 0);
-    le16(s, 0);
-    le16(s, 0);
+    test_buf_le16(s, 17);
+    test_buf_le16(s, 0);
+    test_buf_le32(s, n);
+    test_buf_le32(s, 0);
+    test_buf_le16(s, 0);
+    test_buf_le16(s, 0);
     nbss_end(s, at);
 }
 
-static void close_req(struct buf *c, struct buf *s, uint64_t mid, uint32_t tid,
+static void close_req(struct test_buf *c, struct test_buf *s, uint64_t mid, uint32_t tid,
                       const uint8_t fid[16])
 {
     uint32_t at;
     nbss_begin(c, &at);
     smb2_hdr(c, 6, mid, false, 0, tid, 0);
-    le16(c, 24);
-    le16(c, 0);
-    le32(c, 0);
-    put(c, fid, 16);
+    test_buf_le16(c, 24);
+    test_buf_le16(c, 0);
+    test_buf_le32(c, 0);
+    test_buf_put(c, fid, 16);
     nbss_end(c, at);
 
     nbss_begin(s, &at);
     smb2_hdr(s, 6, mid, true, 0, tid, 0);
-    le16(s, 60);
-    le16(s, 0);
-    le32(s, 0);
+    test_buf_le16(s, 60);
+    test_buf_le16(s, 0);
+    test_buf_le32(s, 0);
     zeros(s, 52);
     nbss_end(s, at);
 }
@@ -292,127 +263,127 @@ static void close_req(struct buf *c, struct buf *s, uint64_t mid, uint32_t tid,
 static const uint8_t srvsvc[16] = {0xc8, 0x4f, 0x32, 0x4b, 0x70, 0x16, 0xd3, 0x01,
                                    0x12, 0x78, 0x5a, 0x47, 0xbf, 0x6e, 0xe1, 0x88};
 
-static void dce_bind(struct buf *d)
+static void dce_bind(struct test_buf *d)
 {
-    u8(d, 5), u8(d, 0), u8(d, 11), u8(d, 3);
-    le32(d, 0x10);
-    le16(d, 72);
-    le16(d, 0);
-    le32(d, 1);
-    le16(d, 4280), le16(d, 4280), le32(d, 0);
-    u8(d, 1), u8(d, 0), le16(d, 0); /* one context */
-    le16(d, 0);                     /* context id */
-    u8(d, 1), u8(d, 0);
-    put(d, srvsvc, 16);
-    le16(d, 3), le16(d, 0);
+    test_buf_u8(d, 5), test_buf_u8(d, 0), test_buf_u8(d, 11), test_buf_u8(d, 3);
+    test_buf_le32(d, 0x10);
+    test_buf_le16(d, 72);
+    test_buf_le16(d, 0);
+    test_buf_le32(d, 1);
+    test_buf_le16(d, 4280), test_buf_le16(d, 4280), test_buf_le32(d, 0);
+    test_buf_u8(d, 1), test_buf_u8(d, 0), test_buf_le16(d, 0); /* one context */
+    test_buf_le16(d, 0);                     /* context id */
+    test_buf_u8(d, 1), test_buf_u8(d, 0);
+    test_buf_put(d, srvsvc, 16);
+    test_buf_le16(d, 3), test_buf_le16(d, 0);
     static const uint8_t ndr[16] = {0x04, 0x5d, 0x88, 0x8a, 0xeb, 0x1c, 0xc9, 0x11,
                                     0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60};
-    put(d, ndr, 16);
-    le32(d, 2);
+    test_buf_put(d, ndr, 16);
+    test_buf_le32(d, 2);
 }
 
-static void dce_bind_ack(struct buf *d)
+static void dce_bind_ack(struct test_buf *d)
 {
-    u8(d, 5), u8(d, 0), u8(d, 12), u8(d, 3);
-    le32(d, 0x10);
-    le16(d, 68);
-    le16(d, 0);
-    le32(d, 1);
-    le16(d, 4280), le16(d, 4280), le32(d, 0x1234);
-    le16(d, 13);
-    put(d, "\\PIPE\\srvsvc", 13);
-    u8(d, 0); /* align to 4 */
-    u8(d, 1), u8(d, 0), le16(d, 0);
-    le16(d, 0), le16(d, 0); /* acceptance */
+    test_buf_u8(d, 5), test_buf_u8(d, 0), test_buf_u8(d, 12), test_buf_u8(d, 3);
+    test_buf_le32(d, 0x10);
+    test_buf_le16(d, 68);
+    test_buf_le16(d, 0);
+    test_buf_le32(d, 1);
+    test_buf_le16(d, 4280), test_buf_le16(d, 4280), test_buf_le32(d, 0x1234);
+    test_buf_le16(d, 13);
+    test_buf_put(d, "\\PIPE\\srvsvc", 13);
+    test_buf_u8(d, 0); /* align to 4 */
+    test_buf_u8(d, 1), test_buf_u8(d, 0), test_buf_le16(d, 0);
+    test_buf_le16(d, 0), test_buf_le16(d, 0); /* acceptance */
     static const uint8_t ndr[16] = {0x04, 0x5d, 0x88, 0x8a, 0xeb, 0x1c, 0xc9, 0x11,
                                     0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60};
-    put(d, ndr, 16);
-    le32(d, 2);
+    test_buf_put(d, ndr, 16);
+    test_buf_le32(d, 2);
 }
 
 /* A DCE/RPC request (opnum 15, stub "ABCD") and its response. */
-static void dce_request(struct buf *d)
+static void dce_request(struct test_buf *d)
 {
-    u8(d, 5), u8(d, 0), u8(d, 0), u8(d, 3);
-    le32(d, 0x10);
-    le16(d, 28);
-    le16(d, 0);
-    le32(d, 2);
-    le32(d, 4);
-    le16(d, 0);
-    le16(d, 15);
-    put(d, "ABCD", 4);
+    test_buf_u8(d, 5), test_buf_u8(d, 0), test_buf_u8(d, 0), test_buf_u8(d, 3);
+    test_buf_le32(d, 0x10);
+    test_buf_le16(d, 28);
+    test_buf_le16(d, 0);
+    test_buf_le32(d, 2);
+    test_buf_le32(d, 4);
+    test_buf_le16(d, 0);
+    test_buf_le16(d, 15);
+    test_buf_put(d, "ABCD", 4);
 }
 
-static void dce_response(struct buf *d)
+static void dce_response(struct test_buf *d)
 {
-    u8(d, 5), u8(d, 0), u8(d, 2), u8(d, 3);
-    le32(d, 0x10);
-    le16(d, 28);
-    le16(d, 0);
-    le32(d, 2);
-    le32(d, 4);
-    le16(d, 0);
-    u8(d, 0), u8(d, 0);
-    put(d, "WXYZ", 4);
+    test_buf_u8(d, 5), test_buf_u8(d, 0), test_buf_u8(d, 2), test_buf_u8(d, 3);
+    test_buf_le32(d, 0x10);
+    test_buf_le16(d, 28);
+    test_buf_le16(d, 0);
+    test_buf_le32(d, 2);
+    test_buf_le32(d, 4);
+    test_buf_le16(d, 0);
+    test_buf_u8(d, 0), test_buf_u8(d, 0);
+    test_buf_put(d, "WXYZ", 4);
 }
 
 /* pdu written to the pipe, answer read back. */
-static void pipe_write_read(struct buf *c, struct buf *s, uint64_t mid, uint32_t tid,
-                            void (*req)(struct buf *), void (*res)(struct buf *))
+static void pipe_write_read(struct test_buf *c, struct test_buf *s, uint64_t mid, uint32_t tid,
+                            void (*req)(struct test_buf *), void (*res)(struct test_buf *))
 {
-    struct buf bind = {.n = 0}, ack = {.n = 0};
+    struct test_buf bind = {.n = 0}, ack = {.n = 0};
     req(&bind);
     res(&ack);
     uint32_t at;
     /* WRITE of the bind */
     nbss_begin(c, &at);
     smb2_hdr(c, 9, mid, false, 0, tid, 0);
-    le16(c, 49);
-    le16(c, 64 + 48);
-    le32(c, bind.n);
-    le64(c, 0);
-    put(c, pipe_id, 16);
+    test_buf_le16(c, 49);
+    test_buf_le16(c, 64 + 48);
+    test_buf_le32(c, bind.n);
+    test_buf_le64(c, 0);
+    test_buf_put(c, pipe_id, 16);
     zeros(c, 16);
-    put(c, bind.d, bind.n);
+    test_buf_put(c, bind.d, bind.n);
     nbss_end(c, at);
     nbss_begin(s, &at);
     smb2_hdr(s, 9, mid, true, 0, tid, 0);
-    le16(s, 17);
-    le16(s, 0);
-    le32(s, bind.n);
+    test_buf_le16(s, 17);
+    test_buf_le16(s, 0);
+    test_buf_le32(s, bind.n);
     zeros(s, 8);
     nbss_end(s, at);
     /* READ of the bind_ack */
     nbss_begin(c, &at);
     smb2_hdr(c, 8, mid + 1, false, 0, tid, 0);
-    le16(c, 49);
-    u8(c, 0);
-    u8(c, 0);
-    le32(c, 1024);
-    le64(c, 0);
-    put(c, pipe_id, 16);
-    le32(c, 0);
-    le32(c, 0);
-    le32(c, 0);
-    le16(c, 0);
-    le16(c, 0);
-    u8(c, 0);
+    test_buf_le16(c, 49);
+    test_buf_u8(c, 0);
+    test_buf_u8(c, 0);
+    test_buf_le32(c, 1024);
+    test_buf_le64(c, 0);
+    test_buf_put(c, pipe_id, 16);
+    test_buf_le32(c, 0);
+    test_buf_le32(c, 0);
+    test_buf_le32(c, 0);
+    test_buf_le16(c, 0);
+    test_buf_le16(c, 0);
+    test_buf_u8(c, 0);
     nbss_end(c, at);
     nbss_begin(s, &at);
     smb2_hdr(s, 8, mid + 1, true, 0, tid, 0);
-    le16(s, 17);
-    u8(s, 64 + 16);
-    u8(s, 0);
-    le32(s, ack.n);
-    le32(s, 0);
-    le32(s, 0);
-    put(s, ack.d, ack.n);
+    test_buf_le16(s, 17);
+    test_buf_u8(s, 64 + 16);
+    test_buf_u8(s, 0);
+    test_buf_le32(s, ack.n);
+    test_buf_le32(s, 0);
+    test_buf_le32(s, 0);
+    test_buf_put(s, ack.d, ack.n);
     nbss_end(s, at);
 }
 
 struct conv {
-    struct buf c[16], s[16];
+    struct test_buf c[16], s[16];
     struct test_segment segs[32];
     size_t nsegs;
 };
@@ -560,36 +531,36 @@ static void test_session(void)
 static void test_compound_and_transform(void)
 {
     /* Two requests in one record (NextCommand), then an encrypted record. */
-    struct buf c = {.n = 0}, s = {.n = 0}, n1 = {.n = 0}, n2 = {.n = 0};
+    struct test_buf c = {.n = 0}, s = {.n = 0}, n1 = {.n = 0}, n2 = {.n = 0};
     negotiate(&n1, &n2);
     uint32_t at;
     nbss_begin(&c, &at);
     uint32_t first = c.n;
     smb2_hdr(&c, 3, 2, false, 0, 0, 0);
-    le16(&c, 9);
-    le16(&c, 0);
-    le16(&c, 64 + 8);
-    le16(&c, 12);
+    test_buf_le16(&c, 9);
+    test_buf_le16(&c, 0);
+    test_buf_le16(&c, 64 + 8);
+    test_buf_le16(&c, 12);
     utf16(&c, "\\\\a\\b\\");
     while ((c.n - first) % 8)
-        u8(&c, 0);
+        test_buf_u8(&c, 0);
     uint32_t next = c.n - first;
     c.d[first + 20] = (uint8_t)next; /* NextCommand of the first */
     smb2_hdr(&c, 3, 3, false, 0, 0, 0);
-    le16(&c, 9);
-    le16(&c, 0);
-    le16(&c, 64 + 8);
-    le16(&c, 12);
+    test_buf_le16(&c, 9);
+    test_buf_le16(&c, 0);
+    test_buf_le16(&c, 64 + 8);
+    test_buf_le16(&c, 12);
     utf16(&c, "\\\\a\\c\\");
     nbss_end(&c, at);
     /* SMB3 transform header: 52 bytes then ciphertext */
     nbss_begin(&c, &at);
-    put(&c, "\xfdSMB", 4);
+    test_buf_put(&c, "\xfdSMB", 4);
     zeros(&c, 16 + 16);
-    le32(&c, 32);
-    le16(&c, 0);
-    le16(&c, 1);
-    le64(&c, 0x1122334455667788ull);
+    test_buf_le32(&c, 32);
+    test_buf_le16(&c, 0);
+    test_buf_le16(&c, 1);
+    test_buf_le64(&c, 0x1122334455667788ull);
     memset(c.d + c.n, 0xa5, 32);
     c.n += 32;
     nbss_end(&c, at);
@@ -609,10 +580,10 @@ static void test_hostile(void)
 {
     /* A negotiate, then a record claiming 16 MB, then garbage: bounded, no
      * leak; a write beyond the negotiated size raises its event. */
-    struct buf n1 = {.n = 0}, n2 = {.n = 0}, c = {.n = 0};
+    struct test_buf n1 = {.n = 0}, n2 = {.n = 0}, c = {.n = 0};
     negotiate(&n1, &n2);
-    u8(&c, 0), u8(&c, 0xff), u8(&c, 0xff), u8(&c, 0xff);
-    put(&c, "\xfeSMB", 4);
+    test_buf_u8(&c, 0), test_buf_u8(&c, 0xff), test_buf_u8(&c, 0xff), test_buf_u8(&c, 0xff);
+    test_buf_put(&c, "\xfeSMB", 4);
     memset(c.d + c.n, 0x41, 200);
     c.n += 200;
     struct test_segment segs[] = {{0, n1.d, n1.n}, {1, n2.d, n2.n}, {0, c.d, c.n}};
@@ -620,17 +591,17 @@ static void test_hostile(void)
     CHECK(strstr(log, "MEMUSE-LEAK") == NULL);
     free(log);
 
-    struct buf w = {.n = 0}, wr = {.n = 0};
+    struct test_buf w = {.n = 0}, wr = {.n = 0};
     uint32_t at;
     nbss_begin(&w, &at);
     smb2_hdr(&w, 9, 2, false, 0, 0, 0);
-    le16(&w, 49);
-    le16(&w, 64 + 48);
-    le32(&w, 0x7fffffff); /* length far beyond max write size */
-    le64(&w, 0);
-    put(&w, file_id, 16);
+    test_buf_le16(&w, 49);
+    test_buf_le16(&w, 64 + 48);
+    test_buf_le32(&w, 0x7fffffff); /* length far beyond max write size */
+    test_buf_le64(&w, 0);
+    test_buf_put(&w, file_id, 16);
     zeros(&w, 16);
-    put(&w, "abcd", 4);
+    test_buf_put(&w, "abcd", 4);
     nbss_end(&w, at);
     (void)wr;
     struct test_segment segs2[] = {{0, n1.d, n1.n}, {1, n2.d, n2.n}, {0, w.d, w.n}};
