@@ -546,6 +546,8 @@ static void iso_pan(struct iso_tx *tx)
             tx->pan_masked[len] = '\0';
             for (uint32_t i = 6; i + 4 < len; i++)
                 tx->pan_masked[i] = '*';
+            if (len < 11) /* too short to keep six and four: all masked */
+                memset(tx->pan_masked, '*', len);
         }
     }
     /* Mask every card-bearing field in the arena (the values rules and the
@@ -913,10 +915,30 @@ bool app_iso8583_tx_info(const struct app_tx *atx, struct app_iso8583_info *info
     return true;
 }
 
+/* Is the flow one that carries (or may carry) card payments? Detected as
+ * ISO 8583, or not (yet) detected as anything on port 8583 or a port
+ * configured for ISO 8583: a packet inspected before the receiver's
+ * acknowledgement lets the parser see it, or a flow whose first message
+ * the probe could not take, must not have its card numbers written. */
+static bool iso_flow_may_carry_cards(const struct flow *f)
+{
+    if (f->app_proto == APP_PROTO_ISO8583 || f->app_proto_orig == APP_PROTO_ISO8583)
+        return true;
+    if (f->app_proto != APP_PROTO_UNKNOWN && f->app_proto != APP_PROTO_FAILED)
+        return false;
+    if (f->key.proto != 6)
+        return false;
+    if (f->key.dst_port == 8583 || f->key.src_port == 8583)
+        return true;
+    for (uint32_t i = 0; i < iso_ports.n; i++)
+        if (iso_ports.port[i] == f->key.dst_port || iso_ports.port[i] == f->key.src_port)
+            return true;
+    return false;
+}
+
 const uint8_t *app_iso8583_redact(const struct flow *f, const uint8_t *d, uint32_t len)
 {
-    if (!f || !d || len == 0 ||
-        (f->app_proto != APP_PROTO_ISO8583 && f->app_proto_orig != APP_PROTO_ISO8583))
+    if (!f || !d || len == 0 || !iso_flow_may_carry_cards(f))
         return d;
     /* a fixed per-thread buffer: nothing to free when a worker ends; a
      * larger buffer (a long reassembled stream) is not written at all */

@@ -121,7 +121,9 @@ struct smtp_state {
     char *helo;
     struct smtp_line cline, sline, mline; /* client commands, server replies, BDAT message */
     bool data_mode;
-    bool auth_exchange;      /* AUTH sent, no final reply yet: client lines are SASL data */
+    bool auth_exchange;      /* AUTH answered 334: client lines are SASL data until the
+                              * final reply (never set without the server's 334, so a
+                              * one-sided capture or pipelined commands stay commands) */
     bool data_reply_pending; /* DATA sent, 354 not seen yet */
     bool data_early;         /* data mode entered before the 354 (pipelining) */
     bool pipeline_warned;
@@ -581,7 +583,6 @@ static void smtp_command(struct smtp_state *st, const uint8_t *line, size_t len)
         cmd = SMTP_CMD_QUIT;
     } else if (smtp_prefix(line, len, "auth")) {
         cmd = SMTP_CMD_AUTH;
-        st->auth_exchange = true;
     }
     smtp_queue_push(st, cmd, tx->base.id);
 }
@@ -755,8 +756,10 @@ static void smtp_reply(struct smtp_state *st, uint32_t code)
     case SMTP_CMD_AUTH: {
         /* 334: the server's next challenge, the exchange goes on; any
          * other reply ends it, 535 as a failed login. */
-        if (code == 334)
+        if (code == 334) {
+            st->auth_exchange = true;
             break;
+        }
         st->auth_exchange = false;
         struct smtp_tx *tx = smtp_tx_find(st, p.tx_id);
         if (tx && code == 535 && tx->auth_failures < UINT32_MAX)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -234,6 +235,12 @@ int behaviour_profiles_load(struct behaviour_store *s, const char *path, char *e
     if (got == sizeof head && memcmp(head, PERSIST_MAGIC, 8) == 0) {
         const uint8_t *hp = head + 12;
         size = PERSIST_HEADER + (size_t)get_u32(&hp) * PERSIST_RECORD + 4;
+        /* Never allocate what the file does not hold (a damaged count
+         * could ask for hundreds of gigabytes): the parse below names the
+         * mismatch. */
+        struct stat sb;
+        if (fstat(fileno(f), &sb) == 0 && (uint64_t)sb.st_size < size)
+            size = (size_t)sb.st_size;
     }
     uint8_t *buf = malloc(size + 1);
     if (!buf) {

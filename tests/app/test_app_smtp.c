@@ -274,6 +274,22 @@ static const struct test_segment auth[] = {
     SEG(1, "221 bye\r\n"),
 };
 
+/* AUTH with an initial response pipelined with the envelope and DATA (the
+ * client does not wait: RFC 4954 allows PIPELINING after it): the lines
+ * after AUTH are commands, since the server never said 334. */
+static const struct test_segment auth_pipelined[] = {
+    SEG(1, "220 mx.example.org ESMTP ready\r\n"),
+    SEG(0, "EHLO c\r\n"),
+    SEG(1, "250-mx.example.org\r\n250-PIPELINING\r\n250 AUTH PLAIN\r\n"),
+    SEG(0, "AUTH PLAIN AGFkbWluAHJpZ2h0\r\nMAIL FROM:<p@example.org>\r\n"
+           "RCPT TO:<q@example.net>\r\nDATA\r\n"),
+    SEG(1, "235 2.7.0 ok\r\n250 ok\r\n250 ok\r\n354 go ahead\r\n"),
+    SEG(0, "Subject: pipelined\r\n\r\nbody\r\n.\r\n"),
+    SEG(1, "250 queued\r\n"),
+    SEG(0, "QUIT\r\n"),
+    SEG(1, "221 bye\r\n"),
+};
+
 static int auth_failures_tx(struct app_tx *tx, void *user)
 {
     *(uint32_t *)user += app_smtp_tx_auth_failures(tx);
@@ -297,6 +313,12 @@ static void test_auth(void)
     CHECK(log != NULL && strstr(log, "\"mail_from\":\"<a@example.org>\"") != NULL);
     test_capture_reset(&s.cap);
     CHECK_EQ_INT(test_tcp_split_invariance(auth, n, 40000, 587), 0);
+    size_t np = sizeof(auth_pipelined) / sizeof(auth_pipelined[0]);
+    char *plog = test_run_tcp(auth_pipelined, np, 40000, 587, -1, 0, NULL);
+    CHECK(find(plog, "\"mail_from\":\"<p@example.org>\"") != NULL);
+    CHECK(find(plog, "\"status\":\"PARSE_DONE\"") != NULL);
+    CHECK_EQ_INT(count(plog, "anomaly"), 0);
+    free(plog);
 }
 
 int main(void)

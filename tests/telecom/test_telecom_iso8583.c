@@ -256,6 +256,17 @@ static void test_redact(void)
     /* other protocols: untouched, no copy */
     f.app_proto = APP_PROTO_HTTP;
     CHECK(app_iso8583_redact(&f, auth.b, auth.n) == auth.b);
+    /* not detected yet (a packet inspected before the parser saw it) or
+     * detection failed, on port 8583: masked all the same; elsewhere not */
+    f.app_proto = APP_PROTO_UNKNOWN;
+    r = app_iso8583_redact(&f, auth.b, auth.n);
+    CHECK(r && memmem(r, auth.n, PAN, strlen(PAN)) == NULL);
+    f.app_proto = APP_PROTO_FAILED;
+    r = app_iso8583_redact(&f, auth.b, auth.n);
+    CHECK(r && memmem(r, auth.n, PAN, strlen(PAN)) == NULL);
+    f.key.dst_port = 8080;
+    CHECK(app_iso8583_redact(&f, auth.b, auth.n) == auth.b);
+    f.key.dst_port = 8583;
     app_layer_flow_end(ctx, st, &f);
     app_flow_state_free(st);
     app_layer_thread_ctx_free(ctx);
