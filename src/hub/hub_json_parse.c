@@ -237,17 +237,35 @@ static json_t *fp_number(struct fp *f)
     return v;
 }
 
+/* After '{' or '[' (at f->p): true if the container closes at once. */
+static bool fp_open(struct fp *f, unsigned char close)
+{
+    f->p++;
+    fp_ws(f);
+    if (f->p < f->end && *f->p == close) {
+        f->p++;
+        return true;
+    }
+    return false;
+}
+
+/* After a member or element: 1 another follows (','), 0 the container
+ * closed, -1 anything else. */
+static int fp_next(struct fp *f, unsigned char close)
+{
+    fp_ws(f);
+    if (f->p < f->end && (*f->p == ',' || *f->p == close))
+        return *f->p++ == ',' ? 1 : 0;
+    return -1;
+}
+
 static json_t *fp_object(struct fp *f)
 {
     json_t *o = json_object();
     if (!o)
         return NULL;
-    f->p++;
-    fp_ws(f);
-    if (f->p < f->end && *f->p == '}') {
-        f->p++;
+    if (fp_open(f, '}'))
         return o;
-    }
     for (;;) {
         fp_ws(f);
         if (f->p >= f->end || *f->p != '"')
@@ -277,18 +295,11 @@ static json_t *fp_object(struct fp *f)
         bool ok = v && json_object_setn_new_nocheck(o, k, kn, v) == 0 &&
                   json_object_size(o) == before + 1;
         free(kcopy);
-        if (!ok)
-            goto fail;
-        fp_ws(f);
-        if (f->p < f->end && *f->p == ',') {
-            f->p++;
-            continue;
-        }
-        if (f->p < f->end && *f->p == '}') {
-            f->p++;
+        int next = ok ? fp_next(f, '}') : -1;
+        if (next == 0)
             return o;
-        }
-        goto fail;
+        if (next < 0)
+            goto fail;
     }
 fail:
     json_decref(o);
@@ -300,27 +311,16 @@ static json_t *fp_array(struct fp *f)
     json_t *a = json_array();
     if (!a)
         return NULL;
-    f->p++;
-    fp_ws(f);
-    if (f->p < f->end && *f->p == ']') {
-        f->p++;
+    if (fp_open(f, ']'))
         return a;
-    }
     for (;;) {
         fp_ws(f);
         json_t *v = fp_value(f);
-        if (!v || json_array_append_new(a, v) != 0)
-            goto fail;
-        fp_ws(f);
-        if (f->p < f->end && *f->p == ',') {
-            f->p++;
-            continue;
-        }
-        if (f->p < f->end && *f->p == ']') {
-            f->p++;
+        int next = v && json_array_append_new(a, v) == 0 ? fp_next(f, ']') : -1;
+        if (next == 0)
             return a;
-        }
-        goto fail;
+        if (next < 0)
+            goto fail;
     }
 fail:
     json_decref(a);

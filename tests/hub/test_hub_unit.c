@@ -122,14 +122,29 @@ static void test_tlp(void)
     CHECK(!hub_tlp_visible("bogus", 1, false, true, &bank));
 }
 
+/* A SQLite hub database in a new directory under /tmp (uri: 128 bytes). */
+static struct hub_db *tmp_db_open(char *dir, char *uri, int pool)
+{
+    char err[512];
+    struct hub_db *db = NULL;
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(uri, 128, "sqlite:%s/hub.db", dir);
+    CHECK_EQ_INT(hub_db_open(uri, pool, &db, err, sizeof err), 0);
+    return db;
+}
+
+static void tmp_db_remove(const char *dir)
+{
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
 static void test_store(void)
 {
     char dir[] = "/tmp/vigil-hub-unit-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
     char uri[128], err[512];
-    snprintf(uri, sizeof uri, "sqlite:%s/hub.db", dir);
-    struct hub_db *db;
-    CHECK_EQ_INT(hub_db_open(uri, 2, &db, err, sizeof err), 0);
+    struct hub_db *db = tmp_db_open(dir, uri, 2);
     struct hub_db_conn *c = hub_db_acquire(db);
     struct hub_org org, again;
     CHECK_EQ_INT(hub_org_add(c, "PowerGrid", "energy", false, &org, err, sizeof err), 0);
@@ -198,9 +213,7 @@ static void test_store(void)
     hub_db_close(db);
     CHECK_EQ_INT(hub_db_open("mysql://x", 1, &db, err, sizeof err), -EINVAL);
     CHECK(strstr(err, "mysql://x") != NULL);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_EQ_INT(system(cmd), 0);
+    tmp_db_remove(dir);
 }
 
 /* Group commit (hub_db_group.c): jobs queued while a group commits go
@@ -281,11 +294,8 @@ static int64_t gc_round(struct hub_db *db, int base, int bad, int bad_kind, stru
 static void test_group_commit(void)
 {
     char dir[] = "/tmp/vigil-hub-gc-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
     char uri[128], err[512];
-    snprintf(uri, sizeof uri, "sqlite:%s/hub.db", dir);
-    struct hub_db *db;
-    CHECK_EQ_INT(hub_db_open(uri, 9, &db, err, sizeof err), 0);
+    struct hub_db *db = tmp_db_open(dir, uri, 9);
     struct hub_db_conn *c = hub_db_acquire(db);
     CHECK_EQ_INT(hub_db_exec(c, "CREATE TABLE gc_test (v INTEGER)", 0, NULL, NULL, err, sizeof err),
                  0);
@@ -344,9 +354,7 @@ static void test_group_commit(void)
     CHECK_EQ_INT(n, 0);
     hub_db_release(db, c);
     hub_db_close(db);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_EQ_INT(system(cmd), 0);
+    tmp_db_remove(dir);
 }
 
 /* The route table: patterns, parameters, optional trailing slash, 404 vs
@@ -454,11 +462,8 @@ static void test_json_compact(void)
 static void test_stats_reload_no_wait(void)
 {
     char dir[] = "/tmp/vigil-hub-unit-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
     char uri[128], err[512];
-    snprintf(uri, sizeof uri, "sqlite:%s/hub.db", dir);
-    struct hub_db *db;
-    CHECK_EQ_INT(hub_db_open(uri, 2, &db, err, sizeof err), 0);
+    struct hub_db *db = tmp_db_open(dir, uri, 2);
     struct hub_db_conn *a = hub_db_acquire(db), *b = hub_db_acquire(db);
     unsigned old_gen = ((struct hub_db_conn_base *)b)->stats_gen;
     hub_db_release(db, b);
@@ -482,9 +487,7 @@ static void test_stats_reload_no_wait(void)
     hub_db_release(db, b);
     hub_db_release(db, a);
     hub_db_close(db);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    tmp_db_remove(dir);
 }
 
 struct arena_thread {
