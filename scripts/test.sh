@@ -35,7 +35,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 step "fuzzers (short runs on seed corpora)"
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DVIGIL_FUZZ=ON -DVIGIL_WERROR=ON -DCMAKE_C_COMPILER=clang >/dev/null
 cmake --build build-fuzz -j$JOBS
-./fuzz/run-fuzzers.sh build-fuzz "${FUZZ_SECONDS:-6}"
+./fuzz/run-fuzzers.sh build-fuzz "${FUZZ_SECONDS:-6}" $JOBS
 
 step "suricata-verify conformance ratchet"
 ./tests/conformance/ratchet.sh build/vigil
