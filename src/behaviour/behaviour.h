@@ -354,6 +354,15 @@ bool behaviour_luhn_ok(const char *digits, size_t n);
  * saved, or -1 with the reason in err (the previous file stays whole). */
 int behaviour_profiles_save(struct behaviour_store *s, const char *path, char *err,
                             size_t errlen);
+/* The same in two steps, so that the disk is not touched on a packet
+ * thread: the file's image (malloc'd, *size bytes, *count profiles; NULL
+ * with err empty when there is no profile store, NULL with err set when
+ * out of memory), taken under the store's lock; then written to path
+ * (temporary name, fsync, rename): 0, or -1 with the reason in err. */
+uint8_t *behaviour_profiles_snapshot(struct behaviour_store *s, size_t *size, int *count,
+                                     char *err, size_t errlen);
+int behaviour_profiles_write(const char *path, const uint8_t *buf, size_t size, char *err,
+                             size_t errlen);
 /* Loads what behaviour_profiles_save wrote: the number loaded, 0 when
  * there is no file, -1 (nothing used) when it is unreadable, of another
  * version, truncated or corrupt, with the reason in err. */

@@ -85,24 +85,26 @@ static uint8_t *put_record(uint8_t *p, const struct scan_tracker *t)
     return p + 32;
 }
 
-int behaviour_profiles_save(struct behaviour_store *s, const char *path, char *err,
-                            size_t errlen)
+uint8_t *behaviour_profiles_snapshot(struct behaviour_store *s, size_t *size, int *count,
+                                     char *err, size_t errlen)
 {
     struct behaviour_store *ps = s ? s->profiles : NULL;
+    *size = 0;
+    *count = 0;
     if (!ps)
-        return 0;
-    /* A copy under the lock, the disk outside it: the workers wait for a
+        return NULL;
+    /* A copy under the lock, the disk elsewhere: the workers wait for a
      * memcpy-sized moment, never for the disk. */
     pthread_mutex_lock(&ps->lock);
     size_t n = 0;
     for (const struct scan_tracker *t = ps->lru_head; t; t = t->lru_next)
         n += t->key.type == SCAN_T_PROFILE && t->first_usec != 0;
-    size_t size = PERSIST_HEADER + n * PERSIST_RECORD + 4;
-    uint8_t *buf = malloc(size);
+    size_t total = PERSIST_HEADER + n * PERSIST_RECORD + 4;
+    uint8_t *buf = malloc(total);
     if (!buf) {
         pthread_mutex_unlock(&ps->lock);
-        snprintf(err, errlen, "%s: out of memory for %zu profiles", path, n);
-        return -1;
+        snprintf(err, errlen, "out of memory for %zu profiles", n);
+        return NULL;
     }
     uint8_t *p = buf;
     memcpy(p, PERSIST_MAGIC, 8);
@@ -112,24 +114,28 @@ int behaviour_profiles_save(struct behaviour_store *s, const char *path, char *e
         if (t->key.type == SCAN_T_PROFILE && t->first_usec != 0)
             p = put_record(p, t);
     pthread_mutex_unlock(&ps->lock);
-    put_u32(p, (uint32_t)crc32(0L, buf, (uInt)(size - 4)));
+    put_u32(p, (uint32_t)crc32(0L, buf, (uInt)(total - 4)));
+    *size = total;
+    *count = (int)n;
+    return buf;
+}
 
+int behaviour_profiles_write(const char *path, const uint8_t *buf, size_t size, char *err,
+                             size_t errlen)
+{
     char tmp[4096];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
-        free(buf);
         snprintf(err, errlen, "%s: path too long", path);
         return -1;
     }
     FILE *f = fopen(tmp, "wb");
     if (!f) {
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-        free(buf);
         return -1;
     }
     bool ok = fwrite(buf, 1, size, f) == size && fflush(f) == 0 && fsync(fileno(f)) == 0;
     int e = errno;
     ok = fclose(f) == 0 && ok;
-    free(buf);
     if (!ok || rename(tmp, path) != 0) {
         if (ok)
             e = errno;
@@ -137,7 +143,25 @@ int behaviour_profiles_save(struct behaviour_store *s, const char *path, char *e
         unlink(tmp);
         return -1;
     }
-    return (int)n;
+    return 0;
+}
+
+int behaviour_profiles_save(struct behaviour_store *s, const char *path, char *err,
+                            size_t errlen)
+{
+    size_t size;
+    int n;
+    char why[300] = "";
+    uint8_t *buf = behaviour_profiles_snapshot(s, &size, &n, why, sizeof why);
+    if (!buf) {
+        if (!why[0])
+            return 0;
+        snprintf(err, errlen, "%s: %s", path, why);
+        return -1;
+    }
+    int rc = behaviour_profiles_write(path, buf, size, err, errlen);
+    free(buf);
+    return rc < 0 ? -1 : n;
 }
 
 /* The records of a whole file's bytes (size of them) into the store. */

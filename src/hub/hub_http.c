@@ -99,6 +99,52 @@ void hub_response_header(struct hub_response *resp, const char *name, const char
     resp->nheaders++;
 }
 
+struct forwarded_acc {
+    char *buf;
+    size_t size, len;
+};
+
+static enum MHD_Result forwarded_add(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    struct forwarded_acc *acc = cls;
+    if (!key || !value || strcasecmp(key, "X-Forwarded-For") != 0)
+        return MHD_YES;
+    size_t n = strlen(value);
+    /* Several headers are one list, in order. Past the buffer the oldest
+     * (leftmost) entries go: the walk reads from the right. */
+    size_t need = (acc->len ? 1 : 0) + n;
+    if (need >= acc->size) {
+        snprintf(acc->buf, acc->size, "%s", value + (n - (acc->size - 1)));
+        const char *comma = strchr(acc->buf, ',');
+        if (comma) /* a cut entry is not an address */
+            memmove(acc->buf, comma + 1, strlen(comma + 1) + 1);
+        acc->len = strlen(acc->buf);
+        return MHD_YES;
+    }
+    if (acc->len + need >= acc->size) {
+        size_t drop = acc->len + need - (acc->size - 1);
+        const char *comma = strchr(acc->buf + drop, ',');
+        size_t keep = comma ? strlen(comma + 1) : 0;
+        memmove(acc->buf, comma ? comma + 1 : acc->buf, keep + 1);
+        acc->buf[keep] = '\0';
+        acc->len = keep;
+    }
+    acc->len += (size_t)snprintf(acc->buf + acc->len, acc->size - acc->len, "%s%s",
+                                 acc->len ? "," : "", value);
+    return MHD_YES;
+}
+
+/* Every X-Forwarded-For header of the request as one list; NULL when none. */
+static const char *forwarded_for(struct MHD_Connection *conn, char *buf, size_t size)
+{
+    struct forwarded_acc acc = {buf, size, 0};
+    buf[0] = '\0';
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, forwarded_add, &acc);
+    return buf[0] ? buf : NULL;
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct hub_response *resp)
 {
     if (!resp->body) {
@@ -368,6 +414,12 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
                 inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, req->remote_addr,
                           sizeof req->remote_addr);
         }
+        char forwarded[1024];
+        hub_client_address(req->remote_addr,
+                           s->cfg.ntrusted_proxies ? forwarded_for(conn, forwarded, sizeof forwarded)
+                                                   : NULL,
+                           s->cfg.trusted_proxies, s->cfg.ntrusted_proxies, req->client_addr,
+                           sizeof req->client_addr);
         struct hub_response resp = {0};
         if (!admit_request(s, ctx, conn, &resp)) {
             ctx->answered = true;

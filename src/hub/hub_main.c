@@ -41,6 +41,11 @@ static void hub_usage(FILE *out)
           "                          or the current directory)\n"
           "  --hostname NAME         a DNS name or address remote organisations use to reach\n"
           "                          the hub, added to the generated certificate (repeatable)\n"
+          "  --trusted-proxy NET     a reverse proxy (address or ADDR/PREFIX, repeatable)\n"
+          "                          whose X-Forwarded-For names the client for the\n"
+          "                          dashboard's login limit\n"
+          "  --login-max-failures N  refused dashboard logins per client and minute before\n"
+          "                          429 (default 10; an IPv6 client counts by its /64)\n"
           "  --plain-http            serve plain HTTP instead of TLS\n"
           "  --threads N             HTTP worker threads (default 4)\n"
           "  --max-body BYTES        largest request body accepted, else 413 (default 33554432)\n"
@@ -129,6 +134,16 @@ static int apply_setting(struct hub_config *cfg, const char *name, const char *v
                 strlen(value))
             BAD("expected a DNS name or an IP address");
         cfg->hostnames[cfg->nhostnames++] = value;
+    } else if (strcmp(name, "trusted-proxy") == 0) {
+        if (cfg->ntrusted_proxies == HUB_MAX_PROXIES)
+            BAD("at most %d trusted proxies", HUB_MAX_PROXIES);
+        if (hub_net_parse(value, &cfg->trusted_proxies[cfg->ntrusted_proxies]) < 0)
+            BAD("expected an IP address or ADDRESS/PREFIX");
+        cfg->ntrusted_proxies++;
+    } else if (strcmp(name, "login-max-failures") == 0) {
+        if (parse_int(value, 1, 100000, &v) < 0)
+            BAD("expected 1..100000");
+        cfg->login_max_failures = (int)v;
     } else if (strcmp(name, "plain-http") == 0) {
         if (value && config_parse_bool(value, &b) < 0)
             BAD("expected yes or no");
@@ -202,14 +217,15 @@ static int apply_file(struct hub_config *cfg, const struct config *file, const c
         char where[600];
         snprintf(where, sizeof where, "%s:%d: %s", path, config_node_line(n), config_node_name(n));
         if (config_node_is_sequence(n)) {
-            if (strcmp(config_node_name(n), "hostname") != 0) {
+            const char *list = config_node_name(n);
+            if (strcmp(list, "hostname") != 0 && strcmp(list, "trusted-proxy") != 0) {
                 fprintf(stderr, "vigil: hub: %s: expected one value, not a list\n", where);
                 return 2;
             }
             for (const struct config_node *e = config_node_first_child(n); e;
                  e = config_node_next(e)) {
                 const char *value = config_node_value(e);
-                if (!value || apply_setting(cfg, "hostname", value, where))
+                if (!value || apply_setting(cfg, list, value, where))
                     return 2;
             }
             continue;
@@ -284,6 +300,7 @@ int hub_main(int argc, char **argv)
     cfg->token_lifetime_s = 365LL * 86400;
     cfg->session_idle_s = 30 * 60;
     cfg->metrics = true;
+    cfg->login_max_failures = 10;
 
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -293,6 +310,8 @@ int hub_main(int argc, char **argv)
         {"key", required_argument, NULL, 0},
         {"tls-dir", required_argument, NULL, 0},
         {"hostname", required_argument, NULL, 0},
+        {"trusted-proxy", required_argument, NULL, 0},
+        {"login-max-failures", required_argument, NULL, 0},
         {"plain-http", no_argument, NULL, 0},
         {"threads", required_argument, NULL, 0},
         {"max-body", required_argument, NULL, 0},

@@ -15,6 +15,7 @@
 #include "hub/hub_metrics.h"
 #include "hub/hub_route.h"
 #include "hub/hub_store.h"
+#include "hub/hub_util.h"
 
 #define HUB_API_ROOT "/vigil/"
 #define HUB_TAXII_MEDIA "application/taxii+json;version=2.1"
@@ -33,6 +34,8 @@ static inline json_t *hub_json_str(const char *s)
 }
 
 #define HUB_MAX_HOSTNAMES 16
+
+#define HUB_MAX_PROXIES 16
 
 struct hub_config {
     const char *db_uri;
@@ -61,6 +64,11 @@ struct hub_config {
     int64_t token_lifetime_s; /* default lifetime of issued tokens; 0 = none */
     int64_t session_idle_s;   /* dashboard session idle timeout (hub_web.c) */
     bool metrics;             /* serve GET /metrics */
+    /* Reverse proxies whose X-Forwarded-For is believed (hub_client_address)
+     * and the dashboard's refused-login limit per client (hub_web.c). */
+    struct hub_net trusted_proxies[HUB_MAX_PROXIES];
+    int ntrusted_proxies;
+    int login_max_failures;
 };
 
 struct hub_audit_queue;
@@ -109,6 +117,9 @@ struct hub_request {
     struct hub_caller caller; /* filled when the route needs a token */
     struct hub_db_conn *db;
     char remote_addr[64];
+    /* The client behind any trusted proxies (hub_client_address); the
+     * socket's address when there are none. */
+    char client_addr[64];
     /* Authenticated by a dashboard session cookie rather than a token
      * header (hub_web.c); csrf is the session's anti-forgery token. */
     bool session;

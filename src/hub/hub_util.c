@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "hub/hub_util.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -144,4 +146,123 @@ int hub_token_generate(char out[69])
         snprintf(out + 4 + 2 * i, 3, "%02x", b[i]);
     out[68] = 0;
     return 0;
+}
+
+int hub_net_parse(const char *s, struct hub_net *out)
+{
+    char buf[64];
+    const char *slash = strchr(s, '/');
+    size_t len = slash ? (size_t)(slash - s) : strlen(s);
+    if (len == 0 || len >= sizeof buf)
+        return -EINVAL;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    memset(out, 0, sizeof *out);
+    int max;
+    if (inet_pton(AF_INET, buf, out->addr) == 1) {
+        out->family = 4;
+        max = 32;
+    } else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (memcmp(out->addr, mapped, 12) == 0 && !slash) {
+            memmove(out->addr, out->addr + 12, 4);
+            memset(out->addr + 4, 0, 12);
+            out->family = 4;
+            max = 32;
+        } else {
+            out->family = 6;
+            max = 128;
+        }
+    } else {
+        return -EINVAL;
+    }
+    out->prefix = max;
+    if (slash) {
+        char *end;
+        errno = 0;
+        long p = strtol(slash + 1, &end, 10);
+        if (errno || end == slash + 1 || *end || p < 0 || p > max)
+            return -EINVAL;
+        out->prefix = (int)p;
+    }
+    return 0;
+}
+
+bool hub_net_contains(const struct hub_net *net, const struct hub_net *addr)
+{
+    if (net->family != addr->family)
+        return false;
+    int full = net->prefix / 8, rest = net->prefix % 8;
+    if (memcmp(net->addr, addr->addr, (size_t)full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    uint8_t mask = (uint8_t)(0xff << (8 - rest));
+    return (net->addr[full] & mask) == (addr->addr[full] & mask);
+}
+
+static void net_format(const struct hub_net *a, char *out, size_t outlen)
+{
+    char text[INET6_ADDRSTRLEN];
+    if (!inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->addr, text, sizeof text))
+        text[0] = '\0';
+    snprintf(out, outlen, "%s", text);
+}
+
+static bool net_trusted(const struct hub_net *a, const struct hub_net *trusted, int ntrusted)
+{
+    for (int i = 0; i < ntrusted; i++)
+        if (hub_net_contains(&trusted[i], a))
+            return true;
+    return false;
+}
+
+void hub_client_address(const char *peer, const char *forwarded_for,
+                        const struct hub_net *trusted, int ntrusted, char *out, size_t outlen)
+{
+    struct hub_net hop;
+    if (hub_net_parse(peer, &hop) < 0) {
+        snprintf(out, outlen, "%s", peer);
+        return;
+    }
+    if (forwarded_for && net_trusted(&hop, trusted, ntrusted)) {
+        /* Right to left: each entry is what the hop to its right saw. */
+        const char *end = forwarded_for + strlen(forwarded_for);
+        while (end > forwarded_for) {
+            const char *start = end;
+            while (start > forwarded_for && start[-1] != ',')
+                start--;
+            const char *a = start, *b = end;
+            while (a < b && (*a == ' ' || *a == '\t'))
+                a++;
+            while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+                b--;
+            char entry[64];
+            struct hub_net next;
+            if (b - a <= 0 || (size_t)(b - a) >= sizeof entry)
+                break;
+            memcpy(entry, a, (size_t)(b - a));
+            entry[b - a] = '\0';
+            if (strchr(entry, '/') || hub_net_parse(entry, &next) < 0)
+                break;
+            hop = next;
+            if (!net_trusted(&hop, trusted, ntrusted))
+                break;
+            end = start > forwarded_for ? start - 1 : forwarded_for;
+        }
+    }
+    net_format(&hop, out, outlen);
+}
+
+void hub_client_key(const char *addr, char *out, size_t outlen)
+{
+    struct hub_net a;
+    if (hub_net_parse(addr, &a) < 0 || a.family == 4) {
+        snprintf(out, outlen, "%s", addr);
+        return;
+    }
+    memset(a.addr + 8, 0, 8);
+    char text[INET6_ADDRSTRLEN];
+    net_format(&a, text, sizeof text);
+    snprintf(out, outlen, "%s/64", text);
 }

@@ -160,16 +160,19 @@ static int login_token(const struct hub_request *req, char *out, size_t outlen)
     return rc;
 }
 
-/* Login rate limit: at most LOGIN_MAX_FAILURES refused tokens per client
- * address within LOGIN_WINDOW_US; past that every login from the address
- * (even with a good token, so that guessing learns nothing) gets 429 with
- * Retry-After until the window ends. Kept in memory, per hub process: a
- * small open-addressed table; when every probed slot is busy the address
+/* Login rate limit: at most login-max-failures refused tokens per client
+ * within LOGIN_WINDOW_US; past that every login from the client (even with
+ * a good token, so that guessing learns nothing) gets 429 with Retry-After
+ * until the window ends. The client is the address behind any trusted
+ * reverse proxy (--trusted-proxy: without it, everyone behind the proxy
+ * would be one client and ten bad tokens would lock them all out), an
+ * IPv6 one counted by its /64 (else rotating addresses inside one's own
+ * prefix would escape the limit). Kept in memory, per hub process: a
+ * small open-addressed table; when every probed slot is busy the client
  * shares the oldest one (it can then only be limited sooner, never later). */
 #define LOGIN_SLOTS 1024
 #define LOGIN_PROBES 8
 #define LOGIN_WINDOW_US (60 * 1000000LL)
-#define LOGIN_MAX_FAILURES 10
 struct login_slot {
     char addr[64];
     int64_t window_start;
@@ -201,7 +204,7 @@ static struct login_slot *login_slot_of(const char *addr, int64_t now)
 }
 
 /* Seconds until addr may try again, 0 when it may now. */
-static int64_t login_blocked(const char *addr, int64_t now)
+static int64_t login_blocked(const char *addr, int64_t now, int max_failures)
 {
     pthread_mutex_lock(&login_lock);
     struct login_slot *sl = login_slot_of(addr, now);
@@ -209,7 +212,7 @@ static int64_t login_blocked(const char *addr, int64_t now)
     if (now - sl->window_start >= LOGIN_WINDOW_US) {
         sl->window_start = now;
         sl->failures = 0;
-    } else if (sl->failures >= LOGIN_MAX_FAILURES) {
+    } else if (sl->failures >= max_failures) {
         wait = (sl->window_start + LOGIN_WINDOW_US - now + 999999) / 1000000;
     }
     pthread_mutex_unlock(&login_lock);
@@ -265,7 +268,9 @@ void web_login(struct hub_request *req, struct hub_response *resp)
         return;
     }
     int64_t now = hub_now_us();
-    int64_t wait = login_blocked(req->remote_addr, now);
+    char client[80];
+    hub_client_key(req->client_addr, client, sizeof client);
+    int64_t wait = login_blocked(client, now, s->cfg.login_max_failures);
     if (wait > 0) {
         char retry[24];
         snprintf(retry, sizeof retry, "%lld", (long long)wait);
@@ -277,7 +282,7 @@ void web_login(struct hub_request *req, struct hub_response *resp)
     int rc = hub_token_authenticate(req->db, token, now, &req->caller, err, sizeof err);
     if (rc == -EACCES) {
         hub_count(&s->metrics.auth_failures, 1);
-        login_failed(req->remote_addr, now);
+        login_failed(client, now);
         hub_response_error(resp, 401, "Unauthorized", "%s", err);
         return;
     }

@@ -6,6 +6,7 @@
  * only: a capture file is a replay that starts from nothing, unless
  * behaviour.profiles.persist says yes. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "behaviour/behaviour.h"
 #include "sensor/sensor_internal.h"
@@ -44,11 +45,83 @@ void sensor_profiles_restore(struct run_state *rs)
     }
 }
 
+/* The periodic save's disk work (write, fsync, rename) runs on a thread of
+ * its own: with one worker, housekeeping runs on the packet thread, and an
+ * fsync on a busy disk would stall capture for as long as it takes. */
+struct profiles_write_job {
+    struct run_state *rs;
+    uint8_t *image;
+    size_t size;
+    int count;
+};
+
+static void *profiles_write_thread(void *arg)
+{
+    struct profiles_write_job *job = arg;
+    char err[600] = "";
+    if (behaviour_profiles_write(job->rs->profiles_path, job->image, job->size, err,
+                                 sizeof err) < 0)
+        log_warning("behaviour: host profiles not saved: %s", err);
+    else
+        log_info("behaviour: %d host profiles saved to %s", job->count, job->rs->profiles_path);
+    atomic_store(&job->rs->profiles_writer_done, true);
+    free(job->image);
+    free(job);
+    return NULL;
+}
+
+/* Waits for a write still running (at most one is). */
+static void profiles_writer_join(struct run_state *rs)
+{
+    if (!rs->profiles_writer_started)
+        return;
+    pthread_join(rs->profiles_writer, NULL);
+    rs->profiles_writer_started = false;
+}
+
 void sensor_profiles_save(struct run_state *rs)
 {
     if (!rs->profiles_persist || !rs->shared.behaviour)
         return;
     rs->last_profiles_save_ms = sensor_monotonic_ms();
+    if (rs->profiles_writer_started) {
+        if (!atomic_load(&rs->profiles_writer_done)) {
+            /* The disk has not finished the last save: skip this one
+             * rather than queue images behind it. */
+            rs->profiles_saves_skipped++;
+            log_warning("behaviour: host profiles not saved: the previous save is still being "
+                        "written");
+            return;
+        }
+        profiles_writer_join(rs);
+    }
+    char err[600] = "";
+    struct profiles_write_job *job = calloc(1, sizeof *job);
+    if (job)
+        job->image = behaviour_profiles_snapshot(rs->shared.behaviour, &job->size,
+                                                 &job->count, err, sizeof err);
+    if (!job || !job->image) {
+        if (!job || err[0])
+            log_warning("behaviour: host profiles not saved: %s",
+                        err[0] ? err : "out of memory");
+        free(job);
+        return;
+    }
+    job->rs = rs;
+    atomic_store(&rs->profiles_writer_done, false);
+    if (pthread_create(&rs->profiles_writer, NULL, profiles_write_thread, job) == 0) {
+        rs->profiles_writer_started = true;
+        return;
+    }
+    /* No thread to be had: write here rather than not at all. */
+    profiles_write_thread(job);
+}
+
+void sensor_profiles_save_final(struct run_state *rs)
+{
+    profiles_writer_join(rs); /* its image is older than the one taken now */
+    if (!rs->profiles_persist || !rs->shared.behaviour)
+        return;
     char err[600] = "";
     int n = behaviour_profiles_save(rs->shared.behaviour, rs->profiles_path, err, sizeof err);
     if (n < 0)

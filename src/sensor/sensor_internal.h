@@ -508,13 +508,21 @@ struct run_state {
     bool profiles_persist;
     char profiles_path[4096];
     uint64_t last_profiles_save_ms;
+    pthread_t profiles_writer;          /* the periodic save's disk work */
+    bool profiles_writer_started;       /* joinable */
+    _Atomic bool profiles_writer_done;  /* set by the writer as it ends */
+    uint64_t profiles_saves_skipped;    /* the previous write was still running */
 };
 
 /* profiles_state.c: the behavioural detectors' host profiles across
  * restarts (behaviour.profiles.persist): restored once the workers' store
- * exists, saved every save-interval by housekeeping and at the end. */
+ * exists, saved every save-interval by housekeeping (the copy there, the
+ * write, fsync and rename on a thread of their own) and at the end. */
 void sensor_profiles_restore(struct run_state *rs);
 void sensor_profiles_save(struct run_state *rs);
+/* The save at stop: waits for a periodic write still running, then writes
+ * on the calling thread (the workers are done). */
+void sensor_profiles_save_final(struct run_state *rs);
 
 /* capture_config.c */
 int sensor_live_resolve(struct run_state *rs);

@@ -515,7 +515,7 @@ static void cleanup(struct run_state *rs)
         worker_fini(&rs->workers[i]);
     free(rs->workers);
     rs->workers = NULL;
-    sensor_profiles_save(rs); /* the workers are done: their last flows are in */
+    sensor_profiles_save_final(rs); /* the workers are done: their last flows are in */
     behaviour_store_free(rs->shared.behaviour);
     rs->shared.behaviour = NULL;
     detect_shared_free(rs->shared.detect);

@@ -195,6 +195,23 @@ static void test_persist(void)
     learn_hours(ca, v4(10, 0, 0, 6), ext);
     behaviour_ctx_free(ca);
     CHECK_EQ_INT(behaviour_profiles_save(a, path, err, sizeof err), 2);
+    /* In two steps, as the sensor saves (the disk work on a thread of its
+     * own): the image is the store when it was taken, whatever is learnt
+     * while it is being written. */
+    size_t image_size = 0;
+    int image_count = 0;
+    uint8_t *image = behaviour_profiles_snapshot(a, &image_size, &image_count, err, sizeof err);
+    CHECK(image != NULL);
+    CHECK_EQ_INT(image_count, 2);
+    ca = behaviour_ctx_new(&c, a, on_alert, NULL);
+    learn_hours(ca, v4(10, 0, 0, 7), ext);
+    behaviour_ctx_free(ca);
+    CHECK_EQ_INT(behaviour_profiles_write(other, image, image_size, err, sizeof err), 0);
+    free(image);
+    struct behaviour_store *taken = behaviour_store_new(&c);
+    CHECK_EQ_INT(behaviour_profiles_load(taken, other, err, sizeof err), 2);
+    behaviour_store_free(taken);
+    CHECK_EQ_INT(behaviour_profiles_save(a, other, err, sizeof err), 3);
     behaviour_store_free(a);
 
     struct behaviour_store *b = behaviour_store_new(&c);

@@ -274,8 +274,10 @@ def main():
         # An expired session goes back to the login: a hub with a 2 s idle
         # timeout on the same store.
         hub.stop()
-        hub = ht.Hub(db, work, plain=True, extra=["--session-timeout", "2"]).start()
+        hub = ht.Hub(db, work, plain=True,
+                     extra=["--session-timeout", "2", "--trusted-proxy", "127.0.0.0/8"]).start()
         base = f"http://127.0.0.1:{hub.port}"
+        proxied_rate_limit(hub, orgs)
         b = wd.browser
         login(b, base, orgs["Harbour Bank"]["analyst"])
         time.sleep(3)
@@ -568,6 +570,36 @@ def run(hub, base, wd, orgs, hb_sensor, db):
     b.wait("return /too many/i.test(document.getElementById('login-error').textContent)",
            "the login page says why")
     step("login rate limit checked")
+
+
+def proxied_rate_limit(hub, orgs):
+    """Behind a trusted reverse proxy the login limit counts the client the
+    proxy names, not the proxy: one guesser does not lock everyone out."""
+    c = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=30)
+
+    def try_login(tok, xff=None):
+        h = {"Content-Type": "application/json"}
+        if xff:
+            h["X-Forwarded-For"] = xff
+        c.request("POST", "/web/login", body=json.dumps({"token": tok}), headers=h)
+        r = c.getresponse()
+        r.read()
+        return r.status
+    good = orgs["Harbour Bank"]["analyst"]
+    codes = [try_login("vgl_guess%02d" % i, "198.51.100.1") for i in range(11)]
+    check(codes == [401] * 10 + [429], f"behind the proxy: one client limited ({codes})")
+    check(try_login(good, "198.51.100.2") == 200, "another client behind the proxy is not")
+    check(try_login(good) == 200, "nor the proxy's own address")
+    check(try_login(good, "198.51.100.1, 127.0.0.1") == 429,
+          "a trusted hop after the client changes nothing")
+    check(try_login(good, "198.51.100.2, 198.51.100.1") == 429,
+          "what the client claims left of the address the proxy saw is not believed")
+    codes = [try_login("vgl_guess%02d" % i, "2001:db8:5:6::%x" % i) for i in range(10)]
+    check(codes == [401] * 10, f"ten wrong tokens from one IPv6 /64 ({codes})")
+    check(try_login(good, "2001:db8:5:6:ffff::9") == 429,
+          "another address of the same /64 is the same client")
+    check(try_login(good, "2001:db8:5:7::1") == 200, "the next /64 is not")
+    c.close()
 
 
 if __name__ == "__main__":

@@ -649,6 +649,59 @@ static void test_json_parse_fast(void)
     CHECK(fails == 0);
 }
 
+/* The client behind trusted reverse proxies, and the key the login limit
+ * counts it under. */
+static void test_client_address(void)
+{
+    struct hub_net trusted[2];
+    CHECK_EQ_INT(hub_net_parse("10.0.0.0/8", &trusted[0]), 0);
+    CHECK_EQ_INT(hub_net_parse("2001:db8:ffff::1", &trusted[1]), 0);
+    struct hub_net n;
+    CHECK_EQ_INT(hub_net_parse("10.0.0.0/33", &n), -EINVAL);
+    CHECK_EQ_INT(hub_net_parse("10.0.0/8", &n), -EINVAL);
+    CHECK_EQ_INT(hub_net_parse("proxy.example", &n), -EINVAL);
+    CHECK_EQ_INT(hub_net_parse("/8", &n), -EINVAL);
+    CHECK_EQ_INT(hub_net_parse("::ffff:10.1.2.3", &n), 0);
+    CHECK(hub_net_contains(&trusted[0], &n)); /* mapped IPv4 is IPv4 */
+    char out[64];
+    /* no trusted proxy: the socket's address, whatever the header says */
+    hub_client_address("192.0.2.9", "198.51.100.1", trusted, 0, out, sizeof out);
+    CHECK_EQ_STR(out, "192.0.2.9");
+    /* an untrusted peer's header is ignored */
+    hub_client_address("192.0.2.9", "198.51.100.1", trusted, 2, out, sizeof out);
+    CHECK_EQ_STR(out, "192.0.2.9");
+    /* through one proxy */
+    hub_client_address("10.1.1.1", "198.51.100.1", trusted, 2, out, sizeof out);
+    CHECK_EQ_STR(out, "198.51.100.1");
+    /* the client's own claim left of the address the proxy saw is not believed */
+    hub_client_address("10.1.1.1", "203.0.113.5, 198.51.100.1", trusted, 2, out, sizeof out);
+    CHECK_EQ_STR(out, "198.51.100.1");
+    /* a chain of trusted proxies, IPv6 among them, mapped peer */
+    hub_client_address("::ffff:10.1.1.1", "2001:db8:1::7 ,2001:db8:ffff::1, 10.2.2.2",
+                       trusted, 2, out, sizeof out);
+    CHECK_EQ_STR(out, "2001:db8:1::7");
+    /* garbage ends the walk at the last trusted hop */
+    hub_client_address("10.1.1.1", "198.51.100.1, unknown", trusted, 2, out, sizeof out);
+    CHECK_EQ_STR(out, "10.1.1.1");
+    hub_client_address("10.1.1.1", "198.51.100.1,,", trusted, 2, out, sizeof out);
+    CHECK_EQ_STR(out, "10.1.1.1");
+    hub_client_address("10.1.1.1", "198.51.100.0/24", trusted, 2, out, sizeof out);
+    CHECK_EQ_STR(out, "10.1.1.1");
+    /* every entry trusted: the leftmost */
+    hub_client_address("10.1.1.1", "10.3.3.3, 10.2.2.2", trusted, 2, out, sizeof out);
+    CHECK_EQ_STR(out, "10.3.3.3");
+    /* the limit's key: IPv4 whole, IPv6 by its /64 */
+    hub_client_key("198.51.100.1", out, sizeof out);
+    CHECK_EQ_STR(out, "198.51.100.1");
+    char other[64];
+    hub_client_key("2001:db8:1:2:aaaa::1", out, sizeof out);
+    hub_client_key("2001:db8:1:2:bbbb:cccc:dddd:eeee", other, sizeof other);
+    CHECK_EQ_STR(out, "2001:db8:1:2::/64");
+    CHECK_EQ_STR(other, out);
+    hub_client_key("2001:db8:1:3::1", other, sizeof other);
+    CHECK(strcmp(other, out) != 0);
+}
+
 int main(void)
 {
     /* As `vigil hub` does: every test below runs with the hub's jansson
@@ -659,6 +712,7 @@ int main(void)
     test_stats_reload_no_wait();
     test_routes();
     test_timestamps();
+    test_client_address();
     test_ids();
     test_tlp();
     test_store();
