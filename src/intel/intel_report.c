@@ -62,6 +62,7 @@ struct intel_reporter {
     uint64_t retry_at_ms;
     bool down_logged;
 
+    _Atomic uint64_t stats_submitted; /* of submitted: stats events, not alerts */
     _Atomic uint64_t submitted, sent, spooled, retried, dropped, rejected, posts, post_errors,
         queued;
 };
@@ -609,6 +610,14 @@ void intel_reporter_submit(struct intel_reporter *r, const char *line, size_t le
     pthread_mutex_unlock(&r->lock);
 }
 
+void intel_reporter_submit_stats(struct intel_reporter *r, const char *line, size_t len)
+{
+    if (!r)
+        return;
+    atomic_fetch_add(&r->stats_submitted, 1);
+    intel_reporter_submit(r, line, len);
+}
+
 void intel_reporter_stop(struct intel_reporter *r, uint32_t wait_ms,
                          struct intel_reporter_stats *final)
 {
@@ -640,6 +649,7 @@ void intel_reporter_get_stats(struct intel_reporter *r, struct intel_reporter_st
     if (!r)
         return;
     o->submitted = atomic_load(&r->submitted);
+    o->stats_submitted = atomic_load(&r->stats_submitted);
     o->sent = atomic_load(&r->sent);
     o->spooled = atomic_load(&r->spooled);
     o->retried = atomic_load(&r->retried);

@@ -32,7 +32,8 @@ struct intel_reporter_config {
 };
 
 struct intel_reporter_stats {
-    uint64_t submitted, sent, spooled, retried, dropped, rejected;
+    uint64_t submitted, sent, spooled, retried, dropped, rejected; /* events */
+    uint64_t stats_submitted; /* of submitted: stats events (the rest are alerts) */
     uint64_t pending; /* in memory and in the spool */
     uint64_t posts, post_errors;
 };
@@ -45,6 +46,9 @@ struct intel_reporter *intel_reporter_start(const struct intel_reporter_config *
 /* Queues one EVE line (a JSON object, with or without the newline); any
  * thread; copies the line; never blocks on the network. */
 void intel_reporter_submit(struct intel_reporter *r, const char *line, size_t len);
+/* The same for a stats event (the sensor's counters for the hub's sensors
+ * view), counted apart from the alerts. */
+void intel_reporter_submit_stats(struct intel_reporter *r, const char *line, size_t len);
 /* Sends what it can within about wait_ms, spools the rest, stops; the last
  * counters go to final (may be NULL). */
 void intel_reporter_stop(struct intel_reporter *r, uint32_t wait_ms,

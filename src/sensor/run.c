@@ -198,7 +198,9 @@ void sensor_housekeeping(struct run_state *rs)
         else if (rs->nworkers > 0)
             worker_flush_outputs(&rs->workers[0]);
     }
-    if (rs->sc.stats_enabled && (rs->sc.any_log_stats || rs->stats_log) && rs->nworkers > 0) {
+    if (rs->sc.stats_enabled &&
+        (rs->sc.any_log_stats || rs->stats_log || sensor_intel_reports(rs->intel)) &&
+        rs->nworkers > 0) {
         uint64_t interval = (uint64_t)rs->sc.stats_interval_sec * 1000u;
         if (rs->stats_requested_ms && now - rs->stats_requested_ms >= 50) {
             /* Workers had time to publish the snapshots asked for. */
@@ -689,10 +691,12 @@ static void finish(struct run_state *rs)
 {
     for (int i = 0; i < rs->nworkers; i++)
         worker_shutdown(&rs->workers[i]);
+    uint64_t ts = rs->last_ts_usec ? rs->last_ts_usec : wall_usec();
+    if (rs->sc.stats_enabled)
+        sensor_report_final_stats(rs, &rs->capture, ts);
     sensor_intel_drain(rs->intel); /* alerts still queued for the hub: before the stats */
     save_baseline(rs);
     if (rs->sc.stats_enabled && rs->nworkers > 0) {
-        uint64_t ts = rs->last_ts_usec ? rs->last_ts_usec : wall_usec();
         sensor_write_stats(rs, rs->workers, rs->nworkers, &rs->capture, ts, false,
                            rs->workers[0].eve);
     }

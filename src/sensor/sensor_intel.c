@@ -311,7 +311,8 @@ void sensor_intel_write_stats(const struct sensor_intel *si, const struct intel_
         if (si->reporter)
             intel_reporter_get_stats(si->reporter, &rs);
         json_key_object_begin(w, "hub_report");
-        json_key_u64(w, "alerts", rs.submitted);
+        json_key_u64(w, "alerts", rs.submitted - rs.stats_submitted);
+        json_key_u64(w, "stats", rs.stats_submitted);
         json_key_u64(w, "sent", rs.sent);
         json_key_u64(w, "spooled", rs.spooled);
         json_key_u64(w, "retried", rs.retried);
@@ -320,6 +321,17 @@ void sensor_intel_write_stats(const struct sensor_intel *si, const struct intel_
         json_key_u64(w, "pending", rs.pending);
         json_object_end(w);
     }
+}
+
+bool sensor_intel_reports(const struct sensor_intel *si)
+{
+    return si && si->reporter;
+}
+
+void sensor_intel_report_stats(struct sensor_intel *si, const char *line, size_t len)
+{
+    if (si && si->reporter && len)
+        intel_reporter_submit_stats(si->reporter, line, len);
 }
 
 /* ---------- worker side ---------- */

@@ -397,6 +397,10 @@ void sensor_intel_file(struct worker *w, struct flow *f, const struct packet *p,
                        const struct app_file *file);
 /* The alert just written by the worker's EVE writer goes to the hub. */
 void sensor_intel_report_alert(struct worker *w, const struct eve_writer *ew);
+/* Whether alerts are reported to a hub; a stats event (one EVE line) sent
+ * with them, through the same spool. */
+bool sensor_intel_reports(const struct sensor_intel *si);
+void sensor_intel_report_stats(struct sensor_intel *si, const char *line, size_t len);
 /* The "intel" and "hub_report" members of the stats object (vigil-only
  * counters: stats.c moves them under "vigil"). */
 void sensor_intel_write_stats(const struct sensor_intel *si, const struct intel_match_stats *ms,
@@ -419,6 +423,11 @@ struct run_state;
 /* Writes the stats records of every output that wants them (EVE "stats" to
  * each eve-log output with the stats type, through writers[i]; stats.log)
  * from one sum over the workers. */
+/* The counters at the end of a run to the hub (with the last alerts, before
+ * the reporter drains); periodic ones go at most once a minute from
+ * sensor_write_stats. */
+void sensor_report_final_stats(struct run_state *rs, const struct capture_stats *capture,
+                               uint64_t ts_usec);
 void sensor_write_stats(struct run_state *rs, struct worker *workers, int count,
                         const struct capture_stats *capture, uint64_t ts_usec, bool from_snapshots,
                         struct eve_writer *writers);
@@ -512,6 +521,7 @@ struct run_state {
     bool profiles_writer_started;       /* joinable */
     _Atomic bool profiles_writer_done;  /* set by the writer as it ends */
     uint64_t profiles_saves_skipped;    /* the previous write was still running */
+    uint64_t last_stats_report_ms;      /* stats last sent to the hub */
 };
 
 /* profiles_state.c: the behavioural detectors' host profiles across

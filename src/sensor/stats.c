@@ -523,6 +523,55 @@ static void write_stats_log(struct log_file *lf, const struct sensor_totals *t,
     json_writer_free(&w);
 }
 
+/* The hub's sensors view shows each sensor's capture counters (drops
+ * above all: a sensor that drops misses attacks): a short stats event goes
+ * with the alerts, at most once a minute. Short, because the whole object
+ * (hundreds of counters) a minute from every sensor would be most of
+ * what a sector's sensors send. */
+#define STATS_REPORT_INTERVAL_MS 60000u
+
+static void report_stats(struct run_state *rs, const struct sensor_totals *t,
+                         const struct capture_stats *capture, uint64_t ts_usec,
+                         uint64_t uptime, bool force)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    uint64_t now_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+    if (!force && rs->last_stats_report_ms &&
+        now_ms - rs->last_stats_report_ms < STATS_REPORT_INTERVAL_MS)
+        return;
+    rs->last_stats_report_ms = now_ms;
+    struct json_writer w;
+    if (json_writer_init(&w, 512) < 0)
+        return;
+    char ts[64];
+    eve_format_timestamp(ts_usec, ts, sizeof ts);
+    json_object_begin(&w);
+    json_key_string(&w, "timestamp", ts);
+    json_key_string(&w, "event_type", "stats");
+    json_key_object_begin(&w, "stats");
+    json_key_u64(&w, "uptime", uptime);
+    json_key_object_begin(&w, "capture");
+    json_key_u64(&w, "kernel_packets", capture->packets);
+    json_key_u64(&w, "kernel_drops", capture->kernel_drops);
+    json_key_u64(&w, "kernel_ifdrops", capture->if_drops);
+    json_object_end(&w);
+    json_key_object_begin(&w, "decoder");
+    json_key_u64(&w, "pkts", t->decode.pkts);
+    json_key_u64(&w, "bytes", t->decode.bytes);
+    json_object_end(&w);
+    if (t->have_detect) {
+        json_key_object_begin(&w, "detect");
+        json_key_u64(&w, "alert", t->detect.alerts);
+        json_object_end(&w);
+    }
+    json_object_end(&w);
+    json_object_end(&w);
+    if (!w.failed)
+        sensor_intel_report_stats(rs->intel, w.data, w.len);
+    json_writer_free(&w);
+}
+
 void sensor_write_stats(struct run_state *rs, struct worker *workers, int count,
                         const struct capture_stats *capture, uint64_t ts_usec, bool from_snapshots,
                         struct eve_writer *writers)
@@ -540,6 +589,20 @@ void sensor_write_stats(struct run_state *rs, struct worker *workers, int count,
     }
     if (rs->stats_log)
         write_stats_log(rs->stats_log, &t, capture, uptime);
+    if (sensor_intel_reports(rs->intel))
+        report_stats(rs, &t, capture, ts_usec, uptime, false);
+}
+
+void sensor_report_final_stats(struct run_state *rs, const struct capture_stats *capture,
+                               uint64_t ts_usec)
+{
+    if (!sensor_intel_reports(rs->intel) || rs->nworkers == 0)
+        return;
+    struct sensor_totals t;
+    collect(&t, rs->workers, rs->nworkers, false);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    report_stats(rs, &t, capture, ts_usec, (uint64_t)now.tv_sec - rs->start_mono, true);
 }
 
 void sensor_stats_write(struct json_writer *jw, struct worker *workers, int count,

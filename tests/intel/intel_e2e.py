@@ -26,6 +26,7 @@ import os
 import shutil
 import signal
 import struct
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -221,7 +222,16 @@ def main():
             ht.check(md.get("intel_seen_in") == ["dns.query"], f"field: {md}")
             ht.check(al[0]["alert"]["severity"] == 1, "confidence 85 -> severity 1")
         hr = last_stats(ev_n).get("vigil", {}).get("hub_report", {})
-        ht.check(hr.get("sent") == 1 and hr.get("dropped") == 0, f"report stats {hr}")
+        ht.check(hr.get("alerts") == 1 and hr.get("stats") == 1 and hr.get("sent") == 2 and
+                 hr.get("dropped") == 0, f"report stats (the alert, the final counters) {hr}")
+        # the counters reached the hub's sensors view (drops: a sensor that
+        # drops misses attacks)
+        with sqlite3.connect(os.path.join(work, "hub.db")) as con:
+            rows = con.execute("SELECT kernel_packets, kernel_drops, agent FROM sensor_status"
+                               " WHERE alerts = 1").fetchall()
+        ht.check(len(rows) == 1 and rows[0][0] == 3 and rows[0][1] == 0 and
+                 str(rows[0][2]).startswith("vigil-sensor/"),
+                 f"the sensors view has the sensor's capture counters: {rows}")
         ev_b = run_sensor(work, "bank", hub, bank_sensor, pcap)
         ht.check(not intel_alerts(ev_b), "finance sensor alerted on an energy AMBER indicator")
         ht.check(last_stats(ev_b).get("vigil", {}).get("intel", {}).get("indicators") == 0,
