@@ -185,7 +185,10 @@ void behaviour_tx(struct behaviour_ctx *b, struct flow *f, uint64_t ts_usec,
             f->behaviour_flags |= (direction & 1) ? BF_FLOW_SSH_KEX_SERVER : BF_FLOW_SSH_KEX_CLIENT;
         return;
     }
-    if (proto == APP_PROTO_HTTP && b->cfg.bruteforce.http && direction == 1) {
+    /* HTTP/2: each stream is a transaction, so guesses multiplexed on one
+     * connection count one by one. */
+    if ((proto == APP_PROTO_HTTP || proto == APP_PROTO_HTTP2) && b->cfg.bruteforce.http &&
+        direction == 1) {
         const uint8_t *d;
         uint32_t len;
         if (app_tx_get_buffer(tx, APP_BUFFER_HTTP_STAT_CODE, 0, &d, &len) != 0 || len != 3)

@@ -11,9 +11,13 @@
    passwords, from 127.0.0.7 (15 guesses) and 127.0.0.8 (12 good logins);
    curl sending mail through a small SMTP submission server that answers
    535 to wrong AUTH PLAIN/LOGIN passwords, from 127.0.0.9 (14 guesses) and
-   127.0.0.10 (12 mails with the right password).
+   127.0.0.10 (12 mails with the right password); curl over HTTP/2 in clear
+   against a real nginx asking for Basic authentication, from 127.0.0.11 (25
+   guesses, one connection each), 127.0.0.1 (25 guesses multiplexed on one
+   connection by nghttp) and 127.0.0.12 (30 good requests).
    Captured with tcpdump and read by vigil: exactly one SSH alert
-   (7201:1, 127.0.0.5), one HTTP alert (7201:2, 127.0.0.2) and one FTP alert
+   (7201:1, 127.0.0.5), one HTTP alert each for 127.0.0.2 and, over HTTP/2,
+   127.0.0.11 and 127.0.0.1 (7201:2), one FTP alert
    (7201:3, 127.0.0.7) and one SMTP alert (7201:4, 127.0.0.9) with the default thresholds; thresholds from --set move them; stats counted.
    Skipped (said so) without sshd, ssh, curl, tcpdump, root or namespaces.
 2. the shared captures (../shared/pcaps) with the default thresholds: the
@@ -65,10 +69,11 @@ def summary(alerts):
 
 
 def test_real(d):
-    tools = ("ssh", "ssh-keygen", "curl", "tcpdump", "unshare", "ip", "setsid", "ss")
+    tools = ("ssh", "ssh-keygen", "curl", "nghttp", "tcpdump", "unshare", "ip", "setsid", "ss")
     missing = [t for t in tools if not shutil.which(t)]
-    if not os.path.exists("/usr/sbin/sshd"):
-        missing.append("sshd")
+    for daemon in ("sshd", "nginx"):
+        if not os.path.exists("/usr/sbin/" + daemon):
+            missing.append(daemon)
     if missing or os.geteuid() != 0:
         print("SKIP real traffic: %s" % ("missing " + ", ".join(missing) if missing
                                          else "not root"))
@@ -90,7 +95,8 @@ def test_real(d):
     if failed < 12:
         fail("sshd saw %d failed passwords from 127.0.0.5, want 12: %s" % (failed, log[-500:]))
     cases = [
-        ([], [(1, "127.0.0.5", 2222), (2, "127.0.0.2", 8080), (3, "127.0.0.7", 21),
+        ([], [(1, "127.0.0.5", 2222), (2, "127.0.0.1", 8081), (2, "127.0.0.11", 8081),
+              (2, "127.0.0.2", 8080), (3, "127.0.0.7", 21),
               (4, "127.0.0.9", 587)],
          "default thresholds"),
         (["--set", "behaviour.bruteforce.ssh.attempts=13",
@@ -101,11 +107,12 @@ def test_real(d):
           "--set", "behaviour.bruteforce.http.failures=5",
           "--set", "behaviour.bruteforce.ftp.failures=2",
           "--set", "behaviour.bruteforce.smtp.failures=2"],
-         [(1, "127.0.0.5", 2222), (1, "127.0.0.6", 2222), (2, "127.0.0.2", 8080),
-          (2, "127.0.0.3", 8080), (3, "127.0.0.7", 21), (4, "127.0.0.9", 587)],
+         [(1, "127.0.0.5", 2222), (1, "127.0.0.6", 2222), (2, "127.0.0.1", 8081), (2, "127.0.0.11", 8081),
+          (2, "127.0.0.2", 8080), (2, "127.0.0.3", 8080), (3, "127.0.0.7", 21), (4, "127.0.0.9", 587)],
          "low thresholds"),
         (["--set", "behaviour.bruteforce.ssh.max-client-bytes=1000"],
-         [(2, "127.0.0.2", 8080), (3, "127.0.0.7", 21), (4, "127.0.0.9", 587)],
+         [(2, "127.0.0.1", 8081), (2, "127.0.0.11", 8081), (2, "127.0.0.2", 8080),
+          (3, "127.0.0.7", 21), (4, "127.0.0.9", 587)],
          "SSH sessions larger than max-client-bytes"),
         (["--set", "behaviour.bruteforce.http.enabled=no",
           "--set", "behaviour.bruteforce.ftp.enabled=no",
@@ -114,7 +121,8 @@ def test_real(d):
         (["--set", "behaviour.bruteforce.enabled=no"], [], "brute force off"),
         # Sessions spread over workers by address pair still add up.
         (["--threads", "3"],
-         [(1, "127.0.0.5", 2222), (2, "127.0.0.2", 8080), (3, "127.0.0.7", 21),
+         [(1, "127.0.0.5", 2222), (2, "127.0.0.1", 8081), (2, "127.0.0.11", 8081),
+          (2, "127.0.0.2", 8080), (3, "127.0.0.7", 21),
           (4, "127.0.0.9", 587)],
          "3 worker threads"),
     ]
@@ -127,12 +135,13 @@ def test_real(d):
         if i == 0:
             b = stats.get("behaviour", stats.get("vigil", {}).get("behaviour", {}))
             bf = b.get("bruteforce", {})
-            # 12 + 2 failed SSH sessions; 25 + 5 responses 401; 15 FTP
+            # 12 + 2 failed SSH sessions; 25 + 5 (HTTP/1) + 25 + 25 (HTTP/2)
+            # responses 401; 15 FTP
             # passwords answered 530, 14 SMTP AUTH answered 535 (the good
             # logins are not counted).
-            if bf.get("ssh_attempts") != 14 or bf.get("http_failures") != 30 or \
+            if bf.get("ssh_attempts") != 14 or bf.get("http_failures") != 80 or \
                     bf.get("ftp_failures") != 15 or bf.get("smtp_failures") != 14 or \
-                    bf.get("alerts") != 4:
+                    bf.get("alerts") != 6:
                 fail("stats: %s" % b)
             for a in alerts:
                 m = a["alert"].get("metadata", {})

@@ -40,6 +40,36 @@ http.server.ThreadingHTTPServer(("127.0.0.1", 8080), H).serve_forever()
 PY
 python3 "$D/http401.py" &
 HTTP=$!
+# HTTP/2 in clear (h2c, prior knowledge): a real nginx asking for Basic
+# authentication; one password is right.
+mkdir -p "$D/www" "$D/nginx-tmp"
+echo ok > "$D/www/index.html"
+echo 'admin:{PLAIN}right' > "$D/htpasswd"
+cat > "$D/nginx.conf" <<CFG
+daemon off;
+master_process off;
+pid $D/nginx.pid;
+error_log $D/nginx.err;
+events {}
+http {
+    access_log off;
+    client_body_temp_path $D/nginx-tmp/body;
+    proxy_temp_path $D/nginx-tmp/proxy;
+    fastcgi_temp_path $D/nginx-tmp/fastcgi;
+    uwsgi_temp_path $D/nginx-tmp/uwsgi;
+    scgi_temp_path $D/nginx-tmp/scgi;
+    server {
+        listen 127.0.0.1:8081 http2;
+        root $D/www;
+        location / {
+            auth_basic "vigil";
+            auth_basic_user_file $D/htpasswd;
+        }
+    }
+}
+CFG
+/usr/sbin/nginx -c "$D/nginx.conf" -e "$D/nginx.err" 2>>"$D/nginx.err" &
+NGINX=$!
 # FTP: every password is wrong except "right" (530 Login incorrect).
 cat > "$D/ftp530.py" <<'PY'
 import socketserver
@@ -135,7 +165,7 @@ PY
 python3 "$D/smtp535.py" &
 SMTP=$!
 printf 'Subject: test\r\n\r\nhello\r\n' > "$D/mail.txt"
-tcpdump -i lo -U -w "$PCAP" -s 0 'tcp port 2222 or tcp port 8080 or tcp port 21 or tcp port 587' >/dev/null 2>&1 &
+tcpdump -i lo -U -w "$PCAP" -s 0 'tcp port 2222 or tcp port 8080 or tcp port 21 or tcp port 587 or tcp port 8081' >/dev/null 2>&1 &
 DUMP=$!
 # Wait until the three servers listen (python starts slowly on a busy machine).
 n=0
@@ -167,6 +197,19 @@ G2=$!
 for i in $(seq 25); do curl -s -m 10 -o /dev/null --interface 127.0.0.2 -u admin:guess$i http://127.0.0.1:8080/admin || true; done
 for i in $(seq 5); do curl -s -m 10 -o /dev/null --interface 127.0.0.3 http://127.0.0.1:8080/private || true; done
 for i in $(seq 30); do curl -s -m 10 -o /dev/null --interface 127.0.0.4 http://127.0.0.1:8080/ok/$i || true; done
+# HTTP/2: 127.0.0.11 guesses 25 times (one connection each), 127.0.0.1
+# 25 times in streams of one connection (nghttp multiplexes), 127.0.0.12
+# fetches 30 pages with the right password.
+for i in $(seq 25); do
+    curl -s -m 10 -o /dev/null --http2-prior-knowledge --interface 127.0.0.11 -u "admin:guess$i" \
+        http://127.0.0.1:8081/ || true
+done
+nghttp -n -m 25 -H "authorization: Basic $(printf admin:guess | base64)" http://127.0.0.1:8081/ \
+    >/dev/null 2>&1 || true
+for i in $(seq 30); do
+    curl -s -m 10 -o /dev/null --http2-prior-knowledge --interface 127.0.0.12 -u admin:right \
+        http://127.0.0.1:8081/ || true
+done
 # FTP: 127.0.0.7 guesses (15 x 530), 127.0.0.8 logs in right 12 times.
 for i in $(seq 15); do curl -s -m 10 -o /dev/null --interface 127.0.0.7 -u admin:guess$i ftp://127.0.0.1/ || true; done
 for i in $(seq 12); do curl -s -m 10 -o /dev/null --interface 127.0.0.8 -u admin:right -Q PWD -I ftp://127.0.0.1/ || true; done
@@ -183,6 +226,6 @@ for i in $(seq 12); do
 done
 wait $G1 $G2
 sleep 1
-kill $DUMP $HTTP $FTP $SMTP
+kill $DUMP $HTTP $FTP $SMTP $NGINX
 kill "$(cat "$D/sshd.pid")"
 wait $DUMP || true
