@@ -11,10 +11,15 @@
  * into intervals at every rule's port boundaries, intervals with the same
  * rule set share a group, and past DETECT_MAX_PORT_GROUPS the smallest
  * groups are merged into one (a superset, so no rule is lost). Rules on any
- * port are kept once in an "any-port" group per transport and direction
- * instead of being copied into every port group: a packet is checked
- * against at most two groups (its port group and the any-port group), and
- * each fast pattern is compiled once per direction.
+ * port form the "any-port" group of a transport and direction and are also
+ * in every port group (as in Suricata), so a packet is checked against one
+ * group, its port group or else the any-port group, and each buffer is
+ * scanned once per packet and direction. The patterns of a port group are
+ * mostly the any-port group's: databases are cut at content-defined
+ * boundaries and content-addressed, so the cuts a port group's patterns do
+ * not fall into are the any-port group's databases, compiled and held once.
+ * (detect_engine_options.separate_any_port: the any-port rules only in their
+ * own group, at most two groups per packet.)
  *
  * Prefilter. Each rule's fast pattern (rule->fp_buffer/fp_item, chosen as
  * Suricata does) goes into the database of its group and buffer; identical
@@ -75,6 +80,10 @@ struct detect_engine_options {
     uint32_t max_port_groups; /* 0 = DETECT_MAX_PORT_GROUPS */
     uint32_t patterns_per_db; /* 0 = DETECT_PATTERNS_PER_DB */
     uint32_t compile_threads; /* Hyperscan compiles in parallel; 0 = online CPUs */
+    /* true: port groups do not hold the any-port rules, and a packet on a
+     * port some rule names is checked against two groups (two scans of each
+     * buffer); fewer databases to compile, slower inspection. */
+    bool separate_any_port;
     /* Rule reload: the running engine. Its databases are reused for
      * unchanged pattern sets and cover changed ones (only the patterns no
      * running database holds are compiled, into a small delta database per
@@ -112,7 +121,8 @@ uint64_t detect_engine_generation(const struct detect_engine *de);
 /* Transport index of an IP protocol number. */
 enum detect_transport detect_transport_of(uint8_t ipproto);
 
-/* The groups a packet must be checked against: fills out[0..n) (n <= 2).
+/* The groups a packet must be checked against: fills out[0..n) (n <= 2;
+ * n = 2 only with separate_any_port).
  * server_port is the destination port of to-server packets and the source
  * port of to-client packets (ignored for icmp/other). */
 unsigned detect_engine_groups(const struct detect_engine *de, enum detect_transport t,
