@@ -11,15 +11,19 @@
  * into intervals at every rule's port boundaries, intervals with the same
  * rule set share a group, and past DETECT_MAX_PORT_GROUPS the smallest
  * groups are merged into one (a superset, so no rule is lost). Rules on any
- * port form the "any-port" group of a transport and direction and are also
- * in every port group (as in Suricata), so a packet is checked against one
- * group, its port group or else the any-port group, and each buffer is
- * scanned once per packet and direction. The patterns of a port group are
- * mostly the any-port group's: databases are cut at content-defined
- * boundaries and content-addressed, so the cuts a port group's patterns do
- * not fall into are the any-port group's databases, compiled and held once.
- * (detect_engine_options.separate_any_port: the any-port rules only in their
- * own group, at most two groups per packet.)
+ * port are kept once in an "any-port" group per transport and direction
+ * instead of being copied into every port group: a packet is checked
+ * against at most two groups (its port group and the any-port group), and
+ * each fast pattern is compiled once per direction.
+ *
+ * detect_engine_options.any_port_in_port_groups copies the any-port rules
+ * into every port group as well (as Suricata does), so a packet is checked
+ * against one group and each buffer is scanned once. Measured with ET Open
+ * (docs/performance.md) it saves little: a buffer's patterns are cut into
+ * databases of at most patterns_per_db, so the merged group scans about as
+ * many databases as the two groups did, while the port groups' databases
+ * (every cut a port pattern falls into differs from the any-port group's)
+ * add 60 % to the peak memory and double the start-up.
  *
  * Prefilter. Each rule's fast pattern (rule->fp_buffer/fp_item, chosen as
  * Suricata does) goes into the database of its group and buffer; identical
@@ -80,10 +84,10 @@ struct detect_engine_options {
     uint32_t max_port_groups; /* 0 = DETECT_MAX_PORT_GROUPS */
     uint32_t patterns_per_db; /* 0 = DETECT_PATTERNS_PER_DB */
     uint32_t compile_threads; /* Hyperscan compiles in parallel; 0 = online CPUs */
-    /* true: port groups do not hold the any-port rules, and a packet on a
-     * port some rule names is checked against two groups (two scans of each
-     * buffer); fewer databases to compile, slower inspection. */
-    bool separate_any_port;
+    /* true: port groups hold the any-port rules too, and a packet is checked
+     * against one group (one scan of each buffer) at the cost of many more
+     * databases; false: at most two groups, the any-port rules in their own */
+    bool any_port_in_port_groups;
     /* Rule reload: the running engine. Its databases are reused for
      * unchanged pattern sets and cover changed ones (only the patterns no
      * running database holds are compiled, into a small delta database per
@@ -122,7 +126,7 @@ uint64_t detect_engine_generation(const struct detect_engine *de);
 enum detect_transport detect_transport_of(uint8_t ipproto);
 
 /* The groups a packet must be checked against: fills out[0..n) (n <= 2;
- * n = 2 only with separate_any_port).
+ * n = 1 with any_port_in_port_groups).
  * server_port is the destination port of to-server packets and the source
  * port of to-client packets (ignored for icmp/other). */
 unsigned detect_engine_groups(const struct detect_engine *de, enum detect_transport t,

@@ -128,7 +128,7 @@ struct build {
     struct db_alias *aliases;
     size_t naliases;
     uint32_t per_db;
-    bool separate_any; /* detect_engine_options.separate_any_port */
+    bool any_in_port; /* detect_engine_options.any_port_in_port_groups */
     struct db_cache_entry *cache;
     size_t ncache;
     struct detect_engine_stats *st;
@@ -1106,8 +1106,8 @@ struct interval_set {
     int group; /* index in distinct list */
 };
 
-/* A port group's rules with the any-port group's added (both sorted): the
- * union, newly allocated (NULL when out of memory). */
+/* A port group's rules with the any-port group's (ag, may be NULL) added,
+ * both sorted: the union, newly allocated (NULL when out of memory). */
 static uint32_t *with_any_port(const struct detect_group *ag, const uint32_t *v, uint32_t n,
                                uint32_t *out_n)
 {
@@ -1260,7 +1260,7 @@ static int build_transport_dir(struct build *b, enum detect_transport t, int dir
         uint32_t d = byweight[a];
         if (ndistinct <= max_groups || a < max_groups - 1) {
             uint32_t n = 0;
-            uint32_t *copy = with_any_port(b->separate_any ? NULL : de->any[t][dir],
+            uint32_t *copy = with_any_port(b->any_in_port ? de->any[t][dir] : NULL,
                                            iv[rep[d]].rules.v,
                                            iv[rep[d]].rules.n, &n);
             if (!copy)
@@ -1280,7 +1280,7 @@ static int build_transport_dir(struct build *b, enum detect_transport t, int dir
             if (m == 0 || merged.v[m - 1] != merged.v[k])
                 merged.v[m++] = merged.v[k];
         uint32_t n = 0;
-        uint32_t *u = with_any_port(b->separate_any ? NULL : de->any[t][dir], merged.v, m, &n);
+        uint32_t *u = with_any_port(b->any_in_port ? de->any[t][dir] : NULL, merged.v, m, &n);
         free(merged.v);
         final_groups[max_groups - 1] = u ? group_get(b, u, n) : NULL;
         nfinal = max_groups;
@@ -1368,8 +1368,8 @@ struct detect_engine *detect_engine_build(const struct rule_set *rs,
         max_groups = 2;
     struct build b = {.de = de, .st = stats, .err = err, .errlen = errlen};
     b.per_db = opt && opt->patterns_per_db ? opt->patterns_per_db : DETECT_PATTERNS_PER_DB;
-    b.separate_any = opt && opt->separate_any_port;
-    de->separate_any = b.separate_any;
+    b.any_in_port = opt && opt->any_port_in_port_groups;
+    de->any_in_port = b.any_in_port;
     if (err && errlen)
         err[0] = '\0';
     b.pf = calloc(de->nrules ? de->nrules : 1, sizeof(*b.pf));
@@ -1446,9 +1446,9 @@ unsigned detect_engine_groups(const struct detect_engine *de, enum detect_transp
     if (de->port_map[t][dir]) {
         uint16_t gi = de->port_map[t][dir][server_port];
         if (gi != UINT16_MAX) {
-            out[n++] = de->groups[gi]; /* holds the any-port rules too, unless separate */
-            if (!de->separate_any)
-                return n;
+            out[n++] = de->groups[gi];
+            if (de->any_in_port)
+                return n; /* the port group holds the any-port rules too */
         }
     }
     if (de->any[t][dir])
