@@ -19,11 +19,12 @@
  * detect_engine_options.any_port_in_port_groups copies the any-port rules
  * into every port group as well (as Suricata does), so a packet is checked
  * against one group and each buffer is scanned once. Measured with ET Open
- * (docs/performance.md) it saves little: a buffer's patterns are cut into
- * databases of at most patterns_per_db, so the merged group scans about as
- * many databases as the two groups did, while the port groups' databases
- * (every cut a port pattern falls into differs from the any-port group's)
- * add 60 % to the peak memory and double the start-up.
+ * (docs/performance.md): 8 % fewer instructions, no less CPU time. A
+ * buffer's patterns are cut into databases of at most patterns_per_db, so
+ * the merged group scans about as many databases as the two groups did,
+ * while the port groups' databases (every cut a port pattern falls into
+ * differs from the any-port group's) add 60 % to the peak memory and double
+ * the start-up.
  *
  * Prefilter. Each rule's fast pattern (rule->fp_buffer/fp_item, chosen as
  * Suricata does) goes into the database of its group and buffer; identical
