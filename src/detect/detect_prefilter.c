@@ -1261,8 +1261,7 @@ static int build_transport_dir(struct build *b, enum detect_transport t, int dir
         if (ndistinct <= max_groups || a < max_groups - 1) {
             uint32_t n = 0;
             uint32_t *copy = with_any_port(b->any_in_port ? de->any[t][dir] : NULL,
-                                           iv[rep[d]].rules.v,
-                                           iv[rep[d]].rules.n, &n);
+                                           iv[rep[d]].rules.v, iv[rep[d]].rules.n, &n);
             if (!copy)
                 break;
             final_groups[nfinal] = group_get(b, copy, n);
