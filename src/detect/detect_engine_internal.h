@@ -53,6 +53,7 @@ struct detect_engine {
      * port -> port-group map (index into groups, UINT16_MAX none) */
     struct detect_group *any[DETECT_TRANSPORT_MAX][2];
     uint16_t *port_map[DETECT_TRANSPORT_MAX][2];
+    bool any_in_port; /* port groups hold the any-port rules (one group per packet) */
     uint32_t nrules;
     uint32_t max_captures;
 };

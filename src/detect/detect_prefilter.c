@@ -128,6 +128,7 @@ struct build {
     struct db_alias *aliases;
     size_t naliases;
     uint32_t per_db;
+    bool any_in_port; /* detect_engine_options.any_port_in_port_groups */
     struct db_cache_entry *cache;
     size_t ncache;
     struct detect_engine_stats *st;
@@ -1105,6 +1106,30 @@ struct interval_set {
     int group; /* index in distinct list */
 };
 
+/* A port group's rules with the any-port group's (ag, may be NULL) added,
+ * both sorted: the union, newly allocated (NULL when out of memory). */
+static uint32_t *with_any_port(const struct detect_group *ag, const uint32_t *v, uint32_t n,
+                               uint32_t *out_n)
+{
+    uint32_t na = ag ? ag->nrules : 0;
+    uint32_t *u = malloc(((size_t)n + na ? (size_t)n + na : 1) * sizeof(*u));
+    if (!u)
+        return NULL;
+    uint32_t i = 0, j = 0, k = 0;
+    while (i < n || j < na) {
+        if (j == na || (i < n && v[i] < ag->rules[j]))
+            u[k++] = v[i++];
+        else if (i == n || ag->rules[j] < v[i])
+            u[k++] = ag->rules[j++];
+        else {
+            u[k++] = v[i++];
+            j++;
+        }
+    }
+    *out_n = k;
+    return u;
+}
+
 static int build_transport_dir(struct build *b, enum detect_transport t, int dir,
                                uint32_t max_groups)
 {
@@ -1234,11 +1259,11 @@ static int build_transport_dir(struct build *b, enum detect_transport t, int dir
     for (uint32_t a = 0; byweight && a < ndistinct; a++) {
         uint32_t d = byweight[a];
         if (ndistinct <= max_groups || a < max_groups - 1) {
-            uint32_t n = iv[rep[d]].rules.n;
-            uint32_t *copy = malloc(n * sizeof(uint32_t));
+            uint32_t n = 0;
+            uint32_t *copy = with_any_port(b->any_in_port ? de->any[t][dir] : NULL,
+                                           iv[rep[d]].rules.v, iv[rep[d]].rules.n, &n);
             if (!copy)
                 break;
-            memcpy(copy, iv[rep[d]].rules.v, n * sizeof(uint32_t));
             final_groups[nfinal] = group_get(b, copy, n);
             final_of[d] = nfinal++;
         } else {
@@ -1253,7 +1278,10 @@ static int build_transport_dir(struct build *b, enum detect_transport t, int dir
         for (uint32_t k = 0; k < merged.n; k++)
             if (m == 0 || merged.v[m - 1] != merged.v[k])
                 merged.v[m++] = merged.v[k];
-        final_groups[max_groups - 1] = group_get(b, merged.v, m);
+        uint32_t n = 0;
+        uint32_t *u = with_any_port(b->any_in_port ? de->any[t][dir] : NULL, merged.v, m, &n);
+        free(merged.v);
+        final_groups[max_groups - 1] = u ? group_get(b, u, n) : NULL;
         nfinal = max_groups;
     }
     uint16_t *map = malloc(65536 * sizeof(uint16_t));
@@ -1339,6 +1367,8 @@ struct detect_engine *detect_engine_build(const struct rule_set *rs,
         max_groups = 2;
     struct build b = {.de = de, .st = stats, .err = err, .errlen = errlen};
     b.per_db = opt && opt->patterns_per_db ? opt->patterns_per_db : DETECT_PATTERNS_PER_DB;
+    b.any_in_port = opt && opt->any_port_in_port_groups;
+    de->any_in_port = b.any_in_port;
     if (err && errlen)
         err[0] = '\0';
     b.pf = calloc(de->nrules ? de->nrules : 1, sizeof(*b.pf));
@@ -1414,8 +1444,11 @@ unsigned detect_engine_groups(const struct detect_engine *de, enum detect_transp
     int dir = toserver ? 0 : 1;
     if (de->port_map[t][dir]) {
         uint16_t gi = de->port_map[t][dir][server_port];
-        if (gi != UINT16_MAX)
+        if (gi != UINT16_MAX) {
             out[n++] = de->groups[gi];
+            if (de->any_in_port)
+                return n; /* the port group holds the any-port rules too */
+        }
     }
     if (de->any[t][dir])
         out[n++] = de->any[t][dir];

@@ -381,6 +381,10 @@ static struct sensor_engine *engine_load(const struct sensor_engine *prev, bool 
                         config_get(cfg, "detect.hyperscan-patterns-per-db"),
                         DETECT_PATTERNS_PER_DB);
     }
+    /* detect.any-port-in-port-groups: yes copies the any-port rules into
+     * every port group (one scan of each buffer, many more databases; see
+     * detect_engine.h). For measuring; off by default. */
+    opt.any_port_in_port_groups = config_get_bool(cfg, "detect.any-port-in-port-groups", false);
     e->engine = detect_engine_build(e->rules, &opt, &info->engine, err, sizeof err);
     if (!e->engine) {
         snprintf(msg, msglen, "cannot build the detection engine: %s", err);

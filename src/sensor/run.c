@@ -176,7 +176,13 @@ void sensor_housekeeping(struct run_state *rs)
     if (sig_hup) {
         sig_hup = 0;
         /* logrotate renamed the files: reopen them by name. Lines are whole
-         * in the old file or the new one; nothing is lost in between. */
+         * in the old file or the new one; nothing is lost in between.
+         * Batched lines (eve-log buffer-size) written before the rename go
+         * to the old file (threaded workers' batches: to the new one). */
+        if (!rs->threaded && rs->nworkers > 0)
+            worker_flush_outputs(&rs->workers[0]);
+        for (int i = 0; rs->have_main_eve && i < rs->sc.n_eve_out; i++)
+            eve_writer_flush(&rs->main_eve[i]);
         int failed = log_files_reopen_all();
         log_output_reopen();
         log_notice("SIGHUP: log files reopened%s", failed ? " (some failed, see above)" : "");

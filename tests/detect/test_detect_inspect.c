@@ -222,7 +222,10 @@ static void test_recursion_limit(void)
     CHECK(detect_thread_last_steps(ctx) <= DETECT_RECURSION_LIMIT);
 }
 
-static void test_prefilter(void)
+/* merged: the any-port rules in every port group as well (one group per
+ * packet); else only in their own group (two groups on a named port). The
+ * candidates are the same. */
+static void test_prefilter_mode(bool merged)
 {
     struct rule_set *rs = rule_set_new(NULL);
     const char *rules[] = {
@@ -246,7 +249,8 @@ static void test_prefilter(void)
     rule_set_finalize(rs);
     char err[256];
     struct detect_engine_stats st;
-    struct detect_engine *de = detect_engine_build(rs, NULL, &st, err, sizeof(err));
+    struct detect_engine_options opt = {.any_port_in_port_groups = merged};
+    struct detect_engine *de = detect_engine_build(rs, &opt, &st, err, sizeof(err));
     CHECK(de != NULL);
     if (!de) {
         fprintf(stderr, "%s\n", err);
@@ -259,9 +263,10 @@ static void test_prefilter(void)
     const struct detect_group *g[2];
     const uint32_t *ids;
 
-    /* tcp to server, port 80: port group (r0) + any-port group */
+    /* tcp to server, port 80: the port group (r0) and the any-port group, or
+     * merged the port group (r0 and the any-port rules) */
     unsigned ng = detect_engine_groups(de, DETECT_TRANSPORT_TCP, true, 80, g);
-    CHECK_EQ_INT(ng, 2);
+    CHECK_EQ_INT(ng, merged ? 1 : 2);
     detect_candidates_reset(tc);
     const char *payload = "xx evil xx BaD ipany";
     for (unsigned i = 0; i < ng; i++)
@@ -330,6 +335,12 @@ static void test_prefilter(void)
     detect_thread_ctx_free(tc);
     detect_engine_free(de);
     rule_set_free(rs);
+}
+
+static void test_prefilter(void)
+{
+    test_prefilter_mode(false);
+    test_prefilter_mode(true);
 }
 
 static void test_address_index(void)
