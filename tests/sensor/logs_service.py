@@ -3,10 +3,8 @@
 """The sensor's logs as a long-running service sees them (issue 8):
 
 - eve.json and fast.log are appended to by default, emptied with append: no;
-- every write to eve.json is of whole lines (buffer-size 0: one write per
-  event; with a buffer, the default, batches of whole lines), so a reader
-  that reads up to the last newline never gets half a line, and every file
-  ends with a whole line once the sensor has written it;
+- a reader tailing eve.json never sees half a line (buffer-size 0: one
+  write per event; with a buffer, whole lines only);
 - buffered events reach the file within about a second (timer flush);
 - logrotate's rename + SIGHUP: every line ends up whole in the old or the
   new file, none lost, also under a storm of rotations;
@@ -53,21 +51,13 @@ def make_capture(path, sessions, start, marker=b"VIGILTEST", base_port=20000):
     return sessions
 
 
-def lines(path, writing=False):
-    """The file's lines; every one must be whole. writing: the sensor may be
-    writing the file right now: a write is published page by page, so the
-    end of one still in progress may be visible (as with any writer; a
-    tailing reader reads up to the last newline): that last part is left
-    out. Files the sensor has closed or stopped writing are read strictly."""
+def lines(path):
     if not os.path.exists(path):
         return []
     with open(path, "rb") as f:
         data = f.read()
     if data and not data.endswith(b"\n"):
-        if writing:
-            data = data[:data.rfind(b"\n") + 1]
-        else:
-            fail("%s ends with a cut line: %r" % (path, data[-80:]))
+        fail("%s ends with a cut line: %r" % (path, data[-80:]))
     return [l for l in data.split(b"\n") if l]
 
 
@@ -238,22 +228,20 @@ class Sensor:
         return rc
 
 
-def count_alerts(path, writing=False):
-    return sum(1 for l in lines(path, writing) if b'"event_type":"alert"' in l)
+def count_alerts(path):
+    return sum(1 for l in lines(path) if b'"event_type":"alert"' in l)
 
 
 def test_rotation(tmp, cap_a, cap_b, rules):
     s = Sensor(tmp, "rotate", rules)
     drop_file(cap_a, s.dir, "a.pcap")
-    wait_for(lambda: count_alerts(s.path("eve.json"), writing=True) >= SESSIONS_A, 15,
-             "the first file's alerts")
+    wait_for(lambda: count_alerts(s.path("eve.json")) >= SESSIONS_A, 15, "the first file's alerts")
     for n in ("eve.json", "fast.log", "stats.log"):
         os.rename(s.path(n), s.path(n + ".1"))
     s.p.send_signal(signal.SIGHUP)
     wait_for(lambda: os.path.exists(s.path("eve.json")), 5, "eve.json reopened after SIGHUP")
     drop_file(cap_b, s.dir, "b.pcap")
-    wait_for(lambda: count_alerts(s.path("eve.json"), writing=True) >= SESSIONS_B, 15,
-             "the second file's alerts")
+    wait_for(lambda: count_alerts(s.path("eve.json")) >= SESSIONS_B, 15, "the second file's alerts")
     if s.p.poll() is not None:
         fail("SIGHUP: the sensor exited with %s" % s.p.returncode)
         return
@@ -299,7 +287,7 @@ def test_rotation_storm(tmp, big, rules):
             rotated += 1
             s.p.send_signal(signal.SIGHUP)
         if sum(1 for n in os.listdir(s.log) if n.startswith("eve.json")) and \
-                sum(count_alerts(os.path.join(s.log, n), writing=True) for n in os.listdir(s.log)
+                sum(count_alerts(os.path.join(s.log, n)) for n in os.listdir(s.log)
                     if n.startswith("eve.json")) >= want["alert"]:
             break
     time.sleep(0.2)
@@ -329,7 +317,7 @@ def test_timer_flush(tmp, cap_a, rules):
     drop_file(cap_a, s.dir, "a.pcap")
     # Without the timer the lines would wait for 1 MiB of events forever; the
     # bound is generous for a loaded machine, the latency is printed.
-    ok = wait_for(lambda: count_alerts(s.path("eve.json"), writing=True) >= SESSIONS_A, 10,
+    ok = wait_for(lambda: count_alerts(s.path("eve.json")) >= SESSIONS_A, 10,
                   "buffered alerts written by the timer flush")
     took = time.time() - t0
     # stats.interval 1: periodic stats records while the sensor waits for files
@@ -345,7 +333,7 @@ def test_timer_flush(tmp, cap_a, rules):
 def test_signals(tmp, cap_a, rules):
     s = Sensor(tmp, "signals", rules)
     drop_file(cap_a, s.dir, "a.pcap")
-    wait_for(lambda: count_alerts(s.path("eve.json"), writing=True) >= SESSIONS_A, 15, "alerts")
+    wait_for(lambda: count_alerts(s.path("eve.json")) >= SESSIONS_A, 15, "alerts")
     s.p.send_signal(signal.SIGUSR2)
     time.sleep(1.0)
     if s.p.poll() is not None:
