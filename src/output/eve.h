@@ -7,8 +7,7 @@
  * With buffer_size 0 (Suricata's default `buffer-size: 0`) every event is
  * written at once as one whole line with one write(2): a reader tailing the
  * file sees each event as soon as it happens and never half a line. With a
- * buffer (the sensor's default: EVE_DEFAULT_BUFFER_SIZE per worker and
- * output), complete lines collect up to buffer_size bytes and are written
+ * buffer (per worker and output), complete lines collect up to buffer_size bytes and are written
  * when it is full or when the owner calls eve_writer_flush(): the sensor
  * does so at least once a second, before reopening the files on SIGHUP
  * (one thread) and at exit. A write(2) per event was 18 % of the CPU of a
@@ -25,9 +24,6 @@
 #include "util/json.h"
 
 struct flow;
-
-/* outputs.eve-log.buffer-size when the configuration does not say */
-#define EVE_DEFAULT_BUFFER_SIZE (64u * 1024u)
 
 struct eve_options {
     bool community_id;      /* add "community_id" to events that have a flow */

@@ -473,7 +473,6 @@ static void load_eve_output(struct sensor_config *sc, const struct config_node *
     }
     struct sensor_eve_output *eo = &sc->eve_out[sc->n_eve_out++];
     memset(eo, 0, sizeof *eo);
-    eo->eve.buffer_size = EVE_DEFAULT_BUFFER_SIZE;
     load_sink(sc, eve, "outputs.eve-log", "eve.json", eo->path, sizeof eo->path, &eo->file,
               eo->syslog_ident, sizeof eo->syslog_ident, eo->prefix, sizeof eo->prefix);
     load_eve_types(eo, eve);
