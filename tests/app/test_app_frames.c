@@ -146,44 +146,6 @@ static void test_mqtt(void)
     run_cfg = NULL;
 }
 
-/* A DNP3 link frame: header (05 64 len ctrl dst src crc) and user data in
- * blocks of at most 16 octets, each with its CRC. */
-static uint16_t dnp3_crc(const uint8_t *p, uint32_t n)
-{
-    uint16_t crc = 0;
-    while (n--) {
-        crc ^= *p++;
-        for (int i = 0; i < 8; i++)
-            crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xA6BC) : (uint16_t)(crc >> 1);
-    }
-    return (uint16_t)~crc;
-}
-
-static uint32_t dnp3_link(uint8_t *out, uint8_t ctrl, const uint8_t *user, uint32_t n)
-{
-    uint32_t o = 0;
-    out[o++] = 0x05;
-    out[o++] = 0x64;
-    out[o++] = (uint8_t)(5 + n);
-    out[o++] = ctrl;
-    out[o++] = 0x0a; /* destination 10 */
-    out[o++] = 0x00;
-    out[o++] = 0x01; /* source 1 */
-    out[o++] = 0x00;
-    uint16_t c = dnp3_crc(out, 8);
-    out[o++] = (uint8_t)c;
-    out[o++] = (uint8_t)(c >> 8);
-    for (uint32_t i = 0; i < n; i += 16) {
-        uint32_t b = n - i < 16 ? n - i : 16;
-        memcpy(out + o, user + i, b);
-        c = dnp3_crc(user + i, b);
-        o += b;
-        out[o++] = (uint8_t)c;
-        out[o++] = (uint8_t)(c >> 8);
-    }
-    return o;
-}
-
 static void test_dnp3_modbus(void)
 {
     /* DNP3: a read of class 0 (transport FIR|FIN, app control, READ, g60v1
@@ -192,8 +154,8 @@ static void test_dnp3_modbus(void)
     static const uint8_t cold[] = {0xc1, 0xc2, 0x0d, 0x3c, 0x02, 0x06, 0x3c, 0x03, 0x06,
                                    0x3c, 0x04, 0x06, 0x3c, 0x01, 0x06, 0x3c, 0x02, 0x06};
     uint8_t stream[128];
-    uint32_t n1 = dnp3_link(stream, 0xc4, read, sizeof read);
-    uint32_t n2 = dnp3_link(stream + n1, 0xc4, cold, sizeof cold);
+    uint32_t n1 = ics_dnp3_link(stream, 0xc4, read, sizeof read);
+    uint32_t n2 = ics_dnp3_link(stream + n1, 0xc4, cold, sizeof cold);
     CHECK_EQ_INT(n1, 18);
     CHECK_EQ_INT(n2, 32);
     struct frames_seen whole = {.with_ids = true};
