@@ -92,21 +92,30 @@ static void sort_lines(const char *in, char *out, size_t outlen)
         o += (size_t)snprintf(out + o, outlen - o, "%s\n", lines[i]);
 }
 
+/* Whether a run cut at `cut` saw the frames of the whole run (counted as a
+ * failure, with both lists, when not). */
+static bool same_frames(const struct frames_seen *split, const struct frames_seen *whole,
+                        const char *what, uint32_t cut)
+{
+    char a[8192], b[8192];
+    sort_lines(split->s, a, sizeof a);
+    sort_lines(whole->s, b, sizeof b);
+    if (strcmp(a, b) == 0)
+        return true;
+    fprintf(stderr, "%s frames differ when cut at %u:\n%s\nvs\n%s\n", what, cut, split->s,
+            whole->s);
+    test_failures++;
+    return false;
+}
+
 static void check_split(uint8_t proto, uint16_t port, const uint8_t *d, uint32_t n,
                         const struct frames_seen *whole, const char *what)
 {
     struct frames_seen split = {.with_ids = whole->with_ids, .with_tx = whole->with_tx};
     for (uint32_t cut = 1; cut < n; cut++) {
         run(proto, port, d, n, cut, &split);
-        char a[8192], b[8192];
-        sort_lines(split.s, a, sizeof a);
-        sort_lines(whole->s, b, sizeof b);
-        if (strcmp(a, b) != 0) {
-            fprintf(stderr, "%s frames differ when cut at %u:\n%s\nvs\n%s\n", what, cut,
-                    split.s, whole->s);
-            test_failures++;
+        if (!same_frames(&split, whole, what, cut))
             return;
-        }
     }
 }
 
@@ -345,15 +354,8 @@ static void test_smtp(void)
     struct frames_seen split;
     for (uint32_t cut = 1; cut < (uint32_t)strlen(smtp_body_c); cut++) {
         run_smtp(cut, &split);
-        char a[8192], b[8192];
-        sort_lines(split.s, a, sizeof a);
-        sort_lines(whole.s, b, sizeof b);
-        if (strcmp(a, b) != 0) {
-            fprintf(stderr, "smtp frames differ when cut at %u:\n%s\nvs\n%s\n", cut, split.s,
-                    whole.s);
-            test_failures++;
+        if (!same_frames(&split, &whole, "smtp", cut))
             return;
-        }
     }
 }
 
