@@ -636,6 +636,42 @@ void app_baseline_enip(struct app_parse_ctx *ctx, const struct app_tx *tx)
     }
 }
 
+/* DNP3: the application function of a master's request (IEEE 1815
+ * function codes); writes (write, select/operate, save configuration,
+ * assign class, files, activate configuration) with the object group and
+ * the index range of the first object that names points. */
+void app_baseline_dnp3(struct app_parse_ctx *ctx, uint8_t direction, const struct app_tx *tx)
+{
+    const struct dnp3_message *m = dnp3_tx_message(tx);
+    if (!m || !m->request || !app_thread_baseline(ctx->thread))
+        return;
+    uint8_t f = m->function_code;
+    struct ics_op op = {.proto = APP_PROTO_DNP3, .function = f, .tx = tx};
+    if (f == 1)
+        op.kind = ICS_OP_READ;
+    else if ((f >= 2 && f <= 6) || f == 19 || f == 22 || (f >= 25 && f <= 31))
+        op.kind = ICS_OP_WRITE;
+    else if ((f >= 7 && f <= 18) || f == 20 || f == 21)
+        op.kind = ICS_OP_CONTROL; /* freezes, restarts, init/start/stop, unsolicited on/off */
+    else
+        op.kind = ICS_OP_OTHER; /* confirm, delay measurement, time record, authentication */
+    if (op.kind == ICS_OP_WRITE) {
+        for (uint32_t i = 0; i < m->nobjects && !op.has_objects; i++) {
+            const struct dnp3_object *o = &m->objects[i];
+            for (uint32_t k = 0; k < o->npoints; k++) {
+                uint32_t ix = o->points[k].index;
+                if (!op.has_objects || ix < op.lo)
+                    op.lo = ix;
+                if (!op.has_objects || ix > op.hi)
+                    op.hi = ix;
+                op.has_objects = true;
+            }
+            op.space = o->group;
+        }
+    }
+    app_baseline_op(ctx, direction, &op);
+}
+
 void app_baseline_op_l2(struct app_parse_ctx *ctx, const uint8_t src[6], const uint8_t dst[6],
                         const struct ics_op *op)
 {

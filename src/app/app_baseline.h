@@ -53,6 +53,8 @@ void app_baseline_op_port(struct app_parse_ctx *ctx, uint16_t server_port,
  * stored. */
 void app_baseline_modbus(struct app_parse_ctx *ctx, const struct app_tx *tx);
 void app_baseline_enip(struct app_parse_ctx *ctx, const struct app_tx *tx);
+/* DNP3: a master's request, sent in wire `direction`. */
+void app_baseline_dnp3(struct app_parse_ctx *ctx, uint8_t direction, const struct app_tx *tx);
 /* A layer-2 request from src MAC to dst MAC (PROFINET DCP). */
 void app_baseline_op_l2(struct app_parse_ctx *ctx, const uint8_t src[6], const uint8_t dst[6],
                         const struct ics_op *op);

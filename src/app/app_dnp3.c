@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app_baseline.h"
 #include "app/app_dnp3_objects.h"
 #include "app/app_ics.h"
 #include "app/app_parser.h"
@@ -719,6 +720,8 @@ static void dnp3_user_data(struct dnp3_state *st, const uint8_t *f, uint32_t fle
     tx->msg.done = true;
     if (dnp3_decode_objects(st, tx, request ? 2 : 4))
         tx->msg.complete = true;
+    if (request && st->ctx)
+        app_baseline_dnp3(st->ctx, st->wire, &tx->base);
     if (tx->msg.complete)
         dnp3_log(st, tx);
 }

@@ -1153,14 +1153,16 @@ static void dns_report_events(const struct dns_state *s, struct app_parse_ctx *c
             app_parser_anomaly(ctx, s->proto, dns_event_names[e]);
 }
 
-static void dns_handle_message(struct dns_state *s, struct app_parse_ctx *ctx, uint8_t direction,
-                               const uint8_t *msg, uint32_t len)
+/* Returns the transaction's id as Suricata's DNS frames give it (its
+ * internal id, from 1), -1 when the message made none. */
+static int64_t dns_handle_message(struct dns_state *s, struct app_parse_ctx *ctx, uint8_t direction,
+                                  const uint8_t *msg, uint32_t len)
 {
     uint32_t events;
     struct dns_tx *tx = dns_message_parse(s, ctx, msg, len, direction, &events);
     dns_report_events(s, ctx, events);
     if (!tx)
-        return;
+        return -1;
     const struct app_layer_config *cfg = app_parser_config(ctx);
     if (cfg->max_tx_per_flow && s->tx_count >= cfg->max_tx_per_flow) {
         /* Drop the oldest (already logged) transaction to stay bounded. */
@@ -1185,6 +1187,7 @@ static void dns_handle_message(struct dns_state *s, struct app_parse_ctx *ctx, u
     app_parser_count_tx(ctx, s->proto);
     dns_log_tx(s, ctx, tx);
     tx->base.logged = true;
+    return (int64_t)tx->base.id + 1;
 }
 
 static void *dns_state_new_common(struct app_parse_ctx *ctx, bool tcp, bool mdns)
@@ -1247,15 +1250,17 @@ static void dns_state_free(void *state)
 }
 
 /* Suricata's DNS frame: pdu, the DNS message (on TCP without its 2-byte
- * length prefix, so that the same rule fits both), at stream offset `at`. */
+ * length prefix, so that the same rule fits both), at stream offset `at`,
+ * with the message's transaction (each message is one, numbered from 1 in
+ * frames as Suricata does; none when it did not parse). */
 enum { DNS_FRAME_PDU };
 static const char *const dns_frame_names[] = {"pdu", NULL};
 
 static void dns_frame(struct app_parse_ctx *ctx, uint8_t d, uint64_t at, const uint8_t *msg,
-                      uint32_t len)
+                      uint32_t len, int64_t tx_id)
 {
     if (app_frames_on(ctx))
-        app_frame_add(ctx, d, at, len, DNS_FRAME_PDU, -1, msg, len);
+        app_frame_add(ctx, d, at, len, DNS_FRAME_PDU, tx_id, msg, len);
 }
 
 static int dns_parse_udp(void *state, struct app_parse_ctx *ctx, uint8_t direction,
@@ -1265,8 +1270,8 @@ static int dns_parse_udp(void *state, struct app_parse_ctx *ctx, uint8_t directi
     dns_txs_free_logged(s);
     if (!data || len == 0)
         return 0;
-    dns_frame(ctx, direction & 1, app_frames_on(ctx) ? ctx->stream_offset : 0, data, len);
-    dns_handle_message(s, ctx, direction, data, len);
+    int64_t tx_id = dns_handle_message(s, ctx, direction, data, len);
+    dns_frame(ctx, direction & 1, app_frames_on(ctx) ? ctx->stream_offset : 0, data, len, tx_id);
     return 0;
 }
 
@@ -1292,8 +1297,8 @@ static int dns_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t directi
             uint32_t mlen = dns_u16(data);
             if (len >= 2 + mlen) {
                 if (mlen > 0) {
-                    dns_frame(ctx, d, base + (uint64_t)(data - start) + 2, data + 2, mlen);
-                    dns_handle_message(s, ctx, d, data + 2, mlen);
+                    int64_t tx_id = dns_handle_message(s, ctx, d, data + 2, mlen);
+                    dns_frame(ctx, d, base + (uint64_t)(data - start) + 2, data + 2, mlen, tx_id);
                 }
                 data += 2 + mlen;
                 len -= 2 + mlen;
@@ -1344,8 +1349,9 @@ static int dns_parse_tcp(void *state, struct app_parse_ctx *ctx, uint8_t directi
         if (s->buf_len[d] == s->buf_need[d]) {
             if (s->buf_need[d] > 2) {
                 uint32_t mlen = s->buf_need[d] - 2;
-                dns_frame(ctx, d, base + (uint64_t)(data - start) - mlen, s->buf[d] + 2, mlen);
-                dns_handle_message(s, ctx, d, s->buf[d] + 2, mlen);
+                int64_t tx_id = dns_handle_message(s, ctx, d, s->buf[d] + 2, mlen);
+                dns_frame(ctx, d, base + (uint64_t)(data - start) - mlen, s->buf[d] + 2, mlen,
+                          tx_id);
             }
             s->buf_len[d] = 0;
             s->buf_need[d] = 0;

@@ -160,17 +160,5 @@ void ftrack_free(struct ftrack *ft, struct app_layer_thread_ctx *thread)
 
 void ftrack_write_alert_files(const struct ftrack *ft, struct json_writer *w)
 {
-    const struct app_file *f = ft->file;
-    if (!f)
-        return;
-    json_key_array_begin(w, "files");
-    json_object_begin(w);
-    json_key_string_len(w, "filename", f->name, f->name_len);
-    json_key_bool(w, "gaps", f->gaps);
-    json_key_string(w, "state", file_state_name(f->state));
-    json_key_bool(w, "stored", f->stored);
-    json_key_u64(w, "size", f->size);
-    json_key_u64(w, "tx_id", f->tx_id);
-    json_object_end(w);
-    json_array_end(w);
+    file_write_alert_files(ft->file, 1, w);
 }

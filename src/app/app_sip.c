@@ -28,7 +28,15 @@
  * sip.stat_msg, sip.response_line, sip.protocol, the header buffers
  * sip.from/to/via/user_agent/content_type/content_length and the sdp.*
  * buffers. App-layer events: invalid_data, incomplete_data,
- * too_many_transactions. */
+ * too_many_transactions.
+ *
+ * Frames (Suricata's): pdu (the message: a UDP datagram, a TCP message with
+ * its body), request.line / response.line (the start line with its CRLF),
+ * request.headers / response.headers (the header lines after it, up to the
+ * CRLF of the last one: the blank line is in neither), request.body /
+ * response.body (what follows the blank line, when there is any), with the
+ * message's transaction numbered from 1 as Suricata's frames do (a UDP pdu
+ * has none). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +126,7 @@ struct sip_stream {
     uint8_t *buf;
     uint32_t len, cap;
     uint64_t skip;  /* body bytes past SIP_MAX_BODY still to skip */
+    uint64_t buf_off; /* frames: stream offset of buf[0] */
     bool resync;    /* after a gap or garbage: skip to the next start line */
 };
 
@@ -421,9 +430,10 @@ static int64_t sip_number(const uint8_t *d, uint32_t n)
 /* The header section of msg (start line included, ending with the blank
  * line or at n): fills the header spans. Returns the offset of the body
  * (n when no blank line was found). */
-static uint32_t sip_headers(struct sip_state *st, struct sip_tx *tx, const uint8_t *msg,
-                            uint32_t n, uint32_t off)
+static uint32_t sip_headers(struct sip_state *st, struct sip_tx *tx, const uint8_t *msg, uint32_t n,
+                            uint32_t off, uint32_t *hdr_end)
 {
+    *hdr_end = n;
     int cur = -1; /* header a folded line continues */
     bool bad = false;
     while (off < n) {
@@ -432,8 +442,10 @@ static uint32_t sip_headers(struct sip_state *st, struct sip_tx *tx, const uint8
         const uint8_t *p = msg + off;
         uint32_t at = off;
         off += l + eol;
-        if (l == 0)
+        if (l == 0) {
+            *hdr_end = at;
             return eol ? off : n; /* blank line: the body follows */
+        }
         if (sip_is_ws(p[0])) {
             /* folded continuation (RFC 3261 7.3.1) */
             if (cur >= 0) {
@@ -469,18 +481,61 @@ static void sip_log_body(const void *object, struct json_writer *w);
  * known yet, UDP); body_len: the body bytes of msg to keep (UDP: from the
  * header end to n, cut to Content-Length here). truncated: the message had
  * more body than was kept. */
-static void sip_message(struct sip_state *st, uint8_t dir, const uint8_t *msg, uint32_t n,
-                        bool udp, bool truncated)
+enum {
+    SIP_FRAME_PDU,
+    SIP_FRAME_REQUEST_LINE,
+    SIP_FRAME_RESPONSE_LINE,
+    SIP_FRAME_REQUEST_HEADERS,
+    SIP_FRAME_RESPONSE_HEADERS,
+    SIP_FRAME_REQUEST_BODY,
+    SIP_FRAME_RESPONSE_BODY,
+};
+static const char *const sip_frame_names[] = {"pdu",
+                                              "request.line",
+                                              "response.line",
+                                              "request.headers",
+                                              "response.headers",
+                                              "request.body",
+                                              "response.body",
+                                              NULL};
+
+/* The frames of a message's parts (the pdu is added before parsing). */
+static void sip_frames(struct sip_state *st, uint8_t dir, uint64_t at, const uint8_t *msg,
+                       uint32_t n, uint32_t line_end, uint32_t hdr_end, uint32_t body_off,
+                       int64_t tx_id)
+{
+    uint8_t r = dir ? 1 : 0; /* response types follow their request ones */
+    app_frame_add(st->ctx, dir, at, line_end, (uint8_t)(SIP_FRAME_REQUEST_LINE + r), tx_id, msg,
+                  line_end);
+    if (hdr_end > line_end)
+        app_frame_add(st->ctx, dir, at + line_end, hdr_end - line_end,
+                      (uint8_t)(SIP_FRAME_REQUEST_HEADERS + r), tx_id, msg + line_end,
+                      hdr_end - line_end);
+    if (body_off < n)
+        app_frame_add(st->ctx, dir, at + body_off, n - body_off,
+                      (uint8_t)(SIP_FRAME_REQUEST_BODY + r), tx_id, msg + body_off, n - body_off);
+}
+
+/* at: the stream offset of msg[0] (frames). */
+static void sip_message(struct sip_state *st, uint8_t dir, const uint8_t *msg, uint32_t n, bool udp,
+                        bool truncated, uint64_t at)
 {
     uint32_t eol;
     uint32_t l = sip_line(msg, n, &eol);
     struct sip_span a, b, c;
     bool ok = dir == 0 ? sip_request_line(msg, l, &a, &b, &c) : sip_status_line(msg, l, &a, &b, &c);
     if (!ok) {
+        if (app_frames_on(st->ctx))
+            app_frame_add(st->ctx, dir, at, n, SIP_FRAME_PDU, -1, msg, n);
         sip_event(st, NULL, SIP_EV_INVALID_DATA);
         return;
     }
     struct sip_tx *tx = app_pdu_tx_new(&st->q, st->ctx, st->parser, sizeof(struct sip_tx), dir);
+    /* Suricata numbers SIP transactions from 1 in frames; a datagram's pdu
+     * has none, a TCP message's has its message's */
+    int64_t frame_tx = tx ? (int64_t)tx->pdu.base.id + 1 : -1;
+    if (app_frames_on(st->ctx))
+        app_frame_add(st->ctx, dir, at, n, SIP_FRAME_PDU, udp ? -1 : frame_tx, msg, n);
     if (!tx)
         return;
     if (!app_pdu_tx_reserve(&st->q, &tx->pdu, n ? n : 1) || !(tx->msg = malloc(n ? n : 1))) {
@@ -501,8 +556,11 @@ static void sip_message(struct sip_state *st, uint8_t dir, const uint8_t *msg, u
         tx->code = b;
         tx->reason = c;
     }
-    uint32_t body_off = sip_headers(st, tx, tx->msg, n, l + eol);
+    uint32_t hdr_end;
+    uint32_t body_off = sip_headers(st, tx, tx->msg, n, l + eol, &hdr_end);
     uint32_t body_len = n - body_off;
+    if (app_frames_on(st->ctx))
+        sip_frames(st, dir, at, tx->msg, n, l + eol, hdr_end, body_off, frame_tx);
     if (tx->has_hdr & (1u << SIP_H_CONTENT_LENGTH)) {
         struct sip_span cl = tx->hdr[SIP_H_CONTENT_LENGTH];
         int64_t v = sip_number(tx->msg + cl.off, cl.len);
@@ -578,7 +636,7 @@ static uint64_t sip_content_length(const uint8_t *d, uint32_t n)
 /* Consumes what it can of d: complete messages, skipped bytes. Returns the
  * bytes consumed; the rest must be kept for later. eof: nothing follows. */
 static uint32_t sip_tcp_consume(struct sip_state *st, uint8_t dir, const uint8_t *d, uint32_t n,
-                                bool eof)
+                                bool eof, uint64_t d_off)
 {
     struct sip_stream *s = &st->s[dir];
     uint32_t off = 0;
@@ -624,7 +682,7 @@ static uint32_t sip_tcp_consume(struct sip_state *st, uint8_t dir, const uint8_t
             if (left > SIP_MAX_HEADERS || eof) {
                 /* never-ending header section: log what there is, resync */
                 uint32_t take = left > SIP_MAX_HEADERS ? SIP_MAX_HEADERS : left;
-                sip_message(st, dir, p, take, false, true);
+                sip_message(st, dir, p, take, false, true, d_off + off);
                 off += take;
                 s->resync = true;
                 continue;
@@ -635,12 +693,12 @@ static uint32_t sip_tcp_consume(struct sip_state *st, uint8_t dir, const uint8_t
         uint64_t keep = cl > SIP_MAX_BODY ? SIP_MAX_BODY : cl;
         if ((uint64_t)left < he + keep) {
             if (eof) {
-                sip_message(st, dir, p, left, false, true);
+                sip_message(st, dir, p, left, false, true, d_off + off);
                 off = n;
             }
             break;
         }
-        sip_message(st, dir, p, he + (uint32_t)keep, false, keep < cl);
+        sip_message(st, dir, p, he + (uint32_t)keep, false, keep < cl, d_off + off);
         off += he + (uint32_t)keep;
         s->skip = cl - keep;
     }
@@ -685,7 +743,7 @@ static void sip_stream_reset(struct sip_state *st, struct sip_stream *s)
 #define SIP_MAX_BUFFER (SIP_MAX_HEADERS + SIP_MAX_BODY + 2u)
 
 static int sip_tcp(struct sip_state *st, uint8_t dir, const uint8_t *data, uint32_t len,
-                   uint32_t flags)
+                   uint32_t flags, uint64_t data_off)
 {
     struct sip_stream *s = &st->s[dir];
     if (flags & APP_DATA_GAP) {
@@ -697,11 +755,13 @@ static int sip_tcp(struct sip_state *st, uint8_t dir, const uint8_t *data, uint3
     bool eof = (flags & APP_DATA_EOF) != 0;
     while (len > 0 || (eof && s->len)) {
         if (s->len == 0) {
-            uint32_t used = sip_tcp_consume(st, dir, data, len, eof);
+            uint32_t used = sip_tcp_consume(st, dir, data, len, eof, data_off);
             data += used;
             len -= used;
+            data_off += used;
             if (len == 0)
                 break;
+            s->buf_off = data_off;
         }
         uint32_t room = SIP_MAX_BUFFER - s->len;
         uint32_t n = len < room ? len : room;
@@ -713,8 +773,9 @@ static int sip_tcp(struct sip_state *st, uint8_t dir, const uint8_t *data, uint3
             }
             data += n;
             len -= n;
+            data_off += n;
         }
-        uint32_t used = sip_tcp_consume(st, dir, s->buf, s->len, eof && len == 0);
+        uint32_t used = sip_tcp_consume(st, dir, s->buf, s->len, eof && len == 0, s->buf_off);
         if (used == 0 && s->len >= SIP_MAX_BUFFER) {
             /* cannot happen with the limits above; never loop */
             s->len = 0;
@@ -723,6 +784,7 @@ static int sip_tcp(struct sip_state *st, uint8_t dir, const uint8_t *data, uint3
         }
         memmove(s->buf, s->buf + used, s->len - used);
         s->len -= used;
+        s->buf_off += used;
         if (used == 0 && len == 0)
             break;
     }
@@ -743,9 +805,9 @@ static int sip_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
     int rc = 0;
     if (st->parser->ipprotos & APP_IPPROTO_UDP) {
         if (data && len > 0)
-            sip_message(st, dir, data, len, true, false);
+            sip_message(st, dir, data, len, true, false, ctx->stream_offset);
     } else {
-        rc = sip_tcp(st, dir, data, len, flags);
+        rc = sip_tcp(st, dir, data, len, flags, ctx->stream_offset);
     }
     st->ctx = NULL;
     return rc;
@@ -798,7 +860,7 @@ static void sip_flow_end(void *state, struct app_parse_ctx *ctx)
     /* an unfinished TCP message is logged as far as it came */
     for (uint8_t d = 0; d < 2; d++)
         if (st->s[d].len && !st->s[d].skip)
-            sip_tcp(st, d, NULL, 0, APP_DATA_EOF);
+            sip_tcp(st, d, NULL, 0, APP_DATA_EOF, 0);
     st->ctx = NULL;
 }
 
@@ -1024,7 +1086,7 @@ static int sip_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
     .state_free = sip_state_free, .parse = sip_parse, .tx_foreach = sip_tx_foreach,                \
     .tx_complete = app_pdu_tx_complete, .tx_get_buffer = sip_tx_get_buffer,                        \
     .tx_write_json = sip_tx_write_json, .tx_has_event = sip_tx_has_event,                          \
-    .events_on_packet = true, .event_names = sip_event_names,                                      \
+    .events_on_packet = true, .event_names = sip_event_names, .frame_names = sip_frame_names,      \
     .tx_direction = app_pdu_tx_direction
 
 const struct app_parser app_parser_sip_udp = {

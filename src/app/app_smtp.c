@@ -6,7 +6,14 @@
  * decoder (mime.h) with attachments as files. One transaction per mail; it
  * is logged (EVE "smtp" with "smtp" and "email" members, as Suricata 8) when
  * the server answers the end of the message, when a reset abandons it, or at
- * flow end. Lines are limited to SMTP_LINE_MAX bytes (TRUNCATED_LINE). */
+ * flow end. Lines are limited to SMTP_LINE_MAX bytes (TRUNCATED_LINE).
+ *
+ * Frames (as Suricata's): smtp.command_line (each client line outside a
+ * message, its CRLF included, SASL responses too), smtp.data (a DATA message
+ * from the byte after the DATA line to the end of its "." line, opened
+ * while its end is unknown; each BDAT chunk), smtp.response_line (each
+ * server line, multi-line replies line by line), with the transaction of
+ * the command they belong to. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -111,6 +118,9 @@ struct smtp_pending {
     uint64_t tx_id; /* for DATA_END / BDAT_LAST: the mail to log on the reply */
 };
 
+enum { SMTP_FRAME_COMMAND_LINE, SMTP_FRAME_DATA, SMTP_FRAME_RESPONSE_LINE };
+static const char *const smtp_frame_names[] = {"command_line", "data", "response_line", NULL};
+
 struct smtp_state {
     struct app_layer_thread_ctx *thread;
     struct app_parse_ctx *ctx;
@@ -138,6 +148,14 @@ struct smtp_state {
     uint32_t anomalies;
     bool too_many;
     bool eof[2];
+    /* Frames: the stream offset of feed_base (the data of this parse
+     * call), the line being handed to a callback (its wire bytes end at
+     * line_end, line_wire long, CRLF included), the open DATA frame. */
+    const uint8_t *feed_base;
+    uint64_t feed_off;
+    uint64_t line_end;
+    uint32_t line_wire, line_have;
+    uint64_t data_frame, data_frame_start;
 };
 
 /* ---------- helpers ---------- */
@@ -392,6 +410,41 @@ static bool smtp_queue_pop(struct smtp_state *st, struct smtp_pending *out)
     return true;
 }
 
+/* ---------- frames ---------- */
+
+/* The line being handed to a callback as a frame: its bytes are in `line`
+ * (CR included, the LF not: the framework takes it from the stream). */
+static void smtp_line_frame(struct smtp_state *st, uint8_t dir, uint8_t type, const uint8_t *line,
+                            int64_t tx_id)
+{
+    if (!app_frames_on(st->ctx) || !st->line_wire)
+        return;
+    app_frame_add(st->ctx, dir, st->line_end - st->line_wire, st->line_wire, type, tx_id, line,
+                  st->line_have);
+}
+
+static void smtp_data_frame_open(struct smtp_state *st, struct smtp_tx *tx)
+{
+    if (!app_frames_on(st->ctx) || !tx)
+        return;
+    if (st->data_frame)
+        app_frame_close(st->ctx, 0, st->data_frame,
+                        (int64_t)(st->line_end - st->line_wire - st->data_frame_start));
+    st->data_frame_start = st->line_end;
+    st->data_frame =
+        app_frame_open(st->ctx, 0, st->line_end, SMTP_FRAME_DATA, (int64_t)tx->base.id);
+}
+
+/* The DATA frame ends at `end` (0 long when the server refused DATA). */
+static void smtp_data_frame_close(struct smtp_state *st, uint64_t end)
+{
+    if (!st->data_frame)
+        return;
+    app_frame_close(st->ctx, 0, st->data_frame,
+                    end > st->data_frame_start ? (int64_t)(end - st->data_frame_start) : 0);
+    st->data_frame = 0;
+}
+
 /* ---------- client side ---------- */
 
 static bool smtp_prefix(const uint8_t *line, size_t len, const char *word)
@@ -449,9 +502,15 @@ static void smtp_command(struct smtp_state *st, const uint8_t *line, size_t len)
         smtp_event(st, NULL, SMTP_EVENT_NO_SERVER_WELCOME_MESSAGE);
     bool is_rset = smtp_prefix(line, len, "rset");
     bool is_quit = smtp_prefix(line, len, "quit");
-    if (st->bdat_last_reply_pending && !st->pipeline_warned) {
-        st->pipeline_warned = true;
-        smtp_event(st, st->curr, SMTP_EVENT_INVALID_PIPELINED_SEQUENCE);
+    /* RFC 2920 3.1: STARTTLS and DATA end a pipelined group; a command
+     * queued behind one that is not answered yet is out of sequence (a
+     * command after BDAT LAST is not: the next mail may follow it) */
+    if (st->q_count && !st->pipeline_warned) {
+        uint8_t prev = st->queue[(st->q_head + st->q_count - 1) % SMTP_MAX_CMDS].cmd;
+        if (prev == SMTP_CMD_STARTTLS || prev == SMTP_CMD_DATA) {
+            st->pipeline_warned = true;
+            smtp_event(st, st->curr, SMTP_EVENT_INVALID_PIPELINED_SEQUENCE);
+        }
     }
     if (!st->curr || (st->curr->done && !is_rset && !is_quit)) {
         struct smtp_tx *tx = smtp_tx_new(st);
@@ -478,6 +537,7 @@ static void smtp_command(struct smtp_state *st, const uint8_t *line, size_t len)
         }
         tx->data_seen = true;
         smtp_tx_mime_start(tx);
+        smtp_data_frame_open(st, tx);
         st->data_reply_pending = true;
         if (st->pipelining_server) {
             st->data_mode = true;
@@ -518,6 +578,9 @@ static void smtp_command(struct smtp_state *st, const uint8_t *line, size_t len)
             smtp_tx_mime_start(tx);
             st->bdat_remaining = size;
             st->bdat_last = last;
+            if (size && app_frames_on(st->ctx))
+                app_frame_add(st->ctx, 0, st->line_end, (int64_t)size, SMTP_FRAME_DATA,
+                              (int64_t)tx->base.id, NULL, 0);
             smtp_queue_push(st, cmd, tx->base.id);
             if (size == 0 && last) {
                 smtp_tx_finish(st, tx, true);
@@ -595,6 +658,7 @@ static void smtp_client_line(struct smtp_state *st, const uint8_t *line, size_t 
             smtp_event(st, st->curr, SMTP_EVENT_INVALID_PIPELINED_SEQUENCE);
         }
         if (len == 1 && line[0] == '.') {
+            smtp_data_frame_close(st, st->line_end);
             smtp_data_end(st);
             return;
         }
@@ -608,13 +672,17 @@ static void smtp_client_line(struct smtp_state *st, const uint8_t *line, size_t 
     if (st->auth_exchange) {
         /* A SASL response (base64, or "*" to cancel): not a command,
          * whatever it happens to start with (RFC 4954 section 4). */
-        if (st->curr)
+        if (st->curr) {
+            smtp_line_frame(st, 0, SMTP_FRAME_COMMAND_LINE, line, (int64_t)st->curr->base.id);
             smtp_queue_push(st, SMTP_CMD_AUTH, st->curr->base.id);
+        }
         return;
     }
     if (len == 0)
         return;
     smtp_command(st, line, len);
+    if (st->curr)
+        smtp_line_frame(st, 0, SMTP_FRAME_COMMAND_LINE, line, (int64_t)st->curr->base.id);
 }
 
 /* Splits bytes into lines (LF, optional CR stripped) with the line limit:
@@ -645,6 +713,8 @@ static size_t smtp_lines(struct smtp_state *st, struct smtp_line *lb, const uint
             lb->len = SMTP_LINE_MAX;
             if (truncated)
                 *truncated = true;
+            st->line_end = st->feed_off + (uint64_t)(data + i + room - st->feed_base);
+            st->line_wire = st->line_have = SMTP_LINE_MAX;
             cb(st, lb->buf, lb->len);
             lb->len = 0;
             if (lf && seg == room) {
@@ -662,6 +732,9 @@ static size_t smtp_lines(struct smtp_state *st, struct smtp_line *lb, const uint
             break;
         i++; /* the LF */
         size_t l = lb->len;
+        st->line_end = st->feed_off + (uint64_t)(data + i - st->feed_base);
+        st->line_have = (uint32_t)l;
+        st->line_wire = (uint32_t)l + 1;
         if (l && lb->buf[l - 1] == '\r')
             l--;
         lb->len = 0;
@@ -747,6 +820,7 @@ static void smtp_reply(struct smtp_state *st, uint32_t code)
             st->data_early = false;
         } else {
             smtp_event(st, st->curr, SMTP_EVENT_DATA_COMMAND_REJECTED);
+            smtp_data_frame_close(st, 0);
             if (st->data_mode) {
                 st->data_mode = false;
                 st->data_early = false;
@@ -784,6 +858,9 @@ static void smtp_reply(struct smtp_state *st, uint32_t code)
 
 static void smtp_server_line(struct smtp_state *st, const uint8_t *line, size_t len)
 {
+    /* the reply belongs to the transaction of the command it answers */
+    smtp_line_frame(st, 1, SMTP_FRAME_RESPONSE_LINE, line,
+                    st->q_count ? (int64_t)st->queue[st->q_head].tx_id : -1);
     if (len < 3 || !isdigit(line[0]) || !isdigit(line[1]) || !isdigit(line[2]) ||
         (len > 3 && line[3] != ' ' && line[3] != '-')) {
         smtp_event(st, st->curr, SMTP_EVENT_INVALID_REPLY);
@@ -895,6 +972,8 @@ static int smtp_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
     if (st->switch_to)
         return 0;
     st->ctx = ctx;
+    st->feed_base = data;
+    st->feed_off = ctx->stream_offset;
     smtp_tx_gc(st);
     if (flags & APP_DATA_GAP) {
         /* lost bytes: the line in progress and any message part are unusable */
@@ -1015,9 +1094,12 @@ static int smtp_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, 
     }
 }
 
+/* Alert metadata: smtp and email, and the mail's attachments as
+ * Suricata's "files" array. */
 static void smtp_tx_write_json(const struct app_tx *atx, struct json_writer *w)
 {
     smtp_write_members(atx, w);
+    file_write_alert_files(((const struct smtp_tx *)atx)->files, 0, w);
 }
 
 static uint16_t smtp_switch_proto(void *state)
@@ -1051,6 +1133,7 @@ const struct app_parser app_parser_smtp = {
     .switch_proto = smtp_switch_proto,
     .tx_has_event = smtp_tx_has_event,
     .event_names = smtp_event_names,
+    .frame_names = smtp_frame_names,
 };
 
 uint32_t app_smtp_tx_auth_failures(const struct app_tx *atx)

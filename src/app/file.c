@@ -321,6 +321,25 @@ void file_hex(const uint8_t *in, size_t n, char *out)
     out[2 * n] = 0;
 }
 
+void file_write_alert_files(const struct app_file *head, uint32_t n, struct json_writer *w)
+{
+    if (!head)
+        return;
+    json_key_array_begin(w, "files");
+    uint32_t i = 0;
+    for (const struct app_file *f = head; f && (n == 0 || i < n); f = f->next, i++) {
+        json_object_begin(w);
+        json_key_string_len(w, "filename", f->name, f->name_len);
+        json_key_bool(w, "gaps", f->gaps);
+        json_key_string(w, "state", file_state_name(f->state));
+        json_key_bool(w, "stored", f->stored);
+        json_key_u64(w, "size", f->size);
+        json_key_u64(w, "tx_id", f->tx_id);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
 void file_write_fileinfo(const struct app_file *f, struct json_writer *w)
 {
     char hex[65];

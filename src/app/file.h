@@ -80,6 +80,10 @@ const char *file_state_name(uint8_t state);
 
 /* Writes "fileinfo": {...} (Suricata's shape) into an open object. */
 void file_write_fileinfo(const struct app_file *f, struct json_writer *w);
+/* Alert metadata: "files": [...] of the first n files of the list (0: all)
+ * linked through ->next, as Suricata adds them to an alert on a
+ * transaction with files; nothing when the list is empty. */
+void file_write_alert_files(const struct app_file *head, uint32_t n, struct json_writer *w);
 
 /* Logs an EVE fileinfo event for the file: write_tx (may be NULL) writes the
  * protocol member of the owning transaction ("http": {...}), then

@@ -104,4 +104,42 @@ static inline int ics_count(const char *hay, const char *needle)
     return n;
 }
 
+/* A DNP3 link frame: header (05 64 len ctrl dst src crc) and user data in
+ * blocks of at most 16 octets, each with its CRC. */
+static inline uint16_t ics_dnp3_crc(const uint8_t *p, uint32_t n)
+{
+    uint16_t crc = 0;
+    while (n--) {
+        crc ^= *p++;
+        for (int i = 0; i < 8; i++)
+            crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xA6BC) : (uint16_t)(crc >> 1);
+    }
+    return (uint16_t)~crc;
+}
+
+static inline uint32_t ics_dnp3_link(uint8_t *out, uint8_t ctrl, const uint8_t *user, uint32_t n)
+{
+    uint32_t o = 0;
+    out[o++] = 0x05;
+    out[o++] = 0x64;
+    out[o++] = (uint8_t)(5 + n);
+    out[o++] = ctrl;
+    out[o++] = 0x0a; /* destination 10 */
+    out[o++] = 0x00;
+    out[o++] = 0x01; /* source 1 */
+    out[o++] = 0x00;
+    uint16_t c = ics_dnp3_crc(out, 8);
+    out[o++] = (uint8_t)c;
+    out[o++] = (uint8_t)(c >> 8);
+    for (uint32_t i = 0; i < n; i += 16) {
+        uint32_t b = n - i < 16 ? n - i : 16;
+        memcpy(out + o, user + i, b);
+        c = ics_dnp3_crc(user + i, b);
+        o += b;
+        out[o++] = (uint8_t)c;
+        out[o++] = (uint8_t)(c >> 8);
+    }
+    return o;
+}
+
 #endif

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Frames (frame keyword): the frames MQTT, ENIP, DNP3, Modbus, the grid
- * protocols, HTTP/1, TLS, DNS, DCE/RPC and the stream frame report - type, offset in the direction's stream, length,
- * completeness and bytes - are the same whatever the segmentation (split at
- * every offset), sit where the protocol puts its units, count from 2 per
- * direction on TCP (1 is the stream frame), and the frame keyword resolves
- * frame names. MQTT's Suricata placement of header/data frames depends on
- * the segmentation by design: checked on its own. */
+ * protocols, HTTP/1, TLS, DNS, DCE/RPC, SMTP, SIP and the stream frame report - type, offset in the
+ * direction's stream, length, completeness and bytes - are the same whatever the segmentation
+ * (split at every offset), sit where the protocol puts its units, count from 2 per direction on TCP
+ * (1 is the stream frame), and the frame keyword resolves frame names. MQTT's Suricata placement of
+ * header/data frames depends on the segmentation by design: checked on its own. */
 #include "detect/rule_set.h"
 #include "ics_test_util.h"
 #include "test.h"
@@ -93,21 +92,30 @@ static void sort_lines(const char *in, char *out, size_t outlen)
         o += (size_t)snprintf(out + o, outlen - o, "%s\n", lines[i]);
 }
 
+/* Whether a run cut at `cut` saw the frames of the whole run (counted as a
+ * failure, with both lists, when not). */
+static bool same_frames(const struct frames_seen *split, const struct frames_seen *whole,
+                        const char *what, uint32_t cut)
+{
+    char a[8192], b[8192];
+    sort_lines(split->s, a, sizeof a);
+    sort_lines(whole->s, b, sizeof b);
+    if (strcmp(a, b) == 0)
+        return true;
+    fprintf(stderr, "%s frames differ when cut at %u:\n%s\nvs\n%s\n", what, cut, split->s,
+            whole->s);
+    test_failures++;
+    return false;
+}
+
 static void check_split(uint8_t proto, uint16_t port, const uint8_t *d, uint32_t n,
                         const struct frames_seen *whole, const char *what)
 {
     struct frames_seen split = {.with_ids = whole->with_ids, .with_tx = whole->with_tx};
     for (uint32_t cut = 1; cut < n; cut++) {
         run(proto, port, d, n, cut, &split);
-        char a[8192], b[8192];
-        sort_lines(split.s, a, sizeof a);
-        sort_lines(whole->s, b, sizeof b);
-        if (strcmp(a, b) != 0) {
-            fprintf(stderr, "%s frames differ when cut at %u:\n%s\nvs\n%s\n", what, cut,
-                    split.s, whole->s);
-            test_failures++;
+        if (!same_frames(&split, whole, what, cut))
             return;
-        }
     }
 }
 
@@ -147,44 +155,6 @@ static void test_mqtt(void)
     run_cfg = NULL;
 }
 
-/* A DNP3 link frame: header (05 64 len ctrl dst src crc) and user data in
- * blocks of at most 16 octets, each with its CRC. */
-static uint16_t dnp3_crc(const uint8_t *p, uint32_t n)
-{
-    uint16_t crc = 0;
-    while (n--) {
-        crc ^= *p++;
-        for (int i = 0; i < 8; i++)
-            crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xA6BC) : (uint16_t)(crc >> 1);
-    }
-    return (uint16_t)~crc;
-}
-
-static uint32_t dnp3_link(uint8_t *out, uint8_t ctrl, const uint8_t *user, uint32_t n)
-{
-    uint32_t o = 0;
-    out[o++] = 0x05;
-    out[o++] = 0x64;
-    out[o++] = (uint8_t)(5 + n);
-    out[o++] = ctrl;
-    out[o++] = 0x0a; /* destination 10 */
-    out[o++] = 0x00;
-    out[o++] = 0x01; /* source 1 */
-    out[o++] = 0x00;
-    uint16_t c = dnp3_crc(out, 8);
-    out[o++] = (uint8_t)c;
-    out[o++] = (uint8_t)(c >> 8);
-    for (uint32_t i = 0; i < n; i += 16) {
-        uint32_t b = n - i < 16 ? n - i : 16;
-        memcpy(out + o, user + i, b);
-        c = dnp3_crc(user + i, b);
-        o += b;
-        out[o++] = (uint8_t)c;
-        out[o++] = (uint8_t)(c >> 8);
-    }
-    return o;
-}
-
 static void test_dnp3_modbus(void)
 {
     /* DNP3: a read of class 0 (transport FIR|FIN, app control, READ, g60v1
@@ -193,8 +163,8 @@ static void test_dnp3_modbus(void)
     static const uint8_t cold[] = {0xc1, 0xc2, 0x0d, 0x3c, 0x02, 0x06, 0x3c, 0x03, 0x06,
                                    0x3c, 0x04, 0x06, 0x3c, 0x01, 0x06, 0x3c, 0x02, 0x06};
     uint8_t stream[128];
-    uint32_t n1 = dnp3_link(stream, 0xc4, read, sizeof read);
-    uint32_t n2 = dnp3_link(stream + n1, 0xc4, cold, sizeof cold);
+    uint32_t n1 = ics_dnp3_link(stream, 0xc4, read, sizeof read);
+    uint32_t n2 = ics_dnp3_link(stream + n1, 0xc4, cold, sizeof cold);
     CHECK_EQ_INT(n1, 18);
     CHECK_EQ_INT(n2, 32);
     struct frames_seen whole = {.with_ids = true};
@@ -325,6 +295,98 @@ static void test_http(void)
     check_split(6, 80, post, 42, &whole, "http");
 }
 
+/* SMTP: a session whose client part after the login is split at every
+ * offset: command lines (a SASL response too) with their CRLF, the DATA
+ * message from the byte after "DATA\r\n" to its "." line, reply lines one
+ * by one, each with the transaction of its command (the banner has none). */
+static const char smtp_pre_c[] = "EHLO a\r\nAUTH LOGIN\r\nZ2FsdW50\r\n";
+static const char smtp_body_c[] = "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"
+                                  "Subject: x\r\n\r\nhi\r\n.\r\nQUIT\r\n";
+
+static void run_smtp(uint32_t cut, struct frames_seen *fs)
+{
+    struct ics_session s;
+    ics_open(&s, run_cfg, 6, 40000, 25);
+    memset(fs, 0, sizeof(*fs));
+    fs->with_tx = true;
+    const uint32_t n = (uint32_t)strlen(smtp_body_c);
+    ics_feed(&s, 1, "220 x ESMTP\r\n", 13);
+    ics_feed(&s, 0, smtp_pre_c, 8);
+    ics_feed(&s, 1, "250-x\r\n250 PIPELINING\r\n", 23);
+    ics_feed(&s, 0, smtp_pre_c + 8, 12);
+    ics_feed(&s, 1, "334 VXNlcm5hbWU6\r\n", 18);
+    ics_feed(&s, 0, smtp_pre_c + 20, 10);
+    ics_feed(&s, 1, "235 ok\r\n", 8);
+    if (cut) {
+        ics_feed(&s, 0, smtp_body_c, cut);
+        app_flow_frames_foreach(s.st, 0, false, seen_cb, fs);
+        app_flow_frames_clear(s.st, 0, false);
+        ics_feed(&s, 0, smtp_body_c + cut, n - cut);
+    } else {
+        ics_feed(&s, 0, smtp_body_c, n);
+    }
+    static const char replies[] = "250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n";
+    ics_feed(&s, 1, replies, (uint32_t)strlen(replies));
+    app_flow_frames_inspect(s.st, 0, seen_cb, fs);
+    app_flow_frames_inspect(s.st, 1, seen_cb, fs);
+    free(ics_close(&s, NULL));
+}
+
+static void test_smtp(void)
+{
+    struct frames_seen whole;
+    run_smtp(0, &whole);
+    CHECK_EQ_INT(whole.count, 18);
+    /* "EHLO a\r\n", the SASL response, the MAIL line */
+    CHECK(strstr(whole.s, "t0:0:command_line:0:8:1:45484c4f20610d0a\n") != NULL);
+    CHECK(strstr(whole.s, "t0:0:command_line:20:10:1:5a3246736457353"
+                          "00d0a\n") != NULL);
+    CHECK(strstr(whole.s, "t0:0:command_line:30:17:1:4d41494c") != NULL);
+    CHECK(strstr(whole.s, "t0:0:command_line:62:6:1:444154410d0a\n") != NULL);
+    /* "Subject: x\r\n\r\nhi\r\n.\r\n" */
+    CHECK(strstr(whole.s, "t0:0:data:68:21:1:5375626a6563743a20780d0a0d0a68690d0a2e0d0a\n") !=
+          NULL);
+    CHECK(strstr(whole.s, "t0:0:command_line:89:6:1:515549540d0a\n") != NULL);
+    CHECK(strstr(whole.s, "t-1:1:response_line:0:13:1:") != NULL);
+    CHECK(strstr(whole.s, "t0:1:response_line:13:7:1:3235302d780d0a\n") != NULL);
+    CHECK(strstr(whole.s, "t0:1:response_line:78:8:1:3335342067") != NULL);
+    CHECK_EQ_INT(ics_count(whole.s, ":response_line:"), 10);
+    struct frames_seen split;
+    for (uint32_t cut = 1; cut < (uint32_t)strlen(smtp_body_c); cut++) {
+        run_smtp(cut, &split);
+        if (!same_frames(&split, &whole, "smtp", cut))
+            return;
+    }
+}
+
+/* SIP over TCP (two messages, split at every offset) and UDP: the pdu, the
+ * start line with its CRLF, the header lines without the blank line, the
+ * body when there is one, each with the message's transaction counted from
+ * 1 as Suricata's frames do (none on a datagram's pdu). */
+static void test_sip(void)
+{
+    static const char stream[] = "REGISTER sip:a SIP/2.0\r\nVia: x\r\nContent-Length: 3\r\n\r\nabc"
+                                 "OPTIONS sip:b SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+    const uint32_t n = (uint32_t)strlen(stream);
+    struct frames_seen whole = {.with_tx = true};
+    run(6, 5060, (const uint8_t *)stream, n, 0, &whole);
+    CHECK_EQ_INT(whole.count, 7);
+    CHECK(strstr(whole.s, "t1:0:pdu:0:56:1:5245474953544552") != NULL);
+    CHECK(strstr(whole.s, "t1:0:request.line:0:24:1:"
+                          "5245474953544552207369703a61205349502f322e300d0a\n") != NULL);
+    CHECK(strstr(whole.s, "t1:0:request.headers:24:27:1:5669613a20780d0a") != NULL);
+    CHECK(strstr(whole.s, "t1:0:request.body:53:3:1:616263\n") != NULL);
+    CHECK(strstr(whole.s, "t2:0:pdu:56:44:1:") != NULL);
+    CHECK(strstr(whole.s, "t2:0:request.headers:79:19:1:") != NULL);
+    CHECK_EQ_INT(ics_count(whole.s, "request.body"), 1);
+    check_split(6, 5060, (const uint8_t *)stream, n, &whole, "sip");
+    /* one datagram is one message */
+    run(17, 5060, (const uint8_t *)stream, 56, 0, &whole);
+    CHECK_EQ_INT(whole.count, 4);
+    CHECK(strstr(whole.s, "t-1:0:pdu:0:56:1:") != NULL);
+    CHECK(strstr(whole.s, "t1:0:request.body:53:3:1:616263\n") != NULL);
+}
+
 static void test_tls(void)
 {
     /* a minimal ClientHello record, then an alert record */
@@ -388,7 +450,8 @@ static void test_gap(void)
 
 static void test_dns_dcerpc(void)
 {
-    /* DNS over TCP: two queries; the pdu frame leaves out the length prefix */
+    /* DNS over TCP: two queries; the pdu frame leaves out the length prefix
+     * and carries the message's transaction, from 1 as Suricata's */
     static const uint8_t q[] = {0x00, 0x1d, 0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,
                                 0x00, 0x00, 0x00, 0x00, 0x07, 'e',  'x',  'a',  'm',  'p',
                                 'l',  'e',  0x03, 'c',  'o',  'm',  0x00, 0x00, 0x01, 0x00,
@@ -397,12 +460,13 @@ static void test_dns_dcerpc(void)
     memcpy(dns, q, sizeof q);
     memcpy(dns + sizeof q, q, sizeof q);
     dns[sizeof q + 3] = 0x35; /* the second query's id */
-    struct frames_seen whole = {0};
+    struct frames_seen whole = {.with_tx = true};
     run(6, 53, dns, sizeof dns, 0, &whole);
     CHECK_EQ_INT(whole.count, 2);
-    CHECK(strstr(whole.s, "0:pdu:2:29:1:12340100") != NULL);
-    CHECK(strstr(whole.s, "0:pdu:33:29:1:12350100") != NULL);
+    CHECK(strstr(whole.s, "t1:0:pdu:2:29:1:12340100") != NULL);
+    CHECK(strstr(whole.s, "t2:0:pdu:33:29:1:12350100") != NULL);
     check_split(6, 53, dns, sizeof dns, &whole, "dns");
+    whole.with_tx = false;
     /* DCE/RPC bind (16-byte header, 12-byte body) */
     static const uint8_t bind[] = {0x05, 0x00, 0x0b, 0x03, 0x10, 0x00, 0x00, 0x00, 0x1c, 0x00,
                                    0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0xd0, 0x16, 0xd0, 0x16,
@@ -480,6 +544,8 @@ int main(void)
     test_ssh();
     test_http();
     test_tls();
+    test_smtp();
+    test_sip();
     test_gap();
     test_dns_dcerpc();
     test_stream();

@@ -159,6 +159,37 @@ static void test_bdat_rset_ehlo(void)
     CHECK_EQ_INT(test_tcp_split_invariance(segs, n, 40000, 25), 0);
 }
 
+/* RFC 2920: the next mail may be pipelined right after BDAT LAST (no
+ * anomaly), while a command queued behind an unanswered STARTTLS is out of
+ * sequence (INVALID_PIPELINED_SEQUENCE once), as Suricata judges them. */
+static void test_pipelined_sequence(void)
+{
+    struct test_segment segs[] = {
+        SEG(1, "220 mx ESMTP\r\n"),
+        SEG(0, "EHLO a\r\n"),
+        SEG(1, "250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n"),
+        SEG(0, "MAIL FROM:<y@a>\r\nRCPT TO:<z@b>\r\nBDAT 4 LAST\r\nhi\r\n"
+               "MAIL FROM:<w@a>\r\nRCPT TO:<v@b>\r\n"),
+        SEG(1, "250 ok\r\n250 ok\r\n250 done\r\n250 ok\r\n250 ok\r\n"),
+    };
+    size_t n = sizeof(segs) / sizeof(segs[0]);
+    char *log = test_run_tcp(segs, n, 40000, 25, -1, 0, NULL);
+    CHECK(find(log, "\"tx_id\":1,\"smtp\":{\"helo\":\"a\",\"mail_from\":\"<w@a>\"") != NULL);
+    CHECK_EQ_INT(count(log, "INVALID_PIPELINED_SEQUENCE"), 0);
+    free(log);
+    CHECK_EQ_INT(test_tcp_split_invariance(segs, n, 40000, 25), 0);
+    struct test_segment tls[] = {
+        SEG(1, "220 mx ESMTP\r\n"),
+        SEG(0, "EHLO a\r\n"),
+        SEG(1, "250-mx\r\n250 PIPELINING\r\n"),
+        SEG(0, "STARTTLS\r\nMAIL FROM:<y@a>\r\nRCPT TO:<z@b>\r\n"),
+        SEG(1, "454 no tls\r\n250 ok\r\n250 ok\r\n"),
+    };
+    log = test_run_tcp(tls, sizeof(tls) / sizeof(tls[0]), 40000, 25, -1, 0, NULL);
+    CHECK_EQ_INT(count(log, "INVALID_PIPELINED_SEQUENCE"), 1);
+    free(log);
+}
+
 static void test_starttls_and_limits(void)
 {
     struct test_segment segs[] = {
@@ -327,6 +358,7 @@ int main(void)
     test_mail();
     test_buffers();
     test_bdat_rset_ehlo();
+    test_pipelined_sequence();
     test_starttls_and_limits();
     test_mime_direct();
     test_garbage();

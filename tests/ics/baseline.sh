@@ -28,7 +28,8 @@ print(','.join(s))" "$1/eve.json"
 # 1. false alarms after learning half of each capture (its duration in seconds)
 for spec in s7comm/s7comm-wincc-s400-production:4049 bacnet/bacnet-example:194 \
             c37118/c37118-4in1-pmu-tcp:16 goose/goose-sample-file:8 mms/mms-iccp-tase2:82 \
-            c37118/c37118-1pmu-udp:16 modbus/modbus-test:59 enip/enip-change-date-attempt:10; do
+            c37118/c37118-1pmu-udp:16 modbus/modbus-test:59 enip/enip-change-date-attempt:10 \
+            dnp3/dnp3-eve:15; do
   f=${spec%%:*}
   half=${spec#*:}
   rm -rf "$work/o" && mkdir "$work/o"

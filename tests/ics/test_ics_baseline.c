@@ -2,7 +2,8 @@
 /* Industrial behaviour baselines (gid 7100): learn normal polling, then
  * crafted attacks each raise their alert once and normal traffic none:
  * S7 new writer, PLC stop, write outside the learned DB range, a new read
- * function; IEC 104 new master; GOOSE publisher
+ * function; DNP3 operate outside the learned outputs, cold restart, new
+ * master; IEC 104 new master; GOOSE publisher
  * from a new MAC and stNum rollback; the learned baseline saved, loaded by a
  * new context (no more learning) and still right. */
 #include <unistd.h>
@@ -278,9 +279,59 @@ static void test_goose(void)
     app_layer_thread_ctx_free(e.ctx);
 }
 
+/* DNP3 (master 10.0.0.1 polls and operates output 3 of outstation
+ * 10.0.0.2): after learning, operating another output, a cold restart and
+ * a new master operating each raise their alert once; the polling none. */
+static void dnp3_send(struct env *e, int flow, const char *user_hex)
+{
+    struct ics_buf u = {0}, b = {0};
+    ics_hex(&u, user_hex);
+    uint8_t frame[300];
+    uint32_t n = ics_dnp3_link(frame, 0xc4, u.b, (uint32_t)u.n);
+    ics_put(&b, frame, n);
+    send(e, flow, 0, &b);
+}
+
+static const char dnp3_read[] = "c0 c1 01 3c 01 06";
+static const char dnp3_operate3[] =
+    "c0 c2 05 0c 01 28 01 00 03 00 03 01 64 00 00 00 64 00 00 00 00";
+static const char dnp3_operate7[] =
+    "c0 c3 05 0c 01 28 01 00 07 00 03 01 64 00 00 00 64 00 00 00 00";
+
+static void test_dnp3(void)
+{
+    struct env e;
+    env_init(&e, 20, NULL);
+    e.f[0].key.dst_port = 20000;
+    e.f[1].key.dst_port = 20000;
+    for (int i = 0; i < 20; i++) {
+        dnp3_send(&e, 0, dnp3_read);
+        dnp3_send(&e, 0, dnp3_operate3);
+    }
+    for (int k = 0; k < 16; k++)
+        CHECK_EQ_INT(e.al.count[k], 0);
+    dnp3_send(&e, 0, dnp3_operate7);
+    dnp3_send(&e, 0, dnp3_operate7);
+    CHECK_EQ_INT(e.al.count[4], 1);
+    CHECK(strstr(e.al.last_md, "ics_protocol=dnp3;ics_function=5;ics_client=10.0.0.1;"
+                               "ics_server=10.0.0.2;ics_objects=12:7-7;") != NULL);
+    dnp3_send(&e, 0, "c0 c4 0d"); /* cold restart */
+    CHECK_EQ_INT(e.al.count[2], 1);
+    CHECK(strstr(e.al.last_md, "ics_function=13;") != NULL);
+    dnp3_send(&e, 1, dnp3_operate3); /* a new master operates */
+    CHECK_EQ_INT(e.al.count[1], 1);
+    CHECK_EQ_INT(e.al.count[4], 1);
+    dnp3_send(&e, 0, dnp3_read);
+    dnp3_send(&e, 0, dnp3_operate3);
+    CHECK_EQ_INT(e.al.count[1] + e.al.count[2] + e.al.count[3] + e.al.count[4], 3);
+    env_free(&e);
+    app_layer_thread_ctx_free(e.ctx);
+}
+
 int main(void)
 {
     test_attacks();
     test_goose();
+    test_dnp3();
     TEST_MAIN_END();
 }
