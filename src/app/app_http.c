@@ -771,6 +771,8 @@ static struct app_file *http_file_open(struct http_tx *tx, int dir, const uint8_
     struct app_file *f = file_open(st->ctx, name, name_len, tx->base.id, (uint8_t)dir, limit);
     if (!f)
         return NULL;
+    if (tx->base.file_store & (1u << dir))
+        file_store_mark(f); /* filestore with scope tx matched already */
     struct app_file **pp = &tx->files;
     while (*pp)
         pp = &(*pp)->next;
@@ -1821,7 +1823,13 @@ static bool http_tx_has_event(const struct app_tx *atx, const char *event_name)
     return false;
 }
 
+static struct app_file *http_tx_files(const struct app_tx *atx)
+{
+    return ((const struct http_tx *)atx)->files;
+}
+
 const struct app_parser app_parser_http = {
+    .tx_files = http_tx_files,
     .proto = APP_PROTO_HTTP,
     .name = "http",
     .ipprotos = APP_IPPROTO_TCP,

@@ -820,6 +820,45 @@ static int kw_tx(struct pctx *pc, const struct detect_tx_kw *kw, char *value)
 
 /* requires: checked on the rule text before parsing (rule_requires.c); a
  * rule that gets here meets its requirements. */
+/* filestore[:request|to_server|response|to_client|both[,file|tx|ssn|flow]]
+ * (Suricata's defaults: no argument: the rule's direction, scope file; a
+ * direction alone: scope tx). */
+static int kw_filestore(struct pctx *pc, char *v)
+{
+    struct rule *r = pc->r;
+    r->filestore = true;
+    r->filestore_dirs = 0;
+    r->filestore_scope = RULE_FILESTORE_FILE;
+    if (!v || !*str_trim(v))
+        return 0;
+    char *scope = strchr(v, ',');
+    if (scope)
+        *scope++ = '\0';
+    v = str_trim(v);
+    if (!strcasecmp(v, "request") || !strcasecmp(v, "to_server"))
+        r->filestore_dirs = 1;
+    else if (!strcasecmp(v, "response") || !strcasecmp(v, "to_client"))
+        r->filestore_dirs = 2;
+    else if (!strcasecmp(v, "both"))
+        r->filestore_dirs = 3;
+    else
+        return pctx_fail(pc, "filestore: direction must be request, to_server, response, "
+                             "to_client or both");
+    r->filestore_scope = RULE_FILESTORE_TX;
+    if (!scope)
+        return 0;
+    scope = str_trim(scope);
+    if (!strcasecmp(scope, "file"))
+        r->filestore_scope = RULE_FILESTORE_FILE;
+    else if (!strcasecmp(scope, "tx"))
+        r->filestore_scope = RULE_FILESTORE_TX;
+    else if (!strcasecmp(scope, "ssn") || !strcasecmp(scope, "flow"))
+        r->filestore_scope = RULE_FILESTORE_FLOW;
+    else
+        return pctx_fail(pc, "filestore: scope must be file, tx, ssn or flow");
+    return 0;
+}
+
 static int kw_requires(struct pctx *pc, char *v)
 {
     (void)pc;
@@ -911,6 +950,7 @@ static const struct keyword keywords[] = {
     {"base64_decode", kw_base64_decode, 0},
     {"pkt_data", kw_pkt_data, KW_NOVALUE},
     {"requires", kw_requires, KW_VALUE},
+    {"filestore", kw_filestore, 0},
     {"dataset", kw_dataset, KW_VALUE},
     {"datarep", kw_datarep, KW_VALUE},
     {"iprep", kw_iprep, KW_VALUE},
@@ -920,7 +960,6 @@ static const struct keyword keywords[] = {
  * loaded and the report says "unsupported keyword". */
 static const char *const unsupported_keywords[] = {
     "asn1",
-    "filestore",
     "filemagic",
     "filename",
     "fileext",

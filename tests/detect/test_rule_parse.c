@@ -579,6 +579,20 @@ static void test_app_layer_protocol_several(void)
         "app-layer-protocol", "at most 4");
 }
 
+static void test_filestore(void)
+{
+    const struct rule *r = ok_hdr("alert http any any -> any any", "filestore;");
+    CHECK(r && r->filestore && r->filestore_dirs == 0 && r->filestore_scope == RULE_FILESTORE_FILE);
+    r = ok_hdr("alert http any any -> any any", "filestore:response;");
+    CHECK(r && r->filestore_dirs == 2 && r->filestore_scope == RULE_FILESTORE_TX);
+    r = ok_hdr("alert http any any -> any any", "filestore:both,flow;");
+    CHECK(r && r->filestore_dirs == 3 && r->filestore_scope == RULE_FILESTORE_FLOW);
+    r = ok_hdr("alert smtp any any -> any any", "filestore:to_server,file;");
+    CHECK(r && r->filestore_dirs == 1 && r->filestore_scope == RULE_FILESTORE_FILE);
+    BAD("filestore:sideways;", "filestore", "direction");
+    BAD("filestore:both,forever;", "filestore", "scope");
+}
+
 static void test_threshold_tag_app(void)
 {
     const struct rule *r =
@@ -776,6 +790,7 @@ int main(void)
     test_byte_keywords();
     test_flow_and_packet();
     test_threshold_tag_app();
+    test_filestore();
     test_app_layer_protocol_several();
     test_files(shared);
     CHECK_EQ_INT(rule_set_finalize(rs), 0);
