@@ -346,7 +346,10 @@ void file_close(struct app_parse_ctx *ctx, struct app_file *f, enum file_state s
         close(f->store_fd);
         f->store_fd = -1;
         const struct app_layer_config *cfg = ctx ? app_parser_config(ctx) : NULL;
-        bool whole = cfg && have_sha256 && f->state == FILE_STATE_CLOSED;
+        /* Suricata stores truncated files too (their sha256 is that of
+         * what was seen); a file with a gap has no hash and is not kept. */
+        bool whole = cfg && have_sha256 &&
+                     (f->state == FILE_STATE_CLOSED || f->state == FILE_STATE_TRUNCATED);
         if (whole && (cfg->file_store_force || f->store_wanted))
             file_store_finish(ctx, cfg->file_store_dir, f);
         else if (whole)

@@ -859,6 +859,49 @@ static int kw_filestore(struct pctx *pc, char *v)
     return 0;
 }
 
+/* The legacy file keywords as Suricata 7+ reads them: filename:"x" is
+ * file.name; content:"x"; nocase; and fileext:"x" is file.name;
+ * content:".x"; nocase; endswith; (a leading ! negates). The sticky buffer
+ * in force before them stays in force after. */
+static int kw_file_legacy(struct pctx *pc, char *v, bool ext)
+{
+    int saved = pc->cur_list;
+    bool saved_fresh = pc->cur_list_fresh;
+    int id = detect_buffer_lookup("file.name");
+    if (id < 0 || kw_sticky_buffer(pc, id) < 0)
+        return pctx_fail(pc, "file.name is not available");
+    char buf[1100];
+    v = str_trim(v);
+    if (ext) {
+        /* ".x" inside the quotes, after a possible '!' */
+        const char *neg = *v == '!' ? "!" : "";
+        const char *s = *neg ? str_trim(v + 1) : v;
+        size_t n = strlen(s);
+        if (n < 2 || s[0] != '"' || s[n - 1] != '"' || n > sizeof(buf) - 8)
+            return pctx_fail(pc, "fileext: expected a quoted extension");
+        snprintf(buf, sizeof(buf), "%s\".%.*s\"", neg, (int)(n - 2), s + 1);
+        v = buf;
+    }
+    int rc = kw_content(pc, v);
+    if (rc == 0)
+        rc = kw_nocase(pc, NULL);
+    if (rc == 0 && ext)
+        rc = kw_endswith(pc, NULL);
+    pc->cur_list = saved;
+    pc->cur_list_fresh = saved_fresh;
+    return rc;
+}
+
+static int kw_filename(struct pctx *pc, char *v)
+{
+    return kw_file_legacy(pc, v, false);
+}
+
+static int kw_fileext(struct pctx *pc, char *v)
+{
+    return kw_file_legacy(pc, v, true);
+}
+
 static int kw_requires(struct pctx *pc, char *v)
 {
     (void)pc;
@@ -951,6 +994,8 @@ static const struct keyword keywords[] = {
     {"pkt_data", kw_pkt_data, KW_NOVALUE},
     {"requires", kw_requires, KW_VALUE},
     {"filestore", kw_filestore, 0},
+    {"filename", kw_filename, KW_VALUE},
+    {"fileext", kw_fileext, KW_VALUE},
     {"dataset", kw_dataset, KW_VALUE},
     {"datarep", kw_datarep, KW_VALUE},
     {"iprep", kw_iprep, KW_VALUE},
@@ -961,8 +1006,6 @@ static const struct keyword keywords[] = {
 static const char *const unsupported_keywords[] = {
     "asn1",
     "filemagic",
-    "filename",
-    "fileext",
     "filemd5",
     "filesha1",
     "filesha256",

@@ -176,6 +176,7 @@ static void test_gzip_and_buffers(void)
         {APP_BUFFER_HTTP_RESPONSE_BODY, 0, "the quick brown fox jumps over the lazy dog"},
         {APP_BUFFER_FILE_DATA, APP_BUFFER_INDEX_TOCLIENT,
          "the quick brown fox jumps over the lazy dog"},
+        {APP_BUFFER_FILE_NAME, APP_BUFFER_INDEX_TOCLIENT, "/c/d.php"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct buf_probe b = {.id = cases[i].id, .index = cases[i].index, .rc = -99};
@@ -205,6 +206,13 @@ static void test_gzip_and_buffers(void)
     b.index = APP_BUFFER_INDEX_TOSERVER; /* no request file */
     app_flow_state_tx_foreach(st, probe_tx, &b);
     CHECK_EQ_INT(b.rc, -ENOENT);
+    b.id = APP_BUFFER_FILE_NAME; /* a download's name is not the request's */
+    app_flow_state_tx_foreach(st, probe_tx, &b);
+    CHECK_EQ_INT(b.rc, -ENOENT);
+    b.index = APP_BUFFER_INDEX_TOCLIENT | 1; /* one file */
+    app_flow_state_tx_foreach(st, probe_tx, &b);
+    CHECK_EQ_INT(b.rc, -ENOENT);
+    b.id = APP_BUFFER_FILE_DATA;
     /* without a direction bit: request instances, then response ones */
     b.index = 0;
     app_flow_state_tx_foreach(st, probe_tx, &b);
