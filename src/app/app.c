@@ -640,6 +640,7 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     out->ja4_fingerprints = true;
     out->file_hash_md5 = out->file_hash_sha1 = out->file_hash_sha256 = false;
     out->file_store_dir = NULL;
+    out->file_store_force = out->file_store_fileinfo = false;
     out->dns_log_version = 3;
     out->dns_log_requests = out->dns_log_responses = true;
     out->dns_log_detailed = out->dns_log_grouped = true;
