@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/file.h"
 #include "app/app.h"
 #include "app/app_baseline.h"
 #include "app/app_frame.h"
@@ -306,6 +307,7 @@ struct app_flow_state {
     uint32_t udp_probes[2];
     const struct app_parser *parser;
     void *parser_state;    /* owned; freed with parser->state_free */
+    uint8_t file_store;    /* filestore scope flow: directions whose files are all kept */
     uint16_t dir_proto[2]; /* as detected per direction */
     uint16_t proto_orig;   /* before a protocol change */
     bool switch_pending;   /* a change that waits for the next data (see app_check_switch) */
@@ -638,6 +640,7 @@ void app_layer_config_load(struct app_layer_config *out, const struct config *cf
     out->ja4_fingerprints = true;
     out->file_hash_md5 = out->file_hash_sha1 = out->file_hash_sha256 = false;
     out->file_store_dir = NULL;
+    out->file_store_force = out->file_store_fileinfo = false;
     out->dns_log_version = 3;
     out->dns_log_requests = out->dns_log_responses = true;
     out->dns_log_detailed = out->dns_log_grouped = true;
@@ -728,6 +731,7 @@ struct app_layer_thread_ctx *app_layer_thread_ctx_new(const struct app_layer_con
         t->cfg = *cfg;
     else
         app_layer_config_load(&t->cfg, NULL);
+    t->stats.file_store_on = t->cfg.file_store_dir != NULL;
     if (sink)
         t->sink = *sink;
     for (size_t i = 0; i < APP_REGISTRY_SIZE; i++) {
@@ -793,9 +797,13 @@ void app_layer_stats_add(struct app_layer_stats *dst, const struct app_layer_sta
         dst->flows_udp[i] += src->flows_udp[i];
         dst->tx_udp[i] += src->tx_udp[i];
         dst->errors_udp[i] += src->errors_udp[i];
+        dst->limits[i] += src->limits[i];
+        dst->undecrypted[i] += src->undecrypted[i];
     }
     dst->memuse += src->memuse;
     dst->memcap_drops += src->memcap_drops;
+    dst->file_store_on |= src->file_store_on;
+    dst->file_store_fs_errors += src->file_store_fs_errors;
     if (src->error_policy_on) {
         dst->error_policy_on = true;
         for (int i = 0; i < APP_PROTO_MAX; i++)
@@ -835,6 +843,23 @@ static void app_stats_write_counter(struct json_writer *w, int proto, uint64_t t
     json_key_u64(w, key, total - udp);
     snprintf(key, sizeof(key), "%s_udp", name);
     json_key_u64(w, key, udp);
+}
+
+/* An object of the protocols whose counter is not zero (none: no object). */
+static void app_stats_write_nonzero(struct json_writer *w, const char *key,
+                                    const uint64_t counts[APP_PROTO_MAX])
+{
+    bool open = false;
+    for (int i = APP_PROTO_HTTP; i < APP_PROTO_MAX_BUILTIN; i++) {
+        if (!counts[i])
+            continue;
+        if (!open)
+            json_key_object_begin(w, key);
+        open = true;
+        json_key_u64(w, app_proto_name((uint16_t)i), counts[i]);
+    }
+    if (open)
+        json_object_end(w);
 }
 
 void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_writer *w)
@@ -886,7 +911,16 @@ void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_wri
     json_object_end(w);
     json_key_u64(w, "memuse", s->memuse);
     json_key_u64(w, "memcap_drops", s->memcap_drops);
+    app_stats_write_nonzero(w, "limit", s->limits);
+    app_stats_write_nonzero(w, "undecrypted", s->undecrypted);
     json_object_end(w);
+    if (s->file_store_on) {
+        /* Suricata's file_store object; files are written with one
+         * descriptor each, never held open past their transfer. */
+        json_key_object_begin(w, "file_store");
+        json_key_u64(w, "fs_errors", s->file_store_fs_errors);
+        json_object_end(w);
+    }
 }
 
 /* ---------- services for parsers ---------- */
@@ -932,6 +966,18 @@ void app_parser_count_tx(struct app_parse_ctx *ctx, uint16_t app_proto)
     }
 }
 
+void app_parser_count_limit(struct app_parse_ctx *ctx, uint16_t app_proto)
+{
+    if (app_proto < APP_PROTO_MAX)
+        ctx->thread->stats.limits[app_proto]++;
+}
+
+void app_parser_count_undecrypted(struct app_parse_ctx *ctx, uint16_t app_proto)
+{
+    if (app_proto < APP_PROTO_MAX)
+        ctx->thread->stats.undecrypted[app_proto]++;
+}
+
 void app_parser_log(struct app_parse_ctx *ctx, const char *event_type, uint8_t direction,
                     void (*write_body)(const void *object, struct json_writer *w),
                     const void *object)
@@ -939,6 +985,54 @@ void app_parser_log(struct app_parse_ctx *ctx, const char *event_type, uint8_t d
     const struct app_event_sink *s = &ctx->thread->sink;
     if (s->emit)
         s->emit(s->user, event_type, ctx->flow, ctx->packet, direction, write_body, object);
+}
+
+void app_parser_log_to_file(struct app_parse_ctx *ctx, const char *path, const char *event_type,
+                            uint8_t direction,
+                            void (*write_body)(const void *object, struct json_writer *w),
+                            const void *object)
+{
+    const struct app_event_sink *s = &ctx->thread->sink;
+    if (s->emit_to_file)
+        s->emit_to_file(s->user, path, event_type, ctx->flow, ctx->packet, direction, write_body,
+                        object);
+}
+
+void app_tx_files_store(struct app_tx *tx, uint8_t dirs)
+{
+    if (!tx || !tx->parser || !tx->parser->tx_files)
+        return;
+    tx->file_store |= dirs;
+    for (struct app_file *f = tx->parser->tx_files(tx); f; f = f->next)
+        if (dirs & (1u << (f->direction & 1)))
+            file_store_mark(f);
+}
+
+static int app_tx_files_store_cb(struct app_tx *tx, void *user)
+{
+    app_tx_files_store(tx, *(const uint8_t *)user);
+    return 0;
+}
+
+void app_flow_files_store(struct app_flow_state *state, uint8_t dirs)
+{
+    if (!state || !state->parser || !state->parser_state)
+        return;
+    state->file_store |= dirs;
+    if (state->parser->tx_foreach)
+        state->parser->tx_foreach(state->parser_state, app_tx_files_store_cb, &dirs);
+}
+
+bool app_parser_files_store_all(const struct app_parse_ctx *ctx, uint8_t direction)
+{
+    const struct app_flow_state *st = ctx && ctx->flow ? ctx->flow->app : NULL;
+    return st && (st->file_store & (1u << (direction & 1)));
+}
+
+void app_file_store_error(struct app_layer_thread_ctx *thread)
+{
+    if (thread)
+        thread->stats.file_store_fs_errors++;
 }
 
 void app_parser_anomaly(struct app_parse_ctx *ctx, uint16_t app_proto, const char *event_name)

@@ -112,6 +112,12 @@ struct app_event_sink {
                        const struct app_tx *tx, uint8_t direction);
     void (*file_closed)(void *user, struct flow *flow, const struct packet *packet,
                         const struct app_file *file);
+    /* As emit, but the one event goes into its own new file at path (the
+     * file store's fileinfo records). May be NULL. */
+    void (*emit_to_file)(void *user, const char *path, const char *event_type,
+                         const struct flow *flow, const struct packet *packet, uint8_t direction,
+                         void (*write_body)(const void *object, struct json_writer *w),
+                         const void *object);
 };
 
 /* Options of the Modbus, DNP3, ENIP and MQTT parsers, Suricata's defaults
@@ -150,7 +156,13 @@ struct app_layer_config {
     uint64_t memcap;                      /* app-layer state bytes per worker at most */
     bool ja3_fingerprints, ja4_fingerprints;
     bool file_hash_md5, file_hash_sha1, file_hash_sha256;
-    const char *file_store_dir;           /* extract files here by sha256 if set */
+    /* outputs.file-store (version 2): files are written to
+     * <dir>/tmp/file.<id> while open, then to <dir>/<xx>/<sha256> (xx: its
+     * first two hex digits) when stored: always with force-filestore, else
+     * those a rule's filestore keyword chose; write-fileinfo adds
+     * <sha256>.<secs>.<id>.json beside it (the fileinfo event). NULL: off. */
+    const char *file_store_dir;
+    bool file_store_force, file_store_fileinfo;
     /* Output options of the HTTP/SMTP loggers (outputs.eve-log.types), loaded by
      * app_http_config_load() (app_http.c). */
     uint8_t http_dump_headers;            /* dump-all-headers: 1 request, 2 response, 3 both */
@@ -519,6 +531,15 @@ struct app_layer_stats {
     uint64_t tx_udp[APP_PROTO_MAX];
     uint64_t errors_udp[APP_PROTO_MAX];
     uint64_t memuse, memcap_drops;
+    /* vigil-only (stats.c moves them under "vigil"): app_layer.limit.<proto>,
+     * the times a parser stopped at one of its own limits and skipped the
+     * rest of what it was reading; app_layer.undecrypted.<proto>, records a
+     * parser could not decrypt because it had no keys for them (e.g. QUIC
+     * Initials whose keys the capture does not show). Nonzero ones are written. */
+    uint64_t limits[APP_PROTO_MAX], undecrypted[APP_PROTO_MAX];
+    /* file_store.fs_errors (written with the file store on). */
+    bool file_store_on;
+    uint64_t file_store_fs_errors;
     /* app_layer.error.<proto>.exception_policy (Suricata's per-app-proto-errors):
      * the app-layer error policy applied, by protocol and policy (enum
      * ips_policy without ignore: drop_flow .. reject); written when on. */

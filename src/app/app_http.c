@@ -771,6 +771,8 @@ static struct app_file *http_file_open(struct http_tx *tx, int dir, const uint8_
     struct app_file *f = file_open(st->ctx, name, name_len, tx->base.id, (uint8_t)dir, limit);
     if (!f)
         return NULL;
+    if (tx->base.file_store & (1u << dir))
+        file_store_mark(f); /* filestore with scope tx matched already */
     struct app_file **pp = &tx->files;
     while (*pp)
         pp = &(*pp)->next;
@@ -1666,6 +1668,15 @@ static int http_tx_get_buffer_dir(const struct http_tx *tx, enum app_buffer buff
             return http_set_buf(data, len, &tx->body[1], true);
         return -ENOENT;
     }
+    if (buffer == APP_BUFFER_FILE_NAME) {
+        /* file.name: one instance per file of the direction (an upload's
+         * names to the server, a download's to the client). */
+        uint32_t i = 0;
+        for (const struct app_file *f = tx->files; f; f = f->next)
+            if (f->direction == dir && i++ == index)
+                return http_set(data, len, f->name, f->name_len);
+        return -ENOENT;
+    }
     if (buffer == APP_BUFFER_HTTP_REQUEST_HEADER || buffer == APP_BUFFER_HTTP_RESPONSE_HEADER) {
         /* multi-buffer: instance `index` is the index-th header, "Name: value" */
         int d = buffer == APP_BUFFER_HTTP_RESPONSE_HEADER ? 1 : 0;
@@ -1742,13 +1753,6 @@ static int http_tx_get_buffer_dir(const struct http_tx *tx, enum app_buffer buff
         return http_set_header(data, len, htx->response_headers, "server");
     case APP_BUFFER_HTTP_LOCATION:
         return http_set_header(data, len, htx->response_headers, "location");
-    case APP_BUFFER_FILE_NAME: {
-        uint32_t i = 0;
-        for (const struct app_file *f = tx->files; f; f = f->next)
-            if (i++ == index)
-                return http_set(data, len, f->name, f->name_len);
-        return -ENOENT;
-    }
     default:
         return -ENOENT;
     }
@@ -1821,7 +1825,13 @@ static bool http_tx_has_event(const struct app_tx *atx, const char *event_name)
     return false;
 }
 
+static struct app_file *http_tx_files(const struct app_tx *atx)
+{
+    return ((const struct http_tx *)atx)->files;
+}
+
 const struct app_parser app_parser_http = {
+    .tx_files = http_tx_files,
     .proto = APP_PROTO_HTTP,
     .name = "http",
     .ipprotos = APP_IPPROTO_TCP,

@@ -35,6 +35,9 @@ struct app_tx {
      * detection buffer shows (another response, a new integer field):
      * detection then inspects it again (Suricata's tx "updated" flags). */
     uint16_t changes;
+    /* A rule's filestore chose this transaction's files of these
+     * directions (bit 0 to server, bit 1 to client), later ones too. */
+    uint8_t file_store;
 };
 
 /* Whether a parser may free a transaction: it is logged and, when rules are
@@ -200,7 +203,20 @@ struct app_parser {
      * gives every instance (used for prefiltering). May be NULL. */
     int (*tx_get_buffer_arg)(const struct app_tx *tx, enum app_buffer buffer, uint32_t arg,
                              uint32_t index, const uint8_t **data, uint32_t *len);
+
+    /* The transaction's files (a list linked through app_file.next, each
+     * with its direction), for the filestore keyword. May be NULL. */
+    struct app_file *(*tx_files)(const struct app_tx *tx);
 };
+
+/* filestore (a rule matched): the files of tx in dirs (bit 0 to server,
+ * bit 1 to client) are kept by the file store, and those it opens later. */
+void app_tx_files_store(struct app_tx *tx, uint8_t dirs);
+/* filestore with scope flow: every file of the flow in dirs, from now on. */
+struct app_flow_state;
+void app_flow_files_store(struct app_flow_state *state, uint8_t dirs);
+/* Whether the flow's files of direction are all to be stored (file_open). */
+bool app_parser_files_store_all(const struct app_parse_ctx *ctx, uint8_t direction);
 
 /* Frames: a parser reports a unit of its protocol (a PDU, its header, its
  * payload) of `type` (index in frame_names) at stream offset `offset` of
@@ -268,6 +284,21 @@ void *app_flow_parser_state(const struct flow *f, uint16_t proto);
 
 /* Counts a new transaction of app_proto in the stats (app_layer.tx.<proto>). */
 void app_parser_count_tx(struct app_parse_ctx *ctx, uint16_t app_proto);
+/* The file store could not create, write or rename a file
+ * (file_store.fs_errors); thread may be NULL. */
+void app_file_store_error(struct app_layer_thread_ctx *thread);
+/* Writes one EVE event (as app_parser_log would) into its own file at path
+ * instead of the EVE outputs (the file store's .json records). */
+void app_parser_log_to_file(struct app_parse_ctx *ctx, const char *path, const char *event_type,
+                            uint8_t direction,
+                            void (*write_body)(const void *object, struct json_writer *w),
+                            const void *object);
+/* The parser stopped at one of its own limits (transactions, buffer sizes)
+ * and skips what follows (app_layer.limit.<proto>, vigil-only stats). */
+void app_parser_count_limit(struct app_parse_ctx *ctx, uint16_t app_proto);
+/* A record the parser cannot read for want of keys the capture does not
+ * show (app_layer.undecrypted.<proto>, vigil-only stats). */
+void app_parser_count_undecrypted(struct app_parse_ctx *ctx, uint16_t app_proto);
 
 /* Returned by switch_proto when the parser hands the rest of the stream back
  * to content detection (HTTP CONNECT / Upgrade): the framework frees the

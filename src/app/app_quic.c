@@ -10,8 +10,20 @@
  * - Initial packets are decrypted with the initial secrets (RFC 9001 5.2:
  *   HKDF-SHA256 from the version's salt and the client's first Destination
  *   Connection ID; header protection AES-128-ECB, payload AES-128-GCM, all
- *   with OpenSSL). A server's Retry makes the client start over with new
- *   keys (at most once per flow, RFC 9000 17.2.5.2).
+ *   with OpenSSL). Both directions' keys come from that one DCID, which
+ *   only the client's first Initials carry: the server's Initials carry the
+ *   client's SCID, and once the client heard the server it addresses the
+ *   server's SCID. So keys are taken from an Initial only when its DCID's
+ *   client keys open it (the AEAD tag proves it), whichever direction of
+ *   the flow it came in: that direction is the QUIC client's (ClientHello,
+ *   JA3/JA4) and the other the server's. Initials seen before (a capture
+ *   that starts with the server's Initial) cannot be read: they are logged
+ *   with their header and counted (app_layer.undecrypted.quic), the first
+ *   one with the failed_decrypt event (corrupted or not the client's: no
+ *   telling without keys); after
+ *   QUIC_KEY_TRIES Initials without keys the flow stops trying. A server's
+ *   Retry makes the client start over with new keys (at most once per
+ *   flow, RFC 9000 17.2.5.2).
  * - CRYPTO frames are reassembled per direction across packets, in any
  *   order, up to QUIC_CRYPTO_MAX bytes; the ClientHello / ServerHello is
  *   parsed by the same code as TLS over TCP (tls_hello.c): SNI, ALPN,
@@ -26,7 +38,8 @@
  * - Events: failed_decrypt, error_on_data (frames that do not decode),
  *   error_on_header, crypto_frag_too_long (CRYPTO data past QUIC_CRYPTO_MAX).
  * Limits: QUIC_CRYPTO_MAX bytes of CRYPTO stream per direction,
- * QUIC_MAX_TXS transactions per flow, QUIC_CYU_MAX CHLOs per packet. */
+ * QUIC_MAX_TXS live transactions per flow (a packet past it is skipped and
+ * counted in app_layer.limit.quic), QUIC_CYU_MAX CHLOs per packet. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +56,7 @@
 
 #define QUIC_CRYPTO_MAX 16384u /* CRYPTO stream bytes kept per direction */
 #define QUIC_MAX_TXS 256u      /* transactions per flow (handshake packets) */
+#define QUIC_KEY_TRIES 8u      /* Initials tried for keys per flow (HKDF + AES-GCM each) */
 #define QUIC_CYU_MAX 2u
 #define QUIC_CYU_STR 512
 #define QUIC_DATAGRAM_MAX 65536u
@@ -80,6 +94,7 @@ struct quic_tx {
         struct app_tx base;
     };
     uint8_t dir;
+    uint8_t role; /* 0 the QUIC client's packet, 1 the server's (dir until keys tell) */
     uint8_t type; /* enum quic_type */
     uint32_t version;
     uint8_t version_buf[4];
@@ -111,6 +126,9 @@ struct quic_state {
     struct app_txlist txs;
     bool has_keys, has_retried, failed;
     struct quic_keys keys[2]; /* [0] client (to server), [1] server */
+    int8_t client_dir;        /* the flow direction of the QUIC client; -1 unknown */
+    uint8_t key_tries;        /* Initials tried for keys (QUIC_KEY_TRIES) */
+    bool told_undecrypted;    /* failed_decrypt raised for an Initial without keys */
     bool hello[2];
     struct quic_crypto crypto[2];
     EVP_CIPHER_CTX *ecb, *gcm;
@@ -442,6 +460,38 @@ static int quic_decrypt(struct quic_state *st, const struct quic_keys *k, const 
     return ol + fl;
 }
 
+/* 0 for the QUIC client's direction of the flow, 1 for the server's (the
+ * flow direction itself until an Initial told which is which). */
+static uint8_t quic_role(const struct quic_state *st, uint8_t dir)
+{
+    return st->client_dir < 0 ? dir : (uint8_t)(dir != (uint8_t)st->client_dir);
+}
+
+/* No keys yet: the Initial at p opens with the client keys of its own DCID
+ * only if it is one of the client's first Initials (RFC 9001 5.2); then
+ * both sides' keys are known and dir is the client's. Returns the plaintext
+ * length as quic_decrypt, -1 when the packet cannot be read, -2 for a
+ * version without known Initial salt (not tried, not counted). */
+static int quic_keys_try(struct quic_state *st, uint8_t dir, const uint8_t *p,
+                         const struct quic_hdr *h, const uint8_t **plain)
+{
+    if (!quic_salt(h->version))
+        return -2;
+    if (st->key_tries >= QUIC_KEY_TRIES)
+        return -1;
+    st->key_tries++;
+    struct quic_keys k[2];
+    if (!quic_initial_keys(h->version, h->dcid, h->dcid_len, k))
+        return -1;
+    int pl = quic_decrypt(st, &k[0], p, h, plain);
+    if (pl < 0)
+        return -1;
+    memcpy(st->keys, k, sizeof(k));
+    st->has_keys = true;
+    st->client_dir = (int8_t)dir;
+    return pl;
+}
+
 /* ---------- transactions ---------- */
 
 static struct quic_tx *quic_tx_new(struct quic_state *st, uint8_t dir, const struct quic_hdr *h)
@@ -452,6 +502,7 @@ static struct quic_tx *quic_tx_new(struct quic_state *st, uint8_t dir, const str
     if (!tx)
         return NULL;
     tx->dir = dir;
+    tx->role = quic_role(st, dir);
     tx->type = (uint8_t)h->type;
     tx->version = h->version;
     tx->version_buf[0] = (uint8_t)(h->version >> 24);
@@ -540,25 +591,26 @@ static uint32_t quic_crypto_contiguous(const struct quic_crypto *c)
 
 /* The hello of this direction, if the CRYPTO data holds it whole: parsed
  * into tx. Returns true when found. */
-static bool quic_hello_from(struct quic_state *st, struct quic_tx *tx, uint8_t dir,
-                            const uint8_t *d, uint32_t n)
+static bool quic_hello_from(struct quic_state *st, struct quic_tx *tx, const uint8_t *d,
+                            uint32_t n)
 {
     if (n < 4)
         return false;
-    uint8_t want = dir == 0 ? 1 : 2;
+    uint8_t role = tx->role;
+    uint8_t want = role == 0 ? 1 : 2;
     if (d[0] != want) {
         return false;
     }
     uint32_t ml = ((uint32_t)d[1] << 16) | ((uint32_t)d[2] << 8) | d[3];
     if (4 + (uint64_t)ml > n)
         return false;
-    uint32_t ev = tls_hello_parse(&tx->hello, dir == 0, d + 4, ml);
+    uint32_t ev = tls_hello_parse(&tx->hello, role == 0, d + 4, ml);
     if (ev & TLS_HELLO_EV_TRUNCATED) {
         tx->events |= 1u << QUIC_EV_ERROR_ON_DATA;
         return false;
     }
     tx->has_hello = true;
-    if (dir == 0) {
+    if (role == 0) {
         if (tx->hello.has_sni && tx->hello.sni[0]) {
             snprintf(tx->sni, sizeof(tx->sni), "%s", tx->hello.sni);
             tx->has_sni = true;
@@ -718,7 +770,7 @@ static int quic_frames(struct quic_state *st, struct quic_tx *tx, uint8_t dir, c
             pos += k;
             if (b > n - pos)
                 return -1;
-            if (a == 0 && !c->end && !crypto && quic_hello_from(st, tx, dir, p + pos, (uint32_t)b)) {
+            if (a == 0 && !c->end && !crypto && quic_hello_from(st, tx, p + pos, (uint32_t)b)) {
                 /* the whole hello in one frame: no reassembly */
             } else if (!quic_crypto_add(st, c, a, p + pos, (uint32_t)b)) {
                 tx->events |= 1u << QUIC_EV_CRYPTO_FRAG_TOO_LONG;
@@ -754,7 +806,7 @@ static int quic_frames(struct quic_state *st, struct quic_tx *tx, uint8_t dir, c
     }
     if (crypto && !tx->has_hello) {
         uint32_t have = quic_crypto_contiguous(c);
-        if (quic_hello_from(st, tx, dir, c->buf, have))
+        if (quic_hello_from(st, tx, c->buf, have))
             quic_crypto_reset(st, c);
     }
     return 0;
@@ -792,19 +844,24 @@ static int quic_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
             return -1;
         }
         bool gquic = quic_is_gquic(h.version) || (!(h.first & 0x80));
-        if (h.type == QUIC_T_INITIAL && !gquic && !st->has_keys)
-            st->has_keys = quic_initial_keys(h.version, h.dcid, h.dcid_len, st->keys);
-        if (h.type == QUIC_T_RETRY && dir == 1 && st->has_keys && !st->has_retried) {
+        if (h.type == QUIC_T_RETRY && st->has_keys && dir != (uint8_t)st->client_dir &&
+            !st->has_retried) {
             /* The client starts over with keys from the Retry's new CID. */
+            uint8_t cd = (uint8_t)st->client_dir;
             st->has_keys = false;
-            st->hello[0] = false;
+            st->hello[cd] = false;
             st->has_retried = true;
-            quic_crypto_reset(st, &st->crypto[0]);
+            st->key_tries = 0;
+            quic_crypto_reset(st, &st->crypto[cd]);
         }
         pos += h.hdr_len + plen;
         struct quic_tx *tx = quic_tx_new(st, dir, &h);
-        if (!tx)
-            return 0; /* transaction limit: the handshake is over for us */
+        if (!tx) {
+            /* Transactions not yet inspected and freed fill the flow's
+             * quota: this packet is skipped, and said so. */
+            app_parser_count_limit(ctx, APP_PROTO_QUIC);
+            return 0;
+        }
         if (h.type != QUIC_T_INITIAL) {
             quic_tx_done(st, ctx, tx);
             continue;
@@ -814,7 +871,7 @@ static int quic_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
             rc = quic_gquic_frames(tx, p + h.hdr_len, plen);
         } else if (st->has_keys) {
             const uint8_t *plain = NULL;
-            int pl = quic_decrypt(st, &st->keys[dir], p, &h, &plain);
+            int pl = quic_decrypt(st, &st->keys[tx->role], p, &h, &plain);
             if (pl < 0) {
                 tx->events |= 1u << QUIC_EV_FAILED_DECRYPT;
                 quic_tx_done(st, ctx, tx);
@@ -823,7 +880,25 @@ static int quic_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
             }
             rc = quic_frames(st, tx, dir, plain, (uint32_t)pl);
         } else {
-            rc = 0; /* unknown version: the header is all we can read */
+            const uint8_t *plain = NULL;
+            int pl = quic_keys_try(st, dir, p, &h, &plain);
+            if (pl >= 0) {
+                tx->role = quic_role(st, dir);
+                rc = quic_frames(st, tx, dir, plain, (uint32_t)pl);
+            } else {
+                /* Unknown version, or no keys for this Initial (see the
+                 * top): the header is all we can read. */
+                if (pl == -1) {
+                    app_parser_count_undecrypted(ctx, APP_PROTO_QUIC);
+                    /* Corrupted or not the client's first: undecidable
+                     * without keys, so said once per flow, and the flow
+                     * goes on (a later Initial may bring the keys). */
+                    if (!st->told_undecrypted)
+                        tx->events |= 1u << QUIC_EV_FAILED_DECRYPT;
+                    st->told_undecrypted = true;
+                }
+                rc = 0;
+            }
         }
         if (rc != 0) {
             tx->events |= 1u << QUIC_EV_ERROR_ON_DATA;
@@ -877,6 +952,7 @@ static void *quic_state_new(struct app_parse_ctx *ctx)
     }
     st->thread = ctx->thread;
     st->ja3 = app_parser_config(ctx)->ja3_fingerprints;
+    st->client_dir = -1;
     app_txlist_init(&st->txs, ctx->thread);
     return st;
 }
@@ -961,15 +1037,15 @@ static int quic_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, 
     case APP_BUFFER_QUIC_UA:
         return quic_str(tx->ua, tx->has_ua, data, len);
     case APP_BUFFER_JA3_HASH:
-        return quic_str(tx->ja3_hash, tx->dir == 0, data, len);
+        return quic_str(tx->ja3_hash, tx->role == 0, data, len);
     case APP_BUFFER_JA3_STRING:
-        return quic_str(tx->ja3_hash[0] ? tx->ja3_string : "", tx->dir == 0, data, len);
+        return quic_str(tx->ja3_hash[0] ? tx->ja3_string : "", tx->role == 0, data, len);
     case APP_BUFFER_JA3S_HASH:
-        return quic_str(tx->ja3_hash, tx->dir == 1, data, len);
+        return quic_str(tx->ja3_hash, tx->role == 1, data, len);
     case APP_BUFFER_JA3S_STRING:
-        return quic_str(tx->ja3_hash[0] ? tx->ja3_string : "", tx->dir == 1, data, len);
+        return quic_str(tx->ja3_hash[0] ? tx->ja3_string : "", tx->role == 1, data, len);
     case APP_BUFFER_JA4_HASH:
-        return quic_str(tx->ja4, tx->dir == 0, data, len);
+        return quic_str(tx->ja4, tx->role == 0, data, len);
     default:
         return -ENOENT;
     }
@@ -1009,7 +1085,7 @@ static void quic_tx_write_json(const struct app_tx *atx, struct json_writer *w)
         json_array_end(w);
     }
     if (tx->ja3_hash[0]) {
-        json_key_object_begin(w, tx->dir == 0 ? "ja3" : "ja3s");
+        json_key_object_begin(w, tx->role == 0 ? "ja3" : "ja3s");
         json_key_string(w, "hash", tx->ja3_hash);
         json_key_string(w, "string", tx->ja3_string);
         json_object_end(w);

@@ -340,6 +340,8 @@ static struct app_file *smtp_mime_file_open(void *user, const uint8_t *name, siz
     struct app_file *f = file_open(tx->state->ctx, name, len, tx->base.id, 0, SMTP_FILE_INSPECT);
     if (!f)
         return NULL;
+    if (tx->base.file_store & 1u)
+        file_store_mark(f); /* filestore with scope tx matched already */
     struct app_file **pp = &tx->files;
     while (*pp)
         pp = &(*pp)->next;
@@ -1116,7 +1118,13 @@ static bool smtp_tx_has_event(const struct app_tx *atx, const char *event_name)
     return false;
 }
 
+static struct app_file *smtp_tx_files(const struct app_tx *atx)
+{
+    return ((const struct smtp_tx *)atx)->files;
+}
+
 const struct app_parser app_parser_smtp = {
+    .tx_files = smtp_tx_files,
     .proto = APP_PROTO_SMTP,
     .name = "smtp",
     .ipprotos = APP_IPPROTO_TCP,

@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -17,6 +19,67 @@
 #include "app/file.h"
 #include "util/json.h"
 #include "util/log.h"
+
+/* Suricata's file_id: one number per stored-file candidate, process-wide. */
+static atomic_uint file_store_ids;
+
+int file_store_prepare(const char *dir, char *err, size_t errlen)
+{
+    char path[4200];
+    size_t n = strlen(dir);
+    if (n + 8 > sizeof(path)) {
+        snprintf(err, errlen, "path too long");
+        return -1;
+    }
+    /* The directory itself, and its parents (as mkdir -p). */
+    memcpy(path, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (path[i] != '/' && path[i] != 0)
+            continue;
+        char c = path[i];
+        path[i] = 0;
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+            return -1;
+        }
+        path[i] = c;
+    }
+    for (int i = 0; i <= 256; i++) {
+        if (i < 256)
+            snprintf(path, sizeof(path), "%s/%02x", dir, i);
+        else
+            snprintf(path, sizeof(path), "%s/tmp", dir);
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void file_store_finish(struct app_parse_ctx *ctx, const char *dir, struct app_file *f);
+
+void file_store_mark(struct app_file *f)
+{
+    if (!f || f->store_wanted)
+        return;
+    f->store_wanted = true;
+    if (f->store_pending) {
+        /* Closed whole before the rule matched (the same packet): stored
+         * now; its fileinfo event is already out. */
+        f->store_pending = false;
+        char *slash = f->store_tmp ? strrchr(f->store_tmp, '/') : NULL;
+        if (slash && slash - f->store_tmp >= 4 && !strncmp(slash - 4, "/tmp", 4)) {
+            slash[-4] = 0;
+            char dir[4200];
+            snprintf(dir, sizeof(dir), "%s", f->store_tmp);
+            slash[-4] = '/';
+            file_store_finish(NULL, dir, f);
+        }
+        if (!f->stored)
+            unlink(f->store_tmp);
+    }
+}
 
 static bool file_mem_take(struct app_parse_ctx *ctx, struct app_file *f, size_t n)
 {
@@ -74,6 +137,7 @@ struct app_file *file_open(struct app_parse_ctx *ctx, const void *name, size_t n
     f->want_sha1 = cfg && cfg->file_hash_sha1;
     f->want_sha256 = cfg && (cfg->file_hash_sha256 || storing);
     f->want_magic = cfg && cfg->file_force_magic;
+    f->store_wanted = storing && app_parser_files_store_all(ctx, direction);
     /* Built-in inspection (shared indicators of file hashes) needs the
      * kinds its current sets hold. */
     unsigned inspect = ctx ? app_layer_inspection_hashes() : 0;
@@ -84,14 +148,18 @@ struct app_file *file_open(struct app_parse_ctx *ctx, const void *name, size_t n
     if (f->want_sha256 || (inspect & APP_INSPECT_SHA256))
         f->sha256_ctx = file_md_new(EVP_sha256());
     if (storing) {
-        size_t plen = strlen(cfg->file_store_dir) + 64;
+        /* Written from the first byte, whether stored or not: a rule may
+         * choose the file only later (filestore), and the content is not
+         * kept in memory. Kept or removed when it closes. */
+        size_t plen = strlen(cfg->file_store_dir) + 32;
         f->store_tmp = malloc(plen);
         if (f->store_tmp) {
-            static unsigned counter;
-            snprintf(f->store_tmp, plen, "%s/.tmp.%ld.%u", cfg->file_store_dir, (long)getpid(),
-                     counter++);
-            f->store_fd = open(f->store_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            f->store_id = atomic_fetch_add(&file_store_ids, 1) + 1;
+            snprintf(f->store_tmp, plen, "%s/tmp/file.%u", cfg->file_store_dir, f->store_id);
+            f->store_fd =
+                open(f->store_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
             if (f->store_fd < 0) {
+                app_file_store_error(f->thread);
                 log_warning("file store: cannot create %s: %s", f->store_tmp, strerror(errno));
                 free(f->store_tmp);
                 f->store_tmp = NULL;
@@ -125,6 +193,7 @@ int file_append(struct app_parse_ctx *ctx, struct app_file *f, const void *data,
         while (off < len) {
             ssize_t w = write(f->store_fd, p + off, len - off);
             if (w <= 0) {
+                app_file_store_error(f->thread);
                 log_warning("file store: write to %s failed: %s", f->store_tmp, strerror(errno));
                 close(f->store_fd);
                 f->store_fd = -1;
@@ -218,6 +287,41 @@ static void file_magic_compute(struct app_file *f)
 }
 #endif
 
+/* Moves the stored file to <dir>/<xx>/<sha256> (the same content stored
+ * before: the temporary copy goes, the old one stays) and, with ctx (at
+ * close) and write-fileinfo on, names its fileinfo record. */
+static void file_store_finish(struct app_parse_ctx *ctx, const char *dir, struct app_file *f)
+{
+    char hex[65];
+    file_hex(f->sha256, 32, hex);
+    size_t plen = strlen(dir) + 128;
+    char *path = malloc(plen);
+    if (!path)
+        return;
+    snprintf(path, plen, "%s/%c%c/%s", dir, hex[0], hex[1], hex);
+    struct stat sb;
+    if (stat(path, &sb) == 0) {
+        if (unlink(f->store_tmp) != 0)
+            app_file_store_error(f->thread);
+        f->stored = true;
+    } else if (rename(f->store_tmp, path) == 0) {
+        f->stored = true;
+    } else {
+        app_file_store_error(f->thread);
+        log_warning("file store: rename %s to %s failed: %s", f->store_tmp, path,
+                    strerror(errno));
+    }
+    const struct app_layer_config *cfg = ctx ? app_parser_config(ctx) : NULL;
+    if (f->stored && cfg && cfg->file_store_fileinfo) {
+        size_t l = strlen(path);
+        snprintf(path + l, plen - l, ".%llu.%u.json",
+                 (unsigned long long)(ctx->ts_usec / 1000000u), f->store_id);
+        f->store_meta = path;
+        return;
+    }
+    free(path);
+}
+
 void file_close(struct app_parse_ctx *ctx, struct app_file *f, enum file_state state)
 {
     if (!f || f->state != FILE_STATE_OPEN)
@@ -241,23 +345,16 @@ void file_close(struct app_parse_ctx *ctx, struct app_file *f, enum file_state s
     if (f->store_fd >= 0) {
         close(f->store_fd);
         f->store_fd = -1;
-        if (have_sha256 && f->state == FILE_STATE_CLOSED) {
-            const struct app_layer_config *cfg = ctx ? app_parser_config(ctx) : NULL;
-            char hex[65];
-            file_hex(f->sha256, 32, hex);
-            size_t plen = strlen(cfg ? cfg->file_store_dir : ".") + 80;
-            char *path = malloc(plen);
-            if (path) {
-                snprintf(path, plen, "%s/%s", cfg ? cfg->file_store_dir : ".", hex);
-                if (rename(f->store_tmp, path) == 0)
-                    f->stored = true;
-                else
-                    log_warning("file store: rename %s to %s failed: %s", f->store_tmp, path,
-                                strerror(errno));
-                free(path);
-            }
-        }
-        if (!f->stored)
+        const struct app_layer_config *cfg = ctx ? app_parser_config(ctx) : NULL;
+        /* Suricata stores truncated files too (their sha256 is that of
+         * what was seen); a file with a gap has no hash and is not kept. */
+        bool whole = cfg && have_sha256 &&
+                     (f->state == FILE_STATE_CLOSED || f->state == FILE_STATE_TRUNCATED);
+        if (whole && (cfg->file_store_force || f->store_wanted))
+            file_store_finish(ctx, cfg->file_store_dir, f);
+        else if (whole)
+            f->store_pending = true; /* a rule may still choose it (file_store_mark) */
+        if (!f->stored && !f->store_pending)
             unlink(f->store_tmp);
     }
     if (ctx)
@@ -277,11 +374,14 @@ void file_free(struct app_file *f)
         close(f->store_fd);
         unlink(f->store_tmp);
     }
+    if (f->store_pending)
+        unlink(f->store_tmp); /* no rule chose it */
     if (f->thread && f->mem) {
         struct app_parse_ctx c = {.thread = f->thread};
         app_memory_release(&c, f->mem);
     }
     free(f->store_tmp);
+    free(f->store_meta);
     free(f->magic);
     free(f->data);
     free(f->name);
@@ -364,6 +464,10 @@ void file_write_fileinfo(const struct app_file *f, struct json_writer *w)
         json_key_string(w, "sha256", hex);
     }
     json_key_bool(w, "stored", f->stored);
+    if (f->stored)
+        json_key_u64(w, "file_id", f->store_id);
+    else if (f->store_wanted && f->state == FILE_STATE_OPEN)
+        json_key_bool(w, "storing", true);
     json_key_u64(w, "size", f->size);
     json_key_u64(w, "tx_id", f->tx_id);
     json_object_end(w);
@@ -391,4 +495,8 @@ void file_log(struct app_parse_ctx *ctx, struct app_file *f,
     f->logged = true;
     struct file_log_item it = {.file = f, .write_tx = write_tx, .tx = tx};
     app_parser_log(ctx, "fileinfo", f->direction, file_log_write, &it);
+    /* The stored file's own fileinfo record (write-fileinfo). */
+    if (f->store_meta)
+        app_parser_log_to_file(ctx, f->store_meta, "fileinfo", f->direction, file_log_write,
+                               &it);
 }

@@ -39,7 +39,10 @@ struct app_file {
     uint8_t direction; /* 0: to server, 1: to client */
     uint8_t state;     /* enum file_state */
     bool gaps;
-    bool stored; /* written to file_store_dir */
+    bool stored;       /* written to the file store (file_id: store_id) */
+    bool store_wanted; /* a rule's filestore keyword chose it (file_store_mark) */
+    bool store_pending; /* closed whole, kept in tmp until a rule chooses it or it is freed */
+    uint32_t store_id; /* Suricata's file_id: the file store's number, from 1 */
     bool logged; /* fileinfo event written */
     bool hashes_done;
     bool want_md5, want_sha1, want_sha256; /* log these hashes */
@@ -53,7 +56,8 @@ struct app_file {
     uint8_t *data; /* inspection copy: first data_limit bytes */
     uint32_t data_len, data_cap, data_limit;
     int store_fd;    /* -1 when not extracting */
-    char *store_tmp; /* temporary path while extracting */
+    char *store_tmp;  /* temporary path while extracting */
+    char *store_meta; /* <final>.<secs>.<id>.json to write with the fileinfo, or NULL */
     size_t mem;      /* bytes reserved against the memcap */
     struct app_layer_thread_ctx *thread;
 };
@@ -74,6 +78,13 @@ void file_close(struct app_parse_ctx *ctx, struct app_file *f, enum file_state s
 void file_free(struct app_file *f);
 /* Frees a whole list linked through ->next. */
 void file_list_free(struct app_file *head);
+
+/* A rule chose the file for the file store (Suricata's filestore keyword):
+ * kept when it closes whole. No effect without a file store. */
+void file_store_mark(struct app_file *f);
+/* Makes the file store's tree under dir (dir, 00..ff, tmp). Returns 0, or
+ * -1 with the reason in err. */
+int file_store_prepare(const char *dir, char *err, size_t errlen);
 
 /* "CLOSED", "TRUNCATED", "ERROR", "UNKNOWN" (open). */
 const char *file_state_name(uint8_t state);

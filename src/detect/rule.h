@@ -579,7 +579,17 @@ struct rule {
      * (rule_set_inherit) and freed with the last one. */
     struct rule_share *share;
     bool finalized; /* fast pattern and item flags derived (rule_set_finalize) */
+    /* filestore[:<direction>[,<scope>]]: on a match the files are kept by
+     * the file store. filestore_dirs: bit 0 to server, bit 1 to client (0:
+     * the rule's own direction, both without one); scope as Suricata's. */
+    bool filestore;
+    uint8_t filestore_dirs;
+    uint8_t filestore_scope; /* RULE_FILESTORE_FILE, _TX, _FLOW */
 };
+
+#define RULE_FILESTORE_FILE 0
+#define RULE_FILESTORE_TX 1
+#define RULE_FILESTORE_FLOW 2
 
 void rule_free(struct rule *r);
 

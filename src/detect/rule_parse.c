@@ -820,6 +820,88 @@ static int kw_tx(struct pctx *pc, const struct detect_tx_kw *kw, char *value)
 
 /* requires: checked on the rule text before parsing (rule_requires.c); a
  * rule that gets here meets its requirements. */
+/* filestore[:request|to_server|response|to_client|both[,file|tx|ssn|flow]]
+ * (Suricata's defaults: no argument: the rule's direction, scope file; a
+ * direction alone: scope tx). */
+static int kw_filestore(struct pctx *pc, char *v)
+{
+    struct rule *r = pc->r;
+    r->filestore = true;
+    r->filestore_dirs = 0;
+    r->filestore_scope = RULE_FILESTORE_FILE;
+    if (!v || !*str_trim(v))
+        return 0;
+    char *scope = strchr(v, ',');
+    if (scope)
+        *scope++ = '\0';
+    v = str_trim(v);
+    if (!strcasecmp(v, "request") || !strcasecmp(v, "to_server"))
+        r->filestore_dirs = 1;
+    else if (!strcasecmp(v, "response") || !strcasecmp(v, "to_client"))
+        r->filestore_dirs = 2;
+    else if (!strcasecmp(v, "both"))
+        r->filestore_dirs = 3;
+    else
+        return pctx_fail(pc, "filestore: direction must be request, to_server, response, "
+                             "to_client or both");
+    r->filestore_scope = RULE_FILESTORE_TX;
+    if (!scope)
+        return 0;
+    scope = str_trim(scope);
+    if (!strcasecmp(scope, "file"))
+        r->filestore_scope = RULE_FILESTORE_FILE;
+    else if (!strcasecmp(scope, "tx"))
+        r->filestore_scope = RULE_FILESTORE_TX;
+    else if (!strcasecmp(scope, "ssn") || !strcasecmp(scope, "flow"))
+        r->filestore_scope = RULE_FILESTORE_FLOW;
+    else
+        return pctx_fail(pc, "filestore: scope must be file, tx, ssn or flow");
+    return 0;
+}
+
+/* The legacy file keywords as Suricata 7+ reads them: filename:"x" is
+ * file.name; content:"x"; nocase; and fileext:"x" is file.name;
+ * content:".x"; nocase; endswith; (a leading ! negates). The sticky buffer
+ * in force before them stays in force after. */
+static int kw_file_legacy(struct pctx *pc, char *v, bool ext)
+{
+    int saved = pc->cur_list;
+    bool saved_fresh = pc->cur_list_fresh;
+    int id = detect_buffer_lookup("file.name");
+    if (id < 0 || kw_sticky_buffer(pc, id) < 0)
+        return pctx_fail(pc, "file.name is not available");
+    char buf[1100];
+    v = str_trim(v);
+    if (ext) {
+        /* ".x" inside the quotes, after a possible '!' */
+        const char *neg = *v == '!' ? "!" : "";
+        const char *s = *neg ? str_trim(v + 1) : v;
+        size_t n = strlen(s);
+        if (n < 2 || s[0] != '"' || s[n - 1] != '"' || n > sizeof(buf) - 8)
+            return pctx_fail(pc, "fileext: expected a quoted extension");
+        snprintf(buf, sizeof(buf), "%s\".%.*s\"", neg, (int)(n - 2), s + 1);
+        v = buf;
+    }
+    int rc = kw_content(pc, v);
+    if (rc == 0)
+        rc = kw_nocase(pc, NULL);
+    if (rc == 0 && ext)
+        rc = kw_endswith(pc, NULL);
+    pc->cur_list = saved;
+    pc->cur_list_fresh = saved_fresh;
+    return rc;
+}
+
+static int kw_filename(struct pctx *pc, char *v)
+{
+    return kw_file_legacy(pc, v, false);
+}
+
+static int kw_fileext(struct pctx *pc, char *v)
+{
+    return kw_file_legacy(pc, v, true);
+}
+
 static int kw_requires(struct pctx *pc, char *v)
 {
     (void)pc;
@@ -911,6 +993,9 @@ static const struct keyword keywords[] = {
     {"base64_decode", kw_base64_decode, 0},
     {"pkt_data", kw_pkt_data, KW_NOVALUE},
     {"requires", kw_requires, KW_VALUE},
+    {"filestore", kw_filestore, 0},
+    {"filename", kw_filename, KW_VALUE},
+    {"fileext", kw_fileext, KW_VALUE},
     {"dataset", kw_dataset, KW_VALUE},
     {"datarep", kw_datarep, KW_VALUE},
     {"iprep", kw_iprep, KW_VALUE},
@@ -920,10 +1005,7 @@ static const struct keyword keywords[] = {
  * loaded and the report says "unsupported keyword". */
 static const char *const unsupported_keywords[] = {
     "asn1",
-    "filestore",
     "filemagic",
-    "filename",
-    "fileext",
     "filemd5",
     "filesha1",
     "filesha256",

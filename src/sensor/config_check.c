@@ -37,8 +37,6 @@ static const struct reason reasons[] = {
     {"outputs.eve-log.threaded", "per-thread EVE files are not supported: workers share one file"},
     {"outputs.eve-log.redis", "the redis output is not supported by vigil"},
     {"outputs.pcap-log", "the pcap-log output is not supported by vigil"},
-    {"outputs.file-store", "the file-store output is not supported by vigil (see file extraction "
-                           "in docs/app-layer.md)"},
     {"outputs.tls-store", "the tls-store output is not supported by vigil"},
     {"outputs.lua", "Lua outputs are not supported by vigil"},
     {"outputs.alert-debug", "the alert-debug output is not supported by vigil"},

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/file.h"
 #include "detect/rule_set.h"
 #include "sensor/sensor_internal.h"
 #include "util/log.h"
@@ -505,6 +506,63 @@ static void load_eve_output(struct sensor_config *sc, const struct config_node *
         eo->log_stats = false;
 }
 
+/* outputs.file-store, as Suricata's file-store v2. Its v1 is gone (as in
+ * Suricata, a file-store without version: 2 is a start-up error), and one
+ * file store at most. The directory tree (00..ff and tmp) is made at start;
+ * a failure is a configuration error naming the directory. */
+static void load_file_store(struct sensor_config *sc, const struct config_node *body)
+{
+    const char *ver = node_str(body, "version");
+    if (!ver || strtol(ver, NULL, 10) < 2) {
+        const struct config_node *vn = body ? config_node_find(body, "version") : NULL;
+        invalid_node(vn ? vn : body, "outputs.file-store.version", ver ? ver : "",
+                     "file-store v1 has been removed: use version: 2");
+        return;
+    }
+    if (sc->app.file_store_dir) {
+        snprintf(config_error, sizeof config_error,
+                 "outputs.file-store: a file store is already enabled (one at most)");
+        return;
+    }
+    const char *dir = node_str(body, "dir");
+    if (!dir || !*dir)
+        dir = "filestore";
+    int n = dir[0] == '/' ? snprintf(sc->file_store_dir, sizeof sc->file_store_dir, "%s", dir)
+                          : snprintf(sc->file_store_dir, sizeof sc->file_store_dir, "%s/%s",
+                                     sc->log_dir, dir);
+    char err[SENSOR_PATH_MAX + 80];
+    if (n <= 0 || (size_t)n >= sizeof sc->file_store_dir - 80) {
+        invalid_node(config_node_find(body, "dir"), "outputs.file-store.dir", dir,
+                     "path too long");
+        return;
+    }
+    if (file_store_prepare(sc->file_store_dir, err, sizeof err) != 0) {
+        invalid_node(config_node_find(body, "dir"), "outputs.file-store.dir", dir, err);
+        return;
+    }
+    sc->app.file_store_dir = sc->file_store_dir;
+    sc->app.file_store_force = node_bool(body, "force-filestore", false);
+    sc->app.file_store_fileinfo = node_bool(body, "write-fileinfo", false);
+    if (node_bool(body, "force-magic", false))
+        sc->app.file_force_magic = true;
+    /* force-hash: [md5, sha1, sha256]; the store needs sha256 anyway. */
+    const struct config_node *fh = config_node_find(body, "force-hash");
+    for (const struct config_node *it = fh ? config_node_first_child(fh) : NULL; it;
+         it = config_node_next(it)) {
+        const char *h = config_node_value(it);
+        if (h && strcasecmp(h, "md5") == 0)
+            sc->app.file_hash_md5 = true;
+        else if (h && strcasecmp(h, "sha1") == 0)
+            sc->app.file_hash_sha1 = true;
+        else if (h && strcasecmp(h, "sha256") == 0)
+            sc->app.file_hash_sha256 = true;
+    }
+    /* Read, with no effect of their own in vigil: files are followed to
+     * the app-layer's own limits, and written with one descriptor each. */
+    (void)node_str(body, "stream-depth");
+    (void)node_str(body, "max-open-files");
+}
+
 /* The outputs list. Without one (no -c, or a file that has none) vigil
  * writes eve.json with every event type and fast.log, as before, and the
  * stats event in Suricata's shape only. */
@@ -547,9 +605,11 @@ static void load_outputs(struct sensor_config *sc, const struct config *cfg)
                       sizeof sc->stats_log_path, &sc->stats_log_file, NULL, 0, NULL, 0);
             sc->stats_log_totals = node_bool(body, "totals", true);
             sc->stats_log_threads = node_bool(body, "threads", false);
+        } else if (strcmp(name, "file-store") == 0) {
+            load_file_store(sc, body);
         }
-        /* Other outputs (pcap-log, file-store, lua, ...) are reported as
-         * unsupported by the configuration check. */
+        /* Other outputs (pcap-log, lua, ...) are reported as unsupported by
+         * the configuration check. */
     }
     if (!sc->stats_enabled)
         sc->stats_log_enabled = false;

@@ -170,6 +170,7 @@ struct sensor_config {
     bool any_log_frame;                 /* an output logs frames: parsers report them */
 
     char log_dir[SENSOR_PATH_MAX];      /* -l, else default-log-dir, else "." */
+    char file_store_dir[SENSOR_PATH_MAX]; /* outputs.file-store.dir, made absolute-or-log-relative */
     /* fast.log */
     bool fast_enabled;
     char fast_path[SENSOR_PATH_MAX];

@@ -178,6 +178,8 @@ static const char *const vigil_only[] = {
     "app_layer.memuse",
     "behaviour",
     "app_layer.memcap_drops",
+    "app_layer.limit",
+    "app_layer.undecrypted",
     "decoder.other_ip",
     "decoder.event.too_many_layers",
     "decoder.event.etag",

@@ -3,10 +3,14 @@
  * -> application layer -> (detection) -> output. Everything here is owned by
  * one thread; see docs/architecture.md for the whole path. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
+#include "app/app_parser.h"
+#include "detect/rule.h"
 #include "sensor/ips_reject.h"
 #include "sensor/sensor_internal.h"
 #include "output/frame_log.h"
@@ -88,6 +92,39 @@ static void sink_emit(void *user, const char *event_type, const struct flow *flo
         write_body(object, jw);
         eve_event_end(&w->eve[i]);
     }
+}
+
+/* One event in the first EVE output's shape, into its own file (the file
+ * store's fileinfo records): built in that output's writer, then dropped
+ * from it unwritten. */
+static void sink_emit_to_file(void *user, const char *path, const char *event_type,
+                              const struct flow *flow, const struct packet *packet,
+                              uint8_t direction,
+                              void (*write_body)(const void *object, struct json_writer *w),
+                              const void *object)
+{
+    struct worker *w = user;
+    if (w->neve == 0)
+        return;
+    struct eve_writer *ew = &w->eve[0];
+    enum eve_direction dir = direction ? EVE_DIR_FLOW_REVERSED : EVE_DIR_FLOW;
+    uint64_t ts = flow ? flow->last_usec : w->now_usec;
+    struct json_writer *jw = eve_event_begin(ew, event_type, packet, flow, dir, ts);
+    if (flow && flow->app_proto)
+        json_key_string(jw, "app_proto", app_proto_name(flow->app_proto));
+    write_body(object, jw);
+    json_object_end(jw);
+    ew->in_event = false;
+    int fd = jw->failed ? -1 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                                    0644);
+    bool ok = fd >= 0 && write(fd, jw->data, jw->len) == (ssize_t)jw->len;
+    if (fd >= 0)
+        ok = close(fd) == 0 && ok;
+    if (!ok) {
+        app_file_store_error(w->app);
+        log_warning("file store: cannot write %s: %s", path, strerror(errno));
+    }
+    json_writer_reset(jw);
 }
 
 static void sink_anomaly(void *user, const struct flow *flow, const struct packet *packet,
@@ -350,7 +387,8 @@ int worker_init(struct worker *w, int id, const struct sensor_config *sc,
     w->flows = flow_table_new(&fc, &hooks, err, sizeof err);
     struct app_event_sink sink = {.user = w, .emit = sink_emit, .anomaly = sink_anomaly,
                                   .alert = sink_alert, .tx_inspect = sink_tx_inspect,
-                                  .file_closed = sink_file_closed};
+                                  .file_closed = sink_file_closed,
+                                  .emit_to_file = sink_emit_to_file};
     sensor_intel_worker_init(w);
     if (shared->swap)
         w->swap_reader = swap_reader_register(shared->swap);
@@ -471,6 +509,27 @@ static void apply_rule_verdict(struct worker *w, const struct packet *p, struct 
     }
 }
 
+/* A rule with filestore matched: its files go to the file store (nothing
+ * without one). Direction: the keyword's, else the rule's, else both; scope
+ * file and tx: the matching transaction's files (Suricata's file scope is
+ * the file a file rule inspected; vigil matches transactions, so their
+ * files), flow: every file of the flow from now on. */
+static void apply_filestore(struct flow *f, const struct detect_alert *a)
+{
+    const struct rule *r = a->rule;
+    uint8_t dirs = r->filestore_dirs;
+    if (!dirs) {
+        uint32_t rd = r->flags & (RULE_FLAG_TOSERVER | RULE_FLAG_TOCLIENT);
+        dirs = rd == RULE_FLAG_TOSERVER ? 1 : rd == RULE_FLAG_TOCLIENT ? 2 : 3;
+    }
+    if (r->filestore_scope == RULE_FILESTORE_FLOW)
+        app_flow_files_store(f->app, dirs);
+    else if (a->tx)
+        /* The transaction belongs to this worker's flow: the alert only
+         * keeps a read-only view of it. */
+        app_tx_files_store((struct app_tx *)a->tx, dirs);
+}
+
 /* The n alerts of a packet (f NULL for a layer-2 frame) to every output. */
 static void emit_alerts(struct worker *w, const struct packet *p, struct flow *f, uint32_t n)
 {
@@ -479,6 +538,8 @@ static void emit_alerts(struct worker *w, const struct packet *p, struct flow *f
         note_input_alert(w, f);
     }
     for (uint32_t i = 0; i < n; i++) {
+        if (w->alerts[i].rule->filestore && f && f->app)
+            apply_filestore(f, &w->alerts[i]);
         /* A tagged packet (the pseudo signature 2:1) is no EVE alert: with
          * the alert output's tagged-packets it is a "packet" event. */
         bool tagged = w->alerts[i].rule->gid == 2 && w->alerts[i].rule->sid == 1;

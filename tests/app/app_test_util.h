@@ -253,6 +253,10 @@ static inline uint64_t test_tcp_close(struct test_tcp_session *s)
     return memuse;
 }
 
+/* The app-layer stats of the last test_run_udp (its counters checked by
+ * tests of limits and unreadable records). */
+__attribute__((unused)) static struct app_layer_stats test_udp_stats;
+
 /* Runs UDP datagrams (struct test_segment: direction, bytes) of one flow
  * between 10.0.0.1:sport and 10.0.0.2:dport through a fresh context, then
  * ends the flow. Returns the captured log (caller frees; "MEMUSE-LEAK" in
@@ -279,7 +283,8 @@ static inline char *test_run_udp(const struct test_segment *dgrams, size_t n, ui
         *proto_out = app_flow_state_proto(st);
     app_layer_flow_end(ctx, st, &f);
     app_flow_state_free(st);
-    uint64_t memuse = app_layer_thread_stats(ctx)->memuse;
+    test_udp_stats = *app_layer_thread_stats(ctx);
+    uint64_t memuse = test_udp_stats.memuse;
     app_layer_thread_ctx_free(ctx);
     if (memuse != 0)
         test_capture_append(&cap, "MEMUSE-LEAK\n", 12);

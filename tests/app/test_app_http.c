@@ -3,7 +3,11 @@
  * 100-continue, multipart upload, detection buffers, split invariance,
  * anomalies and garbage. */
 #include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
+
+#include <openssl/evp.h>
 
 #include "app/app_parser.h"
 #include "app/file.h"
@@ -172,6 +176,7 @@ static void test_gzip_and_buffers(void)
         {APP_BUFFER_HTTP_RESPONSE_BODY, 0, "the quick brown fox jumps over the lazy dog"},
         {APP_BUFFER_FILE_DATA, APP_BUFFER_INDEX_TOCLIENT,
          "the quick brown fox jumps over the lazy dog"},
+        {APP_BUFFER_FILE_NAME, APP_BUFFER_INDEX_TOCLIENT, "/c/d.php"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct buf_probe b = {.id = cases[i].id, .index = cases[i].index, .rc = -99};
@@ -201,6 +206,13 @@ static void test_gzip_and_buffers(void)
     b.index = APP_BUFFER_INDEX_TOSERVER; /* no request file */
     app_flow_state_tx_foreach(st, probe_tx, &b);
     CHECK_EQ_INT(b.rc, -ENOENT);
+    b.id = APP_BUFFER_FILE_NAME; /* a download's name is not the request's */
+    app_flow_state_tx_foreach(st, probe_tx, &b);
+    CHECK_EQ_INT(b.rc, -ENOENT);
+    b.index = APP_BUFFER_INDEX_TOCLIENT | 1; /* one file */
+    app_flow_state_tx_foreach(st, probe_tx, &b);
+    CHECK_EQ_INT(b.rc, -ENOENT);
+    b.id = APP_BUFFER_FILE_DATA;
     /* without a direction bit: request instances, then response ones */
     b.index = 0;
     app_flow_state_tx_foreach(st, probe_tx, &b);
@@ -335,6 +347,111 @@ static void test_double_continue(void)
     free(log);
 }
 
+static int store_mark_tx(struct app_tx *tx, void *user)
+{
+    app_tx_files_store(tx, *(const uint8_t *)user);
+    return 0;
+}
+
+/* One HTTP response body through the file store (mode 0: force-filestore;
+ * 1: a rule's filestore on the transaction after the body closed; 2:
+ * scope flow set after the request, before the body; 3: no rule). Returns
+ * the log; *on_disk: the file is at <dir>/<xx>/<sha256> with the body. */
+static char *store_run(const char *dir, int mode, bool *on_disk)
+{
+    static const char body[] = "vigil file store test body";
+    char resp[256];
+    snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s",
+             sizeof(body) - 1, body);
+    const char *req = "GET /doc.bin HTTP/1.1\r\nHost: h\r\n\r\n";
+    struct test_capture cap = {0};
+    struct app_event_sink sink = {
+        .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
+    struct app_layer_config cfg;
+    app_layer_config_load(&cfg, NULL);
+    cfg.file_store_dir = dir;
+    cfg.file_store_force = mode == 0;
+    struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
+    struct flow f;
+    struct packet p;
+    test_flow_init(&f, &p, 6, 40000, 80);
+    struct app_flow_state *st = NULL;
+    app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, (const uint8_t *)req, (uint32_t)strlen(req), 0);
+    f.app = st;
+    uint8_t to_client = 2;
+    if (mode == 2)
+        app_flow_files_store(st, to_client);
+    app_layer_handle_tcp_data(ctx, &st, &f, &p, 1, (const uint8_t *)resp, (uint32_t)strlen(resp),
+                              0);
+    if (mode == 1)
+        app_flow_state_tx_foreach(st, store_mark_tx, &to_client);
+    app_layer_flow_end(ctx, st, &f);
+    app_flow_state_free(st);
+    f.app = NULL;
+    CHECK_EQ_INT(app_layer_thread_stats(ctx)->file_store_fs_errors, 0);
+    app_layer_thread_ctx_free(ctx);
+
+    uint8_t md[32];
+    unsigned mdl = 0;
+    EVP_Digest(body, sizeof(body) - 1, md, &mdl, EVP_sha256(), NULL);
+    char hex[65], path[512];
+    file_hex(md, 32, hex);
+    snprintf(path, sizeof(path), "%s/%c%c/%s", dir, hex[0], hex[1], hex);
+    char got[128] = "";
+    FILE *in = fopen(path, "r");
+    if (in) {
+        size_t n = fread(got, 1, sizeof(got) - 1, in);
+        got[n] = 0;
+        fclose(in);
+        unlink(path);
+    }
+    *on_disk = in && strcmp(got, body) == 0;
+    /* Nothing left behind in tmp. */
+    snprintf(path, sizeof(path), "%s/tmp", dir);
+    CHECK_EQ_INT(rmdir(path), 0);
+    mkdir(path, 0755);
+    return cap.log;
+}
+
+/* outputs.file-store v2: <dir>/<xx>/<sha256>, fileinfo stored/file_id;
+ * kept with force-filestore or when a rule chose the file (before it
+ * opened, or after it closed while its transaction lives), removed
+ * otherwise. */
+static void test_file_store(void)
+{
+    char dir[] = "/tmp/vigil-filestore-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char err[256];
+    CHECK_EQ_INT(file_store_prepare(dir, err, sizeof(err)), 0);
+    struct stat sb;
+    char leaf[600];
+    snprintf(leaf, sizeof(leaf), "%s/ff", dir);
+    CHECK(stat(leaf, &sb) == 0 && S_ISDIR(sb.st_mode));
+    bool disk = false;
+    char *log = store_run(dir, 0, &disk);
+    CHECK(disk);
+    CHECK(find(log, "\"stored\":true,\"file_id\":") != NULL);
+    free(log);
+    log = store_run(dir, 1, &disk);
+    CHECK(disk);
+    free(log);
+    log = store_run(dir, 2, &disk);
+    CHECK(disk);
+    CHECK(find(log, "\"stored\":true,\"file_id\":") != NULL);
+    free(log);
+    log = store_run(dir, 3, &disk);
+    CHECK(!disk);
+    CHECK(find(log, "\"stored\":false") != NULL);
+    free(log);
+    for (int i = 0; i < 256; i++) {
+        snprintf(leaf, sizeof(leaf), "%s/%02x", dir, i);
+        CHECK_EQ_INT(rmdir(leaf), 0);
+    }
+    snprintf(leaf, sizeof(leaf), "%s/tmp", dir);
+    rmdir(leaf);
+    CHECK_EQ_INT(rmdir(dir), 0);
+}
+
 int main(void)
 {
     (void)app_parser_http;
@@ -347,5 +464,6 @@ int main(void)
     test_garbage();
     test_multipart_without_body();
     test_double_continue();
+    test_file_store();
     TEST_MAIN_END();
 }

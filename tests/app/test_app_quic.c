@@ -326,6 +326,87 @@ static void test_truncation_and_corruption(void)
     free(log);
 }
 
+/* A capture that starts with the server's Initial (the flow's first
+ * direction is the server's): its DCID is the client's SCID, not the one
+ * the keys come from, so it cannot be read (counted, failed_decrypt once);
+ * the client's first Initial that follows gives both sides' keys (its
+ * DCID opens it), its hello is the ClientHello (ja3, ja4, sni) although it
+ * goes the flow's second way, and the server's next Initial is read with
+ * the server keys (ja3s). */
+static void test_server_initial_first(void)
+{
+    struct test_buf ch, sh, fc = {.n = 0}, fs = {.n = 0}, pc, ps;
+    client_hello(&ch);
+    server_hello(&sh);
+    crypto_frame(&fc, 0, ch.d, ch.n);
+    crypto_frame(&fs, 0, sh.d, sh.n);
+    initial(&pc, true, 0, &fc);
+    initial(&ps, false, 0, &fs);
+    const struct test_buf *m[] = {&ps, &pc, &ps};
+    const uint8_t dirs[] = {0, 1, 0};
+    uint16_t proto = 0;
+    unsigned an = 9;
+    char *log = run(m, dirs, 3, &proto, &an);
+    CHECK_EQ_INT(proto, APP_PROTO_QUIC);
+    CHECK_EQ_INT(an, 1);
+    CHECK(strstr(log, "anomaly quic failed_decrypt") != NULL);
+    CHECK_EQ_INT(test_udp_stats.undecrypted[APP_PROTO_QUIC], 1);
+    CHECK(strstr(log, "\"sni\":\"quic.example.test\",\"ja3\":{") != NULL);
+    CHECK(strstr(log, "\"ja4\":\"q13d0307h3_") != NULL);
+    CHECK(strstr(log, "\"ja3s\":{\"hash\":") != NULL);
+    /* In order the keys come at once: nothing counted. */
+    const struct test_buf *m2[] = {&pc, &ps};
+    const uint8_t d2[] = {0, 1};
+    char *log2 = run(m2, d2, 2, &proto, &an);
+    CHECK_EQ_INT(an, 0);
+    CHECK_EQ_INT(test_udp_stats.undecrypted[APP_PROTO_QUIC], 0);
+    CHECK(strstr(log2, "\"ja3s\":{\"hash\":") != NULL);
+    /* Only the server's side: nothing readable, counted every time, and
+     * the flow stops trying after a few (no keys to be had). */
+    const struct test_buf *m3[] = {&ps, &ps, &ps, &ps};
+    const uint8_t d3[] = {0, 0, 1, 1};
+    char *log3 = run(m3, d3, 4, &proto, &an);
+    CHECK_EQ_INT(an, 1);
+    CHECK_EQ_INT(test_udp_stats.undecrypted[APP_PROTO_QUIC], 4);
+    CHECK(strstr(log3, "ja3") == NULL);
+    if (test_failures)
+        fprintf(stderr, "%s\n%s\n%s\n", log, log2, log3);
+    free(log);
+    free(log2);
+    free(log3);
+}
+
+/* More handshake packets coalesced in one datagram than a flow may have
+ * live transactions: the rest of the datagram is skipped and counted
+ * (app_layer.limit.quic); the next datagram is parsed again. */
+static void test_tx_limit_counted(void)
+{
+    static struct test_buf dg, one;
+    dg.n = 0;
+    for (int i = 0; i < 300; i++) {
+        one.n = 0;
+        test_buf_u8(&one, 0xe1); /* long, fixed, Handshake, pn length 2 */
+        test_buf_put(&one, "\x00\x00\x00\x01", 4);
+        test_buf_u8(&one, 0);
+        test_buf_u8(&one, 0);
+        test_buf_u8(&one, 4);
+        for (int k = 0; k < 4; k++)
+            test_buf_u8(&one, (uint8_t)k);
+        test_buf_put(&dg, one.d, one.n);
+    }
+    const struct test_buf *m[] = {&one, &dg, &one};
+    const uint8_t dirs[] = {0, 0, 0};
+    uint16_t proto = 0;
+    char *log = run(m, dirs, 3, &proto, NULL);
+    CHECK_EQ_INT(proto, APP_PROTO_QUIC);
+    CHECK_EQ_INT(test_udp_stats.limits[APP_PROTO_QUIC], 1);
+    size_t events = 0;
+    for (const char *q = log; (q = strstr(q, "\"quic\":{")) != NULL; q++)
+        events++;
+    CHECK_EQ_INT(events, 1 + 256 + 1); /* 256 live at most */
+    free(log);
+}
+
 /* gQUIC Q046: the CHLO's tags in a STREAM frame, in the clear. */
 static void test_gquic_chlo(void)
 {
@@ -391,5 +472,7 @@ int main(void)
     test_crypto_split();
     test_truncation_and_corruption();
     test_gquic_chlo();
+    test_server_initial_first();
+    test_tx_limit_counted();
     TEST_MAIN_END();
 }

@@ -579,6 +579,33 @@ static void test_app_layer_protocol_several(void)
         "app-layer-protocol", "at most 4");
 }
 
+static void test_filestore(void)
+{
+    const struct rule *r = ok_hdr("alert http any any -> any any", "filestore;");
+    CHECK(r && r->filestore && r->filestore_dirs == 0 && r->filestore_scope == RULE_FILESTORE_FILE);
+    r = ok_hdr("alert http any any -> any any", "filestore:response;");
+    CHECK(r && r->filestore_dirs == 2 && r->filestore_scope == RULE_FILESTORE_TX);
+    r = ok_hdr("alert http any any -> any any", "filestore:both,flow;");
+    CHECK(r && r->filestore_dirs == 3 && r->filestore_scope == RULE_FILESTORE_FLOW);
+    r = ok_hdr("alert smtp any any -> any any", "filestore:to_server,file;");
+    CHECK(r && r->filestore_dirs == 1 && r->filestore_scope == RULE_FILESTORE_FILE);
+    /* Legacy file keywords: file.name content, nocase (fileext: ".x" at the
+     * end); the payload stays the sticky buffer after them. */
+    r = ok_hdr("alert http any any -> any any",
+               "filename:\"Secret.Doc\"; fileext:!\"EXE\"; content:\"abc\";");
+    const struct detect_item *a = item(r, 0, 0), *b = item(r, 0, 1);
+    CHECK(r && r->nbuffers == 2 && r->buffers[0].buffer_id == detect_buffer_lookup("file.name"));
+    CHECK(a && a->u.content.len == 10 && memcmp(a->u.content.pattern, "secret.doc", 10) == 0 &&
+          (a->u.content.flags & DETECT_CONTENT_NOCASE));
+    CHECK(b && b->u.content.len == 4 && memcmp(b->u.content.pattern, ".exe", 4) == 0 &&
+          (b->u.content.flags & DETECT_CONTENT_ENDSWITH) &&
+          (b->u.content.flags & DETECT_CONTENT_NEGATED));
+    CHECK(r && r->buffers[1].buffer_id != r->buffers[0].buffer_id);
+    BAD("fileext:exe;", "fileext", "quoted");
+    BAD("filestore:sideways;", "filestore", "direction");
+    BAD("filestore:both,forever;", "filestore", "scope");
+}
+
 static void test_threshold_tag_app(void)
 {
     const struct rule *r =
@@ -776,6 +803,7 @@ int main(void)
     test_byte_keywords();
     test_flow_and_packet();
     test_threshold_tag_app();
+    test_filestore();
     test_app_layer_protocol_several();
     test_files(shared);
     CHECK_EQ_INT(rule_set_finalize(rs), 0);
