@@ -41,6 +41,10 @@ struct ds_stripe {
     uint32_t n, cap, live;
     uint8_t *arena;
     size_t arena_len, arena_cap;
+    /* contexts replaced when a removed member came back with a new one:
+     * kept until the set is freed, as alerts being logged may point at them */
+    char **retired;
+    uint32_t nretired, retired_cap;
 };
 
 struct dataset {
@@ -308,6 +312,36 @@ static int stripe_grow(struct ds_stripe *st)
     return 0;
 }
 
+/* A removed member added again with a context takes the new one; the old
+ * text is retired, not freed (lookups may have handed it out). Lock held. */
+static int stripe_revive_ctx(struct dataset *ds, struct ds_stripe *st, struct ds_entry *e,
+                             const char *ctx, size_t ctx_len)
+{
+    size_t need = ctx_len + 1 + sizeof(char *);
+    if (ctx_len > DATASET_CONTEXT_MAX ||
+        (ds->memcap && __atomic_load_n(&ds->memuse, __ATOMIC_RELAXED) + need > ds->memcap))
+        return -1;
+    if (e->ctx && st->nretired == st->retired_cap) {
+        uint32_t nc = st->retired_cap ? st->retired_cap * 2 : 4;
+        char **nr = realloc(st->retired, nc * sizeof *nr);
+        if (!nr)
+            return -1;
+        st->retired = nr;
+        st->retired_cap = nc;
+    }
+    char *copy = malloc(ctx_len + 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, ctx, ctx_len);
+    copy[ctx_len] = '\0';
+    if (e->ctx)
+        st->retired[st->nretired++] = e->ctx;
+    e->ctx = copy;
+    e->ctx_len = (uint16_t)ctx_len;
+    __atomic_fetch_add(&ds->memuse, need, __ATOMIC_RELAXED);
+    return 0;
+}
+
 /* Adds (or revives) a key; 1 if it was not in the set, 0 if it was, -1 on
  * memcap/ENOMEM. Lock held. */
 static int stripe_add(struct dataset *ds, struct ds_stripe *st, uint64_t h, const uint8_t *k,
@@ -316,6 +350,8 @@ static int stripe_add(struct dataset *ds, struct ds_stripe *st, uint64_t h, cons
     struct ds_entry *e = stripe_find(ds, st, h, k, len);
     if (e) {
         bool was_removed = e->removed;
+        if (was_removed && ctx && stripe_revive_ctx(ds, st, e, ctx, ctx_len) != 0)
+            return -1;
         if (was_removed) {
             e->removed = false;
             st->live++;
@@ -457,6 +493,9 @@ static void ds_free(struct dataset *ds)
     for (int i = 0; i < STRIPES; i++) {
         for (uint32_t j = 0; j < ds->s[i].n; j++)
             free(ds->s[i].e[j].ctx);
+        for (uint32_t j = 0; j < ds->s[i].nretired; j++)
+            free(ds->s[i].retired[j]);
+        free(ds->s[i].retired);
         free(ds->s[i].slots);
         free(ds->s[i].e);
         free(ds->s[i].arena);
@@ -1268,6 +1307,37 @@ int detect_dataset_cmd_add(const char *name, const char *type, const char *value
     int rc = ds_add(ds, key, (uint32_t)kl, 0, false);
     if (rc < 0)
         snprintf(err, errlen, "dataset %s: memcap reached", name);
+    return rc;
+}
+
+int detect_dataset_cmd_add_json(const char *name, const char *type, const char *value,
+                                const char *json, char *err, size_t errlen)
+{
+    struct dataset *ds = cmd_set(name, type, false, err, errlen);
+    uint8_t key[4096];
+    int kl = ds ? cmd_value(ds, value, key, sizeof key, err, errlen) : -1;
+    if (kl < 0)
+        return -1;
+    json_error_t je;
+    json_t *j = json_loads(json, JSON_DECODE_ANY, &je);
+    if (!j) {
+        snprintf(err, errlen, "datajson is not valid JSON: %s", je.text);
+        return -1;
+    }
+    char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(j);
+    if (!text) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t tl = strlen(text);
+    int rc = -1;
+    if (tl > DATASET_CONTEXT_MAX)
+        snprintf(err, errlen, "datajson of %zu bytes (at most %u)", tl,
+                 (unsigned)DATASET_CONTEXT_MAX);
+    else if ((rc = ds_add_ctx(ds, key, (uint32_t)kl, 0, false, text, tl)) < 0)
+        snprintf(err, errlen, "dataset %s: memcap reached", name);
+    free(text);
     return rc;
 }
 

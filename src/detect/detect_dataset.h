@@ -97,6 +97,11 @@ void detect_datasets_finish(bool save);
  * Return 1 (added/removed/found), 0 (not), or -1 with err. */
 int detect_dataset_cmd_add(const char *name, const char *type, const char *value, char *err,
                            size_t errlen);
+/* dataset-add-json (Suricata 8): the value with json (any JSON text, kept
+ * compacted, at most DATASET_CONTEXT_MAX bytes) as its context. A member
+ * already in the set keeps its context (0); a removed one takes the new. */
+int detect_dataset_cmd_add_json(const char *name, const char *type, const char *value,
+                                const char *json, char *err, size_t errlen);
 int detect_dataset_cmd_remove(const char *name, const char *type, const char *value, char *err,
                               size_t errlen);
 int detect_dataset_cmd_lookup(const char *name, const char *type, const char *value, char *err,
