@@ -84,10 +84,16 @@ static int type_from_name(const char *s)
     return -1;
 }
 
+/* Every failure is logged as it happens (as Suricata does: each its own
+ * engine event); the first one is kept for the start-up's verdict and the
+ * latest for the keyword that hit it. */
+static char last_error[1400];
 static void set_error(const char *fmt, const char *a, const char *b)
 {
+    snprintf(last_error, sizeof last_error, fmt, a, b);
+    log_error("%s", last_error);
     if (!reg.error[0])
-        snprintf(reg.error, sizeof reg.error, fmt, a, b);
+        snprintf(reg.error, sizeof reg.error, "%s", last_error);
 }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation" /* messages are cut at their buffers */
@@ -968,7 +974,7 @@ static struct dataset *dataset_get(const struct ds_opts *o, bool rep, char *err,
     }
     pthread_mutex_unlock(&reg.lock);
     if (rc != 0) {
-        snprintf(err, errlen, "%s", reg.error);
+        snprintf(err, errlen, "%s", last_error);
         return NULL;
     }
     return ds;
@@ -1009,7 +1015,7 @@ static int parse_options(char **tok, int ntok, struct ds_opts *o, char *err, siz
                 return -1;
             }
             if (!path_ok(val, t)) {
-                snprintf(err, errlen, "%s", reg.error);
+                snprintf(err, errlen, "%s", last_error);
                 return -1;
             }
             snprintf(strcmp(t, "save") == 0 ? o->save : o->state, sizeof o->save, "%s", val);

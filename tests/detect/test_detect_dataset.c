@@ -184,6 +184,16 @@ static void test_errors(void)
                  __LINE__);
     expect_error("isset,e15,type string,load missing.json,format json", "cannot open",
                  "missing.json", __LINE__);
+    /* two failing keywords in one load: each reports its own failure (the
+     * second used to repeat the first's), the run's verdict keeps the first */
+    char err[1024];
+    struct detect_dataset_kw kw;
+    CHECK(parse("isnotset,a1,type string,state /abs-one.txt", &kw, err, sizeof err) != 0);
+    CHECK(strstr(err, "/abs-one.txt") != NULL);
+    CHECK(parse("isnotset,a2,type string,save /abs-two.txt", &kw, err, sizeof err) != 0);
+    CHECK(strstr(err, "/abs-two.txt") != NULL);
+    CHECK(detect_datasets_error() && strstr(detect_datasets_error(), "/abs-one.txt"));
+    detect_datasets_finish(false);
 }
 
 int main(void)
