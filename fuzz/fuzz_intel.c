@@ -5,7 +5,9 @@
  *  1: a STIX document (bundle, envelope, object) through intel_load_file;
  *  2: URL normalisation and the set's typed lookups of arbitrary bytes;
  *  3: look-alike checks of names against a fixed protected set;
- *  4: a dataset file (csv) through the dataset keyword parser's loader. */
+ *  4: a dataset file through the dataset keyword parser's loader: csv, or
+ *     (by the first byte's higher digits) datajson's json with an array_key
+ *     or ndjson, with nested value keys and remove_key, then looked up. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    uint8_t target = data[0] % 5;
+    uint8_t target = data[0] % 5, variant = (uint8_t)(data[0] / 5 % 3);
     data++;
     size--;
     char err[256];
@@ -115,11 +117,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             detect_datasets_configure(NULL, dir);
             detect_datasets_rule_file(path);
             static const char *const types[] = {"string", "md5", "sha256", "ipv4", "ip"};
+            static const char *const json_opts[] = {
+                "",
+                ",format json,context_key c,value_key v.k,array_key a.b",
+                ",format ndjson,context_key c,value_key v,remove_key",
+            };
             char opts[256];
             struct detect_dataset_kw kw;
-            snprintf(opts, sizeof opts, "isset,fz,type %s,load set.csv", types[size % 5]);
+            snprintf(opts, sizeof opts, "isset,fz,type %s,load set.csv%s", types[size % 5],
+                     json_opts[variant]);
+            struct detect_dataset_context c;
             if (detect_dataset_parse(opts, &kw, err, sizeof err) == 0)
-                detect_dataset_match(&kw, data, (uint32_t)(size > 64 ? 64 : size));
+                detect_dataset_match(&kw, data, (uint32_t)(size > 64 ? 64 : size), &c);
             detect_datasets_rule_file(NULL);
             detect_datasets_finish(true);
             unlink(path);

@@ -28,6 +28,8 @@ struct ds_entry {
     uint64_t hash;
     uint32_t off, len;
     int64_t rep;
+    char *ctx; /* datajson: the member's JSON (first load wins), or NULL */
+    uint16_t ctx_len;
     bool removed;
 };
 
@@ -39,6 +41,10 @@ struct ds_stripe {
     uint32_t n, cap, live;
     uint8_t *arena;
     size_t arena_len, arena_cap;
+    /* contexts replaced when a removed member came back with a new one:
+     * kept until the set is freed, as alerts being logged may point at them */
+    char **retired;
+    uint32_t nretired, retired_cap;
 };
 
 struct dataset {
@@ -62,6 +68,8 @@ static struct {
     uint64_t default_memcap;
     char error[1400];
     const struct config *cfg;
+    char *context_keys[MAX_SETS]; /* alert.context keys the keywords point to */
+    int ncontext_keys;
 } reg = {.lock = PTHREAD_MUTEX_INITIALIZER, .allow_write = true};
 
 static const char *const type_names[] = {"string", "md5", "sha256", "ipv4", "ip"};
@@ -76,10 +84,16 @@ static int type_from_name(const char *s)
     return -1;
 }
 
+/* Every failure is logged as it happens (as Suricata does: each its own
+ * engine event); the first one is kept for the start-up's verdict and the
+ * latest for the keyword that hit it. */
+static char last_error[1400];
 static void set_error(const char *fmt, const char *a, const char *b)
 {
+    snprintf(last_error, sizeof last_error, fmt, a, b);
+    log_error("%s", last_error);
     if (!reg.error[0])
-        snprintf(reg.error, sizeof reg.error, fmt, a, b);
+        snprintf(reg.error, sizeof reg.error, "%s", last_error);
 }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation" /* messages are cut at their buffers */
@@ -304,14 +318,46 @@ static int stripe_grow(struct ds_stripe *st)
     return 0;
 }
 
+/* A removed member added again with a context takes the new one; the old
+ * text is retired, not freed (lookups may have handed it out). Lock held. */
+static int stripe_revive_ctx(struct dataset *ds, struct ds_stripe *st, struct ds_entry *e,
+                             const char *ctx, size_t ctx_len)
+{
+    size_t need = ctx_len + 1 + sizeof(char *);
+    if (ctx_len > DATASET_CONTEXT_MAX ||
+        (ds->memcap && __atomic_load_n(&ds->memuse, __ATOMIC_RELAXED) + need > ds->memcap))
+        return -1;
+    if (e->ctx && st->nretired == st->retired_cap) {
+        uint32_t nc = st->retired_cap ? st->retired_cap * 2 : 4;
+        char **nr = realloc(st->retired, nc * sizeof *nr);
+        if (!nr)
+            return -1;
+        st->retired = nr;
+        st->retired_cap = nc;
+    }
+    char *copy = malloc(ctx_len + 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, ctx, ctx_len);
+    copy[ctx_len] = '\0';
+    if (e->ctx)
+        st->retired[st->nretired++] = e->ctx;
+    e->ctx = copy;
+    e->ctx_len = (uint16_t)ctx_len;
+    __atomic_fetch_add(&ds->memuse, need, __ATOMIC_RELAXED);
+    return 0;
+}
+
 /* Adds (or revives) a key; 1 if it was not in the set, 0 if it was, -1 on
  * memcap/ENOMEM. Lock held. */
 static int stripe_add(struct dataset *ds, struct ds_stripe *st, uint64_t h, const uint8_t *k,
-                      uint32_t len, int64_t rep, bool set_rep)
+                      uint32_t len, int64_t rep, bool set_rep, const char *ctx, size_t ctx_len)
 {
     struct ds_entry *e = stripe_find(ds, st, h, k, len);
     if (e) {
         bool was_removed = e->removed;
+        if (was_removed && ctx && stripe_revive_ctx(ds, st, e, ctx, ctx_len) != 0)
+            return -1;
         if (was_removed) {
             e->removed = false;
             st->live++;
@@ -320,16 +366,23 @@ static int stripe_add(struct dataset *ds, struct ds_stripe *st, uint64_t h, cons
             e->rep = rep;
         return was_removed ? 1 : 0;
     }
-    size_t need = sizeof(struct ds_entry) + len;
+    size_t need = sizeof(struct ds_entry) + len + (ctx ? ctx_len + 1 : 0);
     if (ds->memcap && __atomic_load_n(&ds->memuse, __ATOMIC_RELAXED) + need > ds->memcap)
         return -1;
+    char *ctx_copy = NULL;
+    if (ctx) {
+        if (ctx_len > DATASET_CONTEXT_MAX || !(ctx_copy = malloc(ctx_len + 1)))
+            return -1;
+        memcpy(ctx_copy, ctx, ctx_len);
+        ctx_copy[ctx_len] = '\0';
+    }
     if ((st->n + 1) * 2 > (st->slots ? st->mask + 1 : 0) && stripe_grow(st) != 0)
-        return -1;
+        goto fail;
     if (st->n == st->cap) {
         uint32_t nc = st->cap ? st->cap * 2 : 32;
         struct ds_entry *ne = realloc(st->e, nc * sizeof *ne);
         if (!ne)
-            return -1;
+            goto fail;
         st->e = ne;
         st->cap = nc;
     }
@@ -340,7 +393,7 @@ static int stripe_add(struct dataset *ds, struct ds_stripe *st, uint64_t h, cons
             nc *= 2;
         uint8_t *na = realloc(st->arena, nc);
         if (!na)
-            return -1;
+            goto fail;
         st->arena = na;
         st->arena_cap = nc;
     }
@@ -350,6 +403,8 @@ static int stripe_add(struct dataset *ds, struct ds_stripe *st, uint64_t h, cons
     ne->off = (uint32_t)st->arena_len;
     ne->len = len;
     ne->rep = rep;
+    ne->ctx = ctx_copy;
+    ne->ctx_len = (uint16_t)(ctx ? ctx_len : 0);
     ne->removed = false;
     st->arena_len += len;
     uint32_t i = (uint32_t)(h >> 6) & st->mask;
@@ -360,6 +415,9 @@ static int stripe_add(struct dataset *ds, struct ds_stripe *st, uint64_t h, cons
     st->live++;
     __atomic_fetch_add(&ds->memuse, need, __ATOMIC_RELAXED);
     return 1;
+fail:
+    free(ctx_copy);
+    return -1;
 }
 
 static struct ds_stripe *stripe_of(struct dataset *ds, uint64_t h)
@@ -367,18 +425,26 @@ static struct ds_stripe *stripe_of(struct dataset *ds, uint64_t h)
     return &ds->s[h & (STRIPES - 1)];
 }
 
-static int ds_add(struct dataset *ds, const uint8_t *k, uint32_t len, int64_t rep, bool set_rep)
+static int ds_add_ctx(struct dataset *ds, const uint8_t *k, uint32_t len, int64_t rep,
+                      bool set_rep, const char *ctx, size_t ctx_len)
 {
     uint64_t h = intel_hash_bytes(k, len, ds->seed);
     struct ds_stripe *st = stripe_of(ds, h);
     pthread_mutex_lock(&st->lock);
-    int rc = stripe_add(ds, st, h, k, len, rep, set_rep);
+    int rc = stripe_add(ds, st, h, k, len, rep, set_rep, ctx, ctx_len);
     pthread_mutex_unlock(&st->lock);
     return rc;
 }
 
-/* 1 present (rep filled), 0 absent */
-static int ds_lookup(struct dataset *ds, const uint8_t *k, uint32_t len, int64_t *rep)
+static int ds_add(struct dataset *ds, const uint8_t *k, uint32_t len, int64_t rep, bool set_rep)
+{
+    return ds_add_ctx(ds, k, len, rep, set_rep, NULL, 0);
+}
+
+/* 1 present (rep and ctx filled if asked), 0 absent. The context stays
+ * where it is until the set is freed (it is never replaced). */
+static int ds_lookup_ctx(struct dataset *ds, const uint8_t *k, uint32_t len, int64_t *rep,
+                         struct detect_dataset_context *ctx)
 {
     uint64_t h = intel_hash_bytes(k, len, ds->seed);
     struct ds_stripe *st = stripe_of(ds, h);
@@ -387,8 +453,17 @@ static int ds_lookup(struct dataset *ds, const uint8_t *k, uint32_t len, int64_t
     int found = e && !e->removed;
     if (found && rep)
         *rep = e->rep;
+    if (found && ctx && e->ctx) {
+        ctx->json = e->ctx;
+        ctx->len = e->ctx_len;
+    }
     pthread_mutex_unlock(&st->lock);
     return found;
+}
+
+static int ds_lookup(struct dataset *ds, const uint8_t *k, uint32_t len, int64_t *rep)
+{
+    return ds_lookup_ctx(ds, k, len, rep, NULL);
 }
 
 static int ds_remove(struct dataset *ds, const uint8_t *k, uint32_t len)
@@ -422,6 +497,11 @@ static void ds_clear(struct dataset *ds)
 static void ds_free(struct dataset *ds)
 {
     for (int i = 0; i < STRIPES; i++) {
+        for (uint32_t j = 0; j < ds->s[i].n; j++)
+            free(ds->s[i].e[j].ctx);
+        for (uint32_t j = 0; j < ds->s[i].nretired; j++)
+            free(ds->s[i].retired[j]);
+        free(ds->s[i].retired);
         free(ds->s[i].slots);
         free(ds->s[i].e);
         free(ds->s[i].arena);
@@ -525,47 +605,217 @@ static int ds_load_csv(struct dataset *ds, const char *path, bool must_exist)
     return rc;
 }
 
-static int ds_load_json(struct dataset *ds, const char *path, bool ndjson, const char *value_key)
+/* ---------- datajson: json and ndjson files ---------- */
+
+#define JSON_LINE_MAX (1u << 20)         /* one ndjson line */
+#define JSON_FILE_MAX (256ull << 20)     /* a json file is parsed whole: use ndjson beyond */
+#define JSON_KEY_PART_MAX 256
+
+struct ds_json_opts {
+    const char *value_key; /* dotted path */
+    const char *array_key; /* dotted path, json format only; NULL: the top level */
+    bool remove_key;
+};
+
+/* The node at a dotted path of nested objects ("a.b.c"), or NULL. */
+static json_t *json_path_get(json_t *o, const char *path, json_t **parent, char *last,
+                             size_t lastcap)
 {
-    json_t *list = NULL;
-    if (ndjson) {
-        FILE *fp = fopen(path, "r");
-        if (!fp) {
-            set_error("dataset: cannot open %s%s", path, "");
-            return -1;
+    char part[JSON_KEY_PART_MAX];
+    for (;;) {
+        if (!json_is_object(o))
+            return NULL;
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        if (n >= sizeof part)
+            return NULL;
+        memcpy(part, path, n);
+        part[n] = '\0';
+        if (!dot) {
+            if (parent)
+                *parent = o;
+            if (last)
+                snprintf(last, lastcap, "%s", part);
+            return json_object_get(o, part);
         }
-        list = json_array();
-        char *line = NULL;
-        size_t cap = 0;
-        while (getline(&line, &cap, fp) > 0) {
-            json_t *o = json_loads(line, 0, NULL);
-            if (o)
-                json_array_append_new(list, o);
-        }
-        free(line);
-        fclose(fp);
-    } else {
-        list = json_load_file(path, 0, NULL);
-        if (!json_is_array(list)) {
-            json_decref(list);
-            set_error("dataset: %s is not a JSON array%s", path, "");
-            return -1;
-        }
+        o = json_object_get(o, part);
+        path = dot + 1;
+    }
+}
+
+/* One member (object) of a json/ndjson file: its value at value_key becomes
+ * a key of the set and the object (without that value with remove_key) its
+ * context. where names it ("line 3", "element 2"). 1 added, 0 skipped (no
+ * value_key in it: files may mix kinds of entries; or a duplicate, whose
+ * first context stays), -1 error (reg.error set). */
+static int ds_json_member(struct dataset *ds, json_t *o, const struct ds_json_opts *jo,
+                          const char *path, const char *where, bool *found)
+{
+    char msg[900];
+    json_t *parent = NULL;
+    char last[JSON_KEY_PART_MAX];
+    json_t *v = json_path_get(o, jo->value_key, &parent, last, sizeof last);
+    if (!v)
+        return 0;
+    *found = true;
+    if (!json_is_string(v)) {
+        snprintf(msg, sizeof msg,
+                 "dataset %s: failed to get value because it is not a string: key '%s' in %s %s",
+                 ds->name, jo->value_key, path, where);
+        set_error("%s%s", msg, "");
+        return -1;
     }
     uint8_t key[1024];
+    int kl = key_from_text(ds->type, json_string_value(v), json_string_length(v), false, key,
+                           sizeof key);
+    if (kl < 0) {
+        snprintf(msg, sizeof msg, "dataset %s: bad %s value '%.200s' in %s %s", ds->name,
+                 type_names[ds->type], json_string_value(v), path, where);
+        set_error("%s%s", msg, "");
+        return -1;
+    }
+    if (jo->remove_key)
+        json_object_del(parent, last);
+    char *text = json_dumps(o, JSON_COMPACT);
+    if (!text) {
+        snprintf(msg, sizeof msg, "dataset %s: out of memory loading %s", ds->name, path);
+        set_error("%s%s", msg, "");
+        return -1;
+    }
+    size_t tl = strlen(text);
+    int rc = -1;
+    if (tl > DATASET_CONTEXT_MAX) {
+        snprintf(msg, sizeof msg, "dataset %s: the object in %s %s is %zu bytes (at most %u)",
+                 ds->name, path, where, tl, (unsigned)DATASET_CONTEXT_MAX);
+        set_error("%s%s", msg, "");
+    } else if ((rc = ds_add_ctx(ds, key, (uint32_t)kl, 0, false, text, tl)) < 0) {
+        snprintf(msg, sizeof msg, "dataset %s: memcap reached loading %s %s", ds->name, path,
+                 where);
+        set_error("%s%s", msg, "");
+    }
+    free(text);
+    return rc;
+}
+
+static int ds_json_no_entries(struct dataset *ds, const char *path, const char *key)
+{
+    char msg[900];
+    snprintf(msg, sizeof msg, "dataset %s: no entry with the key '%s' in %s", ds->name, key, path);
+    set_error("%s%s", msg, "");
+    return -1;
+}
+
+/* ndjson (jsonline): one object per line, blank lines skipped. */
+static int ds_load_ndjson_fp(struct dataset *ds, FILE *fp, const char *path,
+                             const struct ds_json_opts *jo)
+{
+    char *line = NULL, msg[900], where[32];
+    size_t cap = 0;
+    ssize_t n;
+    int lineno = 0, rc = 0;
+    bool found = false;
+    while ((n = getline(&line, &cap, fp)) > 0) {
+        lineno++;
+        snprintf(where, sizeof where, "line %d", lineno);
+        if ((size_t)n > JSON_LINE_MAX) {
+            snprintf(msg, sizeof msg, "dataset %s: %s line %d is longer than %u bytes", ds->name,
+                     path, lineno, JSON_LINE_MAX);
+            set_error("%s%s", msg, "");
+            rc = -1;
+            break;
+        }
+        size_t i = 0;
+        while (i < (size_t)n && isspace((unsigned char)line[i]))
+            i++;
+        if (i == (size_t)n)
+            continue;
+        json_error_t je;
+        json_t *o = json_loadb(line, (size_t)n, 0, &je);
+        if (!o) {
+            snprintf(msg, sizeof msg, "dataset %s: invalid JSON in %s line %d: %s", ds->name, path,
+                     lineno, je.text);
+            set_error("%s%s", msg, "");
+            rc = -1;
+            break;
+        }
+        rc = ds_json_member(ds, o, jo, path, where, &found);
+        json_decref(o);
+        if (rc < 0)
+            break;
+        rc = 0;
+    }
+    free(line);
+    if (rc == 0 && !found)
+        rc = ds_json_no_entries(ds, path, jo->value_key);
+    return rc;
+}
+
+/* json: one document, an array of objects (or an object holding the array
+ * at array_key). */
+static int ds_load_json_doc(struct dataset *ds, json_t *root, const char *path,
+                            const struct ds_json_opts *jo)
+{
+    char msg[900], where[48];
+    json_t *arr = root;
+    if (jo->array_key && jo->array_key[0])
+        arr = json_path_get(root, jo->array_key, NULL, NULL, 0);
+    if (!json_is_array(arr)) {
+        if (jo->array_key && jo->array_key[0])
+            snprintf(msg, sizeof msg, "dataset %s: %s has no array at '%s'", ds->name, path,
+                     jo->array_key);
+        else
+            snprintf(msg, sizeof msg, "dataset %s: %s is not a JSON array (array_key names "
+                     "one inside an object)", ds->name, path);
+        set_error("%s%s", msg, "");
+        return -1;
+    }
+    bool found = false;
     size_t i;
     json_t *o;
-    json_array_foreach(list, i, o)
+    json_array_foreach(arr, i, o)
     {
-        const char *v = json_string_value(json_object_get(o, value_key ? value_key : "value"));
-        if (!v)
-            continue;
-        int kl = key_from_text(ds->type, v, strlen(v), false, key, sizeof key);
-        if (kl >= 0)
-            ds_add(ds, key, (uint32_t)kl, 0, false);
+        snprintf(where, sizeof where, "element %zu", i + 1);
+        if (ds_json_member(ds, o, jo, path, where, &found) < 0)
+            return -1;
     }
-    json_decref(list);
-    return 0;
+    return found ? 0 : ds_json_no_entries(ds, path, jo->value_key);
+}
+
+static int ds_load_json(struct dataset *ds, const char *path, bool ndjson,
+                        const struct ds_json_opts *jo)
+{
+    char msg[900];
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        snprintf(msg, sizeof msg, "dataset %s: cannot open %s: %s", ds->name, path,
+                 strerror(errno));
+        set_error("%s%s", msg, "");
+        return -1;
+    }
+    int rc;
+    if (ndjson) {
+        rc = ds_load_ndjson_fp(ds, fp, path, jo);
+    } else if (fseeko(fp, 0, SEEK_END) == 0 && (unsigned long long)ftello(fp) > JSON_FILE_MAX) {
+        snprintf(msg, sizeof msg, "dataset %s: %s is over %llu MiB: use format ndjson", ds->name,
+                 path, JSON_FILE_MAX >> 20);
+        set_error("%s%s", msg, "");
+        rc = -1;
+    } else {
+        rewind(fp);
+        json_error_t je;
+        json_t *root = json_loadf(fp, 0, &je);
+        if (!root) {
+            snprintf(msg, sizeof msg, "dataset %s: invalid JSON in %s line %d: %s", ds->name,
+                     path, je.line, je.text);
+            set_error("%s%s", msg, "");
+            rc = -1;
+        } else {
+            rc = ds_load_json_doc(ds, root, path, jo);
+            json_decref(root);
+        }
+    }
+    fclose(fp);
+    return rc;
 }
 
 static int ds_save(struct dataset *ds)
@@ -646,10 +896,15 @@ struct ds_opts {
     char name[128];
     int type;
     char load[1024], save[1024], state[1024];
-    char format[16], value_key[128];
+    char format[16], value_key[128], context_key[128], array_key[256];
     uint64_t memcap;
-    bool match_subdomain;
+    bool match_subdomain, remove_key;
 };
+
+static bool format_is_json(const char *f)
+{
+    return strcmp(f, "json") == 0 || strcmp(f, "ndjson") == 0 || strcmp(f, "jsonline") == 0;
+}
 
 static void path_join(char *out, size_t cap, const char *dir, const char *file)
 {
@@ -702,9 +957,11 @@ static struct dataset *dataset_get(const struct ds_opts *o, bool rep, char *err,
     char path[4200];
     if (o->load[0]) {
         path_join(path, sizeof path, reg.rule_dir, o->load);
-        if (strcmp(o->format, "json") == 0 || strcmp(o->format, "ndjson") == 0 ||
-            strcmp(o->format, "jsonline") == 0)
-            rc = ds_load_json(ds, path, strcmp(o->format, "json") != 0, o->value_key);
+        struct ds_json_opts jo = {.value_key = o->value_key[0] ? o->value_key : "value",
+                                  .array_key = o->array_key,
+                                  .remove_key = o->remove_key};
+        if (format_is_json(o->format))
+            rc = ds_load_json(ds, path, strcmp(o->format, "json") != 0, &jo);
         else
             rc = ds_load_csv(ds, path, true);
     }
@@ -717,7 +974,7 @@ static struct dataset *dataset_get(const struct ds_opts *o, bool rep, char *err,
     }
     pthread_mutex_unlock(&reg.lock);
     if (rc != 0) {
-        snprintf(err, errlen, "%s", reg.error);
+        snprintf(err, errlen, "%s", last_error);
         return NULL;
     }
     return ds;
@@ -758,7 +1015,7 @@ static int parse_options(char **tok, int ntok, struct ds_opts *o, char *err, siz
                 return -1;
             }
             if (!path_ok(val, t)) {
-                snprintf(err, errlen, "%s", reg.error);
+                snprintf(err, errlen, "%s", last_error);
                 return -1;
             }
             snprintf(strcmp(t, "save") == 0 ? o->save : o->state, sizeof o->save, "%s", val);
@@ -770,6 +1027,10 @@ static int parse_options(char **tok, int ntok, struct ds_opts *o, char *err, siz
         } else if (strcmp(t, "hashsize") == 0) {
             /* sizing hint: the stripes grow as needed */
         } else if (strcmp(t, "format") == 0) {
+            if (!format_is_json(val) && strcmp(val, "csv") != 0) {
+                snprintf(err, errlen, "dataset: unknown format '%s' (csv, json, ndjson)", val);
+                return -1;
+            }
             snprintf(o->format, sizeof o->format, "%s", val);
         } else if (strcmp(t, "value_key") == 0) {
             snprintf(o->value_key, sizeof o->value_key, "%s", val);
@@ -779,15 +1040,36 @@ static int parse_options(char **tok, int ntok, struct ds_opts *o, char *err, siz
                 return -1;
             }
             o->match_subdomain = true;
-        } else if (strcmp(t, "context_key") == 0 || strcmp(t, "array_key") == 0 ||
-                   strcmp(t, "remove_key") == 0 || strcmp(t, "enrichment_key") == 0) {
-            /* enrichment of the alert (alert.context) is not done */
+        } else if (strcmp(t, "context_key") == 0 || strcmp(t, "enrichment_key") == 0) {
+            /* enrichment_key: Suricata 8.0's first name of context_key */
+            snprintf(o->context_key, sizeof o->context_key, "%s", val);
+        } else if (strcmp(t, "array_key") == 0) {
+            snprintf(o->array_key, sizeof o->array_key, "%s", val);
+        } else if (strcmp(t, "remove_key") == 0) {
+            o->remove_key = true;
         } else {
             snprintf(err, errlen, "dataset: unknown option '%s'", t);
             return -1;
         }
     }
     return 0;
+}
+
+/* The registry's copy of an alert.context key (kept until the sets are freed). */
+static const char *context_key_intern(const char *key)
+{
+    pthread_mutex_lock(&reg.lock);
+    const char *found = NULL;
+    for (int i = 0; i < reg.ncontext_keys && !found; i++)
+        if (strcmp(reg.context_keys[i], key) == 0)
+            found = reg.context_keys[i];
+    if (!found && reg.ncontext_keys < MAX_SETS) {
+        char *k = strdup(key);
+        if (k)
+            found = reg.context_keys[reg.ncontext_keys++] = k;
+    }
+    pthread_mutex_unlock(&reg.lock);
+    return found;
 }
 
 static int split(char *s, char **tok, int max)
@@ -844,6 +1126,24 @@ int detect_dataset_parse(const char *opts, struct detect_dataset_kw *kw, char *e
     }
     if (parse_options(tok + 2, n - 2, &o, err, errlen) != 0)
         return -1;
+    if (format_is_json(o.format) && (c == DATASET_CMD_SET || c == DATASET_CMD_UNSET)) {
+        snprintf(err, errlen, "dataset %s: format %s sets are tested (isset, isnotset), not changed",
+                 o.name, o.format);
+        return -1;
+    }
+    if (format_is_json(o.format) && (o.save[0] || o.state[0])) {
+        snprintf(err, errlen, "dataset %s: format %s sets are loaded, not saved (save, state)",
+                 o.name, o.format);
+        return -1;
+    }
+    if (o.array_key[0] && strcmp(o.format, "json") != 0) {
+        snprintf(err, errlen, "dataset %s: array_key needs format json", o.name);
+        return -1;
+    }
+    if (o.context_key[0] && !(kw->context_key = context_key_intern(o.context_key))) {
+        snprintf(err, errlen, "dataset %s: too many context keys", o.name);
+        return -1;
+    }
     kw->cmd = (uint8_t)c;
     kw->match_subdomain = o.match_subdomain;
     kw->set = dataset_get(&o, false, err, errlen);
@@ -889,9 +1189,14 @@ int detect_datarep_parse(const char *opts, struct detect_dataset_kw *kw, char *e
     return kw->set ? 0 : -1;
 }
 
-bool detect_dataset_match(const struct detect_dataset_kw *kw, const uint8_t *data, uint32_t len)
+bool detect_dataset_match(const struct detect_dataset_kw *kw, const uint8_t *data, uint32_t len,
+                          struct detect_dataset_context *ctx)
 {
     struct dataset *ds = kw->set;
+    if (ctx)
+        ctx->json = NULL;
+    if (!kw->context_key)
+        ctx = NULL;
     if (!ds)
         return false;
     uint8_t key[VALUE_MAX < 4096 ? VALUE_MAX : 4096];
@@ -901,7 +1206,7 @@ bool detect_dataset_match(const struct detect_dataset_kw *kw, const uint8_t *dat
     switch (kw->cmd) {
     case DATASET_CMD_ISSET:
     case DATASET_CMD_ISNOTSET: {
-        int found = ds_lookup(ds, key, (uint32_t)kl, NULL);
+        int found = ds_lookup_ctx(ds, key, (uint32_t)kl, NULL, ctx);
         if (!found && kw->match_subdomain && ds->type == DATASET_STRING) {
             /* the name's parent domains: each suffix from a dot, with and
              * without the dot (sets hold either form) */
@@ -912,6 +1217,10 @@ bool detect_dataset_match(const struct detect_dataset_kw *kw, const uint8_t *dat
                         (i + 1 < kl && ds_lookup(ds, key + i + 1, (uint32_t)(kl - i - 1), NULL));
             }
         }
+        if (ctx && ctx->json)
+            ctx->key = kw->context_key;
+        if (ctx && kw->cmd != DATASET_CMD_ISSET)
+            ctx->json = NULL;
         return kw->cmd == DATASET_CMD_ISSET ? found : !found;
     }
     case DATASET_CMD_SET:
@@ -948,6 +1257,9 @@ void detect_datasets_finish(bool save)
         ds_free(reg.sets[i]);
     }
     reg.n = 0;
+    for (int i = 0; i < reg.ncontext_keys; i++)
+        free(reg.context_keys[i]);
+    reg.ncontext_keys = 0;
     reg.error[0] = '\0';
     detect_iprep_finish();
     pthread_mutex_unlock(&reg.lock);
@@ -1001,6 +1313,37 @@ int detect_dataset_cmd_add(const char *name, const char *type, const char *value
     int rc = ds_add(ds, key, (uint32_t)kl, 0, false);
     if (rc < 0)
         snprintf(err, errlen, "dataset %s: memcap reached", name);
+    return rc;
+}
+
+int detect_dataset_cmd_add_json(const char *name, const char *type, const char *value,
+                                const char *json, char *err, size_t errlen)
+{
+    struct dataset *ds = cmd_set(name, type, false, err, errlen);
+    uint8_t key[4096];
+    int kl = ds ? cmd_value(ds, value, key, sizeof key, err, errlen) : -1;
+    if (kl < 0)
+        return -1;
+    json_error_t je;
+    json_t *j = json_loads(json, JSON_DECODE_ANY, &je);
+    if (!j) {
+        snprintf(err, errlen, "datajson is not valid JSON: %s", je.text);
+        return -1;
+    }
+    char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(j);
+    if (!text) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t tl = strlen(text);
+    int rc = -1;
+    if (tl > DATASET_CONTEXT_MAX)
+        snprintf(err, errlen, "datajson of %zu bytes (at most %u)", tl,
+                 (unsigned)DATASET_CONTEXT_MAX);
+    else if ((rc = ds_add_ctx(ds, key, (uint32_t)kl, 0, false, text, tl)) < 0)
+        snprintf(err, errlen, "dataset %s: memcap reached", name);
+    free(text);
     return rc;
 }
 

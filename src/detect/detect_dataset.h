@@ -5,10 +5,16 @@
  *   dataset:<isset|isnotset|set|unset>,<name>[,type <string|md5|sha256|ipv4|ip>]
  *           [,load <file>][,save <file>][,state <file>][,memcap <size>][,hashsize <n>]
  *           [,format <csv|json|ndjson>][,value_key <key>][,match subdomain]
+ *           [,context_key <key>][,array_key <path>][,remove_key]
  *   datarep:<name>,<op>,<value>[,load <file>][,type <t>]    op: > < >= <= ==
  * Files: one value per line (strings base64-encoded; md5/sha256 in hex;
  * addresses as text), datarep files "value,reputation"; json/ndjson objects
- * whose value_key holds the value. load is relative to the rule file's
+ * whose value_key (a dotted path) holds the value (Suricata 8's datajson):
+ * the object itself, compacted (without the value with remove_key; at most
+ * DATASET_CONTEXT_MAX bytes), is the member's context, written by an alert
+ * of a rule whose isset matched it as alert.context.<context_key>. json
+ * files hold one array (or an object with the array at array_key); ndjson
+ * (jsonline) files one object per line. The first of duplicate values wins. load is relative to the rule file's
  * directory, save/state to the data directory (--data-dir); absolute paths
  * and ".." are refused unless datasets.rules.allow-absolute-filenames, and
  * save/state in rules are refused with datasets.rules.allow-write: false.
@@ -50,6 +56,17 @@ struct detect_dataset_kw {
     bool match_subdomain;   /* string sets: the buffer or any parent domain */
     int64_t rep_value;
     struct dataset *set;    /* registry-owned */
+    const char *context_key; /* alert.context key (datajson), registry-owned, or NULL */
+};
+
+/* A datajson member's context found by a match: JSON text owned by the set,
+ * valid until detect_datasets_finish (sets outlive rule reloads). */
+#define DATASET_CONTEXT_MAX 4096
+#define DATASET_MAX_CONTEXT 4 /* contexts (keys) one alert carries */
+struct detect_dataset_context {
+    const char *key;  /* the keyword's context_key */
+    const char *json;
+    uint32_t len;
 };
 
 /* Before rules are parsed: configuration (datasets.* keys, sets declared in
@@ -65,8 +82,11 @@ const char *detect_datasets_error(void);
 int detect_dataset_parse(const char *opts, struct detect_dataset_kw *kw, char *err, size_t errlen);
 int detect_datarep_parse(const char *opts, struct detect_dataset_kw *kw, char *err, size_t errlen);
 
-/* Evaluates the keyword on a buffer (after transforms). */
-bool detect_dataset_match(const struct detect_dataset_kw *kw, const uint8_t *data, uint32_t len);
+/* Evaluates the keyword on a buffer (after transforms). On an isset match of
+ * a member that has a context, with a context_key on the keyword, fills *ctx
+ * (if not NULL); else sets ctx->json to NULL. */
+bool detect_dataset_match(const struct detect_dataset_kw *kw, const uint8_t *data, uint32_t len,
+                          struct detect_dataset_context *ctx);
 
 /* Writes save/state files (with save: after a run, not after -T or a
  * failed start) and frees every set (at exit). */
@@ -77,6 +97,11 @@ void detect_datasets_finish(bool save);
  * Return 1 (added/removed/found), 0 (not), or -1 with err. */
 int detect_dataset_cmd_add(const char *name, const char *type, const char *value, char *err,
                            size_t errlen);
+/* dataset-add-json (Suricata 8): the value with json (any JSON text, kept
+ * compacted, at most DATASET_CONTEXT_MAX bytes) as its context. A member
+ * already in the set keeps its context (0); a removed one takes the new. */
+int detect_dataset_cmd_add_json(const char *name, const char *type, const char *value,
+                                const char *json, char *err, size_t errlen);
 int detect_dataset_cmd_remove(const char *name, const char *type, const char *value, char *err,
                               size_t errlen);
 int detect_dataset_cmd_lookup(const char *name, const char *type, const char *value, char *err,

@@ -75,6 +75,9 @@ struct detect_thread_ctx {
     uint32_t pcre_match_start_offset;
     uint32_t steps;
     const struct rule *rule;
+    /* datajson contexts matched while evaluating `rule` (one per key) */
+    struct detect_dataset_context dsctx[DATASET_MAX_CONTEXT];
+    uint8_t ndsctx;
     struct detect_grow_buf xform[2];
     struct detect_grow_buf b64;
     /* candidates */

@@ -1737,6 +1737,12 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
     a->action = action;
     a->rate_modified = rate_modified;
     a->has_frame = run->frame != NULL;
+    /* the datajson members its evaluation matched (alert.context) */
+    struct detect_thread_ctx *tc = dw->ctx;
+    a->ncontext = tc->rule == r ? tc->ndsctx : 0;
+    for (uint8_t i = 0; i < a->ncontext; i++)
+        a->context[i] = tc->dsctx[i];
+    tc->ndsctx = 0;
     if (run->frame) {
         const struct app_frame_info *fi = run->frame;
         a->frame = (struct detect_alert_frame){.id = fi->id, .offset = fi->offset, .len = fi->len,

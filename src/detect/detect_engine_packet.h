@@ -45,7 +45,9 @@ struct detect_alert {
     uint8_t action;          /* enum rule_action in effect (a rate_filter may change it) */
     bool rate_modified;      /* a rate_filter changed the action */
     bool has_frame;          /* a frame rule's alert: frame is set */
+    uint8_t ncontext;        /* datajson members the rule matched */
     struct detect_alert_frame frame;
+    struct detect_dataset_context context[DATASET_MAX_CONTEXT]; /* alert.context */
 };
 
 struct detect_worker_stats {

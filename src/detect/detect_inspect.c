@@ -316,6 +316,21 @@ struct inspect {
     struct detect_thread_ctx *ctx;
 };
 
+/* A datajson member matched while evaluating ctx->rule: kept (one per key,
+ * the latest) for the rule's alert (detect_engine_packet.c add_alert). */
+static void detect_context_record(struct detect_thread_ctx *ctx,
+                                  const struct detect_dataset_context *dc)
+{
+    uint8_t i = 0;
+    while (i < ctx->ndsctx && strcmp(ctx->dsctx[i].key, dc->key) != 0)
+        i++;
+    if (i == DATASET_MAX_CONTEXT)
+        return;
+    ctx->dsctx[i] = *dc;
+    if (i == ctx->ndsctx)
+        ctx->ndsctx++;
+}
+
 static int inspect_from(const struct inspect *in, uint32_t idx);
 
 static int pcre_match_once(const struct detect_pcre *pe, const struct inspect *in)
@@ -549,10 +564,14 @@ static int inspect_from(const struct inspect *in, uint32_t idx)
         if (!detect_uint_match(&it->u.bsize, in->len))
             return -1;
         goto next;
-    case DETECT_ITEM_DATASET:
-        if (!detect_dataset_match(&it->u.dataset, in->data, in->len))
+    case DETECT_ITEM_DATASET: {
+        struct detect_dataset_context dc;
+        if (!detect_dataset_match(&it->u.dataset, in->data, in->len, &dc))
             return -1;
+        if (dc.json)
+            detect_context_record(ctx, &dc);
         goto next;
+    }
     case DETECT_ITEM_BASE64_DECODE: {
         const struct detect_base64 *b = &it->u.base64;
         uint64_t start = (uint64_t)b->offset + (b->relative ? ctx->buffer_offset : 0);
@@ -771,6 +790,8 @@ bool detect_buffer_inspect(const struct rule *r, const struct rule_buffer_match 
     ctx->buffer_offset = 0;
     ctx->pcre_match_start_offset = 0;
     ctx->steps = 0;
+    if (ctx->rule != r)
+        ctx->ndsctx = 0;
     ctx->rule = r;
     if (list->nitems == 0)
         return true;

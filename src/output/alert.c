@@ -237,6 +237,8 @@ struct alert_fields {
     uint8_t packet_actions;        /* enum detect_action_bit: the packet's verdict */
     bool rate_modified;            /* a rate_filter changed the rule's action */
     const struct detect_alert_frame *frame; /* a frame rule's frame, or NULL */
+    const struct detect_dataset_context *context; /* datajson members matched */
+    uint8_t ncontext;
 };
 
 #define ALERT_FRAME_PAYLOAD_MAX 4096u
@@ -335,6 +337,16 @@ static void write_alert_event(struct eve_writer *ew, const struct alert_log_opti
     }
     if (have_xff && opts->xff_mode == ALERT_XFF_EXTRA_DATA)
         json_key_string(w, "xff", xff);
+    if (a->ncontext) {
+        /* Suricata 8's datajson: each matched member's object under the
+         * keyword's context_key (the sets hold it as compact JSON text) */
+        json_key_object_begin(w, "context");
+        for (uint8_t i = 0; i < a->ncontext; i++) {
+            json_key(w, a->context[i].key);
+            json_raw(w, a->context[i].json, a->context[i].len);
+        }
+        json_object_end(w);
+    }
     json_object_end(w);
     if (f && f->app_proto)
         json_key_string(w, "app_proto", app_proto_name(f->app_proto));
@@ -436,6 +448,8 @@ void eve_log_alert_verdict(struct eve_writer *ew, const struct alert_log_options
         .rate_modified = a->rate_modified,
         .packet_actions = packet_actions,
         .frame = a->has_frame ? &a->frame : NULL,
+        .context = a->context,
+        .ncontext = a->ncontext,
     };
     write_alert_event(ew, opts, p, packet, f, EVE_DIR_PACKET, p->ts_usec, p->flow_direction, &af);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The datasets' control-socket commands, as Suricata's unix socket has them
  * (suricatasc: dataset-add/remove/lookup/clear with setname, settype,
- * datavalue; dataset-dump). Values are given as in dataset files: strings
+ * datavalue; dataset-add-json with datajson too, the member's alert.context;
+ * dataset-dump). Values are given as in dataset files: strings
  * base64, hashes in hex, addresses as text. The sets are those the rules
  * declared (detect/detect_dataset.c); the commands run on the control
  * thread while the workers use the same sets (striped locks). */
@@ -12,7 +13,7 @@
 #include "sensor/sensor_control.h"
 #include "util/control.h"
 
-enum ds_op { DS_ADD, DS_REMOVE, DS_LOOKUP, DS_CLEAR };
+enum ds_op { DS_ADD, DS_REMOVE, DS_LOOKUP, DS_CLEAR, DS_ADD_JSON };
 
 static int dataset_cmd(const json_t *args, json_t *answer, enum ds_op op)
 {
@@ -25,9 +26,17 @@ static int dataset_cmd(const json_t *args, json_t *answer, enum ds_op op)
         return control_answer_error(answer, "settype is not a string");
     if (!value && op != DS_CLEAR)
         return control_answer_error(answer, "datavalue is not string");
+    const char *dj = json_string_value(json_object_get(args, "datajson"));
+    if (!dj && op == DS_ADD_JSON)
+        return control_answer_error(answer, "datajson is not string");
     char err[256] = "";
     int r;
     switch (op) {
+    case DS_ADD_JSON:
+        r = detect_dataset_cmd_add_json(set, type, value, dj, err, sizeof err);
+        if (r < 0)
+            break;
+        return control_answer_string(answer, r ? "data added" : "data already in set");
     case DS_ADD:
         r = detect_dataset_cmd_add(set, type, value, err, sizeof err);
         if (r < 0)
@@ -74,8 +83,8 @@ static int cmd_dump(const json_t *args, json_t *answer, void *data)
 int sensor_control_register_datasets(void)
 {
     static const char *const names[] = {"dataset-add", "dataset-remove", "dataset-lookup",
-                                        "dataset-clear"};
-    static enum ds_op ops[] = {DS_ADD, DS_REMOVE, DS_LOOKUP, DS_CLEAR};
+                                        "dataset-clear", "dataset-add-json"};
+    static enum ds_op ops[] = {DS_ADD, DS_REMOVE, DS_LOOKUP, DS_CLEAR, DS_ADD_JSON};
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         int rc = control_register(names[i], cmd_dataset, &ops[i], CONTROL_TAKES_ARGS);
         if (rc != 0 && rc != -EEXIST)

@@ -325,8 +325,10 @@ static struct sensor_engine *engine_load(const struct sensor_engine *prev, bool 
     load_aux_file(src, e->rules, "threshold-file", "threshold.config", lr);
     if (detect_datasets_error()) {
         /* As Suricata: a set that cannot be created or loaded stops start-up
-         * (and fails a reload, keeping the running rules). */
-        snprintf(msg, msglen, "%s", detect_datasets_error());
+         * (and fails a reload, keeping the running rules). Each failure was
+         * logged as it happened: the verdict does not repeat it. */
+        snprintf(msg, msglen, "datasets: a set could not be created or loaded (see the errors "
+                              "above)");
         goto fail;
     }
     rule_set_finalize(e->rules);

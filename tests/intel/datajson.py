@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Datasets with JSON members (Suricata 8's datajson) through the real
+sensor: a rule whose isset matched a member writes that member's object into
+its alert as alert.context.<context_key> (one key per keyword; the value left
+out with remove_key; a json file's array at array_key, an ndjson file's
+objects one per line); a rule on the same sets without context_key writes no
+context; a bad member stops the start with an error naming the file and
+line."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+VIGIL = os.environ.get("VIGIL_BIN", "build/vigil")
+SHARED = os.environ.get("VIGIL_SHARED", "../../shared")
+PCAP = os.path.join(SHARED, "pcaps/dns/dns-udp.pcap")  # 192.168.1.11 asks www.tcpdump.org
+
+RULES = (
+    'alert dns any any -> any any (msg:"name and source in feeds"; dns.query; '
+    'dataset:isset,names,type string,load names.json,format json,context_key bad_name,'
+    'value_key name,array_key feed.items; ip.src; dataset:isset,srcs,type ip,'
+    'load srcs.ndjson,format ndjson,context_key src,value_key addr,remove_key; sid:1; rev:1;)\n'
+    'alert dns any any -> any any (msg:"name only"; dns.query; dataset:isset,names; '
+    'sid:2; rev:1;)\n')
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def run(work, rules):
+    with open(os.path.join(work, "test.rules"), "w") as f:
+        f.write(rules)
+    out = os.path.join(work, "out")
+    shutil.rmtree(out, ignore_errors=True)
+    os.mkdir(out)
+    p = subprocess.run([VIGIL, "run", "-k", "none", "-r", PCAP, "-S",
+                        os.path.join(work, "test.rules"), "-l", out, "--init-errors-fatal"],
+                       capture_output=True, text=True, timeout=60)
+    alerts = []
+    if os.path.exists(os.path.join(out, "eve.json")):
+        for line in open(os.path.join(out, "eve.json")):
+            ev = json.loads(line)
+            if ev.get("event_type") == "alert":
+                alerts.append(ev)
+    return p, alerts
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="vigil-datajson.")
+    try:
+        with open(os.path.join(work, "names.json"), "w") as f:
+            json.dump({"generated": "2026-12-08", "feed": {"items": [
+                {"name": "www.tcpdump.org", "actor": "lab", "score": 80,
+                 "tags": ["test", {"tlp": "amber"}]},
+                {"name": "www.tcpdump.org", "actor": "duplicate"},
+                {"comment": "no name: skipped"}]}}, f)
+        with open(os.path.join(work, "srcs.ndjson"), "w") as f:
+            f.write('{"addr": "192.168.1.11", "site": "plant-7", "note": "caf\\u00e9"}\n\n'
+                    '{"addr": "2001:db8::5", "site": "hq"}\n')
+        p, alerts = run(work, RULES)
+        if p.returncode != 0:
+            fail("run failed: " + p.stderr[-1500:])
+        by_sid = {a["alert"]["signature_id"]: a for a in alerts}
+        if sorted(by_sid) != [1, 2] or len(alerts) != 2:
+            fail("expected one alert each of sids 1 and 2, got %s" %
+                 [a["alert"]["signature_id"] for a in alerts])
+        ctx = by_sid[1]["alert"].get("context")
+        want = {"bad_name": {"name": "www.tcpdump.org", "actor": "lab", "score": 80,
+                             "tags": ["test", {"tlp": "amber"}]},
+                "src": {"site": "plant-7", "note": "caf\u00e9"}}
+        if ctx != want:
+            fail("sid 1 alert.context %r, want %r" % (ctx, want))
+        if "context" in by_sid[2]["alert"]:
+            fail("sid 2 has no context_key but wrote %r" % by_sid[2]["alert"]["context"])
+
+        # a member whose value is not a string: the start fails, naming file and line
+        with open(os.path.join(work, "srcs.ndjson"), "a") as f:
+            f.write('{"addr": 3232235787, "site": "int"}\n')
+        p, alerts = run(work, RULES)
+        if p.returncode == 0 or "srcs.ndjson line 4" not in p.stderr or \
+                "not a string" not in p.stderr:
+            fail("bad member: rc %d, stderr %r" % (p.returncode, p.stderr[-800:]))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("ok: alert.context from json and ndjson members; bad member refused")
+
+
+if __name__ == "__main__":
+    main()
