@@ -886,6 +886,9 @@ void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_wri
     json_object_end(w);
     json_key_u64(w, "memuse", s->memuse);
     json_key_u64(w, "memcap_drops", s->memcap_drops);
+    /* output buffers of card payment flows not written: too long to
+     * redact (process-wide: the outputs count them, not a worker) */
+    json_key_u64(w, "iso8583_redact_dropped", app_iso8583_redact_dropped());
     json_object_end(w);
 }
 
@@ -1228,6 +1231,9 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
         return;
     struct app_parse_ctx pc;
     app_parse_ctx_init(&pc, st->thread, flow, packet);
+    /* the stream offset of these bytes (ISO 8583 records where card data
+     * lies by it; frames below keep their own, the same count) */
+    pc.stream_offset = st->fed[direction & 1];
     if ((st->parser->frame_names || (!st->is_udp && app_layer_stream_frames_active())) &&
         app_layer_frames_active()) {
         if (!st->frames)

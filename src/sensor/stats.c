@@ -178,6 +178,7 @@ static const char *const vigil_only[] = {
     "app_layer.memuse",
     "behaviour",
     "app_layer.memcap_drops",
+    "app_layer.iso8583_redact_dropped",
     "decoder.other_ip",
     "decoder.event.too_many_layers",
     "decoder.event.etag",
