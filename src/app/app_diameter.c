@@ -97,9 +97,7 @@ struct dia_tx {
     uint32_t result_code, exp_result_code, auth_app, acct_app, cc_type, cc_number, sub_type;
     uint32_t avps;
     /* Answer: the request it answers. */
-    bool answered;
-    uint64_t request_tx_id;
-    uint64_t rtt_usec;
+    struct app_pdu_answer answer;
 };
 
 struct dia_pending {
@@ -265,9 +263,7 @@ static void dia_pair(struct dia_state *st, struct dia_tx *tx)
         struct dia_pending *p = &st->pending[i];
         if (p->used && p->dir != st->f.dir && p->hop_by_hop == tx->hop_by_hop &&
             p->command_code == tx->command_code) {
-            tx->answered = true;
-            tx->request_tx_id = p->tx_id;
-            tx->rtt_usec = now >= p->ts_usec ? now - p->ts_usec : 0;
+            app_pdu_answer_set(&tx->answer, p->tx_id, p->ts_usec, now);
             p->used = false;
             return;
         }
@@ -454,12 +450,7 @@ static void dia_tx_write_json(const struct app_tx *atx, struct json_writer *w)
         json_object_end(w);
     }
     json_key_u64(w, "avps", tx->avps);
-    if (tx->answered) {
-        json_key_object_begin(w, "answers");
-        json_key_u64(w, "tx_id", tx->request_tx_id);
-        json_key_u64(w, "rtt_usec", tx->rtt_usec);
-        json_object_end(w);
-    }
+    app_pdu_write_answers(w, "answers", &tx->answer);
     json_object_end(w);
 }
 

@@ -138,8 +138,7 @@ struct iso_tx {
     bool has_amount;
     uint64_t amount;    /* field 4, minor units */
     /* Response: the request it answers. */
-    bool answered;
-    uint64_t request_tx_id, rtt_usec;
+    struct app_pdu_answer answer;
     /* Where each field's value lies in the body (after MTI and prefix),
      * for the output redaction; body_parsed: the end of the last field
      * read, stop_field: the field a parse stopped in (0: none). */
@@ -662,9 +661,7 @@ static void iso_pair(struct iso_state *st, struct iso_tx *tx)
         struct iso_pending *p = &st->pending[i];
         if (p->used && p->dir != st->f.dir && strcmp(p->stan, stan) == 0 &&
             (term[0] == '\0' || p->terminal[0] == '\0' || strcmp(p->terminal, term) == 0)) {
-            tx->answered = true;
-            tx->request_tx_id = p->tx_id;
-            tx->rtt_usec = now >= p->ts_usec ? now - p->ts_usec : 0;
+            app_pdu_answer_set(&tx->answer, p->tx_id, p->ts_usec, now);
             p->used = false;
             return;
         }
@@ -970,12 +967,7 @@ static void iso_tx_write_json(const struct app_tx *atx, struct json_writer *w)
     iso_json_field(w, tx, "merchant_id", 42);
     iso_json_field(w, tx, "card_acceptor", 43);
     json_key_bool(w, "track2", tx->len[35] != 0xffff);
-    if (tx->answered) {
-        json_key_object_begin(w, "answers");
-        json_key_u64(w, "tx_id", tx->request_tx_id);
-        json_key_u64(w, "rtt_usec", tx->rtt_usec);
-        json_object_end(w);
-    }
+    app_pdu_write_answers(w, "answers", &tx->answer);
     json_object_end(w);
 }
 
