@@ -991,6 +991,8 @@ void app_gtp_config_load(struct app_layer_config *out, const struct config *cfg)
 {
     out->gtp_mask_imsi = false;
     out->gtp_mask_msisdn = false;
+    out->diameter_mask_imsi = false;
+    out->diameter_mask_msisdn = false;
     /* off by default: one EVE line per subscriber packet is too much on a
      * busy S1-U/Gn link; the signalling is logged either way */
     out->gtp_log_gpdu = false;
@@ -1001,6 +1003,10 @@ void app_gtp_config_load(struct app_layer_config *out, const struct config *cfg)
         return;
     out->gtp_mask_imsi = config_get_bool(cfg, "app-layer.protocols.gtp.mask-imsi", false);
     out->gtp_mask_msisdn = config_get_bool(cfg, "app-layer.protocols.gtp.mask-msisdn", false);
+    out->diameter_mask_imsi =
+        config_get_bool(cfg, "app-layer.protocols.diameter.mask-imsi", false);
+    out->diameter_mask_msisdn =
+        config_get_bool(cfg, "app-layer.protocols.diameter.mask-msisdn", false);
     out->gtp_log_gpdu = config_get_bool(cfg, "app-layer.protocols.gtp.log-g-pdu", false);
     out->telecom_peers_enabled = config_get_bool(cfg, "telecom-peers.enabled", true);
     long long n;
