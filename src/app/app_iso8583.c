@@ -50,7 +50,8 @@
 #define ISO_MAX_MSG 8192u
 #define ISO_ARENA 8192u   /* decoded field values kept per message */
 #define ISO_PENDING 64u   /* requests waiting for their response, per flow */
-#define ISO_HDR 8u        /* bytes the framer needs to find a message's length */
+#define ISO_HDR 12u       /* bytes the framer needs to find a message's length */
+#define ISO_TPDU 5u       /* a terminal's TPDU header: 0x60, destination and source NII */
 #define ISO_REDACT_MAX (128u * 1024u) /* the largest output buffer redacted (else not written) */
 
 enum iso_event {
@@ -132,6 +133,8 @@ struct iso_tx {
     uint16_t arena_used;
     uint32_t nfields;
     uint32_t msg_len;
+    bool has_tpdu;
+    uint8_t tpdu[ISO_TPDU];
     char pan_masked[24];
     uint8_t pan_len;
     uint64_t pan_hash;  /* keyed, 0: no PAN */
@@ -712,6 +715,16 @@ static bool iso_ranges_message(const struct iso_tx *tx, const uint8_t *b, uint32
                                bool complete, uint64_t body_at, uint32_t pre,
                                struct iso_rsink *out);
 
+/* A TPDU (5 bytes: 0x60 or 0x68, destination NII, source NII; card
+ * terminals put it between a binary length and the MTI) before a message:
+ * its length, else 0. n: bytes at hand after the length prefix. */
+static uint32_t iso_tpdu(const uint8_t *b, uint32_t n)
+{
+    if (n < ISO_TPDU + 4 || (b[0] != 0x60 && b[0] != 0x68))
+        return 0;
+    return iso_encoding_guess(b + ISO_TPDU, 4) >= 0 ? ISO_TPDU : 0;
+}
+
 static void iso_message(struct iso_state *st, const uint8_t *d, uint32_t len)
 {
     struct iso_tx *tx =
@@ -723,6 +736,14 @@ static void iso_message(struct iso_state *st, const uint8_t *d, uint32_t len)
     const uint8_t *b = d + pre;
     uint32_t n = len - pre;
     tx->msg_len = n;
+    uint32_t tp = pre == 2 ? iso_tpdu(b, n) : 0;
+    if (tp) {
+        tx->has_tpdu = true;
+        memcpy(tx->tpdu, b, ISO_TPDU);
+        b += tp;
+        n -= tp;
+        pre += tp;
+    }
     int rc = iso_decode(tx, b, n, st->encoding);
     if (tx->encoding == ISO_ENC_BCD)
         st->bcd_seen = true;
@@ -767,7 +788,8 @@ static int64_t iso_frame_len_with(const uint8_t *d, uint8_t framing)
         pre = 2;
     }
     /* the smallest message: a BCD MTI and one bitmap */
-    if (len < 10 || len > ISO_MAX_MSG || iso_encoding_guess(d + pre, 4) < 0)
+    if (len < 10 || len > ISO_MAX_MSG ||
+        (iso_encoding_guess(d + pre, 4) < 0 && (pre != 2 || !iso_tpdu(d + pre, len))))
         return APP_FRAME_INVALID;
     return (int64_t)(len + pre);
 }
@@ -817,10 +839,13 @@ static enum app_probe_result iso_probe(const uint8_t *d, uint32_t len, uint8_t d
         mlen = app_rd16be(d);
         pre = 2;
     }
-    if (mlen < 10 || mlen > ISO_MAX_MSG || iso_encoding_guess(d + pre, 4) < 0)
+    uint32_t tp = pre == 2 ? iso_tpdu(d + pre, mlen) : 0;
+    if (mlen < 10 || mlen > ISO_MAX_MSG || (iso_encoding_guess(d + pre, 4) < 0 && !tp))
         return APP_PROBE_NO;
     if (len < pre + mlen)
         return pre + mlen > 4096 ? APP_PROBE_NO : APP_PROBE_NEED_MORE;
+    pre += tp;
+    mlen -= tp;
     static _Thread_local struct iso_tx probe_tx;
     int enc = iso_encoding_guess(d + pre, mlen);
     if (iso_parse_body(&probe_tx, d + pre, mlen, enc) == 0 && probe_tx.nfields >= 2)
@@ -920,6 +945,16 @@ static void iso_tx_write_json(const struct app_tx *atx, struct json_writer *w)
     json_key_string(w, "framing", tx->framing == ISO8583_FRAMING_ASCII4 ? "ascii4" : "binary2");
     json_key_string(w, "encoding", iso_enc_names[tx->encoding]);
     json_key_u64(w, "length", tx->msg_len);
+    if (tx->has_tpdu) {
+        char nii[5];
+        json_key_object_begin(w, "tpdu");
+        json_key_u64(w, "id", tx->tpdu[0]);
+        snprintf(nii, sizeof nii, "%02x%02x", tx->tpdu[1], tx->tpdu[2]);
+        json_key_string(w, "destination", nii);
+        snprintf(nii, sizeof nii, "%02x%02x", tx->tpdu[3], tx->tpdu[4]);
+        json_key_string(w, "source", nii);
+        json_object_end(w);
+    }
     if (tx->mti[0]) {
         json_key_string(w, "mti", tx->mti);
         json_key_string(w, "version",
@@ -1085,6 +1120,8 @@ static void iso_walk(const struct iso_src *s, uint64_t m, uint8_t framing, uint8
         if (strict && !complete)
             return;
         uint32_t pre = (msg[0] >= '0' && msg[0] <= '9') ? 4 : 2;
+        if (pre == 2)
+            pre += iso_tpdu(msg + 2, n - 2);
         int rc = iso_decode(&tx, msg + pre, n - pre, encoding);
         if (strict && (rc || tx.nfields < 2))
             return;

@@ -107,7 +107,7 @@ static void build_bcd(struct ics_buf *out)
     ics_put(out, b.b, b.n);
 }
 
-static struct ics_buf echo, echo_r, auth, auth_r, fin4, hexm, bcdm, emv, emvh;
+static struct ics_buf echo, echo_r, auth, auth_r, fin4, hexm, bcdm, emv, emvh, tpdu;
 
 /* ICC data (field 55) as a terminal sends it: the card's PAN (5A) and
  * Track 2 Equivalent Data (57) packed, between other EMV tags. */
@@ -136,6 +136,13 @@ static void build(void)
     build_ascii(&fin4, "0200", f4, 5, 4, false);
     build_ascii(&hexm, "0200", f4, 5, 2, true);
     build_bcd(&bcdm);
+    /* the BCD message as a terminal sends it: a TPDU (0x60, destination
+     * NII 0001, source NII 0000) between the length and the MTI */
+    uint32_t body = bcdm.n - 2 + 5;
+    ics_u8(&tpdu, (uint8_t)(body >> 8));
+    ics_u8(&tpdu, (uint8_t)body);
+    ics_put(&tpdu, "\x60\x00\x01\x00\x00", 5);
+    ics_put(&tpdu, bcdm.b + 2, bcdm.n - 2);
     /* an ASCII authorisation whose only card number is in the ICC data,
      * raw and as hexadecimal characters (both are sent) */
     char hex[2 * sizeof ICC];
@@ -362,6 +369,32 @@ static void test_redact_emv(void)
     app_layer_thread_ctx_free(ctx);
 }
 
+/* A TPDU header before the MTI: detected, parsed, logged, every split,
+ * and the card number masked in the outputs' bytes. */
+static void test_tpdu(void)
+{
+    struct test_segment segs[] = {{0, tpdu.b, tpdu.n}, {0, tpdu.b, tpdu.n}};
+    uint16_t proto = 0;
+    char *log = test_run_tcp(segs, 2, 40000, 9000, -1, 0, &proto);
+    CHECK_EQ_INT(proto, APP_PROTO_ISO8583);
+    CHECK_EQ_INT(ics_count(log, "\"event_type\":\"iso8583\""), 2);
+    CHECK(strstr(log, "\"encoding\":\"bcd\",\"length\":44,\"tpdu\":{\"id\":96,"
+                      "\"destination\":\"0001\",\"source\":\"0000\"},\"mti\":\"0200\"") != NULL);
+    CHECK(strstr(log, "\"pan\":\"541333******4111\"") != NULL);
+    CHECK(strstr(log, "anomaly") == NULL);
+    if (test_failures)
+        fprintf(stderr, "%s\n", log);
+    free(log);
+    CHECK_EQ_INT(test_tcp_split_invariance(segs, 2, 40000, 9000), 0);
+    struct flow f;
+    struct packet p;
+    test_flow_init(&f, &p, 6, 40000, 8583);
+    const uint8_t *r = app_iso8583_redact_at(&f, tpdu.b, tpdu.n, NULL);
+    static const uint8_t pan_bcd[] = {0x54, 0x13, 0x33, 0x00, 0x89, 0x60, 0x41, 0x11};
+    CHECK(r && memmem(r, tpdu.n, pan_bcd, sizeof pan_bcd) == NULL);
+    CHECK(r && memmem(r, tpdu.n, "\x60\x00\x01\x00\x00\x02\x00", 7) != NULL); /* parsed */
+}
+
 int main(void)
 {
     build();
@@ -369,5 +402,6 @@ int main(void)
     test_anomalies();
     test_redact();
     test_redact_emv();
+    test_tpdu();
     TEST_MAIN_END();
 }
