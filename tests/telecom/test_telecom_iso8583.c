@@ -249,21 +249,27 @@ static void test_anomalies(void)
     free(log);
 }
 
+/* An ISO 8583 flow on port 8583 whose client sent the echo test. */
+static struct app_flow_state *iso_flow(struct app_layer_thread_ctx *ctx, struct flow *f,
+                                       struct packet *p)
+{
+    test_flow_init(f, p, 6, 40000, 8583);
+    struct app_flow_state *st = NULL;
+    app_layer_handle_tcp_data(ctx, &st, f, p, 0, echo.b, echo.n, 0);
+    f->app = st;
+    f->app_proto = app_flow_state_proto(st);
+    CHECK_EQ_INT(f->app_proto, APP_PROTO_ISO8583);
+    return st;
+}
+
 /* The outputs' redaction of payload bytes (alert payload, packet, frames). */
 static void test_redact(void)
 {
     struct flow f;
-    memset(&f, 0, sizeof f);
-    f.app_proto = APP_PROTO_ISO8583;
+    struct packet p;
     /* the flow's state (ASCII only) */
     struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(NULL, NULL);
-    struct packet p;
-    test_flow_init(&f, &p, 6, 40000, 8583);
-    struct app_flow_state *st = NULL;
-    app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, echo.b, echo.n, 0);
-    f.app = st;
-    f.app_proto = app_flow_state_proto(st);
-    CHECK_EQ_INT(f.app_proto, APP_PROTO_ISO8583);
+    struct app_flow_state *st = iso_flow(ctx, &f, &p);
     const uint8_t *r = app_iso8583_redact(&f, auth.b, auth.n);
     CHECK(r && r != auth.b);
     CHECK(memmem(r, auth.n, PAN, strlen(PAN)) == NULL);
@@ -321,12 +327,7 @@ static void test_redact_emv(void)
     struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(NULL, NULL);
     struct flow f;
     struct packet p;
-    test_flow_init(&f, &p, 6, 40000, 8583);
-    struct app_flow_state *st = NULL;
-    app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, echo.b, echo.n, 0);
-    f.app = st;
-    f.app_proto = app_flow_state_proto(st);
-    CHECK_EQ_INT(f.app_proto, APP_PROTO_ISO8583);
+    struct app_flow_state *st = iso_flow(ctx, &f, &p);
     uint64_t off = echo.n;
     const struct ics_buf *msgs[] = {&emv, &emvh};
     static uint8_t out[1024];
