@@ -1231,9 +1231,6 @@ static void app_parser_feed(struct app_flow_state *st, struct flow *flow,
         return;
     struct app_parse_ctx pc;
     app_parse_ctx_init(&pc, st->thread, flow, packet);
-    /* the stream offset of these bytes (ISO 8583 records where card data
-     * lies by it; frames below keep their own, the same count) */
-    pc.stream_offset = st->fed[direction & 1];
     if ((st->parser->frame_names || (!st->is_udp && app_layer_stream_frames_active())) &&
         app_layer_frames_active()) {
         if (!st->frames)

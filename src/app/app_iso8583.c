@@ -817,8 +817,15 @@ static const struct app_framer_ops iso_framer_ops = {
 static int iso_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
                      const uint8_t *data, uint32_t len, uint32_t flags)
 {
+    /* the stream offsets of the card data recorded (the framer's
+     * pdu_offset): counted here, every byte the parser was given (gaps
+     * included) as the TCP session delivered them (stream_seq_offset) */
+    struct iso_state *st = state;
+    uint64_t saved = ctx->stream_offset;
+    ctx->stream_offset = st->fed_end[direction & 1];
     int rc = app_pdu_framed_parse(state, ctx, direction, data, len, flags, &iso_framer_ops);
-    ((struct iso_state *)state)->fed_end[direction & 1] = ctx->stream_offset + len;
+    ctx->stream_offset = saved;
+    st->fed_end[direction & 1] += len;
     return rc;
 }
 
