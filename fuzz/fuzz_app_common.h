@@ -40,6 +40,10 @@ struct fuzz_app_target {
      * Returns its length (at most cap), or 0 to feed the chunk as it is. */
     uint32_t (*datagram)(uint8_t dir, uint32_t index, const uint8_t *in, uint32_t n, uint8_t *out,
                          uint32_t cap);
+    /* Optional, TCP only: sees each chunk before the parser does, at its
+     * stream offset (as the outputs see a packet before its delivery). */
+    void (*before_chunk)(const struct flow *f, uint8_t dir, const uint8_t *d, uint32_t n,
+                         uint64_t offset);
 };
 
 static void fuzz_app_emit(void *user, const char *event_type, const struct flow *flow,
@@ -147,6 +151,7 @@ static int fuzz_app_run(const struct fuzz_app_target *t, const uint8_t *data, si
     f.key.proto = t->sctp ? 132 : udp ? 17 : 6;
     p.flow = &f;
     struct app_flow_state *st = NULL;
+    uint64_t fed[2] = {0, 0};
     size_t pos = 1;
     while (pos < size) {
         uint8_t h = data[pos++];
@@ -167,8 +172,16 @@ static int fuzz_app_run(const struct fuzz_app_target *t, const uint8_t *data, si
             app_layer_handle_udp(ctx, &st, &f, &p, dir, data + pos, (uint32_t)n);
         else if (gaps && n && data[pos] == 0xff)
             app_layer_handle_tcp_data(ctx, &st, &f, &p, dir, NULL, (uint32_t)n, APP_DATA_GAP);
-        else
+        else {
+            if (t->before_chunk && n) {
+                f.app = st;
+                f.app_proto = st ? app_flow_state_proto(st) : 0;
+                t->before_chunk(&f, dir, data + pos, (uint32_t)n, fed[dir]);
+            }
             app_layer_handle_tcp_data(ctx, &st, &f, &p, dir, data + pos, (uint32_t)n, 0);
+        }
+        if (!udp && !t->sctp)
+            fed[dir] += n;
         pos += n;
         /* Every buffer of every tx after each chunk is slow; every 4th chunk
          * and the last still catch stale pointers. */

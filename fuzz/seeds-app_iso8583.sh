@@ -29,4 +29,11 @@ def chunks(parts):
     return bytes(o)
 open(out + "/auth", "wb").write(chunks([(0, req), (1, rsp)]))
 open(out + "/ascii4", "wb").write(chunks([(0, msg(b"0100", [(3, b"000000", 0), (11, b"000002", 0)], 4))]))
+# ICC data (field 55: EMV 5A PAN and 57 track 2, packed) and a TPDU before the MTI
+icc = (b"\x9f\x1a\x02\x02\x50\x5a\x08\x47\x61\x73\x90\x01\x01\x01\x19"
+       b"\x57\x09\x47\x61\x73\x90\x01\x01\x01\x19\xd2\x95\x01\x80")
+emv = msg(b"0100", [(3, b"000000", 0), (11, b"000003", 0), (41, b"TERM0001", 0), (55, icc, 3)])
+open(out + "/icc", "wb").write(chunks([(0, emv), (1, rsp)]))
+tp = emv[2:]
+open(out + "/tpdu", "wb").write(chunks([(0, (len(tp) + 5).to_bytes(2, "big") + b"\x60\x00\x01\x00\x00" + tp)]))
 PY

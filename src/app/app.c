@@ -913,6 +913,9 @@ void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_wri
     json_key_u64(w, "memcap_drops", s->memcap_drops);
     app_stats_write_nonzero(w, "limit", s->limits);
     app_stats_write_nonzero(w, "undecrypted", s->undecrypted);
+    /* output buffers of card payment flows not written: too long to
+     * redact (process-wide: the outputs count them, not a worker) */
+    json_key_u64(w, "iso8583_redact_dropped", app_iso8583_redact_dropped());
     json_object_end(w);
     if (s->file_store_on) {
         /* Suricata's file_store object; files are written with one

@@ -213,7 +213,10 @@ struct app_layer_config {
     /* GTP (app-layer.protocols.gtp.*) and the telecom peer detector
      * (telecom-peers.*, gid 7301), loaded by app_gtp_config_load (app_gtp.c). */
     bool gtp_mask_imsi, gtp_mask_msisdn;
-    bool gtp_log_gpdu; /* log-g-pdu: an event per decapsulated G-PDU (yes) */
+    /* app-layer.protocols.diameter.mask-imsi / mask-msisdn: User-Name and
+     * Subscription-Id-Data logged with only their first 5 digits */
+    bool diameter_mask_imsi, diameter_mask_msisdn;
+    bool gtp_log_gpdu; /* log-g-pdu: an event per decapsulated G-PDU (no) */
     bool telecom_peers_enabled;
     uint64_t telecom_peers_learn_usec;
     uint32_t telecom_peers_max;

@@ -96,10 +96,9 @@ struct dia_tx {
         has_sub_type;
     uint32_t result_code, exp_result_code, auth_app, acct_app, cc_type, cc_number, sub_type;
     uint32_t avps;
+    bool mask_imsi, mask_msisdn; /* the configuration when it was parsed */
     /* Answer: the request it answers. */
-    bool answered;
-    uint64_t request_tx_id;
-    uint64_t rtt_usec;
+    struct app_pdu_answer answer;
 };
 
 struct dia_pending {
@@ -265,9 +264,7 @@ static void dia_pair(struct dia_state *st, struct dia_tx *tx)
         struct dia_pending *p = &st->pending[i];
         if (p->used && p->dir != st->f.dir && p->hop_by_hop == tx->hop_by_hop &&
             p->command_code == tx->command_code) {
-            tx->answered = true;
-            tx->request_tx_id = p->tx_id;
-            tx->rtt_usec = now >= p->ts_usec ? now - p->ts_usec : 0;
+            app_pdu_answer_set(&tx->answer, p->tx_id, p->ts_usec, now);
             p->used = false;
             return;
         }
@@ -281,6 +278,8 @@ static void dia_message(struct dia_state *st, const uint8_t *d, uint32_t len)
         app_pdu_tx_new(&st->f.q, st->f.ctx, &app_parser_diameter, sizeof(struct dia_tx), st->f.dir);
     if (!tx)
         return;
+    tx->mask_imsi = app_parser_config(st->f.ctx)->diameter_mask_imsi;
+    tx->mask_msisdn = app_parser_config(st->f.ctx)->diameter_mask_msisdn;
     tx->version = d[0];
     tx->length = (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
     tx->flags = d[4];
@@ -407,6 +406,36 @@ static void dia_json_str(struct json_writer *w, const char *key, const struct di
         json_key_string_len(w, key, s->s, s->len);
 }
 
+/* A subscriber identity as logged when masked (as GTP's mask-imsi): in
+ * every run of 6 or more digits (an IMSI, an MSISDN, the IMSI of an NAI
+ * such as 0001010123456789@wlan.mnc001.mcc001.3gppnetwork.org) only the
+ * first 5 stay (MCC+MNC, a country and operator); the rest is '*'. Rules
+ * (diameter.user_name) still see the value as sent. */
+static void dia_json_identity(struct json_writer *w, const char *key, const struct dia_str *s,
+                              bool mask)
+{
+    if (!s->present)
+        return;
+    if (!mask) {
+        json_key_string_len(w, key, s->s, s->len);
+        return;
+    }
+    char m[DIA_STR_MAX];
+    memcpy(m, s->s, s->len);
+    for (uint32_t i = 0; i < s->len;) {
+        if (m[i] < '0' || m[i] > '9') {
+            i++;
+            continue;
+        }
+        uint32_t b = i;
+        while (i < s->len && m[i] >= '0' && m[i] <= '9')
+            i++;
+        if (i - b >= 6)
+            memset(m + b + 5, '*', i - b - 5);
+    }
+    json_key_string_len(w, key, m, s->len);
+}
+
 static void dia_tx_write_json(const struct app_tx *atx, struct json_writer *w)
 {
     const struct dia_tx *tx = (const struct dia_tx *)atx;
@@ -431,7 +460,8 @@ static void dia_tx_write_json(const struct app_tx *atx, struct json_writer *w)
     dia_json_str(w, "origin_realm", &tx->origin_realm);
     dia_json_str(w, "destination_host", &tx->destination_host);
     dia_json_str(w, "destination_realm", &tx->destination_realm);
-    dia_json_str(w, "user_name", &tx->user_name);
+    /* User-Name: an IMSI (S6a, SWx) or an NAI carrying one */
+    dia_json_identity(w, "user_name", &tx->user_name, tx->mask_imsi);
     dia_json_str(w, "product_name", &tx->product_name);
     if (tx->has_result)
         json_key_u64(w, "result_code", tx->result_code);
@@ -450,16 +480,17 @@ static void dia_tx_write_json(const struct app_tx *atx, struct json_writer *w)
         json_key_object_begin(w, "subscription_id");
         if (tx->has_sub_type)
             json_key_u64(w, "type", tx->sub_type);
-        json_key_string_len(w, "data", tx->subscription_id.s, tx->subscription_id.len);
+        /* Subscription-Id-Type: 0 E.164 (MSISDN), 1 IMSI, 2 SIP URI, 3 NAI,
+         * 4 private; absent or private: masked when either option is on */
+        uint32_t t = tx->has_sub_type ? tx->sub_type : 4;
+        bool mask = t == 0 || t == 2   ? tx->mask_msisdn
+                    : t == 1 || t == 3 ? tx->mask_imsi
+                                       : tx->mask_imsi || tx->mask_msisdn;
+        dia_json_identity(w, "data", &tx->subscription_id, mask);
         json_object_end(w);
     }
     json_key_u64(w, "avps", tx->avps);
-    if (tx->answered) {
-        json_key_object_begin(w, "answers");
-        json_key_u64(w, "tx_id", tx->request_tx_id);
-        json_key_u64(w, "rtt_usec", tx->rtt_usec);
-        json_object_end(w);
-    }
+    app_pdu_write_answers(w, "answers", &tx->answer);
     json_object_end(w);
 }
 

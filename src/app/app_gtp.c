@@ -102,8 +102,7 @@ struct gtp_tx {
     struct ip_address eua; /* end user / PDN address, family 0 when none */
     uint32_t ies;
     /* A response: the request it answers. */
-    bool answered;
-    uint64_t request_tx_id, rtt_usec;
+    struct app_pdu_answer answer;
     /* A G-PDU logged from the decoder: the inner packet's addresses. */
     bool has_inner;
     struct ip_address inner_src, inner_dst;
@@ -664,9 +663,7 @@ static void gtp_pair(struct gtp_state *st, struct gtp_tx *tx)
     for (uint32_t i = 0; i < GTP_PENDING; i++) {
         struct gtp_pending *p = &st->pending[i];
         if (p->used && p->dir != st->dir && p->version == tx->version && p->seq == tx->seq) {
-            tx->answered = true;
-            tx->request_tx_id = p->tx_id;
-            tx->rtt_usec = now >= p->ts_usec ? now - p->ts_usec : 0;
+            app_pdu_answer_set(&tx->answer, p->tx_id, p->ts_usec, now);
             p->used = false;
             return;
         }
@@ -896,12 +893,7 @@ static void gtp_tx_write_json(const struct app_tx *atx, struct json_writer *w)
         gtp_json_ip(w, "end_user_address", &tx->eua);
     if (!tx->has_inner && !(tx->version == 1 && tx->msg_type == 255))
         json_key_u64(w, "ies", tx->ies);
-    if (tx->answered) {
-        json_key_object_begin(w, "response_to");
-        json_key_u64(w, "tx_id", tx->request_tx_id);
-        json_key_u64(w, "rtt_usec", tx->rtt_usec);
-        json_object_end(w);
-    }
+    app_pdu_write_answers(w, "response_to", &tx->answer);
     if (tx->has_inner) {
         json_key_object_begin(w, "inner");
         gtp_json_ip(w, "src_ip", &tx->inner_src);
@@ -999,7 +991,11 @@ void app_gtp_config_load(struct app_layer_config *out, const struct config *cfg)
 {
     out->gtp_mask_imsi = false;
     out->gtp_mask_msisdn = false;
-    out->gtp_log_gpdu = true;
+    out->diameter_mask_imsi = false;
+    out->diameter_mask_msisdn = false;
+    /* off by default: one EVE line per subscriber packet is too much on a
+     * busy S1-U/Gn link; the signalling is logged either way */
+    out->gtp_log_gpdu = false;
     out->telecom_peers_enabled = true;
     out->telecom_peers_learn_usec = 3600ull * 1000000;
     out->telecom_peers_max = 4096;
@@ -1007,7 +1003,11 @@ void app_gtp_config_load(struct app_layer_config *out, const struct config *cfg)
         return;
     out->gtp_mask_imsi = config_get_bool(cfg, "app-layer.protocols.gtp.mask-imsi", false);
     out->gtp_mask_msisdn = config_get_bool(cfg, "app-layer.protocols.gtp.mask-msisdn", false);
-    out->gtp_log_gpdu = config_get_bool(cfg, "app-layer.protocols.gtp.log-g-pdu", true);
+    out->diameter_mask_imsi =
+        config_get_bool(cfg, "app-layer.protocols.diameter.mask-imsi", false);
+    out->diameter_mask_msisdn =
+        config_get_bool(cfg, "app-layer.protocols.diameter.mask-msisdn", false);
+    out->gtp_log_gpdu = config_get_bool(cfg, "app-layer.protocols.gtp.log-g-pdu", false);
     out->telecom_peers_enabled = config_get_bool(cfg, "telecom-peers.enabled", true);
     long long n;
     if (config_get_int(cfg, "telecom-peers.learning-time", &n) == 0 && n >= 0)

@@ -41,14 +41,17 @@
 #include "app/app_iso8583.h"
 #include "app/app_parser.h"
 #include "app/app_pdu.h"
+#include "decode/packet.h"
 #include "flow/flow.h"
+#include "stream/stream.h"
 #include "util/config.h"
 #include "util/json.h"
 
 #define ISO_MAX_MSG 8192u
 #define ISO_ARENA 8192u   /* decoded field values kept per message */
 #define ISO_PENDING 64u   /* requests waiting for their response, per flow */
-#define ISO_HDR 8u        /* bytes the framer needs to find a message's length */
+#define ISO_HDR 12u       /* bytes the framer needs to find a message's length */
+#define ISO_TPDU 5u       /* a terminal's TPDU header: 0x60, destination and source NII */
 #define ISO_REDACT_MAX (128u * 1024u) /* the largest output buffer redacted (else not written) */
 
 enum iso_event {
@@ -130,16 +133,69 @@ struct iso_tx {
     uint16_t arena_used;
     uint32_t nfields;
     uint32_t msg_len;
+    bool has_tpdu;
+    uint8_t tpdu[ISO_TPDU];
     char pan_masked[24];
     uint8_t pan_len;
     uint64_t pan_hash;  /* keyed, 0: no PAN */
     bool has_amount;
     uint64_t amount;    /* field 4, minor units */
     /* Response: the request it answers. */
-    bool answered;
-    uint64_t request_tx_id, rtt_usec;
+    struct app_pdu_answer answer;
+    /* Where each field's value lies in the body (after MTI and prefix),
+     * for the output redaction; body_parsed: the end of the last field
+     * read, stop_field: the field a parse stopped in (0: none). */
+    uint16_t raw_off[129], raw_len[129];
+    uint16_t body_parsed;
+    uint8_t stop_field;
     uint8_t arena[ISO_ARENA];
 };
+
+/* Byte ranges of the stream the outputs must mask (docs/app-layer.md,
+ * "Card numbers"): recorded per message as it is parsed, in stream
+ * offsets of its direction. ISO_RK_MSG marks bytes parsed as a message
+ * (written as they are unless a range below covers them); bytes outside
+ * every message get the digit-run fallback. */
+enum {
+    ISO_RK_MSG = 1,
+    ISO_RK_CARD_ASCII, /* card data as characters: all but '^' and '=' masked */
+    ISO_RK_CARD_BCD,   /* card data packed or binary: every byte 0xff */
+    ISO_RK_OPAQUE,     /* free-form data: digit runs masked (packed ones when binary) */
+    ISO_RK_OPAQUE_BIN, /* binary free-form data: ASCII and packed digit runs masked */
+};
+struct iso_range {
+    uint64_t start;
+    uint32_t len;
+    uint8_t kind;
+};
+#define ISO_RANGES 64u /* per direction: the last few messages (oldest dropped first) */
+struct iso_ranges {
+    struct iso_range r[ISO_RANGES];
+    uint32_t n; /* ranges ever added (the ring holds the last ISO_RANGES) */
+};
+/* Where ranges go: the state's ring (the oldest overwritten: a message's
+ * ISO_RK_MSG is added first, so it goes before its card ranges and its
+ * bytes fall back to the digit-run masking, never to clear) or an array
+ * (full: the message's ranges are taken back by the caller). */
+struct iso_rsink {
+    struct iso_range *r;
+    uint32_t n, cap;
+    bool ring, full;
+};
+
+static void iso_rs_add(struct iso_rsink *s, uint64_t start, uint64_t len, uint8_t kind)
+{
+    if (len == 0)
+        return;
+    struct iso_range r = {.start = start, .len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len,
+                          .kind = kind};
+    if (s->ring)
+        s->r[s->n++ % s->cap] = r;
+    else if (s->n < s->cap)
+        s->r[s->n++] = r;
+    else
+        s->full = true;
+}
 
 struct iso_pending {
     bool used;
@@ -156,6 +212,9 @@ struct iso_state {
     uint8_t framing;  /* configured for the server port, 0: recognised per message */
     uint8_t encoding; /* configured: 0 auto, 1 ascii, 2 bcd */
     bool bcd_seen;    /* a message in BCD: output redaction masks packed digits too */
+    bool bin_seen;    /* a message with binary free-form data (ICC data 55, ...): the same */
+    uint64_t fed_end[2]; /* stream offset after the last bytes parsed, per direction */
+    struct iso_ranges ranges[2];
 };
 
 /* ---- configuration ---- */
@@ -394,6 +453,8 @@ static int iso_parse_body(struct iso_tx *tx, const uint8_t *d, uint32_t n, int e
 {
     memset(tx->off, 0, sizeof tx->off);
     memset(tx->len, 0xff, sizeof tx->len);
+    tx->body_parsed = 0;
+    tx->stop_field = 0;
     tx->arena_used = 0;
     tx->nfields = 0;
     tx->header_ok = false;
@@ -443,6 +504,8 @@ static int iso_parse_body(struct iso_tx *tx, const uint8_t *d, uint32_t n, int e
             continue;
         const struct iso_fmt *fm = &iso_fmt[f];
         uint32_t clen = fm->max; /* characters (digits, bytes for binary) */
+        tx->body_parsed = (uint16_t)p;
+        tx->stop_field = (uint8_t)f;
         if (fm->lentype) {
             uint32_t pl = bcd ? (fm->lentype == 2 ? 1 : 2) : fm->lentype;
             if (n - p < pl)
@@ -495,7 +558,11 @@ static int iso_parse_body(struct iso_tx *tx, const uint8_t *d, uint32_t n, int e
             return ISO_EV_INVALID_FIELD + 1;
         if (bcdval && fm->type == F_N && !iso_bcd_ok(v, bytes))
             return ISO_EV_INVALID_FIELD + 1;
+        tx->raw_off[f] = (uint16_t)(v - d);
+        tx->raw_len[f] = (uint16_t)bytes;
         p += bytes;
+        tx->body_parsed = (uint16_t)p;
+        tx->stop_field = 0;
         tx->nfields++;
     }
     return p == n ? 0 : ISO_EV_TRAILING_DATA + 1;
@@ -597,9 +664,7 @@ static void iso_pair(struct iso_state *st, struct iso_tx *tx)
         struct iso_pending *p = &st->pending[i];
         if (p->used && p->dir != st->f.dir && strcmp(p->stan, stan) == 0 &&
             (term[0] == '\0' || p->terminal[0] == '\0' || strcmp(p->terminal, term) == 0)) {
-            tx->answered = true;
-            tx->request_tx_id = p->tx_id;
-            tx->rtt_usec = now >= p->ts_usec ? now - p->ts_usec : 0;
+            app_pdu_answer_set(&tx->answer, p->tx_id, p->ts_usec, now);
             p->used = false;
             return;
         }
@@ -617,24 +682,20 @@ static int iso_encoding_guess(const uint8_t *d, uint32_t n)
     return -1;
 }
 
-static void iso_message(struct iso_state *st, const uint8_t *d, uint32_t len)
+/* Parses a message body in the configured encoding (0 auto, 1 ascii, 2
+ * bcd) or the one it shows; returns iso_parse_body's result. */
+static int iso_decode(struct iso_tx *tx, const uint8_t *b, uint32_t n, uint8_t configured)
 {
-    struct iso_tx *tx =
-        app_pdu_tx_new(&st->f.q, st->f.ctx, &app_parser_iso8583, sizeof(struct iso_tx), st->f.dir);
-    if (!tx)
-        return;
-    uint32_t pre = (d[0] >= '0' && d[0] <= '9') ? 4 : 2;
-    tx->framing = pre == 4 ? ISO8583_FRAMING_ASCII4 : ISO8583_FRAMING_BINARY2;
-    const uint8_t *b = d + pre;
-    uint32_t n = len - pre;
-    tx->msg_len = n;
-    int enc = st->encoding == 2 ? ISO_ENC_BCD
-                                : st->encoding == 1 ? ISO_ENC_ASCII : iso_encoding_guess(b, n);
+    int enc = configured == 2 ? ISO_ENC_BCD
+                              : configured == 1 ? ISO_ENC_ASCII : iso_encoding_guess(b, n);
     int rc;
     if (enc < 0) {
         enc = ISO_ENC_ASCII;
         rc = ISO_EV_INVALID_MTI + 1;
         memset(tx->len, 0xff, sizeof tx->len);
+        tx->header_ok = false;
+        tx->stop_field = 0;
+        tx->body_parsed = 0;
     } else {
         rc = iso_parse_body(tx, b, n, enc);
         if (rc && enc == ISO_ENC_ASCII) {
@@ -647,8 +708,53 @@ static void iso_message(struct iso_state *st, const uint8_t *d, uint32_t len)
         }
     }
     tx->encoding = (uint8_t)enc;
-    if (enc == ISO_ENC_BCD)
+    return rc;
+}
+
+static bool iso_ranges_message(const struct iso_tx *tx, const uint8_t *b, uint32_t n,
+                               bool complete, uint64_t body_at, uint32_t pre,
+                               struct iso_rsink *out);
+
+/* A TPDU (5 bytes: 0x60 or 0x68, destination NII, source NII; card
+ * terminals put it between a binary length and the MTI) before a message:
+ * its length, else 0. n: bytes at hand after the length prefix. */
+static uint32_t iso_tpdu(const uint8_t *b, uint32_t n)
+{
+    if (n < ISO_TPDU + 4 || (b[0] != 0x60 && b[0] != 0x68))
+        return 0;
+    return iso_encoding_guess(b + ISO_TPDU, 4) >= 0 ? ISO_TPDU : 0;
+}
+
+static void iso_message(struct iso_state *st, const uint8_t *d, uint32_t len)
+{
+    struct iso_tx *tx =
+        app_pdu_tx_new(&st->f.q, st->f.ctx, &app_parser_iso8583, sizeof(struct iso_tx), st->f.dir);
+    if (!tx)
+        return;
+    uint32_t pre = (d[0] >= '0' && d[0] <= '9') ? 4 : 2;
+    tx->framing = pre == 4 ? ISO8583_FRAMING_ASCII4 : ISO8583_FRAMING_BINARY2;
+    const uint8_t *b = d + pre;
+    uint32_t n = len - pre;
+    tx->msg_len = n;
+    uint32_t tp = pre == 2 ? iso_tpdu(b, n) : 0;
+    if (tp) {
+        tx->has_tpdu = true;
+        memcpy(tx->tpdu, b, ISO_TPDU);
+        b += tp;
+        n -= tp;
+        pre += tp;
+    }
+    int rc = iso_decode(tx, b, n, st->encoding);
+    if (tx->encoding == ISO_ENC_BCD)
         st->bcd_seen = true;
+    /* where its card data lies, for the outputs (before iso_pan masks
+     * the decoded values: the ranges are read from the raw bytes) */
+    struct iso_ranges *rg = &st->ranges[st->f.dir & 1];
+    struct iso_rsink rs = {.r = rg->r, .n = rg->n, .cap = ISO_RANGES, .ring = true};
+    if (iso_ranges_message(tx, b, n, true, st->f.framer[st->f.dir & 1].pdu_offset + pre, pre,
+                           &rs))
+        st->bin_seen = true;
+    rg->n = rs.n;
     if (rc)
         iso_event(st, tx, (enum iso_event)(rc - 1));
     iso_pan(tx);
@@ -665,26 +771,33 @@ static void iso_message(struct iso_state *st, const uint8_t *d, uint32_t len)
     app_pdu_tx_log(&st->f.q, st->f.ctx, &tx->pdu, "iso8583", iso_log_body);
 }
 
-static int64_t iso_frame_len(const uint8_t *d, uint32_t n, void *user)
+/* The length of the message at d (ISO_HDR bytes at hand) with its prefix,
+ * or APP_FRAME_INVALID; framing: the configured one, 0 any. */
+static int64_t iso_frame_len_with(const uint8_t *d, uint8_t framing)
 {
-    (void)n;
-    struct iso_state *st = user;
     uint32_t len, pre;
     if (d[0] >= '0' && d[0] <= '9') {
-        if (st->framing == ISO8583_FRAMING_BINARY2 || !iso_digits(d, 4))
+        if (framing == ISO8583_FRAMING_BINARY2 || !iso_digits(d, 4))
             return APP_FRAME_INVALID;
         len = iso_num(d, 4);
         pre = 4;
     } else {
-        if (st->framing == ISO8583_FRAMING_ASCII4)
+        if (framing == ISO8583_FRAMING_ASCII4)
             return APP_FRAME_INVALID;
         len = app_rd16be(d);
         pre = 2;
     }
     /* the smallest message: a BCD MTI and one bitmap */
-    if (len < 10 || len > ISO_MAX_MSG || iso_encoding_guess(d + pre, 4) < 0)
+    if (len < 10 || len > ISO_MAX_MSG ||
+        (iso_encoding_guess(d + pre, 4) < 0 && (pre != 2 || !iso_tpdu(d + pre, len))))
         return APP_FRAME_INVALID;
     return (int64_t)(len + pre);
+}
+
+static int64_t iso_frame_len(const uint8_t *d, uint32_t n, void *user)
+{
+    (void)n;
+    return iso_frame_len_with(d, ((const struct iso_state *)user)->framing);
 }
 
 static void iso_on_pdu(const uint8_t *d, uint32_t len, void *user)
@@ -704,7 +817,16 @@ static const struct app_framer_ops iso_framer_ops = {
 static int iso_parse(void *state, struct app_parse_ctx *ctx, uint8_t direction,
                      const uint8_t *data, uint32_t len, uint32_t flags)
 {
-    return app_pdu_framed_parse(state, ctx, direction, data, len, flags, &iso_framer_ops);
+    /* the stream offsets of the card data recorded (the framer's
+     * pdu_offset): counted here, every byte the parser was given (gaps
+     * included) as the TCP session delivered them (stream_seq_offset) */
+    struct iso_state *st = state;
+    uint64_t saved = ctx->stream_offset;
+    ctx->stream_offset = st->fed_end[direction & 1];
+    int rc = app_pdu_framed_parse(state, ctx, direction, data, len, flags, &iso_framer_ops);
+    ctx->stream_offset = saved;
+    st->fed_end[direction & 1] += len;
+    return rc;
 }
 
 /* The first message must parse whole, every field of its bitmaps, in one
@@ -724,10 +846,13 @@ static enum app_probe_result iso_probe(const uint8_t *d, uint32_t len, uint8_t d
         mlen = app_rd16be(d);
         pre = 2;
     }
-    if (mlen < 10 || mlen > ISO_MAX_MSG || iso_encoding_guess(d + pre, 4) < 0)
+    uint32_t tp = pre == 2 ? iso_tpdu(d + pre, mlen) : 0;
+    if (mlen < 10 || mlen > ISO_MAX_MSG || (iso_encoding_guess(d + pre, 4) < 0 && !tp))
         return APP_PROBE_NO;
     if (len < pre + mlen)
         return pre + mlen > 4096 ? APP_PROBE_NO : APP_PROBE_NEED_MORE;
+    pre += tp;
+    mlen -= tp;
     static _Thread_local struct iso_tx probe_tx;
     int enc = iso_encoding_guess(d + pre, mlen);
     if (iso_parse_body(&probe_tx, d + pre, mlen, enc) == 0 && probe_tx.nfields >= 2)
@@ -827,6 +952,16 @@ static void iso_tx_write_json(const struct app_tx *atx, struct json_writer *w)
     json_key_string(w, "framing", tx->framing == ISO8583_FRAMING_ASCII4 ? "ascii4" : "binary2");
     json_key_string(w, "encoding", iso_enc_names[tx->encoding]);
     json_key_u64(w, "length", tx->msg_len);
+    if (tx->has_tpdu) {
+        char nii[5];
+        json_key_object_begin(w, "tpdu");
+        json_key_u64(w, "id", tx->tpdu[0]);
+        snprintf(nii, sizeof nii, "%02x%02x", tx->tpdu[1], tx->tpdu[2]);
+        json_key_string(w, "destination", nii);
+        snprintf(nii, sizeof nii, "%02x%02x", tx->tpdu[3], tx->tpdu[4]);
+        json_key_string(w, "source", nii);
+        json_object_end(w);
+    }
     if (tx->mti[0]) {
         json_key_string(w, "mti", tx->mti);
         json_key_string(w, "version",
@@ -874,12 +1009,7 @@ static void iso_tx_write_json(const struct app_tx *atx, struct json_writer *w)
     iso_json_field(w, tx, "merchant_id", 42);
     iso_json_field(w, tx, "card_acceptor", 43);
     json_key_bool(w, "track2", tx->len[35] != 0xffff);
-    if (tx->answered) {
-        json_key_object_begin(w, "answers");
-        json_key_u64(w, "tx_id", tx->request_tx_id);
-        json_key_u64(w, "rtt_usec", tx->rtt_usec);
-        json_object_end(w);
-    }
+    app_pdu_write_answers(w, "answers", &tx->answer);
     json_object_end(w);
 }
 
@@ -936,23 +1066,390 @@ static bool iso_flow_may_carry_cards(const struct flow *f)
     return false;
 }
 
-const uint8_t *app_iso8583_redact(const struct flow *f, const uint8_t *d, uint32_t len)
+static _Atomic uint64_t iso_redact_dropped;
+
+uint64_t app_iso8583_redact_dropped(void)
+{
+    return atomic_load_explicit(&iso_redact_dropped, memory_order_relaxed);
+}
+
+/* Bytes of the stream at hand for a walk: the framer's buffered bytes of
+ * the message being gathered and the output's bytes. */
+struct iso_src {
+    const uint8_t *fb, *pw;
+    uint64_t fb_start, pw_start;
+    uint32_t fb_len, pw_len;
+};
+
+/* Copies the contiguous bytes at stream offset m (at most want) to out;
+ * returns how many there were. */
+static uint32_t iso_gather(const struct iso_src *s, uint64_t m, uint32_t want, uint8_t *out)
+{
+    uint32_t got = 0;
+    while (got < want) {
+        uint64_t o = m + got;
+        const uint8_t *src = NULL;
+        uint64_t avail = 0;
+        if (s->fb && o >= s->fb_start && o - s->fb_start < s->fb_len) {
+            src = s->fb + (o - s->fb_start);
+            avail = s->fb_len - (o - s->fb_start);
+        } else if (s->pw && o >= s->pw_start && o - s->pw_start < s->pw_len) {
+            src = s->pw + (o - s->pw_start);
+            avail = s->pw_len - (o - s->pw_start);
+        } else {
+            break;
+        }
+        uint32_t k = avail < want - got ? (uint32_t)avail : want - got;
+        memcpy(out + got, src, k);
+        got += k;
+    }
+    return got;
+}
+
+/* Parses the messages that start at stream offset m, one after the other,
+ * from the bytes at hand, and adds their ranges. strict: only whole
+ * messages whose every field parses (the bytes' start is a guess, not a
+ * boundary the parser knows). */
+static void iso_walk(const struct iso_src *s, uint64_t m, uint8_t framing, uint8_t encoding,
+                     bool strict, struct iso_rsink *out)
+{
+    static _Thread_local uint8_t msg[ISO_MAX_MSG + 4];
+    static _Thread_local struct iso_tx tx;
+    for (int guard = 0; guard < 4096; guard++) {
+        uint32_t got = iso_gather(s, m, ISO_HDR, msg);
+        if (got < ISO_HDR)
+            return;
+        int64_t l = iso_frame_len_with(msg, framing);
+        if (l == APP_FRAME_INVALID)
+            return;
+        uint32_t n = iso_gather(s, m, (uint32_t)l, msg);
+        bool complete = n == (uint32_t)l;
+        if (strict && !complete)
+            return;
+        uint32_t pre = (msg[0] >= '0' && msg[0] <= '9') ? 4 : 2;
+        if (pre == 2)
+            pre += iso_tpdu(msg + 2, n - 2);
+        int rc = iso_decode(&tx, msg + pre, n - pre, encoding);
+        if (strict && (rc || tx.nfields < 2))
+            return;
+        uint32_t saved = out->n;
+        iso_ranges_message(&tx, msg + pre, n - pre, complete, m + pre, pre, out);
+        if (out->full) {
+            out->n = saved; /* not all its ranges: none, the fallback masks it */
+            return;
+        }
+        if (!complete || rc)
+            return;
+        m += (uint64_t)l;
+    }
+}
+
+/* Masks one run of bytes whose content nobody parsed (or free-form
+ * data): digit runs that may hold a card number, packed ones too when
+ * bcd. */
+static void iso_mask_unknown(uint8_t *b, uint32_t n, bool bcd)
+{
+    iso_mask_digits(b, n, true);
+    if (bcd)
+        iso_mask_bcd(b, n);
+}
+
+#define ISO_LOCAL_RANGES 512u
+#define ISO_AHEAD (64u * 1024u) /* stream bytes gathered ahead of the parser */
+#define ISO_VBASE (1ull << 40) /* stream offset given to a buffer whose place is not known */
+
+const uint8_t *app_iso8583_redact_at(const struct flow *f, const uint8_t *d, uint32_t len,
+                                     const struct app_iso8583_where *where)
 {
     if (!f || !d || len == 0 || !iso_flow_may_carry_cards(f))
         return d;
-    /* a fixed per-thread buffer: nothing to free when a worker ends; a
+    /* fixed per-thread buffers: nothing to free when a worker ends; a
      * larger buffer (a long reassembled stream) is not written at all */
-    static _Thread_local uint8_t buf[ISO_REDACT_MAX];
-    if (len > sizeof buf)
+    static _Thread_local uint8_t buf[ISO_REDACT_MAX], cls[ISO_REDACT_MAX];
+    static _Thread_local struct iso_range local[ISO_LOCAL_RANGES];
+    if (len > sizeof buf) {
+        atomic_fetch_add_explicit(&iso_redact_dropped, 1, memory_order_relaxed);
         return NULL;
+    }
     memcpy(buf, d, len);
-    iso_mask_digits(buf, len, true);
-    /* packed digits: only on flows that carry BCD messages (or whose state
-     * is gone), as ASCII digits are valid packed digits too */
     const struct iso_state *st = app_flow_parser_state(f, APP_PROTO_ISO8583);
-    if (!st || st->bcd_seen)
-        iso_mask_bcd(buf, len);
+    struct iso_rsink rs = {.r = local, .cap = ISO_LOCAL_RANGES};
+    /* the stream's bytes d[at, at + plen) and the stream offset of d[0] */
+    uint32_t at = 0, plen = where ? 0 : len;
+    uint64_t base = ISO_VBASE;
+    bool placed = false;
+    if (where && where->at < len && where->len) {
+        at = where->at;
+        plen = where->len < len - at ? where->len : len - at;
+        if (where->offset_known) {
+            base = where->offset + ISO_VBASE - at;
+            placed = true;
+        }
+    }
+    if (plen) {
+        struct iso_src src = {.pw = d + at, .pw_start = base + at, .pw_len = plen};
+        uint8_t framing = st ? st->framing : 0, encoding = st ? st->encoding : 0;
+        bool walked = false;
+        if (placed && st) {
+            uint8_t dir = where->direction & 1;
+            uint64_t lo = base + at, hi = lo + plen;
+            /* what the parser recorded of the messages it read */
+            const struct iso_ranges *rg = &st->ranges[dir];
+            uint32_t first = rg->n > ISO_RANGES ? rg->n - ISO_RANGES : 0;
+            for (uint32_t i = first; i < rg->n && !rs.full; i++) {
+                struct iso_range r = rg->r[i % ISO_RANGES];
+                r.start += ISO_VBASE;
+                if (r.start < hi && r.start + r.len > lo) {
+                    if (rs.n < rs.cap)
+                        rs.r[rs.n++] = r;
+                    else
+                        rs.full = true;
+                }
+            }
+            if (rs.full) {
+                rs.n = 0; /* too many to place: all to the fallback */
+                rs.full = false;
+            }
+            /* bytes it did not read yet (a packet inspected before the
+             * parser saw it): parsed here from the boundary it knows */
+            const struct app_framer *fr = &st->f.framer[dir];
+            uint64_t fed = st->fed_end[dir] + ISO_VBASE;
+            if (!fr->resyncing && !fr->skip && hi > fed - fr->len) {
+                /* from the message the framer is gathering: its bytes,
+                 * then those the TCP session holds that the parser was
+                 * not given yet (IDS: delivered on the receiver's ACK),
+                 * then the output's own */
+                static _Thread_local uint8_t ahead[ISO_AHEAD];
+                uint32_t k = fr->len <= ISO_AHEAD ? fr->len : 0;
+                if (k)
+                    memcpy(ahead, fr->buf, k);
+                uint64_t want = hi <= fed ? 0 : hi - fed < ISO_AHEAD - k ? hi - fed : ISO_AHEAD - k;
+                if (k == fr->len)
+                    k += stream_peek(f, dir, st->fed_end[dir], ahead + k, (uint32_t)want);
+                src.fb = ahead;
+                src.fb_start = fed - fr->len;
+                src.fb_len = k;
+                iso_walk(&src, src.fb_start, framing, encoding, false, &rs);
+                walked = true;
+            } else if (hi <= fed - fr->len) {
+                walked = true; /* read already: the recorded ranges tell */
+            }
+        }
+        if (!walked)
+            iso_walk(&src, base + at, framing, encoding, true, &rs);
+    }
+    /* bytes of no message read: the digit-run fallback (packed digits
+     * only where packed or binary data was seen, as ASCII digits are valid
+     * packed digits too) */
+    bool bcd = !st || st->bcd_seen || st->bin_seen;
+    memset(cls, 0, len);
+    if (plen && where) { /* headers around the stream's bytes (a packet) hold no card data */
+        memset(cls, 1, at);
+        memset(cls + at + plen, 1, len - at - plen);
+    }
+    for (uint32_t i = 0; i < rs.n; i++) {
+        const struct iso_range *r = &rs.r[i];
+        if (r->kind != ISO_RK_MSG || r->start + r->len <= base)
+            continue;
+        uint64_t a = r->start > base ? r->start - base : 0, e = r->start + r->len - base;
+        for (uint64_t k = a; k < e && k < len; k++)
+            cls[k] = 1;
+    }
+    for (uint32_t i = 0; i < len;) {
+        if (cls[i]) {
+            i++;
+            continue;
+        }
+        uint32_t s0 = i;
+        while (i < len && !cls[i])
+            i++;
+        iso_mask_unknown(buf + s0, i - s0, bcd);
+    }
+    for (uint32_t i = 0; i < rs.n; i++) {
+        const struct iso_range *r = &rs.r[i];
+        if (r->kind == ISO_RK_MSG || r->start + r->len <= base)
+            continue;
+        uint64_t a = r->start > base ? r->start - base : 0, e = r->start + r->len - base;
+        if (a >= len)
+            continue;
+        uint32_t ua = (uint32_t)a, ue = e < len ? (uint32_t)e : len;
+        switch (r->kind) {
+        case ISO_RK_CARD_ASCII:
+            for (uint32_t k = ua; k < ue; k++)
+                if (buf[k] != '^' && buf[k] != '=')
+                    buf[k] = '*';
+            break;
+        case ISO_RK_CARD_BCD: memset(buf + ua, 0xff, ue - ua); break;
+        default: iso_mask_unknown(buf + ua, ue - ua, r->kind == ISO_RK_OPAQUE_BIN); break;
+        }
+    }
     return buf;
+}
+
+const uint8_t *app_iso8583_redact(const struct flow *f, const uint8_t *d, uint32_t len)
+{
+    return app_iso8583_redact_at(f, d, len, NULL);
+}
+
+bool app_iso8583_packet_where(const struct flow *f, const struct packet *p, uint32_t at,
+                              struct app_iso8583_where *where)
+{
+    memset(where, 0, sizeof *where);
+    if (!p || !p->payload || !p->payload_len)
+        return false;
+    where->at = at;
+    where->len = p->payload_len;
+    where->direction = p->flow_direction;
+    where->offset_known = f && f->key.proto == 6 &&
+                          stream_seq_offset(f, p->flow_direction, p->tcp_seq, &where->offset);
+    return true;
+}
+
+/* ---- where card data lies (the outputs' redaction) ---- */
+
+/* EMV tags that hold card data: PAN (5A), Track 2 Equivalent Data (57),
+ * Track 1 Equivalent Data (56), Track 1/2 Discretionary Data (9F1F,
+ * 9F20), Track 2 Data (9F6B). true: characters (56, 9F1F). */
+static bool iso_emv_card_tag(uint32_t tag, bool *chars)
+{
+    *chars = tag == 0x56 || tag == 0x9f1f;
+    return tag == 0x5a || tag == 0x57 || tag == 0x56 || tag == 0x9f1f || tag == 0x9f20 ||
+           tag == 0x9f6b;
+}
+
+/* Walks BER-TLV (ICC data, field 55) and adds a range per card data
+ * element: at + scale * (position in v) in the stream (scale 2: the data
+ * was hexadecimal characters). false when v is not well-formed TLV. */
+static bool iso_emv_walk(const uint8_t *v, uint32_t n, uint64_t at, uint32_t scale, int depth,
+                         struct iso_rsink *out)
+{
+    uint32_t p = 0;
+    while (p < n) {
+        if (v[p] == 0x00 || v[p] == 0xff) { /* padding between elements */
+            p++;
+            continue;
+        }
+        uint8_t t0 = v[p++];
+        uint32_t tag = t0;
+        if ((t0 & 0x1f) == 0x1f) {
+            int k = 0;
+            uint8_t b;
+            do {
+                if (p >= n || ++k > 3)
+                    return false;
+                b = v[p++];
+                tag = tag << 8 | b;
+            } while (b & 0x80);
+        }
+        if (p >= n)
+            return false;
+        uint32_t l = v[p++];
+        if (l & 0x80) {
+            uint32_t k = l & 0x7f;
+            if (k == 0 || k > 2 || n - p < k)
+                return false;
+            l = 0;
+            while (k--)
+                l = l << 8 | v[p++];
+        }
+        if (l > n - p)
+            return false;
+        bool chars;
+        if ((t0 & 0x20) && depth < 4) {
+            if (!iso_emv_walk(v + p, l, at + (uint64_t)scale * p, scale, depth + 1, out))
+                return false;
+        } else if (iso_emv_card_tag(tag, &chars)) {
+            iso_rs_add(out, at + (uint64_t)scale * p, (uint64_t)scale * l,
+                       chars || scale == 2 ? ISO_RK_CARD_ASCII : ISO_RK_CARD_BCD);
+        }
+        p += l;
+    }
+    return true;
+}
+
+static bool iso_printable(const uint8_t *v, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (v[i] < 0x20 || v[i] > 0x7e)
+            return false;
+    return true;
+}
+
+/* ICC data (field 55): BER-TLV raw or as hexadecimal characters; what is
+ * not well-formed is binary free-form data. */
+static void iso_ranges_icc(const uint8_t *v, uint32_t n, uint64_t at, struct iso_rsink *out)
+{
+    uint32_t saved = out->n;
+    bool hex = n && n % 2 == 0 && n <= 2 * 999;
+    static _Thread_local uint8_t raw[999];
+    for (uint32_t i = 0; hex && i < n; i += 2) {
+        int hi = iso_hexval(v[i]), lo = iso_hexval(v[i + 1]);
+        if (hi < 0 || lo < 0)
+            hex = false;
+        else
+            raw[i / 2] = (uint8_t)(hi << 4 | lo);
+    }
+    if (hex && iso_emv_walk(raw, n / 2, at, 2, 0, out) && !out->full)
+        return;
+    out->n = saved;
+    out->full = false;
+    if (iso_emv_walk(v, n, at, 1, 0, out) && !out->full)
+        return;
+    out->n = saved;
+    out->full = false;
+    iso_rs_add(out, at, n, ISO_RK_OPAQUE_BIN);
+}
+
+/* The ranges of one message whose body (after the length prefix of pre
+ * bytes) is b, n bytes of it at hand (complete: all of it), at stream
+ * offset body_at. Returns true when it carries binary free-form data (ICC
+ * data and the like). */
+static bool iso_ranges_message(const struct iso_tx *tx, const uint8_t *b, uint32_t n,
+                               bool complete, uint64_t body_at, uint32_t pre,
+                               struct iso_rsink *out)
+{
+    if (!tx->header_ok)
+        return false; /* nothing known: the fallback masks it all */
+    bool bin = false, bcd = tx->encoding == ISO_ENC_BCD;
+    uint64_t covered = tx->body_parsed;
+    /* a message cut by the end of the bytes at hand: the field being read
+     * is masked as binary free-form data */
+    bool cut = !complete && tx->stop_field;
+    if (cut)
+        covered = n;
+    iso_rs_add(out, body_at - pre, pre + covered, ISO_RK_MSG);
+    if (cut) {
+        /* the field being read when the bytes ran out: card data (ICC data
+         * included) masked whole, anything else as binary free-form data */
+        unsigned f = tx->stop_field;
+        bool card = iso_field_has_pan(f) || f == 55;
+        iso_rs_add(out, body_at + tx->body_parsed, n - tx->body_parsed,
+                   !card ? ISO_RK_OPAQUE_BIN : bcd || f == 55 ? ISO_RK_CARD_BCD
+                                                             : ISO_RK_CARD_ASCII);
+    }
+    for (unsigned f = 2; f <= 128; f++) {
+        if (tx->len[f] == 0xffff || f == tx->stop_field)
+            continue;
+        const uint8_t *v = b + tx->raw_off[f];
+        uint32_t vn = tx->raw_len[f];
+        uint64_t at = body_at + tx->raw_off[f];
+        const struct iso_fmt *fm = &iso_fmt[f];
+        if (f == 2 || f == 35) {
+            iso_rs_add(out, at, vn, bcd ? ISO_RK_CARD_BCD : ISO_RK_CARD_ASCII);
+        } else if (f == 34 || f == 36 || f == 45) {
+            iso_rs_add(out, at, vn, ISO_RK_CARD_ASCII);
+        } else if (f == 55) {
+            iso_ranges_icc(v, vn, at, out);
+            bin = true;
+        } else if (fm->lentype && fm->type != F_N) {
+            /* free-form (private, additional data, account ids): may
+             * hold anything, a card number too */
+            bool binary = bcd || !iso_printable(v, vn);
+            iso_rs_add(out, at, vn, binary ? ISO_RK_OPAQUE_BIN : ISO_RK_OPAQUE);
+            bin |= binary;
+        }
+    }
+    return bin;
 }
 
 /* ---- rule keywords ---- */

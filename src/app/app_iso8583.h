@@ -36,6 +36,31 @@ bool app_iso8583_approved(const char *response_code);
  * itself; NULL when d is longer than the copy can be (128 KiB): write
  * nothing then. */
 const uint8_t *app_iso8583_redact(const struct flow *f, const uint8_t *d, uint32_t len);
+/* Where output bytes lie in the flow's stream: d[at, at + len) are the
+ * stream's bytes of direction (0 to server) at offset (when offset_known);
+ * the bytes around them (a packet's headers) are not stream data. */
+struct app_iso8583_where {
+    uint32_t at, len;
+    uint8_t direction;
+    bool offset_known;
+    uint64_t offset;
+};
+/* The same redaction, exact where the parser read (or can read) the
+ * messages: the card data it found (PAN 2, extended PAN 34, tracks 35, 36,
+ * 45, EMV tags 5A, 57, 56, 9F1F, 9F20, 9F6B inside ICC data 55) masked
+ * whole, free-form fields by digit runs, the other fields (amounts,
+ * dates, codes) left as they are; bytes no message covers get the
+ * digit-run masking. where may be NULL (nothing known: the messages that
+ * start the buffer are parsed when they parse whole). */
+const uint8_t *app_iso8583_redact_at(const struct flow *f, const uint8_t *d, uint32_t len,
+                                     const struct app_iso8583_where *where);
+/* Fills where for p's payload found at byte at of the output buffer
+ * (offset from the TCP session); false when p carries no payload. */
+struct packet;
+bool app_iso8583_packet_where(const struct flow *f, const struct packet *p, uint32_t at,
+                              struct app_iso8583_where *where);
+/* Output buffers not written because they were longer than 128 KiB. */
+uint64_t app_iso8583_redact_dropped(void);
 /* app-layer.protocols.iso8583.{binary2,ascii4,ascii,bcd}-ports (cfg may be NULL). */
 void app_iso8583_config_load(const struct config *cfg);
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/json.h"
+
 /* ---------- per-PDU transactions ---------- */
 
 void app_pdu_queue_init(struct app_pdu_queue *q, struct app_parse_ctx *ctx,
@@ -460,4 +462,23 @@ void app_buf_free(struct app_layer_thread_ctx *thread, uint8_t **buf, uint32_t *
     free(*buf);
     *buf = NULL;
     *cap = 0;
+}
+
+void app_pdu_answer_set(struct app_pdu_answer *a, uint64_t request_tx_id, uint64_t request_usec,
+                        uint64_t now)
+{
+    a->answered = true;
+    a->request_tx_id = request_tx_id;
+    a->rtt_usec = now >= request_usec ? now - request_usec : 0;
+}
+
+void app_pdu_write_answers(struct json_writer *w, const char *key,
+                           const struct app_pdu_answer *a)
+{
+    if (!a->answered)
+        return;
+    json_key_object_begin(w, key);
+    json_key_u64(w, "tx_id", a->request_tx_id);
+    json_key_u64(w, "rtt_usec", a->rtt_usec);
+    json_object_end(w);
 }

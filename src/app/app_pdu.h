@@ -84,6 +84,20 @@ void app_pdu_event(struct app_parse_ctx *ctx, uint16_t app_proto, struct app_pdu
 bool app_pdu_has_event(const struct app_tx *tx, const char *const *names, unsigned count,
                        const char *name);
 
+/* A response paired with its request (Diameter, GTP, ISO 8583): the
+ * request's transaction and the round trip. */
+struct app_pdu_answer {
+    bool answered;
+    uint64_t request_tx_id, rtt_usec;
+};
+/* Marks a as answering the request of transaction request_tx_id seen at
+ * request_usec (now: this response's time; a clock going back gives 0). */
+void app_pdu_answer_set(struct app_pdu_answer *a, uint64_t request_tx_id, uint64_t request_usec,
+                        uint64_t now);
+/* Writes {"tx_id": ..., "rtt_usec": ...} under key when a is answered. */
+void app_pdu_write_answers(struct json_writer *w, const char *key,
+                           const struct app_pdu_answer *a);
+
 /* ---- framer ---- */
 
 /* Length of the PDU that starts at d (n bytes at hand, n >= the protocol's

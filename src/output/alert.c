@@ -165,12 +165,18 @@ static void write_packet(struct json_writer *w, const struct packet *p, const st
         uint32_t l2 = p->frame_l3_offset > 256 ? 0 : p->frame_l3_offset;
         memcpy(buf, p->data, l2);
         memcpy(buf + l2, p->l3, p->l3_len);
-        /* card payments: card numbers masked (app_iso8583_redact) */
-        const uint8_t *r = app_iso8583_redact(f, buf, l2 + p->l3_len);
+        /* card payments: card numbers masked (app_iso8583_redact_at) */
+        struct app_iso8583_where wh;
+        bool in = p->payload >= p->l3 && p->payload - p->l3 <= p->l3_len &&
+                  app_iso8583_packet_where(f, p, l2 + (uint32_t)(p->payload - p->l3), &wh);
+        const uint8_t *r = app_iso8583_redact_at(f, buf, l2 + p->l3_len, in ? &wh : NULL);
         if (r)
             alert_write_base64(w, "packet", r, l2 + p->l3_len);
     } else {
-        const uint8_t *r = app_iso8583_redact(f, p->data, p->caplen);
+        struct app_iso8583_where wh;
+        bool in = p->payload >= p->data && (size_t)(p->payload - p->data) <= p->caplen &&
+                  app_iso8583_packet_where(f, p, (uint32_t)(p->payload - p->data), &wh);
+        const uint8_t *r = app_iso8583_redact_at(f, p->data, p->caplen, in ? &wh : NULL);
         if (r)
             alert_write_base64(w, "packet", r, p->caplen);
     }
@@ -258,9 +264,12 @@ static void write_frame(struct json_writer *w, const struct detect_alert_frame *
     /* its bytes, as Suricata logs them with an alert: at most 4 KiB (the
      * printable form of at most 4095, its buffer's size less the NUL) */
     uint32_t n = fr->data_len < ALERT_FRAME_PAYLOAD_MAX ? fr->data_len : ALERT_FRAME_PAYLOAD_MAX;
-    /* card payments: card numbers masked (app_iso8583_redact), as in the
-     * packet payload (a frame:iso8583.stream rule sees the stream) */
-    const uint8_t *d = fr->data ? app_iso8583_redact(f, fr->data, n) : NULL;
+    /* card payments: card numbers masked (app_iso8583_redact_at), as in
+     * the packet payload (a frame:iso8583.stream rule sees the stream) */
+    struct app_iso8583_where wh = {
+        .len = n, .direction = fr->direction, .offset_known = true, .offset = fr->offset};
+    const uint8_t *d =
+        fr->data ? app_iso8583_redact_at(f, fr->data, n, fr->missing ? NULL : &wh) : NULL;
     if (d) {
         alert_write_base64(w, "payload", d, n);
         alert_write_printable_gap(w, "payload_printable", d,
@@ -376,9 +385,12 @@ static void write_alert_event(struct eve_writer *ew, const struct alert_log_opti
         json_object_end(w);
     }
     if (p) {
-        /* card payments: card numbers masked (app_iso8583_redact) */
-        const uint8_t *pl = p->payload_len ? app_iso8583_redact(f, p->payload, p->payload_len)
-                                           : NULL;
+        /* card payments: card numbers masked (app_iso8583_redact_at) */
+        struct app_iso8583_where wh;
+        const uint8_t *pl =
+            app_iso8583_packet_where(f, p, 0, &wh)
+                ? app_iso8583_redact_at(f, p->payload, p->payload_len, &wh)
+                : NULL;
         if (opts->payload && pl)
             alert_write_base64(w, "payload", pl, p->payload_len);
         if (opts->payload_printable && pl)

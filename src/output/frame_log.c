@@ -29,8 +29,13 @@ void eve_log_frame(struct eve_writer *ew, const struct packet *p, const struct f
         json_key_u64(w, "stream_offset", fi->offset);
     json_key_u64(w, "length", fi->len >= 0 ? (uint64_t)fi->len : fi->data_len);
     json_key_bool(w, "complete", fi->complete);
-    /* card payments: card numbers masked (app_iso8583_redact) */
-    const uint8_t *d = app_iso8583_redact(f, fi->data, fi->data_len);
+    /* card payments: card numbers masked (app_iso8583_redact_at) */
+    struct app_iso8583_where wh = {.len = fi->data_len,
+                                   .direction = fi->direction,
+                                   .offset_known = f && f->key.proto == 6,
+                                   .offset = fi->offset};
+    const uint8_t *d =
+        app_iso8583_redact_at(f, fi->data, fi->data_len, fi->missing ? NULL : &wh);
     if (d) {
         alert_write_base64(w, "payload", d, fi->data_len);
         alert_write_printable_gap(w, "payload_printable", d, fi->data_len, fi->missing,

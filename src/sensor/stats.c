@@ -180,6 +180,7 @@ static const char *const vigil_only[] = {
     "app_layer.memcap_drops",
     "app_layer.limit",
     "app_layer.undecrypted",
+    "app_layer.iso8583_redact_dropped",
     "decoder.other_ip",
     "decoder.event.too_many_layers",
     "decoder.event.etag",

@@ -224,6 +224,19 @@ void tcp_session_free(struct stream_thread_ctx *ctx, struct tcp_session *s);
 
 /* True if f's session was picked up without its handshake (midstream). */
 bool stream_session_midstream(const struct flow *f);
+/* The offset in direction's delivered byte stream (what the application
+ * layer was given, gaps included: struct app_parse_ctx.stream_offset) of
+ * the byte at TCP sequence number seq; false when f has no session, the
+ * direction's sequence is not known yet or its reassembly depth was
+ * reached. */
+bool stream_seq_offset(const struct flow *f, uint8_t direction, uint32_t seq, uint64_t *offset);
+/* Copies at most want bytes of direction's stream from offset (as
+ * stream_seq_offset counts) that the session still holds (queued, not yet
+ * delivered, or kept after delivery), as far as they are contiguous;
+ * returns how many. For outputs that must know what a packet's bytes
+ * belong to before the application layer saw them. */
+uint32_t stream_peek(const struct flow *f, uint8_t direction, uint64_t offset, uint8_t *out,
+                     uint32_t want);
 /* After the flow's direction was reversed (flow_swap: the application layer
  * found the first data seen to be the server's), swaps the session's two
  * sides so that later packets go to the right one. Call between packets,

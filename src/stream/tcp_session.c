@@ -751,6 +751,51 @@ bool stream_session_midstream(const struct flow *f)
     return f && f->tcp && (f->tcp->flags & TCP_SESSION_MIDSTREAM);
 }
 
+bool stream_seq_offset(const struct flow *f, uint8_t direction, uint32_t seq, uint64_t *offset)
+{
+    const struct tcp_session *ssn = f ? f->tcp : NULL;
+    if (!ssn)
+        return false;
+    const struct tcp_stream *st = direction ? &ssn->server : &ssn->client;
+    /* past the depth base_seq runs on without delivered: no mapping */
+    if (!(st->flags & TCP_STREAM_SEQ_KNOWN) || (st->flags & TCP_STREAM_DEPTH))
+        return false;
+    int64_t off = (int64_t)st->delivered + (int32_t)(seq - st->base_seq);
+    if (off < 0)
+        return false;
+    *offset = (uint64_t)off;
+    return true;
+}
+
+uint32_t stream_peek(const struct flow *f, uint8_t direction, uint64_t offset, uint8_t *out,
+                     uint32_t want)
+{
+    const struct tcp_session *ssn = f ? f->tcp : NULL;
+    if (!ssn || want == 0)
+        return 0;
+    const struct tcp_stream *st = direction ? &ssn->server : &ssn->client;
+    if (!(st->flags & TCP_STREAM_SEQ_KNOWN) || (st->flags & TCP_STREAM_DEPTH))
+        return 0;
+    int64_t rel = (int64_t)offset - (int64_t)st->delivered;
+    if (rel < INT32_MIN || rel > INT32_MAX)
+        return 0;
+    uint32_t cur = st->base_seq + (uint32_t)(int32_t)rel, got = 0;
+    /* segments are in sequence order; overlapping ones may follow */
+    for (const struct tcp_segment *sg = st->head; sg && got < want; sg = sg->next) {
+        if (SEQ_GT(sg->seq, cur))
+            break;
+        if (!SEQ_LT(cur, sg->seq + sg->len))
+            continue;
+        uint32_t from = cur - sg->seq, k = sg->len - from;
+        if (k > want - got)
+            k = want - got;
+        memcpy(out + got, sg->data + from, k);
+        got += k;
+        cur += k;
+    }
+    return got;
+}
+
 void stream_session_swap(struct flow *f)
 {
     struct tcp_session *ssn = f ? f->tcp : NULL;

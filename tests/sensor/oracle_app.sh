@@ -36,7 +36,8 @@ ics=iec104,s7comm,mms,goose,c37118,bacnet,opcua,profinet
 trap 'rm -f "$out"' EXIT
 python3 "$shared/pcaps/compare.py" --kinds dns,http,tls,x509,ssh,smtp,ftp,modbus,dnp3,enip,mqtt,sip,fix,diameter,gtp,$ics --min 0 --jobs 2 \
   --timeout 120 --cmd "$bin run -r {pcap} -l {outdir} --disable-detection -k none \
-  --set stream.midstream=true --set stream.async-oneside=true" >"$out" 2>&1
+  --set stream.midstream=true --set stream.async-oneside=true \
+  --set app-layer.protocols.gtp.log-g-pdu=yes" >"$out" 2>&1
 http_only=$(cd "$shared/pcaps" && for d in */; do [ "$d" = profinet/ ] || printf '%s ' "${d%/}"; done)
 # shellcheck disable=SC2086
 python3 "$shared/pcaps/compare.py" --kinds http --min 0 --jobs 2 --only $http_only \

@@ -100,10 +100,10 @@ expect() { # expect WHAT PATTERN N
   n=$(count "$2")
   if [ "$n" != "$3" ]; then echo "FAIL: $1: $n, expected $3"; fail=1; fi
 }
-expect "gtp events" '"event_type":"gtp"' 7
+# G-PDU headers are not logged by default (log-g-pdu: no): the signalling only
+expect "gtp events" '"event_type":"gtp"' 4
+expect "no G-PDU events (log-g-pdu off)" '"message_name":"g_pdu"' 0
 expect "diameter events" '"event_type":"diameter"' 3
-expect "GTP-U in GTP-U: outer header" '"message_type":255,"message_name":"g_pdu","length":[0-9]*,"teid":17,"inner":{"src_ip":"172.16.0.1","dest_ip":"172.16.0.2"}' 1
-expect "GTP-U in GTP-U: inner header" '"teid":34,"inner":{"src_ip":"192.168.1.1","dest_ip":"8.8.8.8"}' 1
 expect "masked IMSI" '"imsi":"00101\*\*\*\*\*\*\*\*\*\*"' 1
 expect "IMSI in clear" '0123456789' 0
 expect "MSISDN (not masked)" '"msisdn":"447700900123"' 1
@@ -120,8 +120,12 @@ grep '"gid":7301,"signature_id":1,' "$eve" | grep -q '"src_ip":"10.9.9.9"' || { 
 grep '"gid":7301,"signature_id":2,' "$eve" | grep -q '"src_ip":"10.7.0.1"' || { echo "FAIL: 7301:2 not on 10.7.0.1"; fail=1; }
 
 # The default learning period (an hour): no peer alert; the tunnel ones stay.
-run "$dir/b"
+# G-PDU headers logged on request.
+run "$dir/b" --set app-layer.protocols.gtp.log-g-pdu=yes
 eve=$dir/b/eve.json
+expect "gtp events with log-g-pdu" '"event_type":"gtp"' 7
+expect "GTP-U in GTP-U: outer header" '"message_type":255,"message_name":"g_pdu","length":[0-9]*,"teid":17,"inner":{"src_ip":"172.16.0.1","dest_ip":"172.16.0.2"}' 1
+expect "GTP-U in GTP-U: inner header" '"teid":34,"inner":{"src_ip":"192.168.1.1","dest_ip":"8.8.8.8"}' 1
 expect "default: 7301:1" '"gid":7301,"signature_id":1,' 0
 expect "default: 7301:2" '"gid":7301,"signature_id":2,' 0
 expect "default: 7301:3" '"gid":7301,"signature_id":3,' 1

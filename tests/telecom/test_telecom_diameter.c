@@ -174,10 +174,54 @@ static void test_anomalies(void)
     free(log);
 }
 
+/* mask-imsi / mask-msisdn: User-Name (an IMSI) and Subscription-Id-Data
+ * logged with their first 5 digits only; rules still see them whole. */
+static void test_masking(void)
+{
+    static struct ics_buf b, g, ulr;
+    avp_str(&b, 263, "mme.example.net;1;43");
+    avp_str(&b, 264, "mme.example.net");
+    avp_str(&b, 296, "example.net");
+    avp_str(&b, 1, "001010123456789");
+    avp_u32(&g, 450, 0); /* END_USER_E164 */
+    avp_str(&g, 444, "447700900123");
+    avp(&b, 443, 0x40, 0, g.b, g.n);
+    msg(&ulr, 0xc0, 316, 16777251, 0x3333, 0xcccc0001, &b);
+    for (int mode = 0; mode < 3; mode++) {
+        struct test_capture cap = {0};
+        struct app_event_sink sink = {
+            .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
+        struct app_layer_config cfg;
+        app_layer_config_load(&cfg, NULL);
+        CHECK(!cfg.diameter_mask_imsi && !cfg.diameter_mask_msisdn); /* default: as sent */
+        cfg.diameter_mask_imsi = mode >= 1;
+        cfg.diameter_mask_msisdn = mode == 2;
+        struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
+        struct flow f;
+        struct packet p;
+        test_flow_init(&f, &p, 6, 40000, 3868);
+        struct app_flow_state *st = NULL;
+        app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, ulr.b, ulr.n, 0);
+        app_layer_flow_end(ctx, st, &f);
+        app_flow_state_free(st);
+        app_layer_thread_ctx_free(ctx);
+        const char *imsi = mode ? "\"user_name\":\"00101**********\""
+                                : "\"user_name\":\"001010123456789\"";
+        const char *msisdn = mode == 2 ? "\"data\":\"44770*******\""
+                                       : "\"data\":\"447700900123\"";
+        CHECK(cap.log && strstr(cap.log, imsi) != NULL);
+        CHECK(cap.log && strstr(cap.log, msisdn) != NULL);
+        if (test_failures)
+            fprintf(stderr, "%s\n", cap.log ? cap.log : "");
+        test_capture_reset(&cap);
+    }
+}
+
 int main(void)
 {
     build();
     test_session();
     test_anomalies();
+    test_masking();
     TEST_MAIN_END();
 }

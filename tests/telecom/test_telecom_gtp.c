@@ -352,6 +352,8 @@ static void test_tunnel(void)
                                   0x00, 0x05, 0x00, 0x00};
     struct app_layer_config cfg;
     app_layer_config_load(&cfg, NULL);
+    CHECK(!cfg.gtp_log_gpdu); /* off by default: one event per user-plane packet */
+    cfg.gtp_log_gpdu = true;
     test_capture_reset(&cap);
     struct app_layer_thread_ctx *ctx = new_ctx(&cfg);
     struct flow f;

@@ -107,7 +107,15 @@ static void build_bcd(struct ics_buf *out)
     ics_put(out, b.b, b.n);
 }
 
-static struct ics_buf echo, echo_r, auth, auth_r, fin4, hexm, bcdm;
+static struct ics_buf echo, echo_r, auth, auth_r, fin4, hexm, bcdm, emv, emvh, tpdu;
+
+/* ICC data (field 55) as a terminal sends it: the card's PAN (5A) and
+ * Track 2 Equivalent Data (57) packed, between other EMV tags. */
+#define ICC "\x9f\x1a\x02\x02\x50" \
+            "\x5a\x08\x47\x61\x73\x90\x01\x01\x01\x19" \
+            "\x57\x11\x47\x61\x73\x90\x01\x01\x01\x19\xd2\x71\x22\x01\x17\x58\x92\x88\x89" \
+            "\x95\x05\x80\x80\x80\x80\x80"
+static const uint8_t pan_packed[] = {0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x01, 0x19};
 
 static void build(void)
 {
@@ -128,6 +136,24 @@ static void build(void)
     build_ascii(&fin4, "0200", f4, 5, 4, false);
     build_ascii(&hexm, "0200", f4, 5, 2, true);
     build_bcd(&bcdm);
+    /* the BCD message as a terminal sends it: a TPDU (0x60, destination
+     * NII 0001, source NII 0000) between the length and the MTI */
+    uint32_t body = bcdm.n - 2 + 5;
+    ics_u8(&tpdu, (uint8_t)(body >> 8));
+    ics_u8(&tpdu, (uint8_t)body);
+    ics_put(&tpdu, "\x60\x00\x01\x00\x00", 5);
+    ics_put(&tpdu, bcdm.b + 2, bcdm.n - 2);
+    /* an ASCII authorisation whose only card number is in the ICC data,
+     * raw and as hexadecimal characters (both are sent) */
+    char hex[2 * sizeof ICC];
+    for (size_t i = 0; i + 1 < sizeof ICC; i++)
+        snprintf(hex + 2 * i, 3, "%02X", (uint8_t)ICC[i]);
+    const struct fld ic[] = {{3, "000000"}, {4, "000000005000"}, {11, "000125"},
+                            {22, "051"},   {41, "TERM0001"},    {55, ICC}};
+    build_ascii(&emv, "0100", ic, 6, 2, false);
+    const struct fld eh[] = {{3, "000000"}, {4, "000000005000"}, {11, "000126"},
+                             {22, "051"},   {41, "TERM0001"},    {55, hex}};
+    build_ascii(&emvh, "0100", eh, 6, 4, false);
 }
 
 static void test_session(void)
@@ -223,25 +249,32 @@ static void test_anomalies(void)
     free(log);
 }
 
+/* An ISO 8583 flow on port 8583 whose client sent the echo test. */
+static struct app_flow_state *iso_flow(struct app_layer_thread_ctx *ctx, struct flow *f,
+                                       struct packet *p)
+{
+    test_flow_init(f, p, 6, 40000, 8583);
+    struct app_flow_state *st = NULL;
+    app_layer_handle_tcp_data(ctx, &st, f, p, 0, echo.b, echo.n, 0);
+    f->app = st;
+    f->app_proto = app_flow_state_proto(st);
+    CHECK_EQ_INT(f->app_proto, APP_PROTO_ISO8583);
+    return st;
+}
+
 /* The outputs' redaction of payload bytes (alert payload, packet, frames). */
 static void test_redact(void)
 {
     struct flow f;
-    memset(&f, 0, sizeof f);
-    f.app_proto = APP_PROTO_ISO8583;
+    struct packet p;
     /* the flow's state (ASCII only) */
     struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(NULL, NULL);
-    struct packet p;
-    test_flow_init(&f, &p, 6, 40000, 8583);
-    struct app_flow_state *st = NULL;
-    app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, echo.b, echo.n, 0);
-    f.app = st;
-    f.app_proto = app_flow_state_proto(st);
-    CHECK_EQ_INT(f.app_proto, APP_PROTO_ISO8583);
+    struct app_flow_state *st = iso_flow(ctx, &f, &p);
     const uint8_t *r = app_iso8583_redact(&f, auth.b, auth.n);
     CHECK(r && r != auth.b);
     CHECK(memmem(r, auth.n, PAN, strlen(PAN)) == NULL);
-    CHECK(memmem(r, auth.n, "164761******", 12) != NULL); /* LL + PAN + ...: one run */
+    /* the message parses: its PAN masked whole, the other fields as sent */
+    CHECK(memmem(r, auth.n, "16****************000000000000005000", 36) != NULL);
     /* a PAN cut by a segment boundary: neither half keeps more than 6 or 4 */
     static const char a[] = "xx16" "47617390", b[] = "01010119" "000000xx";
     r = app_iso8583_redact(&f, (const uint8_t *)a, sizeof a - 1);
@@ -253,6 +286,11 @@ static void test_redact(void)
     r = app_iso8583_redact(&f, bcdm.b, bcdm.n);
     static const uint8_t pan_bcd[] = {0x54, 0x13, 0x33, 0x00, 0x89, 0x60, 0x41, 0x11};
     CHECK(memmem(r, bcdm.n, pan_bcd, sizeof pan_bcd) == NULL);
+    /* longer than the redaction's buffer: not written, counted */
+    static uint8_t big[128 * 1024 + 1];
+    uint64_t dropped = app_iso8583_redact_dropped();
+    CHECK(app_iso8583_redact(&f, big, sizeof big) == NULL);
+    CHECK(app_iso8583_redact_dropped() == dropped + 1);
     /* other protocols: untouched, no copy */
     f.app_proto = APP_PROTO_HTTP;
     CHECK(app_iso8583_redact(&f, auth.b, auth.n) == auth.b);
@@ -272,11 +310,99 @@ static void test_redact(void)
     app_layer_thread_ctx_free(ctx);
 }
 
+/* No card number of a redacted buffer: as characters (any 7 of its middle
+ * digits), packed, or the middle of either. */
+static bool no_card(const uint8_t *r, size_t n)
+{
+    return memmem(r, n, PAN, strlen(PAN)) == NULL && memmem(r, n, "7390010", 7) == NULL &&
+           memmem(r, n, pan_packed, sizeof pan_packed) == NULL &&
+           memmem(r, n, pan_packed + 2, 4) == NULL;
+}
+
+/* Card data inside ICC data (EMV tags 5A, 57) of an ASCII flow: masked in
+ * every output buffer, whether the parser read the message already, reads
+ * it in two parts, or not at all; the other fields stay as sent. */
+static void test_redact_emv(void)
+{
+    struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(NULL, NULL);
+    struct flow f;
+    struct packet p;
+    struct app_flow_state *st = iso_flow(ctx, &f, &p);
+    uint64_t off = echo.n;
+    const struct ics_buf *msgs[] = {&emv, &emvh};
+    static uint8_t out[1024];
+    for (int m = 0; m < 2; m++) {
+        const struct ics_buf *b = msgs[m];
+        CHECK(b->n <= sizeof out);
+        /* nothing known of the bytes' place: the message at their start */
+        const uint8_t *r = app_iso8583_redact_at(&f, b->b, b->n, NULL);
+        CHECK(r && no_card(r, b->n));
+        CHECK(memmem(r, b->n, m ? "000000000000005000000126051TERM0001"
+                                : "000000000000005000000125051TERM0001", 35) != NULL);
+        /* every split: each part redacted before the parser has it */
+        int bad = 0;
+        for (uint32_t k = 1; k < b->n; k++) {
+            struct app_iso8583_where w = {.len = k, .offset_known = true, .offset = off};
+            r = app_iso8583_redact_at(&f, b->b, k, &w);
+            memcpy(out, r, k);
+            app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, b->b, k, 0);
+            w = (struct app_iso8583_where){.len = b->n - k, .offset_known = true, .offset = off + k};
+            r = app_iso8583_redact_at(&f, b->b + k, b->n - k, &w);
+            memcpy(out + k, r, b->n - k);
+            app_layer_handle_tcp_data(ctx, &st, &f, &p, 0, b->b + k, b->n - k, 0);
+            if (!no_card(out, b->n)) {
+                if (!bad++)
+                    fprintf(stderr, "message %d split at %u: card data in clear\n", m, k);
+            }
+            off += b->n;
+        }
+        CHECK_EQ_INT(bad, 0);
+        /* read by the parser: its recorded ranges, exact */
+        struct app_iso8583_where w = {.len = b->n, .offset_known = true, .offset = off - b->n};
+        r = app_iso8583_redact_at(&f, b->b, b->n, &w);
+        CHECK(r && no_card(r, b->n));
+        CHECK(memmem(r, b->n, "000000000000005000", 18) != NULL);
+        if (m == 0) /* the other EMV tags as sent */
+            CHECK(memmem(r, b->n, "\x95\x05\x80\x80\x80\x80\x80", 7) != NULL);
+    }
+    app_layer_flow_end(ctx, st, &f);
+    app_flow_state_free(st);
+    app_layer_thread_ctx_free(ctx);
+}
+
+/* A TPDU header before the MTI: detected, parsed, logged, every split,
+ * and the card number masked in the outputs' bytes. */
+static void test_tpdu(void)
+{
+    struct test_segment segs[] = {{0, tpdu.b, tpdu.n}, {0, tpdu.b, tpdu.n}};
+    uint16_t proto = 0;
+    char *log = test_run_tcp(segs, 2, 40000, 9000, -1, 0, &proto);
+    CHECK_EQ_INT(proto, APP_PROTO_ISO8583);
+    CHECK_EQ_INT(ics_count(log, "\"event_type\":\"iso8583\""), 2);
+    CHECK(strstr(log, "\"encoding\":\"bcd\",\"length\":44,\"tpdu\":{\"id\":96,"
+                      "\"destination\":\"0001\",\"source\":\"0000\"},\"mti\":\"0200\"") != NULL);
+    CHECK(strstr(log, "\"pan\":\"541333******4111\"") != NULL);
+    CHECK(strstr(log, "anomaly") == NULL);
+    if (test_failures)
+        fprintf(stderr, "%s\n", log);
+    free(log);
+    CHECK_EQ_INT(test_tcp_split_invariance(segs, 2, 40000, 9000), 0);
+    struct flow f;
+    struct packet p;
+    test_flow_init(&f, &p, 6, 40000, 8583);
+    const uint8_t *r = app_iso8583_redact_at(&f, tpdu.b, tpdu.n, NULL);
+    static const uint8_t pan_bcd[] = {0x54, 0x13, 0x33, 0x00, 0x89, 0x60, 0x41, 0x11};
+    CHECK(r && memmem(r, tpdu.n, pan_bcd, sizeof pan_bcd) == NULL);
+    CHECK(r && memmem(r, tpdu.n, "\x60\x00\x01\x00\x00\x02\x00", 7) != NULL); /* parsed */
+}
+
 int main(void)
 {
     build();
     test_session();
     test_anomalies();
     test_redact();
+    test_redact_emv();
+    test_tpdu();
     TEST_MAIN_END();
 }
