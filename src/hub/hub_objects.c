@@ -570,6 +570,7 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
                           16, pi, -1, &row_id, msg, msglen);
     if (rc < 0)
         return rc;
+    hub_db_objects_added(c);
     if (nexisting > 0 && (newest || oldest)) {
         struct hub_db_param pu[] = {DB_TEXT(coll->id), DB_TEXT(id), DB_INT(row_id),
                                     DB_INT(lineage)};
@@ -823,6 +824,7 @@ int hub_object_commit_batch(struct hub_server *s, struct hub_db_conn *c,
         rc = hub_db_exec(c, sql_objects[bk], (int)rows * 16, params, NULL, msg, msglen);
         if (rc < 0)
             break;
+        hub_db_objects_added(c);
         for (size_t r = 0; r < rows; r++) {
             struct hub_object_prepared *o = &p[cand[done + r]];
             struct hub_db_param *q = params + r * 8;

@@ -208,7 +208,7 @@ static void test_store(void)
     CHECK_EQ_INT(hub_db_query_i64(c, "SELECT schema_version FROM hub_meta", 0, NULL, -1, &version,
                                   err, sizeof err),
                  0);
-    CHECK_EQ_INT(version, 5);
+    CHECK_EQ_INT(version, 6);
     hub_db_release(db, c);
     hub_db_close(db);
     CHECK_EQ_INT(hub_db_open("mysql://x", 1, &db, err, sizeof err), -EINVAL);
