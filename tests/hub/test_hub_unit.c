@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hub/hub_db.h"
@@ -36,6 +38,28 @@ static void test_timestamps(void)
     CHECK_EQ_INT(hub_timestamp_parse("2016-13-06T20:03:48Z", &us), -EINVAL);
     CHECK_EQ_INT(hub_timestamp_parse("", &us), -EINVAL);
     CHECK_EQ_INT(hub_timestamp_parse("2016-04-06T20:03:48.Z", &us), -EINVAL);
+    /* the formatter writes digits itself: the same text as strftime-style
+     * formatting over years 1 to 9999 and every field's edges */
+    for (int64_t t = -62135596800LL * 1000000; t < 253402300800LL * 1000000;
+         t += 3123456789012345LL + 7) {
+        time_t sec = (time_t)(t / 1000000);
+        int64_t frac = t % 1000000;
+        if (frac < 0) {
+            frac += 1000000;
+            sec--;
+        }
+        struct tm tm;
+        gmtime_r(&sec, &tm);
+        char want[96];
+        snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)frac);
+        hub_timestamp_format(t, buf, sizeof buf);
+        CHECK_EQ_STR(buf, want);
+    }
+    hub_timestamp_format(253402300799999999LL, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "9999-12-31T23:59:59.999999Z");
+    hub_timestamp_format(0, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "1970-01-01T00:00:00.000000Z");
 }
 
 static void test_ids(void)
