@@ -14,6 +14,9 @@
 # a shared machine; kernel time (WAL writes, page faults) is not in them.
 # With postgresql the server's instructions are not counted (its processes
 # are not under callgrind): only the hub's.
+# KIND=eve: EVE alert lines (about 1 KB each, as Suricata writes them, 20
+# rules) posted to /api/v1/eve in bodies of 1000 lines instead; "object"
+# is then a line (parse: the line's JSON; store: its sighting).
 # KEEP=DIR keeps the callgrind dumps there (callgrind_annotate FILE).
 # A build made with -g (RelWithDebInfo, as `make build`'s release) names
 # the functions.
@@ -49,6 +52,43 @@ post() { # count run-base
     { cat "$work/post.out" "$work"/*.err >&2; exit 1; }
 }
 
+# EVE alert lines numbered from $2, posted in bodies of 1000.
+post_eve() { # count first
+  python3 - "$1" "$2" "$work/eve" <<'PY'
+import json, sys
+n, first, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+for b in range(0, n, 1000):
+    with open(f"{out}.{b // 1000}", "w") as f:
+        for i in range(first + b, first + min(n, b + 1000)):
+            sid = 2024000 + i % 20
+            f.write(json.dumps({
+                "timestamp": "2026-12-08T00:%02d:%02d.%06d+0000" % (i // 60 % 60, i % 60, i % 999999),
+                "flow_id": 1000000000000 + i, "in_iface": "eth0", "event_type": "alert",
+                "src_ip": "10.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255), "src_port": 40000 + i % 20000,
+                "dest_ip": "203.0.113.%d" % (i % 250 + 1), "dest_port": 80, "proto": "TCP",
+                "pkt_src": "wire/pcap", "community_id": "1:%028d=" % i,
+                "tx_id": 0, "alert": {"action": "allowed", "gid": 1, "signature_id": sid, "rev": 3,
+                    "signature": "ET MALWARE Possible C2 beacon %d" % sid,
+                    "category": "A Network Trojan was detected", "severity": 1,
+                    "metadata": {"attack_target": ["Client_Endpoint"], "created_at": ["2026_01_01"],
+                                 "deployment": ["Perimeter"], "signature_severity": ["Major"]}},
+                "http": {"hostname": "c2-%d.example.net" % (i % 50), "url": "/gate.php?id=%d" % i,
+                         "http_user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+                         "http_method": "POST", "protocol": "HTTP/1.1", "status": 200, "length": 512},
+                "app_proto": "http", "direction": "to_server",
+                "flow": {"pkts_toserver": 5, "pkts_toclient": 4, "bytes_toserver": 900,
+                         "bytes_toclient": 1200, "start": "2026-12-08T00:00:00.000000+0000",
+                         "src_ip": "10.0.0.1", "dest_ip": "203.0.113.1", "src_port": 40000,
+                         "dest_port": 80}}, separators=(",", ":")) + "\n")
+PY
+  for f in "$work"/eve.*; do
+    curl -sf -o /dev/null -H "Authorization: Bearer $tok" -H "Content-Type: application/x-ndjson" \
+      --data-binary @"$f" "http://127.0.0.1:$port/api/v1/eve" ||
+      { echo "callgrind-bench: EVE post failed" >&2; cat "$work"/*.err >&2; exit 1; }
+    rm -f "$f"
+  done
+}
+
 measure() { # name vigil
   name=$1; vigil=$2
   if [ "$backend" = postgresql ]; then
@@ -60,9 +100,11 @@ measure() { # name vigil
   fi
   hub_start "$name" "$db" "$vigil" "$work" 300 \
     valgrind --tool=callgrind --callgrind-out-file="$work/cg.$name.%p" --dump-instr=no
-  post 1000 1099511627776
+  poster=post
+  [ "${KIND:-}" = eve ] && poster=post_eve
+  $poster 1000 1099511627776
   callgrind_control -z "$hub_pid" >/dev/null 2>&1
-  post "$objects" 2199023255552
+  $poster "$objects" 2199023255552
   callgrind_control -d "$hub_pid" >/dev/null 2>&1
   hub_stop
   dump=$(ls "$work"/cg."$name".*.1)
@@ -71,7 +113,9 @@ measure() { # name vigil
   [ -n "${KEEP:-}" ] && mkdir -p "$KEEP" && cp "$dump" "$KEEP/callgrind.$name.out" || true
 }
 
-echo "== $backend, $objects realistic objects in envelopes of 1000, one client (load average" \
+what="realistic objects in envelopes"
+[ "${KIND:-}" = eve ] && what="EVE alert lines in bodies"
+echo "== $backend, $objects $what of 1000, one client (load average" \
      "$(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs; instructions do not depend on it)"
 measure new "$build/vigil"
 [ -n "$base" ] && measure base "$base"

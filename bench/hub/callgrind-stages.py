@@ -19,7 +19,7 @@ import sys
 # Stage: the functions whose calls are the stage (entries). The first entry
 # of a caller-callee pair found in two stages wins in the order listed.
 STAGES = [
-    ("parse", ["hub_json_loadb", "json_loadb"]),
+    ("parse", ["hub_json_loadb", "hub_json_parse_fast", "json_loadb"]),
     ("serialise", ["hub_json_compact", "json_dumps"]),
     ("validate", ["hub_object_prepare"]),
     ("store", ["hub_db_write_grouped"]),
