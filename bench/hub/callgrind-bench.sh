@@ -32,16 +32,7 @@ B="$build/bench/hub/hub_bench"
 command -v valgrind >/dev/null && command -v callgrind_control >/dev/null ||
   { echo "callgrind-bench: valgrind (callgrind) is needed" >&2; exit 1; }
 [ -x "$B" ] || { echo "callgrind-bench: $B not built" >&2; exit 1; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/vigil-hub-cg-XXXXXX")
-chmod 755 "$work" # the PostgreSQL fixture runs as the postgres user
-pg=""
-hub_pid=""
-cleanup() {
-  hub_stop
-  [ -n "$pg" ] && "$src/tests/hub/pg-fixture.sh" stop "$work/pg" || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+hub_workdir vigil-hub-cg
 
 # Fixed object numbers: every build gets the same ids and bodies.
 post() { # count run-base

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# shellcheck shell=sh disable=SC2034 # sets variables for the scripts that source it
+# shellcheck shell=sh disable=SC2034,SC2154 # sets variables for the scripts that source it, reads their $src
 # Shared by the hub benchmarks (sourced, POSIX sh): start a hub on a fresh
 # database with one organisation and an analyst token.
 #   hub_start NAME DB VIGIL WORKDIR WAIT_S [WRAPPER...]
@@ -34,4 +34,21 @@ hub_stop() {
   kill "$hub_pid" 2>/dev/null || true
   wait "$hub_pid" 2>/dev/null || true
   hub_pid=""
+}
+
+# A work directory in $TMPDIR (sets work, pg, hub_pid), removed at exit
+# together with the hub and the PostgreSQL fixture of $work/pg once pg is
+# set; $src is the source tree.
+hub_workdir() { # PREFIX
+  work=$(mktemp -d "${TMPDIR:-/tmp}/$1-XXXXXX")
+  chmod 755 "$work" # the PostgreSQL fixture runs as the postgres user
+  pg=""
+  hub_pid=""
+  trap hub_cleanup EXIT INT TERM
+}
+
+hub_cleanup() {
+  hub_stop
+  [ -n "$pg" ] && "$src/tests/hub/pg-fixture.sh" stop "$work/pg" || true
+  rm -rf "$work"
 }

@@ -27,16 +27,7 @@ realistic=1
 src=$(cd "$(dirname "$0")/../.." && pwd)
 V="$build/vigil"
 B="$build/bench/hub/hub_bench"
-work=$(mktemp -d "${TMPDIR:-/tmp}/vigil-hub-bench-XXXXXX")
-chmod 755 "$work" # the PostgreSQL fixture runs as the postgres user
-pg=""
-hub_pid=""
-cleanup() {
-  hub_stop
-  [ -n "$pg" ] && "$src/tests/hub/pg-fixture.sh" stop "$work/pg" || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+hub_workdir vigil-hub-bench
 
 run_one() { # backend db
   name=$1; db=$2
