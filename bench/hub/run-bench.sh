@@ -16,6 +16,8 @@
 # LOG_DIR=DIR keeps the log without profiling. QUERIES=0: ingest only.
 # CLIENTS=N: posting clients (default 2).
 set -eu
+# shellcheck source=bench/hub/hub-lib.sh disable=SC2154
+. "$(dirname "$0")/hub-lib.sh"
 build=${1:?usage: run-bench.sh BUILD_DIR [OBJECTS] [sqlite|postgresql|both]}
 objects=${2:-1000000}
 which=${3:-both}
@@ -25,30 +27,11 @@ realistic=1
 src=$(cd "$(dirname "$0")/../.." && pwd)
 V="$build/vigil"
 B="$build/bench/hub/hub_bench"
-work=$(mktemp -d "${TMPDIR:-/tmp}/vigil-hub-bench-XXXXXX")
-chmod 755 "$work" # the PostgreSQL fixture runs as the postgres user
-pg=""
-hub_pid=""
-cleanup() {
-  [ -n "$hub_pid" ] && kill "$hub_pid" 2>/dev/null && wait "$hub_pid" 2>/dev/null || true
-  [ -n "$pg" ] && "$src/tests/hub/pg-fixture.sh" stop "$work/pg" || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+hub_workdir vigil-hub-bench
 
 run_one() { # backend db
   name=$1; db=$2
-  ident=$("$V" hub admin --db "$db" org add --name Bench --sector energy | tail -1)
-  tok=$("$V" hub admin --db "$db" token issue --org Bench --role analyst | tail -1)
-  "$V" hub --db "$db" --listen 127.0.0.1:0 --plain-http --threads 4 >"$work/$name.out" 2>"$work/$name.err" &
-  hub_pid=$!
-  i=0
-  until grep -q "listening on" "$work/$name.out" 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 100 ] || { cat "$work/$name.err" >&2; exit 1; }; sleep 0.1
-  done
-  port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/$name.out")
-  coll=$(curl -s -H "Authorization: Bearer $tok" "http://127.0.0.1:$port/vigil/collections/" |
-         python3 -c 'import json,sys; print([c["id"] for c in json.load(sys.stdin)["collections"] if c["title"]=="energy"][0])')
+  hub_start "$name" "$db" "$V" "$work" 10
   echo "== $name: $objects objects (load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs)"
   dbpid=""
   [ -n "$pg" ] && dbpid="--db-pid $(head -1 "$work/pg/pgdata/postmaster.pid")"
@@ -74,7 +57,7 @@ run_one() { # backend db
   base=$(sed -n 's/^ingest: run base \([0-9]*\).*/\1/p' "$work/$name.ingest")
   range=$(sed -n 's/^added range: //p' "$work/$name.ingest")
   if [ "${QUERIES:-1}" = 0 ]; then
-    kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""; return 0
+    hub_stop; return 0
   fi
   echo "== $name: queries with $objects stored (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
   # shellcheck disable=SC2086
@@ -83,7 +66,7 @@ run_one() { # backend db
        --clients 2 --requests 2000 --page 100 --realistic "$realistic"
   [ -n "${LOG_DIR:-${PERF_DIR:-}}" ] && [ -n "$pg" ] && mkdir -p "${LOG_DIR:-$PERF_DIR}" &&
     cp "$work/pg/sock/postgres.log" "${LOG_DIR:-$PERF_DIR}/" || true
-  kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
+  hub_stop
 }
 
 case "$which" in sqlite|both) run_one sqlite "sqlite:$work/bench.db" ;; esac

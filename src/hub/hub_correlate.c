@@ -17,11 +17,25 @@ int hub_correlate_sighting(struct hub_server *s, struct hub_db_conn *c, const ch
     int64_t w = s->cfg.correlation_window_us;
     struct hub_db_param p[] = {DB_TEXT(indicator_id), DB_INT(seen_us - w), DB_INT(seen_us + w)};
     struct hub_db_result orgs;
-    int rc =
-        hub_db_exec(c,
-                    "SELECT org_id, MIN(seen), MAX(seen) FROM sightings WHERE indicator_id = $1"
-                    " AND seen >= $2 AND seen <= $3 GROUP BY org_id",
-                    3, p, &orgs, err, errlen);
+    /* Per organisation that ever sighted the indicator (a walk over the
+     * distinct org_id of sightings_org_seen, one seek each), its first and
+     * last sighting in the window: a few index seeks per organisation. The
+     * GROUP BY over the window it replaces read every sighting of the
+     * indicator in the window for each new one, quadratic for a busy rule
+     * (callgrind: 320,000 instructions per EVE line with 150 sightings per
+     * rule, issue 12). */
+    int rc = hub_db_exec(
+        c,
+        "WITH RECURSIVE o(org) AS (SELECT (SELECT org_id FROM sightings WHERE indicator_id = $1"
+        " ORDER BY org_id LIMIT 1) UNION ALL SELECT (SELECT org_id FROM sightings"
+        " WHERE indicator_id = $1 AND org_id > o.org ORDER BY org_id LIMIT 1) FROM o"
+        " WHERE o.org IS NOT NULL)"
+        " SELECT org, first, last FROM (SELECT org, (SELECT seen FROM sightings"
+        " WHERE indicator_id = $1 AND org_id = o.org AND seen >= $2 AND seen <= $3"
+        " ORDER BY seen LIMIT 1) AS first, (SELECT seen FROM sightings WHERE indicator_id = $1"
+        " AND org_id = o.org AND seen >= $2 AND seen <= $3 ORDER BY seen DESC LIMIT 1) AS last"
+        " FROM o WHERE org IS NOT NULL) w WHERE first IS NOT NULL",
+        3, p, &orgs, err, errlen);
     if (rc < 0 || orgs.nrows < 2) {
         hub_db_result_free(&orgs);
         return rc;

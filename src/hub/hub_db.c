@@ -254,12 +254,25 @@ int hub_db_begin(struct hub_db_conn *c, char *err, size_t errlen)
     return rc;
 }
 
+void hub_db_objects_added(struct hub_db_conn *c)
+{
+    ((struct hub_db_conn_base *)c)->objects_added = true;
+}
+
 int hub_db_commit(struct hub_db_conn *c, char *err, size_t errlen)
 {
-    int rc = hub_db_exec(c, "COMMIT", 0, NULL, NULL, err, errlen);
+    struct hub_db_conn_base *b = (struct hub_db_conn_base *)c;
+    int rc = 0;
+    /* In the transaction: the index never lags behind what is committed. */
+    const char *const *sync = b->objects_added ? conn_ops(c)->search_sync_sql : NULL;
+    for (; rc == 0 && sync && *sync; sync++)
+        rc = hub_db_exec(c, *sync, 0, NULL, NULL, err, errlen);
+    if (rc == 0)
+        rc = hub_db_exec(c, "COMMIT", 0, NULL, NULL, err, errlen);
     if (rc < 0)
         hub_db_rollback(c);
-    ((struct hub_db_conn_base *)c)->in_tx = false;
+    b->in_tx = false;
+    b->objects_added = false;
     return rc;
 }
 
@@ -268,6 +281,7 @@ void hub_db_rollback(struct hub_db_conn *c)
     char err[256];
     hub_db_exec(c, "ROLLBACK", 0, NULL, NULL, err, sizeof err);
     ((struct hub_db_conn_base *)c)->in_tx = false;
+    ((struct hub_db_conn_base *)c)->objects_added = false;
 }
 
 void hub_db_result_free(struct hub_db_result *res)

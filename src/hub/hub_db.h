@@ -60,6 +60,10 @@ struct hub_db_ops {
     void (*pool_attach)(void *bg, struct hub_db_conn *c);
     void (*pool_stop)(void *bg);
     const char *begin_write_sql;
+    /* Statements run before the commit of a transaction that stored objects
+     * (hub_db_objects_added): SQLite's search index catch-up, NULL-ended;
+     * NULL when the backend indexes by itself. */
+    const char *const *search_sync_sql;
 };
 
 extern const struct hub_db_ops hub_db_sqlite_ops;
@@ -95,6 +99,9 @@ int64_t hub_db_changes(struct hub_db_conn *c);
 int hub_db_begin(struct hub_db_conn *c, char *err, size_t errlen);
 int hub_db_commit(struct hub_db_conn *c, char *err, size_t errlen);
 void hub_db_rollback(struct hub_db_conn *c);
+/* Says that the open transaction on c stored object rows: its commit
+ * brings the search index up to date first (SQLite, hub_schema.c). */
+void hub_db_objects_added(struct hub_db_conn *c);
 
 void hub_db_result_free(struct hub_db_result *res);
 /* Refreshes the planner statistics of the main tables (ANALYZE) and has
@@ -158,6 +165,7 @@ struct hub_db_conn_base {
     unsigned stats_gen; /* statistics generation this connection has loaded */
     bool in_tx;
     bool unprepared; /* the statement being run is planned for its parameters */
+    bool objects_added; /* the open transaction stored objects (hub_db_objects_added) */
 };
 
 #endif

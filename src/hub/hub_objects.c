@@ -169,24 +169,52 @@ void hub_object_prepared_free(struct hub_object_prepared *p)
 #define STIX_MAX_ARRAY 10000
 #define STIX_MAX_MEMBERS 1000
 
-/* Checks nesting depth and sizes; path is the property path so far. */
-static int check_limits(const json_t *v, int depth, char *path, size_t pathlen, char *msg,
+/* One step of the property path to a value: written out only for an
+ * error message (formatting it for every nested member cost ~6,000
+ * instructions per realistic object; callgrind, issue 12). */
+struct limit_path {
+    const struct limit_path *up;
+    const char *key; /* member name, or NULL for list item index */
+    size_t index;
+};
+
+static void limit_path_format(const struct limit_path *lp, char *out, size_t outlen)
+{
+    const struct limit_path *steps[STIX_MAX_DEPTH + 2];
+    int n = 0;
+    for (; lp && n < (int)(sizeof steps / sizeof steps[0]); lp = lp->up)
+        steps[n++] = lp;
+    size_t len = 0;
+    out[0] = 0;
+    for (int i = n - 1; i >= 0 && len < outlen; i--) {
+        int w = steps[i]->key ? snprintf(out + len, outlen - len, "%s%.64s", len ? "." : "",
+                                         steps[i]->key)
+                              : snprintf(out + len, outlen - len, ".[%zu]", steps[i]->index);
+        len += w > 0 ? (size_t)w : 0;
+    }
+}
+
+/* Checks nesting depth and sizes; lp is the property path so far. */
+static int check_limits(const json_t *v, int depth, const struct limit_path *lp, char *msg,
                         size_t msglen)
 {
+    char path[1024];
     if (depth > STIX_MAX_DEPTH) {
-        snprintf(msg, msglen, "property '%s': nested more than %d levels deep", path,
+        limit_path_format(lp, path, sizeof path);
+        snprintf(msg, msglen, "property '%.500s': nested more than %d levels deep", path,
                  STIX_MAX_DEPTH);
         return -EINVAL;
     }
-    size_t plen = strlen(path);
     if (json_is_string(v) && json_string_length(v) > STIX_MAX_STRING) {
-        snprintf(msg, msglen, "property '%s': string of %zu bytes, limit %u", path,
+        limit_path_format(lp, path, sizeof path);
+        snprintf(msg, msglen, "property '%.500s': string of %zu bytes, limit %u", path,
                  json_string_length(v), STIX_MAX_STRING);
         return -EINVAL;
     }
     if (json_is_array(v)) {
         if (json_array_size(v) > STIX_MAX_ARRAY) {
-            snprintf(msg, msglen, "property '%s': list of %zu items, limit %d", path,
+            limit_path_format(lp, path, sizeof path);
+            snprintf(msg, msglen, "property '%.500s': list of %zu items, limit %d", path,
                      json_array_size(v), STIX_MAX_ARRAY);
             return -EINVAL;
         }
@@ -194,20 +222,19 @@ static int check_limits(const json_t *v, int depth, char *path, size_t pathlen, 
         const json_t *e;
         json_array_foreach(v, i, e)
         {
-            /* Short strings need no path (built only for what is descended into). */
             if (json_is_string(e) && json_string_length(e) <= STIX_MAX_STRING)
                 continue;
             if (json_is_array(e) || json_is_object(e) || json_is_string(e)) {
-                snprintf(path + plen, pathlen - plen, ".[%zu]", i);
-                int rc = check_limits(e, depth + 1, path, pathlen, msg, msglen);
-                path[plen] = 0;
+                struct limit_path step = {.up = lp, .index = i};
+                int rc = check_limits(e, depth + 1, &step, msg, msglen);
                 if (rc < 0)
                     return rc;
             }
         }
     } else if (json_is_object(v)) {
         if (json_object_size(v) > STIX_MAX_MEMBERS) {
-            snprintf(msg, msglen, "property '%s': %zu members, limit %d", plen ? path : "(object)",
+            limit_path_format(lp, path, sizeof path);
+            snprintf(msg, msglen, "property '%.500s': %zu members, limit %d", lp ? path : "(object)",
                      json_object_size(v), STIX_MAX_MEMBERS);
             return -EINVAL;
         }
@@ -218,9 +245,8 @@ static int check_limits(const json_t *v, int depth, char *path, size_t pathlen, 
             if (json_is_string(e) && json_string_length(e) <= STIX_MAX_STRING)
                 continue;
             if (json_is_array(e) || json_is_object(e) || json_is_string(e)) {
-                snprintf(path + plen, pathlen - plen, "%s%.64s", plen ? "." : "", k);
-                int rc = check_limits(e, depth + 1, path, pathlen, msg, msglen);
-                path[plen] = 0;
+                struct limit_path step = {.up = lp, .key = k};
+                int rc = check_limits(e, depth + 1, &step, msg, msglen);
                 if (rc < 0)
                     return rc;
             }
@@ -245,8 +271,8 @@ int hub_object_prepare(struct hub_server *s, const struct hub_collection *coll,
         return -EINVAL;
     }
     const char *id = json_string_value(json_object_get(obj, "id"));
-    char path[1024] = "", lim[600];
-    if (check_limits(obj, 0, path, sizeof path, lim, sizeof lim) < 0) {
+    char lim[600];
+    if (check_limits(obj, 0, NULL, lim, sizeof lim) < 0) {
         snprintf(msg, msglen,
                  "%.120s: %s (the hub keeps objects that common STIX clients can "
                  "read)",
@@ -570,6 +596,7 @@ int hub_object_commit(struct hub_server *s, struct hub_db_conn *c,
                           16, pi, -1, &row_id, msg, msglen);
     if (rc < 0)
         return rc;
+    hub_db_objects_added(c);
     if (nexisting > 0 && (newest || oldest)) {
         struct hub_db_param pu[] = {DB_TEXT(coll->id), DB_TEXT(id), DB_INT(row_id),
                                     DB_INT(lineage)};
@@ -823,6 +850,7 @@ int hub_object_commit_batch(struct hub_server *s, struct hub_db_conn *c,
         rc = hub_db_exec(c, sql_objects[bk], (int)rows * 16, params, NULL, msg, msglen);
         if (rc < 0)
             break;
+        hub_db_objects_added(c);
         for (size_t r = 0; r < rows; r++) {
             struct hub_object_prepared *o = &p[cand[done + r]];
             struct hub_db_param *q = params + r * 8;

@@ -203,6 +203,19 @@ static const char *const migration5_pg[] = {
     " WHERE type IN ('indicator', 'report')",
     NULL};
 
+/* Migration 6 (issue 12): the search index is brought up to date once per
+ * transaction by the hub (hub_db_commit, hub_db_sqlite.c) instead of a
+ * trigger per row; search_state.upto is the last object id it has seen. */
+static const char *const migration6_sqlite[] = {
+    "DROP TRIGGER objects_fts_insert",
+    "CREATE TABLE search_state (upto BIGINT NOT NULL)",
+    "INSERT INTO search_state (upto) SELECT coalesce(max(id), 0) FROM objects", NULL};
+/* The organisations that sighted an indicator, each one's sightings in
+ * time order: correlation seeks per organisation instead of reading every
+ * sighting of the indicator in the window for each new one (hub_correlate.c). */
+static const char *const migration6[] = {
+    "CREATE INDEX sightings_org_seen ON sightings (indicator_id, org_id, seen)", NULL};
+
 struct migration {
     const char *const *backend[2]; /* per hub_db_kind, run first; may be NULL */
     const char *const *common;
@@ -213,6 +226,7 @@ static const struct migration migrations[] = {
     {{NULL, NULL}, migration3},
     {{migration4_sqlite, migration4_pg}, migration4},
     {{migration5_sqlite, migration5_pg}, migration5},
+    {{migration6_sqlite, NULL}, migration6},
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 

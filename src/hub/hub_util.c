@@ -28,8 +28,30 @@ void hub_timestamp_format(int64_t us, char *out, size_t outlen)
     }
     struct tm tm;
     gmtime_r(&sec, &tm);
-    snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)frac);
+    int year = tm.tm_year + 1900;
+    if (year < 0 || year > 9999 || outlen < 28) {
+        snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", year, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)frac);
+        return;
+    }
+    /* Digits by hand: snprintf was ~4,000 instructions per stored object
+     * (two timestamps each; callgrind, issue 12). Same text. */
+    int f = (int)frac;
+    char *p = out;
+    const int parts[] = {year / 100, year % 100, tm.tm_mon + 1, tm.tm_mday,
+                         tm.tm_hour, tm.tm_min,  tm.tm_sec};
+    static const char sep[7] = {0, 0, '-', '-', 'T', ':', ':'}; /* before each part */
+    for (int i = 0; i < 7; i++) {
+        if (sep[i])
+            *p++ = sep[i];
+        *p++ = (char)('0' + parts[i] / 10);
+        *p++ = (char)('0' + parts[i] % 10);
+    }
+    *p++ = '.';
+    for (int d = 100000; d; d /= 10)
+        *p++ = (char)('0' + f / d % 10);
+    *p++ = 'Z';
+    *p = 0;
 }
 
 static int digits(const char *s, int n, int *out)

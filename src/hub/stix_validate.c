@@ -1365,8 +1365,10 @@ int stix_object_validate(const json_t *obj, char *err, size_t errlen)
 
     const struct type_rule *tr = NULL;
     for (size_t i = 0; i < sizeof(type_rules) / sizeof(type_rules[0]); i++)
-        if (strcmp(type, type_rules[i].type) == 0)
+        if (strcmp(type, type_rules[i].type) == 0) {
             tr = &type_rules[i];
+            break; /* names are unique */
+        }
     enum stix_class cls = tr ? tr->cls : CLASS_CUSTOM;
     if (!tr && !type_is_custom(type) && !has_new_object_extension(obj))
         return fail(&v, "type",

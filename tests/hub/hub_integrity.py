@@ -241,17 +241,25 @@ def test_limits(hub, orgs, colls):
                            headers={"Content-Type": TAXII})
     check(st == 202 and doc["failure_count"] == 1 and "nested" in doc["failures"][0]["message"],
           f"nesting_depth_limited: 2000 levels refused with the reason ({str(doc)[:300]})")
+    check(st == 202 and "property 'x_deep" + ".x" * 32 + "'" in doc["failures"][0]["message"],
+          f"nesting_depth_limited: the reason names the path ({str(doc)[:300]})")
     ok = indicator(tlp="amber")
     ok["x_nested"] = {"a": {"b": {"c": [1, [2, {"d": "e"}]]}}}
     big = indicator(tlp="amber")
     big["x_big"] = "A" * (1 << 20 + 1) if False else "A" * ((1 << 20) + 1)
     many = indicator(tlp="amber")
     many["x_many"] = list(range(10001))
-    st, doc, _ = c.post_objects(cid, [ok, big, many])
+    inlist = indicator(tlp="amber")
+    inlist["x_list"] = [1, [{"k": "A" * ((1 << 20) + 1)}]]
+    st, doc, _ = c.post_objects(cid, [ok, big, many, inlist])
     fails = {f["id"]: f["message"] for f in doc.get("failures", [])}
     check(doc["success_count"] == 1 and "bytes" in fails.get(big["id"], "")
           and "items" in fails.get(many["id"], ""),
           f"string_and_list_size_limited ({fails})")
+    check("property 'x_big'" in fails.get(big["id"], "")
+          and "property 'x_many'" in fails.get(many["id"], "")
+          and "property 'x_list.[1].[0].k'" in fails.get(inlist["id"], ""),
+          f"string_and_list_size_limited: the reasons name the paths ({fails})")
     # every object of the collection reads back with a recursive reader like
     # the OASIS clients' (RecursionError on the 2000-level one before)
     st, doc, _ = c.get(f"/vigil/collections/{cid}/objects/?limit=1000")

@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hub/hub_db.h"
@@ -36,6 +38,23 @@ static void test_timestamps(void)
     CHECK_EQ_INT(hub_timestamp_parse("2016-13-06T20:03:48Z", &us), -EINVAL);
     CHECK_EQ_INT(hub_timestamp_parse("", &us), -EINVAL);
     CHECK_EQ_INT(hub_timestamp_parse("2016-04-06T20:03:48.Z", &us), -EINVAL);
+    /* the formatter writes digits itself: the same text as strftime over
+     * years 1 to 9999, before and after 1970 (fractions of negative times) */
+    for (int64_t sec = -62135596800LL, frac = 7; sec < 253402300800LL;
+         sec += 3123456789LL, frac = (frac * 7919 + 13) % 1000000) {
+        time_t ts = (time_t)sec;
+        struct tm tm;
+        gmtime_r(&ts, &tm);
+        char want[96], date[64];
+        strftime(date, sizeof date, "%m-%dT%H:%M:%S", &tm);
+        snprintf(want, sizeof want, "%04d-%s.%06dZ", tm.tm_year + 1900, date, (int)frac);
+        hub_timestamp_format(sec * 1000000 + frac, buf, sizeof buf);
+        CHECK_EQ_STR(buf, want);
+    }
+    hub_timestamp_format(253402300799999999LL, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "9999-12-31T23:59:59.999999Z");
+    hub_timestamp_format(0, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "1970-01-01T00:00:00.000000Z");
 }
 
 static void test_ids(void)
@@ -208,7 +227,7 @@ static void test_store(void)
     CHECK_EQ_INT(hub_db_query_i64(c, "SELECT schema_version FROM hub_meta", 0, NULL, -1, &version,
                                   err, sizeof err),
                  0);
-    CHECK_EQ_INT(version, 5);
+    CHECK_EQ_INT(version, 6);
     hub_db_release(db, c);
     hub_db_close(db);
     CHECK_EQ_INT(hub_db_open("mysql://x", 1, &db, err, sizeof err), -EINVAL);
