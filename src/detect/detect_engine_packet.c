@@ -21,6 +21,7 @@
  * matching pass rule stops inspection of the packet and of its flow.
  * Nothing here allocates per packet once a flow's state exists. */
 #include "detect/detect_iprep.h"
+#include "detect/detect_lua.h"
 #include "detect/detect_engine_packet.h"
 
 #include <errno.h>
@@ -205,6 +206,7 @@ struct detect_worker {
     struct detect_shared *own_shared;  /* used while no sensor-wide one is set */
     struct detect_worker_stats stats;
     struct detect_verdict verdict;   /* of the last packet */
+    struct detect_lua_worker *lua;   /* Lua states of the rules' scripts, made on first use */
 };
 
 /* ---- set-up ---- */
@@ -375,7 +377,9 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
          * the flow once the protocol is known. */
         bool tx = (r->app_event && r->app_proto != RULE_APP_NONE &&
                    r->app_proto != RULE_APP_FAILED) ||
-                  r->ntx_conds > 0;
+                  r->ntx_conds > 0 ||
+                  /* a script of a protocol rule reads its transaction (http.get_tx()) */
+                  (r->nlua && r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED);
         for (uint32_t b = 0; b < r->nbuffers; b++) {
             uint16_t id = r->buffers[b].buffer_id;
             if (id == DETECT_BUFFER_PAYLOAD)
@@ -520,6 +524,7 @@ void detect_worker_carry_over(struct detect_worker *to, struct detect_worker *fr
     to->shared = own ? to->own_shared : from->shared;
     from->shared = from->own_shared;
     to->stats = from->stats;
+    detect_lua_worker_carry_over(&to->lua, from->lua);
 }
 
 void detect_worker_free(struct detect_worker *dw)
@@ -548,6 +553,7 @@ void detect_worker_free(struct detect_worker *dw)
     free(dw->order_tmp);
 
     free(dw->window);
+    detect_lua_worker_free(dw->lua);
     free(dw);
 }
 
@@ -1957,6 +1963,39 @@ static bool events_match(const struct detect_worker *dw, const struct rule *r,
     return true;
 }
 
+/* The rule's Lua scripts, after everything else held (detect_lua.h). */
+static bool lua_conditions(struct packet_run *run, const struct rule *r,
+                           const struct inspect_source *src)
+{
+    struct detect_worker *dw = run->dw;
+    for (uint32_t i = 0; i < r->nlua; i++) {
+        struct detect_lua_ctx c = {.p = run->p, .f = run->f, .tx = src->tx,
+                                   .direction = src->tx ? src->direction : run->p->flow_direction,
+                                   .rule = r, .rs = dw->rs};
+        int b = detect_lua_buffer(r->lua[i]);
+        if (b >= 0 && src->tx) {
+            const uint8_t *d;
+            uint32_t len;
+            if (app_tx_get_buffer_dir(src->tx, (enum app_buffer)b, c.direction, 0, &d, &len) == 0) {
+                c.buffer = d;
+                c.buffer_len = len;
+            }
+        } else if (src->payload) {
+            c.buffer = src->payload;
+            c.buffer_len = src->payload_len;
+        }
+        int m = detect_lua_match(&dw->lua, r->lua[i], &c);
+        struct detect_lua_stats ls = detect_lua_worker_stats(dw->lua);
+        dw->stats.lua_errors = ls.errors;
+        dw->stats.lua_blocked_function_errors = ls.blocked_function_errors;
+        dw->stats.lua_instruction_limit_errors = ls.instruction_limit_errors;
+        dw->stats.lua_memory_limit_errors = ls.memory_limit_errors;
+        if (!m)
+            return false;
+    }
+    return true;
+}
+
 /* Common checks and evaluation of one candidate in one context. */
 static bool rule_matches(struct packet_run *run, const struct rule *r,
                          const struct inspect_source *src, bool stream_ctx)
@@ -1983,6 +2022,8 @@ static bool rule_matches(struct packet_run *run, const struct rule *r,
         if (!src->tx || !detect_tx_kw_match(r->tx_conds[i].kw, src->tx, src->direction,
                                             r->tx_conds[i].data))
             return false;
+    if (r->nlua && !lua_conditions(run, r, src))
+        return false;
     return true;
 }
 

@@ -21,6 +21,7 @@
 #include "app/app.h"
 #include "decode/decode_events.h"
 #include "detect/detect_buffer.h"
+#include "detect/detect_lua.h"
 #include "detect/detect_tx_kw.h"
 #include "detect/rule_addr.h"
 #include "detect/rule_internal.h"
@@ -827,6 +828,31 @@ static int kw_requires(struct pctx *pc, char *v)
     return 0;
 }
 
+#ifdef VIGIL_HAVE_LUA
+/* lua:[!]script.lua (detect_lua.h): the script is read and its init()
+ * run now, so a missing or broken script fails the rule with its reason. */
+static int kw_lua(struct pctx *pc, char *v)
+{
+    const char *buffer = NULL;
+    if (pc->cur_list >= 0) {
+        const struct detect_buffer_info *bi = detect_buffer_get(pc->r->buffers[pc->cur_list].buffer_id);
+        buffer = bi ? bi->name : NULL;
+    }
+    char err[512];
+    struct detect_lua *kw = detect_lua_parse(v, buffer, err, sizeof err);
+    if (!kw)
+        return pctx_fail(pc, "%s", err);
+    struct detect_lua **n = realloc(pc->r->lua, (pc->r->nlua + 1) * sizeof *n);
+    if (!n) {
+        detect_lua_free(kw);
+        return pctx_fail(pc, "out of memory");
+    }
+    n[pc->r->nlua++] = kw;
+    pc->r->lua = n;
+    return 0;
+}
+#endif
+
 /* ---- keyword table ---- */
 
 enum { KW_VALUE = 1, KW_NOVALUE = 2 };
@@ -914,6 +940,10 @@ static const struct keyword keywords[] = {
     {"dataset", kw_dataset, KW_VALUE},
     {"datarep", kw_datarep, KW_VALUE},
     {"iprep", kw_iprep, KW_VALUE},
+#ifdef VIGIL_HAVE_LUA
+    {"lua", kw_lua, KW_VALUE},
+    {"luajit", kw_lua, KW_VALUE},
+#endif
 };
 
 /* Suricata keywords vigil knows but does not implement; the rule is not
@@ -928,8 +958,10 @@ static const char *const unsupported_keywords[] = {
     "filesha1",
     "filesha256",
     "filesize",
+#ifndef VIGIL_HAVE_LUA
     "lua",
     "luajit",
+#endif
     "replace",
     "ssl_state",
     "ssl_version",
@@ -1278,7 +1310,7 @@ static int rule_check(struct pctx *pc)
     for (uint32_t i = 0; i < r->npkt; i++)
         npkt_not_iprep += r->pkt[i].type != RULE_PKT_IPREP;
     bool iponly = r->nbuffers == 0 && r->ntx_conds == 0 && npkt_not_iprep == 0 &&
-                  r->nflowints == 0 && !r->app_event &&
+                  r->nflowints == 0 && r->nlua == 0 && !r->app_event &&
                   !r->pkt_event && !(r->flags & RULE_FLAG_HAS_FLOW) &&
                   r->app_proto == RULE_APP_NONE && r->app_proto_match == RULE_APP_NONE;
     if (iponly)
@@ -1387,6 +1419,9 @@ void rule_free(struct rule *r)
     free(r->tx_conds);
     for (uint32_t i = 0; i < r->nbyte_vars; i++)
         free(r->byte_var_names[i]);
+    for (uint32_t i = 0; i < r->nlua; i++)
+        detect_lua_free(r->lua[i]);
+    free(r->lua);
     free(r->app_event);
     free(r->pkt_event);
     free(r->text);

@@ -1,0 +1,610 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Lua library modules for rule scripts: see detect_lua_lib.h. Objects
+ * (packet, flow, rule, transaction) are tables with a shared metatable;
+ * their methods read the current call's context, so a script keeping one
+ * across calls sees the packet being inspected. */
+#ifdef VIGIL_HAVE_LUA
+
+#include "detect/detect_lua_lib.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "app/app.h"
+#include "app/app_buffer.h"
+#include "decode/packet.h"
+#include "detect/detect_lua.h"
+#include "detect/rule.h"
+#include "detect/rule_set.h"
+#include "flow/flow.h"
+#include "util/log.h"
+#include "util/lua_sandbox.h"
+
+static const struct detect_lua_ctx *ctx_of(lua_State *L)
+{
+    struct lua_sandbox *sb = lua_sandbox_of(L);
+    return sb ? sb->user : NULL;
+}
+
+static int push_error(lua_State *L, const char *msg)
+{
+    lua_pushnil(L);
+    lua_pushstring(L, msg);
+    return 2;
+}
+
+/* ---- suricata.log ---- */
+
+static int log_common(lua_State *L, void (*fn)(const char *, ...))
+{
+    const char *m = luaL_checkstring(L, 1);
+    fn("%s", m);
+    return 0;
+}
+static int l_log_error(lua_State *L) { return log_common(L, log_error); }
+static int l_log_warning(lua_State *L) { return log_common(L, log_warning); }
+static int l_log_notice(lua_State *L) { return log_common(L, log_notice); }
+static int l_log_info(lua_State *L) { return log_common(L, log_info); }
+static int l_log_config(lua_State *L) { return log_common(L, log_config); }
+static int l_log_perf(lua_State *L) { return log_common(L, log_perf); }
+static int l_log_debug(lua_State *L) { return log_common(L, log_debug); }
+
+static int open_log(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"error", l_log_error},   {"warning", l_log_warning},
+                                   {"notice", l_log_notice}, {"info", l_log_info},
+                                   {"config", l_log_config}, {"perf", l_log_perf},
+                                   {"debug", l_log_debug},   {NULL, NULL}};
+    luaL_newlib(L, fns);
+    return 1;
+}
+
+/* ---- shared formatting ---- */
+
+static void addr_str(const struct ip_address *a, char *out, size_t len)
+{
+    if (a->family == 4)
+        inet_ntop(AF_INET, &a->addr.u8[12], out, (socklen_t)len);
+    else
+        inet_ntop(AF_INET6, a->addr.u8, out, (socklen_t)len);
+}
+
+static void push_time_iso(lua_State *L, uint64_t usec)
+{
+    time_t t = (time_t)(usec / 1000000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char buf[64], out[80];
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, sizeof out, "%s.%06u+0000", buf, (unsigned)(usec % 1000000));
+    lua_pushstring(L, out);
+}
+
+static void push_time_legacy(lua_State *L, uint64_t usec)
+{
+    time_t t = (time_t)(usec / 1000000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char buf[64], out[80];
+    strftime(buf, sizeof buf, "%m/%d/%Y-%H:%M:%S", &tm);
+    snprintf(out, sizeof out, "%s.%06u", buf, (unsigned)(usec % 1000000));
+    lua_pushstring(L, out);
+}
+
+static void push_object(lua_State *L, const char *meta, const luaL_Reg *methods)
+{
+    lua_newtable(L);
+    if (luaL_newmetatable(L, meta)) {
+        lua_newtable(L);
+        luaL_setfuncs(L, methods, 0);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_setmetatable(L, -2);
+}
+
+/* ---- suricata.packet ---- */
+
+static const struct packet *pkt(lua_State *L)
+{
+    const struct detect_lua_ctx *c = ctx_of(L);
+    return c ? c->p : NULL;
+}
+
+static bool has_ports(const struct packet *p)
+{
+    return p->proto == 6 || p->proto == 17 || p->proto == 132;
+}
+
+static int p_payload(lua_State *L)
+{
+    const struct packet *p = pkt(L);
+    if (!p)
+        return push_error(L, "no packet available");
+    lua_pushlstring(L, (const char *)p->payload, p->payload_len);
+    return 1;
+}
+
+static int p_packet(lua_State *L)
+{
+    const struct packet *p = pkt(L);
+    if (!p || !p->data)
+        return push_error(L, "no packet available");
+    lua_pushlstring(L, (const char *)p->data, p->caplen);
+    return 1;
+}
+
+static int p_pcap_cnt(lua_State *L)
+{
+    const struct packet *p = pkt(L);
+    if (!p)
+        return push_error(L, "no packet available");
+    lua_pushinteger(L, (lua_Integer)p->pcap_cnt);
+    return 1;
+}
+
+static int p_timestamp(lua_State *L)
+{
+    const struct packet *p = pkt(L);
+    if (!p)
+        return push_error(L, "no packet available");
+    lua_pushinteger(L, (lua_Integer)(p->ts_usec / 1000000));
+    lua_pushinteger(L, (lua_Integer)(p->ts_usec % 1000000));
+    return 2;
+}
+
+static int p_timestring_iso8601(lua_State *L)
+{
+    const struct packet *p = pkt(L);
+    if (!p)
+        return push_error(L, "no packet available");
+    push_time_iso(L, p->ts_usec);
+    return 1;
+}
+
+static int p_timestring_legacy(lua_State *L)
+{
+    const struct packet *p = pkt(L);
+    if (!p)
+        return push_error(L, "no packet available");
+    push_time_legacy(L, p->ts_usec);
+    return 1;
+}
+
+static int p_tuple(lua_State *L)
+{
+    const struct packet *p = pkt(L);
+    if (!p || !p->ip_version)
+        return push_error(L, "packet has no IP layer");
+    char s[64], d[64];
+    addr_str(&p->src, s, sizeof s);
+    addr_str(&p->dst, d, sizeof d);
+    lua_pushinteger(L, p->ip_version);
+    lua_pushstring(L, s);
+    lua_pushstring(L, d);
+    lua_pushinteger(L, p->proto);
+    if (has_ports(p)) {
+        lua_pushinteger(L, p->src_port);
+        lua_pushinteger(L, p->dst_port);
+        return 6;
+    }
+    if (p->proto == 1 || p->proto == 58) {
+        lua_pushinteger(L, p->icmp_type);
+        lua_pushinteger(L, p->icmp_code);
+        return 6;
+    }
+    return 4;
+}
+
+static int p_sp(lua_State *L)
+{
+    const struct packet *p = pkt(L);
+    if (!p || !has_ports(p))
+        return push_error(L, "sp only available for tcp, udp and sctp");
+    lua_pushinteger(L, p->src_port);
+    return 1;
+}
+
+static int p_dp(lua_State *L)
+{
+    const struct packet *p = pkt(L);
+    if (!p || !has_ports(p))
+        return push_error(L, "dp only available for tcp, udp and sctp");
+    lua_pushinteger(L, p->dst_port);
+    return 1;
+}
+
+static int p_get(lua_State *L)
+{
+    static const luaL_Reg m[] = {{"payload", p_payload},
+                                 {"packet", p_packet},
+                                 {"pcap_cnt", p_pcap_cnt},
+                                 {"timestamp", p_timestamp},
+                                 {"timestring_iso8601", p_timestring_iso8601},
+                                 {"timestring_legacy", p_timestring_legacy},
+                                 {"tuple", p_tuple},
+                                 {"sp", p_sp},
+                                 {"dp", p_dp},
+                                 {NULL, NULL}};
+    if (!pkt(L))
+        return push_error(L, "no packet available");
+    push_object(L, "suricata.packet.obj", m);
+    return 1;
+}
+
+static int open_packet(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"get", p_get}, {NULL, NULL}};
+    luaL_newlib(L, fns);
+    return 1;
+}
+
+/* ---- suricata.flow ---- */
+
+static const struct flow *flw(lua_State *L)
+{
+    const struct detect_lua_ctx *c = ctx_of(L);
+    return c ? c->f : NULL;
+}
+
+static int f_timestamps(lua_State *L)
+{
+    const struct flow *f = flw(L);
+    if (!f)
+        return push_error(L, "no flow available");
+    lua_pushinteger(L, (lua_Integer)(f->start_usec / 1000000));
+    lua_pushinteger(L, (lua_Integer)(f->last_usec / 1000000));
+    lua_pushinteger(L, (lua_Integer)(f->start_usec % 1000000));
+    lua_pushinteger(L, (lua_Integer)(f->last_usec % 1000000));
+    return 4;
+}
+
+static int f_timestring_iso8601(lua_State *L)
+{
+    const struct flow *f = flw(L);
+    if (!f)
+        return push_error(L, "no flow available");
+    push_time_iso(L, f->start_usec);
+    return 1;
+}
+
+static int f_timestring_legacy(lua_State *L)
+{
+    const struct flow *f = flw(L);
+    if (!f)
+        return push_error(L, "no flow available");
+    push_time_legacy(L, f->start_usec);
+    return 1;
+}
+
+static int f_tuple(lua_State *L)
+{
+    const struct flow *f = flw(L);
+    if (!f)
+        return push_error(L, "no flow available");
+    char s[64], d[64];
+    addr_str(&f->key.src, s, sizeof s);
+    addr_str(&f->key.dst, d, sizeof d);
+    lua_pushinteger(L, f->key.src.family == 4 ? 4 : 6);
+    lua_pushstring(L, s);
+    lua_pushstring(L, d);
+    lua_pushinteger(L, f->key.proto);
+    lua_pushinteger(L, f->key.src_port);
+    lua_pushinteger(L, f->key.dst_port);
+    return 6;
+}
+
+static int f_app_layer_proto(lua_State *L)
+{
+    const struct flow *f = flw(L);
+    if (!f)
+        return push_error(L, "no flow available");
+    lua_pushstring(L, app_proto_name(f->app_proto));
+    lua_pushstring(L, app_proto_name(f->app_proto_toserver));
+    lua_pushstring(L, app_proto_name(f->app_proto_toclient));
+    lua_pushstring(L, app_proto_name(f->app_proto_orig));
+    lua_pushstring(L, app_proto_name(0));
+    return 5;
+}
+
+static int f_stats(lua_State *L)
+{
+    const struct flow *f = flw(L);
+    if (!f)
+        return push_error(L, "no flow available");
+    lua_pushinteger(L, (lua_Integer)f->pkts_toserver);
+    lua_pushinteger(L, (lua_Integer)f->bytes_toserver);
+    lua_pushinteger(L, (lua_Integer)f->pkts_toclient);
+    lua_pushinteger(L, (lua_Integer)f->bytes_toclient);
+    return 4;
+}
+
+static int f_id(lua_State *L)
+{
+    const struct flow *f = flw(L);
+    if (!f)
+        return push_error(L, "no flow available");
+    lua_pushinteger(L, (lua_Integer)f->flow_id);
+    return 1;
+}
+
+static int f_get(lua_State *L)
+{
+    static const luaL_Reg m[] = {{"timestamps", f_timestamps},
+                                 {"timestring_iso8601", f_timestring_iso8601},
+                                 {"timestring_legacy", f_timestring_legacy},
+                                 {"tuple", f_tuple},
+                                 {"app_layer_proto", f_app_layer_proto},
+                                 {"stats", f_stats},
+                                 {"id", f_id},
+                                 {NULL, NULL}};
+    if (!flw(L))
+        return push_error(L, "no flow available");
+    push_object(L, "suricata.flow.obj", m);
+    return 1;
+}
+
+static int open_flow(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"get", f_get}, {NULL, NULL}};
+    luaL_newlib(L, fns);
+    return 1;
+}
+
+/* ---- suricata.rule ---- */
+
+static const struct rule *rul(lua_State *L)
+{
+    const struct detect_lua_ctx *c = ctx_of(L);
+    return c ? c->rule : NULL;
+}
+
+static int r_action(lua_State *L)
+{
+    const struct rule *r = rul(L);
+    if (!r)
+        return push_error(L, "no rule available");
+    lua_pushstring(L, rule_action_name((enum rule_action)r->action));
+    return 1;
+}
+static int r_sid(lua_State *L)
+{
+    const struct rule *r = rul(L);
+    if (!r)
+        return push_error(L, "no rule available");
+    lua_pushinteger(L, r->sid);
+    return 1;
+}
+static int r_gid(lua_State *L)
+{
+    const struct rule *r = rul(L);
+    if (!r)
+        return push_error(L, "no rule available");
+    lua_pushinteger(L, r->gid);
+    return 1;
+}
+static int r_rev(lua_State *L)
+{
+    const struct rule *r = rul(L);
+    if (!r)
+        return push_error(L, "no rule available");
+    lua_pushinteger(L, r->rev);
+    return 1;
+}
+static int r_msg(lua_State *L)
+{
+    const struct rule *r = rul(L);
+    if (!r)
+        return push_error(L, "no rule available");
+    if (!r->msg)
+        return push_error(L, "rule has no msg");
+    lua_pushstring(L, r->msg);
+    return 1;
+}
+static int r_priority(lua_State *L)
+{
+    const struct rule *r = rul(L);
+    if (!r)
+        return push_error(L, "no rule available");
+    lua_pushinteger(L, r->priority);
+    return 1;
+}
+static int r_class_description(lua_State *L)
+{
+    const struct detect_lua_ctx *c = ctx_of(L);
+    const struct rule *r = rul(L);
+    if (!r || !c->rs)
+        return push_error(L, "no rule available");
+    const struct rule_classification *cl =
+        r->class_id >= 0 ? rule_set_classification(c->rs, r->class_id) : NULL;
+    if (!cl || !cl->description)
+        return push_error(L, "rule has no classification");
+    lua_pushstring(L, cl->description);
+    return 1;
+}
+
+static int r_get_rule(lua_State *L)
+{
+    static const luaL_Reg m[] = {{"action", r_action},
+                                 {"sid", r_sid},
+                                 {"gid", r_gid},
+                                 {"rev", r_rev},
+                                 {"msg", r_msg},
+                                 {"priority", r_priority},
+                                 {"class_description", r_class_description},
+                                 {NULL, NULL}};
+    if (!rul(L))
+        return push_error(L, "no rule available");
+    push_object(L, "suricata.rule.obj", m);
+    return 1;
+}
+
+static int open_rule(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"get_rule", r_get_rule}, {NULL, NULL}};
+    luaL_newlib(L, fns);
+    return 1;
+}
+
+/* ---- transactions: suricata.http, suricata.dns ---- */
+
+/* Pushes instance 0 of an application-layer buffer of the transaction. */
+static int tx_buffer(lua_State *L, enum app_buffer b, uint8_t dir, const char *what)
+{
+    const struct detect_lua_ctx *c = ctx_of(L);
+    const uint8_t *d;
+    uint32_t len;
+    if (!c || !c->tx || app_tx_get_buffer_dir(c->tx, b, dir, 0, &d, &len) != 0)
+        return push_error(L, what);
+    lua_pushlstring(L, (const char *)d, len);
+    return 1;
+}
+
+/* A header of the raw header block (name case-insensitive, value trimmed). */
+static int tx_header(lua_State *L, enum app_buffer raw, uint8_t dir)
+{
+    const char *name = luaL_checkstring(L, 2);
+    size_t nlen = strlen(name);
+    const struct detect_lua_ctx *c = ctx_of(L);
+    const uint8_t *d;
+    uint32_t len;
+    if (!c || !c->tx || app_tx_get_buffer_dir(c->tx, raw, dir, 0, &d, &len) != 0)
+        return push_error(L, "no headers");
+    const char *s = (const char *)d, *end = s + len;
+    while (s < end) {
+        const char *eol = memchr(s, '\n', (size_t)(end - s));
+        const char *le = eol ? eol : end;
+        const char *colon = memchr(s, ':', (size_t)(le - s));
+        if (colon && (size_t)(colon - s) == nlen && strncasecmp(s, name, nlen) == 0) {
+            const char *v = colon + 1;
+            while (v < le && (*v == ' ' || *v == '\t'))
+                v++;
+            const char *ve = le;
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            lua_pushlstring(L, v, (size_t)(ve - v));
+            return 1;
+        }
+        s = le + 1;
+    }
+    return push_error(L, "header not found");
+}
+
+static int h_request_line(lua_State *L)
+{
+    return tx_buffer(L, APP_BUFFER_HTTP_REQUEST_LINE, 0, "no request line");
+}
+static int h_response_line(lua_State *L)
+{
+    return tx_buffer(L, APP_BUFFER_HTTP_RESPONSE_LINE, 1, "no response line");
+}
+static int h_request_uri_raw(lua_State *L)
+{
+    return tx_buffer(L, APP_BUFFER_HTTP_URI_RAW, 0, "no request uri");
+}
+static int h_request_uri_normalized(lua_State *L)
+{
+    return tx_buffer(L, APP_BUFFER_HTTP_URI, 0, "no normalized uri");
+}
+static int h_request_host(lua_State *L)
+{
+    return tx_buffer(L, APP_BUFFER_HTTP_HOST, 0, "no request host");
+}
+static int h_request_headers_raw(lua_State *L)
+{
+    return tx_buffer(L, APP_BUFFER_HTTP_HEADER_RAW, 0, "no raw request headers");
+}
+static int h_response_headers_raw(lua_State *L)
+{
+    return tx_buffer(L, APP_BUFFER_HTTP_RESPONSE_HEADER_RAW, 1, "no raw response headers");
+}
+static int h_request_header(lua_State *L)
+{
+    return tx_header(L, APP_BUFFER_HTTP_HEADER_RAW, 0);
+}
+static int h_response_header(lua_State *L)
+{
+    return tx_header(L, APP_BUFFER_HTTP_RESPONSE_HEADER_RAW, 1);
+}
+static int h_response_body(lua_State *L)
+{
+    return tx_buffer(L, APP_BUFFER_HTTP_RESPONSE_BODY, 1, "no response body");
+}
+static int h_request_body(lua_State *L)
+{
+    return tx_buffer(L, APP_BUFFER_HTTP_REQUEST_BODY, 0, "no request body");
+}
+
+static int tx_of_proto(lua_State *L, const char *proto)
+{
+    const struct detect_lua_ctx *c = ctx_of(L);
+    if (!c || !c->tx || !c->f)
+        return 0;
+    const char *name = app_proto_name(c->f->app_proto);
+    return name && strncmp(name, proto, strlen(proto)) == 0;
+}
+
+static int h_get_tx(lua_State *L)
+{
+    static const luaL_Reg m[] = {{"request_line", h_request_line},
+                                 {"response_line", h_response_line},
+                                 {"request_uri_raw", h_request_uri_raw},
+                                 {"request_uri_normalized", h_request_uri_normalized},
+                                 {"request_host", h_request_host},
+                                 {"request_headers_raw", h_request_headers_raw},
+                                 {"response_headers_raw", h_response_headers_raw},
+                                 {"request_header", h_request_header},
+                                 {"response_header", h_response_header},
+                                 {"request_body", h_request_body},
+                                 {"response_body", h_response_body},
+                                 {NULL, NULL}};
+    if (!tx_of_proto(L, "http"))
+        return push_error(L, "no HTTP transaction");
+    push_object(L, "suricata.http.tx", m);
+    return 1;
+}
+
+static int open_http(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"get_tx", h_get_tx}, {NULL, NULL}};
+    luaL_newlib(L, fns);
+    return 1;
+}
+
+static int d_rrname(lua_State *L)
+{
+    return tx_buffer(L, APP_BUFFER_DNS_QUERY, 0, "no rrname");
+}
+
+static int d_get_tx(lua_State *L)
+{
+    static const luaL_Reg m[] = {{"rrname", d_rrname}, {NULL, NULL}};
+    if (!tx_of_proto(L, "dns"))
+        return push_error(L, "no DNS transaction");
+    push_object(L, "suricata.dns.tx", m);
+    return 1;
+}
+
+static int open_dns(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"get_tx", d_get_tx}, {NULL, NULL}};
+    luaL_newlib(L, fns);
+    return 1;
+}
+
+void detect_lua_lib_register(struct lua_sandbox *sb)
+{
+    lua_sandbox_add_module(sb, "suricata.log", open_log);
+    lua_sandbox_add_module(sb, "suricata.packet", open_packet);
+    lua_sandbox_add_module(sb, "suricata.flow", open_flow);
+    lua_sandbox_add_module(sb, "suricata.rule", open_rule);
+    lua_sandbox_add_module(sb, "suricata.http", open_http);
+    lua_sandbox_add_module(sb, "suricata.dns", open_dns);
+}
+
+#endif /* VIGIL_HAVE_LUA */
