@@ -377,9 +377,7 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
          * the flow once the protocol is known. */
         bool tx = (r->app_event && r->app_proto != RULE_APP_NONE &&
                    r->app_proto != RULE_APP_FAILED) ||
-                  r->ntx_conds > 0 ||
-                  /* a script of a protocol rule reads its transaction (http.get_tx()) */
-                  (r->nlua && r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED);
+                  r->ntx_conds > 0;
         for (uint32_t b = 0; b < r->nbuffers; b++) {
             uint16_t id = r->buffers[b].buffer_id;
             if (id == DETECT_BUFFER_PAYLOAD)
@@ -389,6 +387,11 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
                 used[id] = true;
             }
         }
+        /* The script of a protocol rule reads its transaction (http.get_tx()),
+         * unless the rule inspects the payload: then it runs on packets. */
+        if (r->nlua && r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED &&
+            !dw->needs_payload[i])
+            tx = true;
         dw->kind[i] = r->has_frame ? RULE_KIND_FRAME : tx ? RULE_KIND_TX : RULE_KIND_PACKET;
         if (r->has_frame)
             dw->nframe_rules++;

@@ -17,14 +17,15 @@ static struct {
     bool allow_rules;
     bool allow_restricted;
     uint64_t max_bytes, max_instructions;
-} lua_cfg = {.max_bytes = 500000, .max_instructions = 500000};
+} lua_cfg = {.allow_rules = true, .max_bytes = 500000, .max_instructions = 500000};
 static atomic_bool lua_used;
 
 void detect_lua_configure(const struct config *cfg)
 {
     const char *dir = config_get(cfg, "default-rule-path");
     snprintf(lua_cfg.rule_dir, sizeof lua_cfg.rule_dir, "%s", dir ? dir : "");
-    lua_cfg.allow_rules = config_get_bool(cfg, "security.lua.allow-rules", false);
+    /* Suricata 8 allows Lua rules unless told not to (they run sandboxed). */
+    lua_cfg.allow_rules = config_get_bool(cfg, "security.lua.allow-rules", true);
     lua_cfg.allow_restricted =
         config_get_bool(cfg, "security.lua.allow-restricted-functions", false);
     uint64_t v;
@@ -101,7 +102,8 @@ void detect_lua_worker_carry_over(struct detect_lua_worker **to, const struct de
 
 struct detect_lua {
     char *path;   /* for messages */
-    char *name;   /* Lua's chunk name: "@" and the path, so messages say "path:line:" */
+    char *name;   /* Lua's chunk name: "@" and the script as the rule names it
+                   * (messages say "script.lua:LINE:") */
     char *script; /* the file's text */
     size_t script_len;
     bool negated;
@@ -289,7 +291,7 @@ struct detect_lua *detect_lua_parse(const char *value, const char *buffer, char 
         snprintf(kw->path, plen, "%.*s", (int)n, value);
     else
         snprintf(kw->path, plen, "%s/%.*s", lua_cfg.rule_dir, (int)n, value);
-    snprintf(kw->name, plen + 1, "@%s", kw->path);
+    snprintf(kw->name, plen + 1, "@%.*s", (int)n, value);
     kw->script = read_script(kw->path, &kw->script_len, err, errlen);
     if (!kw->script)
         goto fail;

@@ -5,7 +5,8 @@
  * ...) and match(args) returning 1 on a match. Scripts run in the Lua
  * sandbox (util/lua_sandbox.h, limits from security.lua) with Suricata's
  * library modules (suricata.packet, .flow, .rule, .http, .dns, .log).
- * Rules with Lua load only when security.lua.allow-rules is true.
+ * Rules with Lua load unless security.lua.allow-rules is false (Suricata 8
+ * enables them by default).
  *
  * The script's text is read once at rule load (init runs then, in a
  * temporary state, so that a broken script is a load error naming it);

@@ -531,13 +531,24 @@ static int h_response_header(lua_State *L)
 {
     return tx_header(L, APP_BUFFER_HTTP_RESPONSE_HEADER_RAW, 1);
 }
+/* Bodies come as Suricata gives them: a table of the body's chunks (vigil
+ * keeps the inspected body as one chunk). */
+static int tx_body(lua_State *L, enum app_buffer b, uint8_t dir, const char *what)
+{
+    if (tx_buffer(L, b, dir, what) != 1)
+        return 2;
+    lua_createtable(L, 1, 0);
+    lua_insert(L, -2);
+    lua_rawseti(L, -2, 1);
+    return 1;
+}
 static int h_response_body(lua_State *L)
 {
-    return tx_buffer(L, APP_BUFFER_HTTP_RESPONSE_BODY, 1, "no response body");
+    return tx_body(L, APP_BUFFER_HTTP_RESPONSE_BODY, 1, "no response body");
 }
 static int h_request_body(lua_State *L)
 {
-    return tx_buffer(L, APP_BUFFER_HTTP_REQUEST_BODY, 0, "no request body");
+    return tx_body(L, APP_BUFFER_HTTP_REQUEST_BODY, 0, "no request body");
 }
 
 static int tx_of_proto(lua_State *L, const char *proto)

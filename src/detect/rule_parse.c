@@ -444,6 +444,25 @@ static int parse_header(struct pctx *pc, char **sp)
         r->ipproto = 0;
         r->flags |= RULE_FLAG_PKTHDR;
     } else {
+        /* Suricata 8's rule hooks, "<app>:<state>" (http1:request_line,
+         * dns:response_complete, ssh:request_banner_done): the rule inspects
+         * the protocol's transactions from the side the state belongs to. */
+        char app_name[64];
+        const char *hook = strchr(proto, ':');
+        if (hook) {
+            size_t an = (size_t)(hook - proto);
+            hook++;
+            bool req = !strncmp(hook, "request_", 8), resp = !strncmp(hook, "response_", 9);
+            if (an == 0 || an >= sizeof app_name || (!req && !resp) || !hook[req ? 8 : 9]) {
+                snprintf(pc->e->keyword, sizeof(pc->e->keyword), "protocol");
+                return pctx_fail_reason(pc, "unsupported protocol",
+                                        "unknown protocol hook '%.60s'", proto);
+            }
+            memcpy(app_name, proto, an);
+            app_name[an] = 0;
+            proto = app_name;
+            r->flow_flags |= req ? RULE_FLOW_TOSERVER : RULE_FLOW_TOCLIENT;
+        }
         int app = rule_app_proto_lookup(proto);
         if (app < 0 || app == RULE_APP_FAILED) {
             snprintf(pc->e->keyword, sizeof(pc->e->keyword), "protocol");
