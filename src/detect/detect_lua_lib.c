@@ -608,8 +608,104 @@ static int open_dns(lua_State *L)
     return 1;
 }
 
+/* ---- suricata.ssh, suricata.tls: fields the parsers give as buffers ---- */
+
+struct tx_field {
+    const char *method;
+    enum app_buffer b;
+    uint8_t dir;
+};
+
+/* A method reading the field named by its upvalue (index in the table). */
+static int tx_field_get(lua_State *L)
+{
+    const struct tx_field *f = lua_touserdata(L, lua_upvalueindex(1));
+    char what[64];
+    snprintf(what, sizeof what, "%s not available", f->method);
+    return tx_buffer(L, f->b, f->dir, what);
+}
+
+static void push_field_object(lua_State *L, const char *meta, const struct tx_field *fields,
+                              size_t n)
+{
+    lua_newtable(L);
+    if (luaL_newmetatable(L, meta)) {
+        lua_newtable(L);
+        for (size_t i = 0; i < n; i++) {
+            lua_pushlightuserdata(L, (void *)&fields[i]);
+            lua_pushcclosure(L, tx_field_get, 1);
+            lua_setfield(L, -2, fields[i].method);
+        }
+        lua_setfield(L, -2, "__index");
+    }
+    lua_setmetatable(L, -2);
+}
+
+static const struct tx_field ssh_fields[] = {
+    {"server_proto", APP_BUFFER_SSH_PROTO, 1},
+    {"server_software", APP_BUFFER_SSH_SOFTWARE, 1},
+    {"client_proto", APP_BUFFER_SSH_PROTO, 0},
+    {"client_software", APP_BUFFER_SSH_SOFTWARE, 0},
+    {"client_hassh", APP_BUFFER_SSH_HASSH, 0},
+    {"client_hassh_string", APP_BUFFER_SSH_HASSH_STRING, 0},
+    {"server_hassh", APP_BUFFER_SSH_HASSH_SERVER, 1},
+    {"server_hassh_string", APP_BUFFER_SSH_HASSH_SERVER_STRING, 1},
+};
+
+static int s_get_tx(lua_State *L)
+{
+    if (!tx_of_proto(L, "ssh"))
+        return push_error(L, "no SSH transaction");
+    push_field_object(L, "suricata.ssh.tx", ssh_fields, sizeof ssh_fields / sizeof ssh_fields[0]);
+    return 1;
+}
+
+/* Suricata computes HASSH when a rule or output needs it; vigil always does. */
+static int s_enable_hassh(lua_State *L)
+{
+    (void)L;
+    return 0;
+}
+
+static int open_ssh(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"get_tx", s_get_tx}, {"enable_hassh", s_enable_hassh},
+                                   {NULL, NULL}};
+    luaL_newlib(L, fns);
+    return 1;
+}
+
+static const struct tx_field tls_fields[] = {
+    {"get_client_sni", APP_BUFFER_TLS_SNI, 0},
+    {"get_server_serial", APP_BUFFER_TLS_CERT_SERIAL, 1},
+    {"get_server_subject", APP_BUFFER_TLS_CERT_SUBJECT, 1},
+    {"get_server_issuer", APP_BUFFER_TLS_CERT_ISSUER, 1},
+    {"get_server_fingerprint", APP_BUFFER_TLS_CERT_FINGERPRINT, 1},
+    {"get_client_serial", APP_BUFFER_TLS_CERT_SERIAL, 0},
+    {"get_client_subject", APP_BUFFER_TLS_CERT_SUBJECT, 0},
+    {"get_client_issuer", APP_BUFFER_TLS_CERT_ISSUER, 0},
+    {"get_client_fingerprint", APP_BUFFER_TLS_CERT_FINGERPRINT, 0},
+};
+
+static int t_get_tx(lua_State *L)
+{
+    if (!tx_of_proto(L, "tls"))
+        return push_error(L, "no TLS transaction");
+    push_field_object(L, "suricata.tls.tx", tls_fields, sizeof tls_fields / sizeof tls_fields[0]);
+    return 1;
+}
+
+static int open_tls(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"get_tx", t_get_tx}, {NULL, NULL}};
+    luaL_newlib(L, fns);
+    return 1;
+}
+
 void detect_lua_lib_register(struct lua_sandbox *sb)
 {
+    lua_sandbox_add_module(sb, "suricata.ssh", open_ssh);
+    lua_sandbox_add_module(sb, "suricata.tls", open_tls);
     lua_sandbox_add_module(sb, "suricata.log", open_log);
     lua_sandbox_add_module(sb, "suricata.packet", open_packet);
     lua_sandbox_add_module(sb, "suricata.flow", open_flow);
