@@ -18,6 +18,7 @@
 
 #include "app/app.h"
 #include "app/app_buffer.h"
+#include "app/app_dns.h"
 #include "decode/packet.h"
 #include "detect/detect_lua.h"
 #include "detect/rule.h"
@@ -587,14 +588,87 @@ static int open_http(lua_State *L)
     return 1;
 }
 
+/* The first question's name (requests and responses alike). */
 static int d_rrname(lua_State *L)
 {
-    return tx_buffer(L, APP_BUFFER_DNS_QUERY, 0, "no rrname");
+    const struct detect_lua_ctx *c = ctx_of(L);
+    struct app_dns_record rec;
+    for (uint32_t i = 0; c && app_dns_tx_record(c->tx, i, &rec) == 0; i++)
+        if (rec.section == 0) {
+            lua_pushlstring(L, (const char *)rec.name, rec.name_len);
+            return 1;
+        }
+    return push_error(L, "no rrname");
 }
+
+static int d_txid(lua_State *L)
+{
+    const struct detect_lua_ctx *c = ctx_of(L);
+    uint16_t id;
+    uint8_t rc;
+    char name[16];
+    if (!c || app_dns_tx_header(c->tx, &id, &rc, name, sizeof name) != 0)
+        return push_error(L, "no DNS transaction");
+    lua_pushinteger(L, id);
+    return 1;
+}
+
+static int d_rcode(lua_State *L)
+{
+    const struct detect_lua_ctx *c = ctx_of(L);
+    uint16_t id;
+    uint8_t rc;
+    char name[16];
+    if (!c || app_dns_tx_header(c->tx, &id, &rc, name, sizeof name) != 0)
+        return push_error(L, "no DNS transaction");
+    lua_pushinteger(L, rc);
+    return 1;
+}
+
+static int d_rcode_string(lua_State *L)
+{
+    const struct detect_lua_ctx *c = ctx_of(L);
+    uint16_t id;
+    uint8_t rc;
+    char name[16];
+    if (!c || app_dns_tx_header(c->tx, &id, &rc, name, sizeof name) != 0)
+        return push_error(L, "no DNS transaction");
+    lua_pushstring(L, name);
+    return 1;
+}
+
+/* The records of one section as Suricata gives them: a table indexed from
+ * 0 of tables {type, rrname}. */
+static int d_section(lua_State *L, uint8_t section)
+{
+    const struct detect_lua_ctx *c = ctx_of(L);
+    if (!c || !c->tx)
+        return push_error(L, "no DNS transaction");
+    lua_newtable(L);
+    struct app_dns_record rec;
+    lua_Integer n = 0;
+    for (uint32_t i = 0; app_dns_tx_record(c->tx, i, &rec) == 0; i++) {
+        if (rec.section != section)
+            continue;
+        lua_newtable(L);
+        lua_pushstring(L, rec.type_name);
+        lua_setfield(L, -2, "type");
+        lua_pushlstring(L, (const char *)rec.name, rec.name_len);
+        lua_setfield(L, -2, "rrname");
+        lua_rawseti(L, -2, n++);
+    }
+    return 1;
+}
+static int d_queries(lua_State *L) { return d_section(L, 0); }
+static int d_answers(lua_State *L) { return d_section(L, 1); }
+static int d_authorities(lua_State *L) { return d_section(L, 2); }
 
 static int d_get_tx(lua_State *L)
 {
-    static const luaL_Reg m[] = {{"rrname", d_rrname}, {NULL, NULL}};
+    static const luaL_Reg m[] = {{"rrname", d_rrname},           {"txid", d_txid},
+                                 {"rcode", d_rcode},             {"rcode_string", d_rcode_string},
+                                 {"queries", d_queries},         {"answers", d_answers},
+                                 {"authorities", d_authorities}, {NULL, NULL}};
     if (!tx_of_proto(L, "dns"))
         return push_error(L, "no DNS transaction");
     push_object(L, "suricata.dns.tx", m);
