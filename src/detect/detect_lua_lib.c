@@ -15,6 +15,7 @@
 
 #include <lauxlib.h>
 #include <lua.h>
+#include <openssl/evp.h>
 
 #include "app/app.h"
 #include "app/app_buffer.h"
@@ -776,8 +777,161 @@ static int open_tls(lua_State *L)
     return 1;
 }
 
+/* ---- suricata.hashlib: SHA-256, SHA-1, MD5 (libcrypto) ---- */
+
+#define HASHER_META "suricata.hashlib.hasher"
+
+static const EVP_MD *hash_md(const char *name)
+{
+    return !strcmp(name, "sha256") ? EVP_sha256() : !strcmp(name, "sha1") ? EVP_sha1() : EVP_md5();
+}
+
+static void push_hex(lua_State *L, const unsigned char *d, unsigned n)
+{
+    static const char hex[] = "0123456789abcdef";
+    char out[2 * EVP_MAX_MD_SIZE];
+    for (unsigned i = 0; i < n; i++) {
+        out[2 * i] = hex[d[i] >> 4];
+        out[2 * i + 1] = hex[d[i] & 15];
+    }
+    lua_pushlstring(L, out, 2 * (size_t)n);
+}
+
+/* upvalue 1: the algorithm's name; upvalue 2: true for hex output */
+static int hash_oneshot(lua_State *L)
+{
+    size_t len;
+    const char *data = luaL_checklstring(L, 1, &len);
+    const EVP_MD *md = hash_md(lua_tostring(L, lua_upvalueindex(1)));
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    if (!EVP_Digest(data, len, d, &n, md, NULL))
+        return luaL_error(L, "hash failed");
+    if (lua_toboolean(L, lua_upvalueindex(2)))
+        push_hex(L, d, n);
+    else
+        lua_pushlstring(L, (const char *)d, n);
+    return 1;
+}
+
+struct hasher {
+    EVP_MD_CTX *ctx; /* NULL once finalized */
+};
+
+static struct hasher *hasher_check(lua_State *L)
+{
+    struct hasher *h = luaL_checkudata(L, 1, HASHER_META);
+    if (!h->ctx)
+        luaL_error(L, "hasher already finalized");
+    return h;
+}
+
+static int hasher_update(lua_State *L)
+{
+    struct hasher *h = hasher_check(L);
+    size_t len;
+    const char *data = luaL_checklstring(L, 2, &len);
+    if (!EVP_DigestUpdate(h->ctx, data, len))
+        return luaL_error(L, "hash update failed");
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int hasher_finish(lua_State *L, bool hex)
+{
+    struct hasher *h = hasher_check(L);
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    int ok = EVP_DigestFinal_ex(h->ctx, d, &n);
+    EVP_MD_CTX_free(h->ctx);
+    h->ctx = NULL;
+    if (!ok)
+        return luaL_error(L, "hash failed");
+    if (hex)
+        push_hex(L, d, n);
+    else
+        lua_pushlstring(L, (const char *)d, n);
+    return 1;
+}
+static int hasher_finalize(lua_State *L) { return hasher_finish(L, false); }
+static int hasher_finalize_hex(lua_State *L) { return hasher_finish(L, true); }
+
+static int hasher_gc(lua_State *L)
+{
+    struct hasher *h = luaL_checkudata(L, 1, HASHER_META);
+    EVP_MD_CTX_free(h->ctx);
+    h->ctx = NULL;
+    return 0;
+}
+
+/* upvalue 1: the algorithm's name */
+static int hasher_new(lua_State *L)
+{
+    struct hasher *h = lua_newuserdatauv(L, sizeof *h, 0);
+    h->ctx = NULL;
+    if (luaL_newmetatable(L, HASHER_META)) {
+        static const luaL_Reg m[] = {{"update", hasher_update},
+                                     {"finalize", hasher_finalize},
+                                     {"finalize_to_hex", hasher_finalize_hex},
+                                     {NULL, NULL}};
+        lua_newtable(L);
+        luaL_setfuncs(L, m, 0);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, hasher_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    h->ctx = EVP_MD_CTX_new();
+    if (!h->ctx || !EVP_DigestInit_ex(h->ctx, hash_md(lua_tostring(L, lua_upvalueindex(1))), NULL))
+        return luaL_error(L, "hash init failed");
+    return 1;
+}
+
+static int open_hashlib(lua_State *L)
+{
+    static const char *const algos[] = {"sha256", "sha1", "md5"};
+    lua_newtable(L);
+    for (size_t i = 0; i < 3; i++) {
+        char name[32];
+        lua_pushstring(L, algos[i]);
+        lua_pushcclosure(L, hasher_new, 1);
+        lua_setfield(L, -2, algos[i]);
+        for (int hex = 0; hex < 2; hex++) {
+            lua_pushstring(L, algos[i]);
+            lua_pushboolean(L, hex);
+            lua_pushcclosure(L, hash_oneshot, 2);
+            snprintf(name, sizeof name, "%s_%s", algos[i], hex ? "hexdigest" : "digest");
+            lua_setfield(L, -2, name);
+        }
+    }
+    return 1;
+}
+
+/* ---- suricata.util ---- */
+
+static int u_thread_info(lua_State *L)
+{
+    lua_newtable(L);
+    lua_pushinteger(L, 1);
+    lua_setfield(L, -2, "id");
+    lua_pushstring(L, "W#01");
+    lua_setfield(L, -2, "name");
+    lua_pushstring(L, "worker");
+    lua_setfield(L, -2, "group_name");
+    return 1;
+}
+
+static int open_util(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"thread_info", u_thread_info}, {NULL, NULL}};
+    luaL_newlib(L, fns);
+    return 1;
+}
+
 void detect_lua_lib_register(struct lua_sandbox *sb)
 {
+    lua_sandbox_add_module(sb, "suricata.hashlib", open_hashlib);
+    lua_sandbox_add_module(sb, "suricata.util", open_util);
     lua_sandbox_add_module(sb, "suricata.ssh", open_ssh);
     lua_sandbox_add_module(sb, "suricata.tls", open_tls);
     lua_sandbox_add_module(sb, "suricata.log", open_log);
