@@ -14,6 +14,7 @@
  * bomb costs bounded memory and time. TCP messages are buffered up to their
  * 16-bit length; every byte kept is accounted with app_memory_reserve. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1571,6 +1572,14 @@ int app_dns_tx_record(const struct app_tx *atx, uint32_t i, struct app_dns_recor
     out->type = rr->type;
     char b[16];
     snprintf(out->type_name, sizeof out->type_name, "%s", dns_type_name(rr->type, b, sizeof b));
+    out->ttl = rr->ttl;
+    out->data[0] = 0;
+    if (rr->kind == DNS_RDATA_ADDR && (rr->rdata_len == 4 || rr->rdata_len == 16))
+        inet_ntop(rr->rdata_len == 4 ? AF_INET : AF_INET6, DNS_ARENA(tx, rr->rdata), out->data,
+                  sizeof out->data);
+    else if (rr->kind == DNS_RDATA_TEXT)
+        snprintf(out->data, sizeof out->data, "%.*s", (int)rr->rdata_len,
+                 (const char *)DNS_ARENA(tx, rr->rdata));
     return 0;
 }
 

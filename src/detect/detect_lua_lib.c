@@ -639,7 +639,7 @@ static int d_rcode_string(lua_State *L)
 }
 
 /* The records of one section as Suricata gives them: a table indexed from
- * 0 of tables {type, rrname}. */
+ * 0 of tables {type, rrname} (answers and authorities: also ttl and addr). */
 static int d_section(lua_State *L, uint8_t section)
 {
     const struct detect_lua_ctx *c = ctx_of(L);
@@ -656,6 +656,14 @@ static int d_section(lua_State *L, uint8_t section)
         lua_setfield(L, -2, "type");
         lua_pushlstring(L, (const char *)rec.name, rec.name_len);
         lua_setfield(L, -2, "rrname");
+        if (section) {
+            lua_pushinteger(L, rec.ttl);
+            lua_setfield(L, -2, "ttl");
+            if (rec.data[0]) {
+                lua_pushstring(L, rec.data);
+                lua_setfield(L, -2, "addr");
+            }
+        }
         lua_rawseti(L, -2, n++);
     }
     return 1;
@@ -907,6 +915,116 @@ static int open_hashlib(lua_State *L)
     return 1;
 }
 
+/* ---- suricata.base64 ---- */
+
+static int b64_encode_common(lua_State *L, bool pad)
+{
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t len;
+    const unsigned char *in = (const unsigned char *)luaL_checklstring(L, 1, &len);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        size_t n = len - i < 3 ? len - i : 3;
+        if (n > 1)
+            v |= (uint32_t)in[i + 1] << 8;
+        if (n > 2)
+            v |= in[i + 2];
+        luaL_addchar(&b, al[(v >> 18) & 63]);
+        luaL_addchar(&b, al[(v >> 12) & 63]);
+        if (n > 1)
+            luaL_addchar(&b, al[(v >> 6) & 63]);
+        else if (pad)
+            luaL_addchar(&b, '=');
+        if (n > 2)
+            luaL_addchar(&b, al[v & 63]);
+        else if (pad)
+            luaL_addchar(&b, '=');
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+static int b64_encode(lua_State *L) { return b64_encode_common(L, true); }
+static int b64_encode_nopad(lua_State *L) { return b64_encode_common(L, false); }
+
+static int b64_val(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A'
+           : c >= 'a' && c <= 'z' ? c - 'a' + 26
+           : c >= '0' && c <= '9' ? c - '0' + 52
+           : c == '+'             ? 62
+           : c == '/'             ? 63
+                                  : -1;
+}
+
+enum { B64_PAD, B64_NOPAD, B64_PADOPT, B64_RFC2045, B64_RFC4648 };
+
+/* Decodes by Suricata's modes: padding required, forbidden or optional;
+ * RFC 2045 skips characters outside the alphabet; RFC 4648 stops at the
+ * first one. nil on malformed input. */
+static int b64_decode_mode(lua_State *L, int mode)
+{
+    size_t len;
+    const unsigned char *in = (const unsigned char *)luaL_checklstring(L, 1, &len);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t nchars = 0, npad = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = in[i];
+        if (c == '=') {
+            if (mode == B64_NOPAD)
+                return push_error(L, "padding not allowed");
+            npad++;
+            continue;
+        }
+        int v = b64_val(c);
+        if (v < 0) {
+            if (mode == B64_RFC2045)
+                continue;
+            if (mode == B64_RFC4648)
+                break;
+            return push_error(L, "invalid base64");
+        }
+        if (npad)
+            return push_error(L, "data after padding");
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        nchars++;
+        if (bits >= 8) {
+            bits -= 8;
+            luaL_addchar(&b, (char)((acc >> bits) & 0xff));
+        }
+    }
+    if (mode == B64_PAD && (nchars + npad) % 4 != 0)
+        return push_error(L, "missing padding");
+    if (nchars % 4 == 1 && mode != B64_RFC4648 && mode != B64_RFC2045)
+        return push_error(L, "truncated base64");
+    luaL_pushresult(&b);
+    return 1;
+}
+static int b64_decode(lua_State *L) { return b64_decode_mode(L, B64_PAD); }
+static int b64_decode_nopad(lua_State *L) { return b64_decode_mode(L, B64_NOPAD); }
+static int b64_decode_padopt(lua_State *L) { return b64_decode_mode(L, B64_PADOPT); }
+static int b64_decode_rfc2045(lua_State *L) { return b64_decode_mode(L, B64_RFC2045); }
+static int b64_decode_rfc4648(lua_State *L) { return b64_decode_mode(L, B64_RFC4648); }
+
+static int open_base64(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"encode", b64_encode},
+                                   {"encode_nopad", b64_encode_nopad},
+                                   {"decode", b64_decode},
+                                   {"decode_nopad", b64_decode_nopad},
+                                   {"decode_padopt", b64_decode_padopt},
+                                   {"decode_rfc2045", b64_decode_rfc2045},
+                                   {"decode_rfc4648", b64_decode_rfc4648},
+                                   {NULL, NULL}};
+    luaL_newlib(L, fns);
+    return 1;
+}
+
 /* ---- suricata.util ---- */
 
 static int u_thread_info(lua_State *L)
@@ -932,6 +1050,7 @@ void detect_lua_lib_register(struct lua_sandbox *sb)
 {
     lua_sandbox_add_module(sb, "suricata.hashlib", open_hashlib);
     lua_sandbox_add_module(sb, "suricata.util", open_util);
+    lua_sandbox_add_module(sb, "suricata.base64", open_base64);
     lua_sandbox_add_module(sb, "suricata.ssh", open_ssh);
     lua_sandbox_add_module(sb, "suricata.tls", open_tls);
     lua_sandbox_add_module(sb, "suricata.log", open_log);

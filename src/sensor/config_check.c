@@ -40,7 +40,9 @@ static const struct reason reasons[] = {
     {"outputs.file-store", "the file-store output is not supported by vigil (see file extraction "
                            "in docs/app-layer.md)"},
     {"outputs.tls-store", "the tls-store output is not supported by vigil"},
-    {"outputs.lua", "Lua outputs are not supported by vigil"},
+#ifndef VIGIL_HAVE_LUA
+    {"outputs.lua", "Lua outputs need vigil built with Lua"},
+#endif
     {"outputs.alert-debug", "the alert-debug output is not supported by vigil"},
     {"outputs.tcp-data", "the tcp-data output is not supported by vigil"},
     {"outputs.http-body-data", "the http-body-data output is not supported by vigil"},
