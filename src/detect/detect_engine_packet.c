@@ -1974,7 +1974,7 @@ static bool lua_conditions(struct packet_run *run, const struct rule *r,
     for (uint32_t i = 0; i < r->nlua; i++) {
         struct detect_lua_ctx c = {.p = run->p, .f = run->f, .tx = src->tx,
                                    .direction = src->tx ? src->direction : run->p->flow_direction,
-                                   .rule = r, .rs = dw->rs};
+                                   .rule = r, .rs = dw->rs, .thread = dw->ctx};
         int b = detect_lua_buffer(r->lua[i]);
         if (b >= 0 && src->tx) {
             const uint8_t *d;

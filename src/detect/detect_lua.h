@@ -29,6 +29,7 @@ struct rule;
 struct rule_set;
 struct detect_lua;
 struct detect_lua_worker;
+struct detect_thread_ctx;
 
 /* Reads default-rule-path and security.lua (allow-rules, max-bytes,
  * max-instructions, allow-restricted-functions); before rules are parsed. */
@@ -52,6 +53,8 @@ struct detect_lua_ctx {
     const struct rule_set *rs;
     const uint8_t *buffer; /* the sticky buffer's data, when the script needs it */
     uint32_t buffer_len;
+    /* byte_extract / byte_math values of the rule's inspection (suricata.bytevar) */
+    const struct detect_thread_ctx *thread;
 };
 
 /* The sticky buffer a keyword reads (app buffer id), -1 none. */

@@ -21,6 +21,7 @@
 #include "app/app_buffer.h"
 #include "app/app_dns.h"
 #include "decode/packet.h"
+#include "detect/detect_engine.h"
 #include "detect/detect_lua.h"
 #include "detect/rule.h"
 #include "detect/rule_set.h"
@@ -1025,6 +1026,60 @@ static int open_base64(lua_State *L)
     return 1;
 }
 
+/* ---- suricata.bytevar: byte_extract / byte_math variables ---- */
+
+#define BYTEVAR_META "suricata.bytevar.var"
+
+/* init's map(sig, name): the rule's variables are known to the rule, so
+ * there is nothing to record. */
+static int bv_map(lua_State *L)
+{
+    luaL_checkstring(L, 2);
+    return 0;
+}
+
+static int bv_get(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    lua_newtable(L);
+    lua_pushstring(L, name);
+    lua_setfield(L, -2, "name");
+    luaL_setmetatable(L, BYTEVAR_META);
+    return 1;
+}
+
+/* The variable's value in the current inspection; nil when the rule has no
+ * such variable. */
+static int bv_value(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_getfield(L, 1, "name");
+    const char *name = lua_tostring(L, -1);
+    const struct detect_lua_ctx *c = ctx_of(L);
+    if (!name || !c || !c->rule || !c->thread)
+        return push_error(L, "no byte variable available");
+    for (uint32_t i = 0; i < c->rule->nbyte_vars; i++)
+        if (c->rule->byte_var_names[i] && !strcmp(c->rule->byte_var_names[i], name)) {
+            lua_pushinteger(L, (lua_Integer)detect_thread_byte_var(c->thread, i));
+            return 1;
+        }
+    return push_error(L, "unknown byte variable");
+}
+
+static int open_bytevar(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"map", bv_map}, {"get", bv_get}, {NULL, NULL}};
+    static const luaL_Reg m[] = {{"value", bv_value}, {NULL, NULL}};
+    if (luaL_newmetatable(L, BYTEVAR_META)) {
+        lua_newtable(L);
+        luaL_setfuncs(L, m, 0);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
+    luaL_newlib(L, fns);
+    return 1;
+}
+
 /* ---- suricata.util ---- */
 
 static int u_thread_info(lua_State *L)
@@ -1051,6 +1106,7 @@ void detect_lua_lib_register(struct lua_sandbox *sb)
     lua_sandbox_add_module(sb, "suricata.hashlib", open_hashlib);
     lua_sandbox_add_module(sb, "suricata.util", open_util);
     lua_sandbox_add_module(sb, "suricata.base64", open_base64);
+    lua_sandbox_add_module(sb, "suricata.bytevar", open_bytevar);
     lua_sandbox_add_module(sb, "suricata.ssh", open_ssh);
     lua_sandbox_add_module(sb, "suricata.tls", open_tls);
     lua_sandbox_add_module(sb, "suricata.log", open_log);
