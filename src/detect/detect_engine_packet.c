@@ -1966,6 +1966,24 @@ static bool events_match(const struct detect_worker *dw, const struct rule *r,
     return true;
 }
 
+static bool lua_flowint_get(void *state, uint32_t id, int64_t *value)
+{
+    const struct detect_flow_state *s = state;
+    if (!s || !s->flowint_set || id >= s->nflowints || !s->flowint_set[id])
+        return false;
+    *value = s->flowint_value[id];
+    return true;
+}
+
+static void lua_flowint_put(void *state, uint32_t id, int64_t value)
+{
+    struct detect_flow_state *s = state;
+    if (!s || !s->flowint_set || id >= s->nflowints)
+        return;
+    s->flowint_value[id] = value;
+    s->flowint_set[id] = 1;
+}
+
 /* The rule's Lua scripts, after everything else held (detect_lua.h). */
 static bool lua_conditions(struct packet_run *run, const struct rule *r,
                            const struct inspect_source *src)
@@ -1974,7 +1992,9 @@ static bool lua_conditions(struct packet_run *run, const struct rule *r,
     for (uint32_t i = 0; i < r->nlua; i++) {
         struct detect_lua_ctx c = {.p = run->p, .f = run->f, .tx = src->tx,
                                    .direction = src->tx ? src->direction : run->p->flow_direction,
-                                   .rule = r, .rs = dw->rs, .thread = dw->ctx};
+                                   .rule = r, .rs = dw->rs, .thread = dw->ctx,
+                                   .flow_state = run->s, .flowint_get = lua_flowint_get,
+                                   .flowint_put = lua_flowint_put};
         int b = detect_lua_buffer(r->lua[i]);
         if (b >= 0 && src->tx) {
             const uint8_t *d;

@@ -61,6 +61,18 @@ int detect_lua_buffer(const struct detect_lua *kw)
     (void)kw;
     return -1;
 }
+int detect_lua_register_flowint(struct detect_lua *kw, const char *name)
+{
+    (void)kw;
+    (void)name;
+    return -ENOSPC;
+}
+const char *detect_lua_flowint_name(const struct detect_lua *kw, unsigned i)
+{
+    (void)kw;
+    (void)i;
+    return NULL;
+}
 int detect_lua_match(struct detect_lua_worker **w, const struct detect_lua *kw,
                      const struct detect_lua_ctx *ctx)
 {
@@ -110,7 +122,28 @@ struct detect_lua {
     uint32_t needs;
     char *buffer_name; /* the key of args the buffer goes in */
     int app_buffer;    /* enum app_buffer of the needed/sticky buffer, -1 none */
+    char *flowints[DETECT_LUA_MAX_FLOWINTS]; /* registered by init(), owned */
+    unsigned nflowints;
 };
+
+int detect_lua_register_flowint(struct detect_lua *kw, const char *name)
+{
+    for (unsigned i = 0; i < kw->nflowints; i++)
+        if (!strcmp(kw->flowints[i], name))
+            return 0;
+    if (kw->nflowints >= DETECT_LUA_MAX_FLOWINTS)
+        return -ENOSPC;
+    kw->flowints[kw->nflowints] = strdup(name);
+    if (!kw->flowints[kw->nflowints])
+        return -ENOMEM;
+    kw->nflowints++;
+    return 0;
+}
+
+const char *detect_lua_flowint_name(const struct detect_lua *kw, unsigned i)
+{
+    return i < kw->nflowints ? kw->flowints[i] : NULL;
+}
 
 struct lua_state_entry {
     const struct detect_lua *kw;
@@ -197,7 +230,7 @@ static int probe_script(struct detect_lua *kw, char *err, size_t errlen)
     }
     char msg[512];
     int rc = -1;
-    struct detect_lua_ctx none = {0};
+    struct detect_lua_ctx none = {.loading = kw};
     sb->user = &none;
     if (lua_sandbox_load(sb, kw->name, kw->script, kw->script_len, msg, sizeof msg) != 0) {
         snprintf(err, errlen, "couldn't load file %s: %s", kw->path, msg);
@@ -320,6 +353,8 @@ void detect_lua_free(struct detect_lua *kw)
     free(kw->name);
     free(kw->script);
     free(kw->buffer_name);
+    for (unsigned i = 0; i < kw->nflowints; i++)
+        free(kw->flowints[i]);
     free(kw);
 }
 

@@ -55,7 +55,20 @@ struct detect_lua_ctx {
     uint32_t buffer_len;
     /* byte_extract / byte_math values of the rule's inspection (suricata.bytevar) */
     const struct detect_thread_ctx *thread;
+    /* the flow's flowints (suricata.flowint): get false when unset */
+    void *flow_state;
+    bool (*flowint_get)(void *flow_state, uint32_t id, int64_t *value);
+    void (*flowint_put)(void *flow_state, uint32_t id, int64_t value);
+    /* during rule load: the keyword whose init() runs (flowint.register) */
+    struct detect_lua *loading;
 };
+
+/* flowint.register(name) in a script's init(): at most
+ * DETECT_LUA_MAX_FLOWINTS per script; -ENOSPC past it. The rule parser
+ * registers the names with the rule set (detect_lua_flowint_name). */
+#define DETECT_LUA_MAX_FLOWINTS 15
+int detect_lua_register_flowint(struct detect_lua *kw, const char *name);
+const char *detect_lua_flowint_name(const struct detect_lua *kw, unsigned i);
 
 /* The sticky buffer a keyword reads (app buffer id), -1 none. */
 int detect_lua_buffer(const struct detect_lua *kw);

@@ -8,6 +8,7 @@
 #include "detect/detect_lua_lib.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +25,7 @@
 #include "detect/detect_engine.h"
 #include "detect/detect_lua.h"
 #include "detect/rule.h"
+#include "detect/rule_internal.h"
 #include "detect/rule_set.h"
 #include "flow/flow.h"
 #include "util/log.h"
@@ -1080,6 +1082,101 @@ static int open_bytevar(lua_State *L)
     return 1;
 }
 
+/* ---- suricata.flowint: the flow's integer variables ---- */
+
+#define FLOWINT_META "suricata.flowint.var"
+
+static int fi_register(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    const struct detect_lua_ctx *c = ctx_of(L);
+    if (!c || !c->loading)
+        return luaL_error(L, "flowint.register is only available in init()");
+    int rc = detect_lua_register_flowint(c->loading, name);
+    if (rc == -ENOSPC)
+        return luaL_error(L, "too many flowints registered");
+    if (rc)
+        return luaL_error(L, "out of memory");
+    return 0;
+}
+
+static int fi_get(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    lua_newtable(L);
+    lua_pushstring(L, name);
+    lua_setfield(L, -2, "name");
+    luaL_setmetatable(L, FLOWINT_META);
+    return 1;
+}
+
+/* The variable's id in the rule set, or -1. */
+static int64_t fi_id(lua_State *L, const struct detect_lua_ctx **cp)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_getfield(L, 1, "name");
+    const char *name = lua_tostring(L, -1);
+    const struct detect_lua_ctx *c = ctx_of(L);
+    lua_pop(L, 1);
+    *cp = c;
+    if (!name || !c || !c->rs || !c->flow_state || !c->flowint_get)
+        return -1;
+    return name_table_find(&c->rs->vars_by_kind[RULE_VAR_FLOWINT], name);
+}
+
+static int fi_value(lua_State *L)
+{
+    const struct detect_lua_ctx *c;
+    int64_t id = fi_id(L, &c), v;
+    if (id < 0 || !c->flowint_get(c->flow_state, (uint32_t)id, &v)) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushinteger(L, (lua_Integer)v);
+    return 1;
+}
+
+static int fi_set(lua_State *L)
+{
+    const struct detect_lua_ctx *c;
+    int64_t id = fi_id(L, &c);
+    lua_Integer v = luaL_checkinteger(L, 2);
+    if (id >= 0)
+        c->flowint_put(c->flow_state, (uint32_t)id, (int64_t)v);
+    return 0;
+}
+
+static int fi_add(lua_State *L, int64_t delta)
+{
+    const struct detect_lua_ctx *c;
+    int64_t id = fi_id(L, &c), v = 0;
+    if (id < 0)
+        return push_error(L, "no such flowint");
+    if (!c->flowint_get(c->flow_state, (uint32_t)id, &v))
+        v = 0;
+    v += delta;
+    c->flowint_put(c->flow_state, (uint32_t)id, v);
+    lua_pushinteger(L, (lua_Integer)v);
+    return 1;
+}
+static int fi_incr(lua_State *L) { return fi_add(L, 1); }
+static int fi_decr(lua_State *L) { return fi_add(L, -1); }
+
+static int open_flowint(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"register", fi_register}, {"get", fi_get}, {NULL, NULL}};
+    static const luaL_Reg m[] = {{"value", fi_value}, {"set", fi_set}, {"incr", fi_incr},
+                                 {"decr", fi_decr},   {NULL, NULL}};
+    if (luaL_newmetatable(L, FLOWINT_META)) {
+        lua_newtable(L);
+        luaL_setfuncs(L, m, 0);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
+    luaL_newlib(L, fns);
+    return 1;
+}
+
 /* ---- suricata.util ---- */
 
 static int u_thread_info(lua_State *L)
@@ -1107,6 +1204,7 @@ void detect_lua_lib_register(struct lua_sandbox *sb)
     lua_sandbox_add_module(sb, "suricata.util", open_util);
     lua_sandbox_add_module(sb, "suricata.base64", open_base64);
     lua_sandbox_add_module(sb, "suricata.bytevar", open_bytevar);
+    lua_sandbox_add_module(sb, "suricata.flowint", open_flowint);
     lua_sandbox_add_module(sb, "suricata.ssh", open_ssh);
     lua_sandbox_add_module(sb, "suricata.tls", open_tls);
     lua_sandbox_add_module(sb, "suricata.log", open_log);

@@ -868,6 +868,13 @@ static int kw_lua(struct pctx *pc, char *v)
     }
     n[pc->r->nlua++] = kw;
     pc->r->lua = n;
+    /* flowints the script registered share the rule set's flowint ids */
+    for (unsigned i = 0; detect_lua_flowint_name(kw, i); i++) {
+        uint32_t id;
+        if (name_table_intern(&pc->rs->vars_by_kind[RULE_VAR_FLOWINT],
+                              detect_lua_flowint_name(kw, i), &id))
+            return pctx_fail(pc, "out of memory");
+    }
     return 0;
 }
 #endif

@@ -125,6 +125,22 @@ static void test_keyword(void)
                              "  if r:sid() == 7 and r:msg() == 'hi' then return 1 end\n"
                              "  return 0\n"
                              "end\n");
+    write_script("fi.lua", "local fi = require('suricata.flowint')\n"
+                           "function init(args)\n"
+                           "  for i = 1, 16 do fi.register('v' .. i) end\n"
+                           "  return {}\n"
+                           "end\n"
+                           "function match(args) return 1 end\n");
+    write_script("b64.lua", "local b = require('suricata.base64')\n"
+                            "local h = require('suricata.hashlib')\n"
+                            "function init(args) return {} end\n"
+                            "function match(args)\n"
+                            "  if b.encode('abc') ~= 'YWJj' or b.decode('YWJj') ~= 'abc' then return 0 end\n"
+                            "  if b.decode('Y') ~= nil then return 0 end\n"
+                            "  if h.md5_hexdigest('abc') ~= '900150983cd24fb0d6963f7d28e17f72' then\n"
+                            "    return 0 end\n"
+                            "  return 1\n"
+                            "end\n");
     char err[512];
     struct detect_lua *m = detect_lua_parse("m.lua", NULL, err, sizeof err);
     CHECK(m != NULL);
@@ -140,6 +156,11 @@ static void test_keyword(void)
     CHECK(detect_lua_parse("missing.lua", NULL, err, sizeof err) == NULL);
     CHECK(strstr(err, "missing.lua") != NULL && strstr(err, "No such file") != NULL);
     CHECK(detect_lua_parse("", NULL, err, sizeof err) == NULL);
+    /* a script registering more flowints than Suricata allows fails to load */
+    CHECK(detect_lua_parse("fi.lua", NULL, err, sizeof err) == NULL);
+    CHECK(strstr(err, "too many flowints registered") != NULL);
+    struct detect_lua *b64 = detect_lua_parse("b64.lua", NULL, err, sizeof err);
+    CHECK(b64 != NULL);
 
     struct packet p = {0};
     p.proto = 6;
@@ -154,6 +175,8 @@ static void test_keyword(void)
         CHECK_EQ_INT(detect_lua_match(&w, m, &c), 1);
         CHECK_EQ_INT(detect_lua_match(&w, neg, &c), 0);
         CHECK_EQ_INT(detect_lua_match(&w, rl, &c), 1);
+        if (b64)
+            CHECK_EQ_INT(detect_lua_match(&w, b64, &c), 1);
         p.payload = (const uint8_t *)"harmless bytes!";
         CHECK_EQ_INT(detect_lua_match(&w, m, &c), 0);
         CHECK_EQ_INT(detect_lua_match(&w, neg, &c), 1);
@@ -172,14 +195,15 @@ static void test_keyword(void)
     detect_lua_free(neg);
     detect_lua_free(loop);
     detect_lua_free(rl);
+    detect_lua_free(b64);
     /* security.lua.allow-rules: false refuses Lua rules */
     config_set(cfg, "security.lua.allow-rules", "false");
     detect_lua_configure(cfg);
     CHECK(detect_lua_parse("m.lua", NULL, err, sizeof err) == NULL);
     CHECK(strstr(err, "allow-rules") != NULL);
     config_free(cfg);
-    const char *names[] = {"m.lua", "loop.lua", "nomatch.lua", "rule.lua"};
-    for (size_t i = 0; i < 4; i++) {
+    const char *names[] = {"m.lua", "loop.lua", "nomatch.lua", "rule.lua", "fi.lua", "b64.lua"};
+    for (size_t i = 0; i < 6; i++) {
         char path[512];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         unlink(path);
