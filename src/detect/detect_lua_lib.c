@@ -102,12 +102,71 @@ static void push_time_legacy(lua_State *L, uint64_t usec)
     lua_pushstring(L, out);
 }
 
-static void push_object(lua_State *L, const char *meta, const luaL_Reg *methods)
+
+/* ---- scalar fields shared by the packet, flow and rule objects ---- */
+
+enum obj_field {
+    FIELD_PKT_PCAP_CNT,
+    FIELD_PKT_TIME_ISO,
+    FIELD_PKT_TIME_LEGACY,
+    FIELD_FLOW_ID,
+    FIELD_FLOW_TIME_ISO,
+    FIELD_FLOW_TIME_LEGACY,
+    FIELD_RULE_SID,
+    FIELD_RULE_GID,
+    FIELD_RULE_REV,
+    FIELD_RULE_PRIORITY,
+};
+
+struct obj_field_reg {
+    const char *name;
+    enum obj_field field;
+};
+
+/* A method returning one scalar of the current packet, flow or rule
+ * (upvalue 1: enum obj_field). */
+static int obj_field_get(lua_State *L)
+{
+    const struct detect_lua_ctx *c = ctx_of(L);
+    enum obj_field fld = (enum obj_field)lua_tointeger(L, lua_upvalueindex(1));
+    const struct packet *p = c ? c->p : NULL;
+    const struct flow *f = c ? c->f : NULL;
+    const struct rule *r = c ? c->rule : NULL;
+    if (fld <= FIELD_PKT_TIME_LEGACY && !p)
+        return push_error(L, "no packet available");
+    if (fld >= FIELD_FLOW_ID && fld <= FIELD_FLOW_TIME_LEGACY && !f)
+        return push_error(L, "no flow available");
+    if (fld >= FIELD_RULE_SID && !r)
+        return push_error(L, "no rule available");
+    switch (fld) {
+    case FIELD_PKT_PCAP_CNT: lua_pushinteger(L, (lua_Integer)p->pcap_cnt); break;
+    case FIELD_PKT_TIME_ISO: push_time_iso(L, p->ts_usec); break;
+    case FIELD_PKT_TIME_LEGACY: push_time_legacy(L, p->ts_usec); break;
+    case FIELD_FLOW_ID: lua_pushinteger(L, (lua_Integer)f->flow_id); break;
+    case FIELD_FLOW_TIME_ISO: push_time_iso(L, f->start_usec); break;
+    case FIELD_FLOW_TIME_LEGACY: push_time_legacy(L, f->start_usec); break;
+    case FIELD_RULE_SID: lua_pushinteger(L, r->sid); break;
+    case FIELD_RULE_GID: lua_pushinteger(L, r->gid); break;
+    case FIELD_RULE_REV: lua_pushinteger(L, r->rev); break;
+    case FIELD_RULE_PRIORITY: lua_pushinteger(L, r->priority); break;
+    }
+    return 1;
+}
+
+/* An object of the current call: a table whose metatable holds the
+ * methods and the scalar fields (made once per state). */
+static void push_object_fields(lua_State *L, const char *meta, const luaL_Reg *methods,
+                               const struct obj_field_reg *fields)
 {
     lua_newtable(L);
     if (luaL_newmetatable(L, meta)) {
         lua_newtable(L);
         luaL_setfuncs(L, methods, 0);
+        for (size_t i = 0; fields && fields[i].name; i++) {
+            lua_pushinteger(L, fields[i].field);
+            lua_pushcclosure(L, obj_field_get, 1);
+            lua_setfield(L, -2, fields[i].name);
+        }
         lua_setfield(L, -2, "__index");
     }
     lua_setmetatable(L, -2);
@@ -144,15 +203,6 @@ static int p_packet(lua_State *L)
     return 1;
 }
 
-static int p_pcap_cnt(lua_State *L)
-{
-    const struct packet *p = pkt(L);
-    if (!p)
-        return push_error(L, "no packet available");
-    lua_pushinteger(L, (lua_Integer)p->pcap_cnt);
-    return 1;
-}
-
 static int p_timestamp(lua_State *L)
 {
     const struct packet *p = pkt(L);
@@ -161,24 +211,6 @@ static int p_timestamp(lua_State *L)
     lua_pushinteger(L, (lua_Integer)(p->ts_usec / 1000000));
     lua_pushinteger(L, (lua_Integer)(p->ts_usec % 1000000));
     return 2;
-}
-
-static int p_timestring_iso8601(lua_State *L)
-{
-    const struct packet *p = pkt(L);
-    if (!p)
-        return push_error(L, "no packet available");
-    push_time_iso(L, p->ts_usec);
-    return 1;
-}
-
-static int p_timestring_legacy(lua_State *L)
-{
-    const struct packet *p = pkt(L);
-    if (!p)
-        return push_error(L, "no packet available");
-    push_time_legacy(L, p->ts_usec);
-    return 1;
 }
 
 static int p_tuple(lua_State *L)
@@ -228,17 +260,18 @@ static int p_get(lua_State *L)
 {
     static const luaL_Reg m[] = {{"payload", p_payload},
                                  {"packet", p_packet},
-                                 {"pcap_cnt", p_pcap_cnt},
                                  {"timestamp", p_timestamp},
-                                 {"timestring_iso8601", p_timestring_iso8601},
-                                 {"timestring_legacy", p_timestring_legacy},
                                  {"tuple", p_tuple},
                                  {"sp", p_sp},
                                  {"dp", p_dp},
                                  {NULL, NULL}};
     if (!pkt(L))
         return push_error(L, "no packet available");
-    push_object(L, "suricata.packet.obj", m);
+    static const struct obj_field_reg fl[] = {{"pcap_cnt", FIELD_PKT_PCAP_CNT},
+                                              {"timestring_iso8601", FIELD_PKT_TIME_ISO},
+                                              {"timestring_legacy", FIELD_PKT_TIME_LEGACY},
+                                              {NULL, 0}};
+    push_object_fields(L, "suricata.packet.obj", m, fl);
     return 1;
 }
 
@@ -267,24 +300,6 @@ static int f_timestamps(lua_State *L)
     lua_pushinteger(L, (lua_Integer)(f->start_usec % 1000000));
     lua_pushinteger(L, (lua_Integer)(f->last_usec % 1000000));
     return 4;
-}
-
-static int f_timestring_iso8601(lua_State *L)
-{
-    const struct flow *f = flw(L);
-    if (!f)
-        return push_error(L, "no flow available");
-    push_time_iso(L, f->start_usec);
-    return 1;
-}
-
-static int f_timestring_legacy(lua_State *L)
-{
-    const struct flow *f = flw(L);
-    if (!f)
-        return push_error(L, "no flow available");
-    push_time_legacy(L, f->start_usec);
-    return 1;
 }
 
 static int f_tuple(lua_State *L)
@@ -329,28 +344,20 @@ static int f_stats(lua_State *L)
     return 4;
 }
 
-static int f_id(lua_State *L)
-{
-    const struct flow *f = flw(L);
-    if (!f)
-        return push_error(L, "no flow available");
-    lua_pushinteger(L, (lua_Integer)f->flow_id);
-    return 1;
-}
-
 static int f_get(lua_State *L)
 {
     static const luaL_Reg m[] = {{"timestamps", f_timestamps},
-                                 {"timestring_iso8601", f_timestring_iso8601},
-                                 {"timestring_legacy", f_timestring_legacy},
                                  {"tuple", f_tuple},
                                  {"app_layer_proto", f_app_layer_proto},
                                  {"stats", f_stats},
-                                 {"id", f_id},
                                  {NULL, NULL}};
     if (!flw(L))
         return push_error(L, "no flow available");
-    push_object(L, "suricata.flow.obj", m);
+    static const struct obj_field_reg fl[] = {{"id", FIELD_FLOW_ID},
+                                              {"timestring_iso8601", FIELD_FLOW_TIME_ISO},
+                                              {"timestring_legacy", FIELD_FLOW_TIME_LEGACY},
+                                              {NULL, 0}};
+    push_object_fields(L, "suricata.flow.obj", m, fl);
     return 1;
 }
 
@@ -377,30 +384,6 @@ static int r_action(lua_State *L)
     lua_pushstring(L, rule_action_name((enum rule_action)r->action));
     return 1;
 }
-static int r_sid(lua_State *L)
-{
-    const struct rule *r = rul(L);
-    if (!r)
-        return push_error(L, "no rule available");
-    lua_pushinteger(L, r->sid);
-    return 1;
-}
-static int r_gid(lua_State *L)
-{
-    const struct rule *r = rul(L);
-    if (!r)
-        return push_error(L, "no rule available");
-    lua_pushinteger(L, r->gid);
-    return 1;
-}
-static int r_rev(lua_State *L)
-{
-    const struct rule *r = rul(L);
-    if (!r)
-        return push_error(L, "no rule available");
-    lua_pushinteger(L, r->rev);
-    return 1;
-}
 static int r_msg(lua_State *L)
 {
     const struct rule *r = rul(L);
@@ -409,14 +392,6 @@ static int r_msg(lua_State *L)
     if (!r->msg)
         return push_error(L, "rule has no msg");
     lua_pushstring(L, r->msg);
-    return 1;
-}
-static int r_priority(lua_State *L)
-{
-    const struct rule *r = rul(L);
-    if (!r)
-        return push_error(L, "no rule available");
-    lua_pushinteger(L, r->priority);
     return 1;
 }
 static int r_class_description(lua_State *L)
@@ -436,16 +411,17 @@ static int r_class_description(lua_State *L)
 static int r_get_rule(lua_State *L)
 {
     static const luaL_Reg m[] = {{"action", r_action},
-                                 {"sid", r_sid},
-                                 {"gid", r_gid},
-                                 {"rev", r_rev},
                                  {"msg", r_msg},
-                                 {"priority", r_priority},
                                  {"class_description", r_class_description},
                                  {NULL, NULL}};
     if (!rul(L))
         return push_error(L, "no rule available");
-    push_object(L, "suricata.rule.obj", m);
+    static const struct obj_field_reg fl[] = {{"sid", FIELD_RULE_SID},
+                                              {"gid", FIELD_RULE_GID},
+                                              {"rev", FIELD_RULE_REV},
+                                              {"priority", FIELD_RULE_PRIORITY},
+                                              {NULL, 0}};
+    push_object_fields(L, "suricata.rule.obj", m, fl);
     return 1;
 }
 
@@ -581,7 +557,7 @@ static int h_get_tx(lua_State *L)
                                  {NULL, NULL}};
     if (!tx_of_proto(L, "http"))
         return push_error(L, "no HTTP transaction");
-    push_object(L, "suricata.http.tx", m);
+    push_object_fields(L, "suricata.http.tx", m, NULL);
     return 1;
 }
 
@@ -683,7 +659,7 @@ static int d_get_tx(lua_State *L)
                                  {"authorities", d_authorities}, {NULL, NULL}};
     if (!tx_of_proto(L, "dns"))
         return push_error(L, "no DNS transaction");
-    push_object(L, "suricata.dns.tx", m);
+    push_object_fields(L, "suricata.dns.tx", m, NULL);
     return 1;
 }
 
