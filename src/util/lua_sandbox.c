@@ -148,6 +148,30 @@ static int sandbox_require(lua_State *L)
     return 1;
 }
 
+/* Fills a new state (argument 1: the sandbox, 2: allow_restricted). Run
+ * protected: a memory limit too small for it is an error, not a panic. */
+static int sandbox_setup(lua_State *L)
+{
+    struct lua_sandbox *sb = lua_touserdata(L, 1);
+    bool allow_restricted = lua_toboolean(L, 2);
+    lua_pushlightuserdata(L, sb);
+    lua_setfield(L, LUA_REGISTRYINDEX, SANDBOX_KEY);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, MODULES_KEY);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, LOADED_KEY);
+    if (allow_restricted) {
+        luaL_openlibs(L);
+        lua_getglobal(L, "require");
+    } else {
+        sandbox_open_libs(L);
+        lua_pushnil(L);
+    }
+    lua_pushcclosure(L, sandbox_require, 1);
+    lua_setglobal(L, "require");
+    return 0;
+}
+
 struct lua_sandbox *lua_sandbox_new(size_t max_bytes, uint64_t max_instructions,
                                     bool allow_restricted)
 {
@@ -162,23 +186,10 @@ struct lua_sandbox *lua_sandbox_new(size_t max_bytes, uint64_t max_instructions,
         return NULL;
     }
     lua_State *L = sb->L;
+    lua_pushcfunction(L, sandbox_setup);
     lua_pushlightuserdata(L, sb);
-    lua_setfield(L, LUA_REGISTRYINDEX, SANDBOX_KEY);
-    /* Start-up runs unprotected: a limit too small for it must not abort. */
-    lua_newtable(L);
-    lua_setfield(L, LUA_REGISTRYINDEX, MODULES_KEY);
-    lua_newtable(L);
-    lua_setfield(L, LUA_REGISTRYINDEX, LOADED_KEY);
-    if (allow_restricted) {
-        luaL_openlibs(L);
-        lua_getglobal(L, "require");
-    } else {
-        sandbox_open_libs(L);
-        lua_pushnil(L);
-    }
-    lua_pushcclosure(L, sandbox_require, 1);
-    lua_setglobal(L, "require");
-    if (sb->memory_error) {
+    lua_pushboolean(L, allow_restricted);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
         lua_sandbox_free(sb);
         return NULL;
     }

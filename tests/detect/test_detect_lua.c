@@ -81,6 +81,11 @@ static void test_sandbox(void)
                      err, sizeof err, NULL), 0);
     /* a state too small for Lua itself is refused, not aborted */
     CHECK(lua_sandbox_new(64, 0, false) == NULL);
+    /* one big enough for the state but not for its libraries: refused too */
+    for (size_t limit = 1024; limit <= 16384; limit += 512) {
+        struct lua_sandbox *t = lua_sandbox_new(limit, 0, false);
+        lua_sandbox_free(t);
+    }
 }
 
 static const char *dir;
