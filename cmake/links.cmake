@@ -22,6 +22,13 @@ if(NFQ_FOUND)
   add_compile_definitions(VIGIL_HAVE_NFQ=1)
   list(APPEND VIGIL_EXTERNAL_LIBS PkgConfig::NFQ)
 endif()
+# Lua 5.4 (optional): `lua:` rule scripts and Lua output scripts, run in a
+# sandbox (src/util/lua_sandbox.c, src/detect/detect_lua.c).
+pkg_check_modules(LUA IMPORTED_TARGET lua5.4)
+if(LUA_FOUND)
+  add_compile_definitions(VIGIL_HAVE_LUA=1)
+  list(APPEND VIGIL_EXTERNAL_LIBS PkgConfig::LUA)
+endif()
 foreach(lib ${VIGIL_LIBS})
   target_link_libraries(${lib} PUBLIC ${VIGIL_EXTERNAL_LIBS})
 endforeach()

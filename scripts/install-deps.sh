@@ -4,7 +4,7 @@
 # Idempotent: packages already present are skipped by apt-get.
 set -eu
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev python3 python3-yaml
- libpcap-dev libhyperscan-dev libpcre2-dev libhtp-dev libnghttp2-dev libbrotli-dev nghttp2-server nghttp2-client nginx libssl-dev zlib1g-dev libmagic-dev
+ libpcap-dev libhyperscan-dev libpcre2-dev libhtp-dev libnghttp2-dev libbrotli-dev nghttp2-server nghttp2-client nginx libssl-dev zlib1g-dev libmagic-dev liblua5.4-dev
  libjansson-dev libyaml-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
  postgresql iproute2 curl suricata-update logrotate strace python3-jsonschema libicu-dev libpsl-dev publicsuffix
  nmap tcpdump openssh-server openssh-client libnetfilter-queue-dev nftables iptables

@@ -14,6 +14,7 @@
  * bomb costs bounded memory and time. TCP messages are buffered up to their
  * 16-bit length; every byte kept is accounted with app_memory_reserve. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1548,6 +1549,44 @@ int app_dns_tx_question(const struct app_tx *atx, const uint8_t **name, uint32_t
         return 0;
     }
     return -1;
+}
+
+int app_dns_tx_header(const struct app_tx *atx, uint16_t *id, uint8_t *rcode, char *rcode_name,
+                      size_t rcode_len)
+{
+    if (!atx || (atx->parser != &app_parser_dns_udp && atx->parser != &app_parser_dns_tcp))
+        return -1;
+    const struct dns_tx *tx = (const struct dns_tx *)atx;
+    *id = tx->id;
+    *rcode = tx->rcode;
+    char b[16];
+    snprintf(rcode_name, rcode_len, "%s", dns_rcode_name(tx->rcode, b, sizeof b));
+    return 0;
+}
+
+int app_dns_tx_record(const struct app_tx *atx, uint32_t i, struct app_dns_record *out)
+{
+    if (!atx || (atx->parser != &app_parser_dns_udp && atx->parser != &app_parser_dns_tcp))
+        return -1;
+    const struct dns_tx *tx = (const struct dns_tx *)atx;
+    if (i >= tx->rr_count)
+        return -1;
+    const struct dns_rr *rr = &tx->rrs[i];
+    out->section = rr->section;
+    out->name = (const uint8_t *)DNS_ARENA(tx, rr->name);
+    out->name_len = rr->name_len;
+    out->type = rr->type;
+    char b[16];
+    snprintf(out->type_name, sizeof out->type_name, "%s", dns_type_name(rr->type, b, sizeof b));
+    out->ttl = rr->ttl;
+    out->data[0] = 0;
+    if (rr->kind == DNS_RDATA_ADDR && (rr->rdata_len == 4 || rr->rdata_len == 16))
+        inet_ntop(rr->rdata_len == 4 ? AF_INET : AF_INET6, DNS_ARENA(tx, rr->rdata), out->data,
+                  sizeof out->data);
+    else if (rr->kind == DNS_RDATA_TEXT)
+        snprintf(out->data, sizeof out->data, "%.*s", (int)rr->rdata_len,
+                 (const char *)DNS_ARENA(tx, rr->rdata));
+    return 0;
 }
 
 /* Names newer Suricata rule files use for the same events. */

@@ -21,6 +21,7 @@
  * matching pass rule stops inspection of the packet and of its flow.
  * Nothing here allocates per packet once a flow's state exists. */
 #include "detect/detect_iprep.h"
+#include "detect/detect_lua.h"
 #include "detect/detect_engine_packet.h"
 
 #include <errno.h>
@@ -205,6 +206,7 @@ struct detect_worker {
     struct detect_shared *own_shared;  /* used while no sensor-wide one is set */
     struct detect_worker_stats stats;
     struct detect_verdict verdict;   /* of the last packet */
+    struct detect_lua_worker *lua;   /* Lua states of the rules' scripts, made on first use */
 };
 
 /* ---- set-up ---- */
@@ -385,6 +387,11 @@ struct detect_worker *detect_worker_new(const struct detect_engine *de)
                 used[id] = true;
             }
         }
+        /* The script of a protocol rule reads its transaction (http.get_tx()),
+         * unless the rule inspects the payload: then it runs on packets. */
+        if (r->nlua && r->app_proto != RULE_APP_NONE && r->app_proto != RULE_APP_FAILED &&
+            !dw->needs_payload[i])
+            tx = true;
         dw->kind[i] = r->has_frame ? RULE_KIND_FRAME : tx ? RULE_KIND_TX : RULE_KIND_PACKET;
         if (r->has_frame)
             dw->nframe_rules++;
@@ -520,6 +527,7 @@ void detect_worker_carry_over(struct detect_worker *to, struct detect_worker *fr
     to->shared = own ? to->own_shared : from->shared;
     from->shared = from->own_shared;
     to->stats = from->stats;
+    detect_lua_worker_carry_over(&to->lua, from->lua);
 }
 
 void detect_worker_free(struct detect_worker *dw)
@@ -548,6 +556,7 @@ void detect_worker_free(struct detect_worker *dw)
     free(dw->order_tmp);
 
     free(dw->window);
+    detect_lua_worker_free(dw->lua);
     free(dw);
 }
 
@@ -1963,6 +1972,59 @@ static bool events_match(const struct detect_worker *dw, const struct rule *r,
     return true;
 }
 
+static bool lua_flowint_get(void *state, uint32_t id, int64_t *value)
+{
+    const struct detect_flow_state *s = state;
+    if (!s || !s->flowint_set || id >= s->nflowints || !s->flowint_set[id])
+        return false;
+    *value = s->flowint_value[id];
+    return true;
+}
+
+static void lua_flowint_put(void *state, uint32_t id, int64_t value)
+{
+    struct detect_flow_state *s = state;
+    if (!s || !s->flowint_set || id >= s->nflowints)
+        return;
+    s->flowint_value[id] = value;
+    s->flowint_set[id] = 1;
+}
+
+/* The rule's Lua scripts, after everything else held (detect_lua.h). */
+static bool lua_conditions(struct packet_run *run, const struct rule *r,
+                           const struct inspect_source *src)
+{
+    struct detect_worker *dw = run->dw;
+    for (uint32_t i = 0; i < r->nlua; i++) {
+        struct detect_lua_ctx c = {.p = run->p, .f = run->f, .tx = src->tx,
+                                   .direction = src->tx ? src->direction : run->p->flow_direction,
+                                   .rule = r, .rs = dw->rs, .thread = dw->ctx,
+                                   .flow_state = run->s, .flowint_get = lua_flowint_get,
+                                   .flowint_put = lua_flowint_put};
+        int b = detect_lua_buffer(r->lua[i]);
+        if (b >= 0 && src->tx) {
+            const uint8_t *d;
+            uint32_t len;
+            if (app_tx_get_buffer_dir(src->tx, (enum app_buffer)b, c.direction, 0, &d, &len) == 0) {
+                c.buffer = d;
+                c.buffer_len = len;
+            }
+        } else if (src->payload) {
+            c.buffer = src->payload;
+            c.buffer_len = src->payload_len;
+        }
+        int m = detect_lua_match(&dw->lua, r->lua[i], &c);
+        struct detect_lua_stats ls = detect_lua_worker_stats(dw->lua);
+        dw->stats.lua_errors = ls.errors;
+        dw->stats.lua_blocked_function_errors = ls.blocked_function_errors;
+        dw->stats.lua_instruction_limit_errors = ls.instruction_limit_errors;
+        dw->stats.lua_memory_limit_errors = ls.memory_limit_errors;
+        if (!m)
+            return false;
+    }
+    return true;
+}
+
 /* Common checks and evaluation of one candidate in one context. */
 static bool rule_matches(struct packet_run *run, const struct rule *r,
                          const struct inspect_source *src, bool stream_ctx)
@@ -1989,6 +2051,8 @@ static bool rule_matches(struct packet_run *run, const struct rule *r,
         if (!src->tx || !detect_tx_kw_match(r->tx_conds[i].kw, src->tx, src->direction,
                                             r->tx_conds[i].data))
             return false;
+    if (r->nlua && !lua_conditions(run, r, src))
+        return false;
     return true;
 }
 

@@ -58,6 +58,9 @@ struct detect_worker_stats {
     uint64_t alert_queue_overflow;
     uint64_t passed_flows;
     uint64_t frame_rules_prefiltered; /* frame rules skipped: fast pattern not in the frame */
+    /* Lua scripts (detect_lua.h): failed runs, and those by cause */
+    uint64_t lua_errors, lua_blocked_function_errors, lua_instruction_limit_errors,
+        lua_memory_limit_errors;
 };
 
 struct detect_worker;

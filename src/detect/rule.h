@@ -506,6 +506,7 @@ struct rule_kv {
 #define RULE_EVENT_DECODE 1
 #define RULE_EVENT_STREAM 2
 
+struct detect_lua;
 struct rule {
     uint32_t id; /* index in the rule set */
     uint32_t sid, gid, rev;
@@ -541,6 +542,8 @@ struct rule {
     uint32_t nbuffers;
     struct rule_tx_cond *tx_conds; /* owned: transaction keywords, all must hold */
     uint32_t ntx_conds;
+    struct detect_lua **lua; /* owned: lua keywords (detect_lua.h), all must hold */
+    uint32_t nlua;
     uint32_t nbyte_vars;
     char *byte_var_names[RULE_MAX_BYTE_VARS]; /* owned */
 

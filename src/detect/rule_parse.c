@@ -21,6 +21,7 @@
 #include "app/app.h"
 #include "decode/decode_events.h"
 #include "detect/detect_buffer.h"
+#include "detect/detect_lua.h"
 #include "detect/detect_tx_kw.h"
 #include "detect/rule_addr.h"
 #include "detect/rule_internal.h"
@@ -443,6 +444,25 @@ static int parse_header(struct pctx *pc, char **sp)
         r->ipproto = 0;
         r->flags |= RULE_FLAG_PKTHDR;
     } else {
+        /* Suricata 8's rule hooks, "<app>:<state>" (http1:request_line,
+         * dns:response_complete, ssh:request_banner_done): the rule inspects
+         * the protocol's transactions from the side the state belongs to. */
+        char app_name[64];
+        const char *hook = strchr(proto, ':');
+        if (hook) {
+            size_t an = (size_t)(hook - proto);
+            hook++;
+            bool req = !strncmp(hook, "request_", 8), resp = !strncmp(hook, "response_", 9);
+            if (an == 0 || an >= sizeof app_name || (!req && !resp) || !hook[req ? 8 : 9]) {
+                snprintf(pc->e->keyword, sizeof(pc->e->keyword), "protocol");
+                return pctx_fail_reason(pc, "unsupported protocol",
+                                        "unknown protocol hook '%.60s'", proto);
+            }
+            memcpy(app_name, proto, an);
+            app_name[an] = 0;
+            proto = app_name;
+            r->flow_flags |= req ? RULE_FLOW_TOSERVER : RULE_FLOW_TOCLIENT;
+        }
         int app = rule_app_proto_lookup(proto);
         if (app < 0 || app == RULE_APP_FAILED) {
             snprintf(pc->e->keyword, sizeof(pc->e->keyword), "protocol");
@@ -909,6 +929,38 @@ static int kw_requires(struct pctx *pc, char *v)
     return 0;
 }
 
+#ifdef VIGIL_HAVE_LUA
+/* lua:[!]script.lua (detect_lua.h): the script is read and its init()
+ * run now, so a missing or broken script fails the rule with its reason. */
+static int kw_lua(struct pctx *pc, char *v)
+{
+    const char *buffer = NULL;
+    if (pc->cur_list >= 0) {
+        const struct detect_buffer_info *bi = detect_buffer_get(pc->r->buffers[pc->cur_list].buffer_id);
+        buffer = bi ? bi->name : NULL;
+    }
+    char err[512];
+    struct detect_lua *kw = detect_lua_parse(v, buffer, err, sizeof err);
+    if (!kw)
+        return pctx_fail(pc, "%s", err);
+    struct detect_lua **n = realloc(pc->r->lua, (pc->r->nlua + 1) * sizeof *n);
+    if (!n) {
+        detect_lua_free(kw);
+        return pctx_fail(pc, "out of memory");
+    }
+    n[pc->r->nlua++] = kw;
+    pc->r->lua = n;
+    /* flowints the script registered share the rule set's flowint ids */
+    for (unsigned i = 0; detect_lua_flowint_name(kw, i); i++) {
+        uint32_t id;
+        if (name_table_intern(&pc->rs->vars_by_kind[RULE_VAR_FLOWINT],
+                              detect_lua_flowint_name(kw, i), &id))
+            return pctx_fail(pc, "out of memory");
+    }
+    return 0;
+}
+#endif
+
 /* ---- keyword table ---- */
 
 enum { KW_VALUE = 1, KW_NOVALUE = 2 };
@@ -999,6 +1051,10 @@ static const struct keyword keywords[] = {
     {"dataset", kw_dataset, KW_VALUE},
     {"datarep", kw_datarep, KW_VALUE},
     {"iprep", kw_iprep, KW_VALUE},
+#ifdef VIGIL_HAVE_LUA
+    {"lua", kw_lua, KW_VALUE},
+    {"luajit", kw_lua, KW_VALUE},
+#endif
 };
 
 /* Suricata keywords vigil knows but does not implement; the rule is not
@@ -1010,8 +1066,10 @@ static const char *const unsupported_keywords[] = {
     "filesha1",
     "filesha256",
     "filesize",
+#ifndef VIGIL_HAVE_LUA
     "lua",
     "luajit",
+#endif
     "replace",
     "ssl_state",
     "ssl_version",
@@ -1360,7 +1418,7 @@ static int rule_check(struct pctx *pc)
     for (uint32_t i = 0; i < r->npkt; i++)
         npkt_not_iprep += r->pkt[i].type != RULE_PKT_IPREP;
     bool iponly = r->nbuffers == 0 && r->ntx_conds == 0 && npkt_not_iprep == 0 &&
-                  r->nflowints == 0 && !r->app_event &&
+                  r->nflowints == 0 && r->nlua == 0 && !r->app_event &&
                   !r->pkt_event && !(r->flags & RULE_FLAG_HAS_FLOW) &&
                   r->app_proto == RULE_APP_NONE && r->app_proto_match == RULE_APP_NONE;
     if (iponly)
@@ -1469,6 +1527,9 @@ void rule_free(struct rule *r)
     free(r->tx_conds);
     for (uint32_t i = 0; i < r->nbyte_vars; i++)
         free(r->byte_var_names[i]);
+    for (uint32_t i = 0; i < r->nlua; i++)
+        detect_lua_free(r->lua[i]);
+    free(r->lua);
     free(r->app_event);
     free(r->pkt_event);
     free(r->text);

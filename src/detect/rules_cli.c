@@ -3,6 +3,7 @@
  * loads rule files as the sensor would, prints every rule that is not
  * loaded (file:line: sid: keyword: message), a summary by reason, and ends
  * with "rules: N loaded, N failed". */
+#include "detect/detect_lua.h"
 #include "detect/rules_cli.h"
 
 #include <errno.h>
@@ -126,6 +127,9 @@ static int rules_check(int argc, char **argv)
     } else {
         cfg = config_new();
     }
+    /* lua: scripts are found under default-rule-path, with security.lua. */
+    if (cfg)
+        detect_lua_configure(cfg);
     /* No files: the configuration's rule-files under default-rule-path. */
     if (nfiles == 0) {
         const struct config_node *rf = config_find(cfg, "rule-files");

@@ -38,11 +38,13 @@ static const struct reason reasons[] = {
     {"outputs.eve-log.redis", "the redis output is not supported by vigil"},
     {"outputs.pcap-log", "the pcap-log output is not supported by vigil"},
     {"outputs.tls-store", "the tls-store output is not supported by vigil"},
-    {"outputs.lua", "Lua outputs are not supported by vigil"},
+#ifndef VIGIL_HAVE_LUA
+    {"outputs.lua", "Lua outputs need vigil built with Lua"},
+#endif
     {"outputs.alert-debug", "the alert-debug output is not supported by vigil"},
     {"outputs.tcp-data", "the tcp-data output is not supported by vigil"},
     {"outputs.http-body-data", "the http-body-data output is not supported by vigil"},
-    {"security", "the sandbox settings (landlock, limit-noproc, lua) are not supported by vigil"},
+    {"security", "the sandbox settings (landlock, limit-noproc) are not supported by vigil"},
     {"profiling", "profiling is not supported by vigil"},
     {"engine-analysis", "engine analysis is not supported by vigil"},
     {"af-packet.copy-mode", "IPS/TAP copy modes are not supported: vigil is a passive IDS"},

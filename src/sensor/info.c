@@ -42,6 +42,9 @@ void sensor_print_build_info(void)
 #ifdef VIGIL_HAVE_NFQ
            "NFQ "
 #endif
+#ifdef VIGIL_HAVE_LUA
+           "HAVE_LUA "
+#endif
            "RUST\n");
     printf("SIMD support: none\n");
     printf("Atomic intrinsics: 1 2 4 8 byte(s)\n");
@@ -76,7 +79,11 @@ void sensor_print_build_info(void)
     printf("  NFQueue support:                         no\n");
 #endif
     printf("  Unix socket enabled:                     no\n");
+#ifdef VIGIL_HAVE_LUA
+    printf("  Lua support:                             yes\n");
+#else
     printf("  Lua support:                             no\n");
+#endif
     printf("\n");
     printf("  --prefix                                 %s\n", vigil_prefix_dir());
     printf("  --sysconfdir                             %s\n", vigil_sysconf_dir());

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The running sensor's detection engine: start-up load, reload thread,
  * swap, reclamation. See reload.h. */
+#include "detect/detect_lua.h"
 #include "sensor/reload.h"
 
 #include <errno.h>
@@ -292,8 +293,11 @@ static struct sensor_engine *engine_load(const struct sensor_engine *prev, bool 
     /* dataset/datarep/iprep: their configuration and the data directory,
      * before the first rules that name them are parsed. Sets live for the
      * whole run (their contents are state): a reload reuses them. */
-    if (at_start)
+    if (at_start) {
         detect_datasets_configure(cfg, src->data_dir);
+        /* Lua settings are read once: workers' states are made from them. */
+        detect_lua_configure(cfg);
+    }
     load_aux_file(src, e->rules, "classification-file", "classification.config", lr);
     load_aux_file(src, e->rules, "reference-config-file", "reference.config", lr);
     for (int i = 0; i < src->rule_file_count; i++) {

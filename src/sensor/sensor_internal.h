@@ -314,12 +314,14 @@ void worker_flush_outputs(struct worker *w);
 void worker_set_pcap_filename(struct worker *w, const char *name);
 
 /* Shared by all workers. */
+struct lua_output;
 struct sensor_shared {
     struct fast_log *fast_log;
     struct swap_domain *swap;           /* readers of swapped structures (workers) */
     const struct sensor_intel *intel;   /* NULL without indicators or hub */
     struct behaviour_store *behaviour;  /* scan trackers of all workers (NULL: off) */
     struct detect_shared *detect;       /* thresholds and host tags of all workers */
+    struct lua_output *lua_out;         /* Lua output scripts, NULL none (output/lua_output.h) */
 };
 
 /* Moves a worker to engine e (its per-thread detection context, keeping

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "output/lua_output.h"
 #include "sensor/sensor.h"
 #include "sensor/sensor_internal.h"
 #include "detect/detect_dataset.h"
@@ -269,6 +270,15 @@ static int open_outputs(struct run_state *rs)
             return 1;
         }
     }
+    /* Lua output scripts (setup() runs now, deinit() in close_outputs). */
+    err[0] = 0;
+    rs->shared.lua_out = lua_output_open(rs->cfg, rs->sc.log_dir, err, sizeof err);
+    if (!rs->shared.lua_out && err[0]) {
+        log_error("%s", err);
+        return 1;
+    }
+    if (lua_output_wants_tx(rs->shared.lua_out))
+        app_layer_set_inspection_active(true);
     return 0;
 }
 
@@ -295,6 +305,8 @@ static int close_outputs(struct run_state *rs)
     if (rs->shared.fast_log && fast_log_close(rs->shared.fast_log) != 0 && rc == 0)
         rc = 1;
     rs->shared.fast_log = NULL;
+    lua_output_close(rs->shared.lua_out);
+    rs->shared.lua_out = NULL;
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "detect/detect_lua.h"
 #include "detect/rule_set.h"
 #include "sensor/sensor_internal.h"
 
@@ -113,6 +114,10 @@ static void collect(struct sensor_totals *t, struct worker *workers, int count,
             t->detect.packets_inspected += d->packets_inspected;
             t->detect.passed_flows += d->passed_flows;
             t->detect.frame_rules_prefiltered += d->frame_rules_prefiltered;
+            t->detect.lua_errors += d->lua_errors;
+            t->detect.lua_blocked_function_errors += d->lua_blocked_function_errors;
+            t->detect.lua_instruction_limit_errors += d->lua_instruction_limit_errors;
+            t->detect.lua_memory_limit_errors += d->lua_memory_limit_errors;
             t->have_detect = true;
         }
         t->have_behaviour |= w->behaviour != NULL;
@@ -162,6 +167,14 @@ static void write_raw_stats(struct json_writer *w, const struct sensor_totals *t
         json_key_u64(w, "alerts_suppressed", t->detect.alerts_suppressed);
         json_key_u64(w, "alert_queue_overflow", t->detect.alert_queue_overflow);
         json_key_u64(w, "frame_rules_prefiltered", t->detect.frame_rules_prefiltered);
+        if (detect_lua_in_use()) {
+            json_key_object_begin(w, "lua");
+            json_key_u64(w, "errors", t->detect.lua_errors);
+            json_key_u64(w, "blocked_function_errors", t->detect.lua_blocked_function_errors);
+            json_key_u64(w, "instruction_limit_errors", t->detect.lua_instruction_limit_errors);
+            json_key_u64(w, "memory_limit_errors", t->detect.lua_memory_limit_errors);
+            json_object_end(w);
+        }
         json_object_end(w);
     }
     sensor_intel_write_stats(t->intel, &t->intel_match, w);

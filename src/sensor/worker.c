@@ -11,6 +11,7 @@
 
 #include "app/app_parser.h"
 #include "detect/rule.h"
+#include "output/lua_output.h"
 #include "sensor/ips_reject.h"
 #include "sensor/sensor_internal.h"
 #include "output/frame_log.h"
@@ -196,6 +197,8 @@ static void sink_tx_inspect(void *user, struct flow *flow, const struct packet *
 {
     struct worker *w = user;
     sensor_intel_tx(w, flow, packet, tx, direction);
+    if (w->shared->lua_out)
+        lua_output_tx(w->shared->lua_out, flow, packet, tx, direction);
     behaviour_tx(w->behaviour, flow, packet ? packet->ts_usec : w->now_usec, tx, direction);
 }
 
@@ -322,6 +325,8 @@ static void flow_on_end(void *user, struct flow *f)
     /* Behavioural detectors see each flow once, as it ends (before it is
      * logged, so an alert marks it alerted); src/behaviour/. */
     behaviour_flow_end(w->behaviour, f);
+    if (w->shared->lua_out)
+        lua_output_flow(w->shared->lua_out, f);
     if (w->config->any_log_flow) {
         struct eve_flow_protos protos = {0};
         if (f->app_proto)
@@ -559,6 +564,9 @@ static void emit_alerts(struct worker *w, const struct packet *p, struct flow *f
         if (w->shared->fast_log)
             fast_log_write(w->shared->fast_log, p, &w->alerts[i], w->engine->engine,
                                w->config->ips_mode);
+        if (w->shared->lua_out && !tagged)
+            lua_output_alert(w->shared->lua_out, p, f, w->alerts[i].rule,
+                             w->engine->rules, w->alerts[i].tx);
     }
 }
 

@@ -22,6 +22,10 @@ features=${VIGIL_FEATURES:-HAVE_JA3,HAVE_JA4,QA_SIMULATION}
 if [ -z "${VIGIL_FEATURES:-}" ] && ldd "$bin" 2>/dev/null | grep -q 'libmagic\.so'; then
   features="$features,MAGIC"
 fi
+# HAVE_LUA: `lua:` rule scripts, when the binary was built with Lua 5.4.
+if [ -z "${VIGIL_FEATURES:-}" ] && "$bin" --build-info 2>/dev/null | grep -q '^Features:.* HAVE_LUA'; then
+  features="$features,HAVE_LUA"
+fi
 # Compiled-database caches go to a scratch directory: Suricata's default
 # yaml caches to "./", which would be each test's folder under ../shared.
 cache=$(mktemp -d)
