@@ -163,6 +163,23 @@ check("ips: packet rule leaves the flow undropped",
 ips = last_stats(evs).get("ips", {})
 check("ips: 2 blocked, 2 accepted", ips.get("blocked") == 2 and ips.get("accepted") == 2, ips)
 
+# 3b. Data on a SYN is the packet's payload, not stream data (the stream
+# takes it only once the SYN/ACK acknowledges it): a drop it triggers blocks
+# that packet only, and the retried connection's data is inspected again.
+def syn_data(pc):
+    pc.tcp(C, S, 40020, 80, 100, 0, 0x02, b"bad syn data")
+    pc.tcp(C, S, 40020, 80, 100, 0, 0x02)
+    pc.tcp(S, C, 80, 40020, 900, 101, 0x12)
+    pc.tcp(C, S, 40020, 80, 101, 901, 0x10)
+    pc.tcp(C, S, 40020, 80, 101, 901, 0x18, b"bad stream data")
+
+
+evs = run(syn_data, ['drop tcp any any -> any 80 (msg:"bad"; content:"bad"; sid:2;)'])
+drops = [(d["pcap_cnt"], d["drop"]["reason"]) for d in of(evs, "drop")]
+check("ips: drop on SYN data blocks that packet only; later data is inspected",
+      drops == [(1, "rules"), (5, "rules")] and len(of(evs, "alert")) == 2, drops)
+
+
 # 4. pass: a packet rule's pass only passes its packet (and cancels the
 # drop of that packet); a transaction rule's pass passes the flow.
 evs = run(udp_packets, ['drop udp any any -> any 9999 (msg:"bad"; content:"bad"; sid:2;)',
