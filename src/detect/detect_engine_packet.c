@@ -1244,8 +1244,12 @@ static uint64_t threshold_key(const struct rule *r, const struct rule_threshold 
         key ^= addr_hash(&p->src);
     else if (t->track == RULE_TRACK_BY_DST)
         key ^= addr_hash(&p->dst);
-    else if (t->track == RULE_TRACK_BY_BOTH)
-        key ^= addr_hash(&p->src) * 3 + addr_hash(&p->dst);
+    else if (t->track == RULE_TRACK_BY_BOTH) {
+        /* An address pair, whichever way the packet goes (Suricata's
+         * by_both tracks the IP pair, not a direction). */
+        uint64_t a = addr_hash(&p->src), b = addr_hash(&p->dst);
+        key ^= a < b ? a * 3 + b : b * 3 + a;
+    }
     else if (t->track == RULE_TRACK_BY_FLOW && p->flow)
         key ^= hash_mix(p->flow->flow_id);
     return key ? key : 1;

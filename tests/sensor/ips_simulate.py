@@ -242,6 +242,25 @@ check("ips: rate_filter new_action drop after 2 matches",
       acts == ["allowed", "allowed", "blocked"] and len(drops) == 1 and
       drops[0]["drop"]["reason"] == "threshold detection_filter", (acts, drops))
 
+# by_both tracks the address pair whichever way the packet goes: the
+# answer is the pair's second match, so it gets new_action.
+def udp_both_ways(pc):
+    pc.udp(C, S, 5555, 9999, b"ask")
+    pc.udp(S, C, 9999, 5555, b"answer")
+
+
+with tempfile.NamedTemporaryFile("w", suffix=".config", delete=False) as tf:
+    tf.write("rate_filter gen_id 1, sig_id 8, track by_both, count 1, seconds 60, "
+             "new_action drop, timeout 60\n")
+try:
+    evs = run(udp_both_ways, ['alert udp any any -> any any (content:"a"; sid:8;)'],
+              args=["--set", "threshold-file=" + tf.name])
+finally:
+    os.unlink(tf.name)
+check("ips: rate_filter by_both counts both directions of the pair",
+      [a["alert"]["action"] for a in of(evs, "alert")] == ["allowed", "blocked"] and
+      [d["pcap_cnt"] for d in of(evs, "drop")] == [2], of(evs, "alert"))
+
 # 8. fast.log: "[Drop] " before a drop rule's line inline, "[wDrop] " (would
 # drop) in IDS mode.
 DROP_BAD = ['drop udp any any -> any 9999 (msg:"bad"; content:"bad"; sid:2;)']
