@@ -261,6 +261,26 @@ check("ips: rate_filter by_both counts both directions of the pair",
       [a["alert"]["action"] for a in of(evs, "alert")] == ["allowed", "blocked"] and
       [d["pcap_cnt"] for d in of(evs, "drop")] == [2], of(evs, "alert"))
 
+# Snort 3's alert filters from a snort.lua (snort-lua-file): event_filter
+# limit keeps one alert of sid 9; suppress hides sid 10 from this source
+# while its drop still applies.
+with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as tf:
+    tf.write("ips = { enable_builtin_rules = true }\n"
+             "event_filter = { { gid = 1, sid = 9, type = 'limit', track = 'by_src',\n"
+             "                   count = 1, seconds = 60 } }\n"
+             "suppress = { { gid = 1, sid = 10, track = 'by_src', ip = '%s' } }\n" % C)
+try:
+    evs = run(udp_packets, ['alert udp any any -> any 9999 (content:"a"; sid:9;)',
+                            'drop udp any any -> any 9999 (content:"bad"; sid:10;)'],
+              args=["--set", "snort-lua-file=" + tf.name])
+finally:
+    os.unlink(tf.name)
+check("snort.lua: event_filter limit 1 and suppress of a drop rule (still dropping)",
+      [(a["pcap_cnt"], a["alert"]["signature_id"]) for a in of(evs, "alert")] == [(2, 9)] and
+      [d["pcap_cnt"] for d in of(evs, "drop")] == [2, 4],
+      ([(a["pcap_cnt"], a["alert"]["signature_id"]) for a in of(evs, "alert")],
+       [d["pcap_cnt"] for d in of(evs, "drop")]))
+
 # 8. fast.log: "[Drop] " before a drop rule's line inline, "[wDrop] " (would
 # drop) in IDS mode.
 DROP_BAD = ['drop udp any any -> any 9999 (msg:"bad"; content:"bad"; sid:2;)']
