@@ -125,6 +125,9 @@ int rule_set_load_threshold_config(struct rule_set *rs, const char *path, FILE *
  * entries are reported to `report` (file:line: table: field: why) and
  * skipped; returns their number, or -errno if the file cannot be read. */
 int rule_set_load_snort_lua(struct rule_set *rs, const char *path, FILE *report);
+/* The same on text in memory; name is used in the reports. */
+int rule_set_load_snort_lua_buffer(struct rule_set *rs, const char *data, size_t len,
+                                   const char *name, FILE *report);
 /* Appends one threshold.config entry (the rule set takes t->ip.ranges). */
 int rule_set_add_threshold_cfg(struct rule_set *rs, const struct rule_threshold_cfg *t);
 const struct rule_classification *rule_set_classification(const struct rule_set *rs, int id);

@@ -492,32 +492,11 @@ static bool read_table(struct lua_reader *rd, struct lua_lex *lx, const char *ta
     }
 }
 
-int rule_set_load_snort_lua(struct rule_set *rs, const char *path, FILE *report)
+int rule_set_load_snort_lua_buffer(struct rule_set *rs, const char *data, size_t len,
+                                   const char *name, FILE *report)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        int e = errno;
-        if (report)
-            fprintf(report, "%s: cannot open: %s\n", path, strerror(e));
-        return -e;
-    }
-    struct lua_reader rd = {.rs = rs, .path = path, .report = report};
-    long size = fseek(fp, 0, SEEK_END) == 0 ? ftell(fp) : -1;
-    if (size < 0 || (unsigned long)size > LUA_FILE_MAX) {
-        fclose(fp);
-        report_error(&rd, 1, "snort.lua", NULL,
-                     size < 0 ? "cannot read its size" : "larger than 16 MiB: not read");
-        return rd.bad;
-    }
-    rewind(fp);
-    char *buf = malloc((size_t)size + 1);
-    if (!buf) {
-        fclose(fp);
-        return -ENOMEM;
-    }
-    size_t len = fread(buf, 1, (size_t)size, fp);
-    fclose(fp);
-    struct lua_lex lx = {.p = buf, .end = buf + len, .line = 1};
+    struct lua_reader rd = {.rs = rs, .path = name, .report = report};
+    struct lua_lex lx = {.p = data, .end = data + len, .line = 1};
     int depth = 0;
     lex_next(&lx);
     while (lx.tok != TOK_EOF) {
@@ -544,6 +523,35 @@ int rule_set_load_snort_lua(struct rule_set *rs, const char *path, FILE *report)
             depth--;
         lex_next(&lx);
     }
-    free(buf);
     return rd.bad;
+}
+
+int rule_set_load_snort_lua(struct rule_set *rs, const char *path, FILE *report)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        int e = errno;
+        if (report)
+            fprintf(report, "%s: cannot open: %s\n", path, strerror(e));
+        return -e;
+    }
+    long size = fseek(fp, 0, SEEK_END) == 0 ? ftell(fp) : -1;
+    if (size < 0 || (unsigned long)size > LUA_FILE_MAX) {
+        fclose(fp);
+        if (report)
+            fprintf(report, "%s: %s\n", path,
+                    size < 0 ? "cannot read its size" : "larger than 16 MiB: not read");
+        return 1;
+    }
+    rewind(fp);
+    char *buf = malloc((size_t)size + 1);
+    if (!buf) {
+        fclose(fp);
+        return -ENOMEM;
+    }
+    size_t len = fread(buf, 1, (size_t)size, fp);
+    fclose(fp);
+    int bad = rule_set_load_snort_lua_buffer(rs, buf, len, path, report);
+    free(buf);
+    return bad;
 }

@@ -792,6 +792,19 @@ static void test_files(const char *shared)
           t->timeout == 10 && t->t.count == 5);
     CHECK(rule_set_load_snort_lua(s, "/nonexistent/snort.lua", NULL) == -ENOENT);
     rule_set_free(s);
+    /* Every prefix of the file (a file cut anywhere) reads without harm. */
+    FILE *lf = fopen("detect/data/snort.lua", "rb");
+    static char lua[4096];
+    size_t lualen = lf ? fread(lua, 1, sizeof lua, lf) : 0;
+    if (lf)
+        fclose(lf);
+    CHECK(lualen > 0);
+    for (size_t cut = 0; cut <= lualen; cut++) {
+        s = rule_set_new(NULL);
+        CHECK(rule_set_load_snort_lua_buffer(s, lua, cut, "cut.lua", NULL) >= 0);
+        CHECK(rule_set_threshold_cfg_count(s) <= 5);
+        rule_set_free(s);
+    }
 }
 
 int main(void)
