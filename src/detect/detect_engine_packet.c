@@ -1253,8 +1253,12 @@ static uint64_t threshold_key(const struct rule *r, const struct rule_threshold 
         key ^= addr_hash(&p->src);
     else if (t->track == RULE_TRACK_BY_DST)
         key ^= addr_hash(&p->dst);
-    else if (t->track == RULE_TRACK_BY_BOTH)
-        key ^= addr_hash(&p->src) * 3 + addr_hash(&p->dst);
+    else if (t->track == RULE_TRACK_BY_BOTH) {
+        /* An address pair, whichever way the packet goes (Suricata's
+         * by_both tracks the IP pair, not a direction). */
+        uint64_t a = addr_hash(&p->src), b = addr_hash(&p->dst);
+        key ^= a < b ? a * 3 + b : b * 3 + a;
+    }
     else if (t->track == RULE_TRACK_BY_FLOW && p->flow)
         key ^= hash_mix(p->flow->flow_id);
     return key ? key : 1;
@@ -2075,7 +2079,11 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
     bool pseudo = p->flags & PACKET_FLAG_PSEUDO;
     bool have_payload = !pseudo && p->payload_len > 0;
     uint32_t wlen = 0, new_from = 0;
-    if (have_payload && p->proto == 6 && run->f && run->f->tcp && run->s)
+    /* Data on a SYN is not stream data yet (the stream takes it once the
+     * SYN/ACK acknowledges it, TCP Fast Open): rules see it as the packet's
+     * payload, so a drop or pass it triggers applies to the packet only. */
+    bool syn_data = p->proto == 6 && (p->tcp_flags & TCP_FLAG_SYN);
+    if (have_payload && p->proto == 6 && run->f && run->f->tcp && run->s && !syn_data)
         wlen = stream_window_build(dw, run->s, p, &new_from);
     /* The window ends with the payload: scanning it covers both. Only the
      * part that can hold a fast pattern ending in new bytes is scanned. */
@@ -2119,7 +2127,7 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
             }
             from_stream = matched;
         } else if (p->proto == 6 && run->f && run->f->tcp && dw->needs_payload[r->id] &&
-                   !rule_needs_packet(r) && !wlen) {
+                   !rule_needs_packet(r) && !wlen && !syn_data) {
             matched = false; /* a retransmission: its bytes were inspected already */
         } else {
             struct inspect_source src = {.payload = p->payload, .payload_len = p->payload_len,

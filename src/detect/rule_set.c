@@ -526,6 +526,16 @@ static int tcfg_parse_opts(char *s, struct rule_threshold_cfg *t, struct rule_se
     return 0;
 }
 
+int rule_set_add_threshold_cfg(struct rule_set *rs, const struct rule_threshold_cfg *t)
+{
+    struct rule_threshold_cfg *nt = realloc(rs->tcfg, (rs->ntcfg + 1) * sizeof(*nt));
+    if (!nt)
+        return -ENOMEM;
+    rs->tcfg = nt;
+    nt[rs->ntcfg++] = *t;
+    return 0;
+}
+
 int rule_set_load_threshold_config(struct rule_set *rs, const char *path, FILE *report)
 {
     FILE *f = fopen(path, "r");
@@ -570,12 +580,8 @@ int rule_set_load_threshold_config(struct rule_set *rs, const char *path, FILE *
             rest = NULL;
         }
         if (rest && tcfg_parse_opts(rest, &t, rs, msg, sizeof(msg)) == 0) {
-            struct rule_threshold_cfg *nt = realloc(rs->tcfg, (rs->ntcfg + 1) * sizeof(*nt));
-            if (nt) {
-                rs->tcfg = nt;
-                nt[rs->ntcfg++] = t;
+            if (rule_set_add_threshold_cfg(rs, &t) == 0)
                 continue;
-            }
             snprintf(msg, sizeof(msg), "out of memory");
         }
         free(t.ip.ranges);

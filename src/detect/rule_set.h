@@ -120,6 +120,16 @@ int rule_set_load_reference_config(struct rule_set *rs, const char *path, char *
  * Bad lines are reported to `report` (may be NULL) and skipped; returns the
  * number of bad lines, or -errno if the file cannot be read. */
 int rule_set_load_threshold_config(struct rule_set *rs, const char *path, FILE *report);
+/* Snort 3's event_filter, suppress and rate_filter tables of a snort.lua
+ * (read, not run: rule_snort_lua.c), added as threshold.config entries. Bad
+ * entries are reported to `report` (file:line: table: field: why) and
+ * skipped; returns their number, or -errno if the file cannot be read. */
+int rule_set_load_snort_lua(struct rule_set *rs, const char *path, FILE *report);
+/* The same on text in memory; name is used in the reports. */
+int rule_set_load_snort_lua_buffer(struct rule_set *rs, const char *data, size_t len,
+                                   const char *name, FILE *report);
+/* Appends one threshold.config entry (the rule set takes t->ip.ranges). */
+int rule_set_add_threshold_cfg(struct rule_set *rs, const struct rule_threshold_cfg *t);
 const struct rule_classification *rule_set_classification(const struct rule_set *rs, int id);
 int rule_set_classification_lookup(const struct rule_set *rs, const char *name);
 size_t rule_set_threshold_cfg_count(const struct rule_set *rs);

@@ -214,6 +214,7 @@ void sensor_config_check(struct run_state *rs)
     mark(cfg, "classification-file");
     mark(cfg, "reference-config-file");
     mark(cfg, "threshold-file");
+    mark(cfg, "snort-lua-file");
     if (rs->opts.rules_exclusive || rs->opts.disable_detection)
         mark(cfg, "rule-files");          /* -S: the configuration's list is not used */
     if (rs->opts.log_dir)

@@ -147,7 +147,10 @@ static void load_aux_file(const struct sensor_rules_source *src, struct rule_set
             log_warning("%s: %s: cannot read: %s", key, path, strerror(errno));
             return;
         }
-    } else if (!vigil_find_data_file(default_name, src->config_path, path, sizeof path)) {
+    } else if (!default_name ||
+               !vigil_find_data_file(default_name, src->config_path, path, sizeof path)) {
+        if (!default_name)
+            return;
         if (lr->at_start && strcmp(key, "threshold-file") != 0)
             log_warning("%s: no %s found (looked in %s, next to the configuration file and in "
                         "%s): alerts get severity 3",
@@ -160,6 +163,8 @@ static void load_aux_file(const struct sensor_rules_source *src, struct rule_set
         rc = rule_set_load_classification(rs, path, err, sizeof err);
     else if (strcmp(key, "reference-config-file") == 0)
         rc = rule_set_load_reference_config(rs, path, err, sizeof err);
+    else if (strcmp(key, "snort-lua-file") == 0)
+        rc = rule_set_load_snort_lua(rs, path, lr->at_start ? stderr : NULL) < 0 ? -1 : 0;
     else
         rc = rule_set_load_threshold_config(rs, path, lr->at_start ? stderr : NULL) < 0 ? -1 : 0;
     if (rc != 0 && err[0])
@@ -327,6 +332,8 @@ static struct sensor_engine *engine_load(const struct sensor_engine *prev, bool 
         }
     }
     load_aux_file(src, e->rules, "threshold-file", "threshold.config", lr);
+    /* Snort 3's event_filter / suppress / rate_filter tables (vigil's key). */
+    load_aux_file(src, e->rules, "snort-lua-file", NULL, lr);
     if (detect_datasets_error()) {
         /* As Suricata: a set that cannot be created or loaded stops start-up
          * (and fails a reload, keeping the running rules). Each failure was

@@ -784,6 +784,54 @@ static void test_files(const char *shared)
     CHECK(t && t->type == RULE_TCFG_RATE_FILTER && t->new_action == RULE_ACTION_DROP &&
           t->timeout == 10);
     rule_set_free(s);
+
+    /* Snort 3's tables in a snort.lua: read without running Lua. */
+    s = rule_set_new(NULL);
+    char *rep = NULL;
+    size_t replen = 0;
+    FILE *mf = open_memstream(&rep, &replen);
+    bad = rule_set_load_snort_lua(s, "detect/data/snort.lua", mf);
+    fclose(mf);
+    CHECK_EQ_INT(bad, 3);
+    CHECK(rep && strstr(rep, "detect/data/snort.lua:20: event_filter: type: expected 'limit'"));
+    CHECK(rep && strstr(rep, "detect/data/snort.lua:28: suppress: ip: a variable or expression"));
+    CHECK(rep && strstr(rep, "detect/data/snort.lua:29: suppress: ip: required with track"));
+    free(rep);
+    /* 2 event filters (the count -1 one never trips), 2 suppresses, 1 rate filter */
+    CHECK_EQ_INT(rule_set_threshold_cfg_count(s), 5);
+    t = rule_set_threshold_cfg(s, 0);
+    CHECK(t && t->type == RULE_TCFG_EVENT_FILTER && t->gid == 1 && t->sid == 1000001 &&
+          t->t.type == RULE_THRESHOLD_LIMIT && t->t.track == RULE_TRACK_BY_SRC &&
+          t->t.count == 1 && t->t.seconds == 60);
+    t = rule_set_threshold_cfg(s, 1);
+    CHECK(t && t->gid == 1 && t->sid == 1000002 && t->t.type == RULE_THRESHOLD_THRESHOLD &&
+          t->t.track == RULE_TRACK_BY_DST && t->t.count == 3 && t->t.seconds == 10);
+    t = rule_set_threshold_cfg(s, 2);
+    CHECK(t && t->type == RULE_TCFG_SUPPRESS && t->sid == 1000004 && !t->has_ip);
+    t = rule_set_threshold_cfg(s, 3);
+    CHECK(t && t->type == RULE_TCFG_SUPPRESS && t->sid == 1000005 && t->has_ip &&
+          t->t.track == RULE_TRACK_BY_DST && rule_addr_set_match_v4(&t->ip, 0x0a010203) &&
+          rule_addr_set_match_v4(&t->ip, 0xc0a80001) &&
+          !rule_addr_set_match_v4(&t->ip, 0x0a010303));
+    t = rule_set_threshold_cfg(s, 4);
+    CHECK(t && t->type == RULE_TCFG_RATE_FILTER && t->sid == 1000008 &&
+          t->t.track == RULE_TRACK_BY_RULE && t->new_action == RULE_ACTION_DROP &&
+          t->timeout == 10 && t->t.count == 5);
+    CHECK(rule_set_load_snort_lua(s, "/nonexistent/snort.lua", NULL) == -ENOENT);
+    rule_set_free(s);
+    /* Every prefix of the file (a file cut anywhere) reads without harm. */
+    FILE *lf = fopen("detect/data/snort.lua", "rb");
+    static char lua[4096];
+    size_t lualen = lf ? fread(lua, 1, sizeof lua, lf) : 0;
+    if (lf)
+        fclose(lf);
+    CHECK(lualen > 0);
+    for (size_t cut = 0; cut <= lualen; cut++) {
+        s = rule_set_new(NULL);
+        CHECK(rule_set_load_snort_lua_buffer(s, lua, cut, "cut.lua", NULL) >= 0);
+        CHECK(rule_set_threshold_cfg_count(s) <= 5);
+        rule_set_free(s);
+    }
 }
 
 int main(void)

@@ -163,6 +163,23 @@ check("ips: packet rule leaves the flow undropped",
 ips = last_stats(evs).get("ips", {})
 check("ips: 2 blocked, 2 accepted", ips.get("blocked") == 2 and ips.get("accepted") == 2, ips)
 
+# 3b. Data on a SYN is the packet's payload, not stream data (the stream
+# takes it only once the SYN/ACK acknowledges it): a drop it triggers blocks
+# that packet only, and the retried connection's data is inspected again.
+def syn_data(pc):
+    pc.tcp(C, S, 40020, 80, 100, 0, 0x02, b"bad syn data")
+    pc.tcp(C, S, 40020, 80, 100, 0, 0x02)
+    pc.tcp(S, C, 80, 40020, 900, 101, 0x12)
+    pc.tcp(C, S, 40020, 80, 101, 901, 0x10)
+    pc.tcp(C, S, 40020, 80, 101, 901, 0x18, b"bad stream data")
+
+
+evs = run(syn_data, ['drop tcp any any -> any 80 (msg:"bad"; content:"bad"; sid:2;)'])
+drops = [(d["pcap_cnt"], d["drop"]["reason"]) for d in of(evs, "drop")]
+check("ips: drop on SYN data blocks that packet only; later data is inspected",
+      drops == [(1, "rules"), (5, "rules")] and len(of(evs, "alert")) == 2, drops)
+
+
 # 4. pass: a packet rule's pass only passes its packet (and cancels the
 # drop of that packet); a transaction rule's pass passes the flow.
 evs = run(udp_packets, ['drop udp any any -> any 9999 (msg:"bad"; content:"bad"; sid:2;)',
@@ -224,6 +241,45 @@ drops = of(evs, "drop")
 check("ips: rate_filter new_action drop after 2 matches",
       acts == ["allowed", "allowed", "blocked"] and len(drops) == 1 and
       drops[0]["drop"]["reason"] == "threshold detection_filter", (acts, drops))
+
+# by_both tracks the address pair whichever way the packet goes: the
+# answer is the pair's second match, so it gets new_action.
+def udp_both_ways(pc):
+    pc.udp(C, S, 5555, 9999, b"ask")
+    pc.udp(S, C, 9999, 5555, b"answer")
+
+
+with tempfile.NamedTemporaryFile("w", suffix=".config", delete=False) as tf:
+    tf.write("rate_filter gen_id 1, sig_id 8, track by_both, count 1, seconds 60, "
+             "new_action drop, timeout 60\n")
+try:
+    evs = run(udp_both_ways, ['alert udp any any -> any any (content:"a"; sid:8;)'],
+              args=["--set", "threshold-file=" + tf.name])
+finally:
+    os.unlink(tf.name)
+check("ips: rate_filter by_both counts both directions of the pair",
+      [a["alert"]["action"] for a in of(evs, "alert")] == ["allowed", "blocked"] and
+      [d["pcap_cnt"] for d in of(evs, "drop")] == [2], of(evs, "alert"))
+
+# Snort 3's alert filters from a snort.lua (snort-lua-file): event_filter
+# limit keeps one alert of sid 9; suppress hides sid 10 from this source
+# while its drop still applies.
+with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as tf:
+    tf.write("ips = { enable_builtin_rules = true }\n"
+             "event_filter = { { gid = 1, sid = 9, type = 'limit', track = 'by_src',\n"
+             "                   count = 1, seconds = 60 } }\n"
+             "suppress = { { gid = 1, sid = 10, track = 'by_src', ip = '%s' } }\n" % C)
+try:
+    evs = run(udp_packets, ['alert udp any any -> any 9999 (content:"a"; sid:9;)',
+                            'drop udp any any -> any 9999 (content:"bad"; sid:10;)'],
+              args=["--set", "snort-lua-file=" + tf.name])
+finally:
+    os.unlink(tf.name)
+check("snort.lua: event_filter limit 1 and suppress of a drop rule (still dropping)",
+      [(a["pcap_cnt"], a["alert"]["signature_id"]) for a in of(evs, "alert")] == [(2, 9)] and
+      [d["pcap_cnt"] for d in of(evs, "drop")] == [2, 4],
+      ([(a["pcap_cnt"], a["alert"]["signature_id"]) for a in of(evs, "alert")],
+       [d["pcap_cnt"] for d in of(evs, "drop")]))
 
 # 8. fast.log: "[Drop] " before a drop rule's line inline, "[wDrop] " (would
 # drop) in IDS mode.
