@@ -1213,8 +1213,10 @@ bool detect_dataset_match(const struct detect_dataset_kw *kw, const uint8_t *dat
             for (int i = 1; i < kl && !found; i++) {
                 if (key[i] != '.')
                     continue;
-                found = ds_lookup(ds, key + i, (uint32_t)(kl - i), NULL) ||
-                        (i + 1 < kl && ds_lookup(ds, key + i + 1, (uint32_t)(kl - i - 1), NULL));
+                /* the parent that matched brings its own context */
+                found = ds_lookup_ctx(ds, key + i, (uint32_t)(kl - i), NULL, ctx) ||
+                        (i + 1 < kl &&
+                         ds_lookup_ctx(ds, key + i + 1, (uint32_t)(kl - i - 1), NULL, ctx));
             }
         }
         if (ctx && ctx->json)

@@ -1501,6 +1501,11 @@ static bool list_match_tx_buffer(struct detect_worker *dw, const struct rule *r,
 static bool buffers_match(struct detect_worker *dw, const struct rule *r,
                           const struct inspect_source *src)
 {
+    /* A new evaluation of the rule: datajson contexts recorded by an
+     * earlier one that did not alert (another packet, maybe another flow)
+     * must not reach this one's alert. */
+    dw->ctx->rule = NULL;
+    dw->ctx->ndsctx = 0;
     for (uint32_t i = 0; i < r->nbuffers; i++) {
         const struct rule_buffer_match *bl = &r->buffers[i];
         if (bl->buffer_id == DETECT_BUFFER_BASE64_DATA)

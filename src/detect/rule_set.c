@@ -915,7 +915,11 @@ static void joiner_bytes(struct line_joiner *j, const char *p, size_t n)
         memcpy(j->buf + j->blen, p, n);
         j->blen += n;
     } else {
-        j->blen = RULE_MAX_LEN + 1; /* marks "too long"; content no longer used */
+        /* Keep what fits: the line is still judged by its start (a long
+         * comment is a comment), then reported as too long. */
+        if (j->blen < RULE_MAX_LEN)
+            memcpy(j->buf + j->blen, p, RULE_MAX_LEN - j->blen);
+        j->blen = RULE_MAX_LEN + 1; /* marks "too long" */
     }
     j->logical_len += n;
     j->phys_len += n;

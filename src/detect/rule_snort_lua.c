@@ -387,8 +387,10 @@ static bool entry_convert(struct lua_reader *rd, const char *table, unsigned lin
             return false;
         }
     }
-    if (disabled) /* count -1: the filter never trips */
+    if (disabled) { /* count -1: the filter never trips */
+        free(t.ip.ranges);
         return true;
+    }
     if (rule_set_add_threshold_cfg(rd->rs, &t) != 0) {
         free(t.ip.ranges);
         report_error(rd, line, table, NULL, "out of memory");

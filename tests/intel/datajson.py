@@ -6,7 +6,9 @@ its alert as alert.context.<context_key> (one key per keyword; the value left
 out with remove_key; a json file's array at array_key, an ndjson file's
 objects one per line); a rule on the same sets without context_key writes no
 context; a bad member stops the start with an error naming the file and
-line."""
+line; an alert carries the context of the member its own evaluation
+matched (a parent domain's with match_subdomain), never one recorded by an
+earlier evaluation of the rule that did not alert."""
 import json
 import os
 import shutil
@@ -32,13 +34,13 @@ def fail(msg):
     sys.exit(1)
 
 
-def run(work, rules):
+def run(work, rules, pcap=PCAP):
     with open(os.path.join(work, "test.rules"), "w") as f:
         f.write(rules)
     out = os.path.join(work, "out")
     shutil.rmtree(out, ignore_errors=True)
     os.mkdir(out)
-    p = subprocess.run([VIGIL, "run", "-k", "none", "-r", PCAP, "-S",
+    p = subprocess.run([VIGIL, "run", "-k", "none", "-r", pcap, "-S",
                         os.path.join(work, "test.rules"), "-l", out, "--init-errors-fatal"],
                        capture_output=True, text=True, timeout=60)
     alerts = []
@@ -78,6 +80,24 @@ def main():
         if "context" in by_sid[2]["alert"]:
             fail("sid 2 has no context_key but wrote %r" % by_sid[2]["alert"]["context"])
 
+        # The context of this evaluation only: in dns-long-connection.pcap
+        # the queries for www.netbsd.org (a member, no "google": no alert)
+        # come before www.google.com (matched by its parent google.com).
+        with open(os.path.join(work, "fam.json"), "w") as f:
+            json.dump([{"name": "google.com", "family": "search"},
+                       {"name": "www.netbsd.org", "family": "os"},
+                       {"name": "www.example.com", "family": "docs"}], f)
+        rules = ('alert dns any any -> any any (msg:"google family"; dns.query; '
+                 'dataset:isset,fam,type string,load fam.json,format json,context_key fam,'
+                 'value_key name,match subdomain; content:"google"; sid:3; rev:1;)\n')
+        p, alerts = run(work, rules, os.path.join(SHARED, "pcaps/dns/dns-long-connection.pcap"))
+        if p.returncode != 0:
+            fail("run failed: " + p.stderr[-1500:])
+        ctxs = [a["alert"].get("context") for a in alerts]
+        want = {"fam": {"name": "google.com", "family": "search"}}
+        if len(ctxs) < 3 or any(c != want for c in ctxs):
+            fail("match_subdomain alerts' contexts %r, want each %r" % (ctxs, want))
+
         # a member whose value is not a string: the start fails, naming file and line
         with open(os.path.join(work, "srcs.ndjson"), "a") as f:
             f.write('{"addr": 3232235787, "site": "int"}\n')
@@ -87,7 +107,8 @@ def main():
             fail("bad member: rc %d, stderr %r" % (p.returncode, p.stderr[-800:]))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print("ok: alert.context from json and ndjson members; bad member refused")
+    print("ok: alert.context from json and ndjson members, of the evaluation's own member; "
+          "bad member refused")
 
 
 if __name__ == "__main__":
