@@ -406,11 +406,24 @@ static void dia_json_str(struct json_writer *w, const char *key, const struct di
         json_key_string_len(w, key, s->s, s->len);
 }
 
+/* RFC 3966's visual separators (and the space people type): a number
+ * written "tel:+1-201-555-0123" is one run of digits. */
+static bool dia_visual_separator(char c)
+{
+    return c == '-' || c == '.' || c == ' ' || c == '(' || c == ')';
+}
+
+static bool dia_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
 /* A subscriber identity as logged when masked (as GTP's mask-imsi): in
  * every run of 6 or more digits (an IMSI, an MSISDN, the IMSI of an NAI
- * such as 0001010123456789@wlan.mnc001.mcc001.3gppnetwork.org) only the
- * first 5 stay (MCC+MNC, a country and operator); the rest is '*'. Rules
- * (diameter.user_name) still see the value as sent. */
+ * such as 0001010123456789@wlan.mnc001.mcc001.3gppnetwork.org; digits
+ * joined by visual separators count as one run) only the first 5 digits
+ * stay (MCC+MNC, a country and operator); the other digits become '*'.
+ * Rules (diameter.user_name) still see the value as sent. */
 static void dia_json_identity(struct json_writer *w, const char *key, const struct dia_str *s,
                               bool mask)
 {
@@ -423,15 +436,28 @@ static void dia_json_identity(struct json_writer *w, const char *key, const stru
     char m[DIA_STR_MAX];
     memcpy(m, s->s, s->len);
     for (uint32_t i = 0; i < s->len;) {
-        if (m[i] < '0' || m[i] > '9') {
+        if (!dia_digit(m[i])) {
             i++;
             continue;
         }
-        uint32_t b = i;
-        while (i < s->len && m[i] >= '0' && m[i] <= '9')
-            i++;
-        if (i - b >= 6)
-            memset(m + b + 5, '*', i - b - 5);
+        uint32_t b = i, end = i, digits = 0;
+        while (i < s->len) {
+            if (dia_digit(m[i])) {
+                digits++;
+                end = ++i;
+            } else if (dia_visual_separator(m[i])) {
+                i++;
+            } else {
+                break;
+            }
+        }
+        i = end; /* separators after the last digit are not part of the run */
+        if (digits < 6)
+            continue;
+        uint32_t kept = 0;
+        for (uint32_t j = b; j < end; j++)
+            if (dia_digit(m[j]) && ++kept > 5)
+                m[j] = '*';
     }
     json_key_string_len(w, key, m, s->len);
 }
