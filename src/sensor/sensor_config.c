@@ -22,6 +22,20 @@
  * never silently replaced by the default. Start-up only (one thread). */
 static char config_error[600];
 
+/* "FILE:LINE: KEY: invalid value 'V' (WHY)", or "--set KEY: ..." for a
+ * value from the command line; each part bounded so that the whole fits. */
+static void config_error_invalid(const char *file, int line, const char *key, const char *value,
+                                 const char *why)
+{
+    if (file)
+        snprintf(config_error, sizeof config_error,
+                 "%.200s:%d: %.64s: invalid value '%.64s' (%.200s)", file, line, key,
+                 value ? value : "", why);
+    else
+        snprintf(config_error, sizeof config_error, "--set %.64s: invalid value '%.64s' (%.200s)",
+                 key, value ? value : "", why);
+}
+
 static void invalid_value(const struct config *cfg, const char *key, const char *why)
 {
     if (config_error[0])
@@ -29,12 +43,7 @@ static void invalid_value(const struct config *cfg, const char *key, const char 
     const struct config_node *n = config_find(cfg, key);
     const char *file = n ? config_node_file(n) : NULL;
     const char *value = config_get(cfg, key);
-    if (file)
-        snprintf(config_error, sizeof config_error, "%s:%d: %s: invalid value '%.64s' (%s)", file,
-                 config_node_line(n), key, value ? value : "", why);
-    else
-        snprintf(config_error, sizeof config_error, "--set %s: invalid value '%.64s' (%s)", key,
-                 value ? value : "", why);
+    config_error_invalid(file, file ? config_node_line(n) : 0, key, value, why);
 }
 
 /* A memcap's exception policy (Suricata's stream.memcap-policy, ...): its
@@ -217,12 +226,7 @@ static void invalid_node(const struct config_node *n, const char *key, const cha
     if (config_error[0])
         return;
     const char *file = n ? config_node_file(n) : NULL;
-    if (file)
-        snprintf(config_error, sizeof config_error, "%s:%d: %s: invalid value '%.64s' (%s)", file,
-                 config_node_line(n), key, value ? value : "", why);
-    else
-        snprintf(config_error, sizeof config_error, "--set %s: invalid value '%.64s' (%s)", key,
-                 value ? value : "", why);
+    config_error_invalid(file, file ? config_node_line(n) : 0, key, value, why);
 }
 
 /* A file name of an output: absolute, or relative to the log directory. */
