@@ -2125,10 +2125,19 @@ static void run_packet_rules(struct packet_run *run, const struct detect_group *
             struct inspect_source ws = {.payload = dw->window, .payload_len = wlen, .packet = p};
             matched = rule_matches(run, r, &ws, true);
             if (matched && new_from > 0) {
-                /* Seen already if the old bytes alone match. */
+                /* Seen already if the old bytes alone match. That second
+                 * evaluation must not take the datajson contexts the
+                 * first recorded for the alert. */
+                struct detect_thread_ctx *tc = dw->ctx;
+                struct detect_dataset_context kept[DATASET_MAX_CONTEXT];
+                uint8_t nkept = tc->ndsctx;
+                memcpy(kept, tc->dsctx, nkept * sizeof kept[0]);
                 struct inspect_source old = {.payload = dw->window, .payload_len = new_from,
                                              .packet = p};
                 matched = !rule_matches(run, r, &old, true);
+                memcpy(tc->dsctx, kept, nkept * sizeof kept[0]);
+                tc->ndsctx = nkept;
+                tc->rule = r;
             }
             from_stream = matched;
         } else if (p->proto == 6 && run->f && run->f->tcp && dw->needs_payload[r->id] &&

@@ -98,6 +98,22 @@ def main():
         if len(ctxs) < 3 or any(c != want for c in ctxs):
             fail("match_subdomain alerts' contexts %r, want each %r" % (ctxs, want))
 
+        # A match on a later segment of a TCP stream (the third request
+        # of one connection): the old bytes are evaluated again to see
+        # whether they matched already; the alert keeps its context.
+        with open(os.path.join(work, "hosts.ndjson"), "w") as f:
+            f.write('{"addr": "10.0.2.15", "site": "lab-pc"}\n')
+        rules = ('alert tcp any any -> any any (msg:"third request"; content:"/images/new.png"; '
+                 'ip.src; dataset:isset,hosts,type ip,load hosts.ndjson,format ndjson,'
+                 'context_key host,value_key addr; sid:4; rev:1;)\n')
+        p, alerts = run(work, rules, os.path.join(SHARED, "pcaps/http/http-bro-org.pcap"))
+        if p.returncode != 0:
+            fail("run failed: " + p.stderr[-1500:])
+        ctxs = [a["alert"].get("context") for a in alerts]
+        want = {"host": {"addr": "10.0.2.15", "site": "lab-pc"}}
+        if not ctxs or any(c != want for c in ctxs):
+            fail("stream alerts' contexts %r, want each %r" % (ctxs, want))
+
         # a member whose value is not a string: the start fails, naming file and line
         with open(os.path.join(work, "srcs.ndjson"), "a") as f:
             f.write('{"addr": 3232235787, "site": "int"}\n')
