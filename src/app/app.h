@@ -480,7 +480,8 @@ struct app_frame_info {
     uint64_t id;        /* per flow and direction, from 1 (TCP: 2, 1 is the stream) */
     uint64_t offset;    /* stream offset of the frame's first byte */
     int64_t len;        /* -1: not known */
-    int64_t tx_id;      /* -1: none */
+    int64_t tx_id;      /* the transaction's id (app_tx_id), -1: none */
+    int64_t log_tx_id;  /* tx_id as logged (the parser's numbering), -1: none */
     uint16_t app_proto; /* enum app_proto */
     uint8_t type;       /* index in the parser's frame_names */
     uint8_t direction;  /* 0 to server, 1 to client */

@@ -1154,8 +1154,7 @@ static void dns_report_events(const struct dns_state *s, struct app_parse_ctx *c
             app_parser_anomaly(ctx, s->proto, dns_event_names[e]);
 }
 
-/* Returns the transaction's id as Suricata's DNS frames give it (its
- * internal id, from 1), -1 when the message made none. */
+/* Returns the transaction's id, -1 when the message made none. */
 static int64_t dns_handle_message(struct dns_state *s, struct app_parse_ctx *ctx, uint8_t direction,
                                   const uint8_t *msg, uint32_t len)
 {
@@ -1188,7 +1187,7 @@ static int64_t dns_handle_message(struct dns_state *s, struct app_parse_ctx *ctx
     app_parser_count_tx(ctx, s->proto);
     dns_log_tx(s, ctx, tx);
     tx->base.logged = true;
-    return (int64_t)tx->base.id + 1;
+    return (int64_t)tx->base.id;
 }
 
 static void *dns_state_new_common(struct app_parse_ctx *ctx, bool tcp, bool mdns)
@@ -1252,8 +1251,9 @@ static void dns_state_free(void *state)
 
 /* Suricata's DNS frame: pdu, the DNS message (on TCP without its 2-byte
  * length prefix, so that the same rule fits both), at stream offset `at`,
- * with the message's transaction (each message is one, numbered from 1 in
- * frames as Suricata does; none when it did not parse). */
+ * with the message's transaction (each message is one, logged from 1 in
+ * frames as Suricata does: frame_tx_id_from_one; none when it did not
+ * parse). */
 enum { DNS_FRAME_PDU };
 static const char *const dns_frame_names[] = {"pdu", NULL};
 
@@ -1694,6 +1694,7 @@ const struct app_parser app_parser_dns_udp = {
     .event_names = dns_event_names,
     .event_aliases = dns_event_aliases,
     .frame_names = dns_frame_names,
+    .frame_tx_id_from_one = true,
     .tx_direction = dns_tx_direction,
     .uint_fields = dns_fields,
     .n_uint_fields = DNS_F_COUNT,
@@ -1717,6 +1718,7 @@ const struct app_parser app_parser_dns_tcp = {
     .event_names = dns_event_names,
     .event_aliases = dns_event_aliases,
     .frame_names = dns_frame_names,
+    .frame_tx_id_from_one = true,
     .tx_direction = dns_tx_direction,
     .uint_fields = dns_fields,
     .n_uint_fields = DNS_F_COUNT,

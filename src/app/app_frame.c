@@ -375,6 +375,9 @@ void app_flow_frames_foreach(struct app_flow_state *state, uint8_t direction, bo
             .offset = f->offset,
             .len = f->len,
             .tx_id = f->tx_id,
+            .log_tx_id = f->tx_id >= 0 && fr->parser && fr->parser->frame_tx_id_from_one
+                             ? f->tx_id + 1
+                             : f->tx_id,
             .app_proto = fr->parser ? fr->parser->proto : 0,
             .type = f->type,
             .direction = direction & 1,

@@ -612,7 +612,7 @@ static void ldap_frame(struct ldap_state *st, uint8_t wire, uint64_t off, const 
 {
     if (!app_frames_on(st->ctx))
         return;
-    app_frame_add(st->ctx, wire, off, len, LDAP_FRAME_PDU, tx ? (int64_t)tx->base.id + 1 : -1, d,
+    app_frame_add(st->ctx, wire, off, len, LDAP_FRAME_PDU, tx ? (int64_t)tx->base.id : -1, d,
                   len);
 }
 
@@ -1069,6 +1069,7 @@ static void ldap_log_body(const void *object, struct json_writer *w)
     .tx_complete = ldap_tx_complete, .tx_get_buffer = ldap_tx_get_buffer,                          \
     .tx_write_json = ldap_tx_write_json, .tx_has_event = ldap_tx_has_event,                        \
     .event_names = ldap_event_names, .frame_names = ldap_frame_names,                              \
+    .frame_tx_id_from_one = true,                                                                  \
     .uint_fields = ldap_fields, .n_uint_fields = LDAP_F_COUNT,                                     \
     .tx_get_field_uint = ldap_tx_get_uint
 

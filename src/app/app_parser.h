@@ -197,6 +197,11 @@ struct app_parser {
      * index), e.g. {"pdu", "hdr", "data", NULL}. Rules name them
      * frame:<proto>.<name>. NULL: the parser reports no frames. */
     const char *const *frame_names;
+    /* Suricata's Rust parsers number transactions from 1 where frames log
+     * them: the frames' logged tx_id is then the transaction's id + 1.
+     * Parsers always give app_frame_add their own (0-based) id, which
+     * detection uses to find the transaction. */
+    bool frame_tx_id_from_one;
 
     /* Buffers that take an argument in rules (fix.tag:35): instance `index`
      * of `buffer` for argument `arg`; tx_get_buffer without the argument

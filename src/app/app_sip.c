@@ -531,9 +531,9 @@ static void sip_message(struct sip_state *st, uint8_t dir, const uint8_t *msg, u
         return;
     }
     struct sip_tx *tx = app_pdu_tx_new(&st->q, st->ctx, st->parser, sizeof(struct sip_tx), dir);
-    /* Suricata numbers SIP transactions from 1 in frames; a datagram's pdu
-     * has none, a TCP message's has its message's */
-    int64_t frame_tx = tx ? (int64_t)tx->pdu.base.id + 1 : -1;
+    /* a datagram's pdu has no transaction, a TCP message's has its
+     * message's (logged from 1: frame_tx_id_from_one) */
+    int64_t frame_tx = tx ? (int64_t)tx->pdu.base.id : -1;
     if (app_frames_on(st->ctx))
         app_frame_add(st->ctx, dir, at, n, SIP_FRAME_PDU, udp ? -1 : frame_tx, msg, n);
     if (!tx)
@@ -1087,6 +1087,7 @@ static int sip_tx_get_buffer(const struct app_tx *atx, enum app_buffer buffer, u
     .tx_complete = app_pdu_tx_complete, .tx_get_buffer = sip_tx_get_buffer,                        \
     .tx_write_json = sip_tx_write_json, .tx_has_event = sip_tx_has_event,                          \
     .events_on_packet = true, .event_names = sip_event_names, .frame_names = sip_frame_names,      \
+    .frame_tx_id_from_one = true,                                                                  \
     .tx_direction = app_pdu_tx_direction
 
 const struct app_parser app_parser_sip_udp = {

@@ -1764,7 +1764,7 @@ static void add_alert(struct packet_run *run, const struct rule *r, const struct
     if (run->frame) {
         const struct app_frame_info *fi = run->frame;
         a->frame = (struct detect_alert_frame){.id = fi->id, .offset = fi->offset, .len = fi->len,
-                                               .tx_id = fi->tx_id, .type = fi->type_name,
+                                               .tx_id = fi->log_tx_id, .type = fi->type_name,
                                                .direction = fi->direction,
                                                .complete = fi->complete,
                                                .data = fi->data,

@@ -24,7 +24,7 @@ struct app_tx;
 /* The frame an alert of a frame rule matched (EVE alert "frame"). */
 struct detect_alert_frame {
     uint64_t id, offset;
-    int64_t len, tx_id; /* -1: unknown / none */
+    int64_t len, tx_id; /* -1: unknown / none (tx_id as logged) */
     const char *type;   /* static */
     uint8_t direction;
     bool complete;

@@ -41,8 +41,8 @@ void eve_log_frame(struct eve_writer *ew, const struct packet *p, const struct f
         alert_write_printable_gap(w, "payload_printable", d, fi->data_len, fi->missing,
                                   fi->missing_at);
     }
-    if (fi->tx_id >= 0)
-        json_key_u64(w, "tx_id", (uint64_t)fi->tx_id);
+    if (fi->log_tx_id >= 0)
+        json_key_u64(w, "tx_id", (uint64_t)fi->log_tx_id);
     json_object_end(w);
     eve_event_end(ew);
 }

@@ -23,7 +23,7 @@ static void seen_cb(const struct app_frame_info *fi, void *user)
 {
     struct frames_seen *fs = user;
     if (fs->with_tx) {
-        int w = snprintf(fs->s + fs->n, sizeof fs->s - fs->n, "t%lld:", (long long)fi->tx_id);
+        int w = snprintf(fs->s + fs->n, sizeof fs->s - fs->n, "t%lld:", (long long)fi->log_tx_id);
         if (w > 0 && (size_t)w < sizeof fs->s - fs->n)
             fs->n += (size_t)w;
     }

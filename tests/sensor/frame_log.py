@@ -8,7 +8,9 @@ direction from 2 on TCP, stream offsets, lengths, base64 and printable
 payload equal to the stream's bytes), and frame rules alert with the same
 frame object. 200 more frame rules whose fast patterns are not in the
 frames are skipped by the frame prefilter (detect.frame_rules_prefiltered)
-and change nothing."""
+and change nothing. A frame rule that also inspects its transaction (DNS
+over TCP, two queries in one segment; DNS over UDP) sees the frame's own
+transaction, whose id frames log from 1 as Suricata does."""
 import base64
 import json
 import os
@@ -41,6 +43,10 @@ RULES = [
     'alert modbus any any -> any any (frame:modbus.data; content:"|06 00 05|"; startswith; sid:1;)',
     'alert modbus any any -> any any (frame:hdr; content:"|00 03|"; startswith; bsize:7; sid:2;)',
     'alert dnp3 any any -> any any (frame:dnp3.data; content:"|c0 c1 01|"; startswith; sid:3;)',
+    'alert dns any any -> any any (frame:dns.pdu; content:"|03|one"; dns.query; '
+    'content:"one.example"; sid:4;)',
+    'alert dns any any -> any any (frame:dns.pdu; content:"|05|three"; dns.query; '
+    'content:"three.example"; sid:5;)',
 ]
 
 
@@ -69,6 +75,12 @@ def dnp3_link(user):
     return out
 
 
+def dns_query(txid, name):
+    q = b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\0"
+    return txid.to_bytes(2, "big") + b"\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + q + \
+        b"\x00\x01\x00\x01"
+
+
 def main():
     read = bytes([0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 10])
     write = bytes([0, 2, 0, 0, 0, 6, 1, 6, 0, 5, 0x12, 0x34])
@@ -87,6 +99,11 @@ def main():
         s2 = Session(pc, C, S, 40001, 20000)
         s2.send(True, dnp)
         s2.close()
+        one, two = dns_query(0x1234, "one.example"), dns_query(0x1235, "two.example")
+        s3 = Session(pc, C, S, 40002, 53)
+        s3.send(True, len(one).to_bytes(2, "big") + one + len(two).to_bytes(2, "big") + two)
+        s3.close()
+        pc.udp(C, S, 40003, 53, dns_query(0x4321, "three.example"))
         pc.close()
         open(os.path.join(d, "t.yaml"), "w").write(YAML)
         noise = ['alert modbus any any -> any any (frame:modbus.%s; content:"absent-%03d"; sid:%d;)'
@@ -124,7 +141,13 @@ def main():
     check(sorted((f["type"], f["length"]) for f in dn) ==
           [("data", 8), ("hdr", 10), ("pdu", 18)], "dnp3 frames %s" % dn)
     got = sorted((a["alert"]["signature_id"], a["frame"]["type"], a["frame"]["id"]) for a in alerts)
-    check(got == [(1, "data", 7), (2, "hdr", 9), (3, "data", 4)], "alerts %s" % got)
+    check(got == [(1, "data", 7), (2, "hdr", 9), (3, "data", 4), (4, "pdu", 2), (5, "pdu", 1)],
+          "alerts %s" % got)
+    for a in alerts:
+        if a["alert"]["signature_id"] == 4:
+            check(a["frame"].get("tx_id") == 1 and
+                  a.get("dns", {}).get("queries", [{}])[0].get("rrname") == "one.example",
+                  "the first query's frame alert names its own transaction: %s" % a)
     st = [e for e in ev if e["event_type"] == "stats"]
     pf = st[-1]["stats"].get("vigil", {}).get("detect", {}).get("frame_rules_prefiltered", 0) if st else 0
     # 12 modbus frames, each meeting the ~67 absent-pattern rules of its type
