@@ -804,6 +804,7 @@ void app_layer_stats_add(struct app_layer_stats *dst, const struct app_layer_sta
     dst->memcap_drops += src->memcap_drops;
     dst->file_store_on |= src->file_store_on;
     dst->file_store_fs_errors += src->file_store_fs_errors;
+    dst->file_store_open_max_hit += src->file_store_open_max_hit;
     if (src->error_policy_on) {
         dst->error_policy_on = true;
         for (int i = 0; i < APP_PROTO_MAX; i++)
@@ -919,9 +920,11 @@ void app_layer_stats_write_json(const struct app_layer_stats *s, struct json_wri
     json_object_end(w);
     if (s->file_store_on) {
         /* Suricata's file_store object; files are written with one
-         * descriptor each, never held open past their transfer. */
+         * descriptor each, never held open past their transfer, at most
+         * max-open-files at once. */
         json_key_object_begin(w, "file_store");
         json_key_u64(w, "fs_errors", s->file_store_fs_errors);
+        json_key_u64(w, "open_files_max_hit", s->file_store_open_max_hit);
         json_object_end(w);
     }
 }
@@ -1036,6 +1039,12 @@ void app_file_store_error(struct app_layer_thread_ctx *thread)
 {
     if (thread)
         thread->stats.file_store_fs_errors++;
+}
+
+void app_file_store_open_max_hit(struct app_layer_thread_ctx *thread)
+{
+    if (thread)
+        thread->stats.file_store_open_max_hit++;
 }
 
 void app_parser_anomaly(struct app_parse_ctx *ctx, uint16_t app_proto, const char *event_name)

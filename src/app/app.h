@@ -157,12 +157,16 @@ struct app_layer_config {
     bool ja3_fingerprints, ja4_fingerprints;
     bool file_hash_md5, file_hash_sha1, file_hash_sha256;
     /* outputs.file-store (version 2): files are written to
-     * <dir>/tmp/file.<id> while open, then to <dir>/<xx>/<sha256> (xx: its
+     * <dir>/tmp/file.<pid>.<id> while open, then to <dir>/<xx>/<sha256> (xx: its
      * first two hex digits) when stored: always with force-filestore, else
      * those a rule's filestore keyword chose; write-fileinfo adds
      * <sha256>.<secs>.<id>.json beside it (the fileinfo event). NULL: off. */
     const char *file_store_dir;
     bool file_store_force, file_store_fileinfo;
+    /* max-open-files: files being written at once, process-wide (each holds
+     * a descriptor until its transfer ends); past it a file is followed
+     * but not written (file_store.open_files_max_hit). 0: no limit. */
+    uint32_t file_store_max_open;
     /* Output options of the HTTP/SMTP loggers (outputs.eve-log.types), loaded by
      * app_http_config_load() (app_http.c). */
     uint8_t http_dump_headers;            /* dump-all-headers: 1 request, 2 response, 3 both */
@@ -544,6 +548,7 @@ struct app_layer_stats {
     /* file_store.fs_errors (written with the file store on). */
     bool file_store_on;
     uint64_t file_store_fs_errors;
+    uint64_t file_store_open_max_hit;
     /* app_layer.error.<proto>.exception_policy (Suricata's per-app-proto-errors):
      * the app-layer error policy applied, by protocol and policy (enum
      * ips_policy without ignore: drop_flow .. reject); written when on. */

@@ -655,6 +655,16 @@ void app_baseline_dnp3(struct app_parse_ctx *ctx, uint8_t direction, const struc
         op.kind = ICS_OP_CONTROL; /* freezes, restarts, init/start/stop, unsolicited on/off */
     else
         op.kind = ICS_OP_OTHER; /* confirm, delay measurement, time record, authentication */
+    /* A WRITE of internal indications only (group 80: the master clearing
+     * the restart bit after an outstation restart) is housekeeping every
+     * master does after an event the learning period may not have seen:
+     * not judged. (Time writes, group 50, stay writes: setting an
+     * outstation's clock is worth knowing about.) */
+    bool iin_only = f == 2 && m->nobjects > 0;
+    for (uint32_t i = 0; iin_only && i < m->nobjects; i++)
+        iin_only = m->objects[i].group == 80;
+    if (iin_only)
+        return;
     if (op.kind == ICS_OP_WRITE) {
         for (uint32_t i = 0; i < m->nobjects && !op.has_objects; i++) {
             const struct dnp3_object *o = &m->objects[i];

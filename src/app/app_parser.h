@@ -292,6 +292,8 @@ void app_parser_count_tx(struct app_parse_ctx *ctx, uint16_t app_proto);
 /* The file store could not create, write or rename a file
  * (file_store.fs_errors); thread may be NULL. */
 void app_file_store_error(struct app_layer_thread_ctx *thread);
+/* A file not written: max-open-files were being written already. */
+void app_file_store_open_max_hit(struct app_layer_thread_ctx *thread);
 /* Writes one EVE event (as app_parser_log would) into its own file at path
  * instead of the EVE outputs (the file store's .json records). */
 void app_parser_log_to_file(struct app_parse_ctx *ctx, const char *path, const char *event_type,

@@ -156,6 +156,7 @@ struct smtp_state {
     uint64_t line_end;
     uint32_t line_wire, line_have;
     uint64_t data_frame, data_frame_start;
+    uint64_t client_end; /* stream offset after the client's last line */
 };
 
 /* ---------- helpers ---------- */
@@ -654,6 +655,7 @@ static void smtp_command(struct smtp_state *st, const uint8_t *line, size_t len)
 
 static void smtp_client_line(struct smtp_state *st, const uint8_t *line, size_t len)
 {
+    st->client_end = st->line_end;
     if (st->data_mode) {
         if (st->data_reply_pending && st->data_early && !st->pipeline_warned) {
             st->pipeline_warned = true;
@@ -796,8 +798,10 @@ static void smtp_reply(struct smtp_state *st, uint32_t code)
     struct smtp_pending p;
     if (!smtp_queue_pop(st, &p)) {
         if (st->data_mode && !st->data_reply_pending) {
-            /* the server answered a message whose end we did not see */
+            /* the server answered a message whose end we did not see: its
+             * frame ends with what the client sent */
             struct smtp_tx *tx = st->curr;
+            smtp_data_frame_close(st, st->client_end);
             st->data_mode = false;
             if (tx) {
                 smtp_tx_finish(st, tx, true);

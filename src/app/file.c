@@ -22,6 +22,16 @@
 
 /* Suricata's file_id: one number per stored-file candidate, process-wide. */
 static atomic_uint file_store_ids;
+/* Files being written now, all workers (outputs.file-store.max-open-files). */
+static atomic_uint file_store_open_now;
+
+/* Ends the writing of f's temporary file (its descriptor given back). */
+static void store_fd_close(struct app_file *f)
+{
+    close(f->store_fd);
+    f->store_fd = -1;
+    atomic_fetch_sub(&file_store_open_now, 1);
+}
 
 int file_store_prepare(const char *dir, char *err, size_t errlen)
 {
@@ -147,17 +157,29 @@ struct app_file *file_open(struct app_parse_ctx *ctx, const void *name, size_t n
         f->sha1_ctx = file_md_new(EVP_sha1());
     if (f->want_sha256 || (inspect & APP_INSPECT_SHA256))
         f->sha256_ctx = file_md_new(EVP_sha256());
+    if (storing && cfg->file_store_max_open &&
+        atomic_fetch_add(&file_store_open_now, 1) >= cfg->file_store_max_open) {
+        /* As many files as allowed are being written: this one is followed
+         * (hashes, fileinfo) but not stored. */
+        atomic_fetch_sub(&file_store_open_now, 1);
+        app_file_store_open_max_hit(f->thread);
+        storing = false;
+    } else if (storing && !cfg->file_store_max_open) {
+        atomic_fetch_add(&file_store_open_now, 1);
+    }
     if (storing) {
         /* Written from the first byte, whether stored or not: a rule may
          * choose the file only later (filestore), and the content is not
-         * kept in memory. Kept or removed when it closes. */
-        size_t plen = strlen(cfg->file_store_dir) + 32;
+         * kept in memory. Kept or removed when it closes. The name holds
+         * the process id: sensors may share a store directory. */
+        size_t plen = strlen(cfg->file_store_dir) + 48;
         f->store_tmp = malloc(plen);
         if (f->store_tmp) {
             f->store_id = atomic_fetch_add(&file_store_ids, 1) + 1;
-            snprintf(f->store_tmp, plen, "%s/tmp/file.%u", cfg->file_store_dir, f->store_id);
+            snprintf(f->store_tmp, plen, "%s/tmp/file.%ld.%u", cfg->file_store_dir,
+                     (long)getpid(), f->store_id);
             f->store_fd =
-                open(f->store_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+                open(f->store_tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
             if (f->store_fd < 0) {
                 app_file_store_error(f->thread);
                 log_warning("file store: cannot create %s: %s", f->store_tmp, strerror(errno));
@@ -165,6 +187,8 @@ struct app_file *file_open(struct app_parse_ctx *ctx, const void *name, size_t n
                 f->store_tmp = NULL;
             }
         }
+        if (f->store_fd < 0)
+            atomic_fetch_sub(&file_store_open_now, 1); /* nothing being written */
     }
     return f;
 }
@@ -195,8 +219,7 @@ int file_append(struct app_parse_ctx *ctx, struct app_file *f, const void *data,
             if (w <= 0) {
                 app_file_store_error(f->thread);
                 log_warning("file store: write to %s failed: %s", f->store_tmp, strerror(errno));
-                close(f->store_fd);
-                f->store_fd = -1;
+                store_fd_close(f);
                 unlink(f->store_tmp);
                 break;
             }
@@ -248,8 +271,7 @@ void file_add_gap(struct app_file *f, uint64_t len)
     EVP_MD_CTX_free(f->sha256_ctx);
     f->md5_ctx = f->sha1_ctx = f->sha256_ctx = NULL;
     if (f->store_fd >= 0) {
-        close(f->store_fd);
-        f->store_fd = -1;
+        store_fd_close(f);
         unlink(f->store_tmp);
     }
 }
@@ -343,8 +365,7 @@ void file_close(struct app_parse_ctx *ctx, struct app_file *f, enum file_state s
         file_magic_compute(f);
 #endif
     if (f->store_fd >= 0) {
-        close(f->store_fd);
-        f->store_fd = -1;
+        store_fd_close(f);
         const struct app_layer_config *cfg = ctx ? app_parser_config(ctx) : NULL;
         /* Suricata stores truncated files too (their sha256 is that of
          * what was seen); a file with a gap has no hash and is not kept. */
@@ -371,7 +392,7 @@ void file_free(struct app_file *f)
     EVP_MD_CTX_free(f->sha1_ctx);
     EVP_MD_CTX_free(f->sha256_ctx);
     if (f->store_fd >= 0) {
-        close(f->store_fd);
+        store_fd_close(f);
         unlink(f->store_tmp);
     }
     if (f->store_pending)

@@ -557,7 +557,7 @@ struct intel_reporter *intel_reporter_start(const struct intel_reporter_config *
     return r;
 }
 
-void intel_reporter_submit(struct intel_reporter *r, const char *line, size_t len)
+static void submit(struct intel_reporter *r, const char *line, size_t len, bool stats)
 {
     if (!r || len < 2 || line[0] != '{')
         return;
@@ -581,7 +581,11 @@ void intel_reporter_submit(struct intel_reporter *r, const char *line, size_t le
         n = (size_t)il;
     }
     copy[n] = '\0';
+    /* submitted first: a reader that loads stats_submitted before
+     * submitted never sees more stats events than events */
     atomic_fetch_add(&r->submitted, 1);
+    if (stats)
+        atomic_fetch_add(&r->stats_submitted, 1);
     pthread_mutex_lock(&r->lock);
     if (r->queue.n >= r->cfg.queue_max || r->stop) {
         pthread_mutex_unlock(&r->lock);
@@ -610,12 +614,14 @@ void intel_reporter_submit(struct intel_reporter *r, const char *line, size_t le
     pthread_mutex_unlock(&r->lock);
 }
 
+void intel_reporter_submit(struct intel_reporter *r, const char *line, size_t len)
+{
+    submit(r, line, len, false);
+}
+
 void intel_reporter_submit_stats(struct intel_reporter *r, const char *line, size_t len)
 {
-    if (!r)
-        return;
-    atomic_fetch_add(&r->stats_submitted, 1);
-    intel_reporter_submit(r, line, len);
+    submit(r, line, len, true);
 }
 
 void intel_reporter_stop(struct intel_reporter *r, uint32_t wait_ms,
@@ -648,8 +654,8 @@ void intel_reporter_get_stats(struct intel_reporter *r, struct intel_reporter_st
     memset(o, 0, sizeof *o);
     if (!r)
         return;
-    o->submitted = atomic_load(&r->submitted);
     o->stats_submitted = atomic_load(&r->stats_submitted);
+    o->submitted = atomic_load(&r->submitted);
     o->sent = atomic_load(&r->sent);
     o->spooled = atomic_load(&r->spooled);
     o->retried = atomic_load(&r->retried);

@@ -4,6 +4,7 @@
  * configuration check (config_check.c), one warning each. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -561,10 +562,26 @@ static void load_file_store(struct sensor_config *sc, const struct config_node *
         else if (h && strcasecmp(h, "sha256") == 0)
             sc->app.file_hash_sha256 = true;
     }
-    /* Read, with no effect of their own in vigil: files are followed to
-     * the app-layer's own limits, and written with one descriptor each. */
+    /* Files written at once (a descriptor each until the transfer ends):
+     * Suricata's yaml value by default, so that slow transfers cannot use
+     * up the descriptors the logs, reloads and control socket need. */
+    sc->app.file_store_max_open = 1000;
+    const char *mof = node_str(body, "max-open-files");
+    if (mof) {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(mof, &end, 10);
+        if (errno || end == mof || *end || v > 1000000 || mof[0] == '-') {
+            invalid_node(config_node_find(body, "max-open-files"),
+                         "outputs.file-store.max-open-files", mof,
+                         "expected 0 (no limit) to 1000000");
+            return;
+        }
+        sc->app.file_store_max_open = (uint32_t)v;
+    }
+    /* Read, with no effect of its own in vigil: files are followed to the
+     * app-layer's own limits. */
     (void)node_str(body, "stream-depth");
-    (void)node_str(body, "max-open-files");
 }
 
 /* The outputs list. Without one (no -c, or a file that has none) vigil

@@ -124,6 +124,8 @@ static void sink_emit_to_file(void *user, const char *path, const char *event_ty
     if (!ok) {
         app_file_store_error(w->app);
         log_warning("file store: cannot write %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            unlink(path); /* no half record under the final name */
     }
     json_writer_reset(jw);
 }

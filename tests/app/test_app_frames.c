@@ -359,6 +359,34 @@ static void test_smtp(void)
     }
 }
 
+/* A message whose end marker never came: the server's reply ends its data
+ * frame with the client's last line, which later commands do not join. */
+static void test_smtp_data_unended(void)
+{
+    struct ics_session s;
+    ics_open(&s, run_cfg, 6, 40001, 25);
+    struct frames_seen fs;
+    memset(&fs, 0, sizeof(fs));
+    ics_feed(&s, 1, "220 x ESMTP\r\n", 13);
+    ics_feed(&s, 0, "HELO a\r\n", 8);
+    ics_feed(&s, 1, "250 x\r\n", 7);
+    ics_feed(&s, 0, "MAIL FROM:<a@b>\r\n", 17);
+    ics_feed(&s, 1, "250 ok\r\n", 8);
+    ics_feed(&s, 0, "RCPT TO:<c@d>\r\n", 15);
+    ics_feed(&s, 1, "250 ok\r\n", 8);
+    ics_feed(&s, 0, "DATA\r\n", 6);
+    ics_feed(&s, 1, "354 go\r\n", 8);
+    ics_feed(&s, 0, "Subject: x\r\n\r\nhi\r\n", 18); /* no "." line */
+    ics_feed(&s, 1, "250 queued\r\n", 12);
+    ics_feed(&s, 0, "NOOP\r\nQUIT\r\n", 12);
+    ics_feed(&s, 1, "250 ok\r\n221 bye\r\n", 17);
+    app_flow_frames_inspect(s.st, 0, seen_cb, &fs);
+    free(ics_close(&s, NULL));
+    /* the data frame: offset 46, the 18 bytes of the message */
+    CHECK(strstr(fs.s, "0:data:46:18:1:") != NULL);
+    CHECK(strstr(fs.s, "0:command_line:64:6:1:") != NULL);
+}
+
 /* SIP over TCP (two messages, split at every offset) and UDP: the pdu, the
  * start line with its CRLF, the header lines without the blank line, the
  * body when there is one, each with the message's transaction counted from
@@ -545,6 +573,7 @@ int main(void)
     test_http();
     test_tls();
     test_smtp();
+    test_smtp_data_unended();
     test_sip();
     test_gap();
     test_dns_dcerpc();

@@ -2,6 +2,7 @@
 /* HTTP parser (libhtp): EVE http/fileinfo, pipelining, chunked + gzip bodies,
  * 100-continue, multipart upload, detection buffers, split invariance,
  * anomalies and garbage. */
+#include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -452,6 +453,80 @@ static void test_file_store(void)
     CHECK_EQ_INT(rmdir(dir), 0);
 }
 
+/* max-open-files: at most that many files are written at once; past it a
+ * file is followed but not stored (counted), and a descriptor given back
+ * at the end of a transfer serves the next file. */
+static void test_file_store_max_open(void)
+{
+    char dir[] = "/tmp/vigil-filestore-max-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char err[256];
+    CHECK_EQ_INT(file_store_prepare(dir, err, sizeof(err)), 0);
+    struct test_capture cap = {0};
+    struct app_event_sink sink = {
+        .user = &cap, .emit = test_capture_emit, .anomaly = test_capture_anomaly};
+    struct app_layer_config cfg;
+    app_layer_config_load(&cfg, NULL);
+    cfg.file_store_dir = dir;
+    cfg.file_store_force = true;
+    cfg.file_store_max_open = 1;
+    struct app_layer_thread_ctx *ctx = app_layer_thread_ctx_new(&cfg, &sink);
+    const char *req = "GET /big HTTP/1.1\r\nHost: h\r\n\r\n";
+    const char *head = "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n0123456789";
+    struct flow f[3];
+    struct packet p[3];
+    struct app_flow_state *st[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < 3; i++) {
+        test_flow_init(&f[i], &p[i], 6, (uint16_t)(40000 + i), 80);
+        app_layer_handle_tcp_data(ctx, &st[i], &f[i], &p[i], 0, (const uint8_t *)req,
+                                  (uint32_t)strlen(req), 0);
+        f[i].app = st[i];
+        if (i < 2) /* two transfers open at once: the second is not written */
+            app_layer_handle_tcp_data(ctx, &st[i], &f[i], &p[i], 1, (const uint8_t *)head,
+                                      (uint32_t)strlen(head), 0);
+    }
+    CHECK_EQ_INT(app_layer_thread_stats(ctx)->file_store_open_max_hit, 1);
+    for (int i = 0; i < 2; i++) {
+        app_layer_handle_tcp_data(ctx, &st[i], &f[i], &p[i], 1, (const uint8_t *)"abcdefghij",
+                                  10, 0);
+        app_layer_flow_end(ctx, st[i], &f[i]);
+        app_flow_state_free(st[i]);
+        f[i].app = NULL;
+    }
+    /* the first transfer's descriptor went back: a third one is written */
+    app_layer_handle_tcp_data(ctx, &st[2], &f[2], &p[2], 1, (const uint8_t *)head,
+                              (uint32_t)strlen(head), 0);
+    app_layer_handle_tcp_data(ctx, &st[2], &f[2], &p[2], 1, (const uint8_t *)"ABCDEFGHIJ", 10, 0);
+    app_layer_flow_end(ctx, st[2], &f[2]);
+    app_flow_state_free(st[2]);
+    CHECK_EQ_INT(app_layer_thread_stats(ctx)->file_store_open_max_hit, 1);
+    CHECK_EQ_INT(app_layer_thread_stats(ctx)->file_store_fs_errors, 0);
+    app_layer_thread_ctx_free(ctx);
+    /* two stored (the first and the third body), the second not */
+    int stored = 0;
+    char leaf[600];
+    for (int i = 0; i < 256; i++) {
+        snprintf(leaf, sizeof(leaf), "%s/%02x", dir, i);
+        DIR *d = opendir(leaf);
+        for (struct dirent *e = d ? readdir(d) : NULL; e; e = readdir(d))
+            if (e->d_name[0] != '.') {
+                char path[1200];
+                snprintf(path, sizeof(path), "%s/%s", leaf, e->d_name);
+                unlink(path);
+                stored++;
+            }
+        if (d)
+            closedir(d);
+        rmdir(leaf);
+    }
+    CHECK_EQ_INT(stored, 2);
+    CHECK(cap.log && find(cap.log, "\"stored\":false") != NULL);
+    free(cap.log);
+    snprintf(leaf, sizeof(leaf), "%s/tmp", dir);
+    CHECK_EQ_INT(rmdir(leaf), 0);
+    CHECK_EQ_INT(rmdir(dir), 0);
+}
+
 int main(void)
 {
     (void)app_parser_http;
@@ -465,5 +540,6 @@ int main(void)
     test_multipart_without_body();
     test_double_continue();
     test_file_store();
+    test_file_store_max_open();
     TEST_MAIN_END();
 }

@@ -318,6 +318,16 @@ static void test_dnp3(void)
     dnp3_send(&e, 0, "c0 c4 0d"); /* cold restart */
     CHECK_EQ_INT(e.al.count[2], 1);
     CHECK(strstr(e.al.last_md, "ics_function=13;") != NULL);
+    /* after a restart the master clears IIN1.7 (g80v1 index 7):
+     * housekeeping, not judged */
+    int before = 0;
+    for (int k = 0; k < 16; k++)
+        before += e.al.count[k];
+    dnp3_send(&e, 0, "c0 c5 02 50 01 00 07 07 00");
+    int after = 0;
+    for (int k = 0; k < 16; k++)
+        after += e.al.count[k];
+    CHECK_EQ_INT(after, before);
     dnp3_send(&e, 1, dnp3_operate3); /* a new master operates */
     CHECK_EQ_INT(e.al.count[1], 1);
     CHECK_EQ_INT(e.al.count[4], 1);
